@@ -1,0 +1,37 @@
+# Shipping build (prebuildify drives node-gyp; also the from-source fallback on install).
+# Sources come from native/sources.json, shared with CMakeLists.txt so the two cannot drift.
+# Per-ISA kernel files are static libraries with their own -m flags: nothing else in the addon
+# may use AVX, so the binary loads on baseline x86-64 and dispatches at runtime.
+{
+  "target_defaults": {
+    "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-fexceptions"],
+    "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+    "cflags!": ["-fno-exceptions"],
+    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+    "include_dirs": ["native"]
+  },
+  "targets": [
+    {
+      "target_name": "tessera_avx2",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('./native/sources.json').isa.avx2.join(' ')\")"],
+      "cflags_cc": ["<!@(node -p \"require('./native/sources.json').isaFlags.avx2.join(' ')\")", "-fPIC"]
+    },
+    {
+      "target_name": "tessera_avx512",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('./native/sources.json').isa.avx512.join(' ')\")"],
+      "cflags_cc": ["<!@(node -p \"require('./native/sources.json').isaFlags.avx512.join(' ')\")", "-fPIC"]
+    },
+    {
+      "target_name": "tessera",
+      "dependencies": ["tessera_avx2", "tessera_avx512"],
+      "sources": [
+        "<!@(node -p \"require('./native/sources.json').core.join(' ')\")",
+        "<!@(node -p \"require('./native/sources.json').addon.join(' ')\")"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}

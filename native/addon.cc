@@ -1,0 +1,647 @@
+// The thin N-API binding (the only file that includes napi.h). Implements NativeAddon of
+// src/native.ts: converts the JS plan to tessera::Plan, runs it on the per-environment pool, and
+// settles a Promise through a thread-safe function. Per-environment state lives in the addon
+// instance (Napi::Addon / instance data) so worker_threads each get their own pool.
+#include <napi.h>
+
+#include <sys/mman.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "engine/executor.h"
+#include "engine/plan.h"
+#include "engine/pool.h"
+#include "kernels/kernels.h"
+
+namespace {
+
+using namespace tessera;
+
+constexpr double kMaxSafe = 9007199254740992.0;  // 2^53
+constexpr int64_t kMaxAllocBytes = int64_t(1) << 46;
+constexpr size_t kMmapThreshold = size_t(1) << 20;
+
+// ------------------------------------------------------------------------------------------------
+// Shared per-environment core: the pool, memory statistics, the in-flight registry. Held by the
+// addon instance, by every in-flight plan's JS context and by the env cleanup hook, so it outlives
+// whichever of them the environment tears down first. Only ever released on the JS thread.
+
+struct Stats {
+  std::atomic<int64_t> nativeBytes{0};
+  std::atomic<int64_t> peakNativeBytes{0};
+  void add(int64_t b) {
+    int64_t now = nativeBytes.fetch_add(b) + b;
+    int64_t peak = peakNativeBytes.load();
+    while (now > peak && !peakNativeBytes.compare_exchange_weak(peak, now)) {
+    }
+  }
+};
+
+struct Core {
+  std::mutex mutex;
+  std::unique_ptr<Pool> pool;
+  int threads = Pool::defaultThreads();
+  bool shutDown = false;
+  std::shared_ptr<Stats> stats = std::make_shared<Stats>();
+  uint64_t nextId = 1;
+  std::unordered_map<uint64_t, std::weak_ptr<Execution>> inflight;
+
+  Pool& getPool() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!pool) pool = std::make_unique<Pool>(threads);
+    return *pool;
+  }
+  void cancelAll() {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto& kv : inflight)
+      if (auto e = kv.second.lock()) e->cancel();
+  }
+  void shutdown() {
+    cancelAll();
+    std::unique_ptr<Pool> p;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      shutDown = true;
+      p = std::move(pool);
+    }
+    if (p) p->shutdown();
+  }
+  ~Core() { shutdown(); }
+};
+
+// ------------------------------------------------------------------------------------------------
+// Native buffers
+
+struct NativeMem {
+  void* data = nullptr;
+  size_t bytes = 0;
+  size_t mapped = 0;  // mmap length, 0 if aligned_alloc
+  std::shared_ptr<Stats> stats;
+  ~NativeMem() {
+    if (mapped) munmap(data, mapped);
+    else std::free(data);
+    stats->add(-static_cast<int64_t>(bytes));
+  }
+};
+
+struct BufferHandle {
+  std::shared_ptr<NativeMem> mem;  // reset by freeBuffer
+  int64_t reported = 0;            // bytes reported to V8 as external memory
+};
+
+const napi_type_tag kBufferTag = {0x7e55e7a0b1f2c3d4ULL, 0x9a8b7c6d5e4f3021ULL};
+
+// ------------------------------------------------------------------------------------------------
+// JS -> Plan conversion
+
+[[noreturn]] void typeError(Napi::Env env, const std::string& msg) {
+  throw Napi::TypeError::New(env, msg);
+}
+[[noreturn]] void rangeError(Napi::Env env, const std::string& msg) {
+  throw Napi::RangeError::New(env, msg);
+}
+
+std::string at(const std::string& base, size_t i) { return base + "[" + std::to_string(i) + "]"; }
+
+double getNumber(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  if (!v.IsNumber()) typeError(env, path + ": expected a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+int64_t toInt(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  if (!v.IsNumber()) typeError(env, path + ": expected an integer (a number)");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d)
+    typeError(env, path + ": expected an integer, got " + v.ToString().Utf8Value());
+  if (std::fabs(d) > kMaxSafe)
+    rangeError(env, path + ": " + v.ToString().Utf8Value() + " is not a safe integer (|x| <= 2^53)");
+  return static_cast<int64_t>(d);
+}
+
+int32_t toInt32(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  int64_t x = toInt(env, v, path);
+  if (x < INT32_MIN || x > INT32_MAX) rangeError(env, path + ": " + std::to_string(x) + " out of int32 range");
+  return static_cast<int32_t>(x);
+}
+
+int64_t enumField(Napi::Env env, const Napi::Value& v, const std::string& path, int64_t lo, int64_t hi,
+                  const char* accepted) {
+  int64_t x = toInt(env, v, path);
+  if (x < lo || x > hi) rangeError(env, path + ": " + std::to_string(x) + " unknown (accepted: " + accepted + ")");
+  return x;
+}
+
+Napi::Object getObject(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  if (!v.IsObject() || v.IsArray()) typeError(env, path + ": expected an object");
+  return v.As<Napi::Object>();
+}
+
+Napi::Array getArray(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  if (!v.IsArray()) typeError(env, path + ": expected an array");
+  return v.As<Napi::Array>();
+}
+
+std::vector<int64_t> intArray(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  std::vector<int64_t> out;
+  if (v.IsTypedArray()) {
+    Napi::TypedArray ta = v.As<Napi::TypedArray>();
+    size_t n = ta.ElementLength();
+    out.reserve(n);
+    for (size_t i = 0; i < n; ++i) out.push_back(toInt(env, ta.Get(static_cast<uint32_t>(i)), at(path, i)));
+    return out;
+  }
+  Napi::Array a = getArray(env, v, path);
+  uint32_t n = a.Length();
+  out.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) out.push_back(toInt(env, a.Get(i), at(path, i)));
+  return out;
+}
+
+Napi::Value field(const Napi::Object& o, const char* name) { return o.Get(name); }
+
+Leaf parseLeaf(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  Napi::Object o = getObject(env, v, path);
+  Leaf l;
+  l.kind = static_cast<LeafKind>(enumField(env, field(o, "kind"), path + ".kind", 0, 3,
+                                           "0 Arange, 1 RandomUniform, 2 RandomNormal, 3 Memory"));
+  Napi::Value dt = field(o, "dtype");
+  l.dtype = dt.IsUndefined() ? DType::F64
+                             : static_cast<DType>(enumField(env, dt, path + ".dtype", 0, 1, "0 F64, 1 F32"));
+  Napi::Value off = field(o, "offset");
+  l.offset = off.IsUndefined() ? 0 : toInt(env, off, path + ".offset");
+  l.strides = intArray(env, field(o, "strides"), path + ".strides");
+  Napi::Value a = field(o, "a"), b = field(o, "b"), seed = field(o, "seed"), buf = field(o, "buffer");
+  l.a = a.IsUndefined() ? 0 : getNumber(env, a, path + ".a");
+  l.b = b.IsUndefined() ? 0 : getNumber(env, b, path + ".b");
+  if (!seed.IsUndefined()) {
+    int64_t s = toInt(env, seed, path + ".seed");
+    if (s < 0) rangeError(env, path + ".seed: " + std::to_string(s) + " out of range (accepted: 0 <= seed < 2^53)");
+    l.seed = static_cast<uint64_t>(s);
+  }
+  l.buffer = buf.IsUndefined() ? -1 : toInt32(env, buf, path + ".buffer");
+  return l;
+}
+
+Sink parseSink(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  Napi::Object o = getObject(env, v, path);
+  Sink s;
+  s.reduce = static_cast<ReduceOp>(enumField(env, field(o, "reduce"), path + ".reduce", 0, 7,
+                                             "0 None, 1 Sum, 2 Prod, 3 Min, 4 Max, 5 Mean, 6 Var, 7 Std"));
+  Napi::Value dt = field(o, "dtype");
+  s.dtype = dt.IsUndefined() ? DType::F64
+                             : static_cast<DType>(enumField(env, dt, path + ".dtype", 0, 1, "0 F64, 1 F32"));
+  s.buffer = toInt32(env, field(o, "buffer"), path + ".buffer");
+  Napi::Value off = field(o, "offset");
+  s.offset = off.IsUndefined() ? 0 : toInt(env, off, path + ".offset");
+  s.strides = intArray(env, field(o, "strides"), path + ".strides");
+  Napi::Value ra = field(o, "reduceAxes");
+  if (!ra.IsUndefined()) {
+    std::vector<int64_t> axes = intArray(env, ra, path + ".reduceAxes");
+    for (size_t k = 0; k < axes.size(); ++k) {
+      if (axes[k] != 0 && axes[k] != 1)
+        rangeError(env, at(path + ".reduceAxes", k) + ": " + std::to_string(axes[k]) + " (accepted: 0 or 1)");
+      s.reduceAxes.push_back(static_cast<uint8_t>(axes[k]));
+    }
+  }
+  Napi::Value dd = field(o, "ddof");
+  s.ddof = dd.IsUndefined() ? 0 : getNumber(env, dd, path + ".ddof");
+  return s;
+}
+
+Stage parseStage(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  Napi::Object o = getObject(env, v, path);
+  Stage st;
+  st.shape = intArray(env, field(o, "shape"), path + ".shape");
+  if (st.shape.size() > static_cast<size_t>(kMaxDims))
+    rangeError(env, path + ".shape: has " + std::to_string(st.shape.size()) + " axes (accepted: 0.." +
+                        std::to_string(kMaxDims) + ")");
+  Napi::Array chunks = getArray(env, field(o, "chunks"), path + ".chunks");
+  for (uint32_t k = 0; k < chunks.Length(); ++k)
+    st.chunks.push_back(intArray(env, chunks.Get(k), at(path + ".chunks", k)));
+  Napi::Array leaves = getArray(env, field(o, "leaves"), path + ".leaves");
+  for (uint32_t i = 0; i < leaves.Length(); ++i)
+    st.leaves.push_back(parseLeaf(env, leaves.Get(i), at(path + ".leaves", i)));
+
+  Napi::Value prog = field(o, "program");
+  std::vector<int32_t> words;
+  if (prog.IsTypedArray() && prog.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
+    Napi::Int32Array a = prog.As<Napi::Int32Array>();
+    words.assign(a.Data(), a.Data() + a.ElementLength());
+  } else if (prog.IsArray()) {
+    Napi::Array a = prog.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) words.push_back(toInt32(env, a.Get(i), at(path + ".program", i)));
+  } else {
+    typeError(env, path + ".program: expected an Int32Array (4 int32 per instruction: op, dst, a, b)");
+  }
+  if (words.size() % 4 != 0)
+    rangeError(env, path + ".program: length " + std::to_string(words.size()) +
+                        " is not a multiple of 4 (op, dst, a, b per instruction)");
+  for (size_t i = 0; i < words.size(); i += 4)
+    st.program.push_back(Instr{static_cast<Op>(words[i]), words[i + 1], words[i + 2], words[i + 3]});
+
+  Napi::Value imms = field(o, "imms");
+  if (imms.IsTypedArray() && imms.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array) {
+    Napi::Float64Array a = imms.As<Napi::Float64Array>();
+    st.imms.assign(a.Data(), a.Data() + a.ElementLength());
+  } else if (imms.IsArray()) {
+    Napi::Array a = imms.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) st.imms.push_back(getNumber(env, a.Get(i), at(path + ".imms", i)));
+  } else if (!imms.IsUndefined()) {
+    typeError(env, path + ".imms: expected a Float64Array");
+  }
+  st.nregs = toInt32(env, field(o, "nregs"), path + ".nregs");
+  st.result = toInt32(env, field(o, "result"), path + ".result");
+  st.sink = parseSink(env, field(o, "sink"), path + ".sink");
+  return st;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Execution plumbing: JS context (JS thread only) and the channel workers post to.
+
+struct Msg {
+  enum Kind { Progress, Done } kind;
+  int64_t done = 0, total = 0;
+  ExecResult result;
+};
+
+struct Channel {
+  std::mutex mutex;
+  bool open = true;
+  napi_threadsafe_function tsfn = nullptr;
+  void post(Msg* m) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (open && napi_call_threadsafe_function(tsfn, m, napi_tsfn_nonblocking) == napi_ok) return;
+    delete m;
+  }
+  void close() {
+    std::lock_guard<std::mutex> lock(mutex);
+    open = false;
+  }
+};
+
+struct JsContext {
+  std::shared_ptr<Core> core;
+  uint64_t id = 0;
+  std::shared_ptr<Channel> channel;
+  std::shared_ptr<Execution> exec;
+  napi_deferred deferred = nullptr;
+  std::vector<Napi::ObjectReference> refs;
+  std::vector<std::shared_ptr<NativeMem>> mems;
+  Napi::FunctionReference onProgress;
+  bool settled = false;
+  bool released = false;
+  bool profile = false;
+
+  void unregister() {
+    std::lock_guard<std::mutex> lock(core->mutex);
+    core->inflight.erase(id);
+  }
+};
+
+void callJs(napi_env rawEnv, napi_value, void* context, void* data) {
+  std::unique_ptr<Msg> msg(static_cast<Msg*>(data));
+  auto* ctx = static_cast<JsContext*>(context);
+  if (!rawEnv || !msg || !ctx) return;
+  Napi::Env env(rawEnv);
+  if (msg->kind == Msg::Progress) {
+    if (ctx->settled || ctx->onProgress.IsEmpty()) return;
+    Napi::HandleScope scope(env);
+    try {
+      ctx->onProgress.Call({Napi::Number::New(env, static_cast<double>(msg->done)),
+                            Napi::Number::New(env, static_cast<double>(msg->total))});
+    } catch (const Napi::Error& e) {
+      e.ThrowAsJavaScriptException();  // reported as an uncaught exception, like an event handler
+    }
+    return;
+  }
+  if (ctx->settled) return;
+  Napi::HandleScope scope(env);
+  ctx->settled = true;
+  ctx->unregister();
+  ExecResult& r = msg->result;
+  napi_deferred d = ctx->deferred;
+  ctx->deferred = nullptr;
+  try {
+    if (r.status == ExecResult::Status::Ok) {
+      Napi::Object res = Napi::Object::New(env);
+      res.Set("tasks", Napi::Number::New(env, static_cast<double>(r.tasks)));
+      if (ctx->profile) {
+        Napi::Float64Array prof = Napi::Float64Array::New(env, r.profile.size() * 5);
+        double* p = prof.Data();
+        for (const TaskRecord& t : r.profile) {
+          *p++ = t.stage;
+          *p++ = static_cast<double>(t.task);
+          *p++ = t.thread;
+          *p++ = static_cast<double>(t.startNs);
+          *p++ = static_cast<double>(t.endNs);
+        }
+        res.Set("profile", prof);
+      }
+      napi_resolve_deferred(env, d, res);
+    } else if (r.status == ExecResult::Status::Cancelled) {
+      Napi::Error err = Napi::Error::New(env, "The operation was aborted");
+      err.Set("name", Napi::String::New(env, "AbortError"));
+      err.Set("code", Napi::String::New(env, "ABORT_ERR"));
+      napi_reject_deferred(env, d, err.Value());
+    } else {
+      Napi::Error err = Napi::Error::New(env, "tessera: plan failed: " + r.error);
+      napi_reject_deferred(env, d, err.Value());
+    }
+  } catch (const Napi::Error& e) {
+    napi_reject_deferred(env, d, e.Value());
+  }
+  // Release the buffers now (the plan is over) and the thread-safe function (its finalizer frees
+  // the context).
+  ctx->refs.clear();
+  ctx->mems.clear();
+  ctx->onProgress.Reset();
+  if (!ctx->released) {
+    ctx->released = true;
+    napi_release_threadsafe_function(ctx->channel->tsfn, napi_tsfn_release);
+  }
+}
+
+void finalizeTsfn(napi_env, void* /*finalizeData*/, void* context) {
+  auto* ctx = static_cast<JsContext*>(context);
+  ctx->channel->close();
+  if (!ctx->settled && ctx->exec) {
+    // The environment is going away with the plan still running: stop every plan of this
+    // environment and wait until no worker touches the buffers any more.
+    ctx->core->cancelAll();
+    ctx->exec->cancel();
+    ctx->exec->wait();
+    ctx->unregister();
+  }
+  delete ctx;
+}
+
+void cleanupHook(void* arg) {
+  auto* core = static_cast<std::shared_ptr<Core>*>(arg);
+  (*core)->shutdown();
+  delete core;
+}
+
+// ------------------------------------------------------------------------------------------------
+
+class TesseraAddon : public Napi::Addon<TesseraAddon> {
+ public:
+  TesseraAddon(Napi::Env env, Napi::Object exports) : core_(std::make_shared<Core>()) {
+    DefineAddon(exports, {
+                             InstanceMethod("execute", &TesseraAddon::Execute),
+                             InstanceMethod("allocBuffer", &TesseraAddon::AllocBuffer),
+                             InstanceMethod("bufferView", &TesseraAddon::BufferView),
+                             InstanceMethod("freeBuffer", &TesseraAddon::FreeBuffer),
+                             InstanceMethod("setNumThreads", &TesseraAddon::SetNumThreads),
+                             InstanceMethod("getNumThreads", &TesseraAddon::GetNumThreads),
+                             InstanceMethod("isa", &TesseraAddon::Isa),
+                             InstanceMethod("memoryStats", &TesseraAddon::MemoryStats),
+                         });
+    napi_add_env_cleanup_hook(env, cleanupHook, new std::shared_ptr<Core>(core_));
+  }
+
+ private:
+  BufferHandle* unwrapBuffer(Napi::Env env, const Napi::Value& v, const std::string& path) {
+    if (!(v.IsExternal() || v.IsObject()) || !v.As<Napi::Object>().CheckTypeTag(&kBufferTag))
+      typeError(env, path + ": expected a NativeBuffer (from allocBuffer)");
+    return v.As<Napi::External<BufferHandle>>().Data();
+  }
+
+  Napi::Value Execute(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object planObj = getObject(env, info[0], "plan");
+    Plan plan;
+    Napi::Array stages = getArray(env, planObj.Get("stages"), "plan.stages");
+    for (uint32_t s = 0; s < stages.Length(); ++s)
+      plan.stages.push_back(parseStage(env, stages.Get(s), at("stages", s)));
+    Napi::Value prof = planObj.Get("profile");
+    if (!prof.IsUndefined()) {
+      if (!prof.IsBoolean()) typeError(env, "plan.profile: expected a boolean");
+      plan.profile = prof.As<Napi::Boolean>().Value();
+    }
+
+    auto ctx = std::make_unique<JsContext>();
+    ctx->core = core_;
+    ctx->profile = plan.profile;
+    Napi::Array bufs = getArray(env, info[1], "buffers");
+    for (uint32_t i = 0; i < bufs.Length(); ++i) {
+      Napi::Value b = bufs.Get(i);
+      const std::string path = at("buffers", i);
+      BufferRef ref;
+      if (b.IsArrayBuffer()) {
+        Napi::ArrayBuffer ab = b.As<Napi::ArrayBuffer>();
+        ref.data = ab.Data();
+        ref.bytes = ab.ByteLength();
+      } else if (b.IsTypedArray()) {
+        napi_typedarray_type type;
+        size_t length = 0, offset = 0;
+        void* data = nullptr;
+        napi_value ab;
+        if (napi_get_typedarray_info(env, b, &type, &length, &data, &ab, &offset) != napi_ok)
+          typeError(env, path + ": unreadable TypedArray");
+        ref.data = data;
+        ref.bytes = length * b.As<Napi::TypedArray>().ElementSize();
+      } else if (b.IsDataView()) {
+        size_t length = 0, offset = 0;
+        void* data = nullptr;
+        napi_value ab;
+        if (napi_get_dataview_info(env, b, &length, &data, &ab, &offset) != napi_ok)
+          typeError(env, path + ": unreadable DataView");
+        ref.data = data;
+        ref.bytes = length;
+      } else if ((b.IsExternal() || b.IsObject()) && b.As<Napi::Object>().CheckTypeTag(&kBufferTag)) {
+        BufferHandle* h = b.As<Napi::External<BufferHandle>>().Data();
+        if (!h->mem) typeError(env, path + ": the NativeBuffer was freed");
+        ref.data = h->mem->data;
+        ref.bytes = h->mem->bytes;
+        ctx->mems.push_back(h->mem);
+      } else {
+        typeError(env, path + ": expected an ArrayBuffer, a TypedArray or DataView, or a NativeBuffer");
+      }
+      if (!ref.data) ref.bytes = 0;
+      ref.writable = true;
+      plan.buffers.push_back(ref);
+      if (b.IsObject() || b.IsExternal()) ctx->refs.push_back(Napi::Persistent(b.As<Napi::Object>()));
+    }
+    Napi::Value progress = info[2];
+    if (!progress.IsUndefined() && !progress.IsNull()) {
+      if (!progress.IsFunction()) typeError(env, "onProgress: expected a function (done, total) => void");
+      ctx->onProgress = Napi::Persistent(progress.As<Napi::Function>());
+    }
+
+    try {
+      validatePlan(plan);
+    } catch (const std::invalid_argument& e) {
+      rangeError(env, e.what());
+    }
+
+    {
+      std::lock_guard<std::mutex> lock(core_->mutex);
+      if (core_->shutDown) throw Napi::Error::New(env, "tessera: the environment is shutting down");
+    }
+
+    // promise + thread-safe function
+    napi_value promise;
+    NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &ctx->deferred, &promise), Napi::Value());
+    auto channel = std::make_shared<Channel>();
+    ctx->channel = channel;
+    napi_value name = Napi::String::New(env, "tessera.execute");
+    JsContext* raw = ctx.get();
+    napi_status st = napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, finalizeTsfn,
+                                                     raw, callJs, &channel->tsfn);
+    if (st != napi_ok) {
+      napi_value err = Napi::Error::New(env, "tessera: cannot create a thread-safe function").Value();
+      napi_reject_deferred(env, ctx->deferred, err);
+      return Napi::Value();
+    }
+    ctx.release();  // owned by the thread-safe function now (freed by finalizeTsfn)
+
+    ExecCallbacks cb;
+    cb.onDone = [channel](ExecResult&& r) {
+      Msg* m = new Msg{Msg::Done, 0, 0, std::move(r)};
+      channel->post(m);
+    };
+    if (!raw->onProgress.IsEmpty())
+      cb.onProgress = [channel](int64_t d, int64_t t) { channel->post(new Msg{Msg::Progress, d, t, {}}); };
+
+    std::shared_ptr<Execution> exec;
+    try {
+      exec = submitPlan(core_->getPool(), std::move(plan), std::move(cb));
+    } catch (const std::exception& e) {
+      // nothing was queued: settle here
+      raw->settled = true;
+      napi_reject_deferred(env, raw->deferred, Napi::Error::New(env, std::string("tessera: ") + e.what()).Value());
+      raw->refs.clear();
+      raw->mems.clear();
+      raw->released = true;
+      napi_release_threadsafe_function(channel->tsfn, napi_tsfn_release);
+      Napi::Object handle = Napi::Object::New(env);
+      handle.Set("promise", promise);
+      handle.Set("cancel", Napi::Function::New(env, [](const Napi::CallbackInfo&) {}));
+      return handle;
+    }
+    raw->exec = exec;
+    {
+      std::lock_guard<std::mutex> lock(core_->mutex);
+      raw->id = core_->nextId++;
+      core_->inflight.emplace(raw->id, exec);
+    }
+
+    std::weak_ptr<Execution> weak = exec;
+    Napi::Object handle = Napi::Object::New(env);
+    handle.Set("promise", promise);
+    handle.Set("cancel", Napi::Function::New(env, [weak](const Napi::CallbackInfo&) {
+                 if (auto e = weak.lock()) e->cancel();
+               }, "cancel"));
+    return handle;
+  }
+
+  Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsNumber()) typeError(env, "allocBuffer(bytes): bytes must be a number");
+    double d = info[0].As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d) || std::floor(d) != d || d < 0 || d > static_cast<double>(kMaxAllocBytes))
+      rangeError(env, "allocBuffer(bytes): " + info[0].ToString().Utf8Value() +
+                          " is not a valid size (accepted: an integer 0..2^46)");
+    const size_t bytes = static_cast<size_t>(d);
+    auto mem = std::make_shared<NativeMem>();
+    mem->stats = core_->stats;
+    size_t alloc = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
+    if (alloc >= kMmapThreshold) {
+      void* p = mmap(nullptr, alloc, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) throw Napi::Error::New(env, "allocBuffer: cannot allocate " + std::to_string(bytes) + " bytes");
+#ifdef MADV_HUGEPAGE
+      // Transparent huge pages: strided/transposed reads touch many pages per tile; 2 MiB pages
+      // keep them in the TLB (THP is often in "madvise" mode).
+      if (alloc >= (size_t(4) << 20)) madvise(p, alloc, MADV_HUGEPAGE);
+#endif
+      mem->data = p;
+      mem->mapped = alloc;
+    } else {
+      void* p = std::aligned_alloc(64, alloc);
+      if (!p) throw Napi::Error::New(env, "allocBuffer: cannot allocate " + std::to_string(bytes) + " bytes");
+      std::memset(p, 0, alloc);
+      mem->data = p;
+    }
+    mem->bytes = bytes;
+    core_->stats->add(static_cast<int64_t>(bytes));
+    auto* h = new BufferHandle{mem, static_cast<int64_t>(bytes)};
+    Napi::External<BufferHandle> ext = Napi::External<BufferHandle>::New(env, h, [](Napi::Env e, BufferHandle* hp) {
+      if (hp->reported) Napi::MemoryManagement::AdjustExternalMemory(e, -hp->reported);
+      delete hp;
+    });
+    ext.TypeTag(&kBufferTag);
+    if (bytes) Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
+    return ext;
+  }
+
+  Napi::Value BufferView(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    BufferHandle* h = unwrapBuffer(env, info[0], "bufferView(buffer)");
+    if (!h->mem) throw Napi::Error::New(env, "bufferView(buffer): the NativeBuffer was freed");
+    auto* keep = new std::shared_ptr<NativeMem>(h->mem);
+    return Napi::ArrayBuffer::New(env, h->mem->data, h->mem->bytes,
+                                  [](Napi::Env, void*, std::shared_ptr<NativeMem>* k) { delete k; }, keep);
+  }
+
+  Napi::Value FreeBuffer(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    BufferHandle* h = unwrapBuffer(env, info[0], "freeBuffer(buffer)");
+    h->mem.reset();
+    if (h->reported) {
+      Napi::MemoryManagement::AdjustExternalMemory(env, -h->reported);
+      h->reported = 0;
+    }
+    return env.Undefined();
+  }
+
+  Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsNumber()) typeError(env, "setNumThreads(n): n must be a number");
+    double d = info[0].As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d) || std::floor(d) != d || d < 1 || d > 1024)
+      rangeError(env, "setNumThreads(n): " + info[0].ToString().Utf8Value() + " (accepted: an integer 1..1024)");
+    std::lock_guard<std::mutex> lock(core_->mutex);
+    core_->threads = static_cast<int>(d);
+    if (core_->pool) core_->pool->setNumThreads(core_->threads);
+    return env.Undefined();
+  }
+
+  Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+    std::lock_guard<std::mutex> lock(core_->mutex);
+    return Napi::Number::New(info.Env(), core_->pool ? core_->pool->numThreads() : core_->threads);
+  }
+
+  Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), kernels::active().isa); }
+
+  Napi::Value MemoryStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("nativeBytes", Napi::Number::New(env, static_cast<double>(core_->stats->nativeBytes.load())));
+    o.Set("peakNativeBytes", Napi::Number::New(env, static_cast<double>(core_->stats->peakNativeBytes.load())));
+    size_t n;
+    {
+      std::lock_guard<std::mutex> lock(core_->mutex);
+      n = core_->inflight.size();
+    }
+    o.Set("inFlightPlans", Napi::Number::New(env, static_cast<double>(n)));
+    return o;
+  }
+
+  std::shared_ptr<Core> core_;
+};
+
+}  // namespace
+
+NODE_API_ADDON(TesseraAddon)

@@ -1,0 +1,305 @@
+// validatePlan: everything the executor relies on is checked here, with overflow-checked integer
+// arithmetic, so that no plan — however hostile — can make the executor read or write outside a
+// buffer, overflow an index, allocate absurd amounts, or loop for long before running.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "engine/plan.h"
+
+namespace tessera {
+namespace {
+
+constexpr int64_t kMaxMagnitude = int64_t(1) << 62;  // |offset| + sum |stride|*shape, elements
+constexpr int64_t kMaxTasks = int64_t(1) << 31;
+constexpr int64_t kMaxPartialBytes = int64_t(1) << 31;
+constexpr size_t kMaxProgram = 1 << 16;
+constexpr size_t kMaxLeaves = 1 << 16;
+constexpr size_t kMaxImms = 1 << 20;
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::invalid_argument(path + ": " + what);
+}
+
+std::string idx(const std::string& base, size_t i) { return base + "[" + std::to_string(i) + "]"; }
+
+bool mulOk(int64_t a, int64_t b, int64_t* out) { return !__builtin_mul_overflow(a, b, out); }
+bool addOk(int64_t a, int64_t b, int64_t* out) { return !__builtin_add_overflow(a, b, out); }
+
+const char* opName(Op op) {
+  switch (op) {
+    case Op::Load: return "Load";
+    case Op::Neg: return "Neg";
+    case Op::Abs: return "Abs";
+    case Op::Exp: return "Exp";
+    case Op::Log: return "Log";
+    case Op::Sqrt: return "Sqrt";
+    case Op::Sin: return "Sin";
+    case Op::Cos: return "Cos";
+    case Op::Add: return "Add";
+    case Op::Sub: return "Sub";
+    case Op::Mul: return "Mul";
+    case Op::Div: return "Div";
+    case Op::Pow: return "Pow";
+    case Op::Max: return "Max";
+    case Op::Min: return "Min";
+  }
+  return nullptr;
+}
+
+int arity(Op op) {
+  switch (op) {
+    case Op::Load: return 0;
+    case Op::Neg: case Op::Abs: case Op::Exp: case Op::Log: case Op::Sqrt: case Op::Sin:
+    case Op::Cos:
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+bool dtypeOk(DType d) { return d == DType::F64 || d == DType::F32; }
+
+// Checks an affine address map over the stage shape: the magnitude bound, and (for buffers) that
+// every addressed element lies inside the buffer.
+void checkAffine(const std::string& path, int64_t offset, const std::vector<int64_t>& strides,
+                 const std::vector<int64_t>& shape, bool empty, const BufferRef* buf, DType dtype,
+                 const std::string& bufPath) {
+  const size_t nd = shape.size();
+  if (strides.size() != nd)
+    fail(path + ".strides", "has " + std::to_string(strides.size()) + " entries, the stage has " +
+                                std::to_string(nd) + " axes (one stride per axis)");
+  if (offset <= -kMaxMagnitude || offset >= kMaxMagnitude)
+    fail(path + ".offset", std::to_string(offset) + " out of range (|offset| < 2^62)");
+  int64_t magnitude = offset < 0 ? -offset : offset;
+  int64_t lo = offset, hi = offset;
+  for (size_t k = 0; k < nd; ++k) {
+    int64_t s = strides[k];
+    if (s <= -kMaxMagnitude || s >= kMaxMagnitude)
+      fail(idx(path + ".strides", k), std::to_string(s) + " out of range (|stride| < 2^62)");
+    int64_t as = s < 0 ? -s : s, term = 0;
+    if (!mulOk(as, shape[k], &term) || !addOk(magnitude, term, &magnitude) ||
+        magnitude > kMaxMagnitude)
+      fail(idx(path + ".strides", k),
+           "address range overflows (|offset| + sum |stride|*shape must be <= 2^62)");
+    if (shape[k] > 0) {
+      int64_t span = s * (shape[k] - 1);  // bounded by the check above
+      if (span < 0) lo += span; else hi += span;
+    }
+  }
+  if (!buf || empty) return;
+  const int64_t esize = static_cast<int64_t>(dtypeSize(dtype));
+  const int64_t elems = static_cast<int64_t>(buf->bytes / static_cast<size_t>(esize));
+  if (lo < 0)
+    fail(path, "addresses element " + std::to_string(lo) + " before the start of " + bufPath);
+  if (hi >= elems)
+    fail(path, "addresses element " + std::to_string(hi) + " but " + bufPath + " holds " +
+                   std::to_string(elems) + " elements of " + std::to_string(esize) + " bytes (" +
+                   std::to_string(buf->bytes) + " bytes)");
+}
+
+void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
+  const size_t nd = st.shape.size();
+  if (nd > static_cast<size_t>(kMaxDims))
+    fail(sp + ".shape", "has " + std::to_string(nd) + " axes (accepted: 0.." +
+                            std::to_string(kMaxDims) + ")");
+  bool empty = false;
+  int64_t elements = 1;
+  bool elemsOverflow = false;
+  for (size_t k = 0; k < nd; ++k) {
+    int64_t n = st.shape[k];
+    if (n < 0) fail(idx(sp + ".shape", k), std::to_string(n) + " is negative (accepted: >= 0)");
+    if (n == 0) empty = true;
+    if (!mulOk(elements, n, &elements) || elements > kMaxMagnitude) elemsOverflow = true;
+  }
+  if (!empty && elemsOverflow)
+    fail(sp + ".shape", "has more than 2^62 elements");
+
+  // chunks tile the shape
+  if (st.chunks.size() != nd)
+    fail(sp + ".chunks", "has " + std::to_string(st.chunks.size()) + " axes, shape has " +
+                             std::to_string(nd) + " (one list of chunk sizes per axis)");
+  int64_t tasks = 1;
+  for (size_t k = 0; k < nd; ++k) {
+    const auto& c = st.chunks[k];
+    const std::string cp = idx(sp + ".chunks", k);
+    int64_t sum = 0;
+    for (size_t j = 0; j < c.size(); ++j) {
+      int64_t v = c[j];
+      if (v < 0 || (v == 0 && st.shape[k] != 0))
+        fail(idx(cp, j), "chunk size " + std::to_string(v) +
+                             " (accepted: positive sizes; 0 only on a zero-length axis)");
+      if (!addOk(sum, v, &sum))
+        fail(cp, "chunk sizes overflow int64, shape is " + std::to_string(st.shape[k]));
+    }
+    if (sum != st.shape[k])
+      fail(cp, "chunk sizes sum to " + std::to_string(sum) + ", shape is " +
+                   std::to_string(st.shape[k]));
+    if (st.shape[k] > 0 && c.empty()) fail(cp, "is empty but the axis has length > 0");
+    int64_t n = static_cast<int64_t>(c.size());
+    if (!mulOk(tasks, n, &tasks) || tasks > kMaxTasks) {
+      if (!empty)
+        fail(sp + ".chunks", "the chunk grid has more than 2^31 tasks");
+      tasks = kMaxTasks;  // an empty stage runs no task anyway
+    }
+  }
+
+  // registers
+  if (st.nregs < 1 || st.nregs > kMaxRegisters)
+    fail(sp + ".nregs", std::to_string(st.nregs) + " (accepted: 1.." +
+                            std::to_string(kMaxRegisters) + ")");
+  if (st.result < 0 || st.result >= st.nregs)
+    fail(sp + ".result", "register " + std::to_string(st.result) + " out of range (nregs " +
+                             std::to_string(st.nregs) + ")");
+
+  // leaves
+  if (st.leaves.size() > kMaxLeaves)
+    fail(sp + ".leaves", "has " + std::to_string(st.leaves.size()) + " leaves (max " +
+                             std::to_string(kMaxLeaves) + ")");
+  for (size_t i = 0; i < st.leaves.size(); ++i) {
+    const Leaf& lf = st.leaves[i];
+    const std::string lp = idx(sp + ".leaves", i);
+    if (lf.kind != LeafKind::Arange && lf.kind != LeafKind::RandomUniform &&
+        lf.kind != LeafKind::RandomNormal && lf.kind != LeafKind::Memory)
+      fail(lp + ".kind", std::to_string(static_cast<int>(lf.kind)) +
+                             " unknown (accepted: 0 Arange, 1 RandomUniform, 2 RandomNormal, 3 Memory)");
+    if (!dtypeOk(lf.dtype))
+      fail(lp + ".dtype", std::to_string(static_cast<int>(lf.dtype)) +
+                              " unknown (accepted: 0 F64, 1 F32)");
+    const BufferRef* buf = nullptr;
+    std::string bp;
+    if (lf.kind == LeafKind::Memory) {
+      if (lf.buffer < 0 || static_cast<size_t>(lf.buffer) >= plan.buffers.size())
+        fail(lp + ".buffer", "index " + std::to_string(lf.buffer) + " out of range (" +
+                                 std::to_string(plan.buffers.size()) + " buffers)");
+      buf = &plan.buffers[static_cast<size_t>(lf.buffer)];
+      bp = "buffers[" + std::to_string(lf.buffer) + "]";
+    } else {
+      if (lf.seed >= (uint64_t(1) << 53))
+        fail(lp + ".seed", std::to_string(lf.seed) + " out of range (accepted: 0 <= seed < 2^53)");
+    }
+    checkAffine(lp, lf.offset, lf.strides, st.shape, empty, buf, lf.dtype, bp);
+  }
+
+  // program
+  if (st.program.size() > kMaxProgram)
+    fail(sp + ".program", "has " + std::to_string(st.program.size()) + " instructions (max " +
+                              std::to_string(kMaxProgram) + ")");
+  if (st.imms.size() > kMaxImms)
+    fail(sp + ".imms", "has " + std::to_string(st.imms.size()) + " entries (max " +
+                           std::to_string(kMaxImms) + ")");
+  uint64_t written = 0;  // bit r: register r holds a value
+  auto operand = [&](const std::string& p, int32_t r) {
+    if (r >= 0) {
+      if (r >= st.nregs)
+        fail(p, "register " + std::to_string(r) + " out of range (nregs " +
+                    std::to_string(st.nregs) + ")");
+      if (!(written & (uint64_t(1) << r)))
+        fail(p, "register " + std::to_string(r) + " is read before it is written");
+    } else {
+      int64_t imm = -1 - static_cast<int64_t>(r);
+      if (imm >= static_cast<int64_t>(st.imms.size()))
+        fail(p, "immediate " + std::to_string(imm) + " out of range (" +
+                    std::to_string(st.imms.size()) + " imms; operand r < 0 means imms[-1 - r])");
+    }
+  };
+  for (size_t i = 0; i < st.program.size(); ++i) {
+    const Instr& in = st.program[i];
+    const std::string ip = idx(sp + ".program", i);
+    if (!opName(in.op))
+      fail(ip + ".op", std::to_string(static_cast<int32_t>(in.op)) +
+                           " unknown (accepted: 0 Load, 1-7 Neg Abs Exp Log Sqrt Sin Cos, "
+                           "16-22 Add Sub Mul Div Pow Max Min)");
+    if (in.dst < 0 || in.dst >= st.nregs)
+      fail(ip + ".dst", "register " + std::to_string(in.dst) + " out of range (nregs " +
+                            std::to_string(st.nregs) + ")");
+    int ar = arity(in.op);
+    if (ar == 0) {
+      if (in.a < 0 || static_cast<size_t>(in.a) >= st.leaves.size())
+        fail(ip + ".a", "leaf " + std::to_string(in.a) + " out of range (" +
+                            std::to_string(st.leaves.size()) + " leaves)");
+    } else {
+      operand(ip + ".a", in.a);
+      if (ar == 2) operand(ip + ".b", in.b);
+    }
+    written |= uint64_t(1) << in.dst;
+  }
+  if (!(written & (uint64_t(1) << st.result)))
+    fail(sp + ".result", "register " + std::to_string(st.result) +
+                             " is never written by the program");
+
+  // sink
+  const Sink& sk = st.sink;
+  const std::string kp = sp + ".sink";
+  int reduce = static_cast<int>(sk.reduce);
+  if (reduce < 0 || reduce > 7)
+    fail(kp + ".reduce", std::to_string(reduce) +
+                             " unknown (accepted: 0 None, 1 Sum, 2 Prod, 3 Min, 4 Max, 5 Mean, 6 Var, 7 Std)");
+  if (!dtypeOk(sk.dtype))
+    fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) +
+                            " unknown (accepted: 0 F64, 1 F32)");
+  if (sk.buffer < 0 || static_cast<size_t>(sk.buffer) >= plan.buffers.size())
+    fail(kp + ".buffer", "index " + std::to_string(sk.buffer) + " out of range (" +
+                             std::to_string(plan.buffers.size()) + " buffers)");
+  const BufferRef& out = plan.buffers[static_cast<size_t>(sk.buffer)];
+  const std::string obp = "buffers[" + std::to_string(sk.buffer) + "]";
+  if (!out.writable) fail(kp + ".buffer", obp + " is read-only");
+  if (!sk.reduceAxes.empty() && sk.reduceAxes.size() != nd)
+    fail(kp + ".reduceAxes", "has " + std::to_string(sk.reduceAxes.size()) +
+                                 " entries, the stage has " + std::to_string(nd) +
+                                 " axes (one 0/1 flag per axis, or empty for none)");
+  for (size_t k = 0; k < sk.reduceAxes.size(); ++k) {
+    uint8_t f = sk.reduceAxes[k];
+    if (f > 1) fail(idx(kp + ".reduceAxes", k), std::to_string(f) + " (accepted: 0 or 1)");
+    if (f && sk.reduce == ReduceOp::None)
+      fail(idx(kp + ".reduceAxes", k), "is 1 but reduce is None (accepted: 0)");
+  }
+  if (!(sk.ddof >= 0) || !std::isfinite(sk.ddof))
+    fail(kp + ".ddof", "must be a finite number >= 0");
+  checkAffine(kp, sk.offset, sk.strides, st.shape, empty, &out, sk.dtype, obp);
+  if (sk.reduce != ReduceOp::None) {
+    int64_t kept = 1, redChunks = 1;
+    bool keptEmpty = false;
+    for (size_t k = 0; k < nd; ++k) {
+      bool red = !sk.reduceAxes.empty() && sk.reduceAxes[k];
+      if (red) {
+        if (sk.strides[k] != 0)
+          fail(idx(kp + ".strides", k),
+               std::to_string(sk.strides[k]) + " on a reduced axis (accepted: 0)");
+        int64_t c = static_cast<int64_t>(st.chunks[k].size());
+        if (!mulOk(redChunks, c, &redChunks)) redChunks = kMaxTasks;
+      } else {
+        if (st.shape[k] == 0) keptEmpty = true;
+        if (!mulOk(kept, st.shape[k], &kept)) kept = kMaxMagnitude;
+      }
+    }
+    // Reduction partials: one per (kept output element, chunk along the reduced axes), only when
+    // the reduced axes span more than one chunk.
+    if (!keptEmpty && redChunks > 1) {
+      const int64_t width = (sk.reduce == ReduceOp::Var || sk.reduce == ReduceOp::Std) ? 24 : 8;
+      int64_t bytes = 0;
+      if (!mulOk(kept, redChunks, &bytes) || !mulOk(bytes, width, &bytes) ||
+          bytes > kMaxPartialBytes)
+        fail(kp, "the reduction needs more than 2^31 bytes of partials (kept output elements x "
+                 "chunks along the reduced axes); use fewer chunks along the reduced axes");
+    }
+  }
+}
+
+}  // namespace
+
+void validatePlan(const Plan& plan) {
+  for (size_t i = 0; i < plan.buffers.size(); ++i) {
+    const BufferRef& b = plan.buffers[i];
+    if (!b.data && b.bytes > 0)
+      fail(idx("buffers", i), "null data with " + std::to_string(b.bytes) + " bytes");
+    if (b.bytes > static_cast<size_t>(std::numeric_limits<int64_t>::max()))
+      fail(idx("buffers", i), "byte size does not fit in int64");
+  }
+  for (size_t s = 0; s < plan.stages.size(); ++s)
+    validateStage(plan, plan.stages[s], idx("stages", s));
+}
+
+}  // namespace tessera

@@ -1,0 +1,64 @@
+// Block kernels: the hot loops of the VM, compiled once per instruction set and chosen at load.
+// kernels_impl.h holds the one generic implementation; kernels_{baseline,avx2,avx512}.cc include it
+// with different target flags (see native/sources.json); dispatch.cc picks a table with
+// __builtin_cpu_supports, overridable with TESSERA_ISA=baseline|avx2|avx512.
+// Every function takes n <= a few thousand (one VM block); out may alias an input.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tessera::kernels {
+
+using Unary = void (*)(const double* x, double* out, size_t n);
+using Binary = void (*)(const double* x, const double* y, double* out, size_t n);
+using BinaryScalarRight = void (*)(const double* x, double s, double* out, size_t n);  // x op s
+using BinaryScalarLeft = void (*)(double s, const double* y, double* out, size_t n);   // s op y
+// out[j] = value(start + j * step); step may be 0 or negative.
+using RandomFill = void (*)(uint64_t key, int64_t start, int64_t step, double* out, size_t n);
+using Reduce = double (*)(const double* x, size_t n);
+
+struct BinaryKernels {
+  Binary vv;
+  BinaryScalarRight vs;
+  BinaryScalarLeft sv;
+};
+
+struct Table {
+  const char* isa;  // "baseline" | "avx2" | "avx512"
+  Unary neg, abs, exp, log, sqrt, sin, cos;
+  BinaryKernels add, sub, mul, div, pow, max, min;  // max/min propagate NaN like numpy.maximum
+  // Counter-based random numbers (docs/random.md): bits(key, i) = mix64(key + (i + 1) * GAMMA).
+  RandomFill uniform64;  // (bits >> 11) * 2^-53
+  RandomFill uniform32;  // (bits >> 40) * 2^-24, i.e. exactly a float32 value
+  RandomFill normal64;   // Box-Muller, see docs/random.md
+  // Reductions over one block: deterministic for a given n (pairwise / fixed lane order), and
+  // bit-identical across ISAs. (The reduction min/max are named reduceMin/reduceMax because the
+  // element-wise `min`/`max` members above already take those names: the first version of this
+  // header declared both and did not compile.)
+  Reduce sum, prod, reduceMin, reduceMax;
+};
+
+// mix64 is the SplitMix64 finalizer; randomKey(seed) = mix64(seed ^ 0x5851F42D4C957F2D).
+constexpr uint64_t kGamma = 0x9E3779B97F4A7C15ULL;
+inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+inline uint64_t randomKey(uint64_t seed) { return mix64(seed ^ 0x5851F42D4C957F2DULL); }
+// Second, independent stream for the Box-Muller angle.
+inline uint64_t normalAngleKey(uint64_t key) { return mix64(key ^ 0xD1B54A32D192ED03ULL); }
+
+const Table& baselineTable();
+const Table& avx2Table();
+const Table& avx512Table();
+
+// The table in use. Chosen once (first call): TESSERA_ISA if set and supported by the CPU,
+// otherwise the best the CPU supports. select() switches explicitly and returns false (leaving the
+// choice unchanged) when the CPU lacks the instruction set or the name is unknown.
+const Table& active();
+bool select(const char* isa);
+bool cpuSupports(const char* isa);
+
+}  // namespace tessera::kernels

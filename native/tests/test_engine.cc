@@ -1,0 +1,917 @@
+// Engine tests: validator, pool, executor (stores, reductions, determinism, tiling, cancel).
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "check.h"
+#include "engine/executor.h"
+#include "engine/plan.h"
+#include "engine/pool.h"
+#include "kernels/kernels.h"
+
+using namespace tessera;
+
+namespace {
+
+std::vector<int64_t> rowMajor(const std::vector<int64_t>& shape) {
+  std::vector<int64_t> s(shape.size(), 1);
+  for (int k = static_cast<int>(shape.size()) - 2; k >= 0; --k) s[k] = s[k + 1] * shape[k + 1];
+  return s;
+}
+
+std::vector<std::vector<int64_t>> regular(const std::vector<int64_t>& shape,
+                                          const std::vector<int64_t>& chunk) {
+  std::vector<std::vector<int64_t>> c(shape.size());
+  for (size_t k = 0; k < shape.size(); ++k) {
+    for (int64_t x = 0; x < shape[k]; x += chunk[k]) c[k].push_back(std::min(chunk[k], shape[k] - x));
+    if (shape[k] == 0) c[k].push_back(0);
+  }
+  return c;
+}
+
+Leaf memLeaf(int buffer, std::vector<int64_t> strides, int64_t offset = 0, DType dt = DType::F64) {
+  Leaf l;
+  l.kind = LeafKind::Memory;
+  l.buffer = buffer;
+  l.strides = std::move(strides);
+  l.offset = offset;
+  l.dtype = dt;
+  return l;
+}
+
+Leaf genLeaf(LeafKind kind, std::vector<int64_t> strides, double a, double b, uint64_t seed = 0,
+             DType dt = DType::F64) {
+  Leaf l;
+  l.kind = kind;
+  l.strides = std::move(strides);
+  l.a = a;
+  l.b = b;
+  l.seed = seed;
+  l.dtype = dt;
+  return l;
+}
+
+// A one-stage plan: result = leaf 0 (program: Load r0 <- leaf0), sink as given.
+Stage loadStage(std::vector<int64_t> shape, std::vector<int64_t> chunk, Leaf leaf) {
+  Stage st;
+  st.shape = shape;
+  st.chunks = regular(shape, chunk);
+  st.leaves.push_back(std::move(leaf));
+  st.program.push_back({Op::Load, 0, 0, 0});
+  st.nregs = 1;
+  st.result = 0;
+  return st;
+}
+
+Sink storeSink(int buffer, std::vector<int64_t> strides, DType dt = DType::F64) {
+  Sink s;
+  s.reduce = ReduceOp::None;
+  s.buffer = buffer;
+  s.strides = std::move(strides);
+  s.dtype = dt;
+  s.reduceAxes.assign(s.strides.size(), 0);
+  return s;
+}
+
+Sink reduceSink(ReduceOp op, int buffer, std::vector<uint8_t> axes, std::vector<int64_t> strides,
+                double ddof = 0) {
+  Sink s;
+  s.reduce = op;
+  s.buffer = buffer;
+  s.strides = std::move(strides);
+  s.reduceAxes = std::move(axes);
+  s.ddof = ddof;
+  return s;
+}
+
+BufferRef ref(std::vector<double>& v) { return BufferRef{v.data(), v.size() * sizeof(double), true}; }
+BufferRef ref(std::vector<float>& v) { return BufferRef{v.data(), v.size() * sizeof(float), true}; }
+
+bool throwsWith(const Plan& p, const char* needle) {
+  try {
+    validatePlan(p);
+  } catch (const std::invalid_argument& e) {
+    if (std::strstr(e.what(), needle)) return true;
+    std::fprintf(stderr, "    message was: %s (wanted '%s')\n", e.what(), needle);
+    return false;
+  }
+  std::fprintf(stderr, "    no exception (wanted '%s')\n", needle);
+  return false;
+}
+
+ExecResult run(Plan p, int threads = 2) {
+  Pool pool(threads);
+  return runPlan(pool, std::move(p));
+}
+
+uint64_t bitsOf(double x) {
+  uint64_t u;
+  std::memcpy(&u, &x, 8);
+  return u;
+}
+
+// The uniform value of element lin with the documented formula (docs/random.md).
+double uniformRef(uint64_t seed, int64_t lin) {
+  uint64_t key = kernels::randomKey(seed);
+  uint64_t b = kernels::mix64(key + (static_cast<uint64_t>(lin) + 1) * kernels::kGamma);
+  return static_cast<double>(b >> 11) * 0x1p-53;
+}
+
+Plan basicStorePlan(std::vector<double>& out) {
+  Plan p;
+  out.assign(50 * 50, -1);
+  p.buffers.push_back(ref(out));
+  Stage st = loadStage({50, 50}, {5, 10}, genLeaf(LeafKind::Arange, {50, 1}, 0, 1));
+  st.sink = storeSink(0, {50, 1});
+  p.stages.push_back(st);
+  return p;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------------------
+// Validator
+
+TEST(validate_accepts_basic) {
+  std::vector<double> out;
+  Plan p = basicStorePlan(out);
+  validatePlan(p);
+}
+
+TEST(validate_rejects) {
+  std::vector<double> out;
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].chunks[1] = {10, 10, 10, 10};
+    CHECK(throwsWith(p, "stages[0].chunks[1]: chunk sizes sum to 40, shape is 50"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].chunks[0] = {50, 0};
+    CHECK(throwsWith(p, "stages[0].chunks[0][1]"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].chunks[0] = {50, -10};
+    CHECK(throwsWith(p, "stages[0].chunks[0][1]"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].shape[0] = -1;
+    CHECK(throwsWith(p, "stages[0].shape[0]"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].shape.assign(33, 1);
+    CHECK(throwsWith(p, "stages[0].shape: has 33 axes"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].nregs = 0;
+    CHECK(throwsWith(p, "stages[0].nregs"));
+    p.stages[0].nregs = 65;
+    CHECK(throwsWith(p, "stages[0].nregs"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].program[0].a = 3;
+    CHECK(throwsWith(p, "stages[0].program[0].a: leaf 3 out of range"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].program.push_back({Op::Add, 0, 0, 1});
+    CHECK(throwsWith(p, "stages[0].program[1].b: register 1 out of range"));
+    p.stages[0].nregs = 2;
+    CHECK(throwsWith(p, "read before it is written"));
+    p.stages[0].program[1].b = -1;
+    CHECK(throwsWith(p, "stages[0].program[1].b: immediate 0 out of range"));
+    p.stages[0].imms.push_back(2.0);
+    validatePlan(p);
+    p.stages[0].program[1].op = static_cast<Op>(12);
+    CHECK(throwsWith(p, "stages[0].program[1].op: 12 unknown"));
+    p.stages[0].program[1].op = Op::Add;
+    p.stages[0].program[1].dst = 5;
+    CHECK(throwsWith(p, "stages[0].program[1].dst"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].result = 1;
+    CHECK(throwsWith(p, "stages[0].result"));
+    p.stages[0].nregs = 2;
+    CHECK(throwsWith(p, "never written"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].leaves[0].dtype = static_cast<DType>(7);
+    CHECK(throwsWith(p, "stages[0].leaves[0].dtype"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].leaves[0].kind = static_cast<LeafKind>(9);
+    CHECK(throwsWith(p, "stages[0].leaves[0].kind"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].leaves[0] = memLeaf(3, {50, 1});
+    CHECK(throwsWith(p, "stages[0].leaves[0].buffer: index 3 out of range (1 buffers)"));
+    p.stages[0].leaves[0] = memLeaf(0, {50, 1}, 1);
+    CHECK(throwsWith(p, "stages[0].leaves[0]: addresses element 2500"));
+    p.stages[0].leaves[0] = memLeaf(0, {-50, 1}, 0);
+    CHECK(throwsWith(p, "before the start"));
+    p.stages[0].leaves[0] = memLeaf(0, {50, 1}, 0, DType::F32);
+    validatePlan(p);  // f32 view of the first half
+    p.stages[0].leaves[0] = memLeaf(0, {50}, 0);
+    CHECK(throwsWith(p, "stages[0].leaves[0].strides: has 1 entries"));
+    p.stages[0].leaves[0] = memLeaf(0, {int64_t(1) << 61, 1}, 0);
+    CHECK(throwsWith(p, "overflows"));
+    p.stages[0].leaves[0] = memLeaf(0, {INT64_MAX, INT64_MIN}, INT64_MAX);
+    CHECK(throwsWith(p, "stages[0].leaves[0]"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].sink.buffer = 1;
+    CHECK(throwsWith(p, "stages[0].sink.buffer"));
+    p.stages[0].sink.buffer = 0;
+    p.buffers[0].writable = false;
+    CHECK(throwsWith(p, "read-only"));
+    p.buffers[0].writable = true;
+    p.stages[0].sink.strides = {51, 1};
+    CHECK(throwsWith(p, "stages[0].sink: addresses element"));
+    p.stages[0].sink.strides = {50, 1};
+    p.stages[0].sink.reduceAxes = {0, 2};
+    CHECK(throwsWith(p, "stages[0].sink.reduceAxes[1]"));
+    p.stages[0].sink.reduceAxes = {0, 1};
+    CHECK(throwsWith(p, "reduce is None"));
+    p.stages[0].sink.reduce = ReduceOp::Sum;
+    CHECK(throwsWith(p, "stages[0].sink.strides[1]: 1 on a reduced axis"));
+    p.stages[0].sink.strides = {1, 0};
+    validatePlan(p);
+    p.stages[0].sink.ddof = -1;
+    CHECK(throwsWith(p, "stages[0].sink.ddof"));
+    p.stages[0].sink.ddof = std::nan("");
+    CHECK(throwsWith(p, "stages[0].sink.ddof"));
+    p.stages[0].sink.ddof = 0;
+    p.stages[0].sink.reduce = static_cast<ReduceOp>(9);
+    CHECK(throwsWith(p, "stages[0].sink.reduce"));
+    p.stages[0].sink.reduce = ReduceOp::Sum;
+    p.stages[0].sink.dtype = static_cast<DType>(2);
+    CHECK(throwsWith(p, "stages[0].sink.dtype"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.stages[0].leaves[0].kind = LeafKind::RandomUniform;
+    p.stages[0].leaves[0].seed = uint64_t(1) << 53;
+    CHECK(throwsWith(p, "stages[0].leaves[0].seed"));
+  }
+  {
+    // too many tasks
+    Plan p = basicStorePlan(out);
+    Stage& st = p.stages[0];
+    st.shape = {int64_t(1) << 20, int64_t(1) << 20};
+    st.chunks = {std::vector<int64_t>(1 << 20, 1), std::vector<int64_t>(1 << 20, 1)};
+    st.leaves[0].strides = {0, 0};
+    st.sink = reduceSink(ReduceOp::Sum, 0, {1, 1}, {0, 0});
+    CHECK(throwsWith(p, "2^31 tasks"));
+  }
+  {
+    Plan p = basicStorePlan(out);
+    p.buffers.push_back(BufferRef{nullptr, 16, true});
+    CHECK(throwsWith(p, "buffers[1]"));
+  }
+  {
+    // huge shapes: element count overflow
+    Plan p = basicStorePlan(out);
+    Stage& st = p.stages[0];
+    st.shape = {int64_t(1) << 40, int64_t(1) << 40};
+    st.chunks = {{int64_t(1) << 40}, {int64_t(1) << 40}};
+    st.leaves[0].strides = {0, 0};
+    st.sink = reduceSink(ReduceOp::Sum, 0, {1, 1}, {0, 0});
+    CHECK(throwsWith(p, "2^62"));
+  }
+}
+
+TEST(validate_random_plans_never_crash) {
+  // a small in-process fuzz: random mutations must throw invalid_argument or validate
+  std::vector<double> out(100);
+  uint64_t state = 12345;
+  auto rnd = [&]() { state = kernels::mix64(state + kernels::kGamma); return state; };
+  const int64_t vals[] = {0, 1, -1, 2, 5, 10, 50, 100, INT64_MAX, INT64_MIN, int64_t(1) << 40, -(int64_t(1) << 40), 3};
+  int accepted = 0;
+  for (int it = 0; it < 20000; ++it) {
+    Plan p;
+    p.buffers.push_back(ref(out));
+    Stage st;
+    int nd = static_cast<int>(rnd() % 4);
+    for (int k = 0; k < nd; ++k)
+      st.shape.push_back(rnd() % 2 ? static_cast<int64_t>(rnd() % 6) : vals[rnd() % 13]);
+    if (rnd() % 8) {
+      st.chunks.resize(static_cast<size_t>(nd));
+      for (int k = 0; k < nd; ++k) {
+        int64_t s = st.shape[k];
+        if (s > 0 && s <= 100) {
+          if (s > 1 && rnd() % 2) st.chunks[k] = {1, s - 1};
+          else st.chunks[k] = {s};
+        } else if (s == 0 && rnd() % 2) {
+          st.chunks[k] = {};
+        } else {
+          st.chunks[k] = {vals[rnd() % 13]};
+        }
+      }
+    }
+    Leaf l;
+    l.kind = static_cast<LeafKind>(rnd() % 5);
+    l.dtype = static_cast<DType>(rnd() % 5 == 0 ? 2 : rnd() % 2);
+    l.buffer = rnd() % 5 == 0 ? static_cast<int32_t>(rnd() % 3) - 1 : 0;
+    l.offset = vals[rnd() % 13];
+    const int64_t small[] = {0, 1, -1, 2, 3, 10};
+    for (int k = 0; k < nd + static_cast<int>(rnd() % 8 == 0); ++k)
+      l.strides.push_back(rnd() % 2 ? small[rnd() % 6] : vals[rnd() % 13]);
+    if (rnd() % 2) l.offset = small[rnd() % 6];
+    st.leaves.push_back(l);
+    if (rnd() % 4) st.program.push_back({Op::Load, 0, static_cast<int32_t>(rnd() % 8 == 0), 0});
+    st.program.push_back({static_cast<Op>(rnd() % 24), static_cast<int32_t>(rnd() % 3),
+                          static_cast<int32_t>(rnd() % 3) - 1, static_cast<int32_t>(rnd() % 3) - 1});
+    if (rnd() % 3) st.imms.push_back(1.5);
+    st.nregs = static_cast<int32_t>(rnd() % 4);
+    st.result = 0;
+    st.sink.reduce = static_cast<ReduceOp>(rnd() % 9);
+    st.sink.buffer = static_cast<int32_t>(rnd() % 2);
+    st.sink.offset = rnd() % 2 ? 0 : vals[rnd() % 13];
+    for (int k = 0; k < nd; ++k) st.sink.strides.push_back(rnd() % 2 ? small[rnd() % 6] : vals[rnd() % 13] * static_cast<int64_t>(rnd() % 2));
+    for (int k = 0; k < nd; ++k) st.sink.reduceAxes.push_back(static_cast<uint8_t>(rnd() % 7 == 0 ? 2 : rnd() % 2));
+    p.stages.push_back(st);
+    try {
+      validatePlan(p);
+      ++accepted;
+      // anything accepted must run without faults (small enough here)
+      bool small = true;
+      for (int64_t s : st.shape) if (s > 100) small = false;
+      if (small) {
+        Pool pool(1);
+        ExecResult r = runPlan(pool, p);
+        CHECK(r.status == ExecResult::Status::Ok);
+      }
+    } catch (const std::invalid_argument&) {
+    }
+  }
+  std::printf("     fuzz: %d of 20000 random plans accepted (and run)\n", accepted);
+  CHECK(accepted > 50);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Pool
+
+struct CountJob : Job {
+  std::atomic<int64_t> ran{0};
+  std::atomic<int> completes{0};
+  int stages = 3;
+  int64_t tasks = 1000;
+  std::vector<int> finishedStages;
+  int numStages() const override { return stages; }
+  void beginStage(int) override {}
+  int64_t numTasks(int s) const override { return s == 1 ? 0 : tasks; }
+  void finishStage(int s, WorkerContext&) override { finishedStages.push_back(s); }
+  void runTask(int, int64_t, WorkerContext&) override { ran++; }
+  void complete() override { completes++; }
+};
+
+TEST(pool_runs_queued_jobs) {
+  Pool pool(2);
+  std::vector<std::shared_ptr<CountJob>> jobs;
+  for (int i = 0; i < 20; ++i) {
+    jobs.push_back(std::make_shared<CountJob>());
+    pool.submit(jobs.back());
+  }
+  for (int spin = 0; spin < 5000; ++spin) {
+    bool all = true;
+    for (auto& j : jobs) all = all && j->completes.load() == 1;
+    if (all) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  for (auto& j : jobs) {
+    CHECK_EQ(j->completes.load(), 1);
+    CHECK_EQ(j->ran.load(), 2000);
+    CHECK(j->finishedStages == std::vector<int>({0, 1, 2}));
+  }
+  pool.setNumThreads(1);
+  CHECK_EQ(pool.numThreads(), 1);
+  pool.setNumThreads(3);
+  CHECK_EQ(pool.numThreads(), 3);
+  auto j = std::make_shared<CountJob>();
+  pool.submit(j);
+  pool.shutdown();
+  CHECK_EQ(j->completes.load(), 1);
+  auto late = std::make_shared<CountJob>();
+  pool.submit(late);
+  CHECK_EQ(late->completes.load(), 1);
+  CHECK(late->cancelled());
+}
+
+// ------------------------------------------------------------------------------------------------
+// Executor
+
+TEST(store_arange_chunked) {
+  std::vector<double> out;
+  Plan p = basicStorePlan(out);
+  ExecResult r = run(p);
+  CHECK(r.status == ExecResult::Status::Ok);
+  CHECK_EQ(r.tasks, 50);
+  bool ok = true;
+  for (int i = 0; i < 2500; ++i) ok = ok && out[i] == i;
+  CHECK(ok);
+}
+
+TEST(lead_example_sum_5000) {
+  // shape [50,50], chunks 5x10: Load(ones) + transposed leaf -> Sum == 5000
+  std::vector<double> x(2500, 1.0), out(1, 0);
+  Plan p;
+  p.buffers.push_back(ref(x));
+  p.buffers.push_back(ref(out));
+  Stage st;
+  st.shape = {50, 50};
+  st.chunks = regular(st.shape, {5, 10});
+  st.leaves.push_back(genLeaf(LeafKind::Arange, {50, 1}, 1, 0));
+  st.leaves.push_back(memLeaf(0, {1, 50}));
+  st.program = {{Op::Load, 0, 0, 0}, {Op::Load, 1, 1, 0}, {Op::Add, 0, 0, 1}};
+  st.nregs = 2;
+  st.sink = reduceSink(ReduceOp::Sum, 1, {1, 1}, {0, 0});
+  p.stages.push_back(st);
+  ExecResult r = run(p);
+  CHECK(r.status == ExecResult::Status::Ok);
+  CHECK_EQ(out[0], 5000.0);
+}
+
+TEST(elementwise_program_and_immediates) {
+  // out = max(exp(sin(x)) * 2 - x / 3, 0.5) ** 1.5, compared with a naive loop
+  const int64_t n0 = 37, n1 = 29;
+  std::vector<double> x(n0 * n1), out(n0 * n1);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 0.01 * static_cast<double>(i) - 3;
+  Plan p;
+  p.buffers.push_back(ref(x));
+  p.buffers.push_back(ref(out));
+  Stage st;
+  st.shape = {n0, n1};
+  st.chunks = regular(st.shape, {8, 7});
+  st.leaves.push_back(memLeaf(0, {n1, 1}));
+  st.imms = {2.0, 3.0, 0.5, 1.5};
+  st.program = {{Op::Load, 0, 0, 0},   {Op::Sin, 1, 0, 0},  {Op::Exp, 1, 1, 0},
+                {Op::Mul, 1, 1, -1},   {Op::Div, 2, 0, -2}, {Op::Sub, 1, 1, 2},
+                {Op::Max, 1, 1, -3},   {Op::Pow, 1, 1, -4}, {Op::Sub, 2, -4, -3},  // 1.0
+                {Op::Mul, 1, 1, 2}};
+  st.nregs = 3;
+  st.result = 1;
+  st.sink = storeSink(1, {n1, 1});
+  p.stages.push_back(st);
+  ExecResult r = run(p);
+  CHECK(r.status == ExecResult::Status::Ok);
+  double maxErr = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    double v = std::pow(std::max(std::exp(std::sin(x[i])) * 2 - x[i] / 3, 0.5), 1.5);
+    maxErr = std::max(maxErr, std::fabs(v - out[i]) / std::fabs(v));
+  }
+  if (!(maxErr < 1e-13)) std::fprintf(stderr, "    max rel err %g\n", maxErr);
+  CHECK(maxErr < 1e-13);
+}
+
+TEST(sum_1e7_uniform_long_double) {
+  const int64_t n = 10'000'000;
+  std::vector<double> out(1);
+  Plan p;
+  p.buffers.push_back(ref(out));
+  Stage st = loadStage({n}, {1'000'000}, genLeaf(LeafKind::RandomUniform, {1}, 0, 1, 42));
+  st.sink = reduceSink(ReduceOp::Sum, 0, {1}, {0});
+  p.stages.push_back(st);
+  ExecResult r = run(p);
+  CHECK(r.status == ExecResult::Status::Ok);
+  long double ref = 0;
+  for (int64_t i = 0; i < n; ++i) ref += static_cast<long double>(uniformRef(42, i));
+  const double rel = std::fabs(static_cast<double>((out[0] - ref) / ref));
+  CHECK(rel <= 1e-12);
+}
+
+TEST(random_chunk_invariance_and_formula) {
+  const std::vector<int64_t> shape = {33, 45};
+  std::vector<double> a(33 * 45), b(33 * 45);
+  for (int which = 0; which < 2; ++which) {
+    Plan p;
+    p.buffers.push_back(ref(which ? b : a));
+    Stage st = loadStage(shape, which ? std::vector<int64_t>{33, 45} : std::vector<int64_t>{4, 7},
+                         genLeaf(LeafKind::RandomUniform, rowMajor(shape), 0, 1, 7));
+    st.sink = storeSink(0, rowMajor(shape));
+    p.stages.push_back(st);
+    CHECK(run(p, which + 1).status == ExecResult::Status::Ok);
+  }
+  bool same = true, formula = true;
+  for (size_t i = 0; i < a.size(); ++i) {
+    same = same && bitsOf(a[i]) == bitsOf(b[i]);
+    formula = formula && a[i] == uniformRef(7, static_cast<int64_t>(i));
+  }
+  CHECK(same);
+  CHECK(formula);
+  // normal: also chunk-invariant
+  for (int which = 0; which < 2; ++which) {
+    Plan p;
+    p.buffers.push_back(ref(which ? b : a));
+    Stage st = loadStage(shape, which ? std::vector<int64_t>{11, 45} : std::vector<int64_t>{5, 6},
+                         genLeaf(LeafKind::RandomNormal, rowMajor(shape), 1, 2, 9));
+    st.sink = storeSink(0, rowMajor(shape));
+    p.stages.push_back(st);
+    CHECK(run(p).status == ExecResult::Status::Ok);
+  }
+  same = true;
+  for (size_t i = 0; i < a.size(); ++i) same = same && bitsOf(a[i]) == bitsOf(b[i]);
+  CHECK(same);
+}
+
+Plan reducePlan(std::vector<double>& out, ReduceOp op, std::vector<uint8_t> axes,
+                std::vector<int64_t> chunk, double ddof = 0) {
+  const std::vector<int64_t> shape = {60, 70, 9};
+  Plan p;
+  int64_t kept = 1;
+  std::vector<int64_t> ostr(3, 0);
+  for (int k = 2; k >= 0; --k)
+    if (!axes[k]) {
+      ostr[k] = kept;
+      kept *= shape[k];
+    }
+  out.assign(static_cast<size_t>(kept), -7);
+  p.buffers.push_back(ref(out));
+  Stage st = loadStage(shape, chunk, genLeaf(LeafKind::RandomNormal, rowMajor(shape), 0.5, 2, 3));
+  st.sink = reduceSink(op, 0, axes, ostr, ddof);
+  p.stages.push_back(st);
+  return p;
+}
+
+TEST(reductions_against_naive) {
+  const std::vector<int64_t> shape = {60, 70, 9};
+  std::vector<double> x(60 * 70 * 9);
+  {
+    Plan p;
+    p.buffers.push_back(ref(x));
+    Stage st = loadStage(shape, {60, 70, 9}, genLeaf(LeafKind::RandomNormal, rowMajor(shape), 0.5, 2, 3));
+    st.sink = storeSink(0, rowMajor(shape));
+    p.stages.push_back(st);
+    CHECK(run(p).status == ExecResult::Status::Ok);
+  }
+  const ReduceOp ops[] = {ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Min, ReduceOp::Max,
+                          ReduceOp::Mean, ReduceOp::Var, ReduceOp::Std};
+  const std::vector<std::vector<uint8_t>> axesList = {{1, 1, 1}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 0, 1}, {0, 1, 1}};
+  for (ReduceOp op : ops) {
+    for (const auto& axes : axesList) {
+      for (double ddof : {0.0, 1.0}) {
+        std::vector<double> out;
+        Plan p = reducePlan(out, op, axes, {13, 32, 4}, ddof);
+        ExecResult r = run(p);
+        CHECK(r.status == ExecResult::Status::Ok);
+        // naive
+        int64_t kept = static_cast<int64_t>(out.size());
+        std::vector<long double> s(kept, 0), s2(kept, 0), pr(kept, 1), mn(kept, INFINITY), mx(kept, -INFINITY);
+        std::vector<int64_t> cnt(kept, 0);
+        for (int64_t i = 0; i < 60; ++i)
+          for (int64_t j = 0; j < 70; ++j)
+            for (int64_t k = 0; k < 9; ++k) {
+              int64_t c[3] = {i, j, k};
+              int64_t K = 0;
+              for (int a = 0; a < 3; ++a)
+                if (!axes[a]) K = K * shape[a] + c[a];
+              long double v = x[(i * 70 + j) * 9 + k];
+              s[K] += v;
+              s2[K] += v * v;
+              pr[K] *= v;
+              mn[K] = std::min(mn[K], v);
+              mx[K] = std::max(mx[K], v);
+              cnt[K]++;
+            }
+        double maxErr = 0;
+        for (int64_t K = 0; K < kept; ++K) {
+          long double n = cnt[K], mean = s[K] / n, want = 0;
+          long double var = (s2[K] - n * mean * mean) / (n - ddof);
+          switch (op) {
+            case ReduceOp::Sum: want = s[K]; break;
+            case ReduceOp::Prod: want = pr[K]; break;
+            case ReduceOp::Min: want = mn[K]; break;
+            case ReduceOp::Max: want = mx[K]; break;
+            case ReduceOp::Mean: want = mean; break;
+            case ReduceOp::Var: want = var; break;
+            case ReduceOp::Std: want = std::sqrt(var); break;
+            default: break;
+          }
+          double err = std::fabs(static_cast<double>((out[K] - want) / (std::fabs(want) + 1e-300)));
+          if (op == ReduceOp::Prod && !(std::fabs(want) > 1e-290L && std::fabs(want) < 1e290L))
+            err = (std::fabs(want) >= 1e290L) ? (std::isinf(out[K]) || std::fabs(out[K]) > 1e280 ? 0 : 1)
+                                             : (std::fabs(out[K]) < 1e-280 ? 0 : 1);
+          else if (op == ReduceOp::Sum || op == ReduceOp::Mean)
+            err = std::fabs(static_cast<double>(out[K] - want)) / (1e-12 + static_cast<double>(std::sqrt(s2[K])));
+          maxErr = std::max(maxErr, err);
+        }
+        if (!(maxErr < 1e-10))
+          std::fprintf(stderr, "    op %d axes %d%d%d ddof %g: max rel err %g\n", static_cast<int>(op),
+                       axes[0], axes[1], axes[2], ddof, maxErr);
+        CHECK(maxErr < 1e-10);
+      }
+    }
+  }
+}
+
+TEST(bit_identical_across_threads) {
+  const ReduceOp ops[] = {ReduceOp::Sum, ReduceOp::Var, ReduceOp::Prod, ReduceOp::Mean};
+  for (ReduceOp op : ops) {
+    for (const std::vector<uint8_t>& axes : {std::vector<uint8_t>{1, 1, 1}, std::vector<uint8_t>{0, 1, 0}, std::vector<uint8_t>{1, 0, 1}}) {
+      std::vector<double> o1, o2, o3;
+      Plan p1 = reducePlan(o1, op, axes, {7, 9, 4});
+      Plan p2 = reducePlan(o2, op, axes, {7, 9, 4});
+      Plan p3 = reducePlan(o3, op, axes, {7, 9, 4});
+      CHECK(run(p1, 1).status == ExecResult::Status::Ok);
+      CHECK(run(p2, 2).status == ExecResult::Status::Ok);
+      CHECK(run(p3, 5).status == ExecResult::Status::Ok);
+      bool same = true;
+      for (size_t i = 0; i < o1.size(); ++i)
+        same = same && bitsOf(o1[i]) == bitsOf(o2[i]) && bitsOf(o1[i]) == bitsOf(o3[i]);
+      CHECK(same);
+    }
+  }
+}
+
+TEST(transposed_reads_tiled) {
+  // x + x.T over [n,n] with chunks that exercise full tiles and both strips; store and sum
+  for (int64_t n : {70, 100, 129}) {
+    std::vector<double> x(n * n), out(n * n), s(1);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i % 1000) * 0.5;
+    for (int mode = 0; mode < 2; ++mode) {
+      Plan p;
+      p.buffers.push_back(ref(x));
+      p.buffers.push_back(mode ? ref(s) : ref(out));
+      Stage st;
+      st.shape = {n, n};
+      st.chunks = regular(st.shape, {n > 100 ? 66 : n, 64});
+      st.leaves.push_back(memLeaf(0, {n, 1}));
+      st.leaves.push_back(memLeaf(0, {1, n}));
+      st.program = {{Op::Load, 0, 0, 0}, {Op::Load, 1, 1, 0}, {Op::Add, 0, 0, 1}};
+      st.nregs = 2;
+      st.sink = mode ? reduceSink(ReduceOp::Sum, 1, {1, 1}, {0, 0}) : storeSink(1, {n, 1});
+      p.stages.push_back(st);
+      CHECK(run(p).status == ExecResult::Status::Ok);
+    }
+    bool ok = true;
+    double total = 0;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        ok = ok && out[i * n + j] == x[i * n + j] + x[j * n + i];
+        total += x[i * n + j] * 2;
+      }
+    CHECK(ok);
+    CHECK_NEAR(s[0], total, 1e-9 * total);
+  }
+  // transposed store target
+  {
+    const int64_t n = 77;
+    std::vector<double> out(n * n);
+    Plan p;
+    p.buffers.push_back(ref(out));
+    Stage st = loadStage({n, n}, {40, 40}, genLeaf(LeafKind::Arange, {n, 1}, 0, 1));
+    st.sink = storeSink(0, {1, n});
+    p.stages.push_back(st);
+    CHECK(run(p).status == ExecResult::Status::Ok);
+    bool ok = true;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < n; ++j) ok = ok && out[j * n + i] == static_cast<double>(i * n + j);
+    CHECK(ok);
+  }
+}
+
+TEST(float32_rounding) {
+  const int64_t n = 3000;
+  std::vector<float> out(n);
+  std::vector<double> outd(n);
+  // arange 0.1 * i stored as f32; also uniform f32 leaf stored as f64 holds f32 values
+  {
+    Plan p;
+    p.buffers.push_back(ref(out));
+    Stage st = loadStage({n}, {512}, genLeaf(LeafKind::Arange, {1}, 0, 0.1));
+    st.sink = storeSink(0, {1}, DType::F32);
+    p.stages.push_back(st);
+    CHECK(run(p).status == ExecResult::Status::Ok);
+    bool ok = true;
+    for (int64_t i = 0; i < n; ++i) ok = ok && out[i] == static_cast<float>(0.1 * static_cast<double>(i));
+    CHECK(ok);
+  }
+  for (LeafKind kind : {LeafKind::RandomUniform, LeafKind::RandomNormal, LeafKind::Arange}) {
+    Plan p;
+    p.buffers.push_back(ref(outd));
+    Stage st = loadStage({n}, {1000}, genLeaf(kind, {1}, 0.3, 1.7, 5, DType::F32));
+    st.sink = storeSink(0, {1});
+    p.stages.push_back(st);
+    CHECK(run(p).status == ExecResult::Status::Ok);
+    bool ok = true;
+    for (int64_t i = 0; i < n; ++i) ok = ok && outd[i] == static_cast<double>(static_cast<float>(outd[i]));
+    CHECK(ok);
+  }
+  // f32 memory leaf
+  {
+    std::vector<float> src(n);
+    for (int64_t i = 0; i < n; ++i) src[i] = static_cast<float>(i) * 0.25f;
+    Plan p;
+    p.buffers.push_back(ref(src));
+    p.buffers.push_back(ref(outd));
+    Stage st = loadStage({n}, {1000}, memLeaf(0, {-1}, n - 1, DType::F32));
+    st.sink = storeSink(1, {1});
+    p.stages.push_back(st);
+    CHECK(run(p).status == ExecResult::Status::Ok);
+    CHECK_EQ(outd[0], static_cast<double>(src[n - 1]));
+    CHECK_EQ(outd[n - 1], 0.0);
+  }
+}
+
+TEST(min_max_nan_propagation) {
+  const int64_t n = 5000;
+  std::vector<double> x(n), out(1);
+  for (int64_t i = 0; i < n; ++i) x[i] = static_cast<double>((i * 7919) % 1000);
+  x[3777] = std::nan("");
+  for (ReduceOp op : {ReduceOp::Min, ReduceOp::Max, ReduceOp::Sum}) {
+    Plan p;
+    p.buffers.push_back(ref(x));
+    p.buffers.push_back(ref(out));
+    Stage st = loadStage({n}, {700}, memLeaf(0, {1}));
+    st.sink = reduceSink(op, 1, {1}, {0});
+    p.stages.push_back(st);
+    CHECK(run(p).status == ExecResult::Status::Ok);
+    CHECK(std::isnan(out[0]));
+  }
+  x[3777] = 5;
+  for (ReduceOp op : {ReduceOp::Min, ReduceOp::Max}) {
+    Plan p;
+    p.buffers.push_back(ref(x));
+    p.buffers.push_back(ref(out));
+    Stage st = loadStage({n}, {700}, memLeaf(0, {1}));
+    st.sink = reduceSink(op, 1, {1}, {0});
+    p.stages.push_back(st);
+    CHECK(run(p).status == ExecResult::Status::Ok);
+    CHECK_EQ(out[0], op == ReduceOp::Min ? 0.0 : 999.0);
+  }
+}
+
+TEST(mean_var_std_ddof) {
+  std::vector<double> x = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, out(1);
+  auto one = [&](ReduceOp op, double ddof, std::vector<int64_t> chunk) {
+    Plan p;
+    p.buffers.push_back(ref(x));
+    p.buffers.push_back(ref(out));
+    Stage st = loadStage({10}, chunk, memLeaf(0, {1}));
+    st.sink = reduceSink(op, 1, {1}, {0}, ddof);
+    p.stages.push_back(st);
+    CHECK(run(p).status == ExecResult::Status::Ok);
+    return out[0];
+  };
+  for (int64_t c : {1, 3, 10}) {
+    CHECK_NEAR(one(ReduceOp::Mean, 0, {c}), 5.5, 1e-15);
+    CHECK_NEAR(one(ReduceOp::Var, 0, {c}), 8.25, 1e-13);
+    CHECK_NEAR(one(ReduceOp::Var, 1, {c}), 82.5 / 9, 1e-13);
+    CHECK_NEAR(one(ReduceOp::Std, 1, {c}), std::sqrt(82.5 / 9), 1e-13);
+    CHECK_EQ(one(ReduceOp::Prod, 0, {c}), 3628800.0);
+  }
+  CHECK(std::isinf(one(ReduceOp::Var, 10, {3})));  // numpy: division by max(n - ddof, 0)
+}
+
+TEST(empty_and_zero_d_stages) {
+  // 0-d: one element, one task
+  std::vector<double> out(1, 0);
+  {
+    Plan p;
+    p.buffers.push_back(ref(out));
+    Stage st;
+    st.leaves.push_back(genLeaf(LeafKind::Arange, {}, 3, 1));
+    st.leaves.back().offset = 4;
+    st.program = {{Op::Load, 0, 0, 0}, {Op::Mul, 0, 0, -1}};
+    st.imms = {2};
+    st.nregs = 1;
+    st.sink = storeSink(0, {});
+    p.stages.push_back(st);
+    ExecResult r = run(p);
+    CHECK(r.status == ExecResult::Status::Ok);
+    CHECK_EQ(r.tasks, 1);
+    CHECK_EQ(out[0], 14.0);
+    p.stages[0].sink.reduce = ReduceOp::Sum;
+    out[0] = 0;
+    CHECK(run(p).status == ExecResult::Status::Ok);
+    CHECK_EQ(out[0], 14.0);
+  }
+  // empty reduction: sum over a zero-length axis writes 0, mean writes NaN
+  {
+    std::vector<double> o(3, -1);
+    for (ReduceOp op : {ReduceOp::Sum, ReduceOp::Mean}) {
+      Plan p;
+      p.buffers.push_back(ref(o));
+      Stage st = loadStage({3, 0}, {1, 0}, genLeaf(LeafKind::Arange, {0, 1}, 0, 1));
+      st.sink = reduceSink(op, 0, {0, 1}, {1, 0});
+      p.stages.push_back(st);
+      CHECK(run(p).status == ExecResult::Status::Ok);
+      if (op == ReduceOp::Sum) CHECK(o[0] == 0 && o[1] == 0 && o[2] == 0);
+      else CHECK(std::isnan(o[0]) && std::isnan(o[2]));
+    }
+  }
+  // multi-stage with an empty store stage in the middle
+  {
+    std::vector<double> o(4, 0);
+    Plan p;
+    p.buffers.push_back(ref(o));
+    Stage a = loadStage({4}, {2}, genLeaf(LeafKind::Arange, {1}, 1, 1));
+    a.sink = storeSink(0, {1});
+    Stage e = loadStage({0}, {0}, genLeaf(LeafKind::Arange, {1}, 1, 1));
+    e.sink = storeSink(0, {1});
+    Stage b = loadStage({4}, {3}, memLeaf(0, {1}));
+    b.program.push_back({Op::Mul, 0, 0, 0});
+    b.sink = storeSink(0, {1});
+    p.stages = {a, e, b};
+    ExecResult r = run(p);
+    CHECK(r.status == ExecResult::Status::Ok);
+    CHECK(o == std::vector<double>({1, 4, 9, 16}));
+  }
+}
+
+TEST(cancellation) {
+  Pool pool(2);
+  std::vector<double> out(1);
+  Plan p;
+  p.buffers.push_back(ref(out));
+  Stage st = loadStage({int64_t(1) << 40}, {int64_t(1) << 34}, genLeaf(LeafKind::RandomUniform, {1}, 0, 1, 1));
+  st.sink = reduceSink(ReduceOp::Sum, 0, {1}, {0});
+  p.stages.push_back(st);
+  std::atomic<int> status{-1};
+  ExecCallbacks cb;
+  cb.onDone = [&](ExecResult&& r) { status = static_cast<int>(r.status); };
+  auto ex = submitPlan(pool, p, cb);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto t0 = std::chrono::steady_clock::now();
+  ex->cancel();
+  ex->wait();
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(status.load() == static_cast<int>(ExecResult::Status::Cancelled));
+  CHECK(ms < 200);
+  // the pool still works afterwards
+  std::vector<double> o2;
+  Plan q = basicStorePlan(o2);
+  CHECK(runPlan(pool, q).status == ExecResult::Status::Ok);
+  // shutdown with a running plan completes it as cancelled
+  auto ex2 = submitPlan(pool, p, cb);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  pool.shutdown();
+  CHECK(ex2->finished());
+  CHECK(status.load() == static_cast<int>(ExecResult::Status::Cancelled));
+}
+
+TEST(progress_and_profile) {
+  std::vector<double> out;
+  Plan p = basicStorePlan(out);
+  p.profile = true;
+  Pool pool(2);
+  std::atomic<int64_t> last{0};
+  ExecResult res;
+  ExecCallbacks cb;
+  cb.onDone = [&](ExecResult&& r) { res = std::move(r); };
+  cb.onProgress = [&](int64_t d, int64_t t) { last = d * 1000 + t; };
+  submitPlan(pool, p, cb)->wait();
+  CHECK(res.status == ExecResult::Status::Ok);
+  CHECK_EQ(last.load(), 50 * 1000 + 50);
+  CHECK_EQ(res.profile.size(), size_t(50));
+  bool ok = true;
+  for (size_t i = 0; i < res.profile.size(); ++i)
+    ok = ok && res.profile[i].task == static_cast<int64_t>(i) && res.profile[i].endNs >= res.profile[i].startNs &&
+         res.profile[i].thread >= 0 && res.profile[i].thread < 2;
+  CHECK(ok);
+}
+
+TEST(many_small_tasks_timing) {
+  // x.add(x.T).sum() on [1000,1000] with chunks [10,10]: 10 000 tasks
+  const int64_t n = 1000;
+  std::vector<double> x(n * n, 1.0), out(1);
+  Plan p;
+  p.buffers.push_back(ref(x));
+  p.buffers.push_back(ref(out));
+  Stage st;
+  st.shape = {n, n};
+  st.chunks = regular(st.shape, {10, 10});
+  st.leaves.push_back(memLeaf(0, {n, 1}));
+  st.leaves.push_back(memLeaf(0, {1, n}));
+  st.program = {{Op::Load, 0, 0, 0}, {Op::Load, 1, 1, 0}, {Op::Add, 0, 0, 1}};
+  st.nregs = 2;
+  st.sink = reduceSink(ReduceOp::Sum, 1, {1, 1}, {0, 0});
+  p.stages.push_back(st);
+  Pool pool(2);
+  double best = 1e9;
+  for (int rep = 0; rep < 5; ++rep) {
+    auto t0 = std::chrono::steady_clock::now();
+    ExecResult r = runPlan(pool, p);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    best = std::min(best, ms);
+    CHECK(r.status == ExecResult::Status::Ok);
+    CHECK_EQ(r.tasks, 10000);
+    CHECK_EQ(out[0], 2e6);
+  }
+  std::printf("     10000-task plan: best %.2f ms\n", best);
+}

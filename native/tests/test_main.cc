@@ -1,0 +1,21 @@
+// Runs every TEST registered by the test_*.cc files linked into tessera_tests.
+#include <cstdio>
+#include <cstring>
+
+#include "check.h"
+#include "kernels/kernels.h"
+
+int main(int argc, char** argv) {
+  const char* filter = argc > 1 ? argv[1] : nullptr;
+  int run = 0;
+  for (const auto& c : tessera_test::registry()) {
+    if (filter && !std::strstr(c.name, filter)) continue;
+    int before = tessera_test::failures();
+    c.fn();
+    ++run;
+    std::printf("%s %s\n", tessera_test::failures() == before ? "ok  " : "FAIL", c.name);
+  }
+  std::printf("isa %s: %d tests, %d failed checks\n", tessera::kernels::active().isa, run,
+              tessera_test::failures());
+  return tessera_test::failures() == 0 ? 0 : 1;
+}

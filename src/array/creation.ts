@@ -1,0 +1,240 @@
+// Array creation: constants, ranges, caller memory and counter-based random numbers.
+import { webcrypto } from 'node:crypto';
+import { checkFinite, checkInteger, checkOptions, checkShape, describe } from '../errors.js';
+import { normalizeChunks, type ChunksSpec } from './chunks.js';
+import { DenseArray } from './dense.js';
+import { NDArray, type Computed } from './ndarray.js';
+import { contiguousStrides, itemsize, newId, token, type DType, type Node } from './node.js';
+
+/** The result type of an array of shape S: a number for [] and a DenseArray otherwise. */
+export type ResultFor<S extends readonly number[]> = S extends readonly [] ? number : number[] extends S ? Computed : DenseArray;
+
+export interface CreationOptions {
+  chunks?: ChunksSpec;
+  dtype?: DType;
+}
+export interface RandomOptions extends CreationOptions {
+  /** Integer in [0, 2^53). The same seed gives the same values for any chunking. Default: fresh. */
+  seed?: number;
+}
+
+function checkDType(dtype: unknown): DType {
+  if (dtype === undefined) return 'float64';
+  if (dtype !== 'float64' && dtype !== 'float32') {
+    throw new TypeError(`dtype must be 'float64' or 'float32', got ${describe(dtype)}`);
+  }
+  return dtype;
+}
+
+function creationOptions(fn: string, options: unknown, extra: string[] = []): Record<string, unknown> {
+  const o = checkOptions(`${fn} options`, options);
+  const allowed = ['chunks', 'dtype', ...extra];
+  for (const key of Object.keys(o)) {
+    if (!allowed.includes(key)) throw new TypeError(`${fn}: unknown option ${describe(key)}; accepted: ${allowed.join(', ')}`);
+  }
+  return o;
+}
+
+function make<S extends readonly number[]>(
+  fn: string,
+  shapeArg: S,
+  options: unknown,
+  build: (base: { id: number; shape: number[]; dtype: DType; chunks: number[][] }) => Node,
+  extra: string[] = [],
+): NDArray<ResultFor<S>> {
+  const shape = checkShape('shape', shapeArg);
+  const o = creationOptions(fn, options, extra);
+  const dtype = checkDType(o.dtype);
+  const chunks = normalizeChunks(o.chunks as ChunksSpec | undefined, shape, itemsize(dtype));
+  return new NDArray(build({ id: newId(), shape, dtype, chunks })) as NDArray<ResultFor<S>>;
+}
+
+export function full<const S extends readonly number[]>(shape: S, fillValue: number, options?: CreationOptions): NDArray<ResultFor<S>> {
+  if (typeof fillValue !== 'number') throw new TypeError(`full: fillValue must be a number, got ${describe(fillValue)}`);
+  const value = fillValue;
+  return make('full', shape, options, (b) => ({ ...b, kind: 'const', op: 'full', value, name: `full-${token(`full:${b.shape}:${value}:${b.dtype}:${b.chunks}`)}` }));
+}
+
+export function ones<const S extends readonly number[]>(shape: S, options?: CreationOptions): NDArray<ResultFor<S>> {
+  return make('ones', shape, options, (b) => ({ ...b, kind: 'const', op: 'ones', value: 1, name: `ones-${token(`ones:${b.shape}:${b.dtype}:${b.chunks}`)}` }));
+}
+
+export function zeros<const S extends readonly number[]>(shape: S, options?: CreationOptions): NDArray<ResultFor<S>> {
+  return make('zeros', shape, options, (b) => ({ ...b, kind: 'const', op: 'zeros', value: 0, name: `zeros-${token(`zeros:${b.shape}:${b.dtype}:${b.chunks}`)}` }));
+}
+
+/**
+ * Evenly spaced values, as numpy.arange: arange(stop), arange(start, stop), arange(start, stop, step),
+ * each optionally followed by { chunks, dtype }.
+ */
+export function arange(...args: (number | CreationOptions | undefined)[]): NDArray<DenseArray> {
+  const nums: number[] = [];
+  let options: CreationOptions | undefined;
+  args.forEach((a, i) => {
+    if (typeof a === 'number') {
+      if (options) throw new TypeError('arange: the options object must come last');
+      nums.push(checkFinite(['start', 'stop', 'step'][nums.length] ?? `argument ${i}`, a));
+    } else if (a !== undefined) options = a;
+  });
+  if (nums.length < 1 || nums.length > 3) {
+    throw new TypeError(`arange expects (stop), (start, stop) or (start, stop, step) numbers, got ${nums.length} numbers`);
+  }
+  const [start, stop, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
+  if (step === 0) throw new RangeError('arange: step must not be 0');
+  const length = Math.max(0, Math.ceil((stop - start) / step));
+  checkInteger('arange length', length, 0);
+  return make('arange', [length], options, (b) => ({
+    ...b,
+    kind: 'arange',
+    start,
+    step,
+    name: `arange-${token(`arange:${start}:${step}:${length}:${b.dtype}:${b.chunks}`)}`,
+  })) as NDArray<DenseArray>;
+}
+
+export interface FromArrayOptions {
+  /** Shape of the data (default: the TypedArray's length, or inferred from nested arrays). */
+  shape?: readonly number[];
+  chunks?: ChunksSpec;
+  /** For nested arrays and integer TypedArrays, which are copied: the dtype to copy into. */
+  dtype?: DType;
+}
+
+/**
+ * Wrap data as an NDArray. A Float64Array/Float32Array (or a DenseArray) is used in place, not
+ * copied: the array reads the caller's memory at compute time, so writes to it before a compute
+ * are seen, and the caller must not detach or transfer its buffer while the array is in use.
+ * Nested arrays and other TypedArrays are copied into a new Float64Array (or float32).
+ */
+export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromArrayOptions): NDArray<DenseArray> {
+  const o = checkOptions('fromArray options', options) as FromArrayOptions;
+  for (const key of Object.keys(o)) {
+    if (!['shape', 'chunks', 'dtype'].includes(key)) throw new TypeError(`fromArray: unknown option ${describe(key)}; accepted: shape, chunks, dtype`);
+  }
+  let typedData: Float64Array | Float32Array;
+  let inferred: number[];
+  if (data instanceof DenseArray) {
+    typedData = data.data;
+    inferred = [...data.shape];
+  } else if (data instanceof Float64Array || data instanceof Float32Array) {
+    if (o.dtype !== undefined && checkDType(o.dtype) !== (data instanceof Float64Array ? 'float64' : 'float32')) {
+      throw new TypeError(`fromArray: dtype ${describe(o.dtype)} does not match the ${data.constructor.name}; convert it first`);
+    }
+    typedData = data;
+    inferred = [data.length];
+  } else if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    const Ctor = checkDType(o.dtype) === 'float32' ? Float32Array : Float64Array;
+    const src = data as unknown as ArrayLike<number | bigint>;
+    typedData = new Ctor(src.length);
+    for (let i = 0; i < src.length; i++) typedData[i] = Number(src[i]);
+    inferred = [src.length];
+  } else if (Array.isArray(data)) {
+    inferred = nestedShape(data);
+    const Ctor = checkDType(o.dtype) === 'float32' ? Float32Array : Float64Array;
+    typedData = new Ctor(inferred.reduce((a, b) => a * b, 1));
+    let i = 0;
+    const fill = (v: unknown, depth: number): void => {
+      if (depth === inferred.length) {
+        if (typeof v !== 'number') throw new TypeError(`fromArray: elements must be numbers, got ${describe(v)}`);
+        typedData[i++] = v;
+      } else (v as unknown[]).forEach((c) => fill(c, depth + 1));
+    };
+    fill(data, 0);
+  } else {
+    throw new TypeError(`fromArray: data must be a Float64Array, Float32Array, another TypedArray, a DenseArray or nested arrays of numbers, got ${describe(data)}`);
+  }
+  const shape = o.shape === undefined ? inferred : checkShape('shape', o.shape);
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n !== typedData.length) {
+    throw new RangeError(`fromArray: shape [${shape.join(', ')}] holds ${n} elements but the data has ${typedData.length}`);
+  }
+  const dtype: DType = typedData instanceof Float32Array ? 'float32' : 'float64';
+  const chunks = normalizeChunks(o.chunks, shape, itemsize(dtype));
+  const id = newId();
+  return new NDArray({
+    kind: 'memory',
+    id,
+    name: `array-${token(`array:${id}:${shape}:${Date.now()}`)}`,
+    shape,
+    dtype,
+    chunks,
+    memory: typedData,
+    strides: contiguousStrides(shape),
+    offset: 0,
+    op: 'array',
+    state: { disposed: false },
+  });
+}
+
+function nestedShape(data: unknown[]): number[] {
+  const shape: number[] = [];
+  let level: unknown = data;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    level = level[0];
+  }
+  const check = (v: unknown, depth: number): void => {
+    if (depth === shape.length) return;
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      throw new RangeError(`fromArray: nested arrays are ragged (expected length ${shape[depth]} at depth ${depth}); data must be rectangular`);
+    }
+    v.forEach((c) => check(c, depth + 1));
+  };
+  check(data, 0);
+  return shape;
+}
+
+function checkSeed(seed: unknown): number {
+  if (seed === undefined) {
+    // A fresh 53-bit seed, fixed into the array so its values don't change between computes.
+    const w = webcrypto.getRandomValues(new Uint32Array(2));
+    return (w[0]! & 0x1fffff) * 2 ** 32 + w[1]!;
+  }
+  if (typeof seed !== 'number') throw new TypeError(`seed must be an integer in [0, 2^53), got ${describe(seed)}`);
+  if (!Number.isFinite(seed) || !Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(`seed must be a finite integer in [0, 2^53), got ${describe(seed)}`);
+  }
+  return seed;
+}
+
+function randomArray<S extends readonly number[]>(
+  fn: string,
+  op: 'random_sample' | 'uniform' | 'normal',
+  dist: 'uniform' | 'normal',
+  a: number,
+  b: number,
+  shape: S,
+  options: RandomOptions | undefined,
+): NDArray<ResultFor<S>> {
+  const seed = checkSeed((options as { seed?: unknown } | undefined)?.seed);
+  return make(
+    fn,
+    shape,
+    options,
+    (base) => ({ ...base, kind: 'random', dist, op, seed, a, b, name: `${op}-${token(`${op}:${seed}:${a}:${b}:${base.shape}:${base.dtype}:${base.chunks}`)}` }),
+    ['seed'],
+  );
+}
+
+/**
+ * Counter-based random arrays (docs/random.md): element i is a pure function of (seed, flat index i),
+ * so the same seed gives bit-identical arrays for any chunking, thread count or worker count.
+ */
+export const random = {
+  /** Uniform on [0, 1), as numpy.random.random / dask.array.random.random. */
+  random<const S extends readonly number[]>(shape: S, options?: RandomOptions): NDArray<ResultFor<S>> {
+    return randomArray('random.random', 'random_sample', 'uniform', 0, 1, shape, options);
+  },
+  /** Uniform on [low, high). */
+  uniform<const S extends readonly number[]>(low: number, high: number, shape: S, options?: RandomOptions): NDArray<ResultFor<S>> {
+    checkFinite('low', low);
+    checkFinite('high', high);
+    return randomArray('random.uniform', 'uniform', 'uniform', low, high, shape, options);
+  },
+  /** Normal with mean loc and standard deviation scale (Box–Muller). */
+  normal<const S extends readonly number[]>(loc: number, scale: number, shape: S, options?: RandomOptions): NDArray<ResultFor<S>> {
+    checkFinite('loc', loc);
+    if (checkFinite('scale', scale) < 0) throw new RangeError(`scale must be >= 0, got ${scale}`);
+    return randomArray('random.normal', 'normal', 'normal', loc, scale, shape, options);
+  },
+};

@@ -1,0 +1,403 @@
+// NDArray: a lazy, blocked N-d array (Dask's dask.array.Array). Operations build expression
+// nodes; compute() lowers them to one native plan that runs as fused chunk kernels.
+import { checkFinite, checkInteger, checkOptions, describe } from '../errors.js';
+import { materializeLimit } from '../config.js';
+import { Lowering, type RootRequest } from '../graph/lower.js';
+import { arrayGraph } from '../graph/taskgraph.js';
+import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
+import { native, type NativeBuffer } from '../native.js';
+import { runLowered } from '../scheduler/local.js';
+import { normalizeChunks, chunkBounds, type ChunksSpec } from './chunks.js';
+import { DenseArray } from './dense.js';
+import {
+  broadcastShapes,
+  contiguousStrides,
+  itemsize,
+  newId,
+  opName,
+  size,
+  token,
+  type BinaryOp,
+  type DType,
+  type MemoryNode,
+  type Node,
+  type ReduceOp,
+  type UnaryOp,
+} from './node.js';
+
+/** What compute() gives: a number for 0-d arrays, a DenseArray otherwise. */
+export type Computed = number | DenseArray;
+export type Operand = NDArray<Computed> | number;
+
+export interface ReduceOptions {
+  /** Axis or axes to reduce (negative counts from the end); all axes when omitted. */
+  axis?: number | readonly number[] | null;
+  /** Keep reduced axes with length 1. */
+  keepdims?: boolean;
+}
+export interface VarOptions extends ReduceOptions {
+  /** Delta degrees of freedom: the divisor is N - ddof (default 0, as NumPy). */
+  ddof?: number;
+}
+export type FullReduceOptions = { axis?: null | undefined; keepdims?: false };
+
+export class NDArray<T extends Computed = Computed> implements HasGraph {
+  /** @internal */
+  readonly node: Node;
+  declare private readonly __result?: T;
+
+  /** @internal — use the creation functions (ones, random.random, fromArray, …). */
+  constructor(node: Node) {
+    this.node = node;
+  }
+
+  get shape(): number[] {
+    return [...this.node.shape];
+  }
+  get ndim(): number {
+    return this.node.shape.length;
+  }
+  get size(): number {
+    return size(this.node.shape);
+  }
+  get dtype(): DType {
+    return this.node.dtype;
+  }
+  get itemsize(): number {
+    return itemsize(this.node.dtype);
+  }
+  get nbytes(): number {
+    return this.size * this.itemsize;
+  }
+  /** Explicit chunk sizes per axis, as Dask's `chunks`. */
+  get chunks(): number[][] {
+    return this.node.chunks.map((c) => [...c]);
+  }
+  /** The largest chunk along each axis. */
+  get chunksize(): number[] {
+    return this.node.chunks.map((c) => Math.max(...c));
+  }
+  get numblocks(): number[] {
+    return this.node.chunks.map((c) => c.length);
+  }
+  get npartitions(): number {
+    return this.numblocks.reduce((a, b) => a * b, 1);
+  }
+  /** Dask's layer name, e.g. "add-1f3a9c2b7d10". */
+  get name(): string {
+    return this.node.name;
+  }
+  get T(): NDArray<T> {
+    return this.transpose();
+  }
+
+  toString(): string {
+    return `tessera.NDArray<${opName(this.node)}, shape=[${this.node.shape.join(', ')}], dtype=${this.dtype}, chunksize=[${this.chunksize.join(', ')}]>`;
+  }
+  get [Symbol.toStringTag](): string {
+    return 'NDArray';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  // Elementwise arithmetic (NumPy broadcasting, scalar operands).
+  add<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('add', this, other); }
+  sub<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('sub', this, other); }
+  mul<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('mul', this, other); }
+  div<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('div', this, other); }
+  pow<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('pow', this, other); }
+  maximum<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('maximum', this, other); }
+  minimum<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('minimum', this, other); }
+  neg(): NDArray<T> { return unary('neg', this); }
+  abs(): NDArray<T> { return unary('abs', this); }
+  exp(): NDArray<T> { return unary('exp', this); }
+  log(): NDArray<T> { return unary('log', this); }
+  sqrt(): NDArray<T> { return unary('sqrt', this); }
+  sin(): NDArray<T> { return unary('sin', this); }
+  cos(): NDArray<T> { return unary('cos', this); }
+
+  /** Reverse (or permute) the axes, lazily: kernels read the input with permuted strides. */
+  transpose(axes?: readonly number[]): NDArray<T> {
+    const n = this.ndim;
+    let perm: number[];
+    if (axes === undefined) perm = [...Array(n).keys()].reverse();
+    else {
+      if (!Array.isArray(axes)) throw new TypeError(`transpose: axes must be an array of axis numbers, got ${describe(axes)}`);
+      if (axes.length !== n) throw new RangeError(`transpose: axes ${describe(axes)} must list each of the ${n} axes once`);
+      perm = axes.map((a, i) => normalizeAxis(`axes[${i}]`, a, n));
+      if (new Set(perm).size !== n) throw new RangeError(`transpose: axes ${describe(axes)} repeats an axis`);
+    }
+    if (perm.every((p, i) => p === i)) return this;
+    const src = this.node;
+    return new NDArray<T>({
+      kind: 'transpose',
+      id: newId(),
+      name: `transpose-${token(`transpose:${src.name}:${perm}`)}`,
+      shape: perm.map((p) => src.shape[p]!),
+      dtype: src.dtype,
+      chunks: perm.map((p) => src.chunks[p]!),
+      axes: perm,
+      arg: src,
+    });
+  }
+
+  /** Same values on another chunk grid (free: no data moves until compute). */
+  rechunk(chunks: ChunksSpec): NDArray<T> {
+    const src = this.node;
+    const normalized = normalizeChunks(chunks, src.shape, itemsize(src.dtype));
+    return new NDArray<T>({
+      kind: 'rechunk',
+      id: newId(),
+      name: `rechunk-${token(`rechunk:${src.name}:${JSON.stringify(normalized)}`)}`,
+      shape: src.shape,
+      dtype: src.dtype,
+      chunks: normalized,
+      arg: src,
+    });
+  }
+
+  sum(options?: FullReduceOptions): NDArray<number>;
+  sum(options: ReduceOptions): NDArray<Computed>;
+  sum(options?: ReduceOptions): NDArray<Computed> { return reduce('sum', this, options); }
+  prod(options?: FullReduceOptions): NDArray<number>;
+  prod(options: ReduceOptions): NDArray<Computed>;
+  prod(options?: ReduceOptions): NDArray<Computed> { return reduce('prod', this, options); }
+  min(options?: FullReduceOptions): NDArray<number>;
+  min(options: ReduceOptions): NDArray<Computed>;
+  min(options?: ReduceOptions): NDArray<Computed> { return reduce('min', this, options); }
+  max(options?: FullReduceOptions): NDArray<number>;
+  max(options: ReduceOptions): NDArray<Computed>;
+  max(options?: ReduceOptions): NDArray<Computed> { return reduce('max', this, options); }
+  mean(options?: FullReduceOptions): NDArray<number>;
+  mean(options: ReduceOptions): NDArray<Computed>;
+  mean(options?: ReduceOptions): NDArray<Computed> { return reduce('mean', this, options); }
+  var(options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
+  var(options: VarOptions): NDArray<Computed>;
+  var(options?: VarOptions): NDArray<Computed> { return reduce('var', this, options); }
+  std(options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
+  std(options: VarOptions): NDArray<Computed>;
+  std(options?: VarOptions): NDArray<Computed> { return reduce('std', this, options); }
+
+  /** Run the graph: a number for 0-d results, otherwise a DenseArray whose data is not copied. */
+  async compute(options?: ComputeOptions): Promise<T> {
+    const [result] = await computeArrays([this], options);
+    return result as T;
+  }
+
+  /** Compute and keep the result in native memory (outside the JS heap); returns an NDArray over it. */
+  async persist(options?: ComputeOptions): Promise<NDArray<T>> {
+    const [result] = await persistArrays([this], options);
+    return result as NDArray<T>;
+  }
+
+  /** Free the native memory of a persisted array now instead of at garbage collection. */
+  dispose(): void {
+    const node = this.node;
+    if (node.kind === 'memory' && node.op === 'persisted' && !node.state.disposed) {
+      node.state.disposed = true;
+      native().freeBuffer(node.memory as NativeBuffer);
+    }
+  }
+
+  /** Compute one chunk, by its chunk-grid index. */
+  async computeBlock(index: readonly number[], options?: ComputeOptions): Promise<DenseArray> {
+    const region = blockRegion(this, index);
+    const lowering = new Lowering(allocNative);
+    const lowered = lowering.lower([{ node: this.node, target: 'result', region }]);
+    await runLowered(lowered, options);
+    const out = lowered.outputs[0]!;
+    return new DenseArray(typed(out.memory as ArrayBuffer, out.dtype), out.shape);
+  }
+
+  /** The task graph (Dask's HighLevelGraph): layers with task counts; nodes on demand. */
+  graph(options?: { optimize?: boolean }): TaskGraph {
+    return arrayGraph([this.node], options?.optimize ?? false);
+  }
+}
+
+const allocNative = (bytes: number): NativeBuffer => native().allocBuffer(bytes);
+
+function typed(buffer: ArrayBuffer, dtype: DType): Float64Array | Float32Array {
+  return dtype === 'float64' ? new Float64Array(buffer) : new Float32Array(buffer);
+}
+
+function blockRegion(x: NDArray<Computed>, index: readonly number[]): { lo: number[]; hi: number[] } {
+  if (!Array.isArray(index) || index.length !== x.ndim) {
+    throw new RangeError(`block index must have ${x.ndim} entries (numblocks ${describe(x.numblocks)}), got ${describe(index)}`);
+  }
+  const lo: number[] = [];
+  const hi: number[] = [];
+  x.chunks.forEach((c, k) => {
+    const i = checkInteger(`index[${k}]`, index[k], 0, c.length - 1);
+    const b = chunkBounds(c);
+    lo.push(b[i]!);
+    hi.push(b[i + 1]!);
+  });
+  return { lo, hi };
+}
+
+function checkMaterializable(node: Node): void {
+  const bytes = size(node.shape) * itemsize(node.dtype);
+  const limit = materializeLimit();
+  if (bytes > limit) {
+    throw new RangeError(
+      `compute() would materialize ${formatBytes(bytes)} (shape [${node.shape.join(', ')}], ${node.dtype}), over the limit of ${formatBytes(limit)}. ` +
+        `Reduce it first (e.g. .sum() or .mean({ axis })), persist() it to keep it in native memory, stream it chunk by chunk, ` +
+        `or raise the limit with configure({ materializeLimit }).`,
+    );
+  }
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'kiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(i ? 2 : 0)} ${units[i]}`;
+}
+
+/** Compute several arrays in one plan: shared work (e.g. a common reduction) runs once. */
+export async function computeArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]> {
+  checkOptions('compute options', options);
+  for (const a of arrays) if (a.node.kind !== 'reduce') checkMaterializable(a.node);
+  const lowering = new Lowering(allocNative);
+  const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'result' })));
+  await runLowered(lowered, options ?? {});
+  return lowered.outputs.map((out) => {
+    const data = typed(out.memory as ArrayBuffer, out.dtype);
+    return out.shape.length === 0 ? data[0]! : new DenseArray(data, out.shape);
+  });
+}
+
+export async function persistArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<NDArray<Computed>[]> {
+  checkOptions('persist options', options);
+  const lowering = new Lowering(allocNative);
+  const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'persist' })));
+  await runLowered(lowered, options ?? {});
+  return arrays.map((a, i) => {
+    const out = lowered.outputs[i]!;
+    const src = a.node;
+    const node: MemoryNode = {
+      kind: 'memory',
+      id: newId(),
+      name: `persisted-${token(`persist:${src.name}:${newId()}`)}`,
+      shape: src.shape,
+      dtype: src.dtype,
+      chunks: src.chunks,
+      memory: out.memory,
+      strides: contiguousStrides(src.shape),
+      offset: 0,
+      op: 'persisted',
+      state: { disposed: false },
+    };
+    return new NDArray(node);
+  });
+}
+
+export function normalizeAxis(name: string, axis: unknown, ndim: number): number {
+  if (typeof axis !== 'number') throw new TypeError(`${name} must be an integer axis, got ${describe(axis)}`);
+  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
+    throw new RangeError(`${name} ${axis} is out of bounds for an array of ${ndim} dimensions (accepted: ${-ndim}..${ndim - 1})`);
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+export function asNode(name: string, x: unknown): Node | number {
+  if (x instanceof NDArray) return x.node;
+  if (typeof x === 'number') return x;
+  throw new TypeError(`${name} must be an NDArray or a number, got ${describe(x)}`);
+}
+
+export function unary<T extends Computed>(op: UnaryOp, x: NDArray<T>): NDArray<T> {
+  if (!(x instanceof NDArray)) throw new TypeError(`${op}: x must be an NDArray, got ${describe(x)}`);
+  const src = x.node;
+  return new NDArray<T>({
+    kind: 'unary',
+    id: newId(),
+    name: `${op}-${token(`${op}:${src.name}`)}`,
+    shape: src.shape,
+    dtype: src.dtype,
+    chunks: src.chunks,
+    op,
+    arg: src,
+  });
+}
+
+export function binary<R extends Computed>(op: BinaryOp, a: unknown, b: unknown): NDArray<R> {
+  const x = asNode(`${op}: first operand`, a);
+  const y = asNode(`${op}: second operand`, b);
+  if (typeof x === 'number' && typeof y === 'number') {
+    throw new TypeError(`${op}: at least one operand must be an NDArray (got two numbers)`);
+  }
+  const nodes = [x, y].filter((v): v is Node => typeof v !== 'number');
+  const shape = nodes.length === 2 ? broadcastShapes(nodes[0]!.shape, nodes[1]!.shape) : [...nodes[0]!.shape];
+  // NumPy promotion; Python-style scalars are "weak" and don't widen float32.
+  const dtype: DType = nodes.some((n) => n.dtype === 'float64') ? 'float64' : 'float32';
+  // Output grid: per axis, the chunks of the first operand that spans the axis. No unification:
+  // kernels read any operand region from any chunk, so x.add(x.T) keeps x's chunks.
+  const chunks = shape.map((s, k) => {
+    for (const n of nodes) {
+      const j = k - (shape.length - n.shape.length);
+      if (j >= 0 && n.shape[j] === s) return n.chunks[j]!;
+    }
+    return [s];
+  });
+  const desc = [x, y].map((v) => (typeof v === 'number' ? `#${v}` : v.name)).join(',');
+  return new NDArray<R>({
+    kind: 'binary',
+    id: newId(),
+    name: `${op}-${token(`${op}:${desc}`)}`,
+    shape,
+    dtype,
+    chunks,
+    op,
+    args: [x, y],
+  });
+}
+
+export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions): NDArray<Computed> {
+  const o = checkOptions(`${op} options`, options) as VarOptions;
+  for (const key of Object.keys(o)) {
+    const allowed = op === 'var' || op === 'std' ? ['axis', 'keepdims', 'ddof'] : ['axis', 'keepdims'];
+    if (!allowed.includes(key)) throw new TypeError(`${op}: unknown option ${describe(key)}; accepted: ${allowed.join(', ')}`);
+  }
+  const src = x.node;
+  const n = src.shape.length;
+  let axes: number[];
+  if (o.axis === undefined || o.axis === null) axes = [...Array(n).keys()];
+  else if (typeof o.axis === 'number') axes = [normalizeAxis('axis', o.axis, n)];
+  else if (Array.isArray(o.axis)) axes = o.axis.map((a, i) => normalizeAxis(`axis[${i}]`, a, n));
+  else throw new TypeError(`${op}: axis must be an integer, an array of integers or null, got ${describe(o.axis)}`);
+  if (new Set(axes).size !== axes.length) throw new RangeError(`${op}: axis ${describe(o.axis)} repeats an axis`);
+  axes.sort((p, q) => p - q);
+  if (o.keepdims !== undefined && typeof o.keepdims !== 'boolean') {
+    throw new TypeError(`${op}: keepdims must be a boolean, got ${describe(o.keepdims)}`);
+  }
+  const keepdims = o.keepdims ?? false;
+  const ddof = o.ddof === undefined ? 0 : checkFinite('ddof', o.ddof);
+  if (ddof < 0) throw new RangeError(`${op}: ddof must be >= 0, got ${ddof}`);
+  if ((op === 'min' || op === 'max') && axes.some((a) => src.shape[a] === 0)) {
+    throw new RangeError(`${op}: zero-size array to reduction operation ${op} which has no identity`);
+  }
+  const reduced = new Set(axes);
+  const shape = keepdims ? src.shape.map((s, k) => (reduced.has(k) ? 1 : s)) : src.shape.filter((_, k) => !reduced.has(k));
+  const chunks = keepdims
+    ? src.chunks.map((c, k) => (reduced.has(k) ? [1] : c))
+    : src.chunks.filter((_, k) => !reduced.has(k));
+  return new NDArray({
+    kind: 'reduce',
+    id: newId(),
+    name: `${op}-${token(`${op}:${src.name}:${axes}:${keepdims}:${ddof}`)}`,
+    shape,
+    dtype: src.dtype,
+    chunks,
+    op,
+    axes,
+    keepdims,
+    ddof,
+    arg: src,
+  });
+}

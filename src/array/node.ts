@@ -1,0 +1,178 @@
+// The expression graph under NDArray: immutable nodes, each with a shape, dtype and chunk grid.
+// Nodes are lazy descriptions; src/graph/lower.ts turns a set of them into one native plan.
+import type { NativeBuffer } from '../native.js';
+
+export type DType = 'float64' | 'float32';
+export const itemsize = (d: DType): number => (d === 'float64' ? 8 : 4);
+
+export type UnaryOp = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'sin' | 'cos';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+export type ReduceOp = 'sum' | 'prod' | 'min' | 'max' | 'mean' | 'var' | 'std';
+
+/** Memory an array reads: caller memory (zero-copy) or a native buffer from persist(). */
+export type MemoryRef = ArrayBuffer | ArrayBufferView | NativeBuffer;
+
+interface Base {
+  readonly id: number;
+  /** Layer name, as Dask's: `${op}-${token}`. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly chunks: readonly (readonly number[])[];
+}
+
+export interface ConstNode extends Base { readonly kind: 'const'; readonly value: number; readonly op: 'ones' | 'zeros' | 'full' }
+export interface ArangeNode extends Base { readonly kind: 'arange'; readonly start: number; readonly step: number }
+export interface RandomNode extends Base {
+  readonly kind: 'random';
+  readonly dist: 'uniform' | 'normal';
+  readonly seed: number;
+  /** uniform: [low, high); normal: [loc, scale]. */
+  readonly a: number;
+  readonly b: number;
+  readonly op: 'random_sample' | 'uniform' | 'normal';
+}
+export interface MemoryNode extends Base {
+  readonly kind: 'memory';
+  readonly memory: MemoryRef;
+  /** Element strides and offset into `memory` viewed as dtype. */
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly op: 'array' | 'persisted';
+  /** Set by dispose(); lowering refuses disposed memory. */
+  readonly state: { disposed: boolean };
+}
+export interface UnaryNode extends Base { readonly kind: 'unary'; readonly op: UnaryOp; readonly arg: Node }
+export interface BinaryNode extends Base {
+  readonly kind: 'binary';
+  readonly op: BinaryOp;
+  readonly args: readonly [Node | number, Node | number];
+}
+export interface TransposeNode extends Base { readonly kind: 'transpose'; readonly axes: readonly number[]; readonly arg: Node }
+/** Same values, another chunk grid: free, since kernels address inputs by global index. */
+export interface RechunkNode extends Base { readonly kind: 'rechunk'; readonly arg: Node }
+export interface ReduceNode extends Base {
+  readonly kind: 'reduce';
+  readonly op: ReduceOp;
+  /** Sorted, non-negative axes of arg that are reduced. */
+  readonly axes: readonly number[];
+  readonly keepdims: boolean;
+  readonly ddof: number;
+  readonly arg: Node;
+}
+
+export type Node =
+  | ConstNode
+  | ArangeNode
+  | RandomNode
+  | MemoryNode
+  | UnaryNode
+  | BinaryNode
+  | TransposeNode
+  | RechunkNode
+  | ReduceNode;
+
+let nextId = 1;
+export const newId = (): number => nextId++;
+
+// FNV-1a over a description string: deterministic tokens like Dask's tokenize(), so the same
+// expression gets the same layer names.
+export function token(text: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  return (h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0')).slice(0, 12);
+}
+
+export function size(shape: readonly number[]): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let k = shape.length - 1; k >= 0; k--) {
+    strides[k] = s;
+    s *= shape[k]!;
+  }
+  return strides;
+}
+
+/** NumPy broadcasting of two shapes; throws RangeError naming both when they don't match. */
+export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new RangeError(
+        `operands could not be broadcast together with shapes [${a.join(', ')}] and [${b.join(', ')}] (axis ${i}: ${da} vs ${db})`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** The op name shown in toString() and used for layer names. */
+export function opName(node: Node): string {
+  switch (node.kind) {
+    case 'const':
+    case 'random':
+    case 'memory':
+    case 'unary':
+    case 'binary':
+    case 'reduce':
+      return node.op;
+    case 'arange':
+      return 'arange';
+    case 'transpose':
+      return 'transpose';
+    case 'rechunk':
+      return 'rechunk';
+  }
+}
+
+/** Nodes reachable from roots, dependencies first. */
+export function topoOrder(roots: readonly Node[]): Node[] {
+  const seen = new Set<number>();
+  const out: Node[] = [];
+  const visit = (root: Node): void => {
+    // Iterative post-order: expression chains can be deep.
+    const stack: [Node, boolean][] = [[root, false]];
+    while (stack.length) {
+      const [node, expanded] = stack.pop()!;
+      if (seen.has(node.id)) continue;
+      if (expanded) {
+        seen.add(node.id);
+        out.push(node);
+        continue;
+      }
+      stack.push([node, true]);
+      for (const child of children(node)) if (!seen.has(child.id)) stack.push([child, false]);
+    }
+  };
+  roots.forEach(visit);
+  return out;
+}
+
+export function children(node: Node): Node[] {
+  switch (node.kind) {
+    case 'unary':
+    case 'transpose':
+    case 'rechunk':
+    case 'reduce':
+      return [node.arg];
+    case 'binary':
+      return node.args.filter((a): a is Node => typeof a !== 'number');
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,261 @@
+// The scheduler for Delayed graphs: runs each task once, as soon as its inputs are ready.
+// Sync functions run inline on the main thread, async functions run concurrently on the event loop,
+// module functions run on the worker-thread pool. The first failure rejects the compute and stops
+// new tasks from starting.
+import { threadId } from 'node:worker_threads';
+import type { ComputeObserver, ComputeOptions } from '../graph/types.js';
+import { observersFor } from '../diagnostics/progress.js';
+import { Profiler, profilersFor } from '../diagnostics/profiler.js';
+import { collectDelayeds, collectTasks, substitute, type Delayed, type TaskSpec } from './delayed.js';
+import { workerPool, type CancelToken } from './worker-pool.js';
+
+export interface DelayedComputeOptions extends ComputeOptions {
+  /** Record every task's key, start, end and thread. */
+  profiler?: Profiler | readonly Profiler[];
+  /** Extra observers (dashboards, custom progress). */
+  observers?: readonly ComputeObserver[];
+}
+
+/** A task failed: `key` names it, `cause` is what it threw. */
+export class TaskError extends Error {
+  readonly key: string;
+  constructor(key: string, cause: unknown) {
+    const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`task ${key} failed: ${why}`, { cause });
+    this.name = 'TaskError';
+    this.key = key;
+  }
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return (typeof x === 'object' || typeof x === 'function') && x !== null && typeof (x as { then?: unknown }).then === 'function';
+}
+
+const moduleCache = new Map<string, Promise<Record<string, unknown>>>();
+async function importExport(url: string, exportName: string): Promise<(...a: unknown[]) => unknown> {
+  let mod = moduleCache.get(url);
+  if (!mod) moduleCache.set(url, (mod = import(url) as Promise<Record<string, unknown>>));
+  const fn = (await mod)[exportName];
+  if (typeof fn !== 'function') throw new TypeError(`module ${url} has no exported function "${exportName}"`);
+  return fn as (...a: unknown[]) => unknown;
+}
+
+/**
+ * Compute many values at once, sharing common tasks (each task runs once). Values may be Delayeds,
+ * or arrays/plain objects containing them (rebuilt with the results); anything else is returned as is.
+ */
+export async function computeMany(values: readonly unknown[], options: DelayedComputeOptions = {}): Promise<unknown[]> {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`compute(options): options must be an object, got ${String(options)}`);
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
+  const observer = observersFor(options);
+  const profilers = profilersFor(options);
+
+  const roots: Delayed[] = [];
+  collectDelayeds(values as unknown[], roots);
+  const tasks = collectTasks(roots);
+  const rootKeys = new Set(roots.map((r) => r.key));
+
+  // Dependency bookkeeping.
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  const remainingUses = new Map<string, number>();
+  const results = new Map<string, unknown>();
+  const readyWorker: TaskSpec[] = [];
+  const readyLocal: TaskSpec[] = [];
+  let total = 0;
+  for (const t of tasks.values()) {
+    if (t.kind === 'literal') {
+      results.set(t.key, t.value);
+      continue;
+    }
+    total++;
+  }
+  for (const t of tasks.values()) {
+    if (t.kind === 'literal') continue;
+    let n = 0;
+    for (const d of t.deps) {
+      remainingUses.set(d.key, (remainingUses.get(d.key) ?? 0) + 1);
+      if (results.has(d.key)) continue;
+      n++;
+      let list = dependents.get(d.key);
+      if (!list) dependents.set(d.key, (list = []));
+      list.push(t.key);
+    }
+    waiting.set(t.key, n);
+    if (n === 0) (isWorkerTask(t) ? readyWorker : readyLocal).push(t);
+  }
+  // Ready stacks pop from the end: reverse so roots' first arguments start first.
+  readyWorker.reverse();
+  readyLocal.reverse();
+
+  let done = 0;
+  let running = 0;
+  let settled = false;
+  const token: CancelToken = { cancelled: false };
+
+  return new Promise<unknown[]>((resolve, reject) => {
+    const onAbort = (): void => fail(undefined, signal!.reason ?? new Error('aborted'));
+    const cleanup = (): void => {
+      signal?.removeEventListener('abort', onAbort);
+    };
+
+    function fail(key: string | undefined, error: unknown): void {
+      if (settled) return;
+      settled = true;
+      token.cancelled = true;
+      cleanup();
+      const err = key === undefined ? error : new TaskError(key, error);
+      observer.finish(err);
+      reject(err);
+    }
+
+    function succeed(): void {
+      settled = true;
+      cleanup();
+      observer.finish();
+      resolve(values.map((v) => substitute(v, (k) => results.get(k))));
+    }
+
+    function valueOf(key: string): unknown {
+      return results.get(key);
+    }
+
+    function release(t: TaskSpec): void {
+      for (const d of t.deps) {
+        const left = (remainingUses.get(d.key) ?? 1) - 1;
+        remainingUses.set(d.key, left);
+        if (left === 0 && !rootKeys.has(d.key)) results.delete(d.key);
+      }
+    }
+
+    function complete(t: TaskSpec, value: unknown, startNs: bigint, endNs: bigint, tid: number): void {
+      if (settled) return;
+      results.set(t.key, value);
+      release(t);
+      for (const p of profilers) p.record({ key: t.key, name: t.name, startNs, endNs, tid });
+      done++;
+      observer.update(done, total);
+      for (const k of dependents.get(t.key) ?? []) {
+        const n = waiting.get(k)! - 1;
+        waiting.set(k, n);
+        if (n === 0) {
+          const dt = tasks.get(k)!;
+          (isWorkerTask(dt) ? readyWorker : readyLocal).push(dt);
+        }
+      }
+    }
+
+    function buildArgs(t: TaskSpec): unknown[] {
+      const args = t.args ?? [];
+      const has = t.argHasDelayed ?? [];
+      return args.map((a, i) => (has[i] ? substitute(a, valueOf) : a));
+    }
+
+    function start(t: TaskSpec): void {
+      const startNs = process.hrtime.bigint();
+      let out: unknown;
+      try {
+        if (t.kind === 'getitem') {
+          const parent = results.get(t.deps[0]!.key);
+          if (parent === null || parent === undefined || typeof parent !== 'object')
+            throw new TypeError(`cannot take item ${t.index} of ${parent === null ? 'null' : typeof parent} (nout was given but the function did not return an array)`);
+          out = (parent as Record<number, unknown>)[t.index!];
+        } else {
+          const c = t.callable!;
+          if (c.kind === 'local') out = c.fn(...buildArgs(t));
+          else if (c.worker) {
+            running++;
+            workerPool()
+              .run(c.url, c.exportName, buildArgs(t), token)
+              .then(
+                (r) => {
+                  running--;
+                  complete(t, r.value, r.startNs, r.endNs, r.threadId);
+                  pump();
+                },
+                (e) => {
+                  running--;
+                  fail(t.key, e);
+                },
+              );
+            return;
+          } else {
+            const args = buildArgs(t);
+            out = importExport(c.url, c.exportName).then((fn) => fn(...args));
+          }
+        }
+      } catch (e) {
+        fail(t.key, e);
+        return;
+      }
+      if (isThenable(out)) {
+        running++;
+        Promise.resolve(out).then(
+          (v) => {
+            running--;
+            complete(t, v, startNs, process.hrtime.bigint(), threadId);
+            pump();
+          },
+          (e) => {
+            running--;
+            fail(t.key, e);
+          },
+        );
+        return;
+      }
+      complete(t, out, startNs, process.hrtime.bigint(), threadId);
+    }
+
+    function pump(): void {
+      while (!settled) {
+        // Hand work to the worker pool first so it runs while the main thread computes.
+        while (readyWorker.length && !settled) start(readyWorker.pop()!);
+        const t = readyLocal.pop();
+        if (!t) break;
+        start(t);
+      }
+      if (!settled && done === total) succeed();
+      else if (!settled && running === 0 && readyWorker.length === 0 && readyLocal.length === 0)
+        fail(undefined, new Error(`internal error: delayed scheduler stalled with ${total - done} tasks left`));
+    }
+
+    if (signal?.aborted) {
+      fail(undefined, signal.reason ?? new Error('aborted'));
+      return;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    observer.start(total);
+    pump();
+  });
+}
+
+function isWorkerTask(t: TaskSpec): boolean {
+  return t.kind === 'call' && t.callable!.kind === 'module' && t.callable!.worker;
+}
+
+/**
+ * Dask's `compute(a, b, ...)` for Delayed values: resolves with one result per argument; tasks shared
+ * between arguments run once. Use `computeDelayedWith(values, options)` to pass options.
+ */
+export function computeDelayed<const T extends readonly unknown[]>(...values: T): Promise<{ -readonly [K in keyof T]: Computed<T[K]> }> {
+  return computeMany(values) as Promise<{ -readonly [K in keyof T]: Computed<T[K]> }>;
+}
+
+/** `computeDelayed` with options (progress, onProgress, profiler, signal). */
+export function computeDelayedWith<const T extends readonly unknown[]>(
+  values: T,
+  options: DelayedComputeOptions = {},
+): Promise<{ -readonly [K in keyof T]: Computed<T[K]> }> {
+  if (!Array.isArray(values)) throw new TypeError('computeDelayedWith(values, options): values must be an array');
+  return computeMany(values, options) as Promise<{ -readonly [K in keyof T]: Computed<T[K]> }>;
+}
+
+/** The type a lazy value computes to. */
+export type Computed<T> = T extends Delayed<infer U>
+  ? U
+  : T extends readonly unknown[]
+    ? { -readonly [K in keyof T]: Computed<T[K]> }
+    : T extends Record<string, unknown>
+      ? { [K in keyof T]: Computed<T[K]> }
+      : T;

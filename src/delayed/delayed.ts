@@ -1,0 +1,484 @@
+// Lazy function calls: Dask's `delayed` for TypeScript.
+import type { GraphNode, HasGraph, LayerInfo, TaskGraph } from '../graph/types.js';
+import { DELAYED_BRAND, identityOf, isDelayedLike, isPlainObject, randomToken, tokenize } from './tokenize.js';
+import { computeMany, type DelayedComputeOptions } from './compute.js';
+import type { VisualizeOptions } from '../visualize/index.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyFunction = (...args: any[]) => unknown;
+
+/** How a task's function is reached: a JS value in this thread, or a module export a worker can import. */
+export type Callable =
+  | { readonly kind: 'local'; readonly fn: AnyFunction }
+  | { readonly kind: 'module'; readonly url: string; readonly exportName: string; readonly worker: boolean };
+
+/** @internal The task behind a Delayed. Templates keep Delayeds in place; they are replaced at run time. */
+export interface TaskSpec {
+  readonly key: string;
+  /** Operation name: what the task ellipse is labelled with, and the layer it is counted in. */
+  readonly name: string;
+  readonly kind: 'call' | 'literal' | 'getitem';
+  readonly callable?: Callable;
+  readonly args?: readonly unknown[];
+  /** Per argument: does the template contain Delayeds (needs rebuilding)? */
+  readonly argHasDelayed?: readonly boolean[];
+  readonly value?: unknown;
+  readonly index?: number;
+  readonly deps: readonly Delayed[];
+  /** Label of the data (output) node. */
+  readonly label: string;
+}
+
+/** A value that may be given lazily: itself, a Delayed of it, or an array/plain object containing Delayeds. */
+export type Lazy<T> =
+  | T
+  | Delayed<T>
+  | (T extends AnyFunction | ArrayBufferView | Date
+      ? never
+      : T extends object
+        ? { [K in keyof T]: Lazy<T[K]> }
+        : never);
+
+export type LazyArgs<A extends readonly unknown[]> = { [K in keyof A]: Lazy<A[K]> };
+
+/** A Delayed with a known number of outputs: indexable (`d[0]`) and iterable (`const [a, b] = d`). */
+export type DelayedTuple<T> = T extends readonly unknown[]
+  ? Delayed<T> & { readonly [I in keyof T]: Delayed<T[I]> }
+  : Delayed<T>;
+
+export type DelayedResult<F extends AnyFunction, N> = [N] extends [number]
+  ? DelayedTuple<Awaited<ReturnType<F>>>
+  : Delayed<Awaited<ReturnType<F>>>;
+
+/** What `delayed(fn)` returns: call it like `fn` (arguments may be lazy) to get a Delayed. */
+export interface DelayedFunction<F extends AnyFunction, N extends number | undefined = undefined> {
+  (...args: LazyArgs<Parameters<F>>): DelayedResult<F, N>;
+  /** Operation name used in keys and graph labels. */
+  readonly opName: string;
+  readonly pure: boolean;
+  readonly nout: N;
+  /** True when calls run on the worker-thread pool. */
+  readonly worker: boolean;
+}
+
+export interface DelayedOptions {
+  /** Operation name for keys (`${name}-${token}`) and graph labels. Default: the function's name. */
+  name?: string;
+  /** Deterministic keys from the function identity and arguments: equal calls share one task. */
+  pure?: boolean;
+  /** Number of outputs of a function returning an array/tuple, so the result can be destructured. */
+  nout?: number;
+  /**
+   * Run on the worker-thread pool. Only for module functions (`delayed.module`), where it is the
+   * default; plain functions (closures) cannot be sent to another thread and get a TypeError.
+   */
+  worker?: boolean;
+}
+
+const GETITEM_CACHE = Symbol('getitem-cache');
+
+export class Delayed<T = unknown> implements HasGraph {
+  /** Brand: recognized across module copies without instanceof. */
+  readonly [DELAYED_BRAND] = true as const;
+  /** The task key, `${name}-${token}` like Dask's. */
+  readonly key: string;
+  /** Number of outputs when known (set by `nout`); the Delayed is then iterable and indexable. */
+  readonly nout: number | undefined;
+  /** @internal */
+  readonly task: TaskSpec;
+  private [GETITEM_CACHE]?: Map<number, Delayed>;
+
+  /** @internal Use `delayed(...)`. */
+  constructor(task: TaskSpec, nout?: number) {
+    this.key = task.key;
+    this.task = task;
+    this.nout = nout;
+    if (nout !== undefined) {
+      for (let i = 0; i < nout; i++) {
+        Object.defineProperty(this, i, { get: () => this.get(i), enumerable: true });
+      }
+      Object.defineProperty(this, 'length', { value: nout, enumerable: false });
+    }
+  }
+
+  /** The operation name (function name for calls). */
+  get name(): string {
+    return this.task.name;
+  }
+
+  /** A Delayed for item `i` of this value (a `getitem` task). Bounds-checked when `nout` is known. */
+  get<I extends number>(i: I): Delayed<T extends readonly unknown[] ? T[I] : unknown> {
+    if (!Number.isInteger(i)) throw new TypeError(`Delayed.get(index): index must be an integer, got ${String(i)}`);
+    let index: number = i;
+    if (this.nout !== undefined) {
+      if (index < -this.nout || index >= this.nout)
+        throw new RangeError(`Delayed.get(index): index ${i} is out of range for nout=${this.nout}`);
+      if (index < 0) index += this.nout;
+    }
+    const cache = (this[GETITEM_CACHE] ??= new Map());
+    let item = cache.get(index);
+    if (!item) {
+      item = new Delayed({
+        key: `getitem-${tokenize(this.key, index)}`,
+        name: 'getitem',
+        kind: 'getitem',
+        index,
+        deps: [this],
+        label: `${shortKey(this.key)}[${index}]`,
+      });
+      cache.set(index, item);
+    }
+    return item as Delayed<T extends readonly unknown[] ? T[I] : unknown>;
+  }
+
+  /** Run the graph and resolve with the value. */
+  async compute(options: DelayedComputeOptions = {}): Promise<T> {
+    const [value] = await computeMany([this], options);
+    return value as T;
+  }
+
+  /** The task graph (Delayed graphs are already minimal, so `optimize` changes nothing). */
+  graph(_options: { optimize?: boolean } = {}): TaskGraph {
+    return delayedGraph([this]);
+  }
+
+  /** Draw the task graph: returns SVG (or DOT) and writes `options.filename` if given. */
+  async visualize(options: VisualizeOptions = {}): Promise<string> {
+    const { visualize } = await import('../visualize/index.js');
+    return visualize(this, options);
+  }
+
+  toString(): string {
+    return `Delayed('${this.key}')`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+// Iterable only when the number of outputs is known, as in Dask.
+Object.defineProperty(Delayed.prototype, Symbol.iterator, {
+  value: function* (this: Delayed): Generator<Delayed> {
+    if (this.nout === undefined)
+      throw new TypeError(
+        `Delayed objects of unspecified length are not iterable: pass { nout: n } to delayed() to destructure ${this.key}`,
+      );
+    for (let i = 0; i < this.nout; i++) yield this.get(i);
+  },
+});
+
+export function isDelayed(x: unknown): x is Delayed {
+  return isDelayedLike(x) && x instanceof Delayed;
+}
+
+function shortKey(key: string): string {
+  const m = /^(.*)-([0-9a-f]{32})$/.exec(key);
+  return m ? `${m[1]}-${m[2]!.slice(0, 7)}` : key;
+}
+
+/** Walk a (possibly nested) argument, collecting the Delayeds in it. Returns true if any was found. */
+export function collectDelayeds(x: unknown, out: Delayed[], seen = new Set<object>()): boolean {
+  if (typeof x !== 'object' || x === null) return false;
+  if (isDelayed(x)) {
+    out.push(x);
+    return true;
+  }
+  if (seen.has(x)) return false;
+  if (Array.isArray(x)) {
+    seen.add(x);
+    let found = false;
+    for (const v of x) found = collectDelayeds(v, out, seen) || found;
+    return found;
+  }
+  if (isPlainObject(x)) {
+    seen.add(x);
+    let found = false;
+    for (const k of Object.keys(x)) found = collectDelayeds(x[k], out, seen) || found;
+    return found;
+  }
+  return false;
+}
+
+/** Rebuild a template with the computed values of the Delayeds inside it. */
+export function substitute(x: unknown, valueOf: (key: string) => unknown): unknown {
+  if (typeof x !== 'object' || x === null) return x;
+  if (isDelayed(x)) return valueOf(x.key);
+  if (Array.isArray(x)) return x.map((v) => substitute(v, valueOf));
+  if (isPlainObject(x)) {
+    const out: Record<string, unknown> = Object.getPrototypeOf(x) === null ? Object.create(null) : {};
+    for (const k of Object.keys(x)) out[k] = substitute(x[k], valueOf);
+    return out;
+  }
+  return x;
+}
+
+/** Another lazy collection (an NDArray, a DataFrame): has a graph and computes to a value. */
+interface Computable extends HasGraph {
+  compute(options?: unknown): Promise<unknown>;
+}
+
+function isComputable(x: object): x is Computable {
+  return typeof (x as Computable).graph === 'function' && typeof (x as Computable).compute === 'function';
+}
+
+const collectionDelayeds = new WeakMap<object, Delayed>();
+
+/**
+ * A Delayed computing another collection (Dask computes a dask array passed to a delayed function
+ * and hands the function the result). One Delayed per collection object, so it is computed once.
+ */
+export function collectionToDelayed<T>(x: { compute(): Promise<T> } & HasGraph): Delayed<T> {
+  let d = collectionDelayeds.get(x);
+  if (!d) {
+    const name = (x.constructor?.name ?? 'collection').toLowerCase();
+    const key = `${name}-${tokenize(`collection:${identityOf(x)}`)}`;
+    d = new Delayed({
+      key,
+      name,
+      kind: 'call',
+      callable: { kind: 'local', fn: () => x.compute() },
+      args: [],
+      argHasDelayed: [],
+      deps: [],
+      label: shortKey(key),
+    });
+    collectionDelayeds.set(x, d);
+  }
+  return d as Delayed<T>;
+}
+
+/** Replace other lazy collections inside arguments by Delayeds computing them (copying containers only when needed). */
+function liftCollections(x: unknown, seen = new Set<object>()): unknown {
+  if (typeof x !== 'object' || x === null || isDelayed(x) || seen.has(x)) return x;
+  if (isComputable(x)) return collectionToDelayed(x);
+  if (Array.isArray(x)) {
+    seen.add(x);
+    let changed = false;
+    const out = x.map((v) => {
+      const w = liftCollections(v, seen);
+      if (w !== v) changed = true;
+      return w;
+    });
+    return changed ? out : x;
+  }
+  if (isPlainObject(x)) {
+    seen.add(x);
+    let changed = false;
+    const out: Record<string, unknown> = Object.getPrototypeOf(x) === null ? Object.create(null) : {};
+    for (const k of Object.keys(x)) {
+      out[k] = liftCollections(x[k], seen);
+      if (out[k] !== x[k]) changed = true;
+    }
+    return changed ? out : x;
+  }
+  return x;
+}
+
+function uniqueByKey(ds: Delayed[]): Delayed[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => (seen.has(d.key) ? false : (seen.add(d.key), true)));
+}
+
+function checkName(name: unknown, where: string): string {
+  if (typeof name !== 'string' || name.length === 0 || /\s/.test(name))
+    throw new TypeError(`${where}: options.name must be a non-empty string without spaces, got ${JSON.stringify(name)}`);
+  return name;
+}
+
+function checkOptions(options: unknown, where: string): DelayedOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${where}: options must be an object like { name, pure, nout, worker }, got ${String(options)}`);
+  const o = options as DelayedOptions;
+  if (o.name !== undefined) checkName(o.name, where);
+  if (o.pure !== undefined && typeof o.pure !== 'boolean')
+    throw new TypeError(`${where}: options.pure must be a boolean, got ${String(o.pure)}`);
+  if (o.nout !== undefined && (typeof o.nout !== 'number' || !Number.isInteger(o.nout) || o.nout < 1))
+    throw new RangeError(`${where}: options.nout must be a positive integer, got ${String(o.nout)}`);
+  if (o.worker !== undefined && typeof o.worker !== 'boolean')
+    throw new TypeError(`${where}: options.worker must be a boolean, got ${String(o.worker)}`);
+  return o;
+}
+
+function makeDelayedFunction(callable: Callable, name: string, options: DelayedOptions): AnyFunction {
+  const pure = options.pure ?? false;
+  const nout = options.nout;
+  const call = (...rawArgs: unknown[]): Delayed => {
+    const args = rawArgs.map((a) => liftCollections(a));
+    const deps: Delayed[] = [];
+    const argHasDelayed = args.map((a) => collectDelayeds(a, deps));
+    const token = pure
+      ? tokenize(callable.kind === 'local' ? `f:${identityOf(callable.fn)}` : `M:${callable.url}#${callable.exportName}`, args)
+      : randomToken();
+    const key = `${name}-${token}`;
+    return new Delayed(
+      { key, name, kind: 'call', callable, args, argHasDelayed, deps: uniqueByKey(deps), label: shortKey(key) },
+      nout,
+    );
+  };
+  Object.defineProperties(call, {
+    opName: { value: name, enumerable: true },
+    pure: { value: pure, enumerable: true },
+    nout: { value: nout, enumerable: true },
+    worker: { value: callable.kind === 'module' && callable.worker, enumerable: true },
+    name: { value: name },
+  });
+  return call;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'Object';
+}
+
+function closureError(fnName: string): TypeError {
+  return new TypeError(
+    `delayed(${fnName}, { worker: true }): closures can't travel to worker threads — a worker can only ` +
+      `import a function by module URL and export name. Move ${fnName} into a module, export it, and use ` +
+      `delayed.module(new URL('./my-module.js', import.meta.url), '${fnName}') instead.`,
+  );
+}
+
+interface DelayedApi {
+  /** Wrap a function: calls return lazy Delayeds. */
+  <F extends AnyFunction, const N extends number>(fn: F, options: DelayedOptions & { nout: N }): DelayedFunction<F, N>;
+  <F extends AnyFunction>(fn: F, options?: DelayedOptions): DelayedFunction<F>;
+  /** Wrap a plain value (arrays/objects containing Delayeds become a task that assembles them). */
+  <T>(value: T, options?: { name?: string; pure?: boolean }): Delayed<Awaited<T>>;
+  /**
+   * A function exported by a module, run on the worker-thread pool (CPU-bound work in parallel).
+   * `url` is a module URL (`new URL('./work.js', import.meta.url)`) or an absolute path; `exportName`
+   * names the export. Arguments and results cross threads by structured clone.
+   * Pass `{ worker: false }` to import and run it on the main thread instead.
+   */
+  module<F extends AnyFunction = AnyFunction, const N extends number | undefined = undefined>(
+    url: URL | string,
+    exportName: string,
+    options?: DelayedOptions & { nout?: N },
+  ): DelayedFunction<F, N>;
+}
+
+function delayedImpl(fnOrValue: unknown, options?: DelayedOptions): unknown {
+  if (typeof fnOrValue === 'function') {
+    const opts = checkOptions(options, 'delayed(fn, options)');
+    const name = opts.name ?? (fnOrValue.name || 'anonymous');
+    if (opts.worker) throw closureError(fnOrValue.name || 'fn');
+    return makeDelayedFunction({ kind: 'local', fn: fnOrValue as AnyFunction }, name, opts);
+  }
+  if (isDelayed(fnOrValue)) return fnOrValue;
+  const opts = checkOptions(options, 'delayed(value, options)');
+  if (typeof fnOrValue === 'object' && fnOrValue !== null && isComputable(fnOrValue) && opts.name === undefined)
+    return collectionToDelayed(fnOrValue);
+  fnOrValue = liftCollections(fnOrValue);
+  if (opts.nout !== undefined || opts.worker !== undefined)
+    throw new TypeError('delayed(value, options): nout and worker apply to functions only; the first argument is not a function');
+  const deps: Delayed[] = [];
+  const hasDelayed = collectDelayeds(fnOrValue, deps);
+  const name = opts.name ?? typeName(fnOrValue);
+  const token = opts.pure === false ? randomToken() : tokenize(fnOrValue);
+  const key = `${name}-${token}`;
+  if (!hasDelayed) return new Delayed({ key, name, kind: 'literal', value: fnOrValue, deps: [], label: shortKey(key) });
+  // A container holding Delayeds: a task that rebuilds it with their values (Dask's "finalize").
+  const identity = (x: unknown): unknown => x;
+  return new Delayed({
+    key,
+    name,
+    kind: 'call',
+    callable: { kind: 'local', fn: identity },
+    args: [fnOrValue],
+    argHasDelayed: [true],
+    deps: uniqueByKey(deps),
+    label: shortKey(key),
+  });
+}
+
+function moduleUrl(url: unknown): string {
+  if (url instanceof URL) return url.href;
+  if (typeof url === 'string') {
+    if (/^(file|data|node):/.test(url)) return url;
+    if (url.startsWith('/')) return new URL(`file://${url}`).href;
+  }
+  throw new TypeError(
+    `delayed.module(url, exportName): url must be a URL (e.g. new URL('./work.js', import.meta.url)) or an absolute path, got ${String(url)}`,
+  );
+}
+
+function moduleImpl(url: URL | string, exportName: string, options?: DelayedOptions): unknown {
+  const href = moduleUrl(url);
+  if (typeof exportName !== 'string' || exportName.length === 0)
+    throw new TypeError(`delayed.module(url, exportName): exportName must be a non-empty string, got ${String(exportName)}`);
+  const opts = checkOptions(options, 'delayed.module(url, exportName, options)');
+  return makeDelayedFunction({ kind: 'module', url: href, exportName, worker: opts.worker ?? true }, opts.name ?? exportName, opts);
+}
+
+/**
+ * Dask's `delayed`: wrap a function so calls build a lazy task graph, or wrap a value.
+ *
+ * ```ts
+ * const inc = delayed((x: number) => x + 1, { name: 'inc' });
+ * await inc(inc(1)).compute(); // 3
+ * ```
+ */
+export const delayed: DelayedApi = Object.assign(delayedImpl, { module: moduleImpl }) as unknown as DelayedApi;
+
+/** Collect the tasks reachable from some Delayeds, dependencies first. */
+export function collectTasks(roots: readonly Delayed[]): Map<string, TaskSpec> {
+  const tasks = new Map<string, TaskSpec>();
+  const stack: { d: Delayed; expanded: boolean }[] = roots.map((d) => ({ d, expanded: false }));
+  const visiting = new Set<string>();
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    if (tasks.has(top.d.key)) {
+      stack.pop();
+      continue;
+    }
+    if (!top.expanded) {
+      top.expanded = true;
+      visiting.add(top.d.key);
+      for (const dep of top.d.task.deps) if (!tasks.has(dep.key) && !visiting.has(dep.key)) stack.push({ d: dep, expanded: false });
+    } else {
+      stack.pop();
+      visiting.delete(top.d.key);
+      tasks.set(top.d.key, top.d.task);
+    }
+  }
+  return tasks;
+}
+
+/** Key of the task (ellipse) node producing data node `key` in a materialized graph. */
+export function taskNodeKey(key: string): string {
+  return `${key}:task`;
+}
+
+/** The TaskGraph of some Delayeds: one layer per operation name. */
+export function delayedGraph(roots: readonly Delayed[]): TaskGraph {
+  const tasks = collectTasks(roots);
+  const layers = new Map<string, { tasks: number; deps: Set<string> }>();
+  let taskCount = 0;
+  for (const t of tasks.values()) {
+    let layer = layers.get(t.name);
+    if (!layer) layers.set(t.name, (layer = { tasks: 0, deps: new Set() }));
+    if (t.kind !== 'literal') {
+      layer.tasks++;
+      taskCount++;
+    }
+    for (const d of t.deps) if (d.task.name !== t.name) layer.deps.add(d.task.name);
+  }
+  const layerInfos: LayerInfo[] = [...layers].map(([name, l]) => ({ name, op: name, tasks: l.tasks, deps: [...l.deps] }));
+  return {
+    layers: layerInfos,
+    taskCount,
+    *nodes(): Iterable<GraphNode> {
+      for (const t of tasks.values()) {
+        if (t.kind === 'literal') {
+          yield { key: t.key, label: t.label, kind: 'data', deps: [], layer: t.name };
+          continue;
+        }
+        yield { key: taskNodeKey(t.key), label: t.name, kind: 'task', deps: t.deps.map((d) => d.key), layer: t.name };
+        yield { key: t.key, label: t.label, kind: 'data', deps: [taskNodeKey(t.key)], layer: t.name };
+      }
+    },
+  };
+}

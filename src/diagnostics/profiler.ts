@@ -1,0 +1,199 @@
+// Task profiler: records each task's key, start, end and thread, saves JSON and Chrome trace-event
+// JSON (chrome://tracing, https://ui.perfetto.dev). Attach one with `compute({ profiler })`, or
+// wrap code in `profile(async () => ...)` so every compute inside it records.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { writeFile } from 'node:fs/promises';
+
+/** One task as recorded. Times are ms (fractional, ns resolution) since the profiler was created. */
+export interface TaskRecord {
+  key: string;
+  /** Operation name (function name, stage op). */
+  name: string;
+  start: number;
+  end: number;
+  /** Thread label: "main", "worker 3" (worker_threads threadId), "native 2" (engine thread). */
+  thread: string;
+  /** Numeric thread id used in traces (worker_threads threadId; 10000 + n for native threads). */
+  tid: number;
+}
+
+export interface RecordInput {
+  key: string;
+  name?: string;
+  /** process.hrtime.bigint() clock (CLOCK_MONOTONIC ns, shared by all threads of the process). */
+  startNs: bigint | number;
+  endNs: bigint | number;
+  tid: number;
+  thread?: string;
+}
+
+/** Chrome trace-event format ("JSON Object Format"), https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU */
+export interface ChromeTraceEvent {
+  name: string;
+  cat?: string;
+  ph: 'X' | 'M';
+  /** µs */
+  ts: number;
+  /** µs (complete events) */
+  dur?: number;
+  pid: number;
+  tid: number;
+  args?: Record<string, unknown>;
+}
+
+export interface ChromeTrace {
+  traceEvents: ChromeTraceEvent[];
+  displayTimeUnit: 'ms' | 'ns';
+  otherData?: Record<string, unknown>;
+}
+
+export interface ProfileJSON {
+  version: 1;
+  unit: 'ms';
+  /** Wall-clock time (ISO 8601) of the profiler's time origin. */
+  origin: string;
+  tasks: TaskRecord[];
+}
+
+export class Profiler {
+  /** process.hrtime.bigint() at creation: the origin of `start`/`end`. */
+  readonly originNs: bigint;
+  readonly originWallMs: number;
+  readonly records: TaskRecord[] = [];
+
+  constructor() {
+    this.originNs = process.hrtime.bigint();
+    this.originWallMs = Date.now();
+  }
+
+  /** Record one finished task (used by delayed computes, and by array computes via recordNativeTasks). */
+  record(r: RecordInput): void {
+    const start = Number(BigInt(r.startNs) - this.originNs) / 1e6;
+    const end = Number(BigInt(r.endNs) - this.originNs) / 1e6;
+    this.records.push({
+      key: r.key,
+      name: r.name ?? r.key,
+      start,
+      end,
+      thread: r.thread ?? (r.tid === 0 ? 'main' : `worker ${r.tid}`),
+      tid: r.tid,
+    });
+  }
+
+  clear(): void {
+    this.records.length = 0;
+  }
+
+  toJSON(): ProfileJSON {
+    return { version: 1, unit: 'ms', origin: new Date(this.originWallMs).toISOString(), tasks: [...this.records] };
+  }
+
+  async save(path: string): Promise<void> {
+    await writeFile(path, JSON.stringify(this.toJSON(), null, 2) + '\n');
+  }
+
+  /**
+   * Chrome trace-event JSON: one complete ('X') event per task, times in µs; one track per thread.
+   * Overlapping tasks of one thread (async functions on the event loop) go on extra tracks
+   * ("main (async 2)"), since trace viewers require the slices of one track to nest.
+   */
+  toChromeTrace(): ChromeTrace {
+    const pid = process.pid;
+    const events: ChromeTraceEvent[] = [];
+    const byThread = new Map<number, TaskRecord[]>();
+    for (const r of this.records) {
+      let list = byThread.get(r.tid);
+      if (!list) byThread.set(r.tid, (list = []));
+      list.push(r);
+    }
+    const meta: ChromeTraceEvent[] = [{ name: 'process_name', ph: 'M', ts: 0, pid, tid: 0, args: { name: 'tessera' } }];
+    let nextLaneTid = 1_000_000;
+    for (const [tid, list] of [...byThread].sort((a, b) => a[0] - b[0])) {
+      list.sort((a, b) => a.start - b.start);
+      const laneEnds: number[] = [];
+      const laneTids: number[] = [];
+      for (const r of list) {
+        let lane = laneEnds.findIndex((end) => end <= r.start);
+        if (lane < 0) {
+          lane = laneEnds.length;
+          laneEnds.push(r.end);
+          const laneTid = lane === 0 ? tid : nextLaneTid++;
+          laneTids.push(laneTid);
+          const label = lane === 0 ? r.thread : `${r.thread} (async ${lane + 1})`;
+          meta.push({ name: 'thread_name', ph: 'M', ts: 0, pid, tid: laneTid, args: { name: label } });
+          meta.push({ name: 'thread_sort_index', ph: 'M', ts: 0, pid, tid: laneTid, args: { sort_index: tid * 100 + lane } });
+        } else {
+          laneEnds[lane] = r.end;
+        }
+        events.push({
+          name: r.name,
+          cat: 'task',
+          ph: 'X',
+          ts: Math.round(r.start * 1000 * 1000) / 1000,
+          dur: Math.max(0, Math.round((r.end - r.start) * 1000 * 1000) / 1000),
+          pid,
+          tid: laneTids[lane]!,
+          args: { key: r.key, thread: r.thread },
+        });
+      }
+    }
+    return { traceEvents: [...meta, ...events], displayTimeUnit: 'ms', otherData: { origin: new Date(this.originWallMs).toISOString() } };
+  }
+
+  async saveChromeTrace(path: string): Promise<void> {
+    await writeFile(path, JSON.stringify(this.toChromeTrace()) + '\n');
+  }
+}
+
+const activeStore = new AsyncLocalStorage<Profiler[]>();
+
+/**
+ * Run `fn` with a profiler attached to every compute started inside it (including nested async
+ * calls). Resolves with fn's result and the profiler.
+ *
+ * ```ts
+ * const { result, profiler } = await profile(() => total.compute());
+ * await profiler.saveChromeTrace('trace.json');
+ * ```
+ */
+export async function profile<T>(fn: () => T | Promise<T>, profiler: Profiler = new Profiler()): Promise<{ result: T; profiler: Profiler }> {
+  const outer = activeStore.getStore() ?? [];
+  const result = await activeStore.run([...outer, profiler], fn);
+  return { result, profiler };
+}
+
+/** The profilers a compute must feed: `options.profiler` plus those of enclosing `profile()` calls. */
+export function profilersFor(options: { profiler?: Profiler | readonly Profiler[] | undefined } = {}): Profiler[] {
+  const own = options.profiler === undefined ? [] : Array.isArray(options.profiler) ? [...options.profiler] : [options.profiler as Profiler];
+  for (const p of own)
+    if (!(p instanceof Profiler)) throw new TypeError(`options.profiler must be a Profiler (new Profiler()), got ${String(p)}`);
+  const active = activeStore.getStore() ?? [];
+  return [...new Set([...own, ...active])];
+}
+
+/** A task record as the native engine reports it. */
+export interface NativeTaskRecord {
+  stage: number;
+  task: number;
+  thread: number;
+  /** CLOCK_MONOTONIC ns (std::chrono::steady_clock), the clock of process.hrtime.bigint(). */
+  startNs: bigint | number;
+  endNs: bigint | number;
+}
+
+/**
+ * Feed native engine task records to profilers. `describe(stage, task)` names a task (its key and
+ * op); by default `stage-<stage>` / `<stage>-<task>`. Native threads get tids 10000 + thread.
+ */
+export function recordNativeTasks(
+  profilers: Profiler | readonly Profiler[],
+  records: Iterable<NativeTaskRecord>,
+  describe: (stage: number, task: number) => { key: string; name: string } = (s, t) => ({ key: `stage-${s}-${t}`, name: `stage-${s}` }),
+): void {
+  const list = Array.isArray(profilers) ? profilers : [profilers as Profiler];
+  if (list.length === 0) return;
+  for (const r of records) {
+    const { key, name } = describe(r.stage, r.task);
+    for (const p of list) p.record({ key, name, startNs: r.startNs, endNs: r.endNs, tid: 10000 + r.thread, thread: `native ${r.thread}` });
+  }
+}

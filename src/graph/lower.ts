@@ -1,0 +1,364 @@
+// Lowering: expression nodes → one native plan (native/engine/plan.h).
+//
+// Every elementwise op, transpose and rechunk is fused into the stage that consumes it; every
+// reduction is fused with the expression that produces its input. A stage ends only where a value
+// must exist in memory: a reduction's result that later work reads, or the compute's output.
+// Leaves are addressed by affine maps from the stage's iteration coordinates (transpose =
+// permuted strides, broadcast = zero stride), so chunk grids of different inputs never have to
+// be unified: x.add(x.T) with [1000, 10] chunks keeps x's 100 chunks (Dask: 10 000).
+import {
+  LeafKind,
+  NativeDType,
+  OpCode,
+  ReduceCode,
+  type NativeBufferArg,
+  type NativeLeaf,
+  type NativePlan,
+  type NativeStage,
+} from '../native.js';
+import {
+  contiguousStrides,
+  itemsize,
+  size,
+  type BinaryOp,
+  type DType,
+  type MemoryRef,
+  type Node,
+  type ReduceNode,
+  type UnaryOp,
+} from '../array/node.js';
+
+const unaryCodes: Record<UnaryOp, OpCode> = {
+  neg: OpCode.Neg, abs: OpCode.Abs, exp: OpCode.Exp, log: OpCode.Log, sqrt: OpCode.Sqrt, sin: OpCode.Sin, cos: OpCode.Cos,
+};
+const binaryCodes: Record<BinaryOp, OpCode> = {
+  add: OpCode.Add, sub: OpCode.Sub, mul: OpCode.Mul, div: OpCode.Div, pow: OpCode.Pow, maximum: OpCode.Max, minimum: OpCode.Min,
+};
+const reduceCodes = {
+  sum: ReduceCode.Sum, prod: ReduceCode.Prod, min: ReduceCode.Min, max: ReduceCode.Max,
+  mean: ReduceCode.Mean, var: ReduceCode.Var, std: ReduceCode.Std,
+} as const;
+
+const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
+
+/** What a root of a compute should become. */
+export interface RootRequest {
+  node: Node;
+  /** 'result': a fresh ArrayBuffer; 'persist': a native buffer made by `allocate`. */
+  target: 'result' | 'persist';
+  /** Only this box of the root (lo inclusive, hi exclusive per axis). */
+  region?: { lo: readonly number[]; hi: readonly number[] };
+}
+
+export interface LoweredOutput {
+  memory: MemoryRef;
+  shape: number[];
+  dtype: DType;
+}
+
+export interface Lowered {
+  plan: NativePlan;
+  buffers: NativeBufferArg[];
+  outputs: LoweredOutput[];
+  /** Tasks per stage, for progress and the profiler. */
+  stageTasks: number[];
+  /** A readable name per stage, e.g. "sum-exp-random_sample". */
+  stageNames: string[];
+}
+
+type Val =
+  | { kind: 'leaf'; leaf: number; uses: number; reg: number }
+  | { kind: 'imm'; value: number; uses: number; reg: number }
+  | { kind: 'op'; code: OpCode; args: Val[]; uses: number; reg: number };
+
+interface Materialized {
+  buffer: number;
+  dtype: DType;
+  shape: readonly number[];
+}
+
+export class Lowering {
+  private readonly buffers: NativeBufferArg[] = [];
+  private readonly bufferIndex = new Map<object, number>();
+  private readonly stages: NativeStage[] = [];
+  private readonly stageTasks: number[] = [];
+  private readonly stageNames: string[] = [];
+  private readonly reduced = new Map<number, Materialized & { memory: ArrayBuffer }>();
+
+  constructor(private readonly allocate: (bytes: number) => MemoryRef) {}
+
+  lower(roots: readonly RootRequest[]): Lowered {
+    const outputs = roots.map((r) => this.lowerRoot(r));
+    return {
+      plan: { stages: this.stages },
+      buffers: this.buffers,
+      outputs,
+      stageTasks: this.stageTasks,
+      stageNames: this.stageNames,
+    };
+  }
+
+  private lowerRoot(req: RootRequest): LoweredOutput {
+    const { node } = req;
+    if (node.kind === 'reduce' && !req.region && req.target === 'result') {
+      const m = this.materializeReduce(node);
+      return { memory: m.memory, shape: [...node.shape], dtype: node.dtype };
+    }
+    const lo = req.region?.lo ?? node.shape.map(() => 0);
+    const hi = req.region?.hi ?? node.shape;
+    const shape = node.shape.map((_, k) => hi[k]! - lo[k]!);
+    const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : new ArrayBuffer(size(shape) * itemsize(node.dtype));
+    const chunks = req.region ? shape.map((s) => [s]) : node.chunks.map((c) => [...c]);
+    const builder = new StageBuilder(this, shape, chunks, lo);
+    const value = builder.expr(node, node.shape.map((_, k) => k));
+    builder.finish(value, {
+      reduce: ReduceCode.None,
+      dtype: nativeDType(node.dtype),
+      buffer: this.buffer(memory),
+      offset: 0,
+      strides: contiguousStrides(shape),
+      reduceAxes: shape.map(() => 0),
+      ddof: 0,
+    }, stageName(node));
+    return { memory, shape, dtype: node.dtype };
+  }
+
+  materializeReduce(node: ReduceNode): Materialized & { memory: ArrayBuffer } {
+    const done = this.reduced.get(node.id);
+    if (done) return done;
+    const { arg } = node;
+    const memory = new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
+    const builder = new StageBuilder(this, [...arg.shape], arg.chunks.map((c) => [...c]), arg.shape.map(() => 0));
+    const value = builder.expr(arg, arg.shape.map((_, k) => k));
+    const reduced = new Set(node.axes);
+    const keptShape = arg.shape.filter((_, k) => !reduced.has(k));
+    const keptStrides = contiguousStrides(keptShape);
+    let kept = 0;
+    const strides = arg.shape.map((_, k) => (reduced.has(k) ? 0 : keptStrides[kept++]!));
+    builder.finish(value, {
+      reduce: reduceCodes[node.op],
+      dtype: nativeDType(node.dtype),
+      buffer: this.buffer(memory),
+      offset: 0,
+      strides,
+      reduceAxes: arg.shape.map((_, k) => (reduced.has(k) ? 1 : 0)),
+      ddof: node.ddof,
+    }, stageName(node));
+    const m = { memory, buffer: this.buffer(memory), dtype: node.dtype, shape: node.shape };
+    this.reduced.set(node.id, m);
+    return m;
+  }
+
+  buffer(memory: NativeBufferArg): number {
+    const known = this.bufferIndex.get(memory);
+    if (known !== undefined) return known;
+    this.buffers.push(memory);
+    this.bufferIndex.set(memory, this.buffers.length - 1);
+    return this.buffers.length - 1;
+  }
+
+  addStage(stage: NativeStage, name: string): void {
+    this.stages.push(stage);
+    this.stageTasks.push(stage.chunks.reduce((n, c) => n * c.length, 1));
+    this.stageNames.push(name);
+  }
+}
+
+function stageName(root: Node): string {
+  // Dask names fused layers by the ops they contain, outermost first: "sum-exp-random_sample".
+  const ops: string[] = [];
+  const seen = new Set<string>();
+  const walk = (n: Node, top: boolean): void => {
+    if (!top && n.kind === 'reduce') return;
+    const op = n.kind === 'transpose' ? 'transpose' : n.kind === 'arange' ? 'arange' : n.kind === 'rechunk' ? 'rechunk' : n.op;
+    if (!seen.has(op)) {
+      seen.add(op);
+      ops.push(op);
+    }
+    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || (n.kind === 'reduce' && top)) walk(n.arg, false);
+    if (n.kind === 'binary') for (const a of n.args) if (typeof a !== 'number') walk(a, false);
+  };
+  walk(root, true);
+  return ops.join('-');
+}
+
+class StageBuilder {
+  private readonly leaves: NativeLeaf[] = [];
+  private readonly leafKeys = new Map<string, number>();
+  private readonly memo = new Map<string, Val>();
+
+  constructor(
+    private readonly owner: Lowering,
+    private readonly shape: number[],
+    private readonly chunks: number[][],
+    /** Iteration coordinate c maps to global coordinate lo + c. */
+    private readonly lo: readonly number[],
+  ) {}
+
+  /** Value of `node` where iteration axis i reads node axis map[i] (-1: broadcast, index 0). */
+  expr(node: Node, map: readonly number[]): Val {
+    const key = `${node.id}:${map.join(',')}`;
+    const known = this.memo.get(key);
+    if (known) {
+      known.uses++;
+      return known;
+    }
+    const v = this.build(node, map);
+    v.uses++;
+    this.memo.set(key, v);
+    return v;
+  }
+
+  private build(node: Node, map: readonly number[]): Val {
+    switch (node.kind) {
+      case 'const':
+        return { kind: 'imm', value: node.value, uses: 0, reg: -1 };
+      case 'arange':
+        return this.leaf(node, map, { kind: LeafKind.Arange, dtype: node.dtype, a: node.start, b: node.step, seed: 0 }, contiguousStrides(node.shape), 0);
+      case 'random':
+        return this.leaf(
+          node,
+          map,
+          {
+            kind: node.dist === 'uniform' ? LeafKind.RandomUniform : LeafKind.RandomNormal,
+            dtype: node.dtype,
+            a: node.a,
+            b: node.b,
+            seed: node.seed,
+          },
+          contiguousStrides(node.shape),
+          0,
+        );
+      case 'memory': {
+        if (node.state.disposed) {
+          throw new Error(`${node.name}: this persisted array was disposed; persist() it again to use it`);
+        }
+        const buffer = this.owner.buffer(node.memory);
+        return this.leaf(node, map, { kind: LeafKind.Memory, dtype: node.dtype, a: 0, b: 0, seed: 0, buffer }, node.strides, node.offset);
+      }
+      case 'reduce': {
+        const m = this.owner.materializeReduce(node);
+        return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
+      }
+      case 'rechunk':
+        return this.expr(node.arg, map);
+      case 'transpose': {
+        const axes = node.axes;
+        return this.expr(node.arg, map.map((m) => (m < 0 ? -1 : axes[m]!)));
+      }
+      case 'unary':
+        return { kind: 'op', code: unaryCodes[node.op], args: [this.expr(node.arg, map)], uses: 0, reg: -1 };
+      case 'binary': {
+        const args = node.args.map((a) =>
+          typeof a === 'number' ? ({ kind: 'imm', value: a, uses: 1, reg: -1 } as Val) : this.expr(a, broadcastMap(node.shape, a.shape, map)),
+        );
+        return { kind: 'op', code: binaryCodes[node.op], args, uses: 0, reg: -1 };
+      }
+    }
+  }
+
+  private leaf(
+    node: Node,
+    map: readonly number[],
+    spec: { kind: LeafKind; dtype: DType; a: number; b: number; seed: number; buffer?: number },
+    nodeStrides: readonly number[],
+    nodeOffset: number,
+  ): Val {
+    const strides = map.map((m) => (m < 0 ? 0 : nodeStrides[m]!));
+    let offset = nodeOffset;
+    strides.forEach((s, i) => (offset += s * this.lo[i]!));
+    const key = `${node.id}:${strides.join(',')}:${offset}`;
+    let index = this.leafKeys.get(key);
+    if (index === undefined) {
+      index = this.leaves.length;
+      this.leaves.push({
+        kind: spec.kind,
+        dtype: nativeDType(spec.dtype),
+        offset,
+        strides,
+        a: spec.a,
+        b: spec.b,
+        seed: spec.seed,
+        buffer: spec.buffer ?? -1,
+      });
+      this.leafKeys.set(key, index);
+    }
+    return { kind: 'leaf', leaf: index, uses: 0, reg: -1 };
+  }
+
+  /** Emit the register program for `root` and add the stage with `sink`. */
+  finish(root: Val, sink: NativeStage['sink'], name: string): void {
+    const program: number[] = [];
+    const imms: number[] = [];
+    const free: number[] = [];
+    let nregs = 0;
+    const alloc = (): number => (free.length ? free.pop()! : nregs++);
+    const release = (v: Val): void => {
+      if (--v.uses === 0 && v.reg >= 0) free.push(v.reg);
+    };
+    const immediate = (value: number): number => {
+      imms.push(value);
+      return -imms.length;
+    };
+    const constLeaf = (value: number): number => {
+      this.leaves.push({ kind: LeafKind.Arange, dtype: NativeDType.F64, offset: 0, strides: this.shape.map(() => 0), a: value, b: 0, seed: 0, buffer: -1 });
+      return this.leaves.length - 1;
+    };
+    const load = (leaf: number): number => {
+      const reg = alloc();
+      program.push(OpCode.Load, reg, leaf, 0);
+      return reg;
+    };
+    // Operand for an instruction: registers for computed values, immediates for constants.
+    const operand = (v: Val, mayBeImmediate: boolean): number => {
+      if (v.kind === 'imm') return mayBeImmediate ? immediate(v.value) : (v.reg = load(constLeaf(v.value)));
+      return emit(v);
+    };
+    const emit = (v: Val): number => {
+      if (v.reg >= 0) return v.reg;
+      if (v.kind === 'leaf') return (v.reg = load(v.leaf));
+      if (v.kind === 'imm') return (v.reg = load(constLeaf(v.value)));
+      let ops: number[];
+      if (v.args.length === 1) {
+        ops = [operand(v.args[0]!, false), 0];
+      } else {
+        const [a, b] = v.args as [Val, Val];
+        // Kernels take at most one immediate operand: two constants → load the first.
+        const aImm = a.kind === 'imm' && b.kind !== 'imm';
+        ops = [operand(a, aImm), operand(b, true)];
+      }
+      v.args.forEach(release);
+      const dst = alloc();
+      program.push(v.code, dst, ops[0]!, ops[1]!);
+      return (v.reg = dst);
+    };
+    const result = emit(root);
+    if (nregs > 64) {
+      throw new RangeError(`expression too large to fuse into one kernel (${nregs} registers > 64); persist() part of it first`);
+    }
+    this.owner.addStage(
+      {
+        shape: this.shape,
+        chunks: this.chunks,
+        leaves: this.leaves,
+        program: Int32Array.from(program),
+        imms: Float64Array.from(imms),
+        nregs: Math.max(nregs, 1),
+        result,
+        sink,
+      },
+      name,
+    );
+  }
+}
+
+/** Map from iteration axes through NumPy broadcasting of `argShape` into `outShape`. */
+function broadcastMap(outShape: readonly number[], argShape: readonly number[], map: readonly number[]): number[] {
+  const shift = outShape.length - argShape.length;
+  return map.map((m) => {
+    if (m < 0) return -1;
+    const j = m - shift;
+    if (j < 0) return -1;
+    return argShape[j] === 1 && outShape[m] !== 1 ? -1 : j;
+  });
+}

@@ -1,0 +1,13 @@
+// tessera: Dask's model of parallel computing for Node.js, with a native core.
+export { NDArray, type Computed, type ReduceOptions, type VarOptions } from './array/ndarray.js';
+export { DenseArray, type TypedData } from './array/dense.js';
+export { ones, zeros, full, arange, fromArray, random, type CreationOptions, type RandomOptions, type FromArrayOptions } from './array/creation.js';
+export type { ChunksSpec } from './array/chunks.js';
+export type { DType } from './array/node.js';
+export {
+  add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt, sin, cos, transpose,
+  sum, prod, min, max, mean, variance as var, variance, std,
+} from './array/ufuncs.js';
+export { compute, persist } from './compute.js';
+export { configure, getConfig, type Config } from './config.js';
+export type { ComputeOptions, TaskGraph, GraphNode, LayerInfo, HasGraph } from './graph/types.js';
