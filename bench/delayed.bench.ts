@@ -54,6 +54,24 @@ async function main(): Promise<void> {
   console.log(`  sequential on main thread : median ${median(seq).toFixed(1)} ms`);
   console.log(`  delayed.module on workers : median ${median(par).toFixed(1)} ms`);
   console.log(`  speed-up (median of per-run ratios): ${median(ratios).toFixed(2)}x   [runs: ${ratios.map((x) => x.toFixed(2)).join(', ')}]`);
+
+  // Scheduling overhead: a 10,000-task tree of trivial sync functions (build + compute).
+  const inc = delayed((x: number) => x + 1, { name: 'inc' });
+  const add = delayed((a: number, b: number) => a + b, { name: 'add' });
+  const overhead: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    let layer = Array.from({ length: 5000 }, (_, i) => inc(i));
+    while (layer.length > 1) {
+      const next = [];
+      for (let i = 0; i + 1 < layer.length; i += 2) next.push(add(layer[i]!, layer[i + 1]!));
+      if (layer.length % 2) next.push(layer[layer.length - 1]!);
+      layer = next;
+    }
+    await layer[0]!.compute();
+    overhead.push(((performance.now() - t) * 1000) / 9999);
+  }
+  console.log(`  scheduling overhead: ${median(overhead).toFixed(1)} µs per trivial task (9,999-task tree, build + compute, median of 5)`);
   await shutdownWorkers();
 }
 

@@ -24,6 +24,7 @@
 #include "engine/plan.h"
 #include "engine/pool.h"
 #include "kernels/kernels.h"
+#include "addon_dataframe.h"
 
 namespace {
 
@@ -409,6 +410,7 @@ class TesseraAddon : public Napi::Addon<TesseraAddon> {
                              InstanceMethod("memoryStats", &TesseraAddon::MemoryStats),
                          });
     napi_add_env_cleanup_hook(env, cleanupHook, new std::shared_ptr<Core>(core_));
+    tessera::InitDataframe(env, exports, [core = core_]() -> Pool& { return core->getPool(); });
   }
 
  private:

@@ -19,10 +19,15 @@ rmSync(dist, { recursive: true, force: true });
 
 // 1. ESM + declarations (tsc, the repo's tsconfig; no source maps: src/ does not ship).
 const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
-execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json'), '--sourceMap', 'false', '--outDir', join(dist, 'esm')], {
-  stdio: 'inherit',
-  cwd: root,
-});
+try {
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json'), '--sourceMap', 'false', '--outDir', join(dist, 'esm')], {
+    stdio: 'inherit',
+    cwd: root,
+  });
+} catch {
+  console.error('build-dist: tsc failed (errors above); dist/ is incomplete');
+  process.exit(1);
+}
 writeFileSync(join(dist, 'esm', 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
 
 // 2. CommonJS bundle. Dependencies stay external (node-gyp-build, the optional Graphviz wasm

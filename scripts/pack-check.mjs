@@ -16,7 +16,7 @@
 // 4. Source fallback (skipped with --no-fallback): the same tarball with prebuilds/ removed;
 //    `npm install` must compile it from binding.gyp (node-gyp-build -> node-gyp) and pass the
 //    same runtime checks.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
@@ -34,15 +34,23 @@ function log(msg) {
   process.stderr.write(`[pack-check] ${msg}\n`);
 }
 
+/** Spawns without blocking the event loop (vitest workers must keep answering their RPC). */
 function run(cmd, args, opts = {}) {
   const t0 = Date.now();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
-  const ms = Date.now() - t0;
-  if (r.error) throw r.error;
-  if (r.status !== 0 && !opts.allowFail) {
-    throw new Error(`${cmd} ${args.join(' ')} (in ${opts.cwd ?? process.cwd()}) exited ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
-  }
-  return { ...r, ms };
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      const r = { status, stdout, stderr, ms: Date.now() - t0 };
+      if (status !== 0 && !opts.allowFail) {
+        reject(new Error(`${cmd} ${args.join(' ')} (in ${opts.cwd ?? process.cwd()}) exited ${status}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
+      } else resolvePromise(r);
+    });
+  });
 }
 
 function newestMtime(paths) {
@@ -56,9 +64,23 @@ function newestMtime(paths) {
   return t;
 }
 
-/** Native inputs of the shipped build; a prebuild older than any of them is stale. */
+/** Native inputs of the shipped build (all of native/ but its tests and benchmarks); a prebuild older than any is stale. */
 export function nativeInputs() {
-  return [join(root, 'binding.gyp'), join(root, 'native', 'sources.json'), join(root, 'native', 'engine'), join(root, 'native', 'kernels'), join(root, 'native', 'addon.cc')];
+  const native = join(root, 'native');
+  return [join(root, 'binding.gyp'), ...readdirSync(native).filter((n) => n !== 'tests' && n !== 'bench').map((n) => join(native, n))];
+}
+
+/** Files under native/ that the source fallback may need: everything but tests/ and bench/. */
+export function nativeShippedFiles() {
+  const out = [];
+  const visit = (rel) => {
+    const abs = join(root, rel);
+    if (statSync(abs).isDirectory()) {
+      for (const n of readdirSync(abs)) if (!(rel === 'native' && (n === 'tests' || n === 'bench'))) visit(`${rel}/${n}`);
+    } else out.push(rel);
+  };
+  visit('native');
+  return out;
 }
 
 export function prebuildIsFresh() {
@@ -66,7 +88,7 @@ export function prebuildIsFresh() {
 }
 
 /** Runs prebuildify when the prebuild is missing or stale. Leaves build/Release/obj.target for disasm-check. */
-export function ensurePrebuild({ force = false } = {}) {
+export async function ensurePrebuild({ force = false } = {}) {
   if (!force && prebuildIsFresh() && existsSync(join(root, 'build', 'Release', 'obj.target', 'tessera'))) {
     log(`prebuild is fresh: ${relative(root, PREBUILD)}`);
     return { built: false, ms: 0 };
@@ -74,15 +96,15 @@ export function ensurePrebuild({ force = false } = {}) {
   // Through npm, so npm's config (nodedir: build against this Node's own headers, offline)
   // reaches node-gyp as npm_config_* variables.
   log('building the prebuild: npm run build:prebuild (prebuildify --napi --strip --tag-libc)');
-  const r = run(process.execPath, [NPM_CLI, 'run', 'build:prebuild'], { cwd: root });
+  const r = await run(process.execPath, [NPM_CLI, 'run', 'build:prebuild'], { cwd: root });
   if (!existsSync(PREBUILD)) throw new Error(`prebuildify did not write ${PREBUILD}:\n${r.stdout}\n${r.stderr}`);
   log(`prebuild written in ${(r.ms / 1000).toFixed(1)} s`);
   return { built: true, ms: r.ms };
 }
 
 /** `npm pack --json` into dir; returns { file, size, unpackedSize, files: [{path,size}] }. */
-export function pack(dir) {
-  const r = run(process.execPath, [NPM_CLI, 'pack', '--json', '--pack-destination', dir], { cwd: root });
+export async function pack(dir) {
+  const r = await run(process.execPath, [NPM_CLI, 'pack', '--json', '--pack-destination', dir], { cwd: root });
   const start = r.stdout.indexOf('[\n');
   const info = JSON.parse(r.stdout.slice(start))[0];
   return { file: join(dir, info.filename), size: info.size, unpackedSize: info.unpackedSize, files: info.files, ms: r.ms };
@@ -100,12 +122,8 @@ export function checkFileList(files) {
     ...sources.core, ...sources.addon, ...Object.values(sources.isa).flat(),
   ];
   for (const p of required) if (!paths.has(p)) problems.push(`missing: ${p}`);
-  // every header the native sources include must ship for the fallback build
-  for (const dir of ['native/engine', 'native/kernels']) {
-    for (const n of readdirSync(join(root, dir))) {
-      if (/\.(h|hpp|inc)$/.test(n) && !paths.has(`${dir}/${n}`)) problems.push(`missing header: ${dir}/${n}`);
-    }
-  }
+  // the fallback build needs every source and header under native/ (but tests and benchmarks)
+  for (const p of nativeShippedFiles()) if (!paths.has(p)) problems.push(`missing native file: ${p}`);
   if (existsSync(join(root, 'README.md')) && !paths.has('README.md')) problems.push('missing: README.md');
   const forbidden = [
     [/^(test|tests|bench|examples|scripts|src|docs|\.ci|\.github)\//, 'development folder'],
@@ -119,7 +137,7 @@ export function checkFileList(files) {
   return problems;
 }
 
-function makeRestrictedPath(dir) {
+async function makeRestrictedPath(dir) {
   const bin = join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
   symlinkSync(process.execPath, join(bin, 'node'));
@@ -128,7 +146,7 @@ function makeRestrictedPath(dir) {
   symlinkSync('/bin/sh', join(bin, 'sh')); // npm runs lifecycle scripts with `sh -c`
   const env = { ...process.env, PATH: bin };
   // prove it: nothing that could compile is reachable
-  const probe = run('/bin/sh', ['-c', 'for t in cc c++ gcc g++ clang make python3 python; do command -v $t; done; true'], { env });
+  const probe = await run('/bin/sh', ['-c', 'for t in cc c++ gcc g++ clang make python3 python; do command -v $t; done; true'], { env });
   if (probe.stdout.trim()) throw new Error(`restricted PATH still finds: ${probe.stdout}`);
   return env;
 }
@@ -149,11 +167,14 @@ const typedBody = (mode) => `
 const x = ones([50, 50], { chunks: [5, 5] });
 const y: NDArray = x.add(x.T);
 const s: number = await y.sum().compute();
-// @ts-expect-error shape must be a number array
-ones('50x50');
-// @ts-expect-error a full reduction computes to a number, not a string
-const bad: string = await y.sum().compute();
-void bad;
+async function typeOnly(): Promise<void> {
+  // @ts-expect-error shape must be a number array
+  ones('50x50');
+  // @ts-expect-error a full reduction computes to a number, not a string
+  const bad: string = await y.sum().compute();
+  void bad;
+}
+void typeOnly;
 console.log(JSON.stringify({ mode: '${mode}', sum: s }));
 `;
 const CONSUMER_MTS = `import { ones, type NDArray } from 'tessera';\n${typedBody('ts-esm')}`;
@@ -191,41 +212,41 @@ function parseLine(out) {
  * Installs a tarball into a fresh project and runs the consumers.
  * variant 'prebuild': restricted PATH, no compilers; 'source': normal PATH, expects a source build.
  */
-export function installCheck(tgz, { variant = 'prebuild', work = mkdtempSync(join(tmpdir(), `tessera-${variant}-`)), typescript = true } = {}) {
+export async function installCheck(tgz, { variant = 'prebuild', work = mkdtempSync(join(tmpdir(), `tessera-${variant}-`)), typescript = true, npmArgs = [] } = {}) {
   const project = join(work, 'consumer');
   mkdirSync(project, { recursive: true });
   writeConsumer(project);
-  const env = variant === 'prebuild' ? makeRestrictedPath(work) : { ...process.env };
+  const env = variant === 'prebuild' ? await makeRestrictedPath(work) : { ...process.env };
   delete env.TESSERA_PREBUILD;
   delete env.npm_config_build_from_source;
   for (const k of Object.keys(env)) if (k.startsWith('npm_')) delete env[k]; // no leakage from an outer `npm test`
   env.npm_config_update_notifier = 'false';
   const result = { variant, project, checks: {} };
 
-  const install = run(process.execPath, [NPM_CLI, 'install', tgz, '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts'], { cwd: project, env });
+  const install = await run(process.execPath, [NPM_CLI, 'install', tgz, '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts', ...npmArgs], { cwd: project, env });
   result.install = { ms: install.ms, output: (install.stdout + install.stderr).trim() };
   const pkgDir = join(project, 'node_modules', 'tessera');
   result.builtFromSource = existsSync(join(pkgDir, 'build', 'Release', 'tessera.node'));
   result.hasPrebuild = existsSync(join(pkgDir, 'prebuilds'));
 
   const node = (args) => run(process.execPath, args, { cwd: project, env });
-  result.checks.esm = parseLine(node(['esm.mjs']).stdout);
-  result.checks.cjs = parseLine(node(['cjs.cjs']).stdout);
+  result.checks.esm = parseLine((await node(['esm.mjs'])).stdout);
+  result.checks.cjs = parseLine((await node(['cjs.cjs'])).stdout);
 
   if (typescript) {
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const tc = run(process.execPath, [tsc, '-p', 'tsconfig.json', '--listFilesOnly'], { cwd: project, env });
+    const tc = await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--listFilesOnly'], { cwd: project, env });
     const listed = tc.stdout.split('\n').map((l) => l.trim());
     result.checks.tsTypesFiles = listed.filter((l) => /node_modules\/tessera\/dist\/(esm|cjs)\/index\.d\.ts$/.test(l)).map((l) => relative(project, l));
-    const build = run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, env, allowFail: true });
+    const build = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, env, allowFail: true });
     result.checks.tsc = { status: build.status, output: (build.stdout + build.stderr).trim() };
     if (build.status === 0) {
-      result.checks.tsEsmCompiled = parseLine(node(['out/typed.mjs']).stdout);
-      result.checks.tsCjsCompiled = parseLine(node(['out/typed.cjs']).stdout);
+      result.checks.tsEsmCompiled = parseLine((await node(['out/typed.mjs'])).stdout);
+      result.checks.tsCjsCompiled = parseLine((await node(['out/typed.cjs'])).stdout);
     }
     const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-    result.checks.tsxEsm = parseLine(node([tsx, 'typed.mts']).stdout);
-    result.checks.tsxCjs = parseLine(node([tsx, 'typed.cts']).stdout);
+    result.checks.tsxEsm = parseLine((await node([tsx, 'typed.mts'])).stdout);
+    result.checks.tsxCjs = parseLine((await node([tsx, 'typed.cts'])).stdout);
   }
   return result;
 }
@@ -270,17 +291,17 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     failed ||= problems.length > 0;
   };
   try {
-    ensurePrebuild({ force: args.has('--force-prebuild') });
-    const p = pack(work);
+    await ensurePrebuild({ force: args.has('--force-prebuild') });
+    const p = await pack(work);
     console.log(`tarball ${relative(process.cwd(), p.file)}: ${p.files.length} files, ${(p.size / 1024).toFixed(1)} kB packed, ${(p.unpackedSize / 1024).toFixed(1)} kB unpacked`);
     for (const f of p.files) console.log(`  ${String(f.size).padStart(8)}  ${f.path}`);
     report('tarball contents', checkFileList(p.files));
-    const pre = installCheck(p.file, { variant: 'prebuild', work: join(work, 'prebuild') });
+    const pre = await installCheck(p.file, { variant: 'prebuild', work: join(work, 'prebuild') });
     console.log(`no-compiler install: ${(pre.install.ms / 1000).toFixed(1)} s; ${JSON.stringify(pre.checks, (k, v) => (k === 'output' ? undefined : v))}`);
     report('install without compilers (prebuild)', judgeInstall(pre));
     if (!args.has('--no-fallback')) {
       const tgz = stripPrebuilds(p.file, join(work, 'src'));
-      const src = installCheck(tgz, { variant: 'source', work: join(work, 'src'), typescript: false });
+      const src = await installCheck(tgz, { variant: 'source', work: join(work, 'src'), typescript: false });
       console.log(`source-fallback install: ${(src.install.ms / 1000).toFixed(1)} s; ${JSON.stringify(src.checks)}`);
       report('install from source (no prebuild)', judgeInstall(src));
     }

@@ -11,3 +11,18 @@ export {
 export { compute, persist } from './compute.js';
 export { configure, getConfig, type Config } from './config.js';
 export type { ComputeOptions, TaskGraph, GraphNode, LayerInfo, HasGraph } from './graph/types.js';
+export {
+  execute, exportPlan, toPlan, validatePlan, planOutputNames, iterChunks,
+  fromNdarray, fromStdlib, fromStrided, toNdarray, toStdlib, PLAN_FORMAT, PLAN_VERSION, PLAN_LIMITS,
+  type Plan, type PlanBuffer, type PlanStage, type PlanLeaf, type PlanSink, type PlanInstr, type PlanOp, type PlanReduce,
+  type PlanNumber, type PlanInputs, type ToPlanOptions, type ExportedPlan, type ExecuteOptions, type DecodeOptions,
+  type ChunkResult, type IterChunksOptions, type ScijsNdarrayLike, type StdlibNdarrayLike, type StridedOptions,
+} from './embed/index.js';
+export {
+  DataFrame, Series, Lazy, Describe, Table, StringDict, readCsv, datasets,
+  type DescribeOptions, type DType as DataFrameDType, type ReadCsvOptions, type ToCsvOptions, type TimeseriesOptions,
+} from './dataframe/index.js';
+export {
+  startDashboard, DashboardEventHub,
+  type Dashboard, type DashboardOptions, type DashboardAuth, type DashboardEvent, type DashboardEventSource,
+} from './dashboard/index.js';

@@ -158,7 +158,8 @@ function diagnose(reason: string): string {
  */
 export function loadAddon(root: string): NativeAddon {
   const dir = resolve(process.env.TESSERA_PREBUILD || root);
-  const req = createRequire(join(root, 'package.json'));
+  // node-gyp-build is our dependency: resolve it from this file, wherever `dir` points.
+  const req = createRequire(join(moduleDir(), 'native.js'));
   const prebuildDir = join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
   const releasePath = join(dir, 'build', 'Release', 'tessera.node');
   let file: string | undefined;
@@ -173,7 +174,7 @@ export function loadAddon(root: string): NativeAddon {
     throw new Error(
       `tessera: could not load the native addon.\n` +
         `  looked for: ${releasePath}\n` +
-        `              ${prebuildDir}/*.napi${libc === 'musl' ? '.musl' : '.glibc'}.node (N-API prebuild, any Node.js >= 20)\n` +
+        `              ${prebuildDir}/tessera.${libc}.node (N-API prebuild for ${libc}, any Node.js >= 20)\n` +
         (file ? `  tried:      ${file}\n` : '') +
         `  found:      ${found.length ? found.join('\n              ') : '(no .node files)'}\n` +
         `  why:        ${diagnose(reason)}: ${reason}\n` +

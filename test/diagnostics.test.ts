@@ -126,13 +126,24 @@ describe('profiler', () => {
     recordNativeTasks(p, [
       { stage: 0, task: 0, thread: 0, startNs: t, endNs: t + 1_000_000n },
       { stage: 0, task: 1, thread: 1, startNs: Number(t) + 1e5, endNs: Number(t) + 9e5 },
-    ], (s, k) => ({ key: `('add-abc', ${k})`, name: `add` }));
+    ], { describe: (s, k) => ({ key: `('add-abc', ${k})`, name: `add` }) });
     expect(p.records.map((r) => [r.thread, r.tid, r.name])).toEqual([
       ['native 0', 10000, 'add'],
       ['native 1', 10001, 'add'],
     ]);
     expect(p.records[0]!.end - p.records[0]!.start).toBeCloseTo(1, 3);
     expect(p.toChromeTrace().traceEvents.filter((e) => e.ph === 'X').map((e) => e.dur)).toEqual([1000, expect.closeTo(800, 1)]);
+    // The engine's flat Float64Array, with times relative to the plan start.
+    const p3 = new Profiler();
+    const origin = process.hrtime.bigint();
+    recordNativeTasks(p3, Float64Array.of(1, 0, 0, 0, 2e6, 1, 1, 1, 5e5, 1.5e6), { originNs: origin });
+    expect(p3.records.map((r) => [r.key, r.name, r.thread])).toEqual([
+      ['stage-1-0', 'stage-1', 'native 0'],
+      ['stage-1-1', 'stage-1', 'native 1'],
+    ]);
+    expect(p3.records[0]!.end - p3.records[0]!.start).toBeCloseTo(2, 6);
+    expect(p3.records[1]!.start - p3.records[0]!.start).toBeCloseTo(0.5, 6);
+    expect(() => recordNativeTasks(p3, new Float64Array(4))).toThrow(/5 numbers per task/);
 
     const q = new Profiler();
     const { profiler } = await profile(async () => {

@@ -1,11 +1,11 @@
 // Microbenchmark of the block kernels, per instruction set, on one thread.
-// Build (from the repo root, after building the library objects or by hand):
-//   g++ -O2 -std=c++17 -Inative native/bench/kernels_bench.cc native/kernels/dispatch.cc  (continued)
-//     native/kernels/kernels_baseline.cc build-kb/kernels_avx2.o build-kb/kernels_avx512.o
-// (see docs/random.md / the report for the exact commands), or link against libtessera_core.a:
-//   g++ -O2 -std=c++17 -Inative native/bench/kernels_bench.cc build-cmake/libtessera_core.a -lpthread
-// Prints ns/element (median of several runs) for the headline block pipeline
-// uniform64 -> exp (in place) -> sum over 1024-element blocks, and for single kernels.
+// Not part of the CMake build. Build it against the developer build's library (repo root):
+//   cmake -S . -B build-cmake && cmake --build build-cmake -j2
+//   g++ -O2 -std=c++17 -Inative native/bench/kernels_bench.cc build-cmake/libtessera_core.a
+//       -lpthread -o /tmp/kernels_bench && taskset -c 1 /tmp/kernels_bench [blocks]
+// Prints ns/element (median of 9 runs, thread CPU time) for the headline block pipeline
+// uniform64 -> exp (in place) -> sum over 1024-element blocks, and for single kernels
+// (exp on [0, 1), log on [1e-3, 100], sin/cos on [-100, 100], pow on x in [0.1, 10], y in [-2, 2]).
 #include <algorithm>
 #include <ctime>
 #include <cstdio>

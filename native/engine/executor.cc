@@ -228,8 +228,14 @@ void PlanJob::prepare(const Stage& st, StagePrep& p) {
     cs[0] = 0;
     for (size_t j = 0; j < c.size(); ++j) cs[j + 1] = cs[j] + c[j];
     p.nchunks[static_cast<size_t>(k)] = static_cast<int64_t>(c.size());
-    p.ntasks *= static_cast<int64_t>(c.size());
   }
+  // An empty stage runs no task (its chunk grid may be absurdly large: only non-empty grids are
+  // bounded by the validator). A reduction over an empty axis writes identities in finishStage.
+  bool emptyStage = false;
+  for (int k = 0; k < nd; ++k) emptyStage = emptyStage || st.shape[static_cast<size_t>(k)] == 0;
+  if (emptyStage) p.ntasks = 0;
+  else
+    for (int k = 0; k < nd; ++k) p.ntasks *= p.nchunks[static_cast<size_t>(k)];
   const Sink& sk = st.sink;
   p.reduce = sk.reduce != ReduceOp::None;
   p.op = sk.reduce;
@@ -308,14 +314,17 @@ void PlanJob::prepare(const Stage& st, StagePrep& p) {
       const int64_t n = st.shape[static_cast<size_t>(k)];
       if (reduced(k)) {
         p.redChunkStride[static_cast<size_t>(k)] = p.nRed;
-        p.nRed *= p.nchunks[static_cast<size_t>(k)];
+        if (!emptyStage) p.nRed *= p.nchunks[static_cast<size_t>(k)];  // <= ntasks <= 2^31
         p.count *= static_cast<double>(n);
         p.sStride[static_cast<size_t>(p.kStream * nd + k)] = 0;
       } else {
         p.sStride[static_cast<size_t>(p.kStream * nd + k)] = p.keptCount;
-        p.keptCount = p.keptCount * n;
+        // <= 2^34 (validated) unless a kept axis is empty; saturate then (reset to 0 below)
+        if (__builtin_mul_overflow(p.keptCount, n, &p.keptCount)) p.keptCount = int64_t(1) << 62;
       }
     }
+    for (int k = 0; k < nd; ++k)
+      if (!reduced(k) && st.shape[static_cast<size_t>(k)] == 0) p.keptCount = 0;
     p.direct = p.nRed <= 1;
   }
 }
@@ -561,7 +570,17 @@ void PlanJob::fillLeaf(const StagePrep& p, VMState& vm, int leaf, double* out, i
             const double v = *x;
             for (int64_t j = 0; j < m; ++j) o[j] = v;
           } else {
-            for (int64_t j = 0; j < m; ++j) o[j] = x[j * step];
+            if (m >= 64 && (step >= 8 || step <= -8)) {
+              // long strided run (e.g. a reduction along a non-contiguous axis): every element is
+              // on its own cache line; prefetch a fixed distance ahead
+              constexpr int64_t kAhead = 24;
+              for (int64_t j = 0; j < m; ++j) {
+                __builtin_prefetch(x + (j + kAhead) * step);
+                o[j] = x[j * step];
+              }
+            } else {
+              for (int64_t j = 0; j < m; ++j) o[j] = x[j * step];
+            }
             const int64_t pf = vm.prefetch[static_cast<size_t>(s)];
             if (pf != 0 && (i & 7) == 0)
               for (int64_t j = 0; j < m; ++j) __builtin_prefetch(x + j * step + pf);

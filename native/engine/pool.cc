@@ -115,7 +115,9 @@ void Pool::shutdown() {
     cv_.notify_all();
   }
   for (auto& w : all) {
-    if (w.thread.joinable() && w.thread.get_id() != std::this_thread::get_id()) w.thread.join();
+    if (!w.thread.joinable()) continue;
+    if (w.thread.get_id() == std::this_thread::get_id()) w.thread.detach();  // called from a job
+    else w.thread.join();
   }
   std::shared_ptr<Job> current;
   std::deque<std::shared_ptr<Job>> queued;

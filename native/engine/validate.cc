@@ -258,7 +258,21 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
   }
   if (!(sk.ddof >= 0) || !std::isfinite(sk.ddof))
     fail(kp + ".ddof", "must be a finite number >= 0");
-  checkAffine(kp, sk.offset, sk.strides, st.shape, empty, &out, sk.dtype, obp);
+  // The sink is written even for an empty stage when the reduced axes are empty (identities), so
+  // its range is checked unless a *kept* axis is empty.
+  bool sinkEmpty = false;
+  for (size_t k = 0; k < nd; ++k) {
+    bool red = !sk.reduceAxes.empty() && sk.reduceAxes[k];
+    if (!red && st.shape[k] == 0) sinkEmpty = true;
+  }
+  checkAffine(kp, sk.offset, sk.strides, st.shape, sinkEmpty, &out, sk.dtype, obp);
+  for (size_t k = 0; k < nd; ++k) {
+    bool red = !sk.reduceAxes.empty() && sk.reduceAxes[k];
+    if (!sinkEmpty && !red && st.shape[k] > 1 && sk.strides[k] == 0)
+      fail(idx(kp + ".strides", k), "0 on a kept axis of length " + std::to_string(st.shape[k]) +
+                                        " would write several results to one element (accepted: "
+                                        "non-zero)");
+  }
   if (sk.reduce != ReduceOp::None) {
     int64_t kept = 1, redChunks = 1;
     bool keptEmpty = false;
@@ -275,6 +289,8 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
         if (!mulOk(kept, st.shape[k], &kept)) kept = kMaxMagnitude;
       }
     }
+    if (!keptEmpty && kept > (int64_t(1) << 34))
+      fail(kp, "the reduction has more than 2^34 output elements");
     // Reduction partials: one per (kept output element, chunk along the reduced axes), only when
     // the reduced axes span more than one chunk.
     if (!keptEmpty && redChunks > 1) {
@@ -300,6 +316,22 @@ void validatePlan(const Plan& plan) {
   }
   for (size_t s = 0; s < plan.stages.size(); ++s)
     validateStage(plan, plan.stages[s], idx("stages", s));
+  if (plan.profile) {
+    // one 32-byte TaskRecord per task is allocated up front
+    int64_t total = 0;
+    for (const Stage& st : plan.stages) {
+      int64_t t = 1;
+      bool empty = false;
+      for (size_t k = 0; k < st.chunks.size(); ++k) {
+        t *= static_cast<int64_t>(st.chunks[k].size());  // each stage <= 2^31 (checked above)
+        if (st.shape[k] == 0) empty = true;
+      }
+      if (!empty) total += t;
+    }
+    if (total > (int64_t(1) << 26))
+      fail("profile", "a profiled plan may have at most 2^26 tasks (this one has " +
+                          std::to_string(total) + ")");
+  }
 }
 
 }  // namespace tessera

@@ -55,10 +55,8 @@ static inline uint64_t mix(uint64_t z) {
   return z ^ (z >> 31);
 }
 static inline uint64_t angleKey(uint64_t key) { return mix(key ^ 0xD1B54A32D192ED03ULL); }
-static inline bool isNan(double x) { return __builtin_isnan(x); }
-static inline double maxNan(double a, double b) { return (a >= b || isNan(a)) ? a : b; }
-static inline double minNan(double a, double b) { return (a <= b || isNan(a)) ? a : b; }
 static constexpr double kTwoPi = 0x1.921fb54442d18p+2;
+static inline bool isNanScalar(double x) { return __builtin_isnan(x); }
 
 // ---------------------------------------------------------------------------------------------
 // Vector types (GCC vector extensions, native width)
@@ -121,11 +119,13 @@ static inline bool any(vi m) {
 template <class F>
 static inline void mapUnary(const double* x, double* out, size_t n, double pad, F f) {
   size_t i = 0;
-  for (; i + 2 * W <= n; i += 2 * W) {  // two independent vectors per iteration
+#if defined(TESSERA_V512)
+  for (; i + 2 * W <= n; i += 2 * W) {  // two independent vectors per iteration (32 registers)
     vd a = f(load(x + i)), b = f(load(x + i + W));
     store(out + i, a);
     store(out + i + W, b);
   }
+#endif
   for (; i + W <= n; i += W) store(out + i, f(load(x + i)));
   if (i < n) {
     double t[W];
@@ -148,15 +148,48 @@ static inline vd fixLanes(vd r, vd x, vi bad, S scalar) {
 // exp
 //
 // Generic (baseline, AVX2): tableless. k = rint(x/ln2), r = x - k ln2 (Cody-Waite, |r| <= 0.347),
-// e^r = 1 + (r + r^2 q(r)) with a degree-9 minimax q (degree 11 in total; error 0.06 ulp),
-// scaled by adding k to the exponent field. |x| > 708 and NaN go to scalar ::exp.
-static inline vd expGeneric(vd x) {
+// e^r = 1 + (r + r^2 q(r)) with a degree-9 minimax q (degree 11 in total; error 0.06 ulp).
+// Fast path (|x| <= 708): 2^k is added to the exponent field. Full range (any lane with
+// |x| > 708 or NaN; out of the hot loop): x is clamped to [-746, 710] (NaN passes unchanged) and
+// the result scaled by two exact powers of two 2^floor(k/2) * 2^(k - floor(k/2)): the first
+// product is exact and the second rounds once, so overflow gives inf and underflow is gradual and
+// correctly rounded.
+static inline vd vmaxNanRight(vd c, vd x) {  // c > x ? c : x  (x86 maxpd: NaN x is returned)
+#if defined(TESSERA_V512)
+  return _mm512_maskz_max_pd(0xFF, c, x);
+#elif defined(TESSERA_V256)
+  return _mm256_max_pd(c, x);
+#elif defined(TESSERA_V128)
+  return _mm_max_pd(c, x);
+#else
+  return sel(c > x, c, x);
+#endif
+}
+static inline vd vminNanRight(vd c, vd x) {  // c < x ? c : x
+#if defined(TESSERA_V512)
+  return _mm512_maskz_min_pd(0xFF, c, x);
+#elif defined(TESSERA_V256)
+  return _mm256_min_pd(c, x);
+#elif defined(TESSERA_V128)
+  return _mm_min_pd(c, x);
+#else
+  return sel(c < x, c, x);
+#endif
+}
+static inline vd expPoly(vd r);
+// e^r for r = x - k ln2; returns e^r in [0.7, 1.42] and sets kb = k + 2048 (as an integer).
+static inline vd expCore(vd x, vu* kb) {
   const vd shifter = splat(0x1.8p52);
   vd z = fmadd(x, splat(0x1.71547652b82fep+0), shifter);  // rint(x / ln2) in the low mantissa bits
   vd k = z - shifter;
   vd r = fmadd(k, splat(-0x1.62e42fee00000p-1), x);  // exact (k has <= 11 bits, ln2hi 32)
   r = fmadd(k, splat(-0x1.a39ef35793c76p-33), r);
-  // q(r) by Estrin's scheme (short dependency chains; explicit FMA where the ISA has it)
+  *kb = asU(z) - asU(shifter) + 2048;  // wrapping integer arithmetic
+  return expPoly(r);
+}
+// e^r for |r| <= 0.35: 1 + (r + r^2 q(r)), q by Estrin's scheme (short dependency chains;
+// explicit FMA where the ISA has it)
+static inline vd expPoly(vd r) {
   vd r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
   vd p01 = fmadd(r, splat(0x1.5555555555556p-3), splat(0x1.0000000000001p-1));
   vd p23 = fmadd(r, splat(0x1.11111111109b3p-7), splat(0x1.5555555553d63p-5));
@@ -166,12 +199,28 @@ static inline vd expGeneric(vd x) {
   vd p03 = fmadd(r2, p23, p01);
   vd p47 = fmadd(r2, p67, p45);
   vd q = fmadd(r8, p89, fmadd(r4, p47, p03));
-  vd p = 1.0 + fmadd(r2, q, r);
-  vu ki = asU(z) - asU(shifter);  // k as a wrapping integer
-  vd y = asD(asU(p) + (ki << 52));
-  vi bad = ~(vabs(x) <= 708.0);
-  return fixLanes(y, x, bad, [](double v) { return ::exp(v); });
+  return 1.0 + fmadd(r2, q, r);
 }
+static inline vi expBad(vd x) { return ~(vabs(x) <= 708.0); }
+static inline vd expFast(vd x) {
+  vu kb;
+  vd p = expCore(x, &kb);
+  return asD(asU(p) + ((kb - 2048) << 52));
+}
+static inline vd expFull(vd x) {
+  x = vminNanRight(splat(710.0), vmaxNanRight(splat(-746.0), x));
+  vu kb;
+  vd p = expCore(x, &kb);   // k + 2048 in [971, 3073]
+  vu k1 = kb >> 1;          // floor(k / 2) + 1024 (no 64-bit arithmetic shift on AVX2)
+  vd s1 = asD((k1 - 1) << 52);       // 2^floor(k/2)
+  vd s2 = asD((kb - k1 - 1) << 52);  // 2^(k - floor(k/2))
+  return (p * s1) * s2;
+}
+#if !defined(TESSERA_V512)
+__attribute__((noinline)) void expSlow(const double* x, double* out, size_t n) {
+  mapUnary(x, out, n, 0.0, [](vd v) { return expFull(v); });
+}
+#endif
 
 #if defined(TESSERA_V512)
 // AVX-512: 2^(k/16) from a 16-entry table (vpermt2pd), e^r - 1 for |r| <= ln2/32 by a degree-6
@@ -221,7 +270,13 @@ static void k_exp(const double* x, double* out, size_t n) {
     _mm512_mask_storeu_pd(out + i, m, e(_mm512_maskz_loadu_pd(m, x + i)));
   }
 #else
-  mapUnary(x, out, n, 0.0, [](vd v) { return expGeneric(v); });
+  size_t i = 0;
+  for (; i + W <= n; i += W) {
+    vd v = load(x + i);
+    if (any(expBad(v))) break;
+    store(out + i, expFast(v));
+  }
+  if (i < n) expSlow(x + i, out + i, n - i);
 #endif
 }
 
@@ -248,9 +303,14 @@ static inline vd logCore(vd x) {
   vd R = t2 + t1;
   return dk * 0x1.62e42fee00000p-1 - ((hfsq - (s * (hfsq + R) + dk * 0x1.a39ef35793c76p-33)) - f);
 }
+// Special inputs without a branch: log(+-0) = -inf, log(x < 0) = NaN, log(inf) = inf,
+// log(NaN) = NaN (the core's value in those lanes is discarded).
 static inline vd logV(vd x) {
-  vi bad = ~((x > 0.0) & (x < __builtin_inf()));
-  return fixLanes(logCore(x), x, bad, [](double v) { return ::log(v); });
+  vd r = logCore(x);
+  r = sel(x == __builtin_inf(), x, r);
+  r = sel(x < 0.0, (x - x) / splat(0.0), r);  // the default NaN, as libm returns
+  r = sel(x == 0.0, splat(-__builtin_inf()), r);
+  return sel(x != x, x + x, r);
 }
 static void k_log(const double* x, double* out, size_t n) { mapUnary(x, out, n, 1.0, [](vd v) { return logV(v); }); }
 
@@ -308,16 +368,27 @@ static inline vd sinCosCore(vd x, uint64_t cosShift) {
   vd res = sel((vi)((q & 1) != 0), c, s);
   return asD(asU(res) ^ ((q & 2) << 62));
 }
-static inline vd sinV(vd x) {
-  vi bad = ~(vabs(x) <= kSinCosFastMax);
-  return fixLanes(sinCosCore(x, 0), x, bad, [](double v) { return ::sin(v); });
+static inline vi sinCosBad(vd x) { return ~(vabs(x) <= kSinCosFastMax); }
+// The slow path (any lane needing libm) lives in its own function, so the fast loop contains no
+// call and keeps its constants in registers.
+template <uint64_t kCos>
+__attribute__((noinline)) void sinCosSlow(const double* x, double* out, size_t n) {
+  mapUnary(x, out, n, 0.0, [](vd v) {
+    return fixLanes(sinCosCore(v, kCos), v, sinCosBad(v), [](double a) { return kCos ? ::cos(a) : ::sin(a); });
+  });
 }
-static inline vd cosV(vd x) {
-  vi bad = ~(vabs(x) <= kSinCosFastMax);
-  return fixLanes(sinCosCore(x, 1), x, bad, [](double v) { return ::cos(v); });
+template <uint64_t kCos>
+static void sinCos(const double* x, double* out, size_t n) {
+  size_t i = 0;
+  for (; i + W <= n; i += W) {
+    vd v = load(x + i);
+    if (any(sinCosBad(v))) break;
+    store(out + i, sinCosCore(v, kCos));
+  }
+  if (i < n) sinCosSlow<kCos>(x + i, out + i, n - i);
 }
-static void k_sin(const double* x, double* out, size_t n) { mapUnary(x, out, n, 0.0, [](vd v) { return sinV(v); }); }
-static void k_cos(const double* x, double* out, size_t n) { mapUnary(x, out, n, 0.0, [](vd v) { return cosV(v); }); }
+static void k_sin(const double* x, double* out, size_t n) { sinCos<0>(x, out, n); }
+static void k_cos(const double* x, double* out, size_t n) { sinCos<1>(x, out, n); }
 
 // ---------------------------------------------------------------------------------------------
 // Simple element-wise kernels
@@ -350,9 +421,10 @@ static inline void mapBinarySV(double s, const double* y, double* out, size_t n,
   for (; i + W <= n; i += W) store(out + i, f(a, load(y + i)));
   for (; i < n; ++i) out[i] = f(a, splat(y[i]))[0];
 }
-// numpy.maximum / minimum: (a >= b || isnan(a)) ? a : b, so a NaN in either operand propagates.
-static inline vd maxV(vd a, vd b) { return sel((a >= b) | (a != a), a, b); }
-static inline vd minV(vd a, vd b) { return sel((a <= b) | (a != a), a, b); }
+// numpy.maximum / minimum (as NumPy 2 computes them): (a > b || isnan(a)) ? a : b, so a NaN in
+// either operand propagates and of two equal values (+0/-0) the second is returned.
+static inline vd maxV(vd a, vd b) { return sel((a > b) | (a != a), a, b); }
+static inline vd minV(vd a, vd b) { return sel((a < b) | (a != a), a, b); }
 
 #define TESSERA_BINARY(NAME, EXPR)                                                                 \
   static void NAME##_vv(const double* x, const double* y, double* out, size_t n) {                \
@@ -372,10 +444,113 @@ TESSERA_BINARY(k_max, maxV(a, b))
 TESSERA_BINARY(k_min, minV(a, b))
 #undef TESSERA_BINARY
 
-// pow: the C library's (correctly handles every C99/NumPy special case; < 1 ulp).
+// pow. Baseline: the C library's (every C99/NumPy special case; < 1 ulp).
+// FMA ISAs: x^y = exp(y log x) with log x in double-double (~2^-66 relative), the product y log x
+// in double-double, and the exp of a double-double argument (max error ~1.1 ulp), for lanes with
+// 0 < x < inf and finite, non-integer y. Every other lane goes to the C library: x <= 0, inf,
+// NaN, infinite y, and integer y, so that x ** n is bit-identical to NumPy's (C pow, correctly
+// rounded in practice: 3.0 ** 3 == 27.0 exactly).
+#if defined(TESSERA_V512) || defined(TESSERA_V256)
+struct DD {
+  vd hi, lo;
+};
+static inline DD twoProd(vd a, vd b) {
+  vd p = a * b;
+  return {p, fmadd(a, b, -p)};
+}
+static inline DD twoSum(vd a, vd b) {
+  vd s = a + b;
+  vd bb = s - a;
+  return {s, (a - (s - bb)) + (b - bb)};
+}
+static inline DD logDD(vd x) {
+  vi sub = x < 0x1p-1022;
+  vd xs = sel(sub, x * 0x1p54, x);
+  vu ix = asU(xs);
+  vu hx = (ix >> 32) + (0x3ff00000 - 0x3fe6a09e);
+  vu k = (hx >> 20) - 0x3ff + ((vu)sub & (0 - 54ULL));
+  hx = (hx & 0x000fffff) + 0x3fe6a09e;
+  vd m = asD((hx << 32) | (ix & 0xffffffffULL));  // x = 2^k m, m in [sqrt(1/2), sqrt(2))
+  vd dk = asD(k + asU(splat(0x1.8p52))) - 0x1.8p52;
+  vd f = m - 1.0;                            // exact
+  vd dh = 2.0 + f, dl = f - (dh - 2.0);      // 2 + f exactly, as dh + dl
+  vd sh = f / dh;                            // s = f / (2 + f) = sh + sl
+  vd sl = fmadd(-sh, dl, fmadd(-sh, dh, f)) / dh;
+  // log m = 2 atanh(s) = 2s + (2/3) s^3 + s^5 (2/5 + 2/7 s^2 + ...), |s| <= 0.1716
+  DD s2 = twoProd(sh, sh);
+  s2.lo = fmadd(2.0 * sh, sl, s2.lo);
+  DD s3 = twoProd(s2.hi, sh);
+  s3.lo = fmadd(s2.lo, sh, fmadd(s2.hi, sl, s3.lo));
+  DD t1 = twoProd(s3.hi, splat(0x1.5555555555555p-1));  // 2/3 = ch + cl
+  t1.lo = fmadd(s3.hi, splat(0x1.5555555555555p-55), fmadd(s3.lo, splat(0x1.5555555555555p-1), t1.lo));
+  vd z = s2.hi;
+  vd R = splat(2.0 / 27);
+  R = fmadd(R, z, splat(2.0 / 25));
+  R = fmadd(R, z, splat(2.0 / 23));
+  R = fmadd(R, z, splat(2.0 / 21));
+  R = fmadd(R, z, splat(2.0 / 19));
+  R = fmadd(R, z, splat(2.0 / 17));
+  R = fmadd(R, z, splat(2.0 / 15));
+  R = fmadd(R, z, splat(2.0 / 13));
+  R = fmadd(R, z, splat(2.0 / 11));
+  R = fmadd(R, z, splat(2.0 / 9));
+  R = fmadd(R, z, splat(2.0 / 7));
+  R = fmadd(R, z, splat(2.0 / 5));
+  vd rest = (s3.hi * z) * R;
+  // k ln2 + 2s + t1 + rest; ln2 = 0x1.62e42fefa3000p-1 (41 bits: dk * hi exact) + lo
+  DD a = twoSum(dk * 0x1.62e42fefa3000p-1, 2.0 * sh);
+  DD b = twoSum(a.hi, t1.hi);
+  vd lo = a.lo + b.lo + (2.0 * sl + t1.lo + rest + dk * 0x1.3de6af278ece6p-42);
+  vd h = b.hi + lo;
+  return {h, lo - (h - b.hi)};
+}
+static inline vd powCore(vd x, vd y) {
+  DD l = logDD(x);
+  DD zz = twoProd(y, l.hi);
+  zz.lo = fmadd(y, l.lo, zz.lo);
+  vd zh = zz.hi + zz.lo;
+  vd zl = zz.lo - (zh - zz.hi);
+  zl = sel(vabs(zh) <= 746.0, zl, splat(0.0));  // out of range (or inf): the low part is moot
+  // exp(zh + zl), full range (as expFull, with zl added to the reduced argument)
+  vd xc = vminNanRight(splat(710.0), vmaxNanRight(splat(-746.0), zh));
+  const vd shifter = splat(0x1.8p52);
+  vd zs = fmadd(xc, splat(0x1.71547652b82fep+0), shifter);
+  vd k = zs - shifter;
+  vd r = fmadd(k, splat(-0x1.62e42fee00000p-1), xc);
+  r = fmadd(k, splat(-0x1.a39ef35793c76p-33), r) + zl;
+  vd p = expPoly(r);
+  vu kb = asU(zs) - asU(shifter) + 2048;
+  vu k1 = kb >> 1;
+  return (p * asD((k1 - 1) << 52)) * asD((kb - k1 - 1) << 52);
+}
+static inline vi powBad(vd x, vd y) {
+  vd ay = vabs(y);
+  vi integer = ((ay + 0x1p52) - 0x1p52) == ay;  // also true for |y| >= 2^52 (all integers) and inf
+  return ~((x > 0.0) & (x < __builtin_inf()) & (ay < __builtin_inf())) | integer;
+}
+static inline vd powV(vd x, vd y) {
+  vd r = powCore(x, y);
+  vi bad = powBad(x, y);
+  if (any(bad)) {
+    for (size_t l = 0; l < W; ++l)
+      if (bad[l]) r[l] = ::pow(x[l], y[l]);
+  }
+  return r;
+}
+static void k_pow_vv(const double* x, const double* y, double* out, size_t n) {
+  mapBinary(x, y, out, n, [](vd a, vd b) { return powV(a, b); });
+}
+#define TESSERA_POW_VS(x, s, out, n) mapBinaryVS(x, s, out, n, [](vd a, vd b) { return powV(a, b); })
+#define TESSERA_POW_SV(s, y, out, n) mapBinarySV(s, y, out, n, [](vd a, vd b) { return powV(a, b); })
+#else
 static void k_pow_vv(const double* x, const double* y, double* out, size_t n) {
   for (size_t i = 0; i < n; ++i) out[i] = ::pow(x[i], y[i]);
 }
+#define TESSERA_POW_VS(x, s, out, n) \
+  for (size_t i = 0; i < n; ++i) out[i] = ::pow(x[i], s)
+#define TESSERA_POW_SV(s, y, out, n) \
+  for (size_t i = 0; i < n; ++i) out[i] = ::pow(s, y[i])
+#endif
 // Common constant exponents have exact (correctly rounded) vector forms with the same special
 // cases as C99 pow.
 static void k_pow_vs(const double* x, double s, double* out, size_t n) {
@@ -387,19 +562,19 @@ static void k_pow_vs(const double* x, double s, double* out, size_t n) {
     mapBinaryVS(x, s, out, n, [](vd a, vd) { return a * a; });
   } else if (s == -1.0) {  // 1/x, including pow(+-0, -1) = +-inf
     mapBinaryVS(x, s, out, n, [](vd a, vd) { return 1.0 / a; });
-  } else if (s == 0.5) {  // sqrt, except pow(-0, 0.5) = +0 and pow(-inf, 0.5) = +inf
-    mapBinaryVS(x, s, out, n, [](vd a, vd) {
-      vd r = vsqrt(a);
-      r = sel(a == 0.0, splat(0.0), r);
-      return sel(a == -__builtin_inf(), splat(__builtin_inf()), r);
-    });
-  } else {
+  } else if (s == 0.5) {
+    // sqrt, exactly as NumPy computes x ** 0.5 (and np.power(x, 0.5) with a scalar exponent):
+    // note this gives sqrt's -0 -> -0 and -inf -> NaN where C pow gives +0 and +inf.
+    mapBinaryVS(x, s, out, n, [](vd a, vd) { return vsqrt(a); });
+  } else if (s == __builtin_rint(s) || isNanScalar(s)) {  // integer exponent: C pow
     for (size_t i = 0; i < n; ++i) out[i] = ::pow(x[i], s);
+  } else {
+    TESSERA_POW_VS(x, s, out, n);
   }
 }
-static void k_pow_sv(double s, const double* y, double* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = ::pow(s, y[i]);
-}
+static void k_pow_sv(double s, const double* y, double* out, size_t n) { TESSERA_POW_SV(s, y, out, n); }
+#undef TESSERA_POW_VS
+#undef TESSERA_POW_SV
 
 // ---------------------------------------------------------------------------------------------
 // Random fills. Lane l of the counter vector holds key + (start + (j + l) step + 1) * GAMMA; it
@@ -460,7 +635,7 @@ static void k_normal64(uint64_t key, int64_t start, int64_t step, double* out, s
   auto one = [&]() {
     vd u1 = 1.0 - u53V(c1.next());
     vd u2 = u53V(c2.next());
-    return vsqrt(-2.0 * logV(u1)) * cosV(kTwoPi * u2);
+    return vsqrt(-2.0 * logCore(u1)) * sinCosCore(kTwoPi * u2, 1);  // u1 in (0,1]: no special cases
   };
   size_t i = 0;
   for (; i + W <= n; i += W) store(out + i, one());
@@ -518,8 +693,10 @@ static double reduceTree(const double* x, size_t n, double identity, Op op) {
   double b = reduceTree(x + h, n - h, identity, op);
   return op(splat(a), splat(b))[0];
 }
+// Identity +0.0 as NumPy: sum([]) = 0.0 and sum([-0.0]) = 0.0. (Accumulators starting at +0.0
+// can never become -0.0, so padding lanes with +0.0 leaves them unchanged exactly.)
 static double r_sum(const double* x, size_t n) {
-  return reduceTree(x, n, -0.0, [](vd a, vd b) { return a + b; });
+  return reduceTree(x, n, 0.0, [](vd a, vd b) { return a + b; });
 }
 static double r_prod(const double* x, size_t n) {
   return reduceTree(x, n, 1.0, [](vd a, vd b) { return a * b; });

@@ -7,6 +7,8 @@ import { arrayGraph } from '../graph/taskgraph.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
+import { iterChunks, type ChunkResult, type IterChunksOptions } from '../embed/stream.js';
+import { toPlan, type Plan, type ToPlanOptions } from '../embed/plan.js';
 import { normalizeChunks, chunkBounds, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
 import {
@@ -208,6 +210,21 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
     await runLowered(lowered, options);
     const out = lowered.outputs[0]!;
     return new DenseArray(typed(out.memory as ArrayBuffer, out.dtype), out.shape);
+  }
+
+  /**
+   * Stream the result chunk by chunk, in row-major chunk order, as each is computed:
+   * `for await (const { index, offset, data } of x.iterChunks())`. Holds at most 1 + prefetch
+   * chunks, so results far larger than the materialization limit stream in bounded memory.
+   * Leaving the loop early cancels the chunks in flight (docs/embedding.md).
+   */
+  iterChunks(options?: IterChunksOptions): AsyncGenerator<ChunkResult, void, undefined> {
+    return iterChunks(this, options);
+  }
+
+  /** The optimized work of compute() as a versioned, JSON-serializable plan (docs/embedding.md); run it with execute(). */
+  toPlan(options?: ToPlanOptions): Plan {
+    return toPlan(this, options);
   }
 
   /** The task graph (Dask's HighLevelGraph): layers with task counts; nodes on demand. */

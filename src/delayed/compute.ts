@@ -238,24 +238,24 @@ function isWorkerTask(t: TaskSpec): boolean {
  * Dask's `compute(a, b, ...)` for Delayed values: resolves with one result per argument; tasks shared
  * between arguments run once. Use `computeDelayedWith(values, options)` to pass options.
  */
-export function computeDelayed<const T extends readonly unknown[]>(...values: T): Promise<{ -readonly [K in keyof T]: Computed<T[K]> }> {
-  return computeMany(values) as Promise<{ -readonly [K in keyof T]: Computed<T[K]> }>;
+export function computeDelayed<const T extends readonly unknown[]>(...values: T): Promise<{ -readonly [K in keyof T]: ComputedValue<T[K]> }> {
+  return computeMany(values) as Promise<{ -readonly [K in keyof T]: ComputedValue<T[K]> }>;
 }
 
 /** `computeDelayed` with options (progress, onProgress, profiler, signal). */
 export function computeDelayedWith<const T extends readonly unknown[]>(
   values: T,
   options: DelayedComputeOptions = {},
-): Promise<{ -readonly [K in keyof T]: Computed<T[K]> }> {
+): Promise<{ -readonly [K in keyof T]: ComputedValue<T[K]> }> {
   if (!Array.isArray(values)) throw new TypeError('computeDelayedWith(values, options): values must be an array');
-  return computeMany(values, options) as Promise<{ -readonly [K in keyof T]: Computed<T[K]> }>;
+  return computeMany(values, options) as Promise<{ -readonly [K in keyof T]: ComputedValue<T[K]> }>;
 }
 
 /** The type a lazy value computes to. */
-export type Computed<T> = T extends Delayed<infer U>
+export type ComputedValue<T> = T extends Delayed<infer U>
   ? U
   : T extends readonly unknown[]
-    ? { -readonly [K in keyof T]: Computed<T[K]> }
+    ? { -readonly [K in keyof T]: ComputedValue<T[K]> }
     : T extends Record<string, unknown>
-      ? { [K in keyof T]: Computed<T[K]> }
+      ? { [K in keyof T]: ComputedValue<T[K]> }
       : T;

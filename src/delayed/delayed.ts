@@ -30,16 +30,16 @@ export interface TaskSpec {
 }
 
 /** A value that may be given lazily: itself, a Delayed of it, or an array/plain object containing Delayeds. */
-export type Lazy<T> =
+export type MaybeDelayed<T> =
   | T
   | Delayed<T>
   | (T extends AnyFunction | ArrayBufferView | Date
       ? never
       : T extends object
-        ? { [K in keyof T]: Lazy<T[K]> }
+        ? { [K in keyof T]: MaybeDelayed<T[K]> }
         : never);
 
-export type LazyArgs<A extends readonly unknown[]> = { [K in keyof A]: Lazy<A[K]> };
+export type MaybeDelayedArgs<A extends readonly unknown[]> = { [K in keyof A]: MaybeDelayed<A[K]> };
 
 /** A Delayed with a known number of outputs: indexable (`d[0]`) and iterable (`const [a, b] = d`). */
 export type DelayedTuple<T> = T extends readonly unknown[]
@@ -52,7 +52,7 @@ export type DelayedResult<F extends AnyFunction, N> = [N] extends [number]
 
 /** What `delayed(fn)` returns: call it like `fn` (arguments may be lazy) to get a Delayed. */
 export interface DelayedFunction<F extends AnyFunction, N extends number | undefined = undefined> {
-  (...args: LazyArgs<Parameters<F>>): DelayedResult<F, N>;
+  (...args: MaybeDelayedArgs<Parameters<F>>): DelayedResult<F, N>;
   /** Operation name used in keys and graph labels. */
   readonly opName: string;
   readonly pure: boolean;

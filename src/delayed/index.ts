@@ -10,10 +10,10 @@ export {
   type DelayedOptions,
   type DelayedResult,
   type DelayedTuple,
-  type Lazy,
-  type LazyArgs,
+  type MaybeDelayed,
+  type MaybeDelayedArgs,
 } from './delayed.js';
-export { computeDelayed, computeDelayedWith, computeMany, TaskError, type Computed, type DelayedComputeOptions } from './compute.js';
+export { computeDelayed, computeDelayedWith, computeMany, TaskError, type ComputedValue, type DelayedComputeOptions } from './compute.js';
 export { configureWorkerPool, shutdownWorkers, type WorkerPoolOptions } from './worker-pool.js';
 export { toDelayed, fromDelayed, delayedChunkToArrayData, type ChunkData, type ChunkedArrayLike, type FloatData, type FloatDType, type NestedDelayedChunks } from './array.js';
 export { tokenize } from './tokenize.js';

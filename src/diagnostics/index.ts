@@ -7,6 +7,7 @@ export {
   type TaskRecord,
   type RecordInput,
   type NativeTaskRecord,
+  type RecordNativeOptions,
   type ChromeTrace,
   type ChromeTraceEvent,
   type ProfileJSON,

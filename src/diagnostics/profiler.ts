@@ -176,24 +176,47 @@ export interface NativeTaskRecord {
   stage: number;
   task: number;
   thread: number;
-  /** CLOCK_MONOTONIC ns (std::chrono::steady_clock), the clock of process.hrtime.bigint(). */
+  /** ns on the steady clock: relative to `originNs` (e.g. plan start), or absolute if no origin is given. */
   startNs: bigint | number;
   endNs: bigint | number;
 }
 
+export interface RecordNativeOptions {
+  /** Name a task: its key and op. Default `stage-<stage>-<task>` / `stage-<stage>`. */
+  describe?: (stage: number, task: number) => { key: string; name: string };
+  /**
+   * process.hrtime.bigint() at the instant the native times count from (the plan start: take it
+   * just before submitting the plan). Default 0: the records are absolute CLOCK_MONOTONIC ns, the
+   * clock of process.hrtime.bigint() and std::chrono::steady_clock on Linux.
+   */
+  originNs?: bigint;
+}
+
 /**
- * Feed native engine task records to profilers. `describe(stage, task)` names a task (its key and
- * op); by default `stage-<stage>` / `<stage>-<task>`. Native threads get tids 10000 + thread.
+ * Feed native engine task records to profilers: an iterable of records, or the engine's flat
+ * Float64Array of 5 numbers per task (stage, task, thread, startNs, endNs). Native threads get
+ * tids 10000 + thread and are labelled "native <thread>".
  */
 export function recordNativeTasks(
   profilers: Profiler | readonly Profiler[],
-  records: Iterable<NativeTaskRecord>,
-  describe: (stage: number, task: number) => { key: string; name: string } = (s, t) => ({ key: `stage-${s}-${t}`, name: `stage-${s}` }),
+  records: Iterable<NativeTaskRecord> | Float64Array,
+  options: RecordNativeOptions = {},
 ): void {
   const list = Array.isArray(profilers) ? profilers : [profilers as Profiler];
   if (list.length === 0) return;
-  for (const r of records) {
-    const { key, name } = describe(r.stage, r.task);
-    for (const p of list) p.record({ key, name, startNs: r.startNs, endNs: r.endNs, tid: 10000 + r.thread, thread: `native ${r.thread}` });
+  const describe = options.describe ?? ((s: number, t: number) => ({ key: `stage-${s}-${t}`, name: `stage-${s}` }));
+  const origin = options.originNs ?? 0n;
+  const add = (stage: number, task: number, thread: number, startNs: bigint | number, endNs: bigint | number): void => {
+    const { key, name } = describe(stage, task);
+    const toNs = (t: bigint | number): bigint => (typeof t === 'bigint' ? t : BigInt(Math.round(t)));
+    const s = origin + toNs(startNs);
+    const e = origin + toNs(endNs);
+    for (const p of list) p.record({ key, name, startNs: s, endNs: e, tid: 10000 + thread, thread: `native ${thread}` });
+  };
+  if (records instanceof Float64Array) {
+    if (records.length % 5 !== 0) throw new RangeError(`recordNativeTasks: records must hold 5 numbers per task, got length ${records.length}`);
+    for (let i = 0; i < records.length; i += 5) add(records[i]!, records[i + 1]!, records[i + 2]!, records[i + 3]!, records[i + 4]!);
+  } else {
+    for (const r of records) add(r.stage, r.task, r.thread, r.startNs, r.endNs);
   }
 }

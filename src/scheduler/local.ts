@@ -26,27 +26,96 @@ export interface RunOptions extends ComputeOptions {
   profile?: boolean;
 }
 
+/** What a compute monitor (the dashboard) learns about each local compute. */
+export interface LocalComputeInfo {
+  /** Stage names joined, e.g. "sum-exp-random_sample". */
+  label: string;
+  stageNames: readonly string[];
+  stageTasks: readonly number[];
+  total: number;
+  plan: Lowered['plan'];
+}
+
+export interface LocalComputeTracker {
+  update?(done: number, total: number): void;
+  /** `profile`: 5 numbers per task (stage, task, thread, startNs, endNs) when profiling was on. */
+  end(outcome: { error?: unknown; tasks: number; profile?: Float64Array }): void;
+}
+
+/** Sees every local compute with its plan; `profile: true` turns on per-task timing records. */
+export interface LocalComputeMonitor {
+  readonly profile: boolean;
+  begin(info: LocalComputeInfo): LocalComputeTracker | undefined;
+}
+
+const monitors = new Set<LocalComputeMonitor>();
+
+/** Register a monitor of every local compute (used by the dashboard); returns the unregister function. */
+export function addComputeMonitor(monitor: LocalComputeMonitor): () => void {
+  monitors.add(monitor);
+  return () => void monitors.delete(monitor);
+}
+
+function beginMonitors(lowered: Lowered, total: number): LocalComputeTracker[] {
+  const trackers: LocalComputeTracker[] = [];
+  if (monitors.size === 0) return trackers;
+  const info: LocalComputeInfo = {
+    label: lowered.stageNames.join(', '),
+    stageNames: lowered.stageNames,
+    stageTasks: lowered.stageTasks,
+    total,
+    plan: lowered.plan,
+  };
+  for (const m of monitors) {
+    try {
+      const t = m.begin(info);
+      if (t) trackers.push(t);
+    } catch {
+      /* a monitor must not fail the compute */
+    }
+  }
+  return trackers;
+}
+
+function safely(f: () => void): void {
+  try {
+    f();
+  } catch {
+    /* a monitor must not fail the compute */
+  }
+}
+
 export async function runLowered(lowered: Lowered, options: RunOptions = {}): Promise<ExecuteResult> {
   const { signal } = options;
   if (signal?.aborted) throw abortError(signal.reason);
   const total = lowered.stageTasks.reduce((a, b) => a + b, 0);
   const observer = observerFor(options, lowered.stageNames.join(', '));
   observer?.start(total);
-  if (options.profile) lowered.plan.profile = true;
-  const handle = native().execute(
-    lowered.plan,
-    lowered.buffers,
-    observer ? (done, all) => observer.update(done, all) : undefined,
-  );
+  const trackers = beginMonitors(lowered, total);
+  const monitorProfile = trackers.length > 0 && [...monitors].some((m) => m.profile);
+  if (options.profile || monitorProfile) lowered.plan.profile = true;
+  const onUpdate =
+    trackers.length === 0
+      ? observer
+        ? (done: number, all: number): void => observer.update(done, all)
+        : undefined
+      : (done: number, all: number): void => {
+          observer?.update(done, all);
+          for (const t of trackers) if (t.update) safely(() => t.update!(done, all));
+        };
+  const handle = native().execute(lowered.plan, lowered.buffers, onUpdate);
   const onAbort = (): void => handle.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const result = await handle.promise;
     observer?.update(total, total);
     observer?.finish();
+    for (const t of trackers) safely(() => t.end({ tasks: result.tasks, profile: result.profile }));
+    if (monitorProfile && !options.profile) delete result.profile;
     return result;
   } catch (err) {
     observer?.finish(err);
+    for (const t of trackers) safely(() => t.end({ error: err, tasks: 0 }));
     if (signal?.aborted) throw abortError(signal.reason);
     throw err;
   } finally {

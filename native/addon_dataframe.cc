@@ -1,0 +1,613 @@
+// The N-API binding of native/dataframe: timeseries generation, CSV reading/writing and column
+// statistics, each run as one FnJob on the engine's pool; the Promise settles through a
+// thread-safe function (never libuv's pool, never blocking the event loop). Results are handed to
+// JS as external ArrayBuffers over the native vectors (no copies).
+#include "addon_dataframe.h"
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dataframe/dataframe.h"
+#include "dataframe/job.h"
+
+namespace tessera {
+namespace {
+
+using df::ColType;
+using df::Column;
+using df::FnJob;
+
+struct State {
+  std::function<Pool&()> pool;
+};
+
+[[noreturn]] void typeError(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
+[[noreturn]] void rangeError(Napi::Env env, const std::string& msg) { throw Napi::RangeError::New(env, msg); }
+
+Napi::Object obj(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  if (!v.IsObject() || v.IsArray()) typeError(env, path + ": expected an object");
+  return v.As<Napi::Object>();
+}
+Napi::Array arr(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  if (!v.IsArray()) typeError(env, path + ": expected an array");
+  return v.As<Napi::Array>();
+}
+double num(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  if (!v.IsNumber()) typeError(env, path + ": expected a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+int64_t integer(Napi::Env env, const Napi::Value& v, const std::string& path, double lo, double hi) {
+  double d = num(env, v, path);
+  if (!std::isfinite(d) || std::floor(d) != d || d < lo || d > hi)
+    rangeError(env, path + ": " + v.ToString().Utf8Value() + " out of range");
+  return static_cast<int64_t>(d);
+}
+std::string str(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  if (!v.IsString()) typeError(env, path + ": expected a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+bool boolean(const Napi::Value& v, bool dflt) { return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : dflt; }
+char oneChar(Napi::Env env, const Napi::Value& v, const std::string& path, char dflt) {
+  if (v.IsUndefined()) return dflt;
+  std::string s = str(env, v, path);
+  if (s.size() != 1) rangeError(env, path + ": expected a single ASCII character");
+  return s[0];
+}
+ColType colType(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  return static_cast<ColType>(integer(env, v, path, -1, 3));
+}
+
+struct View {
+  void* data = nullptr;
+  size_t bytes = 0;
+};
+
+View typedView(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  if (!v.IsTypedArray()) typeError(env, path + ": expected a TypedArray");
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0;
+  void* data = nullptr;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset) != napi_ok)
+    typeError(env, path + ": unreadable TypedArray");
+  return View{data, length * v.As<Napi::TypedArray>().ElementSize()};
+}
+
+template <typename T>
+Napi::ArrayBuffer toBuffer(Napi::Env env, std::vector<T>&& v) {
+  if (v.empty()) return Napi::ArrayBuffer::New(env, 0);
+  auto* heap = new std::vector<T>(std::move(v));
+  return Napi::ArrayBuffer::New(env, heap->data(), heap->size() * sizeof(T),
+                                [](Napi::Env, void*, std::vector<T>* h) { delete h; }, heap);
+}
+Napi::ArrayBuffer toBuffer(Napi::Env env, std::string&& s) {
+  if (s.empty()) return Napi::ArrayBuffer::New(env, 0);
+  auto* heap = new std::string(std::move(s));
+  return Napi::ArrayBuffer::New(env, heap->data(), heap->size(),
+                                [](Napi::Env, void*, std::string* h) { delete h; }, heap);
+}
+
+Napi::Object columnToJs(Napi::Env env, Column&& c) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("type", Napi::Number::New(env, static_cast<int>(c.type)));
+  o.Set("allMissing", Napi::Boolean::New(env, c.allMissing));
+  switch (c.type) {
+    case ColType::Int64: o.Set("data", toBuffer(env, std::move(c.i64))); break;
+    case ColType::String:
+      o.Set("data", toBuffer(env, std::move(c.codes)));
+      o.Set("dictBytes", toBuffer(env, std::move(c.dictBytes)));
+      o.Set("dictOffsets", toBuffer(env, std::move(c.dictOffsets)));
+      break;
+    default: o.Set("data", toBuffer(env, std::move(c.f64))); break;
+  }
+  return o;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Async plumbing: one JS context per call, settled on the JS thread through a thread-safe function.
+
+struct Msg {
+  bool done = false;
+  int64_t a = 0, b = 0;
+  FnJob::Status status = FnJob::Status::Ok;
+  std::string error;
+};
+
+struct Channel {
+  std::mutex mutex;
+  bool open = true;
+  napi_threadsafe_function tsfn = nullptr;
+  void post(Msg* m) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (open && napi_call_threadsafe_function(tsfn, m, napi_tsfn_nonblocking) == napi_ok) return;
+    delete m;
+  }
+  void close() {
+    std::lock_guard<std::mutex> lock(mutex);
+    open = false;
+  }
+};
+
+struct Ctx {
+  std::shared_ptr<Channel> channel;
+  std::shared_ptr<FnJob> job;
+  napi_deferred deferred = nullptr;
+  std::vector<Napi::Reference<Napi::Value>> refs;
+  Napi::FunctionReference onProgress;
+  std::function<Napi::Value(Napi::Env)> build;
+  bool settled = false;
+};
+
+void callJs(napi_env rawEnv, napi_value, void* context, void* data) {
+  std::unique_ptr<Msg> msg(static_cast<Msg*>(data));
+  auto* ctx = static_cast<Ctx*>(context);
+  if (!rawEnv || !msg || !ctx) return;
+  Napi::Env env(rawEnv);
+  Napi::HandleScope scope(env);
+  if (!msg->done) {
+    if (ctx->settled || ctx->onProgress.IsEmpty()) return;
+    try {
+      ctx->onProgress.Call({Napi::Number::New(env, static_cast<double>(msg->a)),
+                            Napi::Number::New(env, static_cast<double>(msg->b))});
+    } catch (const Napi::Error& e) {
+      e.ThrowAsJavaScriptException();
+    }
+    return;
+  }
+  if (ctx->settled) return;
+  ctx->settled = true;
+  napi_deferred d = ctx->deferred;
+  try {
+    if (msg->status == FnJob::Status::Ok) {
+      napi_resolve_deferred(env, d, ctx->build(env));
+    } else if (msg->status == FnJob::Status::Cancelled) {
+      Napi::Error err = Napi::Error::New(env, "The operation was aborted");
+      err.Set("name", Napi::String::New(env, "AbortError"));
+      err.Set("code", Napi::String::New(env, "ABORT_ERR"));
+      napi_reject_deferred(env, d, err.Value());
+    } else {
+      napi_reject_deferred(env, d, Napi::Error::New(env, msg->error).Value());
+    }
+  } catch (const Napi::Error& e) {
+    napi_reject_deferred(env, d, e.Value());
+  } catch (const std::exception& e) {
+    napi_reject_deferred(env, d, Napi::Error::New(env, e.what()).Value());
+  }
+  ctx->refs.clear();
+  ctx->onProgress.Reset();
+  ctx->build = nullptr;
+  napi_release_threadsafe_function(ctx->channel->tsfn, napi_tsfn_release);
+}
+
+void finalizeCtx(napi_env, void*, void* context) {
+  auto* ctx = static_cast<Ctx*>(context);
+  ctx->channel->close();
+  if (!ctx->settled && ctx->job) ctx->job->cancel();
+  delete ctx;
+}
+
+// Submits `job`; returns { promise, cancel }. `build` makes the resolved value on the JS thread.
+Napi::Value submit(Napi::Env env, State* state, std::shared_ptr<FnJob> job, std::unique_ptr<Ctx> ctx,
+                   const Napi::Value& progress) {
+  if (!progress.IsUndefined() && !progress.IsNull()) {
+    if (!progress.IsFunction()) typeError(env, "onProgress: expected a function (done, total) => void");
+    ctx->onProgress = Napi::Persistent(progress.As<Napi::Function>());
+  }
+  napi_value promise;
+  if (napi_create_promise(env, &ctx->deferred, &promise) != napi_ok) throw Napi::Error::New(env, "cannot create a promise");
+  auto channel = std::make_shared<Channel>();
+  ctx->channel = channel;
+  ctx->job = job;
+  Ctx* raw = ctx.get();
+  napi_value name = Napi::String::New(env, "tessera.dataframe");
+  if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, finalizeCtx, raw, callJs,
+                                      &channel->tsfn) != napi_ok)
+    throw Napi::Error::New(env, "tessera: cannot create a thread-safe function");
+  const bool wantProgress = !raw->onProgress.IsEmpty();
+  ctx.release();
+  if (wantProgress)
+    job->onProgress = [channel](int64_t d, int64_t t) { channel->post(new Msg{false, d, t, FnJob::Status::Ok, {}}); };
+  job->onComplete = [channel](FnJob::Status s, const std::string& e) { channel->post(new Msg{true, 0, 0, s, e}); };
+  state->pool().submit(job);
+  std::weak_ptr<FnJob> weak = job;
+  Napi::Object handle = Napi::Object::New(env);
+  handle.Set("promise", promise);
+  handle.Set("cancel", Napi::Function::New(env, [weak](const Napi::CallbackInfo&) {
+               if (auto j = weak.lock()) j->cancel();
+             }, "cancel"));
+  return handle;
+}
+
+State* stateOf(const Napi::CallbackInfo& info) { return static_cast<State*>(info.Data()); }
+
+// ------------------------------------------------------------------------------------------------
+// dfTimeseries({ seed, startMs, freqMs, parts: Float64Array [row0, n, ...], columns: [{ name, type, lambda, ncat }] })
+//   → Promise<Array<Array<Column>>> (partition × column)
+
+Napi::Value Timeseries(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  const uint64_t seed = static_cast<uint64_t>(integer(env, spec.Get("seed"), "seed", 0, 9007199254740992.0));
+  const double startMs = num(env, spec.Get("startMs"), "startMs");
+  const double freqMs = num(env, spec.Get("freqMs"), "freqMs");
+  View parts = typedView(env, spec.Get("parts"), "parts");
+  const size_t np = parts.bytes / sizeof(double) / 2;
+  std::vector<std::pair<int64_t, int64_t>> ranges(np);
+  const double* pv = static_cast<const double*>(parts.data);
+  for (size_t p = 0; p < np; ++p) ranges[p] = {static_cast<int64_t>(pv[2 * p]), static_cast<int64_t>(pv[2 * p + 1])};
+  Napi::Array cols = arr(env, spec.Get("columns"), "columns");
+  std::vector<df::TsColumn> tcs;
+  for (uint32_t i = 0; i < cols.Length(); ++i) {
+    Napi::Object c = obj(env, cols.Get(i), "columns[" + std::to_string(i) + "]");
+    df::TsColumn t;
+    t.name = str(env, c.Get("name"), "columns.name");
+    t.type = colType(env, c.Get("type"), "columns.type");
+    if (!c.Get("lambda").IsUndefined()) t.lambda = num(env, c.Get("lambda"), "columns.lambda");
+    if (!c.Get("ncat").IsUndefined()) t.ncat = static_cast<int32_t>(integer(env, c.Get("ncat"), "columns.ncat", 1, 1 << 30));
+    tcs.push_back(t);
+  }
+  const size_t nc = tcs.size();
+  auto out = std::make_shared<std::vector<std::vector<Column>>>(np, std::vector<Column>(nc));
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = static_cast<int64_t>(np * nc);
+  job->stages.push_back({[=]() { return static_cast<int64_t>(np * nc); },
+                         [=](int64_t t) {
+                           size_t p = static_cast<size_t>(t) / nc, c = static_cast<size_t>(t) % nc;
+                           df::generateColumn(seed, tcs[c], ranges[p].first, ranges[p].second, startMs, freqMs,
+                                              (*out)[p][c]);
+                         },
+                         nullptr});
+  auto ctx = std::make_unique<Ctx>();
+  ctx->build = [out](Napi::Env e) -> Napi::Value {
+    Napi::Array res = Napi::Array::New(e, out->size());
+    for (size_t p = 0; p < out->size(); ++p) {
+      Napi::Array part = Napi::Array::New(e, (*out)[p].size());
+      for (size_t c = 0; c < (*out)[p].size(); ++c) part.Set(static_cast<uint32_t>(c), columnToJs(e, std::move((*out)[p][c])));
+      res.Set(static_cast<uint32_t>(p), part);
+    }
+    return res;
+  };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
+// ------------------------------------------------------------------------------------------------
+// CSV
+
+df::CsvOptions csvOptions(Napi::Env env, const Napi::Object& spec) {
+  df::CsvOptions o;
+  Napi::Array names = arr(env, spec.Get("names"), "names");
+  for (uint32_t i = 0; i < names.Length(); ++i) o.names.push_back(str(env, names.Get(i), "names[i]"));
+  o.sep = oneChar(env, spec.Get("sep"), "sep", ',');
+  o.quote = oneChar(env, spec.Get("quote"), "quote", '"');
+  o.latin1 = boolean(spec.Get("latin1"), false);
+  Napi::Value types = spec.Get("types");
+  if (!types.IsUndefined()) {
+    Napi::Array t = arr(env, types, "types");
+    if (t.Length() != names.Length()) rangeError(env, "types: expected one entry per column");
+    for (uint32_t i = 0; i < t.Length(); ++i) o.types.push_back(colType(env, t.Get(i), "types[i]"));
+  }
+  return o;
+}
+
+Napi::Object blockToJs(Napi::Env env, df::CsvResult&& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("ok", Napi::Boolean::New(env, r.ok));
+  o.Set("rows", Napi::Number::New(env, static_cast<double>(r.rows)));
+  o.Set("lines", Napi::Number::New(env, static_cast<double>(r.lines)));
+  if (!r.ok) {
+    o.Set("error", Napi::String::New(env, r.error));
+    o.Set("errorLine", Napi::Number::New(env, static_cast<double>(r.errorLine)));
+    return o;
+  }
+  Napi::Array cols = Napi::Array::New(env, r.columns.size());
+  for (size_t c = 0; c < r.columns.size(); ++c) cols.Set(static_cast<uint32_t>(c), columnToJs(env, std::move(r.columns[c])));
+  o.Set("columns", cols);
+  return o;
+}
+
+// dfParseCsv(bytes: Uint8Array, spec) → block result (synchronous; for samples and tests)
+Napi::Value ParseCsv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  View v = typedView(env, info[0], "bytes");
+  Napi::Object spec = obj(env, info[1], "spec");
+  df::CsvOptions o = csvOptions(env, spec);
+  o.skipFirstLine = boolean(spec.Get("skipHeader"), false);
+  return blockToJs(env, df::parseCsv(static_cast<const char*>(v.data), v.bytes, o));
+}
+
+// dfReadCsv({ blocks: [{ path, start, end, skipHeader }], names, sep, quote, latin1, types }) → Promise<block[]>
+Napi::Value ReadCsv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto opt = std::make_shared<df::CsvOptions>(csvOptions(env, spec));
+  struct Block {
+    std::string path;
+    int64_t start, end;
+    bool skipHeader;
+  };
+  Napi::Array blocks = arr(env, spec.Get("blocks"), "blocks");
+  auto bl = std::make_shared<std::vector<Block>>();
+  for (uint32_t i = 0; i < blocks.Length(); ++i) {
+    Napi::Object b = obj(env, blocks.Get(i), "blocks[i]");
+    bl->push_back({str(env, b.Get("path"), "blocks.path"), integer(env, b.Get("start"), "blocks.start", 0, 9e15),
+                   integer(env, b.Get("end"), "blocks.end", 0, 9e15), boolean(b.Get("skipHeader"), false)});
+  }
+  auto out = std::make_shared<std::vector<df::CsvResult>>(bl->size());
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = static_cast<int64_t>(bl->size());
+  job->stages.push_back({[=]() { return static_cast<int64_t>(bl->size()); },
+                         [=](int64_t t) {
+                           const Block& b = (*bl)[static_cast<size_t>(t)];
+                           std::string bytes = df::readBlock(b.path, b.start, b.end);
+                           df::CsvOptions o = *opt;
+                           o.skipFirstLine = b.skipHeader && b.start == 0;
+                           (*out)[static_cast<size_t>(t)] = df::parseCsv(bytes.data(), bytes.size(), o);
+                         },
+                         nullptr});
+  auto ctx = std::make_unique<Ctx>();
+  ctx->build = [out](Napi::Env e) -> Napi::Value {
+    Napi::Array res = Napi::Array::New(e, out->size());
+    for (size_t i = 0; i < out->size(); ++i) res.Set(static_cast<uint32_t>(i), blockToJs(e, std::move((*out)[i])));
+    return res;
+  };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
+// dfWriteCsv({ files: [{ path, tmp }], names, header, sep, latin1,
+//              partitions: [{ rows, columns: [{ type, data, dictBytes?, dictOffsets? }] }] }) → Promise<undefined>
+Napi::Value WriteCsv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
+  auto keep = [&](const Napi::Value& v) { ctx->refs.push_back(Napi::Persistent(v)); };
+  auto wopt = std::make_shared<df::WriteOptions>();
+  Napi::Array names = arr(env, spec.Get("names"), "names");
+  for (uint32_t i = 0; i < names.Length(); ++i) wopt->names.push_back(str(env, names.Get(i), "names[i]"));
+  wopt->header = boolean(spec.Get("header"), true);
+  wopt->latin1 = boolean(spec.Get("latin1"), false);
+  wopt->sep = oneChar(env, spec.Get("sep"), "sep", ',');
+  Napi::Array files = arr(env, spec.Get("files"), "files");
+  Napi::Array parts = arr(env, spec.Get("partitions"), "partitions");
+  if (files.Length() != parts.Length()) rangeError(env, "files: expected one file per partition");
+  struct Part {
+    std::string path, tmp;
+    int64_t rows;
+    std::vector<df::WriteColumn> cols;
+  };
+  auto ps = std::make_shared<std::vector<Part>>();
+  for (uint32_t p = 0; p < parts.Length(); ++p) {
+    Napi::Object f = obj(env, files.Get(p), "files[i]");
+    Napi::Object po = obj(env, parts.Get(p), "partitions[i]");
+    Part part{str(env, f.Get("path"), "files.path"), str(env, f.Get("tmp"), "files.tmp"),
+              integer(env, po.Get("rows"), "partitions.rows", 0, 9e15), {}};
+    Napi::Array cols = arr(env, po.Get("columns"), "partitions.columns");
+    if (cols.Length() != wopt->names.size()) rangeError(env, "partitions.columns: expected one column per name");
+    for (uint32_t c = 0; c < cols.Length(); ++c) {
+      Napi::Object co = obj(env, cols.Get(c), "columns[i]");
+      df::WriteColumn w;
+      w.type = colType(env, co.Get("type"), "columns.type");
+      Napi::Value data = co.Get("data");
+      View v = typedView(env, data, "columns.data");
+      keep(data);
+      size_t elem = w.type == ColType::String ? 4 : 8;
+      if (v.bytes / elem < static_cast<size_t>(part.rows)) rangeError(env, "columns.data: shorter than rows");
+      switch (w.type) {
+        case ColType::Int64: w.i64 = static_cast<const int64_t*>(v.data); break;
+        case ColType::Float64:
+        case ColType::Datetime: w.f64 = static_cast<const double*>(v.data); break;
+        case ColType::String: {
+          w.codes = static_cast<const int32_t*>(v.data);
+          Napi::Value db = co.Get("dictBytes"), dof = co.Get("dictOffsets");
+          View b = typedView(env, db, "columns.dictBytes");
+          View o = typedView(env, dof, "columns.dictOffsets");
+          keep(db);
+          keep(dof);
+          w.dictBytes = static_cast<const char*>(b.data);
+          w.dictOffsets = static_cast<const int32_t*>(o.data);
+          w.ndict = static_cast<int64_t>(o.bytes / 4) - 1;
+          if (w.ndict < 0) rangeError(env, "columns.dictOffsets: empty");
+          const int32_t* off = w.dictOffsets;
+          for (int64_t k = 0; k < w.ndict; ++k)
+            if (off[k] < 0 || off[k] > off[k + 1] || static_cast<size_t>(off[k + 1]) > b.bytes)
+              rangeError(env, "columns.dictOffsets: not within dictBytes");
+          for (int64_t r = 0; r < part.rows; ++r)
+            if (w.codes[r] >= w.ndict) rangeError(env, "columns.data: a code beyond the dictionary");
+          break;
+        }
+        default: rangeError(env, "columns.type: unknown");
+      }
+      part.cols.push_back(w);
+    }
+    ps->push_back(std::move(part));
+  }
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = static_cast<int64_t>(ps->size());
+  job->stages.push_back({[=]() { return static_cast<int64_t>(ps->size()); },
+                         [=](int64_t t) {
+                           const Part& p = (*ps)[static_cast<size_t>(t)];
+                           df::writeCsv(p.path, p.tmp, p.cols, p.rows, *wopt);
+                         },
+                         nullptr});
+  ctx->build = [](Napi::Env e) -> Napi::Value { return e.Undefined(); };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
+// dfStats({ columns: [{ type, parts: TypedArray[] }], quantiles: Float64Array })
+//   → Promise<Float64Array> with, per column: count, sum, mean, std (ddof 1), min, max, quantiles…
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
+  struct Col {
+    ColType type;
+    std::vector<View> parts;
+    std::vector<size_t> offsets;  // row offset of each part in the gathered buffer
+    size_t rows = 0;
+    std::vector<df::Partial> partial;
+    std::vector<double> ssd;
+    std::vector<size_t> kept;  // non-NaN values copied per part
+    std::unique_ptr<double[]> gathered;
+    double count = 0, sum = 0, mean = NAN, var = NAN, min = NAN, max = NAN;
+    std::vector<double> q;
+  };
+  auto cols = std::make_shared<std::vector<Col>>();
+  Napi::Array ca = arr(env, spec.Get("columns"), "columns");
+  for (uint32_t c = 0; c < ca.Length(); ++c) {
+    Napi::Object co = obj(env, ca.Get(c), "columns[i]");
+    Col col;
+    col.type = colType(env, co.Get("type"), "columns.type");
+    if (col.type != ColType::Int64 && col.type != ColType::Float64 && col.type != ColType::Datetime)
+      rangeError(env, "columns.type: statistics need int64, float64 or datetime columns");
+    Napi::Array pa = arr(env, co.Get("parts"), "columns.parts");
+    for (uint32_t p = 0; p < pa.Length(); ++p) {
+      Napi::Value v = pa.Get(p);
+      View view = typedView(env, v, "columns.parts[i]");
+      ctx->refs.push_back(Napi::Persistent(v));
+      col.offsets.push_back(col.rows);
+      col.rows += view.bytes / 8;
+      col.parts.push_back(view);
+    }
+    col.partial.resize(col.parts.size());
+    col.ssd.resize(col.parts.size());
+    col.kept.resize(col.parts.size());
+    cols->push_back(std::move(col));
+  }
+  auto qs = std::make_shared<std::vector<double>>();
+  Napi::Value qv = spec.Get("quantiles");
+  if (!qv.IsUndefined()) {
+    View q = typedView(env, qv, "quantiles");
+    const double* d = static_cast<const double*>(q.data);
+    qs->assign(d, d + q.bytes / 8);
+    for (double x : *qs)
+      if (!(x >= 0 && x <= 1)) rangeError(env, "quantiles: each must be within [0, 1]");
+  }
+  // tasks over (column, part)
+  auto pairs = std::make_shared<std::vector<std::pair<size_t, size_t>>>();
+  for (size_t c = 0; c < cols->size(); ++c)
+    for (size_t p = 0; p < (*cols)[c].parts.size(); ++p) pairs->push_back({c, p});
+  const bool wantQ = !qs->empty();
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = static_cast<int64_t>(2 * pairs->size() + (wantQ ? cols->size() : 0));
+  job->stages.push_back(
+      {[=]() {
+         if (wantQ)
+           for (Col& c : *cols) c.gathered.reset(new double[std::max<size_t>(c.rows, 1)]);
+         return static_cast<int64_t>(pairs->size());
+       },
+       [=](int64_t t) {
+         auto [c, p] = (*pairs)[static_cast<size_t>(t)];
+         Col& col = (*cols)[c];
+         const View& v = col.parts[p];
+         const size_t n = v.bytes / 8;
+         if (col.type == ColType::Int64) {
+           const int64_t* x = static_cast<const int64_t*>(v.data);
+           col.partial[p] = df::partialI64(x, n);
+           if (wantQ) {
+             double* g = col.gathered.get() + col.offsets[p];
+             for (size_t i = 0; i < n; ++i) g[i] = static_cast<double>(x[i]);
+             col.kept[p] = n;
+           }
+         } else {
+           const double* x = static_cast<const double*>(v.data);
+           col.partial[p] = df::partialF64(x, n);
+           if (wantQ) {
+             double* g = col.gathered.get() + col.offsets[p];
+             size_t k = 0;
+             for (size_t i = 0; i < n; ++i) {
+               g[k] = x[i];
+               k += !std::isnan(x[i]);
+             }
+             col.kept[p] = k;
+           }
+         }
+       },
+       [=]() {
+         for (Col& col : *cols) {
+           double mn = INFINITY, mx = -INFINITY;
+           for (const df::Partial& p : col.partial) {
+             col.count += p.count;
+             col.sum += p.sum;
+             if (p.count) {
+               mn = std::min(mn, p.min);
+               mx = std::max(mx, p.max);
+             }
+           }
+           if (col.count) {
+             col.min = mn;
+             col.max = mx;
+             col.mean = col.sum / col.count;
+           }
+           if (wantQ) {  // compact the gathered values (NaNs were dropped per part)
+             size_t at = 0;
+             for (size_t p = 0; p < col.parts.size(); ++p) {
+               if (at != col.offsets[p])
+                 std::memmove(col.gathered.get() + at, col.gathered.get() + col.offsets[p], col.kept[p] * 8);
+               at += col.kept[p];
+             }
+           }
+         }
+       }});
+  job->stages.push_back({[=]() { return static_cast<int64_t>(pairs->size()); },
+                         [=](int64_t t) {
+                           auto [c, p] = (*pairs)[static_cast<size_t>(t)];
+                           Col& col = (*cols)[c];
+                           const View& v = col.parts[p];
+                           if (!col.count) return;
+                           col.ssd[p] = col.type == ColType::Int64
+                                            ? df::sumSqDevI64(static_cast<const int64_t*>(v.data), v.bytes / 8, col.mean)
+                                            : df::sumSqDev(static_cast<const double*>(v.data), v.bytes / 8, col.mean);
+                         },
+                         [=]() {
+                           for (Col& col : *cols) {
+                             double s = 0;
+                             for (double x : col.ssd) s += x;
+                             col.var = col.count > 1 ? s / (col.count - 1) : NAN;
+                           }
+                         }});
+  job->stages.push_back({[=]() { return wantQ ? static_cast<int64_t>(cols->size()) : int64_t(0); },
+                         [=](int64_t t) {
+                           Col& col = (*cols)[static_cast<size_t>(t)];
+                           col.q = df::exactQuantiles(col.gathered.get(), static_cast<size_t>(col.count), *qs);
+                           col.gathered.reset();
+                         },
+                         nullptr});
+  ctx->build = [cols, qs](Napi::Env e) -> Napi::Value {
+    const size_t per = 6 + qs->size();
+    Napi::Float64Array out = Napi::Float64Array::New(e, cols->size() * per);
+    for (size_t c = 0; c < cols->size(); ++c) {
+      const Col& col = (*cols)[c];
+      double* o = out.Data() + c * per;
+      o[0] = col.count;
+      o[1] = col.sum;
+      o[2] = col.mean;
+      o[3] = std::sqrt(col.var);
+      o[4] = col.min;
+      o[5] = col.max;
+      for (size_t j = 0; j < qs->size(); ++j) o[6 + j] = j < col.q.size() ? col.q[j] : NAN;
+    }
+    return out;
+  };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
+void deleteState(void* arg) { delete static_cast<State*>(arg); }
+
+}  // namespace
+
+void InitDataframe(Napi::Env env, Napi::Object exports, std::function<Pool&()> pool) {
+  auto* state = new State{std::move(pool)};
+  napi_add_env_cleanup_hook(env, deleteState, state);
+  exports.Set("dfTimeseries", Napi::Function::New(env, Timeseries, "dfTimeseries", state));
+  exports.Set("dfParseCsv", Napi::Function::New(env, ParseCsv, "dfParseCsv", state));
+  exports.Set("dfReadCsv", Napi::Function::New(env, ReadCsv, "dfReadCsv", state));
+  exports.Set("dfWriteCsv", Napi::Function::New(env, WriteCsv, "dfWriteCsv", state));
+  exports.Set("dfStats", Napi::Function::New(env, Stats, "dfStats", state));
+}
+
+}  // namespace tessera

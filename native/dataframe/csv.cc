@@ -1,0 +1,595 @@
+// CSV block parser and writer (no napi.h). See dataframe.h.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <stdexcept>
+#include <system_error>
+#include <unordered_map>
+
+#include "dataframe/dataframe.h"
+
+namespace tessera::df {
+
+const char* typeName(ColType t) {
+  switch (t) {
+    case ColType::Int64: return "int64";
+    case ColType::Float64: return "float64";
+    case ColType::String: return "string";
+    case ColType::Datetime: return "datetime";
+    default: return "auto";
+  }
+}
+
+size_t Column::size() const {
+  switch (type) {
+    case ColType::Int64: return i64.size();
+    case ColType::String: return codes.size();
+    default: return f64.size();
+  }
+}
+
+namespace {
+
+struct Field {
+  size_t start;
+  uint32_t len;
+  uint8_t quoted;   // 1 = was quoted, 2 = quoted with "" escapes
+};
+
+bool isNa(std::string_view s) {
+  switch (s.size()) {
+    case 0: return true;
+    case 2: return s == "NA";
+    case 3: return s == "N/A" || s == "NaN" || s == "nan" || s == "n/a" || s == "#NA";
+    case 4: return s == "null" || s == "NULL" || s == "None" || s == "#N/A" || s == "-NaN" || s == "-nan" ||
+                   s == "<NA>";
+    default: return false;
+  }
+}
+
+bool parseI64(std::string_view s, int64_t& out) {
+  const char* p = s.data();
+  const char* e = p + s.size();
+  if (p != e && *p == '+') ++p;
+  if (p == e) return false;
+  auto r = std::from_chars(p, e, out);
+  return r.ec == std::errc() && r.ptr == e;
+}
+
+bool parseF64(std::string_view s, double& out) {
+  const char* p = s.data();
+  const char* e = p + s.size();
+  if (p != e && *p == '+') ++p;
+  if (p == e) return false;
+  auto r = std::from_chars(p, e, out);
+  if (r.ec == std::errc::result_out_of_range) {
+    // from_chars reports over/underflow; pandas gives inf / 0
+    out = std::strtod(std::string(s).c_str(), nullptr);
+    return true;
+  }
+  return r.ec == std::errc() && r.ptr == e;
+}
+
+int64_t daysFromCivil(int64_t y, unsigned m, unsigned d) {  // H. Hinnant's algorithm
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void civilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+}
+
+bool digits(std::string_view s, size_t at, size_t n, int& out) {
+  if (at + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    char c = s[at + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  out = v;
+  return true;
+}
+
+// Decodes a field: removes "" escapes, transcodes latin1 to utf-8. Returns a view into `tmp` or
+// into the source.
+std::string_view decode(std::string_view raw, bool escaped, bool latin1, char quote, std::string& tmp) {
+  bool high = false;
+  if (latin1)
+    for (char c : raw)
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        high = true;
+        break;
+      }
+  if (!escaped && !high) return raw;
+  tmp.clear();
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (escaped && c == quote && i + 1 < raw.size() && raw[i + 1] == quote) ++i;
+    unsigned char u = static_cast<unsigned char>(c);
+    if (high && u >= 0x80) {
+      tmp.push_back(static_cast<char>(0xC0 | (u >> 6)));
+      tmp.push_back(static_cast<char>(0x80 | (u & 0x3F)));
+    } else {
+      tmp.push_back(c);
+    }
+  }
+  return tmp;
+}
+
+}  // namespace
+
+bool parseDatetime(std::string_view s, double& ms) {
+  int y, mo, d, h = 0, mi = 0, sec = 0;
+  if (s.size() < 10 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d))
+    return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return false;
+  size_t p = 10;
+  double frac = 0;
+  if (p < s.size() && (s[p] == ' ' || s[p] == 'T')) {
+    if (!digits(s, p + 1, 2, h) || p + 3 >= s.size() || s[p + 3] != ':' || !digits(s, p + 4, 2, mi)) return false;
+    p += 6;
+    if (p < s.size() && s[p] == ':') {
+      if (!digits(s, p + 1, 2, sec)) return false;
+      p += 3;
+      if (p < s.size() && s[p] == '.') {
+        ++p;
+        double scale = 100;
+        size_t q = p;
+        while (q < s.size() && s[q] >= '0' && s[q] <= '9') {
+          frac += (s[q] - '0') * scale;
+          scale /= 10;
+          ++q;
+        }
+        if (q == p) return false;
+        p = q;
+      }
+    }
+    if (h > 23 || mi > 59 || sec > 60) return false;
+  }
+  if (p < s.size() && s[p] == 'Z') ++p;
+  if (p != s.size()) return false;
+  int64_t days = daysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  ms = static_cast<double>(days * 86400000LL + h * 3600000LL + mi * 60000LL + sec * 1000LL) + frac;
+  return true;
+}
+
+void formatDatetime(double ms, std::string& out) {
+  if (std::isnan(ms)) return;
+  int64_t t = static_cast<int64_t>(std::floor(ms));
+  int64_t days = t >= 0 ? t / 86400000 : -((-t + 86399999) / 86400000);
+  int64_t rem = t - days * 86400000;
+  int64_t y;
+  unsigned m, d;
+  civilFromDays(days, y, m, d);
+  char buf[48];
+  int h = static_cast<int>(rem / 3600000), mi = static_cast<int>(rem / 60000 % 60),
+      s = static_cast<int>(rem / 1000 % 60), milli = static_cast<int>(rem % 1000);
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02d:%02d:%02d", static_cast<long long>(y), m, d, h, mi, s);
+  out.append(buf, static_cast<size_t>(n));
+  if (milli) {
+    n = std::snprintf(buf, sizeof buf, ".%03d", milli);
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
+  CsvResult res;
+  const size_t ncols = opt.names.size();
+  const char sep = opt.sep, quote = opt.quote;
+  std::vector<Field> fields;
+  std::vector<int64_t> rowLine;
+  fields.reserve(ncols ? size / 8 : 0);
+  rowLine.reserve(ncols ? size / (ncols * 8 + 1) : 0);
+  int64_t line = 1;
+  size_t pos = 0;
+  auto fail = [&](int64_t ln, std::string msg) {
+    res.ok = false;
+    res.errorLine = ln;
+    res.error = std::move(msg);
+    return res;
+  };
+  if (opt.skipFirstLine) {
+    bool inq = false;
+    while (pos < size) {
+      char c = data[pos++];
+      if (c == quote) inq = !inq;
+      else if (!inq && c == '\n') break;
+      else if (!inq && c == '\r') {
+        if (pos < size && data[pos] == '\n') ++pos;
+        break;
+      }
+    }
+    ++line;
+  }
+  while (pos < size) {
+    const int64_t startLine = line;
+    const size_t first = fields.size();
+    bool rowDone = false;
+    while (!rowDone) {
+      Field f{pos, 0, 0};
+      if (pos < size && data[pos] == quote) {
+        size_t q = pos + 1;
+        bool esc = false;
+        for (;;) {
+          const void* hit = q < size ? std::memchr(data + q, quote, size - q) : nullptr;
+          if (!hit) return fail(startLine, "unterminated quoted field");
+          size_t at = static_cast<size_t>(static_cast<const char*>(hit) - data);
+          if (at + 1 < size && data[at + 1] == quote) {
+            esc = true;
+            q = at + 2;
+            continue;
+          }
+          for (size_t k = pos + 1; k < at; ++k) line += data[k] == '\n';
+          f.start = pos + 1;
+          f.len = static_cast<uint32_t>(at - pos - 1);
+          f.quoted = esc ? 2 : 1;
+          pos = at + 1;
+          break;
+        }
+        if (pos < size && data[pos] != sep && data[pos] != '\n' && data[pos] != '\r')
+          return fail(line, "unexpected character '" + std::string(1, data[pos]) + "' after a closing quote");
+      } else {
+        size_t p = pos;
+        while (p < size) {
+          char c = data[p];
+          if (c == sep || c == '\n' || c == '\r') break;
+          ++p;
+        }
+        f.len = static_cast<uint32_t>(p - pos);
+        pos = p;
+      }
+      fields.push_back(f);
+      if (pos >= size) {
+        rowDone = true;
+      } else if (data[pos] == sep) {
+        ++pos;
+      } else {
+        if (data[pos] == '\r' && pos + 1 < size && data[pos + 1] == '\n') ++pos;
+        ++pos;
+        ++line;
+        rowDone = true;
+      }
+    }
+    const size_t nf = fields.size() - first;
+    if (nf == 1 && fields[first].len == 0 && !fields[first].quoted) {  // blank line
+      fields.resize(first);
+      continue;
+    }
+    if (nf != ncols)
+      return fail(startLine, "expected " + std::to_string(ncols) + " fields, saw " + std::to_string(nf));
+    rowLine.push_back(startLine);
+  }
+  res.lines = line - 1;
+  const size_t rows = rowLine.size();
+  res.rows = static_cast<int64_t>(rows);
+  res.columns.resize(ncols);
+  std::string tmp;
+  for (size_t c = 0; c < ncols; ++c) {
+    Column& col = res.columns[c];
+    const ColType forced = opt.types.empty() ? ColType::Auto : opt.types[c];
+    auto view = [&](size_t r) {
+      const Field& f = fields[r * ncols + c];
+      return std::string_view(data + f.start, f.len);
+    };
+    auto conflict = [&](size_t r, ColType t) {
+      std::string_view v = view(r);
+      std::string shown(v.substr(0, 60));
+      return fail(rowLine[r], "column \"" + opt.names[c] + "\": cannot parse \"" + shown + "\" as " + typeName(t));
+    };
+    ColType t = forced == ColType::Auto ? ColType::Int64 : forced;
+    size_t missing = 0;
+    if (t == ColType::Int64) {
+      col.type = ColType::Int64;
+      col.i64.resize(rows);
+      size_t r = 0;
+      for (; r < rows; ++r) {
+        std::string_view v = view(r);
+        int64_t x;
+        if (parseI64(v, x)) {
+          col.i64[r] = x;
+        } else if (isNa(v)) {
+          ++missing;
+          col.i64[r] = 0;
+        } else {
+          break;
+        }
+      }
+      if (r < rows) {
+        if (forced == ColType::Int64) return conflict(r, ColType::Int64);
+        t = ColType::Float64;
+      } else if (missing) {
+        if (forced == ColType::Int64) {
+          for (size_t k = 0; k < rows; ++k)
+            if (isNa(view(k))) return fail(rowLine[k], "column \"" + opt.names[c] + "\": missing value in an int64 column");
+        }
+        t = ColType::Float64;  // pandas: ints with missing values are float64
+      }
+      if (t != ColType::Int64) std::vector<int64_t>().swap(col.i64);
+    }
+    if (t == ColType::Float64 || t == ColType::Datetime) {
+      const bool dt = t == ColType::Datetime;
+      col.type = t;
+      col.f64.resize(rows);
+      missing = 0;
+      size_t r = 0;
+      for (; r < rows; ++r) {
+        std::string_view v = view(r);
+        double x;
+        if (dt ? parseDatetime(v, x) : parseF64(v, x)) {
+          col.f64[r] = x;
+        } else if (isNa(v)) {
+          ++missing;
+          col.f64[r] = std::nan("");
+        } else {
+          break;
+        }
+      }
+      if (r < rows) {
+        if (forced != ColType::Auto) return conflict(r, t);
+        t = ColType::String;
+        std::vector<double>().swap(col.f64);
+      }
+    }
+    if (t == ColType::String) {
+      col.type = ColType::String;
+      col.codes.resize(rows);
+      col.dictOffsets.push_back(0);
+      std::deque<std::string> owned;
+      std::unordered_map<std::string_view, int32_t> dict;
+      // High-cardinality columns (timestamps as text, ids) stop hashing: every further value gets
+      // its own dictionary entry (duplicates allowed; consumers compare strings, not codes).
+      const size_t plainAfter = std::max<size_t>(1024, rows / 8);
+      bool plain = false;
+      missing = 0;
+      for (size_t r = 0; r < rows; ++r) {
+        const Field& f = fields[r * ncols + c];
+        std::string_view raw(data + f.start, f.len);
+        if (!f.quoted && isNa(raw)) {
+          col.codes[r] = -1;
+          ++missing;
+          continue;
+        }
+        if (f.quoted && f.len == 0) {
+          col.codes[r] = -1;
+          ++missing;
+          continue;
+        }
+        std::string_view s = decode(raw, f.quoted == 2, opt.latin1, quote, tmp);
+        if (plain) {
+          col.codes[r] = static_cast<int32_t>(col.dictOffsets.size() - 1);
+          col.dictBytes.append(s.data(), s.size());
+          col.dictOffsets.push_back(static_cast<int32_t>(col.dictBytes.size()));
+          continue;
+        }
+        auto it = dict.find(s);
+        if (it != dict.end()) {
+          col.codes[r] = it->second;
+          continue;
+        }
+        if (s.data() == tmp.data()) {
+          owned.emplace_back(tmp);
+          s = owned.back();
+        }
+        const int32_t code = static_cast<int32_t>(dict.size());
+        dict.emplace(s, code);
+        col.dictBytes.append(s.data(), s.size());
+        col.dictOffsets.push_back(static_cast<int32_t>(col.dictBytes.size()));
+        col.codes[r] = code;
+        if (dict.size() > plainAfter) {
+          plain = true;
+          dict = {};
+          owned.clear();
+        }
+      }
+    }
+    col.allMissing = rows > 0 && missing == rows;
+  }
+  return res;
+}
+
+std::string readBlock(const std::string& path, int64_t start, int64_t end) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  auto readAt = [&](char* buf, size_t n, int64_t off) -> size_t {
+    size_t got = 0;
+    while (got < n) {
+      ssize_t r = ::pread(fd, buf + got, n - got, off + static_cast<off_t>(got));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        throw std::runtime_error(path + ": read error: " + std::strerror(errno));
+      }
+      if (r == 0) break;
+      got += static_cast<size_t>(r);
+    }
+    return got;
+  };
+  const int64_t from = start > 0 ? start - 1 : 0;
+  std::string buf(static_cast<size_t>(end - from), '\0');
+  buf.resize(readAt(buf.data(), buf.size(), from));
+  size_t begin = 0;
+  if (start > 0) {
+    size_t nl = buf.find('\n');
+    if (nl == std::string::npos) {
+      // the line starting before this block runs through it: it owns nothing unless it ends later
+      begin = buf.size();
+    } else {
+      begin = nl + 1;
+    }
+  }
+  // extend to the end of the line that holds byte end-1
+  bool eof = buf.size() < static_cast<size_t>(end - from);
+  if (!eof && (buf.empty() || buf.back() != '\n')) {
+    int64_t off = end;
+    const size_t chunk = 1 << 16;
+    for (;;) {
+      size_t old = buf.size();
+      buf.resize(old + chunk);
+      size_t got = readAt(buf.data() + old, chunk, off);
+      buf.resize(old + got);
+      const void* nl = got ? std::memchr(buf.data() + old, '\n', got) : nullptr;
+      if (nl) {
+        buf.resize(static_cast<size_t>(static_cast<const char*>(nl) - buf.data()) + 1);
+        break;
+      }
+      if (got < chunk) break;
+      off += static_cast<int64_t>(got);
+    }
+  }
+  if (begin >= buf.size()) return std::string();
+  // lines starting at or after `end` belong to the next block: only possible when begin > end-from
+  if (start > 0 && static_cast<int64_t>(begin) + from >= end) return std::string();
+  return buf.substr(begin);
+}
+
+namespace {
+
+void appendQuoted(std::string& out, std::string_view s, char sep, bool latin1, const std::string& path) {
+  bool needs = false;
+  for (char c : s)
+    if (c == sep || c == '"' || c == '\n' || c == '\r') {
+      needs = true;
+      break;
+    }
+  if (needs) out.push_back('"');
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"') out.push_back('"');
+    if (latin1 && u >= 0x80) {
+      // utf-8 -> latin1
+      if ((u & 0xE0) == 0xC0 && i + 1 < s.size() && u <= 0xC3) {
+        unsigned char u2 = static_cast<unsigned char>(s[i + 1]);
+        out.push_back(static_cast<char>(((u & 0x03) << 6) | (u2 & 0x3F)));
+        ++i;
+        continue;
+      }
+      throw std::runtime_error(path + ": cannot encode \"" + std::string(s) + "\" in latin1 (a character above U+00FF)");
+    }
+    out.push_back(c);
+  }
+  if (needs) out.push_back('"');
+}
+
+}  // namespace
+
+void writeCsv(const std::string& path, const std::string& tmpPath, const std::vector<WriteColumn>& cols, int64_t rows,
+              const WriteOptions& opt) {
+  int fd = ::open(tmpPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) throw std::runtime_error(path + ": cannot create: " + std::strerror(errno));
+  bool ok = false;
+  struct Guard {
+    int& fd;
+    bool& ok;
+    const std::string& tmp;
+    ~Guard() {
+      if (fd >= 0) ::close(fd);
+      if (!ok) ::unlink(tmp.c_str());
+    }
+  } guard{fd, ok, tmpPath};
+  std::string out;
+  out.reserve(1 << 20);
+  auto flush = [&]() {
+    size_t done = 0;
+    while (done < out.size()) {
+      ssize_t w = ::write(fd, out.data() + done, out.size() - done);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        throw std::runtime_error(path + ": write error: " + std::strerror(errno));
+      }
+      done += static_cast<size_t>(w);
+    }
+    out.clear();
+  };
+  if (opt.header) {
+    for (size_t c = 0; c < opt.names.size(); ++c) {
+      if (c) out.push_back(opt.sep);
+      appendQuoted(out, opt.names[c], opt.sep, opt.latin1, path);
+    }
+    out.push_back('\n');
+  }
+  // pre-encode dictionaries (quoted/escaped, latin1 if asked)
+  std::vector<std::vector<std::string>> dicts(cols.size());
+  for (size_t c = 0; c < cols.size(); ++c) {
+    const WriteColumn& w = cols[c];
+    if (w.type != ColType::String) continue;
+    dicts[c].resize(static_cast<size_t>(w.ndict));
+    for (int64_t k = 0; k < w.ndict; ++k) {
+      std::string_view s(w.dictBytes + w.dictOffsets[k], static_cast<size_t>(w.dictOffsets[k + 1] - w.dictOffsets[k]));
+      appendQuoted(dicts[c][static_cast<size_t>(k)], s, opt.sep, opt.latin1, path);
+    }
+  }
+  char num[64];
+  for (int64_t r = 0; r < rows; ++r) {
+    for (size_t c = 0; c < cols.size(); ++c) {
+      if (c) out.push_back(opt.sep);
+      const WriteColumn& w = cols[c];
+      switch (w.type) {
+        case ColType::Int64: {
+          auto res = std::to_chars(num, num + sizeof num, w.i64[r]);
+          out.append(num, res.ptr);
+          break;
+        }
+        case ColType::Float64: {
+          double v = w.f64[r];
+          if (std::isnan(v)) break;
+          if (std::isinf(v)) {
+            out.append(v > 0 ? "inf" : "-inf");
+            break;
+          }
+          auto res = std::to_chars(num, num + sizeof num, v);
+          out.append(num, res.ptr);
+          break;
+        }
+        case ColType::Datetime:
+          formatDatetime(w.f64[r], out);
+          break;
+        case ColType::String: {
+          int32_t code = w.codes[r];
+          if (code >= 0 && code < w.ndict) out.append(dicts[c][static_cast<size_t>(code)]);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    out.push_back('\n');
+    if (out.size() >= (1u << 20) - 4096) flush();
+  }
+  flush();
+  if (::close(fd) != 0) {
+    fd = -1;
+    throw std::runtime_error(path + ": close error: " + std::strerror(errno));
+  }
+  fd = -1;
+  if (::rename(tmpPath.c_str(), path.c_str()) != 0)
+    throw std::runtime_error(path + ": cannot rename from " + tmpPath + ": " + std::strerror(errno));
+  ok = true;
+}
+
+}  // namespace tessera::df

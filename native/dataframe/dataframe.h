@@ -1,0 +1,124 @@
+// DataFrame core (no napi.h): column buffers, the CSV block parser and writer, the timeseries
+// generator and exact column statistics. The N-API binding is native/addon_dataframe.cc.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::df {
+
+// Column types. Datetime values are milliseconds since the Unix epoch stored as float64 (NaN =
+// missing), so JS reads them as Date values without conversion.
+enum class ColType : int32_t { Auto = -1, Int64 = 0, Float64 = 1, String = 2, Datetime = 3 };
+
+const char* typeName(ColType t);
+
+// One column of one partition. Strings are dictionary-encoded: codes index the dictionary
+// (utf-8 bytes + offsets, size ndict + 1); code -1 is missing. Float NaN is missing.
+struct Column {
+  ColType type = ColType::Float64;
+  std::vector<int64_t> i64;     // Int64
+  std::vector<double> f64;      // Float64, Datetime
+  std::vector<int32_t> codes;   // String
+  std::string dictBytes;        // String: utf-8 dictionary
+  std::vector<int32_t> dictOffsets;
+  bool allMissing = false;      // every value missing (inference is neutral about it)
+  size_t size() const;
+};
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+struct CsvOptions {
+  char sep = ',';
+  char quote = '"';
+  bool latin1 = false;        // input bytes are ISO-8859-1 (strings are transcoded to utf-8)
+  bool skipFirstLine = false; // the block starts with the header line
+  std::vector<std::string> names;  // column names (for messages); size = number of columns
+  std::vector<ColType> types;      // forced types (Auto = infer); empty = all Auto
+};
+
+struct CsvResult {
+  std::vector<Column> columns;
+  int64_t rows = 0;
+  int64_t lines = 0;      // line terminators consumed (to number the lines of the next block)
+  bool ok = true;
+  int64_t errorLine = 0;  // 1-based line within the block
+  std::string error;
+};
+
+// Parses one block of whole lines. Never throws on bad data: sets ok = false, error, errorLine.
+CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt);
+
+// Reads the lines owned by the byte range [start, end) of a file (a line is owned by the block
+// holding its first byte). Throws std::runtime_error naming the file on I/O errors.
+std::string readBlock(const std::string& path, int64_t start, int64_t end);
+
+// Parses "YYYY-MM-DD[( |T)HH:MM[:SS[.fff…]]][Z]" to ms since the epoch; false if malformed.
+bool parseDatetime(std::string_view s, double& ms);
+// Formats ms since the epoch as pandas does ("2000-01-01 00:00:00", ".fff" only if needed).
+void formatDatetime(double ms, std::string& out);
+
+struct WriteColumn {
+  ColType type = ColType::Float64;
+  const double* f64 = nullptr;
+  const int64_t* i64 = nullptr;
+  const int32_t* codes = nullptr;
+  const char* dictBytes = nullptr;
+  const int32_t* dictOffsets = nullptr;
+  int64_t ndict = 0;
+};
+
+struct WriteOptions {
+  char sep = ',';
+  bool header = true;
+  bool latin1 = false;
+  std::vector<std::string> names;  // utf-8
+};
+
+// Writes rows of `cols` to tmpPath, then renames it to path (removing tmpPath on failure).
+// Throws std::runtime_error naming the file.
+void writeCsv(const std::string& path, const std::string& tmpPath, const std::vector<WriteColumn>& cols,
+              int64_t rows, const WriteOptions& opt);
+
+// ---------------------------------------------------------------------------------------------
+// timeseries
+
+struct TsColumn {
+  std::string name;
+  ColType type = ColType::Float64;  // Int64: Poisson(lambda); Float64: uniform [-1, 1);
+                                    // String: uniform choice of ncat codes; Datetime: the index
+  double lambda = 1000;
+  int32_t ncat = 26;
+};
+
+// The key of a column: mix64(randomKey(seed) ^ fnv1a64(name)).
+uint64_t columnKey(uint64_t seed, const std::string& name);
+// Fills `out` with rows [row0, row0 + n) of the column; row r is a pure function of (seed, name, r).
+void generateColumn(uint64_t seed, const TsColumn& col, int64_t row0, int64_t n, double startMs, double freqMs,
+                    Column& out);
+
+// Poisson(lambda) CDF table for inversion sampling: cdf[k] = P(X <= k), k = 0..size-1.
+std::vector<double> poissonCdf(double lambda);
+int64_t poissonInvert(const std::vector<double>& cdf, double u);
+
+// ---------------------------------------------------------------------------------------------
+// statistics
+
+struct Partial {
+  double count = 0, sum = 0, min = 0, max = 0;
+};
+
+// Partial statistics of a float64 (NaN skipped) or int64 array.
+Partial partialF64(const double* v, size_t n);
+Partial partialI64(const int64_t* v, size_t n);
+// Σ (v - mean)^2 over the non-NaN values.
+double sumSqDev(const double* v, size_t n, double mean);
+double sumSqDevI64(const int64_t* v, size_t n, double mean);
+// Exact quantiles with linear interpolation (pandas/NumPy 'linear'): reorders `v` (no NaN).
+std::vector<double> exactQuantiles(double* v, size_t n, const std::vector<double>& qs);
+
+}  // namespace tessera::df

@@ -1,0 +1,313 @@
+// Tests of the DataFrame core (native/dataframe): CSV parser (quotes, escapes, CRLF, missing
+// values, inference, forced types, errors with lines), block splitting, the writer round trip,
+// datetime parsing/formatting, the timeseries generator and exact quantiles.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "check.h"
+#include "dataframe/dataframe.h"
+#include "dataframe/job.h"
+#include "kernels/kernels.h"
+
+namespace {
+
+using namespace tessera::df;
+
+CsvResult parse(const std::string& text, std::vector<std::string> names, std::vector<ColType> types = {},
+                bool skip = false, bool latin1 = false) {
+  CsvOptions o;
+  o.names = std::move(names);
+  o.types = std::move(types);
+  o.skipFirstLine = skip;
+  o.latin1 = latin1;
+  return parseCsv(text.data(), text.size(), o);
+}
+
+std::string dictAt(const Column& c, int32_t code) {
+  return c.dictBytes.substr(static_cast<size_t>(c.dictOffsets[static_cast<size_t>(code)]),
+                            static_cast<size_t>(c.dictOffsets[static_cast<size_t>(code) + 1] -
+                                                c.dictOffsets[static_cast<size_t>(code)]));
+}
+
+std::string tempDir() {
+  char tmpl[] = "/tmp/tessera-df-XXXXXX";
+  char* d = mkdtemp(tmpl);
+  return d ? std::string(d) : std::string("/tmp");
+}
+
+}  // namespace
+
+TEST(df_parse_infers_types) {
+  CsvResult r = parse("a,b,c,d\n1,1.5,x,\n2,2,y,\n-3,1e3,x,\n", {"a", "b", "c", "d"}, {}, true);
+  CHECK(r.ok);
+  CHECK_EQ(r.rows, int64_t(3));
+  CHECK_EQ(r.lines, int64_t(4));
+  CHECK(r.columns[0].type == ColType::Int64);
+  CHECK_EQ(r.columns[0].i64[2], int64_t(-3));
+  CHECK(r.columns[1].type == ColType::Float64);
+  CHECK_EQ(r.columns[1].f64[2], 1000.0);
+  CHECK(r.columns[2].type == ColType::String);
+  CHECK_EQ(r.columns[2].codes[0], r.columns[2].codes[2]);
+  CHECK(dictAt(r.columns[2], r.columns[2].codes[1]) == "y");
+  CHECK(r.columns[3].allMissing);
+}
+
+TEST(df_parse_quotes_crlf_missing) {
+  CsvResult r = parse("\"he said \"\"hi\"\"\",\"a,b\"\r\n,\"line\nbreak\"\r\n3,\"\"\r\n", {"s", "t"});
+  CHECK(r.ok);
+  CHECK_EQ(r.rows, int64_t(3));
+  const Column& s = r.columns[0];
+  CHECK(s.type == ColType::String);
+  CHECK(dictAt(s, s.codes[0]) == "he said \"hi\"");
+  CHECK_EQ(s.codes[1], -1);
+  CHECK(dictAt(s, s.codes[2]) == "3");
+  const Column& t = r.columns[1];
+  CHECK(dictAt(t, t.codes[0]) == "a,b");
+  CHECK(dictAt(t, t.codes[1]) == "line\nbreak");
+  CHECK_EQ(t.codes[2], -1);
+  CHECK_EQ(r.lines, int64_t(4));
+}
+
+TEST(df_parse_int_with_missing_is_float) {
+  CsvResult r = parse("1\n\n2\nNaN\n", {"a"});
+  CHECK(r.ok);
+  CHECK_EQ(r.rows, int64_t(3));  // blank line skipped
+  CHECK(r.columns[0].type == ColType::Float64);
+  CHECK(std::isnan(r.columns[0].f64[2]));
+}
+
+TEST(df_parse_latin1) {
+  std::string text = "caf\xE9,1\n";
+  CsvResult r = parse(text, {"s", "n"}, {}, false, true);
+  CHECK(r.ok);
+  CHECK(dictAt(r.columns[0], 0) == "caf\xC3\xA9");
+}
+
+TEST(df_parse_errors_name_lines) {
+  CsvResult r = parse("a,b\n1,2\n3\n", {"a", "b"}, {}, true);
+  CHECK(!r.ok);
+  CHECK_EQ(r.errorLine, int64_t(3));
+  CHECK(r.error.find("expected 2 fields, saw 1") != std::string::npos);
+  CsvResult f = parse("1\n2\nx\n", {"a"}, {ColType::Int64});
+  CHECK(!f.ok);
+  CHECK_EQ(f.errorLine, int64_t(3));
+  CHECK(f.error.find("\"x\" as int64") != std::string::npos);
+  CsvResult q = parse("\"abc\n", {"a"});
+  CHECK(!q.ok);
+  CHECK(q.error.find("unterminated") != std::string::npos);
+}
+
+TEST(df_datetime_roundtrip) {
+  double ms;
+  CHECK(parseDatetime("2000-01-02 03:04:05", ms));
+  CHECK_EQ(ms, 946782245000.0);
+  CHECK(parseDatetime("1969-12-31T23:59:59.5Z", ms));
+  CHECK_EQ(ms, -500.0);
+  std::string s;
+  formatDatetime(946782245000.0, s);
+  CHECK(s == "2000-01-02 03:04:05");
+  s.clear();
+  formatDatetime(-500.0, s);
+  CHECK(s == "1969-12-31 23:59:59.500");
+  CHECK(!parseDatetime("2000-13-01", ms));
+  CHECK(!parseDatetime("hello", ms));
+}
+
+TEST(df_blocks_cover_every_line_once) {
+  std::string dir = tempDir();
+  std::string path = dir + "/blocks.csv";
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += std::to_string(i * 7919 % 100003) + "\n";
+  std::ofstream(path) << text;
+  for (int64_t bs : {1, 7, 64, 1000, 100000}) {
+    std::string all;
+    for (int64_t s = 0; s < static_cast<int64_t>(text.size()); s += bs)
+      all += readBlock(path, s, std::min<int64_t>(s + bs, static_cast<int64_t>(text.size())));
+    CHECK(all == text);
+  }
+  CHECK_THROWS(readBlock(dir + "/missing.csv", 0, 10));
+  std::remove(path.c_str());
+  rmdir(dir.c_str());
+}
+
+TEST(df_write_roundtrip) {
+  std::string dir = tempDir();
+  std::vector<double> x = {0.1, -1.0 / 3.0, NAN, 1e-300};
+  std::vector<int64_t> id = {1, -2, 3, 9007199254740993LL};
+  std::string dict = "Aliceé\"q,uote\"";
+  std::vector<int32_t> offs = {0, 7, 15};
+  std::vector<int32_t> codes = {0, 1, -1, 0};
+  std::vector<double> ts = {946684800000.0, 946684801000.0, 946684802000.0, 946684803000.0};
+  std::vector<WriteColumn> cols(4);
+  cols[0].type = ColType::Datetime;
+  cols[0].f64 = ts.data();
+  cols[1].type = ColType::String;
+  cols[1].codes = codes.data();
+  cols[1].dictBytes = dict.data();
+  cols[1].dictOffsets = offs.data();
+  cols[1].ndict = 2;
+  cols[2].type = ColType::Int64;
+  cols[2].i64 = id.data();
+  cols[3].type = ColType::Float64;
+  cols[3].f64 = x.data();
+  WriteOptions wo;
+  wo.names = {"timestamp", "name", "id", "x"};
+  std::string path = dir + "/out.csv";
+  writeCsv(path, path + ".tmp", cols, 4, wo);
+  std::string back = readBlock(path, 0, 1 << 20);
+  CHECK(back.rfind("timestamp,name,id,x\n2000-01-01 00:00:00,Alice\xC3\xA9,1,0.1\n", 0) == 0);
+  CsvResult r = parse(back, wo.names, {ColType::Datetime, ColType::Auto, ColType::Auto, ColType::Auto}, true);
+  CHECK(r.ok);
+  CHECK_EQ(r.columns[0].f64[3], ts[3]);
+  CHECK(dictAt(r.columns[1], r.columns[1].codes[1]) == "\"q,uote\"");
+  CHECK_EQ(r.columns[1].codes[2], -1);
+  CHECK_EQ(r.columns[2].i64[3], id[3]);
+  CHECK_EQ(r.columns[3].f64[1], x[1]);
+  CHECK(std::isnan(r.columns[3].f64[2]));
+  CHECK_EQ(r.columns[3].f64[3], x[3]);
+  // latin1: é is encodable, a character above U+00FF is not (and leaves no file)
+  wo.latin1 = true;
+  writeCsv(path, path + ".tmp", cols, 4, wo);
+  back = readBlock(path, 0, 1 << 20);
+  CHECK(back.find("Alice\xE9,") != std::string::npos);
+  std::string bad = "\xE2\x82\xAC";  // €
+  std::vector<int32_t> boffs = {0, 3};
+  cols[1].dictBytes = bad.data();
+  cols[1].dictOffsets = boffs.data();
+  cols[1].ndict = 1;
+  std::vector<int32_t> zero = {0, 0, 0, 0};
+  cols[1].codes = zero.data();
+  std::string path2 = dir + "/bad.csv";
+  CHECK_THROWS(writeCsv(path2, path2 + ".tmp", cols, 4, wo));
+  CHECK(access(path2.c_str(), F_OK) != 0);
+  CHECK(access((path2 + ".tmp").c_str(), F_OK) != 0);
+  std::remove(path.c_str());
+  rmdir(dir.c_str());
+}
+
+TEST(df_timeseries_independent_of_partitioning) {
+  TsColumn x{"x", ColType::Float64};
+  Column whole, a, b;
+  generateColumn(42, x, 0, 1000, 0, 1000, whole);
+  generateColumn(42, x, 0, 300, 0, 1000, a);
+  generateColumn(42, x, 300, 700, 0, 1000, b);
+  CHECK(std::equal(a.f64.begin(), a.f64.end(), whole.f64.begin()));
+  CHECK(std::equal(b.f64.begin(), b.f64.end(), whole.f64.begin() + 300));
+  double mn = *std::min_element(whole.f64.begin(), whole.f64.end());
+  double mx = *std::max_element(whole.f64.begin(), whole.f64.end());
+  CHECK(mn >= -1 && mx < 1);
+  TsColumn id{"id", ColType::Int64};
+  Column ids;
+  generateColumn(1, id, 0, 200000, 0, 1000, ids);
+  double s = 0, s2 = 0;
+  for (int64_t v : ids.i64) s += static_cast<double>(v);
+  double mean = s / 200000;
+  for (int64_t v : ids.i64) s2 += (static_cast<double>(v) - mean) * (static_cast<double>(v) - mean);
+  CHECK_NEAR(mean, 1000, 0.5);                 // Poisson: mean = variance = lambda
+  CHECK_NEAR(s2 / 199999, 1000, 15);
+  TsColumn nm{"name", ColType::String};
+  Column names;
+  generateColumn(1, nm, 0, 26000, 0, 1000, names);
+  std::vector<int> counts(26);
+  for (int32_t c : names.codes) {
+    CHECK(c >= 0 && c < 26);
+    counts[static_cast<size_t>(std::max(0, std::min(25, c)))]++;
+  }
+  for (int c : counts) CHECK(c > 800 && c < 1200);
+}
+
+TEST(df_exact_quantiles_match_sorting) {
+  std::vector<double> v;
+  for (int i = 1; i <= 100; ++i) v.push_back(i);
+  std::shuffle(v.begin(), v.end(), std::mt19937(3));
+  std::vector<double> q = exactQuantiles(v.data(), v.size(), {0.25, 0.5, 0.75, 0, 1});
+  CHECK_EQ(q[0], 25.75);
+  CHECK_EQ(q[1], 50.5);
+  CHECK_EQ(q[2], 75.25);
+  CHECK_EQ(q[3], 1.0);
+  CHECK_EQ(q[4], 100.0);
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(-1, 1);
+  for (size_t n : {1, 2, 3, 10, 1001}) {
+    std::vector<double> w(n);
+    for (double& x : w) x = std::floor(u(rng) * 5);  // many ties
+    std::vector<double> sorted = w;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<double> qs = {0.1, 0.25, 0.5, 0.75, 0.9, 0.999};
+    std::vector<double> got = exactQuantiles(w.data(), n, qs);
+    for (size_t j = 0; j < qs.size(); ++j) {
+      double h = (static_cast<double>(n) - 1) * qs[j];
+      size_t lo = static_cast<size_t>(std::floor(h));
+      double a = sorted[lo], b = sorted[std::min(lo + 1, n - 1)];
+      CHECK_NEAR(got[j], a + (b - a) * (h - static_cast<double>(lo)), 1e-12);
+    }
+  }
+}
+
+TEST(df_partials) {
+  std::vector<double> v = {1, NAN, 3, 5, NAN, -2};
+  Partial p = partialF64(v.data(), v.size());
+  CHECK_EQ(p.count, 4.0);
+  CHECK_EQ(p.sum, 7.0);
+  CHECK_EQ(p.min, -2.0);
+  CHECK_EQ(p.max, 5.0);
+  CHECK_NEAR(sumSqDev(v.data(), v.size(), 1.75), 0.5625 + 1.5625 + 10.5625 + 14.0625, 1e-12);
+}
+
+TEST(df_fnjob_runs_stages_on_the_pool) {
+  tessera::Pool pool(2);
+  auto job = std::make_shared<FnJob>();
+  std::vector<int> hits(10);
+  std::atomic<int> total{0};
+  job->stages.push_back({[] { return int64_t(10); }, [&](int64_t t) { hits[static_cast<size_t>(t)]++; },
+                         [&] { total = std::accumulate(hits.begin(), hits.end(), 0); }});
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  FnJob::Status status = FnJob::Status::Failed;
+  job->onComplete = [&](FnJob::Status s, const std::string&) {
+    std::lock_guard<std::mutex> lock(m);
+    status = s;
+    done = true;
+    cv.notify_all();
+  };
+  pool.submit(job);
+  std::unique_lock<std::mutex> lock(m);
+  cv.wait(lock, [&] { return done; });
+  CHECK(status == FnJob::Status::Ok);
+  CHECK_EQ(total.load(), 10);
+}
+
+TEST(df_poisson_guide_table_matches_inversion) {
+  std::vector<double> cdf = poissonCdf(1000);
+  TsColumn id{"id", ColType::Int64};
+  Column c;
+  generateColumn(9, id, 5, 20000, 0, 1000, c);
+  const uint64_t key = columnKey(9, "id");
+  for (int64_t i = 0; i < 20000; ++i) {
+    uint64_t b = tessera::kernels::mix64(key + (static_cast<uint64_t>(5 + i) + 1) * 0x9E3779B97F4A7C15ULL);
+    double u = static_cast<double>(b >> 11) * 0x1.0p-53;
+    if (c.i64[static_cast<size_t>(i)] != poissonInvert(cdf, u)) {
+      CHECK_EQ(c.i64[static_cast<size_t>(i)], poissonInvert(cdf, u));
+      break;
+    }
+  }
+}
+
+TEST(df_parse_high_cardinality_strings) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += "s" + std::to_string(i % 3000) + "\n";
+  CsvResult r = parse(text, {"s"});
+  CHECK(r.ok);
+  const Column& c = r.columns[0];
+  for (int i = 0; i < 5000; i += 7) CHECK(dictAt(c, c.codes[static_cast<size_t>(i)]) == "s" + std::to_string(i % 3000));
+}

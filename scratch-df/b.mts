@@ -1,0 +1,11 @@
+import { datasets, readCsv } from '/work/main/src/index.ts';
+let t = performance.now();
+const lap = (s: string) => { const n = performance.now(); console.log(s, (n - t).toFixed(0), 'ms'); t = n; };
+const df = datasets.timeseries({ seed: 1 });
+const d0 = await df.describe().compute(); lap('timeseries describe');
+const day = (i: number) => new Date(Date.UTC(2000, 0, 1 + i)).toISOString().slice(0, 10);
+await df.toCsv('/tmp/dfbench/*.csv', { nameFunction: day }); lap('toCsv');
+const df2 = readCsv('/tmp/dfbench/*.csv');
+const p = await (df2 as any).state.source.load(undefined, undefined, { options: {} }); lap('readCsv load');
+const s = await df2.describe().compute(); lap('readCsv+describe');
+console.log(String(s));

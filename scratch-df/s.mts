@@ -1,0 +1,16 @@
+import { datasets, readCsv } from '/work/main/src/index.ts';
+const t0 = performance.now();
+const df = datasets.timeseries({ seed: 1, end: '2000-01-03' });
+console.log(String(df), df.npartitions, df.divisions);
+console.log(String(await df.head(3)));
+const d = await df.describe().compute();
+console.log(String(d));
+const files = await df.toCsv('/tmp/dfsmoke/data/*.csv', { nameFunction: (i) => new Date(Date.UTC(2000, 0, 1 + i)).toISOString().slice(0, 10) });
+console.log(files);
+const df2 = readCsv('/tmp/dfsmoke/data/*.csv', { encoding: 'latin1' });
+console.log(df2.dtypes, df2.npartitions);
+const s2 = await df2.describe().compute();
+console.log(String(s2));
+console.log(JSON.stringify(s2.toJSON()));
+console.log(await df2.get('x').sum().compute(), await df.get('x').sum().compute(), await df.length().compute(), await df2.length().compute());
+console.log(performance.now() - t0);

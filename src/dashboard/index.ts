@@ -1,0 +1,19 @@
+// Live dashboard: task stream, progress, memory per worker, graph; JSON and Prometheus metrics.
+export { startDashboard, DEFAULT_DASHBOARD_PORT, isLoopback, type Dashboard, type DashboardOptions, type DashboardAuth } from './server.js';
+export { LocalDashboardSource, planGraph, localProgress, LOCAL_WORKER_ID, type LocalSourceOptions } from './local.js';
+export { DashboardState, DURATION_BUCKETS, type Snapshot, type WorkerState, type ComputeState, type GroupSummary, type WireTask } from './state.js';
+export {
+  DashboardEventHub,
+  type DashboardEvent,
+  type DashboardEventSource,
+  type WorkerEvent,
+  type WorkerRemovedEvent,
+  type ComputeStartEvent,
+  type ProgressEvent,
+  type TasksEvent,
+  type TaskRecordEvent,
+  type ComputeEndEvent,
+  type GroupCounts,
+  type GroupSpec,
+  type TaskKind,
+} from './events.js';

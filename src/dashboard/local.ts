@@ -1,0 +1,292 @@
+// The local adapter: turns every compute of the local native scheduler into dashboard events.
+// It registers a compute monitor (src/scheduler/local.ts) that asks the engine for per-task
+// timing records while the dashboard is open (they arrive when a plan finishes: one plan is one
+// compute), reports progress live from the engine's progress callbacks, and samples native memory
+// (`memoryStats().nativeBytes`: persisted chunks and in-flight intermediates) as a heartbeat.
+import { hostname, totalmem } from 'node:os';
+import type { GraphNode, LayerInfo, TaskGraph } from '../graph/types.js';
+import { native, LeafKind, ReduceCode, type NativePlan } from '../native.js';
+import { addComputeMonitor, type LocalComputeInfo, type LocalComputeTracker } from '../scheduler/local.js';
+import type { DashboardEvent, DashboardEventSource, GroupCounts, TaskRecordEvent } from './events.js';
+
+export const LOCAL_WORKER_ID = 'local';
+
+export interface LocalSourceOptions {
+  /** Memory limit shown for the local worker (default: the machine's total memory). */
+  memoryLimit?: number;
+  /** Heartbeat / memory sampling interval in ms (default 250). */
+  intervalMs?: number;
+}
+
+let computeCounter = 0;
+
+/** Stage-level graph of a native plan: one layer per fused stage, edges where a stage reads another's output. */
+export function planGraph(info: Pick<LocalComputeInfo, 'stageNames' | 'stageTasks' | 'plan'>): TaskGraph {
+  const plan: NativePlan = info.plan;
+  const producer = new Map<number, number>();
+  plan.stages.forEach((s, i) => {
+    if (s.sink.buffer >= 0) producer.set(s.sink.buffer, i);
+  });
+  const names = info.stageNames.map((n, i) => (info.stageNames.indexOf(n) === i ? n : `${n}-${i}`));
+  // Memory leaves no stage of this plan writes: persisted arrays (or inputs) — drawn as data layers.
+  const external = new Map<number, string>();
+  const stageDeps: number[][] = [];
+  const stageInputs: string[][] = [];
+  plan.stages.forEach((s, i) => {
+    const deps = new Set<number>();
+    const inputs = new Set<string>();
+    for (const leaf of s.leaves) {
+      if (leaf.kind !== LeafKind.Memory) continue;
+      const p = producer.get(leaf.buffer);
+      if (p !== undefined && p < i) deps.add(p);
+      else if (p === undefined) {
+        let name = external.get(leaf.buffer);
+        if (name === undefined) external.set(leaf.buffer, (name = `persisted-${external.size + 1}`));
+        inputs.add(name);
+      }
+    }
+    stageDeps.push([...deps]);
+    stageInputs.push([...inputs]);
+  });
+  const layers: LayerInfo[] = [
+    ...[...external.values()].map((name): LayerInfo => ({ name, op: 'persisted', tasks: 0, deps: [] })),
+    ...plan.stages.map((_s, i) => ({
+      name: names[i]!,
+      op: info.stageNames[i]!,
+      tasks: info.stageTasks[i] ?? 0,
+      deps: [...stageInputs[i]!, ...stageDeps[i]!.map((d) => names[d]!)],
+    })),
+  ];
+  const stageLayer = (i: number): LayerInfo => layers[external.size + i]!;
+  const taskCount = layers.reduce((n, l) => n + l.tasks, 0);
+  return {
+    layers,
+    taskCount,
+    *nodes(): Iterable<GraphNode> {
+      for (const name of external.values()) yield { key: name, label: 'persisted', kind: 'data', deps: [], layer: name };
+      for (let i = 0; i < plan.stages.length; i++) {
+        const s = plan.stages[i]!;
+        const name = names[i]!;
+        const numblocks = s.chunks.map((c) => c.length);
+        const reduces = s.sink.reduce !== ReduceCode.None;
+        const depData = [...stageInputs[i]!, ...stageDeps[i]!.map((d) => `${names[d]!}-out`)];
+        for (let t = 0; t < stageLayer(i).tasks; t++) {
+          const idx: number[] = [];
+          let r = t;
+          for (let k = numblocks.length - 1; k >= 0; k--) {
+            idx.unshift(r % numblocks[k]!);
+            r = Math.floor(r / numblocks[k]!);
+          }
+          const where = `(${idx.join(', ')})`;
+          yield { key: `${name}-${where}`, label: info.stageNames[i]!, kind: 'task', deps: depData, layer: name };
+          if (!reduces) yield { key: `${name}-${where}-out`, label: where, kind: 'data', deps: [`${name}-${where}`], layer: name };
+        }
+        if (reduces)
+          yield {
+            key: `${name}-out`,
+            label: 'result',
+            kind: 'data',
+            deps: Array.from({ length: stageLayer(i).tasks }, (_x, t) => {
+              const idx: number[] = [];
+              let r = t;
+              for (let k = numblocks.length - 1; k >= 0; k--) {
+                idx.unshift(r % numblocks[k]!);
+                r = Math.floor(r / numblocks[k]!);
+              }
+              return `${name}-(${idx.join(', ')})`;
+            }),
+            layer: name,
+          };
+      }
+    },
+  };
+}
+
+/** Per-group counts of a local compute that has finished `done` of its tasks (stages run in order). */
+export function localProgress(
+  stageNames: readonly string[],
+  stageTasks: readonly number[],
+  done: number,
+  threads: number,
+): Record<string, GroupCounts> {
+  const out: Record<string, GroupCounts> = {};
+  let rem = done;
+  let free = Math.max(1, threads);
+  stageNames.forEach((name, i) => {
+    const tasks = stageTasks[i] ?? 0;
+    const d = Math.min(rem, tasks);
+    rem -= d;
+    const left = tasks - d;
+    const p = Math.min(free, left);
+    free -= p;
+    const g = (out[name] ??= { waiting: 0, processing: 0, memory: 0, done: 0, erred: 0 });
+    g.done += d;
+    g.processing += p;
+    g.waiting += left - p;
+  });
+  return out;
+}
+
+/** Event source for the local native scheduler. */
+export class LocalDashboardSource implements DashboardEventSource {
+  private readonly listeners = new Set<(e: DashboardEvent) => void>();
+  private unregister: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly memoryLimit: number;
+  private readonly intervalMs: number;
+  private processing = 0;
+  private lastCpu = process.cpuUsage();
+  private lastCpuAt = performance.now();
+  private readonly running = new Set<{ processing: number }>();
+
+  constructor(options: LocalSourceOptions = {}) {
+    const { memoryLimit = totalmem(), intervalMs = 250 } = options;
+    if (typeof memoryLimit !== 'number' || !(memoryLimit > 0))
+      throw new RangeError(`startDashboard: options.memoryLimit must be a positive number of bytes, got ${String(memoryLimit)}`);
+    if (typeof intervalMs !== 'number' || !(intervalMs >= 10))
+      throw new RangeError(`startDashboard: options.intervalMs must be a number ≥ 10, got ${String(intervalMs)}`);
+    this.memoryLimit = memoryLimit;
+    this.intervalMs = intervalMs;
+  }
+
+  subscribe(listener: (event: DashboardEvent) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.unregister) this.start();
+    this.heartbeat();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.close();
+    };
+  }
+
+  close(): void {
+    this.unregister?.();
+    this.unregister = undefined;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private emit(e: DashboardEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        /* ignore */
+      }
+    }
+  }
+
+  private start(): void {
+    this.unregister = addComputeMonitor({ profile: true, begin: (info) => this.begin(info) });
+    this.timer = setInterval(() => this.heartbeat(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  private heartbeat(): void {
+    const addon = native();
+    const now = performance.now();
+    const cpu = process.cpuUsage(this.lastCpu);
+    const elapsedUs = (now - this.lastCpuAt) * 1000;
+    this.lastCpu = process.cpuUsage();
+    this.lastCpuAt = now;
+    let processing = 0;
+    for (const r of this.running) processing += r.processing;
+    this.processing = processing;
+    this.emit({
+      type: 'worker',
+      id: LOCAL_WORKER_ID,
+      name: 'local',
+      address: `${hostname()}:${process.pid}`,
+      threads: addon.getNumThreads(),
+      bytes: addon.memoryStats().nativeBytes,
+      memoryLimit: this.memoryLimit,
+      cpu: elapsedUs > 0 ? Math.round(((cpu.user + cpu.system) / elapsedUs) * 1000) / 10 : 0,
+      processing: this.processing,
+      heartbeat: Date.now(),
+    });
+  }
+
+  private begin(info: LocalComputeInfo): LocalComputeTracker {
+    const id = `local-${++computeCounter}`;
+    const startWall = Date.now();
+    const threads = native().getNumThreads();
+    const names = info.stageNames;
+    const groups = new Map<string, number>();
+    names.forEach((n, i) => groups.set(n, (groups.get(n) ?? 0) + (info.stageTasks[i] ?? 0)));
+    const run = { processing: Math.min(threads, info.total) };
+    this.running.add(run);
+    this.emit({
+      type: 'compute-start',
+      id,
+      label: info.label,
+      groups: [...groups].map(([name, tasks]) => ({ name, tasks })),
+      graph: planGraph(info),
+      time: startWall,
+    });
+    this.emit({ type: 'progress', compute: id, groups: localProgress(names, info.stageTasks, 0, threads) });
+    this.heartbeat();
+    let lastDone = -1;
+    return {
+      update: (done) => {
+        if (done === lastDone) return;
+        lastDone = done;
+        run.processing = Math.min(threads, info.total - done);
+        this.emit({ type: 'progress', compute: id, groups: localProgress(names, info.stageTasks, done, threads) });
+      },
+      end: (outcome) => {
+        this.running.delete(run);
+        // Engine times are ns since the plan started; anchor them at the wall clock of begin().
+        const base = startWall;
+        if (outcome.profile) {
+          const p = outcome.profile;
+          const tasks: TaskRecordEvent[] = [];
+          for (let k = 0; k + 4 < p.length; k += 5) {
+            const stage = p[k]!;
+            tasks.push({
+              worker: LOCAL_WORKER_ID,
+              thread: p[k + 2]!,
+              group: names[stage] ?? `stage-${stage}`,
+              key: `${names[stage] ?? stage}-${p[k + 1]}`,
+              start: base + p[k + 3]! / 1e6,
+              end: base + p[k + 4]! / 1e6,
+            });
+          }
+          tasks.sort((a, b) => a.start - b.start);
+          if (tasks.length) this.emit({ type: 'tasks', tasks });
+        }
+        if (outcome.error === undefined) {
+          const final: Record<string, GroupCounts> = {};
+          info.plan.stages.forEach((s, i) => {
+            const g = (final[names[i]!] ??= { waiting: 0, processing: 0, memory: 0, done: 0, erred: 0 });
+            const n = info.stageTasks[i] ?? 0;
+            // Chunks written to memory (no reduction) stay "in memory"; reduced chunks are released.
+            if (s.sink.reduce === ReduceCode.None) g.memory += n;
+            else g.done += n;
+          });
+          this.emit({ type: 'progress', compute: id, groups: final });
+        } else {
+          const counts = localProgress(names, info.stageTasks, Math.max(0, lastDone), threads);
+          for (const g of Object.values(counts)) {
+            g.erred = g.processing;
+            g.processing = 0;
+            g.waiting = 0;
+          }
+          this.emit({ type: 'progress', compute: id, groups: counts });
+          const stamp = Date.now();
+          this.emit({
+            type: 'tasks',
+            tasks: [{ worker: LOCAL_WORKER_ID, thread: 0, group: names[0] ?? 'compute', start: stamp - 1, end: stamp, kind: 'error' }],
+          });
+        }
+        const err = outcome.error;
+        this.emit({
+          type: 'compute-end',
+          id,
+          ...(err === undefined ? {} : { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }),
+          time: Date.now(),
+        });
+        this.heartbeat();
+      },
+    };
+  }
+}

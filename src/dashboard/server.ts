@@ -1,0 +1,294 @@
+// The dashboard's HTTP server: pages (/status, /workers, /graph), live updates over Server-Sent
+// Events (batched: one message per flush interval however many tasks finished), JSON under /api/,
+// Prometheus text on /metrics and /health. No dependencies beyond node:http; every asset is served
+// from this process (no CDN).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import type { HasGraph } from '../graph/types.js';
+import { renderDot, toDot } from '../visualize/index.js';
+import type { DashboardEventSource } from './events.js';
+import { LocalDashboardSource } from './local.js';
+import { DashboardState } from './state.js';
+import { pageHtml, DASHBOARD_CSS, FAVICON, type PageName } from './page.js';
+import { clientScript } from './client.js';
+
+export interface DashboardAuth {
+  /** Default "tessera". */
+  username?: string;
+  password: string;
+}
+
+export interface DashboardOptions {
+  /** TCP port (default 8787; 0 picks a free one). */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1, loopback). Anything else requires `auth`. */
+  host?: string;
+  /** HTTP Basic credentials. Required unless the host is loopback. */
+  auth?: DashboardAuth;
+  /** Where events come from (default: the local native scheduler of this process). */
+  source?: DashboardEventSource;
+  /** Memory limit shown for the local worker (default: total machine memory). */
+  memoryLimit?: number;
+  /** Live-update batching interval in ms (default 200). */
+  flushMs?: number;
+  /** Recent task rectangles kept for pages opened mid-compute (default 20 000). */
+  historyTasks?: number;
+  /** /graph draws one node per stage above this many tasks (default 64). */
+  graphCollapseAbove?: number;
+}
+
+export interface Dashboard {
+  /** e.g. http://127.0.0.1:8787/status */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  readonly state: DashboardState;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DASHBOARD_PORT = 8787;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\./.test(host);
+}
+
+function checkOptions(options: DashboardOptions): Required<Pick<DashboardOptions, 'port' | 'host' | 'flushMs' | 'graphCollapseAbove'>> {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`startDashboard: options must be an object, got ${String(options)}`);
+  const { port = DEFAULT_DASHBOARD_PORT, host = '127.0.0.1', flushMs = 200, graphCollapseAbove = 64, auth } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`startDashboard: options.port must be an integer in 0..65535 (0 = any free port), got ${String(port)}`);
+  if (typeof host !== 'string' || host.length === 0) throw new TypeError(`startDashboard: options.host must be a non-empty string, got ${String(host)}`);
+  if (typeof flushMs !== 'number' || !(flushMs >= 10 && flushMs <= 10_000))
+    throw new RangeError(`startDashboard: options.flushMs must be a number of ms in 10..10000, got ${String(flushMs)}`);
+  if (!Number.isInteger(graphCollapseAbove) || graphCollapseAbove < 0)
+    throw new RangeError(`startDashboard: options.graphCollapseAbove must be a non-negative integer, got ${String(graphCollapseAbove)}`);
+  if (auth !== undefined) {
+    if (typeof auth !== 'object' || auth === null || typeof auth.password !== 'string' || auth.password.length === 0)
+      throw new TypeError('startDashboard: options.auth must be { username?: string, password: string } with a non-empty password');
+    if (auth.username !== undefined && (typeof auth.username !== 'string' || auth.username.includes(':')))
+      throw new TypeError('startDashboard: options.auth.username must be a string without ":"');
+  } else if (!isLoopback(host)) {
+    throw new RangeError(
+      `startDashboard: listening on ${host} (not loopback) requires credentials: pass options.auth = { username, password } ` +
+        `(the scheduler passes its own), or listen on 127.0.0.1 and use an SSH tunnel`,
+    );
+  }
+  return { port, host, flushMs, graphCollapseAbove };
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Serve the live dashboard. Without `source` it shows this process's local computes (the native
+ * thread pool), turning on per-task timing records for every compute while it is open.
+ *
+ * ```ts
+ * const dash = await startDashboard({ port: 8787 });
+ * console.log(dash.url);           // http://127.0.0.1:8787/status
+ * await exp(random.random([20000, 20000])).sum().compute();
+ * await dash.close();
+ * ```
+ */
+export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
+  const { port, host, flushMs, graphCollapseAbove } = checkOptions(options);
+  const state = new DashboardState({ historyTasks: options.historyTasks });
+  const source = options.source ?? new LocalDashboardSource({ memoryLimit: options.memoryLimit });
+  const ownsSource = options.source === undefined;
+  let dirty = true;
+  const unsubscribe = source.subscribe((e) => {
+    state.apply(e);
+    dirty = true;
+  });
+
+  const clients = new Set<ServerResponse>();
+  let rowsSent = state.rows.length;
+  let groupsSent = state.groupNames.length;
+  let lastSend = 0;
+  let lastSample = 0;
+
+  const flush = (): void => {
+    const now = Date.now();
+    if (now - lastSample >= 500) {
+      state.sampleMemory(now);
+      lastSample = now;
+    }
+    const tasks = state.takePending();
+    if (clients.size === 0) {
+      rowsSent = state.rows.length;
+      groupsSent = state.groupNames.length;
+      return;
+    }
+    if (!dirty && tasks.length === 0 && now - lastSend < 2000) return;
+    dirty = false;
+    lastSend = now;
+    const msg = {
+      rowsFrom: rowsSent,
+      rows: state.rows.slice(rowsSent),
+      groupsFrom: groupsSent,
+      groups: state.groupNames.slice(groupsSent),
+      tasks,
+      snapshot: state.snapshot(),
+      memory: state.memorySeries.length ? state.memorySeries[state.memorySeries.length - 1] : undefined,
+      graphVersion: state.graphVersion,
+    };
+    rowsSent = state.rows.length;
+    groupsSent = state.groupNames.length;
+    const data = `event: update\ndata: ${JSON.stringify(msg)}\n\n`;
+    for (const c of clients) c.write(data);
+  };
+  const timer = setInterval(flush, flushMs);
+  timer.unref();
+
+  let graphCache: { version: number; svg: Promise<string> } | undefined;
+  const graphSvg = (): Promise<string> => {
+    if (!state.graph) return Promise.resolve('');
+    if (graphCache?.version !== state.graphVersion) {
+      const g = state.graph;
+      const collection: HasGraph = { graph: () => g };
+      graphCache = { version: state.graphVersion, svg: renderDot(toDot(collection, { collapseAbove: graphCollapseAbove })) };
+    }
+    return graphCache.svg;
+  };
+
+  const expectedAuth = options.auth ? `${options.auth.username ?? 'tessera'}:${options.auth.password}` : undefined;
+  let ready = false;
+
+  const send = (res: ServerResponse, status: number, type: string, body: string): void => {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.end(body);
+  };
+  const json = (res: ServerResponse, value: unknown): void => send(res, 200, 'application/json; charset=utf-8', JSON.stringify(value));
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://dashboard');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (expectedAuth !== undefined && path !== '/health') {
+      const header = req.headers.authorization ?? '';
+      const m = /^Basic\s+(.+)$/i.exec(header);
+      const given = m ? Buffer.from(m[1]!, 'base64').toString('utf8') : '';
+      if (!safeEqual(given, expectedAuth)) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="tessera dashboard", charset="UTF-8"', 'content-type': 'text/plain' });
+        res.end('credentials required\n');
+        return;
+      }
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+    switch (path) {
+      case '/':
+        res.writeHead(302, { location: '/status' });
+        res.end();
+        return;
+      case '/status':
+      case '/workers':
+      case '/graph':
+        return send(res, 200, 'text/html; charset=utf-8', pageHtml(path.slice(1) as PageName));
+      case '/favicon.ico':
+      case '/favicon.svg':
+        return send(res, 200, 'image/svg+xml', FAVICON);
+      case '/static/dashboard.css':
+        return send(res, 200, 'text/css; charset=utf-8', DASHBOARD_CSS);
+      case '/static/dashboard.js':
+        return send(res, 200, 'text/javascript; charset=utf-8', clientScript());
+      case '/health':
+        return ready ? send(res, 200, 'text/plain', 'ok\n') : send(res, 503, 'text/plain', 'starting\n');
+      case '/metrics':
+        return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', state.metrics({ clients: clients.size }));
+      case '/api/state':
+        return json(res, state.snapshot());
+      case '/api/workers':
+        return json(res, state.snapshot().workers);
+      case '/api/computes':
+        return json(res, [...state.computes.values()]);
+      case '/api/tasks': {
+        const limit = Number(url.searchParams.get('limit') ?? 1000);
+        const tasks = state.history(Number.isInteger(limit) && limit >= 0 ? limit : 1000).map(([r, g, s, e, k]) => {
+          const [worker, thread] = splitRow(state.rows[r]!);
+          return { worker, thread, group: state.groupNames[g], start: s, end: e, kind: ['compute', 'transfer', 'error'][k] };
+        });
+        return json(res, tasks);
+      }
+      case '/api/graph': {
+        const g = state.graph;
+        return json(res, g ? { label: state.graphLabel, version: state.graphVersion, taskCount: g.taskCount, layers: g.layers } : null);
+      }
+      case '/api/graph.svg': {
+        const svg = await graphSvg();
+        return svg ? send(res, 200, 'image/svg+xml', svg) : send(res, 404, 'text/plain', 'no graph yet: run a compute\n');
+      }
+      case '/events': {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        const init = {
+          rows: state.rows,
+          groups: state.groupNames,
+          // Tasks still pending go out with the next update: leave them out here so none is drawn twice.
+          tasks: state.history().slice(0, Math.max(0, state.historyLength - state.pending.length)),
+          snapshot: state.snapshot(),
+          memorySeries: state.memorySeries,
+          graphVersion: state.graphVersion,
+          flushMs,
+        };
+        res.write(`retry: 2000\nevent: init\ndata: ${JSON.stringify(init)}\n\n`);
+        // Rows/groups appended after this init are re-sent by the next update (from rowsSent on).
+        clients.add(res);
+        req.on('close', () => clients.delete(res));
+        return;
+      }
+      default:
+        return send(res, 404, 'text/plain', `not found: ${path}\n`);
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, 'text/plain', `${err instanceof Error ? err.message : String(err)}\n`);
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      unsubscribe();
+      if (ownsSource) source.close?.();
+      clearInterval(timer);
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`startDashboard: port ${port} on ${host} is in use; pass another options.port (0 picks a free one)`, { cause: err })
+          : err,
+      );
+    });
+    server.listen(port, host, () => resolve());
+  });
+  ready = true;
+  const addr = server.address() as AddressInfo;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${addr.port}/status`,
+    port: addr.port,
+    host: addr.address,
+    state,
+    close(): Promise<void> {
+      closed ??= new Promise<void>((resolve) => {
+        clearInterval(timer);
+        unsubscribe();
+        if (ownsSource) source.close?.();
+        for (const c of clients) c.end();
+        clients.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+function splitRow(row: string): [string, number] {
+  const i = row.lastIndexOf('#');
+  return [row.slice(0, i), Number(row.slice(i + 1))];
+}

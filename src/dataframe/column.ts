@@ -1,0 +1,122 @@
+// Columnar partitions: numeric columns are TypedArrays over native memory (no copies), strings
+// are dictionary-encoded (utf-8 bytes + offsets, codes; -1 = missing), datetimes are float64
+// milliseconds since the epoch (NaN = missing).
+import { ColType, type NativeColumn } from './native.js';
+
+export type DType = 'int64' | 'float64' | 'string' | 'datetime';
+
+export const DTYPES: readonly DType[] = ['int64', 'float64', 'string', 'datetime'];
+
+export function typeCode(d: DType): ColType {
+  return d === 'int64' ? ColType.Int64 : d === 'float64' ? ColType.Float64 : d === 'string' ? ColType.String : ColType.Datetime;
+}
+export function dtypeOf(c: ColType): DType {
+  return c === ColType.Int64 ? 'int64' : c === ColType.Float64 ? 'float64' : c === ColType.String ? 'string' : 'datetime';
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** A string dictionary: entry i is bytes[offsets[i], offsets[i + 1]) decoded as utf-8. */
+export class StringDict {
+  private cache: (string | undefined)[] | undefined;
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly offsets: Int32Array,
+  ) {}
+  get size(): number {
+    return Math.max(0, this.offsets.length - 1);
+  }
+  get(i: number): string {
+    this.cache ??= new Array(this.size);
+    let s = this.cache[i];
+    if (s === undefined) {
+      s = decoder.decode(this.bytes.subarray(this.offsets[i]!, this.offsets[i + 1]!));
+      this.cache[i] = s;
+    }
+    return s;
+  }
+  static fromStrings(strings: readonly string[]): StringDict {
+    const parts = strings.map((s) => encoder.encode(s));
+    const offsets = new Int32Array(parts.length + 1);
+    let n = 0;
+    parts.forEach((p, i) => {
+      n += p.length;
+      offsets[i + 1] = n;
+    });
+    const bytes = new Uint8Array(n);
+    parts.forEach((p, i) => bytes.set(p, offsets[i]!));
+    return new StringDict(bytes, offsets);
+  }
+  static readonly EMPTY = new StringDict(new Uint8Array(0), new Int32Array(1));
+}
+
+export type ColumnValues = Float64Array | BigInt64Array | Int32Array;
+
+export interface Column {
+  dtype: DType;
+  values: ColumnValues;
+  /** Strings only. */
+  dict?: StringDict;
+}
+
+export interface Partition {
+  length: number;
+  columns: Map<string, Column>;
+}
+
+export function fromNative(c: NativeColumn): Column {
+  switch (c.type) {
+    case ColType.Int64:
+      return { dtype: 'int64', values: new BigInt64Array(c.data) };
+    case ColType.String:
+      return {
+        dtype: 'string',
+        values: new Int32Array(c.data),
+        dict: new StringDict(new Uint8Array(c.dictBytes!), new Int32Array(c.dictOffsets!.byteLength ? c.dictOffsets! : new ArrayBuffer(4))),
+      };
+    case ColType.Datetime:
+      return { dtype: 'datetime', values: new Float64Array(c.data) };
+    default:
+      return { dtype: 'float64', values: new Float64Array(c.data) };
+  }
+}
+
+export function columnLength(c: Column): number {
+  return c.values.length;
+}
+
+/** Value i as JS: number (int64 as number when safe, else bigint), string, Date, or null when missing. */
+export function valueAt(c: Column, i: number): number | bigint | string | Date | null {
+  switch (c.dtype) {
+    case 'int64': {
+      const v = (c.values as BigInt64Array)[i]!;
+      return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
+    }
+    case 'float64': {
+      const v = (c.values as Float64Array)[i]!;
+      return Number.isNaN(v) ? null : v;
+    }
+    case 'datetime': {
+      const v = (c.values as Float64Array)[i]!;
+      return Number.isNaN(v) ? null : new Date(v);
+    }
+    default: {
+      const code = (c.values as Int32Array)[i]!;
+      return code < 0 ? null : c.dict!.get(code);
+    }
+  }
+}
+
+/** int64 → float64 (pandas' promotion when unifying). */
+export function toFloat(c: Column): Column {
+  if (c.dtype !== 'int64') return c;
+  const src = c.values as BigInt64Array;
+  const out = new Float64Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = Number(src[i]!);
+  return { dtype: 'float64', values: out };
+}
+
+export function sliceColumn(c: Column, start: number, end: number): Column {
+  return { dtype: c.dtype, values: c.values.subarray(start, end) as ColumnValues, dict: c.dict };
+}

@@ -1,0 +1,379 @@
+// readCsv: glob expansion, byte blocks split on line boundaries (one partition per block), blocks
+// parsed in parallel by the native parser, dtypes inferred per block and unified
+// (int64 → float64 → string), errors naming the file and line.
+import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { describe as describeValue } from '../errors.js';
+import { type Column, DTYPES, type DType, type Partition, dtypeOf, fromNative, toFloat, typeCode } from './column.js';
+import { DataFrame } from './frame.js';
+import { ColType, type NativeBlock, dfNative } from './native.js';
+import { awaitNative } from './run.js';
+import { type LoadContext, type PartitionSource, token } from './source.js';
+import { checkSep, normalizeEncoding } from './write.js';
+
+export interface ReadCsvOptions {
+  /** 'utf-8' (default) or 'latin1' / 'iso-8859-1'. */
+  encoding?: string;
+  /** Bytes per partition: a number or '64MB', '16MiB'…; null = one partition per file (default 64 MiB). */
+  blocksize?: number | string | null;
+  /** Force dtypes: one for every column or { column: dtype }; 'int64' | 'float64' | 'string' | 'datetime'. */
+  dtype?: DType | Record<string, DType>;
+  /** The first line is a header (default true). */
+  header?: boolean;
+  /** Column names (required length = number of fields) when header is false; replaces the header otherwise. */
+  names?: string[];
+  /** Field separator (default ','). */
+  sep?: string;
+  /** Columns to parse as datetimes ('YYYY-MM-DD[ HH:MM:SS[.fff]]', stored as ms since the epoch). */
+  parseDates?: string[];
+}
+
+const DEFAULT_BLOCKSIZE = 64 * 1024 * 1024;
+const SAMPLE_BYTES = 256 * 1024;
+
+function globToRegExp(seg: string): RegExp {
+  let re = '';
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const j = seg.indexOf(']', i + 1);
+      if (j < 0) re += '\\[';
+      else {
+        re += `[${seg.slice(i + 1, j).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = j;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+const isGlob = (s: string): boolean => /[*?[]/.test(s);
+
+/** Expands `*`, `?` and `[...]` in any path segment (no `**`); sorted, as Dask. */
+export function expandGlob(pattern: string): string[] {
+  if (!isGlob(pattern)) return [pattern];
+  const abs = pattern.startsWith('/');
+  const segs = pattern.split('/').filter((s, i) => s !== '' || i === 0);
+  let bases = [abs ? '/' : ''];
+  for (let k = abs ? 1 : 0; k < segs.length; k++) {
+    const seg = segs[k]!;
+    const next: string[] = [];
+    for (const b of bases) {
+      if (!isGlob(seg)) {
+        next.push(b ? join(b, seg) : seg);
+        continue;
+      }
+      const re = globToRegExp(seg);
+      let entries: string[] = [];
+      try {
+        entries = readdirSync(b || '.');
+      } catch {
+        continue;
+      }
+      for (const e of entries.sort()) if (re.test(e) && (e[0] !== '.' || seg[0] === '.')) next.push(b ? join(b, e) : e);
+    }
+    bases = next;
+  }
+  return bases.sort();
+}
+
+export function parseBlocksize(b: unknown): number {
+  if (b === undefined) return DEFAULT_BLOCKSIZE;
+  if (b === null || b === 0) return Infinity;
+  if (typeof b === 'number') {
+    if (!Number.isInteger(b) || b < 1) throw new RangeError(`readCsv(options): blocksize must be a positive integer number of bytes, got ${b}`);
+    return b;
+  }
+  if (typeof b !== 'string') throw new TypeError(`readCsv(options): blocksize must be a number of bytes, a string like '64MB', or null, got ${describeValue(b)}`);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(B|kB|KB|KiB|MB|MiB|GB|GiB)?\s*$/i.exec(b);
+  if (!m) throw new RangeError(`readCsv(options): blocksize ${JSON.stringify(b)} is not a size; accepted: bytes, or '<n>kB|KiB|MB|MiB|GB|GiB'`);
+  const unit = (m[2] ?? 'B').toLowerCase();
+  const mult: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 };
+  const v = Math.floor(Number(m[1]) * mult[unit]!);
+  if (v < 1) throw new RangeError(`readCsv(options): blocksize must be at least 1 byte, got ${JSON.stringify(b)}`);
+  return v;
+}
+
+function readHead(path: string, bytes: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new Error(`readCsv: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const buf = Buffer.alloc(bytes);
+    const n = readSync(fd, buf, 0, bytes, 0);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Splits one CSV line into fields (quotes and "" escapes). */
+function splitLine(line: string, sep: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inq = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (inq) {
+      if (c === '"') {
+        if (line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else inq = false;
+      } else cur += c;
+    } else if (c === '"') inq = true;
+    else if (c === sep) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+function firstLine(buf: Buffer, latin1: boolean): string {
+  let end = buf.indexOf(0x0a);
+  if (end < 0) end = buf.length;
+  let s = buf.subarray(0, end).toString(latin1 ? 'latin1' : 'utf8');
+  if (s.endsWith('\r')) s = s.slice(0, -1);
+  if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+  return s;
+}
+
+interface Block {
+  path: string;
+  start: number;
+  end: number;
+  /** Index of the file's first block. */
+  fileFirst: number;
+}
+
+class CsvSource implements PartitionSource {
+  readonly name = `read-csv-${token()}`;
+  readonly op = 'read-csv';
+  readonly npartitions: number;
+  readonly schema: [string, DType][];
+
+  constructor(
+    private readonly blocks: Block[],
+    private readonly names: string[],
+    sampleTypes: DType[],
+    private readonly forced: ColType[],
+    private readonly header: boolean,
+    private readonly sep: string,
+    private readonly latin1: boolean,
+  ) {
+    this.npartitions = blocks.length;
+    this.schema = names.map((n, i) => [n, sampleTypes[i]!]);
+  }
+
+  private spec(blocks: number[], types: ColType[]) {
+    return {
+      names: this.names,
+      sep: this.sep,
+      latin1: this.latin1,
+      types,
+      blocks: blocks.map((i) => ({ ...this.blocks[i]!, skipHeader: this.header })),
+    };
+  }
+
+  /** file:line for an error in block `k` at errorLine (1-based in the block), parsing earlier blocks if needed. */
+  private async locate(k: number, errorLine: number, known: Map<number, NativeBlock>, ctx: LoadContext): Promise<string> {
+    const b = this.blocks[k]!;
+    const before: number[] = [];
+    for (let i = b.fileFirst; i < k; i++) if (!known.has(i)) before.push(i);
+    if (before.length) {
+      const res = await awaitNative((p) => dfNative().dfReadCsv(this.spec(before, this.names.map(() => ColType.String)), p), { options: ctx.options });
+      for (let j = 0; j < before.length; j++) {
+        const r = res[j]!;
+        if (!r.ok) return this.locate(before[j]!, r.errorLine!, known, ctx).then((where) => `${where}: ${r.error}`);
+        known.set(before[j]!, r);
+      }
+    }
+    let line = errorLine;
+    for (let i = b.fileFirst; i < k; i++) line += known.get(i)!.lines;
+    return `${b.path}:${line}`;
+  }
+
+  async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
+    const idx = parts ? [...parts] : this.blocks.map((_, i) => i);
+    let res = await awaitNative((p) => dfNative().dfReadCsv(this.spec(idx, this.forced), p), ctx);
+    const known = new Map<number, NativeBlock>();
+    idx.forEach((k, j) => known.set(k, res[j]!));
+    for (let j = 0; j < idx.length; j++) {
+      const r = res[j]!;
+      if (!r.ok) {
+        const where = await this.locate(idx[j]!, r.errorLine!, known, ctx);
+        const err = new Error(`readCsv: ${where}: ${r.error}`);
+        throw err.message.includes(': readCsv') ? err : err;
+      }
+    }
+    // unify dtypes over the blocks: int64 → float64 → string (all-missing blocks are neutral)
+    const C = this.names.length;
+    const unified: ColType[] = [];
+    for (let c = 0; c < C; c++) {
+      if (this.forced[c] !== ColType.Auto) {
+        unified.push(this.forced[c]!);
+        continue;
+      }
+      let t = -1;
+      let sawMissing = false;
+      for (const r of res) {
+        const col = r.columns![c]!;
+        if (col.allMissing) {
+          sawMissing = true;
+          continue;
+        }
+        t = Math.max(t, col.type);
+      }
+      if (t === -1) t = ColType.Float64;
+      else if (t === ColType.Int64 && sawMissing) t = ColType.Float64;
+      unified.push(t as ColType);
+    }
+    const reparse = idx.filter((_, j) =>
+      res[j]!.columns!.some((col, c) => !col.allMissing && col.type !== unified[c] && unified[c] === ColType.String),
+    );
+    if (reparse.length) {
+      const again = await awaitNative((p) => dfNative().dfReadCsv(this.spec(reparse, unified), p), { options: ctx.options });
+      res = [...res];
+      reparse.forEach((k, j) => {
+        const r = again[j]!;
+        if (!r.ok) throw new Error(`readCsv: ${this.blocks[k]!.path}: ${r.error}`);
+        res[idx.indexOf(k)] = r;
+      });
+    }
+    const want = columns ?? this.names;
+    const colIndex = want.map((n) => this.names.indexOf(n));
+    return res.map((r) => {
+      const map = new Map<string, Column>();
+      colIndex.forEach((c, j) => {
+        const nc = r.columns![c]!;
+        let col = fromNative(nc);
+        const target = dtypeOf(unified[c]!);
+        if (col.dtype !== target) {
+          if (target === 'float64') col = col.dtype === 'int64' ? toFloat(col) : { dtype: 'float64', values: new Float64Array(r.rows).fill(NaN) };
+          else if (target === 'string') col = { dtype: 'string', values: new Int32Array(r.rows).fill(-1), dict: col.dict };
+          else if (target === 'datetime') col = { dtype: 'datetime', values: new Float64Array(r.rows).fill(NaN) };
+        }
+        map.set(want[j]!, col);
+      });
+      return { length: r.rows, columns: map };
+    });
+  }
+}
+
+function checkDtype(where: string, d: unknown): DType {
+  if (typeof d !== 'string') throw new TypeError(`${where} must be one of ${DTYPES.join(', ')}, got ${describeValue(d)}`);
+  const k = d === 'int' ? 'int64' : d === 'float' ? 'float64' : d === 'str' || d === 'object' ? 'string' : d;
+  if (!(DTYPES as readonly string[]).includes(k)) throw new RangeError(`${where} ${JSON.stringify(d)} unknown; accepted: ${DTYPES.join(', ')}`);
+  return k as DType;
+}
+
+/**
+ * Reads CSV files (a glob pattern or a list of paths) as one DataFrame, one partition per byte
+ * block of each file. Lazy: files are parsed when a result is computed; the dtypes shown before
+ * are inferred from a sample of the first file.
+ */
+export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}): DataFrame {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`readCsv(options): options must be an object, got ${describeValue(options)}`);
+  const known = ['encoding', 'blocksize', 'dtype', 'header', 'names', 'sep', 'parseDates'];
+  for (const k of Object.keys(options))
+    if (!known.includes(k)) throw new TypeError(`readCsv(options): unknown option ${JSON.stringify(k)}; accepted: ${known.join(', ')}`);
+  let paths: string[];
+  if (typeof pattern === 'string') {
+    if (!pattern) throw new RangeError(`readCsv(pattern): empty pattern`);
+    paths = expandGlob(pattern);
+    if (!paths.length) throw new Error(`readCsv: ${JSON.stringify(pattern)} matched no files (in ${resolve(dirname(pattern))}, looking for ${basename(pattern)})`);
+  } else if (Array.isArray(pattern) && pattern.length && pattern.every((p) => typeof p === 'string' && p)) {
+    paths = pattern.flatMap((p) => expandGlob(p));
+  } else {
+    throw new TypeError(`readCsv(pattern): expected a path or glob pattern (e.g. 'data/*.csv') or a non-empty array of paths, got ${describeValue(pattern)}`);
+  }
+  const latin1 = normalizeEncoding('readCsv(options)', options.encoding) === 'latin1';
+  const sep = checkSep('readCsv(options)', options.sep);
+  const blocksize = parseBlocksize(options.blocksize);
+  if (options.header !== undefined && typeof options.header !== 'boolean')
+    throw new TypeError(`readCsv(options): header must be a boolean, got ${describeValue(options.header)}`);
+  const header = options.header ?? true;
+  if (options.names !== undefined && (!Array.isArray(options.names) || options.names.some((n) => typeof n !== 'string')))
+    throw new TypeError(`readCsv(options): names must be an array of strings, got ${describeValue(options.names)}`);
+
+  // sizes (unreadable files fail here, naming the file)
+  const sizes = paths.map((p) => {
+    try {
+      const st = statSync(p);
+      if (!st.isFile()) throw new Error('not a regular file');
+      return st.size;
+    } catch (err) {
+      throw new Error(`readCsv: cannot read ${p}: ${(err as Error).message}`, { cause: err });
+    }
+  });
+  // header of every file (they must agree)
+  let fileNames: string[] | undefined;
+  paths.forEach((p, i) => {
+    if (sizes[i] === 0) throw new Error(`readCsv: ${p}:1: the file is empty`);
+    const line = firstLine(readHead(p, Math.min(sizes[i]!, 65536)), latin1);
+    const fields = splitLine(line, sep);
+    const names = header ? fields : fields.map((_, k) => String(k));
+    if (!fileNames) fileNames = names;
+    else if (names.length !== fileNames.length || (header && names.some((n, k) => n !== fileNames![k])))
+      throw new Error(`readCsv: ${p}:1: header ${JSON.stringify(names)} differs from ${paths[0]}'s ${JSON.stringify(fileNames)}`);
+  });
+  let names = fileNames!;
+  if (options.names) {
+    if (options.names.length !== names.length)
+      throw new RangeError(`readCsv(options): names has ${options.names.length} entries but ${paths[0]} has ${names.length} fields`);
+    names = options.names;
+  }
+  if (new Set(names).size !== names.length) throw new RangeError(`readCsv: duplicate column names ${JSON.stringify(names)}`);
+
+  // forced dtypes
+  const forced: ColType[] = names.map(() => ColType.Auto);
+  if (options.dtype !== undefined) {
+    if (typeof options.dtype === 'string') forced.fill(typeCode(checkDtype('readCsv(options): dtype', options.dtype)));
+    else if (typeof options.dtype === 'object' && options.dtype !== null && !Array.isArray(options.dtype)) {
+      for (const [k, v] of Object.entries(options.dtype)) {
+        const c = names.indexOf(k);
+        if (c < 0) throw new RangeError(`readCsv(options): dtype names column ${JSON.stringify(k)}, not in ${JSON.stringify(names)}`);
+        forced[c] = typeCode(checkDtype(`readCsv(options): dtype.${k}`, v));
+      }
+    } else throw new TypeError(`readCsv(options): dtype must be a dtype string or { column: dtype }, got ${describeValue(options.dtype)}`);
+  }
+  if (options.parseDates !== undefined) {
+    if (!Array.isArray(options.parseDates) || options.parseDates.some((n) => typeof n !== 'string'))
+      throw new TypeError(`readCsv(options): parseDates must be an array of column names, got ${describeValue(options.parseDates)}`);
+    for (const n of options.parseDates) {
+      const c = names.indexOf(n);
+      if (c < 0) throw new RangeError(`readCsv(options): parseDates names column ${JSON.stringify(n)}, not in ${JSON.stringify(names)}`);
+      forced[c] = ColType.Datetime;
+    }
+  }
+
+  // blocks
+  const blocks: Block[] = [];
+  paths.forEach((p, i) => {
+    const first = blocks.length;
+    const size = sizes[i]!;
+    const bs = Number.isFinite(blocksize) ? blocksize : size;
+    for (let s = 0; s < size; s += bs) blocks.push({ path: p, start: s, end: Math.min(size, s + bs), fileFirst: first });
+  });
+
+  // sample dtypes (the first file's first 256 KiB, cut at a line end)
+  let sample = readHead(paths[0]!, Math.min(sizes[0]!, SAMPLE_BYTES));
+  if (sample.length < sizes[0]!) {
+    const nl = sample.lastIndexOf(0x0a);
+    if (nl > 0) sample = sample.subarray(0, nl + 1);
+  }
+  const r = dfNative().dfParseCsv(sample, { names, sep, latin1, types: forced, skipHeader: header });
+  if (!r.ok) throw new Error(`readCsv: ${paths[0]}:${r.errorLine}: ${r.error}`);
+  const sampleTypes = r.columns!.map((c, k) => (forced[k] !== ColType.Auto ? dtypeOf(forced[k]!) : c.allMissing ? 'float64' : dtypeOf(c.type)));
+  const source = new CsvSource(blocks, names, sampleTypes, forced, header, sep, latin1);
+  return new DataFrame({ source, columns: names });
+}
+
+export type { ColType };

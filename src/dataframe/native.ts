@@ -1,0 +1,81 @@
+// The DataFrame functions of the native addon (native/addon_dataframe.cc). Every async function
+// runs one job on the engine's thread pool and returns { promise, cancel }.
+import { native } from '../native.js';
+
+export const enum ColType { Auto = -1, Int64 = 0, Float64 = 1, String = 2, Datetime = 3 }
+
+export interface NativeColumn {
+  type: ColType;
+  allMissing: boolean;
+  data: ArrayBuffer;
+  dictBytes?: ArrayBuffer;
+  dictOffsets?: ArrayBuffer;
+}
+
+export interface NativeBlock {
+  ok: boolean;
+  rows: number;
+  lines: number;
+  error?: string;
+  errorLine?: number;
+  columns?: NativeColumn[];
+}
+
+export interface NativeHandle<T> {
+  promise: Promise<T>;
+  cancel(): void;
+}
+
+export interface CsvSpec {
+  names: string[];
+  sep?: string;
+  quote?: string;
+  latin1?: boolean;
+  types?: ColType[];
+}
+
+export interface WriteColumnSpec {
+  type: ColType;
+  data: ArrayBufferView;
+  dictBytes?: Uint8Array;
+  dictOffsets?: Int32Array;
+}
+
+type Progress = ((done: number, total: number) => void) | undefined;
+
+export interface DataframeAddon {
+  dfTimeseries(
+    spec: {
+      seed: number;
+      startMs: number;
+      freqMs: number;
+      parts: Float64Array;
+      columns: { name: string; type: ColType; lambda?: number; ncat?: number }[];
+    },
+    onProgress?: Progress,
+  ): NativeHandle<NativeColumn[][]>;
+  dfParseCsv(bytes: Uint8Array, spec: CsvSpec & { skipHeader?: boolean }): NativeBlock;
+  dfReadCsv(
+    spec: CsvSpec & { blocks: { path: string; start: number; end: number; skipHeader: boolean }[] },
+    onProgress?: Progress,
+  ): NativeHandle<NativeBlock[]>;
+  dfWriteCsv(
+    spec: {
+      files: { path: string; tmp: string }[];
+      names: string[];
+      header: boolean;
+      sep: string;
+      latin1: boolean;
+      partitions: { rows: number; columns: WriteColumnSpec[] }[];
+    },
+    onProgress?: Progress,
+  ): NativeHandle<void>;
+  dfStats(
+    spec: { columns: { type: ColType; parts: ArrayBufferView[] }[]; quantiles?: Float64Array },
+    onProgress?: Progress,
+  ): NativeHandle<Float64Array>;
+}
+
+export function dfNative(): DataframeAddon {
+  return native() as unknown as DataframeAddon;
+}

@@ -1,0 +1,35 @@
+// Where a DataFrame's partitions come from (a generator, CSV blocks): one task per partition.
+import type { ComputeOptions } from '../graph/types.js';
+import type { DType, Partition } from './column.js';
+
+export interface LoadContext {
+  options: ComputeOptions;
+  /** Called as partition tasks finish (done counts this load only). */
+  progress?: (done: number) => void;
+  /** Registers the cancel function of the running native job (for AbortSignal). */
+  onCancel?: (cancel: () => void) => void;
+}
+
+export interface PartitionSource {
+  /** Layer name (Dask style: op-token). */
+  readonly name: string;
+  /** Operation name shown in graphs. */
+  readonly op: string;
+  readonly npartitions: number;
+  /** All columns produced, in order, with their dtypes (for CSV: inferred from a sample). */
+  readonly schema: ReadonlyArray<readonly [string, DType]>;
+  /** Index column name (not part of `columns`), if any. */
+  readonly index?: string;
+  readonly divisions?: readonly (Date | number)[];
+  /** Rows per partition when known without computing. */
+  readonly lengths?: readonly number[];
+  /** Loads partitions `parts` (default all) with the given columns (default all; index always when present). */
+  load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]>;
+}
+
+let counter = 0;
+/** A short unique token for layer names. */
+export function token(): string {
+  counter += 1;
+  return (counter * 2654435761 >>> 0).toString(16).padStart(8, '0');
+}

@@ -1,0 +1,117 @@
+// toCsv: one file per partition, written in parallel on the native pool, each to a temporary
+// name and renamed when complete (no half-written file under the final name).
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe as describeValue } from '../errors.js';
+import type { ComputeOptions } from '../graph/types.js';
+import { StringDict, typeCode } from './column.js';
+import type { DataFrame } from './frame.js';
+import { type WriteColumnSpec, dfNative } from './native.js';
+import { Tracker, awaitNative } from './run.js';
+
+export interface ToCsvOptions {
+  /** Replaces `*` in the pattern for partition i (default: zero-padded numbers, as Dask). */
+  nameFunction?: (i: number) => string;
+  /** Write the header line (default true). */
+  header?: boolean;
+  /** Write the index column first (default true, as pandas), when the frame has an index. */
+  index?: boolean;
+  /** 'utf-8' (default) or 'latin1' / 'iso-8859-1'. */
+  encoding?: string;
+  /** Field separator (default ','). */
+  sep?: string;
+}
+
+export function normalizeEncoding(where: string, e: unknown): 'utf-8' | 'latin1' {
+  if (e === undefined) return 'utf-8';
+  if (typeof e !== 'string') throw new TypeError(`${where}: encoding must be a string ('utf-8' or 'latin1'), got ${describeValue(e)}`);
+  const k = e.toLowerCase().replace(/[_ ]/g, '-');
+  if (k === 'utf-8' || k === 'utf8') return 'utf-8';
+  if (k === 'latin1' || k === 'latin-1' || k === 'iso-8859-1' || k === 'iso8859-1' || k === 'l1') return 'latin1';
+  throw new RangeError(`${where}: encoding ${JSON.stringify(e)} is not supported; accepted: 'utf-8', 'latin1' (ISO-8859-1)`);
+}
+
+export function checkSep(where: string, sep: unknown): string {
+  if (sep === undefined) return ',';
+  if (typeof sep !== 'string') throw new TypeError(`${where}: sep must be a one-character string, got ${describeValue(sep)}`);
+  if (sep.length !== 1 || sep.charCodeAt(0) > 127 || sep === '"' || sep === '\n' || sep === '\r')
+    throw new RangeError(`${where}: sep must be one ASCII character other than '"' and line breaks, got ${JSON.stringify(sep)}`);
+  return sep;
+}
+
+function defaultNames(n: number): (i: number) => string {
+  const width = String(Math.max(0, n - 1)).length;
+  return (i) => String(i).padStart(width, '0');
+}
+
+export function fileNames(pattern: unknown, n: number, nameFunction: unknown): string[] {
+  if (Array.isArray(pattern)) {
+    if (pattern.length !== n || pattern.some((p) => typeof p !== 'string'))
+      throw new RangeError(`toCsv(paths): expected ${n} file names (one per partition), got ${describeValue(pattern)}`);
+    return pattern as string[];
+  }
+  if (typeof pattern !== 'string' || pattern === '')
+    throw new TypeError(`toCsv(pattern): pattern must be a path with one '*' (e.g. 'data/*.csv') or an array of paths, got ${describeValue(pattern)}`);
+  if (nameFunction !== undefined && typeof nameFunction !== 'function')
+    throw new TypeError(`toCsv(options): nameFunction must be a function (i: number) => string, got ${describeValue(nameFunction)}`);
+  const stars = pattern.split('*').length - 1;
+  if (stars > 1) throw new RangeError(`toCsv(pattern): at most one '*' allowed, got ${JSON.stringify(pattern)}`);
+  const p = stars === 0 ? join(pattern, '*.part') : pattern;
+  const name = (nameFunction as ((i: number) => string) | undefined) ?? defaultNames(n);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = name(i);
+    if (typeof s !== 'string' || s === '') throw new TypeError(`toCsv(options): nameFunction(${i}) must return a non-empty string, got ${describeValue(s)}`);
+    out.push(p.replace('*', s));
+  }
+  if (new Set(out).size !== out.length) throw new RangeError(`toCsv(options): nameFunction gives the same file name twice`);
+  return out;
+}
+
+let tmpCounter = 0;
+
+export async function writePartitions(df: DataFrame, pattern: string | string[], options: ToCsvOptions & ComputeOptions): Promise<string[]> {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`toCsv(options): options must be an object`);
+  const known = ['nameFunction', 'header', 'index', 'encoding', 'sep', 'progress', 'onProgress', 'signal'];
+  for (const k of Object.keys(options))
+    if (!known.includes(k)) throw new TypeError(`toCsv(options): unknown option ${JSON.stringify(k)}; accepted: ${known.join(', ')}`);
+  for (const k of ['header', 'index'] as const)
+    if (options[k] !== undefined && typeof options[k] !== 'boolean')
+      throw new TypeError(`toCsv(options): ${k} must be a boolean, got ${describeValue(options[k])}`);
+  const latin1 = normalizeEncoding('toCsv(options)', options.encoding) === 'latin1';
+  const sep = checkSep('toCsv(options)', options.sep);
+  const files = fileNames(pattern, df.npartitions, options.nameFunction);
+  const withIndex = (options.index ?? true) && df.index !== undefined;
+  const names = withIndex ? [df.index!, ...df.columns] : df.columns;
+  for (const d of new Set(files.map((f) => dirname(f)))) mkdirSync(d, { recursive: true });
+  const P = df.npartitions;
+  const tracker = new Tracker(options, 'to-csv', 2 * P);
+  // batches bound the memory held at once (partitions are generated/parsed, then written)
+  const batch = 8;
+  return tracker.run(async () => {
+    for (let b = 0; b < P; b += batch) {
+      const idx = Array.from({ length: Math.min(batch, P - b) }, (_, k) => b + k);
+      const parts = await df.state.source.load(df.state.columns, idx, tracker.phase(idx.length));
+      const spec = {
+        files: idx.map((i) => ({ path: files[i]!, tmp: `${files[i]!}.tmp-${process.pid}-${++tmpCounter}` })),
+        names,
+        header: options.header ?? true,
+        sep,
+        latin1,
+        partitions: parts.map((p) => ({
+          rows: p.length,
+          columns: names.map((n): WriteColumnSpec => {
+            const c = p.columns.get(n)!;
+            if (c.dtype === 'string') {
+              const dict = c.dict ?? StringDict.EMPTY;
+              return { type: typeCode(c.dtype), data: c.values, dictBytes: dict.bytes, dictOffsets: dict.offsets };
+            }
+            return { type: typeCode(c.dtype), data: c.values };
+          }),
+        })),
+      };
+      await awaitNative((onProgress) => dfNative().dfWriteCsv(spec, onProgress), tracker.phase(idx.length));
+    }
+    return files;
+  });
+}

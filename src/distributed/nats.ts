@@ -1,0 +1,205 @@
+// The NATS implementation of the Transport seam: core NATS for events and request-reply,
+// a JetStream work-queue stream for tasks (redelivered after ack_wait when a worker dies),
+// a JetStream KV bucket for worker heartbeats (timestamps; the scheduler times them out —
+// per-key TTLs need nats-server >= 2.11, Debian ships 2.9).
+import { connect, type NatsConnection, type Msg } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, AckPolicy, RetentionPolicy, type Consumer, type JetStreamClient } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { QueuedTask, Subscription, Transport, Handler } from './transport.js';
+
+export const TASK_STREAM = 'TESSERA_TASKS';
+export const TASK_SUBJECT = 'tessera.tasks';
+export const TASK_CONSUMER = 'workers';
+export const KV_BUCKET = 'tessera_workers';
+
+export interface Auth {
+  token?: string;
+  user?: string;
+  pass?: string;
+}
+
+export interface NatsTransportOptions {
+  auth?: Auth;
+  /** TLS: a CA file to trust (the server's certificate), or true to use system CAs. */
+  tls?: { caFile?: string } | boolean;
+  /** Redelivery delay of a task whose worker stopped acknowledging it (ms). */
+  ackWaitMs?: number;
+  /** Scheduler: create the stream, consumer and bucket. Others wait until they exist. */
+  setup?: boolean;
+  name?: string;
+  /** Give up connecting after this long (ms). */
+  connectTimeoutMs?: number;
+}
+
+export async function connectNats(address: string, options: NatsTransportOptions = {}): Promise<NatsTransport> {
+  const { auth = {} } = options;
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: address,
+      token: auth.token,
+      user: auth.user,
+      pass: auth.pass,
+      name: options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      timeout: options.connectTimeoutMs ?? 5000,
+      tls: options.tls === true ? {} : options.tls ? { caFile: options.tls.caFile } : undefined,
+      maxPingOut: 3,
+      pingInterval: 2000,
+    });
+  } catch (err) {
+    const msg = (err as Error).message ?? String(err);
+    if (/auth/i.test(msg)) {
+      throw new Error(
+        `tessera: the server at ${address} refused the credentials (${msg}). ` +
+          `Pass the scheduler's token: --token TOKEN / TESSERA_TOKEN, or Client.connect(address, { auth: { token } }).`,
+        { cause: err },
+      );
+    }
+    throw new Error(`tessera: cannot connect to ${address}: ${msg}. Is \`tessera scheduler\` running there?`, { cause: err });
+  }
+  const t = new NatsTransport(nc, options);
+  await t.init();
+  return t;
+}
+
+export class NatsTransport implements Transport {
+  private js!: JetStreamClient;
+  private kv!: KV;
+  private consumer: Consumer | undefined;
+  private readonly reconnectHandlers: (() => void)[] = [];
+  private closed = false;
+
+  constructor(readonly nc: NatsConnection, private readonly options: NatsTransportOptions) {}
+
+  async init(): Promise<void> {
+    this.js = jetstream(this.nc);
+    const kvm = new Kvm(this.nc);
+    if (this.options.setup) {
+      const jsm = await jetstreamManager(this.nc);
+      const ackWaitNs = (this.options.ackWaitMs ?? 5000) * 1e6;
+      try {
+        await jsm.streams.add({ name: TASK_STREAM, subjects: [TASK_SUBJECT], retention: RetentionPolicy.Workqueue });
+      } catch {
+        await jsm.streams.update(TASK_STREAM, { subjects: [TASK_SUBJECT] });
+      }
+      const consumer = { durable_name: TASK_CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: ackWaitNs, max_ack_pending: 100_000 };
+      try {
+        await jsm.consumers.add(TASK_STREAM, consumer);
+      } catch {
+        await jsm.consumers.update(TASK_STREAM, TASK_CONSUMER, { ack_wait: ackWaitNs, max_ack_pending: 100_000 });
+      }
+      this.kv = await kvm.create(KV_BUCKET, { history: 1 });
+    } else {
+      this.kv = await retry(() => kvm.open(KV_BUCKET), 'the scheduler to create its heartbeat bucket');
+    }
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        if (s.type === 'reconnect') for (const fn of this.reconnectHandlers) fn();
+      }
+    })().catch(() => {});
+  }
+
+  publish(subject: string, data: Uint8Array): void {
+    if (this.closed || this.nc.isClosed()) return;
+    this.nc.publish(subject, data);
+  }
+
+  subscribe(subject: string, handler: Handler): Subscription {
+    const sub = this.nc.subscribe(subject, {
+      callback: (err, msg: Msg) => {
+        if (err) return;
+        handler(msg.data, msg.reply ? (d) => msg.respond(d) : undefined, msg.subject);
+      },
+    });
+    return { unsubscribe: () => sub.unsubscribe() };
+  }
+
+  async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    const m = await this.nc.request(subject, data, { timeout: timeoutMs });
+    return m.data;
+  }
+
+  async enqueue(data: Uint8Array): Promise<void> {
+    await this.js.publish(TASK_SUBJECT, data);
+  }
+
+  pull(concurrency: number, handler: (t: QueuedTask) => Promise<void>): Subscription {
+    let stopped = false;
+    const loop = async (): Promise<void> => {
+      while (!stopped && !this.closed) {
+        try {
+          this.consumer ??= await this.js.consumers.get(TASK_STREAM, TASK_CONSUMER);
+          const m = await this.consumer.next({ expires: 1000 });
+          if (!m) continue;
+          if (stopped) {
+            m.nak();
+            return;
+          }
+          await handler({
+            data: m.data,
+            deliveries: m.info.deliveryCount,
+            ack: () => m.ack(),
+            nak: () => m.nak(),
+            term: () => m.term(),
+            working: () => m.working(),
+          });
+        } catch {
+          this.consumer = undefined;
+          if (!stopped && !this.closed) await sleep(250);
+        }
+      }
+    };
+    for (let i = 0; i < concurrency; i++) void loop();
+    return { unsubscribe: () => void (stopped = true) };
+  }
+
+  async purgeQueue(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    await jsm.streams.purge(TASK_STREAM);
+  }
+
+  async kvPut(key: string, value: Uint8Array): Promise<void> {
+    await this.kv.put(key, value);
+  }
+
+  async kvGet(key: string): Promise<Uint8Array | undefined> {
+    const e = await this.kv.get(key);
+    return e && e.operation === 'PUT' ? e.value : undefined;
+  }
+
+  async kvKeys(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const k of await this.kv.keys()) out.push(k);
+    return out;
+  }
+
+  onReconnect(fn: () => void): void {
+    this.reconnectHandlers.push(fn);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.nc.drain();
+    } catch {
+      await this.nc.close().catch(() => {});
+    }
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function retry<T>(fn: () => Promise<T>, what: string, timeoutMs = 30_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() - t0 > timeoutMs) throw new Error(`tessera: gave up waiting for ${what}: ${(err as Error).message}`);
+      await sleep(250);
+    }
+  }
+}

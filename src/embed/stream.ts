@@ -1,0 +1,197 @@
+// Streaming results: `for await (const { index, offset, data } of x.iterChunks())` yields each
+// output chunk as soon as it is computed, holding at most 1 + prefetch chunks at a time.
+//
+// Each chunk is one small plan (lower.ts regions: the chunk's box of the fused expression), so a
+// result far larger than the materialization limit streams in bounded memory. Reductions inside
+// the expression (x.sub(x.mean())) are computed once up front — not once per chunk — and read
+// from memory by every chunk plan; a chunk's own plan is split across the thread pool.
+import { checkInteger, checkOptions, describe } from '../errors.js';
+import { materializeLimit } from '../config.js';
+import { chunkBounds } from '../array/chunks.js';
+import { DenseArray } from '../array/dense.js';
+import { NDArray, computeArrays, persistArrays, formatBytes, type Computed } from '../array/ndarray.js';
+import { contiguousStrides, itemsize, newId, size, token, topoOrder, type MemoryNode, type Node, type ReduceNode } from '../array/node.js';
+import { Lowering } from '../graph/lower.js';
+import { native, type NativeBuffer } from '../native.js';
+import { runLowered } from '../scheduler/local.js';
+
+export interface IterChunksOptions {
+  /** Chunks computed ahead of the consumer (default 1; 0 = compute one chunk at a time). */
+  prefetch?: number;
+  /** Stop streaming: the loop throws an AbortError. */
+  signal?: AbortSignal;
+}
+
+export interface ChunkResult {
+  /** Chunk-grid index (as computeBlock's). */
+  index: number[];
+  /** Global coordinate of the chunk's first element. */
+  offset: number[];
+  /** The chunk's values, row-major; not copied and not reused. */
+  data: DenseArray;
+}
+
+/** Replace every reduction the expression reads by its (precomputed) value. */
+async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ node: Node; persisted: NDArray[] }> {
+  // Topmost reductions: reachable from the root without passing through another reduction.
+  const top: ReduceNode[] = [];
+  const seen = new Set<number>();
+  const stack: Node[] = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n.id)) continue;
+    seen.add(n.id);
+    if (n.kind === 'reduce') top.push(n);
+    else if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk') stack.push(n.arg);
+    else if (n.kind === 'binary') for (const a of n.args) if (typeof a !== 'number') stack.push(a);
+  }
+  if (top.length === 0) return { node: root, persisted: [] };
+  const limit = materializeLimit();
+  const small = top.filter((r) => size(r.shape) * itemsize(r.dtype) <= limit);
+  const large = top.filter((r) => size(r.shape) * itemsize(r.dtype) > limit);
+  const values = new Map<number, Node>();
+  const memoryNode = (r: ReduceNode, memory: MemoryNode['memory'], op: MemoryNode['op']): MemoryNode => ({
+    kind: 'memory',
+    id: newId(),
+    name: `${r.name}-value-${token(`${r.name}:${newId()}`)}`,
+    shape: r.shape,
+    dtype: r.dtype,
+    chunks: r.chunks,
+    memory,
+    strides: contiguousStrides(r.shape),
+    offset: 0,
+    op,
+    state: { disposed: false },
+  });
+  if (small.length) {
+    const results = await computeArrays(small.map((r) => new NDArray(r)), { signal });
+    small.forEach((r, i) => {
+      const v = results[i]!;
+      const data = v instanceof DenseArray ? v.data : r.dtype === 'float64' ? Float64Array.of(v) : Float32Array.of(v);
+      values.set(r.id, memoryNode(r, data, 'array'));
+    });
+  }
+  const persisted: NDArray[] = [];
+  if (large.length) {
+    const arrays = await persistArrays(large.map((r) => new NDArray(r)), { signal });
+    arrays.forEach((a, i) => {
+      persisted.push(a);
+      values.set(large[i]!.id, a.node);
+    });
+  }
+  // Rebuild the expression above the reductions (dependencies first; chains may be deep).
+  const rebuilt = new Map<number, Node>();
+  const get = (n: Node): Node => values.get(n.id) ?? rebuilt.get(n.id) ?? n;
+  for (const n of topoOrder([root])) {
+    if (values.has(n.id)) continue;
+    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk') {
+      const arg = get(n.arg);
+      if (arg !== n.arg) rebuilt.set(n.id, { ...n, id: newId(), arg } as Node);
+    } else if (n.kind === 'binary') {
+      const args = n.args.map((a) => (typeof a === 'number' ? a : get(a))) as [Node | number, Node | number];
+      if (args[0] !== n.args[0] || args[1] !== n.args[1]) rebuilt.set(n.id, { ...n, id: newId(), args });
+    }
+  }
+  return { node: get(root), persisted };
+}
+
+function checkIterOptions(options: unknown): { prefetch: number; signal?: AbortSignal } {
+  const o = checkOptions('iterChunks options', options);
+  for (const key of Object.keys(o)) {
+    if (!['prefetch', 'signal'].includes(key)) throw new TypeError(`iterChunks: unknown option ${describe(key)}; accepted: prefetch, signal`);
+  }
+  const prefetch = o.prefetch === undefined ? 1 : checkInteger('iterChunks: prefetch', o.prefetch, 0, 64);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError(`iterChunks: signal must be an AbortSignal, got ${describe(o.signal)}`);
+  return { prefetch, signal: o.signal as AbortSignal | undefined };
+}
+
+/** Row-major iteration over a chunk grid. */
+function* gridIndices(numblocks: readonly number[]): Generator<number[]> {
+  if (numblocks.some((n) => n === 0)) return;
+  const idx = numblocks.map(() => 0);
+  for (;;) {
+    yield [...idx];
+    let k = numblocks.length - 1;
+    for (; k >= 0; k--) {
+      if (++idx[k]! < numblocks[k]!) break;
+      idx[k] = 0;
+    }
+    if (k < 0) return;
+  }
+}
+
+/** Compute one box of `node` as its own plan, split into up to `threads` tasks. */
+async function computeRegion(node: Node, lo: number[], hi: number[], signal: AbortSignal): Promise<DenseArray> {
+  const lowering = new Lowering((bytes) => native().allocBuffer(bytes) as NativeBuffer);
+  const lowered = lowering.lower([{ node, target: 'result', region: { lo, hi } }]);
+  // The output stage is elementwise (no reduction sink): its chunking does not change any value,
+  // so split the box along its first long axis to keep every thread busy.
+  const stage = lowered.plan.stages[lowered.plan.stages.length - 1]!;
+  const threads = native().getNumThreads();
+  const axis = stage.shape.findIndex((n) => n >= 2);
+  if (stage.sink.reduce === 0 && axis >= 0 && threads > 1 && size(stage.shape) >= 1 << 16) {
+    const n = stage.shape[axis]!;
+    const parts = Math.min(threads, n);
+    stage.chunks[axis] = Array.from({ length: parts }, (_, i) => Math.floor(((i + 1) * n) / parts) - Math.floor((i * n) / parts));
+    lowered.stageTasks[lowered.stageTasks.length - 1] = parts;
+  }
+  await runLowered(lowered, { signal });
+  const out = lowered.outputs[0]!;
+  const data = out.dtype === 'float64' ? new Float64Array(out.memory as ArrayBuffer) : new Float32Array(out.memory as ArrayBuffer);
+  return new DenseArray(data, out.shape);
+}
+
+/**
+ * Stream the chunks of `x` in row-major chunk order. Breaking out of the loop (or an abort of
+ * options.signal) cancels the chunks still being computed.
+ */
+export function iterChunks(x: NDArray<Computed>, options?: IterChunksOptions): AsyncGenerator<ChunkResult, void, undefined> {
+  // Arguments are checked now, not at the first next(): a wrong call throws where it is made.
+  if (!(x instanceof NDArray)) throw new TypeError(`iterChunks: x must be an NDArray, got ${describe(x)}`);
+  const { prefetch, signal } = checkIterOptions(options);
+  const largest = x.chunksize.reduce((a, b) => a * b, 1) * x.itemsize;
+  if (largest > materializeLimit()) {
+    throw new RangeError(`iterChunks: a chunk of ${formatBytes(largest)} is over the materialization limit of ${formatBytes(materializeLimit())}; rechunk() to smaller chunks first`);
+  }
+  return stream(x, prefetch, signal);
+}
+
+async function* stream(x: NDArray<Computed>, prefetch: number, signal: AbortSignal | undefined): AsyncGenerator<ChunkResult, void, undefined> {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const pending: { index: number[]; offset: number[]; promise: Promise<DenseArray> }[] = [];
+  let persisted: NDArray[] = [];
+  try {
+    const prepared = await precomputeReductions(x.node, controller.signal);
+    persisted = prepared.persisted;
+    const bounds = x.chunks.map(chunkBounds);
+    const indices = gridIndices(x.numblocks);
+    const launch = (): boolean => {
+      const next = indices.next();
+      if (next.done) return false;
+      const index = next.value;
+      const lo = index.map((i, k) => bounds[k]![i]!);
+      const hi = index.map((i, k) => bounds[k]![i + 1]!);
+      const promise = computeRegion(prepared.node, lo, hi, controller.signal);
+      promise.catch(() => {}); // observed when awaited; never an unhandled rejection
+      pending.push({ index, offset: lo, promise });
+      return true;
+    };
+    for (let i = 0; i <= prefetch; i++) if (!launch()) break;
+    while (pending.length) {
+      const head = pending.shift()!;
+      const data = await head.promise;
+      launch();
+      yield { index: head.index, offset: head.offset, data };
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (pending.length) {
+      controller.abort();
+      await Promise.allSettled(pending.map((p) => p.promise));
+    }
+    for (const p of persisted) p.dispose();
+  }
+}

@@ -1,0 +1,144 @@
+// Distributed mode end to end on a real nats-server (random loopback port, token auth): one
+// scheduler and two workers as child processes (`tessera scheduler` / `tessera worker` run by
+// tsx from src). Skipped only when nats-server is not installed (.ci/run installs it).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exp, random, compute, DenseArray } from '../src/index.js';
+import { Client } from '../src/distributed/client.js';
+import { natsServerAvailable, startNatsServer, type NatsServer } from '../src/distributed/server.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const fixtures = new URL('./fixtures/distributed-functions.mjs', import.meta.url).href;
+const haveNats = natsServerAvailable();
+if (!haveNats) console.warn('distributed-nats tests SKIPPED: nats-server is not installed (apt-get install nats-server)');
+
+const TOKEN = 'test-token-' + Math.random().toString(36).slice(2);
+const HB = 300;
+
+interface Proc {
+  child: ChildProcess;
+  out: string;
+  err: string;
+}
+const procs: Proc[] = [];
+
+function tessera(args: string[], ready: RegExp, timeoutMs = 30_000): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p: Proc = { child, out: '', err: '' };
+  procs.push(p);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tessera ${args[0]} not ready in ${timeoutMs} ms:\n${p.out}\n${p.err}`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      p.out += d.toString();
+      if (ready.test(p.out)) clearTimeout(timer), resolve(p);
+    });
+    child.stderr!.on('data', (d: Buffer) => (p.err += d.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`tessera ${args[0]} exited with ${code}:\n${p.out}\n${p.err}`));
+    });
+  });
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`${what}: no answer in ${ms} ms`)), ms))]);
+
+describe.skipIf(!haveNats)('distributed on nats-server', () => {
+  let server: NatsServer;
+  let scheduler: Proc;
+  let client: Client;
+  const startWorker = (name: string): Promise<Proc> =>
+    tessera(['worker', server.url, '--nthreads', '1', '--name', name, '--token', TOKEN, '--heartbeat-ms', String(HB), '--memory-limit', '1GiB'], /tessera worker/);
+  const startScheduler = (): Promise<Proc> =>
+    tessera(['scheduler', '--nats', server.url, '--token', TOKEN, '--heartbeat-ms', String(HB), '--ack-wait-ms', '1500', '--max-tries', '2'], /tessera scheduler at:/);
+
+  beforeAll(async () => {
+    server = await startNatsServer({ port: -1, auth: { token: TOKEN } });
+    scheduler = await startScheduler();
+    await Promise.all([startWorker('w1'), startWorker('w2')]);
+    client = await Client.connect(server.url, { auth: { token: TOKEN }, schedulerTimeoutMs: 3000 });
+    for (let i = 0; i < 50 && (await client.workers()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.close().catch(() => {});
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await server?.stop();
+  });
+
+  it('prints its address; the CLI explains a missing address', async () => {
+    expect(scheduler.out).toMatch(/tessera scheduler at: nats:\/\/127\.0\.0\.1:\d+ {3}dashboard: http:\/\/127\.0\.0\.1:\d+\/status/);
+    expect((await client.workers()).map((w) => w.name).sort()).toEqual(['w1', 'w2']);
+  });
+
+  it('gives bit-identical results: exp(random).sum(), mean/std, elementwise', async () => {
+    const r = random.random([2000, 1500], { seed: 42, chunks: [400, 500] });
+    const s = exp(r).sum();
+    const e = exp(r).mul(3).sub(r);
+    const [ls, lm, lsd, le] = (await compute(s, r.mean(), r.std(), e)) as [number, number, number, DenseArray];
+    const [rs, rm, rsd, re] = (await withTimeout(client.compute([s, r.mean(), r.std(), e]), 30_000, 'compute')) as [number, number, number, DenseArray];
+    expect(Object.is(rs, ls)).toBe(true);
+    expect(Object.is(rm, lm)).toBe(true);
+    expect(Object.is(rsd, lsd)).toBe(true);
+    expect(re.shape).toEqual([2000, 1500]);
+    expect(Buffer.from(re.data.buffer).equals(Buffer.from(le.data.buffer))).toBe(true);
+  });
+
+  it('runs module functions with submit/map', async () => {
+    expect(await withTimeout(client.submit({ url: fixtures, exportName: 'square' }, 12), 10_000, 'submit')).toBe(144);
+    expect(await withTimeout(client.map({ url: fixtures, exportName: 'addAsync' }, [[1, 1], [2, 2]]), 10_000, 'map')).toEqual([2, 4]);
+  });
+
+  it('refuses a client without credentials', async () => {
+    await expect(Client.connect(server.url)).rejects.toThrow(/refused the credentials|Authorization/i);
+    await expect(Client.connect(server.url, { auth: { token: 'wrong' } })).rejects.toThrow(/refused the credentials/);
+  });
+
+  it('survives a worker SIGKILLed mid-compute', async () => {
+    const x = exp(random.random([12000, 12000], { seed: 5, chunks: [1500, 1500] })).sum();
+    const want = await x.compute();
+    const victim = procs.find((p) => /tessera worker w1/.test(p.out))!;
+    let killedAt = 0;
+    const t0 = performance.now();
+    const got = await withTimeout(
+      client.compute(x, {
+        onProgress: (done) => {
+          if (done >= 4 && !killedAt) {
+            killedAt = performance.now();
+            victim.child.kill('SIGKILL');
+          }
+        },
+      }),
+      30_000,
+      'compute with a killed worker',
+    );
+    const t1 = performance.now();
+    expect(killedAt).toBeGreaterThan(0);
+    expect(Object.is(got, want)).toBe(true);
+    console.log(`worker-kill test: compute ${(t1 - t0).toFixed(0)} ms, finished ${(t1 - killedAt).toFixed(0)} ms after the SIGKILL (heartbeat ${HB} ms, ack_wait 1500 ms)`);
+    await startWorker('w3');
+  });
+
+  it('fails a task that keeps killing workers, after a bounded number of tries', async () => {
+    for (let i = 0; i < 50 && (await client.workers()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    const err = await withTimeout(client.submit({ url: fixtures, exportName: 'die' }).then(() => undefined, (e: Error) => e), 30_000, 'killer task');
+    expect(err?.message).toMatch(/died.*giving up after 2 tries/);
+    await Promise.all([startWorker('w4'), startWorker('w5')]);
+  });
+
+  it('a scheduler restart fails in-flight computes with a clear error, never a hang', async () => {
+    const pending = client.submit({ url: fixtures, exportName: 'sleepMs' }, 20_000).then(() => undefined, (e: Error) => e);
+    await new Promise((r) => setTimeout(r, 500));
+    scheduler.child.kill('SIGKILL');
+    const err = await withTimeout(pending, 15_000, 'in-flight compute after the scheduler died');
+    expect(err?.message).toMatch(/lost the scheduler|scheduler restarted/);
+    scheduler = await startScheduler();
+    const fresh = await Client.connect(server.url, { auth: { token: TOKEN } });
+    try {
+      expect(await withTimeout(fresh.submit({ url: fixtures, exportName: 'square' }, 3), 15_000, 'after restart')).toBe(9);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
