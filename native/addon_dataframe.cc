@@ -15,6 +15,7 @@
 
 #include "dataframe/dataframe.h"
 #include "dataframe/job.h"
+#include "dataframe/stats.h"
 
 namespace tessera {
 namespace {
@@ -97,6 +98,11 @@ Napi::Object columnToJs(Napi::Env env, Column&& c) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("type", Napi::Number::New(env, static_cast<int>(c.type)));
   o.Set("allMissing", Napi::Boolean::New(env, c.allMissing));
+  if (c.skipped) {
+    o.Set("skipped", Napi::Boolean::New(env, true));
+    o.Set("data", Napi::ArrayBuffer::New(env, 0));
+    return o;
+  }
   switch (c.type) {
     case ColType::Int64: o.Set("data", toBuffer(env, std::move(c.i64))); break;
     case ColType::String:
@@ -292,6 +298,12 @@ df::CsvOptions csvOptions(Napi::Env env, const Napi::Object& spec) {
     if (t.Length() != names.Length()) rangeError(env, "types: expected one entry per column");
     for (uint32_t i = 0; i < t.Length(); ++i) o.types.push_back(colType(env, t.Get(i), "types[i]"));
   }
+  Napi::Value skip = spec.Get("skip");
+  if (!skip.IsUndefined()) {
+    Napi::Array k = arr(env, skip, "skip");
+    if (k.Length() != names.Length()) rangeError(env, "skip: expected one entry per column");
+    for (uint32_t i = 0; i < k.Length(); ++i) o.skip.push_back(boolean(k.Get(i), false) ? 1 : 0);
+  }
   return o;
 }
 
@@ -344,10 +356,12 @@ Napi::Value ReadCsv(const Napi::CallbackInfo& info) {
   job->stages.push_back({[=]() { return static_cast<int64_t>(bl->size()); },
                          [=](int64_t t) {
                            const Block& b = (*bl)[static_cast<size_t>(t)];
-                           std::string bytes = df::readBlock(b.path, b.start, b.end);
+                           thread_local std::string bytes;
+                           const size_t at = df::readBlockInto(b.path, b.start, b.end, bytes);
                            df::CsvOptions o = *opt;
                            o.skipFirstLine = b.skipHeader && b.start == 0;
-                           (*out)[static_cast<size_t>(t)] = df::parseCsv(bytes.data(), bytes.size(), o);
+                           (*out)[static_cast<size_t>(t)] = df::parseCsv(bytes.data() + at, bytes.size() - at, o);
+                           if (bytes.capacity() > (size_t(32) << 20)) std::string().swap(bytes);  // bound what a worker keeps
                          },
                          nullptr});
   auto ctx = std::make_unique<Ctx>();
@@ -444,23 +458,11 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object spec = obj(env, info[0], "spec");
   auto ctx = std::make_unique<Ctx>();
-  struct Col {
-    ColType type;
-    std::vector<View> parts;
-    std::vector<size_t> offsets;  // row offset of each part in the gathered buffer
-    size_t rows = 0;
-    std::vector<df::Partial> partial;
-    std::vector<double> ssd;
-    std::vector<size_t> kept;  // non-NaN values copied per part
-    std::unique_ptr<double[]> gathered;
-    double count = 0, sum = 0, mean = NAN, var = NAN, min = NAN, max = NAN;
-    std::vector<double> q;
-  };
-  auto cols = std::make_shared<std::vector<Col>>();
+  std::vector<df::StatsColumn> cols;
   Napi::Array ca = arr(env, spec.Get("columns"), "columns");
   for (uint32_t c = 0; c < ca.Length(); ++c) {
     Napi::Object co = obj(env, ca.Get(c), "columns[i]");
-    Col col;
+    df::StatsColumn col;
     col.type = colType(env, co.Get("type"), "columns.type");
     if (col.type != ColType::Int64 && col.type != ColType::Float64 && col.type != ColType::Datetime)
       rangeError(env, "columns.type: statistics need int64, float64 or datetime columns");
@@ -469,127 +471,38 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
       Napi::Value v = pa.Get(p);
       View view = typedView(env, v, "columns.parts[i]");
       ctx->refs.push_back(Napi::Persistent(v));
-      col.offsets.push_back(col.rows);
-      col.rows += view.bytes / 8;
-      col.parts.push_back(view);
+      col.parts.push_back({view.data, view.bytes / 8});
     }
-    col.partial.resize(col.parts.size());
-    col.ssd.resize(col.parts.size());
-    col.kept.resize(col.parts.size());
-    cols->push_back(std::move(col));
+    cols.push_back(std::move(col));
   }
-  auto qs = std::make_shared<std::vector<double>>();
+  std::vector<double> qs;
   Napi::Value qv = spec.Get("quantiles");
   if (!qv.IsUndefined()) {
     View q = typedView(env, qv, "quantiles");
     const double* d = static_cast<const double*>(q.data);
-    qs->assign(d, d + q.bytes / 8);
-    for (double x : *qs)
+    qs.assign(d, d + q.bytes / 8);
+    for (double x : qs)
       if (!(x >= 0 && x <= 1)) rangeError(env, "quantiles: each must be within [0, 1]");
   }
-  // tasks over (column, part)
-  auto pairs = std::make_shared<std::vector<std::pair<size_t, size_t>>>();
-  for (size_t c = 0; c < cols->size(); ++c)
-    for (size_t p = 0; p < (*cols)[c].parts.size(); ++p) pairs->push_back({c, p});
-  const bool wantQ = !qs->empty();
+  const size_t nq = qs.size();
+  auto plan = std::make_shared<df::StatsPlan>(std::move(cols), std::move(qs));
   auto job = std::make_shared<FnJob>();
-  job->expectedTasks = static_cast<int64_t>(2 * pairs->size() + (wantQ ? cols->size() : 0));
-  job->stages.push_back(
-      {[=]() {
-         if (wantQ)
-           for (Col& c : *cols) c.gathered.reset(new double[std::max<size_t>(c.rows, 1)]);
-         return static_cast<int64_t>(pairs->size());
-       },
-       [=](int64_t t) {
-         auto [c, p] = (*pairs)[static_cast<size_t>(t)];
-         Col& col = (*cols)[c];
-         const View& v = col.parts[p];
-         const size_t n = v.bytes / 8;
-         if (col.type == ColType::Int64) {
-           const int64_t* x = static_cast<const int64_t*>(v.data);
-           col.partial[p] = df::partialI64(x, n);
-           if (wantQ) {
-             double* g = col.gathered.get() + col.offsets[p];
-             for (size_t i = 0; i < n; ++i) g[i] = static_cast<double>(x[i]);
-             col.kept[p] = n;
-           }
-         } else {
-           const double* x = static_cast<const double*>(v.data);
-           col.partial[p] = df::partialF64(x, n);
-           if (wantQ) {
-             double* g = col.gathered.get() + col.offsets[p];
-             size_t k = 0;
-             for (size_t i = 0; i < n; ++i) {
-               g[k] = x[i];
-               k += !std::isnan(x[i]);
-             }
-             col.kept[p] = k;
-           }
-         }
-       },
-       [=]() {
-         for (Col& col : *cols) {
-           double mn = INFINITY, mx = -INFINITY;
-           for (const df::Partial& p : col.partial) {
-             col.count += p.count;
-             col.sum += p.sum;
-             if (p.count) {
-               mn = std::min(mn, p.min);
-               mx = std::max(mx, p.max);
-             }
-           }
-           if (col.count) {
-             col.min = mn;
-             col.max = mx;
-             col.mean = col.sum / col.count;
-           }
-           if (wantQ) {  // compact the gathered values (NaNs were dropped per part)
-             size_t at = 0;
-             for (size_t p = 0; p < col.parts.size(); ++p) {
-               if (at != col.offsets[p])
-                 std::memmove(col.gathered.get() + at, col.gathered.get() + col.offsets[p], col.kept[p] * 8);
-               at += col.kept[p];
-             }
-           }
-         }
-       }});
-  job->stages.push_back({[=]() { return static_cast<int64_t>(pairs->size()); },
-                         [=](int64_t t) {
-                           auto [c, p] = (*pairs)[static_cast<size_t>(t)];
-                           Col& col = (*cols)[c];
-                           const View& v = col.parts[p];
-                           if (!col.count) return;
-                           col.ssd[p] = col.type == ColType::Int64
-                                            ? df::sumSqDevI64(static_cast<const int64_t*>(v.data), v.bytes / 8, col.mean)
-                                            : df::sumSqDev(static_cast<const double*>(v.data), v.bytes / 8, col.mean);
-                         },
-                         [=]() {
-                           for (Col& col : *cols) {
-                             double s = 0;
-                             for (double x : col.ssd) s += x;
-                             col.var = col.count > 1 ? s / (col.count - 1) : NAN;
-                           }
-                         }});
-  job->stages.push_back({[=]() { return wantQ ? static_cast<int64_t>(cols->size()) : int64_t(0); },
-                         [=](int64_t t) {
-                           Col& col = (*cols)[static_cast<size_t>(t)];
-                           col.q = df::exactQuantiles(col.gathered.get(), static_cast<size_t>(col.count), *qs);
-                           col.gathered.reset();
-                         },
-                         nullptr});
-  ctx->build = [cols, qs](Napi::Env e) -> Napi::Value {
-    const size_t per = 6 + qs->size();
-    Napi::Float64Array out = Napi::Float64Array::New(e, cols->size() * per);
-    for (size_t c = 0; c < cols->size(); ++c) {
-      const Col& col = (*cols)[c];
+  job->expectedTasks = plan->expectedTasks();
+  plan->addStages(*job, plan);
+  ctx->build = [plan, nq](Napi::Env e) -> Napi::Value {
+    const auto& res = plan->results();
+    const size_t per = 6 + nq;
+    Napi::Float64Array out = Napi::Float64Array::New(e, res.size() * per);
+    for (size_t c = 0; c < res.size(); ++c) {
+      const df::StatsResult& r = res[c];
       double* o = out.Data() + c * per;
-      o[0] = col.count;
-      o[1] = col.sum;
-      o[2] = col.mean;
-      o[3] = std::sqrt(col.var);
-      o[4] = col.min;
-      o[5] = col.max;
-      for (size_t j = 0; j < qs->size(); ++j) o[6 + j] = j < col.q.size() ? col.q[j] : NAN;
+      o[0] = r.count;
+      o[1] = r.sum;
+      o[2] = r.mean;
+      o[3] = r.std;
+      o[4] = r.min;
+      o[5] = r.max;
+      for (size_t j = 0; j < nq; ++j) o[6 + j] = j < r.quantiles.size() ? r.quantiles[j] : NAN;
     }
     return out;
   };

@@ -96,7 +96,8 @@ export async function ensurePrebuild({ force = false } = {}) {
   // Through npm, so npm's config (nodedir: build against this Node's own headers, offline)
   // reaches node-gyp as npm_config_* variables.
   log('building the prebuild: npm run build:prebuild (prebuildify --napi --strip --tag-libc)');
-  const r = await run(process.execPath, [NPM_CLI, 'run', 'build:prebuild'], { cwd: root });
+  // JOBS: node-gyp compiles in parallel (default is one file at a time).
+  const r = await run(process.execPath, [NPM_CLI, 'run', 'build:prebuild'], { cwd: root, env: { ...process.env, JOBS: process.env.JOBS ?? 'max' } });
   if (!existsSync(PREBUILD)) throw new Error(`prebuildify did not write ${PREBUILD}:\n${r.stdout}\n${r.stderr}`);
   log(`prebuild written in ${(r.ms / 1000).toFixed(1)} s`);
   return { built: true, ms: r.ms };
@@ -221,6 +222,7 @@ export async function installCheck(tgz, { variant = 'prebuild', work = mkdtempSy
   delete env.npm_config_build_from_source;
   for (const k of Object.keys(env)) if (k.startsWith('npm_')) delete env[k]; // no leakage from an outer `npm test`
   env.npm_config_update_notifier = 'false';
+  env.JOBS = process.env.JOBS ?? 'max'; // parallel make in the source-fallback build
   const result = { variant, project, checks: {} };
 
   const install = await run(process.execPath, [NPM_CLI, 'install', tgz, '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts', ...npmArgs], { cwd: project, env });

@@ -23,6 +23,7 @@ export {
   type DescribeOptions, type DType as DataFrameDType, type ReadCsvOptions, type ToCsvOptions, type TimeseriesOptions,
 } from './dataframe/index.js';
 export {
-  startDashboard, DashboardEventHub,
+  startDashboard, DashboardEventHub, schedulerEventSource,
   type Dashboard, type DashboardOptions, type DashboardAuth, type DashboardEvent, type DashboardEventSource,
 } from './dashboard/index.js';
+export { Client, RemoteArray, type ClientOptions, type ModuleFunctionRef } from './distributed/client.js';

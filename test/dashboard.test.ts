@@ -17,6 +17,14 @@ async function start(options: Parameters<typeof startDashboard>[0] = {}): Promis
   return d;
 }
 
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const t = Date.now();
+  while (!cond()) {
+    if (Date.now() - t > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 function base(d: Dashboard): string {
   return d.url.replace(/\/status$/, '');
 }
@@ -70,6 +78,8 @@ describe('startDashboard (local scheduler)', () => {
     const p = await exp(x).persist();
     const total = await p.sum().compute();
     expect(Number.isFinite(total)).toBe(true);
+    // Task records are turned into events just after a compute returns (setImmediate).
+    await until(() => [...d.state.computes.values()].filter((c) => c.status === 'done').length === 2);
 
     const state = (await (await fetch(`${base(d)}/api/state`)).json()) as any;
     expect(state.totals.total).toBe(32);
@@ -135,6 +145,16 @@ describe('startDashboard (local scheduler)', () => {
     expect(wrong.status).toBe(401);
     const ok = await fetch(`${base(d)}/api/state`, { headers: { authorization: `Basic ${Buffer.from('ada:s3cret').toString('base64')}` } });
     expect(ok.status).toBe(200);
+  });
+
+  it('accepts the scheduler token as Bearer or as a Basic password', async () => {
+    const d = await start({ host: '127.0.0.1', auth: { token: 'tok123' } });
+    expect((await fetch(`${base(d)}/metrics`)).status).toBe(401);
+    expect((await fetch(`${base(d)}/metrics`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    expect((await fetch(`${base(d)}/metrics`, { headers: { authorization: 'Bearer tok123' } })).status).toBe(200);
+    const basic = `Basic ${Buffer.from('anyone:tok123').toString('base64')}`;
+    expect((await fetch(`${base(d)}/metrics`, { headers: { authorization: basic } })).status).toBe(200);
+    await expect(startDashboard({ port: 0, auth: { token: '' } })).rejects.toThrow(/token/);
   });
 });
 
@@ -202,6 +222,43 @@ describe('dashboard event interface (as the distributed scheduler feeds it)', ()
     expect(s.map((w) => [w.id, w.status])).toEqual([
       ['w1', 'running'],
       ['w2', 'removed'],
+    ]);
+  });
+});
+
+describe('schedulerEventSource (distributed scheduler events → dashboard)', () => {
+  it('packs tasks into worker thread lanes, tracks group progress, errors and lost workers', async () => {
+    const { EventEmitter } = await import('node:events');
+    const { schedulerEventSource } = await import('../src/dashboard/index.js');
+    const ev = new EventEmitter();
+    const d = await start({ source: schedulerEventSource(ev) });
+    const t = Date.now();
+    const info = (name: string, memory: number) => ({ name, nthreads: 2, memoryLimit: 2 ** 30, memory, running: 0, stored: 1, t, pid: 1, host: 'h' });
+    ev.emit('workers', [info('a', 100), info('b', 200)]);
+    ev.emit('compute-start', { compute: 'c', groups: ['exp', 'sum'], total: 5, t });
+    for (const [task, w] of [['1', 'a'], ['2', 'a'], ['3', 'b']] as const) ev.emit('task-start', { compute: 'c', task, group: 'exp', worker: w, attempt: 1, t });
+    let s = d.state.snapshot();
+    expect(s.groups.find((g) => g.name === 'exp')).toMatchObject({ processing: 3, waiting: 2, total: 5 });
+    // Two overlapping tasks on worker a go to its two lanes (threads).
+    ev.emit('task-finish', { compute: 'c', task: '1', group: 'exp', worker: 'a', ok: true, ms: 10, t: t + 10 });
+    ev.emit('task-finish', { compute: 'c', task: '2', group: 'exp', worker: 'a', ok: true, ms: 8, t: t + 9 });
+    ev.emit('task-finish', { compute: 'c', task: '2', group: 'exp', worker: 'a', ok: true, ms: 8, t: t + 9 }); // redelivered duplicate
+    ev.emit('task-finish', { compute: 'c', task: '3', group: 'exp', worker: 'b', ok: false, ms: 1, t: t + 2 });
+    ev.emit('transfer', { worker: 'b', bytes: 800, ms: 1, t: t + 3 });
+    ev.emit('worker-lost', { worker: 'b', tasks: ['3'], t: t + 4 });
+    ev.emit('compute-finish', { compute: 'c', ok: false, error: 'task exp failed', t: t + 5 });
+    s = d.state.snapshot();
+    expect(s.computes[0]).toMatchObject({ status: 'error', error: 'task exp failed' });
+    expect(s.groups.find((g) => g.name === 'exp')).toMatchObject({ processing: 0, waiting: 0, done: 2, erred: 1 });
+    expect(s.workers.find((w) => w.id === 'b')!.status).toBe('removed');
+    const tasks = d.state.history().map(([r, g, , , k]) => [d.state.rows[r], d.state.groupNames[g], k]);
+    expect(tasks).toEqual([
+      ['a#0', 'exp', 0],
+      ['a#1', 'exp', 0],
+      ['a#1', 'exp', 0], // the redelivered duplicate ran too: drawn, counted once
+      ['b#0', 'exp', 2],
+      ['b#0', 'transfer', 1], // lane 0 of b is free again when the transfer starts
+      ['b#0', 'worker-lost', 2],
     ]);
   });
 });

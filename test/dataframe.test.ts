@@ -63,6 +63,10 @@ describe('datasets.timeseries', () => {
     const a = await datasets.timeseries({ end: '2000-01-01 06:00', partitionFreq: '1d', seed: 5 }).compute();
     const b = await datasets.timeseries({ end: '2000-01-01 06:00', partitionFreq: '7min', seed: 5 }).compute();
     const c = await datasets.timeseries({ end: '2000-01-02', seed: 6 }).head(5);
+    const text = String(a);
+    expect(text.split('\n')).toHaveLength(2 + 11 + 2);
+    expect(text).toContain('2000-01-01 05:59:59');
+    expect(text).toMatch(/\[21600 rows x 4 columns\]$/);
     expect(a.length).toBe(21600);
     for (const col of ['timestamp', 'name', 'id', 'x', 'y']) expect(b.column(col)).toEqual(a.column(col));
     expect(c.column('x')).not.toEqual(a.column('x').slice(0, 5));
@@ -195,10 +199,30 @@ describe('reductions and describe', () => {
     expect(seen.every(([a, b], i) => a <= b && (i === 0 || a >= seen[i - 1]![0]))).toBe(true);
   });
 
-  it('an aborted signal rejects with AbortError', async () => {
+  it('persist() keeps the partitions in memory', async () => {
+    const p = file('a,b\n1,x\n2,y\n3,\n');
+    const df = await readCsv(p, { blocksize: 5 }).persist();
+    expect(df.npartitions).toBeGreaterThan(1);
+    expect(df.graph().layers.map((l) => l.op)).toEqual(['persisted']);
+    writeFileSync(p, 'a,b\n9,z\n'); // the persisted frame does not read the file again
+    expect((await df.compute()).toRecords()).toEqual([{ a: 1, b: 'x' }, { a: 2, b: 'y' }, { a: 3, b: null }]);
+    expect(await df.get('a').sum().compute()).toBe(6);
+    expect(await df.length().compute()).toBe(3);
+    const ts = await small().select(['x']).persist();
+    expect(ts.columns).toEqual(['x']);
+    expect((await ts.head(2)).column('timestamp')).toEqual([new Date('2000-01-01T00:00:00Z'), new Date('2000-01-01T00:00:10Z')]);
+    expect((await ts.describe().compute()).toJSON()).toEqual((await small().select(['x']).describe().compute()).toJSON());
+  });
+
+  it('an aborted signal rejects with AbortError (before or while running), and the next compute works', async () => {
     const ac = new AbortController();
     ac.abort();
     await expect(small().describe().compute({ signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    const df = datasets.timeseries({ end: '2000-01-01 12:00', partitionFreq: '1min', seed: 1 });
+    const running = new AbortController();
+    const p = df.describe().compute({ signal: running.signal, onProgress: (d) => (d > 5 ? running.abort() : undefined) });
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+    expect((await df.describe().compute()).get('x', 'count')).toBe(43200);
   });
 });
 
@@ -320,6 +344,15 @@ describe('toCsv / readCsv', () => {
     expect(() => readCsv(good, { parseDates: ['q'] })).toThrow(/parseDates/);
     expect(() => readCsv(good, { header: 1 as unknown as boolean })).toThrow(TypeError);
     expect(() => readCsv(good, { wat: 1 } as never)).toThrow(/wat/);
+  });
+
+  it('header-only files, a byte-order mark, no final newline', async () => {
+    const h = readCsv(file('a,b\n'));
+    expect(await h.length().compute()).toBe(0);
+    expect((await h.describe().compute()).get('a', 'count')).toBe(0);
+    const b = await readCsv(file(Buffer.from('\ufeffa,b\n1,x\n2,y', 'utf8'))).compute();
+    expect(b.columns).toEqual(['a', 'b']);
+    expect(b.toRecords()).toEqual([{ a: 1, b: 'x' }, { a: 2, b: 'y' }]);
   });
 
   it('expands globs and reads blocks with other separators', async () => {

@@ -51,7 +51,7 @@ describe.skipIf(!haveNats)('distributed on nats-server', () => {
   const startWorker = (name: string): Promise<Proc> =>
     tessera(['worker', server.url, '--nthreads', '1', '--name', name, '--token', TOKEN, '--heartbeat-ms', String(HB), '--memory-limit', '1GiB'], /tessera worker/);
   const startScheduler = (): Promise<Proc> =>
-    tessera(['scheduler', '--nats', server.url, '--token', TOKEN, '--heartbeat-ms', String(HB), '--ack-wait-ms', '1500', '--max-tries', '2'], /tessera scheduler at:/);
+    tessera(['scheduler', '--nats', server.url, '--token', TOKEN, '--heartbeat-ms', String(HB), '--ack-wait-ms', '4000', '--max-tries', '2', '--dashboard-port', '0'], /tessera scheduler at:/);
 
   beforeAll(async () => {
     server = await startNatsServer({ port: -1, auth: { token: TOKEN } });
@@ -62,6 +62,7 @@ describe.skipIf(!haveNats)('distributed on nats-server', () => {
   }, 60_000);
 
   afterAll(async () => {
+    if (process.env.DEBUG_DIST) for (const p of procs) console.log(p.child.pid, p.out, p.err);
     await client?.close().catch(() => {});
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await server?.stop();
@@ -116,7 +117,8 @@ describe.skipIf(!haveNats)('distributed on nats-server', () => {
     const t1 = performance.now();
     expect(killedAt).toBeGreaterThan(0);
     expect(Object.is(got, want)).toBe(true);
-    console.log(`worker-kill test: compute ${(t1 - t0).toFixed(0)} ms, finished ${(t1 - killedAt).toFixed(0)} ms after the SIGKILL (heartbeat ${HB} ms, ack_wait 1500 ms)`);
+    console.log(`worker-kill test: compute ${(t1 - t0).toFixed(0)} ms, finished ${(t1 - killedAt).toFixed(0)} ms after the SIGKILL (heartbeat ${HB} ms: dead after 3 silent intervals; ack_wait 4000 ms)`);
+    if (process.env.DEBUG_DIST) console.log(scheduler.err);
     await startWorker('w3');
   });
 

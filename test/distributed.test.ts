@@ -7,6 +7,8 @@ import { Scheduler } from '../src/distributed/scheduler.js';
 import { Worker } from '../src/distributed/worker.js';
 import { Client } from '../src/distributed/client.js';
 import { combinePartials, parseBytes, pack, unpack } from '../src/distributed/protocol.js';
+import { startNatsServer } from '../src/distributed/server.js';
+import { main } from '../src/cli.js';
 
 const fixtures = new URL('./fixtures/distributed-functions.mjs', import.meta.url).href;
 
@@ -83,6 +85,32 @@ describe('distributed (in-process bus)', () => {
     expect(await client.map({ url: fixtures, exportName: 'addAsync' }, [[1, 2], [3, 4], [5, 6]])).toEqual([3, 7, 11]);
     await expect(client.submit({ url: fixtures, exportName: 'nope' })).rejects.toThrow(/no exported function "nope"/);
     await expect(client.submit('x' as never)).rejects.toThrow(TypeError);
+  });
+
+  it('recomputes persisted chunks whose worker went away', async () => {
+    const x = random.random([600, 600], { seed: 9, chunks: 200 }).add(1);
+    const p = await client.persist(x);
+    const holders = p.workers;
+    const victim = workers.find((w) => holders.includes(w.name))!;
+    await victim.close();
+    workers = workers.filter((w) => w !== victim);
+    const got = (await p.gather()) as DenseArray;
+    const want = (await x.compute()) as DenseArray;
+    expect(Buffer.from(got.data.buffer).equals(Buffer.from(want.data.buffer))).toBe(true);
+    expect(p.workers).not.toContain(victim.name);
+    p.release();
+  });
+
+  it('CLI: usage errors and a missing nats-server are explained', async () => {
+    let err = '';
+    const io = { stdout: () => {}, stderr: (t: string) => void (err += t) };
+    expect(await main(['worker'], io)).toBe(2);
+    expect(err).toMatch(/missing the scheduler ADDRESS/);
+    err = '';
+    expect(await main(['worker', 'localhost:8786'], io)).toBe(2);
+    expect(err).toMatch(/ADDRESS must look like nats:\/\/HOST:PORT/);
+    expect(await main(['scheduler', '--port', 'x'], io)).toBe(2);
+    await expect(startNatsServer({ executable: '/nonexistent/nats-server' })).rejects.toThrow(/apt-get install nats-server.*--nats/s);
   });
 
   it('helpers: exact packing, tree combine, sizes', () => {

@@ -3,7 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <cerrno>
+#include <climits>
 #include <charconv>
 #include <cmath>
 #include <algorithm>
@@ -42,6 +47,22 @@ struct Field {
   uint32_t len;
   uint8_t quoted;   // 1 = was quoted, 2 = quoted with "" escapes
 };
+
+inline uint64_t hashBytes(const char* p, size_t n) {
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+    p += 8;
+    n -= 8;
+  }
+  uint64_t w = 0;
+  std::memcpy(&w, p, n);
+  h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 29);
+}
 
 bool isNa(std::string_view s) {
   switch (s.size()) {
@@ -177,6 +198,12 @@ bool parseDatetime(std::string_view s, double& ms) {
 
 void formatDatetime(double ms, std::string& out) {
   if (std::isnan(ms)) return;
+  if (!(std::fabs(ms) < 1e17)) {  // beyond ±3 million years: not a calendar date we format
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, ms);
+    out.append(buf, r.ptr);
+    return;
+  }
   int64_t t = static_cast<int64_t>(std::floor(ms));
   int64_t days = t >= 0 ? t / 86400000 : -((-t + 86399999) / 86400000);
   int64_t rem = t - days * 86400000;
@@ -194,14 +221,79 @@ void formatDatetime(double ms, std::string& out) {
   }
 }
 
+namespace {
+
+// Fast tokenizer for blocks without quote characters and carriage returns (the common case):
+// separators and newlines are found 16 bytes at a time (SSE2, part of baseline x86-64).
+// Returns false with `err`/`errLine` set on a ragged row.
+bool tokenizePlain(const char* data, size_t size, size_t pos, int64_t line, size_t ncols, char sep,
+                   std::vector<Field>& fields, std::vector<int64_t>& rowLine, int64_t& linesOut, std::string& err,
+                   int64_t& errLine) {
+  size_t fieldStart = pos, rowFirst = fields.size();
+  auto endRow = [&]() -> bool {
+    const size_t nf = fields.size() - rowFirst;
+    if (nf == 1 && fields[rowFirst].len == 0) {
+      fields.resize(rowFirst);
+    } else if (nf != ncols) {
+      err = "expected " + std::to_string(ncols) + " fields, saw " + std::to_string(nf);
+      errLine = line;
+      return false;
+    } else {
+      rowLine.push_back(line);
+    }
+    rowFirst = fields.size();
+    return true;
+  };
+  auto structural = [&](size_t i) -> bool {
+    fields.push_back(Field{fieldStart, static_cast<uint32_t>(i - fieldStart), 0});
+    fieldStart = i + 1;
+    if (data[i] == '\n') {
+      if (!endRow()) return false;
+      ++line;
+    }
+    return true;
+  };
+  size_t base = pos;
+#if defined(__SSE2__)
+  const __m128i vs = _mm_set1_epi8(sep), vn = _mm_set1_epi8('\n');
+  for (; base + 16 <= size; base += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + base));
+    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vs), _mm_cmpeq_epi8(v, vn))));
+    while (mask) {
+      const unsigned k = static_cast<unsigned>(__builtin_ctz(mask));
+      mask &= mask - 1;
+      if (!structural(base + k)) return false;
+    }
+  }
+#endif
+  for (; base < size; ++base)
+    if (data[base] == sep || data[base] == '\n')
+      if (!structural(base)) return false;
+  if (fieldStart < size || fields.size() > rowFirst) {  // last line without a newline
+    fields.push_back(Field{fieldStart, static_cast<uint32_t>(size - fieldStart), 0});
+    if (!endRow()) return false;
+  }
+  linesOut = line - 1;
+  return true;
+}
+
+}  // namespace
+
 CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
   CsvResult res;
   const size_t ncols = opt.names.size();
   const char sep = opt.sep, quote = opt.quote;
-  std::vector<Field> fields;
-  std::vector<int64_t> rowLine;
-  fields.reserve(ncols ? size / 8 : 0);
-  rowLine.reserve(ncols ? size / (ncols * 8 + 1) : 0);
+  // scratch reused by the thread across blocks (no page faults for every block)
+  thread_local std::vector<Field> fields;
+  thread_local std::vector<int64_t> rowLine;
+  fields.clear();
+  rowLine.clear();
+  struct Trim {  // do not keep huge scratch forever
+    ~Trim() {
+      if (fields.capacity() > (size_t(32) << 20) / sizeof(Field)) std::vector<Field>().swap(fields);
+      if (rowLine.capacity() > (size_t(16) << 20) / sizeof(int64_t)) std::vector<int64_t>().swap(rowLine);
+    }
+  } trim;
   int64_t line = 1;
   size_t pos = 0;
   auto fail = [&](int64_t ln, std::string msg) {
@@ -210,7 +302,20 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
     res.error = std::move(msg);
     return res;
   };
-  if (opt.skipFirstLine) {
+  const bool plain = !std::memchr(data, quote, size) && !std::memchr(data, '\r', size) && sep != '\n';
+  if (plain) {
+    if (opt.skipFirstLine) {
+      const void* nl = std::memchr(data, '\n', size);
+      pos = nl ? static_cast<size_t>(static_cast<const char*>(nl) - data) + 1 : size;
+      ++line;
+    }
+    std::string err;
+    int64_t errLine = 0, lines = 0;
+    if (!tokenizePlain(data, size, pos, line, ncols, sep, fields, rowLine, lines, err, errLine)) return fail(errLine, err);
+    pos = size;
+    line = lines + 1;
+  }
+  if (!plain && opt.skipFirstLine) {
     bool inq = false;
     while (pos < size) {
       char c = data[pos++];
@@ -288,6 +393,10 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
   std::string tmp;
   for (size_t c = 0; c < ncols; ++c) {
     Column& col = res.columns[c];
+    if (!opt.skip.empty() && opt.skip[c]) {
+      col.skipped = true;
+      continue;
+    }
     const ColType forced = opt.types.empty() ? ColType::Auto : opt.types[c];
     auto view = [&](size_t r) {
       const Field& f = fields[r * ncols + c];
@@ -298,7 +407,18 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
       std::string shown(v.substr(0, 60));
       return fail(rowLine[r], "column \"" + opt.names[c] + "\": cannot parse \"" + shown + "\" as " + typeName(t));
     };
-    ColType t = forced == ColType::Auto ? ColType::Int64 : forced;
+    ColType t = forced;
+    if (t == ColType::Auto) {  // guess from the first present value; fall back below if needed
+      t = ColType::Float64;
+      for (size_t r = 0; r < rows; ++r) {
+        std::string_view v = view(r);
+        if (isNa(v)) continue;
+        int64_t i;
+        double d;
+        t = parseI64(v, i) ? ColType::Int64 : parseF64(v, d) ? ColType::Float64 : ColType::String;
+        break;
+      }
+    }
     size_t missing = 0;
     if (t == ColType::Int64) {
       col.type = ColType::Int64;
@@ -356,70 +476,100 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
       col.type = ColType::String;
       col.codes.resize(rows);
       col.dictOffsets.push_back(0);
-      std::deque<std::string> owned;
-      std::unordered_map<std::string_view, int32_t> dict;
+      // Dictionary: open addressing over codes; keys live in dictBytes (offsets stay valid).
       // High-cardinality columns (timestamps as text, ids) stop hashing: every further value gets
-      // its own dictionary entry (duplicates allowed; consumers compare strings, not codes).
+      // its own entry (duplicates allowed; consumers compare strings, not codes).
+      std::vector<int32_t> slots(1024, -1);
+      std::vector<uint64_t> hashes;
+      size_t mask = slots.size() - 1;
       const size_t plainAfter = std::max<size_t>(1024, rows / 8);
-      bool plain = false;
+      bool plainMode = false;
+      size_t seen = 0;
       missing = 0;
       for (size_t r = 0; r < rows; ++r) {
         const Field& f = fields[r * ncols + c];
         std::string_view raw(data + f.start, f.len);
-        if (!f.quoted && isNa(raw)) {
+        if ((!f.quoted && isNa(raw)) || (f.quoted && f.len == 0)) {
           col.codes[r] = -1;
           ++missing;
           continue;
         }
-        if (f.quoted && f.len == 0) {
-          col.codes[r] = -1;
-          ++missing;
-          continue;
-        }
-        std::string_view s = decode(raw, f.quoted == 2, opt.latin1, quote, tmp);
-        if (plain) {
+        std::string_view sv = decode(raw, f.quoted == 2, opt.latin1, quote, tmp);
+        if (plainMode) {
           col.codes[r] = static_cast<int32_t>(col.dictOffsets.size() - 1);
-          col.dictBytes.append(s.data(), s.size());
+          col.dictBytes.append(sv.data(), sv.size());
           col.dictOffsets.push_back(static_cast<int32_t>(col.dictBytes.size()));
           continue;
         }
-        auto it = dict.find(s);
-        if (it != dict.end()) {
-          col.codes[r] = it->second;
+        ++seen;
+        const uint64_t h = hashBytes(sv.data(), sv.size());
+        size_t slot = static_cast<size_t>(h) & mask;
+        int32_t code = -1;
+        while (slots[slot] >= 0) {
+          const int32_t k = slots[slot];
+          if (hashes[static_cast<size_t>(k)] == h) {
+            const size_t o = static_cast<size_t>(col.dictOffsets[static_cast<size_t>(k)]);
+            const size_t n = static_cast<size_t>(col.dictOffsets[static_cast<size_t>(k) + 1]) - o;
+            if (n == sv.size() && std::memcmp(col.dictBytes.data() + o, sv.data(), n) == 0) {
+              code = k;
+              break;
+            }
+          }
+          slot = (slot + 1) & mask;
+        }
+        if (code >= 0) {
+          col.codes[r] = code;
           continue;
         }
-        if (s.data() == tmp.data()) {
-          owned.emplace_back(tmp);
-          s = owned.back();
-        }
-        const int32_t code = static_cast<int32_t>(dict.size());
-        dict.emplace(s, code);
-        col.dictBytes.append(s.data(), s.size());
+        code = static_cast<int32_t>(hashes.size());
+        hashes.push_back(h);
+        slots[slot] = code;
+        col.dictBytes.append(sv.data(), sv.size());
         col.dictOffsets.push_back(static_cast<int32_t>(col.dictBytes.size()));
         col.codes[r] = code;
-        if (dict.size() > plainAfter) {
-          plain = true;
-          dict = {};
-          owned.clear();
+        if (hashes.size() > plainAfter || (seen == 2048 && hashes.size() > 1024)) {
+          plainMode = true;
+          size_t rest = 0;
+          for (size_t k = r + 1; k < rows; ++k) rest += fields[k * ncols + c].len;
+          col.dictBytes.reserve(col.dictBytes.size() + rest);
+          col.dictOffsets.reserve(col.dictOffsets.size() + (rows - r));
+          std::vector<int32_t>().swap(slots);
+          std::vector<uint64_t>().swap(hashes);
+        } else if (hashes.size() * 2 > slots.size()) {
+          slots.assign(slots.size() * 2, -1);
+          mask = slots.size() - 1;
+          for (size_t k = 0; k < hashes.size(); ++k) {
+            size_t sl = static_cast<size_t>(hashes[k]) & mask;
+            while (slots[sl] >= 0) sl = (sl + 1) & mask;
+            slots[sl] = static_cast<int32_t>(k);
+          }
         }
       }
     }
+    if (col.dictBytes.size() > static_cast<size_t>(INT32_MAX))
+      return fail(1, "column \"" + opt.names[c] + "\": more than 2 GiB of text in one block (use a smaller blocksize)");
     col.allMissing = rows > 0 && missing == rows;
   }
   return res;
 }
 
 std::string readBlock(const std::string& path, int64_t start, int64_t end) {
+  std::string buf;
+  size_t begin = readBlockInto(path, start, end, buf);
+  return buf.substr(begin);
+}
+
+size_t readBlockInto(const std::string& path, int64_t start, int64_t end, std::string& buf) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
-  auto readAt = [&](char* buf, size_t n, int64_t off) -> size_t {
+  auto readAt = [&](char* dst, size_t n, int64_t off) -> size_t {
     size_t got = 0;
     while (got < n) {
-      ssize_t r = ::pread(fd, buf + got, n - got, off + static_cast<off_t>(got));
+      ssize_t r = ::pread(fd, dst + got, n - got, off + static_cast<off_t>(got));
       if (r < 0) {
         if (errno == EINTR) continue;
         throw std::runtime_error(path + ": read error: " + std::strerror(errno));
@@ -430,7 +580,7 @@ std::string readBlock(const std::string& path, int64_t start, int64_t end) {
     return got;
   };
   const int64_t from = start > 0 ? start - 1 : 0;
-  std::string buf(static_cast<size_t>(end - from), '\0');
+  buf.resize(static_cast<size_t>(end - from));
   buf.resize(readAt(buf.data(), buf.size(), from));
   size_t begin = 0;
   if (start > 0) {
@@ -461,10 +611,10 @@ std::string readBlock(const std::string& path, int64_t start, int64_t end) {
       off += static_cast<int64_t>(got);
     }
   }
-  if (begin >= buf.size()) return std::string();
-  // lines starting at or after `end` belong to the next block: only possible when begin > end-from
-  if (start > 0 && static_cast<int64_t>(begin) + from >= end) return std::string();
-  return buf.substr(begin);
+  if (begin >= buf.size()) return buf.size();
+  // lines starting at or after `end` belong to the next block
+  if (start > 0 && static_cast<int64_t>(begin) + from >= end) return buf.size();
+  return begin;
 }
 
 namespace {
@@ -564,6 +714,10 @@ void writeCsv(const std::string& path, const std::string& tmpPath, const std::ve
           }
           auto res = std::to_chars(num, num + sizeof num, v);
           out.append(num, res.ptr);
+          // as Python's repr (pandas): a float column stays a float column when read back
+          if (!std::memchr(num, '.', static_cast<size_t>(res.ptr - num)) &&
+              !std::memchr(num, 'e', static_cast<size_t>(res.ptr - num)))
+            out.append(".0");
           break;
         }
         case ColType::Datetime:

@@ -26,6 +26,7 @@ struct Column {
   std::string dictBytes;        // String: utf-8 dictionary
   std::vector<int32_t> dictOffsets;
   bool allMissing = false;      // every value missing (inference is neutral about it)
+  bool skipped = false;         // not converted (CsvOptions::skip)
   size_t size() const;
 };
 
@@ -39,6 +40,7 @@ struct CsvOptions {
   bool skipFirstLine = false; // the block starts with the header line
   std::vector<std::string> names;  // column names (for messages); size = number of columns
   std::vector<ColType> types;      // forced types (Auto = infer); empty = all Auto
+  std::vector<uint8_t> skip;       // 1 = tokenize only (column not wanted); empty = none
 };
 
 struct CsvResult {
@@ -56,6 +58,8 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt);
 // Reads the lines owned by the byte range [start, end) of a file (a line is owned by the block
 // holding its first byte). Throws std::runtime_error naming the file on I/O errors.
 std::string readBlock(const std::string& path, int64_t start, int64_t end);
+// The same into `buf` (reused; no page faults for every block): the lines are buf[result, size).
+size_t readBlockInto(const std::string& path, int64_t start, int64_t end, std::string& buf);
 
 // Parses "YYYY-MM-DD[( |T)HH:MM[:SS[.fff…]]][Z]" to ms since the epoch; false if malformed.
 bool parseDatetime(std::string_view s, double& ms);

@@ -143,7 +143,7 @@ void Pool::workerLoop(int index, std::shared_ptr<std::atomic<bool>> quit,
       std::shared_ptr<Job> job = job_;
       std::shared_ptr<StageRun> run = run_;
       lock.unlock();
-      work(job, run, ctx);
+      work(job, run, ctx, *quit);
       lock.lock();
       continue;
     }
@@ -165,7 +165,7 @@ void Pool::workerLoop(int index, std::shared_ptr<std::atomic<bool>> quit,
 }
 
 void Pool::work(const std::shared_ptr<Job>& job, const std::shared_ptr<StageRun>& run,
-                WorkerContext& ctx) {
+                WorkerContext& ctx, const std::atomic<bool>& quit) {
   for (;;) {
     int64_t i = run->next.fetch_add(1, std::memory_order_relaxed);
     if (i >= run->ntasks) return;
@@ -191,6 +191,7 @@ void Pool::work(const std::shared_ptr<Job>& job, const std::shared_ptr<StageRun>
       advance(job, run->stage + 1, ctx);
       return;
     }
+    if (quit.load(std::memory_order_relaxed)) return;  // retired by setNumThreads: others go on
   }
 }
 

@@ -90,7 +90,8 @@ class Pool {
 
   void workerLoop(int index, std::shared_ptr<std::atomic<bool>> quit,
                   std::shared_ptr<std::atomic<bool>> exited);
-  void work(const std::shared_ptr<Job>& job, const std::shared_ptr<StageRun>& run, WorkerContext& ctx);
+  void work(const std::shared_ptr<Job>& job, const std::shared_ptr<StageRun>& run, WorkerContext& ctx,
+            const std::atomic<bool>& quit);
   // Opens stage `stage` of `job` (or completes the job). Called by one thread at a time.
   void advance(const std::shared_ptr<Job>& job, int stage, WorkerContext& ctx);
   void spawnLocked(int index);

@@ -656,6 +656,14 @@ static constexpr size_t kLeaf = 256;
 static constexpr size_t kVecs = kLanes / W;
 static inline size_t splitPoint(size_t n) { return ((n / 2 + kLanes - 1) / kLanes) * kLanes; }
 
+// The partial last row of 16 (out of line: otherwise GCC hoists the padding of `t` into every
+// call, e.g. as a `rep stos`).
+template <class Op>
+__attribute__((noinline)) void reduceTail(vd* acc, const double* x, size_t rem, double identity, Op op) {
+  double t[kLanes];
+  for (size_t l = 0; l < kLanes; ++l) t[l] = l < rem ? x[l] : identity;
+  for (size_t v = 0; v < kVecs; ++v) acc[v] = op(acc[v], load(t + v * W));
+}
 template <class Op>
 static double reduceLeaf(const double* x, size_t n, double identity, Op op) {
   vd acc[kVecs];
@@ -663,11 +671,7 @@ static double reduceLeaf(const double* x, size_t n, double identity, Op op) {
   size_t i = 0;
   for (; i + kLanes <= n; i += kLanes)
     for (size_t v = 0; v < kVecs; ++v) acc[v] = op(acc[v], load(x + i + v * W));
-  if (i < n) {
-    double t[kLanes];
-    for (size_t l = 0; l < kLanes; ++l) t[l] = i + l < n ? x[i + l] : identity;
-    for (size_t v = 0; v < kVecs; ++v) acc[v] = op(acc[v], load(t + v * W));
-  }
+  if (i < n) reduceTail(acc, x + i, n - i, identity, op);
   // pairwise tree: first across vectors, then within one vector by halving shuffles (kept in
   // registers: storing a vector and reloading lanes would stall on store forwarding)
   for (size_t w = kVecs / 2; w >= 1; w /= 2)

@@ -16,6 +16,7 @@
 #include "check.h"
 #include "dataframe/dataframe.h"
 #include "dataframe/job.h"
+#include "dataframe/stats.h"
 #include "kernels/kernels.h"
 
 namespace {
@@ -141,7 +142,7 @@ TEST(df_blocks_cover_every_line_once) {
 
 TEST(df_write_roundtrip) {
   std::string dir = tempDir();
-  std::vector<double> x = {0.1, -1.0 / 3.0, NAN, 1e-300};
+  std::vector<double> x = {0.1, -1.0 / 3.0, NAN, 2.0};
   std::vector<int64_t> id = {1, -2, 3, 9007199254740993LL};
   std::string dict = "Aliceé\"q,uote\"";
   std::vector<int32_t> offs = {0, 7, 15};
@@ -165,6 +166,7 @@ TEST(df_write_roundtrip) {
   writeCsv(path, path + ".tmp", cols, 4, wo);
   std::string back = readBlock(path, 0, 1 << 20);
   CHECK(back.rfind("timestamp,name,id,x\n2000-01-01 00:00:00,Alice\xC3\xA9,1,0.1\n", 0) == 0);
+  CHECK(back.find(",9007199254740993,2.0\n") != std::string::npos);  // floats keep a ".0"
   CsvResult r = parse(back, wo.names, {ColType::Datetime, ColType::Auto, ColType::Auto, ColType::Auto}, true);
   CHECK(r.ok);
   CHECK_EQ(r.columns[0].f64[3], ts[3]);
@@ -310,4 +312,71 @@ TEST(df_parse_high_cardinality_strings) {
   CHECK(r.ok);
   const Column& c = r.columns[0];
   for (int i = 0; i < 5000; i += 7) CHECK(dictAt(c, c.codes[static_cast<size_t>(i)]) == "s" + std::to_string(i % 3000));
+}
+
+namespace {
+std::vector<StatsResult> runStats(std::vector<StatsColumn> cols, std::vector<double> qs) {
+  tessera::Pool pool(2);
+  auto plan = std::make_shared<StatsPlan>(std::move(cols), std::move(qs));
+  auto job = std::make_shared<FnJob>();
+  plan->addStages(*job, plan);
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  job->onComplete = [&](FnJob::Status, const std::string&) {
+    std::lock_guard<std::mutex> lock(m);
+    done = true;
+    cv.notify_all();
+  };
+  pool.submit(job);
+  std::unique_lock<std::mutex> lock(m);
+  cv.wait(lock, [&] { return done; });
+  return plan->results();
+}
+}  // namespace
+
+TEST(df_stats_plan_exact_quantiles) {
+  std::mt19937_64 rng(11);
+  std::vector<double> qs = {0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999, 1};
+  // continuous values with NaNs, ties (ints), one constant column, infinities; 3 parts each
+  std::vector<std::vector<double>> f(3);
+  std::vector<std::vector<int64_t>> g(3);
+  std::vector<std::vector<double>> k(3), inf(3);
+  std::normal_distribution<double> nd(0, 1);
+  std::poisson_distribution<int> pd(1000);
+  for (int p = 0; p < 3; ++p) {
+    for (int i = 0; i < 20000 + p * 777; ++i) {
+      f[static_cast<size_t>(p)].push_back(i % 97 == 0 ? NAN : nd(rng) * 1e3);
+      g[static_cast<size_t>(p)].push_back(pd(rng));
+      k[static_cast<size_t>(p)].push_back(2.5);
+      inf[static_cast<size_t>(p)].push_back(i == 5 ? INFINITY : i == 6 ? -INFINITY : nd(rng));
+    }
+  }
+  std::vector<StatsColumn> cols(4);
+  cols[0].type = ColType::Float64;
+  cols[1].type = ColType::Int64;
+  cols[2].type = ColType::Float64;
+  cols[3].type = ColType::Float64;
+  for (int p = 0; p < 3; ++p) {
+    cols[0].parts.push_back({f[static_cast<size_t>(p)].data(), f[static_cast<size_t>(p)].size()});
+    cols[1].parts.push_back({g[static_cast<size_t>(p)].data(), g[static_cast<size_t>(p)].size()});
+    cols[2].parts.push_back({k[static_cast<size_t>(p)].data(), k[static_cast<size_t>(p)].size()});
+    cols[3].parts.push_back({inf[static_cast<size_t>(p)].data(), inf[static_cast<size_t>(p)].size()});
+  }
+  std::vector<StatsResult> res = runStats(cols, qs);
+  for (size_t c = 0; c < 4; ++c) {
+    std::vector<double> all;
+    for (int p = 0; p < 3; ++p)
+      for (size_t i = 0; i < cols[c].parts[static_cast<size_t>(p)].second; ++i) {
+        double x = c == 1 ? static_cast<double>(g[static_cast<size_t>(p)][i])
+                          : static_cast<const double*>(cols[c].parts[static_cast<size_t>(p)].first)[i];
+        if (!std::isnan(x)) all.push_back(x);
+      }
+    std::vector<double> sorted = all;
+    std::vector<double> got = exactQuantiles(sorted.data(), sorted.size(), qs);
+    CHECK_EQ(res[c].count, static_cast<double>(all.size()));
+    for (size_t j = 0; j < qs.size(); ++j) CHECK(res[c].quantiles[j] == got[j] || (std::isnan(got[j]) && std::isnan(res[c].quantiles[j])));
+  }
+  CHECK_EQ(res[2].std, 0.0);
+  CHECK_EQ(res[2].quantiles[3], 2.5);
 }

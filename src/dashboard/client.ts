@@ -83,7 +83,7 @@ const CLIENT = String.raw`(function () {
   function draw() {
     if (!snap) return;
     if (page === 'status') { drawCards(); drawStream(); drawLegend(); drawProgress(); drawGroupTime(); drawMemory(); drawProcessing(); drawMemChart(); drawWorkers(); drawComputes(); }
-    else if (page === 'workers') { drawWorkers(); drawMemory(); drawMemChart(); $('workers-hint').textContent = snap.workers.length + ' worker(s)'; }
+    else if (page === 'workers') { drawWorkers(); drawMemory(); drawMemChart(); drawProcessing(); $('workers-hint').textContent = snap.workers.length + ' worker(s)'; }
   }
 
   // ---- cards ----------------------------------------------------------------------------------
@@ -102,8 +102,9 @@ const CLIENT = String.raw`(function () {
     $('k-rate').textContent = fmtInt(snap.tasksPerSecond);
     var c = snap.computes[snap.computes.length - 1];
     if (c) {
-      $('k-last').textContent = c.status === 'running' ? 'running ' + fmtMs(now() - c.start) : c.status === 'error' ? 'failed' : fmtMs(c.end - c.start);
-      $('k-last-label').textContent = c.label;
+      $('k-last').textContent = c.status === 'running' ? fmtMs(now() - c.start) : c.status === 'error' ? 'failed' : fmtMs(c.end - c.start);
+      $('k-last').dataset.status = c.status;
+      $('k-last-label').textContent = (c.status === 'running' ? 'running · ' : '') + c.label;
       $('k-last-label').title = c.label;
     }
   }
@@ -127,6 +128,12 @@ const CLIENT = String.raw`(function () {
     }
     var span = Math.max(end - start, 0.5);
     return { t0: start - span * 0.01, t1: end + span * 0.02, live: !c.end };
+  }
+  function fmtAxis(v, step) {
+    if (v === 0) return '0';
+    if (step >= 1000) return (v / 1000).toFixed(step % 1000 === 0 ? 0 : 1) + ' s';
+    if (step >= 1) return v.toFixed(step % 1 === 0 ? 0 : 1) + ' ms';
+    return (v * 1000).toFixed(step * 1000 >= 1 ? 0 : 1) + ' µs';
   }
   function niceStep(span, px) {
     var target = span / Math.max(2, px / 110), p = Math.pow(10, Math.floor(Math.log10(target))), m = target / p;
@@ -169,10 +176,11 @@ const CLIENT = String.raw`(function () {
     for (var t = first; t <= span + 1e-9; t += step) {
       var x = GUT + (t / span) * W;
       ctx.beginPath(); ctx.moveTo(Math.round(x) + 0.5, TOP); ctx.lineTo(Math.round(x) + 0.5, axisY + 4); ctx.stroke();
-      ctx.fillText(win.live && windowMode !== 'compute' ? '-' + fmtMs(span - t) : fmtMs(t), Math.min(Math.max(x, GUT + 20), GUT + W - 20), axisY + 14);
+      var rel = win.live && windowMode !== 'compute';
+      ctx.fillText(rel ? (span - t < step / 2 ? 'now' : '-' + fmtAxis(span - t, step)) : fmtAxis(t, step), Math.min(Math.max(x, GUT + 20), GUT + W - 20), axisY + 14);
     }
     // task rectangles
-    var drawn = 0, perRow = {};
+    var drawn = 0, perRow = {}, sep = css('--panel');
     for (var k = 0; k < tasks.length; k++) {
       var tk = tasks[k], r = pos[tk[0]];
       if (r === undefined || tk[3] < win.t0 || tk[2] > win.t1) continue;
@@ -180,8 +188,29 @@ const CLIENT = String.raw`(function () {
       x0 = Math.max(GUT, x0); x1 = Math.min(GUT + W, x1);
       var w = Math.max(1, x1 - x0);
       ctx.fillStyle = tk[4] ? KIND_COLOR[tk[4]] : colorOf(tk[1]);
-      ctx.fillRect(x0, TOP + r * ROW + 3, w > 3 ? w - 1 : w, ROW - 6);
+      ctx.fillRect(x0, TOP + r * ROW + 3, w, ROW - 6);
+      if (w > 4) { ctx.fillStyle = sep; ctx.fillRect(Math.round(x0 + w) - 1, TOP + r * ROW + 3, 1, ROW - 6); }
       drawn++; perRow[r] = (perRow[r] || 0) + 1;
+    }
+    // Tasks in flight whose records have not arrived yet (the local engine reports them when the
+    // plan finishes): a translucent band on the busy threads from the compute's start to now.
+    var cur = snap.computes[snap.computes.length - 1], banded = 0;
+    if (cur && cur.status === 'running') {
+      var bx0 = Math.max(GUT, GUT + ((cur.start - win.t0) / span) * W), bx1 = Math.min(GUT + W, GUT + ((now() - win.t0) / span) * W);
+      var busy = {};
+      snap.workers.forEach(function (wk) { busy[wk.id] = wk.processing; });
+      banded = 0;
+      for (var bi = 0; bi < order.length && bx1 > bx0; bi++) {
+        var rp = rowParts(rows[order[bi]]);
+        if (!(busy[rp.worker] > rp.thread) || perRow[bi]) continue;
+        ctx.globalAlpha = 0.22; ctx.fillStyle = css('--accent');
+        ctx.fillRect(bx0, TOP + bi * ROW + 3, bx1 - bx0, ROW - 6); ctx.globalAlpha = 1;
+        banded++;
+      }
+      if (banded && bx1 - bx0 > 260) {
+        ctx.fillStyle = css('--text'); ctx.textAlign = 'left';
+        ctx.fillText('running — task rectangles appear when the plan finishes', bx0 + 8, TOP + ROW / 2);
+      }
     }
     if (win.live) {
       ctx.strokeStyle = css('--accent'); ctx.beginPath();
@@ -193,7 +222,7 @@ const CLIENT = String.raw`(function () {
     cv.dataset.rows = String(order.length);
     cv.dataset.rowsWithTasks = String(Object.keys(perRow).length);
     var rng = $('stream-range');
-    if (rng) rng.textContent = drawn ? fmtInt(drawn) + ' tasks in ' + fmtMs(span) + (windowMode === 'compute' ? ' (last compute)' : '') : 'no tasks in this window yet';
+    if (rng) rng.textContent = drawn ? fmtInt(drawn) + ' tasks in ' + fmtMs(span) + (windowMode === 'compute' ? ' (last compute)' : '') : banded ? 'compute running' : 'no tasks in this window yet';
   }
   var tip = $('tip');
   if ($('stream')) {
@@ -298,7 +327,7 @@ const CLIENT = String.raw`(function () {
     var head = '<table><thead><tr><th>Name</th><th>Address</th><th class="r">Threads</th><th class="r">CPU</th><th>Memory</th><th class="r">Processing</th><th class="r">Tasks done</th><th>Last heartbeat</th><th>Status</th></tr></thead><tbody>';
     var body = snap.workers.map(function (w) {
       var r = w.memoryLimit ? w.bytes / w.memoryLimit : 0;
-      return '<tr data-worker="' + esc(w.id) + '"><td>' + esc(w.name) + '</td><td>' + esc(w.address) + '</td><td class="r">' + w.threads + '</td><td class="r">' + w.cpu.toFixed(0) + '%</td>' +
+      return '<tr data-worker="' + esc(w.id) + '"><td>' + esc(w.name) + '</td><td>' + esc(w.address) + '</td><td class="r">' + w.threads + '</td><td class="r">' + (w.cpu == null ? '–' : w.cpu.toFixed(0) + '%') + '</td>' +
         '<td><div class="bar-row" style="grid-template-columns:1fr auto"><div class="track"><div class="' + memClass(r) + '" style="width:' + pct(w.bytes, w.memoryLimit) + '%"></div></div><span class="num">' +
         fmtBytes(w.bytes) + ' / ' + fmtBytes(w.memoryLimit) + '</span></div></td><td class="r">' + w.processing + '</td><td class="r">' + fmtInt(w.tasksDone) + '</td><td>' + ago(now() - w.heartbeat) + '</td>' +
         '<td><span class="badge ' + (w.status === 'running' ? 'ok' : 'bad') + '">' + w.status + '</span></td></tr>';
@@ -327,8 +356,20 @@ const CLIENT = String.raw`(function () {
   function loadGraph() {
     fetch('/api/graph').then(function (r) { return r.json(); }).then(function (info) {
       if (!info) return;
-      $('graph-label').textContent = info.label + ' · ' + fmtInt(info.taskCount) + ' tasks in ' + info.layers.length + ' stage(s)';
-      return fetch('/api/graph.svg').then(function (r) { return r.ok ? r.text() : ''; }).then(function (svg) { if (svg) $('graph').innerHTML = svg.slice(svg.indexOf('<svg')); });
+      $('graph-label').textContent = info.label + ' · ' + fmtInt(info.taskCount) + ' tasks in ' + info.layers.length + (info.layers.length === 1 ? ' layer' : ' layers');
+      return fetch('/api/graph.svg').then(function (r) { return r.ok ? r.text() : ''; }).then(function (svg) {
+        if (!svg) return;
+        var box = $('graph');
+        box.innerHTML = svg.slice(svg.indexOf('<svg'));
+        var el = box.querySelector('svg'), w = el ? parseFloat(el.getAttribute('width')) * (4 / 3) : 0;
+        // Fit moderately wide drawings to the panel; very wide ones keep their size and scroll.
+        if (el && w && w < box.clientWidth * 2.5) {
+          el.style.maxWidth = '100%';
+          // Small drawings are enlarged a little to stay legible.
+          if (w < box.clientWidth / 2) el.style.width = Math.min(box.clientWidth - 24, w * 1.5) + 'px';
+        }
+        box.dataset.layers = String(info.layers.length);
+      });
     }).catch(function () {});
   }
   if (page === 'graph') $('graph-reload').addEventListener('click', loadGraph);

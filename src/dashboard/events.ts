@@ -88,6 +88,19 @@ export interface TasksEvent {
   tasks: TaskRecordEvent[];
 }
 
+/**
+ * Many finished tasks of one worker at once, without an object per task (the local engine's
+ * records): 5 numbers per task — group index (into `groups`), task, thread, start, end — with
+ * start/end in ns after `base` (wall-clock ms).
+ */
+export interface TaskBatchEvent {
+  type: 'task-batch';
+  worker: string;
+  groups: readonly string[];
+  base: number;
+  records: Float64Array | readonly number[];
+}
+
 export interface ComputeEndEvent {
   type: 'compute-end';
   id: string;
@@ -102,6 +115,7 @@ export type DashboardEvent =
   | ComputeStartEvent
   | ProgressEvent
   | TasksEvent
+  | TaskBatchEvent
   | ComputeEndEvent;
 
 /**

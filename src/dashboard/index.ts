@@ -11,9 +11,11 @@ export {
   type ComputeStartEvent,
   type ProgressEvent,
   type TasksEvent,
+  type TaskBatchEvent,
   type TaskRecordEvent,
   type ComputeEndEvent,
   type GroupCounts,
   type GroupSpec,
   type TaskKind,
 } from './events.js';
+export { schedulerEventSource, type EventEmitterLike, type SchedulerEventPayloads, type SchedulerWorkerInfo } from './scheduler-source.js';

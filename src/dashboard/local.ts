@@ -7,7 +7,7 @@ import { hostname, totalmem } from 'node:os';
 import type { GraphNode, LayerInfo, TaskGraph } from '../graph/types.js';
 import { native, LeafKind, ReduceCode, type NativePlan } from '../native.js';
 import { addComputeMonitor, type LocalComputeInfo, type LocalComputeTracker } from '../scheduler/local.js';
-import type { DashboardEvent, DashboardEventSource, GroupCounts, TaskRecordEvent } from './events.js';
+import type { DashboardEvent, DashboardEventSource, GroupCounts } from './events.js';
 
 export const LOCAL_WORKER_ID = 'local';
 
@@ -235,58 +235,58 @@ export class LocalDashboardSource implements DashboardEventSource {
       },
       end: (outcome) => {
         this.running.delete(run);
-        // Engine times are ns since the plan started; anchor them at the wall clock of begin().
-        const base = startWall;
-        if (outcome.profile) {
-          const p = outcome.profile;
-          const tasks: TaskRecordEvent[] = [];
-          for (let k = 0; k + 4 < p.length; k += 5) {
-            const stage = p[k]!;
-            tasks.push({
-              worker: LOCAL_WORKER_ID,
-              thread: p[k + 2]!,
-              group: names[stage] ?? `stage-${stage}`,
-              key: `${names[stage] ?? stage}-${p[k + 1]}`,
-              start: base + p[k + 3]! / 1e6,
-              end: base + p[k + 4]! / 1e6,
-            });
-          }
-          tasks.sort((a, b) => a.start - b.start);
-          if (tasks.length) this.emit({ type: 'tasks', tasks });
-        }
-        if (outcome.error === undefined) {
-          const final: Record<string, GroupCounts> = {};
-          info.plan.stages.forEach((s, i) => {
-            const g = (final[names[i]!] ??= { waiting: 0, processing: 0, memory: 0, done: 0, erred: 0 });
-            const n = info.stageTasks[i] ?? 0;
-            // Chunks written to memory (no reduction) stay "in memory"; reduced chunks are released.
-            if (s.sink.reduce === ReduceCode.None) g.memory += n;
-            else g.done += n;
-          });
-          this.emit({ type: 'progress', compute: id, groups: final });
-        } else {
-          const counts = localProgress(names, info.stageTasks, Math.max(0, lastDone), threads);
-          for (const g of Object.values(counts)) {
-            g.erred = g.processing;
-            g.processing = 0;
-            g.waiting = 0;
-          }
-          this.emit({ type: 'progress', compute: id, groups: counts });
-          const stamp = Date.now();
-          this.emit({
-            type: 'tasks',
-            tasks: [{ worker: LOCAL_WORKER_ID, thread: 0, group: names[0] ?? 'compute', start: stamp - 1, end: stamp, kind: 'error' }],
-          });
-        }
-        const err = outcome.error;
-        this.emit({
-          type: 'compute-end',
-          id,
-          ...(err === undefined ? {} : { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }),
-          time: Date.now(),
-        });
-        this.heartbeat();
+        // Turning records into events happens after the compute has returned to its caller.
+        const endWall = Date.now();
+        setImmediate(() => this.finish(id, info, outcome, startWall, endWall, threads, lastDone));
       },
     };
+  }
+
+  private finish(
+    id: string,
+    info: LocalComputeInfo,
+    outcome: { error?: unknown; profile?: Float64Array },
+    startWall: number,
+    endWall: number,
+    threads: number,
+    lastDone: number,
+  ): void {
+    const names = info.stageNames;
+    // Engine times are ns since the plan started; anchor them at the wall clock of begin().
+    const base = startWall;
+    if (outcome.profile && outcome.profile.length)
+      this.emit({ type: 'task-batch', worker: LOCAL_WORKER_ID, groups: names, base, records: outcome.profile });
+    if (outcome.error === undefined) {
+      const final: Record<string, GroupCounts> = {};
+      info.plan.stages.forEach((s, i) => {
+        const g = (final[names[i]!] ??= { waiting: 0, processing: 0, memory: 0, done: 0, erred: 0 });
+        const n = info.stageTasks[i] ?? 0;
+        // Chunks written to memory (no reduction) stay "in memory"; reduced chunks are released.
+        if (s.sink.reduce === ReduceCode.None) g.memory += n;
+        else g.done += n;
+      });
+      this.emit({ type: 'progress', compute: id, groups: final });
+    } else {
+      const counts = localProgress(names, info.stageTasks, Math.max(0, lastDone), threads);
+      for (const g of Object.values(counts)) {
+        g.erred = g.processing;
+        g.processing = 0;
+        g.waiting = 0;
+      }
+      this.emit({ type: 'progress', compute: id, groups: counts });
+      const stamp = endWall;
+      this.emit({
+        type: 'tasks',
+        tasks: [{ worker: LOCAL_WORKER_ID, thread: 0, group: names[0] ?? 'compute', start: stamp - 1, end: stamp, kind: 'error' }],
+      });
+    }
+    const err = outcome.error;
+    this.emit({
+      type: 'compute-end',
+      id,
+      ...(err === undefined ? {} : { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }),
+      time: endWall,
+    });
+    this.heartbeat();
   }
 }

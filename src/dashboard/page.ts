@@ -40,7 +40,9 @@ const BODIES: Record<PageName, string> = {
   workers: `
   <section class="panel"><div class="panel-head"><h2>Workers</h2><span class="hint" id="workers-hint"></span></div><div id="workers-table"></div></section>
   <section class="panel"><div class="panel-head"><h2>Bytes stored per worker</h2><span class="hint">native memory vs limit</span></div><div id="memory" class="bars"></div>
-    <canvas id="memchart" aria-label="bytes stored over time"></canvas></section>`,
+    <canvas id="memchart" aria-label="bytes stored over time"></canvas>
+    <div class="panel-head sub"><h3>Tasks processing per worker</h3></div>
+    <div id="processing" class="bars"></div></section>`,
   graph: `
   <section class="panel"><div class="panel-head"><h2>Graph</h2><span class="hint" id="graph-label">no compute yet</span>
     <div class="seg"><button id="graph-reload">reload</button></div></div>

@@ -13,11 +13,12 @@ import { DashboardState } from './state.js';
 import { pageHtml, DASHBOARD_CSS, FAVICON, type PageName } from './page.js';
 import { clientScript } from './client.js';
 
-export interface DashboardAuth {
-  /** Default "tessera". */
-  username?: string;
-  password: string;
-}
+/**
+ * HTTP credentials: `{ username?, password }` (Basic; username defaults to "tessera"), or
+ * `{ token }` (the scheduler's token: `Authorization: Bearer TOKEN`, or Basic with any username
+ * and the token as password, which is what a browser prompt sends).
+ */
+export type DashboardAuth = { username?: string; password: string; token?: undefined } | { token: string; username?: undefined; password?: undefined };
 
 export interface DashboardOptions {
   /** TCP port (default 8787; 0 picks a free one). */
@@ -34,7 +35,7 @@ export interface DashboardOptions {
   flushMs?: number;
   /** Recent task rectangles kept for pages opened mid-compute (default 20 000). */
   historyTasks?: number;
-  /** /graph draws one node per stage above this many tasks (default 64). */
+  /** /graph draws one node per stage above this many tasks (default 40). */
   graphCollapseAbove?: number;
 }
 
@@ -57,7 +58,7 @@ export function isLoopback(host: string): boolean {
 
 function checkOptions(options: DashboardOptions): Required<Pick<DashboardOptions, 'port' | 'host' | 'flushMs' | 'graphCollapseAbove'>> {
   if (typeof options !== 'object' || options === null) throw new TypeError(`startDashboard: options must be an object, got ${String(options)}`);
-  const { port = DEFAULT_DASHBOARD_PORT, host = '127.0.0.1', flushMs = 200, graphCollapseAbove = 64, auth } = options;
+  const { port = DEFAULT_DASHBOARD_PORT, host = '127.0.0.1', flushMs = 200, graphCollapseAbove = 40, auth } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RangeError(`startDashboard: options.port must be an integer in 0..65535 (0 = any free port), got ${String(port)}`);
   if (typeof host !== 'string' || host.length === 0) throw new TypeError(`startDashboard: options.host must be a non-empty string, got ${String(host)}`);
@@ -66,8 +67,10 @@ function checkOptions(options: DashboardOptions): Required<Pick<DashboardOptions
   if (!Number.isInteger(graphCollapseAbove) || graphCollapseAbove < 0)
     throw new RangeError(`startDashboard: options.graphCollapseAbove must be a non-negative integer, got ${String(graphCollapseAbove)}`);
   if (auth !== undefined) {
-    if (typeof auth !== 'object' || auth === null || typeof auth.password !== 'string' || auth.password.length === 0)
-      throw new TypeError('startDashboard: options.auth must be { username?: string, password: string } with a non-empty password');
+    const okToken = typeof auth === 'object' && auth !== null && typeof auth.token === 'string' && auth.token.length > 0 && auth.password === undefined;
+    const okPassword = typeof auth === 'object' && auth !== null && typeof auth.password === 'string' && auth.password.length > 0 && auth.token === undefined;
+    if (!okToken && !okPassword)
+      throw new TypeError('startDashboard: options.auth must be { username?: string, password: string } or { token: string }, with a non-empty password or token');
     if (auth.username !== undefined && (typeof auth.username !== 'string' || auth.username.includes(':')))
       throw new TypeError('startDashboard: options.auth.username must be a string without ":"');
   } else if (!isLoopback(host)) {
@@ -157,7 +160,18 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     return graphCache.svg;
   };
 
-  const expectedAuth = options.auth ? `${options.auth.username ?? 'tessera'}:${options.auth.password}` : undefined;
+  const auth = options.auth;
+  const authorized = (header: string): boolean => {
+    if (!auth) return true;
+    const basic = /^Basic\s+(.+)$/i.exec(header);
+    const given = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8') : '';
+    if (auth.token !== undefined) {
+      const bearer = /^Bearer\s+(.+)$/i.exec(header);
+      if (bearer) return safeEqual(bearer[1]!.trim(), auth.token);
+      return basic !== null && safeEqual(given.slice(given.indexOf(':') + 1), auth.token);
+    }
+    return safeEqual(given, `${auth.username ?? 'tessera'}:${auth.password}`);
+  };
   let ready = false;
 
   const send = (res: ServerResponse, status: number, type: string, body: string): void => {
@@ -169,11 +183,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    if (expectedAuth !== undefined && path !== '/health') {
-      const header = req.headers.authorization ?? '';
-      const m = /^Basic\s+(.+)$/i.exec(header);
-      const given = m ? Buffer.from(m[1]!, 'base64').toString('utf8') : '';
-      if (!safeEqual(given, expectedAuth)) {
+    if (auth && path !== '/health') {
+      if (!authorized(req.headers.authorization ?? '')) {
         res.writeHead(401, { 'www-authenticate': 'Basic realm="tessera dashboard", charset="UTF-8"', 'content-type': 'text/plain' });
         res.end('credentials required\n');
         return;

@@ -2,7 +2,7 @@
 // task rectangles, task-duration histograms and a memory time series. Fed by DashboardEvents,
 // read by the HTTP API, the SSE stream and /metrics.
 import type { TaskGraph } from '../graph/types.js';
-import type { DashboardEvent, GroupCounts, TaskKind, TaskRecordEvent, WorkerEvent } from './events.js';
+import type { DashboardEvent, GroupCounts, TaskBatchEvent, TaskKind, TaskRecordEvent, WorkerEvent } from './events.js';
 
 export interface WorkerState {
   id: string;
@@ -11,7 +11,8 @@ export interface WorkerState {
   threads: number;
   bytes: number;
   memoryLimit: number;
-  cpu: number;
+  /** Percent of one core; null when the worker does not report it. */
+  cpu: number | null;
   processing: number;
   heartbeat: number;
   /** Tasks finished on this worker since the dashboard started. */
@@ -94,7 +95,8 @@ export class DashboardState {
   /** [time ms, total bytes] samples. */
   readonly memorySeries: [number, number][] = [];
   private readonly maxComputes: number;
-  private recentDone: [number, number][] = [];
+  /** Finished compute tasks per 100 ms slot (for tasks/s over the last 5 s). */
+  private readonly recentDone = new Map<number, number>();
 
   constructor(options: StateOptions = {}) {
     this.ring = new Array<WireTask>(options.historyTasks ?? 20_000);
@@ -131,9 +133,8 @@ export class DashboardState {
         const c = this.computes.get(event.compute);
         if (!c) return;
         for (const [name, counts] of Object.entries(event.groups)) {
-          const g = c.groups[name];
           const total = counts.waiting + counts.processing + counts.memory + counts.done + counts.erred;
-          c.groups[name] = { ...counts, total: Math.max(total, g?.total ?? 0) };
+          c.groups[name] = { ...counts, total };
           this.group(name);
         }
         return;
@@ -141,6 +142,8 @@ export class DashboardState {
       case 'tasks':
         for (const t of event.tasks) this.onTask(t);
         return;
+      case 'task-batch':
+        return this.onBatch(event);
       case 'compute-end': {
         const c = this.computes.get(event.id);
         if (!c) return;
@@ -162,7 +165,7 @@ export class DashboardState {
       threads: e.threads,
       bytes: e.bytes,
       memoryLimit: e.memoryLimit,
-      cpu: e.cpu ?? prev?.cpu ?? 0,
+      cpu: e.cpu ?? prev?.cpu ?? null,
       processing: e.processing ?? 0,
       heartbeat: e.heartbeat ?? Date.now(),
       tasksDone: prev?.tasksDone ?? 0,
@@ -194,7 +197,47 @@ export class DashboardState {
 
   private onTask(t: TaskRecordEvent): void {
     const kind = t.kind ?? 'compute';
-    const wire: WireTask = [this.row(t.worker, t.thread), this.group(t.group), t.start, t.end, KIND_CODE[kind]];
+    this.addTask(this.row(t.worker, t.thread), this.group(t.group), t.start, t.end, KIND_CODE[kind], this.workers.get(t.worker), this.histogram(t.group), this.counter(t.group));
+  }
+
+  /** Native engine records of one compute, without an object per task. */
+  private onBatch(e: TaskBatchEvent): void {
+    const p = e.records;
+    const worker = this.workers.get(e.worker);
+    const rows: number[] = [];
+    const groups = e.groups.map((g) => ({ index: this.group(g), h: this.histogram(g), c: this.counter(g) }));
+    for (let k = 0; k + 4 < p.length; k += 5) {
+      const g = groups[p[k]!];
+      if (!g) continue;
+      const thread = p[k + 2]!;
+      const row = (rows[thread] ??= this.row(e.worker, thread));
+      this.addTask(row, g.index, e.base + p[k + 3]! / 1e6, e.base + p[k + 4]! / 1e6, 0, worker, g.h, g.c);
+    }
+  }
+
+  private histogram(group: string): Histogram {
+    let h = this.histograms.get(group);
+    if (!h) this.histograms.set(group, (h = { counts: DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    return h;
+  }
+
+  private counter(group: string): Record<TaskKind, number> {
+    let c = this.completed.get(group);
+    if (!c) this.completed.set(group, (c = { compute: 0, transfer: 0, error: 0 }));
+    return c;
+  }
+
+  private addTask(
+    row: number,
+    group: number,
+    start: number,
+    end: number,
+    kind: number,
+    worker: WorkerState | undefined,
+    h: Histogram,
+    c: Record<TaskKind, number>,
+  ): void {
+    const wire: WireTask = [row, group, start, end, kind];
     // Ring buffer of recent tasks.
     const cap = this.ring.length;
     if (this.ringLength < cap) this.ring[(this.ringStart + this.ringLength++) % cap] = wire;
@@ -203,18 +246,19 @@ export class DashboardState {
       this.ringStart = (this.ringStart + 1) % cap;
     }
     this.pending.push(wire);
-    const w = this.workers.get(t.worker);
-    if (w && kind === 'compute') w.tasksDone++;
-    let h = this.histograms.get(t.group);
-    if (!h) this.histograms.set(t.group, (h = { counts: DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 }));
-    const seconds = Math.max(0, t.end - t.start) / 1000;
-    for (let b = 0; b < DURATION_BUCKETS.length; b++) if (seconds <= DURATION_BUCKETS[b]!) h.counts[b]!++;
+    const seconds = Math.max(0, end - start) / 1000;
+    // Per-bucket counts; /metrics makes them cumulative.
+    let b = 0;
+    while (b < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[b]!) b++;
+    if (b < DURATION_BUCKETS.length) h.counts[b]!++;
     h.sum += seconds;
     h.count++;
-    let c = this.completed.get(t.group);
-    if (!c) this.completed.set(t.group, (c = { compute: 0, transfer: 0, error: 0 }));
-    c[kind]++;
-    if (kind === 'compute') this.recentDone.push([t.end, 1]);
+    c[KIND_NAME[kind]!]++;
+    if (kind === 0) {
+      if (worker) worker.tasksDone++;
+      const slot = Math.floor(end / 100);
+      this.recentDone.set(slot, (this.recentDone.get(slot) ?? 0) + 1);
+    }
   }
 
   /** Recent task rectangles, oldest first (for pages opened mid-compute). */
@@ -230,10 +274,11 @@ export class DashboardState {
     return this.ringLength;
   }
 
+  /** Tasks finished since the last call: at most the history size (browsers keep no more). */
   takePending(): WireTask[] {
     const p = this.pending;
     this.pending = [];
-    return p;
+    return p.length > this.ring.length ? p.slice(p.length - this.ring.length) : p;
   }
 
   sampleMemory(now = Date.now()): void {
@@ -281,11 +326,16 @@ export class DashboardState {
         bytes += w.bytes;
         memoryLimit += w.memoryLimit;
       }
-    this.recentDone = this.recentDone.filter(([t]) => t > now - 5000);
+    let recent = 0;
+    const oldest = Math.floor((now - 5000) / 100);
+    for (const [slot, n] of this.recentDone) {
+      if (slot < oldest) this.recentDone.delete(slot);
+      else recent += n;
+    }
     const computes = [...this.computes.values()]
       .slice(-10)
       .map(({ groups: g, ...c }) => ({ ...c, tasks: Object.values(g).reduce((n, x) => n + x.total, 0) }));
-    return { now, workers, computes, groups, totals, bytes, memoryLimit, tasksPerSecond: this.recentDone.length / 5 };
+    return { now, workers, computes, groups, totals, bytes, memoryLimit, tasksPerSecond: recent / 5 };
   }
 
   /** Prometheus text exposition format (version 0.0.4). */
@@ -325,7 +375,7 @@ export class DashboardState {
     metric('tessera_worker_bytes_stored', 'gauge', 'Bytes of chunk data held per worker.', live.map((w) => [{ worker: w.name }, w.bytes]));
     metric('tessera_worker_memory_limit_bytes', 'gauge', 'Memory limit per worker.', live.map((w) => [{ worker: w.name }, w.memoryLimit]));
     metric('tessera_worker_processing', 'gauge', 'Tasks running per worker.', live.map((w) => [{ worker: w.name }, w.processing]));
-    metric('tessera_worker_cpu_percent', 'gauge', 'CPU use per worker (percent of one core).', live.map((w) => [{ worker: w.name }, w.cpu]));
+    metric('tessera_worker_cpu_percent', 'gauge', 'CPU use per worker (percent of one core).', live.filter((w) => w.cpu !== null).map((w) => [{ worker: w.name }, w.cpu!]));
     metric(
       'tessera_worker_last_heartbeat_seconds',
       'gauge',
@@ -334,7 +384,11 @@ export class DashboardState {
     );
     out.push('# HELP tessera_task_duration_seconds Task durations by task group.', '# TYPE tessera_task_duration_seconds histogram');
     for (const [g, h] of this.histograms) {
-      DURATION_BUCKETS.forEach((le, b) => out.push(`tessera_task_duration_seconds_bucket{group="${esc(g)}",le="${le}"} ${h.counts[b]}`));
+      let cumulative = 0;
+      DURATION_BUCKETS.forEach((le, b) => {
+        cumulative += h.counts[b]!;
+        out.push(`tessera_task_duration_seconds_bucket{group="${esc(g)}",le="${le}"} ${cumulative}`);
+      });
       out.push(`tessera_task_duration_seconds_bucket{group="${esc(g)}",le="+Inf"} ${h.count}`);
       out.push(`tessera_task_duration_seconds_sum{group="${esc(g)}"} ${h.sum}`);
       out.push(`tessera_task_duration_seconds_count{group="${esc(g)}"} ${h.count}`);

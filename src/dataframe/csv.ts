@@ -4,7 +4,7 @@
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { describe as describeValue } from '../errors.js';
-import { type Column, DTYPES, type DType, type Partition, dtypeOf, fromNative, toFloat, typeCode } from './column.js';
+import { type Column, DTYPES, type DType, type Partition, StringDict, dtypeOf, fromNative, toFloat, typeCode } from './column.js';
 import { DataFrame } from './frame.js';
 import { ColType, type NativeBlock, dfNative } from './native.js';
 import { awaitNative } from './run.js';
@@ -172,12 +172,13 @@ class CsvSource implements PartitionSource {
     this.schema = names.map((n, i) => [n, sampleTypes[i]!]);
   }
 
-  private spec(blocks: number[], types: ColType[]) {
+  private spec(blocks: number[], types: ColType[], want?: readonly string[]) {
     return {
       names: this.names,
       sep: this.sep,
       latin1: this.latin1,
       types,
+      skip: want ? this.names.map((n) => !want.includes(n)) : undefined,
       blocks: blocks.map((i) => ({ ...this.blocks[i]!, skipHeader: this.header })),
     };
   }
@@ -202,15 +203,15 @@ class CsvSource implements PartitionSource {
 
   async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
     const idx = parts ? [...parts] : this.blocks.map((_, i) => i);
-    let res = await awaitNative((p) => dfNative().dfReadCsv(this.spec(idx, this.forced), p), ctx);
+    // columns not wanted are tokenized (to check the rows) but not converted
+    let res = await awaitNative((p) => dfNative().dfReadCsv(this.spec(idx, this.forced, columns), p), ctx);
     const known = new Map<number, NativeBlock>();
     idx.forEach((k, j) => known.set(k, res[j]!));
     for (let j = 0; j < idx.length; j++) {
       const r = res[j]!;
       if (!r.ok) {
         const where = await this.locate(idx[j]!, r.errorLine!, known, ctx);
-        const err = new Error(`readCsv: ${where}: ${r.error}`);
-        throw err.message.includes(': readCsv') ? err : err;
+        throw new Error(`readCsv: ${where}: ${r.error}`);
       }
     }
     // unify dtypes over the blocks: int64 → float64 → string (all-missing blocks are neutral)
@@ -225,6 +226,7 @@ class CsvSource implements PartitionSource {
       let sawMissing = false;
       for (const r of res) {
         const col = r.columns![c]!;
+        if (col.skipped) continue;
         if (col.allMissing) {
           sawMissing = true;
           continue;
@@ -236,10 +238,10 @@ class CsvSource implements PartitionSource {
       unified.push(t as ColType);
     }
     const reparse = idx.filter((_, j) =>
-      res[j]!.columns!.some((col, c) => !col.allMissing && col.type !== unified[c] && unified[c] === ColType.String),
+      res[j]!.columns!.some((col, c) => !col.skipped && !col.allMissing && col.type !== unified[c] && unified[c] === ColType.String),
     );
     if (reparse.length) {
-      const again = await awaitNative((p) => dfNative().dfReadCsv(this.spec(reparse, unified), p), { options: ctx.options });
+      const again = await awaitNative((p) => dfNative().dfReadCsv(this.spec(reparse, unified, columns), p), { options: ctx.options });
       res = [...res];
       reparse.forEach((k, j) => {
         const r = again[j]!;
@@ -257,7 +259,7 @@ class CsvSource implements PartitionSource {
         const target = dtypeOf(unified[c]!);
         if (col.dtype !== target) {
           if (target === 'float64') col = col.dtype === 'int64' ? toFloat(col) : { dtype: 'float64', values: new Float64Array(r.rows).fill(NaN) };
-          else if (target === 'string') col = { dtype: 'string', values: new Int32Array(r.rows).fill(-1), dict: col.dict };
+          else if (target === 'string') col = { dtype: 'string', values: new Int32Array(r.rows).fill(-1), dict: StringDict.EMPTY };
           else if (target === 'datetime') col = { dtype: 'datetime', values: new Float64Array(r.rows).fill(NaN) };
         }
         map.set(want[j]!, col);

@@ -7,7 +7,7 @@ import type { VisualizeOptions } from '../visualize/index.js';
 import { type Column, type DType, type Partition, StringDict, columnLength, sliceColumn, typeCode, valueAt } from './column.js';
 import { dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
-import { type PartitionSource, token } from './source.js';
+import { type LoadContext, type PartitionSource, token } from './source.js';
 import { type ToCsvOptions, writePartitions } from './write.js';
 
 // ------------------------------------------------------------------------------------------------
@@ -202,6 +202,16 @@ export class DataFrame implements HasGraph {
   compute(options: ComputeOptions = {}): Promise<Table> {
     const tracker = new Tracker(options, this.state.source.name, this.npartitions);
     return tracker.run(async () => Table.concat(this.columns, await this.loadPartitions(undefined, tracker, this.npartitions), this.index));
+  }
+
+  /**
+   * Computes the partitions once and keeps them in memory (native buffers): later computes on
+   * the returned DataFrame start from them instead of regenerating or re-parsing.
+   */
+  async persist(options: ComputeOptions = {}): Promise<DataFrame> {
+    const tracker = new Tracker(options, `persist ${this.state.source.name}`, this.npartitions);
+    const parts = await tracker.run(() => this.loadPartitions(undefined, tracker, this.npartitions));
+    return new DataFrame({ source: new MemorySource(this.state.source, this.state.columns, parts), columns: this.state.columns });
   }
 
   /** Number of rows (Dask's len(df)). */
@@ -571,17 +581,24 @@ export class Table {
     return new Table(this.columns, data, Math.max(0, e - s), this.index);
   }
 
+  /** A pandas-style table; above 60 rows only the first and last 5 (as pandas' display.max_rows). */
   toString(): string {
-    const labels = this.index
-      ? Array.from({ length: this.length }, (_, i) => formatCell(valueAt(this.data.get(this.index!)!, i)))
-      : Array.from({ length: this.length }, (_, i) => String(i));
+    const n = this.length;
+    const cut = n > 60;
+    const rows = cut ? [0, 1, 2, 3, 4, -1, n - 5, n - 4, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
+    const labels = rows.map((i) =>
+      i < 0 ? '...' : this.index ? formatCell(valueAt(this.data.get(this.index!)!, i)) : String(i),
+    );
     const cells = this.columns.map((c) => {
       const col = this.data.get(c)!;
-      const vals = Array.from({ length: this.length }, (_, i) => valueAt(col, i));
-      if (col.dtype === 'float64') return vals.map((v) => (v === null ? 'NaN' : (v as number).toFixed(6)));
-      return vals.map(formatCell);
+      return rows.map((i) => {
+        if (i < 0) return '...';
+        const v = valueAt(col, i);
+        return col.dtype === 'float64' ? (v === null ? 'NaN' : (v as number).toFixed(6)) : formatCell(v);
+      });
     });
-    return renderTable(labels, this.columns, cells, '', this.index);
+    const table = renderTable(labels, this.columns, cells, '', this.index);
+    return cut ? `${table}\n\n[${n} rows x ${this.columns.length} columns]` : table;
   }
 
   static concat(columns: string[], parts: Partition[], index?: string): Table {
@@ -635,5 +652,42 @@ export class Table {
       }
     }
     return new Table(columns, data, length, index);
+  }
+}
+
+/** Partitions held in memory (persist()). */
+class MemorySource implements PartitionSource {
+  readonly name = `persisted-${token()}`;
+  readonly op = 'persisted';
+  readonly npartitions: number;
+  readonly schema: [string, DType][];
+  readonly index?: string;
+  readonly divisions?: readonly (Date | number)[];
+  readonly lengths: number[];
+
+  constructor(
+    from: PartitionSource,
+    columns: readonly string[],
+    private readonly parts: Partition[],
+  ) {
+    this.npartitions = parts.length;
+    this.index = from.index;
+    this.divisions = from.divisions;
+    this.lengths = parts.map((p) => p.length);
+    const names = from.index ? [from.index, ...columns] : [...columns];
+    const declared = new Map(from.schema);
+    this.schema = names.map((n) => [n, parts[0]?.columns.get(n)?.dtype ?? declared.get(n)!]);
+  }
+
+  async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
+    const idx = parts ?? this.parts.map((_, i) => i);
+    const want = columns ?? this.schema.map((c) => c[0]).filter((n) => n !== this.index);
+    const names = this.index ? [this.index, ...want] : want;
+    const out = idx.map((i) => {
+      const p = this.parts[i]!;
+      return { length: p.length, columns: new Map(names.filter((n) => p.columns.has(n)).map((n) => [n, p.columns.get(n)!] as [string, Column])) };
+    });
+    ctx.progress?.(idx.length);
+    return out;
   }
 }

@@ -7,6 +7,8 @@ export const enum ColType { Auto = -1, Int64 = 0, Float64 = 1, String = 2, Datet
 export interface NativeColumn {
   type: ColType;
   allMissing: boolean;
+  /** Not converted (CsvSpec.skip). */
+  skipped?: boolean;
   data: ArrayBuffer;
   dictBytes?: ArrayBuffer;
   dictOffsets?: ArrayBuffer;
@@ -32,6 +34,8 @@ export interface CsvSpec {
   quote?: string;
   latin1?: boolean;
   types?: ColType[];
+  /** true = tokenize only (column not wanted). */
+  skip?: boolean[];
 }
 
 export interface WriteColumnSpec {

@@ -23,7 +23,8 @@ Starts nats-server with JetStream (a child process) and the tessera scheduler on
 options:
   --host HOST            listen address (default 127.0.0.1; anything but loopback requires credentials)
   --port N               NATS port (default 8786; 0 = any free port)
-  --dashboard-port N     port printed for the dashboard (default: NATS port + 1)
+  --dashboard-port N     dashboard HTTP port (default: NATS port + 1; with --port 0 any free port)
+  --no-dashboard         do not serve the dashboard
   --nats URL             join a running nats-server (started with -js) instead of starting one
   --token TOKEN          require this token (default on non-loopback hosts: a generated one)
   --user USER --password PASS   require a user and password instead
@@ -113,7 +114,7 @@ export async function schedulerCommand(args: string[], io: IO): Promise<number> 
     parsed = parse(args, {
       host: 'value', port: 'value', 'dashboard-port': 'value', nats: 'value', token: 'value', user: 'value', password: 'value',
       'require-auth': 'bool', 'credentials-file': 'value', tls: 'bool', tlscert: 'value', tlskey: 'value', tlscacert: 'value',
-      'heartbeat-ms': 'value', 'ack-wait-ms': 'value', 'max-tries': 'value',
+      'heartbeat-ms': 'value', 'ack-wait-ms': 'value', 'max-tries': 'value', 'no-dashboard': 'bool',
     });
   } catch (err) {
     io.stderr(`tessera scheduler: ${(err as Error).message}\n\n${SCHEDULER_USAGE}\n`);
@@ -167,10 +168,27 @@ export async function schedulerCommand(args: string[], io: IO): Promise<number> 
     const scheduler = new Scheduler(transport, { heartbeatMs, maxTries, log: (l) => io.stderr(`${new Date().toISOString()} ${l}\n`) });
     await scheduler.start();
     const shownHost = server?.host ?? new URL(url).hostname;
-    const dashPort = int(opts, 'dashboard-port', 0) ?? (server?.port ?? Number(new URL(url).port || 4222)) + 1;
-    io.stdout(`tessera scheduler at: ${url}   dashboard: http://${shownHost}:${dashPort}/status\n`);
+    let dashPort = int(opts, 'dashboard-port', 0) ?? (port === 0 && server ? 0 : (server?.port ?? Number(new URL(url).port || 4222)) + 1);
+    // The dashboard (src/dashboard) fed by this scheduler's events; same credentials as NATS.
+    let dashboard: { port: number; close(): Promise<void> } | undefined;
+    if (!opts['no-dashboard']) {
+      try {
+        const { startDashboard, schedulerEventSource } = await import('../dashboard/index.js');
+        dashboard = await startDashboard({
+          port: dashPort,
+          host,
+          source: schedulerEventSource(scheduler.events),
+          auth: auth?.token ? { token: auth.token } : auth?.user ? { username: auth.user, password: auth.pass ?? '' } : undefined,
+        });
+        dashPort = dashboard.port;
+      } catch (err) {
+        io.stderr(`tessera scheduler: dashboard not started: ${(err as Error).message}\n`);
+      }
+    }
+    io.stdout(`tessera scheduler at: ${url}   dashboard: ${dashboard ? `http://${shownHost}:${dashPort}/status` : '(not running)'}\n`);
     const signal = await untilSignal();
     io.stderr(`tessera scheduler: ${signal}, shutting down\n`);
+    await dashboard?.close().catch(() => {});
     await scheduler.close().catch(() => {});
     await server?.stop();
     return 0;

@@ -9,7 +9,7 @@ import { observerFor } from '../scheduler/local.js';
 import { abortError } from '../errors.js';
 import { native, type NativeBufferArg } from '../native.js';
 import { SUBJECTS, pack, unpack, type ClientEvent, type OutputResult, type Piece, type SubmitRequest, type WireBuffer, type WorkerInfo } from './protocol.js';
-import { connectNats, type Auth } from './nats.js';
+import type { Auth } from './nats.js';
 import type { Transport } from './transport.js';
 
 export interface ClientOptions {
@@ -64,6 +64,8 @@ export class Client {
       throw new TypeError(`Client.connect(address): address must be a URL like nats://127.0.0.1:8786, got ${String(address)}`);
     }
     const auth = options.auth ?? (process.env.TESSERA_TOKEN ? { token: process.env.TESSERA_TOKEN } : undefined);
+    // Loaded on first use: importing tessera does not load the NATS client.
+    const { connectNats } = await import('./nats.js');
     const transport = await connectNats(address, { auth, tls: options.tls, name: 'tessera-client' });
     return Client.withTransport(transport, options).catch(async (err) => {
       await transport.close();
@@ -268,9 +270,9 @@ export class Client {
       await this.ask(SUBJECTS.recompute, { compute, tasks: lost.map((p) => p.task) });
       const e = await done;
       const fresh = e.outputs.flatMap((o) => (o.kind === 'pieces' ? o.pieces : []));
-      const byTask = new Map(fresh.map((p) => [p.task, p]));
-      pieces = lost.map((p) => byTask.get(p.task) ?? p);
-      onRelocated?.({ kind: 'pieces', pieces: out.pieces.map((p) => byTask.get(p.task) ?? p) });
+      const byKey = new Map(fresh.map((p) => [p.key, p]));
+      pieces = lost.map((p) => byKey.get(p.key) ?? p);
+      onRelocated?.({ kind: 'pieces', pieces: out.pieces.map((p) => byKey.get(p.key) ?? p) });
     }
   }
 

@@ -3,7 +3,7 @@
 // a JetStream KV bucket for worker heartbeats (timestamps; the scheduler times them out —
 // per-key TTLs need nats-server >= 2.11, Debian ships 2.9).
 import { connect, type NatsConnection, type Msg } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, AckPolicy, RetentionPolicy, type Consumer, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, AckPolicy, RetentionPolicy, StorageType, type Consumer, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { QueuedTask, Subscription, Transport, Handler } from './transport.js';
 
@@ -79,18 +79,17 @@ export class NatsTransport implements Transport {
     if (this.options.setup) {
       const jsm = await jetstreamManager(this.nc);
       const ackWaitNs = (this.options.ackWaitMs ?? 5000) * 1e6;
-      try {
-        await jsm.streams.add({ name: TASK_STREAM, subjects: [TASK_SUBJECT], retention: RetentionPolicy.Workqueue });
-      } catch {
-        await jsm.streams.update(TASK_STREAM, { subjects: [TASK_SUBJECT] });
-      }
+      // A new scheduler starts from a clean queue (tasks of a previous one are unanswerable).
+      // Memory storage: tasks are pure and re-creatable; no disk write per task.
+      await jsm.streams.delete(TASK_STREAM).catch(() => false);
+      await jsm.streams.add({ name: TASK_STREAM, subjects: [TASK_SUBJECT], retention: RetentionPolicy.Workqueue, storage: StorageType.Memory });
       const consumer = { durable_name: TASK_CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: ackWaitNs, max_ack_pending: 100_000 };
       try {
         await jsm.consumers.add(TASK_STREAM, consumer);
       } catch {
         await jsm.consumers.update(TASK_STREAM, TASK_CONSUMER, { ack_wait: ackWaitNs, max_ack_pending: 100_000 });
       }
-      this.kv = await kvm.create(KV_BUCKET, { history: 1 });
+      this.kv = await kvm.create(KV_BUCKET, { history: 1, storage: StorageType.Memory }).catch(() => kvm.open(KV_BUCKET));
     } else {
       this.kv = await retry(() => kvm.open(KV_BUCKET), 'the scheduler to create its heartbeat bucket');
     }
@@ -126,38 +125,66 @@ export class NatsTransport implements Transport {
   }
 
   pull(concurrency: number, handler: (t: QueuedTask) => Promise<void>): Subscription {
+    // Batched pulls: ask for as many messages as there are free slots, hand each to the handler
+    // without waiting for it, and pull again as slots free up.
     let stopped = false;
+    let inflight = 0;
+    let wake: (() => void) | undefined;
     const loop = async (): Promise<void> => {
       while (!stopped && !this.closed) {
+        const free = concurrency - inflight;
+        if (free <= 0) {
+          await new Promise<void>((r) => (wake = r));
+          continue;
+        }
         try {
           this.consumer ??= await this.js.consumers.get(TASK_STREAM, TASK_CONSUMER);
-          const m = await this.consumer.next({ expires: 1000 });
-          if (!m) continue;
-          if (stopped) {
-            m.nak();
-            return;
+          const batch = await this.consumer.fetch({ max_messages: free, expires: 1000 });
+          for await (const m of batch) {
+            if (stopped) {
+              m.nak();
+              continue;
+            }
+            inflight++;
+            void handler({
+              data: m.data,
+              deliveries: m.info.deliveryCount,
+              ack: () => m.ack(),
+              nak: () => m.nak(),
+              term: () => m.term(),
+              working: () => m.working(),
+            })
+              .catch(() => {})
+              .finally(() => {
+                inflight--;
+                const w = wake;
+                wake = undefined;
+                w?.();
+              });
           }
-          await handler({
-            data: m.data,
-            deliveries: m.info.deliveryCount,
-            ack: () => m.ack(),
-            nak: () => m.nak(),
-            term: () => m.term(),
-            working: () => m.working(),
-          });
         } catch {
           this.consumer = undefined;
           if (!stopped && !this.closed) await sleep(250);
         }
       }
     };
-    for (let i = 0; i < concurrency; i++) void loop();
-    return { unsubscribe: () => void (stopped = true) };
+    void loop();
+    return {
+      unsubscribe: () => {
+        stopped = true;
+        wake?.();
+      },
+    };
   }
 
   async purgeQueue(): Promise<void> {
     const jsm = await jetstreamManager(this.nc);
     await jsm.streams.purge(TASK_STREAM);
+  }
+
+  async undelivered(): Promise<number> {
+    const jsm = await jetstreamManager(this.nc);
+    return (await jsm.consumers.info(TASK_STREAM, TASK_CONSUMER)).num_pending;
   }
 
   async kvPut(key: string, value: Uint8Array): Promise<void> {

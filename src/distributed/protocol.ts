@@ -13,6 +13,7 @@ export const SUBJECTS = {
   started: 'tessera.sched.started',
   heartbeat: 'tessera.sched.heartbeat',
   info: 'tessera.sched.info',
+  live: 'tessera.sched.live',
   workerRelease: 'tessera.worker.release',
   workerGet: (name: string): string => `tessera.worker.${name}.get`,
   client: (compute: string): string => `tessera.client.${compute}`,
@@ -94,21 +95,26 @@ export type ClientEvent =
   | { type: 'done'; outputs: OutputResult[]; value?: unknown }
   | { type: 'error'; message: string };
 
-export type TaskMsg =
+export type TaskMsg = (
   | {
       kind: 'plan';
-      id: string;
-      compute: string;
-      name: string;
-      stage: NativeStage;
+      /** One sub-stage per chunk of the task (tiny chunks are batched into one task message). */
+      stages: NativeStage[];
       /** Sub-plan buffers: inline data, or a fresh zeroed buffer of `alloc` bytes. */
       buffers: ({ data: Uint8Array } | { alloc: number })[];
-      /** Sub-plan buffer that receives the sink. */
-      out: number;
+      /** Per stage: the sub-plan buffer that receives its sink. */
+      outs: number[];
       /** 'keep': store on the worker (chunk data); 'return': send the bytes back (partials). */
       mode: 'keep' | 'return';
     }
-  | { kind: 'call'; id: string; compute: string; name: string; url: string; exportName: string; args: unknown[] };
+  | { kind: 'call'; url: string; exportName: string; args: unknown[] }
+) & {
+  id: string;
+  compute: string;
+  name: string;
+  /** Deliveries beyond this are refused (the task keeps killing its workers). */
+  maxTries: number;
+};
 
 export interface ResultMsg {
   id: string;
@@ -116,8 +122,10 @@ export interface ResultMsg {
   worker: string;
   ok: boolean;
   error?: string;
-  data?: Uint8Array;
-  stored?: { key: string; bytes: number };
+  /** Per stage of a 'return' task: the sink bytes. */
+  data?: Uint8Array[];
+  /** Per stage of a 'keep' task: the stored chunk. */
+  stored?: { key: string; bytes: number }[];
   value?: unknown;
   ms?: number;
 }

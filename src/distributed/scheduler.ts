@@ -43,13 +43,15 @@ type TaskState = 'waiting' | 'processing' | 'memory' | 'erred';
 interface Task {
   id: string;
   stage: number;
-  chunk: number; // -1: whole stage
+  /** Chunks of the stage this task computes (row-major chunk indices); [-1]: the whole stage. */
+  chunks: number[];
   state: TaskState;
   worker?: string;
   deaths: number;
   msg: TaskMsg;
-  partial?: Uint8Array;
-  stored?: { key: string; bytes: number };
+  enqueuedAt?: number;
+  partials?: Uint8Array[];
+  stored?: { key: string; bytes: number }[];
   value?: unknown;
 }
 
@@ -62,6 +64,8 @@ interface Job {
   stage: number;
   tasks: Map<string, Task>;
   stageTasks: Task[];
+  /** Tasks of the current stage not yet in memory. */
+  pending: number;
   pieces: Map<number, Piece[]>;
   done: number;
   total: number;
@@ -97,6 +101,10 @@ export class Scheduler {
     this.subs.push(t.subscribe(SUBJECTS.recompute, (d, reply) => this.reply(reply, () => this.recompute(unpack(d)))));
     this.subs.push(t.subscribe(SUBJECTS.result, (d) => this.onResult(unpack<ResultMsg>(d))));
     this.subs.push(t.subscribe(SUBJECTS.started, (d) => this.onStarted(unpack<StartedMsg>(d))));
+    this.subs.push(t.subscribe(SUBJECTS.live, (d, reply) => {
+      const job = this.jobs.get(unpack<{ compute: string }>(d).compute);
+      reply?.(pack({ live: !!job }));
+    }));
     this.subs.push(t.subscribe(SUBJECTS.info, (_d, reply) => reply?.(pack({ id: this.id, workers: this.workerList() }))));
     const beat = (): void => t.publish(SUBJECTS.heartbeat, pack({ id: this.id, t: Date.now() }));
     beat();
@@ -169,18 +177,46 @@ export class Scheduler {
             this.fail(job, `task ${task.msg.name} (${task.id}) was running on ${task.deaths} workers that died (last: ${name}); giving up after ${this.opts.maxTries} tries`);
             break;
           }
-          // JetStream redelivers it after ack_wait; nothing to do now.
+          // JetStream would redeliver it after ack_wait; queue a copy now so recovery takes one
+          // heartbeat timeout, not ack_wait. Tasks are pure: whichever result comes first wins.
+          task.state = 'waiting';
+          task.worker = undefined;
+          task.enqueuedAt = Date.now();
+          void this.transport.enqueue(pack(task.msg));
         } else if (task.state === 'memory' && task.stored) {
           lost.push(task.id);
           task.state = 'waiting';
           task.stored = undefined;
           task.worker = undefined;
-          job.done--;
+          job.done -= task.chunks.length;
+          job.pending++;
           void this.transport.enqueue(pack(task.msg));
         }
       }
     }
+    if (lost.length) this.opts.log(`worker ${name} held ${lost.length} tasks: queued again`);
+    const lostAt = Date.now();
+    setTimeout(() => void this.rescueLimbo(lostAt, 0).catch(() => {}), this.opts.heartbeatMs).unref?.();
     this.emit('worker-lost', { worker: name, tasks: lost, t: Date.now() });
+  }
+
+  /**
+   * Tasks JetStream delivered to a worker that died before it could say so (in its socket buffer
+   * or its open pull request) wait for ack_wait. Once the queue has nothing undelivered left,
+   * every task queued before the loss and still not started is in that limbo: queue it again.
+   */
+  private async rescueLimbo(lostAt: number, round: number): Promise<void> {
+    if ((await this.transport.undelivered()) > 0) {
+      if (round < 600) setTimeout(() => void this.rescueLimbo(lostAt, round + 1).catch(() => {}), this.opts.heartbeatMs).unref?.();
+      return;
+    }
+    for (const job of this.jobs.values()) {
+      if (job.finished) continue;
+      const stuck = job.stageTasks.filter((t) => t.state === 'waiting' && (t.enqueuedAt ?? Infinity) < lostAt);
+      if (!stuck.length) continue;
+      this.opts.log(`compute ${job.id}: ${stuck.length} tasks delivered to a lost worker: queued again`);
+      this.enqueue(job, stuck);
+    }
   }
 
   private submit(req: SubmitRequest): { compute: string; total: number } {
@@ -194,6 +230,7 @@ export class Scheduler {
       stage: -1,
       tasks: new Map(),
       stageTasks: [],
+      pending: 0,
       pieces: new Map(),
       done: 0,
       total,
@@ -214,6 +251,7 @@ export class Scheduler {
       stage: 0,
       tasks: new Map(),
       stageTasks: [],
+      pending: req.args.length,
       pieces: new Map(),
       done: 0,
       total: req.args.length,
@@ -224,12 +262,12 @@ export class Scheduler {
     this.emit('compute-start', { compute: job.id, groups: [req.exportName], total: job.total, t: Date.now() });
     req.args.forEach((args, i) => {
       const id = `${job.id}:${i}`;
-      const msg: TaskMsg = { kind: 'call', id, compute: job.id, name: req.exportName, url: req.url, exportName: req.exportName, args };
-      const task: Task = { id, stage: 0, chunk: i, state: 'waiting', deaths: 0, msg };
+      const msg: TaskMsg = { kind: 'call', id, compute: job.id, name: req.exportName, maxTries: this.opts.maxTries, url: req.url, exportName: req.exportName, args };
+      const task: Task = { id, stage: 0, chunks: [i], state: 'waiting', deaths: 0, msg };
       job.tasks.set(id, task);
       job.stageTasks.push(task);
-      void this.transport.enqueue(pack(msg));
     });
+    this.enqueue(job, job.stageTasks);
     return { compute: job.id, total: job.total };
   }
 
@@ -256,38 +294,59 @@ export class Scheduler {
     const out = buffers.length;
     const itemsize = stage.sink.dtype === 0 ? 8 : 4;
     const tasks: Task[] = [];
+    const mode = stage.sink.reduce === ReduceCode.None ? 'keep' : 'return';
     if (splitMode(stage) === 'chunks') {
+      // Tiny chunks are batched: one task message runs up to 256 chunks (>= 64 Ki elements)
+      // as consecutive stages of one native plan, so per-message costs are paid once.
       const n = chunkCount(stage);
-      for (let c = 0; c < n; c++) {
-        const { ext } = chunkBox(stage, c);
-        const bytes = stage.sink.reduce === ReduceCode.None ? ext.reduce((a, e) => a * e, 1) * itemsize : 8;
-        const sub = chunkStage(stage, c, out, leafBuffers);
-        const id = `${job.id}:${s}:${c}`;
-        const msg: TaskMsg = {
-          kind: 'plan', id, compute: job.id, name, stage: sub,
-          buffers: [...buffers, { alloc: bytes }], out,
-          mode: stage.sink.reduce === ReduceCode.None ? 'keep' : 'return',
-        };
-        tasks.push({ id, stage: s, chunk: c, state: 'waiting', deaths: 0, msg });
+      let c = 0;
+      while (c < n) {
+        const subs: NativeStage[] = [];
+        const all = [...buffers];
+        const outs: number[] = [];
+        const chunks: number[] = [];
+        let elements = 0;
+        do {
+          const { ext } = chunkBox(stage, c);
+          const count = ext.reduce((a, e) => a * e, 1);
+          outs.push(all.length);
+          all.push({ alloc: mode === 'keep' ? count * itemsize : 8 });
+          subs.push(chunkStage(stage, c, outs[outs.length - 1]!, leafBuffers));
+          chunks.push(c);
+          elements += count;
+          c++;
+        } while (c < n && elements < 65536 && chunks.length < 256);
+        const id = `${job.id}:${s}:${chunks[0]}`;
+        const msg: TaskMsg = { kind: 'plan', id, compute: job.id, name, maxTries: this.opts.maxTries, stages: subs, buffers: all, outs, mode };
+        tasks.push({ id, stage: s, chunks, state: 'waiting', deaths: 0, msg });
       }
     } else {
       const bytes = req.buffers[stage.sink.buffer]!.kind === 'out' ? (req.buffers[stage.sink.buffer] as { bytes: number }).bytes : 0;
       const id = `${job.id}:${s}:all`;
       const msg: TaskMsg = {
-        kind: 'plan', id, compute: job.id, name, stage: wholeStage(stage, out, leafBuffers),
-        buffers: [...buffers, { alloc: bytes }], out,
-        mode: stage.sink.reduce === ReduceCode.None && req.outputs.includes(stage.sink.buffer) ? 'keep' : 'return',
+        kind: 'plan', id, compute: job.id, name, maxTries: this.opts.maxTries, stages: [wholeStage(stage, buffers.length, leafBuffers)],
+        buffers: [...buffers, { alloc: bytes }], outs: [buffers.length],
+        mode: mode === 'keep' && req.outputs.includes(stage.sink.buffer) ? 'keep' : 'return',
       };
-      tasks.push({ id, stage: s, chunk: -1, state: 'waiting', deaths: 0, msg });
+      tasks.push({ id, stage: s, chunks: [-1], state: 'waiting', deaths: 0, msg });
     }
     job.stageTasks = tasks;
+    job.pending = tasks.length;
     for (const t of tasks) job.tasks.set(t.id, t);
-    // Enqueue in chunk order (the priority: earlier chunks first, as Dask's ordering does).
+    this.enqueue(job, tasks);
+  }
+
+  /** Queue tasks in order (the priority: earlier chunks first), many publishes in flight. */
+  private enqueue(job: Job, tasks: Task[]): void {
     void (async () => {
+      const window: Promise<void>[] = [];
       for (const t of tasks) {
         if (job.finished) return;
-        await this.transport.enqueue(pack(t.msg));
+        t.enqueuedAt = Date.now();
+        window.push(this.transport.enqueue(pack(t.msg)));
+        if (window.length >= 128) await Promise.all(window.splice(0));
       }
+      await Promise.all(window);
     })().catch((err) => this.fail(job, `cannot queue tasks: ${(err as Error).message}`));
   }
 
@@ -296,6 +355,7 @@ export class Scheduler {
     const task = job?.tasks.get(m.id);
     if (!job || !task || job.finished) return;
     if (task.state === 'memory') return; // a late duplicate
+    if (task.deaths > 0 && process.env.TESSERA_DEBUG) this.opts.log(`task ${task.id} started on ${m.worker} (delivery ${m.deliveries})`);
     task.state = 'processing';
     task.worker = m.worker;
     this.emit('task-start', { compute: job.id, task: m.id, group: task.msg.name, worker: m.worker, attempt: m.deliveries, t: Date.now() });
@@ -312,15 +372,17 @@ export class Scheduler {
       this.fail(job, `task ${task.msg.name} (${task.id}) failed on worker ${r.worker}: ${r.error}`);
       return;
     }
+    if (task.deaths > 0 && process.env.TESSERA_DEBUG) this.opts.log(`task ${task.id} done on ${r.worker} after ${task.deaths} lost worker(s)`);
     task.state = 'memory';
     task.worker = r.worker;
-    task.partial = r.data;
+    task.partials = r.data;
     task.stored = r.stored;
     task.value = r.value;
-    job.done++;
+    job.done += task.chunks[0] === -1 ? 1 : task.chunks.length;
+    job.pending--;
     this.sendClient(job, { type: 'progress', done: job.done, total: job.total });
     this.emit('progress', { compute: job.id, group: task.msg.name, done: job.done, total: job.total });
-    if (job.stageTasks.every((t) => t.state === 'memory')) {
+    if (job.pending === 0) {
       if (job.kind === 'call') this.finish(job);
       else this.stageDone(job);
     }
@@ -331,13 +393,14 @@ export class Scheduler {
     const stage = req.stages[job.stage]!;
     const sinkBuffer = stage.sink.buffer;
     const tasks = job.stageTasks;
-    if (tasks.length === 1 && tasks[0]!.chunk === -1) {
+    const addPieces = (pieces: Piece[]): void => void job.pieces.set(sinkBuffer, [...(job.pieces.get(sinkBuffer) ?? []), ...pieces]);
+    if (tasks.length === 1 && tasks[0]!.chunks[0] === -1) {
       const t = tasks[0]!;
-      if (t.partial) job.data[sinkBuffer] = t.partial;
-      else job.pieces.set(sinkBuffer, [...(job.pieces.get(sinkBuffer) ?? []), { ...this.piece(stage, t, { start: stage.shape.map(() => 0), ext: stage.shape }), whole: true }]);
+      if (t.partials) job.data[sinkBuffer] = t.partials[0]!;
+      else addPieces([{ ...this.piece(stage, t, 0, { start: stage.shape.map(() => 0), ext: stage.shape }), whole: true }]);
     } else if (stage.sink.reduce !== ReduceCode.None) {
-      const partials = new Float64Array(tasks.length);
-      tasks.forEach((t) => (partials[t.chunk] = new Float64Array(t.partial!.buffer, t.partial!.byteOffset, 1)[0]!));
+      const partials = new Float64Array(chunkCount(stage));
+      for (const t of tasks) t.chunks.forEach((c, i) => (partials[c] = new Float64Array(t.partials![i]!.buffer, t.partials![i]!.byteOffset, 1)[0]!));
       const count = stage.shape.reduce((a, b) => a * b, 1);
       const v = combinePartials(stage.sink.reduce, partials, count);
       const bytes = (req.buffers[sinkBuffer] as { bytes: number }).bytes;
@@ -346,15 +409,14 @@ export class Scheduler {
       else new Float32Array(buf.buffer, buf.byteOffset, bytes / 4)[stage.sink.offset] = v;
       job.data[sinkBuffer] = buf;
     } else {
-      const pieces = tasks.map((t) => this.piece(stage, t, chunkBox(stage, t.chunk)));
-      job.pieces.set(sinkBuffer, [...(job.pieces.get(sinkBuffer) ?? []), ...pieces]);
+      addPieces(tasks.flatMap((t) => t.chunks.map((c, i) => this.piece(stage, t, i, chunkBox(stage, c)))));
     }
     this.nextStage(job);
   }
 
-  private piece(stage: NativeStage, t: Task, box: { start: number[]; ext: number[] }): Piece {
+  private piece(stage: NativeStage, t: Task, i: number, box: { start: number[]; ext: number[] }): Piece {
     return {
-      worker: t.worker!, key: t.stored!.key, task: t.id, start: box.start, ext: box.ext,
+      worker: t.worker!, key: t.stored![i]!.key, task: t.id, start: box.start, ext: box.ext,
       offset: stage.sink.offset, strides: stage.sink.strides, dtype: stage.sink.dtype,
     };
   }
@@ -396,15 +458,16 @@ export class Scheduler {
     if (!job) throw new Error(`compute ${req.compute} is unknown to this scheduler (restarted?)`);
     job.finished = false;
     job.stageTasks = [];
-    for (const id of req.tasks) {
+    for (const id of new Set(req.tasks)) {
       const t = job.tasks.get(id);
       if (!t) continue;
       t.state = 'waiting';
       t.stored = undefined;
-      job.done--;
+      job.done -= t.chunks[0] === -1 ? 1 : t.chunks.length;
       job.stageTasks.push(t);
-      void this.transport.enqueue(pack(t.msg));
     }
+    job.pending = job.stageTasks.length;
+    this.enqueue(job, job.stageTasks);
     // When they are back in memory, finish() sends the new locations.
     job.stage = job.req!.stages.length - 1;
     const orig = this.stageDone.bind(this);

@@ -34,6 +34,8 @@ export interface Transport {
   pull(concurrency: number, handler: (task: QueuedTask) => Promise<void>): Subscription;
   /** Remove every queued task (a new scheduler starts clean). */
   purgeQueue(): Promise<void>;
+  /** Tasks in the queue not yet delivered to any worker. */
+  undelivered(): Promise<number>;
   kvPut(key: string, value: Uint8Array): Promise<void>;
   kvGet(key: string): Promise<Uint8Array | undefined>;
   kvKeys(): Promise<string[]>;
@@ -95,6 +97,10 @@ export class MemoryBus {
 
   purge(): void {
     this.queue.length = 0;
+  }
+
+  depth(): number {
+    return this.queue.length;
   }
 
   addPuller(p: { free: number; handler: (t: QueuedTask) => Promise<void> }): void {
@@ -202,6 +208,10 @@ class MemoryTransport implements Transport {
 
   async purgeQueue(): Promise<void> {
     this.bus.purge();
+  }
+
+  async undelivered(): Promise<number> {
+    return this.bus.depth();
   }
 
   async kvPut(key: string, value: Uint8Array): Promise<void> {

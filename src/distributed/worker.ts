@@ -40,6 +40,10 @@ export class Worker {
   readonly memoryLimit: number;
   private readonly stored = new Map<string, Stored>();
   private memory = 0;
+  /** Computes finished, failed or abandoned: their queued tasks are dropped unrun. */
+  private readonly released = new Set<string>();
+  /** Computes the scheduler confirmed it still runs (asked once per compute). */
+  private readonly live = new Map<string, Promise<'live' | 'dead' | 'unknown'>>();
   private running = 0;
   private readonly subs: Subscription[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -62,14 +66,18 @@ export class Worker {
     this.subs.push(
       t.subscribe(SUBJECTS.workerRelease, (data) => {
         const { compute } = unpack<{ compute: string }>(data);
+        this.released.add(compute);
+        this.live.delete(compute);
+        if (this.released.size > 10_000) this.released.delete(this.released.values().next().value!);
         for (const [key, s] of this.stored) if (s.compute === compute || compute === '*') this.drop(key);
       }),
     );
     await this.heartbeat();
     this.timer = setInterval(() => void this.heartbeat().catch(() => {}), this.heartbeatMs);
     this.timer.unref?.();
-    // Backpressure: at most two tasks per thread held at once (one running, one ready).
-    this.subs.push(t.pull(this.nthreads * 2, (task) => this.run(task)));
+    // Backpressure: a bounded number of tasks held at once — two per thread (one running, one
+    // ready), at least 4 so tiny tasks overlap their round trips.
+    this.subs.push(t.pull(Math.max(this.nthreads * 2, 4), (task) => this.run(task)));
     t.onReconnect(() => {
       this.log(`worker ${this.name}: reconnected`);
       void this.heartbeat().catch(() => {});
@@ -129,6 +137,26 @@ export class Worker {
       return;
     }
     const t = this.transport;
+    // Tell the scheduler at once that this worker holds the task: if it dies from here on, the
+    // scheduler queues the task again without waiting for JetStream's ack_wait.
+    const started: StartedMsg = { id: msg.id, compute: msg.compute, worker: this.name, deliveries: task.deliveries };
+    t.publish(SUBJECTS.started, pack(started));
+    const live = await this.isLive(msg.compute);
+    if (live === 'unknown') {
+      // No scheduler answers (restarting?): hand the task back rather than run it blind.
+      task.nak();
+      await new Promise((r) => setTimeout(r, 500));
+      return;
+    }
+    if (live === 'dead') {
+      task.term();
+      return;
+    }
+    if (task.deliveries > msg.maxTries) {
+      task.term();
+      this.reply({ id: msg.id, compute: msg.compute, worker: this.name, ok: false, error: `task ${msg.name} (${msg.id}) was delivered ${task.deliveries} times; the workers running it died; giving up after ${msg.maxTries} tries` });
+      return;
+    }
     // Memory: a stored chunk must fit in what is left of the limit.
     if (msg.kind === 'plan' && msg.mode === 'keep') {
       const need = msg.buffers.reduce((n, b) => n + ('alloc' in b ? b.alloc : 0), 0);
@@ -144,8 +172,6 @@ export class Worker {
         return;
       }
     }
-    const started: StartedMsg = { id: msg.id, compute: msg.compute, worker: this.name, deliveries: task.deliveries };
-    t.publish(SUBJECTS.started, pack(started));
     this.running++;
     const keepAlive = setInterval(() => task.working(), 500);
     const t0 = performance.now();
@@ -162,6 +188,25 @@ export class Worker {
     }
   }
 
+  /**
+   * Whether the scheduler still wants tasks of this compute: a task of a failed, finished or
+   * forgotten compute (e.g. redelivered after it killed other workers, or from before a scheduler
+   * restart) is dropped unrun. Asked once per compute.
+   */
+  private isLive(compute: string): Promise<'live' | 'dead' | 'unknown'> {
+    if (this.released.has(compute)) return Promise.resolve('dead');
+    let p = this.live.get(compute);
+    if (!p) {
+      p = this.transport
+        .request(SUBJECTS.live, pack({ compute }), 2000)
+        .then((d): 'live' | 'dead' => (unpack<{ live: boolean }>(d).live ? 'live' : 'dead'), () => 'unknown' as const);
+      this.live.set(compute, p);
+      void p.then((v) => v === 'unknown' && this.live.delete(compute));
+      if (this.live.size > 10_000) this.live.delete(this.live.keys().next().value!);
+    }
+    return p;
+  }
+
   private reply(r: ResultMsg): void {
     this.transport.publish(SUBJECTS.result, pack(r));
   }
@@ -169,17 +214,19 @@ export class Worker {
   private async runPlan(msg: Extract<TaskMsg, { kind: 'plan' }>): Promise<ResultMsg> {
     const n = native();
     const buffers: NativeBufferArg[] = msg.buffers.map((b) => ('data' in b ? b.data : msg.mode === 'keep' ? n.allocBuffer(b.alloc) : new ArrayBuffer(b.alloc)));
-    await n.execute({ stages: [msg.stage] }, buffers).promise;
-    const out = buffers[msg.out]!;
+    await n.execute({ stages: msg.stages }, buffers).promise;
     if (msg.mode === 'return') {
-      return { id: msg.id, compute: msg.compute, worker: this.name, ok: true, data: new Uint8Array(out as ArrayBuffer) };
+      return { id: msg.id, compute: msg.compute, worker: this.name, ok: true, data: msg.outs.map((o) => new Uint8Array(buffers[o] as ArrayBuffer)) };
     }
-    const bytes = (msg.buffers[msg.out] as { alloc: number }).alloc;
-    const key = msg.id;
-    this.drop(key);
-    this.stored.set(key, { buffer: out as NativeBuffer, bytes, compute: msg.compute });
-    this.memory += bytes;
-    return { id: msg.id, compute: msg.compute, worker: this.name, ok: true, stored: { key, bytes } };
+    const stored = msg.outs.map((o, i) => {
+      const bytes = (msg.buffers[o] as { alloc: number }).alloc;
+      const key = `${msg.id}/${i}`;
+      this.drop(key);
+      this.stored.set(key, { buffer: buffers[o] as NativeBuffer, bytes, compute: msg.compute });
+      this.memory += bytes;
+      return { key, bytes };
+    });
+    return { id: msg.id, compute: msg.compute, worker: this.name, ok: true, stored };
   }
 
   private async runCall(msg: Extract<TaskMsg, { kind: 'call' }>): Promise<ResultMsg> {

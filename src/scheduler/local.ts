@@ -49,6 +49,7 @@ export interface LocalComputeMonitor {
 }
 
 const monitors = new Set<LocalComputeMonitor>();
+const MONITOR_PROFILE_MAX_TASKS = 1_000_000;
 
 /** Register a monitor of every local compute (used by the dashboard); returns the unregister function. */
 export function addComputeMonitor(monitor: LocalComputeMonitor): () => void {
@@ -92,7 +93,9 @@ export async function runLowered(lowered: Lowered, options: RunOptions = {}): Pr
   const observer = observerFor(options, lowered.stageNames.join(', '));
   observer?.start(total);
   const trackers = beginMonitors(lowered, total);
-  const monitorProfile = trackers.length > 0 && [...monitors].some((m) => m.profile);
+  // Per-task records cost 40 bytes a task: monitors get them for plans of up to a million tasks.
+  const monitorProfile = trackers.length > 0 && total <= MONITOR_PROFILE_MAX_TASKS && [...monitors].some((m) => m.profile);
+  const hadProfile = lowered.plan.profile;
   if (options.profile || monitorProfile) lowered.plan.profile = true;
   const onUpdate =
     trackers.length === 0
@@ -103,7 +106,13 @@ export async function runLowered(lowered: Lowered, options: RunOptions = {}): Pr
           observer?.update(done, all);
           for (const t of trackers) if (t.update) safely(() => t.update!(done, all));
         };
-  const handle = native().execute(lowered.plan, lowered.buffers, onUpdate);
+  let handle;
+  try {
+    handle = native().execute(lowered.plan, lowered.buffers, onUpdate);
+  } finally {
+    // The flag was only for this run (plans may be executed again).
+    if (monitorProfile && !options.profile) lowered.plan.profile = hadProfile;
+  }
   const onAbort = (): void => handle.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {

@@ -1,0 +1,99 @@
+// npx tsx bench/distributed.bench.ts — distributed mode on this machine (issue #7):
+// nats-server + `tessera scheduler` + 2 single-thread `tessera worker`s as child processes, and a
+// client here. Measures (1) tiny-task round trips: a compute of many 1-element chunks, and
+// client.map over a trivial module function; (2) the 40000² exp-sum, against the local 2-thread
+// time measured in this same run. Prints medians. No assertions: read the ratios.
+//   BENCH_N=20000 (side of the exp-sum array; default 40000)   BENCH_REPS=3
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const N = Number(process.env.BENCH_N ?? 40000);
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const children: ChildProcess[] = [];
+
+function tessera(args: string[], ready: RegExp): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tessera ${args[0]} did not start: ${out}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (ready.test(out)) clearTimeout(timer), resolve(child);
+    });
+    child.once('exit', (c) => reject(new Error(`tessera ${args[0]} exited ${c}: ${out}`)));
+  });
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function time(fn: () => Promise<unknown>, reps: number): Promise<{ ms: number; value: unknown }> {
+  const ts: number[] = [];
+  let value: unknown;
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    value = await fn();
+    ts.push(performance.now() - t0);
+  }
+  return { ms: median(ts), value };
+}
+
+async function main(): Promise<void> {
+  const t = await import('../src/index.js');
+  const { Client } = await import('../src/distributed/client.js');
+  const { natsServerAvailable } = await import('../src/distributed/server.js');
+  if (!natsServerAvailable()) {
+    console.log('distributed bench skipped: nats-server is not installed (apt-get install nats-server)');
+    return;
+  }
+  const sched = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'scheduler', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(sched);
+  const address = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`scheduler did not start: ${out}`)), 60_000);
+    sched.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /tessera scheduler at: (\S+)/.exec(out);
+      if (m) clearTimeout(timer), resolve(m[1]!);
+    });
+  });
+  await Promise.all([1, 2].map((i) => tessera(['worker', address, '--nthreads', '1', '--name', `bench${i}`], /tessera worker/)));
+  const client = await Client.connect(address);
+  for (let i = 0; i < 100 && (await client.workers()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+  console.log(`scheduler ${address}, workers: ${(await client.workers()).map((w) => `${w.name} (${w.nthreads} thread)`).join(', ')}`);
+
+  // (1) tiny tasks
+  const tiny = t.ones([2000], { chunks: 1 }).sum();
+  await client.compute(tiny); // warm-up
+  const r1 = await time(() => client.compute(tiny), REPS);
+  console.log(`tiny tasks, compute of ones([2000], {chunks: 1}).sum() (2000 tasks): median ${r1.ms.toFixed(0)} ms → ${((r1.ms / 2000) * 1000).toFixed(0)} µs/task (${(2000 / (r1.ms / 1000)).toFixed(0)} tasks/s); value ${r1.value}`);
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+  const mod = join(dir, 'f.mjs');
+  writeFileSync(mod, 'export function inc(x) { return x + 1; }\n');
+  const args = Array.from({ length: 1000 }, (_, i) => [i]);
+  await client.map({ url: `file://${mod}`, exportName: 'inc' }, args.slice(0, 10));
+  const r2 = await time(() => client.map({ url: `file://${mod}`, exportName: 'inc' }, args), REPS);
+  console.log(`tiny tasks, client.map(inc, 1000 args): median ${r2.ms.toFixed(0)} ms → ${((r2.ms / 1000) * 1000).toFixed(0)} µs/task`);
+
+  // (2) the exp-sum, local 2 threads vs 2 single-thread workers
+  const x = t.exp(t.random.random([N, N], { seed: 42 })).sum();
+  t.configure({ numThreads: 2 });
+  const local = await time(() => x.compute(), REPS);
+  const dist = await time(() => client.compute(x), REPS);
+  const chunks = x.node.kind === 'reduce' ? x.node.arg.chunks.map((c) => c.length).join('×') : '?';
+  console.log(`exp(random.random([${N}, ${N}])).sum() (${chunks} chunks): local 2 threads ${local.ms.toFixed(0)} ms, cluster of 2×1-thread workers ${dist.ms.toFixed(0)} ms → ratio ${(dist.ms / local.ms).toFixed(2)} (goal ≤ 1.3); identical: ${Object.is(local.value, dist.value)}`);
+  await client.close();
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  });

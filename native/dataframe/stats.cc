@@ -1,0 +1,216 @@
+// Column statistics with exact quantiles; see stats.h.
+#include "dataframe/stats.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tessera::df {
+
+StatsPlan::StatsPlan(std::vector<StatsColumn> columns, std::vector<double> quantiles)
+    : cols_(std::move(columns)), qs_(std::move(quantiles)), st_(cols_.size()), results_(cols_.size()) {
+  wantQ_ = !qs_.empty();
+  for (size_t c = 0; c < cols_.size(); ++c) {
+    const size_t np = cols_[c].parts.size();
+    for (size_t p = 0; p < np; ++p) pairs_.push_back({c, p});
+    st_[c].partial.resize(np);
+    st_[c].ssd.resize(np);
+    if (wantQ_) {
+      st_[c].hist.resize(np);
+      st_[c].cand.resize(np);
+    }
+  }
+}
+
+int64_t StatsPlan::expectedTasks() const { return static_cast<int64_t>(pairs_.size() * (wantQ_ ? 3 : 2)); }
+
+namespace {
+inline double at(const StatsColumn& col, size_t p, size_t i) {
+  return col.type == ColType::Int64 ? static_cast<double>(static_cast<const int64_t*>(col.parts[p].first)[i])
+                                    : static_cast<const double*>(col.parts[p].first)[i];
+}
+}  // namespace
+
+void StatsPlan::stage0(size_t c, size_t p) {
+  const StatsColumn& col = cols_[c];
+  const auto& part = col.parts[p];
+  st_[c].partial[p] = col.type == ColType::Int64 ? partialI64(static_cast<const int64_t*>(part.first), part.second)
+                                                 : partialF64(static_cast<const double*>(part.first), part.second);
+}
+
+void StatsPlan::finish0() {
+  for (size_t c = 0; c < cols_.size(); ++c) {
+    State& s = st_[c];
+    StatsResult& r = results_[c];
+    double mn = INFINITY, mx = -INFINITY, count = 0, sum = 0;
+    for (const Partial& p : s.partial) {
+      count += p.count;
+      sum += p.sum;
+      if (p.count) {
+        mn = std::min(mn, p.min);
+        mx = std::max(mx, p.max);
+      }
+    }
+    r.count = count;
+    r.sum = sum;
+    if (count) {
+      r.min = mn;
+      r.max = mx;
+      r.mean = sum / count;
+    }
+    r.quantiles.assign(qs_.size(), NAN);
+    if (wantQ_ && count) {
+      const double width = mx - mn;
+      if (std::isfinite(width) && width > 0) {
+        s.bins = kBins;
+        s.lo = mn;
+        s.scale = kBins / width;
+        if (!std::isfinite(s.scale)) s.bins = 1;
+      } else {
+        s.bins = 1;  // one value, or infinite values: one bin (selection over everything)
+      }
+    }
+  }
+}
+
+void StatsPlan::stage1(size_t c, size_t p) {
+  const StatsColumn& col = cols_[c];
+  State& s = st_[c];
+  const StatsResult& r = results_[c];
+  const auto& part = col.parts[p];
+  if (!r.count) return;
+  s.ssd[p] = col.type == ColType::Int64 ? sumSqDevI64(static_cast<const int64_t*>(part.first), part.second, r.mean)
+                                        : sumSqDev(static_cast<const double*>(part.first), part.second, r.mean);
+  if (!wantQ_ || s.bins == 1) return;
+  std::vector<uint32_t>& h = s.hist[p];
+  h.assign(static_cast<size_t>(s.bins), 0);
+  const double lo = s.lo, scale = s.scale;
+  const int last = s.bins - 1;
+  if (col.type == ColType::Int64) {
+    const int64_t* v = static_cast<const int64_t*>(part.first);
+    for (size_t i = 0; i < part.second; ++i) {
+      int b = static_cast<int>((static_cast<double>(v[i]) - lo) * scale);
+      h[static_cast<size_t>(b > last ? last : b)]++;
+    }
+  } else {
+    const double* v = static_cast<const double*>(part.first);
+    for (size_t i = 0; i < part.second; ++i) {
+      const double x = v[i];
+      if (std::isnan(x)) continue;
+      int b = static_cast<int>((x - lo) * scale);
+      h[static_cast<size_t>(b > last ? last : b)]++;
+    }
+  }
+}
+
+void StatsPlan::finish1() {
+  for (size_t c = 0; c < cols_.size(); ++c) {
+    State& s = st_[c];
+    StatsResult& r = results_[c];
+    double ss = 0;
+    for (double x : s.ssd) ss += x;
+    r.std = r.count > 1 ? std::sqrt(ss / (r.count - 1)) : NAN;
+    if (!wantQ_ || !r.count) continue;
+    const int64_t n = static_cast<int64_t>(r.count);
+    for (double q : qs_) {
+      const int64_t k = static_cast<int64_t>(std::floor(static_cast<double>(n - 1) * q));
+      s.ranks.push_back(k);
+      if (k + 1 < n) s.ranks.push_back(k + 1);
+    }
+    std::sort(s.ranks.begin(), s.ranks.end());
+    s.ranks.erase(std::unique(s.ranks.begin(), s.ranks.end()), s.ranks.end());
+    // merged counts -> the bin of each rank
+    std::vector<int64_t> total(static_cast<size_t>(s.bins), 0);
+    if (s.bins == 1) {
+      total[0] = n;
+    } else {
+      for (const auto& h : s.hist)
+        for (size_t b = 0; b < h.size(); ++b) total[b] += h[b];
+    }
+    s.hist.clear();
+    s.binSlot.assign(static_cast<size_t>(s.bins), -1);
+    int64_t cum = 0;
+    size_t b = 0;
+    for (int64_t k : s.ranks) {
+      while (cum + total[b] <= k) cum += total[b++];
+      s.rankBin.push_back(static_cast<int>(b));
+      s.rankOffset.push_back(k - cum);
+      if (s.binSlot[b] < 0) {
+        s.binSlot[b] = static_cast<int32_t>(s.neededBins.size());
+        s.neededBins.push_back(static_cast<int>(b));
+      }
+    }
+  }
+}
+
+void StatsPlan::stage2(size_t c, size_t p) {
+  const StatsColumn& col = cols_[c];
+  State& s = st_[c];
+  if (!results_[c].count) return;
+  auto& cand = s.cand[p];
+  cand.assign(s.neededBins.size(), {});
+  const auto& part = col.parts[p];
+  const double lo = s.lo, scale = s.scale;
+  const int last = s.bins - 1;
+  const int32_t* slot = s.binSlot.data();
+  for (size_t i = 0; i < part.second; ++i) {
+    const double x = at(col, p, i);
+    if (std::isnan(x)) continue;
+    int b = 0;
+    if (s.bins > 1) {
+      b = static_cast<int>((x - lo) * scale);
+      b = b > last ? last : b;
+    }
+    const int32_t k = slot[b];
+    if (k >= 0) cand[static_cast<size_t>(k)].push_back(x);
+  }
+}
+
+void StatsPlan::finish2() {
+  for (size_t c = 0; c < cols_.size(); ++c) {
+    State& s = st_[c];
+    StatsResult& r = results_[c];
+    if (!r.count) continue;
+    std::vector<std::vector<double>> bins(s.neededBins.size());
+    for (auto& perPart : s.cand)
+      for (size_t k = 0; k < perPart.size(); ++k) bins[k].insert(bins[k].end(), perPart[k].begin(), perPart[k].end());
+    s.cand.clear();
+    s.rankValue.resize(s.ranks.size());
+    for (size_t j = 0; j < s.ranks.size(); ++j) {
+      std::vector<double>& v = bins[static_cast<size_t>(s.binSlot[static_cast<size_t>(s.rankBin[j])])];
+      const auto off = static_cast<std::ptrdiff_t>(s.rankOffset[j]);
+      std::nth_element(v.begin(), v.begin() + off, v.end());
+      s.rankValue[j] = v[static_cast<size_t>(off)];
+    }
+    const int64_t n = static_cast<int64_t>(r.count);
+    auto valueAt = [&](int64_t k) -> double {
+      auto it = std::lower_bound(s.ranks.begin(), s.ranks.end(), k);
+      return s.rankValue[static_cast<size_t>(it - s.ranks.begin())];
+    };
+    for (size_t j = 0; j < qs_.size(); ++j) {
+      const double h = static_cast<double>(n - 1) * qs_[j];
+      const int64_t lo = static_cast<int64_t>(std::floor(h));
+      const double a = valueAt(lo);
+      if (lo + 1 >= n) {
+        r.quantiles[j] = a;
+        continue;
+      }
+      const double b = valueAt(lo + 1), t = h - static_cast<double>(lo), diff = b - a;
+      r.quantiles[j] = t >= 0.5 ? b - diff * (1 - t) : a + diff * t;  // NumPy's _lerp
+    }
+  }
+}
+
+void StatsPlan::addStages(FnJob& job, const std::shared_ptr<StatsPlan>& self) {
+  const int64_t np = static_cast<int64_t>(pairs_.size());
+  auto task = [self](void (StatsPlan::*fn)(size_t, size_t)) {
+    return [self, fn](int64_t t) {
+      auto [c, p] = self->pairs_[static_cast<size_t>(t)];
+      ((*self).*fn)(c, p);
+    };
+  };
+  job.stages.push_back({[np] { return np; }, task(&StatsPlan::stage0), [self] { self->finish0(); }});
+  job.stages.push_back({[np] { return np; }, task(&StatsPlan::stage1), [self] { self->finish1(); }});
+  if (wantQ_) job.stages.push_back({[np] { return np; }, task(&StatsPlan::stage2), [self] { self->finish2(); }});
+}
+
+}  // namespace tessera::df
