@@ -31,7 +31,10 @@
         "<!@(node -p \"require('./native/sources.json').addon.join(' ')\")"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "libraries": ["-lpthread"]
+      "libraries": ["-lpthread"],
+      # Resolve every symbol at load time: a broken binary fails in dlopen, where the loader can
+      # explain it, instead of killing the process at first call.
+      "ldflags": ["-Wl,-z,now"]
     }
   ]
 }

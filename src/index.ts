@@ -9,6 +9,14 @@ export {
   sum, prod, min, max, mean, variance as var, variance, std,
 } from './array/ufuncs.js';
 export { compute, persist } from './compute.js';
+export { fromDelayed, type FromDelayedOptions } from './array/from-delayed.js';
+export {
+  Delayed, delayed, isDelayed, computeDelayed, computeDelayedWith, TaskError, toDelayed,
+  configureWorkerPool, shutdownWorkers, type DelayedFunction, type DelayedOptions, type DelayedTuple,
+  type MaybeDelayed, type MaybeDelayedArgs, type ComputedValue, type DelayedComputeOptions, type ChunkData,
+} from './delayed/index.js';
+export { visualize, toDot, type VisualizeOptions, type VisualizeFormat, type RankDir } from './visualize/index.js';
+export { ProgressBar, Profiler, profile, type TaskRecord, type ChromeTrace, type ProgressBarOptions } from './diagnostics/index.js';
 export { configure, getConfig, type Config } from './config.js';
 export type { ComputeOptions, TaskGraph, GraphNode, LayerInfo, HasGraph } from './graph/types.js';
 export {

@@ -9,6 +9,8 @@ import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
 import { iterChunks, type ChunkResult, type IterChunksOptions } from '../embed/stream.js';
 import { toPlan, type Plan, type ToPlanOptions } from '../embed/plan.js';
+import { visualize, type VisualizeOptions } from '../visualize/index.js';
+import { toDelayed, type NestedDelayedChunks } from '../delayed/array.js';
 import { normalizeChunks, chunkBounds, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
 import {
@@ -19,7 +21,9 @@ import {
   opName,
   size,
   token,
+  topoOrder,
   type BinaryOp,
+  type DelayedNode,
   type DType,
   type MemoryNode,
   type Node,
@@ -205,6 +209,7 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   /** Compute one chunk, by its chunk-grid index. */
   async computeBlock(index: readonly number[], options?: ComputeOptions): Promise<DenseArray> {
     const region = blockRegion(this, index);
+    await resolveDelayedInputs([this.node]);
     const lowering = new Lowering(allocNative);
     const lowered = lowering.lower([{ node: this.node, target: 'result', region }]);
     await runLowered(lowered, options);
@@ -225,6 +230,16 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   /** The optimized work of compute() as a versioned, JSON-serializable plan (docs/embedding.md); run it with execute(). */
   toPlan(options?: ToPlanOptions): Plan {
     return toPlan(this, options);
+  }
+
+  /** Draw the task graph (Dask's conventions) to SVG/DOT; `optimize: true` draws the fused kernels. */
+  visualize(options?: VisualizeOptions): Promise<string> {
+    return options === undefined ? visualize(this) : visualize(this, options);
+  }
+
+  /** One Delayed per chunk, nested like the chunk grid; each computes its chunk's data. */
+  toDelayed(): NestedDelayedChunks {
+    return toDelayed(this);
   }
 
   /** The task graph (Dask's HighLevelGraph): layers with task counts; nodes on demand. */
@@ -280,6 +295,7 @@ export function formatBytes(n: number): string {
 export async function computeArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]> {
   checkOptions('compute options', options);
   for (const a of arrays) if (a.node.kind !== 'reduce') checkMaterializable(a.node);
+  await resolveDelayedInputs(arrays.map((a) => a.node));
   const lowering = new Lowering(allocNative);
   const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'result' })));
   await runLowered(lowered, options ?? {});
@@ -291,6 +307,7 @@ export async function computeArrays(arrays: readonly NDArray<Computed>[], option
 
 export async function persistArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<NDArray<Computed>[]> {
   checkOptions('persist options', options);
+  await resolveDelayedInputs(arrays.map((a) => a.node));
   const lowering = new Lowering(allocNative);
   const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'persist' })));
   await runLowered(lowered, options ?? {});
@@ -312,6 +329,19 @@ export async function persistArrays(arrays: readonly NDArray<Computed>[], option
     };
     return new NDArray(node);
   });
+}
+
+/**
+ * Run the user functions behind fromDelayed arrays (once per compute, as Dask recomputes a
+ * delayed value that was not persisted) so the plan can read their data.
+ */
+export async function resolveDelayedInputs(roots: readonly Node[]): Promise<void> {
+  const pending = topoOrder(roots).filter((n): n is DelayedNode => n.kind === 'delayed');
+  await Promise.all(
+    pending.map(async (n) => {
+      n.state.data = await n.source.compute();
+    }),
+  );
 }
 
 export function normalizeAxis(name: string, axis: unknown, ndim: number): number {

@@ -49,6 +49,13 @@ export interface BinaryNode extends Base {
   readonly args: readonly [Node | number, Node | number];
 }
 export interface TransposeNode extends Base { readonly kind: 'transpose'; readonly axes: readonly number[]; readonly arg: Node }
+/** Values produced by a user function (fromDelayed): computed before the plan runs, then read as memory. */
+export interface DelayedNode extends Base {
+  readonly kind: 'delayed';
+  readonly op: 'from_delayed';
+  readonly source: { compute(): Promise<Float64Array | Float32Array> };
+  readonly state: { data?: Float64Array | Float32Array };
+}
 /** Same values, another chunk grid: free, since kernels address inputs by global index. */
 export interface RechunkNode extends Base { readonly kind: 'rechunk'; readonly arg: Node }
 export interface ReduceNode extends Base {
@@ -66,6 +73,7 @@ export type Node =
   | ArangeNode
   | RandomNode
   | MemoryNode
+  | DelayedNode
   | UnaryNode
   | BinaryNode
   | TransposeNode
@@ -127,6 +135,7 @@ export function opName(node: Node): string {
     case 'const':
     case 'random':
     case 'memory':
+    case 'delayed':
     case 'unary':
     case 'binary':
     case 'reduce':

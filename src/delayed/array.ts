@@ -8,7 +8,7 @@ export type FloatData = Float64Array | Float32Array;
 
 /** A computed chunk: its shape and row-major data. */
 export interface ChunkData {
-  shape: number[];
+  readonly shape: readonly number[];
   data: FloatData;
 }
 

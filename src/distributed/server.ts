@@ -1,7 +1,7 @@
 // Starting `nats-server -js` as the scheduler's child process.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface NatsServerOptions {
@@ -87,7 +87,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   }
   const m = /:(\d+)$/.exec(url)!;
   const actualPort = Number(m[1]);
-  const shownHost = host === '0.0.0.0' || host === '::' ? url.replace(/^\w+:\/\//, '').replace(/:\d+$/, '') : host;
+  // Listening on every interface: show an address other machines can use.
+  const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  const shownHost = host === '0.0.0.0' || host === '::' ? (external ?? url.replace(/^\w+:\/\//, '').replace(/:\d+$/, '')) : host;
   return {
     url: `nats://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${actualPort}`,
     host: shownHost,

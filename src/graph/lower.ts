@@ -236,6 +236,11 @@ class StageBuilder {
         const buffer = this.owner.buffer(node.memory);
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: node.dtype, a: 0, b: 0, seed: 0, buffer }, node.strides, node.offset);
       }
+      case 'delayed': {
+        if (!node.state.data) throw new Error(`${node.name}: fromDelayed data must be computed before lowering (use compute())`);
+        const buffer = this.owner.buffer(node.state.data);
+        return this.leaf(node, map, { kind: LeafKind.Memory, dtype: node.dtype, a: 0, b: 0, seed: 0, buffer }, contiguousStrides(node.shape), 0);
+      }
       case 'reduce': {
         const m = this.owner.materializeReduce(node);
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);

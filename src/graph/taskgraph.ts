@@ -54,6 +54,7 @@ function nodeLayers(roots: readonly Node[]): GLayer[] {
       case 'arange':
       case 'random':
       case 'memory':
+      case 'delayed':
         layers.push({ name: node.name, op: node.kind === 'arange' ? 'arange' : node.op, grid: node.chunks, deps: [], taskDeps: () => [] });
         break;
       case 'unary':

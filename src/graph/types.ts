@@ -58,4 +58,6 @@ export interface ComputeOptions {
   onProgress?: (done: number, total: number) => void;
   /** Cancel the compute. */
   signal?: AbortSignal;
+  /** Record every task (key, start, end, thread) into these profilers (see Profiler). */
+  profiler?: import('../diagnostics/profiler.js').Profiler | readonly import('../diagnostics/profiler.js').Profiler[];
 }

@@ -4,14 +4,14 @@ import { abortError } from '../errors.js';
 import type { ComputeObserver, ComputeOptions } from '../graph/types.js';
 import type { Lowered } from '../graph/lower.js';
 import { native, type ExecuteResult } from '../native.js';
+import { observersFor } from '../diagnostics/progress.js';
+import { profilersFor, recordNativeTasks } from '../diagnostics/profiler.js';
 
 export type ObserverFactory = (options: ComputeOptions, label: string) => ComputeObserver | undefined;
 
-let observerFactory: ObserverFactory = (options) => {
-  const { onProgress } = options;
-  if (!onProgress) return undefined;
-  return { start: (total) => onProgress(0, total), update: onProgress, finish: () => {} };
-};
+// Progress bar on stderr (`progress: true`) and the onProgress callback, as every compute has.
+let observerFactory: ObserverFactory = (options) =>
+  options.progress || options.onProgress ? observersFor(options) : undefined;
 
 /** Lets diagnostics (progress bars, dashboards) observe every local compute. */
 export function setObserverFactory(factory: ObserverFactory): void {
@@ -96,7 +96,9 @@ export async function runLowered(lowered: Lowered, options: RunOptions = {}): Pr
   // Per-task records cost 40 bytes a task: monitors get them for plans of up to a million tasks.
   const monitorProfile = trackers.length > 0 && total <= MONITOR_PROFILE_MAX_TASKS && [...monitors].some((m) => m.profile);
   const hadProfile = lowered.plan.profile;
-  if (options.profile || monitorProfile) lowered.plan.profile = true;
+  const profilers = profilersFor(options);
+  const wantProfile = options.profile === true || profilers.length > 0;
+  if (wantProfile || monitorProfile) lowered.plan.profile = true;
   const onUpdate =
     trackers.length === 0
       ? observer
@@ -107,11 +109,13 @@ export async function runLowered(lowered: Lowered, options: RunOptions = {}): Pr
           for (const t of trackers) if (t.update) safely(() => t.update!(done, all));
         };
   let handle;
+  // Native task times count from the plan start: take the origin just before submitting.
+  const originNs = process.hrtime.bigint();
   try {
     handle = native().execute(lowered.plan, lowered.buffers, onUpdate);
   } finally {
-    // The flag was only for this run (plans may be executed again).
-    if (monitorProfile && !options.profile) lowered.plan.profile = hadProfile;
+    // The flag was only for this run (plans may be executed again); execute() has read it.
+    lowered.plan.profile = hadProfile;
   }
   const onAbort = (): void => handle.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -120,7 +124,13 @@ export async function runLowered(lowered: Lowered, options: RunOptions = {}): Pr
     observer?.update(total, total);
     observer?.finish();
     for (const t of trackers) safely(() => t.end({ tasks: result.tasks, profile: result.profile }));
-    if (monitorProfile && !options.profile) delete result.profile;
+    if (profilers.length && result.profile) {
+      recordNativeTasks(profilers, result.profile, {
+        originNs,
+        describe: (stage, task) => ({ key: `('${lowered.stageNames[stage]}', ${task})`, name: lowered.stageNames[stage] ?? `stage-${stage}` }),
+      });
+    }
+    if (!options.profile) delete result.profile;
     return result;
   } catch (err) {
     observer?.finish(err);
