@@ -1,7 +1,8 @@
 // Distributed mode end to end on a real nats-server (random loopback port, token auth): one
 // scheduler and two workers as child processes (`tessera scheduler` / `tessera worker` run by
 // tsx from src). Skipped only when nats-server is not installed (.ci/run installs it).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exp, random, compute, DenseArray } from '../src/index.js';
@@ -11,6 +12,13 @@ import { natsServerAvailable, startNatsServer, type NatsServer } from '../src/di
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = new URL('./fixtures/distributed-functions.mjs', import.meta.url).href;
 const haveNats = natsServerAvailable();
+const chromium = ((): string | undefined => {
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+})();
 if (!haveNats) console.warn('distributed-nats tests SKIPPED: nats-server is not installed (apt-get install nats-server)');
 
 const TOKEN = 'test-token-' + Math.random().toString(36).slice(2);
@@ -85,6 +93,37 @@ describe.skipIf(!haveNats)('distributed on nats-server', () => {
     expect(re.shape).toEqual([2000, 1500]);
     expect(Buffer.from(re.data.buffer).equals(Buffer.from(le.data.buffer))).toBe(true);
   });
+
+  // Issue #8's "done": the dashboard of a real `tessera scheduler` with two NATS workers, in Chromium.
+  it.skipIf(!chromium)('serves a live dashboard: rectangles for both workers, 100% progress, bytes per worker', async () => {
+    const url = /dashboard: (http:\/\/\S+)/.exec(scheduler.out)![1]!;
+    const { chromium: launcher } = await import('playwright-core');
+    const browser = await launcher.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, extraHTTPHeaders: { Authorization: `Bearer ${TOKEN}` } });
+      page.setDefaultTimeout(60_000);
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(url);
+      await page.waitForSelector('#conn.live');
+      const x = exp(random.random([3000, 2000], { seed: 7, chunks: [250, 500] }));
+      const kept = await withTimeout(client.persist(x), 30_000, 'persist'); // chunks stay on the workers
+      expect(await withTimeout(client.compute(x.sum()), 30_000, 'compute')).toBe(await x.sum().compute());
+      await page.waitForFunction(() => document.getElementById('total-progress')?.textContent === '100%');
+      await page.click('#window button[data-w="60000"]');
+      await page.waitForFunction(() => Number((document.getElementById('stream') as HTMLCanvasElement).dataset.rowsWithTasks) >= 2);
+      await page.waitForFunction(() => {
+        const b = [...document.querySelectorAll('#memory .bar-row')].map((r) => Number(r.getAttribute('data-bytes')));
+        return b.filter((v) => v > 0).length >= 2;
+      });
+      mkdirSync(new URL('../test-artifacts/', import.meta.url), { recursive: true });
+      await page.screenshot({ path: fileURLToPath(new URL('../test-artifacts/dashboard-nats-scheduler.png', import.meta.url)), fullPage: true });
+      kept.release();
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it('runs module functions with submit/map', async () => {
     expect(await withTimeout(client.submit({ url: fixtures, exportName: 'square' }, 12), 10_000, 'submit')).toBe(144);
