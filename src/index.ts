@@ -26,6 +26,7 @@ export {
   type PlanNumber, type PlanInputs, type ToPlanOptions, type ExportedPlan, type ExecuteOptions, type DecodeOptions,
   type ChunkResult, type IterChunksOptions, type ScijsNdarrayLike, type StdlibNdarrayLike, type StridedOptions,
 } from './embed/index.js';
+export { toArrowBatches, toArrowTable, fromArrow, ARROW_INDEX_KEY, type ToArrowOptions, type FromArrowOptions } from './embed/index.js';
 export {
   DataFrame, Series, Lazy, Describe, Table, StringDict, readCsv, datasets,
   type DescribeOptions, type DType as DataFrameDType, type ReadCsvOptions, type ToCsvOptions, type TimeseriesOptions,

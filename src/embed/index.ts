@@ -40,3 +40,11 @@ export {
   type PlainScijs,
   type PlainStdlib,
 } from './adapters.js';
+export {
+  toArrowBatches,
+  toArrowTable,
+  fromArrow,
+  ARROW_INDEX_KEY,
+  type ToArrowOptions,
+  type FromArrowOptions,
+} from './arrow.js';
