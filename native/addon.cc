@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "tsfn_channel.h"
 #include "engine/executor.h"
 #include "engine/plan.h"
 #include "engine/pool.h"
@@ -277,20 +278,7 @@ struct Msg {
   ExecResult result;
 };
 
-struct Channel {
-  std::mutex mutex;
-  bool open = true;
-  napi_threadsafe_function tsfn = nullptr;
-  void post(Msg* m) {
-    std::lock_guard<std::mutex> lock(mutex);
-    if (open && napi_call_threadsafe_function(tsfn, m, napi_tsfn_nonblocking) == napi_ok) return;
-    delete m;
-  }
-  void close() {
-    std::lock_guard<std::mutex> lock(mutex);
-    open = false;
-  }
-};
+using Channel = TsfnChannel<Msg>;
 
 struct JsContext {
   std::shared_ptr<Core> core;

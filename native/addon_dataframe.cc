@@ -2,6 +2,7 @@
 // statistics, each run as one FnJob on the engine's pool; the Promise settles through a
 // thread-safe function (never libuv's pool, never blocking the event loop). Results are handed to
 // JS as external ArrayBuffers over the native vectors (no copies).
+#include "tsfn_channel.h"
 #include "addon_dataframe.h"
 
 #include <cmath>
@@ -125,20 +126,7 @@ struct Msg {
   std::string error;
 };
 
-struct Channel {
-  std::mutex mutex;
-  bool open = true;
-  napi_threadsafe_function tsfn = nullptr;
-  void post(Msg* m) {
-    std::lock_guard<std::mutex> lock(mutex);
-    if (open && napi_call_threadsafe_function(tsfn, m, napi_tsfn_nonblocking) == napi_ok) return;
-    delete m;
-  }
-  void close() {
-    std::lock_guard<std::mutex> lock(mutex);
-    open = false;
-  }
-};
+using Channel = TsfnChannel<Msg>;
 
 struct Ctx {
   std::shared_ptr<Channel> channel;
