@@ -148,19 +148,29 @@ export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromA
   if (n !== typedData.length) {
     throw new RangeError(`fromArray: shape [${shape.join(', ')}] holds ${n} elements but the data has ${typedData.length}`);
   }
-  const dtype: DType = typedData instanceof Float32Array ? 'float32' : 'float64';
-  const chunks = normalizeChunks(o.chunks, shape, itemsize(dtype));
+  return memoryArray(typedData, shape, contiguousStrides(shape), 0, o.chunks);
+}
+
+/** An NDArray reading caller memory in place: element strides and offset into `memory`. */
+export function memoryArray(
+  memory: Float64Array | Float32Array,
+  shape: number[],
+  strides: number[],
+  offset: number,
+  chunks: ChunksSpec | undefined,
+): NDArray<DenseArray> {
+  const dtype: DType = memory instanceof Float32Array ? 'float32' : 'float64';
   const id = newId();
   return new NDArray({
     kind: 'memory',
     id,
-    name: `array-${token(`array:${id}:${shape}:${Date.now()}`)}`,
+    name: `array-${token(`array:${id}:${shape}:${strides}:${offset}:${Date.now()}`)}`,
     shape,
     dtype,
-    chunks,
-    memory: typedData,
-    strides: contiguousStrides(shape),
-    offset: 0,
+    chunks: normalizeChunks(chunks, shape, itemsize(dtype)),
+    memory,
+    strides,
+    offset,
     op: 'array',
     state: { disposed: false },
   });

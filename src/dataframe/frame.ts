@@ -655,10 +655,9 @@ export class Table {
   }
 }
 
-/** Partitions held in memory (persist()). */
-class MemorySource implements PartitionSource {
-  readonly name = `persisted-${token()}`;
-  readonly op = 'persisted';
+/** Partitions held in memory: persist() results, and frames made from other tools' data (fromArrow). */
+export class MemorySource implements PartitionSource {
+  readonly name: string;
   readonly npartitions: number;
   readonly schema: [string, DType][];
   readonly index?: string;
@@ -666,10 +665,12 @@ class MemorySource implements PartitionSource {
   readonly lengths: number[];
 
   constructor(
-    from: PartitionSource,
+    from: Pick<PartitionSource, 'index' | 'divisions' | 'schema'>,
     columns: readonly string[],
     private readonly parts: Partition[],
+    readonly op = 'persisted',
   ) {
+    this.name = `${op}-${token()}`;
     this.npartitions = parts.length;
     this.index = from.index;
     this.divisions = from.divisions;

@@ -6,10 +6,11 @@
 // is wrapped without copying. Other element types (plain arrays, Int32Array, …) are copied.
 // Neither package is a dependency: pass their constructor to toNdarray/toStdlib to get real instances.
 import { checkOptions, checkShape, describe } from '../errors.js';
-import { normalizeChunks, type ChunksSpec } from '../array/chunks.js';
+import { type ChunksSpec } from '../array/chunks.js';
 import { DenseArray } from '../array/dense.js';
 import { NDArray } from '../array/ndarray.js';
-import { contiguousStrides, itemsize, newId, token, type DType } from '../array/node.js';
+import { contiguousStrides, type DType } from '../array/node.js';
+import { memoryArray } from '../array/creation.js';
 
 export interface StridedOptions {
   chunks?: ChunksSpec;
@@ -135,22 +136,7 @@ export function fromStrided(
     memStrides = contiguousStrides(shape);
     memOffset = 0;
   }
-  const dtype: DType = memory instanceof Float32Array ? 'float32' : 'float64';
-  const chunks = normalizeChunks(o.chunks, shape, itemsize(dtype));
-  const id = newId();
-  return new NDArray({
-    kind: 'memory',
-    id,
-    name: `array-${token(`strided:${id}:${shape}:${strides}:${offset}:${Date.now()}`)}`,
-    shape,
-    dtype,
-    chunks,
-    memory,
-    strides: memStrides,
-    offset: memOffset,
-    op: 'array',
-    state: { disposed: false },
-  });
+  return memoryArray(memory, shape, memStrides, memOffset, o.chunks);
 }
 
 /** A scijs `ndarray` (or any { data, shape, stride, offset }) as an NDArray, zero-copy for float data. */

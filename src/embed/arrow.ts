@@ -30,9 +30,8 @@ import {
 import { checkOptions, describe } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { type Column, type DType, type Partition, StringDict } from '../dataframe/column.js';
-import { DataFrame } from '../dataframe/frame.js';
+import { DataFrame, MemorySource } from '../dataframe/frame.js';
 import { Tracker } from '../dataframe/run.js';
-import { type LoadContext, type PartitionSource, token } from '../dataframe/source.js';
 
 /** Schema metadata key naming the index column. */
 export const ARROW_INDEX_KEY = 'tessera.index';
@@ -282,33 +281,6 @@ function readColumn(fn: string, name: string, d: Data, dtype: DType): Column {
   return { dtype, values: out, dict: StringDict.fromStrings([...codes.keys()]) };
 }
 
-/** Record batches held in memory, one per partition. */
-class ArrowSource implements PartitionSource {
-  readonly name = `from-arrow-${token()}`;
-  readonly op = 'from-arrow';
-  readonly npartitions: number;
-  readonly lengths: number[];
-  constructor(
-    readonly schema: [string, DType][],
-    readonly index: string | undefined,
-    private readonly parts: Partition[],
-  ) {
-    this.npartitions = parts.length;
-    this.lengths = parts.map((p) => p.length);
-  }
-  async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
-    const idx = parts ?? this.parts.map((_, i) => i);
-    const want = columns ?? this.schema.map((c) => c[0]).filter((n) => n !== this.index);
-    const names = this.index ? [this.index, ...want] : want;
-    const out = idx.map((i) => {
-      const p = this.parts[i]!;
-      return { length: p.length, columns: new Map(names.map((n) => [n, p.columns.get(n)!] as [string, Column])) };
-    });
-    ctx.progress?.(idx.length);
-    return out;
-  }
-}
-
 /**
  * A DataFrame over Arrow data: a Table, one RecordBatch or an array of them (same schema), one
  * partition per record batch. Float64/Int64 columns without nulls and Dictionary<Utf8, Int32>
@@ -361,6 +333,8 @@ export function fromArrow(data: ArrowInput, options: FromArrowOptions = {}): Dat
   }));
   const order = index ? [index, ...names.filter((n) => n !== index)] : names;
   const dtypeOf = new Map(names.map((n, k) => [n, dtypes[k]!]));
-  const src = new ArrowSource(order.map((n) => [n, dtypeOf.get(n)!]), index, parts);
-  return new DataFrame({ source: src, columns: order.filter((n) => n !== index) });
+  const columns = order.filter((n) => n !== index);
+  const frameSchema = order.map((n): [string, DType] => [n, dtypeOf.get(n)!]);
+  const src = new MemorySource({ index, schema: frameSchema }, columns, parts, 'from-arrow');
+  return new DataFrame({ source: src, columns });
 }
