@@ -261,4 +261,45 @@ describe('schedulerEventSource (distributed scheduler events → dashboard)', ()
       ['b#0', 'worker-lost', 2],
     ]);
   });
+
+  // A NATS compute left "4 / 1" on one worker's processing bar while the header said 0 running:
+  // the bar showed the heartbeat's `running` (tasks held, one ready beyond the threads), which the
+  // scheduler forwards only now and then. Now it counts started, unfinished tasks of running
+  // computes, so tasks started twice, handed to another worker, or dropped unrun never leave a count.
+  it('per-worker processing returns to 0 when computes end, whatever task-start/finish pairs arrive', async () => {
+    const { EventEmitter } = await import('node:events');
+    const { schedulerEventSource } = await import('../src/dashboard/index.js');
+    const ev = new EventEmitter();
+    const d = await start({ source: schedulerEventSource(ev) });
+    const t = Date.now();
+    const info = (name: string, running: number, dt = 0) => ({ name, nthreads: 1, memoryLimit: 2 ** 30, memory: 0, running, stored: 0, t: t + dt, pid: 1, host: 'h' });
+    const processing = () => Object.fromEntries(d.state.snapshot().workers.map((w) => [w.id, w.processing]));
+    const start_ = (task: string, worker: string, group = 'exp') => ev.emit('task-start', { compute: 'c', task, group, worker, attempt: 1, t });
+    const finish = (task: string, worker: string, group = 'exp') => ev.emit('task-finish', { compute: 'c', task, group, worker, ok: true, ms: 1, t: t + 1 });
+    ev.emit('workers', [info('a', 4), info('b', 0)]); // a heartbeat from the middle of an earlier compute
+    expect(processing()).toEqual({ a: 0, b: 0 });
+    ev.emit('compute-start', { compute: 'c', groups: ['exp', 'sum'], total: 6, t });
+    start_('1', 'a');
+    start_('2', 'a'); // held, ready to run: a 1-thread worker still shows 1 / 1
+    start_('2', 'a'); // the same task started twice (redelivered)
+    start_('3', 'b');
+    start_('4', 'a');
+    start_('4', 'b'); // handed back (memory limit) and taken by b
+    expect(processing()).toEqual({ a: 1, b: 1 });
+    expect(d.state.snapshot().totals.processing).toBe(4);
+    finish('1', 'a');
+    finish('3', 'b');
+    start_('5', 'b', 'sum');
+    finish('5', 'b', 'sum');
+    finish('5', 'b', 'sum'); // a duplicate finish
+    expect(d.state.snapshot().groups.find((g) => g.name === 'exp')).toMatchObject({ processing: 2, memory: 2 });
+    // Tasks 2 and 4 never finish: the compute ended, the workers drop them unrun (task.term()).
+    ev.emit('compute-finish', { compute: 'c', ok: true, t: t + 2 });
+    ev.emit('task-start', { compute: 'c', task: '6', group: 'sum', worker: 'a', attempt: 2, t: t + 3 }); // a late start
+    ev.emit('workers', [info('a', 4, 1), info('b', 1, 1)]); // stale heartbeats after the compute
+    const s = d.state.snapshot();
+    expect(processing()).toEqual({ a: 0, b: 0 });
+    expect(s.totals.processing).toBe(0);
+    expect(s.groups.map((g) => g.processing)).toEqual([0, 0]);
+  });
 });

@@ -10,6 +10,10 @@
 // - per-group progress: processing from task-start/task-finish, done/erred from task-finish
 //   (redeliveries counted once), waiting = the compute's remaining tasks, shown on the group
 //   most recently started;
+// - per-worker processing: the tasks of running computes a worker started and has not finished
+//   (at most its thread count: a worker holds one more task, ready to run), updated on every
+//   task event and back to 0 when the compute ends. Not the heartbeat's `running`, which the
+//   scheduler forwards only now and then: after a compute it could stay stale (e.g. "4 / 1").
 // - failed tasks are drawn in the error colour; optional `transfer` events in the transfer colour.
 import type { DashboardEvent, DashboardEventSource, GroupCounts } from './events.js';
 
@@ -47,7 +51,8 @@ interface Job {
   groups: string[];
   total: number;
   counts: Map<string, GroupCounts>;
-  running: Map<string, string>;
+  /** Started, not finished: task → worker and group. */
+  running: Map<string, { worker: string; group: string }>;
   finished: Set<string>;
   current: string;
 }
@@ -61,6 +66,33 @@ export function schedulerEventSource(events: EventEmitterLike): DashboardEventSo
       const lanes = new Map<string, number[]>();
       const known = new Set<string>();
       const emit = (e: DashboardEvent): void => listener(e);
+      /** Last heartbeat info per worker, and the processing count last sent for it. */
+      const infos = new Map<string, SchedulerWorkerInfo>();
+      const sent = new Map<string, number>();
+      const processing = (worker: string): number => {
+        let n = 0;
+        for (const job of jobs.values()) for (const r of job.running.values()) if (r.worker === worker) n++;
+        return Math.min(n, Math.max(1, threads.get(worker) ?? 1));
+      };
+      const workerEvent = (w: SchedulerWorkerInfo): void => {
+        const n = processing(w.name);
+        sent.set(w.name, n);
+        emit({
+          type: 'worker',
+          id: w.name,
+          name: w.name,
+          address: w.host ? `${w.host}${w.pid ? `:${w.pid}` : ''}` : '',
+          threads: w.nthreads,
+          bytes: w.memory,
+          memoryLimit: w.memoryLimit,
+          processing: n,
+          heartbeat: w.t,
+        });
+      };
+      /** After task events: send the workers whose processing count changed. */
+      const syncProcessing = (): void => {
+        for (const [name, w] of infos) if (known.has(name) && processing(name) !== sent.get(name)) workerEvent(w);
+      };
 
       const lane = (worker: string, start: number, end: number): number => {
         const n = Math.max(1, threads.get(worker) ?? 1);
@@ -98,21 +130,13 @@ export function schedulerEventSource(events: EventEmitterLike): DashboardEventSo
             seen.add(w.name);
             known.add(w.name);
             threads.set(w.name, w.nthreads);
-            emit({
-              type: 'worker',
-              id: w.name,
-              name: w.name,
-              address: w.host ? `${w.host}${w.pid ? `:${w.pid}` : ''}` : '',
-              threads: w.nthreads,
-              bytes: w.memory,
-              memoryLimit: w.memoryLimit,
-              processing: w.running,
-              heartbeat: w.t,
-            });
+            infos.set(w.name, w);
+            workerEvent(w);
           }
           for (const id of known)
             if (!seen.has(id)) {
               known.delete(id);
+              infos.delete(id);
               emit({ type: 'worker-removed', id });
             }
         },
@@ -126,12 +150,14 @@ export function schedulerEventSource(events: EventEmitterLike): DashboardEventSo
         'task-start': (p) => {
           const job = jobs.get(p.compute);
           if (!job || job.finished.has(p.task)) return;
+          // Started again (redelivered, or handed back and taken by another worker): counted once.
           const prev = job.running.get(p.task);
-          if (prev !== undefined) counts(job, p.group).processing--;
-          job.running.set(p.task, p.worker);
+          if (prev !== undefined) counts(job, prev.group).processing--;
+          job.running.set(p.task, { worker: p.worker, group: p.group });
           counts(job, p.group).processing++;
           job.current = p.group;
           progress(p.compute, job);
+          syncProcessing();
         },
         'task-finish': (p) => {
           const end = p.t;
@@ -142,7 +168,12 @@ export function schedulerEventSource(events: EventEmitterLike): DashboardEventSo
           });
           const job = jobs.get(p.compute);
           if (!job) return;
-          if (job.running.delete(p.task)) counts(job, p.group).processing--;
+          const prev = job.running.get(p.task);
+          if (prev !== undefined) {
+            job.running.delete(p.task);
+            counts(job, prev.group).processing--;
+            syncProcessing();
+          }
           if (job.finished.has(p.task)) return;
           job.finished.add(p.task);
           if (p.ok) counts(job, p.group).memory++;
@@ -167,20 +198,20 @@ export function schedulerEventSource(events: EventEmitterLike): DashboardEventSo
                 c.memory = 0;
               }
             progress(p.compute, job, true);
+            // Tasks started and never finished (dropped unrun after the compute ended, handed
+            // back, or still running when it failed) no longer count as processing anywhere.
             jobs.delete(p.compute);
+            syncProcessing();
           }
           emit({ type: 'compute-end', id: p.compute, ...(p.ok ? {} : { error: p.error ?? 'failed' }), time: p.t });
         },
         'worker-lost': (p) => {
           for (const [id, job] of jobs) {
             let changed = false;
-            for (const [task, worker] of job.running)
-              if (worker === p.worker) {
+            for (const [task, r] of job.running)
+              if (r.worker === p.worker) {
                 job.running.delete(task);
-                for (const c of job.counts.values()) if (c.processing > 0) {
-                  c.processing--;
-                  break;
-                }
+                counts(job, r.group).processing--;
                 changed = true;
               }
             if (changed) progress(id, job);
