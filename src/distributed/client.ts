@@ -51,6 +51,8 @@ export class RemoteArray {
 export class Client {
   private schedulerId = '';
   private lastBeat = Date.now();
+  /** Connections re-established: events published meanwhile (a compute's 'done') may be lost. */
+  private reconnects = 0;
   private closed = false;
   private readonly timeoutMs: number;
 
@@ -76,6 +78,7 @@ export class Client {
   /** A client on any Transport (e.g. the in-process MemoryBus in tests). */
   static async withTransport(transport: Transport, options: ClientOptions = {}): Promise<Client> {
     const c = new Client(transport, options);
+    transport.onReconnect(() => c.reconnects++);
     transport.subscribe(SUBJECTS.heartbeat, (d) => {
       const { id } = unpack<{ id: string }>(d);
       c.lastBeat = Date.now();
@@ -199,6 +202,7 @@ export class Client {
     let started = false;
     return new Promise((resolve, reject) => {
       const expected = this.schedulerId;
+      const reconnects = this.reconnects;
       const beatSub = this.transport.subscribe(SUBJECTS.heartbeat, (d) => {
         const { id } = unpack<{ id: string }>(d);
         if (id !== expected) end(new Error(`tessera: the scheduler restarted during the compute (was ${expected.slice(0, 8)}, now ${id.slice(0, 8)}); its in-flight work is lost — run the compute again`));
@@ -214,6 +218,7 @@ export class Client {
       const watchdog = setInterval(() => {
         const silent = Date.now() - this.lastBeat;
         if (silent > this.timeoutMs) end(new Error(`tessera: lost the scheduler (no heartbeat for ${silent} ms); the compute is abandoned`));
+        else if (this.reconnects !== reconnects) end(new Error('tessera: the connection to the NATS server dropped during the compute (server restarted?); its in-flight work may be lost — run the compute again'));
       }, Math.min(500, this.timeoutMs / 4));
       const onAbort = (): void => {
         this.release(compute);

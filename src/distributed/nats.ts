@@ -5,7 +5,7 @@
 import { connect, type NatsConnection, type Msg } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, AckPolicy, RetentionPolicy, StorageType, type Consumer, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import type { QueuedTask, Subscription, Transport, Handler } from './transport.js';
+import type { QueuedTask, Subscription, Transport, Handler, ReconnectInfo } from './transport.js';
 
 export const TASK_STREAM = 'TESSERA_TASKS';
 export const TASK_SUBJECT = 'tessera.tasks';
@@ -57,6 +57,17 @@ export async function connectNats(address: string, options: NatsTransportOptions
         { cause: err },
       );
     }
+    const caFile = typeof options.tls === 'object' ? options.tls.caFile : undefined;
+    if (caFile && /doesn't exist|ENOENT|no such file/i.test(msg)) {
+      throw new Error(`tessera: cannot connect to ${address}: the TLS CA file ${caFile} does not exist (--tls-ca / { tls: { caFile } })`, { cause: err });
+    }
+    if (/certificate|self.signed|verify|tls|ssl/i.test(msg)) {
+      throw new Error(
+        `tessera: cannot connect to ${address}: TLS failed (${msg}). The server's certificate must be trusted: ` +
+          `pass the CA that signed it (tessera worker --tls-ca FILE, tessera scheduler --tlscacert FILE, Client.connect(address, { tls: { caFile } })).`,
+        { cause: err },
+      );
+    }
     throw new Error(`tessera: cannot connect to ${address}: ${msg}. Is \`tessera scheduler\` running there?`, { cause: err });
   }
   const t = new NatsTransport(nc, options);
@@ -68,36 +79,61 @@ export class NatsTransport implements Transport {
   private js!: JetStreamClient;
   private kv!: KV;
   private consumer: Consumer | undefined;
-  private readonly reconnectHandlers: (() => void)[] = [];
+  private readonly reconnectHandlers: ((info: ReconnectInfo) => void)[] = [];
   private closed = false;
+  private queueLost = false;
 
   constructor(readonly nc: NatsConnection, private readonly options: NatsTransportOptions) {}
 
   async init(): Promise<void> {
     this.js = jetstream(this.nc);
-    const kvm = new Kvm(this.nc);
-    if (this.options.setup) {
-      const jsm = await jetstreamManager(this.nc);
-      const ackWaitNs = (this.options.ackWaitMs ?? 5000) * 1e6;
-      // A new scheduler starts from a clean queue (tasks of a previous one are unanswerable).
-      // Memory storage: tasks are pure and re-creatable; no disk write per task.
-      await jsm.streams.delete(TASK_STREAM).catch(() => false);
-      await jsm.streams.add({ name: TASK_STREAM, subjects: [TASK_SUBJECT], retention: RetentionPolicy.Workqueue, storage: StorageType.Memory });
-      const consumer = { durable_name: TASK_CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: ackWaitNs, max_ack_pending: 100_000 };
-      try {
-        await jsm.consumers.add(TASK_STREAM, consumer);
-      } catch {
-        await jsm.consumers.update(TASK_STREAM, TASK_CONSUMER, { ack_wait: ackWaitNs, max_ack_pending: 100_000 });
-      }
-      this.kv = await kvm.create(KV_BUCKET, { history: 1, storage: StorageType.Memory }).catch(() => kvm.open(KV_BUCKET));
-    } else {
-      this.kv = await retry(() => kvm.open(KV_BUCKET), 'the scheduler to create its heartbeat bucket');
-    }
+    if (this.options.setup) await this.setup(true);
+    else this.kv = await retry(() => new Kvm(this.nc).open(KV_BUCKET), 'the scheduler to create its heartbeat bucket');
     void (async () => {
       for await (const s of this.nc.status()) {
-        if (s.type === 'reconnect') for (const fn of this.reconnectHandlers) fn();
+        if (s.type !== 'reconnect' || this.closed) continue;
+        // The server may have restarted: its memory-storage stream, consumer and bucket are then
+        // gone (even with a store dir). The scheduler creates them again before anyone is told.
+        if (this.options.setup) await retry(() => this.setup(false), 'JetStream after a reconnect').catch(() => {});
+        const queueLost = this.queueLost;
+        this.queueLost = false;
+        for (const fn of this.reconnectHandlers) fn({ queueLost });
       }
     })().catch(() => {});
+  }
+
+  /**
+   * Scheduler: create the task stream, its consumer and the heartbeat bucket. `fresh`: a new
+   * scheduler starts from a clean queue; after a reconnect only what is missing is created.
+   * A stream created again after a reconnect sets `queueLost` (its queued tasks are gone).
+   */
+  private async setup(fresh: boolean): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    const kvm = new Kvm(this.nc);
+    const ackWaitNs = (this.options.ackWaitMs ?? 5000) * 1e6;
+    let created = true;
+    if (fresh) {
+      // A new scheduler starts from a clean queue (tasks of a previous one are unanswerable).
+      await jsm.streams.delete(TASK_STREAM).catch(() => false);
+    } else {
+      created = await jsm.streams.info(TASK_STREAM).then(
+        () => false,
+        (err: Error) => {
+          if (/not found/i.test(err.message)) return true;
+          throw err; // JetStream not ready yet: try again
+        },
+      );
+    }
+    // Memory storage: tasks are pure and re-creatable; no disk write per task.
+    if (created && !fresh) this.queueLost = true;
+    if (created) await jsm.streams.add({ name: TASK_STREAM, subjects: [TASK_SUBJECT], retention: RetentionPolicy.Workqueue, storage: StorageType.Memory });
+    const consumer = { durable_name: TASK_CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: ackWaitNs, max_ack_pending: 100_000 };
+    try {
+      await jsm.consumers.add(TASK_STREAM, consumer);
+    } catch {
+      await jsm.consumers.update(TASK_STREAM, TASK_CONSUMER, { ack_wait: ackWaitNs, max_ack_pending: 100_000 });
+    }
+    this.kv = await kvm.create(KV_BUCKET, { history: 1, storage: StorageType.Memory }).catch(() => kvm.open(KV_BUCKET));
   }
 
   publish(subject: string, data: Uint8Array): void {
@@ -202,7 +238,7 @@ export class NatsTransport implements Transport {
     return out;
   }
 
-  onReconnect(fn: () => void): void {
+  onReconnect(fn: (info: ReconnectInfo) => void): void {
     this.reconnectHandlers.push(fn);
   }
 

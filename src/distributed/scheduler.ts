@@ -111,7 +111,20 @@ export class Scheduler {
     this.timers.push(setInterval(beat, this.opts.heartbeatMs));
     this.timers.push(setInterval(() => void this.checkWorkers().catch(() => {}), Math.max(100, this.opts.heartbeatMs / 2)));
     for (const x of this.timers) x.unref?.();
+    t.onReconnect(({ queueLost }) => {
+      // No heartbeat could arrive while disconnected: every worker gets a fresh timeout.
+      const now = Date.now();
+      for (const w of this.workers.values()) w.seen = now;
+      this.opts.log(`reconnected to NATS${queueLost ? ' (the server restarted: task queue created again)' : ''}`);
+      beat();
+      if (queueLost) this.failUnfinished('the NATS server restarted during the compute and lost its queued tasks; run the compute again');
+    });
     await this.checkWorkers();
+  }
+
+  /** Fail every compute still running (its tasks are gone); finished, persisted ones are kept. */
+  private failUnfinished(message: string): void {
+    for (const job of [...this.jobs.values()]) if (!job.finished) this.fail(job, message);
   }
 
   workerList(): WorkerInfo[] {

@@ -21,6 +21,11 @@ export interface QueuedTask {
   working(): void;
 }
 
+export interface ReconnectInfo {
+  /** The task queue was gone (the server restarted) and was created anew: its queued tasks are lost. */
+  queueLost: boolean;
+}
+
 export type Handler = (data: Uint8Array, reply: ((data: Uint8Array) => void) | undefined, subject: string) => void;
 
 export interface Transport {
@@ -39,8 +44,8 @@ export interface Transport {
   kvPut(key: string, value: Uint8Array): Promise<void>;
   kvGet(key: string): Promise<Uint8Array | undefined>;
   kvKeys(): Promise<string[]>;
-  /** Called after a dropped connection is re-established. */
-  onReconnect(fn: () => void): void;
+  /** Called after a dropped connection is re-established (for the scheduler: and its queue set up again). */
+  onReconnect(fn: (info: ReconnectInfo) => void): void;
   close(): Promise<void>;
 }
 
