@@ -219,6 +219,11 @@ Sink parseSink(Napi::Env env, const Napi::Value& v, const std::string& path) {
   }
   Napi::Value dd = field(o, "ddof");
   s.ddof = dd.IsUndefined() ? 0 : getNumber(env, dd, path + ".ddof");
+  Napi::Value pa = field(o, "partials");
+  if (!pa.IsUndefined()) {
+    if (!pa.IsBoolean()) typeError(env, path + ".partials: expected a boolean");
+    s.partials = pa.As<Napi::Boolean>().Value();
+  }
   return s;
 }
 

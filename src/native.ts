@@ -33,6 +33,13 @@ export interface NativeSink {
   strides: number[];
   reduceAxes: number[];
   ddof: number;
+  /**
+   * Internal (the distributed scheduler's per-chunk tasks): a float64 reduction writes each
+   * output's raw, un-finalized partial — the value; the raw sum for Mean; for Var/Std three planes
+   * of P elements (P = the stage's kept output count): count at out, mean at out + P, M2 at
+   * out + 2P. Not part of the public plan schema.
+   */
+  partials?: boolean;
 }
 
 export interface NativeStage {

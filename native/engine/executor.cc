@@ -4,7 +4,10 @@
 //      axes are put in iteration order (kept axes outer / reduced axes inner for partial
 //      reductions), extent-1 axes dropped and contiguous axes merged;
 //   2. if a memory leaf (or a store target) is read "transposed" (its inner stride is large and
-//      its outer stride small) the last two axes are iterated in 32x32 tiles;
+//      its outer stride small) the last two axes are iterated in square tiles (TESSERA_TILE,
+//      default 64) — for a reduction only when the task's box has one output element (every kept
+//      axis of extent 1 in the box; decided per box, so a one-chunk sub-stage iterates as the
+//      full stage does for that chunk);
 //   3. the box is walked in blocks of <= kBlock elements made of *pieces* (runs along the inner
 //      axis); each Load fills its register piece by piece, the program runs once per block over
 //      whole registers, and the sink stores the result or reduces it.
@@ -119,7 +122,7 @@ struct StagePrep {
   int nstreams = 0, sinkStream = 0, kStream = -1;
   std::vector<int64_t> sOffset, sStride;  // natural axis order, sStride[s * nd + k]
   std::vector<LeafPrep> leaves;
-  bool reduce = false, allowTile = true, varLike = false;
+  bool reduce = false, varLike = false;
   ReduceOp op = ReduceOp::None;
   int64_t keptCount = 0, nRed = 1;
   double count = 0;  // reduced elements per output element
@@ -196,6 +199,7 @@ class PlanJob final : public Job, public Execution, public std::enable_shared_fr
   Partial combine(const StagePrep& p, const Partial& x, const Partial& y) const;
   double finalize(const StagePrep& p, const Partial& x) const;
   void writeOut(const StagePrep& p, int64_t addr, double v) const;
+  void emit(const StagePrep& p, int64_t addr, const Partial& r) const;
   void accAdd(StagePrep& p, Accum& acc, int64_t k, int64_t out, const Partial& part, int64_t rc);
   void accFlush(StagePrep& p, Accum& acc, int64_t rc);
   void progress();
@@ -244,18 +248,11 @@ void PlanJob::prepare(const Stage& st, StagePrep& p) {
 
   // iteration order: partial reductions put the reduced axes innermost
   int q = 0;
-  bool anyKept = false, anyRed = false;
-  for (int k = 0; k < nd; ++k) {
+  for (int k = 0; k < nd; ++k)
     if (!p.reduce || !reduced(k)) p.perm[q++] = k;
-    if (p.reduce && !reduced(k) && st.shape[static_cast<size_t>(k)] > 1) anyKept = true;
-    if (p.reduce && reduced(k)) anyRed = true;
-  }
   if (p.reduce)
     for (int k = 0; k < nd; ++k)
       if (reduced(k)) p.perm[q++] = k;
-  // Tiles reorder elements freely: fine for stores and for reductions to one output element.
-  p.allowTile = !p.reduce || !anyKept;
-  (void)anyRed;
 
   // streams
   p.leafStream.assign(st.leaves.size(), -1);
@@ -388,7 +385,17 @@ void PlanJob::runTask(int stage, int64_t task, WorkerContext& ctx) {
 
     Accum acc;
     bool tile = false;
-    if (p.allowTile && b.nd >= 2) {
+    // Tiles reorder elements freely: fine for stores, and for a reduction only when this task's
+    // box reduces to one output element (every kept axis has extent 1 in the box). Decided per
+    // box, not per stage, so a one-chunk sub-stage of this stage (the distributed scheduler's
+    // per-chunk task) iterates exactly as this stage does for that chunk.
+    bool allowTile = true;
+    if (p.reduce) {
+      const std::vector<uint8_t>& ra = p.st->sink.reduceAxes;
+      for (int k = 0; k < nd && allowTile; ++k)
+        if ((ra.empty() || !ra[static_cast<size_t>(k)]) && ext[k] > 1) allowTile = false;
+    }
+    if (allowTile && b.nd >= 2) {
       const int ia = b.nd - 2, ib = b.nd - 1;
       for (int s = 0; s < S && !tile; ++s) {
         if (!p.tileSensitive[static_cast<size_t>(s)]) continue;
@@ -783,6 +790,20 @@ void PlanJob::writeOut(const StagePrep& p, int64_t addr, double v) const {
   else reinterpret_cast<float*>(p.outData)[addr] = static_cast<float>(v);
 }
 
+// The result of one output element: finalized, or (sink.partials) the raw partial in planes.
+void PlanJob::emit(const StagePrep& p, int64_t addr, const Partial& r) const {
+  if (!p.st->sink.partials) {
+    writeOut(p, addr, finalize(p, r));
+    return;
+  }
+  double* o = reinterpret_cast<double*>(p.outData);  // validated: partials imply F64
+  o[addr] = r.a;
+  if (p.varLike) {
+    o[addr + p.keptCount] = r.b;
+    o[addr + 2 * p.keptCount] = r.c;
+  }
+}
+
 void PlanJob::accAdd(StagePrep& p, Accum& acc, int64_t k, int64_t out, const Partial& part, int64_t rc) {
   if (!acc.active || acc.k != k) {
     if (acc.active) accFlush(p, acc, rc);
@@ -806,7 +827,7 @@ void PlanJob::accAdd(StagePrep& p, Accum& acc, int64_t k, int64_t out, const Par
 void PlanJob::accFlush(StagePrep& p, Accum& acc, int64_t rc) {
   Partial r = acc.stack[acc.depth - 1];
   for (int i = acc.depth - 2; i >= 0; --i) r = combine(p, acc.stack[i], r);
-  if (p.direct) writeOut(p, acc.out, finalize(p, r));
+  if (p.direct) emit(p, acc.out, r);
   else p.partials[static_cast<size_t>(acc.k * p.nRed + rc)] = r;
   acc.active = false;
   acc.depth = 0;
@@ -849,7 +870,7 @@ void PlanJob::finishStage(int stage, WorkerContext&) {
       };
       r = Rec::run(*this, p, slots, 0, p.nRed);
     }
-    writeOut(p, addr, finalize(p, r));
+    emit(p, addr, r);
     for (int q = nk - 1; q >= 0; --q) {
       const int k = kept[q];
       ++ci[q];

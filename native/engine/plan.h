@@ -85,6 +85,12 @@ struct Sink {
   std::vector<int64_t> strides;     // one per stage axis
   std::vector<uint8_t> reduceAxes;  // one per stage axis: 1 = reduced
   double ddof = 0;
+  // Reductions only, dtype F64 only: write each output element's raw, un-finalized partial
+  // instead of the result (what a distributed scheduler combines across per-chunk sub-stages).
+  // Sum/Prod/Min/Max: the value; Mean: the raw sum (no division); Var/Std: three planes of P
+  // elements each, P = the stage's kept output count (product of the kept extents):
+  //     count at out, mean at out + P, M2 at out + 2P.
+  bool partials = false;
 };
 
 struct Stage {

@@ -266,6 +266,24 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     if (!red && st.shape[k] == 0) sinkEmpty = true;
   }
   checkAffine(kp, sk.offset, sk.strides, st.shape, sinkEmpty, &out, sk.dtype, obp);
+  if (sk.partials) {
+    if (sk.reduce == ReduceOp::None)
+      fail(kp + ".partials", "is true but reduce is None (partials exist only for reductions)");
+    if (sk.dtype != DType::F64)
+      fail(kp + ".partials", "is true but dtype is F32 (partials are written as F64: dtype 0)");
+  }
+  if (sk.partials && (sk.reduce == ReduceOp::Var || sk.reduce == ReduceOp::Std)) {
+    // three planes: the M2 plane starts 2P elements after the count plane (P = kept outputs)
+    int64_t kept = 1;
+    for (size_t k = 0; k < nd; ++k) {
+      bool red = !sk.reduceAxes.empty() && sk.reduceAxes[k];
+      if (!red && !mulOk(kept, st.shape[k], &kept)) kept = kMaxMagnitude;
+    }
+    int64_t shift = 0, off2 = 0;
+    if (!mulOk(kept, 2, &shift) || !addOk(sk.offset, shift, &off2) || off2 >= kMaxMagnitude)
+      fail(kp, "the partial planes (3 x the kept output count) overflow the address range");
+    checkAffine(kp + " (partial plane 2)", off2, sk.strides, st.shape, sinkEmpty, &out, sk.dtype, obp);
+  }
   for (size_t k = 0; k < nd; ++k) {
     bool red = !sk.reduceAxes.empty() && sk.reduceAxes[k];
     if (!sinkEmpty && !red && st.shape[k] > 1 && sk.strides[k] == 0)
