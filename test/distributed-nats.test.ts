@@ -94,6 +94,24 @@ describe.skipIf(!haveNats)('distributed on nats-server', () => {
     expect(Buffer.from(re.data.buffer).equals(Buffer.from(le.data.buffer))).toBe(true);
   });
 
+  it('computes on a persisted array: workers read kept chunks in place and from each other', async () => {
+    const x = random.random([1200, 1000], { seed: 5, chunks: [300, 250] });
+    const kept = await withTimeout(client.persist(x), 30_000, 'persist');
+    expect(kept.workers.length).toBeGreaterThan(0);
+    // x + x.T reads the mirrored chunk, which often lives on the other worker
+    const sq = kept.rechunk([250, 250]).mul(2);
+    const y = kept.add(1).sum({ axis: 0 });
+    const [lsq, ly] = (await compute(x.rechunk([250, 250]).mul(2), x.add(1).sum({ axis: 0 }))) as DenseArray[];
+    const [rsq, ry] = (await withTimeout(client.compute([sq, y]), 30_000, 'compute on persisted')) as DenseArray[];
+    expect(Buffer.from(rsq!.data.buffer).equals(Buffer.from(lsq!.data.buffer))).toBe(true);
+    expect(Buffer.from(ry!.data.buffer).equals(Buffer.from(ly!.data.buffer))).toBe(true);
+    const s = random.random([600, 600], { seed: 6, chunks: 200 });
+    const ks = await withTimeout(client.persist(s), 30_000, 'persist');
+    expect(Object.is(await withTimeout(client.compute(ks.add(ks.T).sum()), 30_000, 'x + x.T'), await s.add(s.T).sum().compute())).toBe(true);
+    kept.release();
+    ks.release();
+  });
+
   // Issue #8's "done": the dashboard of a real `tessera scheduler` with two NATS workers, in Chromium.
   it.skipIf(!chromium)('serves a live dashboard: rectangles for both workers, 100% progress, bytes per worker', async () => {
     const url = /dashboard: (http:\/\/\S+)/.exec(scheduler.out)![1]!;

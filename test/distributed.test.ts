@@ -38,7 +38,7 @@ describe('distributed (in-process bus)', () => {
     expect(remote).toBe(local);
   });
 
-  it('mean and std are bit-identical to local (std runs as one task)', async () => {
+  it('mean and std are bit-identical to local', async () => {
     const r = random.random([1000, 999], { seed: 7, chunks: [300, 250] });
     const [m, s] = (await compute(r.mean(), r.std())) as number[];
     const [rm, rs] = (await client.compute([r.mean(), r.std()])) as number[];

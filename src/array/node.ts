@@ -9,8 +9,20 @@ export type UnaryOp = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'sin' | 'cos';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 export type ReduceOp = 'sum' | 'prod' | 'min' | 'max' | 'mean' | 'var' | 'std';
 
-/** Memory an array reads: caller memory (zero-copy) or a native buffer from persist(). */
-export type MemoryRef = ArrayBuffer | ArrayBufferView | NativeBuffer;
+/**
+ * Chunks a cluster's workers keep (`client.persist`): lowered like memory, but only a
+ * distributed compute can read them; its workers fetch the pieces each task needs.
+ */
+export interface RemoteMemory {
+  readonly remote: { readonly compute: string; readonly output: number; readonly bytes: number; readonly owner: object };
+}
+
+/** Memory an array reads: caller memory (zero-copy), a native buffer from persist(), or a cluster's. */
+export type MemoryRef = ArrayBuffer | ArrayBufferView | NativeBuffer | RemoteMemory;
+
+export function isRemoteMemory(m: unknown): m is RemoteMemory {
+  return typeof m === 'object' && m !== null && 'remote' in m;
+}
 
 interface Base {
   readonly id: number;

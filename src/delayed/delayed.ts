@@ -360,6 +360,9 @@ interface DelayedApi {
   ): DelayedFunction<F, N>;
 }
 
+/** @internal The function of a container-rebuilding task (a distributed scheduler rebuilds it itself). */
+export const rebuildContainer = (x: unknown): unknown => x;
+
 function delayedImpl(fnOrValue: unknown, options?: DelayedOptions): unknown {
   if (typeof fnOrValue === 'function') {
     const opts = checkOptions(options, 'delayed(fn, options)');
@@ -381,12 +384,11 @@ function delayedImpl(fnOrValue: unknown, options?: DelayedOptions): unknown {
   const key = `${name}-${token}`;
   if (!hasDelayed) return new Delayed({ key, name, kind: 'literal', value: fnOrValue, deps: [], label: shortKey(key) });
   // A container holding Delayeds: a task that rebuilds it with their values (Dask's "finalize").
-  const identity = (x: unknown): unknown => x;
   return new Delayed({
     key,
     name,
     kind: 'call',
-    callable: { kind: 'local', fn: identity },
+    callable: { kind: 'local', fn: rebuildContainer },
     args: [fnOrValue],
     argHasDelayed: [true],
     deps: uniqueByKey(deps),

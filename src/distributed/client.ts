@@ -3,12 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { NDArray, type Computed } from '../array/ndarray.js';
 import { DenseArray } from '../array/dense.js';
+import { contiguousStrides, itemsize, newId, token, type MemoryNode, type Node } from '../array/node.js';
 import { Lowering, type RootRequest } from '../graph/lower.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { observerFor } from '../scheduler/local.js';
 import { abortError } from '../errors.js';
 import { native, type NativeBufferArg } from '../native.js';
-import { SUBJECTS, pack, unpack, type ClientEvent, type OutputResult, type Piece, type SubmitRequest, type WireBuffer, type WorkerInfo } from './protocol.js';
+import { Delayed, collectTasks, isDelayed, rebuildContainer, substitute } from '../delayed/delayed.js';
+import { GRAPH_REF, SUBJECTS, pack, unpack, type GraphRequest, type GraphTask, type ClientEvent, type OutputResult, type Piece, type SubmitRequest, type WireBuffer, type WorkerInfo } from './protocol.js';
 import type { Auth } from './nats.js';
 import type { Transport } from './transport.js';
 
@@ -22,20 +24,39 @@ export interface ClientOptions {
 /** A module function reference: `{ url, exportName }` or a `delayed.module(url, name)` function. */
 export type ModuleFunctionRef = { url: string | URL; exportName: string } | { moduleRef: { url: string; exportName: string } };
 
-/** Output of `client.persist`: chunks stay in the workers' native memory until released. */
-export class RemoteArray {
+/**
+ * Output of `client.persist`: an NDArray whose chunks stay in the workers' native memory until
+ * released. Build on it like any array and run the result with `client.compute` / `client.persist`:
+ * the workers read the kept chunks in place or from each other. `compute()` / `gather()` fetch it.
+ */
+export class RemoteArray<T extends Computed = Computed> extends NDArray<T> {
+  private released = false;
+
   constructor(
     private readonly client: Client,
-    readonly compute: string,
-    readonly shape: readonly number[],
-    readonly dtype: 'float64' | 'float32',
+    /** The scheduler's id of the compute that made it. */
+    readonly key: string,
     private output: OutputResult,
-  ) {}
+    node: Node,
+  ) {
+    super(node);
+  }
 
   /** Fetch the data from the workers. */
-  async gather(): Promise<Computed> {
-    const data = await this.client.fetchOutput(this.compute, this.output, this.shape, this.dtype, (o) => (this.output = o));
-    return this.shape.length === 0 ? data[0]! : new DenseArray(data, this.shape);
+  async gather(): Promise<T> {
+    if (this.released) throw new Error(`${this.name}: released; persist it again`);
+    const data = await this.client.fetchOutput(this.key, this.output, this.shape, this.dtype, (o) => (this.output = o));
+    return (this.shape.length === 0 ? data[0]! : new DenseArray(data, this.shape)) as T;
+  }
+
+  /** Same as gather(): the values are on the cluster already. */
+  override async compute(): Promise<T> {
+    return this.gather();
+  }
+
+  /** Already persisted (on the cluster). */
+  override async persist(): Promise<NDArray<T>> {
+    return this;
   }
 
   /** Where the chunks live. */
@@ -43,8 +64,14 @@ export class RemoteArray {
     return this.output.kind === 'pieces' ? [...new Set(this.output.pieces.map((p) => p.worker))] : [];
   }
 
+  /** Free the chunks on the workers (every output of the same persist call). */
   release(): void {
-    this.client.release(this.compute);
+    this.released = true;
+    this.client.release(this.key);
+  }
+
+  override dispose(): void {
+    this.release();
   }
 }
 
@@ -102,8 +129,25 @@ export class Client {
 
   /** Compute one array (→ its value) or several (→ an array of values), like `compute()`. */
   async compute<T extends Computed>(x: NDArray<T>, options?: ComputeOptions): Promise<T>;
+  async compute<T>(x: Delayed<T>, options?: ComputeOptions): Promise<T>;
   async compute(xs: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]>;
-  async compute(x: NDArray<Computed> | readonly NDArray<Computed>[], options: ComputeOptions = {}): Promise<Computed | Computed[]> {
+  async compute(xs: readonly (NDArray<Computed> | Delayed)[], options?: ComputeOptions): Promise<unknown[]>;
+  async compute(x: NDArray<Computed> | Delayed | readonly (NDArray<Computed> | Delayed)[], options: ComputeOptions = {}): Promise<unknown> {
+    const list = Array.isArray(x) ? (x as readonly unknown[]) : [x];
+    if (list.some(isDelayed)) {
+      // Delayeds go as one graph, arrays as one plan, both at once.
+      const at = list.map((v, i) => i);
+      const dIdx = at.filter((i) => isDelayed(list[i]));
+      const aIdx = at.filter((i) => !isDelayed(list[i]));
+      const [dv, av] = await Promise.all([
+        this.computeGraph(dIdx.map((i) => list[i] as Delayed), options),
+        aIdx.length ? this.compute(aIdx.map((i) => list[i]) as NDArray<Computed>[], options) : Promise.resolve([]),
+      ]);
+      const out = new Array<unknown>(list.length);
+      dIdx.forEach((i, j) => (out[i] = dv[j]));
+      aIdx.forEach((i, j) => (out[i] = av[j]));
+      return Array.isArray(x) ? out : out[0];
+    }
     const arrays = this.arrays('compute', x);
     const { compute, outputs, shapes } = await this.run(arrays, options);
     try {
@@ -115,13 +159,33 @@ export class Client {
     }
   }
 
-  /** Compute and keep the chunks in the workers' memory. */
-  async persist(x: NDArray<Computed>, options?: ComputeOptions): Promise<RemoteArray>;
+  /**
+   * Compute and keep the chunks in the workers' memory. The result is an NDArray: further
+   * computes on the cluster read it where it lives.
+   */
+  async persist<T extends Computed>(x: NDArray<T>, options?: ComputeOptions): Promise<RemoteArray<T>>;
   async persist(xs: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<RemoteArray[]>;
   async persist(x: NDArray<Computed> | readonly NDArray<Computed>[], options: ComputeOptions = {}): Promise<RemoteArray | RemoteArray[]> {
     const arrays = this.arrays('persist', x);
-    const { compute, outputs, shapes } = await this.run(arrays, options);
-    const remote = outputs.map((o, i) => new RemoteArray(this, compute, shapes[i]!.shape, shapes[i]!.dtype, o));
+    const { compute, outputs, shapes } = await this.run(arrays, options, 'persist');
+    const remote = outputs.map((o, i) => {
+      const src = arrays[i]!.node;
+      const { shape, dtype } = shapes[i]!;
+      const node: MemoryNode = {
+        kind: 'memory',
+        id: newId(),
+        name: `persisted-${token(`remote:${compute}:${i}`)}`,
+        shape,
+        dtype,
+        chunks: src.chunks,
+        memory: { remote: { compute, output: i, bytes: Math.max(shape.reduce((a, b) => a * b, 1), 1) * itemsize(dtype), owner: this } },
+        strides: contiguousStrides(shape),
+        offset: 0,
+        op: 'persisted',
+        state: { disposed: false },
+      };
+      return new RemoteArray(this, compute, o, node);
+    });
     return Array.isArray(x) ? remote : remote[0]!;
   }
 
@@ -152,10 +216,48 @@ export class Client {
   }
 
   // ---- internals
+  /**
+   * Run Delayed graphs on the workers. Calls must be module functions (`delayed.module(url,
+   * name)`) importable on the workers: no code travels. Values travel through the scheduler.
+   */
+  private async computeGraph(roots: readonly Delayed[], options: ComputeOptions): Promise<unknown[]> {
+    if (this.closed) throw new Error('client.compute: the client is closed');
+    const tasks: GraphTask[] = [];
+    for (const t of collectTasks(roots).values()) {
+      const ref = (v: unknown): unknown => substitute(v, (key) => ({ [GRAPH_REF]: key }));
+      if (t.kind === 'call' && t.callable!.kind === 'local' && t.callable!.fn === rebuildContainer) {
+        tasks.push({ key: t.key, name: t.name, kind: 'build', args: (t.args ?? []).map(ref), deps: t.deps.map((d) => d.key) });
+      } else if (t.kind === 'call') {
+        const c = t.callable!;
+        if (c.kind !== 'module') {
+          throw new TypeError(
+            `client.compute: task ${t.key} calls a local function (${t.name}); on a cluster only module functions run — wrap it with delayed.module(new URL('./file.js', import.meta.url), '${t.name}') so the workers can import it (no code travels on the bus)`,
+          );
+        }
+        tasks.push({ key: t.key, name: t.name, kind: 'call', url: c.url, exportName: c.exportName, args: (t.args ?? []).map(ref), deps: t.deps.map((d) => d.key) });
+      } else if (t.kind === 'getitem') {
+        tasks.push({ key: t.key, name: t.name, kind: 'getitem', index: t.index, deps: t.deps.map((d) => d.key) });
+      } else {
+        tasks.push({ key: t.key, name: t.name, kind: 'literal', value: t.value, deps: [] });
+      }
+    }
+    const compute = randomUUID();
+    const done = this.follow(compute, options, [...new Set(roots.map((r) => r.name))].join(', '));
+    try {
+      await this.ask(SUBJECTS.graph, { compute, tasks, outputs: roots.map((r) => r.key) } satisfies GraphRequest);
+    } catch (err) {
+      done.catch(() => {});
+      throw err;
+    }
+    return (await done).value as unknown[];
+  }
+
   private arrays(what: string, x: unknown): NDArray<Computed>[] {
     const list = Array.isArray(x) ? x : [x];
     list.forEach((a, i) => {
-      if (!(a instanceof NDArray)) throw new TypeError(`client.${what}: argument ${Array.isArray(x) ? `[${i}] ` : ''}must be an NDArray, got ${typeof a}`);
+      if (!(a instanceof NDArray)) {
+        throw new TypeError(`client.${what}: argument ${Array.isArray(x) ? `[${i}] ` : ''}must be an NDArray${what === 'compute' ? ' or a Delayed' : ''}, got ${typeof a}`);
+      }
     });
     if (this.closed) throw new Error(`client.${what}: the client is closed`);
     return list as NDArray<Computed>[];
@@ -173,13 +275,15 @@ export class Client {
     return r.value;
   }
 
-  private async run(arrays: NDArray<Computed>[], options: ComputeOptions) {
-    const lowering = new Lowering((bytes) => new ArrayBuffer(bytes));
-    const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'result' })));
+  private async run(arrays: NDArray<Computed>[], options: ComputeOptions, target: 'result' | 'persist' = 'result') {
+    const lowering = new Lowering((bytes) => new ArrayBuffer(bytes), { remote: true });
+    const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target })));
     const written = new Set(lowered.plan.stages.map((s) => s.sink.buffer));
-    const buffers: WireBuffer[] = lowered.buffers.map((b, i) =>
-      written.has(i) ? { kind: 'out', bytes: byteLength(b) } : { kind: 'data', data: bytesOf(b) },
-    );
+    const buffers: WireBuffer[] = lowered.buffers.map((b, i): WireBuffer => {
+      const remote = lowered.remote.get(i)?.remote;
+      if (remote) return { kind: 'remote', compute: remote.compute, output: remote.output, bytes: remote.bytes };
+      return written.has(i) ? { kind: 'out', bytes: byteLength(b) } : { kind: 'data', data: bytesOf(b) };
+    });
     const outputs = lowered.outputs.map((o) => lowered.buffers.indexOf(o.memory as NativeBufferArg));
     const compute = randomUUID();
     const req: SubmitRequest = { compute, stages: lowered.plan.stages, stageNames: lowered.stageNames, buffers, outputs };
@@ -272,7 +376,7 @@ export class Client {
       if (!lost.length) return result;
       // Their worker is gone: have the scheduler recompute them, then fetch the new copies.
       const done = this.follow(compute, {}, 'recompute');
-      await this.ask(SUBJECTS.recompute, { compute, tasks: lost.map((p) => p.task) });
+      await this.ask(SUBJECTS.recompute, { compute, tasks: lost.map((p) => p.task), workers: lost.map((p) => p.worker) });
       const e = await done;
       const fresh = e.outputs.flatMap((o) => (o.kind === 'pieces' ? o.pieces : []));
       const byKey = new Map(fresh.map((p) => [p.key, p]));

@@ -2,11 +2,13 @@
 // into tasks and combine reduction partials exactly as the local engine does
 // (native/engine/executor.cc: pairwise within a chunk, a fixed binary tree over the chunk index).
 import { ReduceCode, type NativeStage } from '../native.js';
+import type { FetchSpec } from './remote.js';
 
 // ---- subjects
 export const SUBJECTS = {
   submit: 'tessera.sched.submit',
   call: 'tessera.sched.call',
+  graph: 'tessera.sched.graph',
   release: 'tessera.sched.release',
   recompute: 'tessera.sched.recompute',
   result: 'tessera.sched.result',
@@ -89,8 +91,14 @@ export function unpack<T>(data: Uint8Array): T {
 }
 
 // ---- messages
-/** A buffer of a submitted plan: inline bytes (inputs), or written by a stage. */
-export type WireBuffer = { kind: 'data'; data: Uint8Array } | { kind: 'out'; bytes: number };
+/**
+ * A buffer of a submitted plan: inline bytes (inputs), written by a stage, or output `output` of
+ * an earlier compute whose pieces the workers keep (`client.persist`).
+ */
+export type WireBuffer =
+  | { kind: 'data'; data: Uint8Array }
+  | { kind: 'out'; bytes: number }
+  | { kind: 'remote'; compute: string; output: number; bytes: number };
 
 export interface SubmitRequest {
   compute: string;
@@ -99,6 +107,42 @@ export interface SubmitRequest {
   buffers: WireBuffer[];
   /** Buffers the client wants back (roots). */
   outputs: number[];
+}
+
+/** A Delayed graph for the cluster: module-function calls, literals and item lookups. */
+export interface GraphRequest {
+  compute: string;
+  tasks: GraphTask[];
+  /** Keys whose values the client wants, in order. */
+  outputs: string[];
+}
+
+export interface GraphTask {
+  key: string;
+  name: string;
+  /** 'build': a container rebuilt with its Delayeds' values (args[0] is its template). */
+  kind: 'call' | 'literal' | 'getitem' | 'build';
+  url?: string;
+  exportName?: string;
+  /** Argument templates: a dependency's value stands where `{ [GRAPH_REF]: key }` is. */
+  args?: unknown[];
+  value?: unknown;
+  index?: number;
+  deps: string[];
+}
+
+export const GRAPH_REF = '$tessera.delayed';
+
+/** Replace `{ [GRAPH_REF]: key }` in a template by the values of those keys. */
+export function fillRefs(x: unknown, valueOf: (key: string) => unknown): unknown {
+  if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x)) return x;
+  if (Array.isArray(x)) return x.map((v) => fillRefs(v, valueOf));
+  const rec = x as Record<string, unknown>;
+  const keys = Object.keys(rec);
+  if (keys.length === 1 && keys[0] === GRAPH_REF && typeof rec[GRAPH_REF] === 'string') return valueOf(rec[GRAPH_REF]);
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = fillRefs(rec[k], valueOf);
+  return out;
 }
 
 /** Where a stored (non-reduced) piece of an output lives. */
@@ -129,8 +173,11 @@ export type TaskMsg = (
       kind: 'plan';
       /** One sub-stage per chunk of the task (tiny chunks are batched into one task message). */
       stages: NativeStage[];
-      /** Sub-plan buffers: inline data, or a fresh zeroed buffer of `alloc` bytes. */
-      buffers: ({ data: Uint8Array } | { alloc: number })[];
+      /**
+       * Sub-plan buffers: inline data, a fresh zeroed buffer of `alloc` bytes, or a box of a
+       * persisted array assembled from stored pieces (./remote.ts).
+       */
+      buffers: TaskBuffer[];
       /** Per stage: the sub-plan buffer that receives its sink. */
       outs: number[];
       /** 'keep': store on the worker (chunk data); 'return': send the bytes back (partials). */
@@ -145,6 +192,8 @@ export type TaskMsg = (
   maxTries: number;
 };
 
+export type TaskBuffer = { data: Uint8Array } | { alloc: number } | { fetch: FetchSpec };
+
 export interface ResultMsg {
   id: string;
   compute: string;
@@ -157,6 +206,8 @@ export interface ResultMsg {
   stored?: { key: string; bytes: number }[];
   value?: unknown;
   ms?: number;
+  /** The task could not fetch these stored input pieces (their worker is gone). */
+  missing?: { compute: string; task: string }[];
 }
 
 export interface StartedMsg {
@@ -200,30 +251,61 @@ export function chunkBox(stage: NativeStage, task: number): { start: number[]; e
   return { start, ext };
 }
 
-const SPLITTABLE_REDUCTIONS = new Set<number>([ReduceCode.Sum, ReduceCode.Prod, ReduceCode.Min, ReduceCode.Max, ReduceCode.Mean]);
+/** A reduced axis of the stage's sink (an empty reduceAxes reduces none). */
+const isReduced = (stage: NativeStage, k: number): boolean => stage.sink.reduceAxes[k] === 1;
+
+/** Doubles per output element of a partial: (count, mean, M2) for var/std, else one. */
+export function partialPlanes(reduce: number): number {
+  return reduce === ReduceCode.Var || reduce === ReduceCode.Std ? 3 : 1;
+}
+
+/** Most bytes of reduction partials the scheduler holds for one stage before it runs it whole. */
+export const MAX_SCHEDULER_PARTIAL_BYTES = 256 * 2 ** 20;
 
 /**
  * How a stage is run on the cluster:
- *  - 'chunks': one task per chunk (elementwise stores; full reductions whose per-chunk partial is
- *    one double, combined by the scheduler in the engine's tree order);
- *  - 'whole': one task runs the whole stage (axis reductions and var/std, whose partials the
- *    engine does not expose; still bit-identical, but one worker runs that stage).
+ *  - 'chunks': one task per chunk. Stores keep their chunk on the worker; every reduction (full,
+ *    over some axes, var/std) returns its chunk's raw float64 partials (`sink.partials`), which the
+ *    scheduler combines in the engine's tree order (`combineChunkPartials`);
+ *  - 'whole': one task runs the whole stage: a stage of one chunk, empty chunks or an empty
+ *    reduction, or a reduction whose partials (kept outputs × chunks along the reduced axes ×
+ *    planes × 8 bytes) would exceed MAX_SCHEDULER_PARTIAL_BYTES. Still bit-identical.
  */
 export function splitMode(stage: NativeStage): 'chunks' | 'whole' {
   const n = chunkCount(stage);
   if (n <= 1) return 'whole';
   if (stage.chunks.some((c) => c.some((e) => e === 0))) return 'whole';
   if (stage.sink.reduce === ReduceCode.None) return 'chunks';
-  if (!SPLITTABLE_REDUCTIONS.has(stage.sink.reduce)) return 'whole';
-  if (!stage.sink.reduceAxes.every((r) => r === 1)) return 'whole';
+  let kept = 1;
+  let nRed = 1;
+  let count = 1;
+  for (let k = 0; k < stage.shape.length; k++) {
+    if (isReduced(stage, k)) {
+      nRed *= stage.chunks[k]!.length;
+      count *= stage.shape[k]!;
+    } else kept *= stage.shape[k]!;
+  }
+  if (count === 0 || kept === 0) return 'whole';
+  if (kept * nRed * partialPlanes(stage.sink.reduce) * 8 > MAX_SCHEDULER_PARTIAL_BYTES) return 'whole';
   return 'chunks';
+}
+
+/** Bytes of the buffer a chunk's sub-stage writes: the chunk (stores) or its partials (reductions). */
+export function chunkOutBytes(stage: NativeStage, task: number): number {
+  const { ext } = chunkBox(stage, task);
+  if (stage.sink.reduce === ReduceCode.None) return ext.reduce((a, e) => a * e, 1) * (stage.sink.dtype === 0 ? 8 : 4);
+  const kept = ext.reduce((a, e, k) => (isReduced(stage, k) ? a : a * e), 1);
+  return kept * partialPlanes(stage.sink.reduce) * 8;
 }
 
 /**
  * The sub-stage computing chunk `task` of `stage` alone: shape = the chunk box, every leaf offset
  * shifted to the box's start (what lowering does for regions). Its sink writes buffer `outBuffer`:
- * contiguously for stores; for full reductions the chunk's partial as one float64 (Mean → Sum so
- * the partial is the raw sum; float32 rounding happens only after the combine, as locally).
+ * contiguously for stores; for reductions the chunk's raw float64 partials (`partials: true`: the
+ * value; Mean's raw sum; var/std's count, mean, M2 planes), row-major over the box's kept axes,
+ * same reduce, reduceAxes and ddof. The engine iterates a one-chunk sub-stage exactly as the full
+ * stage iterates that chunk (the tile rule is per task box), so the partials have its bits; the
+ * scheduler finalizes (and rounds to float32) only after the combine, as locally.
  */
 export function chunkStage(stage: NativeStage, task: number, outBuffer: number, leafBuffers: Map<number, number>): NativeStage {
   const { start, ext } = chunkBox(stage, task);
@@ -241,18 +323,21 @@ export function chunkStage(stage: NativeStage, task: number, outBuffer: number, 
     acc *= ext[k]!;
   }
   const reduce = stage.sink.reduce;
-  const sink =
-    reduce === ReduceCode.None
-      ? { ...stage.sink, buffer: outBuffer, offset: 0, strides: contiguous, reduceAxes: ext.map(() => 0) }
-      : {
-          ...stage.sink,
-          reduce: reduce === ReduceCode.Mean ? ReduceCode.Sum : reduce,
-          dtype: 0,
-          buffer: outBuffer,
-          offset: 0,
-          strides: ext.map(() => 0),
-          reduceAxes: ext.map(() => 1),
-        };
+  let sink: NativeStage['sink'];
+  if (reduce === ReduceCode.None) {
+    sink = { ...stage.sink, buffer: outBuffer, offset: 0, strides: contiguous, reduceAxes: ext.map(() => 0) };
+  } else {
+    const strides: number[] = new Array(nd);
+    let kept = 1;
+    for (let k = nd - 1; k >= 0; k--) {
+      if (isReduced(stage, k)) strides[k] = 0;
+      else {
+        strides[k] = kept;
+        kept *= ext[k]!;
+      }
+    }
+    sink = { ...stage.sink, dtype: 0, buffer: outBuffer, offset: 0, strides, partials: true };
+  }
   return { ...stage, shape: ext, chunks: ext.map((e) => [e]), leaves, sink };
 }
 
@@ -279,6 +364,140 @@ export function combinePartials(reduce: number, partials: Float64Array, count: n
   };
   const r = run(0, partials.length);
   return reduce === ReduceCode.Mean ? r / count : r;
+}
+
+/** One output's partial: Sum/Prod/Min/Max/Mean use a; Var/Std are (count, mean, M2). */
+interface Partial {
+  a: number;
+  b: number;
+  c: number;
+}
+
+/**
+ * Combine the per-chunk partial buffers of a reduction stage run as 'chunks' (`parts[t]`: the
+ * float64 partials chunkStage's sink wrote for chunk t, row-major chunk order) into the stage's
+ * output, exactly as PlanJob::finishStage does: per kept output element, its chunks' partials in
+ * row-major order over the reduced axes' chunk grid, combined in the fixed binary tree (split at
+ * lo + floor((hi - lo) / 2)) with the engine's combine (Chan's for var/std), then finalized
+ * (mean: / count; var: M2 / max(count - ddof, 0); std: sqrt) and written through the original
+ * sink's offset and strides into `out` (the sink buffer's bytes), rounded to float32 for F32.
+ */
+export function combineChunkPartials(stage: NativeStage, parts: readonly Uint8Array[], out: Uint8Array): void {
+  const sink = stage.sink;
+  const op = sink.reduce;
+  const nd = stage.shape.length;
+  const varLike = op === ReduceCode.Var || op === ReduceCode.Std;
+  const nchunks = stage.chunks.map((c) => c.length);
+  const cstart = stage.chunks.map((c) => {
+    const s = [0];
+    for (const e of c) s.push(s[s.length - 1]! + e);
+    return s;
+  });
+  const kept: number[] = [];
+  const red: number[] = [];
+  let count = 1;
+  for (let k = 0; k < nd; k++) {
+    if (isReduced(stage, k)) {
+      red.push(k);
+      count *= stage.shape[k]!;
+    } else kept.push(k);
+  }
+  const nRed = red.reduce((a, k) => a * nchunks[k]!, 1);
+  const f64 = (u: Uint8Array): Float64Array => {
+    const v = u.byteOffset % 8 === 0 ? u : u.slice();
+    return new Float64Array(v.buffer, v.byteOffset, Math.floor(v.byteLength / 8));
+  };
+  const data = parts.map(f64);
+  const o64 = sink.dtype === 0 ? new Float64Array(out.buffer, out.byteOffset, Math.floor(out.byteLength / 8)) : undefined;
+  const o32 = sink.dtype === 0 ? undefined : new Float32Array(out.buffer, out.byteOffset, Math.floor(out.byteLength / 4));
+  const combine = (x: Partial, y: Partial): Partial => {
+    switch (op) {
+      case ReduceCode.Prod: return { a: x.a * y.a, b: 0, c: 0 };
+      case ReduceCode.Min: return { a: nanMin(x.a, y.a), b: 0, c: 0 };
+      case ReduceCode.Max: return { a: nanMax(x.a, y.a), b: 0, c: 0 };
+      case ReduceCode.Var:
+      case ReduceCode.Std: {
+        if (x.a === 0) return y;
+        if (y.a === 0) return x;
+        const n = x.a + y.a;
+        const delta = y.b - x.b;
+        return { a: n, b: x.b + delta * (y.a / n), c: x.c + y.c + delta * delta * ((x.a * y.a) / n) };
+      }
+      default: return { a: x.a + y.a, b: 0, c: 0 };
+    }
+  };
+  const slots: Partial[] = new Array(nRed);
+  const tree = (lo: number, hi: number): Partial => {
+    if (hi - lo === 1) return slots[lo]!;
+    const mid = lo + Math.floor((hi - lo) / 2);
+    return combine(tree(lo, mid), tree(mid, hi));
+  };
+  const finalize = (r: Partial): number => {
+    if (op === ReduceCode.Mean) return r.a / count;
+    if (varLike) {
+      const v = r.c / Math.max(count - sink.ddof, 0);
+      return op === ReduceCode.Std ? Math.sqrt(v) : v;
+    }
+    return r.a;
+  };
+  // chunk strides over the full grid (row-major) and over the reduced axes' grid
+  const taskStride: number[] = new Array(nd);
+  let ts = 1;
+  for (let k = nd - 1; k >= 0; k--) {
+    taskStride[k] = ts;
+    ts *= nchunks[k]!;
+  }
+  const redTask: number[] = new Array(nRed); // reduced-chunk index -> task offset
+  for (let r = 0; r < nRed; r++) {
+    let rem = r;
+    let t = 0;
+    for (let q = red.length - 1; q >= 0; q--) {
+      const k = red[q]!;
+      t += (rem % nchunks[k]!) * taskStride[k]!;
+      rem = Math.floor(rem / nchunks[k]!);
+    }
+    redTask[r] = t;
+  }
+  // every cell of the kept axes' chunk grid, then every output element inside it
+  const nKeptCells = kept.reduce((a, k) => a * nchunks[k]!, 1);
+  const ci: number[] = new Array(kept.length).fill(0);
+  for (let cell = 0; cell < nKeptCells; cell++) {
+    let rem = cell;
+    for (let q = kept.length - 1; q >= 0; q--) {
+      ci[q] = rem % nchunks[kept[q]!]!;
+      rem = Math.floor(rem / nchunks[kept[q]!]!);
+    }
+    let base = 0;
+    let addr0 = sink.offset;
+    const ext: number[] = new Array(kept.length);
+    let P = 1;
+    for (let q = 0; q < kept.length; q++) {
+      const k = kept[q]!;
+      base += ci[q]! * taskStride[k]!;
+      addr0 += cstart[k]![ci[q]!]! * sink.strides[k]!;
+      ext[q] = stage.chunks[k]![ci[q]!]!;
+      P *= ext[q]!;
+    }
+    const local: number[] = new Array(kept.length).fill(0);
+    let addr = addr0;
+    for (let j = 0; j < P; j++) {
+      for (let r = 0; r < nRed; r++) {
+        const d = data[base + redTask[r]!]!;
+        slots[r] = varLike ? { a: d[j]!, b: d[j + P]!, c: d[j + 2 * P]! } : { a: d[j]!, b: 0, c: 0 };
+      }
+      const v = finalize(tree(0, nRed));
+      if (o64) o64[addr] = v;
+      else o32![addr] = v; // a Float32Array store rounds to nearest, as static_cast<float>
+      for (let q = kept.length - 1; q >= 0; q--) {
+        const k = kept[q]!;
+        local[q]!++;
+        addr += sink.strides[k]!;
+        if (local[q]! < ext[q]!) break;
+        addr -= local[q]! * sink.strides[k]!;
+        local[q] = 0;
+      }
+    }
+  }
 }
 
 export function parseBytes(text: string): number {

@@ -11,8 +11,10 @@ import {
   SUBJECTS,
   chunkBox,
   chunkCount,
+  chunkOutBytes,
   chunkStage,
-  combinePartials,
+  fillRefs,
+  combineChunkPartials,
   pack,
   splitMode,
   unpack,
@@ -21,12 +23,19 @@ import {
   type OutputResult,
   type Piece,
   type ResultMsg,
+  type GraphRequest,
+  type GraphTask,
   type StartedMsg,
   type SubmitRequest,
+  type TaskBuffer,
   type TaskMsg,
   type WorkerInfo,
 } from './protocol.js';
 import { SchedulerEventEmitter, type SchedulerEvents } from './events.js';
+import { fetchSpec, leafRegion, leafSpan } from './remote.js';
+
+/** Inline inputs above this size are sent to each task cut to the span it reads. */
+const SLICE_MIN_BYTES = 256 << 10;
 import { dec, type Subscription, type Transport } from './transport.js';
 
 export interface SchedulerOptions {
@@ -53,11 +62,32 @@ interface Task {
   partials?: Uint8Array[];
   stored?: { key: string; bytes: number }[];
   value?: unknown;
+  /** Times the task could not fetch a stored input piece (its worker died): bounded like deaths. */
+  fetchFails?: number;
+}
+
+/** A buffer of a plan that is the output of an earlier, persisted compute. */
+interface RemoteInput {
+  compute: string;
+  /** The source job's buffer index holding that output. */
+  buffer: number;
+  shape: number[];
+  itemsize: number;
+}
+
+/** Bookkeeping of a Delayed graph: values live here, at the scheduler (they are small). */
+interface GraphState {
+  specs: Map<string, GraphTask>;
+  waiting: Map<string, number>;
+  dependents: Map<string, string[]>;
+  results: Map<string, unknown>;
+  outputs: string[];
 }
 
 interface Job {
   id: string;
-  kind: 'plan' | 'call';
+  kind: 'plan' | 'call' | 'graph';
+  graph?: GraphState;
   req?: SubmitRequest;
   /** Buffer contents known to the scheduler (inputs and combined reductions). */
   data: (Uint8Array | undefined)[];
@@ -71,6 +101,12 @@ interface Job {
   total: number;
   finished: boolean;
   group: string;
+  /** Plan buffers read from persisted outputs of earlier computes, by buffer index. */
+  remote: Map<number, RemoteInput>;
+  /** Tasks re-running after the job finished (a worker holding a kept piece died). */
+  repairing: Set<string>;
+  /** Called whenever a repair ends. */
+  onRepair: (() => void)[];
 }
 
 export class Scheduler {
@@ -97,6 +133,7 @@ export class Scheduler {
     await t.purgeQueue();
     this.subs.push(t.subscribe(SUBJECTS.submit, (d, reply) => this.reply(reply, () => this.submit(unpack<SubmitRequest>(d)))));
     this.subs.push(t.subscribe(SUBJECTS.call, (d, reply) => this.reply(reply, () => this.submitCall(unpack(d)))));
+    this.subs.push(t.subscribe(SUBJECTS.graph, (d, reply) => this.reply(reply, () => this.submitGraph(unpack<GraphRequest>(d)))));
     this.subs.push(t.subscribe(SUBJECTS.release, (d) => this.release(unpack<{ compute: string }>(d).compute)));
     this.subs.push(t.subscribe(SUBJECTS.recompute, (d, reply) => this.reply(reply, () => this.recompute(unpack(d)))));
     this.subs.push(t.subscribe(SUBJECTS.result, (d) => this.onResult(unpack<ResultMsg>(d))));
@@ -180,7 +217,16 @@ export class Scheduler {
     this.opts.log(`worker lost: ${name}`);
     const lost: string[] = [];
     for (const job of this.jobs.values()) {
-      if (job.finished) continue;
+      if (job.finished) {
+        // A persisted compute: recompute the pieces that worker kept, so later computes reading
+        // them (and gather()) find them again.
+        const gone = [...job.tasks.values()].filter((t) => t.worker === name && (t.state === 'memory' || job.repairing.has(t.id)));
+        if (gone.length) {
+          lost.push(...gone.map((t) => t.id));
+          this.repair(job, gone);
+        }
+        continue;
+      }
       for (const task of job.tasks.values()) {
         if (task.worker !== name) continue;
         if (task.state === 'processing') {
@@ -195,6 +241,7 @@ export class Scheduler {
           task.state = 'waiting';
           task.worker = undefined;
           task.enqueuedAt = Date.now();
+          this.refreshFetches(task.msg);
           void this.transport.enqueue(pack(task.msg));
         } else if (task.state === 'memory' && task.stored) {
           lost.push(task.id);
@@ -203,6 +250,7 @@ export class Scheduler {
           task.worker = undefined;
           job.done -= task.chunks.length;
           job.pending++;
+          this.refreshFetches(task.msg);
           void this.transport.enqueue(pack(task.msg));
         }
       }
@@ -234,6 +282,10 @@ export class Scheduler {
 
   private submit(req: SubmitRequest): { compute: string; total: number } {
     if (this.jobs.has(req.compute)) throw new Error(`compute ${req.compute} already submitted`);
+    const remote = new Map<number, RemoteInput>();
+    req.buffers.forEach((b, i) => {
+      if (b.kind === 'remote') remote.set(i, this.remoteInput(b.compute, b.output, b.bytes));
+    });
     const total = req.stages.reduce((n, st) => n + (splitMode(st) === 'chunks' ? chunkCount(st) : 1), 0);
     const job: Job = {
       id: req.compute,
@@ -249,6 +301,9 @@ export class Scheduler {
       total,
       finished: false,
       group: req.stageNames.join(', '),
+      remote,
+      repairing: new Set(),
+      onRepair: [],
     };
     this.jobs.set(job.id, job);
     this.emit('compute-start', { compute: job.id, groups: req.stageNames, total, t: Date.now() });
@@ -270,6 +325,9 @@ export class Scheduler {
       total: req.args.length,
       finished: false,
       group: req.exportName,
+      remote: new Map(),
+      repairing: new Set(),
+      onRepair: [],
     };
     this.jobs.set(job.id, job);
     this.emit('compute-start', { compute: job.id, groups: [req.exportName], total: job.total, t: Date.now() });
@@ -282,6 +340,88 @@ export class Scheduler {
     });
     this.enqueue(job, job.stageTasks);
     return { compute: job.id, total: job.total };
+  }
+
+  /** A Delayed graph: call tasks are queued as their dependencies finish; values come back inline. */
+  private submitGraph(req: GraphRequest): { compute: string; total: number } {
+    if (this.jobs.has(req.compute)) throw new Error(`compute ${req.compute} already submitted`);
+    const specs = new Map(req.tasks.map((t) => [t.key, t]));
+    for (const t of req.tasks) for (const d of t.deps) if (!specs.has(d)) throw new Error(`task ${t.key} depends on ${d}, which is not in the graph`);
+    for (const k of req.outputs) if (!specs.has(k)) throw new Error(`output ${k} is not in the graph`);
+    const g: GraphState = { specs, waiting: new Map(), dependents: new Map(), results: new Map(), outputs: req.outputs };
+    const total = req.tasks.filter((t) => t.kind !== 'literal').length;
+    const job: Job = {
+      id: req.compute,
+      kind: 'graph',
+      graph: g,
+      data: [],
+      stage: 0,
+      tasks: new Map(),
+      stageTasks: [],
+      pending: 0,
+      pieces: new Map(),
+      done: 0,
+      total,
+      finished: false,
+      group: [...new Set(req.tasks.filter((t) => t.kind === 'call').map((t) => t.name))].join(', '),
+      remote: new Map(),
+      repairing: new Set(),
+      onRepair: [],
+    };
+    for (const t of req.tasks) if (t.kind === 'literal') g.results.set(t.key, t.value);
+    const ready: GraphTask[] = [];
+    for (const t of req.tasks) {
+      if (t.kind === 'literal') continue;
+      const left = t.deps.filter((d) => !g.results.has(d));
+      g.waiting.set(t.key, left.length);
+      for (const d of left) g.dependents.set(d, [...(g.dependents.get(d) ?? []), t.key]);
+      if (!left.length) ready.push(t);
+    }
+    this.jobs.set(job.id, job);
+    this.emit('compute-start', { compute: job.id, groups: job.group.split(', '), total, t: Date.now() });
+    queueMicrotask(() => (total === 0 ? this.finish(job) : this.graphRun(job, ready)));
+    return { compute: job.id, total };
+  }
+
+  /** Start ready graph tasks: item lookups here, calls on the workers. */
+  private graphRun(job: Job, ready: GraphTask[]): void {
+    const g = job.graph!;
+    const calls: Task[] = [];
+    while (ready.length && !job.finished) {
+      const t = ready.shift()!;
+      if (t.kind === 'getitem') {
+        const parent = g.results.get(t.deps[0]!);
+        if (parent === null || typeof parent !== 'object') return this.fail(job, `cannot take item ${t.index} of ${parent === null ? 'null' : typeof parent} (${t.key})`);
+        job.done++;
+        this.graphDone(job, t.key, (parent as Record<number, unknown>)[t.index!], ready);
+        continue;
+      }
+      if (t.kind === 'build') {
+        job.done++;
+        this.graphDone(job, t.key, fillRefs(t.args![0], (k) => g.results.get(k)), ready);
+        continue;
+      }
+      const id = `${job.id}:${t.key}`;
+      const args = (t.args ?? []).map((a) => fillRefs(a, (k) => g.results.get(k)));
+      const msg: TaskMsg = { kind: 'call', id, compute: job.id, name: t.name, maxTries: this.opts.maxTries, url: t.url!, exportName: t.exportName!, args };
+      const task: Task = { id, stage: 0, chunks: [0], state: 'waiting', deaths: 0, msg };
+      job.tasks.set(id, task);
+      job.stageTasks.push(task);
+      job.pending++;
+      calls.push(task);
+    }
+    if (calls.length) this.enqueue(job, calls);
+    if (!job.finished && job.done === job.total) this.finish(job);
+  }
+
+  private graphDone(job: Job, key: string, value: unknown, ready: GraphTask[]): void {
+    const g = job.graph!;
+    g.results.set(key, value);
+    for (const k of g.dependents.get(key) ?? []) {
+      const n = g.waiting.get(k)! - 1;
+      g.waiting.set(k, n);
+      if (n === 0) ready.push(g.specs.get(k)!);
+    }
   }
 
   private nextStage(job: Job): void {
@@ -298,14 +438,21 @@ export class Scheduler {
     const used = [...new Set(stage.leaves.filter((l) => l.kind === 3).map((l) => l.buffer))];
     const leafBuffers = new Map<number, number>();
     const buffers: ({ data: Uint8Array } | { alloc: number })[] = [];
+    const chunked = splitMode(stage) === 'chunks';
+    // Large inline inputs (fromArray data) are cut per task to the span each task reads.
+    const sliced = new Set<number>();
     for (const b of used) {
+      if (job.remote.has(b)) continue; // assembled per task on the worker (attachInputs)
       const data = job.data[b];
       if (!data) return this.fail(job, `stage ${name} reads buffer ${b}, which no earlier stage produced`);
+      if (chunked && data.byteLength > SLICE_MIN_BYTES) {
+        sliced.add(b);
+        continue;
+      }
       leafBuffers.set(b, buffers.length);
       buffers.push({ data });
     }
     const out = buffers.length;
-    const itemsize = stage.sink.dtype === 0 ? 8 : 4;
     const tasks: Task[] = [];
     const mode = stage.sink.reduce === ReduceCode.None ? 'keep' : 'return';
     if (splitMode(stage) === 'chunks') {
@@ -323,8 +470,9 @@ export class Scheduler {
           const { ext } = chunkBox(stage, c);
           const count = ext.reduce((a, e) => a * e, 1);
           outs.push(all.length);
-          all.push({ alloc: mode === 'keep' ? count * itemsize : 8 });
+          all.push({ alloc: chunkOutBytes(stage, c) });
           subs.push(chunkStage(stage, c, outs[outs.length - 1]!, leafBuffers));
+          if (job.remote.size || sliced.size) this.attachInputs(job, stage, subs[subs.length - 1]!, chunkBox(stage, c), all, sliced);
           chunks.push(c);
           elements += count;
           c++;
@@ -341,12 +489,85 @@ export class Scheduler {
         buffers: [...buffers, { alloc: bytes }], outs: [buffers.length],
         mode: mode === 'keep' && req.outputs.includes(stage.sink.buffer) ? 'keep' : 'return',
       };
+      if (job.remote.size) this.attachInputs(job, stage, msg.stages[0]!, { start: stage.shape.map(() => 0), ext: [...stage.shape] }, msg.buffers, sliced);
       tasks.push({ id, stage: s, chunks: [-1], state: 'waiting', deaths: 0, msg });
     }
     job.stageTasks = tasks;
     job.pending = tasks.length;
     for (const t of tasks) job.tasks.set(t.id, t);
     this.enqueue(job, tasks);
+  }
+
+  /** The persisted output `output` of compute `compute`, as an input of a new plan. */
+  private remoteInput(compute: string, output: number, bytes: number): RemoteInput {
+    const src = this.jobs.get(compute);
+    const buffer = src?.req?.outputs[output];
+    const stage = buffer === undefined ? undefined : src!.req!.stages.find((st) => st.sink.buffer === buffer);
+    if (!src || !src.finished || buffer === undefined || !stage || !src.pieces.has(buffer)) {
+      throw new Error(`the persisted array ${compute.slice(0, 8)}…[${output}] is not on this cluster (released, or the scheduler restarted); persist it again`);
+    }
+    const itemsize = stage.sink.dtype === 0 ? 8 : 4;
+    const shape = [...stage.shape];
+    if (shape.reduce((a, e) => a * e, 1) * itemsize !== bytes) throw new Error(`the persisted array ${compute.slice(0, 8)}… does not have ${bytes} bytes`);
+    return { compute, buffer, shape, itemsize };
+  }
+
+  /**
+   * Give every leaf of `sub` (a task's sub-stage over iteration box `box` of `stage`) that reads
+   * a persisted array a buffer the worker assembles from the stored pieces it overlaps, and every
+   * leaf reading a `sliced` inline buffer just the span of it that the box reads.
+   */
+  private attachInputs(
+    job: Job,
+    stage: NativeStage,
+    sub: NativeStage,
+    box: { start: number[]; ext: number[] },
+    buffers: TaskBuffer[],
+    sliced: Set<number>,
+  ): void {
+    const seen = new Map<string, number>();
+    sub.leaves = sub.leaves.map((leaf, i) => {
+      const orig = stage.leaves[i]!;
+      if (orig.kind === 3 && sliced.has(orig.buffer)) {
+        const { lo, hi, offset } = leafSpan(orig, box);
+        const item = orig.dtype === 0 ? 8 : 4;
+        const key = `${orig.buffer}:span:${lo}:${hi}`;
+        let at = seen.get(key);
+        if (at === undefined) {
+          at = buffers.length;
+          buffers.push({ data: job.data[orig.buffer]!.subarray(lo * item, (hi + 1) * item) });
+          seen.set(key, at);
+        }
+        return { ...leaf, buffer: at, offset };
+      }
+      const input = orig.kind === 3 ? job.remote.get(orig.buffer) : undefined;
+      if (!input) return leaf;
+      const src = this.jobs.get(input.compute);
+      if (!src) throw new Error(`the persisted array ${input.compute.slice(0, 8)}… was released while a compute reads it`);
+      const { region, offset, strides } = leafRegion(orig, box, input.shape);
+      const key = `${orig.buffer}:${region.start.join(',')}:${region.ext.join(',')}`;
+      let at = seen.get(key);
+      if (at === undefined) {
+        at = buffers.length;
+        buffers.push({ fetch: fetchSpec(input.compute, this.piecesOf(src, input.buffer), input.shape, region, input.itemsize) });
+        seen.set(key, at);
+      }
+      return { ...leaf, buffer: at, offset, strides };
+    });
+  }
+
+  /** Stored pieces of a finished job's output buffer, with their workers now. */
+  private piecesOf(job: Job, buffer: number): Piece[] {
+    return (job.pieces.get(buffer) ?? []).map((p) => ({ ...p, worker: job.tasks.get(p.task)?.worker ?? p.worker }));
+  }
+
+  /** Fetch lists name the workers that held pieces when the task was built: bring them up to date. */
+  private refreshFetches(msg: TaskMsg): void {
+    if (msg.kind !== 'plan') return;
+    for (const b of msg.buffers) {
+      if (!('fetch' in b)) continue;
+      for (const p of b.fetch.parts) p.worker = this.jobs.get(p.compute)?.tasks.get(p.task)?.worker ?? p.worker;
+    }
   }
 
   /** Queue tasks in order (the priority: earlier chunks first), many publishes in flight. */
@@ -356,6 +577,7 @@ export class Scheduler {
       for (const t of tasks) {
         if (job.finished) return;
         t.enqueuedAt = Date.now();
+        this.refreshFetches(t.msg);
         window.push(this.transport.enqueue(pack(t.msg)));
         if (window.length >= 128) await Promise.all(window.splice(0));
       }
@@ -366,7 +588,12 @@ export class Scheduler {
   private onStarted(m: StartedMsg): void {
     const job = this.jobs.get(m.compute);
     const task = job?.tasks.get(m.id);
-    if (!job || !task || job.finished) return;
+    if (!job || !task) return;
+    if (job.finished) {
+      // a repair (persisted piece recomputed): note where it runs, in case that worker dies too
+      if (job.repairing.has(m.id)) (task.state = 'processing'), (task.worker = m.worker);
+      return;
+    }
     if (task.state === 'memory') return; // a late duplicate
     if (task.deaths > 0 && process.env.TESSERA_DEBUG) this.opts.log(`task ${task.id} started on ${m.worker} (delivery ${m.deliveries})`);
     task.state = 'processing';
@@ -377,9 +604,17 @@ export class Scheduler {
   private onResult(r: ResultMsg): void {
     const job = this.jobs.get(r.compute);
     const task = job?.tasks.get(r.id);
-    if (!job || !task || job.finished) return;
+    if (!job || !task) return;
+    if (job.finished) {
+      if (job.repairing.delete(r.id)) this.repaired(job, task, r);
+      return;
+    }
     this.emit('task-finish', { compute: job.id, task: r.id, group: task.msg.name, worker: r.worker, ok: r.ok, ms: r.ms ?? 0, t: Date.now() });
     if (task.state === 'memory') return; // redelivered and finished twice: tasks are pure, keep the first
+    if (!r.ok && r.missing?.length) {
+      this.inputsMissing(job, task, r);
+      return;
+    }
     if (!r.ok) {
       task.state = 'erred';
       this.fail(job, `task ${task.msg.name} (${task.id}) failed on worker ${r.worker}: ${r.error}`);
@@ -395,6 +630,12 @@ export class Scheduler {
     job.pending--;
     this.sendClient(job, { type: 'progress', done: job.done, total: job.total });
     this.emit('progress', { compute: job.id, group: task.msg.name, done: job.done, total: job.total });
+    if (job.kind === 'graph') {
+      const ready: GraphTask[] = [];
+      this.graphDone(job, task.id.slice(job.id.length + 1), r.value, ready);
+      this.graphRun(job, ready);
+      return;
+    }
     if (job.pending === 0) {
       if (job.kind === 'call') this.finish(job);
       else this.stageDone(job);
@@ -412,14 +653,12 @@ export class Scheduler {
       if (t.partials) job.data[sinkBuffer] = t.partials[0]!;
       else addPieces([{ ...this.piece(stage, t, 0, { start: stage.shape.map(() => 0), ext: stage.shape }), whole: true }]);
     } else if (stage.sink.reduce !== ReduceCode.None) {
-      const partials = new Float64Array(chunkCount(stage));
-      for (const t of tasks) t.chunks.forEach((c, i) => (partials[c] = new Float64Array(t.partials![i]!.buffer, t.partials![i]!.byteOffset, 1)[0]!));
-      const count = stage.shape.reduce((a, b) => a * b, 1);
-      const v = combinePartials(stage.sink.reduce, partials, count);
+      // every chunk returned its raw partials; combine them as the engine's finishStage does
+      const parts: Uint8Array[] = new Array(chunkCount(stage));
+      for (const t of tasks) t.chunks.forEach((c, i) => (parts[c] = t.partials![i]!));
       const bytes = (req.buffers[sinkBuffer] as { bytes: number }).bytes;
       const buf = job.data[sinkBuffer] ?? new Uint8Array(bytes);
-      if (stage.sink.dtype === 0) new Float64Array(buf.buffer, buf.byteOffset, bytes / 8)[stage.sink.offset] = v;
-      else new Float32Array(buf.buffer, buf.byteOffset, bytes / 4)[stage.sink.offset] = v;
+      combineChunkPartials(stage, parts, buf);
       job.data[sinkBuffer] = buf;
     } else {
       addPieces(tasks.flatMap((t) => t.chunks.map((c, i) => this.piece(stage, t, i, chunkBox(stage, c)))));
@@ -447,6 +686,9 @@ export class Scheduler {
     if (job.kind === 'call') {
       this.sendClient(job, { type: 'done', outputs: [], value: job.stageTasks.map((t) => t.value) });
       this.jobs.delete(job.id);
+    } else if (job.kind === 'graph') {
+      this.sendClient(job, { type: 'done', outputs: [], value: job.graph!.outputs.map((k) => job.graph!.results.get(k)) });
+      this.jobs.delete(job.id);
     } else {
       this.sendClient(job, { type: 'done', outputs: this.outputs(job) });
       // Keep only what is needed to recompute stored pieces; drop inline data.
@@ -465,31 +707,97 @@ export class Scheduler {
     this.release(job.id);
   }
 
-  /** The client could not fetch some pieces (their worker died after the compute): recompute them. */
-  private recompute(req: { compute: string; tasks: string[] }): { queued: number } {
+  /**
+   * The client could not fetch some pieces (their worker died after the compute): recompute the
+   * ones not already back, and send the client the new locations once all are in memory.
+   */
+  private recompute(req: { compute: string; tasks: string[]; workers?: string[] }): { queued: number } {
     const job = this.jobs.get(req.compute);
     if (!job) throw new Error(`compute ${req.compute} is unknown to this scheduler (restarted?)`);
-    job.finished = false;
-    job.stageTasks = [];
-    for (const id of new Set(req.tasks)) {
-      const t = job.tasks.get(id);
-      if (!t) continue;
+    const tried = new Map(req.tasks.map((id, i) => [id, req.workers?.[i]]));
+    const want = [...new Set(req.tasks)].map((id) => job.tasks.get(id)).filter((t): t is Task => !!t);
+    // Recompute unless a copy is already on its way or lives on a worker the client did not try
+    // (a worker may be gone before it has missed enough heartbeats to be declared dead).
+    const redo = want.filter(
+      (t) => !job.repairing.has(t.id) && !(t.state === 'memory' && t.worker && this.workers.has(t.worker) && t.worker !== tried.get(t.id)),
+    );
+    this.repair(job, redo);
+    const check = (): void => {
+      if (!this.jobs.has(job.id)) return;
+      if (want.some((t) => t.state === 'erred')) return this.sendClient(job, { type: 'error', message: 'recomputing lost pieces failed' });
+      if (want.every((t) => t.state === 'memory')) return this.sendClient(job, { type: 'done', outputs: this.outputs(job) });
+      job.onRepair.push(check);
+    };
+    queueMicrotask(check);
+    return { queued: redo.length };
+  }
+
+  /** Run tasks of a finished (persisted) job again: their stored pieces were lost. */
+  private repair(job: Job, tasks: Task[]): void {
+    const fresh = tasks.filter((t) => !job.repairing.has(t.id) || t.worker !== undefined);
+    for (const t of fresh) {
       t.state = 'waiting';
       t.stored = undefined;
-      job.done -= t.chunks[0] === -1 ? 1 : t.chunks.length;
-      job.stageTasks.push(t);
+      t.worker = undefined;
+      job.repairing.add(t.id);
     }
-    job.pending = job.stageTasks.length;
-    this.enqueue(job, job.stageTasks);
-    // When they are back in memory, finish() sends the new locations.
-    job.stage = job.req!.stages.length - 1;
-    const orig = this.stageDone.bind(this);
-    this.stageDone = (j: Job): void => {
-      if (j !== job) return orig(j);
-      this.stageDone = orig;
-      this.finish(j);
+    if (fresh.length) this.opts.log(`compute ${job.id}: recomputing ${fresh.length} lost piece(s)`);
+    void (async () => {
+      for (const t of fresh) {
+        t.enqueuedAt = Date.now();
+        this.refreshFetches(t.msg);
+        await this.transport.enqueue(pack(t.msg));
+      }
+    })().catch(() => {});
+  }
+
+  private repaired(job: Job, task: Task, r: ResultMsg): void {
+    if (r.ok) {
+      task.state = 'memory';
+      task.worker = r.worker;
+      task.stored = r.stored;
+    } else if (r.missing?.length && (task.fetchFails = (task.fetchFails ?? 0) + 1) <= this.opts.maxTries) {
+      // It reads another persisted array whose pieces are being recomputed too: try again soon.
+      setTimeout(() => this.repair(job, [task]), this.opts.heartbeatMs).unref?.();
+      return;
+    } else {
+      task.state = 'erred';
+      this.opts.log(`compute ${job.id}: recomputing ${task.id} failed: ${r.error}`);
+    }
+    const waiting = job.onRepair.splice(0);
+    for (const fn of waiting) fn();
+  }
+
+  /**
+   * A task could not fetch stored input pieces: their worker died. Such pieces are recomputed
+   * (workerLost → repair); run the task again once they are back, a bounded number of times.
+   */
+  private inputsMissing(job: Job, task: Task, r: ResultMsg): void {
+    task.fetchFails = (task.fetchFails ?? 0) + 1;
+    if (task.fetchFails > this.opts.maxTries) {
+      task.state = 'erred';
+      this.fail(job, `task ${task.msg.name} (${task.id}) could not fetch its inputs after ${task.fetchFails} tries: ${r.error}`);
+      return;
+    }
+    const sources: Task[] = [];
+    for (const m of r.missing!) {
+      const src = this.jobs.get(m.compute);
+      const t = src?.tasks.get(m.task);
+      if (!src || !t) return this.fail(job, `task ${task.msg.name} (${task.id}) reads a persisted array that was released (${m.compute.slice(0, 8)}…); persist it again`);
+      sources.push(t);
+    }
+    task.state = 'waiting';
+    task.worker = undefined;
+    const from = new Map(sources.map((t) => [t, t.worker]));
+    const deadline = Date.now() + this.opts.workerTimeoutMs + 2 * this.opts.heartbeatMs;
+    const retry = (): void => {
+      if (job.finished || task.state !== 'waiting') return;
+      // back in memory somewhere else, or the old holder was not dead after all (deadline)
+      const ready = sources.every((t) => t.state === 'memory' && t.worker !== from.get(t));
+      if (ready || Date.now() > deadline) this.enqueue(job, [task]);
+      else setTimeout(retry, Math.max(50, this.opts.heartbeatMs / 4)).unref?.();
     };
-    return { queued: job.stageTasks.length };
+    retry();
   }
 
   private release(compute: string): void {

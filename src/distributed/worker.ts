@@ -8,6 +8,7 @@ import { native, type NativeBuffer, type NativeBufferArg } from '../native.js';
 import { SUBJECTS, pack, unpack, type ResultMsg, type StartedMsg, type TaskMsg, type WorkerInfo } from './protocol.js';
 import type { Subscription, Transport, QueuedTask } from './transport.js';
 import { enc } from './transport.js';
+import { copyBox, packBoxWindow, type FetchPart, type FetchSpec } from './remote.js';
 
 export interface WorkerOptions {
   name?: string;
@@ -30,6 +31,9 @@ interface Stored {
   buffer: NativeBuffer;
   bytes: number;
   compute: string;
+  /** Tasks reading this buffer in place right now: freeing waits for them. */
+  pins: number;
+  dropped: boolean;
 }
 
 const GET_LIMIT = 8 << 20;
@@ -104,8 +108,12 @@ export class Worker {
     await this.transport.kvPut(this.name, enc(this.info()));
   }
 
+  /**
+   * Serve a stored chunk to a client or a peer, at most GET_LIMIT bytes per request: the whole
+   * chunk from `offset`, or, with `box`, bytes from `offset` of that box packed row-major.
+   */
   private get(data: Uint8Array): Uint8Array {
-    let req: { key: string; offset?: number; length?: number };
+    let req: { key: string; offset?: number; length?: number; box?: { shape: number[]; start: number[]; ext: number[]; itemsize: number } };
     try {
       req = unpack(data);
     } catch {
@@ -114,11 +122,68 @@ export class Worker {
     const s = this.stored.get(req.key);
     if (!s) return errorReply(`worker ${this.name} holds no chunk ${req.key}`);
     const offset = req.offset ?? 0;
-    const length = Math.min(req.length ?? s.bytes, s.bytes - offset, GET_LIMIT);
-    const view = new Uint8Array(native().bufferView(s.buffer), offset, length);
-    const out = new Uint8Array(length + 1);
+    const all = new Uint8Array(native().bufferView(s.buffer));
+    let body: Uint8Array;
+    if (req.box) {
+      const { shape, start, ext, itemsize } = req.box;
+      body = packBoxWindow(all, shape, start, ext, itemsize, offset, Math.min(req.length ?? GET_LIMIT, GET_LIMIT));
+    } else {
+      const length = Math.min(req.length ?? s.bytes, s.bytes - offset, GET_LIMIT);
+      body = all.subarray(offset, offset + Math.max(length, 0));
+    }
+    const out = new Uint8Array(body.length + 1);
     out[0] = 0;
-    out.set(view, 1);
+    out.set(body, 1);
+    return out;
+  }
+
+  /** Assemble a box of a persisted array from stored pieces: this worker's own, or its peers'. */
+  private async fetchRegion(spec: FetchSpec, pinned: Stored[]): Promise<NativeBufferArg> {
+    const n = native();
+    const bytes = spec.shape.reduce((a, e) => a * e, 1) * spec.itemsize;
+    // One local piece that is exactly the region: read it in place, no copy.
+    if (spec.parts.length === 1) {
+      const p = spec.parts[0]!;
+      const s = this.stored.get(p.key);
+      if (s && p.src.every((x) => x === 0) && p.ext.every((e, a) => e === p.shape[a])) {
+        s.pins++;
+        pinned.push(s);
+        return s.buffer;
+      }
+    }
+    const out = new Uint8Array(bytes);
+    const missing: { compute: string; task: string }[] = [];
+    await Promise.all(
+      spec.parts.map(async (p) => {
+        const local = this.stored.get(p.key);
+        if (local) {
+          copyBox(new Uint8Array(n.bufferView(local.buffer)), p.shape, p.src, p.ext, out, spec.shape, p.dst, spec.itemsize);
+          return;
+        }
+        try {
+          const packed = await this.fetchPeer(p, spec.itemsize);
+          copyBox(packed, p.ext, p.ext.map(() => 0), p.ext, out, spec.shape, p.dst, spec.itemsize);
+        } catch {
+          missing.push({ compute: p.compute, task: p.task });
+        }
+      }),
+    );
+    if (missing.length) throw new MissingInputs(missing);
+    return out;
+  }
+
+  private async fetchPeer(p: FetchPart, itemsize: number): Promise<Uint8Array> {
+    const total = p.ext.reduce((a, e) => a * e, 1) * itemsize;
+    const out = new Uint8Array(total);
+    let offset = 0;
+    while (offset < total) {
+      const req = { key: p.key, offset, box: { shape: p.shape, start: p.src, ext: p.ext, itemsize } };
+      const raw = await this.transport.request(SUBJECTS.workerGet(p.worker), pack(req), 10_000);
+      if (raw[0] !== 0) throw new Error(unpack<{ error: string }>(raw.subarray(1)).error);
+      if (raw.length <= 1) throw new Error(`worker ${p.worker} sent no bytes of ${p.key}`);
+      out.set(raw.subarray(1), offset);
+      offset += raw.length - 1;
+    }
     return out;
   }
 
@@ -127,7 +192,12 @@ export class Worker {
     if (!s) return;
     this.stored.delete(key);
     this.memory -= s.bytes;
-    native().freeBuffer(s.buffer);
+    s.dropped = true;
+    if (s.pins === 0) native().freeBuffer(s.buffer);
+  }
+
+  private unpin(s: Stored): void {
+    if (--s.pins === 0 && s.dropped) native().freeBuffer(s.buffer);
   }
 
   private async run(task: QueuedTask): Promise<void> {
@@ -183,7 +253,8 @@ export class Worker {
       this.reply({ ...result, ms: performance.now() - t0 });
     } catch (err) {
       task.ack();
-      this.reply({ id: msg.id, compute: msg.compute, worker: this.name, ok: false, error: (err as Error)?.message ?? String(err) });
+      const missing = err instanceof MissingInputs ? err.missing : undefined;
+      this.reply({ id: msg.id, compute: msg.compute, worker: this.name, ok: false, error: (err as Error)?.message ?? String(err), missing });
     } finally {
       clearInterval(keepAlive);
       this.running--;
@@ -215,8 +286,18 @@ export class Worker {
 
   private async runPlan(msg: Extract<TaskMsg, { kind: 'plan' }>): Promise<ResultMsg> {
     const n = native();
-    const buffers: NativeBufferArg[] = msg.buffers.map((b) => ('data' in b ? b.data : msg.mode === 'keep' ? n.allocBuffer(b.alloc) : new ArrayBuffer(b.alloc)));
-    await n.execute({ stages: msg.stages }, buffers).promise;
+    const pinned: Stored[] = [];
+    let buffers: NativeBufferArg[];
+    try {
+      buffers = await Promise.all(
+        msg.buffers.map((b) =>
+          'data' in b ? b.data : 'fetch' in b ? this.fetchRegion(b.fetch, pinned) : msg.mode === 'keep' ? n.allocBuffer(b.alloc) : new ArrayBuffer(b.alloc),
+        ),
+      );
+      await n.execute({ stages: msg.stages }, buffers).promise;
+    } finally {
+      for (const s of pinned) this.unpin(s);
+    }
     if (msg.mode === 'return') {
       return { id: msg.id, compute: msg.compute, worker: this.name, ok: true, data: msg.outs.map((o) => new Uint8Array(buffers[o] as ArrayBuffer)) };
     }
@@ -224,7 +305,7 @@ export class Worker {
       const bytes = (msg.buffers[o] as { alloc: number }).alloc;
       const key = `${msg.id}/${i}`;
       this.drop(key);
-      this.stored.set(key, { buffer: buffers[o] as NativeBuffer, bytes, compute: msg.compute });
+      this.stored.set(key, { buffer: buffers[o] as NativeBuffer, bytes, compute: msg.compute, pins: 0, dropped: false });
       this.memory += bytes;
       return { key, bytes };
     });
@@ -245,6 +326,12 @@ export class Worker {
     for (const s of this.subs) s.unsubscribe();
     for (const key of [...this.stored.keys()]) this.drop(key);
     await this.transport.close();
+  }
+}
+
+class MissingInputs extends Error {
+  constructor(readonly missing: { compute: string; task: string }[]) {
+    super(`could not fetch ${missing.length} stored input piece(s) from their workers`);
   }
 }
 

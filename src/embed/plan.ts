@@ -697,6 +697,7 @@ export async function execute(plan: unknown, inputs: PlanInputs = {}, options: E
     outputs: [],
     stageTasks: decoded.stageTasks,
     stageNames: decoded.stageNames,
+    remote: new Map(),
   };
   await runLowered(lowered, options);
   return decoded.outputs.map((b) => {

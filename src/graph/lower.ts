@@ -18,12 +18,14 @@ import {
 } from '../native.js';
 import {
   contiguousStrides,
+  isRemoteMemory,
   itemsize,
   size,
   type BinaryOp,
   type DType,
   type MemoryRef,
   type Node,
+  type RemoteMemory,
   type ReduceNode,
   type UnaryOp,
 } from '../array/node.js';
@@ -64,6 +66,8 @@ export interface Lowered {
   stageTasks: number[];
   /** A readable name per stage, e.g. "sum-exp-random_sample". */
   stageNames: string[];
+  /** Buffers that are a cluster's persisted arrays (placeholders in `buffers`); see `remote` below. */
+  remote: Map<number, RemoteMemory>;
 }
 
 type Val =
@@ -85,7 +89,14 @@ export class Lowering {
   private readonly stageNames: string[] = [];
   private readonly reduced = new Map<number, Materialized & { memory: ArrayBuffer }>();
 
-  constructor(private readonly allocate: (bytes: number) => MemoryRef) {}
+  private readonly remote = new Map<number, RemoteMemory>();
+  private readonly remoteIndex = new Map<RemoteMemory, number>();
+
+  /** `remote`: arrays kept by a cluster may be read (only a distributed client lowers with it). */
+  constructor(
+    private readonly allocate: (bytes: number) => NativeBufferArg,
+    private readonly options: { remote?: boolean } = {},
+  ) {}
 
   lower(roots: readonly RootRequest[]): Lowered {
     const outputs = roots.map((r) => this.lowerRoot(r));
@@ -95,6 +106,7 @@ export class Lowering {
       outputs,
       stageTasks: this.stageTasks,
       stageNames: this.stageNames,
+      remote: this.remote,
     };
   }
 
@@ -149,11 +161,26 @@ export class Lowering {
     return m;
   }
 
-  buffer(memory: NativeBufferArg): number {
+  buffer(memory: MemoryRef): number {
+    if (isRemoteMemory(memory)) return this.remoteBuffer(memory);
     const known = this.bufferIndex.get(memory);
     if (known !== undefined) return known;
-    this.buffers.push(memory);
+    this.buffers.push(memory as NativeBufferArg);
     this.bufferIndex.set(memory, this.buffers.length - 1);
+    return this.buffers.length - 1;
+  }
+
+  private remoteBuffer(memory: RemoteMemory): number {
+    if (!this.options.remote) {
+      throw new Error(
+        'this array reads chunks a cluster keeps (client.persist): compute it with client.compute(x), or fetch the persisted array with gather()',
+      );
+    }
+    const known = this.remoteIndex.get(memory);
+    if (known !== undefined) return known;
+    this.buffers.push(new ArrayBuffer(0));
+    this.remote.set(this.buffers.length - 1, memory);
+    this.remoteIndex.set(memory, this.buffers.length - 1);
     return this.buffers.length - 1;
   }
 

@@ -1,0 +1,223 @@
+// Persisted arrays as inputs of later cluster computes. A `client.persist` result stays on the
+// workers as pieces (one stored chunk each, contiguous over its box of the array). When a later
+// plan reads it, the scheduler works out, for every task, which box of the array each of the
+// task's leaves reads and which pieces overlap that box; the task carries that list, and the
+// worker assembles the box from its own store and its peers' (tessera.worker.NAME.get), then runs
+// the sub-plan with the leaf re-addressed into the assembled box. Pure geometry, no I/O.
+import type { NativeLeaf } from '../native.js';
+import type { Piece } from './protocol.js';
+
+/** A box of an n-d array: start and extent per axis. */
+export interface Box {
+  start: number[];
+  ext: number[];
+}
+
+/** One copy of a fetch: the part of a stored piece that lands in the assembled region. */
+export interface FetchPart {
+  compute: string;
+  task: string;
+  key: string;
+  worker: string;
+  /** Shape of the stored piece (its box's extent; stored contiguously, row-major). */
+  shape: number[];
+  /** Where the copied box starts, in the piece's coordinates and in the region's. */
+  src: number[];
+  dst: number[];
+  ext: number[];
+}
+
+/** How a worker builds one input buffer of a task from stored pieces. */
+export interface FetchSpec {
+  /** Shape of the assembled region (row-major, contiguous). */
+  shape: number[];
+  itemsize: number;
+  parts: FetchPart[];
+}
+
+export function contiguous(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let k = shape.length - 1; k >= 0; k--) {
+    s[k] = acc;
+    acc *= shape[k]!;
+  }
+  return s;
+}
+
+/** The box of the array a stored output piece covers. Output sinks are contiguous over the array. */
+export function pieceBox(p: Piece, shape: readonly number[]): Box {
+  if (p.whole) return { start: shape.map(() => 0), ext: [...shape] };
+  const want = contiguous(shape);
+  if (p.offset !== 0 || p.strides.length !== shape.length || p.strides.some((s, k) => s !== want[k] && shape[k]! > 1)) {
+    throw new Error(`piece ${p.key} is not laid out contiguously over its array; it cannot be read by another compute`);
+  }
+  return { start: [...p.start], ext: [...p.ext] };
+}
+
+/**
+ * The box of an array (shape `shape`, contiguous) that `leaf` reads over the iteration box
+ * `iter` of its stage, and the leaf re-addressed into that box stored contiguously. Leaves of
+ * persisted arrays address memory through transposes and broadcasts only: every iteration axis
+ * with a non-zero stride steps one array axis by one. Anything else reads the whole array.
+ */
+export function leafRegion(leaf: NativeLeaf, iter: Box, shape: readonly number[]): { region: Box; offset: number; strides: number[] } {
+  const nd = shape.length;
+  const A = contiguous(shape);
+  const whole = (): { region: Box; offset: number; strides: number[] } => ({
+    region: { start: shape.map(() => 0), ext: [...shape] },
+    offset: leaf.offset + leaf.strides.reduce((s, st, k) => s + st * iter.start[k]!, 0),
+    strides: [...leaf.strides],
+  });
+  let base = leaf.offset;
+  for (let k = 0; k < iter.start.length; k++) base += leaf.strides[k]! * iter.start[k]!;
+  // base → array coordinates
+  const coord = new Array<number>(nd);
+  let rem = base;
+  for (let a = 0; a < nd; a++) {
+    coord[a] = Math.floor(rem / A[a]!);
+    rem -= coord[a]! * A[a]!;
+  }
+  if (rem !== 0 || coord.some((c, a) => c < 0 || c >= Math.max(shape[a]!, 1))) return whole();
+  const ext = shape.map(() => 1);
+  const axisOf = new Array<number>(iter.ext.length).fill(-1);
+  for (let k = 0; k < iter.ext.length; k++) {
+    const st = leaf.strides[k]!;
+    if (st === 0 || iter.ext[k]! <= 1) continue;
+    // the array axis this stride steps (axes of extent 1 share strides with their neighbours)
+    let axis = -1;
+    for (let a = 0; a < nd; a++) if (A[a] === st && shape[a]! > 1 && ext[a] === 1) axis = axis < 0 ? a : axis;
+    if (axis < 0 || coord[axis]! + iter.ext[k]! > shape[axis]!) return whole();
+    axisOf[k] = axis;
+    ext[axis] = iter.ext[k]!;
+  }
+  const region: Box = { start: coord, ext };
+  const L = contiguous(ext);
+  const strides = leaf.strides.map((st, k) => (axisOf[k]! >= 0 ? L[axisOf[k]!]! : st === 0 || iter.ext[k]! <= 1 ? 0 : NaN));
+  // extent-1 iteration axes never move: their stride does not matter
+  return { region, offset: 0, strides: strides.map((s) => (Number.isNaN(s) ? 0 : s)) };
+}
+
+/**
+ * The span of elements [lo, hi] a leaf reads over the iteration box `iter` (any strides, even
+ * negative), and the leaf's offset re-based to `lo`: how inline inputs are cut per task.
+ */
+export function leafSpan(leaf: NativeLeaf, iter: Box): { lo: number; hi: number; offset: number } {
+  let base = leaf.offset;
+  let lo = 0;
+  let hi = 0;
+  for (let k = 0; k < iter.start.length; k++) {
+    base += leaf.strides[k]! * iter.start[k]!;
+    const reach = leaf.strides[k]! * (iter.ext[k]! - 1);
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  }
+  return { lo: base + lo, hi: base + hi, offset: -lo };
+}
+
+/** The copies that assemble `region` of an array from its stored pieces. */
+export function fetchSpec(compute: string, pieces: readonly Piece[], shape: readonly number[], region: Box, itemsize: number): FetchSpec {
+  const parts: FetchPart[] = [];
+  let covered = 0;
+  for (const p of pieces) {
+    const box = pieceBox(p, shape);
+    const lo = region.start.map((s, a) => Math.max(s, box.start[a]!));
+    const hi = region.start.map((s, a) => Math.min(s + region.ext[a]!, box.start[a]! + box.ext[a]!));
+    if (hi.some((h, a) => h <= lo[a]!)) continue;
+    const ext = hi.map((h, a) => h - lo[a]!);
+    covered += ext.reduce((n, e) => n * e, 1);
+    parts.push({
+      compute,
+      task: p.task,
+      key: p.key,
+      worker: p.worker,
+      shape: box.ext,
+      src: lo.map((l, a) => l - box.start[a]!),
+      dst: lo.map((l, a) => l - region.start[a]!),
+      ext,
+    });
+  }
+  const need = region.ext.reduce((n, e) => n * e, 1);
+  if (covered !== need) throw new Error(`the stored pieces cover ${covered} of the ${need} elements a task reads`);
+  return { shape: [...region.ext], itemsize, parts };
+}
+
+/**
+ * Copy the box (`start`, `ext`) of a row-major array of shape `shape` from `src` into `dst`
+ * (shape `dstShape`, box starting at `at`). Byte arrays; `itemsize` bytes per element.
+ */
+export function copyBox(
+  src: Uint8Array,
+  shape: readonly number[],
+  start: readonly number[],
+  ext: readonly number[],
+  dst: Uint8Array,
+  dstShape: readonly number[],
+  at: readonly number[],
+  itemsize: number,
+): void {
+  const nd = shape.length;
+  if (nd === 0) {
+    dst.set(src.subarray(0, itemsize), 0);
+    return;
+  }
+  const S = contiguous(shape);
+  const D = contiguous(dstShape);
+  const rowBytes = ext[nd - 1]! * itemsize;
+  const idx = new Array<number>(nd).fill(0);
+  if (ext.some((e) => e === 0)) return;
+  for (;;) {
+    let s = 0;
+    let d = 0;
+    for (let a = 0; a < nd; a++) {
+      s += (start[a]! + idx[a]!) * S[a]!;
+      d += (at[a]! + idx[a]!) * D[a]!;
+    }
+    dst.set(src.subarray(s * itemsize, s * itemsize + rowBytes), d * itemsize);
+    let a = nd - 2;
+    for (; a >= 0; a--) {
+      if (++idx[a]! < ext[a]!) break;
+      idx[a] = 0;
+    }
+    if (a < 0) return;
+  }
+}
+
+/** Bytes [offset, offset + length) of the packed box (`start`, `ext`) of a row-major array. */
+export function packBoxWindow(
+  src: Uint8Array,
+  shape: readonly number[],
+  start: readonly number[],
+  ext: readonly number[],
+  itemsize: number,
+  offset: number,
+  length: number,
+): Uint8Array {
+  const total = ext.reduce((n, e) => n * e, 1) * itemsize;
+  const end = Math.min(total, offset + length);
+  const out = new Uint8Array(Math.max(end - offset, 0));
+  const nd = shape.length;
+  if (out.length === 0) return out;
+  if (nd === 0) return src.slice(offset, end);
+  const S = contiguous(shape);
+  const rowBytes = ext[nd - 1]! * itemsize;
+  // rows [r0, r1) of the packed box overlap the window
+  const r0 = Math.floor(offset / rowBytes);
+  const r1 = Math.ceil(end / rowBytes);
+  for (let r = r0; r < r1; r++) {
+    let rem = r;
+    let s = 0;
+    for (let a = nd - 2; a >= 0; a--) {
+      const i = rem % ext[a]!;
+      rem = Math.floor(rem / ext[a]!);
+      s += (start[a]! + i) * S[a]!;
+    }
+    s += start[nd - 1]!;
+    const rowStart = r * rowBytes;
+    const from = Math.max(offset, rowStart);
+    const to = Math.min(end, rowStart + rowBytes);
+    const srcAt = s * itemsize + (from - rowStart);
+    out.set(src.subarray(srcAt, srcAt + (to - from)), from - offset);
+  }
+  return out;
+}
