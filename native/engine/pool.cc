@@ -105,7 +105,7 @@ void Pool::shutdown() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ && workers_.empty() && retired_.empty()) return;
     stopping_ = true;
-    if (job_) job_->cancel();
+    for (auto& a : active_) a.job->cancel();
     for (auto& q : queue_) q->cancel();
     for (auto& w : workers_) w.quit->store(true);
     for (auto& w : workers_) all.push_back(std::move(w));
@@ -119,16 +119,14 @@ void Pool::shutdown() {
     if (w.thread.get_id() == std::this_thread::get_id()) w.thread.detach();  // called from a job
     else w.thread.join();
   }
-  std::shared_ptr<Job> current;
+  std::vector<Active> current;
   std::deque<std::shared_ptr<Job>> queued;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    current = std::move(job_);
-    job_.reset();
-    run_.reset();
+    current.swap(active_);
     queued.swap(queue_);
   }
-  if (current) current->complete();
+  for (auto& a : current) a.job->complete();
   for (auto& q : queued) q->complete();
 }
 
@@ -139,19 +137,25 @@ void Pool::workerLoop(int index, std::shared_ptr<std::atomic<bool>> quit,
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     if (quit->load()) break;
-    if (job_ && run_ && run_->next.load(std::memory_order_relaxed) < run_->ntasks) {
-      std::shared_ptr<Job> job = job_;
-      std::shared_ptr<StageRun> run = run_;
+    const Active* ready = nullptr;
+    for (const Active& a : active_) {
+      if (a.run && a.run->next.load(std::memory_order_relaxed) < a.run->ntasks) {
+        ready = &a;
+        break;
+      }
+    }
+    if (ready) {
+      std::shared_ptr<Job> job = ready->job;
+      std::shared_ptr<StageRun> run = ready->run;
       lock.unlock();
       work(job, run, ctx, *quit);
       lock.lock();
       continue;
     }
-    if (!job_ && !queue_.empty()) {
+    if (!queue_.empty()) {
       std::shared_ptr<Job> job = queue_.front();
       queue_.pop_front();
-      job_ = job;
-      run_.reset();
+      active_.push_back(Active{job, nullptr});
       lock.unlock();
       advance(job, 0, ctx);
       lock.lock();
@@ -200,9 +204,11 @@ void Pool::advance(const std::shared_ptr<Job>& job, int stage, WorkerContext& ct
     if (stage >= job->numStages() || job->stopped()) {
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (job_ == job) {
-          job_.reset();
-          run_.reset();
+        for (auto it = active_.begin(); it != active_.end(); ++it) {
+          if (it->job == job) {
+            active_.erase(it);
+            break;
+          }
         }
         cv_.notify_all();
       }
@@ -229,7 +235,12 @@ void Pool::advance(const std::shared_ptr<Job>& job, int stage, WorkerContext& ct
     run->stage = stage;
     run->ntasks = n;
     std::lock_guard<std::mutex> lock(mutex_);
-    run_ = std::move(run);
+    for (auto& a : active_) {
+      if (a.job == job) {
+        a.run = std::move(run);
+        break;
+      }
+    }
     cv_.notify_all();
     return;
   }

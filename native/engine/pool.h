@@ -1,8 +1,10 @@
 // The engine's own thread pool (std::thread workers, never libuv's). It runs *jobs* — one plan
-// each — in FIFO order, one job at a time: a job is a list of stages; the tasks of a stage are
-// claimed by the workers through one atomic counter; when the last task of a stage finishes, the
-// thread that finished it runs the stage's serial epilogue and opens the next stage. submit()
-// never blocks on the work: completion is reported by Job::complete() on a worker thread.
+// each — oldest first: a job is a list of stages; the tasks of a stage are claimed by the workers
+// through one atomic counter; when the last task of a stage finishes, the thread that finished it
+// runs the stage's serial epilogue and opens the next stage. A thread that finds no task left in
+// the open stages of the running jobs starts the next queued job, so several small plans (a
+// distributed worker's one-chunk tasks) run side by side. submit() never blocks on the work:
+// completion is reported by Job::complete() on a worker thread.
 // No napi.h here.
 #pragma once
 
@@ -100,8 +102,15 @@ class Pool {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Job>> queue_;
-  std::shared_ptr<Job> job_;         // running job (or being opened)
-  std::shared_ptr<StageRun> run_;    // its open stage
+  // Jobs taken from the queue and not yet complete, oldest first, each with its open stage (null
+  // while a stage is being opened). Threads work on the oldest job with tasks left; a thread with
+  // nothing to do there opens the next queued job, so a job whose open stage has fewer tasks than
+  // threads (a one-chunk plan, a stage's tail) does not leave threads idle.
+  struct Active {
+    std::shared_ptr<Job> job;
+    std::shared_ptr<StageRun> run;
+  };
+  std::vector<Active> active_;
   std::vector<Worker> workers_;      // active workers, index = slot
   std::vector<Worker> retired_;      // asked to quit, joined later
   bool stopping_ = false;

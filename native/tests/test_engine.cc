@@ -417,6 +417,44 @@ TEST(pool_runs_queued_jobs) {
   CHECK(late->cancelled());
 }
 
+
+// One-task jobs (a distributed worker's one-chunk plans) must run side by side: a thread with no
+// task left in the running job starts the next queued one.
+struct OneTaskJob : Job {
+  std::atomic<int>* running;
+  std::atomic<int>* maxSeen;
+  std::atomic<int> completes{0};
+  explicit OneTaskJob(std::atomic<int>* r, std::atomic<int>* m) : running(r), maxSeen(m) {}
+  int numStages() const override { return 1; }
+  void beginStage(int) override {}
+  int64_t numTasks(int) const override { return 1; }
+  void finishStage(int, WorkerContext&) override {}
+  void runTask(int, int64_t, WorkerContext&) override {
+    const int now = ++*running;
+    int seen = maxSeen->load();
+    while (now > seen && !maxSeen->compare_exchange_weak(seen, now)) {
+    }
+    // hold the thread until another job's task runs too (or give up after 2 s)
+    for (int spin = 0; spin < 2000 && maxSeen->load() < 2; ++spin) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    --*running;
+  }
+  void complete() override { completes++; }
+};
+
+TEST(pool_runs_small_jobs_side_by_side) {
+  Pool pool(2);
+  std::atomic<int> running{0}, maxSeen{0};
+  auto a = std::make_shared<OneTaskJob>(&running, &maxSeen);
+  auto b = std::make_shared<OneTaskJob>(&running, &maxSeen);
+  pool.submit(a);
+  pool.submit(b);
+  for (int spin = 0; spin < 5000 && (a->completes.load() == 0 || b->completes.load() == 0); ++spin)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  CHECK_EQ(a->completes.load(), 1);
+  CHECK_EQ(b->completes.load(), 1);
+  CHECK_EQ(maxSeen.load(), 2);
+}
+
 // ------------------------------------------------------------------------------------------------
 // Executor
 
