@@ -2,7 +2,7 @@
 // read kept chunks in place or fetch them from their peers, and results stay bit-identical to
 // local computes of the same expressions. In-process MemoryBus, like distributed.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { random, fromArray, DenseArray, exp, type NDArray, type Computed } from '../src/index.js';
+import { random, fromArray, ones, DenseArray, exp, type NDArray, type Computed } from '../src/index.js';
 import { MemoryBus } from '../src/distributed/transport.js';
 import { Scheduler } from '../src/distributed/scheduler.js';
 import { Worker } from '../src/distributed/worker.js';
@@ -101,6 +101,36 @@ describe('persisted arrays feed later cluster computes', () => {
     }
   });
 
+  it('batched tiny chunks share one cut of an inline input, never more than the whole input', async () => {
+    const data = Float64Array.from({ length: 1000 * 1000 }, (_, i) => (i % 997) * 0.5);
+    const a = fromArray(data, { shape: [1000, 1000], chunks: [1000, 10] }); // column chunks: each reads every row
+    const sizes: number[] = [];
+    const push = bus.push.bind(bus);
+    bus.push = (d: Uint8Array, n?: number) => (sizes.push(d.length), push(d, n));
+    try {
+      expect(same(await client.compute(a.add(1).sum({ axis: 0 })), await a.add(1).sum({ axis: 0 }).compute())).toBe(true);
+    } finally {
+      bus.push = push;
+    }
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(Math.max(...sizes)).toBeLessThan(8e6 + 64 * 1024); // at most the 8 MB input once per message
+  });
+
+  it('a persisted array released while a compute that reads it starts fails that compute only', async () => {
+    const kept = await client.persist(random.random([200, 200], { seed: 4, chunks: 50 }));
+    const reading = client.compute(kept.add(1).sum());
+    kept.release();
+    await expect(reading).rejects.toThrow(/released/);
+    expect(await client.compute(ones([4, 4], { chunks: 2 }).sum())).toBe(16); // the scheduler lives on
+  });
+
+  it('empty persisted arrays can be read', async () => {
+    const kept = await client.persist(ones([0, 5], { chunks: [1, 5] }));
+    const got = await client.compute(kept.add(1));
+    expect((got as DenseArray).shape).toEqual([0, 5]);
+    kept.release();
+  });
+
   it('errors: local compute of a cluster array, and reading a released one', async () => {
     const kept = await client.persist(random.random([10, 10], { seed: 1, chunks: 5 }));
     await expect(kept.add(1).compute()).rejects.toThrow(/client\.compute\(x\)/);
@@ -159,6 +189,11 @@ describe('remote geometry', () => {
     expect(Object.is(got.n[0], -0)).toBe(true);
     expect(got.s).toBe('é');
     expect(() => unpack(new TextEncoder().encode('{}'))).toThrow(/not a tessera message/);
+    // Node Buffers stay Buffers (not toJSON's number lists); user keys like $n/$t are left alone
+    const odd = unpack<{ b: Buffer; u: { $n: string; $t: string } }>(pack({ b: Buffer.from([1, 2, 3]), u: { $n: 'x', $t: 'f64' } }));
+    expect(Buffer.isBuffer(odd.b)).toBe(true);
+    expect([...odd.b]).toEqual([1, 2, 3]);
+    expect(odd.u).toEqual({ $n: 'x', $t: 'f64' });
   });
 
   it('a leaf span covers every element read, for any strides', () => {

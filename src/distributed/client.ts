@@ -178,7 +178,7 @@ export class Client {
         shape,
         dtype,
         chunks: src.chunks,
-        memory: { remote: { compute, output: i, bytes: Math.max(shape.reduce((a, b) => a * b, 1), 1) * itemsize(dtype), owner: this } },
+        memory: { remote: { compute, output: i, bytes: shape.reduce((a, b) => a * b, 1) * itemsize(dtype), owner: this } },
         strides: contiguousStrides(shape),
         offset: 0,
         op: 'persisted',

@@ -18,6 +18,7 @@ export const SUBJECTS = {
   live: 'tessera.sched.live',
   workerRelease: 'tessera.worker.release',
   workerGet: (name: string): string => `tessera.worker.${name}.get`,
+  workerDrop: (name: string): string => `tessera.worker.${name}.drop`,
   client: (compute: string): string => `tessera.client.${compute}`,
   events: (type: string): string => `tessera.events.${type}`,
 } as const;
@@ -29,11 +30,15 @@ const TYPED = {
   f64: Float64Array, f32: Float32Array, i32: Int32Array, u32: Uint32Array, i16: Int16Array, u16: Uint16Array,
   i8: Int8Array, u8: Uint8Array, u8c: Uint8ClampedArray, i64: BigInt64Array, u64: BigUint64Array,
 } as const;
-type TypedTag = keyof typeof TYPED;
-type Tagged = { $t: TypedTag; o: number; n: number } | { $n: string };
+type TypedTag = keyof typeof TYPED | 'buf';
+// Tag keys unlikely to appear in user values (Delayed arguments and results travel too).
+const T = '$tessera.typed';
+const N = '$tessera.number';
+type Tagged = { [T]: TypedTag; o: number; n: number } | { [N]: string };
 const MAGIC = 0xb1;
 
 function tagOf(v: ArrayBufferView): TypedTag {
+  if (Buffer.isBuffer(v)) return 'buf';
   for (const [tag, Ctor] of Object.entries(TYPED)) if (v instanceof Ctor) return tag as TypedTag;
   return 'u8'; // DataView: its bytes
 }
@@ -41,14 +46,16 @@ function tagOf(v: ArrayBufferView): TypedTag {
 export function pack(x: unknown): Uint8Array {
   const blobs: Uint8Array[] = [];
   let at = 0;
-  const text = JSON.stringify(x, function (this: unknown, _key, value: unknown) {
+  const text = JSON.stringify(x, function (this: Record<string, unknown>, key, value: unknown) {
     if (typeof value === 'number') {
       if (Number.isFinite(value) && !Object.is(value, -0)) return value;
-      return { $n: Object.is(value, -0) ? '-0' : String(value) };
+      return { [N]: Object.is(value, -0) ? '-0' : String(value) };
     }
-    if (ArrayBuffer.isView(value)) {
-      const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-      const tag = { $t: tagOf(value), o: at, n: bytes.byteLength };
+    // the value before toJSON (a Buffer's toJSON would turn it into a list of numbers)
+    const orig = this[key];
+    if (ArrayBuffer.isView(orig)) {
+      const bytes = new Uint8Array(orig.buffer, orig.byteOffset, orig.byteLength);
+      const tag = { [T]: tagOf(orig), o: at, n: bytes.byteLength };
       blobs.push(bytes);
       at += (bytes.byteLength + 7) & ~7;
       return tag;
@@ -76,13 +83,14 @@ export function unpack<T>(data: Uint8Array): T {
   return JSON.parse(new TextDecoder().decode(data.subarray(5, 5 + len)), (_key, value: unknown) => {
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       const v = value as Tagged;
-      if ('$n' in v) return v.$n === '-0' ? -0 : Number(v.$n);
-      if ('$t' in v) {
+      if (N in v) return v[N] === '-0' ? -0 : Number(v[N]);
+      if (T in v) {
         // a copy: aligned for the element type, and independent of the message buffer (not
         // data.slice(): on a Node Buffer, as NATS hands out, slice() is a view of a shared pool)
         const copy = new Uint8Array(v.n);
         copy.set(data.subarray(base + v.o, base + v.o + v.n));
-        const Ctor = TYPED[v.$t] ?? Uint8Array;
+        if (v[T] === 'buf') return Buffer.from(copy.buffer, 0, v.n);
+        const Ctor = TYPED[v[T] as keyof typeof TYPED] ?? Uint8Array;
         return new Ctor(copy.buffer, 0, v.n / Ctor.BYTES_PER_ELEMENT);
       }
     }
@@ -207,7 +215,7 @@ export interface ResultMsg {
   value?: unknown;
   ms?: number;
   /** The task could not fetch these stored input pieces (their worker is gone). */
-  missing?: { compute: string; task: string }[];
+  missing?: { compute: string; task: string; worker: string }[];
 }
 
 export interface StartedMsg {

@@ -6,7 +6,7 @@
 // lost with a worker, combines reduction partials in the engine's fixed tree order, and tells the
 // client where every output piece lives.
 import { randomUUID } from 'node:crypto';
-import { ReduceCode, type NativeStage } from '../native.js';
+import { ReduceCode, type NativeLeaf, type NativeStage } from '../native.js';
 import {
   SUBJECTS,
   chunkBox,
@@ -64,6 +64,19 @@ interface Task {
   value?: unknown;
   /** Times the task could not fetch a stored input piece (its worker died): bounded like deaths. */
   fetchFails?: number;
+  /** Waiting for lost input pieces to be recomputed (inputsMissing): not in the queue. */
+  parked?: boolean;
+}
+
+/** A leaf reading an inline buffer cut per task message: its span, and the leaf to re-address. */
+interface SpanUse {
+  leaf: NativeLeaf;
+  buffer: number;
+  item: number;
+  lo: number;
+  hi: number;
+  /** The leaf's offset relative to `lo`. */
+  offset: number;
 }
 
 /** A buffer of a plan that is the output of an earlier, persisted compute. */
@@ -154,7 +167,16 @@ export class Scheduler {
       for (const w of this.workers.values()) w.seen = now;
       this.opts.log(`reconnected to NATS${queueLost ? ' (the server restarted: task queue created again)' : ''}`);
       beat();
-      if (queueLost) this.failUnfinished('the NATS server restarted during the compute and lost its queued tasks; run the compute again');
+      if (queueLost) {
+        this.failUnfinished('the NATS server restarted during the compute and lost its queued tasks; run the compute again');
+        // repairs of persisted pieces were queued too: queue them again
+        for (const job of this.jobs.values()) {
+          if (!job.repairing.size) continue;
+          const again = [...job.repairing].map((id) => job.tasks.get(id)!).filter(Boolean);
+          job.repairing.clear();
+          this.repair(job, again);
+        }
+      }
     });
     await this.checkWorkers();
   }
@@ -220,10 +242,20 @@ export class Scheduler {
       if (job.finished) {
         // A persisted compute: recompute the pieces that worker kept, so later computes reading
         // them (and gather()) find them again.
-        const gone = [...job.tasks.values()].filter((t) => t.worker === name && (t.state === 'memory' || job.repairing.has(t.id)));
-        if (gone.length) {
-          lost.push(...gone.map((t) => t.id));
-          this.repair(job, gone);
+        const gone = [...job.tasks.values()].filter((t) => t.worker === name && ((t.state === 'memory' && t.stored?.length) || job.repairing.has(t.id)));
+        const redo: Task[] = [];
+        for (const t of gone) {
+          // a repair that keeps killing its workers is given up, like any task
+          if (job.repairing.has(t.id) && ++t.deaths >= this.opts.maxTries) {
+            job.repairing.delete(t.id);
+            t.state = 'erred';
+            this.opts.log(`compute ${job.id}: recomputing ${t.id} killed ${t.deaths} workers; giving up`);
+            this.repairEnded(job);
+          } else redo.push(t);
+        }
+        if (redo.length) {
+          lost.push(...redo.map((t) => t.id));
+          this.repair(job, redo);
         }
         continue;
       }
@@ -273,7 +305,7 @@ export class Scheduler {
     }
     for (const job of this.jobs.values()) {
       if (job.finished) continue;
-      const stuck = job.stageTasks.filter((t) => t.state === 'waiting' && (t.enqueuedAt ?? Infinity) < lostAt);
+      const stuck = job.stageTasks.filter((t) => t.state === 'waiting' && !t.parked && (t.enqueuedAt ?? Infinity) < lostAt);
       if (!stuck.length) continue;
       this.opts.log(`compute ${job.id}: ${stuck.length} tasks delivered to a lost worker: queued again`);
       this.enqueue(job, stuck);
@@ -425,6 +457,15 @@ export class Scheduler {
   }
 
   private nextStage(job: Job): void {
+    try {
+      this.openStage(job);
+    } catch (err) {
+      // e.g. a persisted input released between submit and this stage
+      this.fail(job, `cannot start stage ${job.stage}: ${(err as Error).message}`);
+    }
+  }
+
+  private openStage(job: Job): void {
     const req = job.req!;
     job.stage++;
     if (job.stage >= req.stages.length) {
@@ -465,6 +506,7 @@ export class Scheduler {
         const all = [...buffers];
         const outs: number[] = [];
         const chunks: number[] = [];
+        const spans: SpanUse[] = [];
         let elements = 0;
         do {
           const { ext } = chunkBox(stage, c);
@@ -472,11 +514,12 @@ export class Scheduler {
           outs.push(all.length);
           all.push({ alloc: chunkOutBytes(stage, c) });
           subs.push(chunkStage(stage, c, outs[outs.length - 1]!, leafBuffers));
-          if (job.remote.size || sliced.size) this.attachInputs(job, stage, subs[subs.length - 1]!, chunkBox(stage, c), all, sliced);
+          if (job.remote.size || sliced.size) this.attachInputs(job, stage, subs[subs.length - 1]!, chunkBox(stage, c), all, sliced, spans);
           chunks.push(c);
           elements += count;
           c++;
         } while (c < n && elements < 65536 && chunks.length < 256);
+        if (spans.length) this.cutSpans(job, spans, all);
         const id = `${job.id}:${s}:${chunks[0]}`;
         const msg: TaskMsg = { kind: 'plan', id, compute: job.id, name, maxTries: this.opts.maxTries, stages: subs, buffers: all, outs, mode };
         tasks.push({ id, stage: s, chunks, state: 'waiting', deaths: 0, msg });
@@ -489,7 +532,7 @@ export class Scheduler {
         buffers: [...buffers, { alloc: bytes }], outs: [buffers.length],
         mode: mode === 'keep' && req.outputs.includes(stage.sink.buffer) ? 'keep' : 'return',
       };
-      if (job.remote.size) this.attachInputs(job, stage, msg.stages[0]!, { start: stage.shape.map(() => 0), ext: [...stage.shape] }, msg.buffers, sliced);
+      if (job.remote.size) this.attachInputs(job, stage, msg.stages[0]!, { start: stage.shape.map(() => 0), ext: [...stage.shape] }, msg.buffers, sliced, []);
       tasks.push({ id, stage: s, chunks: [-1], state: 'waiting', deaths: 0, msg });
     }
     job.stageTasks = tasks;
@@ -524,24 +567,24 @@ export class Scheduler {
     box: { start: number[]; ext: number[] },
     buffers: TaskBuffer[],
     sliced: Set<number>,
+    spans: SpanUse[],
   ): void {
     const seen = new Map<string, number>();
     sub.leaves = sub.leaves.map((leaf, i) => {
       const orig = stage.leaves[i]!;
       if (orig.kind === 3 && sliced.has(orig.buffer)) {
+        // cut later, once per task message: the union of its chunks' spans (cutSpans)
         const { lo, hi, offset } = leafSpan(orig, box);
-        const item = orig.dtype === 0 ? 8 : 4;
-        const key = `${orig.buffer}:span:${lo}:${hi}`;
-        let at = seen.get(key);
-        if (at === undefined) {
-          at = buffers.length;
-          buffers.push({ data: job.data[orig.buffer]!.subarray(lo * item, (hi + 1) * item) });
-          seen.set(key, at);
-        }
-        return { ...leaf, buffer: at, offset };
+        const use = { leaf: { ...leaf }, buffer: orig.buffer, item: orig.dtype === 0 ? 8 : 4, lo, hi, offset };
+        spans.push(use);
+        return use.leaf;
       }
       const input = orig.kind === 3 ? job.remote.get(orig.buffer) : undefined;
       if (!input) return leaf;
+      if (box.ext.some((e) => e === 0)) {
+        buffers.push({ data: new Uint8Array(0) }); // an empty box reads nothing
+        return { ...leaf, buffer: buffers.length - 1, offset: 0 };
+      }
       const src = this.jobs.get(input.compute);
       if (!src) throw new Error(`the persisted array ${input.compute.slice(0, 8)}… was released while a compute reads it`);
       const { region, offset, strides } = leafRegion(orig, box, input.shape);
@@ -554,6 +597,28 @@ export class Scheduler {
       }
       return { ...leaf, buffer: at, offset, strides };
     });
+  }
+
+  /**
+   * One slice per inline buffer for a whole task message (tiny chunks are batched: each chunk's
+   * own span would repeat the same bytes), or the whole buffer once the union covers most of it.
+   */
+  private cutSpans(job: Job, spans: SpanUse[], buffers: TaskBuffer[]): void {
+    const byBuffer = new Map<number, SpanUse[]>();
+    for (const u of spans) byBuffer.set(u.buffer, [...(byBuffer.get(u.buffer) ?? []), u]);
+    for (const [b, uses] of byBuffer) {
+      const data = job.data[b]!;
+      const item = uses[0]!.item;
+      let lo = Math.min(...uses.map((u) => u.lo));
+      let hi = Math.max(...uses.map((u) => u.hi));
+      if ((hi - lo + 1) * item * 2 > data.byteLength) (lo = 0), (hi = data.byteLength / item - 1);
+      const at = buffers.length;
+      buffers.push({ data: data.subarray(lo * item, (hi + 1) * item) });
+      for (const u of uses) {
+        u.leaf.buffer = at;
+        u.leaf.offset = u.lo + u.offset - lo;
+      }
+    }
   }
 
   /** Stored pieces of a finished job's output buffer, with their workers now. */
@@ -607,10 +672,11 @@ export class Scheduler {
     if (!job || !task) return;
     if (job.finished) {
       if (job.repairing.delete(r.id)) this.repaired(job, task, r);
+      else this.dropDuplicate(task, r);
       return;
     }
     this.emit('task-finish', { compute: job.id, task: r.id, group: task.msg.name, worker: r.worker, ok: r.ok, ms: r.ms ?? 0, t: Date.now() });
-    if (task.state === 'memory') return; // redelivered and finished twice: tasks are pure, keep the first
+    if (task.state === 'memory') return this.dropDuplicate(task, r); // finished twice: tasks are pure, keep the first
     if (!r.ok && r.missing?.length) {
       this.inputsMissing(job, task, r);
       return;
@@ -639,6 +705,13 @@ export class Scheduler {
     if (job.pending === 0) {
       if (job.kind === 'call') this.finish(job);
       else this.stageDone(job);
+    }
+  }
+
+  /** A late copy of a task stored its chunks on another worker than the tracked copy: drop them. */
+  private dropDuplicate(task: Task, r: ResultMsg): void {
+    if (r.ok && r.stored?.length && r.worker !== task.worker) {
+      this.transport.publish(SUBJECTS.workerDrop(r.worker), pack({ keys: r.stored.map((x) => x.key) }));
     }
   }
 
@@ -676,7 +749,7 @@ export class Scheduler {
   private outputs(job: Job): OutputResult[] {
     return job.req!.outputs.map((b) => {
       const pieces = job.pieces.get(b);
-      if (pieces) return { kind: 'pieces', pieces: pieces.map((p) => ({ ...p, worker: job.tasks.get(p.task)!.worker! })) };
+      if (pieces) return { kind: 'pieces', pieces: pieces.map((p) => ({ ...p, worker: job.tasks.get(p.task)?.worker ?? p.worker })) };
       return { kind: 'data', data: job.data[b] ?? new Uint8Array(0) };
     });
   }
@@ -748,7 +821,12 @@ export class Scheduler {
         this.refreshFetches(t.msg);
         await this.transport.enqueue(pack(t.msg));
       }
-    })().catch(() => {});
+    })().catch((err) => {
+      // not queued (connection down?): try again shortly, unless the job is gone
+      this.opts.log(`compute ${job.id}: cannot queue repairs (${(err as Error).message}); retrying`);
+      for (const t of fresh) job.repairing.delete(t.id);
+      setTimeout(() => this.jobs.get(job.id) === job && this.repair(job, fresh.filter((t) => t.state === 'waiting')), this.opts.heartbeatMs).unref?.();
+    });
   }
 
   private repaired(job: Job, task: Task, r: ResultMsg): void {
@@ -764,6 +842,10 @@ export class Scheduler {
       task.state = 'erred';
       this.opts.log(`compute ${job.id}: recomputing ${task.id} failed: ${r.error}`);
     }
+    this.repairEnded(job);
+  }
+
+  private repairEnded(job: Job): void {
     const waiting = job.onRepair.splice(0);
     for (const fn of waiting) fn();
   }
@@ -779,28 +861,36 @@ export class Scheduler {
       this.fail(job, `task ${task.msg.name} (${task.id}) could not fetch its inputs after ${task.fetchFails} tries: ${r.error}`);
       return;
     }
-    const sources: Task[] = [];
+    const sources: { t: Task; src: Job; tried?: string }[] = [];
     for (const m of r.missing!) {
       const src = this.jobs.get(m.compute);
       const t = src?.tasks.get(m.task);
       if (!src || !t) return this.fail(job, `task ${task.msg.name} (${task.id}) reads a persisted array that was released (${m.compute.slice(0, 8)}…); persist it again`);
-      sources.push(t);
+      sources.push({ t, src, tried: m.worker });
     }
     task.state = 'waiting';
     task.worker = undefined;
-    const from = new Map(sources.map((t) => [t, t.worker]));
+    task.parked = true;
+    // A piece on the worker the task tried may be fine after all (a transient error): after the
+    // time a dead worker takes to be declared dead, try again anyway.
     const deadline = Date.now() + this.opts.workerTimeoutMs + 2 * this.opts.heartbeatMs;
     const retry = (): void => {
-      if (job.finished || task.state !== 'waiting') return;
-      // back in memory somewhere else, or the old holder was not dead after all (deadline)
-      const ready = sources.every((t) => t.state === 'memory' && t.worker !== from.get(t));
-      if (ready || Date.now() > deadline) this.enqueue(job, [task]);
-      else setTimeout(retry, Math.max(50, this.opts.heartbeatMs / 4)).unref?.();
+      if (job.finished || task.state !== 'waiting' || !task.parked) return;
+      if (sources.some(({ t }) => t.state === 'erred')) return this.fail(job, `task ${task.msg.name} (${task.id}): recomputing its lost input pieces failed`);
+      const back = sources.every(({ t, src, tried }) => t.state === 'memory' && !src.repairing.has(t.id) && t.worker !== tried);
+      const repairing = sources.some(({ t, src }) => src.repairing.has(t.id));
+      if (back || (!repairing && Date.now() > deadline)) {
+        task.parked = false;
+        this.enqueue(job, [task]);
+      } else setTimeout(retry, Math.max(50, this.opts.heartbeatMs / 4)).unref?.();
     };
     retry();
   }
 
   private release(compute: string): void {
+    const job = this.jobs.get(compute);
+    // a client waiting for recomputed pieces of this job must not wait forever
+    if (job?.onRepair.length) this.sendClient(job, { type: 'error', message: 'the persisted array was released while its lost pieces were being recomputed' });
     this.jobs.delete(compute);
     this.transport.publish(SUBJECTS.workerRelease, pack({ compute }));
   }

@@ -67,6 +67,11 @@ export class Worker {
     configure({ numThreads: this.nthreads });
     const t = this.transport;
     this.subs.push(t.subscribe(SUBJECTS.workerGet(this.name), (data, reply) => reply && reply(this.get(data))));
+    // A second copy of a task this worker stored finished first elsewhere: the scheduler does not
+    // track this copy, so it must not hold memory.
+    this.subs.push(t.subscribe(SUBJECTS.workerDrop(this.name), (data) => {
+      for (const key of unpack<{ keys: string[] }>(data).keys) this.drop(key);
+    }));
     this.subs.push(
       t.subscribe(SUBJECTS.workerRelease, (data) => {
         const { compute } = unpack<{ compute: string }>(data);
@@ -152,7 +157,7 @@ export class Worker {
       }
     }
     const out = new Uint8Array(bytes);
-    const missing: { compute: string; task: string }[] = [];
+    const missing: { compute: string; task: string; worker: string }[] = [];
     await Promise.all(
       spec.parts.map(async (p) => {
         const local = this.stored.get(p.key);
@@ -164,7 +169,7 @@ export class Worker {
           const packed = await this.fetchPeer(p, spec.itemsize);
           copyBox(packed, p.ext, p.ext.map(() => 0), p.ext, out, spec.shape, p.dst, spec.itemsize);
         } catch {
-          missing.push({ compute: p.compute, task: p.task });
+          missing.push({ compute: p.compute, task: p.task, worker: p.worker });
         }
       }),
     );
@@ -287,14 +292,23 @@ export class Worker {
   private async runPlan(msg: Extract<TaskMsg, { kind: 'plan' }>): Promise<ResultMsg> {
     const n = native();
     const pinned: Stored[] = [];
+    const allocated: NativeBuffer[] = [];
+    const alloc = (bytes: number): NativeBuffer => {
+      const b = n.allocBuffer(bytes);
+      allocated.push(b);
+      return b;
+    };
     let buffers: NativeBufferArg[];
     try {
       buffers = await Promise.all(
         msg.buffers.map((b) =>
-          'data' in b ? b.data : 'fetch' in b ? this.fetchRegion(b.fetch, pinned) : msg.mode === 'keep' ? n.allocBuffer(b.alloc) : new ArrayBuffer(b.alloc),
+          'data' in b ? b.data : 'fetch' in b ? this.fetchRegion(b.fetch, pinned) : msg.mode === 'keep' ? alloc(b.alloc) : new ArrayBuffer(b.alloc),
         ),
       );
       await n.execute({ stages: msg.stages }, buffers).promise;
+    } catch (err) {
+      for (const b of allocated) n.freeBuffer(b); // outputs never stored: free them now, not at GC
+      throw err;
     } finally {
       for (const s of pinned) this.unpin(s);
     }
@@ -330,7 +344,7 @@ export class Worker {
 }
 
 class MissingInputs extends Error {
-  constructor(readonly missing: { compute: string; task: string }[]) {
+  constructor(readonly missing: { compute: string; task: string; worker: string }[]) {
     super(`could not fetch ${missing.length} stored input piece(s) from their workers`);
   }
 }
