@@ -154,7 +154,7 @@ describe.skipIf(!haveNats)('distributed on nats-server', () => {
   });
 
   it('survives a worker SIGKILLed mid-compute', async () => {
-    const x = exp(random.random([12000, 12000], { seed: 5, chunks: [1500, 1500] })).sum();
+    const x = exp(random.random([24000, 24000], { seed: 5, chunks: [2000, 2000] })).sum(); // 144 tasks, long enough to kill mid-way
     const want = await x.compute();
     const victim = procs.find((p) => /tessera worker w1/.test(p.out))!;
     let killedAt = 0;

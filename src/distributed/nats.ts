@@ -2,8 +2,8 @@
 // a JetStream work-queue stream for tasks (redelivered after ack_wait when a worker dies),
 // a JetStream KV bucket for worker heartbeats (timestamps; the scheduler times them out —
 // per-key TTLs need nats-server >= 2.11, Debian ships 2.9).
-import { connect, type NatsConnection, type Msg } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, AckPolicy, RetentionPolicy, StorageType, type Consumer, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, createInbox, type NatsConnection, type Msg } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, AckPolicy, RetentionPolicy, StorageType, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { QueuedTask, Subscription, Transport, Handler, ReconnectInfo } from './transport.js';
 
@@ -78,7 +78,6 @@ export async function connectNats(address: string, options: NatsTransportOptions
 export class NatsTransport implements Transport {
   private js!: JetStreamClient;
   private kv!: KV;
-  private consumer: Consumer | undefined;
   private readonly reconnectHandlers: ((info: ReconnectInfo) => void)[] = [];
   private closed = false;
   private queueLost = false;
@@ -161,54 +160,68 @@ export class NatsTransport implements Transport {
   }
 
   pull(concurrency: number, handler: (t: QueuedTask) => Promise<void>): Subscription {
-    // Batched pulls: ask for as many messages as there are free slots, hand each to the handler
-    // without waiting for it, and pull again as slots free up.
+    // Pull requests of one message each on one long-lived inbox (not nats.js's fetch(), which
+    // subscribes and unsubscribes an inbox per batch). Every request ends in exactly one message
+    // or one status (408 expired, 409 …), so "requested" stays exact; the next request goes out
+    // when a task ends, in the same write as its result and ack. Bounded: at most `concurrency`
+    // tasks held or asked for at once.
     let stopped = false;
     let inflight = 0;
-    let wake: (() => void) | undefined;
-    const loop = async (): Promise<void> => {
-      while (!stopped && !this.closed) {
-        const free = concurrency - inflight;
-        if (free <= 0) {
-          await new Promise<void>((r) => (wake = r));
-          continue;
-        }
-        try {
-          this.consumer ??= await this.js.consumers.get(TASK_STREAM, TASK_CONSUMER);
-          const batch = await this.consumer.fetch({ max_messages: free, expires: 1000 });
-          for await (const m of batch) {
-            if (stopped) {
-              m.nak();
-              continue;
-            }
-            inflight++;
-            void handler({
-              data: m.data,
-              deliveries: m.info.deliveryCount,
-              ack: () => m.ack(),
-              nak: () => m.nak(),
-              term: () => m.term(),
-              working: () => m.working(),
-            })
-              .catch(() => {})
-              .finally(() => {
-                inflight--;
-                const w = wake;
-                wake = undefined;
-                w?.();
-              });
-          }
-        } catch {
-          this.consumer = undefined;
-          if (!stopped && !this.closed) await sleep(250);
-        }
-      }
+    let requested = 0;
+    const inbox = createInbox();
+    const next = `$JS.API.CONSUMER.MSG.NEXT.${TASK_STREAM}.${TASK_CONSUMER}`;
+    const ask = (): void => {
+      if (stopped || this.closed || this.nc.isClosed()) return;
+      const want = concurrency - inflight - requested;
+      if (want <= 0) return;
+      const body = new TextEncoder().encode(JSON.stringify({ batch: 1, expires: PULL_EXPIRES_MS * 1e6 }));
+      for (let i = 0; i < want; i++) this.nc.publish(next, body, { reply: inbox });
+      requested += want;
     };
-    void loop();
+    const sub = this.nc.subscribe(inbox, {
+      callback: (err, m: Msg) => {
+        if (err) return;
+        const code = m.headers?.code ?? 0;
+        if (code !== 0 || !m.reply) {
+          // a status: 100 heartbeat (no request used up); 408/404 expired; anything else (409
+          // limits, 503 no consumer yet after a server restart): one request over, ask later
+          if (code === 100) return;
+          requested = Math.max(0, requested - 1);
+          if (code === 404 || code === 408) ask();
+          else setTimeout(ask, 250).unref?.();
+          return;
+        }
+        requested = Math.max(0, requested - 1);
+        if (stopped) {
+          m.respond(NAK);
+          return;
+        }
+        inflight++;
+        void handler({
+          data: m.data,
+          deliveries: deliveryCount(m.reply),
+          ack: () => m.respond(ACK),
+          nak: () => m.respond(NAK),
+          term: () => m.respond(TERM),
+          working: () => m.respond(WPI),
+        })
+          .catch(() => {})
+          .finally(() => {
+            inflight--;
+            ask();
+          });
+      },
+    });
+    // A reconnect (maybe to a restarted server) drops waiting pull requests: ask afresh.
+    this.reconnectHandlers.push(() => {
+      requested = 0;
+      ask();
+    });
+    ask();
     return {
       unsubscribe: () => {
         stopped = true;
-        wake?.();
+        sub.unsubscribe();
       },
     };
   }
@@ -254,6 +267,20 @@ export class NatsTransport implements Transport {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A pull request waits this long at the server for a task before it expires (then it is renewed). */
+const PULL_EXPIRES_MS = 30_000;
+const ACK = new TextEncoder().encode('+ACK');
+const NAK = new TextEncoder().encode('-NAK');
+const TERM = new TextEncoder().encode('+TERM');
+const WPI = new TextEncoder().encode('+WPI');
+
+/** Delivery count from a JetStream ack subject: $JS.ACK.<stream>.<consumer>.<delivered>.… (v1) or with domain and account hash (v2). */
+function deliveryCount(reply: string): number {
+  const t = reply.split('.');
+  const n = Number(t.length === 9 ? t[4] : t[6]);
+  return Number.isFinite(n) && n >= 1 ? n : 1;
+}
 
 async function retry<T>(fn: () => Promise<T>, what: string, timeoutMs = 30_000): Promise<T> {
   const t0 = Date.now();

@@ -214,6 +214,8 @@ export interface ResultMsg {
   stored?: { key: string; bytes: number }[];
   value?: unknown;
   ms?: number;
+  /** When the worker took the task (epoch ms). */
+  startedAt?: number;
   /** The task could not fetch these stored input pieces (their worker is gone). */
   missing?: { compute: string; task: string; worker: string }[];
 }

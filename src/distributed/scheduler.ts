@@ -120,6 +120,8 @@ interface Job {
   repairing: Set<string>;
   /** Called whenever a repair ends. */
   onRepair: (() => void)[];
+  /** When the client was last told the progress. */
+  progressAt?: number;
 }
 
 export class Scheduler {
@@ -129,6 +131,8 @@ export class Scheduler {
   private readonly workers = new Map<string, { info: WorkerInfo; seen: number }>();
   private readonly subs: Subscription[] = [];
   private timers: ReturnType<typeof setInterval>[] = [];
+  private readonly outbox: [string, Uint8Array][] = [];
+  private outboxTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly opts: Required<Omit<SchedulerOptions, 'log'>> & { log: (l: string) => void };
 
   constructor(private readonly transport: Transport, options: SchedulerOptions = {}) {
@@ -192,7 +196,15 @@ export class Scheduler {
 
   private emit<K extends keyof SchedulerEvents>(type: K, ...args: SchedulerEvents[K]): void {
     (this.events.emit as (t: K, ...a: SchedulerEvents[K]) => boolean)(type, ...args);
-    this.transport.publish(SUBJECTS.events(type), pack(args[0]));
+    // On NATS, events go out together every 50 ms: one socket write for many (a write per task
+    // event cost the compute threads measurable CPU on a 2-core machine).
+    this.outbox.push([SUBJECTS.events(type), pack(args[0])]);
+    this.outboxTimer ??= setTimeout(() => this.flushEvents(), 50);
+  }
+
+  private flushEvents(): void {
+    this.outboxTimer = undefined;
+    for (const [subject, data] of this.outbox.splice(0)) this.transport.publish(subject, data);
   }
 
   private reply(reply: ((d: Uint8Array) => void) | undefined, fn: () => unknown): void {
@@ -675,6 +687,8 @@ export class Scheduler {
       else this.dropDuplicate(task, r);
       return;
     }
+    // Short chunk tasks do not say they started (worker.ts): their start comes with the result.
+    if (task.state === 'waiting') this.emit('task-start', { compute: job.id, task: r.id, group: task.msg.name, worker: r.worker, attempt: task.deaths + 1, t: r.startedAt ?? Date.now() });
     this.emit('task-finish', { compute: job.id, task: r.id, group: task.msg.name, worker: r.worker, ok: r.ok, ms: r.ms ?? 0, t: Date.now() });
     if (task.state === 'memory') return this.dropDuplicate(task, r); // finished twice: tasks are pure, keep the first
     if (!r.ok && r.missing?.length) {
@@ -694,7 +708,12 @@ export class Scheduler {
     task.value = r.value;
     job.done += task.chunks[0] === -1 ? 1 : task.chunks.length;
     job.pending--;
-    this.sendClient(job, { type: 'progress', done: job.done, total: job.total });
+    // at most every 100 ms (each message costs CPU the compute threads need), and always the last
+    const now = Date.now();
+    if (job.done >= job.total || now - (job.progressAt ?? 0) >= 100) {
+      job.progressAt = now;
+      this.sendClient(job, { type: 'progress', done: job.done, total: job.total });
+    }
     this.emit('progress', { compute: job.id, group: task.msg.name, done: job.done, total: job.total });
     if (job.kind === 'graph') {
       const ready: GraphTask[] = [];
@@ -901,6 +920,8 @@ export class Scheduler {
 
   async close(): Promise<void> {
     for (const x of this.timers) clearInterval(x);
+    clearTimeout(this.outboxTimer);
+    this.flushEvents();
     for (const s of this.subs) s.unsubscribe();
     await this.transport.close();
   }

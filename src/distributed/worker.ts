@@ -37,6 +37,7 @@ interface Stored {
 }
 
 const GET_LIMIT = 8 << 20;
+const STARTED_DELAY_MS = 50;
 
 export class Worker {
   readonly name: string;
@@ -214,10 +215,25 @@ export class Worker {
       return;
     }
     const t = this.transport;
-    // Tell the scheduler at once that this worker holds the task: if it dies from here on, the
-    // scheduler queues the task again without waiting for JetStream's ack_wait.
+    // Tell the scheduler that this worker holds the task: if it dies from then on, the scheduler
+    // queues the task again without waiting for JetStream's ack_wait. Module calls say so at once;
+    // chunk tasks only once they have held it STARTED_DELAY_MS, because on a small machine every
+    // message costs the compute threads CPU, and most chunk tasks are done by then (the result
+    // says when it started). A worker dying sooner is recovered by the scheduler's limbo rescue.
+    const startedAt = Date.now();
     const started: StartedMsg = { id: msg.id, compute: msg.compute, worker: this.name, deliveries: task.deliveries };
-    t.publish(SUBJECTS.started, pack(started));
+    let startedTimer: ReturnType<typeof setTimeout> | undefined;
+    if (msg.kind === 'call') t.publish(SUBJECTS.started, pack(started));
+    else startedTimer = setTimeout(() => t.publish(SUBJECTS.started, pack(started)), STARTED_DELAY_MS);
+    try {
+      await this.runHeld(task, msg, startedAt);
+    } finally {
+      clearTimeout(startedTimer);
+    }
+  }
+
+  private async runHeld(task: QueuedTask, msg: TaskMsg, startedAt: number): Promise<void> {
+    const t = this.transport;
     const live = await this.isLive(msg.compute);
     if (live === 'unknown') {
       // No scheduler answers (restarting?): hand the task back rather than run it blind.
@@ -255,7 +271,7 @@ export class Worker {
     try {
       const result = msg.kind === 'plan' ? await this.runPlan(msg) : await this.runCall(msg);
       task.ack();
-      this.reply({ ...result, ms: performance.now() - t0 });
+      this.reply({ ...result, ms: performance.now() - t0, startedAt });
     } catch (err) {
       task.ack();
       const missing = err instanceof MissingInputs ? err.missing : undefined;
