@@ -1,7 +1,7 @@
 // `tessera scheduler` and `tessera worker` (registered in src/cli.ts's COMMANDS).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname, networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
 import { connectNats, type Auth } from './nats.js';
 import { Scheduler } from './scheduler.js';
@@ -48,6 +48,9 @@ options:
   --user USER --password PASS
   --credentials-file F   read the token from F (default ~/.tessera/token when it exists)
   --tls-ca F             trust this CA for a TLS server
+  --data-host HOST       address peers and clients reach this worker's chunk port at (default:
+                         loopback when ADDRESS is loopback, else this machine's first IPv4);
+                         off with TLS (chunks then travel through NATS)
   --heartbeat-ms N       heartbeat interval (default 1000)
   -h, --help             this help`;
 
@@ -201,12 +204,21 @@ export async function schedulerCommand(args: string[], io: IO): Promise<number> 
   }
 }
 
+/** Where a worker's chunk port listens and what it advertises. */
+function dataHosts(address: string, given: string | undefined): { bind: string; advertise: string } {
+  if (given) return { bind: given, advertise: given };
+  const host = new URL(address.replace(/^(nats|tls):/, 'http:')).hostname;
+  if (/^(127\.|localhost$|\[?::1\]?$)/.test(host)) return { bind: '127.0.0.1', advertise: '127.0.0.1' };
+  const ipv4 = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+  return { bind: '0.0.0.0', advertise: ipv4?.address ?? hostname() };
+}
+
 export async function workerCommand(args: string[], io: IO): Promise<number> {
   let parsed;
   try {
     parsed = parse(args, {
       nthreads: 'value', 'memory-limit': 'value', name: 'value', token: 'value', user: 'value', password: 'value',
-      'credentials-file': 'value', 'tls-ca': 'value', 'heartbeat-ms': 'value',
+      'credentials-file': 'value', 'tls-ca': 'value', 'heartbeat-ms': 'value', 'data-host': 'value',
     });
   } catch (err) {
     io.stderr(`tessera worker: ${(err as Error).message}\n\n${WORKER_USAGE}\n`);
@@ -240,7 +252,13 @@ export async function workerCommand(args: string[], io: IO): Promise<number> {
     }
     const heartbeatMs = int(opts, 'heartbeat-ms', 10) ?? 1000;
     const transport = await connectNats(address, { auth, name: `tessera-worker`, tls: opts['tls-ca'] ? { caFile: opts['tls-ca'] as string } : undefined });
-    const worker = new Worker(transport, { name: opts.name as string | undefined, nthreads, memoryLimit, heartbeatMs, log: (l) => io.stderr(l + '\n') });
+    // The chunk port (dataplane.ts): plain TCP, so only without TLS; guarded by the token.
+    const tls = address.startsWith('tls:') || !!opts['tls-ca'];
+    const data = tls ? undefined : dataHosts(address, opts['data-host'] as string | undefined);
+    const worker = new Worker(transport, {
+      name: opts.name as string | undefined, nthreads, memoryLimit, heartbeatMs, log: (l) => io.stderr(l + '\n'),
+      data: data ? { ...data, secret: auth?.token ?? auth?.pass } : undefined,
+    });
     await worker.start();
     io.stdout(`tessera worker ${worker.name}: ${nthreads} thread${nthreads > 1 ? 's' : ''}, memory limit ${worker.memoryLimit} bytes, connected to ${address}\n`);
     const signal = await untilSignal();

@@ -3,6 +3,7 @@
 // (native/engine/executor.cc: pairwise within a chunk, a fixed binary tree over the chunk index).
 import { ReduceCode, type NativeStage } from '../native.js';
 import type { FetchSpec } from './remote.js';
+import type { DataAddress } from './dataplane.js';
 
 // ---- subjects
 export const SUBJECTS = {
@@ -167,6 +168,10 @@ export interface Piece {
   dtype: number;
   /** The piece is the whole output buffer, already laid out (a stage run as one task). */
   whole?: boolean;
+  /** Bytes stored. */
+  bytes?: number;
+  /** The holding worker's chunk port, when it serves one. */
+  data?: DataAddress;
 }
 
 export type OutputResult = { kind: 'data'; data: Uint8Array } | { kind: 'pieces'; pieces: Piece[] };
@@ -237,6 +242,8 @@ export interface WorkerInfo {
   t: number;
   pid: number;
   host: string;
+  /** The worker's chunk port (dataplane.ts), when it serves one. */
+  data?: DataAddress;
 }
 
 // ---- plan splitting

@@ -6,6 +6,7 @@
 // the sub-plan with the leaf re-addressed into the assembled box. Pure geometry, no I/O.
 import type { NativeLeaf } from '../native.js';
 import type { Piece } from './protocol.js';
+import type { DataAddress } from './dataplane.js';
 
 /** A box of an n-d array: start and extent per axis. */
 export interface Box {
@@ -19,6 +20,8 @@ export interface FetchPart {
   task: string;
   key: string;
   worker: string;
+  /** The holder's chunk port, when it serves one. */
+  data?: DataAddress;
   /** Shape of the stored piece (its box's extent; stored contiguously, row-major). */
   shape: number[];
   /** Where the copied box starts, in the piece's coordinates and in the region's. */
@@ -131,6 +134,7 @@ export function fetchSpec(compute: string, pieces: readonly Piece[], shape: read
       task: p.task,
       key: p.key,
       worker: p.worker,
+      data: p.data,
       shape: box.ext,
       src: lo.map((l, a) => l - box.start[a]!),
       dst: lo.map((l, a) => l - region.start[a]!),
@@ -219,5 +223,32 @@ export function packBoxWindow(
     const srcAt = s * itemsize + (from - rowStart);
     out.set(src.subarray(srcAt, srcAt + (to - from)), from - offset);
   }
+  return out;
+}
+
+/**
+ * Read `total` bytes as windows of `window` bytes with `parallel` requests in flight: one NATS
+ * request-reply at a time moved ~50 MB/s here, 16 × 256 KiB in flight ~160 MB/s.
+ */
+export async function fetchWindows(
+  total: number,
+  get: (offset: number, length: number) => Promise<Uint8Array>,
+  into?: Uint8Array,
+  window = 256 << 10,
+  parallel = 16,
+): Promise<Uint8Array> {
+  const out = into ?? new Uint8Array(total);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < total) {
+      const offset = next;
+      const length = Math.min(window, total - offset);
+      next += length;
+      const body = await get(offset, length);
+      if (body.length !== length) throw new Error(`expected ${length} bytes at ${offset}, got ${body.length}`);
+      out.set(body, offset);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, Math.ceil(total / window)) }, lane));
   return out;
 }

@@ -635,7 +635,12 @@ export class Scheduler {
 
   /** Stored pieces of a finished job's output buffer, with their workers now. */
   private piecesOf(job: Job, buffer: number): Piece[] {
-    return (job.pieces.get(buffer) ?? []).map((p) => ({ ...p, worker: job.tasks.get(p.task)?.worker ?? p.worker }));
+    return (job.pieces.get(buffer) ?? []).map((p) => this.located(p, job.tasks.get(p.task)?.worker ?? p.worker));
+  }
+
+  /** A piece with its holder now, and that holder's chunk port. */
+  private located(p: Piece, worker: string): Piece {
+    return { ...p, worker, data: this.workers.get(worker)?.info.data };
   }
 
   /** Fetch lists name the workers that held pieces when the task was built: bring them up to date. */
@@ -643,7 +648,10 @@ export class Scheduler {
     if (msg.kind !== 'plan') return;
     for (const b of msg.buffers) {
       if (!('fetch' in b)) continue;
-      for (const p of b.fetch.parts) p.worker = this.jobs.get(p.compute)?.tasks.get(p.task)?.worker ?? p.worker;
+      for (const p of b.fetch.parts) {
+        p.worker = this.jobs.get(p.compute)?.tasks.get(p.task)?.worker ?? p.worker;
+        p.data = this.workers.get(p.worker)?.info.data;
+      }
     }
   }
 
@@ -760,7 +768,7 @@ export class Scheduler {
 
   private piece(stage: NativeStage, t: Task, i: number, box: { start: number[]; ext: number[] }): Piece {
     return {
-      worker: t.worker!, key: t.stored![i]!.key, task: t.id, start: box.start, ext: box.ext,
+      worker: t.worker!, key: t.stored![i]!.key, bytes: t.stored![i]!.bytes, task: t.id, start: box.start, ext: box.ext,
       offset: stage.sink.offset, strides: stage.sink.strides, dtype: stage.sink.dtype,
     };
   }
@@ -768,7 +776,7 @@ export class Scheduler {
   private outputs(job: Job): OutputResult[] {
     return job.req!.outputs.map((b) => {
       const pieces = job.pieces.get(b);
-      if (pieces) return { kind: 'pieces', pieces: pieces.map((p) => ({ ...p, worker: job.tasks.get(p.task)?.worker ?? p.worker })) };
+      if (pieces) return { kind: 'pieces', pieces: pieces.map((p) => this.located(p, job.tasks.get(p.task)?.worker ?? p.worker)) };
       return { kind: 'data', data: job.data[b] ?? new Uint8Array(0) };
     });
   }

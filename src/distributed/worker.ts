@@ -8,7 +8,8 @@ import { native, type NativeBuffer, type NativeBufferArg } from '../native.js';
 import { SUBJECTS, pack, unpack, type ResultMsg, type StartedMsg, type TaskMsg, type WorkerInfo } from './protocol.js';
 import type { Subscription, Transport, QueuedTask } from './transport.js';
 import { enc } from './transport.js';
-import { copyBox, packBoxWindow, type FetchPart, type FetchSpec } from './remote.js';
+import { copyBox, fetchWindows, packBoxWindow, type FetchPart, type FetchSpec } from './remote.js';
+import { DataServer, fetchData, type DataAddress, type DataRequest } from './dataplane.js';
 
 export interface WorkerOptions {
   name?: string;
@@ -17,6 +18,8 @@ export interface WorkerOptions {
   memoryLimit?: number;
   heartbeatMs?: number;
   log?: (line: string) => void;
+  /** Serve stored chunks on a TCP port (dataplane.ts): bind address, advertised host, cluster secret. */
+  data?: { bind: string; advertise: string; secret?: string };
 }
 
 export function defaultWorkerName(): string {
@@ -55,6 +58,9 @@ export class Worker {
   private readonly modules = new Map<string, Promise<Record<string, unknown>>>();
   private readonly log: (line: string) => void;
   private readonly heartbeatMs: number;
+  private readonly dataOptions: WorkerOptions['data'];
+  private dataServer: DataServer | undefined;
+  private dataAddress: DataAddress | undefined;
 
   constructor(private readonly transport: Transport, options: WorkerOptions = {}) {
     this.name = sanitizeName(options.name ?? defaultWorkerName());
@@ -62,10 +68,16 @@ export class Worker {
     this.memoryLimit = options.memoryLimit ?? 4 * 2 ** 30;
     this.heartbeatMs = options.heartbeatMs ?? 1000;
     this.log = options.log ?? (() => {});
+    this.dataOptions = options.data;
   }
 
   async start(): Promise<void> {
     configure({ numThreads: this.nthreads });
+    if (this.dataOptions) {
+      const { bind, advertise, secret } = this.dataOptions;
+      this.dataServer = new DataServer((req) => this.lookup(req), secret);
+      this.dataAddress = await this.dataServer.listen(bind, advertise);
+    }
     const t = this.transport;
     this.subs.push(t.subscribe(SUBJECTS.workerGet(this.name), (data, reply) => reply && reply(this.get(data))));
     // A second copy of a task this worker stored finished first elsewhere: the scheduler does not
@@ -107,6 +119,7 @@ export class Worker {
       t: Date.now(),
       pid: process.pid,
       host: hostname(),
+      data: this.dataAddress,
     };
   }
 
@@ -143,54 +156,88 @@ export class Worker {
     return out;
   }
 
+  /** A stored chunk, or a packed box of it, for the TCP data server. */
+  private lookup(req: DataRequest): Uint8Array | { error: string } {
+    const s = this.stored.get(req.key);
+    if (!s) return { error: `worker ${this.name} holds no chunk ${req.key}` };
+    const all = new Uint8Array(native().bufferView(s.buffer)); // keeps the memory alive while written
+    if (!req.box) return all;
+    const { shape, start, ext, itemsize } = req.box;
+    if (start.every((x) => x === 0) && ext.every((e, a) => e === shape[a])) return all;
+    return packBoxWindow(all, shape, start, ext, itemsize, 0, Infinity);
+  }
+
   /** Assemble a box of a persisted array from stored pieces: this worker's own, or its peers'. */
-  private async fetchRegion(spec: FetchSpec, pinned: Stored[]): Promise<NativeBufferArg> {
+  /**
+   * Assemble a box of a persisted array from stored pieces: this worker's own, or its peers'.
+   * Boxes live in native memory freed when the task ends (`temps`): tens of MB per task in JS
+   * ArrayBuffers, freed only by GC, made V8 run full collections back to back.
+   */
+  private async fetchRegion(spec: FetchSpec, pinned: Stored[], temps: NativeBuffer[]): Promise<NativeBufferArg> {
     const n = native();
     const bytes = spec.shape.reduce((a, e) => a * e, 1) * spec.itemsize;
+    const whole = (p: FetchPart): boolean => p.src.every((x) => x === 0) && p.ext.every((e, a) => e === p.shape[a]) && p.dst.every((x) => x === 0);
     // One local piece that is exactly the region: read it in place, no copy.
     if (spec.parts.length === 1) {
       const p = spec.parts[0]!;
       const s = this.stored.get(p.key);
-      if (s && p.src.every((x) => x === 0) && p.ext.every((e, a) => e === p.shape[a])) {
+      if (s && whole(p) && p.ext.every((e, a) => e === spec.shape[a])) {
         s.pins++;
         pinned.push(s);
         return s.buffer;
       }
     }
-    const out = new Uint8Array(bytes);
+    const alloc = (size: number): [NativeBuffer, Uint8Array] => {
+      const b = n.allocBuffer(size);
+      temps.push(b);
+      return [b, new Uint8Array(n.bufferView(b))];
+    };
+    const temp = (size: number): Uint8Array => alloc(size)[1];
+    const [regionBuffer, region] = alloc(bytes);
     const missing: { compute: string; task: string; worker: string }[] = [];
     await Promise.all(
       spec.parts.map(async (p) => {
         const local = this.stored.get(p.key);
         if (local) {
-          copyBox(new Uint8Array(n.bufferView(local.buffer)), p.shape, p.src, p.ext, out, spec.shape, p.dst, spec.itemsize);
+          copyBox(new Uint8Array(n.bufferView(local.buffer)), p.shape, p.src, p.ext, region, spec.shape, p.dst, spec.itemsize);
           return;
         }
         try {
-          const packed = await this.fetchPeer(p, spec.itemsize);
-          copyBox(packed, p.ext, p.ext.map(() => 0), p.ext, out, spec.shape, p.dst, spec.itemsize);
+          // a part that is the whole region lands in it directly
+          const direct = spec.parts.length === 1 && p.dst.every((x) => x === 0) && p.ext.every((e, a) => e === spec.shape[a]);
+          const into = direct ? region : temp(p.ext.reduce((a, e) => a * e, 1) * spec.itemsize);
+          await this.fetchPeer(p, spec.itemsize, into);
+          if (!direct) copyBox(into, p.ext, p.ext.map(() => 0), p.ext, region, spec.shape, p.dst, spec.itemsize);
         } catch {
           missing.push({ compute: p.compute, task: p.task, worker: p.worker });
         }
       }),
     );
     if (missing.length) throw new MissingInputs(missing);
-    return out;
+    return regionBuffer;
   }
 
-  private async fetchPeer(p: FetchPart, itemsize: number): Promise<Uint8Array> {
-    const total = p.ext.reduce((a, e) => a * e, 1) * itemsize;
-    const out = new Uint8Array(total);
-    let offset = 0;
-    while (offset < total) {
-      const req = { key: p.key, offset, box: { shape: p.shape, start: p.src, ext: p.ext, itemsize } };
-      const raw = await this.transport.request(SUBJECTS.workerGet(p.worker), pack(req), 10_000);
-      if (raw[0] !== 0) throw new Error(unpack<{ error: string }>(raw.subarray(1)).error);
-      if (raw.length <= 1) throw new Error(`worker ${p.worker} sent no bytes of ${p.key}`);
-      out.set(raw.subarray(1), offset);
-      offset += raw.length - 1;
+  /** Fetch the part's box from the peer that holds it into `into`: its chunk port, else NATS. */
+  private async fetchPeer(p: FetchPart, itemsize: number, into: Uint8Array): Promise<void> {
+    const box = { shape: p.shape, start: p.src, ext: p.ext, itemsize };
+    if (p.data) {
+      try {
+        await fetchData(p.data, { key: p.key, box }, this.dataOptions?.secret, 60_000, into);
+        return;
+      } catch {
+        // the peer's chunk port is unreachable: NATS below (also says whether the piece is gone)
+      }
     }
-    return out;
+    await fetchWindows(
+      into.length,
+      async (offset, length) => {
+        const req = { key: p.key, offset, length, box };
+        const raw = await this.transport.request(SUBJECTS.workerGet(p.worker), pack(req), 10_000);
+        if (raw[0] !== 0) throw new Error(unpack<{ error: string }>(raw.subarray(1)).error);
+        return raw.subarray(1);
+      },
+      into,
+    );
   }
 
   private drop(key: string): void {
@@ -308,6 +355,7 @@ export class Worker {
   private async runPlan(msg: Extract<TaskMsg, { kind: 'plan' }>): Promise<ResultMsg> {
     const n = native();
     const pinned: Stored[] = [];
+    const temps: NativeBuffer[] = [];
     const allocated: NativeBuffer[] = [];
     const alloc = (bytes: number): NativeBuffer => {
       const b = n.allocBuffer(bytes);
@@ -318,7 +366,7 @@ export class Worker {
     try {
       buffers = await Promise.all(
         msg.buffers.map((b) =>
-          'data' in b ? b.data : 'fetch' in b ? this.fetchRegion(b.fetch, pinned) : msg.mode === 'keep' ? alloc(b.alloc) : new ArrayBuffer(b.alloc),
+          'data' in b ? b.data : 'fetch' in b ? this.fetchRegion(b.fetch, pinned, temps) : msg.mode === 'keep' ? alloc(b.alloc) : new ArrayBuffer(b.alloc),
         ),
       );
       await n.execute({ stages: msg.stages }, buffers).promise;
@@ -327,6 +375,7 @@ export class Worker {
       throw err;
     } finally {
       for (const s of pinned) this.unpin(s);
+      for (const b of temps) n.freeBuffer(b);
     }
     if (msg.mode === 'return') {
       return { id: msg.id, compute: msg.compute, worker: this.name, ok: true, data: msg.outs.map((o) => new Uint8Array(buffers[o] as ArrayBuffer)) };
@@ -355,6 +404,7 @@ export class Worker {
     if (this.timer) clearInterval(this.timer);
     for (const s of this.subs) s.unsubscribe();
     for (const key of [...this.stored.keys()]) this.drop(key);
+    await this.dataServer?.close();
     await this.transport.close();
   }
 }
