@@ -167,17 +167,29 @@ export class NatsTransport implements Transport {
     // tasks held or asked for at once.
     let stopped = false;
     let inflight = 0;
-    let requested = 0;
+    // When each outstanding request was sent (oldest first). A request to a consumer that does
+    // not exist yet (a restarted server, before the scheduler re-creates it) gets no answer at
+    // all: the watchdog forgets requests that should have expired and asks again.
+    const sent: number[] = [];
     const inbox = createInbox();
     const next = `$JS.API.CONSUMER.MSG.NEXT.${TASK_STREAM}.${TASK_CONSUMER}`;
     const ask = (): void => {
       if (stopped || this.closed || this.nc.isClosed()) return;
-      const want = concurrency - inflight - requested;
+      const want = concurrency - inflight - sent.length;
       if (want <= 0) return;
       const body = new TextEncoder().encode(JSON.stringify({ batch: 1, expires: PULL_EXPIRES_MS * 1e6 }));
       for (let i = 0; i < want; i++) this.nc.publish(next, body, { reply: inbox });
-      requested += want;
+      const now = Date.now();
+      for (let i = 0; i < want; i++) sent.push(now);
     };
+    const answered = (): void => void sent.shift();
+    const watchdog = setInterval(() => {
+      const stale = Date.now() - PULL_EXPIRES_MS - 1000;
+      let dropped = 0;
+      while (sent.length && sent[0]! < stale) sent.shift(), dropped++;
+      if (dropped) ask();
+    }, 500);
+    watchdog.unref?.();
     const sub = this.nc.subscribe(inbox, {
       callback: (err, m: Msg) => {
         if (err) return;
@@ -186,12 +198,12 @@ export class NatsTransport implements Transport {
           // a status: 100 heartbeat (no request used up); 408/404 expired; anything else (409
           // limits, 503 no consumer yet after a server restart): one request over, ask later
           if (code === 100) return;
-          requested = Math.max(0, requested - 1);
+          answered();
           if (code === 404 || code === 408) ask();
           else setTimeout(ask, 250).unref?.();
           return;
         }
-        requested = Math.max(0, requested - 1);
+        answered();
         if (stopped) {
           m.respond(NAK);
           return;
@@ -214,13 +226,14 @@ export class NatsTransport implements Transport {
     });
     // A reconnect (maybe to a restarted server) drops waiting pull requests: ask afresh.
     this.reconnectHandlers.push(() => {
-      requested = 0;
+      sent.length = 0;
       ask();
     });
     ask();
     return {
       unsubscribe: () => {
         stopped = true;
+        clearInterval(watchdog);
         sub.unsubscribe();
       },
     };
@@ -269,7 +282,7 @@ export class NatsTransport implements Transport {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A pull request waits this long at the server for a task before it expires (then it is renewed). */
-const PULL_EXPIRES_MS = 30_000;
+const PULL_EXPIRES_MS = 2_000;
 const ACK = new TextEncoder().encode('+ACK');
 const NAK = new TextEncoder().encode('-NAK');
 const TERM = new TextEncoder().encode('+TERM');
