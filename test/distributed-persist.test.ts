@@ -63,6 +63,24 @@ describe('persisted arrays feed later cluster computes', () => {
     keptSq.release();
   });
 
+  it('tasks reading persisted chunks run on the worker that holds them', async () => {
+    const x = random.random([1200, 600], { seed: 12, chunks: 300 }); // 8 chunks of 90 000: one per task
+    const kept = await client.persist(x);
+    const holder = new Map<string, string>(); // chunk index -> worker
+    for (const p of (kept as unknown as { output: { pieces: { task: string; worker: string }[] } }).output.pieces) holder.set(p.task.split(':').at(-1)!, p.worker);
+    const ran = new Map<string, string>();
+    const onFinish = (e: { task: string; worker: string }): void => void ran.set(e.task.split(':').at(-1)!, e.worker);
+    scheduler.events.on('task-finish', onFinish);
+    try {
+      expect(same(await client.compute(kept.mul(2).add(1)), await x.mul(2).add(1).compute())).toBe(true);
+    } finally {
+      scheduler.events.off('task-finish', onFinish);
+    }
+    expect(ran.size).toBe(8);
+    for (const [chunk, worker] of ran) expect(worker, `chunk ${chunk}`).toBe(holder.get(chunk));
+    kept.release();
+  });
+
   it('chains: persist of an expression over a persisted array, with a local input alongside', async () => {
     const data = Float64Array.from({ length: 90 * 40 }, (_, i) => Math.sin(i));
     const local = fromArray(data, { shape: [90, 40], chunks: [30, 40] });

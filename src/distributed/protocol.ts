@@ -20,6 +20,7 @@ export const SUBJECTS = {
   workerRelease: 'tessera.worker.release',
   workerGet: (name: string): string => `tessera.worker.${name}.get`,
   workerDrop: (name: string): string => `tessera.worker.${name}.drop`,
+  workerTask: (name: string): string => `tessera.worker.${name}.task`,
   client: (compute: string): string => `tessera.client.${compute}`,
   events: (type: string): string => `tessera.events.${type}`,
 } as const;

@@ -66,6 +66,8 @@ interface Task {
   fetchFails?: number;
   /** Waiting for lost input pieces to be recomputed (inputsMissing): not in the queue. */
   parked?: boolean;
+  /** Sent straight to this worker (it holds the task's inputs), not through the shared queue. */
+  routed?: string;
 }
 
 /** A leaf reading an inline buffer cut per task message: its span, and the leaf to re-address. */
@@ -132,6 +134,8 @@ export class Scheduler {
   private readonly subs: Subscription[] = [];
   private timers: ReturnType<typeof setInterval>[] = [];
   private readonly outbox: [string, Uint8Array][] = [];
+  /** Per worker: routed tasks in flight and waiting to be sent. */
+  private readonly directs = new Map<string, { inflight: number; backlog: { job: Job; task: Task }[] }>();
   private outboxTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly opts: Required<Omit<SchedulerOptions, 'log'>> & { log: (l: string) => void };
 
@@ -284,6 +288,7 @@ export class Scheduler {
           // heartbeat timeout, not ack_wait. Tasks are pure: whichever result comes first wins.
           task.state = 'waiting';
           task.worker = undefined;
+          task.routed = undefined;
           task.enqueuedAt = Date.now();
           this.refreshFetches(task.msg);
           void this.transport.enqueue(pack(task.msg));
@@ -300,6 +305,7 @@ export class Scheduler {
       }
     }
     if (lost.length) this.opts.log(`worker ${name} held ${lost.length} tasks: queued again`);
+    this.pumpDirect(name); // its routed backlog goes to the shared queue
     const lostAt = Date.now();
     setTimeout(() => void this.rescueLimbo(lostAt, 0).catch(() => {}), this.opts.heartbeatMs).unref?.();
     this.emit('worker-lost', { worker: name, tasks: lost, t: Date.now() });
@@ -657,17 +663,86 @@ export class Scheduler {
 
   /** Queue tasks in order (the priority: earlier chunks first), many publishes in flight. */
   private enqueue(job: Job, tasks: Task[]): void {
+    // Tasks that read persisted pieces go to the worker holding most of those bytes, so it reads
+    // them in place instead of fetching them (Dask's "run where the data is").
+    const shared: Task[] = [];
+    for (const t of tasks) {
+      this.refreshFetches(t.msg);
+      const holder = this.holder(t.msg);
+      if (holder) {
+        t.enqueuedAt = Date.now();
+        this.direct(holder).backlog.push({ job, task: t });
+      } else shared.push(t);
+    }
+    for (const name of this.directs.keys()) this.pumpDirect(name);
     void (async () => {
       const window: Promise<void>[] = [];
-      for (const t of tasks) {
+      for (const t of shared) {
         if (job.finished) return;
         t.enqueuedAt = Date.now();
-        this.refreshFetches(t.msg);
         window.push(this.transport.enqueue(pack(t.msg)));
         if (window.length >= 128) await Promise.all(window.splice(0));
       }
       await Promise.all(window);
     })().catch((err) => this.fail(job, `cannot queue tasks: ${(err as Error).message}`));
+  }
+
+  /** The live worker holding most of the bytes a task fetches, if any. */
+  private holder(msg: TaskMsg): string | undefined {
+    if (msg.kind !== 'plan') return undefined;
+    const bytes = new Map<string, number>();
+    for (const b of msg.buffers) {
+      if (!('fetch' in b)) continue;
+      for (const p of b.fetch.parts) bytes.set(p.worker, (bytes.get(p.worker) ?? 0) + p.ext.reduce((a, e) => a * e, 1));
+    }
+    let best: string | undefined;
+    for (const [w, n] of bytes) if (this.workers.has(w) && (!best || n > bytes.get(best)!)) best = w;
+    return best;
+  }
+
+  private direct(name: string): { inflight: number; backlog: { job: Job; task: Task }[] } {
+    let d = this.directs.get(name);
+    if (!d) this.directs.set(name, (d = { inflight: 0, backlog: [] }));
+    return d;
+  }
+
+  /** Send a worker its routed tasks, one per thread plus one ready at a time (backpressure). */
+  private pumpDirect(name: string): void {
+    const d = this.directs.get(name);
+    const info = this.workers.get(name)?.info;
+    if (!d) return;
+    if (!info) {
+      // gone: its routed tasks go to the shared queue
+      const left = d.backlog.splice(0);
+      this.directs.delete(name);
+      for (const { job, task } of left) if (!job.finished && task.state === 'waiting') this.enqueue(job, [task]);
+      return;
+    }
+    while (d.inflight < info.nthreads + 1 && d.backlog.length) {
+      const { job, task } = d.backlog.shift()!;
+      if (job.finished || task.state !== 'waiting') continue;
+      d.inflight++;
+      task.state = 'processing';
+      task.worker = name;
+      task.routed = name;
+      this.refreshFetches(task.msg);
+      this.transport.publish(SUBJECTS.workerTask(name), pack(task.msg));
+    }
+  }
+
+  /** A finished or failed job's routed tasks no longer hold slots (workers drop them unrun). */
+  private releaseRouted(job: Job): void {
+    for (const t of job.tasks.values()) if (t.routed) this.directDone(t);
+  }
+
+  /** A routed task ended (or its worker died): that worker can take the next. */
+  private directDone(task: Task): void {
+    const name = task.routed;
+    if (!name) return;
+    task.routed = undefined;
+    const d = this.directs.get(name);
+    if (d) d.inflight = Math.max(0, d.inflight - 1);
+    this.pumpDirect(name);
   }
 
   private onStarted(m: StartedMsg): void {
@@ -690,6 +765,7 @@ export class Scheduler {
     const job = this.jobs.get(r.compute);
     const task = job?.tasks.get(r.id);
     if (!job || !task) return;
+    if (task.routed) this.directDone(task); // (a routed task handed back ran elsewhere: still done)
     if (job.finished) {
       if (job.repairing.delete(r.id)) this.repaired(job, task, r);
       else this.dropDuplicate(task, r);
@@ -783,6 +859,7 @@ export class Scheduler {
 
   private finish(job: Job): void {
     job.finished = true;
+    this.releaseRouted(job);
     if (job.kind === 'call') {
       this.sendClient(job, { type: 'done', outputs: [], value: job.stageTasks.map((t) => t.value) });
       this.jobs.delete(job.id);
@@ -801,6 +878,7 @@ export class Scheduler {
   private fail(job: Job, message: string): void {
     if (job.finished) return;
     job.finished = true;
+    this.releaseRouted(job);
     this.opts.log(`compute ${job.id} failed: ${message}`);
     this.sendClient(job, { type: 'error', message });
     this.emit('compute-finish', { compute: job.id, ok: false, error: message, t: Date.now() });

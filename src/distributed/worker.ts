@@ -80,6 +80,12 @@ export class Worker {
     }
     const t = this.transport;
     this.subs.push(t.subscribe(SUBJECTS.workerGet(this.name), (data, reply) => reply && reply(this.get(data))));
+    // Tasks the scheduler routes here because this worker holds their inputs. Handing one back
+    // (over the memory limit, no scheduler answer) puts it on the shared queue.
+    this.subs.push(t.subscribe(SUBJECTS.workerTask(this.name), (data) => {
+      const none = (): void => {};
+      void this.run({ data, deliveries: 1, ack: none, term: none, working: none, nak: () => void t.enqueue(data).catch(none) });
+    }));
     // A second copy of a task this worker stored finished first elsewhere: the scheduler does not
     // track this copy, so it must not hold memory.
     this.subs.push(t.subscribe(SUBJECTS.workerDrop(this.name), (data) => {
