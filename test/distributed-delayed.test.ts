@@ -2,10 +2,11 @@
 // workers as their dependencies finish, and gives what a local compute gives.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { delayed, compute, random, type Delayed } from '../src/index.js';
-import { MemoryBus } from '../src/distributed/transport.js';
-import { Scheduler } from '../src/distributed/scheduler.js';
-import { Worker } from '../src/distributed/worker.js';
+import type { MemoryBus } from '../src/distributed/transport.js';
+import type { Scheduler } from '../src/distributed/scheduler.js';
+import type { Worker } from '../src/distributed/worker.js';
 import { Client } from '../src/distributed/client.js';
+import { busCluster, type BusCluster } from './helpers/distributed.js';
 
 const url = new URL('./fixtures/distributed-functions.mjs', import.meta.url);
 const square = delayed.module(url, 'square') as (x: unknown) => Delayed<number>;
@@ -16,25 +17,19 @@ const scale = delayed.module(url, 'scale') as (v: unknown, by: unknown) => Delay
 const fail = delayed.module(url, 'fail') as (m: string) => Delayed<never>;
 
 describe('Delayed graphs on the cluster', () => {
-  const bus = new MemoryBus({ ackWaitMs: 1000 });
+  let cluster: BusCluster;
+  let bus: MemoryBus;
   let scheduler: Scheduler;
   let workers: Worker[];
   let client: Client;
   const started: string[] = [];
 
   beforeAll(async () => {
-    scheduler = new Scheduler(bus.connect(), { heartbeatMs: 100 });
+    cluster = await busCluster(['d1', 'd2'], 100);
+    ({ bus, scheduler, workers, client } = cluster);
     scheduler.events.on('task-start', (e) => started.push(e.worker));
-    await scheduler.start();
-    workers = ['d1', 'd2'].map((name) => new Worker(bus.connect(), { name, nthreads: 1, heartbeatMs: 100 }));
-    for (const w of workers) await w.start();
-    client = await Client.withTransport(bus.connect());
   });
-  afterAll(async () => {
-    await client?.close();
-    for (const w of workers) await w.close();
-    await scheduler?.close();
-  });
+  afterAll(() => cluster?.close());
 
   it('a tree of module calls gives the local answer', async () => {
     const squares = Array.from({ length: 20 }, (_, i) => square(i));

@@ -1,15 +1,15 @@
 // Distributed mode end to end on a real nats-server (random loopback port, token auth): one
 // scheduler and two workers as child processes (`tessera scheduler` / `tessera worker` run by
 // tsx from src). Skipped only when nats-server is not installed (.ci/run installs it).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exp, random, compute, DenseArray } from '../src/index.js';
 import { Client } from '../src/distributed/client.js';
 import { natsServerAvailable, startNatsServer, type NatsServer } from '../src/distributed/server.js';
+import { tessera as spawnTessera, withTimeout, type Proc } from './helpers/distributed.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = new URL('./fixtures/distributed-functions.mjs', import.meta.url).href;
 const haveNats = natsServerAvailable();
 const chromium = ((): string | undefined => {
@@ -24,33 +24,8 @@ if (!haveNats) console.warn('distributed-nats tests SKIPPED: nats-server is not 
 const TOKEN = 'test-token-' + Math.random().toString(36).slice(2);
 const HB = 300;
 
-interface Proc {
-  child: ChildProcess;
-  out: string;
-  err: string;
-}
 const procs: Proc[] = [];
-
-function tessera(args: string[], ready: RegExp, timeoutMs = 30_000): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  const p: Proc = { child, out: '', err: '' };
-  procs.push(p);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tessera ${args[0]} not ready in ${timeoutMs} ms:\n${p.out}\n${p.err}`)), timeoutMs);
-    child.stdout!.on('data', (d: Buffer) => {
-      p.out += d.toString();
-      if (ready.test(p.out)) clearTimeout(timer), resolve(p);
-    });
-    child.stderr!.on('data', (d: Buffer) => (p.err += d.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`tessera ${args[0]} exited with ${code}:\n${p.out}\n${p.err}`));
-    });
-  });
-}
-
-const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`${what}: no answer in ${ms} ms`)), ms))]);
+const tessera = (args: string[], ready: RegExp, timeoutMs?: number): Promise<Proc> => spawnTessera(procs, args, ready, timeoutMs);
 
 describe.skipIf(!haveNats)('distributed on nats-server', () => {
   let server: NatsServer;

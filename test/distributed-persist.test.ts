@@ -3,10 +3,11 @@
 // local computes of the same expressions. In-process MemoryBus, like distributed.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { random, fromArray, ones, DenseArray, exp, type NDArray, type Computed } from '../src/index.js';
-import { MemoryBus } from '../src/distributed/transport.js';
-import { Scheduler } from '../src/distributed/scheduler.js';
-import { Worker } from '../src/distributed/worker.js';
+import type { MemoryBus } from '../src/distributed/transport.js';
+import type { Scheduler } from '../src/distributed/scheduler.js';
+import type { Worker } from '../src/distributed/worker.js';
 import { Client, RemoteArray } from '../src/distributed/client.js';
+import { busCluster, type BusCluster } from './helpers/distributed.js';
 import { copyBox, fetchSpec, leafRegion, leafSpan, packBoxWindow } from '../src/distributed/remote.js';
 import { pack, unpack, type Piece } from '../src/distributed/protocol.js';
 
@@ -14,23 +15,17 @@ const same = (a: Computed, b: Computed): boolean =>
   typeof a === 'number' ? Object.is(a, b) : b instanceof DenseArray && Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer));
 
 describe('persisted arrays feed later cluster computes', () => {
-  const bus = new MemoryBus({ ackWaitMs: 1000 });
+  let cluster: BusCluster;
+  let bus: MemoryBus;
   let scheduler: Scheduler;
   let workers: Worker[];
   let client: Client;
 
   beforeAll(async () => {
-    scheduler = new Scheduler(bus.connect(), { heartbeatMs: 100 });
-    await scheduler.start();
-    workers = ['p', 'q', 'r'].map((name) => new Worker(bus.connect(), { name, nthreads: 1, heartbeatMs: 100 }));
-    for (const w of workers) await w.start();
-    client = await Client.withTransport(bus.connect());
+    cluster = await busCluster(['p', 'q', 'r'], 100);
+    ({ bus, scheduler, workers, client } = cluster);
   });
-  afterAll(async () => {
-    await client?.close();
-    for (const w of workers ?? []) await w.close();
-    await scheduler?.close();
-  });
+  afterAll(() => cluster?.close());
 
   it('a RemoteArray is an NDArray: elementwise, transposed, reduced and rechunked uses match local', async () => {
     const x = random.random([300, 200], { seed: 11, chunks: [70, 64] });
@@ -161,8 +156,8 @@ describe('persisted arrays feed later cluster computes', () => {
     const x = random.random([400, 300], { seed: 21, chunks: [100, 100] });
     const kept = await client.persist(x);
     const victim = workers.find((w) => kept.workers.includes(w.name))!;
-    await victim.close();
-    workers = workers.filter((w) => w !== victim);
+    await cluster.lose(victim);
+    workers = cluster.workers;
     const want = await x.mul(x).sum({ axis: 0 }).compute();
     expect(same(await client.compute(kept.mul(kept).sum({ axis: 0 })), want)).toBe(true);
     expect(same(await kept.gather(), await x.compute())).toBe(true);

@@ -3,10 +3,11 @@
 // finishStage does, so results are bit-identical to a local compute.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { random, fromArray, DenseArray, type NDArray } from '../src/index.js';
-import { MemoryBus } from '../src/distributed/transport.js';
-import { Scheduler } from '../src/distributed/scheduler.js';
-import { Worker } from '../src/distributed/worker.js';
+import type { MemoryBus } from '../src/distributed/transport.js';
+import type { Scheduler } from '../src/distributed/scheduler.js';
+import type { Worker } from '../src/distributed/worker.js';
 import { Client } from '../src/distributed/client.js';
+import { busCluster, type BusCluster } from './helpers/distributed.js';
 import { ReduceCode, type NativeStage } from '../src/native.js';
 import { MAX_SCHEDULER_PARTIAL_BYTES, combineChunkPartials, combinePartials, splitMode } from '../src/distributed/protocol.js';
 
@@ -46,7 +47,8 @@ function reduceBy(x: NDArray<unknown>, op: Op, axis: number | number[] | undefin
 }
 
 describe('distributed reductions per chunk (in-process bus)', () => {
-  const bus = new MemoryBus({ ackWaitMs: 1000 });
+  let cluster: BusCluster;
+  let bus: MemoryBus;
   let scheduler: Scheduler;
   let workers: Worker[];
   let client: Client;
@@ -54,22 +56,15 @@ describe('distributed reductions per chunk (in-process bus)', () => {
   const started = new Map<string, Set<string>>();
 
   beforeAll(async () => {
-    scheduler = new Scheduler(bus.connect(), { heartbeatMs: 200 });
-    await scheduler.start();
-    workers = [new Worker(bus.connect(), { name: 'a', nthreads: 1, heartbeatMs: 200 }), new Worker(bus.connect(), { name: 'b', nthreads: 1, heartbeatMs: 200 })];
-    for (const w of workers) await w.start();
-    client = await Client.withTransport(bus.connect());
+    cluster = await busCluster(['a', 'b'], 200);
+    ({ bus, scheduler, workers, client } = cluster);
     scheduler.events.on('compute-start', (e) => totals.push(e.total));
     scheduler.events.on('task-start', (e) => {
       if (!started.has(e.compute)) started.set(e.compute, new Set());
       started.get(e.compute)!.add(e.task);
     });
   });
-  afterAll(async () => {
-    await client?.close();
-    for (const w of workers ?? []) await w.close();
-    await scheduler?.close();
-  });
+  afterAll(() => cluster?.close());
 
   async function check(x: NDArray<Value>, label: string): Promise<void> {
     const local = await x.compute();

@@ -2,10 +2,11 @@
 // process (fast; no nats-server). The NATS end-to-end tests are in distributed-nats.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exp, random, ones, arange, fromArray, compute, DenseArray } from '../src/index.js';
-import { MemoryBus } from '../src/distributed/transport.js';
-import { Scheduler } from '../src/distributed/scheduler.js';
-import { Worker } from '../src/distributed/worker.js';
+import type { MemoryBus } from '../src/distributed/transport.js';
+import type { Scheduler } from '../src/distributed/scheduler.js';
+import type { Worker } from '../src/distributed/worker.js';
 import { Client } from '../src/distributed/client.js';
+import { busCluster, type BusCluster } from './helpers/distributed.js';
 import { combinePartials, parseBytes, pack, unpack } from '../src/distributed/protocol.js';
 import { startNatsServer } from '../src/distributed/server.js';
 import { main } from '../src/cli.js';
@@ -13,23 +14,17 @@ import { main } from '../src/cli.js';
 const fixtures = new URL('./fixtures/distributed-functions.mjs', import.meta.url).href;
 
 describe('distributed (in-process bus)', () => {
-  const bus = new MemoryBus({ ackWaitMs: 1000 });
+  let cluster: BusCluster;
+  let bus: MemoryBus;
   let scheduler: Scheduler;
   let workers: Worker[];
   let client: Client;
 
   beforeAll(async () => {
-    scheduler = new Scheduler(bus.connect(), { heartbeatMs: 200 });
-    await scheduler.start();
-    workers = [new Worker(bus.connect(), { name: 'a', nthreads: 1, heartbeatMs: 200 }), new Worker(bus.connect(), { name: 'b', nthreads: 1, heartbeatMs: 200 })];
-    for (const w of workers) await w.start();
-    client = await Client.withTransport(bus.connect());
+    cluster = await busCluster(['a', 'b'], 200);
+    ({ bus, scheduler, workers, client } = cluster);
   });
-  afterAll(async () => {
-    await client?.close();
-    for (const w of workers ?? []) await w.close();
-    await scheduler?.close();
-  });
+  afterAll(() => cluster?.close());
 
   it('sum of exp(random) is bit-identical to local', async () => {
     const x = exp(random.random([3000, 2000], { seed: 42, chunks: [500, 700] })).sum();
@@ -92,8 +87,8 @@ describe('distributed (in-process bus)', () => {
     const p = await client.persist(x);
     const holders = p.workers;
     const victim = workers.find((w) => holders.includes(w.name))!;
-    await victim.close();
-    workers = workers.filter((w) => w !== victim);
+    await cluster.lose(victim);
+    workers = cluster.workers;
     const got = (await p.gather()) as DenseArray;
     const want = (await x.compute()) as DenseArray;
     expect(Buffer.from(got.data.buffer).equals(Buffer.from(want.data.buffer))).toBe(true);

@@ -5,6 +5,7 @@
 // worker assembles the box from its own store and its peers' (tessera.worker.NAME.get), then runs
 // the sub-plan with the leaf re-addressed into the assembled box. Pure geometry, no I/O.
 import type { NativeLeaf } from '../native.js';
+import { contiguousStrides } from '../array/node.js';
 import type { Piece } from './protocol.js';
 import type { DataAddress } from './dataplane.js';
 
@@ -38,20 +39,11 @@ export interface FetchSpec {
   parts: FetchPart[];
 }
 
-export function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let k = shape.length - 1; k >= 0; k--) {
-    s[k] = acc;
-    acc *= shape[k]!;
-  }
-  return s;
-}
 
 /** The box of the array a stored output piece covers. Output sinks are contiguous over the array. */
 export function pieceBox(p: Piece, shape: readonly number[]): Box {
   if (p.whole) return { start: shape.map(() => 0), ext: [...shape] };
-  const want = contiguous(shape);
+  const want = contiguousStrides(shape);
   if (p.offset !== 0 || p.strides.length !== shape.length || p.strides.some((s, k) => s !== want[k] && shape[k]! > 1)) {
     throw new Error(`piece ${p.key} is not laid out contiguously over its array; it cannot be read by another compute`);
   }
@@ -66,7 +58,7 @@ export function pieceBox(p: Piece, shape: readonly number[]): Box {
  */
 export function leafRegion(leaf: NativeLeaf, iter: Box, shape: readonly number[]): { region: Box; offset: number; strides: number[] } {
   const nd = shape.length;
-  const A = contiguous(shape);
+  const A = contiguousStrides(shape);
   const whole = (): { region: Box; offset: number; strides: number[] } => ({
     region: { start: shape.map(() => 0), ext: [...shape] },
     offset: leaf.offset + leaf.strides.reduce((s, st, k) => s + st * iter.start[k]!, 0),
@@ -95,7 +87,7 @@ export function leafRegion(leaf: NativeLeaf, iter: Box, shape: readonly number[]
     ext[axis] = iter.ext[k]!;
   }
   const region: Box = { start: coord, ext };
-  const L = contiguous(ext);
+  const L = contiguousStrides(ext);
   const strides = leaf.strides.map((st, k) => (axisOf[k]! >= 0 ? L[axisOf[k]!]! : st === 0 || iter.ext[k]! <= 1 ? 0 : NaN));
   // extent-1 iteration axes never move: their stride does not matter
   return { region, offset: 0, strides: strides.map((s) => (Number.isNaN(s) ? 0 : s)) };
@@ -165,8 +157,8 @@ export function copyBox(
     dst.set(src.subarray(0, itemsize), 0);
     return;
   }
-  const S = contiguous(shape);
-  const D = contiguous(dstShape);
+  const S = contiguousStrides(shape);
+  const D = contiguousStrides(dstShape);
   const rowBytes = ext[nd - 1]! * itemsize;
   const idx = new Array<number>(nd).fill(0);
   if (ext.some((e) => e === 0)) return;
@@ -203,7 +195,7 @@ export function packBoxWindow(
   const nd = shape.length;
   if (out.length === 0) return out;
   if (nd === 0) return src.slice(offset, end);
-  const S = contiguous(shape);
+  const S = contiguousStrides(shape);
   const rowBytes = ext[nd - 1]! * itemsize;
   // rows [r0, r1) of the packed box overlap the window
   const r0 = Math.floor(offset / rowBytes);

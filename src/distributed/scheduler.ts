@@ -126,6 +126,14 @@ interface Job {
   progressAt?: number;
 }
 
+/** A job with empty bookkeeping; `extra` sets what differs by kind. */
+function newJob(id: string, kind: Job['kind'], total: number, group: string, extra: Partial<Job> = {}): Job {
+  return {
+    id, kind, data: [], stage: 0, tasks: new Map(), stageTasks: [], pending: 0, pieces: new Map(), done: 0, total,
+    finished: false, group, remote: new Map(), repairing: new Set(), onRepair: [], ...extra,
+  };
+}
+
 export class Scheduler {
   readonly id = randomUUID();
   readonly events = new SchedulerEventEmitter();
@@ -337,24 +345,12 @@ export class Scheduler {
       if (b.kind === 'remote') remote.set(i, this.remoteInput(b.compute, b.output, b.bytes));
     });
     const total = req.stages.reduce((n, st) => n + (splitMode(st) === 'chunks' ? chunkCount(st) : 1), 0);
-    const job: Job = {
-      id: req.compute,
-      kind: 'plan',
+    const job = newJob(req.compute, 'plan', total, req.stageNames.join(', '), {
       req,
       data: req.buffers.map((b) => (b.kind === 'data' ? b.data : undefined)),
       stage: -1,
-      tasks: new Map(),
-      stageTasks: [],
-      pending: 0,
-      pieces: new Map(),
-      done: 0,
-      total,
-      finished: false,
-      group: req.stageNames.join(', '),
       remote,
-      repairing: new Set(),
-      onRepair: [],
-    };
+    });
     this.jobs.set(job.id, job);
     this.emit('compute-start', { compute: job.id, groups: req.stageNames, total, t: Date.now() });
     queueMicrotask(() => this.nextStage(job));
@@ -362,23 +358,7 @@ export class Scheduler {
   }
 
   private submitCall(req: { compute: string; url: string; exportName: string; args: unknown[][] }): { compute: string; total: number } {
-    const job: Job = {
-      id: req.compute,
-      kind: 'call',
-      data: [],
-      stage: 0,
-      tasks: new Map(),
-      stageTasks: [],
-      pending: req.args.length,
-      pieces: new Map(),
-      done: 0,
-      total: req.args.length,
-      finished: false,
-      group: req.exportName,
-      remote: new Map(),
-      repairing: new Set(),
-      onRepair: [],
-    };
+    const job = newJob(req.compute, 'call', req.args.length, req.exportName, { pending: req.args.length });
     this.jobs.set(job.id, job);
     this.emit('compute-start', { compute: job.id, groups: [req.exportName], total: job.total, t: Date.now() });
     req.args.forEach((args, i) => {
@@ -400,24 +380,7 @@ export class Scheduler {
     for (const k of req.outputs) if (!specs.has(k)) throw new Error(`output ${k} is not in the graph`);
     const g: GraphState = { specs, waiting: new Map(), dependents: new Map(), results: new Map(), outputs: req.outputs };
     const total = req.tasks.filter((t) => t.kind !== 'literal').length;
-    const job: Job = {
-      id: req.compute,
-      kind: 'graph',
-      graph: g,
-      data: [],
-      stage: 0,
-      tasks: new Map(),
-      stageTasks: [],
-      pending: 0,
-      pieces: new Map(),
-      done: 0,
-      total,
-      finished: false,
-      group: [...new Set(req.tasks.filter((t) => t.kind === 'call').map((t) => t.name))].join(', '),
-      remote: new Map(),
-      repairing: new Set(),
-      onRepair: [],
-    };
+    const job = newJob(req.compute, 'graph', total, [...new Set(req.tasks.filter((t) => t.kind === 'call').map((t) => t.name))].join(', '), { graph: g });
     for (const t of req.tasks) if (t.kind === 'literal') g.results.set(t.key, t.value);
     const ready: GraphTask[] = [];
     for (const t of req.tasks) {

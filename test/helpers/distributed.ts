@@ -1,10 +1,15 @@
-// Child processes for the distributed tests: `tessera scheduler` / `tessera worker` run by tsx
-// from src, and a bare nats-server that a test can kill and start again on the same port.
+// Helpers for the distributed tests: an in-process cluster on the MemoryBus; child processes
+// (`tessera scheduler` / `tessera worker` run by tsx from src); a bare nats-server that a test can
+// kill and start again on the same port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MemoryBus } from '../../src/distributed/transport.js';
+import { Scheduler } from '../../src/distributed/scheduler.js';
+import { Worker } from '../../src/distributed/worker.js';
+import { Client } from '../../src/distributed/client.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -104,4 +109,40 @@ export class RestartableNats {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A scheduler, workers and a client in this process on the in-process MemoryBus. */
+export interface BusCluster {
+  bus: MemoryBus;
+  scheduler: Scheduler;
+  /** Live workers: a test that closes one removes it with `lose`. */
+  workers: Worker[];
+  client: Client;
+  lose(w: Worker): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function busCluster(names: string[], heartbeatMs: number): Promise<BusCluster> {
+  const bus = new MemoryBus({ ackWaitMs: 1000 });
+  const scheduler = new Scheduler(bus.connect(), { heartbeatMs });
+  await scheduler.start();
+  const workers = names.map((name) => new Worker(bus.connect(), { name, nthreads: 1, heartbeatMs }));
+  for (const w of workers) await w.start();
+  const client = await Client.withTransport(bus.connect());
+  const c: BusCluster = {
+    bus,
+    scheduler,
+    workers,
+    client,
+    async lose(w) {
+      await w.close();
+      c.workers = c.workers.filter((x) => x !== w);
+    },
+    async close() {
+      await client.close();
+      for (const w of c.workers) await w.close();
+      await scheduler.close();
+    },
+  };
+  return c;
 }
