@@ -254,10 +254,16 @@ export async function workerCommand(args: string[], io: IO): Promise<number> {
     const transport = await connectNats(address, { auth, name: `tessera-worker`, tls: opts['tls-ca'] ? { caFile: opts['tls-ca'] as string } : undefined });
     // The chunk port (dataplane.ts): plain TCP, so only without TLS; guarded by the token.
     const tls = address.startsWith('tls:') || !!opts['tls-ca'];
-    const data = tls ? undefined : dataHosts(address, opts['data-host'] as string | undefined);
+    const secret = auth?.token ?? auth?.pass;
+    let data = tls ? undefined : dataHosts(address, opts['data-host'] as string | undefined);
+    if (data && !secret && !/^(127\.|localhost$)/.test(data.bind)) {
+      // like the scheduler: nothing listens beyond loopback without credentials
+      io.stderr(`tessera worker: no cluster token, so no chunk port on ${data.bind}; chunks travel through NATS\n`);
+      data = undefined;
+    }
     const worker = new Worker(transport, {
       name: opts.name as string | undefined, nthreads, memoryLimit, heartbeatMs, log: (l) => io.stderr(l + '\n'),
-      data: data ? { ...data, secret: auth?.token ?? auth?.pass } : undefined,
+      data: data ? { ...data, secret } : undefined,
     });
     await worker.start();
     io.stdout(`tessera worker ${worker.name}: ${nthreads} thread${nthreads > 1 ? 's' : ''}, memory limit ${worker.memoryLimit} bytes, connected to ${address}\n`);
