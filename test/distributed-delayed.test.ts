@@ -63,5 +63,9 @@ describe('Delayed graphs on the cluster', () => {
     const local = delayed((x: number) => x + 1)(1);
     await expect(client.compute(local)).rejects.toThrow(/local function.*delayed\.module/);
     await expect(client.compute(addAsync(1, fail('boom')))).rejects.toThrow(/boom/);
+    // neither an NDArray nor a Delayed; persist takes arrays only
+    await expect(client.compute(42 as never)).rejects.toThrow(TypeError);
+    await expect(client.compute([random.random([2]), 'x'] as never)).rejects.toThrow(/argument \[1\] must be an NDArray or a Delayed, got string/);
+    await expect(client.persist(square(2) as never)).rejects.toThrow(/client\.persist: argument must be an NDArray, got object/);
   });
 });

@@ -9,7 +9,7 @@ import type { Worker } from '../src/distributed/worker.js';
 import { Client } from '../src/distributed/client.js';
 import { busCluster, type BusCluster } from './helpers/distributed.js';
 import { ReduceCode, type NativeStage } from '../src/native.js';
-import { MAX_SCHEDULER_PARTIAL_BYTES, combineChunkPartials, combinePartials, splitMode } from '../src/distributed/protocol.js';
+import { MAX_SCHEDULER_PARTIAL_BYTES, combineChunkPartials, splitMode } from '../src/distributed/protocol.js';
 
 type Value = number | DenseArray;
 
@@ -218,11 +218,20 @@ describe('protocol: reduction splitting (pure)', () => {
     const o32 = new Uint8Array(4);
     combineChunkPartials(s32, [f(0.1), f(0.2)], o32);
     expect(new Float32Array(o32.buffer)[0]).toBe(Math.fround(0.1 + 0.2));
-    // full reductions: same tree as combinePartials
+    // full reductions: the engine's recursive halves (split at lo + floor((hi - lo) / 2))
     const parts = [3.5, -1, 1e16, 7, 1, -1e16, 0.25];
+    const tree = (lo: number, hi: number): number => (hi - lo === 1 ? parts[lo]! : tree(lo, lo + Math.floor((hi - lo) / 2)) + tree(lo + Math.floor((hi - lo) / 2), hi));
     const sf = stage([7], [[1, 1, 1, 1, 1, 1, 1]], ReduceCode.Sum, [1]);
     const of = new Uint8Array(8);
     combineChunkPartials(sf, parts.map((p) => f(p)), of);
-    expect(Object.is(new Float64Array(of.buffer)[0], combinePartials(ReduceCode.Sum, Float64Array.from(parts), 7))).toBe(true);
+    expect(Object.is(new Float64Array(of.buffer)[0], tree(0, 7))).toBe(true);
+    // sum and mean of three chunk partials
+    const s3 = stage([3], [[1, 1, 1]], ReduceCode.Sum, [1]);
+    const o3 = new Uint8Array(8);
+    combineChunkPartials(s3, [f(1), f(2), f(3)], o3);
+    expect(new Float64Array(o3.buffer)[0]).toBe(6);
+    const m3 = stage([3], [[1, 1, 1]], ReduceCode.Mean, [1]);
+    combineChunkPartials(m3, [f(1), f(2), f(3)], o3);
+    expect(new Float64Array(o3.buffer)[0]).toBe(2);
   });
 });

@@ -7,7 +7,7 @@ import type { Scheduler } from '../src/distributed/scheduler.js';
 import type { Worker } from '../src/distributed/worker.js';
 import { Client } from '../src/distributed/client.js';
 import { busCluster, type BusCluster } from './helpers/distributed.js';
-import { combinePartials, parseBytes, pack, unpack } from '../src/distributed/protocol.js';
+import { parseBytes, pack, unpack } from '../src/distributed/protocol.js';
 import { startNatsServer } from '../src/distributed/server.js';
 import { main } from '../src/cli.js';
 
@@ -108,13 +108,11 @@ describe('distributed (in-process bus)', () => {
     await expect(startNatsServer({ executable: '/nonexistent/nats-server' })).rejects.toThrow(/apt-get install nats-server.*--nats/s);
   });
 
-  it('helpers: exact packing, tree combine, sizes', () => {
+  it('helpers: exact packing, sizes', () => {
     const v = unpack<{ a: number[]; f: Float64Array }>(pack({ a: [NaN, -0, Infinity, 1.5], f: Float64Array.of(-0, NaN) }));
     expect(Object.is(v.a[1], -0)).toBe(true);
     expect(v.a[0]).toBeNaN();
     expect(v.f).toBeInstanceOf(Float64Array);
-    expect(combinePartials(1, Float64Array.of(1, 2, 3), 3)).toBe(6);
-    expect(combinePartials(5, Float64Array.of(1, 2, 3), 3)).toBe(2);
     expect(parseBytes('4GiB')).toBe(4 * 2 ** 30);
     expect(parseBytes('512MB')).toBe(512e6);
     expect(() => parseBytes('lots')).toThrow(RangeError);

@@ -13,8 +13,7 @@ import { Delayed, collectTasks, isDelayed, rebuildContainer, substitute } from '
 import { GRAPH_REF, SUBJECTS, pack, unpack, type GraphRequest, type GraphTask, type ClientEvent, type OutputResult, type Piece, type SubmitRequest, type WireBuffer, type WorkerInfo } from './protocol.js';
 import type { Auth } from './nats.js';
 import type { Transport } from './transport.js';
-import { fetchWindows } from './remote.js';
-import { fetchData } from './dataplane.js';
+import { fetchChunk } from './dataplane.js';
 
 export interface ClientOptions {
   auth?: Auth;
@@ -377,7 +376,7 @@ export class Client {
         const temp = n.allocBuffer(Math.max(this.pieceBytes(p), 1));
         try {
           const into = new Uint8Array(n.bufferView(temp), 0, this.pieceBytes(p));
-          await this.fetchPiece(p, into);
+          await fetchChunk(this.transport, p, into, this.secret, this.timeoutMs);
           scatter(result, p, into);
         } catch (err) {
           if (attempt >= 2) throw err;
@@ -400,27 +399,6 @@ export class Client {
 
   private pieceBytes(p: Piece): number {
     return p.bytes ?? p.ext.reduce((a, b) => a * b, 1) * (p.dtype === 0 ? 8 : 4);
-  }
-
-  /** A stored piece's bytes into `into`: from the worker's chunk port, else through NATS. */
-  private async fetchPiece(p: Piece, into: Uint8Array): Promise<void> {
-    if (p.data) {
-      try {
-        await fetchData(p.data, { key: p.key }, this.secret, Math.max(this.timeoutMs, 60_000), into);
-        return;
-      } catch {
-        // the worker's chunk port is unreachable (firewall?): NATS below
-      }
-    }
-    await fetchWindows(
-      into.length,
-      async (offset, length) => {
-        const raw = await this.transport.request(SUBJECTS.workerGet(p.worker), pack({ key: p.key, offset, length }), this.timeoutMs);
-        if (raw[0] !== 0) throw new Error(unpack<{ error: string }>(raw.subarray(1)).error);
-        return raw.subarray(1);
-      },
-      into,
-    );
   }
 }
 

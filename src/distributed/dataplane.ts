@@ -9,6 +9,8 @@
 // plane is off and chunks travel through NATS (see docs/distributed.md).
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
+import { SUBJECTS, pack, unpack } from './protocol.js';
+import type { Transport } from './transport.js';
 
 export interface DataAddress {
   host: string;
@@ -140,6 +142,65 @@ export function fetchData(addr: DataAddress, req: DataRequest, secret: string | 
       if (!out || got < out.length) fail(new Error(`data fetch from ${addr.host}:${addr.port}: connection closed early`));
     });
   });
+}
+
+/**
+ * A stored chunk (or a box of it) from the worker holding it, into `into`: its chunk port, else
+ * NATS request-reply (`tessera.worker.NAME.get`, TLS clusters and unreachable ports). Used by
+ * clients gathering results and by workers reading their peers' pieces.
+ */
+export async function fetchChunk(
+  transport: Transport,
+  src: { worker: string; key: string; data?: DataAddress; box?: DataRequest['box'] },
+  into: Uint8Array,
+  secret: string | undefined,
+  timeoutMs: number,
+): Promise<void> {
+  const { worker, key, data, box } = src;
+  if (data) {
+    try {
+      await fetchData(data, { key, box }, secret, Math.max(timeoutMs, 60_000), into);
+      return;
+    } catch {
+      // the chunk port is unreachable (firewall?): NATS below, which also says if the chunk is gone
+    }
+  }
+  await fetchWindows(
+    into.length,
+    async (offset, length) => {
+      const raw = await transport.request(SUBJECTS.workerGet(worker), pack({ key, offset, length, box }), timeoutMs);
+      if (raw[0] !== 0) throw new Error(unpack<{ error: string }>(raw.subarray(1)).error);
+      return raw.subarray(1);
+    },
+    into,
+  );
+}
+
+/**
+ * Read `total` bytes as windows of `window` bytes with `parallel` requests in flight: one NATS
+ * request-reply at a time moved ~50 MB/s here, 16 × 256 KiB in flight ~160 MB/s.
+ */
+export async function fetchWindows(
+  total: number,
+  get: (offset: number, length: number) => Promise<Uint8Array>,
+  into?: Uint8Array,
+  window = 256 << 10,
+  parallel = 16,
+): Promise<Uint8Array> {
+  const out = into ?? new Uint8Array(total);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < total) {
+      const offset = next;
+      const length = Math.min(window, total - offset);
+      next += length;
+      const body = await get(offset, length);
+      if (body.length !== length) throw new Error(`expected ${length} bytes at ${offset}, got ${body.length}`);
+      out.set(body, offset);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, Math.ceil(total / window)) }, lane));
+  return out;
 }
 
 function sameSecret(given: unknown, secret: string): boolean {

@@ -371,19 +371,6 @@ export function wholeStage(stage: NativeStage, outBuffer: number, leafBuffers: M
 const nanMin = (a: number, b: number): number => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b);
 const nanMax = (a: number, b: number): number => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b);
 
-/** Combine per-chunk partials (row-major chunk order) exactly as PlanJob::finishStage does. */
-export function combinePartials(reduce: number, partials: Float64Array, count: number): number {
-  const combine =
-    reduce === ReduceCode.Prod ? (x: number, y: number) => x * y : reduce === ReduceCode.Min ? nanMin : reduce === ReduceCode.Max ? nanMax : (x: number, y: number) => x + y;
-  const run = (lo: number, hi: number): number => {
-    if (hi - lo === 1) return partials[lo]!;
-    const mid = lo + Math.floor((hi - lo) / 2);
-    return combine(run(lo, mid), run(mid, hi));
-  };
-  const r = run(0, partials.length);
-  return reduce === ReduceCode.Mean ? r / count : r;
-}
-
 /** One output's partial: Sum/Prod/Min/Max/Mean use a; Var/Std are (count, mean, M2). */
 interface Partial {
   a: number;

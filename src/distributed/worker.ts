@@ -8,8 +8,8 @@ import { native, type NativeBuffer, type NativeBufferArg } from '../native.js';
 import { SUBJECTS, pack, unpack, type ResultMsg, type StartedMsg, type TaskMsg, type WorkerInfo } from './protocol.js';
 import type { Subscription, Transport, QueuedTask } from './transport.js';
 import { enc } from './transport.js';
-import { copyBox, fetchWindows, packBoxWindow, type FetchPart, type FetchSpec } from './remote.js';
-import { DataServer, fetchData, type DataAddress, type DataRequest } from './dataplane.js';
+import { copyBox, packBoxWindow, type FetchPart, type FetchSpec } from './remote.js';
+import { DataServer, fetchChunk, type DataAddress, type DataRequest } from './dataplane.js';
 
 export interface WorkerOptions {
   name?: string;
@@ -75,7 +75,7 @@ export class Worker {
     configure({ numThreads: this.nthreads });
     if (this.dataOptions) {
       const { bind, advertise, secret } = this.dataOptions;
-      this.dataServer = new DataServer((req) => this.lookup(req), secret);
+      this.dataServer = new DataServer((req) => this.chunkBytes(req), secret);
       this.dataAddress = await this.dataServer.listen(bind, advertise);
     }
     const t = this.transport;
@@ -138,42 +138,36 @@ export class Worker {
    * chunk from `offset`, or, with `box`, bytes from `offset` of that box packed row-major.
    */
   private get(data: Uint8Array): Uint8Array {
-    let req: { key: string; offset?: number; length?: number; box?: { shape: number[]; start: number[]; ext: number[]; itemsize: number } };
+    let req: { key: string; offset?: number; length?: number; box?: DataRequest['box'] };
     try {
       req = unpack(data);
     } catch {
       return errorReply('bad request');
     }
-    const s = this.stored.get(req.key);
-    if (!s) return errorReply(`worker ${this.name} holds no chunk ${req.key}`);
-    const offset = req.offset ?? 0;
-    const all = new Uint8Array(native().bufferView(s.buffer));
-    let body: Uint8Array;
-    if (req.box) {
-      const { shape, start, ext, itemsize } = req.box;
-      body = packBoxWindow(all, shape, start, ext, itemsize, offset, Math.min(req.length ?? GET_LIMIT, GET_LIMIT));
-    } else {
-      const length = Math.min(req.length ?? s.bytes, s.bytes - offset, GET_LIMIT);
-      body = all.subarray(offset, offset + Math.max(length, 0));
-    }
+    const body = this.chunkBytes(req, req.offset ?? 0, Math.min(req.length ?? GET_LIMIT, GET_LIMIT));
+    if (!(body instanceof Uint8Array)) return errorReply(body.error);
     const out = new Uint8Array(body.length + 1);
     out[0] = 0;
     out.set(body, 1);
     return out;
   }
 
-  /** A stored chunk, or a packed box of it, for the TCP data server. */
-  private lookup(req: DataRequest): Uint8Array | { error: string } {
+  /**
+   * Bytes [offset, offset + length) of a stored chunk, or of a box of it packed row-major: what
+   * the chunk port (whole) and NATS `get` (windows) serve.
+   */
+  private chunkBytes(req: DataRequest, offset = 0, length = Infinity): Uint8Array | { error: string } {
     const s = this.stored.get(req.key);
     if (!s) return { error: `worker ${this.name} holds no chunk ${req.key}` };
-    const all = new Uint8Array(native().bufferView(s.buffer)); // keeps the memory alive while written
-    if (!req.box) return all;
-    const { shape, start, ext, itemsize } = req.box;
-    if (start.every((x) => x === 0) && ext.every((e, a) => e === shape[a])) return all;
-    return packBoxWindow(all, shape, start, ext, itemsize, 0, Infinity);
+    // a view of native memory: keeps the chunk alive while a socket writes it, even if dropped
+    const all = new Uint8Array(native().bufferView(s.buffer), 0, s.bytes);
+    const box = req.box;
+    if (!box || (box.start.every((x) => x === 0) && box.ext.every((e, a) => e === box.shape[a]))) {
+      return all.subarray(offset, Math.min(s.bytes, offset + length));
+    }
+    return packBoxWindow(all, box.shape, box.start, box.ext, box.itemsize, offset, length);
   }
 
-  /** Assemble a box of a persisted array from stored pieces: this worker's own, or its peers'. */
   /**
    * Assemble a box of a persisted array from stored pieces: this worker's own, or its peers'.
    * Boxes live in native memory freed when the task ends (`temps`): tens of MB per task in JS
@@ -212,7 +206,8 @@ export class Worker {
           // a part that is the whole region lands in it directly
           const direct = spec.parts.length === 1 && p.dst.every((x) => x === 0) && p.ext.every((e, a) => e === spec.shape[a]);
           const into = direct ? region : temp(p.ext.reduce((a, e) => a * e, 1) * spec.itemsize);
-          await this.fetchPeer(p, spec.itemsize, into);
+          const box = { shape: p.shape, start: p.src, ext: p.ext, itemsize: spec.itemsize };
+          await fetchChunk(this.transport, { worker: p.worker, key: p.key, data: p.data, box }, into, this.dataOptions?.secret, 10_000);
           if (!direct) copyBox(into, p.ext, p.ext.map(() => 0), p.ext, region, spec.shape, p.dst, spec.itemsize);
         } catch {
           missing.push({ compute: p.compute, task: p.task, worker: p.worker });
@@ -224,28 +219,6 @@ export class Worker {
   }
 
   /** Fetch the part's box from the peer that holds it into `into`: its chunk port, else NATS. */
-  private async fetchPeer(p: FetchPart, itemsize: number, into: Uint8Array): Promise<void> {
-    const box = { shape: p.shape, start: p.src, ext: p.ext, itemsize };
-    if (p.data) {
-      try {
-        await fetchData(p.data, { key: p.key, box }, this.dataOptions?.secret, 60_000, into);
-        return;
-      } catch {
-        // the peer's chunk port is unreachable: NATS below (also says whether the piece is gone)
-      }
-    }
-    await fetchWindows(
-      into.length,
-      async (offset, length) => {
-        const req = { key: p.key, offset, length, box };
-        const raw = await this.transport.request(SUBJECTS.workerGet(p.worker), pack(req), 10_000);
-        if (raw[0] !== 0) throw new Error(unpack<{ error: string }>(raw.subarray(1)).error);
-        return raw.subarray(1);
-      },
-      into,
-    );
-  }
-
   private drop(key: string): void {
     const s = this.stored.get(key);
     if (!s) return;
