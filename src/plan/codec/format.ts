@@ -17,10 +17,10 @@ export type PlanBuffer =
   | { role: 'output'; name: string; dtype: PlanDType; shape: number[] }
   | { role: 'scratch'; dtype: PlanDType; length: number };
 
-type Generated = Exclude<PlanLeafKind, 'arange' | 'memory'>;
+type GeneratedLeafKind = Exclude<PlanLeafKind, 'arange' | 'memory'>;
 export type PlanLeaf =
   | { kind: 'arange'; dtype: PlanDType; offset: number; strides: number[]; a: PlanNumber; b: PlanNumber }
-  | { kind: Generated; dtype: PlanDType; offset: number; strides: number[]; a: PlanNumber; b: PlanNumber; seed: number }
+  | { kind: GeneratedLeafKind; dtype: PlanDType; offset: number; strides: number[]; a: PlanNumber; b: PlanNumber; seed: number }
   | { kind: 'memory'; dtype: PlanDType; offset: number; strides: number[]; buffer: number };
 
 /** ['load', dst, leaf] | [unary, dst, a] | [binary, dst, a, b]; operand r < 0 means imms[-1 - r]. */
@@ -64,16 +64,17 @@ const E = ENGINE_LIMITS;
 /**
  * Limits of the decoder: the native engine's own limits (picked by name, so the public keys stay
  * fixed as the engine grows engine-only limits), plus work and memory budgets of the TS side.
+ * The large ones are typed `number`, as they were before they came from the table.
  */
 export const PLAN_LIMITS = Object.freeze({
   maxDims: E.maxDims,
   maxRegisters: E.maxRegisters,
-  maxInstructions: E.maxInstructions,
-  maxLeaves: E.maxLeaves,
-  maxImms: E.maxImms,
-  maxStages: E.maxStages,
-  maxBuffers: E.maxBuffers,
-  maxTasksPerStage: E.maxTasksPerStage,
+  maxInstructions: E.maxInstructions as number,
+  maxLeaves: E.maxLeaves as number,
+  maxImms: E.maxImms as number,
+  maxStages: E.maxStages as number,
+  maxBuffers: E.maxBuffers as number,
+  maxTasksPerStage: E.maxTasksPerStage as number,
   maxNameLength: 256,
   /** Default for ExecuteOptions.maxElements: the sum over stages of iteration-space sizes. */
   defaultMaxElements: 2 ** 48,
