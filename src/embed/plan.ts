@@ -36,9 +36,6 @@ export {
 export { encodeNumber } from '../plan/codec/numbers.js';
 export { decodePlan, validatePlan, type DecodeOptions, type DecodedPlan } from '../plan/codec/decode.js';
 
-// ------------------------------------------------------------------------------------------------
-// Execute
-
 export type PlanInputs = Record<string, Float64Array | Float32Array | DenseArray>;
 
 export interface ExecuteOptions extends ComputeOptions, DecodeOptions {}
