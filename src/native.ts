@@ -1,63 +1,24 @@
-// The thin boundary to the N-API addon (native/addon.cc). Everything the TypeScript side sends to
-// C++ goes through `execute`: one call per compute, carrying the whole plan (see
-// native/engine/plan.h for the semantics of every field).
+// The thin boundary to the N-API addon (native/addon.cc): loading it and its interface. Everything
+// the TypeScript side sends to C++ goes through `execute`: one call per compute, carrying the whole
+// plan (src/plan/types.ts; native/engine/plan.h for the semantics of every field).
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { NativePlan } from './plan/types.js';
 
-export const enum LeafKind { Arange = 0, RandomUniform = 1, RandomNormal = 2, Memory = 3 }
-export const enum NativeDType { F64 = 0, F32 = 1 }
-export const enum OpCode {
-  Load = 0, Neg = 1, Abs = 2, Exp = 3, Log = 4, Sqrt = 5, Sin = 6, Cos = 7,
-  Add = 16, Sub = 17, Mul = 18, Div = 19, Pow = 20, Max = 21, Min = 22,
-}
-export const enum ReduceCode { None = 0, Sum = 1, Prod = 2, Min = 3, Max = 4, Mean = 5, Var = 6, Std = 7 }
-
-export interface NativeLeaf {
-  kind: LeafKind;
-  dtype: NativeDType;
-  offset: number;
-  strides: number[];
-  a: number;
-  b: number;
-  seed: number;
-  buffer: number;
-}
-
-export interface NativeSink {
-  reduce: ReduceCode;
-  dtype: NativeDType;
-  buffer: number;
-  offset: number;
-  strides: number[];
-  reduceAxes: number[];
-  ddof: number;
-  /**
-   * Internal (the distributed scheduler's per-chunk tasks): a float64 reduction writes each
-   * output's raw, un-finalized partial — the value; the raw sum for Mean; for Var/Std three planes
-   * of P elements (P = the stage's kept output count): count at out, mean at out + P, M2 at
-   * out + 2P. Not part of the public plan schema.
-   */
-  partials?: boolean;
-}
-
-export interface NativeStage {
-  shape: number[];
-  chunks: number[][];
-  leaves: NativeLeaf[];
-  /** Four int32 per instruction: op, dst, a, b (operand < 0 means immediate imms[-1 - operand]). */
-  program: Int32Array;
-  imms: Float64Array;
-  nregs: number;
-  result: number;
-  sink: NativeSink;
-}
-
-export interface NativePlan {
-  stages: NativeStage[];
-  profile?: boolean;
-}
+// The plan types and codes live in src/plan/ (generated from native/engine/ops.json); re-exported
+// here so callers that import them from the addon boundary keep working.
+export {
+  LeafKind,
+  NativeDType,
+  OpCode,
+  ReduceCode,
+  type NativeLeaf,
+  type NativePlan,
+  type NativeSink,
+  type NativeStage,
+} from './plan/types.js';
 
 /** Native memory outside the JS heap (persisted chunks). Freed by `freeBuffer` or by GC. */
 export interface NativeBuffer {

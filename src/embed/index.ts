@@ -27,7 +27,7 @@ export {
   type DecodeOptions,
   type DecodedPlan,
 } from './plan.js';
-export { iterChunks, type ChunkResult, type IterChunksOptions } from './stream.js';
+export { iterChunks, type ChunkResult, type IterChunksOptions } from '../array/stream.js';
 export {
   fromNdarray,
   fromStdlib,

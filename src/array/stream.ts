@@ -7,10 +7,10 @@
 // from memory by every chunk plan; a chunk's own plan is split across the thread pool.
 import { checkInteger, checkOptions, describe } from '../errors.js';
 import { materializeLimit } from '../config.js';
-import { chunkBounds } from '../array/chunks.js';
-import { DenseArray } from '../array/dense.js';
-import { NDArray, computeArrays, persistArrays, formatBytes, type Computed } from '../array/ndarray.js';
-import { contiguousStrides, itemsize, newId, size, token, topoOrder, type MemoryNode, type Node, type ReduceNode } from '../array/node.js';
+import { chunkBounds } from './chunks.js';
+import { DenseArray } from './dense.js';
+import { NDArray, computeArrays, persistArrays, formatBytes, type Computed } from './ndarray.js';
+import { contiguousStrides, itemsize, newId, size, token, topoOrder, type MemoryNode, type Node, type ReduceNode } from './node.js';
 import { Lowering } from '../graph/lower.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';

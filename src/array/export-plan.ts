@@ -1,0 +1,134 @@
+// NDArrays → a serialized plan ("tessera.plan", src/plan/codec/): the same optimized plan
+// compute() runs, with the caller memory it reads named by reference. Nothing is computed and no
+// output is allocated. Lives with the arrays (NDArray.toPlan) and above the codec, so the arrays
+// and the embedding surface do not import each other.
+import { describe as describeValue } from '../errors.js';
+import { Lowering, type RootRequest } from '../graph/lower.js';
+import { native, type NativeBuffer, type NativeBufferArg } from '../native.js';
+import { NativeDType } from '../plan/types.js';
+import { checkName } from '../plan/codec/check.js';
+import { dtypeName, itemBytes } from '../plan/codec/codes.js';
+import { encodeStage } from '../plan/codec/encode.js';
+import { PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanBuffer } from '../plan/codec/format.js';
+import { NDArray, type Computed } from './ndarray.js';
+import { topoOrder, type MemoryNode } from './node.js';
+
+export interface ToPlanOptions {
+  /** Names for caller-memory inputs: { x: someFromArrayResult }. Unnamed inputs get their layer name. */
+  inputs?: Record<string, NDArray<Computed>>;
+  /** Names for the outputs, in order (default out0, out1, …). */
+  outputs?: readonly string[];
+  /** Copied into plan.meta. */
+  meta?: Record<string, unknown>;
+}
+
+export interface ExportedPlan {
+  plan: Plan;
+  /** The caller memory the plan reads, by input name: pass it (or other data of the same size) to execute(). */
+  inputs: Record<string, Float64Array | Float32Array>;
+}
+
+/** A stand-in for an output buffer: lowering allocates nothing while exporting. */
+interface Placeholder {
+  readonly placeholderBytes: number;
+}
+
+/**
+ * Describe the optimized work of computing `arrays` as a plan (the same plan compute() runs),
+ * together with the caller memory it reads. Nothing is computed and no output is allocated.
+ */
+export function exportPlan(arrays: NDArray<Computed> | readonly NDArray<Computed>[], options: ToPlanOptions = {}): ExportedPlan {
+  const list = arrays instanceof NDArray ? [arrays] : arrays;
+  if (!Array.isArray(list) || list.length === 0) throw new TypeError(`toPlan: expected an NDArray or a non-empty array of NDArrays, got ${describeValue(arrays)}`);
+  list.forEach((a, i) => {
+    if (!(a instanceof NDArray)) throw new TypeError(`toPlan: arrays[${i}] must be an NDArray, got ${describeValue(a)}`);
+  });
+  if (typeof options !== 'object' || options === null) throw new TypeError(`toPlan: options must be an object, got ${describeValue(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!['inputs', 'outputs', 'meta'].includes(key)) throw new TypeError(`toPlan: unknown option ${describeValue(key)}; accepted: inputs, outputs, meta`);
+  }
+  const outputNames = options.outputs ? [...options.outputs] : list.map((_, i) => `out${i}`);
+  if (outputNames.length !== list.length) throw new RangeError(`toPlan: options.outputs has ${outputNames.length} names for ${list.length} arrays`);
+  outputNames.forEach((n, i) => checkName(`toPlan: options.outputs[${i}]`, n));
+  if (new Set(outputNames).size !== outputNames.length) throw new RangeError(`toPlan: options.outputs repeats a name`);
+
+  // Caller memory by reference: which node (name, dtype) each memory object belongs to.
+  const memoryNodes = new Map<object, MemoryNode>();
+  for (const n of topoOrder(list.map((a) => a.node))) {
+    if (n.kind === 'memory' && !memoryNodes.has(n.memory as object)) memoryNodes.set(n.memory as object, n);
+  }
+  const givenNames = new Map<object, string>();
+  for (const [name, arr] of Object.entries(options.inputs ?? {})) {
+    checkName(`toPlan: options.inputs key`, name);
+    if (!(arr instanceof NDArray) || arr.node.kind !== 'memory') {
+      throw new TypeError(`toPlan: options.inputs.${name} must be an NDArray over caller memory (fromArray, fromNdarray, persist), got ${describeValue(arr)}`);
+    }
+    givenNames.set(arr.node.memory as object, name);
+  }
+
+  const placeholders = new Set<object>();
+  const lowering = new Lowering((bytes) => {
+    const p: Placeholder = { placeholderBytes: bytes };
+    placeholders.add(p);
+    return p as unknown as NativeBuffer;
+  });
+  // Reductions as roots lower straight into their result (as compute() does); other roots write
+  // into a placeholder, so exporting a 10 GB result allocates nothing.
+  const lowered = lowering.lower(list.map((a): RootRequest => ({ node: a.node, target: a.node.kind === 'reduce' ? 'result' : 'persist' })));
+
+  const outputOf = new Map<number, number>(); // buffer index → output number
+  const outputBuffers = lowered.outputs.map((out, i) => {
+    const b = lowered.buffers.indexOf(out.memory as NativeBufferArg);
+    if (b < 0) throw new Error(`toPlan: internal error: output ${i} has no buffer`);
+    if (!outputOf.has(b)) outputOf.set(b, i);
+    return b;
+  });
+  const writtenDtype = new Map<number, NativeDType>();
+  for (const st of lowered.plan.stages) writtenDtype.set(st.sink.buffer, st.sink.dtype);
+
+  const inputs: Record<string, Float64Array | Float32Array> = {};
+  const usedNames = new Set<string>(outputNames);
+  const buffers: PlanBuffer[] = lowered.buffers.map((mem, i): PlanBuffer => {
+    const out = outputOf.get(i);
+    if (out !== undefined) {
+      const o = lowered.outputs[out]!;
+      return { role: 'output', name: outputNames[out]!, dtype: o.dtype, shape: [...o.shape] };
+    }
+    const node = memoryNodes.get(mem as object);
+    if (node) {
+      const data = memoryView(node);
+      let name = givenNames.get(mem as object) ?? node.name;
+      if (usedNames.has(name)) name = `${name}_${i}`;
+      usedNames.add(name);
+      inputs[name] = data;
+      return { role: 'input', name, dtype: node.dtype, length: data.length };
+    }
+    if (placeholders.has(mem as object)) throw new Error(`toPlan: internal error: unused placeholder buffer ${i}`);
+    const dtype = dtypeName(writtenDtype.get(i) ?? NativeDType.F64);
+    return { role: 'scratch', dtype, length: (mem as ArrayBuffer).byteLength / itemBytes(dtype) };
+  });
+
+  const stages = lowered.plan.stages.map((st, s) => encodeStage(st, lowered.stageNames[s]));
+  const plan: Plan = { format: PLAN_FORMAT, version: PLAN_VERSION, buffers, stages, outputs: outputBuffers };
+  if (options.meta !== undefined) plan.meta = { ...options.meta };
+  return { plan, inputs };
+}
+
+/** The plan alone (see exportPlan for the inputs it reads). */
+export function toPlan(arrays: NDArray<Computed> | readonly NDArray<Computed>[], options?: ToPlanOptions): Plan {
+  return exportPlan(arrays, options).plan;
+}
+
+function memoryView(node: MemoryNode): Float64Array | Float32Array {
+  const Ctor = node.dtype === 'float64' ? Float64Array : Float32Array;
+  const m = node.memory as unknown;
+  if (m instanceof Float64Array || m instanceof Float32Array) {
+    if ((m instanceof Float64Array) === (Ctor === Float64Array)) return m;
+    return new Ctor(m.buffer as ArrayBuffer, m.byteOffset, Math.floor(m.byteLength / Ctor.BYTES_PER_ELEMENT));
+  }
+  if (ArrayBuffer.isView(m)) return new Ctor(m.buffer as ArrayBuffer, m.byteOffset, Math.floor(m.byteLength / Ctor.BYTES_PER_ELEMENT));
+  if (m instanceof ArrayBuffer) return new Ctor(m, 0, Math.floor(m.byteLength / Ctor.BYTES_PER_ELEMENT));
+  if (node.state.disposed) throw new Error(`${node.name}: this persisted array was disposed; persist() it again to use it`);
+  const ab = native().bufferView(m as NativeBuffer);
+  return new Ctor(ab, 0, Math.floor(ab.byteLength / Ctor.BYTES_PER_ELEMENT));
+}

@@ -1,0 +1,29 @@
+// The plan format's names for the engine's codes, derived from the one operation table
+// (ops.generated.ts): the format spells an op, reduction, leaf kind or dtype by its `plan` name.
+import { DTYPES, LEAF_KINDS as LEAF_ROWS, OPS as OP_ROWS, REDUCTIONS, type NativeDType, type OpCode, type ReduceCode, type LeafKind } from '../ops.generated.js';
+
+export type PlanOp = (typeof OP_ROWS)[number]['plan'];
+export type PlanReduce = (typeof REDUCTIONS)[number]['plan'];
+export type PlanLeafKind = (typeof LEAF_ROWS)[number]['plan'];
+export type PlanDType = (typeof DTYPES)[number]['name'];
+
+const byName = <R extends { plan: string }, V>(rows: readonly R[], value: (r: R) => V): Record<R['plan'], V> =>
+  Object.fromEntries(rows.map((r) => [r.plan, value(r)])) as Record<R['plan'], V>;
+const byCode = <R extends { plan: string; code: number }>(rows: readonly R[]): Map<number, R['plan']> =>
+  new Map(rows.map((r) => [r.code, r.plan as R['plan']]));
+
+/** Plan op name → code and arity, in table order (the decoder lists the accepted names in it). */
+export const OPS: Record<PlanOp, { code: OpCode; arity: 0 | 1 | 2 }> = byName(OP_ROWS, (r) => ({ code: r.code, arity: r.arity }));
+export const OP_BY_CODE = byCode(OP_ROWS);
+export const REDUCES: Record<PlanReduce, ReduceCode> = byName(REDUCTIONS, (r) => r.code);
+export const REDUCE_BY_CODE = byCode(REDUCTIONS);
+export const LEAF_KINDS: Record<PlanLeafKind, LeafKind> = byName(LEAF_ROWS, (r) => r.code);
+export const LEAF_BY_CODE = byCode(LEAF_ROWS);
+
+export const DTYPE_NAMES: readonly PlanDType[] = DTYPES.map((d) => d.name);
+const DTYPE_BY_CODE = new Map<number, (typeof DTYPES)[number]>(DTYPES.map((d) => [d.code, d]));
+const DTYPE_BY_NAME = new Map<string, (typeof DTYPES)[number]>(DTYPES.map((d) => [d.name, d]));
+
+export const dtypeName = (d: NativeDType): PlanDType => DTYPE_BY_CODE.get(d)!.name;
+export const dtypeCode = (d: PlanDType): NativeDType => DTYPE_BY_NAME.get(d)!.code;
+export const itemBytes = (d: PlanDType): number => DTYPE_BY_NAME.get(d)!.size;

@@ -1,0 +1,51 @@
+// The native plan: what the TypeScript side hands the engine in one call per compute. The
+// semantics of every field are in native/engine/plan.h; the codes come from the one operation
+// table (native/engine/ops.json → ops.generated.ts).
+import type { LeafKind, NativeDType, ReduceCode } from './ops.generated.js';
+
+export { LeafKind, NativeDType, OpCode, ReduceCode } from './ops.generated.js';
+
+export interface NativeLeaf {
+  kind: LeafKind;
+  dtype: NativeDType;
+  offset: number;
+  strides: number[];
+  a: number;
+  b: number;
+  seed: number;
+  buffer: number;
+}
+
+export interface NativeSink {
+  reduce: ReduceCode;
+  dtype: NativeDType;
+  buffer: number;
+  offset: number;
+  strides: number[];
+  reduceAxes: number[];
+  ddof: number;
+  /**
+   * Internal (the distributed scheduler's per-chunk tasks): a float64 reduction writes each
+   * output's raw, un-finalized partial — the value; the raw sum for Mean; for Var/Std three planes
+   * of P elements (P = the stage's kept output count): count at out, mean at out + P, M2 at
+   * out + 2P. Not part of the public plan schema.
+   */
+  partials?: boolean;
+}
+
+export interface NativeStage {
+  shape: number[];
+  chunks: number[][];
+  leaves: NativeLeaf[];
+  /** Four int32 per instruction: op, dst, a, b (operand < 0 means immediate imms[-1 - operand]). */
+  program: Int32Array;
+  imms: Float64Array;
+  nregs: number;
+  result: number;
+  sink: NativeSink;
+}
+
+export interface NativePlan {
+  stages: NativeStage[];
+  profile?: boolean;
+}
