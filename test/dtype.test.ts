@@ -204,7 +204,7 @@ describe('weak scalars (NEP 50)', () => {
     expect(resultType('uint8', true)).toBe('uint8');
     expect(resultType('uint8', 300)).toBe('uint8'); // values never change the type…
     expect(() => arithmeticType('uint8', 300)).toThrow(new RangeError(
-      'operand 1 300 is out of bounds for uint8 (accepted: integers in [0, 255]); NumPy 2 raises OverflowError here: cast the array first (astype) or pass a float',
+      'operand 1 = 300 is out of bounds for uint8 (accepted: integers in [0, 255]); NumPy 2 raises OverflowError here: cast the array first (astype) or pass a float',
     )); // …but the operation refuses a value that does not fit
     expect(() => arithmeticType('uint8', -1)).toThrow(/-1 is out of bounds for uint8/);
     expect(() => arithmeticType('int64', 2n ** 63n)).toThrow(/9223372036854775808 is out of bounds for int64/);

@@ -304,14 +304,14 @@ export function resultType(...operands: readonly Operand[]): DType {
  * argument in the message.
  */
 export function checkWeakScalar(value: WeakScalar, dtype: DType, name = 'scalar'): void {
-  if (weakCategory(value) !== 'int' || typeof value === 'boolean') return;
+  if (typeof value === 'boolean' || weakCategory(value) !== 'int') return;
   const d = checkDType('dtype', dtype);
   if (!isInteger(d) && d !== 'bool') return;
   const { min, max } = integerBounds(d);
   const big = typeof value === 'bigint' ? value : BigInt(value);
   if (big < min || big > max) {
     throw new RangeError(
-      `${name} ${String(value)} is out of bounds for ${d} (accepted: integers in [${min}, ${max}]); ` +
+      `${name} = ${String(value)} is out of bounds for ${d} (accepted: integers in [${min}, ${max}]); ` +
         'NumPy 2 raises OverflowError here: cast the array first (astype) or pass a float',
     );
   }
