@@ -17,6 +17,7 @@ interface WeakRow { dtype: DType; kind: 'bool' | 'int' | 'float'; scalar: string
 interface Fixture {
   numpy: string; promotionState: string; machine: string; dtypes: string[];
   resultType: [DType, DType, DType][];
+  resultTypeNary: { digits: string; triples: string; quads: string };
   canCast: Record<Casting, [DType, DType, boolean][]>;
   weakScalars: WeakRow[];
   trueDivide: { pairs: [DType, DType, DType][]; weak: [DType, 'bool' | 'int' | 'float', DType][] };
@@ -116,8 +117,26 @@ describe('promotion between dtypes (np.result_type), all 121 pairs', () => {
     expect(resultType({ dtype: a }, b)).toBe(r);
   });
 
-  it('NumPy 2 agrees on every pair', () => {
-    expect(np2diff.differences.filter((d) => d.section === 'resultType')).toEqual([]);
+  it('NumPy 2 agrees on every pair and tuple', () => {
+    expect(np2diff.differences.filter((d) => d.section.startsWith('resultType'))).toEqual([]);
+  });
+});
+
+describe('promotion of 3 and 4 dtypes, every tuple (not a fold of the pairs)', () => {
+  const { digits, triples, quads } = np124.resultTypeNary;
+  function* tuples(n: number, prefix: DType[] = []): Generator<DType[]> {
+    if (prefix.length === n) yield prefix;
+    else for (const d of DTYPES) yield* tuples(n, [...prefix, d]);
+  }
+  it.each([[3, triples], [4, quads]] as const)('all %i-tuples', (n, codes) => {
+    const got = [...tuples(n)].map((t) => digits[DTYPES.indexOf(resultType(...t))]).join('');
+    expect(got.length).toBe(11 ** n);
+    expect(got === codes).toBe(true);
+  });
+  it('the tuples where folding the pairwise table would be wrong', () => {
+    expect(resultType('int8', 'uint16', 'float32')).toBe('float32');
+    expect(promoteTypes(promoteTypes('int8', 'uint16'), 'float32')).toBe('float64');
+    expect(resultType('int8', 'uint16', 'float32', 1)).toBe('float32');
   });
 });
 

@@ -263,6 +263,20 @@ export function promoteTypes(a: DType, b: DType): DType {
   return row!.get(checkDType('b', b))!;
 }
 
+/**
+ * Several dtypes' common dtype, as NumPy's `result_type`, which is not a fold of the pairwise
+ * table: (int8, uint16, float32) is float32, where folding gives int32 and then float64. NumPy
+ * lets the widest float promote with each operand on its own; matches every 3- and 4-tuple.
+ */
+function promoteSequence(dtypes: readonly DType[]): DType | undefined {
+  let widestFloat: DType | undefined;
+  for (const d of dtypes) {
+    if (isFloat(d) && (widestFloat === undefined || itemsize(d) > itemsize(widestFloat))) widestFloat = d;
+  }
+  const lifted = widestFloat === undefined ? dtypes : dtypes.map((d) => promoteTypes(widestFloat!, d));
+  return lifted.reduce<DType | undefined>((acc, d) => (acc === undefined ? d : promoteTypes(acc, d)), undefined);
+}
+
 function operandDType(operand: Operand, index: number): DType | WeakScalar {
   if (typeof operand === 'number' || typeof operand === 'bigint' || typeof operand === 'boolean') return operand;
   if (typeof operand === 'string') return checkDType(`operand ${index}`, operand);
@@ -284,13 +298,14 @@ function operandDType(operand: Operand, index: number): DType | WeakScalar {
  */
 export function resultType(...operands: readonly Operand[]): DType {
   if (operands.length === 0) throw new TypeError('resultType needs at least one operand');
-  let strong: DType | undefined;
+  const dtypes: DType[] = [];
   let weak: Category | undefined;
   for (const [i, operand] of operands.entries()) {
     const d = operandDType(operand, i);
-    if (typeof d === 'string') strong = strong === undefined ? d : promoteTypes(strong, d);
+    if (typeof d === 'string') dtypes.push(d);
     else weak = Math.max(weak ?? 0, categoryOf(d)) as Category;
   }
+  const strong = promoteSequence(dtypes);
   if (weak === undefined) return strong!;
   if (strong === undefined) return DEFAULT_OF[weak]!;
   return weak > CATEGORY[INFO[strong].kind] ? promoteTypes(strong, DEFAULT_OF[weak]!) : strong;
