@@ -104,8 +104,10 @@ export interface FromArrayOptions {
 /**
  * Wrap data as an NDArray. A Float64Array/Float32Array (or a DenseArray) is used in place, not
  * copied: the array reads the caller's memory at compute time, so writes to it before a compute
- * are seen, and the caller must not detach or transfer its buffer while the array is in use.
- * Nested arrays and other TypedArrays are copied into a new Float64Array (or float32).
+ * are seen. Its ArrayBuffer is marked untransferable (structuredClone/postMessage cannot detach it),
+ * resizable ArrayBuffers are refused, and `buffer.transfer()` must not be called while the array is
+ * in use (see guardInPlace). Nested arrays (holes refused) and other TypedArrays are copied into a
+ * new Float64Array (or float32).
  */
 export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromArrayOptions): NDArray<DenseArray> {
   const o = checkOptions('fromArray options', options) as FromArrayOptions;
