@@ -6,7 +6,7 @@
 //
 // Reads a serialized plan (docs/embedding.md, docs/plan.schema.json), runs it on the local thread
 // pool and prints the outputs as JSON on stdout. Errors go to stderr with exit code 1 (2 for usage).
-import { readFileSync, realpathSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createReadStream, realpathSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { configure } from './config.js';
@@ -35,7 +35,40 @@ options:
   --max-elements N     refuse plans iterating over more than N elements (default 2^48)
   --threads N          native worker threads (default: all cores, or TESSERA_NUM_THREADS)
   --check              only validate the plan; print its outputs' names, shapes and work
-  -h, --help           this help`;
+  -h, --help           this help
+
+A plan (or a .json input) larger than 256 MiB is refused; raw inputs are read up to the size the
+plan declares. Output names must be plain file names (no "/", "\\", "." or "..").`;
+
+/** The plan is read whole into memory: a cap makes /dev/zero or an endless stdin fail, not hang. */
+export const MAX_PLAN_BYTES = 256 * 2 ** 20;
+
+/** Read `path` ('-' = stdin) whole, refusing more than `limit` bytes (said in `tooBig`). */
+async function readCapped(path: string, limit: number, tooBig: () => string): Promise<Buffer> {
+  const stream = path === '-' ? process.stdin : createReadStream(path);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  // Leaving the loop early (the throw) destroys the stream: the file is closed, stdin released.
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total > limit) throw new RangeError(tooBig());
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * `--out-dir` writes DIR/<name>.<ext>: a name with a separator or a dot segment would write
+ * elsewhere (`../../x`), so output names must be plain file names.
+ */
+function outputFileName(name: string, ext: string): string {
+  if (name.length === 0 || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+    throw new RangeError(
+      `--out-dir: output ${JSON.stringify(name)} is not a plain file name (no "/", "\\", NUL, "." or ".."), so it could write outside the directory; rename the output in the plan`,
+    );
+  }
+  return `${name}.${ext}`;
+}
 
 async function runCommand(args: string[], io: CliIO): Promise<number> {
   let planPath: string | undefined;
@@ -74,7 +107,7 @@ async function runCommand(args: string[], io: CliIO): Promise<number> {
     else throw new UsageError(`unexpected argument ${JSON.stringify(a)} (one plan file per run)`);
   }
   if (planPath === undefined) throw new UsageError('missing the plan file');
-  const text = readFileSync(planPath === '-' ? 0 : planPath, 'utf8');
+  const text = (await readCapped(planPath, MAX_PLAN_BYTES, () => `${planPath === '-' ? 'stdin' : planPath}: the plan is larger than ${MAX_PLAN_BYTES / 2 ** 20} MiB (the most tessera run reads)`)).toString('utf8');
   let plan: unknown;
   try {
     plan = JSON.parse(text);
@@ -82,6 +115,9 @@ async function runCommand(args: string[], io: CliIO): Promise<number> {
     throw new TypeError(`${planPath}: not valid JSON (${(err as Error).message})`);
   }
   const decoded = decodePlan(plan, { maxElements });
+  const outputExt = (dtype: string): string => (dtype === 'float64' ? 'f64' : 'f32');
+  // Checked before anything runs or is written.
+  if (outDir !== undefined) for (const b of decoded.outputs) outputFileName((decoded.buffers[b] as { name: string }).name, outputExt(decoded.buffers[b]!.dtype));
   if (check) {
     const outputs = decoded.outputs.map((b) => decoded.buffers[b] as { name: string; dtype: string; shape: number[] });
     const inputs = decoded.buffers.filter((b) => b.role === 'input');
@@ -103,17 +139,19 @@ async function runCommand(args: string[], io: CliIO): Promise<number> {
   }
   const inputs: PlanInputs = {};
   for (const [name, file] of inputFiles) {
-    const spec = decoded.buffers.find((b) => b.role === 'input' && b.name === name);
+    const spec = decoded.buffers.find((b): b is Extract<typeof b, { role: 'input' }> => b.role === 'input' && b.name === name);
     if (!spec) throw new RangeError(`--input ${name}: the plan has no input named ${JSON.stringify(name)}`);
     const Ctor = spec.dtype === 'float64' ? Float64Array : Float32Array;
     if (file.endsWith('.json')) {
-      const values = (JSON.parse(readFileSync(file, 'utf8')) as unknown[]).flat(Infinity);
+      const text = await readCapped(file, MAX_PLAN_BYTES, () => `--input ${name}: ${file} is larger than ${MAX_PLAN_BYTES / 2 ** 20} MiB (the most tessera run reads as JSON; use raw ${spec.dtype} bytes)`);
+      const values = (JSON.parse(text.toString('utf8')) as unknown[]).flat(Infinity);
       values.forEach((v, i) => {
         if (typeof v !== 'number') throw new TypeError(`--input ${name}: ${file} element ${i} is not a number`);
       });
       inputs[name] = Ctor.from(values as number[]);
     } else {
-      const bytes = readFileSync(file);
+      const want = spec.length * Ctor.BYTES_PER_ELEMENT;
+      const bytes = await readCapped(file, want, () => `--input ${name}: ${file} has more than ${want} bytes, but the plan's input holds ${spec.length} ${spec.dtype} values`);
       if (bytes.byteLength % Ctor.BYTES_PER_ELEMENT) throw new RangeError(`--input ${name}: ${file} has ${bytes.byteLength} bytes, not a whole number of ${spec.dtype} values`);
       const copy = new Uint8Array(bytes.byteLength);
       copy.set(bytes);
@@ -136,7 +174,7 @@ async function runCommand(args: string[], io: CliIO): Promise<number> {
     if (shown.length < r.data.length) entry.truncated = `${r.data.length - shown.length} more elements (--full prints all)`;
     if (outDir) {
       mkdirSync(outDir, { recursive: true });
-      const path = join(outDir, `${buf.name}.${r.dtype === 'float64' ? 'f64' : 'f32'}`);
+      const path = join(outDir, outputFileName(buf.name, outputExt(r.dtype)));
       writeFileSync(path, new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength));
       entry.file = path;
     }

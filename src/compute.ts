@@ -3,7 +3,7 @@ import { NDArray, computeArrays, persistArrays, type Computed } from './array/nd
 import { Delayed } from './delayed/delayed.js';
 import { computeMany, type ComputedValue } from './delayed/compute.js';
 import { describe } from './errors.js';
-import type { ComputeOptions } from './graph/types.js';
+import { checkComputeOptions, type ComputeOptions } from './graph/types.js';
 
 type Collection = NDArray<Computed> | Delayed;
 type ComputedOf<T> = T extends NDArray<infer R> ? R : ComputedValue<T>;
@@ -24,6 +24,7 @@ export async function compute<const A extends readonly Collection[]>(
   ...args: [...A] | [...A, ComputeOptions]
 ): Promise<{ -readonly [K in keyof A]: ComputedOf<A[K]> }> {
   const [collections, options] = splitOptions(args);
+  checkComputeOptions('compute', options);
   const arrays: NDArray<Computed>[] = [];
   const delayeds: Delayed[] = [];
   collections.forEach((c, i) => {

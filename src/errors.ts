@@ -37,7 +37,12 @@ export function checkShape(name: string, shape: unknown): number[] {
     throw new TypeError(`${name} must be an array of non-negative integers (e.g. [100, 100]), got ${describe(shape)}`);
   }
   if (shape.length > 32) throw new RangeError(`${name} may have at most 32 dimensions, got ${shape.length}`);
-  const out = shape.map((s, i) => checkInteger(`${name}[${i}]`, s, 0));
+  // An index loop, not map: map skips holes, so [, 2] would pass with a hole in it.
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (!(i in shape)) throw new TypeError(`${name}[${i}] is missing (a hole in the array); ${name} must be an array of non-negative integers`);
+    out.push(checkInteger(`${name}[${i}]`, shape[i], 0));
+  }
   let size = 1;
   for (const s of out) size *= s;
   if (size > Number.MAX_SAFE_INTEGER) throw new RangeError(`${name} ${JSON.stringify(out)} has more than 2^53 elements`);

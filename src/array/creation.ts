@@ -1,5 +1,6 @@
 // Array creation: constants, ranges, caller memory and counter-based random numbers.
 import { webcrypto } from 'node:crypto';
+import { markAsUntransferable } from 'node:worker_threads';
 import { checkFinite, checkInteger, checkOptions, checkShape, describe } from '../errors.js';
 import { normalizeChunks, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
@@ -103,8 +104,10 @@ export interface FromArrayOptions {
 /**
  * Wrap data as an NDArray. A Float64Array/Float32Array (or a DenseArray) is used in place, not
  * copied: the array reads the caller's memory at compute time, so writes to it before a compute
- * are seen, and the caller must not detach or transfer its buffer while the array is in use.
- * Nested arrays and other TypedArrays are copied into a new Float64Array (or float32).
+ * are seen. Its ArrayBuffer is marked untransferable (structuredClone/postMessage cannot detach it),
+ * resizable ArrayBuffers are refused, and `buffer.transfer()` must not be called while the array is
+ * in use (see guardInPlace). Nested arrays (holes refused) and other TypedArrays are copied into a
+ * new Float64Array (or float32).
  */
 export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromArrayOptions): NDArray<DenseArray> {
   const o = checkOptions('fromArray options', options) as FromArrayOptions;
@@ -133,13 +136,20 @@ export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromA
     const Ctor = checkDType(o.dtype) === 'float32' ? Float32Array : Float64Array;
     typedData = new Ctor(inferred.reduce((a, b) => a * b, 1));
     let i = 0;
-    const fill = (v: unknown, depth: number): void => {
+    // Index loops, not forEach: forEach skips holes, which would shift every later element.
+    const fill = (v: unknown, depth: number, at: string): void => {
       if (depth === inferred.length) {
-        if (typeof v !== 'number') throw new TypeError(`fromArray: elements must be numbers, got ${describe(v)}`);
+        if (typeof v !== 'number') throw new TypeError(`fromArray: elements must be numbers, got ${describe(v)} at data${at}`);
         typedData[i++] = v;
-      } else (v as unknown[]).forEach((c) => fill(c, depth + 1));
+        return;
+      }
+      const level = v as unknown[];
+      for (let k = 0; k < level.length; k++) {
+        if (!(k in level)) throw new TypeError(`fromArray: data${at}[${k}] is a hole (sparse array); every element must be a number`);
+        fill(level[k], depth + 1, `${at}[${k}]`);
+      }
     };
-    fill(data, 0);
+    fill(data, 0, '');
   } else {
     throw new TypeError(`fromArray: data must be a Float64Array, Float32Array, another TypedArray, a DenseArray or nested arrays of numbers, got ${describe(data)}`);
   }
@@ -151,6 +161,29 @@ export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromA
   return memoryArray(typedData, shape, contiguousStrides(shape), 0, o.chunks);
 }
 
+/**
+ * Memory used in place must outlive every compute reading it; N-API cannot pin a backing store,
+ * and the native threads read it while JS runs on. Measured on Node 20.20 and 22.23:
+ * - A resizable ArrayBuffer can shrink under a compute (`resize(8)` decommits the pages: a
+ *   segfault, or zeros read silently). Refused: a copy (`new Float64Array(data)`) is fixed-length.
+ *   A growable SharedArrayBuffer only grows and cannot be detached, so it is used in place.
+ * - An ordinary ArrayBuffer is marked untransferable (zero-copy, once per buffer): then
+ *   `structuredClone(buf, { transfer: [buf] })` and `postMessage(…, [buf])` no longer detach it
+ *   (Node 22 throws DataCloneError; Node 20 clones by copy and leaves it attached), so they can't
+ *   free the memory mid-compute. `ArrayBuffer.prototype.transfer()` (Node ≥ 21) ignores the mark
+ *   and no JS or N-API mechanism stops it; docs/arrays.md says not to detach a buffer in use.
+ */
+function guardInPlace(data: Float64Array | Float32Array): void {
+  const buffer = data.buffer as ArrayBuffer & { resizable?: boolean };
+  if (buffer instanceof ArrayBuffer && buffer.resizable === true) {
+    throw new TypeError(
+      `data (a ${data.constructor.name}) is a view of a resizable ArrayBuffer, which could shrink while a compute reads it; ` +
+        `pass a fixed-length copy (new ${data.constructor.name}(data)) or a SharedArrayBuffer view`,
+    );
+  }
+  if (buffer instanceof ArrayBuffer) markAsUntransferable(buffer);
+}
+
 /** An NDArray reading caller memory in place: element strides and offset into `memory`. */
 export function memoryArray(
   memory: Float64Array | Float32Array,
@@ -159,6 +192,7 @@ export function memoryArray(
   offset: number,
   chunks: ChunksSpec | undefined,
 ): NDArray<DenseArray> {
+  guardInPlace(memory);
   const dtype: DType = memory instanceof Float32Array ? 'float32' : 'float64';
   const id = newId();
   return new NDArray({

@@ -5,6 +5,7 @@ import { materializeLimit } from '../config.js';
 import { Lowering, type RootRequest } from '../graph/lower.js';
 import { arrayGraph } from '../graph/taskgraph.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
+import { checkComputeOptions } from '../graph/types.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
 import { iterChunks, type ChunkResult, type IterChunksOptions } from './stream.js';
@@ -294,7 +295,7 @@ export function formatBytes(n: number): string {
 
 /** Compute several arrays in one plan: shared work (e.g. a common reduction) runs once. */
 export async function computeArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]> {
-  checkOptions('compute options', options);
+  checkComputeOptions('compute', options);
   for (const a of arrays) if (a.node.kind !== 'reduce') checkMaterializable(a.node);
   await resolveDelayedInputs(arrays.map((a) => a.node));
   const lowering = new Lowering(allocNative);
@@ -307,7 +308,7 @@ export async function computeArrays(arrays: readonly NDArray<Computed>[], option
 }
 
 export async function persistArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<NDArray<Computed>[]> {
-  checkOptions('persist options', options);
+  checkComputeOptions('persist', options);
   await resolveDelayedInputs(arrays.map((a) => a.node));
   const lowering = new Lowering(allocNative);
   const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'persist' })));

@@ -3,7 +3,8 @@
 // Prometheus text on /metrics and /health. No dependencies beyond node:http; every asset is served
 // from this process (no CDN).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { timingSafeEqual } from 'node:crypto';
 import type { HasGraph } from '../graph/types.js';
 import { renderDot, toDot } from '../visualize/index.js';
@@ -37,6 +38,13 @@ export interface DashboardOptions {
   historyTasks?: number;
   /** /graph draws one node per stage above this many tasks (default 40). */
   graphCollapseAbove?: number;
+  /**
+   * More `Host` header names to answer (e.g. the name a reverse proxy forwards), besides loopback
+   * names, the bound address, off loopback this machine's hostname and, when bound to all
+   * interfaces, its addresses. `['*']` answers any Host (only behind a proxy that checks it). Other Hosts get 403:
+   * that stops DNS rebinding, where a web page's own name resolves to 127.0.0.1.
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface Dashboard {
@@ -56,9 +64,38 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK.has(host) || /^127\./.test(host);
 }
 
-function checkOptions(options: DashboardOptions): Required<Pick<DashboardOptions, 'port' | 'host' | 'flushMs' | 'graphCollapseAbove'>> {
+/** The host name of a Host header ("name:port", "[v6]:port"), lower case, without a trailing dot. */
+function hostHeaderName(header: string): string {
+  const h = header.trim().toLowerCase();
+  const name = h.startsWith('[') ? h.slice(1, h.indexOf(']') >>> 0) : h.replace(/:\d*$/, '');
+  return name.endsWith('.') ? name.slice(0, -1) : name;
+}
+
+/**
+ * Which Host headers the server answers (DNS rebinding defence, as Jupyter and Bokeh do): loopback
+ * names and addresses (RFC 6761: *.localhost), the bound address, off loopback this machine's
+ * hostname, with a wildcard bind its interface addresses, and `allowedHosts`. A request without Host (HTTP/1.0) is not
+ * from a browser and is answered.
+ */
+function hostChecker(bound: string, allowedHosts: readonly string[]): (header: string | undefined) => boolean {
+  if (allowedHosts.includes('*')) return () => true;
+  const allowed = new Set(['localhost', '::1', bound.toLowerCase(), ...allowedHosts.map(hostHeaderName)]);
+  if (!isLoopback(bound)) allowed.add(hostname().toLowerCase());
+  if (bound === '0.0.0.0' || bound === '::') {
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) allowed.add(a.address.toLowerCase().replace(/%.*$/, ''));
+  }
+  return (header) => {
+    if (header === undefined) return true;
+    const name = hostHeaderName(header);
+    return allowed.has(name) || name.endsWith('.localhost') || (isIP(name) === 4 && name.startsWith('127.')) || name === '::ffff:127.0.0.1';
+  };
+}
+
+function checkOptions(options: DashboardOptions): Required<Pick<DashboardOptions, 'port' | 'host' | 'flushMs' | 'graphCollapseAbove' | 'allowedHosts'>> {
   if (typeof options !== 'object' || options === null) throw new TypeError(`startDashboard: options must be an object, got ${String(options)}`);
-  const { port = DEFAULT_DASHBOARD_PORT, host = '127.0.0.1', flushMs = 200, graphCollapseAbove = 40, auth } = options;
+  const { port = DEFAULT_DASHBOARD_PORT, host = '127.0.0.1', flushMs = 200, graphCollapseAbove = 40, auth, allowedHosts = [] } = options;
+  if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== 'string' || h.length === 0))
+    throw new TypeError(`startDashboard: options.allowedHosts must be an array of host names (e.g. ['dash.example.org'], or ['*'] for any), got ${String(allowedHosts)}`);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RangeError(`startDashboard: options.port must be an integer in 0..65535 (0 = any free port), got ${String(port)}`);
   if (typeof host !== 'string' || host.length === 0) throw new TypeError(`startDashboard: options.host must be a non-empty string, got ${String(host)}`);
@@ -79,7 +116,7 @@ function checkOptions(options: DashboardOptions): Required<Pick<DashboardOptions
         `(the scheduler passes its own), or listen on 127.0.0.1 and use an SSH tunnel`,
     );
   }
-  return { port, host, flushMs, graphCollapseAbove };
+  return { port, host, flushMs, graphCollapseAbove, allowedHosts };
 }
 
 function safeEqual(a: string, b: string): boolean {
@@ -100,7 +137,7 @@ function safeEqual(a: string, b: string): boolean {
  * ```
  */
 export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
-  const { port, host, flushMs, graphCollapseAbove } = checkOptions(options);
+  const { port, host, flushMs, graphCollapseAbove, allowedHosts } = checkOptions(options);
   const state = new DashboardState({ historyTasks: options.historyTasks });
   const source = options.source ?? new LocalDashboardSource({ memoryLimit: options.memoryLimit });
   const ownsSource = options.source === undefined;
@@ -173,6 +210,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     return safeEqual(given, `${auth.username ?? 'tessera'}:${auth.password}`);
   };
   let ready = false;
+  let hostAllowed: (header: string | undefined) => boolean = () => false; // set once bound
 
   const send = (res: ServerResponse, status: number, type: string, body: string): void => {
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
@@ -183,6 +221,9 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (!hostAllowed(req.headers.host)) {
+      return send(res, 403, 'text/plain', `Host ${JSON.stringify(req.headers.host)} is not allowed: open the dashboard by its address, or pass it in options.allowedHosts\n`);
+    }
     if (auth && path !== '/health') {
       if (!authorized(req.headers.authorization ?? '')) {
         res.writeHead(401, { 'www-authenticate': 'Basic realm="tessera dashboard", charset="UTF-8"', 'content-type': 'text/plain' });
@@ -275,8 +316,9 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     });
     server.listen(port, host, () => resolve());
   });
-  ready = true;
   const addr = server.address() as AddressInfo;
+  hostAllowed = hostChecker(addr.address, allowedHosts);
+  ready = true;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   let closed: Promise<void> | undefined;
   return {

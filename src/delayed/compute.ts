@@ -3,10 +3,10 @@
 // module functions run on the worker-thread pool. The first failure rejects the compute and stops
 // new tasks from starting.
 import { threadId } from 'node:worker_threads';
-import type { ComputeObserver, ComputeOptions } from '../graph/types.js';
+import { checkComputeOptions, type ComputeObserver, type ComputeOptions } from '../graph/types.js';
 import { observersFor } from '../diagnostics/progress.js';
 import { Profiler, profilersFor } from '../diagnostics/profiler.js';
-import { collectDelayeds, collectTasks, substitute, type Delayed, type TaskSpec } from './delayed.js';
+import { collectDelayeds, collectTasks, noutMismatch, substitute, type Delayed, type TaskSpec } from './delayed.js';
 import { workerPool, type CancelToken } from './worker-pool.js';
 
 export interface DelayedComputeOptions extends ComputeOptions {
@@ -45,9 +45,8 @@ async function importExport(url: string, exportName: string): Promise<(...a: unk
  * or arrays/plain objects containing them (rebuilt with the results); anything else is returned as is.
  */
 export async function computeMany(values: readonly unknown[], options: DelayedComputeOptions = {}): Promise<unknown[]> {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`compute(options): options must be an object, got ${String(options)}`);
+  checkComputeOptions('compute', options, ['observers']);
   const signal = options.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
   const observer = observersFor(options);
   const profilers = profilersFor(options);
 
@@ -131,6 +130,8 @@ export async function computeMany(values: readonly unknown[], options: DelayedCo
 
     function complete(t: TaskSpec, value: unknown, startNs: bigint, endNs: bigint, tid: number): void {
       if (settled) return;
+      const broken = t.nout === undefined ? undefined : noutMismatch(value, t.nout);
+      if (broken !== undefined) return fail(t.key, new RangeError(broken));
       results.set(t.key, value);
       release(t);
       for (const p of profilers) p.record({ key: t.key, name: t.name, startNs, endNs, tid });

@@ -24,6 +24,8 @@ export interface TaskSpec {
   readonly argHasDelayed?: readonly boolean[];
   readonly value?: unknown;
   readonly index?: number;
+  /** For calls: the number of outputs promised by `nout`, checked against the result. */
+  readonly nout?: number;
   readonly deps: readonly Delayed[];
   /** Label of the data (output) node. */
   readonly label: string;
@@ -286,10 +288,15 @@ function checkName(name: unknown, where: string): string {
   return name;
 }
 
+const DELAYED_OPTION_KEYS = ['name', 'pure', 'nout', 'worker'];
+
 function checkOptions(options: unknown, where: string): DelayedOptions {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`${where}: options must be an object like { name, pure, nout, worker }, got ${String(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!DELAYED_OPTION_KEYS.includes(key)) throw new TypeError(`${where}: unknown option ${JSON.stringify(key)}; accepted: ${DELAYED_OPTION_KEYS.join(', ')}`);
+  }
   const o = options as DelayedOptions;
   if (o.name !== undefined) checkName(o.name, where);
   if (o.pure !== undefined && typeof o.pure !== 'boolean')
@@ -299,6 +306,17 @@ function checkOptions(options: unknown, where: string): DelayedOptions {
   if (o.worker !== undefined && typeof o.worker !== 'boolean')
     throw new TypeError(`${where}: options.worker must be a boolean, got ${String(o.worker)}`);
   return o;
+}
+
+/**
+ * Why a call's result breaks its `nout` promise, or undefined when it keeps it: destructured
+ * outputs past the end would otherwise be `undefined` silently (`delayed(() => [1], { nout: 2 })`).
+ */
+export function noutMismatch(value: unknown, nout: number): string | undefined {
+  const length = Array.isArray(value) || ArrayBuffer.isView(value) ? (value as { length?: unknown }).length : undefined;
+  if (length === nout) return undefined;
+  const got = length !== undefined ? `${String(length)} items` : value === null ? 'null' : typeof value;
+  return `the function was declared with options.nout = ${nout} but returned ${got}; nout must equal the length of the returned array`;
 }
 
 function makeDelayedFunction(callable: Callable, name: string, options: DelayedOptions): AnyFunction {
@@ -313,7 +331,7 @@ function makeDelayedFunction(callable: Callable, name: string, options: DelayedO
       : randomToken();
     const key = `${name}-${token}`;
     return new Delayed(
-      { key, name, kind: 'call', callable, args, argHasDelayed, deps: uniqueByKey(deps), label: shortKey(key) },
+      { key, name, kind: 'call', callable, args, argHasDelayed, nout, deps: uniqueByKey(deps), label: shortKey(key) },
       nout,
     );
   };

@@ -61,3 +61,30 @@ export interface ComputeOptions {
   /** Record every task (key, start, end, thread) into these profilers (see Profiler). */
   profiler?: import('../diagnostics/profiler.js').Profiler | readonly import('../diagnostics/profiler.js').Profiler[];
 }
+
+const COMPUTE_OPTION_KEYS = ['progress', 'onProgress', 'signal', 'profiler'] as const;
+
+/**
+ * Check the options of a compute (arrays, delayed): an object with only known keys, each of the
+ * right kind, so a typo or a wrong value is an argument error naming it rather than a silent no-op
+ * or an internal message (`signal.addEventListener is not a function`). `extra`: more keys the
+ * caller accepts (and checks itself).
+ */
+export function checkComputeOptions(where: string, options: unknown, extra: readonly string[] = []): ComputeOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TypeError(`${where}: options must be an object like { progress, onProgress, signal, profiler }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  const accepted: readonly string[] = [...COMPUTE_OPTION_KEYS, ...extra];
+  for (const key of Object.keys(options)) {
+    if (!accepted.includes(key)) throw new TypeError(`${where}: unknown option ${JSON.stringify(key)}; accepted: ${accepted.join(', ')}`);
+  }
+  const o = options as Record<string, unknown>;
+  const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? JSON.stringify(v) : typeof v);
+  if (o.progress !== undefined && typeof o.progress !== 'boolean') throw new TypeError(`${where}: options.progress must be a boolean, got ${kind(o.progress)}`);
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
+    throw new TypeError(`${where}: options.onProgress must be a function (done, total) => void, got ${kind(o.onProgress)}`);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw new TypeError(`${where}: options.signal must be an AbortSignal (e.g. new AbortController().signal), got ${kind(o.signal)}`);
+  // options.profiler is checked where it is used (profilersFor, with the Profiler class).
+  return o as ComputeOptions;
+}
