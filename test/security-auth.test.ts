@@ -108,10 +108,20 @@ describe.skipIf(!haveNats)('a scheduler with default credentials', () => {
     }
   });
 
-  it('removes its token file when it stops', async () => {
+  it('a scheduler restarted on the same port keeps the token: its workers reconnect', async () => {
     const exited = new Promise((r) => scheduler.child.once('exit', r));
     scheduler.child.kill('SIGTERM');
     await exited;
-    expect(existsSync(defaultTokenFile(port))).toBe(false);
-  }, 20_000);
+    expect(readFileSync(defaultTokenFile(port), 'utf8').trim()).toBe(token);
+    const again = await tessera(procs, ['scheduler', '--port', String(port), '--no-dashboard', '--heartbeat-ms', '300'], /tessera scheduler at:/);
+    expect(again.out + again.err).not.toContain(token);
+    expect(readFileSync(defaultTokenFile(port), 'utf8').trim()).toBe(token);
+    const client = await Client.connect(url);
+    try {
+      await until(async () => (await client.workers()).some((w) => w.name === 'sec1'), 20_000, 'worker back');
+      expect(await withTimeout(client.submit({ url: fixtures, exportName: 'square' }, 4), 10_000, 'submit')).toBe(16);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
 });

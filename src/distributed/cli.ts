@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
 import { connectNats, sleep, type Auth, type NatsTransport } from './nats.js';
-import { addressPort, defaultTokenFile, discoverAuth, readTokenFile, removeTokenFile, writeTokenFile } from './credentials.js';
+import { addressPort, defaultTokenFile, discoverAuth, keptToken, readTokenFile, writeTokenFile } from './credentials.js';
 import { SUBJECTS } from './protocol.js';
 import { Scheduler } from './scheduler.js';
 import { Worker } from './worker.js';
@@ -102,21 +102,26 @@ function int(opts: Opts, name: string, min: number): number | undefined {
 
 const str = (opts: Opts, name: string): string | undefined => (typeof opts[name] === 'string' ? (opts[name] as string) : undefined);
 
-/** Credentials from --token-file / --user + --password-file (file errors are argument errors). */
-function fileAuth(opts: Opts): Auth | undefined {
+/** `fn()`, its errors (a token file missing, empty or readable by others) as argument errors. */
+function asArgError<T>(fn: () => T): T {
   try {
+    return fn();
+  } catch (err) {
+    throw err instanceof ArgError ? err : new ArgError((err as Error).message.replace(/^tessera: /, ''));
+  }
+}
+
+/** Credentials from --token-file / --user + --password-file. */
+function fileAuth(opts: Opts): Auth | undefined {
+  return asArgError(() => {
     const tokenFile = str(opts, 'token-file');
     if (tokenFile) return { token: readTokenFile(tokenFile) };
     const user = str(opts, 'user');
-    if (user) {
-      const pw = str(opts, 'password-file');
-      if (!pw) throw new ArgError('--user needs --password-file');
-      return { user, pass: readTokenFile(pw) };
-    }
-  } catch (err) {
-    throw new ArgError((err as Error).message.replace(/^tessera: /, ''));
-  }
-  return undefined;
+    if (!user) return undefined;
+    const pw = str(opts, 'password-file');
+    if (!pw) throw new ArgError('--user needs --password-file');
+    return { user, pass: readTokenFile(pw) };
+  });
 }
 
 /** Resolves when SIGINT/SIGTERM arrives. */
@@ -166,7 +171,10 @@ export async function schedulerCommand(args: string[], io: IO): Promise<number> 
     } else if (!auth && process.env.TESSERA_TOKEN) auth = { token: process.env.TESSERA_TOKEN };
     // joining a running nats-server: its own configuration decides; a token given is used
     const generated = !auth && !opts['no-auth'] && !opts.nats;
-    if (generated) auth = { token: randomBytes(24).toString('hex') };
+    // A scheduler restarted on the same port keeps the token of its file: workers and clients
+    // holding it reconnect by themselves. Delete the file to rotate the token.
+    const kept = str(opts, 'credentials-file') ?? (port > 0 ? defaultTokenFile(port) : undefined);
+    if (generated) auth = { token: (kept && asArgError(() => keptToken(kept))) || randomBytes(24).toString('hex') };
     let server: NatsServer | undefined;
     let url = opts.nats as string | undefined;
     if (!url) {
@@ -230,7 +238,6 @@ export async function schedulerCommand(args: string[], io: IO): Promise<number> 
     await dashboard?.close().catch(() => {});
     await scheduler.close().catch(() => {});
     await server?.stop();
-    if (tokenFile && auth?.token) removeTokenFile(tokenFile, auth.token);
     return 0;
   } catch (err) {
     if (err instanceof ArgError) {
@@ -348,12 +355,7 @@ async function connectWorker(address: string, given: Auth | undefined, opts: Opt
   const t0 = Date.now();
   for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
     const left = deathMs - (Date.now() - t0);
-    let auth: Auth | undefined;
-    try {
-      auth = given ?? discoverAuth(address);
-    } catch (err) {
-      throw new ArgError((err as Error).message.replace(/^tessera: /, ''));
-    }
+    const auth = given ?? asArgError(() => discoverAuth(address));
     try {
       const transport = await connectNats(address, {
         auth, name: 'tessera-worker', tls: str(opts, 'tls-ca') ? { caFile: str(opts, 'tls-ca')! } : undefined,

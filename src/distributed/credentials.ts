@@ -2,7 +2,7 @@
 // command line (visible in `ps`) or on stdout: they come from a file (mode 0600) or TESSERA_TOKEN.
 // The scheduler writes its token to one file per port, so local workers and clients find it
 // without flags and two schedulers on one machine do not overwrite each other's.
-import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Auth } from './nats.js';
@@ -49,13 +49,8 @@ export function readTokenFile(file: string): string {
  */
 export function discoverAuth(address: string): Auth | undefined {
   if (process.env.TESSERA_TOKEN) return { token: process.env.TESSERA_TOKEN };
-  const file = defaultTokenFile(addressPort(address));
-  try {
-    lstatSync(file);
-  } catch {
-    return undefined;
-  }
-  return { token: readTokenFile(file) };
+  const token = keptToken(defaultTokenFile(addressPort(address)));
+  return token ? { token } : undefined;
 }
 
 /** Write `token` to `file` (mode 0600; its directory made 0700 when created). */
@@ -68,11 +63,12 @@ export function writeTokenFile(file: string, token: string): void {
   renameSync(tmp, file);
 }
 
-/** Remove a token file this process wrote, unless another scheduler has replaced it since. */
-export function removeTokenFile(file: string, token: string): void {
+/** The token in `file` when it exists (a previous scheduler's); errors (e.g. its mode) are thrown. */
+export function keptToken(file: string): string | undefined {
   try {
-    if (readFileSync(file, 'utf8').trim() === token) unlinkSync(file);
+    lstatSync(file);
   } catch {
-    /* gone already */
+    return undefined;
   }
+  return readTokenFile(file);
 }
