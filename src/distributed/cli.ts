@@ -1,6 +1,7 @@
 // `tessera scheduler` and `tessera worker` (registered in src/cli.ts's COMMANDS).
 import { randomBytes } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
+import { resolve } from 'node:path';
 import { connectNats, sleep, type Auth, type NatsTransport } from './nats.js';
 import { addressPort, defaultTokenFile, discoverAuth, keptToken, readTokenFile, writeTokenFile } from './credentials.js';
 import { SUBJECTS } from './protocol.js';
@@ -324,7 +325,7 @@ export async function workerCommand(args: string[], io: IO): Promise<number> {
     }
     await worker.start();
     io.stdout(`tessera worker ${worker.name}: ${nthreads} thread${nthreads > 1 ? 's' : ''}, memory limit ${worker.memoryLimit} bytes, connected to ${address}\n`);
-    io.stderr(`tessera worker ${worker.name}: task modules only from ${modules.join(', ')}\n`);
+    io.stderr(`tessera worker ${worker.name}: task modules only from under ${modules.map((d) => resolve(d)).join(', ')}\n`);
     const watch = watchScheduler(transport, address, heartbeatMs, deathMs, (l) => io.stderr(`tessera worker ${worker.name}: ${l}\n`));
     const end = await Promise.race([untilSignal(), watch.dead.then(() => 'dead' as const)]);
     watch.stop();
