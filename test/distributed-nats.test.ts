@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exp, random, compute, DenseArray } from '../src/index.js';
 import { Client } from '../src/distributed/client.js';
 import { natsServerAvailable, startNatsServer, type NatsServer } from '../src/distributed/server.js';
-import { tessera as spawnTessera, withTimeout, type Proc } from './helpers/distributed.js';
+import { tessera as spawnTessera, withTimeout, type Proc, tokenFile } from './helpers/distributed.js';
 
 const fixtures = new URL('./fixtures/distributed-functions.mjs', import.meta.url).href;
 const haveNats = natsServerAvailable();
@@ -32,9 +32,9 @@ describe.skipIf(!haveNats)('distributed on nats-server', () => {
   let scheduler: Proc;
   let client: Client;
   const startWorker = (name: string): Promise<Proc> =>
-    tessera(['worker', server.url, '--nthreads', '1', '--name', name, '--token', TOKEN, '--heartbeat-ms', String(HB), '--memory-limit', '1GiB'], /tessera worker/);
+    tessera(['worker', server.url, '--nthreads', '1', '--name', name, '--token-file', tokenFile(TOKEN), '--heartbeat-ms', String(HB), '--memory-limit', '1GiB'], /tessera worker/);
   const startScheduler = (): Promise<Proc> =>
-    tessera(['scheduler', '--nats', server.url, '--token', TOKEN, '--heartbeat-ms', String(HB), '--ack-wait-ms', '4000', '--max-tries', '2', '--dashboard-port', '0'], /tessera scheduler at:/);
+    tessera(['scheduler', '--nats', server.url, '--token-file', tokenFile(TOKEN), '--heartbeat-ms', String(HB), '--ack-wait-ms', '4000', '--max-tries', '2', '--dashboard-port', '0'], /tessera scheduler at:/);
 
   beforeAll(async () => {
     server = await startNatsServer({ port: -1, auth: { token: TOKEN } });

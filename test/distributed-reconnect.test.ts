@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exp, random, compute, DenseArray } from '../src/index.js';
 import { Client } from '../src/distributed/client.js';
 import { natsServerAvailable } from '../src/distributed/server.js';
-import { RestartableNats, tessera, until, withTimeout, sleep, type Proc } from './helpers/distributed.js';
+import { RestartableNats, tessera, until, withTimeout, sleep, type Proc, tokenFile } from './helpers/distributed.js';
 
 const fixtures = new URL('./fixtures/distributed-functions.mjs', import.meta.url).href;
 const haveNats = natsServerAvailable();
@@ -43,9 +43,9 @@ describe.skipIf(!haveNats)('distributed: nats-server restarts', () => {
   beforeAll(async () => {
     await nats.start();
     const url = nats.url;
-    await tessera(procs, ['scheduler', '--nats', url, '--token', TOKEN, '--heartbeat-ms', String(HB), '--ack-wait-ms', '4000', '--no-dashboard'], /tessera scheduler at:/);
+    await tessera(procs, ['scheduler', '--nats', url, '--token-file', tokenFile(TOKEN), '--heartbeat-ms', String(HB), '--ack-wait-ms', '4000', '--no-dashboard'], /tessera scheduler at:/);
     const worker = (name: string): Promise<Proc> =>
-      tessera(procs, ['worker', url, '--nthreads', '1', '--name', name, '--token', TOKEN, '--heartbeat-ms', String(HB)], /tessera worker/);
+      tessera(procs, ['worker', url, '--nthreads', '1', '--name', name, '--token-file', tokenFile(TOKEN), '--heartbeat-ms', String(HB)], /tessera worker/);
     await Promise.all([worker('r1'), worker('r2')]);
     client = await Client.connect(url, { auth: { token: TOKEN }, schedulerTimeoutMs: 3000 });
     await workersBack(0);

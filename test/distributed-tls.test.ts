@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exp, random } from '../src/index.js';
 import { Client } from '../src/distributed/client.js';
 import { natsServerAvailable } from '../src/distributed/server.js';
-import { tessera, until, withTimeout, type Proc } from './helpers/distributed.js';
+import { tessera, until, withTimeout, type Proc, tokenFile } from './helpers/distributed.js';
 
 const haveOpenssl = ((): boolean => {
   try {
@@ -48,10 +48,10 @@ describe.skipIf(!haveNats || !haveOpenssl)('distributed over TLS', () => {
 
   beforeAll(async () => {
     certs = makeCerts(dir);
-    const sched = await tessera(procs, ['scheduler', '--port', '0', '--no-dashboard', '--token', TOKEN, '--heartbeat-ms', '300',
+    const sched = await tessera(procs, ['scheduler', '--port', '0', '--no-dashboard', '--token-file', tokenFile(TOKEN), '--heartbeat-ms', '300',
       '--tls', '--tlscert', certs.cert, '--tlskey', certs.key, '--tlscacert', certs.ca], /tessera scheduler at:/);
     url = /tessera scheduler at: (\S+)/.exec(sched.out)![1]!;
-    await tessera(procs, ['worker', url, '--name', 't1', '--token', TOKEN, '--heartbeat-ms', '300', '--tls-ca', certs.ca], /tessera worker/);
+    await tessera(procs, ['worker', url, '--name', 't1', '--token-file', tokenFile(TOKEN), '--heartbeat-ms', '300', '--tls-ca', certs.ca], /tessera worker/);
     client = await Client.connect(url, { auth: { token: TOKEN }, tls: { caFile: certs.ca } });
     await until(async () => (await client.workers()).length === 1, 10_000, 'the worker joining');
   }, 60_000);
@@ -84,7 +84,7 @@ describe.skipIf(!haveNats || !haveOpenssl)('distributed over TLS', () => {
     // A CA file that does not exist.
     await expect(Client.connect(url, { auth: { token: TOKEN }, tls: { caFile: join(dir, 'missing.pem') } })).rejects.toThrow(/the TLS CA file \S+missing\.pem does not exist/);
     // A worker without the CA exits with the same explanation.
-    const err = await tessera(procs, ['worker', url, '--name', 'nope', '--token', TOKEN], /tessera worker/, 20_000).then(() => undefined, (e: Error) => e);
+    const err = await tessera(procs, ['worker', url, '--name', 'nope', '--token-file', tokenFile(TOKEN)], /tessera worker/, 20_000).then(() => undefined, (e: Error) => e);
     expect(err?.message).toMatch(/exited with 1[\s\S]*TLS failed[\s\S]*tessera worker --tls-ca FILE/);
   });
 });

@@ -303,19 +303,31 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       else res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      unsubscribe();
-      if (ownsSource) source.close?.();
-      clearInterval(timer);
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new Error(`startDashboard: port ${port} on ${host} is in use; pass another options.port (0 picks a free one)`, { cause: err })
-          : err,
-      );
+  const listen = (p: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(p, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-    server.listen(port, host, () => resolve());
-  });
+  try {
+    await listen(port).catch(async (err: NodeJS.ErrnoException) => {
+      // Like Dask's: the default port taken (another dashboard?) → any free port, with a warning.
+      // A port asked for explicitly is an error.
+      if (err.code !== 'EADDRINUSE' || options.port !== undefined) throw err;
+      await listen(0);
+      console.warn(`tessera dashboard: port ${port} is already in use; serving the dashboard on port ${(server.address() as AddressInfo).port} instead`);
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    unsubscribe();
+    if (ownsSource) source.close?.();
+    clearInterval(timer);
+    throw err.code === 'EADDRINUSE'
+      ? new Error(`startDashboard: port ${port} on ${host} is in use; pass another options.port (0 picks a free one)`, { cause: err })
+      : err;
+  }
   const addr = server.address() as AddressInfo;
   hostAllowed = hostChecker(addr.address, allowedHosts);
   ready = true;

@@ -1,9 +1,10 @@
 // `tessera scheduler` and `tessera worker` (registered in src/cli.ts's COMMANDS).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { homedir, hostname, networkInterfaces } from 'node:os';
-import { dirname, join } from 'node:path';
-import { connectNats, type Auth } from './nats.js';
+import { hostname, networkInterfaces } from 'node:os';
+import { resolve } from 'node:path';
+import { connectNats, sleep, type Auth, type NatsTransport } from './nats.js';
+import { addressPort, defaultTokenFile, discoverAuth, keptToken, readTokenFile, writeTokenFile } from './credentials.js';
+import { SUBJECTS } from './protocol.js';
 import { Scheduler } from './scheduler.js';
 import { Worker } from './worker.js';
 import { startNatsServer, isLoopback, type NatsServer } from './server.js';
@@ -21,15 +22,17 @@ export const SCHEDULER_USAGE = `usage: tessera scheduler [options]
 Starts nats-server with JetStream (a child process) and the tessera scheduler on it.
 
 options:
-  --host HOST            listen address (default 127.0.0.1; anything but loopback requires credentials)
+  --host HOST            listen address (default 127.0.0.1)
   --port N               NATS port (default 8786; 0 = any free port)
-  --dashboard-port N     dashboard HTTP port (default: NATS port + 1; with --port 0 any free port)
+  --dashboard-port N     dashboard HTTP port (default: NATS port + 1, another free one if taken)
   --no-dashboard         do not serve the dashboard
   --nats URL             join a running nats-server (started with -js) instead of starting one
-  --token TOKEN          require this token (default on non-loopback hosts: a generated one)
-  --user USER --password PASS   require a user and password instead
-  --require-auth         require credentials even on loopback (generates a token if none given)
-  --credentials-file F   where a generated token is written, mode 0600 (default ~/.tessera/token)
+  --token-file F         require the token in F (default: TESSERA_TOKEN, else a generated one)
+  --user USER --password-file F   require a user and the password in F instead
+  --credentials-file F   where the token is written, mode 0600, for local workers and clients
+                         (default $XDG_RUNTIME_DIR/tessera/scheduler-PORT.token, else
+                         ~/.tessera/scheduler-PORT.token)
+  --no-auth              no credentials (loopback only): any local user can then submit tasks
   --tls --tlscert F --tlskey F [--tlscacert F]   TLS, passed through to nats-server
   --heartbeat-ms N       heartbeat interval (default 1000); workers silent 3 intervals are dead
   --ack-wait-ms N        a task whose worker stops answering is redelivered after N ms (default 5000)
@@ -44,9 +47,12 @@ options:
   --nthreads N           native threads (default 1)
   --memory-limit SIZE    bytes of stored chunks, e.g. 4GiB (default 4GiB); refuses tasks beyond it
   --name NAME            worker name (default HOST-PID)
-  --token TOKEN          credentials (also TESSERA_TOKEN, or --credentials-file F)
-  --user USER --password PASS
-  --credentials-file F   read the token from F (default ~/.tessera/token when it exists)
+  --modules DIR          import task modules only from under DIR (repeatable; default: the
+                         working directory); never node:, data: or http(s): URLs
+  --token-file F         read the token from F (default: TESSERA_TOKEN, else the token file a
+                         local scheduler on ADDRESS's port wrote)
+  --user USER --password-file F
+  --death-timeout S      exit after S seconds without a scheduler (default 60)
   --tls-ca F             trust this CA for a TLS server
   --data-host HOST       address peers and clients reach this worker's chunk port at (default:
                          loopback when ADDRESS is loopback, else this machine's first IPv4);
@@ -54,8 +60,10 @@ options:
   --heartbeat-ms N       heartbeat interval (default 1000)
   -h, --help             this help`;
 
-function parse(args: string[], flags: Record<string, 'value' | 'bool'>): { opts: Record<string, string | true>; positional: string[] } {
-  const opts: Record<string, string | true> = {};
+type Opts = Record<string, string | true | string[]>;
+
+function parse(args: string[], flags: Record<string, 'value' | 'bool' | 'list'>): { opts: Opts; positional: string[] } {
+  const opts: Opts = {};
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -69,18 +77,23 @@ function parse(args: string[], flags: Record<string, 'value' | 'bool'>): { opts:
     }
     const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     const kind = flags[name];
+    if (name === 'token' || name === 'password') {
+      // a secret on the command line is visible to every local user in `ps`
+      throw new ArgError(`--${name} is not accepted (command lines are visible in ps): put it in a mode-0600 file and pass --${name}-file FILE, or set TESSERA_TOKEN`);
+    }
     if (!kind) throw new ArgError(`unknown option --${name}`);
     if (kind === 'bool') opts[name] = true;
     else {
       const v = inline ?? args[++i];
       if (v === undefined) throw new ArgError(`--${name} needs a value`);
-      opts[name] = v;
+      if (kind === 'list') opts[name] = [...((opts[name] as string[] | undefined) ?? []), v];
+      else opts[name] = v;
     }
   }
   return { opts, positional };
 }
 
-function int(opts: Record<string, string | true>, name: string, min: number): number | undefined {
+function int(opts: Opts, name: string, min: number): number | undefined {
   const v = opts[name];
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -88,14 +101,28 @@ function int(opts: Record<string, string | true>, name: string, min: number): nu
   return n;
 }
 
-const defaultCredentials = (): string => join(homedir(), '.tessera', 'token');
+const str = (opts: Opts, name: string): string | undefined => (typeof opts[name] === 'string' ? (opts[name] as string) : undefined);
 
-function readToken(file: string): string | undefined {
+/** `fn()`, its errors (a token file missing, empty or readable by others) as argument errors. */
+function asArgError<T>(fn: () => T): T {
   try {
-    return readFileSync(file, 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
+    return fn();
+  } catch (err) {
+    throw err instanceof ArgError ? err : new ArgError((err as Error).message.replace(/^tessera: /, ''));
   }
+}
+
+/** Credentials from --token-file / --user + --password-file. */
+function fileAuth(opts: Opts): Auth | undefined {
+  return asArgError(() => {
+    const tokenFile = str(opts, 'token-file');
+    if (tokenFile) return { token: readTokenFile(tokenFile) };
+    const user = str(opts, 'user');
+    if (!user) return undefined;
+    const pw = str(opts, 'password-file');
+    if (!pw) throw new ArgError('--user needs --password-file');
+    return { user, pass: readTokenFile(pw) };
+  });
 }
 
 /** Resolves when SIGINT/SIGTERM arrives. */
@@ -115,8 +142,8 @@ export async function schedulerCommand(args: string[], io: IO): Promise<number> 
   let parsed;
   try {
     parsed = parse(args, {
-      host: 'value', port: 'value', 'dashboard-port': 'value', nats: 'value', token: 'value', user: 'value', password: 'value',
-      'require-auth': 'bool', 'credentials-file': 'value', tls: 'bool', tlscert: 'value', tlskey: 'value', tlscacert: 'value',
+      host: 'value', port: 'value', 'dashboard-port': 'value', nats: 'value', 'token-file': 'value', user: 'value', 'password-file': 'value',
+      'require-auth': 'bool', 'no-auth': 'bool', 'credentials-file': 'value', tls: 'bool', tlscert: 'value', tlskey: 'value', tlscacert: 'value',
       'heartbeat-ms': 'value', 'ack-wait-ms': 'value', 'max-tries': 'value', 'no-dashboard': 'bool',
     });
   } catch (err) {
@@ -136,31 +163,38 @@ export async function schedulerCommand(args: string[], io: IO): Promise<number> 
     const ackWaitMs = int(opts, 'ack-wait-ms', 100) ?? 5000;
     const maxTries = int(opts, 'max-tries', 1) ?? 3;
     if (opts.tls && (!opts.tlscert || !opts.tlskey)) throw new ArgError('--tls needs --tlscert and --tlskey');
-    let auth: Auth | undefined;
-    if (typeof opts.token === 'string') auth = { token: opts.token };
-    else if (typeof opts.user === 'string') {
-      if (typeof opts.password !== 'string') throw new ArgError('--user needs --password');
-      auth = { user: opts.user, pass: opts.password };
-    }
-    const needAuth = !!opts['require-auth'] || (!opts.nats && !isLoopback(host));
-    let generated: string | undefined;
-    if (needAuth && !auth) {
-      generated = randomBytes(24).toString('hex');
-      auth = { token: generated };
-      const file = (opts['credentials-file'] as string | undefined) ?? defaultCredentials();
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      writeFileSync(file, generated + '\n', { mode: 0o600 });
-      chmodSync(file, 0o600);
-      io.stdout(`tessera scheduler: generated a token, written to ${file} (mode 0600); workers and clients must present it:\n  token: ${generated}\n`);
-    }
+    // Credentials by default on every interface, loopback included: on a shared machine any local
+    // user could otherwise submit tasks. `--no-auth` opts out, on loopback only.
+    let auth = fileAuth(opts);
+    if (opts['no-auth']) {
+      if (auth) throw new ArgError('--no-auth contradicts --token-file / --user');
+      if (!opts.nats && !isLoopback(host)) throw new ArgError(`--no-auth is refused on ${host} (not loopback): anyone who reaches the port could run tasks`);
+    } else if (!auth && process.env.TESSERA_TOKEN) auth = { token: process.env.TESSERA_TOKEN };
+    // joining a running nats-server: its own configuration decides; a token given is used
+    const generated = !auth && !opts['no-auth'] && !opts.nats;
+    // A scheduler restarted on the same port keeps the token of its file: workers and clients
+    // holding it reconnect by themselves. Delete the file to rotate the token.
+    const kept = str(opts, 'credentials-file') ?? (port > 0 ? defaultTokenFile(port) : undefined);
+    if (generated) auth = { token: (kept && asArgError(() => keptToken(kept))) || randomBytes(24).toString('hex') };
     let server: NatsServer | undefined;
     let url = opts.nats as string | undefined;
     if (!url) {
       server = await startNatsServer({
         host, port, auth,
         tls: opts.tls ? { cert: opts.tlscert as string, key: opts.tlskey as string, ca: opts.tlscacert as string | undefined } : undefined,
+      }).catch((err: Error) => {
+        // another scheduler (or anything) on the port: one line, not nats-server's log
+        if (/address already in use/i.test(err.message)) throw new PortTaken(host, port);
+        throw err;
       });
       url = server.url;
+    }
+    // A generated token goes to a 0600 file (never stdout) where local workers and clients look
+    // for it; a token given (--token-file, TESSERA_TOKEN) only with --credentials-file.
+    let tokenFile: string | undefined;
+    if (auth?.token && (generated || str(opts, 'credentials-file'))) {
+      tokenFile = str(opts, 'credentials-file') ?? defaultTokenFile(addressPort(url));
+      writeTokenFile(tokenFile, auth.token);
     }
     const transport = await connectNats(url.replace(/^nats:/, opts.tls ? 'tls:' : 'nats:'), {
       auth, setup: true, ackWaitMs, name: 'tessera-scheduler', tls: opts.tls ? (opts.tlscacert ? { caFile: opts.tlscacert as string } : true) : undefined,
@@ -171,23 +205,34 @@ export async function schedulerCommand(args: string[], io: IO): Promise<number> 
     const scheduler = new Scheduler(transport, { heartbeatMs, maxTries, log: (l) => io.stderr(`${new Date().toISOString()} ${l}\n`) });
     await scheduler.start();
     const shownHost = server?.host ?? new URL(url).hostname;
-    let dashPort = int(opts, 'dashboard-port', 0) ?? (port === 0 && server ? 0 : (server?.port ?? Number(new URL(url).port || 4222)) + 1);
+    const askedDashPort = int(opts, 'dashboard-port', 0);
+    let dashPort = askedDashPort ?? (port === 0 && server ? 0 : (server?.port ?? Number(new URL(url).port || 4222)) + 1);
     // The dashboard (src/dashboard) fed by this scheduler's events; same credentials as NATS.
     let dashboard: { port: number; close(): Promise<void> } | undefined;
     if (!opts['no-dashboard']) {
       try {
         const { startDashboard, schedulerEventSource } = await import('../dashboard/index.js');
-        dashboard = await startDashboard({
-          port: dashPort,
-          host,
-          source: schedulerEventSource(scheduler.events),
-          auth: auth?.token ? { token: auth.token } : auth?.user ? { username: auth.user, password: auth.pass ?? '' } : undefined,
+        const start = (p: number): ReturnType<typeof startDashboard> =>
+          startDashboard({
+            port: p,
+            host,
+            source: schedulerEventSource(scheduler.events),
+            auth: auth?.token ? { token: auth.token } : auth?.user ? { username: auth.user, password: auth.pass ?? '' } : undefined,
+          });
+        // like Dask's: the default port taken (another scheduler's dashboard?) → any free port
+        dashboard = await start(dashPort).catch((err: Error) => {
+          if (askedDashPort !== undefined || !/in use/.test(err.message)) throw err;
+          io.stderr(`tessera scheduler: dashboard port ${dashPort} is already in use; serving the dashboard on another port (--dashboard-port N to choose)\n`);
+          return start(0);
         });
         dashPort = dashboard.port;
       } catch (err) {
         io.stderr(`tessera scheduler: dashboard not started: ${(err as Error).message}\n`);
       }
     }
+    if (tokenFile) io.stderr(`tessera scheduler: credentials required; the token is in ${tokenFile} (mode 0600), where local workers and clients find it\n`);
+    else if (auth) io.stderr(`tessera scheduler: credentials required (${auth.user ? `user ${auth.user}` : 'the token given'})\n`);
+    else io.stderr(`tessera scheduler: WARNING: no credentials required${opts.nats ? ' by this scheduler (the nats-server decides)' : ''}: any local user can run tasks on the workers\n`);
     io.stdout(`tessera scheduler at: ${url}   dashboard: ${dashboard ? `http://${shownHost}:${dashPort}/status` : '(not running)'}\n`);
     const signal = await untilSignal();
     io.stderr(`tessera scheduler: ${signal}, shutting down\n`);
@@ -200,7 +245,17 @@ export async function schedulerCommand(args: string[], io: IO): Promise<number> 
       io.stderr(`tessera scheduler: ${err.message}\n\n${SCHEDULER_USAGE}\n`);
       return 2;
     }
+    if (err instanceof PortTaken) {
+      io.stderr(`tessera scheduler: ${err.message}\n`);
+      return 1;
+    }
     throw err;
+  }
+}
+
+class PortTaken extends Error {
+  constructor(host: string, port: number) {
+    super(`port ${port} on ${host} is already in use (another tessera scheduler?); choose another with --port N (--port 0 picks a free one)`);
   }
 }
 
@@ -217,8 +272,8 @@ export async function workerCommand(args: string[], io: IO): Promise<number> {
   let parsed;
   try {
     parsed = parse(args, {
-      nthreads: 'value', 'memory-limit': 'value', name: 'value', token: 'value', user: 'value', password: 'value',
-      'credentials-file': 'value', 'tls-ca': 'value', 'heartbeat-ms': 'value', 'data-host': 'value',
+      nthreads: 'value', 'memory-limit': 'value', name: 'value', 'token-file': 'value', user: 'value', 'password-file': 'value',
+      'tls-ca': 'value', 'heartbeat-ms': 'value', 'data-host': 'value', modules: 'list', 'death-timeout': 'value',
     });
   } catch (err) {
     io.stderr(`tessera worker: ${(err as Error).message}\n\n${WORKER_USAGE}\n`);
@@ -242,16 +297,13 @@ export async function workerCommand(args: string[], io: IO): Promise<number> {
         throw new ArgError((err as Error).message);
       }
     }
-    let auth: Auth | undefined;
-    if (typeof opts.token === 'string') auth = { token: opts.token };
-    else if (typeof opts.user === 'string') auth = { user: opts.user, pass: (opts.password as string | undefined) ?? '' };
-    else if (process.env.TESSERA_TOKEN) auth = { token: process.env.TESSERA_TOKEN };
-    else {
-      const token = readToken((opts['credentials-file'] as string | undefined) ?? defaultCredentials());
-      if (token) auth = { token };
-    }
+    const given = fileAuth(opts);
     const heartbeatMs = int(opts, 'heartbeat-ms', 10) ?? 1000;
-    const transport = await connectNats(address, { auth, name: `tessera-worker`, tls: opts['tls-ca'] ? { caFile: opts['tls-ca'] as string } : undefined });
+    const deathTimeout = str(opts, 'death-timeout') ?? '60';
+    const deathMs = Number(deathTimeout) * 1000;
+    if (!(deathMs > 0) || !Number.isFinite(deathMs)) throw new ArgError(`--death-timeout must be a number of seconds > 0, got ${JSON.stringify(deathTimeout)}`);
+    const modules = (opts.modules as string[] | undefined) ?? [process.cwd()];
+    const { transport, auth } = await connectWorker(address, given, opts, deathMs, io);
     // The chunk port (dataplane.ts): plain TCP, so only without TLS; guarded by the token.
     const tls = address.startsWith('tls:') || !!opts['tls-ca'];
     const secret = auth?.token ?? auth?.pass;
@@ -261,21 +313,100 @@ export async function workerCommand(args: string[], io: IO): Promise<number> {
       io.stderr(`tessera worker: no cluster token, so no chunk port on ${data.bind}; chunks travel through NATS\n`);
       data = undefined;
     }
-    const worker = new Worker(transport, {
-      name: opts.name as string | undefined, nthreads, memoryLimit, heartbeatMs, log: (l) => io.stderr(l + '\n'),
-      data: data ? { ...data, secret } : undefined,
-    });
+    let worker: Worker;
+    try {
+      worker = new Worker(transport, {
+        name: opts.name as string | undefined, nthreads, memoryLimit, heartbeatMs, log: (l) => io.stderr(l + '\n'),
+        data: data ? { ...data, secret } : undefined, modules,
+      });
+    } catch (err) {
+      await transport.close();
+      throw new ArgError((err as Error).message.replace(/^modules:/, '--modules:'));
+    }
     await worker.start();
     io.stdout(`tessera worker ${worker.name}: ${nthreads} thread${nthreads > 1 ? 's' : ''}, memory limit ${worker.memoryLimit} bytes, connected to ${address}\n`);
-    const signal = await untilSignal();
-    io.stderr(`tessera worker ${worker.name}: ${signal}, shutting down\n`);
+    io.stderr(`tessera worker ${worker.name}: task modules only from under ${modules.map((d) => resolve(d)).join(', ')}\n`);
+    const watch = watchScheduler(transport, address, heartbeatMs, deathMs, (l) => io.stderr(`tessera worker ${worker.name}: ${l}\n`));
+    const end = await Promise.race([untilSignal(), watch.dead.then(() => 'dead' as const)]);
+    watch.stop();
+    if (end !== 'dead') io.stderr(`tessera worker ${worker.name}: ${end}, shutting down\n`);
     await worker.close().catch(() => {});
-    return 0;
+    return end === 'dead' ? 1 : 0;
   } catch (err) {
     if (err instanceof ArgError) {
       io.stderr(`tessera worker: ${err.message}\n\n${WORKER_USAGE}\n`);
       return 2;
     }
+    if (err instanceof NoScheduler) {
+      io.stderr(`tessera worker: ${err.message}\n`);
+      return 1;
+    }
     throw err;
   }
+}
+
+class NoScheduler extends Error {}
+
+/**
+ * Connect, retrying with backoff while nobody answers (a worker may start before its scheduler,
+ * like dask-worker), for at most the death timeout. Credentials not given are looked for again
+ * on every try: a scheduler starting later writes its token file then.
+ */
+async function connectWorker(address: string, given: Auth | undefined, opts: Opts, deathMs: number, io: IO): Promise<{ transport: NatsTransport; auth: Auth | undefined }> {
+  const t0 = Date.now();
+  for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
+    const left = deathMs - (Date.now() - t0);
+    const auth = given ?? asArgError(() => discoverAuth(address));
+    try {
+      const transport = await connectNats(address, {
+        auth, name: 'tessera-worker', tls: str(opts, 'tls-ca') ? { caFile: str(opts, 'tls-ca')! } : undefined,
+        connectTimeoutMs: Math.max(500, Math.min(5000, left)), schedulerWaitMs: Math.max(500, left),
+      });
+      return { transport, auth };
+    } catch (err) {
+      const msg = (err as Error).message;
+      // wrong credentials or TLS: trying again does not help
+      if (!/Is `tessera scheduler` running|gave up waiting for the scheduler/.test(msg)) throw err;
+      const remaining = deathMs - (Date.now() - t0);
+      if (remaining <= 0) throw new NoScheduler(`no scheduler at ${address} within the death timeout (${deathMs / 1000} s, --death-timeout); exiting`);
+      const pause = Math.min(wait, remaining);
+      io.stderr(`tessera worker: no scheduler at ${address} yet (${msg.replace(/^tessera: /, '')}); retrying in ${(pause / 1000).toFixed(1)} s\n`);
+      await sleep(pause);
+    }
+  }
+}
+
+/**
+ * Follow the scheduler's heartbeats: log its loss and its return; `dead` resolves once it has
+ * been silent for `deathMs` (dask-worker's --death-timeout).
+ */
+function watchScheduler(transport: NatsTransport, address: string, heartbeatMs: number, deathMs: number, log: (line: string) => void): { dead: Promise<void>; stop(): void } {
+  let last = Date.now();
+  let lost = false;
+  const sub = transport.subscribe(SUBJECTS.heartbeat, () => {
+    if (lost) log(`the scheduler at ${address} is back`);
+    lost = false;
+    last = Date.now();
+  });
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const dead = new Promise<void>((resolve) => {
+    timer = setInterval(() => {
+      const silent = Date.now() - last;
+      if (!lost && silent > Math.max(3 * heartbeatMs, 2000)) {
+        lost = true;
+        log(`lost the scheduler at ${address} (silent for ${(silent / 1000).toFixed(1)} s); reconnecting, exiting after ${deathMs / 1000} s without it (--death-timeout)`);
+      }
+      if (silent > deathMs) {
+        log(`no scheduler for ${deathMs / 1000} s (--death-timeout); exiting`);
+        resolve();
+      }
+    }, Math.min(500, heartbeatMs));
+  });
+  return {
+    dead,
+    stop: () => {
+      clearInterval(timer);
+      sub.unsubscribe();
+    },
+  };
 }

@@ -97,11 +97,12 @@ export class Client {
     if (typeof address !== 'string' || !/^(nats|tls):\/\//.test(address)) {
       throw new TypeError(`Client.connect(address): address must be a URL like nats://127.0.0.1:8786, got ${String(address)}`);
     }
-    const auth = options.auth ?? (process.env.TESSERA_TOKEN ? { token: process.env.TESSERA_TOKEN } : undefined);
     // Loaded on first use: importing tessera does not load the NATS client.
-    const { connectNats } = await import('./nats.js');
+    const [{ connectNats }, { discoverAuth }] = await Promise.all([import('./nats.js'), import('./credentials.js')]);
+    // No auth given: TESSERA_TOKEN, else the token file a local scheduler on that port wrote.
+    const auth = options.auth ?? discoverAuth(address);
     const transport = await connectNats(address, { auth, tls: options.tls, name: 'tessera-client' });
-    return Client.withTransport(transport, options).catch(async (err) => {
+    return Client.withTransport(transport, { ...options, auth }).catch(async (err) => {
       await transport.close();
       throw err;
     });

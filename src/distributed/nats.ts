@@ -5,6 +5,7 @@
 import { connect, createInbox, type NatsConnection, type Msg } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, AckPolicy, RetentionPolicy, StorageType, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import { addressPort, defaultTokenFile } from './credentials.js';
 import type { QueuedTask, Subscription, Transport, Handler, ReconnectInfo } from './transport.js';
 
 export const TASK_STREAM = 'TESSERA_TASKS';
@@ -29,6 +30,8 @@ export interface NatsTransportOptions {
   name?: string;
   /** Give up connecting after this long (ms). */
   connectTimeoutMs?: number;
+  /** Workers and clients: how long to wait for the scheduler to create its bucket (default 30 s). */
+  schedulerWaitMs?: number;
 }
 
 export async function connectNats(address: string, options: NatsTransportOptions = {}): Promise<NatsTransport> {
@@ -53,7 +56,8 @@ export async function connectNats(address: string, options: NatsTransportOptions
     if (/auth/i.test(msg)) {
       throw new Error(
         `tessera: the server at ${address} refused the credentials (${msg}). ` +
-          `Pass the scheduler's token: --token TOKEN / TESSERA_TOKEN, or Client.connect(address, { auth: { token } }).`,
+          `Pass the scheduler's token: tessera worker --token-file FILE, TESSERA_TOKEN, or Client.connect(address, { auth: { token } }); ` +
+          `a local scheduler writes it to ${defaultTokenFile(addressPort(address))}.`,
         { cause: err },
       );
     }
@@ -71,7 +75,10 @@ export async function connectNats(address: string, options: NatsTransportOptions
     throw new Error(`tessera: cannot connect to ${address}: ${msg}. Is \`tessera scheduler\` running there?`, { cause: err });
   }
   const t = new NatsTransport(nc, options);
-  await t.init();
+  await t.init().catch(async (err: unknown) => {
+    await nc.close().catch(() => {}); // else it keeps reconnecting in the background
+    throw err;
+  });
   return t;
 }
 
@@ -87,7 +94,7 @@ export class NatsTransport implements Transport {
   async init(): Promise<void> {
     this.js = jetstream(this.nc);
     if (this.options.setup) await this.setup(true);
-    else this.kv = await retry(() => new Kvm(this.nc).open(KV_BUCKET), 'the scheduler to create its heartbeat bucket');
+    else this.kv = await retry(() => new Kvm(this.nc).open(KV_BUCKET), 'the scheduler to create its heartbeat bucket', this.options.schedulerWaitMs);
     void (async () => {
       for await (const s of this.nc.status()) {
         if (s.type !== 'reconnect' || this.closed) continue;

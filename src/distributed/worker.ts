@@ -10,6 +10,7 @@ import type { Subscription, Transport, QueuedTask } from './transport.js';
 import { enc } from './transport.js';
 import { copyBox, packBoxWindow, type FetchPart, type FetchSpec } from './remote.js';
 import { DataServer, fetchChunk, type DataAddress, type DataRequest } from './dataplane.js';
+import { ModuleRoots } from './module-roots.js';
 
 export interface WorkerOptions {
   name?: string;
@@ -20,6 +21,8 @@ export interface WorkerOptions {
   log?: (line: string) => void;
   /** Serve stored chunks on a TCP port (dataplane.ts): bind address, advertised host, cluster secret. */
   data?: { bind: string; advertise: string; secret?: string };
+  /** Directories whose modules tasks may import (default: the working directory); see module-roots.ts. */
+  modules?: readonly string[];
 }
 
 export function defaultWorkerName(): string {
@@ -61,6 +64,7 @@ export class Worker {
   private readonly dataOptions: WorkerOptions['data'];
   private dataServer: DataServer | undefined;
   private dataAddress: DataAddress | undefined;
+  private readonly moduleRoots: ModuleRoots;
 
   constructor(private readonly transport: Transport, options: WorkerOptions = {}) {
     this.name = sanitizeName(options.name ?? defaultWorkerName());
@@ -69,6 +73,7 @@ export class Worker {
     this.heartbeatMs = options.heartbeatMs ?? 1000;
     this.log = options.log ?? (() => {});
     this.dataOptions = options.data;
+    this.moduleRoots = new ModuleRoots(options.modules ?? [process.cwd()]);
   }
 
   async start(): Promise<void> {
@@ -371,8 +376,9 @@ export class Worker {
   }
 
   private async runCall(msg: Extract<TaskMsg, { kind: 'call' }>): Promise<ResultMsg> {
-    let mod = this.modules.get(msg.url);
-    if (!mod) this.modules.set(msg.url, (mod = import(msg.url) as Promise<Record<string, unknown>>));
+    const url = this.moduleRoots.resolve(msg.url);
+    let mod = this.modules.get(url);
+    if (!mod) this.modules.set(url, (mod = import(url) as Promise<Record<string, unknown>>));
     const fn = (await mod)[msg.exportName];
     if (typeof fn !== 'function') throw new TypeError(`module ${msg.url} has no exported function "${msg.exportName}"`);
     const value = await (fn as (...a: unknown[]) => unknown)(...msg.args);

@@ -12,6 +12,8 @@ import { Worker } from '../../src/distributed/worker.js';
 import { Client } from '../../src/distributed/client.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The module root in-process workers are given: the test fixtures (task modules live there). */
+export const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
 
 export interface Proc {
   child: ChildProcess;
@@ -36,6 +38,13 @@ export function tessera(procs: Proc[], args: string[], ready: RegExp, timeoutMs 
       reject(new Error(`tessera ${args[0]} exited with ${code}:\n${p.out}\n${p.err}`));
     });
   });
+}
+
+/** A mode-0600 file holding `token`, for `--token-file` (tokens never go on a command line). */
+export function tokenFile(token: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'tessera-token-')), 'token');
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return file;
 }
 
 export const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
@@ -126,7 +135,7 @@ export async function busCluster(names: string[], heartbeatMs: number): Promise<
   const bus = new MemoryBus({ ackWaitMs: 1000 });
   const scheduler = new Scheduler(bus.connect(), { heartbeatMs });
   await scheduler.start();
-  const workers = names.map((name) => new Worker(bus.connect(), { name, nthreads: 1, heartbeatMs }));
+  const workers = names.map((name) => new Worker(bus.connect(), { name, nthreads: 1, heartbeatMs, modules: [FIXTURES] }));
   for (const w of workers) await w.start();
   const client = await Client.withTransport(bus.connect());
   const c: BusCluster = {
