@@ -9,7 +9,8 @@ import type { Worker } from '../src/distributed/worker.js';
 import { Client } from '../src/distributed/client.js';
 import { busCluster, type BusCluster } from './helpers/distributed.js';
 import { ReduceCode, type NativeStage } from '../src/native.js';
-import { MAX_SCHEDULER_PARTIAL_BYTES, combineChunkPartials, splitMode } from '../src/distributed/protocol.js';
+import { MAX_SCHEDULER_PARTIAL_BYTES, splitMode } from '../src/plan/split.js';
+import { combineChunkPartials } from '../src/plan/partials.js';
 
 type Value = number | DenseArray;
 

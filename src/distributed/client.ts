@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { NDArray, type Computed } from '../array/ndarray.js';
 import { DenseArray } from '../array/dense.js';
-import { contiguousStrides, itemsize, newId, token, type MemoryNode, type Node } from '../array/node.js';
+import { contiguousStrides, itemsize, newId, token as contentHash, type MemoryNode, type Node } from '../array/node.js';
 import { Lowering, type RootRequest } from '../graph/lower.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { observerFor } from '../scheduler/local.js';
@@ -179,7 +179,7 @@ export class Client {
       const node: MemoryNode = {
         kind: 'memory',
         id: newId(),
-        name: `persisted-${token(`remote:${compute}:${i}`)}`,
+        name: `persisted-${contentHash(`remote:${compute}:${i}`)}`,
         shape,
         dtype,
         chunks: src.chunks,
