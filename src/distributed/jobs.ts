@@ -87,13 +87,15 @@ export interface Job {
   onRepair: (() => void)[];
   /** When the client was last told the progress. */
   progressAt?: number;
+  /** When it was submitted (epoch ms). */
+  createdAt: number;
 }
 
 /** A job with empty bookkeeping; `extra` sets what differs by kind. */
 export function newJob(id: string, kind: Job['kind'], group: string, extra: Partial<Job> = {}): Job {
   return {
     id, kind, data: [], stage: 0, tasks: new Map(), stageTasks: [], inMemory: { tasks: 0, chunks: 0 }, pieces: new Map(),
-    finished: false, group, remote: new Map(), repairing: new Set(), onRepair: [], ...extra,
+    finished: false, group, remote: new Map(), repairing: new Set(), onRepair: [], createdAt: Date.now(), ...extra,
   };
 }
 

@@ -36,6 +36,8 @@ const N = '$tessera.number';
 type Tagged = { [T]: TypedTag; o: number; n: number } | { [N]: string };
 const MAGIC = 0xb1;
 
+export const WIRE_TYPES = 'plain data (numbers, strings, booleans, null, arrays, plain objects, typed arrays)';
+
 function tagOf(v: ArrayBufferView): TypedTag {
   if (Buffer.isBuffer(v)) return 'buf';
   for (const [tag, Ctor] of Object.entries(TYPED)) if (v instanceof Ctor) return tag as TypedTag;
@@ -95,6 +97,43 @@ export function unpack<T>(data: Uint8Array): T {
     }
     return value;
   }) as T;
+}
+
+/**
+ * Where `x` holds something the codec cannot carry faithfully (functions, symbols, BigInt, Map,
+ * Date, class instances…: JSON would turn them into 0, NaN or {}): its path in `x` (`[1].when`,
+ * '' for `x` itself) and what it is (`a Date`); undefined when it is plain data — null, booleans, numbers, strings, arrays, plain objects,
+ * typed arrays and Buffers. User values (task arguments, Delayed literals) are checked with it.
+ */
+export function wireProblem(x: unknown): { path: string; is: string } | undefined {
+  const seen = new Set<object>();
+  const walk = (v: unknown, path: string): { path: string; is: string } | undefined => {
+    switch (typeof v) {
+      case 'number': case 'string': case 'boolean': case 'undefined': return undefined;
+      case 'object': break;
+      default: return { path, is: `a ${typeof v === 'bigint' ? 'BigInt' : typeof v}` };
+    }
+    if (v === null || ArrayBuffer.isView(v)) return undefined;
+    if (seen.has(v)) return { path, is: 'a cycle (it contains itself)' };
+    seen.add(v);
+    const proto = Object.getPrototypeOf(v) as object | null;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const p = walk(v[i], `${path}[${i}]`);
+        if (p) return p;
+      }
+    } else if (proto !== Object.prototype && proto !== null) {
+      return { path, is: `a ${(v as object).constructor?.name ?? 'object with a prototype'}` };
+    } else {
+      for (const [k, e] of Object.entries(v)) {
+        const p = walk(e, `${path}.${k}`);
+        if (p) return p;
+      }
+    }
+    seen.delete(v);
+    return undefined;
+  };
+  return walk(x, '');
 }
 
 // ---- messages

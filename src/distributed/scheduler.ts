@@ -58,9 +58,10 @@ export class Scheduler extends SchedulerState {
   private reply(reply: ((d: Uint8Array) => void) | undefined, fn: () => unknown): void {
     try {
       const v = fn();
-      reply?.(pack({ ok: true, value: v }));
+      // who answered: a client follows this scheduler's heartbeats for the compute
+      reply?.(pack({ ok: true, value: v, scheduler: this.id }));
     } catch (err) {
-      reply?.(pack({ ok: false, error: (err as Error).message }));
+      reply?.(pack({ ok: false, error: (err as Error).message, scheduler: this.id }));
     }
   }
 
@@ -91,6 +92,7 @@ export class Scheduler extends SchedulerState {
         this.workerLost(name);
       }
     }
+    this.checkNoWorkers(now);
     if (changed || Math.random() < 0.25) this.emit('workers', this.workerList());
   }
 

@@ -33,6 +33,11 @@ export interface SchedulerOptions {
   heartbeatMs?: number;
   /** A task whose worker died this many times fails the compute (default 3). */
   maxTries?: number;
+  /**
+   * A compute waiting while no worker is alive fails after this long (default 60 000 ms), naming
+   * a task it still waits for, instead of waiting for workers forever.
+   */
+  noWorkersTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -43,6 +48,8 @@ export class SchedulerState implements RepairHost {
   protected readonly jobs = new Map<string, Job>();
   protected readonly workers = new Map<string, { info: WorkerInfo; seen: number }>();
   private readonly outbox: [string, Uint8Array][] = [];
+  /** Since when no worker has been alive (undefined while some are). */
+  private noWorkersSince: number | undefined = Date.now();
   private outboxTimer: ReturnType<typeof setTimeout> | undefined;
   readonly opts: ResolvedOptions;
   protected readonly placement = new Placement({
@@ -61,6 +68,7 @@ export class SchedulerState implements RepairHost {
       heartbeatMs,
       workerTimeoutMs: options.workerTimeoutMs ?? 3 * heartbeatMs,
       maxTries: options.maxTries ?? 3,
+      noWorkersTimeoutMs: options.noWorkersTimeoutMs ?? 60_000,
       log: options.log ?? (() => {}),
     };
   }
@@ -391,9 +399,30 @@ export class SchedulerState implements RepairHost {
   }
 
   // ---- lost workers
+  /** Called on every liveness check: computes that waited too long without any worker fail. */
+  protected checkNoWorkers(now: number): void {
+    if (this.workers.size) {
+      this.noWorkersSince = undefined;
+      return;
+    }
+    this.noWorkersSince ??= now;
+    for (const job of [...this.jobs.values()]) {
+      if (job.finished || now - Math.max(this.noWorkersSince, job.createdAt) <= this.opts.noWorkersTimeoutMs) continue;
+      const waiting = [...job.tasks.values()].find((t) => t.state !== 'memory');
+      const what = waiting ? `task ${waiting.msg.name} (${waiting.id})` : `compute ${job.group}`;
+      this.fail(
+        job,
+        `no live workers for ${((now - Math.max(this.noWorkersSince, job.createdAt)) / 1000).toFixed(1)} s while ${what} waits` +
+          `${waiting?.deaths ? ` (it was running on ${waiting.deaths} workers that died)` : ''}; start workers (tessera worker ADDRESS) or raise the scheduler's no-workers timeout (${this.opts.noWorkersTimeoutMs} ms)`,
+      );
+    }
+  }
+
   /** A worker stopped heartbeating: its running tasks come back by redelivery; its stored chunks are recomputed. */
   protected workerLost(name: string): void {
     this.opts.log(`worker lost: ${name}`);
+    // Tasks queued again now are not in that worker's limbo (rescueLimbo): stamped with this time.
+    const lostAt = Date.now();
     const lost: string[] = [];
     for (const job of this.jobs.values()) {
       if (job.finished) {
@@ -415,12 +444,13 @@ export class SchedulerState implements RepairHost {
           // heartbeat timeout, not ack_wait. Tasks are pure: whichever result comes first wins.
           transition(job, task, 'waiting');
           task.routed = undefined;
-          task.enqueuedAt = Date.now();
+          task.enqueuedAt = lostAt;
           this.refreshFetches(task.msg);
           void this.transport.enqueue(pack(task.msg));
         } else if (task.state === 'memory' && task.stored) {
           lost.push(task.id);
           transition(job, task, 'waiting');
+          task.enqueuedAt = lostAt;
           this.refreshFetches(task.msg);
           void this.transport.enqueue(pack(task.msg));
         }
@@ -428,8 +458,7 @@ export class SchedulerState implements RepairHost {
     }
     if (lost.length) this.opts.log(`worker ${name} held ${lost.length} tasks: queued again`);
     this.placement.pump(name); // its routed backlog goes to the shared queue
-    const lostAt = Date.now();
-    setTimeout(() => void this.rescueLimbo(lostAt, 0).catch(() => {}), this.opts.heartbeatMs).unref?.();
+    setTimeout(() => void this.rescueLimbo(name, lostAt, 0).catch(() => {}), this.opts.heartbeatMs).unref?.();
     this.emit('worker-lost', { worker: name, tasks: lost, t: Date.now() });
   }
 
@@ -438,15 +467,23 @@ export class SchedulerState implements RepairHost {
    * or its open pull request) wait for ack_wait. Once the queue has nothing undelivered left,
    * every task queued before the loss and still not started is in that limbo: queue it again.
    */
-  private async rescueLimbo(lostAt: number, round: number): Promise<void> {
+  private async rescueLimbo(worker: string, lostAt: number, round: number): Promise<void> {
     if ((await this.transport.undelivered()) > 0) {
-      if (round < 600) setTimeout(() => void this.rescueLimbo(lostAt, round + 1).catch(() => {}), this.opts.heartbeatMs).unref?.();
+      if (round < 600) setTimeout(() => void this.rescueLimbo(worker, lostAt, round + 1).catch(() => {}), this.opts.heartbeatMs).unref?.();
       return;
     }
-    for (const job of this.jobs.values()) {
+    for (const job of [...this.jobs.values()]) {
       if (job.finished) continue;
       const stuck = job.stageTasks.filter((t) => t.state === 'waiting' && !t.parked && (t.enqueuedAt ?? Infinity) < lostAt);
       if (!stuck.length) continue;
+      // Such a task may have killed that worker before it could say it started (a call that
+      // exits the process): count the death, so a task that keeps doing so gives up.
+      for (const t of stuck) t.deaths++;
+      const killer = stuck.find((t) => t.deaths >= this.opts.maxTries);
+      if (killer) {
+        this.fail(job, `task ${killer.msg.name} (${killer.id}) was delivered to ${killer.deaths} workers that died before it reported starting (last: ${worker}); giving up after ${this.opts.maxTries} tries`);
+        continue;
+      }
       this.opts.log(`compute ${job.id}: ${stuck.length} tasks delivered to a lost worker: queued again`);
       this.enqueue(job, stuck);
     }

@@ -20,8 +20,8 @@ export interface Proc {
 }
 
 /** Run `tessera ARGS`; resolves once stdout matches `ready`. Every process lands in `procs`. */
-export function tessera(procs: Proc[], args: string[], ready: RegExp, timeoutMs = 30_000): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+export function tessera(procs: Proc[], args: string[], ready: RegExp, timeoutMs = 30_000, env?: Record<string, string>): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const p: Proc = { child, out: '', err: '' };
   procs.push(p);
   return new Promise((resolve, reject) => {
@@ -139,9 +139,9 @@ export async function busCluster(names: string[], heartbeatMs: number): Promise<
       c.workers = c.workers.filter((x) => x !== w);
     },
     async close() {
-      await client.close();
+      await c.client.close();
       for (const w of c.workers) await w.close();
-      await scheduler.close();
+      await c.scheduler.close();
     },
   };
   return c;
