@@ -6,6 +6,7 @@ import { DenseArray } from '../array/dense.js';
 import { contiguousStrides, itemsize, newId, token as contentHash, type MemoryNode, type Node } from '../array/node.js';
 import { Lowering, type RootRequest } from '../graph/lower.js';
 import type { ComputeOptions } from '../graph/types.js';
+import { abortError } from '../errors.js';
 import { native, type NativeBufferArg } from '../native.js';
 import { Delayed, collectTasks, isDelayed, rebuildContainer, substitute, type AnyFunction, type DelayedFunction } from '../delayed/delayed.js';
 import { GRAPH_REF, SUBJECTS, WIRE_TYPES, pack, unpack, wireProblem, type GraphRequest, type GraphTask, type OutputResult, type Piece, type SubmitRequest, type WireBuffer, type WorkerInfo } from './protocol.js';
@@ -294,6 +295,7 @@ export class Client {
 
   /** Follow compute `compute`, submit it, and wait for its end; a refused submission stops the watch. */
   private async submitAndWait(subject: string, body: unknown, compute: string, options: ComputeOptions, label: string): Promise<DoneEvent> {
+    if (options.signal?.aborted) throw abortError(options.signal.reason); // not submitted at all
     const watch = watchCompute(this.watchHost, compute, options, label);
     this.watches.add(watch);
     void watch.done.finally(() => this.watches.delete(watch)).catch(() => {});

@@ -2,7 +2,6 @@
 // changes a task's state (waiting → processing → memory / erred, and back to waiting when a worker
 // is lost). Counts the scheduler reports (done, pending) are derived from task states here, never
 // kept by hand elsewhere.
-import type { NativeLeaf } from '../native.js';
 import { chunkCount, splitMode } from '../plan/split.js';
 import type { GraphTask, Piece, ResultMsg, SubmitRequest, TaskMsg } from './protocol.js';
 
@@ -28,17 +27,6 @@ export interface Task {
   parked?: boolean;
   /** Sent straight to this worker (it holds the task's inputs), not through the shared queue. */
   routed?: string;
-}
-
-/** A leaf reading an inline buffer cut per task message: its span, and the leaf to re-address. */
-export interface SpanUse {
-  leaf: NativeLeaf;
-  buffer: number;
-  item: number;
-  lo: number;
-  hi: number;
-  /** The leaf's offset relative to `lo`. */
-  offset: number;
 }
 
 /** A buffer of a plan that is the output of an earlier, persisted compute. */

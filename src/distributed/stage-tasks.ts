@@ -1,11 +1,22 @@
 // The task messages of one plan stage on the cluster: the stage cut by src/plan/split.ts, each
 // sub-plan given its buffers — inline inputs (large ones cut to the span a task reads), fresh
 // output buffers, and boxes of persisted arrays the worker assembles from stored pieces.
-import { ReduceCode, type NativeStage } from '../native.js';
+import { ReduceCode, type NativeLeaf, type NativeStage } from '../native.js';
 import { chunkBatches, chunkBox, chunkOutBytes, chunkStage, splitMode, wholeStage } from '../plan/split.js';
-import { addTask, type Job, type RemoteInput, type SpanUse, type Task } from './jobs.js';
+import { addTask, type Job, type RemoteInput, type Task } from './jobs.js';
 import type { Piece, TaskBuffer, TaskMsg } from './protocol.js';
 import { fetchSpec, leafRegion, leafSpan } from './remote.js';
+
+/** A leaf reading an inline buffer cut per task message: its span, and the leaf to re-address. */
+interface SpanUse {
+  leaf: NativeLeaf;
+  buffer: number;
+  item: number;
+  lo: number;
+  hi: number;
+  /** The leaf's offset relative to `lo`. */
+  offset: number;
+}
 
 /** Inline inputs above this size are sent to each task cut to the span it reads. */
 const SLICE_MIN_BYTES = 256 << 10;

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ReduceCode, type NativeStage } from '../../src/native.js';
 import { MemoryBus } from '../../src/distributed/transport.js';
 import { Scheduler } from '../../src/distributed/scheduler.js';
 import { Worker } from '../../src/distributed/worker.js';
@@ -146,3 +147,15 @@ export async function busCluster(names: string[], heartbeatMs: number): Promise<
   };
   return c;
 }
+
+/** A bare stage (no leaves, an empty program) for tests of plan splitting and combining. */
+export const bareStage = (shape: number[], chunks: number[][], reduce: number = ReduceCode.None, reduceAxes: number[] = []): NativeStage => ({
+  shape,
+  chunks,
+  leaves: [],
+  program: new Int32Array(0),
+  imms: new Float64Array(0),
+  nregs: 1,
+  result: 0,
+  sink: { reduce, dtype: 0, buffer: 0, offset: 0, strides: shape.map(() => 0), reduceAxes, ddof: 0 },
+});
