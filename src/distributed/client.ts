@@ -323,10 +323,18 @@ export class Client {
   /** A request to the scheduler; its answer, and which scheduler gave it. */
   private async ask(subject: string, body: unknown): Promise<{ value: unknown; scheduler?: string }> {
     let raw: Uint8Array;
+    const data = pack(body);
     try {
-      raw = await this.transport.request(subject, pack(body), this.timeoutMs);
+      raw = await this.transport.request(subject, data, this.timeoutMs);
     } catch (err) {
-      throw new Error(`tessera: the scheduler did not answer (${(err as Error).message})`, { cause: err });
+      const why = (err as Error).message;
+      if (/max_payload/i.test(why)) {
+        throw new Error(
+          `tessera: the request is ${(data.byteLength / 2 ** 20).toFixed(1)} MiB, more than the NATS server accepts (${why}); it was not sent — build data that large on the workers (a module function that reads or makes it) instead of sending it`,
+          { cause: err },
+        );
+      }
+      throw new Error(`tessera: the scheduler did not answer (${why})`, { cause: err });
     }
     const r = unpack<{ ok: boolean; value?: unknown; error?: string; scheduler?: string }>(raw);
     if (!r.ok) throw new Error(`tessera scheduler: ${r.error}`);
