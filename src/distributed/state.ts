@@ -43,6 +43,10 @@ export interface SchedulerOptions {
 
 export type ResolvedOptions = Required<Omit<SchedulerOptions, 'log'>> & { log: (l: string) => void };
 
+/**
+ * Public members beyond `events`, `opts` and `workerList()` are the RepairHost seam for
+ * repair.ts (@internal): not for callers of the Scheduler.
+ */
 export class SchedulerState implements RepairHost {
   readonly events = new SchedulerEventEmitter();
   protected readonly jobs = new Map<string, Job>();
@@ -73,10 +77,12 @@ export class SchedulerState implements RepairHost {
     };
   }
 
+  /** @internal */
   job(id: string): Job | undefined {
     return this.jobs.get(id);
   }
 
+  /** @internal */
   isLive(worker: string): boolean {
     return this.workers.has(worker);
   }
@@ -221,7 +227,7 @@ export class SchedulerState implements RepairHost {
     return { ...p, worker, data: this.workers.get(worker)?.info.data };
   }
 
-  /** Fetch lists name the workers that held pieces when the task was built: bring them up to date. */
+  /** Fetch lists name the workers that held pieces when the task was built: bring them up to date. @internal */
   refreshFetches(msg: TaskMsg): void {
     if (msg.kind !== 'plan') return;
     for (const b of msg.buffers) {
@@ -233,7 +239,7 @@ export class SchedulerState implements RepairHost {
     }
   }
 
-  /** Queue tasks in order (the priority: earlier chunks first), many publishes in flight. */
+  /** Queue tasks in order (the priority: earlier chunks first), many publishes in flight. @internal */
   enqueue(job: Job, tasks: Task[]): void {
     const shared: Task[] = [];
     for (const t of tasks) {
@@ -349,6 +355,7 @@ export class SchedulerState implements RepairHost {
     };
   }
 
+  /** @internal */
   outputs(job: Job): OutputResult[] {
     return job.req!.outputs.map((b) => {
       const pieces = job.pieces.get(b);
@@ -376,6 +383,7 @@ export class SchedulerState implements RepairHost {
     this.emit('compute-finish', { compute: job.id, ok: true, t: Date.now() });
   }
 
+  /** @internal */
   fail(job: Job, message: string): void {
     if (job.finished) return;
     job.finished = true;
@@ -394,6 +402,7 @@ export class SchedulerState implements RepairHost {
     this.transport.publish(SUBJECTS.workerRelease, pack({ compute }));
   }
 
+  /** @internal */
   sendClient(job: Job, e: ClientEvent): void {
     this.transport.publish(SUBJECTS.client(job.id), pack(e));
   }
