@@ -7,9 +7,10 @@ import type { MemoryBus } from '../src/distributed/transport.js';
 import type { Scheduler } from '../src/distributed/scheduler.js';
 import type { Worker } from '../src/distributed/worker.js';
 import { Client } from '../src/distributed/client.js';
-import { busCluster, type BusCluster } from './helpers/distributed.js';
-import { ReduceCode, type NativeStage } from '../src/native.js';
-import { MAX_SCHEDULER_PARTIAL_BYTES, combineChunkPartials, splitMode } from '../src/distributed/protocol.js';
+import { bareStage, busCluster, type BusCluster } from './helpers/distributed.js';
+import { ReduceCode } from '../src/native.js';
+import { MAX_SCHEDULER_PARTIAL_BYTES, splitMode } from '../src/plan/split.js';
+import { combineChunkPartials } from '../src/plan/partials.js';
 
 type Value = number | DenseArray;
 
@@ -173,16 +174,7 @@ describe('distributed reductions per chunk (in-process bus)', () => {
 });
 
 describe('protocol: reduction splitting (pure)', () => {
-  const stage = (shape: number[], chunks: number[][], reduce: number, reduceAxes: number[]): NativeStage => ({
-    shape,
-    chunks,
-    leaves: [],
-    program: new Int32Array(0),
-    imms: new Float64Array(0),
-    nregs: 1,
-    result: 0,
-    sink: { reduce, dtype: 0, buffer: 0, offset: 0, strides: shape.map(() => 0), reduceAxes, ddof: 0 },
-  });
+  const stage = bareStage;
 
   it('splitMode: chunks for every reduction, whole for degenerate or huge partials', () => {
     expect(splitMode(stage([10, 10], [[5, 5], [5, 5]], ReduceCode.Var, [1, 0]))).toBe('chunks');

@@ -37,6 +37,7 @@ options:
   --heartbeat-ms N       heartbeat interval (default 1000); workers silent 3 intervals are dead
   --ack-wait-ms N        a task whose worker stops answering is redelivered after N ms (default 5000)
   --max-tries N          a task whose workers died N times fails its compute (default 3)
+  --no-workers-timeout-ms MS  a compute waiting with no live worker fails after MS (default 60000)
   -h, --help             this help`;
 
 export const WORKER_USAGE = `usage: tessera worker ADDRESS [options]
@@ -145,6 +146,7 @@ export async function schedulerCommand(args: string[], io: IO): Promise<number> 
       host: 'value', port: 'value', 'dashboard-port': 'value', nats: 'value', 'token-file': 'value', user: 'value', 'password-file': 'value',
       'require-auth': 'bool', 'no-auth': 'bool', 'credentials-file': 'value', tls: 'bool', tlscert: 'value', tlskey: 'value', tlscacert: 'value',
       'heartbeat-ms': 'value', 'ack-wait-ms': 'value', 'max-tries': 'value', 'no-dashboard': 'bool',
+      'no-workers-timeout-ms': 'value',
     });
   } catch (err) {
     io.stderr(`tessera scheduler: ${(err as Error).message}\n\n${SCHEDULER_USAGE}\n`);
@@ -162,6 +164,7 @@ export async function schedulerCommand(args: string[], io: IO): Promise<number> 
     const heartbeatMs = int(opts, 'heartbeat-ms', 10) ?? 1000;
     const ackWaitMs = int(opts, 'ack-wait-ms', 100) ?? 5000;
     const maxTries = int(opts, 'max-tries', 1) ?? 3;
+    const noWorkersTimeoutMs = int(opts, 'no-workers-timeout-ms', 0) ?? 60_000;
     if (opts.tls && (!opts.tlscert || !opts.tlskey)) throw new ArgError('--tls needs --tlscert and --tlskey');
     // Credentials by default on every interface, loopback included: on a shared machine any local
     // user could otherwise submit tasks. `--no-auth` opts out, on loopback only.
@@ -202,7 +205,7 @@ export async function schedulerCommand(args: string[], io: IO): Promise<number> 
       await server?.stop();
       throw err;
     });
-    const scheduler = new Scheduler(transport, { heartbeatMs, maxTries, log: (l) => io.stderr(`${new Date().toISOString()} ${l}\n`) });
+    const scheduler = new Scheduler(transport, { heartbeatMs, maxTries, noWorkersTimeoutMs, log: (l) => io.stderr(`${new Date().toISOString()} ${l}\n`) });
     await scheduler.start();
     const shownHost = server?.host ?? new URL(url).hostname;
     const askedDashPort = int(opts, 'dashboard-port', 0);

@@ -3,16 +3,16 @@
 import { randomUUID } from 'node:crypto';
 import { NDArray, type Computed } from '../array/ndarray.js';
 import { DenseArray } from '../array/dense.js';
-import { contiguousStrides, itemsize, newId, token, type MemoryNode, type Node } from '../array/node.js';
+import { contiguousStrides, itemsize, newId, token as contentHash, type MemoryNode, type Node } from '../array/node.js';
 import { Lowering, type RootRequest } from '../graph/lower.js';
 import type { ComputeOptions } from '../graph/types.js';
-import { observerFor } from '../scheduler/local.js';
 import { abortError } from '../errors.js';
 import { native, type NativeBufferArg } from '../native.js';
-import { Delayed, collectTasks, isDelayed, rebuildContainer, substitute } from '../delayed/delayed.js';
-import { GRAPH_REF, SUBJECTS, pack, unpack, type GraphRequest, type GraphTask, type ClientEvent, type OutputResult, type Piece, type SubmitRequest, type WireBuffer, type WorkerInfo } from './protocol.js';
+import { Delayed, collectTasks, isDelayed, rebuildContainer, substitute, type AnyFunction, type DelayedFunction } from '../delayed/delayed.js';
+import { GRAPH_REF, SUBJECTS, WIRE_TYPES, pack, unpack, wireProblem, type GraphRequest, type GraphTask, type OutputResult, type Piece, type SubmitRequest, type WireBuffer, type WorkerInfo } from './protocol.js';
 import type { Auth } from './nats.js';
-import type { Transport } from './transport.js';
+import type { Subscription, Transport } from './transport.js';
+import { watchCompute, type DoneEvent, type Watch, type WatchHost } from './follow.js';
 import { fetchChunk } from './dataplane.js';
 
 export interface ClientOptions {
@@ -22,8 +22,18 @@ export interface ClientOptions {
   schedulerTimeoutMs?: number;
 }
 
-/** A module function reference: `{ url, exportName }` or a `delayed.module(url, name)` function. */
-export type ModuleFunctionRef = { url: string | URL; exportName: string } | { moduleRef: { url: string; exportName: string } };
+/**
+ * A module function reference: `{ url, exportName }`. `F` (the function's type, given by the
+ * caller: `client.submit<typeof score>({ url, exportName: 'score' }, 21)`) types the arguments
+ * and the result; `delayed.module<typeof score>(url, 'score')` is accepted too and carries it.
+ */
+export type ModuleFunctionRef<F extends AnyFunction = AnyFunction> = ({ url: string | URL; exportName: string } | { moduleRef: { url: string; exportName: string } }) & {
+  /** Type only: the function behind the reference. */
+  readonly __function?: F;
+};
+
+/** What a task's function returns, once awaited, as `client.submit` resolves to it. */
+export type Result<F extends AnyFunction> = Awaited<ReturnType<F>>;
 
 /**
  * Output of `client.persist`: an NDArray whose chunks stay in the workers' native memory until
@@ -77,6 +87,7 @@ export class RemoteArray<T extends Computed = Computed> extends NDArray<T> {
 }
 
 export class Client {
+  /** The scheduler last heard from (a restarted one has a new id). */
   private schedulerId = '';
   private lastBeat = Date.now();
   /** Connections re-established: events published meanwhile (a compute's 'done') may be lost. */
@@ -85,9 +96,20 @@ export class Client {
   private readonly timeoutMs: number;
   /** The cluster token (or password): workers' chunk ports ask for it. */
   private readonly secret: string | undefined;
+  /** Computes being followed; close() ends them. */
+  private readonly watches = new Set<Watch>();
+  private heartbeats: Subscription | undefined;
+  private readonly watchHost: WatchHost;
 
   private constructor(private readonly transport: Transport, options: ClientOptions) {
     this.timeoutMs = options.schedulerTimeoutMs ?? 5000;
+    this.watchHost = {
+      transport,
+      timeoutMs: this.timeoutMs,
+      lastBeat: () => this.lastBeat,
+      reconnects: () => this.reconnects,
+      release: (compute) => this.release(compute),
+    };
     const auth = options.auth ?? (process.env.TESSERA_TOKEN ? { token: process.env.TESSERA_TOKEN } : undefined);
     this.secret = auth?.token ?? auth?.pass;
   }
@@ -112,10 +134,10 @@ export class Client {
   static async withTransport(transport: Transport, options: ClientOptions = {}): Promise<Client> {
     const c = new Client(transport, options);
     transport.onReconnect(() => c.reconnects++);
-    transport.subscribe(SUBJECTS.heartbeat, (d) => {
-      const { id } = unpack<{ id: string }>(d);
+    // Follow whichever scheduler beats now: after a restart, new computes go to the new one.
+    c.heartbeats = transport.subscribe(SUBJECTS.heartbeat, (d) => {
       c.lastBeat = Date.now();
-      if (!c.schedulerId) c.schedulerId = id;
+      c.schedulerId = unpack<{ id: string }>(d).id;
     });
     let info: { id: string };
     try {
@@ -180,7 +202,7 @@ export class Client {
       const node: MemoryNode = {
         kind: 'memory',
         id: newId(),
-        name: `persisted-${token(`remote:${compute}:${i}`)}`,
+        name: `persisted-${contentHash(`remote:${compute}:${i}`)}`,
         shape,
         dtype,
         chunks: src.chunks,
@@ -195,25 +217,32 @@ export class Client {
     return Array.isArray(x) ? remote : remote[0]!;
   }
 
-  /** Run `fn(...args)` on a worker; `fn` is a module function (importable on the workers). */
-  async submit(fn: ModuleFunctionRef, ...args: unknown[]): Promise<unknown> {
-    return (await this.map(fn, [args]))[0];
+  /**
+   * Run `fn(...args)` on a worker; `fn` is a module function importable on the workers
+   * (`{ url, exportName }` or `delayed.module(url, name)`). Arguments must be plain data.
+   */
+  submit<F extends AnyFunction, N extends number | undefined>(fn: DelayedFunction<F, N>, ...args: Parameters<F>): Promise<Result<F>>;
+  submit<F extends AnyFunction = AnyFunction>(fn: ModuleFunctionRef<F>, ...args: Parameters<F>): Promise<Result<F>>;
+  async submit(fn: ModuleFunctionRef | DelayedFunction<AnyFunction, number | undefined>, ...args: unknown[]): Promise<unknown> {
+    // argument paths start at the argument: `[1].when` is argument 1's `when`
+    return (await this.call('client.submit(fn, ...args)', fn, [args], {}, (path) => `argument ${path.replace(/^\[0\]\[(\d+)\]/, '$1')}`))[0];
   }
 
   /** Run `fn(...argsList[i])` for every i on the workers, in parallel. */
-  async map(fn: ModuleFunctionRef, argsList: readonly unknown[][], options: ComputeOptions = {}): Promise<unknown[]> {
-    const ref = moduleRef(fn);
+  map<F extends AnyFunction, N extends number | undefined>(fn: DelayedFunction<F, N>, argsList: readonly Parameters<F>[], options?: ComputeOptions): Promise<Result<F>[]>;
+  map<F extends AnyFunction = AnyFunction>(fn: ModuleFunctionRef<F>, argsList: readonly Parameters<F>[], options?: ComputeOptions): Promise<Result<F>[]>;
+  async map(fn: ModuleFunctionRef | DelayedFunction<AnyFunction, number | undefined>, argsList: readonly unknown[][], options: ComputeOptions = {}): Promise<unknown[]> {
     if (!Array.isArray(argsList) || !argsList.every(Array.isArray)) throw new TypeError('client.map(fn, argsList): argsList must be an array of argument arrays');
-    const compute = randomUUID();
-    const done = this.follow(compute, options, ref.exportName);
-    await this.ask(SUBJECTS.call, { compute, url: ref.url, exportName: ref.exportName, args: argsList });
-    const e = await done;
-    return e.value as unknown[];
+    return this.call('client.map(fn, argsList)', fn, argsList, options, (path) => `argsList${path}`);
   }
 
+  /** Stop following computes (they fail with "the client was closed") and disconnect. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const err = new Error('tessera: the client was closed during the compute');
+    for (const w of [...this.watches]) w.cancel(err);
+    this.heartbeats?.unsubscribe();
     await this.transport.close();
   }
 
@@ -240,22 +269,45 @@ export class Client {
             `client.compute: task ${t.key} calls a local function (${t.name}); on a cluster only module functions run — wrap it with delayed.module(new URL('./file.js', import.meta.url), '${t.name}') so the workers can import it (no code travels on the bus)`,
           );
         }
-        tasks.push({ key: t.key, name: t.name, kind: 'call', url: c.url, exportName: c.exportName, args: (t.args ?? []).map(ref), deps: t.deps.map((d) => d.key) });
+        const args = (t.args ?? []).map(ref);
+        args.forEach((a, i) => wireCheck(a, (path) => `client.compute: argument ${i}${path} of task ${t.key}`));
+        tasks.push({ key: t.key, name: t.name, kind: 'call', url: c.url, exportName: c.exportName, args, deps: t.deps.map((d) => d.key) });
       } else if (t.kind === 'getitem') {
         tasks.push({ key: t.key, name: t.name, kind: 'getitem', index: t.index, deps: t.deps.map((d) => d.key) });
       } else {
+        wireCheck(t.value, (path) => `client.compute: the value${path} of ${t.key}`);
         tasks.push({ key: t.key, name: t.name, kind: 'literal', value: t.value, deps: [] });
       }
     }
     const compute = randomUUID();
-    const done = this.follow(compute, options, [...new Set(roots.map((r) => r.name))].join(', '));
+    const req: GraphRequest = { compute, tasks, outputs: roots.map((r) => r.key) };
+    return (await this.submitAndWait(SUBJECTS.graph, req, compute, options, [...new Set(roots.map((r) => r.name))].join(', '))).value as unknown[];
+  }
+
+  /** Module-function calls on the workers, one per argument list. */
+  private async call(where: string, fn: unknown, argsList: readonly unknown[][], options: ComputeOptions, name: (path: string) => string): Promise<unknown[]> {
+    const ref = moduleRef(fn, where);
+    wireCheck(argsList, (path) => `${where}: ${name(path)}`);
+    if (this.closed) throw new Error(`${where}: the client is closed`);
+    const compute = randomUUID();
+    const e = await this.submitAndWait(SUBJECTS.call, { compute, url: ref.url, exportName: ref.exportName, args: argsList }, compute, options, ref.exportName);
+    return e.value as unknown[];
+  }
+
+  /** Follow compute `compute`, submit it, and wait for its end; a refused submission stops the watch. */
+  private async submitAndWait(subject: string, body: unknown, compute: string, options: ComputeOptions, label: string): Promise<DoneEvent> {
+    if (options.signal?.aborted) throw abortError(options.signal.reason); // not submitted at all
+    const watch = watchCompute(this.watchHost, compute, options, label);
+    this.watches.add(watch);
+    void watch.done.finally(() => this.watches.delete(watch)).catch(() => {});
     try {
-      await this.ask(SUBJECTS.graph, { compute, tasks, outputs: roots.map((r) => r.key) } satisfies GraphRequest);
+      const { scheduler } = await this.ask(subject, body);
+      watch.accepted(scheduler ?? this.schedulerId);
     } catch (err) {
-      done.catch(() => {});
+      watch.cancel(err as Error);
       throw err;
     }
-    return (await done).value as unknown[];
+    return watch.done;
   }
 
   private arrays(what: string, x: unknown): NDArray<Computed>[] {
@@ -269,16 +321,25 @@ export class Client {
     return list as NDArray<Computed>[];
   }
 
-  private async ask(subject: string, body: unknown): Promise<unknown> {
+  /** A request to the scheduler; its answer, and which scheduler gave it. */
+  private async ask(subject: string, body: unknown): Promise<{ value: unknown; scheduler?: string }> {
     let raw: Uint8Array;
+    const data = pack(body);
     try {
-      raw = await this.transport.request(subject, pack(body), this.timeoutMs);
+      raw = await this.transport.request(subject, data, this.timeoutMs);
     } catch (err) {
-      throw new Error(`tessera: the scheduler did not answer (${(err as Error).message})`, { cause: err });
+      const why = (err as Error).message;
+      if (/max_payload/i.test(why)) {
+        throw new Error(
+          `tessera: the request is ${(data.byteLength / 2 ** 20).toFixed(1)} MiB, more than the NATS server accepts (${why}); it was not sent — build data that large on the workers (a module function that reads or makes it) instead of sending it`,
+          { cause: err },
+        );
+      }
+      throw new Error(`tessera: the scheduler did not answer (${why})`, { cause: err });
     }
-    const r = unpack<{ ok: boolean; value?: unknown; error?: string }>(raw);
+    const r = unpack<{ ok: boolean; value?: unknown; error?: string; scheduler?: string }>(raw);
     if (!r.ok) throw new Error(`tessera scheduler: ${r.error}`);
-    return r.value;
+    return { value: r.value, scheduler: r.scheduler };
   }
 
   private async run(arrays: NDArray<Computed>[], options: ComputeOptions, target: 'result' | 'persist' = 'result') {
@@ -293,61 +354,8 @@ export class Client {
     const outputs = lowered.outputs.map((o) => lowered.buffers.indexOf(o.memory as NativeBufferArg));
     const compute = randomUUID();
     const req: SubmitRequest = { compute, stages: lowered.plan.stages, stageNames: lowered.stageNames, buffers, outputs };
-    const done = this.follow(compute, options, lowered.stageNames.join(', '));
-    try {
-      await this.ask(SUBJECTS.submit, req);
-    } catch (err) {
-      done.catch(() => {});
-      throw err;
-    }
-    const e = await done;
+    const e = await this.submitAndWait(SUBJECTS.submit, req, compute, options, lowered.stageNames.join(', '));
     return { compute, outputs: e.outputs, shapes: lowered.outputs.map((o) => ({ shape: o.shape, dtype: o.dtype })) };
-  }
-
-  /** Wait for the compute's 'done', reporting progress; fail if the scheduler goes away. */
-  private follow(compute: string, options: ComputeOptions, label: string): Promise<Extract<ClientEvent, { type: 'done' }>> {
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(abortError(signal.reason));
-    const observer = observerFor(options, label);
-    let started = false;
-    return new Promise((resolve, reject) => {
-      const expected = this.schedulerId;
-      const reconnects = this.reconnects;
-      const beatSub = this.transport.subscribe(SUBJECTS.heartbeat, (d) => {
-        const { id } = unpack<{ id: string }>(d);
-        if (id !== expected) end(new Error(`tessera: the scheduler restarted during the compute (was ${expected.slice(0, 8)}, now ${id.slice(0, 8)}); its in-flight work is lost — run the compute again`));
-      });
-      const sub = this.transport.subscribe(SUBJECTS.client(compute), (d) => {
-        const e = unpack<ClientEvent>(d);
-        if (e.type === 'progress') {
-          if (!started) observer?.start(e.total), (started = true);
-          observer?.update(e.done, e.total);
-        } else if (e.type === 'done') end(undefined, e);
-        else end(new Error(`tessera: compute failed: ${e.message}`));
-      });
-      const watchdog = setInterval(() => {
-        const silent = Date.now() - this.lastBeat;
-        if (silent > this.timeoutMs) end(new Error(`tessera: lost the scheduler (no heartbeat for ${silent} ms); the compute is abandoned`));
-        else if (this.reconnects !== reconnects) end(new Error('tessera: the connection to the NATS server dropped during the compute (server restarted?); its in-flight work may be lost — run the compute again'));
-      }, Math.min(500, this.timeoutMs / 4));
-      const onAbort = (): void => {
-        this.release(compute);
-        end(abortError(signal!.reason));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      let over = false;
-      const end = (err?: Error, e?: Extract<ClientEvent, { type: 'done' }>): void => {
-        if (over) return;
-        over = true;
-        clearInterval(watchdog);
-        sub.unsubscribe();
-        beatSub.unsubscribe();
-        signal?.removeEventListener('abort', onAbort);
-        if (started) observer?.finish(err);
-        if (err) reject(err);
-        else resolve(e!);
-      };
-    });
   }
 
   /** Output bytes as a typed array: inline data, or pieces fetched from the workers. */
@@ -388,9 +396,7 @@ export class Client {
       });
       if (!lost.length) return result;
       // Their worker is gone: have the scheduler recompute them, then fetch the new copies.
-      const done = this.follow(compute, {}, 'recompute');
-      await this.ask(SUBJECTS.recompute, { compute, tasks: lost.map((p) => p.task), workers: lost.map((p) => p.worker) });
-      const e = await done;
+      const e = await this.submitAndWait(SUBJECTS.recompute, { compute, tasks: lost.map((p) => p.task), workers: lost.map((p) => p.worker) }, compute, {}, 'recompute');
       const fresh = e.outputs.flatMap((o) => (o.kind === 'pieces' ? o.pieces : []));
       const byKey = new Map(fresh.map((p) => [p.key, p]));
       pieces = lost.map((p) => byKey.get(p.key) ?? p);
@@ -455,13 +461,25 @@ function bytesOf(b: NativeBufferArg): Uint8Array {
   return new Uint8Array(native().bufferView(b));
 }
 
-function moduleRef(fn: ModuleFunctionRef): { url: string; exportName: string } {
-  const r = (fn && typeof fn === 'object') || typeof fn === 'function' ? ('moduleRef' in fn ? fn.moduleRef : fn) : undefined;
+/** Refuse a value the wire would mangle; `where(path)` names the place of the offending part. */
+function wireCheck(value: unknown, where: (path: string) => string): void {
+  const problem = wireProblem(value);
+  if (problem) throw new TypeError(`${where(problem.path)} is ${problem.is}; only ${WIRE_TYPES} travels to the workers`);
+}
+
+/** The module and export a function reference names (a `delayed.module` function names its own). */
+function moduleRef(fn: unknown, where: string): { url: string; exportName: string } {
+  if (typeof fn === 'function' && 'opName' in fn) {
+    // A DelayedFunction: calling it only builds a task (nothing runs); its callable says what it names.
+    const callable = (fn as unknown as () => Delayed)().task.callable;
+    if (callable?.kind === 'module') return { url: callable.url, exportName: callable.exportName };
+    throw new TypeError(`${where}: fn is delayed() of a local function; on a cluster only module functions run — use delayed.module(new URL('./file.js', import.meta.url), name) or { url, exportName }`);
+  }
+  const r = fn !== null && typeof fn === 'object' ? ('moduleRef' in fn ? (fn as { moduleRef: unknown }).moduleRef : fn) as { url?: unknown; exportName?: unknown } : undefined;
   if (!r || typeof r.exportName !== 'string' || !(typeof r.url === 'string' || r.url instanceof URL)) {
     throw new TypeError(
-      'client.submit/map(fn): fn must be a module function reference { url, exportName } (url: new URL("./work.js", import.meta.url)) or a delayed.module(url, name) function — no code travels to the workers',
+      `${where}: fn must be a module function reference { url, exportName } (url: new URL("./work.js", import.meta.url)) or a delayed.module(url, name) function, got ${fn === null ? 'null' : typeof fn}`,
     );
   }
   return { url: String(r.url), exportName: r.exportName };
 }
-

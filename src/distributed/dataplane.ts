@@ -9,13 +9,10 @@
 // plane is off and chunks travel through NATS (see docs/distributed.md).
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import { SUBJECTS, pack, unpack } from './protocol.js';
+import { SUBJECTS, pack, unpack, type DataAddress } from './protocol.js';
 import type { Transport } from './transport.js';
 
-export interface DataAddress {
-  host: string;
-  port: number;
-}
+export type { DataAddress };
 
 export interface DataRequest {
   key: string;

@@ -6,39 +6,15 @@
 // the sub-plan with the leaf re-addressed into the assembled box. Pure geometry, no I/O.
 import type { NativeLeaf } from '../native.js';
 import { contiguousStrides } from '../array/node.js';
-import type { Piece } from './protocol.js';
-import type { DataAddress } from './dataplane.js';
+import type { FetchPart, FetchSpec, Piece } from './protocol.js';
+
+export type { FetchPart, FetchSpec };
 
 /** A box of an n-d array: start and extent per axis. */
 export interface Box {
   start: number[];
   ext: number[];
 }
-
-/** One copy of a fetch: the part of a stored piece that lands in the assembled region. */
-export interface FetchPart {
-  compute: string;
-  task: string;
-  key: string;
-  worker: string;
-  /** The holder's chunk port, when it serves one. */
-  data?: DataAddress;
-  /** Shape of the stored piece (its box's extent; stored contiguously, row-major). */
-  shape: number[];
-  /** Where the copied box starts, in the piece's coordinates and in the region's. */
-  src: number[];
-  dst: number[];
-  ext: number[];
-}
-
-/** How a worker builds one input buffer of a task from stored pieces. */
-export interface FetchSpec {
-  /** Shape of the assembled region (row-major, contiguous). */
-  shape: number[];
-  itemsize: number;
-  parts: FetchPart[];
-}
-
 
 /** The box of the array a stored output piece covers. Output sinks are contiguous over the array. */
 export function pieceBox(p: Piece, shape: readonly number[]): Box {

@@ -209,11 +209,11 @@ export class Worker {
         }
         try {
           // a part that is the whole region lands in it directly
-          const direct = spec.parts.length === 1 && p.dst.every((x) => x === 0) && p.ext.every((e, a) => e === spec.shape[a]);
-          const into = direct ? region : temp(p.ext.reduce((a, e) => a * e, 1) * spec.itemsize);
+          const inPlace = spec.parts.length === 1 && p.dst.every((x) => x === 0) && p.ext.every((e, a) => e === spec.shape[a]);
+          const into = inPlace ? region : temp(p.ext.reduce((a, e) => a * e, 1) * spec.itemsize);
           const box = { shape: p.shape, start: p.src, ext: p.ext, itemsize: spec.itemsize };
           await fetchChunk(this.transport, { worker: p.worker, key: p.key, data: p.data, box }, into, this.dataOptions?.secret, 10_000);
-          if (!direct) copyBox(into, p.ext, p.ext.map(() => 0), p.ext, region, spec.shape, p.dst, spec.itemsize);
+          if (!inPlace) copyBox(into, p.ext, p.ext.map(() => 0), p.ext, region, spec.shape, p.dst, spec.itemsize);
         } catch {
           missing.push({ compute: p.compute, task: p.task, worker: p.worker });
         }

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ReduceCode, type NativeStage } from '../../src/native.js';
 import { MemoryBus } from '../../src/distributed/transport.js';
 import { Scheduler } from '../../src/distributed/scheduler.js';
 import { Worker } from '../../src/distributed/worker.js';
@@ -22,8 +23,8 @@ export interface Proc {
 }
 
 /** Run `tessera ARGS`; resolves once stdout matches `ready`. Every process lands in `procs`. */
-export function tessera(procs: Proc[], args: string[], ready: RegExp, timeoutMs = 30_000): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+export function tessera(procs: Proc[], args: string[], ready: RegExp, timeoutMs = 30_000, env?: Record<string, string>): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const p: Proc = { child, out: '', err: '' };
   procs.push(p);
   return new Promise((resolve, reject) => {
@@ -148,10 +149,22 @@ export async function busCluster(names: string[], heartbeatMs: number): Promise<
       c.workers = c.workers.filter((x) => x !== w);
     },
     async close() {
-      await client.close();
+      await c.client.close();
       for (const w of c.workers) await w.close();
-      await scheduler.close();
+      await c.scheduler.close();
     },
   };
   return c;
 }
+
+/** A bare stage (no leaves, an empty program) for tests of plan splitting and combining. */
+export const bareStage = (shape: number[], chunks: number[][], reduce: number = ReduceCode.None, reduceAxes: number[] = []): NativeStage => ({
+  shape,
+  chunks,
+  leaves: [],
+  program: new Int32Array(0),
+  imms: new Float64Array(0),
+  nregs: 1,
+  result: 0,
+  sink: { reduce, dtype: 0, buffer: 0, offset: 0, strides: shape.map(() => 0), reduceAxes, ddof: 0 },
+});

@@ -1,0 +1,166 @@
+// The task messages of one plan stage on the cluster: the stage cut by src/plan/split.ts, each
+// sub-plan given its buffers — inline inputs (large ones cut to the span a task reads), fresh
+// output buffers, and boxes of persisted arrays the worker assembles from stored pieces.
+import { ReduceCode, type NativeLeaf, type NativeStage } from '../native.js';
+import { chunkBatches, chunkBox, chunkOutBytes, chunkStage, splitMode, wholeStage } from '../plan/split.js';
+import { addTask, type Job, type RemoteInput, type Task } from './jobs.js';
+import type { Piece, TaskBuffer, TaskMsg } from './protocol.js';
+import { fetchSpec, leafRegion, leafSpan } from './remote.js';
+
+/** A leaf reading an inline buffer cut per task message: its span, and the leaf to re-address. */
+interface SpanUse {
+  leaf: NativeLeaf;
+  buffer: number;
+  item: number;
+  lo: number;
+  hi: number;
+  /** The leaf's offset relative to `lo`. */
+  offset: number;
+}
+
+/** Inline inputs above this size are sent to each task cut to the span it reads. */
+const SLICE_MIN_BYTES = 256 << 10;
+
+export interface StageHost {
+  job(id: string): Job | undefined;
+  /** Stored pieces of a finished job's output buffer, with their workers now. */
+  piecesOf(job: Job, buffer: number): Piece[];
+  maxTries: number;
+}
+
+/** The tasks of stage `s` of `job`, added to the job (waiting); an error names what is missing. */
+export function stageTasks(host: StageHost, job: Job, s: number): Task[] {
+  const req = job.req!;
+  const stage = req.stages[s]!;
+  const name = req.stageNames[s] ?? `stage-${s}`;
+  // Sub-plan buffers: every memory leaf's buffer inline, then the sink buffer.
+  const used = [...new Set(stage.leaves.filter((l) => l.kind === 3).map((l) => l.buffer))];
+  const leafBuffers = new Map<number, number>();
+  const buffers: ({ data: Uint8Array } | { alloc: number })[] = [];
+  const chunked = splitMode(stage) === 'chunks';
+  // Large inline inputs (fromArray data) are cut per task to the span each task reads.
+  const sliced = new Set<number>();
+  for (const b of used) {
+    if (job.remote.has(b)) continue; // assembled per task on the worker (attachInputs)
+    const data = job.data[b];
+    if (!data) throw new Error(`stage ${name} reads buffer ${b}, which no earlier stage produced`);
+    if (chunked && data.byteLength > SLICE_MIN_BYTES) {
+      sliced.add(b);
+      continue;
+    }
+    leafBuffers.set(b, buffers.length);
+    buffers.push({ data });
+  }
+  const tasks: Task[] = [];
+  const mode = stage.sink.reduce === ReduceCode.None ? 'keep' : 'return';
+  const base = { compute: job.id, name, maxTries: host.maxTries };
+  if (chunked) {
+    for (const chunks of chunkBatches(stage)) {
+      const subs: NativeStage[] = [];
+      const all: TaskBuffer[] = [...buffers];
+      const outs: number[] = [];
+      const spans: SpanUse[] = [];
+      for (const c of chunks) {
+        outs.push(all.length);
+        all.push({ alloc: chunkOutBytes(stage, c) });
+        subs.push(chunkStage(stage, c, outs[outs.length - 1]!, leafBuffers));
+        if (job.remote.size || sliced.size) attachInputs(host, job, stage, subs[subs.length - 1]!, chunkBox(stage, c), all, sliced, spans);
+      }
+      if (spans.length) cutSpans(job, spans, all);
+      const id = `${job.id}:${s}:${chunks[0]}`;
+      const msg: TaskMsg = { kind: 'plan', id, ...base, stages: subs, buffers: all, outs, mode };
+      tasks.push(addTask(job, id, s, chunks, msg));
+    }
+  } else {
+    const bytes = req.buffers[stage.sink.buffer]!.kind === 'out' ? (req.buffers[stage.sink.buffer] as { bytes: number }).bytes : 0;
+    const id = `${job.id}:${s}:all`;
+    const msg: TaskMsg = {
+      kind: 'plan', id, ...base, stages: [wholeStage(stage, buffers.length, leafBuffers)],
+      buffers: [...buffers, { alloc: bytes }], outs: [buffers.length],
+      mode: mode === 'keep' && req.outputs.includes(stage.sink.buffer) ? 'keep' : 'return',
+    };
+    if (job.remote.size) attachInputs(host, job, stage, msg.stages[0]!, { start: stage.shape.map(() => 0), ext: [...stage.shape] }, msg.buffers, sliced, []);
+    tasks.push(addTask(job, id, s, [-1], msg));
+  }
+  return tasks;
+}
+
+/** The persisted output `output` of compute `src`, as an input of a new plan. */
+export function remoteInput(src: Job | undefined, compute: string, output: number, bytes: number): RemoteInput {
+  const buffer = src?.req?.outputs[output];
+  const stage = buffer === undefined ? undefined : src!.req!.stages.find((st) => st.sink.buffer === buffer);
+  if (!src || !src.finished || buffer === undefined || !stage || !src.pieces.has(buffer)) {
+    throw new Error(`the persisted array ${compute.slice(0, 8)}…[${output}] is not on this cluster (released, or the scheduler restarted); persist it again`);
+  }
+  const itemsize = stage.sink.dtype === 0 ? 8 : 4;
+  const shape = [...stage.shape];
+  if (shape.reduce((a, e) => a * e, 1) * itemsize !== bytes) throw new Error(`the persisted array ${compute.slice(0, 8)}… does not have ${bytes} bytes`);
+  return { compute, buffer, shape, itemsize };
+}
+
+/**
+ * Give every leaf of `sub` (a task's sub-stage over iteration box `box` of `stage`) that reads
+ * a persisted array a buffer the worker assembles from the stored pieces it overlaps, and every
+ * leaf reading a `sliced` inline buffer just the span of it that the box reads.
+ */
+function attachInputs(
+  host: StageHost,
+  job: Job,
+  stage: NativeStage,
+  sub: NativeStage,
+  box: { start: number[]; ext: number[] },
+  buffers: TaskBuffer[],
+  sliced: Set<number>,
+  spans: SpanUse[],
+): void {
+  const seen = new Map<string, number>();
+  sub.leaves = sub.leaves.map((leaf, i) => {
+    const orig = stage.leaves[i]!;
+    if (orig.kind === 3 && sliced.has(orig.buffer)) {
+      // cut later, once per task message: the union of its chunks' spans (cutSpans)
+      const { lo, hi, offset } = leafSpan(orig, box);
+      const use = { leaf: { ...leaf }, buffer: orig.buffer, item: orig.dtype === 0 ? 8 : 4, lo, hi, offset };
+      spans.push(use);
+      return use.leaf;
+    }
+    const input = orig.kind === 3 ? job.remote.get(orig.buffer) : undefined;
+    if (!input) return leaf;
+    if (box.ext.some((e) => e === 0)) {
+      buffers.push({ data: new Uint8Array(0) }); // an empty box reads nothing
+      return { ...leaf, buffer: buffers.length - 1, offset: 0 };
+    }
+    const src = host.job(input.compute);
+    if (!src) throw new Error(`the persisted array ${input.compute.slice(0, 8)}… was released while a compute reads it`);
+    const { region, offset, strides } = leafRegion(orig, box, input.shape);
+    const key = `${orig.buffer}:${region.start.join(',')}:${region.ext.join(',')}`;
+    let at = seen.get(key);
+    if (at === undefined) {
+      at = buffers.length;
+      buffers.push({ fetch: fetchSpec(input.compute, host.piecesOf(src, input.buffer), input.shape, region, input.itemsize) });
+      seen.set(key, at);
+    }
+    return { ...leaf, buffer: at, offset, strides };
+  });
+}
+
+/**
+ * One slice per inline buffer for a whole task message (tiny chunks are batched: each chunk's
+ * own span would repeat the same bytes), or the whole buffer once the union covers most of it.
+ */
+function cutSpans(job: Job, spans: SpanUse[], buffers: TaskBuffer[]): void {
+  const byBuffer = new Map<number, SpanUse[]>();
+  for (const u of spans) byBuffer.set(u.buffer, [...(byBuffer.get(u.buffer) ?? []), u]);
+  for (const [b, uses] of byBuffer) {
+    const data = job.data[b]!;
+    const item = uses[0]!.item;
+    let lo = Math.min(...uses.map((u) => u.lo));
+    let hi = Math.max(...uses.map((u) => u.hi));
+    if ((hi - lo + 1) * item * 2 > data.byteLength) (lo = 0), (hi = data.byteLength / item - 1);
+    const at = buffers.length;
+    buffers.push({ data: data.subarray(lo * item, (hi + 1) * item) });
+    for (const u of uses) {
+      u.leaf.buffer = at;
+      u.leaf.offset = u.lo + u.offset - lo;
+    }
+  }
+}

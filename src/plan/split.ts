@@ -1,0 +1,147 @@
+// Cutting a stage of a lowered plan into tasks: one sub-stage per chunk (or the whole stage), with
+// the same bits as the local engine's run of that chunk. Pure plan geometry, used by the
+// distributed scheduler (src/distributed/stage-tasks.ts); no I/O.
+import { ReduceCode, type NativeStage } from '../native.js';
+
+export function chunkCount(stage: NativeStage): number {
+  return stage.chunks.reduce((n, c) => n * c.length, 1);
+}
+
+export function chunkBox(stage: NativeStage, task: number): { start: number[]; ext: number[] } {
+  const nd = stage.shape.length;
+  const start = new Array<number>(nd);
+  const ext = new Array<number>(nd);
+  let rem = task;
+  for (let k = nd - 1; k >= 0; k--) {
+    const c = stage.chunks[k]!;
+    const ci = rem % c.length;
+    rem = Math.floor(rem / c.length);
+    let s = 0;
+    for (let i = 0; i < ci; i++) s += c[i]!;
+    start[k] = s;
+    ext[k] = c[ci]!;
+  }
+  return { start, ext };
+}
+
+/** A reduced axis of the stage's sink (an empty reduceAxes reduces none). */
+export const isReduced = (stage: NativeStage, k: number): boolean => stage.sink.reduceAxes[k] === 1;
+
+/** Doubles per output element of a partial: (count, mean, M2) for var/std, else one. */
+export function partialPlanes(reduce: number): number {
+  return reduce === ReduceCode.Var || reduce === ReduceCode.Std ? 3 : 1;
+}
+
+/** Most bytes of reduction partials the scheduler holds for one stage before it runs it whole. */
+export const MAX_SCHEDULER_PARTIAL_BYTES = 256 * 2 ** 20;
+
+/**
+ * How a stage is run on the cluster:
+ *  - 'chunks': one task per chunk. Stores keep their chunk on the worker; every reduction (full,
+ *    over some axes, var/std) returns its chunk's raw float64 partials (`sink.partials`), which the
+ *    scheduler combines in the engine's tree order (`combineChunkPartials`);
+ *  - 'whole': one task runs the whole stage: a stage of one chunk, empty chunks or an empty
+ *    reduction, or a reduction whose partials (kept outputs × chunks along the reduced axes ×
+ *    planes × 8 bytes) would exceed MAX_SCHEDULER_PARTIAL_BYTES. Still bit-identical.
+ */
+export function splitMode(stage: NativeStage): 'chunks' | 'whole' {
+  const n = chunkCount(stage);
+  if (n <= 1) return 'whole';
+  if (stage.chunks.some((c) => c.some((e) => e === 0))) return 'whole';
+  if (stage.sink.reduce === ReduceCode.None) return 'chunks';
+  let kept = 1;
+  let nRed = 1;
+  let count = 1;
+  for (let k = 0; k < stage.shape.length; k++) {
+    if (isReduced(stage, k)) {
+      nRed *= stage.chunks[k]!.length;
+      count *= stage.shape[k]!;
+    } else kept *= stage.shape[k]!;
+  }
+  if (count === 0 || kept === 0) return 'whole';
+  if (kept * nRed * partialPlanes(stage.sink.reduce) * 8 > MAX_SCHEDULER_PARTIAL_BYTES) return 'whole';
+  return 'chunks';
+}
+
+/** Bytes of the buffer a chunk's sub-stage writes: the chunk (stores) or its partials (reductions). */
+export function chunkOutBytes(stage: NativeStage, task: number): number {
+  const { ext } = chunkBox(stage, task);
+  if (stage.sink.reduce === ReduceCode.None) return ext.reduce((a, e) => a * e, 1) * (stage.sink.dtype === 0 ? 8 : 4);
+  const kept = ext.reduce((a, e, k) => (isReduced(stage, k) ? a : a * e), 1);
+  return kept * partialPlanes(stage.sink.reduce) * 8;
+}
+
+/**
+ * The sub-stage computing chunk `task` of `stage` alone: shape = the chunk box, every leaf offset
+ * shifted to the box's start (what lowering does for regions). Its sink writes buffer `outBuffer`:
+ * contiguously for stores; for reductions the chunk's raw float64 partials (`partials: true`: the
+ * value; Mean's raw sum; var/std's count, mean, M2 planes), row-major over the box's kept axes,
+ * same reduce, reduceAxes and ddof. The engine iterates a one-chunk sub-stage exactly as the full
+ * stage iterates that chunk (the tile rule is per task box), so the partials have its bits; the
+ * scheduler finalizes (and rounds to float32) only after the combine, as locally.
+ */
+export function chunkStage(stage: NativeStage, task: number, outBuffer: number, leafBuffers: Map<number, number>): NativeStage {
+  const { start, ext } = chunkBox(stage, task);
+  const shift = (offset: number, strides: readonly number[]): number => offset + strides.reduce((s, st, k) => s + st * start[k]!, 0);
+  const leaves = stage.leaves.map((l) => ({
+    ...l,
+    offset: shift(l.offset, l.strides),
+    buffer: l.buffer >= 0 ? leafBuffers.get(l.buffer)! : -1,
+  }));
+  const nd = ext.length;
+  const contiguous: number[] = new Array(nd);
+  let acc = 1;
+  for (let k = nd - 1; k >= 0; k--) {
+    contiguous[k] = acc;
+    acc *= ext[k]!;
+  }
+  const reduce = stage.sink.reduce;
+  let sink: NativeStage['sink'];
+  if (reduce === ReduceCode.None) {
+    sink = { ...stage.sink, buffer: outBuffer, offset: 0, strides: contiguous, reduceAxes: ext.map(() => 0) };
+  } else {
+    const strides: number[] = new Array(nd);
+    let kept = 1;
+    for (let k = nd - 1; k >= 0; k--) {
+      if (isReduced(stage, k)) strides[k] = 0;
+      else {
+        strides[k] = kept;
+        kept *= ext[k]!;
+      }
+    }
+    sink = { ...stage.sink, dtype: 0, buffer: outBuffer, offset: 0, strides, partials: true };
+  }
+  return { ...stage, shape: ext, chunks: ext.map((e) => [e]), leaves, sink };
+}
+
+/** The whole stage with its buffers renumbered for a sub-plan. */
+export function wholeStage(stage: NativeStage, outBuffer: number, leafBuffers: Map<number, number>): NativeStage {
+  return {
+    ...stage,
+    leaves: stage.leaves.map((l) => ({ ...l, buffer: l.buffer >= 0 ? leafBuffers.get(l.buffer)! : -1 })),
+    sink: { ...stage.sink, buffer: outBuffer },
+  };
+}
+
+/** Tiny chunks are batched: one task runs up to this many chunks... */
+export const MAX_CHUNKS_PER_TASK = 256;
+/** ...until the batch holds this many elements, so per-message costs are paid once. */
+export const MIN_ELEMENTS_PER_TASK = 65536;
+
+/** The stage's chunks (row-major indices) grouped into tasks, in order. */
+export function chunkBatches(stage: NativeStage): number[][] {
+  const n = chunkCount(stage);
+  const batches: number[][] = [];
+  let c = 0;
+  while (c < n) {
+    const chunks: number[] = [];
+    let elements = 0;
+    do {
+      elements += chunkBox(stage, c).ext.reduce((a, e) => a * e, 1);
+      chunks.push(c);
+      c++;
+    } while (c < n && elements < MIN_ELEMENTS_PER_TASK && chunks.length < MAX_CHUNKS_PER_TASK);
+    batches.push(chunks);
+  }
+  return batches;
+}
