@@ -19,6 +19,7 @@
 #include "engine/executor.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -34,7 +35,33 @@
 namespace tessera {
 namespace {
 
-constexpr int kMaxBoxDims = kMaxDims + 2;
+constexpr int kMaxBoxDims = static_cast<int>(kMaxDims) + 2;
+
+// Op code -> its kernel in kernels::Table, built from the table's X-macros (ops.json): adding an
+// op with a kernel adds a row here without touching the VM.
+struct OpKernel {
+  int arity = 0;
+  kernels::Unary kernels::Table::*unary = nullptr;
+  kernels::BinaryKernels kernels::Table::*binary = nullptr;
+};
+#define TESSERA_X(cname, code, arity, plan) code,
+constexpr size_t kOpSlots = static_cast<size_t>(std::max({TESSERA_OPS(TESSERA_X)})) + 1;
+#undef TESSERA_X
+constexpr std::array<OpKernel, kOpSlots> makeOpKernels() {
+  std::array<OpKernel, kOpSlots> t{};
+#define TESSERA_X(cname, kernel)                      \
+  t[static_cast<size_t>(Op::cname)].arity = 1;        \
+  t[static_cast<size_t>(Op::cname)].unary = &kernels::Table::kernel;
+  TESSERA_UNARY_OPS(TESSERA_X)
+#undef TESSERA_X
+#define TESSERA_X(cname, kernel)                      \
+  t[static_cast<size_t>(Op::cname)].arity = 2;        \
+  t[static_cast<size_t>(Op::cname)].binary = &kernels::Table::kernel;
+  TESSERA_BINARY_OPS(TESSERA_X)
+#undef TESSERA_X
+  return t;
+}
+constexpr std::array<OpKernel, kOpSlots> kOpKernels = makeOpKernels();
 int64_t tileEdge() {
   static const int64_t t = [] {
     const char* e = std::getenv("TESSERA_TILE");
@@ -623,7 +650,8 @@ void PlanJob::runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc,
       continue;
     }
     const int32_t ia = in.a;
-    if (static_cast<int32_t>(in.op) < 16) {
+    const size_t code = static_cast<size_t>(in.op);  // validated: a row of the table
+    if (kOpKernels[code].arity == 1) {
       const double* x;
       if (ia >= 0) {
         x = vm.reg(ia);
@@ -632,31 +660,10 @@ void PlanJob::runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc,
         for (size_t j = 0; j < un; ++j) dst[j] = v;
         x = dst;
       }
-      kernels::Unary f = nullptr;
-      switch (in.op) {
-        case Op::Neg: f = K.neg; break;
-        case Op::Abs: f = K.abs; break;
-        case Op::Exp: f = K.exp; break;
-        case Op::Log: f = K.log; break;
-        case Op::Sqrt: f = K.sqrt; break;
-        case Op::Sin: f = K.sin; break;
-        case Op::Cos: f = K.cos; break;
-        default: break;
-      }
-      f(x, dst, un);
+      (K.*kOpKernels[code].unary)(x, dst, un);
       continue;
     }
-    const kernels::BinaryKernels* bk = nullptr;
-    switch (in.op) {
-      case Op::Add: bk = &K.add; break;
-      case Op::Sub: bk = &K.sub; break;
-      case Op::Mul: bk = &K.mul; break;
-      case Op::Div: bk = &K.div; break;
-      case Op::Pow: bk = &K.pow; break;
-      case Op::Max: bk = &K.max; break;
-      case Op::Min: bk = &K.min; break;
-      default: break;
-    }
+    const kernels::BinaryKernels* bk = &(K.*kOpKernels[code].binary);
     const int32_t ib = in.b;
     if (ia >= 0 && ib >= 0) {
       bk->vv(vm.reg(ia), vm.reg(ib), dst, un);

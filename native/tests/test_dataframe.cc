@@ -15,7 +15,7 @@
 
 #include "check.h"
 #include "dataframe/dataframe.h"
-#include "dataframe/job.h"
+#include "engine/job.h"
 #include "dataframe/stats.h"
 #include "kernels/kernels.h"
 

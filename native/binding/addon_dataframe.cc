@@ -2,8 +2,8 @@
 // statistics, each run as one FnJob on the engine's pool; the Promise settles through a
 // thread-safe function (never libuv's pool, never blocking the event loop). Results are handed to
 // JS as external ArrayBuffers over the native vectors (no copies).
-#include "tsfn_channel.h"
-#include "addon_dataframe.h"
+#include "binding/tsfn_channel.h"
+#include "binding/addon_dataframe.h"
 
 #include <cmath>
 #include <cstring>
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "dataframe/dataframe.h"
-#include "dataframe/job.h"
+#include "engine/job.h"
 #include "dataframe/stats.h"
 
 namespace tessera {

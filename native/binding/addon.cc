@@ -1,7 +1,8 @@
-// The thin N-API binding (the only file that includes napi.h). Implements NativeAddon of
-// src/native.ts: converts the JS plan to tessera::Plan, runs it on the per-environment pool, and
-// settles a Promise through a thread-safe function. Per-environment state lives in the addon
-// instance (Napi::Addon / instance data) so worker_threads each get their own pool.
+// The N-API binding of the array engine (napi.h is used only under native/binding/). Implements
+// NativeAddon of src/native.ts: converts the JS plan to tessera::Plan, runs it on the
+// per-environment pool, and settles a Promise through a thread-safe function. Per-environment
+// state lives in the addon instance (Napi::Addon / instance data) so worker_threads each get
+// their own pool.
 #include <napi.h>
 
 #include <sys/mman.h>
@@ -20,12 +21,14 @@
 #include <utility>
 #include <vector>
 
-#include "tsfn_channel.h"
+#include "binding/tsfn_channel.h"
 #include "engine/executor.h"
+#include "engine/ops.h"
 #include "engine/plan.h"
 #include "engine/pool.h"
 #include "kernels/kernels.h"
-#include "addon_dataframe.h"
+#include "binding/addon_dataframe.h"
+#include "binding/op_table.h"
 
 namespace {
 
@@ -138,10 +141,12 @@ int32_t toInt32(Napi::Env env, const Napi::Value& v, const std::string& path) {
   return static_cast<int32_t>(x);
 }
 
-int64_t enumField(Napi::Env env, const Napi::Value& v, const std::string& path, int64_t lo, int64_t hi,
-                  const char* accepted) {
+// A code of one of the operation table's enums (engine/ops.h): rejects codes with no row.
+template <size_t N>
+int64_t enumField(Napi::Env env, const Napi::Value& v, const std::string& path, const EnumInfo (&rows)[N]) {
   int64_t x = toInt(env, v, path);
-  if (x < lo || x > hi) rangeError(env, path + ": " + std::to_string(x) + " unknown (accepted: " + accepted + ")");
+  if (!findEnum(rows, x))
+    rangeError(env, path + ": " + std::to_string(x) + " unknown (accepted: " + acceptedCodes(rows) + ")");
   return x;
 }
 
@@ -176,11 +181,10 @@ Napi::Value field(const Napi::Object& o, const char* name) { return o.Get(name);
 Leaf parseLeaf(Napi::Env env, const Napi::Value& v, const std::string& path) {
   Napi::Object o = getObject(env, v, path);
   Leaf l;
-  l.kind = static_cast<LeafKind>(enumField(env, field(o, "kind"), path + ".kind", 0, 3,
-                                           "0 Arange, 1 RandomUniform, 2 RandomNormal, 3 Memory"));
+  l.kind = static_cast<LeafKind>(enumField(env, field(o, "kind"), path + ".kind", kLeafKindInfo));
   Napi::Value dt = field(o, "dtype");
   l.dtype = dt.IsUndefined() ? DType::F64
-                             : static_cast<DType>(enumField(env, dt, path + ".dtype", 0, 1, "0 F64, 1 F32"));
+                             : static_cast<DType>(enumField(env, dt, path + ".dtype", kDTypeInfo));
   Napi::Value off = field(o, "offset");
   l.offset = off.IsUndefined() ? 0 : toInt(env, off, path + ".offset");
   l.strides = intArray(env, field(o, "strides"), path + ".strides");
@@ -199,11 +203,10 @@ Leaf parseLeaf(Napi::Env env, const Napi::Value& v, const std::string& path) {
 Sink parseSink(Napi::Env env, const Napi::Value& v, const std::string& path) {
   Napi::Object o = getObject(env, v, path);
   Sink s;
-  s.reduce = static_cast<ReduceOp>(enumField(env, field(o, "reduce"), path + ".reduce", 0, 7,
-                                             "0 None, 1 Sum, 2 Prod, 3 Min, 4 Max, 5 Mean, 6 Var, 7 Std"));
+  s.reduce = static_cast<ReduceOp>(enumField(env, field(o, "reduce"), path + ".reduce", kReduceInfo));
   Napi::Value dt = field(o, "dtype");
   s.dtype = dt.IsUndefined() ? DType::F64
-                             : static_cast<DType>(enumField(env, dt, path + ".dtype", 0, 1, "0 F64, 1 F32"));
+                             : static_cast<DType>(enumField(env, dt, path + ".dtype", kDTypeInfo));
   s.buffer = toInt32(env, field(o, "buffer"), path + ".buffer");
   Napi::Value off = field(o, "offset");
   s.offset = off.IsUndefined() ? 0 : toInt(env, off, path + ".offset");
@@ -404,6 +407,7 @@ class TesseraAddon : public Napi::Addon<TesseraAddon> {
                          });
     napi_add_env_cleanup_hook(env, cleanupHook, new std::shared_ptr<Core>(core_));
     tessera::InitDataframe(env, exports, [core = core_]() -> Pool& { return core->getPool(); });
+    tessera::InitOpTable(env, exports);
   }
 
  private:
