@@ -1,10 +1,8 @@
 // Part of kernels_impl.h (included only from there, once per ISA): the simple element-wise kernels
 // (neg, abs, sqrt, add, sub, mul, div, pow, max, min in their vv/vs/sv forms).
-// No include guard on purpose: each kernels_<isa>.cc includes kernels_impl.h, hence this, once.
+// Included inside kernels_impl.h's per-ISA namespace; no guard, no includes of its own.
 
-namespace tessera::kernels::TESSERA_ISA_NS {
-namespace {  // internal linkage (see kernels_impl.h)
-
+// ---------------------------------------------------------------------------------------------
 // Simple element-wise kernels
 static void k_neg(const double* x, double* out, size_t n) {
   mapUnary(x, out, n, 0.0, [](vd v) { return asD(asU(v) ^ 0x8000000000000000ULL); });
@@ -189,8 +187,3 @@ static void k_pow_vs(const double* x, double s, double* out, size_t n) {
 static void k_pow_sv(double s, const double* y, double* out, size_t n) { TESSERA_POW_SV(s, y, out, n); }
 #undef TESSERA_POW_VS
 #undef TESSERA_POW_SV
-
-// ---------------------------------------------------------------------------------------------
-
-}  // namespace
-}  // namespace tessera::kernels::TESSERA_ISA_NS

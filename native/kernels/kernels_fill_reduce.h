@@ -1,10 +1,8 @@
 // Part of kernels_impl.h (included only from there, once per ISA): the counter-based random fills
 // and the block reductions.
-// No include guard on purpose: each kernels_<isa>.cc includes kernels_impl.h, hence this, once.
+// Included inside kernels_impl.h's per-ISA namespace; no guard, no includes of its own.
 
-namespace tessera::kernels::TESSERA_ISA_NS {
-namespace {  // internal linkage (see kernels_impl.h)
-
+// ---------------------------------------------------------------------------------------------
 // Random fills. Lane l of the counter vector holds key + (start + (j + l) step + 1) * GAMMA; it
 // advances by W * step * GAMMA per vector (all wrapping uint64 arithmetic).
 static inline vu mixV(vu z) {
@@ -139,6 +137,3 @@ static double r_max(const double* x, size_t n) {
 static double r_min(const double* x, size_t n) {
   return reduceTree(x, n, __builtin_inf(), [](vd a, vd b) { return minV(a, b); });
 }
-
-}  // namespace
-}  // namespace tessera::kernels::TESSERA_ISA_NS

@@ -44,14 +44,14 @@
 #error "define TESSERA_ISA_NS before including kernels_impl.h"
 #endif
 
-// The parts, in dependency order. Each reopens the per-ISA namespace (and its anonymous namespace).
+namespace tessera::kernels::TESSERA_ISA_NS {
+namespace {  // internal linkage for everything, including member functions of helper structs
+
+// The parts, in dependency order, textually inside this namespace (so every ISA gets its own copy).
 #include "kernels/kernels_vec.h"
 #include "kernels/kernels_math.h"
 #include "kernels/kernels_elementwise.h"
 #include "kernels/kernels_fill_reduce.h"
-
-namespace tessera::kernels::TESSERA_ISA_NS {
-namespace {
 
 // The table, one entry per kernel of the operation table (X-macros from ops.json) plus the
 // random fills and block reductions. constexpr: constant-initialized, no dynamic init per ISA.

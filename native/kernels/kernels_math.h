@@ -1,9 +1,7 @@
 // Part of kernels_impl.h (included only from there, once per ISA): exp, log, sin, cos.
-// No include guard on purpose: each kernels_<isa>.cc includes kernels_impl.h, hence this, once.
+// Included inside kernels_impl.h's per-ISA namespace; no guard, no includes of its own.
 
-namespace tessera::kernels::TESSERA_ISA_NS {
-namespace {  // internal linkage (see kernels_impl.h)
-
+// ---------------------------------------------------------------------------------------------
 // exp
 //
 // Generic (baseline, AVX2): tableless. k = rint(x/ln2), r = x - k ln2 (Cody-Waite, |r| <= 0.347),
@@ -248,8 +246,3 @@ static void sinCos(const double* x, double* out, size_t n) {
 }
 static void k_sin(const double* x, double* out, size_t n) { sinCos<0>(x, out, n); }
 static void k_cos(const double* x, double* out, size_t n) { sinCos<1>(x, out, n); }
-
-// ---------------------------------------------------------------------------------------------
-
-}  // namespace
-}  // namespace tessera::kernels::TESSERA_ISA_NS

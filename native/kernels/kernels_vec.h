@@ -1,9 +1,6 @@
 // Part of kernels_impl.h (included only from there, once per ISA): scalar helpers, the native-width
 // vector type and its primitives, and the lane-mapping helpers the kernels are written with.
-// No include guard on purpose: each kernels_<isa>.cc includes kernels_impl.h, hence this, once.
-
-namespace tessera::kernels::TESSERA_ISA_NS {
-namespace {  // internal linkage (see kernels_impl.h)
+// Included inside kernels_impl.h's per-ISA namespace; no guard, no includes of its own.
 
 // ---------------------------------------------------------------------------------------------
 // Scalar helpers
@@ -101,8 +98,3 @@ static inline vd fixLanes(vd r, vd x, vi bad, S scalar) {
   }
   return r;
 }
-
-// ---------------------------------------------------------------------------------------------
-
-}  // namespace
-}  // namespace tessera::kernels::TESSERA_ISA_NS
