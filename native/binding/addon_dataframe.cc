@@ -4,6 +4,7 @@
 // JS as external ArrayBuffers over the native vectors (no copies).
 #include "binding/tsfn_channel.h"
 #include "binding/addon_dataframe.h"
+#include "binding/plan_decode.h"
 
 #include <cmath>
 #include <cstring>
@@ -29,17 +30,11 @@ struct State {
   std::function<Pool&()> pool;
 };
 
-[[noreturn]] void typeError(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
-[[noreturn]] void rangeError(Napi::Env env, const std::string& msg) { throw Napi::RangeError::New(env, msg); }
-
-Napi::Object obj(Napi::Env env, const Napi::Value& v, const std::string& path) {
-  if (!v.IsObject() || v.IsArray()) typeError(env, path + ": expected an object");
-  return v.As<Napi::Object>();
-}
-Napi::Array arr(Napi::Env env, const Napi::Value& v, const std::string& path) {
-  if (!v.IsArray()) typeError(env, path + ": expected an array");
-  return v.As<Napi::Array>();
-}
+// the argument checks shared with the array binding (binding/plan_decode.h)
+using binding::rangeError;
+using binding::typeError;
+Napi::Object obj(Napi::Env env, const Napi::Value& v, const std::string& path) { return binding::getObject(env, v, path); }
+Napi::Array arr(Napi::Env env, const Napi::Value& v, const std::string& path) { return binding::getArray(env, v, path); }
 double num(Napi::Env env, const Napi::Value& v, const std::string& path) {
   if (!v.IsNumber()) typeError(env, path + ": expected a number");
   return v.As<Napi::Number>().DoubleValue();
