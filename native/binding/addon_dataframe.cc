@@ -24,7 +24,6 @@ namespace {
 
 using df::ColType;
 using df::Column;
-using df::FnJob;
 
 struct State {
   std::function<Pool&()> pool;

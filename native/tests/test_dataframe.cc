@@ -22,6 +22,7 @@
 namespace {
 
 using namespace tessera::df;
+using tessera::FnJob;
 
 CsvResult parse(const std::string& text, std::vector<std::string> names, std::vector<ColType> types = {},
                 bool skip = false, bool latin1 = false) {
