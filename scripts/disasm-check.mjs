@@ -124,7 +124,7 @@ export function checkBuild(objdir) {
   const report = [];
   for (const row of rows) {
     if (!row.object) {
-      if (row.source.startsWith('native/addon') && !rows.some((r) => r.object?.includes('obj.target'))) {
+      if (row.source.startsWith('native/binding/') && !rows.some((r) => r.object?.includes('obj.target'))) {
         report.push({ ...row, status: 'not built here (CMake builds the addon only with TESSERA_ADDON)' });
         continue;
       }

@@ -57,6 +57,8 @@ export function generate(table) {
     xm('TESSERA_BINARY_OPS', table.ops.filter((o) => o.arity === 2), (o) => `${o.cname}, ${o.kernel}`),
     '\n// X(cname, code, "plan name")\n',
     xm('TESSERA_REDUCE_OPS', table.reductions, (r) => `${r.cname}, ${r.code}, ${q(r.plan)}`),
+    '\n// The plan limits. X(cname, "key in ENGINE_LIMITS", value)\n',
+    xm('TESSERA_LIMITS', Object.entries(table.limits), ([k, l]) => `${l.cname}, ${q(k)}, ${l.value}`),
     '\nnamespace tessera {\n',
     ...Object.entries(table.limits).map(([k, l]) => `constexpr int64_t ${l.cname} = ${l.value};  // ${k}: ${l.doc}\n`),
     '}  // namespace tessera\n',

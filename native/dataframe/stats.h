@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "dataframe/dataframe.h"
-#include "dataframe/job.h"
+#include "engine/job.h"
 
 namespace tessera::df {
 

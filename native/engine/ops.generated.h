@@ -63,6 +63,18 @@
   X(Var, 6, "var") \
   X(Std, 7, "std")
 
+// The plan limits. X(cname, "key in ENGINE_LIMITS", value)
+#define TESSERA_LIMITS(X) \
+  X(kMaxDims, "maxDims", 32) \
+  X(kMaxRegisters, "maxRegisters", 64) \
+  X(kMaxProgram, "maxInstructions", 65536) \
+  X(kMaxLeaves, "maxLeaves", 65536) \
+  X(kMaxImms, "maxImms", 1048576) \
+  X(kMaxStages, "maxStages", 65536) \
+  X(kMaxBuffers, "maxBuffers", 65536) \
+  X(kMaxTasks, "maxTasksPerStage", 2147483648) \
+  X(kMaxPartialBytes, "maxPartialBytes", 2147483648)
+
 namespace tessera {
 constexpr int64_t kMaxDims = 32;  // maxDims: axes of a stage
 constexpr int64_t kMaxRegisters = 64;  // maxRegisters: VM registers of one fused stage

@@ -1,6 +1,6 @@
 // The plan the engine executes: the whole of one compute, handed over once (no per-task calls).
 // This header is the contract between the TypeScript lowering (src/graph/lower.ts), the thin
-// N-API binding (native/addon.cc) and the executor. No napi.h here: the core is tested by ctest.
+// N-API binding (native/binding/) and the executor. No napi.h here: the core is tested by ctest.
 //
 // Model. A plan is a list of stages run in order. A stage has an N-d *iteration space* (shape)
 // split into a chunk grid (per-axis chunk sizes, Dask's `chunks`). One task = one chunk of that
@@ -18,14 +18,27 @@
 #include <string>
 #include <vector>
 
+// The operation table (generated from native/engine/ops.json): the enums below, kMaxDims,
+// kMaxRegisters and the other plan limits. engine/ops.h has the same rows as queryable data.
+#include "engine/ops.generated.h"
+
 namespace tessera {
 
-constexpr int kMaxDims = 32;
-constexpr int kMaxRegisters = 64;
+// The X-macro rows below expand to `Name = code,`; the comments say what each means.
+#define TESSERA_ENUM_ROW(cname, code, ...) cname = code,
 
-enum class DType : uint8_t { F64 = 0, F32 = 1 };
+enum class DType : uint8_t { TESSERA_DTYPES(TESSERA_ENUM_ROW) };  // F64, F32
 
-inline size_t dtypeSize(DType d) { return d == DType::F64 ? 8 : 4; }
+inline size_t dtypeSize(DType d) {
+  switch (d) {
+#define TESSERA_X(cname, code, size, name) \
+  case DType::cname:                        \
+    return size;
+    TESSERA_DTYPES(TESSERA_X)
+#undef TESSERA_X
+  }
+  return 0;
+}
 
 // A contiguous region of memory owned by the caller (a JS ArrayBuffer or a native buffer); the
 // binding keeps it alive until the plan has settled.
@@ -35,12 +48,11 @@ struct BufferRef {
   bool writable = true;
 };
 
-enum class LeafKind : uint8_t {
-  Arange = 0,         // a + b * lin
-  RandomUniform = 1,  // a + (b - a) * U(seed, lin); U in [0,1), 53-bit (F64) or 24-bit (F32)
-  RandomNormal = 2,   // a + b * N(seed, lin)   (Box-Muller over two independent streams)
-  Memory = 3,         // element lin of buffers[buffer] read as dtype
-};
+// Arange:        a + b * lin
+// RandomUniform: a + (b - a) * U(seed, lin); U in [0,1), 53-bit (F64) or 24-bit (F32)
+// RandomNormal:  a + b * N(seed, lin)   (Box-Muller over two independent streams)
+// Memory:        element lin of buffers[buffer] read as dtype
+enum class LeafKind : uint8_t { TESSERA_LEAF_KINDS(TESSERA_ENUM_ROW) };
 
 struct Leaf {
   LeafKind kind = LeafKind::Memory;
@@ -53,12 +65,9 @@ struct Leaf {
 };
 
 // Operand encoding in Instr::a / Instr::b: r >= 0 is register r; r < 0 is immediate imms[-1 - r].
-// Load: dst <- leaves[a].
-enum class Op : int32_t {
-  Load = 0,
-  Neg = 1, Abs = 2, Exp = 3, Log = 4, Sqrt = 5, Sin = 6, Cos = 7,
-  Add = 16, Sub = 17, Mul = 18, Div = 19, Pow = 20, Max = 21, Min = 22,
-};
+// Load (arity 0): dst <- leaves[a]. Arity 1: dst <- f(a). Arity 2: dst <- f(a, b).
+// Load, Neg, Abs, Exp, Log, Sqrt, Sin, Cos, Add, Sub, Mul, Div, Pow, Max, Min (see ops.json)
+enum class Op : int32_t { TESSERA_OPS(TESSERA_ENUM_ROW) };
 
 struct Instr {
   Op op = Op::Load;
@@ -67,10 +76,10 @@ struct Instr {
   int32_t b = 0;
 };
 
-enum class ReduceOp : int32_t {
-  None = 0,  // store every element
-  Sum = 1, Prod = 2, Min = 3, Max = 4, Mean = 5, Var = 6, Std = 7,
-};
+// None stores every element; Sum, Prod, Min, Max, Mean, Var, Std reduce.
+enum class ReduceOp : int32_t { TESSERA_REDUCE_OPS(TESSERA_ENUM_ROW) };
+
+#undef TESSERA_ENUM_ROW
 
 // Where the result register goes. Target element for iteration coordinate c:
 //     out = offset + sum_k c[k] * strides[k]   (element index into buffers[buffer] as dtype)

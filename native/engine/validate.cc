@@ -7,17 +7,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/ops.h"
 #include "engine/plan.h"
 
 namespace tessera {
 namespace {
 
 constexpr int64_t kMaxMagnitude = int64_t(1) << 62;  // |offset| + sum |stride|*shape, elements
-constexpr int64_t kMaxTasks = int64_t(1) << 31;
-constexpr int64_t kMaxPartialBytes = int64_t(1) << 31;
-constexpr size_t kMaxProgram = 1 << 16;
-constexpr size_t kMaxLeaves = 1 << 16;
-constexpr size_t kMaxImms = 1 << 20;
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw std::invalid_argument(path + ": " + what);
@@ -28,39 +24,7 @@ std::string idx(const std::string& base, size_t i) { return base + "[" + std::to
 bool mulOk(int64_t a, int64_t b, int64_t* out) { return !__builtin_mul_overflow(a, b, out); }
 bool addOk(int64_t a, int64_t b, int64_t* out) { return !__builtin_add_overflow(a, b, out); }
 
-const char* opName(Op op) {
-  switch (op) {
-    case Op::Load: return "Load";
-    case Op::Neg: return "Neg";
-    case Op::Abs: return "Abs";
-    case Op::Exp: return "Exp";
-    case Op::Log: return "Log";
-    case Op::Sqrt: return "Sqrt";
-    case Op::Sin: return "Sin";
-    case Op::Cos: return "Cos";
-    case Op::Add: return "Add";
-    case Op::Sub: return "Sub";
-    case Op::Mul: return "Mul";
-    case Op::Div: return "Div";
-    case Op::Pow: return "Pow";
-    case Op::Max: return "Max";
-    case Op::Min: return "Min";
-  }
-  return nullptr;
-}
-
-int arity(Op op) {
-  switch (op) {
-    case Op::Load: return 0;
-    case Op::Neg: case Op::Abs: case Op::Exp: case Op::Log: case Op::Sqrt: case Op::Sin:
-    case Op::Cos:
-      return 1;
-    default:
-      return 2;
-  }
-}
-
-bool dtypeOk(DType d) { return d == DType::F64 || d == DType::F32; }
+bool dtypeOk(DType d) { return findEnum(kDTypeInfo, static_cast<int64_t>(d)) != nullptr; }
 
 // Checks an affine address map over the stage shape: the magnitude bound, and (for buffers) that
 // every addressed element lies inside the buffer.
@@ -155,19 +119,18 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
                              std::to_string(st.nregs) + ")");
 
   // leaves
-  if (st.leaves.size() > kMaxLeaves)
+  if (st.leaves.size() > static_cast<size_t>(kMaxLeaves))
     fail(sp + ".leaves", "has " + std::to_string(st.leaves.size()) + " leaves (max " +
                              std::to_string(kMaxLeaves) + ")");
   for (size_t i = 0; i < st.leaves.size(); ++i) {
     const Leaf& lf = st.leaves[i];
     const std::string lp = idx(sp + ".leaves", i);
-    if (lf.kind != LeafKind::Arange && lf.kind != LeafKind::RandomUniform &&
-        lf.kind != LeafKind::RandomNormal && lf.kind != LeafKind::Memory)
+    if (!findEnum(kLeafKindInfo, static_cast<int64_t>(lf.kind)))
       fail(lp + ".kind", std::to_string(static_cast<int>(lf.kind)) +
-                             " unknown (accepted: 0 Arange, 1 RandomUniform, 2 RandomNormal, 3 Memory)");
+                             " unknown (accepted: " + acceptedCodes(kLeafKindInfo) + ")");
     if (!dtypeOk(lf.dtype))
       fail(lp + ".dtype", std::to_string(static_cast<int>(lf.dtype)) +
-                              " unknown (accepted: 0 F64, 1 F32)");
+                              " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
     const BufferRef* buf = nullptr;
     std::string bp;
     if (lf.kind == LeafKind::Memory) {
@@ -184,10 +147,10 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
   }
 
   // program
-  if (st.program.size() > kMaxProgram)
+  if (st.program.size() > static_cast<size_t>(kMaxProgram))
     fail(sp + ".program", "has " + std::to_string(st.program.size()) + " instructions (max " +
                               std::to_string(kMaxProgram) + ")");
-  if (st.imms.size() > kMaxImms)
+  if (st.imms.size() > static_cast<size_t>(kMaxImms))
     fail(sp + ".imms", "has " + std::to_string(st.imms.size()) + " entries (max " +
                            std::to_string(kMaxImms) + ")");
   uint64_t written = 0;  // bit r: register r holds a value
@@ -208,14 +171,13 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
   for (size_t i = 0; i < st.program.size(); ++i) {
     const Instr& in = st.program[i];
     const std::string ip = idx(sp + ".program", i);
-    if (!opName(in.op))
-      fail(ip + ".op", std::to_string(static_cast<int32_t>(in.op)) +
-                           " unknown (accepted: 0 Load, 1-7 Neg Abs Exp Log Sqrt Sin Cos, "
-                           "16-22 Add Sub Mul Div Pow Max Min)");
+    const OpInfo* info = findOp(in.op);
+    if (!info)
+      fail(ip + ".op", std::to_string(static_cast<int32_t>(in.op)) + " unknown (accepted: " + acceptedOps() + ")");
     if (in.dst < 0 || in.dst >= st.nregs)
       fail(ip + ".dst", "register " + std::to_string(in.dst) + " out of range (nregs " +
                             std::to_string(st.nregs) + ")");
-    int ar = arity(in.op);
+    const int ar = info->arity;
     if (ar == 0) {
       if (in.a < 0 || static_cast<size_t>(in.a) >= st.leaves.size())
         fail(ip + ".a", "leaf " + std::to_string(in.a) + " out of range (" +
@@ -233,13 +195,12 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
   // sink
   const Sink& sk = st.sink;
   const std::string kp = sp + ".sink";
-  int reduce = static_cast<int>(sk.reduce);
-  if (reduce < 0 || reduce > 7)
-    fail(kp + ".reduce", std::to_string(reduce) +
-                             " unknown (accepted: 0 None, 1 Sum, 2 Prod, 3 Min, 4 Max, 5 Mean, 6 Var, 7 Std)");
+  const int reduce = static_cast<int>(sk.reduce);
+  if (!findEnum(kReduceInfo, reduce))
+    fail(kp + ".reduce", std::to_string(reduce) + " unknown (accepted: " + acceptedCodes(kReduceInfo) + ")");
   if (!dtypeOk(sk.dtype))
     fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) +
-                            " unknown (accepted: 0 F64, 1 F32)");
+                            " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
   if (sk.buffer < 0 || static_cast<size_t>(sk.buffer) >= plan.buffers.size())
     fail(kp + ".buffer", "index " + std::to_string(sk.buffer) + " out of range (" +
                              std::to_string(plan.buffers.size()) + " buffers)");

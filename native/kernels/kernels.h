@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "engine/ops.generated.h"
+
 namespace tessera::kernels {
 
 using Unary = void (*)(const double* x, double* out, size_t n);
@@ -26,8 +28,15 @@ struct BinaryKernels {
 
 struct Table {
   const char* isa;  // "baseline" | "avx2" | "avx512"
-  Unary neg, abs, exp, log, sqrt, sin, cos;
-  BinaryKernels add, sub, mul, div, pow, max, min;  // max/min propagate NaN like numpy.maximum
+  // One member per operation of the table (ops.json "kernel"): Unary neg, abs, ...; BinaryKernels
+  // add, sub, ... (max/min propagate NaN like numpy.maximum). kernels_impl.h fills them with
+  // k_<kernel> (unary) and k_<kernel>_vv/_vs/_sv (binary).
+#define TESSERA_X(cname, kernel) Unary kernel;
+  TESSERA_UNARY_OPS(TESSERA_X)
+#undef TESSERA_X
+#define TESSERA_X(cname, kernel) BinaryKernels kernel;
+  TESSERA_BINARY_OPS(TESSERA_X)
+#undef TESSERA_X
   // Counter-based random numbers (docs/random.md): bits(key, i) = mix64(key + (i + 1) * GAMMA).
   RandomFill uniform64;  // (bits >> 11) * 2^-53
   RandomFill uniform32;  // (bits >> 40) * 2^-24, i.e. exactly a float32 value

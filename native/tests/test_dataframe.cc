@@ -15,13 +15,14 @@
 
 #include "check.h"
 #include "dataframe/dataframe.h"
-#include "dataframe/job.h"
+#include "engine/job.h"
 #include "dataframe/stats.h"
 #include "kernels/kernels.h"
 
 namespace {
 
 using namespace tessera::df;
+using tessera::FnJob;
 
 CsvResult parse(const std::string& text, std::vector<std::string> names, std::vector<ColType> types = {},
                 bool skip = false, bool latin1 = false) {

@@ -2,8 +2,9 @@
 // statistics, each run as one FnJob on the engine's pool; the Promise settles through a
 // thread-safe function (never libuv's pool, never blocking the event loop). Results are handed to
 // JS as external ArrayBuffers over the native vectors (no copies).
-#include "tsfn_channel.h"
-#include "addon_dataframe.h"
+#include "binding/tsfn_channel.h"
+#include "binding/addon_dataframe.h"
+#include "binding/plan_decode.h"
 
 #include <cmath>
 #include <cstring>
@@ -15,7 +16,7 @@
 #include <vector>
 
 #include "dataframe/dataframe.h"
-#include "dataframe/job.h"
+#include "engine/job.h"
 #include "dataframe/stats.h"
 
 namespace tessera {
@@ -23,23 +24,16 @@ namespace {
 
 using df::ColType;
 using df::Column;
-using df::FnJob;
 
 struct State {
   std::function<Pool&()> pool;
 };
 
-[[noreturn]] void typeError(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
-[[noreturn]] void rangeError(Napi::Env env, const std::string& msg) { throw Napi::RangeError::New(env, msg); }
-
-Napi::Object obj(Napi::Env env, const Napi::Value& v, const std::string& path) {
-  if (!v.IsObject() || v.IsArray()) typeError(env, path + ": expected an object");
-  return v.As<Napi::Object>();
-}
-Napi::Array arr(Napi::Env env, const Napi::Value& v, const std::string& path) {
-  if (!v.IsArray()) typeError(env, path + ": expected an array");
-  return v.As<Napi::Array>();
-}
+// the argument checks shared with the array binding (binding/plan_decode.h)
+using binding::rangeError;
+using binding::typeError;
+Napi::Object obj(Napi::Env env, const Napi::Value& v, const std::string& path) { return binding::getObject(env, v, path); }
+Napi::Array arr(Napi::Env env, const Napi::Value& v, const std::string& path) { return binding::getArray(env, v, path); }
 double num(Napi::Env env, const Napi::Value& v, const std::string& path) {
   if (!v.IsNumber()) typeError(env, path + ": expected a number");
   return v.As<Napi::Number>().DoubleValue();

@@ -12,7 +12,7 @@
 
 #include "engine/pool.h"
 
-namespace tessera::df {
+namespace tessera {
 
 class FnJob : public Job {
  public:
@@ -55,4 +55,4 @@ class FnJob : public Job {
   std::atomic<int64_t> done_{0};
 };
 
-}  // namespace tessera::df
+}  // namespace tessera

@@ -1,4 +1,4 @@
-// N-API binding of the DataFrame core (native/dataframe). Registered from native/addon.cc's
+// N-API binding of the DataFrame core (native/dataframe). Registered from native/binding/addon.cc's
 // module init; jobs run on the engine's own pool, handed in as `pool`.
 #pragma once
 

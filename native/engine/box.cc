@@ -1,0 +1,201 @@
+#include "engine/box.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "engine/reduce.h"
+#include "engine/stage_prep.h"
+#include "engine/vm.h"
+
+namespace tessera::detail {
+namespace {
+
+int64_t tileEdge() {
+  static const int64_t t = [] {
+    const char* e = std::getenv("TESSERA_TILE");
+    long v = e ? std::strtol(e, nullptr, 10) : 0;
+    return v >= 8 && v <= 4096 ? static_cast<int64_t>(v) : int64_t(64);
+  }();
+  return t;
+}
+
+// Walks the box row by row, cutting it into blocks of <= kBlock elements made of pieces.
+void runBox(const Job& job, StagePrep& p, VMState& vm, const Box& box, Accum& acc, int64_t redChunk) {
+  const int nd = box.nd;
+  const int S = p.nstreams;
+  const int64_t L = nd > 0 ? box.ext[nd - 1] : 1;
+  vm.rowBase.resize(static_cast<size_t>(S));
+  vm.inner.resize(static_cast<size_t>(S));
+  vm.prefetch.resize(static_cast<size_t>(S));
+  vm.pieceBase.resize(static_cast<size_t>(S) * kBlock);
+  int64_t* rowBase = vm.rowBase.data();
+  int64_t* inner = vm.inner.data();
+  int64_t* pbase = vm.pieceBase.data();
+  for (int s = 0; s < S; ++s) {
+    rowBase[s] = box.base[static_cast<size_t>(s)];
+    inner[s] = nd > 0 ? box.st(s, nd - 1) : 0;
+    // strided gathers prefetch the rows of the next block (one block = kBlock / L rows)
+    vm.prefetch[static_cast<size_t>(s)] = (nd >= 2 && L < kBlock) ? (kBlock / L) * box.st(s, nd - 2) : 0;
+  }
+  int64_t idx[kMaxBoxDims] = {0};
+  int64_t pos = 0;
+  bool done = false;
+  while (!done) {
+    if (job.stopped()) return;
+    int np = 0;
+    int64_t n = 0;
+    while (n < kBlock) {
+      const int64_t m = std::min(L - pos, kBlock - n);
+      vm.pieceOff[static_cast<size_t>(np)] = n;
+      vm.pieceLen[static_cast<size_t>(np)] = m;
+      int64_t* pb = pbase + static_cast<int64_t>(np) * S;
+      for (int s = 0; s < S; ++s) pb[s] = rowBase[s] + pos * inner[s];
+      ++np;
+      n += m;
+      pos += m;
+      if (pos == L) {
+        pos = 0;
+        int k = nd - 2;
+        for (; k >= 0; --k) {
+          ++idx[k];
+          for (int s = 0; s < S; ++s) rowBase[s] += box.st(s, k);
+          if (idx[k] < box.ext[k]) break;
+          for (int s = 0; s < S; ++s) rowBase[s] -= box.ext[k] * box.st(s, k);
+          idx[k] = 0;
+        }
+        if (k < 0) {
+          done = true;
+          break;
+        }
+      }
+    }
+    runBlock(p, vm, n, np, acc, redChunk);
+  }
+}
+
+}  // namespace
+
+void runChunk(const Job& job, StagePrep& p, VMState& vm, int64_t task) {
+  const int nd = p.nd;
+  const int S = p.nstreams;
+
+  // chunk coordinates (row-major, last axis fastest)
+  int64_t start[kMaxDims], ext[kMaxDims];
+  int64_t rem = task, redChunk = 0;
+  bool emptyBox = false;
+  for (int k = nd - 1; k >= 0; --k) {
+    const int64_t nc = p.nchunks[static_cast<size_t>(k)];
+    const int64_t ci = rem % nc;
+    rem /= nc;
+    const auto& cs = p.cstart[static_cast<size_t>(k)];
+    start[k] = cs[static_cast<size_t>(ci)];
+    ext[k] = cs[static_cast<size_t>(ci) + 1] - start[k];
+    if (ext[k] == 0) emptyBox = true;
+    if (p.reduce) redChunk += ci * p.redChunkStride[static_cast<size_t>(k)];
+  }
+
+  if (!emptyBox) {
+    Box& b = vm.box;
+    b.resize(S);
+    for (int s = 0; s < S; ++s) {
+      int64_t base = p.sOffset[static_cast<size_t>(s)];
+      for (int k = 0; k < nd; ++k) base += start[k] * p.sStride[static_cast<size_t>(s * nd + k)];
+      b.base[static_cast<size_t>(s)] = base;
+    }
+    // axes in iteration order; drop extent 1; merge contiguous neighbours
+    b.nd = 0;
+    for (int qi = 0; qi < nd; ++qi) {
+      const int k = p.perm[qi];
+      const int64_t e = ext[k];
+      if (e == 1) continue;
+      if (b.nd > 0) {
+        const int o = b.nd - 1;
+        bool merge = true;
+        for (int s = 0; s < S && merge; ++s) {
+          int64_t prod;
+          if (__builtin_mul_overflow(p.sStride[static_cast<size_t>(s * nd + k)], e, &prod) ||
+              prod != b.st(s, o))
+            merge = false;
+        }
+        if (merge) {
+          b.ext[o] *= e;
+          for (int s = 0; s < S; ++s) b.st(s, o) = p.sStride[static_cast<size_t>(s * nd + k)];
+          continue;
+        }
+      }
+      b.ext[b.nd] = e;
+      for (int s = 0; s < S; ++s) b.st(s, b.nd) = p.sStride[static_cast<size_t>(s * nd + k)];
+      ++b.nd;
+    }
+
+    Accum acc;
+    bool tile = false;
+    // Tiles reorder elements freely: fine for stores, and for a reduction only when this task's
+    // box reduces to one output element (every kept axis has extent 1 in the box). Decided per
+    // box, not per stage, so a one-chunk sub-stage of this stage (the distributed scheduler's
+    // per-chunk task) iterates exactly as this stage does for that chunk.
+    bool allowTile = true;
+    if (p.reduce) {
+      const std::vector<uint8_t>& ra = p.st->sink.reduceAxes;
+      for (int k = 0; k < nd && allowTile; ++k)
+        if ((ra.empty() || !ra[static_cast<size_t>(k)]) && ext[k] > 1) allowTile = false;
+    }
+    if (allowTile && b.nd >= 2) {
+      const int ia = b.nd - 2, ib = b.nd - 1;
+      for (int s = 0; s < S && !tile; ++s) {
+        if (!p.tileSensitive[static_cast<size_t>(s)]) continue;
+        const int64_t si = std::llabs(b.st(s, ib)), so = std::llabs(b.st(s, ia));
+        if (si > 1 && so < si) tile = true;
+      }
+    }
+    if (!tile) {
+      runBox(job, p, vm, b, acc, redChunk);
+    } else {
+      const int ia = b.nd - 2, ib = b.nd - 1;
+      const int64_t ea = b.ext[ia], eb = b.ext[ib];
+      const int64_t kTile = tileEdge();
+      const int64_t qa = ea / kTile, qb = eb / kTile, ra = ea % kTile, rb = eb % kTile;
+      Box& sb = vm.sub;
+      sb.resize(S);
+      auto outer = [&](int extra) {
+        sb.nd = ia + extra;
+        for (int k = 0; k < ia; ++k) {
+          sb.ext[k] = b.ext[k];
+          for (int s = 0; s < S; ++s) sb.st(s, k) = b.st(s, k);
+        }
+      };
+      auto axis = [&](int at, int64_t e, int src, int64_t mul) {
+        sb.ext[at] = e;
+        for (int s = 0; s < S; ++s) sb.st(s, at) = b.st(s, src) * mul;
+      };
+      if (qa > 0 && qb > 0) {  // whole tiles: [outer..., qa, qb, kTile, kTile]
+        outer(4);
+        axis(ia, qa, ia, kTile);
+        axis(ia + 1, qb, ib, kTile);
+        axis(ia + 2, kTile, ia, 1);
+        axis(ia + 3, kTile, ib, 1);
+        for (int s = 0; s < S; ++s) sb.base[static_cast<size_t>(s)] = b.base[static_cast<size_t>(s)];
+        runBox(job, p, vm, sb, acc, redChunk);
+      }
+      if (qa > 0 && rb > 0) {  // right strip
+        outer(2);
+        axis(ia, qa * kTile, ia, 1);
+        axis(ia + 1, rb, ib, 1);
+        for (int s = 0; s < S; ++s)
+          sb.base[static_cast<size_t>(s)] = b.base[static_cast<size_t>(s)] + qb * kTile * b.st(s, ib);
+        runBox(job, p, vm, sb, acc, redChunk);
+      }
+      if (ra > 0) {  // bottom strip
+        outer(2);
+        axis(ia, ra, ia, 1);
+        axis(ia + 1, eb, ib, 1);
+        for (int s = 0; s < S; ++s)
+          sb.base[static_cast<size_t>(s)] = b.base[static_cast<size_t>(s)] + qa * kTile * b.st(s, ia);
+        runBox(job, p, vm, sb, acc, redChunk);
+      }
+    }
+    if (p.reduce && acc.active) accFlush(p, acc, redChunk);
+  }
+}
+
+}  // namespace tessera::detail

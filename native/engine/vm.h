@@ -1,0 +1,48 @@
+// The register VM (numexpr-style): per block of <= kBlock elements, each Load fills its register
+// piece by piece from its leaf (fillLeaf: arange, random, memory), every other instruction runs
+// its kernel over whole registers (dispatch built from the operation table), and the result
+// register goes to the sink: stored elementwise, or reduced (reduce.h).
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "engine/box.h"
+#include "engine/executor.h"
+#include "engine/pool.h"
+#include "engine/reduce.h"
+#include "engine/stage_prep.h"
+
+namespace tessera::detail {
+
+struct AlignedFree {
+  void operator()(double* p) const { std::free(p); }
+};
+using AlignedDoubles = std::unique_ptr<double, AlignedFree>;
+inline AlignedDoubles allocAligned(size_t n) {
+  size_t bytes = (n * sizeof(double) + 63) / 64 * 64;
+  void* p = std::aligned_alloc(64, bytes);
+  if (!p) throw std::bad_alloc();
+  return AlignedDoubles(static_cast<double*>(p));
+}
+
+// Per-thread VM state, allocated once per worker thread (grown, never per task).
+struct VMState : ThreadState {
+  AlignedDoubles regs = allocAligned(static_cast<size_t>(kMaxRegisters) * kBlock);
+  AlignedDoubles tmp = allocAligned(kBlock);
+  double* reg(int r) { return regs.get() + static_cast<int64_t>(r) * kBlock; }
+  std::vector<int64_t> pieceOff = std::vector<int64_t>(kBlock);
+  std::vector<int64_t> pieceLen = std::vector<int64_t>(kBlock);
+  std::vector<int64_t> pieceBase;  // kBlock * nstreams
+  std::vector<int64_t> rowBase, inner, prefetch;
+  Box box, sub;
+};
+
+// Runs the stage's program over the current block (n elements in np pieces, described in vm) and
+// sends the result register to the sink; reductions accumulate into acc.
+void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t redChunk);
+
+}  // namespace tessera::detail
