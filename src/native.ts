@@ -1,4 +1,4 @@
-// The thin boundary to the N-API addon (native/addon.cc): loading it and its interface. Everything
+// The thin boundary to the N-API addon (native/binding/addon.cc): loading it and its interface. Everything
 // the TypeScript side sends to C++ goes through `execute`: one call per compute, carrying the whole
 // plan (src/plan/types.ts; native/engine/plan.h for the semantics of every field).
 import { createRequire } from 'node:module';

@@ -1,4 +1,4 @@
-// The DataFrame functions of the native addon (native/addon_dataframe.cc). Every async function
+// The DataFrame functions of the native addon (native/binding/addon_dataframe.cc). Every async function
 // runs one job on the engine's thread pool and returns { promise, cancel }.
 import { native } from '../native.js';
 
