@@ -48,18 +48,21 @@ function leafSpan(leaf: NativeLeaf, shape: readonly number[]): [number, number] 
  * (a computeBlock or an iterChunks chunk copies its chunk, not the whole input). A plan that reads
  * outside a buffer is left as is: the engine rejects it before any thread starts.
  */
-export function snapshotInputs(plan: NativePlan, buffers: readonly NativeBufferArg[]): Snapshot {
-  const written = new Set(plan.stages.map((s) => s.sink.buffer));
+export function snapshotInputs(plan: NativePlan, buffers: NativeBufferArg[]): Snapshot {
+  let written: Set<number> | undefined;
   const spans = new Map<number, [number, number]>();
   for (const stage of plan.stages) {
     if (stage.shape.some((n) => n === 0)) continue; // an empty stage reads nothing
     for (const leaf of stage.leaves) {
-      if (leaf.kind !== LeafKind.Memory || written.has(leaf.buffer)) continue;
+      if (leaf.kind !== LeafKind.Memory) continue;
+      written ??= new Set(plan.stages.map((s) => s.sink.buffer));
+      if (written.has(leaf.buffer)) continue;
       const [lo, hi] = leafSpan(leaf, stage.shape);
       const known = spans.get(leaf.buffer);
       spans.set(leaf.buffer, known ? [Math.min(known[0], lo), Math.max(known[1], hi)] : [lo, hi]);
     }
   }
+  if (spans.size === 0) return { plan, buffers, release: () => {} }; // generated inputs only: nothing lent
   const shifts = new Map<number, number>(); // buffer index → bytes cut from the front
   const snapshots: NativeBuffer[] = [];
   const out = [...buffers];
