@@ -1,6 +1,5 @@
 // Array creation: constants, ranges, caller memory and counter-based random numbers.
 import { webcrypto } from 'node:crypto';
-import { markAsUntransferable } from 'node:worker_threads';
 import { checkFinite, checkInteger, checkOptions, checkShape, describe } from '../errors.js';
 import { normalizeChunks, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
@@ -102,12 +101,12 @@ export interface FromArrayOptions {
 }
 
 /**
- * Wrap data as an NDArray. A Float64Array/Float32Array (or a DenseArray) is used in place, not
- * copied: the array reads the caller's memory at compute time, so writes to it before a compute
- * are seen. Its ArrayBuffer is marked untransferable (structuredClone/postMessage cannot detach it),
- * resizable ArrayBuffers are refused, and `buffer.transfer()` must not be called while the array is
- * in use (see guardInPlace). Nested arrays (holes refused) and other TypedArrays are copied into a
- * new Float64Array (or float32).
+ * Wrap data as an NDArray. A Float64Array/Float32Array (or a DenseArray) is not copied now: the
+ * array reads the caller's memory when each compute starts, so writes to it before a compute are
+ * seen. Backed by a SharedArrayBuffer it is read in place (zero-copy); any other buffer is copied
+ * once per compute into native memory (the part the compute reads), so detaching, transferring or
+ * resizing it during a compute is harmless: that compute sees the values it started with.
+ * Nested arrays (holes refused) and other TypedArrays are copied into a new Float64Array (or float32).
  */
 export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromArrayOptions): NDArray<DenseArray> {
   const o = checkOptions('fromArray options', options) as FromArrayOptions;
@@ -161,30 +160,7 @@ export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromA
   return memoryArray(typedData, shape, contiguousStrides(shape), 0, o.chunks);
 }
 
-/**
- * Memory used in place must outlive every compute reading it; N-API cannot pin a backing store,
- * and the native threads read it while JS runs on. Measured on Node 20.20 and 22.23:
- * - A resizable ArrayBuffer can shrink under a compute (`resize(8)` decommits the pages: a
- *   segfault, or zeros read silently). Refused: a copy (`new Float64Array(data)`) is fixed-length.
- *   A growable SharedArrayBuffer only grows and cannot be detached, so it is used in place.
- * - An ordinary ArrayBuffer is marked untransferable (zero-copy, once per buffer): then
- *   `structuredClone(buf, { transfer: [buf] })` and `postMessage(…, [buf])` no longer detach it
- *   (Node 22 throws DataCloneError; Node 20 clones by copy and leaves it attached), so they can't
- *   free the memory mid-compute. `ArrayBuffer.prototype.transfer()` (Node ≥ 21) ignores the mark
- *   and no JS or N-API mechanism stops it; docs/arrays.md says not to detach a buffer in use.
- */
-function guardInPlace(data: Float64Array | Float32Array): void {
-  const buffer = data.buffer as ArrayBuffer & { resizable?: boolean };
-  if (buffer instanceof ArrayBuffer && buffer.resizable === true) {
-    throw new TypeError(
-      `data (a ${data.constructor.name}) is a view of a resizable ArrayBuffer, which could shrink while a compute reads it; ` +
-        `pass a fixed-length copy (new ${data.constructor.name}(data)) or a SharedArrayBuffer view`,
-    );
-  }
-  if (buffer instanceof ArrayBuffer) markAsUntransferable(buffer);
-}
-
-/** An NDArray reading caller memory in place: element strides and offset into `memory`. */
+/** An NDArray over caller memory (element strides and offset into `memory`), read as src/scheduler/snapshot.ts says. */
 export function memoryArray(
   memory: Float64Array | Float32Array,
   shape: number[],
@@ -192,7 +168,6 @@ export function memoryArray(
   offset: number,
   chunks: ChunksSpec | undefined,
 ): NDArray<DenseArray> {
-  guardInPlace(memory);
   const dtype: DType = memory instanceof Float32Array ? 'float32' : 'float64';
   const id = newId();
   return new NDArray({

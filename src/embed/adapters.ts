@@ -3,7 +3,8 @@
 //   `@stdlib/ndarray`: { data, shape, strides, offset, order }   (new ndarray(dtype, data, shape, strides, offset, order))
 // Both describe element i = data[offset + Σ index[k]·strides[k]], which is exactly the engine's memory
 // leaf: a Float64Array/Float32Array view — transposed, sliced, stepped, negative strides included —
-// is wrapped without copying. Other element types (plain arrays, Int32Array, …) are copied.
+// is wrapped without copying (each compute reads it as fromArray's: docs/embedding.md). Other
+// element types (plain arrays, Int32Array, …) are copied.
 // Neither package is a dependency: pass their constructor to toNdarray/toStdlib to get real instances.
 import { checkOptions, checkShape, describe } from '../errors.js';
 import { type ChunksSpec } from '../array/chunks.js';
@@ -75,8 +76,8 @@ function intArray(name: string, v: unknown, n: number): number[] {
 }
 
 /**
- * Wrap a strided view over `data` as an NDArray: zero-copy when `data` is a Float64Array or
- * Float32Array (any strides, including negative and zero ones), a copy otherwise.
+ * Wrap a strided view over `data` as an NDArray: wrapped without a copy when `data` is a Float64Array
+ * or Float32Array (any strides, including negative and zero ones; read as fromArray's), a copy otherwise.
  */
 export function fromStrided(
   data: ArrayLike<number>,
@@ -139,7 +140,7 @@ export function fromStrided(
   return memoryArray(memory, shape, memStrides, memOffset, o.chunks);
 }
 
-/** A scijs `ndarray` (or any { data, shape, stride, offset }) as an NDArray, zero-copy for float data. */
+/** A scijs `ndarray` (or any { data, shape, stride, offset }) as an NDArray; float data is wrapped, not copied. */
 export function fromNdarray(x: ScijsNdarrayLike, options?: StridedOptions): NDArray {
   if (typeof x !== 'object' || x === null || !('stride' in x)) {
     throw new TypeError(`fromNdarray: expected a scijs ndarray { data, shape, stride, offset }, got ${describe(x)}`);
@@ -147,7 +148,7 @@ export function fromNdarray(x: ScijsNdarrayLike, options?: StridedOptions): NDAr
   return fromStrided(x.data, x.shape, x.stride, x.offset, options, 'fromNdarray');
 }
 
-/** An @stdlib/ndarray (or any { data, shape, strides, offset }) as an NDArray, zero-copy for float data. */
+/** An @stdlib/ndarray (or any { data, shape, strides, offset }) as an NDArray; float data is wrapped, not copied. */
 export function fromStdlib(x: StdlibNdarrayLike, options?: StridedOptions): NDArray {
   if (typeof x !== 'object' || x === null || !('strides' in x)) {
     throw new TypeError(`fromStdlib: expected an @stdlib/ndarray { data, shape, strides, offset }, got ${describe(x)}`);

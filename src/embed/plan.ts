@@ -43,7 +43,8 @@ export interface ExecuteOptions extends ComputeOptions, DecodeOptions {}
 /**
  * Run a plan (an object, or JSON text) with its inputs by name. Returns the outputs in
  * plan.outputs order: a number for 0-d outputs, a DenseArray otherwise (its data is not copied).
- * Inputs are read in place (zero-copy) and never written.
+ * Inputs are read as fromArray's are (in place if SharedArrayBuffer-backed, else from a copy taken
+ * when the compute starts) and never written.
  */
 export async function execute(plan: unknown, inputs: PlanInputs = {}, options: ExecuteOptions = {}): Promise<Computed[]> {
   if (typeof options !== 'object' || options === null) throw new TypeError(`execute: options must be an object, got ${describeValue(options)}`);

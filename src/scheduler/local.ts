@@ -6,6 +6,7 @@ import type { Lowered } from '../graph/lower.js';
 import { native, type ExecuteResult } from '../native.js';
 import { observersFor } from '../diagnostics/progress.js';
 import { profilersFor, recordNativeTasks } from '../diagnostics/profiler.js';
+import { snapshotInputs } from './snapshot.js';
 
 export type ObserverFactory = (options: ComputeOptions, label: string) => ComputeObserver | undefined;
 
@@ -109,10 +110,16 @@ export async function runLowered(lowered: Lowered, options: RunOptions = {}): Pr
           for (const t of trackers) if (t.update) safely(() => t.update!(done, all));
         };
   let handle;
+  let snapshot;
   // Native task times count from the plan start: take the origin just before submitting.
   const originNs = process.hrtime.bigint();
   try {
-    handle = native().execute(lowered.plan, lowered.buffers, onUpdate);
+    // Lent JS memory is read from a copy taken now, so detaching or shrinking it can't free memory under the threads.
+    snapshot = snapshotInputs(lowered.plan, lowered.buffers);
+    handle = native().execute(snapshot.plan, snapshot.buffers, onUpdate);
+  } catch (err) {
+    snapshot?.release();
+    throw err;
   } finally {
     // The flag was only for this run (plans may be executed again); execute() has read it.
     lowered.plan.profile = hadProfile;
@@ -139,5 +146,6 @@ export async function runLowered(lowered: Lowered, options: RunOptions = {}): Pr
     throw err;
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    snapshot.release();
   }
 }

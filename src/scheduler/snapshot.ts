@@ -1,0 +1,100 @@
+// Memory lent by the caller (fromArray, the ndarray adapters, execute()'s inputs, a fromDelayed
+// function's own TypedArray) at the native boundary. N-API cannot pin a V8 backing store: while
+// native threads read an ArrayBuffer, JS can free it under them — `buf.transfer()` (Node >= 21),
+// `structuredClone(buf, { transfer })`, `postMessage(…, [buf])`, `rab.resize(8)` — a segfault,
+// or garbage read silently once the pages are reused. So a compute reads every non-shared JS
+// buffer that its plan only reads from a snapshot in native memory taken when it starts, and
+// frees the snapshot when the compute settles. A SharedArrayBuffer cannot be detached or shrunk
+// (a growable one only grows): it is read in place, zero-copy. Buffers a plan writes (results,
+// intermediates) are tessera's own and never reach the caller before the compute settles;
+// NativeBuffers (persisted chunks) are kept alive by the addon itself.
+import { types } from 'node:util';
+import { native, type NativeBuffer, type NativeBufferArg, type NativePlan } from '../native.js';
+import { LeafKind, NativeDType, type NativeLeaf } from '../plan/types.js';
+
+export interface Snapshot {
+  /** The plan to execute: `plan` itself, or a copy whose leaves address the snapshots. */
+  plan: NativePlan;
+  buffers: NativeBufferArg[];
+  /** Free the snapshots; call once the compute has settled (the addon holds them until then). */
+  release(): void;
+}
+
+/** The non-shared JS memory of a buffer argument, or undefined for SharedArrayBuffers and NativeBuffers. */
+function lentBytes(b: NativeBufferArg): { buffer: ArrayBuffer; byteOffset: number; byteLength: number } | undefined {
+  // node:util's checks work across realms, where `instanceof` would miss a buffer.
+  if (types.isArrayBuffer(b)) return { buffer: b, byteOffset: 0, byteLength: b.byteLength };
+  if (ArrayBuffer.isView(b) && types.isArrayBuffer(b.buffer)) return { buffer: b.buffer, byteOffset: b.byteOffset, byteLength: b.byteLength };
+  return undefined;
+}
+
+const elementBytes = (leaf: NativeLeaf): number => (leaf.dtype === NativeDType.F32 ? 4 : 8);
+
+/** Bytes [lo, hi) a leaf reads over `shape`, as the engine's plan check computes them (validate.cc). */
+function leafSpan(leaf: NativeLeaf, shape: readonly number[]): [number, number] {
+  let lo = leaf.offset;
+  let hi = leaf.offset;
+  shape.forEach((n, k) => {
+    const span = (leaf.strides[k] ?? 0) * (n - 1);
+    if (span < 0) lo += span;
+    else hi += span;
+  });
+  const e = elementBytes(leaf);
+  return [lo * e, (hi + 1) * e];
+}
+
+/**
+ * Copy what `plan` reads of each lent input into native memory. Only the bytes read are copied
+ * (a computeBlock or an iterChunks chunk copies its chunk, not the whole input). A plan that reads
+ * outside a buffer is left as is: the engine rejects it before any thread starts.
+ */
+export function snapshotInputs(plan: NativePlan, buffers: NativeBufferArg[]): Snapshot {
+  let written: Set<number> | undefined;
+  const spans = new Map<number, [number, number]>();
+  for (const stage of plan.stages) {
+    if (stage.shape.some((n) => n === 0)) continue; // an empty stage reads nothing
+    for (const leaf of stage.leaves) {
+      if (leaf.kind !== LeafKind.Memory) continue;
+      written ??= new Set(plan.stages.map((s) => s.sink.buffer));
+      if (written.has(leaf.buffer)) continue;
+      const [lo, hi] = leafSpan(leaf, stage.shape);
+      const known = spans.get(leaf.buffer);
+      spans.set(leaf.buffer, known ? [Math.min(known[0], lo), Math.max(known[1], hi)] : [lo, hi]);
+    }
+  }
+  if (spans.size === 0) return { plan, buffers, release: () => {} }; // generated inputs only: nothing lent
+  const shifts = new Map<number, number>(); // buffer index → bytes cut from the front
+  const snapshots: NativeBuffer[] = [];
+  const out = [...buffers];
+  const release = (): void => {
+    for (const s of snapshots.splice(0)) native().freeBuffer(s);
+  };
+  try {
+    for (const [index, [lo, hi]] of spans) {
+      const b = buffers[index];
+      const mem = b === undefined ? undefined : lentBytes(b);
+      if (!mem || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo < 0 || hi > mem.byteLength) continue;
+      const start = lo - (lo % 8); // leaf offsets stay whole elements of 4 and 8 bytes
+      const snapshot = native().allocBuffer(hi - start);
+      snapshots.push(snapshot);
+      new Uint8Array(native().bufferView(snapshot)).set(new Uint8Array(mem.buffer, mem.byteOffset + start, hi - start));
+      out[index] = snapshot;
+      shifts.set(index, start);
+    }
+  } catch (err) {
+    release();
+    throw err;
+  }
+  if (shifts.size === 0) return { plan, buffers: out, release };
+  const stages = plan.stages.map((stage) =>
+    stage.leaves.some((l) => l.kind === LeafKind.Memory && shifts.has(l.buffer))
+      ? {
+          ...stage,
+          leaves: stage.leaves.map((l) =>
+            l.kind === LeafKind.Memory && shifts.has(l.buffer) ? { ...l, offset: l.offset - shifts.get(l.buffer)! / elementBytes(l) } : l,
+          ),
+        }
+      : stage,
+  );
+  return { plan: { ...plan, stages }, buffers: out, release };
+}
