@@ -119,7 +119,8 @@ function newBlockdim(dim: number, lengths: readonly number[], index: DaskSlice):
   const pairs = [...slice1d(dim, lengths, index).entries()].sort((a, b) => a[0] - b[0]);
   const slices = pairs.map(([i, s]) => (isColon(s) ? { start: 0, stop: lengths[i]!, step: 1 } : s));
   if (index.step !== null && index.step < 0) slices.reverse();
-  return slices.map((s) => Math.ceil((s.stop! - s.start!) / s.step!));
+  // `+ 0` turns ceil's -0 (an empty block slice with a negative ratio) into Dask's int 0.
+  return slices.map((s) => Math.ceil((s.stop! - s.start!) / s.step!) + 0);
 }
 
 /**
