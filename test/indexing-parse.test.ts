@@ -6,8 +6,9 @@ import { normalizeIndex, resolveSlice } from '../src/array/indexing/normalize.js
 import { parseIndex, parseSubscript } from '../src/array/indexing/parse.js';
 import { Slice, slice } from '../src/array/indexing/slice.js';
 import {
-  type AffineView, composeViews, contiguousStrides, identityView, viewOffsetStrides, viewShape, viewSourceIndices,
+  type AffineView, composeViews, identityView, viewOffsetStrides, viewShape, viewSourceIndices,
 } from '../src/array/indexing/view.js';
+import { contiguousStrides } from '../src/array/node.js';
 
 const norm = (shape: number[], ...args: Parameters<typeof parseIndex>[0]) => normalizeIndex(parseIndex(args), shape);
 
@@ -93,6 +94,7 @@ describe('x.get items', () => {
 
   it('refuses what is not an index, and several arrays (NumPy broadcasts them; tessera does not)', () => {
     expect(() => parseIndex([1.5])).toThrow(TypeError);
+    expect(() => parseIndex([undefined])).toThrow(/use null for a new axis/);
     expect(() => parseIndex([NaN])).toThrow(/only integers/);
     expect(() => parseIndex([2 ** 60])).toThrow(RangeError);
     expect(() => parseIndex([{ shape: [3], dtype: 'float64' }])).toThrow(/dtype float64/);

@@ -84,7 +84,9 @@ function parseList(what: string, list: readonly unknown[]): IndexItem {
 
 /** Parses one argument of x.get(...); `what` names it in error messages. */
 export function parseIndexItem(what: string, value: IndexInput | undefined): IndexItem[] {
-  if (value === null || value === undefined) return [{ kind: 'newaxis' }];
+  if (value === null) return [{ kind: 'newaxis' }];
+  // undefined is more likely a missing variable than a request for a new axis.
+  if (value === undefined) throw new TypeError(`${what} is undefined: use null for a new axis; ${ACCEPTED}`);
   if (typeof value === 'number' || typeof value === 'bigint') return [{ kind: 'integer', index: toSafeInteger(what, value) }];
   if (typeof value === 'string') return parseSubscript(value);
   if (value instanceof Slice) return [{ kind: 'slice', slice: value }];

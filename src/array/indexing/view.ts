@@ -1,6 +1,7 @@
 // An affine view of a source array: what basic indexing (integers, slices, new axes) produces.
 // Output coordinate c maps to source coordinates source[a] = fixed[a] or start + c[k]·step, so a
 // view over a source with strides s is the leaf map lin = offset + Σ c[k]·stride[k].
+import { contiguousStrides } from '../node.js';
 
 /** One output axis: which source axis it walks (null = a new axis), from where, how far, how fast. */
 export interface ViewAxis {
@@ -32,17 +33,6 @@ export function viewShape(view: AffineView): number[] {
 /** The identity view of a source shape. */
 export function identityView(shape: readonly number[]): AffineView {
   return { sourceShape: [...shape], axes: shape.map((n, k) => ({ source: k, start: 0, step: 1, length: n })), fixed: [] };
-}
-
-/** C-order (row-major) element strides of a shape. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let k = shape.length - 1; k >= 0; k--) {
-    strides[k] = s;
-    s *= shape[k]!;
-  }
-  return strides;
 }
 
 /**
