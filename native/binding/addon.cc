@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "binding/handle.h"
 #include "binding/tsfn_channel.h"
 #include "engine/executor.h"
 #include "engine/ops.h"
@@ -357,10 +358,7 @@ class TesseraAddon : public Napi::Addon<TesseraAddon> {
       raw->mems.clear();
       raw->released = true;
       napi_release_threadsafe_function(channel->tsfn, napi_tsfn_release);
-      Napi::Object handle = Napi::Object::New(env);
-      handle.Set("promise", promise);
-      handle.Set("cancel", Napi::Function::New(env, [](const Napi::CallbackInfo&) {}));
-      return handle;
+      return cancellableHandle(env, promise, std::weak_ptr<Execution>());  // nothing to cancel
     }
     raw->exec = exec;
     {
@@ -369,13 +367,7 @@ class TesseraAddon : public Napi::Addon<TesseraAddon> {
       core_->inflight.emplace(raw->id, exec);
     }
 
-    std::weak_ptr<Execution> weak = exec;
-    Napi::Object handle = Napi::Object::New(env);
-    handle.Set("promise", promise);
-    handle.Set("cancel", Napi::Function::New(env, [weak](const Napi::CallbackInfo&) {
-                 if (auto e = weak.lock()) e->cancel();
-               }, "cancel"));
-    return handle;
+    return cancellableHandle(env, promise, std::weak_ptr<Execution>(exec));
   }
 
   Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {

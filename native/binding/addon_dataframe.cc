@@ -2,6 +2,7 @@
 // statistics, each run as one FnJob on the engine's pool; the Promise settles through a
 // thread-safe function (never libuv's pool, never blocking the event loop). Results are handed to
 // JS as external ArrayBuffers over the native vectors (no copies).
+#include "binding/handle.h"
 #include "binding/tsfn_channel.h"
 #include "binding/addon_dataframe.h"
 #include "binding/plan_decode.h"
@@ -203,13 +204,7 @@ Napi::Value submit(Napi::Env env, State* state, std::shared_ptr<FnJob> job, std:
     job->onProgress = [channel](int64_t d, int64_t t) { channel->post(new Msg{false, d, t, FnJob::Status::Ok, {}}); };
   job->onComplete = [channel](FnJob::Status s, const std::string& e) { channel->post(new Msg{true, 0, 0, s, e}); };
   state->pool().submit(job);
-  std::weak_ptr<FnJob> weak = job;
-  Napi::Object handle = Napi::Object::New(env);
-  handle.Set("promise", promise);
-  handle.Set("cancel", Napi::Function::New(env, [weak](const Napi::CallbackInfo&) {
-               if (auto j = weak.lock()) j->cancel();
-             }, "cancel"));
-  return handle;
+  return cancellableHandle(env, promise, std::weak_ptr<FnJob>(job));
 }
 
 State* stateOf(const Napi::CallbackInfo& info) { return static_cast<State*>(info.Data()); }

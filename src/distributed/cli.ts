@@ -139,24 +139,37 @@ function untilSignal(): Promise<string> {
   });
 }
 
-export async function schedulerCommand(args: string[], io: IO): Promise<number> {
+/** Parses a command's flags; a usage error (exit 2) or --help (exit 0) is answered here. */
+function parseCommand(
+  name: string,
+  args: string[],
+  flags: Record<string, 'value' | 'bool' | 'list'>,
+  usage: string,
+  io: IO,
+): { opts: Opts; positional: string[] } | number {
   let parsed;
   try {
-    parsed = parse(args, {
+    parsed = parse(args, flags);
+  } catch (err) {
+    io.stderr(`tessera ${name}: ${(err as Error).message}\n\n${usage}\n`);
+    return 2;
+  }
+  if (parsed.opts.help) {
+    io.stdout(usage + '\n');
+    return 0;
+  }
+  return parsed;
+}
+
+export async function schedulerCommand(args: string[], io: IO): Promise<number> {
+  const parsed = parseCommand('scheduler', args, {
       host: 'value', port: 'value', 'dashboard-port': 'value', nats: 'value', 'token-file': 'value', user: 'value', 'password-file': 'value',
       'require-auth': 'bool', 'no-auth': 'bool', 'credentials-file': 'value', tls: 'bool', tlscert: 'value', tlskey: 'value', tlscacert: 'value',
       'heartbeat-ms': 'value', 'ack-wait-ms': 'value', 'max-tries': 'value', 'no-dashboard': 'bool',
       'no-workers-timeout-ms': 'value',
-    });
-  } catch (err) {
-    io.stderr(`tessera scheduler: ${(err as Error).message}\n\n${SCHEDULER_USAGE}\n`);
-    return 2;
-  }
+    }, SCHEDULER_USAGE, io);
+  if (typeof parsed === 'number') return parsed;
   const { opts, positional } = parsed;
-  if (opts.help) {
-    io.stdout(SCHEDULER_USAGE + '\n');
-    return 0;
-  }
   try {
     if (positional.length) throw new ArgError(`unexpected argument ${JSON.stringify(positional[0])}`);
     const host = (opts.host as string | undefined) ?? '127.0.0.1';
@@ -272,21 +285,12 @@ function dataHosts(address: string, given: string | undefined): { bind: string; 
 }
 
 export async function workerCommand(args: string[], io: IO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parse(args, {
+  const parsed = parseCommand('worker', args, {
       nthreads: 'value', 'memory-limit': 'value', name: 'value', 'token-file': 'value', user: 'value', 'password-file': 'value',
       'tls-ca': 'value', 'heartbeat-ms': 'value', 'data-host': 'value', modules: 'list', 'death-timeout': 'value',
-    });
-  } catch (err) {
-    io.stderr(`tessera worker: ${(err as Error).message}\n\n${WORKER_USAGE}\n`);
-    return 2;
-  }
+    }, WORKER_USAGE, io);
+  if (typeof parsed === 'number') return parsed;
   const { opts, positional } = parsed;
-  if (opts.help) {
-    io.stdout(WORKER_USAGE + '\n');
-    return 0;
-  }
   try {
     if (positional.length !== 1) throw new ArgError(positional.length ? `one ADDRESS expected, got ${positional.length}` : 'missing the scheduler ADDRESS (e.g. nats://127.0.0.1:8786)');
     const address = positional[0]!;
