@@ -1,9 +1,9 @@
 // The Dask-style task graph of arrays, for inspection and visualize(): one layer per operation
 // (optimize: false) or per fused kernel that actually runs (optimize: true). Task counts are
 // arithmetic; nodes are only enumerated on demand.
-import { chunkBounds } from '../array/chunks.js';
-import { topoOrder, type Node } from '../array/node.js';
-import type { GraphNode, LayerInfo, TaskGraph } from './types.js';
+import { chunkBounds } from './chunks.js';
+import { topoOrder, type Node } from './node.js';
+import type { GraphNode, LayerInfo, TaskGraph } from '../graph/types.js';
 
 interface GLayer {
   name: string;
