@@ -2,7 +2,8 @@
 // timeseries generator, CSV blocks) one task per partition; reductions run natively on the
 // engine's pool (partials per partition, then one combine), with exact quantiles for describe().
 import { describe as describeValue } from '../errors.js';
-import type { ComputeOptions, GraphNode, HasGraph, LayerInfo, TaskGraph } from '../graph/types.js';
+import { TaskGraphBuilder } from '../graph/builder.js';
+import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import type { VisualizeOptions } from '../visualize/index.js';
 import { type Column, type DType, type Partition, StringDict, columnLength, sliceColumn, typeCode, valueAt } from './column.js';
 import { dfNative } from './native.js';
@@ -13,6 +14,7 @@ import { type ToCsvOptions, writePartitions } from './write.js';
 // ------------------------------------------------------------------------------------------------
 // graph
 
+/** A layer with one task per partition. */
 interface DLayer {
   name: string;
   op: string;
@@ -21,29 +23,11 @@ interface DLayer {
   taskDeps(i: number): [string, number][];
 }
 
-const daskKey = (layer: string, i: number): string => `('${layer}', ${i})`;
-
 function toTaskGraph(layers: DLayer[]): TaskGraph {
-  const infos: LayerInfo[] = layers.map((l) => ({ name: l.name, op: l.op, tasks: l.tasks, deps: l.deps }));
-  return {
-    layers: infos,
-    taskCount: infos.reduce((n, l) => n + l.tasks, 0),
-    *nodes(): Iterable<GraphNode> {
-      for (const layer of layers) {
-        for (let i = 0; i < layer.tasks; i++) {
-          const key = daskKey(layer.name, i);
-          yield {
-            key: `${key}#task`,
-            label: layer.op,
-            kind: 'task',
-            deps: layer.taskDeps(i).map(([l, j]) => daskKey(l, j)),
-            layer: layer.name,
-          };
-          yield { key, label: `(${i})`, kind: 'data', deps: [`${key}#task`], layer: layer.name };
-        }
-      }
-    },
-  };
+  const builder = new TaskGraphBuilder();
+  for (const l of layers)
+    builder.addGridLayer({ name: l.name, op: l.op, numblocks: [l.tasks], deps: l.deps, taskDeps: ([i]) => l.taskDeps(i!).map(([d, j]) => [d, [j]]) });
+  return builder.build();
 }
 
 // ------------------------------------------------------------------------------------------------

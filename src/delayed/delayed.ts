@@ -1,5 +1,6 @@
 // Lazy function calls: Dask's `delayed` for TypeScript.
-import type { GraphNode, HasGraph, LayerInfo, TaskGraph } from '../graph/types.js';
+import { TaskGraphBuilder } from '../graph/builder.js';
+import type { GraphNode, HasGraph, TaskGraph } from '../graph/types.js';
 import { DELAYED_BRAND, identityOf, isDelayedLike, isPlainObject, randomToken, tokenize } from './tokenize.js';
 import { computeMany, type DelayedComputeOptions } from './compute.js';
 import type { VisualizeOptions } from '../visualize/index.js';
@@ -475,22 +476,14 @@ export function taskNodeKey(key: string): string {
 /** The TaskGraph of some Delayeds: one layer per operation name. */
 export function delayedGraph(roots: readonly Delayed[]): TaskGraph {
   const tasks = collectTasks(roots);
-  const layers = new Map<string, { tasks: number; deps: Set<string> }>();
-  let taskCount = 0;
+  const builder = new TaskGraphBuilder();
   for (const t of tasks.values()) {
-    let layer = layers.get(t.name);
-    if (!layer) layers.set(t.name, (layer = { tasks: 0, deps: new Set() }));
-    if (t.kind !== 'literal') {
-      layer.tasks++;
-      taskCount++;
-    }
-    for (const d of t.deps) if (d.task.name !== t.name) layer.deps.add(d.task.name);
+    builder.layer(t.name);
+    if (t.kind !== 'literal') builder.addTasks(t.name);
+    for (const d of t.deps) builder.addDependency(t.name, d.task.name);
   }
-  const layerInfos: LayerInfo[] = [...layers].map(([name, l]) => ({ name, op: name, tasks: l.tasks, deps: [...l.deps] }));
-  return {
-    layers: layerInfos,
-    taskCount,
-    *nodes(): Iterable<GraphNode> {
+  return builder
+    .addNodes(function* (): Iterable<GraphNode> {
       for (const t of tasks.values()) {
         if (t.kind === 'literal') {
           yield { key: t.key, label: t.label, kind: 'data', deps: [], layer: t.name };
@@ -499,6 +492,6 @@ export function delayedGraph(roots: readonly Delayed[]): TaskGraph {
         yield { key: taskNodeKey(t.key), label: t.name, kind: 'task', deps: t.deps.map((d) => d.key), layer: t.name };
         yield { key: t.key, label: t.label, kind: 'data', deps: [taskNodeKey(t.key)], layer: t.name };
       }
-    },
-  };
+    })
+    .build();
 }
