@@ -180,27 +180,30 @@ function shortKey(key: string): string {
   return m ? `${m[1]}-${m[2]!.slice(0, 7)}` : key;
 }
 
-/** Walk a (possibly nested) argument, collecting the Delayeds in it. Returns true if any was found. */
+/** Walk a (possibly nested) argument, collecting the Delayeds in it (in order). Returns true if any was found. */
 export function collectDelayeds(x: unknown, out: Delayed[], seen = new Set<object>()): boolean {
-  if (typeof x !== 'object' || x === null) return false;
-  if (isDelayed(x)) {
-    out.push(x);
-    return true;
+  let found = false;
+  // Pre-order with an explicit stack (children pushed last-first): nesting can be deep.
+  const stack: unknown[] = [x];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (isDelayed(v)) {
+      out.push(v);
+      found = true;
+      continue;
+    }
+    if (seen.has(v)) continue;
+    if (Array.isArray(v)) {
+      seen.add(v);
+      for (let k = v.length - 1; k >= 0; k--) stack.push(v[k]);
+    } else if (isPlainObject(v)) {
+      seen.add(v);
+      const keys = Object.keys(v);
+      for (let k = keys.length - 1; k >= 0; k--) stack.push(v[keys[k]!]);
+    }
   }
-  if (seen.has(x)) return false;
-  if (Array.isArray(x)) {
-    seen.add(x);
-    let found = false;
-    for (const v of x) found = collectDelayeds(v, out, seen) || found;
-    return found;
-  }
-  if (isPlainObject(x)) {
-    seen.add(x);
-    let found = false;
-    for (const k of Object.keys(x)) found = collectDelayeds(x[k], out, seen) || found;
-    return found;
-  }
-  return false;
+  return found;
 }
 
 /** Rebuild a template with the computed values of the Delayeds inside it. */
