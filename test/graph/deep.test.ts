@@ -44,7 +44,7 @@ describe('deep graphs', () => {
     expect(fused.layers.map((l) => [l.op, l.tasks])).toEqual([['neg-ones', 2]]);
     const dot = toDot(a, { format: 'dot' });
     expect(dot.match(/ -> /g)?.length).toBe(N);
-    expect(dot).toContain(`${(2 * (N + 1)).toLocaleString('en-US')} tasks in ${(N + 1).toLocaleString('en-US')} layers`);
+    expect(dot).toMatch(/label="200,?002 tasks in 100,?001 layers/);
   });
 
   it('visualize draws every node of a deep delayed graph below the collapse limit', () => {
