@@ -5,13 +5,11 @@
 import { threadId } from 'node:worker_threads';
 import { checkComputeOptions, type ComputeObserver, type ComputeOptions } from '../graph/types.js';
 import { observersFor } from '../diagnostics/progress.js';
-import { Profiler, profilersFor } from '../diagnostics/profiler.js';
+import { profilersFor } from '../diagnostics/profiler.js';
 import { collectDelayeds, collectTasks, noutMismatch, substitute, type Delayed, type TaskSpec } from './delayed.js';
 import { workerPool, type CancelToken } from './worker-pool.js';
 
 export interface DelayedComputeOptions extends ComputeOptions {
-  /** Record every task's key, start, end and thread. */
-  profiler?: Profiler | readonly Profiler[];
   /** Extra observers (dashboards, custom progress). */
   observers?: readonly ComputeObserver[];
 }
