@@ -6,7 +6,7 @@ import { threadId } from 'node:worker_threads';
 import { checkComputeOptions, type ComputeObserver, type ComputeOptions } from '../graph/types.js';
 import { observersFor } from '../diagnostics/progress.js';
 import { profilersFor } from '../diagnostics/profiler.js';
-import { collectDelayeds, collectTasks, noutMismatch, substitute, type Delayed, type TaskSpec } from './delayed.js';
+import { collectDelayeds, collectTasks, noutMismatch, substitute, type DelayedNode, type TaskSpec } from './task.js';
 import { workerPool, type CancelToken } from './worker-pool.js';
 
 export interface DelayedComputeOptions extends ComputeOptions {
@@ -48,7 +48,7 @@ export async function computeMany(values: readonly unknown[], options: DelayedCo
   const observer = observersFor(options);
   const profilers = profilersFor(options);
 
-  const roots: Delayed[] = [];
+  const roots: DelayedNode[] = [];
   collectDelayeds(values as unknown[], roots);
   const tasks = collectTasks(roots);
   const rootKeys = new Set(roots.map((r) => r.key));
@@ -232,29 +232,3 @@ export async function computeMany(values: readonly unknown[], options: DelayedCo
 function isWorkerTask(t: TaskSpec): boolean {
   return t.kind === 'call' && t.callable!.kind === 'module' && t.callable!.worker;
 }
-
-/**
- * Dask's `compute(a, b, ...)` for Delayed values: resolves with one result per argument; tasks shared
- * between arguments run once. Use `computeDelayedWith(values, options)` to pass options.
- */
-export function computeDelayed<const T extends readonly unknown[]>(...values: T): Promise<{ -readonly [K in keyof T]: ComputedValue<T[K]> }> {
-  return computeMany(values) as Promise<{ -readonly [K in keyof T]: ComputedValue<T[K]> }>;
-}
-
-/** `computeDelayed` with options (progress, onProgress, profiler, signal). */
-export function computeDelayedWith<const T extends readonly unknown[]>(
-  values: T,
-  options: DelayedComputeOptions = {},
-): Promise<{ -readonly [K in keyof T]: ComputedValue<T[K]> }> {
-  if (!Array.isArray(values)) throw new TypeError('computeDelayedWith(values, options): values must be an array');
-  return computeMany(values, options) as Promise<{ -readonly [K in keyof T]: ComputedValue<T[K]> }>;
-}
-
-/** The type a lazy value computes to. */
-export type ComputedValue<T> = T extends Delayed<infer U>
-  ? U
-  : T extends readonly unknown[]
-    ? { -readonly [K in keyof T]: ComputedValue<T[K]> }
-    : T extends Record<string, unknown>
-      ? { [K in keyof T]: ComputedValue<T[K]> }
-      : T;

@@ -3,34 +3,10 @@ import { TaskGraphBuilder } from '../graph/builder.js';
 import type { GraphNode, HasGraph, TaskGraph } from '../graph/types.js';
 import { DELAYED_BRAND, identityOf, isDelayedLike, isPlainObject, randomToken, tokenize } from './tokenize.js';
 import { computeMany, type DelayedComputeOptions } from './compute.js';
+import { collectDelayeds, collectTasks, registerDelayed, type AnyFunction, type Callable, type DelayedNode, type TaskSpec } from './task.js';
+
+export { collectDelayeds, collectTasks, noutMismatch, substitute, type AnyFunction, type Callable, type TaskSpec } from './task.js';
 import type { VisualizeOptions } from '../visualize/index.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyFunction = (...args: any[]) => unknown;
-
-/** How a task's function is reached: a JS value in this thread, or a module export a worker can import. */
-export type Callable =
-  | { readonly kind: 'local'; readonly fn: AnyFunction }
-  | { readonly kind: 'module'; readonly url: string; readonly exportName: string; readonly worker: boolean };
-
-/** @internal The task behind a Delayed. Templates keep Delayeds in place; they are replaced at run time. */
-export interface TaskSpec {
-  readonly key: string;
-  /** Operation name: what the task ellipse is labelled with, and the layer it is counted in. */
-  readonly name: string;
-  readonly kind: 'call' | 'literal' | 'getitem';
-  readonly callable?: Callable;
-  readonly args?: readonly unknown[];
-  /** Per argument: does the template contain Delayeds (needs rebuilding)? */
-  readonly argHasDelayed?: readonly boolean[];
-  readonly value?: unknown;
-  readonly index?: number;
-  /** For calls: the number of outputs promised by `nout`, checked against the result. */
-  readonly nout?: number;
-  readonly deps: readonly Delayed[];
-  /** Label of the data (output) node. */
-  readonly label: string;
-}
 
 /** A value that may be given lazily: itself, a Delayed of it, or an array/plain object containing Delayeds. */
 export type MaybeDelayed<T> =
@@ -93,6 +69,7 @@ export class Delayed<T = unknown> implements HasGraph {
 
   /** @internal Use `delayed(...)`. */
   constructor(task: TaskSpec, nout?: number) {
+    registerDelayed(this);
     this.key = task.key;
     this.task = task;
     this.nout = nout;
@@ -180,45 +157,6 @@ function shortKey(key: string): string {
   return m ? `${m[1]}-${m[2]!.slice(0, 7)}` : key;
 }
 
-/** Walk a (possibly nested) argument, collecting the Delayeds in it (in order). Returns true if any was found. */
-export function collectDelayeds(x: unknown, out: Delayed[], seen = new Set<object>()): boolean {
-  let found = false;
-  // Pre-order with an explicit stack (children pushed last-first): nesting can be deep.
-  const stack: unknown[] = [x];
-  while (stack.length) {
-    const v = stack.pop();
-    if (typeof v !== 'object' || v === null) continue;
-    if (isDelayed(v)) {
-      out.push(v);
-      found = true;
-      continue;
-    }
-    if (seen.has(v)) continue;
-    if (Array.isArray(v)) {
-      seen.add(v);
-      for (let k = v.length - 1; k >= 0; k--) stack.push(v[k]);
-    } else if (isPlainObject(v)) {
-      seen.add(v);
-      const keys = Object.keys(v);
-      for (let k = keys.length - 1; k >= 0; k--) stack.push(v[keys[k]!]);
-    }
-  }
-  return found;
-}
-
-/** Rebuild a template with the computed values of the Delayeds inside it. */
-export function substitute(x: unknown, valueOf: (key: string) => unknown): unknown {
-  if (typeof x !== 'object' || x === null) return x;
-  if (isDelayed(x)) return valueOf(x.key);
-  if (Array.isArray(x)) return x.map((v) => substitute(v, valueOf));
-  if (isPlainObject(x)) {
-    const out: Record<string, unknown> = Object.getPrototypeOf(x) === null ? Object.create(null) : {};
-    for (const k of Object.keys(x)) out[k] = substitute(x[k], valueOf);
-    return out;
-  }
-  return x;
-}
-
 /** Another lazy collection (an NDArray, a DataFrame): has a graph and computes to a value. */
 interface Computable extends HasGraph {
   compute(options?: unknown): Promise<unknown>;
@@ -281,7 +219,7 @@ function liftCollections(x: unknown, seen = new Set<object>()): unknown {
   return x;
 }
 
-function uniqueByKey(ds: Delayed[]): Delayed[] {
+function uniqueByKey(ds: DelayedNode[]): DelayedNode[] {
   const seen = new Set<string>();
   return ds.filter((d) => (seen.has(d.key) ? false : (seen.add(d.key), true)));
 }
@@ -312,23 +250,12 @@ function checkOptions(options: unknown, where: string): DelayedOptions {
   return o;
 }
 
-/**
- * Why a call's result breaks its `nout` promise, or undefined when it keeps it: destructured
- * outputs past the end would otherwise be `undefined` silently (`delayed(() => [1], { nout: 2 })`).
- */
-export function noutMismatch(value: unknown, nout: number): string | undefined {
-  const length = Array.isArray(value) || ArrayBuffer.isView(value) ? (value as { length?: unknown }).length : undefined;
-  if (length === nout) return undefined;
-  const got = length !== undefined ? `${String(length)} items` : value === null ? 'null' : typeof value;
-  return `the function was declared with options.nout = ${nout} but returned ${got}; nout must equal the length of the returned array`;
-}
-
 function makeDelayedFunction(callable: Callable, name: string, options: DelayedOptions): AnyFunction {
   const pure = options.pure ?? false;
   const nout = options.nout;
   const call = (...rawArgs: unknown[]): Delayed => {
     const args = rawArgs.map((a) => liftCollections(a));
-    const deps: Delayed[] = [];
+    const deps: DelayedNode[] = [];
     const argHasDelayed = args.map((a) => collectDelayeds(a, deps));
     const token = pure
       ? tokenize(callable.kind === 'local' ? `f:${identityOf(callable.fn)}` : `M:${callable.url}#${callable.exportName}`, args)
@@ -399,7 +326,7 @@ function delayedImpl(fnOrValue: unknown, options?: DelayedOptions): unknown {
   fnOrValue = liftCollections(fnOrValue);
   if (opts.nout !== undefined || opts.worker !== undefined)
     throw new TypeError('delayed(value, options): nout and worker apply to functions only; the first argument is not a function');
-  const deps: Delayed[] = [];
+  const deps: DelayedNode[] = [];
   const hasDelayed = collectDelayeds(fnOrValue, deps);
   const name = opts.name ?? typeName(fnOrValue);
   const token = opts.pure === false ? randomToken() : tokenize(fnOrValue);
@@ -446,30 +373,6 @@ function moduleImpl(url: URL | string, exportName: string, options?: DelayedOpti
  * ```
  */
 export const delayed: DelayedApi = Object.assign(delayedImpl, { module: moduleImpl }) as unknown as DelayedApi;
-
-/** Collect the tasks reachable from some Delayeds, dependencies first. */
-export function collectTasks(roots: readonly Delayed[]): Map<string, TaskSpec> {
-  const tasks = new Map<string, TaskSpec>();
-  const stack: { d: Delayed; expanded: boolean }[] = roots.map((d) => ({ d, expanded: false }));
-  const visiting = new Set<string>();
-  while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    if (tasks.has(top.d.key)) {
-      stack.pop();
-      continue;
-    }
-    if (!top.expanded) {
-      top.expanded = true;
-      visiting.add(top.d.key);
-      for (const dep of top.d.task.deps) if (!tasks.has(dep.key) && !visiting.has(dep.key)) stack.push({ d: dep, expanded: false });
-    } else {
-      stack.pop();
-      visiting.delete(top.d.key);
-      tasks.set(top.d.key, top.d.task);
-    }
-  }
-  return tasks;
-}
 
 /** Key of the task (ellipse) node producing data node `key` in a materialized graph. */
 export function taskNodeKey(key: string): string {
