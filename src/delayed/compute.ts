@@ -160,6 +160,8 @@ export async function computeMany(values: readonly unknown[], options: DelayedCo
           if (parent === null || parent === undefined || typeof parent !== 'object')
             throw new TypeError(`cannot take item ${t.index} of ${parent === null ? 'null' : typeof parent} (nout was given but the function did not return an array)`);
           out = (parent as Record<number, unknown>)[t.index!];
+        } else if (t.kind === 'build') {
+          out = buildArgs(t)[0];
         } else {
           const c = t.callable!;
           if (c.kind === 'local') out = c.fn(...buildArgs(t));

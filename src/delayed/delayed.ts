@@ -309,9 +309,6 @@ interface DelayedApi {
   ): DelayedFunction<F, N>;
 }
 
-/** @internal The function of a container-rebuilding task (a distributed scheduler rebuilds it itself). */
-export const rebuildContainer = (x: unknown): unknown => x;
-
 function delayedImpl(fnOrValue: unknown, options?: DelayedOptions): unknown {
   if (typeof fnOrValue === 'function') {
     const opts = checkOptions(options, 'delayed(fn, options)');
@@ -336,8 +333,7 @@ function delayedImpl(fnOrValue: unknown, options?: DelayedOptions): unknown {
   return new Delayed({
     key,
     name,
-    kind: 'call',
-    callable: { kind: 'local', fn: rebuildContainer },
+    kind: 'build',
     args: [fnOrValue],
     argHasDelayed: [true],
     deps: uniqueByKey(deps),

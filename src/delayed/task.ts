@@ -15,7 +15,8 @@ export interface TaskSpec {
   readonly key: string;
   /** Operation name: what the task ellipse is labelled with, and the layer it is counted in. */
   readonly name: string;
-  readonly kind: 'call' | 'literal' | 'getitem';
+  /** 'build': a container rebuilt with its Delayeds' values (args[0] is its template; Dask's finalize). */
+  readonly kind: 'call' | 'literal' | 'getitem' | 'build';
   readonly callable?: Callable;
   readonly args?: readonly unknown[];
   /** Per argument: does the template contain Delayeds (needs rebuilding)? */
