@@ -7,6 +7,7 @@ import { checkComputeOptions, type ComputeObserver, type ComputeOptions } from '
 import { observersFor } from '../diagnostics/progress.js';
 import { profilersFor } from '../diagnostics/profiler.js';
 import { collectDelayeds, collectTasks, noutMismatch, substitute, type DelayedNode, type TaskSpec } from './task.js';
+import { importExport } from './modules.js';
 import { workerPool, type CancelToken } from './worker-pool.js';
 
 export interface DelayedComputeOptions extends ComputeOptions {
@@ -27,15 +28,6 @@ export class TaskError extends Error {
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
   return (typeof x === 'object' || typeof x === 'function') && x !== null && typeof (x as { then?: unknown }).then === 'function';
-}
-
-const moduleCache = new Map<string, Promise<Record<string, unknown>>>();
-async function importExport(url: string, exportName: string): Promise<(...a: unknown[]) => unknown> {
-  let mod = moduleCache.get(url);
-  if (!mod) moduleCache.set(url, (mod = import(url) as Promise<Record<string, unknown>>));
-  const fn = (await mod)[exportName];
-  if (typeof fn !== 'function') throw new TypeError(`module ${url} has no exported function "${exportName}"`);
-  return fn as (...a: unknown[]) => unknown;
 }
 
 /**
