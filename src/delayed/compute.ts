@@ -8,7 +8,7 @@ import { observersFor } from '../diagnostics/progress.js';
 import { profilersFor } from '../diagnostics/profiler.js';
 import { collectDelayeds, collectTasks, noutMismatch, substitute, type DelayedNode, type TaskSpec } from './task.js';
 import { importExport } from './modules.js';
-import { workerPool, type CancelToken } from './worker-pool.js';
+import { workerPool, type CancelFlag } from './worker-pool.js';
 
 export interface DelayedComputeOptions extends ComputeOptions {
   /** Extra observers (dashboards, custom progress). */
@@ -81,7 +81,7 @@ export async function computeMany(values: readonly unknown[], options: DelayedCo
   let done = 0;
   let running = 0;
   let settled = false;
-  const token: CancelToken = { cancelled: false };
+  const cancel: CancelFlag = { cancelled: false };
 
   return new Promise<unknown[]>((resolve, reject) => {
     const onAbort = (): void => fail(undefined, signal!.reason ?? new Error('aborted'));
@@ -92,7 +92,7 @@ export async function computeMany(values: readonly unknown[], options: DelayedCo
     function fail(key: string | undefined, error: unknown): void {
       if (settled) return;
       settled = true;
-      token.cancelled = true;
+      cancel.cancelled = true;
       cleanup();
       const err = key === undefined ? error : new TaskError(key, error);
       observer.finish(err);
@@ -160,7 +160,7 @@ export async function computeMany(values: readonly unknown[], options: DelayedCo
           else if (c.worker) {
             running++;
             workerPool()
-              .run(c.url, c.exportName, buildArgs(t), token)
+              .run(c.url, c.exportName, buildArgs(t), cancel)
               .then(
                 (r) => {
                   running--;

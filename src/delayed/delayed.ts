@@ -41,7 +41,7 @@ export interface DelayedFunction<F extends AnyFunction, N extends number | undef
 }
 
 export interface DelayedOptions {
-  /** Operation name for keys (`${name}-${token}`) and graph labels. Default: the function's name. */
+  /** Operation name for keys (`${name}-${hash}`) and graph labels. Default: the function's name. */
   name?: string;
   /** Deterministic keys from the function identity and arguments: equal calls share one task. */
   pure?: boolean;
@@ -59,7 +59,7 @@ const GETITEM_CACHE = Symbol('getitem-cache');
 export class Delayed<T = unknown> implements HasGraph {
   /** Brand: recognized across module copies without instanceof. */
   readonly [DELAYED_BRAND] = true as const;
-  /** The task key, `${name}-${token}` like Dask's. */
+  /** The task key, `${name}-${hash}` (Dask's `name-token`). */
   readonly key: string;
   /** Number of outputs when known (set by `nout`); the Delayed is then iterable and indexable. */
   readonly nout: number | undefined;
@@ -257,10 +257,10 @@ function makeDelayedFunction(callable: Callable, name: string, options: DelayedO
     const args = rawArgs.map((a) => liftCollections(a));
     const deps: DelayedNode[] = [];
     const argHasDelayed = args.map((a) => collectDelayeds(a, deps));
-    const token = pure
+    const hash = pure
       ? tokenize(callable.kind === 'local' ? `f:${identityOf(callable.fn)}` : `M:${callable.url}#${callable.exportName}`, args)
       : randomToken();
-    const key = `${name}-${token}`;
+    const key = `${name}-${hash}`;
     return new Delayed(
       { key, name, kind: 'call', callable, args, argHasDelayed, nout, deps: uniqueByKey(deps), label: shortKey(key) },
       nout,
@@ -326,8 +326,8 @@ function delayedImpl(fnOrValue: unknown, options?: DelayedOptions): unknown {
   const deps: DelayedNode[] = [];
   const hasDelayed = collectDelayeds(fnOrValue, deps);
   const name = opts.name ?? typeName(fnOrValue);
-  const token = opts.pure === false ? randomToken() : tokenize(fnOrValue);
-  const key = `${name}-${token}`;
+  const hash = opts.pure === false ? randomToken() : tokenize(fnOrValue);
+  const key = `${name}-${hash}`;
   if (!hasDelayed) return new Delayed({ key, name, kind: 'literal', value: fnOrValue, deps: [], label: shortKey(key) });
   // A container holding Delayeds: a task that rebuilds it with their values (Dask's "finalize").
   return new Delayed({
