@@ -223,7 +223,7 @@ export class Worker {
     return regionBuffer;
   }
 
-  /** Fetch the part's box from the peer that holds it into `into`: its chunk port, else NATS. */
+  /** Forget a stored chunk; its native buffer is freed now, or by the last unpin if a read holds it. */
   private drop(key: string): void {
     const s = this.stored.get(key);
     if (!s) return;
