@@ -77,15 +77,38 @@ export function collectDelayeds(x: unknown, out: DelayedNode[], seen = new Set<o
 
 /** Rebuild a template with the computed values of the Delayeds inside it. */
 export function substitute(x: unknown, valueOf: (key: string) => unknown): unknown {
-  if (typeof x !== 'object' || x === null) return x;
-  if (isNode(x)) return valueOf(x.key);
-  if (Array.isArray(x)) return x.map((v) => substitute(v, valueOf));
-  if (isPlainObject(x)) {
-    const out: Record<string, unknown> = Object.getPrototypeOf(x) === null ? Object.create(null) : {};
-    for (const k of Object.keys(x)) out[k] = substitute(x[k], valueOf);
-    return out;
+  let result: unknown;
+  // An explicit stack (children pushed last-first, so they are visited in order): templates can
+  // nest deeply. A container met again inside itself maps to its own copy (a cycle is kept).
+  type Step = { v: unknown; put: (w: unknown) => void } | { leave: object };
+  const onPath = new Map<object, unknown>();
+  const stack: Step[] = [{ v: x, put: (w) => (result = w) }];
+  while (stack.length) {
+    const step = stack.pop()!;
+    if ('leave' in step) {
+      onPath.delete(step.leave);
+      continue;
+    }
+    const { v, put } = step;
+    if (typeof v !== 'object' || v === null) put(v);
+    else if (isNode(v)) put(valueOf(v.key));
+    else if (onPath.has(v)) put(onPath.get(v));
+    else if (Array.isArray(v)) {
+      const out = new Array<unknown>(v.length);
+      put(out);
+      onPath.set(v, out);
+      stack.push({ leave: v });
+      for (let i = v.length - 1; i >= 0; i--) if (i in v) stack.push({ v: v[i], put: (w) => (out[i] = w) });
+    } else if (isPlainObject(v)) {
+      const out: Record<string, unknown> = Object.getPrototypeOf(v) === null ? Object.create(null) : {};
+      put(out);
+      onPath.set(v, out);
+      stack.push({ leave: v });
+      const keys = Object.keys(v);
+      for (let k = keys.length - 1; k >= 0; k--) stack.push({ v: v[keys[k]!], put: (w) => (out[keys[k]!] = w) });
+    } else put(v);
   }
-  return x;
+  return result;
 }
 
 /**

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { delayed } from '../../src/delayed/index.js';
 import { tokenize } from '../../src/delayed/tokenize.js';
+import { collectDelayeds, substitute, type DelayedNode } from '../../src/delayed/task.js';
 import { ones } from '../../src/index.js';
 import { toDot } from '../../src/visualize/index.js';
 import { TaskGraphBuilder, chunkKey, unravel } from '../../src/graph/builder.js';
@@ -32,6 +33,24 @@ describe('deep graphs', () => {
     for (let i = 0; i < N; i++) nested = [nested];
     expect(tokenize(nested)).toMatch(/^[0-9a-f]{32}$/);
     expect(tokenize(nested)).not.toBe(tokenize([nested]));
+  });
+
+  it('templates nested 100 000 deep are searched and rebuilt; a cyclic template keeps its cycle', () => {
+    const leaf = delayed(41, { name: 'leaf' });
+    let nested: unknown = [leaf, 'x', { y: leaf }];
+    for (let i = 0; i < N; i++) nested = [nested];
+    const found: DelayedNode[] = [];
+    expect(collectDelayeds(nested, found)).toBe(true);
+    expect(found.map((d) => d.key)).toEqual([leaf.key, leaf.key]);
+    let out = substitute(nested, (k) => (k === leaf.key ? 42 : undefined));
+    for (let i = 0; i < N; i++) out = (out as unknown[])[0];
+    expect(out).toEqual([42, 'x', { y: 42 }]);
+    const cyclic: Record<string, unknown> = { a: leaf };
+    cyclic.self = cyclic;
+    const copy = substitute(cyclic, () => 1) as Record<string, unknown>;
+    expect(copy.a).toBe(1);
+    expect(copy.self).toBe(copy);
+    expect(copy).not.toBe(cyclic);
   });
 
   it('visualize of a 100 000-op array chain: one layer per op, collapsed', () => {
