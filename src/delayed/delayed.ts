@@ -193,30 +193,47 @@ export function collectionToDelayed<T>(x: { compute(): Promise<T> } & HasGraph):
 }
 
 /** Replace other lazy collections inside arguments by Delayeds computing them (copying containers only when needed). */
-function liftCollections(x: unknown, seen = new Set<object>()): unknown {
-  if (typeof x !== 'object' || x === null || isDelayed(x) || seen.has(x)) return x;
-  if (isComputable(x)) return collectionToDelayed(x);
-  if (Array.isArray(x)) {
-    seen.add(x);
-    let changed = false;
-    const out = x.map((v) => {
-      const w = liftCollections(v, seen);
-      if (w !== v) changed = true;
-      return w;
-    });
-    return changed ? out : x;
-  }
-  if (isPlainObject(x)) {
-    seen.add(x);
-    let changed = false;
-    const out: Record<string, unknown> = Object.getPrototypeOf(x) === null ? Object.create(null) : {};
-    for (const k of Object.keys(x)) {
-      out[k] = liftCollections(x[k], seen);
-      if (out[k] !== x[k]) changed = true;
+function liftCollections(x: unknown): unknown {
+  // Post-order with an explicit stack (arguments can nest deeply): a container is copied only
+  // when one of its items changed; each container is visited once.
+  type Step =
+    | { v: unknown; put: (w: unknown) => void }
+    | { done: unknown[]; from: unknown[]; put: (w: unknown) => void }
+    | { done: Record<string, unknown>; from: Record<string, unknown>; keys: string[]; put: (w: unknown) => void };
+  const seen = new Set<object>();
+  let result: unknown;
+  const stack: Step[] = [{ v: x, put: (w) => (result = w) }];
+  while (stack.length) {
+    const step = stack.pop()!;
+    if ('done' in step) {
+      if (Array.isArray(step.done)) {
+        const from = step.from as unknown[];
+        let changed = false;
+        for (let i = 0; i < from.length; i++) if (i in from && step.done[i] !== from[i]) changed = true;
+        step.put(changed ? step.done : from);
+      } else {
+        const { done, from, keys } = step as Extract<Step, { keys: string[] }>;
+        step.put(keys.some((k) => done[k] !== from[k]) ? done : from);
+      }
+      continue;
     }
-    return changed ? out : x;
+    const { v, put } = step;
+    if (typeof v !== 'object' || v === null || isDelayed(v) || seen.has(v)) put(v);
+    else if (isComputable(v)) put(collectionToDelayed(v));
+    else if (Array.isArray(v)) {
+      seen.add(v);
+      const done = new Array<unknown>(v.length);
+      stack.push({ done, from: v, put });
+      for (let i = v.length - 1; i >= 0; i--) if (i in v) stack.push({ v: v[i], put: (w) => (done[i] = w) });
+    } else if (isPlainObject(v)) {
+      seen.add(v);
+      const done: Record<string, unknown> = Object.getPrototypeOf(v) === null ? Object.create(null) : {};
+      const keys = Object.keys(v);
+      stack.push({ done, from: v, keys, put });
+      for (let k = keys.length - 1; k >= 0; k--) stack.push({ v: v[keys[k]!], put: (w) => (done[keys[k]!] = w) });
+    } else put(v);
   }
-  return x;
+  return result;
 }
 
 function uniqueByKey(ds: DelayedNode[]): DelayedNode[] {

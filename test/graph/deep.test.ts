@@ -53,6 +53,18 @@ describe('deep graphs', () => {
     expect(copy).not.toBe(cyclic);
   });
 
+  it('a value nested 100 000 deep around a Delayed and an array computes to the rebuilt value', async () => {
+    const leaf = delayed((x: number) => x + 1, { name: 'leaf' })(41);
+    let nested: unknown = [leaf, ones([2], { chunks: 1 }), 'x'];
+    for (let i = 0; i < N; i++) nested = { n: nested };
+    let out = await delayed(nested).compute();
+    for (let i = 0; i < N; i++) out = (out as { n: unknown }).n;
+    const [a, b, c] = out as [number, { toArray(): ArrayLike<number> }, string];
+    expect(a).toBe(42);
+    expect(Array.from(b.toArray())).toEqual([1, 1]);
+    expect(c).toBe('x');
+  });
+
   it('visualize of a 100 000-op array chain: one layer per op, collapsed', () => {
     let a = ones([4], { chunks: 2 });
     for (let i = 0; i < N; i++) a = a.neg();
