@@ -1,7 +1,8 @@
 // Module-level compute()/persist(): several collections in one go, sharing common work.
 import { NDArray, computeArrays, persistArrays, type Computed } from './array/ndarray.js';
 import { Delayed } from './delayed/delayed.js';
-import { computeMany, type ComputedValue } from './delayed/compute.js';
+import { computeMany } from './delayed/compute.js';
+import type { ComputedValue } from './delayed/compute-values.js';
 import { describe } from './errors.js';
 import { checkComputeOptions, type ComputeOptions } from './graph/types.js';
 

@@ -26,11 +26,6 @@ export function checkFinite(name: string, value: unknown): number {
   return value;
 }
 
-export function checkNumber(name: string, value: unknown): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describe(value)}`);
-  return value;
-}
-
 export function checkShape(name: string, shape: unknown): number[] {
   if (typeof shape === 'number') shape = [shape];
   if (!Array.isArray(shape)) {

@@ -3,7 +3,7 @@
 import { checkFinite, checkInteger, checkOptions, describe } from '../errors.js';
 import { materializeLimit } from '../config.js';
 import { Lowering, type RootRequest } from '../graph/lower.js';
-import { arrayGraph } from '../graph/taskgraph.js';
+import { arrayGraph } from './taskgraph.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import { checkComputeOptions } from '../graph/types.js';
 import { native, type NativeBuffer } from '../native.js';

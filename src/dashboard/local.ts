@@ -4,7 +4,8 @@
 // compute), reports progress live from the engine's progress callbacks, and samples native memory
 // (`memoryStats().nativeBytes`: persisted chunks and in-flight intermediates) as a heartbeat.
 import { hostname, totalmem } from 'node:os';
-import type { GraphNode, LayerInfo, TaskGraph } from '../graph/types.js';
+import { TaskGraphBuilder, unravel } from '../graph/builder.js';
+import type { GraphNode, TaskGraph } from '../graph/types.js';
 import { native, LeafKind, ReduceCode, type NativePlan } from '../native.js';
 import { addComputeMonitor, type LocalComputeInfo, type LocalComputeTracker } from '../scheduler/local.js';
 import type { DashboardEvent, DashboardEventSource, GroupCounts } from './events.js';
@@ -48,58 +49,32 @@ export function planGraph(info: Pick<LocalComputeInfo, 'stageNames' | 'stageTask
     stageDeps.push([...deps]);
     stageInputs.push([...inputs]);
   });
-  const layers: LayerInfo[] = [
-    ...[...external.values()].map((name): LayerInfo => ({ name, op: 'persisted', tasks: 0, deps: [] })),
-    ...plan.stages.map((_s, i) => ({
-      name: names[i]!,
-      op: info.stageNames[i]!,
-      tasks: info.stageTasks[i] ?? 0,
-      deps: [...stageInputs[i]!, ...stageDeps[i]!.map((d) => names[d]!)],
-    })),
-  ];
-  const stageLayer = (i: number): LayerInfo => layers[external.size + i]!;
-  const taskCount = layers.reduce((n, l) => n + l.tasks, 0);
-  return {
-    layers,
-    taskCount,
-    *nodes(): Iterable<GraphNode> {
+  const builder = new TaskGraphBuilder();
+  for (const name of external.values()) builder.layer(name, 'persisted');
+  plan.stages.forEach((_s, i) => {
+    builder.layer(names[i]!, info.stageNames[i]!, [...stageInputs[i]!, ...stageDeps[i]!.map((d) => names[d]!)]);
+    builder.addTasks(names[i]!, info.stageTasks[i] ?? 0);
+  });
+  return builder
+    .addNodes(function* (): Iterable<GraphNode> {
       for (const name of external.values()) yield { key: name, label: 'persisted', kind: 'data', deps: [], layer: name };
       for (let i = 0; i < plan.stages.length; i++) {
         const s = plan.stages[i]!;
         const name = names[i]!;
         const numblocks = s.chunks.map((c) => c.length);
+        const tasks = info.stageTasks[i] ?? 0;
+        const where = (t: number): string => `(${unravel(t, numblocks).join(', ')})`;
         const reduces = s.sink.reduce !== ReduceCode.None;
         const depData = [...stageInputs[i]!, ...stageDeps[i]!.map((d) => `${names[d]!}-out`)];
-        for (let t = 0; t < stageLayer(i).tasks; t++) {
-          const idx: number[] = [];
-          let r = t;
-          for (let k = numblocks.length - 1; k >= 0; k--) {
-            idx.unshift(r % numblocks[k]!);
-            r = Math.floor(r / numblocks[k]!);
-          }
-          const where = `(${idx.join(', ')})`;
-          yield { key: `${name}-${where}`, label: info.stageNames[i]!, kind: 'task', deps: depData, layer: name };
-          if (!reduces) yield { key: `${name}-${where}-out`, label: where, kind: 'data', deps: [`${name}-${where}`], layer: name };
+        for (let t = 0; t < tasks; t++) {
+          const key = `${name}-${where(t)}`;
+          yield { key, label: info.stageNames[i]!, kind: 'task', deps: depData, layer: name };
+          if (!reduces) yield { key: `${key}-out`, label: where(t), kind: 'data', deps: [key], layer: name };
         }
-        if (reduces)
-          yield {
-            key: `${name}-out`,
-            label: 'result',
-            kind: 'data',
-            deps: Array.from({ length: stageLayer(i).tasks }, (_x, t) => {
-              const idx: number[] = [];
-              let r = t;
-              for (let k = numblocks.length - 1; k >= 0; k--) {
-                idx.unshift(r % numblocks[k]!);
-                r = Math.floor(r / numblocks[k]!);
-              }
-              return `${name}-(${idx.join(', ')})`;
-            }),
-            layer: name,
-          };
+        if (reduces) yield { key: `${name}-out`, label: 'result', kind: 'data', deps: Array.from({ length: tasks }, (_x, t) => `${name}-${where(t)}`), layer: name };
       }
-    },
-  };
+    })
+    .build();
 }
 
 /** Per-group counts of a local compute that has finished `done` of its tasks (stages run in order). */

@@ -8,7 +8,7 @@ import { type Column, DTYPES, type DType, type Partition, StringDict, dtypeOf, f
 import { DataFrame } from './frame.js';
 import { ColType, type NativeBlock, dfNative } from './native.js';
 import { awaitNative } from './run.js';
-import { type LoadContext, type PartitionSource, token } from './source.js';
+import { type LoadContext, type PartitionSource, layerId } from './source.js';
 import { checkSep, normalizeEncoding } from './write.js';
 
 export interface ReadCsvOptions {
@@ -154,7 +154,7 @@ interface Block {
 }
 
 class CsvSource implements PartitionSource {
-  readonly name = `read-csv-${token()}`;
+  readonly name = `read-csv-${layerId()}`;
   readonly op = 'read-csv';
   readonly npartitions: number;
   readonly schema: [string, DType][];

@@ -11,7 +11,7 @@ export interface LoadContext {
 }
 
 export interface PartitionSource {
-  /** Layer name (Dask style: op-token). */
+  /** Layer name (Dask style: op-id). */
   readonly name: string;
   /** Operation name shown in graphs. */
   readonly op: string;
@@ -27,9 +27,18 @@ export interface PartitionSource {
   load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]>;
 }
 
+/** What a DataFrame is: a source and the columns selected from it. */
+export interface DataFrameState {
+  source: PartitionSource;
+  /** Selected columns (a subset of the source's, in the selection's order). */
+  columns: readonly string[];
+  /** Name of the projection layer when columns were selected. */
+  projection?: string;
+}
+
 let counter = 0;
-/** A short unique token for layer names. */
-export function token(): string {
+/** A short unique suffix for layer names (`op-suffix`, as Dask's layer names). */
+export function layerId(): string {
   counter += 1;
   return (counter * 2654435761 >>> 0).toString(16).padStart(8, '0');
 }

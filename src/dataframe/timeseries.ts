@@ -5,7 +5,7 @@ import { type DType, type Partition, StringDict, fromNative, typeCode } from './
 import { DataFrame } from './frame.js';
 import { ColType, dfNative } from './native.js';
 import { awaitNative } from './run.js';
-import { type LoadContext, type PartitionSource, token } from './source.js';
+import { type LoadContext, type PartitionSource, layerId } from './source.js';
 
 /** Dask's 26 first names (dask/datasets.py). */
 export const NAMES = [
@@ -69,7 +69,7 @@ function kindOf(col: string, d: unknown): DType {
 }
 
 class TimeseriesSource implements PartitionSource {
-  readonly name = `make-timeseries-${token()}`;
+  readonly name = `make-timeseries-${layerId()}`;
   readonly op = 'make-timeseries';
   readonly index = 'timestamp';
   readonly npartitions: number;

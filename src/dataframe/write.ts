@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { StringDict, typeCode } from './column.js';
-import type { DataFrame } from './frame.js';
+import type { DataFrameState } from './source.js';
 import { type WriteColumnSpec, dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 
@@ -70,7 +70,7 @@ export function fileNames(pattern: unknown, n: number, nameFunction: unknown): s
 
 let tmpCounter = 0;
 
-export async function writePartitions(df: DataFrame, pattern: string | string[], options: ToCsvOptions & ComputeOptions): Promise<string[]> {
+export async function writePartitions(state: DataFrameState, pattern: string | string[], options: ToCsvOptions & ComputeOptions): Promise<string[]> {
   if (typeof options !== 'object' || options === null) throw new TypeError(`toCsv(options): options must be an object`);
   const known = ['nameFunction', 'header', 'index', 'encoding', 'sep', 'progress', 'onProgress', 'signal'];
   for (const k of Object.keys(options))
@@ -80,18 +80,18 @@ export async function writePartitions(df: DataFrame, pattern: string | string[],
       throw new TypeError(`toCsv(options): ${k} must be a boolean, got ${describeValue(options[k])}`);
   const latin1 = normalizeEncoding('toCsv(options)', options.encoding) === 'latin1';
   const sep = checkSep('toCsv(options)', options.sep);
-  const files = fileNames(pattern, df.npartitions, options.nameFunction);
-  const withIndex = (options.index ?? true) && df.index !== undefined;
-  const names = withIndex ? [df.index!, ...df.columns] : df.columns;
+  const files = fileNames(pattern, state.source.npartitions, options.nameFunction);
+  const withIndex = (options.index ?? true) && state.source.index !== undefined;
+  const names = withIndex ? [state.source.index!, ...state.columns] : [...state.columns];
   for (const d of new Set(files.map((f) => dirname(f)))) mkdirSync(d, { recursive: true });
-  const P = df.npartitions;
+  const P = state.source.npartitions;
   const tracker = new Tracker(options, 'to-csv', 2 * P);
   // batches bound the memory held at once (partitions are generated/parsed, then written)
   const batch = 8;
   return tracker.run(async () => {
     for (let b = 0; b < P; b += batch) {
       const idx = Array.from({ length: Math.min(batch, P - b) }, (_, k) => b + k);
-      const parts = await df.state.source.load(df.state.columns, idx, tracker.phase(idx.length));
+      const parts = await state.source.load(state.columns, idx, tracker.phase(idx.length));
       const spec = {
         files: idx.map((i) => ({ path: files[i]!, tmp: `${files[i]!}.tmp-${process.pid}-${++tmpCounter}` })),
         names,

@@ -39,12 +39,12 @@ function checkArrayLike(x: unknown): asserts x is ChunkedArrayLike {
 export function toDelayed(x: ChunkedArrayLike, options: { name?: string } = {}): NestedDelayedChunks {
   checkArrayLike(x);
   const name = options.name ?? 'chunk';
-  const arrayToken = tokenize(`array:${identityOf(x)}`);
+  const arrayHash = tokenize(`array:${identityOf(x)}`);
   const grid = x.chunks.map((c) => c.length);
   const make = (prefix: number[]): NestedDelayedChunks => {
     if (prefix.length === grid.length) {
       const index = [...prefix];
-      const key = `${name}-${tokenize(arrayToken, index)}`;
+      const key = `${name}-${tokenize(arrayHash, index)}`;
       return new Delayed<ChunkData>({
         key,
         name,

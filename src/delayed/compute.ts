@@ -5,13 +5,12 @@
 import { threadId } from 'node:worker_threads';
 import { checkComputeOptions, type ComputeObserver, type ComputeOptions } from '../graph/types.js';
 import { observersFor } from '../diagnostics/progress.js';
-import { Profiler, profilersFor } from '../diagnostics/profiler.js';
-import { collectDelayeds, collectTasks, noutMismatch, substitute, type Delayed, type TaskSpec } from './delayed.js';
-import { workerPool, type CancelToken } from './worker-pool.js';
+import { profilersFor } from '../diagnostics/profiler.js';
+import { collectDelayeds, collectTasks, noutMismatch, substitute, type DelayedNode, type TaskSpec } from './task.js';
+import { importExport } from './modules.js';
+import { workerPool, type CancelFlag } from './worker-pool.js';
 
 export interface DelayedComputeOptions extends ComputeOptions {
-  /** Record every task's key, start, end and thread. */
-  profiler?: Profiler | readonly Profiler[];
   /** Extra observers (dashboards, custom progress). */
   observers?: readonly ComputeObserver[];
 }
@@ -31,15 +30,6 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
   return (typeof x === 'object' || typeof x === 'function') && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }
 
-const moduleCache = new Map<string, Promise<Record<string, unknown>>>();
-async function importExport(url: string, exportName: string): Promise<(...a: unknown[]) => unknown> {
-  let mod = moduleCache.get(url);
-  if (!mod) moduleCache.set(url, (mod = import(url) as Promise<Record<string, unknown>>));
-  const fn = (await mod)[exportName];
-  if (typeof fn !== 'function') throw new TypeError(`module ${url} has no exported function "${exportName}"`);
-  return fn as (...a: unknown[]) => unknown;
-}
-
 /**
  * Compute many values at once, sharing common tasks (each task runs once). Values may be Delayeds,
  * or arrays/plain objects containing them (rebuilt with the results); anything else is returned as is.
@@ -50,7 +40,7 @@ export async function computeMany(values: readonly unknown[], options: DelayedCo
   const observer = observersFor(options);
   const profilers = profilersFor(options);
 
-  const roots: Delayed[] = [];
+  const roots: DelayedNode[] = [];
   collectDelayeds(values as unknown[], roots);
   const tasks = collectTasks(roots);
   const rootKeys = new Set(roots.map((r) => r.key));
@@ -91,7 +81,7 @@ export async function computeMany(values: readonly unknown[], options: DelayedCo
   let done = 0;
   let running = 0;
   let settled = false;
-  const token: CancelToken = { cancelled: false };
+  const cancel: CancelFlag = { cancelled: false };
 
   return new Promise<unknown[]>((resolve, reject) => {
     const onAbort = (): void => fail(undefined, signal!.reason ?? new Error('aborted'));
@@ -102,7 +92,7 @@ export async function computeMany(values: readonly unknown[], options: DelayedCo
     function fail(key: string | undefined, error: unknown): void {
       if (settled) return;
       settled = true;
-      token.cancelled = true;
+      cancel.cancelled = true;
       cleanup();
       const err = key === undefined ? error : new TaskError(key, error);
       observer.finish(err);
@@ -162,13 +152,15 @@ export async function computeMany(values: readonly unknown[], options: DelayedCo
           if (parent === null || parent === undefined || typeof parent !== 'object')
             throw new TypeError(`cannot take item ${t.index} of ${parent === null ? 'null' : typeof parent} (nout was given but the function did not return an array)`);
           out = (parent as Record<number, unknown>)[t.index!];
+        } else if (t.kind === 'build') {
+          out = buildArgs(t)[0];
         } else {
           const c = t.callable!;
           if (c.kind === 'local') out = c.fn(...buildArgs(t));
           else if (c.worker) {
             running++;
             workerPool()
-              .run(c.url, c.exportName, buildArgs(t), token)
+              .run(c.url, c.exportName, buildArgs(t), cancel)
               .then(
                 (r) => {
                   running--;
@@ -234,29 +226,3 @@ export async function computeMany(values: readonly unknown[], options: DelayedCo
 function isWorkerTask(t: TaskSpec): boolean {
   return t.kind === 'call' && t.callable!.kind === 'module' && t.callable!.worker;
 }
-
-/**
- * Dask's `compute(a, b, ...)` for Delayed values: resolves with one result per argument; tasks shared
- * between arguments run once. Use `computeDelayedWith(values, options)` to pass options.
- */
-export function computeDelayed<const T extends readonly unknown[]>(...values: T): Promise<{ -readonly [K in keyof T]: ComputedValue<T[K]> }> {
-  return computeMany(values) as Promise<{ -readonly [K in keyof T]: ComputedValue<T[K]> }>;
-}
-
-/** `computeDelayed` with options (progress, onProgress, profiler, signal). */
-export function computeDelayedWith<const T extends readonly unknown[]>(
-  values: T,
-  options: DelayedComputeOptions = {},
-): Promise<{ -readonly [K in keyof T]: ComputedValue<T[K]> }> {
-  if (!Array.isArray(values)) throw new TypeError('computeDelayedWith(values, options): values must be an array');
-  return computeMany(values, options) as Promise<{ -readonly [K in keyof T]: ComputedValue<T[K]> }>;
-}
-
-/** The type a lazy value computes to. */
-export type ComputedValue<T> = T extends Delayed<infer U>
-  ? U
-  : T extends readonly unknown[]
-    ? { -readonly [K in keyof T]: ComputedValue<T[K]> }
-    : T extends Record<string, unknown>
-      ? { [K in keyof T]: ComputedValue<T[K]> }
-      : T;

@@ -1,35 +1,12 @@
 // Lazy function calls: Dask's `delayed` for TypeScript.
-import type { GraphNode, HasGraph, LayerInfo, TaskGraph } from '../graph/types.js';
+import { TaskGraphBuilder } from '../graph/builder.js';
+import type { GraphNode, HasGraph, TaskGraph } from '../graph/types.js';
 import { DELAYED_BRAND, identityOf, isDelayedLike, isPlainObject, randomToken, tokenize } from './tokenize.js';
 import { computeMany, type DelayedComputeOptions } from './compute.js';
+import { collectDelayeds, collectTasks, registerDelayed, type AnyFunction, type Callable, type DelayedNode, type TaskSpec } from './task.js';
+
+export { collectDelayeds, collectTasks, noutMismatch, substitute, type AnyFunction, type Callable, type TaskSpec } from './task.js';
 import type { VisualizeOptions } from '../visualize/index.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyFunction = (...args: any[]) => unknown;
-
-/** How a task's function is reached: a JS value in this thread, or a module export a worker can import. */
-export type Callable =
-  | { readonly kind: 'local'; readonly fn: AnyFunction }
-  | { readonly kind: 'module'; readonly url: string; readonly exportName: string; readonly worker: boolean };
-
-/** @internal The task behind a Delayed. Templates keep Delayeds in place; they are replaced at run time. */
-export interface TaskSpec {
-  readonly key: string;
-  /** Operation name: what the task ellipse is labelled with, and the layer it is counted in. */
-  readonly name: string;
-  readonly kind: 'call' | 'literal' | 'getitem';
-  readonly callable?: Callable;
-  readonly args?: readonly unknown[];
-  /** Per argument: does the template contain Delayeds (needs rebuilding)? */
-  readonly argHasDelayed?: readonly boolean[];
-  readonly value?: unknown;
-  readonly index?: number;
-  /** For calls: the number of outputs promised by `nout`, checked against the result. */
-  readonly nout?: number;
-  readonly deps: readonly Delayed[];
-  /** Label of the data (output) node. */
-  readonly label: string;
-}
 
 /** A value that may be given lazily: itself, a Delayed of it, or an array/plain object containing Delayeds. */
 export type MaybeDelayed<T> =
@@ -64,7 +41,7 @@ export interface DelayedFunction<F extends AnyFunction, N extends number | undef
 }
 
 export interface DelayedOptions {
-  /** Operation name for keys (`${name}-${token}`) and graph labels. Default: the function's name. */
+  /** Operation name for keys (`${name}-${hash}`) and graph labels. Default: the function's name. */
   name?: string;
   /** Deterministic keys from the function identity and arguments: equal calls share one task. */
   pure?: boolean;
@@ -82,7 +59,7 @@ const GETITEM_CACHE = Symbol('getitem-cache');
 export class Delayed<T = unknown> implements HasGraph {
   /** Brand: recognized across module copies without instanceof. */
   readonly [DELAYED_BRAND] = true as const;
-  /** The task key, `${name}-${token}` like Dask's. */
+  /** The task key, `${name}-${hash}` (Dask's `name-token`). */
   readonly key: string;
   /** Number of outputs when known (set by `nout`); the Delayed is then iterable and indexable. */
   readonly nout: number | undefined;
@@ -92,6 +69,7 @@ export class Delayed<T = unknown> implements HasGraph {
 
   /** @internal Use `delayed(...)`. */
   constructor(task: TaskSpec, nout?: number) {
+    registerDelayed(this);
     this.key = task.key;
     this.task = task;
     this.nout = nout;
@@ -179,42 +157,6 @@ function shortKey(key: string): string {
   return m ? `${m[1]}-${m[2]!.slice(0, 7)}` : key;
 }
 
-/** Walk a (possibly nested) argument, collecting the Delayeds in it. Returns true if any was found. */
-export function collectDelayeds(x: unknown, out: Delayed[], seen = new Set<object>()): boolean {
-  if (typeof x !== 'object' || x === null) return false;
-  if (isDelayed(x)) {
-    out.push(x);
-    return true;
-  }
-  if (seen.has(x)) return false;
-  if (Array.isArray(x)) {
-    seen.add(x);
-    let found = false;
-    for (const v of x) found = collectDelayeds(v, out, seen) || found;
-    return found;
-  }
-  if (isPlainObject(x)) {
-    seen.add(x);
-    let found = false;
-    for (const k of Object.keys(x)) found = collectDelayeds(x[k], out, seen) || found;
-    return found;
-  }
-  return false;
-}
-
-/** Rebuild a template with the computed values of the Delayeds inside it. */
-export function substitute(x: unknown, valueOf: (key: string) => unknown): unknown {
-  if (typeof x !== 'object' || x === null) return x;
-  if (isDelayed(x)) return valueOf(x.key);
-  if (Array.isArray(x)) return x.map((v) => substitute(v, valueOf));
-  if (isPlainObject(x)) {
-    const out: Record<string, unknown> = Object.getPrototypeOf(x) === null ? Object.create(null) : {};
-    for (const k of Object.keys(x)) out[k] = substitute(x[k], valueOf);
-    return out;
-  }
-  return x;
-}
-
 /** Another lazy collection (an NDArray, a DataFrame): has a graph and computes to a value. */
 interface Computable extends HasGraph {
   compute(options?: unknown): Promise<unknown>;
@@ -251,33 +193,50 @@ export function collectionToDelayed<T>(x: { compute(): Promise<T> } & HasGraph):
 }
 
 /** Replace other lazy collections inside arguments by Delayeds computing them (copying containers only when needed). */
-function liftCollections(x: unknown, seen = new Set<object>()): unknown {
-  if (typeof x !== 'object' || x === null || isDelayed(x) || seen.has(x)) return x;
-  if (isComputable(x)) return collectionToDelayed(x);
-  if (Array.isArray(x)) {
-    seen.add(x);
-    let changed = false;
-    const out = x.map((v) => {
-      const w = liftCollections(v, seen);
-      if (w !== v) changed = true;
-      return w;
-    });
-    return changed ? out : x;
-  }
-  if (isPlainObject(x)) {
-    seen.add(x);
-    let changed = false;
-    const out: Record<string, unknown> = Object.getPrototypeOf(x) === null ? Object.create(null) : {};
-    for (const k of Object.keys(x)) {
-      out[k] = liftCollections(x[k], seen);
-      if (out[k] !== x[k]) changed = true;
+function liftCollections(x: unknown): unknown {
+  // Post-order with an explicit stack (arguments can nest deeply): a container is copied only
+  // when one of its items changed; each container is visited once.
+  type Step =
+    | { v: unknown; put: (w: unknown) => void }
+    | { done: unknown[]; from: unknown[]; put: (w: unknown) => void }
+    | { done: Record<string, unknown>; from: Record<string, unknown>; keys: string[]; put: (w: unknown) => void };
+  const seen = new Set<object>();
+  let result: unknown;
+  const stack: Step[] = [{ v: x, put: (w) => (result = w) }];
+  while (stack.length) {
+    const step = stack.pop()!;
+    if ('done' in step) {
+      if (Array.isArray(step.done)) {
+        const from = step.from as unknown[];
+        let changed = false;
+        for (let i = 0; i < from.length; i++) if (i in from && step.done[i] !== from[i]) changed = true;
+        step.put(changed ? step.done : from);
+      } else {
+        const { done, from, keys } = step as Extract<Step, { keys: string[] }>;
+        step.put(keys.some((k) => done[k] !== from[k]) ? done : from);
+      }
+      continue;
     }
-    return changed ? out : x;
+    const { v, put } = step;
+    if (typeof v !== 'object' || v === null || isDelayed(v) || seen.has(v)) put(v);
+    else if (isComputable(v)) put(collectionToDelayed(v));
+    else if (Array.isArray(v)) {
+      seen.add(v);
+      const done = new Array<unknown>(v.length);
+      stack.push({ done, from: v, put });
+      for (let i = v.length - 1; i >= 0; i--) if (i in v) stack.push({ v: v[i], put: (w) => (done[i] = w) });
+    } else if (isPlainObject(v)) {
+      seen.add(v);
+      const done: Record<string, unknown> = Object.getPrototypeOf(v) === null ? Object.create(null) : {};
+      const keys = Object.keys(v);
+      stack.push({ done, from: v, keys, put });
+      for (let k = keys.length - 1; k >= 0; k--) stack.push({ v: v[keys[k]!], put: (w) => (done[keys[k]!] = w) });
+    } else put(v);
   }
-  return x;
+  return result;
 }
 
-function uniqueByKey(ds: Delayed[]): Delayed[] {
+function uniqueByKey(ds: DelayedNode[]): DelayedNode[] {
   const seen = new Set<string>();
   return ds.filter((d) => (seen.has(d.key) ? false : (seen.add(d.key), true)));
 }
@@ -308,28 +267,17 @@ function checkOptions(options: unknown, where: string): DelayedOptions {
   return o;
 }
 
-/**
- * Why a call's result breaks its `nout` promise, or undefined when it keeps it: destructured
- * outputs past the end would otherwise be `undefined` silently (`delayed(() => [1], { nout: 2 })`).
- */
-export function noutMismatch(value: unknown, nout: number): string | undefined {
-  const length = Array.isArray(value) || ArrayBuffer.isView(value) ? (value as { length?: unknown }).length : undefined;
-  if (length === nout) return undefined;
-  const got = length !== undefined ? `${String(length)} items` : value === null ? 'null' : typeof value;
-  return `the function was declared with options.nout = ${nout} but returned ${got}; nout must equal the length of the returned array`;
-}
-
 function makeDelayedFunction(callable: Callable, name: string, options: DelayedOptions): AnyFunction {
   const pure = options.pure ?? false;
   const nout = options.nout;
   const call = (...rawArgs: unknown[]): Delayed => {
     const args = rawArgs.map((a) => liftCollections(a));
-    const deps: Delayed[] = [];
+    const deps: DelayedNode[] = [];
     const argHasDelayed = args.map((a) => collectDelayeds(a, deps));
-    const token = pure
+    const hash = pure
       ? tokenize(callable.kind === 'local' ? `f:${identityOf(callable.fn)}` : `M:${callable.url}#${callable.exportName}`, args)
       : randomToken();
-    const key = `${name}-${token}`;
+    const key = `${name}-${hash}`;
     return new Delayed(
       { key, name, kind: 'call', callable, args, argHasDelayed, nout, deps: uniqueByKey(deps), label: shortKey(key) },
       nout,
@@ -378,9 +326,6 @@ interface DelayedApi {
   ): DelayedFunction<F, N>;
 }
 
-/** @internal The function of a container-rebuilding task (a distributed scheduler rebuilds it itself). */
-export const rebuildContainer = (x: unknown): unknown => x;
-
 function delayedImpl(fnOrValue: unknown, options?: DelayedOptions): unknown {
   if (typeof fnOrValue === 'function') {
     const opts = checkOptions(options, 'delayed(fn, options)');
@@ -395,18 +340,17 @@ function delayedImpl(fnOrValue: unknown, options?: DelayedOptions): unknown {
   fnOrValue = liftCollections(fnOrValue);
   if (opts.nout !== undefined || opts.worker !== undefined)
     throw new TypeError('delayed(value, options): nout and worker apply to functions only; the first argument is not a function');
-  const deps: Delayed[] = [];
+  const deps: DelayedNode[] = [];
   const hasDelayed = collectDelayeds(fnOrValue, deps);
   const name = opts.name ?? typeName(fnOrValue);
-  const token = opts.pure === false ? randomToken() : tokenize(fnOrValue);
-  const key = `${name}-${token}`;
+  const hash = opts.pure === false ? randomToken() : tokenize(fnOrValue);
+  const key = `${name}-${hash}`;
   if (!hasDelayed) return new Delayed({ key, name, kind: 'literal', value: fnOrValue, deps: [], label: shortKey(key) });
   // A container holding Delayeds: a task that rebuilds it with their values (Dask's "finalize").
   return new Delayed({
     key,
     name,
-    kind: 'call',
-    callable: { kind: 'local', fn: rebuildContainer },
+    kind: 'build',
     args: [fnOrValue],
     argHasDelayed: [true],
     deps: uniqueByKey(deps),
@@ -443,30 +387,6 @@ function moduleImpl(url: URL | string, exportName: string, options?: DelayedOpti
  */
 export const delayed: DelayedApi = Object.assign(delayedImpl, { module: moduleImpl }) as unknown as DelayedApi;
 
-/** Collect the tasks reachable from some Delayeds, dependencies first. */
-export function collectTasks(roots: readonly Delayed[]): Map<string, TaskSpec> {
-  const tasks = new Map<string, TaskSpec>();
-  const stack: { d: Delayed; expanded: boolean }[] = roots.map((d) => ({ d, expanded: false }));
-  const visiting = new Set<string>();
-  while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    if (tasks.has(top.d.key)) {
-      stack.pop();
-      continue;
-    }
-    if (!top.expanded) {
-      top.expanded = true;
-      visiting.add(top.d.key);
-      for (const dep of top.d.task.deps) if (!tasks.has(dep.key) && !visiting.has(dep.key)) stack.push({ d: dep, expanded: false });
-    } else {
-      stack.pop();
-      visiting.delete(top.d.key);
-      tasks.set(top.d.key, top.d.task);
-    }
-  }
-  return tasks;
-}
-
 /** Key of the task (ellipse) node producing data node `key` in a materialized graph. */
 export function taskNodeKey(key: string): string {
   return `${key}:task`;
@@ -475,22 +395,14 @@ export function taskNodeKey(key: string): string {
 /** The TaskGraph of some Delayeds: one layer per operation name. */
 export function delayedGraph(roots: readonly Delayed[]): TaskGraph {
   const tasks = collectTasks(roots);
-  const layers = new Map<string, { tasks: number; deps: Set<string> }>();
-  let taskCount = 0;
+  const builder = new TaskGraphBuilder();
   for (const t of tasks.values()) {
-    let layer = layers.get(t.name);
-    if (!layer) layers.set(t.name, (layer = { tasks: 0, deps: new Set() }));
-    if (t.kind !== 'literal') {
-      layer.tasks++;
-      taskCount++;
-    }
-    for (const d of t.deps) if (d.task.name !== t.name) layer.deps.add(d.task.name);
+    builder.layer(t.name);
+    if (t.kind !== 'literal') builder.addTasks(t.name);
+    for (const d of t.deps) builder.addDependency(t.name, d.task.name);
   }
-  const layerInfos: LayerInfo[] = [...layers].map(([name, l]) => ({ name, op: name, tasks: l.tasks, deps: [...l.deps] }));
-  return {
-    layers: layerInfos,
-    taskCount,
-    *nodes(): Iterable<GraphNode> {
+  return builder
+    .addNodes(function* (): Iterable<GraphNode> {
       for (const t of tasks.values()) {
         if (t.kind === 'literal') {
           yield { key: t.key, label: t.label, kind: 'data', deps: [], layer: t.name };
@@ -499,6 +411,6 @@ export function delayedGraph(roots: readonly Delayed[]): TaskGraph {
         yield { key: taskNodeKey(t.key), label: t.name, kind: 'task', deps: t.deps.map((d) => d.key), layer: t.name };
         yield { key: t.key, label: t.label, kind: 'data', deps: [taskNodeKey(t.key)], layer: t.name };
       }
-    },
-  };
+    })
+    .build();
 }

@@ -13,7 +13,8 @@ export {
   type MaybeDelayed,
   type MaybeDelayedArgs,
 } from './delayed.js';
-export { computeDelayed, computeDelayedWith, computeMany, TaskError, type ComputedValue, type DelayedComputeOptions } from './compute.js';
+export { computeMany, TaskError, type DelayedComputeOptions } from './compute.js';
+export { computeDelayed, computeDelayedWith, type ComputedValue } from './compute-values.js';
 export { configureWorkerPool, shutdownWorkers, type WorkerPoolOptions } from './worker-pool.js';
 export { toDelayed, fromDelayed, delayedChunkToArrayData, type ChunkData, type ChunkedArrayLike, type FloatData, type FloatDType, type NestedDelayedChunks } from './array.js';
 export { tokenize } from './tokenize.js';

@@ -31,81 +31,92 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function normalize(x: unknown, out: string[], seen: Set<object>): void {
+/** A step of the walk: a value to describe, text to emit, or leaving a container (cycle check). */
+type Step = { v: unknown } | { text: string; leave?: object };
+
+/** Describe one scalar into `out`; false when `x` is an object (described by the walk). */
+function normalizeScalar(x: unknown, out: string[]): boolean {
   switch (typeof x) {
     case 'number':
       out.push(Object.is(x, -0) ? 'n:-0' : `n:${x}`);
-      return;
+      return true;
     case 'string':
       out.push(`s:${x.length}:${x}`);
-      return;
+      return true;
     case 'boolean':
       out.push(x ? 'b:1' : 'b:0');
-      return;
+      return true;
     case 'undefined':
       out.push('u');
-      return;
+      return true;
     case 'bigint':
       out.push(`i:${x}`);
-      return;
+      return true;
     case 'symbol':
       out.push(`y:${identityOfSymbol(x)}`);
-      return;
+      return true;
     case 'function': {
       const ref = (x as { moduleRef?: { url: string; exportName: string } }).moduleRef;
       out.push(ref ? `M:${ref.url}#${ref.exportName}` : `f:${identityOf(x)}`);
-      return;
+      return true;
     }
   }
   if (x === null) {
     out.push('null');
-    return;
+    return true;
   }
-  const o = x as object;
-  if (isDelayedLike(o)) {
-    out.push(`D:${o.key}`);
-    return;
-  }
-  if (seen.has(o)) {
-    out.push(`cycle:${identityOf(o)}`);
-    return;
-  }
-  seen.add(o);
-  try {
+  return false;
+}
+
+/**
+ * Describe `root` into `out`. An explicit stack instead of recursion, so deeply nested values
+ * don't overflow it; `seen` holds the containers on the current path (a repeat there is a cycle).
+ */
+function normalize(root: unknown, out: string[], seen: Set<object>): void {
+  const stack: Step[] = [{ v: root }];
+  while (stack.length) {
+    const step = stack.pop()!;
+    if ('text' in step) {
+      out.push(step.text);
+      if (step.leave) seen.delete(step.leave);
+      continue;
+    }
+    const x = step.v;
+    if (normalizeScalar(x, out)) continue;
+    const o = x as object;
+    if (isDelayedLike(o)) {
+      out.push(`D:${o.key}`);
+      continue;
+    }
+    if (seen.has(o)) {
+      out.push(`cycle:${identityOf(o)}`);
+      continue;
+    }
+    // Children are pushed last-first so they are described in order.
+    const open = (head: string, children: Step[], close: string): void => {
+      seen.add(o);
+      out.push(head);
+      stack.push({ text: close, leave: o });
+      for (let k = children.length - 1; k >= 0; k--) stack.push(children[k]!);
+    };
     if (Array.isArray(o)) {
-      out.push(`[${o.length}`);
-      for (const v of o) normalize(v, out, seen);
-      out.push(']');
+      open(`[${o.length}`, Array.from(o, (v): Step => ({ v })), ']');
     } else if (ArrayBuffer.isView(o)) {
       const bytes = new Uint8Array(o.buffer, o.byteOffset, o.byteLength);
       out.push(`t:${o.constructor.name}:${o.byteLength}:${createHash('md5').update(bytes).digest('hex')}`);
     } else if (o instanceof Date) {
       out.push(`d:${o.getTime()}`);
     } else if (o instanceof Map) {
-      out.push(`map{${o.size}`);
-      for (const [k, v] of o) {
-        normalize(k, out, seen);
-        normalize(v, out, seen);
-      }
-      out.push('}');
+      open(`map{${o.size}`, [...o].flatMap(([k, v]): Step[] => [{ v: k }, { v }]), '}');
     } else if (o instanceof Set) {
-      out.push(`set{${o.size}`);
-      for (const v of o) normalize(v, out, seen);
-      out.push('}');
+      open(`set{${o.size}`, [...o].map((v): Step => ({ v })), '}');
     } else if (isPlainObject(o)) {
       const keys = Object.keys(o).sort();
-      out.push(`{${keys.length}`);
-      for (const k of keys) {
-        out.push(`k:${k.length}:${k}`);
-        normalize(o[k], out, seen);
-      }
-      out.push('}');
+      open(`{${keys.length}`, keys.flatMap((k): Step[] => [{ text: `k:${k.length}:${k}` }, { v: o[k] }]), '}');
     } else {
       // Unknown class instance: only identity is safe (its state may change behind our back).
       out.push(`o:${identityOf(o)}`);
     }
-  } finally {
-    seen.delete(o);
   }
 }
 

@@ -53,7 +53,7 @@ export interface WorkerRunResult {
 }
 
 /** Lets a compute cancel jobs it queued but which have not started. */
-export interface CancelToken {
+export interface CancelFlag {
   cancelled: boolean;
 }
 
@@ -62,7 +62,7 @@ interface Job {
   url: string;
   exportName: string;
   args: unknown[];
-  token: CancelToken | undefined;
+  cancel: CancelFlag | undefined;
   resolve: (r: WorkerRunResult) => void;
   reject: (e: unknown) => void;
 }
@@ -105,9 +105,9 @@ export class WorkerPool {
     return this.slots.length;
   }
 
-  run(url: string, exportName: string, args: unknown[], token?: CancelToken): Promise<WorkerRunResult> {
+  run(url: string, exportName: string, args: unknown[], cancel?: CancelFlag): Promise<WorkerRunResult> {
     return new Promise<WorkerRunResult>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, url, exportName, args, token, resolve, reject });
+      this.queue.push({ id: this.nextId++, url, exportName, args, cancel, resolve, reject });
       this.dispatch();
     });
   }
@@ -119,7 +119,7 @@ export class WorkerPool {
     }
     while (this.queue.length) {
       const job = this.queue[0]!;
-      if (job.token?.cancelled) {
+      if (job.cancel?.cancelled) {
         this.queue.shift();
         job.reject(new Error('cancelled'));
         continue;

@@ -3,6 +3,7 @@
 // wrap code in `profile(async () => ...)` so every compute inside it records.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { writeFile } from 'node:fs/promises';
+import type { TaskRecorder, TaskTiming } from '../graph/types.js';
 
 /** One task as recorded. Times are ms (fractional, ns resolution) since the profiler was created. */
 export interface TaskRecord {
@@ -17,15 +18,7 @@ export interface TaskRecord {
   tid: number;
 }
 
-export interface RecordInput {
-  key: string;
-  name?: string;
-  /** process.hrtime.bigint() clock (CLOCK_MONOTONIC ns, shared by all threads of the process). */
-  startNs: bigint | number;
-  endNs: bigint | number;
-  tid: number;
-  thread?: string;
-}
+export type RecordInput = TaskTiming;
 
 /** Chrome trace-event format ("JSON Object Format"), https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU */
 export interface ChromeTraceEvent {
@@ -55,7 +48,7 @@ export interface ProfileJSON {
   tasks: TaskRecord[];
 }
 
-export class Profiler {
+export class Profiler implements TaskRecorder {
   /** process.hrtime.bigint() at creation: the origin of `start`/`end`. */
   readonly originNs: bigint;
   readonly originWallMs: number;
@@ -163,12 +156,12 @@ export async function profile<T>(fn: () => T | Promise<T>, profiler: Profiler = 
 }
 
 /** The profilers a compute must feed: `options.profiler` plus those of enclosing `profile()` calls. */
-export function profilersFor(options: { profiler?: Profiler | readonly Profiler[] | undefined } = {}): Profiler[] {
-  const own = options.profiler === undefined ? [] : Array.isArray(options.profiler) ? [...options.profiler] : [options.profiler as Profiler];
+export function profilersFor(options: { profiler?: TaskRecorder | readonly TaskRecorder[] | undefined } = {}): Profiler[] {
+  const own: unknown[] = options.profiler === undefined ? [] : Array.isArray(options.profiler) ? [...options.profiler] : [options.profiler];
   for (const p of own)
     if (!(p instanceof Profiler)) throw new TypeError(`options.profiler must be a Profiler (new Profiler()), got ${String(p)}`);
   const active = activeStore.getStore() ?? [];
-  return [...new Set([...own, ...active])];
+  return [...new Set([...(own as Profiler[]), ...active])];
 }
 
 /** A task record as the native engine reports it. */

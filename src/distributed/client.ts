@@ -8,7 +8,7 @@ import { Lowering, type RootRequest } from '../graph/lower.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { abortError } from '../errors.js';
 import { native, type NativeBufferArg } from '../native.js';
-import { Delayed, collectTasks, isDelayed, rebuildContainer, substitute, type AnyFunction, type DelayedFunction } from '../delayed/delayed.js';
+import { Delayed, collectTasks, isDelayed, substitute, type AnyFunction, type DelayedFunction } from '../delayed/delayed.js';
 import { GRAPH_REF, SUBJECTS, WIRE_TYPES, pack, unpack, wireProblem, type GraphRequest, type GraphTask, type OutputResult, type Piece, type SubmitRequest, type WireBuffer, type WorkerInfo } from './protocol.js';
 import type { Auth } from './nats.js';
 import type { Subscription, Transport } from './transport.js';
@@ -260,7 +260,7 @@ export class Client {
     const tasks: GraphTask[] = [];
     for (const t of collectTasks(roots).values()) {
       const ref = (v: unknown): unknown => substitute(v, (key) => ({ [GRAPH_REF]: key }));
-      if (t.kind === 'call' && t.callable!.kind === 'local' && t.callable!.fn === rebuildContainer) {
+      if (t.kind === 'build') {
         tasks.push({ key: t.key, name: t.name, kind: 'build', args: (t.args ?? []).map(ref), deps: t.deps.map((d) => d.key) });
       } else if (t.kind === 'call') {
         const c = t.callable!;

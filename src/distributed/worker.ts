@@ -11,6 +11,7 @@ import { enc } from './transport.js';
 import { copyBox, packBoxWindow, type FetchPart, type FetchSpec } from './remote.js';
 import { DataServer, fetchChunk, type DataAddress, type DataRequest } from './dataplane.js';
 import { ModuleRoots } from './module-roots.js';
+import { importExport } from '../delayed/modules.js';
 
 export interface WorkerOptions {
   name?: string;
@@ -58,7 +59,6 @@ export class Worker {
   private running = 0;
   private readonly subs: Subscription[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
-  private readonly modules = new Map<string, Promise<Record<string, unknown>>>();
   private readonly log: (line: string) => void;
   private readonly heartbeatMs: number;
   private readonly dataOptions: WorkerOptions['data'];
@@ -223,7 +223,7 @@ export class Worker {
     return regionBuffer;
   }
 
-  /** Fetch the part's box from the peer that holds it into `into`: its chunk port, else NATS. */
+  /** Forget a stored chunk; its native buffer is freed now, or by the last unpin if a read holds it. */
   private drop(key: string): void {
     const s = this.stored.get(key);
     if (!s) return;
@@ -377,11 +377,8 @@ export class Worker {
 
   private async runCall(msg: Extract<TaskMsg, { kind: 'call' }>): Promise<ResultMsg> {
     const url = this.moduleRoots.resolve(msg.url);
-    let mod = this.modules.get(url);
-    if (!mod) this.modules.set(url, (mod = import(url) as Promise<Record<string, unknown>>));
-    const fn = (await mod)[msg.exportName];
-    if (typeof fn !== 'function') throw new TypeError(`module ${msg.url} has no exported function "${msg.exportName}"`);
-    const value = await (fn as (...a: unknown[]) => unknown)(...msg.args);
+    const fn = await importExport(url, msg.exportName, msg.url);
+    const value = await fn(...msg.args);
     return { id: msg.id, compute: msg.compute, worker: this.name, ok: true, value };
   }
 

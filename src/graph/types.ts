@@ -59,7 +59,26 @@ export interface ComputeOptions {
   /** Cancel the compute. */
   signal?: AbortSignal;
   /** Record every task (key, start, end, thread) into these profilers (see Profiler). */
-  profiler?: import('../diagnostics/profiler.js').Profiler | readonly import('../diagnostics/profiler.js').Profiler[];
+  profiler?: TaskRecorder | readonly TaskRecorder[];
+}
+
+/** One finished task's timing, as a compute reports it to a profiler. */
+export interface TaskTiming {
+  key: string;
+  name?: string;
+  /** process.hrtime.bigint() clock (CLOCK_MONOTONIC ns, shared by all threads of the process). */
+  startNs: bigint | number;
+  endNs: bigint | number;
+  tid: number;
+  thread?: string;
+}
+
+/**
+ * What a compute feeds task timings to: the Profiler of src/diagnostics (checked there at run
+ * time). Declared here so the graph vocabulary does not import diagnostics, which imports it.
+ */
+export interface TaskRecorder {
+  record(timing: TaskTiming): void;
 }
 
 const COMPUTE_OPTION_KEYS = ['progress', 'onProgress', 'signal', 'profiler'] as const;

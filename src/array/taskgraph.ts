@@ -1,23 +1,12 @@
 // The Dask-style task graph of arrays, for inspection and visualize(): one layer per operation
 // (optimize: false) or per fused kernel that actually runs (optimize: true). Task counts are
 // arithmetic; nodes are only enumerated on demand.
-import { chunkBounds } from '../array/chunks.js';
-import { topoOrder, type Node } from '../array/node.js';
-import type { GraphNode, LayerInfo, TaskGraph } from './types.js';
+import { chunkBounds } from './chunks.js';
+import { topoOrder, type Node } from './node.js';
+import { TaskGraphBuilder, type GridLayer } from '../graph/builder.js';
+import type { TaskGraph } from '../graph/types.js';
 
-interface GLayer {
-  name: string;
-  op: string;
-  /** Chunk grid of the layer's tasks. */
-  grid: readonly (readonly number[])[];
-  deps: string[];
-  /** Data keys (layer, index) a task depends on. */
-  taskDeps(index: number[]): [string, number[]][];
-  /** Task label; defaults to op. */
-  label?: string;
-}
-
-const daskKey = (layer: string, index: readonly number[]): string => `('${layer}', ${index.join(', ')})`.replace(', )', ')');
+const numblocksOf = (n: Node): number[] => n.chunks.map((c) => c.length);
 
 function overlapping(bounds: readonly number[], lo: number, hi: number): number[] {
   const out: number[] = [];
@@ -46,8 +35,8 @@ function regionDeps(out: Node, index: number[], arg: Node, perm?: readonly numbe
   return product(lists);
 }
 
-function nodeLayers(roots: readonly Node[]): GLayer[] {
-  const layers: GLayer[] = [];
+function nodeLayers(roots: readonly Node[]): GridLayer[] {
+  const layers: GridLayer[] = [];
   for (const node of topoOrder(roots)) {
     switch (node.kind) {
       case 'const':
@@ -55,7 +44,7 @@ function nodeLayers(roots: readonly Node[]): GLayer[] {
       case 'random':
       case 'memory':
       case 'delayed':
-        layers.push({ name: node.name, op: node.kind === 'arange' ? 'arange' : node.op, grid: node.chunks, deps: [], taskDeps: () => [] });
+        layers.push({ name: node.name, op: node.kind === 'arange' ? 'arange' : node.op, numblocks: numblocksOf(node), deps: [], taskDeps: () => [] });
         break;
       case 'unary':
       case 'rechunk': {
@@ -63,7 +52,7 @@ function nodeLayers(roots: readonly Node[]): GLayer[] {
         layers.push({
           name: node.name,
           op: node.kind === 'rechunk' ? 'rechunk' : node.op,
-          grid: node.chunks,
+          numblocks: numblocksOf(node),
           deps: [arg.name],
           taskDeps: (i) => regionDeps(node, i, arg).map((d) => [arg.name, d]),
         });
@@ -74,7 +63,7 @@ function nodeLayers(roots: readonly Node[]): GLayer[] {
         layers.push({
           name: node.name,
           op: 'transpose',
-          grid: node.chunks,
+          numblocks: numblocksOf(node),
           deps: [arg.name],
           taskDeps: (i) => [[arg.name, node.axes.map((_, j) => i[node.axes.indexOf(j)]!)]],
         });
@@ -85,7 +74,7 @@ function nodeLayers(roots: readonly Node[]): GLayer[] {
         layers.push({
           name: node.name,
           op: node.op,
-          grid: node.chunks,
+          numblocks: numblocksOf(node),
           deps: [...new Set(args.map((a) => a.name))],
           taskDeps: (i) => args.flatMap((a) => regionDeps(node, i, a).map((d): [string, number[]] => [a.name, d])),
         });
@@ -94,7 +83,7 @@ function nodeLayers(roots: readonly Node[]): GLayer[] {
       case 'reduce': {
         const arg = node.arg;
         const partial = `${node.name}-partial`;
-        layers.push({ name: partial, op: node.op, grid: arg.chunks, deps: [arg.name], taskDeps: (i) => [[arg.name, i]] });
+        layers.push({ name: partial, op: node.op, numblocks: numblocksOf(arg), deps: [arg.name], taskDeps: (i) => [[arg.name, i]] });
         layers.push(aggregateLayer(node, partial));
         break;
       }
@@ -103,13 +92,13 @@ function nodeLayers(roots: readonly Node[]): GLayer[] {
   return layers;
 }
 
-function aggregateLayer(node: Extract<Node, { kind: 'reduce' }>, partial: string): GLayer {
+function aggregateLayer(node: Extract<Node, { kind: 'reduce' }>, partial: string): GridLayer {
   const arg = node.arg;
   const reduced = new Set(node.axes);
   return {
     name: node.name,
     op: `${node.op}-aggregate`,
-    grid: node.chunks,
+    numblocks: numblocksOf(node),
     deps: [partial],
     taskDeps: (i) => {
       // Output chunk index → the partials with the same kept indices, every reduced index.
@@ -126,72 +115,69 @@ function aggregateLayer(node: Extract<Node, { kind: 'reduce' }>, partial: string
   };
 }
 
+type ReduceNode = Extract<Node, { kind: 'reduce' }>;
+
+const opName = (n: Node): string => (n.kind === 'arange' ? 'arange' : n.kind === 'transpose' ? 'transpose' : n.kind === 'rechunk' ? 'rechunk' : n.op);
+
+/** The ops a fused kernel rooted at `root` runs (first seen first) and the reductions it reads. */
+function fusedName(root: Node): { name: string; inputs: ReduceNode[] } {
+  const ops: string[] = [];
+  const inputs: ReduceNode[] = [];
+  // Pre-order with an explicit stack (children pushed last-first): expression chains can be deep.
+  const stack: Node[] = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n !== root && n.kind === 'reduce') {
+      inputs.push(n);
+      continue;
+    }
+    const op = opName(n);
+    if (!ops.includes(op)) ops.push(op);
+    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || n.kind === 'reduce') stack.push(n.arg);
+    if (n.kind === 'binary') for (let k = n.args.length - 1; k >= 0; k--) if (typeof n.args[k] !== 'number') stack.push(n.args[k] as Node);
+  }
+  return { name: ops.join('-'), inputs };
+}
+
 /** One layer per fused kernel: what the optimizer hands to the native engine. */
-function fusedLayers(roots: readonly Node[]): GLayer[] {
-  const layers: GLayer[] = [];
+function fusedLayers(roots: readonly Node[]): GridLayer[] {
+  const layers: GridLayer[] = [];
   const done = new Map<number, string>();
-  const fusedName = (root: Node): { name: string; inputs: Extract<Node, { kind: 'reduce' }>[] } => {
-    const ops: string[] = [];
-    const inputs: Extract<Node, { kind: 'reduce' }>[] = [];
-    const walk = (n: Node, top: boolean): void => {
-      if (!top && n.kind === 'reduce') {
-        inputs.push(n);
-        return;
-      }
-      const op = n.kind === 'arange' ? 'arange' : n.kind === 'transpose' ? 'transpose' : n.kind === 'rechunk' ? 'rechunk' : n.op;
-      if (!ops.includes(op)) ops.push(op);
-      if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || n.kind === 'reduce') walk(n.arg, false);
-      if (n.kind === 'binary') for (const a of n.args) if (typeof a !== 'number') walk(a, false);
-    };
-    walk(root, true);
-    return { name: ops.join('-'), inputs };
-  };
-  const visit = (root: Node): string => {
-    const known = done.get(root.id);
-    if (known) return known;
-    const { name, inputs } = fusedName(root);
-    const inputLayers = inputs.map(visit);
+  const named = new Map<number, { name: string; inputs: ReduceNode[] }>();
+  // Post-order over the reductions a kernel reads (inputs before the kernel), iteratively.
+  const stack: Node[] = [...roots].reverse();
+  while (stack.length) {
+    const root = stack[stack.length - 1]!;
+    if (done.has(root.id)) {
+      stack.pop();
+      continue;
+    }
+    let fused = named.get(root.id);
+    if (!fused) named.set(root.id, (fused = fusedName(root)));
+    const { name, inputs } = fused;
+    const pending = inputs.filter((i) => !done.has(i.id));
+    if (pending.length) {
+      for (let k = pending.length - 1; k >= 0; k--) stack.push(pending[k]!);
+      continue;
+    }
+    stack.pop();
+    const inputLayers = inputs.map((i) => done.get(i.id)!);
     const layerName = `${name}-${root.name.split('-').pop()}`;
     const inputDeps = (): [string, number[]][] => inputLayers.map((l, k) => [l, inputs[k]!.shape.map(() => 0)]);
     if (root.kind === 'reduce') {
       const partial = `${layerName}-partial`;
-      layers.push({ name: partial, op: name, grid: root.arg.chunks, deps: inputLayers, taskDeps: inputDeps, label: name });
+      layers.push({ name: partial, op: name, numblocks: numblocksOf(root.arg), deps: inputLayers, taskDeps: inputDeps, label: name });
       layers.push({ ...aggregateLayer(root, partial), name: layerName });
     } else {
-      layers.push({ name: layerName, op: name, grid: root.chunks, deps: inputLayers, taskDeps: inputDeps });
+      layers.push({ name: layerName, op: name, numblocks: numblocksOf(root), deps: inputLayers, taskDeps: inputDeps });
     }
     done.set(root.id, layerName);
-    return layerName;
-  };
-  roots.forEach(visit);
+  }
   return layers;
 }
 
 export function arrayGraph(roots: readonly Node[], optimize: boolean): TaskGraph {
-  const layers = optimize ? fusedLayers(roots) : nodeLayers(roots);
-  const infos: LayerInfo[] = layers.map((l) => ({
-    name: l.name,
-    op: l.op,
-    tasks: l.grid.reduce((n, c) => n * c.length, 1),
-    deps: l.deps,
-  }));
-  return {
-    layers: infos,
-    taskCount: infos.reduce((n, l) => n + l.tasks, 0),
-    *nodes(): Iterable<GraphNode> {
-      for (const layer of layers) {
-        for (const index of product(layer.grid.map((c) => [...c.keys()]))) {
-          const key = daskKey(layer.name, index);
-          yield {
-            key: `${key}#task`,
-            label: layer.label ?? layer.op,
-            kind: 'task',
-            deps: layer.taskDeps(index).map(([l, i]) => daskKey(l, i)),
-            layer: layer.name,
-          };
-          yield { key, label: `(${index.join(', ')})`, kind: 'data', deps: [`${key}#task`], layer: layer.name };
-        }
-      }
-    },
-  };
+  const builder = new TaskGraphBuilder();
+  for (const layer of optimize ? fusedLayers(roots) : nodeLayers(roots)) builder.addGridLayer(layer);
+  return builder.build();
 }

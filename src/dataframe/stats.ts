@@ -1,0 +1,76 @@
+// Statistics of columns: the per-column results of the native reductions (and of non-numeric
+// columns, counted here), and the checks of their options.
+import { describe as describeValue } from '../errors.js';
+import type { DType, Partition } from './column.js';
+
+export const NUMERIC = (d: DType): boolean => d === 'int64' || d === 'float64';
+
+export function checkDdof(options: { ddof?: number }): number {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`std(options): options must be an object`);
+  const d = options.ddof ?? 1;
+  if (typeof d !== 'number') throw new TypeError(`std(options): ddof must be a non-negative integer, got ${describeValue(d)}`);
+  if (!Number.isInteger(d) || d < 0) throw new RangeError(`std(options): ddof must be a non-negative integer, got ${describeValue(d)}`);
+  return d;
+}
+
+export function stdWith(s: NumStats, ddof: number): number {
+  if (!s.numeric) return NaN;
+  if (ddof === 1) return s.std;
+  const n = s.count;
+  return n - ddof > 0 ? Math.sqrt((s.std * s.std * (n - 1)) / (n - ddof)) : NaN;
+}
+
+export function checkPercentiles(p: unknown): number[] {
+  if (p === undefined) return [0.25, 0.5, 0.75];
+  if (!Array.isArray(p)) throw new TypeError(`describe(options): percentiles must be an array of numbers in [0, 1], got ${describeValue(p)}`);
+  for (const q of p) {
+    if (typeof q !== 'number') throw new TypeError(`describe(options): percentiles must be numbers in [0, 1], got ${describeValue(q)}`);
+    if (!(q >= 0 && q <= 1)) throw new RangeError(`describe(options): percentiles must be within [0, 1], got ${describeValue(q)}`);
+  }
+  const set = new Set<number>([...p, 0.5]);
+  if (set.size !== p.length + (p.includes(0.5) ? 0 : 1)) throw new RangeError(`describe(options): percentiles must be unique, got ${JSON.stringify(p)}`);
+  return [...set].sort((a, b) => a - b);
+}
+
+export type NumStats =
+  | { numeric: true; count: number; sum: number; mean: number; std: number; min: number; max: number; quantiles: number[] }
+  | { numeric: false; count: number; unique: number; top: string | null; freq: number | null; sum: number; mean: number; std: number; min: number; max: number };
+
+export function nonNumeric(name: string, parts: Partition[]): NumStats {
+  const counts = new Map<string, number>();
+  let count = 0;
+  for (const p of parts) {
+    const c = p.columns.get(name)!;
+    if (c.dtype === 'string') {
+      const codes = c.values as Int32Array;
+      const local = new Float64Array(c.dict!.size);
+      for (let i = 0; i < codes.length; i++) {
+        const k = codes[i]!;
+        if (k >= 0) local[k]!++;
+      }
+      for (let k = 0; k < local.length; k++) {
+        if (!local[k]) continue;
+        const s = c.dict!.get(k);
+        counts.set(s, (counts.get(s) ?? 0) + local[k]!);
+        count += local[k]!;
+      }
+    } else {
+      const v = c.values as Float64Array;
+      for (let i = 0; i < v.length; i++) {
+        if (Number.isNaN(v[i]!)) continue;
+        count++;
+        const s = new Date(v[i]!).toISOString();
+        counts.set(s, (counts.get(s) ?? 0) + 1);
+      }
+    }
+  }
+  let top: string | null = null;
+  let freq: number | null = null;
+  for (const [s, n] of counts) {
+    if (freq === null || n > freq) {
+      top = s;
+      freq = n;
+    }
+  }
+  return { numeric: false, count, unique: counts.size, top, freq, sum: NaN, mean: NaN, std: NaN, min: NaN, max: NaN };
+}

@@ -1,0 +1,162 @@
+// Local (computed) tables: head() and compute() results, printed as pandas prints frames.
+import { type Column, type DType, type Partition, StringDict, columnLength, sliceColumn, valueAt } from './column.js';
+
+export function formatColumn(values: (number | string | null | bigint | Date)[]): string[] {
+  const nums = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const allNum = values.every((v) => typeof v === 'number' || v === null);
+  const allInt = nums.every((v) => Number.isInteger(v));
+  if (allNum && nums.length && !allInt) {
+    const sci = nums.some((v) => Math.abs(v) >= 1e6 || (v !== 0 && Math.abs(v) < 1e-4));
+    return values.map((v) => (typeof v === 'number' ? (Number.isNaN(v) ? 'NaN' : sci ? expPandas(v) : v.toFixed(6)) : 'NaN'));
+  }
+  if (allNum && nums.length && allInt && values.some((v) => typeof v === 'number' && !Number.isFinite(v)) ) {
+    return values.map((v) => (typeof v === 'number' ? (Number.isNaN(v) ? 'NaN' : v.toFixed(1)) : 'NaN'));
+  }
+  return values.map((v) => formatCell(v));
+}
+
+function expPandas(v: number): string {
+  const s = v.toExponential(6); // 2.592000e+6
+  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+function formatCell(v: unknown): string {
+  if (v === null || v === undefined) return 'NaN';
+  if (v instanceof Date) return formatDate(v.getTime());
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
+  return String(v);
+}
+
+export function formatDate(ms: number): string {
+  const s = new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+  return s.endsWith('.000') ? s.slice(0, -4) : s;
+}
+
+export function renderTable(rowLabels: string[], columns: string[], cells: string[][], corner: string, indexName?: string): string {
+  const labelWidth = Math.max(corner.length, indexName?.length ?? 0, ...rowLabels.map((l) => l.length));
+  const widths = columns.map((c, j) => Math.max(c.length, ...cells[j]!.map((s) => s.length)));
+  const lines: string[] = [];
+  lines.push([corner.padEnd(labelWidth), ...columns.map((c, j) => c.padStart(widths[j]!))].join('  ').trimEnd());
+  if (indexName) lines.push(indexName);
+  rowLabels.forEach((l, i) => {
+    lines.push([l.padEnd(labelWidth), ...columns.map((_, j) => cells[j]![i]!.padStart(widths[j]!))].join('  '));
+  });
+  return lines.join('\n');
+}
+
+/** A computed (local) frame: head(), compute(). */
+export class Table {
+  constructor(
+    readonly columns: string[],
+    /** Column data (the index column included when present). */
+    readonly data: Map<string, Column>,
+    readonly length: number,
+    readonly index?: string,
+  ) {}
+
+  get dtypes(): Record<string, DType> {
+    return Object.fromEntries(this.columns.map((c) => [c, this.data.get(c)!.dtype]));
+  }
+
+  /** The values of a column (or of the index) as JS values; missing values are null. */
+  column(name: string): (number | bigint | string | Date | null)[] {
+    const c = this.data.get(name);
+    if (!c) throw new RangeError(`column(name): no column ${JSON.stringify(name)}; columns are ${JSON.stringify(this.columns)}`);
+    return Array.from({ length: this.length }, (_, i) => valueAt(c, i));
+  }
+
+  /** Raw column storage (TypedArray; strings as dictionary codes). */
+  raw(name: string): Column | undefined {
+    return this.data.get(name);
+  }
+
+  toRecords(): Record<string, number | bigint | string | Date | null>[] {
+    const names = this.index ? [this.index, ...this.columns] : this.columns;
+    return Array.from({ length: this.length }, (_, i) => Object.fromEntries(names.map((n) => [n, valueAt(this.data.get(n)!, i)])));
+  }
+
+  toJSON(): Record<string, number | bigint | string | Date | null>[] {
+    return this.toRecords();
+  }
+
+  slice(start: number, end: number): Table {
+    const s = Math.max(0, start);
+    const e = Math.min(this.length, end);
+    const data = new Map<string, Column>();
+    for (const [k, c] of this.data) data.set(k, sliceColumn(c, s, e));
+    return new Table(this.columns, data, Math.max(0, e - s), this.index);
+  }
+
+  /** A pandas-style table; above 60 rows only the first and last 5 (as pandas' display.max_rows). */
+  toString(): string {
+    const n = this.length;
+    const cut = n > 60;
+    const rows = cut ? [0, 1, 2, 3, 4, -1, n - 5, n - 4, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
+    const labels = rows.map((i) =>
+      i < 0 ? '...' : this.index ? formatCell(valueAt(this.data.get(this.index!)!, i)) : String(i),
+    );
+    const cells = this.columns.map((c) => {
+      const col = this.data.get(c)!;
+      return rows.map((i) => {
+        if (i < 0) return '...';
+        const v = valueAt(col, i);
+        return col.dtype === 'float64' ? (v === null ? 'NaN' : (v as number).toFixed(6)) : formatCell(v);
+      });
+    });
+    const table = renderTable(labels, this.columns, cells, '', this.index);
+    return cut ? `${table}\n\n[${n} rows x ${this.columns.length} columns]` : table;
+  }
+
+  static concat(columns: string[], parts: Partition[], index?: string): Table {
+    const names = index ? [index, ...columns] : columns;
+    const length = parts.reduce((a, p) => a + p.length, 0);
+    const data = new Map<string, Column>();
+    for (const n of names) {
+      const cols = parts.map((p) => p.columns.get(n)).filter((c): c is Column => !!c);
+      if (!cols.length) continue;
+      if (cols.length === 1) {
+        data.set(n, cols[0]!);
+        continue;
+      }
+      const dtype = cols[0]!.dtype;
+      if (dtype === 'string') {
+        const strings: string[] = [];
+        const codeOf = new Map<string, number>();
+        const out = new Int32Array(length);
+        let at = 0;
+        for (const c of cols) {
+          const codes = c.values as Int32Array;
+          const remap = new Int32Array(c.dict!.size).fill(-2);
+          for (let i = 0; i < codes.length; i++) {
+            const k = codes[i]!;
+            if (k < 0) {
+              out[at++] = -1;
+              continue;
+            }
+            if (remap[k] === -2) {
+              const s = c.dict!.get(k);
+              let g = codeOf.get(s);
+              if (g === undefined) {
+                g = strings.length;
+                strings.push(s);
+                codeOf.set(s, g);
+              }
+              remap[k] = g;
+            }
+            out[at++] = remap[k]!;
+          }
+        }
+        data.set(n, { dtype, values: out, dict: StringDict.fromStrings(strings) });
+      } else {
+        const out = dtype === 'int64' ? new BigInt64Array(length) : new Float64Array(length);
+        let at = 0;
+        for (const c of cols) {
+          (out as Float64Array).set(c.values as Float64Array, at);
+          at += columnLength(c);
+        }
+        data.set(n, { dtype, values: out });
+      }
+    }
+    return new Table(columns, data, length, index);
+  }
+}
