@@ -1,5 +1,5 @@
 // The expression graph under NDArray: immutable nodes, each with a shape, dtype and chunk grid.
-// Nodes are lazy descriptions; src/graph/lower.ts turns a set of them into one native plan.
+// Nodes are lazy descriptions; src/array/lower.ts turns a set of them into one native plan.
 import type { NativeBuffer } from '../native.js';
 
 export type DType = 'float64' | 'float32';

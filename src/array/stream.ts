@@ -11,7 +11,7 @@ import { chunkBounds } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { NDArray, computeArrays, persistArrays, formatBytes, type Computed } from './ndarray.js';
 import { contiguousStrides, itemsize, newId, size, token, topoOrder, type MemoryNode, type Node, type ReduceNode } from './node.js';
-import { Lowering } from '../graph/lower.js';
+import { Lowering } from './lower.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
 

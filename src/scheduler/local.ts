@@ -2,7 +2,7 @@
 // outcome into a settled Promise, with cancellation and progress reporting.
 import { abortError } from '../errors.js';
 import type { ComputeObserver, ComputeOptions } from '../graph/types.js';
-import type { Lowered } from '../graph/lower.js';
+import type { Lowered } from '../array/lower.js';
 import { native, type ExecuteResult } from '../native.js';
 import { observersFor } from '../diagnostics/progress.js';
 import { profilersFor, recordNativeTasks } from '../diagnostics/profiler.js';

@@ -28,7 +28,7 @@ import {
   type RemoteMemory,
   type ReduceNode,
   type UnaryOp,
-} from '../array/node.js';
+} from './node.js';
 
 const unaryCodes: Record<UnaryOp, OpCode> = {
   neg: OpCode.Neg, abs: OpCode.Abs, exp: OpCode.Exp, log: OpCode.Log, sqrt: OpCode.Sqrt, sin: OpCode.Sin, cos: OpCode.Cos,
