@@ -62,8 +62,6 @@ export interface Lowered {
   plan: NativePlan;
   buffers: NativeBufferArg[];
   outputs: LoweredOutput[];
-  /** Tasks per stage, for progress and the profiler. */
-  stageTasks: number[];
   /** A readable name per stage, e.g. "sum-exp-random_sample". */
   stageNames: string[];
   /** Buffers that are a cluster's persisted arrays (placeholders in `buffers`); see `remote` below. */
@@ -85,7 +83,6 @@ export class Lowering {
   private readonly buffers: NativeBufferArg[] = [];
   private readonly bufferIndex = new Map<object, number>();
   private readonly stages: NativeStage[] = [];
-  private readonly stageTasks: number[] = [];
   private readonly stageNames: string[] = [];
   private readonly reduced = new Map<number, Materialized & { memory: ArrayBuffer }>();
 
@@ -104,7 +101,6 @@ export class Lowering {
       plan: { stages: this.stages },
       buffers: this.buffers,
       outputs,
-      stageTasks: this.stageTasks,
       stageNames: this.stageNames,
       remote: this.remote,
     };
@@ -186,7 +182,6 @@ export class Lowering {
 
   addStage(stage: NativeStage, name: string): void {
     this.stages.push(stage);
-    this.stageTasks.push(stage.chunks.reduce((n, c) => n * c.length, 1));
     this.stageNames.push(name);
   }
 }

@@ -133,7 +133,6 @@ async function computeRegion(node: Node, lo: number[], hi: number[], signal: Abo
     const n = stage.shape[axis]!;
     const parts = Math.min(threads, n);
     stage.chunks[axis] = Array.from({ length: parts }, (_, i) => Math.floor(((i + 1) * n) / parts) - Math.floor((i * n) / parts));
-    lowered.stageTasks[lowered.stageTasks.length - 1] = parts;
   }
   await runLowered(lowered, { signal });
   const out = lowered.outputs[0]!;

@@ -70,7 +70,6 @@ export async function execute(plan: unknown, inputs: PlanInputs = {}, options: E
     plan: decoded.native,
     buffers: memory,
     outputs: [],
-    stageTasks: decoded.stageTasks,
     stageNames: decoded.stageNames,
     remote: new Map(),
   };
