@@ -20,26 +20,15 @@ import {
   contiguousStrides,
   isRemoteMemory,
   itemsize,
+  opCode,
+  reduceCode,
   size,
-  type BinaryOp,
   type DType,
   type MemoryRef,
   type Node,
   type RemoteMemory,
   type ReduceNode,
-  type UnaryOp,
 } from './node.js';
-
-const unaryCodes: Record<UnaryOp, OpCode> = {
-  neg: OpCode.Neg, abs: OpCode.Abs, exp: OpCode.Exp, log: OpCode.Log, sqrt: OpCode.Sqrt, sin: OpCode.Sin, cos: OpCode.Cos,
-};
-const binaryCodes: Record<BinaryOp, OpCode> = {
-  add: OpCode.Add, sub: OpCode.Sub, mul: OpCode.Mul, div: OpCode.Div, pow: OpCode.Pow, maximum: OpCode.Max, minimum: OpCode.Min,
-};
-const reduceCodes = {
-  sum: ReduceCode.Sum, prod: ReduceCode.Prod, min: ReduceCode.Min, max: ReduceCode.Max,
-  mean: ReduceCode.Mean, var: ReduceCode.Var, std: ReduceCode.Std,
-} as const;
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
 
@@ -144,7 +133,7 @@ export class Lowering {
     let kept = 0;
     const strides = arg.shape.map((_, k) => (reduced.has(k) ? 0 : keptStrides[kept++]!));
     builder.finish(value, {
-      reduce: reduceCodes[node.op],
+      reduce: reduceCode(node.op),
       dtype: nativeDType(node.dtype),
       buffer: this.buffer(memory),
       offset: 0,
@@ -274,12 +263,12 @@ class StageBuilder {
         return this.expr(node.arg, map.map((m) => (m < 0 ? -1 : axes[m]!)));
       }
       case 'unary':
-        return { kind: 'op', code: unaryCodes[node.op], args: [this.expr(node.arg, map)], uses: 0, reg: -1 };
+        return { kind: 'op', code: opCode(node.op), args: [this.expr(node.arg, map)], uses: 0, reg: -1 };
       case 'binary': {
         const args = node.args.map((a) =>
           typeof a === 'number' ? ({ kind: 'imm', value: a, uses: 1, reg: -1 } as Val) : this.expr(a, broadcastMap(node.shape, a.shape, map)),
         );
-        return { kind: 'op', code: binaryCodes[node.op], args, uses: 0, reg: -1 };
+        return { kind: 'op', code: opCode(node.op), args, uses: 0, reg: -1 };
       }
     }
   }
