@@ -166,6 +166,15 @@ export class Lowering {
     return this.buffers.length - 1;
   }
 
+  /** A buffer for the partial expression a split stage hands to the next (see StageBuilder.finish). */
+  scratch(bytes: number, why: string): number {
+    if (this.options.remote) {
+      // A cluster keeps elementwise stage outputs on its workers, where later stages cannot read them yet.
+      throw new RangeError(`expression too large to fuse into one kernel on a cluster (${why}); persist() part of it first`);
+    }
+    return this.buffer(new ArrayBuffer(bytes));
+  }
+
   addStage(stage: NativeStage, name: string): void {
     this.stages.push(stage);
     this.stageNames.push(name);
@@ -315,7 +324,8 @@ class StageBuilder {
   finish(root: Val, sink: NativeStage['sink'], name: string): void {
     const leafOf = (v: Val): number => (v as Extract<Val, { kind: 'leaf' }>).leaf;
     const whole = emitProgram(root, this.shape.length, this.leaves, { remap: false, stop: () => false, leafOf, uses: this.uses });
-    if (!overLimit(whole)) {
+    const why = overLimit(whole);
+    if (!why) {
       this.addStage(whole, sink, name);
       return;
     }
@@ -324,7 +334,7 @@ class StageBuilder {
     const split = splitProgram(root, this.shape.length, this.leaves, (k) => ({
       kind: LeafKind.Memory, dtype: NativeDType.F64, offset: 0, strides, a: 0, b: 0, seed: 0, buffer: SCRATCH - k,
     }));
-    for (const _ of split.spilled) scratch.push(this.owner.buffer(new ArrayBuffer(size(this.shape) * 8)));
+    for (const _ of split.spilled) scratch.push(this.owner.scratch(size(this.shape) * 8, why));
     const patch = (p: Program): Program => {
       for (const l of p.leaves) if (l.buffer <= SCRATCH) l.buffer = scratch[SCRATCH - l.buffer]!;
       return p;

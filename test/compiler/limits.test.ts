@@ -1,7 +1,7 @@
 // Expressions larger than one kernel: the compiler is iterative (no call-stack limit) and splits a
 // stage over the engine's register, instruction or leaf limits into stages through scratch memory.
 import { describe, expect, it } from 'vitest';
-import { fromArray, random, type DenseArray, type NDArray, type Computed } from '../../src/index.js';
+import { exportPlan, execute, fromArray, random, type DenseArray, type NDArray, type Computed } from '../../src/index.js';
 import { Lowering, type Lowered } from '../../src/array/lower.js';
 import { ENGINE_LIMITS, LeafKind, NativeDType, ReduceCode } from '../../src/plan/ops.generated.js';
 
@@ -105,5 +105,13 @@ describe('a split plan computes the bits of the unsplit one', () => {
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
     const total = await build(false).sum().compute();
     expect(total).toBe(await build(true).sum().compute());
+  });
+
+  it('a split plan exported with toPlan runs through execute() with the same bits', async () => {
+    const { plan, inputs: data } = exportPlan(build(false));
+    expect(plan.stages.length).toBeGreaterThan(1);
+    const [out] = (await execute(plan, data)) as [DenseArray];
+    const a = (await build(true).compute()) as DenseArray;
+    expect(Buffer.from(out.data.buffer).equals(Buffer.from(a.data.buffer))).toBe(true);
   });
 });
