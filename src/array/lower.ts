@@ -6,10 +6,11 @@
 // Leaves are addressed by affine maps from the stage's iteration coordinates (transpose =
 // permuted strides, broadcast = zero stride), so chunk grids of different inputs never have to
 // be unified: x.add(x.T) with [1000, 10] chunks keeps x's 100 chunks (Dask: 10 000).
+// The walks are iterative (steps on an explicit stack, ./emit.ts), and a kernel over the engine's
+// limits is split into stages through scratch memory, so expression size is bounded by memory only.
 import {
   LeafKind,
   NativeDType,
-  OpCode,
   ReduceCode,
   type NativeBufferArg,
   type NativeLeaf,
