@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exp, fromArray } from '../src/index.js';
-import { Lowering } from '../src/graph/lower.js';
+import { Lowering } from '../src/array/lower.js';
 import { native, type NativeBuffer } from '../src/native.js';
 import { snapshotInputs } from '../src/scheduler/snapshot.js';
 

@@ -3,7 +3,7 @@
 // output is allocated. Lives with the arrays (NDArray.toPlan) and above the codec, so the arrays
 // and the embedding surface do not import each other.
 import { describe as describeValue } from '../errors.js';
-import { Lowering, type RootRequest } from '../graph/lower.js';
+import { Lowering, type RootRequest } from './lower.js';
 import { native, type NativeBuffer, type NativeBufferArg } from '../native.js';
 import { NativeDType } from '../plan/types.js';
 import { checkName } from '../plan/codec/check.js';

@@ -2,7 +2,7 @@
 // nodes; compute() lowers them to one native plan that runs as fused chunk kernels.
 import { checkFinite, checkInteger, checkOptions, describe } from '../errors.js';
 import { materializeLimit } from '../config.js';
-import { Lowering, type RootRequest } from '../graph/lower.js';
+import { Lowering, type RootRequest } from './lower.js';
 import { arrayGraph } from './taskgraph.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import { checkComputeOptions } from '../graph/types.js';

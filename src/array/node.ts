@@ -1,13 +1,28 @@
 // The expression graph under NDArray: immutable nodes, each with a shape, dtype and chunk grid.
-// Nodes are lazy descriptions; src/graph/lower.ts turns a set of them into one native plan.
+// Nodes are lazy descriptions; src/array/lower.ts turns a set of them into one native plan.
 import type { NativeBuffer } from '../native.js';
+import { OPS, REDUCTIONS, type OpCode, type ReduceCode } from '../plan/ops.generated.js';
 
 export type DType = 'float64' | 'float32';
 export const itemsize = (d: DType): number => (d === 'float64' ? 8 : 4);
 
-export type UnaryOp = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'sin' | 'cos';
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
-export type ReduceOp = 'sum' | 'prod' | 'min' | 'max' | 'mean' | 'var' | 'std';
+// Op names come from the one operation table (native/engine/ops.json): a new engine op is a row
+// there plus, in TS, one NDArray method and one ufunc line.
+type OpRow = (typeof OPS)[number];
+export type ReduceOp = Exclude<(typeof REDUCTIONS)[number]['plan'], 'none'>;
+/** An op's name on arrays: its plan name, or NumPy's where that names a reduction (max → maximum). */
+type ArrayOpName<R extends OpRow> = R extends OpRow ? (R['plan'] extends ReduceOp ? NonNullable<R['numpy']> : R['plan']) : never;
+export type UnaryOp = ArrayOpName<Extract<OpRow, { arity: 1 }>>;
+export type BinaryOp = ArrayOpName<Extract<OpRow, { arity: 2 }>>;
+
+const reduceNames = new Set<string>(REDUCTIONS.map((r) => r.plan));
+const opCodes = new Map<string, OpCode>(OPS.map((r) => [reduceNames.has(r.plan) && r.numpy ? r.numpy : r.plan, r.code]));
+const reduceCodes = new Map<string, ReduceCode>(REDUCTIONS.map((r) => [r.plan, r.code]));
+
+/** The engine code of an elementwise op (the table row whose array name is `op`). */
+export const opCode = (op: UnaryOp | BinaryOp): OpCode => opCodes.get(op)!;
+/** The engine code of a reduction. */
+export const reduceCode = (op: ReduceOp): ReduceCode => reduceCodes.get(op)!;
 
 /**
  * Chunks a cluster's workers keep (`client.persist`): lowered like memory, but only a

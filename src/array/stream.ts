@@ -11,7 +11,7 @@ import { chunkBounds } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { NDArray, computeArrays, persistArrays, formatBytes, type Computed } from './ndarray.js';
 import { contiguousStrides, itemsize, newId, size, token, topoOrder, type MemoryNode, type Node, type ReduceNode } from './node.js';
-import { Lowering } from '../graph/lower.js';
+import { Lowering } from './lower.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
 
@@ -133,7 +133,6 @@ async function computeRegion(node: Node, lo: number[], hi: number[], signal: Abo
     const n = stage.shape[axis]!;
     const parts = Math.min(threads, n);
     stage.chunks[axis] = Array.from({ length: parts }, (_, i) => Math.floor(((i + 1) * n) / parts) - Math.floor((i * n) / parts));
-    lowered.stageTasks[lowered.stageTasks.length - 1] = parts;
   }
   await runLowered(lowered, { signal });
   const out = lowered.outputs[0]!;

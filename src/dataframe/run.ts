@@ -37,7 +37,7 @@ export class Tracker {
     label: string,
     readonly total: number,
   ) {
-    this.observer = observerFor(options, label);
+    this.observer = observerFor(options);
     this.observer?.start(total);
   }
   /** A context for the next job, whose tasks count for `tasks` of the total. */

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { NDArray, type Computed } from '../array/ndarray.js';
 import { DenseArray } from '../array/dense.js';
 import { contiguousStrides, itemsize, newId, token as contentHash, type MemoryNode, type Node } from '../array/node.js';
-import { Lowering, type RootRequest } from '../graph/lower.js';
+import { Lowering, type RootRequest } from '../array/lower.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { abortError } from '../errors.js';
 import { native, type NativeBufferArg } from '../native.js';

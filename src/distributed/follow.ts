@@ -36,7 +36,7 @@ export function watchCompute(host: WatchHost, compute: string, options: ComputeO
   let cancel: (err: Error) => void = () => {};
   const done = new Promise<DoneEvent>((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal.reason));
-    const observer = observerFor(options, label);
+    const observer = observerFor(options);
     let started = false;
     let expected: string | undefined;
     const reconnects = host.reconnects();

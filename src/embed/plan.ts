@@ -8,7 +8,7 @@ import { abortError, describe as describeValue } from '../errors.js';
 import { DenseArray } from '../array/dense.js';
 import type { Computed } from '../array/ndarray.js';
 import type { DType } from '../array/node.js';
-import type { Lowered } from '../graph/lower.js';
+import type { Lowered } from '../array/lower.js';
 import type { ComputeOptions } from '../graph/types.js';
 import type { NativeBufferArg } from '../native.js';
 import { itemBytes } from '../plan/codec/codes.js';
@@ -71,7 +71,6 @@ export async function execute(plan: unknown, inputs: PlanInputs = {}, options: E
     plan: decoded.native,
     buffers: memory,
     outputs: [],
-    stageTasks: decoded.stageTasks,
     stageNames: decoded.stageNames,
     remote: new Map(),
   };

@@ -2,25 +2,16 @@
 // outcome into a settled Promise, with cancellation and progress reporting.
 import { abortError } from '../errors.js';
 import type { ComputeObserver, ComputeOptions } from '../graph/types.js';
-import type { Lowered } from '../graph/lower.js';
+import type { Lowered } from '../array/lower.js';
 import { native, type ExecuteResult } from '../native.js';
+import { chunkCount } from '../plan/split.js';
 import { observersFor } from '../diagnostics/progress.js';
 import { profilersFor, recordNativeTasks } from '../diagnostics/profiler.js';
 import { snapshotInputs } from './snapshot.js';
 
-export type ObserverFactory = (options: ComputeOptions, label: string) => ComputeObserver | undefined;
-
 // Progress bar on stderr (`progress: true`) and the onProgress callback, as every compute has.
-let observerFactory: ObserverFactory = (options) =>
-  options.progress || options.onProgress ? observersFor(options) : undefined;
-
-/** Lets diagnostics (progress bars, dashboards) observe every local compute. */
-export function setObserverFactory(factory: ObserverFactory): void {
-  observerFactory = factory;
-}
-
-export function observerFor(options: ComputeOptions, label: string): ComputeObserver | undefined {
-  return observerFactory(options, label);
+export function observerFor(options: ComputeOptions): ComputeObserver | undefined {
+  return options.progress || options.onProgress ? observersFor(options) : undefined;
 }
 
 export interface RunOptions extends ComputeOptions {
@@ -32,6 +23,7 @@ export interface LocalComputeInfo {
   /** Stage names joined, e.g. "sum-exp-random_sample". */
   label: string;
   stageNames: readonly string[];
+  /** Tasks per stage (chunks of its grid), derived from the plan. */
   stageTasks: readonly number[];
   total: number;
   plan: Lowered['plan'];
@@ -58,13 +50,13 @@ export function addComputeMonitor(monitor: LocalComputeMonitor): () => void {
   return () => void monitors.delete(monitor);
 }
 
-function beginMonitors(lowered: Lowered, total: number): LocalComputeTracker[] {
+function beginMonitors(lowered: Lowered, stageTasks: readonly number[], total: number): LocalComputeTracker[] {
   const trackers: LocalComputeTracker[] = [];
   if (monitors.size === 0) return trackers;
   const info: LocalComputeInfo = {
     label: lowered.stageNames.join(', '),
     stageNames: lowered.stageNames,
-    stageTasks: lowered.stageTasks,
+    stageTasks,
     total,
     plan: lowered.plan,
   };
@@ -90,10 +82,11 @@ function safely(f: () => void): void {
 export async function runLowered(lowered: Lowered, options: RunOptions = {}): Promise<ExecuteResult> {
   const { signal } = options;
   if (signal?.aborted) throw abortError(signal.reason);
-  const total = lowered.stageTasks.reduce((a, b) => a + b, 0);
-  const observer = observerFor(options, lowered.stageNames.join(', '));
+  const stageTasks = lowered.plan.stages.map(chunkCount);
+  const total = stageTasks.reduce((a, b) => a + b, 0);
+  const observer = observerFor(options);
   observer?.start(total);
-  const trackers = beginMonitors(lowered, total);
+  const trackers = beginMonitors(lowered, stageTasks, total);
   // Per-task records cost 40 bytes a task: monitors get them for plans of up to a million tasks.
   const monitorProfile = trackers.length > 0 && total <= MONITOR_PROFILE_MAX_TASKS && [...monitors].some((m) => m.profile);
   const hadProfile = lowered.plan.profile;

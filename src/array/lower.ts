@@ -6,10 +6,11 @@
 // Leaves are addressed by affine maps from the stage's iteration coordinates (transpose =
 // permuted strides, broadcast = zero stride), so chunk grids of different inputs never have to
 // be unified: x.add(x.T) with [1000, 10] chunks keeps x's 100 chunks (Dask: 10 000).
+// The walks are iterative (steps on an explicit stack, ./emit.ts), and a kernel over the engine's
+// limits is split into stages through scratch memory, so expression size is bounded by memory only.
 import {
   LeafKind,
   NativeDType,
-  OpCode,
   ReduceCode,
   type NativeBufferArg,
   type NativeLeaf,
@@ -20,26 +21,16 @@ import {
   contiguousStrides,
   isRemoteMemory,
   itemsize,
+  opCode,
+  reduceCode,
   size,
-  type BinaryOp,
   type DType,
   type MemoryRef,
   type Node,
   type RemoteMemory,
   type ReduceNode,
-  type UnaryOp,
-} from '../array/node.js';
-
-const unaryCodes: Record<UnaryOp, OpCode> = {
-  neg: OpCode.Neg, abs: OpCode.Abs, exp: OpCode.Exp, log: OpCode.Log, sqrt: OpCode.Sqrt, sin: OpCode.Sin, cos: OpCode.Cos,
-};
-const binaryCodes: Record<BinaryOp, OpCode> = {
-  add: OpCode.Add, sub: OpCode.Sub, mul: OpCode.Mul, div: OpCode.Div, pow: OpCode.Pow, maximum: OpCode.Max, minimum: OpCode.Min,
-};
-const reduceCodes = {
-  sum: ReduceCode.Sum, prod: ReduceCode.Prod, min: ReduceCode.Min, max: ReduceCode.Max,
-  mean: ReduceCode.Mean, var: ReduceCode.Var, std: ReduceCode.Std,
-} as const;
+} from './node.js';
+import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
 
@@ -62,18 +53,11 @@ export interface Lowered {
   plan: NativePlan;
   buffers: NativeBufferArg[];
   outputs: LoweredOutput[];
-  /** Tasks per stage, for progress and the profiler. */
-  stageTasks: number[];
   /** A readable name per stage, e.g. "sum-exp-random_sample". */
   stageNames: string[];
   /** Buffers that are a cluster's persisted arrays (placeholders in `buffers`); see `remote` below. */
   remote: Map<number, RemoteMemory>;
 }
-
-type Val =
-  | { kind: 'leaf'; leaf: number; uses: number; reg: number }
-  | { kind: 'imm'; value: number; uses: number; reg: number }
-  | { kind: 'op'; code: OpCode; args: Val[]; uses: number; reg: number };
 
 interface Materialized {
   buffer: number;
@@ -85,7 +69,6 @@ export class Lowering {
   private readonly buffers: NativeBufferArg[] = [];
   private readonly bufferIndex = new Map<object, number>();
   private readonly stages: NativeStage[] = [];
-  private readonly stageTasks: number[] = [];
   private readonly stageNames: string[] = [];
   private readonly reduced = new Map<number, Materialized & { memory: ArrayBuffer }>();
 
@@ -104,7 +87,6 @@ export class Lowering {
       plan: { stages: this.stages },
       buffers: this.buffers,
       outputs,
-      stageTasks: this.stageTasks,
       stageNames: this.stageNames,
       remote: this.remote,
     };
@@ -113,7 +95,7 @@ export class Lowering {
   private lowerRoot(req: RootRequest): LoweredOutput {
     const { node } = req;
     if (node.kind === 'reduce' && !req.region && req.target === 'result') {
-      const m = this.materializeReduce(node);
+      const m = run(this.materializeReduce(node));
       return { memory: m.memory, shape: [...node.shape], dtype: node.dtype };
     }
     const lo = req.region?.lo ?? node.shape.map(() => 0);
@@ -122,7 +104,7 @@ export class Lowering {
     const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : new ArrayBuffer(size(shape) * itemsize(node.dtype));
     const chunks = req.region ? shape.map((s) => [s]) : node.chunks.map((c) => [...c]);
     const builder = new StageBuilder(this, shape, chunks, lo);
-    const value = builder.expr(node, node.shape.map((_, k) => k));
+    const value = run(builder.expr(node, node.shape.map((_, k) => k)));
     builder.finish(value, {
       reduce: ReduceCode.None,
       dtype: nativeDType(node.dtype),
@@ -135,20 +117,21 @@ export class Lowering {
     return { memory, shape, dtype: node.dtype };
   }
 
-  materializeReduce(node: ReduceNode): Materialized & { memory: ArrayBuffer } {
+  /** The stage computing a reduction into its own memory (once per node); a step, as it lowers the reduced expression. */
+  *materializeReduce(node: ReduceNode): Step<Materialized & { memory: ArrayBuffer }> {
     const done = this.reduced.get(node.id);
     if (done) return done;
     const { arg } = node;
     const memory = new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
     const builder = new StageBuilder(this, [...arg.shape], arg.chunks.map((c) => [...c]), arg.shape.map(() => 0));
-    const value = builder.expr(arg, arg.shape.map((_, k) => k));
+    const value = (yield builder.expr(arg, arg.shape.map((_, k) => k))) as Val;
     const reduced = new Set(node.axes);
     const keptShape = arg.shape.filter((_, k) => !reduced.has(k));
     const keptStrides = contiguousStrides(keptShape);
     let kept = 0;
     const strides = arg.shape.map((_, k) => (reduced.has(k) ? 0 : keptStrides[kept++]!));
     builder.finish(value, {
-      reduce: reduceCodes[node.op],
+      reduce: reduceCode(node.op),
       dtype: nativeDType(node.dtype),
       buffer: this.buffer(memory),
       offset: 0,
@@ -184,28 +167,41 @@ export class Lowering {
     return this.buffers.length - 1;
   }
 
+  /** A buffer for the partial expression a split stage hands to the next (see StageBuilder.finish). */
+  scratch(bytes: number, why: string): number {
+    if (this.options.remote) {
+      // A cluster keeps elementwise stage outputs on its workers, where later stages cannot read them yet.
+      throw new RangeError(`expression too large to fuse into one kernel on a cluster (${why}); persist() part of it first`);
+    }
+    return this.buffer(new ArrayBuffer(bytes));
+  }
+
   addStage(stage: NativeStage, name: string): void {
     this.stages.push(stage);
-    this.stageTasks.push(stage.chunks.reduce((n, c) => n * c.length, 1));
     this.stageNames.push(name);
   }
 }
 
 function stageName(root: Node): string {
   // Dask names fused layers by the ops they contain, outermost first: "sum-exp-random_sample".
+  // Pre-order, arguments left to right; a node seen before adds no op not already named.
   const ops: string[] = [];
   const seen = new Set<string>();
-  const walk = (n: Node, top: boolean): void => {
-    if (!top && n.kind === 'reduce') return;
+  const visited = new Set<Node>();
+  const stack: Node[] = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    const top = n === root;
+    if (visited.has(n) || (!top && n.kind === 'reduce')) continue;
+    visited.add(n);
     const op = n.kind === 'transpose' ? 'transpose' : n.kind === 'arange' ? 'arange' : n.kind === 'rechunk' ? 'rechunk' : n.op;
     if (!seen.has(op)) {
       seen.add(op);
       ops.push(op);
     }
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || (n.kind === 'reduce' && top)) walk(n.arg, false);
-    if (n.kind === 'binary') for (const a of n.args) if (typeof a !== 'number') walk(a, false);
-  };
-  walk(root, true);
+    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || (n.kind === 'reduce' && top)) stack.push(n.arg);
+    if (n.kind === 'binary') for (let i = n.args.length - 1; i >= 0; i--) if (typeof n.args[i] !== 'number') stack.push(n.args[i] as Node);
+  }
   return ops.join('-');
 }
 
@@ -213,6 +209,11 @@ class StageBuilder {
   private readonly leaves: NativeLeaf[] = [];
   private readonly leafKeys = new Map<string, number>();
   private readonly memo = new Map<string, Val>();
+  /**
+   * Uses of each value as lowering counted them: one per lookup, so a value reached through a
+   * transpose or rechunk counts again and its register is never reused (kept: plans stay as they were).
+   */
+  private readonly uses = new Map<Val, number>();
 
   constructor(
     private readonly owner: Lowering,
@@ -223,23 +224,18 @@ class StageBuilder {
   ) {}
 
   /** Value of `node` where iteration axis i reads node axis map[i] (-1: broadcast, index 0). */
-  expr(node: Node, map: readonly number[]): Val {
+  *expr(node: Node, map: readonly number[]): Step<Val> {
     const key = `${node.id}:${map.join(',')}`;
-    const known = this.memo.get(key);
-    if (known) {
-      known.uses++;
-      return known;
-    }
-    const v = this.build(node, map);
-    v.uses++;
+    const v = this.memo.get(key) ?? ((yield this.build(node, map)) as Val);
+    this.uses.set(v, (this.uses.get(v) ?? 0) + 1);
     this.memo.set(key, v);
     return v;
   }
 
-  private build(node: Node, map: readonly number[]): Val {
+  private *build(node: Node, map: readonly number[]): Step<Val> {
     switch (node.kind) {
       case 'const':
-        return { kind: 'imm', value: node.value, uses: 0, reg: -1 };
+        return { kind: 'imm', value: node.value };
       case 'arange':
         return this.leaf(node, map, { kind: LeafKind.Arange, dtype: node.dtype, a: node.start, b: node.step, seed: 0 }, contiguousStrides(node.shape), 0);
       case 'random':
@@ -269,22 +265,25 @@ class StageBuilder {
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: node.dtype, a: 0, b: 0, seed: 0, buffer }, contiguousStrides(node.shape), 0);
       }
       case 'reduce': {
-        const m = this.owner.materializeReduce(node);
+        const m = (yield this.owner.materializeReduce(node)) as Materialized;
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
       }
       case 'rechunk':
-        return this.expr(node.arg, map);
+        return (yield this.expr(node.arg, map)) as Val;
       case 'transpose': {
         const axes = node.axes;
-        return this.expr(node.arg, map.map((m) => (m < 0 ? -1 : axes[m]!)));
+        return (yield this.expr(node.arg, map.map((m) => (m < 0 ? -1 : axes[m]!)))) as Val;
       }
       case 'unary':
-        return { kind: 'op', code: unaryCodes[node.op], args: [this.expr(node.arg, map)], uses: 0, reg: -1 };
+        return { kind: 'op', code: opCode(node.op), args: [(yield this.expr(node.arg, map)) as Val] };
       case 'binary': {
-        const args = node.args.map((a) =>
-          typeof a === 'number' ? ({ kind: 'imm', value: a, uses: 1, reg: -1 } as Val) : this.expr(a, broadcastMap(node.shape, a.shape, map)),
-        );
-        return { kind: 'op', code: binaryCodes[node.op], args, uses: 0, reg: -1 };
+        const args: Val[] = [];
+        for (const a of node.args) {
+          const v: Val = typeof a === 'number' ? { kind: 'imm', value: a } : ((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val);
+          if (typeof a === 'number') this.uses.set(v, 1);
+          args.push(v);
+        }
+        return { kind: 'op', code: opCode(node.op), args };
       }
     }
   }
@@ -315,74 +314,57 @@ class StageBuilder {
       });
       this.leafKeys.set(key, index);
     }
-    return { kind: 'leaf', leaf: index, uses: 0, reg: -1 };
+    return { kind: 'leaf', leaf: index };
   }
 
-  /** Emit the register program for `root` and add the stage with `sink`. */
+  /**
+   * Emit the register program for `root` and add the stage with `sink`. An expression too large
+   * for one kernel is split: parts of it are computed first by stages of the same shape and
+   * chunks into float64 scratch (registers are float64, so the bits are those of one kernel).
+   */
   finish(root: Val, sink: NativeStage['sink'], name: string): void {
-    const program: number[] = [];
-    const imms: number[] = [];
-    const free: number[] = [];
-    let nregs = 0;
-    const alloc = (): number => (free.length ? free.pop()! : nregs++);
-    const release = (v: Val): void => {
-      if (--v.uses === 0 && v.reg >= 0) free.push(v.reg);
-    };
-    const immediate = (value: number): number => {
-      imms.push(value);
-      return -imms.length;
-    };
-    const constLeaf = (value: number): number => {
-      this.leaves.push({ kind: LeafKind.Arange, dtype: NativeDType.F64, offset: 0, strides: this.shape.map(() => 0), a: value, b: 0, seed: 0, buffer: -1 });
-      return this.leaves.length - 1;
-    };
-    const load = (leaf: number): number => {
-      const reg = alloc();
-      program.push(OpCode.Load, reg, leaf, 0);
-      return reg;
-    };
-    // Operand for an instruction: registers for computed values, immediates for constants.
-    const operand = (v: Val, mayBeImmediate: boolean): number => {
-      if (v.kind === 'imm') return mayBeImmediate ? immediate(v.value) : (v.reg = load(constLeaf(v.value)));
-      return emit(v);
-    };
-    const emit = (v: Val): number => {
-      if (v.reg >= 0) return v.reg;
-      if (v.kind === 'leaf') return (v.reg = load(v.leaf));
-      if (v.kind === 'imm') return (v.reg = load(constLeaf(v.value)));
-      let ops: number[];
-      if (v.args.length === 1) {
-        ops = [operand(v.args[0]!, false), 0];
-      } else {
-        const [a, b] = v.args as [Val, Val];
-        // Kernels take at most one immediate operand: two constants → load the first.
-        const aImm = a.kind === 'imm' && b.kind !== 'imm';
-        ops = [operand(a, aImm), operand(b, true)];
-      }
-      v.args.forEach(release);
-      const dst = alloc();
-      program.push(v.code, dst, ops[0]!, ops[1]!);
-      return (v.reg = dst);
-    };
-    const result = emit(root);
-    if (nregs > 64) {
-      throw new RangeError(`expression too large to fuse into one kernel (${nregs} registers > 64); persist() part of it first`);
+    const leafOf = (v: Val): number => (v as Extract<Val, { kind: 'leaf' }>).leaf;
+    const whole = emitProgram(root, this.shape.length, this.leaves, { remap: false, stop: () => false, leafOf, uses: this.uses });
+    const why = overLimit(whole);
+    if (!why) {
+      this.addStage(whole, sink, name);
+      return;
     }
+    const strides = contiguousStrides(this.shape);
+    const scratch: number[] = [];
+    const split = splitProgram(root, this.shape.length, this.leaves, (k) => ({
+      kind: LeafKind.Memory, dtype: NativeDType.F64, offset: 0, strides, a: 0, b: 0, seed: 0, buffer: SCRATCH - k,
+    }));
+    for (const _ of split.spilled) scratch.push(this.owner.scratch(size(this.shape) * 8, why));
+    const patch = (p: Program): Program => {
+      for (const l of p.leaves) if (l.buffer <= SCRATCH) l.buffer = scratch[SCRATCH - l.buffer]!;
+      return p;
+    };
+    split.pieces.forEach((p, k) => {
+      this.addStage(patch(p), { reduce: ReduceCode.None, dtype: NativeDType.F64, buffer: scratch[k]!, offset: 0, strides, reduceAxes: this.shape.map(() => 0), ddof: 0 }, name);
+    });
+    this.addStage(patch(split.main), sink, name);
+  }
+
+  private addStage(p: Program, sink: NativeStage['sink'], name: string): void {
     this.owner.addStage(
       {
         shape: this.shape,
         chunks: this.chunks,
-        leaves: this.leaves,
-        program: Int32Array.from(program),
-        imms: Float64Array.from(imms),
-        nregs: Math.max(nregs, 1),
-        result,
+        leaves: p.leaves,
+        program: Int32Array.from(p.program),
+        imms: Float64Array.from(p.imms),
+        nregs: Math.max(p.nregs, 1),
+        result: p.result,
         sink,
       },
       name,
     );
   }
 }
+
+/** Placeholder buffer of scratch k in a split stage's leaves (SCRATCH - k) until buffers are assigned. */
+const SCRATCH = -2;
 
 /** Map from iteration axes through NumPy broadcasting of `argShape` into `outShape`. */
 function broadcastMap(outShape: readonly number[], argShape: readonly number[], map: readonly number[]): number[] {
