@@ -1,6 +1,7 @@
 // Process-wide settings: thread count, the materialization limit and Dask's 'auto' chunk size.
 import { checkInteger, checkOptions, describe } from './errors.js';
 import { native } from './native.js';
+import { settings } from './settings.js';
 
 export interface Config {
   /** Native worker threads (default: TESSERA_NUM_THREADS, else all cores). */
@@ -11,10 +12,6 @@ export interface Config {
   chunkSize: number;
 }
 
-const settings = {
-  materializeLimit: 2 * 1024 ** 3,
-  chunkSize: 128 * 1024 ** 2,
-};
 
 export function getConfig(): Config {
   return { numThreads: native().getNumThreads(), ...settings };
@@ -31,12 +28,4 @@ export function configure(options: Partial<Config>): Config {
   if (o.materializeLimit !== undefined) settings.materializeLimit = checkInteger('materializeLimit', o.materializeLimit, 0);
   if (o.chunkSize !== undefined) settings.chunkSize = checkInteger('chunkSize', o.chunkSize, 1);
   return getConfig();
-}
-
-export function materializeLimit(): number {
-  return settings.materializeLimit;
-}
-
-export function autoChunkBytes(): number {
-  return settings.chunkSize;
 }

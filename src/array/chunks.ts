@@ -3,7 +3,7 @@
 //   [1000, 10]     per-axis block sizes; -1 (or null) = the whole axis; 'auto' per axis
 //   [[2, 3], [5]]  explicit sizes per axis (must sum to the axis length)
 //   'auto'         about `configure({ chunkSize })` bytes per chunk (128 MiB), as Dask does
-import { autoChunkBytes } from '../config.js';
+import { autoChunkBytes } from '../settings.js';
 import { describe } from '../errors.js';
 
 export type ChunkSpecEntry = number | null | 'auto' | readonly number[];

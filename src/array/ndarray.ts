@@ -1,7 +1,7 @@
 // NDArray: a lazy, blocked N-d array (Dask's dask.array.Array). Operations build expression
 // nodes; compute() lowers them to one native plan that runs as fused chunk kernels.
 import { checkFinite, checkInteger, checkOptions, describe } from '../errors.js';
-import { materializeLimit } from '../config.js';
+import { materializeLimit } from '../settings.js';
 import { Lowering, type RootRequest } from './lower.js';
 import { arrayGraph } from './taskgraph.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';

@@ -6,7 +6,7 @@
 // the expression (x.sub(x.mean())) are computed once up front — not once per chunk — and read
 // from memory by every chunk plan; a chunk's own plan is split across the thread pool.
 import { checkInteger, checkOptions, describe } from '../errors.js';
-import { materializeLimit } from '../config.js';
+import { materializeLimit } from '../settings.js';
 import { chunkBounds } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { NDArray, computeArrays, persistArrays, formatBytes, type Computed } from './ndarray.js';

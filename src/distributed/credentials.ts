@@ -5,9 +5,15 @@
 import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Auth } from './nats.js';
 
 /** $XDG_RUNTIME_DIR/tessera when set (a per-user 0700 tmpfs), else ~/.tessera. */
+/** Credentials for the cluster's NATS server: a token, or a user and password. */
+export interface Auth {
+  token?: string;
+  user?: string;
+  pass?: string;
+}
+
 export function credentialsDir(): string {
   const xdg = process.env.XDG_RUNTIME_DIR;
   return xdg ? join(xdg, 'tessera') : join(homedir(), '.tessera');

@@ -5,7 +5,7 @@
 import { connect, createInbox, type NatsConnection, type Msg } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, AckPolicy, RetentionPolicy, StorageType, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { addressPort, defaultTokenFile } from './credentials.js';
+import { addressPort, defaultTokenFile, type Auth } from './credentials.js';
 import type { QueuedTask, Subscription, Transport, Handler, ReconnectInfo } from './transport.js';
 
 export const TASK_STREAM = 'TESSERA_TASKS';
@@ -13,11 +13,7 @@ export const TASK_SUBJECT = 'tessera.tasks';
 export const TASK_CONSUMER = 'workers';
 export const KV_BUCKET = 'tessera_workers';
 
-export interface Auth {
-  token?: string;
-  user?: string;
-  pass?: string;
-}
+export type { Auth } from './credentials.js';
 
 export interface NatsTransportOptions {
   auth?: Auth;

@@ -1,7 +1,7 @@
 // The partial-combining algebra of a reduction stage cut into chunk tasks (./split.ts): the
 // per-chunk float64 partials are combined exactly as the engine's PlanJob::finishStage does
 // (native/engine/reduce.cc: a fixed binary tree over the chunk index, Chan's combine for var/std).
-import { ReduceCode, type NativeStage } from '../native.js';
+import { ReduceCode, type NativeStage } from './types.js';
 import { isReduced } from './split.js';
 
 const nanMin = (a: number, b: number): number => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b);

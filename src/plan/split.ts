@@ -1,7 +1,7 @@
 // Cutting a stage of a lowered plan into tasks: one sub-stage per chunk (or the whole stage), with
 // the same bits as the local engine's run of that chunk. Pure plan geometry, used by the
 // distributed scheduler (src/distributed/stage-tasks.ts); no I/O.
-import { ReduceCode, type NativeStage } from '../native.js';
+import { ReduceCode, type NativeStage } from './types.js';
 
 export function chunkCount(stage: NativeStage): number {
   return stage.chunks.reduce((n, c) => n * c.length, 1);

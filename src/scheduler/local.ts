@@ -2,8 +2,7 @@
 // outcome into a settled Promise, with cancellation and progress reporting.
 import { abortError } from '../errors.js';
 import type { ComputeObserver, ComputeOptions } from '../graph/types.js';
-import type { Lowered } from '../array/lower.js';
-import { native, type ExecuteResult } from '../native.js';
+import { native, type ExecuteResult, type NativeBufferArg, type NativePlan } from '../native.js';
 import { chunkCount } from '../plan/split.js';
 import { observersFor } from '../diagnostics/progress.js';
 import { profilersFor, recordNativeTasks } from '../diagnostics/profiler.js';
@@ -12,6 +11,14 @@ import { snapshotInputs } from './snapshot.js';
 // Progress bar on stderr (`progress: true`) and the onProgress callback, as every compute has.
 export function observerFor(options: ComputeOptions): ComputeObserver | undefined {
   return options.progress || options.onProgress ? observersFor(options) : undefined;
+}
+
+/** What the local scheduler runs: a lowered compute (src/array/lower.ts makes them). */
+export interface Lowered {
+  plan: NativePlan;
+  buffers: NativeBufferArg[];
+  /** A readable name per stage, e.g. "sum-exp-random_sample". */
+  stageNames: readonly string[];
 }
 
 export interface RunOptions extends ComputeOptions {

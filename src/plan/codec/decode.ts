@@ -2,7 +2,7 @@
 // line of defence against malformed or hostile plans; native/engine/validate.cc (validatePlan) is
 // the second. Every error names its JSON path; checks run in a fixed order (header, buffers,
 // outputs, stages in order, outputs written), which decides the error a bad plan gets.
-import { materializeLimit } from '../../config.js';
+import { materializeLimit } from '../../settings.js';
 import type { NativePlan } from '../types.js';
 import { arr, checkName, dtype, int, intList, isRecord, obj, rangeErr, show, typeErr } from './check.js';
 import { PLAN_FORMAT, PLAN_LIMITS, PLAN_VERSION, type PlanBuffer } from './format.js';
