@@ -69,6 +69,23 @@ describe.each([
   });
 });
 
+it('a split plan cancelled once its scratch is on the workers leaves nothing stored', async () => {
+  const x = chain([1024, 256], [256, 256]);
+  const stop = new AbortController();
+  const onFinish = (e: { task: string; ok: boolean }): void => {
+    if (e.ok && e.task.split(':').at(-2) === '0') stop.abort(new Error('enough'));
+  };
+  cluster.scheduler.events.on('task-finish', onFinish);
+  try {
+    await expect(cluster.client.compute(x, { signal: stop.signal })).rejects.toThrow();
+  } finally {
+    cluster.scheduler.events.off('task-finish', onFinish);
+  }
+  await holding(0);
+  // the cluster still computes the same plan afterwards
+  expect(await cluster.client.compute(x.sum())).toBe(await x.sum().compute());
+});
+
 describe('a split plan on a cluster that loses a worker', () => {
   let lossy: BusCluster;
   beforeAll(async () => {
