@@ -168,11 +168,7 @@ export class Lowering {
   }
 
   /** A buffer for the partial expression a split stage hands to the next (see StageBuilder.finish). */
-  scratch(bytes: number, why: string): number {
-    if (this.options.remote) {
-      // A cluster keeps elementwise stage outputs on its workers, where later stages cannot read them yet.
-      throw new RangeError(`expression too large to fuse into one kernel on a cluster (${why}); persist() part of it first`);
-    }
+  scratch(bytes: number): number {
     return this.buffer(new ArrayBuffer(bytes));
   }
 
@@ -335,7 +331,7 @@ class StageBuilder {
     const split = splitProgram(root, this.shape.length, this.leaves, (k) => ({
       kind: LeafKind.Memory, dtype: NativeDType.F64, offset: 0, strides, a: 0, b: 0, seed: 0, buffer: SCRATCH - k,
     }));
-    for (const _ of split.spilled) scratch.push(this.owner.scratch(size(this.shape) * 8, why));
+    for (const _ of split.spilled) scratch.push(this.owner.scratch(size(this.shape) * 8));
     const patch = (p: Program): Program => {
       for (const l of p.leaves) if (l.buffer <= SCRATCH) l.buffer = scratch[SCRATCH - l.buffer]!;
       return p;

@@ -67,7 +67,10 @@ export interface Job {
   pieces: Map<number, Piece[]>;
   finished: boolean;
   group: string;
-  /** Plan buffers read from persisted outputs of earlier computes, by buffer index. */
+  /**
+   * Plan buffers read from stored pieces, by buffer index: persisted outputs of earlier computes,
+   * and outputs of this job's own earlier stages kept on the workers (split stages' scratch).
+   */
   remote: Map<number, RemoteInput>;
   /** Tasks re-running after the job finished (a worker holding a kept piece died). */
   repairing: Set<string>;

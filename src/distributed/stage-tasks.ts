@@ -41,6 +41,8 @@ export function stageTasks(host: StageHost, job: Job, s: number): Task[] {
   // Large inline inputs (fromArray data) are cut per task to the span each task reads.
   const sliced = new Set<number>();
   for (const b of used) {
+    // an elementwise stage's output kept on the workers (a split stage's scratch): read like a persisted array
+    if (!job.remote.has(b) && !job.data[b] && job.pieces.has(b)) job.remote.set(b, keptInput(job, b));
     if (job.remote.has(b)) continue; // assembled per task on the worker (attachInputs)
     const data = job.data[b];
     if (!data) throw new Error(`stage ${name} reads buffer ${b}, which no earlier stage produced`);
@@ -83,6 +85,12 @@ export function stageTasks(host: StageHost, job: Job, s: number): Task[] {
     tasks.push(addTask(job, id, s, [-1], msg));
   }
   return tasks;
+}
+
+/** Buffer `b`, kept on the workers by an earlier stage of `job` itself, as an input of a later stage. */
+function keptInput(job: Job, b: number): RemoteInput {
+  const stage = job.req!.stages.find((st) => st.sink.buffer === b)!;
+  return { compute: job.id, buffer: b, shape: [...stage.shape], itemsize: stage.sink.dtype === 0 ? 8 : 4 };
 }
 
 /** The persisted output `output` of compute `src`, as an input of a new plan. */

@@ -280,7 +280,11 @@ export class SchedulerState implements RepairHost {
   protected onResult(r: ResultMsg): void {
     const job = this.jobs.get(r.compute);
     const task = job?.tasks.get(r.id);
-    if (!job || !task) return;
+    if (!job || !task) {
+      // a late copy of an intermediate's task (dropIntermediates forgot it): free what it stored
+      if (job && r.ok && r.stored?.length) this.transport.publish(SUBJECTS.workerDrop(r.worker), pack({ keys: r.stored.map((x) => x.key) }));
+      return;
+    }
     if (task.routed) this.placement.release(task); // (a routed task handed back ran elsewhere: still done)
     if (job.finished) {
       if (job.repairing.delete(r.id)) repaired(this, job, task, r);
@@ -378,9 +382,29 @@ export class SchedulerState implements RepairHost {
       this.sendClient(job, { type: 'done', outputs: this.outputs(job) });
       // Keep only what is needed to recompute stored pieces; drop inline data.
       job.data = [];
+      this.dropIntermediates(job);
       if (job.pieces.size === 0) this.jobs.delete(job.id);
     }
     this.emit('compute-finish', { compute: job.id, ok: true, t: Date.now() });
+  }
+
+  /**
+   * Free the pieces earlier stages kept only for later stages of the same job (split stages'
+   * scratch) and forget their tasks, so a lost worker does not recompute them. A failed or
+   * released job frees them with the rest of its stored pieces (SUBJECTS.workerRelease).
+   */
+  private dropIntermediates(job: Job): void {
+    const keys = new Map<string, string[]>();
+    for (const [b, pieces] of job.pieces) {
+      if (job.req!.outputs.includes(b)) continue;
+      for (const p of pieces) {
+        const worker = job.tasks.get(p.task)?.worker ?? p.worker;
+        keys.set(worker, [...(keys.get(worker) ?? []), p.key]);
+        job.tasks.delete(p.task);
+      }
+      job.pieces.delete(b);
+    }
+    for (const [worker, k] of keys) this.transport.publish(SUBJECTS.workerDrop(worker), pack({ keys: k }));
   }
 
   /** @internal */

@@ -364,6 +364,11 @@ export class Worker {
     if (msg.mode === 'return') {
       return { id: msg.id, compute: msg.compute, worker: this.name, ok: true, data: msg.outs.map((o) => new Uint8Array(buffers[o] as ArrayBuffer)) };
     }
+    if (this.released.has(msg.compute)) {
+      // released (cancelled, failed) while it ran: nothing would ever read or drop these chunks
+      for (const b of allocated) n.freeBuffer(b);
+      return { id: msg.id, compute: msg.compute, worker: this.name, ok: false, error: `compute ${msg.compute} was released while task ${msg.id} ran` };
+    }
     const stored = msg.outs.map((o, i) => {
       const bytes = (msg.buffers[o] as { alloc: number }).alloc;
       const key = `${msg.id}/${i}`;
