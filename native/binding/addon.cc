@@ -276,14 +276,9 @@ class TesseraAddon : public Napi::Addon<TesseraAddon> {
         ref.data = ab.Data();
         ref.bytes = ab.ByteLength();
       } else if (b.IsTypedArray()) {
-        napi_typedarray_type type;
-        size_t length = 0, offset = 0;
-        void* data = nullptr;
-        napi_value ab;
-        if (napi_get_typedarray_info(env, b, &type, &length, &data, &ab, &offset) != napi_ok)
-          typeError(env, path + ": unreadable TypedArray");
-        ref.data = data;
-        ref.bytes = length * b.As<Napi::TypedArray>().ElementSize();
+        const View v = typedView(env, b, path);
+        ref.data = v.data;
+        ref.bytes = v.bytes;
       } else if (b.IsDataView()) {
         size_t length = 0, offset = 0;
         void* data = nullptr;

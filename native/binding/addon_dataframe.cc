@@ -33,6 +33,8 @@ struct State {
 // the argument checks shared with the array binding (binding/plan_decode.h)
 using binding::rangeError;
 using binding::typeError;
+using binding::typedView;
+using binding::View;
 Napi::Object obj(Napi::Env env, const Napi::Value& v, const std::string& path) { return binding::getObject(env, v, path); }
 Napi::Array arr(Napi::Env env, const Napi::Value& v, const std::string& path) { return binding::getArray(env, v, path); }
 double num(Napi::Env env, const Napi::Value& v, const std::string& path) {
@@ -58,22 +60,6 @@ char oneChar(Napi::Env env, const Napi::Value& v, const std::string& path, char 
 }
 ColType colType(Napi::Env env, const Napi::Value& v, const std::string& path) {
   return static_cast<ColType>(integer(env, v, path, -1, 3));
-}
-
-struct View {
-  void* data = nullptr;
-  size_t bytes = 0;
-};
-
-View typedView(Napi::Env env, const Napi::Value& v, const std::string& path) {
-  if (!v.IsTypedArray()) typeError(env, path + ": expected a TypedArray");
-  napi_typedarray_type type;
-  size_t length = 0, offset = 0;
-  void* data = nullptr;
-  napi_value ab;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset) != napi_ok)
-    typeError(env, path + ": unreadable TypedArray");
-  return View{data, length * v.As<Napi::TypedArray>().ElementSize()};
 }
 
 template <typename T>

@@ -53,6 +53,17 @@ int64_t enumField(Napi::Env env, const Napi::Value& v, const std::string& path, 
   return x;
 }
 
+View typedView(Napi::Env env, const Napi::Value& v, const std::string& path) {
+  if (!v.IsTypedArray()) typeError(env, path + ": expected a TypedArray");
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0;
+  void* data = nullptr;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset) != napi_ok)
+    typeError(env, path + ": unreadable TypedArray");
+  return View{data, length * v.As<Napi::TypedArray>().ElementSize()};
+}
+
 Napi::Object getObject(Napi::Env env, const Napi::Value& v, const std::string& path) {
   if (!v.IsObject() || v.IsArray()) typeError(env, path + ": expected an object");
   return v.As<Napi::Object>();

@@ -15,6 +15,13 @@ namespace tessera::binding {
 [[noreturn]] void rangeError(Napi::Env env, const std::string& msg);
 std::string at(const std::string& base, size_t i);  // "base[i]"
 Napi::Object getObject(Napi::Env env, const Napi::Value& v, const std::string& path);
+
+// The bytes a TypedArray views (TypeError naming `path` for anything else).
+struct View {
+  void* data = nullptr;
+  size_t bytes = 0;
+};
+View typedView(Napi::Env env, const Napi::Value& v, const std::string& path);
 Napi::Array getArray(Napi::Env env, const Napi::Value& v, const std::string& path);
 
 // One stage of plan.stages; path names it in messages ("plan.stages[2]").
