@@ -132,7 +132,7 @@ struct Shape {
   static constexpr int NR = kNR;
   // KC: a B micro-panel (KC x NR) stays in L1; MC: the packed A block (MC x KC) in L2;
   // NC: the packed B panel (KC x NC) in L3.
-  static constexpr int64_t KC = sizeof(T) == 8 ? 256 : 384;
+  static constexpr int64_t KC = sizeof(T) == 8 ? 384 : 512;
   static constexpr int64_t MC = (sizeof(T) == 8 ? 192 : 288) / MR * MR;
   static constexpr int64_t NC = 4080 / NR * NR;
 };
@@ -144,6 +144,11 @@ inline void microKernel(int64_t kc, const typename V::T* a, const typename V::T*
                         typename V::T* c, int64_t ldc, int mode, typename V::T beta) {
   using R = typename V::R;
   constexpr int W = V::W, MR = Shape<V>::MR, NR = Shape<V>::NR;
+  // C is touched once per KC block: start fetching the tile while the k loop runs.
+  for (int j = 0; j < NR; ++j) {
+    __builtin_prefetch(c + j * ldc, 1);
+    __builtin_prefetch(c + j * ldc + MR - 1, 1);
+  }
   R acc[NR][kMV];
 #pragma GCC unroll 32
   for (int j = 0; j < NR; ++j)

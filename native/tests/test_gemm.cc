@@ -97,7 +97,7 @@ void checkCase(int64_t m, int64_t n, int64_t k, T alpha, T beta, Layout L, std::
 template <typename T>
 void shapeSweep(const char* dtype) {
   std::mt19937_64 rng(12345);
-  // 0, 1, odd, around micro-tile sides (4..48 per ISA), around KC (256 / 384) and MC.
+  // 0, 1, odd, around micro-tile sides (4..48 per ISA), around KC (384 f64 / 512 f32) and MC.
   const int64_t ms[] = {0, 1, 3, 7, 8, 17, 24, 25, 49, 97, 200, 293};
   const int64_t ns[] = {0, 1, 5, 6, 8, 13, 16, 31, 61, 130};
   const int64_t ks[] = {0, 1, 2, 9, 64, 257, 385, 530};
