@@ -103,7 +103,11 @@ void run(Args<T> g, Pool* pool, TileFn<T> tile, int mr, int nr) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0) return scaleOnly(g);
   if (g.rsc != 1 && g.csc == 1) g = transposed(g);
-  const int threads = pool ? pool->numThreads() : 1;
+  // Below a few MFLOP (tens of microseconds) a pool round trip costs more than it saves.
+  constexpr double kMinParallelFlops = 4e6;
+  const bool small = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) *
+                         static_cast<double>(g.k) < kMinParallelFlops;
+  const int threads = pool && !small ? pool->numThreads() : 1;
   const Split s = split(g.m, g.n, mr, nr, threads);
   auto task = [&g, &s, tile](int64_t t) {
     const int64_t lo = t * s.step;
