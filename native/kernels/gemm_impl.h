@@ -20,105 +20,64 @@
 namespace tessera::gemm::TESSERA_GEMM_NS {
 namespace {
 
-// Thin vector wrappers: R register type, W lanes.
+// One vector wrapper for every ISA (GCC vector extensions at the native width, as
+// kernels_vec.h); only the FMA needs the ISA's intrinsic, since the AVX files are compiled with
+// -ffp-contract=off and a * b + c would stay two roundings.
 #if defined(__AVX512F__)
-struct VD {
-  using T = double;
-  using R = __m512d;
-  static constexpr int W = 8;
-  static R zero() { return _mm512_setzero_pd(); }
-  static R load(const T* p) { return _mm512_loadu_pd(p); }
-  static void store(T* p, R v) { _mm512_storeu_pd(p, v); }
-  static R set1(T x) { return _mm512_set1_pd(x); }
-  static R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
-  static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
-  static R add(R a, R b) { return _mm512_add_pd(a, b); }
-};
-struct VF {
-  using T = float;
-  using R = __m512;
-  static constexpr int W = 16;
-  static R zero() { return _mm512_setzero_ps(); }
-  static R load(const T* p) { return _mm512_loadu_ps(p); }
-  static void store(T* p, R v) { _mm512_storeu_ps(p, v); }
-  static R set1(T x) { return _mm512_set1_ps(x); }
-  static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
-  static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
-  static R add(R a, R b) { return _mm512_add_ps(a, b); }
-};
-// 3 x 8 vectors of accumulators (24 of 32 registers): on Zen 4 a 512-bit FMA issues as two
-// 256-bit halves, so 24 independent chains cover the FMA latency with room for the loads.
-constexpr int kMV = 3, kNR = 8;
+// 3 x 8 vectors of accumulators (24 of 32 registers): enough independent FMA chains to cover
+// the latency of two FMA ports, with registers left for the A loads and the B broadcast.
+constexpr int kVBytes = 64, kMV = 3, kNR = 8;
 #elif defined(__AVX2__) && defined(__FMA__)
-struct VD {
-  using T = double;
-  using R = __m256d;
-  static constexpr int W = 4;
-  static R zero() { return _mm256_setzero_pd(); }
-  static R load(const T* p) { return _mm256_loadu_pd(p); }
-  static void store(T* p, R v) { _mm256_storeu_pd(p, v); }
-  static R set1(T x) { return _mm256_set1_pd(x); }
-  static R fma(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
-  static R mul(R a, R b) { return _mm256_mul_pd(a, b); }
-  static R add(R a, R b) { return _mm256_add_pd(a, b); }
-};
-struct VF {
-  using T = float;
-  using R = __m256;
-  static constexpr int W = 8;
-  static R zero() { return _mm256_setzero_ps(); }
-  static R load(const T* p) { return _mm256_loadu_ps(p); }
-  static void store(T* p, R v) { _mm256_storeu_ps(p, v); }
-  static R set1(T x) { return _mm256_set1_ps(x); }
-  static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
-  static R mul(R a, R b) { return _mm256_mul_ps(a, b); }
-  static R add(R a, R b) { return _mm256_add_ps(a, b); }
-};
-// 2 x 6 accumulators (12 of 16 registers), the classic Haswell shape.
-constexpr int kMV = 2, kNR = 6;
+constexpr int kVBytes = 32, kMV = 2, kNR = 6;  // 12 of 16 registers, the classic Haswell shape
 #elif defined(__SSE2__)
-struct VD {
-  using T = double;
-  using R = __m128d;
-  static constexpr int W = 2;
-  static R zero() { return _mm_setzero_pd(); }
-  static R load(const T* p) { return _mm_loadu_pd(p); }
-  static void store(T* p, R v) { _mm_storeu_pd(p, v); }
-  static R set1(T x) { return _mm_set1_pd(x); }
-  static R fma(R a, R b, R c) { return _mm_add_pd(_mm_mul_pd(a, b), c); }
-  static R mul(R a, R b) { return _mm_mul_pd(a, b); }
-  static R add(R a, R b) { return _mm_add_pd(a, b); }
-};
-struct VF {
-  using T = float;
-  using R = __m128;
-  static constexpr int W = 4;
-  static R zero() { return _mm_setzero_ps(); }
-  static R load(const T* p) { return _mm_loadu_ps(p); }
-  static void store(T* p, R v) { _mm_storeu_ps(p, v); }
-  static R set1(T x) { return _mm_set1_ps(x); }
-  static R fma(R a, R b, R c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
-  static R mul(R a, R b) { return _mm_mul_ps(a, b); }
-  static R add(R a, R b) { return _mm_add_ps(a, b); }
-};
-constexpr int kMV = 2, kNR = 4;
+constexpr int kVBytes = 16, kMV = 2, kNR = 4;
 #else
+constexpr int kVBytes = 16, kMV = 1, kNR = 4;
+#endif
+
 template <typename U>
-struct VScalar {
+struct Vec {
   using T = U;
-  using R = U;
-  static constexpr int W = 1;
-  static R zero() { return 0; }
-  static R load(const T* p) { return *p; }
-  static void store(T* p, R v) { *p = v; }
-  static R set1(T x) { return x; }
-  static R fma(R a, R b, R c) { return a * b + c; }
+  typedef U R __attribute__((vector_size(kVBytes)));
+  typedef U Unaligned __attribute__((vector_size(kVBytes), aligned(alignof(U)), may_alias));
+  static constexpr int W = kVBytes / static_cast<int>(sizeof(U));
+  static R zero() { return R{}; }
+  static R load(const T* p) { return *reinterpret_cast<const Unaligned*>(p); }
+  static void store(T* p, R v) { *reinterpret_cast<Unaligned*>(p) = v; }
+  // The broadcast is the ISA's intrinsic: a lane loop gets SLP-vectorized across the NR
+  // broadcasts of the micro-kernel into permutes with spilled indices.
+  static R set1(T x);
   static R mul(R a, R b) { return a * b; }
   static R add(R a, R b) { return a + b; }
+  static R fma(R a, R b, R c);
 };
-using VD = VScalar<double>;
-using VF = VScalar<float>;
-constexpr int kMV = 4, kNR = 4;
+using VD = Vec<double>;
+using VF = Vec<float>;
+
+#if defined(__AVX512F__)
+template <> inline VD::R VD::set1(T x) { return _mm512_set1_pd(x); }
+template <> inline VF::R VF::set1(T x) { return _mm512_set1_ps(x); }
+template <> inline VD::R VD::fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
+template <> inline VF::R VF::fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+#elif defined(__AVX2__) && defined(__FMA__)
+template <> inline VD::R VD::set1(T x) { return _mm256_set1_pd(x); }
+template <> inline VF::R VF::set1(T x) { return _mm256_set1_ps(x); }
+template <> inline VD::R VD::fma(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
+template <> inline VF::R VF::fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
+#elif defined(__SSE2__)
+template <> inline VD::R VD::set1(T x) { return _mm_set1_pd(x); }
+template <> inline VF::R VF::set1(T x) { return _mm_set1_ps(x); }
+#else
+template <typename U>
+inline typename Vec<U>::R Vec<U>::set1(T x) {
+  R v;
+  for (int l = 0; l < W; ++l) v[l] = x;
+  return v;
+}
+#endif
+#if !defined(__AVX2__) || !defined(__FMA__)
+template <typename U>
+inline typename Vec<U>::R Vec<U>::fma(R a, R b, R c) { return a * b + c; }  // no FMA: 2 roundings
 #endif
 
 // How a KC block's product `acc` meets C: the first block stores (beta == 0) or scales; later
