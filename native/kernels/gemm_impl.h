@@ -6,7 +6,6 @@
 // micro-panels (b[p * NR + j]); edges are zero-padded. C is updated once per KC block, so the
 // k order of every element is fixed by KC alone (determinism across thread counts).
 // AVX2/AVX-512 files are compiled with -ffp-contract=off: FMAs are the explicit intrinsics.
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -160,6 +159,10 @@ inline void edgeKernel(int64_t kc, const typename V::T* a, const typename V::T* 
     }
 }
 
+// Not std::min: an out-of-line instantiation compiled here with AVX flags could be the one the
+// linker keeps for the baseline code too (inline functions are merged across objects).
+inline int64_t lesser(int64_t a, int64_t b) { return a < b ? a : b; }
+
 template <typename T>
 struct AlignedBuffer {
   explicit AlignedBuffer(size_t n)
@@ -177,7 +180,7 @@ void packA(const Args<typename V::T>& g, int64_t i0, int64_t mc, int64_t p0, int
   using T = typename V::T;
   constexpr int MR = Shape<V>::MR;
   for (int64_t ir = 0; ir < mc; ir += MR) {
-    int64_t rows = std::min<int64_t>(MR, mc - ir);
+    int64_t rows = lesser(MR, mc - ir);
     const T* base = g.a + (i0 + ir) * g.rsa + p0 * g.csa;
     for (int64_t p = 0; p < kc; ++p) {
       const T* col = base + p * g.csa;
@@ -197,7 +200,7 @@ void packB(const Args<typename V::T>& g, int64_t p0, int64_t kc, int64_t j0, int
   using T = typename V::T;
   constexpr int NR = Shape<V>::NR;
   for (int64_t jr = 0; jr < nc; jr += NR) {
-    int64_t cols = std::min<int64_t>(NR, nc - jr);
+    int64_t cols = lesser(NR, nc - jr);
     const T* base = g.b + p0 * g.rsb + (j0 + jr) * g.csb;
     for (int64_t p = 0; p < kc; ++p) {
       const T* row = base + p * g.rsb;
@@ -215,26 +218,26 @@ void tile(const Args<typename V::T>& g, int64_t i0, int64_t i1, int64_t j0, int6
   using T = typename V::T;
   using S = Shape<V>;
   constexpr int MR = S::MR, NR = S::NR;
-  const int64_t ncMax = std::min<int64_t>(S::NC, (j1 - j0 + NR - 1) / NR * NR);
-  const int64_t mcMax = std::min<int64_t>(S::MC, (i1 - i0 + MR - 1) / MR * MR);
-  const int64_t kcMax = std::min<int64_t>(S::KC, g.k);
+  const int64_t ncMax = lesser(S::NC, (j1 - j0 + NR - 1) / NR * NR);
+  const int64_t mcMax = lesser(S::MC, (i1 - i0 + MR - 1) / MR * MR);
+  const int64_t kcMax = lesser(S::KC, g.k);
   AlignedBuffer<T> bp(static_cast<size_t>(kcMax * ncMax));
   AlignedBuffer<T> ap(static_cast<size_t>(kcMax * mcMax));
   const bool contiguous = g.rsc == 1;
   for (int64_t jc = j0; jc < j1; jc += S::NC) {
-    const int64_t nc = std::min<int64_t>(S::NC, j1 - jc);
+    const int64_t nc = lesser(S::NC, j1 - jc);
     for (int64_t pc = 0; pc < g.k; pc += S::KC) {
-      const int64_t kc = std::min<int64_t>(S::KC, g.k - pc);
+      const int64_t kc = lesser(S::KC, g.k - pc);
       const int mode = pc > 0 ? kAdd : (g.beta == T(0) ? kStore : kScale);
       packB<V>(g, pc, kc, jc, nc, bp.p);
       for (int64_t ic = i0; ic < i1; ic += S::MC) {
-        const int64_t mc = std::min<int64_t>(S::MC, i1 - ic);
+        const int64_t mc = lesser(S::MC, i1 - ic);
         packA<V>(g, ic, mc, pc, kc, ap.p);
         for (int64_t jr = 0; jr < nc; jr += NR) {
-          const int64_t nr = std::min<int64_t>(NR, nc - jr);
+          const int64_t nr = lesser(NR, nc - jr);
           const T* bpanel = bp.p + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += MR) {
-            const int64_t mr = std::min<int64_t>(MR, mc - ir);
+            const int64_t mr = lesser(MR, mc - ir);
             const T* apanel = ap.p + ir * kc;
             T* cij = g.c + (ic + ir) * g.rsc + (jc + jr) * g.csc;
             if (contiguous && mr == MR && nr == NR)
