@@ -30,6 +30,7 @@ import {
   type RemoteMemory,
   type ReduceNode,
 } from './node.js';
+import type { AffineView } from './indexing/view.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
@@ -102,9 +103,9 @@ export class Lowering {
     const hi = req.region?.hi ?? node.shape;
     const shape = node.shape.map((_, k) => hi[k]! - lo[k]!);
     const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : new ArrayBuffer(size(shape) * itemsize(node.dtype));
-    const chunks = req.region ? shape.map((s) => [s]) : node.chunks.map((c) => [...c]);
+    const chunks = req.region ? shape.map((s) => [s]) : stageChunks(node.chunks);
     const builder = new StageBuilder(this, shape, chunks, lo);
-    const value = run(builder.expr(node, node.shape.map((_, k) => k)));
+    const value = run(builder.expr(node, identityAccess(node.shape.length)));
     builder.finish(value, {
       reduce: ReduceCode.None,
       dtype: nativeDType(node.dtype),
@@ -123,8 +124,8 @@ export class Lowering {
     if (done) return done;
     const { arg } = node;
     const memory = new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
-    const builder = new StageBuilder(this, [...arg.shape], arg.chunks.map((c) => [...c]), arg.shape.map(() => 0));
-    const value = (yield builder.expr(arg, arg.shape.map((_, k) => k))) as Val;
+    const builder = new StageBuilder(this, [...arg.shape], stageChunks(arg.chunks), arg.shape.map(() => 0));
+    const value = (yield builder.expr(arg, identityAccess(arg.shape.length))) as Val;
     const reduced = new Set(node.axes);
     const keptShape = arg.shape.filter((_, k) => !reduced.has(k));
     const keptStrides = contiguousStrides(keptShape);
@@ -191,11 +192,12 @@ function stageName(root: Node): string {
     if (visited.has(n) || (!top && n.kind === 'reduce')) continue;
     visited.add(n);
     const op = n.kind === 'transpose' ? 'transpose' : n.kind === 'arange' ? 'arange' : n.kind === 'rechunk' ? 'rechunk' : n.op;
-    if (!seen.has(op)) {
+    // A view is addressing, not work: it names no fused layer (Dask's getitem fuses away too).
+    if (!seen.has(op) && n.kind !== 'view') {
       seen.add(op);
       ops.push(op);
     }
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || (n.kind === 'reduce' && top)) stack.push(n.arg);
+    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk' || (n.kind === 'reduce' && top)) stack.push(n.arg);
     if (n.kind === 'binary') for (let i = n.args.length - 1; i >= 0; i--) if (typeof n.args[i] !== 'number') stack.push(n.args[i] as Node);
   }
   return ops.join('-');
@@ -219,16 +221,16 @@ class StageBuilder {
     private readonly lo: readonly number[],
   ) {}
 
-  /** Value of `node` where iteration axis i reads node axis map[i] (-1: broadcast, index 0). */
-  *expr(node: Node, map: readonly number[]): Step<Val> {
-    const key = `${node.id}:${map.join(',')}`;
+  /** Value of `node` read through `map` from the stage's iteration coordinates. */
+  *expr(node: Node, map: Access): Step<Val> {
+    const key = `${node.id}:${map.axes.join(',')}:${map.steps.join(',')}:${map.base.join(',')}`;
     const v = this.memo.get(key) ?? ((yield this.build(node, map)) as Val);
     this.uses.set(v, (this.uses.get(v) ?? 0) + 1);
     this.memo.set(key, v);
     return v;
   }
 
-  private *build(node: Node, map: readonly number[]): Step<Val> {
+  private *build(node: Node, map: Access): Step<Val> {
     switch (node.kind) {
       case 'const':
         return { kind: 'imm', value: node.value };
@@ -267,9 +269,14 @@ class StageBuilder {
       case 'rechunk':
         return (yield this.expr(node.arg, map)) as Val;
       case 'transpose': {
-        const axes = node.axes;
-        return (yield this.expr(node.arg, map.map((m) => (m < 0 ? -1 : axes[m]!)))) as Val;
+        // Node axis j is arg axis perm[j].
+        const perm = node.axes;
+        const base = new Array<number>(perm.length).fill(0);
+        perm.forEach((p, j) => (base[p] = map.base[j]!));
+        return (yield this.expr(node.arg, { axes: map.axes.map((m) => (m < 0 ? -1 : perm[m]!)), steps: map.steps, base })) as Val;
       }
+      case 'view':
+        return (yield this.expr(node.arg, viewAccess(node.view, map))) as Val;
       case 'unary':
         return { kind: 'op', code: opCode(node.op), args: [(yield this.expr(node.arg, map)) as Val] };
       case 'binary': {
@@ -286,13 +293,14 @@ class StageBuilder {
 
   private leaf(
     node: Node,
-    map: readonly number[],
+    map: Access,
     spec: { kind: LeafKind; dtype: DType; a: number; b: number; seed: number; buffer?: number },
     nodeStrides: readonly number[],
     nodeOffset: number,
   ): Val {
-    const strides = map.map((m) => (m < 0 ? 0 : nodeStrides[m]!));
+    const strides = map.axes.map((m, i) => (m < 0 ? 0 : map.steps[i]! * nodeStrides[m]!));
     let offset = nodeOffset;
+    map.base.forEach((b, j) => (offset += b * nodeStrides[j]!));
     strides.forEach((s, i) => (offset += s * this.lo[i]!));
     const key = `${node.id}:${strides.join(',')}:${offset}`;
     let index = this.leafKeys.get(key);
@@ -359,16 +367,65 @@ class StageBuilder {
   }
 }
 
+/**
+ * A node's chunks as a stage's: Dask's slices leave empty chunks inside non-empty axes (x[::2]
+ * of chunks [1, 1, 5] is [1, 0, 3]); they hold no element, so the stage omits them (the engine
+ * accepts a 0 only on a zero-length axis). No value changes: an empty chunk adds nothing.
+ */
+function stageChunks(chunks: readonly (readonly number[])[]): number[][] {
+  return chunks.map((c) => (c.some((n) => n > 0) ? c.filter((n) => n > 0) : [0]));
+}
+
 /** Placeholder buffer of scratch k in a split stage's leaves (SCRATCH - k) until buffers are assigned. */
 const SCRATCH = -2;
 
+/**
+ * How a stage's iteration coordinates c address a node: iteration axis i walks node axis axes[i]
+ * (-1: none, a broadcast or new axis) with step steps[i]; every node axis starts at base[j]. So
+ * node coordinate j = base[j] + Σ_{i: axes[i] = j} steps[i]·c[i], and a leaf with strides s reads
+ * lin = Σ_j base[j]·s[j] + Σ_i steps[i]·s[axes[i]]·c[i]. Transposes permute it, broadcasts drop
+ * axes, views (slices, integers, new axes) shift and scale it, so all of them are free.
+ */
+interface Access {
+  readonly axes: readonly number[];
+  readonly steps: readonly number[];
+  readonly base: readonly number[];
+}
+
+const identityAccess = (n: number): Access => ({
+  axes: Array.from({ length: n }, (_, k) => k),
+  steps: new Array<number>(n).fill(1),
+  base: new Array<number>(n).fill(0),
+});
+
 /** Map from iteration axes through NumPy broadcasting of `argShape` into `outShape`. */
-function broadcastMap(outShape: readonly number[], argShape: readonly number[], map: readonly number[]): number[] {
+function broadcastMap(outShape: readonly number[], argShape: readonly number[], map: Access): Access {
   const shift = outShape.length - argShape.length;
-  return map.map((m) => {
-    if (m < 0) return -1;
-    const j = m - shift;
-    if (j < 0) return -1;
-    return argShape[j] === 1 && outShape[m] !== 1 ? -1 : j;
+  const broadcast = (j: number): boolean => argShape[j] === 1 && outShape[j + shift] !== 1;
+  return {
+    axes: map.axes.map((m) => {
+      if (m < 0) return -1;
+      const j = m - shift;
+      return j < 0 || broadcast(j) ? -1 : j;
+    }),
+    steps: map.steps,
+    base: argShape.map((_, j) => (broadcast(j) ? 0 : map.base[j + shift]!)),
+  };
+}
+
+/** Map through an affine view: node axis k walks source axis view.axes[k].source from start by step. */
+function viewAccess(view: AffineView, map: Access): Access {
+  const base = new Array<number>(view.sourceShape.length).fill(0);
+  for (const f of view.fixed) base[f.axis] = f.index;
+  view.axes.forEach((a, k) => {
+    if (a.source !== null) base[a.source] = a.start + a.step * map.base[k]!;
   });
+  const axes: number[] = [];
+  const steps: number[] = [];
+  map.axes.forEach((m, i) => {
+    const a = m < 0 ? null : view.axes[m]!;
+    axes.push(a === null || a.source === null ? -1 : a.source);
+    steps.push(a === null || a.source === null ? 0 : map.steps[i]! * a.step);
+  });
+  return { axes, steps, base };
 }

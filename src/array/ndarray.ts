@@ -15,6 +15,8 @@ import { visualize, type VisualizeOptions } from '../visualize/index.js';
 import { toDelayed, type NestedDelayedChunks } from '../delayed/array.js';
 import { normalizeChunks, chunkBounds, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
+import { getItem } from './indexing/get.js';
+import type { IndexInput } from './indexing/parse.js';
 import {
   broadcastShapes,
   contiguousStrides,
@@ -148,6 +150,16 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
       axes: perm,
       arg: src,
     });
+  }
+
+  /**
+   * NumPy basic indexing, lazily: `x.get('0:10, ::2, ..., None')` or the same as items
+   * (`x.get(slice(0, 10), slice(null, null, 2), '...', null)`); a number drops its axis. A view
+   * (offset and strides of the leaves read): no task, no copy, and only the viewed elements are
+   * read or generated. Output chunks are Dask's.
+   */
+  get(...index: IndexInput[]): NDArray<Computed> {
+    return new NDArray<Computed>(getItem(this.node, index));
   }
 
   /** Same values on another chunk grid (free: no data moves until compute). */

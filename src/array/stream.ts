@@ -42,7 +42,7 @@ async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ 
     if (seen.has(n.id)) continue;
     seen.add(n.id);
     if (n.kind === 'reduce') top.push(n);
-    else if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk') stack.push(n.arg);
+    else if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk') stack.push(n.arg);
     else if (n.kind === 'binary') for (const a of n.args) if (typeof a !== 'number') stack.push(a);
   }
   if (top.length === 0) return { node: root, persisted: [] };
@@ -84,7 +84,7 @@ async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ 
   const get = (n: Node): Node => values.get(n.id) ?? rebuilt.get(n.id) ?? n;
   for (const n of topoOrder([root])) {
     if (values.has(n.id)) continue;
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk') {
+    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk') {
       const arg = get(n.arg);
       if (arg !== n.arg) rebuilt.set(n.id, { ...n, id: newId(), arg } as Node);
     } else if (n.kind === 'binary') {

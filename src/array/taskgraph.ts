@@ -69,6 +69,17 @@ function nodeLayers(roots: readonly Node[]): GridLayer[] {
         });
         break;
       }
+      case 'view': {
+        const arg = node.arg;
+        layers.push({
+          name: node.name,
+          op: node.op,
+          numblocks: numblocksOf(node),
+          deps: [arg.name],
+          taskDeps: (i) => viewDeps(node, i).map((d): [string, number[]] => [arg.name, d]),
+        });
+        break;
+      }
       case 'binary': {
         const args = node.args.filter((a): a is Node => typeof a !== 'number');
         layers.push({
@@ -119,6 +130,25 @@ type ReduceNode = Extract<Node, { kind: 'reduce' }>;
 
 const opName = (n: Node): string => (n.kind === 'arange' ? 'arange' : n.kind === 'transpose' ? 'transpose' : n.kind === 'rechunk' ? 'rechunk' : n.op);
 
+/** Chunks of a view's source that an output chunk reads: the source range each walked axis covers. */
+function viewDeps(node: Extract<Node, { kind: 'view' }>, index: number[]): number[][] {
+  const { view, arg } = node;
+  const bounds = node.chunks.map((c) => chunkBounds(c));
+  const lists: number[][] = arg.chunks.map(() => [0]);
+  const containing = (j: number, at: number): number[] => overlapping(chunkBounds(arg.chunks[j]!), at, at + 1);
+  for (const f of view.fixed) lists[f.axis] = containing(f.axis, f.index);
+  view.axes.forEach((a, k) => {
+    if (a.source === null) return;
+    const lo = bounds[k]![index[k]!]!;
+    const hi = bounds[k]![index[k]! + 1]!;
+    if (hi <= lo) return;
+    const first = a.start + a.step * lo;
+    const last = a.start + a.step * (hi - 1);
+    lists[a.source] = overlapping(chunkBounds(arg.chunks[a.source]!), Math.min(first, last), Math.max(first, last) + 1);
+  });
+  return product(lists);
+}
+
 /** The ops a fused kernel rooted at `root` runs (first seen first) and the reductions it reads. */
 function fusedName(root: Node): { name: string; inputs: ReduceNode[] } {
   const ops: string[] = [];
@@ -133,7 +163,7 @@ function fusedName(root: Node): { name: string; inputs: ReduceNode[] } {
     }
     const op = opName(n);
     if (!ops.includes(op)) ops.push(op);
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || n.kind === 'reduce') stack.push(n.arg);
+    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk' || n.kind === 'reduce') stack.push(n.arg);
     if (n.kind === 'binary') for (let k = n.args.length - 1; k >= 0; k--) if (typeof n.args[k] !== 'number') stack.push(n.args[k] as Node);
   }
   return { name: ops.join('-'), inputs };

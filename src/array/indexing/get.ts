@@ -1,0 +1,48 @@
+// x.get(...): index items → a lazy node. Basic indexing (integers, slices, new axes, Ellipsis) is
+// an affine view node that lowering folds into the leaves' offsets and strides (no task, no copy);
+// output chunks are Dask's (./chunks.ts).
+import { newId, token, type Node, type ViewNode } from '../node.js';
+import { daskSliceChunks } from './chunks.js';
+import { normalizeIndex } from './normalize.js';
+import { parseIndex, type IndexInput } from './parse.js';
+import { composeViews } from './view.js';
+
+/** The node of `src.get(...args)`; throws NumPy's errors (RangeError/TypeError) for bad indices. */
+export function getItem(src: Node, args: readonly (IndexInput | undefined)[]): Node {
+  const items = parseIndex(args);
+  const { view, advanced } = normalizeIndex(items, src.shape);
+  if (advanced !== null) {
+    // Integer-array (take) and boolean (mask) indices need the gather/compaction stages, which
+    // are not built yet: say so rather than compute something else.
+    throw new TypeError(
+      `get: ${advanced.kind === 'take' ? 'an integer array index (a take)' : 'a boolean mask index'} is not supported yet; ` +
+        'use integers, slices, null (new axis) and ... (Ellipsis)',
+    );
+  }
+  const shape = view.axes.map((a) => a.length);
+  // Dask gives some empty negative-step slices chunks that do not sum to the (0) length, e.g.
+  // x[-9:-9:-1] of a 7-long axis: [2, 3, 2]. Chunks must cover the shape, so those become [0].
+  const chunks = daskSliceChunks(src.chunks, items).map((c, k) => (c.reduce((a, b) => a + b, 0) === shape[k] ? c : [0]));
+  const identity =
+    view.fixed.length === 0 &&
+    view.axes.length === src.shape.length &&
+    view.axes.every((a, k) => a.source === k && a.start === 0 && a.step === 1 && a.length === src.shape[k]) &&
+    chunks.every((c, k) => c.length === src.chunks[k]!.length && c.every((n, i) => n === src.chunks[k]![i]));
+  if (identity) return src;
+  // A view of a view is one view of the inner source: plans and layer names stay as short.
+  const inner = src.kind === 'view' ? src : null;
+  const composed = inner ? composeViews(inner.view, view) : view;
+  const arg = inner ? inner.arg : src;
+  const node: ViewNode = {
+    kind: 'view',
+    op: 'getitem',
+    id: newId(),
+    name: `getitem-${token(`getitem:${arg.name}:${JSON.stringify(composed)}`)}`,
+    shape,
+    dtype: src.dtype,
+    chunks,
+    view: composed,
+    arg,
+  };
+  return node;
+}
