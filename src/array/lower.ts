@@ -413,12 +413,16 @@ function broadcastMap(outShape: readonly number[], argShape: readonly number[], 
   };
 }
 
-/** Map through an affine view: node axis k walks source axis view.axes[k].source from start by step. */
+/**
+ * Map through an affine view: node axis k walks source axis view.axes[k].source from start by step
+ * (step 0: a broadcast; several axes on one source: a split, as reshape makes).
+ */
 function viewAccess(view: AffineView, map: Access): Access {
+  // Sums, not assignments: a reshape that splits a source axis walks it from two view axes.
   const base = new Array<number>(view.sourceShape.length).fill(0);
-  for (const f of view.fixed) base[f.axis] = f.index;
+  for (const f of view.fixed) base[f.axis] += f.index;
   view.axes.forEach((a, k) => {
-    if (a.source !== null) base[a.source] = a.start + a.step * map.base[k]!;
+    if (a.source !== null) base[a.source] += a.start + a.step * map.base[k]!;
   });
   const axes: number[] = [];
   const steps: number[] = [];

@@ -16,6 +16,7 @@ import { toDelayed, type NestedDelayedChunks } from '../delayed/array.js';
 import { normalizeChunks, chunkBounds, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { getItem } from './indexing/get.js';
+import * as shapeOps from './indexing/shape.js';
 import type { IndexInput } from './indexing/parse.js';
 import {
   broadcastShapes,
@@ -160,6 +161,49 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
    */
   get(...index: IndexInput[]): NDArray<Computed> {
     return new NDArray<Computed>(getItem(this.node, index));
+  }
+
+  /** np.reshape (one -1 allowed) as a view: splits of axes and length-1 axes; merging axes is not supported yet. */
+  reshape(shape: readonly number[] | number): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.reshape(this.node, shape));
+  }
+  /** np.ravel: the 1-d reshape (a view; arrays with more than one axis longer than 1 are not supported yet). */
+  ravel(): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.reshape(this.node, [-1]));
+  }
+  /** np.squeeze: drop length-1 axes (a view). */
+  squeeze(axis?: number | readonly number[]): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.squeeze(this.node, axis));
+  }
+  /** np.expand_dims: insert length-1 axes at these result positions (a view). */
+  expandDims(axis: number | readonly number[]): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.expandDims(this.node, axis));
+  }
+  /** np.swapaxes (a permutation of the leaves' strides). */
+  swapaxes(axis1: number, axis2: number): NDArray<T> {
+    return this.transpose(shapeOps.swapaxesPerm(this.ndim, axis1, axis2));
+  }
+  /** np.moveaxis (a permutation of the leaves' strides). */
+  moveaxis(source: number | readonly number[], destination: number | readonly number[]): NDArray<T> {
+    return this.transpose(shapeOps.moveaxisPerm(this.ndim, source, destination));
+  }
+  /** np.flip: reverse these axes (all when omitted); a view with negative strides. */
+  flip(axis?: number | readonly number[] | null): NDArray<T> {
+    return new NDArray<T>(shapeOps.flip(this.node, axis));
+  }
+  /** np.flipud: flip axis 0. */
+  flipud(): NDArray<T> {
+    if (this.ndim < 1) throw new RangeError('flipud: the array must have at least 1 dimension');
+    return this.flip(0);
+  }
+  /** np.fliplr: flip axis 1. */
+  fliplr(): NDArray<T> {
+    if (this.ndim < 2) throw new RangeError('fliplr: the array must have at least 2 dimensions');
+    return this.flip(1);
+  }
+  /** np.broadcast_to as a view (zero strides); chunks as Dask's. */
+  broadcastTo(shape: readonly number[]): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.broadcastTo(this.node, shape));
   }
 
   /** Same values on another chunk grid (free: no data moves until compute). */

@@ -130,22 +130,28 @@ type ReduceNode = Extract<Node, { kind: 'reduce' }>;
 
 const opName = (n: Node): string => (n.kind === 'arange' ? 'arange' : n.kind === 'transpose' ? 'transpose' : n.kind === 'rechunk' ? 'rechunk' : n.op);
 
-/** Chunks of a view's source that an output chunk reads: the source range each walked axis covers. */
+/** Chunks of a view's source that an output chunk reads: the source range its axes cover (summed per source axis). */
 function viewDeps(node: Extract<Node, { kind: 'view' }>, index: number[]): number[][] {
   const { view, arg } = node;
   const bounds = node.chunks.map((c) => chunkBounds(c));
-  const lists: number[][] = arg.chunks.map(() => [0]);
-  const containing = (j: number, at: number): number[] => overlapping(chunkBounds(arg.chunks[j]!), at, at + 1);
-  for (const f of view.fixed) lists[f.axis] = containing(f.axis, f.index);
+  const lo = arg.shape.map(() => 0);
+  const hi = arg.shape.map(() => 0);
+  let empty = false;
+  for (const f of view.fixed) {
+    lo[f.axis] += f.index;
+    hi[f.axis] += f.index;
+  }
   view.axes.forEach((a, k) => {
-    if (a.source === null) return;
-    const lo = bounds[k]![index[k]!]!;
-    const hi = bounds[k]![index[k]! + 1]!;
-    if (hi <= lo) return;
-    const first = a.start + a.step * lo;
-    const last = a.start + a.step * (hi - 1);
-    lists[a.source] = overlapping(chunkBounds(arg.chunks[a.source]!), Math.min(first, last), Math.max(first, last) + 1);
+    const b = bounds[k]![index[k]!]!;
+    const e = bounds[k]![index[k]! + 1]!;
+    if (e <= b) empty = true;
+    if (a.source === null || e <= b) return;
+    const first = a.start + a.step * b;
+    const last = a.start + a.step * (e - 1);
+    lo[a.source] += Math.min(first, last);
+    hi[a.source] += Math.max(first, last);
   });
+  const lists = arg.chunks.map((c, j) => (empty ? [0] : overlapping(chunkBounds(c), lo[j]!, hi[j]! + 1)));
   return product(lists);
 }
 
