@@ -3,7 +3,7 @@
 // Dask 2022.12). Each row applies the op to arange(size).reshape(shape) with Dask chunks.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DenseArray, fromArray, ones, random, type NDArray } from '../src/index.js';
+import { arange, DenseArray, fromArray, ones, random, type NDArray } from '../src/index.js';
 
 interface Row {
   shape: number[];
@@ -56,6 +56,29 @@ describe('shape operations as views', () => {
     expect(b).toEqual([0, 1, 2].flatMap(() => [0, 1, 2, 3, 4, 5].flatMap(() => row)));
   });
 
+  it('merging reshapes of generated arrays and expressions keep the C-order values', async () => {
+    const x = random.random([6, 8], { seed: 9, chunks: [2, 4] });
+    const y = arange(48, { chunks: 16 }).reshape([6, 8]);
+    const e = x.exp().mul(y).add(1);
+    const ref = values(await e.compute());
+    expect(values(await e.reshape([48]).compute())).toEqual(ref);
+    expect(values(await e.ravel().compute())).toEqual(ref);
+    expect(values(await e.reshape([6, 2, 4]).compute())).toEqual(ref);
+    const p = await x.persist();
+    expect(values(await p.reshape([-1, 4]).compute())).toEqual(values(await x.compute()));
+    p.dispose();
+  });
+
+  it("uneven reshapes (Dask: NotImplementedError) of generated leaves are free, with 'auto' chunks", async () => {
+    const x = random.random([40, 40], { seed: 2, chunks: [10, 10] });
+    const r = x.reshape([-1, 16]);
+    expect(r.shape).toEqual([100, 16]);
+    expect(r.chunks).toEqual([[100], [16]]);
+    expect(values(await r.compute())).toEqual(values(await x.compute()));
+    const big = random.random([40000, 40000], { seed: 1 }).reshape([-1, 1600]);
+    expect(big.shape).toEqual([1000000, 1600]);
+  });
+
   it('an aligned reshape adds no task', () => {
     const x = random.random([4000, 400], { seed: 1, chunks: [1000, 400] });
     expect(x.reshape([4, 1000, 400]).sum().graph({ optimize: true }).taskCount).toBe(x.sum().graph({ optimize: true }).taskCount);
@@ -64,7 +87,9 @@ describe('shape operations as views', () => {
   it('errors', () => {
     expect(() => ones([6, 4]).reshape([5, -1])).toThrow(RangeError);
     expect(() => ones([6, 4]).reshape([-1, -1])).toThrow(/one unknown dimension/);
-    expect(() => ones([6, 4]).reshape([24])).toThrow(/merges axes, which is not supported yet/);
+    expect(() => random.random([6, 4], { chunks: [3, 2] }).exp().get('::-1').reshape([4, 6])).toThrow(/does not merge or split existing axes evenly/);
+    expect(() => random.random([6, 4], { chunks: [3, 2] }).T.reshape([24])).toThrow(/merging axes of a transpose is not supported yet/);
+    expect(() => random.random([6, 4]).get('::2').reshape([12])).toThrow(/merging axes of a slice/);
     expect(() => ones([6, 4]).squeeze(0)).toThrow(/size not equal to one/);
     expect(() => ones([6, 4]).broadcastTo([3, 4])).toThrow(/cannot broadcast/);
     expect(() => ones([6, 4]).swapaxes(0, 2)).toThrow(RangeError);
