@@ -4,6 +4,7 @@ export { DenseArray, type TypedData } from './array/dense.js';
 export { ones, zeros, full, arange, fromArray, random, type CreationOptions, type RandomOptions, type FromArrayOptions } from './array/creation.js';
 export type { ChunksSpec } from './array/chunks.js';
 export { slice, Slice } from './array/indexing/slice.js';
+export { concatenate, stack, hstack, vstack } from './array/indexing/join.js';
 export type { IndexInput } from './array/indexing/parse.js';
 export type { DType } from './array/node.js';
 export {

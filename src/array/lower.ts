@@ -29,6 +29,7 @@ import {
   type Node,
   type RemoteMemory,
   type ReduceNode,
+  type ConcatNode,
 } from './node.js';
 import type { AffineView } from './indexing/view.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
@@ -72,6 +73,7 @@ export class Lowering {
   private readonly stages: NativeStage[] = [];
   private readonly stageNames: string[] = [];
   private readonly reduced = new Map<number, Materialized & { memory: ArrayBuffer }>();
+  private readonly concats = new Map<number, Materialized>();
 
   private readonly remote = new Map<number, RemoteMemory>();
   private readonly remoteIndex = new Map<RemoteMemory, number>();
@@ -98,6 +100,12 @@ export class Lowering {
     if (node.kind === 'reduce' && !req.region && req.target === 'result') {
       const m = run(this.materializeReduce(node));
       return { memory: m.memory, shape: [...node.shape], dtype: node.dtype };
+    }
+    if (node.kind === 'concat' && !req.region) {
+      // The sources write their slabs straight into the output: no copy beyond the consumer's.
+      const memory = req.target === 'persist' ? this.allocate(size(node.shape) * itemsize(node.dtype)) : new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
+      run(this.materializeConcat(node, memory));
+      return { memory, shape: [...node.shape], dtype: node.dtype };
     }
     const lo = req.region?.lo ?? node.shape.map(() => 0);
     const hi = req.region?.hi ?? node.shape;
@@ -145,6 +153,38 @@ export class Lowering {
     return m;
   }
 
+  /**
+   * A concatenation in memory (once per node): one stage per non-empty source, each iterating the
+   * source's own shape and chunks and storing into its slab of the buffer (sink offset). A step.
+   */
+  *materializeConcat(node: ConcatNode, into?: MemoryRef): Step<Materialized> {
+    const done = this.concats.get(node.id);
+    if (done) return done;
+    const memory = into ?? new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
+    const strides = contiguousStrides(node.shape);
+    let at = 0;
+    for (const arg of node.args) {
+      const n = arg.shape[node.axis]!;
+      if (size(arg.shape) > 0) {
+        const builder = new StageBuilder(this, [...arg.shape], stageChunks(arg.chunks), arg.shape.map(() => 0));
+        const value = (yield builder.expr(arg, identityAccess(arg.shape.length))) as Val;
+        builder.finish(value, {
+          reduce: ReduceCode.None,
+          dtype: nativeDType(node.dtype),
+          buffer: this.buffer(memory),
+          offset: at * strides[node.axis]!,
+          strides,
+          reduceAxes: arg.shape.map(() => 0),
+          ddof: 0,
+        }, stageName(node));
+      }
+      at += n;
+    }
+    const m = { buffer: this.buffer(memory), dtype: node.dtype, shape: node.shape };
+    this.concats.set(node.id, m);
+    return m;
+  }
+
   buffer(memory: MemoryRef): number {
     if (isRemoteMemory(memory)) return this.remoteBuffer(memory);
     const known = this.bufferIndex.get(memory);
@@ -189,7 +229,7 @@ function stageName(root: Node): string {
   while (stack.length) {
     const n = stack.pop()!;
     const top = n === root;
-    if (visited.has(n) || (!top && n.kind === 'reduce')) continue;
+    if (visited.has(n) || (!top && (n.kind === 'reduce' || n.kind === 'concat'))) continue;
     visited.add(n);
     const op = n.kind === 'transpose' ? 'transpose' : n.kind === 'arange' ? 'arange' : n.kind === 'rechunk' ? 'rechunk' : n.op;
     // A view is addressing, not work: it names no fused layer (Dask's getitem fuses away too).
@@ -199,6 +239,7 @@ function stageName(root: Node): string {
     }
     if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk' || (n.kind === 'reduce' && top)) stack.push(n.arg);
     if (n.kind === 'binary') for (let i = n.args.length - 1; i >= 0; i--) if (typeof n.args[i] !== 'number') stack.push(n.args[i] as Node);
+    if (n.kind === 'concat' && top) for (let i = n.args.length - 1; i >= 0; i--) stack.push(n.args[i]!);
   }
   return ops.join('-');
 }
@@ -268,6 +309,10 @@ class StageBuilder {
       }
       case 'rechunk':
         return (yield this.expr(node.arg, map)) as Val;
+      case 'concat': {
+        const m = (yield this.owner.materializeConcat(node)) as Materialized;
+        return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
+      }
       case 'transpose': {
         // Node axis j is arg axis perm[j].
         const perm = node.axes;

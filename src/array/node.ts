@@ -83,6 +83,11 @@ export interface TransposeNode extends Base { readonly kind: 'transpose'; readon
  * or generated.
  */
 export interface ViewNode extends Base { readonly kind: 'view'; readonly op: 'getitem'; readonly view: AffineView; readonly arg: Node }
+/**
+ * np.concatenate along `axis`: the sources' values side by side. Lowered as one stage per source
+ * writing its slab of one buffer (src/array/lower.ts materializeConcat).
+ */
+export interface ConcatNode extends Base { readonly kind: 'concat'; readonly op: 'concatenate'; readonly axis: number; readonly args: readonly Node[] }
 /** Values produced by a user function (fromDelayed): computed before the plan runs, then read as memory. */
 export interface DelayedNode extends Base {
   readonly kind: 'delayed';
@@ -112,6 +117,7 @@ export type Node =
   | BinaryNode
   | TransposeNode
   | ViewNode
+  | ConcatNode
   | RechunkNode
   | ReduceNode;
 
@@ -175,6 +181,7 @@ export function opName(node: Node): string {
     case 'binary':
     case 'reduce':
     case 'view':
+    case 'concat':
       return node.op;
     case 'arange':
       return 'arange';
@@ -218,6 +225,8 @@ export function children(node: Node): Node[] {
       return [node.arg];
     case 'binary':
       return node.args.filter((a): a is Node => typeof a !== 'number');
+    case 'concat':
+      return [...node.args];
     default:
       return [];
   }

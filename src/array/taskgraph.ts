@@ -80,6 +80,36 @@ function nodeLayers(roots: readonly Node[]): GridLayer[] {
         });
         break;
       }
+      case 'concat': {
+        // Output chunk i along the axis is one chunk of one source (the chunks are the sources' in
+        // order); along other axes the source chunks it overlaps.
+        const starts: number[] = [];
+        let acc = 0;
+        for (const a of node.args) {
+          starts.push(acc);
+          acc += a.shape[node.axis]!;
+        }
+        layers.push({
+          name: node.name,
+          op: node.op,
+          numblocks: numblocksOf(node),
+          deps: [...new Set(node.args.map((a) => a.name))],
+          taskDeps: (i) => {
+            const bounds = node.chunks.map((c) => chunkBounds(c));
+            const lo = bounds[node.axis]![i[node.axis]!]!;
+            let s = starts.length - 1;
+            while (s > 0 && starts[s]! > lo) s--;
+            const src = node.args[s]!;
+            const lists = src.chunks.map((c, k) => {
+              const b = k === node.axis ? lo - starts[s]! : bounds[k]![i[k]!]!;
+              const e = k === node.axis ? bounds[k]![i[k]! + 1]! - starts[s]! : bounds[k]![i[k]! + 1]!;
+              return overlapping(chunkBounds(c), b, e);
+            });
+            return product(lists).map((d): [string, number[]] => [src.name, d]);
+          },
+        });
+        break;
+      }
       case 'binary': {
         const args = node.args.filter((a): a is Node => typeof a !== 'number');
         layers.push({
@@ -171,6 +201,7 @@ function fusedName(root: Node): { name: string; inputs: ReduceNode[] } {
     if (!ops.includes(op)) ops.push(op);
     if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk' || n.kind === 'reduce') stack.push(n.arg);
     if (n.kind === 'binary') for (let k = n.args.length - 1; k >= 0; k--) if (typeof n.args[k] !== 'number') stack.push(n.args[k] as Node);
+    if (n.kind === 'concat') for (let k = n.args.length - 1; k >= 0; k--) stack.push(n.args[k]!);
   }
   return { name: ops.join('-'), inputs };
 }
