@@ -13,10 +13,11 @@ import { toPlan, type ToPlanOptions } from './export-plan.js';
 import type { Plan } from '../plan/codec/format.js';
 import { visualize, type VisualizeOptions } from '../visualize/index.js';
 import { toDelayed, type NestedDelayedChunks } from '../delayed/array.js';
-import { normalizeChunks, chunkBounds, type ChunksSpec } from './chunks.js';
+import { chunkBounds, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { getItem } from './indexing/get.js';
 import * as shapeOps from './indexing/shape.js';
+import { rechunkChunks, type RechunkSpec } from './indexing/rechunk.js';
 import type { IndexInput } from './indexing/parse.js';
 import {
   broadcastShapes,
@@ -207,9 +208,9 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   }
 
   /** Same values on another chunk grid (free: no data moves until compute). */
-  rechunk(chunks: ChunksSpec): NDArray<T> {
+  rechunk(chunks: RechunkSpec): NDArray<T> {
     const src = this.node;
-    const normalized = normalizeChunks(chunks, src.shape, itemsize(src.dtype));
+    const normalized = rechunkChunks(chunks, src.chunks, src.shape, itemsize(src.dtype));
     return new NDArray<T>({
       kind: 'rechunk',
       id: newId(),
