@@ -18,6 +18,7 @@ import { DenseArray } from './dense.js';
 import { getItem } from './indexing/get.js';
 import * as shapeOps from './indexing/shape.js';
 import { rechunkChunks, type RechunkSpec } from './indexing/rechunk.js';
+import { setItem } from './indexing/set.js';
 import type { IndexInput } from './indexing/parse.js';
 import {
   broadcastShapes,
@@ -162,6 +163,15 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
    */
   get(...index: IndexInput[]): NDArray<Computed> {
     return new NDArray<Computed>(getItem(this.node, index));
+  }
+
+  /**
+   * Dask's `x[index] = value` without mutation: a new lazy array with `value` (a number or an
+   * array broadcasting to the indexed shape) at `index` (one item, or a list of items; integers
+   * and slices with step ±1 for now).
+   */
+  set(index: IndexInput | readonly IndexInput[], value: NDArray<Computed> | number): NDArray<Computed> {
+    return setItem(this, index, value);
   }
 
   /** np.reshape (one -1 allowed) as a view: splits of axes and length-1 axes; merging axes is not supported yet. */
