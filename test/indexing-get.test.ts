@@ -63,6 +63,32 @@ describe('get: NumPy basic indexing table', () => {
   });
 });
 
+describe('get: JS integer lists and boolean lists (take of known positions)', () => {
+  const rows = fixture.rows.filter((r) => r.mask === undefined && isAdvanced(r));
+  it('covers take rows', () => expect(rows.length).toBeGreaterThan(30));
+  it("NumPy's values and shapes (result axis placement included)", async () => {
+    for (const r of rows) {
+      const x = source(r);
+      const label = `shape [${r.shape}] get(${r.items.map((t) => JSON.stringify(t)).join(', ')})`;
+      if ('error' in r.numpy) {
+        expect(() => x.get(...r.items), label).toThrow(r.numpy.jsError === 'TypeError' ? TypeError : RangeError);
+        continue;
+      }
+      const y = x.get(...r.items);
+      expect(y.shape, label).toEqual(r.numpy.shape);
+      expect(values(await y.compute()), label).toEqual(r.numpy.values);
+    }
+  });
+  it('x.take without an axis flattens, negative indices wrap, repeats allowed', async () => {
+    const x = arange(12).reshape([3, 4]);
+    expect(values(await x.take([5, -1, 5, 0]).compute())).toEqual([5, 11, 5, 0]);
+    expect(values(await x.take(Int32Array.of(2, 0), { axis: 0 }).compute())).toEqual([8, 9, 10, 11, 0, 1, 2, 3]);
+    expect(values(await x.take([3, 1], { axis: -1 }).compute())).toEqual([3, 1, 7, 5, 11, 9]);
+    expect(() => x.take([3], { axis: 0 })).toThrow(/index 3 is out of bounds for axis 0 with size 3/);
+    expect(() => x.take([0.5])).toThrow(TypeError);
+  });
+});
+
 describe('get: views of generated leaves and lazy expressions', () => {
   const x = random.random([37, 23], { seed: 7, chunks: [10, 6] });
   const full = async (a: NDArray): Promise<DenseArray> => (await a.compute()) as DenseArray;
@@ -130,7 +156,8 @@ describe('get: views of generated leaves and lazy expressions', () => {
     expect(() => ones([4, 5]).get('...', '...')).toThrow(TypeError);
     expect(() => ones([4, 5]).get(1, 2, 3)).toThrow(/too many indices/);
     expect(() => ones([4, 5]).get(1.5)).toThrow(TypeError);
-    expect(() => ones([4]).get([1, 2])).toThrow(/not supported yet/);
+    // a float array is not an index (integer NDArrays, a lazy take, arrive with integer dtypes)
+    expect(() => ones([4]).get(ones([2]))).toThrow(TypeError);
   });
 
   it('a slice is one task per output chunk, no more', () => {

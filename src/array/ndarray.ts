@@ -19,6 +19,7 @@ import { getItem } from './indexing/get.js';
 import * as shapeOps from './indexing/shape.js';
 import { rechunkChunks, type RechunkSpec } from './indexing/rechunk.js';
 import { setItem } from './indexing/set.js';
+import { take as takeIndices } from './indexing/take.js';
 import type { IndexInput } from './indexing/parse.js';
 import {
   broadcastShapes,
@@ -174,11 +175,16 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
     return setItem(this, index, value);
   }
 
+  /** np.take(x, indices, axis) for a JS integer list or TypedArray (no axis: the flattened array, as NumPy). */
+  take(indices: readonly number[] | ArrayLike<number>, options?: { axis?: number | null }): NDArray<Computed> {
+    return takeIndices(this, indices, options);
+  }
+
   /** np.reshape (one -1 allowed) as a view: splits of axes and length-1 axes; merging axes is not supported yet. */
   reshape(shape: readonly number[] | number): NDArray<Computed> {
     return new NDArray<Computed>(shapeOps.reshape(this.node, shape));
   }
-  /** np.ravel: the 1-d reshape (a view; arrays with more than one axis longer than 1 are not supported yet). */
+  /** np.ravel: the 1-d reshape (free for generated/contiguous leaves and their elementwise expressions; see reshape). */
   ravel(): NDArray<Computed> {
     return new NDArray<Computed>(shapeOps.reshape(this.node, [-1]));
   }

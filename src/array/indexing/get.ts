@@ -4,19 +4,31 @@
 import { newId, token, type Node, type ViewNode } from '../node.js';
 import { daskSliceChunks } from './chunks.js';
 import { normalizeIndex } from './normalize.js';
-import { parseIndex, type IndexInput } from './parse.js';
+import { parseIndex, type IndexInput, type IndexItem } from './parse.js';
+import { NDArray } from '../ndarray.js';
+import { Slice } from './slice.js';
+import { takeKnown } from './take.js';
 import { composeViews } from './view.js';
 
 /** The node of `src.get(...args)`; throws NumPy's errors (RangeError/TypeError) for bad indices. */
-export function getItem(src: Node, args: readonly (IndexInput | undefined)[]): Node {
-  const items = parseIndex(args);
+export function getItem(src: Node, args: readonly (IndexInput | undefined)[] | { items: readonly IndexItem[] }): Node {
+  const items = 'items' in args ? args.items : parseIndex(args);
   const { view, advanced } = normalizeIndex(items, src.shape);
+  if (advanced !== null && advanced.kind === 'take' && advanced.positions !== null) {
+    // A JS integer list: the basic part as a view, then a take of known positions on its axis,
+    // then the result axis where NumPy puts it.
+    const basicItems = items.map((it) => (it.kind === 'take' || (it.kind === 'mask' && it.values !== null) ? ({ kind: 'slice', slice: new Slice(null, null, null) } as const) : it));
+    const basic = getItem(src, { items: basicItems });
+    let out = takeKnown(new NDArray(basic), advanced.positions, advanced.axis);
+    if (advanced.resultAxis !== advanced.axis) out = out.moveaxis(advanced.axis, advanced.resultAxis);
+    return out.node;
+  }
   if (advanced !== null) {
-    // Integer-array (take) and boolean (mask) indices need the gather/compaction stages, which
-    // are not built yet: say so rather than compute something else.
+    // Lazy integer-array (take) and boolean (mask) indices need the gather/compaction stages,
+    // which are not built yet: say so rather than compute something else.
     throw new TypeError(
-      `get: ${advanced.kind === 'take' ? 'an integer array index (a take)' : 'a boolean mask index'} is not supported yet; ` +
-        'use integers, slices, null (new axis) and ... (Ellipsis)',
+      `get: ${advanced.kind === 'take' ? 'an integer NDArray index (a lazy take)' : 'a boolean mask index'} is not supported yet (it needs the native gather/compaction stage); ` +
+        'use integers, slices, null (new axis), ... (Ellipsis) and JS integer lists',
     );
   }
   const shape = view.axes.map((a) => a.length);
