@@ -50,6 +50,11 @@ describe('joins', () => {
     expect(layer).toBeDefined();
   });
 
+  it('a concatenation read by later work beyond the materialize limit is refused clearly', async () => {
+    const x = random.random([40000, 40000], { seed: 1 });
+    await expect(concatenate([x, x], { axis: 0 }).mean().compute()).rejects.toThrow(/materializeLimit/);
+  });
+
   it('errors', () => {
     expect(() => concatenate([])).toThrow(/need at least one array/);
     expect(() => concatenate([ones([2, 3]), ones([2, 4])])).toThrow(/along dimension 1, the array at index 0 has size 3 and the array at index 1 has size 4/);

@@ -32,6 +32,7 @@ import {
   type ConcatNode,
 } from './node.js';
 import type { AffineView } from './indexing/view.js';
+import { materializeLimit } from '../settings.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
@@ -160,6 +161,14 @@ export class Lowering {
   *materializeConcat(node: ConcatNode, into?: MemoryRef): Step<Materialized> {
     const done = this.concats.get(node.id);
     if (done) return done;
+    const bytes = size(node.shape) * itemsize(node.dtype);
+    if (!into && bytes > materializeLimit()) {
+      // Read by a later stage, a concatenation is one buffer (no per-chunk source selection yet).
+      throw new RangeError(
+        `${node.name}: a concatenation that later work reads is materialized, and this one needs ${bytes} bytes, over configure({ materializeLimit }) (${materializeLimit()}); ` +
+          'compute or persist the concatenation itself (its sources write the output directly), or reduce the sources separately',
+      );
+    }
     const memory = into ?? new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
     const strides = contiguousStrides(node.shape);
     let at = 0;
