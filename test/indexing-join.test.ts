@@ -42,6 +42,14 @@ describe('joins', () => {
     persisted.dispose();
   });
 
+  it('optimized task counts: a root concatenation is its sources\' chunks; read by later work it is its own kernel', () => {
+    const x = random.random([4000, 400], { seed: 1, chunks: [1000, 400] });
+    const c = concatenate([x, x.exp()]);
+    expect(c.graph({ optimize: true }).taskCount).toBe(8);
+    // concat kernel (8) + sum partials over its 8 chunks (8) + aggregate (1)
+    expect(c.sum().graph({ optimize: true }).taskCount).toBe(17);
+  });
+
   it('task graph: one task per output chunk, each reading one source chunk', () => {
     const x = ones([4, 6], { chunks: [2, 3] });
     const c = concatenate([x, x], { axis: 1 });

@@ -186,14 +186,15 @@ function viewDeps(node: Extract<Node, { kind: 'view' }>, index: number[]): numbe
 }
 
 /** The ops a fused kernel rooted at `root` runs (first seen first) and the reductions it reads. */
-function fusedName(root: Node): { name: string; inputs: ReduceNode[] } {
+function fusedName(root: Node): { name: string; inputs: Node[] } {
   const ops: string[] = [];
-  const inputs: ReduceNode[] = [];
+  const inputs: Node[] = [];
   // Pre-order with an explicit stack (children pushed last-first): expression chains can be deep.
   const stack: Node[] = [root];
   while (stack.length) {
     const n = stack.pop()!;
-    if (n !== root && n.kind === 'reduce') {
+    // A reduction, or a concatenation read by later work, is its own kernel (stages) the consumer reads.
+    if (n !== root && (n.kind === 'reduce' || n.kind === 'concat')) {
       inputs.push(n);
       continue;
     }
@@ -210,7 +211,7 @@ function fusedName(root: Node): { name: string; inputs: ReduceNode[] } {
 function fusedLayers(roots: readonly Node[]): GridLayer[] {
   const layers: GridLayer[] = [];
   const done = new Map<number, string>();
-  const named = new Map<number, { name: string; inputs: ReduceNode[] }>();
+  const named = new Map<number, { name: string; inputs: Node[] }>();
   // Post-order over the reductions a kernel reads (inputs before the kernel), iteratively.
   const stack: Node[] = [...roots].reverse();
   while (stack.length) {
