@@ -5,7 +5,7 @@ export { ones, zeros, full, arange, fromArray, random, type CreationOptions, typ
 export type { ChunksSpec } from './array/chunks.js';
 export { slice, Slice } from './array/indexing/slice.js';
 export { concatenate, stack, hstack, vstack } from './array/indexing/join.js';
-export { split, arraySplit, roll, pad, tile } from './array/indexing/ops.js';
+export { split, arraySplit, roll, pad, tile, diagonal } from './array/indexing/ops.js';
 export { empty, emptyLike, fullLike, onesLike, zerosLike, linspace, meshgrid, indices, type LinspaceOptions } from './array/indexing/create.js';
 export type { IndexInput } from './array/indexing/parse.js';
 export type { DType } from './array/node.js';

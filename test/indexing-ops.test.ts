@@ -2,7 +2,7 @@
 // scripts/fixtures/numpy_shape_ops.py) on arange(size).reshape(shape), chunked irregularly.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { arraySplit, DenseArray, fromArray, ones, pad, roll, split, tile, type NDArray } from '../src/index.js';
+import { arraySplit, DenseArray, diagonal, random, fromArray, ones, pad, roll, split, tile, type NDArray } from '../src/index.js';
 
 interface Misc { name: string; shape: number[]; args: unknown[]; kwargs: Record<string, unknown>; pieces: { shape: number[]; values: number[] }[] }
 const { misc } = JSON.parse(readFileSync(new URL('./fixtures/numpy/shape_ops.json', import.meta.url), 'utf8')) as { misc: Misc[] };
@@ -17,6 +17,7 @@ function run(x: NDArray, r: Misc): NDArray[] {
     case 'roll': return [roll(x, r.args[0] as number | number[], k.axis === undefined ? undefined : { axis: k.axis })];
     case 'pad': return [pad(x, r.args[0] as number, { mode: k.mode, constantValues: k.constant_values })];
     case 'tile': return [tile(x, r.args[0] as number | number[])];
+    case 'diagonal': return [diagonal(x, r.kwargs as { offset?: number; axis1?: number; axis2?: number })];
   }
   throw new Error(r.name);
 }
@@ -32,7 +33,16 @@ describe('split, roll, pad, tile', () => {
     }
   });
 
+  it('diagonal of a lazy random expression is a view of its values', async () => {
+    const x = random.random([6, 9], { seed: 8, chunks: [4, 4] }).exp();
+    const all = values(await x.compute());
+    expect(values(await diagonal(x, { offset: 2 }).compute())).toEqual([0, 1, 2, 3, 4, 5].map((i) => all[i * 9 + i + 2]!));
+    expect(() => diagonal(x.T.T.T)).toThrow(/not supported yet/);
+  });
+
   it('errors', () => {
+    expect(() => diagonal(ones([3]))).toThrow(RangeError);
+    expect(() => diagonal(ones([3, 3]), { axis1: 1, axis2: 1 })).toThrow(/cannot be the same/);
     expect(() => split(ones([7]), 3)).toThrow(/equal division/);
     expect(() => arraySplit(ones([7]), 0)).toThrow(RangeError);
     expect(() => pad(ones([3]), -1)).toThrow(RangeError);

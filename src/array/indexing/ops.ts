@@ -140,3 +140,35 @@ export function tile(x: NDArray, reps: number | readonly number[]): NDArray<Comp
   });
   return y;
 }
+
+/**
+ * np.diagonal(x, offset, axis1, axis2), lazily: the two axes (adjacent for now) are merged by a
+ * reshape and the diagonal is the stepped slice start::(n2 + 1) of the merged axis, moved last as
+ * NumPy puts it. Free where the merge is (generated or contiguous leaves and their elementwise
+ * expressions; see reshape); a TypeError otherwise.
+ */
+export function diagonal(x: NDArray, options?: { offset?: number; axis1?: number; axis2?: number }): NDArray<Computed> {
+  if (!isArray(x)) throw new TypeError(`diagonal: x must be an NDArray, got ${describe(x)}`);
+  if (x.ndim < 2) throw new RangeError(`diagonal: the array must have at least 2 dimensions, got ${x.ndim}`);
+  const offset = options?.offset ?? 0;
+  if (typeof offset !== 'number' || !Number.isInteger(offset)) throw new TypeError(`diagonal: offset must be an integer, got ${describe(offset)}`);
+  let a1 = axisArg('diagonal', options?.axis1 ?? 0, x.ndim);
+  let a2 = axisArg('diagonal', options?.axis2 ?? 1, x.ndim);
+  if (a1 === a2) throw new RangeError(`diagonal: axis1 and axis2 cannot be the same (both ${a1})`);
+  let off = offset;
+  if (a1 > a2) {
+    [a1, a2] = [a2, a1];
+    off = -off;
+  }
+  if (a2 !== a1 + 1) throw new TypeError(`diagonal: axes ${a1} and ${a2} are not adjacent, which is not supported yet`);
+  const n1 = x.shape[a1]!;
+  const n2 = x.shape[a2]!;
+  const r0 = Math.max(0, -off);
+  const c0 = Math.max(0, off);
+  const length = Math.max(0, Math.min(n1 - r0, n2 - c0));
+  const merged = x.reshape([...x.shape.slice(0, a1), n1 * n2, ...x.shape.slice(a2 + 1)]);
+  const start = r0 * n2 + c0;
+  const full = new Slice(null, null, null);
+  const d = merged.get(...merged.shape.map((_, k) => (k === a1 ? (length === 0 ? new Slice(0, 0, null) : new Slice(start, start + (length - 1) * (n2 + 1) + 1, n2 + 1)) : full)));
+  return a1 === d.ndim - 1 ? d : d.moveaxis(a1, -1);
+}
