@@ -36,6 +36,47 @@ inline double nanMax(double a, double b) {
   return a > b ? a : b;
 }
 
+// Prod of a block in scaled form (value * 2^exp). The SIMD pairwise product is kept when it is a
+// normal number (no partial product overflowed or underflowed to 0); otherwise a sequential loop
+// renormalizes after every factor (exact power-of-two scaling, so only the products round).
+inline Partial prodSegment(const kernels::Table& K, const double* x, size_t n) {
+  Partial r{};
+  const double f = K.prod(x, n);
+  int e = 0;
+  if (std::isfinite(f) && std::fabs(f) >= std::numeric_limits<double>::min()) {
+    r.value = std::frexp(f, &e);
+    r.exp = e;
+    return r;
+  }
+  double m = 1, ex = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double v = x[i];
+    if (v != 0 && std::fabs(v) < std::numeric_limits<double>::min()) {  // subnormal factor
+      v = std::frexp(v, &e);
+      ex += e;
+    }
+    m = std::frexp(m * v, &e);  // |m| < 1, so |m * v| <= DBL_MAX: no overflow
+    ex += e;
+  }
+  r.value = m;
+  r.exp = ex;
+  return r;
+}
+
+inline Partial prodCombine(const Partial& x, const Partial& y) {
+  Partial r{};
+  int e = 0;
+  r.value = std::frexp(x.value * y.value, &e);
+  r.exp = x.exp + y.exp + e;
+  return r;
+}
+
+inline double prodValue(const Partial& x) {
+  // exponents beyond +-4096 are overflow/underflow either way (ldexp takes an int)
+  const double e = std::min(std::max(x.exp, -4096.0), 4096.0);
+  return std::ldexp(x.value, static_cast<int>(e));
+}
+
 // segment: tmp is kBlock doubles of scratch (Var/Std).
 inline Partial segment(const StagePrep& p, double* tmp, const double* x, int64_t n) {
   const kernels::Table& K = kernels::active();
@@ -44,18 +85,23 @@ inline Partial segment(const StagePrep& p, double* tmp, const double* x, int64_t
   switch (p.op) {
     case ReduceOp::Sum:
     case ReduceOp::Mean: r.value = K.sum(x, un); break;
-    case ReduceOp::Prod: r.value = K.prod(x, un); break;
+    case ReduceOp::Prod: r = prodSegment(K, x, un); break;
     case ReduceOp::Min: r.value = K.reduceMin(x, un); break;
     case ReduceOp::Max: r.value = K.reduceMax(x, un); break;
     case ReduceOp::Var:
     case ReduceOp::Std: {
-      const double mean = K.sum(x, un) / static_cast<double>(n);
+      // corrected two-pass: c = sum(x - mean) / n is the rounding error of the mean, kept as
+      // meanLo; sum((x - mean)^2) - n c^2 is M2 about the exact mean
+      const double dn = static_cast<double>(n);
+      const double mean = K.sum(x, un) / dn;
       double* t = tmp;
       K.sub.vs(x, mean, t, un);
+      const double c = K.sum(t, un) / dn;
       K.mul.vv(t, t, t, un);
-      r.count = static_cast<double>(n);
+      r.count = dn;
       r.mean = mean;
-      r.m2 = K.sum(t, un);
+      r.meanLo = c;
+      r.m2 = std::max(K.sum(t, un) - dn * c * c, 0.0);
       break;
     }
     case ReduceOp::None: break;
@@ -68,17 +114,24 @@ inline Partial combine(const StagePrep& p, const Partial& x, const Partial& y) {
   switch (p.op) {
     case ReduceOp::Sum:
     case ReduceOp::Mean: r.value = x.value + y.value; break;
-    case ReduceOp::Prod: r.value = x.value * y.value; break;
+    case ReduceOp::Prod: r = prodCombine(x, y); break;
     case ReduceOp::Min: r.value = nanMin(x.value, y.value); break;
     case ReduceOp::Max: r.value = nanMax(x.value, y.value); break;
     case ReduceOp::Var:
     case ReduceOp::Std: {
       if (x.count == 0) return y;
       if (y.count == 0) return x;
+      // Chan's combine with double-double means: y.mean - x.mean is exact for close means
+      // (Sterbenz), so delta carries the low parts and the new mean keeps its rounding error
       const double n = x.count + y.count;
-      const double delta = y.mean - x.mean;
+      const double delta = (y.mean - x.mean) + (y.meanLo - x.meanLo);
+      const double step = delta * (y.count / n);
+      const double hi = x.mean + step;
+      const double bb = hi - x.mean;
+      const double err = (x.mean - (hi - bb)) + (step - bb);  // TwoSum error of x.mean + step
       r.count = n;
-      r.mean = x.mean + delta * (y.count / n);
+      r.mean = hi;
+      r.meanLo = x.meanLo + err;
       r.m2 = x.m2 + y.m2 + delta * delta * (x.count * y.count / n);
       break;
     }
@@ -89,6 +142,7 @@ inline Partial combine(const StagePrep& p, const Partial& x, const Partial& y) {
 
 inline double finalize(const StagePrep& p, const Partial& x) {
   switch (p.op) {
+    case ReduceOp::Prod: return prodValue(x);
     case ReduceOp::Mean: return x.value / p.count;
     case ReduceOp::Var:
     case ReduceOp::Std: {
@@ -113,11 +167,12 @@ inline void emit(const StagePrep& p, int64_t addr, const Partial& r) {
   }
   double* o = reinterpret_cast<double*>(p.outData);  // validated: partials imply F64
   if (!p.varLike) {
-    o[addr] = r.value;
+    o[addr] = p.op == ReduceOp::Prod ? prodValue(r) : r.value;
     return;
   }
+  // the plan's three planes have no meanLo: across cluster chunks the mean is one double
   o[addr] = r.count;
-  o[addr + p.keptCount] = r.mean;
+  o[addr + p.keptCount] = r.mean + r.meanLo;
   o[addr + 2 * p.keptCount] = r.m2;
 }
 

@@ -273,7 +273,7 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     // Reduction partials: one per (kept output element, chunk along the reduced axes), only when
     // the reduced axes span more than one chunk.
     if (!keptEmpty && redChunks > 1) {
-      const int64_t width = (sk.reduce == ReduceOp::Var || sk.reduce == ReduceOp::Std) ? 24 : 8;
+      const int64_t width = (sk.reduce == ReduceOp::Var || sk.reduce == ReduceOp::Std) ? 32 : 8;  // Chan + meanLo
       int64_t bytes = 0;
       if (!mulOk(kept, redChunks, &bytes) || !mulOk(bytes, width, &bytes) ||
           bytes > kMaxPartialBytes)
