@@ -17,9 +17,11 @@ struct Partial {
   double mean;  // Var, Std
   double m2;    // Var, Std: sum of squared deviations from mean + meanLo
   union {
-    double meanLo;  // Var, Std: the rounding error of mean
-    double exp;     // Prod: binary exponent (an integer)
+    double meanLo;  // Var, Std, NanVar, NanStd: the rounding error of mean
+    double exp;     // Prod, NanProd: binary exponent (an integer)
+    double n;       // NanMean, NanMin, NanMax: non-NaN elements seen
   };
+  // Ptp: value = max, mean = min. Any/All/CountNonzero/NanSum: value.
 };
 
 }  // namespace tessera::detail

@@ -130,14 +130,18 @@ TEST(mean_var_std_ddof) {
 namespace {
 
 struct P3 {
-  double a, b, c;
+  double a, b, c, d = 0;  // var/std: count, mean, M2, meanLo
 };
 
 P3 combineRef(ReduceOp op, const P3& x, const P3& y) {
   switch (op) {
     case ReduceOp::Sum:
     case ReduceOp::Mean: return {x.a + y.a, 0, 0};
-    case ReduceOp::Prod: return {x.a * y.a, 0, 0};
+    case ReduceOp::Prod: {  // scaled: mantissa a, exponent b
+      int e = 0;
+      const double m = std::frexp(x.a * y.a, &e);
+      return {m, x.b + y.b + e, 0};
+    }
     case ReduceOp::Min:
       return {std::isnan(x.a) || std::isnan(y.a) ? NAN : (x.a < y.a ? x.a : y.a), 0, 0};
     case ReduceOp::Max:
@@ -147,8 +151,12 @@ P3 combineRef(ReduceOp op, const P3& x, const P3& y) {
       if (x.a == 0) return y;
       if (y.a == 0) return x;
       const double n = x.a + y.a;
-      const double delta = y.b - x.b;
-      return {n, x.b + delta * (y.a / n), x.c + y.c + delta * delta * (x.a * y.a / n)};
+      const double delta = (y.b - x.b) + (y.d - x.d);
+      const double step = delta * (y.a / n);
+      const double hi = x.b + step;
+      const double bb = hi - x.b;
+      const double err = (x.b - (hi - bb)) + (step - bb);
+      return {n, hi, x.c + y.c + delta * delta * (x.a * y.a / n), x.d + err};
     }
     default: return x;
   }
@@ -163,6 +171,7 @@ P3 treeRef(ReduceOp op, const std::vector<P3>& s, size_t lo, size_t hi) {
 double finalizeRef(ReduceOp op, const P3& r, double count, double ddof) {
   switch (op) {
     case ReduceOp::Mean: return r.a / count;
+    case ReduceOp::Prod: return std::ldexp(r.a, static_cast<int>(std::min(std::max(r.b, -4096.0), 4096.0)));
     case ReduceOp::Var:
     case ReduceOp::Std: {
       const double v = r.c / std::max(count - ddof, 0.0);
@@ -232,7 +241,8 @@ bool splitMatchesFull(std::vector<double>& x, const Stage& full, DType outType) 
     sub.sink.buffer = 1;
     sub.sink.dtype = DType::F64;
     sub.sink.partials = true;
-    parts[t].assign(static_cast<size_t>(keptBox * (varLike ? 3 : 1)), -7);
+    const bool prod = op == ReduceOp::Prod;
+    parts[t].assign(static_cast<size_t>(keptBox * (varLike ? 4 : prod ? 2 : 1)), -7);
     Plan p;
     p.buffers.push_back(ref(x));
     p.buffers.push_back(ref(parts[t]));
@@ -264,7 +274,8 @@ bool splitMatchesFull(std::vector<double>& x, const Stage& full, DType outType) 
       }
       if (!mine) continue;
       const std::vector<double>& pt = parts[t];
-      slots.push_back({pt[local], varLike ? pt[local + keptBox] : 0, varLike ? pt[local + 2 * keptBox] : 0});
+      slots.push_back({pt[local], (varLike || op == ReduceOp::Prod) ? pt[local + keptBox] : 0, varLike ? pt[local + 2 * keptBox] : 0,
+                       varLike ? pt[local + 3 * keptBox] : 0});
     }
     const double v = finalizeRef(op, treeRef(op, slots, 0, slots.size()), count, full.sink.ddof);
     const bool eq = outType == DType::F64 ? bitsOf(v) == bitsOf(want[K])
@@ -334,7 +345,7 @@ TEST(partial_sink_chunks_combine_to_full_stage) {
 }
 
 TEST(partial_sink_validation) {
-  std::vector<double> x(100, 1), out(30, 0);
+  std::vector<double> x(100, 1), out(40, 0);
   auto plan = [&](ReduceOp op, DType dt, size_t outElems) {
     Plan p;
     p.buffers.push_back(ref(x));
@@ -347,8 +358,12 @@ TEST(partial_sink_validation) {
     return p;
   };
   CHECK(throwsWith(plan(ReduceOp::Sum, DType::F32, 30), "partials"));
-  CHECK(throwsWith(plan(ReduceOp::Var, DType::F64, 29), "partial plane 2"));
-  validatePlan(plan(ReduceOp::Var, DType::F64, 30));
+  // var/std: four planes of the 10 kept outputs; prod: two; nanmean has none
+  CHECK(throwsWith(plan(ReduceOp::Var, DType::F64, 39), "last partial plane"));
+  validatePlan(plan(ReduceOp::Var, DType::F64, 40));
+  CHECK(throwsWith(plan(ReduceOp::Prod, DType::F64, 19), "last partial plane"));
+  validatePlan(plan(ReduceOp::Prod, DType::F64, 20));
+  CHECK(throwsWith(plan(ReduceOp::NanMean, DType::F64, 40), "partials"));
   validatePlan(plan(ReduceOp::Sum, DType::F64, 10));
   {
     Plan p = plan(ReduceOp::Sum, DType::F64, 30);
@@ -359,15 +374,20 @@ TEST(partial_sink_validation) {
     p.buffers[1] = ref(big);
     CHECK(throwsWith(p, "reduce is None"));
   }
-  // raw partials: Mean writes the sum, Var the (count, mean, M2) planes
+  // raw partials: Mean writes the sum, Var the (count, mean, M2, meanLo) planes, Prod the
+  // (mantissa, exponent) planes
   {
-    Plan p = plan(ReduceOp::Mean, DType::F64, 30);
+    Plan p = plan(ReduceOp::Mean, DType::F64, 40);
     CHECK(run(p).status == ExecResult::Status::Ok);
     CHECK_EQ(out[0], 10.0);
-    Plan q = plan(ReduceOp::Var, DType::F64, 30);
+    Plan q = plan(ReduceOp::Var, DType::F64, 40);
     CHECK(run(q).status == ExecResult::Status::Ok);
     CHECK_EQ(out[0], 10.0);
     CHECK_EQ(out[10], 1.0);
     CHECK_EQ(out[20], 0.0);
+    CHECK_EQ(out[30], 0.0);
+    Plan r = plan(ReduceOp::Prod, DType::F64, 40);
+    CHECK(run(r).status == ExecResult::Status::Ok);
+    CHECK_EQ(std::ldexp(out[0], static_cast<int>(out[10])), 1.0);
   }
 }

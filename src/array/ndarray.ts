@@ -186,6 +186,41 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   std(options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
   std(options: VarOptions): NDArray<Computed>;
   std(options?: VarOptions): NDArray<Computed> { return reduce('std', this, options); }
+  // NumPy's nan-reductions (NaN elements skipped; all-NaN: nanmin/nanmax/nanmean/nanvar → NaN),
+  // any/all/countNonzero (float64 0/1 and counts until bool/int64 dtypes land), ptp = max - min.
+  nansum(options?: FullReduceOptions): NDArray<number>;
+  nansum(options: ReduceOptions): NDArray<Computed>;
+  nansum(options?: ReduceOptions): NDArray<Computed> { return reduce('nansum', this, options); }
+  nanprod(options?: FullReduceOptions): NDArray<number>;
+  nanprod(options: ReduceOptions): NDArray<Computed>;
+  nanprod(options?: ReduceOptions): NDArray<Computed> { return reduce('nanprod', this, options); }
+  nanmean(options?: FullReduceOptions): NDArray<number>;
+  nanmean(options: ReduceOptions): NDArray<Computed>;
+  nanmean(options?: ReduceOptions): NDArray<Computed> { return reduce('nanmean', this, options); }
+  nanvar(options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
+  nanvar(options: VarOptions): NDArray<Computed>;
+  nanvar(options?: VarOptions): NDArray<Computed> { return reduce('nanvar', this, options); }
+  nanstd(options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
+  nanstd(options: VarOptions): NDArray<Computed>;
+  nanstd(options?: VarOptions): NDArray<Computed> { return reduce('nanstd', this, options); }
+  nanmin(options?: FullReduceOptions): NDArray<number>;
+  nanmin(options: ReduceOptions): NDArray<Computed>;
+  nanmin(options?: ReduceOptions): NDArray<Computed> { return reduce('nanmin', this, options); }
+  nanmax(options?: FullReduceOptions): NDArray<number>;
+  nanmax(options: ReduceOptions): NDArray<Computed>;
+  nanmax(options?: ReduceOptions): NDArray<Computed> { return reduce('nanmax', this, options); }
+  any(options?: FullReduceOptions): NDArray<number>;
+  any(options: ReduceOptions): NDArray<Computed>;
+  any(options?: ReduceOptions): NDArray<Computed> { return reduce('any', this, options); }
+  all(options?: FullReduceOptions): NDArray<number>;
+  all(options: ReduceOptions): NDArray<Computed>;
+  all(options?: ReduceOptions): NDArray<Computed> { return reduce('all', this, options); }
+  countNonzero(options?: FullReduceOptions): NDArray<number>;
+  countNonzero(options: ReduceOptions): NDArray<Computed>;
+  countNonzero(options?: ReduceOptions): NDArray<Computed> { return reduce('count_nonzero', this, options); }
+  ptp(options?: FullReduceOptions): NDArray<number>;
+  ptp(options: ReduceOptions): NDArray<Computed>;
+  ptp(options?: ReduceOptions): NDArray<Computed> { return reduce('ptp', this, options); }
 
   /** Run the graph: a number for 0-d results, otherwise a DenseArray whose data is not copied. */
   async compute(options?: ComputeOptions): Promise<T> {
@@ -410,7 +445,7 @@ export function binary<R extends Computed>(op: BinaryOp, a: unknown, b: unknown)
 export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions): NDArray<Computed> {
   const o = checkOptions(`${op} options`, options) as VarOptions;
   for (const key of Object.keys(o)) {
-    const allowed = op === 'var' || op === 'std' ? ['axis', 'keepdims', 'ddof'] : ['axis', 'keepdims'];
+    const allowed = op === 'var' || op === 'std' || op === 'nanvar' || op === 'nanstd' ? ['axis', 'keepdims', 'ddof'] : ['axis', 'keepdims'];
     if (!allowed.includes(key)) throw new TypeError(`${op}: unknown option ${describe(key)}; accepted: ${allowed.join(', ')}`);
   }
   const src = x.node;
@@ -428,7 +463,7 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
   const keepdims = o.keepdims ?? false;
   const ddof = o.ddof === undefined ? 0 : checkFinite('ddof', o.ddof);
   if (ddof < 0) throw new RangeError(`${op}: ddof must be >= 0, got ${ddof}`);
-  if ((op === 'min' || op === 'max') && axes.some((a) => src.shape[a] === 0)) {
+  if ((op === 'min' || op === 'max' || op === 'nanmin' || op === 'nanmax' || op === 'ptp') && axes.some((a) => src.shape[a] === 0)) {
     throw new RangeError(`${op}: zero-size array to reduction operation ${op} which has no identity`);
   }
   const reduced = new Set(axes);
@@ -441,7 +476,8 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
     id: newId(),
     name: `${op}-${token(`${op}:${src.name}:${axes}:${keepdims}:${ddof}`)}`,
     shape,
-    dtype: src.dtype,
+    // counts and truth values in float64 (exact counts to 2^53) until bool/int64 exist
+    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' ? 'float64' : src.dtype,
     chunks,
     op,
     axes,
