@@ -37,7 +37,7 @@ function expectSame(remote: unknown, local: unknown, label: string): void {
   expect(firstDiff, `${label}: first differing byte`).toBe(-1);
 }
 
-type Op = 'sum' | 'prod' | 'min' | 'max' | 'mean' | 'var' | 'std' | 'nansum' | 'nanprod' | 'nanmean' | 'nanvar' | 'nanstd' | 'nanmin' | 'nanmax' | 'any' | 'all' | 'countNonzero' | 'ptp';
+type Op = 'sum' | 'prod' | 'min' | 'max' | 'mean' | 'var' | 'std' | 'nansum' | 'nanprod' | 'nanmean' | 'nanvar' | 'nanstd' | 'nanmin' | 'nanmax' | 'any' | 'all' | 'countNonzero' | 'ptp' | 'argmin' | 'argmax';
 const OPS: Op[] = ['sum', 'prod', 'min', 'max', 'mean', 'var', 'std'];
 
 function reduceBy(x: NDArray<unknown>, op: Op, axis: number | number[] | undefined, ddof?: number): NDArray<Value> {
@@ -101,7 +101,7 @@ describe('distributed reductions per chunk (in-process bus)', () => {
     const n = 31 * 19;
     const data = Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? NaN : i % 11 === 0 ? 0 : Math.sin(i) * 0.01 + 1));  // near 1: prod partials stay in range (see report)
     const x = fromArray(data, { shape: [31, 19], chunks: [[10, 1, 20], [7, 12]] });
-    const ops: Op[] = ['nansum', 'nanprod', 'nanmean', 'nanvar', 'nanstd', 'nanmin', 'nanmax', 'any', 'all', 'countNonzero', 'ptp'];
+    const ops: Op[] = ['nansum', 'nanprod', 'nanmean', 'nanvar', 'nanstd', 'nanmin', 'nanmax', 'any', 'all', 'countNonzero', 'ptp', 'argmin', 'argmax'];
     for (const op of ops) {
       for (const axis of [0, 1, undefined] as (number | undefined)[]) {
         await check(reduceBy(x, op, axis), `${op} axis ${JSON.stringify(axis)}`);
@@ -203,7 +203,7 @@ describe('protocol: reduction splitting (pure)', () => {
     for (const r of [ReduceCode.NanSum, ReduceCode.NanProd, ReduceCode.Any, ReduceCode.All, ReduceCode.CountNonzero]) {
       expect(splitMode(stage([10, 10], [[5, 5], [5, 5]], r, [1, 0]))).toBe('chunks');
     }
-    for (const r of [ReduceCode.NanMean, ReduceCode.NanVar, ReduceCode.NanStd, ReduceCode.NanMin, ReduceCode.NanMax, ReduceCode.Ptp]) {
+    for (const r of [ReduceCode.NanMean, ReduceCode.NanVar, ReduceCode.NanStd, ReduceCode.NanMin, ReduceCode.NanMax, ReduceCode.Ptp, ReduceCode.ArgMin, ReduceCode.ArgMax]) {
       expect(splitMode(stage([10, 10], [[5, 5], [5, 5]], r, [1, 0]))).toBe('whole');
     }
   });

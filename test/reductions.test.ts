@@ -10,7 +10,7 @@ type Enc = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';
 interface Case {
   name: string;
   op: 'sum' | 'prod' | 'min' | 'max' | 'mean' | 'var' | 'std' | 'nansum' | 'nanprod' | 'nanmean' | 'nanvar' | 'nanstd'
-    | 'nanmin' | 'nanmax' | 'any' | 'all' | 'count_nonzero' | 'ptp';
+    | 'nanmin' | 'nanmax' | 'any' | 'all' | 'count_nonzero' | 'ptp' | 'argmin' | 'argmax';
   shape: number[];
   chunks: number | number[][];
   options: { axis?: number | number[]; keepdims?: boolean; ddof?: number };
@@ -19,6 +19,8 @@ interface Case {
   /** var/std: the exact moment (rationals), which NumPy's two-pass misses on offset data */
   exact?: Enc[];
   source?: 'zeros' | 'ones' | 'arange';
+  /** reduce input.T (NumPy's x.T) */
+  transpose?: boolean;
   data?: Enc[];
 }
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/numpy/reductions.json', import.meta.url), 'utf8')) as { cases: Case[] };
@@ -34,7 +36,7 @@ function input(c: Case): NDArray<DenseArray> {
 }
 
 async function run(c: Case): Promise<{ shape: number[]; data: Float64Array }> {
-  const x = input(c);
+  const x = c.transpose ? input(c).T : input(c);
   const method = c.op === 'count_nonzero' ? 'countNonzero' : c.op;
   const r = await (x[method] as (o: Case['options']) => NDArray<DenseArray | number>).call(x, c.options).compute();
   if (typeof r === 'number') return { shape: [], data: Float64Array.of(r) };
@@ -45,7 +47,7 @@ async function run(c: Case): Promise<{ shape: number[]; data: Float64Array }> {
 // per element of the sum tree depth; var/std against the exact moment to 2e-15 (NumPy's two-pass
 // is itself 4e-14 off on 1e9 + U[0,1): its mean's rounding error squared).
 function tolerance(op: Case['op']): number {
-  if (['min', 'max', 'nanmin', 'nanmax', 'any', 'all', 'count_nonzero', 'ptp'].includes(op)) return 0;
+  if (['min', 'max', 'nanmin', 'nanmax', 'any', 'all', 'count_nonzero', 'ptp', 'argmin', 'argmax'].includes(op)) return 0;
   return op === 'prod' || op === 'nanprod' ? 1e-13 : 2e-15;
 }
 
@@ -83,6 +85,24 @@ describe('reduction defects (issue 14 item 4), closed forms', () => {
     const d = new Float64Array(30).map((_, i) => [1, 2, 3][i % 3]! + 1e8);
     const v = await fromArray(d, { shape: [3, 10], chunks: [[1, 2], [5, 5]] }).var().compute();
     expect(Math.abs(v - 2 / 3)).toBeLessThan(2e-16);
+  });
+  it('bad input: argmax over several axes, argmax/nanmin/ptp of an empty axis, ddof where NumPy has none', () => {
+    const x = ones([3, 4]);
+    expect(() => x.argmax({ axis: [0, 1] } as never)).toThrow(TypeError);
+    expect(() => x.argmax({ axis: [0, 1] } as never)).toThrow(/argmax: axis must be one integer or null/);
+    expect(() => zeros([0, 3]).argmin({ axis: 0 })).toThrow(RangeError);
+    expect(() => zeros([0, 3]).nanmin({ axis: 0 })).toThrow(/zero-size array to reduction operation nanmin/);
+    expect(() => zeros([0, 3]).ptp()).toThrow(RangeError);
+    expect(() => x.nansum({ ddof: 1 } as never)).toThrow(/nansum: unknown option "ddof"|nansum: unknown option/);
+    expect(() => x.argmax({ axis: 2 })).toThrow(RangeError);
+  });
+  it('argmax of a large random array: the first maximum, 1 vs 2 threads, any chunking', async () => {
+    const data = Float64Array.from({ length: 100000 }, (_, i) => Math.floor(Math.abs(Math.sin(i * 12.9898) * 43758.5453) % 1000));
+    let best = 0;
+    for (let i = 1; i < data.length; i++) if (data[i]! > data[best]!) best = i;
+    for (const chunks of [[100000], [333], [[1, 99998, 1]], [[50000, 0, 50000]]] as const) {
+      expect(await fromArray(data, { chunks: chunks as never }).argmax().compute()).toBe(best);
+    }
   });
   it('zero-size chunks report as given, and stream/compute their elements', async () => {
     const x = arange(10, { chunks: [[0, 4, 0, 6]] });

@@ -72,7 +72,9 @@
   X(Any, 15, "any") \
   X(All, 16, "all") \
   X(CountNonzero, 17, "count_nonzero") \
-  X(Ptp, 18, "ptp")
+  X(Ptp, 18, "ptp") \
+  X(ArgMin, 19, "argmin") \
+  X(ArgMax, 20, "argmax")
 
 // The plan limits. X(cname, "key in ENGINE_LIMITS", value)
 #define TESSERA_LIMITS(X) \

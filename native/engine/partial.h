@@ -21,7 +21,8 @@ struct Partial {
     double exp;     // Prod, NanProd: binary exponent (an integer)
     double n;       // NanMean, NanMin, NanMax: non-NaN elements seen
   };
-  // Ptp: value = max, mean = min. Any/All/CountNonzero/NanSum: value.
+  // Ptp: value = max, mean = min. Any/All/CountNonzero/NanSum: value. ArgMin/ArgMax: value and
+  // its index (in `mean`) over the reduced axes, row-major.
 };
 
 }  // namespace tessera::detail

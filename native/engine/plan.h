@@ -101,7 +101,7 @@ struct Sink {
   // (product of the kept extents):
   //     count at out, mean at out + P, M2 at out + 2P, meanLo at out + 3P
   // (the mean is the double-double mean + meanLo). NanSum/Any/All/CountNonzero: the
-  // value; the other nan-reductions and Ptp have no partials (validated).
+  // value; the other nan-reductions, Ptp, ArgMin and ArgMax have no partials (validated).
   bool partials = false;
 };
 

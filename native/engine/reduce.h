@@ -156,6 +156,8 @@ inline Partial segment(const StagePrep& p, double* tmp, const double* x, int64_t
       break;
     }
     case ReduceOp::Ptp: r.value = K.reduceMax(x, un); r.mean = K.reduceMin(x, un); break;
+    case ReduceOp::ArgMin:
+    case ReduceOp::ArgMax: break;  // per piece with its index: vm.cc argSegment
     case ReduceOp::Sum:
     case ReduceOp::Mean: r.value = K.sum(x, un); break;
     case ReduceOp::Prod: r = prodSegment(K, x, un); break;
@@ -168,9 +170,48 @@ inline Partial segment(const StagePrep& p, double* tmp, const double* x, int64_t
   return r;
 }
 
+// ArgMin/ArgMax of one piece x[0, n) whose element j has index i0 + j * step: the first extreme;
+// a NaN is the extreme (NumPy: the first NaN wins).
+inline Partial argSegment(bool isMax, const double* x, int64_t n, int64_t i0, int64_t step) {
+  double best = x[0];
+  int64_t bi = 0;
+  if (!std::isnan(best)) {
+    for (int64_t j = 1; j < n; ++j) {
+      const double v = x[j];
+      if (std::isnan(v)) {
+        best = v;
+        bi = j;
+        break;
+      }
+      if (isMax ? v > best : v < best) {
+        best = v;
+        bi = j;
+      }
+    }
+  }
+  Partial r{};
+  r.value = best;
+  r.mean = static_cast<double>(i0 + bi * step);
+  return r;
+}
+
+// Order-independent: ties and NaNs go to the smaller index, so any combine order gives the
+// first occurrence.
+inline Partial argCombine(bool isMax, const Partial& x, const Partial& y) {
+  const bool xn = std::isnan(x.value), yn = std::isnan(y.value);
+  if (xn || yn) {
+    if (xn && yn) return x.mean <= y.mean ? x : y;
+    return xn ? x : y;
+  }
+  if (x.value == y.value) return x.mean <= y.mean ? x : y;
+  return (isMax ? x.value > y.value : x.value < y.value) ? x : y;
+}
+
 inline Partial combine(const StagePrep& p, const Partial& x, const Partial& y) {
   Partial r{};
   switch (p.op) {
+    case ReduceOp::ArgMin: return argCombine(false, x, y);
+    case ReduceOp::ArgMax: return argCombine(true, x, y);
     case ReduceOp::Sum:
     case ReduceOp::Mean: r.value = x.value + y.value; break;
     case ReduceOp::Prod:
@@ -235,6 +276,8 @@ inline double finalize(const StagePrep& p, const Partial& x) {
       return p.op == ReduceOp::NanStd ? std::sqrt(v) : v;
     }
     case ReduceOp::Ptp: return x.value - x.mean;
+    case ReduceOp::ArgMin:
+    case ReduceOp::ArgMax: return x.mean;
     default: return x.value;
   }
 }

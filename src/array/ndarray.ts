@@ -48,6 +48,11 @@ export interface VarOptions extends ReduceOptions {
   ddof?: number;
 }
 export type FullReduceOptions = { axis?: null | undefined; keepdims?: false };
+export interface ArgReduceOptions {
+  /** One axis (negative counts from the end); the flattened array when omitted, as NumPy. */
+  axis?: number | null;
+  keepdims?: boolean;
+}
 
 export class NDArray<T extends Computed = Computed> implements HasGraph {
   /** @internal */
@@ -186,6 +191,14 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   std(options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
   std(options: VarOptions): NDArray<Computed>;
   std(options?: VarOptions): NDArray<Computed> { return reduce('std', this, options); }
+  // argmin/argmax: the first extreme's index along one axis (or of the flattened array); the
+  // first NaN wins, as NumPy. Indices are float64 until int64 lands.
+  argmin(options?: FullReduceOptions): NDArray<number>;
+  argmin(options: ArgReduceOptions): NDArray<Computed>;
+  argmin(options?: ArgReduceOptions): NDArray<Computed> { return reduce('argmin', this, options); }
+  argmax(options?: FullReduceOptions): NDArray<number>;
+  argmax(options: ArgReduceOptions): NDArray<Computed>;
+  argmax(options?: ArgReduceOptions): NDArray<Computed> { return reduce('argmax', this, options); }
   // NumPy's nan-reductions (NaN elements skipped; all-NaN: nanmin/nanmax/nanmean/nanvar → NaN),
   // any/all/countNonzero (float64 0/1 and counts until bool/int64 dtypes land), ptp = max - min.
   nansum(options?: FullReduceOptions): NDArray<number>;
@@ -456,6 +469,12 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
   else if (Array.isArray(o.axis)) axes = o.axis.map((a, i) => normalizeAxis(`axis[${i}]`, a, n));
   else throw new TypeError(`${op}: axis must be an integer, an array of integers or null, got ${describe(o.axis)}`);
   if (new Set(axes).size !== axes.length) throw new RangeError(`${op}: axis ${describe(o.axis)} repeats an axis`);
+  if ((op === 'argmin' || op === 'argmax') && Array.isArray(o.axis)) {
+    throw new TypeError(`${op}: axis must be one integer or null (the flattened array), got ${describe(o.axis)}`);
+  }
+  if ((op === 'argmin' || op === 'argmax') && axes.some((a) => src.shape[a] === 0)) {
+    throw new RangeError(`${op}: attempt to get ${op} of an empty sequence`);
+  }
   axes.sort((p, q) => p - q);
   if (o.keepdims !== undefined && typeof o.keepdims !== 'boolean') {
     throw new TypeError(`${op}: keepdims must be a boolean, got ${describe(o.keepdims)}`);
@@ -477,7 +496,7 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
     name: `${op}-${token(`${op}:${src.name}:${axes}:${keepdims}:${ddof}`)}`,
     shape,
     // counts and truth values in float64 (exact counts to 2^53) until bool/int64 exist
-    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' ? 'float64' : src.dtype,
+    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' || op === 'argmin' || op === 'argmax' ? 'float64' : src.dtype,
     chunks,
     op,
     axes,

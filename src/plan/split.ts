@@ -35,10 +35,13 @@ export function partialPlanes(reduce: number): number {
 
 /**
  * Reductions whose per-chunk partial fits the plan's partial planes (sink.partials). The others
- * (nanmean/nanvar/nanstd/nanmin/nanmax/ptp carry a count or a second value) run whole.
+ * (nanmean/nanvar/nanstd/nanmin/nanmax/ptp carry a count or a second value; argmin/argmax an
+ * index relative to the box) run whole.
  */
 export function hasChunkPartials(reduce: number): boolean {
-  return !([ReduceCode.NanMean, ReduceCode.NanVar, ReduceCode.NanStd, ReduceCode.NanMin, ReduceCode.NanMax, ReduceCode.Ptp] as number[]).includes(reduce);
+  return !(
+    [ReduceCode.NanMean, ReduceCode.NanVar, ReduceCode.NanStd, ReduceCode.NanMin, ReduceCode.NanMax, ReduceCode.Ptp, ReduceCode.ArgMin, ReduceCode.ArgMax] as number[]
+  ).includes(reduce);
 }
 
 /** Most bytes of reduction partials the scheduler holds for one stage before it runs it whole. */
