@@ -155,7 +155,14 @@ inline Partial segment(const StagePrep& p, double* tmp, const double* x, int64_t
       r.value = c;
       break;
     }
-    case ReduceOp::Ptp: r.value = K.reduceMax(x, un); r.mean = K.reduceMin(x, un); break;
+    case ReduceOp::Ptp:
+      if (n == 1) {  // kept inner axis: one element per output element
+        r.value = r.mean = x[0];
+        break;
+      }
+      r.value = K.reduceMax(x, un);
+      r.mean = K.reduceMin(x, un);
+      break;
     case ReduceOp::ArgMin:
     case ReduceOp::ArgMax: break;  // per piece with its index: vm.cc argSegment
     case ReduceOp::Sum:
@@ -171,23 +178,19 @@ inline Partial segment(const StagePrep& p, double* tmp, const double* x, int64_t
 }
 
 // ArgMin/ArgMax of one piece x[0, n) whose element j has index i0 + j * step: the first extreme;
-// a NaN is the extreme (NumPy: the first NaN wins).
+// a NaN is the extreme (NumPy: the first NaN wins). The SIMD min/max (NaN-propagating) finds the
+// value, then a scan finds its first position (-0 == +0, as NumPy's comparisons).
 inline Partial argSegment(bool isMax, const double* x, int64_t n, int64_t i0, int64_t step) {
-  double best = x[0];
   int64_t bi = 0;
-  if (!std::isnan(best)) {
-    for (int64_t j = 1; j < n; ++j) {
-      const double v = x[j];
-      if (std::isnan(v)) {
-        best = v;
-        bi = j;
-        break;
-      }
-      if (isMax ? v > best : v < best) {
-        best = v;
-        bi = j;
-      }
-    }
+  double best = x[0];
+  if (n > 1) {
+    const kernels::Table& K = kernels::active();
+    best = isMax ? K.reduceMax(x, static_cast<size_t>(n)) : K.reduceMin(x, static_cast<size_t>(n));
+    if (std::isnan(best))
+      while (!std::isnan(x[bi])) ++bi;
+    else
+      while (x[bi] != best) ++bi;
+    best = x[bi];
   }
   Partial r{};
   r.value = best;
