@@ -1,5 +1,6 @@
 // Reductions: against naive references, NaN propagation, ddof, and partial sinks that combine to the full stage.
 #include "engine_fixtures.h"
+#include <limits>
 
 TEST(reductions_against_naive) {
   const std::vector<int64_t> shape = {60, 70, 9};
@@ -120,6 +121,55 @@ TEST(mean_var_std_ddof) {
     CHECK_EQ(one(ReduceOp::Prod, 0, {c}), 3628800.0);
   }
   CHECK(std::isinf(one(ReduceOp::Var, 10, {3})));  // numpy: division by max(n - ddof, 0)
+}
+
+TEST(issue14_reductions_closed_forms) {
+  // x = 1..10 with NaN at 3 and 7 (0-based), a 0 at 5; NumPy's answers by hand
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> x = {1, 2, 3, nan, 5, 0, 7, nan, 9, 10}, out(1);
+  auto one = [&](ReduceOp op, std::vector<int64_t> chunk, std::vector<double>* data = nullptr) {
+    std::vector<double>& d = data ? *data : x;
+    Plan p;
+    p.buffers.push_back(ref(d));
+    p.buffers.push_back(ref(out));
+    Stage st = loadStage({static_cast<int64_t>(d.size())}, chunk, memLeaf(0, {1}));
+    st.sink = reduceSink(op, 1, {1}, {0});
+    p.stages.push_back(st);
+    CHECK(run(p).status == ExecResult::Status::Ok);
+    return out[0];
+  };
+  for (int64_t c : {1, 3, 4, 10}) {
+    CHECK_EQ(one(ReduceOp::NanSum, {c}), 37.0);
+    CHECK_EQ(one(ReduceOp::NanProd, {c}), 0.0);
+    CHECK_EQ(one(ReduceOp::NanMean, {c}), 37.0 / 8);
+    CHECK_EQ(one(ReduceOp::NanMin, {c}), 0.0);
+    CHECK_EQ(one(ReduceOp::NanMax, {c}), 10.0);
+    CHECK_EQ(one(ReduceOp::CountNonzero, {c}), 9.0);  // NaN is non-zero
+    CHECK_EQ(one(ReduceOp::Any, {c}), 1.0);
+    CHECK_EQ(one(ReduceOp::All, {c}), 0.0);
+    CHECK(std::isnan(one(ReduceOp::Ptp, {c})));
+    CHECK_EQ(one(ReduceOp::ArgMax, {c}), 3.0);  // the first NaN wins
+    CHECK_EQ(one(ReduceOp::ArgMin, {c}), 3.0);
+  }
+  std::vector<double> ties = {1, 5, 0, 5, 0, 5}, allNaN = {nan, nan, nan};
+  for (int64_t c : {1, 2, 4, 6}) {
+    CHECK_EQ(one(ReduceOp::ArgMax, {c}, &ties), 1.0);
+    CHECK_EQ(one(ReduceOp::ArgMin, {c}, &ties), 2.0);
+    CHECK_EQ(one(ReduceOp::Ptp, {c}, &ties), 5.0);
+  }
+  CHECK(std::isnan(one(ReduceOp::NanMin, {2}, &allNaN)));
+  CHECK(std::isnan(one(ReduceOp::NanMean, {2}, &allNaN)));
+  CHECK(std::isnan(one(ReduceOp::NanVar, {2}, &allNaN)));
+  CHECK_EQ(one(ReduceOp::NanSum, {2}, &allNaN), 0.0);
+  CHECK_EQ(one(ReduceOp::NanProd, {2}, &allNaN), 1.0);
+  // prod: a 0 beside a product past DBL_MAX is 0 (NumPy's sequential loop), and
+  // 1e200 * 1e200 * 1e-200 * 1e-200 comes back into range
+  std::vector<double> big(3000);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<double>(i);
+  CHECK_EQ(one(ReduceOp::Prod, {1000}, &big), 0.0);
+  std::vector<double> back = {1e200, 1e200, 1e-200, 1e-200};
+  CHECK_NEAR(one(ReduceOp::Prod, {1}, &back), 1.0, 1e-15);
+  CHECK_NEAR(one(ReduceOp::Prod, {4}, &back), 1.0, 1e-15);
 }
 
 // ------------------------------------------------------------------------------------------------
