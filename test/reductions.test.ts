@@ -104,6 +104,22 @@ describe('reduction defects (issue 14 item 4), closed forms', () => {
       expect(await fromArray(data, { chunks: chunks as never }).argmax().compute()).toBe(best);
     }
   });
+  it("dtype: float32 data summed into a float64 result, and a float64 mean rounded to float32 (NumPy's dtype=)", async () => {
+    const d = Float32Array.from({ length: 1000 }, (_, i) => Math.fround(0.1 * (i % 7)));
+    let exact = 0;
+    for (const v of d) exact += v;
+    const x = fromArray(d, { chunks: 100 });
+    const s = x.sum({ dtype: 'float64' });
+    expect(s.dtype).toBe('float64');
+    expect(Math.abs((await s.compute()) as number - exact)).toBeLessThan(1e-12);
+    expect(x.sum().dtype).toBe('float32');
+    expect((await x.sum().compute()) as number).toBe(Math.fround((await s.compute()) as number));
+    const m = fromArray(new Float64Array([1, 2, 4]), {}).mean({ dtype: 'float32' });
+    expect(m.dtype).toBe('float32');
+    expect(await m.compute()).toBe(Math.fround(7 / 3));
+    expect(() => x.max({ dtype: 'float64' })).toThrow(/max: unknown option "dtype"|max: unknown option/);
+    expect(() => x.sum({ dtype: 'int7' as never })).toThrow(TypeError);
+  });
   it('zero-size chunks report as given, and stream/compute their elements', async () => {
     const x = arange(10, { chunks: [[0, 4, 0, 6]] });
     expect(x.chunks).toEqual([[0, 4, 0, 6]]);

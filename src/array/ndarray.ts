@@ -42,6 +42,11 @@ export interface ReduceOptions {
   axis?: number | readonly number[] | null;
   /** Keep reduced axes with length 1. */
   keepdims?: boolean;
+  /**
+   * The result's dtype, as NumPy's `dtype=` (accumulation is float64 either way): only for
+   * sum, prod, mean, var, std and their nan-variants; the others refuse it (TypeError).
+   */
+  dtype?: DType;
 }
 export interface VarOptions extends ReduceOptions {
   /** Delta degrees of freedom: the divisor is N - ddof (default 0, as NumPy). */
@@ -455,10 +460,15 @@ export function binary<R extends Computed>(op: BinaryOp, a: unknown, b: unknown)
   });
 }
 
+/** The reductions that take NumPy's `dtype=`. */
+const DTYPE_REDUCTIONS = new Set<string>(['sum', 'prod', 'mean', 'var', 'std', 'nansum', 'nanprod', 'nanmean', 'nanvar', 'nanstd']);
+
 export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions): NDArray<Computed> {
   const o = checkOptions(`${op} options`, options) as VarOptions;
   for (const key of Object.keys(o)) {
-    const allowed = op === 'var' || op === 'std' || op === 'nanvar' || op === 'nanstd' ? ['axis', 'keepdims', 'ddof'] : ['axis', 'keepdims'];
+    const allowed = ['axis', 'keepdims'];
+    if (op === 'var' || op === 'std' || op === 'nanvar' || op === 'nanstd') allowed.push('ddof');
+    if (DTYPE_REDUCTIONS.has(op)) allowed.push('dtype');
     if (!allowed.includes(key)) throw new TypeError(`${op}: unknown option ${describe(key)}; accepted: ${allowed.join(', ')}`);
   }
   const src = x.node;
@@ -480,6 +490,10 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
     throw new TypeError(`${op}: keepdims must be a boolean, got ${describe(o.keepdims)}`);
   }
   const keepdims = o.keepdims ?? false;
+  if (o.dtype !== undefined && o.dtype !== 'float64' && o.dtype !== 'float32') {
+    throw new TypeError(`${op}: dtype must be 'float64' or 'float32', got ${describe(o.dtype)}`);
+  }
+  const resultDType: DType = o.dtype ?? src.dtype;
   const ddof = o.ddof === undefined ? 0 : checkFinite('ddof', o.ddof);
   if (ddof < 0) throw new RangeError(`${op}: ddof must be >= 0, got ${ddof}`);
   if ((op === 'min' || op === 'max' || op === 'nanmin' || op === 'nanmax' || op === 'ptp') && axes.some((a) => src.shape[a] === 0)) {
@@ -493,10 +507,10 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
   return new NDArray({
     kind: 'reduce',
     id: newId(),
-    name: `${op}-${token(`${op}:${src.name}:${axes}:${keepdims}:${ddof}`)}`,
+    name: `${op}-${token(`${op}:${src.name}:${axes}:${keepdims}:${ddof}:${resultDType}`)}`,
     shape,
     // counts and truth values in float64 (exact counts to 2^53) until bool/int64 exist
-    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' || op === 'argmin' || op === 'argmax' ? 'float64' : src.dtype,
+    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' || op === 'argmin' || op === 'argmax' ? 'float64' : resultDType,
     chunks,
     op,
     axes,
