@@ -112,7 +112,7 @@ export class Lowering {
     const hi = req.region?.hi ?? node.shape;
     const shape = node.shape.map((_, k) => hi[k]! - lo[k]!);
     const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : new ArrayBuffer(size(shape) * itemsize(node.dtype));
-    const chunks = req.region ? shape.map((s) => [s]) : stageChunks(node.chunks);
+    const chunks = req.region ? shape.map((s) => [s]) : node.chunks.map((c) => [...c]);
     const builder = new StageBuilder(this, shape, chunks, lo);
     const value = run(builder.expr(node, identityAccess(node.shape.length)));
     builder.finish(value, {
@@ -132,8 +132,8 @@ export class Lowering {
     const done = this.reduced.get(node.id);
     if (done) return done;
     const { arg } = node;
-    const memory = new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
-    const builder = new StageBuilder(this, [...arg.shape], stageChunks(arg.chunks), arg.shape.map(() => 0));
+    const memory = new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
+    const builder = new StageBuilder(this, [...arg.shape], arg.chunks.map((c) => [...c]), arg.shape.map(() => 0));
     const value = (yield builder.expr(arg, identityAccess(arg.shape.length))) as Val;
     const reduced = new Set(node.axes);
     const keptShape = arg.shape.filter((_, k) => !reduced.has(k));
@@ -175,7 +175,7 @@ export class Lowering {
     for (const arg of node.args) {
       const n = arg.shape[node.axis]!;
       if (size(arg.shape) > 0) {
-        const builder = new StageBuilder(this, [...arg.shape], stageChunks(arg.chunks), arg.shape.map(() => 0));
+        const builder = new StageBuilder(this, [...arg.shape], arg.chunks.map((c) => [...c]), arg.shape.map(() => 0));
         const value = (yield builder.expr(arg, identityAccess(arg.shape.length))) as Val;
         builder.finish(value, {
           reduce: ReduceCode.None,
@@ -408,7 +408,7 @@ class StageBuilder {
     this.owner.addStage(
       {
         shape: this.shape,
-        chunks: this.chunks,
+        chunks: stageChunks(this.shape, this.chunks),
         leaves: p.leaves,
         program: Int32Array.from(p.program),
         imms: Float64Array.from(p.imms),
@@ -419,15 +419,6 @@ class StageBuilder {
       name,
     );
   }
-}
-
-/**
- * A node's chunks as a stage's: Dask's slices leave empty chunks inside non-empty axes (x[::2]
- * of chunks [1, 1, 5] is [1, 0, 3]); they hold no element, so the stage omits them (the engine
- * accepts a 0 only on a zero-length axis). No value changes: an empty chunk adds nothing.
- */
-function stageChunks(chunks: readonly (readonly number[])[]): number[][] {
-  return chunks.map((c) => (c.some((n) => n > 0) ? c.filter((n) => n > 0) : [0]));
 }
 
 /** Placeholder buffer of scratch k in a split stage's leaves (SCRATCH - k) until buffers are assigned. */
@@ -486,4 +477,13 @@ function viewAccess(view: AffineView, map: Access): Access {
     steps.push(a === null || a.source === null ? 0 : map.steps[i]! * a.step);
   });
   return { axes, steps, base };
+}
+
+/**
+ * The chunk sizes a native stage runs: zero-size chunks (Dask accepts `chunks: [[0, 10]]`) are
+ * dropped on non-empty axes, as they hold no element; the engine then never sees an empty task
+ * whose reduction partial would stay unwritten. Only the array's `chunks` report them.
+ */
+export function stageChunks(shape: readonly number[], chunks: readonly (readonly number[])[]): number[][] {
+  return chunks.map((c, k) => (shape[k] === 0 ? [...c] : c.filter((e) => e > 0)));
 }
