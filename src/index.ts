@@ -3,6 +3,11 @@ export { NDArray, type Computed, type ReduceOptions, type VarOptions, type ArgRe
 export { DenseArray, type TypedData } from './array/dense.js';
 export { ones, zeros, full, arange, fromArray, random, type CreationOptions, type RandomOptions, type FromArrayOptions } from './array/creation.js';
 export type { ChunksSpec } from './array/chunks.js';
+export { slice, Slice } from './array/indexing/slice.js';
+export { concatenate, stack, hstack, vstack } from './array/indexing/join.js';
+export { split, arraySplit, roll, pad, tile, diagonal } from './array/indexing/ops.js';
+export { empty, emptyLike, fullLike, onesLike, zerosLike, linspace, meshgrid, indices, type LinspaceOptions } from './array/indexing/create.js';
+export type { IndexInput } from './array/indexing/parse.js';
 export type { DType } from './array/node.js';
 export {
   add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt, sin, cos, transpose,

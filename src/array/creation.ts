@@ -256,4 +256,17 @@ export const random = {
     if (checkFinite('scale', scale) < 0) throw new RangeError(`scale must be >= 0, got ${scale}`);
     return randomArray('random.normal', 'normal', 'normal', loc, scale, shape, options);
   },
+  /** Standard normal (mean 0, standard deviation 1): normal(0, 1). */
+  standardNormal<const S extends readonly number[]>(shape: S, options?: RandomOptions): NDArray<ResultFor<S>> {
+    return randomArray('random.standardNormal', 'normal', 'normal', 0, 1, shape, options);
+  },
+  /**
+   * Exponential with mean `scale`, by inversion: -log(1 - U)·scale of the same uniform stream as
+   * random.random (so chunk-invariant; not NumPy's ziggurat stream).
+   */
+  exponential<const S extends readonly number[]>(scale: number, shape: S, options?: RandomOptions): NDArray<ResultFor<S>> {
+    if (checkFinite('scale', scale) < 0) throw new RangeError(`scale must be >= 0, got ${scale}`);
+    const u = randomArray('random.exponential', 'random_sample', 'uniform', 0, 1, shape, options);
+    return u.neg().add(1).log().neg().mul(scale) as NDArray<ResultFor<S>>;
+  },
 };

@@ -13,8 +13,14 @@ import { toPlan, type ToPlanOptions } from './export-plan.js';
 import type { Plan } from '../plan/codec/format.js';
 import { visualize, type VisualizeOptions } from '../visualize/index.js';
 import { toDelayed, type NestedDelayedChunks } from '../delayed/array.js';
-import { normalizeChunks, chunkBounds, type ChunksSpec } from './chunks.js';
+import { chunkBounds, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
+import { getItem } from './indexing/get.js';
+import * as shapeOps from './indexing/shape.js';
+import { rechunkChunks, type RechunkSpec } from './indexing/rechunk.js';
+import { setItem } from './indexing/set.js';
+import { take as takeIndices } from './indexing/take.js';
+import type { IndexInput } from './indexing/parse.js';
 import {
   broadcastShapes,
   contiguousStrides,
@@ -160,10 +166,77 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
     });
   }
 
+  /**
+   * NumPy basic indexing, lazily: `x.get('0:10, ::2, ..., None')` or the same as items
+   * (`x.get(slice(0, 10), slice(null, null, 2), '...', null)`); a number drops its axis. A view
+   * (offset and strides of the leaves read): no task, no copy, and only the viewed elements are
+   * read or generated. Output chunks are Dask's.
+   */
+  get(...index: IndexInput[]): NDArray<Computed> {
+    return new NDArray<Computed>(getItem(this.node, index));
+  }
+
+  /**
+   * Dask's `x[index] = value` without mutation: a new lazy array with `value` (a number or an
+   * array broadcasting to the indexed shape) at `index` (one item, or a list of items; integers
+   * and slices with step ±1 for now).
+   */
+  set(index: IndexInput | readonly IndexInput[], value: NDArray<Computed> | number): NDArray<Computed> {
+    return setItem(this, index, value);
+  }
+
+  /** np.take(x, indices, axis) for a JS integer list or TypedArray (no axis: the flattened array, as NumPy). */
+  take(indices: readonly number[] | ArrayLike<number>, options?: { axis?: number | null }): NDArray<Computed> {
+    return takeIndices(this, indices, options);
+  }
+
+  /** np.reshape (one -1 allowed) as a view: splits of axes and length-1 axes; merging axes is not supported yet. */
+  reshape(shape: readonly number[] | number): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.reshape(this.node, shape));
+  }
+  /** np.ravel: the 1-d reshape (free for generated/contiguous leaves and their elementwise expressions; see reshape). */
+  ravel(): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.reshape(this.node, [-1]));
+  }
+  /** np.squeeze: drop length-1 axes (a view). */
+  squeeze(axis?: number | readonly number[]): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.squeeze(this.node, axis));
+  }
+  /** np.expand_dims: insert length-1 axes at these result positions (a view). */
+  expandDims(axis: number | readonly number[]): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.expandDims(this.node, axis));
+  }
+  /** np.swapaxes (a permutation of the leaves' strides). */
+  swapaxes(axis1: number, axis2: number): NDArray<T> {
+    return this.transpose(shapeOps.swapaxesPerm(this.ndim, axis1, axis2));
+  }
+  /** np.moveaxis (a permutation of the leaves' strides). */
+  moveaxis(source: number | readonly number[], destination: number | readonly number[]): NDArray<T> {
+    return this.transpose(shapeOps.moveaxisPerm(this.ndim, source, destination));
+  }
+  /** np.flip: reverse these axes (all when omitted); a view with negative strides. */
+  flip(axis?: number | readonly number[] | null): NDArray<T> {
+    return new NDArray<T>(shapeOps.flip(this.node, axis));
+  }
+  /** np.flipud: flip axis 0. */
+  flipud(): NDArray<T> {
+    if (this.ndim < 1) throw new RangeError('flipud: the array must have at least 1 dimension');
+    return this.flip(0);
+  }
+  /** np.fliplr: flip axis 1. */
+  fliplr(): NDArray<T> {
+    if (this.ndim < 2) throw new RangeError('fliplr: the array must have at least 2 dimensions');
+    return this.flip(1);
+  }
+  /** np.broadcast_to as a view (zero strides); chunks as Dask's. */
+  broadcastTo(shape: readonly number[]): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.broadcastTo(this.node, shape));
+  }
+
   /** Same values on another chunk grid (free: no data moves until compute). */
-  rechunk(chunks: ChunksSpec): NDArray<T> {
+  rechunk(chunks: RechunkSpec): NDArray<T> {
     const src = this.node;
-    const normalized = normalizeChunks(chunks, src.shape, itemsize(src.dtype));
+    const normalized = rechunkChunks(chunks, src.chunks, src.shape, itemsize(src.dtype));
     return new NDArray<T>({
       kind: 'rechunk',
       id: newId(),

@@ -2,6 +2,7 @@
 // Nodes are lazy descriptions; src/array/lower.ts turns a set of them into one native plan.
 import type { NativeBuffer } from '../native.js';
 import { OPS, REDUCTIONS, type OpCode, type ReduceCode } from '../plan/ops.generated.js';
+import type { AffineView } from './indexing/view.js';
 
 export type DType = 'float64' | 'float32';
 export const itemsize = (d: DType): number => (d === 'float64' ? 8 : 4);
@@ -76,6 +77,17 @@ export interface BinaryNode extends Base {
   readonly args: readonly [Node | number, Node | number];
 }
 export interface TransposeNode extends Base { readonly kind: 'transpose'; readonly axes: readonly number[]; readonly arg: Node }
+/**
+ * Basic indexing (x.get with integers, slices, new axes): an affine view of arg. Free: lowering
+ * folds it into the offset and strides of every leaf arg reads, so only viewed elements are read
+ * or generated.
+ */
+export interface ViewNode extends Base { readonly kind: 'view'; readonly op: 'getitem'; readonly view: AffineView; readonly arg: Node }
+/**
+ * np.concatenate along `axis`: the sources' values side by side. Lowered as one stage per source
+ * writing its slab of one buffer (src/array/lower.ts materializeConcat).
+ */
+export interface ConcatNode extends Base { readonly kind: 'concat'; readonly op: 'concatenate'; readonly axis: number; readonly args: readonly Node[] }
 /** Values produced by a user function (fromDelayed): computed before the plan runs, then read as memory. */
 export interface DelayedNode extends Base {
   readonly kind: 'delayed';
@@ -104,6 +116,8 @@ export type Node =
   | UnaryNode
   | BinaryNode
   | TransposeNode
+  | ViewNode
+  | ConcatNode
   | RechunkNode
   | ReduceNode;
 
@@ -166,6 +180,8 @@ export function opName(node: Node): string {
     case 'unary':
     case 'binary':
     case 'reduce':
+    case 'view':
+    case 'concat':
       return node.op;
     case 'arange':
       return 'arange';
@@ -203,11 +219,14 @@ export function children(node: Node): Node[] {
   switch (node.kind) {
     case 'unary':
     case 'transpose':
+    case 'view':
     case 'rechunk':
     case 'reduce':
       return [node.arg];
     case 'binary':
       return node.args.filter((a): a is Node => typeof a !== 'number');
+    case 'concat':
+      return [...node.args];
     default:
       return [];
   }

@@ -42,8 +42,10 @@ async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ 
     if (seen.has(n.id)) continue;
     seen.add(n.id);
     if (n.kind === 'reduce') top.push(n);
-    else if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk') stack.push(n.arg);
-    else if (n.kind === 'binary') for (const a of n.args) if (typeof a !== 'number') stack.push(a);
+    else if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk') stack.push(n.arg);
+    else if (n.kind === 'binary') {
+      for (const a of n.args) if (typeof a !== 'number') stack.push(a);
+    } else if (n.kind === 'concat') stack.push(...n.args);
   }
   if (top.length === 0) return { node: root, persisted: [] };
   const limit = materializeLimit();
@@ -84,12 +86,15 @@ async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ 
   const get = (n: Node): Node => values.get(n.id) ?? rebuilt.get(n.id) ?? n;
   for (const n of topoOrder([root])) {
     if (values.has(n.id)) continue;
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk') {
+    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk') {
       const arg = get(n.arg);
       if (arg !== n.arg) rebuilt.set(n.id, { ...n, id: newId(), arg } as Node);
     } else if (n.kind === 'binary') {
       const args = n.args.map((a) => (typeof a === 'number' ? a : get(a))) as [Node | number, Node | number];
       if (args[0] !== n.args[0] || args[1] !== n.args[1]) rebuilt.set(n.id, { ...n, id: newId(), args });
+    } else if (n.kind === 'concat') {
+      const args = n.args.map(get);
+      if (args.some((a, i) => a !== n.args[i])) rebuilt.set(n.id, { ...n, id: newId(), args });
     }
   }
   return { node: get(root), persisted };

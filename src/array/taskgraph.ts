@@ -69,6 +69,47 @@ function nodeLayers(roots: readonly Node[]): GridLayer[] {
         });
         break;
       }
+      case 'view': {
+        const arg = node.arg;
+        layers.push({
+          name: node.name,
+          op: node.op,
+          numblocks: numblocksOf(node),
+          deps: [arg.name],
+          taskDeps: (i) => viewDeps(node, i).map((d): [string, number[]] => [arg.name, d]),
+        });
+        break;
+      }
+      case 'concat': {
+        // Output chunk i along the axis is one chunk of one source (the chunks are the sources' in
+        // order); along other axes the source chunks it overlaps.
+        const starts: number[] = [];
+        let acc = 0;
+        for (const a of node.args) {
+          starts.push(acc);
+          acc += a.shape[node.axis]!;
+        }
+        layers.push({
+          name: node.name,
+          op: node.op,
+          numblocks: numblocksOf(node),
+          deps: [...new Set(node.args.map((a) => a.name))],
+          taskDeps: (i) => {
+            const bounds = node.chunks.map((c) => chunkBounds(c));
+            const lo = bounds[node.axis]![i[node.axis]!]!;
+            let s = starts.length - 1;
+            while (s > 0 && starts[s]! > lo) s--;
+            const src = node.args[s]!;
+            const lists = src.chunks.map((c, k) => {
+              const b = k === node.axis ? lo - starts[s]! : bounds[k]![i[k]!]!;
+              const e = k === node.axis ? bounds[k]![i[k]! + 1]! - starts[s]! : bounds[k]![i[k]! + 1]!;
+              return overlapping(chunkBounds(c), b, e);
+            });
+            return product(lists).map((d): [string, number[]] => [src.name, d]);
+          },
+        });
+        break;
+      }
       case 'binary': {
         const args = node.args.filter((a): a is Node => typeof a !== 'number');
         layers.push({
@@ -119,22 +160,49 @@ type ReduceNode = Extract<Node, { kind: 'reduce' }>;
 
 const opName = (n: Node): string => (n.kind === 'arange' ? 'arange' : n.kind === 'transpose' ? 'transpose' : n.kind === 'rechunk' ? 'rechunk' : n.op);
 
+/** Chunks of a view's source that an output chunk reads: the source range its axes cover (summed per source axis). */
+function viewDeps(node: Extract<Node, { kind: 'view' }>, index: number[]): number[][] {
+  const { view, arg } = node;
+  const bounds = node.chunks.map((c) => chunkBounds(c));
+  const lo = arg.shape.map(() => 0);
+  const hi = arg.shape.map(() => 0);
+  let empty = false;
+  for (const f of view.fixed) {
+    lo[f.axis] += f.index;
+    hi[f.axis] += f.index;
+  }
+  view.axes.forEach((a, k) => {
+    const b = bounds[k]![index[k]!]!;
+    const e = bounds[k]![index[k]! + 1]!;
+    if (e <= b) empty = true;
+    if (a.source === null || e <= b) return;
+    const first = a.start + a.step * b;
+    const last = a.start + a.step * (e - 1);
+    lo[a.source] += Math.min(first, last);
+    hi[a.source] += Math.max(first, last);
+  });
+  const lists = arg.chunks.map((c, j) => (empty ? [0] : overlapping(chunkBounds(c), lo[j]!, hi[j]! + 1)));
+  return product(lists);
+}
+
 /** The ops a fused kernel rooted at `root` runs (first seen first) and the reductions it reads. */
-function fusedName(root: Node): { name: string; inputs: ReduceNode[] } {
+function fusedName(root: Node): { name: string; inputs: Node[] } {
   const ops: string[] = [];
-  const inputs: ReduceNode[] = [];
+  const inputs: Node[] = [];
   // Pre-order with an explicit stack (children pushed last-first): expression chains can be deep.
   const stack: Node[] = [root];
   while (stack.length) {
     const n = stack.pop()!;
-    if (n !== root && n.kind === 'reduce') {
+    // A reduction, or a concatenation read by later work, is its own kernel (stages) the consumer reads.
+    if (n !== root && (n.kind === 'reduce' || n.kind === 'concat')) {
       inputs.push(n);
       continue;
     }
     const op = opName(n);
     if (!ops.includes(op)) ops.push(op);
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || n.kind === 'reduce') stack.push(n.arg);
+    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk' || n.kind === 'reduce') stack.push(n.arg);
     if (n.kind === 'binary') for (let k = n.args.length - 1; k >= 0; k--) if (typeof n.args[k] !== 'number') stack.push(n.args[k] as Node);
+    if (n.kind === 'concat') for (let k = n.args.length - 1; k >= 0; k--) stack.push(n.args[k]!);
   }
   return { name: ops.join('-'), inputs };
 }
@@ -143,7 +211,7 @@ function fusedName(root: Node): { name: string; inputs: ReduceNode[] } {
 function fusedLayers(roots: readonly Node[]): GridLayer[] {
   const layers: GridLayer[] = [];
   const done = new Map<number, string>();
-  const named = new Map<number, { name: string; inputs: ReduceNode[] }>();
+  const named = new Map<number, { name: string; inputs: Node[] }>();
   // Post-order over the reductions a kernel reads (inputs before the kernel), iteratively.
   const stack: Node[] = [...roots].reverse();
   while (stack.length) {
