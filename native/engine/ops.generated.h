@@ -31,7 +31,38 @@
   X(Div, 19, 2, "div") \
   X(Pow, 20, 2, "pow") \
   X(Max, 21, 2, "max") \
-  X(Min, 22, 2, "min")
+  X(Min, 22, 2, "min") \
+  X(Square, 32, 1, "square") \
+  X(Reciprocal, 33, 1, "reciprocal") \
+  X(Sign, 34, 1, "sign") \
+  X(Floor, 35, 1, "floor") \
+  X(Ceil, 36, 1, "ceil") \
+  X(Trunc, 37, 1, "trunc") \
+  X(Rint, 38, 1, "rint") \
+  X(Cbrt, 39, 1, "cbrt") \
+  X(Tan, 40, 1, "tan") \
+  X(Sinh, 41, 1, "sinh") \
+  X(Cosh, 42, 1, "cosh") \
+  X(Tanh, 43, 1, "tanh") \
+  X(Arcsin, 44, 1, "arcsin") \
+  X(Arccos, 45, 1, "arccos") \
+  X(Arctan, 46, 1, "arctan") \
+  X(Arcsinh, 47, 1, "arcsinh") \
+  X(Arccosh, 48, 1, "arccosh") \
+  X(Arctanh, 49, 1, "arctanh") \
+  X(Exp2, 50, 1, "exp2") \
+  X(Expm1, 51, 1, "expm1") \
+  X(Log2, 52, 1, "log2") \
+  X(Log10, 53, 1, "log10") \
+  X(Log1p, 54, 1, "log1p") \
+  X(Deg2rad, 55, 1, "deg2rad") \
+  X(Rad2deg, 56, 1, "rad2deg") \
+  X(Arctan2, 64, 2, "arctan2") \
+  X(Hypot, 65, 2, "hypot") \
+  X(Copysign, 66, 2, "copysign") \
+  X(Fmod, 67, 2, "fmod") \
+  X(Mod, 68, 2, "mod") \
+  X(FloorDivide, 69, 2, "floorDivide")
 
 // Operations with a kernel, by arity. X(cname, kernel) — kernel names a member of kernels::Table.
 #define TESSERA_UNARY_OPS(X) \
@@ -41,7 +72,32 @@
   X(Log, log) \
   X(Sqrt, sqrt) \
   X(Sin, sin) \
-  X(Cos, cos)
+  X(Cos, cos) \
+  X(Square, square) \
+  X(Reciprocal, reciprocal) \
+  X(Sign, sign) \
+  X(Floor, floor) \
+  X(Ceil, ceil) \
+  X(Trunc, trunc) \
+  X(Rint, rint) \
+  X(Cbrt, cbrt) \
+  X(Tan, tan) \
+  X(Sinh, sinh) \
+  X(Cosh, cosh) \
+  X(Tanh, tanh) \
+  X(Arcsin, arcsin) \
+  X(Arccos, arccos) \
+  X(Arctan, arctan) \
+  X(Arcsinh, arcsinh) \
+  X(Arccosh, arccosh) \
+  X(Arctanh, arctanh) \
+  X(Exp2, exp2) \
+  X(Expm1, expm1) \
+  X(Log2, log2) \
+  X(Log10, log10) \
+  X(Log1p, log1p) \
+  X(Deg2rad, deg2rad) \
+  X(Rad2deg, rad2deg)
 
 #define TESSERA_BINARY_OPS(X) \
   X(Add, add) \
@@ -50,7 +106,13 @@
   X(Div, div) \
   X(Pow, pow) \
   X(Max, max) \
-  X(Min, min)
+  X(Min, min) \
+  X(Arctan2, arctan2) \
+  X(Hypot, hypot) \
+  X(Copysign, copysign) \
+  X(Fmod, fmod) \
+  X(Mod, mod) \
+  X(FloorDivide, floorDivide)
 
 // X(cname, code, "plan name")
 #define TESSERA_REDUCE_OPS(X) \

@@ -49,7 +49,11 @@ void fillLeaf(const StagePrep& p, VMState& vm, int leaf, double* out, int64_t n,
         double* o = out + vm.pieceOff[static_cast<size_t>(i)];
         const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
         const int64_t st = pbase[static_cast<int64_t>(i) * S + s];
-        for (int64_t j = 0; j < m; ++j) o[j] = l.a + l.b * static_cast<double>(st + j * step);
+        // b == 0 is a constant: store a itself (a + 0 * lin would turn -0 into +0)
+        if (l.b == 0)
+          for (int64_t j = 0; j < m; ++j) o[j] = l.a;
+        else
+          for (int64_t j = 0; j < m; ++j) o[j] = l.a + l.b * static_cast<double>(st + j * step);
       }
       if (l.dtype == DType::F32)
         for (int64_t j = 0; j < n; ++j) out[j] = static_cast<double>(static_cast<float>(out[j]));

@@ -231,7 +231,8 @@ class StageBuilder {
   private *build(node: Node, map: readonly number[]): Step<Val> {
     switch (node.kind) {
       case 'const':
-        return { kind: 'imm', value: node.value };
+        // a float32 constant is the float32 value (NumPy: full(..., dtype=float32) rounds once)
+        return { kind: 'imm', value: node.dtype === 'float32' ? Math.fround(node.value) : node.value };
       case 'arange':
         return this.leaf(node, map, { kind: LeafKind.Arange, dtype: node.dtype, a: node.start, b: node.step, seed: 0 }, contiguousStrides(node.shape), 0);
       case 'random':
@@ -275,7 +276,10 @@ class StageBuilder {
       case 'binary': {
         const args: Val[] = [];
         for (const a of node.args) {
-          const v: Val = typeof a === 'number' ? { kind: 'imm', value: a } : ((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val);
+          // A JS number is a weak scalar (NEP 50): it takes the array's dtype, so with float32 it is
+          // rounded to float32 first (full([3], 1e39, float32) is inf; 0.1 - 0.1 is 0).
+          const scalar = (x: number): number => (node.dtype === 'float32' ? Math.fround(x) : x);
+          const v: Val = typeof a === 'number' ? { kind: 'imm', value: scalar(a) } : ((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val);
           if (typeof a === 'number') this.uses.set(v, 1);
           args.push(v);
         }

@@ -124,6 +124,44 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   sqrt(): NDArray<T> { return unary('sqrt', this); }
   sin(): NDArray<T> { return unary('sin', this); }
   cos(): NDArray<T> { return unary('cos', this); }
+  // float64 ufuncs of issue 14 (rows 32-69 of ops.json; see src/array/ufuncs.ts for the functions).
+  square(): NDArray<T> { return unary('square', this); }
+  reciprocal(): NDArray<T> { return unary('reciprocal', this); }
+  sign(): NDArray<T> { return unary('sign', this); }
+  floor(): NDArray<T> { return unary('floor', this); }
+  ceil(): NDArray<T> { return unary('ceil', this); }
+  trunc(): NDArray<T> { return unary('trunc', this); }
+  rint(): NDArray<T> { return unary('rint', this); }
+  cbrt(): NDArray<T> { return unary('cbrt', this); }
+  tan(): NDArray<T> { return unary('tan', this); }
+  sinh(): NDArray<T> { return unary('sinh', this); }
+  cosh(): NDArray<T> { return unary('cosh', this); }
+  tanh(): NDArray<T> { return unary('tanh', this); }
+  arcsin(): NDArray<T> { return unary('arcsin', this); }
+  arccos(): NDArray<T> { return unary('arccos', this); }
+  arctan(): NDArray<T> { return unary('arctan', this); }
+  arcsinh(): NDArray<T> { return unary('arcsinh', this); }
+  arccosh(): NDArray<T> { return unary('arccosh', this); }
+  arctanh(): NDArray<T> { return unary('arctanh', this); }
+  exp2(): NDArray<T> { return unary('exp2', this); }
+  expm1(): NDArray<T> { return unary('expm1', this); }
+  log2(): NDArray<T> { return unary('log2', this); }
+  log10(): NDArray<T> { return unary('log10', this); }
+  log1p(): NDArray<T> { return unary('log1p', this); }
+  deg2rad(): NDArray<T> { return unary('deg2rad', this); }
+  rad2deg(): NDArray<T> { return unary('rad2deg', this); }
+  arctan2<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('arctan2', this, other); }
+  hypot<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('hypot', this, other); }
+  copysign<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('copysign', this, other); }
+  fmod<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('fmod', this, other); }
+  mod<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('mod', this, other); }
+  floorDivide<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('floorDivide', this, other); }
+  /** numpy.remainder (an alias of mod): the remainder with the divisor's sign. */
+  remainder<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('mod', this, other); }
+  /** numpy.round / around: round half to even at `decimals` digits (negative: left of the point), as NumPy (x * 10^d, rint, / 10^d). */
+  round(decimals = 0): NDArray<T> { return roundArray(this, decimals); }
+  /** numpy.clip: minimum(maximum(x, lo), hi), NaN propagating; `null` leaves that side open. */
+  clip(lo: number | NDArray<Computed> | null, hi: number | NDArray<Computed> | null): NDArray<T> { return clipArray(this, lo, hi); }
 
   /** Reverse (or permute) the axes, lazily: kernels read the input with permuted strides. */
   transpose(axes?: readonly number[]): NDArray<T> {
@@ -449,4 +487,20 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
     ddof,
     arg: src,
   });
+}
+
+export function roundArray<T extends Computed>(x: NDArray<T>, decimals: number): NDArray<T> {
+  if (!Number.isInteger(decimals)) throw new TypeError(`round: decimals must be an integer, got ${describe(decimals)}`);
+  if (decimals === 0) return unary('rint', x);
+  const f = 10 ** Math.abs(decimals);
+  return decimals > 0 ? binary<T>('div', unary('rint', binary<T>('mul', x, f)), f) : binary<T>('mul', unary('rint', binary<T>('div', x, f)), f);
+}
+
+export function clipArray<T extends Computed>(x: NDArray<T>, lo: number | NDArray<Computed> | null, hi: number | NDArray<Computed> | null): NDArray<T> {
+  if (!(x instanceof NDArray)) throw new TypeError(`clip: x must be an NDArray, got ${describe(x)}`);
+  if (lo === null && hi === null) throw new TypeError('clip: one of lo and hi must be given (got null for both)');
+  let r: NDArray<T> = x;
+  if (lo !== null) r = binary<T>('maximum', r, lo);
+  if (hi !== null) r = binary<T>('minimum', r, hi);
+  return r;
 }

@@ -1,5 +1,5 @@
 // Module-level functions mirroring the NDArray methods, as numpy/dask.array functions.
-import { NDArray, binary, reduce, unary, type Computed, type FullReduceOptions, type ReduceOptions, type VarOptions } from './ndarray.js';
+import { NDArray, binary, clipArray, reduce, roundArray, unary, type Computed, type FullReduceOptions, type ReduceOptions, type VarOptions } from './ndarray.js';
 import { describe } from '../errors.js';
 
 type Arr = NDArray<Computed>;
@@ -25,6 +25,40 @@ export const log = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('log
 export const sqrt = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('sqrt', x);
 export const sin = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('sin', x);
 export const cos = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('cos', x);
+export const square = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('square', x);
+export const reciprocal = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('reciprocal', x);
+export const sign = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('sign', x);
+export const floor = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('floor', x);
+export const ceil = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('ceil', x);
+export const trunc = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('trunc', x);
+export const rint = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('rint', x);
+export const cbrt = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('cbrt', x);
+export const tan = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('tan', x);
+export const sinh = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('sinh', x);
+export const cosh = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('cosh', x);
+export const tanh = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('tanh', x);
+export const arcsin = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('arcsin', x);
+export const arccos = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('arccos', x);
+export const arctan = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('arctan', x);
+export const arcsinh = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('arcsinh', x);
+export const arccosh = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('arccosh', x);
+export const arctanh = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('arctanh', x);
+export const exp2 = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('exp2', x);
+export const expm1 = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('expm1', x);
+export const log2 = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('log2', x);
+export const log10 = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('log10', x);
+export const log1p = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('log1p', x);
+export const deg2rad = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('deg2rad', x);
+export const rad2deg = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('rad2deg', x);
+export const arctan2 = (a: Operand, b: Operand): Arr => binary('arctan2', a, b);
+export const hypot = (a: Operand, b: Operand): Arr => binary('hypot', a, b);
+export const copysign = (a: Operand, b: Operand): Arr => binary('copysign', a, b);
+export const fmod = (a: Operand, b: Operand): Arr => binary('fmod', a, b);
+export const mod = (a: Operand, b: Operand): Arr => binary('mod', a, b);
+export const floorDivide = (a: Operand, b: Operand): Arr => binary('floorDivide', a, b);
+export const remainder = (a: Operand, b: Operand): Arr => binary('mod', a, b);
+export const round = <T extends Computed>(x: NDArray<T>, decimals = 0): NDArray<T> => roundArray(arrayArg('round', x) as NDArray<T>, decimals);
+export const clip = <T extends Computed>(x: NDArray<T>, lo: Operand | null, hi: Operand | null): NDArray<T> => clipArray(arrayArg('clip', x) as NDArray<T>, lo, hi);
 
 export const transpose = <T extends Computed>(x: NDArray<T>, axes?: readonly number[]): NDArray<T> =>
   arrayArg('transpose', x).transpose(axes) as NDArray<T>;

@@ -1,0 +1,131 @@
+// The float64 ufuncs of issue 14 against NumPy 1.24's answers (scripts/fixtures/numpy_ufuncs.py),
+// fused into the block kernel, over irregular chunks and with the scalar on either side.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as T from '../src/index.js';
+import { DenseArray, NDArray, fromArray, full } from '../src/index.js';
+
+interface Fixture {
+  x: string[]; a: string[]; b: string[];
+  unary: Record<string, string[]>;
+  binary: Record<string, string[]>;
+  round: Record<string, string[]>;
+  clip: string[];
+}
+const fx = JSON.parse(readFileSync(new URL('./fixtures/numpy/ufuncs.json', import.meta.url), 'utf8')) as Fixture;
+
+const fromBits = (hex: readonly string[]): Float64Array => {
+  const u = new BigUint64Array(hex.map((h) => BigInt(`0x${h}`)));
+  return new Float64Array(u.buffer);
+};
+const bitsOf = (x: Float64Array): bigint[] => [...new BigInt64Array(x.buffer, x.byteOffset, x.length)];
+
+/** Distance in ulps of two doubles (0 for equal, also for NaN vs NaN). */
+function ulps(p: number, q: number): number {
+  if (Number.isNaN(p) || Number.isNaN(q)) return Number.isNaN(p) && Number.isNaN(q) ? 0 : Infinity;
+  if (p === q) return Object.is(p, q) || p !== 0 ? 0 : Infinity; // +0 vs -0 is a difference
+  const b = new BigInt64Array(new Float64Array([p, q]).buffer);
+  const o = (v: bigint): bigint => (v < 0n ? -(v & 0x7fffffffffffffffn) : v);
+  const d = o(b[0]!) - o(b[1]!);
+  return Number(d < 0n ? -d : d);
+}
+
+async function values(a: NDArray<T.Computed>): Promise<Float64Array> {
+  const r = await a.compute();
+  expect(r).toBeInstanceOf(DenseArray);
+  return (r as DenseArray).data as Float64Array;
+}
+
+function expectClose(got: Float64Array, want: Float64Array, maxUlp: number, what: string): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const u = ulps(got[i]!, want[i]!);
+    if (u > maxUlp) throw new Error(`${what}[${i}]: got ${Object.is(got[i], -0) ? '-0' : got[i]} want ${Object.is(want[i], -0) ? '-0' : want[i]} (${u} ulp)`);
+  }
+}
+
+// IEEE-exact operations must match bit for bit (NaN as NaN); the libm ones are glibc's, as NumPy's
+// scalar loops (NumPy may use its own SIMD versions on AVX-512 hosts: a few ulp).
+const exact = new Set(['square', 'reciprocal', 'sign', 'floor', 'ceil', 'trunc', 'rint', 'deg2rad', 'rad2deg', 'copysign', 'fmod', 'mod', 'floorDivide']);
+const x = fromBits(fx.x);
+const a = fromBits(fx.a);
+const b = fromBits(fx.b);
+const chunks = (n: number): number[] => [7, 1, 30, n - 38];
+
+describe('float64 ufuncs against NumPy', () => {
+  for (const [name, want] of Object.entries(fx.unary)) {
+    it(`${name}: method and function`, async () => {
+      const arr = fromArray(x, { chunks: [chunks(x.length)] });
+      const method = (arr as unknown as Record<string, () => NDArray<T.Computed>>)[name]!.call(arr);
+      const fn = (T as unknown as Record<string, (v: NDArray<T.Computed>) => NDArray<T.Computed>>)[name]!(arr);
+      const tol = exact.has(name) ? 0 : 4;
+      expectClose(await values(method), fromBits(want), tol, name);
+      expectClose(await values(fn), fromBits(want), tol, name);
+    });
+  }
+  for (const [name, want] of Object.entries(fx.binary)) {
+    it(`${name}: array-array, array-scalar and scalar-array`, async () => {
+      const w = fromBits(want);
+      const tol = exact.has(name) ? 0 : 2;
+      const fn = (T as unknown as Record<string, (p: unknown, q: unknown) => NDArray<T.Computed>>)[name]!;
+      const A = fromArray(a, { chunks: [chunks(a.length)] });
+      const B = fromArray(b, { chunks: [[100, a.length - 100]] });
+      expectClose(await values(fn(A, B)), w, tol, `${name}(A, B)`);
+      expectClose(await values((A as unknown as Record<string, (o: unknown) => NDArray<T.Computed>>)[name]!.call(A, B)), w, tol, `A.${name}(B)`);
+      // scalars either side: pick a row of the table whose other operand is a constant
+      for (const j of [0, 3, 7, 9, 12]) {
+        const s = b[j]!; // column j of the special square: b is s at rows j, j+13, ...
+        const rows = [...Array(13).keys()].map((i) => i * 13 + j);
+        const lhs = new Float64Array(rows.map((r) => a[r]!));
+        const got = await values(fn(fromArray(lhs), s));
+        expectClose(got, new Float64Array(rows.map((r) => w[r]!)), tol, `${name}(A, ${s})`);
+        const t = a[j * 13]!; // row block j: a is t for rows j*13 .. j*13+12
+        const rhs = new Float64Array([...Array(13).keys()].map((i) => b[j * 13 + i]!));
+        const got2 = await values(fn(t, fromArray(rhs)));
+        expectClose(got2, new Float64Array([...Array(13).keys()].map((i) => w[j * 13 + i]!)), tol, `${name}(${t}, B)`);
+      }
+    });
+  }
+  it('remainder is mod', async () => {
+    expectClose(await values(T.remainder(fromArray(a), fromArray(b))), fromBits(fx.binary.mod!), 0, 'remainder');
+    expectClose(await values(fromArray(a).remainder(fromArray(b))), fromBits(fx.binary.mod!), 0, 'remainder');
+  });
+  it('round(decimals) as np.round', async () => {
+    for (const [d, want] of Object.entries(fx.round)) {
+      expectClose(await values(fromArray(x).round(Number(d))), fromBits(want), 0, `round(${d})`);
+      expectClose(await values(T.round(fromArray(x), Number(d))), fromBits(want), 0, `round(${d})`);
+    }
+    expect(() => fromArray(x).round(0.5)).toThrow(TypeError);
+  });
+  it('clip(lo, hi) as np.clip, NaN propagating', async () => {
+    expectClose(await values(fromArray(x).clip(-1.5, 2)), fromBits(fx.clip), 0, 'clip');
+    expectClose(await values(T.clip(fromArray(x), -1.5, 2)), fromBits(fx.clip), 0, 'clip');
+    const lo = await values(fromArray(new Float64Array([-3, 0, 3])).clip(null, 1));
+    expect([...lo]).toEqual([-3, 0, 1]);
+    expect(() => fromArray(x).clip(null, null)).toThrow(TypeError);
+  });
+  it('fuses several new ops in one expression and reduces them', async () => {
+    // sum over k of floor(k / 3) for k < 300 = 3 * (0 + ... + 99) = 14850
+    const s = await T.arange(300, { chunks: [[17, 100, 183]] }).floorDivide(3).sum().compute();
+    expect(s).toBe(14850);
+    const h = await values(T.hypot(full([4], 3), full([4], 4)).square());
+    expect([...h]).toEqual([25, 25, 25, 25]);
+  });
+});
+
+describe('issue 14 defects (typed constants)', () => {
+  it('full([2], -0) keeps the sign; neg gives +0', async () => {
+    expect(bitsOf(await values(full([2], -0)))).toEqual([-0x8000000000000000n, -0x8000000000000000n]);
+    const n = await values(full([2], -0).neg());
+    expect(Object.is(n[0], 0) && Object.is(n[1], 0)).toBe(true);
+  });
+  it('float32 constants and scalars are float32 values', async () => {
+    const d = await full([4], 0.1, { dtype: 'float32' }).sub(fromArray(new Float32Array(4).fill(0.1))).compute();
+    expect([...(d as DenseArray).data]).toEqual([0, 0, 0, 0]);
+    const inf = await full([3], 1e39, { dtype: 'float32' }).mul(1e-10).compute();
+    expect([...(inf as DenseArray).data]).toEqual([Infinity, Infinity, Infinity]);
+    // a weak scalar takes the float32 array's type: 0.1 is rounded to float32 before the add
+    const y = await fromArray(new Float32Array([0])).add(0.1).compute();
+    expect((y as DenseArray).data[0]).toBe(Math.fround(0.1));
+  });
+});
