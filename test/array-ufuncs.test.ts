@@ -129,3 +129,14 @@ describe('issue 14 defects (typed constants)', () => {
     expect((y as DenseArray).data[0]).toBe(Math.fround(0.1));
   });
 });
+
+describe('module functions take plain numbers', () => {
+  it('add(1, 2) and friends give 0-d float64 results, as NumPy', async () => {
+    expect(await T.add(1, 2).compute()).toBe(3);
+    expect(await T.floorDivide(-7, 2).compute()).toBe(-4);
+    expect(await T.mod(-7, 2).compute()).toBe(1);
+    expect(await T.arctan2(1, 1).compute()).toBe(Math.atan2(1, 1));
+    expect(T.add(1, 2).dtype).toBe('float64');
+    expect(T.add(1, 2).shape).toEqual([]);
+  });
+});

@@ -414,11 +414,10 @@ export function unary<T extends Computed>(op: UnaryOp, x: NDArray<T>): NDArray<T
 }
 
 export function binary<R extends Computed>(op: BinaryOp, a: unknown, b: unknown): NDArray<R> {
-  const x = asNode(`${op}: first operand`, a);
+  let x = asNode(`${op}: first operand`, a);
   const y = asNode(`${op}: second operand`, b);
-  if (typeof x === 'number' && typeof y === 'number') {
-    throw new TypeError(`${op}: at least one operand must be an NDArray (got two numbers)`);
-  }
+  // Two numbers (the module functions: add(1, 2)) give a 0-d float64 array, as NumPy's scalars.
+  if (typeof x === 'number' && typeof y === 'number') x = scalarNode(x);
   const nodes = [x, y].filter((v): v is Node => typeof v !== 'number');
   const shape = nodes.length === 2 ? broadcastShapes(nodes[0]!.shape, nodes[1]!.shape) : [...nodes[0]!.shape];
   // NumPy promotion; Python-style scalars are "weak" and don't widen float32.
@@ -503,4 +502,9 @@ export function clipArray<T extends Computed>(x: NDArray<T>, lo: number | NDArra
   if (lo !== null) r = binary<T>('maximum', r, lo);
   if (hi !== null) r = binary<T>('minimum', r, hi);
   return r;
+}
+
+/** A 0-d float64 constant (a JS number used where an array is needed). */
+function scalarNode(value: number): Node {
+  return { kind: 'const', op: 'full', id: newId(), name: `full-${token(`full::${value}:float64:`)}`, shape: [], dtype: 'float64', chunks: [], value };
 }
