@@ -6,7 +6,30 @@
 // X(cname, code, itemsize, "name")
 #define TESSERA_DTYPES(X) \
   X(F64, 0, 8, "float64") \
-  X(F32, 1, 4, "float32")
+  X(F32, 1, 4, "float32") \
+  X(Bool, 2, 1, "bool") \
+  X(I8, 3, 1, "int8") \
+  X(I16, 4, 2, "int16") \
+  X(I32, 5, 4, "int32") \
+  X(I64, 6, 8, "int64") \
+  X(U8, 7, 1, "uint8") \
+  X(U16, 8, 2, "uint16") \
+  X(U32, 9, 4, "uint32") \
+  X(U64, 10, 8, "uint64")
+
+// X(cname, 'char', 'kind') — NumPy's type char (signatures) and kind: f float, i signed, u unsigned, b bool
+#define TESSERA_DTYPE_CHARS(X) \
+  X(F64, 'd', 'f') \
+  X(F32, 'f', 'f') \
+  X(Bool, '?', 'b') \
+  X(I8, 'b', 'i') \
+  X(I16, 'h', 'i') \
+  X(I32, 'i', 'i') \
+  X(I64, 'l', 'i') \
+  X(U8, 'B', 'u') \
+  X(U16, 'H', 'u') \
+  X(U32, 'I', 'u') \
+  X(U64, 'L', 'u')
 
 // X(cname, code, "plan name")
 #define TESSERA_LEAF_KINDS(X) \

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "engine/dtype_io.h"
 #include "kernels/kernels.h"
 
 namespace tessera::detail {
@@ -108,17 +109,22 @@ void fillLeaf(const StagePrep& p, VMState& vm, int leaf, double* out, int64_t n,
           }
         }
       } else {
-        const float* src = reinterpret_cast<const float*>(l.data);
-        for (int i = 0; i < np; ++i) {
-          double* o = out + vm.pieceOff[static_cast<size_t>(i)];
-          const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
-          const float* x = src + pbase[static_cast<int64_t>(i) * S + s];
-          if (step == 1) {
-            for (int64_t j = 0; j < m; ++j) o[j] = static_cast<double>(x[j]);
-          } else {
-            for (int64_t j = 0; j < m; ++j) o[j] = static_cast<double>(x[j * step]);
+        // every other dtype (validated: exact in a double), widened element by element
+        withDType(l.dtype, [&](auto dt) {
+          constexpr DType d = decltype(dt)::value;
+          using T = typename Elem<d>::type;
+          const T* src = reinterpret_cast<const T*>(l.data);
+          for (int i = 0; i < np; ++i) {
+            double* o = out + vm.pieceOff[static_cast<size_t>(i)];
+            const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
+            const T* x = src + pbase[static_cast<int64_t>(i) * S + s];
+            if (step == 1) {
+              for (int64_t j = 0; j < m; ++j) o[j] = loadAs<d>(x[j]);
+            } else {
+              for (int64_t j = 0; j < m; ++j) o[j] = loadAs<d>(x[j * step]);
+            }
           }
-        }
+        });
       }
       return;
     }
@@ -183,11 +189,15 @@ void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t 
         else
           for (int64_t j = 0; j < m; ++j) o[j * sstep] = xi[j];
       } else {
-        float* o = reinterpret_cast<float*>(p.outData) + a;
-        if (sstep == 1)
-          for (int64_t j = 0; j < m; ++j) o[j] = static_cast<float>(xi[j]);
-        else
-          for (int64_t j = 0; j < m; ++j) o[j * sstep] = static_cast<float>(xi[j]);
+        withDType(p.outType, [&](auto dt) {
+          constexpr DType d = decltype(dt)::value;
+          using T = typename Elem<d>::type;
+          T* o = reinterpret_cast<T*>(p.outData) + a;
+          if (sstep == 1)
+            for (int64_t j = 0; j < m; ++j) o[j] = storeAs<d>(xi[j]);
+          else
+            for (int64_t j = 0; j < m; ++j) o[j * sstep] = storeAs<d>(xi[j]);
+        });
       }
     }
     return;

@@ -79,11 +79,20 @@ export const LeafKind = { Arange: 0, RandomUniform: 1, RandomNormal: 2, Memory: 
 export type LeafKind = (typeof LeafKind)[keyof typeof LeafKind];
 
 export const DTYPES = [
-  {"name":"float64","code":0,"cname":"F64","char":"d","size":8},
-  {"name":"float32","code":1,"cname":"F32","char":"f","size":4},
+  {"name":"float64","code":0,"cname":"F64","char":"d","size":8,"kind":"f"},
+  {"name":"float32","code":1,"cname":"F32","char":"f","size":4,"kind":"f"},
+  {"name":"bool","code":2,"cname":"Bool","char":"?","size":1,"kind":"b"},
+  {"name":"int8","code":3,"cname":"I8","char":"b","size":1,"kind":"i"},
+  {"name":"int16","code":4,"cname":"I16","char":"h","size":2,"kind":"i"},
+  {"name":"int32","code":5,"cname":"I32","char":"i","size":4,"kind":"i"},
+  {"name":"int64","code":6,"cname":"I64","char":"l","size":8,"kind":"i"},
+  {"name":"uint8","code":7,"cname":"U8","char":"B","size":1,"kind":"u"},
+  {"name":"uint16","code":8,"cname":"U16","char":"H","size":2,"kind":"u"},
+  {"name":"uint32","code":9,"cname":"U32","char":"I","size":4,"kind":"u"},
+  {"name":"uint64","code":10,"cname":"U64","char":"L","size":8,"kind":"u"},
 ] as const;
 
-export const NativeDType = { F64: 0, F32: 1 } as const;
+export const NativeDType = { F64: 0, F32: 1, Bool: 2, I8: 3, I16: 4, I32: 5, I64: 6, U8: 7, U16: 8, U32: 9, U64: 10 } as const;
 export type NativeDType = (typeof NativeDType)[keyof typeof NativeDType];
 
 /** The engine's limits (native/engine/ops.generated.h carries the same numbers). */
