@@ -140,3 +140,62 @@ describe('module functions take plain numbers', () => {
     expect(T.add(1, 2).shape).toEqual([]);
   });
 });
+
+describe('bool results: comparisons, logical operations, predicates (NumPy)', () => {
+  const bx = fx as unknown as { compare: Record<string, number[]>; predicate: Record<string, number[]>; logicalNot: number[]; f32gt: number[]; f32ge: number[] };
+  async function bools(arr: NDArray<T.Computed>): Promise<number[]> {
+    expect(arr.dtype).toBe('bool');
+    const r = await arr.compute();
+    expect((r as DenseArray).data).toBeInstanceOf(Uint8Array);
+    expect((r as DenseArray).dtype).toBe('bool');
+    return [...(r as DenseArray).data];
+  }
+  for (const [name, want] of Object.entries(bx.compare)) {
+    it(`${name}: arrays either side, scalars either side`, async () => {
+      const fn = (T as unknown as Record<string, (p: unknown, q: unknown) => NDArray<T.Computed>>)[name]!;
+      const A = fromArray(a, { chunks: [chunks(a.length)] });
+      const B = fromArray(b, { chunks: [[100, b.length - 100]] });
+      expect(await bools(fn(A, B))).toEqual(want);
+      const rows = [...Array(13).keys()].map((i) => i * 13 + 4); // b is 3 (bspecial[4]) at these rows
+      expect(await bools(fn(fromArray(new Float64Array(rows.map((r) => a[r]!))), 3))).toEqual(rows.map((r) => want[r]));
+      const cols = [...Array(13).keys()].map((i) => 4 * 13 + i); // a is 3 at these
+      expect(await bools(fn(3, fromArray(new Float64Array(cols.map((r) => b[r]!)))))).toEqual(cols.map((r) => want[r]));
+    });
+  }
+  for (const [name, want] of Object.entries(bx.predicate)) {
+    it(name, async () => {
+      expect(await bools((fromArray(x, { chunks: [chunks(x.length)] }) as unknown as Record<string, () => NDArray<T.Computed>>)[name]!.call(fromArray(x)))).toEqual(want);
+      expect(await bools((T as unknown as Record<string, (v: NDArray<T.Computed>) => NDArray<T.Computed>>)[name]!(fromArray(x)))).toEqual(want);
+    });
+  }
+  it('logicalNot, and bool inputs (Uint8Array, any nonzero byte is true)', async () => {
+    expect(await bools(fromArray(x).logicalNot())).toEqual(bx.logicalNot);
+    const m = fromArray(new Uint8Array([0, 1, 2, 0]), { dtype: 'bool' });
+    expect(m.dtype).toBe('bool');
+    expect(await bools(m)).toEqual([0, 1, 1, 0]);
+    expect(await bools(m.logicalNot())).toEqual([1, 0, 0, 1]);
+    expect(await bools(m.logicalAnd(fromArray(new Uint8Array([1, 1, 1, 1]), { dtype: 'bool' })))).toEqual([0, 1, 1, 0]);
+  });
+  it('float32 compared with a JS number rounds the number to float32 (NEP 50)', async () => {
+    const x32 = fromArray(new Float32Array(x));
+    expect(await bools(x32.gt(0.1))).toEqual(bx.f32gt);
+    expect(await bools(x32.ge(0.7))).toEqual(bx.f32ge);
+  });
+  it('a mask in float arithmetic is 0/1; its sum counts (as float64 until integer dtypes)', async () => {
+    const r = T.random.random([1000], { seed: 3, chunks: [[1, 499, 500]] });
+    const v = (await r.compute()) as DenseArray;
+    const count = [...v.data].filter((q) => q > 0.5).length;
+    const m = r.gt(0.5);
+    expect(await m.sum().compute()).toBe(count);
+    const kept = (await r.mul(m).compute()) as DenseArray;
+    expect([...kept.data]).toEqual([...v.data].map((q) => (q > 0.5 ? q : 0)));
+    expect(m.sum().dtype).toBe('float64');
+  });
+  it('bool operands that would need integer dtypes are a TypeError at build time', () => {
+    const m = fromArray(new Uint8Array([1, 0]), { dtype: 'bool' });
+    expect(() => m.exp()).toThrow(/exp: dtype bool is not accepted \(accepted: float32, float64/);
+    expect(() => m.add(m)).toThrow(/add: dtype bool .*accepted: at least one float32 or float64/);
+    expect(() => m.add(1)).toThrow(TypeError);
+    expect(() => fromArray(new Float64Array(2), { dtype: 'bool' })).toThrow(/takes a Uint8Array/);
+  });
+});

@@ -80,12 +80,26 @@
   X(Log1p, 54, 1, "log1p") \
   X(Deg2rad, 55, 1, "deg2rad") \
   X(Rad2deg, 56, 1, "rad2deg") \
+  X(LogicalNot, 57, 1, "logicalNot") \
+  X(Isnan, 58, 1, "isnan") \
+  X(Isinf, 59, 1, "isinf") \
+  X(Isfinite, 60, 1, "isfinite") \
+  X(Signbit, 61, 1, "signbit") \
   X(Arctan2, 64, 2, "arctan2") \
   X(Hypot, 65, 2, "hypot") \
   X(Copysign, 66, 2, "copysign") \
   X(Fmod, 67, 2, "fmod") \
   X(Mod, 68, 2, "mod") \
-  X(FloorDivide, 69, 2, "floorDivide")
+  X(FloorDivide, 69, 2, "floorDivide") \
+  X(Eq, 70, 2, "eq") \
+  X(Ne, 71, 2, "ne") \
+  X(Lt, 72, 2, "lt") \
+  X(Le, 73, 2, "le") \
+  X(Gt, 74, 2, "gt") \
+  X(Ge, 75, 2, "ge") \
+  X(LogicalAnd, 76, 2, "logicalAnd") \
+  X(LogicalOr, 77, 2, "logicalOr") \
+  X(LogicalXor, 78, 2, "logicalXor")
 
 // Operations with a kernel, by arity. X(cname, kernel) — kernel names a member of kernels::Table.
 #define TESSERA_UNARY_OPS(X) \
@@ -120,7 +134,12 @@
   X(Log10, log10) \
   X(Log1p, log1p) \
   X(Deg2rad, deg2rad) \
-  X(Rad2deg, rad2deg)
+  X(Rad2deg, rad2deg) \
+  X(LogicalNot, logicalNot) \
+  X(Isnan, isnan) \
+  X(Isinf, isinf) \
+  X(Isfinite, isfinite) \
+  X(Signbit, signbit)
 
 #define TESSERA_BINARY_OPS(X) \
   X(Add, add) \
@@ -135,7 +154,16 @@
   X(Copysign, copysign) \
   X(Fmod, fmod) \
   X(Mod, mod) \
-  X(FloorDivide, floorDivide)
+  X(FloorDivide, floorDivide) \
+  X(Eq, eq) \
+  X(Ne, ne) \
+  X(Lt, lt) \
+  X(Le, le) \
+  X(Gt, gt) \
+  X(Ge, ge) \
+  X(LogicalAnd, logicalAnd) \
+  X(LogicalOr, logicalOr) \
+  X(LogicalXor, logicalXor)
 
 // X(cname, code, "plan name")
 #define TESSERA_REDUCE_OPS(X) \

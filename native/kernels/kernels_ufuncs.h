@@ -118,3 +118,43 @@ static void k_copysign_vs(const double* x, double s, double* out, size_t n) {
 static void k_copysign_sv(double s, const double* y, double* out, size_t n) {
   mapBinarySV(s, y, out, n, [](vd a, vd b) { return copysignV(a, b); });
 }
+
+// Comparisons, logical operations and predicates give bool values. Registers are float64 blocks
+// until typed registers land, so a bool is 1.0 or 0.0 in them (a bool sink stores it as 1 / 0).
+// NaN compares unequal to everything (ne is true); NaN is truthy for the logical operations.
+static inline vd boolV(vi m) { return sel(m, splat(1.0), splat(0.0)); }
+#define TESSERA_BOOL_BINARY(NAME, EXPR)                                                        \
+  static void k_##NAME##_vv(const double* x, const double* y, double* out, size_t n) {        \
+    mapBinary(x, y, out, n, [](vd a, vd b) { return boolV(EXPR); });                          \
+  }                                                                                            \
+  static void k_##NAME##_vs(const double* x, double s, double* out, size_t n) {               \
+    mapBinaryVS(x, s, out, n, [](vd a, vd b) { return boolV(EXPR); });                        \
+  }                                                                                            \
+  static void k_##NAME##_sv(double s, const double* y, double* out, size_t n) {               \
+    mapBinarySV(s, y, out, n, [](vd a, vd b) { return boolV(EXPR); });                        \
+  }
+TESSERA_BOOL_BINARY(eq, a == b)
+TESSERA_BOOL_BINARY(ne, a != b)
+TESSERA_BOOL_BINARY(lt, a < b)
+TESSERA_BOOL_BINARY(le, a <= b)
+TESSERA_BOOL_BINARY(gt, a > b)
+TESSERA_BOOL_BINARY(ge, a >= b)
+TESSERA_BOOL_BINARY(logicalAnd, (a != 0.0) & (b != 0.0))
+TESSERA_BOOL_BINARY(logicalOr, (a != 0.0) | (b != 0.0))
+TESSERA_BOOL_BINARY(logicalXor, (a != 0.0) ^ (b != 0.0))
+#undef TESSERA_BOOL_BINARY
+static void k_logicalNot(const double* x, double* out, size_t n) {
+  mapUnary(x, out, n, 0.0, [](vd v) { return boolV(v == 0.0); });
+}
+static void k_isnan(const double* x, double* out, size_t n) {
+  mapUnary(x, out, n, 0.0, [](vd v) { return boolV(v != v); });
+}
+static void k_isinf(const double* x, double* out, size_t n) {
+  mapUnary(x, out, n, 0.0, [](vd v) { return boolV(vabs(v) == __builtin_inf()); });
+}
+static void k_isfinite(const double* x, double* out, size_t n) {
+  mapUnary(x, out, n, 0.0, [](vd v) { return boolV(vabs(v) < __builtin_inf()); });
+}
+static void k_signbit(const double* x, double* out, size_t n) {
+  mapUnary(x, out, n, 0.0, [](vd v) { return boolV((vi)(asU(v) >> 63) != 0); });
+}

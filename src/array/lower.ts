@@ -32,7 +32,7 @@ import {
 } from './node.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 
-const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
+const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : d === 'float32' ? NativeDType.F32 : NativeDType.Bool);
 
 /** What a root of a compute should become. */
 export interface RootRequest {
@@ -278,7 +278,9 @@ class StageBuilder {
         for (const a of node.args) {
           // A JS number is a weak scalar (NEP 50): it takes the array's dtype, so with float32 it is
           // rounded to float32 first (full([3], 1e39, float32) is inf; 0.1 - 0.1 is 0).
-          const scalar = (x: number): number => (node.dtype === 'float32' ? Math.fround(x) : x);
+          // (the dtype the op computes in: a comparison of float32 arrays compares float32 values)
+          const f32 = node.args.every((o) => typeof o === 'number' || o.dtype !== 'float64') && node.args.some((o) => typeof o !== 'number' && o.dtype === 'float32');
+          const scalar = (x: number): number => (f32 ? Math.fround(x) : x);
           const v: Val = typeof a === 'number' ? { kind: 'imm', value: scalar(a) } : ((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val);
           if (typeof a === 'number') this.uses.set(v, 1);
           args.push(v);

@@ -23,6 +23,8 @@ import {
   opName,
   size,
   token,
+  typedView,
+  type TypedData,
   topoOrder,
   type BinaryOp,
   type DelayedNode,
@@ -156,6 +158,21 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   fmod<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('fmod', this, other); }
   mod<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('mod', this, other); }
   floorDivide<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('floorDivide', this, other); }
+  // Comparisons, logical operations and predicates: bool results (Uint8Array of 0/1 from compute()).
+  logicalNot(): NDArray<T> { return unary('logicalNot', this); }
+  isnan(): NDArray<T> { return unary('isnan', this); }
+  isinf(): NDArray<T> { return unary('isinf', this); }
+  isfinite(): NDArray<T> { return unary('isfinite', this); }
+  signbit(): NDArray<T> { return unary('signbit', this); }
+  eq<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('eq', this, other); }
+  ne<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('ne', this, other); }
+  lt<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('lt', this, other); }
+  le<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('le', this, other); }
+  gt<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('gt', this, other); }
+  ge<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('ge', this, other); }
+  logicalAnd<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('logicalAnd', this, other); }
+  logicalOr<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('logicalOr', this, other); }
+  logicalXor<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('logicalXor', this, other); }
   /** numpy.remainder (an alias of mod): the remainder with the divisor's sign. */
   remainder<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('mod', this, other); }
   /** numpy.round / around: round half to even at `decimals` digits (negative: left of the point), as NumPy (x * 10^d, rint, / 10^d). */
@@ -279,7 +296,8 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
 
   /** One Delayed per chunk, nested like the chunk grid; each computes its chunk's data. */
   toDelayed(): NestedDelayedChunks {
-    return toDelayed(this);
+    if (this.dtype === 'bool') throw new TypeError('toDelayed: dtype bool is not supported yet (accepted: float32, float64)');
+    return toDelayed(this as unknown as Parameters<typeof toDelayed>[0]);
   }
 
   /** The task graph (Dask's HighLevelGraph): layers with task counts; nodes on demand. */
@@ -290,8 +308,8 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
 
 const allocNative = (bytes: number): NativeBuffer => native().allocBuffer(bytes);
 
-function typed(buffer: ArrayBuffer, dtype: DType): Float64Array | Float32Array {
-  return dtype === 'float64' ? new Float64Array(buffer) : new Float32Array(buffer);
+function typed(buffer: ArrayBuffer, dtype: DType): TypedData {
+  return typedView(dtype, buffer);
 }
 
 function blockRegion(x: NDArray<Computed>, index: readonly number[]): { lo: number[]; hi: number[] } {
@@ -406,7 +424,7 @@ export function unary<T extends Computed>(op: UnaryOp, x: NDArray<T>): NDArray<T
     id: newId(),
     name: `${op}-${token(`${op}:${src.name}`)}`,
     shape: src.shape,
-    dtype: src.dtype,
+    dtype: unaryDType(op, src.dtype),
     chunks: src.chunks,
     op,
     arg: src,
@@ -420,8 +438,7 @@ export function binary<R extends Computed>(op: BinaryOp, a: unknown, b: unknown)
   if (typeof x === 'number' && typeof y === 'number') x = scalarNode(x);
   const nodes = [x, y].filter((v): v is Node => typeof v !== 'number');
   const shape = nodes.length === 2 ? broadcastShapes(nodes[0]!.shape, nodes[1]!.shape) : [...nodes[0]!.shape];
-  // NumPy promotion; Python-style scalars are "weak" and don't widen float32.
-  const dtype: DType = nodes.some((n) => n.dtype === 'float64') ? 'float64' : 'float32';
+  const dtype = binaryDType(op, nodes.map((n) => n.dtype));
   // Output grid: per axis, the chunks of the first operand that spans the axis. No unification:
   // kernels read any operand region from any chunk, so x.add(x.T) keeps x's chunks.
   const chunks = shape.map((s, k) => {
@@ -478,7 +495,8 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
     id: newId(),
     name: `${op}-${token(`${op}:${src.name}:${axes}:${keepdims}:${ddof}`)}`,
     shape,
-    dtype: src.dtype,
+    // bool reduces as float64 0/1 (NumPy: int64 sums, bool min/max) until typed registers land
+    dtype: src.dtype === 'bool' ? 'float64' : src.dtype,
     chunks,
     op,
     axes,
@@ -507,4 +525,30 @@ export function clipArray<T extends Computed>(x: NDArray<T>, lo: number | NDArra
 /** A 0-d float64 constant (a JS number used where an array is needed). */
 function scalarNode(value: number): Node {
   return { kind: 'const', op: 'full', id: newId(), name: `full-${token(`full::${value}:float64:`)}`, shape: [], dtype: 'float64', chunks: [], value };
+}
+
+// Operations whose result is bool whatever the (float or bool) inputs.
+const BOOL_RESULT = new Set<string>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor', 'logicalNot', 'isnan', 'isinf', 'isfinite', 'signbit']);
+
+/** The dtype of a unary op's result; float math on bool is refused at build time (issue 14 item 5). */
+export function unaryDType(op: UnaryOp, d: DType): DType {
+  if (BOOL_RESULT.has(op)) return 'bool';
+  if (d === 'bool') {
+    throw new TypeError(`${op}: dtype bool is not accepted (accepted: float32, float64; NumPy's results for bool are integer or float16 dtypes, not built yet)`);
+  }
+  return d;
+}
+
+/**
+ * The dtype of a binary op's result: NumPy's promotion over float32/float64/bool with JS numbers
+ * weak (NEP 50: a number never widens float32). Arithmetic needs a float operand: bool with bool
+ * or with a JS number is an integer result in NumPy, which needs typed registers.
+ */
+export function binaryDType(op: BinaryOp, ds: readonly DType[]): DType {
+  if (BOOL_RESULT.has(op)) return 'bool';
+  if (ds.includes('float64')) return 'float64';
+  if (ds.includes('float32')) return 'float32';
+  throw new TypeError(
+    `${op}: dtype bool with bool or a number is not accepted (NumPy's result is an integer dtype, not built yet; accepted: at least one float32 or float64 array operand)`,
+  );
 }

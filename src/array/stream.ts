@@ -10,7 +10,7 @@ import { materializeLimit } from '../settings.js';
 import { chunkBounds } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { NDArray, computeArrays, persistArrays, formatBytes, type Computed } from './ndarray.js';
-import { contiguousStrides, itemsize, newId, size, token, topoOrder, type MemoryNode, type Node, type ReduceNode } from './node.js';
+import { contiguousStrides, itemsize, newId, typedCtor, typedView, size, token, topoOrder, type MemoryNode, type Node, type ReduceNode } from './node.js';
 import { Lowering } from './lower.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
@@ -67,7 +67,7 @@ async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ 
     const results = await computeArrays(small.map((r) => new NDArray(r)), { signal });
     small.forEach((r, i) => {
       const v = results[i]!;
-      const data = v instanceof DenseArray ? v.data : r.dtype === 'float64' ? Float64Array.of(v) : Float32Array.of(v);
+      const data = v instanceof DenseArray ? v.data : typedCtor(r.dtype).of(v);
       values.set(r.id, memoryNode(r, data, 'array'));
     });
   }
@@ -136,7 +136,7 @@ async function computeRegion(node: Node, lo: number[], hi: number[], signal: Abo
   }
   await runLowered(lowered, { signal });
   const out = lowered.outputs[0]!;
-  const data = out.dtype === 'float64' ? new Float64Array(out.memory as ArrayBuffer) : new Float32Array(out.memory as ArrayBuffer);
+  const data = typedView(out.dtype, out.memory as ArrayBuffer);
   return new DenseArray(data, out.shape);
 }
 

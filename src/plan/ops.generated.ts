@@ -43,15 +43,29 @@ export const OPS = [
   {"plan":"log1p","numpy":"log1p","cname":"Log1p","code":54,"arity":1,"kernel":"log1p","signatures":["d->d"]},
   {"plan":"deg2rad","numpy":"deg2rad","cname":"Deg2rad","code":55,"arity":1,"kernel":"deg2rad","signatures":["d->d"]},
   {"plan":"rad2deg","numpy":"rad2deg","cname":"Rad2deg","code":56,"arity":1,"kernel":"rad2deg","signatures":["d->d"]},
+  {"plan":"logicalNot","numpy":"logical_not","cname":"LogicalNot","code":57,"arity":1,"kernel":"logicalNot","signatures":["d->?"]},
+  {"plan":"isnan","numpy":"isnan","cname":"Isnan","code":58,"arity":1,"kernel":"isnan","signatures":["d->?"]},
+  {"plan":"isinf","numpy":"isinf","cname":"Isinf","code":59,"arity":1,"kernel":"isinf","signatures":["d->?"]},
+  {"plan":"isfinite","numpy":"isfinite","cname":"Isfinite","code":60,"arity":1,"kernel":"isfinite","signatures":["d->?"]},
+  {"plan":"signbit","numpy":"signbit","cname":"Signbit","code":61,"arity":1,"kernel":"signbit","signatures":["d->?"]},
   {"plan":"arctan2","numpy":"arctan2","cname":"Arctan2","code":64,"arity":2,"kernel":"arctan2","signatures":["dd->d"]},
   {"plan":"hypot","numpy":"hypot","cname":"Hypot","code":65,"arity":2,"kernel":"hypot","signatures":["dd->d"]},
   {"plan":"copysign","numpy":"copysign","cname":"Copysign","code":66,"arity":2,"kernel":"copysign","signatures":["dd->d"]},
   {"plan":"fmod","numpy":"fmod","cname":"Fmod","code":67,"arity":2,"kernel":"fmod","signatures":["dd->d"]},
   {"plan":"mod","numpy":"remainder","cname":"Mod","code":68,"arity":2,"kernel":"mod","signatures":["dd->d"]},
   {"plan":"floorDivide","numpy":"floor_divide","cname":"FloorDivide","code":69,"arity":2,"kernel":"floorDivide","signatures":["dd->d"]},
+  {"plan":"eq","numpy":"equal","cname":"Eq","code":70,"arity":2,"kernel":"eq","signatures":["dd->?"]},
+  {"plan":"ne","numpy":"not_equal","cname":"Ne","code":71,"arity":2,"kernel":"ne","signatures":["dd->?"]},
+  {"plan":"lt","numpy":"less","cname":"Lt","code":72,"arity":2,"kernel":"lt","signatures":["dd->?"]},
+  {"plan":"le","numpy":"less_equal","cname":"Le","code":73,"arity":2,"kernel":"le","signatures":["dd->?"]},
+  {"plan":"gt","numpy":"greater","cname":"Gt","code":74,"arity":2,"kernel":"gt","signatures":["dd->?"]},
+  {"plan":"ge","numpy":"greater_equal","cname":"Ge","code":75,"arity":2,"kernel":"ge","signatures":["dd->?"]},
+  {"plan":"logicalAnd","numpy":"logical_and","cname":"LogicalAnd","code":76,"arity":2,"kernel":"logicalAnd","signatures":["dd->?"]},
+  {"plan":"logicalOr","numpy":"logical_or","cname":"LogicalOr","code":77,"arity":2,"kernel":"logicalOr","signatures":["dd->?"]},
+  {"plan":"logicalXor","numpy":"logical_xor","cname":"LogicalXor","code":78,"arity":2,"kernel":"logicalXor","signatures":["dd->?"]},
 ] as const;
 
-export const OpCode = { Load: 0, Neg: 1, Abs: 2, Exp: 3, Log: 4, Sqrt: 5, Sin: 6, Cos: 7, Add: 16, Sub: 17, Mul: 18, Div: 19, Pow: 20, Max: 21, Min: 22, Square: 32, Reciprocal: 33, Sign: 34, Floor: 35, Ceil: 36, Trunc: 37, Rint: 38, Cbrt: 39, Tan: 40, Sinh: 41, Cosh: 42, Tanh: 43, Arcsin: 44, Arccos: 45, Arctan: 46, Arcsinh: 47, Arccosh: 48, Arctanh: 49, Exp2: 50, Expm1: 51, Log2: 52, Log10: 53, Log1p: 54, Deg2rad: 55, Rad2deg: 56, Arctan2: 64, Hypot: 65, Copysign: 66, Fmod: 67, Mod: 68, FloorDivide: 69 } as const;
+export const OpCode = { Load: 0, Neg: 1, Abs: 2, Exp: 3, Log: 4, Sqrt: 5, Sin: 6, Cos: 7, Add: 16, Sub: 17, Mul: 18, Div: 19, Pow: 20, Max: 21, Min: 22, Square: 32, Reciprocal: 33, Sign: 34, Floor: 35, Ceil: 36, Trunc: 37, Rint: 38, Cbrt: 39, Tan: 40, Sinh: 41, Cosh: 42, Tanh: 43, Arcsin: 44, Arccos: 45, Arctan: 46, Arcsinh: 47, Arccosh: 48, Arctanh: 49, Exp2: 50, Expm1: 51, Log2: 52, Log10: 53, Log1p: 54, Deg2rad: 55, Rad2deg: 56, LogicalNot: 57, Isnan: 58, Isinf: 59, Isfinite: 60, Signbit: 61, Arctan2: 64, Hypot: 65, Copysign: 66, Fmod: 67, Mod: 68, FloorDivide: 69, Eq: 70, Ne: 71, Lt: 72, Le: 73, Gt: 74, Ge: 75, LogicalAnd: 76, LogicalOr: 77, LogicalXor: 78 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
 export const REDUCTIONS = [
