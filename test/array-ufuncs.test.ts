@@ -199,3 +199,41 @@ describe('bool results: comparisons, logical operations, predicates (NumPy)', ()
     expect(() => fromArray(new Float64Array(2), { dtype: 'bool' })).toThrow(/takes a Uint8Array/);
   });
 });
+
+describe('where(cond, x, y)', () => {
+  const wx = fx as unknown as { where: string[]; whereTruthy: string[] };
+  it('as np.where, fused with its branches, over irregular chunks', async () => {
+    const X = fromArray(x, { chunks: [chunks(x.length)] });
+    expectClose(await values(T.where(X.gt(0.5), X.sqrt(), X.neg())), fromBits(wx.where), 0, 'where');
+    // the condition's truthiness is NumPy's: nonzero and NaN are true; numbers for both branches
+    expectClose(await values(T.where(X, 1, -0)), fromBits(wx.whereTruthy), 0, 'where(x, 1, -0)');
+  });
+  it('a shared false branch is copied, not overwritten', async () => {
+    const X = fromArray(new Float64Array([1, 2, 3, 4]));
+    const y = X.mul(10);
+    const w = T.where(X.gt(2), X, y);
+    const r = (await T.compute(w, y.add(w))) as DenseArray[];
+    expect([...r[0]!.data]).toEqual([10, 20, 3, 4]);
+    expect([...r[1]!.data]).toEqual([20, 40, 33, 44]);
+    expect([...((await T.where(X.gt(2), y, y).compute()) as DenseArray).data]).toEqual([10, 20, 30, 40]);
+  });
+  it('broadcasts cond, x and y; a constant condition', async () => {
+    const col = fromArray(new Float64Array([1, 0, 1]), { shape: [3, 1] });
+    const row = fromArray(new Float64Array([5, 6]));
+    const r = (await T.where(col, row, -1).compute()) as DenseArray;
+    expect(r.shape).toEqual([3, 2]);
+    expect([...r.data]).toEqual([5, 6, -1, -1, 5, 6]);
+    expect([...((await T.where(1, row, 0).compute()) as DenseArray).data]).toEqual([5, 6]);
+    expect([...((await T.where(0, row, 7).compute()) as DenseArray).data]).toEqual([7, 7]);
+  });
+  it('sums as its closed form: where(x > 0.5, x, 0).sum() is the sum of the values above 0.5', async () => {
+    const r = T.random.random([5000], { seed: 9, chunks: [[1000, 1, 3999]] });
+    const v = (await r.compute()) as DenseArray;
+    const got = (await T.where(r.gt(0.5), r, 0).compute()) as DenseArray;
+    expect([...got.data]).toEqual([...v.data].map((q) => (q > 0.5 ? q : 0)));
+  });
+  it('refuses three numbers and bad operands', () => {
+    expect(() => T.where(1, 2, 3)).toThrow(TypeError);
+    expect(() => T.where('a' as never, fromArray(x), 1)).toThrow(/where: cond must be an NDArray or a number/);
+  });
+});

@@ -85,6 +85,7 @@
   X(Isinf, 59, 1, "isinf") \
   X(Isfinite, 60, 1, "isfinite") \
   X(Signbit, 61, 1, "signbit") \
+  X(Positive, 62, 1, "positive") \
   X(Arctan2, 64, 2, "arctan2") \
   X(Hypot, 65, 2, "hypot") \
   X(Copysign, 66, 2, "copysign") \
@@ -99,7 +100,8 @@
   X(Ge, 75, 2, "ge") \
   X(LogicalAnd, 76, 2, "logicalAnd") \
   X(LogicalOr, 77, 2, "logicalOr") \
-  X(LogicalXor, 78, 2, "logicalXor")
+  X(LogicalXor, 78, 2, "logicalXor") \
+  X(Where, 79, 2, "where")
 
 // Operations with a kernel, by arity. X(cname, kernel) — kernel names a member of kernels::Table.
 #define TESSERA_UNARY_OPS(X) \
@@ -139,7 +141,8 @@
   X(Isnan, isnan) \
   X(Isinf, isinf) \
   X(Isfinite, isfinite) \
-  X(Signbit, signbit)
+  X(Signbit, signbit) \
+  X(Positive, positive)
 
 #define TESSERA_BINARY_OPS(X) \
   X(Add, add) \
@@ -163,7 +166,8 @@
   X(Ge, ge) \
   X(LogicalAnd, logicalAnd) \
   X(LogicalOr, logicalOr) \
-  X(LogicalXor, logicalXor)
+  X(LogicalXor, logicalXor) \
+  X(Where, where)
 
 // X(cname, code, "plan name")
 #define TESSERA_REDUCE_OPS(X) \

@@ -191,6 +191,11 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     } else {
       operand(ip + ".a", in.a);
       if (ar == 2) operand(ip + ".b", in.b);
+      // where's merge form reads its destination (the false branch)
+      if (in.op == Op::Where) {
+        operand(ip + ".dst", in.dst);
+        if (in.a < 0) fail(ip + ".a", "is an immediate; where's condition must be a register");
+      }
     }
     written |= uint64_t(1) << in.dst;
   }

@@ -158,3 +158,23 @@ static void k_isfinite(const double* x, double* out, size_t n) {
 static void k_signbit(const double* x, double* out, size_t n) {
   mapUnary(x, out, n, 0.0, [](vd v) { return boolV((vi)(asU(v) >> 63) != 0); });
 }
+
+// numpy.positive (a copy); the compiler also uses it to give where() a register of its own.
+static void k_positive(const double* x, double* out, size_t n) { mapUnary(x, out, n, 0.0, [](vd v) { return v; }); }
+// where in merge form: out = c ? y : out, where `out` already holds the false branch (the compiler
+// puts it there). A condition is true when nonzero (NaN too, as NumPy's bool(nan)).
+static void k_where_vv(const double* c, const double* y, double* out, size_t n) {
+  size_t i = 0;
+  for (; i + W <= n; i += W) store(out + i, sel(load(c + i) != 0.0, load(y + i), load(out + i)));
+  for (; i < n; ++i) out[i] = c[i] != 0.0 ? y[i] : out[i];
+}
+static void k_where_vs(const double* c, double s, double* out, size_t n) {
+  const vd b = splat(s);
+  size_t i = 0;
+  for (; i + W <= n; i += W) store(out + i, sel(load(c + i) != 0.0, b, load(out + i)));
+  for (; i < n; ++i) out[i] = c[i] != 0.0 ? s : out[i];
+}
+static void k_where_sv(double s, const double* y, double* out, size_t n) {
+  if (s != 0.0 || s != s)
+    for (size_t i = 0; i < n; ++i) out[i] = y[i];
+}

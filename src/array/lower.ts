@@ -287,6 +287,17 @@ class StageBuilder {
         }
         return { kind: 'op', code: opCode(node.op), args };
       }
+      case 'where': {
+        // operands: condition, true branch, false branch (emit.ts gives Where its merge form)
+        const f32 = node.dtype === 'float32';
+        const args: Val[] = [];
+        for (const a of node.args) {
+          const v: Val = typeof a === 'number' ? { kind: 'imm', value: f32 && args.length > 0 ? Math.fround(a) : a } : ((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val);
+          if (typeof a === 'number') this.uses.set(v, 1);
+          args.push(v);
+        }
+        return { kind: 'op', code: opCode('where'), args };
+      }
     }
   }
 

@@ -158,6 +158,8 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   fmod<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('fmod', this, other); }
   mod<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('mod', this, other); }
   floorDivide<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('floorDivide', this, other); }
+  /** numpy.positive: a copy of the values. */
+  positive(): NDArray<T> { return unary('positive', this); }
   // Comparisons, logical operations and predicates: bool results (Uint8Array of 0/1 from compute()).
   logicalNot(): NDArray<T> { return unary('logicalNot', this); }
   isnan(): NDArray<T> { return unary('isnan', this); }
@@ -551,4 +553,32 @@ export function binaryDType(op: BinaryOp, ds: readonly DType[]): DType {
   throw new TypeError(
     `${op}: dtype bool with bool or a number is not accepted (NumPy's result is an integer dtype, not built yet; accepted: at least one float32 or float64 array operand)`,
   );
+}
+
+/**
+ * numpy.where(cond, x, y): x where cond is true (nonzero, NaN included), else y; broadcasting over
+ * all three, numbers allowed for any. The result dtype is x's and y's promotion (numbers weak);
+ * the condition may have any dtype. Fused into the block kernel (a vector select).
+ */
+export function whereArrays(cond: unknown, x: unknown, y: unknown): NDArray<Computed> {
+  const c = asNode('where: cond', cond);
+  const a = asNode('where: x', x);
+  const b = asNode('where: y', y);
+  const nodes = [c, a, b].filter((v): v is Node => typeof v !== 'number');
+  if (nodes.length === 0) throw new TypeError('where: at least one of cond, x, y must be an NDArray (got three numbers)');
+  const shape = nodes.reduce<number[]>((s, n) => broadcastShapes(s, n.shape), []);
+  const values = [a, b].filter((v): v is Node => typeof v !== 'number').map((n) => n.dtype);
+  const dtype: DType = values.includes('float64') || values.length === 0 ? 'float64' : values.includes('float32') ? 'float32' : 'bool';
+  if (dtype === 'bool' && (typeof a === 'number' || typeof b === 'number')) {
+    throw new TypeError('where: dtype bool with a number is not accepted (NumPy gives an integer dtype, not built yet; accepted: float32 or float64 x or y)');
+  }
+  const chunks = shape.map((s, k) => {
+    for (const n of nodes) {
+      const j = k - (shape.length - n.shape.length);
+      if (j >= 0 && n.shape[j] === s) return n.chunks[j]!;
+    }
+    return [s];
+  });
+  const desc = [c, a, b].map((v) => (typeof v === 'number' ? `#${v}` : v.name)).join(',');
+  return new NDArray({ kind: 'where', op: 'where', id: newId(), name: `where-${token(`where:${desc}`)}`, shape, dtype, chunks, args: [c, a, b] });
 }

@@ -89,6 +89,12 @@ export interface BinaryNode extends Base {
   readonly op: BinaryOp;
   readonly args: readonly [Node | number, Node | number];
 }
+/** numpy.where(cond, x, y): x where cond is nonzero (NaN too), else y. */
+export interface WhereNode extends Base {
+  readonly kind: 'where';
+  readonly op: 'where';
+  readonly args: readonly [Node | number, Node | number, Node | number];
+}
 export interface TransposeNode extends Base { readonly kind: 'transpose'; readonly axes: readonly number[]; readonly arg: Node }
 /** Values produced by a user function (fromDelayed): computed before the plan runs, then read as memory. */
 export interface DelayedNode extends Base {
@@ -117,6 +123,7 @@ export type Node =
   | DelayedNode
   | UnaryNode
   | BinaryNode
+  | WhereNode
   | TransposeNode
   | RechunkNode
   | ReduceNode;
@@ -179,6 +186,7 @@ export function opName(node: Node): string {
     case 'delayed':
     case 'unary':
     case 'binary':
+    case 'where':
     case 'reduce':
       return node.op;
     case 'arange':
@@ -221,6 +229,7 @@ export function children(node: Node): Node[] {
     case 'reduce':
       return [node.arg];
     case 'binary':
+    case 'where':
       return node.args.filter((a): a is Node => typeof a !== 'number');
     default:
       return [];

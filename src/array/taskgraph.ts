@@ -69,7 +69,8 @@ function nodeLayers(roots: readonly Node[]): GridLayer[] {
         });
         break;
       }
-      case 'binary': {
+      case 'binary':
+      case 'where': {
         const args = node.args.filter((a): a is Node => typeof a !== 'number');
         layers.push({
           name: node.name,

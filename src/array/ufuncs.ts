@@ -1,5 +1,5 @@
 // Module-level functions mirroring the NDArray methods, as numpy/dask.array functions.
-import { NDArray, binary, clipArray, reduce, roundArray, unary, type Computed, type FullReduceOptions, type ReduceOptions, type VarOptions } from './ndarray.js';
+import { NDArray, binary, clipArray, reduce, roundArray, unary, whereArrays, type Computed, type FullReduceOptions, type ReduceOptions, type VarOptions } from './ndarray.js';
 import { describe } from '../errors.js';
 
 type Arr = NDArray<Computed>;
@@ -70,6 +70,9 @@ export const ge = (a: Operand, b: Operand): Arr => binary('ge', a, b);
 export const logicalAnd = (a: Operand, b: Operand): Arr => binary('logicalAnd', a, b);
 export const logicalOr = (a: Operand, b: Operand): Arr => binary('logicalOr', a, b);
 export const logicalXor = (a: Operand, b: Operand): Arr => binary('logicalXor', a, b);
+export const positive = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('positive', x);
+/** numpy.where(cond, x, y); see NDArray docs. */
+export const where = (cond: Operand, x: Operand, y: Operand): Arr => whereArrays(cond, x, y);
 export const remainder = (a: Operand, b: Operand): Arr => binary('mod', a, b);
 export const round = <T extends Computed>(x: NDArray<T>, decimals = 0): NDArray<T> => roundArray(arrayArg('round', x) as NDArray<T>, decimals);
 export const clip = <T extends Computed>(x: NDArray<T>, lo: Operand | null, hi: Operand | null): NDArray<T> => clipArray(arrayArg('clip', x) as NDArray<T>, lo, hi);
