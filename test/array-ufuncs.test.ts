@@ -237,3 +237,40 @@ describe('where(cond, x, y)', () => {
     expect(() => T.where('a' as never, fromArray(x), 1)).toThrow(/where: cond must be an NDArray or a number/);
   });
 });
+
+describe('isclose, allclose, arrayEqual, nanToNum (NumPy)', () => {
+  const cx = fx as unknown as {
+    near: string[]; isclose: Record<string, number[]>; allclose: Record<string, boolean>;
+    nanToNum: string[]; nanToNumOpts: string[]; nanToNum32: string[];
+  };
+  const bools = async (arr: NDArray<T.Computed>): Promise<number[]> => [...((await arr.compute()) as DenseArray).data];
+  const near = fromBits(cx.near);
+  it('isclose: pairs with inf/NaN/-0, near pairs, options, a scalar', async () => {
+    expect(await bools(T.isclose(fromArray(a), fromArray(b)))).toEqual(cx.isclose.pairs);
+    expect(await bools(T.isclose(fromArray(a), fromArray(b), { equalNan: true }))).toEqual(cx.isclose.pairsNan);
+    expect(await bools(T.isclose(fromArray(x, { chunks: [chunks(x.length)] }), fromArray(near)))).toEqual(cx.isclose.near);
+    expect(await bools(T.isclose(fromArray(x), fromArray(near), { rtol: 1e-6, atol: 0 }))).toEqual(cx.isclose.nearTight);
+    expect(await bools(T.isclose(fromArray(x), 0.5, { atol: 0.1 }))).toEqual(cx.isclose.scalar);
+    expect(() => T.isclose(fromArray(x), 1, { rtol: 'a' as never })).toThrow(TypeError);
+    expect(() => T.isclose(fromArray(x), 1, { tol: 1 } as never)).toThrow(/unknown option/);
+  });
+  it('allclose and arrayEqual are lazy 0-d bools', async () => {
+    const fin = [...x.keys()].filter((i) => Number.isFinite(x[i]!));
+    const xf = fromArray(new Float64Array(fin.map((i) => x[i]!)));
+    const nf = fromArray(new Float64Array(fin.map((i) => near[i]!)));
+    expect(await T.allclose(xf, nf).compute()).toBe(cx.allclose.near ? 1 : 0);
+    expect(await T.allclose(xf, nf, { rtol: 1e-6, atol: 0 }).compute()).toBe(cx.allclose.nearTight ? 1 : 0);
+    expect(T.allclose(xf, nf).dtype).toBe('bool');
+    expect(await T.allclose(fromArray(new Float64Array(0)), fromArray(new Float64Array(0))).compute()).toBe(1);
+    expect(await T.arrayEqual(xf, xf).compute()).toBe(1);
+    expect(await T.arrayEqual(fromArray(x), fromArray(x)).compute()).toBe(0); // NaN != NaN
+    expect(await T.arrayEqual(xf, nf).compute()).toBe(0);
+    expect(await T.arrayEqual(xf, fromArray(new Float64Array(3))).compute()).toBe(0); // shapes differ
+  });
+  it('nanToNum: defaults (float64 and float32 extremes) and options', async () => {
+    expectClose(await values(T.nanToNum(fromArray(x))), fromBits(cx.nanToNum), 0, 'nanToNum');
+    expectClose(await values(T.nanToNum(fromArray(x), { nan: -1, posinf: 9, neginf: -9 })), fromBits(cx.nanToNumOpts), 0, 'nanToNum(opts)');
+    const r32 = (await T.nanToNum(fromArray(new Float32Array(x))).compute()) as DenseArray;
+    expectClose(new Float64Array(r32.data), fromBits(cx.nanToNum32), 0, 'nanToNum float32');
+  });
+});

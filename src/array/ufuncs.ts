@@ -1,6 +1,6 @@
 // Module-level functions mirroring the NDArray methods, as numpy/dask.array functions.
 import { NDArray, binary, clipArray, reduce, roundArray, unary, whereArrays, type Computed, type FullReduceOptions, type ReduceOptions, type VarOptions } from './ndarray.js';
-import { describe } from '../errors.js';
+import { checkFinite, checkOptions, describe } from '../errors.js';
 
 type Arr = NDArray<Computed>;
 type Operand = Arr | number;
@@ -101,3 +101,65 @@ export function variance(x: Arr, options?: VarOptions): Arr { return reduce('var
 export function std(x: Arr, options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
 export function std(x: Arr, options: VarOptions): Arr;
 export function std(x: Arr, options?: VarOptions): Arr { return reduce('std', arrayArg('std', x), options); }
+
+/** Options of isclose/allclose, as NumPy's (rtol 1e-5, atol 1e-8, equalNan false). */
+export interface IsCloseOptions { rtol?: number; atol?: number; equalNan?: boolean }
+
+function closeOptions(fn: string, options: IsCloseOptions | undefined): Required<IsCloseOptions> {
+  const o = checkOptions(`${fn} options`, options) as IsCloseOptions;
+  for (const key of Object.keys(o)) if (!['rtol', 'atol', 'equalNan'].includes(key)) throw new TypeError(`${fn}: unknown option ${describe(key)}; accepted: rtol, atol, equalNan`);
+  const rtol = o.rtol === undefined ? 1e-5 : checkFinite('rtol', o.rtol);
+  const atol = o.atol === undefined ? 1e-8 : checkFinite('atol', o.atol);
+  if (o.equalNan !== undefined && typeof o.equalNan !== 'boolean') throw new TypeError(`${fn}: equalNan must be a boolean, got ${describe(o.equalNan)}`);
+  return { rtol, atol, equalNan: o.equalNan ?? false };
+}
+
+/**
+ * numpy.isclose: |a - b| <= atol + rtol * |b| where both are finite, a == b elsewhere (infinities
+ * of one sign are close), NaN close to NaN only with equalNan. Elementwise, bool result.
+ */
+export function isclose(a: Operand, b: Operand, options?: IsCloseOptions): Arr {
+  const { rtol, atol, equalNan } = closeOptions('isclose', options);
+  const finite = binary('logicalAnd', finiteOf(a), finiteOf(b));
+  const tol = typeof b === 'number' ? atol + rtol * Math.abs(b) : binary('add', binary('mul', unary('abs', b), rtol), atol);
+  const within = binary('le', unary('abs', binary('sub', a, b)), tol);
+  const close = whereArrays(finite, within, binary('eq', a, b));
+  if (!equalNan) return close;
+  return binary('logicalOr', close, binary('logicalAnd', nanOf(a), nanOf(b)));
+}
+const finiteOf = (v: Operand): Operand => (typeof v === 'number' ? (Number.isFinite(v) ? 1 : 0) : unary('isfinite', v));
+const nanOf = (v: Operand): Operand => (typeof v === 'number' ? (Number.isNaN(v) ? 1 : 0) : unary('isnan', v));
+
+/** numpy.allclose as a lazy 0-d bool (computes to 1 or 0): every element isclose; true for empty arrays. */
+export function allclose(a: Operand, b: Operand, options?: IsCloseOptions): Arr {
+  const far = reduce('sum', asArray('allclose', unary('logicalNot', isclose(a, b, options))));
+  return binary('eq', far, 0);
+}
+
+/** numpy.array_equal as a lazy 0-d bool (computes to 1 or 0): same shape and every element equal (NaN is not equal to NaN). */
+export function arrayEqual(a: Arr, b: Arr): Arr {
+  arrayArg('arrayEqual', a);
+  arrayArg('arrayEqual', b);
+  if (a.shape.length !== b.shape.length || a.shape.some((s, k) => s !== b.shape[k])) return binary('eq', binary('add', 0, 0), 1);
+  return binary('eq', reduce('sum', binary('ne', a, b)), 0);
+}
+const asArray = (fn: string, x: Arr): Arr => arrayArg(fn, x);
+
+/**
+ * numpy.nan_to_num: NaN → nan (0), +inf → posinf, -inf → neginf (default: the dtype's largest
+ * finite value and its negative), every other value unchanged.
+ */
+export function nanToNum<T extends Computed>(x: NDArray<T>, options?: { nan?: number; posinf?: number; neginf?: number }): NDArray<T> {
+  arrayArg('nanToNum', x);
+  const o = checkOptions('nanToNum options', options) as { nan?: number; posinf?: number; neginf?: number };
+  for (const key of Object.keys(o)) if (!['nan', 'posinf', 'neginf'].includes(key)) throw new TypeError(`nanToNum: unknown option ${describe(key)}; accepted: nan, posinf, neginf`);
+  const big = x.dtype === 'float32' ? 3.4028234663852886e38 : Number.MAX_VALUE;
+  const num = (k: 'nan' | 'posinf' | 'neginf', d: number): number => {
+    const v = o[k];
+    if (v === undefined) return d;
+    if (typeof v !== 'number') throw new TypeError(`nanToNum: ${k} must be a number, got ${describe(v)}`);
+    return v;
+  };
+  const inner = whereArrays(binary('eq', x, -Infinity), num('neginf', -big), x);
+  return whereArrays(unary('isnan', x), num('nan', 0), whereArrays(binary('eq', x, Infinity), num('posinf', big), inner)) as NDArray<T>;
+}
