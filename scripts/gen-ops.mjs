@@ -30,7 +30,7 @@ function check(t) {
   const chars = new Set(t.dtypes.map((d) => d.char));
   for (const op of t.ops) {
     if (![0, 1, 2].includes(op.arity)) throw new Error(`ops.json: ${op.plan}: arity must be 0, 1 or 2`);
-    if (op.arity > 0 && !op.kernel) throw new Error(`ops.json: ${op.plan}: needs a kernel`);
+    if (op.arity > 0 && !op.kernel && op.plan !== 'cast') throw new Error(`ops.json: ${op.plan}: needs a kernel`);
     for (const sig of op.signatures) {
       const m = /^([a-zA-Z?]*)->([a-zA-Z?])$/.exec(sig);
       if (!m || m[1].length !== op.arity || ![...m[1], m[2]].every((c) => chars.has(c)))
@@ -56,7 +56,7 @@ export function generate(table) {
     '\n// Every instruction. X(cname, code, arity, "plan name")\n',
     xm('TESSERA_OPS', table.ops, (o) => `${o.cname}, ${o.code}, ${o.arity}, ${q(o.plan)}`),
     '\n// Operations with a kernel, by arity. X(cname, kernel) — kernel names a member of kernels::Table.\n',
-    xm('TESSERA_UNARY_OPS', table.ops.filter((o) => o.arity === 1), (o) => `${o.cname}, ${o.kernel}`),
+    xm('TESSERA_UNARY_OPS', table.ops.filter((o) => o.arity === 1 && o.kernel), (o) => `${o.cname}, ${o.kernel}`),
     '\n',
     xm('TESSERA_BINARY_OPS', table.ops.filter((o) => o.arity === 2), (o) => `${o.cname}, ${o.kernel}`),
     '\n// X(cname, code, "plan name")\n',

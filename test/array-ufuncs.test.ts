@@ -274,3 +274,30 @@ describe('isclose, allclose, arrayEqual, nanToNum (NumPy)', () => {
     expectClose(new Float64Array(r32.data), fromBits(cx.nanToNum32), 0, 'nanToNum float32');
   });
 });
+
+describe('astype (the cast instruction)', () => {
+  it('float64 -> float32 rounds inside the expression; -> bool is x != 0 (NaN true); bool -> float is 0/1', async () => {
+    const X = fromArray(x, { chunks: [chunks(x.length)] });
+    const f = X.astype('float32');
+    expect(f.dtype).toBe('float32');
+    // rounded before the subtraction: x - float32(x) is float64 math on the rounded value
+    const d = await values(X.sub(f.astype('float64')));
+    expect([...d].map((v, i) => Object.is(v, x[i]! - Math.fround(x[i]!)) || (Number.isNaN(v) && Number.isNaN(x[i]! - Math.fround(x[i]!))))).toEqual([...d].map(() => true));
+    const m = await X.astype('bool').compute();
+    expect([...(m as DenseArray).data]).toEqual([...x].map((v) => (v !== 0 ? 1 : 0)));
+    const back = await X.gt(0.5).astype('float64').compute();
+    expect([...(back as DenseArray).data]).toEqual([...x].map((v) => (v > 0.5 ? 1 : 0)));
+    expect(X.astype('float64')).toBe(X);
+    expect(() => X.astype('int32' as never)).toThrow(/astype: dtype must be one of float64, float32, bool/);
+  });
+  it('the plan spells a cast ["cast", dst, a, "float32"] and round-trips through the codec', async () => {
+    const X = fromArray(new Float64Array([0.1, 1e39]));
+    const y = X.astype('float32').astype('float64').mul(1);
+    const plan = T.toPlan(y);
+    const prog = (plan.stages[0] as unknown as { program: unknown[][] }).program;
+    expect(prog.filter((i) => i[0] === 'cast').map((i) => i[3])).toEqual(['float32', 'float64']);
+    const { inputs } = T.exportPlan(y);
+    const [out] = (await T.execute(JSON.parse(JSON.stringify(plan)), inputs)) as DenseArray[];
+    expect([...out!.data]).toEqual([Math.fround(0.1), Infinity]);
+  });
+});

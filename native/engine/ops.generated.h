@@ -86,6 +86,7 @@
   X(Isfinite, 60, 1, "isfinite") \
   X(Signbit, 61, 1, "signbit") \
   X(Positive, 62, 1, "positive") \
+  X(Cast, 63, 1, "cast") \
   X(Arctan2, 64, 2, "arctan2") \
   X(Hypot, 65, 2, "hypot") \
   X(Copysign, 66, 2, "copysign") \

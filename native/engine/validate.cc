@@ -191,6 +191,11 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     } else {
       operand(ip + ".a", in.a);
       if (ar == 2) operand(ip + ".b", in.b);
+      if (in.op == Op::Cast) {
+        if (in.a < 0) fail(ip + ".a", "is an immediate; cast's operand must be a register");
+        if (!dtypeOk(static_cast<DType>(in.b)) || !detail::exactInDouble(static_cast<DType>(in.b)))
+          fail(ip + ".b", std::to_string(in.b) + " is not a cast target dtype (accepted: 0-5, 7-9; b of a cast is a dtype code)");
+      }
       // where's merge form reads its destination (the false branch)
       if (in.op == Op::Where) {
         operand(ip + ".dst", in.dst);

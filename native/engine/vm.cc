@@ -131,6 +131,15 @@ void fillLeaf(const StagePrep& p, VMState& vm, int leaf, double* out, int64_t n,
   }
 }
 
+// NumPy's astype within a float64 register: float32 rounds, bool is x != 0, the integer dtypes
+// truncate and wrap (dtype_io.h); float64 copies.
+void castBlock(const double* x, double* out, size_t n, DType to) {
+  withDType(to, [&](auto dt) {
+    constexpr DType d = decltype(dt)::value;
+    for (size_t j = 0; j < n; ++j) out[j] = static_cast<double>(storeAs<d>(x[j]));
+  });
+}
+
 }  // namespace
 
 void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t redChunk) {
@@ -145,6 +154,10 @@ void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t 
       continue;
     }
     const int32_t ia = in.a;
+    if (in.op == Op::Cast) {  // a (a register, validated) as dtype in.b, back in a float64 register
+      castBlock(vm.reg(ia), dst, un, static_cast<DType>(in.b));
+      continue;
+    }
     const size_t code = static_cast<size_t>(in.op);  // validated: a row of the table
     if (kOpKernels[code].arity == 1) {
       const double* x;

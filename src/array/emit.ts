@@ -8,7 +8,7 @@ import { LeafKind, NativeDType, OpCode, type NativeLeaf } from '../native.js';
 export type Val =
   | { kind: 'leaf'; leaf: number }
   | { kind: 'imm'; value: number }
-  | { kind: 'op'; code: OpCode; args: Val[] };
+  | { kind: 'op'; code: OpCode; args: Val[]; /** the instruction's b when it is not an operand (cast: the dtype code) */ b?: number };
 
 /** A step of an iterative computation: it yields sub-steps and receives their results. */
 export type Step<T> = Generator<Step<unknown>, T, unknown>;
@@ -147,7 +147,7 @@ export function emitProgram(
     for (const [a, imm] of operands(v)) ops.push((yield operand(a, imm)) as number);
     v.args.forEach(release);
     const dst = alloc();
-    program.push(v.code, dst, ops[0]!, ops[1] ?? 0);
+    program.push(v.code, dst, ops[0]!, ops[1] ?? v.b ?? 0);
     reg.set(v, dst);
     return dst;
   }

@@ -272,6 +272,7 @@ class StageBuilder {
         return (yield this.expr(node.arg, map.map((m) => (m < 0 ? -1 : axes[m]!)))) as Val;
       }
       case 'unary':
+        if (node.op === 'cast') return { kind: 'op', code: opCode('cast'), args: [(yield this.expr(node.arg, map)) as Val], b: nativeDType(node.dtype) };
         return { kind: 'op', code: opCode(node.op), args: [(yield this.expr(node.arg, map)) as Val] };
       case 'binary': {
         const args: Val[] = [];

@@ -158,6 +158,11 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   fmod<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('fmod', this, other); }
   mod<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('mod', this, other); }
   floorDivide<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('floorDivide', this, other); }
+  /**
+   * A copy as another dtype (NumPy's astype, casting='unsafe'): float64 → float32 rounds to nearest,
+   * to bool is x != 0 (NaN is true), bool → float is 0/1. The same dtype returns this array.
+   */
+  astype(dtype: DType): NDArray<T> { return astypeArray(this, dtype); }
   /** numpy.positive: a copy of the values. */
   positive(): NDArray<T> { return unary('positive', this); }
   // Comparisons, logical operations and predicates: bool results (Uint8Array of 0/1 from compute()).
@@ -581,4 +586,13 @@ export function whereArrays(cond: unknown, x: unknown, y: unknown): NDArray<Comp
   });
   const desc = [c, a, b].map((v) => (typeof v === 'number' ? `#${v}` : v.name)).join(',');
   return new NDArray({ kind: 'where', op: 'where', id: newId(), name: `where-${token(`where:${desc}`)}`, shape, dtype, chunks, args: [c, a, b] });
+}
+
+const CAST_TARGETS: readonly DType[] = ['float64', 'float32', 'bool'];
+
+export function astypeArray<T extends Computed>(x: NDArray<T>, dtype: DType): NDArray<T> {
+  if (!CAST_TARGETS.includes(dtype)) throw new TypeError(`astype: dtype must be one of ${CAST_TARGETS.join(', ')} (the integer dtypes need typed registers, not built yet), got ${describe(dtype)}`);
+  const src = x.node;
+  if (src.dtype === dtype) return x;
+  return new NDArray<T>({ kind: 'unary', id: newId(), name: `astype-${token(`astype:${dtype}:${src.name}`)}`, shape: src.shape, dtype, chunks: src.chunks, op: 'cast', arg: src });
 }

@@ -49,6 +49,7 @@ export const OPS = [
   {"plan":"isfinite","numpy":"isfinite","cname":"Isfinite","code":60,"arity":1,"kernel":"isfinite","signatures":["d->?"]},
   {"plan":"signbit","numpy":"signbit","cname":"Signbit","code":61,"arity":1,"kernel":"signbit","signatures":["d->?"]},
   {"plan":"positive","numpy":"positive","cname":"Positive","code":62,"arity":1,"kernel":"positive","signatures":["d->d"]},
+  {"plan":"cast","numpy":"astype","cname":"Cast","code":63,"arity":1,"kernel":null,"signatures":[]},
   {"plan":"arctan2","numpy":"arctan2","cname":"Arctan2","code":64,"arity":2,"kernel":"arctan2","signatures":["dd->d"]},
   {"plan":"hypot","numpy":"hypot","cname":"Hypot","code":65,"arity":2,"kernel":"hypot","signatures":["dd->d"]},
   {"plan":"copysign","numpy":"copysign","cname":"Copysign","code":66,"arity":2,"kernel":"copysign","signatures":["dd->d"]},
@@ -67,7 +68,7 @@ export const OPS = [
   {"plan":"where","numpy":"where","cname":"Where","code":79,"arity":2,"kernel":"where","signatures":["?d->d"]},
 ] as const;
 
-export const OpCode = { Load: 0, Neg: 1, Abs: 2, Exp: 3, Log: 4, Sqrt: 5, Sin: 6, Cos: 7, Add: 16, Sub: 17, Mul: 18, Div: 19, Pow: 20, Max: 21, Min: 22, Square: 32, Reciprocal: 33, Sign: 34, Floor: 35, Ceil: 36, Trunc: 37, Rint: 38, Cbrt: 39, Tan: 40, Sinh: 41, Cosh: 42, Tanh: 43, Arcsin: 44, Arccos: 45, Arctan: 46, Arcsinh: 47, Arccosh: 48, Arctanh: 49, Exp2: 50, Expm1: 51, Log2: 52, Log10: 53, Log1p: 54, Deg2rad: 55, Rad2deg: 56, LogicalNot: 57, Isnan: 58, Isinf: 59, Isfinite: 60, Signbit: 61, Positive: 62, Arctan2: 64, Hypot: 65, Copysign: 66, Fmod: 67, Mod: 68, FloorDivide: 69, Eq: 70, Ne: 71, Lt: 72, Le: 73, Gt: 74, Ge: 75, LogicalAnd: 76, LogicalOr: 77, LogicalXor: 78, Where: 79 } as const;
+export const OpCode = { Load: 0, Neg: 1, Abs: 2, Exp: 3, Log: 4, Sqrt: 5, Sin: 6, Cos: 7, Add: 16, Sub: 17, Mul: 18, Div: 19, Pow: 20, Max: 21, Min: 22, Square: 32, Reciprocal: 33, Sign: 34, Floor: 35, Ceil: 36, Trunc: 37, Rint: 38, Cbrt: 39, Tan: 40, Sinh: 41, Cosh: 42, Tanh: 43, Arcsin: 44, Arccos: 45, Arctan: 46, Arcsinh: 47, Arccosh: 48, Arctanh: 49, Exp2: 50, Expm1: 51, Log2: 52, Log10: 53, Log1p: 54, Deg2rad: 55, Rad2deg: 56, LogicalNot: 57, Isnan: 58, Isinf: 59, Isfinite: 60, Signbit: 61, Positive: 62, Cast: 63, Arctan2: 64, Hypot: 65, Copysign: 66, Fmod: 67, Mod: 68, FloorDivide: 69, Eq: 70, Ne: 71, Lt: 72, Le: 73, Gt: 74, Ge: 75, LogicalAnd: 76, LogicalOr: 77, LogicalXor: 78, Where: 79 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
 export const REDUCTIONS = [
