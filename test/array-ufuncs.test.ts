@@ -301,3 +301,16 @@ describe('astype (the cast instruction)', () => {
     expect([...out!.data]).toEqual([Math.fround(0.1), Infinity]);
   });
 });
+
+describe('bool arrays through persist and iterChunks', () => {
+  it('persist keeps bool bytes; chunks stream as Uint8Array', async () => {
+    const x = fromArray(new Float64Array([0.1, 0.9, 0.5, 0.7, NaN]), { chunks: [[2, 3]] });
+    const m = await x.gt(0.5).persist();
+    expect(m.dtype).toBe('bool');
+    expect([...((await m.compute()) as DenseArray).data]).toEqual([0, 1, 0, 1, 0]);
+    expect(await T.where(m, x, 0).sum().compute()).toBe(0.9 + 0.7);
+    const parts: number[][] = [];
+    for await (const c of x.isnan().iterChunks()) parts.push([...(c.data as DenseArray).data]);
+    expect(parts).toEqual([[0, 0], [0, 0, 1]]);
+  });
+});
