@@ -61,7 +61,9 @@ async function main(): Promise<void> {
       if (m) clearTimeout(timer), resolve(m[1]!);
     });
   });
-  await Promise.all([1, 2].map((i) => tessera(['worker', address, '--nthreads', '1', '--name', `bench${i}`], /tessera worker/)));
+  // workers load task modules only from their roots: the one the map benchmark writes below
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+  await Promise.all([1, 2].map((i) => tessera(['worker', address, '--nthreads', '1', '--name', `bench${i}`, '--modules', dir], /tessera worker/)));
   const client = await Client.connect(address);
   for (let i = 0; i < 100 && (await client.workers()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
   console.log(`scheduler ${address}, workers: ${(await client.workers()).map((w) => `${w.name} (${w.nthreads} thread)`).join(', ')}`);
@@ -71,7 +73,6 @@ async function main(): Promise<void> {
   await client.compute(tiny); // warm-up
   const r1 = await time(() => client.compute(tiny), REPS);
   console.log(`tiny tasks, compute of ones([2000], {chunks: 1}).sum() (2000 tasks): median ${r1.ms.toFixed(0)} ms → ${((r1.ms / 2000) * 1000).toFixed(0)} µs/task (${(2000 / (r1.ms / 1000)).toFixed(0)} tasks/s); value ${r1.value}`);
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   const mod = join(dir, 'f.mjs');
   writeFileSync(mod, 'export function inc(x) { return x + 1; }\n');
   const args = Array.from({ length: 1000 }, (_, i) => [i]);

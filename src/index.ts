@@ -1,5 +1,5 @@
 // tessera: Dask's model of parallel computing for Node.js, with a native core.
-export { NDArray, type Computed, type ReduceOptions, type VarOptions } from './array/ndarray.js';
+export { NDArray, type Computed, type ReduceOptions, type VarOptions, type ArgReduceOptions } from './array/ndarray.js';
 export { DenseArray, type TypedData } from './array/dense.js';
 export { ones, zeros, full, arange, fromArray, random, type CreationOptions, type RandomOptions, type FromArrayOptions } from './array/creation.js';
 export type { ChunksSpec } from './array/chunks.js';

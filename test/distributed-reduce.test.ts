@@ -37,7 +37,7 @@ function expectSame(remote: unknown, local: unknown, label: string): void {
   expect(firstDiff, `${label}: first differing byte`).toBe(-1);
 }
 
-type Op = 'sum' | 'prod' | 'min' | 'max' | 'mean' | 'var' | 'std';
+type Op = 'sum' | 'prod' | 'min' | 'max' | 'mean' | 'var' | 'std' | 'nansum' | 'nanprod' | 'nanmean' | 'nanvar' | 'nanstd' | 'nanmin' | 'nanmax' | 'any' | 'all' | 'countNonzero' | 'ptp' | 'argmin' | 'argmax';
 const OPS: Op[] = ['sum', 'prod', 'min', 'max', 'mean', 'var', 'std'];
 
 function reduceBy(x: NDArray<unknown>, op: Op, axis: number | number[] | undefined, ddof?: number): NDArray<Value> {
@@ -94,6 +94,18 @@ describe('distributed reductions per chunk (in-process bus)', () => {
       const ids = [...started.keys()].filter((c) => !computesBefore.has(c));
       expect(ids.length).toBe(1);
       expect(started.get(ids[0]!)!.size).toBe(4);
+    }
+  });
+
+  it('nan-reductions, any/all, countNonzero, ptp with NaN data: as computed locally', async () => {
+    const n = 31 * 19;
+    const data = Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? NaN : i % 11 === 0 ? 0 : Math.sin(i) * 0.01 + 1));  // near 1: prod partials stay in range (see report)
+    const x = fromArray(data, { shape: [31, 19], chunks: [[10, 1, 20], [7, 12]] });
+    const ops: Op[] = ['nansum', 'nanprod', 'nanmean', 'nanvar', 'nanstd', 'nanmin', 'nanmax', 'any', 'all', 'countNonzero', 'ptp', 'argmin', 'argmax'];
+    for (const op of ops) {
+      for (const axis of [0, 1, undefined] as (number | undefined)[]) {
+        await check(reduceBy(x, op, axis), `${op} axis ${JSON.stringify(axis)}`);
+      }
     }
   });
 
@@ -181,12 +193,19 @@ describe('protocol: reduction splitting (pure)', () => {
     expect(splitMode(stage([10, 10], [[5, 5], [5, 5]], ReduceCode.Sum, [0, 1]))).toBe('chunks');
     expect(splitMode(stage([10, 10], [[10], [10]], ReduceCode.Sum, [0, 1]))).toBe('whole');
     expect(splitMode(stage([10, 0], [[5, 5], [0]], ReduceCode.Sum, [0, 1]))).toBe('whole');
-    // 2^22 kept outputs x 4 chunks along the reduced axis x 3 planes x 8 bytes > 256 MiB (x 1 plane: <)
+    // 2^22 kept outputs x 4 chunks along the reduced axis x 4 planes x 8 bytes > 256 MiB (x 1 plane: <)
     const big = stage([2 ** 22, 8], [[2 ** 21, 2 ** 21], [2, 2, 2, 2]], ReduceCode.Var, [0, 1]);
-    expect(2 ** 22 * 4 * 3 * 8).toBeGreaterThan(MAX_SCHEDULER_PARTIAL_BYTES);
+    expect(2 ** 22 * 4 * 4 * 8).toBeGreaterThan(MAX_SCHEDULER_PARTIAL_BYTES);
     expect(2 ** 22 * 4 * 1 * 8).toBeLessThan(MAX_SCHEDULER_PARTIAL_BYTES);
     expect(splitMode(big)).toBe('whole');
     expect(splitMode({ ...big, sink: { ...big.sink, reduce: ReduceCode.Sum } })).toBe('chunks');
+    // one-plane partials split; the nan-reductions carrying a count, and ptp, run whole
+    for (const r of [ReduceCode.NanSum, ReduceCode.NanProd, ReduceCode.Any, ReduceCode.All, ReduceCode.CountNonzero]) {
+      expect(splitMode(stage([10, 10], [[5, 5], [5, 5]], r, [1, 0]))).toBe('chunks');
+    }
+    for (const r of [ReduceCode.NanMean, ReduceCode.NanVar, ReduceCode.NanStd, ReduceCode.NanMin, ReduceCode.NanMax, ReduceCode.Ptp, ReduceCode.ArgMin, ReduceCode.ArgMax]) {
+      expect(splitMode(stage([10, 10], [[5, 5], [5, 5]], r, [1, 0]))).toBe('whole');
+    }
   });
 
   it('combineChunkPartials: tree order, Chan combine, finalize, float32 and sink strides', () => {
@@ -198,10 +217,10 @@ describe('protocol: reduction splitting (pure)', () => {
     const out = new Uint8Array(8 * 4);
     combineChunkPartials(st, [f(1), f(5), f(2), f(4)], out);
     expect([...new Float64Array(out.buffer)]).toEqual([0, 2, 0, 2]);
-    // var: partials (count, mean, M2) per chunk; combining (1, 1, 0) with (2, 4, 2)
+    // var: partials (count, mean, M2, meanLo) per chunk; combining (1, 1, 0, 0) with (2, 4, 2, 0)
     const sv = stage([1, 3], [[1], [1, 2]], ReduceCode.Var, [0, 1]);
     const o = new Uint8Array(8);
-    combineChunkPartials(sv, [f(1, 1, 0), f(2, 4, 2)], o);
+    combineChunkPartials(sv, [f(1, 1, 0, 0), f(2, 4, 2, 0)], o);
     // values 1, 3, 5: var = 8/3
     expect(new Float64Array(o.buffer)[0]).toBe(8 / 3);
     // float32 output

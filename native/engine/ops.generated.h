@@ -179,7 +179,20 @@
   X(Max, 4, "max") \
   X(Mean, 5, "mean") \
   X(Var, 6, "var") \
-  X(Std, 7, "std")
+  X(Std, 7, "std") \
+  X(NanSum, 8, "nansum") \
+  X(NanProd, 9, "nanprod") \
+  X(NanMean, 10, "nanmean") \
+  X(NanVar, 11, "nanvar") \
+  X(NanStd, 12, "nanstd") \
+  X(NanMin, 13, "nanmin") \
+  X(NanMax, 14, "nanmax") \
+  X(Any, 15, "any") \
+  X(All, 16, "all") \
+  X(CountNonzero, 17, "count_nonzero") \
+  X(Ptp, 18, "ptp") \
+  X(ArgMin, 19, "argmin") \
+  X(ArgMax, 20, "argmax")
 
 // The plan limits. X(cname, "key in ENGINE_LIMITS", value)
 #define TESSERA_LIMITS(X) \

@@ -96,9 +96,12 @@ struct Sink {
   double ddof = 0;
   // Reductions only, dtype F64 only: write each output element's raw, un-finalized partial
   // instead of the result (what a distributed scheduler combines across per-chunk sub-stages).
-  // Sum/Prod/Min/Max: the value; Mean: the raw sum (no division); Var/Std: three planes of P
-  // elements each, P = the stage's kept output count (product of the kept extents):
-  //     count at out, mean at out + P, M2 at out + 2P.
+  // Sum/Min/Max: the value; Prod/NanProd: two planes, mantissa at out and binary exponent at
+  // out + P (product = mantissa * 2^exponent); Mean: the raw sum (no division); Var/Std: four planes of P elements each, P = the stage's kept output count
+  // (product of the kept extents):
+  //     count at out, mean at out + P, M2 at out + 2P, meanLo at out + 3P
+  // (the mean is the double-double mean + meanLo). NanSum/Any/All/CountNonzero: the
+  // value; the other nan-reductions, Ptp, ArgMin and ArgMax have no partials (validated).
   bool partials = false;
 };
 

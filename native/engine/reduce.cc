@@ -28,9 +28,13 @@ void finishReduction(const Job& job, StagePrep& p) {
   int64_t addr = st.sink.offset;
   Partial empty{};
   switch (p.op) {
-    case ReduceOp::Prod: empty.value = 1; break;
+    case ReduceOp::Prod:
+    case ReduceOp::NanProd:
+    case ReduceOp::All: empty.value = 1; break;
     case ReduceOp::Min:
-    case ReduceOp::Max: empty.value = std::numeric_limits<double>::quiet_NaN(); break;
+    case ReduceOp::Max:
+    case ReduceOp::NanMin:
+    case ReduceOp::NanMax: empty.value = std::numeric_limits<double>::quiet_NaN(); break;
     default: break;
   }
   for (int64_t K = 0; K < p.keptCount; ++K) {

@@ -36,49 +36,221 @@ inline double nanMax(double a, double b) {
   return a > b ? a : b;
 }
 
-// segment: tmp is kBlock doubles of scratch (Var/Std).
+// Prod of a block in scaled form (value * 2^exp). The SIMD pairwise product is kept when it is a
+// normal number (no partial product overflowed or underflowed to 0); otherwise a sequential loop
+// renormalizes after every factor (exact power-of-two scaling, so only the products round).
+inline Partial prodSegment(const kernels::Table& K, const double* x, size_t n) {
+  Partial r{};
+  const double f = K.prod(x, n);
+  int e = 0;
+  if (std::isfinite(f) && std::fabs(f) >= std::numeric_limits<double>::min()) {
+    r.value = std::frexp(f, &e);
+    r.exp = e;
+    return r;
+  }
+  double m = 1, ex = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double v = x[i];
+    if (v != 0 && std::fabs(v) < std::numeric_limits<double>::min()) {  // subnormal factor
+      v = std::frexp(v, &e);
+      ex += e;
+    }
+    m = std::frexp(m * v, &e);  // |m| < 1, so |m * v| <= DBL_MAX: no overflow
+    ex += e;
+  }
+  r.value = m;
+  r.exp = ex;
+  return r;
+}
+
+inline Partial prodCombine(const Partial& x, const Partial& y) {
+  Partial r{};
+  int e = 0;
+  r.value = std::frexp(x.value * y.value, &e);
+  r.exp = x.exp + y.exp + e;
+  return r;
+}
+
+inline double prodValue(const Partial& x) {
+  // exponents beyond +-4096 are overflow/underflow either way (ldexp takes an int)
+  const double e = std::min(std::max(x.exp, -4096.0), 4096.0);
+  return std::ldexp(x.value, static_cast<int>(e));
+}
+
+// Chan's triple of x[0, n) by the corrected two-pass (n > 0): t is n doubles of scratch.
+inline Partial momentsSegment(const kernels::Table& K, double* t, const double* x, size_t n) {
+  // c = sum(x - mean) / n is the rounding error of the mean, kept as meanLo;
+  // sum((x - mean)^2) - n c^2 is M2 about the exact mean
+  Partial r{};
+  const double dn = static_cast<double>(n);
+  const double mean = K.sum(x, n) / dn;
+  K.sub.vs(x, mean, t, n);
+  const double c = K.sum(t, n) / dn;
+  K.mul.vv(t, t, t, n);
+  r.count = dn;
+  r.mean = mean;
+  r.meanLo = c;
+  r.m2 = std::max(K.sum(t, n) - dn * c * c, 0.0);
+  return r;
+}
+
+// The non-NaN elements of x[0, n), in order, into t; returns their count.
+inline size_t compactNonNaN(double* t, const double* x, size_t n) {
+  size_t m = 0;
+  for (size_t i = 0; i < n; ++i) {
+    t[m] = x[i];
+    m += !std::isnan(x[i]);
+  }
+  return m;
+}
+
+// x[0, n) with NaN replaced by `fill` into t (the nan-reductions keep the SIMD kernels).
+inline void replaceNaN(double* t, const double* x, size_t n, double fill) {
+  for (size_t i = 0; i < n; ++i) t[i] = std::isnan(x[i]) ? fill : x[i];
+}
+
+// segment: tmp is kBlock doubles of scratch (Var/Std and the nan-reductions).
 inline Partial segment(const StagePrep& p, double* tmp, const double* x, int64_t n) {
   const kernels::Table& K = kernels::active();
   const size_t un = static_cast<size_t>(n);
   Partial r{};
   switch (p.op) {
+    case ReduceOp::NanSum: replaceNaN(tmp, x, un, 0.0); r.value = K.sum(tmp, un); break;
+    case ReduceOp::NanProd: replaceNaN(tmp, x, un, 1.0); r = prodSegment(K, tmp, un); break;
+    case ReduceOp::NanMean: {
+      const size_t m = compactNonNaN(tmp, x, un);
+      r.value = K.sum(tmp, m);
+      r.n = static_cast<double>(m);
+      break;
+    }
+    case ReduceOp::NanVar:
+    case ReduceOp::NanStd: {
+      const size_t m = compactNonNaN(tmp, x, un);
+      if (m > 0) r = momentsSegment(K, tmp, tmp, m);  // in place: sub reads x[i] before t[i]
+      break;
+    }
+    case ReduceOp::NanMin:
+    case ReduceOp::NanMax: {
+      const size_t m = compactNonNaN(tmp, x, un);
+      r.n = static_cast<double>(m);
+      r.value = m == 0 ? std::numeric_limits<double>::quiet_NaN()
+                : p.op == ReduceOp::NanMin ? K.reduceMin(tmp, m) : K.reduceMax(tmp, m);
+      break;
+    }
+    case ReduceOp::Any: {
+      double v = 0;
+      for (size_t i = 0; i < un; ++i) v = (x[i] != 0) ? 1.0 : v;  // NaN is truthy, as NumPy
+      r.value = v;
+      break;
+    }
+    case ReduceOp::All: {
+      double v = 1;
+      for (size_t i = 0; i < un; ++i) v = (x[i] != 0) ? v : 0.0;
+      r.value = v;
+      break;
+    }
+    case ReduceOp::CountNonzero: {
+      double c = 0;
+      for (size_t i = 0; i < un; ++i) c += (x[i] != 0) ? 1.0 : 0.0;  // exact below 2^53
+      r.value = c;
+      break;
+    }
+    case ReduceOp::Ptp:
+      if (n == 1) {  // kept inner axis: one element per output element
+        r.value = r.mean = x[0];
+        break;
+      }
+      r.value = K.reduceMax(x, un);
+      r.mean = K.reduceMin(x, un);
+      break;
+    case ReduceOp::ArgMin:
+    case ReduceOp::ArgMax: break;  // per piece with its index: vm.cc argSegment
     case ReduceOp::Sum:
     case ReduceOp::Mean: r.value = K.sum(x, un); break;
-    case ReduceOp::Prod: r.value = K.prod(x, un); break;
+    case ReduceOp::Prod: r = prodSegment(K, x, un); break;
     case ReduceOp::Min: r.value = K.reduceMin(x, un); break;
     case ReduceOp::Max: r.value = K.reduceMax(x, un); break;
     case ReduceOp::Var:
-    case ReduceOp::Std: {
-      const double mean = K.sum(x, un) / static_cast<double>(n);
-      double* t = tmp;
-      K.sub.vs(x, mean, t, un);
-      K.mul.vv(t, t, t, un);
-      r.count = static_cast<double>(n);
-      r.mean = mean;
-      r.m2 = K.sum(t, un);
-      break;
-    }
+    case ReduceOp::Std: r = momentsSegment(K, tmp, x, un); break;
     case ReduceOp::None: break;
   }
   return r;
 }
 
+// ArgMin/ArgMax of one piece x[0, n) whose element j has index i0 + j * step: the first extreme;
+// a NaN is the extreme (NumPy: the first NaN wins). The SIMD min/max (NaN-propagating) finds the
+// value, then a scan finds its first position (-0 == +0, as NumPy's comparisons).
+inline Partial argSegment(bool isMax, const double* x, int64_t n, int64_t i0, int64_t step) {
+  int64_t bi = 0;
+  double best = x[0];
+  if (n > 1) {
+    const kernels::Table& K = kernels::active();
+    best = isMax ? K.reduceMax(x, static_cast<size_t>(n)) : K.reduceMin(x, static_cast<size_t>(n));
+    if (std::isnan(best))
+      while (!std::isnan(x[bi])) ++bi;
+    else
+      while (x[bi] != best) ++bi;
+    best = x[bi];
+  }
+  Partial r{};
+  r.value = best;
+  r.mean = static_cast<double>(i0 + bi * step);
+  return r;
+}
+
+// Order-independent: ties and NaNs go to the smaller index, so any combine order gives the
+// first occurrence.
+inline Partial argCombine(bool isMax, const Partial& x, const Partial& y) {
+  const bool xn = std::isnan(x.value), yn = std::isnan(y.value);
+  if (xn || yn) {
+    if (xn && yn) return x.mean <= y.mean ? x : y;
+    return xn ? x : y;
+  }
+  if (x.value == y.value) return x.mean <= y.mean ? x : y;
+  return (isMax ? x.value > y.value : x.value < y.value) ? x : y;
+}
+
 inline Partial combine(const StagePrep& p, const Partial& x, const Partial& y) {
   Partial r{};
   switch (p.op) {
+    case ReduceOp::ArgMin: return argCombine(false, x, y);
+    case ReduceOp::ArgMax: return argCombine(true, x, y);
     case ReduceOp::Sum:
     case ReduceOp::Mean: r.value = x.value + y.value; break;
-    case ReduceOp::Prod: r.value = x.value * y.value; break;
+    case ReduceOp::Prod:
+    case ReduceOp::NanProd: r = prodCombine(x, y); break;
+    case ReduceOp::NanSum:
+    case ReduceOp::CountNonzero: r.value = x.value + y.value; break;
+    case ReduceOp::NanMean: r.value = x.value + y.value; r.n = x.n + y.n; break;
+    case ReduceOp::NanMin:
+    case ReduceOp::NanMax:
+      if (x.n == 0) return y;
+      if (y.n == 0) return x;
+      r.n = x.n + y.n;
+      r.value = p.op == ReduceOp::NanMin ? std::min(x.value, y.value) : std::max(x.value, y.value);
+      break;
+    case ReduceOp::Any: r.value = std::max(x.value, y.value); break;
+    case ReduceOp::All: r.value = std::min(x.value, y.value); break;
+    case ReduceOp::Ptp: r.value = nanMax(x.value, y.value); r.mean = nanMin(x.mean, y.mean); break;
     case ReduceOp::Min: r.value = nanMin(x.value, y.value); break;
     case ReduceOp::Max: r.value = nanMax(x.value, y.value); break;
     case ReduceOp::Var:
-    case ReduceOp::Std: {
+    case ReduceOp::Std:
+    case ReduceOp::NanVar:
+    case ReduceOp::NanStd: {
       if (x.count == 0) return y;
       if (y.count == 0) return x;
+      // Chan's combine with double-double means: y.mean - x.mean is exact for close means
+      // (Sterbenz), so delta carries the low parts and the new mean keeps its rounding error
       const double n = x.count + y.count;
-      const double delta = y.mean - x.mean;
+      const double delta = (y.mean - x.mean) + (y.meanLo - x.meanLo);
+      const double step = delta * (y.count / n);
+      const double hi = x.mean + step;
+      const double bb = hi - x.mean;
+      const double err = (x.mean - (hi - bb)) + (step - bb);  // TwoSum error of x.mean + step
       r.count = n;
-      r.mean = x.mean + delta * (y.count / n);
+      r.mean = hi;
+      r.meanLo = x.meanLo + err;
       r.m2 = x.m2 + y.m2 + delta * delta * (x.count * y.count / n);
       break;
     }
@@ -89,13 +261,26 @@ inline Partial combine(const StagePrep& p, const Partial& x, const Partial& y) {
 
 inline double finalize(const StagePrep& p, const Partial& x) {
   switch (p.op) {
+    case ReduceOp::Prod:
+    case ReduceOp::NanProd: return prodValue(x);
     case ReduceOp::Mean: return x.value / p.count;
+    case ReduceOp::NanMean: return x.value / x.n;  // all-NaN: 0 / 0 = NaN, as NumPy
     case ReduceOp::Var:
     case ReduceOp::Std: {
       const double d = std::max(p.count - p.st->sink.ddof, 0.0);
       const double v = x.m2 / d;
       return p.op == ReduceOp::Std ? std::sqrt(v) : v;
     }
+    case ReduceOp::NanVar:
+    case ReduceOp::NanStd: {
+      // the non-NaN count; all-NaN (count 0): NaN, as NumPy
+      const double d = std::max(x.count - p.st->sink.ddof, 0.0);
+      const double v = x.count == 0 ? std::numeric_limits<double>::quiet_NaN() : x.m2 / d;
+      return p.op == ReduceOp::NanStd ? std::sqrt(v) : v;
+    }
+    case ReduceOp::Ptp: return x.value - x.mean;
+    case ReduceOp::ArgMin:
+    case ReduceOp::ArgMax: return x.mean;
     default: return x.value;
   }
 }
@@ -112,13 +297,20 @@ inline void emit(const StagePrep& p, int64_t addr, const Partial& r) {
     return;
   }
   double* o = reinterpret_cast<double*>(p.outData);  // validated: partials imply F64
+  if (p.op == ReduceOp::Prod || p.op == ReduceOp::NanProd) {  // two planes: mantissa, exponent
+    o[addr] = r.value;
+    o[addr + p.keptCount] = r.exp;
+    return;
+  }
   if (!p.varLike) {
     o[addr] = r.value;
     return;
   }
+  // four planes: count, mean, M2, meanLo (the double-double mean's low part)
   o[addr] = r.count;
   o[addr + p.keptCount] = r.mean;
   o[addr + 2 * p.keptCount] = r.m2;
+  o[addr + 3 * p.keptCount] = r.meanLo;
 }
 
 inline void accFlush(StagePrep& p, Accum& acc, int64_t rc) {

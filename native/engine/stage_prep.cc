@@ -30,6 +30,7 @@ void prepareStage(const Stage& st, const std::vector<BufferRef>& buffers, StageP
   p.reduce = sk.reduce != ReduceOp::None;
   p.op = sk.reduce;
   p.varLike = sk.reduce == ReduceOp::Var || sk.reduce == ReduceOp::Std;
+  p.argLike = sk.reduce == ReduceOp::ArgMin || sk.reduce == ReduceOp::ArgMax;
   auto reduced = [&](int k) { return !sk.reduceAxes.empty() && sk.reduceAxes[static_cast<size_t>(k)]; };
 
   // iteration order: partial reductions put the reduced axes innermost
@@ -55,6 +56,10 @@ void prepareStage(const Stage& st, const std::vector<BufferRef>& buffers, StageP
     p.kStream = static_cast<int>(p.streamLeaf.size());
     p.streamLeaf.push_back(-1);
   }
+  if (p.argLike) {
+    p.argStream = static_cast<int>(p.streamLeaf.size());
+    p.streamLeaf.push_back(-1);
+  }
   p.nstreams = static_cast<int>(p.streamLeaf.size());
   p.sOffset.assign(static_cast<size_t>(p.nstreams), 0);
   p.sStride.assign(static_cast<size_t>(p.nstreams) * static_cast<size_t>(nd), 0);
@@ -69,6 +74,14 @@ void prepareStage(const Stage& st, const std::vector<BufferRef>& buffers, StageP
   for (int k = 0; k < nd; ++k)
     p.sStride[static_cast<size_t>(p.sinkStream * nd + k)] = sk.strides[static_cast<size_t>(k)];
   p.tileSensitive[static_cast<size_t>(p.sinkStream)] = !p.reduce;
+  if (p.argLike) {
+    int64_t acc = 1;
+    for (int k = nd - 1; k >= 0; --k)
+      if (reduced(k)) {
+        p.sStride[static_cast<size_t>(p.argStream * nd + k)] = acc;
+        acc *= st.shape[static_cast<size_t>(k)];
+      }
+  }
 
   p.leaves.resize(st.leaves.size());
   for (size_t i = 0; i < st.leaves.size(); ++i) {

@@ -31,10 +31,11 @@ struct StagePrep {
   std::vector<int> streamLeaf;       // stream -> leaf index (-1: sink / K)
   std::vector<int> leafStream;       // leaf -> stream (-1: never loaded)
   std::vector<uint8_t> tileSensitive;
-  int nstreams = 0, sinkStream = 0, kStream = -1;
+  // argStream (ArgMin/ArgMax): the row-major index over the reduced axes, NumPy's argmax result
+  int nstreams = 0, sinkStream = 0, kStream = -1, argStream = -1;
   std::vector<int64_t> sOffset, sStride;  // natural axis order, sStride[s * nd + k]
   std::vector<LeafPrep> leaves;
-  bool reduce = false, varLike = false;
+  bool reduce = false, varLike = false, argLike = false;
   ReduceOp op = ReduceOp::None;
   int64_t keptCount = 0, nRed = 1;  // kept output elements; chunks along the reduced axes
   double count = 0;  // reduced elements per output element

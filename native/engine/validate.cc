@@ -255,17 +255,28 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     if (sk.dtype != DType::F64)
       fail(kp + ".partials", "is true but dtype is not F64 (partials are written as F64: dtype 0)");
   }
-  if (sk.partials && (sk.reduce == ReduceOp::Var || sk.reduce == ReduceOp::Std)) {
-    // three planes: the M2 plane starts 2P elements after the count plane (P = kept outputs)
+  if (sk.partials && (sk.reduce == ReduceOp::NanMean || sk.reduce == ReduceOp::NanVar ||
+                      sk.reduce == ReduceOp::NanStd || sk.reduce == ReduceOp::NanMin ||
+                      sk.reduce == ReduceOp::NanMax || sk.reduce == ReduceOp::Ptp ||
+                      sk.reduce == ReduceOp::ArgMin || sk.reduce == ReduceOp::ArgMax))
+    fail(kp + ".partials", "is true but this reduction has no one-plane partial (accepted: sum, "
+                           "prod, min, max, mean, var, std, nansum, nanprod, any, all, "
+                           "count_nonzero)");
+  const int64_t planes = (sk.reduce == ReduceOp::Var || sk.reduce == ReduceOp::Std) ? 4
+                         : (sk.reduce == ReduceOp::Prod || sk.reduce == ReduceOp::NanProd) ? 2
+                                                                                              : 1;
+  if (sk.partials && planes > 1) {
+    // var/std: 4 planes, prod: 2; the last starts (planes - 1) P after the first (P = kept outputs)
     int64_t kept = 1;
     for (size_t k = 0; k < nd; ++k) {
       bool red = !sk.reduceAxes.empty() && sk.reduceAxes[k];
       if (!red && !mulOk(kept, st.shape[k], &kept)) kept = kMaxMagnitude;
     }
     int64_t shift = 0, off2 = 0;
-    if (!mulOk(kept, 2, &shift) || !addOk(sk.offset, shift, &off2) || off2 >= kMaxMagnitude)
-      fail(kp, "the partial planes (3 x the kept output count) overflow the address range");
-    checkAffine(kp + " (partial plane 2)", off2, sk.strides, st.shape, sinkEmpty, &out, sk.dtype, obp);
+    if (!mulOk(kept, planes - 1, &shift) || !addOk(sk.offset, shift, &off2) || off2 >= kMaxMagnitude)
+      fail(kp, "the partial planes (" + std::to_string(planes) +
+                   " x the kept output count) overflow the address range");
+    checkAffine(kp + " (last partial plane)", off2, sk.strides, st.shape, sinkEmpty, &out, sk.dtype, obp);
   }
   for (size_t k = 0; k < nd; ++k) {
     bool red = !sk.reduceAxes.empty() && sk.reduceAxes[k];
@@ -295,7 +306,7 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     // Reduction partials: one per (kept output element, chunk along the reduced axes), only when
     // the reduced axes span more than one chunk.
     if (!keptEmpty && redChunks > 1) {
-      const int64_t width = (sk.reduce == ReduceOp::Var || sk.reduce == ReduceOp::Std) ? 24 : 8;
+      const int64_t width = (sk.reduce == ReduceOp::Var || sk.reduce == ReduceOp::Std) ? 32 : 8;  // Chan + meanLo
       int64_t bytes = 0;
       if (!mulOk(kept, redChunks, &bytes) || !mulOk(bytes, width, &bytes) ||
           bytes > kMaxPartialBytes)

@@ -1,5 +1,6 @@
 // Reductions: against naive references, NaN propagation, ddof, and partial sinks that combine to the full stage.
 #include "engine_fixtures.h"
+#include <limits>
 
 TEST(reductions_against_naive) {
   const std::vector<int64_t> shape = {60, 70, 9};
@@ -122,6 +123,55 @@ TEST(mean_var_std_ddof) {
   CHECK(std::isinf(one(ReduceOp::Var, 10, {3})));  // numpy: division by max(n - ddof, 0)
 }
 
+TEST(issue14_reductions_closed_forms) {
+  // x = 1..10 with NaN at 3 and 7 (0-based), a 0 at 5; NumPy's answers by hand
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> x = {1, 2, 3, nan, 5, 0, 7, nan, 9, 10}, out(1);
+  auto one = [&](ReduceOp op, std::vector<int64_t> chunk, std::vector<double>* data = nullptr) {
+    std::vector<double>& d = data ? *data : x;
+    Plan p;
+    p.buffers.push_back(ref(d));
+    p.buffers.push_back(ref(out));
+    Stage st = loadStage({static_cast<int64_t>(d.size())}, chunk, memLeaf(0, {1}));
+    st.sink = reduceSink(op, 1, {1}, {0});
+    p.stages.push_back(st);
+    CHECK(run(p).status == ExecResult::Status::Ok);
+    return out[0];
+  };
+  for (int64_t c : {1, 3, 4, 10}) {
+    CHECK_EQ(one(ReduceOp::NanSum, {c}), 37.0);
+    CHECK_EQ(one(ReduceOp::NanProd, {c}), 0.0);
+    CHECK_EQ(one(ReduceOp::NanMean, {c}), 37.0 / 8);
+    CHECK_EQ(one(ReduceOp::NanMin, {c}), 0.0);
+    CHECK_EQ(one(ReduceOp::NanMax, {c}), 10.0);
+    CHECK_EQ(one(ReduceOp::CountNonzero, {c}), 9.0);  // NaN is non-zero
+    CHECK_EQ(one(ReduceOp::Any, {c}), 1.0);
+    CHECK_EQ(one(ReduceOp::All, {c}), 0.0);
+    CHECK(std::isnan(one(ReduceOp::Ptp, {c})));
+    CHECK_EQ(one(ReduceOp::ArgMax, {c}), 3.0);  // the first NaN wins
+    CHECK_EQ(one(ReduceOp::ArgMin, {c}), 3.0);
+  }
+  std::vector<double> ties = {1, 5, 0, 5, 0, 5}, allNaN = {nan, nan, nan};
+  for (int64_t c : {1, 2, 4, 6}) {
+    CHECK_EQ(one(ReduceOp::ArgMax, {c}, &ties), 1.0);
+    CHECK_EQ(one(ReduceOp::ArgMin, {c}, &ties), 2.0);
+    CHECK_EQ(one(ReduceOp::Ptp, {c}, &ties), 5.0);
+  }
+  CHECK(std::isnan(one(ReduceOp::NanMin, {2}, &allNaN)));
+  CHECK(std::isnan(one(ReduceOp::NanMean, {2}, &allNaN)));
+  CHECK(std::isnan(one(ReduceOp::NanVar, {2}, &allNaN)));
+  CHECK_EQ(one(ReduceOp::NanSum, {2}, &allNaN), 0.0);
+  CHECK_EQ(one(ReduceOp::NanProd, {2}, &allNaN), 1.0);
+  // prod: a 0 beside a product past DBL_MAX is 0 (NumPy's sequential loop), and
+  // 1e200 * 1e200 * 1e-200 * 1e-200 comes back into range
+  std::vector<double> big(3000);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<double>(i);
+  CHECK_EQ(one(ReduceOp::Prod, {1000}, &big), 0.0);
+  std::vector<double> back = {1e200, 1e200, 1e-200, 1e-200};
+  CHECK_NEAR(one(ReduceOp::Prod, {1}, &back), 1.0, 1e-15);
+  CHECK_NEAR(one(ReduceOp::Prod, {4}, &back), 1.0, 1e-15);
+}
+
 // ------------------------------------------------------------------------------------------------
 // sink.partials: the distributed scheduler runs each chunk of a reduction as a one-chunk
 // sub-stage writing raw partials, and combines them as finishStage does. That must give the bits
@@ -130,14 +180,18 @@ TEST(mean_var_std_ddof) {
 namespace {
 
 struct P3 {
-  double a, b, c;
+  double a, b, c, d = 0;  // var/std: count, mean, M2, meanLo
 };
 
 P3 combineRef(ReduceOp op, const P3& x, const P3& y) {
   switch (op) {
     case ReduceOp::Sum:
     case ReduceOp::Mean: return {x.a + y.a, 0, 0};
-    case ReduceOp::Prod: return {x.a * y.a, 0, 0};
+    case ReduceOp::Prod: {  // scaled: mantissa a, exponent b
+      int e = 0;
+      const double m = std::frexp(x.a * y.a, &e);
+      return {m, x.b + y.b + e, 0};
+    }
     case ReduceOp::Min:
       return {std::isnan(x.a) || std::isnan(y.a) ? NAN : (x.a < y.a ? x.a : y.a), 0, 0};
     case ReduceOp::Max:
@@ -147,8 +201,12 @@ P3 combineRef(ReduceOp op, const P3& x, const P3& y) {
       if (x.a == 0) return y;
       if (y.a == 0) return x;
       const double n = x.a + y.a;
-      const double delta = y.b - x.b;
-      return {n, x.b + delta * (y.a / n), x.c + y.c + delta * delta * (x.a * y.a / n)};
+      const double delta = (y.b - x.b) + (y.d - x.d);
+      const double step = delta * (y.a / n);
+      const double hi = x.b + step;
+      const double bb = hi - x.b;
+      const double err = (x.b - (hi - bb)) + (step - bb);
+      return {n, hi, x.c + y.c + delta * delta * (x.a * y.a / n), x.d + err};
     }
     default: return x;
   }
@@ -163,6 +221,7 @@ P3 treeRef(ReduceOp op, const std::vector<P3>& s, size_t lo, size_t hi) {
 double finalizeRef(ReduceOp op, const P3& r, double count, double ddof) {
   switch (op) {
     case ReduceOp::Mean: return r.a / count;
+    case ReduceOp::Prod: return std::ldexp(r.a, static_cast<int>(std::min(std::max(r.b, -4096.0), 4096.0)));
     case ReduceOp::Var:
     case ReduceOp::Std: {
       const double v = r.c / std::max(count - ddof, 0.0);
@@ -232,7 +291,8 @@ bool splitMatchesFull(std::vector<double>& x, const Stage& full, DType outType) 
     sub.sink.buffer = 1;
     sub.sink.dtype = DType::F64;
     sub.sink.partials = true;
-    parts[t].assign(static_cast<size_t>(keptBox * (varLike ? 3 : 1)), -7);
+    const bool prod = op == ReduceOp::Prod;
+    parts[t].assign(static_cast<size_t>(keptBox * (varLike ? 4 : prod ? 2 : 1)), -7);
     Plan p;
     p.buffers.push_back(ref(x));
     p.buffers.push_back(ref(parts[t]));
@@ -264,7 +324,8 @@ bool splitMatchesFull(std::vector<double>& x, const Stage& full, DType outType) 
       }
       if (!mine) continue;
       const std::vector<double>& pt = parts[t];
-      slots.push_back({pt[local], varLike ? pt[local + keptBox] : 0, varLike ? pt[local + 2 * keptBox] : 0});
+      slots.push_back({pt[local], (varLike || op == ReduceOp::Prod) ? pt[local + keptBox] : 0, varLike ? pt[local + 2 * keptBox] : 0,
+                       varLike ? pt[local + 3 * keptBox] : 0});
     }
     const double v = finalizeRef(op, treeRef(op, slots, 0, slots.size()), count, full.sink.ddof);
     const bool eq = outType == DType::F64 ? bitsOf(v) == bitsOf(want[K])
@@ -334,7 +395,7 @@ TEST(partial_sink_chunks_combine_to_full_stage) {
 }
 
 TEST(partial_sink_validation) {
-  std::vector<double> x(100, 1), out(30, 0);
+  std::vector<double> x(100, 1), out(40, 0);
   auto plan = [&](ReduceOp op, DType dt, size_t outElems) {
     Plan p;
     p.buffers.push_back(ref(x));
@@ -347,8 +408,12 @@ TEST(partial_sink_validation) {
     return p;
   };
   CHECK(throwsWith(plan(ReduceOp::Sum, DType::F32, 30), "partials"));
-  CHECK(throwsWith(plan(ReduceOp::Var, DType::F64, 29), "partial plane 2"));
-  validatePlan(plan(ReduceOp::Var, DType::F64, 30));
+  // var/std: four planes of the 10 kept outputs; prod: two; nanmean has none
+  CHECK(throwsWith(plan(ReduceOp::Var, DType::F64, 39), "last partial plane"));
+  validatePlan(plan(ReduceOp::Var, DType::F64, 40));
+  CHECK(throwsWith(plan(ReduceOp::Prod, DType::F64, 19), "last partial plane"));
+  validatePlan(plan(ReduceOp::Prod, DType::F64, 20));
+  CHECK(throwsWith(plan(ReduceOp::NanMean, DType::F64, 40), "partials"));
   validatePlan(plan(ReduceOp::Sum, DType::F64, 10));
   {
     Plan p = plan(ReduceOp::Sum, DType::F64, 30);
@@ -359,15 +424,20 @@ TEST(partial_sink_validation) {
     p.buffers[1] = ref(big);
     CHECK(throwsWith(p, "reduce is None"));
   }
-  // raw partials: Mean writes the sum, Var the (count, mean, M2) planes
+  // raw partials: Mean writes the sum, Var the (count, mean, M2, meanLo) planes, Prod the
+  // (mantissa, exponent) planes
   {
-    Plan p = plan(ReduceOp::Mean, DType::F64, 30);
+    Plan p = plan(ReduceOp::Mean, DType::F64, 40);
     CHECK(run(p).status == ExecResult::Status::Ok);
     CHECK_EQ(out[0], 10.0);
-    Plan q = plan(ReduceOp::Var, DType::F64, 30);
+    Plan q = plan(ReduceOp::Var, DType::F64, 40);
     CHECK(run(q).status == ExecResult::Status::Ok);
     CHECK_EQ(out[0], 10.0);
     CHECK_EQ(out[10], 1.0);
     CHECK_EQ(out[20], 0.0);
+    CHECK_EQ(out[30], 0.0);
+    Plan r = plan(ReduceOp::Prod, DType::F64, 40);
+    CHECK(run(r).status == ExecResult::Status::Ok);
+    CHECK_EQ(std::ldexp(out[0], static_cast<int>(out[10])), 1.0);
   }
 }

@@ -46,8 +46,9 @@ export function normalizeChunks(spec: ChunksSpec | undefined, shape: readonly nu
     if (Array.isArray(e)) {
       let sum = 0;
       e.forEach((c, i) => {
-        if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || (c === 0 && shape[k] !== 0)) {
-          throw new RangeError(`chunks[${k}][${i}] must be a positive integer, got ${describe(c)}`);
+        // zero-size chunks are accepted, as Dask does (stages drop them: lower.ts stageChunks)
+        if (typeof c !== 'number' || !Number.isInteger(c) || c < 0) {
+          throw new RangeError(`chunks[${k}][${i}] must be a non-negative integer, got ${describe(c)}`);
         }
         sum += c;
       });

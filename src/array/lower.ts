@@ -122,7 +122,7 @@ export class Lowering {
     const done = this.reduced.get(node.id);
     if (done) return done;
     const { arg } = node;
-    const memory = new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
+    const memory = new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
     const builder = new StageBuilder(this, [...arg.shape], arg.chunks.map((c) => [...c]), arg.shape.map(() => 0));
     const value = (yield builder.expr(arg, arg.shape.map((_, k) => k))) as Val;
     const reduced = new Set(node.axes);
@@ -364,7 +364,7 @@ class StageBuilder {
     this.owner.addStage(
       {
         shape: this.shape,
-        chunks: this.chunks,
+        chunks: stageChunks(this.shape, this.chunks),
         leaves: p.leaves,
         program: Int32Array.from(p.program),
         imms: Float64Array.from(p.imms),
@@ -389,4 +389,13 @@ function broadcastMap(outShape: readonly number[], argShape: readonly number[], 
     if (j < 0) return -1;
     return argShape[j] === 1 && outShape[m] !== 1 ? -1 : j;
   });
+}
+
+/**
+ * The chunk sizes a native stage runs: zero-size chunks (Dask accepts `chunks: [[0, 10]]`) are
+ * dropped on non-empty axes, as they hold no element; the engine then never sees an empty task
+ * whose reduction partial would stay unwritten. Only the array's `chunks` report them.
+ */
+export function stageChunks(shape: readonly number[], chunks: readonly (readonly number[])[]): number[][] {
+  return chunks.map((c, k) => (shape[k] === 0 ? [...c] : c.filter((e) => e > 0)));
 }

@@ -44,12 +44,22 @@ export interface ReduceOptions {
   axis?: number | readonly number[] | null;
   /** Keep reduced axes with length 1. */
   keepdims?: boolean;
+  /**
+   * The result's dtype, as NumPy's `dtype=` (accumulation is float64 either way): only for
+   * sum, prod, mean, var, std and their nan-variants; the others refuse it (TypeError).
+   */
+  dtype?: DType;
 }
 export interface VarOptions extends ReduceOptions {
   /** Delta degrees of freedom: the divisor is N - ddof (default 0, as NumPy). */
   ddof?: number;
 }
 export type FullReduceOptions = { axis?: null | undefined; keepdims?: false };
+export interface ArgReduceOptions {
+  /** One axis (negative counts from the end); the flattened array when omitted, as NumPy. */
+  axis?: number | null;
+  keepdims?: boolean;
+}
 
 export class NDArray<T extends Computed = Computed> implements HasGraph {
   /** @internal */
@@ -248,6 +258,49 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   std(options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
   std(options: VarOptions): NDArray<Computed>;
   std(options?: VarOptions): NDArray<Computed> { return reduce('std', this, options); }
+  // argmin/argmax: the first extreme's index along one axis (or of the flattened array); the
+  // first NaN wins, as NumPy. Indices are float64 until int64 lands.
+  argmin(options?: FullReduceOptions): NDArray<number>;
+  argmin(options: ArgReduceOptions): NDArray<Computed>;
+  argmin(options?: ArgReduceOptions): NDArray<Computed> { return reduce('argmin', this, options); }
+  argmax(options?: FullReduceOptions): NDArray<number>;
+  argmax(options: ArgReduceOptions): NDArray<Computed>;
+  argmax(options?: ArgReduceOptions): NDArray<Computed> { return reduce('argmax', this, options); }
+  // NumPy's nan-reductions (NaN elements skipped; all-NaN: nanmin/nanmax/nanmean/nanvar → NaN),
+  // any/all/countNonzero (float64 0/1 and counts until bool/int64 dtypes land), ptp = max - min.
+  nansum(options?: FullReduceOptions): NDArray<number>;
+  nansum(options: ReduceOptions): NDArray<Computed>;
+  nansum(options?: ReduceOptions): NDArray<Computed> { return reduce('nansum', this, options); }
+  nanprod(options?: FullReduceOptions): NDArray<number>;
+  nanprod(options: ReduceOptions): NDArray<Computed>;
+  nanprod(options?: ReduceOptions): NDArray<Computed> { return reduce('nanprod', this, options); }
+  nanmean(options?: FullReduceOptions): NDArray<number>;
+  nanmean(options: ReduceOptions): NDArray<Computed>;
+  nanmean(options?: ReduceOptions): NDArray<Computed> { return reduce('nanmean', this, options); }
+  nanvar(options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
+  nanvar(options: VarOptions): NDArray<Computed>;
+  nanvar(options?: VarOptions): NDArray<Computed> { return reduce('nanvar', this, options); }
+  nanstd(options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
+  nanstd(options: VarOptions): NDArray<Computed>;
+  nanstd(options?: VarOptions): NDArray<Computed> { return reduce('nanstd', this, options); }
+  nanmin(options?: FullReduceOptions): NDArray<number>;
+  nanmin(options: ReduceOptions): NDArray<Computed>;
+  nanmin(options?: ReduceOptions): NDArray<Computed> { return reduce('nanmin', this, options); }
+  nanmax(options?: FullReduceOptions): NDArray<number>;
+  nanmax(options: ReduceOptions): NDArray<Computed>;
+  nanmax(options?: ReduceOptions): NDArray<Computed> { return reduce('nanmax', this, options); }
+  any(options?: FullReduceOptions): NDArray<number>;
+  any(options: ReduceOptions): NDArray<Computed>;
+  any(options?: ReduceOptions): NDArray<Computed> { return reduce('any', this, options); }
+  all(options?: FullReduceOptions): NDArray<number>;
+  all(options: ReduceOptions): NDArray<Computed>;
+  all(options?: ReduceOptions): NDArray<Computed> { return reduce('all', this, options); }
+  countNonzero(options?: FullReduceOptions): NDArray<number>;
+  countNonzero(options: ReduceOptions): NDArray<Computed>;
+  countNonzero(options?: ReduceOptions): NDArray<Computed> { return reduce('count_nonzero', this, options); }
+  ptp(options?: FullReduceOptions): NDArray<number>;
+  ptp(options: ReduceOptions): NDArray<Computed>;
+  ptp(options?: ReduceOptions): NDArray<Computed> { return reduce('ptp', this, options); }
 
   /** Run the graph: a number for 0-d results, otherwise a DenseArray whose data is not copied. */
   async compute(options?: ComputeOptions): Promise<T> {
@@ -468,10 +521,15 @@ export function binary<R extends Computed>(op: BinaryOp, a: unknown, b: unknown)
   });
 }
 
+/** The reductions that take NumPy's `dtype=`. */
+const DTYPE_REDUCTIONS = new Set<string>(['sum', 'prod', 'mean', 'var', 'std', 'nansum', 'nanprod', 'nanmean', 'nanvar', 'nanstd']);
+
 export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions): NDArray<Computed> {
   const o = checkOptions(`${op} options`, options) as VarOptions;
   for (const key of Object.keys(o)) {
-    const allowed = op === 'var' || op === 'std' ? ['axis', 'keepdims', 'ddof'] : ['axis', 'keepdims'];
+    const allowed = ['axis', 'keepdims'];
+    if (op === 'var' || op === 'std' || op === 'nanvar' || op === 'nanstd') allowed.push('ddof');
+    if (DTYPE_REDUCTIONS.has(op)) allowed.push('dtype');
     if (!allowed.includes(key)) throw new TypeError(`${op}: unknown option ${describe(key)}; accepted: ${allowed.join(', ')}`);
   }
   const src = x.node;
@@ -482,14 +540,24 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
   else if (Array.isArray(o.axis)) axes = o.axis.map((a, i) => normalizeAxis(`axis[${i}]`, a, n));
   else throw new TypeError(`${op}: axis must be an integer, an array of integers or null, got ${describe(o.axis)}`);
   if (new Set(axes).size !== axes.length) throw new RangeError(`${op}: axis ${describe(o.axis)} repeats an axis`);
+  if ((op === 'argmin' || op === 'argmax') && Array.isArray(o.axis)) {
+    throw new TypeError(`${op}: axis must be one integer or null (the flattened array), got ${describe(o.axis)}`);
+  }
+  if ((op === 'argmin' || op === 'argmax') && axes.some((a) => src.shape[a] === 0)) {
+    throw new RangeError(`${op}: attempt to get ${op} of an empty sequence`);
+  }
   axes.sort((p, q) => p - q);
   if (o.keepdims !== undefined && typeof o.keepdims !== 'boolean') {
     throw new TypeError(`${op}: keepdims must be a boolean, got ${describe(o.keepdims)}`);
   }
   const keepdims = o.keepdims ?? false;
+  if (o.dtype !== undefined && o.dtype !== 'float64' && o.dtype !== 'float32') {
+    throw new TypeError(`${op}: dtype must be 'float64' or 'float32', got ${describe(o.dtype)}`);
+  }
+  const resultDType: DType = o.dtype ?? src.dtype;
   const ddof = o.ddof === undefined ? 0 : checkFinite('ddof', o.ddof);
   if (ddof < 0) throw new RangeError(`${op}: ddof must be >= 0, got ${ddof}`);
-  if ((op === 'min' || op === 'max') && axes.some((a) => src.shape[a] === 0)) {
+  if ((op === 'min' || op === 'max' || op === 'nanmin' || op === 'nanmax' || op === 'ptp') && axes.some((a) => src.shape[a] === 0)) {
     throw new RangeError(`${op}: zero-size array to reduction operation ${op} which has no identity`);
   }
   const reduced = new Set(axes);
@@ -500,10 +568,11 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
   return new NDArray({
     kind: 'reduce',
     id: newId(),
-    name: `${op}-${token(`${op}:${src.name}:${axes}:${keepdims}:${ddof}`)}`,
+    name: `${op}-${token(`${op}:${src.name}:${axes}:${keepdims}:${ddof}:${resultDType}`)}`,
     shape,
-    // bool reduces as float64 0/1 (NumPy: int64 sums, bool min/max) until typed registers land
-    dtype: src.dtype === 'bool' ? 'float64' : src.dtype,
+    // counts and truth values in float64 (exact counts to 2^53) until int64 exists; bool reduces
+    // as float64 0/1 too (NumPy: int64 sums, bool min/max) until typed registers land
+    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' || op === 'argmin' || op === 'argmax' || resultDType === 'bool' ? 'float64' : resultDType,
     chunks,
     op,
     axes,

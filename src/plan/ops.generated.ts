@@ -80,9 +80,22 @@ export const REDUCTIONS = [
   {"plan":"mean","cname":"Mean","code":5,"identity":"NaN"},
   {"plan":"var","cname":"Var","code":6,"identity":"NaN"},
   {"plan":"std","cname":"Std","code":7,"identity":"NaN"},
+  {"plan":"nansum","cname":"NanSum","code":8,"identity":0},
+  {"plan":"nanprod","cname":"NanProd","code":9,"identity":1},
+  {"plan":"nanmean","cname":"NanMean","code":10,"identity":"NaN"},
+  {"plan":"nanvar","cname":"NanVar","code":11,"identity":"NaN"},
+  {"plan":"nanstd","cname":"NanStd","code":12,"identity":"NaN"},
+  {"plan":"nanmin","cname":"NanMin","code":13,"identity":"NaN"},
+  {"plan":"nanmax","cname":"NanMax","code":14,"identity":"NaN"},
+  {"plan":"any","cname":"Any","code":15,"identity":0},
+  {"plan":"all","cname":"All","code":16,"identity":1},
+  {"plan":"count_nonzero","cname":"CountNonzero","code":17,"identity":0},
+  {"plan":"ptp","cname":"Ptp","code":18,"identity":"NaN"},
+  {"plan":"argmin","cname":"ArgMin","code":19,"identity":null},
+  {"plan":"argmax","cname":"ArgMax","code":20,"identity":null},
 ] as const;
 
-export const ReduceCode = { None: 0, Sum: 1, Prod: 2, Min: 3, Max: 4, Mean: 5, Var: 6, Std: 7 } as const;
+export const ReduceCode = { None: 0, Sum: 1, Prod: 2, Min: 3, Max: 4, Mean: 5, Var: 6, Std: 7, NanSum: 8, NanProd: 9, NanMean: 10, NanVar: 11, NanStd: 12, NanMin: 13, NanMax: 14, Any: 15, All: 16, CountNonzero: 17, Ptp: 18, ArgMin: 19, ArgMax: 20 } as const;
 export type ReduceCode = (typeof ReduceCode)[keyof typeof ReduceCode];
 
 export const LEAF_KINDS = [

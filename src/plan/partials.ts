@@ -12,22 +12,67 @@ interface Moments {
   count: number;
   mean: number;
   m2: number;
+  /** the low part of the double-double mean */
+  meanLo: number;
 }
 
-/** Chan's parallel combine, as the engine's. */
+/** Chan's parallel combine with double-double means, as the engine's (reduce.h combine). */
 function combineMoments(x: Moments, y: Moments): Moments {
   if (x.count === 0) return y;
   if (y.count === 0) return x;
   const n = x.count + y.count;
-  const delta = y.mean - x.mean;
-  return { count: n, mean: x.mean + delta * (y.count / n), m2: x.m2 + y.m2 + delta * delta * ((x.count * y.count) / n) };
+  const delta = y.mean - x.mean + (y.meanLo - x.meanLo);
+  const step = delta * (y.count / n);
+  const hi = x.mean + step;
+  const bb = hi - x.mean;
+  const err = x.mean - (hi - bb) + (step - bb);
+  return { count: n, mean: hi, meanLo: x.meanLo + err, m2: x.m2 + y.m2 + delta * delta * ((x.count * y.count) / n) };
+}
+
+const f64b = new Float64Array(1);
+const u32b = new Uint32Array(f64b.buffer);
+/** C's frexp: v = m * 2^e with |m| in [0.5, 1); 0, inf and NaN give (v, 0) as glibc's. */
+function frexp(v: number): [number, number] {
+  if (v === 0 || !Number.isFinite(v)) return [v, 0];
+  let e = 0;
+  if (Math.abs(v) < 2 ** -1022) {
+    v *= 2 ** 64; // subnormal: exact
+    e = -64;
+  }
+  f64b[0] = v;
+  const hi = u32b[1]!;
+  e += ((hi >>> 20) & 0x7ff) - 1022;
+  u32b[1] = (hi & 0x800fffff) | (1022 << 20);
+  return [f64b[0]!, e];
+}
+/** C's ldexp with one rounding (the engine's prodValue: exponent clamped to +-4096). */
+function ldexp(m: number, e: number): number {
+  if (m === 0 || !Number.isFinite(m)) return m; // 0 * 2^big must stay 0, not 0 * inf
+  e = Math.min(Math.max(e, -4096), 4096);
+  if (e > 1023) return m * 2 ** 1023 * 2 ** (e - 1023);
+  if (e >= -1022) return m * 2 ** e;
+  const k = e + 1074; // |m| < 1: m * 2^k is exact for 0 <= k, then one subnormal rounding
+  if (k < 0) return m * 0;
+  return m * 2 ** k * 2 ** -1074;
+}
+/** A prod partial: mantissa and exponent, combined as the engine's prodCombine. */
+interface Scaled {
+  m: number;
+  e: number;
+}
+function combineScaled(x: Scaled, y: Scaled): Scaled {
+  const [m, e] = frexp(x.m * y.m);
+  return { m, e: x.e + y.e + e };
 }
 
 function scalarCombine(op: ReduceCode): (x: number, y: number) => number {
   switch (op) {
-    case ReduceCode.Prod: return (x, y) => x * y;
+    case ReduceCode.Prod:
+    case ReduceCode.NanProd: return (x, y) => x * y;
     case ReduceCode.Min: return nanMin;
     case ReduceCode.Max: return nanMax;
+    case ReduceCode.Any: return Math.max;
+    case ReduceCode.All: return Math.min;
     default: return (x, y) => x + y;
   }
 }
@@ -53,6 +98,8 @@ export function combineChunkPartials(stage: NativeStage, parts: readonly Uint8Ar
   const op = sink.reduce;
   const nd = stage.shape.length;
   const varLike = op === ReduceCode.Var || op === ReduceCode.Std;
+  const prodLike = op === ReduceCode.Prod || op === ReduceCode.NanProd;
+  const scaled: Scaled[] = prodLike ? new Array<Scaled>(0) : [];
   const nchunks = stage.chunks.map((c) => c.length);
   const cstart = stage.chunks.map((c) => {
     const s = [0];
@@ -128,9 +175,16 @@ export function combineChunkPartials(stage: NativeStage, parts: readonly Uint8Ar
       if (varLike) {
         for (let r = 0; r < nRed; r++) {
           const d = data[base + redTask[r]!]!;
-          moments[r] = { count: d[j]!, mean: d[j + P]!, m2: d[j + 2 * P]! };
+          moments[r] = { count: d[j]!, mean: d[j + P]!, m2: d[j + 2 * P]!, meanLo: d[j + 3 * P]! };
         }
         v = finalizeMoments(tree(moments, combineMoments, 0, nRed));
+      } else if (prodLike) {
+        for (let r = 0; r < nRed; r++) {
+          const d = data[base + redTask[r]!]!;
+          scaled[r] = { m: d[j]!, e: d[j + P]! };
+        }
+        const s = tree(scaled, combineScaled, 0, nRed);
+        v = ldexp(s.m, s.e);
       } else {
         for (let r = 0; r < nRed; r++) scalars[r] = data[base + redTask[r]!]![j]!;
         const total = tree(scalars, combine, 0, nRed);

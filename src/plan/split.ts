@@ -27,9 +27,21 @@ export function chunkBox(stage: NativeStage, task: number): { start: number[]; e
 /** A reduced axis of the stage's sink (an empty reduceAxes reduces none). */
 export const isReduced = (stage: NativeStage, k: number): boolean => stage.sink.reduceAxes[k] === 1;
 
-/** Doubles per output element of a partial: (count, mean, M2) for var/std, else one. */
+/** Doubles per output element of a partial: (count, mean, M2, meanLo) for var/std, else one. */
 export function partialPlanes(reduce: number): number {
-  return reduce === ReduceCode.Var || reduce === ReduceCode.Std ? 3 : 1;
+  if (reduce === ReduceCode.Prod || reduce === ReduceCode.NanProd) return 2; // mantissa, exponent
+  return reduce === ReduceCode.Var || reduce === ReduceCode.Std ? 4 : 1;
+}
+
+/**
+ * Reductions whose per-chunk partial fits the plan's partial planes (sink.partials). The others
+ * (nanmean/nanvar/nanstd/nanmin/nanmax/ptp carry a count or a second value; argmin/argmax an
+ * index relative to the box) run whole.
+ */
+export function hasChunkPartials(reduce: number): boolean {
+  return !(
+    [ReduceCode.NanMean, ReduceCode.NanVar, ReduceCode.NanStd, ReduceCode.NanMin, ReduceCode.NanMax, ReduceCode.Ptp, ReduceCode.ArgMin, ReduceCode.ArgMax] as number[]
+  ).includes(reduce);
 }
 
 /** Most bytes of reduction partials the scheduler holds for one stage before it runs it whole. */
@@ -49,6 +61,7 @@ export function splitMode(stage: NativeStage): 'chunks' | 'whole' {
   if (n <= 1) return 'whole';
   if (stage.chunks.some((c) => c.some((e) => e === 0))) return 'whole';
   if (stage.sink.reduce === ReduceCode.None) return 'chunks';
+  if (!hasChunkPartials(stage.sink.reduce)) return 'whole';
   let kept = 1;
   let nRed = 1;
   let count = 1;
@@ -75,7 +88,7 @@ export function chunkOutBytes(stage: NativeStage, task: number): number {
  * The sub-stage computing chunk `task` of `stage` alone: shape = the chunk box, every leaf offset
  * shifted to the box's start (what lowering does for regions). Its sink writes buffer `outBuffer`:
  * contiguously for stores; for reductions the chunk's raw float64 partials (`partials: true`: the
- * value; Mean's raw sum; var/std's count, mean, M2 planes), row-major over the box's kept axes,
+ * value; Mean's raw sum; var/std's count, mean, M2, meanLo planes), row-major over the box's kept axes,
  * same reduce, reduceAxes and ddof. The engine iterates a one-chunk sub-stage exactly as the full
  * stage iterates that chunk (the tile rule is per task box), so the partials have its bits; the
  * scheduler finalizes (and rounds to float32) only after the combine, as locally.

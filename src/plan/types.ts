@@ -26,9 +26,10 @@ export interface NativeSink {
   ddof: number;
   /**
    * Internal (the distributed scheduler's per-chunk tasks): a float64 reduction writes each
-   * output's raw, un-finalized partial — the value; the raw sum for Mean; for Var/Std three planes
+   * output's raw, un-finalized partial — the value; the raw sum for Mean; for Prod/NanProd two planes (mantissa at out,
+   * binary exponent at out + P); for Var/Std four planes
    * of P elements (P = the stage's kept output count): count at out, mean at out + P, M2 at
-   * out + 2P. Not part of the public plan schema.
+   * out + 2P, meanLo (the double-double mean's low part) at out + 3P. Not part of the public plan schema.
    */
   partials?: boolean;
 }
