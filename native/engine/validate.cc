@@ -133,7 +133,8 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
       fail(lp + ".dtype", std::to_string(static_cast<int>(lf.dtype)) +
                               " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
     const std::string dtn = std::to_string(static_cast<int>(lf.dtype));
-    if (lf.kind != LeafKind::Memory && lf.dtype != DType::F64 && lf.dtype != DType::F32)
+    const bool generated = lf.kind == LeafKind::Arange || lf.kind == LeafKind::RandomUniform || lf.kind == LeafKind::RandomNormal;
+    if (generated && lf.dtype != DType::F64 && lf.dtype != DType::F32)
       fail(lp + ".dtype", dtn + " is not a dtype of generated leaves (accepted: 0 F64, 1 F32)");
     if (!detail::exactInDouble(lf.dtype))
       fail(lp + ".dtype", dtn + " (64-bit integers) needs typed registers, not built yet (accepted: 0-5, 7-9)");
