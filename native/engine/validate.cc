@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/dtype_io.h"
 #include "engine/ops.h"
 #include "engine/plan.h"
 
@@ -131,6 +132,12 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     if (!dtypeOk(lf.dtype))
       fail(lp + ".dtype", std::to_string(static_cast<int>(lf.dtype)) +
                               " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
+    const std::string dtn = std::to_string(static_cast<int>(lf.dtype));
+    const bool generated = lf.kind == LeafKind::Arange || lf.kind == LeafKind::RandomUniform || lf.kind == LeafKind::RandomNormal;
+    if (generated && lf.dtype != DType::F64 && lf.dtype != DType::F32)
+      fail(lp + ".dtype", dtn + " is not a dtype of generated leaves (accepted: 0 F64, 1 F32)");
+    if (!detail::exactInDouble(lf.dtype))
+      fail(lp + ".dtype", dtn + " (64-bit integers) needs typed registers, not built yet (accepted: 0-5, 7-9)");
     const BufferRef* buf = nullptr;
     std::string bp;
     if (lf.kind == LeafKind::Memory) {
@@ -185,6 +192,16 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     } else {
       operand(ip + ".a", in.a);
       if (ar == 2) operand(ip + ".b", in.b);
+      if (in.op == Op::Cast) {
+        if (in.a < 0) fail(ip + ".a", "is an immediate; cast's operand must be a register");
+        if (!dtypeOk(static_cast<DType>(in.b)) || !detail::exactInDouble(static_cast<DType>(in.b)))
+          fail(ip + ".b", std::to_string(in.b) + " is not a cast target dtype (accepted: 0-5, 7-9; b of a cast is a dtype code)");
+      }
+      // where's merge form reads its destination (the false branch)
+      if (in.op == Op::Where) {
+        operand(ip + ".dst", in.dst);
+        if (in.a < 0) fail(ip + ".a", "is an immediate; where's condition must be a register");
+      }
     }
     written |= uint64_t(1) << in.dst;
   }
@@ -201,6 +218,12 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
   if (!dtypeOk(sk.dtype))
     fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) +
                             " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
+  if (sk.reduce != ReduceOp::None && sk.dtype != DType::F64 && sk.dtype != DType::F32)
+    fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) +
+                            " is not a dtype of reductions yet (accepted: 0 F64, 1 F32)");
+  if (!detail::exactInDouble(sk.dtype))
+    fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) +
+                            " (64-bit integers) needs typed registers, not built yet (accepted: 0-5, 7-9)");
   if (sk.buffer < 0 || static_cast<size_t>(sk.buffer) >= plan.buffers.size())
     fail(kp + ".buffer", "index " + std::to_string(sk.buffer) + " out of range (" +
                              std::to_string(plan.buffers.size()) + " buffers)");
@@ -231,7 +254,7 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     if (sk.reduce == ReduceOp::None)
       fail(kp + ".partials", "is true but reduce is None (partials exist only for reductions)");
     if (sk.dtype != DType::F64)
-      fail(kp + ".partials", "is true but dtype is F32 (partials are written as F64: dtype 0)");
+      fail(kp + ".partials", "is true but dtype is not F64 (partials are written as F64: dtype 0)");
   }
   if (sk.partials && (sk.reduce == ReduceOp::NanMean || sk.reduce == ReduceOp::NanVar ||
                       sk.reduce == ReduceOp::NanStd || sk.reduce == ReduceOp::NanMin ||

@@ -18,6 +18,7 @@ import {
   type NativeStage,
 } from '../native.js';
 import {
+  children,
   contiguousStrides,
   isRemoteMemory,
   itemsize,
@@ -35,7 +36,7 @@ import type { AffineView } from './indexing/view.js';
 import { materializeLimit } from '../settings.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 
-const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
+const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : d === 'float32' ? NativeDType.F32 : NativeDType.Bool);
 
 /** What a root of a compute should become. */
 export interface RootRequest {
@@ -246,9 +247,9 @@ function stageName(root: Node): string {
       seen.add(op);
       ops.push(op);
     }
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk' || (n.kind === 'reduce' && top)) stack.push(n.arg);
-    if (n.kind === 'binary') for (let i = n.args.length - 1; i >= 0; i--) if (typeof n.args[i] !== 'number') stack.push(n.args[i] as Node);
-    if (n.kind === 'concat' && top) for (let i = n.args.length - 1; i >= 0; i--) stack.push(n.args[i]!);
+    // (a reduction or concatenation below the top was skipped above: it is its own kernel)
+    const ch = children(n);
+    for (let i = ch.length - 1; i >= 0; i--) stack.push(ch[i]!);
   }
   return ops.join('-');
 }
@@ -283,7 +284,8 @@ class StageBuilder {
   private *build(node: Node, map: Access): Step<Val> {
     switch (node.kind) {
       case 'const':
-        return { kind: 'imm', value: node.value };
+        // a float32 constant is the float32 value (NumPy: full(..., dtype=float32) rounds once)
+        return { kind: 'imm', value: node.dtype === 'float32' ? Math.fround(node.value) : node.value };
       case 'arange':
         return this.leaf(node, map, { kind: LeafKind.Arange, dtype: node.dtype, a: node.start, b: node.step, seed: 0 }, contiguousStrides(node.shape), 0);
       case 'random':
@@ -332,15 +334,32 @@ class StageBuilder {
       case 'view':
         return (yield this.expr(node.arg, viewAccess(node.view, map))) as Val;
       case 'unary':
+        if (node.op === 'cast') return { kind: 'op', code: opCode('cast'), args: [(yield this.expr(node.arg, map)) as Val], b: nativeDType(node.dtype) };
         return { kind: 'op', code: opCode(node.op), args: [(yield this.expr(node.arg, map)) as Val] };
       case 'binary': {
         const args: Val[] = [];
         for (const a of node.args) {
-          const v: Val = typeof a === 'number' ? { kind: 'imm', value: a } : ((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val);
+          // A JS number is a weak scalar (NEP 50): it takes the array's dtype, so with float32 it is
+          // rounded to float32 first (full([3], 1e39, float32) is inf; 0.1 - 0.1 is 0).
+          // (the dtype the op computes in: a comparison of float32 arrays compares float32 values)
+          const f32 = node.args.every((o) => typeof o === 'number' || o.dtype !== 'float64') && node.args.some((o) => typeof o !== 'number' && o.dtype === 'float32');
+          const scalar = (x: number): number => (f32 ? Math.fround(x) : x);
+          const v: Val = typeof a === 'number' ? { kind: 'imm', value: scalar(a) } : ((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val);
           if (typeof a === 'number') this.uses.set(v, 1);
           args.push(v);
         }
         return { kind: 'op', code: opCode(node.op), args };
+      }
+      case 'where': {
+        // operands: condition, true branch, false branch (emit.ts gives Where its merge form)
+        const f32 = node.dtype === 'float32';
+        const args: Val[] = [];
+        for (const a of node.args) {
+          const v: Val = typeof a === 'number' ? { kind: 'imm', value: f32 && args.length > 0 ? Math.fround(a) : a } : ((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val);
+          if (typeof a === 'number') this.uses.set(v, 1);
+          args.push(v);
+        }
+        return { kind: 'op', code: opCode('where'), args };
       }
     }
   }

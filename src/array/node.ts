@@ -4,8 +4,22 @@ import type { NativeBuffer } from '../native.js';
 import { OPS, REDUCTIONS, type OpCode, type ReduceCode } from '../plan/ops.generated.js';
 import type { AffineView } from './indexing/view.js';
 
-export type DType = 'float64' | 'float32';
-export const itemsize = (d: DType): number => (d === 'float64' ? 8 : 4);
+/**
+ * The dtypes of arrays so far: the floats, and bool (a byte 0/1; results are Uint8Array). The VM
+ * computes in float64 registers until typed registers land (DESIGN.md), so the integer dtypes
+ * of src/array/dtype.ts are not array dtypes yet.
+ */
+export type DType = 'float64' | 'float32' | 'bool';
+export const itemsize = (d: DType): number => (d === 'float64' ? 8 : d === 'float32' ? 4 : 1);
+/** The data of a result: Float64Array, Float32Array, or Uint8Array of 0/1 for bool. */
+export type TypedData = Float64Array | Float32Array | Uint8Array;
+/** The TypedArray constructor holding `d`'s elements. */
+export const typedCtor = (d: DType): Float64ArrayConstructor | Float32ArrayConstructor | Uint8ArrayConstructor =>
+  d === 'float64' ? Float64Array : d === 'float32' ? Float32Array : Uint8Array;
+/** A view of `buffer` as `d`'s elements. */
+export const typedView = (d: DType, buffer: ArrayBuffer): TypedData => new (typedCtor(d))(buffer);
+/** The dtype of a result TypedArray. */
+export const dtypeOfData = (data: TypedData): DType => (data instanceof Float64Array ? 'float64' : data instanceof Float32Array ? 'float32' : 'bool');
 
 // Op names come from the one operation table (native/engine/ops.json): a new engine op is a row
 // there plus, in TS, one NDArray method and one ufunc line.
@@ -76,6 +90,12 @@ export interface BinaryNode extends Base {
   readonly op: BinaryOp;
   readonly args: readonly [Node | number, Node | number];
 }
+/** numpy.where(cond, x, y): x where cond is nonzero (NaN too), else y. */
+export interface WhereNode extends Base {
+  readonly kind: 'where';
+  readonly op: 'where';
+  readonly args: readonly [Node | number, Node | number, Node | number];
+}
 export interface TransposeNode extends Base { readonly kind: 'transpose'; readonly axes: readonly number[]; readonly arg: Node }
 /**
  * Basic indexing (x.get with integers, slices, new axes): an affine view of arg. Free: lowering
@@ -115,6 +135,7 @@ export type Node =
   | DelayedNode
   | UnaryNode
   | BinaryNode
+  | WhereNode
   | TransposeNode
   | ViewNode
   | ConcatNode
@@ -179,6 +200,7 @@ export function opName(node: Node): string {
     case 'delayed':
     case 'unary':
     case 'binary':
+    case 'where':
     case 'reduce':
     case 'view':
     case 'concat':
@@ -224,6 +246,7 @@ export function children(node: Node): Node[] {
     case 'reduce':
       return [node.arg];
     case 'binary':
+    case 'where':
       return node.args.filter((a): a is Node => typeof a !== 'number');
     case 'concat':
       return [...node.args];

@@ -10,7 +10,7 @@ import { materializeLimit } from '../settings.js';
 import { chunkBounds } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { NDArray, computeArrays, persistArrays, formatBytes, type Computed } from './ndarray.js';
-import { contiguousStrides, itemsize, newId, size, token, topoOrder, type MemoryNode, type Node, type ReduceNode } from './node.js';
+import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, size, token, topoOrder, type MemoryNode, type Node, type ReduceNode } from './node.js';
 import { Lowering } from './lower.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
@@ -42,10 +42,7 @@ async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ 
     if (seen.has(n.id)) continue;
     seen.add(n.id);
     if (n.kind === 'reduce') top.push(n);
-    else if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk') stack.push(n.arg);
-    else if (n.kind === 'binary') {
-      for (const a of n.args) if (typeof a !== 'number') stack.push(a);
-    } else if (n.kind === 'concat') stack.push(...n.args);
+    else stack.push(...children(n));
   }
   if (top.length === 0) return { node: root, persisted: [] };
   const limit = materializeLimit();
@@ -69,7 +66,7 @@ async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ 
     const results = await computeArrays(small.map((r) => new NDArray(r)), { signal });
     small.forEach((r, i) => {
       const v = results[i]!;
-      const data = v instanceof DenseArray ? v.data : r.dtype === 'float64' ? Float64Array.of(v) : Float32Array.of(v);
+      const data = v instanceof DenseArray ? v.data : typedCtor(r.dtype).of(v);
       values.set(r.id, memoryNode(r, data, 'array'));
     });
   }
@@ -92,6 +89,9 @@ async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ 
     } else if (n.kind === 'binary') {
       const args = n.args.map((a) => (typeof a === 'number' ? a : get(a))) as [Node | number, Node | number];
       if (args[0] !== n.args[0] || args[1] !== n.args[1]) rebuilt.set(n.id, { ...n, id: newId(), args });
+    } else if (n.kind === 'where') {
+      const args = n.args.map((a) => (typeof a === 'number' ? a : get(a))) as unknown as typeof n.args;
+      if (args.some((a, i) => a !== n.args[i])) rebuilt.set(n.id, { ...n, id: newId(), args });
     } else if (n.kind === 'concat') {
       const args = n.args.map(get);
       if (args.some((a, i) => a !== n.args[i])) rebuilt.set(n.id, { ...n, id: newId(), args });
@@ -141,7 +141,7 @@ async function computeRegion(node: Node, lo: number[], hi: number[], signal: Abo
   }
   await runLowered(lowered, { signal });
   const out = lowered.outputs[0]!;
-  const data = out.dtype === 'float64' ? new Float64Array(out.memory as ArrayBuffer) : new Float32Array(out.memory as ArrayBuffer);
+  const data = typedView(out.dtype, out.memory as ArrayBuffer);
   return new DenseArray(data, out.shape);
 }
 

@@ -2,7 +2,7 @@
 // (optimize: false) or per fused kernel that actually runs (optimize: true). Task counts are
 // arithmetic; nodes are only enumerated on demand.
 import { chunkBounds } from './chunks.js';
-import { topoOrder, type Node } from './node.js';
+import { children, topoOrder, type Node } from './node.js';
 import { TaskGraphBuilder, type GridLayer } from '../graph/builder.js';
 import type { TaskGraph } from '../graph/types.js';
 
@@ -110,7 +110,8 @@ function nodeLayers(roots: readonly Node[]): GridLayer[] {
         });
         break;
       }
-      case 'binary': {
+      case 'binary':
+      case 'where': {
         const args = node.args.filter((a): a is Node => typeof a !== 'number');
         layers.push({
           name: node.name,
@@ -200,9 +201,8 @@ function fusedName(root: Node): { name: string; inputs: Node[] } {
     }
     const op = opName(n);
     if (!ops.includes(op)) ops.push(op);
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk' || n.kind === 'reduce') stack.push(n.arg);
-    if (n.kind === 'binary') for (let k = n.args.length - 1; k >= 0; k--) if (typeof n.args[k] !== 'number') stack.push(n.args[k] as Node);
-    if (n.kind === 'concat') for (let k = n.args.length - 1; k >= 0; k--) stack.push(n.args[k]!);
+    const ch = children(n);
+    for (let k = ch.length - 1; k >= 0; k--) stack.push(ch[k]!);
   }
   return { name: ops.join('-'), inputs };
 }

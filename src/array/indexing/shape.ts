@@ -297,6 +297,15 @@ function mergeReshape(node: Node, shape: number[], chunks: number[][], memo: Map
       out = { ...node, ...base, args };
       break;
     }
+    case 'where': {
+      const args = node.args.map((a) => {
+        if (typeof a === 'number') return a;
+        if (a.shape.length !== node.shape.length || a.shape.some((n, k) => n !== node.shape[k])) refuse('a broadcast operand');
+        return mergeReshape(a, shape, chunks, memo);
+      }) as unknown as typeof node.args;
+      out = { ...node, ...base, args };
+      break;
+    }
     case 'rechunk':
       out = mergeReshape(node.arg, shape, chunks, memo);
       break;

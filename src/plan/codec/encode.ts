@@ -11,7 +11,9 @@ export function encodeStage(st: NativeStage, name: string | undefined): PlanStag
     const arity = OPS[op].arity;
     const dst = st.program[i + 1]!;
     const a = st.program[i + 2]!;
-    program.push(arity === 2 ? [op, dst, a, st.program[i + 3]!] : [op, dst, a]);
+    // a cast's b is its target dtype, spelled by name: ["cast", dst, a, "float32"]
+    if (op === 'cast') program.push([op, dst, a, dtypeName(st.program[i + 3]! as NativeStage['sink']['dtype'])]);
+    else program.push(arity === 2 ? [op, dst, a, st.program[i + 3]!] : [op, dst, a]);
   }
   const leaves = st.leaves.map((l): PlanLeaf => {
     const base = { dtype: dtypeName(l.dtype), offset: l.offset, strides: [...l.strides] };
