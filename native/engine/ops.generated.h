@@ -63,6 +63,11 @@
   X(Var, 6, "var") \
   X(Std, 7, "std")
 
+// X(cname, code, "plan name")
+#define TESSERA_STAGE_KINDS(X) \
+  X(Kernel, 0, "kernel") \
+  X(Matmul, 1, "matmul")
+
 // The plan limits. X(cname, "key in ENGINE_LIMITS", value)
 #define TESSERA_LIMITS(X) \
   X(kMaxDims, "maxDims", 32) \

@@ -31,6 +31,7 @@ import {
   type ReduceNode,
 } from './node.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
+import { materializeMatmul } from './linalg/lower-matmul.js';
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
 
@@ -102,6 +103,11 @@ export class Lowering {
     const hi = req.region?.hi ?? node.shape;
     const shape = node.shape.map((_, k) => hi[k]! - lo[k]!);
     const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : new ArrayBuffer(size(shape) * itemsize(node.dtype));
+    if (node.kind === 'matmul' && !req.region) {
+      // the product is written straight into the output
+      materializeMatmul(this, node, memory);
+      return { memory, shape, dtype: node.dtype };
+    }
     const chunks = req.region ? shape.map((s) => [s]) : node.chunks.map((c) => [...c]);
     const builder = new StageBuilder(this, shape, chunks, lo);
     const value = run(builder.expr(node, node.shape.map((_, k) => k)));
@@ -167,6 +173,21 @@ export class Lowering {
     return this.buffers.length - 1;
   }
 
+  /** True when lowering for a cluster (arrays kept by its workers may be read). */
+  get distributed(): boolean {
+    return this.options.remote === true;
+  }
+
+  /** A kernel stage builder over `shape`/`chunks` (iteration coordinate c reads global lo + c). */
+  builder(shape: number[], chunks: number[][], lo: readonly number[]): StageBuilder {
+    return new StageBuilder(this, shape, chunks, lo);
+  }
+
+  /** A fresh scratch buffer of `bytes`, by index (operands a matmul stage reads). */
+  scratchBuffer(bytes: number): number {
+    return this.buffer(new ArrayBuffer(bytes));
+  }
+
   /** A buffer for the partial expression a split stage hands to the next (see StageBuilder.finish). */
   scratch(bytes: number): number {
     return this.buffer(new ArrayBuffer(bytes));
@@ -201,7 +222,7 @@ function stageName(root: Node): string {
   return ops.join('-');
 }
 
-class StageBuilder {
+export class StageBuilder {
   private readonly leaves: NativeLeaf[] = [];
   private readonly leafKeys = new Map<string, number>();
   private readonly memo = new Map<string, Val>();
@@ -262,6 +283,10 @@ class StageBuilder {
       }
       case 'reduce': {
         const m = (yield this.owner.materializeReduce(node)) as Materialized;
+        return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
+      }
+      case 'matmul': {
+        const m = materializeMatmul(this.owner, node);
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
       }
       case 'rechunk':

@@ -15,6 +15,7 @@ import { visualize, type VisualizeOptions } from '../visualize/index.js';
 import { toDelayed, type NestedDelayedChunks } from '../delayed/array.js';
 import { normalizeChunks, chunkBounds, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
+import * as products from './linalg/products.js';
 import {
   broadcastShapes,
   contiguousStrides,
@@ -124,6 +125,11 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   sqrt(): NDArray<T> { return unary('sqrt', this); }
   sin(): NDArray<T> { return unary('sin', this); }
   cos(): NDArray<T> { return unary('cos', this); }
+
+  // Matrix products (src/array/linalg/products.ts; NumPy semantics, a native GEMM per output chunk).
+  matmul(other: NDArray<Computed>): NDArray<Computed> { return products.matmul(this, other); }
+  dot(other: NDArray<Computed> | number): NDArray<Computed> { return products.dot(this, other); }
+  trace(options?: products.TraceOptions): NDArray<Computed> { return products.trace(this, options); }
 
   /** Reverse (or permute) the axes, lazily: kernels read the input with permuted strides. */
   transpose(axes?: readonly number[]): NDArray<T> {

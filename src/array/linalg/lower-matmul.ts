@@ -1,0 +1,156 @@
+// Lowering a contraction (MatmulNode) to one native matmul stage (native/engine/matmul.h).
+// Operands that are memory (fromArray, persist, fromDelayed), possibly transposed, are read in
+// place with their strides: the GEMM's packing handles any layout. Anything else (a lazy
+// expression, a broadcast scalar, a layout whose free or contracted axes do not merge into one
+// stride, a float32 operand of a float64 product) is first computed by an ordinary fused kernel
+// stage into a contiguous scratch buffer in the order the GEMM wants.
+import { LeafKind, NativeDType, ReduceCode, StageKind, type NativeLeaf } from '../../plan/types.js';
+import { contiguousStrides, itemsize, size, type ContractionAxes, type DType, type MatmulNode, type MemoryRef, type Node } from '../node.js';
+import { run, type Val } from '../emit.js';
+import type { Lowering } from '../lower.js';
+
+const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
+
+export interface MaterializedMatmul {
+  memory: ArrayBuffer | MemoryRef;
+  buffer: number;
+  dtype: DType;
+  shape: readonly number[];
+}
+
+const done = new WeakMap<Lowering, Map<number, MaterializedMatmul>>();
+
+/** Tasks a matmul stage is cut into at least (output chunks split in halves), so both pool threads and the GEMM's tiles stay busy; no effect on the numbers. */
+const MIN_TASKS = 32;
+const MIN_TILE = 192;
+
+/** Adds the stage computing `node` into `memory` (a fresh buffer when omitted); once per node and lowering. */
+export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: MemoryRef): MaterializedMatmul {
+  let cache = done.get(owner);
+  if (!cache) done.set(owner, (cache = new Map()));
+  const known = cache.get(node.id);
+  if (known && !memory) return known;
+  if (owner.distributed) {
+    throw new Error(`${node.op}: matrix products do not run on a cluster yet; compute the operands with client.compute() and multiply locally`);
+  }
+  const out = memory ?? new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
+  const outBuffer = owner.buffer(out);
+  const nb = node.aAxes.batch.length;
+  const fa = node.aAxes.free.map((ax) => node.a.shape[ax]!);
+  const fb = node.bAxes.free.map((ax) => node.b.shape[ax]!);
+  const M = fa.reduce((x, y) => x * y, 1);
+  const N = fb.reduce((x, y) => x * y, 1);
+  const K = node.aAxes.k.reduce((x, ax) => x * node.a.shape[ax]!, 1);
+  const batchShape = node.shape.slice(0, nb);
+  const shape = [...batchShape, M, N];
+
+  const A = operandLeaf(owner, node.a, node.aAxes, node.dtype, 'a');
+  const B = operandLeaf(owner, node.b, node.bAxes, node.dtype, 'b');
+
+  // output: contiguous over node.shape = [batch..., free a..., free b...]
+  const os = contiguousStrides(node.shape);
+  const mAxesOut = fa.map((_, i) => nb + i);
+  const nAxesOut = fb.map((_, i) => nb + fa.length + i);
+  const sinkStrides = [...os.slice(0, nb), merged(mAxesOut, os, node.shape)!, merged(nAxesOut, os, node.shape)!];
+
+  const chunks: number[][] = [
+    ...node.chunks.slice(0, nb).map((c) => [...c]),
+    fa.length === 1 ? [...node.chunks[nb]!] : [M],
+    fb.length === 1 ? [...node.chunks[nb + fa.length]!] : [N],
+  ];
+  refine(chunks, shape);
+
+  owner.addStage(
+    {
+      kind: StageKind.Matmul,
+      contract: K,
+      shape,
+      chunks,
+      leaves: [A, B],
+      program: new Int32Array(0),
+      imms: new Float64Array(0),
+      nregs: 1,
+      result: 0,
+      sink: { reduce: ReduceCode.None, dtype: nativeDType(node.dtype), buffer: outBuffer, offset: 0, strides: sinkStrides, reduceAxes: shape.map(() => 0), ddof: 0 },
+    },
+    node.op,
+  );
+  const m: MaterializedMatmul = { memory: out, buffer: outBuffer, dtype: node.dtype, shape: node.shape };
+  if (!memory) cache.set(node.id, m);
+  return m;
+}
+
+/** One stride for `axes` taken together (row-major), or null when they do not merge; 0 for no axis of length > 1. */
+function merged(axes: readonly number[], strides: readonly number[], shape: readonly number[]): number | null {
+  const live = axes.filter((ax) => shape[ax]! > 1);
+  if (live.length === 0) return 0;
+  for (let i = 0; i + 1 < live.length; i++) {
+    if (strides[live[i]!] !== strides[live[i + 1]!]! * shape[live[i + 1]!]!) return null;
+  }
+  return strides[live[live.length - 1]!]!;
+}
+
+/** Memory the operand reads in place: its buffer, offset and per-axis strides (through transposes and rechunks). */
+function inPlace(node: Node): { memory: MemoryRef; offset: number; strides: number[]; dtype: DType } | null {
+  let perm = node.shape.map((_, i) => i);
+  let n = node;
+  for (;;) {
+    if (n.kind === 'transpose') {
+      const axes = n.axes;
+      perm = perm.map((p) => axes[p]!);
+      n = n.arg;
+    } else if (n.kind === 'rechunk') n = n.arg;
+    else break;
+  }
+  if (n.kind === 'memory') {
+    if (n.state.disposed) return null; // the kernel path raises the disposed error
+    const base = n;
+    return { memory: base.memory, offset: base.offset, strides: perm.map((p) => base.strides[p]!), dtype: base.dtype };
+  }
+  if (n.kind === 'delayed' && n.state.data) {
+    const cs = contiguousStrides(n.shape);
+    return { memory: n.state.data, offset: 0, strides: perm.map((p) => cs[p]!), dtype: n.dtype };
+  }
+  return null;
+}
+
+function operandLeaf(owner: Lowering, node: Node, axes: ContractionAxes, dtype: DType, which: 'a' | 'b'): NativeLeaf {
+  const leafFor = (buffer: number, offset: number, strides: readonly number[]): NativeLeaf | null => {
+    const free = merged(axes.free, strides, node.shape);
+    const k = merged(axes.k, strides, node.shape);
+    if (free === null || k === null) return null;
+    const batch = axes.batch.map((list) => list.reduce((s, ax) => s + strides[ax]!, 0));
+    const mn = which === 'a' ? [free, 0] : [0, free];
+    return { kind: LeafKind.Memory, dtype: nativeDType(dtype), offset, strides: [...batch, ...mn, k], a: 0, b: 0, seed: 0, buffer };
+  };
+  const mem = inPlace(node);
+  if (mem && mem.dtype === dtype) {
+    const leaf = leafFor(owner.buffer(mem.memory), mem.offset, mem.strides);
+    if (leaf) return leaf;
+  }
+  // Compute the operand into scratch, axes ordered [batch..., free..., k..., the rest (length 1)].
+  const order: number[] = [];
+  for (const ax of [...axes.batch.flat(), ...axes.free, ...axes.k, ...node.shape.map((_, i) => i)]) if (!order.includes(ax)) order.push(ax);
+  const shape = order.map((ax) => node.shape[ax]!);
+  const cs = contiguousStrides(shape);
+  const buffer = owner.scratchBuffer(Math.max(size(shape), 1) * itemsize(dtype));
+  const builder = owner.builder(shape, order.map((ax) => [...node.chunks[ax]!]), shape.map(() => 0));
+  const value = run(builder.expr(node, order)) as Val;
+  builder.finish(value, { reduce: ReduceCode.None, dtype: nativeDType(dtype), buffer, offset: 0, strides: cs, reduceAxes: shape.map(() => 0), ddof: 0 }, `${which}-operand`);
+  const strides = new Array<number>(node.shape.length).fill(0);
+  order.forEach((ax, i) => (strides[ax] = cs[i]!));
+  return leafFor(buffer, 0, strides)!;
+}
+
+/** Halve the largest M or N chunks until the stage has MIN_TASKS tasks or tiles get small. */
+function refine(chunks: number[][], shape: readonly number[]): void {
+  if (shape.some((s) => s === 0)) return;
+  const nd = shape.length;
+  const tasks = (): number => chunks.reduce((t, c) => t * c.length, 1);
+  while (tasks() < MIN_TASKS) {
+    const big = [nd - 2, nd - 1].map((ax) => Math.max(...chunks[ax]!));
+    const ax = big[0]! >= big[1]! ? nd - 2 : nd - 1;
+    if (Math.max(...chunks[ax]!) < 2 * MIN_TILE) break;
+    chunks[ax] = chunks[ax]!.flatMap((c) => (c >= 2 * MIN_TILE ? [Math.ceil(c / 2), Math.floor(c / 2)] : [c]));
+  }
+}
