@@ -96,6 +96,20 @@ describe('matmul determinism and errors', () => {
     expect(Buffer.from(lazy.data.buffer).equals(Buffer.from(mem.data.buffer))).toBe(true);
   });
 
+  it('a small product over a long contraction (split in blocks, summed in a fixed order) matches a naive loop', async () => {
+    const x = random.normal(0, 1, [70001, 5], { seed: 3, chunks: [10000, 5] });
+    const X = ((await x.compute()) as DenseArray).data;
+    const G = ((await x.T.matmul(x).compute()) as DenseArray).data;
+    for (let i = 0; i < 5; i++) {
+      for (let j = 0; j < 5; j++) {
+        let s = 0;
+        let mag = 0;
+        for (let k = 0; k < 70001; k++) (s += X[k * 5 + i]! * X[k * 5 + j]!), (mag += Math.abs(X[k * 5 + i]! * X[k * 5 + j]!));
+        expect(Math.abs(G[i * 5 + j]! - s)).toBeLessThanOrEqual(1e-13 * mag);
+      }
+    }
+  });
+
   it('feeds later work: matmul(a, b).sum() and a product of products', async () => {
     const a = fromArray([[1, 2], [3, 4]]);
     const b = fromArray([[5, 6], [7, 8]]);
@@ -131,9 +145,11 @@ const a = random.random([700, 500], { seed: 3, chunks: [350, 500] });
 const b = random.random([500, 600], { seed: 4, chunks: [500, 300] });
 const r = await matmul(a, b.mul(2)).compute();
 const r32 = await matmul(random.random([300, 400], { seed: 5, dtype: 'float32' }), random.random([400, 200], { seed: 6, dtype: 'float32' })).compute();
-console.log(JSON.stringify({ threads: getConfig().numThreads, r: h(r.data), r32: h(r32.data) }));
+const x = random.normal(0, 1, [100003, 7], { seed: 7, chunks: [30000, 7] });
+const g = await x.T.matmul(x).compute();
+console.log(JSON.stringify({ threads: getConfig().numThreads, r: h(r.data), r32: h(r32.data), g: h(g.data) }));
 `;
-function runThreads(threads: string): { threads: number; r: string; r32: string } {
+function runThreads(threads: string): { threads: number; r: string; r32: string; g: string } {
   const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: root, env: { ...process.env, TESSERA_NUM_THREADS: threads }, encoding: 'utf8',
   });
@@ -147,5 +163,6 @@ describe('matmul and TESSERA_NUM_THREADS', () => {
     expect([one.threads, two.threads]).toEqual([1, 2]);
     expect(two.r).toBe(one.r);
     expect(two.r32).toBe(one.r32);
+    expect(two.g).toBe(one.g);
   });
 });

@@ -4,7 +4,7 @@
 // expression, a broadcast scalar, a layout whose free or contracted axes do not merge into one
 // stride, a float32 operand of a float64 product) is first computed by an ordinary fused kernel
 // stage into a contiguous scratch buffer in the order the GEMM wants.
-import { LeafKind, NativeDType, ReduceCode, StageKind, type NativeLeaf } from '../../plan/types.js';
+import { LeafKind, NativeDType, OpCode, ReduceCode, StageKind, type NativeLeaf } from '../../plan/types.js';
 import { contiguousStrides, itemsize, size, type ContractionAxes, type DType, type MatmulNode, type MemoryRef, type Node } from '../node.js';
 import { run, type Val } from '../emit.js';
 import type { Lowering } from '../lower.js';
@@ -23,6 +23,9 @@ const done = new WeakMap<Lowering, Map<number, MaterializedMatmul>>();
 /** Tasks a matmul stage is cut into at least (output chunks split in halves), so both pool threads and the GEMM's tiles stay busy; no effect on the numbers. */
 const MIN_TASKS = 32;
 const MIN_TILE = 192;
+/** Contraction blocks of a small product (splitContraction): at most MAX_KSPLIT, each >= KSPLIT_MIN long. */
+const MAX_KSPLIT = 16;
+const KSPLIT_MIN = 16384;
 
 /** Adds the stage computing `node` into `memory` (a fresh buffer when omitted); once per node and lowering. */
 export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: MemoryRef): MaterializedMatmul {
@@ -60,7 +63,11 @@ export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: Me
   ];
   refine(chunks, shape);
 
-  owner.addStage(
+  const tasks = chunks.reduce((t, c) => t * c.length, 1);
+  const nk = Math.min(MAX_KSPLIT, Math.floor(K / KSPLIT_MIN));
+  if (nb === 0 && tasks < 4 && nk >= 2 && M * N > 0) {
+    splitContraction(owner, node, { A, B, M, N, K, nk, chunks, outBuffer, sinkStrides });
+  } else owner.addStage(
     {
       kind: StageKind.Matmul,
       contract: K,
@@ -78,6 +85,64 @@ export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: Me
   const m: MaterializedMatmul = { memory: out, buffer: outBuffer, dtype: node.dtype, shape: node.shape };
   if (!memory) cache.set(node.id, m);
   return m;
+}
+
+/**
+ * A small output over a long contraction (the Gram matrix x.T @ x of a tall x) has too few
+ * output chunks to keep the pool busy: the contracted axis is cut into nk blocks (nk from the
+ * shape alone, never from the thread count), each block's product goes to its own scratch slot
+ * (one matmul stage, the block index as a batch axis, plus one for a shorter last block), and a
+ * sum stage adds the slots in the engine's fixed pairwise order. Deterministic, as the plan is.
+ */
+function splitContraction(
+  owner: Lowering,
+  node: MatmulNode,
+  g: { A: NativeLeaf; B: NativeLeaf; M: number; N: number; K: number; nk: number; chunks: number[][]; outBuffer: number; sinkStrides: number[] },
+): void {
+  const { A, B, M, N, K, nk } = g;
+  const kb = Math.ceil(K / nk);
+  const full = Math.floor(K / kb);
+  const rem = K - full * kb;
+  const slots = full + (rem > 0 ? 1 : 0);
+  const dt = nativeDType(node.dtype);
+  const scratch = owner.scratchBuffer(slots * M * N * itemsize(node.dtype));
+  const [sam, , sak] = A.strides.slice(-3) as [number, number, number];
+  const [, sbn, sbk] = B.strides.slice(-3) as [number, number, number];
+  const stage = (count: number, contract: number, kOffset: number, slot: number): void => {
+    owner.addStage(
+      {
+        kind: StageKind.Matmul,
+        contract,
+        shape: [count, M, N],
+        chunks: [new Array<number>(count).fill(1), g.chunks[0]!, g.chunks[1]!],
+        leaves: [
+          { ...A, offset: A.offset + kOffset * sak, strides: [kb * sak, sam, 0, sak] },
+          { ...B, offset: B.offset + kOffset * sbk, strides: [kb * sbk, 0, sbn, sbk] },
+        ],
+        program: new Int32Array(0),
+        imms: new Float64Array(0),
+        nregs: 1,
+        result: 0,
+        sink: { reduce: ReduceCode.None, dtype: dt, buffer: scratch, offset: slot * M * N, strides: [M * N, N, 1], reduceAxes: [0, 0, 0], ddof: 0 },
+      },
+      node.op,
+    );
+  };
+  stage(full, kb, 0, 0);
+  if (rem > 0) stage(1, rem, full * kb, full);
+  owner.addStage(
+    {
+      shape: [slots, M, N],
+      chunks: [[slots], [M], [N]],
+      leaves: [{ kind: LeafKind.Memory, dtype: dt, offset: 0, strides: [M * N, N, 1], a: 0, b: 0, seed: 0, buffer: scratch }],
+      program: Int32Array.from([OpCode.Load, 0, 0, 0]),
+      imms: new Float64Array(0),
+      nregs: 1,
+      result: 0,
+      sink: { reduce: ReduceCode.Sum, dtype: dt, buffer: g.outBuffer, offset: 0, strides: [0, ...g.sinkStrides], reduceAxes: [1, 0, 0], ddof: 0 },
+    },
+    `sum-${node.op}`,
+  );
 }
 
 /** One stride for `axes` taken together (row-major), or null when they do not merge; 0 for no axis of length > 1. */
