@@ -166,3 +166,12 @@ describe('matmul and TESSERA_NUM_THREADS', () => {
     expect(two.g).toBe(one.g);
   });
 });
+
+describe('matmul on a cluster', () => {
+  it('is refused with a clear error while lowering for a cluster (no worker path yet)', async () => {
+    const { Lowering } = await import('../src/array/lower.js');
+    const a = random.random([4, 4], { seed: 1 });
+    const lowering = new Lowering((bytes) => new ArrayBuffer(bytes), { remote: true });
+    expect(() => lowering.lower([{ node: matmul(a, a).node, target: 'result' }])).toThrow(/do not run on a cluster yet/);
+  });
+});
