@@ -87,6 +87,19 @@ describe('linalg factorizations', () => {
     expect(Math.abs((await dense(res)).data[0]! - rr.reduce((p, z) => p + z * z, 0))).toBeLessThan(1e-12);
   });
 
+  it('svdCompressed recovers a rank-5 matrix: singular values as the exact SVD, reconstruction', async () => {
+    const u0 = random.normal(0, 1, [300, 5], { seed: 31, chunks: [100, 5] });
+    const v0 = random.normal(0, 1, [5, 40], { seed: 32 });
+    const lowRank = await matmul(u0, v0).rechunk([[100, 100, 100], [40]]).persist();
+    const [u, s, v] = linalg.svdCompressed(lowRank, 5, { seed: 7, nPowerIter: 1 });
+    const S = (await dense(s)).data;
+    const exact = (await dense(linalg.svd(lowRank)[1])).data;
+    for (let i = 0; i < 5; i++) expect(Math.abs(S[i]! - exact[i]!)).toBeLessThan(1e-10 * exact[0]!);
+    const X = (await dense(lowRank)).data;
+    expect(diff((await dense(matmul(u.mul(s), v))).data, X)).toBeLessThan(1e-10 * maxAbs(X));
+    expect(() => linalg.svdCompressed(lowRank, 0)).toThrow(RangeError);
+  });
+
   it('errors: singular solve, non-square cholesky, non-SPD cholesky, bad shapes', async () => {
     const sing = fromArray([[1, 2], [2, 4]]);
     await expect(linalg.solve(sing, fromArray([1, 1])).compute()).rejects.toThrow(/singular matrix/);

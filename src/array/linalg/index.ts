@@ -10,6 +10,7 @@ import {
   cholesky as denseCholesky, householderQR, jacobiSVD, luFactor, luSolve, mat, multiply, transposeOf, triangularSolve, eye, type Mat,
 } from './dense.js';
 import { matmul } from './products.js';
+import { random } from '../creation.js';
 
 function check2d(name: string, x: unknown, square: boolean): NDArray<Computed> {
   if (!(x instanceof NDArray)) throw new TypeError(`${name}: a must be an NDArray, got ${describe(x)}`);
@@ -272,3 +273,44 @@ export function norm(x: NDArray<Computed>, options?: NormOptions): NDArray<Compu
 }
 
 export { matmul };
+
+export interface SvdCompressedOptions {
+  /** Seed of the random projection (default 0). */
+  seed?: number;
+  /** Power iterations (default 0, as Dask). */
+  nPowerIter?: number;
+  /** Extra projection columns beyond k (default 10). */
+  oversample?: number;
+}
+
+/**
+ * Randomized truncated SVD (Halko et al., as dask.array.linalg.svd_compressed): [u, s, v] with
+ * u m x k, s k, v k x n. The projections a @ Ω and qᵀ a are native matrix products and the range
+ * basis is a TSQR of the (tall, k + oversample wide) projection, so any chunking of a works.
+ */
+export function svdCompressed(a: NDArray<Computed>, k: number, options?: SvdCompressedOptions): [NDArray<Computed>, NDArray<Computed>, NDArray<Computed>] {
+  check2d('svdCompressed', a, false);
+  const [m, n] = a.shape as [number, number];
+  if (!Number.isInteger(k) || k < 1 || k > Math.min(m, n)) throw new RangeError(`svdCompressed: k ${describe(k)} must be an integer in 1..${Math.min(m, n)}`);
+  const o = checkOptions('svdCompressed options', options) as SvdCompressedOptions;
+  for (const key of Object.keys(o)) if (!['seed', 'nPowerIter', 'oversample'].includes(key)) throw new TypeError(`svdCompressed: unknown option ${key} (accepted: seed, nPowerIter, oversample)`);
+  const seed = o.seed ?? 0;
+  const iters = o.nPowerIter ?? 0;
+  const l = Math.min(k + (o.oversample ?? 10), Math.min(m, n));
+  if (!Number.isInteger(iters) || iters < 0) throw new RangeError(`svdCompressed: nPowerIter ${describe(iters)} must be a non-negative integer`);
+  const omega = random.normal(0, 1, [n, l], { seed, chunks: [a.chunks[1]!, [l]] });
+  const rows = a.chunks[0]!.some((r) => r < l) ? [m] : a.chunks[0]!;
+  let [q] = qr(matmul(a, omega).rechunk([rows, [l]]));
+  for (let i = 0; i < iters; i++) {
+    [q] = qr(matmul(a.T, q!).rechunk([[n], [l]]));
+    [q] = qr(matmul(a, q!).rechunk([rows, [l]]));
+  }
+  const bm = matmul(q!.T, a); // l x n
+  const [ub, s, v] = factorOutputs('svd_compressed', [bm], [[l, k], [k], [k, n]], ([b]) => {
+    const { u, s: sv, vt } = svdAny(b!);
+    const U = new Float64Array(l * k);
+    for (let i = 0; i < l; i++) for (let j = 0; j < k; j++) U[i * k + j] = u.data[i * u.cols + j]!;
+    return [U, sv.slice(0, k), vt.data.slice(0, k * n)];
+  });
+  return [matmul(q!, ub!), s!, v!];
+}
