@@ -118,6 +118,21 @@ describe('matmul determinism and errors', () => {
     expect(Array.from(r.data)).toEqual([19 + 66, 38 + 88, 43 + 150, 86 + 200]);
   });
 
+  it('iterChunks and computeBlock of a product give the chunks of compute()', async () => {
+    const a = random.random([9, 4], { seed: 1, chunks: [4, 2] });
+    const b = random.random([4, 7], { seed: 2, chunks: [2, 3] });
+    const full = (await matmul(a, b).compute()) as DenseArray;
+    const seen: number[] = [];
+    for await (const c of matmul(a, b).iterChunks()) {
+      const [r0, c0] = c.offset;
+      c.data.shape.length === 2 && seen.push(c.data.data[0]! - full.data[r0! * 7 + c0!]!);
+    }
+    expect(seen.length).toBe(9);
+    expect(seen.every((d) => d === 0)).toBe(true);
+    const blk = await matmul(a, b).computeBlock([2, 2]);
+    expect(blk.data[0]).toBe(full.data[8 * 7 + 6]);
+  });
+
   it('refuses bad operands with clear errors', () => {
     const a = fromArray([[1, 2], [3, 4]]);
     const v = fromArray([1, 2, 3]);
