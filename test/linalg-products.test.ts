@@ -118,6 +118,17 @@ describe('matmul determinism and errors', () => {
     expect(Array.from(r.data)).toEqual([19 + 66, 38 + 88, 43 + 150, 86 + 200]);
   });
 
+  it('large lazy operands computed panel by panel give the bits of persisted operands', async () => {
+    const a = random.random([2200, 2000], { seed: 41, chunks: [550, 2000] }).mul(2);
+    const b = random.normal(0, 1, [2000, 2200], { seed: 42, chunks: [2000, 1100] }).exp();
+    const lazy = (await matmul(a, b).compute()) as DenseArray;
+    const [ap, bp] = [await a.persist(), await b.persist()];
+    const mem = (await matmul(ap, bp).compute()) as DenseArray;
+    expect(Buffer.from(lazy.data.buffer).equals(Buffer.from(mem.data.buffer))).toBe(true);
+    ap.dispose();
+    bp.dispose();
+  });
+
   it('iterChunks and computeBlock of a product give the chunks of compute()', async () => {
     const a = random.random([9, 4], { seed: 1, chunks: [4, 2] });
     const b = random.random([4, 7], { seed: 2, chunks: [2, 3] });

@@ -26,6 +26,8 @@ const MIN_TILE = 192;
 /** Contraction blocks of a small product (splitContraction): at most MAX_KSPLIT, each >= KSPLIT_MIN long. */
 const MAX_KSPLIT = 16;
 const KSPLIT_MIN = 16384;
+/** A lazy operand larger than this is computed one chunk panel at a time (panelProducts). */
+const PANEL_MIN_BYTES = 1 << 25;
 
 /** Adds the stage computing `node` into `memory` (a fresh buffer when omitted); once per node and lowering. */
 export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: MemoryRef): MaterializedMatmul {
@@ -47,14 +49,26 @@ export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: Me
   const batchShape = node.shape.slice(0, nb);
   const shape = [...batchShape, M, N];
 
-  const A = operandLeaf(owner, node.a, node.aAxes, node.dtype, 'a');
-  const B = operandLeaf(owner, node.b, node.bAxes, node.dtype, 'b');
-
   // output: contiguous over node.shape = [batch..., free a..., free b...]
   const os = contiguousStrides(node.shape);
   const mAxesOut = fa.map((_, i) => nb + i);
   const nAxesOut = fb.map((_, i) => nb + fa.length + i);
   const sinkStrides = [...os.slice(0, nb), merged(mAxesOut, os, node.shape)!, merged(nAxesOut, os, node.shape)!];
+
+  if (nb === 0 && fa.length === 1 && fb.length === 1 && K > 0 && M * N > 0) {
+    const bytes = itemsize(node.dtype) * K;
+    const panelA = !readsInPlace(node.a, node.aAxes, node.dtype) && M * bytes > PANEL_MIN_BYTES && node.chunks[0]!.length > 1;
+    const panelB = !readsInPlace(node.b, node.bAxes, node.dtype) && N * bytes > PANEL_MIN_BYTES && node.chunks[1]!.length > 1;
+    if (panelA || panelB) {
+      panelProducts(owner, node, { panelA, panelB, M, N, K, outBuffer, sinkStrides });
+      const m: MaterializedMatmul = { memory: out, buffer: outBuffer, dtype: node.dtype, shape: node.shape };
+      if (!memory) cache.set(node.id, m);
+      return m;
+    }
+  }
+
+  const A = operandLeaf(owner, node.a, node.aAxes, node.dtype, 'a');
+  const B = operandLeaf(owner, node.b, node.bAxes, node.dtype, 'b');
 
   const chunks: number[][] = [
     ...node.chunks.slice(0, nb).map((c) => [...c]),
@@ -145,6 +159,65 @@ function splitContraction(
   );
 }
 
+/** True when the operand is memory of the product's dtype whose free and contracted axes each merge into one stride. */
+function readsInPlace(node: Node, axes: ContractionAxes, dtype: DType): boolean {
+  const mem = inPlace(node);
+  return !!mem && mem.dtype === dtype && merged(axes.free, mem.strides, node.shape) !== null && merged(axes.k, mem.strides, node.shape) !== null;
+}
+
+/**
+ * A 2-d product with a large lazy operand, computed panel by panel so that only one chunk-row
+ * panel of a (and one chunk-column panel of b) exists at a time: for each row panel i of a,
+ * a kernel stage computes it into one reused scratch buffer, then for each column panel j (b's,
+ * recomputed per i when b is lazy) a matmul stage writes output block (i, j). Stages run in
+ * order, so reusing the buffers is safe; the bits are those of the one-stage product (the GEMM's
+ * per-element order does not depend on the tile).
+ */
+function panelProducts(
+  owner: Lowering,
+  node: MatmulNode,
+  g: { panelA: boolean; panelB: boolean; M: number; N: number; K: number; outBuffer: number; sinkStrides: number[] },
+): void {
+  const mCh = g.panelA ? node.chunks[0]! : [g.M];
+  const nCh = g.panelB ? node.chunks[1]! : [g.N];
+  const isz = itemsize(node.dtype);
+  const A = g.panelA ? null : operandLeaf(owner, node.a, node.aAxes, node.dtype, 'a');
+  const B = g.panelB ? null : operandLeaf(owner, node.b, node.bAxes, node.dtype, 'b');
+  const SA = g.panelA ? owner.scratchBuffer(Math.max(...mCh) * g.K * isz) : -1;
+  const SB = g.panelB ? owner.scratchBuffer(Math.max(...nCh) * g.K * isz) : -1;
+  let mlo = 0;
+  for (const mi of mCh) {
+    const Ai = A ? { ...A, offset: A.offset + mlo * A.strides[0]! } : operandLeaf(owner, node.a, node.aAxes, node.dtype, 'a', { lo: mlo, len: mi, buffer: SA });
+    let nlo = 0;
+    for (const nj of nCh) {
+      const Bj = B ? { ...B, offset: B.offset + nlo * B.strides[1]! } : operandLeaf(owner, node.b, node.bAxes, node.dtype, 'b', { lo: nlo, len: nj, buffer: SB });
+      const shape = [mi, nj];
+      const chunks = [[mi], [nj]];
+      refine(chunks, shape);
+      owner.addStage(
+        {
+          kind: StageKind.Matmul,
+          contract: g.K,
+          shape,
+          chunks,
+          leaves: [Ai, Bj],
+          program: new Int32Array(0),
+          imms: new Float64Array(0),
+          nregs: 1,
+          result: 0,
+          sink: {
+            reduce: ReduceCode.None, dtype: nativeDType(node.dtype), buffer: g.outBuffer,
+            offset: mlo * g.sinkStrides[0]! + nlo * g.sinkStrides[1]!, strides: g.sinkStrides, reduceAxes: [0, 0], ddof: 0,
+          },
+        },
+        node.op,
+      );
+      nlo += nj;
+    }
+    mlo += mi;
+  }
+}
+
 /** One stride for `axes` taken together (row-major), or null when they do not merge; 0 for no axis of length > 1. */
 function merged(axes: readonly number[], strides: readonly number[], shape: readonly number[]): number | null {
   const live = axes.filter((ax) => shape[ax]! > 1);
@@ -179,7 +252,10 @@ function inPlace(node: Node): { memory: MemoryRef; offset: number; strides: numb
   return null;
 }
 
-function operandLeaf(owner: Lowering, node: Node, axes: ContractionAxes, dtype: DType, which: 'a' | 'b'): NativeLeaf {
+/** A panel of an operand: rows lo..lo+len of its (single) free axis, computed into `buffer`. */
+interface Panel { lo: number; len: number; buffer: number }
+
+function operandLeaf(owner: Lowering, node: Node, axes: ContractionAxes, dtype: DType, which: 'a' | 'b', panel?: Panel): NativeLeaf {
   const leafFor = (buffer: number, offset: number, strides: readonly number[]): NativeLeaf | null => {
     const free = merged(axes.free, strides, node.shape);
     const k = merged(axes.k, strides, node.shape);
@@ -188,7 +264,7 @@ function operandLeaf(owner: Lowering, node: Node, axes: ContractionAxes, dtype: 
     const mn = which === 'a' ? [free, 0] : [0, free];
     return { kind: LeafKind.Memory, dtype: nativeDType(dtype), offset, strides: [...batch, ...mn, k], a: 0, b: 0, seed: 0, buffer };
   };
-  const mem = inPlace(node);
+  const mem = panel ? null : inPlace(node);
   if (mem && mem.dtype === dtype) {
     const leaf = leafFor(owner.buffer(mem.memory), mem.offset, mem.strides);
     if (leaf) return leaf;
@@ -196,10 +272,15 @@ function operandLeaf(owner: Lowering, node: Node, axes: ContractionAxes, dtype: 
   // Compute the operand into scratch, axes ordered [batch..., free..., k..., the rest (length 1)].
   const order: number[] = [];
   for (const ax of [...axes.batch.flat(), ...axes.free, ...axes.k, ...node.shape.map((_, i) => i)]) if (!order.includes(ax)) order.push(ax);
-  const shape = order.map((ax) => node.shape[ax]!);
+  const freeAt = panel ? order.indexOf(axes.free[0]!) : -1;
+  const shape = order.map((ax, i) => (i === freeAt ? panel!.len : node.shape[ax]!));
   const cs = contiguousStrides(shape);
-  const buffer = owner.scratchBuffer(Math.max(size(shape), 1) * itemsize(dtype));
-  const builder = owner.builder(shape, order.map((ax) => [...node.chunks[ax]!]), shape.map(() => 0));
+  const buffer = panel ? panel.buffer : owner.scratchBuffer(Math.max(size(shape), 1) * itemsize(dtype));
+  const builder = owner.builder(
+    shape,
+    order.map((ax, i) => (i === freeAt ? [panel!.len] : [...node.chunks[ax]!])),
+    shape.map((_, i) => (i === freeAt ? panel!.lo : 0)),
+  );
   const value = run(builder.expr(node, order)) as Val;
   builder.finish(value, { reduce: ReduceCode.None, dtype: nativeDType(dtype), buffer, offset: 0, strides: cs, reduceAxes: shape.map(() => 0), ddof: 0 }, `${which}-operand`);
   const strides = new Array<number>(node.shape.length).fill(0);
