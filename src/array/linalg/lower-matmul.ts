@@ -8,6 +8,7 @@ import { LeafKind, NativeDType, OpCode, ReduceCode, StageKind, type NativeLeaf }
 import { contiguousStrides, itemsize, size, type ContractionAxes, type DType, type MatmulNode, type MemoryRef, type Node } from '../node.js';
 import { run, type Val } from '../emit.js';
 import type { Lowering } from '../lower.js';
+import { native } from '../../native.js';
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
 
@@ -20,8 +21,12 @@ export interface MaterializedMatmul {
 
 const done = new WeakMap<Lowering, Map<number, MaterializedMatmul>>();
 
-/** Tasks a matmul stage is cut into at least (output chunks split in halves), so both pool threads and the GEMM's tiles stay busy; no effect on the numbers. */
-const MIN_TASKS = 32;
+/**
+ * Tasks a matmul stage is cut into at least (output chunks split in halves): 4 per pool thread,
+ * so every thread stays busy with large tiles. Any cut gives the same bits (the GEMM's per-element
+ * order does not depend on the tile), so depending on the thread count here is safe.
+ */
+const minTasks = (): number => 4 * native().getNumThreads();
 const MIN_TILE = 192;
 /** Contraction blocks of a small product (splitContraction): at most MAX_KSPLIT, each >= KSPLIT_MIN long. */
 const MAX_KSPLIT = 16;
@@ -288,12 +293,13 @@ function operandLeaf(owner: Lowering, node: Node, axes: ContractionAxes, dtype: 
   return leafFor(buffer, 0, strides)!;
 }
 
-/** Halve the largest M or N chunks until the stage has MIN_TASKS tasks or tiles get small. */
+/** Halve the largest M or N chunks until the stage has 4 tasks per thread or tiles get small. */
 function refine(chunks: number[][], shape: readonly number[]): void {
   if (shape.some((s) => s === 0)) return;
   const nd = shape.length;
   const tasks = (): number => chunks.reduce((t, c) => t * c.length, 1);
-  while (tasks() < MIN_TASKS) {
+  const target = minTasks();
+  while (tasks() < target) {
     const big = [nd - 2, nd - 1].map((ax) => Math.max(...chunks[ax]!));
     const ax = big[0]! >= big[1]! ? nd - 2 : nd - 1;
     if (Math.max(...chunks[ax]!) < 2 * MIN_TILE) break;
