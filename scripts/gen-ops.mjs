@@ -24,7 +24,7 @@ function check(t) {
       s.add(row[key]);
     }
   };
-  for (const w of ['ops', 'reductions', 'leafKinds', 'dtypes']) { seen(w, 'code'); seen(w, 'cname'); seen(w, 'plan' in t[w][0] ? 'plan' : 'name'); }
+  for (const w of ['ops', 'reductions', 'leafKinds', 'stageKinds', 'dtypes']) { seen(w, 'code'); seen(w, 'cname'); seen(w, 'plan' in t[w][0] ? 'plan' : 'name'); }
   seen('dtypes', 'char');
   for (const d of t.dtypes) if (!['f', 'i', 'u', 'b'].includes(d.kind)) throw new Error(`ops.json: dtype ${d.name}: kind must be f, i, u or b`);
   const chars = new Set(t.dtypes.map((d) => d.char));
@@ -61,6 +61,8 @@ export function generate(table) {
     xm('TESSERA_BINARY_OPS', table.ops.filter((o) => o.arity === 2), (o) => `${o.cname}, ${o.kernel}`),
     '\n// X(cname, code, "plan name")\n',
     xm('TESSERA_REDUCE_OPS', table.reductions, (r) => `${r.cname}, ${r.code}, ${q(r.plan)}`),
+    '\n// X(cname, code, "plan name")\n',
+    xm('TESSERA_STAGE_KINDS', table.stageKinds, (k) => `${k.cname}, ${k.code}, ${q(k.plan)}`),
     '\n// The plan limits. X(cname, "key in ENGINE_LIMITS", value)\n',
     xm('TESSERA_LIMITS', Object.entries(table.limits), ([k, l]) => `${l.cname}, ${q(k)}, ${l.value}`),
     '\nnamespace tessera {\n',
@@ -83,6 +85,9 @@ export function generate(table) {
     `export const LEAF_KINDS = ${rows(table.leafKinds)} as const;\n\n`,
     `export const LeafKind = ${obj(table.leafKinds, 'cname')} as const;\n`,
     'export type LeafKind = (typeof LeafKind)[keyof typeof LeafKind];\n\n',
+    `export const STAGE_KINDS = ${rows(table.stageKinds)} as const;\n\n`,
+    `export const StageKind = ${obj(table.stageKinds, 'cname')} as const;\n`,
+    'export type StageKind = (typeof StageKind)[keyof typeof StageKind];\n\n',
     `export const DTYPES = ${rows(table.dtypes)} as const;\n\n`,
     `export const NativeDType = ${obj(table.dtypes, 'cname')} as const;\n`,
     'export type NativeDType = (typeof NativeDType)[keyof typeof NativeDType];\n\n',

@@ -17,6 +17,9 @@ export {
   sum, prod, min, max, mean, variance as var, variance, std,
 } from './array/ufuncs.js';
 export { compute, persist } from './compute.js';
+export * as linalg from './array/linalg/index.js';
+export { mapBlocks, type BlockInfo, type BlockFunction, type MapBlocksOptions } from './array/linalg/map-blocks.js';
+export { matmul, dot, tensordot, inner, outer, vdot, trace, einsum, type TensordotOptions, type TraceOptions } from './array/linalg/products.js';
 export { fromDelayed, type FromDelayedOptions } from './array/from-delayed.js';
 export {
   Delayed, delayed, isDelayed, computeDelayed, computeDelayedWith, TaskError, toDelayed,

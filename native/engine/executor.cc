@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "engine/box.h"
+#include "engine/matmul.h"
 #include "engine/reduce.h"
 #include "engine/stage_prep.h"
 #include "engine/vm.h"
@@ -58,7 +59,10 @@ class PlanJob final : public Job, public Execution, public std::enable_shared_fr
   PlanJob(Plan plan, ExecCallbacks cb) : plan_(std::move(plan)), cb_(std::move(cb)) {
     preps_.resize(plan_.stages.size());
     for (size_t s = 0; s < plan_.stages.size(); ++s) {
-      prepareStage(plan_.stages[s], plan_.buffers, preps_[s]);
+      if (plan_.stages[s].kind == StageKind::Matmul)
+        detail::prepareMatmulStage(plan_.stages[s], plan_.buffers, preps_[s]);
+      else
+        prepareStage(plan_.stages[s], plan_.buffers, preps_[s]);
       total_ += preps_[s].ntasks;
     }
     if (plan_.profile) {
@@ -125,7 +129,8 @@ void PlanJob::runTask(int stage, int64_t task, WorkerContext& ctx) {
   if (!ctx.state) ctx.state = std::make_unique<VMState>();
   VMState& vm = static_cast<VMState&>(*ctx.state);
   const int64_t t1 = plan_.profile ? nowNs() : 0;
-  runChunk(*this, p, vm, task);
+  if (p.st->kind == StageKind::Matmul) detail::runMatmulChunk(p, task);
+  else runChunk(*this, p, vm, task);
   if (plan_.profile) {
     TaskRecord& r = records_[static_cast<size_t>(recordBase_[static_cast<size_t>(stage)] + task)];
     r.stage = stage;

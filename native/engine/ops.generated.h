@@ -194,6 +194,11 @@
   X(ArgMin, 19, "argmin") \
   X(ArgMax, 20, "argmax")
 
+// X(cname, code, "plan name")
+#define TESSERA_STAGE_KINDS(X) \
+  X(Kernel, 0, "kernel") \
+  X(Matmul, 1, "matmul")
+
 // The plan limits. X(cname, "key in ENGINE_LIMITS", value)
 #define TESSERA_LIMITS(X) \
   X(kMaxDims, "maxDims", 32) \

@@ -79,6 +79,10 @@ struct Instr {
 // None stores every element; Sum, Prod, Min, Max, Mean, Var, Std reduce.
 enum class ReduceOp : int32_t { TESSERA_REDUCE_OPS(TESSERA_ENUM_ROW) };
 
+// Kernel: the fused VM program over the chunk grid (everything below unless said otherwise).
+// Matmul: batched matrix product, one task per output chunk (engine/matmul.h).
+enum class StageKind : uint8_t { TESSERA_STAGE_KINDS(TESSERA_ENUM_ROW) };
+
 #undef TESSERA_ENUM_ROW
 
 // Where the result register goes. Target element for iteration coordinate c:
@@ -106,6 +110,13 @@ struct Sink {
 };
 
 struct Stage {
+  // Matmul stages: shape/chunks are the output's ([batch..., M, N]); exactly two Memory leaves
+  // A and B of the sink's dtype whose strides have one extra, last entry: the stride along the
+  // contracted axis of length `contract` (A's N stride and B's M stride are 0); no program; the
+  // sink stores (reduce None). out[c] = sum_p A[c, p] * B[c, p], p = 0..contract-1, accumulated
+  // in a fixed order (engine/matmul.h), so results do not depend on threads or output chunking.
+  StageKind kind = StageKind::Kernel;
+  int64_t contract = 0;
   std::vector<int64_t> shape;                // iteration space
   std::vector<std::vector<int64_t>> chunks;  // per axis, chunk sizes summing to shape[k]
   std::vector<Leaf> leaves;

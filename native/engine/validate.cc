@@ -65,6 +65,50 @@ void checkAffine(const std::string& path, int64_t offset, const std::vector<int6
                    std::to_string(buf->bytes) + " bytes)");
 }
 
+// A matmul stage (plan.h, Stage): two Memory leaves over [shape..., contract], a storing sink.
+void validateMatmulStage(const Plan& plan, const Stage& st, const std::string& sp, bool empty) {
+  const size_t nd = st.shape.size();
+  if (nd < 2) fail(sp + ".shape", "a matmul stage has " + std::to_string(nd) + " axes (accepted: >= 2: [batch..., M, N])");
+  if (st.contract < 0 || st.contract >= kMaxMagnitude)
+    fail(sp + ".contract", std::to_string(st.contract) + " (accepted: 0 <= contract < 2^62)");
+  if (!st.program.empty())
+    fail(sp + ".program", "a matmul stage has no program (accepted: empty)");
+  if (st.leaves.size() != 2)
+    fail(sp + ".leaves", "a matmul stage has " + std::to_string(st.leaves.size()) + " leaves (accepted: 2, A and B)");
+  const Sink& sk = st.sink;
+  const std::string kp = sp + ".sink";
+  if (sk.reduce != ReduceOp::None || sk.partials)
+    fail(kp + ".reduce", "a matmul stage stores its result (accepted: reduce None, no partials)");
+  if (sk.dtype != DType::F64 && sk.dtype != DType::F32)
+    fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) + " (accepted: F64 or F32)");
+  if (sk.buffer < 0 || static_cast<size_t>(sk.buffer) >= plan.buffers.size())
+    fail(kp + ".buffer", "index " + std::to_string(sk.buffer) + " out of range (" +
+                             std::to_string(plan.buffers.size()) + " buffers)");
+  const BufferRef& out = plan.buffers[static_cast<size_t>(sk.buffer)];
+  const std::string obp = "buffers[" + std::to_string(sk.buffer) + "]";
+  if (!out.writable) fail(kp + ".buffer", obp + " is read-only");
+  checkAffine(kp, sk.offset, sk.strides, st.shape, empty, &out, sk.dtype, obp);
+  for (size_t k = 0; k < nd; ++k)
+    if (!empty && st.shape[k] > 1 && sk.strides[k] == 0)
+      fail(idx(kp + ".strides", k), "0 on an axis of length " + std::to_string(st.shape[k]) +
+                                        " would write several results to one element (accepted: non-zero)");
+  std::vector<int64_t> shapeK = st.shape;
+  shapeK.push_back(st.contract);
+  for (size_t i = 0; i < 2; ++i) {
+    const Leaf& lf = st.leaves[i];
+    const std::string lp = idx(sp + ".leaves", i);
+    if (lf.kind != LeafKind::Memory) fail(lp + ".kind", "a matmul operand must be a Memory leaf");
+    if (lf.dtype != sk.dtype) fail(lp + ".dtype", "a matmul operand must have the sink's dtype");
+    if (lf.buffer < 0 || static_cast<size_t>(lf.buffer) >= plan.buffers.size())
+      fail(lp + ".buffer", "index " + std::to_string(lf.buffer) + " out of range (" +
+                               std::to_string(plan.buffers.size()) + " buffers)");
+    if (lf.buffer == sk.buffer) fail(lp + ".buffer", "a matmul operand must not be the sink's buffer");
+    const BufferRef* buf = &plan.buffers[static_cast<size_t>(lf.buffer)];
+    checkAffine(lp, lf.offset, lf.strides, shapeK, empty || st.contract == 0, buf, lf.dtype,
+                "buffers[" + std::to_string(lf.buffer) + "]");
+  }
+}
+
 void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
   const size_t nd = st.shape.size();
   if (nd > static_cast<size_t>(kMaxDims))
@@ -109,6 +153,13 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
         fail(sp + ".chunks", "the chunk grid has more than 2^31 tasks");
       tasks = kMaxTasks;  // an empty stage runs no task anyway
     }
+  }
+  if (!findEnum(kStageKindInfo, static_cast<int64_t>(st.kind)))
+    fail(sp + ".kind", std::to_string(static_cast<int>(st.kind)) + " unknown (accepted: " +
+                           acceptedCodes(kStageKindInfo) + ")");
+  if (st.kind == StageKind::Matmul) {
+    validateMatmulStage(plan, st, sp, empty);
+    return;
   }
 
   // registers

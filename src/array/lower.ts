@@ -35,6 +35,7 @@ import {
 import type { AffineView } from './indexing/view.js';
 import { materializeLimit } from '../settings.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
+import { materializeMatmul } from './linalg/lower-matmul.js';
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : d === 'float32' ? NativeDType.F32 : NativeDType.Bool);
 
@@ -113,6 +114,11 @@ export class Lowering {
     const hi = req.region?.hi ?? node.shape;
     const shape = node.shape.map((_, k) => hi[k]! - lo[k]!);
     const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : new ArrayBuffer(size(shape) * itemsize(node.dtype));
+    if (node.kind === 'matmul' && !req.region) {
+      // the product is written straight into the output
+      materializeMatmul(this, node, memory);
+      return { memory, shape, dtype: node.dtype };
+    }
     const chunks = req.region ? shape.map((s) => [s]) : node.chunks.map((c) => [...c]);
     const builder = new StageBuilder(this, shape, chunks, lo);
     const value = run(builder.expr(node, identityAccess(node.shape.length)));
@@ -218,6 +224,21 @@ export class Lowering {
     return this.buffers.length - 1;
   }
 
+  /** True when lowering for a cluster (arrays kept by its workers may be read). */
+  get distributed(): boolean {
+    return this.options.remote === true;
+  }
+
+  /** A kernel stage builder over `shape`/`chunks` (iteration coordinate c reads global lo + c). */
+  builder(shape: number[], chunks: number[][], lo: readonly number[]): StageBuilder {
+    return new StageBuilder(this, shape, chunks, lo);
+  }
+
+  /** A fresh scratch buffer of `bytes`, by index (operands a matmul stage reads). */
+  scratchBuffer(bytes: number): number {
+    return this.buffer(new ArrayBuffer(bytes));
+  }
+
   /** A buffer for the partial expression a split stage hands to the next (see StageBuilder.finish). */
   scratch(bytes: number): number {
     return this.buffer(new ArrayBuffer(bytes));
@@ -254,7 +275,7 @@ function stageName(root: Node): string {
   return ops.join('-');
 }
 
-class StageBuilder {
+export class StageBuilder {
   private readonly leaves: NativeLeaf[] = [];
   private readonly leafKeys = new Map<string, number>();
   private readonly memo = new Map<string, Val>();
@@ -316,6 +337,10 @@ class StageBuilder {
       }
       case 'reduce': {
         const m = (yield this.owner.materializeReduce(node)) as Materialized;
+        return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
+      }
+      case 'matmul': {
+        const m = materializeMatmul(this.owner, node);
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
       }
       case 'rechunk':
@@ -450,11 +475,18 @@ const SCRATCH = -2;
  * lin = Σ_j base[j]·s[j] + Σ_i steps[i]·s[axes[i]]·c[i]. Transposes permute it, broadcasts drop
  * axes, views (slices, integers, new axes) shift and scale it, so all of them are free.
  */
-interface Access {
+export interface Access {
   readonly axes: readonly number[];
   readonly steps: readonly number[];
   readonly base: readonly number[];
 }
+
+/** Iteration axis i walks node axis order[i] (a transposed walk of a whole node). */
+export const permutedAccess = (order: readonly number[]): Access => ({
+  axes: [...order],
+  steps: new Array<number>(order.length).fill(1),
+  base: new Array<number>(order.length).fill(0),
+});
 
 const identityAccess = (n: number): Access => ({
   axes: Array.from({ length: n }, (_, k) => k),

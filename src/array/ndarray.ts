@@ -21,6 +21,7 @@ import { rechunkChunks, type RechunkSpec } from './indexing/rechunk.js';
 import { setItem } from './indexing/set.js';
 import { take as takeIndices } from './indexing/take.js';
 import type { IndexInput } from './indexing/parse.js';
+import * as products from './linalg/products.js';
 import {
   broadcastShapes,
   contiguousStrides,
@@ -202,6 +203,11 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   round(decimals = 0): NDArray<T> { return roundArray(this, decimals); }
   /** numpy.clip: minimum(maximum(x, lo), hi), NaN propagating; `null` leaves that side open. */
   clip(lo: number | NDArray<Computed> | null, hi: number | NDArray<Computed> | null): NDArray<T> { return clipArray(this, lo, hi); }
+
+  // Matrix products (src/array/linalg/products.ts; NumPy semantics, a native GEMM per output chunk).
+  matmul(other: NDArray<Computed>): NDArray<Computed> { return products.matmul(this, other); }
+  dot(other: NDArray<Computed> | number): NDArray<Computed> { return products.dot(this, other); }
+  trace(options?: products.TraceOptions): NDArray<Computed> { return products.trace(this, options); }
 
   /** Reverse (or permute) the axes, lazily: kernels read the input with permuted strides. */
   transpose(axes?: readonly number[]): NDArray<T> {

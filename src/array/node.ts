@@ -127,7 +127,31 @@ export interface ReduceNode extends Base {
   readonly arg: Node;
 }
 
+/**
+ * A contraction (src/array/linalg/): out[batch..., m..., n...] = sum over k... of
+ * a[...] * b[...]. Each output batch axis reads a list of operand axes (empty: broadcast; two
+ * axes: a diagonal), the m axes are a's free axes, the n axes b's, the k axes are contracted
+ * pairwise (a.k[i] with b.k[i]). Lowers to a native matmul stage (engine/matmul.h).
+ */
+export interface MatmulNode extends Base {
+  readonly kind: 'matmul';
+  readonly op: 'matmul' | 'tensordot' | 'einsum' | 'outer' | 'diagonal';
+  readonly a: Node;
+  readonly b: Node;
+  readonly aAxes: ContractionAxes;
+  readonly bAxes: ContractionAxes;
+}
+export interface ContractionAxes {
+  /** Per output batch axis: the operand axes it reads (strides summed). */
+  readonly batch: readonly (readonly number[])[];
+  /** Free axes of this operand in the output (a: the m axes; b: the n axes). */
+  readonly free: readonly number[];
+  /** Contracted axes, paired by position with the other operand's. */
+  readonly k: readonly number[];
+}
+
 export type Node =
+  | MatmulNode
   | ConstNode
   | ArangeNode
   | RandomNode
@@ -204,6 +228,7 @@ export function opName(node: Node): string {
     case 'reduce':
     case 'view':
     case 'concat':
+    case 'matmul':
       return node.op;
     case 'arange':
       return 'arange';
@@ -250,6 +275,8 @@ export function children(node: Node): Node[] {
       return node.args.filter((a): a is Node => typeof a !== 'number');
     case 'concat':
       return [...node.args];
+    case 'matmul':
+      return [node.a, node.b];
     default:
       return [];
   }

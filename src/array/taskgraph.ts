@@ -122,6 +122,30 @@ function nodeLayers(roots: readonly Node[]): GridLayer[] {
         });
         break;
       }
+      case 'matmul': {
+        // as Dask's blockwise contraction: output block i reads the operand blocks on its free
+        // and batch indices, and every block along the contracted axes
+        const ops = [[node.a, node.aAxes, 0], [node.b, node.bAxes, node.aAxes.free.length]] as const;
+        const nb = node.aAxes.batch.length;
+        layers.push({
+          name: node.name,
+          op: node.op,
+          numblocks: numblocksOf(node),
+          deps: [...new Set([node.a.name, node.b.name])],
+          taskDeps: (i) =>
+            ops.flatMap(([x, axes, shift]) => {
+              const lists = x.chunks.map((c, ax) => {
+                const f = axes.free.indexOf(ax);
+                if (f >= 0) return [i[nb + shift + f]!];
+                const b = axes.batch.findIndex((l) => l.includes(ax));
+                if (b >= 0 && c.length === node.chunks[b]!.length) return [i[b]!];
+                return [...c.keys()];
+              });
+              return product(lists).map((d): [string, number[]] => [x.name, d]);
+            }),
+        });
+        break;
+      }
       case 'reduce': {
         const arg = node.arg;
         const partial = `${node.name}-partial`;

@@ -108,6 +108,14 @@ export const LEAF_KINDS = [
 export const LeafKind = { Arange: 0, RandomUniform: 1, RandomNormal: 2, Memory: 3 } as const;
 export type LeafKind = (typeof LeafKind)[keyof typeof LeafKind];
 
+export const STAGE_KINDS = [
+  {"plan":"kernel","cname":"Kernel","code":0},
+  {"plan":"matmul","cname":"Matmul","code":1},
+] as const;
+
+export const StageKind = { Kernel: 0, Matmul: 1 } as const;
+export type StageKind = (typeof StageKind)[keyof typeof StageKind];
+
 export const DTYPES = [
   {"name":"float64","code":0,"cname":"F64","char":"d","size":8,"kind":"f"},
   {"name":"float32","code":1,"cname":"F32","char":"f","size":4,"kind":"f"},

@@ -1,10 +1,14 @@
 // Native stage → plan stage (the JSON-safe spelling of what the engine runs).
-import type { NativeStage } from '../types.js';
+import { StageKind, type NativeStage } from '../types.js';
 import { LEAF_BY_CODE, OPS, OP_BY_CODE, REDUCE_BY_CODE, dtypeName } from './codes.js';
 import type { PlanInstr, PlanLeaf, PlanStage } from './format.js';
 import { encodeNumber } from './numbers.js';
 
 export function encodeStage(st: NativeStage, name: string | undefined): PlanStage {
+  if (st.kind !== undefined && st.kind !== StageKind.Kernel) {
+    // the public plan JSON (format v1) has no matmul stage yet: refuse rather than export a plan that means something else
+    throw new TypeError(`toPlan: stage ${name ?? ''} is a matrix product, which the plan format cannot carry yet; compute() it instead`);
+  }
   const program: PlanInstr[] = [];
   for (let i = 0; i < st.program.length; i += 4) {
     const op = OP_BY_CODE.get(st.program[i]!)!;
