@@ -38,8 +38,8 @@ describe('leak check (RSS outside the V8 heap and native bytes stay flat)', () =
     expect(report.ok).toBe(true);
   });
 
-  it('negative control: a simulated 16 kB/compute off-heap leak fails the same check', () => {
-    const { report } = leakCheck('1000', '--simulate-leak-kb=16');
+  it('negative control: a simulated 32 kB/compute off-heap leak fails the same check', () => {
+    const { report } = leakCheck('1000', '--simulate-leak-kb=32');
     expect(report.ok).toBe(false);
     expect(report.verdicts.find((v) => v.phase === 'compute')!.growthMiB).toBeGreaterThan(8);
   });
