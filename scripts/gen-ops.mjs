@@ -24,7 +24,7 @@ function check(t) {
       s.add(row[key]);
     }
   };
-  for (const w of ['ops', 'reductions', 'leafKinds', 'dtypes']) { seen(w, 'code'); seen(w, 'cname'); seen(w, 'plan' in t[w][0] ? 'plan' : 'name'); }
+  for (const w of ['ops', 'reductions', 'leafKinds', 'stageKinds', 'dtypes']) { seen(w, 'code'); seen(w, 'cname'); seen(w, 'plan' in t[w][0] ? 'plan' : 'name'); }
   const chars = new Set(t.dtypes.map((d) => d.char));
   for (const op of t.ops) {
     if (![0, 1, 2].includes(op.arity)) throw new Error(`ops.json: ${op.plan}: arity must be 0, 1 or 2`);
@@ -49,6 +49,8 @@ export function generate(table) {
     xm('TESSERA_DTYPES', table.dtypes, (d) => `${d.cname}, ${d.code}, ${d.size}, ${q(d.name)}`),
     '\n// X(cname, code, "plan name")\n',
     xm('TESSERA_LEAF_KINDS', table.leafKinds, (l) => `${l.cname}, ${l.code}, ${q(l.plan)}`),
+    '\n// Stage kinds: the fused kernel and the stages that are not one. X(cname, code, "plan name")\n',
+    xm('TESSERA_STAGE_KINDS', table.stageKinds, (l) => `${l.cname}, ${l.code}, ${q(l.plan)}`),
     '\n// Every instruction. X(cname, code, arity, "plan name")\n',
     xm('TESSERA_OPS', table.ops, (o) => `${o.cname}, ${o.code}, ${o.arity}, ${q(o.plan)}`),
     '\n// Operations with a kernel, by arity. X(cname, kernel) — kernel names a member of kernels::Table.\n',
@@ -79,6 +81,9 @@ export function generate(table) {
     `export const LEAF_KINDS = ${rows(table.leafKinds)} as const;\n\n`,
     `export const LeafKind = ${obj(table.leafKinds, 'cname')} as const;\n`,
     'export type LeafKind = (typeof LeafKind)[keyof typeof LeafKind];\n\n',
+    `export const STAGE_KINDS = ${rows(table.stageKinds)} as const;\n\n`,
+    `export const StageKind = ${obj(table.stageKinds, 'cname')} as const;\n`,
+    'export type StageKind = (typeof StageKind)[keyof typeof StageKind];\n\n',
     `export const DTYPES = ${rows(table.dtypes)} as const;\n\n`,
     `export const NativeDType = ${obj(table.dtypes, 'cname')} as const;\n`,
     'export type NativeDType = (typeof NativeDType)[keyof typeof NativeDType];\n\n',

@@ -57,6 +57,7 @@ Napi::Value OpTable(const Napi::CallbackInfo& info) {
   t.Set("ops", ops);
   t.Set("reductions", enumRows(env, kReduceInfo));
   t.Set("leafKinds", enumRows(env, kLeafKindInfo));
+  t.Set("stageKinds", enumRows(env, kStageKindInfo));
 
   // dtypes are named by their NumPy name ("float64"); plan/size come from the engine's own view
   Napi::Array dtypes = enumRows(env, kDTypeInfo);

@@ -149,6 +149,9 @@ Sink parseSink(Napi::Env env, const Napi::Value& v, const std::string& path) {
 Stage parseStage(Napi::Env env, const Napi::Value& v, const std::string& path) {
   Napi::Object o = getObject(env, v, path);
   Stage st;
+  Napi::Value kind = field(o, "kind");
+  if (!kind.IsUndefined())
+    st.kind = static_cast<StageKind>(enumField(env, kind, path + ".kind", kStageKindInfo));
   st.shape = intArray(env, field(o, "shape"), path + ".shape");
   if (st.shape.size() > static_cast<size_t>(kMaxDims))
     rangeError(env, path + ".shape: has " + std::to_string(st.shape.size()) + " axes (accepted: 0.." +

@@ -15,6 +15,12 @@
   X(RandomNormal, 2, "random_normal") \
   X(Memory, 3, "memory")
 
+// Stage kinds: the fused kernel and the stages that are not one. X(cname, code, "plan name")
+#define TESSERA_STAGE_KINDS(X) \
+  X(Kernel, 0, "kernel") \
+  X(Scan, 8, "scan") \
+  X(Select, 9, "select")
+
 // Every instruction. X(cname, code, arity, "plan name")
 #define TESSERA_OPS(X) \
   X(Load, 0, 0, "load") \

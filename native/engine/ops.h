@@ -43,6 +43,12 @@ inline constexpr EnumInfo kLeafKindInfo[] = {
 #undef TESSERA_X
 };
 
+inline constexpr EnumInfo kStageKindInfo[] = {
+#define TESSERA_X(cname, code, plan) {code, #cname, plan},
+    TESSERA_STAGE_KINDS(TESSERA_X)
+#undef TESSERA_X
+};
+
 inline constexpr EnumInfo kDTypeInfo[] = {
 #define TESSERA_X(cname, code, size, name) {code, #cname, name},
     TESSERA_DTYPES(TESSERA_X)

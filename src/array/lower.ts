@@ -27,10 +27,13 @@ import {
   type DType,
   type MemoryRef,
   type Node,
+  type QuantileNode,
   type RemoteMemory,
   type ReduceNode,
+  type ScanNode,
 } from './node.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
+import { lowerQuantile, lowerScan } from './reductions/scan.js';
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
 
@@ -59,7 +62,7 @@ export interface Lowered {
   remote: Map<number, RemoteMemory>;
 }
 
-interface Materialized {
+export interface Materialized {
   buffer: number;
   dtype: DType;
   shape: readonly number[];
@@ -94,8 +97,8 @@ export class Lowering {
 
   private lowerRoot(req: RootRequest): LoweredOutput {
     const { node } = req;
-    if (node.kind === 'reduce' && !req.region && req.target === 'result') {
-      const m = run(this.materializeReduce(node));
+    if ((node.kind === 'reduce' || node.kind === 'scan' || node.kind === 'quantile') && !req.region && req.target === 'result') {
+      const m = run(node.kind === 'reduce' ? this.materializeReduce(node) : this.materializeSpecial(node));
       return { memory: m.memory, shape: [...node.shape], dtype: node.dtype };
     }
     const lo = req.region?.lo ?? node.shape.map(() => 0);
@@ -144,6 +147,38 @@ export class Lowering {
     return m;
   }
 
+  /** A scan or quantile node's own memory (once per node), computed by its native stages. */
+  *materializeSpecial(node: ScanNode | QuantileNode): Step<Materialized & { memory: ArrayBuffer }> {
+    const done = this.reduced.get(node.id);
+    if (done) return done;
+    const m = node.kind === 'scan' ? ((yield lowerScan(this, node)) as Materialized & { memory: ArrayBuffer }) : ((yield lowerQuantile(this, node)) as Materialized & { memory: ArrayBuffer });
+    this.reduced.set(node.id, m);
+    return m;
+  }
+
+  /**
+   * `node`'s values in contiguous row-major memory of its dtype: a memory node that already is
+   * (a persisted array) is read in place, anything else is computed by a kernel stage into scratch.
+   */
+  *materializeInput(node: Node): Step<Materialized> {
+    if (node.kind === 'memory' && !node.state.disposed && node.offset === 0 && node.strides.every((s, k) => s === contiguousStrides(node.shape)[k] || node.shape[k]! <= 1)) {
+      return { buffer: this.buffer(node.memory), dtype: node.dtype, shape: node.shape };
+    }
+    const buffer = this.scratch(size(node.shape) * itemsize(node.dtype));
+    const builder = new StageBuilder(this, [...node.shape], node.chunks.map((c) => [...c]), node.shape.map(() => 0));
+    const value = (yield builder.expr(node, node.shape.map((_, k) => k))) as Val;
+    builder.finish(value, {
+      reduce: ReduceCode.None,
+      dtype: nativeDType(node.dtype),
+      buffer,
+      offset: 0,
+      strides: contiguousStrides(node.shape),
+      reduceAxes: node.shape.map(() => 0),
+      ddof: 0,
+    }, stageName(node));
+    return { buffer, dtype: node.dtype, shape: node.shape };
+  }
+
   buffer(memory: MemoryRef): number {
     if (isRemoteMemory(memory)) return this.remoteBuffer(memory);
     const known = this.bufferIndex.get(memory);
@@ -188,14 +223,14 @@ function stageName(root: Node): string {
   while (stack.length) {
     const n = stack.pop()!;
     const top = n === root;
-    if (visited.has(n) || (!top && n.kind === 'reduce')) continue;
+    if (visited.has(n) || (!top && (n.kind === 'reduce' || n.kind === 'scan' || n.kind === 'quantile'))) continue;
     visited.add(n);
     const op = n.kind === 'transpose' ? 'transpose' : n.kind === 'arange' ? 'arange' : n.kind === 'rechunk' ? 'rechunk' : n.op;
     if (!seen.has(op)) {
       seen.add(op);
       ops.push(op);
     }
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || (n.kind === 'reduce' && top)) stack.push(n.arg);
+    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || ((n.kind === 'reduce' || n.kind === 'scan' || n.kind === 'quantile') && top)) stack.push(n.arg);
     if (n.kind === 'binary') for (let i = n.args.length - 1; i >= 0; i--) if (typeof n.args[i] !== 'number') stack.push(n.args[i] as Node);
   }
   return ops.join('-');
@@ -259,6 +294,11 @@ class StageBuilder {
         if (!node.state.data) throw new Error(`${node.name}: fromDelayed data must be computed before lowering (use compute())`);
         const buffer = this.owner.buffer(node.state.data);
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: node.dtype, a: 0, b: 0, seed: 0, buffer }, contiguousStrides(node.shape), 0);
+      }
+      case 'scan':
+      case 'quantile': {
+        const m = (yield this.owner.materializeSpecial(node)) as Materialized;
+        return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
       }
       case 'reduce': {
         const m = (yield this.owner.materializeReduce(node)) as Materialized;

@@ -15,6 +15,7 @@ import { visualize, type VisualizeOptions } from '../visualize/index.js';
 import { toDelayed, type NestedDelayedChunks } from '../delayed/array.js';
 import { normalizeChunks, chunkBounds, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
+import { cumulative, quantile, type CumulativeOptions, type QuantileOptions } from './reductions/scan.js';
 import {
   broadcastShapes,
   contiguousStrides,
@@ -53,6 +54,7 @@ export interface VarOptions extends ReduceOptions {
   ddof?: number;
 }
 export type FullReduceOptions = { axis?: null | undefined; keepdims?: false };
+export type FullQuantileOptions = { axis?: null | undefined; keepdims?: false };
 export interface ArgReduceOptions {
   /** One axis (negative counts from the end); the flattened array when omitted, as NumPy. */
   axis?: number | null;
@@ -239,6 +241,33 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   ptp(options?: FullReduceOptions): NDArray<number>;
   ptp(options: ReduceOptions): NDArray<Computed>;
   ptp(options?: ReduceOptions): NDArray<Computed> { return reduce('ptp', this, options); }
+  // Cumulative scans along an axis across chunks (Dask's cumreduction: each chunk is scanned,
+  // then chunk j adds the running total of the chunks before it, in chunk order — so the
+  // rounding depends on the chunking along the axis, as Dask's, never on threads); axis omitted:
+  // the flattened array. nancumsum/nancumprod count NaN as 0 / 1. ./reductions/scan.ts
+  cumsum(options?: CumulativeOptions): NDArray<DenseArray> { return cumulative('cumsum', this, options) as NDArray<DenseArray>; }
+  cumprod(options?: CumulativeOptions): NDArray<DenseArray> { return cumulative('cumprod', this, options) as NDArray<DenseArray>; }
+  nancumsum(options?: CumulativeOptions): NDArray<DenseArray> { return cumulative('nancumsum', this, options) as NDArray<DenseArray>; }
+  nancumprod(options?: CumulativeOptions): NDArray<DenseArray> { return cumulative('nancumprod', this, options) as NDArray<DenseArray>; }
+  /**
+   * NumPy's median (mean of the middle two for an even count; NaN if the lane holds a NaN)
+   * along one axis — made one chunk, as Dask's — or over all elements, exactly: the array is
+   * materialized and selected in memory (bounded by memory, not streamed).
+   */
+  median(options?: FullQuantileOptions): NDArray<number>;
+  median(options: QuantileOptions): NDArray<Computed>;
+  median(options?: QuantileOptions): NDArray<Computed> { return quantile('median', this, undefined, options); }
+  /**
+   * NumPy's quantile, default 'linear' method, q in [0, 1] (a number, or an array: the result
+   * gets a leading axis of q's length). Axis and memory as median().
+   */
+  quantile(q: number, options?: FullQuantileOptions): NDArray<number>;
+  quantile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed>;
+  quantile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed> { return quantile('quantile', this, q, options); }
+  /** quantile(q / 100), q in [0, 100]. */
+  percentile(q: number, options?: FullQuantileOptions): NDArray<number>;
+  percentile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed>;
+  percentile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed> { return quantile('percentile', this, q, options); }
 
   /** Run the graph: a number for 0-d results, otherwise a DenseArray whose data is not copied. */
   async compute(options?: ComputeOptions): Promise<T> {
@@ -349,7 +378,7 @@ export function formatBytes(n: number): string {
 /** Compute several arrays in one plan: shared work (e.g. a common reduction) runs once. */
 export async function computeArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]> {
   checkComputeOptions('compute', options);
-  for (const a of arrays) if (a.node.kind !== 'reduce') checkMaterializable(a.node);
+  for (const a of arrays) if (a.node.kind !== 'reduce' && a.node.kind !== 'quantile') checkMaterializable(a.node);
   await resolveDelayedInputs(arrays.map((a) => a.node));
   const lowering = new Lowering(allocNative);
   const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'result' })));

@@ -95,6 +95,29 @@ export interface ReduceNode extends Base {
   readonly arg: Node;
 }
 
+/** Cumulative sums/products (src/array/reductions/scan.ts): Dask's cumreduction, chunk by chunk. */
+export type ScanOp = 'cumsum' | 'cumprod' | 'nancumsum' | 'nancumprod';
+export interface ScanNode extends Base {
+  readonly kind: 'scan';
+  readonly op: ScanOp;
+  /** The scanned axis of arg; null: the flattened array (row-major), as NumPy's axis=None. */
+  readonly axis: number | null;
+  readonly arg: Node;
+}
+/** median / quantile along one axis or over all elements (src/array/reductions/scan.ts). */
+export interface QuantileNode extends Base {
+  readonly kind: 'quantile';
+  readonly op: 'median' | 'quantile';
+  /** null: over all elements. */
+  readonly axis: number | null;
+  /** Fractions in [0, 1] (percentile divides by 100 first); empty for median. */
+  readonly q: readonly number[];
+  /** The shape q contributes to the front of the result: [] for a scalar q, [n] for n of them. */
+  readonly qShape: readonly number[];
+  readonly keepdims: boolean;
+  readonly arg: Node;
+}
+
 export type Node =
   | ConstNode
   | ArangeNode
@@ -105,7 +128,9 @@ export type Node =
   | BinaryNode
   | TransposeNode
   | RechunkNode
-  | ReduceNode;
+  | ReduceNode
+  | ScanNode
+  | QuantileNode;
 
 let nextId = 1;
 export const newId = (): number => nextId++;
@@ -166,6 +191,8 @@ export function opName(node: Node): string {
     case 'unary':
     case 'binary':
     case 'reduce':
+    case 'scan':
+    case 'quantile':
       return node.op;
     case 'arange':
       return 'arange';
@@ -205,6 +232,8 @@ export function children(node: Node): Node[] {
     case 'transpose':
     case 'rechunk':
     case 'reduce':
+    case 'scan':
+    case 'quantile':
       return [node.arg];
     case 'binary':
       return node.args.filter((a): a is Node => typeof a !== 'number');

@@ -60,6 +60,15 @@ export const LEAF_KINDS = [
 export const LeafKind = { Arange: 0, RandomUniform: 1, RandomNormal: 2, Memory: 3 } as const;
 export type LeafKind = (typeof LeafKind)[keyof typeof LeafKind];
 
+export const STAGE_KINDS = [
+  {"plan":"kernel","cname":"Kernel","code":0},
+  {"plan":"scan","cname":"Scan","code":8},
+  {"plan":"select","cname":"Select","code":9},
+] as const;
+
+export const StageKind = { Kernel: 0, Scan: 8, Select: 9 } as const;
+export type StageKind = (typeof StageKind)[keyof typeof StageKind];
+
 export const DTYPES = [
   {"name":"float64","code":0,"cname":"F64","char":"d","size":8},
   {"name":"float32","code":1,"cname":"F32","char":"f","size":4},

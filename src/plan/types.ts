@@ -1,9 +1,9 @@
 // The native plan: what the TypeScript side hands the engine in one call per compute. The
 // semantics of every field are in native/engine/plan.h; the codes come from the one operation
 // table (native/engine/ops.json → ops.generated.ts).
-import type { LeafKind, NativeDType, ReduceCode } from './ops.generated.js';
+import type { LeafKind, NativeDType, ReduceCode, StageKind } from './ops.generated.js';
 
-export { LeafKind, NativeDType, OpCode, ReduceCode } from './ops.generated.js';
+export { LeafKind, NativeDType, OpCode, ReduceCode, StageKind } from './ops.generated.js';
 
 export interface NativeLeaf {
   kind: LeafKind;
@@ -35,6 +35,8 @@ export interface NativeSink {
 }
 
 export interface NativeStage {
+  /** Omitted: a fused kernel. Scan/Select stages have no program (native/engine/plan.h, Stage). */
+  kind?: StageKind;
   shape: number[];
   chunks: number[][];
   leaves: NativeLeaf[];

@@ -1,0 +1,242 @@
+// Scan and Select stages (see plan.h at Stage for the fields they use).
+//
+// Scan follows Dask's cumreduction so that its numbers are Dask's: phase 0 scans every chunk on
+// its own, sequentially in the output dtype (as np.cumsum does per chunk), and writes the chunk's
+// last slice as its total; phase 1 gives chunk j the prefix ((ident op T0) op T1) ... op T(j-1),
+// combined in chunk order, and applies prefix op element. Both phases touch only their own chunk
+// (plus the totals of earlier chunks), so the result is independent of the thread count.
+//
+// Select copies each lane along the axis (one chunk) into scratch and uses std::nth_element:
+// NumPy's 'linear' quantile (virtual index (n - 1) q, NumPy's _lerp) or np.median's mean of the
+// middle two; a lane with a NaN gives NaN, as NumPy's.
+#include "engine/scan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace tessera::detail {
+namespace {
+
+struct Box {
+  std::vector<int64_t> lo, ext;  // per axis
+  std::vector<int64_t> chunkIdx;
+};
+
+Box chunkBox(const Stage& st, int64_t task) {
+  const size_t nd = st.shape.size();
+  Box b;
+  b.lo.assign(nd, 0);
+  b.ext.assign(nd, 0);
+  b.chunkIdx.assign(nd, 0);
+  for (size_t k = nd; k-- > 0;) {
+    const auto& c = st.chunks[k];
+    const int64_t n = static_cast<int64_t>(c.size());
+    const int64_t j = task % n;
+    task /= n;
+    int64_t lo = 0;
+    for (int64_t i = 0; i < j; ++i) lo += c[static_cast<size_t>(i)];
+    b.lo[k] = lo;
+    b.ext[k] = c[static_cast<size_t>(j)];
+    b.chunkIdx[k] = j;
+  }
+  return b;
+}
+
+int scanAxis(const Stage& st) {
+  for (size_t k = 0; k < st.sink.reduceAxes.size(); ++k)
+    if (st.sink.reduceAxes[k]) return static_cast<int>(k);
+  return -1;
+}
+
+// Calls f(c) for every lane of the box along `axis`: c runs over the box's coordinates of the
+// other axes (row-major) with c[axis] = box.lo[axis].
+template <class F>
+void forEachLane(const Box& b, int axis, F&& f) {
+  const size_t nd = b.lo.size();
+  std::vector<int64_t> c(b.lo);
+  for (size_t k = 0; k < nd; ++k)
+    if (b.ext[k] == 0 && static_cast<int>(k) != axis) return;  // an empty lane still has a median
+  for (;;) {
+    f(c);
+    size_t k = nd;
+    for (;;) {
+      if (k == 0) return;
+      --k;
+      if (static_cast<int>(k) == axis) continue;
+      if (++c[k] < b.lo[k] + b.ext[k]) break;
+      c[k] = b.lo[k];
+    }
+  }
+}
+
+int64_t addr(int64_t offset, const std::vector<int64_t>& strides, const std::vector<int64_t>& c) {
+  int64_t a = offset;
+  for (size_t k = 0; k < c.size(); ++k) a += c[k] * strides[k];
+  return a;
+}
+
+template <class T>
+T* at(const std::vector<BufferRef>& buffers, int32_t buffer) {
+  return static_cast<T*>(buffers[static_cast<size_t>(buffer)].data);
+}
+
+template <class In, class Acc>
+void scanPhase0(const Stage& st, const std::vector<BufferRef>& buffers, const Box& b, int axis,
+                int op) {
+  const Leaf& in = st.leaves[0];
+  const Leaf& tot = st.leaves[1];
+  const In* x = at<const In>(buffers, in.buffer);
+  Acc* out = at<Acc>(buffers, st.sink.buffer);
+  Acc* totals = at<Acc>(buffers, tot.buffer);
+  const bool prod = op == 1 || op == 3, nan = op >= 2;
+  const int64_t sx = in.strides[static_cast<size_t>(axis)];
+  const int64_t so = st.sink.strides[static_cast<size_t>(axis)];
+  const int64_t n = b.ext[static_cast<size_t>(axis)];
+  forEachLane(b, axis, [&](const std::vector<int64_t>& c) {
+    int64_t ix = addr(in.offset, in.strides, c), io = addr(st.sink.offset, st.sink.strides, c);
+    Acc acc = prod ? Acc(1) : Acc(0);
+    for (int64_t i = 0; i < n; ++i, ix += sx, io += so) {
+      Acc v = static_cast<Acc>(x[ix]);
+      if (nan && std::isnan(v)) v = prod ? Acc(1) : Acc(0);
+      // the first element is taken as it is (np.cumsum: out[0] = x[0], so -0 stays -0)
+      acc = i == 0 ? v : (prod ? acc * v : acc + v);
+      out[io] = acc;
+    }
+    // the chunk total, at chunk index chunkIdx[axis] along the totals' axis
+    int64_t it = tot.offset;
+    for (size_t k = 0; k < c.size(); ++k)
+      it += (static_cast<int>(k) == axis ? b.chunkIdx[k] : c[k]) * tot.strides[k];
+    totals[it] = acc;
+  });
+}
+
+template <class Acc>
+void scanPhase1(const Stage& st, const std::vector<BufferRef>& buffers, const Box& b, int axis,
+                int op) {
+  const int64_t j = b.chunkIdx[static_cast<size_t>(axis)];
+  if (j == 0) return;  // Dask: the first chunk is its own scan
+  const Leaf& tot = st.leaves[1];
+  Acc* out = at<Acc>(buffers, st.sink.buffer);
+  const Acc* totals = at<const Acc>(buffers, tot.buffer);
+  const bool prod = op == 1 || op == 3;
+  const int64_t so = st.sink.strides[static_cast<size_t>(axis)];
+  const int64_t n = b.ext[static_cast<size_t>(axis)];
+  const int64_t st_ = tot.strides[static_cast<size_t>(axis)];
+  forEachLane(b, axis, [&](const std::vector<int64_t>& c) {
+    int64_t it = tot.offset;
+    for (size_t k = 0; k < c.size(); ++k)
+      if (static_cast<int>(k) != axis) it += c[k] * tot.strides[k];
+    Acc m = prod ? Acc(1) : Acc(0);
+    for (int64_t i = 0; i < j; ++i) m = prod ? m * totals[it + i * st_] : m + totals[it + i * st_];
+    int64_t io = addr(st.sink.offset, st.sink.strides, c);
+    for (int64_t i = 0; i < n; ++i, io += so) out[io] = prod ? m * out[io] : m + out[io];
+  });
+}
+
+// NumPy 1.24 _lerp: a + (b - a) t, or b - (b - a)(1 - t) when t >= 0.5.
+double lerp(double a, double b, double t) {
+  const double d = b - a;
+  return t >= 0.5 ? b - d * (1 - t) : a + d * t;
+}
+
+template <class In, class Out>
+void selectTask(const Stage& st, const std::vector<BufferRef>& buffers, const Box& b, int axis,
+                std::vector<double>& lane) {
+  const Leaf& in = st.leaves[0];
+  const In* x = at<const In>(buffers, in.buffer);
+  Out* out = at<Out>(buffers, st.sink.buffer);
+  const int method = static_cast<int>(st.imms[0]);
+  const int64_t qStride = static_cast<int64_t>(st.imms[1]);
+  const size_t nq = method == 1 ? 1 : st.imms.size() - 2;
+  const int64_t sx = in.strides[static_cast<size_t>(axis)];
+  const int64_t n = b.ext[static_cast<size_t>(axis)];
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  forEachLane(b, axis, [&](const std::vector<int64_t>& c) {
+    int64_t ix = addr(in.offset, in.strides, c);
+    const int64_t io = addr(st.sink.offset, st.sink.strides, c);
+    lane.resize(static_cast<size_t>(n));
+    bool hasNan = false;
+    for (int64_t i = 0; i < n; ++i, ix += sx) {
+      const double v = static_cast<double>(x[ix]);
+      hasNan |= std::isnan(v);
+      lane[static_cast<size_t>(i)] = v;
+    }
+    if (hasNan || n == 0) {
+      for (size_t q = 0; q < nq; ++q) out[io + static_cast<int64_t>(q) * qStride] = static_cast<Out>(nan);
+      return;
+    }
+    auto kth = [&](int64_t k) {  // k-th smallest; lane[k+1..] >= it afterwards
+      std::nth_element(lane.begin(), lane.begin() + k, lane.end());
+      return lane[static_cast<size_t>(k)];
+    };
+    auto next = [&](int64_t k) {  // the (k+1)-th smallest, after kth(k)
+      return *std::min_element(lane.begin() + k + 1, lane.end());
+    };
+    if (method == 1) {
+      const int64_t h = n / 2;
+      double r;
+      if (n % 2 == 1) {
+        r = kth(h);
+      } else {
+        const double lo = kth(h - 1);
+        r = (lo + next(h - 1)) / 2;  // np.mean of the middle two
+      }
+      out[io] = static_cast<Out>(r);
+      return;
+    }
+    for (size_t q = 0; q < nq; ++q) {
+      const double v = static_cast<double>(n - 1) * st.imms[q + 2];
+      double r;
+      if (v >= static_cast<double>(n - 1)) {
+        // NumPy sets both indexes to -1 (the last) and gamma = v - (-1)
+        const double last = kth(n - 1);
+        r = lerp(last, last, v + 1);
+      } else {
+        const int64_t p = static_cast<int64_t>(std::floor(v));
+        const double a = kth(p);
+        r = lerp(a, next(p), v - static_cast<double>(p));
+      }
+      out[io + static_cast<int64_t>(q) * qStride] = static_cast<Out>(r);
+    }
+  });
+}
+
+}  // namespace
+
+int64_t specialTaskCount(const Stage& st) {
+  int64_t t = 1;
+  const int axis = st.kind == StageKind::Select ? scanAxis(st) : -1;
+  for (size_t k = 0; k < st.shape.size(); ++k) {
+    // a scan of nothing writes nothing; a median of an empty lane is NaN, as NumPy's
+    if (st.shape[k] == 0 && static_cast<int>(k) != axis) return 0;
+    t *= static_cast<int64_t>(st.chunks[k].size());
+  }
+  return t;
+}
+
+void runSpecialTask(const Stage& st, const std::vector<BufferRef>& buffers, int64_t task) {
+  std::vector<double> lane;  // per task: a quantile over all elements must not stay allocated
+  const Box b = chunkBox(st, task);
+  const int axis = scanAxis(st);
+  const bool in64 = st.leaves[0].dtype == DType::F64, out64 = st.sink.dtype == DType::F64;
+  if (st.kind == StageKind::Scan) {
+    const int op = static_cast<int>(st.imms[0]);
+    if (st.imms[1] == 0) {
+      if (in64 && out64) scanPhase0<double, double>(st, buffers, b, axis, op);
+      else if (in64) scanPhase0<double, float>(st, buffers, b, axis, op);
+      else if (out64) scanPhase0<float, double>(st, buffers, b, axis, op);
+      else scanPhase0<float, float>(st, buffers, b, axis, op);
+    } else {
+      if (out64) scanPhase1<double>(st, buffers, b, axis, op);
+      else scanPhase1<float>(st, buffers, b, axis, op);
+    }
+  } else {
+    if (in64 && out64) selectTask<double, double>(st, buffers, b, axis, lane);
+    else if (in64) selectTask<double, float>(st, buffers, b, axis, lane);
+    else if (out64) selectTask<float, double>(st, buffers, b, axis, lane);
+    else selectTask<float, float>(st, buffers, b, axis, lane);
+  }
+}
+
+}  // namespace tessera::detail
