@@ -122,6 +122,18 @@ describe('scans: chunk independence, module functions, errors', () => {
     expect(await percentile(persisted, 50).compute()).toBe(await x.median().compute());
   });
 
+  it('graph(): a scan chunk depends on the chunks before it along the axis; toPlan refuses clearly', () => {
+    const x = fromArray(new Float64Array(12), { shape: [4, 3], chunks: [[1, 3], [2, 1]] });
+    const y = x.cumsum({ axis: 0 });
+    const g = y.graph();
+    const layer = g.layers.find((l) => l.name === y.name)!;
+    expect(layer).toMatchObject({ op: 'cumsum', tasks: 4, deps: [x.name] });
+    const deps = [...g.nodes()].filter((n) => n.layer === y.name && n.kind === 'task').map((n) => n.deps.length).sort();
+    expect(deps).toEqual([1, 1, 2, 2]);
+    expect(x.median({ axis: 0 }).graph({ optimize: true }).layers.length).toBeGreaterThan(0);
+    expect(() => y.toPlan()).toThrow(/plan format version 1/);
+  });
+
   it('refuses bad input with TypeError/RangeError naming the argument', () => {
     const x = fromArray(Float64Array.of(1, 2, 3));
     expect(() => x.cumsum({ axis: 1 })).toThrow(RangeError);

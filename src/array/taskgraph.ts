@@ -80,6 +80,22 @@ function nodeLayers(roots: readonly Node[]): GridLayer[] {
         });
         break;
       }
+      case 'scan':
+      case 'quantile': {
+        // a scan chunk reads the chunks before it along the axis; a selection, whole lanes
+        const arg = node.arg;
+        const axis = node.axis;
+        const all = arg.chunks.map((c) => [...c.keys()]);
+        layers.push({
+          name: node.name,
+          op: node.op,
+          numblocks: numblocksOf(node),
+          deps: [arg.name],
+          taskDeps: (i) =>
+            product(node.kind === 'scan' && axis !== null ? all.map((l, k) => (k === axis ? l.slice(0, i[k]! + 1) : [i[k]!])) : all).map((d): [string, number[]] => [arg.name, d]),
+        });
+        break;
+      }
       case 'reduce': {
         const arg = node.arg;
         const partial = `${node.name}-partial`;
@@ -120,20 +136,20 @@ type ReduceNode = Extract<Node, { kind: 'reduce' }>;
 const opName = (n: Node): string => (n.kind === 'arange' ? 'arange' : n.kind === 'transpose' ? 'transpose' : n.kind === 'rechunk' ? 'rechunk' : n.op);
 
 /** The ops a fused kernel rooted at `root` runs (first seen first) and the reductions it reads. */
-function fusedName(root: Node): { name: string; inputs: ReduceNode[] } {
+function fusedName(root: Node): { name: string; inputs: Node[] } {
   const ops: string[] = [];
-  const inputs: ReduceNode[] = [];
+  const inputs: Node[] = [];
   // Pre-order with an explicit stack (children pushed last-first): expression chains can be deep.
   const stack: Node[] = [root];
   while (stack.length) {
     const n = stack.pop()!;
-    if (n !== root && n.kind === 'reduce') {
+    if (n !== root && (n.kind === 'reduce' || n.kind === 'scan' || n.kind === 'quantile')) {
       inputs.push(n);
       continue;
     }
     const op = opName(n);
     if (!ops.includes(op)) ops.push(op);
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || n.kind === 'reduce') stack.push(n.arg);
+    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || n.kind === 'reduce' || n.kind === 'scan' || n.kind === 'quantile') stack.push(n.arg);
     if (n.kind === 'binary') for (let k = n.args.length - 1; k >= 0; k--) if (typeof n.args[k] !== 'number') stack.push(n.args[k] as Node);
   }
   return { name: ops.join('-'), inputs };
@@ -143,7 +159,7 @@ function fusedName(root: Node): { name: string; inputs: ReduceNode[] } {
 function fusedLayers(roots: readonly Node[]): GridLayer[] {
   const layers: GridLayer[] = [];
   const done = new Map<number, string>();
-  const named = new Map<number, { name: string; inputs: ReduceNode[] }>();
+  const named = new Map<number, { name: string; inputs: Node[] }>();
   // Post-order over the reductions a kernel reads (inputs before the kernel), iteratively.
   const stack: Node[] = [...roots].reverse();
   while (stack.length) {

@@ -1,10 +1,14 @@
 // Native stage → plan stage (the JSON-safe spelling of what the engine runs).
-import type { NativeStage } from '../types.js';
+import { StageKind, type NativeStage } from '../types.js';
 import { LEAF_BY_CODE, OPS, OP_BY_CODE, REDUCE_BY_CODE, dtypeName } from './codes.js';
 import type { PlanInstr, PlanLeaf, PlanStage } from './format.js';
 import { encodeNumber } from './numbers.js';
 
 export function encodeStage(st: NativeStage, name: string | undefined): PlanStage {
+  if (st.kind !== undefined && st.kind !== StageKind.Kernel) {
+    // plan format version 1 has only kernel stages; a scan/select stage also writes a leaf buffer
+    throw new Error(`toPlan: ${name ?? 'a stage'} is a cumulative scan or median/quantile stage, which plan format version 1 cannot express yet; persist() the result first and export what reads it`);
+  }
   const program: PlanInstr[] = [];
   for (let i = 0; i < st.program.length; i += 4) {
     const op = OP_BY_CODE.get(st.program[i]!)!;
