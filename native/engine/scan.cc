@@ -81,6 +81,37 @@ T* at(const std::vector<BufferRef>& buffers, int32_t buffer) {
   return static_cast<T*>(buffers[static_cast<size_t>(buffer)].data);
 }
 
+// The loop order of a scan: lanes run along `axis`; when the axis is not the last one, the last
+// axis is walked innermost (row-major memory order: step i of a lane reads element i - 1 of its
+// own output back), otherwise lane by lane (contiguous already).
+struct ScanLoop {
+  int axis, inner;  // inner: -1 when axis is the last axis
+  int64_t n, m;     // extents along axis / inner
+};
+
+ScanLoop scanLoop(const Box& b, int axis) {
+  const int nd = static_cast<int>(b.ext.size());
+  const int inner = axis == nd - 1 ? -1 : nd - 1;
+  return {axis, inner, b.ext[static_cast<size_t>(axis)], inner < 0 ? 1 : b.ext[static_cast<size_t>(inner)]};
+}
+
+// Calls f(c) for every coordinate of the box over the axes other than `axis` and `inner`.
+template <class F>
+void forEachOuter(const Box& b, int axis, int inner, F&& f) {
+  Box o = b;
+  if (inner >= 0) o.ext[static_cast<size_t>(inner)] = 1;
+  forEachLane(o, axis, f);
+}
+
+int64_t strideOr0(const std::vector<int64_t>& s, int k) { return k < 0 ? 0 : s[static_cast<size_t>(k)]; }
+
+// The totals' address of chunk index `j` along the axis for the lane at c (c[axis] ignored).
+int64_t totalsAddr(const Leaf& tot, const std::vector<int64_t>& c, int axis, int64_t j) {
+  int64_t it = tot.offset;
+  for (size_t k = 0; k < c.size(); ++k) it += (static_cast<int>(k) == axis ? j : c[k]) * tot.strides[k];
+  return it;
+}
+
 template <class In, class Acc>
 void scanPhase0(const Stage& st, const std::vector<BufferRef>& buffers, const Box& b, int axis,
                 int op) {
@@ -90,24 +121,25 @@ void scanPhase0(const Stage& st, const std::vector<BufferRef>& buffers, const Bo
   Acc* out = at<Acc>(buffers, st.sink.buffer);
   Acc* totals = at<Acc>(buffers, tot.buffer);
   const bool prod = op == 1 || op == 3, nan = op >= 2;
-  const int64_t sx = in.strides[static_cast<size_t>(axis)];
-  const int64_t so = st.sink.strides[static_cast<size_t>(axis)];
-  const int64_t n = b.ext[static_cast<size_t>(axis)];
-  forEachLane(b, axis, [&](const std::vector<int64_t>& c) {
-    int64_t ix = addr(in.offset, in.strides, c), io = addr(st.sink.offset, st.sink.strides, c);
-    Acc acc = prod ? Acc(1) : Acc(0);
-    for (int64_t i = 0; i < n; ++i, ix += sx, io += so) {
-      Acc v = static_cast<Acc>(x[ix]);
-      if (nan && std::isnan(v)) v = prod ? Acc(1) : Acc(0);
-      // the first element is taken as it is (np.cumsum: out[0] = x[0], so -0 stays -0)
-      acc = i == 0 ? v : (prod ? acc * v : acc + v);
-      out[io] = acc;
+  const ScanLoop L = scanLoop(b, axis);
+  const int64_t sx = in.strides[static_cast<size_t>(axis)], so = st.sink.strides[static_cast<size_t>(axis)];
+  const int64_t tx = strideOr0(in.strides, L.inner), to = strideOr0(st.sink.strides, L.inner);
+  const int64_t tt = strideOr0(tot.strides, L.inner);
+  const Acc ident = prod ? Acc(1) : Acc(0);
+  forEachOuter(b, axis, L.inner, [&](const std::vector<int64_t>& c) {
+    const int64_t ix = addr(in.offset, in.strides, c), io = addr(st.sink.offset, st.sink.strides, c);
+    for (int64_t i = 0; i < L.n; ++i) {
+      for (int64_t t = 0; t < L.m; ++t) {
+        Acc v = static_cast<Acc>(x[ix + i * sx + t * tx]);
+        if (nan && std::isnan(v)) v = ident;
+        const int64_t o = io + i * so + t * to;
+        // the first element is taken as it is (np.cumsum: out[0] = x[0], so -0 stays -0)
+        out[o] = i == 0 ? v : (prod ? out[o - so] * v : out[o - so] + v);
+      }
     }
     // the chunk total, at chunk index chunkIdx[axis] along the totals' axis
-    int64_t it = tot.offset;
-    for (size_t k = 0; k < c.size(); ++k)
-      it += (static_cast<int>(k) == axis ? b.chunkIdx[k] : c[k]) * tot.strides[k];
-    totals[it] = acc;
+    const int64_t it = totalsAddr(tot, c, axis, b.chunkIdx[static_cast<size_t>(axis)]);
+    for (int64_t t = 0; t < L.m; ++t) totals[it + t * tt] = out[io + (L.n - 1) * so + t * to];
   });
 }
 
@@ -120,17 +152,24 @@ void scanPhase1(const Stage& st, const std::vector<BufferRef>& buffers, const Bo
   Acc* out = at<Acc>(buffers, st.sink.buffer);
   const Acc* totals = at<const Acc>(buffers, tot.buffer);
   const bool prod = op == 1 || op == 3;
-  const int64_t so = st.sink.strides[static_cast<size_t>(axis)];
-  const int64_t n = b.ext[static_cast<size_t>(axis)];
-  const int64_t st_ = tot.strides[static_cast<size_t>(axis)];
-  forEachLane(b, axis, [&](const std::vector<int64_t>& c) {
-    int64_t it = tot.offset;
-    for (size_t k = 0; k < c.size(); ++k)
-      if (static_cast<int>(k) != axis) it += c[k] * tot.strides[k];
-    Acc m = prod ? Acc(1) : Acc(0);
-    for (int64_t i = 0; i < j; ++i) m = prod ? m * totals[it + i * st_] : m + totals[it + i * st_];
-    int64_t io = addr(st.sink.offset, st.sink.strides, c);
-    for (int64_t i = 0; i < n; ++i, io += so) out[io] = prod ? m * out[io] : m + out[io];
+  const ScanLoop L = scanLoop(b, axis);
+  const int64_t so = st.sink.strides[static_cast<size_t>(axis)], to = strideOr0(st.sink.strides, L.inner);
+  const int64_t ta = tot.strides[static_cast<size_t>(axis)], tt = strideOr0(tot.strides, L.inner);
+  std::vector<Acc> m(static_cast<size_t>(L.m));
+  forEachOuter(b, axis, L.inner, [&](const std::vector<int64_t>& c) {
+    const int64_t it = totalsAddr(tot, c, axis, 0);
+    for (int64_t t = 0; t < L.m; ++t) {
+      // Dask's running "extra": ((ident op T0) op T1) ... op T(j-1), in chunk order
+      Acc e = prod ? Acc(1) : Acc(0);
+      for (int64_t i = 0; i < j; ++i) e = prod ? e * totals[it + i * ta + t * tt] : e + totals[it + i * ta + t * tt];
+      m[static_cast<size_t>(t)] = e;
+    }
+    const int64_t io = addr(st.sink.offset, st.sink.strides, c);
+    for (int64_t i = 0; i < L.n; ++i)
+      for (int64_t t = 0; t < L.m; ++t) {
+        const int64_t o = io + i * so + t * to;
+        out[o] = prod ? m[static_cast<size_t>(t)] * out[o] : m[static_cast<size_t>(t)] + out[o];
+      }
   });
 }
 
