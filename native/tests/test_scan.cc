@@ -6,7 +6,7 @@
 
 namespace {
 
-Leaf memLeaf(int32_t buffer, std::vector<int64_t> strides, DType dt = DType::F64) {
+Leaf scanLeaf(int32_t buffer, std::vector<int64_t> strides, DType dt = DType::F64) {
   Leaf l;
   l.kind = LeafKind::Memory;
   l.dtype = dt;
@@ -27,7 +27,7 @@ Plan scanPlan(std::vector<double>& x, std::vector<double>& out, std::vector<doub
     st.kind = StageKind::Scan;
     st.shape = {rows, cols};
     st.chunks = chunks;
-    st.leaves = {memLeaf(0, {cols, 1}), memLeaf(2, rowMajor(tshape))};
+    st.leaves = {scanLeaf(0, {cols, 1}), scanLeaf(2, rowMajor(tshape))};
     st.imms = {static_cast<double>(op), static_cast<double>(phase)};
     st.sink.buffer = 1;
     st.sink.strides = {cols, 1};
@@ -85,7 +85,7 @@ TEST(scan_cumprod_and_nan_variants_axis1) {
   CHECK(std::isnan(out[3]) && std::isnan(out[8]));
   CHECK(run(scanPlan(x, out, totals, R, C, {{3}, {4, 4, 1}}, 1, 2)).status == ExecResult::Status::Ok);  // nancumsum
   CHECK_EQ(out[8], 14.5);
-  CHECK_EQ(out[26], 4);
+  CHECK_EQ(out[26], 6);
 }
 
 TEST(select_median_and_linear_quantile) {
@@ -98,7 +98,7 @@ TEST(select_median_and_linear_quantile) {
   st.kind = StageKind::Select;
   st.shape = {R, C};
   st.chunks = {{1, 3}, {5}};
-  st.leaves = {memLeaf(0, {C, 1})};
+  st.leaves = {scanLeaf(0, {C, 1})};
   st.imms = {0, static_cast<double>(R), 0.0, 0.25, 1.0};  // quantiles 0, 0.25, 1
   st.sink.buffer = 1;
   st.sink.strides = {1, 0};
@@ -145,7 +145,7 @@ TEST(scan_select_validation) {
   CHECK(valid(sel));
   sel.stages[0].imms = {0, 4, 1.5};
   CHECK(throwsWith(sel, "q must be in [0, 1]"));
-  sel.stages[0].imms = {0, 400, 0.5};
+  sel.stages[0].imms = {0, 400, 0.5, 0.7};
   CHECK(throwsWith(sel, "holds"));
   bad = p;
   bad.stages[0].kind = static_cast<StageKind>(77);
