@@ -80,7 +80,9 @@
   X(CountNonzero, 17, "count_nonzero") \
   X(Ptp, 18, "ptp") \
   X(ArgMin, 19, "argmin") \
-  X(ArgMax, 20, "argmax")
+  X(ArgMax, 20, "argmax") \
+  X(NanArgMin, 21, "nanargmin") \
+  X(NanArgMax, 22, "nanargmax")
 
 // The plan limits. X(cname, "key in ENGINE_LIMITS", value)
 #define TESSERA_LIMITS(X) \

@@ -330,7 +330,8 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
   if (sk.partials && (sk.reduce == ReduceOp::NanMean || sk.reduce == ReduceOp::NanVar ||
                       sk.reduce == ReduceOp::NanStd || sk.reduce == ReduceOp::NanMin ||
                       sk.reduce == ReduceOp::NanMax || sk.reduce == ReduceOp::Ptp ||
-                      sk.reduce == ReduceOp::ArgMin || sk.reduce == ReduceOp::ArgMax))
+                      sk.reduce == ReduceOp::ArgMin || sk.reduce == ReduceOp::ArgMax ||
+                      sk.reduce == ReduceOp::NanArgMin || sk.reduce == ReduceOp::NanArgMax))
     fail(kp + ".partials", "is true but this reduction has no one-plane partial (accepted: sum, "
                            "prod, min, max, mean, var, std, nansum, nanprod, any, all, "
                            "count_nonzero)");

@@ -60,6 +60,8 @@ export interface Lowered {
   stageNames: string[];
   /** Buffers that are a cluster's persisted arrays (placeholders in `buffers`); see `remote` below. */
   remote: Map<number, RemoteMemory>;
+  /** After the run: NumPy's errors that depend on the data (nanargmin/nanargmax of an all-NaN slice). */
+  verify?: () => void;
 }
 
 export interface Materialized {
@@ -76,6 +78,8 @@ export class Lowering {
   private readonly reduced = new Map<number, Materialized & { memory: ArrayBuffer }>();
 
   private readonly remote = new Map<number, RemoteMemory>();
+  /** nanargmin/nanargmax results: NaN marks an all-NaN slice, an error in NumPy. */
+  private readonly allNanChecks: { memory: ArrayBuffer; op: string }[] = [];
   private readonly remoteIndex = new Map<RemoteMemory, number>();
 
   /** `remote`: arrays kept by a cluster may be read (only a distributed client lowers with it). */
@@ -92,6 +96,11 @@ export class Lowering {
       outputs,
       stageNames: this.stageNames,
       remote: this.remote,
+      verify: () => {
+        for (const { memory, op } of this.allNanChecks) {
+          if (new Float64Array(memory).some(Number.isNaN)) throw new RangeError(`${op}: All-NaN slice encountered`);
+        }
+      },
     };
   }
 
@@ -143,6 +152,7 @@ export class Lowering {
       ddof: node.ddof,
     }, stageName(node));
     const m = { memory, buffer: this.buffer(memory), dtype: node.dtype, shape: node.shape };
+    if (node.op === 'nanargmin' || node.op === 'nanargmax') this.allNanChecks.push({ memory, op: node.op });
     this.reduced.set(node.id, m);
     return m;
   }

@@ -206,6 +206,14 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   argmax(options?: FullReduceOptions): NDArray<number>;
   argmax(options: ArgReduceOptions): NDArray<Computed>;
   argmax(options?: ArgReduceOptions): NDArray<Computed> { return reduce('argmax', this, options); }
+  // nanargmin/nanargmax: as argmin/argmax ignoring NaN; an all-NaN slice is a RangeError at
+  // compute time (NumPy: ValueError "All-NaN slice encountered").
+  nanargmin(options?: FullReduceOptions): NDArray<number>;
+  nanargmin(options: ArgReduceOptions): NDArray<Computed>;
+  nanargmin(options?: ArgReduceOptions): NDArray<Computed> { return reduce('nanargmin', this, options); }
+  nanargmax(options?: FullReduceOptions): NDArray<number>;
+  nanargmax(options: ArgReduceOptions): NDArray<Computed>;
+  nanargmax(options?: ArgReduceOptions): NDArray<Computed> { return reduce('nanargmax', this, options); }
   // NumPy's nan-reductions (NaN elements skipped; all-NaN: nanmin/nanmax/nanmean/nanvar → NaN),
   // any/all/countNonzero (float64 0/1 and counts until bool/int64 dtypes land), ptp = max - min.
   nansum(options?: FullReduceOptions): NDArray<number>;
@@ -508,10 +516,11 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
   else if (Array.isArray(o.axis)) axes = o.axis.map((a, i) => normalizeAxis(`axis[${i}]`, a, n));
   else throw new TypeError(`${op}: axis must be an integer, an array of integers or null, got ${describe(o.axis)}`);
   if (new Set(axes).size !== axes.length) throw new RangeError(`${op}: axis ${describe(o.axis)} repeats an axis`);
-  if ((op === 'argmin' || op === 'argmax') && Array.isArray(o.axis)) {
+  const argLike = op === 'argmin' || op === 'argmax' || op === 'nanargmin' || op === 'nanargmax';
+  if (argLike && Array.isArray(o.axis)) {
     throw new TypeError(`${op}: axis must be one integer or null (the flattened array), got ${describe(o.axis)}`);
   }
-  if ((op === 'argmin' || op === 'argmax') && axes.some((a) => src.shape[a] === 0)) {
+  if (argLike && axes.some((a) => src.shape[a] === 0)) {
     throw new RangeError(`${op}: attempt to get ${op} of an empty sequence`);
   }
   axes.sort((p, q) => p - q);
@@ -539,7 +548,7 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
     name: `${op}-${token(`${op}:${src.name}:${axes}:${keepdims}:${ddof}:${resultDType}`)}`,
     shape,
     // counts and truth values in float64 (exact counts to 2^53) until bool/int64 exist
-    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' || op === 'argmin' || op === 'argmax' ? 'float64' : resultDType,
+    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' || argLike ? 'float64' : resultDType,
     chunks,
     op,
     axes,
