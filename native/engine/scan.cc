@@ -112,35 +112,57 @@ int64_t totalsAddr(const Leaf& tot, const std::vector<int64_t>& c, int axis, int
   return it;
 }
 
-template <class In, class Acc>
-void scanPhase0(const Stage& st, const std::vector<BufferRef>& buffers, const Box& b, int axis,
-                int op) {
+template <class Acc, bool Prod>
+inline Acc step(Acc a, Acc v) {
+  return Prod ? a * v : a + v;
+}
+
+// Op and NaN handling are template parameters: the inner loops are branch-free.
+template <class In, class Acc, bool Prod, bool Nan>
+void scanPhase0T(const Stage& st, const std::vector<BufferRef>& buffers, const Box& b, int axis) {
   const Leaf& in = st.leaves[0];
   const Leaf& tot = st.leaves[1];
   const In* x = at<const In>(buffers, in.buffer);
   Acc* out = at<Acc>(buffers, st.sink.buffer);
   Acc* totals = at<Acc>(buffers, tot.buffer);
-  const bool prod = op == 1 || op == 3, nan = op >= 2;
   const ScanLoop L = scanLoop(b, axis);
   const int64_t sx = in.strides[static_cast<size_t>(axis)], so = st.sink.strides[static_cast<size_t>(axis)];
   const int64_t tx = strideOr0(in.strides, L.inner), to = strideOr0(st.sink.strides, L.inner);
   const int64_t tt = strideOr0(tot.strides, L.inner);
-  const Acc ident = prod ? Acc(1) : Acc(0);
+  auto load = [&](int64_t i) {
+    Acc v = static_cast<Acc>(x[i]);
+    if (Nan && std::isnan(v)) v = Prod ? Acc(1) : Acc(0);
+    return v;
+  };
   forEachOuter(b, axis, L.inner, [&](const std::vector<int64_t>& c) {
     const int64_t ix = addr(in.offset, in.strides, c), io = addr(st.sink.offset, st.sink.strides, c);
-    for (int64_t i = 0; i < L.n; ++i) {
-      for (int64_t t = 0; t < L.m; ++t) {
-        Acc v = static_cast<Acc>(x[ix + i * sx + t * tx]);
-        if (nan && std::isnan(v)) v = ident;
-        const int64_t o = io + i * so + t * to;
-        // the first element is taken as it is (np.cumsum: out[0] = x[0], so -0 stays -0)
-        out[o] = i == 0 ? v : (prod ? out[o - so] * v : out[o - so] + v);
+    // the first element is taken as it is (np.cumsum: out[0] = x[0], so -0 stays -0)
+    if (L.inner < 0) {  // one lane along the last axis: a running accumulator
+      Acc acc = load(ix);
+      out[io] = acc;
+      for (int64_t i = 1; i < L.n; ++i) out[io + i * so] = acc = step<Acc, Prod>(acc, load(ix + i * sx));
+    } else {  // rows: step i reads step i - 1 back from the output
+      for (int64_t t = 0; t < L.m; ++t) out[io + t * to] = load(ix + t * tx);
+      for (int64_t i = 1; i < L.n; ++i) {
+        const int64_t o = io + i * so, xi = ix + i * sx;
+        for (int64_t t = 0; t < L.m; ++t) out[o + t * to] = step<Acc, Prod>(out[o - so + t * to], load(xi + t * tx));
       }
     }
     // the chunk total, at chunk index chunkIdx[axis] along the totals' axis
     const int64_t it = totalsAddr(tot, c, axis, b.chunkIdx[static_cast<size_t>(axis)]);
     for (int64_t t = 0; t < L.m; ++t) totals[it + t * tt] = out[io + (L.n - 1) * so + t * to];
   });
+}
+
+template <class In, class Acc>
+void scanPhase0(const Stage& st, const std::vector<BufferRef>& buffers, const Box& b, int axis,
+                int op) {
+  switch (op) {
+    case 0: scanPhase0T<In, Acc, false, false>(st, buffers, b, axis); break;
+    case 1: scanPhase0T<In, Acc, true, false>(st, buffers, b, axis); break;
+    case 2: scanPhase0T<In, Acc, false, true>(st, buffers, b, axis); break;
+    default: scanPhase0T<In, Acc, true, true>(st, buffers, b, axis); break;
+  }
 }
 
 template <class Acc>
