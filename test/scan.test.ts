@@ -109,6 +109,13 @@ describe('scans: chunk independence, module functions, errors', () => {
     expect(Array.from(((await p.compute()) as DenseArray).data)).toEqual([1, 2, 6, 24, 120, 720]);
   });
 
+  it('iterChunks over an expression reading a scan streams the scan values', async () => {
+    const x = fromArray(Float64Array.of(1, 2, 3, 4, 5, 6, 7, 8), { chunks: [[3, 5]] });
+    const got: number[] = [];
+    for await (const { data } of x.cumsum().add(x.median()).iterChunks()) got.push(...data.data);
+    expect(got).toEqual([1, 3, 6, 10, 15, 21, 28, 36].map((v) => v + 4.5));
+  });
+
   it('median/quantile of an expression and of persisted data; module functions', async () => {
     const x = random.random([64, 33], { seed: 9, chunks: [16, 11] });
     const dense = (await x.compute()) as DenseArray;
