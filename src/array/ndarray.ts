@@ -267,7 +267,8 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   median(options?: QuantileOptions): NDArray<Computed> { return quantile('median', this, undefined, options); }
   /**
    * NumPy's quantile, default 'linear' method, q in [0, 1] (a number, or an array: the result
-   * gets a leading axis of q's length). Axis and memory as median().
+   * gets a leading axis of q's length). Axis and memory as median(). float32 data is
+   * interpolated in float64 and rounded once (NumPy's float32 arithmetic can differ in the last bit).
    */
   quantile(q: number, options?: FullQuantileOptions): NDArray<number>;
   quantile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed>;
