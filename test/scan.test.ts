@@ -109,6 +109,28 @@ describe('scans: chunk independence, module functions, errors', () => {
     expect(Array.from(((await p.compute()) as DenseArray).data)).toEqual([1, 2, 6, 24, 120, 720]);
   });
 
+  it('a transposed input, a 0-d array, and float32 data with a float64 accumulator', async () => {
+    const x = fromArray(Float64Array.of(1, 2, 3, 4, 5, 6), { shape: [2, 3], chunks: [[1, 1], [2, 1]] });
+    const t = (await x.T.cumsum({ axis: 1 }).compute()) as DenseArray;
+    expect(t.shape).toEqual([3, 2]);
+    expect(Array.from(t.data)).toEqual([1, 5, 2, 7, 3, 9]);
+    const m = (await x.T.median({ axis: 1, keepdims: true }).compute()) as DenseArray;
+    expect(m.shape).toEqual([3, 1]);
+    expect(Array.from(m.data)).toEqual([2.5, 3.5, 4.5]);
+    const s = (await fromArray(Float64Array.of(7), { shape: [] }).cumsum().compute()) as DenseArray;
+    expect(s.shape).toEqual([1]);
+    expect(s.data[0]).toBe(7);
+    const f = fromArray(new Float32Array(1000).fill(0.1), { chunks: [[300, 700]] });
+    const f32 = (await f.cumsum().compute()) as DenseArray;
+    const f64 = (await f.cumsum({ dtype: 'float64' }).compute()) as DenseArray;
+    expect(f32.data).toBeInstanceOf(Float32Array);
+    expect(f64.data).toBeInstanceOf(Float64Array);
+    let acc = 0;
+    const tenth = Math.fround(0.1);
+    for (let i = 0; i < 300; i++) acc = i === 0 ? tenth : acc + tenth;
+    expect(f64.data[299]).toBe(acc);
+  });
+
   it('iterChunks over an expression reading a scan streams the scan values', async () => {
     const x = fromArray(Float64Array.of(1, 2, 3, 4, 5, 6, 7, 8), { chunks: [[3, 5]] });
     const got: number[] = [];
