@@ -15,6 +15,8 @@ const CASES: Record<string, { title: string; iterations: number; elements: numbe
   b: { title: '(b) ones([50,50],{chunks:[5,5]}) → x.add(x.T).sum()', iterations: 2000, elements: 2500 },
   c: { title: '(c) ones([1000,1000],{chunks:[10,10]}) → x.add(x.T).sum()', iterations: 30, elements: 1e6 },
   d: { title: '(d) x.add(x.T).sum(), x = persisted random.random([8000, 8000])', iterations: 7, elements: 6.4e7 },
+  f: { title: "(f) exp(random.random([40000, 40000], { dtype: 'float32' })).sum() (issue 14: goal ≥ 1.6× faster than (a))", iterations: 5, elements: 1.6e9 },
+  w: { title: '(w) where(x.gt(0.5), x.sqrt(), x.neg()).sum(), x = random.random([40000, 40000]) (issue 14)', iterations: 5, elements: 1.6e9 },
   'd-read': { title: '    one read pass of the same persisted x: x.sum()', iterations: 7, elements: 6.4e7 },
 };
 
@@ -25,7 +27,7 @@ async function child(caseName: string, variant: Variant): Promise<CaseResult> {
   let scale = 1;
   let note: string | undefined;
   if (variant === 'js-loop') {
-    if (caseName === 'a') {
+    if (caseName === 'a' || caseName === 'w' || caseName === 'f') {
       // Same work on a 1/100 slice (16 M elements), scaled ×100: hash-based uniform → exp → sum.
       scale = 100;
       note = 'measured on a 1/100 slice, scaled ×100';
@@ -42,7 +44,7 @@ async function child(caseName: string, variant: Variant): Promise<CaseResult> {
           h2 = Math.imul(h2, 0xc2b2ae35);
           h2 ^= h2 >>> 16;
           const u = ((h1 >>> 5) * 67108864 + (h2 >>> 6)) / 9007199254740992;
-          s += Math.exp(u);
+          s += caseName === 'w' ? (u > 0.5 ? Math.sqrt(u) : -u) : Math.exp(u);
         }
         return s;
       };
@@ -64,6 +66,13 @@ async function child(caseName: string, variant: Variant): Promise<CaseResult> {
     if (variant === 'tessera-1t') t.configure({ numThreads: 1 });
     if (caseName === 'a') {
       const y = t.exp(t.random.random([40000, 40000], { seed: 42 })).sum();
+      run = () => y.compute();
+    } else if (caseName === 'f') {
+      const y = t.exp(t.random.random([40000, 40000], { seed: 42, dtype: 'float32' })).sum();
+      run = () => y.compute();
+    } else if (caseName === 'w') {
+      const x = t.random.random([40000, 40000], { seed: 42 });
+      const y = t.where(x.gt(0.5), x.sqrt(), x.neg()).sum();
       run = () => y.compute();
     } else if (caseName === 'b' || caseName === 'c') {
       const n = caseName === 'b' ? 50 : 1000;
@@ -137,6 +146,12 @@ async function main(): Promise<void> {
     const scaling = res['tessera-1t'].medianMs / res.tessera.medianMs;
     console.log(`  → tessera is ${fmt(speedup)}× the JS loop; all threads vs 1 thread: ${fmt(scaling)}×\n`);
     all[c] = res;
+  }
+  if (all.a && all.f) {
+    console.log(`(f) float32 is ${fmt(all.a.tessera.medianMs / all.f.tessera.medianMs)}× as fast as (a) float64 on all threads (goal ≥ 1.6×)`);
+  }
+  if (all.a && all.w) {
+    console.log(`(w) where(...) takes ${fmt(all.w.tessera.medianMs / all.a.tessera.medianMs)}× (a) exp(x).sum() on all threads, ${fmt(all.w['tessera-1t'].medianMs / all.a['tessera-1t'].medianMs)}× on 1 thread (goal ≤ 1.3×)`);
   }
   if (all.d && all['d-read']) {
     console.log(`(d) x.add(x.T).sum() takes ${fmt(all.d.tessera.medianMs / all['d-read'].tessera.medianMs)}× one read pass over x (goal ≤ 2×)`);

@@ -25,12 +25,14 @@ function check(t) {
     }
   };
   for (const w of ['ops', 'reductions', 'leafKinds', 'stageKinds', 'dtypes']) { seen(w, 'code'); seen(w, 'cname'); seen(w, 'plan' in t[w][0] ? 'plan' : 'name'); }
+  seen('dtypes', 'char');
+  for (const d of t.dtypes) if (!['f', 'i', 'u', 'b'].includes(d.kind)) throw new Error(`ops.json: dtype ${d.name}: kind must be f, i, u or b`);
   const chars = new Set(t.dtypes.map((d) => d.char));
   for (const op of t.ops) {
     if (![0, 1, 2].includes(op.arity)) throw new Error(`ops.json: ${op.plan}: arity must be 0, 1 or 2`);
-    if (op.arity > 0 && !op.kernel) throw new Error(`ops.json: ${op.plan}: needs a kernel`);
+    if (op.arity > 0 && !op.kernel && op.plan !== 'cast') throw new Error(`ops.json: ${op.plan}: needs a kernel`);
     for (const sig of op.signatures) {
-      const m = /^([a-z]*)->([a-z])$/.exec(sig);
+      const m = /^([a-zA-Z?]*)->([a-zA-Z?])$/.exec(sig);
       if (!m || m[1].length !== op.arity || ![...m[1], m[2]].every((c) => chars.has(c)))
         throw new Error(`ops.json: ${op.plan}: bad signature ${sig}`);
     }
@@ -47,18 +49,20 @@ export function generate(table) {
     '#pragma once\n\n#include <cstdint>\n\n',
     '// X(cname, code, itemsize, "name")\n',
     xm('TESSERA_DTYPES', table.dtypes, (d) => `${d.cname}, ${d.code}, ${d.size}, ${q(d.name)}`),
+    '\n// X(cname, \'char\', \'kind\') — NumPy\'s type char (signatures) and kind: f float, i signed, u unsigned, b bool\n',
+    xm('TESSERA_DTYPE_CHARS', table.dtypes, (d) => `${d.cname}, '${d.char}', '${d.kind}'`),
     '\n// X(cname, code, "plan name")\n',
     xm('TESSERA_LEAF_KINDS', table.leafKinds, (l) => `${l.cname}, ${l.code}, ${q(l.plan)}`),
-    '\n// Stage kinds: the fused kernel and the stages that are not one. X(cname, code, "plan name")\n',
-    xm('TESSERA_STAGE_KINDS', table.stageKinds, (l) => `${l.cname}, ${l.code}, ${q(l.plan)}`),
     '\n// Every instruction. X(cname, code, arity, "plan name")\n',
     xm('TESSERA_OPS', table.ops, (o) => `${o.cname}, ${o.code}, ${o.arity}, ${q(o.plan)}`),
     '\n// Operations with a kernel, by arity. X(cname, kernel) — kernel names a member of kernels::Table.\n',
-    xm('TESSERA_UNARY_OPS', table.ops.filter((o) => o.arity === 1), (o) => `${o.cname}, ${o.kernel}`),
+    xm('TESSERA_UNARY_OPS', table.ops.filter((o) => o.arity === 1 && o.kernel), (o) => `${o.cname}, ${o.kernel}`),
     '\n',
     xm('TESSERA_BINARY_OPS', table.ops.filter((o) => o.arity === 2), (o) => `${o.cname}, ${o.kernel}`),
     '\n// X(cname, code, "plan name")\n',
     xm('TESSERA_REDUCE_OPS', table.reductions, (r) => `${r.cname}, ${r.code}, ${q(r.plan)}`),
+    '\n// X(cname, code, "plan name")\n',
+    xm('TESSERA_STAGE_KINDS', table.stageKinds, (k) => `${k.cname}, ${k.code}, ${q(k.plan)}`),
     '\n// The plan limits. X(cname, "key in ENGINE_LIMITS", value)\n',
     xm('TESSERA_LIMITS', Object.entries(table.limits), ([k, l]) => `${l.cname}, ${q(k)}, ${l.value}`),
     '\nnamespace tessera {\n',

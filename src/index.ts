@@ -14,12 +14,23 @@ export {
 } from './array/reductions/index.js';
 export { ones, zeros, full, arange, fromArray, random, type CreationOptions, type RandomOptions, type FromArrayOptions } from './array/creation.js';
 export type { ChunksSpec } from './array/chunks.js';
+export { slice, Slice } from './array/indexing/slice.js';
+export { concatenate, stack, hstack, vstack } from './array/indexing/join.js';
+export { split, arraySplit, roll, pad, tile, diagonal } from './array/indexing/ops.js';
+export { empty, emptyLike, fullLike, onesLike, zerosLike, linspace, meshgrid, indices, type LinspaceOptions } from './array/indexing/create.js';
+export type { IndexInput } from './array/indexing/parse.js';
 export type { DType } from './array/node.js';
 export {
   add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt, sin, cos, transpose,
+  square, reciprocal, sign, floor, ceil, trunc, rint, cbrt, tan, sinh, cosh, tanh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, exp2, expm1, log2, log10, log1p, deg2rad, rad2deg,
+  arctan2, hypot, copysign, fmod, mod, floorDivide, remainder, round, clip, positive, where, isclose, allclose, arrayEqual, nanToNum, type IsCloseOptions,
+  logicalNot, isnan, isinf, isfinite, signbit, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor,
   sum, prod, min, max, mean, variance as var, variance, std,
 } from './array/ufuncs.js';
 export { compute, persist } from './compute.js';
+export * as linalg from './array/linalg/index.js';
+export { mapBlocks, type BlockInfo, type BlockFunction, type MapBlocksOptions } from './array/linalg/map-blocks.js';
+export { matmul, dot, tensordot, inner, outer, vdot, trace, einsum, type TensordotOptions, type TraceOptions } from './array/linalg/products.js';
 export { fromDelayed, type FromDelayedOptions } from './array/from-delayed.js';
 export {
   Delayed, delayed, isDelayed, computeDelayed, computeDelayedWith, TaskError, toDelayed,

@@ -131,6 +131,14 @@ describe('scans: chunk independence, module functions, errors', () => {
     expect(f64.data[299]).toBe(acc);
   });
 
+  it('bool data scans and selects as float64 0/1 (NumPy: int64 counts, float64 medians)', async () => {
+    const m = fromArray(Float64Array.of(0.2, 0.7, 0.9, 0.1), { chunks: [[1, 3]] }).gt(0.5);
+    const c = (await m.cumsum().compute()) as DenseArray;
+    expect(c.dtype).toBe('float64');
+    expect(Array.from(c.data)).toEqual([0, 1, 2, 2]);
+    expect(await m.median().compute()).toBe(0.5);
+  });
+
   it('iterChunks over an expression reading a scan streams the scan values', async () => {
     const x = fromArray(Float64Array.of(1, 2, 3, 4, 5, 6, 7, 8), { chunks: [[3, 5]] });
     const got: number[] = [];

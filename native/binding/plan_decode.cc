@@ -150,8 +150,21 @@ Stage parseStage(Napi::Env env, const Napi::Value& v, const std::string& path) {
   Napi::Object o = getObject(env, v, path);
   Stage st;
   Napi::Value kind = field(o, "kind");
-  if (!kind.IsUndefined())
-    st.kind = static_cast<StageKind>(enumField(env, kind, path + ".kind", kStageKindInfo));
+  if (!kind.IsUndefined()) {
+    // the public plan JSON names kinds ("kernel", "matmul"); the TS lowering passes codes
+    if (kind.IsString()) {
+      const std::string name = kind.As<Napi::String>().Utf8Value();
+      const EnumInfo* row = nullptr;
+      for (const EnumInfo& r : kStageKindInfo)
+        if (name == r.plan) row = &r;
+      if (!row) rangeError(env, path + ".kind: \"" + name + "\" unknown (accepted: " + acceptedCodes(kStageKindInfo) + ")");
+      st.kind = static_cast<StageKind>(row->code);
+    } else {
+      st.kind = static_cast<StageKind>(enumField(env, kind, path + ".kind", kStageKindInfo));
+    }
+  }
+  Napi::Value contract = field(o, "contract");
+  if (!contract.IsUndefined()) st.contract = toInt(env, contract, path + ".contract");
   st.shape = intArray(env, field(o, "shape"), path + ".shape");
   if (st.shape.size() > static_cast<size_t>(kMaxDims))
     rangeError(env, path + ".shape: has " + std::to_string(st.shape.size()) + " axes (accepted: 0.." +

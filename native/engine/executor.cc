@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "engine/box.h"
+#include "engine/matmul.h"
 #include "engine/reduce.h"
 #include "engine/scan.h"
 #include "engine/stage_prep.h"
@@ -60,7 +61,9 @@ class PlanJob final : public Job, public Execution, public std::enable_shared_fr
     preps_.resize(plan_.stages.size());
     for (size_t s = 0; s < plan_.stages.size(); ++s) {
       const Stage& st = plan_.stages[s];
-      if (st.kind == StageKind::Kernel) {
+      if (st.kind == StageKind::Matmul) {
+        detail::prepareMatmulStage(st, plan_.buffers, preps_[s]);
+      } else if (st.kind == StageKind::Kernel) {
         prepareStage(st, plan_.buffers, preps_[s]);
       } else {  // engine/scan.h: no program, no reduction
         preps_[s].st = &st;
@@ -132,7 +135,8 @@ void PlanJob::runTask(int stage, int64_t task, WorkerContext& ctx) {
   if (!ctx.state) ctx.state = std::make_unique<VMState>();
   VMState& vm = static_cast<VMState&>(*ctx.state);
   const int64_t t1 = plan_.profile ? nowNs() : 0;
-  if (p.st->kind == StageKind::Kernel) runChunk(*this, p, vm, task);
+  if (p.st->kind == StageKind::Matmul) detail::runMatmulChunk(p, task);
+  else if (p.st->kind == StageKind::Kernel) runChunk(*this, p, vm, task);
   else detail::runSpecialTask(*p.st, plan_.buffers, task);
   if (plan_.profile) {
     TaskRecord& r = records_[static_cast<size_t>(recordBase_[static_cast<size_t>(stage)] + task)];

@@ -6,7 +6,30 @@
 // X(cname, code, itemsize, "name")
 #define TESSERA_DTYPES(X) \
   X(F64, 0, 8, "float64") \
-  X(F32, 1, 4, "float32")
+  X(F32, 1, 4, "float32") \
+  X(Bool, 2, 1, "bool") \
+  X(I8, 3, 1, "int8") \
+  X(I16, 4, 2, "int16") \
+  X(I32, 5, 4, "int32") \
+  X(I64, 6, 8, "int64") \
+  X(U8, 7, 1, "uint8") \
+  X(U16, 8, 2, "uint16") \
+  X(U32, 9, 4, "uint32") \
+  X(U64, 10, 8, "uint64")
+
+// X(cname, 'char', 'kind') — NumPy's type char (signatures) and kind: f float, i signed, u unsigned, b bool
+#define TESSERA_DTYPE_CHARS(X) \
+  X(F64, 'd', 'f') \
+  X(F32, 'f', 'f') \
+  X(Bool, '?', 'b') \
+  X(I8, 'b', 'i') \
+  X(I16, 'h', 'i') \
+  X(I32, 'i', 'i') \
+  X(I64, 'l', 'i') \
+  X(U8, 'B', 'u') \
+  X(U16, 'H', 'u') \
+  X(U32, 'I', 'u') \
+  X(U64, 'L', 'u')
 
 // X(cname, code, "plan name")
 #define TESSERA_LEAF_KINDS(X) \
@@ -14,12 +37,6 @@
   X(RandomUniform, 1, "random_uniform") \
   X(RandomNormal, 2, "random_normal") \
   X(Memory, 3, "memory")
-
-// Stage kinds: the fused kernel and the stages that are not one. X(cname, code, "plan name")
-#define TESSERA_STAGE_KINDS(X) \
-  X(Kernel, 0, "kernel") \
-  X(Scan, 8, "scan") \
-  X(Select, 9, "select")
 
 // Every instruction. X(cname, code, arity, "plan name")
 #define TESSERA_OPS(X) \
@@ -37,7 +54,55 @@
   X(Div, 19, 2, "div") \
   X(Pow, 20, 2, "pow") \
   X(Max, 21, 2, "max") \
-  X(Min, 22, 2, "min")
+  X(Min, 22, 2, "min") \
+  X(Square, 32, 1, "square") \
+  X(Reciprocal, 33, 1, "reciprocal") \
+  X(Sign, 34, 1, "sign") \
+  X(Floor, 35, 1, "floor") \
+  X(Ceil, 36, 1, "ceil") \
+  X(Trunc, 37, 1, "trunc") \
+  X(Rint, 38, 1, "rint") \
+  X(Cbrt, 39, 1, "cbrt") \
+  X(Tan, 40, 1, "tan") \
+  X(Sinh, 41, 1, "sinh") \
+  X(Cosh, 42, 1, "cosh") \
+  X(Tanh, 43, 1, "tanh") \
+  X(Arcsin, 44, 1, "arcsin") \
+  X(Arccos, 45, 1, "arccos") \
+  X(Arctan, 46, 1, "arctan") \
+  X(Arcsinh, 47, 1, "arcsinh") \
+  X(Arccosh, 48, 1, "arccosh") \
+  X(Arctanh, 49, 1, "arctanh") \
+  X(Exp2, 50, 1, "exp2") \
+  X(Expm1, 51, 1, "expm1") \
+  X(Log2, 52, 1, "log2") \
+  X(Log10, 53, 1, "log10") \
+  X(Log1p, 54, 1, "log1p") \
+  X(Deg2rad, 55, 1, "deg2rad") \
+  X(Rad2deg, 56, 1, "rad2deg") \
+  X(LogicalNot, 57, 1, "logicalNot") \
+  X(Isnan, 58, 1, "isnan") \
+  X(Isinf, 59, 1, "isinf") \
+  X(Isfinite, 60, 1, "isfinite") \
+  X(Signbit, 61, 1, "signbit") \
+  X(Positive, 62, 1, "positive") \
+  X(Cast, 63, 1, "cast") \
+  X(Arctan2, 64, 2, "arctan2") \
+  X(Hypot, 65, 2, "hypot") \
+  X(Copysign, 66, 2, "copysign") \
+  X(Fmod, 67, 2, "fmod") \
+  X(Mod, 68, 2, "mod") \
+  X(FloorDivide, 69, 2, "floorDivide") \
+  X(Eq, 70, 2, "eq") \
+  X(Ne, 71, 2, "ne") \
+  X(Lt, 72, 2, "lt") \
+  X(Le, 73, 2, "le") \
+  X(Gt, 74, 2, "gt") \
+  X(Ge, 75, 2, "ge") \
+  X(LogicalAnd, 76, 2, "logicalAnd") \
+  X(LogicalOr, 77, 2, "logicalOr") \
+  X(LogicalXor, 78, 2, "logicalXor") \
+  X(Where, 79, 2, "where")
 
 // Operations with a kernel, by arity. X(cname, kernel) — kernel names a member of kernels::Table.
 #define TESSERA_UNARY_OPS(X) \
@@ -47,7 +112,38 @@
   X(Log, log) \
   X(Sqrt, sqrt) \
   X(Sin, sin) \
-  X(Cos, cos)
+  X(Cos, cos) \
+  X(Square, square) \
+  X(Reciprocal, reciprocal) \
+  X(Sign, sign) \
+  X(Floor, floor) \
+  X(Ceil, ceil) \
+  X(Trunc, trunc) \
+  X(Rint, rint) \
+  X(Cbrt, cbrt) \
+  X(Tan, tan) \
+  X(Sinh, sinh) \
+  X(Cosh, cosh) \
+  X(Tanh, tanh) \
+  X(Arcsin, arcsin) \
+  X(Arccos, arccos) \
+  X(Arctan, arctan) \
+  X(Arcsinh, arcsinh) \
+  X(Arccosh, arccosh) \
+  X(Arctanh, arctanh) \
+  X(Exp2, exp2) \
+  X(Expm1, expm1) \
+  X(Log2, log2) \
+  X(Log10, log10) \
+  X(Log1p, log1p) \
+  X(Deg2rad, deg2rad) \
+  X(Rad2deg, rad2deg) \
+  X(LogicalNot, logicalNot) \
+  X(Isnan, isnan) \
+  X(Isinf, isinf) \
+  X(Isfinite, isfinite) \
+  X(Signbit, signbit) \
+  X(Positive, positive)
 
 #define TESSERA_BINARY_OPS(X) \
   X(Add, add) \
@@ -56,7 +152,23 @@
   X(Div, div) \
   X(Pow, pow) \
   X(Max, max) \
-  X(Min, min)
+  X(Min, min) \
+  X(Arctan2, arctan2) \
+  X(Hypot, hypot) \
+  X(Copysign, copysign) \
+  X(Fmod, fmod) \
+  X(Mod, mod) \
+  X(FloorDivide, floorDivide) \
+  X(Eq, eq) \
+  X(Ne, ne) \
+  X(Lt, lt) \
+  X(Le, le) \
+  X(Gt, gt) \
+  X(Ge, ge) \
+  X(LogicalAnd, logicalAnd) \
+  X(LogicalOr, logicalOr) \
+  X(LogicalXor, logicalXor) \
+  X(Where, where)
 
 // X(cname, code, "plan name")
 #define TESSERA_REDUCE_OPS(X) \
@@ -83,6 +195,13 @@
   X(ArgMax, 20, "argmax") \
   X(NanArgMin, 21, "nanargmin") \
   X(NanArgMax, 22, "nanargmax")
+
+// X(cname, code, "plan name")
+#define TESSERA_STAGE_KINDS(X) \
+  X(Kernel, 0, "kernel") \
+  X(Matmul, 1, "matmul") \
+  X(Scan, 8, "scan") \
+  X(Select, 9, "select")
 
 // The plan limits. X(cname, "key in ENGINE_LIMITS", value)
 #define TESSERA_LIMITS(X) \

@@ -54,12 +54,6 @@ struct BufferRef {
 // Memory:        element lin of buffers[buffer] read as dtype
 enum class LeafKind : uint8_t { TESSERA_LEAF_KINDS(TESSERA_ENUM_ROW) };
 
-// Kernel: the fused program + sink above. The others are not a program (executors in their own
-// files; the fields they reuse are described at Stage):
-//   Scan   (engine/scan.h): cumulative sum/product along one axis, Dask's cumreduction
-//   Select (engine/scan.h): per-lane order statistics (median, 'linear' quantiles)
-enum class StageKind : uint8_t { TESSERA_STAGE_KINDS(TESSERA_ENUM_ROW) };
-
 struct Leaf {
   LeafKind kind = LeafKind::Memory;
   DType dtype = DType::F64;     // generated values are rounded to this type (float32 randoms)
@@ -84,6 +78,12 @@ struct Instr {
 
 // None stores every element; Sum, Prod, Min, Max, Mean, Var, Std reduce.
 enum class ReduceOp : int32_t { TESSERA_REDUCE_OPS(TESSERA_ENUM_ROW) };
+
+// Kernel: the fused VM program over the chunk grid (everything below unless said otherwise).
+// Matmul: batched matrix product, one task per output chunk (engine/matmul.h).
+// Scan:   cumulative sum/product along one axis, Dask's cumreduction (engine/scan.h).
+// Select: per-lane order statistics, median and 'linear' quantiles (engine/scan.h).
+enum class StageKind : uint8_t { TESSERA_STAGE_KINDS(TESSERA_ENUM_ROW) };
 
 #undef TESSERA_ENUM_ROW
 
@@ -124,7 +124,13 @@ struct Sink {
 //     'linear' quantile of each q, 1: median (mean of the middle two); a lane holding a NaN
 //     gives NaN. Quantile i of a lane goes to sink address + i * qStride.
 struct Stage {
+  // Matmul stages: shape/chunks are the output's ([batch..., M, N]); exactly two Memory leaves
+  // A and B of the sink's dtype whose strides have one extra, last entry: the stride along the
+  // contracted axis of length `contract` (A's N stride and B's M stride are 0); no program; the
+  // sink stores (reduce None). out[c] = sum_p A[c, p] * B[c, p], p = 0..contract-1, accumulated
+  // in a fixed order (engine/matmul.h), so results do not depend on threads or output chunking.
   StageKind kind = StageKind::Kernel;
+  int64_t contract = 0;
   std::vector<int64_t> shape;                // iteration space
   std::vector<std::vector<int64_t>> chunks;  // per axis, chunk sizes summing to shape[k]
   std::vector<Leaf> leaves;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/dtype_io.h"
 #include "engine/ops.h"
 #include "engine/plan.h"
 
@@ -74,7 +75,8 @@ void validateSpecialStage(const Plan& plan, const Stage& st, const std::string& 
   const std::string kp = sp + ".sink";
   if (sk.reduce != ReduceOp::None) fail(kp + ".reduce", "must be None (0) in a scan/select stage");
   if (sk.partials) fail(kp + ".partials", "must be false in a scan/select stage");
-  if (!dtypeOk(sk.dtype)) fail(kp + ".dtype", "unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
+  if (sk.dtype != DType::F64 && sk.dtype != DType::F32)
+    fail(kp + ".dtype", "a scan/select stage writes float64 (0) or float32 (1)");
   if (sk.reduceAxes.size() != nd)
     fail(kp + ".reduceAxes", "must have one entry per axis with exactly one 1 (the scanned axis)");
   int axis = -1;
@@ -101,7 +103,8 @@ void validateSpecialStage(const Plan& plan, const Stage& st, const std::string& 
     const Leaf& lf = st.leaves[i];
     const std::string lp = idx(sp + ".leaves", i);
     if (lf.kind != LeafKind::Memory) fail(lp + ".kind", "must be memory in a scan/select stage");
-    if (!dtypeOk(lf.dtype)) fail(lp + ".dtype", "unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
+    if (lf.dtype != DType::F64 && lf.dtype != DType::F32)
+      fail(lp + ".dtype", "a scan/select stage reads float64 (0) or float32 (1)");
   }
   const BufferRef& out = bufferOf(sk.buffer, kp + ".buffer");
   const std::string obp = "buffers[" + std::to_string(sk.buffer) + "]";
@@ -150,10 +153,51 @@ void validateSpecialStage(const Plan& plan, const Stage& st, const std::string& 
   }
 }
 
+// A matmul stage (plan.h, Stage): two Memory leaves over [shape..., contract], a storing sink.
+void validateMatmulStage(const Plan& plan, const Stage& st, const std::string& sp, bool empty) {
+  const size_t nd = st.shape.size();
+  if (nd < 2) fail(sp + ".shape", "a matmul stage has " + std::to_string(nd) + " axes (accepted: >= 2: [batch..., M, N])");
+  if (st.contract < 0 || st.contract >= kMaxMagnitude)
+    fail(sp + ".contract", std::to_string(st.contract) + " (accepted: 0 <= contract < 2^62)");
+  if (!st.program.empty())
+    fail(sp + ".program", "a matmul stage has no program (accepted: empty)");
+  if (st.leaves.size() != 2)
+    fail(sp + ".leaves", "a matmul stage has " + std::to_string(st.leaves.size()) + " leaves (accepted: 2, A and B)");
+  const Sink& sk = st.sink;
+  const std::string kp = sp + ".sink";
+  if (sk.reduce != ReduceOp::None || sk.partials)
+    fail(kp + ".reduce", "a matmul stage stores its result (accepted: reduce None, no partials)");
+  if (sk.dtype != DType::F64 && sk.dtype != DType::F32)
+    fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) + " (accepted: F64 or F32)");
+  if (sk.buffer < 0 || static_cast<size_t>(sk.buffer) >= plan.buffers.size())
+    fail(kp + ".buffer", "index " + std::to_string(sk.buffer) + " out of range (" +
+                             std::to_string(plan.buffers.size()) + " buffers)");
+  const BufferRef& out = plan.buffers[static_cast<size_t>(sk.buffer)];
+  const std::string obp = "buffers[" + std::to_string(sk.buffer) + "]";
+  if (!out.writable) fail(kp + ".buffer", obp + " is read-only");
+  checkAffine(kp, sk.offset, sk.strides, st.shape, empty, &out, sk.dtype, obp);
+  for (size_t k = 0; k < nd; ++k)
+    if (!empty && st.shape[k] > 1 && sk.strides[k] == 0)
+      fail(idx(kp + ".strides", k), "0 on an axis of length " + std::to_string(st.shape[k]) +
+                                        " would write several results to one element (accepted: non-zero)");
+  std::vector<int64_t> shapeK = st.shape;
+  shapeK.push_back(st.contract);
+  for (size_t i = 0; i < 2; ++i) {
+    const Leaf& lf = st.leaves[i];
+    const std::string lp = idx(sp + ".leaves", i);
+    if (lf.kind != LeafKind::Memory) fail(lp + ".kind", "a matmul operand must be a Memory leaf");
+    if (lf.dtype != sk.dtype) fail(lp + ".dtype", "a matmul operand must have the sink's dtype");
+    if (lf.buffer < 0 || static_cast<size_t>(lf.buffer) >= plan.buffers.size())
+      fail(lp + ".buffer", "index " + std::to_string(lf.buffer) + " out of range (" +
+                               std::to_string(plan.buffers.size()) + " buffers)");
+    if (lf.buffer == sk.buffer) fail(lp + ".buffer", "a matmul operand must not be the sink's buffer");
+    const BufferRef* buf = &plan.buffers[static_cast<size_t>(lf.buffer)];
+    checkAffine(lp, lf.offset, lf.strides, shapeK, empty || st.contract == 0, buf, lf.dtype,
+                "buffers[" + std::to_string(lf.buffer) + "]");
+  }
+}
+
 void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
-  if (!findEnum(kStageKindInfo, static_cast<int64_t>(st.kind)))
-    fail(sp + ".kind", std::to_string(static_cast<int>(st.kind)) + " unknown (accepted: " +
-                           acceptedCodes(kStageKindInfo) + ")");
   const size_t nd = st.shape.size();
   if (nd > static_cast<size_t>(kMaxDims))
     fail(sp + ".shape", "has " + std::to_string(nd) + " axes (accepted: 0.." +
@@ -198,6 +242,13 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
       tasks = kMaxTasks;  // an empty stage runs no task anyway
     }
   }
+  if (!findEnum(kStageKindInfo, static_cast<int64_t>(st.kind)))
+    fail(sp + ".kind", std::to_string(static_cast<int>(st.kind)) + " unknown (accepted: " +
+                           acceptedCodes(kStageKindInfo) + ")");
+  if (st.kind == StageKind::Matmul) {
+    validateMatmulStage(plan, st, sp, empty);
+    return;
+  }
 
   if (st.kind != StageKind::Kernel) {
     validateSpecialStage(plan, st, sp, empty);
@@ -225,6 +276,12 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     if (!dtypeOk(lf.dtype))
       fail(lp + ".dtype", std::to_string(static_cast<int>(lf.dtype)) +
                               " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
+    const std::string dtn = std::to_string(static_cast<int>(lf.dtype));
+    const bool generated = lf.kind == LeafKind::Arange || lf.kind == LeafKind::RandomUniform || lf.kind == LeafKind::RandomNormal;
+    if (generated && lf.dtype != DType::F64 && lf.dtype != DType::F32)
+      fail(lp + ".dtype", dtn + " is not a dtype of generated leaves (accepted: 0 F64, 1 F32)");
+    if (!detail::exactInDouble(lf.dtype))
+      fail(lp + ".dtype", dtn + " (64-bit integers) needs typed registers, not built yet (accepted: 0-5, 7-9)");
     const BufferRef* buf = nullptr;
     std::string bp;
     if (lf.kind == LeafKind::Memory) {
@@ -279,6 +336,16 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     } else {
       operand(ip + ".a", in.a);
       if (ar == 2) operand(ip + ".b", in.b);
+      if (in.op == Op::Cast) {
+        if (in.a < 0) fail(ip + ".a", "is an immediate; cast's operand must be a register");
+        if (!dtypeOk(static_cast<DType>(in.b)) || !detail::exactInDouble(static_cast<DType>(in.b)))
+          fail(ip + ".b", std::to_string(in.b) + " is not a cast target dtype (accepted: 0-5, 7-9; b of a cast is a dtype code)");
+      }
+      // where's merge form reads its destination (the false branch)
+      if (in.op == Op::Where) {
+        operand(ip + ".dst", in.dst);
+        if (in.a < 0) fail(ip + ".a", "is an immediate; where's condition must be a register");
+      }
     }
     written |= uint64_t(1) << in.dst;
   }
@@ -295,6 +362,12 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
   if (!dtypeOk(sk.dtype))
     fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) +
                             " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
+  if (sk.reduce != ReduceOp::None && sk.dtype != DType::F64 && sk.dtype != DType::F32)
+    fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) +
+                            " is not a dtype of reductions yet (accepted: 0 F64, 1 F32)");
+  if (!detail::exactInDouble(sk.dtype))
+    fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) +
+                            " (64-bit integers) needs typed registers, not built yet (accepted: 0-5, 7-9)");
   if (sk.buffer < 0 || static_cast<size_t>(sk.buffer) >= plan.buffers.size())
     fail(kp + ".buffer", "index " + std::to_string(sk.buffer) + " out of range (" +
                              std::to_string(plan.buffers.size()) + " buffers)");
@@ -325,7 +398,7 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     if (sk.reduce == ReduceOp::None)
       fail(kp + ".partials", "is true but reduce is None (partials exist only for reductions)");
     if (sk.dtype != DType::F64)
-      fail(kp + ".partials", "is true but dtype is F32 (partials are written as F64: dtype 0)");
+      fail(kp + ".partials", "is true but dtype is not F64 (partials are written as F64: dtype 0)");
   }
   if (sk.partials && (sk.reduce == ReduceOp::NanMean || sk.reduce == ReduceOp::NanVar ||
                       sk.reduce == ReduceOp::NanStd || sk.reduce == ReduceOp::NanMin ||

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "engine/dtype_io.h"
 #include "kernels/kernels.h"
 
 namespace tessera::detail {
@@ -49,7 +50,11 @@ void fillLeaf(const StagePrep& p, VMState& vm, int leaf, double* out, int64_t n,
         double* o = out + vm.pieceOff[static_cast<size_t>(i)];
         const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
         const int64_t st = pbase[static_cast<int64_t>(i) * S + s];
-        for (int64_t j = 0; j < m; ++j) o[j] = l.a + l.b * static_cast<double>(st + j * step);
+        // b == 0 is a constant: store a itself (a + 0 * lin would turn -0 into +0)
+        if (l.b == 0)
+          for (int64_t j = 0; j < m; ++j) o[j] = l.a;
+        else
+          for (int64_t j = 0; j < m; ++j) o[j] = l.a + l.b * static_cast<double>(st + j * step);
       }
       if (l.dtype == DType::F32)
         for (int64_t j = 0; j < n; ++j) out[j] = static_cast<double>(static_cast<float>(out[j]));
@@ -104,21 +109,35 @@ void fillLeaf(const StagePrep& p, VMState& vm, int leaf, double* out, int64_t n,
           }
         }
       } else {
-        const float* src = reinterpret_cast<const float*>(l.data);
-        for (int i = 0; i < np; ++i) {
-          double* o = out + vm.pieceOff[static_cast<size_t>(i)];
-          const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
-          const float* x = src + pbase[static_cast<int64_t>(i) * S + s];
-          if (step == 1) {
-            for (int64_t j = 0; j < m; ++j) o[j] = static_cast<double>(x[j]);
-          } else {
-            for (int64_t j = 0; j < m; ++j) o[j] = static_cast<double>(x[j * step]);
+        // every other dtype (validated: exact in a double), widened element by element
+        withDType(l.dtype, [&](auto dt) {
+          constexpr DType d = decltype(dt)::value;
+          using T = typename Elem<d>::type;
+          const T* src = reinterpret_cast<const T*>(l.data);
+          for (int i = 0; i < np; ++i) {
+            double* o = out + vm.pieceOff[static_cast<size_t>(i)];
+            const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
+            const T* x = src + pbase[static_cast<int64_t>(i) * S + s];
+            if (step == 1) {
+              for (int64_t j = 0; j < m; ++j) o[j] = loadAs<d>(x[j]);
+            } else {
+              for (int64_t j = 0; j < m; ++j) o[j] = loadAs<d>(x[j * step]);
+            }
           }
-        }
+        });
       }
       return;
     }
   }
+}
+
+// NumPy's astype within a float64 register: float32 rounds, bool is x != 0, the integer dtypes
+// truncate and wrap (dtype_io.h); float64 copies.
+void castBlock(const double* x, double* out, size_t n, DType to) {
+  withDType(to, [&](auto dt) {
+    constexpr DType d = decltype(dt)::value;
+    for (size_t j = 0; j < n; ++j) out[j] = static_cast<double>(storeAs<d>(x[j]));
+  });
 }
 
 }  // namespace
@@ -135,6 +154,10 @@ void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t 
       continue;
     }
     const int32_t ia = in.a;
+    if (in.op == Op::Cast) {  // a (a register, validated) as dtype in.b, back in a float64 register
+      castBlock(vm.reg(ia), dst, un, static_cast<DType>(in.b));
+      continue;
+    }
     const size_t code = static_cast<size_t>(in.op);  // validated: a row of the table
     if (kOpKernels[code].arity == 1) {
       const double* x;
@@ -179,11 +202,15 @@ void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t 
         else
           for (int64_t j = 0; j < m; ++j) o[j * sstep] = xi[j];
       } else {
-        float* o = reinterpret_cast<float*>(p.outData) + a;
-        if (sstep == 1)
-          for (int64_t j = 0; j < m; ++j) o[j] = static_cast<float>(xi[j]);
-        else
-          for (int64_t j = 0; j < m; ++j) o[j * sstep] = static_cast<float>(xi[j]);
+        withDType(p.outType, [&](auto dt) {
+          constexpr DType d = decltype(dt)::value;
+          using T = typename Elem<d>::type;
+          T* o = reinterpret_cast<T*>(p.outData) + a;
+          if (sstep == 1)
+            for (int64_t j = 0; j < m; ++j) o[j] = storeAs<d>(xi[j]);
+          else
+            for (int64_t j = 0; j < m; ++j) o[j * sstep] = storeAs<d>(xi[j]);
+        });
       }
     }
     return;

@@ -51,6 +51,7 @@ namespace {  // internal linkage for everything, including member functions of h
 #include "kernels/kernels_vec.h"
 #include "kernels/kernels_math.h"
 #include "kernels/kernels_elementwise.h"
+#include "kernels/kernels_ufuncs.h"
 #include "kernels/kernels_fill_reduce.h"
 
 // The table, one entry per kernel of the operation table (X-macros from ops.json) plus the

@@ -4,7 +4,7 @@ import { checkFinite, checkInteger, checkOptions, checkShape, describe } from '.
 import { normalizeChunks, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { NDArray, type Computed } from './ndarray.js';
-import { contiguousStrides, itemsize, newId, token, type DType, type Node } from './node.js';
+import { contiguousStrides, dtypeOfData, itemsize, newId, token, type DType, type Node, type TypedData } from './node.js';
 
 /** The result type of an array of shape S: a number for [] and a DenseArray otherwise. */
 export type ResultFor<S extends readonly number[]> = S extends readonly [] ? number : number[] extends S ? Computed : DenseArray;
@@ -96,7 +96,7 @@ export interface FromArrayOptions {
   /** Shape of the data (default: the TypedArray's length, or inferred from nested arrays). */
   shape?: readonly number[];
   chunks?: ChunksSpec;
-  /** For nested arrays and integer TypedArrays, which are copied: the dtype to copy into. */
+  /** For nested arrays and integer TypedArrays, which are copied: the dtype to copy into; 'bool' with a Uint8Array of 0/1 (not copied). */
   dtype?: DType;
 }
 
@@ -113,9 +113,14 @@ export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromA
   for (const key of Object.keys(o)) {
     if (!['shape', 'chunks', 'dtype'].includes(key)) throw new TypeError(`fromArray: unknown option ${describe(key)}; accepted: shape, chunks, dtype`);
   }
-  let typedData: Float64Array | Float32Array;
+  let typedData: TypedData;
   let inferred: number[];
-  if (data instanceof DenseArray) {
+  if (o.dtype === 'bool' && !(data instanceof DenseArray)) {
+    // bool data is bytes of 0/1 (any nonzero byte reads as true), taken without copying
+    if (!(data instanceof Uint8Array)) throw new TypeError(`fromArray: dtype 'bool' takes a Uint8Array of 0/1, got ${describe(data)}`);
+    typedData = data;
+    inferred = [data.length];
+  } else if (data instanceof DenseArray) {
     typedData = data.data;
     inferred = [...data.shape];
   } else if (data instanceof Float64Array || data instanceof Float32Array) {
@@ -162,13 +167,13 @@ export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromA
 
 /** An NDArray over caller memory (element strides and offset into `memory`), read as src/scheduler/snapshot.ts says. */
 export function memoryArray(
-  memory: Float64Array | Float32Array,
+  memory: TypedData,
   shape: number[],
   strides: number[],
   offset: number,
   chunks: ChunksSpec | undefined,
 ): NDArray<DenseArray> {
-  const dtype: DType = memory instanceof Float32Array ? 'float32' : 'float64';
+  const dtype: DType = dtypeOfData(memory);
   const id = newId();
   return new NDArray({
     kind: 'memory',
@@ -255,5 +260,18 @@ export const random = {
     checkFinite('loc', loc);
     if (checkFinite('scale', scale) < 0) throw new RangeError(`scale must be >= 0, got ${scale}`);
     return randomArray('random.normal', 'normal', 'normal', loc, scale, shape, options);
+  },
+  /** Standard normal (mean 0, standard deviation 1): normal(0, 1). */
+  standardNormal<const S extends readonly number[]>(shape: S, options?: RandomOptions): NDArray<ResultFor<S>> {
+    return randomArray('random.standardNormal', 'normal', 'normal', 0, 1, shape, options);
+  },
+  /**
+   * Exponential with mean `scale`, by inversion: -log(1 - U)·scale of the same uniform stream as
+   * random.random (so chunk-invariant; not NumPy's ziggurat stream).
+   */
+  exponential<const S extends readonly number[]>(scale: number, shape: S, options?: RandomOptions): NDArray<ResultFor<S>> {
+    if (checkFinite('scale', scale) < 0) throw new RangeError(`scale must be >= 0, got ${scale}`);
+    const u = randomArray('random.exponential', 'random_sample', 'uniform', 0, 1, shape, options);
+    return u.neg().add(1).log().neg().mul(scale) as NDArray<ResultFor<S>>;
   },
 };

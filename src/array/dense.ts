@@ -1,8 +1,8 @@
 // An in-memory result (NumPy's ndarray role): what compute() gives for arrays of 1 or more dims.
 import { checkInteger } from '../errors.js';
-import { contiguousStrides, type DType } from './node.js';
+import { contiguousStrides, dtypeOfData, type DType, type TypedData } from './node.js';
 
-export type TypedData = Float64Array | Float32Array;
+export type { TypedData } from './node.js';
 
 export class DenseArray {
   readonly shape: readonly number[];
@@ -14,7 +14,7 @@ export class DenseArray {
   constructor(data: TypedData, shape: readonly number[]) {
     this.data = data;
     this.shape = Object.freeze([...shape]);
-    this.dtype = data instanceof Float32Array ? 'float32' : 'float64';
+    this.dtype = dtypeOfData(data); // a Uint8Array is bool (0/1)
     this.strides = Object.freeze(contiguousStrides(shape));
   }
 

@@ -8,7 +8,7 @@ import { LeafKind, NativeDType, OpCode, type NativeLeaf } from '../native.js';
 export type Val =
   | { kind: 'leaf'; leaf: number }
   | { kind: 'imm'; value: number }
-  | { kind: 'op'; code: OpCode; args: Val[] };
+  | { kind: 'op'; code: OpCode; args: Val[]; /** the instruction's b when it is not an operand (cast: the dtype code) */ b?: number };
 
 /** A step of an iterative computation: it yields sub-steps and receives their results. */
 export type Step<T> = Generator<Step<unknown>, T, unknown>;
@@ -33,6 +33,8 @@ export function run<T>(step: Step<T>): T {
 /** The operands of `v` in emission order, and whether each may be an immediate. */
 export function operands(v: Extract<Val, { kind: 'op' }>): [Val, boolean][] {
   if (v.args.length === 1) return [[v.args[0]!, false]];
+  // where(c, x, y): y first, into the register the merge writes; then c (a register), then x
+  if (v.args.length === 3) return [[v.args[2]!, false], [v.args[0]!, false], [v.args[1]!, true]];
   const [a, b] = v.args as [Val, Val];
   // Kernels take at most one immediate operand: two constants → load the first.
   return [[a, a.kind === 'imm' && b.kind !== 'imm'], [b, true]];
@@ -140,13 +142,37 @@ export function emitProgram(
     if (isMemory(v)) return load(v, options.leafOf(v));
     if (v.kind === 'imm') return load(v, constLeaf(v.value));
     if (v.kind === 'leaf') throw new Error('unreachable');
+    if (v.code === OpCode.Where) return (yield emitWhere(v)) as number;
     const ops: number[] = [];
     for (const [a, imm] of operands(v)) ops.push((yield operand(a, imm)) as number);
     v.args.forEach(release);
     const dst = alloc();
-    program.push(v.code, dst, ops[0]!, ops[1] ?? 0);
+    program.push(v.code, dst, ops[0]!, ops[1] ?? v.b ?? 0);
     reg.set(v, dst);
     return dst;
+  }
+  // Where's merge form (dst = c ? x : dst) overwrites the register holding y: y must be a value
+  // no one else reads (a fresh op result or constant load), else it is copied first (Positive).
+  function* emitWhere(v: Extract<Val, { kind: 'op' }>): Step<number> {
+    const [c, x, y] = v.args as [Val, Val, Val];
+    let r = (yield emit(y)) as number;
+    const own = (y.kind === 'imm' || (y.kind === 'op' && !isMemory(y))) && uses.get(y) === 1;
+    if (own) {
+      reg.delete(y);
+      uses.set(y, 0);
+    } else {
+      const copy = alloc();
+      program.push(OpCode.Positive, copy, r, 0);
+      release(y);
+      r = copy;
+    }
+    const rc = (yield operand(c, false)) as number;
+    const rx = (yield operand(x, true)) as number;
+    release(c);
+    release(x);
+    program.push(OpCode.Where, r, rc, rx);
+    reg.set(v, r);
+    return r;
   }
   const result = run(emit(root));
   return { leaves, program, imms, nregs, result };

@@ -11,7 +11,7 @@ import { dtypeName, itemBytes } from '../plan/codec/codes.js';
 import { encodeStage } from '../plan/codec/encode.js';
 import { PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanBuffer } from '../plan/codec/format.js';
 import { NDArray, type Computed } from './ndarray.js';
-import { topoOrder, type MemoryNode } from './node.js';
+import { topoOrder, typedCtor, type MemoryNode, type TypedData } from './node.js';
 
 export interface ToPlanOptions {
   /** Names for caller-memory inputs: { x: someFromArrayResult }. Unnamed inputs get their layer name. */
@@ -25,7 +25,7 @@ export interface ToPlanOptions {
 export interface ExportedPlan {
   plan: Plan;
   /** The caller memory the plan reads, by input name: pass it (or other data of the same size) to execute(). */
-  inputs: Record<string, Float64Array | Float32Array>;
+  inputs: Record<string, TypedData>;
 }
 
 /** A stand-in for an output buffer: lowering allocates nothing while exporting. */
@@ -86,7 +86,7 @@ export function exportPlan(arrays: NDArray<Computed> | readonly NDArray<Computed
   const writtenDtype = new Map<number, NativeDType>();
   for (const st of lowered.plan.stages) writtenDtype.set(st.sink.buffer, st.sink.dtype);
 
-  const inputs: Record<string, Float64Array | Float32Array> = {};
+  const inputs: Record<string, TypedData> = {};
   const usedNames = new Set<string>(outputNames);
   const buffers: PlanBuffer[] = lowered.buffers.map((mem, i): PlanBuffer => {
     const out = outputOf.get(i);
@@ -119,13 +119,10 @@ export function toPlan(arrays: NDArray<Computed> | readonly NDArray<Computed>[],
   return exportPlan(arrays, options).plan;
 }
 
-function memoryView(node: MemoryNode): Float64Array | Float32Array {
-  const Ctor = node.dtype === 'float64' ? Float64Array : Float32Array;
+function memoryView(node: MemoryNode): TypedData {
+  const Ctor = typedCtor(node.dtype);
   const m = node.memory as unknown;
-  if (m instanceof Float64Array || m instanceof Float32Array) {
-    if ((m instanceof Float64Array) === (Ctor === Float64Array)) return m;
-    return new Ctor(m.buffer as ArrayBuffer, m.byteOffset, Math.floor(m.byteLength / Ctor.BYTES_PER_ELEMENT));
-  }
+  if (m instanceof Ctor) return m;
   if (ArrayBuffer.isView(m)) return new Ctor(m.buffer as ArrayBuffer, m.byteOffset, Math.floor(m.byteLength / Ctor.BYTES_PER_ELEMENT));
   if (m instanceof ArrayBuffer) return new Ctor(m, 0, Math.floor(m.byteLength / Ctor.BYTES_PER_ELEMENT));
   if (node.state.disposed) throw new Error(`${node.name}: this persisted array was disposed; persist() it again to use it`);

@@ -18,6 +18,7 @@ import {
   type NativeStage,
 } from '../native.js';
 import {
+  children,
   contiguousStrides,
   isRemoteMemory,
   itemsize,
@@ -31,11 +32,15 @@ import {
   type RemoteMemory,
   type ReduceNode,
   type ScanNode,
+  type ConcatNode,
 } from './node.js';
+import type { AffineView } from './indexing/view.js';
+import { materializeLimit } from '../settings.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 import { lowerQuantile, lowerScan } from './reductions/scan.js';
+import { materializeMatmul } from './linalg/lower-matmul.js';
 
-const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
+const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : d === 'float32' ? NativeDType.F32 : NativeDType.Bool);
 
 /** What a root of a compute should become. */
 export interface RootRequest {
@@ -76,6 +81,7 @@ export class Lowering {
   private readonly stages: NativeStage[] = [];
   private readonly stageNames: string[] = [];
   private readonly reduced = new Map<number, Materialized & { memory: ArrayBuffer }>();
+  private readonly concats = new Map<number, Materialized>();
 
   private readonly remote = new Map<number, RemoteMemory>();
   /** nanargmin/nanargmax results: NaN marks an all-NaN slice, an error in NumPy. */
@@ -110,13 +116,24 @@ export class Lowering {
       const m = run(node.kind === 'reduce' ? this.materializeReduce(node) : this.materializeSpecial(node));
       return { memory: m.memory, shape: [...node.shape], dtype: node.dtype };
     }
+    if (node.kind === 'concat' && !req.region) {
+      // The sources write their slabs straight into the output: no copy beyond the consumer's.
+      const memory = req.target === 'persist' ? this.allocate(size(node.shape) * itemsize(node.dtype)) : new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
+      run(this.materializeConcat(node, memory));
+      return { memory, shape: [...node.shape], dtype: node.dtype };
+    }
     const lo = req.region?.lo ?? node.shape.map(() => 0);
     const hi = req.region?.hi ?? node.shape;
     const shape = node.shape.map((_, k) => hi[k]! - lo[k]!);
     const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : new ArrayBuffer(size(shape) * itemsize(node.dtype));
+    if (node.kind === 'matmul' && !req.region) {
+      // the product is written straight into the output
+      materializeMatmul(this, node, memory);
+      return { memory, shape, dtype: node.dtype };
+    }
     const chunks = req.region ? shape.map((s) => [s]) : node.chunks.map((c) => [...c]);
     const builder = new StageBuilder(this, shape, chunks, lo);
-    const value = run(builder.expr(node, node.shape.map((_, k) => k)));
+    const value = run(builder.expr(node, identityAccess(node.shape.length)));
     builder.finish(value, {
       reduce: ReduceCode.None,
       dtype: nativeDType(node.dtype),
@@ -136,7 +153,7 @@ export class Lowering {
     const { arg } = node;
     const memory = new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
     const builder = new StageBuilder(this, [...arg.shape], arg.chunks.map((c) => [...c]), arg.shape.map(() => 0));
-    const value = (yield builder.expr(arg, arg.shape.map((_, k) => k))) as Val;
+    const value = (yield builder.expr(arg, identityAccess(arg.shape.length))) as Val;
     const reduced = new Set(node.axes);
     const keptShape = arg.shape.filter((_, k) => !reduced.has(k));
     const keptStrides = contiguousStrides(keptShape);
@@ -176,7 +193,7 @@ export class Lowering {
     }
     const buffer = this.scratch(size(node.shape) * itemsize(node.dtype));
     const builder = new StageBuilder(this, [...node.shape], node.chunks.map((c) => [...c]), node.shape.map(() => 0));
-    const value = (yield builder.expr(node, node.shape.map((_, k) => k))) as Val;
+    const value = (yield builder.expr(node, identityAccess(node.shape.length))) as Val;
     builder.finish(value, {
       reduce: ReduceCode.None,
       dtype: nativeDType(node.dtype),
@@ -187,6 +204,46 @@ export class Lowering {
       ddof: 0,
     }, stageName(node));
     return { buffer, dtype: node.dtype, shape: node.shape };
+  }
+
+  /**
+   * A concatenation in memory (once per node): one stage per non-empty source, each iterating the
+   * source's own shape and chunks and storing into its slab of the buffer (sink offset). A step.
+   */
+  *materializeConcat(node: ConcatNode, into?: MemoryRef): Step<Materialized> {
+    const done = this.concats.get(node.id);
+    if (done) return done;
+    const bytes = size(node.shape) * itemsize(node.dtype);
+    if (!into && bytes > materializeLimit()) {
+      // Read by a later stage, a concatenation is one buffer (no per-chunk source selection yet).
+      throw new RangeError(
+        `${node.name}: a concatenation that later work reads is materialized, and this one needs ${bytes} bytes, over configure({ materializeLimit }) (${materializeLimit()}); ` +
+          'compute or persist the concatenation itself (its sources write the output directly), or reduce the sources separately',
+      );
+    }
+    const memory = into ?? new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
+    const strides = contiguousStrides(node.shape);
+    let at = 0;
+    for (const arg of node.args) {
+      const n = arg.shape[node.axis]!;
+      if (size(arg.shape) > 0) {
+        const builder = new StageBuilder(this, [...arg.shape], arg.chunks.map((c) => [...c]), arg.shape.map(() => 0));
+        const value = (yield builder.expr(arg, identityAccess(arg.shape.length))) as Val;
+        builder.finish(value, {
+          reduce: ReduceCode.None,
+          dtype: nativeDType(node.dtype),
+          buffer: this.buffer(memory),
+          offset: at * strides[node.axis]!,
+          strides,
+          reduceAxes: arg.shape.map(() => 0),
+          ddof: 0,
+        }, stageName(node));
+      }
+      at += n;
+    }
+    const m = { buffer: this.buffer(memory), dtype: node.dtype, shape: node.shape };
+    this.concats.set(node.id, m);
+    return m;
   }
 
   buffer(memory: MemoryRef): number {
@@ -212,6 +269,21 @@ export class Lowering {
     return this.buffers.length - 1;
   }
 
+  /** True when lowering for a cluster (arrays kept by its workers may be read). */
+  get distributed(): boolean {
+    return this.options.remote === true;
+  }
+
+  /** A kernel stage builder over `shape`/`chunks` (iteration coordinate c reads global lo + c). */
+  builder(shape: number[], chunks: number[][], lo: readonly number[]): StageBuilder {
+    return new StageBuilder(this, shape, chunks, lo);
+  }
+
+  /** A fresh scratch buffer of `bytes`, by index (operands a matmul stage reads). */
+  scratchBuffer(bytes: number): number {
+    return this.buffer(new ArrayBuffer(bytes));
+  }
+
   /** A buffer for the partial expression a split stage hands to the next (see StageBuilder.finish). */
   scratch(bytes: number): number {
     return this.buffer(new ArrayBuffer(bytes));
@@ -233,20 +305,22 @@ function stageName(root: Node): string {
   while (stack.length) {
     const n = stack.pop()!;
     const top = n === root;
-    if (visited.has(n) || (!top && (n.kind === 'reduce' || n.kind === 'scan' || n.kind === 'quantile'))) continue;
+    if (visited.has(n) || (!top && (n.kind === 'reduce' || n.kind === 'concat' || n.kind === 'scan' || n.kind === 'quantile'))) continue;
     visited.add(n);
     const op = n.kind === 'transpose' ? 'transpose' : n.kind === 'arange' ? 'arange' : n.kind === 'rechunk' ? 'rechunk' : n.op;
-    if (!seen.has(op)) {
+    // A view is addressing, not work: it names no fused layer (Dask's getitem fuses away too).
+    if (!seen.has(op) && n.kind !== 'view') {
       seen.add(op);
       ops.push(op);
     }
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || ((n.kind === 'reduce' || n.kind === 'scan' || n.kind === 'quantile') && top)) stack.push(n.arg);
-    if (n.kind === 'binary') for (let i = n.args.length - 1; i >= 0; i--) if (typeof n.args[i] !== 'number') stack.push(n.args[i] as Node);
+    // (a reduction or concatenation below the top was skipped above: it is its own kernel)
+    const ch = children(n);
+    for (let i = ch.length - 1; i >= 0; i--) stack.push(ch[i]!);
   }
   return ops.join('-');
 }
 
-class StageBuilder {
+export class StageBuilder {
   private readonly leaves: NativeLeaf[] = [];
   private readonly leafKeys = new Map<string, number>();
   private readonly memo = new Map<string, Val>();
@@ -264,19 +338,20 @@ class StageBuilder {
     private readonly lo: readonly number[],
   ) {}
 
-  /** Value of `node` where iteration axis i reads node axis map[i] (-1: broadcast, index 0). */
-  *expr(node: Node, map: readonly number[]): Step<Val> {
-    const key = `${node.id}:${map.join(',')}`;
+  /** Value of `node` read through `map` from the stage's iteration coordinates. */
+  *expr(node: Node, map: Access): Step<Val> {
+    const key = `${node.id}:${map.axes.join(',')}:${map.steps.join(',')}:${map.base.join(',')}`;
     const v = this.memo.get(key) ?? ((yield this.build(node, map)) as Val);
     this.uses.set(v, (this.uses.get(v) ?? 0) + 1);
     this.memo.set(key, v);
     return v;
   }
 
-  private *build(node: Node, map: readonly number[]): Step<Val> {
+  private *build(node: Node, map: Access): Step<Val> {
     switch (node.kind) {
       case 'const':
-        return { kind: 'imm', value: node.value };
+        // a float32 constant is the float32 value (NumPy: full(..., dtype=float32) rounds once)
+        return { kind: 'imm', value: node.dtype === 'float32' ? Math.fround(node.value) : node.value };
       case 'arange':
         return this.leaf(node, map, { kind: LeafKind.Arange, dtype: node.dtype, a: node.start, b: node.step, seed: 0 }, contiguousStrides(node.shape), 0);
       case 'random':
@@ -314,35 +389,66 @@ class StageBuilder {
         const m = (yield this.owner.materializeReduce(node)) as Materialized;
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
       }
+      case 'matmul': {
+        const m = materializeMatmul(this.owner, node);
+        return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
+      }
       case 'rechunk':
         return (yield this.expr(node.arg, map)) as Val;
-      case 'transpose': {
-        const axes = node.axes;
-        return (yield this.expr(node.arg, map.map((m) => (m < 0 ? -1 : axes[m]!)))) as Val;
+      case 'concat': {
+        const m = (yield this.owner.materializeConcat(node)) as Materialized;
+        return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
       }
+      case 'transpose': {
+        // Node axis j is arg axis perm[j].
+        const perm = node.axes;
+        const base = new Array<number>(perm.length).fill(0);
+        perm.forEach((p, j) => (base[p] = map.base[j]!));
+        return (yield this.expr(node.arg, { axes: map.axes.map((m) => (m < 0 ? -1 : perm[m]!)), steps: map.steps, base })) as Val;
+      }
+      case 'view':
+        return (yield this.expr(node.arg, viewAccess(node.view, map))) as Val;
       case 'unary':
+        if (node.op === 'cast') return { kind: 'op', code: opCode('cast'), args: [(yield this.expr(node.arg, map)) as Val], b: nativeDType(node.dtype) };
         return { kind: 'op', code: opCode(node.op), args: [(yield this.expr(node.arg, map)) as Val] };
       case 'binary': {
         const args: Val[] = [];
         for (const a of node.args) {
-          const v: Val = typeof a === 'number' ? { kind: 'imm', value: a } : ((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val);
+          // A JS number is a weak scalar (NEP 50): it takes the array's dtype, so with float32 it is
+          // rounded to float32 first (full([3], 1e39, float32) is inf; 0.1 - 0.1 is 0).
+          // (the dtype the op computes in: a comparison of float32 arrays compares float32 values)
+          const f32 = node.args.every((o) => typeof o === 'number' || o.dtype !== 'float64') && node.args.some((o) => typeof o !== 'number' && o.dtype === 'float32');
+          const scalar = (x: number): number => (f32 ? Math.fround(x) : x);
+          const v: Val = typeof a === 'number' ? { kind: 'imm', value: scalar(a) } : ((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val);
           if (typeof a === 'number') this.uses.set(v, 1);
           args.push(v);
         }
         return { kind: 'op', code: opCode(node.op), args };
+      }
+      case 'where': {
+        // operands: condition, true branch, false branch (emit.ts gives Where its merge form)
+        const f32 = node.dtype === 'float32';
+        const args: Val[] = [];
+        for (const a of node.args) {
+          const v: Val = typeof a === 'number' ? { kind: 'imm', value: f32 && args.length > 0 ? Math.fround(a) : a } : ((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val);
+          if (typeof a === 'number') this.uses.set(v, 1);
+          args.push(v);
+        }
+        return { kind: 'op', code: opCode('where'), args };
       }
     }
   }
 
   private leaf(
     node: Node,
-    map: readonly number[],
+    map: Access,
     spec: { kind: LeafKind; dtype: DType; a: number; b: number; seed: number; buffer?: number },
     nodeStrides: readonly number[],
     nodeOffset: number,
   ): Val {
-    const strides = map.map((m) => (m < 0 ? 0 : nodeStrides[m]!));
+    const strides = map.axes.map((m, i) => (m < 0 ? 0 : map.steps[i]! * nodeStrides[m]!));
     let offset = nodeOffset;
+    map.base.forEach((b, j) => (offset += b * nodeStrides[j]!));
     strides.forEach((s, i) => (offset += s * this.lo[i]!));
     const key = `${node.id}:${strides.join(',')}:${offset}`;
     let index = this.leafKeys.get(key);
@@ -412,15 +518,66 @@ class StageBuilder {
 /** Placeholder buffer of scratch k in a split stage's leaves (SCRATCH - k) until buffers are assigned. */
 const SCRATCH = -2;
 
+/**
+ * How a stage's iteration coordinates c address a node: iteration axis i walks node axis axes[i]
+ * (-1: none, a broadcast or new axis) with step steps[i]; every node axis starts at base[j]. So
+ * node coordinate j = base[j] + Σ_{i: axes[i] = j} steps[i]·c[i], and a leaf with strides s reads
+ * lin = Σ_j base[j]·s[j] + Σ_i steps[i]·s[axes[i]]·c[i]. Transposes permute it, broadcasts drop
+ * axes, views (slices, integers, new axes) shift and scale it, so all of them are free.
+ */
+export interface Access {
+  readonly axes: readonly number[];
+  readonly steps: readonly number[];
+  readonly base: readonly number[];
+}
+
+/** Iteration axis i walks node axis order[i] (a transposed walk of a whole node). */
+export const permutedAccess = (order: readonly number[]): Access => ({
+  axes: [...order],
+  steps: new Array<number>(order.length).fill(1),
+  base: new Array<number>(order.length).fill(0),
+});
+
+const identityAccess = (n: number): Access => ({
+  axes: Array.from({ length: n }, (_, k) => k),
+  steps: new Array<number>(n).fill(1),
+  base: new Array<number>(n).fill(0),
+});
+
 /** Map from iteration axes through NumPy broadcasting of `argShape` into `outShape`. */
-function broadcastMap(outShape: readonly number[], argShape: readonly number[], map: readonly number[]): number[] {
+function broadcastMap(outShape: readonly number[], argShape: readonly number[], map: Access): Access {
   const shift = outShape.length - argShape.length;
-  return map.map((m) => {
-    if (m < 0) return -1;
-    const j = m - shift;
-    if (j < 0) return -1;
-    return argShape[j] === 1 && outShape[m] !== 1 ? -1 : j;
+  const broadcast = (j: number): boolean => argShape[j] === 1 && outShape[j + shift] !== 1;
+  return {
+    axes: map.axes.map((m) => {
+      if (m < 0) return -1;
+      const j = m - shift;
+      return j < 0 || broadcast(j) ? -1 : j;
+    }),
+    steps: map.steps,
+    base: argShape.map((_, j) => (broadcast(j) ? 0 : map.base[j + shift]!)),
+  };
+}
+
+/**
+ * Map through an affine view: node axis k walks source axis view.axes[k].source from start by step
+ * (step 0: a broadcast; several axes on one source: a split, as reshape makes).
+ */
+function viewAccess(view: AffineView, map: Access): Access {
+  // Sums, not assignments: a reshape that splits a source axis walks it from two view axes.
+  const base = new Array<number>(view.sourceShape.length).fill(0);
+  for (const f of view.fixed) base[f.axis] += f.index;
+  view.axes.forEach((a, k) => {
+    if (a.source !== null) base[a.source] += a.start + a.step * map.base[k]!;
   });
+  const axes: number[] = [];
+  const steps: number[] = [];
+  map.axes.forEach((m, i) => {
+    const a = m < 0 ? null : view.axes[m]!;
+    axes.push(a === null || a.source === null ? -1 : a.source);
+    steps.push(a === null || a.source === null ? 0 : map.steps[i]! * a.step);
+  });
+  return { axes, steps, base };
 }
 
 /**

@@ -13,9 +13,16 @@ import { toPlan, type ToPlanOptions } from './export-plan.js';
 import type { Plan } from '../plan/codec/format.js';
 import { visualize, type VisualizeOptions } from '../visualize/index.js';
 import { toDelayed, type NestedDelayedChunks } from '../delayed/array.js';
-import { normalizeChunks, chunkBounds, type ChunksSpec } from './chunks.js';
+import { chunkBounds, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { cumulative, quantile, type CumulativeOptions, type QuantileOptions } from './reductions/scan.js';
+import { getItem } from './indexing/get.js';
+import * as shapeOps from './indexing/shape.js';
+import { rechunkChunks, type RechunkSpec } from './indexing/rechunk.js';
+import { setItem } from './indexing/set.js';
+import { take as takeIndices } from './indexing/take.js';
+import type { IndexInput } from './indexing/parse.js';
+import * as products from './linalg/products.js';
 import {
   broadcastShapes,
   contiguousStrides,
@@ -24,6 +31,8 @@ import {
   opName,
   size,
   token,
+  typedView,
+  type TypedData,
   topoOrder,
   type BinaryOp,
   type DelayedNode,
@@ -136,6 +145,71 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   sqrt(): NDArray<T> { return unary('sqrt', this); }
   sin(): NDArray<T> { return unary('sin', this); }
   cos(): NDArray<T> { return unary('cos', this); }
+  // float64 ufuncs of issue 14 (rows 32-69 of ops.json; see src/array/ufuncs.ts for the functions).
+  square(): NDArray<T> { return unary('square', this); }
+  reciprocal(): NDArray<T> { return unary('reciprocal', this); }
+  sign(): NDArray<T> { return unary('sign', this); }
+  floor(): NDArray<T> { return unary('floor', this); }
+  ceil(): NDArray<T> { return unary('ceil', this); }
+  trunc(): NDArray<T> { return unary('trunc', this); }
+  rint(): NDArray<T> { return unary('rint', this); }
+  cbrt(): NDArray<T> { return unary('cbrt', this); }
+  tan(): NDArray<T> { return unary('tan', this); }
+  sinh(): NDArray<T> { return unary('sinh', this); }
+  cosh(): NDArray<T> { return unary('cosh', this); }
+  tanh(): NDArray<T> { return unary('tanh', this); }
+  arcsin(): NDArray<T> { return unary('arcsin', this); }
+  arccos(): NDArray<T> { return unary('arccos', this); }
+  arctan(): NDArray<T> { return unary('arctan', this); }
+  arcsinh(): NDArray<T> { return unary('arcsinh', this); }
+  arccosh(): NDArray<T> { return unary('arccosh', this); }
+  arctanh(): NDArray<T> { return unary('arctanh', this); }
+  exp2(): NDArray<T> { return unary('exp2', this); }
+  expm1(): NDArray<T> { return unary('expm1', this); }
+  log2(): NDArray<T> { return unary('log2', this); }
+  log10(): NDArray<T> { return unary('log10', this); }
+  log1p(): NDArray<T> { return unary('log1p', this); }
+  deg2rad(): NDArray<T> { return unary('deg2rad', this); }
+  rad2deg(): NDArray<T> { return unary('rad2deg', this); }
+  arctan2<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('arctan2', this, other); }
+  hypot<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('hypot', this, other); }
+  copysign<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('copysign', this, other); }
+  fmod<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('fmod', this, other); }
+  mod<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('mod', this, other); }
+  floorDivide<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('floorDivide', this, other); }
+  /**
+   * A copy as another dtype (NumPy's astype, casting='unsafe'): float64 → float32 rounds to nearest,
+   * to bool is x != 0 (NaN is true), bool → float is 0/1. The same dtype returns this array.
+   */
+  astype(dtype: DType): NDArray<T> { return astypeArray(this, dtype); }
+  /** numpy.positive: a copy of the values. */
+  positive(): NDArray<T> { return unary('positive', this); }
+  // Comparisons, logical operations and predicates: bool results (Uint8Array of 0/1 from compute()).
+  logicalNot(): NDArray<T> { return unary('logicalNot', this); }
+  isnan(): NDArray<T> { return unary('isnan', this); }
+  isinf(): NDArray<T> { return unary('isinf', this); }
+  isfinite(): NDArray<T> { return unary('isfinite', this); }
+  signbit(): NDArray<T> { return unary('signbit', this); }
+  eq<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('eq', this, other); }
+  ne<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('ne', this, other); }
+  lt<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('lt', this, other); }
+  le<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('le', this, other); }
+  gt<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('gt', this, other); }
+  ge<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('ge', this, other); }
+  logicalAnd<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('logicalAnd', this, other); }
+  logicalOr<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('logicalOr', this, other); }
+  logicalXor<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('logicalXor', this, other); }
+  /** numpy.remainder (an alias of mod): the remainder with the divisor's sign. */
+  remainder<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('mod', this, other); }
+  /** numpy.round / around: round half to even at `decimals` digits (negative: left of the point), as NumPy (x * 10^d, rint, / 10^d). */
+  round(decimals = 0): NDArray<T> { return roundArray(this, decimals); }
+  /** numpy.clip: minimum(maximum(x, lo), hi), NaN propagating; `null` leaves that side open. */
+  clip(lo: number | NDArray<Computed> | null, hi: number | NDArray<Computed> | null): NDArray<T> { return clipArray(this, lo, hi); }
+
+  // Matrix products (src/array/linalg/products.ts; NumPy semantics, a native GEMM per output chunk).
+  matmul(other: NDArray<Computed>): NDArray<Computed> { return products.matmul(this, other); }
+  dot(other: NDArray<Computed> | number): NDArray<Computed> { return products.dot(this, other); }
+  trace(options?: products.TraceOptions): NDArray<Computed> { return products.trace(this, options); }
 
   /** Reverse (or permute) the axes, lazily: kernels read the input with permuted strides. */
   transpose(axes?: readonly number[]): NDArray<T> {
@@ -162,10 +236,77 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
     });
   }
 
+  /**
+   * NumPy basic indexing, lazily: `x.get('0:10, ::2, ..., None')` or the same as items
+   * (`x.get(slice(0, 10), slice(null, null, 2), '...', null)`); a number drops its axis. A view
+   * (offset and strides of the leaves read): no task, no copy, and only the viewed elements are
+   * read or generated. Output chunks are Dask's.
+   */
+  get(...index: IndexInput[]): NDArray<Computed> {
+    return new NDArray<Computed>(getItem(this.node, index));
+  }
+
+  /**
+   * Dask's `x[index] = value` without mutation: a new lazy array with `value` (a number or an
+   * array broadcasting to the indexed shape) at `index` (one item, or a list of items; integers
+   * and slices with step ±1 for now).
+   */
+  set(index: IndexInput | readonly IndexInput[], value: NDArray<Computed> | number): NDArray<Computed> {
+    return setItem(this, index, value);
+  }
+
+  /** np.take(x, indices, axis) for a JS integer list or TypedArray (no axis: the flattened array, as NumPy). */
+  take(indices: readonly number[] | ArrayLike<number>, options?: { axis?: number | null }): NDArray<Computed> {
+    return takeIndices(this, indices, options);
+  }
+
+  /** np.reshape (one -1 allowed) as a view: splits of axes and length-1 axes; merging axes is not supported yet. */
+  reshape(shape: readonly number[] | number): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.reshape(this.node, shape));
+  }
+  /** np.ravel: the 1-d reshape (free for generated/contiguous leaves and their elementwise expressions; see reshape). */
+  ravel(): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.reshape(this.node, [-1]));
+  }
+  /** np.squeeze: drop length-1 axes (a view). */
+  squeeze(axis?: number | readonly number[]): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.squeeze(this.node, axis));
+  }
+  /** np.expand_dims: insert length-1 axes at these result positions (a view). */
+  expandDims(axis: number | readonly number[]): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.expandDims(this.node, axis));
+  }
+  /** np.swapaxes (a permutation of the leaves' strides). */
+  swapaxes(axis1: number, axis2: number): NDArray<T> {
+    return this.transpose(shapeOps.swapaxesPerm(this.ndim, axis1, axis2));
+  }
+  /** np.moveaxis (a permutation of the leaves' strides). */
+  moveaxis(source: number | readonly number[], destination: number | readonly number[]): NDArray<T> {
+    return this.transpose(shapeOps.moveaxisPerm(this.ndim, source, destination));
+  }
+  /** np.flip: reverse these axes (all when omitted); a view with negative strides. */
+  flip(axis?: number | readonly number[] | null): NDArray<T> {
+    return new NDArray<T>(shapeOps.flip(this.node, axis));
+  }
+  /** np.flipud: flip axis 0. */
+  flipud(): NDArray<T> {
+    if (this.ndim < 1) throw new RangeError('flipud: the array must have at least 1 dimension');
+    return this.flip(0);
+  }
+  /** np.fliplr: flip axis 1. */
+  fliplr(): NDArray<T> {
+    if (this.ndim < 2) throw new RangeError('fliplr: the array must have at least 2 dimensions');
+    return this.flip(1);
+  }
+  /** np.broadcast_to as a view (zero strides); chunks as Dask's. */
+  broadcastTo(shape: readonly number[]): NDArray<Computed> {
+    return new NDArray<Computed>(shapeOps.broadcastTo(this.node, shape));
+  }
+
   /** Same values on another chunk grid (free: no data moves until compute). */
-  rechunk(chunks: ChunksSpec): NDArray<T> {
+  rechunk(chunks: RechunkSpec): NDArray<T> {
     const src = this.node;
-    const normalized = normalizeChunks(chunks, src.shape, itemsize(src.dtype));
+    const normalized = rechunkChunks(chunks, src.chunks, src.shape, itemsize(src.dtype));
     return new NDArray<T>({
       kind: 'rechunk',
       id: newId(),
@@ -332,7 +473,8 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
 
   /** One Delayed per chunk, nested like the chunk grid; each computes its chunk's data. */
   toDelayed(): NestedDelayedChunks {
-    return toDelayed(this);
+    if (this.dtype === 'bool') throw new TypeError('toDelayed: dtype bool is not supported yet (accepted: float32, float64)');
+    return toDelayed(this as unknown as Parameters<typeof toDelayed>[0]);
   }
 
   /** The task graph (Dask's HighLevelGraph): layers with task counts; nodes on demand. */
@@ -343,8 +485,8 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
 
 const allocNative = (bytes: number): NativeBuffer => native().allocBuffer(bytes);
 
-function typed(buffer: ArrayBuffer, dtype: DType): Float64Array | Float32Array {
-  return dtype === 'float64' ? new Float64Array(buffer) : new Float32Array(buffer);
+function typed(buffer: ArrayBuffer, dtype: DType): TypedData {
+  return typedView(dtype, buffer);
 }
 
 function blockRegion(x: NDArray<Computed>, index: readonly number[]): { lo: number[]; hi: number[] } {
@@ -459,7 +601,7 @@ export function unary<T extends Computed>(op: UnaryOp, x: NDArray<T>): NDArray<T
     id: newId(),
     name: `${op}-${token(`${op}:${src.name}`)}`,
     shape: src.shape,
-    dtype: src.dtype,
+    dtype: unaryDType(op, src.dtype),
     chunks: src.chunks,
     op,
     arg: src,
@@ -467,15 +609,13 @@ export function unary<T extends Computed>(op: UnaryOp, x: NDArray<T>): NDArray<T
 }
 
 export function binary<R extends Computed>(op: BinaryOp, a: unknown, b: unknown): NDArray<R> {
-  const x = asNode(`${op}: first operand`, a);
+  let x = asNode(`${op}: first operand`, a);
   const y = asNode(`${op}: second operand`, b);
-  if (typeof x === 'number' && typeof y === 'number') {
-    throw new TypeError(`${op}: at least one operand must be an NDArray (got two numbers)`);
-  }
+  // Two numbers (the module functions: add(1, 2)) give a 0-d float64 array, as NumPy's scalars.
+  if (typeof x === 'number' && typeof y === 'number') x = scalarNode(x);
   const nodes = [x, y].filter((v): v is Node => typeof v !== 'number');
   const shape = nodes.length === 2 ? broadcastShapes(nodes[0]!.shape, nodes[1]!.shape) : [...nodes[0]!.shape];
-  // NumPy promotion; Python-style scalars are "weak" and don't widen float32.
-  const dtype: DType = nodes.some((n) => n.dtype === 'float64') ? 'float64' : 'float32';
+  const dtype = binaryDType(op, nodes.map((n) => n.dtype));
   // Output grid: per axis, the chunks of the first operand that spans the axis. No unification:
   // kernels read any operand region from any chunk, so x.add(x.T) keeps x's chunks.
   const chunks = shape.map((s, k) => {
@@ -548,8 +688,9 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
     id: newId(),
     name: `${op}-${token(`${op}:${src.name}:${axes}:${keepdims}:${ddof}:${resultDType}`)}`,
     shape,
-    // counts and truth values in float64 (exact counts to 2^53) until bool/int64 exist
-    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' || argLike ? 'float64' : resultDType,
+    // counts and truth values in float64 (exact counts to 2^53) until int64 exists; bool reduces
+    // as float64 0/1 too (NumPy: int64 sums, bool min/max) until typed registers land
+    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' || argLike || resultDType === 'bool' ? 'float64' : resultDType,
     chunks,
     op,
     axes,
@@ -557,4 +698,88 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
     ddof,
     arg: src,
   });
+}
+
+export function roundArray<T extends Computed>(x: NDArray<T>, decimals: number): NDArray<T> {
+  if (!Number.isInteger(decimals)) throw new TypeError(`round: decimals must be an integer, got ${describe(decimals)}`);
+  if (decimals === 0) return unary('rint', x);
+  const f = 10 ** Math.abs(decimals);
+  return decimals > 0 ? binary<T>('div', unary('rint', binary<T>('mul', x, f)), f) : binary<T>('mul', unary('rint', binary<T>('div', x, f)), f);
+}
+
+export function clipArray<T extends Computed>(x: NDArray<T>, lo: number | NDArray<Computed> | null, hi: number | NDArray<Computed> | null): NDArray<T> {
+  if (!(x instanceof NDArray)) throw new TypeError(`clip: x must be an NDArray, got ${describe(x)}`);
+  if (lo === null && hi === null) throw new TypeError('clip: one of lo and hi must be given (got null for both)');
+  let r: NDArray<T> = x;
+  if (lo !== null) r = binary<T>('maximum', r, lo);
+  if (hi !== null) r = binary<T>('minimum', r, hi);
+  return r;
+}
+
+/** A 0-d float64 constant (a JS number used where an array is needed). */
+function scalarNode(value: number): Node {
+  return { kind: 'const', op: 'full', id: newId(), name: `full-${token(`full::${value}:float64:`)}`, shape: [], dtype: 'float64', chunks: [], value };
+}
+
+// Operations whose result is bool whatever the (float or bool) inputs.
+const BOOL_RESULT = new Set<string>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor', 'logicalNot', 'isnan', 'isinf', 'isfinite', 'signbit']);
+
+/** The dtype of a unary op's result; float math on bool is refused at build time (issue 14 item 5). */
+export function unaryDType(op: UnaryOp, d: DType): DType {
+  if (BOOL_RESULT.has(op)) return 'bool';
+  if (d === 'bool') {
+    throw new TypeError(`${op}: dtype bool is not accepted (accepted: float32, float64; NumPy's results for bool are integer or float16 dtypes, not built yet)`);
+  }
+  return d;
+}
+
+/**
+ * The dtype of a binary op's result: NumPy's promotion over float32/float64/bool with JS numbers
+ * weak (NEP 50: a number never widens float32). Arithmetic needs a float operand: bool with bool
+ * or with a JS number is an integer result in NumPy, which needs typed registers.
+ */
+export function binaryDType(op: BinaryOp, ds: readonly DType[]): DType {
+  if (BOOL_RESULT.has(op)) return 'bool';
+  if (ds.includes('float64')) return 'float64';
+  if (ds.includes('float32')) return 'float32';
+  throw new TypeError(
+    `${op}: dtype bool with bool or a number is not accepted (NumPy's result is an integer dtype, not built yet; accepted: at least one float32 or float64 array operand)`,
+  );
+}
+
+/**
+ * numpy.where(cond, x, y): x where cond is true (nonzero, NaN included), else y; broadcasting over
+ * all three, numbers allowed for any. The result dtype is x's and y's promotion (numbers weak);
+ * the condition may have any dtype. Fused into the block kernel (a vector select).
+ */
+export function whereArrays(cond: unknown, x: unknown, y: unknown): NDArray<Computed> {
+  const c = asNode('where: cond', cond);
+  const a = asNode('where: x', x);
+  const b = asNode('where: y', y);
+  const nodes = [c, a, b].filter((v): v is Node => typeof v !== 'number');
+  if (nodes.length === 0) throw new TypeError('where: at least one of cond, x, y must be an NDArray (got three numbers)');
+  const shape = nodes.reduce<number[]>((s, n) => broadcastShapes(s, n.shape), []);
+  const values = [a, b].filter((v): v is Node => typeof v !== 'number').map((n) => n.dtype);
+  const dtype: DType = values.includes('float64') || values.length === 0 ? 'float64' : values.includes('float32') ? 'float32' : 'bool';
+  if (dtype === 'bool' && (typeof a === 'number' || typeof b === 'number')) {
+    throw new TypeError('where: dtype bool with a number is not accepted (NumPy gives an integer dtype, not built yet; accepted: float32 or float64 x or y)');
+  }
+  const chunks = shape.map((s, k) => {
+    for (const n of nodes) {
+      const j = k - (shape.length - n.shape.length);
+      if (j >= 0 && n.shape[j] === s) return n.chunks[j]!;
+    }
+    return [s];
+  });
+  const desc = [c, a, b].map((v) => (typeof v === 'number' ? `#${v}` : v.name)).join(',');
+  return new NDArray({ kind: 'where', op: 'where', id: newId(), name: `where-${token(`where:${desc}`)}`, shape, dtype, chunks, args: [c, a, b] });
+}
+
+const CAST_TARGETS: readonly DType[] = ['float64', 'float32', 'bool'];
+
+export function astypeArray<T extends Computed>(x: NDArray<T>, dtype: DType): NDArray<T> {
+  if (!CAST_TARGETS.includes(dtype)) throw new TypeError(`astype: dtype must be one of ${CAST_TARGETS.join(', ')} (the integer dtypes need typed registers, not built yet), got ${describe(dtype)}`);
+  const src = x.node;
+  if (src.dtype === dtype) return x;
+  return new NDArray<T>({ kind: 'unary', id: newId(), name: `astype-${token(`astype:${dtype}:${src.name}`)}`, shape: src.shape, dtype, chunks: src.chunks, op: 'cast', arg: src });
 }

@@ -2,9 +2,24 @@
 // Nodes are lazy descriptions; src/array/lower.ts turns a set of them into one native plan.
 import type { NativeBuffer } from '../native.js';
 import { OPS, REDUCTIONS, type OpCode, type ReduceCode } from '../plan/ops.generated.js';
+import type { AffineView } from './indexing/view.js';
 
-export type DType = 'float64' | 'float32';
-export const itemsize = (d: DType): number => (d === 'float64' ? 8 : 4);
+/**
+ * The dtypes of arrays so far: the floats, and bool (a byte 0/1; results are Uint8Array). The VM
+ * computes in float64 registers until typed registers land (DESIGN.md), so the integer dtypes
+ * of src/array/dtype.ts are not array dtypes yet.
+ */
+export type DType = 'float64' | 'float32' | 'bool';
+export const itemsize = (d: DType): number => (d === 'float64' ? 8 : d === 'float32' ? 4 : 1);
+/** The data of a result: Float64Array, Float32Array, or Uint8Array of 0/1 for bool. */
+export type TypedData = Float64Array | Float32Array | Uint8Array;
+/** The TypedArray constructor holding `d`'s elements. */
+export const typedCtor = (d: DType): Float64ArrayConstructor | Float32ArrayConstructor | Uint8ArrayConstructor =>
+  d === 'float64' ? Float64Array : d === 'float32' ? Float32Array : Uint8Array;
+/** A view of `buffer` as `d`'s elements. */
+export const typedView = (d: DType, buffer: ArrayBuffer): TypedData => new (typedCtor(d))(buffer);
+/** The dtype of a result TypedArray. */
+export const dtypeOfData = (data: TypedData): DType => (data instanceof Float64Array ? 'float64' : data instanceof Float32Array ? 'float32' : 'bool');
 
 // Op names come from the one operation table (native/engine/ops.json): a new engine op is a row
 // there plus, in TS, one NDArray method and one ufunc line.
@@ -75,7 +90,24 @@ export interface BinaryNode extends Base {
   readonly op: BinaryOp;
   readonly args: readonly [Node | number, Node | number];
 }
+/** numpy.where(cond, x, y): x where cond is nonzero (NaN too), else y. */
+export interface WhereNode extends Base {
+  readonly kind: 'where';
+  readonly op: 'where';
+  readonly args: readonly [Node | number, Node | number, Node | number];
+}
 export interface TransposeNode extends Base { readonly kind: 'transpose'; readonly axes: readonly number[]; readonly arg: Node }
+/**
+ * Basic indexing (x.get with integers, slices, new axes): an affine view of arg. Free: lowering
+ * folds it into the offset and strides of every leaf arg reads, so only viewed elements are read
+ * or generated.
+ */
+export interface ViewNode extends Base { readonly kind: 'view'; readonly op: 'getitem'; readonly view: AffineView; readonly arg: Node }
+/**
+ * np.concatenate along `axis`: the sources' values side by side. Lowered as one stage per source
+ * writing its slab of one buffer (src/array/lower.ts materializeConcat).
+ */
+export interface ConcatNode extends Base { readonly kind: 'concat'; readonly op: 'concatenate'; readonly axis: number; readonly args: readonly Node[] }
 /** Values produced by a user function (fromDelayed): computed before the plan runs, then read as memory. */
 export interface DelayedNode extends Base {
   readonly kind: 'delayed';
@@ -117,8 +149,31 @@ export interface QuantileNode extends Base {
   readonly keepdims: boolean;
   readonly arg: Node;
 }
+/**
+ * A contraction (src/array/linalg/): out[batch..., m..., n...] = sum over k... of
+ * a[...] * b[...]. Each output batch axis reads a list of operand axes (empty: broadcast; two
+ * axes: a diagonal), the m axes are a's free axes, the n axes b's, the k axes are contracted
+ * pairwise (a.k[i] with b.k[i]). Lowers to a native matmul stage (engine/matmul.h).
+ */
+export interface MatmulNode extends Base {
+  readonly kind: 'matmul';
+  readonly op: 'matmul' | 'tensordot' | 'einsum' | 'outer' | 'diagonal';
+  readonly a: Node;
+  readonly b: Node;
+  readonly aAxes: ContractionAxes;
+  readonly bAxes: ContractionAxes;
+}
+export interface ContractionAxes {
+  /** Per output batch axis: the operand axes it reads (strides summed). */
+  readonly batch: readonly (readonly number[])[];
+  /** Free axes of this operand in the output (a: the m axes; b: the n axes). */
+  readonly free: readonly number[];
+  /** Contracted axes, paired by position with the other operand's. */
+  readonly k: readonly number[];
+}
 
 export type Node =
+  | MatmulNode
   | ConstNode
   | ArangeNode
   | RandomNode
@@ -126,7 +181,10 @@ export type Node =
   | DelayedNode
   | UnaryNode
   | BinaryNode
+  | WhereNode
   | TransposeNode
+  | ViewNode
+  | ConcatNode
   | RechunkNode
   | ReduceNode
   | ScanNode
@@ -190,9 +248,13 @@ export function opName(node: Node): string {
     case 'delayed':
     case 'unary':
     case 'binary':
+    case 'where':
     case 'reduce':
     case 'scan':
     case 'quantile':
+    case 'view':
+    case 'concat':
+    case 'matmul':
       return node.op;
     case 'arange':
       return 'arange';
@@ -230,13 +292,19 @@ export function children(node: Node): Node[] {
   switch (node.kind) {
     case 'unary':
     case 'transpose':
+    case 'view':
     case 'rechunk':
     case 'reduce':
     case 'scan':
     case 'quantile':
       return [node.arg];
     case 'binary':
+    case 'where':
       return node.args.filter((a): a is Node => typeof a !== 'number');
+    case 'concat':
+      return [...node.args];
+    case 'matmul':
+      return [node.a, node.b];
     default:
       return [];
   }

@@ -10,7 +10,7 @@ import { materializeLimit } from '../settings.js';
 import { chunkBounds } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { NDArray, computeArrays, persistArrays, formatBytes, type Computed } from './ndarray.js';
-import { contiguousStrides, itemsize, newId, size, token, topoOrder, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode } from './node.js';
+import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode } from './node.js';
 import { Lowering } from './lower.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
@@ -31,27 +31,26 @@ export interface ChunkResult {
   data: DenseArray;
 }
 
-/** Replace every reduction the expression reads by its (precomputed) value. */
+/** Replace every reduction (and matrix product: its chunks need the whole contraction) the expression reads by its (precomputed) value. */
 async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ node: Node; persisted: NDArray[] }> {
   // Topmost reductions: reachable from the root without passing through another reduction.
   // (scans and quantiles too: they are computed whole, not per streamed chunk)
-  const top: (ReduceNode | ScanNode | QuantileNode)[] = [];
+  const top: (ReduceNode | MatmulNode | ScanNode | QuantileNode)[] = [];
   const seen = new Set<number>();
   const stack: Node[] = [root];
   while (stack.length) {
     const n = stack.pop()!;
     if (seen.has(n.id)) continue;
     seen.add(n.id);
-    if (n.kind === 'reduce' || n.kind === 'scan' || n.kind === 'quantile') top.push(n);
-    else if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk') stack.push(n.arg);
-    else if (n.kind === 'binary') for (const a of n.args) if (typeof a !== 'number') stack.push(a);
+    if (n.kind === 'reduce' || n.kind === 'matmul' || n.kind === 'scan' || n.kind === 'quantile') top.push(n);
+    else stack.push(...children(n));
   }
   if (top.length === 0) return { node: root, persisted: [] };
   const limit = materializeLimit();
   const small = top.filter((r) => size(r.shape) * itemsize(r.dtype) <= limit);
   const large = top.filter((r) => size(r.shape) * itemsize(r.dtype) > limit);
   const values = new Map<number, Node>();
-  const memoryNode = (r: ReduceNode | ScanNode | QuantileNode, memory: MemoryNode['memory'], op: MemoryNode['op']): MemoryNode => ({
+  const memoryNode = (r: ReduceNode | MatmulNode | ScanNode | QuantileNode, memory: MemoryNode['memory'], op: MemoryNode['op']): MemoryNode => ({
     kind: 'memory',
     id: newId(),
     name: `${r.name}-value-${token(`${r.name}:${newId()}`)}`,
@@ -68,7 +67,7 @@ async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ 
     const results = await computeArrays(small.map((r) => new NDArray(r)), { signal });
     small.forEach((r, i) => {
       const v = results[i]!;
-      const data = v instanceof DenseArray ? v.data : r.dtype === 'float64' ? Float64Array.of(v) : Float32Array.of(v);
+      const data = v instanceof DenseArray ? v.data : typedCtor(r.dtype).of(v);
       values.set(r.id, memoryNode(r, data, 'array'));
     });
   }
@@ -85,12 +84,18 @@ async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ 
   const get = (n: Node): Node => values.get(n.id) ?? rebuilt.get(n.id) ?? n;
   for (const n of topoOrder([root])) {
     if (values.has(n.id)) continue;
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk') {
+    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk') {
       const arg = get(n.arg);
       if (arg !== n.arg) rebuilt.set(n.id, { ...n, id: newId(), arg } as Node);
     } else if (n.kind === 'binary') {
       const args = n.args.map((a) => (typeof a === 'number' ? a : get(a))) as [Node | number, Node | number];
       if (args[0] !== n.args[0] || args[1] !== n.args[1]) rebuilt.set(n.id, { ...n, id: newId(), args });
+    } else if (n.kind === 'where') {
+      const args = n.args.map((a) => (typeof a === 'number' ? a : get(a))) as unknown as typeof n.args;
+      if (args.some((a, i) => a !== n.args[i])) rebuilt.set(n.id, { ...n, id: newId(), args });
+    } else if (n.kind === 'concat') {
+      const args = n.args.map(get);
+      if (args.some((a, i) => a !== n.args[i])) rebuilt.set(n.id, { ...n, id: newId(), args });
     }
   }
   return { node: get(root), persisted };
@@ -137,7 +142,7 @@ async function computeRegion(node: Node, lo: number[], hi: number[], signal: Abo
   }
   await runLowered(lowered, { signal });
   const out = lowered.outputs[0]!;
-  const data = out.dtype === 'float64' ? new Float64Array(out.memory as ArrayBuffer) : new Float32Array(out.memory as ArrayBuffer);
+  const data = typedView(out.dtype, out.memory as ArrayBuffer);
   return new DenseArray(data, out.shape);
 }
 

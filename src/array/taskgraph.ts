@@ -2,7 +2,7 @@
 // (optimize: false) or per fused kernel that actually runs (optimize: true). Task counts are
 // arithmetic; nodes are only enumerated on demand.
 import { chunkBounds } from './chunks.js';
-import { topoOrder, type Node } from './node.js';
+import { children, topoOrder, type Node } from './node.js';
 import { TaskGraphBuilder, type GridLayer } from '../graph/builder.js';
 import type { TaskGraph } from '../graph/types.js';
 
@@ -69,7 +69,49 @@ function nodeLayers(roots: readonly Node[]): GridLayer[] {
         });
         break;
       }
-      case 'binary': {
+      case 'view': {
+        const arg = node.arg;
+        layers.push({
+          name: node.name,
+          op: node.op,
+          numblocks: numblocksOf(node),
+          deps: [arg.name],
+          taskDeps: (i) => viewDeps(node, i).map((d): [string, number[]] => [arg.name, d]),
+        });
+        break;
+      }
+      case 'concat': {
+        // Output chunk i along the axis is one chunk of one source (the chunks are the sources' in
+        // order); along other axes the source chunks it overlaps.
+        const starts: number[] = [];
+        let acc = 0;
+        for (const a of node.args) {
+          starts.push(acc);
+          acc += a.shape[node.axis]!;
+        }
+        layers.push({
+          name: node.name,
+          op: node.op,
+          numblocks: numblocksOf(node),
+          deps: [...new Set(node.args.map((a) => a.name))],
+          taskDeps: (i) => {
+            const bounds = node.chunks.map((c) => chunkBounds(c));
+            const lo = bounds[node.axis]![i[node.axis]!]!;
+            let s = starts.length - 1;
+            while (s > 0 && starts[s]! > lo) s--;
+            const src = node.args[s]!;
+            const lists = src.chunks.map((c, k) => {
+              const b = k === node.axis ? lo - starts[s]! : bounds[k]![i[k]!]!;
+              const e = k === node.axis ? bounds[k]![i[k]! + 1]! - starts[s]! : bounds[k]![i[k]! + 1]!;
+              return overlapping(chunkBounds(c), b, e);
+            });
+            return product(lists).map((d): [string, number[]] => [src.name, d]);
+          },
+        });
+        break;
+      }
+      case 'binary':
+      case 'where': {
         const args = node.args.filter((a): a is Node => typeof a !== 'number');
         layers.push({
           name: node.name,
@@ -93,6 +135,30 @@ function nodeLayers(roots: readonly Node[]): GridLayer[] {
           deps: [arg.name],
           taskDeps: (i) =>
             product(node.kind === 'scan' && axis !== null ? all.map((l, k) => (k === axis ? l.slice(0, i[k]! + 1) : [i[k]!])) : all).map((d): [string, number[]] => [arg.name, d]),
+        });
+        break;
+      }
+      case 'matmul': {
+        // as Dask's blockwise contraction: output block i reads the operand blocks on its free
+        // and batch indices, and every block along the contracted axes
+        const ops = [[node.a, node.aAxes, 0], [node.b, node.bAxes, node.aAxes.free.length]] as const;
+        const nb = node.aAxes.batch.length;
+        layers.push({
+          name: node.name,
+          op: node.op,
+          numblocks: numblocksOf(node),
+          deps: [...new Set([node.a.name, node.b.name])],
+          taskDeps: (i) =>
+            ops.flatMap(([x, axes, shift]) => {
+              const lists = x.chunks.map((c, ax) => {
+                const f = axes.free.indexOf(ax);
+                if (f >= 0) return [i[nb + shift + f]!];
+                const b = axes.batch.findIndex((l) => l.includes(ax));
+                if (b >= 0 && c.length === node.chunks[b]!.length) return [i[b]!];
+                return [...c.keys()];
+              });
+              return product(lists).map((d): [string, number[]] => [x.name, d]);
+            }),
         });
         break;
       }
@@ -135,6 +201,31 @@ type ReduceNode = Extract<Node, { kind: 'reduce' }>;
 
 const opName = (n: Node): string => (n.kind === 'arange' ? 'arange' : n.kind === 'transpose' ? 'transpose' : n.kind === 'rechunk' ? 'rechunk' : n.op);
 
+/** Chunks of a view's source that an output chunk reads: the source range its axes cover (summed per source axis). */
+function viewDeps(node: Extract<Node, { kind: 'view' }>, index: number[]): number[][] {
+  const { view, arg } = node;
+  const bounds = node.chunks.map((c) => chunkBounds(c));
+  const lo = arg.shape.map(() => 0);
+  const hi = arg.shape.map(() => 0);
+  let empty = false;
+  for (const f of view.fixed) {
+    lo[f.axis] += f.index;
+    hi[f.axis] += f.index;
+  }
+  view.axes.forEach((a, k) => {
+    const b = bounds[k]![index[k]!]!;
+    const e = bounds[k]![index[k]! + 1]!;
+    if (e <= b) empty = true;
+    if (a.source === null || e <= b) return;
+    const first = a.start + a.step * b;
+    const last = a.start + a.step * (e - 1);
+    lo[a.source] += Math.min(first, last);
+    hi[a.source] += Math.max(first, last);
+  });
+  const lists = arg.chunks.map((c, j) => (empty ? [0] : overlapping(chunkBounds(c), lo[j]!, hi[j]! + 1)));
+  return product(lists);
+}
+
 /** The ops a fused kernel rooted at `root` runs (first seen first) and the reductions it reads. */
 function fusedName(root: Node): { name: string; inputs: Node[] } {
   const ops: string[] = [];
@@ -143,14 +234,15 @@ function fusedName(root: Node): { name: string; inputs: Node[] } {
   const stack: Node[] = [root];
   while (stack.length) {
     const n = stack.pop()!;
-    if (n !== root && (n.kind === 'reduce' || n.kind === 'scan' || n.kind === 'quantile')) {
+    // A reduction, a scan/quantile, or a concatenation read by later work is its own kernel (stages) the consumer reads.
+    if (n !== root && (n.kind === 'reduce' || n.kind === 'concat' || n.kind === 'scan' || n.kind === 'quantile')) {
       inputs.push(n);
       continue;
     }
     const op = opName(n);
     if (!ops.includes(op)) ops.push(op);
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'rechunk' || n.kind === 'reduce' || n.kind === 'scan' || n.kind === 'quantile') stack.push(n.arg);
-    if (n.kind === 'binary') for (let k = n.args.length - 1; k >= 0; k--) if (typeof n.args[k] !== 'number') stack.push(n.args[k] as Node);
+    const ch = children(n);
+    for (let k = ch.length - 1; k >= 0; k--) stack.push(ch[k]!);
   }
   return { name: ops.join('-'), inputs };
 }

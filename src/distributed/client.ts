@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { NDArray, type Computed } from '../array/ndarray.js';
 import { DenseArray } from '../array/dense.js';
-import { contiguousStrides, itemsize, newId, token as contentHash, type MemoryNode, type Node } from '../array/node.js';
+import { contiguousStrides, itemsize, newId, token as contentHash, type DType, type MemoryNode, type Node, type TypedData } from '../array/node.js';
 import { Lowering, type RootRequest } from '../array/lower.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { abortError } from '../errors.js';
@@ -375,9 +375,11 @@ export class Client {
     compute: string,
     out: OutputResult,
     shape: readonly number[],
-    dtype: 'float64' | 'float32',
+    dtype: DType,
     onRelocated?: (o: OutputResult) => void,
-  ): Promise<Float64Array | Float32Array> {
+  ): Promise<TypedData> {
+    // worker pieces are float64/float32 (scatter below); bool results wait for typed registers
+    if (dtype === 'bool') throw new TypeError('compute on a cluster: dtype bool results are not supported yet (accepted: float32, float64; compute locally)');
     const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
     const n = Math.max(shape.reduce((a, b) => a * b, 1), 1);
     if (out.kind === 'data') {

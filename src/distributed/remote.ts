@@ -29,8 +29,9 @@ export function pieceBox(p: Piece, shape: readonly number[]): Box {
 /**
  * The box of an array (shape `shape`, contiguous) that `leaf` reads over the iteration box
  * `iter` of its stage, and the leaf re-addressed into that box stored contiguously. Leaves of
- * persisted arrays address memory through transposes and broadcasts only: every iteration axis
- * with a non-zero stride steps one array axis by one. Anything else reads the whole array.
+ * persisted arrays address memory through transposes, broadcasts and views: every iteration axis
+ * with a non-zero stride steps one array axis by a whole step (negative for a reversed slice).
+ * Anything else (two iteration axes on one array axis, as a split reshape) reads the whole array.
  */
 export function leafRegion(leaf: NativeLeaf, iter: Box, shape: readonly number[]): { region: Box; offset: number; strides: number[] } {
   const nd = shape.length;
@@ -51,22 +52,35 @@ export function leafRegion(leaf: NativeLeaf, iter: Box, shape: readonly number[]
   }
   if (rem !== 0 || coord.some((c, a) => c < 0 || c >= Math.max(shape[a]!, 1))) return whole();
   const ext = shape.map(() => 1);
+  const start = [...coord];
   const axisOf = new Array<number>(iter.ext.length).fill(-1);
+  const stepOf = new Array<number>(iter.ext.length).fill(1);
   for (let k = 0; k < iter.ext.length; k++) {
     const st = leaf.strides[k]!;
     if (st === 0 || iter.ext[k]! <= 1) continue;
-    // the array axis this stride steps (axes of extent 1 share strides with their neighbours)
+    // The array axis this stride steps: by one (a transpose), else by a whole multiple m, negative
+    // for a reversed slice (x.get('::-2')); axes of extent 1 share strides with their neighbours.
     let axis = -1;
     for (let a = 0; a < nd; a++) if (A[a] === st && shape[a]! > 1 && ext[a] === 1) axis = axis < 0 ? a : axis;
-    if (axis < 0 || coord[axis]! + iter.ext[k]! > shape[axis]!) return whole();
+    if (axis < 0) for (let a = 0; a < nd; a++) if (A[a] === -st && shape[a]! > 1 && ext[a] === 1) axis = axis < 0 ? a : axis;
+    if (axis < 0) for (let a = 0; a < nd && axis < 0; a++) if (shape[a]! > 1 && ext[a] === 1 && st % A[a]! === 0 && Math.abs(st / A[a]!) < shape[a]!) axis = a;
+    if (axis < 0) return whole();
+    const m = st / A[axis]!;
+    const e = iter.ext[k]!;
+    const lo = m > 0 ? coord[axis]! : coord[axis]! + m * (e - 1);
+    const span = Math.abs(m) * (e - 1) + 1;
+    if (lo < 0 || lo + span > shape[axis]!) return whole();
     axisOf[k] = axis;
-    ext[axis] = iter.ext[k]!;
+    stepOf[k] = m;
+    ext[axis] = span;
+    start[axis] = lo;
   }
-  const region: Box = { start: coord, ext };
+  const region: Box = { start, ext };
   const L = contiguousStrides(ext);
-  const strides = leaf.strides.map((st, k) => (axisOf[k]! >= 0 ? L[axisOf[k]!]! : st === 0 || iter.ext[k]! <= 1 ? 0 : NaN));
+  const offset = coord.reduce((o, c, a) => o + (c - start[a]!) * L[a]!, 0);
+  const strides = leaf.strides.map((st, k) => (axisOf[k]! >= 0 ? stepOf[k]! * L[axisOf[k]!]! : st === 0 || iter.ext[k]! <= 1 ? 0 : NaN));
   // extent-1 iteration axes never move: their stride does not matter
-  return { region, offset: 0, strides: strides.map((s) => (Number.isNaN(s) ? 0 : s)) };
+  return { region, offset, strides: strides.map((s) => (Number.isNaN(s) ? 0 : s)) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { checkOptions, checkShape, describe } from '../errors.js';
 import { type ChunksSpec } from '../array/chunks.js';
 import { DenseArray } from '../array/dense.js';
 import { NDArray } from '../array/ndarray.js';
-import { contiguousStrides, type DType } from '../array/node.js';
+import { contiguousStrides, type DType, type TypedData } from '../array/node.js';
 import { memoryArray } from '../array/creation.js';
 
 export interface StridedOptions {
@@ -38,14 +38,14 @@ export interface StdlibNdarrayLike {
 }
 
 /** What toNdarray/toStdlib return without a constructor: plain objects with the same fields. */
-export interface PlainScijs<T extends Float64Array | Float32Array = Float64Array | Float32Array> {
+export interface PlainScijs<T extends TypedData = TypedData> {
   data: T;
   shape: number[];
   stride: number[];
   offset: number;
   dtype: DType;
 }
-export interface PlainStdlib<T extends Float64Array | Float32Array = Float64Array | Float32Array> {
+export interface PlainStdlib<T extends TypedData = TypedData> {
   data: T;
   shape: number[];
   strides: number[];
@@ -161,8 +161,8 @@ function checkDense(fn: string, a: unknown): DenseArray {
   return a;
 }
 
-type ScijsFactory<R> = (data: Float64Array | Float32Array, shape: number[], stride: number[], offset: number) => R;
-type StdlibCtor<R> = new (dtype: string, data: Float64Array | Float32Array, shape: number[], strides: number[], offset: number, order: string) => R;
+type ScijsFactory<R> = (data: TypedData, shape: number[], stride: number[], offset: number) => R;
+type StdlibCtor<R> = new (dtype: string, data: TypedData, shape: number[], strides: number[], offset: number, order: string) => R;
 
 /**
  * A computed DenseArray as a scijs ndarray over the same memory (no copy). Pass the `ndarray`

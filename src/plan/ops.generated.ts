@@ -18,9 +18,57 @@ export const OPS = [
   {"plan":"pow","numpy":"power","cname":"Pow","code":20,"arity":2,"kernel":"pow","signatures":["dd->d"]},
   {"plan":"max","numpy":"maximum","cname":"Max","code":21,"arity":2,"kernel":"max","signatures":["dd->d"]},
   {"plan":"min","numpy":"minimum","cname":"Min","code":22,"arity":2,"kernel":"min","signatures":["dd->d"]},
+  {"plan":"square","numpy":"square","cname":"Square","code":32,"arity":1,"kernel":"square","signatures":["d->d"]},
+  {"plan":"reciprocal","numpy":"reciprocal","cname":"Reciprocal","code":33,"arity":1,"kernel":"reciprocal","signatures":["d->d"]},
+  {"plan":"sign","numpy":"sign","cname":"Sign","code":34,"arity":1,"kernel":"sign","signatures":["d->d"]},
+  {"plan":"floor","numpy":"floor","cname":"Floor","code":35,"arity":1,"kernel":"floor","signatures":["d->d"]},
+  {"plan":"ceil","numpy":"ceil","cname":"Ceil","code":36,"arity":1,"kernel":"ceil","signatures":["d->d"]},
+  {"plan":"trunc","numpy":"trunc","cname":"Trunc","code":37,"arity":1,"kernel":"trunc","signatures":["d->d"]},
+  {"plan":"rint","numpy":"rint","cname":"Rint","code":38,"arity":1,"kernel":"rint","signatures":["d->d"]},
+  {"plan":"cbrt","numpy":"cbrt","cname":"Cbrt","code":39,"arity":1,"kernel":"cbrt","signatures":["d->d"]},
+  {"plan":"tan","numpy":"tan","cname":"Tan","code":40,"arity":1,"kernel":"tan","signatures":["d->d"]},
+  {"plan":"sinh","numpy":"sinh","cname":"Sinh","code":41,"arity":1,"kernel":"sinh","signatures":["d->d"]},
+  {"plan":"cosh","numpy":"cosh","cname":"Cosh","code":42,"arity":1,"kernel":"cosh","signatures":["d->d"]},
+  {"plan":"tanh","numpy":"tanh","cname":"Tanh","code":43,"arity":1,"kernel":"tanh","signatures":["d->d"]},
+  {"plan":"arcsin","numpy":"arcsin","cname":"Arcsin","code":44,"arity":1,"kernel":"arcsin","signatures":["d->d"]},
+  {"plan":"arccos","numpy":"arccos","cname":"Arccos","code":45,"arity":1,"kernel":"arccos","signatures":["d->d"]},
+  {"plan":"arctan","numpy":"arctan","cname":"Arctan","code":46,"arity":1,"kernel":"arctan","signatures":["d->d"]},
+  {"plan":"arcsinh","numpy":"arcsinh","cname":"Arcsinh","code":47,"arity":1,"kernel":"arcsinh","signatures":["d->d"]},
+  {"plan":"arccosh","numpy":"arccosh","cname":"Arccosh","code":48,"arity":1,"kernel":"arccosh","signatures":["d->d"]},
+  {"plan":"arctanh","numpy":"arctanh","cname":"Arctanh","code":49,"arity":1,"kernel":"arctanh","signatures":["d->d"]},
+  {"plan":"exp2","numpy":"exp2","cname":"Exp2","code":50,"arity":1,"kernel":"exp2","signatures":["d->d"]},
+  {"plan":"expm1","numpy":"expm1","cname":"Expm1","code":51,"arity":1,"kernel":"expm1","signatures":["d->d"]},
+  {"plan":"log2","numpy":"log2","cname":"Log2","code":52,"arity":1,"kernel":"log2","signatures":["d->d"]},
+  {"plan":"log10","numpy":"log10","cname":"Log10","code":53,"arity":1,"kernel":"log10","signatures":["d->d"]},
+  {"plan":"log1p","numpy":"log1p","cname":"Log1p","code":54,"arity":1,"kernel":"log1p","signatures":["d->d"]},
+  {"plan":"deg2rad","numpy":"deg2rad","cname":"Deg2rad","code":55,"arity":1,"kernel":"deg2rad","signatures":["d->d"]},
+  {"plan":"rad2deg","numpy":"rad2deg","cname":"Rad2deg","code":56,"arity":1,"kernel":"rad2deg","signatures":["d->d"]},
+  {"plan":"logicalNot","numpy":"logical_not","cname":"LogicalNot","code":57,"arity":1,"kernel":"logicalNot","signatures":["d->?"]},
+  {"plan":"isnan","numpy":"isnan","cname":"Isnan","code":58,"arity":1,"kernel":"isnan","signatures":["d->?"]},
+  {"plan":"isinf","numpy":"isinf","cname":"Isinf","code":59,"arity":1,"kernel":"isinf","signatures":["d->?"]},
+  {"plan":"isfinite","numpy":"isfinite","cname":"Isfinite","code":60,"arity":1,"kernel":"isfinite","signatures":["d->?"]},
+  {"plan":"signbit","numpy":"signbit","cname":"Signbit","code":61,"arity":1,"kernel":"signbit","signatures":["d->?"]},
+  {"plan":"positive","numpy":"positive","cname":"Positive","code":62,"arity":1,"kernel":"positive","signatures":["d->d"]},
+  {"plan":"cast","numpy":"astype","cname":"Cast","code":63,"arity":1,"kernel":null,"signatures":[]},
+  {"plan":"arctan2","numpy":"arctan2","cname":"Arctan2","code":64,"arity":2,"kernel":"arctan2","signatures":["dd->d"]},
+  {"plan":"hypot","numpy":"hypot","cname":"Hypot","code":65,"arity":2,"kernel":"hypot","signatures":["dd->d"]},
+  {"plan":"copysign","numpy":"copysign","cname":"Copysign","code":66,"arity":2,"kernel":"copysign","signatures":["dd->d"]},
+  {"plan":"fmod","numpy":"fmod","cname":"Fmod","code":67,"arity":2,"kernel":"fmod","signatures":["dd->d"]},
+  {"plan":"mod","numpy":"remainder","cname":"Mod","code":68,"arity":2,"kernel":"mod","signatures":["dd->d"]},
+  {"plan":"floorDivide","numpy":"floor_divide","cname":"FloorDivide","code":69,"arity":2,"kernel":"floorDivide","signatures":["dd->d"]},
+  {"plan":"eq","numpy":"equal","cname":"Eq","code":70,"arity":2,"kernel":"eq","signatures":["dd->?"]},
+  {"plan":"ne","numpy":"not_equal","cname":"Ne","code":71,"arity":2,"kernel":"ne","signatures":["dd->?"]},
+  {"plan":"lt","numpy":"less","cname":"Lt","code":72,"arity":2,"kernel":"lt","signatures":["dd->?"]},
+  {"plan":"le","numpy":"less_equal","cname":"Le","code":73,"arity":2,"kernel":"le","signatures":["dd->?"]},
+  {"plan":"gt","numpy":"greater","cname":"Gt","code":74,"arity":2,"kernel":"gt","signatures":["dd->?"]},
+  {"plan":"ge","numpy":"greater_equal","cname":"Ge","code":75,"arity":2,"kernel":"ge","signatures":["dd->?"]},
+  {"plan":"logicalAnd","numpy":"logical_and","cname":"LogicalAnd","code":76,"arity":2,"kernel":"logicalAnd","signatures":["dd->?"]},
+  {"plan":"logicalOr","numpy":"logical_or","cname":"LogicalOr","code":77,"arity":2,"kernel":"logicalOr","signatures":["dd->?"]},
+  {"plan":"logicalXor","numpy":"logical_xor","cname":"LogicalXor","code":78,"arity":2,"kernel":"logicalXor","signatures":["dd->?"]},
+  {"plan":"where","numpy":"where","cname":"Where","code":79,"arity":2,"kernel":"where","signatures":["?d->d"]},
 ] as const;
 
-export const OpCode = { Load: 0, Neg: 1, Abs: 2, Exp: 3, Log: 4, Sqrt: 5, Sin: 6, Cos: 7, Add: 16, Sub: 17, Mul: 18, Div: 19, Pow: 20, Max: 21, Min: 22 } as const;
+export const OpCode = { Load: 0, Neg: 1, Abs: 2, Exp: 3, Log: 4, Sqrt: 5, Sin: 6, Cos: 7, Add: 16, Sub: 17, Mul: 18, Div: 19, Pow: 20, Max: 21, Min: 22, Square: 32, Reciprocal: 33, Sign: 34, Floor: 35, Ceil: 36, Trunc: 37, Rint: 38, Cbrt: 39, Tan: 40, Sinh: 41, Cosh: 42, Tanh: 43, Arcsin: 44, Arccos: 45, Arctan: 46, Arcsinh: 47, Arccosh: 48, Arctanh: 49, Exp2: 50, Expm1: 51, Log2: 52, Log10: 53, Log1p: 54, Deg2rad: 55, Rad2deg: 56, LogicalNot: 57, Isnan: 58, Isinf: 59, Isfinite: 60, Signbit: 61, Positive: 62, Cast: 63, Arctan2: 64, Hypot: 65, Copysign: 66, Fmod: 67, Mod: 68, FloorDivide: 69, Eq: 70, Ne: 71, Lt: 72, Le: 73, Gt: 74, Ge: 75, LogicalAnd: 76, LogicalOr: 77, LogicalXor: 78, Where: 79 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
 export const REDUCTIONS = [
@@ -64,19 +112,29 @@ export type LeafKind = (typeof LeafKind)[keyof typeof LeafKind];
 
 export const STAGE_KINDS = [
   {"plan":"kernel","cname":"Kernel","code":0},
+  {"plan":"matmul","cname":"Matmul","code":1},
   {"plan":"scan","cname":"Scan","code":8},
   {"plan":"select","cname":"Select","code":9},
 ] as const;
 
-export const StageKind = { Kernel: 0, Scan: 8, Select: 9 } as const;
+export const StageKind = { Kernel: 0, Matmul: 1, Scan: 8, Select: 9 } as const;
 export type StageKind = (typeof StageKind)[keyof typeof StageKind];
 
 export const DTYPES = [
-  {"name":"float64","code":0,"cname":"F64","char":"d","size":8},
-  {"name":"float32","code":1,"cname":"F32","char":"f","size":4},
+  {"name":"float64","code":0,"cname":"F64","char":"d","size":8,"kind":"f"},
+  {"name":"float32","code":1,"cname":"F32","char":"f","size":4,"kind":"f"},
+  {"name":"bool","code":2,"cname":"Bool","char":"?","size":1,"kind":"b"},
+  {"name":"int8","code":3,"cname":"I8","char":"b","size":1,"kind":"i"},
+  {"name":"int16","code":4,"cname":"I16","char":"h","size":2,"kind":"i"},
+  {"name":"int32","code":5,"cname":"I32","char":"i","size":4,"kind":"i"},
+  {"name":"int64","code":6,"cname":"I64","char":"l","size":8,"kind":"i"},
+  {"name":"uint8","code":7,"cname":"U8","char":"B","size":1,"kind":"u"},
+  {"name":"uint16","code":8,"cname":"U16","char":"H","size":2,"kind":"u"},
+  {"name":"uint32","code":9,"cname":"U32","char":"I","size":4,"kind":"u"},
+  {"name":"uint64","code":10,"cname":"U64","char":"L","size":8,"kind":"u"},
 ] as const;
 
-export const NativeDType = { F64: 0, F32: 1 } as const;
+export const NativeDType = { F64: 0, F32: 1, Bool: 2, I8: 3, I16: 4, I32: 5, I64: 6, U8: 7, U16: 8, U32: 9, U64: 10 } as const;
 export type NativeDType = (typeof NativeDType)[keyof typeof NativeDType];
 
 /** The engine's limits (native/engine/ops.generated.h carries the same numbers). */

@@ -35,8 +35,10 @@ export interface NativeSink {
 }
 
 export interface NativeStage {
-  /** Omitted: a fused kernel. Scan/Select stages have no program (native/engine/plan.h, Stage). */
+  /** Kernel (default), Matmul (native/engine/plan.h: two memory leaves, strides + one for the contracted axis), or Scan/Select (no program; plan.h at Stage). */
   kind?: StageKind;
+  /** Matmul stages: the contracted length. */
+  contract?: number;
   shape: number[];
   chunks: number[][];
   leaves: NativeLeaf[];

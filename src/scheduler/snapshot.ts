@@ -10,7 +10,7 @@
 // NativeBuffers (persisted chunks) are kept alive by the addon itself.
 import { types } from 'node:util';
 import { native, type NativeBuffer, type NativeBufferArg, type NativePlan } from '../native.js';
-import { LeafKind, NativeDType, type NativeLeaf } from '../plan/types.js';
+import { LeafKind, NativeDType, StageKind, type NativeLeaf } from '../plan/types.js';
 
 export interface Snapshot {
   /** The plan to execute: `plan` itself, or a copy whose leaves address the snapshots. */
@@ -53,11 +53,14 @@ export function snapshotInputs(plan: NativePlan, buffers: NativeBufferArg[]): Sn
   const spans = new Map<number, [number, number]>();
   for (const stage of plan.stages) {
     if (stage.shape.some((n) => n === 0)) continue; // an empty stage reads nothing
+    // a matmul stage's leaves have one more axis, the contracted one (plan.h)
+    const shape = stage.kind === StageKind.Matmul ? [...stage.shape, stage.contract ?? 0] : stage.shape;
+    if (shape.some((n) => n === 0)) continue;
     for (const leaf of stage.leaves) {
       if (leaf.kind !== LeafKind.Memory) continue;
       written ??= new Set(plan.stages.map((s) => s.sink.buffer));
       if (written.has(leaf.buffer)) continue;
-      const [lo, hi] = leafSpan(leaf, stage.shape);
+      const [lo, hi] = leafSpan(leaf, shape);
       const known = spans.get(leaf.buffer);
       spans.set(leaf.buffer, known ? [Math.min(known[0], lo), Math.max(known[1], hi)] : [lo, hi]);
     }

@@ -274,7 +274,10 @@ describe('plan fuzzer', () => {
       else {
         const err = await run.then(() => null, (e: Error) => e);
         expect(err?.name, f).toBe(c.expect.error);
-        expect(err?.message.slice(0, 200), f).toBe(c.expect.message);
+        // The lists of accepted values grow with the operation table; the refusal itself must not change.
+        const norm = (m: string | undefined): string | undefined =>
+          m?.slice(0, 200).replace(/\(accepted: [^)]*\)?/, '(accepted: …)').replace(/expected ("[^"]*"(, | or )?)+/, 'expected … ');
+        expect(norm(err?.message), f).toBe(norm(c.expect.message));
       }
     }
   });

@@ -58,7 +58,8 @@ export function cumulative(op: ScanOp, xIn: unknown, options?: CumulativeOptions
   const x = checkArray(op, xIn);
   const o = checkOptions(`${op} options`, options) as CumulativeOptions;
   checkKeys(op, o, ['axis', 'dtype']);
-  const src = x.node;
+  // bool data scans as float64 0/1 (NumPy: int64 counts) until integer dtypes land
+  const src = x.dtype === 'bool' ? x.astype('float64').node : x.node;
   const axis = checkAxis(op, o.axis, src.shape.length);
   if (o.dtype !== undefined && o.dtype !== 'float64' && o.dtype !== 'float32') {
     throw new TypeError(`${op}: dtype must be 'float64' or 'float32', got ${describe(o.dtype)}`);
@@ -98,7 +99,7 @@ export function quantile(op: 'median' | 'quantile' | 'percentile', xIn: unknown,
   const x = checkArray(op, xIn);
   const o = checkOptions(`${op} options`, options) as QuantileOptions;
   checkKeys(op, o, ['axis', 'keepdims']);
-  const src = x.node;
+  const src = x.dtype === 'bool' ? x.astype('float64').node : x.node;  // NumPy: float64 results
   const axis = checkAxis(op, o.axis, src.shape.length);
   if (o.keepdims !== undefined && typeof o.keepdims !== 'boolean') {
     throw new TypeError(`${op}: keepdims must be a boolean, got ${describe(o.keepdims)}`);

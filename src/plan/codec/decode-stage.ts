@@ -159,7 +159,7 @@ export function decodeProgram(sp: string, st: Record<string, unknown>, nregs: nu
     const a = arr(ip, ins, 4);
     const op = enumOf(`${ip}[0]`, a[0], OPS, 'op');
     const { code, arity } = OPS[op];
-    const want = arity === 2 ? 4 : 3;
+    const want = arity === 2 || op === 'cast' ? 4 : 3;
     if (a.length !== want) throw rangeErr(ip, `"${op}" takes ${want} entries ([op, dst, ${arity === 0 ? 'leaf' : arity === 1 ? 'a' : 'a, b'}]), got ${a.length}`);
     const dst = int(`${ip}[1]`, a[1], 0, nregs - 1);
     let x = 0;
@@ -168,6 +168,7 @@ export function decodeProgram(sp: string, st: Record<string, unknown>, nregs: nu
     else {
       x = operand(`${ip}[2]`, a[2]);
       if (arity === 2) y = operand(`${ip}[3]`, a[3]);
+      if (op === 'cast') y = dtypeCode(dtype(`${ip}[3]`, a[3])); // the target dtype, by name
     }
     program.set([code, dst, x, y], i * 4);
     regs |= 1n << BigInt(dst);

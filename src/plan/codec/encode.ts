@@ -6,8 +6,10 @@ import { encodeNumber } from './numbers.js';
 
 export function encodeStage(st: NativeStage, name: string | undefined): PlanStage {
   if (st.kind !== undefined && st.kind !== StageKind.Kernel) {
-    // plan format version 1 has only kernel stages; a scan/select stage also writes a leaf buffer
-    throw new Error(`toPlan: ${name ?? 'a stage'} is a cumulative scan or median/quantile stage, which plan format version 1 cannot express yet; persist() the result first and export what reads it`);
+    // the public plan JSON (format v1) has kernel stages only: refuse rather than export a plan that means something else
+    if (st.kind === StageKind.Matmul) throw new TypeError(`toPlan: stage ${name ?? ''} is a matrix product, which the plan format cannot carry yet; compute() it instead`);
+    // a scan stage also writes its chunk totals through a leaf, which the decoder's rules do not model
+    throw new TypeError(`toPlan: ${name ?? 'a stage'} is a cumulative scan or median/quantile stage, which plan format version 1 cannot express yet; persist() the result first and export what reads it`);
   }
   const program: PlanInstr[] = [];
   for (let i = 0; i < st.program.length; i += 4) {
@@ -15,7 +17,9 @@ export function encodeStage(st: NativeStage, name: string | undefined): PlanStag
     const arity = OPS[op].arity;
     const dst = st.program[i + 1]!;
     const a = st.program[i + 2]!;
-    program.push(arity === 2 ? [op, dst, a, st.program[i + 3]!] : [op, dst, a]);
+    // a cast's b is its target dtype, spelled by name: ["cast", dst, a, "float32"]
+    if (op === 'cast') program.push([op, dst, a, dtypeName(st.program[i + 3]! as NativeStage['sink']['dtype'])]);
+    else program.push(arity === 2 ? [op, dst, a, st.program[i + 3]!] : [op, dst, a]);
   }
   const leaves = st.leaves.map((l): PlanLeaf => {
     const base = { dtype: dtypeName(l.dtype), offset: l.offset, strides: [...l.strides] };

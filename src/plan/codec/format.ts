@@ -24,7 +24,8 @@ export type PlanLeaf =
   | { kind: 'memory'; dtype: PlanDType; offset: number; strides: number[]; buffer: number };
 
 /** ['load', dst, leaf] | [unary, dst, a] | [binary, dst, a, b]; operand r < 0 means imms[-1 - r]. */
-export type PlanInstr = [PlanOp, number, number] | [PlanOp, number, number, number];
+/** [op, dst, a] | [op, dst, a, b] | a cast: ['cast', dst, a, target dtype]. */
+export type PlanInstr = [PlanOp, number, number] | [PlanOp, number, number, number] | ['cast', number, number, PlanDType];
 
 export interface PlanSink {
   reduce: PlanReduce;

@@ -1,0 +1,68 @@
+// Element types of the dtype table (ops.json) at the engine's boundary: reading a memory leaf
+// into a register and storing a register into a sink. Registers are float64 blocks until the VM's
+// typed registers land (DESIGN.md "Typed registers"); so that every value stays exact, the
+// validator admits here only the dtypes a double holds exactly (all but int64/uint64).
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "engine/plan.h"
+
+namespace tessera::detail {
+
+// The C++ type of an element of `d`'s buffers (bool is one byte, 0 or 1).
+template <DType d> struct Elem;
+template <> struct Elem<DType::F64> { using type = double; };
+template <> struct Elem<DType::F32> { using type = float; };
+template <> struct Elem<DType::Bool> { using type = uint8_t; };
+template <> struct Elem<DType::I8> { using type = int8_t; };
+template <> struct Elem<DType::I16> { using type = int16_t; };
+template <> struct Elem<DType::I32> { using type = int32_t; };
+template <> struct Elem<DType::I64> { using type = int64_t; };
+template <> struct Elem<DType::U8> { using type = uint8_t; };
+template <> struct Elem<DType::U16> { using type = uint16_t; };
+template <> struct Elem<DType::U32> { using type = uint32_t; };
+template <> struct Elem<DType::U64> { using type = uint64_t; };
+
+// Calls f(std::integral_constant<DType, d>{}) for the runtime dtype d (one row per table row).
+template <class F>
+void withDType(DType d, F&& f) {
+  switch (d) {
+#define TESSERA_X(cname, code, size, name) \
+  case DType::cname:                        \
+    f(std::integral_constant<DType, DType::cname>{}); \
+    return;
+    TESSERA_DTYPES(TESSERA_X)
+#undef TESSERA_X
+  }
+}
+
+// Whether a float64 register holds every value of d exactly (int64/uint64 need typed registers).
+inline bool exactInDouble(DType d) { return d != DType::I64 && d != DType::U64; }
+
+// An element read into a register. A bool byte other than 0/1 counts as true.
+template <DType d>
+inline double loadAs(typename Elem<d>::type v) {
+  if constexpr (d == DType::Bool) return v != 0 ? 1.0 : 0.0;
+  else return static_cast<double>(v);
+}
+
+// A register value stored as d, as NumPy's astype: floats round to nearest; bool is x != 0
+// (NaN is true); integers truncate toward zero and wrap modulo 2^bits. NumPy leaves NaN, inf
+// and values beyond int64 undefined (C casts); here they give int64's minimum, wrapped.
+template <DType d>
+inline typename Elem<d>::type storeAs(double x) {
+  using T = typename Elem<d>::type;
+  if constexpr (d == DType::F64 || d == DType::F32) {
+    return static_cast<T>(x);
+  } else if constexpr (d == DType::Bool) {
+    return x != 0 ? 1 : 0;
+  } else {
+    const bool inRange = x > -9223372036854775808.0 && x < 9223372036854775808.0;  // false for NaN
+    const uint64_t bits = inRange ? static_cast<uint64_t>(static_cast<int64_t>(x)) : uint64_t(1) << 63;
+    return static_cast<T>(bits);  // modular narrowing (two's complement, C++17 implementation-defined, GCC/Clang: wraps)
+  }
+}
+
+}  // namespace tessera::detail

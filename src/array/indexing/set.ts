@@ -1,0 +1,66 @@
+// x.set(index, value) (issue 15 step 4): Dask's `x[index] = value` without mutation. For a basic
+// index whose slices have step ±1 (a box), the result is x's pieces around the box and the value
+// in it, joined with concatenations (one stage per piece when computed).
+import { describe } from '../../errors.js';
+import { full } from '../creation.js';
+import { NDArray, type Computed } from '../ndarray.js';
+import { concatenate } from './join.js';
+import { normalizeIndex } from './normalize.js';
+import { parseIndex, type IndexInput } from './parse.js';
+import { Slice } from './slice.js';
+
+export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], value: NDArray | number): NDArray<Computed> {
+  const args = Array.isArray(index) && !index.every((v) => typeof v === 'number') ? (index as readonly IndexInput[]) : [index as IndexInput];
+  const items = parseIndex(args);
+  const { view, advanced } = normalizeIndex(items, x.shape);
+  if (advanced !== null) {
+    throw new TypeError(`set: ${advanced.kind === 'mask' ? 'a boolean mask' : 'an integer array'} index is not supported yet; use integers and slices with step 1 or -1`);
+  }
+  if (typeof value !== 'number' && !(value instanceof NDArray)) throw new TypeError(`set: value must be a number or an NDArray, got ${describe(value)}`);
+  const viewShape = view.axes.map((a) => a.length);
+  if (viewShape.some((n) => n === 0)) return x;
+  // The box [lo, hi) per source axis, and which source axes the value must be flipped along.
+  const lo = x.shape.map(() => 0);
+  const hi = [...x.shape];
+  const flipAxes: number[] = [];
+  for (const f of view.fixed) {
+    lo[f.axis] = f.index;
+    hi[f.axis] = f.index + 1;
+  }
+  for (const a of view.axes) {
+    if (a.source === null) continue;
+    if (a.length > 1 && Math.abs(a.step) !== 1) throw new TypeError(`set: a slice with step ${a.step} is not supported yet (accepted: steps 1 and -1)`);
+    if (a.step < 0 && a.length > 1) {
+      flipAxes.push(a.source);
+      lo[a.source] = a.start - a.length + 1;
+      hi[a.source] = a.start + 1;
+    } else {
+      lo[a.source] = a.start;
+      hi[a.source] = a.start + a.length;
+    }
+  }
+  const boxShape = x.shape.map((_, k) => hi[k]! - lo[k]!);
+  let block: NDArray<Computed>;
+  if (typeof value === 'number') block = full(boxShape, value, { dtype: x.dtype });
+  else {
+    // value broadcasts to the view's shape (NumPy); then into the box's axes: new axes dropped,
+    // integer-indexed axes restored, reversed slices flipped back.
+    let v = value.broadcastTo(viewShape);
+    v = v.get(...view.axes.map((a) => (a.source === null ? 0 : new Slice(null, null, null))));
+    const fixedAxes = view.fixed.map((f) => f.axis);
+    if (fixedAxes.length) v = v.expandDims(fixedAxes);
+    if (flipAxes.length) v = v.flip(flipAxes);
+    block = v;
+  }
+  const build = (k: number, part: NDArray<Computed>): NDArray<Computed> => {
+    if (k === x.ndim) return block;
+    const n = x.shape[k]!;
+    const cut = (s: number, e: number): NDArray<Computed> => part.get(...part.shape.map((_, j) => (j === k ? new Slice(s, e, null) : new Slice(null, null, null))));
+    const pieces: NDArray<Computed>[] = [];
+    if (lo[k]! > 0) pieces.push(cut(0, lo[k]!));
+    pieces.push(build(k + 1, cut(lo[k]!, hi[k]!)));
+    if (hi[k]! < n) pieces.push(cut(hi[k]!, n));
+    return pieces.length === 1 ? pieces[0]! : concatenate(pieces, { axis: k });
+  };
+  return build(0, x);
+}

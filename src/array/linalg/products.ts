@@ -1,0 +1,298 @@
+// Matrix products with NumPy's semantics: matmul, dot, tensordot, outer, inner, vdot, trace,
+// einsum. Every one becomes one contraction node (MatmulNode) plus, where NumPy's result needs
+// it, a transpose or a sum — lowered to a native GEMM stage (./lower-matmul.ts).
+// Chunking is Dask's: output chunks come from a's free axes and b's free axes; the contracted
+// axes need no common chunks (each task reads the whole contracted extent in place), so nothing
+// is rechunked.
+import { checkOptions, describe } from '../../errors.js';
+import { NDArray, binary, normalizeAxis, type Computed } from '../ndarray.js';
+import { newId, token, type ContractionAxes, type DType, type MatmulNode, type MemoryNode, type Node } from '../node.js';
+
+const FLOATS = new Set<string>(['float64', 'float32']);
+
+function resultDType(name: string, a: Node, b: Node): DType {
+  for (const [arg, n] of [['a', a], ['b', b]] as const) {
+    if (!FLOATS.has(n.dtype)) {
+      throw new TypeError(`${name}: ${arg} has dtype ${String(n.dtype)}; matrix products support float32 and float64 for now (cast integers to float64 first)`);
+    }
+  }
+  return a.dtype === 'float32' && b.dtype === 'float32' ? 'float32' : 'float64';
+}
+
+function checkArray(name: string, arg: string, x: unknown): NDArray<Computed> {
+  if (!(x instanceof NDArray)) throw new TypeError(`${name}: ${arg} must be an NDArray, got ${describe(x)}`);
+  return x;
+}
+
+/** A 0-d one (memory, so the GEMM reads it in place): the second operand of one-operand contractions. */
+function one(dtype: DType): MemoryNode {
+  return {
+    kind: 'memory', id: newId(), name: 'one', shape: [], chunks: [], dtype,
+    memory: dtype === 'float64' ? new Float64Array([1]) : new Float32Array([1]),
+    strides: [], offset: 0, op: 'array', state: { disposed: false },
+  };
+}
+
+/** The contraction node; `a`/`b` axes must already be consistent (callers check NumPy's rules). */
+function contraction(op: MatmulNode['op'], a: Node, b: Node, aAxes: ContractionAxes, bAxes: ContractionAxes): NDArray<Computed> {
+  const dtype = resultDType(op, a, b);
+  const ka = aAxes.k.reduce((p, ax) => p * a.shape[ax]!, 1);
+  const kb = bAxes.k.reduce((p, ax) => p * b.shape[ax]!, 1);
+  if (ka !== kb) throw new RangeError(`${op}: contracted lengths differ (${ka} vs ${kb})`);
+  const shape: number[] = [];
+  const chunks: number[][] = [];
+  aAxes.batch.forEach((la, i) => {
+    const lb = bAxes.batch[i]!;
+    // a diagonal's length is its shortest axis; a broadcast axis (empty list) has length 1
+    const len = (n: Node, l: readonly number[]): number => (l.length ? Math.min(...l.map((ax) => n.shape[ax]!)) : 1);
+    const sa = len(a, la);
+    const sb = len(b, lb);
+    const s = Math.max(sa, sb);
+    shape.push(s);
+    const [n, l] = la.length && sa === s ? [a, la] : [b, lb];
+    const src = l.length ? l.reduce((best, ax) => (n.shape[ax]! < n.shape[best]! ? ax : best), l[0]!) : -1;
+    chunks.push(src >= 0 ? trimChunks(n.chunks[src]!, s) : [s]);
+  });
+  for (const ax of aAxes.free) (shape.push(a.shape[ax]!), chunks.push([...a.chunks[ax]!]));
+  for (const ax of bAxes.free) (shape.push(b.shape[ax]!), chunks.push([...b.chunks[ax]!]));
+  const node: MatmulNode = {
+    kind: 'matmul', id: newId(), op,
+    name: `${op}-${token(`${op}:${a.name}:${b.name}:${JSON.stringify([aAxes, bAxes])}`)}`,
+    shape, dtype, chunks, a, b, aAxes, bAxes,
+  };
+  return new NDArray(node);
+}
+
+function trimChunks(chunks: readonly number[], n: number): number[] {
+  const out: number[] = [];
+  let left = n;
+  for (const c of chunks) {
+    if (left <= 0) break;
+    out.push(Math.min(c, left));
+    left -= c;
+  }
+  return out.length ? out : [0];
+}
+
+/**
+ * Matrix product with NumPy's `matmul` semantics: 1-d operands are promoted to a row (a) or a
+ * column (b) and that axis is removed from the result; leading axes are batch axes, broadcast.
+ */
+export function matmul(a: NDArray<Computed>, b: NDArray<Computed>): NDArray<Computed> {
+  const x = checkArray('matmul', 'a', a).node;
+  const y = checkArray('matmul', 'b', b).node;
+  if (x.shape.length === 0 || y.shape.length === 0) {
+    throw new RangeError('matmul: operands must have at least 1 dimension (use mul() for a scalar)');
+  }
+  const av = x.shape.length === 1;
+  const bv = y.shape.length === 1;
+  const aB = av ? 0 : x.shape.length - 2;
+  const bB = bv ? 0 : y.shape.length - 2;
+  const ak = av ? 0 : x.shape.length - 1;
+  const bk = bv ? 0 : y.shape.length - 2;
+  if (x.shape[ak] !== y.shape[bk]) {
+    throw new RangeError(
+      `matmul: a has shape [${x.shape.join(', ')}] and b [${y.shape.join(', ')}]: the core dimensions do not match (${x.shape[ak]} vs ${y.shape[bk]})`,
+    );
+  }
+  const n = Math.max(aB, bB);
+  const batch: [number[], number[]][] = [];
+  for (let i = 0; i < n; i++) {
+    const ja = i - (n - aB);
+    const jb = i - (n - bB);
+    const sa = ja >= 0 ? x.shape[ja]! : 1;
+    const sb = jb >= 0 ? y.shape[jb]! : 1;
+    if (sa !== sb && sa !== 1 && sb !== 1) {
+      throw new RangeError(
+        `matmul: batch axes of a [${x.shape.join(', ')}] and b [${y.shape.join(', ')}] do not broadcast (${sa} vs ${sb})`,
+      );
+    }
+    const s = Math.max(sa, sb);
+    batch.push([ja >= 0 && sa === s ? [ja] : [], jb >= 0 && sb === s ? [jb] : []]);
+  }
+  return contraction(
+    'matmul', x, y,
+    { batch: batch.map((p) => p[0]), free: av ? [] : [x.shape.length - 2], k: [ak] },
+    { batch: batch.map((p) => p[1]), free: bv ? [] : [y.shape.length - 1], k: [bk] },
+  );
+}
+
+export interface TensordotOptions {
+  /** n: the last n axes of a with the first n of b (default 2); or [axesOfA, axesOfB]. */
+  axes?: number | readonly [number | readonly number[], number | readonly number[]];
+}
+
+/** NumPy's tensordot: the result's axes are a's free axes then b's. */
+export function tensordot(a: NDArray<Computed>, b: NDArray<Computed>, options?: TensordotOptions): NDArray<Computed> {
+  const x = checkArray('tensordot', 'a', a).node;
+  const y = checkArray('tensordot', 'b', b).node;
+  const o = checkOptions('tensordot options', options);
+  for (const key of Object.keys(o)) if (key !== 'axes') throw new TypeError(`tensordot: unknown option ${key} (accepted: axes)`);
+  const spec = o.axes ?? 2;
+  let ka: number[];
+  let kb: number[];
+  if (typeof spec === 'number') {
+    if (!Number.isInteger(spec) || spec < 0 || spec > x.shape.length || spec > y.shape.length) {
+      throw new RangeError(`tensordot: axes ${spec} must be an integer in 0..${Math.min(x.shape.length, y.shape.length)}`);
+    }
+    ka = [...Array(spec).keys()].map((i) => x.shape.length - spec + i);
+    kb = [...Array(spec).keys()];
+  } else if (Array.isArray(spec) && spec.length === 2) {
+    const list = (v: unknown, nd: number, arg: string): number[] => {
+      const l = typeof v === 'number' ? [v] : Array.isArray(v) ? (v as unknown[]) : null;
+      if (!l) throw new TypeError(`tensordot: axes[${arg}] must be an axis or a list of axes, got ${describe(v)}`);
+      const out = l.map((ax, i) => normalizeAxis(`tensordot: axes[${arg}][${i}]`, ax, nd));
+      if (new Set(out).size !== out.length) throw new RangeError(`tensordot: axes[${arg}] repeats an axis`);
+      return out;
+    };
+    ka = list(spec[0], x.shape.length, '0');
+    kb = list(spec[1], y.shape.length, '1');
+    if (ka.length !== kb.length) throw new RangeError(`tensordot: axes lists have different lengths (${ka.length} vs ${kb.length})`);
+  } else {
+    throw new TypeError(`tensordot: axes must be a number or [axesOfA, axesOfB], got ${describe(spec)}`);
+  }
+  ka.forEach((ax, i) => {
+    if (x.shape[ax] !== y.shape[kb[i]!]) {
+      throw new RangeError(`tensordot: shape mismatch for sum: a axis ${ax} has length ${x.shape[ax]}, b axis ${kb[i]} has ${y.shape[kb[i]!]}`);
+    }
+  });
+  const fa = x.shape.map((_, i) => i).filter((i) => !ka.includes(i));
+  const fb = y.shape.map((_, i) => i).filter((i) => !kb.includes(i));
+  return contraction('tensordot', x, y, { batch: [], free: fa, k: ka }, { batch: [], free: fb, k: kb });
+}
+
+/** NumPy's dot: a scalar multiplies; otherwise the last axis of a with the second-to-last of b (the only one when 1-d). */
+export function dot(a: NDArray<Computed> | number, b: NDArray<Computed> | number): NDArray<Computed> {
+  if (typeof a === 'number' || typeof b === 'number' || a.ndim === 0 || b.ndim === 0) return binary('mul', a, b);
+  checkArray('dot', 'a', a);
+  checkArray('dot', 'b', b);
+  if (a.ndim <= 2 && b.ndim <= 2) return matmul(a, b);
+  return tensordot(a, b, { axes: [[a.ndim - 1], [b.ndim === 1 ? 0 : b.ndim - 2]] });
+}
+
+/** NumPy's inner: the last axes of a and b contracted; a scalar multiplies. */
+export function inner(a: NDArray<Computed> | number, b: NDArray<Computed> | number): NDArray<Computed> {
+  if (typeof a === 'number' || typeof b === 'number' || a.ndim === 0 || b.ndim === 0) return binary('mul', a, b);
+  return tensordot(a, b, { axes: [[a.ndim - 1], [b.ndim - 1]] });
+}
+
+/** NumPy's outer of two 1-d arrays (NumPy flattens n-d inputs; that needs reshape, not here yet). */
+export function outer(a: NDArray<Computed>, b: NDArray<Computed>): NDArray<Computed> {
+  const x = checkArray('outer', 'a', a).node;
+  const y = checkArray('outer', 'b', b).node;
+  if (x.shape.length !== 1 || y.shape.length !== 1) {
+    throw new RangeError(`outer: a and b must be 1-d (got ${x.shape.length}-d and ${y.shape.length}-d)`);
+  }
+  return contraction('outer', x, y, { batch: [], free: [0], k: [] }, { batch: [], free: [0], k: [] });
+}
+
+/** NumPy's vdot for real arrays: both flattened (row-major), then the inner product; a 0-d result. */
+export function vdot(a: NDArray<Computed>, b: NDArray<Computed>): NDArray<number> {
+  const x = checkArray('vdot', 'a', a).node;
+  const y = checkArray('vdot', 'b', b).node;
+  if (a.size !== b.size) throw new RangeError(`vdot: a and b must have the same size (${a.size} vs ${b.size})`);
+  // the contracted axes merge row-major, which is exactly the flattened order
+  return contraction('matmul', x, y, { batch: [], free: [], k: x.shape.map((_, i) => i) }, { batch: [], free: [], k: y.shape.map((_, i) => i) }) as NDArray<number>;
+}
+
+/** The diagonal of axes axis1/axis2 as the last axis (NumPy's diagonal, offset 0). */
+export function diagonalOf(name: string, a: NDArray<Computed>, axis1 = 0, axis2 = 1): NDArray<Computed> {
+  const x = checkArray(name, 'a', a).node;
+  if (x.shape.length < 2) throw new RangeError(`${name}: a must have at least 2 dimensions (got ${x.shape.length})`);
+  const i1 = normalizeAxis(`${name}: axis1`, axis1, x.shape.length);
+  const i2 = normalizeAxis(`${name}: axis2`, axis2, x.shape.length);
+  if (i1 === i2) throw new RangeError(`${name}: axis1 and axis2 cannot be the same`);
+  const rest = x.shape.map((_, i) => i).filter((i) => i !== i1 && i !== i2);
+  const u = one(FLOATS.has(x.dtype) ? x.dtype : 'float64');
+  const batch = [...rest.map((i) => [i]), [i1, i2]];
+  return contraction('diagonal', x, u, { batch, free: [], k: [] }, { batch: batch.map(() => []), free: [], k: [] });
+}
+
+export interface TraceOptions {
+  /** Only 0 for now. */
+  offset?: number;
+  axis1?: number;
+  axis2?: number;
+}
+
+/** NumPy's trace: the sum along the diagonal of axes axis1/axis2 (default 0 and 1). */
+export function trace(a: NDArray<Computed>, options?: TraceOptions): NDArray<Computed> {
+  const o = checkOptions('trace options', options);
+  for (const key of Object.keys(o)) if (!['offset', 'axis1', 'axis2'].includes(key)) throw new TypeError(`trace: unknown option ${key} (accepted: offset, axis1, axis2)`);
+  if (o.offset !== undefined && o.offset !== 0) throw new RangeError(`trace: offset ${describe(o.offset)} is not supported yet (accepted: 0)`);
+  const d = diagonalOf('trace', a, (o.axis1 as number | undefined) ?? 0, (o.axis2 as number | undefined) ?? 1);
+  return d.sum({ axis: -1 });
+}
+
+/**
+ * NumPy's einsum for one or two operands, explicit (`'ij,jk->ik'`) or implicit (`'ij,jk'`: the
+ * indices seen once, sorted) output: products, transposes, traces, diagonals, sums over an index,
+ * batched products. Not yet: `...` and three or more operands.
+ */
+export function einsum(subscripts: string, ...operands: NDArray<Computed>[]): NDArray<Computed> {
+  if (typeof subscripts !== 'string') throw new TypeError(`einsum: subscripts must be a string, got ${describe(subscripts)}`);
+  const spec = subscripts.replace(/\s+/g, '');
+  if (spec.includes('...')) throw new RangeError("einsum: '...' (ellipsis) is not supported yet");
+  const [lhs, rhs] = spec.includes('->') ? (spec.split('->') as [string, string]) : [spec, undefined];
+  const inputs = lhs.split(',');
+  if (inputs.length !== operands.length) throw new RangeError(`einsum: ${inputs.length} operand subscripts for ${operands.length} operands`);
+  if (inputs.length < 1 || inputs.length > 2) throw new RangeError(`einsum: ${inputs.length} operands (accepted: 1 or 2 for now)`);
+  for (const s of [...inputs, rhs ?? '']) if (!/^[a-zA-Z]*$/.test(s)) throw new RangeError(`einsum: subscripts ${describe(subscripts)} may hold only letters, ',' and '->'`);
+  operands.forEach((x, i) => {
+    checkArray('einsum', `operands[${i}]`, x);
+    if (inputs[i]!.length !== x.ndim) throw new RangeError(`einsum: operand ${i} has ${x.ndim} dimensions but subscripts '${inputs[i]}' name ${inputs[i]!.length}`);
+  });
+  const count = new Map<string, number>();
+  for (const s of inputs) for (const c of s) count.set(c, (count.get(c) ?? 0) + 1);
+  const out = rhs ?? [...count.keys()].filter((c) => count.get(c) === 1).sort().join('');
+  if (new Set(out).size !== out.length) throw new RangeError(`einsum: output subscripts '${out}' repeat an index`);
+  for (const c of out) if (!count.has(c)) throw new RangeError(`einsum: output index '${c}' is not in any operand`);
+  const sizes = new Map<string, number>();
+  inputs.forEach((s, i) => [...s].forEach((c, k) => {
+    const n = operands[i]!.shape[k]!;
+    const known = sizes.get(c);
+    if (known !== undefined && known !== n) throw new RangeError(`einsum: index '${c}' has lengths ${known} and ${n}`);
+    sizes.set(c, n);
+  }));
+  if (operands.length === 1) return single(operands[0]!, inputs[0]!, out);
+  // Two operands: each first loses its repeated indices (diagonals) and the indices no one else
+  // needs (summed), then the rest is one contraction and a transpose.
+  const [sa, sb] = inputs as [string, string];
+  const keepA = uniq([...sa].filter((c) => out.includes(c) || sb.includes(c)));
+  const keepB = uniq([...sb].filter((c) => out.includes(c) || sa.includes(c)));
+  const x = single(operands[0]!, sa, keepA);
+  const y = single(operands[1]!, sb, keepB);
+  const batch = out.split('').filter((c) => keepA.includes(c) && keepB.includes(c));
+  const ks = keepA.split('').filter((c) => keepB.includes(c) && !out.includes(c));
+  const fa = out.split('').filter((c) => keepA.includes(c) && !keepB.includes(c));
+  const fb = out.split('').filter((c) => keepB.includes(c) && !keepA.includes(c));
+  const ax = (s: string, cs: string[]): number[] => cs.map((c) => s.indexOf(c));
+  const r = contraction(
+    'einsum', x.node, y.node,
+    { batch: batch.map((c) => [keepA.indexOf(c)]), free: ax(keepA, fa), k: ax(keepA, ks) },
+    { batch: batch.map((c) => [keepB.indexOf(c)]), free: ax(keepB, fb), k: ax(keepB, ks) },
+  );
+  const have = [...batch, ...fa, ...fb].join('');
+  return have === out ? r : r.transpose([...out].map((c) => have.indexOf(c)));
+}
+
+function uniq(cs: string[]): string {
+  return [...new Set(cs)].join('');
+}
+
+/** One operand: out's indices in out's order; repeated ones are diagonals, missing ones summed. */
+function single(x: NDArray<Computed>, s: string, out: string): NDArray<Computed> {
+  const summed = uniq([...s].filter((c) => !out.includes(c)));
+  const order = out + summed;
+  let r: NDArray<Computed>;
+  if (new Set(s).size === s.length) {
+    const perm = [...order].map((c) => s.indexOf(c));
+    r = perm.every((p, i) => p === i) ? x : x.transpose(perm);
+  } else {
+    const u = one(FLOATS.has(x.dtype) ? x.dtype : 'float64');
+    const batch = [...order].map((c) => [...s].flatMap((d, k) => (d === c ? [k] : [])));
+    r = contraction('diagonal', x.node, u, { batch, free: [], k: [] }, { batch: batch.map(() => []), free: [], k: [] });
+  }
+  if (!summed.length) return r;
+  return r.sum({ axis: [...summed].map((_, i) => out.length + i) });
+}

@@ -1,0 +1,25 @@
+// rechunk's full Dask spec (dict form, null keeps, -1, explicit) against Dask's chunks:
+// test/fixtures/numpy/rechunk.json from scripts/fixtures/dask_rechunk.py.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DenseArray, random } from '../src/index.js';
+import type { RechunkSpec } from '../src/array/indexing/rechunk.js';
+
+type Entry = number | null | number[];
+const fx = JSON.parse(readFileSync(new URL('./fixtures/numpy/rechunk.json', import.meta.url), 'utf8')) as {
+  shape: number[]; chunks: number[][]; rows: { spec: Entry[] | [number, Entry][]; dict: boolean; chunks: number[][] }[];
+};
+
+describe('rechunk spec', () => {
+  const x = random.random(fx.shape, { seed: 1, chunks: fx.chunks });
+  it.each(fx.rows.map((r) => [JSON.stringify(r.spec) + (r.dict ? ' (dict)' : ''), r] as const))('%s', async (_, r) => {
+    const spec = (r.dict ? Object.fromEntries(r.spec as [number, Entry][]) : r.spec) as RechunkSpec;
+    const y = x.rechunk(spec);
+    expect(y.chunks).toEqual(r.chunks);
+    expect(Array.from(((await y.compute()) as DenseArray).data)).toEqual(Array.from(((await x.compute()) as DenseArray).data));
+  });
+  it('errors', () => {
+    expect(() => x.rechunk({ 2: 10 })).toThrow(/out of bounds/);
+    expect(() => x.rechunk([[50, 40], 60])).toThrow(/sum to 90/);
+  });
+});

@@ -1,0 +1,203 @@
+// Matrix products (issue 16) against NumPy 1.24 (test/fixtures/numpy/linalg.json, written by
+// scripts/fixtures/numpy_linalg.py), for in-place, transposed and lazy operands and several chunkings;
+// bit-identical results for any chunking of the free axes and for 1 vs 2 threads.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  DenseArray, dot, einsum, fromArray, inner, matmul, outer, random, tensordot, trace, vdot, exp, type NDArray, type Computed,
+} from '../src/index.js';
+
+interface Operand { shape: number[]; dtype: 'float64' | 'float32'; data: number[] }
+interface Case { name: string; fn: string; spec: string | null; options: Record<string, unknown> | null; operands: Operand[]; shape: number[]; dtype: string; data: number[] }
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/numpy/linalg.json', import.meta.url), 'utf8')) as { cases: Case[] };
+
+type Variant = 'memory' | 'transposed' | 'lazy';
+
+function build(o: Operand, variant: Variant, chunk: number): NDArray<Computed> {
+  const Ctor = o.dtype === 'float32' ? Float32Array : Float64Array;
+  const chunks = o.shape.map((s) => Math.max(1, Math.min(s, chunk)));
+  if (variant === 'transposed' && o.shape.length >= 2) {
+    // store the transpose, hand out .T: same values, swapped strides
+    const nd = o.shape.length;
+    const tShape = [...o.shape].reverse();
+    const t = new Ctor(o.data.length);
+    const st = o.shape.map((_, k) => o.shape.slice(k + 1).reduce((a, b) => a * b, 1));
+    const tt = tShape.map((_, k) => tShape.slice(k + 1).reduce((a, b) => a * b, 1));
+    for (let i = 0; i < o.data.length; i++) {
+      let rest = i;
+      let j = 0;
+      for (let k = 0; k < nd; k++) {
+        const c = Math.floor(rest / st[k]!);
+        rest -= c * st[k]!;
+        j += c * tt[nd - 1 - k]!;
+      }
+      t[j] = o.data[i]!;
+    }
+    return fromArray(t, { shape: tShape, chunks: [...chunks].reverse() }).T;
+  }
+  const x = fromArray(Ctor.from(o.data), { shape: o.shape, chunks });
+  return variant === 'lazy' ? x.mul(1) : x;
+}
+
+function call(c: Case, ops: NDArray<Computed>[]): NDArray<Computed> {
+  const [a, b] = ops as [NDArray<Computed>, NDArray<Computed>];
+  switch (c.fn) {
+    case 'matmul': return matmul(a, b);
+    case 'tensordot': return tensordot(a, b, c.options as never);
+    case 'dot': return dot(a, b);
+    case 'inner': return inner(a, b);
+    case 'outer': return outer(a, b);
+    case 'vdot': return vdot(a, b);
+    case 'trace': return trace(a, (c.options ?? undefined) as never);
+    case 'einsum': return einsum(c.spec!, ...ops);
+  }
+  throw new Error(c.fn);
+}
+
+async function values(x: NDArray<Computed>): Promise<{ shape: number[]; data: ArrayLike<number> }> {
+  const r = await x.compute();
+  return typeof r === 'number' ? { shape: [], data: [r] } : { shape: r.shape, data: r.data };
+}
+
+describe('matrix products against NumPy', () => {
+  for (const c of fixture.cases) {
+    for (const variant of ['memory', 'transposed', 'lazy'] as const) {
+      it(`${c.name} (${variant} operands)`, async () => {
+        const ops = c.operands.map((o) => build(o, variant, 2));
+        const out = call(c, ops);
+        expect(out.shape).toEqual(c.shape);
+        expect(out.dtype).toBe(c.dtype);
+        const got = await values(out);
+        expect(got.shape).toEqual(c.shape);
+        const scale = Math.max(1, ...c.data.map(Math.abs));
+        const tol = (c.dtype === 'float32' ? 1e-5 : 1e-13) * 16 * scale;
+        c.data.forEach((v, i) => expect(Math.abs(got.data[i]! - v)).toBeLessThanOrEqual(tol));
+      });
+    }
+  }
+});
+
+describe('matmul determinism and errors', () => {
+  it('is bit-identical for any chunking of the free axes and of the contracted axis', async () => {
+    const a = random.random([300, 200], { seed: 1, chunks: 300 });
+    const b = random.normal(0, 1, [200, 250], { seed: 2, chunks: 250 });
+    const ref = (await matmul(a, b).compute()) as DenseArray;
+    for (const [ca, cb] of [[[100, 50], [50, 70]], [[37, 200], [200, 13]], [[300, 7], [9, 250]]] as const) {
+      const r = (await matmul(a.rechunk(ca as unknown as number[]), b.rechunk(cb as unknown as number[])).compute()) as DenseArray;
+      expect(Buffer.from(r.data.buffer).equals(Buffer.from(ref.data.buffer))).toBe(true);
+    }
+    // lazy operands (exp(a), b.T of a persisted array) give the same bits as their materialized values
+    const ea = await exp(a).persist();
+    const bt = await b.T.persist();
+    const lazy = (await matmul(exp(a), b).compute()) as DenseArray;
+    const mem = (await matmul(ea, bt.T).compute()) as DenseArray;
+    expect(Buffer.from(lazy.data.buffer).equals(Buffer.from(mem.data.buffer))).toBe(true);
+  });
+
+  it('a small product over a long contraction (split in blocks, summed in a fixed order) matches a naive loop', async () => {
+    const x = random.normal(0, 1, [70001, 5], { seed: 3, chunks: [10000, 5] });
+    const X = ((await x.compute()) as DenseArray).data;
+    const G = ((await x.T.matmul(x).compute()) as DenseArray).data;
+    for (let i = 0; i < 5; i++) {
+      for (let j = 0; j < 5; j++) {
+        let s = 0;
+        let mag = 0;
+        for (let k = 0; k < 70001; k++) (s += X[k * 5 + i]! * X[k * 5 + j]!), (mag += Math.abs(X[k * 5 + i]! * X[k * 5 + j]!));
+        expect(Math.abs(G[i * 5 + j]! - s)).toBeLessThanOrEqual(1e-13 * mag);
+      }
+    }
+  });
+
+  it('feeds later work: matmul(a, b).sum() and a product of products', async () => {
+    const a = fromArray([[1, 2], [3, 4]]);
+    const b = fromArray([[5, 6], [7, 8]]);
+    expect(await matmul(a, b).sum().compute()).toBe(19 + 22 + 43 + 50);
+    const r = (await matmul(matmul(a, b), a).compute()) as DenseArray;
+    expect(Array.from(r.data)).toEqual([19 + 66, 38 + 88, 43 + 150, 86 + 200]);
+  });
+
+  it('large lazy operands computed panel by panel give the bits of persisted operands', async () => {
+    const a = random.random([2200, 2000], { seed: 41, chunks: [550, 2000] }).mul(2);
+    const b = random.normal(0, 1, [2000, 2200], { seed: 42, chunks: [2000, 1100] }).exp();
+    const lazy = (await matmul(a, b).compute()) as DenseArray;
+    const [ap, bp] = [await a.persist(), await b.persist()];
+    const mem = (await matmul(ap, bp).compute()) as DenseArray;
+    expect(Buffer.from(lazy.data.buffer).equals(Buffer.from(mem.data.buffer))).toBe(true);
+    ap.dispose();
+    bp.dispose();
+  });
+
+  it('iterChunks and computeBlock of a product give the chunks of compute()', async () => {
+    const a = random.random([9, 4], { seed: 1, chunks: [4, 2] });
+    const b = random.random([4, 7], { seed: 2, chunks: [2, 3] });
+    const full = (await matmul(a, b).compute()) as DenseArray;
+    const seen: number[] = [];
+    for await (const c of matmul(a, b).iterChunks()) {
+      const [r0, c0] = c.offset;
+      c.data.shape.length === 2 && seen.push(c.data.data[0]! - full.data[r0! * 7 + c0!]!);
+    }
+    expect(seen.length).toBe(9);
+    expect(seen.every((d) => d === 0)).toBe(true);
+    const blk = await matmul(a, b).computeBlock([2, 2]);
+    expect(blk.data[0]).toBe(full.data[8 * 7 + 6]);
+  });
+
+  it('refuses bad operands with clear errors', () => {
+    const a = fromArray([[1, 2], [3, 4]]);
+    const v = fromArray([1, 2, 3]);
+    expect(() => matmul(a, v)).toThrow(RangeError);
+    expect(() => matmul(a, v)).toThrow(/core dimensions do not match \(2 vs 3\)/);
+    expect(() => matmul(a, 3 as never)).toThrow(TypeError);
+    expect(() => matmul(a.sum(), a)).toThrow(RangeError);
+    expect(() => tensordot(a, a, { axes: [[0], [0, 1]] })).toThrow(/different lengths/);
+    expect(() => einsum('ij,jk->ik', a)).toThrow(RangeError);
+    expect(() => einsum('i...,j->ij', v, v)).toThrow(/ellipsis/);
+    expect(() => einsum('ij,jk->iz', a, a)).toThrow(/'z'/);
+    expect(() => outer(a, v)).toThrow(/1-d/);
+    expect(() => trace(a, { offset: 1 })).toThrow(RangeError);
+    expect(() => vdot(a, v)).toThrow(/same size/);
+    expect(() => matmul(a, a).toPlan()).toThrow(/matrix product/);
+  });
+});
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const script = `
+import { matmul, random, getConfig } from './src/index.ts';
+import { createHash } from 'node:crypto';
+const h = (d) => createHash('sha256').update(Buffer.from(d.buffer)).digest('hex');
+const a = random.random([700, 500], { seed: 3, chunks: [350, 500] });
+const b = random.random([500, 600], { seed: 4, chunks: [500, 300] });
+const r = await matmul(a, b.mul(2)).compute();
+const r32 = await matmul(random.random([300, 400], { seed: 5, dtype: 'float32' }), random.random([400, 200], { seed: 6, dtype: 'float32' })).compute();
+const x = random.normal(0, 1, [100003, 7], { seed: 7, chunks: [30000, 7] });
+const g = await x.T.matmul(x).compute();
+console.log(JSON.stringify({ threads: getConfig().numThreads, r: h(r.data), r32: h(r32.data), g: h(g.data) }));
+`;
+function runThreads(threads: string): { threads: number; r: string; r32: string; g: string } {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: root, env: { ...process.env, TESSERA_NUM_THREADS: threads }, encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+describe('matmul and TESSERA_NUM_THREADS', () => {
+  it('1 or 2 threads give bit-identical products (float64 and float32)', () => {
+    const one = runThreads('1');
+    const two = runThreads('2');
+    expect([one.threads, two.threads]).toEqual([1, 2]);
+    expect(two.r).toBe(one.r);
+    expect(two.r32).toBe(one.r32);
+    expect(two.g).toBe(one.g);
+  });
+});
+
+describe('matmul on a cluster', () => {
+  it('is refused with a clear error while lowering for a cluster (no worker path yet)', async () => {
+    const { Lowering } = await import('../src/array/lower.js');
+    const a = random.random([4, 4], { seed: 1 });
+    const lowering = new Lowering((bytes) => new ArrayBuffer(bytes), { remote: true });
+    expect(() => lowering.lower([{ node: matmul(a, a).node, target: 'result' }])).toThrow(/do not run on a cluster yet/);
+  });
+});
