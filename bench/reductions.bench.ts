@@ -20,6 +20,12 @@ const ROWS: [string, (x: NDArray) => NDArray, string][] = [
   ['ptp axis 0', (x) => x.ptp({ axis: 0 }), 'np.ptp(x, axis=0)'],
   ['var (all)', (x) => x.var(), 'np.var(x)'],
   ['countNonzero', (x) => x.countNonzero(), 'np.count_nonzero(x)'],
+  // scans write an N×N result (NumPy allocates one too); median/quantile make the axis one chunk
+  ['cumsum axis 0', (x) => x.cumsum({ axis: 0 }), 'np.cumsum(x, axis=0)'],
+  ['cumsum axis 1', (x) => x.cumsum({ axis: 1 }), 'np.cumsum(x, axis=1)'],
+  ['median axis 1', (x) => x.median({ axis: 1 }), 'np.median(x, axis=1)'],
+  ['median axis 0', (x) => x.median({ axis: 0 }), 'np.median(x, axis=0)'],
+  ['quantile .9 ax 1', (x) => x.quantile(0.9, { axis: 1 }), 'np.quantile(x, 0.9, axis=1)'],
 ];
 
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
@@ -57,6 +63,8 @@ print(json.dumps(out))
   return JSON.parse(r.stdout.trim()) as number[];
 }
 
+const only = process.env.BENCH_ROWS ? new RegExp(process.env.BENCH_ROWS) : null;  // e.g. BENCH_ROWS='cumsum|median'
+if (only) ROWS.splice(0, ROWS.length, ...ROWS.filter(([name]) => only.test(name)));
 const [x] = await persist(random.random([N, N], { seed: 1 }));
 const two: number[] = [];
 const one: number[] = [];

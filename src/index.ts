@@ -1,6 +1,17 @@
 // tessera: Dask's model of parallel computing for Node.js, with a native core.
 export { NDArray, type Computed, type ReduceOptions, type VarOptions, type ArgReduceOptions } from './array/ndarray.js';
 export { DenseArray, type TypedData } from './array/dense.js';
+export {
+  cumsum,
+  cumprod,
+  nancumsum,
+  nancumprod,
+  median,
+  quantile,
+  percentile,
+  type CumulativeOptions,
+  type QuantileOptions,
+} from './array/reductions/index.js';
 export { ones, zeros, full, arange, fromArray, random, type CreationOptions, type RandomOptions, type FromArrayOptions } from './array/creation.js';
 export type { ChunksSpec } from './array/chunks.js';
 export { slice, Slice } from './array/indexing/slice.js';

@@ -35,6 +35,7 @@
 #include "engine/box.h"
 #include "engine/matmul.h"
 #include "engine/reduce.h"
+#include "engine/scan.h"
 #include "engine/stage_prep.h"
 #include "engine/vm.h"
 
@@ -59,10 +60,15 @@ class PlanJob final : public Job, public Execution, public std::enable_shared_fr
   PlanJob(Plan plan, ExecCallbacks cb) : plan_(std::move(plan)), cb_(std::move(cb)) {
     preps_.resize(plan_.stages.size());
     for (size_t s = 0; s < plan_.stages.size(); ++s) {
-      if (plan_.stages[s].kind == StageKind::Matmul)
-        detail::prepareMatmulStage(plan_.stages[s], plan_.buffers, preps_[s]);
-      else
-        prepareStage(plan_.stages[s], plan_.buffers, preps_[s]);
+      const Stage& st = plan_.stages[s];
+      if (st.kind == StageKind::Matmul) {
+        detail::prepareMatmulStage(st, plan_.buffers, preps_[s]);
+      } else if (st.kind == StageKind::Kernel) {
+        prepareStage(st, plan_.buffers, preps_[s]);
+      } else {  // engine/scan.h: no program, no reduction
+        preps_[s].st = &st;
+        preps_[s].ntasks = detail::specialTaskCount(st);
+      }
       total_ += preps_[s].ntasks;
     }
     if (plan_.profile) {
@@ -130,7 +136,8 @@ void PlanJob::runTask(int stage, int64_t task, WorkerContext& ctx) {
   VMState& vm = static_cast<VMState&>(*ctx.state);
   const int64_t t1 = plan_.profile ? nowNs() : 0;
   if (p.st->kind == StageKind::Matmul) detail::runMatmulChunk(p, task);
-  else runChunk(*this, p, vm, task);
+  else if (p.st->kind == StageKind::Kernel) runChunk(*this, p, vm, task);
+  else detail::runSpecialTask(*p.st, plan_.buffers, task);
   if (plan_.profile) {
     TaskRecord& r = records_[static_cast<size_t>(recordBase_[static_cast<size_t>(stage)] + task)];
     r.stage = stage;

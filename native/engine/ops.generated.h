@@ -192,12 +192,16 @@
   X(CountNonzero, 17, "count_nonzero") \
   X(Ptp, 18, "ptp") \
   X(ArgMin, 19, "argmin") \
-  X(ArgMax, 20, "argmax")
+  X(ArgMax, 20, "argmax") \
+  X(NanArgMin, 21, "nanargmin") \
+  X(NanArgMax, 22, "nanargmax")
 
 // X(cname, code, "plan name")
 #define TESSERA_STAGE_KINDS(X) \
   X(Kernel, 0, "kernel") \
-  X(Matmul, 1, "matmul")
+  X(Matmul, 1, "matmul") \
+  X(Scan, 8, "scan") \
+  X(Select, 9, "select")
 
 // The plan limits. X(cname, "key in ENGINE_LIMITS", value)
 #define TESSERA_LIMITS(X) \

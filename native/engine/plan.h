@@ -81,6 +81,8 @@ enum class ReduceOp : int32_t { TESSERA_REDUCE_OPS(TESSERA_ENUM_ROW) };
 
 // Kernel: the fused VM program over the chunk grid (everything below unless said otherwise).
 // Matmul: batched matrix product, one task per output chunk (engine/matmul.h).
+// Scan:   cumulative sum/product along one axis, Dask's cumreduction (engine/scan.h).
+// Select: per-lane order statistics, median and 'linear' quantiles (engine/scan.h).
 enum class StageKind : uint8_t { TESSERA_STAGE_KINDS(TESSERA_ENUM_ROW) };
 
 #undef TESSERA_ENUM_ROW
@@ -109,6 +111,18 @@ struct Sink {
   bool partials = false;
 };
 
+// Scan and Select stages have no program (nregs 1, result 0); they read leaves[0], a Memory leaf
+// (the input), and write the sink (reduce None, reduceAxes: 1 on the one scanned/selected axis).
+//   Scan: imms = [op, phase], op 0 cumsum, 1 cumprod, 2 nancumsum, 3 nancumprod (NaN as 0 / 1).
+//     phase 0: each chunk is scanned along the axis on its own (sequentially, in the sink's
+//     dtype) into the sink, and its last slice (the chunk total) goes to leaves[1], a Memory
+//     leaf of the sink's dtype whose stride on the axis is per *chunk index* along it;
+//     phase 1: chunk j > 0 along the axis combines ((ident op T0) op T1) ... op T(j-1) of the
+//     totals in order and applies it (prefix op element) to its elements in place — Dask's
+//     numbers exactly, bit-identical for any thread count (they depend on the chunking, as Dask's).
+//   Select: the axis must be one chunk; imms = [method, qStride, q...], method 0: NumPy's
+//     'linear' quantile of each q, 1: median (mean of the middle two); a lane holding a NaN
+//     gives NaN. Quantile i of a lane goes to sink address + i * qStride.
 struct Stage {
   // Matmul stages: shape/chunks are the output's ([batch..., M, N]); exactly two Memory leaves
   // A and B of the sink's dtype whose strides have one extra, last entry: the stride along the

@@ -164,7 +164,9 @@ inline Partial segment(const StagePrep& p, double* tmp, const double* x, int64_t
       r.mean = K.reduceMin(x, un);
       break;
     case ReduceOp::ArgMin:
-    case ReduceOp::ArgMax: break;  // per piece with its index: vm.cc argSegment
+    case ReduceOp::ArgMax:
+    case ReduceOp::NanArgMin:
+    case ReduceOp::NanArgMax: break;  // per piece with its index: vm.cc argSegment
     case ReduceOp::Sum:
     case ReduceOp::Mean: r.value = K.sum(x, un); break;
     case ReduceOp::Prod: r = prodSegment(K, x, un); break;
@@ -198,6 +200,33 @@ inline Partial argSegment(bool isMax, const double* x, int64_t n, int64_t i0, in
   return r;
 }
 
+// NanArgMin/NanArgMax of one piece: the first extreme among the non-NaN elements; an all-NaN
+// piece has value NaN and index +inf (it loses every combine; an all-NaN slice finalizes to NaN,
+// which the TS side turns into NumPy's "All-NaN slice encountered" error).
+inline Partial nanArgSegment(bool isMax, const double* x, int64_t n, int64_t i0, int64_t step) {
+  int64_t bi = -1;
+  double best = std::numeric_limits<double>::quiet_NaN();
+  for (int64_t j = 0; j < n; ++j) {
+    const double v = x[j];
+    if (!std::isnan(v) && (bi < 0 || (isMax ? v > best : v < best))) {
+      best = v;
+      bi = j;
+    }
+  }
+  Partial r{};
+  r.value = best;
+  r.mean = bi < 0 ? std::numeric_limits<double>::infinity() : static_cast<double>(i0 + bi * step);
+  return r;
+}
+
+// NaN partials (all-NaN pieces) lose; ties go to the smaller index: any order, first occurrence.
+inline Partial nanArgCombine(bool isMax, const Partial& x, const Partial& y) {
+  const bool xn = std::isnan(x.value), yn = std::isnan(y.value);
+  if (xn || yn) return xn ? y : x;
+  if (x.value == y.value) return x.mean <= y.mean ? x : y;
+  return (isMax ? x.value > y.value : x.value < y.value) ? x : y;
+}
+
 // Order-independent: ties and NaNs go to the smaller index, so any combine order gives the
 // first occurrence.
 inline Partial argCombine(bool isMax, const Partial& x, const Partial& y) {
@@ -215,6 +244,8 @@ inline Partial combine(const StagePrep& p, const Partial& x, const Partial& y) {
   switch (p.op) {
     case ReduceOp::ArgMin: return argCombine(false, x, y);
     case ReduceOp::ArgMax: return argCombine(true, x, y);
+    case ReduceOp::NanArgMin: return nanArgCombine(false, x, y);
+    case ReduceOp::NanArgMax: return nanArgCombine(true, x, y);
     case ReduceOp::Sum:
     case ReduceOp::Mean: r.value = x.value + y.value; break;
     case ReduceOp::Prod:
@@ -281,6 +312,8 @@ inline double finalize(const StagePrep& p, const Partial& x) {
     case ReduceOp::Ptp: return x.value - x.mean;
     case ReduceOp::ArgMin:
     case ReduceOp::ArgMax: return x.mean;
+    case ReduceOp::NanArgMin:
+    case ReduceOp::NanArgMax: return std::isnan(x.value) ? std::numeric_limits<double>::quiet_NaN() : x.mean;
     default: return x.value;
   }
 }

@@ -30,7 +30,8 @@ void prepareStage(const Stage& st, const std::vector<BufferRef>& buffers, StageP
   p.reduce = sk.reduce != ReduceOp::None;
   p.op = sk.reduce;
   p.varLike = sk.reduce == ReduceOp::Var || sk.reduce == ReduceOp::Std;
-  p.argLike = sk.reduce == ReduceOp::ArgMin || sk.reduce == ReduceOp::ArgMax;
+  p.argLike = sk.reduce == ReduceOp::ArgMin || sk.reduce == ReduceOp::ArgMax ||
+              sk.reduce == ReduceOp::NanArgMin || sk.reduce == ReduceOp::NanArgMax;
   auto reduced = [&](int k) { return !sk.reduceAxes.empty() && sk.reduceAxes[static_cast<size_t>(k)]; };
 
   // iteration order: partial reductions put the reduced axes innermost

@@ -65,6 +65,94 @@ void checkAffine(const std::string& path, int64_t offset, const std::vector<int6
                    std::to_string(buf->bytes) + " bytes)");
 }
 
+
+// Scan and Select stages (plan.h at Stage): a Memory input leaf, the sink's one axis, their
+// parameters, and every address they touch inside its buffer.
+void validateSpecialStage(const Plan& plan, const Stage& st, const std::string& sp, bool empty) {
+  const size_t nd = st.shape.size();
+  const bool scan = st.kind == StageKind::Scan;
+  const Sink& sk = st.sink;
+  const std::string kp = sp + ".sink";
+  if (sk.reduce != ReduceOp::None) fail(kp + ".reduce", "must be None (0) in a scan/select stage");
+  if (sk.partials) fail(kp + ".partials", "must be false in a scan/select stage");
+  if (sk.dtype != DType::F64 && sk.dtype != DType::F32)
+    fail(kp + ".dtype", "a scan/select stage writes float64 (0) or float32 (1)");
+  if (sk.reduceAxes.size() != nd)
+    fail(kp + ".reduceAxes", "must have one entry per axis with exactly one 1 (the scanned axis)");
+  int axis = -1;
+  for (size_t k = 0; k < nd; ++k) {
+    if (sk.reduceAxes[k] > 1) fail(idx(kp + ".reduceAxes", k), "accepted: 0 or 1");
+    if (sk.reduceAxes[k]) {
+      if (axis >= 0) fail(kp + ".reduceAxes", "has more than one 1 (one axis is scanned)");
+      axis = static_cast<int>(k);
+    }
+  }
+  if (axis < 0) fail(kp + ".reduceAxes", "has no 1 (the scanned/selected axis)");
+  const size_t a = static_cast<size_t>(axis);
+  const size_t wantLeaves = scan ? 2 : 1;
+  if (st.leaves.size() != wantLeaves)
+    fail(sp + ".leaves", "a " + std::string(scan ? "scan" : "select") + " stage has exactly " +
+                             std::to_string(wantLeaves) + " memory leaves");
+  auto bufferOf = [&](int32_t b, const std::string& path) -> const BufferRef& {
+    if (b < 0 || static_cast<size_t>(b) >= plan.buffers.size())
+      fail(path, "index " + std::to_string(b) + " out of range (" +
+                     std::to_string(plan.buffers.size()) + " buffers)");
+    return plan.buffers[static_cast<size_t>(b)];
+  };
+  for (size_t i = 0; i < st.leaves.size(); ++i) {
+    const Leaf& lf = st.leaves[i];
+    const std::string lp = idx(sp + ".leaves", i);
+    if (lf.kind != LeafKind::Memory) fail(lp + ".kind", "must be memory in a scan/select stage");
+    if (lf.dtype != DType::F64 && lf.dtype != DType::F32)
+      fail(lp + ".dtype", "a scan/select stage reads float64 (0) or float32 (1)");
+  }
+  const BufferRef& out = bufferOf(sk.buffer, kp + ".buffer");
+  const std::string obp = "buffers[" + std::to_string(sk.buffer) + "]";
+  if (!out.writable) fail(kp + ".buffer", obp + " is read-only");
+  const Leaf& in = st.leaves[0];
+  const BufferRef& inBuf = bufferOf(in.buffer, sp + ".leaves[0].buffer");
+  checkAffine(sp + ".leaves[0]", in.offset, in.strides, st.shape, empty, &inBuf, in.dtype,
+              "buffers[" + std::to_string(in.buffer) + "]");
+  if (scan) {
+    if (st.imms.size() != 2 || !(st.imms[0] == 0 || st.imms[0] == 1 || st.imms[0] == 2 || st.imms[0] == 3) ||
+        !(st.imms[1] == 0 || st.imms[1] == 1))
+      fail(sp + ".imms", "a scan stage has imms [op 0..3, phase 0|1]");
+    checkAffine(kp, sk.offset, sk.strides, st.shape, empty, &out, sk.dtype, obp);
+    const Leaf& tot = st.leaves[1];
+    const std::string tp = sp + ".leaves[1]";
+    if (tot.dtype != sk.dtype) fail(tp + ".dtype", "must be the sink's dtype (the chunk totals)");
+    const BufferRef& tb = bufferOf(tot.buffer, tp + ".buffer");
+    if (!tb.writable) fail(tp + ".buffer", "the chunk totals' buffer is read-only");
+    std::vector<int64_t> tshape(st.shape);
+    tshape[a] = static_cast<int64_t>(st.chunks[a].size());
+    checkAffine(tp, tot.offset, tot.strides, tshape, empty, &tb, tot.dtype,
+                "buffers[" + std::to_string(tot.buffer) + "]");
+  } else {
+    if (st.imms.size() < 2 || !(st.imms[0] == 0 || st.imms[0] == 1))
+      fail(sp + ".imms", "a select stage has imms [method 0|1, qStride, q...]");
+    if (st.imms[0] == 1 && st.imms.size() != 2) fail(sp + ".imms", "median takes no q");
+    if (st.imms[0] == 0 && st.imms.size() < 3) fail(sp + ".imms", "quantile needs at least one q");
+    for (size_t i = 2; i < st.imms.size(); ++i)
+      if (!(st.imms[i] >= 0 && st.imms[i] <= 1)) fail(idx(sp + ".imms", i), "q must be in [0, 1]");
+    const double qs = st.imms[1];
+    if (!(qs >= 0 && qs < static_cast<double>(kMaxMagnitude)) || qs != std::floor(qs))
+      fail(idx(sp + ".imms", 1), "qStride must be an integer >= 0");
+    if (st.chunks[a].size() > 1) fail(idx(sp + ".chunks", a), "the selected axis must be one chunk");
+    if (sk.strides.size() == nd && sk.strides[a] != 0)
+      fail(idx(kp + ".strides", a), "must be 0 on the selected axis");
+    // the q index is one more axis of the output
+    std::vector<int64_t> oshape(st.shape), ostrides(sk.strides);
+    if (ostrides.size() == nd) {
+      oshape[a] = 1;
+      oshape.push_back(st.imms[0] == 1 ? 1 : static_cast<int64_t>(st.imms.size() - 2));
+      ostrides.push_back(static_cast<int64_t>(qs));
+    }
+    bool outEmpty = false;
+    for (size_t k = 0; k < nd; ++k) outEmpty |= k != a && st.shape[k] == 0;
+    checkAffine(kp, sk.offset, ostrides, oshape, outEmpty, &out, sk.dtype, obp);
+  }
+}
+
 // A matmul stage (plan.h, Stage): two Memory leaves over [shape..., contract], a storing sink.
 void validateMatmulStage(const Plan& plan, const Stage& st, const std::string& sp, bool empty) {
   const size_t nd = st.shape.size();
@@ -159,6 +247,11 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
                            acceptedCodes(kStageKindInfo) + ")");
   if (st.kind == StageKind::Matmul) {
     validateMatmulStage(plan, st, sp, empty);
+    return;
+  }
+
+  if (st.kind != StageKind::Kernel) {
+    validateSpecialStage(plan, st, sp, empty);
     return;
   }
 
@@ -310,7 +403,8 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
   if (sk.partials && (sk.reduce == ReduceOp::NanMean || sk.reduce == ReduceOp::NanVar ||
                       sk.reduce == ReduceOp::NanStd || sk.reduce == ReduceOp::NanMin ||
                       sk.reduce == ReduceOp::NanMax || sk.reduce == ReduceOp::Ptp ||
-                      sk.reduce == ReduceOp::ArgMin || sk.reduce == ReduceOp::ArgMax))
+                      sk.reduce == ReduceOp::ArgMin || sk.reduce == ReduceOp::ArgMax ||
+                      sk.reduce == ReduceOp::NanArgMin || sk.reduce == ReduceOp::NanArgMax))
     fail(kp + ".partials", "is true but this reduction has no one-plane partial (accepted: sum, "
                            "prod, min, max, mean, var, std, nansum, nanprod, any, all, "
                            "count_nonzero)");

@@ -221,7 +221,9 @@ void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t 
     // per piece: the index stream gives each element's row-major index over the reduced axes
     const int as = p.argStream;
     const int64_t astep = vm.inner[static_cast<size_t>(as)];
-    const bool isMax = p.op == ReduceOp::ArgMax;
+    const bool isMax = p.op == ReduceOp::ArgMax || p.op == ReduceOp::NanArgMax;
+    const bool nan = p.op == ReduceOp::NanArgMin || p.op == ReduceOp::NanArgMax;
+    auto seg = nan ? nanArgSegment : argSegment;
     for (int i = 0; i < np; ++i) {
       const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
       const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
@@ -229,10 +231,10 @@ void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t 
       const int64_t o0 = pbase[static_cast<int64_t>(i) * S + ss];
       const int64_t a0 = pbase[static_cast<int64_t>(i) * S + as];
       if (kstep == 0) {
-        accAdd(p, acc, k0, o0, argSegment(isMax, x + off, m, a0, astep), redChunk);
+        accAdd(p, acc, k0, o0, seg(isMax, x + off, m, a0, astep), redChunk);
       } else {
         for (int64_t j = 0; j < m; ++j)
-          accAdd(p, acc, k0 + j * kstep, o0 + j * sstep, argSegment(isMax, x + off + j, 1, a0 + j * astep, 0), redChunk);
+          accAdd(p, acc, k0 + j * kstep, o0 + j * sstep, seg(isMax, x + off + j, 1, a0 + j * astep, 0), redChunk);
       }
     }
     return;

@@ -157,6 +157,16 @@ TEST(issue14_reductions_closed_forms) {
     CHECK_EQ(one(ReduceOp::ArgMin, {c}, &ties), 2.0);
     CHECK_EQ(one(ReduceOp::Ptp, {c}, &ties), 5.0);
   }
+  // nanargmin/nanargmax: NaN skipped, first of equal extremes, all-NaN -> NaN (TS raises)
+  std::vector<double> nties = {nan, 5, 0, nan, 5, 0, 5};
+  for (int64_t c : {1, 2, 3, 7}) {
+    CHECK_EQ(one(ReduceOp::NanArgMax, {c}), 9.0);
+    CHECK_EQ(one(ReduceOp::NanArgMin, {c}), 5.0);
+    CHECK_EQ(one(ReduceOp::NanArgMax, {c}, &nties), 1.0);
+    CHECK_EQ(one(ReduceOp::NanArgMin, {c}, &nties), 2.0);
+  }
+  CHECK(std::isnan(one(ReduceOp::NanArgMin, {2}, &allNaN)));
+  CHECK(std::isnan(one(ReduceOp::NanArgMax, {1}, &allNaN)));
   CHECK(std::isnan(one(ReduceOp::NanMin, {2}, &allNaN)));
   CHECK(std::isnan(one(ReduceOp::NanMean, {2}, &allNaN)));
   CHECK(std::isnan(one(ReduceOp::NanVar, {2}, &allNaN)));

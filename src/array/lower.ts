@@ -28,13 +28,16 @@ import {
   type DType,
   type MemoryRef,
   type Node,
+  type QuantileNode,
   type RemoteMemory,
   type ReduceNode,
+  type ScanNode,
   type ConcatNode,
 } from './node.js';
 import type { AffineView } from './indexing/view.js';
 import { materializeLimit } from '../settings.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
+import { lowerQuantile, lowerScan } from './reductions/scan.js';
 import { materializeMatmul } from './linalg/lower-matmul.js';
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : d === 'float32' ? NativeDType.F32 : NativeDType.Bool);
@@ -62,9 +65,11 @@ export interface Lowered {
   stageNames: string[];
   /** Buffers that are a cluster's persisted arrays (placeholders in `buffers`); see `remote` below. */
   remote: Map<number, RemoteMemory>;
+  /** After the run: NumPy's errors that depend on the data (nanargmin/nanargmax of an all-NaN slice). */
+  verify?: () => void;
 }
 
-interface Materialized {
+export interface Materialized {
   buffer: number;
   dtype: DType;
   shape: readonly number[];
@@ -79,6 +84,8 @@ export class Lowering {
   private readonly concats = new Map<number, Materialized>();
 
   private readonly remote = new Map<number, RemoteMemory>();
+  /** nanargmin/nanargmax results: NaN marks an all-NaN slice, an error in NumPy. */
+  private readonly allNanChecks: { memory: ArrayBuffer; op: string }[] = [];
   private readonly remoteIndex = new Map<RemoteMemory, number>();
 
   /** `remote`: arrays kept by a cluster may be read (only a distributed client lowers with it). */
@@ -95,13 +102,18 @@ export class Lowering {
       outputs,
       stageNames: this.stageNames,
       remote: this.remote,
+      verify: () => {
+        for (const { memory, op } of this.allNanChecks) {
+          if (new Float64Array(memory).some(Number.isNaN)) throw new RangeError(`${op}: All-NaN slice encountered`);
+        }
+      },
     };
   }
 
   private lowerRoot(req: RootRequest): LoweredOutput {
     const { node } = req;
-    if (node.kind === 'reduce' && !req.region && req.target === 'result') {
-      const m = run(this.materializeReduce(node));
+    if ((node.kind === 'reduce' || node.kind === 'scan' || node.kind === 'quantile') && !req.region && req.target === 'result') {
+      const m = run(node.kind === 'reduce' ? this.materializeReduce(node) : this.materializeSpecial(node));
       return { memory: m.memory, shape: [...node.shape], dtype: node.dtype };
     }
     if (node.kind === 'concat' && !req.region) {
@@ -157,8 +169,41 @@ export class Lowering {
       ddof: node.ddof,
     }, stageName(node));
     const m = { memory, buffer: this.buffer(memory), dtype: node.dtype, shape: node.shape };
+    if (node.op === 'nanargmin' || node.op === 'nanargmax') this.allNanChecks.push({ memory, op: node.op });
     this.reduced.set(node.id, m);
     return m;
+  }
+
+  /** A scan or quantile node's own memory (once per node), computed by its native stages. */
+  *materializeSpecial(node: ScanNode | QuantileNode): Step<Materialized & { memory: ArrayBuffer }> {
+    const done = this.reduced.get(node.id);
+    if (done) return done;
+    const m = node.kind === 'scan' ? ((yield lowerScan(this, node)) as Materialized & { memory: ArrayBuffer }) : ((yield lowerQuantile(this, node)) as Materialized & { memory: ArrayBuffer });
+    this.reduced.set(node.id, m);
+    return m;
+  }
+
+  /**
+   * `node`'s values in contiguous row-major memory of its dtype: a memory node that already is
+   * (a persisted array) is read in place, anything else is computed by a kernel stage into scratch.
+   */
+  *materializeInput(node: Node): Step<Materialized> {
+    if (node.kind === 'memory' && !node.state.disposed && node.offset === 0 && node.strides.every((s, k) => s === contiguousStrides(node.shape)[k] || node.shape[k]! <= 1)) {
+      return { buffer: this.buffer(node.memory), dtype: node.dtype, shape: node.shape };
+    }
+    const buffer = this.scratch(size(node.shape) * itemsize(node.dtype));
+    const builder = new StageBuilder(this, [...node.shape], node.chunks.map((c) => [...c]), node.shape.map(() => 0));
+    const value = (yield builder.expr(node, identityAccess(node.shape.length))) as Val;
+    builder.finish(value, {
+      reduce: ReduceCode.None,
+      dtype: nativeDType(node.dtype),
+      buffer,
+      offset: 0,
+      strides: contiguousStrides(node.shape),
+      reduceAxes: node.shape.map(() => 0),
+      ddof: 0,
+    }, stageName(node));
+    return { buffer, dtype: node.dtype, shape: node.shape };
   }
 
   /**
@@ -260,7 +305,7 @@ function stageName(root: Node): string {
   while (stack.length) {
     const n = stack.pop()!;
     const top = n === root;
-    if (visited.has(n) || (!top && (n.kind === 'reduce' || n.kind === 'concat'))) continue;
+    if (visited.has(n) || (!top && (n.kind === 'reduce' || n.kind === 'concat' || n.kind === 'scan' || n.kind === 'quantile'))) continue;
     visited.add(n);
     const op = n.kind === 'transpose' ? 'transpose' : n.kind === 'arange' ? 'arange' : n.kind === 'rechunk' ? 'rechunk' : n.op;
     // A view is addressing, not work: it names no fused layer (Dask's getitem fuses away too).
@@ -334,6 +379,11 @@ export class StageBuilder {
         if (!node.state.data) throw new Error(`${node.name}: fromDelayed data must be computed before lowering (use compute())`);
         const buffer = this.owner.buffer(node.state.data);
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: node.dtype, a: 0, b: 0, seed: 0, buffer }, contiguousStrides(node.shape), 0);
+      }
+      case 'scan':
+      case 'quantile': {
+        const m = (yield this.owner.materializeSpecial(node)) as Materialized;
+        return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
       }
       case 'reduce': {
         const m = (yield this.owner.materializeReduce(node)) as Materialized;

@@ -15,6 +15,7 @@ import { visualize, type VisualizeOptions } from '../visualize/index.js';
 import { toDelayed, type NestedDelayedChunks } from '../delayed/array.js';
 import { chunkBounds, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
+import { cumulative, quantile, type CumulativeOptions, type QuantileOptions } from './reductions/scan.js';
 import { getItem } from './indexing/get.js';
 import * as shapeOps from './indexing/shape.js';
 import { rechunkChunks, type RechunkSpec } from './indexing/rechunk.js';
@@ -62,6 +63,7 @@ export interface VarOptions extends ReduceOptions {
   ddof?: number;
 }
 export type FullReduceOptions = { axis?: null | undefined; keepdims?: false };
+export type FullQuantileOptions = { axis?: null | undefined; keepdims?: false };
 export interface ArgReduceOptions {
   /** One axis (negative counts from the end); the flattened array when omitted, as NumPy. */
   axis?: number | null;
@@ -345,6 +347,14 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   argmax(options?: FullReduceOptions): NDArray<number>;
   argmax(options: ArgReduceOptions): NDArray<Computed>;
   argmax(options?: ArgReduceOptions): NDArray<Computed> { return reduce('argmax', this, options); }
+  // nanargmin/nanargmax: as argmin/argmax ignoring NaN; an all-NaN slice is a RangeError at
+  // compute time (NumPy: ValueError "All-NaN slice encountered").
+  nanargmin(options?: FullReduceOptions): NDArray<number>;
+  nanargmin(options: ArgReduceOptions): NDArray<Computed>;
+  nanargmin(options?: ArgReduceOptions): NDArray<Computed> { return reduce('nanargmin', this, options); }
+  nanargmax(options?: FullReduceOptions): NDArray<number>;
+  nanargmax(options: ArgReduceOptions): NDArray<Computed>;
+  nanargmax(options?: ArgReduceOptions): NDArray<Computed> { return reduce('nanargmax', this, options); }
   // NumPy's nan-reductions (NaN elements skipped; all-NaN: nanmin/nanmax/nanmean/nanvar → NaN),
   // any/all/countNonzero (float64 0/1 and counts until bool/int64 dtypes land), ptp = max - min.
   nansum(options?: FullReduceOptions): NDArray<number>;
@@ -380,6 +390,34 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   ptp(options?: FullReduceOptions): NDArray<number>;
   ptp(options: ReduceOptions): NDArray<Computed>;
   ptp(options?: ReduceOptions): NDArray<Computed> { return reduce('ptp', this, options); }
+  // Cumulative scans along an axis across chunks (Dask's cumreduction: each chunk is scanned,
+  // then chunk j adds the running total of the chunks before it, in chunk order — so the
+  // rounding depends on the chunking along the axis, as Dask's, never on threads); axis omitted:
+  // the flattened array. nancumsum/nancumprod count NaN as 0 / 1. ./reductions/scan.ts
+  cumsum(options?: CumulativeOptions): NDArray<DenseArray> { return cumulative('cumsum', this, options) as NDArray<DenseArray>; }
+  cumprod(options?: CumulativeOptions): NDArray<DenseArray> { return cumulative('cumprod', this, options) as NDArray<DenseArray>; }
+  nancumsum(options?: CumulativeOptions): NDArray<DenseArray> { return cumulative('nancumsum', this, options) as NDArray<DenseArray>; }
+  nancumprod(options?: CumulativeOptions): NDArray<DenseArray> { return cumulative('nancumprod', this, options) as NDArray<DenseArray>; }
+  /**
+   * NumPy's median (mean of the middle two for an even count; NaN if the lane holds a NaN)
+   * along one axis — made one chunk, as Dask's — or over all elements, exactly: the array is
+   * materialized and selected in memory (bounded by memory, not streamed).
+   */
+  median(options?: FullQuantileOptions): NDArray<number>;
+  median(options: QuantileOptions): NDArray<Computed>;
+  median(options?: QuantileOptions): NDArray<Computed> { return quantile('median', this, undefined, options); }
+  /**
+   * NumPy's quantile, default 'linear' method, q in [0, 1] (a number, or an array: the result
+   * gets a leading axis of q's length). Axis and memory as median(). float32 data is
+   * interpolated in float64 and rounded once (NumPy's float32 arithmetic can differ in the last bit).
+   */
+  quantile(q: number, options?: FullQuantileOptions): NDArray<number>;
+  quantile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed>;
+  quantile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed> { return quantile('quantile', this, q, options); }
+  /** quantile(q / 100), q in [0, 100]. */
+  percentile(q: number, options?: FullQuantileOptions): NDArray<number>;
+  percentile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed>;
+  percentile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed> { return quantile('percentile', this, q, options); }
 
   /** Run the graph: a number for 0-d results, otherwise a DenseArray whose data is not copied. */
   async compute(options?: ComputeOptions): Promise<T> {
@@ -491,7 +529,7 @@ export function formatBytes(n: number): string {
 /** Compute several arrays in one plan: shared work (e.g. a common reduction) runs once. */
 export async function computeArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]> {
   checkComputeOptions('compute', options);
-  for (const a of arrays) if (a.node.kind !== 'reduce') checkMaterializable(a.node);
+  for (const a of arrays) if (a.node.kind !== 'reduce' && a.node.kind !== 'quantile') checkMaterializable(a.node);
   await resolveDelayedInputs(arrays.map((a) => a.node));
   const lowering = new Lowering(allocNative);
   const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'result' })));
@@ -619,10 +657,11 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
   else if (Array.isArray(o.axis)) axes = o.axis.map((a, i) => normalizeAxis(`axis[${i}]`, a, n));
   else throw new TypeError(`${op}: axis must be an integer, an array of integers or null, got ${describe(o.axis)}`);
   if (new Set(axes).size !== axes.length) throw new RangeError(`${op}: axis ${describe(o.axis)} repeats an axis`);
-  if ((op === 'argmin' || op === 'argmax') && Array.isArray(o.axis)) {
+  const argLike = op === 'argmin' || op === 'argmax' || op === 'nanargmin' || op === 'nanargmax';
+  if (argLike && Array.isArray(o.axis)) {
     throw new TypeError(`${op}: axis must be one integer or null (the flattened array), got ${describe(o.axis)}`);
   }
-  if ((op === 'argmin' || op === 'argmax') && axes.some((a) => src.shape[a] === 0)) {
+  if (argLike && axes.some((a) => src.shape[a] === 0)) {
     throw new RangeError(`${op}: attempt to get ${op} of an empty sequence`);
   }
   axes.sort((p, q) => p - q);
@@ -651,7 +690,7 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
     shape,
     // counts and truth values in float64 (exact counts to 2^53) until int64 exists; bool reduces
     // as float64 0/1 too (NumPy: int64 sums, bool min/max) until typed registers land
-    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' || op === 'argmin' || op === 'argmax' || resultDType === 'bool' ? 'float64' : resultDType,
+    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' || argLike || resultDType === 'bool' ? 'float64' : resultDType,
     chunks,
     op,
     axes,

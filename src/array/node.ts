@@ -127,6 +127,28 @@ export interface ReduceNode extends Base {
   readonly arg: Node;
 }
 
+/** Cumulative sums/products (src/array/reductions/scan.ts): Dask's cumreduction, chunk by chunk. */
+export type ScanOp = 'cumsum' | 'cumprod' | 'nancumsum' | 'nancumprod';
+export interface ScanNode extends Base {
+  readonly kind: 'scan';
+  readonly op: ScanOp;
+  /** The scanned axis of arg; null: the flattened array (row-major), as NumPy's axis=None. */
+  readonly axis: number | null;
+  readonly arg: Node;
+}
+/** median / quantile along one axis or over all elements (src/array/reductions/scan.ts). */
+export interface QuantileNode extends Base {
+  readonly kind: 'quantile';
+  readonly op: 'median' | 'quantile';
+  /** null: over all elements. */
+  readonly axis: number | null;
+  /** Fractions in [0, 1] (percentile divides by 100 first); empty for median. */
+  readonly q: readonly number[];
+  /** The shape q contributes to the front of the result: [] for a scalar q, [n] for n of them. */
+  readonly qShape: readonly number[];
+  readonly keepdims: boolean;
+  readonly arg: Node;
+}
 /**
  * A contraction (src/array/linalg/): out[batch..., m..., n...] = sum over k... of
  * a[...] * b[...]. Each output batch axis reads a list of operand axes (empty: broadcast; two
@@ -164,7 +186,9 @@ export type Node =
   | ViewNode
   | ConcatNode
   | RechunkNode
-  | ReduceNode;
+  | ReduceNode
+  | ScanNode
+  | QuantileNode;
 
 let nextId = 1;
 export const newId = (): number => nextId++;
@@ -226,6 +250,8 @@ export function opName(node: Node): string {
     case 'binary':
     case 'where':
     case 'reduce':
+    case 'scan':
+    case 'quantile':
     case 'view':
     case 'concat':
     case 'matmul':
@@ -269,6 +295,8 @@ export function children(node: Node): Node[] {
     case 'view':
     case 'rechunk':
     case 'reduce':
+    case 'scan':
+    case 'quantile':
       return [node.arg];
     case 'binary':
     case 'where':

@@ -10,7 +10,7 @@ import { materializeLimit } from '../settings.js';
 import { chunkBounds } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { NDArray, computeArrays, persistArrays, formatBytes, type Computed } from './ndarray.js';
-import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type ReduceNode } from './node.js';
+import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode } from './node.js';
 import { Lowering } from './lower.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
@@ -34,14 +34,15 @@ export interface ChunkResult {
 /** Replace every reduction (and matrix product: its chunks need the whole contraction) the expression reads by its (precomputed) value. */
 async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ node: Node; persisted: NDArray[] }> {
   // Topmost reductions: reachable from the root without passing through another reduction.
-  const top: (ReduceNode | MatmulNode)[] = [];
+  // (scans and quantiles too: they are computed whole, not per streamed chunk)
+  const top: (ReduceNode | MatmulNode | ScanNode | QuantileNode)[] = [];
   const seen = new Set<number>();
   const stack: Node[] = [root];
   while (stack.length) {
     const n = stack.pop()!;
     if (seen.has(n.id)) continue;
     seen.add(n.id);
-    if (n.kind === 'reduce' || n.kind === 'matmul') top.push(n);
+    if (n.kind === 'reduce' || n.kind === 'matmul' || n.kind === 'scan' || n.kind === 'quantile') top.push(n);
     else stack.push(...children(n));
   }
   if (top.length === 0) return { node: root, persisted: [] };
@@ -49,7 +50,7 @@ async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ 
   const small = top.filter((r) => size(r.shape) * itemsize(r.dtype) <= limit);
   const large = top.filter((r) => size(r.shape) * itemsize(r.dtype) > limit);
   const values = new Map<number, Node>();
-  const memoryNode = (r: ReduceNode | MatmulNode, memory: MemoryNode['memory'], op: MemoryNode['op']): MemoryNode => ({
+  const memoryNode = (r: ReduceNode | MatmulNode | ScanNode | QuantileNode, memory: MemoryNode['memory'], op: MemoryNode['op']): MemoryNode => ({
     kind: 'memory',
     id: newId(),
     name: `${r.name}-value-${token(`${r.name}:${newId()}`)}`,

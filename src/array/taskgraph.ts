@@ -122,6 +122,22 @@ function nodeLayers(roots: readonly Node[]): GridLayer[] {
         });
         break;
       }
+      case 'scan':
+      case 'quantile': {
+        // a scan chunk reads the chunks before it along the axis; a selection, whole lanes
+        const arg = node.arg;
+        const axis = node.axis;
+        const all = arg.chunks.map((c) => [...c.keys()]);
+        layers.push({
+          name: node.name,
+          op: node.op,
+          numblocks: numblocksOf(node),
+          deps: [arg.name],
+          taskDeps: (i) =>
+            product(node.kind === 'scan' && axis !== null ? all.map((l, k) => (k === axis ? l.slice(0, i[k]! + 1) : [i[k]!])) : all).map((d): [string, number[]] => [arg.name, d]),
+        });
+        break;
+      }
       case 'matmul': {
         // as Dask's blockwise contraction: output block i reads the operand blocks on its free
         // and batch indices, and every block along the contracted axes
@@ -218,8 +234,8 @@ function fusedName(root: Node): { name: string; inputs: Node[] } {
   const stack: Node[] = [root];
   while (stack.length) {
     const n = stack.pop()!;
-    // A reduction, or a concatenation read by later work, is its own kernel (stages) the consumer reads.
-    if (n !== root && (n.kind === 'reduce' || n.kind === 'concat')) {
+    // A reduction, a scan/quantile, or a concatenation read by later work is its own kernel (stages) the consumer reads.
+    if (n !== root && (n.kind === 'reduce' || n.kind === 'concat' || n.kind === 'scan' || n.kind === 'quantile')) {
       inputs.push(n);
       continue;
     }

@@ -8,6 +8,7 @@ import { Lowering, type RootRequest } from '../array/lower.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { abortError } from '../errors.js';
 import { native, type NativeBufferArg } from '../native.js';
+import { ReduceCode, StageKind } from '../plan/types.js';
 import { Delayed, collectTasks, isDelayed, substitute, type AnyFunction, type DelayedFunction } from '../delayed/delayed.js';
 import { GRAPH_REF, SUBJECTS, WIRE_TYPES, pack, unpack, wireProblem, type GraphRequest, type GraphTask, type OutputResult, type Piece, type SubmitRequest, type WireBuffer, type WorkerInfo } from './protocol.js';
 import type { Auth } from './nats.js';
@@ -345,6 +346,17 @@ export class Client {
   private async run(arrays: NDArray<Computed>[], options: ComputeOptions, target: 'result' | 'persist' = 'result') {
     const lowering = new Lowering((bytes) => new ArrayBuffer(bytes), { remote: true });
     const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target })));
+    // Scan/Select stages (cumsum & co., median/quantile) write a second buffer and read whole
+    // lanes: the scheduler's per-chunk tasks cannot run them yet.
+    // nanargmin/nanargmax: the all-NaN check runs after a local plan only (Lowered.verify).
+    const special = lowered.plan.stages.findIndex(
+      (s) => (s.kind !== undefined && s.kind !== StageKind.Kernel) || s.sink.reduce === ReduceCode.NanArgMin || s.sink.reduce === ReduceCode.NanArgMax,
+    );
+    if (special >= 0) {
+      throw new Error(
+        `tessera: ${lowered.stageNames[special]} (cumsum/cumprod/nancumsum/nancumprod, median/quantile/percentile, nanargmin/nanargmax) cannot run on a cluster yet; compute it locally (gather() or compute() its input first)`,
+      );
+    }
     const written = new Set(lowered.plan.stages.map((s) => s.sink.buffer));
     const buffers: WireBuffer[] = lowered.buffers.map((b, i): WireBuffer => {
       const remote = lowered.remote.get(i)?.remote;

@@ -93,9 +93,11 @@ export const REDUCTIONS = [
   {"plan":"ptp","cname":"Ptp","code":18,"identity":"NaN"},
   {"plan":"argmin","cname":"ArgMin","code":19,"identity":null},
   {"plan":"argmax","cname":"ArgMax","code":20,"identity":null},
+  {"plan":"nanargmin","cname":"NanArgMin","code":21,"identity":null},
+  {"plan":"nanargmax","cname":"NanArgMax","code":22,"identity":null},
 ] as const;
 
-export const ReduceCode = { None: 0, Sum: 1, Prod: 2, Min: 3, Max: 4, Mean: 5, Var: 6, Std: 7, NanSum: 8, NanProd: 9, NanMean: 10, NanVar: 11, NanStd: 12, NanMin: 13, NanMax: 14, Any: 15, All: 16, CountNonzero: 17, Ptp: 18, ArgMin: 19, ArgMax: 20 } as const;
+export const ReduceCode = { None: 0, Sum: 1, Prod: 2, Min: 3, Max: 4, Mean: 5, Var: 6, Std: 7, NanSum: 8, NanProd: 9, NanMean: 10, NanVar: 11, NanStd: 12, NanMin: 13, NanMax: 14, Any: 15, All: 16, CountNonzero: 17, Ptp: 18, ArgMin: 19, ArgMax: 20, NanArgMin: 21, NanArgMax: 22 } as const;
 export type ReduceCode = (typeof ReduceCode)[keyof typeof ReduceCode];
 
 export const LEAF_KINDS = [
@@ -111,9 +113,11 @@ export type LeafKind = (typeof LeafKind)[keyof typeof LeafKind];
 export const STAGE_KINDS = [
   {"plan":"kernel","cname":"Kernel","code":0},
   {"plan":"matmul","cname":"Matmul","code":1},
+  {"plan":"scan","cname":"Scan","code":8},
+  {"plan":"select","cname":"Select","code":9},
 ] as const;
 
-export const StageKind = { Kernel: 0, Matmul: 1 } as const;
+export const StageKind = { Kernel: 0, Matmul: 1, Scan: 8, Select: 9 } as const;
 export type StageKind = (typeof StageKind)[keyof typeof StageKind];
 
 export const DTYPES = [

@@ -40,7 +40,7 @@ export function partialPlanes(reduce: number): number {
  */
 export function hasChunkPartials(reduce: number): boolean {
   return !(
-    [ReduceCode.NanMean, ReduceCode.NanVar, ReduceCode.NanStd, ReduceCode.NanMin, ReduceCode.NanMax, ReduceCode.Ptp, ReduceCode.ArgMin, ReduceCode.ArgMax] as number[]
+    [ReduceCode.NanMean, ReduceCode.NanVar, ReduceCode.NanStd, ReduceCode.NanMin, ReduceCode.NanMax, ReduceCode.Ptp, ReduceCode.ArgMin, ReduceCode.ArgMax, ReduceCode.NanArgMin, ReduceCode.NanArgMax] as number[]
   ).includes(reduce);
 }
 

@@ -35,7 +35,7 @@ export interface NativeSink {
 }
 
 export interface NativeStage {
-  /** Kernel (default) or Matmul (native/engine/plan.h: two memory leaves, strides + one for the contracted axis). */
+  /** Kernel (default), Matmul (native/engine/plan.h: two memory leaves, strides + one for the contracted axis), or Scan/Select (no program; plan.h at Stage). */
   kind?: StageKind;
   /** Matmul stages: the contracted length. */
   contract?: number;

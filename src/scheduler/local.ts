@@ -19,6 +19,8 @@ export interface Lowered {
   buffers: NativeBufferArg[];
   /** A readable name per stage, e.g. "sum-exp-random_sample". */
   stageNames: readonly string[];
+  /** Checks of the results NumPy would raise on (all-NaN nanargmin), run after the plan. */
+  verify?: () => void;
 }
 
 export interface RunOptions extends ComputeOptions {
@@ -128,6 +130,7 @@ export async function runLowered(lowered: Lowered, options: RunOptions = {}): Pr
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const result = await handle.promise;
+    lowered.verify?.();
     observer?.update(total, total);
     observer?.finish();
     for (const t of trackers) safely(() => t.end({ tasks: result.tasks, profile: result.profile }));

@@ -29,7 +29,7 @@ describe('plan codes', () => {
     expect(OPS.floorDivide).toEqual({ code: 69, arity: 2 });
     expect(REDUCES).toEqual({
       none: 0, sum: 1, prod: 2, min: 3, max: 4, mean: 5, var: 6, std: 7, nansum: 8, nanprod: 9, nanmean: 10, nanvar: 11,
-      nanstd: 12, nanmin: 13, nanmax: 14, any: 15, all: 16, count_nonzero: 17, ptp: 18, argmin: 19, argmax: 20,
+      nanstd: 12, nanmin: 13, nanmax: 14, any: 15, all: 16, count_nonzero: 17, ptp: 18, argmin: 19, argmax: 20, nanargmin: 21, nanargmax: 22,
     });
     expect(LEAF_KINDS).toEqual({ arange: 0, random_uniform: 1, random_normal: 2, memory: 3 });
     expect([dtypeName(NativeDType.F64), dtypeName(NativeDType.F32), dtypeCode('float32'), itemBytes('float64'), itemBytes('float32')]).toEqual(['float64', 'float32', 1, 8, 4]);

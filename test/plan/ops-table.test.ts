@@ -14,6 +14,7 @@ interface OpsJson {
   ops: (OpRow & { numpy: string | null; signatures: string[] })[];
   reductions: (TableRow & { identity: number | string | null })[];
   leafKinds: TableRow[];
+  stageKinds: TableRow[];
   dtypes: (DTypeRow & { char: string })[];
   limits: Record<string, Limit>;
 }
@@ -22,6 +23,7 @@ interface CompiledTable {
   ops: OpRow[];
   reductions: TableRow[];
   leafKinds: TableRow[];
+  stageKinds: TableRow[];
   dtypes: DTypeRow[];
   limits: Record<string, number>;
 }
@@ -40,6 +42,7 @@ describe('operation table', () => {
     expect(compiled.ops).toEqual(table.ops.map(({ code, cname, plan, arity, kernel }) => ({ code, cname, plan, arity, kernel })));
     expect(compiled.reductions).toEqual(table.reductions.map(({ code, cname, plan }) => ({ code, cname, plan })));
     expect(compiled.leafKinds).toEqual(table.leafKinds.map(({ code, cname, plan }) => ({ code, cname, plan })));
+    expect(compiled.stageKinds).toEqual(table.stageKinds);
     expect(compiled.dtypes).toEqual(table.dtypes.map(({ code, cname, name, size }) => ({ code, cname, name, size })));
     expect(compiled.limits).toEqual(Object.fromEntries(Object.entries(table.limits).map(([k, l]) => [k, l.value])));
   });

@@ -6,8 +6,10 @@ import { encodeNumber } from './numbers.js';
 
 export function encodeStage(st: NativeStage, name: string | undefined): PlanStage {
   if (st.kind !== undefined && st.kind !== StageKind.Kernel) {
-    // the public plan JSON (format v1) has no matmul stage yet: refuse rather than export a plan that means something else
-    throw new TypeError(`toPlan: stage ${name ?? ''} is a matrix product, which the plan format cannot carry yet; compute() it instead`);
+    // the public plan JSON (format v1) has kernel stages only: refuse rather than export a plan that means something else
+    if (st.kind === StageKind.Matmul) throw new TypeError(`toPlan: stage ${name ?? ''} is a matrix product, which the plan format cannot carry yet; compute() it instead`);
+    // a scan stage also writes its chunk totals through a leaf, which the decoder's rules do not model
+    throw new TypeError(`toPlan: ${name ?? 'a stage'} is a cumulative scan or median/quantile stage, which plan format version 1 cannot express yet; persist() the result first and export what reads it`);
   }
   const program: PlanInstr[] = [];
   for (let i = 0; i < st.program.length; i += 4) {
