@@ -27,6 +27,13 @@ bool addOk(int64_t a, int64_t b, int64_t* out) { return !__builtin_add_overflow(
 
 bool dtypeOk(DType d) { return findEnum(kDTypeInfo, static_cast<int64_t>(d)) != nullptr; }
 
+// plan.buffers[b], or a failure at `path` naming the index and the buffer count.
+const BufferRef& bufferAt(const Plan& plan, int32_t b, const std::string& path) {
+  if (b < 0 || static_cast<size_t>(b) >= plan.buffers.size())
+    fail(path, "index " + std::to_string(b) + " out of range (" + std::to_string(plan.buffers.size()) + " buffers)");
+  return plan.buffers[static_cast<size_t>(b)];
+}
+
 // Checks an affine address map over the stage shape: the magnitude bound, and (for buffers) that
 // every addressed element lies inside the buffer.
 void checkAffine(const std::string& path, int64_t offset, const std::vector<int64_t>& strides,
@@ -93,12 +100,6 @@ void validateSpecialStage(const Plan& plan, const Stage& st, const std::string& 
   if (st.leaves.size() != wantLeaves)
     fail(sp + ".leaves", "a " + std::string(scan ? "scan" : "select") + " stage has exactly " +
                              std::to_string(wantLeaves) + " memory leaves");
-  auto bufferOf = [&](int32_t b, const std::string& path) -> const BufferRef& {
-    if (b < 0 || static_cast<size_t>(b) >= plan.buffers.size())
-      fail(path, "index " + std::to_string(b) + " out of range (" +
-                     std::to_string(plan.buffers.size()) + " buffers)");
-    return plan.buffers[static_cast<size_t>(b)];
-  };
   for (size_t i = 0; i < st.leaves.size(); ++i) {
     const Leaf& lf = st.leaves[i];
     const std::string lp = idx(sp + ".leaves", i);
@@ -106,11 +107,11 @@ void validateSpecialStage(const Plan& plan, const Stage& st, const std::string& 
     if (lf.dtype != DType::F64 && lf.dtype != DType::F32)
       fail(lp + ".dtype", "a scan/select stage reads float64 (0) or float32 (1)");
   }
-  const BufferRef& out = bufferOf(sk.buffer, kp + ".buffer");
+  const BufferRef& out = bufferAt(plan, sk.buffer, kp + ".buffer");
   const std::string obp = "buffers[" + std::to_string(sk.buffer) + "]";
   if (!out.writable) fail(kp + ".buffer", obp + " is read-only");
   const Leaf& in = st.leaves[0];
-  const BufferRef& inBuf = bufferOf(in.buffer, sp + ".leaves[0].buffer");
+  const BufferRef& inBuf = bufferAt(plan, in.buffer, sp + ".leaves[0].buffer");
   checkAffine(sp + ".leaves[0]", in.offset, in.strides, st.shape, empty, &inBuf, in.dtype,
               "buffers[" + std::to_string(in.buffer) + "]");
   if (scan) {
@@ -121,7 +122,7 @@ void validateSpecialStage(const Plan& plan, const Stage& st, const std::string& 
     const Leaf& tot = st.leaves[1];
     const std::string tp = sp + ".leaves[1]";
     if (tot.dtype != sk.dtype) fail(tp + ".dtype", "must be the sink's dtype (the chunk totals)");
-    const BufferRef& tb = bufferOf(tot.buffer, tp + ".buffer");
+    const BufferRef& tb = bufferAt(plan, tot.buffer, tp + ".buffer");
     if (!tb.writable) fail(tp + ".buffer", "the chunk totals' buffer is read-only");
     std::vector<int64_t> tshape(st.shape);
     tshape[a] = static_cast<int64_t>(st.chunks[a].size());
@@ -169,10 +170,7 @@ void validateMatmulStage(const Plan& plan, const Stage& st, const std::string& s
     fail(kp + ".reduce", "a matmul stage stores its result (accepted: reduce None, no partials)");
   if (sk.dtype != DType::F64 && sk.dtype != DType::F32)
     fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) + " (accepted: F64 or F32)");
-  if (sk.buffer < 0 || static_cast<size_t>(sk.buffer) >= plan.buffers.size())
-    fail(kp + ".buffer", "index " + std::to_string(sk.buffer) + " out of range (" +
-                             std::to_string(plan.buffers.size()) + " buffers)");
-  const BufferRef& out = plan.buffers[static_cast<size_t>(sk.buffer)];
+  const BufferRef& out = bufferAt(plan, sk.buffer, kp + ".buffer");
   const std::string obp = "buffers[" + std::to_string(sk.buffer) + "]";
   if (!out.writable) fail(kp + ".buffer", obp + " is read-only");
   checkAffine(kp, sk.offset, sk.strides, st.shape, empty, &out, sk.dtype, obp);
@@ -187,11 +185,8 @@ void validateMatmulStage(const Plan& plan, const Stage& st, const std::string& s
     const std::string lp = idx(sp + ".leaves", i);
     if (lf.kind != LeafKind::Memory) fail(lp + ".kind", "a matmul operand must be a Memory leaf");
     if (lf.dtype != sk.dtype) fail(lp + ".dtype", "a matmul operand must have the sink's dtype");
-    if (lf.buffer < 0 || static_cast<size_t>(lf.buffer) >= plan.buffers.size())
-      fail(lp + ".buffer", "index " + std::to_string(lf.buffer) + " out of range (" +
-                               std::to_string(plan.buffers.size()) + " buffers)");
+    const BufferRef* buf = &bufferAt(plan, lf.buffer, lp + ".buffer");
     if (lf.buffer == sk.buffer) fail(lp + ".buffer", "a matmul operand must not be the sink's buffer");
-    const BufferRef* buf = &plan.buffers[static_cast<size_t>(lf.buffer)];
     checkAffine(lp, lf.offset, lf.strides, shapeK, empty || st.contract == 0, buf, lf.dtype,
                 "buffers[" + std::to_string(lf.buffer) + "]");
   }
@@ -285,10 +280,7 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     const BufferRef* buf = nullptr;
     std::string bp;
     if (lf.kind == LeafKind::Memory) {
-      if (lf.buffer < 0 || static_cast<size_t>(lf.buffer) >= plan.buffers.size())
-        fail(lp + ".buffer", "index " + std::to_string(lf.buffer) + " out of range (" +
-                                 std::to_string(plan.buffers.size()) + " buffers)");
-      buf = &plan.buffers[static_cast<size_t>(lf.buffer)];
+      buf = &bufferAt(plan, lf.buffer, lp + ".buffer");
       bp = "buffers[" + std::to_string(lf.buffer) + "]";
     } else {
       if (lf.seed >= (uint64_t(1) << 53))
@@ -368,10 +360,7 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
   if (!detail::exactInDouble(sk.dtype))
     fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) +
                             " (64-bit integers) needs typed registers, not built yet (accepted: 0-5, 7-9)");
-  if (sk.buffer < 0 || static_cast<size_t>(sk.buffer) >= plan.buffers.size())
-    fail(kp + ".buffer", "index " + std::to_string(sk.buffer) + " out of range (" +
-                             std::to_string(plan.buffers.size()) + " buffers)");
-  const BufferRef& out = plan.buffers[static_cast<size_t>(sk.buffer)];
+  const BufferRef& out = bufferAt(plan, sk.buffer, kp + ".buffer");
   const std::string obp = "buffers[" + std::to_string(sk.buffer) + "]";
   if (!out.writable) fail(kp + ".buffer", obp + " is read-only");
   if (!sk.reduceAxes.empty() && sk.reduceAxes.size() != nd)

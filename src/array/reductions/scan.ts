@@ -179,19 +179,16 @@ export function* lowerScan(l: Lowering, node: ScanNode): Step<Out> {
   const tshape = shape.map((s, k) => (k === axis ? chunks[k]!.length : s));
   const totals = l.scratch(size(tshape) * itemsize(node.dtype));
   const leaves = [memoryLeaf(input.buffer, input.dtype, strides), memoryLeaf(totals, node.dtype, contiguousStrides(tshape))];
-  const sink: NativeStage['sink'] = {
-    reduce: ReduceCode.None,
-    dtype: nativeDType(node.dtype),
-    buffer: out,
-    offset: 0,
-    strides,
-    reduceAxes: shape.map((_, k) => (k === axis ? 1 : 0)),
-    ddof: 0,
-  };
+  const sink = axisSink(node.dtype, out, strides, shape.length, axis);
   const code = SCAN_CODES[node.op];
   l.addStage(stage(StageKind.Scan, shape, chunks, leaves, [code, 0], sink), `${node.op}-chunk`);
   if (chunks[axis]!.length > 1) l.addStage(stage(StageKind.Scan, shape, chunks, leaves, [code, 1], sink), `${node.op}-prefix`);
   return { memory, buffer: out, dtype: node.dtype, shape: node.shape };
+}
+
+/** A stored (not reduced) sink whose one flagged axis is the scanned/selected one. */
+function axisSink(dtype: DType, buffer: number, strides: readonly number[], ndim: number, axis: number): NativeStage['sink'] {
+  return { reduce: ReduceCode.None, dtype: nativeDType(dtype), buffer, offset: 0, strides: [...strides], reduceAxes: Array.from({ length: ndim }, (_, k) => (k === axis ? 1 : 0)), ddof: 0 };
 }
 
 /** A median/quantile node: its input materialized, then one Select stage with the axis whole. */
@@ -209,15 +206,7 @@ export function* lowerQuantile(l: Lowering, node: QuantileNode): Step<Out> {
   let j = 0;
   const strides = shape.map((_, k) => (k === axis ? 0 : keptStrides[j++]!));
   const imms = node.op === 'median' ? [1, 0] : [0, size(keptShape), ...node.q];
-  const sink: NativeStage['sink'] = {
-    reduce: ReduceCode.None,
-    dtype: nativeDType(node.dtype),
-    buffer: out,
-    offset: 0,
-    strides,
-    reduceAxes: shape.map((_, k) => (k === axis ? 1 : 0)),
-    ddof: 0,
-  };
+  const sink = axisSink(node.dtype, out, strides, shape.length, axis);
   l.addStage(stage(StageKind.Select, shape, chunks, [memoryLeaf(input.buffer, input.dtype, contiguousStrides(shape))], imms, sink), node.op);
   return { memory, buffer: out, dtype: node.dtype, shape: node.shape };
 }
