@@ -1,6 +1,6 @@
 // NDArray: a lazy, blocked N-d array (Dask's dask.array.Array). Operations build expression
 // nodes; compute() lowers them to one native plan that runs as fused chunk kernels.
-import { checkFinite, checkInteger, checkOptions, describe } from '../errors.js';
+import { checkInteger, describe } from '../errors.js';
 import { materializeLimit } from '../settings.js';
 import { Lowering, type RootRequest } from './lower.js';
 import { arrayGraph } from './taskgraph.js';
@@ -13,7 +13,7 @@ import { toPlan, type ToPlanOptions } from './export-plan.js';
 import type { Plan } from '../plan/codec/format.js';
 import { visualize, type VisualizeOptions } from '../visualize/index.js';
 import { toDelayed, type NestedDelayedChunks } from '../delayed/array.js';
-import { chunkBounds, type ChunksSpec } from './chunks.js';
+import { chunkBounds } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { cumulative, quantile, type CumulativeOptions, type QuantileOptions } from './reductions/scan.js';
 import { getItem } from './indexing/get.js';
@@ -23,8 +23,8 @@ import { setItem } from './indexing/set.js';
 import { take as takeIndices } from './indexing/take.js';
 import type { IndexInput } from './indexing/parse.js';
 import * as products from './linalg/products.js';
+import { normalizeAxis, unary, binary, reduce, roundArray, clipArray, astypeArray } from './expr.js';
 import {
-  broadcastShapes,
   contiguousStrides,
   itemsize,
   newId,
@@ -34,13 +34,10 @@ import {
   typedView,
   type TypedData,
   topoOrder,
-  type BinaryOp,
   type DelayedNode,
   type DType,
   type MemoryNode,
   type Node,
-  type ReduceOp,
-  type UnaryOp,
 } from './node.js';
 
 /** What compute() gives: a number for 0-d arrays, a DenseArray otherwise. */
@@ -74,12 +71,10 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   /** @internal */
   readonly node: Node;
   declare private readonly __result?: T;
-
   /** @internal — use the creation functions (ones, random.random, fromArray, …). */
   constructor(node: Node) {
     this.node = node;
   }
-
   get shape(): number[] {
     return [...this.node.shape];
   }
@@ -119,7 +114,6 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   get T(): NDArray<T> {
     return this.transpose();
   }
-
   toString(): string {
     return `tessera.NDArray<${opName(this.node)}, shape=[${this.node.shape.join(', ')}], dtype=${this.dtype}, chunksize=[${this.chunksize.join(', ')}]>`;
   }
@@ -129,7 +123,6 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
-
   // Elementwise arithmetic (NumPy broadcasting, scalar operands).
   add<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('add', this, other); }
   sub<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('sub', this, other); }
@@ -205,12 +198,10 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   round(decimals = 0): NDArray<T> { return roundArray(this, decimals); }
   /** numpy.clip: minimum(maximum(x, lo), hi), NaN propagating; `null` leaves that side open. */
   clip(lo: number | NDArray<Computed> | null, hi: number | NDArray<Computed> | null): NDArray<T> { return clipArray(this, lo, hi); }
-
   // Matrix products (src/array/linalg/products.ts; NumPy semantics, a native GEMM per output chunk).
   matmul(other: NDArray<Computed>): NDArray<Computed> { return products.matmul(this, other); }
   dot(other: NDArray<Computed> | number): NDArray<Computed> { return products.dot(this, other); }
   trace(options?: products.TraceOptions): NDArray<Computed> { return products.trace(this, options); }
-
   /** Reverse (or permute) the axes, lazily: kernels read the input with permuted strides. */
   transpose(axes?: readonly number[]): NDArray<T> {
     const n = this.ndim;
@@ -235,7 +226,6 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
       arg: src,
     });
   }
-
   /**
    * NumPy basic indexing, lazily: `x.get('0:10, ::2, ..., None')` or the same as items
    * (`x.get(slice(0, 10), slice(null, null, 2), '...', null)`); a number drops its axis. A view
@@ -245,7 +235,6 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   get(...index: IndexInput[]): NDArray<Computed> {
     return new NDArray<Computed>(getItem(this.node, index));
   }
-
   /**
    * Dask's `x[index] = value` without mutation: a new lazy array with `value` (a number or an
    * array broadcasting to the indexed shape) at `index` (one item, or a list of items; integers
@@ -254,12 +243,10 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   set(index: IndexInput | readonly IndexInput[], value: NDArray<Computed> | number): NDArray<Computed> {
     return setItem(this, index, value);
   }
-
   /** np.take(x, indices, axis) for a JS integer list or TypedArray (no axis: the flattened array, as NumPy). */
   take(indices: readonly number[] | ArrayLike<number>, options?: { axis?: number | null }): NDArray<Computed> {
     return takeIndices(this, indices, options);
   }
-
   /** np.reshape (one -1 allowed) as a view: splits of axes and length-1 axes; merging axes is not supported yet. */
   reshape(shape: readonly number[] | number): NDArray<Computed> {
     return new NDArray<Computed>(shapeOps.reshape(this.node, shape));
@@ -302,7 +289,6 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   broadcastTo(shape: readonly number[]): NDArray<Computed> {
     return new NDArray<Computed>(shapeOps.broadcastTo(this.node, shape));
   }
-
   /** Same values on another chunk grid (free: no data moves until compute). */
   rechunk(chunks: RechunkSpec): NDArray<T> {
     const src = this.node;
@@ -317,7 +303,6 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
       arg: src,
     });
   }
-
   sum(options?: FullReduceOptions): NDArray<number>;
   sum(options: ReduceOptions): NDArray<Computed>;
   sum(options?: ReduceOptions): NDArray<Computed> { return reduce('sum', this, options); }
@@ -418,19 +403,16 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   percentile(q: number, options?: FullQuantileOptions): NDArray<number>;
   percentile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed>;
   percentile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed> { return quantile('percentile', this, q, options); }
-
   /** Run the graph: a number for 0-d results, otherwise a DenseArray whose data is not copied. */
   async compute(options?: ComputeOptions): Promise<T> {
     const [result] = await computeArrays([this], options);
     return result as T;
   }
-
   /** Compute and keep the result in native memory (outside the JS heap); returns an NDArray over it. */
   async persist(options?: ComputeOptions): Promise<NDArray<T>> {
     const [result] = await persistArrays([this], options);
     return result as NDArray<T>;
   }
-
   /** Free the native memory of a persisted array now instead of at garbage collection. */
   dispose(): void {
     const node = this.node;
@@ -439,7 +421,6 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
       native().freeBuffer(node.memory as NativeBuffer);
     }
   }
-
   /** Compute one chunk, by its chunk-grid index. */
   async computeBlock(index: readonly number[], options?: ComputeOptions): Promise<DenseArray> {
     const region = blockRegion(this, index);
@@ -450,7 +431,6 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
     const out = lowered.outputs[0]!;
     return new DenseArray(typed(out.memory as ArrayBuffer, out.dtype), out.shape);
   }
-
   /**
    * Stream the result chunk by chunk, in row-major chunk order, as each is computed:
    * `for await (const { index, offset, data } of x.iterChunks())`. Holds at most 1 + prefetch
@@ -460,23 +440,19 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   iterChunks(options?: IterChunksOptions): AsyncGenerator<ChunkResult, void, undefined> {
     return iterChunks(this, options);
   }
-
   /** The optimized work of compute() as a versioned, JSON-serializable plan (docs/embedding.md); run it with execute(). */
   toPlan(options?: ToPlanOptions): Plan {
     return toPlan(this, options);
   }
-
   /** Draw the task graph (Dask's conventions) to SVG/DOT; `optimize: true` draws the fused kernels. */
   visualize(options?: VisualizeOptions): Promise<string> {
     return options === undefined ? visualize(this) : visualize(this, options);
   }
-
   /** One Delayed per chunk, nested like the chunk grid; each computes its chunk's data. */
   toDelayed(): NestedDelayedChunks {
     if (this.dtype === 'bool') throw new TypeError('toDelayed: dtype bool is not supported yet (accepted: float32, float64)');
     return toDelayed(this as unknown as Parameters<typeof toDelayed>[0]);
   }
-
   /** The task graph (Dask's HighLevelGraph): layers with task counts; nodes on demand. */
   graph(options?: { optimize?: boolean }): TaskGraph {
     return arrayGraph([this.node], options?.optimize ?? false);
@@ -579,207 +555,5 @@ export async function resolveDelayedInputs(roots: readonly Node[]): Promise<void
   );
 }
 
-export function normalizeAxis(name: string, axis: unknown, ndim: number): number {
-  if (typeof axis !== 'number') throw new TypeError(`${name} must be an integer axis, got ${describe(axis)}`);
-  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
-    throw new RangeError(`${name} ${axis} is out of bounds for an array of ${ndim} dimensions (accepted: ${-ndim}..${ndim - 1})`);
-  }
-  return axis < 0 ? axis + ndim : axis;
-}
-
-export function asNode(name: string, x: unknown): Node | number {
-  if (x instanceof NDArray) return x.node;
-  if (typeof x === 'number') return x;
-  throw new TypeError(`${name} must be an NDArray or a number, got ${describe(x)}`);
-}
-
-export function unary<T extends Computed>(op: UnaryOp, x: NDArray<T>): NDArray<T> {
-  if (!(x instanceof NDArray)) throw new TypeError(`${op}: x must be an NDArray, got ${describe(x)}`);
-  const src = x.node;
-  return new NDArray<T>({
-    kind: 'unary',
-    id: newId(),
-    name: `${op}-${token(`${op}:${src.name}`)}`,
-    shape: src.shape,
-    dtype: unaryDType(op, src.dtype),
-    chunks: src.chunks,
-    op,
-    arg: src,
-  });
-}
-
-export function binary<R extends Computed>(op: BinaryOp, a: unknown, b: unknown): NDArray<R> {
-  let x = asNode(`${op}: first operand`, a);
-  const y = asNode(`${op}: second operand`, b);
-  // Two numbers (the module functions: add(1, 2)) give a 0-d float64 array, as NumPy's scalars.
-  if (typeof x === 'number' && typeof y === 'number') x = scalarNode(x);
-  const nodes = [x, y].filter((v): v is Node => typeof v !== 'number');
-  const shape = nodes.length === 2 ? broadcastShapes(nodes[0]!.shape, nodes[1]!.shape) : [...nodes[0]!.shape];
-  const dtype = binaryDType(op, nodes.map((n) => n.dtype));
-  // Output grid: per axis, the chunks of the first operand that spans the axis. No unification:
-  // kernels read any operand region from any chunk, so x.add(x.T) keeps x's chunks.
-  const chunks = shape.map((s, k) => {
-    for (const n of nodes) {
-      const j = k - (shape.length - n.shape.length);
-      if (j >= 0 && n.shape[j] === s) return n.chunks[j]!;
-    }
-    return [s];
-  });
-  const desc = [x, y].map((v) => (typeof v === 'number' ? `#${v}` : v.name)).join(',');
-  return new NDArray<R>({
-    kind: 'binary',
-    id: newId(),
-    name: `${op}-${token(`${op}:${desc}`)}`,
-    shape,
-    dtype,
-    chunks,
-    op,
-    args: [x, y],
-  });
-}
-
-/** The reductions that take NumPy's `dtype=`. */
-const DTYPE_REDUCTIONS = new Set<string>(['sum', 'prod', 'mean', 'var', 'std', 'nansum', 'nanprod', 'nanmean', 'nanvar', 'nanstd']);
-
-export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions): NDArray<Computed> {
-  const o = checkOptions(`${op} options`, options) as VarOptions;
-  for (const key of Object.keys(o)) {
-    const allowed = ['axis', 'keepdims'];
-    if (op === 'var' || op === 'std' || op === 'nanvar' || op === 'nanstd') allowed.push('ddof');
-    if (DTYPE_REDUCTIONS.has(op)) allowed.push('dtype');
-    if (!allowed.includes(key)) throw new TypeError(`${op}: unknown option ${describe(key)}; accepted: ${allowed.join(', ')}`);
-  }
-  const src = x.node;
-  const n = src.shape.length;
-  let axes: number[];
-  if (o.axis === undefined || o.axis === null) axes = [...Array(n).keys()];
-  else if (typeof o.axis === 'number') axes = [normalizeAxis('axis', o.axis, n)];
-  else if (Array.isArray(o.axis)) axes = o.axis.map((a, i) => normalizeAxis(`axis[${i}]`, a, n));
-  else throw new TypeError(`${op}: axis must be an integer, an array of integers or null, got ${describe(o.axis)}`);
-  if (new Set(axes).size !== axes.length) throw new RangeError(`${op}: axis ${describe(o.axis)} repeats an axis`);
-  const argLike = op === 'argmin' || op === 'argmax' || op === 'nanargmin' || op === 'nanargmax';
-  if (argLike && Array.isArray(o.axis)) {
-    throw new TypeError(`${op}: axis must be one integer or null (the flattened array), got ${describe(o.axis)}`);
-  }
-  if (argLike && axes.some((a) => src.shape[a] === 0)) {
-    throw new RangeError(`${op}: attempt to get ${op} of an empty sequence`);
-  }
-  axes.sort((p, q) => p - q);
-  if (o.keepdims !== undefined && typeof o.keepdims !== 'boolean') {
-    throw new TypeError(`${op}: keepdims must be a boolean, got ${describe(o.keepdims)}`);
-  }
-  const keepdims = o.keepdims ?? false;
-  if (o.dtype !== undefined && o.dtype !== 'float64' && o.dtype !== 'float32') {
-    throw new TypeError(`${op}: dtype must be 'float64' or 'float32', got ${describe(o.dtype)}`);
-  }
-  const resultDType: DType = o.dtype ?? src.dtype;
-  const ddof = o.ddof === undefined ? 0 : checkFinite('ddof', o.ddof);
-  if (ddof < 0) throw new RangeError(`${op}: ddof must be >= 0, got ${ddof}`);
-  if ((op === 'min' || op === 'max' || op === 'nanmin' || op === 'nanmax' || op === 'ptp') && axes.some((a) => src.shape[a] === 0)) {
-    throw new RangeError(`${op}: zero-size array to reduction operation ${op} which has no identity`);
-  }
-  const reduced = new Set(axes);
-  const shape = keepdims ? src.shape.map((s, k) => (reduced.has(k) ? 1 : s)) : src.shape.filter((_, k) => !reduced.has(k));
-  const chunks = keepdims
-    ? src.chunks.map((c, k) => (reduced.has(k) ? [1] : c))
-    : src.chunks.filter((_, k) => !reduced.has(k));
-  return new NDArray({
-    kind: 'reduce',
-    id: newId(),
-    name: `${op}-${token(`${op}:${src.name}:${axes}:${keepdims}:${ddof}:${resultDType}`)}`,
-    shape,
-    // counts and truth values in float64 (exact counts to 2^53) until int64 exists; bool reduces
-    // as float64 0/1 too (NumPy: int64 sums, bool min/max) until typed registers land
-    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' || argLike || resultDType === 'bool' ? 'float64' : resultDType,
-    chunks,
-    op,
-    axes,
-    keepdims,
-    ddof,
-    arg: src,
-  });
-}
-
-export function roundArray<T extends Computed>(x: NDArray<T>, decimals: number): NDArray<T> {
-  if (!Number.isInteger(decimals)) throw new TypeError(`round: decimals must be an integer, got ${describe(decimals)}`);
-  if (decimals === 0) return unary('rint', x);
-  const f = 10 ** Math.abs(decimals);
-  return decimals > 0 ? binary<T>('div', unary('rint', binary<T>('mul', x, f)), f) : binary<T>('mul', unary('rint', binary<T>('div', x, f)), f);
-}
-
-export function clipArray<T extends Computed>(x: NDArray<T>, lo: number | NDArray<Computed> | null, hi: number | NDArray<Computed> | null): NDArray<T> {
-  if (!(x instanceof NDArray)) throw new TypeError(`clip: x must be an NDArray, got ${describe(x)}`);
-  if (lo === null && hi === null) throw new TypeError('clip: one of lo and hi must be given (got null for both)');
-  let r: NDArray<T> = x;
-  if (lo !== null) r = binary<T>('maximum', r, lo);
-  if (hi !== null) r = binary<T>('minimum', r, hi);
-  return r;
-}
-
-/** A 0-d float64 constant (a JS number used where an array is needed). */
-function scalarNode(value: number): Node {
-  return { kind: 'const', op: 'full', id: newId(), name: `full-${token(`full::${value}:float64:`)}`, shape: [], dtype: 'float64', chunks: [], value };
-}
-
-// Operations whose result is bool whatever the (float or bool) inputs.
-const BOOL_RESULT = new Set<string>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor', 'logicalNot', 'isnan', 'isinf', 'isfinite', 'signbit']);
-
-/** The dtype of a unary op's result; float math on bool is refused at build time (issue 14 item 5). */
-export function unaryDType(op: UnaryOp, d: DType): DType {
-  if (BOOL_RESULT.has(op)) return 'bool';
-  if (d === 'bool') {
-    throw new TypeError(`${op}: dtype bool is not accepted (accepted: float32, float64; NumPy's results for bool are integer or float16 dtypes, not built yet)`);
-  }
-  return d;
-}
-
-/**
- * The dtype of a binary op's result: NumPy's promotion over float32/float64/bool with JS numbers
- * weak (NEP 50: a number never widens float32). Arithmetic needs a float operand: bool with bool
- * or with a JS number is an integer result in NumPy, which needs typed registers.
- */
-export function binaryDType(op: BinaryOp, ds: readonly DType[]): DType {
-  if (BOOL_RESULT.has(op)) return 'bool';
-  if (ds.includes('float64')) return 'float64';
-  if (ds.includes('float32')) return 'float32';
-  throw new TypeError(
-    `${op}: dtype bool with bool or a number is not accepted (NumPy's result is an integer dtype, not built yet; accepted: at least one float32 or float64 array operand)`,
-  );
-}
-
-/**
- * numpy.where(cond, x, y): x where cond is true (nonzero, NaN included), else y; broadcasting over
- * all three, numbers allowed for any. The result dtype is x's and y's promotion (numbers weak);
- * the condition may have any dtype. Fused into the block kernel (a vector select).
- */
-export function whereArrays(cond: unknown, x: unknown, y: unknown): NDArray<Computed> {
-  const c = asNode('where: cond', cond);
-  const a = asNode('where: x', x);
-  const b = asNode('where: y', y);
-  const nodes = [c, a, b].filter((v): v is Node => typeof v !== 'number');
-  if (nodes.length === 0) throw new TypeError('where: at least one of cond, x, y must be an NDArray (got three numbers)');
-  const shape = nodes.reduce<number[]>((s, n) => broadcastShapes(s, n.shape), []);
-  const values = [a, b].filter((v): v is Node => typeof v !== 'number').map((n) => n.dtype);
-  const dtype: DType = values.includes('float64') || values.length === 0 ? 'float64' : values.includes('float32') ? 'float32' : 'bool';
-  if (dtype === 'bool' && (typeof a === 'number' || typeof b === 'number')) {
-    throw new TypeError('where: dtype bool with a number is not accepted (NumPy gives an integer dtype, not built yet; accepted: float32 or float64 x or y)');
-  }
-  const chunks = shape.map((s, k) => {
-    for (const n of nodes) {
-      const j = k - (shape.length - n.shape.length);
-      if (j >= 0 && n.shape[j] === s) return n.chunks[j]!;
-    }
-    return [s];
-  });
-  const desc = [c, a, b].map((v) => (typeof v === 'number' ? `#${v}` : v.name)).join(',');
-  return new NDArray({ kind: 'where', op: 'where', id: newId(), name: `where-${token(`where:${desc}`)}`, shape, dtype, chunks, args: [c, a, b] });
-}
-
-const CAST_TARGETS: readonly DType[] = ['float64', 'float32', 'bool'];
-
-export function astypeArray<T extends Computed>(x: NDArray<T>, dtype: DType): NDArray<T> {
-  if (!CAST_TARGETS.includes(dtype)) throw new TypeError(`astype: dtype must be one of ${CAST_TARGETS.join(', ')} (the integer dtypes need typed registers, not built yet), got ${describe(dtype)}`);
-  const src = x.node;
-  if (src.dtype === dtype) return x;
-  return new NDArray<T>({ kind: 'unary', id: newId(), name: `astype-${token(`astype:${dtype}:${src.name}`)}`, shape: src.shape, dtype, chunks: src.chunks, op: 'cast', arg: src });
-}
+// Re-exported: other modules import the builders from here.
+export { normalizeAxis, asNode, unary, binary, reduce, roundArray, clipArray, unaryDType, binaryDType, whereArrays, astypeArray } from './expr.js';
