@@ -74,10 +74,17 @@ const x = ones([50, 50], { chunks: [5, 5] });
 let checksum = 0;
 const retained: Buffer[] = [];
 
-const compute = await phase('compute', N, async () => {
+const computeOnce = async (): Promise<void> => {
   checksum += await x.add(x.T).sum().compute();
   const dense = await x.mul(2).compute();
   checksum += dense.data[0]!;
+};
+// Unsampled warm-up: RSS climbs for the first ~800 computes (JIT code, allocator arenas) and then
+// stays flat (8000 computes measured flat from 800 on), which a 2000-compute phase's own 30%
+// warm-up window did not always cover.
+for (let i = 0; i < 1000; i++) await computeOnce();
+const compute = await phase('compute', N, async () => {
+  await computeOnce();
   if (simulateKb) retained.push(Buffer.alloc(simulateKb * 1024, 1)); // off-heap, never freed
 });
 
