@@ -172,7 +172,18 @@ export interface ContractionAxes {
   readonly k: readonly number[];
 }
 
+/** np.take along `axis` with a 1-d index array (src/array/indexing/gather.ts): a native Take stage. */
+export interface TakeNode extends Base { readonly kind: 'take'; readonly op: 'take'; readonly axis: number; readonly arg: Node; readonly index: Node }
+/**
+ * x[mask] (src/array/indexing/gather.ts): the elements of the 1-d (raveled) arg where cond is
+ * nonzero, in order; shape and chunks are NaN until counted (Dask), then `state.counts` holds
+ * one size per chunk of arg (computeChunkSizes records them here and in shape/chunks).
+ */
+export interface MaskNode extends Base { readonly kind: 'mask'; readonly op: 'getitem'; readonly arg: Node; readonly cond: Node; readonly state: { counts?: number[] } }
+
 export type Node =
+  | TakeNode
+  | MaskNode
   | MatmulNode
   | ConstNode
   | ArangeNode
@@ -255,6 +266,8 @@ export function opName(node: Node): string {
     case 'view':
     case 'concat':
     case 'matmul':
+    case 'take':
+    case 'mask':
       return node.op;
     case 'arange':
       return 'arange';
@@ -305,6 +318,10 @@ export function children(node: Node): Node[] {
       return [...node.args];
     case 'matmul':
       return [node.a, node.b];
+    case 'take':
+      return [node.arg, node.index];
+    case 'mask':
+      return [node.arg, node.cond];
     default:
       return [];
   }

@@ -56,11 +56,13 @@ export function snapshotInputs(plan: NativePlan, buffers: NativeBufferArg[]): Sn
     // a matmul stage's leaves have one more axis, the contracted one (plan.h)
     const shape = stage.kind === StageKind.Matmul ? [...stage.shape, stage.contract ?? 0] : stage.shape;
     if (shape.some((n) => n === 0)) continue;
-    for (const leaf of stage.leaves) {
+    for (const [i, leaf] of stage.leaves.entries()) {
       if (leaf.kind !== LeafKind.Memory) continue;
       written ??= new Set(plan.stages.map((s) => s.sink.buffer));
       if (written.has(leaf.buffer)) continue;
-      const [lo, hi] = leafSpan(leaf, shape);
+      // a take stage's data leaf spans the source length on the take axis (imms [axis, length])
+      const take = stage.kind === StageKind.Take && i === 0 && stage.imms;
+      const [lo, hi] = leafSpan(leaf, take ? shape.map((n, k) => (k === stage.imms![0] ? stage.imms![1]! : n)) : shape);
       const known = spans.get(leaf.buffer);
       spans.set(leaf.buffer, known ? [Math.min(known[0], lo), Math.max(known[1], hi)] : [lo, hi]);
     }
