@@ -22,6 +22,7 @@ import { rechunkChunks, type RechunkSpec } from './indexing/rechunk.js';
 import { setItem } from './indexing/set.js';
 import { take as takeIndices, type TakeIndices, mask as maskArray, computeChunkSizes as chunkSizes, checkUnknownOperands, resolveUnknownChunks, requireKnownChunks } from './indexing/gather.js';
 import type { IndexInput } from './indexing/parse.js';
+import { repeat as repeatArray } from './indexing/triangles.js';
 import * as products from './linalg/products.js';
 import { normalizeAxis, unary, binary, reduce, roundArray, clipArray, astypeArray } from './expr.js';
 import {
@@ -258,6 +259,10 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
    */
   mask(cond: NDArray<Computed>): NDArray<Computed> {
     return maskArray(this, cond);
+  }
+  /** np.repeat: each element `repeats` times along axis (no axis: flattened); a native take, Dask's chunks. */
+  repeat(repeats: number | readonly number[], options?: { axis?: number | null }): NDArray<Computed> {
+    return repeatArray(this, repeats, options);
   }
   /** Dask's compute_chunk_sizes(): computes unknown (NaN) chunk sizes and records them on this array; returns it. */
   computeChunkSizes(): Promise<this> {

@@ -16,7 +16,7 @@ import { runLowered } from '../../scheduler/local.js';
 import { chunkBounds } from '../chunks.js';
 import type { Step } from '../emit.js';
 import { Lowering, stageChunks, type Materialized } from '../lower.js';
-import { NDArray, type Computed } from '../ndarray.js';
+import { NDArray, resolveDelayedInputs, type Computed } from '../ndarray.js';
 import {
   broadcastShapes,
   children,
@@ -388,6 +388,7 @@ export async function resolveUnknownChunks(roots: readonly Node[]): Promise<{ ro
  */
 export async function computeChunkSizes<A extends NDArray<Computed>>(x: A): Promise<A> {
   if (!hasUnknownShape(x.node)) return x;
+  await resolveDelayedInputs([x.node]);
   const order = topoOrder([x.node]);
   const pending = order.filter((n): n is MaskNode => n.kind === 'mask' && !n.state.counts);
   if (pending.length) {
