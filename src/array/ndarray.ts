@@ -314,6 +314,7 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   }
   /** Same values on another chunk grid (free: no data moves until compute). */
   rechunk(chunks: RechunkSpec): NDArray<T> {
+    requireKnownChunks('rechunk', this.node);
     const src = this.node;
     const normalized = rechunkChunks(chunks, src.chunks, src.shape, itemsize(src.dtype));
     return new NDArray<T>({

@@ -240,7 +240,8 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
   for (let i = 0; i < n; i++) {
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) {
+    // unknown (NaN) lengths after a mask are taken to match, as Dask does (checked once known)
+    if (!Object.is(da, db) && da !== 1 && db !== 1) {
       throw new RangeError(
         `operands could not be broadcast together with shapes [${a.join(', ')}] and [${b.join(', ')}] (axis ${i}: ${da} vs ${db})`,
       );

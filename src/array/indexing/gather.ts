@@ -140,8 +140,8 @@ function indexMemory(positions: readonly number[]): MemoryNode {
 }
 
 /** take of known positions (non-negative, in range) along `axis` of src: Dask's chunks, a native Take stage. */
-export function takePositions(src: Node, positions: readonly number[], axis: number): Node {
-  return takeNode(src, indexMemory(positions), axis, daskTakeChunks(src.chunks[axis]!, positions));
+export function takePositions(src: Node, positions: readonly number[], axis: number, axisChunks?: number[]): Node {
+  return takeNode(src, indexMemory(positions), axis, axisChunks ?? daskTakeChunks(src.chunks[axis]!, positions));
 }
 
 /** take of a lazy 1-d index array along `axis`: the output axis has the index array's chunks (Dask). */
@@ -433,7 +433,7 @@ function takeTaskChunks(node: TakeNode): number[][] {
 
 /** A take node: its data and indices materialized (persisted/JS memory read in place), then one Take stage. */
 export function* lowerTake(l: Lowering, node: TakeNode): Step<Out> {
-  const memory = new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
+  const memory = new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
   const out = l.buffer(memory);
   const res = { memory, buffer: out, dtype: node.dtype, shape: node.shape };
   if (size(node.shape) === 0) return res;
@@ -465,7 +465,7 @@ export function* lowerMask(l: Lowering, node: MaskNode): Step<Out> {
   const counts = node.state.counts;
   if (!counts || hasUnknownShape(node)) throw unknownChunksError('compute');
   const total = counts.reduce((a, b) => a + b, 0);
-  const memory = new ArrayBuffer(Math.max(total, 1) * itemsize(node.dtype));
+  const memory = new ArrayBuffer(total * itemsize(node.dtype));
   const out = l.buffer(memory);
   const res = { memory, buffer: out, dtype: node.dtype, shape: [total] };
   if (total === 0) return res;

@@ -9,6 +9,7 @@ import { NDArray, type Computed } from '../ndarray.js';
 import { whereArrays } from '../expr.js';
 import { itemsize, type DType } from '../node.js';
 import { takeKnown } from './take.js';
+import { takePositions } from './gather.js';
 import { diagonal, pad } from './ops.js';
 
 function intArg(what: string, v: unknown): number {
@@ -147,7 +148,31 @@ export function repeat(x: NDArray, repeats: number | readonly number[], options?
   counts.forEach((c, i) => {
     for (let r = 0; r < c; r++) positions.push(i);
   });
+  if (typeof repeats === 'number' && repeats > 1 && n > 0) return new NDArray(takePositions(src.node, positions, axis, daskRepeatChunks(src.chunks[axis]!, repeats)));
   return takeKnown(src, positions, axis);
+}
+
+/** Python's round (half to even), as np.linspace(...).round(0) in Dask's repeat. */
+const roundHalfEven = (v: number): number => {
+  const f = Math.floor(v);
+  const d = v - f;
+  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
+};
+
+/**
+ * dask.array.repeat's chunks for a scalar count r > 1: each chunk [a, b) is cut at
+ * linspace(a, b, r).round() and every non-empty piece is repeated r times.
+ */
+function daskRepeatChunks(chunks: readonly number[], r: number): number[] {
+  const out: number[] = [];
+  let a = 0;
+  for (const c of chunks) {
+    const b = a + c;
+    const ls = Array.from({ length: r }, (_, i) => roundHalfEven(a + ((b - a) * i) / (r - 1)));
+    for (let i = 0; i + 1 < ls.length; i++) if (ls[i + 1]! !== ls[i]!) out.push((ls[i + 1]! - ls[i]!) * r);
+    a = b;
+  }
+  return out.length ? out : [0];
 }
 
 /**
