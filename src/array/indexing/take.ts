@@ -2,7 +2,8 @@
 // are a slice view (free: no task, no copy); anything else is the native gather (./gather.ts).
 // The public take (JS lists, TypedArrays and NDArrays) is ./gather.ts's.
 import { NDArray, type Computed } from '../ndarray.js';
-import { takePositions } from './gather.js';
+import { daskTakeChunks, takePositions } from './gather.js';
+import { concatenate } from './join.js';
 import { Slice } from './slice.js';
 
 function runsOf(positions: readonly number[]): { start: number; step: number; length: number }[] {
@@ -27,7 +28,12 @@ function runsOf(positions: readonly number[]): { start: number; step: number; le
 /** Positions (already non-negative and in range) along `axis` of x, in order, repeats allowed. */
 export function takeKnown(x: NDArray, positions: readonly number[], axis: number): NDArray<Computed> {
   const runs = runsOf(positions);
-  if (runs.length > 1) return new NDArray(takePositions(x.node, positions, axis));
+  // A lazy source (generated or an expression) would be computed whole before a native take reads
+  // it; when the positions form a few runs over a small part of the axis, slice views of those
+  // runs generate only the rows they read (one stage per run), rechunked to Dask's take chunks.
+  const lazy = x.node.kind !== 'memory';
+  const few = runs.length <= 64 && positions.length * 4 <= x.shape[axis]!;
+  if (runs.length > 1 && !(lazy && few)) return new NDArray(takePositions(x.node, positions, axis));
   const full = new Slice(null, null, null);
   const piece = (r: { start: number; step: number; length: number }): NDArray<Computed> => {
     const stop = r.start + r.step * r.length;
@@ -35,6 +41,8 @@ export function takeKnown(x: NDArray, positions: readonly number[], axis: number
     return x.get(...x.shape.map((_, k) => (k === axis ? s : full)));
   };
   if (positions.length === 0) return x.get(...x.shape.map((_, k) => (k === axis ? new Slice(0, 0, null) : full)));
-  return piece(runs[0]!);
+  if (runs.length === 1) return piece(runs[0]!);
+  const joined = concatenate(runs.map(piece), { axis });
+  return joined.rechunk({ [axis]: daskTakeChunks(x.chunks[axis]!, positions) });
 }
 
