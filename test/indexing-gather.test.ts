@@ -3,7 +3,7 @@
 // (scripts/fixtures/numpy_gather.py → test/fixtures/numpy/gather.json).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DenseArray, arange, concatenate, configure, getConfig, diag, eye, fromArray, fromFunction, ones, random, take, tri, tril, triu, type NDArray } from '../src/index.js';
+import { DenseArray, arange, concatenate, configure, getConfig, diag, eye, fromArray, fromFunction, ones, random, take, toPlan, tri, tril, triu, type NDArray } from '../src/index.js';
 
 interface TakeCase { shape: number[]; chunks: number[]; indices: number[]; axis: number; values: number[]; outShape: number[]; daskChunks: number[][] }
 interface LazyCase { shape: number[]; chunks: number[]; indices: number[]; indexChunks: number[]; values: number[]; daskChunks: number[][] }
@@ -100,6 +100,17 @@ describe('take (native gather)', () => {
     const got = values(await t.get(':, 0:4').compute());
     const rows = await Promise.all([5, 1, 5, 39999].map(async (r) => values(await big.get(r, '0:4').compute())));
     expect(got).toEqual(rows.flat());
+  });
+  it('graph(): one task per output chunk, reading the source blocks that hold its positions; toPlan refuses', async () => {
+    const x = data([10, 12], [4, 6]);
+    const t = x.take([9, 0, 1, 5], { axis: 0 });
+    expect(t.chunks).toEqual([[1, 2, 1], [6, 6]]);
+    const layer = t.graph().layers.find((l) => l.name === t.name)!;
+    expect(layer).toBeDefined();
+    expect(t.graph({ optimize: true }).taskCount).toBe(6);
+    const m = x.mask(x.gt(50));
+    expect(m.graph().layers.find((l) => l.name === m.name)).toBeDefined();
+    expect(() => toPlan(t)).toThrow(/gather \(take\) stage/);
   });
   it('bool and float32 data keep their dtype', async () => {
     const b = fromArray(new Uint8Array([1, 0, 0, 1]), { dtype: 'bool' });
