@@ -112,6 +112,12 @@ describe('take (native gather)', () => {
     expect(m.graph().layers.find((l) => l.name === m.name)).toBeDefined();
     expect(() => toPlan(t)).toThrow(/gather \(take\) stage/);
   });
+  it('a slice of bool caller memory reads the right bytes (the snapshot sizes bool leaves as 1 byte)', async () => {
+    const d = new Uint8Array(1000).map((_, i) => (i % 3 === 0 ? 1 : 0));
+    const b = fromArray(d, { dtype: 'bool' });
+    expect(values(await b.get('10:20').compute())).toEqual(Array.from(d.slice(10, 20)));
+    expect(values(await b.take([999, 10, 11]).compute())).toEqual([1, 0, 0]);
+  });
   it('bool and float32 data keep their dtype', async () => {
     const b = fromArray(new Uint8Array([1, 0, 0, 1]), { dtype: 'bool' });
     const tb = b.take([3, 1, 0]);
