@@ -13,6 +13,7 @@
 #include "engine/gather.h"
 
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -114,7 +115,7 @@ void takeTask(const Stage& st, const std::vector<BufferRef>& buffers, const Box&
     } else {
       s += c[last] * sIn;
       if (sIn == 1 && sOut == 1) {
-        for (int64_t j = 0; j < inner; ++j) dst[o + j] = src[s + j];
+        std::memcpy(dst + o, src + s, static_cast<size_t>(inner) * sizeof(T));
       } else {
         for (int64_t j = 0; j < inner; ++j) dst[o + j * sOut] = src[s + j * sIn];
       }
@@ -155,12 +156,31 @@ void compressCount(const Stage& st, const std::vector<BufferRef>& buffers, const
 template <class T, class C>
 int64_t compressCopy(const T* src, int64_t sOff, int64_t sStride, const C* cond, int64_t cOff, int64_t cStride,
                      int64_t n, T* dst, int64_t at, int64_t room) {
+  // Branch-free: every element is written to a block buffer and the cursor advances by the
+  // condition (a 50% random mask would mispredict half the branches), then the block's selected
+  // run is copied out — bounded by the chunk's room, so a chunk never writes past its range.
+  constexpr int64_t kBlock = 1024;
+  T buf[kBlock];
   int64_t w = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    if (cond[cOff + i * cStride] != 0) {
-      if (w == room) return room + 1;  // more than the counts said: refuse rather than overrun
-      dst[at + w++] = src[sOff + i * sStride];
+  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    const int64_t m = n - i0 < kBlock ? n - i0 : kBlock;
+    int64_t k = 0;
+    if (sStride == 1 && cStride == 1) {
+      const T* s = src + sOff + i0;
+      const C* c = cond + cOff + i0;
+      for (int64_t i = 0; i < m; ++i) {
+        buf[k] = s[i];
+        k += c[i] != 0;
+      }
+    } else {
+      for (int64_t i = 0; i < m; ++i) {
+        buf[k] = src[sOff + (i0 + i) * sStride];
+        k += cond[cOff + (i0 + i) * cStride] != 0;
+      }
     }
+    if (w + k > room) return room + 1;  // more than the counts said: refuse rather than overrun
+    std::memcpy(dst + at + w, buf, static_cast<size_t>(k) * sizeof(T));
+    w += k;
   }
   return w;
 }

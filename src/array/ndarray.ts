@@ -533,6 +533,7 @@ export async function computeArrays(arrays: readonly NDArray<Computed>[], option
   await resolveDelayedInputs(arrays.map((a) => a.node));
   const resolved = await resolveUnknownChunks(arrays.map((a) => a.node));  // masks counted first
   try {
+    resolved.roots.forEach((n, i) => n !== arrays[i]!.node && n.kind !== 'reduce' && n.kind !== 'quantile' && checkMaterializable(n));
     const lowering = new Lowering(allocNative);
     const lowered = lowering.lower(resolved.roots.map((node): RootRequest => ({ node, target: 'result' })));
     await runLowered(lowered, options ?? {});
