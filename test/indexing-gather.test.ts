@@ -142,6 +142,11 @@ describe('mask (native compaction) and unknown chunk sizes', () => {
       const sum = c.values.reduce((a, b) => a + b, 0);
       expect(await m.sum().compute()).toBeCloseTo(sum, 12);
       expect(values(await m.mul(2).add(m).compute())).toEqual(c.values.map((v) => 3 * v));
+      if (c.values.length) {
+        expect(await m.mean().compute()).toBeCloseTo(sum / c.values.length, 12);
+        expect(await m.max().compute()).toBe(Math.max(...c.values));
+        expect(values(await m.sum({ keepdims: true }).compute())).toHaveLength(1);
+      }
       await m.computeChunkSizes();
       expect(m.chunks).toEqual(c.daskChunks);
       expect(m.shape).toEqual([c.values.length]);
