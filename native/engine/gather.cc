@@ -18,6 +18,7 @@
 #include <string>
 
 #include "engine/dtype_io.h"
+#include "engine/ops.h"
 
 namespace tessera::detail {
 
@@ -244,9 +245,14 @@ void validateGatherStage(const Plan& plan, const Stage& st, const std::string& s
   if (!st.program.empty()) fail(sp + ".program", std::string(what) + " has no program (accepted: empty)");
   if (sk.reduce != ReduceOp::None || sk.partials)
     fail(kp + ".reduce", std::string(what) + " stores its result (accepted: reduce None, no partials)");
-  for (size_t i = 0; i < st.leaves.size(); ++i)
+  auto dtypeOk = [](DType d) { return findEnum(kDTypeInfo, static_cast<int64_t>(d)) != nullptr; };
+  if (!dtypeOk(sk.dtype)) fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) + " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
+  for (size_t i = 0; i < st.leaves.size(); ++i) {
     if (st.leaves[i].kind != LeafKind::Memory)
       fail(sp + ".leaves[" + std::to_string(i) + "].kind", std::string("must be memory in ") + what);
+    if (!dtypeOk(st.leaves[i].dtype))
+      fail(sp + ".leaves[" + std::to_string(i) + "].dtype", std::to_string(static_cast<int>(st.leaves[i].dtype)) + " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
+  }
   const BufferRef& out = planBuffer(plan, sk.buffer, kp + ".buffer");
   const std::string obp = "buffers[" + std::to_string(sk.buffer) + "]";
   if (!out.writable) fail(kp + ".buffer", obp + " is read-only");
