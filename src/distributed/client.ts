@@ -354,7 +354,7 @@ export class Client {
     );
     if (special >= 0) {
       throw new Error(
-        `tessera: ${lowered.stageNames[special]} (cumsum/cumprod/nancumsum/nancumprod, median/quantile/percentile, nanargmin/nanargmax) cannot run on a cluster yet; compute it locally (gather() or compute() its input first)`,
+        `tessera: ${lowered.stageNames[special]} (cumsum/cumprod/nancumsum/nancumprod, median/quantile/percentile, nanargmin/nanargmax, take/mask) cannot run on a cluster yet; compute it locally (gather() or compute() its input first)`,
       );
     }
     const written = new Set(lowered.plan.stages.map((s) => s.sink.buffer));
