@@ -13,6 +13,25 @@ function plainError(e) {
   if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
   return { name: 'Error', message: String(e) };
 }
+// Block calls (src/array/blocks/): the blocks are views of SharedArrayBuffers (no copy); each
+// result is written into its slot of the shared output buffer.
+const CTORS = { float64: Float64Array, float32: Float32Array, bool: Uint8Array };
+async function runBlocks(m, fn) {
+  const ins = m.inputs.map((i) => ({ buffer: i.buffer, C: CTORS[i.dtype] }));
+  const out = new CTORS[m.out.dtype](m.out.buffer);
+  const view = (r) => Array.isArray(r[0]) ? r.map(view)
+    : { data: new ins[r[0]].C(ins[r[0]].buffer, r[1] * ins[r[0]].C.BYTES_PER_ELEMENT, r[2]), shape: r[3] };
+  for (const c of m.calls) {
+    let res = fn(...c.args.map(view), ...c.tail);
+    if (res !== null && typeof res === 'object' && typeof res.then === 'function') res = await res;
+    const data = typeof res === 'number' ? [res] : res !== null && typeof res === 'object' && ArrayBuffer.isView(res.data) ? res.data : res;
+    if (data === null || typeof data !== 'object' || typeof data.length !== 'number' || data.length !== c.out[1]) {
+      const got = data === null || typeof data !== 'object' ? String(data) : (data.constructor && data.constructor.name) + ' of ' + data.length;
+      throw new RangeError(m.exportName + ' returned ' + got + ' for block ' + c.where + '; expected ' + c.out[1] + ' values (' + c.outShape + ')');
+    }
+    if (!(data.buffer === out.buffer && data.byteOffset === c.out[0] * out.BYTES_PER_ELEMENT)) out.set(data, c.out[0]);
+  }
+}
 parentPort.on('message', async (m) => {
   let startNs = process.hrtime.bigint();
   try {
@@ -25,7 +44,7 @@ parentPort.on('message', async (m) => {
         '" (exports: ' + Object.keys(ns).join(', ') + ')');
     }
     startNs = process.hrtime.bigint();
-    const value = await fn(...m.args);
+    const value = m.blocks ? await runBlocks(m.blocks, fn) : await fn(...m.args);
     const endNs = process.hrtime.bigint();
     try {
       parentPort.postMessage({ id: m.id, ok: true, value, startNs, endNs, threadId });
@@ -62,6 +81,8 @@ interface Job {
   url: string;
   exportName: string;
   args: unknown[];
+  /** Block calls over shared memory (src/array/blocks/run.ts) instead of `args`. */
+  blocks?: unknown;
   cancel: CancelFlag | undefined;
   resolve: (r: WorkerRunResult) => void;
   reject: (e: unknown) => void;
@@ -112,6 +133,14 @@ export class WorkerPool {
     });
   }
 
+  /** Run `exportName` over blocks of shared buffers (the worker source's runBlocks); resolves when all are written. */
+  runBlocks(url: string, exportName: string, blocks: unknown, cancel?: CancelFlag): Promise<WorkerRunResult> {
+    return new Promise<WorkerRunResult>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, url, exportName, args: [], blocks, cancel, resolve, reject });
+      this.dispatch();
+    });
+  }
+
   private dispatch(): void {
     if (this.idleTimer) {
       clearTimeout(this.idleTimer);
@@ -133,7 +162,7 @@ export class WorkerPool {
       slot.job = job;
       slot.worker.ref();
       try {
-        slot.worker.postMessage({ id: job.id, url: job.url, exportName: job.exportName, args: job.args });
+        slot.worker.postMessage({ id: job.id, url: job.url, exportName: job.exportName, args: job.args, blocks: job.blocks });
       } catch (e) {
         // Arguments that cannot be structured-cloned (functions, class instances with private state…).
         slot.job = undefined;

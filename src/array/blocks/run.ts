@@ -1,0 +1,150 @@
+// Running a user function per block (mapBlocks, blockwise, mapOverlap, reduction): the inputs'
+// blocks are computed by native stages into blocked SharedArrayBuffers (layout.ts), the function
+// runs on the worker-thread pool (module functions) or on the main thread (inline closures),
+// viewing its blocks in place and writing each result into its slot of a blocked shared output,
+// and native stages copy the kept part of every output block into the row-major result.
+import { callableOf } from '../../delayed/delayed.js';
+import { importExport } from '../../delayed/modules.js';
+import { workerPool, type CancelFlag } from '../../delayed/worker-pool.js';
+import { describe as show } from '../../errors.js';
+import { native } from '../../native.js';
+import { runLowered } from '../../scheduler/local.js';
+import { DenseArray } from '../dense.js';
+import { Lowering } from '../lower.js';
+import { itemsize, type DType, type Node } from '../node.js';
+import { gatherBlocks, outLayout, scatterBlocks, type AxisBlocks, type BlockedLayout, type OutAxisBlock } from './layout.js';
+
+/** A block argument: [input, element offset, length, shape], or a list of them (blockwise without concatenate). */
+export type BlockRef = [number, number, number, number[]];
+export type ArgRef = BlockRef | ArgRef[];
+
+export interface BlockCall {
+  /** Per function argument: a block of one of the inputs (or a nested list of blocks). */
+  args: ArgRef[];
+  /** Output slot: [element offset, length]. */
+  out: [number, number];
+  /** Arguments after the blocks (blockInfo, or reduction's options). */
+  tail: unknown[];
+  /** Names the block in errors. */
+  where: string;
+  outShape: string;
+}
+
+/** How the function is reached. */
+export type BlockCallable =
+  | { kind: 'local'; fn: (...args: unknown[]) => unknown; name: string }
+  | { kind: 'module'; url: string; exportName: string; worker: boolean };
+
+/** `fn` as given to mapBlocks & co.: a `delayed.module(url, name)` function, or an inline closure. */
+export function blockCallable(where: string, fn: unknown): BlockCallable {
+  const c = callableOf(fn);
+  if (c?.kind === 'module') return { kind: 'module', url: c.url, exportName: c.exportName, worker: c.worker };
+  if (c?.kind === 'local') return { kind: 'local', fn: c.fn as (...a: unknown[]) => unknown, name: c.fn.name || 'fn' };
+  if (typeof fn === 'function') return { kind: 'local', fn: fn as (...a: unknown[]) => unknown, name: fn.name || 'fn' };
+  throw new TypeError(`${where}: fn must be a delayed.module(url, exportName) function (runs on worker threads) or a function (runs on the main thread), got ${show(fn)}`);
+}
+
+export interface BlocksInput {
+  node: Node;
+  /** Per axis of node, per block: its segments (layout.ts). */
+  axes: readonly AxisBlocks[];
+}
+
+export interface BlocksJob {
+  name: string;
+  fn: BlockCallable;
+  inputs: readonly BlocksInput[];
+  /** Output dtype and the output blocks' extents/trim/destination per axis. */
+  dtype: 'float64' | 'float32';
+  out: readonly (readonly OutAxisBlock[])[];
+  shape: readonly number[];
+  /** The calls, given where the input and output blocks are. */
+  calls: (inputs: readonly BlockedLayout[], out: BlockedLayout) => BlockCall[];
+}
+
+const newLowering = (): Lowering => new Lowering((bytes) => native().allocBuffer(bytes));
+
+const typedOf = (dtype: DType, buffer: SharedArrayBuffer | ArrayBuffer, offset = 0, length?: number): Float64Array | Float32Array | Uint8Array =>
+  dtype === 'float64'
+    ? new Float64Array(buffer, offset * 8, length)
+    : dtype === 'float32'
+      ? new Float32Array(buffer, offset * 4, length)
+      : new Uint8Array(buffer, offset, length);
+
+/** Run a job; resolves with the row-major result. */
+export async function runBlocksJob(job: BlocksJob): Promise<Float64Array | Float32Array> {
+  // Resolved lazily: a circular import (ndarray.ts ↔ this module) must not be touched at load.
+  const { resolveDelayedInputs } = await import('../ndarray.js');
+  await resolveDelayedInputs(job.inputs.map((i) => i.node));
+  const lowering = newLowering();
+  const shared: { buffer: SharedArrayBuffer; dtype: DType }[] = [];
+  const layouts = job.inputs.map((inp) => {
+    const dtype = inp.node.dtype;
+    const probe = gatherBlocks(lowering, inp.node, inp.axes, undefined, dtype, job.name);
+    const buffer = new SharedArrayBuffer(probe.elements * itemsize(dtype));
+    shared.push({ buffer, dtype });
+    return probe.elements > 0 ? gatherBlocks(lowering, inp.node, inp.axes, new Uint8Array(buffer), dtype, job.name) : probe;
+  });
+  const lowered = lowering.lower([]);
+  if (lowered.plan.stages.length) await runLowered(lowered);
+  const outL = outLayout(job.out);
+  const outBuffer = new SharedArrayBuffer(outL.elements * itemsize(job.dtype));
+  const calls = job.calls(layouts, outL);
+  await (job.fn.kind === 'module' && job.fn.worker ? onWorkers(job.fn, shared, outBuffer, job.dtype, calls) : onMainThread(job, shared, outBuffer, calls));
+  const n = job.shape.reduce((a, b) => a * b, 1);
+  const result = new ArrayBuffer(n * itemsize(job.dtype));
+  if (n > 0) {
+    const back = newLowering();
+    scatterBlocks(back, new Uint8Array(outBuffer), job.out, result, job.shape, job.dtype, job.name);
+    const plan = back.lower([]);
+    if (plan.plan.stages.length) await runLowered(plan);
+  }
+  return job.dtype === 'float64' ? new Float64Array(result) : new Float32Array(result);
+}
+
+async function onWorkers(
+  fn: Extract<BlockCallable, { kind: 'module' }>,
+  inputs: { buffer: SharedArrayBuffer; dtype: DType }[],
+  out: SharedArrayBuffer,
+  dtype: DType,
+  calls: BlockCall[],
+): Promise<void> {
+  const pool = workerPool();
+  // A few batches per worker thread: one message per batch keeps the per-block cost at a function call.
+  const batches = Math.max(1, Math.min(calls.length, pool.size * 4));
+  const per = Math.ceil(calls.length / batches);
+  const cancel: CancelFlag = { cancelled: false };
+  const runs: Promise<unknown>[] = [];
+  for (let i = 0; i < calls.length; i += per) {
+    runs.push(pool.runBlocks(fn.url, fn.exportName, { inputs, out: { buffer: out, dtype }, calls: calls.slice(i, i + per) }, cancel));
+  }
+  try {
+    await Promise.all(runs);
+  } catch (e) {
+    cancel.cancelled = true;
+    await Promise.allSettled(runs);
+    throw e;
+  }
+}
+
+async function onMainThread(job: BlocksJob, inputs: { buffer: SharedArrayBuffer; dtype: DType }[], outBuffer: SharedArrayBuffer, calls: BlockCall[]): Promise<void> {
+  const fn = job.fn.kind === 'local' ? job.fn.fn : await importExport(job.fn.url, job.fn.exportName);
+  const fnName = job.fn.kind === 'local' ? job.fn.name : job.fn.exportName;
+  const out = typedOf(job.dtype, outBuffer);
+  const view = (r: ArgRef): unknown => (Array.isArray(r[0]) ? (r as ArgRef[]).map(view) : blockView(r as BlockRef));
+  const blockView = ([i, offset, length, shape]: BlockRef): DenseArray => new DenseArray(typedOf(inputs[i]!.dtype, inputs[i]!.buffer, offset, length), shape);
+  for (const c of calls) {
+    let res = fn(...c.args.map(view), ...c.tail);
+    if (res !== null && typeof res === 'object' && typeof (res as { then?: unknown }).then === 'function') res = await res;
+    const data =
+      typeof res === 'number'
+        ? [res]
+        : res instanceof DenseArray || (res !== null && typeof res === 'object' && ArrayBuffer.isView((res as { data?: unknown }).data))
+          ? (res as { data: ArrayLike<number> }).data
+          : res;
+    if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number' || (data as ArrayLike<number>).length !== c.out[1]) {
+      throw new RangeError(`${job.name}: ${fnName} returned ${show(res)} for block ${c.where}; expected ${c.out[1]} values (${c.outShape})`);
+    }
+    out.set(data as ArrayLike<number>, c.out[0]);
+  }
+}
