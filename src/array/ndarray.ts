@@ -23,6 +23,8 @@ import { setItem } from './indexing/set.js';
 import { take as takeIndices } from './indexing/take.js';
 import type { IndexInput } from './indexing/parse.js';
 import * as products from './linalg/products.js';
+import * as blocks from './blocks/map-blocks.js';
+import * as overlap from './blocks/overlap.js';
 import { normalizeAxis, unary, binary, reduce, roundArray, clipArray, astypeArray } from './expr.js';
 import {
   contiguousStrides,
@@ -202,6 +204,11 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   matmul(other: NDArray<Computed>): NDArray<Computed> { return products.matmul(this, other); }
   dot(other: NDArray<Computed> | number): NDArray<Computed> { return products.dot(this, other); }
   trace(options?: products.TraceOptions): NDArray<Computed> { return products.trace(this, options); }
+  // User functions per block (src/array/blocks/; Dask's map_blocks / map_overlap).
+  /** `mapBlocks(fn, this, options)`: fn per block (delayed.module functions on worker threads, closures on the main thread). */
+  mapBlocks(fn: blocks.BlockFunction | ((...args: never[]) => unknown), options?: blocks.MapBlocksOptions): NDArray<DenseArray> { return blocks.mapBlocks(fn, this, options ?? {}); }
+  /** `mapOverlap(fn, this, options)`: fn per block with `depth` neighbouring elements on each side, halo trimmed. */
+  mapOverlap(fn: blocks.BlockFunction | ((...args: never[]) => unknown), options: overlap.MapOverlapOptions): NDArray<DenseArray> { return overlap.mapOverlap(fn, this, options); }
   /** Reverse (or permute) the axes, lazily: kernels read the input with permuted strides. */
   transpose(axes?: readonly number[]): NDArray<T> {
     const n = this.ndim;
