@@ -89,12 +89,20 @@ export const refOf = (input: number, layout: BlockedLayout, idx: readonly number
   return [input, layout.offsets[flatIndex(idx, layout.grid)]!, shape.reduce((a, b) => a * b, 1), shape];
 };
 
+// per chunk list, its bounds (block calls ask once per block: recomputing them would be quadratic)
+const boundsCache = new WeakMap<readonly number[], number[]>();
+const boundsOf = (c: readonly number[]): number[] => {
+  let b = boundsCache.get(c);
+  if (!b) boundsCache.set(c, (b = starts(c)));
+  return b;
+};
+
 export function location(idx: readonly number[], chunks: readonly (readonly number[])[]): BlockLocation {
   const loc = idx.map((i, k): [number, number] => {
-    const b = starts(chunks[k]!);
+    const b = boundsOf(chunks[k]!);
     return [b[i]!, b[i + 1]!];
   });
-  return { chunkLocation: [...idx], arrayLocation: loc, numChunks: chunks.map((c) => c.length), shape: chunks.map((c) => c.reduce((a, b) => a + b, 0)) };
+  return { chunkLocation: [...idx], arrayLocation: loc, numChunks: chunks.map((c) => c.length), shape: chunks.map((c) => boundsOf(c)[c.length]!) };
 }
 
 /** Every index of a grid, row-major. */
