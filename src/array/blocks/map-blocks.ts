@@ -8,7 +8,7 @@ import type { DenseArray } from '../dense.js';
 import { NDArray, type Computed } from '../ndarray.js';
 import { newId, token, type DType, type Node } from '../node.js';
 import type { AxisBlocks, BlockedLayout, OutAxisBlock, Segment } from './layout.js';
-import { blockCallable, runBlocksJob, type ArgRef, type BlockCall, type BlockCallable, type BlocksInput } from './run.js';
+import { blockCallable, registerBlocksJob, runBlocksJob, type ArgRef, type BlockCall, type BlockCallable, type BlocksInput, type BlocksJob } from './run.js';
 
 /** Where a block sits (Dask's block_info entries). */
 export interface BlockLocation {
@@ -127,11 +127,13 @@ const floatDType = (where: string, d: unknown, fallback: DType): 'float64' | 'fl
 };
 
 /** A lazy array whose one chunk is a block job's result, rechunked to `chunks`. */
-export function blocksArray(name: string, key: string, shape: number[], dtype: 'float64' | 'float32', chunks: number[][], compute: () => Promise<Float64Array | Float32Array>): NDArray<DenseArray> {
+export function blocksArray(name: string, key: string, job: BlocksJob, chunks: number[][]): NDArray<DenseArray> {
+  const shape = [...job.shape];
   const node: Node = {
     kind: 'delayed', op: 'from_delayed', id: newId(), name: `${name}-${token(`${name}:${key}:${newId()}`)}`,
-    shape, dtype, chunks: shape.map((s) => [s]), source: { compute }, state: {},
+    shape, dtype: job.dtype, chunks: shape.map((s) => [s]), source: { compute: () => runBlocksJob(job) }, state: {},
   } as Node;
+  registerBlocksJob(node, job);
   return new NDArray<DenseArray>(node).rechunk(chunks);
 }
 
@@ -216,9 +218,7 @@ export function mapBlocks(fn: BlockFunction | ((...args: never[]) => unknown), .
     }
     return list;
   };
-  return blocksArray('map_blocks', arrays.map((a) => a.name).join(','), shape, dtype, grid, () =>
-    runBlocksJob({ name: 'mapBlocks', fn: callable, inputs, dtype, out: grid.map(keptAxis), shape, calls }),
-  );
+  return blocksArray('map_blocks', arrays.map((a) => a.name).join(','), { name: 'mapBlocks', fn: callable, inputs, dtype, out: grid.map(keptAxis), shape, calls }, grid);
 }
 
 export interface BlockwiseOptions {
@@ -305,7 +305,5 @@ export function blockwise(fn: BlockFunction | ((...args: never[]) => unknown), o
     }
     return list;
   };
-  return blocksArray('blockwise', pairs.map((p) => p.a.name).join(','), shape, dtype, outChunks, () =>
-    runBlocksJob({ name: 'blockwise', fn: callable, inputs, dtype, out: outChunks.map(keptAxis), shape, calls }),
-  );
+  return blocksArray('blockwise', pairs.map((p) => p.a.name).join(','), { name: 'blockwise', fn: callable, inputs, dtype, out: outChunks.map(keptAxis), shape, calls }, outChunks);
 }

@@ -8,7 +8,7 @@ import { describe as show } from '../../errors.js';
 import type { DenseArray } from '../dense.js';
 import { NDArray, type Computed } from '../ndarray.js';
 import type { AxisBlocks, BlockedLayout, OutAxisBlock, Segment } from './layout.js';
-import { blockCallable, runBlocksJob, type BlockCall } from './run.js';
+import { blockCallable, type BlockCall } from './run.js';
 import { blocksArray, gridIndices, location, outSlot, refOf, starts, type BlockFunction, type BlockInfo } from './map-blocks.js';
 
 export type Boundary = 'reflect' | 'periodic' | 'nearest' | 'none' | number;
@@ -135,7 +135,5 @@ export function mapOverlap(fn: BlockFunction | ((...args: never[]) => unknown), 
     }
     return list;
   };
-  return blocksArray('map_overlap', x.name, shape, dtype, outChunks, () =>
-    runBlocksJob({ name: 'mapOverlap', fn: callable, inputs: [{ node: x.node, axes }], dtype, out, shape, calls }),
-  );
+  return blocksArray('map_overlap', x.name, { name: 'mapOverlap', fn: callable, inputs: [{ node: x.node, axes }], dtype, out, shape, calls }, outChunks);
 }

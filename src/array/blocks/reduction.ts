@@ -6,7 +6,7 @@ import { describe as show } from '../../errors.js';
 import type { DenseArray } from '../dense.js';
 import { NDArray, type Computed } from '../ndarray.js';
 import type { BlockedLayout, OutAxisBlock } from './layout.js';
-import { blockCallable, runBlocksJob, type BlockCall, type BlockCallable } from './run.js';
+import { blockCallable, type BlockCall, type BlockCallable } from './run.js';
 import { blocksArray, gridIndices, keptAxis, outSlot, plainAxis, refOf, type Block, type BlockResult } from './map-blocks.js';
 
 /** What chunk/combine/aggregate get after the block: the reduced axes and whether to keep them. */
@@ -64,9 +64,7 @@ function level(
     }
     return list;
   };
-  return blocksArray(name, x.name, shape, dtype, resultChunks, () =>
-    runBlocksJob({ name: 'reduction', fn, inputs: [{ node: x.node, axes: inChunks.map(plainAxis) }], dtype, out, shape, calls }),
-  );
+  return blocksArray(name, x.name, { name: 'reduction', fn, inputs: [{ node: x.node, axes: inChunks.map(plainAxis) }], dtype, out, shape, calls }, resultChunks);
 }
 
 /**

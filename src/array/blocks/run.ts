@@ -11,7 +11,7 @@ import { native } from '../../native.js';
 import { runLowered } from '../../scheduler/local.js';
 import { DenseArray } from '../dense.js';
 import { Lowering } from '../lower.js';
-import { itemsize, type DType, type Node } from '../node.js';
+import { contiguousStrides, itemsize, newId, type DType, type Node } from '../node.js';
 import { gatherBlocks, outLayout, scatterBlocks, type AxisBlocks, type BlockedLayout, type OutAxisBlock } from './layout.js';
 
 /** A block argument: [input, element offset, length, shape], or a list of them (blockwise without concatenate). */
@@ -71,26 +71,62 @@ const typedOf = (dtype: DType, buffer: SharedArrayBuffer | ArrayBuffer, offset =
       ? new Float32Array(buffer, offset * 4, length)
       : new Uint8Array(buffer, offset, length);
 
-/** Run a job; resolves with the row-major result. */
-export async function runBlocksJob(job: BlocksJob): Promise<Float64Array | Float32Array> {
-  // Resolved lazily: a circular import (ndarray.ts ↔ this module) must not be touched at load.
-  const { resolveDelayedInputs } = await import('../ndarray.js');
-  await resolveDelayedInputs(job.inputs.map((i) => i.node));
+/**
+ * What a cluster gives a block job (src/distributed/client.ts): the inputs computed on the
+ * workers, and module-function calls run there (workers import only from their `--modules` roots).
+ */
+export interface ClusterBlocks {
+  computeNode(node: Node): Promise<Float64Array | Float32Array | Uint8Array>;
+  map(url: string, exportName: string, argsList: unknown[][]): Promise<unknown[]>;
+}
+
+// The block job behind each lazy result node, for a cluster client to run it there.
+const jobs = new WeakMap<Node, BlocksJob>();
+
+/** @internal Remember that `node`'s data is `job`'s result. */
+export function registerBlocksJob(node: Node, job: BlocksJob): void {
+  jobs.set(node, job);
+}
+
+/** @internal The block job making `node`'s data, if it is a mapBlocks/blockwise/mapOverlap/reduction result. */
+export function blocksJobOf(node: Node): BlocksJob | undefined {
+  return jobs.get(node);
+}
+
+/** Run a job; resolves with the row-major result. With `cluster`, inputs and calls run on its workers. */
+export async function runBlocksJob(job: BlocksJob, cluster?: ClusterBlocks): Promise<Float64Array | Float32Array> {
+  if (cluster && !(job.fn.kind === 'module')) {
+    throw new TypeError(`${job.name} on a cluster: the function must be a delayed.module(url, exportName) function the workers can import (inline closures run locally only)`);
+  }
+  let inputNodes = job.inputs.map((i) => i.node);
+  if (cluster) {
+    // computed on the workers, then cut into blocks here (native stages over the fetched data)
+    inputNodes = await Promise.all(inputNodes.map(async (n): Promise<Node> => {
+      const data = await cluster.computeNode(n);
+      return { kind: 'memory', id: newId(), name: n.name, op: 'array', shape: n.shape, dtype: n.dtype, chunks: n.chunks, memory: data, strides: contiguousStrides(n.shape), offset: 0, state: { disposed: false } };
+    }));
+  } else {
+    // Resolved lazily: a circular import (ndarray.ts ↔ this module) must not be touched at load.
+    const { resolveDelayedInputs } = await import('../ndarray.js');
+    await resolveDelayedInputs(inputNodes);
+  }
   const lowering = newLowering();
   const shared: { buffer: SharedArrayBuffer; dtype: DType }[] = [];
-  const layouts = job.inputs.map((inp) => {
-    const dtype = inp.node.dtype;
-    const probe = gatherBlocks(lowering, inp.node, inp.axes, undefined, dtype, job.name);
+  const layouts = job.inputs.map((inp, i) => {
+    const node = inputNodes[i]!;
+    const dtype = node.dtype;
+    const probe = gatherBlocks(lowering, node, inp.axes, undefined, dtype, job.name);
     const buffer = new SharedArrayBuffer(probe.elements * itemsize(dtype));
     shared.push({ buffer, dtype });
-    return probe.elements > 0 ? gatherBlocks(lowering, inp.node, inp.axes, new Uint8Array(buffer), dtype, job.name) : probe;
+    return probe.elements > 0 ? gatherBlocks(lowering, node, inp.axes, new Uint8Array(buffer), dtype, job.name) : probe;
   });
   const lowered = lowering.lower([]);
   if (lowered.plan.stages.length) await runLowered(lowered);
   const outL = outLayout(job.out);
   const outBuffer = new SharedArrayBuffer(outL.elements * itemsize(job.dtype));
   const calls = job.calls(layouts, outL);
-  await (job.fn.kind === 'module' && job.fn.worker ? onWorkers(job.fn, shared, outBuffer, job.dtype, calls) : onMainThread(job, shared, outBuffer, calls));
+  if (cluster && job.fn.kind === 'module') await onCluster(cluster, job, job.fn, shared, outBuffer, calls);
+  else await (job.fn.kind === 'module' && job.fn.worker ? onWorkers(job.fn, shared, outBuffer, job.dtype, calls) : onMainThread(job, shared, outBuffer, calls));
   const n = job.shape.reduce((a, b) => a * b, 1);
   const result = new ArrayBuffer(n * itemsize(job.dtype));
   if (n > 0) {
@@ -127,6 +163,39 @@ async function onWorkers(
   }
 }
 
+/** The result of one call as values, or why it is not one of `length`. */
+function resultData(res: unknown, length: number): ArrayLike<number> | undefined {
+  const data =
+    typeof res === 'number'
+      ? [res]
+      : res instanceof DenseArray || (res !== null && typeof res === 'object' && ArrayBuffer.isView((res as { data?: unknown }).data))
+        ? (res as { data: ArrayLike<number> }).data
+        : res;
+  if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number' || (data as ArrayLike<number>).length !== length) return undefined;
+  return data as ArrayLike<number>;
+}
+
+async function onCluster(
+  cluster: ClusterBlocks,
+  job: BlocksJob,
+  fn: Extract<BlockCallable, { kind: 'module' }>,
+  inputs: { buffer: SharedArrayBuffer; dtype: DType }[],
+  outBuffer: SharedArrayBuffer,
+  calls: BlockCall[],
+): Promise<void> {
+  // Blocks travel as typed arrays (copies: another machine cannot share this memory).
+  const copy = (r: ArgRef): unknown =>
+    Array.isArray(r[0]) ? (r as ArgRef[]).map(copy) : { data: typedOf(inputs[(r as BlockRef)[0]]!.dtype, inputs[(r as BlockRef)[0]]!.buffer, r[1] as number, r[2] as number).slice(), shape: r[3] };
+  const results = await cluster.map(fn.url, fn.exportName, calls.map((c) => [...c.args.map(copy), ...c.tail]));
+  const out = typedOf(job.dtype, outBuffer);
+  results.forEach((res, i) => {
+    const c = calls[i]!;
+    const data = resultData(res, c.out[1]);
+    if (!data) throw new RangeError(`${job.name}: ${fn.exportName} returned ${show(res)} for block ${c.where}; expected ${c.out[1]} values (${c.outShape})`);
+    out.set(data, c.out[0]);
+  });
+}
+
 async function onMainThread(job: BlocksJob, inputs: { buffer: SharedArrayBuffer; dtype: DType }[], outBuffer: SharedArrayBuffer, calls: BlockCall[]): Promise<void> {
   const fn = job.fn.kind === 'local' ? job.fn.fn : await importExport(job.fn.url, job.fn.exportName);
   const fnName = job.fn.kind === 'local' ? job.fn.name : job.fn.exportName;
@@ -136,15 +205,20 @@ async function onMainThread(job: BlocksJob, inputs: { buffer: SharedArrayBuffer;
   for (const c of calls) {
     let res = fn(...c.args.map(view), ...c.tail);
     if (res !== null && typeof res === 'object' && typeof (res as { then?: unknown }).then === 'function') res = await res;
-    const data =
-      typeof res === 'number'
-        ? [res]
-        : res instanceof DenseArray || (res !== null && typeof res === 'object' && ArrayBuffer.isView((res as { data?: unknown }).data))
-          ? (res as { data: ArrayLike<number> }).data
-          : res;
-    if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number' || (data as ArrayLike<number>).length !== c.out[1]) {
-      throw new RangeError(`${job.name}: ${fnName} returned ${show(res)} for block ${c.where}; expected ${c.out[1]} values (${c.outShape})`);
-    }
-    out.set(data as ArrayLike<number>, c.out[0]);
+    const data = resultData(res, c.out[1]);
+    if (!data) throw new RangeError(`${job.name}: ${fnName} returned ${show(res)} for block ${c.where}; expected ${c.out[1]} values (${c.outShape})`);
+    out.set(data, c.out[0]);
   }
+}
+
+/**
+ * @internal Run the block jobs behind `roots` (mapBlocks & co. results) on a cluster, leaving
+ * their data in the nodes for the client's plan to send (src/distributed/client.ts calls this).
+ */
+export async function resolveBlocksOnCluster(roots: readonly Node[], cluster: ClusterBlocks): Promise<void> {
+  const { topoOrder } = await import('../node.js');
+  const pending = topoOrder(roots).filter((n): n is Extract<Node, { kind: 'delayed' }> => n.kind === 'delayed' && jobs.has(n));
+  await Promise.all(pending.map(async (n) => {
+    n.state.data = await runBlocksJob(jobs.get(n)!, cluster);
+  }));
 }
