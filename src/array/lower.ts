@@ -38,7 +38,7 @@ import type { AffineView } from './indexing/view.js';
 import { materializeLimit } from '../settings.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 import { lowerQuantile, lowerScan } from './reductions/scan.js';
-import { materializeMatmul } from './linalg/lower-matmul.js';
+import { materializeMatmul, sumOfProduct } from './linalg/lower-matmul.js';
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : d === 'float32' ? NativeDType.F32 : NativeDType.Bool);
 
@@ -150,6 +150,14 @@ export class Lowering {
   *materializeReduce(node: ReduceNode): Step<Materialized & { memory: ArrayBuffer }> {
     const done = this.reduced.get(node.id);
     if (done) return done;
+    const alt = sumOfProduct(node);
+    if (alt?.kind === 'matmul') {
+      // sum(matmul(a, b)) as a product of the operands' sums (lower-matmul.ts): no O(n³) GEMM
+      const p = materializeMatmul(this, alt);
+      const m = { memory: p.memory as ArrayBuffer, buffer: p.buffer, dtype: node.dtype, shape: node.shape };
+      this.reduced.set(node.id, m);
+      return m;
+    }
     const { arg } = node;
     const memory = new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
     const builder = new StageBuilder(this, [...arg.shape], arg.chunks.map((c) => [...c]), arg.shape.map(() => 0));

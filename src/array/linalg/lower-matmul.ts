@@ -5,10 +5,13 @@
 // stride, a float32 operand of a float64 product) is first computed by an ordinary fused kernel
 // stage into a contiguous scratch buffer in the order the GEMM wants.
 import { LeafKind, NativeDType, OpCode, ReduceCode, StageKind, type NativeLeaf } from '../../plan/types.js';
-import { contiguousStrides, itemsize, size, type ContractionAxes, type DType, type MatmulNode, type MemoryRef, type Node } from '../node.js';
+import { contiguousStrides, itemsize, size, type ContractionAxes, type DType, type MatmulNode, type MemoryRef, type Node, type ReduceNode } from '../node.js';
 import { run, type Val } from '../emit.js';
 import { permutedAccess, type Lowering } from '../lower.js';
 import { native } from '../../native.js';
+// (used at call time only: ndarray.ts → lower.ts → this module is a cycle)
+import { NDArray } from '../ndarray.js';
+import { matmul } from './products.js';
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
 
@@ -322,4 +325,28 @@ function refine(chunks: number[][], shape: readonly number[]): void {
     if (Math.max(...chunks[ax]!) < 2 * MIN_TILE) break;
     chunks[ax] = chunks[ax]!.flatMap((c) => (c >= 2 * MIN_TILE ? [Math.ceil(c / 2), Math.floor(c / 2)] : [c]));
   }
+}
+
+/**
+ * `sum(matmul(a, b))` over the output's rows and/or columns without the product: Σ_ij (AB)_ij =
+ * (Σ_i A_i·)·(Σ_j B_·j), and a sum over rows (columns) is a vector–matrix product with a's column
+ * sums (b's row sums) — O(n²) work instead of the O(n³) GEMM. Mathematically equal, not
+ * bit-equal to summing the product (usually more accurate: fewer roundings); deterministic for
+ * any chunking and thread count like every reduction. Returns the replacement, or undefined when
+ * the rule does not apply (batched or multi-axis contractions, other reductions, a requested dtype).
+ */
+export function sumOfProduct(node: ReduceNode): Node | undefined {
+  let p: Node = node.arg;
+  while (p.kind === 'rechunk') p = p.arg;
+  if (node.op !== 'sum' || p.kind !== 'matmul' || p.op === 'diagonal') return undefined;
+  if (p.dtype !== 'float64' && p.dtype !== 'float32') return undefined;
+  const { a, b, aAxes, bAxes } = p;
+  if (aAxes.batch.length || a.shape.length !== 2 || b.shape.length !== 2 || aAxes.free.length !== 1 || bAxes.free.length !== 1 || aAxes.k.length !== 1) return undefined;
+  const A = new NDArray(a).transpose([aAxes.free[0]!, aAxes.k[0]!]);
+  const B = new NDArray(b).transpose([bAxes.k[0]!, bAxes.free[0]!]);
+  const rows = node.axes.includes(0);
+  const cols = node.axes.includes(1);
+  const r = rows && cols ? matmul(A.sum({ axis: 0 }), B.sum({ axis: 1 })) : rows ? matmul(A.sum({ axis: 0 }), B) : cols ? matmul(A, B.sum({ axis: 1 })) : undefined;
+  if (!r || r.dtype !== node.dtype || r.node.shape.reduce((x, y) => x * y, 1) !== size(node.shape)) return undefined;
+  return r.node;
 }
