@@ -243,7 +243,7 @@ export function outLayout(axes: readonly (readonly OutAxisBlock[])[]): BlockedLa
  * Stages copying the kept part of every block of `source` (a blocked buffer laid out by
  * `outLayout(axes)`) into `target`, row-major of `shape`.
  */
-export function scatterBlocks(lowering: Lowering, source: ArrayBufferView, axes: readonly (readonly OutAxisBlock[])[], target: ArrayBuffer, shape: readonly number[], dtype: DType, name: string): void {
+export function scatterBlocks(lowering: Lowering, source: ArrayBufferView, axes: readonly (readonly OutAxisBlock[])[], target: ArrayBufferView, shape: readonly number[], dtype: DType, name: string): void {
   const runsPerAxis = axes.map(outRunsOf);
   const { regions } = layoutOf(runsPerAxis, axes.map((a) => a.map((b) => b.len)));
   const rowStrides = contiguousStrides(shape);

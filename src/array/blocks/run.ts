@@ -128,10 +128,11 @@ export async function runBlocksJob(job: BlocksJob, cluster?: ClusterBlocks): Pro
   if (cluster && job.fn.kind === 'module') await onCluster(cluster, job, job.fn, shared, outBuffer, calls);
   else await (job.fn.kind === 'module' && job.fn.worker ? onWorkers(job.fn, shared, outBuffer, job.dtype, calls) : onMainThread(job, shared, outBuffer, calls));
   const n = job.shape.reduce((a, b) => a * b, 1);
-  const result = new ArrayBuffer(n * itemsize(job.dtype));
+  // shared too: the plans that read the result read it in place (a lent ArrayBuffer is snapshotted)
+  const result = new SharedArrayBuffer(n * itemsize(job.dtype));
   if (n > 0) {
     const back = newLowering();
-    scatterBlocks(back, new Uint8Array(outBuffer), job.out, result, job.shape, job.dtype, job.name);
+    scatterBlocks(back, new Uint8Array(outBuffer), job.out, new Uint8Array(result), job.shape, job.dtype, job.name);
     const plan = back.lower([]);
     if (plan.plan.stages.length) await runLowered(plan);
   }

@@ -36,6 +36,8 @@ const MAX_KSPLIT = 16;
 const KSPLIT_MIN = 16384;
 /** A lazy operand larger than this is computed one chunk panel at a time (panelProducts). */
 const PANEL_MIN_BYTES = 1 << 25;
+/** A chunk panel over this is cut further (panelRows); at most, b is recomputed once per panel of a. */
+const PANEL_MAX_BYTES = 1 << 27;
 const PANEL_MIN_ROWS = 256;
 
 /** Adds the stage computing `node` into `memory` (a fresh buffer when omitted); once per node and lowering. */
@@ -69,6 +71,7 @@ export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: Me
     // whatever the chunking: a lazy operand of one chunk is cut into panels too (panelRows)
     const panelA = !readsInPlace(node.a, node.aAxes, node.dtype) && M * bytes > PANEL_MIN_BYTES && panelRows(node.chunks[0]!, bytes).length > 1;
     const panelB = !readsInPlace(node.b, node.bAxes, node.dtype) && N * bytes > PANEL_MIN_BYTES && panelRows(node.chunks[1]!, bytes).length > 1;
+    // (a chunk panel is the unit: a chunk over PANEL_MAX_BYTES, e.g. a one-chunk operand, is cut further)
     if (panelA || panelB) {
       panelProducts(owner, node, { panelA, panelB, M, N, K, outBuffer, sinkStrides });
       const m: MaterializedMatmul = { memory: out, buffer: outBuffer, dtype: node.dtype, shape: node.shape };
@@ -230,11 +233,11 @@ function panelProducts(
 
 /**
  * The panels a lazy operand is computed in: its chunks along the free axis, each cut further so
- * that a panel holds at most PANEL_MIN_BYTES (`rowBytes` per row), but never below PANEL_MIN_ROWS
- * rows: b's packing is redone per panel of a, which thin panels would make dominate.
+ * that a panel holds at most PANEL_MAX_BYTES (`rowBytes` per row), but never below PANEL_MIN_ROWS
+ * rows: b is recomputed and repacked per panel of a, which thin panels would make dominate.
  */
 function panelRows(chunks: readonly number[], rowBytes: number): number[] {
-  const most = Math.max(PANEL_MIN_ROWS, Math.floor(PANEL_MIN_BYTES / rowBytes));
+  const most = Math.max(PANEL_MIN_ROWS, Math.floor(PANEL_MAX_BYTES / rowBytes));
   return chunks.flatMap((c) => {
     if (c <= most) return [c];
     const parts = Math.ceil(c / most);
