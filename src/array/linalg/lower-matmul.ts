@@ -335,7 +335,8 @@ function refine(chunks: number[][], shape: readonly number[]): void {
  * (Σ_i A_i·)·(Σ_j B_·j), and a sum over rows (columns) is a vector–matrix product with a's column
  * sums (b's row sums) — O(n²) work instead of the O(n³) GEMM. Mathematically equal, not
  * bit-equal to summing the product (usually more accurate: fewer roundings); deterministic for
- * any chunking and thread count like every reduction. Returns the replacement, or undefined when
+ * any chunking and thread count like every reduction. For finite operands only is it NumPy's
+ * value: an inf meeting a 0 makes the product NaN where inf times a row sum may stay inf. Returns the replacement, or undefined when
  * the rule does not apply (batched or multi-axis contractions, other reductions, a requested dtype).
  */
 export function sumOfProduct(node: ReduceNode): Node | undefined {
