@@ -46,10 +46,25 @@ describe('sum of a matrix product', () => {
     expect(await s32.compute()).toBe(1 * 1 + 2 * 2 + 3 * 0 + (1 * 0 + 2 * 1 + 3 * 3) + 4 * 1 + 5 * 2 + 6 * 0 + (4 * 0 + 5 * 1 + 6 * 3));
   });
 
+  it('infinities and NaN give what summing the computed product gives (the rule falls back to the GEMM)', async () => {
+    const a = fromArray([[Infinity, 1], [2, 3]]);
+    const withZero = fromArray([[0, 1], [1, 1]]); // inf · 0 in the product: NaN
+    const positive = fromArray([[1, 2], [1, 1]]); // inf · positive: inf
+    const nan = fromArray([[NaN, 1], [1, 1]]);
+    for (const b of [withZero, positive, nan]) {
+      const product = (await matmul(a, b).compute()) as DenseArray;
+      const sums = [0, 1].map((j) => product.data[j]! + product.data[2 + j]!);
+      expect(await matmul(a, b).sum().compute()).toBe(sums[0]! + sums[1]!);
+      expect(await vals(matmul(a, b).sum({ axis: 0 }))).toEqual(sums);
+    }
+    expect(Number.isNaN(await matmul(a, withZero).sum().compute())).toBe(true);
+    expect(await matmul(a, positive).sum().compute()).toBe(Infinity);
+  });
+
   it('no stage multiplies the full matrices (8000² lazy inputs: only vector products)', async () => {
     const a = random.random([8000, 8000], { seed: 1, chunks: 2000 });
     const b = random.random([8000, 8000], { seed: 2, chunks: 2000 });
-    const lowered = new Lowering((n) => new ArrayBuffer(n)).lower([{ node: matmul(a, b).sum().node, target: 'result' }]);
+    const lowered = new Lowering((n) => new ArrayBuffer(n), { sumOfProduct: true }).lower([{ node: matmul(a, b).sum().node, target: 'result' }]);
     for (const s of lowered.plan.stages) if (s.kind === StageKind.Matmul) expect(s.shape.reduce((x, y) => x * y, 1)).toBe(1);
     const got = (await matmul(a, b).sum().compute()) as number;
     // E[sum] = 8000³ / 4; the exact value: (Σ_i a_ik)(Σ_j b_kj) summed over k

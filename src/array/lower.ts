@@ -38,7 +38,7 @@ import type { AffineView } from './indexing/view.js';
 import { materializeLimit } from '../settings.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 import { lowerQuantile, lowerScan } from './reductions/scan.js';
-import { materializeMatmul, sumOfProduct } from './linalg/lower-matmul.js';
+import { checkSumOfProduct, materializeMatmul, sumOfProduct } from './linalg/lower-matmul.js';
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : d === 'float32' ? NativeDType.F32 : NativeDType.Bool);
 
@@ -86,12 +86,14 @@ export class Lowering {
   private readonly remote = new Map<number, RemoteMemory>();
   /** nanargmin/nanargmax results: NaN marks an all-NaN slice, an error in NumPy. */
   private readonly allNanChecks: { memory: ArrayBuffer; op: string }[] = [];
+  /** Results of the sum-of-product rule: a non-finite one means the operands were not all finite. */
+  private readonly productChecks: { memory: ArrayBuffer; dtype: DType }[] = [];
   private readonly remoteIndex = new Map<RemoteMemory, number>();
 
   /** `remote`: arrays kept by a cluster may be read (only a distributed client lowers with it). */
   constructor(
     private readonly allocate: (bytes: number) => NativeBufferArg,
-    private readonly options: { remote?: boolean } = {},
+    private readonly options: { remote?: boolean; sumOfProduct?: boolean } = {},
   ) {}
 
   lower(roots: readonly RootRequest[]): Lowered {
@@ -103,6 +105,7 @@ export class Lowering {
       stageNames: this.stageNames,
       remote: this.remote,
       verify: () => {
+        checkSumOfProduct(this.productChecks);
         for (const { memory, op } of this.allNanChecks) {
           if (new Float64Array(memory).some(Number.isNaN)) throw new RangeError(`${op}: All-NaN slice encountered`);
         }
@@ -150,11 +153,12 @@ export class Lowering {
   *materializeReduce(node: ReduceNode): Step<Materialized & { memory: ArrayBuffer }> {
     const done = this.reduced.get(node.id);
     if (done) return done;
-    const alt = sumOfProduct(node);
+    const alt = this.options.sumOfProduct ? sumOfProduct(node) : undefined;
     if (alt?.kind === 'matmul') {
       // sum(matmul(a, b)) as a product of the operands' sums (lower-matmul.ts): no O(n³) GEMM
       const p = materializeMatmul(this, alt);
       const m = { memory: p.memory as ArrayBuffer, buffer: p.buffer, dtype: node.dtype, shape: node.shape };
+      this.productChecks.push({ memory: m.memory, dtype: node.dtype });
       this.reduced.set(node.id, m);
       return m;
     }

@@ -3,6 +3,7 @@
 import { checkInteger, describe } from '../errors.js';
 import { materializeLimit } from '../settings.js';
 import { Lowering, type RootRequest } from './lower.js';
+import { withSumOfProduct } from './linalg/lower-matmul.js';
 import { arrayGraph } from './taskgraph.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import { checkComputeOptions } from '../graph/types.js';
@@ -514,9 +515,12 @@ export async function computeArrays(arrays: readonly NDArray<Computed>[], option
   checkComputeOptions('compute', options);
   for (const a of arrays) if (a.node.kind !== 'reduce' && a.node.kind !== 'quantile') checkMaterializable(a.node);
   await resolveDelayedInputs(arrays.map((a) => a.node));
-  const lowering = new Lowering(allocNative);
-  const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'result' })));
-  await runLowered(lowered, options ?? {});
+  // sum(matmul(a, b)) may skip the GEMM; redone with it when an operand is not finite
+  const lowered = await withSumOfProduct(async (sumOfProduct) => {
+    const l = new Lowering(allocNative, { sumOfProduct }).lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'result' })));
+    await runLowered(l, options ?? {});
+    return l;
+  });
   return lowered.outputs.map((out) => {
     const data = typed(out.memory as ArrayBuffer, out.dtype);
     return out.shape.length === 0 ? data[0]! : new DenseArray(data, out.shape);

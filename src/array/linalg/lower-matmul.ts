@@ -335,8 +335,11 @@ function refine(chunks: number[][], shape: readonly number[]): void {
  * (Σ_i A_i·)·(Σ_j B_·j), and a sum over rows (columns) is a vector–matrix product with a's column
  * sums (b's row sums) — O(n²) work instead of the O(n³) GEMM. Mathematically equal, not
  * bit-equal to summing the product (usually more accurate: fewer roundings); deterministic for
- * any chunking and thread count like every reduction. For finite operands only is it NumPy's
- * value: an inf meeting a 0 makes the product NaN where inf times a row sum may stay inf. Returns the replacement, or undefined when
+ * any chunking and thread count like every reduction. Only for finite operands is it NumPy's
+ * value (an inf meeting a 0 makes the product NaN where inf times a row sum may stay inf), and a
+ * finite result implies finite operands (an inf or NaN anywhere reaches every output element it
+ * is summed into), so the lowering checks the result after the run (checkSumOfProduct) and the
+ * compute is redone with the GEMM when it is not finite (withSumOfProduct). Returns the replacement, or undefined when
  * the rule does not apply (batched or multi-axis contractions, other reductions, a requested dtype).
  */
 export function sumOfProduct(node: ReduceNode): Node | undefined {
@@ -353,4 +356,33 @@ export function sumOfProduct(node: ReduceNode): Node | undefined {
   const r = rows && cols ? matmul(A.sum({ axis: 0 }), B.sum({ axis: 1 })) : rows ? matmul(A.sum({ axis: 0 }), B) : cols ? matmul(A, B.sum({ axis: 1 })) : undefined;
   if (!r || r.dtype !== node.dtype || r.node.shape.reduce((x, y) => x * y, 1) !== size(node.shape)) return undefined;
   return r.node;
+}
+
+/** Thrown after a run when a sum-of-product result is not finite: redo the compute without the rule. */
+export class SumOfProductFallback extends Error {
+  constructor() {
+    super('sum of a matrix product: an operand is not finite; computing the product itself');
+    this.name = 'SumOfProductFallback';
+  }
+}
+
+/** @internal Lowered.verify's part: every sum-of-product result must be finite. */
+export function checkSumOfProduct(results: readonly { memory: ArrayBuffer; dtype: DType }[]): void {
+  for (const { memory, dtype } of results) {
+    const data = dtype === 'float32' ? new Float32Array(memory) : new Float64Array(memory);
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) throw new SumOfProductFallback();
+  }
+}
+
+/**
+ * Run `attempt(true)` (lowering may use the sum-of-product rule); if a rule result turns out not
+ * finite, run `attempt(false)` (the GEMM, NumPy's IEEE semantics for infinities and NaN).
+ */
+export async function withSumOfProduct<T>(attempt: (rule: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await attempt(true);
+  } catch (e) {
+    if (!(e instanceof SumOfProductFallback)) throw e;
+    return attempt(false);
+  }
 }
