@@ -97,12 +97,20 @@ const boundsOf = (c: readonly number[]): number[] => {
   return b;
 };
 
+// numChunks and shape of a chunk grid, shared by all its blocks' locations
+const gridCache = new WeakMap<readonly (readonly number[])[], { numChunks: number[]; shape: number[] }>();
+const gridOf = (chunks: readonly (readonly number[])[]): { numChunks: number[]; shape: number[] } => {
+  let g = gridCache.get(chunks);
+  if (!g) gridCache.set(chunks, (g = { numChunks: Object.freeze(chunks.map((c) => c.length)) as number[], shape: Object.freeze(chunks.map((c) => boundsOf(c)[c.length]!)) as number[] }));
+  return g;
+};
+
 export function location(idx: readonly number[], chunks: readonly (readonly number[])[]): BlockLocation {
   const loc = idx.map((i, k): [number, number] => {
     const b = boundsOf(chunks[k]!);
     return [b[i]!, b[i + 1]!];
   });
-  return { chunkLocation: [...idx], arrayLocation: loc, numChunks: chunks.map((c) => c.length), shape: chunks.map((c) => boundsOf(c)[c.length]!) };
+  return { chunkLocation: [...idx], arrayLocation: loc, ...gridOf(chunks) };
 }
 
 /** Every index of a grid, row-major. */
@@ -207,13 +215,14 @@ export function mapBlocks(fn: BlockFunction | ((...args: never[]) => unknown), .
       let q = 0;
       for (let k = 0; k < ndim; k++) inIdx.push(drop.includes(k) ? 0 : kept[q++]!);
       const inLoc = location(inIdx, inChunks);
-      const info: BlockInfo = { ...location(idx, grid), chunkShape: idx.map((i, k) => grid[k]![i]!), dtype, inputs: arrays.map(() => inLoc) };
+      const outLoc = added.length || drop.length || options.chunks !== undefined ? location(idx, grid) : inLoc;
+      const info: BlockInfo = { chunkLocation: outLoc.chunkLocation, arrayLocation: outLoc.arrayLocation, numChunks, shape, chunkShape: idx.map((i, k) => grid[k]![i]!), dtype, inputs: arrays.map(() => inLoc) };
       list.push({
         args: layouts.map((l, i) => refOf(i, l, inIdx)),
         out: outSlot(out, idx),
         tail: [info],
-        where: `[${idx.join(', ')}]`,
-        outShape: `block shape [${info.chunkShape.join(', ')}]`,
+        where: idx,
+        outShape: info.chunkShape,
       });
     }
     return list;
@@ -301,7 +310,7 @@ export function blockwise(fn: BlockFunction | ((...args: never[]) => unknown), o
         dtype,
         inputs: pairs.map(({ ix }, i) => location([...ix].map((l) => at.get(l) ?? 0), inputAxes[i]!)),
       };
-      list.push({ args, out: outSlot(out, idx), tail: [info], where: `[${idx.join(', ')}]`, outShape: `block shape [${info.chunkShape.join(', ')}]` });
+      list.push({ args, out: outSlot(out, idx), tail: [info], where: idx, outShape: info.chunkShape });
     }
     return list;
   };

@@ -131,7 +131,7 @@ export function mapOverlap(fn: BlockFunction | ((...args: never[]) => unknown), 
     for (const idx of gridIndices(numChunks)) {
       const info: BlockInfo = { ...location(idx, outChunks), chunkShape: idx.map((i, k) => outChunks[k]![i]!), dtype, inputs: [location(idx, chunks)] };
       const haloShape = idx.map((i, k) => lens[k]![i]!);
-      list.push({ args: [refOf(0, layouts[0]!, idx)], out: outSlot(outL, idx), tail: [info], where: `[${idx.join(', ')}]`, outShape: `the halo'd block shape [${haloShape.join(', ')}]` });
+      list.push({ args: [refOf(0, layouts[0]!, idx)], out: outSlot(outL, idx), tail: [info], where: idx, outShape: haloShape });
     }
     return list;
   };

@@ -60,7 +60,7 @@ function level(
     for (const idx of gridIndices(grid)) {
       const outIdx = keepdims ? idx : idx.filter((_, k) => !reduced.includes(k));
       const outShape = outIdx.map((i, k) => resultChunks[k]![i]!);
-      list.push({ args: [refOf(0, layouts[0]!, idx)], out: outSlot(outL, outIdx), tail: [opts], where: `[${idx.join(', ')}]`, outShape: `block shape [${outShape.join(', ')}]` });
+      list.push({ args: [refOf(0, layouts[0]!, idx)], out: outSlot(outL, outIdx), tail: [opts], where: idx, outShape });
     }
     return list;
   };

@@ -25,9 +25,79 @@ export interface BlockCall {
   out: [number, number];
   /** Arguments after the blocks (blockInfo, or reduction's options). */
   tail: unknown[];
-  /** Names the block in errors. */
-  where: string;
-  outShape: string;
+  /** The block's index (names it in errors) and the output block's expected shape. */
+  where: number[];
+  outShape: number[];
+}
+
+const expected = (fnName: string, res: unknown, c: BlockCall, jobName: string): RangeError =>
+  new RangeError(`${jobName}: ${fnName} returned ${show(res)} for block [${c.where.join(', ')}]; expected ${c.out[1]} values (block shape [${c.outShape.join(', ')}])`);
+
+/**
+ * A batch of calls for the worker pool, flattened into one Float64Array (a structured clone of
+ * thousands of small objects cost ~10 µs a block): per call the output slot, the block index, the
+ * output shape, per argument [input, offset, length, ndim, ...shape], and the blockInfo's
+ * per-block numbers (the constant parts once per batch). Undefined when a call has nested
+ * arguments (blockwise without concatenate) or per-call tails that are not blockInfo.
+ */
+function packCalls(calls: readonly BlockCall[]): unknown {
+  const first = calls[0];
+  if (!first || calls.some((c) => c.args.some((a) => Array.isArray(a[0])))) return undefined;
+  const t0 = first.tail;
+  const info = t0.length === 1 && t0[0] !== null && typeof t0[0] === 'object' && 'chunkLocation' in (t0[0] as object) ? (t0[0] as { numChunks: number[]; shape: number[]; dtype: string; inputs: { numChunks: number[]; shape: number[] }[] }) : undefined;
+  if (!info && !calls.every((c) => c.tail.length === t0.length && c.tail.every((x, i) => x === t0[i]))) return undefined;
+  type Info = { chunkLocation: number[]; arrayLocation: [number, number][]; chunkShape: number[]; inputs: { chunkLocation: number[]; arrayLocation: [number, number][] }[] };
+  // sized first, then filled with index loops (spreads and a growing array made this the hot spot)
+  let total = 0;
+  for (const c of calls) {
+    total += 4 + c.where.length + c.outShape.length;
+    for (const a of c.args as BlockRef[]) total += 4 + a[3].length;
+    if (info) {
+      const i = c.tail[0] as Info;
+      total += i.chunkLocation.length * 4;
+      for (const inp of i.inputs) total += inp.chunkLocation.length * 3;
+    }
+  }
+  const f = new Float64Array(total);
+  let at = 0;
+  const put = (xs: readonly number[]): void => {
+    for (let k = 0; k < xs.length; k++) f[at++] = xs[k]!;
+  };
+  const putPairs = (xs: readonly (readonly [number, number])[]): void => {
+    for (let k = 0; k < xs.length; k++) (f[at++] = xs[k]![0]), (f[at++] = xs[k]![1]);
+  };
+  for (const c of calls) {
+    f[at++] = c.out[0];
+    f[at++] = c.out[1];
+    f[at++] = c.where.length;
+    put(c.where);
+    f[at++] = c.outShape.length;
+    put(c.outShape);
+    for (const a of c.args as BlockRef[]) {
+      f[at++] = a[0];
+      f[at++] = a[1];
+      f[at++] = a[2];
+      f[at++] = a[3].length;
+      put(a[3]);
+    }
+    if (info) {
+      const i = c.tail[0] as Info;
+      put(i.chunkLocation);
+      putPairs(i.arrayLocation);
+      put(i.chunkShape);
+      for (const inp of i.inputs) {
+        put(inp.chunkLocation);
+        putPairs(inp.arrayLocation);
+      }
+    }
+  }
+  return {
+    f,
+    n: calls.length,
+    nargs: first.args.length,
+    info: info && { numChunks: info.numChunks, shape: info.shape, dtype: info.dtype, inputs: info.inputs.map((x) => ({ numChunks: x.numChunks, shape: x.shape })) },
+    tail: info ? undefined : t0,
+  };
 }
 
 /** How the function is reached. */
@@ -126,7 +196,7 @@ export async function runBlocksJob(job: BlocksJob, cluster?: ClusterBlocks): Pro
   const outBuffer = new SharedArrayBuffer(outL.elements * itemsize(job.dtype));
   const calls = job.calls(layouts, outL);
   if (cluster && job.fn.kind === 'module') await onCluster(cluster, job, job.fn, shared, outBuffer, calls);
-  else await (job.fn.kind === 'module' && job.fn.worker ? onWorkers(job.fn, shared, outBuffer, job.dtype, calls) : onMainThread(job, shared, outBuffer, calls));
+  else await (job.fn.kind === 'module' && job.fn.worker ? onWorkers(job.name, job.fn, shared, outBuffer, job.dtype, calls) : onMainThread(job, shared, outBuffer, calls));
   const n = job.shape.reduce((a, b) => a * b, 1);
   // shared too: the plans that read the result read it in place (a lent ArrayBuffer is snapshotted)
   const result = new SharedArrayBuffer(n * itemsize(job.dtype));
@@ -140,6 +210,7 @@ export async function runBlocksJob(job: BlocksJob, cluster?: ClusterBlocks): Pro
 }
 
 async function onWorkers(
+  name: string,
   fn: Extract<BlockCallable, { kind: 'module' }>,
   inputs: { buffer: SharedArrayBuffer; dtype: DType }[],
   out: SharedArrayBuffer,
@@ -153,7 +224,9 @@ async function onWorkers(
   const cancel: CancelFlag = { cancelled: false };
   const runs: Promise<unknown>[] = [];
   for (let i = 0; i < calls.length; i += per) {
-    runs.push(pool.runBlocks(fn.url, fn.exportName, { inputs, out: { buffer: out, dtype }, calls: calls.slice(i, i + per) }, cancel));
+    const batch = calls.slice(i, i + per);
+    const packed = packCalls(batch);
+    runs.push(pool.runBlocks(fn.url, fn.exportName, { name, inputs, out: { buffer: out, dtype }, ...(packed ? { packed } : { calls: batch }) }, cancel));
   }
   try {
     await Promise.all(runs);
@@ -192,7 +265,7 @@ async function onCluster(
   results.forEach((res, i) => {
     const c = calls[i]!;
     const data = resultData(res, c.out[1]);
-    if (!data) throw new RangeError(`${job.name}: ${fn.exportName} returned ${show(res)} for block ${c.where}; expected ${c.out[1]} values (${c.outShape})`);
+    if (!data) throw expected(fn.exportName, res, c, job.name);
     out.set(data, c.out[0]);
   });
 }
@@ -207,7 +280,7 @@ async function onMainThread(job: BlocksJob, inputs: { buffer: SharedArrayBuffer;
     let res = fn(...c.args.map(view), ...c.tail);
     if (res !== null && typeof res === 'object' && typeof (res as { then?: unknown }).then === 'function') res = await res;
     const data = resultData(res, c.out[1]);
-    if (!data) throw new RangeError(`${job.name}: ${fnName} returned ${show(res)} for block ${c.where}; expected ${c.out[1]} values (${c.outShape})`);
+    if (!data) throw expected(fnName, res, c, job.name);
     out.set(data, c.out[0]);
   }
 }
