@@ -37,6 +37,13 @@ describe('block functions on a cluster', () => {
     expect(await cluster.client.compute(s)).toBe(await s.compute());
   });
 
+  it('more block bytes than one request carries (~4 MiB per client.map request)', async () => {
+    const x = random.random([1200, 1000], { seed: 9, chunks: [100, 1000] }); // 9.6 MB of blocks
+    const m = mapBlocks(fn('identity'), x.mul(2));
+    const remote = (await cluster.client.compute(m)) as DenseArray;
+    expect(Buffer.from(remote.data.buffer, remote.data.byteOffset, remote.data.byteLength).equals(Buffer.from(((await x.mul(2).compute()) as DenseArray).data.buffer))).toBe(true);
+  });
+
   it('inline closures and modules outside the workers’ roots are refused', async () => {
     const a = random.random([4, 4], { seed: 1, chunks: 2 });
     await expect(cluster.client.compute(mapBlocks((x: DenseArray) => x.data, a))).rejects.toThrow(/delayed.module/);

@@ -132,6 +132,9 @@ export interface BlocksJob {
   calls: (inputs: readonly BlockedLayout[], out: BlockedLayout) => BlockCall[];
 }
 
+/** Block bytes per client.map request of a cluster run. */
+const CLUSTER_REQUEST_BYTES = 4 << 20;
+
 const newLowering = (): Lowering => new Lowering((bytes) => native().allocBuffer(bytes));
 
 const typedOf = (dtype: DType, buffer: SharedArrayBuffer | ArrayBuffer, offset = 0, length?: number): Float64Array | Float32Array | Uint8Array =>
@@ -260,14 +263,33 @@ async function onCluster(
   // Blocks travel as typed arrays (copies: another machine cannot share this memory).
   const copy = (r: ArgRef): unknown =>
     Array.isArray(r[0]) ? (r as ArgRef[]).map(copy) : { data: typedOf(inputs[(r as BlockRef)[0]]!.dtype, inputs[(r as BlockRef)[0]]!.buffer, r[1] as number, r[2] as number).slice(), shape: r[3] };
-  const results = await cluster.map(fn.url, fn.exportName, calls.map((c) => [...c.args.map(copy), ...c.tail]));
+  // in requests of at most ~4 MiB of blocks (a NATS message has a size limit), a few at a time
+  const bytesOf = (r: ArgRef): number => (Array.isArray(r[0]) ? (r as ArgRef[]).reduce((n, x) => n + bytesOf(x), 0) : (r[2] as number) * itemsize(inputs[r[0] as number]!.dtype));
+  const groups: BlockCall[][] = [];
+  let group: BlockCall[] = [];
+  let bytes = 0;
+  for (const c of calls) {
+    const b = c.args.reduce((n, a) => n + bytesOf(a), 0);
+    if (group.length && bytes + b > CLUSTER_REQUEST_BYTES) groups.push(group), (group = []), (bytes = 0);
+    group.push(c);
+    bytes += b;
+  }
+  if (group.length) groups.push(group);
   const out = typedOf(job.dtype, outBuffer);
-  results.forEach((res, i) => {
-    const c = calls[i]!;
-    const data = resultData(res, c.out[1]);
-    if (!data) throw expected(fn.exportName, res, c, job.name);
-    out.set(data, c.out[0]);
-  });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < groups.length) {
+      const g = groups[next++]!;
+      const results = await cluster.map(fn.url, fn.exportName, g.map((c) => [...c.args.map(copy), ...c.tail]));
+      results.forEach((res, i) => {
+        const c = g[i]!;
+        const data = resultData(res, c.out[1]);
+        if (!data) throw expected(fn.exportName, res, c, job.name);
+        out.set(data, c.out[0]);
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, groups.length) }, worker));
 }
 
 async function onMainThread(job: BlocksJob, inputs: { buffer: SharedArrayBuffer; dtype: DType }[], outBuffer: SharedArrayBuffer, calls: BlockCall[]): Promise<void> {
