@@ -49,6 +49,24 @@ describe('block functions: edges', () => {
     p.dispose();
   });
 
+  it('an AbortSignal stops a block job: the compute rejects long before its calls would end', async () => {
+    const x = random.random([200], { seed: 6, chunks: 1 }); // 200 blocks × 20 ms ≈ 2 s on two workers
+    const ac = new AbortController();
+    const t0 = Date.now();
+    setTimeout(() => ac.abort(new Error('stop now')), 100);
+    await expect(mapBlocks(fn('sleepy'), x).compute({ signal: ac.signal })).rejects.toThrow(/stop now|cancelled/);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    // an inline closure: checked between calls
+    const ac2 = new AbortController();
+    let calls = 0;
+    const closure = mapBlocks(() => {
+      if (++calls === 3) ac2.abort(new Error('from the closure'));
+      return [0];
+    }, x, { chunks: [1] });
+    await expect(closure.compute({ signal: ac2.signal })).rejects.toThrow(/from the closure/);
+    expect(calls).toBe(3);
+  });
+
   it('mapOverlap with { axis: depth }, reduction keepdims over two axes', async () => {
     const x = random.random([8, 9], { seed: 5, chunks: [4, 3] });
     const o = mapOverlap(fn('identity'), x, { depth: { 1: 1 }, boundary: { 1: 'nearest' } });

@@ -432,7 +432,7 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   /** Compute one chunk, by its chunk-grid index. */
   async computeBlock(index: readonly number[], options?: ComputeOptions): Promise<DenseArray> {
     const region = blockRegion(this, index);
-    await resolveDelayedInputs([this.node]);
+    await resolveDelayedInputs([this.node], options?.signal);
     const lowering = new Lowering(allocNative);
     const lowered = lowering.lower([{ node: this.node, target: 'result', region }]);
     await runLowered(lowered, options);
@@ -514,7 +514,7 @@ export function formatBytes(n: number): string {
 export async function computeArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]> {
   checkComputeOptions('compute', options);
   for (const a of arrays) if (a.node.kind !== 'reduce' && a.node.kind !== 'quantile') checkMaterializable(a.node);
-  await resolveDelayedInputs(arrays.map((a) => a.node));
+  await resolveDelayedInputs(arrays.map((a) => a.node), options?.signal);
   // sum(matmul(a, b)) may skip the GEMM; redone with it when an operand is not finite
   const lowered = await withSumOfProduct(async (sumOfProduct) => {
     const l = new Lowering(allocNative, { sumOfProduct }).lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'result' })));
@@ -529,7 +529,7 @@ export async function computeArrays(arrays: readonly NDArray<Computed>[], option
 
 export async function persistArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<NDArray<Computed>[]> {
   checkComputeOptions('persist', options);
-  await resolveDelayedInputs(arrays.map((a) => a.node));
+  await resolveDelayedInputs(arrays.map((a) => a.node), options?.signal);
   const lowering = new Lowering(allocNative);
   const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'persist' })));
   await runLowered(lowered, options ?? {});
@@ -557,11 +557,11 @@ export async function persistArrays(arrays: readonly NDArray<Computed>[], option
  * Run the user functions behind fromDelayed arrays (once per compute, as Dask recomputes a
  * delayed value that was not persisted) so the plan can read their data.
  */
-export async function resolveDelayedInputs(roots: readonly Node[]): Promise<void> {
+export async function resolveDelayedInputs(roots: readonly Node[], signal?: AbortSignal): Promise<void> {
   const pending = topoOrder(roots).filter((n): n is DelayedNode => n.kind === 'delayed');
   await Promise.all(
     pending.map(async (n) => {
-      n.state.data = await n.source.compute();
+      n.state.data = await n.source.compute({ signal });
     }),
   );
 }

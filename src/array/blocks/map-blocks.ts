@@ -139,7 +139,7 @@ export function blocksArray(name: string, key: string, job: BlocksJob, chunks: n
   const shape = [...job.shape];
   const node: Node = {
     kind: 'delayed', op: 'from_delayed', id: newId(), name: `${name}-${token(`${name}:${key}:${newId()}`)}`,
-    shape, dtype: job.dtype, chunks: shape.map((s) => [s]), source: { compute: () => runBlocksJob(job) }, state: {},
+    shape, dtype: job.dtype, chunks: shape.map((s) => [s]), source: { compute: (o?: { signal?: AbortSignal }) => runBlocksJob(job, undefined, o?.signal) }, state: {},
   } as Node;
   registerBlocksJob(node, job);
   return new NDArray<DenseArray>(node).rechunk(chunks);

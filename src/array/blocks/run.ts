@@ -167,7 +167,11 @@ export function blocksJobOf(node: Node): BlocksJob | undefined {
 }
 
 /** Run a job; resolves with the row-major result. With `cluster`, inputs and calls run on its workers. */
-export async function runBlocksJob(job: BlocksJob, cluster?: ClusterBlocks): Promise<Float64Array | Float32Array> {
+export async function runBlocksJob(job: BlocksJob, cluster?: ClusterBlocks, signal?: AbortSignal): Promise<Float64Array | Float32Array> {
+  const stopped = (): void => {
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error(`${job.name}: aborted`);
+  };
+  stopped();
   if (cluster && !(job.fn.kind === 'module')) {
     throw new TypeError(`${job.name} on a cluster: the function must be a delayed.module(url, exportName) function the workers can import (inline closures run locally only)`);
   }
@@ -181,7 +185,7 @@ export async function runBlocksJob(job: BlocksJob, cluster?: ClusterBlocks): Pro
   } else {
     // Resolved lazily: a circular import (ndarray.ts ↔ this module) must not be touched at load.
     const { resolveDelayedInputs } = await import('../ndarray.js');
-    await resolveDelayedInputs(inputNodes);
+    await resolveDelayedInputs(inputNodes, signal);
   }
   const lowering = newLowering();
   const shared: { buffer: SharedArrayBuffer; dtype: DType }[] = [];
@@ -194,12 +198,13 @@ export async function runBlocksJob(job: BlocksJob, cluster?: ClusterBlocks): Pro
     return probe.elements > 0 ? gatherBlocks(lowering, node, inp.axes, new Uint8Array(buffer), dtype, job.name) : probe;
   });
   const lowered = lowering.lower([]);
-  if (lowered.plan.stages.length) await runLowered(lowered);
+  if (lowered.plan.stages.length) await runLowered(lowered, { signal });
   const outL = outLayout(job.out);
   const outBuffer = new SharedArrayBuffer(outL.elements * itemsize(job.dtype));
   const calls = job.calls(layouts, outL);
   if (cluster && job.fn.kind === 'module') await onCluster(cluster, job, job.fn, shared, outBuffer, calls);
-  else await (job.fn.kind === 'module' && job.fn.worker ? onWorkers(job.name, job.fn, shared, outBuffer, job.dtype, calls) : onMainThread(job, shared, outBuffer, calls));
+  else await (job.fn.kind === 'module' && job.fn.worker ? onWorkers(job.name, job.fn, shared, outBuffer, job.dtype, calls, signal) : onMainThread(job, shared, outBuffer, calls, stopped));
+  stopped();
   const n = job.shape.reduce((a, b) => a * b, 1);
   // shared too: the plans that read the result read it in place (a lent ArrayBuffer is snapshotted)
   const result = new SharedArrayBuffer(n * itemsize(job.dtype));
@@ -207,7 +212,7 @@ export async function runBlocksJob(job: BlocksJob, cluster?: ClusterBlocks): Pro
     const back = newLowering();
     scatterBlocks(back, new Uint8Array(outBuffer), job.out, new Uint8Array(result), job.shape, job.dtype, job.name);
     const plan = back.lower([]);
-    if (plan.plan.stages.length) await runLowered(plan);
+    if (plan.plan.stages.length) await runLowered(plan, { signal });
   }
   return job.dtype === 'float64' ? new Float64Array(result) : new Float32Array(result);
 }
@@ -219,12 +224,16 @@ async function onWorkers(
   out: SharedArrayBuffer,
   dtype: DType,
   calls: BlockCall[],
+  signal?: AbortSignal,
 ): Promise<void> {
   const pool = workerPool();
   // A few batches per worker thread: one message per batch keeps the per-block cost at a function call.
   const batches = Math.max(1, Math.min(calls.length, pool.size * 4));
   const per = Math.ceil(calls.length / batches);
   const cancel: CancelFlag = { cancelled: false };
+  // batches not started yet are dropped when the compute aborts
+  const onAbort = (): void => void (cancel.cancelled = true);
+  signal?.addEventListener('abort', onAbort, { once: true });
   const runs: Promise<unknown>[] = [];
   for (let i = 0; i < calls.length; i += per) {
     const batch = calls.slice(i, i + per);
@@ -237,6 +246,8 @@ async function onWorkers(
     cancel.cancelled = true;
     await Promise.allSettled(runs);
     throw e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 
@@ -292,13 +303,14 @@ async function onCluster(
   await Promise.all(Array.from({ length: Math.min(4, groups.length) }, worker));
 }
 
-async function onMainThread(job: BlocksJob, inputs: { buffer: SharedArrayBuffer; dtype: DType }[], outBuffer: SharedArrayBuffer, calls: BlockCall[]): Promise<void> {
+async function onMainThread(job: BlocksJob, inputs: { buffer: SharedArrayBuffer; dtype: DType }[], outBuffer: SharedArrayBuffer, calls: BlockCall[], stopped: () => void): Promise<void> {
   const fn = job.fn.kind === 'local' ? job.fn.fn : await importExport(job.fn.url, job.fn.exportName);
   const fnName = job.fn.kind === 'local' ? job.fn.name : job.fn.exportName;
   const out = typedOf(job.dtype, outBuffer);
   const view = (r: ArgRef): unknown => (Array.isArray(r[0]) ? (r as ArgRef[]).map(view) : blockView(r as BlockRef));
   const blockView = ([i, offset, length, shape]: BlockRef): DenseArray => new DenseArray(typedOf(inputs[i]!.dtype, inputs[i]!.buffer, offset, length), shape);
   for (const c of calls) {
+    stopped();
     let res = fn(...c.args.map(view), ...c.tail);
     if (res !== null && typeof res === 'object' && typeof (res as { then?: unknown }).then === 'function') res = await res;
     const data = resultData(res, c.out[1]);
