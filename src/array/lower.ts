@@ -89,6 +89,7 @@ export class Lowering {
   private readonly remote = new Map<number, RemoteMemory>();
   /** nanargmin/nanargmax results: NaN marks an all-NaN slice, an error in NumPy. */
   private readonly allNanChecks: { memory: ArrayBuffer; op: string }[] = [];
+  /** Results of the sum-of-product rule: a non-finite one means the operands were not all finite. */
   private readonly remoteIndex = new Map<RemoteMemory, number>();
 
   /** `remote`: arrays kept by a cluster may be read (only a distributed client lowers with it). */

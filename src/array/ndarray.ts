@@ -24,6 +24,8 @@ import { take as takeIndices, type TakeIndices, mask as maskArray, computeChunkS
 import type { IndexInput } from './indexing/parse.js';
 import { repeat as repeatArray } from './indexing/triangles.js';
 import * as products from './linalg/products.js';
+import * as blocks from './blocks/map-blocks.js';
+import * as overlap from './blocks/overlap.js';
 import { normalizeAxis, unary, binary, reduce, roundArray, clipArray, astypeArray } from './expr.js';
 import {
   contiguousStrides,
@@ -204,6 +206,11 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   matmul(other: NDArray<Computed>): NDArray<Computed> { return products.matmul(this, other); }
   dot(other: NDArray<Computed> | number): NDArray<Computed> { return products.dot(this, other); }
   trace(options?: products.TraceOptions): NDArray<Computed> { return products.trace(this, options); }
+  // User functions per block (src/array/blocks/; Dask's map_blocks / map_overlap).
+  /** `mapBlocks(fn, this, options)`: fn per block (delayed.module functions on worker threads, closures on the main thread). */
+  mapBlocks(fn: blocks.BlockFunction | ((...args: never[]) => unknown), options?: blocks.MapBlocksOptions): NDArray<DenseArray> { return blocks.mapBlocks(fn, this, options ?? {}); }
+  /** `mapOverlap(fn, this, options)`: fn per block with `depth` neighbouring elements on each side, halo trimmed. */
+  mapOverlap(fn: blocks.BlockFunction | ((...args: never[]) => unknown), options: overlap.MapOverlapOptions): NDArray<DenseArray> { return overlap.mapOverlap(fn, this, options); }
   /** Reverse (or permute) the axes, lazily: kernels read the input with permuted strides. */
   transpose(axes?: readonly number[]): NDArray<T> {
     const n = this.ndim;
@@ -448,7 +455,7 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   /** Compute one chunk, by its chunk-grid index. */
   async computeBlock(index: readonly number[], options?: ComputeOptions): Promise<DenseArray> {
     const region = blockRegion(this, index);
-    await resolveDelayedInputs([this.node]);
+    await resolveDelayedInputs([this.node], options?.signal);
     const lowering = new Lowering(allocNative);
     const lowered = lowering.lower([{ node: this.node, target: 'result', region }]);
     await runLowered(lowered, options);
@@ -530,7 +537,7 @@ export function formatBytes(n: number): string {
 export async function computeArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]> {
   checkComputeOptions('compute', options);
   for (const a of arrays) if (a.node.kind !== 'reduce' && a.node.kind !== 'quantile') checkMaterializable(a.node);
-  await resolveDelayedInputs(arrays.map((a) => a.node));
+  await resolveDelayedInputs(arrays.map((a) => a.node), options?.signal);
   const resolved = await resolveUnknownChunks(arrays.map((a) => a.node));  // masks counted first
   try {
     resolved.roots.forEach((n, i) => n !== arrays[i]!.node && n.kind !== 'reduce' && n.kind !== 'quantile' && checkMaterializable(n));
@@ -552,7 +559,7 @@ function outputsOf(outputs: readonly { memory: unknown; dtype: DType; shape: num
 
 export async function persistArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<NDArray<Computed>[]> {
   checkComputeOptions('persist', options);
-  await resolveDelayedInputs(arrays.map((a) => a.node));
+  await resolveDelayedInputs(arrays.map((a) => a.node), options?.signal);
   const resolved = await resolveUnknownChunks(arrays.map((a) => a.node));  // persisted arrays have known chunks
   const lowering = new Lowering(allocNative);
   const lowered = lowering.lower(resolved.roots.map((node): RootRequest => ({ node, target: 'persist' })));
@@ -585,11 +592,11 @@ export async function persistArrays(arrays: readonly NDArray<Computed>[], option
  * Run the user functions behind fromDelayed arrays (once per compute, as Dask recomputes a
  * delayed value that was not persisted) so the plan can read their data.
  */
-export async function resolveDelayedInputs(roots: readonly Node[]): Promise<void> {
+export async function resolveDelayedInputs(roots: readonly Node[], signal?: AbortSignal): Promise<void> {
   const pending = topoOrder(roots).filter((n): n is DelayedNode => n.kind === 'delayed');
   await Promise.all(
     pending.map(async (n) => {
-      n.state.data = await n.source.compute();
+      n.state.data = await n.source.compute({ signal });
     }),
   );
 }

@@ -112,7 +112,8 @@ export interface ConcatNode extends Base { readonly kind: 'concat'; readonly op:
 export interface DelayedNode extends Base {
   readonly kind: 'delayed';
   readonly op: 'from_delayed';
-  readonly source: { compute(): Promise<Float64Array | Float32Array> };
+  /** `signal`: the compute's (a block job stops its calls when it aborts). */
+  readonly source: { compute(options?: { signal?: AbortSignal }): Promise<Float64Array | Float32Array> };
   readonly state: { data?: Float64Array | Float32Array };
 }
 /** Same values, another chunk grid: free, since kernels address inputs by global index. */
