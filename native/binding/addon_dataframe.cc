@@ -59,7 +59,7 @@ char oneChar(Napi::Env env, const Napi::Value& v, const std::string& path, char 
   return s[0];
 }
 ColType colType(Napi::Env env, const Napi::Value& v, const std::string& path) {
-  return static_cast<ColType>(integer(env, v, path, -1, 3));
+  return static_cast<ColType>(integer(env, v, path, -1, 4));
 }
 
 template <typename T>
@@ -87,6 +87,7 @@ Napi::Object columnToJs(Napi::Env env, Column&& c) {
   }
   switch (c.type) {
     case ColType::Int64: o.Set("data", toBuffer(env, std::move(c.i64))); break;
+    case ColType::Bool: o.Set("data", toBuffer(env, std::move(c.b8))); break;
     case ColType::String:
       o.Set("data", toBuffer(env, std::move(c.codes)));
       o.Set("dictBytes", toBuffer(env, std::move(c.dictBytes)));
@@ -278,6 +279,7 @@ Napi::Object blockToJs(Napi::Env env, df::CsvResult&& r) {
   if (!r.ok) {
     o.Set("error", Napi::String::New(env, r.error));
     o.Set("errorLine", Napi::Number::New(env, static_cast<double>(r.errorLine)));
+    if (r.errorByte >= 0) o.Set("errorByte", Napi::Number::New(env, static_cast<double>(r.errorByte)));
     return o;
   }
   Napi::Array cols = Napi::Array::New(env, r.columns.size());
@@ -320,10 +322,15 @@ Napi::Value ReadCsv(const Napi::CallbackInfo& info) {
                          [=](int64_t t) {
                            const Block& b = (*bl)[static_cast<size_t>(t)];
                            thread_local std::string bytes;
-                           const size_t at = df::readBlockInto(b.path, b.start, b.end, bytes);
+                           size_t at = df::readBlockInto(b.path, b.start, b.end, bytes);
                            df::CsvOptions o = *opt;
                            o.skipFirstLine = b.skipHeader && b.start == 0;
-                           (*out)[static_cast<size_t>(t)] = df::parseCsv(bytes.data() + at, bytes.size() - at, o);
+                           // a utf-8 byte-order mark is not data (with or without a header), as pandas
+                           if (b.start == 0 && !o.latin1 && bytes.size() - at >= 3 && bytes.compare(at, 3, "\xEF\xBB\xBF") == 0) at += 3;
+                           df::CsvResult& r = (*out)[static_cast<size_t>(t)];
+                           r = df::parseCsv(bytes.data() + at, bytes.size() - at, o);
+                           // readBlockInto's buffer starts one byte before the block (to see the previous line end)
+                           if (r.errorByte >= 0) r.errorByte += (b.start > 0 ? b.start - 1 : 0) + static_cast<int64_t>(at);
                            if (bytes.capacity() > (size_t(32) << 20)) std::string().swap(bytes);  // bound what a worker keeps
                          },
                          nullptr});
@@ -372,10 +379,11 @@ Napi::Value WriteCsv(const Napi::CallbackInfo& info) {
       Napi::Value data = co.Get("data");
       View v = typedView(env, data, "columns.data");
       keep(data);
-      size_t elem = w.type == ColType::String ? 4 : 8;
+      size_t elem = w.type == ColType::String ? 4 : w.type == ColType::Bool ? 1 : 8;
       if (v.bytes / elem < static_cast<size_t>(part.rows)) rangeError(env, "columns.data: shorter than rows");
       switch (w.type) {
         case ColType::Int64: w.i64 = static_cast<const int64_t*>(v.data); break;
+        case ColType::Bool: w.b8 = static_cast<const uint8_t*>(v.data); break;
         case ColType::Float64:
         case ColType::Datetime: w.f64 = static_cast<const double*>(v.data); break;
         case ColType::String: {

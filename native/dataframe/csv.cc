@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <stdexcept>
@@ -25,6 +26,7 @@ const char* typeName(ColType t) {
     case ColType::Float64: return "float64";
     case ColType::String: return "string";
     case ColType::Datetime: return "datetime";
+    case ColType::Bool: return "bool";
     default: return "auto";
   }
 }
@@ -33,6 +35,7 @@ size_t Column::size() const {
   switch (type) {
     case ColType::Int64: return i64.size();
     case ColType::String: return codes.size();
+    case ColType::Bool: return b8.size();
     default: return f64.size();
   }
 }
@@ -193,6 +196,58 @@ bool parseDatetime(std::string_view s, double& ms) {
   return true;
 }
 
+bool parseBool(std::string_view s, uint8_t& out) {
+  if (s == "True" || s == "TRUE" || s == "true") {
+    out = 1;
+    return true;
+  }
+  if (s == "False" || s == "FALSE" || s == "false") {
+    out = 0;
+    return true;
+  }
+  return false;
+}
+
+int64_t invalidUtf8(const char* data, size_t n) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  size_t i = 0;
+  while (i < n) {
+    // ASCII runs 8 bytes at a time (the common case)
+    if (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (!(w & 0x8080808080808080ULL)) {
+        i += 8;
+        continue;
+      }
+    }
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;       // no overlongs
+      else if (c == 0xED) hi = 0x9F;  // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      else if (c == 0xF4) hi = 0x8F;  // ≤ U+10FFFF
+    } else {
+      return static_cast<int64_t>(i);
+    }
+    if (i + 1 >= n || p[i + 1] < lo || p[i + 1] > hi) return static_cast<int64_t>(i);
+    for (size_t k = 2; k < len; ++k)
+      if (i + k >= n || (p[i + k] & 0xC0) != 0x80) return static_cast<int64_t>(i);
+    i += len;
+  }
+  return -1;
+}
+
 void formatDatetime(double ms, std::string& out) {
   if (std::isnan(ms)) return;
   if (!(std::fabs(ms) < 1e17)) {  // beyond ±3 million years: not a calendar date we format
@@ -299,6 +354,19 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
     res.error = std::move(msg);
     return res;
   };
+  if (!opt.latin1) {
+    const int64_t bad = invalidUtf8(data, size);
+    if (bad >= 0) {
+      // the line as the parser numbers it: \n, \r\n or a lone \r end a line
+      int64_t ln = 1;
+      for (int64_t k = 0; k < bad; ++k)
+        ln += data[k] == '\n' || (data[k] == '\r' && (k + 1 >= static_cast<int64_t>(size) || data[k + 1] != '\n'));
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(data[bad]));
+      res.errorByte = bad;
+      return fail(ln, std::string("invalid utf-8 (byte ") + hex + ")");
+    }
+  }
   const bool plain = !std::memchr(data, quote, size) && !std::memchr(data, '\r', size) && sep != '\n';
   if (plain) {
     if (opt.skipFirstLine) {
@@ -412,7 +480,11 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
         if (isNa(v)) continue;
         int64_t i;
         double d;
-        t = parseI64(v, i) ? ColType::Int64 : parseF64(v, d) ? ColType::Float64 : ColType::String;
+        uint8_t b;
+        t = parseI64(v, i)   ? ColType::Int64
+            : parseF64(v, d) ? ColType::Float64
+            : parseBool(v, b) ? ColType::Bool
+                             : ColType::String;
         break;
       }
     }
@@ -444,6 +516,22 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
         t = ColType::Float64;  // pandas: ints with missing values are float64
       }
       if (t != ColType::Int64) std::vector<int64_t>().swap(col.i64);
+    }
+    if (t == ColType::Bool) {
+      col.type = ColType::Bool;
+      col.b8.resize(rows);
+      size_t r = 0;
+      for (; r < rows; ++r) {
+        std::string_view v = view(r);
+        if (!parseBool(v, col.b8[r])) break;
+      }
+      if (r < rows) {
+        if (forced == ColType::Bool)
+          return isNa(view(r)) ? fail(rowLine[r], "column \"" + opt.names[c] + "\": missing value in a bool column")
+                               : conflict(r, ColType::Bool);
+        t = ColType::String;  // pandas: True/False with a missing or other value is an object column
+        std::vector<uint8_t>().swap(col.b8);
+      }
     }
     if (t == ColType::Float64 || t == ColType::Datetime) {
       const bool dt = t == ColType::Datetime;

@@ -108,7 +108,9 @@ void StatsPlan::finish1() {
     StatsResult& r = results_[c];
     double ss = 0;
     for (double x : s.ssd) ss += x;
-    r.std = r.count > 1 ? std::sqrt(ss / (r.count - 1)) : NAN;
+    // ±inf values make the mean inf or NaN: the deviations are not finite, so neither is std
+    // (pandas: NaN), though sumSqDev skipped them as if missing
+    r.std = r.count > 1 && std::isfinite(r.mean) ? std::sqrt(ss / (r.count - 1)) : NAN;
     if (!wantQ_ || !r.count) continue;
     const int64_t n = static_cast<int64_t>(r.count);
     for (double q : qs_) {

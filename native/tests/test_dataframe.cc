@@ -381,3 +381,66 @@ TEST(df_stats_plan_exact_quantiles) {
   CHECK_EQ(res[2].std, 0.0);
   CHECK_EQ(res[2].quantiles[3], 2.5);
 }
+
+namespace {
+
+TEST(df_invalid_utf8_offsets) {
+  CHECK_EQ(invalidUtf8("plain ascii, longer than eight bytes", 36), int64_t(-1));
+  const std::string ok = "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 end";
+  CHECK_EQ(invalidUtf8(ok.data(), ok.size()), int64_t(-1));
+  struct Bad {
+    std::string s;
+    int64_t at;
+  };
+  const Bad bad[] = {
+      {"abc\xE9x", 3},                 // latin1 byte
+      {"12345678\xFF", 8},             // after an ASCII word
+      {"\xC0\x80", 0},                 // overlong NUL
+      {"ab\xE0\x80\x80", 2},           // overlong 3-byte
+      {"\xED\xA0\x80", 0},             // surrogate
+      {"x\xF4\x90\x80\x80", 1},        // above U+10FFFF
+      {"ok\xC3", 2},                   // truncated at the end
+      {"ok\xE2\x82(", 2},              // bad continuation
+  };
+  for (const Bad& b : bad) CHECK_EQ(invalidUtf8(b.s.data(), b.s.size()), b.at);
+  // the parser's error names the line and the byte (not for latin1)
+  CsvResult r = parse("a,b\n1,x\n2,caf\xE9\n", {"a", "b"}, {}, true);
+  CHECK(!r.ok);
+  CHECK_EQ(r.errorLine, int64_t(3));
+  CHECK_EQ(r.errorByte, int64_t(13));
+  CHECK(r.error == "invalid utf-8 (byte 0xe9)");
+  CHECK(parse("a,b\n1,x\n2,caf\xE9\n", {"a", "b"}, {}, true, true).ok);
+}
+
+TEST(df_parse_bool_columns) {
+  CsvResult r = parse("a,b,c\nTrue,false,True\nFALSE,true,\nfalse,TRUE,False\n", {"a", "b", "c"}, {}, true);
+  CHECK(r.ok);
+  CHECK(r.columns[0].type == ColType::Bool);
+  CHECK(r.columns[0].b8 == std::vector<uint8_t>({1, 0, 0}));
+  CHECK(r.columns[1].b8 == std::vector<uint8_t>({0, 1, 1}));
+  CHECK(r.columns[2].type == ColType::String);  // a missing value: pandas' object column
+  CsvResult f = parse("a\nTrue\n\n", {"a"}, {ColType::Bool}, true);
+  CHECK(f.ok);  // a blank line is no row
+  CsvResult m = parse("a,b\nTrue,1\n,2\n", {"a", "b"}, {ColType::Bool, ColType::Auto}, true);
+  CHECK(!m.ok);
+  CHECK_EQ(m.errorLine, int64_t(3));
+  CsvResult x = parse("a\nTrue\nyes\n", {"a"}, {ColType::Bool}, true);
+  CHECK(!x.ok);
+  CHECK(x.error.find("cannot parse \"yes\" as bool") != std::string::npos);
+}
+
+TEST(df_stats_std_with_infinities_is_nan) {
+  std::vector<double> v = {1.5, INFINITY, -INFINITY, 2.5};
+  std::vector<StatsColumn> cols(1);
+  cols[0].type = ColType::Float64;
+  cols[0].parts.push_back({v.data(), v.size()});
+  std::vector<StatsResult> res = runStats(cols, {0.25, 0.5, 0.75});
+  CHECK(std::isnan(res[0].mean));
+  CHECK(std::isnan(res[0].std));
+  CHECK_EQ(res[0].min, -INFINITY);
+  CHECK_EQ(res[0].quantiles[0], -INFINITY);  // pandas: -inf, 2.0, inf
+  CHECK_EQ(res[0].quantiles[1], 2.0);
+  CHECK_EQ(res[0].quantiles[2], INFINITY);
+}
+
+}  // namespace

@@ -112,13 +112,16 @@ export class DataFrame implements HasGraph {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`head(n): n must be a non-negative integer, got ${describeValue(n)}`);
     const tracker = new Tracker(options, 'head', 1);
     return tracker.run(async () => {
-      const got: Partition[] = [];
+      let got: Partition[] = [];
       let rows = 0;
       for (let p = 0; p < this.npartitions && rows < n; p++) {
         const [part] = await this.state.source.load(this.state.columns, [p], p === 0 ? tracker.phase(1) : { options });
         got.push(part!);
         rows += part!.length;
       }
+      // partitions loaded one by one were typed one by one (a CSV block of ints, one of text):
+      // load the ones needed together, so the source unifies their dtypes as compute() does
+      if (got.length > 1 && !sameDtypes(got)) got = await this.state.source.load(this.state.columns, got.map((_, i) => i), { options });
       return Table.concat(this.columns, got, this.index).slice(0, n);
     });
   }
@@ -199,7 +202,9 @@ export class DataFrame implements HasGraph {
       (o) => this.reductionLayers(op, o),
       async (options) => {
         const stats = await this.stats(cols, [], options, op);
-        return Object.fromEntries(cols.map((c) => [c, extract(stats.get(c)!)]));
+        // a column numeric in the sample may read as text later: left out, as pandas' numeric_only
+        const kept = op === 'count' ? cols : cols.filter((c) => stats.get(c)!.numeric);
+        return Object.fromEntries(kept.map((c) => [c, extract(stats.get(c)!)]));
       },
     );
   }
@@ -232,7 +237,12 @@ export class DataFrame implements HasGraph {
       (o) => this.reductionLayers('describe', o),
       async (options) => {
         const stats = await this.stats(cols, numeric.length ? qs : [], options, 'describe');
-        return Describe.from(cols, stats, qs);
+        if (!numeric.length) return Describe.from(cols, stats, qs);
+        // the columns are chosen from the sample's dtypes; one numeric there may read as text
+        // later: pandas leaves it out (and describes the text columns when none is numeric)
+        const kept = cols.filter((c) => stats.get(c)!.numeric);
+        if (kept.length) return Describe.from(kept, stats, qs);
+        return Describe.from(this.columns, await this.stats(this.columns, [], options, 'describe'), qs);
       },
     );
   }
@@ -248,6 +258,20 @@ export class DataFrame implements HasGraph {
   toString(): string {
     return `DataFrame(npartitions=${this.npartitions}, columns=${JSON.stringify(this.dtypes)})`;
   }
+}
+
+/** Whether the partitions with rows agree on every column's dtype. */
+function sameDtypes(parts: Partition[]): boolean {
+  const seen = new Map<string, DType>();
+  for (const p of parts) {
+    if (!p.length) continue;
+    for (const [n, c] of p.columns) {
+      const d = seen.get(n);
+      if (d === undefined) seen.set(n, c.dtype);
+      else if (d !== c.dtype) return false;
+    }
+  }
+  return true;
 }
 
 /** One column of a DataFrame (Dask's Series). */

@@ -2,7 +2,7 @@
 // runs one job on the engine's thread pool and returns { promise, cancel }.
 import { native } from '../native.js';
 
-export const enum ColType { Auto = -1, Int64 = 0, Float64 = 1, String = 2, Datetime = 3 }
+export const enum ColType { Auto = -1, Int64 = 0, Float64 = 1, String = 2, Datetime = 3, Bool = 4 }
 
 export interface NativeColumn {
   type: ColType;
@@ -20,6 +20,8 @@ export interface NativeBlock {
   lines: number;
   error?: string;
   errorLine?: number;
+  /** File offset (0-based) of the first byte that is not utf-8, when that is the error. */
+  errorByte?: number;
   columns?: NativeColumn[];
 }
 

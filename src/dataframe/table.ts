@@ -1,7 +1,7 @@
 // Local (computed) tables: head() and compute() results, printed as pandas prints frames.
-import { type Column, type DType, type Partition, StringDict, columnLength, sliceColumn, valueAt } from './column.js';
+import { type CellValue, type Column, type DType, type Partition, StringDict, columnLength, sliceColumn, toFloat, valueAt } from './column.js';
 
-export function formatColumn(values: (number | string | null | bigint | Date)[]): string[] {
+export function formatColumn(values: (number | string | boolean | null | bigint | Date)[]): string[] {
   const nums = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const allNum = values.every((v) => typeof v === 'number' || v === null);
   const allInt = nums.every((v) => Number.isInteger(v));
@@ -20,10 +20,11 @@ function expPandas(v: number): string {
   return s.replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
-function formatCell(v: unknown): string {
+export function formatCell(v: unknown): string {
   if (v === null || v === undefined) return 'NaN';
   if (v instanceof Date) return formatDate(v.getTime());
   if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
   return String(v);
 }
 
@@ -59,7 +60,7 @@ export class Table {
   }
 
   /** The values of a column (or of the index) as JS values; missing values are null. */
-  column(name: string): (number | bigint | string | Date | null)[] {
+  column(name: string): CellValue[] {
     const c = this.data.get(name);
     if (!c) throw new RangeError(`column(name): no column ${JSON.stringify(name)}; columns are ${JSON.stringify(this.columns)}`);
     return Array.from({ length: this.length }, (_, i) => valueAt(c, i));
@@ -70,12 +71,12 @@ export class Table {
     return this.data.get(name);
   }
 
-  toRecords(): Record<string, number | bigint | string | Date | null>[] {
+  toRecords(): Record<string, CellValue>[] {
     const names = this.index ? [this.index, ...this.columns] : this.columns;
     return Array.from({ length: this.length }, (_, i) => Object.fromEntries(names.map((n) => [n, valueAt(this.data.get(n)!, i)])));
   }
 
-  toJSON(): Record<string, number | bigint | string | Date | null>[] {
+  toJSON(): Record<string, CellValue>[] {
     return this.toRecords();
   }
 
@@ -112,8 +113,17 @@ export class Table {
     const length = parts.reduce((a, p) => a + p.length, 0);
     const data = new Map<string, Column>();
     for (const n of names) {
-      const cols = parts.map((p) => p.columns.get(n)).filter((c): c is Column => !!c);
-      if (!cols.length) continue;
+      const all = parts.map((p) => p.columns.get(n)).filter((c): c is Column => !!c);
+      if (!all.length) continue;
+      // partitions without rows say nothing about the dtype (a header-only file reads as float64)
+      let cols = all.filter((c) => columnLength(c) > 0);
+      if (!cols.length) cols = [all[0]!];
+      const dtypes = new Set(cols.map((c) => c.dtype));
+      if (dtypes.size > 1) {
+        // int64 and float64 partitions concatenate to float64 (pandas' concat); other mixes are the source's to unify
+        if (dtypes.size === 2 && dtypes.has('int64') && dtypes.has('float64')) cols = cols.map(toFloat);
+        else throw new Error(`Table.concat: column ${JSON.stringify(n)} has partitions of dtypes ${[...dtypes].join(', ')}`);
+      }
       if (cols.length === 1) {
         data.set(n, cols[0]!);
         continue;
@@ -148,7 +158,7 @@ export class Table {
         }
         data.set(n, { dtype, values: out, dict: StringDict.fromStrings(strings) });
       } else {
-        const out = dtype === 'int64' ? new BigInt64Array(length) : new Float64Array(length);
+        const out = dtype === 'int64' ? new BigInt64Array(length) : dtype === 'bool' ? new Uint8Array(length) : new Float64Array(length);
         let at = 0;
         for (const c of cols) {
           (out as Float64Array).set(c.values as Float64Array, at);
