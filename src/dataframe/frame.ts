@@ -14,6 +14,8 @@ import { NUMERIC, type NumStats, checkDdof, checkPercentiles, nonNumeric, stdWit
 import { Describe } from './describe.js';
 import { Table } from './table.js';
 import { MemorySource } from './memory.js';
+import { DerivedSource, type Step } from './derived.js';
+import { type ArithOp, type CompareOp, type Expr, type LogicalOp, col, exprDtype, literal } from './expr.js';
 
 export { Lazy } from './layers.js';
 export { Describe } from './describe.js';
@@ -60,7 +62,102 @@ export class DataFrame implements HasGraph {
   /** One column as a Series (Dask's df['x']). */
   get(name: string): Series {
     this.checkColumn('get(name)', name);
-    return new Series(this.project([name], 'get'));
+    return new Series(this, col(name), name);
+  }
+
+  /** @internal The dtypes of every column of the source (expressions may read unselected ones). */
+  sourceDtypes(): Record<string, DType> {
+    return Object.fromEntries(this.state.source.schema.map(([n, d]) => [n, d]));
+  }
+
+  private withStep(step: Step, op: string, columns: readonly string[]): DataFrame {
+    const src = this.state.source;
+    const source = src instanceof DerivedSource ? src.with(step, op) : new DerivedSource(src, [step], op);
+    return new DataFrame({ source, columns });
+  }
+
+  private ownSeries(where: string, s: unknown): Series {
+    if (!(s instanceof Series)) throw new TypeError(`${where}: expected a Series of this DataFrame, got ${describeValue(s)}`);
+    if (s.frame.state.source !== this.state.source)
+      throw new RangeError(
+        `${where}: the Series comes from another DataFrame (other partitions: rows would not align, as Dask's unknown divisions); build it from this frame's columns`,
+      );
+    return s;
+  }
+
+  /** The rows where `mask` (a bool Series of this frame) is true (Dask's df[mask]). */
+  filter(mask: Series): DataFrame {
+    const m = this.ownSeries('filter(mask)', mask);
+    if (m.dtype !== 'bool') throw new TypeError(`filter(mask): mask must be a bool Series (e.g. df.get('x').gt(0.5)), got dtype ${m.dtype}`);
+    return this.withStep({ kind: 'filter', mask: m.expr }, 'filter', this.columns);
+  }
+
+  /** New or replaced columns: each a Series of this frame or a number (Dask's assign). */
+  assign(columns: Record<string, Series | number | boolean>): DataFrame {
+    if (typeof columns !== 'object' || columns === null || Array.isArray(columns) || columns instanceof Series)
+      throw new TypeError(`assign(columns): expected { name: Series | number }, got ${describeValue(columns)}`);
+    const entries = Object.entries(columns);
+    if (!entries.length) return this;
+    const exprs = entries.map(([n, v]) => {
+      if (typeof v === 'number' || typeof v === 'boolean') return [n, literal(`assign(columns).${n}`, v)] as const;
+      return [n, this.ownSeries(`assign(columns).${n}`, v).expr] as const;
+    });
+    const names = [...this.columns, ...entries.map(([n]) => n).filter((n) => !this.columns.includes(n))];
+    // literal columns: their dtype is the literal's (int64 for an integer, bool for a boolean)
+    const typed = exprs.map(([n, e]) => {
+      const v = columns[n];
+      if (typeof v === 'boolean') return [n, { kind: 'astype', arg: e, dtype: 'bool' }] as const;
+      if (typeof v === 'number' && Number.isInteger(v)) return [n, { kind: 'astype', arg: e, dtype: 'int64' }] as const;
+      return [n, e] as const;
+    }) as [string, Expr][];
+    return this.withStep({ kind: 'assign', columns: typed }, 'assign', names);
+  }
+
+  /**
+   * Rows without missing values (pandas' dropna): `how: 'any'` (default) drops a row with any
+   * missing value in `subset` (default: every column), `'all'` only when all are missing.
+   */
+  dropna(options: { subset?: string[]; how?: 'any' | 'all' } = {}): DataFrame {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`dropna(options): options must be an object, got ${describeValue(options)}`);
+    for (const k of Object.keys(options)) if (k !== 'subset' && k !== 'how') throw new TypeError(`dropna(options): unknown option ${JSON.stringify(k)}; accepted: subset, how`);
+    const how = options.how ?? 'any';
+    if (how !== 'any' && how !== 'all') throw new RangeError(`dropna(options): how must be 'any' or 'all', got ${describeValue(how)}`);
+    const subset = options.subset ?? this.columns;
+    if (!Array.isArray(subset)) throw new TypeError(`dropna(options): subset must be an array of column names, got ${describeValue(subset)}`);
+    for (const n of subset) this.checkColumn('dropna(options.subset)', n);
+    if (!subset.length) return this;
+    const parts: Expr[] = subset.map((n) => ({ kind: how === 'any' ? 'notna' : 'isna', arg: col(n) }));
+    let mask = parts[0]!;
+    // any: keep rows where every value is present; all: drop rows where every value is missing
+    for (const p of parts.slice(1)) mask = { kind: 'logical', op: 'and', args: [mask, p] };
+    if (how === 'all') mask = { kind: 'not', arg: mask };
+    return this.withStep({ kind: 'filter', mask }, 'dropna', this.columns);
+  }
+
+  /** Missing values replaced: one value for every column it fits, or { column: value } (numbers, Dates, strings for string columns). */
+  fillna(value: number | string | Date | Record<string, number | string | Date>): DataFrame {
+    const dtypes = this.dtypes;
+    const spec: [string, number | string | Date][] =
+      typeof value === 'object' && value !== null && !(value instanceof Date)
+        ? Object.entries(value)
+        : this.columns
+            .filter((c) => (typeof value === 'string' ? dtypes[c] === 'string' : value instanceof Date ? dtypes[c] === 'datetime' : dtypes[c] === 'float64'))
+            .map((c) => [c, value as number | string | Date]);
+    let out: DataFrame = this;
+    const exprs: [string, Expr][] = [];
+    for (const [c, v] of spec) {
+      this.checkColumn('fillna(value)', c);
+      const d = dtypes[c];
+      if (d === 'string') {
+        if (typeof v !== 'string') throw new TypeError(`fillna(value).${c}: a string column takes a string, got ${describeValue(v)}`);
+        out = out.withStep({ kind: 'fillString', column: c, value: v }, 'fillna', out.columns);
+        continue;
+      }
+      if (d === 'int64' || d === 'bool') continue; // never missing
+      if (typeof v === 'string') throw new TypeError(`fillna(value).${c}: a ${d} column takes a ${d === 'datetime' ? 'Date' : 'number'}, got a string`);
+      exprs.push([c, { kind: 'fillna', arg: col(c), value: (literal(`fillna(value).${c}`, v) as { value: number }).value }]);
+    }
+    return exprs.length ? out.withStep({ kind: 'assign', columns: exprs }, 'fillna', out.columns) : out;
   }
 
   /** A DataFrame with these columns, in this order (Dask's df[['x', 'y']]). */
@@ -123,6 +220,26 @@ export class DataFrame implements HasGraph {
       // load the ones needed together, so the source unifies their dtypes as compute() does
       if (got.length > 1 && !sameDtypes(got)) got = await this.state.source.load(this.state.columns, got.map((_, i) => i), { options });
       return Table.concat(this.columns, got, this.index).slice(0, n);
+    });
+  }
+
+  /** The last n rows (computes only the partitions needed, from the end), as a local Table. */
+  async tail(n = 5, options: ComputeOptions = {}): Promise<Table> {
+    if (typeof n !== 'number') throw new TypeError(`tail(n): n must be a non-negative integer, got ${describeValue(n)}`);
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`tail(n): n must be a non-negative integer, got ${describeValue(n)}`);
+    const tracker = new Tracker(options, 'tail', 1);
+    return tracker.run(async () => {
+      let got: Partition[] = [];
+      const idx: number[] = [];
+      let rows = 0;
+      for (let p = this.npartitions - 1; p >= 0 && rows < n; p--) {
+        const [part] = await this.state.source.load(this.state.columns, [p], p === this.npartitions - 1 ? tracker.phase(1) : { options });
+        got.unshift(part!);
+        idx.unshift(p);
+        rows += part!.length;
+      }
+      if (got.length > 1 && !sameDtypes(got)) got = await this.state.source.load(this.state.columns, idx, { options });
+      return Table.concat(this.columns, got, this.index).slice(Math.max(0, rows - n), rows);
     });
   }
 
@@ -274,39 +391,149 @@ function sameDtypes(parts: Partition[]): boolean {
   return true;
 }
 
-/** One column of a DataFrame (Dask's Series). */
+/** One column of a DataFrame (Dask's Series), or an expression over the columns of one frame. */
 export class Series implements HasGraph {
-  constructor(readonly frame: DataFrame) {}
-  get name(): string {
-    return this.frame.columns[0]!;
-  }
+  /** @internal use df.get(name) and the operations */
+  constructor(
+    /** The frame whose columns the expression reads. */
+    readonly frame: DataFrame,
+    /** @internal */
+    readonly expr: Expr,
+    readonly name: string,
+  ) {}
+  /** The dtype of the values (pandas' rules: int arithmetic stays int64, comparisons are bool). */
   get dtype(): DType {
-    return this.frame.dtypes[this.name]!;
+    return exprDtype(this.expr, new Map(Object.entries(this.frame.sourceDtypes())));
   }
   get npartitions(): number {
     return this.frame.npartitions;
   }
+  /** @internal A frame with this series as its one column. */
+  asFrame(): DataFrame {
+    if (this.expr.kind === 'col') return this.frame.select([this.expr.name]);
+    return this.frame.assign({ [this.name]: this }).select([this.name]);
+  }
   graph(options?: { optimize?: boolean }): TaskGraph {
-    return this.frame.graph(options);
+    return this.asFrame().graph(options);
   }
   async visualize(options: VisualizeOptions = {}): Promise<string> {
-    return this.frame.visualize(options);
+    return this.asFrame().visualize(options);
   }
   head(n = 5, options: ComputeOptions = {}): Promise<Table> {
-    return this.frame.head(n, options);
+    return this.asFrame().head(n, options);
+  }
+  tail(n = 5, options: ComputeOptions = {}): Promise<Table> {
+    return this.asFrame().tail(n, options);
+  }
+  /** The values as a one-column Table. */
+  compute(options: ComputeOptions = {}): Promise<Table> {
+    return this.asFrame().compute(options);
   }
   length(): Lazy<number> {
     return this.frame.length();
   }
+
+  private operand(where: string, other: unknown): Expr {
+    if (other instanceof Series) {
+      if (other.frame.state.source !== this.frame.state.source)
+        throw new RangeError(
+          `${where}: the Series comes from another DataFrame (other partitions: rows would not align); combine columns of one frame, e.g. assign() them first`,
+        );
+      return other.expr;
+    }
+    return literal(where, other);
+  }
+  private derive(expr: Expr): Series {
+    const s = new Series(this.frame, expr, this.name);
+    void s.dtype; // dtype errors at build time, naming the operation
+    return s;
+  }
+  private arith(op: ArithOp, other: Series | number): Series {
+    return this.derive({ kind: 'arith', op, args: [this.expr, this.operand(op, other)] });
+  }
+  private compare(op: CompareOp, other: Series | number | Date): Series {
+    return this.derive({ kind: 'compare', op, args: [this.expr, this.operand(op, other)] });
+  }
+  private logical(op: LogicalOp, other: Series | boolean): Series {
+    return this.derive({ kind: 'logical', op, args: [this.expr, this.operand(op, other)] });
+  }
+  add(other: Series | number): Series { return this.arith('add', other); }
+  sub(other: Series | number): Series { return this.arith('sub', other); }
+  mul(other: Series | number): Series { return this.arith('mul', other); }
+  /** True division (float64, as pandas' /). */
+  div(other: Series | number): Series { return this.arith('div', other); }
+  pow(other: Series | number): Series { return this.arith('pow', other); }
+  /** The remainder with the divisor's sign (pandas' %). */
+  mod(other: Series | number): Series { return this.arith('mod', other); }
+  /** Floor division (pandas' //). */
+  floordiv(other: Series | number): Series { return this.arith('floordiv', other); }
+  eq(other: Series | number | Date): Series { return this.compare('eq', other); }
+  ne(other: Series | number | Date): Series { return this.compare('ne', other); }
+  lt(other: Series | number | Date): Series { return this.compare('lt', other); }
+  le(other: Series | number | Date): Series { return this.compare('le', other); }
+  gt(other: Series | number | Date): Series { return this.compare('gt', other); }
+  ge(other: Series | number | Date): Series { return this.compare('ge', other); }
+  /** Elementwise and of two masks (pandas' &). */
+  and(other: Series | boolean): Series { return this.logical('and', other); }
+  /** Elementwise or of two masks (pandas' |). */
+  or(other: Series | boolean): Series { return this.logical('or', other); }
+  xor(other: Series | boolean): Series { return this.logical('xor', other); }
+  /** Elementwise not of a mask (pandas' ~). */
+  not(): Series { return this.derive({ kind: 'not', arg: this.expr }); }
+  neg(): Series { return this.derive({ kind: 'neg', arg: this.expr }); }
+  abs(): Series { return this.derive({ kind: 'abs', arg: this.expr }); }
+  /** Round half to even at `decimals` digits, as pandas/NumPy. */
+  round(decimals = 0): Series {
+    if (!Number.isInteger(decimals)) throw new TypeError(`round(decimals): decimals must be an integer, got ${describeValue(decimals)}`);
+    return this.derive({ kind: 'round', arg: this.expr, decimals });
+  }
+  /** Values limited to [lower, upper] (null: open); NaN stays NaN. */
+  clip(lower: number | null, upper: number | null): Series {
+    for (const [k, v] of [['lower', lower], ['upper', upper]] as const)
+      if (v !== null && typeof v !== 'number') throw new TypeError(`clip(${k}): must be a number or null, got ${describeValue(v)}`);
+    if (lower === null && upper === null) throw new TypeError('clip(lower, upper): give at least one bound');
+    return this.derive({ kind: 'clip', arg: this.expr, lo: lower, hi: upper });
+  }
+  isna(): Series { return this.derive({ kind: 'isna', arg: this.expr }); }
+  notna(): Series { return this.derive({ kind: 'notna', arg: this.expr }); }
+  /** Missing values replaced by `value` (a number; Date for datetimes). */
+  fillna(value: number | Date): Series {
+    const v = literal('fillna(value)', value);
+    return this.derive({ kind: 'fillna', arg: this.expr, value: (v as { value: number }).value });
+  }
+  /** pandas' where: this value where cond is true, else `other` (default NaN). */
+  where(cond: Series, other: Series | number | Date = NaN): Series {
+    if (!(cond instanceof Series)) throw new TypeError(`where(cond): cond must be a bool Series, got ${describeValue(cond)}`);
+    return this.derive({ kind: 'where', cond: this.operand('where', cond), x: this.expr, other: this.operand('where', other) });
+  }
+  /** pandas' mask: `other` where cond is true, else this value. */
+  mask(cond: Series, other: Series | number | Date = NaN): Series {
+    if (!(cond instanceof Series)) throw new TypeError(`mask(cond): cond must be a bool Series, got ${describeValue(cond)}`);
+    return this.derive({ kind: 'where', cond: this.operand('mask', cond), x: this.operand('mask', other), other: this.expr });
+  }
+  /** A cast: 'float64', 'int64' (truncates; missing or infinite values are an error, as pandas) or 'bool' (x != 0; NaN is true). */
+  astype(dtype: 'float64' | 'int64' | 'bool'): Series {
+    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'bool')
+      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'bool', got ${describeValue(dtype)}`);
+    if (this.dtype === dtype) return this;
+    return this.derive({ kind: 'astype', arg: this.expr, dtype });
+  }
+
+  /** Statistics of the values: plain columns straight from the partitions, expressions materialized first. */
   private scalar(op: string, extract: (s: NumStats) => number, numericOnly = true): Lazy<number> {
-    if (numericOnly && !NUMERIC(this.dtype))
-      throw new TypeError(`${op}(): column ${JSON.stringify(this.name)} has dtype ${this.dtype}; ${op} needs int64 or float64`);
+    let src: Series = this;
+    // pandas: a bool column sums to its number of True values, its mean is their fraction
+    if (this.dtype === 'bool' && op !== 'count') src = this.astype('float64');
+    if (numericOnly && !NUMERIC(src.dtype))
+      throw new TypeError(`${op}(): column ${JSON.stringify(this.name)} has dtype ${this.dtype}; ${op} needs int64, float64 or bool`);
+    const frame = src.expr.kind === 'col' ? src.frame : src.frame.assign({ [EXPR_COLUMN]: src });
+    const name = src.expr.kind === 'col' ? src.expr.name : EXPR_COLUMN;
     return new Lazy(
-      (o) => this.frame.reductionLayers(op, o),
-      async (options) => extract((await this.frame.stats([this.name], [], options, op)).get(this.name)!),
+      (o) => frame.reductionLayers(op, o),
+      async (options) => extract((await frame.stats([name], [], options, op)).get(name)!),
     );
   }
-  sum(): Lazy<number> { return this.scalar('sum', (s) => s.sum); }
+  sum(): Lazy<number> { return this.scalar('sum', (s) => (s.count ? s.sum : 0)); }
   mean(): Lazy<number> { return this.scalar('mean', (s) => s.mean); }
   min(): Lazy<number> { return this.scalar('min', (s) => s.min); }
   max(): Lazy<number> { return this.scalar('max', (s) => s.max); }
@@ -316,6 +543,9 @@ export class Series implements HasGraph {
     return this.scalar('std', (s) => stdWith(s, ddof));
   }
   describe(options: DescribeOptions = {}): Lazy<Describe> {
-    return this.frame.describe(options);
+    return this.asFrame().describe(options);
   }
 }
+
+/** The name under which a Series expression is materialized for a reduction (no user column can clash). */
+const EXPR_COLUMN = '\u0000expr';

@@ -7,12 +7,17 @@ export function formatColumn(values: (number | string | boolean | null | bigint 
   const allInt = nums.every((v) => Number.isInteger(v));
   if (allNum && nums.length && !allInt) {
     const sci = nums.some((v) => Math.abs(v) >= 1e6 || (v !== 0 && Math.abs(v) < 1e-4));
-    return values.map((v) => (typeof v === 'number' ? (Number.isNaN(v) ? 'NaN' : sci ? expPandas(v) : v.toFixed(6)) : 'NaN'));
+    return values.map((v) => (typeof v === 'number' ? (Number.isNaN(v) ? 'NaN' : !Number.isFinite(v) ? formatFloat(v) : sci ? expPandas(v) : v.toFixed(6)) : 'NaN'));
   }
   if (allNum && nums.length && allInt && values.some((v) => typeof v === 'number' && !Number.isFinite(v)) ) {
     return values.map((v) => (typeof v === 'number' ? (Number.isNaN(v) ? 'NaN' : v.toFixed(1)) : 'NaN'));
   }
   return values.map((v) => formatCell(v));
+}
+
+/** A float cell as pandas prints it: 6 decimals, inf / -inf. */
+function formatFloat(v: number): string {
+  return v === Infinity ? 'inf' : v === -Infinity ? '-inf' : v.toFixed(6);
 }
 
 function expPandas(v: number): string {
@@ -101,7 +106,7 @@ export class Table {
       return rows.map((i) => {
         if (i < 0) return '...';
         const v = valueAt(col, i);
-        return col.dtype === 'float64' ? (v === null ? 'NaN' : (v as number).toFixed(6)) : formatCell(v);
+        return col.dtype === 'float64' ? (v === null ? 'NaN' : formatFloat(v as number)) : formatCell(v);
       });
     });
     const table = renderTable(labels, this.columns, cells, '', this.index);
