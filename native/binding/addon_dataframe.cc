@@ -19,6 +19,7 @@
 #include "dataframe/dataframe.h"
 #include "engine/job.h"
 #include "dataframe/stats.h"
+#include "dataframe/groupby.h"
 
 namespace tessera {
 namespace {
@@ -480,6 +481,109 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
 
+// dfGroupby({ rows: number[], keys: [col], values: [col], aggs: [{ value, agg, ddof }] }) with
+//   col = { type, parts: TypedArray[], dictBytes?: Uint8Array[], dictOffsets?: Int32Array[] }
+//   → Promise<{ groups, columns: [{ type, data, dictBytes?, dictOffsets?, present? }] }> (keys, then aggregations)
+Napi::Value Groupby(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
+  Napi::Array ra = arr(env, spec.Get("rows"), "rows");
+  std::vector<int64_t> rows;
+  for (uint32_t p = 0; p < ra.Length(); ++p) rows.push_back(integer(env, ra.Get(p), "rows[i]", 0, 9e15));
+  auto columns = [&](const char* what) {
+    std::vector<df::GbColumn> out;
+    Napi::Array ca = arr(env, spec.Get(what), what);
+    for (uint32_t c = 0; c < ca.Length(); ++c) {
+      const std::string path = std::string(what) + "[" + std::to_string(c) + "]";
+      Napi::Object co = obj(env, ca.Get(c), path);
+      df::GbColumn col;
+      col.type = colType(env, co.Get("type"), path + ".type");
+      if (col.type == ColType::Auto) rangeError(env, path + ".type: a column type is needed");
+      const size_t elem = col.type == ColType::String ? 4 : col.type == ColType::Bool ? 1 : 8;
+      Napi::Array pa = arr(env, co.Get("parts"), path + ".parts");
+      if (pa.Length() != rows.size()) rangeError(env, path + ".parts: expected one part per partition");
+      Napi::Array db, dof;
+      if (col.type == ColType::String) {
+        db = arr(env, co.Get("dictBytes"), path + ".dictBytes");
+        dof = arr(env, co.Get("dictOffsets"), path + ".dictOffsets");
+        if (db.Length() != rows.size() || dof.Length() != rows.size()) rangeError(env, path + ".dict*: expected one dictionary per partition");
+      }
+      for (uint32_t p = 0; p < pa.Length(); ++p) {
+        Napi::Value v = pa.Get(p);
+        View view = typedView(env, v, path + ".parts[i]");
+        ctx->refs.push_back(Napi::Persistent(v));
+        if (view.bytes / elem < static_cast<size_t>(rows[p])) rangeError(env, path + ".parts[i]: shorter than its partition's rows");
+        col.data.push_back(view.data);
+        if (col.type == ColType::String) {
+          Napi::Value bv = db.Get(p), ov = dof.Get(p);
+          View b = typedView(env, bv, path + ".dictBytes[i]");
+          View o = typedView(env, ov, path + ".dictOffsets[i]");
+          ctx->refs.push_back(Napi::Persistent(bv));
+          ctx->refs.push_back(Napi::Persistent(ov));
+          const int64_t nd = static_cast<int64_t>(o.bytes / 4) - 1;
+          if (nd < 0) rangeError(env, path + ".dictOffsets[i]: empty");
+          const int32_t* off = static_cast<const int32_t*>(o.data);
+          for (int64_t k = 0; k < nd; ++k)
+            if (off[k] < 0 || off[k] > off[k + 1] || static_cast<size_t>(off[k + 1]) > b.bytes)
+              rangeError(env, path + ".dictOffsets[i]: not within dictBytes");
+          const int32_t* codes = static_cast<const int32_t*>(view.data);
+          for (int64_t r = 0; r < rows[p]; ++r)
+            if (codes[r] >= nd) rangeError(env, path + ".parts[i]: a code beyond the dictionary");
+          col.dictBytes.push_back(static_cast<const char*>(b.data));
+          col.dictOffsets.push_back(off);
+          col.ndict.push_back(nd);
+        }
+      }
+      out.push_back(std::move(col));
+    }
+    return out;
+  };
+  std::vector<df::GbColumn> keys = columns("keys");
+  std::vector<df::GbColumn> values = columns("values");
+  if (keys.empty()) rangeError(env, "keys: at least one key column");
+  std::vector<df::GbAgg> aggs;
+  Napi::Array aa = arr(env, spec.Get("aggs"), "aggs");
+  for (uint32_t i = 0; i < aa.Length(); ++i) {
+    Napi::Object ao = obj(env, aa.Get(i), "aggs[i]");
+    df::GbAgg a;
+    a.agg = static_cast<df::Agg>(integer(env, ao.Get("agg"), "aggs.agg", 0, 10));
+    if (a.agg != df::Agg::Size) a.value = static_cast<int32_t>(integer(env, ao.Get("value"), "aggs.value", 0, static_cast<double>(values.size()) - 1));
+    if (!ao.Get("ddof").IsUndefined()) a.ddof = num(env, ao.Get("ddof"), "aggs.ddof");
+    aggs.push_back(a);
+  }
+  auto plan = std::make_shared<df::GroupbyPlan>(std::move(keys), std::move(values), std::move(rows), std::move(aggs));
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = plan->expectedTasks();
+  plan->addStages(*job, plan);
+  ctx->build = [plan](Napi::Env e) -> Napi::Value {
+    Napi::Object res = Napi::Object::New(e);
+    res.Set("groups", Napi::Number::New(e, static_cast<double>(plan->groups())));
+    auto& outs = plan->outputs();
+    Napi::Array cols = Napi::Array::New(e, outs.size());
+    for (size_t c = 0; c < outs.size(); ++c) {
+      df::GbOut& o = outs[c];
+      Napi::Object co = Napi::Object::New(e);
+      co.Set("type", Napi::Number::New(e, static_cast<int>(o.type)));
+      switch (o.type) {
+        case ColType::Int64: co.Set("data", toBuffer(e, std::move(o.i64))); break;
+        case ColType::Bool: co.Set("data", toBuffer(e, std::move(o.b8))); break;
+        case ColType::String:
+          co.Set("dictBytes", toBuffer(e, std::move(o.bytes)));
+          co.Set("dictOffsets", toBuffer(e, std::move(o.offsets)));
+          if (!o.b8.empty()) co.Set("present", toBuffer(e, std::move(o.b8)));
+          co.Set("data", Napi::ArrayBuffer::New(e, 0));
+          break;
+        default: co.Set("data", toBuffer(e, std::move(o.f64))); break;
+      }
+      cols.Set(static_cast<uint32_t>(c), co);
+    }
+    res.Set("columns", cols);
+    return res;
+  };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
 void deleteState(void* arg) { delete static_cast<State*>(arg); }
 
 }  // namespace
@@ -492,6 +596,7 @@ void InitDataframe(Napi::Env env, Napi::Object exports, std::function<Pool&()> p
   exports.Set("dfReadCsv", Napi::Function::New(env, ReadCsv, "dfReadCsv", state));
   exports.Set("dfWriteCsv", Napi::Function::New(env, WriteCsv, "dfWriteCsv", state));
   exports.Set("dfStats", Napi::Function::New(env, Stats, "dfStats", state));
+  exports.Set("dfGroupby", Napi::Function::New(env, Groupby, "dfGroupby", state));
 }
 
 }  // namespace tessera

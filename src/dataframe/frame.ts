@@ -15,6 +15,7 @@ import { Describe } from './describe.js';
 import { Table } from './table.js';
 import { MemorySource } from './memory.js';
 import { DerivedSource, type Step } from './derived.js';
+import { GroupBy } from './groupby.js';
 import { type ArithOp, type CompareOp, type Expr, type LogicalOp, col, exprDtype, literal } from './expr.js';
 
 export { Lazy } from './layers.js';
@@ -83,6 +84,15 @@ export class DataFrame implements HasGraph {
         `${where}: the Series comes from another DataFrame (other partitions: rows would not align, as Dask's unknown divisions); build it from this frame's columns`,
       );
     return s;
+  }
+
+  /** Groups by one or more key columns (string, int64, bool, float64, datetime): `df.groupby('name').agg({ x: 'mean' })`. */
+  groupby(keys: string | string[]): GroupBy {
+    const list = typeof keys === 'string' ? [keys] : keys;
+    if (!Array.isArray(list) || !list.length) throw new TypeError(`groupby(keys): expected a column name or a non-empty array of names, got ${describeValue(keys)}`);
+    for (const k of list) this.checkColumn('groupby(keys)', k);
+    if (new Set(list).size !== list.length) throw new RangeError(`groupby(keys): duplicate key in ${JSON.stringify(list)}`);
+    return new GroupBy(this, list);
   }
 
   /** The rows where `mask` (a bool Series of this frame) is true (Dask's df[mask]). */

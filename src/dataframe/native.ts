@@ -80,6 +80,22 @@ export interface DataframeAddon {
     spec: { columns: { type: ColType; parts: ArrayBufferView[] }[]; quantiles?: Float64Array },
     onProgress?: Progress,
   ): NativeHandle<Float64Array>;
+  dfGroupby(
+    spec: {
+      rows: number[];
+      keys: GroupbyColumnSpec[];
+      values: GroupbyColumnSpec[];
+      aggs: { agg: number; value: number; ddof: number }[];
+    },
+    onProgress?: Progress,
+  ): NativeHandle<{ groups: number; columns: { type: ColType; data: ArrayBuffer; dictBytes?: ArrayBuffer; dictOffsets?: ArrayBuffer; present?: ArrayBuffer }[] }>;
+}
+
+export interface GroupbyColumnSpec {
+  type: ColType;
+  parts: ArrayBufferView[];
+  dictBytes?: Uint8Array[];
+  dictOffsets?: Int32Array[];
 }
 
 export function dfNative(): DataframeAddon {
