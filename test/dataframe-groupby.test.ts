@@ -133,3 +133,33 @@ describe('groupby: partition independence, expressions, bad input', () => {
     expect(() => df.groupby('i').agg({})).toThrow(/no aggregation/);
   });
 });
+
+describe('valueCounts and nunique against pandas', () => {
+  const vc = (fixture as unknown as { value_counts: Record<string, { values: Cell[]; counts: number[] }> }).value_counts;
+  const nu = (fixture as unknown as { nunique: Record<string, number> }).nunique;
+  for (const [label, make] of frames) {
+    it(`valueCounts of a string and a bool column, nunique of every column (${label})`, async () => {
+      const df = make();
+      for (const c of Object.keys(vc)) {
+        const t = await df.get(c).valueCounts().compute();
+        expect(t.columns).toEqual([c, 'count']);
+        expect(t.column(c)).toEqual(vc[c]!.values);
+        expect(t.column('count')).toEqual(vc[c]!.counts);
+      }
+      for (const [c, n] of Object.entries(nu)) expect(await df.get(c).nunique().compute(), c).toBe(n);
+    });
+  }
+
+  it('ties come in order of first appearance, across partitions (pandas: {c: 2, a: 2, b: 2, d: 1})', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const p = join(mkdtempSync(join(tmpdir(), 'tessera-vc-')), 'ties.csv');
+    writeFileSync(p, 'v\nc\na\nb\na\nc\nb\nd\n');
+    for (const blocksize of [null, 4]) {
+      const t = await readCsv(p, { blocksize }).get('v').valueCounts().compute();
+      expect(t.column('v')).toEqual(['c', 'a', 'b', 'd']);
+      expect(t.column('count')).toEqual([2, 2, 2, 1]);
+    }
+  });
+});

@@ -547,8 +547,8 @@ Napi::Value Groupby(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < aa.Length(); ++i) {
     Napi::Object ao = obj(env, aa.Get(i), "aggs[i]");
     df::GbAgg a;
-    a.agg = static_cast<df::Agg>(integer(env, ao.Get("agg"), "aggs.agg", 0, 10));
-    if (a.agg != df::Agg::Size) a.value = static_cast<int32_t>(integer(env, ao.Get("value"), "aggs.value", 0, static_cast<double>(values.size()) - 1));
+    a.agg = static_cast<df::Agg>(integer(env, ao.Get("agg"), "aggs.agg", 0, 11));
+    if (a.agg != df::Agg::Size && a.agg != df::Agg::FirstRow) a.value = static_cast<int32_t>(integer(env, ao.Get("value"), "aggs.value", 0, static_cast<double>(values.size()) - 1));
     if (!ao.Get("ddof").IsUndefined()) a.ddof = num(env, ao.Get("ddof"), "aggs.ddof");
     aggs.push_back(a);
   }

@@ -160,6 +160,7 @@ struct GroupbyPlan::Table {
   std::vector<std::string> keys;  // serialized key tuple per group
   std::unordered_map<std::string, int32_t> index;
   std::vector<int64_t> size;
+  std::vector<int64_t> firstRow;  // over all partitions
   std::vector<Acc> acc;  // per value column
 };
 
@@ -172,7 +173,7 @@ GroupbyPlan::GroupbyPlan(std::vector<GbColumn> keys, std::vector<GbColumn> value
     : keys_(std::move(keys)), values_(std::move(values)), rows_(std::move(rows)), aggs_(std::move(aggs)) {
   need_.assign(values_.size(), 0);
   for (const GbAgg& a : aggs_) {
-    if (a.agg == Agg::Size) continue;
+    if (a.agg == Agg::Size || a.agg == Agg::FirstRow) continue;
     if (a.value < 0 || static_cast<size_t>(a.value) >= values_.size()) throw std::invalid_argument("groupby: aggregation of an unknown value column");
     uint8_t& n = need_[static_cast<size_t>(a.value)];
     const ColType t = values_[static_cast<size_t>(a.value)].type;
@@ -282,7 +283,10 @@ void GroupbyPlan::build(size_t p) {
   }
   // rows → groups (the tuple of key ids)
   std::vector<int32_t> gid(n, -1);
+  int64_t row0 = 0;
+  for (size_t q = 0; q < p; ++q) row0 += rows_[q];
   auto newGroup = [&](size_t r) {
+    t->firstRow.push_back(row0 + static_cast<int64_t>(r));
     std::string key;
     for (size_t k = 0; k < K; ++k) key += pieces[k][static_cast<size_t>(kid[k][r])];
     t->keys.push_back(std::move(key));
@@ -400,6 +404,7 @@ void GroupbyPlan::merge(Table& a, Table& b) {
       a.index.emplace(b.keys[gb], static_cast<int32_t>(ga));
       a.keys.push_back(b.keys[gb]);
       a.size.push_back(0);
+      a.firstRow.push_back(b.firstRow[gb]);
       for (size_t v = 0; v < values_.size(); ++v)
         if (a.acc[v].need) a.acc[v].grow(ga + 1, isIntType(values_[v].type), values_[v].type == ColType::String);
     } else {
@@ -502,9 +507,9 @@ void GroupbyPlan::finish() {
   }
   for (const GbAgg& ag : aggs_) {
     GbOut o;
-    if (ag.agg == Agg::Size) {
+    if (ag.agg == Agg::Size || ag.agg == Agg::FirstRow) {
       o.type = ColType::Int64;
-      for (size_t g : order) o.i64.push_back(t.size[g]);
+      for (size_t g : order) o.i64.push_back(ag.agg == Agg::Size ? t.size[g] : t.firstRow[g]);
       out_.push_back(std::move(o));
       continue;
     }

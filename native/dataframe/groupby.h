@@ -21,7 +21,8 @@
 
 namespace tessera::df {
 
-enum class Agg : int32_t { Count = 0, Size = 1, Sum = 2, Mean = 3, Min = 4, Max = 5, Std = 6, Var = 7, First = 8, Last = 9, Nunique = 10 };
+enum class Agg : int32_t { Count = 0, Size = 1, Sum = 2, Mean = 3, Min = 4, Max = 5, Std = 6, Var = 7, First = 8, Last = 9, Nunique = 10,
+                           FirstRow = 11 /* the row number of the group's first row (order of appearance) */ };
 
 // A column split in partitions: data per partition; strings also their dictionaries.
 struct GbColumn {

@@ -555,6 +555,36 @@ export class Series implements HasGraph {
   describe(options: DescribeOptions = {}): Lazy<Describe> {
     return this.asFrame().describe(options);
   }
+
+  /**
+   * Counts of each distinct value (missing left out), most frequent first; ties in order of
+   * first appearance (pandas 1.5's order for up to 16 distinct values; beyond, its quicksort
+   * leaves ties unordered). A Table [name, 'count'].
+   */
+  valueCounts(): Lazy<Table> {
+    const f = this.asFrame();
+    const name = f.columns[0]!;
+    const inner = new GroupBy(f, [name]).sizesInOrder();
+    return new Lazy(
+      (o) => f.reductionLayers('value-counts', o),
+      async (options) => {
+        const t = await inner.compute(options);
+        const counts = t.raw('count')!.values as BigInt64Array;
+        const first = t.raw('firstrow')!.values as BigInt64Array;
+        const order = Array.from({ length: t.length }, (_, i) => i).sort((a, b) =>
+          counts[a] !== counts[b] ? (counts[a]! > counts[b]! ? -1 : 1) : first[a]! < first[b]! ? -1 : first[a]! > first[b]! ? 1 : 0,
+        );
+        return t.take(order, [name, 'count']);
+      },
+    );
+  }
+
+  /** The number of distinct values, missing left out (pandas' nunique()). */
+  nunique(): Lazy<number> {
+    const f = this.asFrame();
+    const inner = new GroupBy(f, [f.columns[0]!]).size();
+    return new Lazy((o) => f.reductionLayers('nunique', o), async (options) => (await inner.compute(options)).length);
+  }
 }
 
 /** The name under which a Series expression is materialized for a reduction (no user column can clash). */

@@ -16,7 +16,9 @@ export type AggName = (typeof AGGS)[number];
 /** { column: aggregation | aggregations }: a list names its outputs `${column}_${agg}`. */
 export type AggSpec = Record<string, AggName | readonly AggName[]>;
 
-const AGG_CODE: Record<AggName, number> = { count: 0, size: 1, sum: 2, mean: 3, min: 4, max: 5, std: 6, var: 7, first: 8, last: 9, nunique: 10 };
+/** 'firstrow' (internal): the row number of a group's first row, for orders of appearance. */
+type InternalAgg = AggName | 'firstrow';
+const AGG_CODE: Record<InternalAgg, number> = { count: 0, size: 1, sum: 2, mean: 3, min: 4, max: 5, std: 6, var: 7, first: 8, last: 9, nunique: 10, firstrow: 11 };
 
 /** The value dtypes each aggregation takes. */
 function accepts(agg: AggName, d: DType): boolean {
@@ -112,13 +114,19 @@ export class GroupBy {
   /** Rows per group (missing values included), as a 'size' column. */
   size(): Lazy<Table> { return this.run([{ column: '', agg: 'size', name: 'size' }], 'groupby-size'); }
 
-  private run(outs: { column: string; agg: AggName; name: string }[], op: string): Lazy<Table> {
+  /** @internal rows per group and the row number of its first row (valueCounts' tie order). */
+  sizesInOrder(): Lazy<Table> {
+    return this.run([{ column: '', agg: 'size', name: 'count' }, { column: '', agg: 'firstrow', name: 'firstrow' }], 'value-counts');
+  }
+
+  private run(outs: { column: string; agg: InternalAgg; name: string }[], op: string): Lazy<Table> {
     const names = new Set<string>(this.keys);
     for (const o of outs) {
       if (names.has(o.name)) throw new RangeError(`agg: two outputs named ${JSON.stringify(o.name)}`);
       names.add(o.name);
     }
-    const values = [...new Set(outs.filter((o) => o.agg !== 'size').map((o) => o.column))];
+    const rowAgg = (a: InternalAgg): boolean => a === 'size' || a === 'firstrow';
+    const values = [...new Set(outs.filter((o) => !rowAgg(o.agg)).map((o) => o.column))];
     const frame = this.frame;
     const keys = this.keys;
     return new Lazy(
@@ -138,7 +146,7 @@ export class GroupBy {
           };
           const vspec = values.map(col);
           for (const o of outs) {
-            if (o.agg === 'size') continue;
+            if (o.agg === 'size' || o.agg === 'firstrow') continue;
             const t = vspec[values.indexOf(o.column)]!.type;
             const d: DType = t === ColType.String ? 'string' : t === ColType.Int64 ? 'int64' : t === ColType.Bool ? 'bool' : t === ColType.Datetime ? 'datetime' : 'float64';
             if (!accepts(o.agg, d)) throw new TypeError(`agg: ${o.agg} of column ${JSON.stringify(o.column)}, read as ${d}, is not accepted`);
@@ -147,7 +155,7 @@ export class GroupBy {
             rows: parts.map((p) => p.length),
             keys: keys.map(col),
             values: vspec,
-            aggs: outs.map((o) => ({ agg: AGG_CODE[o.agg], value: o.agg === 'size' ? 0 : values.indexOf(o.column), ddof: 1 })),
+            aggs: outs.map((o) => ({ agg: AGG_CODE[o.agg], value: rowAgg(o.agg) ? 0 : values.indexOf(o.column), ddof: 1 })),
           };
           const res = await awaitNative((onProgress) => dfNative().dfGroupby(spec, onProgress), tracker.phase(P + 1));
           const data = new Map<string, Column>();

@@ -85,6 +85,20 @@ export class Table {
     return this.toRecords();
   }
 
+  /** The rows `rows` (in that order) of the columns `columns` (default all). */
+  take(rows: readonly number[], columns: readonly string[] = this.columns): Table {
+    const data = new Map<string, Column>();
+    const names = this.index && !columns.includes(this.index) ? [this.index, ...columns] : columns;
+    for (const k of names) {
+      const c = this.data.get(k)!;
+      const src = c.values;
+      const out = new (src.constructor as { new (n: number): typeof src })(rows.length);
+      for (let i = 0; i < rows.length; i++) (out as Float64Array)[i] = (src as Float64Array)[rows[i]!]!;
+      data.set(k, { dtype: c.dtype, values: out, dict: c.dict });
+    }
+    return new Table([...columns], data, rows.length, this.index);
+  }
+
   slice(start: number, end: number): Table {
     const s = Math.max(0, start);
     const e = Math.min(this.length, end);
