@@ -15,6 +15,7 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/frame-ops.jso
   frames: Record<string, FrameWant>;
   stats: Record<string, StatsWant>;
   bool: Record<string, Cell>;
+  sorts: Record<string, FrameWant>;
 };
 const csv = fileURLToPath(new URL('./fixtures/pandas/frame-ops.csv', import.meta.url));
 
@@ -147,6 +148,34 @@ for (const [label, make] of frames) {
       expect(await b.count().compute()).toBe(fixture.bool['b.count()']);
       expect(await x.gt(0.5).sum().compute()).toBe(fixture.bool['(x>0.5).sum()']);
     });
+  });
+}
+
+for (const [label, make] of frames) {
+  it(`sortValues / nlargest / nsmallest against pandas (${label})`, async () => {
+    const df = make();
+    const cases: [string, () => Promise<Table>][] = [
+      ['sort(x)', () => df.sortValues('x').compute()],
+      ['sort(x,desc)', () => df.sortValues('x', { ascending: false }).compute()],
+      ['sort([name,i],[asc,desc])', () => df.sortValues(['name', 'i'], { ascending: [true, false] }).compute()],
+      ['sort(name,na_first)', () => df.sortValues('name', { naPosition: 'first' }).compute()],
+      ['sort([b,y])', () => df.sortValues(['b', 'y']).compute()],
+      ['nlargest(5,x)', () => df.nlargest(5, 'x').compute()],
+      ['nsmallest(7,i)', () => df.nsmallest(7, 'i').compute()],
+      ['nlargest(10,y)', () => df.nlargest(10, 'y').compute()],
+    ];
+    for (const [k, run] of cases) {
+      const t = await run();
+      try {
+        expectFrame(t, fixture.sorts[k]!);
+      } catch (err) {
+        throw new Error(`${k}: ${(err as Error).message}`);
+      }
+    }
+    // the sorted frame keeps the partition count; head reads its first sorted partition
+    const s = df.sortValues('y', { ascending: false });
+    expect(s.npartitions).toBe(df.npartitions);
+    expect((await s.head(3)).column('y')).toEqual(fixture.sorts['nlargest(10,y)']!.values.y!.slice(0, 3));
   });
 }
 

@@ -16,6 +16,7 @@ import { Table } from './table.js';
 import { MemorySource } from './memory.js';
 import { DerivedSource, type Step } from './derived.js';
 import { GroupBy } from './groupby.js';
+import { SortedSource } from './sorted.js';
 import { type ArithOp, type CompareOp, type Expr, type LogicalOp, col, exprDtype, literal } from './expr.js';
 
 export { Lazy } from './layers.js';
@@ -93,6 +94,47 @@ export class DataFrame implements HasGraph {
     for (const k of list) this.checkColumn('groupby(keys)', k);
     if (new Set(list).size !== list.length) throw new RangeError(`groupby(keys): duplicate key in ${JSON.stringify(list)}`);
     return new GroupBy(this, list);
+  }
+
+  /**
+   * The rows sorted by one or more columns (pandas' sort_values): `ascending` per column or for
+   * all (default true), missing values last (naPosition 'first' to lead). Stable: ties keep their
+   * order (pandas' multi-column sort; for one column pandas' default quicksort leaves ties
+   * unordered, its kind='stable' is this order).
+   */
+  sortValues(by: string | string[], options: { ascending?: boolean | boolean[]; naPosition?: 'last' | 'first' } = {}): DataFrame {
+    const list = typeof by === 'string' ? [by] : by;
+    if (!Array.isArray(list) || !list.length) throw new TypeError(`sortValues(by): expected a column name or a non-empty array of names, got ${describeValue(by)}`);
+    for (const b of list) this.checkColumn('sortValues(by)', b);
+    if (typeof options !== 'object' || options === null) throw new TypeError(`sortValues(options): options must be an object, got ${describeValue(options)}`);
+    for (const k of Object.keys(options)) if (k !== 'ascending' && k !== 'naPosition') throw new TypeError(`sortValues(options): unknown option ${JSON.stringify(k)}; accepted: ascending, naPosition`);
+    const asc = options.ascending ?? true;
+    const ascending = Array.isArray(asc) ? asc : list.map(() => asc);
+    if (ascending.length !== list.length || ascending.some((a) => typeof a !== 'boolean'))
+      throw new TypeError(`sortValues(options): ascending must be a boolean or one boolean per column (${list.length}), got ${describeValue(asc)}`);
+    const naPosition = options.naPosition ?? 'last';
+    if (naPosition !== 'last' && naPosition !== 'first') throw new RangeError(`sortValues(options): naPosition must be 'last' or 'first', got ${describeValue(naPosition)}`);
+    return new DataFrame({ source: new SortedSource(this.state.source, { by: list, ascending, naPosition }), columns: this.columns });
+  }
+
+  /** The n rows with the largest values of `columns` (missing left out; ties: first occurrence first, as pandas' keep='first'). */
+  nlargest(n: number, columns: string | string[]): Lazy<Table> {
+    return this.topN('nlargest', n, columns, false);
+  }
+  /** The n rows with the smallest values of `columns` (missing left out; ties: first occurrence first). */
+  nsmallest(n: number, columns: string | string[]): Lazy<Table> {
+    return this.topN('nsmallest', n, columns, true);
+  }
+  private topN(op: string, n: number, columns: string | string[], ascending: boolean): Lazy<Table> {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new RangeError(`${op}(n): n must be a non-negative integer, got ${describeValue(n)}`);
+    const list = typeof columns === 'string' ? [columns] : columns;
+    const dtypes = this.dtypes;
+    for (const c of list) {
+      this.checkColumn(`${op}(columns)`, c);
+      if (dtypes[c] === 'string' || dtypes[c] === 'bool') throw new TypeError(`${op}(columns): column ${JSON.stringify(c)} has dtype ${dtypes[c]}; accepted: int64, float64, datetime`);
+    }
+    const sorted = this.dropna({ subset: list }).sortValues(list, { ascending });
+    return new Lazy((o) => sorted.frameLayers(o), (options) => sorted.head(n, options));
   }
 
   /** The rows where `mask` (a bool Series of this frame) is true (Dask's df[mask]). */
