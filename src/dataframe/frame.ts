@@ -17,6 +17,7 @@ import { MemorySource } from './memory.js';
 import { DerivedSource, type Step } from './derived.js';
 import { GroupBy } from './groupby.js';
 import { SortedSource } from './sorted.js';
+import { type How, MergeSource } from './merge.js';
 import { type ArithOp, type CompareOp, type Expr, type LogicalOp, col, exprDtype, literal } from './expr.js';
 
 export { Lazy } from './layers.js';
@@ -135,6 +136,43 @@ export class DataFrame implements HasGraph {
     }
     const sorted = this.dropna({ subset: list }).sortValues(list, { ascending });
     return new Lazy((o) => sorted.frameLayers(o), (options) => sorted.head(n, options));
+  }
+
+  /**
+   * A database-style join with `right` on key columns (pandas' merge, sort=False): `how` inner
+   * (default), left, right or outer; non-key columns in both get `suffixes` (default _x, _y).
+   * Missing keys match each other, as pandas; int64 and float64 keys compare as numbers; other
+   * dtype mixes are a TypeError.
+   */
+  merge(right: DataFrame, options: { on?: string | string[]; how?: How; suffixes?: [string, string] } = {}): DataFrame {
+    if (!(right instanceof DataFrame)) throw new TypeError(`merge(right): expected a DataFrame, got ${describeValue(right)}`);
+    if (typeof options !== 'object' || options === null) throw new TypeError(`merge(options): options must be an object, got ${describeValue(options)}`);
+    for (const k of Object.keys(options)) if (!['on', 'how', 'suffixes'].includes(k)) throw new TypeError(`merge(options): unknown option ${JSON.stringify(k)}; accepted: on, how, suffixes`);
+    const how = options.how ?? 'inner';
+    if (!['inner', 'left', 'right', 'outer'].includes(how)) throw new RangeError(`merge(options): how must be 'inner', 'left', 'right' or 'outer', got ${describeValue(how)}`);
+    const on = options.on === undefined ? this.columns.filter((c) => right.columns.includes(c)) : typeof options.on === 'string' ? [options.on] : options.on;
+    if (!Array.isArray(on) || !on.length) throw new RangeError(`merge(options): no key columns (give on, or frames with common columns)`);
+    const ld = this.dtypes;
+    const rd = right.dtypes;
+    for (const k of on) {
+      this.checkColumn('merge(options.on)', k);
+      right.checkColumn('merge(options.on) in right', k);
+      const [a, b] = [ld[k]!, rd[k]!];
+      const num = (d: DType): boolean => d === 'int64' || d === 'float64';
+      if (a !== b && !(num(a) && num(b)))
+        throw new TypeError(`merge: key ${JSON.stringify(k)} is ${a} on the left and ${b} on the right; accepted: the same dtype, or int64 with float64`);
+    }
+    const suffixes = options.suffixes ?? ['_x', '_y'];
+    if (!Array.isArray(suffixes) || suffixes.length !== 2 || suffixes.some((x) => typeof x !== 'string'))
+      throw new TypeError(`merge(options): suffixes must be two strings, got ${describeValue(suffixes)}`);
+    const leftNames = new Map<string, string>();
+    const rightNames = new Map<string, string>();
+    for (const c of this.columns) leftNames.set(c, !on.includes(c) && right.columns.includes(c) ? `${c}${suffixes[0]}` : c);
+    for (const c of right.columns) if (!on.includes(c)) rightNames.set(c, this.columns.includes(c) ? `${c}${suffixes[1]}` : c);
+    const names = [...leftNames.values(), ...rightNames.values()];
+    if (new Set(names).size !== names.length) throw new RangeError(`merge: the suffixes give duplicate columns ${JSON.stringify(names)}`);
+    const src = new MergeSource(this.state.source, this.columns, right.state.source, right.columns, { on, how: how as How, leftNames, rightNames });
+    return new DataFrame({ source: src, columns: src.schema.map(([n]) => n) });
   }
 
   /** The rows where `mask` (a bool Series of this frame) is true (Dask's df[mask]). */
