@@ -110,6 +110,8 @@ export class DerivedSource implements PartitionSource {
       } else if (s.kind === 'filter') {
         const [masks] = await evaluate([s.mask], cur, dtypes, engineOptions);
         cur = cur.map((p, i) => {
+          if (masks![i]!.dtype !== 'bool')
+            throw new TypeError('filter(mask): the mask has missing values (pandas: an object column; .str predicates take { na: false })');
           const mask = masks![i]!.values as Uint8Array;
           let count = 0;
           for (let r = 0; r < mask.length; r++) count += mask[r]!;

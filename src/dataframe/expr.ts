@@ -13,7 +13,7 @@ import { full, memoryArray } from '../array/creation.js';
 import { concatenate } from '../array/indexing/join.js';
 import { type Computed, NDArray, computeArrays, whereArrays } from '../array/ndarray.js';
 import type { ComputeOptions } from '../graph/types.js';
-import type { Column, DType, Partition } from './column.js';
+import { type Column, type DType, type Partition, StringDict } from './column.js';
 
 export type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'mod' | 'floordiv';
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
@@ -32,7 +32,12 @@ export type Expr =
   | { readonly kind: 'clip'; readonly arg: Expr; readonly lo: number | null; readonly hi: number | null }
   | { readonly kind: 'fillna'; readonly arg: Expr; readonly value: number }
   | { readonly kind: 'where'; readonly cond: Expr; readonly x: Expr; readonly other: Expr }
-  | { readonly kind: 'astype'; readonly arg: Expr; readonly dtype: 'float64' | 'int64' | 'bool' };
+  | { readonly kind: 'astype'; readonly arg: Expr; readonly dtype: 'float64' | 'int64' | 'bool' }
+  | { readonly kind: 'str'; readonly op: StrOp; readonly arg: Expr; readonly pat?: string; readonly regex?: boolean; readonly caseSensitive?: boolean; readonly na?: boolean }
+  | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr };
+
+export type StrOp = 'lower' | 'upper' | 'len' | 'contains' | 'startswith' | 'endswith';
+export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'dayofweek';
 
 export const col = (name: string): Expr => ({ kind: 'col', name });
 
@@ -51,6 +56,7 @@ export function exprColumns(e: Expr, out = new Set<string>()): Set<string> {
     case 'lit': break;
     case 'arith': case 'compare': case 'logical': exprColumns(e.args[0], out); exprColumns(e.args[1], out); break;
     case 'where': exprColumns(e.cond, out); exprColumns(e.x, out); exprColumns(e.other, out); break;
+    case 'str': case 'dt': exprColumns(e.arg, out); break;
     default: exprColumns(e.arg, out);
   }
   return out;
@@ -142,7 +148,92 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
       if (d === 'string' || d === 'datetime') throw new TypeError(`astype: from ${d} is not built yet (accepted: int64, float64, bool)`);
       return e.dtype;
     }
+    case 'str': {
+      const d = exprDtype(e.arg, dtypes);
+      if (d !== 'string') throw new TypeError(`.str.${e.op}: needs a string column, got ${d}`);
+      // len of a column with missing values is float64 and a predicate's an object column in
+      // pandas: the data decides at compute time (as for x // 0)
+      return e.op === 'lower' || e.op === 'upper' ? 'string' : e.op === 'len' ? 'int64' : 'bool';
+    }
+    case 'dt': {
+      const d = exprDtype(e.arg, dtypes);
+      if (d !== 'datetime') throw new TypeError(`.dt.${e.field}: needs a datetime column (readCsv's parseDates), got ${d}`);
+      // pandas: int64 without missing values, float64 with them (decided at compute time)
+      return 'int64';
+    }
   }
+}
+
+const codePoints = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+/** A .str operation over each partition's dictionary (per distinct string, not per row). */
+function strColumns(e: Extract<Expr, { kind: 'str' }>, args: readonly Column[]): Column[] {
+  let test: ((s: string) => boolean) | undefined;
+  if (e.op === 'contains') {
+    const pat = e.pat!;
+    if (e.regex ?? true) {
+      const re = new RegExp(pat, e.caseSensitive === false ? 'iu' : 'u');
+      test = (s) => re.test(s);
+    } else if (e.caseSensitive === false) {
+      const p = pat.toLowerCase();
+      test = (s) => s.toLowerCase().includes(p);
+    } else test = (s) => s.includes(pat);
+  } else if (e.op === 'startswith') test = (s) => s.startsWith(e.pat!);
+  else if (e.op === 'endswith') test = (s) => s.endsWith(e.pat!);
+  return args.map((c) => {
+    const dict = c.dict!;
+    const codes = c.values as Int32Array;
+    const entries = Array.from({ length: dict.size }, (_, k) => dict.get(k));
+    if (e.op === 'lower' || e.op === 'upper') {
+      const mapped = entries.map((s) => (e.op === 'lower' ? s.toLowerCase() : s.toUpperCase()));
+      return { dtype: 'string', values: codes, dict: StringDict.fromStrings(mapped) };
+    }
+    const missing = codes.some((k) => k < 0);
+    if (e.op === 'len') {
+      const lens = entries.map(codePoints);
+      if (missing) return { dtype: 'float64', values: Float64Array.from(codes, (k) => (k < 0 ? NaN : lens[k]!)) };
+      return { dtype: 'int64', values: BigInt64Array.from(codes, (k) => BigInt(lens[k]!)) };
+    }
+    const hit = entries.map((s) => test!(s));
+    if (missing && e.na === undefined) {
+      // pandas: an object column of True/False/NaN
+      return { dtype: 'string', values: Int32Array.from(codes, (k) => (k < 0 ? -1 : hit[k] ? 1 : 0)), dict: StringDict.fromStrings(['False', 'True']) };
+    }
+    return { dtype: 'bool', values: Uint8Array.from(codes, (k) => (k < 0 ? (e.na ? 1 : 0) : hit[k] ? 1 : 0)) };
+  });
+}
+
+/** A .dt field of datetime columns (ms since the epoch, UTC as the parser reads them). */
+function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): Column[] {
+  const get: (d: Date) => number = {
+    year: (d: Date) => d.getUTCFullYear(),
+    month: (d: Date) => d.getUTCMonth() + 1,
+    day: (d: Date) => d.getUTCDate(),
+    hour: (d: Date) => d.getUTCHours(),
+    minute: (d: Date) => d.getUTCMinutes(),
+    second: (d: Date) => d.getUTCSeconds(),
+    dayofweek: (d: Date) => (d.getUTCDay() + 6) % 7, // pandas: Monday = 0
+  }[e.field];
+  return args.map((c) => {
+    const v = c.values as Float64Array;
+    const missing = v.some((x) => Number.isNaN(x));
+    if (missing) return { dtype: 'float64', values: Float64Array.from(v, (x) => (Number.isNaN(x) ? NaN : get(new Date(x)))) };
+    return { dtype: 'int64', values: BigInt64Array.from(v, (x) => BigInt(get(new Date(x)))) };
+  });
+}
+
+/** Per-partition columns of a JS-evaluated node (.str / .dt), or undefined for engine nodes. */
+function hostColumns(e: Expr, parts: readonly Partition[]): Column[] | undefined {
+  if (e.kind !== 'str' && e.kind !== 'dt') return undefined;
+  const args = hostColumns(e.arg, parts) ?? parts.map((p) => {
+    if (e.arg.kind !== 'col') throw new TypeError(`.${e.kind}: needs a column or a .${e.kind} result`);
+    return p.columns.get(e.arg.name)!;
+  });
+  return e.kind === 'str' ? strColumns(e, args) : dtColumns(e, args);
 }
 
 /** A partition's column as a memory leaf of the engine (or undefined for a partition without rows). */
@@ -194,6 +285,12 @@ class Builder {
 
   /** The engine value of `e`; bool operands of arithmetic are cast to float64 (NumPy's bool arithmetic is integer). */
   build(e: Expr): Value {
+    const host = hostColumns(e, this.parts);
+    if (host) {
+      // a .str / .dt result read by the engine: a leaf like any column
+      const pieces = this.parts.map((p, i) => [p, host[i]!] as const).filter(([p]) => p.length > 0).map(([, c]) => leaf(c));
+      return pieces.length === 1 ? pieces[0]! : concatenate(pieces);
+    }
     const num = (x: Expr): Value => {
       const v = this.build(x);
       return typeof v !== 'number' && v.dtype === 'bool' ? v.astype('float64') : v;
@@ -232,8 +329,8 @@ class Builder {
       case 'notna': {
         const d = exprDtype(e.arg, this.dtypes);
         const a = this.build(e.arg) as NDArray<Computed>;
-        // strings: code −1; int64/bool: never missing; floats and datetimes: NaN
-        const na = d === 'string' ? a.lt(0) : d === 'int64' || d === 'bool' ? a.ne(a) : a.isnan();
+        // strings: code −1; bool: never missing; numbers (int64 as float64 copies) and datetimes: NaN
+        const na = d === 'string' ? a.lt(0) : a.dtype === 'bool' ? a.ne(a) : a.isnan();
         return e.kind === 'isna' ? na : na.logicalNot();
       }
       case 'fillna': {
@@ -254,6 +351,9 @@ class Builder {
         if (e.dtype === 'int64' && from === 'float64') return a.trunc(); // checked finite in toColumn
         return a;
       }
+      case 'str':
+      case 'dt':
+        throw new Error('internal: host columns are built above');
     }
   }
 }
@@ -290,6 +390,17 @@ function toColumn(where: string, data: Float64Array | Uint8Array, dtype: DType, 
   return { dtype, values: f };
 }
 
+/** One dtype over the partitions of a host result: int64 with float64 → float64, bool with string (pandas' object) → string. */
+function unifyParts(cols: Column[]): Column[] {
+  const types = new Set(cols.filter((c) => c.values.length > 0).map((c) => c.dtype));
+  if (types.size < 2) return cols;
+  if (types.has('string')) {
+    const dict = StringDict.fromStrings(['False', 'True']);
+    return cols.map((c) => (c.dtype === 'bool' ? { dtype: 'string', values: Int32Array.from(c.values as Uint8Array), dict } : c.dtype === 'string' ? c : c));
+  }
+  return cols.map((c) => (c.dtype === 'int64' ? { dtype: 'float64', values: Float64Array.from(c.values as BigInt64Array, (v) => Number(v)) } : c));
+}
+
 /** A literal expression over n rows (no column to lower: filled here). */
 function literalColumn(value: number, dtype: DType, n: number): Column {
   if (dtype === 'int64' && Number.isInteger(value)) return { dtype, values: new BigInt64Array(n).fill(BigInt(value)) };
@@ -312,11 +423,17 @@ export async function evaluate(
   const total = parts.reduce((a, p) => a + p.length, 0);
   const outTypes = exprs.map((e) => exprDtype(e, dtypes));
   const b = new Builder(parts, dtypes);
-  const values = total ? exprs.map((e) => b.build(e)) : [];
+  // .str / .dt at the top: columns computed on the host, not engine arrays
+  const host = exprs.map((e) => hostColumns(e, parts));
+  const values = total ? exprs.map((e, j) => (host[j] ? 0 : b.build(e))) : [];
   const arrays = values.filter((v): v is NDArray<Computed> => typeof v !== 'number');
   const results = arrays.length ? await computeArrays(arrays, options) : [];
   let k = 0;
   exprs.forEach((e, j) => {
+    if (host[j]) {
+      out[j] = unifyParts(host[j]!);
+      return;
+    }
     const v = values[j];
     let data: Float64Array | Uint8Array | undefined;
     if (v !== undefined && typeof v !== 'number') {
@@ -327,8 +444,11 @@ export async function evaluate(
           if (!Number.isFinite(data[i]!)) throw new RangeError('astype(int64): cannot convert a missing or infinite value to an integer (as pandas); fillna or dropna first');
     }
     let at = 0;
+    // the column's dtype is decided over all its rows (pandas: x // 0 anywhere makes it float64)
+    let type = outTypes[j]!;
+    if (data && type === 'int64') for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) type = 'float64';
     for (const p of parts) {
-      if (data) out[j]!.push(toColumn('evaluate', data, outTypes[j]!, at, at + p.length));
+      if (data) out[j]!.push(toColumn('evaluate', data, type, at, at + p.length));
       else out[j]!.push(literalColumn(typeof v === 'number' ? v : e.kind === 'lit' ? e.value : 0, outTypes[j]!, p.length));
       at += p.length;
     }

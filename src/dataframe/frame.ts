@@ -18,7 +18,7 @@ import { DerivedSource, type Step } from './derived.js';
 import { GroupBy } from './groupby.js';
 import { SortedSource } from './sorted.js';
 import { type How, MergeSource } from './merge.js';
-import { type ArithOp, type CompareOp, type Expr, type LogicalOp, col, exprDtype, literal } from './expr.js';
+import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprDtype, literal } from './expr.js';
 
 export { Lazy } from './layers.js';
 export { Describe } from './describe.js';
@@ -609,6 +609,15 @@ export class Series implements HasGraph {
     return this.derive({ kind: 'astype', arg: this.expr, dtype });
   }
 
+  /** String operations, per distinct string of each partition's dictionary (pandas' .str). */
+  get str(): StringMethods {
+    return new StringMethods(this);
+  }
+  /** Datetime fields (pandas' .dt; a column read with parseDates). */
+  get dt(): DatetimeFields {
+    return new DatetimeFields(this);
+  }
+
   /** Statistics of the values: plain columns straight from the partitions, expressions materialized first. */
   private scalar(op: string, extract: (s: NumStats) => number, numericOnly = true): Lazy<number> {
     let src: Series = this;
@@ -665,6 +674,46 @@ export class Series implements HasGraph {
     const inner = new GroupBy(f, [f.columns[0]!]).size();
     return new Lazy((o) => f.reductionLayers('nunique', o), async (options) => (await inner.compute(options)).length);
   }
+}
+
+/** pandas' Series.str: lower/upper (strings), len (int64; float64 with missing values), and predicates (bool; with missing values an object column of 'True'/'False' as pandas, unless `na` says what a missing value gives). */
+export class StringMethods {
+  constructor(private readonly s: Series) {}
+  private op(op: StrOp, extra: { pat?: string; regex?: boolean; caseSensitive?: boolean; na?: boolean } = {}): Series {
+    if (extra.pat !== undefined && typeof extra.pat !== 'string') throw new TypeError(`.str.${op}(pat): pat must be a string, got ${describeValue(extra.pat)}`);
+    if (extra.na !== undefined && typeof extra.na !== 'boolean') throw new TypeError(`.str.${op}(options): na must be a boolean, got ${describeValue(extra.na)}`);
+    const out = new Series(this.s.frame, { kind: 'str', op, arg: this.s.expr, ...extra }, this.s.name);
+    void out.dtype;
+    return out;
+  }
+  lower(): Series { return this.op('lower'); }
+  upper(): Series { return this.op('upper'); }
+  /** Length in code points (Python's len). */
+  len(): Series { return this.op('len'); }
+  /** Whether `pat` occurs: a regular expression (JS syntax) unless regex: false; `case: false` ignores case. */
+  contains(pat: string, options: { regex?: boolean; case?: boolean; na?: boolean } = {}): Series {
+    return this.op('contains', { pat, regex: options.regex, caseSensitive: options.case, na: options.na });
+  }
+  startsWith(pat: string, options: { na?: boolean } = {}): Series { return this.op('startswith', { pat, na: options.na }); }
+  endsWith(pat: string, options: { na?: boolean } = {}): Series { return this.op('endswith', { pat, na: options.na }); }
+}
+
+/** pandas' Series.dt fields (UTC, as the parser reads datetimes): int64, float64 when values are missing. */
+export class DatetimeFields {
+  constructor(private readonly s: Series) {}
+  private field(field: DtField): Series {
+    const out = new Series(this.s.frame, { kind: 'dt', field, arg: this.s.expr }, this.s.name);
+    void out.dtype;
+    return out;
+  }
+  get year(): Series { return this.field('year'); }
+  get month(): Series { return this.field('month'); }
+  get day(): Series { return this.field('day'); }
+  get hour(): Series { return this.field('hour'); }
+  get minute(): Series { return this.field('minute'); }
+  get second(): Series { return this.field('second'); }
+  /** Monday = 0 … Sunday = 6, as pandas. */
+  get dayofweek(): Series { return this.field('dayofweek'); }
 }
 
 /** The name under which a Series expression is materialized for a reduction (no user column can clash). */
