@@ -74,6 +74,8 @@ export class DerivedSource implements PartitionSource {
     // walk the steps backwards: which columns each needs, and which assigned columns are used
     const need = new Set(want);
     const used: Set<string>[] = [];
+    // per filter step: the columns read after it (the only ones to compact)
+    const after: Set<string>[] = [];
     for (let k = this.steps.length - 1; k >= 0; k--) {
       const s = this.steps[k]!;
       if (s.kind === 'assign') {
@@ -83,6 +85,7 @@ export class DerivedSource implements PartitionSource {
         for (const [n, e] of s.columns) if (keep.has(n)) exprColumns(e, need);
         used[k] = keep;
       } else if (s.kind === 'filter') {
+        after[k] = new Set(need);
         exprColumns(s.mask, need);
       } else {
         need.add(s.column);
@@ -115,9 +118,9 @@ export class DerivedSource implements PartitionSource {
           const mask = masks![i]!.values as Uint8Array;
           let count = 0;
           for (let r = 0; r < mask.length; r++) count += mask[r]!;
-          if (count === p.length) return p;
+          if (count === p.length) return p; // (columns not read later are dropped at the end)
           const m = new Map<string, Column>();
-          for (const [n, c] of p.columns) m.set(n, compact(c, mask, count));
+          for (const [n, c] of p.columns) if (after[k]!.has(n) || n === this.index) m.set(n, compact(c, mask, count));
           return { length: count, columns: m };
         });
       } else {
