@@ -179,7 +179,7 @@ GroupbyPlan::GroupbyPlan(std::vector<GbColumn> keys, std::vector<GbColumn> value
     const ColType t = values_[static_cast<size_t>(a.value)].type;
     switch (a.agg) {
       case Agg::Count: n |= kCnt; break;
-      case Agg::Sum: n |= isIntType(t) ? (kISum | kCnt) : (kSum | kCnt); break;
+      case Agg::Sum: n |= static_cast<uint8_t>(isIntType(t) ? (kISum | kCnt) : (kSum | kCnt)); break;
       case Agg::Mean: n |= kSum | kCnt; break;
       case Agg::Std:
       case Agg::Var: n |= kSum | kSq | kCnt; break;

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <set>
 #include <numeric>
 #include <random>
 #include <string>
@@ -17,6 +19,7 @@
 #include "dataframe/dataframe.h"
 #include "engine/job.h"
 #include "dataframe/stats.h"
+#include "dataframe/groupby.h"
 #include "kernels/kernels.h"
 
 namespace {
@@ -441,6 +444,138 @@ TEST(df_stats_std_with_infinities_is_nan) {
   CHECK_EQ(res[0].quantiles[0], -INFINITY);  // pandas: -inf, 2.0, inf
   CHECK_EQ(res[0].quantiles[1], 2.0);
   CHECK_EQ(res[0].quantiles[2], INFINITY);
+}
+
+}  // namespace
+
+namespace {
+
+// Runs a GroupbyPlan over `parts` partitions of the rows (split evenly) on `threads` threads.
+std::vector<GbOut> runGroupby(const CsvResult& r, const std::vector<size_t>& keyCols, const std::vector<size_t>& valCols,
+                              const std::vector<GbAgg>& aggs, size_t parts, int threads) {
+  const size_t n = static_cast<size_t>(r.rows);
+  std::vector<int64_t> rows;
+  for (size_t p = 0; p < parts; ++p) rows.push_back(static_cast<int64_t>(n * (p + 1) / parts - n * p / parts));
+  auto column = [&](size_t c) {
+    const Column& col = r.columns[c];
+    GbColumn g;
+    g.type = col.type;
+    size_t at = 0;
+    for (size_t p = 0; p < parts; ++p) {
+      switch (col.type) {
+        case ColType::Int64: g.data.push_back(col.i64.data() + at); break;
+        case ColType::String:
+          g.data.push_back(col.codes.data() + at);
+          g.dictBytes.push_back(col.dictBytes.data());
+          g.dictOffsets.push_back(col.dictOffsets.data());
+          g.ndict.push_back(static_cast<int64_t>(col.dictOffsets.size()) - 1);
+          break;
+        default: g.data.push_back(col.f64.data() + at); break;
+      }
+      at += static_cast<size_t>(rows[p]);
+    }
+    return g;
+  };
+  std::vector<GbColumn> keys, vals;
+  for (size_t c : keyCols) keys.push_back(column(c));
+  for (size_t c : valCols) vals.push_back(column(c));
+  tessera::Pool pool(threads);
+  auto plan = std::make_shared<GroupbyPlan>(std::move(keys), std::move(vals), rows, aggs);
+  auto job = std::make_shared<FnJob>();
+  plan->addStages(*job, plan);
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  job->onComplete = [&](FnJob::Status, const std::string&) {
+    std::lock_guard<std::mutex> lock(m);
+    done = true;
+    cv.notify_all();
+  };
+  pool.submit(job);
+  std::unique_lock<std::mutex> lock(m);
+  cv.wait(lock, [&] { return done; });
+  return std::move(plan->outputs());
+}
+
+TEST(df_groupby_against_naive_loops_any_partitioning) {
+  // keys: a string with a missing value and repeated text; an int key; values with NaN and ±inf
+  std::string text = "k,j,v\n";
+  std::mt19937_64 rng(5);
+  const char* names[] = {"b", "a", "c", "\xC3\xA9", "aa"};
+  std::vector<std::string> ks;
+  std::vector<int64_t> js;
+  std::vector<double> vs;
+  for (int i = 0; i < 3000; ++i) {
+    const int k = static_cast<int>(rng() % 6);
+    const int64_t j = static_cast<int64_t>(rng() % 4) - 1;
+    double v = static_cast<double>(static_cast<int64_t>(rng() % 2001) - 1000) / 8;
+    if (rng() % 17 == 0) v = NAN;
+    ks.push_back(k == 5 ? "" : names[k]);
+    js.push_back(j);
+    vs.push_back(v);
+    text += (k == 5 ? std::string() : std::string(names[k])) + "," + std::to_string(j) + "," + (std::isnan(v) ? std::string() : std::to_string(v)) + "\n";
+  }
+  CsvResult r = parse(text, {"k", "j", "v"}, {}, true);
+  CHECK(r.ok);
+  const std::vector<GbAgg> aggs = {{2, Agg::Size, 1}, {2, Agg::Count, 1}, {2, Agg::Sum, 1}, {2, Agg::Mean, 1}, {2, Agg::Var, 1},
+                                   {2, Agg::Min, 1},  {2, Agg::Max, 1},   {2, Agg::First, 1}, {2, Agg::Last, 1}, {2, Agg::Nunique, 1},
+                                   {0, Agg::Sum, 1},  {0, Agg::FirstRow, 1}};
+  // value 0 = j (int64), value 2 = v; keys k (string) then j
+  std::vector<GbAgg> a2 = aggs;
+  for (GbAgg& a : a2) a.value = a.value == 2 ? 1 : 0;
+  const std::vector<GbOut> one = runGroupby(r, {0, 1}, {1, 2}, a2, 1, 1);
+  // naive: map (k, j) → values, sorted keys (bytes, then numbers); missing k dropped
+  std::map<std::pair<std::string, int64_t>, std::vector<size_t>> groups;
+  for (size_t i = 0; i < ks.size(); ++i)
+    if (!ks[i].empty()) groups[{ks[i], js[i]}].push_back(i);
+  CHECK_EQ(one[0].offsets.size() - 1, groups.size());
+  size_t g = 0;
+  for (const auto& [key, rowsOf] : groups) {
+    const std::string got(one[0].bytes.data() + one[0].offsets[g], static_cast<size_t>(one[0].offsets[g + 1] - one[0].offsets[g]));
+    CHECK(got == key.first);
+    CHECK_EQ(one[1].i64[g], key.second);
+    double cnt = 0, sum = 0, mn = INFINITY, mx = -INFINITY, first = NAN, last = NAN;
+    std::set<double> uniq;
+    int64_t jsum = 0;
+    for (size_t i : rowsOf) {
+      jsum += js[i];
+      if (std::isnan(vs[i])) continue;
+      cnt++;
+      sum += vs[i];  // exact: multiples of 1/8 far below 2^53
+      mn = std::min(mn, vs[i]);
+      mx = std::max(mx, vs[i]);
+      if (std::isnan(first)) first = vs[i];
+      last = vs[i];
+      uniq.insert(vs[i]);
+    }
+    double ss = 0;
+    for (size_t i : rowsOf)
+      if (!std::isnan(vs[i])) ss += (vs[i] - sum / cnt) * (vs[i] - sum / cnt);
+    CHECK_EQ(one[2].i64[g], static_cast<int64_t>(rowsOf.size()));
+    CHECK_EQ(one[3].i64[g], static_cast<int64_t>(cnt));
+    CHECK_EQ(one[4].f64[g], sum);
+    CHECK_EQ(one[5].f64[g], sum / cnt);
+    CHECK(std::fabs(one[6].f64[g] - ss / (cnt - 1)) <= 1e-12 * std::fabs(ss / (cnt - 1)));
+    CHECK_EQ(one[7].f64[g], mn);
+    CHECK_EQ(one[8].f64[g], mx);
+    CHECK_EQ(one[9].f64[g], first);
+    CHECK_EQ(one[10].f64[g], last);
+    CHECK_EQ(one[11].i64[g], static_cast<int64_t>(uniq.size()));
+    CHECK_EQ(one[12].i64[g], jsum);
+    CHECK_EQ(one[13].i64[g], static_cast<int64_t>(rowsOf.front()));
+    ++g;
+  }
+  // the same bits for other partitionings and thread counts (the fixed merge tree)
+  for (size_t parts : {2, 3, 7, 16})
+    for (int threads : {1, 2}) {
+      const std::vector<GbOut> o = runGroupby(r, {0, 1}, {1, 2}, a2, parts, threads);
+      for (size_t c = 0; c < one.size(); ++c) {
+        CHECK(o[c].i64 == one[c].i64);
+        CHECK(o[c].bytes == one[c].bytes);
+        CHECK_EQ(o[c].f64.size(), one[c].f64.size());
+        for (size_t k = 0; k < o[c].f64.size(); ++k) CHECK(std::memcmp(&o[c].f64[k], &one[c].f64[k], 8) == 0);
+      }
+    }
 }
 
 }  // namespace
