@@ -23,7 +23,13 @@ function keyReader(c: Column): (i: number) => string {
   switch (c.dtype) {
     case 'string': {
       const codes = c.values as Int32Array;
-      return (i) => (codes[i]! < 0 ? '\u0001' : `s${c.dict!.get(codes[i]!)}`);
+      // one key string per dictionary entry (rows share it: no allocation per row)
+      const byCode: (string | undefined)[] = new Array(c.dict!.size);
+      return (i) => {
+        const k = codes[i]!;
+        if (k < 0) return '\u0001';
+        return (byCode[k] ??= `s${c.dict!.get(k)}`);
+      };
     }
     case 'int64': {
       const v = c.values as BigInt64Array;
@@ -91,14 +97,20 @@ function gather(c: Column, idx: Int32Array): Column {
   }
 }
 
-/** The (left row, right row) pairs of a merge, −1 where a side has no row. */
-export function joinPairs(lk: readonly string[], rk: readonly string[], how: How): [Int32Array, Int32Array] {
-  const right = new Map<string, number[]>();
-  rk.forEach((k, r) => {
-    const l = right.get(k);
+/** Row numbers by key, in row order. */
+function indexKeys(keys: readonly string[]): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  keys.forEach((k, r) => {
+    const l = m.get(k);
     if (l) l.push(r);
-    else right.set(k, [r]);
+    else m.set(k, [r]);
   });
+  return m;
+}
+
+/** The (left row, right row) pairs of a merge, −1 where a side has no row. */
+export function joinPairs(lk: readonly string[], rk: readonly string[], how: How, index?: Map<string, number[]>): [Int32Array, Int32Array] {
+  const right = index ?? indexKeys(rk);
   const L: number[] = [];
   const R: number[] = [];
   const emit = (l: number, r: number): void => {
@@ -166,14 +178,45 @@ export class MergeSource implements PartitionSource {
   }
 
   async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
-    const [lp, rp] = await Promise.all([this.left.load(this.leftColumns, undefined, ctx), this.right.load(this.rightColumns, undefined, { options: ctx.options })]);
-    const lt = Table.concat([...this.leftColumns], lp);
-    const rt = Table.concat([...this.rightColumns], rp);
+    const want = columns ?? this.schema.map(([c]) => c);
     const keys = (t: Table): string[] => (t.length ? rowKeys(t, this.spec.on) : []);
+    // only the keys and the columns asked for are read and gathered
+    const lcols = this.leftColumns.filter((c) => this.spec.on.includes(c) || want.includes(this.spec.leftNames.get(c)!));
+    const rcols = this.rightColumns.filter((c) => this.spec.on.includes(c) || want.includes(this.spec.rightNames.get(c)!));
+    if (this.spec.how === 'left') {
+      // a left merge keeps the left rows' order: partition by partition, the right side
+      // broadcast (indexed once); only the requested left partitions are read
+      const [lp, rp] = await Promise.all([this.left.load(lcols, parts, ctx), this.right.load(rcols, undefined, { options: ctx.options })]);
+      const rt = Table.concat(rcols, rp);
+      const rk = keys(rt);
+      const index = indexKeys(rk);
+      const outs = lp.map((part) => {
+        const lt = Table.concat(lcols, [part]);
+        const [li, ri] = joinPairs(keys(lt), rk, 'left', index);
+        const cols = this.assemble(lcols, rcols, lt, rt, li, ri);
+        return { length: li.length, columns: new Map(want.map((c) => [c, cols.get(c)!] as [string, Column])) };
+      });
+      return unifyPartitions(outs);
+    }
+    const [lp, rp] = await Promise.all([this.left.load(lcols, undefined, ctx), this.right.load(rcols, undefined, { options: ctx.options })]);
+    const lt = Table.concat(lcols, lp);
+    const rt = Table.concat(rcols, rp);
     const [li, ri] = joinPairs(keys(lt), keys(rt), this.spec.how);
+    const out = this.assemble(lcols, rcols, lt, rt, li, ri);
+    const n = li.length;
+    const P = this.npartitions;
+    return (parts ?? Array.from({ length: P }, (_, i) => i)).map((p) => {
+      const start = Math.floor((n * p) / P);
+      const end = Math.floor((n * (p + 1)) / P);
+      return { length: end - start, columns: new Map(want.map((c) => [c, sliceColumn(out.get(c)!, start, end)] as [string, Column])) };
+    });
+  }
+
+  /** The output columns for the row pairs (li, ri). */
+  private assemble(lcols: readonly string[], rcols: readonly string[], lt: Table, rt: Table, li: Int32Array, ri: Int32Array): Map<string, Column> {
     const out = new Map<string, Column>();
     const dtypes = new Map(this.schema);
-    for (const c of this.leftColumns) {
+    for (const c of lcols) {
       const name = this.spec.leftNames.get(c)!;
       const lc = lt.raw(c) ?? emptyColumn(dtypes.get(name)!);
       if (this.spec.on.includes(c)) {
@@ -181,20 +224,31 @@ export class MergeSource implements PartitionSource {
         out.set(name, coalesce(lc, rt.raw(c) ?? emptyColumn(lc.dtype), li, ri));
       } else out.set(name, gather(lc, li));
     }
-    for (const c of this.rightColumns) {
+    for (const c of rcols) {
       if (this.spec.on.includes(c)) continue;
       const name = this.spec.rightNames.get(c)!;
       out.set(name, gather(rt.raw(c) ?? emptyColumn(dtypes.get(name)!), ri));
     }
-    const n = li.length;
-    const P = this.npartitions;
-    const want = columns ?? this.schema.map(([c]) => c);
-    return (parts ?? Array.from({ length: P }, (_, i) => i)).map((p) => {
-      const start = Math.floor((n * p) / P);
-      const end = Math.floor((n * (p + 1)) / P);
-      return { length: end - start, columns: new Map(want.map((c) => [c, sliceColumn(out.get(c)!, start, end)] as [string, Column])) };
-    });
+    return out;
   }
+}
+
+/** One dtype per column over partitions joined separately: a partition with an unmatched row made int64 float64 and bool a string column (as pandas does for the whole result). */
+function unifyPartitions(parts: Partition[]): Partition[] {
+  if (parts.length < 2) return parts;
+  const names = [...parts[0]!.columns.keys()];
+  for (const n of names) {
+    const types = new Set(parts.filter((p) => p.length).map((p) => p.columns.get(n)!.dtype));
+    if (types.size < 2) continue;
+    for (const p of parts) {
+      const c = p.columns.get(n)!;
+      if (types.has('string') && c.dtype === 'bool')
+        p.columns.set(n, { dtype: 'string', values: Int32Array.from(c.values as Uint8Array), dict: StringDict.fromStrings(['False', 'True']) });
+      else if (types.has('float64') && c.dtype === 'int64') p.columns.set(n, { dtype: 'float64', values: Float64Array.from(c.values as BigInt64Array, (v) => Number(v)) });
+      else if (c.values.length === 0) p.columns.set(n, emptyColumn(types.has('string') ? 'string' : 'float64'));
+    }
+  }
+  return parts;
 }
 
 /** The key column of a merge: the left row's key, or the right row's where there is no left row. */
