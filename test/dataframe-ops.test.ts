@@ -259,3 +259,52 @@ describe('column expressions: bad input and laziness', () => {
     expect(z.column('z')).toEqual(xs.map((v, k) => v * ys[k]! + 1));
   });
 });
+
+describe("the issue's example end to end (timeseries files with a timestamp column), against naive loops", () => {
+  it('filter-sum, assign with .dt.hour, groupby agg and size, valueCounts, nlargest, merge, dropna/fillna/str/nunique', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const d = mkdtempSync(join(tmpdir(), 'tessera-issue18-'));
+    try {
+      const ts = datasets.timeseries({ start: '2000-01-01', end: '2000-01-01 12:00:00', freq: '30s', partitionFreq: '3h', seed: 11 });
+      await ts.toCsv(join(d, '*.csv'));
+      writeFileSync(join(d, 'people.txt'), 'name,age\nAlice,30\nBob,40\nZed,50\n');
+      const df = readCsv(join(d, '*.csv'), { parseDates: ['timestamp'] });
+      const people = readCsv(join(d, 'people.txt'));
+      const all = await df.compute();
+      const n = all.length;
+      const col = (c: string) => all.column(c);
+      const [xs, ys, names, stamps] = [col('x') as number[], col('y') as number[], col('name') as string[], col('timestamp') as Date[]];
+      const x = df.get('x');
+      const y = df.get('y');
+      let naive = 0;
+      for (let i = 0; i < n; i++) if (xs[i]! > 0.5) naive += ys[i]!;
+      expect(await df.filter(x.gt(0.5)).get('y').sum().compute()).toBeCloseTo(naive, 9);
+      const df2 = df.assign({ z: x.mul(y).add(1), hour: df.get('timestamp').dt.hour });
+      const g = await df2.groupby('name').agg({ x: 'mean', y: ['std', 'count'], z: 'max' }).compute();
+      expect(g.columns).toEqual(['name', 'x_mean', 'y_std', 'y_count', 'z_max']);
+      const alice = [...Array(n).keys()].filter((i) => names[i] === 'Alice');
+      const row = g.toRecords().find((r) => r.name === 'Alice')!;
+      expect(row.y_count).toBe(alice.length);
+      expect(row.z_max).toBe(Math.max(...alice.map((i) => xs[i]! * ys[i]! + 1)));
+      expect(row.x_mean as number).toBeCloseTo(alice.reduce((a, i) => a + xs[i]!, 0) / alice.length, 12);
+      const sizes = await df2.groupby(['name', 'hour']).size().compute();
+      const ref = new Map<string, number>();
+      for (let i = 0; i < n; i++) ref.set(`${names[i]}|${stamps[i]!.getUTCHours()}`, (ref.get(`${names[i]}|${stamps[i]!.getUTCHours()}`) ?? 0) + 1);
+      expect(sizes.length).toBe(ref.size);
+      sizes.toRecords().forEach((r) => expect(r.size).toBe(ref.get(`${r.name}|${r.hour}`)));
+      const vc = await df.get('name').valueCounts().compute();
+      expect((vc.column('count') as number[]).reduce((a, b) => a + b, 0)).toBe(n);
+      const top = await df.nlargest(5, 'x').compute();
+      expect(top.column('x')).toEqual([...xs].sort((a, b) => b - a).slice(0, 5));
+      const m = await df.merge(people, { on: 'name', how: 'left' }).head();
+      expect(m.columns).toEqual([...df.columns, 'age']);
+      expect(m.column('age')).toEqual(names.slice(0, 5).map((s) => (s === 'Alice' ? 30 : s === 'Bob' ? 40 : null)));
+      const nu = await df.dropna({ subset: ['x'] }).fillna({ y: 0 }).get('name').str.lower().nunique().compute();
+      expect(nu).toBe(new Set(names.map((s) => s.toLowerCase())).size);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});

@@ -108,6 +108,43 @@ function indexKeys(keys: readonly string[]): Map<string, number[]> {
   return m;
 }
 
+/**
+ * A left merge on one string key without a string per row: the right matches are looked up once
+ * per dictionary entry of the left partition, then read by code. Undefined for other keys.
+ */
+function leftPairsByCode(lt: Table, on: readonly string[], index: Map<string, number[]>): [Int32Array, Int32Array] | undefined {
+  if (on.length !== 1) return undefined;
+  const c = lt.raw(on[0]!);
+  if (!c || c.dtype !== 'string') return undefined;
+  const codes = c.values as Int32Array;
+  const read = keyReader(c);
+  const byCode: (number[] | undefined)[] = new Array(c.dict!.size);
+  const missing = index.get('\u0001');
+  let total = 0;
+  const matches = (i: number): number[] | undefined => {
+    const k = codes[i]!;
+    if (k < 0) return missing;
+    if (!(k in byCode)) byCode[k] = index.get(read(i));
+    return byCode[k];
+  };
+  for (let i = 0; i < codes.length; i++) total += matches(i)?.length || 1;
+  const li = new Int32Array(total);
+  const ri = new Int32Array(total);
+  let at = 0;
+  for (let i = 0; i < codes.length; i++) {
+    const m = matches(i);
+    if (!m) {
+      li[at] = i;
+      ri[at++] = -1;
+    } else
+      for (const r of m) {
+        li[at] = i;
+        ri[at++] = r;
+      }
+  }
+  return [li, ri];
+}
+
 /** The (left row, right row) pairs of a merge, −1 where a side has no row. */
 export function joinPairs(lk: readonly string[], rk: readonly string[], how: How, index?: Map<string, number[]>): [Int32Array, Int32Array] {
   const right = index ?? indexKeys(rk);
@@ -192,7 +229,7 @@ export class MergeSource implements PartitionSource {
       const index = indexKeys(rk);
       const outs = lp.map((part) => {
         const lt = Table.concat(lcols, [part]);
-        const [li, ri] = joinPairs(keys(lt), rk, 'left', index);
+        const [li, ri] = leftPairsByCode(lt, this.spec.on, index) ?? joinPairs(keys(lt), rk, 'left', index);
         const cols = this.assemble(lcols, rcols, lt, rt, li, ri);
         return { length: li.length, columns: new Map(want.map((c) => [c, cols.get(c)!] as [string, Column])) };
       });
@@ -219,7 +256,7 @@ export class MergeSource implements PartitionSource {
     for (const c of lcols) {
       const name = this.spec.leftNames.get(c)!;
       const lc = lt.raw(c) ?? emptyColumn(dtypes.get(name)!);
-      if (this.spec.on.includes(c)) {
+      if (this.spec.on.includes(c) && this.spec.how !== 'left') {
         // the key: the left row's, or the right row's where there is no left row
         out.set(name, coalesce(lc, rt.raw(c) ?? emptyColumn(lc.dtype), li, ri));
       } else out.set(name, gather(lc, li));
