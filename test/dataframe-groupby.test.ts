@@ -147,6 +147,8 @@ describe('valueCounts and nunique against pandas', () => {
         expect(t.column('count')).toEqual(vc[c]!.counts);
       }
       for (const [c, n] of Object.entries(nu)) expect(await df.get(c).nunique().compute(), c).toBe(n);
+      const un = (fixture as unknown as { unique: Record<string, Cell[]> }).unique;
+      for (const [c, vs] of Object.entries(un)) expect((await df.get(c).unique().compute()).column(c).map(canon), c).toEqual(vs);
     });
   }
 

@@ -4,7 +4,7 @@
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import type { VisualizeOptions } from '../visualize/index.js';
-import { type DType, type Partition, typeCode } from './column.js';
+import { type Column, type DType, type Partition, StringDict, typeCode } from './column.js';
 import { dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 import { type DataFrameState, layerId } from './source.js';
@@ -467,6 +467,19 @@ export class DataFrame implements HasGraph {
   }
 }
 
+/** `t` with a missing value inserted at row `pos` of column `name` (int64 becomes float64, bool a string column, as pandas' object). */
+function insertMissing(t: Table, name: string, pos: number): Table {
+  const c = t.raw(name)!;
+  const n = t.length + 1;
+  let col: Column;
+  const at = (i: number): number => (i < pos ? i : i - 1);
+  if (c.dtype === 'string') col = { dtype: 'string', values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Int32Array)[at(i)]!)), dict: c.dict };
+  else if (c.dtype === 'bool')
+    col = { dtype: 'string', values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Uint8Array)[at(i)]!)), dict: StringDict.fromStrings(['False', 'True']) };
+  else col = { dtype: c.dtype === 'datetime' ? 'datetime' : 'float64', values: Float64Array.from({ length: n }, (_, i) => (i === pos ? NaN : Number((c.values as Float64Array | BigInt64Array)[at(i)]!))) };
+  return new Table([name], new Map([[name, col]]), n);
+}
+
 /** Whether the partitions with rows agree on every column's dtype. */
 function sameDtypes(parts: Partition[]): boolean {
   const seen = new Map<string, DType>();
@@ -664,6 +677,32 @@ export class Series implements HasGraph {
           counts[a] !== counts[b] ? (counts[a]! > counts[b]! ? -1 : 1) : first[a]! < first[b]! ? -1 : first[a]! > first[b]! ? 1 : 0,
         );
         return t.take(order, [name, 'count']);
+      },
+    );
+  }
+
+  /** The distinct values in order of first appearance, a missing value included where it first appears (pandas' unique()), as a one-column Table. */
+  unique(): Lazy<Table> {
+    const f = this.asFrame();
+    const name = f.columns[0]!;
+    const values = new GroupBy(f, [name]).sizesInOrder();
+    const NA = '\u0000na';
+    const g = f.assign({ [NA]: f.get(name).isna() });
+    const missing = new GroupBy(g, [NA]).sizesInOrder();
+    return new Lazy(
+      (o) => f.reductionLayers('unique', o),
+      async (options) => {
+        const [t, m] = [await values.compute(options), await missing.compute(options)];
+        const first = t.raw('firstrow')!.values as BigInt64Array;
+        const order = Array.from({ length: t.length }, (_, i) => i).sort((a, b) => (first[a]! < first[b]! ? -1 : first[a]! > first[b]! ? 1 : 0));
+        const out = t.take(order, [name]);
+        // where the first missing value appears (its group of the isna key is True)
+        const isna = m.column(NA);
+        const k = isna.indexOf(true);
+        if (k < 0) return out;
+        const at = Number((m.raw('firstrow')!.values as BigInt64Array)[k]!);
+        const pos = order.filter((i) => Number(first[i]!) < at).length;
+        return insertMissing(out, name, pos);
       },
     );
   }
