@@ -235,6 +235,19 @@ describe('column expressions: bad input and laziness', () => {
     expect(() => df.get('x').clip(null, null)).toThrow(/at least one bound/);
   });
 
+  it('task graphs show the steps over their inputs (filter one-to-one, sort and merge all-to-all)', () => {
+    const df = readCsv(csv, { blocksize: 1000 });
+    const P = df.npartitions;
+    const f = df.filter(df.get('x').gt(0));
+    const g = f.graph();
+    expect(g.layers.map((l) => l.op)).toEqual(['read-csv', 'filter']);
+    expect(g.taskCount).toBe(2 * P);
+    const m = f.merge(readCsv(csv), { on: 'i' }).sortValues('x_x');
+    const ops = m.graph().layers.map((l) => l.op);
+    expect(ops.slice(-2)).toEqual(['merge', 'sort-values']);
+    expect(ops.filter((o) => o === 'read-csv')).toHaveLength(2);
+  });
+
   it('astype(int64) of a missing value is an error at compute time, as pandas', async () => {
     const df = readCsv(csv);
     await expect(df.get('x').astype('int64').compute()).rejects.toThrow(/missing or infinite/);

@@ -69,6 +69,10 @@ export class DerivedSource implements PartitionSource {
     return new DerivedSource(this.base, [...this.steps, step], op);
   }
 
+  get inputs(): readonly PartitionSource[] {
+    return [this.base];
+  }
+
   async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
     const want = columns ?? this.schema.map(([n]) => n).filter((n) => n !== this.index);
     // walk the steps backwards: which columns each needs, and which assigned columns are used

@@ -214,6 +214,11 @@ export class MergeSource implements PartitionSource {
     ];
   }
 
+  readonly allToAll = true;
+  get inputs(): readonly PartitionSource[] {
+    return [this.left, this.right];
+  }
+
   async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
     const want = columns ?? this.schema.map(([c]) => c);
     const keys = (t: Table): string[] => (t.length ? rowKeys(t, this.spec.on) : []);

@@ -91,6 +91,11 @@ export class SortedSource implements PartitionSource {
     this.index = base.index;
   }
 
+  readonly allToAll = true;
+  get inputs(): readonly PartitionSource[] {
+    return [this.base];
+  }
+
   async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
     const want = columns ?? this.schema.map(([n]) => n).filter((n) => n !== this.index);
     const need = [...new Set([...want, ...this.spec.by.filter((b) => b !== this.index)])];
