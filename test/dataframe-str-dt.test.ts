@@ -56,6 +56,25 @@ for (const [label, opts] of [['one partition', {}], ['many partitions', { blocks
   });
 }
 
+describe('groupby on a datetime key', () => {
+  it('sorted datetime keys, missing keys dropped, against a naive loop', async () => {
+    const df = readCsv(csv, { parseDates: ['t'], blocksize: 300 });
+    const all = await df.compute();
+    const ts = all.column('t') as (Date | null)[];
+    const vs = all.column('v') as number[];
+    const g = await df.groupby('t').agg({ v: ['count', 'max'] }).compute();
+    const ref = new Map<number, number[]>();
+    ts.forEach((t, i) => {
+      if (t) (ref.get(t.getTime()) ?? ref.set(t.getTime(), []).get(t.getTime())!).push(vs[i]!);
+    });
+    const keys = [...ref.keys()].sort((a, b) => a - b);
+    expect(g.dtypes.t).toBe('datetime');
+    expect((g.column('t') as Date[]).map((d) => d.getTime())).toEqual(keys);
+    expect(g.column('v_count')).toEqual(keys.map((k) => ref.get(k)!.length));
+    expect(g.column('v_max')).toEqual(keys.map((k) => Math.max(...ref.get(k)!)));
+  });
+});
+
 describe('.str / .dt bad input', () => {
   it('names the accessor and the dtype', () => {
     const df = readCsv(csv, { parseDates: ['t'] });
