@@ -276,33 +276,41 @@ void formatDatetime(double ms, std::string& out) {
 namespace {
 
 // Fast tokenizer for blocks without quote characters and carriage returns (the common case):
-// separators and newlines are found 16 bytes at a time (SSE2, part of baseline x86-64).
-// Returns false with `err`/`errLine` set on a ragged row.
+// separators and newlines are found 16 bytes at a time (SSE2, part of baseline x86-64). Only the
+// fields of stored columns (slot[k] >= 0) are kept, row-major in slot order: a column nobody
+// reads costs a count, not a Field. Returns false with `err`/`errLine` set on a ragged row.
 bool tokenizePlain(const char* data, size_t size, size_t pos, int64_t line, size_t ncols, char sep,
-                   std::vector<Field>& fields, std::vector<int64_t>& rowLine, int64_t& linesOut, std::string& err,
-                   int64_t& errLine) {
-  size_t fieldStart = pos, rowFirst = fields.size();
-  auto endRow = [&]() -> bool {
-    const size_t nf = fields.size() - rowFirst;
-    if (nf == 1 && fields[rowFirst].len == 0) {
-      fields.resize(rowFirst);
-    } else if (nf != ncols) {
-      err = "expected " + std::to_string(ncols) + " fields, saw " + std::to_string(nf);
-      errLine = line;
-      return false;
+                   const std::vector<int32_t>& slot, std::vector<Field>& fields, std::vector<int64_t>& rowLine,
+                   int64_t& linesOut, std::string& err, int64_t& errLine) {
+  size_t fieldStart = pos, rowFirst = fields.size(), k = 0;
+  auto store = [&](size_t end) {
+    if (k < ncols && slot[k] >= 0) fields.push_back(Field{fieldStart, static_cast<uint32_t>(end - fieldStart), 0});
+  };
+  auto endRow = [&](size_t end) -> bool {
+    if (k == 0 && end == fieldStart) {
+      fields.resize(rowFirst);  // a blank line
     } else {
+      store(end);
+      if (k + 1 != ncols) {
+        err = "expected " + std::to_string(ncols) + " fields, saw " + std::to_string(k + 1);
+        errLine = line;
+        return false;
+      }
       rowLine.push_back(line);
     }
+    k = 0;
     rowFirst = fields.size();
     return true;
   };
   auto structural = [&](size_t i) -> bool {
-    fields.push_back(Field{fieldStart, static_cast<uint32_t>(i - fieldStart), 0});
-    fieldStart = i + 1;
-    if (data[i] == '\n') {
-      if (!endRow()) return false;
+    if (data[i] == sep) {
+      store(i);
+      ++k;
+    } else {
+      if (!endRow(i)) return false;
       ++line;
     }
+    fieldStart = i + 1;
     return true;
   };
   size_t base = pos;
@@ -312,18 +320,17 @@ bool tokenizePlain(const char* data, size_t size, size_t pos, int64_t line, size
     __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + base));
     unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vs), _mm_cmpeq_epi8(v, vn))));
     while (mask) {
-      const unsigned k = static_cast<unsigned>(__builtin_ctz(mask));
+      const unsigned b = static_cast<unsigned>(__builtin_ctz(mask));
       mask &= mask - 1;
-      if (!structural(base + k)) return false;
+      if (!structural(base + b)) return false;
     }
   }
 #endif
   for (; base < size; ++base)
     if (data[base] == sep || data[base] == '\n')
       if (!structural(base)) return false;
-  if (fieldStart < size || fields.size() > rowFirst) {  // last line without a newline
-    fields.push_back(Field{fieldStart, static_cast<uint32_t>(size - fieldStart), 0});
-    if (!endRow()) return false;
+  if (fieldStart < size || k > 0) {  // last line without a newline
+    if (!endRow(size)) return false;
   }
   linesOut = line - 1;
   return true;
@@ -368,6 +375,10 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
     }
   }
   const bool plain = !std::memchr(data, quote, size) && !std::memchr(data, '\r', size) && sep != '\n';
+  // where each column's fields are: the plain tokenizer keeps only the converted columns'
+  std::vector<int32_t> fieldSlot(ncols);
+  size_t nstore = 0;
+  for (size_t c = 0; c < ncols; ++c) fieldSlot[c] = !plain || opt.skip.empty() || !opt.skip[c] ? static_cast<int32_t>(nstore++) : -1;
   if (plain) {
     if (opt.skipFirstLine) {
       const void* nl = std::memchr(data, '\n', size);
@@ -376,7 +387,7 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
     }
     std::string err;
     int64_t errLine = 0, lines = 0;
-    if (!tokenizePlain(data, size, pos, line, ncols, sep, fields, rowLine, lines, err, errLine)) return fail(errLine, err);
+    if (!tokenizePlain(data, size, pos, line, ncols, sep, fieldSlot, fields, rowLine, lines, err, errLine)) return fail(errLine, err);
     pos = size;
     line = lines + 1;
   }
@@ -464,7 +475,7 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
     }
     const ColType forced = opt.types.empty() ? ColType::Auto : opt.types[c];
     auto view = [&](size_t r) {
-      const Field& f = fields[r * ncols + c];
+      const Field& f = fields[r * nstore + static_cast<size_t>(fieldSlot[c])];
       return std::string_view(data + f.start, f.len);
     };
     auto conflict = [&](size_t r, ColType t) {
@@ -572,7 +583,7 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
       size_t seen = 0;
       missing = 0;
       for (size_t r = 0; r < rows; ++r) {
-        const Field& f = fields[r * ncols + c];
+        const Field& f = fields[r * nstore + static_cast<size_t>(fieldSlot[c])];
         std::string_view raw(data + f.start, f.len);
         if ((!f.quoted && isNa(raw)) || (f.quoted && f.len == 0)) {
           col.codes[r] = -1;
@@ -615,7 +626,7 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
         if (hashes.size() > plainAfter || (seen == 2048 && hashes.size() > 1024)) {
           plainMode = true;
           size_t rest = 0;
-          for (size_t k = r + 1; k < rows; ++k) rest += fields[k * ncols + c].len;
+          for (size_t k = r + 1; k < rows; ++k) rest += fields[k * nstore + static_cast<size_t>(fieldSlot[c])].len;
           col.dictBytes.reserve(col.dictBytes.size() + rest);
           col.dictOffsets.reserve(col.dictOffsets.size() + (rows - r));
           std::vector<int32_t>().swap(slots);

@@ -579,3 +579,37 @@ TEST(df_groupby_against_naive_loops_any_partitioning) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(df_parse_plain_keeps_only_converted_columns) {
+  CsvOptions o;
+  o.names = {"a", "b", "c", "d"};
+  o.skip = {1, 0, 1, 0};
+  o.skipFirstLine = true;
+  const std::string text = "a,b,c,d\n1,x,2.5,7\n\n3,y,,8\n5,z,1,9";  // a blank line, no final newline
+  CsvResult r = parseCsv(text.data(), text.size(), o);
+  CHECK(r.ok);
+  CHECK_EQ(r.rows, int64_t(3));
+  CHECK(r.columns[0].skipped);
+  CHECK(r.columns[2].skipped);
+  CHECK(r.columns[1].type == ColType::String);
+  CHECK(dictAt(r.columns[1], r.columns[1].codes[2]) == "z");
+  CHECK(r.columns[3].i64 == std::vector<int64_t>({7, 8, 9}));
+  // ragged rows are still errors, with their line, whichever columns are converted
+  const std::string ragged = "a,b,c,d\n1,x,2.5,7\n3,y\n";
+  CsvResult e = parseCsv(ragged.data(), ragged.size(), o);
+  CHECK(!e.ok);
+  CHECK_EQ(e.errorLine, int64_t(3));
+  CHECK(e.error == "expected 4 fields, saw 2");
+  const std::string extra = "a,b,c,d\n1,x,2.5,7,9\n";
+  CsvResult x = parseCsv(extra.data(), extra.size(), o);
+  CHECK(!x.ok);
+  CHECK(x.error == "expected 4 fields, saw 5");
+  o.skip = {1, 1, 1, 1};  // nothing converted: rows are still counted and checked
+  CsvResult n = parseCsv(text.data(), text.size(), o);
+  CHECK(n.ok);
+  CHECK_EQ(n.rows, int64_t(3));
+}
+
+}  // namespace
