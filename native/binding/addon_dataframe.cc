@@ -584,6 +584,46 @@ Napi::Value Groupby(const Napi::CallbackInfo& info) {
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
 
+// dfArgsort({ keys: [{ data: Float64Array | BigInt64Array, ascending }], rows, naFirst }) → Promise<Uint32Array>
+// (one pool task: a stable sort of the row numbers)
+Napi::Value Argsort(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
+  const size_t n = static_cast<size_t>(integer(env, spec.Get("rows"), "rows", 0, 4294967295.0));
+  const bool naFirst = boolean(spec.Get("naFirst"), false);
+  auto keys = std::make_shared<std::vector<df::SortKey>>();
+  Napi::Array ka = arr(env, spec.Get("keys"), "keys");
+  for (uint32_t k = 0; k < ka.Length(); ++k) {
+    Napi::Object ko = obj(env, ka.Get(k), "keys[i]");
+    Napi::Value data = ko.Get("data");
+    df::SortKey key;
+    key.ascending = boolean(ko.Get("ascending"), true);
+    if (data.IsTypedArray() && data.As<Napi::TypedArray>().TypedArrayType() == napi_bigint64_array) {
+      View v = typedView(env, data, "keys.data");
+      if (v.bytes / 8 < n) rangeError(env, "keys.data: shorter than rows");
+      key.i64 = static_cast<const int64_t*>(v.data);
+    } else {
+      if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) typeError(env, "keys.data: expected a Float64Array or BigInt64Array");
+      View v = typedView(env, data, "keys.data");
+      if (v.bytes / 8 < n) rangeError(env, "keys.data: shorter than rows");
+      key.f64 = static_cast<const double*>(v.data);
+    }
+    ctx->refs.push_back(Napi::Persistent(data));
+    keys->push_back(key);
+  }
+  auto out = std::make_shared<std::vector<uint32_t>>();
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = 1;
+  job->stages.push_back({[] { return int64_t(1); }, [=](int64_t) { *out = df::argsortRows(*keys, n, naFirst); }, nullptr});
+  ctx->build = [out](Napi::Env e) -> Napi::Value {
+    const size_t len = out->size();
+    Napi::ArrayBuffer buf = toBuffer(e, std::move(*out));
+    return Napi::Uint32Array::New(e, len, buf, 0);
+  };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
 void deleteState(void* arg) { delete static_cast<State*>(arg); }
 
 }  // namespace
@@ -597,6 +637,7 @@ void InitDataframe(Napi::Env env, Napi::Object exports, std::function<Pool&()> p
   exports.Set("dfWriteCsv", Napi::Function::New(env, WriteCsv, "dfWriteCsv", state));
   exports.Set("dfStats", Napi::Function::New(env, Stats, "dfStats", state));
   exports.Set("dfGroupby", Napi::Function::New(env, Groupby, "dfGroupby", state));
+  exports.Set("dfArgsort", Napi::Function::New(env, Argsort, "dfArgsort", state));
 }
 
 }  // namespace tessera

@@ -136,4 +136,16 @@ double sumSqDevI64(const int64_t* v, size_t n, double mean);
 // Exact quantiles with linear interpolation (pandas/NumPy 'linear'): reorders `v` (no NaN).
 std::vector<double> exactQuantiles(double* v, size_t n, const std::vector<double>& qs);
 
+// ---------------------------------------------------------------------------------------------
+// sorting
+
+// One sort key: float64 (NaN = missing) or int64 values, one per row.
+struct SortKey {
+  const double* f64 = nullptr;
+  const int64_t* i64 = nullptr;
+  bool ascending = true;
+};
+// The stable order of n rows by `keys` (lexicographic), missing values last or first.
+std::vector<uint32_t> argsortRows(const std::vector<SortKey>& keys, size_t n, bool naFirst);
+
 }  // namespace tessera::df

@@ -50,6 +50,8 @@ export interface WriteColumnSpec {
 type Progress = ((done: number, total: number) => void) | undefined;
 
 export interface DataframeAddon {
+  /** The stable order of the rows by the keys (NaN missing), on the pool. */
+  dfArgsort(spec: ArgsortSpec, onProgress?: Progress): NativeHandle<Uint32Array>;
   dfTimeseries(
     spec: {
       seed: number;
@@ -89,6 +91,12 @@ export interface DataframeAddon {
     },
     onProgress?: Progress,
   ): NativeHandle<{ groups: number; columns: { type: ColType; data: ArrayBuffer; dictBytes?: ArrayBuffer; dictOffsets?: ArrayBuffer; present?: ArrayBuffer }[] }>;
+}
+
+export interface ArgsortSpec {
+  keys: { data: Float64Array | BigInt64Array; ascending: boolean }[];
+  rows: number;
+  naFirst: boolean;
 }
 
 export interface GroupbyColumnSpec {

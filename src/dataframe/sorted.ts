@@ -4,6 +4,8 @@
 // needs every row: a load reads all base partitions once.
 import { type Column, type DType, type Partition, emptyColumn, sliceColumn } from './column.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
+import { dfNative } from './native.js';
+import { awaitNative } from './run.js';
 import { Table } from './table.js';
 
 export interface SortSpec {
@@ -45,33 +47,10 @@ function keyOf(c: Column): Float64Array | BigInt64Array {
   }
 }
 
-/** The stable sorted order of the rows of `t` by `spec`. */
-export function sortOrder(t: Table, spec: SortSpec): Uint32Array {
-  const keys = spec.by.map((b) => keyOf(t.raw(b)!));
-  const n = t.length;
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  const naFirst = spec.naPosition === 'first';
-  const cmp = (a: number, b: number): number => {
-    for (let k = 0; k < keys.length; k++) {
-      const v = keys[k]!;
-      const x = v[a]!;
-      const y = v[b]!;
-      if (typeof x === 'number') {
-        const xn = Number.isNaN(x);
-        const yn = Number.isNaN(y as number);
-        if (xn || yn) {
-          if (xn && yn) continue;
-          return (xn ? 1 : -1) * (naFirst ? -1 : 1);
-        }
-      }
-      if (x < y) return spec.ascending[k] ? -1 : 1;
-      if (x > y) return spec.ascending[k] ? 1 : -1;
-    }
-    return a - b;
-  };
-  // TypedArray.prototype.sort with a comparator is not guaranteed stable: the index tie-break makes it so
-  return idx.sort(cmp);
+/** The stable sorted order of the rows of `t` by `spec` (a native stable sort on the pool). */
+export function sortOrder(t: Table, spec: SortSpec, ctx: LoadContext): Promise<Uint32Array> {
+  const keys = spec.by.map((b, k) => ({ data: keyOf(t.raw(b)!), ascending: spec.ascending[k]! }));
+  return awaitNative((p) => dfNative().dfArgsort({ keys, rows: t.length, naFirst: spec.naPosition === 'first' }, p), { options: ctx.options });
 }
 
 export class SortedSource implements PartitionSource {
@@ -102,7 +81,7 @@ export class SortedSource implements PartitionSource {
     const all = await this.base.load(need, undefined, ctx);
     const names = need.filter((n) => n !== this.index);
     const t = Table.concat(names, all, this.index);
-    const sorted = t.length ? t.take(Array.from(sortOrder(t, this.spec)), names) : t;
+    const sorted = t.length ? t.take(await sortOrder(t, this.spec, ctx), names) : t;
     const dtypes = new Map(this.schema);
     const P = this.npartitions;
     const n = sorted.length;

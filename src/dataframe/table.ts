@@ -86,7 +86,7 @@ export class Table {
   }
 
   /** The rows `rows` (in that order) of the columns `columns` (default all). */
-  take(rows: readonly number[], columns: readonly string[] = this.columns): Table {
+  take(rows: ArrayLike<number>, columns: readonly string[] = this.columns): Table {
     const data = new Map<string, Column>();
     const names = this.index && !columns.includes(this.index) ? [this.index, ...columns] : columns;
     for (const k of names) {
@@ -149,33 +149,42 @@ export class Table {
       }
       const dtype = cols[0]!.dtype;
       if (dtype === 'string') {
-        const strings: string[] = [];
-        const codeOf = new Map<string, number>();
+        // the partitions' dictionaries side by side, codes shifted: no string is decoded or
+        // hashed (an entry may repeat; consumers compare strings, not codes)
+        const dicts: StringDict[] = [];
+        const base = new Map<StringDict, number>();
+        let entries = 0;
+        let bytes = 0;
+        for (const c of cols) {
+          if (base.has(c.dict!)) continue;
+          base.set(c.dict!, entries);
+          dicts.push(c.dict!);
+          entries += c.dict!.size;
+          bytes += c.dict!.offsets[c.dict!.size]! - c.dict!.offsets[0]!;
+        }
         const out = new Int32Array(length);
         let at = 0;
         for (const c of cols) {
           const codes = c.values as Int32Array;
-          const remap = new Int32Array(c.dict!.size).fill(-2);
-          for (let i = 0; i < codes.length; i++) {
-            const k = codes[i]!;
-            if (k < 0) {
-              out[at++] = -1;
-              continue;
-            }
-            if (remap[k] === -2) {
-              const s = c.dict!.get(k);
-              let g = codeOf.get(s);
-              if (g === undefined) {
-                g = strings.length;
-                strings.push(s);
-                codeOf.set(s, g);
-              }
-              remap[k] = g;
-            }
-            out[at++] = remap[k]!;
-          }
+          const shift = base.get(c.dict!)!;
+          for (let i = 0; i < codes.length; i++) out[at++] = codes[i]! < 0 ? -1 : codes[i]! + shift;
         }
-        data.set(n, { dtype, values: out, dict: StringDict.fromStrings(strings) });
+        let dict = dicts[0]!;
+        if (dicts.length > 1) {
+          const b = new Uint8Array(bytes);
+          const o = new Int32Array(entries + 1);
+          let e = 0;
+          let pos = 0;
+          for (const d of dicts) {
+            const first = d.offsets[0]!;
+            b.set(d.bytes.subarray(first, d.offsets[d.size]!), pos);
+            for (let k = 0; k < d.size; k++) o[e + k + 1] = pos + d.offsets[k + 1]! - first;
+            e += d.size;
+            pos += d.offsets[d.size]! - first;
+          }
+          dict = new StringDict(b, o);
+        }
+        data.set(n, { dtype, values: out, dict });
       } else {
         const out = dtype === 'int64' ? new BigInt64Array(length) : dtype === 'bool' ? new Uint8Array(length) : new Float64Array(length);
         let at = 0;
