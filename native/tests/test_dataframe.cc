@@ -613,3 +613,22 @@ TEST(df_parse_plain_keeps_only_converted_columns) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(df_argsort_stable_with_missing_values) {
+  // two keys: a float with NaN and ties (descending), then an int (ascending)
+  std::vector<double> f = {2, NAN, 1, 2, NAN, 1, 3, 2};
+  std::vector<int64_t> i = {5, 1, 7, 5, 0, 6, 9, 4};
+  std::vector<SortKey> keys(2);
+  keys[0].f64 = f.data();
+  keys[0].ascending = false;
+  keys[1].i64 = i.data();
+  std::vector<uint32_t> got = argsortRows(keys, f.size(), false);
+  CHECK(got == std::vector<uint32_t>({6, 7, 0, 3, 5, 2, 4, 1}));  // ties (0, 3) keep their order; NaN last
+  got = argsortRows(keys, f.size(), true);
+  CHECK(got == std::vector<uint32_t>({4, 1, 6, 7, 0, 3, 5, 2}));  // NaN first, ordered by the int key
+  CHECK(argsortRows(keys, 0, false).empty());
+}
+
+}  // namespace
