@@ -19,6 +19,7 @@
 #include "dataframe/dataframe.h"
 #include "engine/job.h"
 #include "dataframe/stats.h"
+#include "dataframe/groupby.h"
 
 namespace tessera {
 namespace {
@@ -59,7 +60,7 @@ char oneChar(Napi::Env env, const Napi::Value& v, const std::string& path, char 
   return s[0];
 }
 ColType colType(Napi::Env env, const Napi::Value& v, const std::string& path) {
-  return static_cast<ColType>(integer(env, v, path, -1, 3));
+  return static_cast<ColType>(integer(env, v, path, -1, 4));
 }
 
 template <typename T>
@@ -87,6 +88,7 @@ Napi::Object columnToJs(Napi::Env env, Column&& c) {
   }
   switch (c.type) {
     case ColType::Int64: o.Set("data", toBuffer(env, std::move(c.i64))); break;
+    case ColType::Bool: o.Set("data", toBuffer(env, std::move(c.b8))); break;
     case ColType::String:
       o.Set("data", toBuffer(env, std::move(c.codes)));
       o.Set("dictBytes", toBuffer(env, std::move(c.dictBytes)));
@@ -278,6 +280,7 @@ Napi::Object blockToJs(Napi::Env env, df::CsvResult&& r) {
   if (!r.ok) {
     o.Set("error", Napi::String::New(env, r.error));
     o.Set("errorLine", Napi::Number::New(env, static_cast<double>(r.errorLine)));
+    if (r.errorByte >= 0) o.Set("errorByte", Napi::Number::New(env, static_cast<double>(r.errorByte)));
     return o;
   }
   Napi::Array cols = Napi::Array::New(env, r.columns.size());
@@ -320,10 +323,15 @@ Napi::Value ReadCsv(const Napi::CallbackInfo& info) {
                          [=](int64_t t) {
                            const Block& b = (*bl)[static_cast<size_t>(t)];
                            thread_local std::string bytes;
-                           const size_t at = df::readBlockInto(b.path, b.start, b.end, bytes);
+                           size_t at = df::readBlockInto(b.path, b.start, b.end, bytes);
                            df::CsvOptions o = *opt;
                            o.skipFirstLine = b.skipHeader && b.start == 0;
-                           (*out)[static_cast<size_t>(t)] = df::parseCsv(bytes.data() + at, bytes.size() - at, o);
+                           // a utf-8 byte-order mark is not data (with or without a header), as pandas
+                           if (b.start == 0 && !o.latin1 && bytes.size() - at >= 3 && bytes.compare(at, 3, "\xEF\xBB\xBF") == 0) at += 3;
+                           df::CsvResult& r = (*out)[static_cast<size_t>(t)];
+                           r = df::parseCsv(bytes.data() + at, bytes.size() - at, o);
+                           // readBlockInto's buffer starts one byte before the block (to see the previous line end)
+                           if (r.errorByte >= 0) r.errorByte += (b.start > 0 ? b.start - 1 : 0) + static_cast<int64_t>(at);
                            if (bytes.capacity() > (size_t(32) << 20)) std::string().swap(bytes);  // bound what a worker keeps
                          },
                          nullptr});
@@ -372,10 +380,11 @@ Napi::Value WriteCsv(const Napi::CallbackInfo& info) {
       Napi::Value data = co.Get("data");
       View v = typedView(env, data, "columns.data");
       keep(data);
-      size_t elem = w.type == ColType::String ? 4 : 8;
+      size_t elem = w.type == ColType::String ? 4 : w.type == ColType::Bool ? 1 : 8;
       if (v.bytes / elem < static_cast<size_t>(part.rows)) rangeError(env, "columns.data: shorter than rows");
       switch (w.type) {
         case ColType::Int64: w.i64 = static_cast<const int64_t*>(v.data); break;
+        case ColType::Bool: w.b8 = static_cast<const uint8_t*>(v.data); break;
         case ColType::Float64:
         case ColType::Datetime: w.f64 = static_cast<const double*>(v.data); break;
         case ColType::String: {
@@ -472,6 +481,149 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
 
+// dfGroupby({ rows: number[], keys: [col], values: [col], aggs: [{ value, agg, ddof }] }) with
+//   col = { type, parts: TypedArray[], dictBytes?: Uint8Array[], dictOffsets?: Int32Array[] }
+//   → Promise<{ groups, columns: [{ type, data, dictBytes?, dictOffsets?, present? }] }> (keys, then aggregations)
+Napi::Value Groupby(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
+  Napi::Array ra = arr(env, spec.Get("rows"), "rows");
+  std::vector<int64_t> rows;
+  for (uint32_t p = 0; p < ra.Length(); ++p) rows.push_back(integer(env, ra.Get(p), "rows[i]", 0, 9e15));
+  auto columns = [&](const char* what) {
+    std::vector<df::GbColumn> out;
+    Napi::Array ca = arr(env, spec.Get(what), what);
+    for (uint32_t c = 0; c < ca.Length(); ++c) {
+      const std::string path = std::string(what) + "[" + std::to_string(c) + "]";
+      Napi::Object co = obj(env, ca.Get(c), path);
+      df::GbColumn col;
+      col.type = colType(env, co.Get("type"), path + ".type");
+      if (col.type == ColType::Auto) rangeError(env, path + ".type: a column type is needed");
+      const size_t elem = col.type == ColType::String ? 4 : col.type == ColType::Bool ? 1 : 8;
+      Napi::Array pa = arr(env, co.Get("parts"), path + ".parts");
+      if (pa.Length() != rows.size()) rangeError(env, path + ".parts: expected one part per partition");
+      Napi::Array db, dof;
+      if (col.type == ColType::String) {
+        db = arr(env, co.Get("dictBytes"), path + ".dictBytes");
+        dof = arr(env, co.Get("dictOffsets"), path + ".dictOffsets");
+        if (db.Length() != rows.size() || dof.Length() != rows.size()) rangeError(env, path + ".dict*: expected one dictionary per partition");
+      }
+      for (uint32_t p = 0; p < pa.Length(); ++p) {
+        Napi::Value v = pa.Get(p);
+        View view = typedView(env, v, path + ".parts[i]");
+        ctx->refs.push_back(Napi::Persistent(v));
+        if (view.bytes / elem < static_cast<size_t>(rows[p])) rangeError(env, path + ".parts[i]: shorter than its partition's rows");
+        col.data.push_back(view.data);
+        if (col.type == ColType::String) {
+          Napi::Value bv = db.Get(p), ov = dof.Get(p);
+          View b = typedView(env, bv, path + ".dictBytes[i]");
+          View o = typedView(env, ov, path + ".dictOffsets[i]");
+          ctx->refs.push_back(Napi::Persistent(bv));
+          ctx->refs.push_back(Napi::Persistent(ov));
+          const int64_t nd = static_cast<int64_t>(o.bytes / 4) - 1;
+          if (nd < 0) rangeError(env, path + ".dictOffsets[i]: empty");
+          const int32_t* off = static_cast<const int32_t*>(o.data);
+          for (int64_t k = 0; k < nd; ++k)
+            if (off[k] < 0 || off[k] > off[k + 1] || static_cast<size_t>(off[k + 1]) > b.bytes)
+              rangeError(env, path + ".dictOffsets[i]: not within dictBytes");
+          const int32_t* codes = static_cast<const int32_t*>(view.data);
+          for (int64_t r = 0; r < rows[p]; ++r)
+            if (codes[r] >= nd) rangeError(env, path + ".parts[i]: a code beyond the dictionary");
+          col.dictBytes.push_back(static_cast<const char*>(b.data));
+          col.dictOffsets.push_back(off);
+          col.ndict.push_back(nd);
+        }
+      }
+      out.push_back(std::move(col));
+    }
+    return out;
+  };
+  std::vector<df::GbColumn> keys = columns("keys");
+  std::vector<df::GbColumn> values = columns("values");
+  if (keys.empty()) rangeError(env, "keys: at least one key column");
+  std::vector<df::GbAgg> aggs;
+  Napi::Array aa = arr(env, spec.Get("aggs"), "aggs");
+  for (uint32_t i = 0; i < aa.Length(); ++i) {
+    Napi::Object ao = obj(env, aa.Get(i), "aggs[i]");
+    df::GbAgg a;
+    a.agg = static_cast<df::Agg>(integer(env, ao.Get("agg"), "aggs.agg", 0, 11));
+    if (a.agg != df::Agg::Size && a.agg != df::Agg::FirstRow) a.value = static_cast<int32_t>(integer(env, ao.Get("value"), "aggs.value", 0, static_cast<double>(values.size()) - 1));
+    if (!ao.Get("ddof").IsUndefined()) a.ddof = num(env, ao.Get("ddof"), "aggs.ddof");
+    aggs.push_back(a);
+  }
+  auto plan = std::make_shared<df::GroupbyPlan>(std::move(keys), std::move(values), std::move(rows), std::move(aggs));
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = plan->expectedTasks();
+  plan->addStages(*job, plan);
+  ctx->build = [plan](Napi::Env e) -> Napi::Value {
+    Napi::Object res = Napi::Object::New(e);
+    res.Set("groups", Napi::Number::New(e, static_cast<double>(plan->groups())));
+    auto& outs = plan->outputs();
+    Napi::Array cols = Napi::Array::New(e, outs.size());
+    for (size_t c = 0; c < outs.size(); ++c) {
+      df::GbOut& o = outs[c];
+      Napi::Object co = Napi::Object::New(e);
+      co.Set("type", Napi::Number::New(e, static_cast<int>(o.type)));
+      switch (o.type) {
+        case ColType::Int64: co.Set("data", toBuffer(e, std::move(o.i64))); break;
+        case ColType::Bool: co.Set("data", toBuffer(e, std::move(o.b8))); break;
+        case ColType::String:
+          co.Set("dictBytes", toBuffer(e, std::move(o.bytes)));
+          co.Set("dictOffsets", toBuffer(e, std::move(o.offsets)));
+          if (!o.b8.empty()) co.Set("present", toBuffer(e, std::move(o.b8)));
+          co.Set("data", Napi::ArrayBuffer::New(e, 0));
+          break;
+        default: co.Set("data", toBuffer(e, std::move(o.f64))); break;
+      }
+      cols.Set(static_cast<uint32_t>(c), co);
+    }
+    res.Set("columns", cols);
+    return res;
+  };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
+// dfArgsort({ keys: [{ data: Float64Array | BigInt64Array, ascending }], rows, naFirst }) → Promise<Uint32Array>
+// (one pool task: a stable sort of the row numbers)
+Napi::Value Argsort(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
+  const size_t n = static_cast<size_t>(integer(env, spec.Get("rows"), "rows", 0, 4294967295.0));
+  const bool naFirst = boolean(spec.Get("naFirst"), false);
+  auto keys = std::make_shared<std::vector<df::SortKey>>();
+  Napi::Array ka = arr(env, spec.Get("keys"), "keys");
+  for (uint32_t k = 0; k < ka.Length(); ++k) {
+    Napi::Object ko = obj(env, ka.Get(k), "keys[i]");
+    Napi::Value data = ko.Get("data");
+    df::SortKey key;
+    key.ascending = boolean(ko.Get("ascending"), true);
+    if (data.IsTypedArray() && data.As<Napi::TypedArray>().TypedArrayType() == napi_bigint64_array) {
+      View v = typedView(env, data, "keys.data");
+      if (v.bytes / 8 < n) rangeError(env, "keys.data: shorter than rows");
+      key.i64 = static_cast<const int64_t*>(v.data);
+    } else {
+      if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) typeError(env, "keys.data: expected a Float64Array or BigInt64Array");
+      View v = typedView(env, data, "keys.data");
+      if (v.bytes / 8 < n) rangeError(env, "keys.data: shorter than rows");
+      key.f64 = static_cast<const double*>(v.data);
+    }
+    ctx->refs.push_back(Napi::Persistent(data));
+    keys->push_back(key);
+  }
+  auto out = std::make_shared<std::vector<uint32_t>>();
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = 1;
+  job->stages.push_back({[] { return int64_t(1); }, [=](int64_t) { *out = df::argsortRows(*keys, n, naFirst); }, nullptr});
+  ctx->build = [out](Napi::Env e) -> Napi::Value {
+    const size_t len = out->size();
+    Napi::ArrayBuffer buf = toBuffer(e, std::move(*out));
+    return Napi::Uint32Array::New(e, len, buf, 0);
+  };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
 void deleteState(void* arg) { delete static_cast<State*>(arg); }
 
 }  // namespace
@@ -484,6 +636,8 @@ void InitDataframe(Napi::Env env, Napi::Object exports, std::function<Pool&()> p
   exports.Set("dfReadCsv", Napi::Function::New(env, ReadCsv, "dfReadCsv", state));
   exports.Set("dfWriteCsv", Napi::Function::New(env, WriteCsv, "dfWriteCsv", state));
   exports.Set("dfStats", Napi::Function::New(env, Stats, "dfStats", state));
+  exports.Set("dfGroupby", Napi::Function::New(env, Groupby, "dfGroupby", state));
+  exports.Set("dfArgsort", Napi::Function::New(env, Argsort, "dfArgsort", state));
 }
 
 }  // namespace tessera

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <stdexcept>
@@ -25,6 +26,7 @@ const char* typeName(ColType t) {
     case ColType::Float64: return "float64";
     case ColType::String: return "string";
     case ColType::Datetime: return "datetime";
+    case ColType::Bool: return "bool";
     default: return "auto";
   }
 }
@@ -33,6 +35,7 @@ size_t Column::size() const {
   switch (type) {
     case ColType::Int64: return i64.size();
     case ColType::String: return codes.size();
+    case ColType::Bool: return b8.size();
     default: return f64.size();
   }
 }
@@ -193,6 +196,58 @@ bool parseDatetime(std::string_view s, double& ms) {
   return true;
 }
 
+bool parseBool(std::string_view s, uint8_t& out) {
+  if (s == "True" || s == "TRUE" || s == "true") {
+    out = 1;
+    return true;
+  }
+  if (s == "False" || s == "FALSE" || s == "false") {
+    out = 0;
+    return true;
+  }
+  return false;
+}
+
+int64_t invalidUtf8(const char* data, size_t n) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  size_t i = 0;
+  while (i < n) {
+    // ASCII runs 8 bytes at a time (the common case)
+    if (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (!(w & 0x8080808080808080ULL)) {
+        i += 8;
+        continue;
+      }
+    }
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;       // no overlongs
+      else if (c == 0xED) hi = 0x9F;  // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      else if (c == 0xF4) hi = 0x8F;  // ≤ U+10FFFF
+    } else {
+      return static_cast<int64_t>(i);
+    }
+    if (i + 1 >= n || p[i + 1] < lo || p[i + 1] > hi) return static_cast<int64_t>(i);
+    for (size_t k = 2; k < len; ++k)
+      if (i + k >= n || (p[i + k] & 0xC0) != 0x80) return static_cast<int64_t>(i);
+    i += len;
+  }
+  return -1;
+}
+
 void formatDatetime(double ms, std::string& out) {
   if (std::isnan(ms)) return;
   if (!(std::fabs(ms) < 1e17)) {  // beyond ±3 million years: not a calendar date we format
@@ -221,33 +276,41 @@ void formatDatetime(double ms, std::string& out) {
 namespace {
 
 // Fast tokenizer for blocks without quote characters and carriage returns (the common case):
-// separators and newlines are found 16 bytes at a time (SSE2, part of baseline x86-64).
-// Returns false with `err`/`errLine` set on a ragged row.
+// separators and newlines are found 16 bytes at a time (SSE2, part of baseline x86-64). Only the
+// fields of stored columns (slot[k] >= 0) are kept, row-major in slot order: a column nobody
+// reads costs a count, not a Field. Returns false with `err`/`errLine` set on a ragged row.
 bool tokenizePlain(const char* data, size_t size, size_t pos, int64_t line, size_t ncols, char sep,
-                   std::vector<Field>& fields, std::vector<int64_t>& rowLine, int64_t& linesOut, std::string& err,
-                   int64_t& errLine) {
-  size_t fieldStart = pos, rowFirst = fields.size();
-  auto endRow = [&]() -> bool {
-    const size_t nf = fields.size() - rowFirst;
-    if (nf == 1 && fields[rowFirst].len == 0) {
-      fields.resize(rowFirst);
-    } else if (nf != ncols) {
-      err = "expected " + std::to_string(ncols) + " fields, saw " + std::to_string(nf);
-      errLine = line;
-      return false;
+                   const std::vector<int32_t>& slot, std::vector<Field>& fields, std::vector<int64_t>& rowLine,
+                   int64_t& linesOut, std::string& err, int64_t& errLine) {
+  size_t fieldStart = pos, rowFirst = fields.size(), k = 0;
+  auto store = [&](size_t end) {
+    if (k < ncols && slot[k] >= 0) fields.push_back(Field{fieldStart, static_cast<uint32_t>(end - fieldStart), 0});
+  };
+  auto endRow = [&](size_t end) -> bool {
+    if (k == 0 && end == fieldStart) {
+      fields.resize(rowFirst);  // a blank line
     } else {
+      store(end);
+      if (k + 1 != ncols) {
+        err = "expected " + std::to_string(ncols) + " fields, saw " + std::to_string(k + 1);
+        errLine = line;
+        return false;
+      }
       rowLine.push_back(line);
     }
+    k = 0;
     rowFirst = fields.size();
     return true;
   };
   auto structural = [&](size_t i) -> bool {
-    fields.push_back(Field{fieldStart, static_cast<uint32_t>(i - fieldStart), 0});
-    fieldStart = i + 1;
-    if (data[i] == '\n') {
-      if (!endRow()) return false;
+    if (data[i] == sep) {
+      store(i);
+      ++k;
+    } else {
+      if (!endRow(i)) return false;
       ++line;
     }
+    fieldStart = i + 1;
     return true;
   };
   size_t base = pos;
@@ -257,18 +320,17 @@ bool tokenizePlain(const char* data, size_t size, size_t pos, int64_t line, size
     __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + base));
     unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vs), _mm_cmpeq_epi8(v, vn))));
     while (mask) {
-      const unsigned k = static_cast<unsigned>(__builtin_ctz(mask));
+      const unsigned b = static_cast<unsigned>(__builtin_ctz(mask));
       mask &= mask - 1;
-      if (!structural(base + k)) return false;
+      if (!structural(base + b)) return false;
     }
   }
 #endif
   for (; base < size; ++base)
     if (data[base] == sep || data[base] == '\n')
       if (!structural(base)) return false;
-  if (fieldStart < size || fields.size() > rowFirst) {  // last line without a newline
-    fields.push_back(Field{fieldStart, static_cast<uint32_t>(size - fieldStart), 0});
-    if (!endRow()) return false;
+  if (fieldStart < size || k > 0) {  // last line without a newline
+    if (!endRow(size)) return false;
   }
   linesOut = line - 1;
   return true;
@@ -299,7 +361,24 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
     res.error = std::move(msg);
     return res;
   };
+  if (!opt.latin1) {
+    const int64_t bad = invalidUtf8(data, size);
+    if (bad >= 0) {
+      // the line as the parser numbers it: \n, \r\n or a lone \r end a line
+      int64_t ln = 1;
+      for (int64_t k = 0; k < bad; ++k)
+        ln += data[k] == '\n' || (data[k] == '\r' && (k + 1 >= static_cast<int64_t>(size) || data[k + 1] != '\n'));
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(data[bad]));
+      res.errorByte = bad;
+      return fail(ln, std::string("invalid utf-8 (byte ") + hex + ")");
+    }
+  }
   const bool plain = !std::memchr(data, quote, size) && !std::memchr(data, '\r', size) && sep != '\n';
+  // where each column's fields are: the plain tokenizer keeps only the converted columns'
+  std::vector<int32_t> fieldSlot(ncols);
+  size_t nstore = 0;
+  for (size_t c = 0; c < ncols; ++c) fieldSlot[c] = !plain || opt.skip.empty() || !opt.skip[c] ? static_cast<int32_t>(nstore++) : -1;
   if (plain) {
     if (opt.skipFirstLine) {
       const void* nl = std::memchr(data, '\n', size);
@@ -308,7 +387,7 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
     }
     std::string err;
     int64_t errLine = 0, lines = 0;
-    if (!tokenizePlain(data, size, pos, line, ncols, sep, fields, rowLine, lines, err, errLine)) return fail(errLine, err);
+    if (!tokenizePlain(data, size, pos, line, ncols, sep, fieldSlot, fields, rowLine, lines, err, errLine)) return fail(errLine, err);
     pos = size;
     line = lines + 1;
   }
@@ -396,7 +475,7 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
     }
     const ColType forced = opt.types.empty() ? ColType::Auto : opt.types[c];
     auto view = [&](size_t r) {
-      const Field& f = fields[r * ncols + c];
+      const Field& f = fields[r * nstore + static_cast<size_t>(fieldSlot[c])];
       return std::string_view(data + f.start, f.len);
     };
     auto conflict = [&](size_t r, ColType t) {
@@ -412,7 +491,11 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
         if (isNa(v)) continue;
         int64_t i;
         double d;
-        t = parseI64(v, i) ? ColType::Int64 : parseF64(v, d) ? ColType::Float64 : ColType::String;
+        uint8_t b;
+        t = parseI64(v, i)   ? ColType::Int64
+            : parseF64(v, d) ? ColType::Float64
+            : parseBool(v, b) ? ColType::Bool
+                             : ColType::String;
         break;
       }
     }
@@ -444,6 +527,22 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
         t = ColType::Float64;  // pandas: ints with missing values are float64
       }
       if (t != ColType::Int64) std::vector<int64_t>().swap(col.i64);
+    }
+    if (t == ColType::Bool) {
+      col.type = ColType::Bool;
+      col.b8.resize(rows);
+      size_t r = 0;
+      for (; r < rows; ++r) {
+        std::string_view v = view(r);
+        if (!parseBool(v, col.b8[r])) break;
+      }
+      if (r < rows) {
+        if (forced == ColType::Bool)
+          return isNa(view(r)) ? fail(rowLine[r], "column \"" + opt.names[c] + "\": missing value in a bool column")
+                               : conflict(r, ColType::Bool);
+        t = ColType::String;  // pandas: True/False with a missing or other value is an object column
+        std::vector<uint8_t>().swap(col.b8);
+      }
     }
     if (t == ColType::Float64 || t == ColType::Datetime) {
       const bool dt = t == ColType::Datetime;
@@ -484,7 +583,7 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
       size_t seen = 0;
       missing = 0;
       for (size_t r = 0; r < rows; ++r) {
-        const Field& f = fields[r * ncols + c];
+        const Field& f = fields[r * nstore + static_cast<size_t>(fieldSlot[c])];
         std::string_view raw(data + f.start, f.len);
         if ((!f.quoted && isNa(raw)) || (f.quoted && f.len == 0)) {
           col.codes[r] = -1;
@@ -527,7 +626,7 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
         if (hashes.size() > plainAfter || (seen == 2048 && hashes.size() > 1024)) {
           plainMode = true;
           size_t rest = 0;
-          for (size_t k = r + 1; k < rows; ++k) rest += fields[k * ncols + c].len;
+          for (size_t k = r + 1; k < rows; ++k) rest += fields[k * nstore + static_cast<size_t>(fieldSlot[c])].len;
           col.dictBytes.reserve(col.dictBytes.size() + rest);
           col.dictOffsets.reserve(col.dictOffsets.size() + (rows - r));
           std::vector<int32_t>().swap(slots);

@@ -186,6 +186,9 @@ void writeCsv(const std::string& path, const std::string& tmpPath, const std::ve
         case ColType::Datetime:
           formatDatetime(w.f64[r], out);
           break;
+        case ColType::Bool:
+          out.append(w.b8[r] ? "True" : "False");  // as pandas writes bool
+          break;
         case ColType::String: {
           int32_t code = w.codes[r];
           if (code >= 0 && code < w.ndict) out.append(dicts[c][static_cast<size_t>(code)]);

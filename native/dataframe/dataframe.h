@@ -11,8 +11,10 @@
 namespace tessera::df {
 
 // Column types. Datetime values are milliseconds since the Unix epoch stored as float64 (NaN =
-// missing), so JS reads them as Date values without conversion.
-enum class ColType : int32_t { Auto = -1, Int64 = 0, Float64 = 1, String = 2, Datetime = 3 };
+// missing), so JS reads them as Date values without conversion. Bool is one byte 0/1 per row and
+// has no missing value (as pandas: True/False with a missing value is an object column — a string
+// column here).
+enum class ColType : int32_t { Auto = -1, Int64 = 0, Float64 = 1, String = 2, Datetime = 3, Bool = 4 };
 
 const char* typeName(ColType t);
 
@@ -23,6 +25,7 @@ struct Column {
   std::vector<int64_t> i64;     // Int64
   std::vector<double> f64;      // Float64, Datetime
   std::vector<int32_t> codes;   // String
+  std::vector<uint8_t> b8;      // Bool (0/1)
   std::string dictBytes;        // String: utf-8 dictionary
   std::vector<int32_t> dictOffsets;
   bool allMissing = false;      // every value missing (inference is neutral about it)
@@ -49,10 +52,12 @@ struct CsvResult {
   int64_t lines = 0;      // line terminators consumed (to number the lines of the next block)
   bool ok = true;
   int64_t errorLine = 0;  // 1-based line within the block
+  int64_t errorByte = -1; // byte offset within the block of invalid utf-8 (the binding makes it a file offset)
   std::string error;
 };
 
-// Parses one block of whole lines. Never throws on bad data: sets ok = false, error, errorLine.
+// Parses one block of whole lines. Never throws on bad data: sets ok = false, error, errorLine
+// (and errorByte for invalid utf-8: unless latin1, the bytes must be valid utf-8, as pandas').
 CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt);
 
 // Reads the lines owned by the byte range [start, end) of a file (a line is owned by the block
@@ -63,6 +68,11 @@ size_t readBlockInto(const std::string& path, int64_t start, int64_t end, std::s
 
 // Parses "YYYY-MM-DD[( |T)HH:MM[:SS[.fff…]]][Z]" to ms since the epoch; false if malformed.
 bool parseDatetime(std::string_view s, double& ms);
+// pandas' default true/false values: True TRUE true / False FALSE false.
+bool parseBool(std::string_view s, uint8_t& out);
+// Offset of the first byte that is not part of valid utf-8 (overlongs, surrogates and code points
+// above U+10FFFF are invalid, as Python's decoder), or -1.
+int64_t invalidUtf8(const char* p, size_t n);
 // Formats ms since the epoch as pandas does ("2000-01-01 00:00:00", ".fff" only if needed).
 void formatDatetime(double ms, std::string& out);
 
@@ -71,6 +81,7 @@ struct WriteColumn {
   const double* f64 = nullptr;
   const int64_t* i64 = nullptr;
   const int32_t* codes = nullptr;
+  const uint8_t* b8 = nullptr;
   const char* dictBytes = nullptr;
   const int32_t* dictOffsets = nullptr;
   int64_t ndict = 0;
@@ -124,5 +135,17 @@ double sumSqDev(const double* v, size_t n, double mean);
 double sumSqDevI64(const int64_t* v, size_t n, double mean);
 // Exact quantiles with linear interpolation (pandas/NumPy 'linear'): reorders `v` (no NaN).
 std::vector<double> exactQuantiles(double* v, size_t n, const std::vector<double>& qs);
+
+// ---------------------------------------------------------------------------------------------
+// sorting
+
+// One sort key: float64 (NaN = missing) or int64 values, one per row.
+struct SortKey {
+  const double* f64 = nullptr;
+  const int64_t* i64 = nullptr;
+  bool ascending = true;
+};
+// The stable order of n rows by `keys` (lexicographic), missing values last or first.
+std::vector<uint32_t> argsortRows(const std::vector<SortKey>& keys, size_t n, bool naFirst);
 
 }  // namespace tessera::df

@@ -108,7 +108,9 @@ void StatsPlan::finish1() {
     StatsResult& r = results_[c];
     double ss = 0;
     for (double x : s.ssd) ss += x;
-    r.std = r.count > 1 ? std::sqrt(ss / (r.count - 1)) : NAN;
+    // ±inf values make the mean inf or NaN: the deviations are not finite, so neither is std
+    // (pandas: NaN), though sumSqDev skipped them as if missing
+    r.std = r.count > 1 && std::isfinite(r.mean) ? std::sqrt(ss / (r.count - 1)) : NAN;
     if (!wantQ_ || !r.count) continue;
     const int64_t n = static_cast<int64_t>(r.count);
     for (double q : qs_) {
@@ -211,6 +213,30 @@ void StatsPlan::addStages(FnJob& job, const std::shared_ptr<StatsPlan>& self) {
   job.stages.push_back({[np] { return np; }, task(&StatsPlan::stage0), [self] { self->finish0(); }});
   job.stages.push_back({[np] { return np; }, task(&StatsPlan::stage1), [self] { self->finish1(); }});
   if (wantQ_) job.stages.push_back({[np] { return np; }, task(&StatsPlan::stage2), [self] { self->finish2(); }});
+}
+
+std::vector<uint32_t> argsortRows(const std::vector<SortKey>& keys, size_t n, bool naFirst) {
+  std::vector<uint32_t> idx(n);
+  for (size_t i = 0; i < n; ++i) idx[i] = static_cast<uint32_t>(i);
+  auto cmp = [&](uint32_t a, uint32_t b) {
+    for (const SortKey& k : keys) {
+      if (k.i64) {
+        const int64_t x = k.i64[a], y = k.i64[b];
+        if (x != y) return k.ascending ? x < y : x > y;
+        continue;
+      }
+      const double x = k.f64[a], y = k.f64[b];
+      const bool xn = std::isnan(x), yn = std::isnan(y);
+      if (xn || yn) {
+        if (xn && yn) continue;
+        return naFirst ? xn : yn;  // missing values last (or first), whatever the direction
+      }
+      if (x != y) return k.ascending ? x < y : x > y;
+    }
+    return false;
+  };
+  std::stable_sort(idx.begin(), idx.end(), cmp);
+  return idx;
 }
 
 }  // namespace tessera::df

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <set>
 #include <numeric>
 #include <random>
 #include <string>
@@ -17,6 +19,7 @@
 #include "dataframe/dataframe.h"
 #include "engine/job.h"
 #include "dataframe/stats.h"
+#include "dataframe/groupby.h"
 #include "kernels/kernels.h"
 
 namespace {
@@ -381,3 +384,251 @@ TEST(df_stats_plan_exact_quantiles) {
   CHECK_EQ(res[2].std, 0.0);
   CHECK_EQ(res[2].quantiles[3], 2.5);
 }
+
+namespace {
+
+TEST(df_invalid_utf8_offsets) {
+  CHECK_EQ(invalidUtf8("plain ascii, longer than eight bytes", 36), int64_t(-1));
+  const std::string ok = "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 end";
+  CHECK_EQ(invalidUtf8(ok.data(), ok.size()), int64_t(-1));
+  struct Bad {
+    std::string s;
+    int64_t at;
+  };
+  const Bad bad[] = {
+      {"abc\xE9x", 3},                 // latin1 byte
+      {"12345678\xFF", 8},             // after an ASCII word
+      {"\xC0\x80", 0},                 // overlong NUL
+      {"ab\xE0\x80\x80", 2},           // overlong 3-byte
+      {"\xED\xA0\x80", 0},             // surrogate
+      {"x\xF4\x90\x80\x80", 1},        // above U+10FFFF
+      {"ok\xC3", 2},                   // truncated at the end
+      {"ok\xE2\x82(", 2},              // bad continuation
+  };
+  for (const Bad& b : bad) CHECK_EQ(invalidUtf8(b.s.data(), b.s.size()), b.at);
+  // the parser's error names the line and the byte (not for latin1)
+  CsvResult r = parse("a,b\n1,x\n2,caf\xE9\n", {"a", "b"}, {}, true);
+  CHECK(!r.ok);
+  CHECK_EQ(r.errorLine, int64_t(3));
+  CHECK_EQ(r.errorByte, int64_t(13));
+  CHECK(r.error == "invalid utf-8 (byte 0xe9)");
+  CHECK(parse("a,b\n1,x\n2,caf\xE9\n", {"a", "b"}, {}, true, true).ok);
+}
+
+TEST(df_parse_bool_columns) {
+  CsvResult r = parse("a,b,c\nTrue,false,True\nFALSE,true,\nfalse,TRUE,False\n", {"a", "b", "c"}, {}, true);
+  CHECK(r.ok);
+  CHECK(r.columns[0].type == ColType::Bool);
+  CHECK(r.columns[0].b8 == std::vector<uint8_t>({1, 0, 0}));
+  CHECK(r.columns[1].b8 == std::vector<uint8_t>({0, 1, 1}));
+  CHECK(r.columns[2].type == ColType::String);  // a missing value: pandas' object column
+  CsvResult f = parse("a\nTrue\n\n", {"a"}, {ColType::Bool}, true);
+  CHECK(f.ok);  // a blank line is no row
+  CsvResult m = parse("a,b\nTrue,1\n,2\n", {"a", "b"}, {ColType::Bool, ColType::Auto}, true);
+  CHECK(!m.ok);
+  CHECK_EQ(m.errorLine, int64_t(3));
+  CsvResult x = parse("a\nTrue\nyes\n", {"a"}, {ColType::Bool}, true);
+  CHECK(!x.ok);
+  CHECK(x.error.find("cannot parse \"yes\" as bool") != std::string::npos);
+}
+
+TEST(df_stats_std_with_infinities_is_nan) {
+  std::vector<double> v = {1.5, INFINITY, -INFINITY, 2.5};
+  std::vector<StatsColumn> cols(1);
+  cols[0].type = ColType::Float64;
+  cols[0].parts.push_back({v.data(), v.size()});
+  std::vector<StatsResult> res = runStats(cols, {0.25, 0.5, 0.75});
+  CHECK(std::isnan(res[0].mean));
+  CHECK(std::isnan(res[0].std));
+  CHECK_EQ(res[0].min, -INFINITY);
+  CHECK_EQ(res[0].quantiles[0], -INFINITY);  // pandas: -inf, 2.0, inf
+  CHECK_EQ(res[0].quantiles[1], 2.0);
+  CHECK_EQ(res[0].quantiles[2], INFINITY);
+}
+
+}  // namespace
+
+namespace {
+
+// Runs a GroupbyPlan over `parts` partitions of the rows (split evenly) on `threads` threads.
+std::vector<GbOut> runGroupby(const CsvResult& r, const std::vector<size_t>& keyCols, const std::vector<size_t>& valCols,
+                              const std::vector<GbAgg>& aggs, size_t parts, int threads) {
+  const size_t n = static_cast<size_t>(r.rows);
+  std::vector<int64_t> rows;
+  for (size_t p = 0; p < parts; ++p) rows.push_back(static_cast<int64_t>(n * (p + 1) / parts - n * p / parts));
+  auto column = [&](size_t c) {
+    const Column& col = r.columns[c];
+    GbColumn g;
+    g.type = col.type;
+    size_t at = 0;
+    for (size_t p = 0; p < parts; ++p) {
+      switch (col.type) {
+        case ColType::Int64: g.data.push_back(col.i64.data() + at); break;
+        case ColType::String:
+          g.data.push_back(col.codes.data() + at);
+          g.dictBytes.push_back(col.dictBytes.data());
+          g.dictOffsets.push_back(col.dictOffsets.data());
+          g.ndict.push_back(static_cast<int64_t>(col.dictOffsets.size()) - 1);
+          break;
+        default: g.data.push_back(col.f64.data() + at); break;
+      }
+      at += static_cast<size_t>(rows[p]);
+    }
+    return g;
+  };
+  std::vector<GbColumn> keys, vals;
+  for (size_t c : keyCols) keys.push_back(column(c));
+  for (size_t c : valCols) vals.push_back(column(c));
+  tessera::Pool pool(threads);
+  auto plan = std::make_shared<GroupbyPlan>(std::move(keys), std::move(vals), rows, aggs);
+  auto job = std::make_shared<FnJob>();
+  plan->addStages(*job, plan);
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  job->onComplete = [&](FnJob::Status, const std::string&) {
+    std::lock_guard<std::mutex> lock(m);
+    done = true;
+    cv.notify_all();
+  };
+  pool.submit(job);
+  std::unique_lock<std::mutex> lock(m);
+  cv.wait(lock, [&] { return done; });
+  return std::move(plan->outputs());
+}
+
+TEST(df_groupby_against_naive_loops_any_partitioning) {
+  // keys: a string with a missing value and repeated text; an int key; values with NaN and ±inf
+  std::string text = "k,j,v\n";
+  std::mt19937_64 rng(5);
+  const char* names[] = {"b", "a", "c", "\xC3\xA9", "aa"};
+  std::vector<std::string> ks;
+  std::vector<int64_t> js;
+  std::vector<double> vs;
+  for (int i = 0; i < 3000; ++i) {
+    const int k = static_cast<int>(rng() % 6);
+    const int64_t j = static_cast<int64_t>(rng() % 4) - 1;
+    double v = static_cast<double>(static_cast<int64_t>(rng() % 2001) - 1000) / 8;
+    if (rng() % 17 == 0) v = NAN;
+    ks.push_back(k == 5 ? "" : names[k]);
+    js.push_back(j);
+    vs.push_back(v);
+    text += (k == 5 ? std::string() : std::string(names[k])) + "," + std::to_string(j) + "," + (std::isnan(v) ? std::string() : std::to_string(v)) + "\n";
+  }
+  CsvResult r = parse(text, {"k", "j", "v"}, {}, true);
+  CHECK(r.ok);
+  const std::vector<GbAgg> aggs = {{2, Agg::Size, 1}, {2, Agg::Count, 1}, {2, Agg::Sum, 1}, {2, Agg::Mean, 1}, {2, Agg::Var, 1},
+                                   {2, Agg::Min, 1},  {2, Agg::Max, 1},   {2, Agg::First, 1}, {2, Agg::Last, 1}, {2, Agg::Nunique, 1},
+                                   {0, Agg::Sum, 1},  {0, Agg::FirstRow, 1}};
+  // value 0 = j (int64), value 2 = v; keys k (string) then j
+  std::vector<GbAgg> a2 = aggs;
+  for (GbAgg& a : a2) a.value = a.value == 2 ? 1 : 0;
+  const std::vector<GbOut> one = runGroupby(r, {0, 1}, {1, 2}, a2, 1, 1);
+  // naive: map (k, j) → values, sorted keys (bytes, then numbers); missing k dropped
+  std::map<std::pair<std::string, int64_t>, std::vector<size_t>> groups;
+  for (size_t i = 0; i < ks.size(); ++i)
+    if (!ks[i].empty()) groups[{ks[i], js[i]}].push_back(i);
+  CHECK_EQ(one[0].offsets.size() - 1, groups.size());
+  size_t g = 0;
+  for (const auto& [key, rowsOf] : groups) {
+    const std::string got(one[0].bytes.data() + one[0].offsets[g], static_cast<size_t>(one[0].offsets[g + 1] - one[0].offsets[g]));
+    CHECK(got == key.first);
+    CHECK_EQ(one[1].i64[g], key.second);
+    double cnt = 0, sum = 0, mn = INFINITY, mx = -INFINITY, first = NAN, last = NAN;
+    std::set<double> uniq;
+    int64_t jsum = 0;
+    for (size_t i : rowsOf) {
+      jsum += js[i];
+      if (std::isnan(vs[i])) continue;
+      cnt++;
+      sum += vs[i];  // exact: multiples of 1/8 far below 2^53
+      mn = std::min(mn, vs[i]);
+      mx = std::max(mx, vs[i]);
+      if (std::isnan(first)) first = vs[i];
+      last = vs[i];
+      uniq.insert(vs[i]);
+    }
+    double ss = 0;
+    for (size_t i : rowsOf)
+      if (!std::isnan(vs[i])) ss += (vs[i] - sum / cnt) * (vs[i] - sum / cnt);
+    CHECK_EQ(one[2].i64[g], static_cast<int64_t>(rowsOf.size()));
+    CHECK_EQ(one[3].i64[g], static_cast<int64_t>(cnt));
+    CHECK_EQ(one[4].f64[g], sum);
+    CHECK_EQ(one[5].f64[g], sum / cnt);
+    CHECK(std::fabs(one[6].f64[g] - ss / (cnt - 1)) <= 1e-12 * std::fabs(ss / (cnt - 1)));
+    CHECK_EQ(one[7].f64[g], mn);
+    CHECK_EQ(one[8].f64[g], mx);
+    CHECK_EQ(one[9].f64[g], first);
+    CHECK_EQ(one[10].f64[g], last);
+    CHECK_EQ(one[11].i64[g], static_cast<int64_t>(uniq.size()));
+    CHECK_EQ(one[12].i64[g], jsum);
+    CHECK_EQ(one[13].i64[g], static_cast<int64_t>(rowsOf.front()));
+    ++g;
+  }
+  // the same bits for other partitionings and thread counts (the fixed merge tree)
+  for (size_t parts : {2, 3, 7, 16})
+    for (int threads : {1, 2}) {
+      const std::vector<GbOut> o = runGroupby(r, {0, 1}, {1, 2}, a2, parts, threads);
+      for (size_t c = 0; c < one.size(); ++c) {
+        CHECK(o[c].i64 == one[c].i64);
+        CHECK(o[c].bytes == one[c].bytes);
+        CHECK_EQ(o[c].f64.size(), one[c].f64.size());
+        for (size_t k = 0; k < o[c].f64.size(); ++k) CHECK(std::memcmp(&o[c].f64[k], &one[c].f64[k], 8) == 0);
+      }
+    }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(df_parse_plain_keeps_only_converted_columns) {
+  CsvOptions o;
+  o.names = {"a", "b", "c", "d"};
+  o.skip = {1, 0, 1, 0};
+  o.skipFirstLine = true;
+  const std::string text = "a,b,c,d\n1,x,2.5,7\n\n3,y,,8\n5,z,1,9";  // a blank line, no final newline
+  CsvResult r = parseCsv(text.data(), text.size(), o);
+  CHECK(r.ok);
+  CHECK_EQ(r.rows, int64_t(3));
+  CHECK(r.columns[0].skipped);
+  CHECK(r.columns[2].skipped);
+  CHECK(r.columns[1].type == ColType::String);
+  CHECK(dictAt(r.columns[1], r.columns[1].codes[2]) == "z");
+  CHECK(r.columns[3].i64 == std::vector<int64_t>({7, 8, 9}));
+  // ragged rows are still errors, with their line, whichever columns are converted
+  const std::string ragged = "a,b,c,d\n1,x,2.5,7\n3,y\n";
+  CsvResult e = parseCsv(ragged.data(), ragged.size(), o);
+  CHECK(!e.ok);
+  CHECK_EQ(e.errorLine, int64_t(3));
+  CHECK(e.error == "expected 4 fields, saw 2");
+  const std::string extra = "a,b,c,d\n1,x,2.5,7,9\n";
+  CsvResult x = parseCsv(extra.data(), extra.size(), o);
+  CHECK(!x.ok);
+  CHECK(x.error == "expected 4 fields, saw 5");
+  o.skip = {1, 1, 1, 1};  // nothing converted: rows are still counted and checked
+  CsvResult n = parseCsv(text.data(), text.size(), o);
+  CHECK(n.ok);
+  CHECK_EQ(n.rows, int64_t(3));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(df_argsort_stable_with_missing_values) {
+  // two keys: a float with NaN and ties (descending), then an int (ascending)
+  std::vector<double> f = {2, NAN, 1, 2, NAN, 1, 3, 2};
+  std::vector<int64_t> i = {5, 1, 7, 5, 0, 6, 9, 4};
+  std::vector<SortKey> keys(2);
+  keys[0].f64 = f.data();
+  keys[0].ascending = false;
+  keys[1].i64 = i.data();
+  std::vector<uint32_t> got = argsortRows(keys, f.size(), false);
+  CHECK(got == std::vector<uint32_t>({6, 7, 0, 3, 5, 2, 4, 1}));  // ties (0, 3) keep their order; NaN last
+  got = argsortRows(keys, f.size(), true);
+  CHECK(got == std::vector<uint32_t>({4, 1, 6, 7, 0, 3, 5, 2}));  // NaN first, ordered by the int key
+  CHECK(argsortRows(keys, 0, false).empty());
+}
+
+}  // namespace

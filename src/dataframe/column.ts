@@ -1,18 +1,22 @@
 // Columnar partitions: numeric columns are TypedArrays over native memory (no copies), strings
 // are dictionary-encoded (utf-8 bytes + offsets, codes; -1 = missing), datetimes are float64
-// milliseconds since the epoch (NaN = missing).
+// milliseconds since the epoch (NaN = missing), bools are one byte 0/1 per row (never missing:
+// as pandas, True/False with a missing value is an object — here a string — column).
 import { ColType, type NativeColumn } from './native.js';
 
-export type DType = 'int64' | 'float64' | 'string' | 'datetime';
+export type DType = 'int64' | 'float64' | 'string' | 'datetime' | 'bool';
 
-export const DTYPES: readonly DType[] = ['int64', 'float64', 'string', 'datetime'];
+export const DTYPES: readonly DType[] = ['int64', 'float64', 'string', 'datetime', 'bool'];
 
 export function typeCode(d: DType): ColType {
-  return d === 'int64' ? ColType.Int64 : d === 'float64' ? ColType.Float64 : d === 'string' ? ColType.String : ColType.Datetime;
+  return d === 'int64' ? ColType.Int64 : d === 'float64' ? ColType.Float64 : d === 'string' ? ColType.String : d === 'bool' ? ColType.Bool : ColType.Datetime;
 }
 export function dtypeOf(c: ColType): DType {
-  return c === ColType.Int64 ? 'int64' : c === ColType.Float64 ? 'float64' : c === ColType.String ? 'string' : 'datetime';
+  return c === ColType.Int64 ? 'int64' : c === ColType.Float64 ? 'float64' : c === ColType.String ? 'string' : c === ColType.Bool ? 'bool' : 'datetime';
 }
+
+/** A value of a column as JS sees it: int64 as number when safe (else bigint), bool as boolean, datetime as Date; missing = null. */
+export type CellValue = number | bigint | string | boolean | Date | null;
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -51,7 +55,7 @@ export class StringDict {
   static readonly EMPTY = new StringDict(new Uint8Array(0), new Int32Array(1));
 }
 
-export type ColumnValues = Float64Array | BigInt64Array | Int32Array;
+export type ColumnValues = Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
 export interface Column {
   dtype: DType;
@@ -77,6 +81,8 @@ export function fromNative(c: NativeColumn): Column {
       };
     case ColType.Datetime:
       return { dtype: 'datetime', values: new Float64Array(c.data) };
+    case ColType.Bool:
+      return { dtype: 'bool', values: new Uint8Array(c.data) };
     default:
       return { dtype: 'float64', values: new Float64Array(c.data) };
   }
@@ -87,8 +93,10 @@ export function columnLength(c: Column): number {
 }
 
 /** Value i as JS: number (int64 as number when safe, else bigint), string, Date, or null when missing. */
-export function valueAt(c: Column, i: number): number | bigint | string | Date | null {
+export function valueAt(c: Column, i: number): CellValue {
   switch (c.dtype) {
+    case 'bool':
+      return (c.values as Uint8Array)[i] !== 0;
     case 'int64': {
       const v = (c.values as BigInt64Array)[i]!;
       return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
@@ -105,6 +113,16 @@ export function valueAt(c: Column, i: number): number | bigint | string | Date |
       const code = (c.values as Int32Array)[i]!;
       return code < 0 ? null : c.dict!.get(code);
     }
+  }
+}
+
+/** An empty column of a dtype (a partition with no rows takes the frame's dtype). */
+export function emptyColumn(d: DType): Column {
+  switch (d) {
+    case 'int64': return { dtype: d, values: new BigInt64Array(0) };
+    case 'bool': return { dtype: d, values: new Uint8Array(0) };
+    case 'string': return { dtype: d, values: new Int32Array(0), dict: StringDict.EMPTY };
+    default: return { dtype: d, values: new Float64Array(0) };
   }
 }
 

@@ -4,7 +4,7 @@
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { describe as describeValue } from '../errors.js';
-import { type Column, DTYPES, type DType, type Partition, StringDict, dtypeOf, fromNative, toFloat, typeCode } from './column.js';
+import { type Column, DTYPES, type DType, type Partition, StringDict, dtypeOf, emptyColumn, fromNative, toFloat, typeCode } from './column.js';
 import { DataFrame } from './frame.js';
 import { ColType, type NativeBlock, dfNative } from './native.js';
 import { awaitNative } from './run.js';
@@ -16,7 +16,7 @@ export interface ReadCsvOptions {
   encoding?: string;
   /** Bytes per partition: a number or '64MB', '16MiB'…; null = one partition per file (default 64 MiB). */
   blocksize?: number | string | null;
-  /** Force dtypes: one for every column or { column: dtype }; 'int64' | 'float64' | 'string' | 'datetime'. */
+  /** Force dtypes: one for every column or { column: dtype }; 'int64' | 'float64' | 'string' | 'datetime' | 'bool'. */
   dtype?: DType | Record<string, DType>;
   /** The first line is a header (default true). */
   header?: boolean;
@@ -136,13 +136,100 @@ function splitLine(line: string, sep: string): string[] {
   return out;
 }
 
-function firstLine(buf: Buffer, latin1: boolean): string {
-  let end = buf.indexOf(0x0a);
-  if (end < 0) end = buf.length;
-  let s = buf.subarray(0, end).toString(latin1 ? 'latin1' : 'utf8');
-  if (s.endsWith('\r')) s = s.slice(0, -1);
-  if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
-  return s;
+/**
+ * Length of the longest prefix of `buf` that ends with a line end (\n, \r\n or a lone \r) outside
+ * quotes (quote parity from the start of the file: "" escapes toggle twice), or -1. `first`:
+ * the first such line end instead of the last.
+ */
+export function lineCut(buf: Uint8Array, first: boolean): number {
+  let inq = false;
+  let last = -1;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (c === 0x22) inq = !inq;
+    else if (!inq && (c === 0x0a || c === 0x0d)) {
+      // \r\n is one line end; a \r at the very end of the buffer may be the first half of one
+      if (c === 0x0d && i + 1 < buf.length && buf[i + 1] === 0x0a) i++;
+      last = i + 1;
+      if (first) return last;
+    }
+  }
+  return last;
+}
+
+const BOM = [0xef, 0xbb, 0xbf];
+const hasBom = (b: Uint8Array): boolean => b.length >= 3 && b[0] === BOM[0] && b[1] === BOM[1] && b[2] === BOM[2];
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Offset of the first byte of `b` that is not valid utf-8 (the native parser's check, for the header), or -1. */
+function invalidUtf8At(b: Uint8Array): number {
+  try {
+    fatalUtf8.decode(b);
+    return -1;
+  } catch {
+    // binary search for the shortest prefix that fails (prefixes cut inside a character fail too,
+    // so test that a prefix ending at a character boundary decodes)
+    let lo = 0;
+    let hi = b.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      let end = mid + 1;
+      while (end < b.length && (b[end]! & 0xc0) === 0x80 && end - mid < 4) end++;
+      try {
+        fatalUtf8.decode(b.subarray(0, end));
+        lo = end;
+      } catch {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+}
+
+/** The header line of a file (any length; quoted fields may hold line breaks), without a utf-8 BOM. */
+function headerLine(path: string, size: number, latin1: boolean): string {
+  let bytes = Math.min(size, 65536);
+  for (;;) {
+    let buf: Uint8Array = readHead(path, bytes);
+    let end = lineCut(buf, true);
+    if (end < 0 && bytes < size) {
+      bytes = Math.min(size, bytes * 4);
+      continue;
+    }
+    if (end < 0) end = buf.length;
+    buf = buf.subarray(0, end);
+    const skip = !latin1 && hasBom(buf) ? 3 : 0;
+    buf = buf.subarray(skip);
+    if (!latin1) {
+      const bad = invalidUtf8At(buf);
+      if (bad >= 0) throw new Error(`readCsv: ${path}:1: invalid utf-8 (byte 0x${buf[bad]!.toString(16).padStart(2, '0')}) at byte offset ${bad + skip}`);
+    }
+    let s = Buffer.from(buf.buffer, buf.byteOffset, buf.length).toString(latin1 ? 'latin1' : 'utf8');
+    s = s.replace(/\r?\n$|\r$/, '');
+    return s;
+  }
+}
+
+/** The message of a failed block (invalid utf-8 names the file offset). */
+function blockError(r: NativeBlock, shift = 0): string {
+  return r.errorByte !== undefined ? `${r.error} at byte offset ${r.errorByte + shift}` : r.error!;
+}
+
+/**
+ * The dtype of a column over its blocks: blocks without rows or with only missing values are
+ * neutral; int64 and float64 unify to float64, an int64 or bool column with a missing value is
+ * float64 / string (as pandas: bool with NaN is object); any other mix is string.
+ */
+function unifyTypes(types: Set<ColType>, sawMissing: boolean): ColType {
+  if (types.size === 0) return ColType.Float64;
+  if (types.size === 1) {
+    const t = [...types][0]!;
+    if (sawMissing && t === ColType.Int64) return ColType.Float64;
+    if (sawMissing && t === ColType.Bool) return ColType.String;
+    return t;
+  }
+  if (types.size === 2 && types.has(ColType.Int64) && types.has(ColType.Float64)) return ColType.Float64;
+  return ColType.String;
 }
 
 interface Block {
@@ -192,7 +279,7 @@ class CsvSource implements PartitionSource {
       const res = await awaitNative((p) => dfNative().dfReadCsv(this.spec(before, this.names.map(() => ColType.String)), p), { options: ctx.options });
       for (let j = 0; j < before.length; j++) {
         const r = res[j]!;
-        if (!r.ok) return this.locate(before[j]!, r.errorLine!, known, ctx).then((where) => `${where}: ${r.error}`);
+        if (!r.ok) return this.locate(before[j]!, r.errorLine!, known, ctx).then((where) => `${where}: ${blockError(r)}`);
         known.set(before[j]!, r);
       }
     }
@@ -211,10 +298,10 @@ class CsvSource implements PartitionSource {
       const r = res[j]!;
       if (!r.ok) {
         const where = await this.locate(idx[j]!, r.errorLine!, known, ctx);
-        throw new Error(`readCsv: ${where}: ${r.error}`);
+        throw new Error(`readCsv: ${where}: ${blockError(r)}`);
       }
     }
-    // unify dtypes over the blocks: int64 → float64 → string (all-missing blocks are neutral)
+    // unify dtypes over the blocks (unifyTypes; empty and all-missing blocks are neutral)
     const C = this.names.length;
     const unified: ColType[] = [];
     for (let c = 0; c < C; c++) {
@@ -222,20 +309,18 @@ class CsvSource implements PartitionSource {
         unified.push(this.forced[c]!);
         continue;
       }
-      let t = -1;
+      const types = new Set<ColType>();
       let sawMissing = false;
       for (const r of res) {
         const col = r.columns![c]!;
-        if (col.skipped) continue;
+        if (col.skipped || r.rows === 0) continue;
         if (col.allMissing) {
           sawMissing = true;
           continue;
         }
-        t = Math.max(t, col.type);
+        types.add(col.type);
       }
-      if (t === -1) t = ColType.Float64;
-      else if (t === ColType.Int64 && sawMissing) t = ColType.Float64;
-      unified.push(t as ColType);
+      unified.push(unifyTypes(types, sawMissing));
     }
     const reparse = idx.filter((_, j) =>
       res[j]!.columns!.some((col, c) => !col.skipped && !col.allMissing && col.type !== unified[c] && unified[c] === ColType.String),
@@ -245,7 +330,7 @@ class CsvSource implements PartitionSource {
       res = [...res];
       reparse.forEach((k, j) => {
         const r = again[j]!;
-        if (!r.ok) throw new Error(`readCsv: ${this.blocks[k]!.path}: ${r.error}`);
+        if (!r.ok) throw new Error(`readCsv: ${this.blocks[k]!.path}: ${blockError(r)}`);
         res[idx.indexOf(k)] = r;
       });
     }
@@ -257,7 +342,8 @@ class CsvSource implements PartitionSource {
         const nc = r.columns![c]!;
         let col = fromNative(nc);
         const target = dtypeOf(unified[c]!);
-        if (col.dtype !== target) {
+        if (col.dtype !== target && r.rows === 0) col = emptyColumn(target);
+        else if (col.dtype !== target) {
           if (target === 'float64') col = col.dtype === 'int64' ? toFloat(col) : { dtype: 'float64', values: new Float64Array(r.rows).fill(NaN) };
           else if (target === 'string') col = { dtype: 'string', values: new Int32Array(r.rows).fill(-1), dict: StringDict.EMPTY };
           else if (target === 'datetime') col = { dtype: 'datetime', values: new Float64Array(r.rows).fill(NaN) };
@@ -319,8 +405,7 @@ export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}
   let fileNames: string[] | undefined;
   paths.forEach((p, i) => {
     if (sizes[i] === 0) throw new Error(`readCsv: ${p}:1: the file is empty`);
-    const line = firstLine(readHead(p, Math.min(sizes[i]!, 65536)), latin1);
-    const fields = splitLine(line, sep);
+    const fields = splitLine(headerLine(p, sizes[i]!, latin1), sep);
     const names = header ? fields : fields.map((_, k) => String(k));
     if (!fileNames) fileNames = names;
     else if (names.length !== fileNames.length || (header && names.some((n, k) => n !== fileNames![k])))
@@ -365,15 +450,27 @@ export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}
     for (let s = 0; s < size; s += bs) blocks.push({ path: p, start: s, end: Math.min(size, s + bs), fileFirst: first });
   });
 
-  // sample dtypes (the first file's first 256 KiB, cut at a line end)
-  let sample = readHead(paths[0]!, Math.min(sizes[0]!, SAMPLE_BYTES));
-  if (sample.length < sizes[0]!) {
-    const nl = sample.lastIndexOf(0x0a);
-    if (nl > 0) sample = sample.subarray(0, nl + 1);
+  // sample dtypes: the first file's first 256 KiB, cut at a line end outside quotes (a quoted
+  // field may hold line breaks), more when one record is longer
+  let sampleBytes = Math.min(sizes[0]!, SAMPLE_BYTES);
+  let sample: Uint8Array;
+  for (;;) {
+    sample = readHead(paths[0]!, sampleBytes);
+    if (sample.length >= sizes[0]!) break;
+    // without the last byte: a \r there may be the first half of \r\n
+    const cut = lineCut(sample.subarray(0, sample.length - 1), false);
+    if (cut > 0) {
+      sample = sample.subarray(0, cut);
+      break;
+    }
+    sampleBytes = Math.min(sizes[0]!, sampleBytes * 4);
   }
-  const r = dfNative().dfParseCsv(sample, { names, sep, latin1, types: forced, skipHeader: header });
-  if (!r.ok) throw new Error(`readCsv: ${paths[0]}:${r.errorLine}: ${r.error}`);
-  const sampleTypes = r.columns!.map((c, k) => (forced[k] !== ColType.Auto ? dtypeOf(forced[k]!) : c.allMissing ? 'float64' : dtypeOf(c.type)));
+  const bom = !latin1 && hasBom(sample) ? 3 : 0;
+  const r = dfNative().dfParseCsv(sample.subarray(bom), { names, sep, latin1, types: forced, skipHeader: header });
+  if (!r.ok) throw new Error(`readCsv: ${paths[0]}:${r.errorLine}: ${blockError(r, bom)}`);
+  const sampleTypes = r.columns!.map((c, k) =>
+    forced[k] !== ColType.Auto ? dtypeOf(forced[k]!) : c.allMissing || r.rows === 0 ? 'float64' : dtypeOf(c.type),
+  );
   const source = new CsvSource(blocks, names, sampleTypes, forced, header, sep, latin1);
   return new DataFrame({ source, columns: names });
 }

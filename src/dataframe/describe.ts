@@ -13,13 +13,13 @@ export class Describe {
     /** Statistic names, in row order (count, mean, std, min, 25%, 50%, 75%, max). */
     readonly index: string[],
     readonly columns: string[],
-    private readonly data: Record<string, Record<string, number | string | null>>,
+    private readonly data: Record<string, Record<string, number | string | boolean | null>>,
   ) {}
 
   static from(cols: string[], stats: Map<string, NumStats>, qs: number[]): Describe {
     const numeric = cols.length > 0 && stats.get(cols[0]!)!.numeric;
     const index = numeric ? ['count', 'mean', 'std', 'min', ...qs.map(percentLabel), 'max'] : ['count', 'unique', 'top', 'freq'];
-    const data: Record<string, Record<string, number | string | null>> = {};
+    const data: Record<string, Record<string, number | string | boolean | null>> = {};
     for (const c of cols) {
       const s = stats.get(c)!;
       if (s.numeric) {
@@ -35,11 +35,11 @@ export class Describe {
   }
 
   /** { column: { statistic: value } } */
-  toJSON(): Record<string, Record<string, number | string | null>> {
+  toJSON(): Record<string, Record<string, number | string | boolean | null>> {
     return Object.fromEntries(this.columns.map((c) => [c, { ...this.data[c] }]));
   }
 
-  get(column: string, stat: string): number | string | null | undefined {
+  get(column: string, stat: string): number | string | boolean | null | undefined {
     return this.data[column]?.[stat];
   }
 

@@ -4,7 +4,7 @@
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import type { VisualizeOptions } from '../visualize/index.js';
-import { type DType, type Partition, typeCode } from './column.js';
+import { type Column, type DType, type Partition, StringDict, typeCode } from './column.js';
 import { dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 import { type DataFrameState, layerId } from './source.js';
@@ -14,6 +14,11 @@ import { NUMERIC, type NumStats, checkDdof, checkPercentiles, nonNumeric, stdWit
 import { Describe } from './describe.js';
 import { Table } from './table.js';
 import { MemorySource } from './memory.js';
+import { DerivedSource, type Step } from './derived.js';
+import { GroupBy } from './groupby.js';
+import { SortedSource } from './sorted.js';
+import { type How, MergeSource } from './merge.js';
+import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprDtype, literal } from './expr.js';
 
 export { Lazy } from './layers.js';
 export { Describe } from './describe.js';
@@ -60,7 +65,189 @@ export class DataFrame implements HasGraph {
   /** One column as a Series (Dask's df['x']). */
   get(name: string): Series {
     this.checkColumn('get(name)', name);
-    return new Series(this.project([name], 'get'));
+    return new Series(this, col(name), name);
+  }
+
+  /** @internal The dtypes of every column of the source (expressions may read unselected ones). */
+  sourceDtypes(): Record<string, DType> {
+    return Object.fromEntries(this.state.source.schema.map(([n, d]) => [n, d]));
+  }
+
+  private withStep(step: Step, op: string, columns: readonly string[]): DataFrame {
+    const src = this.state.source;
+    const source = src instanceof DerivedSource ? src.with(step, op) : new DerivedSource(src, [step], op);
+    return new DataFrame({ source, columns });
+  }
+
+  private ownSeries(where: string, s: unknown): Series {
+    if (!(s instanceof Series)) throw new TypeError(`${where}: expected a Series of this DataFrame, got ${describeValue(s)}`);
+    if (s.frame.state.source !== this.state.source)
+      throw new RangeError(
+        `${where}: the Series comes from another DataFrame (other partitions: rows would not align, as Dask's unknown divisions); build it from this frame's columns`,
+      );
+    return s;
+  }
+
+  /** Groups by one or more key columns (string, int64, bool, float64, datetime): `df.groupby('name').agg({ x: 'mean' })`. */
+  groupby(keys: string | string[]): GroupBy {
+    const list = typeof keys === 'string' ? [keys] : keys;
+    if (!Array.isArray(list) || !list.length) throw new TypeError(`groupby(keys): expected a column name or a non-empty array of names, got ${describeValue(keys)}`);
+    for (const k of list) this.checkColumn('groupby(keys)', k);
+    if (new Set(list).size !== list.length) throw new RangeError(`groupby(keys): duplicate key in ${JSON.stringify(list)}`);
+    return new GroupBy(this, list);
+  }
+
+  /**
+   * The rows sorted by one or more columns (pandas' sort_values): `ascending` per column or for
+   * all (default true), missing values last (naPosition 'first' to lead). Stable: ties keep their
+   * order (pandas' multi-column sort; for one column pandas' default quicksort leaves ties
+   * unordered, its kind='stable' is this order).
+   */
+  sortValues(by: string | string[], options: { ascending?: boolean | boolean[]; naPosition?: 'last' | 'first' } = {}): DataFrame {
+    const list = typeof by === 'string' ? [by] : by;
+    if (!Array.isArray(list) || !list.length) throw new TypeError(`sortValues(by): expected a column name or a non-empty array of names, got ${describeValue(by)}`);
+    for (const b of list) this.checkColumn('sortValues(by)', b);
+    if (typeof options !== 'object' || options === null) throw new TypeError(`sortValues(options): options must be an object, got ${describeValue(options)}`);
+    for (const k of Object.keys(options)) if (k !== 'ascending' && k !== 'naPosition') throw new TypeError(`sortValues(options): unknown option ${JSON.stringify(k)}; accepted: ascending, naPosition`);
+    const asc = options.ascending ?? true;
+    const ascending = Array.isArray(asc) ? asc : list.map(() => asc);
+    if (ascending.length !== list.length || ascending.some((a) => typeof a !== 'boolean'))
+      throw new TypeError(`sortValues(options): ascending must be a boolean or one boolean per column (${list.length}), got ${describeValue(asc)}`);
+    const naPosition = options.naPosition ?? 'last';
+    if (naPosition !== 'last' && naPosition !== 'first') throw new RangeError(`sortValues(options): naPosition must be 'last' or 'first', got ${describeValue(naPosition)}`);
+    return new DataFrame({ source: new SortedSource(this.state.source, { by: list, ascending, naPosition }), columns: this.columns });
+  }
+
+  /** The n rows with the largest values of `columns` (missing left out; ties: first occurrence first, as pandas' keep='first'). */
+  nlargest(n: number, columns: string | string[]): Lazy<Table> {
+    return this.topN('nlargest', n, columns, false);
+  }
+  /** The n rows with the smallest values of `columns` (missing left out; ties: first occurrence first). */
+  nsmallest(n: number, columns: string | string[]): Lazy<Table> {
+    return this.topN('nsmallest', n, columns, true);
+  }
+  private topN(op: string, n: number, columns: string | string[], ascending: boolean): Lazy<Table> {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new RangeError(`${op}(n): n must be a non-negative integer, got ${describeValue(n)}`);
+    const list = typeof columns === 'string' ? [columns] : columns;
+    const dtypes = this.dtypes;
+    for (const c of list) {
+      this.checkColumn(`${op}(columns)`, c);
+      if (dtypes[c] === 'string' || dtypes[c] === 'bool') throw new TypeError(`${op}(columns): column ${JSON.stringify(c)} has dtype ${dtypes[c]}; accepted: int64, float64, datetime`);
+    }
+    const sorted = this.dropna({ subset: list }).sortValues(list, { ascending });
+    return new Lazy((o) => sorted.frameLayers(o), (options) => sorted.head(n, options));
+  }
+
+  /**
+   * A database-style join with `right` on key columns (pandas' merge, sort=False): `how` inner
+   * (default), left, right or outer; non-key columns in both get `suffixes` (default _x, _y).
+   * Missing keys match each other, as pandas; int64 and float64 keys compare as numbers; other
+   * dtype mixes are a TypeError.
+   */
+  merge(right: DataFrame, options: { on?: string | string[]; how?: How; suffixes?: [string, string] } = {}): DataFrame {
+    if (!(right instanceof DataFrame)) throw new TypeError(`merge(right): expected a DataFrame, got ${describeValue(right)}`);
+    if (typeof options !== 'object' || options === null) throw new TypeError(`merge(options): options must be an object, got ${describeValue(options)}`);
+    for (const k of Object.keys(options)) if (!['on', 'how', 'suffixes'].includes(k)) throw new TypeError(`merge(options): unknown option ${JSON.stringify(k)}; accepted: on, how, suffixes`);
+    const how = options.how ?? 'inner';
+    if (!['inner', 'left', 'right', 'outer'].includes(how)) throw new RangeError(`merge(options): how must be 'inner', 'left', 'right' or 'outer', got ${describeValue(how)}`);
+    const on = options.on === undefined ? this.columns.filter((c) => right.columns.includes(c)) : typeof options.on === 'string' ? [options.on] : options.on;
+    if (!Array.isArray(on) || !on.length) throw new RangeError(`merge(options): no key columns (give on, or frames with common columns)`);
+    const ld = this.dtypes;
+    const rd = right.dtypes;
+    for (const k of on) {
+      this.checkColumn('merge(options.on)', k);
+      right.checkColumn('merge(options.on) in right', k);
+      const [a, b] = [ld[k]!, rd[k]!];
+      const num = (d: DType): boolean => d === 'int64' || d === 'float64';
+      if (a !== b && !(num(a) && num(b)))
+        throw new TypeError(`merge: key ${JSON.stringify(k)} is ${a} on the left and ${b} on the right; accepted: the same dtype, or int64 with float64`);
+    }
+    const suffixes = options.suffixes ?? ['_x', '_y'];
+    if (!Array.isArray(suffixes) || suffixes.length !== 2 || suffixes.some((x) => typeof x !== 'string'))
+      throw new TypeError(`merge(options): suffixes must be two strings, got ${describeValue(suffixes)}`);
+    const leftNames = new Map<string, string>();
+    const rightNames = new Map<string, string>();
+    for (const c of this.columns) leftNames.set(c, !on.includes(c) && right.columns.includes(c) ? `${c}${suffixes[0]}` : c);
+    for (const c of right.columns) if (!on.includes(c)) rightNames.set(c, this.columns.includes(c) ? `${c}${suffixes[1]}` : c);
+    const names = [...leftNames.values(), ...rightNames.values()];
+    if (new Set(names).size !== names.length) throw new RangeError(`merge: the suffixes give duplicate columns ${JSON.stringify(names)}`);
+    const src = new MergeSource(this.state.source, this.columns, right.state.source, right.columns, { on, how: how as How, leftNames, rightNames });
+    return new DataFrame({ source: src, columns: src.schema.map(([n]) => n) });
+  }
+
+  /** The rows where `mask` (a bool Series of this frame) is true (Dask's df[mask]). */
+  filter(mask: Series): DataFrame {
+    const m = this.ownSeries('filter(mask)', mask);
+    if (m.dtype !== 'bool') throw new TypeError(`filter(mask): mask must be a bool Series (e.g. df.get('x').gt(0.5)), got dtype ${m.dtype}`);
+    return this.withStep({ kind: 'filter', mask: m.expr }, 'filter', this.columns);
+  }
+
+  /** New or replaced columns: each a Series of this frame or a number (Dask's assign). */
+  assign(columns: Record<string, Series | number | boolean>): DataFrame {
+    if (typeof columns !== 'object' || columns === null || Array.isArray(columns) || columns instanceof Series)
+      throw new TypeError(`assign(columns): expected { name: Series | number }, got ${describeValue(columns)}`);
+    const entries = Object.entries(columns);
+    if (!entries.length) return this;
+    const exprs = entries.map(([n, v]) => {
+      if (typeof v === 'number' || typeof v === 'boolean') return [n, literal(`assign(columns).${n}`, v)] as const;
+      return [n, this.ownSeries(`assign(columns).${n}`, v).expr] as const;
+    });
+    const names = [...this.columns, ...entries.map(([n]) => n).filter((n) => !this.columns.includes(n))];
+    // literal columns: their dtype is the literal's (int64 for an integer, bool for a boolean)
+    const typed = exprs.map(([n, e]) => {
+      const v = columns[n];
+      if (typeof v === 'boolean') return [n, { kind: 'astype', arg: e, dtype: 'bool' }] as const;
+      if (typeof v === 'number' && Number.isInteger(v)) return [n, { kind: 'astype', arg: e, dtype: 'int64' }] as const;
+      return [n, e] as const;
+    }) as [string, Expr][];
+    return this.withStep({ kind: 'assign', columns: typed }, 'assign', names);
+  }
+
+  /**
+   * Rows without missing values (pandas' dropna): `how: 'any'` (default) drops a row with any
+   * missing value in `subset` (default: every column), `'all'` only when all are missing.
+   */
+  dropna(options: { subset?: string[]; how?: 'any' | 'all' } = {}): DataFrame {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`dropna(options): options must be an object, got ${describeValue(options)}`);
+    for (const k of Object.keys(options)) if (k !== 'subset' && k !== 'how') throw new TypeError(`dropna(options): unknown option ${JSON.stringify(k)}; accepted: subset, how`);
+    const how = options.how ?? 'any';
+    if (how !== 'any' && how !== 'all') throw new RangeError(`dropna(options): how must be 'any' or 'all', got ${describeValue(how)}`);
+    const subset = options.subset ?? this.columns;
+    if (!Array.isArray(subset)) throw new TypeError(`dropna(options): subset must be an array of column names, got ${describeValue(subset)}`);
+    for (const n of subset) this.checkColumn('dropna(options.subset)', n);
+    if (!subset.length) return this;
+    const parts: Expr[] = subset.map((n) => ({ kind: how === 'any' ? 'notna' : 'isna', arg: col(n) }));
+    let mask = parts[0]!;
+    // any: keep rows where every value is present; all: drop rows where every value is missing
+    for (const p of parts.slice(1)) mask = { kind: 'logical', op: 'and', args: [mask, p] };
+    if (how === 'all') mask = { kind: 'not', arg: mask };
+    return this.withStep({ kind: 'filter', mask }, 'dropna', this.columns);
+  }
+
+  /** Missing values replaced: one value for every column it fits, or { column: value } (numbers, Dates, strings for string columns). */
+  fillna(value: number | string | Date | Record<string, number | string | Date>): DataFrame {
+    const dtypes = this.dtypes;
+    const spec: [string, number | string | Date][] =
+      typeof value === 'object' && value !== null && !(value instanceof Date)
+        ? Object.entries(value)
+        : this.columns
+            .filter((c) => (typeof value === 'string' ? dtypes[c] === 'string' : value instanceof Date ? dtypes[c] === 'datetime' : dtypes[c] === 'float64'))
+            .map((c) => [c, value as number | string | Date]);
+    let out: DataFrame = this;
+    const exprs: [string, Expr][] = [];
+    for (const [c, v] of spec) {
+      this.checkColumn('fillna(value)', c);
+      const d = dtypes[c];
+      if (d === 'string') {
+        if (typeof v !== 'string') throw new TypeError(`fillna(value).${c}: a string column takes a string, got ${describeValue(v)}`);
+        out = out.withStep({ kind: 'fillString', column: c, value: v }, 'fillna', out.columns);
+        continue;
+      }
+      if (d === 'int64' || d === 'bool') continue; // never missing
+      if (typeof v === 'string') throw new TypeError(`fillna(value).${c}: a ${d} column takes a ${d === 'datetime' ? 'Date' : 'number'}, got a string`);
+      exprs.push([c, { kind: 'fillna', arg: col(c), value: (literal(`fillna(value).${c}`, v) as { value: number }).value }]);
+    }
+    return exprs.length ? out.withStep({ kind: 'assign', columns: exprs }, 'fillna', out.columns) : out;
   }
 
   /** A DataFrame with these columns, in this order (Dask's df[['x', 'y']]). */
@@ -112,14 +299,37 @@ export class DataFrame implements HasGraph {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`head(n): n must be a non-negative integer, got ${describeValue(n)}`);
     const tracker = new Tracker(options, 'head', 1);
     return tracker.run(async () => {
-      const got: Partition[] = [];
+      let got: Partition[] = [];
       let rows = 0;
       for (let p = 0; p < this.npartitions && rows < n; p++) {
         const [part] = await this.state.source.load(this.state.columns, [p], p === 0 ? tracker.phase(1) : { options });
         got.push(part!);
         rows += part!.length;
       }
+      // partitions loaded one by one were typed one by one (a CSV block of ints, one of text):
+      // load the ones needed together, so the source unifies their dtypes as compute() does
+      if (got.length > 1 && !sameDtypes(got)) got = await this.state.source.load(this.state.columns, got.map((_, i) => i), { options });
       return Table.concat(this.columns, got, this.index).slice(0, n);
+    });
+  }
+
+  /** The last n rows (computes only the partitions needed, from the end), as a local Table. */
+  async tail(n = 5, options: ComputeOptions = {}): Promise<Table> {
+    if (typeof n !== 'number') throw new TypeError(`tail(n): n must be a non-negative integer, got ${describeValue(n)}`);
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`tail(n): n must be a non-negative integer, got ${describeValue(n)}`);
+    const tracker = new Tracker(options, 'tail', 1);
+    return tracker.run(async () => {
+      let got: Partition[] = [];
+      const idx: number[] = [];
+      let rows = 0;
+      for (let p = this.npartitions - 1; p >= 0 && rows < n; p--) {
+        const [part] = await this.state.source.load(this.state.columns, [p], p === this.npartitions - 1 ? tracker.phase(1) : { options });
+        got.unshift(part!);
+        idx.unshift(p);
+        rows += part!.length;
+      }
+      if (got.length > 1 && !sameDtypes(got)) got = await this.state.source.load(this.state.columns, idx, { options });
+      return Table.concat(this.columns, got, this.index).slice(Math.max(0, rows - n), rows);
     });
   }
 
@@ -199,7 +409,9 @@ export class DataFrame implements HasGraph {
       (o) => this.reductionLayers(op, o),
       async (options) => {
         const stats = await this.stats(cols, [], options, op);
-        return Object.fromEntries(cols.map((c) => [c, extract(stats.get(c)!)]));
+        // a column numeric in the sample may read as text later: left out, as pandas' numeric_only
+        const kept = op === 'count' ? cols : cols.filter((c) => stats.get(c)!.numeric);
+        return Object.fromEntries(kept.map((c) => [c, extract(stats.get(c)!)]));
       },
     );
   }
@@ -232,7 +444,12 @@ export class DataFrame implements HasGraph {
       (o) => this.reductionLayers('describe', o),
       async (options) => {
         const stats = await this.stats(cols, numeric.length ? qs : [], options, 'describe');
-        return Describe.from(cols, stats, qs);
+        if (!numeric.length) return Describe.from(cols, stats, qs);
+        // the columns are chosen from the sample's dtypes; one numeric there may read as text
+        // later: pandas leaves it out (and describes the text columns when none is numeric)
+        const kept = cols.filter((c) => stats.get(c)!.numeric);
+        if (kept.length) return Describe.from(kept, stats, qs);
+        return Describe.from(this.columns, await this.stats(this.columns, [], options, 'describe'), qs);
       },
     );
   }
@@ -250,39 +467,185 @@ export class DataFrame implements HasGraph {
   }
 }
 
-/** One column of a DataFrame (Dask's Series). */
-export class Series implements HasGraph {
-  constructor(readonly frame: DataFrame) {}
-  get name(): string {
-    return this.frame.columns[0]!;
+/** `t` with a missing value inserted at row `pos` of column `name` (int64 becomes float64, bool a string column, as pandas' object). */
+function insertMissing(t: Table, name: string, pos: number): Table {
+  const c = t.raw(name)!;
+  const n = t.length + 1;
+  let col: Column;
+  const at = (i: number): number => (i < pos ? i : i - 1);
+  if (c.dtype === 'string') col = { dtype: 'string', values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Int32Array)[at(i)]!)), dict: c.dict };
+  else if (c.dtype === 'bool')
+    col = { dtype: 'string', values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Uint8Array)[at(i)]!)), dict: StringDict.fromStrings(['False', 'True']) };
+  else col = { dtype: c.dtype === 'datetime' ? 'datetime' : 'float64', values: Float64Array.from({ length: n }, (_, i) => (i === pos ? NaN : Number((c.values as Float64Array | BigInt64Array)[at(i)]!))) };
+  return new Table([name], new Map([[name, col]]), n);
+}
+
+/** Whether the partitions with rows agree on every column's dtype. */
+function sameDtypes(parts: Partition[]): boolean {
+  const seen = new Map<string, DType>();
+  for (const p of parts) {
+    if (!p.length) continue;
+    for (const [n, c] of p.columns) {
+      const d = seen.get(n);
+      if (d === undefined) seen.set(n, c.dtype);
+      else if (d !== c.dtype) return false;
+    }
   }
+  return true;
+}
+
+/** One column of a DataFrame (Dask's Series), or an expression over the columns of one frame. */
+export class Series implements HasGraph {
+  /** @internal use df.get(name) and the operations */
+  constructor(
+    /** The frame whose columns the expression reads. */
+    readonly frame: DataFrame,
+    /** @internal */
+    readonly expr: Expr,
+    readonly name: string,
+  ) {}
+  /** The dtype of the values (pandas' rules: int arithmetic stays int64, comparisons are bool). */
   get dtype(): DType {
-    return this.frame.dtypes[this.name]!;
+    return exprDtype(this.expr, new Map(Object.entries(this.frame.sourceDtypes())));
   }
   get npartitions(): number {
     return this.frame.npartitions;
   }
+  /** @internal A frame with this series as its one column. */
+  asFrame(): DataFrame {
+    if (this.expr.kind === 'col') return this.frame.select([this.expr.name]);
+    return this.frame.assign({ [this.name]: this }).select([this.name]);
+  }
   graph(options?: { optimize?: boolean }): TaskGraph {
-    return this.frame.graph(options);
+    return this.asFrame().graph(options);
   }
   async visualize(options: VisualizeOptions = {}): Promise<string> {
-    return this.frame.visualize(options);
+    return this.asFrame().visualize(options);
   }
   head(n = 5, options: ComputeOptions = {}): Promise<Table> {
-    return this.frame.head(n, options);
+    return this.asFrame().head(n, options);
+  }
+  tail(n = 5, options: ComputeOptions = {}): Promise<Table> {
+    return this.asFrame().tail(n, options);
+  }
+  /** The values as a one-column Table. */
+  compute(options: ComputeOptions = {}): Promise<Table> {
+    return this.asFrame().compute(options);
   }
   length(): Lazy<number> {
     return this.frame.length();
   }
+
+  private operand(where: string, other: unknown): Expr {
+    if (other instanceof Series) {
+      if (other.frame.state.source !== this.frame.state.source)
+        throw new RangeError(
+          `${where}: the Series comes from another DataFrame (other partitions: rows would not align); combine columns of one frame, e.g. assign() them first`,
+        );
+      return other.expr;
+    }
+    return literal(where, other);
+  }
+  private derive(expr: Expr): Series {
+    const s = new Series(this.frame, expr, this.name);
+    void s.dtype; // dtype errors at build time, naming the operation
+    return s;
+  }
+  private arith(op: ArithOp, other: Series | number): Series {
+    return this.derive({ kind: 'arith', op, args: [this.expr, this.operand(op, other)] });
+  }
+  private compare(op: CompareOp, other: Series | number | Date): Series {
+    return this.derive({ kind: 'compare', op, args: [this.expr, this.operand(op, other)] });
+  }
+  private logical(op: LogicalOp, other: Series | boolean): Series {
+    return this.derive({ kind: 'logical', op, args: [this.expr, this.operand(op, other)] });
+  }
+  add(other: Series | number): Series { return this.arith('add', other); }
+  sub(other: Series | number): Series { return this.arith('sub', other); }
+  mul(other: Series | number): Series { return this.arith('mul', other); }
+  /** True division (float64, as pandas' /). */
+  div(other: Series | number): Series { return this.arith('div', other); }
+  pow(other: Series | number): Series { return this.arith('pow', other); }
+  /** The remainder with the divisor's sign (pandas' %). */
+  mod(other: Series | number): Series { return this.arith('mod', other); }
+  /** Floor division (pandas' //). */
+  floordiv(other: Series | number): Series { return this.arith('floordiv', other); }
+  eq(other: Series | number | Date): Series { return this.compare('eq', other); }
+  ne(other: Series | number | Date): Series { return this.compare('ne', other); }
+  lt(other: Series | number | Date): Series { return this.compare('lt', other); }
+  le(other: Series | number | Date): Series { return this.compare('le', other); }
+  gt(other: Series | number | Date): Series { return this.compare('gt', other); }
+  ge(other: Series | number | Date): Series { return this.compare('ge', other); }
+  /** Elementwise and of two masks (pandas' &). */
+  and(other: Series | boolean): Series { return this.logical('and', other); }
+  /** Elementwise or of two masks (pandas' |). */
+  or(other: Series | boolean): Series { return this.logical('or', other); }
+  xor(other: Series | boolean): Series { return this.logical('xor', other); }
+  /** Elementwise not of a mask (pandas' ~). */
+  not(): Series { return this.derive({ kind: 'not', arg: this.expr }); }
+  neg(): Series { return this.derive({ kind: 'neg', arg: this.expr }); }
+  abs(): Series { return this.derive({ kind: 'abs', arg: this.expr }); }
+  /** Round half to even at `decimals` digits, as pandas/NumPy. */
+  round(decimals = 0): Series {
+    if (!Number.isInteger(decimals)) throw new TypeError(`round(decimals): decimals must be an integer, got ${describeValue(decimals)}`);
+    return this.derive({ kind: 'round', arg: this.expr, decimals });
+  }
+  /** Values limited to [lower, upper] (null: open); NaN stays NaN. */
+  clip(lower: number | null, upper: number | null): Series {
+    for (const [k, v] of [['lower', lower], ['upper', upper]] as const)
+      if (v !== null && typeof v !== 'number') throw new TypeError(`clip(${k}): must be a number or null, got ${describeValue(v)}`);
+    if (lower === null && upper === null) throw new TypeError('clip(lower, upper): give at least one bound');
+    return this.derive({ kind: 'clip', arg: this.expr, lo: lower, hi: upper });
+  }
+  isna(): Series { return this.derive({ kind: 'isna', arg: this.expr }); }
+  notna(): Series { return this.derive({ kind: 'notna', arg: this.expr }); }
+  /** Missing values replaced by `value` (a number; Date for datetimes). */
+  fillna(value: number | Date): Series {
+    const v = literal('fillna(value)', value);
+    return this.derive({ kind: 'fillna', arg: this.expr, value: (v as { value: number }).value });
+  }
+  /** pandas' where: this value where cond is true, else `other` (default NaN). */
+  where(cond: Series, other: Series | number | Date = NaN): Series {
+    if (!(cond instanceof Series)) throw new TypeError(`where(cond): cond must be a bool Series, got ${describeValue(cond)}`);
+    return this.derive({ kind: 'where', cond: this.operand('where', cond), x: this.expr, other: this.operand('where', other) });
+  }
+  /** pandas' mask: `other` where cond is true, else this value. */
+  mask(cond: Series, other: Series | number | Date = NaN): Series {
+    if (!(cond instanceof Series)) throw new TypeError(`mask(cond): cond must be a bool Series, got ${describeValue(cond)}`);
+    return this.derive({ kind: 'where', cond: this.operand('mask', cond), x: this.operand('mask', other), other: this.expr });
+  }
+  /** A cast: 'float64', 'int64' (truncates; missing or infinite values are an error, as pandas) or 'bool' (x != 0; NaN is true). */
+  astype(dtype: 'float64' | 'int64' | 'bool'): Series {
+    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'bool')
+      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'bool', got ${describeValue(dtype)}`);
+    if (this.dtype === dtype) return this;
+    return this.derive({ kind: 'astype', arg: this.expr, dtype });
+  }
+
+  /** String operations, per distinct string of each partition's dictionary (pandas' .str). */
+  get str(): StringMethods {
+    return new StringMethods(this);
+  }
+  /** Datetime fields (pandas' .dt; a column read with parseDates). */
+  get dt(): DatetimeFields {
+    return new DatetimeFields(this);
+  }
+
+  /** Statistics of the values: plain columns straight from the partitions, expressions materialized first. */
   private scalar(op: string, extract: (s: NumStats) => number, numericOnly = true): Lazy<number> {
-    if (numericOnly && !NUMERIC(this.dtype))
-      throw new TypeError(`${op}(): column ${JSON.stringify(this.name)} has dtype ${this.dtype}; ${op} needs int64 or float64`);
+    let src: Series = this;
+    // pandas: a bool column sums to its number of True values, its mean is their fraction
+    if (this.dtype === 'bool' && op !== 'count') src = this.astype('float64');
+    if (numericOnly && !NUMERIC(src.dtype))
+      throw new TypeError(`${op}(): column ${JSON.stringify(this.name)} has dtype ${this.dtype}; ${op} needs int64, float64 or bool`);
+    const frame = src.expr.kind === 'col' ? src.frame : src.frame.assign({ [EXPR_COLUMN]: src });
+    const name = src.expr.kind === 'col' ? src.expr.name : EXPR_COLUMN;
     return new Lazy(
-      (o) => this.frame.reductionLayers(op, o),
-      async (options) => extract((await this.frame.stats([this.name], [], options, op)).get(this.name)!),
+      (o) => frame.reductionLayers(op, o),
+      async (options) => extract((await frame.stats([name], [], options, op)).get(name)!),
     );
   }
-  sum(): Lazy<number> { return this.scalar('sum', (s) => s.sum); }
+  sum(): Lazy<number> { return this.scalar('sum', (s) => (s.count ? s.sum : 0)); }
   mean(): Lazy<number> { return this.scalar('mean', (s) => s.mean); }
   min(): Lazy<number> { return this.scalar('min', (s) => s.min); }
   max(): Lazy<number> { return this.scalar('max', (s) => s.max); }
@@ -292,6 +655,105 @@ export class Series implements HasGraph {
     return this.scalar('std', (s) => stdWith(s, ddof));
   }
   describe(options: DescribeOptions = {}): Lazy<Describe> {
-    return this.frame.describe(options);
+    return this.asFrame().describe(options);
+  }
+
+  /**
+   * Counts of each distinct value (missing left out), most frequent first; ties in order of
+   * first appearance (pandas 1.5's order for up to 16 distinct values; beyond, its quicksort
+   * leaves ties unordered). A Table [name, 'count'].
+   */
+  valueCounts(): Lazy<Table> {
+    const f = this.asFrame();
+    const name = f.columns[0]!;
+    const inner = new GroupBy(f, [name]).sizesInOrder();
+    return new Lazy(
+      (o) => f.reductionLayers('value-counts', o),
+      async (options) => {
+        const t = await inner.compute(options);
+        const counts = t.raw('count')!.values as BigInt64Array;
+        const first = t.raw('firstrow')!.values as BigInt64Array;
+        const order = Array.from({ length: t.length }, (_, i) => i).sort((a, b) =>
+          counts[a] !== counts[b] ? (counts[a]! > counts[b]! ? -1 : 1) : first[a]! < first[b]! ? -1 : first[a]! > first[b]! ? 1 : 0,
+        );
+        return t.take(order, [name, 'count']);
+      },
+    );
+  }
+
+  /** The distinct values in order of first appearance, a missing value included where it first appears (pandas' unique()), as a one-column Table. */
+  unique(): Lazy<Table> {
+    const f = this.asFrame();
+    const name = f.columns[0]!;
+    const values = new GroupBy(f, [name]).sizesInOrder();
+    const NA = '\u0000na';
+    const g = f.assign({ [NA]: f.get(name).isna() });
+    const missing = new GroupBy(g, [NA]).sizesInOrder();
+    return new Lazy(
+      (o) => f.reductionLayers('unique', o),
+      async (options) => {
+        const [t, m] = [await values.compute(options), await missing.compute(options)];
+        const first = t.raw('firstrow')!.values as BigInt64Array;
+        const order = Array.from({ length: t.length }, (_, i) => i).sort((a, b) => (first[a]! < first[b]! ? -1 : first[a]! > first[b]! ? 1 : 0));
+        const out = t.take(order, [name]);
+        // where the first missing value appears (its group of the isna key is True)
+        const isna = m.column(NA);
+        const k = isna.indexOf(true);
+        if (k < 0) return out;
+        const at = Number((m.raw('firstrow')!.values as BigInt64Array)[k]!);
+        const pos = order.filter((i) => Number(first[i]!) < at).length;
+        return insertMissing(out, name, pos);
+      },
+    );
+  }
+
+  /** The number of distinct values, missing left out (pandas' nunique()). */
+  nunique(): Lazy<number> {
+    const f = this.asFrame();
+    const inner = new GroupBy(f, [f.columns[0]!]).size();
+    return new Lazy((o) => f.reductionLayers('nunique', o), async (options) => (await inner.compute(options)).length);
   }
 }
+
+/** pandas' Series.str: lower/upper (strings), len (int64; float64 with missing values), and predicates (bool; with missing values an object column of 'True'/'False' as pandas, unless `na` says what a missing value gives). */
+export class StringMethods {
+  constructor(private readonly s: Series) {}
+  private op(op: StrOp, extra: { pat?: string; regex?: boolean; caseSensitive?: boolean; na?: boolean } = {}): Series {
+    if (extra.pat !== undefined && typeof extra.pat !== 'string') throw new TypeError(`.str.${op}(pat): pat must be a string, got ${describeValue(extra.pat)}`);
+    if (extra.na !== undefined && typeof extra.na !== 'boolean') throw new TypeError(`.str.${op}(options): na must be a boolean, got ${describeValue(extra.na)}`);
+    const out = new Series(this.s.frame, { kind: 'str', op, arg: this.s.expr, ...extra }, this.s.name);
+    void out.dtype;
+    return out;
+  }
+  lower(): Series { return this.op('lower'); }
+  upper(): Series { return this.op('upper'); }
+  /** Length in code points (Python's len). */
+  len(): Series { return this.op('len'); }
+  /** Whether `pat` occurs: a regular expression (JS syntax) unless regex: false; `case: false` ignores case. */
+  contains(pat: string, options: { regex?: boolean; case?: boolean; na?: boolean } = {}): Series {
+    return this.op('contains', { pat, regex: options.regex, caseSensitive: options.case, na: options.na });
+  }
+  startsWith(pat: string, options: { na?: boolean } = {}): Series { return this.op('startswith', { pat, na: options.na }); }
+  endsWith(pat: string, options: { na?: boolean } = {}): Series { return this.op('endswith', { pat, na: options.na }); }
+}
+
+/** pandas' Series.dt fields (UTC, as the parser reads datetimes): int64, float64 when values are missing. */
+export class DatetimeFields {
+  constructor(private readonly s: Series) {}
+  private field(field: DtField): Series {
+    const out = new Series(this.s.frame, { kind: 'dt', field, arg: this.s.expr }, this.s.name);
+    void out.dtype;
+    return out;
+  }
+  get year(): Series { return this.field('year'); }
+  get month(): Series { return this.field('month'); }
+  get day(): Series { return this.field('day'); }
+  get hour(): Series { return this.field('hour'); }
+  get minute(): Series { return this.field('minute'); }
+  get second(): Series { return this.field('second'); }
+  /** Monday = 0 … Sunday = 6, as pandas. */
+  get dayofweek(): Series { return this.field('dayofweek'); }
+}
+
+/** The name under which a Series expression is materialized for a reduction (no user column can clash). */
+const EXPR_COLUMN = '\u0000expr';

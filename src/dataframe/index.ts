@@ -4,3 +4,4 @@ export { type DType, StringDict } from './column.js';
 export { readCsv, type ReadCsvOptions } from './csv.js';
 export { type ToCsvOptions } from './write.js';
 export { datasets, timeseries, NAMES, type TimeseriesOptions } from './timeseries.js';
+export { GroupBy, type AggName, type AggSpec } from './groupby.js';

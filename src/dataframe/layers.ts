@@ -3,7 +3,7 @@
 import { TaskGraphBuilder } from '../graph/builder.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import type { VisualizeOptions } from '../visualize/index.js';
-import { type DataFrameState, layerId } from './source.js';
+import { type DataFrameState, type PartitionSource, layerId } from './source.js';
 
 /** A layer with one task per partition. */
 export interface DLayer {
@@ -22,12 +22,27 @@ export function toTaskGraph(layers: DLayer[]): TaskGraph {
 }
 
 /** The layers of a frame: its source, and the projection when columns were selected. */
+/** The layers of a source and of the sources it reads (each once), inputs first. */
+function sourceLayers(s: PartitionSource, seen: Set<string>): DLayer[] {
+  if (seen.has(s.name)) return [];
+  seen.add(s.name);
+  const inputs = s.inputs ?? [];
+  const before = inputs.flatMap((i) => sourceLayers(i, seen));
+  const layer: DLayer = {
+    name: s.name, op: s.op, tasks: s.npartitions, deps: inputs.map((i) => i.name),
+    taskDeps: (t) => inputs.flatMap((i): [string, number][] =>
+      s.allToAll ? Array.from({ length: i.npartitions }, (_, j) => [i.name, j] as [string, number]) : t < i.npartitions ? [[i.name, t]] : []),
+  };
+  return [...before, layer];
+}
+
 export function frameLayers(state: DataFrameState, optimize: boolean): DLayer[] {
-const s = state.source;
-  const src: DLayer = { name: s.name, op: s.op, tasks: s.npartitions, deps: [], taskDeps: () => [] };
-  if (optimize || !state.projection) return [src];
+  const s = state.source;
+  const layers = sourceLayers(s, new Set());
+  const src = layers[layers.length - 1]!;
+  if (optimize || !state.projection) return layers;
   const p = state.projection;
-  return [src, { name: p, op: 'getitem', tasks: s.npartitions, deps: [s.name], taskDeps: (i) => [[s.name, i]] }];
+  return [...layers, { name: p, op: 'getitem', tasks: s.npartitions, deps: [src.name], taskDeps: (i) => [[src.name, i]] }];
 }
 
 /** Layers of a reduction: per-partition chunks and one aggregate. */

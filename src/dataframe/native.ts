@@ -2,7 +2,7 @@
 // runs one job on the engine's thread pool and returns { promise, cancel }.
 import { native } from '../native.js';
 
-export const enum ColType { Auto = -1, Int64 = 0, Float64 = 1, String = 2, Datetime = 3 }
+export const enum ColType { Auto = -1, Int64 = 0, Float64 = 1, String = 2, Datetime = 3, Bool = 4 }
 
 export interface NativeColumn {
   type: ColType;
@@ -20,6 +20,8 @@ export interface NativeBlock {
   lines: number;
   error?: string;
   errorLine?: number;
+  /** File offset (0-based) of the first byte that is not utf-8, when that is the error. */
+  errorByte?: number;
   columns?: NativeColumn[];
 }
 
@@ -48,6 +50,8 @@ export interface WriteColumnSpec {
 type Progress = ((done: number, total: number) => void) | undefined;
 
 export interface DataframeAddon {
+  /** The stable order of the rows by the keys (NaN missing), on the pool. */
+  dfArgsort(spec: ArgsortSpec, onProgress?: Progress): NativeHandle<Uint32Array>;
   dfTimeseries(
     spec: {
       seed: number;
@@ -78,6 +82,28 @@ export interface DataframeAddon {
     spec: { columns: { type: ColType; parts: ArrayBufferView[] }[]; quantiles?: Float64Array },
     onProgress?: Progress,
   ): NativeHandle<Float64Array>;
+  dfGroupby(
+    spec: {
+      rows: number[];
+      keys: GroupbyColumnSpec[];
+      values: GroupbyColumnSpec[];
+      aggs: { agg: number; value: number; ddof: number }[];
+    },
+    onProgress?: Progress,
+  ): NativeHandle<{ groups: number; columns: { type: ColType; data: ArrayBuffer; dictBytes?: ArrayBuffer; dictOffsets?: ArrayBuffer; present?: ArrayBuffer }[] }>;
+}
+
+export interface ArgsortSpec {
+  keys: { data: Float64Array | BigInt64Array; ascending: boolean }[];
+  rows: number;
+  naFirst: boolean;
+}
+
+export interface GroupbyColumnSpec {
+  type: ColType;
+  parts: ArrayBufferView[];
+  dictBytes?: Uint8Array[];
+  dictOffsets?: Int32Array[];
 }
 
 export function dfNative(): DataframeAddon {

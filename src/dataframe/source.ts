@@ -23,6 +23,10 @@ export interface PartitionSource {
   readonly divisions?: readonly (Date | number)[];
   /** Rows per partition when known without computing. */
   readonly lengths?: readonly number[];
+  /** Sources this one reads (derived frames: filter, assign, sort, merge), for task graphs. */
+  readonly inputs?: readonly PartitionSource[];
+  /** Each partition reads every input partition (sort, merge) rather than its own. */
+  readonly allToAll?: boolean;
   /** Loads partitions `parts` (default all) with the given columns (default all; index always when present). */
   load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]>;
 }

@@ -34,7 +34,7 @@ export function checkPercentiles(p: unknown): number[] {
 
 export type NumStats =
   | { numeric: true; count: number; sum: number; mean: number; std: number; min: number; max: number; quantiles: number[] }
-  | { numeric: false; count: number; unique: number; top: string | null; freq: number | null; sum: number; mean: number; std: number; min: number; max: number };
+  | { numeric: false; count: number; unique: number; top: string | boolean | null; freq: number | null; sum: number; mean: number; std: number; min: number; max: number };
 
 export function nonNumeric(name: string, parts: Partition[]): NumStats {
   const counts = new Map<string, number>();
@@ -54,6 +54,14 @@ export function nonNumeric(name: string, parts: Partition[]): NumStats {
         counts.set(s, (counts.get(s) ?? 0) + local[k]!);
         count += local[k]!;
       }
+    } else if (c.dtype === 'bool') {
+      const v = c.values as Uint8Array;
+      let t = 0;
+      for (let i = 0; i < v.length; i++) t += v[i]!;
+      count += v.length;
+      // pandas' top of a bool column is a bool; counted True first (value_counts order on a tie)
+      if (t) counts.set('True', (counts.get('True') ?? 0) + t);
+      if (v.length - t) counts.set('False', (counts.get('False') ?? 0) + v.length - t);
     } else {
       const v = c.values as Float64Array;
       for (let i = 0; i < v.length; i++) {
@@ -72,5 +80,6 @@ export function nonNumeric(name: string, parts: Partition[]): NumStats {
       freq = n;
     }
   }
-  return { numeric: false, count, unique: counts.size, top, freq, sum: NaN, mean: NaN, std: NaN, min: NaN, max: NaN };
+  const isBool = parts.some((p) => p.columns.get(name)?.dtype === 'bool');
+  return { numeric: false, count, unique: counts.size, top: isBool && top !== null ? top === 'True' : top, freq, sum: NaN, mean: NaN, std: NaN, min: NaN, max: NaN };
 }

@@ -1,13 +1,13 @@
 // Local (computed) tables: head() and compute() results, printed as pandas prints frames.
-import { type Column, type DType, type Partition, StringDict, columnLength, sliceColumn, valueAt } from './column.js';
+import { type CellValue, type Column, type DType, type Partition, StringDict, columnLength, sliceColumn, toFloat, valueAt } from './column.js';
 
-export function formatColumn(values: (number | string | null | bigint | Date)[]): string[] {
+export function formatColumn(values: (number | string | boolean | null | bigint | Date)[]): string[] {
   const nums = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const allNum = values.every((v) => typeof v === 'number' || v === null);
   const allInt = nums.every((v) => Number.isInteger(v));
   if (allNum && nums.length && !allInt) {
     const sci = nums.some((v) => Math.abs(v) >= 1e6 || (v !== 0 && Math.abs(v) < 1e-4));
-    return values.map((v) => (typeof v === 'number' ? (Number.isNaN(v) ? 'NaN' : sci ? expPandas(v) : v.toFixed(6)) : 'NaN'));
+    return values.map((v) => (typeof v === 'number' ? (Number.isNaN(v) ? 'NaN' : !Number.isFinite(v) ? formatFloat(v) : sci ? expPandas(v) : v.toFixed(6)) : 'NaN'));
   }
   if (allNum && nums.length && allInt && values.some((v) => typeof v === 'number' && !Number.isFinite(v)) ) {
     return values.map((v) => (typeof v === 'number' ? (Number.isNaN(v) ? 'NaN' : v.toFixed(1)) : 'NaN'));
@@ -15,15 +15,21 @@ export function formatColumn(values: (number | string | null | bigint | Date)[])
   return values.map((v) => formatCell(v));
 }
 
+/** A float cell as pandas prints it: 6 decimals, inf / -inf. */
+function formatFloat(v: number): string {
+  return v === Infinity ? 'inf' : v === -Infinity ? '-inf' : v.toFixed(6);
+}
+
 function expPandas(v: number): string {
   const s = v.toExponential(6); // 2.592000e+6
   return s.replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
-function formatCell(v: unknown): string {
+export function formatCell(v: unknown): string {
   if (v === null || v === undefined) return 'NaN';
   if (v instanceof Date) return formatDate(v.getTime());
   if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
   return String(v);
 }
 
@@ -59,7 +65,7 @@ export class Table {
   }
 
   /** The values of a column (or of the index) as JS values; missing values are null. */
-  column(name: string): (number | bigint | string | Date | null)[] {
+  column(name: string): CellValue[] {
     const c = this.data.get(name);
     if (!c) throw new RangeError(`column(name): no column ${JSON.stringify(name)}; columns are ${JSON.stringify(this.columns)}`);
     return Array.from({ length: this.length }, (_, i) => valueAt(c, i));
@@ -70,13 +76,27 @@ export class Table {
     return this.data.get(name);
   }
 
-  toRecords(): Record<string, number | bigint | string | Date | null>[] {
+  toRecords(): Record<string, CellValue>[] {
     const names = this.index ? [this.index, ...this.columns] : this.columns;
     return Array.from({ length: this.length }, (_, i) => Object.fromEntries(names.map((n) => [n, valueAt(this.data.get(n)!, i)])));
   }
 
-  toJSON(): Record<string, number | bigint | string | Date | null>[] {
+  toJSON(): Record<string, CellValue>[] {
     return this.toRecords();
+  }
+
+  /** The rows `rows` (in that order) of the columns `columns` (default all). */
+  take(rows: ArrayLike<number>, columns: readonly string[] = this.columns): Table {
+    const data = new Map<string, Column>();
+    const names = this.index && !columns.includes(this.index) ? [this.index, ...columns] : columns;
+    for (const k of names) {
+      const c = this.data.get(k)!;
+      const src = c.values;
+      const out = new (src.constructor as { new (n: number): typeof src })(rows.length);
+      for (let i = 0; i < rows.length; i++) (out as Float64Array)[i] = (src as Float64Array)[rows[i]!]!;
+      data.set(k, { dtype: c.dtype, values: out, dict: c.dict });
+    }
+    return new Table([...columns], data, rows.length, this.index);
   }
 
   slice(start: number, end: number): Table {
@@ -100,7 +120,7 @@ export class Table {
       return rows.map((i) => {
         if (i < 0) return '...';
         const v = valueAt(col, i);
-        return col.dtype === 'float64' ? (v === null ? 'NaN' : (v as number).toFixed(6)) : formatCell(v);
+        return col.dtype === 'float64' ? (v === null ? 'NaN' : formatFloat(v as number)) : formatCell(v);
       });
     });
     const table = renderTable(labels, this.columns, cells, '', this.index);
@@ -112,43 +132,61 @@ export class Table {
     const length = parts.reduce((a, p) => a + p.length, 0);
     const data = new Map<string, Column>();
     for (const n of names) {
-      const cols = parts.map((p) => p.columns.get(n)).filter((c): c is Column => !!c);
-      if (!cols.length) continue;
+      const all = parts.map((p) => p.columns.get(n)).filter((c): c is Column => !!c);
+      if (!all.length) continue;
+      // partitions without rows say nothing about the dtype (a header-only file reads as float64)
+      let cols = all.filter((c) => columnLength(c) > 0);
+      if (!cols.length) cols = [all[0]!];
+      const dtypes = new Set(cols.map((c) => c.dtype));
+      if (dtypes.size > 1) {
+        // int64 and float64 partitions concatenate to float64 (pandas' concat); other mixes are the source's to unify
+        if (dtypes.size === 2 && dtypes.has('int64') && dtypes.has('float64')) cols = cols.map(toFloat);
+        else throw new Error(`Table.concat: column ${JSON.stringify(n)} has partitions of dtypes ${[...dtypes].join(', ')}`);
+      }
       if (cols.length === 1) {
         data.set(n, cols[0]!);
         continue;
       }
       const dtype = cols[0]!.dtype;
       if (dtype === 'string') {
-        const strings: string[] = [];
-        const codeOf = new Map<string, number>();
+        // the partitions' dictionaries side by side, codes shifted: no string is decoded or
+        // hashed (an entry may repeat; consumers compare strings, not codes)
+        const dicts: StringDict[] = [];
+        const base = new Map<StringDict, number>();
+        let entries = 0;
+        let bytes = 0;
+        for (const c of cols) {
+          if (base.has(c.dict!)) continue;
+          base.set(c.dict!, entries);
+          dicts.push(c.dict!);
+          entries += c.dict!.size;
+          bytes += c.dict!.offsets[c.dict!.size]! - c.dict!.offsets[0]!;
+        }
         const out = new Int32Array(length);
         let at = 0;
         for (const c of cols) {
           const codes = c.values as Int32Array;
-          const remap = new Int32Array(c.dict!.size).fill(-2);
-          for (let i = 0; i < codes.length; i++) {
-            const k = codes[i]!;
-            if (k < 0) {
-              out[at++] = -1;
-              continue;
-            }
-            if (remap[k] === -2) {
-              const s = c.dict!.get(k);
-              let g = codeOf.get(s);
-              if (g === undefined) {
-                g = strings.length;
-                strings.push(s);
-                codeOf.set(s, g);
-              }
-              remap[k] = g;
-            }
-            out[at++] = remap[k]!;
-          }
+          const shift = base.get(c.dict!)!;
+          for (let i = 0; i < codes.length; i++) out[at++] = codes[i]! < 0 ? -1 : codes[i]! + shift;
         }
-        data.set(n, { dtype, values: out, dict: StringDict.fromStrings(strings) });
+        let dict = dicts[0]!;
+        if (dicts.length > 1) {
+          const b = new Uint8Array(bytes);
+          const o = new Int32Array(entries + 1);
+          let e = 0;
+          let pos = 0;
+          for (const d of dicts) {
+            const first = d.offsets[0]!;
+            b.set(d.bytes.subarray(first, d.offsets[d.size]!), pos);
+            for (let k = 0; k < d.size; k++) o[e + k + 1] = pos + d.offsets[k + 1]! - first;
+            e += d.size;
+            pos += d.offsets[d.size]! - first;
+          }
+          dict = new StringDict(b, o);
+        }
+        data.set(n, { dtype, values: out, dict });
       } else {
-        const out = dtype === 'int64' ? new BigInt64Array(length) : new Float64Array(length);
+        const out = dtype === 'int64' ? new BigInt64Array(length) : dtype === 'bool' ? new Uint8Array(length) : new Float64Array(length);
         let at = 0;
         for (const c of cols) {
           (out as Float64Array).set(c.values as Float64Array, at);

@@ -8,6 +8,7 @@
 // The index column (e.g. timeseries' 'timestamp') is written first and named in the schema metadata
 // under 'tessera.index', which fromArrow reads back.
 import {
+  Bool,
   DataType,
   DateUnit,
   Dictionary,
@@ -70,6 +71,8 @@ function arrowTypeFor(dtype: DType): DataType {
       return new Int64();
     case 'datetime':
       return new TimestampMillisecond();
+    case 'bool':
+      return new Bool();
     default:
       return new Dictionary(new Utf8(), new Int32());
   }
@@ -111,6 +114,13 @@ function columnData(c: Column, type: DataType, length: number): Data {
       return makeData({ type: type as Float64, length, nullCount: 0, data: c.values as Float64Array });
     case 'int64':
       return makeData({ type: type as Int64, length, nullCount: 0, data: c.values as BigInt64Array });
+    case 'bool': {
+      // Arrow's bools are bit-packed (LSB first)
+      const v = c.values as Uint8Array;
+      const bits = new Uint8Array(((length + 63) & ~63) >> 3);
+      for (let i = 0; i < length; i++) if (v[i]) bits[i >> 3]! |= 1 << (i & 7);
+      return makeData({ type: type as Bool, length, nullCount: 0, data: bits });
+    }
     case 'datetime': {
       const ms = c.values as Float64Array;
       const out = new BigInt64Array(length);

@@ -1,0 +1,626 @@
+// Hash group-by aggregation; see groupby.h.
+#include "dataframe/groupby.h"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <stdexcept>
+#include <string_view>
+
+namespace tessera::df {
+
+namespace {
+
+enum Need : uint8_t { kCnt = 1, kSum = 2, kSq = 4, kMinMax = 8, kFirstLast = 16, kUniq = 32, kISum = 64 };
+
+// Double-double accumulation (Knuth's TwoSum; values beyond the finite range keep only hi).
+struct DD {
+  double hi = 0, lo = 0;
+};
+inline DD fastTwoSum(double a, double b) {
+  const double s = a + b;
+  return {s, b - (s - a)};
+}
+inline void ddAdd(DD& acc, double x) {
+  const double s = acc.hi + x;
+  if (!std::isfinite(s)) {
+    acc = {s, 0};
+    return;
+  }
+  const double bb = s - acc.hi;
+  const double err = (acc.hi - (s - bb)) + (x - bb);
+  acc = fastTwoSum(s, err + acc.lo);
+}
+inline void ddAddDD(DD& acc, DD x) {
+  ddAdd(acc, x.hi);
+  if (std::isfinite(acc.hi)) ddAdd(acc, x.lo);
+}
+inline DD ddMul(DD a, DD b) {
+  const double p = a.hi * b.hi;
+  if (!std::isfinite(p)) return {p, 0};
+  double e = std::fma(a.hi, b.hi, -p);
+  e += a.hi * b.lo + a.lo * b.hi;
+  return fastTwoSum(p, e);
+}
+inline DD ddDiv(DD a, double d) {
+  const double q1 = a.hi / d;
+  if (!std::isfinite(q1)) return {q1, 0};
+  const double p = q1 * d;
+  const double pe = std::fma(q1, d, -p);
+  const double r = ((a.hi - p) - pe) + a.lo;
+  return fastTwoSum(q1, r / d);
+}
+inline DD ddSub(DD a, DD b) {
+  DD r = a;
+  ddAddDD(r, {-b.hi, -b.lo});
+  return r;
+}
+
+inline uint64_t bitsOf(double x) {
+  if (x == 0) x = 0;  // -0 and 0 are one value (pandas)
+  uint64_t u;
+  std::memcpy(&u, &x, 8);
+  return u;
+}
+
+inline std::string_view dictAt(const GbColumn& c, size_t p, int32_t code) {
+  const int32_t* off = c.dictOffsets[p];
+  return {c.dictBytes[p] + off[code], static_cast<size_t>(off[code + 1] - off[code])};
+}
+
+void appendPiece(std::string& key, ColType t, int64_t i, double d, std::string_view s) {
+  switch (t) {
+    case ColType::String: {
+      const uint32_t n = static_cast<uint32_t>(s.size());
+      key.append(reinterpret_cast<const char*>(&n), 4);
+      key.append(s.data(), s.size());
+      break;
+    }
+    case ColType::Int64: key.append(reinterpret_cast<const char*>(&i), 8); break;
+    case ColType::Bool: key.push_back(static_cast<char>(i)); break;
+    default: key.append(reinterpret_cast<const char*>(&d), 8); break;
+  }
+}
+
+struct KeyVal {
+  int64_t i = 0;
+  double d = 0;
+  std::string_view s;
+};
+
+std::vector<KeyVal> decode(const std::string& key, const std::vector<GbColumn>& keys) {
+  std::vector<KeyVal> out(keys.size());
+  size_t at = 0;
+  for (size_t k = 0; k < keys.size(); ++k) {
+    switch (keys[k].type) {
+      case ColType::String: {
+        uint32_t n;
+        std::memcpy(&n, key.data() + at, 4);
+        out[k].s = std::string_view(key.data() + at + 4, n);
+        at += 4 + n;
+        break;
+      }
+      case ColType::Int64: std::memcpy(&out[k].i, key.data() + at, 8); at += 8; break;
+      case ColType::Bool: out[k].i = static_cast<unsigned char>(key[at]); at += 1; break;
+      default: std::memcpy(&out[k].d, key.data() + at, 8); at += 8; break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct GroupbyPlan::Acc {
+  uint8_t need = 0;
+  std::vector<double> cnt, dmin, dmax, dfirst, dlast;
+  std::vector<DD> sum, sq;
+  std::vector<int64_t> isum, imin, imax, ifirst, ilast;
+  std::vector<uint8_t> has;
+  std::vector<std::string> sfirst, slast;
+  std::vector<std::unordered_set<uint64_t>> uniq;
+  std::vector<std::unordered_set<std::string>> suniq;
+
+  void grow(size_t g, bool isInt, bool isString) {
+    if (need & kCnt) cnt.resize(g, 0);
+    if (need & kSum) sum.resize(g);
+    if (need & kSq) sq.resize(g);
+    if (need & kISum) isum.resize(g, 0);
+    if (need & kMinMax) {
+      if (isInt) {
+        imin.resize(g, INT64_MAX);
+        imax.resize(g, INT64_MIN);
+      } else {
+        dmin.resize(g, INFINITY);
+        dmax.resize(g, -INFINITY);
+      }
+    }
+    if (need & kFirstLast) {
+      has.resize(g, 0);
+      if (isString) {
+        sfirst.resize(g);
+        slast.resize(g);
+      } else if (isInt) {
+        ifirst.resize(g, 0);
+        ilast.resize(g, 0);
+      } else {
+        dfirst.resize(g, NAN);
+        dlast.resize(g, NAN);
+      }
+    }
+    if (need & kUniq) {
+      if (isString) suniq.resize(g);
+      else uniq.resize(g);
+    }
+  }
+};
+
+struct GroupbyPlan::Table {
+  std::vector<std::string> keys;  // serialized key tuple per group
+  std::unordered_map<std::string, int32_t> index;
+  std::vector<int64_t> size;
+  std::vector<int64_t> firstRow;  // over all partitions
+  std::vector<Acc> acc;  // per value column
+};
+
+namespace {
+inline bool isIntType(ColType t) { return t == ColType::Int64 || t == ColType::Bool; }
+}  // namespace
+
+GroupbyPlan::GroupbyPlan(std::vector<GbColumn> keys, std::vector<GbColumn> values, std::vector<int64_t> rows,
+                         std::vector<GbAgg> aggs)
+    : keys_(std::move(keys)), values_(std::move(values)), rows_(std::move(rows)), aggs_(std::move(aggs)) {
+  need_.assign(values_.size(), 0);
+  for (const GbAgg& a : aggs_) {
+    if (a.agg == Agg::Size || a.agg == Agg::FirstRow) continue;
+    if (a.value < 0 || static_cast<size_t>(a.value) >= values_.size()) throw std::invalid_argument("groupby: aggregation of an unknown value column");
+    uint8_t& n = need_[static_cast<size_t>(a.value)];
+    const ColType t = values_[static_cast<size_t>(a.value)].type;
+    switch (a.agg) {
+      case Agg::Count: n |= kCnt; break;
+      case Agg::Sum: n |= static_cast<uint8_t>(isIntType(t) ? (kISum | kCnt) : (kSum | kCnt)); break;
+      case Agg::Mean: n |= kSum | kCnt; break;
+      case Agg::Std:
+      case Agg::Var: n |= kSum | kSq | kCnt; break;
+      case Agg::Min:
+      case Agg::Max: n |= kMinMax | kCnt; break;
+      case Agg::First:
+      case Agg::Last: n |= kFirstLast; break;
+      case Agg::Nunique: n |= kUniq; break;
+      default: break;
+    }
+  }
+  const size_t P = rows_.size();
+  tables_.resize(P);
+  while ((size_t(1) << rounds_) < P) ++rounds_;
+}
+
+GroupbyPlan::~GroupbyPlan() = default;
+
+int64_t GroupbyPlan::expectedTasks() const {
+  int64_t t = static_cast<int64_t>(rows_.size()) + 1;
+  const int64_t P = static_cast<int64_t>(rows_.size());
+  for (int r = 0; r < rounds_; ++r) {
+    const int64_t half = int64_t(1) << r, step = half * 2;
+    t += P > half ? (P - half + step - 1) / step : 0;
+  }
+  return t;
+}
+
+void GroupbyPlan::build(size_t p) {
+  auto t = std::make_unique<Table>();
+  const size_t n = static_cast<size_t>(rows_[p]);
+  const size_t K = keys_.size();
+  // per key column: a dense id per row (-1: missing key, the row is dropped) and its piece
+  std::vector<std::vector<int32_t>> kid(K, std::vector<int32_t>(n));
+  std::vector<std::vector<std::string>> pieces(K);
+  for (size_t k = 0; k < K; ++k) {
+    const GbColumn& c = keys_[k];
+    std::vector<int32_t>& ids = kid[k];
+    auto add = [&](int64_t i, double d, std::string_view s) {
+      std::string piece;
+      appendPiece(piece, c.type, i, d, s);
+      pieces[k].push_back(std::move(piece));
+      return static_cast<int32_t>(pieces[k].size() - 1);
+    };
+    switch (c.type) {
+      case ColType::String: {
+        const int32_t* codes = static_cast<const int32_t*>(c.data[p]);
+        // a dictionary may hold a string twice (high-cardinality columns stop hashing)
+        std::vector<int32_t> codeId(static_cast<size_t>(c.ndict[p]), -1);
+        std::unordered_map<std::string_view, int32_t> byText;
+        for (size_t r = 0; r < n; ++r) {
+          const int32_t code = codes[r];
+          if (code < 0) {
+            ids[r] = -1;
+            continue;
+          }
+          int32_t& id = codeId[static_cast<size_t>(code)];
+          if (id < 0) {
+            const std::string_view s = dictAt(c, p, code);
+            auto it = byText.find(s);
+            id = it != byText.end() ? it->second : (byText[s] = add(0, 0, s));
+          }
+          ids[r] = id;
+        }
+        break;
+      }
+      case ColType::Int64: {
+        const int64_t* v = static_cast<const int64_t*>(c.data[p]);
+        std::unordered_map<int64_t, int32_t> m;
+        for (size_t r = 0; r < n; ++r) {
+          auto it = m.find(v[r]);
+          ids[r] = it != m.end() ? it->second : (m[v[r]] = add(v[r], 0, {}));
+        }
+        break;
+      }
+      case ColType::Bool: {
+        const uint8_t* v = static_cast<const uint8_t*>(c.data[p]);
+        int32_t seen[2] = {-1, -1};
+        for (size_t r = 0; r < n; ++r) {
+          const int b = v[r] ? 1 : 0;
+          if (seen[b] < 0) seen[b] = add(b, 0, {});
+          ids[r] = seen[b];
+        }
+        break;
+      }
+      default: {
+        const double* v = static_cast<const double*>(c.data[p]);
+        std::unordered_map<uint64_t, int32_t> m;
+        for (size_t r = 0; r < n; ++r) {
+          if (std::isnan(v[r])) {
+            ids[r] = -1;
+            continue;
+          }
+          const uint64_t b = bitsOf(v[r]);
+          auto it = m.find(b);
+          ids[r] = it != m.end() ? it->second : (m[b] = add(0, v[r] == 0 ? 0.0 : v[r], {}));
+        }
+        break;
+      }
+    }
+  }
+  // rows → groups (the tuple of key ids)
+  std::vector<int32_t> gid(n, -1);
+  int64_t row0 = 0;
+  for (size_t q = 0; q < p; ++q) row0 += rows_[q];
+  auto newGroup = [&](size_t r) {
+    t->firstRow.push_back(row0 + static_cast<int64_t>(r));
+    std::string key;
+    for (size_t k = 0; k < K; ++k) key += pieces[k][static_cast<size_t>(kid[k][r])];
+    t->keys.push_back(std::move(key));
+    return static_cast<int32_t>(t->keys.size() - 1);
+  };
+  if (K == 1) {
+    std::vector<int32_t> g(pieces[0].size(), -1);
+    for (size_t r = 0; r < n; ++r) {
+      const int32_t id = kid[0][r];
+      if (id < 0) continue;
+      if (g[static_cast<size_t>(id)] < 0) g[static_cast<size_t>(id)] = newGroup(r);
+      gid[r] = g[static_cast<size_t>(id)];
+    }
+  } else {
+    std::unordered_map<std::string, int32_t> m;
+    std::string tuple(4 * K, '\0');
+    for (size_t r = 0; r < n; ++r) {
+      bool missing = false;
+      for (size_t k = 0; k < K; ++k) {
+        const int32_t id = kid[k][r];
+        if (id < 0) missing = true;
+        std::memcpy(&tuple[4 * k], &id, 4);
+      }
+      if (missing) continue;
+      auto it = m.find(tuple);
+      gid[r] = it != m.end() ? it->second : (m[tuple] = newGroup(r));
+    }
+  }
+  const size_t G = t->keys.size();
+  t->size.assign(G, 0);
+  for (size_t r = 0; r < n; ++r)
+    if (gid[r] >= 0) t->size[static_cast<size_t>(gid[r])]++;
+  t->acc.resize(values_.size());
+  for (size_t v = 0; v < values_.size(); ++v) {
+    Acc& a = t->acc[v];
+    a.need = need_[v];
+    if (!a.need) continue;
+    const GbColumn& c = values_[v];
+    const bool isInt = isIntType(c.type), isStr = c.type == ColType::String;
+    a.grow(G, isInt, isStr);
+    const uint8_t need = a.need;
+    if (isStr) {
+      const int32_t* codes = static_cast<const int32_t*>(c.data[p]);
+      for (size_t r = 0; r < n; ++r) {
+        const int32_t g = gid[r];
+        if (g < 0 || codes[r] < 0) continue;
+        const size_t gi = static_cast<size_t>(g);
+        const std::string_view s = dictAt(c, p, codes[r]);
+        if (need & kCnt) a.cnt[gi] += 1;
+        if (need & kFirstLast) {
+          if (!a.has[gi]) a.sfirst[gi].assign(s);
+          a.has[gi] = 1;
+          a.slast[gi].assign(s);
+        }
+        if (need & kUniq) a.suniq[gi].emplace(s);
+      }
+      continue;
+    }
+    auto accumulate = [&](auto* vals) {
+      for (size_t r = 0; r < n; ++r) {
+        const int32_t g = gid[r];
+        if (g < 0) continue;
+        const size_t gi = static_cast<size_t>(g);
+        const auto raw = vals[r];
+        const double x = static_cast<double>(raw);
+        if (!isInt && std::isnan(x)) continue;
+        if (need & kCnt) a.cnt[gi] += 1;
+        if (need & kSum) ddAdd(a.sum[gi], x);
+        if (need & kSq) {
+          const double sq = x * x;
+          DD e{sq, std::isfinite(sq) ? std::fma(x, x, -sq) : 0.0};
+          ddAddDD(a.sq[gi], e);
+        }
+        if (need & kISum) a.isum[gi] = static_cast<int64_t>(static_cast<uint64_t>(a.isum[gi]) + static_cast<uint64_t>(static_cast<int64_t>(raw)));
+        if (need & kMinMax) {
+          if (isInt) {
+            const int64_t iv = static_cast<int64_t>(raw);
+            a.imin[gi] = std::min(a.imin[gi], iv);
+            a.imax[gi] = std::max(a.imax[gi], iv);
+          } else {
+            a.dmin[gi] = std::min(a.dmin[gi], x);
+            a.dmax[gi] = std::max(a.dmax[gi], x);
+          }
+        }
+        if (need & kFirstLast) {
+          if (isInt) {
+            if (!a.has[gi]) a.ifirst[gi] = static_cast<int64_t>(raw);
+            a.ilast[gi] = static_cast<int64_t>(raw);
+          } else {
+            if (!a.has[gi]) a.dfirst[gi] = x;
+            a.dlast[gi] = x;
+          }
+          a.has[gi] = 1;
+        }
+        if (need & kUniq) a.uniq[gi].insert(isInt ? static_cast<uint64_t>(static_cast<int64_t>(raw)) : bitsOf(x));
+      }
+    };
+    switch (c.type) {
+      case ColType::Int64: accumulate(static_cast<const int64_t*>(c.data[p])); break;
+      case ColType::Bool: accumulate(static_cast<const uint8_t*>(c.data[p])); break;
+      default: accumulate(static_cast<const double*>(c.data[p])); break;
+    }
+  }
+  tables_[p] = std::move(t);
+}
+
+void GroupbyPlan::merge(Table& a, Table& b) {
+  if (a.index.empty())
+    for (size_t g = 0; g < a.keys.size(); ++g) a.index.emplace(a.keys[g], static_cast<int32_t>(g));
+  for (size_t gb = 0; gb < b.keys.size(); ++gb) {
+    auto it = a.index.find(b.keys[gb]);
+    size_t ga;
+    if (it == a.index.end()) {
+      ga = a.keys.size();
+      a.index.emplace(b.keys[gb], static_cast<int32_t>(ga));
+      a.keys.push_back(b.keys[gb]);
+      a.size.push_back(0);
+      a.firstRow.push_back(b.firstRow[gb]);
+      for (size_t v = 0; v < values_.size(); ++v)
+        if (a.acc[v].need) a.acc[v].grow(ga + 1, isIntType(values_[v].type), values_[v].type == ColType::String);
+    } else {
+      ga = static_cast<size_t>(it->second);
+    }
+    a.size[ga] += b.size[gb];
+    for (size_t v = 0; v < values_.size(); ++v) {
+      Acc& x = a.acc[v];
+      Acc& y = b.acc[v];
+      const uint8_t need = x.need;
+      if (!need) continue;
+      const bool isInt = isIntType(values_[v].type), isStr = values_[v].type == ColType::String;
+      if (need & kCnt) x.cnt[ga] += y.cnt[gb];
+      if (need & kSum) ddAddDD(x.sum[ga], y.sum[gb]);
+      if (need & kSq) ddAddDD(x.sq[ga], y.sq[gb]);
+      if (need & kISum) x.isum[ga] = static_cast<int64_t>(static_cast<uint64_t>(x.isum[ga]) + static_cast<uint64_t>(y.isum[gb]));
+      if (need & kMinMax) {
+        if (isInt) {
+          x.imin[ga] = std::min(x.imin[ga], y.imin[gb]);
+          x.imax[ga] = std::max(x.imax[ga], y.imax[gb]);
+        } else {
+          x.dmin[ga] = std::min(x.dmin[ga], y.dmin[gb]);
+          x.dmax[ga] = std::max(x.dmax[ga], y.dmax[gb]);
+        }
+      }
+      if ((need & kFirstLast) && y.has[gb]) {
+        // a holds the earlier partitions: its first stays, b's last wins
+        if (isStr) {
+          if (!x.has[ga]) x.sfirst[ga] = std::move(y.sfirst[gb]);
+          x.slast[ga] = std::move(y.slast[gb]);
+        } else if (isInt) {
+          if (!x.has[ga]) x.ifirst[ga] = y.ifirst[gb];
+          x.ilast[ga] = y.ilast[gb];
+        } else {
+          if (!x.has[ga]) x.dfirst[ga] = y.dfirst[gb];
+          x.dlast[ga] = y.dlast[gb];
+        }
+        x.has[ga] = 1;
+      }
+      if (need & kUniq) {
+        if (isStr) x.suniq[ga].insert(y.suniq[gb].begin(), y.suniq[gb].end());
+        else x.uniq[ga].insert(y.uniq[gb].begin(), y.uniq[gb].end());
+      }
+    }
+  }
+}
+
+void GroupbyPlan::finish() {
+  out_.clear();
+  if (tables_.empty()) {
+    tables_.push_back(std::make_unique<Table>());
+    tables_[0]->acc.resize(values_.size());
+    for (size_t v = 0; v < values_.size(); ++v) tables_[0]->acc[v].need = need_[v];
+  }
+  Table& t = *tables_[0];
+  const size_t G = t.keys.size();
+  ngroups_ = static_cast<int64_t>(G);
+  // sorted by key, as pandas' sort=True (strings by utf-8 bytes = code points)
+  std::vector<std::vector<KeyVal>> dec(G);
+  for (size_t g = 0; g < G; ++g) dec[g] = decode(t.keys[g], keys_);
+  std::vector<size_t> order(G);
+  std::iota(order.begin(), order.end(), size_t(0));
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      const KeyVal &x = dec[a][k], &y = dec[b][k];
+      switch (keys_[k].type) {
+        case ColType::String: {
+          const int c = x.s.compare(y.s);
+          if (c) return c < 0;
+          break;
+        }
+        case ColType::Int64:
+        case ColType::Bool:
+          if (x.i != y.i) return x.i < y.i;
+          break;
+        default:
+          if (x.d != y.d) return x.d < y.d;
+          break;
+      }
+    }
+    return false;
+  });
+  for (size_t k = 0; k < keys_.size(); ++k) {
+    GbOut o;
+    o.type = keys_[k].type;
+    if (o.type == ColType::String) o.offsets.push_back(0);
+    for (size_t g : order) {
+      const KeyVal& x = dec[g][k];
+      switch (o.type) {
+        case ColType::String:
+          o.bytes.append(x.s.data(), x.s.size());
+          o.offsets.push_back(static_cast<int32_t>(o.bytes.size()));
+          break;
+        case ColType::Int64: o.i64.push_back(x.i); break;
+        case ColType::Bool: o.b8.push_back(static_cast<uint8_t>(x.i)); break;
+        default: o.f64.push_back(x.d); break;
+      }
+    }
+    out_.push_back(std::move(o));
+  }
+  for (const GbAgg& ag : aggs_) {
+    GbOut o;
+    if (ag.agg == Agg::Size || ag.agg == Agg::FirstRow) {
+      o.type = ColType::Int64;
+      for (size_t g : order) o.i64.push_back(ag.agg == Agg::Size ? t.size[g] : t.firstRow[g]);
+      out_.push_back(std::move(o));
+      continue;
+    }
+    const size_t v = static_cast<size_t>(ag.value);
+    Acc& a = t.acc[v];
+    const ColType vt = values_[v].type;
+    const bool isInt = isIntType(vt);
+    switch (ag.agg) {
+      case Agg::Count:
+        o.type = ColType::Int64;
+        for (size_t g : order) o.i64.push_back(static_cast<int64_t>(a.cnt[g]));
+        break;
+      case Agg::Nunique:
+        o.type = ColType::Int64;
+        for (size_t g : order) o.i64.push_back(static_cast<int64_t>(vt == ColType::String ? a.suniq[g].size() : a.uniq[g].size()));
+        break;
+      case Agg::Sum:
+        if (isInt) {
+          o.type = ColType::Int64;
+          for (size_t g : order) o.i64.push_back(a.isum[g]);
+        } else {
+          o.type = ColType::Float64;
+          for (size_t g : order) o.f64.push_back(a.sum[g].hi + a.sum[g].lo);
+        }
+        break;
+      case Agg::Mean:
+        o.type = ColType::Float64;
+        for (size_t g : order) {
+          if (!a.cnt[g]) {
+            o.f64.push_back(NAN);
+            continue;
+          }
+          const DD m = ddDiv(a.sum[g], a.cnt[g]);
+          o.f64.push_back(m.hi + m.lo);
+        }
+        break;
+      case Agg::Std:
+      case Agg::Var:
+        o.type = ColType::Float64;
+        for (size_t g : order) {
+          const double n = a.cnt[g];
+          if (!(n - ag.ddof > 0) || !std::isfinite(a.sum[g].hi) || !std::isfinite(a.sq[g].hi)) {
+            o.f64.push_back(NAN);
+            continue;
+          }
+          // (Σx² − (Σx)²/n) / (n − ddof), in double-double
+          const DD ss = ddSub(a.sq[g], ddDiv(ddMul(a.sum[g], a.sum[g]), n));
+          const DD var = ddDiv(ss, n - ag.ddof);
+          double r = var.hi + var.lo;
+          if (r < 0) r = 0;
+          o.f64.push_back(ag.agg == Agg::Std ? std::sqrt(r) : r);
+        }
+        break;
+      case Agg::Min:
+      case Agg::Max: {
+        const bool mn = ag.agg == Agg::Min;
+        if (vt == ColType::Bool) {
+          o.type = ColType::Bool;
+          for (size_t g : order) o.b8.push_back(static_cast<uint8_t>(mn ? a.imin[g] : a.imax[g]));
+        } else if (isInt) {
+          o.type = ColType::Int64;
+          for (size_t g : order) o.i64.push_back(mn ? a.imin[g] : a.imax[g]);
+        } else {
+          o.type = vt == ColType::Datetime ? ColType::Datetime : ColType::Float64;
+          for (size_t g : order) o.f64.push_back(a.cnt[g] ? (mn ? a.dmin[g] : a.dmax[g]) : NAN);
+        }
+        break;
+      }
+      case Agg::First:
+      case Agg::Last: {
+        const bool first = ag.agg == Agg::First;
+        o.type = vt;
+        if (vt == ColType::String) {
+          o.offsets.push_back(0);
+          for (size_t g : order) {
+            const std::string& s = first ? a.sfirst[g] : a.slast[g];
+            o.bytes.append(s);
+            o.offsets.push_back(static_cast<int32_t>(o.bytes.size()));
+            o.b8.push_back(a.has[g]);  // present
+          }
+        } else if (vt == ColType::Bool) {
+          for (size_t g : order) o.b8.push_back(static_cast<uint8_t>(first ? a.ifirst[g] : a.ilast[g]));
+        } else if (isInt) {
+          for (size_t g : order) o.i64.push_back(first ? a.ifirst[g] : a.ilast[g]);
+        } else {
+          for (size_t g : order) o.f64.push_back(first ? a.dfirst[g] : a.dlast[g]);
+        }
+        break;
+      }
+      default: break;
+    }
+    out_.push_back(std::move(o));
+  }
+  tables_.clear();
+}
+
+void GroupbyPlan::addStages(FnJob& job, const std::shared_ptr<GroupbyPlan>& self) {
+  const int64_t P = static_cast<int64_t>(rows_.size());
+  job.stages.push_back({[P] { return P; }, [self](int64_t p) { self->build(static_cast<size_t>(p)); }, nullptr});
+  for (int r = 0; r < rounds_; ++r) {
+    const int64_t half = int64_t(1) << r, step = half * 2;
+    const int64_t pairs = P > half ? (P - half + step - 1) / step : 0;
+    job.stages.push_back({[pairs] { return pairs; },
+                          [self, half, step](int64_t j) {
+                            auto& ts = self->tables_;
+                            self->merge(*ts[static_cast<size_t>(j * step)], *ts[static_cast<size_t>(j * step + half)]);
+                            ts[static_cast<size_t>(j * step + half)].reset();
+                          },
+                          nullptr});
+  }
+  job.stages.push_back({[] { return int64_t(1); }, [self](int64_t) { self->finish(); }, nullptr});
+}
+
+}  // namespace tessera::df

@@ -1,0 +1,79 @@
+// Hash group-by aggregation as pool stages (no napi.h): per partition, rows are mapped to local
+// groups (string keys through their dictionary, ints/bools/floats by value; a missing key drops
+// the row, as pandas' dropna=True) and accumulated; then the partition tables merge in a fixed
+// binary tree (round r merges table j·2^(r+1) + 2^r into j·2^(r+1)), so results do not depend on
+// the thread count; the groups come out sorted by key, as pandas' sort=True.
+//
+// Sums are double-double (TwoSum; x² exactly through fma), so sum, mean, var and std are the
+// correctly rounded values of the exact sums for practical data, whatever the partitioning;
+// int64 columns sum, min and max in int64 (TYPED-REGISTERS: the values come as int64 already).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "dataframe/dataframe.h"
+#include "engine/job.h"
+
+namespace tessera::df {
+
+enum class Agg : int32_t { Count = 0, Size = 1, Sum = 2, Mean = 3, Min = 4, Max = 5, Std = 6, Var = 7, First = 8, Last = 9, Nunique = 10,
+                           FirstRow = 11 /* the row number of the group's first row (order of appearance) */ };
+
+// A column split in partitions: data per partition; strings also their dictionaries.
+struct GbColumn {
+  ColType type = ColType::Float64;  // Int64, Float64, Datetime, Bool, String (keys and count/nunique/first/last)
+  std::vector<const void*> data;
+  std::vector<const char*> dictBytes;
+  std::vector<const int32_t*> dictOffsets;
+  std::vector<int64_t> ndict;
+};
+
+struct GbAgg {
+  int32_t value = 0;  // index into values (unused for Size)
+  Agg agg = Agg::Count;
+  double ddof = 1;
+};
+
+// One output column: numbers (f64 / i64 / b8) or strings (bytes + offsets).
+struct GbOut {
+  ColType type = ColType::Float64;
+  std::vector<double> f64;
+  std::vector<int64_t> i64;
+  std::vector<uint8_t> b8;
+  std::string bytes;
+  std::vector<int32_t> offsets;
+};
+
+class GroupbyPlan {
+ public:
+  GroupbyPlan(std::vector<GbColumn> keys, std::vector<GbColumn> values, std::vector<int64_t> rows, std::vector<GbAgg> aggs);
+  ~GroupbyPlan();
+  void addStages(FnJob& job, const std::shared_ptr<GroupbyPlan>& self);
+  int64_t expectedTasks() const;
+  // After the job: the key columns, then one column per aggregation.
+  std::vector<GbOut>& outputs() { return out_; }
+  int64_t groups() const { return ngroups_; }
+
+ private:
+  struct Acc;
+  struct Table;
+  void build(size_t p);
+  void merge(Table& a, Table& b);
+  void finish();
+
+  std::vector<GbColumn> keys_, values_;
+  std::vector<int64_t> rows_;
+  std::vector<GbAgg> aggs_;
+  std::vector<uint8_t> need_;  // per value column: bit flags of the accumulators needed
+  std::vector<std::unique_ptr<Table>> tables_;
+  int rounds_ = 0;
+  std::vector<GbOut> out_;
+  int64_t ngroups_ = 0;
+};
+
+}  // namespace tessera::df

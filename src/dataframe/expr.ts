@@ -1,0 +1,457 @@
+// Column expressions (Series arithmetic, comparisons, where, isna, fillna, clip, round, astype):
+// a small tree with pandas' dtype rules, lowered to NDArray expressions so they run as the array
+// engine's fused kernels from its one op table (DESIGN.md: a column is an array). A partition's
+// column is a memory leaf; the partitions of a batch are concatenated into one 1-d array, so one
+// plan computes every output of a step over every partition.
+//
+// Registers are float64 until typed registers land (typedvm): int64 columns enter the engine as
+// float64 copies (exact to 2^53) and int64 results are converted back; bool columns are bool
+// leaves (Uint8Array 0/1). When typed registers land, `leaf()` hands int64 data over as is and
+// `toColumn()` keeps the engine's int64 result (the two places marked TYPED-REGISTERS).
+import { describe as describeValue } from '../errors.js';
+import { full, memoryArray } from '../array/creation.js';
+import { concatenate } from '../array/indexing/join.js';
+import { type Computed, NDArray, computeArrays, whereArrays } from '../array/ndarray.js';
+import type { ComputeOptions } from '../graph/types.js';
+import { type Column, type DType, type Partition, StringDict } from './column.js';
+
+export type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'mod' | 'floordiv';
+export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export type LogicalOp = 'and' | 'or' | 'xor';
+export type Literal = number | boolean | Date;
+
+export type Expr =
+  | { readonly kind: 'col'; readonly name: string }
+  | { readonly kind: 'lit'; readonly value: number }
+  | { readonly kind: 'arith'; readonly op: ArithOp; readonly args: readonly [Expr, Expr] }
+  | { readonly kind: 'compare'; readonly op: CompareOp; readonly args: readonly [Expr, Expr] }
+  | { readonly kind: 'logical'; readonly op: LogicalOp; readonly args: readonly [Expr, Expr] }
+  | { readonly kind: 'not'; readonly arg: Expr }
+  | { readonly kind: 'neg' | 'abs' | 'isna' | 'notna'; readonly arg: Expr }
+  | { readonly kind: 'round'; readonly arg: Expr; readonly decimals: number }
+  | { readonly kind: 'clip'; readonly arg: Expr; readonly lo: number | null; readonly hi: number | null }
+  | { readonly kind: 'fillna'; readonly arg: Expr; readonly value: number }
+  | { readonly kind: 'where'; readonly cond: Expr; readonly x: Expr; readonly other: Expr }
+  | { readonly kind: 'astype'; readonly arg: Expr; readonly dtype: 'float64' | 'int64' | 'bool' }
+  | { readonly kind: 'str'; readonly op: StrOp; readonly arg: Expr; readonly pat?: string; readonly regex?: boolean; readonly caseSensitive?: boolean; readonly na?: boolean }
+  | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr };
+
+export type StrOp = 'lower' | 'upper' | 'len' | 'contains' | 'startswith' | 'endswith';
+export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'dayofweek';
+
+export const col = (name: string): Expr => ({ kind: 'col', name });
+
+/** A JS value as a literal (bool → 0/1, Date → ms since the epoch, as datetime columns hold). */
+export function literal(where: string, v: unknown): Expr {
+  if (typeof v === 'number') return { kind: 'lit', value: v };
+  if (typeof v === 'boolean') return { kind: 'lit', value: v ? 1 : 0 };
+  if (v instanceof Date) return { kind: 'lit', value: v.getTime() };
+  throw new TypeError(`${where}: expected a Series, a number, a boolean or a Date, got ${describeValue(v)}`);
+}
+
+/** Column names an expression reads. */
+export function exprColumns(e: Expr, out = new Set<string>()): Set<string> {
+  switch (e.kind) {
+    case 'col': out.add(e.name); break;
+    case 'lit': break;
+    case 'arith': case 'compare': case 'logical': exprColumns(e.args[0], out); exprColumns(e.args[1], out); break;
+    case 'where': exprColumns(e.cond, out); exprColumns(e.x, out); exprColumns(e.other, out); break;
+    case 'str': case 'dt': exprColumns(e.arg, out); break;
+    default: exprColumns(e.arg, out);
+  }
+  return out;
+}
+
+/** The dtype of a literal in an expression: pandas' scalar kinds (an integer number is int64). */
+type LType = DType | 'lit-int' | 'lit-float';
+
+const INTLIKE = (d: LType): boolean => d === 'int64' || d === 'bool' || d === 'lit-int';
+const NUMBERISH = (d: LType): boolean => d === 'int64' || d === 'float64' || d === 'bool' || d === 'lit-int' || d === 'lit-float';
+
+function ltype(e: Expr, dtypes: ReadonlyMap<string, DType>): LType {
+  return e.kind === 'lit' ? (Number.isInteger(e.value) ? 'lit-int' : 'lit-float') : exprDtype(e, dtypes);
+}
+
+/**
+ * The result dtype of an expression, as pandas: int/bool arithmetic stays int64 except true
+ * division (and float powers); comparisons, logical ops and isna are bool; where promotes int
+ * with float to float64. Datetimes take part in comparisons, isna/notna, where and fillna only;
+ * strings in isna/notna only (string operations are `.str`'s, not built yet).
+ */
+export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
+  const sub = (x: Expr): LType => ltype(x, dtypes);
+  switch (e.kind) {
+    case 'col': {
+      const d = dtypes.get(e.name);
+      if (!d) throw new RangeError(`no column ${JSON.stringify(e.name)}; columns are ${JSON.stringify([...dtypes.keys()])}`);
+      return d;
+    }
+    case 'lit':
+      return 'float64';
+    case 'arith': {
+      const [a, b] = e.args.map(sub) as [LType, LType];
+      for (const d of [a, b])
+        if (!NUMBERISH(d)) throw new TypeError(`${e.op}: a ${d} column in arithmetic (accepted: int64, float64, bool columns and numbers)`);
+      if (e.op === 'div') return 'float64';
+      return INTLIKE(a) && INTLIKE(b) ? 'int64' : 'float64';
+    }
+    case 'compare': {
+      const [a, b] = e.args.map(sub) as [LType, LType];
+      for (const d of [a, b])
+        if (d === 'string') throw new TypeError(`${e.op}: comparisons of string columns are not built yet (accepted: int64, float64, bool, datetime columns)`);
+      const dt = (d: LType): boolean => d === 'datetime';
+      if (dt(a) !== dt(b) && !(e.args[0].kind === 'lit' || e.args[1].kind === 'lit'))
+        throw new TypeError(`${e.op}: cannot compare a datetime column with a ${dt(a) ? b : a} column`);
+      return 'bool';
+    }
+    case 'logical':
+    case 'not': {
+      const args = e.kind === 'not' ? [e.arg] : e.args;
+      for (const x of args) {
+        const d = sub(x);
+        if (d !== 'bool') throw new TypeError(`${e.kind === 'not' ? 'not' : e.op}: needs bool operands (a mask), got ${d}`);
+      }
+      return 'bool';
+    }
+    case 'isna':
+    case 'notna':
+      exprDtype(e.arg, dtypes);
+      return 'bool';
+    case 'neg':
+    case 'abs':
+    case 'round':
+    case 'clip': {
+      const d = exprDtype(e.arg, dtypes);
+      if (d !== 'int64' && d !== 'float64') throw new TypeError(`${e.kind}: needs an int64 or float64 column, got ${d}`);
+      return d;
+    }
+    case 'fillna': {
+      const d = exprDtype(e.arg, dtypes);
+      if (d === 'string' || d === 'bool') throw new TypeError(`fillna: a number for a ${d} column is not accepted (accepted: int64, float64, datetime columns)`);
+      return d;
+    }
+    case 'where': {
+      if (sub(e.cond) !== 'bool') throw new TypeError(`where: cond must be a bool Series (a mask), got ${sub(e.cond)}`);
+      const a = sub(e.x);
+      const b = sub(e.other);
+      if (a === 'string' || b === 'string') throw new TypeError('where: string columns are not built yet (accepted: int64, float64, datetime)');
+      if (a === 'bool' || b === 'bool') throw new TypeError('where: bool values would make an object column in pandas; astype first');
+      if (a === 'datetime' || b === 'datetime') {
+        if ((a !== 'datetime' && e.x.kind !== 'lit') || (b !== 'datetime' && e.other.kind !== 'lit'))
+          throw new TypeError('where: datetime values with numbers would make an object column in pandas');
+        return 'datetime';
+      }
+      return INTLIKE(a) && INTLIKE(b) ? 'int64' : 'float64';
+    }
+    case 'astype': {
+      const d = exprDtype(e.arg, dtypes);
+      if (d === 'string' || d === 'datetime') throw new TypeError(`astype: from ${d} is not built yet (accepted: int64, float64, bool)`);
+      return e.dtype;
+    }
+    case 'str': {
+      const d = exprDtype(e.arg, dtypes);
+      if (d !== 'string') throw new TypeError(`.str.${e.op}: needs a string column, got ${d}`);
+      // len of a column with missing values is float64 and a predicate's an object column in
+      // pandas: the data decides at compute time (as for x // 0)
+      return e.op === 'lower' || e.op === 'upper' ? 'string' : e.op === 'len' ? 'int64' : 'bool';
+    }
+    case 'dt': {
+      const d = exprDtype(e.arg, dtypes);
+      if (d !== 'datetime') throw new TypeError(`.dt.${e.field}: needs a datetime column (readCsv's parseDates), got ${d}`);
+      // pandas: int64 without missing values, float64 with them (decided at compute time)
+      return 'int64';
+    }
+  }
+}
+
+const codePoints = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+/** A .str operation over each partition's dictionary (per distinct string, not per row). */
+function strColumns(e: Extract<Expr, { kind: 'str' }>, args: readonly Column[]): Column[] {
+  let test: ((s: string) => boolean) | undefined;
+  if (e.op === 'contains') {
+    const pat = e.pat!;
+    if (e.regex ?? true) {
+      const re = new RegExp(pat, e.caseSensitive === false ? 'iu' : 'u');
+      test = (s) => re.test(s);
+    } else if (e.caseSensitive === false) {
+      const p = pat.toLowerCase();
+      test = (s) => s.toLowerCase().includes(p);
+    } else test = (s) => s.includes(pat);
+  } else if (e.op === 'startswith') test = (s) => s.startsWith(e.pat!);
+  else if (e.op === 'endswith') test = (s) => s.endsWith(e.pat!);
+  return args.map((c) => {
+    const dict = c.dict!;
+    const codes = c.values as Int32Array;
+    const entries = Array.from({ length: dict.size }, (_, k) => dict.get(k));
+    if (e.op === 'lower' || e.op === 'upper') {
+      const mapped = entries.map((s) => (e.op === 'lower' ? s.toLowerCase() : s.toUpperCase()));
+      return { dtype: 'string', values: codes, dict: StringDict.fromStrings(mapped) };
+    }
+    const missing = codes.some((k) => k < 0);
+    if (e.op === 'len') {
+      const lens = entries.map(codePoints);
+      if (missing) return { dtype: 'float64', values: Float64Array.from(codes, (k) => (k < 0 ? NaN : lens[k]!)) };
+      return { dtype: 'int64', values: BigInt64Array.from(codes, (k) => BigInt(lens[k]!)) };
+    }
+    const hit = entries.map((s) => test!(s));
+    if (missing && e.na === undefined) {
+      // pandas: an object column of True/False/NaN
+      return { dtype: 'string', values: Int32Array.from(codes, (k) => (k < 0 ? -1 : hit[k] ? 1 : 0)), dict: StringDict.fromStrings(['False', 'True']) };
+    }
+    return { dtype: 'bool', values: Uint8Array.from(codes, (k) => (k < 0 ? (e.na ? 1 : 0) : hit[k] ? 1 : 0)) };
+  });
+}
+
+/** A .dt field of datetime columns (ms since the epoch, UTC as the parser reads them). */
+function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): Column[] {
+  const get: (d: Date) => number = {
+    year: (d: Date) => d.getUTCFullYear(),
+    month: (d: Date) => d.getUTCMonth() + 1,
+    day: (d: Date) => d.getUTCDate(),
+    hour: (d: Date) => d.getUTCHours(),
+    minute: (d: Date) => d.getUTCMinutes(),
+    second: (d: Date) => d.getUTCSeconds(),
+    dayofweek: (d: Date) => (d.getUTCDay() + 6) % 7, // pandas: Monday = 0
+  }[e.field];
+  return args.map((c) => {
+    const v = c.values as Float64Array;
+    const missing = v.some((x) => Number.isNaN(x));
+    if (missing) return { dtype: 'float64', values: Float64Array.from(v, (x) => (Number.isNaN(x) ? NaN : get(new Date(x)))) };
+    return { dtype: 'int64', values: BigInt64Array.from(v, (x) => BigInt(get(new Date(x)))) };
+  });
+}
+
+/** Per-partition columns of a JS-evaluated node (.str / .dt), or undefined for engine nodes. */
+function hostColumns(e: Expr, parts: readonly Partition[]): Column[] | undefined {
+  if (e.kind !== 'str' && e.kind !== 'dt') return undefined;
+  const args = hostColumns(e.arg, parts) ?? parts.map((p) => {
+    if (e.arg.kind !== 'col') throw new TypeError(`.${e.kind}: needs a column or a .${e.kind} result`);
+    return p.columns.get(e.arg.name)!;
+  });
+  return e.kind === 'str' ? strColumns(e, args) : dtColumns(e, args);
+}
+
+/** A partition's column as a memory leaf of the engine (or undefined for a partition without rows). */
+function leaf(c: Column): NDArray<Computed> {
+  const n = c.values.length;
+  let data: Float64Array | Uint8Array;
+  if (c.dtype === 'int64') {
+    // TYPED-REGISTERS: hand the BigInt64Array over as an int64 leaf instead of this copy
+    const src = c.values as BigInt64Array;
+    data = new Float64Array(n);
+    for (let i = 0; i < n; i++) data[i] = Number(src[i]!);
+  } else if (c.dtype === 'string') {
+    // only isna/notna read strings: the codes (−1 = missing)
+    const src = c.values as Int32Array;
+    data = new Float64Array(n);
+    for (let i = 0; i < n; i++) data[i] = src[i]!;
+  } else {
+    data = c.values as Float64Array | Uint8Array;
+  }
+  return memoryArray(data, [n], [1], 0, undefined) as NDArray<Computed>;
+}
+
+type Value = NDArray<Computed> | number;
+
+const ENGINE_ARITH: Record<ArithOp, 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'mod' | 'floorDivide'> = {
+  add: 'add', sub: 'sub', mul: 'mul', div: 'div', pow: 'pow', mod: 'mod', floordiv: 'floorDivide',
+};
+
+class Builder {
+  private readonly leaves = new Map<string, NDArray<Computed>>();
+  constructor(
+    private readonly parts: readonly Partition[],
+    private readonly dtypes: ReadonlyMap<string, DType>,
+  ) {}
+
+  column(name: string): NDArray<Computed> {
+    let a = this.leaves.get(name);
+    if (!a) {
+      const pieces = this.parts.filter((p) => p.length > 0).map((p) => {
+        const c = p.columns.get(name);
+        if (!c) throw new Error(`internal: column ${JSON.stringify(name)} not loaded`);
+        return leaf(c);
+      });
+      a = pieces.length === 1 ? pieces[0]! : concatenate(pieces);
+      this.leaves.set(name, a);
+    }
+    return a;
+  }
+
+  /** The engine value of `e`; bool operands of arithmetic are cast to float64 (NumPy's bool arithmetic is integer). */
+  build(e: Expr): Value {
+    const host = hostColumns(e, this.parts);
+    if (host) {
+      // a .str / .dt result read by the engine: a leaf like any column
+      const pieces = this.parts.map((p, i) => [p, host[i]!] as const).filter(([p]) => p.length > 0).map(([, c]) => leaf(c));
+      return pieces.length === 1 ? pieces[0]! : concatenate(pieces);
+    }
+    const num = (x: Expr): Value => {
+      const v = this.build(x);
+      return typeof v !== 'number' && v.dtype === 'bool' ? v.astype('float64') : v;
+    };
+    switch (e.kind) {
+      case 'col': return this.column(e.name);
+      case 'lit': return e.value;
+      case 'arith': {
+        const [a, b] = [num(e.args[0]), num(e.args[1])];
+        const op = ENGINE_ARITH[e.op];
+        if (typeof a === 'number') {
+          if (typeof b === 'number') throw new TypeError(`${e.op}: needs a Series operand (got two numbers)`);
+          return binaryNumberFirst(op, a, b);
+        }
+        return a[op](b);
+      }
+      case 'compare': {
+        const [a, b] = [this.build(e.args[0]), this.build(e.args[1])];
+        if (typeof a === 'number' && typeof b === 'number') throw new TypeError(`${e.op}: needs a Series operand (got two numbers)`);
+        if (typeof a === 'number') {
+          const flip: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
+          return (b as NDArray<Computed>)[flip[e.op]](a);
+        }
+        return a[e.op](b);
+      }
+      case 'logical': {
+        const [a, b] = [this.build(e.args[0]), this.build(e.args[1])] as [NDArray<Computed>, NDArray<Computed>];
+        return e.op === 'and' ? a.logicalAnd(b) : e.op === 'or' ? a.logicalOr(b) : a.logicalXor(b);
+      }
+      case 'not': return (this.build(e.arg) as NDArray<Computed>).logicalNot();
+      case 'neg': return (this.build(e.arg) as NDArray<Computed>).neg();
+      case 'abs': return (this.build(e.arg) as NDArray<Computed>).abs();
+      case 'round': return (this.build(e.arg) as NDArray<Computed>).round(e.decimals);
+      case 'clip': return (this.build(e.arg) as NDArray<Computed>).clip(e.lo, e.hi);
+      case 'isna':
+      case 'notna': {
+        const d = exprDtype(e.arg, this.dtypes);
+        const a = this.build(e.arg) as NDArray<Computed>;
+        // strings: code −1; bool: never missing; numbers (int64 as float64 copies) and datetimes: NaN
+        const na = d === 'string' ? a.lt(0) : a.dtype === 'bool' ? a.ne(a) : a.isnan();
+        return e.kind === 'isna' ? na : na.logicalNot();
+      }
+      case 'fillna': {
+        const a = this.build(e.arg) as NDArray<Computed>;
+        if (exprDtype(e.arg, this.dtypes) === 'int64') return a;
+        return whereArrays(a.isnan(), e.value, a);
+      }
+      case 'where': {
+        const c = this.build(e.cond);
+        return whereArrays(c, this.build(e.x), this.build(e.other));
+      }
+      case 'astype': {
+        const from = exprDtype(e.arg, this.dtypes);
+        const v = num(e.arg);
+        if (typeof v === 'number') return e.dtype === 'bool' ? (v ? 1 : 0) : e.dtype === 'int64' ? Math.trunc(v) : v;
+        const a = v;
+        if (e.dtype === 'bool') return a.ne(0).logicalOr(a.isnan()); // NaN → True, as NumPy/pandas
+        if (e.dtype === 'int64' && from === 'float64') return a.trunc(); // checked finite in toColumn
+        return a;
+      }
+      case 'str':
+      case 'dt':
+        throw new Error('internal: host columns are built above');
+    }
+  }
+}
+
+function binaryNumberFirst(op: (typeof ENGINE_ARITH)[ArithOp], a: number, b: NDArray<Computed>): NDArray<Computed> {
+  // a ∘ b with a number first: commutative ops swap; the rest go through a full array of a
+  switch (op) {
+    case 'add': return b.add(a);
+    case 'mul': return b.mul(a);
+    default: return (full(b.shape, a, { chunks: b.chunks }) as NDArray<Computed>)[op](b);
+  }
+}
+
+/** An engine result (one array over every row of the batch) as a column of `dtype` for partition rows [start, end). */
+function toColumn(where: string, data: Float64Array | Uint8Array, dtype: DType, start: number, end: number): Column {
+  const view = data.subarray(start, end);
+  if (dtype === 'bool') {
+    if (view instanceof Uint8Array) return { dtype, values: view };
+    const out = new Uint8Array(view.length);
+    for (let i = 0; i < view.length; i++) out[i] = view[i] ? 1 : 0;
+    return { dtype, values: out };
+  }
+  const f = view instanceof Float64Array ? view : Float64Array.from(view);
+  if (dtype === 'int64') {
+    // TYPED-REGISTERS: the engine's int64 result is the column; until then float64 values
+    // (exact to 2^53) are converted. A non-finite value (x // 0, x % 0) makes the column float64,
+    // as pandas does for integer division by zero.
+    for (let i = 0; i < f.length; i++) if (!Number.isFinite(f[i]!)) return { dtype: 'float64', values: f };
+    const out = new BigInt64Array(f.length);
+    for (let i = 0; i < f.length; i++) out[i] = BigInt(f[i]!);
+    return { dtype, values: out };
+  }
+  if (dtype === 'string') throw new Error(`internal: ${where} produced a string column`);
+  return { dtype, values: f };
+}
+
+/** One dtype over the partitions of a host result: int64 with float64 → float64, bool with string (pandas' object) → string. */
+function unifyParts(cols: Column[]): Column[] {
+  const types = new Set(cols.filter((c) => c.values.length > 0).map((c) => c.dtype));
+  if (types.size < 2) return cols;
+  if (types.has('string')) {
+    const dict = StringDict.fromStrings(['False', 'True']);
+    return cols.map((c) => (c.dtype === 'bool' ? { dtype: 'string', values: Int32Array.from(c.values as Uint8Array), dict } : c.dtype === 'string' ? c : c));
+  }
+  return cols.map((c) => (c.dtype === 'int64' ? { dtype: 'float64', values: Float64Array.from(c.values as BigInt64Array, (v) => Number(v)) } : c));
+}
+
+/** A literal expression over n rows (no column to lower: filled here). */
+function literalColumn(value: number, dtype: DType, n: number): Column {
+  if (dtype === 'int64' && Number.isInteger(value)) return { dtype, values: new BigInt64Array(n).fill(BigInt(value)) };
+  if (dtype === 'bool') return { dtype, values: new Uint8Array(n).fill(value ? 1 : 0) };
+  return { dtype: dtype === 'datetime' ? 'datetime' : 'float64', values: new Float64Array(n).fill(value) };
+}
+
+/**
+ * Evaluates expressions over a batch of partitions in one engine plan: per expression, one
+ * column per partition. `dtypes` gives the columns' dtypes; astype('int64') of a non-finite
+ * value is a RangeError, as pandas'.
+ */
+export async function evaluate(
+  exprs: readonly Expr[],
+  parts: readonly Partition[],
+  dtypes: ReadonlyMap<string, DType>,
+  options: ComputeOptions,
+): Promise<Column[][]> {
+  const out: Column[][] = exprs.map(() => []);
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const outTypes = exprs.map((e) => exprDtype(e, dtypes));
+  const b = new Builder(parts, dtypes);
+  // .str / .dt at the top: columns computed on the host, not engine arrays
+  const host = exprs.map((e) => hostColumns(e, parts));
+  const values = total ? exprs.map((e, j) => (host[j] ? 0 : b.build(e))) : [];
+  const arrays = values.filter((v): v is NDArray<Computed> => typeof v !== 'number');
+  const results = arrays.length ? await computeArrays(arrays, options) : [];
+  let k = 0;
+  exprs.forEach((e, j) => {
+    if (host[j]) {
+      out[j] = unifyParts(host[j]!);
+      return;
+    }
+    const v = values[j];
+    let data: Float64Array | Uint8Array | undefined;
+    if (v !== undefined && typeof v !== 'number') {
+      const r = results[k++] as { data: Float64Array | Uint8Array };
+      data = r.data;
+      if (e.kind === 'astype' && e.dtype === 'int64')
+        for (let i = 0; i < data.length; i++)
+          if (!Number.isFinite(data[i]!)) throw new RangeError('astype(int64): cannot convert a missing or infinite value to an integer (as pandas); fillna or dropna first');
+    }
+    let at = 0;
+    // the column's dtype is decided over all its rows (pandas: x // 0 anywhere makes it float64)
+    let type = outTypes[j]!;
+    if (data && type === 'int64') for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) type = 'float64';
+    for (const p of parts) {
+      if (data) out[j]!.push(toColumn('evaluate', data, type, at, at + p.length));
+      else out[j]!.push(literalColumn(typeof v === 'number' ? v : e.kind === 'lit' ? e.value : 0, outTypes[j]!, p.length));
+      at += p.length;
+    }
+  });
+  return out;
+}

@@ -1,0 +1,169 @@
+// groupby(keys).agg(...): a native hash aggregation per partition and a fixed-tree combine on the
+// engine's pool (native/dataframe/groupby.cc); groups sorted by key and rows with a missing key
+// dropped, as pandas' defaults (sort=True, dropna=True). The result is a Table whose first
+// columns are the keys (pandas' as_index=False / reset_index()).
+import { describe as describeValue } from '../errors.js';
+import type { ComputeOptions } from '../graph/types.js';
+import { type Column, type DType, StringDict, typeCode } from './column.js';
+import type { DataFrame } from './frame.js';
+import { Lazy } from './layers.js';
+import { ColType, dfNative } from './native.js';
+import { Tracker, awaitNative } from './run.js';
+import { Table } from './table.js';
+
+export const AGGS = ['count', 'size', 'sum', 'mean', 'min', 'max', 'std', 'var', 'first', 'last', 'nunique'] as const;
+export type AggName = (typeof AGGS)[number];
+/** { column: aggregation | aggregations }: a list names its outputs `${column}_${agg}`. */
+export type AggSpec = Record<string, AggName | readonly AggName[]>;
+
+/** 'firstrow' (internal): the row number of a group's first row, for orders of appearance. */
+type InternalAgg = AggName | 'firstrow';
+const AGG_CODE: Record<InternalAgg, number> = { count: 0, size: 1, sum: 2, mean: 3, min: 4, max: 5, std: 6, var: 7, first: 8, last: 9, nunique: 10, firstrow: 11 };
+
+/** The value dtypes each aggregation takes. */
+function accepts(agg: AggName, d: DType): boolean {
+  switch (agg) {
+    case 'sum':
+    case 'mean':
+    case 'std':
+    case 'var':
+      return d === 'int64' || d === 'float64' || d === 'bool';
+    case 'min':
+    case 'max':
+      return d !== 'string';
+    default:
+      return true;
+  }
+}
+
+interface NativeOut {
+  type: ColType;
+  data: ArrayBuffer;
+  dictBytes?: ArrayBuffer;
+  dictOffsets?: ArrayBuffer;
+  present?: ArrayBuffer;
+}
+
+function outColumn(o: NativeOut, groups: number): Column {
+  switch (o.type) {
+    case ColType.Int64: return { dtype: 'int64', values: new BigInt64Array(o.data) };
+    case ColType.Bool: return { dtype: 'bool', values: new Uint8Array(o.data) };
+    case ColType.Datetime: return { dtype: 'datetime', values: new Float64Array(o.data) };
+    case ColType.String: {
+      const dict = new StringDict(new Uint8Array(o.dictBytes!), new Int32Array(o.dictOffsets!.byteLength ? o.dictOffsets! : new ArrayBuffer(4)));
+      const present = o.present ? new Uint8Array(o.present) : undefined;
+      const codes = new Int32Array(groups);
+      for (let g = 0; g < groups; g++) codes[g] = present && !present[g] ? -1 : g;
+      return { dtype: 'string', values: codes, dict };
+    }
+    default: return { dtype: 'float64', values: new Float64Array(o.data) };
+  }
+}
+
+export class GroupBy {
+  /** @internal use df.groupby(keys) */
+  constructor(
+    private readonly frame: DataFrame,
+    readonly keys: readonly string[],
+  ) {}
+
+  /**
+   * Aggregations per column: `{ x: 'mean', y: ['std', 'count'] }`. Outputs are named after the
+   * column, or `${column}_${agg}` for every output when any entry is a list.
+   */
+  agg(spec: AggSpec): Lazy<Table> {
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+      throw new TypeError(`agg(spec): expected { column: aggregation | aggregations }, got ${describeValue(spec)}`);
+    const dtypes = this.frame.dtypes;
+    const entries = Object.entries(spec);
+    if (!entries.length) throw new RangeError('agg(spec): no aggregation given');
+    const flat = entries.some(([, a]) => Array.isArray(a));
+    const outs: { column: string; agg: AggName; name: string }[] = [];
+    for (const [c, a] of entries) {
+      if (!(c in dtypes)) throw new RangeError(`agg(spec): no column ${JSON.stringify(c)}; columns are ${JSON.stringify(this.frame.columns)}`);
+      if (this.keys.includes(c)) throw new RangeError(`agg(spec): ${JSON.stringify(c)} is a group key`);
+      const list = Array.isArray(a) ? a : [a];
+      if (!list.length) throw new RangeError(`agg(spec).${c}: an empty list of aggregations`);
+      for (const g of list as unknown[]) {
+        if (typeof g !== 'string' || !(AGGS as readonly string[]).includes(g))
+          throw new RangeError(`agg(spec).${c}: unknown aggregation ${describeValue(g)}; accepted: ${AGGS.join(', ')}`);
+        const agg = g as AggName;
+        if (!accepts(agg, dtypes[c]!)) throw new TypeError(`agg(spec).${c}: ${agg} of a ${dtypes[c]} column is not accepted`);
+        outs.push({ column: c, agg, name: flat ? `${c}_${agg}` : c });
+      }
+    }
+    return this.run(outs, 'groupby-agg');
+  }
+
+  private all(agg: AggName): Lazy<Table> {
+    const dtypes = this.frame.dtypes;
+    // pandas' numeric_only for the numeric aggregations: other columns are left out
+    const cols = this.frame.columns.filter((c) => !this.keys.includes(c) && accepts(agg, dtypes[c]!));
+    return this.run(cols.map((c) => ({ column: c, agg, name: c })), `groupby-${agg}`);
+  }
+  sum(): Lazy<Table> { return this.all('sum'); }
+  mean(): Lazy<Table> { return this.all('mean'); }
+  count(): Lazy<Table> { return this.all('count'); }
+  min(): Lazy<Table> { return this.all('min'); }
+  max(): Lazy<Table> { return this.all('max'); }
+  std(): Lazy<Table> { return this.all('std'); }
+  var(): Lazy<Table> { return this.all('var'); }
+  first(): Lazy<Table> { return this.all('first'); }
+  last(): Lazy<Table> { return this.all('last'); }
+  nunique(): Lazy<Table> { return this.all('nunique'); }
+  /** Rows per group (missing values included), as a 'size' column. */
+  size(): Lazy<Table> { return this.run([{ column: '', agg: 'size', name: 'size' }], 'groupby-size'); }
+
+  /** @internal rows per group and the row number of its first row (valueCounts' tie order). */
+  sizesInOrder(): Lazy<Table> {
+    return this.run([{ column: '', agg: 'size', name: 'count' }, { column: '', agg: 'firstrow', name: 'firstrow' }], 'value-counts');
+  }
+
+  private run(outs: { column: string; agg: InternalAgg; name: string }[], op: string): Lazy<Table> {
+    const names = new Set<string>(this.keys);
+    for (const o of outs) {
+      if (names.has(o.name)) throw new RangeError(`agg: two outputs named ${JSON.stringify(o.name)}`);
+      names.add(o.name);
+    }
+    const rowAgg = (a: InternalAgg): boolean => a === 'size' || a === 'firstrow';
+    const values = [...new Set(outs.filter((o) => !rowAgg(o.agg)).map((o) => o.column))];
+    const frame = this.frame;
+    const keys = this.keys;
+    return new Lazy(
+      (o) => frame.reductionLayers(op, o),
+      async (options: ComputeOptions) => {
+        const P = frame.npartitions;
+        const tracker = new Tracker(options, op, 2 * P + 1);
+        return tracker.run(async () => {
+          const parts = await frame.state.source.load([...keys, ...values], undefined, tracker.phase(P));
+          const col = (name: string) => {
+            // the dtype as read (unified over the partitions)
+            const d = parts.find((p) => p.length > 0)?.columns.get(name)?.dtype ?? frame.dtypes[name]!;
+            const cols = parts.map((p) => p.columns.get(name)!);
+            if (d === 'string')
+              return { type: ColType.String, parts: cols.map((c) => c.values), dictBytes: cols.map((c) => c.dict!.bytes), dictOffsets: cols.map((c) => c.dict!.offsets) };
+            return { type: typeCode(d), parts: cols.map((c) => c.values) };
+          };
+          const vspec = values.map(col);
+          for (const o of outs) {
+            if (o.agg === 'size' || o.agg === 'firstrow') continue;
+            const t = vspec[values.indexOf(o.column)]!.type;
+            const d: DType = t === ColType.String ? 'string' : t === ColType.Int64 ? 'int64' : t === ColType.Bool ? 'bool' : t === ColType.Datetime ? 'datetime' : 'float64';
+            if (!accepts(o.agg, d)) throw new TypeError(`agg: ${o.agg} of column ${JSON.stringify(o.column)}, read as ${d}, is not accepted`);
+          }
+          const spec = {
+            rows: parts.map((p) => p.length),
+            keys: keys.map(col),
+            values: vspec,
+            aggs: outs.map((o) => ({ agg: AGG_CODE[o.agg], value: rowAgg(o.agg) ? 0 : values.indexOf(o.column), ddof: 1 })),
+          };
+          const res = await awaitNative((onProgress) => dfNative().dfGroupby(spec, onProgress), tracker.phase(P + 1));
+          const data = new Map<string, Column>();
+          const columns = [...keys, ...outs.map((o) => o.name)];
+          res.columns.forEach((c, j) => data.set(columns[j]!, outColumn(c as NativeOut, res.groups)));
+          return new Table(columns, data, res.groups);
+        });
+      },
+    );
+  }
+}

@@ -1,0 +1,167 @@
+// groupby(keys).agg against pandas (scripts/fixtures/pandas_groupby.py → test/fixtures/pandas/groupby.json)
+// on test/fixtures/pandas/frame-ops.csv: one partition and many (the tree combine), string keys
+// with missing values, int, bool and two keys; counts, min/max/first/last/nunique exactly,
+// sum/mean/std/var to 1e-12 relative (pandas adds with Kahan/Welford, the engine in double-double).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { type DataFrame, datasets, readCsv, type Table } from '../src/index.js';
+import type { AggName } from '../src/dataframe/groupby.js';
+
+type Cell = number | string | boolean | null;
+interface Case { keys: string[]; index: Record<string, Cell[]>; size: number[]; aggs: Record<string, { dtype: string; values: Cell[] }> }
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/groupby.json', import.meta.url), 'utf8')) as {
+  cases: Case[];
+  dict: { columns: string[]; values: Record<string, Cell[]> };
+};
+const csv = fileURLToPath(new URL('./fixtures/pandas/frame-ops.csv', import.meta.url));
+
+function canon(v: unknown): Cell {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return null;
+    if (v === Infinity) return 'Infinity';
+    if (v === -Infinity) return '-Infinity';
+    if (Object.is(v, -0)) return '-0';
+    return v;
+  }
+  if (typeof v === 'bigint') return Number(v);
+  return v as Cell;
+}
+
+function expectValues(got: Cell[], want: Cell[], approx: boolean, label: string): void {
+  if (!approx) {
+    expect(got, label).toEqual(want);
+    return;
+  }
+  expect(got.length, label).toBe(want.length);
+  want.forEach((w, g) => {
+    if (typeof w === 'number' && typeof got[g] === 'number') {
+      const tol = Math.max(Math.abs(w), 1) * 1e-12;
+      expect(Math.abs((got[g] as number) - w), `${label}[${g}]: ${got[g]} vs ${w}`).toBeLessThanOrEqual(tol);
+    } else expect(got[g], `${label}[${g}]`).toEqual(w);
+  });
+}
+
+const frames: [string, () => DataFrame][] = [
+  ['one partition', () => readCsv(csv)],
+  ['many partitions', () => readCsv(csv, { blocksize: 300 })],
+];
+
+for (const [label, make] of frames) {
+  describe(`groupby against pandas (${label})`, () => {
+    for (const c of fixture.cases) {
+      it(`groupby(${JSON.stringify(c.keys)}): size and every aggregation`, async () => {
+        const df = make();
+        const g = df.groupby(c.keys);
+        const size = await g.size().compute();
+        for (const k of c.keys) expect(size.column(k).map(canon), k).toEqual(c.index[k]);
+        expect(size.column('size').map(canon)).toEqual(c.size);
+        // one agg() call with every aggregation of every column (one native job)
+        const spec: Record<string, AggName[]> = {};
+        for (const key of Object.keys(c.aggs)) {
+          const [col, agg] = key.split('.') as [string, AggName];
+          (spec[col] ??= []).push(agg);
+        }
+        const t: Table = await g.agg(spec).compute();
+        for (const k of c.keys) expect(t.column(k).map(canon), k).toEqual(c.index[k]);
+        for (const [key, want] of Object.entries(c.aggs)) {
+          const name = key.replace('.', '_');
+          expect(t.dtypes[name], key).toBe(want.dtype);
+          const approx = /\.(sum|mean|std|var)$/.test(key) && want.dtype === 'float64';
+          expectValues(t.column(name).map(canon), want.values, approx, key);
+        }
+      });
+    }
+
+    it("agg({ x: 'mean', y: ['std', 'count'], i: 'max' }) as the issue's example", async () => {
+      const t = await make().groupby('name').agg({ x: 'mean', y: ['std', 'count'], i: 'max' }).compute();
+      expect(t.columns).toEqual(['name', ...fixture.dict.columns]);
+      for (const c of fixture.dict.columns) expectValues(t.column(c).map(canon), fixture.dict.values[c]!, /mean|std/.test(c), c);
+    });
+  });
+}
+
+describe('groupby: partition independence, expressions, bad input', () => {
+  it('the same bits for any partitioning (double-double sums, fixed merge tree)', async () => {
+    const spec = { x: ['sum', 'mean', 'std'], y: ['var', 'min', 'first', 'last'] } as const;
+    const a = await readCsv(csv).groupby(['name', 'b']).agg(spec as never).compute();
+    for (const bs of [150, 333, 1000]) {
+      const b = await readCsv(csv, { blocksize: bs }).groupby(['name', 'b']).agg(spec as never).compute();
+      for (const c of a.columns) expect(b.column(c).map(canon), `${bs} ${c}`).toEqual(a.column(c).map(canon));
+    }
+  });
+
+  it('groups of a filtered frame with an assigned key, and timeseries against a naive loop', async () => {
+    const ts = datasets.timeseries({ start: '2000-01-01', end: '2000-01-02', freq: '10s', partitionFreq: '2h', seed: 3 });
+    const f = ts.filter(ts.get('x').gt(0));
+    const t = await f.assign({ big: f.get('id').gt(1000) }).groupby(['name', 'big']).agg({ y: ['sum', 'count', 'max'] }).compute();
+    const all = await ts.compute();
+    const names = all.column('name') as string[];
+    const xs = all.column('x') as number[];
+    const ys = all.column('y') as number[];
+    const ids = all.column('id') as number[];
+    const ref = new Map<string, { n: number; max: number }>();
+    names.forEach((n, r) => {
+      if (!(xs[r]! > 0)) return;
+      const key = `${n}|${ids[r]! > 1000}`;
+      const e = ref.get(key) ?? { n: 0, max: -Infinity };
+      e.n++;
+      e.max = Math.max(e.max, ys[r]!);
+      ref.set(key, e);
+    });
+    expect(t.length).toBe(ref.size);
+    const keys = [...ref.keys()].sort((p, q) => {
+      const [a1, a2] = p.split('|');
+      const [b1, b2] = q.split('|');
+      return a1! < b1! ? -1 : a1! > b1! ? 1 : a2 === b2 ? 0 : a2 === 'false' ? -1 : 1;
+    });
+    expect(t.column('name')).toEqual(keys.map((k) => k.split('|')[0]));
+    expect(t.column('big')).toEqual(keys.map((k) => k.split('|')[1] === 'true'));
+    expect(t.column('y_count')).toEqual(keys.map((k) => ref.get(k)!.n));
+    expect(t.column('y_max')).toEqual(keys.map((k) => ref.get(k)!.max));
+  });
+
+  it('errors name the argument and what is accepted', () => {
+    const df = readCsv(csv);
+    expect(() => df.groupby('nope')).toThrow(/no column "nope"/);
+    expect(() => df.groupby([])).toThrow(TypeError);
+    expect(() => df.groupby('name').agg({ nope: 'sum' })).toThrow(/no column "nope"/);
+    expect(() => df.groupby('name').agg({ x: 'median' as AggName })).toThrow(/unknown aggregation "median"/);
+    expect(() => df.groupby('name').agg({ name: 'sum' })).toThrow(/group key/);
+    expect(() => df.groupby('i').agg({ name: 'mean' })).toThrow(/mean of a string column/);
+    expect(() => df.groupby('i').agg({})).toThrow(/no aggregation/);
+  });
+});
+
+describe('valueCounts and nunique against pandas', () => {
+  const vc = (fixture as unknown as { value_counts: Record<string, { values: Cell[]; counts: number[] }> }).value_counts;
+  const nu = (fixture as unknown as { nunique: Record<string, number> }).nunique;
+  for (const [label, make] of frames) {
+    it(`valueCounts of a string and a bool column, nunique of every column (${label})`, async () => {
+      const df = make();
+      for (const c of Object.keys(vc)) {
+        const t = await df.get(c).valueCounts().compute();
+        expect(t.columns).toEqual([c, 'count']);
+        expect(t.column(c)).toEqual(vc[c]!.values);
+        expect(t.column('count')).toEqual(vc[c]!.counts);
+      }
+      for (const [c, n] of Object.entries(nu)) expect(await df.get(c).nunique().compute(), c).toBe(n);
+      const un = (fixture as unknown as { unique: Record<string, Cell[]> }).unique;
+      for (const [c, vs] of Object.entries(un)) expect((await df.get(c).unique().compute()).column(c).map(canon), c).toEqual(vs);
+    });
+  }
+
+  it('ties come in order of first appearance, across partitions (pandas: {c: 2, a: 2, b: 2, d: 1})', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const p = join(mkdtempSync(join(tmpdir(), 'tessera-vc-')), 'ties.csv');
+    writeFileSync(p, 'v\nc\na\nb\na\nc\nb\nd\n');
+    for (const blocksize of [null, 4]) {
+      const t = await readCsv(p, { blocksize }).get('v').valueCounts().compute();
+      expect(t.column('v')).toEqual(['c', 'a', 'b', 'd']);
+      expect(t.column('count')).toEqual([2, 2, 2, 1]);
+    }
+  });
+});
