@@ -32,6 +32,7 @@ export * as linalg from './array/linalg/index.js';
 export { mapBlocks, type BlockInfo, type BlockFunction, type MapBlocksOptions } from './array/linalg/map-blocks.js';
 export { matmul, dot, tensordot, inner, outer, vdot, trace, einsum, type TensordotOptions, type TraceOptions } from './array/linalg/products.js';
 export { fromDelayed, type FromDelayedOptions } from './array/from-delayed.js';
+export { fromSource, type ArraySourceSpec, type SourceBox } from './storage/source.js';
 export {
   Delayed, delayed, isDelayed, computeDelayed, computeDelayedWith, TaskError, toDelayed,
   configureWorkerPool, shutdownWorkers, type DelayedFunction, type DelayedOptions, type DelayedTuple,

@@ -8,6 +8,7 @@ import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import { checkComputeOptions } from '../graph/types.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
+import { resolveStorage } from '../storage/resolve.js';
 import { iterChunks, type ChunkResult, type IterChunksOptions } from './stream.js';
 import { toPlan, type ToPlanOptions } from './export-plan.js';
 import type { Plan } from '../plan/codec/format.js';
@@ -424,10 +425,15 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   /** Compute one chunk, by its chunk-grid index. */
   async computeBlock(index: readonly number[], options?: ComputeOptions): Promise<DenseArray> {
     const region = blockRegion(this, index);
-    await resolveDelayedInputs([this.node]);
-    const lowering = new Lowering(allocNative);
-    const lowered = lowering.lower([{ node: this.node, target: 'result', region }]);
-    await runLowered(lowered, options);
+    const inputs = await resolveStorage([{ node: this.node, region }], options?.signal);
+    let lowered: ReturnType<Lowering['lower']>;
+    try {
+      await resolveDelayedInputs(inputs.roots);
+      lowered = new Lowering(allocNative).lower([{ node: inputs.roots[0]!, target: 'result', region }]);
+      await runLowered(lowered, options);
+    } finally {
+      inputs.release();
+    }
     const out = lowered.outputs[0]!;
     return new DenseArray(typed(out.memory as ArrayBuffer, out.dtype), out.shape);
   }
@@ -506,10 +512,16 @@ export function formatBytes(n: number): string {
 export async function computeArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]> {
   checkComputeOptions('compute', options);
   for (const a of arrays) if (a.node.kind !== 'reduce' && a.node.kind !== 'quantile') checkMaterializable(a.node);
-  await resolveDelayedInputs(arrays.map((a) => a.node));
-  const lowering = new Lowering(allocNative);
-  const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'result' })));
-  await runLowered(lowered, options ?? {});
+  // storage arrays (src/storage/): only the chunks this compute touches are read
+  const inputs = await resolveStorage(arrays.map((a) => ({ node: a.node })), options?.signal);
+  let lowered: ReturnType<Lowering['lower']>;
+  try {
+    await resolveDelayedInputs(inputs.roots);
+    lowered = new Lowering(allocNative).lower(inputs.roots.map((node): RootRequest => ({ node, target: 'result' })));
+    await runLowered(lowered, options ?? {});
+  } finally {
+    inputs.release();
+  }
   return lowered.outputs.map((out) => {
     const data = typed(out.memory as ArrayBuffer, out.dtype);
     return out.shape.length === 0 ? data[0]! : new DenseArray(data, out.shape);
@@ -518,10 +530,15 @@ export async function computeArrays(arrays: readonly NDArray<Computed>[], option
 
 export async function persistArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<NDArray<Computed>[]> {
   checkComputeOptions('persist', options);
-  await resolveDelayedInputs(arrays.map((a) => a.node));
-  const lowering = new Lowering(allocNative);
-  const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'persist' })));
-  await runLowered(lowered, options ?? {});
+  const inputs = await resolveStorage(arrays.map((a) => ({ node: a.node })), options?.signal);
+  let lowered: ReturnType<Lowering['lower']>;
+  try {
+    await resolveDelayedInputs(inputs.roots);
+    lowered = new Lowering(allocNative).lower(inputs.roots.map((node): RootRequest => ({ node, target: 'persist' })));
+    await runLowered(lowered, options ?? {});
+  } finally {
+    inputs.release();
+  }
   return arrays.map((a, i) => {
     const out = lowered.outputs[i]!;
     const src = a.node;
@@ -547,7 +564,7 @@ export async function persistArrays(arrays: readonly NDArray<Computed>[], option
  * delayed value that was not persisted) so the plan can read their data.
  */
 export async function resolveDelayedInputs(roots: readonly Node[]): Promise<void> {
-  const pending = topoOrder(roots).filter((n): n is DelayedNode => n.kind === 'delayed');
+  const pending = topoOrder(roots).filter((n): n is DelayedNode => n.kind === 'delayed' && !n.source.boxes);
   await Promise.all(
     pending.map(async (n) => {
       n.state.data = await n.source.compute();
