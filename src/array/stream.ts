@@ -33,7 +33,7 @@ export interface ChunkResult {
 }
 
 /** Replace every reduction (and matrix product: its chunks need the whole contraction) the expression reads by its (precomputed) value. */
-async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ node: Node; persisted: NDArray[] }> {
+export async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ node: Node; persisted: NDArray[] }> {
   // Topmost reductions: reachable from the root without passing through another reduction.
   // (scans and quantiles too: they are computed whole, not per streamed chunk)
   const top: (ReduceNode | MatmulNode | ScanNode | QuantileNode)[] = [];

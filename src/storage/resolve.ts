@@ -196,14 +196,22 @@ export interface Resolved {
  */
 export async function resolveStorage(roots: readonly RootRegion[], signal?: AbortSignal): Promise<Resolved> {
   const boxes = touchedBoxes(roots);
-  if (boxes.size === 0) return { roots: roots.map((r) => r.node), release: () => {} };
+  const all = topoOrder(roots.map((r) => r.node)).filter(isStorage);
+  if (all.length === 0) return { roots: roots.map((r) => r.node), release: () => {} };
   const nodes = new Map<number, DelayedNode>();
-  for (const n of topoOrder(roots.map((r) => r.node))) if (boxes.has(n.id)) nodes.set(n.id, n as DelayedNode);
+  for (const n of all) if (boxes.has(n.id)) nodes.set(n.id, n);
   const buffers: NativeBuffer[] = [];
   const release = (): void => {
     for (const b of buffers.splice(0)) native().freeBuffer(b);
   };
   const replaced = new Map<number, Node>();
+  // Storage arrays the compute reads nothing of (empty boxes): memory no stage addresses.
+  for (const n of all) {
+    if (boxes.has(n.id)) continue;
+    const buffer = native().allocBuffer(8);
+    buffers.push(buffer);
+    replaced.set(n.id, { kind: 'memory', id: newId(), name: `${n.name}-empty`, shape: n.shape, dtype: n.dtype, chunks: n.chunks, memory: buffer, strides: n.shape.map(() => 0), offset: 0, op: 'array', state: { disposed: false } });
+  }
   try {
     await Promise.all(
       [...nodes.values()].map(async (n) => {
