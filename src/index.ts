@@ -34,6 +34,7 @@ export { matmul, dot, tensordot, inner, outer, vdot, trace, einsum, type Tensord
 export { fromDelayed, type FromDelayedOptions } from './array/from-delayed.js';
 export { fromSource, type ArraySourceSpec, type SourceBox } from './storage/source.js';
 export { fromNpy, toNpy, loadNpy, saveNpy, fromNpz, toNpz, loadNpz, type FromNpyOptions, type ToNpyOptions, type ToNpzOptions, type NpyData } from './storage/npy.js';
+export { fromZarr, toZarr, type FromZarrOptions, type ToZarrOptions, type ZarrCompressor } from './storage/zarr.js';
 export {
   Delayed, delayed, isDelayed, computeDelayed, computeDelayedWith, TaskError, toDelayed,
   configureWorkerPool, shutdownWorkers, type DelayedFunction, type DelayedOptions, type DelayedTuple,
