@@ -33,6 +33,7 @@ export { mapBlocks, type BlockInfo, type BlockFunction, type MapBlocksOptions } 
 export { matmul, dot, tensordot, inner, outer, vdot, trace, einsum, type TensordotOptions, type TraceOptions } from './array/linalg/products.js';
 export { fromDelayed, type FromDelayedOptions } from './array/from-delayed.js';
 export { fromSource, type ArraySourceSpec, type SourceBox } from './storage/source.js';
+export { store, type ArrayTarget, type StoreOptions } from './storage/store.js';
 export { fromNpy, toNpy, loadNpy, saveNpy, fromNpz, toNpz, loadNpz, type FromNpyOptions, type ToNpyOptions, type ToNpzOptions, type NpyData } from './storage/npy.js';
 export { fromZarr, toZarr, type FromZarrOptions, type ToZarrOptions, type ZarrCompressor } from './storage/zarr.js';
 export {

@@ -1,6 +1,6 @@
 // Zarr v2/v3 through zarrita: round trips with Python's zarr 2 (Debian's python3-zarr; skipped
 // with the reason when it is missing), v3 round trips, region/append, lazy reads, bad input.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, unlinkSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
