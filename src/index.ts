@@ -34,6 +34,7 @@ export { matmul, dot, tensordot, inner, outer, vdot, trace, einsum, type Tensord
 export { fromDelayed, type FromDelayedOptions } from './array/from-delayed.js';
 export { fromSource, type ArraySourceSpec, type SourceBox } from './storage/source.js';
 export { store, type ArrayTarget, type StoreOptions } from './storage/store.js';
+export { toNpyStack, fromNpyStack, type ToNpyStackOptions } from './storage/npy-stack.js';
 export { fromNpy, toNpy, loadNpy, saveNpy, fromNpz, toNpz, loadNpz, type FromNpyOptions, type ToNpyOptions, type ToNpzOptions, type NpyData } from './storage/npy.js';
 export { fromZarr, toZarr, type FromZarrOptions, type ToZarrOptions, type ZarrCompressor } from './storage/zarr.js';
 export {
