@@ -9,6 +9,7 @@ import { checkComputeOptions } from '../graph/types.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
 import { resolveStorage } from '../storage/resolve.js';
+import { persistSpilled, spillSettings } from '../storage/spill.js';
 import { iterChunks, type ChunkResult, type IterChunksOptions } from './stream.js';
 import { toPlan, type ToPlanOptions } from './export-plan.js';
 import type { Plan } from '../plan/codec/format.js';
@@ -421,6 +422,7 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
       node.state.disposed = true;
       native().freeBuffer(node.memory as NativeBuffer);
     }
+    if (node.kind === 'delayed') node.source.boxes?.dispose?.(); // spilled chunks (src/storage/spill.ts)
   }
   /** Compute one chunk, by its chunk-grid index. */
   async computeBlock(index: readonly number[], options?: ComputeOptions): Promise<DenseArray> {
@@ -530,6 +532,12 @@ export async function computeArrays(arrays: readonly NDArray<Computed>[], option
 
 export async function persistArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<NDArray<Computed>[]> {
   checkComputeOptions('persist', options);
+  // under configure({ memoryLimit }): chunk by chunk, least recently used chunks spilled to disk
+  if (spillSettings.memoryLimit !== null) {
+    const out: NDArray<Computed>[] = [];
+    for (const a of arrays) out.push(await persistSpilled(a, options));
+    return out;
+  }
   const inputs = await resolveStorage(arrays.map((a) => ({ node: a.node })), options?.signal);
   let lowered: ReturnType<Lowering['lower']>;
   try {

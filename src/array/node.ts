@@ -128,6 +128,8 @@ export interface BoxSource {
   read(lo: readonly number[], hi: readonly number[], signal?: AbortSignal): Promise<TypedData>;
   /** Concurrent reads the store allows (default: 2 per thread). */
   readonly concurrency?: number;
+  /** Free what the store holds (persisted chunks under a memory limit: src/storage/spill.ts). */
+  dispose?(): void;
 }
 /** Same values, another chunk grid: free, since kernels address inputs by global index. */
 export interface RechunkNode extends Base { readonly kind: 'rechunk'; readonly arg: Node }
