@@ -10,6 +10,7 @@ import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
 import { resolveStorage } from '../storage/resolve.js';
 import { persistSpilled, spillSettings } from '../storage/spill.js';
+import { chunkedReduce } from '../storage/chunked-reduce.js';
 import { iterChunks, type ChunkResult, type IterChunksOptions } from './stream.js';
 import { toPlan, type ToPlanOptions } from './export-plan.js';
 import type { Plan } from '../plan/codec/format.js';
@@ -514,6 +515,11 @@ export function formatBytes(n: number): string {
 export async function computeArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]> {
   checkComputeOptions('compute', options);
   for (const a of arrays) if (a.node.kind !== 'reduce' && a.node.kind !== 'quantile') checkMaterializable(a.node);
+  // a reduction over more storage than fits: chunk by chunk, same bits (src/storage/chunked-reduce.ts)
+  if (arrays.length === 1 && arrays[0]!.node.kind === 'reduce') {
+    const r = await chunkedReduce(arrays[0]!.node, options);
+    if (r !== undefined) return [r];
+  }
   // storage arrays (src/storage/): only the chunks this compute touches are read
   const inputs = await resolveStorage(arrays.map((a) => ({ node: a.node })), options?.signal);
   let lowered: ReturnType<Lowering['lower']>;

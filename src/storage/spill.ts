@@ -68,24 +68,30 @@ let clock = 0;
 let residentBytes = 0;
 let spilledBytes = 0;
 const stores = new Set<ChunkStore>();
-let processDir: string | undefined;
+/** This process's spill subdirectory per configured spillDirectory (created on first spill). */
+const processDirs = new Map<string, string>();
+let exitHook = false;
 
-/** This process's spill directory (created on first spill, removed at exit). */
+/** This process's spill directory under the configured one (created on first spill, removed at exit). */
 function spillDir(): string {
-  if (!processDir) {
-    processDir = join(spillSettings.spillDirectory, `tessera-${process.pid}-${Date.now().toString(36)}`);
+  const parent = spillSettings.spillDirectory;
+  let dir = processDirs.get(parent);
+  if (!dir) {
+    dir = join(parent, `tessera-${process.pid}-${Date.now().toString(36)}`);
     try {
-      mkdirSync(processDir, { recursive: true });
+      mkdirSync(dir, { recursive: true });
     } catch (e) {
-      const dir = processDir;
-      processDir = undefined;
       throw storageError(dir, e);
     }
-    process.once('exit', () => {
-      if (processDir) rmSync(processDir, { recursive: true, force: true });
-    });
+    processDirs.set(parent, dir);
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', () => {
+        for (const d of processDirs.values()) rmSync(d, { recursive: true, force: true });
+      });
+    }
   }
-  return processDir;
+  return dir;
 }
 
 /** Bytes of spill-managed chunks in memory and on disk (what the dashboard shows). */
@@ -291,7 +297,7 @@ function copyOut(src: TypedData, srcStrides: readonly number[], start: readonly 
 /** Remove every spill file of this process now (also done at exit). */
 export async function removeSpillFiles(): Promise<void> {
   for (const s of [...stores]) s.dispose();
-  if (processDir) await rm(processDir, { recursive: true, force: true });
-  processDir = undefined;
+  for (const d of processDirs.values()) await rm(d, { recursive: true, force: true });
+  processDirs.clear();
 }
 
