@@ -94,23 +94,41 @@ const isStorage = (n: Node): n is DelayedNode & { source: { boxes: NonNullable<D
 
 /** Per storage node: the bounding box a compute of `roots` reads. */
 export function touchedBoxes(roots: readonly RootRegion[]): Map<number, Box> {
+  const out = new Map<number, Box>();
+  for (const [key, b] of touchedEdges(roots)) {
+    const id = Number(key.split(':')[1]);
+    out.set(id, union(out.get(id), b));
+  }
+  return out;
+}
+
+/**
+ * Per consumer edge `${parent id}:${storage id}` (parent 'root' for a root): the box of the
+ * storage array that consumer reads. Edges are read separately, so `x.add(x.T)` over one chunk
+ * reads chunk (i, j) for x and (j, i) for x.T — not the bounding box of both.
+ */
+export function touchedEdges(roots: readonly RootRegion[]): Map<string, Box> {
   const nodes = topoOrder(roots.map((r) => r.node));
-  if (!nodes.some(isStorage)) return new Map();
+  const edges = new Map<string, Box>();
+  if (!nodes.some(isStorage)) return edges;
   const boxes = new Map<number, Box>();
   for (const r of roots) {
     const b = r.region ? { lo: [...r.region.lo], hi: [...r.region.hi] } : fullBox(r.node.shape);
     boxes.set(r.node.id, union(boxes.get(r.node.id), b));
+    if (isStorage(r.node) && !isEmpty(b)) edges.set(`root:${r.node.id}`, union(edges.get(`root:${r.node.id}`), b));
   }
   // Consumers before producers: reverse topological order.
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i]!;
     const box = boxes.get(n.id);
     if (!box || isEmpty(box)) continue;
-    for (const c of children(n)) boxes.set(c.id, union(boxes.get(c.id), argBox(n, c, box)));
+    for (const c of children(n)) {
+      const b = argBox(n, c, box);
+      boxes.set(c.id, union(boxes.get(c.id), b));
+      if (isStorage(c) && !isEmpty(b)) edges.set(`${n.id}:${c.id}`, union(edges.get(`${n.id}:${c.id}`), b));
+    }
   }
-  const out = new Map<number, Box>();
-  for (const n of nodes) if (isStorage(n) && boxes.has(n.id) && !isEmpty(boxes.get(n.id)!)) out.set(n.id, boxes.get(n.id)!);
-  return out;
+  return edges;
 }
 
 /** Copy a row-major box `src` of `shape` into `dst` at element `dstOffset` with `dstStrides`. */
@@ -195,76 +213,92 @@ export interface Resolved {
  * thread); every store array of the compute is read before the plan starts.
  */
 export async function resolveStorage(roots: readonly RootRegion[], signal?: AbortSignal): Promise<Resolved> {
-  const boxes = touchedBoxes(roots);
   const all = topoOrder(roots.map((r) => r.node)).filter(isStorage);
   if (all.length === 0) return { roots: roots.map((r) => r.node), release: () => {} };
-  const nodes = new Map<number, DelayedNode>();
-  for (const n of all) if (boxes.has(n.id)) nodes.set(n.id, n);
-  const buffers: NativeBuffer[] = [];
-  const release = (): void => {
-    for (const b of buffers.splice(0)) native().freeBuffer(b);
+  const byId = new Map<number, DelayedNode>(all.map((n) => [n.id, n]));
+  const edges = touchedEdges(roots);
+  // One read per distinct (storage array, chunk-aligned box): consumers reading the same box share it.
+  const reads = new Map<string, { node: DelayedNode; lo: number[]; hi: number[]; parts: { lo: number[]; hi: number[] }[]; mem?: MemoryNode }>();
+  const edgeRead = new Map<string, string>();
+  for (const [edge, box] of edges) {
+    const n = byId.get(Number(edge.split(':')[1]))!;
+    const parts = overlappingChunks(n.source.boxes!.chunks, box);
+    if (parts.length === 0) continue;
+    const lo = n.shape.map((_, k) => Math.min(...parts.map((p) => p.lo[k]!)));
+    const hi = n.shape.map((_, k) => Math.max(...parts.map((p) => p.hi[k]!)));
+    const key = `${n.id}:${lo}:${hi}`;
+    if (!reads.has(key)) reads.set(key, { node: n, lo, hi, parts });
+    edgeRead.set(edge, key);
+  }
+  await Promise.all(
+    [...reads.values()].map(async (r) => {
+      const { node: n, lo, hi, parts } = r;
+      const src = n.source.boxes!;
+      const shape = hi.map((h, k) => h - lo[k]!);
+      const count = shape.reduce((a, b) => a * b, 1);
+      // A SharedArrayBuffer: the plan reads it in place (scheduler/snapshot.ts), and V8 counts
+      // its bytes, so a run of computes frees them under GC pressure (a NativeBuffer's
+      // bufferView would keep it alive, uncounted, until its view is collected).
+      const view = typedView(n.dtype, new SharedArrayBuffer(Math.max(8, count * itemsize(n.dtype))) as unknown as ArrayBuffer);
+      const strides = contiguousStrides(shape);
+      const limit = src.concurrency ?? 2 * native().getNumThreads();
+      await runLimited(parts, limit, async (p) => {
+        const data = await src.read(p.lo, p.hi, signal);
+        const pshape = p.hi.map((h, k) => h - p.lo[k]!);
+        const want = pshape.reduce((a, b) => a * b, 1);
+        if (data.length !== want) throw new RangeError(`${n.name}: the store returned ${data.length} elements for box [${p.lo}]..[${p.hi}] (${want} expected)`);
+        copyBox(data, pshape, view, strides, p.lo.reduce((o, l, k) => o + (l - lo[k]!) * strides[k]!, 0));
+      }, signal);
+      r.mem = {
+        kind: 'memory',
+        id: newId(),
+        name: `${n.name}-read-${token(`${n.name}:${lo}:${hi}:${newId()}`)}`,
+        shape: n.shape,
+        dtype: n.dtype,
+        chunks: n.chunks,
+        memory: view,
+        // element (c0, c1, …) of the array lives at Σ (c_k − lo_k)·strides_k of the box
+        strides,
+        offset: -lo.reduce((o, l, k) => o + l * strides[k]!, 0),
+        op: 'array',
+        state: { disposed: false },
+      };
+    }),
+  );
+  // Storage a consumer reads nothing of (an empty box): memory no stage addresses.
+  const empty = new Map<number, MemoryNode>();
+  const emptyOf = (n: DelayedNode): MemoryNode => {
+    let m = empty.get(n.id);
+    if (!m) {
+      m = { kind: 'memory', id: newId(), name: `${n.name}-empty`, shape: n.shape, dtype: n.dtype, chunks: n.chunks, memory: new Float64Array(new SharedArrayBuffer(8)), strides: n.shape.map(() => 0), offset: 0, op: 'array', state: { disposed: false } };
+      empty.set(n.id, m);
+    }
+    return m;
   };
-  const replaced = new Map<number, Node>();
-  // Storage arrays the compute reads nothing of (empty boxes): memory no stage addresses.
-  for (const n of all) {
-    if (boxes.has(n.id)) continue;
-    const buffer = native().allocBuffer(8);
-    buffers.push(buffer);
-    replaced.set(n.id, { kind: 'memory', id: newId(), name: `${n.name}-empty`, shape: n.shape, dtype: n.dtype, chunks: n.chunks, memory: buffer, strides: n.shape.map(() => 0), offset: 0, op: 'array', state: { disposed: false } });
-  }
-  try {
-    await Promise.all(
-      [...nodes.values()].map(async (n) => {
-        const src = n.source.boxes!;
-        // Whole store chunks: a store reads (and decodes) a chunk at a time anyway.
-        const parts = overlappingChunks(src.chunks, boxes.get(n.id)!);
-        const lo = n.shape.map((_, k) => Math.min(...parts.map((p) => p.lo[k]!)));
-        const hi = n.shape.map((_, k) => Math.max(...parts.map((p) => p.hi[k]!)));
-        const shape = hi.map((h, k) => h - lo[k]!);
-        const count = shape.reduce((a, b) => a * b, 1);
-        const buffer = native().allocBuffer(Math.max(1, count * itemsize(n.dtype)));
-        buffers.push(buffer);
-        const view = typedView(n.dtype, native().bufferView(buffer));
-        const strides = contiguousStrides(shape);
-        const limit = src.concurrency ?? 2 * native().getNumThreads();
-        await runLimited(parts, limit, async (p) => {
-          const data = await src.read(p.lo, p.hi, signal);
-          const pshape = p.hi.map((h, k) => h - p.lo[k]!);
-          const want = pshape.reduce((a, b) => a * b, 1);
-          if (data.length !== want) throw new RangeError(`${n.name}: the store returned ${data.length} elements for box [${p.lo}]..[${p.hi}] (${want} expected)`);
-          copyBox(data, pshape, view, strides, p.lo.reduce((o, l, k) => o + (l - lo[k]!) * strides[k]!, 0));
-        }, signal);
-        const mem: MemoryNode = {
-          kind: 'memory',
-          id: newId(),
-          name: `${n.name}-read-${token(`${n.name}:${lo}:${hi}:${newId()}`)}`,
-          shape: n.shape,
-          dtype: n.dtype,
-          chunks: n.chunks,
-          memory: buffer,
-          // element (c0, c1, …) of the array lives at Σ (c_k − lo_k)·strides_k of the box
-          strides,
-          offset: -lo.reduce((o, l, k) => o + l * strides[k]!, 0),
-          op: 'array',
-          state: { disposed: false },
-        };
-        replaced.set(n.id, mem);
-      }),
-    );
-  } catch (e) {
-    release();
-    throw e;
-  }
-  return { roots: rebuild(roots.map((r) => r.node), replaced), release };
+  const sub = (parent: Node | null, child: Node): Node | undefined => {
+    if (!isStorage(child)) return undefined;
+    const key = edgeRead.get(`${parent ? parent.id : 'root'}:${child.id}`);
+    return key ? reads.get(key)!.mem! : emptyOf(child);
+  };
+  return { roots: rebuildWith(roots.map((r) => r.node), sub), release: () => {} };
 }
 
 /** The graph above `roots` with nodes replaced (by id); unchanged subgraphs are shared. */
 export function rebuild(roots: readonly Node[], replaced: ReadonlyMap<number, Node>): Node[] {
-  const out = new Map<number, Node>(replaced);
-  const get = (n: Node): Node => out.get(n.id) ?? n;
-  const getArg = <T extends Node | number>(a: T): T => (typeof a === 'number' ? a : (get(a as Node) as T));
+  return rebuildWith(roots, (_, child) => replaced.get(child.id));
+}
+
+/**
+ * The graph above `roots` with each child edge (parent, child) substituted where `sub` says
+ * (parent null: a root); parents of substituted nodes are rebuilt, the rest is shared.
+ */
+export function rebuildWith(roots: readonly Node[], sub: (parent: Node | null, child: Node) => Node | undefined): Node[] {
+  const out = new Map<number, Node>();
+  const direct = (n: Node): Node => out.get(n.id) ?? n;
   for (const n of topoOrder(roots)) {
-    if (out.has(n.id)) continue;
+    if (sub(null, n) !== undefined && children(n).length === 0 && isStorage(n)) continue;
+    const get = (c: Node): Node => sub(n, c) ?? direct(c);
+    const getArg = <T extends Node | number>(a: T): T => (typeof a === 'number' ? a : (get(a as Node) as T));
     let m: Node | undefined;
     switch (n.kind) {
       case 'unary':
@@ -300,5 +334,5 @@ export function rebuild(roots: readonly Node[], replaced: ReadonlyMap<number, No
     }
     if (m) out.set(n.id, m);
   }
-  return roots.map(get);
+  return roots.map((r) => sub(null, r) ?? direct(r));
 }

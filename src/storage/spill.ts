@@ -56,7 +56,8 @@ export function configureSpill(o: { memoryLimit?: unknown; spillDirectory?: unkn
 interface Chunk {
   readonly index: number;
   readonly bytes: number;
-  buffer?: NativeBuffer;
+  /** Resident bytes: JS memory, so V8 counts them and frees them promptly once spilled. */
+  buffer?: Uint8Array;
   file?: string;
   crc?: number;
   lastUse: number;
@@ -121,9 +122,7 @@ export class ChunkStore {
       await this.writeFile(c, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       return;
     }
-    const buffer = native().allocBuffer(Math.max(1, bytes));
-    new Uint8Array(native().bufferView(buffer), 0, bytes).set(new Uint8Array(data.buffer, data.byteOffset, bytes));
-    c.buffer = buffer;
+    c.buffer = new Uint8Array(data.buffer, data.byteOffset, bytes).slice();
     residentBytes += bytes;
   }
 
@@ -144,10 +143,9 @@ export class ChunkStore {
     if (!c.buffer || c.spilling) return c.spilling;
     const buffer = c.buffer;
     c.spilling = (async () => {
-      await this.writeFile(c, new Uint8Array(native().bufferView(buffer), 0, c.bytes));
+      await this.writeFile(c, buffer);
       if (c.buffer === buffer) {
         c.buffer = undefined;
-        native().freeBuffer(buffer);
         residentBytes -= c.bytes;
       }
     })();
@@ -158,7 +156,7 @@ export class ChunkStore {
     }
   }
 
-  /** Chunk `index`'s values (a copy), from memory or from its checksummed file. */
+  /** Chunk `index`'s values (read-only), from memory or from its checksummed file. */
   async get(index: number): Promise<TypedData> {
     if (this.disposed) throw new Error(`${this.label}: this persisted array was disposed; persist() it again to use it`);
     const c = this.chunks[index];
@@ -166,9 +164,8 @@ export class ChunkStore {
     c.lastUse = ++clock;
     const Ctor = typedCtor(this.dtype);
     if (c.buffer) {
-      const out = new Ctor(c.bytes / itemsize(this.dtype));
-      new Uint8Array(out.buffer).set(new Uint8Array(native().bufferView(c.buffer), 0, c.bytes));
-      return out;
+      // a view, not a copy: readers only copy out of it (a later spill just drops the reference)
+      return new Ctor(c.buffer.buffer as ArrayBuffer, c.buffer.byteOffset, c.bytes / itemsize(this.dtype));
     }
     const file = c.file!;
     const out = new Ctor(c.bytes / itemsize(this.dtype));
@@ -201,7 +198,6 @@ export class ChunkStore {
     for (const c of this.chunks) {
       if (!c) continue;
       if (c.buffer) {
-        native().freeBuffer(c.buffer);
         residentBytes -= c.bytes;
         c.buffer = undefined;
       }

@@ -66,6 +66,13 @@ describe('fromSource', () => {
     expect(reads).toHaveLength(6);
   });
 
+  it('each consumer reads its own box: a block of x.add(x.T) reads chunks (i, j) and (j, i), not their bounding box', async () => {
+    const { x, reads } = counting([30, 30], [10, 10]);
+    const b = await x.add(x.T).computeBlock([0, 2]);
+    expect(reads.sort()).toEqual(['0,20:10,30', '20,0:30,10']);
+    expect(b.data[0]).toBe(20 + 20000);
+  });
+
   it('async reads, float32 and bool, persist', async () => {
     const f = fromSource({ shape: [5], dtype: 'float32', chunks: 2, read: async ({ lo, shape }) => Float32Array.from({ length: shape[0]! }, (_, i) => (lo[0]! + i) / 3) });
     const v = (await f.compute()) as DenseArray;
