@@ -9,7 +9,7 @@
 // an existing array along an axis (its metadata is rewritten after the chunks, so an interrupted
 // append leaves the old array intact).
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { NDArray, type Computed } from '../array/ndarray.js';
 import type { DenseArray } from '../array/dense.js';
@@ -24,6 +24,7 @@ import { storageError } from './errors.js';
 import { DESCR } from './npy.js';
 import { copyBox } from './resolve.js';
 import { streamRegions, type Region } from './write.js';
+import { codecPool, type CodecName } from './codec-pool.js';
 
 type Zarrita = typeof import('zarrita');
 type ZArray = Awaited<ReturnType<Zarrita['open']['v2']>> & { kind: 'array' };
@@ -119,6 +120,7 @@ export async function fromZarr(where: string, options?: FromZarrOptions): Promis
   const chunkShape = [...arr.chunks];
   const chunks = shape.map((n, k) => blocksFromSize(n, Math.max(1, chunkShape[k]!)));
   const Ctor = typedCtor(dtype);
+  const fast = isUrl(where) || process.env.TESSERA_ZARR_INLINE === '1' ? undefined : fastReader(join(where, (o.path as string | undefined) ?? ''), chunkShape, Ctor);
   const boxes: BoxSource = {
     chunks,
     concurrency: concurrency ?? 2 * native().getNumThreads(),
@@ -129,9 +131,9 @@ export async function fromZarr(where: string, options?: FromZarrOptions): Promis
       const inOne = lo.every((l, k) => hi[k]! <= (coords[k]! + 1) * chunkShape[k]!);
       const label = `${where}: chunk (${coords.join(', ')})`;
       if (inOne) {
-        let chunk: Awaited<ReturnType<ZArray['getChunk']>>;
+        let chunk: { data: unknown; shape: number[]; stride: number[] };
         try {
-          chunk = await arr.getChunk(coords, signal ? { signal } : undefined);
+          chunk = (fast && (await fast(coords))) || (await arr.getChunk(coords, signal ? { signal } : undefined));
         } catch (e) {
           throw new Error(`${label}: cannot read or decode: ${(e as Error).message}`, { cause: e });
         }
@@ -158,6 +160,63 @@ export async function fromZarr(where: string, options?: FromZarrOptions): Promis
     },
   };
   return storageArray('from_zarr', `${where}:${o.path ?? ''}`, shape, dtype, chunks, boxes);
+}
+
+/**
+ * Reading a chunk of a local store with the decode on the codec pool's workers, for the layouts
+ * toZarr writes (C order, little-endian, no filters; one zstd/blosc/lz4/gzip compressor or none;
+ * v3 blosc excepted). undefined: use zarrita's getChunk. A missing chunk file returns undefined too
+ * (zarrita fills it with the fill value).
+ */
+function fastReader(dir: string, chunkShape: readonly number[], Ctor: ReturnType<typeof typedCtor>): ((coords: number[]) => Promise<{ data: unknown; shape: number[]; stride: number[] } | undefined>) | undefined {
+  const pool = codecPool();
+  let codec: { name: CodecName; config: Record<string, unknown> } | null = null;
+  let key: (coords: number[]) => string;
+  try {
+    if (existsSync(join(dir, '.zarray'))) {
+      const m = JSON.parse(readFileSync(join(dir, '.zarray'), 'utf8')) as { filters?: unknown; order?: string; dtype?: string; compressor?: ({ id: string } & Record<string, unknown>) | null; dimension_separator?: string };
+      if (m.filters || m.order !== 'C' || typeof m.dtype !== 'string' || m.dtype.startsWith('>')) return undefined;
+      if (m.compressor) {
+        if (!['zstd', 'blosc', 'lz4', 'gzip'].includes(m.compressor.id)) return undefined;
+        codec = { name: m.compressor.id as CodecName, config: m.compressor };
+      }
+      const sep = m.dimension_separator ?? '.';
+      key = (c) => (c.length ? c.join(sep) : '0');
+    } else if (existsSync(join(dir, 'zarr.json'))) {
+      const m = JSON.parse(readFileSync(join(dir, 'zarr.json'), 'utf8')) as { codecs?: { name: string; configuration?: Record<string, unknown> }[]; chunk_key_encoding?: { name?: string; configuration?: { separator?: string } } };
+      const cs = m.codecs ?? [];
+      if (cs[0]?.name !== 'bytes' || ((cs[0].configuration?.endian as string | undefined) ?? 'little') !== 'little' || cs.length > 2) return undefined;
+      if (cs.length === 2) {
+        const names: Record<string, CodecName> = { zstd: 'zstd', gzip: 'gzip', 'numcodecs.lz4': 'lz4', 'numcodecs.zstd': 'zstd', 'numcodecs.gzip': 'gzip' };
+        const n = names[cs[1]!.name];
+        if (!n) return undefined;
+        codec = { name: n, config: { id: n, ...(cs[1]!.configuration ?? {}) } };
+      }
+      const enc = m.chunk_key_encoding ?? { name: 'default' };
+      const sep = enc.configuration?.separator ?? (enc.name === 'v2' ? '.' : '/');
+      key = enc.name === 'v2' ? (c) => (c.length ? c.join(sep) : '0') : (c) => ['c', ...c.map(String)].join(sep);
+    } else return undefined;
+  } catch {
+    return undefined;
+  }
+  if (codec && !pool) return undefined;
+  const n = chunkShape.reduce((a, b) => a * b, 1);
+  const want = n * Ctor.BYTES_PER_ELEMENT;
+  const stride = contiguousStrides(chunkShape);
+  return async (coords) => {
+    const file = join(dir, key(coords));
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(file);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ENOENT') return undefined;
+      throw storageError(file, e);
+    }
+    const raw = codec ? await pool!.run('decode', codec.name, codec.config, bytes) : bytes;
+    if (raw.byteLength !== want) throw new RangeError(`truncated chunk ${file}: ${raw.byteLength} bytes decoded, ${want} expected`);
+    const data = raw.byteOffset % Ctor.BYTES_PER_ELEMENT === 0 ? new Ctor(raw.buffer as ArrayBuffer, raw.byteOffset, n) : new Ctor(raw.slice().buffer);
+    return { data, shape: [...chunkShape], stride };
+  };
 }
 
 // ---- writing ----
@@ -242,6 +301,11 @@ type Encoder = (bytes: Uint8Array) => Promise<Uint8Array>;
 
 async function encoder(c: ZarrCompressor, dtype: AnyDType): Promise<Encoder> {
   if (c === null) return async (b) => b;
+  const pool = codecPool();
+  if (pool) {
+    const cfg = c === 'zstd' ? { id: 'zstd', level: 1 } : c === 'blosc' ? { id: 'blosc', cname: 'lz4', clevel: 5, shuffle: 1, blocksize: 0, typesize: anyItemsize(dtype) } : c === 'lz4' ? { id: 'lz4', acceleration: 1 } : { id: 'gzip', level: 1 };
+    return (b) => pool.run('encode', c, cfg, b);
+  }
   const mod = c === 'zstd' ? await import('numcodecs/zstd') : c === 'blosc' ? await import('numcodecs/blosc') : c === 'lz4' ? await import('numcodecs/lz4') : await import('numcodecs/gzip');
   const config = c === 'zstd' ? { id: 'zstd', level: 1 } : c === 'blosc' ? { id: 'blosc', cname: 'lz4', clevel: 5, shuffle: 1, blocksize: 0, typesize: anyItemsize(dtype) } : c === 'lz4' ? { id: 'lz4', acceleration: 1 } : { id: 'gzip', level: 1 };
   const codec = mod.default.fromConfig(config as never);
