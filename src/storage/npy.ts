@@ -217,7 +217,12 @@ let tmpCount = 0;
 /** Write a file under a temp name in the same directory and rename it into place (no half-written file). */
 export async function atomicWrite(path: string, fill: (fh: import('node:fs/promises').FileHandle) => Promise<void>): Promise<void> {
   const tmp = `${path}.${process.pid}.${tmpCount++}.tmp`;
-  const fh = await openFile(tmp, 'w');
+  let fh: import('node:fs/promises').FileHandle;
+  try {
+    fh = await open(tmp, 'w');
+  } catch (e) {
+    throw storageError(path, e); // the error names the file asked for, not the temp name
+  }
   let ok = false;
   try {
     await fill(fh);

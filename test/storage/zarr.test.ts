@@ -1,6 +1,8 @@
 // Zarr v2/v3 through zarrita: round trips with Python's zarr 2 (Debian's python3-zarr; skipped
 // with the reason when it is missing), v3 round trips, region/append, lazy reads, bad input.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, truncateSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -128,6 +130,36 @@ describe('toZarr / fromZarr (zarrita)', () => {
     await expect(toZarr(arange(0, 3), join(d, 'b'), { zarrVersion: 4 as never })).rejects.toThrow(/zarrVersion must be 2 or 3/);
     await expect(toZarr(arange(0, 3), join(d, 'b'), { chunk: 3 } as never)).rejects.toThrow(/unknown option "chunk"/);
     await expect(fromZarr(p, { paht: 'x' } as never)).rejects.toThrow(/unknown option "paht"; accepted: path, concurrency/);
+    await expect(toZarr(arange(0, 3), '/sys/x.zarr')).rejects.toThrow(/\/sys\/x\.zarr: (permission denied \(EACCES\)|operation not permitted \(EPERM\))/);
+  });
+
+  it('reads over HTTP through zarrita\'s FetchStore, only the chunks it touches', async () => {
+    const d = tmp();
+    const x = random.random([40, 30], { seed: 12, chunks: [10, 10] });
+    await toZarr(x, join(d, 'h.zarr'), { chunks: [10, 10] });
+    const requested: string[] = [];
+    const server = createServer((req, res) => {
+      requested.push(req.url ?? '');
+      const file = join(d, decodeURIComponent((req.url ?? '/').split('?')[0]!));
+      if (!file.startsWith(d) || !existsSync(file) || !statSync(file).isFile()) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(readFileSync(file));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const y = await fromZarr(`http://127.0.0.1:${port}/h.zarr`);
+      expect(y.chunks).toEqual([[10, 10, 10, 10], [10, 10, 10]]);
+      requested.length = 0;
+      expect(await y.get('12:18, 25:30').sum().compute()).toBe(await x.get('12:18, 25:30').sum().compute());
+      expect(requested).toEqual(['/h.zarr/1.2']);
+      expect(bytesOf(await y.compute()).equals(bytesOf(await x.compute()))).toBe(true);
+      await expect(fromZarr(`http://127.0.0.1:${port}/nothing.zarr`)).rejects.toThrow(/nothing\.zarr: not a Zarr array/);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('a failing compute leaves no half-written chunk and no metadata', async () => {
