@@ -84,6 +84,11 @@ describe('fromSource', () => {
     p.dispose();
   });
 
+  it('toPlan() of a storage array says it is local-only', () => {
+    const { x } = counting([10, 10], [5, 5]);
+    expect(() => x.sum().toPlan()).toThrow(/a storage array \(fromZarr, fromNpy, fromSource, a spilled persist\(\)\) is read by local computes only/);
+  });
+
   it('bad input: wrong element count, bad spec, errors from read', async () => {
     expect(() => fromSource({ shape: [4], read: 5 as never })).toThrow(/spec.read must be a function/);
     expect(() => fromSource({ read: () => [] } as never)).toThrow(/spec.shape is required/);
