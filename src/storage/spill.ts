@@ -270,7 +270,8 @@ export async function persistSpilled(x: NDArray<Computed>, options: ComputeOptio
     dispose: () => store.dispose(),
   };
   const arr = storageArray('from_source', `${label}:${store.id}`, x.shape, x.dtype, grid, boxes);
-  registry.register(arr, store, store);
+  // on the node, not the NDArray: expressions built on the array hold the node
+  registry.register(arr.node, store, store);
   return arr;
 }
 
