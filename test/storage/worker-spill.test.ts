@@ -10,6 +10,7 @@ import { MemoryBus } from '../../src/distributed/transport.js';
 import { Scheduler } from '../../src/distributed/scheduler.js';
 import { Worker } from '../../src/distributed/worker.js';
 import { Client } from '../../src/distributed/client.js';
+import { DashboardState } from '../../src/dashboard/state.js';
 
 const files = (d: string): string[] => readdirSync(d, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.chunk'));
 
@@ -49,6 +50,15 @@ describe('worker spilling (Dask thresholds)', () => {
     writeFileSync(f, b);
     await expect(client.compute(kept.sum())).rejects.toThrow(/is corrupted \(checksum mismatch\)|could not fetch/);
     kept.release();
+  });
+
+  it('the dashboard state carries each worker\'s spilled bytes', () => {
+    const st = new DashboardState();
+    st.apply({ type: 'worker', id: 'w', threads: 1, bytes: 10, memoryLimit: 100, spilled: 2048 });
+    st.apply({ type: 'worker', id: 'v', threads: 1, bytes: 10, memoryLimit: 100 });
+    const ws = st.snapshot().workers;
+    expect(ws.find((w) => w.id === 'w')!.spilled).toBe(2048);
+    expect(ws.find((w) => w.id === 'v')!.spilled).toBeUndefined();
   });
 
   it('closing the workers removes their spill files', async () => {
