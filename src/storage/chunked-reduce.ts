@@ -61,7 +61,8 @@ export async function chunkedReduce(root: ReduceNode, options: ComputeOptions = 
   observer?.start(tasks);
   let done = 0;
   try {
-    await runLimited(Array.from({ length: tasks }, (_, t) => t), native().getNumThreads(), async (t) => {
+    // two sub-plans per thread: one computing while the next one's chunks are read and decoded
+    await runLimited(Array.from({ length: tasks }, (_, t) => t), 2 * native().getNumThreads(), async (t) => {
       const { start, ext } = chunkBox(stage, t);
       const region = { lo: start, hi: start.map((s, k) => s + ext[k]!) };
       const inputs = await resolveStorage([{ node: root.arg, region }], options.signal);

@@ -75,6 +75,7 @@ function chunkPart(chunk: { data: ArrayLike<unknown>; shape: number[]; stride: n
   const nd = box.length;
   const contiguous = chunk.stride.every((s, k) => s === contiguousStrides(chunk.shape)[k]);
   if (contiguous && box.every((b, k) => b === chunk.shape[k]) && raw.length === n) {
+    if (raw instanceof Ctor) return raw as TypedData; // a decoded chunk of its own: no copy
     out.set(raw as Float64Array);
     return out;
   }
