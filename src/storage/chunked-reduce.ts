@@ -61,8 +61,10 @@ export async function chunkedReduce(root: ReduceNode, options: ComputeOptions = 
   observer?.start(tasks);
   let done = 0;
   try {
-    // two sub-plans per thread: one computing while the next one's chunks are read and decoded
-    await runLimited(Array.from({ length: tasks }, (_, t) => t), 2 * native().getNumThreads(), async (t) => {
+    // two sub-plans per thread (one computing while the next one's chunks are read and decoded);
+    // one per thread under a memory limit, where transient chunk boxes count
+    const inflight = (spillSettings.memoryLimit === null ? 2 : 1) * native().getNumThreads();
+    await runLimited(Array.from({ length: tasks }, (_, t) => t), inflight, async (t) => {
       const { start, ext } = chunkBox(stage, t);
       const region = { lo: start, hi: start.map((s, k) => s + ext[k]!) };
       const inputs = await resolveStorage([{ node: root.arg, region }], options.signal);

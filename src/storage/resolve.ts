@@ -234,6 +234,29 @@ export async function resolveStorage(roots: readonly RootRegion[], signal?: Abor
     [...reads.values()].map(async (r) => {
       const { node: n, lo, hi, parts } = r;
       const src = n.source.boxes!;
+      const strides0 = contiguousStrides(hi.map((h, k) => h - lo[k]!));
+      const memoryOver = (memory: MemoryNode['memory'], strides: number[]): MemoryNode => ({
+        kind: 'memory',
+        id: newId(),
+        name: `${n.name}-read-${token(`${n.name}:${lo}:${hi}:${newId()}`)}`,
+        shape: n.shape,
+        dtype: n.dtype,
+        chunks: n.chunks,
+        memory,
+        // element (c0, c1, …) of the array lives at Σ (c_k − lo_k)·strides_k of the box
+        strides,
+        offset: -lo.reduce((o, l, k) => o + l * strides[k]!, 0),
+        op: 'array',
+        state: { disposed: false },
+      });
+      if (parts.length === 1) {
+        // one store chunk is the whole box: the plan reads what the store returned (no box buffer)
+        const data = await src.read(lo, hi, signal);
+        const want = strides0.length ? strides0[0]! * (hi[0]! - lo[0]!) : 1;
+        if (data.length !== want) throw new RangeError(`${n.name}: the store returned ${data.length} elements for box [${lo}]..[${hi}] (${want} expected)`);
+        r.mem = memoryOver(data, strides0);
+        return;
+      }
       const shape = hi.map((h, k) => h - lo[k]!);
       const count = shape.reduce((a, b) => a * b, 1);
       // A SharedArrayBuffer: the plan reads it in place (scheduler/snapshot.ts), and V8 counts

@@ -122,7 +122,8 @@ export class ChunkStore {
       await this.writeFile(c, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       return;
     }
-    c.buffer = new Uint8Array(data.buffer, data.byteOffset, bytes).slice();
+    // the computed chunk's own buffer (persistSpilled hands over fresh, unshared results): no copy
+    c.buffer = new Uint8Array(data.buffer, data.byteOffset, bytes);
     residentBytes += bytes;
   }
 
