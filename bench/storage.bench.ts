@@ -2,7 +2,8 @@
 // tessera and, when /usr/bin/python3 has dask + zarr, Dask's to_zarr / from_zarr on the same
 // array, chunks and codec. Default size 4000² (128 MB) so it runs in minutes on 2 shared cores;
 // --full runs the issue's 20000² (3.2 GB). Medians of the runs; every case runs in its own child
-// process (peak RSS is its own). No assertions: read the ratios.
+// process (peak RSS is its own). No assertions: read the ratios. --only KIND runs one row
+// (write-zstd, write-none, read-sum, spill).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, openSync, writeSync, fsyncSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,15 +101,16 @@ async function main(): Promise<void> {
   if (!hasDask) console.log('  (Dask + zarr not found at /usr/bin/python3: tessera only)');
   // the read case needs a store: written once by tessera
   const t = await import('../src/index.js');
-  await t.toZarr(t.random.random([N, N], { seed: 1, chunks: CHUNK }), join(dir, 'src-zstd.zarr'), { compressor: 'zstd', chunks: [CHUNK, CHUNK] });
+  if (!only || only === 'read-sum') await t.toZarr(t.random.random([N, N], { seed: 1, chunks: CHUNK }), join(dir, 'src-zstd.zarr'), { compressor: 'zstd', chunks: [CHUNK, CHUNK] });
   const disk = diskWriteMBps(dir);
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   const rows: [string, string][] = [
     ['toZarr zstd', 'write-zstd'],
     ['toZarr uncompressed', 'write-none'],
     ['fromZarr(zstd).sum()', 'read-sum'],
   ];
   console.log(`${'case'.padEnd(26)} ${'tessera ms'.padStart(11)} ${'dask ms'.padStart(9)} ${'dask/tessera'.padStart(13)}  notes`);
-  for (const [title, kind] of rows) {
+  for (const [title, kind] of rows.filter(([, k]) => !only || k === only)) {
     const a = runChild(kind, dir);
     const b = dask(kind, dir);
     let note = `peak RSS ${a.rss.toFixed(0)} MB` + (b ? ` (dask ${b.rss.toFixed(0)} MB)` : '');
@@ -116,9 +118,11 @@ async function main(): Promise<void> {
     if (kind === 'read-sum' && b) note += `; sums ${a.value} vs ${b.value}`;
     console.log(`${title.padEnd(26)} ${a.ms.toFixed(0).padStart(11)} ${(b ? b.ms.toFixed(0) : '-').padStart(9)} ${(b ? (b.ms / a.ms).toFixed(2) + '×' : '-').padStart(13)}  ${note}`);
   }
-  const s = runChild('spill', dir);
-  const limitMB = bytes / 3 / 1e6;
-  console.log(`spill: persist 3× memoryLimit (${limitMB.toFixed(0)} MB), kept.add(kept.T).sum() = ${s.value} in ${s.ms.toFixed(0)} ms; peak RSS ${s.rss.toFixed(0)} MB (limit + 300 MB = ${(limitMB + 300).toFixed(0)} MB)`);
+  if (!only || only === 'spill') {
+    const s = runChild('spill', dir);
+    const limitMB = bytes / 3 / 1e6;
+    console.log(`spill: persist 3× memoryLimit (${limitMB.toFixed(0)} MB), kept.add(kept.T).sum() = ${s.value} in ${s.ms.toFixed(0)} ms; peak RSS ${s.rss.toFixed(0)} MB (limit + 300 MB = ${(limitMB + 300).toFixed(0)} MB)`);
+  }
   rmSync(dir, { recursive: true, force: true });
 }
 
