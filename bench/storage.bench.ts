@@ -99,11 +99,11 @@ async function main(): Promise<void> {
   const bytes = N * N * 8;
   console.log(`storage bench: random.random([${N}, ${N}]) float64 (${(bytes / 1e6).toFixed(0)} MB), chunks ${CHUNK}², ${RUNS} run(s) each, medians${FULL ? '' : ' (--full: the issue’s 20000²)'}`);
   if (!hasDask) console.log('  (Dask + zarr not found at /usr/bin/python3: tessera only)');
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   // the read case needs a store: written once by tessera
   const t = await import('../src/index.js');
   if (!only || only === 'read-sum') await t.toZarr(t.random.random([N, N], { seed: 1, chunks: CHUNK }), join(dir, 'src-zstd.zarr'), { compressor: 'zstd', chunks: [CHUNK, CHUNK] });
   const disk = diskWriteMBps(dir);
-  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   const rows: [string, string][] = [
     ['toZarr zstd', 'write-zstd'],
     ['toZarr uncompressed', 'write-none'],
