@@ -56,7 +56,7 @@ export function configureSpill(o: { memoryLimit?: unknown; spillDirectory?: unkn
 interface Chunk {
   readonly index: number;
   readonly bytes: number;
-  /** Resident bytes: JS memory, so V8 counts them and frees them promptly once spilled. */
+  /** Resident bytes: a SharedArrayBuffer (V8 counts it; plans read it in place). */
   buffer?: Uint8Array;
   file?: string;
   crc?: number;
@@ -122,8 +122,9 @@ export class ChunkStore {
       await this.writeFile(c, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       return;
     }
-    // the computed chunk's own buffer (persistSpilled hands over fresh, unshared results): no copy
-    c.buffer = new Uint8Array(data.buffer, data.byteOffset, bytes);
+    // a SharedArrayBuffer: plans read resident chunks in place (no per-compute snapshot copy)
+    c.buffer = new Uint8Array(new SharedArrayBuffer(Math.max(1, bytes)), 0, bytes);
+    c.buffer.set(new Uint8Array(data.buffer, data.byteOffset, bytes));
     residentBytes += bytes;
   }
 
@@ -169,8 +170,8 @@ export class ChunkStore {
       return new Ctor(c.buffer.buffer as ArrayBuffer, c.buffer.byteOffset, c.bytes / itemsize(this.dtype));
     }
     const file = c.file!;
-    const out = new Ctor(c.bytes / itemsize(this.dtype));
-    const bytes = new Uint8Array(out.buffer);
+    const out = new Ctor(new SharedArrayBuffer(Math.max(8, c.bytes)) as unknown as ArrayBuffer, 0, c.bytes / itemsize(this.dtype));
+    const bytes = new Uint8Array(out.buffer, 0, c.bytes);
     let got = 0;
     try {
       const fh = await open(file, 'r');
