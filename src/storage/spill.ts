@@ -116,7 +116,7 @@ export class ChunkStore {
     const bytes = data.byteLength;
     const c: Chunk = { index, bytes, lastUse: ++clock };
     this.chunks[index] = c;
-    const limit = spillSettings.memoryLimit ?? Infinity;
+    const limit = residentLimit();
     await makeRoom(bytes, limit);
     if (residentBytes + bytes > limit) {
       await this.writeFile(c, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -211,6 +211,13 @@ export class ChunkStore {
     }
   }
 }
+
+/**
+ * Bytes of chunks kept in memory: 80 % of memoryLimit — the rest is room for what computes read
+ * (chunk boxes, spilled chunks read back), so the process stays near the limit, not above it.
+ */
+export const RESIDENT_FRACTION = 0.8;
+const residentLimit = (): number => (spillSettings.memoryLimit === null ? Infinity : Math.floor(RESIDENT_FRACTION * spillSettings.memoryLimit));
 
 /** Spill least-recently-used resident chunks until `bytes` more fit under `limit`. */
 async function makeRoom(bytes: number, limit: number): Promise<void> {
