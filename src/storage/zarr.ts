@@ -3,8 +3,8 @@
 // fromZarr: a lazy array whose chunks are the store's; a compute reads (and decodes) only the
 // store chunks it touches (src/storage/resolve.ts), local directories or any fetch-able URL.
 // toZarr: the array is computed one store chunk at a time (each a plan over the whole pool, two in
-// flight) and each chunk is encoded and written to a temp name, then renamed: a failed write
-// leaves no half-written chunk, and a write holds O(1) chunks, not the array. `region` writes into
+// flight per thread) and each chunk is encoded and written to a temp name, then renamed: a failed write
+// leaves no half-written chunk, and a write holds O(threads) chunks, not the array. `region` writes into
 // part of an existing array (partial edge chunks are read, merged and rewritten); `append` grows
 // an existing array along an axis (its metadata is rewritten after the chunks, so an interrupted
 // append leaves the old array intact).
@@ -239,7 +239,7 @@ export interface ToZarrOptions extends ComputeOptions {
   append?: { axis: number };
   /** Replace an existing array (default: an existing array is an error). */
   overwrite?: boolean;
-  /** Chunks written at once (default 2). */
+  /** Chunks computed, encoded and written at once (default 2 per thread). */
   parallel?: number;
 }
 
@@ -374,7 +374,8 @@ export async function toZarr(x: NDArray<Computed>, where: string, options?: ToZa
   if (inner !== undefined && (typeof inner !== 'string' || inner.split('/').some((p) => p === '..'))) throw new TypeError(`toZarr: options.path must be a relative path inside the store, got ${describe(inner)}`);
   if (overwrite !== undefined && typeof overwrite !== 'boolean') throw new TypeError(`toZarr: options.overwrite must be a boolean, got ${describe(overwrite)}`);
   if (region !== undefined && append !== undefined) throw new TypeError('toZarr: options.region and options.append cannot be combined');
-  const inflight = parallel === undefined ? 2 : checkInteger('toZarr: options.parallel', parallel, 1, 64);
+  // two chunks per thread: encoding on the codec workers overlaps the next computes and writes
+  const inflight = parallel === undefined ? 2 * native().getNumThreads() : checkInteger('toZarr: options.parallel', parallel, 1, 64);
   const dir = inner ? join(where, inner) : where;
 
   let meta: Meta;
