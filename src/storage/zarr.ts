@@ -121,7 +121,7 @@ export async function fromZarr(where: string, options?: FromZarrOptions): Promis
   const chunkShape = [...arr.chunks];
   const chunks = shape.map((n, k) => blocksFromSize(n, Math.max(1, chunkShape[k]!)));
   const Ctor = typedCtor(dtype);
-  const fast = isUrl(where) || process.env.TESSERA_ZARR_INLINE === '1' ? undefined : fastReader(join(where, (o.path as string | undefined) ?? ''), chunkShape, Ctor);
+  const fast = process.env.TESSERA_ZARR_INLINE === '1' ? undefined : await fastReader(await storeBytes(where, o.path as string | undefined), chunkShape, Ctor);
   const boxes: BoxSource = {
     chunks,
     concurrency: concurrency ?? 2 * native().getNumThreads(),
@@ -163,19 +163,51 @@ export async function fromZarr(where: string, options?: FromZarrOptions): Promis
   return storageArray('from_zarr', `${where}:${o.path ?? ''}`, shape, dtype, chunks, boxes);
 }
 
+/** Byte access to a store: a local directory, or an http(s) URL through zarrita's FetchStore. */
+interface Bytes {
+  get(key: string): Promise<Uint8Array | undefined>;
+  label(key: string): string;
+}
+
+async function storeBytes(where: string, inner: string | undefined): Promise<Bytes> {
+  const prefix = inner ? inner.replace(/^\/+|\/+$/g, '') + '/' : '';
+  if (isUrl(where)) {
+    const store = (await openStore(where)) as { get(key: string): Promise<Uint8Array | undefined> };
+    return { get: (key) => store.get(`/${prefix}${key}`), label: (key) => `${where.replace(/\/+$/, '')}/${prefix}${key}` };
+  }
+  const dir = join(where, prefix);
+  return {
+    async get(key) {
+      try {
+        return await readFile(join(dir, key));
+      } catch (e) {
+        if ((e as { code?: string }).code === 'ENOENT') return undefined;
+        throw storageError(join(dir, key), e);
+      }
+    },
+    label: (key) => join(dir, key),
+  };
+}
+
 /**
- * Reading a chunk of a local store with the decode on the codec pool's workers, for the layouts
- * toZarr writes (C order, little-endian, no filters; one zstd/blosc/lz4/gzip compressor or none;
- * v3 blosc excepted). undefined: use zarrita's getChunk. A missing chunk file returns undefined too
- * (zarrita fills it with the fill value).
+ * Reading a chunk with the decode on the codec pool's workers, for the layouts toZarr writes (C
+ * order, little-endian, no filters; one zstd/blosc/lz4/gzip compressor or none; v3 blosc
+ * excepted), from a local directory or a URL. undefined: use zarrita's getChunk. A missing chunk
+ * returns undefined too (zarrita fills it with the fill value).
  */
-function fastReader(dir: string, chunkShape: readonly number[], Ctor: ReturnType<typeof typedCtor>): ((coords: number[]) => Promise<{ data: unknown; shape: number[]; stride: number[] } | undefined>) | undefined {
+async function fastReader(bytesOf: Bytes, chunkShape: readonly number[], Ctor: ReturnType<typeof typedCtor>): Promise<((coords: number[]) => Promise<{ data: unknown; shape: number[]; stride: number[] } | undefined>) | undefined> {
   const pool = codecPool();
   let codec: { name: CodecName; config: Record<string, unknown> } | null = null;
   let key: (coords: number[]) => string;
+  const json = async (name: string): Promise<unknown> => {
+    const b = await bytesOf.get(name).catch(() => undefined);
+    return b ? JSON.parse(new TextDecoder().decode(b)) : undefined;
+  };
   try {
-    if (existsSync(join(dir, '.zarray'))) {
-      const m = JSON.parse(readFileSync(join(dir, '.zarray'), 'utf8')) as { filters?: unknown; order?: string; dtype?: string; compressor?: ({ id: string } & Record<string, unknown>) | null; dimension_separator?: string };
+    const v2 = (await json('.zarray')) as { filters?: unknown; order?: string; dtype?: string; compressor?: ({ id: string } & Record<string, unknown>) | null; dimension_separator?: string } | undefined;
+    const v3 = v2 ? undefined : ((await json('zarr.json')) as { codecs?: { name: string; configuration?: Record<string, unknown> }[]; chunk_key_encoding?: { name?: string; configuration?: { separator?: string } } } | undefined);
+    if (v2) {
+      const m = v2;
       if (m.filters || m.order !== 'C' || typeof m.dtype !== 'string' || m.dtype.startsWith('>')) return undefined;
       if (m.compressor) {
         if (!['zstd', 'blosc', 'lz4', 'gzip'].includes(m.compressor.id)) return undefined;
@@ -183,8 +215,8 @@ function fastReader(dir: string, chunkShape: readonly number[], Ctor: ReturnType
       }
       const sep = m.dimension_separator ?? '.';
       key = (c) => (c.length ? c.join(sep) : '0');
-    } else if (existsSync(join(dir, 'zarr.json'))) {
-      const m = JSON.parse(readFileSync(join(dir, 'zarr.json'), 'utf8')) as { codecs?: { name: string; configuration?: Record<string, unknown> }[]; chunk_key_encoding?: { name?: string; configuration?: { separator?: string } } };
+    } else if (v3) {
+      const m = v3;
       const cs = m.codecs ?? [];
       if (cs[0]?.name !== 'bytes' || ((cs[0].configuration?.endian as string | undefined) ?? 'little') !== 'little' || cs.length > 2) return undefined;
       if (cs.length === 2) {
@@ -205,16 +237,11 @@ function fastReader(dir: string, chunkShape: readonly number[], Ctor: ReturnType
   const want = n * Ctor.BYTES_PER_ELEMENT;
   const stride = contiguousStrides(chunkShape);
   return async (coords) => {
-    const file = join(dir, key(coords));
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(file);
-    } catch (e) {
-      if ((e as { code?: string }).code === 'ENOENT') return undefined;
-      throw storageError(file, e);
-    }
+    const k = key(coords);
+    const bytes = await bytesOf.get(k);
+    if (!bytes) return undefined;
     const raw = codec ? await pool!.run('decode', codec.name, codec.config, bytes) : bytes;
-    if (raw.byteLength !== want) throw new RangeError(`truncated chunk ${file}: ${raw.byteLength} bytes decoded, ${want} expected`);
+    if (raw.byteLength !== want) throw new RangeError(`truncated chunk ${bytesOf.label(k)}: ${raw.byteLength} bytes decoded, ${want} expected`);
     const data = raw.byteOffset % Ctor.BYTES_PER_ELEMENT === 0 ? new Ctor(raw.buffer as ArrayBuffer, raw.byteOffset, n) : new Ctor(raw.slice().buffer);
     return { data, shape: [...chunkShape], stride };
   };
