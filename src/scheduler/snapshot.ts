@@ -10,7 +10,8 @@
 // NativeBuffers (persisted chunks) are kept alive by the addon itself.
 import { types } from 'node:util';
 import { native, type NativeBuffer, type NativeBufferArg, type NativePlan } from '../native.js';
-import { LeafKind, NativeDType, StageKind, type NativeLeaf } from '../plan/types.js';
+import { LeafKind, StageKind, type NativeLeaf } from '../plan/types.js';
+import { DTYPES } from '../plan/ops.generated.js';
 
 export interface Snapshot {
   /** The plan to execute: `plan` itself, or a copy whose leaves address the snapshots. */
@@ -28,7 +29,10 @@ function lentBytes(b: NativeBufferArg): { buffer: ArrayBuffer; byteOffset: numbe
   return undefined;
 }
 
-const elementBytes = (leaf: NativeLeaf): number => (leaf.dtype === NativeDType.F32 ? 4 : 8);
+// every dtype's size (a bool or int8 leaf read as 8-byte elements shifted its trimmed snapshot by
+// 1/8 of the bytes cut: a slice of a bool fromArray read the wrong elements)
+const DTYPE_BYTES = new Map<number, number>(DTYPES.map((d) => [d.code, d.size]));
+const elementBytes = (leaf: NativeLeaf): number => DTYPE_BYTES.get(leaf.dtype) ?? 8;
 
 /** Bytes [lo, hi) a leaf reads over `shape`, as the engine's plan check computes them (validate.cc). */
 function leafSpan(leaf: NativeLeaf, shape: readonly number[]): [number, number] {

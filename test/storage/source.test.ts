@@ -1,6 +1,6 @@
 // fromSource: a box reader becomes a lazy array; a compute reads only the source chunks it touches.
 import { describe, expect, it } from 'vitest';
-import { DenseArray, fromSource } from '../../src/index.js';
+import { DenseArray, fromArray, fromSource } from '../../src/index.js';
 
 /** A 2-d source whose element (i, j) is i * 1000 + j, counting the boxes read. */
 function counting(shape: [number, number], chunks: [number, number]) {
@@ -82,6 +82,17 @@ describe('fromSource', () => {
     const p = await f.mul(2).persist();
     expect(await p.sum().compute()).toBeCloseTo((0 + 1 + 2 + 3 + 4) * 2 / 3, 5);
     p.dispose();
+  });
+
+  it('a slice of 1-byte (bool) memory reads the right elements (the lent-memory snapshot trims by the dtype\'s size)', async () => {
+    const u = new Uint8Array(1000).map((_, i) => (i % 3 === 0 ? 1 : 0));
+    const want = Array.from(u.subarray(100, 110));
+    const a = (await fromArray(u, { dtype: 'bool' }).get('100:110').compute()) as DenseArray;
+    expect(Array.from(a.data)).toEqual(want);
+    const s = (await fromSource({ shape: [1000], dtype: 'bool', chunks: 1000, read: () => u }).get('100:110').compute()) as DenseArray;
+    expect(Array.from(s.data)).toEqual(want);
+    const f = new Float32Array(1000).map((_, i) => i);
+    expect(Array.from(((await fromArray(f).get('500:503').compute()) as DenseArray).data)).toEqual([500, 501, 502]);
   });
 
   it('toPlan() of a storage array says it is local-only', () => {
