@@ -11,7 +11,8 @@ import { chunkBounds } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { NDArray, computeArrays, persistArrays, resolveDelayedInputs, formatBytes, type Computed } from './ndarray.js';
 import { resolveStorage } from '../storage/resolve.js';
-import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode } from './node.js';
+import { requireKnownChunks } from './indexing/gather.js';
+import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode, type TakeNode, type MaskNode } from './node.js';
 import { Lowering } from './lower.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
@@ -36,22 +37,24 @@ export interface ChunkResult {
 export async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ node: Node; persisted: NDArray[] }> {
   // Topmost reductions: reachable from the root without passing through another reduction.
   // (scans and quantiles too: they are computed whole, not per streamed chunk)
-  const top: (ReduceNode | MatmulNode | ScanNode | QuantileNode)[] = [];
+  const top: (ReduceNode | MatmulNode | ScanNode | QuantileNode | TakeNode | MaskNode)[] = [];
   const seen = new Set<number>();
   const stack: Node[] = [root];
   while (stack.length) {
     const n = stack.pop()!;
     if (seen.has(n.id)) continue;
     seen.add(n.id);
-    if (n.kind === 'reduce' || n.kind === 'matmul' || n.kind === 'scan' || n.kind === 'quantile') top.push(n);
+    if (n.kind === 'reduce' || n.kind === 'matmul' || n.kind === 'scan' || n.kind === 'quantile' || n.kind === 'take' || n.kind === 'mask') top.push(n);
     else stack.push(...children(n));
   }
+  // sizes unknown after a mask: computeChunkSizes() first (a chunk stream needs positions)
+  requireKnownChunks('iterChunks', root, ...top);
   if (top.length === 0) return { node: root, persisted: [] };
   const limit = materializeLimit();
   const small = top.filter((r) => size(r.shape) * itemsize(r.dtype) <= limit);
   const large = top.filter((r) => size(r.shape) * itemsize(r.dtype) > limit);
   const values = new Map<number, Node>();
-  const memoryNode = (r: ReduceNode | MatmulNode | ScanNode | QuantileNode, memory: MemoryNode['memory'], op: MemoryNode['op']): MemoryNode => ({
+  const memoryNode = (r: ReduceNode | MatmulNode | ScanNode | QuantileNode | TakeNode | MaskNode, memory: MemoryNode['memory'], op: MemoryNode['op']): MemoryNode => ({
     kind: 'memory',
     id: newId(),
     name: `${r.name}-value-${token(`${r.name}:${newId()}`)}`,
@@ -139,7 +142,7 @@ export async function computeRegion(node: Node, lo: number[], hi: number[], sign
 }
 
 async function computeResolved(node: Node, lo: number[], hi: number[], signal: AbortSignal): Promise<DenseArray> {
-  await resolveDelayedInputs([node]);
+  await resolveDelayedInputs([node], signal);
   const lowering = new Lowering((bytes) => native().allocBuffer(bytes) as NativeBuffer);
   const lowered = lowering.lower([{ node, target: 'result', region: { lo, hi } }]);
   // The output stage is elementwise (no reduction sink): its chunking does not change any value,

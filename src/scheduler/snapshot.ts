@@ -29,10 +29,9 @@ function lentBytes(b: NativeBufferArg): { buffer: ArrayBuffer; byteOffset: numbe
   return undefined;
 }
 
-// every dtype's size (a bool or int8 leaf read as 8-byte elements shifted its trimmed snapshot by
-// 1/8 of the bytes cut: a slice of a bool fromArray read the wrong elements)
-const DTYPE_BYTES = new Map<number, number>(DTYPES.map((d) => [d.code, d.size]));
-const elementBytes = (leaf: NativeLeaf): number => DTYPE_BYTES.get(leaf.dtype) ?? 8;
+// each dtype's item size (a bool leaf is 1 byte: sizing it as 8 shifted offset slices of bool data)
+const ITEM_BYTES = new Map<number, number>(DTYPES.map((d) => [d.code, d.size]));
+const elementBytes = (leaf: NativeLeaf): number => ITEM_BYTES.get(leaf.dtype) ?? 8;
 
 /** Bytes [lo, hi) a leaf reads over `shape`, as the engine's plan check computes them (validate.cc). */
 function leafSpan(leaf: NativeLeaf, shape: readonly number[]): [number, number] {
@@ -60,11 +59,13 @@ export function snapshotInputs(plan: NativePlan, buffers: NativeBufferArg[]): Sn
     // a matmul stage's leaves have one more axis, the contracted one (plan.h)
     const shape = stage.kind === StageKind.Matmul ? [...stage.shape, stage.contract ?? 0] : stage.shape;
     if (shape.some((n) => n === 0)) continue;
-    for (const leaf of stage.leaves) {
+    for (const [i, leaf] of stage.leaves.entries()) {
       if (leaf.kind !== LeafKind.Memory) continue;
       written ??= new Set(plan.stages.map((s) => s.sink.buffer));
       if (written.has(leaf.buffer)) continue;
-      const [lo, hi] = leafSpan(leaf, shape);
+      // a take stage's data leaf spans the source length on the take axis (imms [axis, length])
+      const take = stage.kind === StageKind.Take && i === 0 && stage.imms;
+      const [lo, hi] = leafSpan(leaf, take ? shape.map((n, k) => (k === stage.imms![0] ? stage.imms![1]! : n)) : shape);
       const known = spans.get(leaf.buffer);
       spans.set(leaf.buffer, known ? [Math.min(known[0], lo), Math.max(known[1], hi)] : [lo, hi]);
     }

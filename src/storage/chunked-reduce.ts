@@ -40,6 +40,8 @@ export function chunkedBudget(): number {
  */
 export async function chunkedReduce(root: ReduceNode, options: ComputeOptions = {}): Promise<number | DenseArray | undefined> {
   if (touchedBytes(root) <= chunkedBudget()) return undefined;
+  // take/mask stages (unknown chunk sizes, gathers): the ordinary path
+  if (topoOrder([root]).some((n) => (n.kind as string) === 'take' || (n.kind as string) === 'mask')) return undefined;
   // The plan's shape, with every storage array as placeholder memory (never run).
   const storage = topoOrder([root]).filter((n) => n.kind === 'delayed' && n.source.boxes);
   const dummy = allocNative(8);

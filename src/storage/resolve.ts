@@ -352,6 +352,18 @@ export function rebuildWith(roots: readonly Node[], sub: (parent: Node | null, c
         if (a !== n.a || b !== n.b) m = { ...n, id: newId(), a, b };
         break;
       }
+      case 'take': {
+        const arg = get(n.arg);
+        const index = get(n.index);
+        if (arg !== n.arg || index !== n.index) m = { ...n, id: newId(), arg, index };
+        break;
+      }
+      case 'mask': {
+        const arg = get(n.arg);
+        const cond = get(n.cond);
+        if (arg !== n.arg || cond !== n.cond) m = { ...n, id: newId(), arg, cond };
+        break;
+      }
       default:
         break;
     }
