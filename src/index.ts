@@ -37,6 +37,11 @@ export { mapOverlap, type MapOverlapOptions, type Boundary } from './array/block
 export { reduction, type ReductionOptions, type ReductionFunction, type ReductionCallOptions } from './array/blocks/reduction.js';
 export { matmul, dot, tensordot, inner, outer, vdot, trace, einsum, type TensordotOptions, type TraceOptions } from './array/linalg/products.js';
 export { fromDelayed, type FromDelayedOptions } from './array/from-delayed.js';
+export { fromSource, type ArraySourceSpec, type SourceBox } from './storage/source.js';
+export { store, type ArrayTarget, type StoreOptions } from './storage/store.js';
+export { toNpyStack, fromNpyStack, type ToNpyStackOptions } from './storage/npy-stack.js';
+export { fromNpy, toNpy, loadNpy, saveNpy, fromNpz, toNpz, loadNpz, type FromNpyOptions, type ToNpyOptions, type ToNpzOptions, type NpyData } from './storage/npy.js';
+export { fromZarr, toZarr, type FromZarrOptions, type ToZarrOptions, type ZarrCompressor } from './storage/zarr.js';
 export {
   Delayed, delayed, isDelayed, computeDelayed, computeDelayedWith, TaskError, toDelayed,
   configureWorkerPool, shutdownWorkers, type DelayedFunction, type DelayedOptions, type DelayedTuple,

@@ -381,6 +381,10 @@ export class StageBuilder {
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: node.dtype, a: 0, b: 0, seed: 0, buffer }, node.strides, node.offset);
       }
       case 'delayed': {
+        if (node.source.boxes) {
+          // local computes replace storage arrays by memory first (src/storage/resolve.ts)
+          throw new Error(`${node.name}: a storage array (fromZarr, fromNpy, fromSource, a spilled persist()) is read by local computes only; toPlan() and cluster computes cannot read it yet — persist it without a memoryLimit, or compute it, first`);
+        }
         if (!node.state.data) throw new Error(`${node.name}: fromDelayed data must be computed before lowering (use compute())`);
         const buffer = this.owner.buffer(node.state.data);
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: node.dtype, a: 0, b: 0, seed: 0, buffer }, contiguousStrides(node.shape), 0);

@@ -8,6 +8,9 @@ import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import { checkComputeOptions } from '../graph/types.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
+import { resolveStorage } from '../storage/resolve.js';
+import { persistSpilled, spillSettings } from '../storage/spill.js';
+import { chunkedReduce } from '../storage/chunked-reduce.js';
 import { iterChunks, type ChunkResult, type IterChunksOptions } from './stream.js';
 import { toPlan, type ToPlanOptions } from './export-plan.js';
 import type { Plan } from '../plan/codec/format.js';
@@ -451,14 +454,20 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
       node.state.disposed = true;
       native().freeBuffer(node.memory as NativeBuffer);
     }
+    if (node.kind === 'delayed') node.source.boxes?.dispose?.(); // spilled chunks (src/storage/spill.ts)
   }
   /** Compute one chunk, by its chunk-grid index. */
   async computeBlock(index: readonly number[], options?: ComputeOptions): Promise<DenseArray> {
     const region = blockRegion(this, index);
-    await resolveDelayedInputs([this.node], options?.signal);
-    const lowering = new Lowering(allocNative);
-    const lowered = lowering.lower([{ node: this.node, target: 'result', region }]);
-    await runLowered(lowered, options);
+    const inputs = await resolveStorage([{ node: this.node, region }], options?.signal);
+    let lowered: ReturnType<Lowering['lower']>;
+    try {
+      await resolveDelayedInputs(inputs.roots, options?.signal);
+      lowered = new Lowering(allocNative).lower([{ node: inputs.roots[0]!, target: 'result', region }]);
+      await runLowered(lowered, options);
+    } finally {
+      inputs.release();
+    }
     const out = lowered.outputs[0]!;
     return new DenseArray(typed(out.memory as ArrayBuffer, out.dtype), out.shape);
   }
@@ -537,16 +546,27 @@ export function formatBytes(n: number): string {
 export async function computeArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]> {
   checkComputeOptions('compute', options);
   for (const a of arrays) if (a.node.kind !== 'reduce' && a.node.kind !== 'quantile') checkMaterializable(a.node);
-  await resolveDelayedInputs(arrays.map((a) => a.node), options?.signal);
-  const resolved = await resolveUnknownChunks(arrays.map((a) => a.node));  // masks counted first
+  // a reduction over more storage than fits: chunk by chunk, same bits (src/storage/chunked-reduce.ts)
+  if (arrays.length === 1 && arrays[0]!.node.kind === 'reduce') {
+    const r = await chunkedReduce(arrays[0]!.node, options);
+    if (r !== undefined) return [r];
+  }
+  // storage arrays (src/storage/): only the chunks this compute touches are read
+  const inputs = await resolveStorage(arrays.map((a) => ({ node: a.node })), options?.signal);
   try {
-    resolved.roots.forEach((n, i) => n !== arrays[i]!.node && n.kind !== 'reduce' && n.kind !== 'quantile' && checkMaterializable(n));
-    const lowering = new Lowering(allocNative);
-    const lowered = lowering.lower(resolved.roots.map((node): RootRequest => ({ node, target: 'result' })));
-    await runLowered(lowered, options ?? {});
-    return outputsOf(lowered.outputs);
+    await resolveDelayedInputs(inputs.roots, options?.signal);
+    const resolved = await resolveUnknownChunks(inputs.roots); // masks counted first
+    try {
+      resolved.roots.forEach((n, i) => n !== inputs.roots[i]! && n.kind !== 'reduce' && n.kind !== 'quantile' && checkMaterializable(n));
+      const lowering = new Lowering(allocNative);
+      const lowered = lowering.lower(resolved.roots.map((node): RootRequest => ({ node, target: 'result' })));
+      await runLowered(lowered, options ?? {});
+      return outputsOf(lowered.outputs);
+    } finally {
+      resolved.release();
+    }
   } finally {
-    resolved.release();
+    inputs.release();
   }
 }
 
@@ -559,14 +579,26 @@ function outputsOf(outputs: readonly { memory: unknown; dtype: DType; shape: num
 
 export async function persistArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<NDArray<Computed>[]> {
   checkComputeOptions('persist', options);
-  await resolveDelayedInputs(arrays.map((a) => a.node), options?.signal);
-  const resolved = await resolveUnknownChunks(arrays.map((a) => a.node));  // persisted arrays have known chunks
-  const lowering = new Lowering(allocNative);
-  const lowered = lowering.lower(resolved.roots.map((node): RootRequest => ({ node, target: 'persist' })));
+  // under configure({ memoryLimit }): chunk by chunk, least recently used chunks spilled to disk
+  if (spillSettings.memoryLimit !== null) {
+    const out: NDArray<Computed>[] = [];
+    for (const a of arrays) out.push(await persistSpilled(a, options));
+    return out;
+  }
+  const inputs = await resolveStorage(arrays.map((a) => ({ node: a.node })), options?.signal);
+  let lowered: ReturnType<Lowering['lower']>;
+  let resolved: Awaited<ReturnType<typeof resolveUnknownChunks>>;
   try {
-    await runLowered(lowered, options ?? {});
+    await resolveDelayedInputs(inputs.roots, options?.signal);
+    resolved = await resolveUnknownChunks(inputs.roots); // persisted arrays have known chunks
+    lowered = new Lowering(allocNative).lower(resolved.roots.map((node): RootRequest => ({ node, target: 'persist' })));
+    try {
+      await runLowered(lowered, options ?? {});
+    } finally {
+      resolved.release();
+    }
   } finally {
-    resolved.release();
+    inputs.release();
   }
   return arrays.map((_, i) => {
     const out = lowered.outputs[i]!;
@@ -593,7 +625,7 @@ export async function persistArrays(arrays: readonly NDArray<Computed>[], option
  * delayed value that was not persisted) so the plan can read their data.
  */
 export async function resolveDelayedInputs(roots: readonly Node[], signal?: AbortSignal): Promise<void> {
-  const pending = topoOrder(roots).filter((n): n is DelayedNode => n.kind === 'delayed');
+  const pending = topoOrder(roots).filter((n): n is DelayedNode => n.kind === 'delayed' && !n.source.boxes);
   await Promise.all(
     pending.map(async (n) => {
       n.state.data = await n.source.compute({ signal });

@@ -111,10 +111,26 @@ export interface ConcatNode extends Base { readonly kind: 'concat'; readonly op:
 /** Values produced by a user function (fromDelayed): computed before the plan runs, then read as memory. */
 export interface DelayedNode extends Base {
   readonly kind: 'delayed';
-  readonly op: 'from_delayed';
-  /** `signal`: the compute's (a block job stops its calls when it aborts). */
-  readonly source: { compute(options?: { signal?: AbortSignal }): Promise<Float64Array | Float32Array> };
-  readonly state: { data?: Float64Array | Float32Array };
+  readonly op: 'from_delayed' | StorageOp;
+  /**
+   * compute(): all the values (`signal`: the compute's; a block job stops its calls when it
+   * aborts). A storage array (src/storage/, op `from_*`) also has `boxes`: a
+   * compute reads only the chunks it touches through it (src/storage/resolve.ts) instead.
+   */
+  readonly source: { compute(options?: { signal?: AbortSignal }): Promise<TypedData>; readonly boxes?: BoxSource };
+  readonly state: { data?: TypedData };
+}
+/** Arrays read lazily from a store (src/storage/). */
+export type StorageOp = 'from_source' | 'from_npy' | 'from_zarr' | 'from_npy_stack';
+/** A store's box reader (src/storage/source.ts): the elements of [lo, hi) row-major. */
+export interface BoxSource {
+  /** The store's own chunking (what one read should cover at most). */
+  readonly chunks: readonly (readonly number[])[];
+  read(lo: readonly number[], hi: readonly number[], signal?: AbortSignal): Promise<TypedData>;
+  /** Concurrent reads the store allows (default: 2 per thread). */
+  readonly concurrency?: number;
+  /** Free what the store holds (persisted chunks under a memory limit: src/storage/spill.ts). */
+  dispose?(): void;
 }
 /** Same values, another chunk grid: free, since kernels address inputs by global index. */
 export interface RechunkNode extends Base { readonly kind: 'rechunk'; readonly arg: Node }

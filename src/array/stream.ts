@@ -9,7 +9,8 @@ import { checkInteger, checkOptions, describe } from '../errors.js';
 import { materializeLimit } from '../settings.js';
 import { chunkBounds } from './chunks.js';
 import { DenseArray } from './dense.js';
-import { NDArray, computeArrays, persistArrays, formatBytes, type Computed } from './ndarray.js';
+import { NDArray, computeArrays, persistArrays, resolveDelayedInputs, formatBytes, type Computed } from './ndarray.js';
+import { resolveStorage } from '../storage/resolve.js';
 import { requireKnownChunks } from './indexing/gather.js';
 import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode, type TakeNode, type MaskNode } from './node.js';
 import { Lowering } from './lower.js';
@@ -33,7 +34,7 @@ export interface ChunkResult {
 }
 
 /** Replace every reduction (and matrix product: its chunks need the whole contraction) the expression reads by its (precomputed) value. */
-async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ node: Node; persisted: NDArray[] }> {
+export async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ node: Node; persisted: NDArray[] }> {
   // Topmost reductions: reachable from the root without passing through another reduction.
   // (scans and quantiles too: they are computed whole, not per streamed chunk)
   const top: (ReduceNode | MatmulNode | ScanNode | QuantileNode | TakeNode | MaskNode)[] = [];
@@ -130,7 +131,18 @@ function* gridIndices(numblocks: readonly number[]): Generator<number[]> {
 }
 
 /** Compute one box of `node` as its own plan, split into up to `threads` tasks. */
-async function computeRegion(node: Node, lo: number[], hi: number[], signal: AbortSignal): Promise<DenseArray> {
+export async function computeRegion(node: Node, lo: number[], hi: number[], signal: AbortSignal): Promise<DenseArray> {
+  // storage arrays: read only the store chunks this box touches
+  const inputs = await resolveStorage([{ node, region: { lo, hi } }], signal);
+  try {
+    return await computeResolved(inputs.roots[0]!, lo, hi, signal);
+  } finally {
+    inputs.release();
+  }
+}
+
+async function computeResolved(node: Node, lo: number[], hi: number[], signal: AbortSignal): Promise<DenseArray> {
+  await resolveDelayedInputs([node], signal);
   const lowering = new Lowering((bytes) => native().allocBuffer(bytes) as NativeBuffer);
   const lowered = lowering.lower([{ node, target: 'result', region: { lo, hi } }]);
   // The output stage is elementwise (no reduction sink): its chunking does not change any value,

@@ -290,7 +290,7 @@ const CLIENT = String.raw`(function () {
     setHtml(el, ws.map(function (w) {
       var r = w.memoryLimit ? w.bytes / w.memoryLimit : 0;
       return '<div class="bar-row" data-worker="' + esc(w.id) + '" data-bytes="' + w.bytes + '"><span class="name">' + esc(w.name) + '</span><div class="track"><div class="' + memClass(r) +
-        '" style="width:' + Math.max(w.bytes > 0 ? 0.5 : 0, pct(w.bytes, w.memoryLimit)) + '%"></div></div><span class="num">' + fmtBytes(w.bytes) + ' / ' + fmtBytes(w.memoryLimit) + '</span></div>';
+        '" style="width:' + Math.max(w.bytes > 0 ? 0.5 : 0, pct(w.bytes, w.memoryLimit)) + '%"></div></div><span class="num">' + fmtBytes(w.bytes) + ' / ' + fmtBytes(w.memoryLimit) + (w.spilled ? ' · ' + fmtBytes(w.spilled) + ' spilled' : '') + '</span></div>';
     }).join(''));
   }
   function drawProcessing() {
@@ -329,7 +329,7 @@ const CLIENT = String.raw`(function () {
       var r = w.memoryLimit ? w.bytes / w.memoryLimit : 0;
       return '<tr data-worker="' + esc(w.id) + '"><td>' + esc(w.name) + '</td><td>' + esc(w.address) + '</td><td class="r">' + w.threads + '</td><td class="r">' + (w.cpu == null ? '–' : w.cpu.toFixed(0) + '%') + '</td>' +
         '<td><div class="bar-row" style="grid-template-columns:1fr auto"><div class="track"><div class="' + memClass(r) + '" style="width:' + pct(w.bytes, w.memoryLimit) + '%"></div></div><span class="num">' +
-        fmtBytes(w.bytes) + ' / ' + fmtBytes(w.memoryLimit) + '</span></div></td><td class="r">' + w.processing + '</td><td class="r">' + fmtInt(w.tasksDone) + '</td><td>' + ago(now() - w.heartbeat) + '</td>' +
+        fmtBytes(w.bytes) + ' / ' + fmtBytes(w.memoryLimit) + (w.spilled ? ' · ' + fmtBytes(w.spilled) + ' spilled' : '') + '</span></div></td><td class="r">' + w.processing + '</td><td class="r">' + fmtInt(w.tasksDone) + '</td><td>' + ago(now() - w.heartbeat) + '</td>' +
         '<td><span class="badge ' + (w.status === 'running' ? 'ok' : 'bad') + '">' + w.status + '</span></td></tr>';
     }).join('');
     setHtml(el, head + body + '</tbody></table>');

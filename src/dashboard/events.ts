@@ -17,6 +17,8 @@ export interface WorkerEvent {
   /** Bytes of chunk data it holds (native memory), and its limit. */
   bytes: number;
   memoryLimit: number;
+  /** Bytes of chunk data spilled to disk (workers past their memory thresholds). */
+  spilled?: number;
   /** CPU use in percent of one core (may exceed 100 with several threads). */
   cpu?: number;
   /** Tasks running on it now. */

@@ -23,6 +23,8 @@ export interface SchedulerWorkerInfo {
   memoryLimit: number;
   /** Bytes of stored chunks. */
   memory: number;
+  /** Bytes of stored chunks spilled to disk. */
+  spilled?: number;
   running: number;
   stored?: number;
   t: number;
@@ -85,6 +87,7 @@ export function schedulerEventSource(events: EventEmitterLike): DashboardEventSo
           threads: w.nthreads,
           bytes: w.memory,
           memoryLimit: w.memoryLimit,
+          ...(w.spilled ? { spilled: w.spilled } : {}),
           processing: n,
           heartbeat: w.t,
         });

@@ -11,6 +11,8 @@ export interface WorkerState {
   threads: number;
   bytes: number;
   memoryLimit: number;
+  /** Bytes spilled to disk (0 when none). */
+  spilled?: number;
   /** Percent of one core; null when the worker does not report it. */
   cpu: number | null;
   processing: number;
@@ -165,6 +167,7 @@ export class DashboardState {
       threads: e.threads,
       bytes: e.bytes,
       memoryLimit: e.memoryLimit,
+      ...(e.spilled ? { spilled: e.spilled } : {}),
       cpu: e.cpu ?? prev?.cpu ?? null,
       processing: e.processing ?? 0,
       heartbeat: e.heartbeat ?? Date.now(),

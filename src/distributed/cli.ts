@@ -46,7 +46,7 @@ Connects to a scheduler (ADDRESS like nats://127.0.0.1:8786) and runs its tasks.
 
 options:
   --nthreads N           native threads (default 1)
-  --memory-limit SIZE    bytes of stored chunks, e.g. 4GiB (default 4GiB); refuses tasks beyond it
+  --memory-limit SIZE    bytes of stored chunks, e.g. 4GiB (default 4GiB); spills chunks to disk past 70% (Dask's thresholds)
   --name NAME            worker name (default HOST-PID)
   --modules DIR          import task modules only from under DIR (repeatable; default: the
                          working directory); never node:, data: or http(s): URLs

@@ -304,6 +304,8 @@ export interface WorkerInfo {
   nthreads: number;
   memoryLimit: number;
   memory: number;
+  /** Bytes of stored chunks spilled to disk (worker-spill.ts). */
+  spilled?: number;
   running: number;
   stored: number;
   t: number;

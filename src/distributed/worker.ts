@@ -1,7 +1,7 @@
 // A tessera worker: pulls tasks from the work queue, runs plan pieces on the native engine (its
 // own thread pool, `nthreads` threads), keeps stored chunks in native memory and serves them to
-// clients and peers by request-reply, heartbeats into the KV bucket, refuses work over its memory
-// limit, and imports module functions for `client.submit` / `client.map`.
+// clients and peers by request-reply, heartbeats into the KV bucket, spills stored chunks to disk
+// past Dask's thresholds of its memory limit (worker-spill.ts), and imports module functions for `client.submit` / `client.map`.
 import { hostname } from 'node:os';
 import { configure } from '../config.js';
 import { native, type NativeBuffer, type NativeBufferArg } from '../native.js';
@@ -12,12 +12,15 @@ import { copyBox, packBoxWindow, type FetchPart, type FetchSpec } from './remote
 import { DataServer, fetchChunk, type DataAddress, type DataRequest } from './dataplane.js';
 import { ModuleRoots } from './module-roots.js';
 import { importExport } from '../delayed/modules.js';
+import { THRESHOLDS, WorkerSpill, touch } from './worker-spill.js';
 
 export interface WorkerOptions {
   name?: string;
   nthreads?: number;
-  /** Bytes of stored chunks this worker may hold (default: 4 GiB). */
+  /** Bytes of stored chunks this worker may hold in memory (default: 4 GiB); past Dask's thresholds of it chunks spill to disk (worker-spill.ts). */
   memoryLimit?: number;
+  /** Where spilled chunks go (default: the OS temp dir). */
+  spillDirectory?: string;
   heartbeatMs?: number;
   log?: (line: string) => void;
   /** Serve stored chunks on a TCP port (dataplane.ts): bind address, advertised host, cluster secret. */
@@ -35,8 +38,12 @@ export function sanitizeName(name: string): string {
 }
 
 interface Stored {
-  buffer: NativeBuffer;
+  /** undefined while spilled to disk (worker-spill.ts) */
+  buffer: NativeBuffer | undefined;
   bytes: number;
+  lastUse: number;
+  file?: string;
+  crc?: number;
   compute: string;
   /** Tasks reading this buffer in place right now: freeing waits for them. */
   pins: number;
@@ -52,6 +59,7 @@ export class Worker {
   readonly memoryLimit: number;
   private readonly stored = new Map<string, Stored>();
   private memory = 0;
+  private readonly spill: WorkerSpill;
   /** Computes finished, failed or abandoned: their queued tasks are dropped unrun. */
   private readonly released = new Set<string>();
   /** Computes the scheduler confirmed it still runs (asked once per compute). */
@@ -70,6 +78,7 @@ export class Worker {
     this.name = sanitizeName(options.name ?? defaultWorkerName());
     this.nthreads = options.nthreads ?? 1;
     this.memoryLimit = options.memoryLimit ?? 4 * 2 ** 30;
+    this.spill = new WorkerSpill(this.name, options.spillDirectory);
     this.heartbeatMs = options.heartbeatMs ?? 1000;
     this.log = options.log ?? (() => {});
     this.dataOptions = options.data;
@@ -125,6 +134,7 @@ export class Worker {
       nthreads: this.nthreads,
       memoryLimit: this.memoryLimit,
       memory: this.memory,
+      spilled: this.spill.spilledBytes,
       running: this.running,
       stored: this.stored.size,
       t: Date.now(),
@@ -164,8 +174,13 @@ export class Worker {
   private chunkBytes(req: DataRequest, offset = 0, length = Infinity): Uint8Array | { error: string } {
     const s = this.stored.get(req.key);
     if (!s) return { error: `worker ${this.name} holds no chunk ${req.key}` };
+    try {
+      this.resident(s, req.key);
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
     // a view of native memory: keeps the chunk alive while a socket writes it, even if dropped
-    const all = new Uint8Array(native().bufferView(s.buffer), 0, s.bytes);
+    const all = new Uint8Array(native().bufferView(s.buffer!), 0, s.bytes);
     const box = req.box;
     if (!box || (box.start.every((x) => x === 0) && box.ext.every((e, a) => e === box.shape[a]))) {
       return all.subarray(offset, Math.min(s.bytes, offset + length));
@@ -187,9 +202,10 @@ export class Worker {
       const p = spec.parts[0]!;
       const s = this.stored.get(p.key);
       if (s && whole(p) && p.ext.every((e, a) => e === spec.shape[a])) {
+        this.resident(s, p.key);
         s.pins++;
         pinned.push(s);
-        return s.buffer;
+        return s.buffer!;
       }
     }
     const alloc = (size: number): [NativeBuffer, Uint8Array] => {
@@ -204,7 +220,8 @@ export class Worker {
       spec.parts.map(async (p) => {
         const local = this.stored.get(p.key);
         if (local) {
-          copyBox(new Uint8Array(n.bufferView(local.buffer)), p.shape, p.src, p.ext, region, spec.shape, p.dst, spec.itemsize);
+          this.resident(local, p.key);
+          copyBox(new Uint8Array(n.bufferView(local.buffer!)), p.shape, p.src, p.ext, region, spec.shape, p.dst, spec.itemsize);
           return;
         }
         try {
@@ -228,13 +245,33 @@ export class Worker {
     const s = this.stored.get(key);
     if (!s) return;
     this.stored.delete(key);
-    this.memory -= s.bytes;
+    if (s.buffer) this.memory -= s.bytes;
     s.dropped = true;
-    if (s.pins === 0) native().freeBuffer(s.buffer);
+    this.spill.forget(s);
+    if (s.pins === 0 && s.buffer) native().freeBuffer(s.buffer);
   }
 
   private unpin(s: Stored): void {
-    if (--s.pins === 0 && s.dropped) native().freeBuffer(s.buffer);
+    if (--s.pins === 0 && s.dropped && s.buffer) native().freeBuffer(s.buffer);
+  }
+
+  /** A stored chunk in memory (read back from its spill file if needed). */
+  private resident(s: Stored, key: string): void {
+    touch(s);
+    if (!s.buffer) this.memory += this.spill.unspill(s, key);
+    s.pins++; // not this one
+    try {
+      this.spillIfOver();
+    } finally {
+      s.pins--;
+    }
+  }
+
+  /** Dask's spill threshold: past 70 % of the limit in memory, spill LRU chunks down to 60 %. */
+  private spillIfOver(): void {
+    if (this.memory > THRESHOLDS.spill * this.memoryLimit) {
+      this.memory -= this.spill.spillDown(this.stored.values(), this.memory, THRESHOLDS.target * this.memoryLimit);
+    }
   }
 
   private async run(task: QueuedTask): Promise<void> {
@@ -289,7 +326,21 @@ export class Worker {
         this.reply({ id: msg.id, compute: msg.compute, worker: this.name, ok: false, error: `task ${msg.name} needs ${need} bytes, over the memory limit of worker ${this.name} (${this.memoryLimit} bytes); use smaller chunks or a larger --memory-limit` });
         return;
       }
-      if (this.memory + need > this.memoryLimit) {
+      // Dask's pause threshold: spill first; while the output still would not fit under 80 %
+      // (chunks pinned by running tasks), hold the task and wait for them, up to 5 s, before
+      // handing it back (a hand-back counts as a delivery).
+      const fits = (): boolean => {
+        if (this.memory + need > THRESHOLDS.pause * this.memoryLimit) {
+          this.memory -= this.spill.spillDown(this.stored.values(), this.memory, Math.max(0, THRESHOLDS.target * this.memoryLimit - need));
+        }
+        // a chunk above the pause share of the limit still runs once nothing else is in memory
+        return this.memory + need <= THRESHOLDS.pause * this.memoryLimit || this.memory === 0;
+      };
+      for (let i = 0; i < 50 && !fits(); i++) {
+        task.working();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      if (!fits()) {
         task.nak();
         t.publish(SUBJECTS.events('refused'), pack({ worker: this.name, task: msg.id, need, memory: this.memory, limit: this.memoryLimit }));
         await new Promise((r) => setTimeout(r, 200));
@@ -373,10 +424,12 @@ export class Worker {
       const bytes = (msg.buffers[o] as { alloc: number }).alloc;
       const key = `${msg.id}/${i}`;
       this.drop(key);
-      this.stored.set(key, { buffer: buffers[o] as NativeBuffer, bytes, compute: msg.compute, pins: 0, dropped: false });
+      this.stored.set(key, { buffer: buffers[o] as NativeBuffer, bytes, compute: msg.compute, pins: 0, dropped: false, lastUse: 0 });
+      touch(this.stored.get(key)!);
       this.memory += bytes;
       return { key, bytes };
     });
+    this.spillIfOver();
     return { id: msg.id, compute: msg.compute, worker: this.name, ok: true, stored };
   }
 
@@ -391,6 +444,7 @@ export class Worker {
     if (this.timer) clearInterval(this.timer);
     for (const s of this.subs) s.unsubscribe();
     for (const key of [...this.stored.keys()]) this.drop(key);
+    this.spill.close();
     await this.dataServer?.close();
     await this.transport.close();
   }
