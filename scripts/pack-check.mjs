@@ -18,7 +18,7 @@
 //    same runtime checks.
 import { execFileSync, spawn } from 'node:child_process';
 import {
-  existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
+  cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -181,12 +181,16 @@ console.log(JSON.stringify({ mode: '${mode}', sum: s }));
 const CONSUMER_MTS = `import { ones, type NDArray } from 'tessera';\n${typedBody('ts-esm')}`;
 const CONSUMER_CTS = `import { ones, type NDArray } from 'tessera';\nasync function main(): Promise<void> {${typedBody('ts-cjs')}}\nvoid main();\n`;
 
+const TYPE_TESTS = ['public.ts', 'internal.ts'];
+
 function writeConsumer(dir) {
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'tessera-consumer', version: '1.0.0', private: true }, null, 2));
   writeFileSync(join(dir, 'esm.mjs'), CONSUMER_ESM);
   writeFileSync(join(dir, 'cjs.cjs'), CONSUMER_CJS);
   writeFileSync(join(dir, 'typed.mts'), CONSUMER_MTS);
   writeFileSync(join(dir, 'typed.cts'), CONSUMER_CTS);
+  // The repo's type tests, now against the tarball's .d.ts (internal.ts: @internal members are stripped).
+  for (const f of TYPE_TESTS) cpSync(join(root, 'test', 'types', f), join(dir, f.replace(/\.ts$/, '.mts')));
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify(
@@ -194,9 +198,11 @@ function writeConsumer(dir) {
         compilerOptions: {
           target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true,
           outDir: 'out', typeRoots: [join(root, 'node_modules', '@types')], types: ['node'],
-          skipLibCheck: false,
+          // the strictest settings a consumer may use: no errors may come from tessera's (or its
+          // dependencies') declarations
+          skipLibCheck: false, exactOptionalPropertyTypes: true,
         },
-        files: ['typed.mts', 'typed.cts'],
+        files: ['typed.mts', 'typed.cts', ...TYPE_TESTS.map((f) => f.replace(/\.ts$/, '.mts'))],
       },
       null,
       2,

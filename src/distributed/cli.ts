@@ -17,6 +17,7 @@ interface IO {
 
 class ArgError extends Error {}
 
+/** @internal */
 export const SCHEDULER_USAGE = `usage: tessera scheduler [options]
 
 Starts nats-server with JetStream (a child process) and the tessera scheduler on it.
@@ -40,6 +41,7 @@ options:
   --no-workers-timeout-ms MS  a compute waiting with no live worker fails after MS (default 60000)
   -h, --help             this help`;
 
+/** @internal */
 export const WORKER_USAGE = `usage: tessera worker ADDRESS [options]
 
 Connects to a scheduler (ADDRESS like nats://127.0.0.1:8786) and runs its tasks.

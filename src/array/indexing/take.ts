@@ -30,7 +30,7 @@ function runsOf(positions: readonly number[]): { start: number; step: number; le
 }
 
 /** Positions (already non-negative and in range) along `axis` of x, in order, repeats allowed. */
-export function takeKnown(x: NDArray, positions: readonly number[], axis: number): NDArray<Computed> {
+export function takeKnown(x: NDArray, positions: readonly number[], axis: number): NDArray {
   const runs = runsOf(positions);
   if (runs.length > MAX_RUNS) {
     throw new TypeError(
@@ -38,7 +38,7 @@ export function takeKnown(x: NDArray, positions: readonly number[], axis: number
     );
   }
   const full = new Slice(null, null, null);
-  const piece = (r: { start: number; step: number; length: number }): NDArray<Computed> => {
+  const piece = (r: { start: number; step: number; length: number }): NDArray => {
     const stop = r.start + r.step * r.length;
     const s = new Slice(r.start, r.step < 0 && stop < 0 ? null : stop, r.step);
     return x.get(...x.shape.map((_, k) => (k === axis ? s : full)));
@@ -49,7 +49,7 @@ export function takeKnown(x: NDArray, positions: readonly number[], axis: number
 }
 
 /** np.take(x, indices, axis) for JS index lists; without an axis over the flattened array, as NumPy. */
-export function take(x: NDArray, indices: readonly number[] | ArrayLike<number>, options?: { axis?: number | null }): NDArray<Computed> {
+export function take(x: NDArray, indices: readonly number[] | ArrayLike<number>, options?: { axis?: number | null }): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`take: x must be an NDArray, got ${describe(x)}`);
   if (indices instanceof NDArray) throw new TypeError('take: integer NDArray indices need the native gather stage, which is not built yet; pass a JS array or TypedArray');
   if (typeof indices !== 'object' || indices === null || typeof (indices as ArrayLike<number>).length !== 'number') {

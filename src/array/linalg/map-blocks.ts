@@ -37,12 +37,12 @@ const isOptions = (x: unknown): x is MapBlocksOptions => typeof x === 'object' &
  * The blocks of all arrays must line up (same chunks). `fn` must be an inline closure for now and
  * runs on the main thread — it blocks the event loop for its duration (Dask's threads would not).
  */
-export function mapBlocks(fn: BlockFunction, ...rest: (NDArray<Computed> | MapBlocksOptions)[]): NDArray<DenseArray> {
+export function mapBlocks(fn: BlockFunction, ...rest: (NDArray | MapBlocksOptions)[]): NDArray {
   if (typeof fn !== 'function') {
     throw new TypeError(`mapBlocks: fn must be a function (inline closure; delayed.module functions on worker threads are not supported yet), got ${show(fn)}`);
   }
   const options: MapBlocksOptions = rest.length && isOptions(rest[rest.length - 1]) ? (rest.pop() as MapBlocksOptions) : {};
-  const arrays = rest as NDArray<Computed>[];
+  const arrays = rest as NDArray[];
   if (!arrays.length) throw new TypeError('mapBlocks: at least one array is required');
   arrays.forEach((a, i) => {
     if (!(a instanceof NDArray)) throw new TypeError(`mapBlocks: arrays[${i}] must be an NDArray, got ${show(a)}`);
@@ -67,7 +67,7 @@ export function mapBlocks(fn: BlockFunction, ...rest: (NDArray<Computed> | MapBl
     }
     grid = c;
   }
-  const dtype: DType = options.dtype ?? base.dtype;
+  const dtype: DType = options.dtype ?? base.node.dtype;
   const shape = grid.map((c) => c.reduce((x, y) => x + y, 0));
   const numChunks = grid.map((c) => c.length);
   const compute = async (): Promise<Float64Array | Float32Array> => {
@@ -98,7 +98,7 @@ export function mapBlocks(fn: BlockFunction, ...rest: (NDArray<Computed> | MapBl
     }
     return out;
   };
-  return new NDArray<DenseArray>({
+  return new NDArray({
     kind: 'delayed', op: 'from_delayed', id: newId(), name: `map_blocks-${token(`map_blocks:${arrays.map((a) => a.name).join(',')}:${newId()}`)}`,
     shape, dtype, chunks: shape.map((s) => [s]), source: { compute }, state: {},
   }).rechunk(grid);
