@@ -166,7 +166,7 @@ x.add(x.T).sum().compute().then((s) => console.log(JSON.stringify({ mode: 'cjs',
 // Typed consumers: @ts-expect-error lines fail the check if the types degrade to any.
 const typedBody = (mode) => `
 const x = ones([50, 50], { chunks: [5, 5] });
-const y: NDArray = x.add(x.T);
+const y: NDArray<'float64', 2> = x.add(x.T);
 const s: number = await y.sum().compute();
 async function typeOnly(): Promise<void> {
   // @ts-expect-error shape must be a number array
@@ -264,6 +264,9 @@ export function judgeInstall(r) {
   const problems = [];
   if (r.variant === 'prebuild' && r.builtFromSource) problems.push('compiled from source although a prebuild ships');
   if (r.variant === 'source' && !r.builtFromSource) problems.push('no build/Release/tessera.node: the source fallback did not run');
+  // engines must be true for every Node version tessera declares (the installing one included)
+  const engine = (r.install?.output ?? '').split('\n').filter((l) => /EBADENGINE/.test(l));
+  if (engine.length) problems.push(`npm install printed EBADENGINE on Node ${process.version}:\n${engine.join('\n')}`);
   for (const [name, v] of Object.entries(r.checks)) {
     if (name === 'tsc') {
       if (v.status !== 0) problems.push(`tsc failed:\n${v.output}`);
