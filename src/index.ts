@@ -37,7 +37,7 @@ export { matmul, dot, tensordot, inner, outer, vdot, trace, einsum, type Tensord
 export { fromDelayed, type FromDelayedOptions } from './array/from-delayed.js';
 export {
   Delayed, delayed, isDelayed, computeDelayed, computeDelayedWith, TaskError, toDelayed,
-  configureWorkerPool, shutdownWorkers, type DelayedFunction, type DelayedOptions, type DelayedTuple,
+  configureWorkerPool, shutdownWorkers, type WorkerPoolOptions, type WorkerPoolHandle, type DelayedFunction, type DelayedOptions, type DelayedTuple,
   type MaybeDelayed, type MaybeDelayedArgs, type ComputedValue, type DelayedComputeOptions, type ChunkData,
 } from './delayed/index.js';
 export { visualize, toDot, type VisualizeOptions, type VisualizeFormat, type RankDir } from './visualize/index.js';

@@ -390,6 +390,14 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
       native().freeBuffer(node.memory as NativeBuffer);
     }
   }
+  /** `using kept = await x.persist()`: dispose() at the end of the scope (a no-op for lazy arrays). */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+  /** `await using kept = await x.persist()`: dispose() at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
+  }
   /** Compute one chunk, by its chunk-grid index. */
   async computeBlock(index: readonly number[], options?: ComputeOptions): Promise<DenseArray<D>> {
     const region = blockRegion(this, index);

@@ -248,6 +248,11 @@ export class DataFrame implements HasGraph {
   toString(): string {
     return `DataFrame(npartitions=${this.npartitions}, columns=${JSON.stringify(this.dtypes)})`;
   }
+
+  /** console.log(df) prints toString(), not the frame's internal state. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
 }
 
 /** One column of a DataFrame (Dask's Series). */

@@ -239,6 +239,20 @@ export class Client {
     return this.call('client.map(fn, argsList)', fn, argsList, options, (path) => `argsList${path}`);
   }
 
+  /** `await using client = await Client.connect(…)`: close() at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** console.log(client): the scheduler it follows and whether it is open, not its internals. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  toString(): string {
+    return `tessera.Client<scheduler=${this.schedulerId || '?'}, ${this.closed ? 'closed' : 'open'}, computes=${this.watches.size}>`;
+  }
+
   /** Stop following computes (they fail with "the client was closed") and disconnect. */
   async close(): Promise<void> {
     if (this.closed) return;

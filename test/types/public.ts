@@ -6,8 +6,8 @@
 import {
   arange,
   add,
-  Client,
-  DataFrame,
+  type Client,
+  type DataFrame,
   DenseArray,
   exp,
   fromArray,
@@ -22,6 +22,8 @@ import {
   type DType,
   type PromoteTypes,
   type RemoteArray,
+  type Dashboard,
+  type WorkerPoolHandle,
   type TypedArrayOf,
 } from 'tessera';
 
@@ -156,6 +158,10 @@ export async function types(): Promise<void> {
   typeOf<Float64Array>((await i32.compute()).data);
 
   // ---- disposables (issue 19 item 5)
+  typeOf<AsyncDisposable & Disposable>(a);
+  typeOf<AsyncDisposable>(value<Client>());
+  typeOf<AsyncDisposable>(value<Dashboard>());
+  typeOf<AsyncDisposable>(value<WorkerPoolHandle>());
   const remote = value<RemoteArray<'float64', 2>>();
   const rc = await remote.compute();
   check<Is<typeof rc, DenseArray<'float64'>>>();
