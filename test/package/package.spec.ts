@@ -81,6 +81,25 @@ describe('npm pack', () => {
     expect(packCheck.checkFileList(tarball.files)).toEqual([]);
     expect(tarball.size).toBeLessThan(2 * 1024 * 1024);
   });
+
+  it("publishes a package.json without the development scripts (only install), and restores the repository's", () => {
+    const shipped = JSON.parse(execFileSync('tar', ['xzf', tarball.file, '-O', 'package/package.json'], { encoding: 'utf8' })) as { scripts: Record<string, string> };
+    expect(shipped.scripts).toEqual({ install: 'node-gyp-build' });
+    const repo = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(repo.scripts.prepare).toBeDefined();
+    expect(existsSync(join(root, 'package.json.dev'))).toBe(false);
+  });
+
+  it('docs/install.md states the file count and sizes npm pack reports (one file, 5 %)', () => {
+    const doc = readFileSync(join(root, 'docs', 'install.md'), 'utf8');
+    const m = /\*\*(\d+) files, ([\d.]+) kB packed, ([\d.]+) MB unpacked\.\*\*/.exec(doc);
+    expect(m, 'docs/install.md: the "**N files, X kB packed, Y MB unpacked.**" line').not.toBeNull();
+    const [files, packedKB, unpackedMB] = [Number(m![1]), Number(m![2]), Number(m![3])];
+    const actual = `${tarball.files.length} files, ${(tarball.size / 1000).toFixed(1)} kB packed, ${(tarball.unpackedSize / 1e6).toFixed(1)} MB unpacked`;
+    expect(Math.abs(files - tarball.files.length), `npm pack: ${actual}`).toBeLessThanOrEqual(1);
+    expect(Math.abs(packedKB * 1000 - tarball.size) / tarball.size, `npm pack: ${actual}`).toBeLessThan(0.05);
+    expect(Math.abs(unpackedMB * 1e6 - tarball.unpackedSize) / tarball.unpackedSize, `npm pack: ${actual}`).toBeLessThan(0.05);
+  });
 });
 
 describe('install into a fresh project', () => {
