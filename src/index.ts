@@ -20,9 +20,12 @@ export { split, arraySplit, roll, pad, tile, diagonal } from './array/indexing/o
 export { empty, emptyLike, fullLike, onesLike, zerosLike, linspace, meshgrid, indices, type LinspaceOptions } from './array/indexing/create.js';
 export type { IndexInput } from './array/indexing/parse.js';
 export type { DType, TypedArrayOf, ElementOf } from './array/dtype.js';
+export { DTYPES, type BigIntDType, type FloatDType, type TypedArrayMap } from './array/dtype.js';
 export type {
   ComputeResult, PromoteTypes, WeakPromote, FloatResult, ArithmeticDType, TrueDivideDType, SumDType, MeanDType, RankOf, ReducedRank, OperandLike,
+  ArangeDType, ArithmeticOf, TrueDivideOf, RankOfOperands, OperandRank, ScanRank, SubRank, WithDType, FromArrayDType, FromArrayRank, NumberClass, BroadcastRank, IsIntegerLiteral, DTypeOfData,
 } from './array/types.js';
+export type { Created } from './array/creation.js';
 export {
   add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt, sin, cos, transpose,
   square, reciprocal, sign, floor, ceil, trunc, rint, cbrt, tan, sinh, cosh, tanh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, exp2, expm1, log2, log10, log1p, deg2rad, rad2deg,
