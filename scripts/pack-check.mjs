@@ -90,8 +90,16 @@ export function prebuildIsFresh() {
   return existsSync(PREBUILD) && statSync(PREBUILD).mtimeMs >= newestMtime(nativeInputs());
 }
 
-/** Runs prebuildify when the prebuild is missing or stale. Leaves build/Release/obj.target for disasm-check. */
+/** linux-arm64 ships when this machine can cross-compile it (CI: apt-get install g++-aarch64-linux-gnu). */
+export const CROSS_ARM64 = process.platform === 'linux' && process.arch === 'x64' && existsSync('/usr/bin/aarch64-linux-gnu-g++');
+export const PREBUILD_ARM64 = join(root, 'prebuilds', 'linux-arm64', 'tessera.glibc.node');
+
+/** Runs prebuildify when the prebuild is missing or stale (and the arm64 cross build, when possible). Leaves build/Release/obj.target for disasm-check. */
 export async function ensurePrebuild({ force = false } = {}) {
+  if (CROSS_ARM64) {
+    const r = await run(process.execPath, [join(root, 'scripts', 'arm64', 'run.mjs'), 'build', ...(force ? ['--force'] : [])], { cwd: root });
+    log(r.stdout.trim().split('\n').pop());
+  }
   if (!force && prebuildIsFresh() && existsSync(join(root, 'build', 'Release', 'obj.target', 'tessera'))) {
     log(`prebuild is fresh: ${relative(root, PREBUILD)}`);
     return { built: false, ms: 0 };
@@ -123,6 +131,7 @@ export function checkFileList(files) {
     'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/esm/package.json', 'dist/esm/native.js',
     'dist/cjs/index.cjs', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'dist/cjs/native.d.ts',
     `prebuilds/${process.platform}-${process.arch}/tessera.glibc.node`,
+    ...(CROSS_ARM64 ? ['prebuilds/linux-arm64/tessera.glibc.node'] : []),
     ...sources.core, ...sources.addon, ...Object.values(sources.isa).flat(),
   ];
   for (const p of required) if (!paths.has(p)) problems.push(`missing: ${p}`);

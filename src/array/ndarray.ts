@@ -140,50 +140,93 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   }
   // Elementwise arithmetic (NumPy broadcasting, scalar operands).
   add<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('add', this, other); }
+  /** numpy.subtract: x - y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   sub<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('sub', this, other); }
+  /** numpy.multiply: x * y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   mul<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('mul', this, other); }
+  /** numpy.true_divide: x / y (integers divide in float64), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   div<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('div', this, other); }
+  /** numpy.power: x ** y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   pow<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('pow', this, other); }
+  /** numpy.maximum: the larger of x and y, NaN propagating, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   maximum<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('maximum', this, other); }
+  /** numpy.minimum: the smaller of x and y, NaN propagating, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   minimum<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('minimum', this, other); }
+  /** numpy.negative: -x, elementwise. */
   neg(): NDArray<D, R> { return unary('neg', this); }
+  /** numpy.absolute: |x|, elementwise. */
   abs(): NDArray<D, R> { return unary('abs', this); }
+  /** numpy.exp: e**x, elementwise. */
   exp(): NDArray<FloatResult<D>, R> { return unary('exp', this); }
+  /** numpy.log: the natural logarithm, elementwise. */
   log(): NDArray<FloatResult<D>, R> { return unary('log', this); }
+  /** numpy.sqrt: the non-negative square root (NaN below 0), elementwise. */
   sqrt(): NDArray<FloatResult<D>, R> { return unary('sqrt', this); }
+  /** numpy.sin (radians), elementwise. */
   sin(): NDArray<FloatResult<D>, R> { return unary('sin', this); }
+  /** numpy.cos (radians), elementwise. */
   cos(): NDArray<FloatResult<D>, R> { return unary('cos', this); }
   // float64 ufuncs of issue 14 (rows 32-69 of ops.json; see src/array/ufuncs.ts for the functions).
   square(): NDArray<D, R> { return unary('square', this); }
+  /** numpy.reciprocal: 1 / x, elementwise. */
   reciprocal(): NDArray<D, R> { return unary('reciprocal', this); }
+  /** numpy.sign: -1, 0 or 1 (NaN for NaN), elementwise. */
   sign(): NDArray<D, R> { return unary('sign', this); }
+  /** numpy.floor: the largest integer <= x, elementwise. */
   floor(): NDArray<FloatResult<D>, R> { return unary('floor', this); }
+  /** numpy.ceil: the smallest integer >= x, elementwise. */
   ceil(): NDArray<FloatResult<D>, R> { return unary('ceil', this); }
+  /** numpy.trunc: x rounded toward zero, elementwise. */
   trunc(): NDArray<FloatResult<D>, R> { return unary('trunc', this); }
+  /** numpy.rint: the nearest integer, halves to even, elementwise. */
   rint(): NDArray<FloatResult<D>, R> { return unary('rint', this); }
+  /** numpy.cbrt: the real cube root, elementwise. */
   cbrt(): NDArray<FloatResult<D>, R> { return unary('cbrt', this); }
+  /** numpy.tan (radians), elementwise. */
   tan(): NDArray<FloatResult<D>, R> { return unary('tan', this); }
+  /** numpy.sinh, elementwise. */
   sinh(): NDArray<FloatResult<D>, R> { return unary('sinh', this); }
+  /** numpy.cosh, elementwise. */
   cosh(): NDArray<FloatResult<D>, R> { return unary('cosh', this); }
+  /** numpy.tanh, elementwise. */
   tanh(): NDArray<FloatResult<D>, R> { return unary('tanh', this); }
+  /** numpy.arcsin (radians; NaN outside [-1, 1]), elementwise. */
   arcsin(): NDArray<FloatResult<D>, R> { return unary('arcsin', this); }
+  /** numpy.arccos (radians; NaN outside [-1, 1]), elementwise. */
   arccos(): NDArray<FloatResult<D>, R> { return unary('arccos', this); }
+  /** numpy.arctan (radians), elementwise. */
   arctan(): NDArray<FloatResult<D>, R> { return unary('arctan', this); }
+  /** numpy.arcsinh, elementwise. */
   arcsinh(): NDArray<FloatResult<D>, R> { return unary('arcsinh', this); }
+  /** numpy.arccosh (NaN below 1), elementwise. */
   arccosh(): NDArray<FloatResult<D>, R> { return unary('arccosh', this); }
+  /** numpy.arctanh (±Infinity at ±1), elementwise. */
   arctanh(): NDArray<FloatResult<D>, R> { return unary('arctanh', this); }
+  /** numpy.exp2: 2**x, elementwise. */
   exp2(): NDArray<FloatResult<D>, R> { return unary('exp2', this); }
+  /** numpy.expm1: e**x - 1, accurate near 0, elementwise. */
   expm1(): NDArray<FloatResult<D>, R> { return unary('expm1', this); }
+  /** numpy.log2, elementwise. */
   log2(): NDArray<FloatResult<D>, R> { return unary('log2', this); }
+  /** numpy.log10, elementwise. */
   log10(): NDArray<FloatResult<D>, R> { return unary('log10', this); }
+  /** numpy.log1p: log(1 + x), accurate near 0, elementwise. */
   log1p(): NDArray<FloatResult<D>, R> { return unary('log1p', this); }
+  /** numpy.deg2rad: degrees to radians, elementwise. */
   deg2rad(): NDArray<FloatResult<D>, R> { return unary('deg2rad', this); }
+  /** numpy.rad2deg: radians to degrees, elementwise. */
   rad2deg(): NDArray<FloatResult<D>, R> { return unary('rad2deg', this); }
+  /** numpy.arctan2: the angle of (y = x, x = other) in radians, quadrant-aware, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   arctan2<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('arctan2', this, other); }
+  /** numpy.hypot: sqrt(x² + y²) without overflow, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   hypot<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('hypot', this, other); }
+  /** numpy.copysign: |x| with the sign of y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   copysign<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('copysign', this, other); }
+  /** numpy.fmod: the C remainder (sign of x), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   fmod<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('fmod', this, other); }
+  /** numpy.mod: the remainder with the sign of y (Python %), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   mod<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('mod', this, other); }
+  /** numpy.floor_divide: floor(x / y), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   floorDivide<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('floorDivide', this, other); }
   /**
    * A copy as another dtype (NumPy's astype, casting='unsafe'): float64 → float32 rounds to nearest,
@@ -194,18 +237,31 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   positive(): NDArray<D, R> { return unary('positive', this); }
   // Comparisons, logical operations and predicates: bool results (Uint8Array of 0/1 from compute()).
   logicalNot(): NDArray<'bool', R> { return unary('logicalNot', this); }
+  /** numpy.isnan, as bool, elementwise. */
   isnan(): NDArray<'bool', R> { return unary('isnan', this); }
+  /** numpy.isinf: ±Infinity, as bool, elementwise. */
   isinf(): NDArray<'bool', R> { return unary('isinf', this); }
+  /** numpy.isfinite: neither NaN nor ±Infinity, as bool, elementwise. */
   isfinite(): NDArray<'bool', R> { return unary('isfinite', this); }
+  /** numpy.signbit: the sign bit is set (-0 and -NaN included), as bool, elementwise. */
   signbit(): NDArray<'bool', R> { return unary('signbit', this); }
+  /** numpy.equal: x == y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   eq<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('eq', this, other); }
+  /** numpy.not_equal: x != y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   ne<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('ne', this, other); }
+  /** numpy.less: x < y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   lt<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('lt', this, other); }
+  /** numpy.less_equal: x <= y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   le<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('le', this, other); }
+  /** numpy.greater: x > y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   gt<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('gt', this, other); }
+  /** numpy.greater_equal: x >= y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   ge<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('ge', this, other); }
+  /** numpy.logical_and, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   logicalAnd<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('logicalAnd', this, other); }
+  /** numpy.logical_or, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   logicalOr<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('logicalOr', this, other); }
+  /** numpy.logical_xor, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   logicalXor<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('logicalXor', this, other); }
   /** numpy.remainder (an alias of mod): the remainder with the divisor's sign. */
   remainder<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('mod', this, other); }
@@ -318,16 +374,24 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
       arg: src,
     });
   }
+  /** numpy.sum along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   sum<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<Rk, O>> { return reduce('sum', this, options) as never; }
+  /** numpy.prod along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   prod<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<Rk, O>> { return reduce('prod', this, options) as never; }
+  /** numpy.min along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   min<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<D, ReducedRank<Rk, O>> { return reduce('min', this, options) as never; }
+  /** numpy.max along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   max<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<D, ReducedRank<Rk, O>> { return reduce('max', this, options) as never; }
+  /** numpy.mean along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   mean<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('mean', this, options) as never; }
+  /** numpy.var (ddof: the divisor is N - ddof) along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   var<const O extends VarOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('var', this, options) as never; }
+  /** numpy.std (ddof: the divisor is N - ddof) along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   std<const O extends VarOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('std', this, options) as never; }
   // argmin/argmax: the first extreme's index along one axis (or of the flattened array); the
   // first NaN wins, as NumPy. Indices are float64 until int64 lands.
   argmin<const O extends ArgReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('argmin', this, options) as never; }
+  /** numpy.argmax: the index of the first maximum along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   argmax<const O extends ArgReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('argmax', this, options) as never; }
   // nanargmin/nanargmax: as argmin/argmax ignoring NaN; an all-NaN slice is a RangeError at
   // compute time (NumPy: ValueError "All-NaN slice encountered").
@@ -336,15 +400,25 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   // NumPy's nan-reductions (NaN elements skipped; all-NaN: nanmin/nanmax/nanmean/nanvar → NaN),
   // any/all/countNonzero (float64 0/1 and counts until bool/int64 dtypes land), ptp = max - min.
   nansum<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<Rk, O>> { return reduce('nansum', this, options) as never; }
+  /** numpy.nanprod: NaN counts as 1 along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   nanprod<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<Rk, O>> { return reduce('nanprod', this, options) as never; }
+  /** numpy.nanmean: NaN skipped along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   nanmean<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('nanmean', this, options) as never; }
+  /** numpy.nanvar: NaN skipped along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   nanvar<const O extends VarOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('nanvar', this, options) as never; }
+  /** numpy.nanstd: NaN skipped along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   nanstd<const O extends VarOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('nanstd', this, options) as never; }
+  /** numpy.nanmin: NaN skipped along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   nanmin<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<D, ReducedRank<Rk, O>> { return reduce('nanmin', this, options) as never; }
+  /** numpy.nanmax: NaN skipped along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   nanmax<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<D, ReducedRank<Rk, O>> { return reduce('nanmax', this, options) as never; }
+  /** numpy.any: some element is nonzero along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   any<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'bool', ReducedRank<Rk, O>> { return reduce('any', this, options) as never; }
+  /** numpy.all: every element is nonzero along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   all<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'bool', ReducedRank<Rk, O>> { return reduce('all', this, options) as never; }
+  /** numpy.count_nonzero along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   countNonzero<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('count_nonzero', this, options) as never; }
+  /** numpy.ptp: max - min along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   ptp<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<D, ReducedRank<Rk, O>> { return reduce('ptp', this, options) as never; }
   // Cumulative scans along an axis across chunks (Dask's cumreduction: each chunk is scanned,
   // then chunk j adds the running total of the chunks before it, in chunk order — so the

@@ -12,69 +12,130 @@ const arrayArg = (fn: string, x: unknown): Arr => {
   return x;
 };
 
+/** numpy.add: x + y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const add = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('add', a, b);
+/** numpy.subtract: x - y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const sub = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('sub', a, b);
+/** numpy.multiply: x * y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const mul = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('mul', a, b);
+/** numpy.true_divide: x / y (integers divide in float64), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const div = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('div', a, b);
+/** numpy.power: x ** y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const pow = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('pow', a, b);
+/** numpy.maximum: the larger of x and y, NaN propagating, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const maximum = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('maximum', a, b);
+/** numpy.minimum: the smaller of x and y, NaN propagating, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const minimum = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('minimum', a, b);
 
+/** numpy.negative: -x, elementwise. */
 export const neg = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('neg', x);
+/** numpy.absolute: |x|, elementwise. */
 export const abs = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('abs', x);
+/** numpy.exp: e**x, elementwise. */
 export const exp = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('exp', x);
+/** numpy.log: the natural logarithm, elementwise. */
 export const log = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('log', x);
+/** numpy.sqrt: the non-negative square root (NaN below 0), elementwise. */
 export const sqrt = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('sqrt', x);
+/** numpy.sin (radians), elementwise. */
 export const sin = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('sin', x);
+/** numpy.cos (radians), elementwise. */
 export const cos = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('cos', x);
+/** numpy.square: x * x, elementwise. */
 export const square = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('square', x);
+/** numpy.reciprocal: 1 / x, elementwise. */
 export const reciprocal = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('reciprocal', x);
+/** numpy.sign: -1, 0 or 1 (NaN for NaN), elementwise. */
 export const sign = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('sign', x);
+/** numpy.floor: the largest integer <= x, elementwise. */
 export const floor = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('floor', x);
+/** numpy.ceil: the smallest integer >= x, elementwise. */
 export const ceil = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('ceil', x);
+/** numpy.trunc: x rounded toward zero, elementwise. */
 export const trunc = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('trunc', x);
+/** numpy.rint: the nearest integer, halves to even, elementwise. */
 export const rint = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('rint', x);
+/** numpy.cbrt: the real cube root, elementwise. */
 export const cbrt = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('cbrt', x);
+/** numpy.tan (radians), elementwise. */
 export const tan = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('tan', x);
+/** numpy.sinh, elementwise. */
 export const sinh = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('sinh', x);
+/** numpy.cosh, elementwise. */
 export const cosh = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('cosh', x);
+/** numpy.tanh, elementwise. */
 export const tanh = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('tanh', x);
+/** numpy.arcsin (radians; NaN outside [-1, 1]), elementwise. */
 export const arcsin = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('arcsin', x);
+/** numpy.arccos (radians; NaN outside [-1, 1]), elementwise. */
 export const arccos = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('arccos', x);
+/** numpy.arctan (radians), elementwise. */
 export const arctan = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('arctan', x);
+/** numpy.arcsinh, elementwise. */
 export const arcsinh = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('arcsinh', x);
+/** numpy.arccosh (NaN below 1), elementwise. */
 export const arccosh = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('arccosh', x);
+/** numpy.arctanh (±Infinity at ±1), elementwise. */
 export const arctanh = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('arctanh', x);
+/** numpy.exp2: 2**x, elementwise. */
 export const exp2 = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('exp2', x);
+/** numpy.expm1: e**x - 1, accurate near 0, elementwise. */
 export const expm1 = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('expm1', x);
+/** numpy.log2, elementwise. */
 export const log2 = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('log2', x);
+/** numpy.log10, elementwise. */
 export const log10 = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('log10', x);
+/** numpy.log1p: log(1 + x), accurate near 0, elementwise. */
 export const log1p = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('log1p', x);
+/** numpy.deg2rad: degrees to radians, elementwise. */
 export const deg2rad = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('deg2rad', x);
+/** numpy.rad2deg: radians to degrees, elementwise. */
 export const rad2deg = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('rad2deg', x);
+/** numpy.arctan2: the angle of (y = x, x = other) in radians, quadrant-aware, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const arctan2 = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('arctan2', a, b);
+/** numpy.hypot: sqrt(x² + y²) without overflow, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const hypot = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('hypot', a, b);
+/** numpy.copysign: |x| with the sign of y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const copysign = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('copysign', a, b);
+/** numpy.fmod: the C remainder (sign of x), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const fmod = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('fmod', a, b);
+/** numpy.mod: the remainder with the sign of y (Python %), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const mod = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('mod', a, b);
+/** numpy.floor_divide: floor(x / y), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const floorDivide = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('floorDivide', a, b);
+/** numpy.logical_not: x == 0, as bool, elementwise. */
 export const logicalNot = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<'bool', R> => unary('logicalNot', x);
+/** numpy.isnan, as bool, elementwise. */
 export const isnan = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<'bool', R> => unary('isnan', x);
+/** numpy.isinf: ±Infinity, as bool, elementwise. */
 export const isinf = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<'bool', R> => unary('isinf', x);
+/** numpy.isfinite: neither NaN nor ±Infinity, as bool, elementwise. */
 export const isfinite = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<'bool', R> => unary('isfinite', x);
+/** numpy.signbit: the sign bit is set (-0 and -NaN included), as bool, elementwise. */
 export const signbit = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<'bool', R> => unary('signbit', x);
+/** numpy.equal: x == y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const eq = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('eq', a, b);
+/** numpy.not_equal: x != y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const ne = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('ne', a, b);
+/** numpy.less: x < y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const lt = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('lt', a, b);
+/** numpy.less_equal: x <= y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const le = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('le', a, b);
+/** numpy.greater: x > y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const gt = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('gt', a, b);
+/** numpy.greater_equal: x >= y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const ge = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('ge', a, b);
+/** numpy.logical_and, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const logicalAnd = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('logicalAnd', a, b);
+/** numpy.logical_or, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const logicalOr = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('logicalOr', a, b);
+/** numpy.logical_xor, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const logicalXor = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('logicalXor', a, b);
+/** numpy.positive: a copy of the values, elementwise. */
 export const positive = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('positive', x);
 /** numpy.where(cond, x, y); see NDArray docs. */
 export const where = <const X extends OperandLike, const Y extends OperandLike>(cond: Operand, x: X, y: Y): NDArray<ArithmeticOf<X, Y>> => whereArrays(cond, x, y) as never;
+/** numpy.remainder (an alias of mod), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const remainder = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('mod', a, b);
 export const round = <D extends DType, R extends number>(x: NDArray<D, R>, decimals = 0): NDArray<D, R> => roundArray(arrayArg('round', x), decimals);
 export const clip = <D extends DType, R extends number>(x: NDArray<D, R>, lo: Operand | null, hi: Operand | null): NDArray<D, R> => clipArray(arrayArg('clip', x), lo, hi);
@@ -82,12 +143,19 @@ export const clip = <D extends DType, R extends number>(x: NDArray<D, R>, lo: Op
 export const transpose = <D extends DType, R extends number>(x: NDArray<D, R>, axes?: readonly number[]): NDArray<D, R> =>
   arrayArg('transpose', x).transpose(axes) as NDArray<D, R>;
 
+/** numpy.sum along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
 export function sum<D extends DType, R extends number, const O extends ReduceOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<R, O>> { return reduce('sum', arrayArg('sum', x), options) as never; }
+/** numpy.prod along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
 export function prod<D extends DType, R extends number, const O extends ReduceOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<R, O>> { return reduce('prod', arrayArg('prod', x), options) as never; }
+/** numpy.min along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
 export function min<D extends DType, R extends number, const O extends ReduceOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<D, ReducedRank<R, O>> { return reduce('min', arrayArg('min', x), options) as never; }
+/** numpy.max along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
 export function max<D extends DType, R extends number, const O extends ReduceOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<D, ReducedRank<R, O>> { return reduce('max', arrayArg('max', x), options) as never; }
+/** numpy.mean along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
 export function mean<D extends DType, R extends number, const O extends ReduceOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<R, O>> { return reduce('mean', arrayArg('mean', x), options) as never; }
+/** numpy.var (ddof: the divisor is N - ddof) along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
 export function variance<D extends DType, R extends number, const O extends VarOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<R, O>> { return reduce('var', arrayArg('var', x), options) as never; }
+/** numpy.std (ddof: the divisor is N - ddof) along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
 export function std<D extends DType, R extends number, const O extends VarOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<R, O>> { return reduce('std', arrayArg('std', x), options) as never; }
 
 /** Options of isclose/allclose, as NumPy's (rtol 1e-5, atol 1e-8, equalNan false). */
