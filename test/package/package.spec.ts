@@ -92,13 +92,15 @@ describe('npm pack', () => {
 
   it('docs/install.md states the file count and sizes npm pack reports (one file, 5 %)', () => {
     const doc = readFileSync(join(root, 'docs', 'install.md'), 'utf8');
-    const m = /\*\*(\d+) files, ([\d.]+) kB packed, ([\d.]+) MB unpacked\.\*\*/.exec(doc);
-    expect(m, 'docs/install.md: the "**N files, X kB packed, Y MB unpacked.**" line').not.toBeNull();
-    const [files, packedKB, unpackedMB] = [Number(m![1]), Number(m![2]), Number(m![3])];
-    const actual = `${tarball.files.length} files, ${(tarball.size / 1000).toFixed(1)} kB packed, ${(tarball.unpackedSize / 1e6).toFixed(1)} MB unpacked`;
+    // npm prints sizes in SI units (kB = 1000 B, MB = 10^6 B)
+    const m = /\*\*(\d+) files, ([\d.]+) (kB|MB) packed, ([\d.]+) (kB|MB) unpacked\.\*\*/.exec(doc);
+    expect(m, 'docs/install.md: the "**N files, X MB packed, Y MB unpacked.**" line').not.toBeNull();
+    const unit = (u: string): number => (u === 'MB' ? 1e6 : 1e3);
+    const [files, packed, unpacked] = [Number(m![1]), Number(m![2]) * unit(m![3]!), Number(m![4]) * unit(m![5]!)];
+    const actual = `${tarball.files.length} files, ${(tarball.size / 1e6).toFixed(2)} MB packed, ${(tarball.unpackedSize / 1e6).toFixed(2)} MB unpacked`;
     expect(Math.abs(files - tarball.files.length), `npm pack: ${actual}`).toBeLessThanOrEqual(1);
-    expect(Math.abs(packedKB * 1000 - tarball.size) / tarball.size, `npm pack: ${actual}`).toBeLessThan(0.05);
-    expect(Math.abs(unpackedMB * 1e6 - tarball.unpackedSize) / tarball.unpackedSize, `npm pack: ${actual}`).toBeLessThan(0.05);
+    expect(Math.abs(packed - tarball.size) / tarball.size, `npm pack: ${actual}`).toBeLessThan(0.05);
+    expect(Math.abs(unpacked - tarball.unpackedSize) / tarball.unpackedSize, `npm pack: ${actual}`).toBeLessThan(0.05);
   });
 });
 
