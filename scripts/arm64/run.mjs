@@ -126,9 +126,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (cmd === 'build') build({ force: rest.includes('--force') });
   else if (cmd === 'test') {
     const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
-    // Emulation runs ~10-30x slower: longer timeouts. The default leaves out the four tests in
-    // test/array.test.ts that compute over 400M-3.2G elements to check event-loop, memory and
-    // cancellation behaviour (not arithmetic; each takes minutes under qemu); the numbers of
+    // Emulation runs ~10-30x slower: longer timeouts. The default leaves out the eight tests of
+    // test/array.test.ts "compute, persist and the event loop" (400M-3.2G elements: event loop, memory,
+    // cancellation — not arithmetic; minutes each under qemu); the numbers of
     // those kernels are checked bit for bit by test/arm64-parity.test.ts.
     const defaults = ['test/array', '--testTimeout', '600000', '--hookTimeout', '600000', '-t', '^(?!.*compute, persist and the event loop).*$'];
     process.exitCode = underQemu([vitest, 'run', ...(rest.length ? rest : defaults)]);
