@@ -3,6 +3,7 @@ import { checkInteger, checkOptions, describe } from './errors.js';
 import { native } from './native.js';
 import { settings } from './settings.js';
 
+/** Process-wide settings ({@link configure}, {@link getConfig}). */
 export interface Config {
   /** Native worker threads (default: TESSERA_NUM_THREADS, else all cores). */
   numThreads: number;
@@ -13,10 +14,15 @@ export interface Config {
 }
 
 
+/** The current settings (numThreads as the native pool has it). */
 export function getConfig(): Config {
   return { numThreads: native().getNumThreads(), ...settings };
 }
 
+/**
+ * Change settings for this process: `configure({ numThreads: 4, materializeLimit: 2 ** 30 })`.
+ * Unknown keys are a TypeError; returns the settings now in force.
+ */
 export function configure(options: Partial<Config>): Config {
   const o = checkOptions('configure(options)', options);
   for (const key of Object.keys(o)) {

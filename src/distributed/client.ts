@@ -18,8 +18,11 @@ import type { Subscription, Transport } from './transport.js';
 import { watchCompute, type DoneEvent, type Watch, type WatchHost } from './follow.js';
 import { fetchChunk } from './dataplane.js';
 
+/** Options of {@link Client.connect}. */
 export interface ClientOptions {
+  /** Credentials (a token, or a user and password); default: TESSERA_TOKEN, else the token file a local scheduler on that port wrote. */
   auth?: Auth;
+  /** TLS: true to trust the system CAs, or `{ caFile }` to trust one CA (the scheduler's). */
   tls?: { caFile?: string } | boolean;
   /** Fail a compute when the scheduler has not been heard from for this long (default 5000 ms). */
   schedulerTimeoutMs?: number;
@@ -89,6 +92,12 @@ export class RemoteArray<D extends ArrayDType = ArrayDType, R extends number = n
   }
 }
 
+/**
+ * A connection to a tessera cluster (dask.distributed's Client): `await Client.connect('nats://host:8786')`.
+ * `client.compute(x)` runs an array's plan or a Delayed graph on the workers, `client.persist(x)`
+ * keeps the chunks there (a {@link RemoteArray}), `submit`/`map` call module functions. An
+ * AsyncDisposable: `await using client = await Client.connect(…)` closes it at the end of the scope.
+ */
 export class Client {
   /** The scheduler last heard from (a restarted one has a new id). */
   private schedulerId = '';
