@@ -56,7 +56,7 @@ export function binary<T extends NDArray = NDArray>(op: BinaryOp, a: unknown, b:
   const chunks = shape.map((s, k) => {
     for (const n of nodes) {
       const j = k - (shape.length - n.shape.length);
-      if (j >= 0 && n.shape[j] === s) return n.chunks[j]!;
+      if (j >= 0 && Object.is(n.shape[j], s)) return n.chunks[j]!;  // Object.is: NaN (unknown) lengths match
     }
     return [s];
   });
@@ -202,7 +202,7 @@ export function whereArrays(cond: unknown, x: unknown, y: unknown): NDArray {
   const chunks = shape.map((s, k) => {
     for (const n of nodes) {
       const j = k - (shape.length - n.shape.length);
-      if (j >= 0 && n.shape[j] === s) return n.chunks[j]!;
+      if (j >= 0 && Object.is(n.shape[j], s)) return n.chunks[j]!;  // Object.is: NaN (unknown) lengths match
     }
     return [s];
   });

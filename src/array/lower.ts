@@ -33,11 +33,14 @@ import {
   type ReduceNode,
   type ScanNode,
   type ConcatNode,
+  type MaskNode,
+  type TakeNode,
 } from './node.js';
 import type { AffineView } from './indexing/view.js';
 import { materializeLimit } from '../settings.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 import { lowerQuantile, lowerScan } from './reductions/scan.js';
+import { lowerMask, lowerTake } from './indexing/gather.js';
 import { materializeMatmul } from './linalg/lower-matmul.js';
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : d === 'float32' ? NativeDType.F32 : NativeDType.Bool);
@@ -86,6 +89,7 @@ export class Lowering {
   private readonly remote = new Map<number, RemoteMemory>();
   /** nanargmin/nanargmax results: NaN marks an all-NaN slice, an error in NumPy. */
   private readonly allNanChecks: { memory: ArrayBuffer; op: string }[] = [];
+  /** Results of the sum-of-product rule: a non-finite one means the operands were not all finite. */
   private readonly remoteIndex = new Map<RemoteMemory, number>();
 
   /** `remote`: arrays kept by a cluster may be read (only a distributed client lowers with it). */
@@ -112,7 +116,7 @@ export class Lowering {
 
   private lowerRoot(req: RootRequest): LoweredOutput {
     const { node } = req;
-    if ((node.kind === 'reduce' || node.kind === 'scan' || node.kind === 'quantile') && !req.region && req.target === 'result') {
+    if ((node.kind === 'reduce' || node.kind === 'scan' || node.kind === 'quantile' || node.kind === 'take' || node.kind === 'mask') && !req.region && req.target === 'result') {
       const m = run(node.kind === 'reduce' ? this.materializeReduce(node) : this.materializeSpecial(node));
       return { memory: m.memory, shape: [...node.shape], dtype: node.dtype };
     }
@@ -174,11 +178,12 @@ export class Lowering {
     return m;
   }
 
-  /** A scan or quantile node's own memory (once per node), computed by its native stages. */
-  *materializeSpecial(node: ScanNode | QuantileNode): Step<Materialized & { memory: ArrayBuffer }> {
+  /** A scan, quantile, take or mask node's own memory (once per node), computed by its native stages. */
+  *materializeSpecial(node: ScanNode | QuantileNode | TakeNode | MaskNode): Step<Materialized & { memory: ArrayBuffer }> {
     const done = this.reduced.get(node.id);
     if (done) return done;
-    const m = node.kind === 'scan' ? ((yield lowerScan(this, node)) as Materialized & { memory: ArrayBuffer }) : ((yield lowerQuantile(this, node)) as Materialized & { memory: ArrayBuffer });
+    const step = node.kind === 'scan' ? lowerScan(this, node) : node.kind === 'quantile' ? lowerQuantile(this, node) : node.kind === 'take' ? lowerTake(this, node) : lowerMask(this, node);
+    const m = (yield step) as Materialized & { memory: ArrayBuffer };
     this.reduced.set(node.id, m);
     return m;
   }
@@ -305,7 +310,7 @@ function stageName(root: Node): string {
   while (stack.length) {
     const n = stack.pop()!;
     const top = n === root;
-    if (visited.has(n) || (!top && (n.kind === 'reduce' || n.kind === 'concat' || n.kind === 'scan' || n.kind === 'quantile'))) continue;
+    if (visited.has(n) || (!top && (n.kind === 'reduce' || n.kind === 'concat' || n.kind === 'scan' || n.kind === 'quantile' || n.kind === 'take' || n.kind === 'mask'))) continue;
     visited.add(n);
     const op = n.kind === 'transpose' ? 'transpose' : n.kind === 'arange' ? 'arange' : n.kind === 'rechunk' ? 'rechunk' : n.op;
     // A view is addressing, not work: it names no fused layer (Dask's getitem fuses away too).
@@ -381,7 +386,9 @@ export class StageBuilder {
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: node.dtype, a: 0, b: 0, seed: 0, buffer }, contiguousStrides(node.shape), 0);
       }
       case 'scan':
-      case 'quantile': {
+      case 'quantile':
+      case 'take':
+      case 'mask': {
         const m = (yield this.owner.materializeSpecial(node)) as Materialized;
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
       }

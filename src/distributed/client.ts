@@ -7,6 +7,7 @@ import type { ComputeResult } from '../array/types.js';
 import { DenseArray } from '../array/dense.js';
 import { contiguousStrides, itemsize, newId, token as contentHash, type DType, type MemoryNode, type Node, type TypedData } from '../array/node.js';
 import { Lowering, type RootRequest } from '../array/lower.js';
+import { resolveBlocksOnCluster } from '../array/blocks/run.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { abortError } from '../errors.js';
 import { native, type NativeBufferArg } from '../native.js';
@@ -370,6 +371,14 @@ export class Client {
   }
 
   private async run(arrays: NDArray[], options: ComputeOptions, target: 'result' | 'persist' = 'result') {
+    // mapBlocks/blockwise/mapOverlap/reduction results: their module functions run on the workers
+    await resolveBlocksOnCluster(arrays.map((a) => a.node), {
+      computeNode: async (node) => {
+        const v = await this.compute(new NDArray(node), options);
+        return typeof v === 'number' ? Float64Array.of(v) : (v as DenseArray).data;
+      },
+      map: (url, exportName, argsList) => this.map({ url, exportName }, argsList, options),
+    });
     const lowering = new Lowering((bytes) => new ArrayBuffer(bytes), { remote: true });
     const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target })));
     // Scan/Select stages (cumsum & co., median/quantile) write a second buffer and read whole
@@ -380,7 +389,7 @@ export class Client {
     );
     if (special >= 0) {
       throw new Error(
-        `tessera: ${lowered.stageNames[special]} (cumsum/cumprod/nancumsum/nancumprod, median/quantile/percentile, nanargmin/nanargmax) cannot run on a cluster yet; compute it locally (gather() or compute() its input first)`,
+        `tessera: ${lowered.stageNames[special]} (cumsum/cumprod/nancumsum/nancumprod, median/quantile/percentile, nanargmin/nanargmax, take/mask) cannot run on a cluster yet; compute it locally (gather() or compute() its input first)`,
       );
     }
     const written = new Set(lowered.plan.stages.map((s) => s.sink.buffer));
