@@ -4,24 +4,39 @@
 # may use AVX, so the binary loads on baseline x86-64 and dispatches at runtime.
 {
   "target_defaults": {
-    "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-fexceptions"],
+    # -ffp-contract=off everywhere: no fused multiply-adds the source does not ask for, so
+    # aarch64 (where GCC would otherwise contract a * b + c) rounds as x86-64's baseline does.
+    "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-fexceptions", "-ffp-contract=off"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
     "cflags!": ["-fno-exceptions"],
     "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
     "include_dirs": ["native"]
   },
   "targets": [
+    # On x86-64 the ISA libraries get their -m flags. Elsewhere (linux-arm64) they compile as the
+    # portable code (GCC vector extensions at 16 bytes: NEON on aarch64) and are never selected
+    # (dispatch.cc: only baseline is supported off x86), so no C++ needs per-platform #ifs.
     {
       "target_name": "tessera_avx2",
       "type": "static_library",
       "sources": ["<!@(node -p \"require('./native/sources.json').isa.avx2.join(' ')\")"],
-      "cflags_cc": ["<!@(node -p \"require('./native/sources.json').isaFlags.avx2.join(' ')\")", "-fPIC"]
+      "cflags_cc": ["-fPIC"],
+      "conditions": [
+        ["target_arch=='x64' or target_arch=='ia32'", {
+          "cflags_cc": ["<!@(node -p \"require('./native/sources.json').isaFlags.avx2.join(' ')\")"]
+        }]
+      ]
     },
     {
       "target_name": "tessera_avx512",
       "type": "static_library",
       "sources": ["<!@(node -p \"require('./native/sources.json').isa.avx512.join(' ')\")"],
-      "cflags_cc": ["<!@(node -p \"require('./native/sources.json').isaFlags.avx512.join(' ')\")", "-fPIC"]
+      "cflags_cc": ["-fPIC"],
+      "conditions": [
+        ["target_arch=='x64' or target_arch=='ia32'", {
+          "cflags_cc": ["<!@(node -p \"require('./native/sources.json').isaFlags.avx512.join(' ')\")"]
+        }]
+      ]
     },
     {
       "target_name": "tessera",

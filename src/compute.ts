@@ -3,11 +3,12 @@ import { NDArray, computeArrays, persistArrays, type Computed } from './array/nd
 import { Delayed } from './delayed/delayed.js';
 import { computeMany } from './delayed/compute.js';
 import type { ComputedValue } from './delayed/compute-values.js';
+import type { ComputeResult } from './array/types.js';
 import { describe } from './errors.js';
 import { checkComputeOptions, type ComputeOptions } from './graph/types.js';
 
-type Collection = NDArray<Computed> | Delayed;
-type ComputedOf<T> = T extends NDArray<infer R> ? R : ComputedValue<T>;
+type Collection = NDArray | Delayed;
+type ComputedOf<T> = T extends NDArray<infer D, infer R> ? ComputeResult<D, R> : ComputedValue<T>;
 
 function splitOptions(args: unknown[]): [unknown[], ComputeOptions | undefined] {
   const last = args[args.length - 1];
@@ -26,7 +27,7 @@ export async function compute<const A extends readonly Collection[]>(
 ): Promise<{ -readonly [K in keyof A]: ComputedOf<A[K]> }> {
   const [collections, options] = splitOptions(args);
   checkComputeOptions('compute', options);
-  const arrays: NDArray<Computed>[] = [];
+  const arrays: NDArray[] = [];
   const delayeds: Delayed[] = [];
   collections.forEach((c, i) => {
     if (c instanceof NDArray) arrays.push(c);
@@ -43,12 +44,12 @@ export async function compute<const A extends readonly Collection[]>(
 }
 
 /** persist(a, b, …, options?) → NDArrays held in native memory. */
-export async function persist<const A extends readonly NDArray<Computed>[]>(
+export async function persist<const A extends readonly NDArray[]>(
   ...args: [...A] | [...A, ComputeOptions]
 ): Promise<[...A]> {
   const [collections, options] = splitOptions(args);
   collections.forEach((c, i) => {
     if (!(c instanceof NDArray)) throw new TypeError(`persist: argument ${i} must be an NDArray, got ${describe(c)}`);
   });
-  return (await persistArrays(collections as NDArray<Computed>[], options)) as [...A];
+  return (await persistArrays(collections as NDArray[], options)) as [...A];
 }

@@ -4,6 +4,7 @@ import { native } from './native.js';
 import { settings } from './settings.js';
 import { configureSpill, spillSettings } from './storage/spill.js';
 
+/** Process-wide settings ({@link configure}, {@link getConfig}). */
 export interface Config {
   /** Native worker threads (default: TESSERA_NUM_THREADS, else all cores). */
   numThreads: number;
@@ -21,10 +22,15 @@ export interface Config {
 }
 
 
+/** The current settings (numThreads as the native pool has it). */
 export function getConfig(): Config {
   return { numThreads: native().getNumThreads(), ...settings, memoryLimit: spillSettings.memoryLimit, spillDirectory: spillSettings.spillDirectory };
 }
 
+/**
+ * Change settings for this process: `configure({ numThreads: 4, materializeLimit: 2 ** 30 })`.
+ * Unknown keys are a TypeError; returns the settings now in force.
+ */
 export function configure(options: Partial<Config>): Config {
   const o = checkOptions('configure(options)', options);
   for (const key of Object.keys(o)) {

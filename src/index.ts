@@ -22,7 +22,13 @@ export { take, computeChunkSizes, type TakeIndices } from './array/indexing/gath
 export type { IntegersOptions, ChoiceOptions, PermutationOptions } from './array/indexing/random-int.js';
 export { empty, emptyLike, fullLike, onesLike, zerosLike, linspace, meshgrid, indices, type LinspaceOptions } from './array/indexing/create.js';
 export type { IndexInput } from './array/indexing/parse.js';
-export type { DType } from './array/node.js';
+export type { DType, TypedArrayOf, ElementOf } from './array/dtype.js';
+export { DTYPES, type BigIntDType, type FloatDType, type TypedArrayMap } from './array/dtype.js';
+export type {
+  ComputeResult, PromoteTypes, WeakPromote, FloatResult, ArithmeticDType, TrueDivideDType, SumDType, MeanDType, RankOf, ReducedRank, OperandLike,
+  ArangeDType, ArithmeticOf, TrueDivideOf, RankOfOperands, OperandRank, ScanRank, SubRank, WithDType, FromArrayDType, FromArrayRank, NumberClass, BroadcastRank, IsIntegerLiteral, DTypeOfData,
+} from './array/types.js';
+export type { Created } from './array/creation.js';
 export {
   add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt, sin, cos, transpose,
   square, reciprocal, sign, floor, ceil, trunc, rint, cbrt, tan, sinh, cosh, tanh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, exp2, expm1, log2, log10, log1p, deg2rad, rad2deg,
@@ -44,7 +50,7 @@ export { fromNpy, toNpy, loadNpy, saveNpy, fromNpz, toNpz, loadNpz, type FromNpy
 export { fromZarr, toZarr, type FromZarrOptions, type ToZarrOptions, type ZarrCompressor } from './storage/zarr.js';
 export {
   Delayed, delayed, isDelayed, computeDelayed, computeDelayedWith, TaskError, toDelayed,
-  configureWorkerPool, shutdownWorkers, type DelayedFunction, type DelayedOptions, type DelayedTuple,
+  configureWorkerPool, shutdownWorkers, type WorkerPoolOptions, type WorkerPoolHandle, type DelayedFunction, type DelayedOptions, type DelayedTuple,
   type MaybeDelayed, type MaybeDelayedArgs, type ComputedValue, type DelayedComputeOptions, type ChunkData,
 } from './delayed/index.js';
 export { visualize, toDot, type VisualizeOptions, type VisualizeFormat, type RankDir } from './visualize/index.js';

@@ -142,7 +142,7 @@ export function loadAddon(root: string): NativeAddon {
     throw new Error(
       `tessera: could not load the native addon.\n` +
         `  looked for: ${releasePath}\n` +
-        `              ${prebuildDir}/tessera.${libc}.node (N-API prebuild for ${libc}, any Node.js >= 20)\n` +
+        `              ${prebuildDir}/tessera.${libc}.node (N-API prebuild for ${libc}, any Node.js >= 22)\n` +
         (file ? `  tried:      ${file}\n` : '') +
         `  found:      ${found.length ? found.join('\n              ') : '(no .node files)'}\n` +
         `  why:        ${diagnose(reason)}: ${reason}\n` +

@@ -3,13 +3,14 @@ import { webcrypto } from 'node:crypto';
 import { checkFinite, checkInteger, checkOptions, checkShape, describe } from '../errors.js';
 import { normalizeChunks, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
-import { NDArray, type Computed } from './ndarray.js';
+import { NDArray } from './ndarray.js';
 import * as randomInt from './indexing/random-int.js';
 import type { ChoiceOptions, IntegersOptions, PermutationOptions } from './indexing/random-int.js';
 import { contiguousStrides, dtypeOfData, itemsize, newId, token, type DType, type Node, type TypedData } from './node.js';
+import type { ArangeDType, FromArrayDType, FromArrayRank, RankOf, WithDType } from './types.js';
 
-/** The result type of an array of shape S: a number for [] and a DenseArray otherwise. */
-export type ResultFor<S extends readonly number[]> = S extends readonly [] ? number : number[] extends S ? Computed : DenseArray;
+/** The NDArray type of a creation function: the `dtype` option's dtype (else `Default`), the shape's rank. */
+export type Created<S extends readonly number[], O, Default extends DType = 'float64'> = NDArray<WithDType<O, Default>, RankOf<S>>;
 
 export interface CreationOptions {
   chunks?: ChunksSpec;
@@ -43,33 +44,41 @@ function make<S extends readonly number[]>(
   options: unknown,
   build: (base: { id: number; shape: number[]; dtype: DType; chunks: number[][] }) => Node,
   extra: string[] = [],
-): NDArray<ResultFor<S>> {
+): NDArray<DType, RankOf<S>> {
   const shape = checkShape('shape', shapeArg);
   const o = creationOptions(fn, options, extra);
   const dtype = checkDType(o.dtype);
   const chunks = normalizeChunks(o.chunks as ChunksSpec | undefined, shape, itemsize(dtype));
-  return new NDArray(build({ id: newId(), shape, dtype, chunks })) as NDArray<ResultFor<S>>;
+  return new NDArray(build({ id: newId(), shape, dtype, chunks })) as NDArray<DType, RankOf<S>>;
 }
 
-export function full<const S extends readonly number[]>(shape: S, fillValue: number, options?: CreationOptions): NDArray<ResultFor<S>> {
+export function full<const S extends readonly number[], const O extends CreationOptions = {}>(shape: S, fillValue: number, options?: O): Created<S, O> {
   if (typeof fillValue !== 'number') throw new TypeError(`full: fillValue must be a number, got ${describe(fillValue)}`);
   const value = fillValue;
-  return make('full', shape, options, (b) => ({ ...b, kind: 'const', op: 'full', value, name: `full-${token(`full:${b.shape}:${value}:${b.dtype}:${b.chunks}`)}` }));
+  return <Created<S, O>>make('full', shape, options, (b) => ({ ...b, kind: 'const', op: 'full', value, name: `full-${token(`full:${b.shape}:${value}:${b.dtype}:${b.chunks}`)}` }));
 }
 
-export function ones<const S extends readonly number[]>(shape: S, options?: CreationOptions): NDArray<ResultFor<S>> {
-  return make('ones', shape, options, (b) => ({ ...b, kind: 'const', op: 'ones', value: 1, name: `ones-${token(`ones:${b.shape}:${b.dtype}:${b.chunks}`)}` }));
+export function ones<const S extends readonly number[], const O extends CreationOptions = {}>(shape: S, options?: O): Created<S, O> {
+  return <Created<S, O>>make('ones', shape, options, (b) => ({ ...b, kind: 'const', op: 'ones', value: 1, name: `ones-${token(`ones:${b.shape}:${b.dtype}:${b.chunks}`)}` }));
 }
 
-export function zeros<const S extends readonly number[]>(shape: S, options?: CreationOptions): NDArray<ResultFor<S>> {
-  return make('zeros', shape, options, (b) => ({ ...b, kind: 'const', op: 'zeros', value: 0, name: `zeros-${token(`zeros:${b.shape}:${b.dtype}:${b.chunks}`)}` }));
+export function zeros<const S extends readonly number[], const O extends CreationOptions = {}>(shape: S, options?: O): Created<S, O> {
+  return <Created<S, O>>make('zeros', shape, options, (b) => ({ ...b, kind: 'const', op: 'zeros', value: 0, name: `zeros-${token(`zeros:${b.shape}:${b.dtype}:${b.chunks}`)}` }));
 }
 
 /**
  * Evenly spaced values, as numpy.arange: arange(stop), arange(start, stop), arange(start, stop, step),
  * each optionally followed by { chunks, dtype }.
  */
-export function arange(...args: (number | CreationOptions | undefined)[]): NDArray<DenseArray> {
+export function arange<const A extends number, const O extends CreationOptions = {}>(stop: A, options?: O): NDArray<ArangeDType<[A], O>, 1>;
+export function arange<const A extends number, const B extends number, const O extends CreationOptions = {}>(start: A, stop: B, options?: O): NDArray<ArangeDType<[A, B], O>, 1>;
+export function arange<const A extends number, const B extends number, const C extends number, const O extends CreationOptions = {}>(
+  start: A,
+  stop: B,
+  step: C,
+  options?: O,
+): NDArray<ArangeDType<[A, B, C], O>, 1>;
+export function arange(...args: (number | CreationOptions | undefined)[]): NDArray<DType, 1> {
   const nums: number[] = [];
   let options: CreationOptions | undefined;
   args.forEach((a, i) => {
@@ -91,7 +100,7 @@ export function arange(...args: (number | CreationOptions | undefined)[]): NDArr
     start,
     step,
     name: `arange-${token(`arange:${start}:${step}:${length}:${b.dtype}:${b.chunks}`)}`,
-  })) as NDArray<DenseArray>;
+  })) as NDArray<DType, 1>;
 }
 
 export interface FromArrayOptions {
@@ -110,7 +119,8 @@ export interface FromArrayOptions {
  * resizing it during a compute is harmless: that compute sees the values it started with.
  * Nested arrays (holes refused) and other TypedArrays are copied into a new Float64Array (or float32).
  */
-export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromArrayOptions): NDArray<DenseArray> {
+export function fromArray<const T extends ArrayLike<unknown> | DenseArray, const O extends FromArrayOptions = {}>(data: T, options?: O): NDArray<FromArrayDType<T, O>, FromArrayRank<T, O>>;
+export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromArrayOptions): NDArray {
   const o = checkOptions('fromArray options', options) as FromArrayOptions;
   for (const key of Object.keys(o)) {
     if (!['shape', 'chunks', 'dtype'].includes(key)) throw new TypeError(`fromArray: unknown option ${describe(key)}; accepted: shape, chunks, dtype`);
@@ -123,7 +133,7 @@ export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromA
     typedData = data;
     inferred = [data.length];
   } else if (data instanceof DenseArray) {
-    typedData = data.data;
+    typedData = data.data as TypedData;
     inferred = [...data.shape];
   } else if (data instanceof Float64Array || data instanceof Float32Array) {
     if (o.dtype !== undefined && checkDType(o.dtype) !== (data instanceof Float64Array ? 'float64' : 'float32')) {
@@ -174,7 +184,7 @@ export function memoryArray(
   strides: number[],
   offset: number,
   chunks: ChunksSpec | undefined,
-): NDArray<DenseArray> {
+): NDArray {
   const dtype: DType = dtypeOfData(memory);
   const id = newId();
   return new NDArray({
@@ -231,7 +241,7 @@ function randomArray<S extends readonly number[]>(
   b: number,
   shape: S,
   options: RandomOptions | undefined,
-): NDArray<ResultFor<S>> {
+): NDArray<DType, RankOf<S>> {
   const seed = checkSeed((options as { seed?: unknown } | undefined)?.seed);
   return make(
     fn,
@@ -248,52 +258,52 @@ function randomArray<S extends readonly number[]>(
  */
 export const random = {
   /** Uniform on [0, 1), as numpy.random.random / dask.array.random.random. */
-  random<const S extends readonly number[]>(shape: S, options?: RandomOptions): NDArray<ResultFor<S>> {
-    return randomArray('random.random', 'random_sample', 'uniform', 0, 1, shape, options);
+  random<const S extends readonly number[], const O extends RandomOptions = {}>(shape: S, options?: O): Created<S, O> {
+    return <Created<S, O>>randomArray('random.random', 'random_sample', 'uniform', 0, 1, shape, options);
   },
   /** Uniform on [low, high). */
-  uniform<const S extends readonly number[]>(low: number, high: number, shape: S, options?: RandomOptions): NDArray<ResultFor<S>> {
+  uniform<const S extends readonly number[], const O extends RandomOptions = {}>(low: number, high: number, shape: S, options?: O): Created<S, O> {
     checkFinite('low', low);
     checkFinite('high', high);
-    return randomArray('random.uniform', 'uniform', 'uniform', low, high, shape, options);
+    return <Created<S, O>>randomArray('random.uniform', 'uniform', 'uniform', low, high, shape, options);
   },
   /** Normal with mean loc and standard deviation scale (Box–Muller). */
-  normal<const S extends readonly number[]>(loc: number, scale: number, shape: S, options?: RandomOptions): NDArray<ResultFor<S>> {
+  normal<const S extends readonly number[], const O extends RandomOptions = {}>(loc: number, scale: number, shape: S, options?: O): Created<S, O> {
     checkFinite('loc', loc);
     if (checkFinite('scale', scale) < 0) throw new RangeError(`scale must be >= 0, got ${scale}`);
-    return randomArray('random.normal', 'normal', 'normal', loc, scale, shape, options);
+    return <Created<S, O>>randomArray('random.normal', 'normal', 'normal', loc, scale, shape, options);
   },
   /** Standard normal (mean 0, standard deviation 1): normal(0, 1). */
-  standardNormal<const S extends readonly number[]>(shape: S, options?: RandomOptions): NDArray<ResultFor<S>> {
-    return randomArray('random.standardNormal', 'normal', 'normal', 0, 1, shape, options);
+  standardNormal<const S extends readonly number[], const O extends RandomOptions = {}>(shape: S, options?: O): Created<S, O> {
+    return <Created<S, O>>randomArray('random.standardNormal', 'normal', 'normal', 0, 1, shape, options);
   },
   /**
    * Exponential with mean `scale`, by inversion: -log(1 - U)·scale of the same uniform stream as
    * random.random (so chunk-invariant; not NumPy's ziggurat stream).
    */
-  exponential<const S extends readonly number[]>(scale: number, shape: S, options?: RandomOptions): NDArray<ResultFor<S>> {
+  exponential<const S extends readonly number[], const O extends RandomOptions = {}>(scale: number, shape: S, options?: O): Created<S, O> {
     if (checkFinite('scale', scale) < 0) throw new RangeError(`scale must be >= 0, got ${scale}`);
     const u = randomArray('random.exponential', 'random_sample', 'uniform', 0, 1, shape, options);
-    return u.neg().add(1).log().neg().mul(scale) as NDArray<ResultFor<S>>;
+    return u.neg().add(1).log().neg().mul(scale) as unknown as Created<S, O>;
   },
   /** Integers in [low, high) (high omitted: [0, low)), NumPy's Generator.integers (./indexing/random-int.ts). */
-  integers(low: number, high: number | null | undefined, shape: readonly number[], options?: IntegersOptions): NDArray<Computed> {
+  integers(low: number, high: number | null | undefined, shape: readonly number[], options?: IntegersOptions): NDArray {
     return randomInt.integers(low, high, shape, options);
   },
   /** NumPy's legacy name of integers: randint(low, high?, shape). */
-  randint(low: number, high: number | null | undefined, shape: readonly number[], options?: IntegersOptions): NDArray<Computed> {
+  randint(low: number, high: number | null | undefined, shape: readonly number[], options?: IntegersOptions): NDArray {
     return randomInt.integers(low, high, shape, options);
   },
   /** Samples of a range or a 1-d array, with replacement (uniform or weighted by p) or without. */
-  choice(a: number | NDArray<Computed> | readonly number[], size: number | readonly number[], options?: ChoiceOptions): NDArray<Computed> {
+  choice(a: number | NDArray | readonly number[], size: number | readonly number[], options?: ChoiceOptions): NDArray {
     return randomInt.choice(a, size, options);
   },
   /** A random ordering of 0..n-1, or x permuted along axis 0. */
-  permutation(x: number | NDArray<Computed>, options?: PermutationOptions): NDArray<Computed> {
+  permutation(x: number | NDArray, options?: PermutationOptions): NDArray {
     return randomInt.permutation(x, options);
   },
   /** x permuted along axis 0 as a new array (NumPy's shuffle is in place; arrays here are immutable). */
-  shuffle(x: NDArray<Computed>, options?: { seed?: number }): NDArray<Computed> {
+  shuffle(x: NDArray, options?: { seed?: number }): NDArray {
     return randomInt.shuffle(x, options);
   },
 };

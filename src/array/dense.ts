@@ -1,20 +1,26 @@
 // An in-memory result (NumPy's ndarray role): what compute() gives for arrays of 1 or more dims.
 import { checkInteger } from '../errors.js';
-import { contiguousStrides, dtypeOfData, type DType, type TypedData } from './node.js';
+import { contiguousStrides, dtypeOfData, type DType as EngineDType, type TypedData } from './node.js';
+import type { DType, ElementOf, TypedArrayOf } from './dtype.js';
 
 export type { TypedData } from './node.js';
 
-export class DenseArray {
+/**
+ * An in-memory, row-major array: what compute() gives for arrays of 1 or more dimensions. `D` is
+ * its dtype; `data` is the TypedArray of that dtype (bool: a Uint8Array of 0/1, int64: BigInt64Array).
+ * Without a type argument D is the dtypes the engine computes today (node.ts DType).
+ */
+export class DenseArray<D extends DType = EngineDType> {
   readonly shape: readonly number[];
-  readonly dtype: DType;
+  readonly dtype: D;
   /** Row-major (C-order) data. compute() hands this over without copying. */
-  readonly data: TypedData;
+  readonly data: TypedArrayOf<D>;
   readonly strides: readonly number[];
 
   constructor(data: TypedData, shape: readonly number[]) {
-    this.data = data;
+    this.data = data as TypedArrayOf<D>;
     this.shape = Object.freeze([...shape]);
-    this.dtype = dtypeOfData(data); // a Uint8Array is bool (0/1)
+    this.dtype = dtypeOfData(data) as D; // a Uint8Array is bool (0/1)
     this.strides = Object.freeze(contiguousStrides(shape));
   }
 
@@ -27,7 +33,7 @@ export class DenseArray {
   }
 
   /** Element at a multi-index (negative indices count from the end). */
-  get(...index: number[]): number {
+  get(...index: number[]): ElementOf<D> {
     if (index.length !== this.ndim) {
       throw new RangeError(`get() needs ${this.ndim} indices, got ${index.length}`);
     }
@@ -37,7 +43,7 @@ export class DenseArray {
       checkInteger(`index[${k}]`, i, -n, n - 1);
       flat += (i < 0 ? i + n : i) * this.strides[k]!;
     });
-    return this.data[flat]!;
+    return this.data[flat]! as ElementOf<D>;
   }
 
   /** Nested plain arrays (a copy). */
@@ -55,7 +61,8 @@ export class DenseArray {
   }
 
   toString(): string {
-    const preview = Array.from(this.data.subarray(0, 6), (v) => String(v)).join(', ');
+    const data = this.data as ArrayLike<number | bigint>;
+    const preview = Array.from({ length: Math.min(6, data.length) }, (_, i) => String(data[i])).join(', ');
     return `tessera.DenseArray<shape=[${this.shape.join(', ')}], dtype=${this.dtype}, data=[${preview}${this.size > 6 ? ', …' : ''}]>`;
   }
 

@@ -15,7 +15,7 @@ import { topoOrder, typedCtor, type MemoryNode, type TypedData } from './node.js
 
 export interface ToPlanOptions {
   /** Names for caller-memory inputs: { x: someFromArrayResult }. Unnamed inputs get their layer name. */
-  inputs?: Record<string, NDArray<Computed>>;
+  inputs?: Record<string, NDArray>;
   /** Names for the outputs, in order (default out0, out1, …). */
   outputs?: readonly string[];
   /** Copied into plan.meta. */
@@ -37,7 +37,7 @@ interface Placeholder {
  * Describe the optimized work of computing `arrays` as a plan (the same plan compute() runs),
  * together with the caller memory it reads. Nothing is computed and no output is allocated.
  */
-export function exportPlan(arrays: NDArray<Computed> | readonly NDArray<Computed>[], options: ToPlanOptions = {}): ExportedPlan {
+export function exportPlan(arrays: NDArray | readonly NDArray[], options: ToPlanOptions = {}): ExportedPlan {
   const list = arrays instanceof NDArray ? [arrays] : arrays;
   if (!Array.isArray(list) || list.length === 0) throw new TypeError(`toPlan: expected an NDArray or a non-empty array of NDArrays, got ${describeValue(arrays)}`);
   list.forEach((a, i) => {
@@ -115,7 +115,7 @@ export function exportPlan(arrays: NDArray<Computed> | readonly NDArray<Computed
 }
 
 /** The plan alone (see exportPlan for the inputs it reads). */
-export function toPlan(arrays: NDArray<Computed> | readonly NDArray<Computed>[], options?: ToPlanOptions): Plan {
+export function toPlan(arrays: NDArray | readonly NDArray[], options?: ToPlanOptions): Plan {
   return exportPlan(arrays, options).plan;
 }
 

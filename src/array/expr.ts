@@ -12,7 +12,7 @@ import {
   type UnaryOp,
 } from './node.js';
 
-import { NDArray, type Computed, type VarOptions } from './ndarray.js';
+import { NDArray, type VarOptions } from './ndarray.js';
 
 export function normalizeAxis(name: string, axis: unknown, ndim: number): number {
   if (typeof axis !== 'number') throw new TypeError(`${name} must be an integer axis, got ${describe(axis)}`);
@@ -28,10 +28,10 @@ export function asNode(name: string, x: unknown): Node | number {
   throw new TypeError(`${name} must be an NDArray or a number, got ${describe(x)}`);
 }
 
-export function unary<T extends Computed>(op: UnaryOp, x: NDArray<T>): NDArray<T> {
+export function unary<T extends NDArray = NDArray>(op: UnaryOp, x: NDArray): T {
   if (!(x instanceof NDArray)) throw new TypeError(`${op}: x must be an NDArray, got ${describe(x)}`);
   const src = x.node;
-  return new NDArray<T>({
+  return new NDArray({
     kind: 'unary',
     id: newId(),
     name: `${op}-${token(`${op}:${src.name}`)}`,
@@ -40,10 +40,10 @@ export function unary<T extends Computed>(op: UnaryOp, x: NDArray<T>): NDArray<T
     chunks: src.chunks,
     op,
     arg: src,
-  });
+  }) as T;
 }
 
-export function binary<R extends Computed>(op: BinaryOp, a: unknown, b: unknown): NDArray<R> {
+export function binary<T extends NDArray = NDArray>(op: BinaryOp, a: unknown, b: unknown): T {
   let x = asNode(`${op}: first operand`, a);
   const y = asNode(`${op}: second operand`, b);
   // Two numbers (the module functions: add(1, 2)) give a 0-d float64 array, as NumPy's scalars.
@@ -61,7 +61,7 @@ export function binary<R extends Computed>(op: BinaryOp, a: unknown, b: unknown)
     return [s];
   });
   const desc = [x, y].map((v) => (typeof v === 'number' ? `#${v}` : v.name)).join(',');
-  return new NDArray<R>({
+  return new NDArray({
     kind: 'binary',
     id: newId(),
     name: `${op}-${token(`${op}:${desc}`)}`,
@@ -70,13 +70,13 @@ export function binary<R extends Computed>(op: BinaryOp, a: unknown, b: unknown)
     chunks,
     op,
     args: [x, y],
-  });
+  }) as T;
 }
 
 /** The reductions that take NumPy's `dtype=`. */
 const DTYPE_REDUCTIONS = new Set<string>(['sum', 'prod', 'mean', 'var', 'std', 'nansum', 'nanprod', 'nanmean', 'nanvar', 'nanstd']);
 
-export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions): NDArray<Computed> {
+export function reduce(op: ReduceOp, x: NDArray, options?: VarOptions): NDArray {
   const o = checkOptions(`${op} options`, options) as VarOptions;
   for (const key of Object.keys(o)) {
     const allowed = ['axis', 'keepdims'];
@@ -135,20 +135,20 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
   });
 }
 
-export function roundArray<T extends Computed>(x: NDArray<T>, decimals: number): NDArray<T> {
+export function roundArray<T extends NDArray = NDArray>(x: NDArray, decimals: number): T {
   if (!Number.isInteger(decimals)) throw new TypeError(`round: decimals must be an integer, got ${describe(decimals)}`);
   if (decimals === 0) return unary('rint', x);
   const f = 10 ** Math.abs(decimals);
-  return decimals > 0 ? binary<T>('div', unary('rint', binary<T>('mul', x, f)), f) : binary<T>('mul', unary('rint', binary<T>('div', x, f)), f);
+  return decimals > 0 ? binary('div', unary('rint', binary('mul', x, f)), f) : binary('mul', unary('rint', binary('div', x, f)), f);
 }
 
-export function clipArray<T extends Computed>(x: NDArray<T>, lo: number | NDArray<Computed> | null, hi: number | NDArray<Computed> | null): NDArray<T> {
+export function clipArray<T extends NDArray = NDArray>(x: NDArray, lo: number | NDArray | null, hi: number | NDArray | null): T {
   if (!(x instanceof NDArray)) throw new TypeError(`clip: x must be an NDArray, got ${describe(x)}`);
   if (lo === null && hi === null) throw new TypeError('clip: one of lo and hi must be given (got null for both)');
-  let r: NDArray<T> = x;
-  if (lo !== null) r = binary<T>('maximum', r, lo);
-  if (hi !== null) r = binary<T>('minimum', r, hi);
-  return r;
+  let r: NDArray = x;
+  if (lo !== null) r = binary('maximum', r, lo);
+  if (hi !== null) r = binary('minimum', r, hi);
+  return r as T;
 }
 
 /** A 0-d float64 constant (a JS number used where an array is needed). */
@@ -187,7 +187,7 @@ export function binaryDType(op: BinaryOp, ds: readonly DType[]): DType {
  * all three, numbers allowed for any. The result dtype is x's and y's promotion (numbers weak);
  * the condition may have any dtype. Fused into the block kernel (a vector select).
  */
-export function whereArrays(cond: unknown, x: unknown, y: unknown): NDArray<Computed> {
+export function whereArrays(cond: unknown, x: unknown, y: unknown): NDArray {
   const c = asNode('where: cond', cond);
   const a = asNode('where: x', x);
   const b = asNode('where: y', y);
@@ -212,9 +212,9 @@ export function whereArrays(cond: unknown, x: unknown, y: unknown): NDArray<Comp
 
 const CAST_TARGETS: readonly DType[] = ['float64', 'float32', 'bool'];
 
-export function astypeArray<T extends Computed>(x: NDArray<T>, dtype: DType): NDArray<T> {
+export function astypeArray<T extends NDArray = NDArray>(x: NDArray, dtype: DType): T {
   if (!CAST_TARGETS.includes(dtype)) throw new TypeError(`astype: dtype must be one of ${CAST_TARGETS.join(', ')} (the integer dtypes need typed registers, not built yet), got ${describe(dtype)}`);
   const src = x.node;
-  if (src.dtype === dtype) return x;
-  return new NDArray<T>({ kind: 'unary', id: newId(), name: `astype-${token(`astype:${dtype}:${src.name}`)}`, shape: src.shape, dtype, chunks: src.chunks, op: 'cast', arg: src });
+  if (src.dtype === dtype) return x as T;
+  return new NDArray({ kind: 'unary', id: newId(), name: `astype-${token(`astype:${dtype}:${src.name}`)}`, shape: src.shape, dtype, chunks: src.chunks, op: 'cast', arg: src }) as T;
 }

@@ -15,7 +15,7 @@ export interface FromDelayedOptions {
  * Wrap a Delayed that produces array data (a Float64Array/Float32Array, or nested arrays, of
  * `shape`) as a one-chunk NDArray. The function runs when a compute needs it, once per compute.
  */
-export function fromDelayed(value: Delayed, options: FromDelayedOptions): NDArray<DenseArray> {
+export function fromDelayed(value: Delayed, options: FromDelayedOptions): NDArray {
   if (!(value instanceof Delayed)) throw new TypeError(`fromDelayed: value must be a Delayed, got ${describe(value)}`);
   const o = checkOptions('fromDelayed options', options) as Partial<FromDelayedOptions>;
   if (o.shape === undefined) throw new TypeError('fromDelayed: options.shape is required (e.g. { shape: [100, 100] })');

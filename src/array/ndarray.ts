@@ -30,6 +30,10 @@ import * as products from './linalg/products.js';
 import * as blocks from './blocks/map-blocks.js';
 import * as overlap from './blocks/overlap.js';
 import { normalizeAxis, unary, binary, reduce, roundArray, clipArray, astypeArray } from './expr.js';
+import type { DType } from './dtype.js';
+import type {
+  ArithmeticDType, ComputeResult, FloatResult, MeanDType, OperandLike, OperandRank, RankOf, ReducedRank, ScanRank, SumDType, TrueDivideDType, WithDType,
+} from './types.js';
 import {
   contiguousStrides,
   itemsize,
@@ -41,14 +45,19 @@ import {
   type TypedData,
   topoOrder,
   type DelayedNode,
-  type DType,
+  type DType as NodeDType,
   type MemoryNode,
   type Node,
 } from './node.js';
 
-/** What compute() gives: a number for 0-d arrays, a DenseArray otherwise. */
+/**
+ * What compute() gives for the dtypes the engine computes today: a number for 0-d arrays, a
+ * DenseArray otherwise. An NDArray<D, R> narrows it: see {@link ComputeResult} (bigint for 0-d
+ * int64/uint64).
+ */
 export type Computed = number | DenseArray;
-export type Operand = NDArray<Computed> | number;
+/** An operand of the elementwise operations: an array or a JS number. */
+export type Operand = NDArray | number;
 
 export interface ReduceOptions {
   /** Axis or axes to reduce (negative counts from the end); all axes when omitted. */
@@ -59,7 +68,7 @@ export interface ReduceOptions {
    * The result's dtype, as NumPy's `dtype=` (accumulation is float64 either way): only for
    * sum, prod, mean, var, std and their nan-variants; the others refuse it (TypeError).
    */
-  dtype?: DType;
+  dtype?: NodeDType;
 }
 export interface VarOptions extends ReduceOptions {
   /** Delta degrees of freedom: the divisor is N - ddof (default 0, as NumPy). */
@@ -73,10 +82,16 @@ export interface ArgReduceOptions {
   keepdims?: boolean;
 }
 
-export class NDArray<T extends Computed = Computed> implements HasGraph {
+/**
+ * A lazy, chunked N-d array (dask.array.Array). `D` is its dtype and `R` its number of
+ * dimensions when known statically (`number` when not): see src/array/types.ts for the rules.
+ */
+export class NDArray<D extends DType = DType, R extends number = number> implements HasGraph {
   /** @internal */
   readonly node: Node;
-  declare private readonly __result?: T;
+  // Phantoms: make NDArray<'int32', 2> and NDArray<'float64', 1> distinct types.
+  declare private readonly __dtype?: D;
+  declare private readonly __rank?: R;
   /** @internal — use the creation functions (ones, random.random, fromArray, …). */
   constructor(node: Node) {
     checkUnknownOperands(node);  // unknown (NaN) chunk sizes: only elementwise ops and reductions (./indexing/gather.ts)
@@ -91,8 +106,8 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   get size(): number {
     return size(this.node.shape);
   }
-  get dtype(): DType {
-    return this.node.dtype;
+  get dtype(): D {
+    return this.node.dtype as D;
   }
   get itemsize(): number {
     return itemsize(this.node.dtype);
@@ -118,7 +133,7 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   get name(): string {
     return this.node.name;
   }
-  get T(): NDArray<T> {
+  get T(): NDArray<D, R> {
     return this.transpose();
   }
   toString(): string {
@@ -131,91 +146,147 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
     return this.toString();
   }
   // Elementwise arithmetic (NumPy broadcasting, scalar operands).
-  add<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('add', this, other); }
-  sub<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('sub', this, other); }
-  mul<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('mul', this, other); }
-  div<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('div', this, other); }
-  pow<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('pow', this, other); }
-  maximum<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('maximum', this, other); }
-  minimum<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('minimum', this, other); }
-  neg(): NDArray<T> { return unary('neg', this); }
-  abs(): NDArray<T> { return unary('abs', this); }
-  exp(): NDArray<T> { return unary('exp', this); }
-  log(): NDArray<T> { return unary('log', this); }
-  sqrt(): NDArray<T> { return unary('sqrt', this); }
-  sin(): NDArray<T> { return unary('sin', this); }
-  cos(): NDArray<T> { return unary('cos', this); }
+  add<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('add', this, other); }
+  /** numpy.subtract: x - y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  sub<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('sub', this, other); }
+  /** numpy.multiply: x * y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  mul<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('mul', this, other); }
+  /** numpy.true_divide: x / y (integers divide in float64), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  div<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('div', this, other); }
+  /** numpy.power: x ** y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  pow<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('pow', this, other); }
+  /** numpy.maximum: the larger of x and y, NaN propagating, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  maximum<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('maximum', this, other); }
+  /** numpy.minimum: the smaller of x and y, NaN propagating, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  minimum<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('minimum', this, other); }
+  /** numpy.negative: -x, elementwise. */
+  neg(): NDArray<D, R> { return unary('neg', this); }
+  /** numpy.absolute: |x|, elementwise. */
+  abs(): NDArray<D, R> { return unary('abs', this); }
+  /** numpy.exp: e**x, elementwise. */
+  exp(): NDArray<FloatResult<D>, R> { return unary('exp', this); }
+  /** numpy.log: the natural logarithm, elementwise. */
+  log(): NDArray<FloatResult<D>, R> { return unary('log', this); }
+  /** numpy.sqrt: the non-negative square root (NaN below 0), elementwise. */
+  sqrt(): NDArray<FloatResult<D>, R> { return unary('sqrt', this); }
+  /** numpy.sin (radians), elementwise. */
+  sin(): NDArray<FloatResult<D>, R> { return unary('sin', this); }
+  /** numpy.cos (radians), elementwise. */
+  cos(): NDArray<FloatResult<D>, R> { return unary('cos', this); }
   // float64 ufuncs of issue 14 (rows 32-69 of ops.json; see src/array/ufuncs.ts for the functions).
-  square(): NDArray<T> { return unary('square', this); }
-  reciprocal(): NDArray<T> { return unary('reciprocal', this); }
-  sign(): NDArray<T> { return unary('sign', this); }
-  floor(): NDArray<T> { return unary('floor', this); }
-  ceil(): NDArray<T> { return unary('ceil', this); }
-  trunc(): NDArray<T> { return unary('trunc', this); }
-  rint(): NDArray<T> { return unary('rint', this); }
-  cbrt(): NDArray<T> { return unary('cbrt', this); }
-  tan(): NDArray<T> { return unary('tan', this); }
-  sinh(): NDArray<T> { return unary('sinh', this); }
-  cosh(): NDArray<T> { return unary('cosh', this); }
-  tanh(): NDArray<T> { return unary('tanh', this); }
-  arcsin(): NDArray<T> { return unary('arcsin', this); }
-  arccos(): NDArray<T> { return unary('arccos', this); }
-  arctan(): NDArray<T> { return unary('arctan', this); }
-  arcsinh(): NDArray<T> { return unary('arcsinh', this); }
-  arccosh(): NDArray<T> { return unary('arccosh', this); }
-  arctanh(): NDArray<T> { return unary('arctanh', this); }
-  exp2(): NDArray<T> { return unary('exp2', this); }
-  expm1(): NDArray<T> { return unary('expm1', this); }
-  log2(): NDArray<T> { return unary('log2', this); }
-  log10(): NDArray<T> { return unary('log10', this); }
-  log1p(): NDArray<T> { return unary('log1p', this); }
-  deg2rad(): NDArray<T> { return unary('deg2rad', this); }
-  rad2deg(): NDArray<T> { return unary('rad2deg', this); }
-  arctan2<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('arctan2', this, other); }
-  hypot<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('hypot', this, other); }
-  copysign<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('copysign', this, other); }
-  fmod<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('fmod', this, other); }
-  mod<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('mod', this, other); }
-  floorDivide<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('floorDivide', this, other); }
+  square(): NDArray<D, R> { return unary('square', this); }
+  /** numpy.reciprocal: 1 / x, elementwise. */
+  reciprocal(): NDArray<D, R> { return unary('reciprocal', this); }
+  /** numpy.sign: -1, 0 or 1 (NaN for NaN), elementwise. */
+  sign(): NDArray<D, R> { return unary('sign', this); }
+  /** numpy.floor: the largest integer <= x, elementwise. */
+  floor(): NDArray<FloatResult<D>, R> { return unary('floor', this); }
+  /** numpy.ceil: the smallest integer >= x, elementwise. */
+  ceil(): NDArray<FloatResult<D>, R> { return unary('ceil', this); }
+  /** numpy.trunc: x rounded toward zero, elementwise. */
+  trunc(): NDArray<FloatResult<D>, R> { return unary('trunc', this); }
+  /** numpy.rint: the nearest integer, halves to even, elementwise. */
+  rint(): NDArray<FloatResult<D>, R> { return unary('rint', this); }
+  /** numpy.cbrt: the real cube root, elementwise. */
+  cbrt(): NDArray<FloatResult<D>, R> { return unary('cbrt', this); }
+  /** numpy.tan (radians), elementwise. */
+  tan(): NDArray<FloatResult<D>, R> { return unary('tan', this); }
+  /** numpy.sinh, elementwise. */
+  sinh(): NDArray<FloatResult<D>, R> { return unary('sinh', this); }
+  /** numpy.cosh, elementwise. */
+  cosh(): NDArray<FloatResult<D>, R> { return unary('cosh', this); }
+  /** numpy.tanh, elementwise. */
+  tanh(): NDArray<FloatResult<D>, R> { return unary('tanh', this); }
+  /** numpy.arcsin (radians; NaN outside [-1, 1]), elementwise. */
+  arcsin(): NDArray<FloatResult<D>, R> { return unary('arcsin', this); }
+  /** numpy.arccos (radians; NaN outside [-1, 1]), elementwise. */
+  arccos(): NDArray<FloatResult<D>, R> { return unary('arccos', this); }
+  /** numpy.arctan (radians), elementwise. */
+  arctan(): NDArray<FloatResult<D>, R> { return unary('arctan', this); }
+  /** numpy.arcsinh, elementwise. */
+  arcsinh(): NDArray<FloatResult<D>, R> { return unary('arcsinh', this); }
+  /** numpy.arccosh (NaN below 1), elementwise. */
+  arccosh(): NDArray<FloatResult<D>, R> { return unary('arccosh', this); }
+  /** numpy.arctanh (±Infinity at ±1), elementwise. */
+  arctanh(): NDArray<FloatResult<D>, R> { return unary('arctanh', this); }
+  /** numpy.exp2: 2**x, elementwise. */
+  exp2(): NDArray<FloatResult<D>, R> { return unary('exp2', this); }
+  /** numpy.expm1: e**x - 1, accurate near 0, elementwise. */
+  expm1(): NDArray<FloatResult<D>, R> { return unary('expm1', this); }
+  /** numpy.log2, elementwise. */
+  log2(): NDArray<FloatResult<D>, R> { return unary('log2', this); }
+  /** numpy.log10, elementwise. */
+  log10(): NDArray<FloatResult<D>, R> { return unary('log10', this); }
+  /** numpy.log1p: log(1 + x), accurate near 0, elementwise. */
+  log1p(): NDArray<FloatResult<D>, R> { return unary('log1p', this); }
+  /** numpy.deg2rad: degrees to radians, elementwise. */
+  deg2rad(): NDArray<FloatResult<D>, R> { return unary('deg2rad', this); }
+  /** numpy.rad2deg: radians to degrees, elementwise. */
+  rad2deg(): NDArray<FloatResult<D>, R> { return unary('rad2deg', this); }
+  /** numpy.arctan2: the angle of (y = x, x = other) in radians, quadrant-aware, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  arctan2<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('arctan2', this, other); }
+  /** numpy.hypot: sqrt(x² + y²) without overflow, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  hypot<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('hypot', this, other); }
+  /** numpy.copysign: |x| with the sign of y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  copysign<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('copysign', this, other); }
+  /** numpy.fmod: the C remainder (sign of x), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  fmod<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('fmod', this, other); }
+  /** numpy.mod: the remainder with the sign of y (Python %), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  mod<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('mod', this, other); }
+  /** numpy.floor_divide: floor(x / y), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  floorDivide<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('floorDivide', this, other); }
   /**
    * A copy as another dtype (NumPy's astype, casting='unsafe'): float64 → float32 rounds to nearest,
    * to bool is x != 0 (NaN is true), bool → float is 0/1. The same dtype returns this array.
    */
-  astype(dtype: DType): NDArray<T> { return astypeArray(this, dtype); }
+  astype<E extends NodeDType>(dtype: E): NDArray<E, R> { return astypeArray(this, dtype); }
   /** numpy.positive: a copy of the values. */
-  positive(): NDArray<T> { return unary('positive', this); }
+  positive(): NDArray<D, R> { return unary('positive', this); }
   // Comparisons, logical operations and predicates: bool results (Uint8Array of 0/1 from compute()).
-  logicalNot(): NDArray<T> { return unary('logicalNot', this); }
-  isnan(): NDArray<T> { return unary('isnan', this); }
-  isinf(): NDArray<T> { return unary('isinf', this); }
-  isfinite(): NDArray<T> { return unary('isfinite', this); }
-  signbit(): NDArray<T> { return unary('signbit', this); }
-  eq<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('eq', this, other); }
-  ne<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('ne', this, other); }
-  lt<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('lt', this, other); }
-  le<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('le', this, other); }
-  gt<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('gt', this, other); }
-  ge<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('ge', this, other); }
-  logicalAnd<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('logicalAnd', this, other); }
-  logicalOr<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('logicalOr', this, other); }
-  logicalXor<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('logicalXor', this, other); }
+  logicalNot(): NDArray<'bool', R> { return unary('logicalNot', this); }
+  /** numpy.isnan, as bool, elementwise. */
+  isnan(): NDArray<'bool', R> { return unary('isnan', this); }
+  /** numpy.isinf: ±Infinity, as bool, elementwise. */
+  isinf(): NDArray<'bool', R> { return unary('isinf', this); }
+  /** numpy.isfinite: neither NaN nor ±Infinity, as bool, elementwise. */
+  isfinite(): NDArray<'bool', R> { return unary('isfinite', this); }
+  /** numpy.signbit: the sign bit is set (-0 and -NaN included), as bool, elementwise. */
+  signbit(): NDArray<'bool', R> { return unary('signbit', this); }
+  /** numpy.equal: x == y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  eq<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('eq', this, other); }
+  /** numpy.not_equal: x != y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  ne<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('ne', this, other); }
+  /** numpy.less: x < y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  lt<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('lt', this, other); }
+  /** numpy.less_equal: x <= y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  le<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('le', this, other); }
+  /** numpy.greater: x > y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  gt<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('gt', this, other); }
+  /** numpy.greater_equal: x >= y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  ge<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('ge', this, other); }
+  /** numpy.logical_and, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  logicalAnd<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('logicalAnd', this, other); }
+  /** numpy.logical_or, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  logicalOr<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('logicalOr', this, other); }
+  /** numpy.logical_xor, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  logicalXor<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('logicalXor', this, other); }
   /** numpy.remainder (an alias of mod): the remainder with the divisor's sign. */
-  remainder<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('mod', this, other); }
+  remainder<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('mod', this, other); }
   /** numpy.round / around: round half to even at `decimals` digits (negative: left of the point), as NumPy (x * 10^d, rint, / 10^d). */
-  round(decimals = 0): NDArray<T> { return roundArray(this, decimals); }
+  round(decimals = 0): NDArray<D, R> { return roundArray(this, decimals); }
   /** numpy.clip: minimum(maximum(x, lo), hi), NaN propagating; `null` leaves that side open. */
-  clip(lo: number | NDArray<Computed> | null, hi: number | NDArray<Computed> | null): NDArray<T> { return clipArray(this, lo, hi); }
+  clip(lo: number | NDArray | null, hi: number | NDArray | null): NDArray<D, R> { return clipArray(this, lo, hi); }
   // Matrix products (src/array/linalg/products.ts; NumPy semantics, a native GEMM per output chunk).
-  matmul(other: NDArray<Computed>): NDArray<Computed> { return products.matmul(this, other); }
-  dot(other: NDArray<Computed> | number): NDArray<Computed> { return products.dot(this, other); }
-  trace(options?: products.TraceOptions): NDArray<Computed> { return products.trace(this, options); }
+  matmul<O extends NDArray>(other: O): NDArray<ArithmeticDType<D, O>> { return products.matmul(this, other) as never; }
+  dot<const O extends OperandLike>(other: O): NDArray<ArithmeticDType<D, O>> { return products.dot(this, other) as never; }
+  trace(options?: products.TraceOptions): NDArray<SumDType<D>> { return products.trace(this, options) as never; }
   // User functions per block (src/array/blocks/; Dask's map_blocks / map_overlap).
   /** `mapBlocks(fn, this, options)`: fn per block (delayed.module functions on worker threads, closures on the main thread). */
-  mapBlocks(fn: blocks.BlockFunction | ((...args: never[]) => unknown), options?: blocks.MapBlocksOptions): NDArray<DenseArray> { return blocks.mapBlocks(fn, this, options ?? {}); }
+  mapBlocks(fn: blocks.BlockFunction | ((...args: never[]) => unknown), options?: blocks.MapBlocksOptions): NDArray { return blocks.mapBlocks(fn, this, options ?? {}); }
   /** `mapOverlap(fn, this, options)`: fn per block with `depth` neighbouring elements on each side, halo trimmed. */
-  mapOverlap(fn: blocks.BlockFunction | ((...args: never[]) => unknown), options: overlap.MapOverlapOptions): NDArray<DenseArray> { return overlap.mapOverlap(fn, this, options); }
+  mapOverlap(fn: blocks.BlockFunction | ((...args: never[]) => unknown), options: overlap.MapOverlapOptions): NDArray { return overlap.mapOverlap(fn, this, options); }
   /** Reverse (or permute) the axes, lazily: kernels read the input with permuted strides. */
-  transpose(axes?: readonly number[]): NDArray<T> {
+  transpose(axes?: readonly number[]): NDArray<D, R> {
     const n = this.ndim;
     let perm: number[];
     if (axes === undefined) perm = [...Array(n).keys()].reverse();
@@ -227,7 +298,7 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
     }
     if (perm.every((p, i) => p === i)) return this;
     const src = this.node;
-    return new NDArray<T>({
+    return new NDArray<D, R>({
       kind: 'transpose',
       id: newId(),
       name: `transpose-${token(`transpose:${src.name}:${perm}`)}`,
@@ -244,34 +315,34 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
    * (offset and strides of the leaves read): no task, no copy, and only the viewed elements are
    * read or generated. Output chunks are Dask's.
    */
-  get(...index: IndexInput[]): NDArray<Computed> {
-    return new NDArray<Computed>(getItem(this.node, index));
+  get(...index: IndexInput[]): NDArray<D> {
+    return new NDArray<D>(getItem(this.node, index));
   }
   /**
    * Dask's `x[index] = value` without mutation: a new lazy array with `value` (a number or an
    * array broadcasting to the indexed shape) at `index` (one item, or a list of items; integers
    * and slices with step ±1 for now).
    */
-  set(index: IndexInput | readonly IndexInput[], value: NDArray<Computed> | number): NDArray<Computed> {
-    return setItem(this, index, value);
+  set(index: IndexInput | readonly IndexInput[], value: NDArray | number): NDArray<D, R> {
+    return setItem(this, index, value) as NDArray<D, R>;
   }
   /**
    * np.take(x, indices, axis): indices a JS integer list, TypedArray or 1-d integer NDArray (negative
    * counts from the end; out of range is a RangeError naming the axis and size). No axis: the
    * flattened array, as NumPy (Dask's default is axis 0). A native gather; chunks as Dask's take.
    */
-  take(indices: TakeIndices, options?: { axis?: number | null }): NDArray<Computed> {
-    return takeIndices(this, indices, options);
+  take(indices: TakeIndices, options?: { axis?: number | null }): NDArray<D> {
+    return takeIndices(this, indices, options) as NDArray<D>;
   }
   /**
    * x[cond] for a boolean NDArray of x's shape: the selected elements, 1-d in row-major order, with
    * unknown chunk sizes (NaN) as in Dask until `computeChunkSizes()`. Native prefix-sum compaction.
    */
-  mask(cond: NDArray<Computed>): NDArray<Computed> {
+  mask(cond: NDArray): NDArray {
     return maskArray(this, cond);
   }
   /** np.repeat: each element `repeats` times along axis (no axis: flattened); a native take, Dask's chunks. */
-  repeat(repeats: number | readonly number[], options?: { axis?: number | null }): NDArray<Computed> {
+  repeat(repeats: number | readonly number[], options?: { axis?: number | null }): NDArray {
     return repeatArray(this, repeats, options);
   }
   /** Dask's compute_chunk_sizes(): computes unknown (NaN) chunk sizes and records them on this array; returns it. */
@@ -279,55 +350,55 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
     return chunkSizes(this);
   }
   /** np.reshape (one -1 allowed) as a view: splits of axes and length-1 axes; merging axes is not supported yet. */
-  reshape(shape: readonly number[] | number): NDArray<Computed> {
+  reshape<const S extends readonly number[] | number>(shape: S): NDArray<D, S extends readonly number[] ? RankOf<S> : 1> {
     requireKnownChunks('reshape', this.node);
-    return new NDArray<Computed>(shapeOps.reshape(this.node, shape));
+    return new NDArray(shapeOps.reshape(this.node, shape));
   }
   /** np.ravel: the 1-d reshape (free for generated/contiguous leaves and their elementwise expressions; see reshape). */
-  ravel(): NDArray<Computed> {
+  ravel(): NDArray<D, 1> {
     if (this.ndim !== 1) requireKnownChunks('ravel', this.node);
-    return new NDArray<Computed>(shapeOps.reshape(this.node, [-1]));
+    return new NDArray(shapeOps.reshape(this.node, [-1]));
   }
   /** np.squeeze: drop length-1 axes (a view). */
-  squeeze(axis?: number | readonly number[]): NDArray<Computed> {
-    return new NDArray<Computed>(shapeOps.squeeze(this.node, axis));
+  squeeze(axis?: number | readonly number[]): NDArray<D> {
+    return new NDArray(shapeOps.squeeze(this.node, axis));
   }
   /** np.expand_dims: insert length-1 axes at these result positions (a view). */
-  expandDims(axis: number | readonly number[]): NDArray<Computed> {
-    return new NDArray<Computed>(shapeOps.expandDims(this.node, axis));
+  expandDims(axis: number | readonly number[]): NDArray<D> {
+    return new NDArray(shapeOps.expandDims(this.node, axis));
   }
   /** np.swapaxes (a permutation of the leaves' strides). */
-  swapaxes(axis1: number, axis2: number): NDArray<T> {
+  swapaxes(axis1: number, axis2: number): NDArray<D, R> {
     return this.transpose(shapeOps.swapaxesPerm(this.ndim, axis1, axis2));
   }
   /** np.moveaxis (a permutation of the leaves' strides). */
-  moveaxis(source: number | readonly number[], destination: number | readonly number[]): NDArray<T> {
+  moveaxis(source: number | readonly number[], destination: number | readonly number[]): NDArray<D, R> {
     return this.transpose(shapeOps.moveaxisPerm(this.ndim, source, destination));
   }
   /** np.flip: reverse these axes (all when omitted); a view with negative strides. */
-  flip(axis?: number | readonly number[] | null): NDArray<T> {
-    return new NDArray<T>(shapeOps.flip(this.node, axis));
+  flip(axis?: number | readonly number[] | null): NDArray<D, R> {
+    return new NDArray<D, R>(shapeOps.flip(this.node, axis));
   }
   /** np.flipud: flip axis 0. */
-  flipud(): NDArray<T> {
+  flipud(): NDArray<D, R> {
     if (this.ndim < 1) throw new RangeError('flipud: the array must have at least 1 dimension');
     return this.flip(0);
   }
   /** np.fliplr: flip axis 1. */
-  fliplr(): NDArray<T> {
+  fliplr(): NDArray<D, R> {
     if (this.ndim < 2) throw new RangeError('fliplr: the array must have at least 2 dimensions');
     return this.flip(1);
   }
   /** np.broadcast_to as a view (zero strides); chunks as Dask's. */
-  broadcastTo(shape: readonly number[]): NDArray<Computed> {
-    return new NDArray<Computed>(shapeOps.broadcastTo(this.node, shape));
+  broadcastTo<const S extends readonly number[]>(shape: S): NDArray<D, RankOf<S>> {
+    return new NDArray(shapeOps.broadcastTo(this.node, shape));
   }
   /** Same values on another chunk grid (free: no data moves until compute). */
-  rechunk(chunks: RechunkSpec): NDArray<T> {
+  rechunk(chunks: RechunkSpec): NDArray<D, R> {
     requireKnownChunks('rechunk', this.node);
     const src = this.node;
     const normalized = rechunkChunks(chunks, src.chunks, src.shape, itemsize(src.dtype));
-    return new NDArray<T>({
+    return new NDArray<D, R>({
       kind: 'rechunk',
       id: newId(),
       name: `rechunk-${token(`rechunk:${src.name}:${JSON.stringify(normalized)}`)}`,
@@ -337,115 +408,87 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
       arg: src,
     });
   }
-  sum(options?: FullReduceOptions): NDArray<number>;
-  sum(options: ReduceOptions): NDArray<Computed>;
-  sum(options?: ReduceOptions): NDArray<Computed> { return reduce('sum', this, options); }
-  prod(options?: FullReduceOptions): NDArray<number>;
-  prod(options: ReduceOptions): NDArray<Computed>;
-  prod(options?: ReduceOptions): NDArray<Computed> { return reduce('prod', this, options); }
-  min(options?: FullReduceOptions): NDArray<number>;
-  min(options: ReduceOptions): NDArray<Computed>;
-  min(options?: ReduceOptions): NDArray<Computed> { return reduce('min', this, options); }
-  max(options?: FullReduceOptions): NDArray<number>;
-  max(options: ReduceOptions): NDArray<Computed>;
-  max(options?: ReduceOptions): NDArray<Computed> { return reduce('max', this, options); }
-  mean(options?: FullReduceOptions): NDArray<number>;
-  mean(options: ReduceOptions): NDArray<Computed>;
-  mean(options?: ReduceOptions): NDArray<Computed> { return reduce('mean', this, options); }
-  var(options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
-  var(options: VarOptions): NDArray<Computed>;
-  var(options?: VarOptions): NDArray<Computed> { return reduce('var', this, options); }
-  std(options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
-  std(options: VarOptions): NDArray<Computed>;
-  std(options?: VarOptions): NDArray<Computed> { return reduce('std', this, options); }
+  /** numpy.sum along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  sum<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<Rk, O>> { return reduce('sum', this, options) as never; }
+  /** numpy.prod along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  prod<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<Rk, O>> { return reduce('prod', this, options) as never; }
+  /** numpy.min along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  min<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<D, ReducedRank<Rk, O>> { return reduce('min', this, options) as never; }
+  /** numpy.max along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  max<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<D, ReducedRank<Rk, O>> { return reduce('max', this, options) as never; }
+  /** numpy.mean along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  mean<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('mean', this, options) as never; }
+  /** numpy.var (ddof: the divisor is N - ddof) along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  var<const O extends VarOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('var', this, options) as never; }
+  /** numpy.std (ddof: the divisor is N - ddof) along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  std<const O extends VarOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('std', this, options) as never; }
   // argmin/argmax: the first extreme's index along one axis (or of the flattened array); the
   // first NaN wins, as NumPy. Indices are float64 until int64 lands.
-  argmin(options?: FullReduceOptions): NDArray<number>;
-  argmin(options: ArgReduceOptions): NDArray<Computed>;
-  argmin(options?: ArgReduceOptions): NDArray<Computed> { return reduce('argmin', this, options); }
-  argmax(options?: FullReduceOptions): NDArray<number>;
-  argmax(options: ArgReduceOptions): NDArray<Computed>;
-  argmax(options?: ArgReduceOptions): NDArray<Computed> { return reduce('argmax', this, options); }
+  argmin<const O extends ArgReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('argmin', this, options) as never; }
+  /** numpy.argmax: the index of the first maximum along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  argmax<const O extends ArgReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('argmax', this, options) as never; }
   // nanargmin/nanargmax: as argmin/argmax ignoring NaN; an all-NaN slice is a RangeError at
   // compute time (NumPy: ValueError "All-NaN slice encountered").
-  nanargmin(options?: FullReduceOptions): NDArray<number>;
-  nanargmin(options: ArgReduceOptions): NDArray<Computed>;
-  nanargmin(options?: ArgReduceOptions): NDArray<Computed> { return reduce('nanargmin', this, options); }
-  nanargmax(options?: FullReduceOptions): NDArray<number>;
-  nanargmax(options: ArgReduceOptions): NDArray<Computed>;
-  nanargmax(options?: ArgReduceOptions): NDArray<Computed> { return reduce('nanargmax', this, options); }
+  nanargmin<const O extends ArgReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('nanargmin', this, options) as never; }
+  nanargmax<const O extends ArgReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('nanargmax', this, options) as never; }
   // NumPy's nan-reductions (NaN elements skipped; all-NaN: nanmin/nanmax/nanmean/nanvar → NaN),
   // any/all/countNonzero (float64 0/1 and counts until bool/int64 dtypes land), ptp = max - min.
-  nansum(options?: FullReduceOptions): NDArray<number>;
-  nansum(options: ReduceOptions): NDArray<Computed>;
-  nansum(options?: ReduceOptions): NDArray<Computed> { return reduce('nansum', this, options); }
-  nanprod(options?: FullReduceOptions): NDArray<number>;
-  nanprod(options: ReduceOptions): NDArray<Computed>;
-  nanprod(options?: ReduceOptions): NDArray<Computed> { return reduce('nanprod', this, options); }
-  nanmean(options?: FullReduceOptions): NDArray<number>;
-  nanmean(options: ReduceOptions): NDArray<Computed>;
-  nanmean(options?: ReduceOptions): NDArray<Computed> { return reduce('nanmean', this, options); }
-  nanvar(options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
-  nanvar(options: VarOptions): NDArray<Computed>;
-  nanvar(options?: VarOptions): NDArray<Computed> { return reduce('nanvar', this, options); }
-  nanstd(options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
-  nanstd(options: VarOptions): NDArray<Computed>;
-  nanstd(options?: VarOptions): NDArray<Computed> { return reduce('nanstd', this, options); }
-  nanmin(options?: FullReduceOptions): NDArray<number>;
-  nanmin(options: ReduceOptions): NDArray<Computed>;
-  nanmin(options?: ReduceOptions): NDArray<Computed> { return reduce('nanmin', this, options); }
-  nanmax(options?: FullReduceOptions): NDArray<number>;
-  nanmax(options: ReduceOptions): NDArray<Computed>;
-  nanmax(options?: ReduceOptions): NDArray<Computed> { return reduce('nanmax', this, options); }
-  any(options?: FullReduceOptions): NDArray<number>;
-  any(options: ReduceOptions): NDArray<Computed>;
-  any(options?: ReduceOptions): NDArray<Computed> { return reduce('any', this, options); }
-  all(options?: FullReduceOptions): NDArray<number>;
-  all(options: ReduceOptions): NDArray<Computed>;
-  all(options?: ReduceOptions): NDArray<Computed> { return reduce('all', this, options); }
-  countNonzero(options?: FullReduceOptions): NDArray<number>;
-  countNonzero(options: ReduceOptions): NDArray<Computed>;
-  countNonzero(options?: ReduceOptions): NDArray<Computed> { return reduce('count_nonzero', this, options); }
-  ptp(options?: FullReduceOptions): NDArray<number>;
-  ptp(options: ReduceOptions): NDArray<Computed>;
-  ptp(options?: ReduceOptions): NDArray<Computed> { return reduce('ptp', this, options); }
+  nansum<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<Rk, O>> { return reduce('nansum', this, options) as never; }
+  /** numpy.nanprod: NaN counts as 1 along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  nanprod<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<Rk, O>> { return reduce('nanprod', this, options) as never; }
+  /** numpy.nanmean: NaN skipped along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  nanmean<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('nanmean', this, options) as never; }
+  /** numpy.nanvar: NaN skipped along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  nanvar<const O extends VarOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('nanvar', this, options) as never; }
+  /** numpy.nanstd: NaN skipped along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  nanstd<const O extends VarOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('nanstd', this, options) as never; }
+  /** numpy.nanmin: NaN skipped along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  nanmin<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<D, ReducedRank<Rk, O>> { return reduce('nanmin', this, options) as never; }
+  /** numpy.nanmax: NaN skipped along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  nanmax<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<D, ReducedRank<Rk, O>> { return reduce('nanmax', this, options) as never; }
+  /** numpy.any: some element is nonzero along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  any<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'bool', ReducedRank<Rk, O>> { return reduce('any', this, options) as never; }
+  /** numpy.all: every element is nonzero along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  all<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'bool', ReducedRank<Rk, O>> { return reduce('all', this, options) as never; }
+  /** numpy.count_nonzero along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  countNonzero<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('count_nonzero', this, options) as never; }
+  /** numpy.ptp: max - min along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
+  ptp<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<D, ReducedRank<Rk, O>> { return reduce('ptp', this, options) as never; }
   // Cumulative scans along an axis across chunks (Dask's cumreduction: each chunk is scanned,
   // then chunk j adds the running total of the chunks before it, in chunk order — so the
   // rounding depends on the chunking along the axis, as Dask's, never on threads); axis omitted:
   // the flattened array. nancumsum/nancumprod count NaN as 0 / 1. ./reductions/scan.ts
-  cumsum(options?: CumulativeOptions): NDArray<DenseArray> { return cumulative('cumsum', this, options) as NDArray<DenseArray>; }
-  cumprod(options?: CumulativeOptions): NDArray<DenseArray> { return cumulative('cumprod', this, options) as NDArray<DenseArray>; }
-  nancumsum(options?: CumulativeOptions): NDArray<DenseArray> { return cumulative('nancumsum', this, options) as NDArray<DenseArray>; }
-  nancumprod(options?: CumulativeOptions): NDArray<DenseArray> { return cumulative('nancumprod', this, options) as NDArray<DenseArray>; }
+  cumsum<const O extends CumulativeOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, D>, ScanRank<Rk, O>> { return cumulative('cumsum', this, options) as never; }
+  cumprod<const O extends CumulativeOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, D>, ScanRank<Rk, O>> { return cumulative('cumprod', this, options) as never; }
+  nancumsum<const O extends CumulativeOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, D>, ScanRank<Rk, O>> { return cumulative('nancumsum', this, options) as never; }
+  nancumprod<const O extends CumulativeOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, D>, ScanRank<Rk, O>> { return cumulative('nancumprod', this, options) as never; }
   /**
    * NumPy's median (mean of the middle two for an even count; NaN if the lane holds a NaN)
    * along one axis — made one chunk, as Dask's — or over all elements, exactly: the array is
    * materialized and selected in memory (bounded by memory, not streamed).
    */
-  median(options?: FullQuantileOptions): NDArray<number>;
-  median(options: QuantileOptions): NDArray<Computed>;
-  median(options?: QuantileOptions): NDArray<Computed> { return quantile('median', this, undefined, options); }
+  median<const O extends QuantileOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<MeanDType<D>, ReducedRank<Rk, O>> { return quantile('median', this, undefined, options) as never; }
   /**
    * NumPy's quantile, default 'linear' method, q in [0, 1] (a number, or an array: the result
    * gets a leading axis of q's length). Axis and memory as median(). float32 data is
    * interpolated in float64 and rounded once (NumPy's float32 arithmetic can differ in the last bit).
    */
-  quantile(q: number, options?: FullQuantileOptions): NDArray<number>;
-  quantile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed>;
-  quantile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed> { return quantile('quantile', this, q, options); }
+  quantile<const O extends QuantileOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, q: number, options?: O): NDArray<MeanDType<D>, ReducedRank<Rk, O>>;
+  quantile(q: readonly number[] | Float64Array, options?: QuantileOptions): NDArray<MeanDType<D>>;
+  quantile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<MeanDType<D>> { return quantile('quantile', this, q, options) as never; }
   /** quantile(q / 100), q in [0, 100]. */
-  percentile(q: number, options?: FullQuantileOptions): NDArray<number>;
-  percentile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed>;
-  percentile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<Computed> { return quantile('percentile', this, q, options); }
+  percentile<const O extends QuantileOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, q: number, options?: O): NDArray<MeanDType<D>, ReducedRank<Rk, O>>;
+  percentile(q: readonly number[] | Float64Array, options?: QuantileOptions): NDArray<MeanDType<D>>;
+  percentile(q: number | readonly number[] | Float64Array, options?: QuantileOptions): NDArray<MeanDType<D>> { return quantile('percentile', this, q, options) as never; }
   /** Run the graph: a number for 0-d results, otherwise a DenseArray whose data is not copied. */
-  async compute(options?: ComputeOptions): Promise<T> {
+  async compute<Rk extends number = R>(this: NDArray<DType, Rk>, options?: ComputeOptions): Promise<ComputeResult<D, Rk>> {
     const [result] = await computeArrays([this], options);
-    return result as T;
+    return result as ComputeResult<D, Rk>;
   }
   /** Compute and keep the result in native memory (outside the JS heap); returns an NDArray over it. */
-  async persist(options?: ComputeOptions): Promise<NDArray<T>> {
+  async persist(options?: ComputeOptions): Promise<NDArray<D, R>> {
     const [result] = await persistArrays([this], options);
-    return result as NDArray<T>;
+    return result as NDArray<D, R>;
   }
   /** Free the native memory of a persisted array now instead of at garbage collection. */
   dispose(): void {
@@ -456,8 +499,16 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
     }
     if (node.kind === 'delayed') node.source.boxes?.dispose?.(); // spilled chunks (src/storage/spill.ts)
   }
+  /** `using kept = await x.persist()`: dispose() at the end of the scope (a no-op for lazy arrays). */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+  /** `await using kept = await x.persist()`: dispose() at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
+  }
   /** Compute one chunk, by its chunk-grid index. */
-  async computeBlock(index: readonly number[], options?: ComputeOptions): Promise<DenseArray> {
+  async computeBlock(index: readonly number[], options?: ComputeOptions): Promise<DenseArray<D>> {
     const region = blockRegion(this, index);
     const inputs = await resolveStorage([{ node: this.node, region }], options?.signal);
     let lowered: ReturnType<Lowering['lower']>;
@@ -469,7 +520,7 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
       inputs.release();
     }
     const out = lowered.outputs[0]!;
-    return new DenseArray(typed(out.memory as ArrayBuffer, out.dtype), out.shape);
+    return new DenseArray<D>(typed(out.memory as ArrayBuffer, out.dtype), out.shape);
   }
   /**
    * Stream the result chunk by chunk, in row-major chunk order, as each is computed:
@@ -501,11 +552,11 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
 
 const allocNative = (bytes: number): NativeBuffer => native().allocBuffer(bytes);
 
-function typed(buffer: ArrayBuffer, dtype: DType): TypedData {
+function typed(buffer: ArrayBuffer, dtype: NodeDType): TypedData {
   return typedView(dtype, buffer);
 }
 
-function blockRegion(x: NDArray<Computed>, index: readonly number[]): { lo: number[]; hi: number[] } {
+function blockRegion(x: NDArray, index: readonly number[]): { lo: number[]; hi: number[] } {
   if (!Array.isArray(index) || index.length !== x.ndim) {
     throw new RangeError(`block index must have ${x.ndim} entries (numblocks ${describe(x.numblocks)}), got ${describe(index)}`);
   }
@@ -543,7 +594,7 @@ export function formatBytes(n: number): string {
 }
 
 /** Compute several arrays in one plan: shared work (e.g. a common reduction) runs once. */
-export async function computeArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]> {
+export async function computeArrays(arrays: readonly NDArray[], options?: ComputeOptions): Promise<Computed[]> {
   checkComputeOptions('compute', options);
   for (const a of arrays) if (a.node.kind !== 'reduce' && a.node.kind !== 'quantile') checkMaterializable(a.node);
   // a reduction over more storage than fits: chunk by chunk, same bits (src/storage/chunked-reduce.ts)
@@ -570,18 +621,18 @@ export async function computeArrays(arrays: readonly NDArray<Computed>[], option
   }
 }
 
-function outputsOf(outputs: readonly { memory: unknown; dtype: DType; shape: number[] }[]): Computed[] {
+function outputsOf(outputs: readonly { memory: unknown; dtype: NodeDType; shape: number[] }[]): Computed[] {
   return outputs.map((out) => {
     const data = typed(out.memory as ArrayBuffer, out.dtype);
     return out.shape.length === 0 ? data[0]! : new DenseArray(data, out.shape);
   });
 }
 
-export async function persistArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<NDArray<Computed>[]> {
+export async function persistArrays(arrays: readonly NDArray[], options?: ComputeOptions): Promise<NDArray[]> {
   checkComputeOptions('persist', options);
   // under configure({ memoryLimit }): chunk by chunk, least recently used chunks spilled to disk
   if (spillSettings.memoryLimit !== null) {
-    const out: NDArray<Computed>[] = [];
+    const out: NDArray[] = [];
     for (const a of arrays) out.push(await persistSpilled(a, options));
     return out;
   }

@@ -165,7 +165,7 @@ async function computeResolved(node: Node, lo: number[], hi: number[], signal: A
  * Stream the chunks of `x` in row-major chunk order. Breaking out of the loop (or an abort of
  * options.signal) cancels the chunks still being computed.
  */
-export function iterChunks(x: NDArray<Computed>, options?: IterChunksOptions): AsyncGenerator<ChunkResult, void, undefined> {
+export function iterChunks(x: NDArray, options?: IterChunksOptions): AsyncGenerator<ChunkResult, void, undefined> {
   // Arguments are checked now, not at the first next(): a wrong call throws where it is made.
   if (!(x instanceof NDArray)) throw new TypeError(`iterChunks: x must be an NDArray, got ${describe(x)}`);
   const { prefetch, signal } = checkIterOptions(options);
@@ -176,7 +176,7 @@ export function iterChunks(x: NDArray<Computed>, options?: IterChunksOptions): A
   return stream(x, prefetch, signal);
 }
 
-async function* stream(x: NDArray<Computed>, prefetch: number, signal: AbortSignal | undefined): AsyncGenerator<ChunkResult, void, undefined> {
+async function* stream(x: NDArray, prefetch: number, signal: AbortSignal | undefined): AsyncGenerator<ChunkResult, void, undefined> {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal?.reason);
   if (signal?.aborted) onAbort();

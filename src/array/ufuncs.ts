@@ -1,8 +1,10 @@
 // Module-level functions mirroring the NDArray methods, as numpy/dask.array functions.
-import { NDArray, binary, clipArray, reduce, roundArray, unary, whereArrays, type Computed, type FullReduceOptions, type ReduceOptions, type VarOptions } from './ndarray.js';
+import { NDArray, binary, clipArray, reduce, roundArray, unary, whereArrays, type ReduceOptions, type VarOptions } from './ndarray.js';
+import type { DType } from './dtype.js';
+import type { ArithmeticOf, FloatResult, MeanDType, OperandLike, RankOfOperands, ReducedRank, SumDType, TrueDivideOf, WithDType } from './types.js';
 import { checkFinite, checkOptions, describe } from '../errors.js';
 
-type Arr = NDArray<Computed>;
+type Arr = NDArray;
 type Operand = Arr | number;
 
 const arrayArg = (fn: string, x: unknown): Arr => {
@@ -10,97 +12,151 @@ const arrayArg = (fn: string, x: unknown): Arr => {
   return x;
 };
 
-export const add = (a: Operand, b: Operand): Arr => binary('add', a, b);
-export const sub = (a: Operand, b: Operand): Arr => binary('sub', a, b);
-export const mul = (a: Operand, b: Operand): Arr => binary('mul', a, b);
-export const div = (a: Operand, b: Operand): Arr => binary('div', a, b);
-export const pow = (a: Operand, b: Operand): Arr => binary('pow', a, b);
-export const maximum = (a: Operand, b: Operand): Arr => binary('maximum', a, b);
-export const minimum = (a: Operand, b: Operand): Arr => binary('minimum', a, b);
+/** numpy.add: x + y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const add = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('add', a, b);
+/** numpy.subtract: x - y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const sub = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('sub', a, b);
+/** numpy.multiply: x * y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const mul = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('mul', a, b);
+/** numpy.true_divide: x / y (integers divide in float64), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const div = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('div', a, b);
+/** numpy.power: x ** y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const pow = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('pow', a, b);
+/** numpy.maximum: the larger of x and y, NaN propagating, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const maximum = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('maximum', a, b);
+/** numpy.minimum: the smaller of x and y, NaN propagating, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const minimum = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('minimum', a, b);
 
-export const neg = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('neg', x);
-export const abs = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('abs', x);
-export const exp = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('exp', x);
-export const log = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('log', x);
-export const sqrt = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('sqrt', x);
-export const sin = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('sin', x);
-export const cos = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('cos', x);
-export const square = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('square', x);
-export const reciprocal = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('reciprocal', x);
-export const sign = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('sign', x);
-export const floor = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('floor', x);
-export const ceil = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('ceil', x);
-export const trunc = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('trunc', x);
-export const rint = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('rint', x);
-export const cbrt = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('cbrt', x);
-export const tan = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('tan', x);
-export const sinh = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('sinh', x);
-export const cosh = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('cosh', x);
-export const tanh = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('tanh', x);
-export const arcsin = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('arcsin', x);
-export const arccos = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('arccos', x);
-export const arctan = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('arctan', x);
-export const arcsinh = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('arcsinh', x);
-export const arccosh = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('arccosh', x);
-export const arctanh = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('arctanh', x);
-export const exp2 = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('exp2', x);
-export const expm1 = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('expm1', x);
-export const log2 = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('log2', x);
-export const log10 = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('log10', x);
-export const log1p = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('log1p', x);
-export const deg2rad = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('deg2rad', x);
-export const rad2deg = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('rad2deg', x);
-export const arctan2 = (a: Operand, b: Operand): Arr => binary('arctan2', a, b);
-export const hypot = (a: Operand, b: Operand): Arr => binary('hypot', a, b);
-export const copysign = (a: Operand, b: Operand): Arr => binary('copysign', a, b);
-export const fmod = (a: Operand, b: Operand): Arr => binary('fmod', a, b);
-export const mod = (a: Operand, b: Operand): Arr => binary('mod', a, b);
-export const floorDivide = (a: Operand, b: Operand): Arr => binary('floorDivide', a, b);
-export const logicalNot = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('logicalNot', x);
-export const isnan = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('isnan', x);
-export const isinf = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('isinf', x);
-export const isfinite = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('isfinite', x);
-export const signbit = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('signbit', x);
-export const eq = (a: Operand, b: Operand): Arr => binary('eq', a, b);
-export const ne = (a: Operand, b: Operand): Arr => binary('ne', a, b);
-export const lt = (a: Operand, b: Operand): Arr => binary('lt', a, b);
-export const le = (a: Operand, b: Operand): Arr => binary('le', a, b);
-export const gt = (a: Operand, b: Operand): Arr => binary('gt', a, b);
-export const ge = (a: Operand, b: Operand): Arr => binary('ge', a, b);
-export const logicalAnd = (a: Operand, b: Operand): Arr => binary('logicalAnd', a, b);
-export const logicalOr = (a: Operand, b: Operand): Arr => binary('logicalOr', a, b);
-export const logicalXor = (a: Operand, b: Operand): Arr => binary('logicalXor', a, b);
-export const positive = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('positive', x);
+/** numpy.negative: -x, elementwise. */
+export const neg = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('neg', x);
+/** numpy.absolute: |x|, elementwise. */
+export const abs = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('abs', x);
+/** numpy.exp: e**x, elementwise. */
+export const exp = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('exp', x);
+/** numpy.log: the natural logarithm, elementwise. */
+export const log = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('log', x);
+/** numpy.sqrt: the non-negative square root (NaN below 0), elementwise. */
+export const sqrt = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('sqrt', x);
+/** numpy.sin (radians), elementwise. */
+export const sin = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('sin', x);
+/** numpy.cos (radians), elementwise. */
+export const cos = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('cos', x);
+/** numpy.square: x * x, elementwise. */
+export const square = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('square', x);
+/** numpy.reciprocal: 1 / x, elementwise. */
+export const reciprocal = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('reciprocal', x);
+/** numpy.sign: -1, 0 or 1 (NaN for NaN), elementwise. */
+export const sign = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('sign', x);
+/** numpy.floor: the largest integer <= x, elementwise. */
+export const floor = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('floor', x);
+/** numpy.ceil: the smallest integer >= x, elementwise. */
+export const ceil = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('ceil', x);
+/** numpy.trunc: x rounded toward zero, elementwise. */
+export const trunc = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('trunc', x);
+/** numpy.rint: the nearest integer, halves to even, elementwise. */
+export const rint = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('rint', x);
+/** numpy.cbrt: the real cube root, elementwise. */
+export const cbrt = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('cbrt', x);
+/** numpy.tan (radians), elementwise. */
+export const tan = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('tan', x);
+/** numpy.sinh, elementwise. */
+export const sinh = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('sinh', x);
+/** numpy.cosh, elementwise. */
+export const cosh = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('cosh', x);
+/** numpy.tanh, elementwise. */
+export const tanh = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('tanh', x);
+/** numpy.arcsin (radians; NaN outside [-1, 1]), elementwise. */
+export const arcsin = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('arcsin', x);
+/** numpy.arccos (radians; NaN outside [-1, 1]), elementwise. */
+export const arccos = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('arccos', x);
+/** numpy.arctan (radians), elementwise. */
+export const arctan = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('arctan', x);
+/** numpy.arcsinh, elementwise. */
+export const arcsinh = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('arcsinh', x);
+/** numpy.arccosh (NaN below 1), elementwise. */
+export const arccosh = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('arccosh', x);
+/** numpy.arctanh (±Infinity at ±1), elementwise. */
+export const arctanh = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('arctanh', x);
+/** numpy.exp2: 2**x, elementwise. */
+export const exp2 = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('exp2', x);
+/** numpy.expm1: e**x - 1, accurate near 0, elementwise. */
+export const expm1 = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('expm1', x);
+/** numpy.log2, elementwise. */
+export const log2 = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('log2', x);
+/** numpy.log10, elementwise. */
+export const log10 = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('log10', x);
+/** numpy.log1p: log(1 + x), accurate near 0, elementwise. */
+export const log1p = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('log1p', x);
+/** numpy.deg2rad: degrees to radians, elementwise. */
+export const deg2rad = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('deg2rad', x);
+/** numpy.rad2deg: radians to degrees, elementwise. */
+export const rad2deg = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('rad2deg', x);
+/** numpy.arctan2: the angle of (y = x, x = other) in radians, quadrant-aware, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const arctan2 = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('arctan2', a, b);
+/** numpy.hypot: sqrt(x² + y²) without overflow, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const hypot = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('hypot', a, b);
+/** numpy.copysign: |x| with the sign of y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const copysign = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('copysign', a, b);
+/** numpy.fmod: the C remainder (sign of x), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const fmod = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('fmod', a, b);
+/** numpy.mod: the remainder with the sign of y (Python %), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const mod = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('mod', a, b);
+/** numpy.floor_divide: floor(x / y), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const floorDivide = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('floorDivide', a, b);
+/** numpy.logical_not: x == 0, as bool, elementwise. */
+export const logicalNot = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<'bool', R> => unary('logicalNot', x);
+/** numpy.isnan, as bool, elementwise. */
+export const isnan = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<'bool', R> => unary('isnan', x);
+/** numpy.isinf: ±Infinity, as bool, elementwise. */
+export const isinf = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<'bool', R> => unary('isinf', x);
+/** numpy.isfinite: neither NaN nor ±Infinity, as bool, elementwise. */
+export const isfinite = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<'bool', R> => unary('isfinite', x);
+/** numpy.signbit: the sign bit is set (-0 and -NaN included), as bool, elementwise. */
+export const signbit = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<'bool', R> => unary('signbit', x);
+/** numpy.equal: x == y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const eq = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('eq', a, b);
+/** numpy.not_equal: x != y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const ne = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('ne', a, b);
+/** numpy.less: x < y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const lt = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('lt', a, b);
+/** numpy.less_equal: x <= y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const le = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('le', a, b);
+/** numpy.greater: x > y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const gt = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('gt', a, b);
+/** numpy.greater_equal: x >= y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const ge = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('ge', a, b);
+/** numpy.logical_and, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const logicalAnd = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('logicalAnd', a, b);
+/** numpy.logical_or, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const logicalOr = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('logicalOr', a, b);
+/** numpy.logical_xor, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const logicalXor = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('logicalXor', a, b);
+/** numpy.positive: a copy of the values, elementwise. */
+export const positive = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('positive', x);
 /** numpy.where(cond, x, y); see NDArray docs. */
-export const where = (cond: Operand, x: Operand, y: Operand): Arr => whereArrays(cond, x, y);
-export const remainder = (a: Operand, b: Operand): Arr => binary('mod', a, b);
-export const round = <T extends Computed>(x: NDArray<T>, decimals = 0): NDArray<T> => roundArray(arrayArg('round', x) as NDArray<T>, decimals);
-export const clip = <T extends Computed>(x: NDArray<T>, lo: Operand | null, hi: Operand | null): NDArray<T> => clipArray(arrayArg('clip', x) as NDArray<T>, lo, hi);
+export const where = <const X extends OperandLike, const Y extends OperandLike>(cond: Operand, x: X, y: Y): NDArray<ArithmeticOf<X, Y>> => whereArrays(cond, x, y) as never;
+/** numpy.remainder (an alias of mod), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const remainder = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('mod', a, b);
+export const round = <D extends DType, R extends number>(x: NDArray<D, R>, decimals = 0): NDArray<D, R> => roundArray(arrayArg('round', x), decimals);
+export const clip = <D extends DType, R extends number>(x: NDArray<D, R>, lo: Operand | null, hi: Operand | null): NDArray<D, R> => clipArray(arrayArg('clip', x), lo, hi);
 
-export const transpose = <T extends Computed>(x: NDArray<T>, axes?: readonly number[]): NDArray<T> =>
-  arrayArg('transpose', x).transpose(axes) as NDArray<T>;
+export const transpose = <D extends DType, R extends number>(x: NDArray<D, R>, axes?: readonly number[]): NDArray<D, R> =>
+  arrayArg('transpose', x).transpose(axes) as NDArray<D, R>;
 
-export function sum(x: Arr, options?: FullReduceOptions): NDArray<number>;
-export function sum(x: Arr, options: ReduceOptions): Arr;
-export function sum(x: Arr, options?: ReduceOptions): Arr { return reduce('sum', arrayArg('sum', x), options); }
-export function prod(x: Arr, options?: FullReduceOptions): NDArray<number>;
-export function prod(x: Arr, options: ReduceOptions): Arr;
-export function prod(x: Arr, options?: ReduceOptions): Arr { return reduce('prod', arrayArg('prod', x), options); }
-export function min(x: Arr, options?: FullReduceOptions): NDArray<number>;
-export function min(x: Arr, options: ReduceOptions): Arr;
-export function min(x: Arr, options?: ReduceOptions): Arr { return reduce('min', arrayArg('min', x), options); }
-export function max(x: Arr, options?: FullReduceOptions): NDArray<number>;
-export function max(x: Arr, options: ReduceOptions): Arr;
-export function max(x: Arr, options?: ReduceOptions): Arr { return reduce('max', arrayArg('max', x), options); }
-export function mean(x: Arr, options?: FullReduceOptions): NDArray<number>;
-export function mean(x: Arr, options: ReduceOptions): Arr;
-export function mean(x: Arr, options?: ReduceOptions): Arr { return reduce('mean', arrayArg('mean', x), options); }
-export function variance(x: Arr, options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
-export function variance(x: Arr, options: VarOptions): Arr;
-export function variance(x: Arr, options?: VarOptions): Arr { return reduce('var', arrayArg('var', x), options); }
-export function std(x: Arr, options?: FullReduceOptions & { ddof?: number }): NDArray<number>;
-export function std(x: Arr, options: VarOptions): Arr;
-export function std(x: Arr, options?: VarOptions): Arr { return reduce('std', arrayArg('std', x), options); }
+/** numpy.sum along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
+export function sum<D extends DType, R extends number, const O extends ReduceOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<R, O>> { return reduce('sum', arrayArg('sum', x), options) as never; }
+/** numpy.prod along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
+export function prod<D extends DType, R extends number, const O extends ReduceOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<R, O>> { return reduce('prod', arrayArg('prod', x), options) as never; }
+/** numpy.min along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
+export function min<D extends DType, R extends number, const O extends ReduceOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<D, ReducedRank<R, O>> { return reduce('min', arrayArg('min', x), options) as never; }
+/** numpy.max along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
+export function max<D extends DType, R extends number, const O extends ReduceOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<D, ReducedRank<R, O>> { return reduce('max', arrayArg('max', x), options) as never; }
+/** numpy.mean along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
+export function mean<D extends DType, R extends number, const O extends ReduceOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<R, O>> { return reduce('mean', arrayArg('mean', x), options) as never; }
+/** numpy.var (ddof: the divisor is N - ddof) along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
+export function variance<D extends DType, R extends number, const O extends VarOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<R, O>> { return reduce('var', arrayArg('var', x), options) as never; }
+/** numpy.std (ddof: the divisor is N - ddof) along `axis` (all axes when omitted), lazily; `keepdims` keeps reduced axes. */
+export function std<D extends DType, R extends number, const O extends VarOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<R, O>> { return reduce('std', arrayArg('std', x), options) as never; }
 
 /** Options of isclose/allclose, as NumPy's (rtol 1e-5, atol 1e-8, equalNan false). */
 export interface IsCloseOptions { rtol?: number; atol?: number; equalNan?: boolean }
@@ -118,26 +174,26 @@ function closeOptions(fn: string, options: IsCloseOptions | undefined): Required
  * numpy.isclose: |a - b| <= atol + rtol * |b| where both are finite, a == b elsewhere (infinities
  * of one sign are close), NaN close to NaN only with equalNan. Elementwise, bool result.
  */
-export function isclose(a: Operand, b: Operand, options?: IsCloseOptions): Arr {
+export function isclose<const A extends OperandLike, const B extends OperandLike>(a: A, b: B, options?: IsCloseOptions): NDArray<'bool', RankOfOperands<A, B>> {
   const { rtol, atol, equalNan } = closeOptions('isclose', options);
   const finite = binary('logicalAnd', finiteOf(a), finiteOf(b));
   const tol = typeof b === 'number' ? atol + rtol * Math.abs(b) : binary('add', binary('mul', unary('abs', b), rtol), atol);
   const within = binary('le', unary('abs', binary('sub', a, b)), tol);
   const close = whereArrays(finite, within, binary('eq', a, b));
-  if (!equalNan) return close;
+  if (!equalNan) return close as never;
   return binary('logicalOr', close, binary('logicalAnd', nanOf(a), nanOf(b)));
 }
 const finiteOf = (v: Operand): Operand => (typeof v === 'number' ? (Number.isFinite(v) ? 1 : 0) : unary('isfinite', v));
 const nanOf = (v: Operand): Operand => (typeof v === 'number' ? (Number.isNaN(v) ? 1 : 0) : unary('isnan', v));
 
 /** numpy.allclose as a lazy 0-d bool (computes to 1 or 0): every element isclose; true for empty arrays. */
-export function allclose(a: Operand, b: Operand, options?: IsCloseOptions): Arr {
+export function allclose(a: Operand, b: Operand, options?: IsCloseOptions): NDArray<'bool', 0> {
   const far = reduce('sum', asArray('allclose', unary('logicalNot', isclose(a, b, options))));
   return binary('eq', far, 0);
 }
 
 /** numpy.array_equal as a lazy 0-d bool (computes to 1 or 0): same shape and every element equal (NaN is not equal to NaN). */
-export function arrayEqual(a: Arr, b: Arr): Arr {
+export function arrayEqual(a: Arr, b: Arr): NDArray<'bool', 0> {
   arrayArg('arrayEqual', a);
   arrayArg('arrayEqual', b);
   if (a.shape.length !== b.shape.length || a.shape.some((s, k) => s !== b.shape[k])) return binary('eq', binary('add', 0, 0), 1);
@@ -149,7 +205,7 @@ const asArray = (fn: string, x: Arr): Arr => arrayArg(fn, x);
  * numpy.nan_to_num: NaN → nan (0), +inf → posinf, -inf → neginf (default: the dtype's largest
  * finite value and its negative), every other value unchanged.
  */
-export function nanToNum<T extends Computed>(x: NDArray<T>, options?: { nan?: number; posinf?: number; neginf?: number }): NDArray<T> {
+export function nanToNum<D extends DType, R extends number>(x: NDArray<D, R>, options?: { nan?: number; posinf?: number; neginf?: number }): NDArray<D, R> {
   arrayArg('nanToNum', x);
   const o = checkOptions('nanToNum options', options) as { nan?: number; posinf?: number; neginf?: number };
   for (const key of Object.keys(o)) if (!['nan', 'posinf', 'neginf'].includes(key)) throw new TypeError(`nanToNum: unknown option ${describe(key)}; accepted: nan, posinf, neginf`);
@@ -161,5 +217,5 @@ export function nanToNum<T extends Computed>(x: NDArray<T>, options?: { nan?: nu
     return v;
   };
   const inner = whereArrays(binary('eq', x, -Infinity), num('neginf', -big), x);
-  return whereArrays(unary('isnan', x), num('nan', 0), whereArrays(binary('eq', x, Infinity), num('posinf', big), inner)) as NDArray<T>;
+  return whereArrays(unary('isnan', x), num('nan', 0), whereArrays(binary('eq', x, Infinity), num('posinf', big), inner)) as NDArray<D, R>;
 }

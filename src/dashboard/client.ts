@@ -222,7 +222,7 @@ const CLIENT = String.raw`(function () {
     cv.dataset.rows = String(order.length);
     cv.dataset.rowsWithTasks = String(Object.keys(perRow).length);
     var rng = $('stream-range');
-    if (rng) rng.textContent = drawn ? fmtInt(drawn) + ' tasks in ' + fmtMs(span) + (windowMode === 'compute' ? ' (last compute)' : '') : banded ? 'compute running' : 'no tasks in this window yet';
+    if (rng) rng.textContent = drawn ? fmtInt(drawn) + (drawn === 1 ? ' task in ' : ' tasks in ') + fmtMs(span) + (windowMode === 'compute' ? ' (last compute)' : '') : banded ? 'compute running' : 'no tasks in this window yet';
   }
   var tip = $('tip');
   if ($('stream')) {
@@ -356,7 +356,7 @@ const CLIENT = String.raw`(function () {
   function loadGraph() {
     fetch('/api/graph').then(function (r) { return r.json(); }).then(function (info) {
       if (!info) return;
-      $('graph-label').textContent = info.label + ' · ' + fmtInt(info.taskCount) + ' tasks in ' + info.layers.length + (info.layers.length === 1 ? ' layer' : ' layers');
+      $('graph-label').textContent = info.label + ' · ' + fmtInt(info.taskCount) + (info.taskCount === 1 ? ' task in ' : ' tasks in ') + info.layers.length + (info.layers.length === 1 ? ' layer' : ' layers');
       return fetch('/api/graph.svg').then(function (r) { return r.ok ? r.text() : ''; }).then(function (svg) {
         if (!svg) return;
         var box = $('graph');

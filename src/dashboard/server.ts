@@ -54,6 +54,8 @@ export interface Dashboard {
   readonly host: string;
   readonly state: DashboardState;
   close(): Promise<void>;
+  /** `await using dash = await startDashboard()`: close() at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export const DEFAULT_DASHBOARD_PORT = 8787;
@@ -333,11 +335,14 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   ready = true;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   let closed: Promise<void> | undefined;
-  return {
+  const dashboard: Dashboard = {
     url: `http://${shownHost}:${addr.port}/status`,
     port: addr.port,
     host: addr.address,
     state,
+    [Symbol.asyncDispose](): Promise<void> {
+      return dashboard.close();
+    },
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {
         clearInterval(timer);
@@ -351,6 +356,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       return closed;
     },
   };
+  return dashboard;
 }
 
 function splitRow(row: string): [string, number] {

@@ -237,7 +237,7 @@ function hostColumns(e: Expr, parts: readonly Partition[]): Column[] | undefined
 }
 
 /** A partition's column as a memory leaf of the engine (or undefined for a partition without rows). */
-function leaf(c: Column): NDArray<Computed> {
+function leaf(c: Column): NDArray {
   const n = c.values.length;
   let data: Float64Array | Uint8Array;
   if (c.dtype === 'int64') {
@@ -253,23 +253,23 @@ function leaf(c: Column): NDArray<Computed> {
   } else {
     data = c.values as Float64Array | Uint8Array;
   }
-  return memoryArray(data, [n], [1], 0, undefined) as NDArray<Computed>;
+  return memoryArray(data, [n], [1], 0, undefined) as NDArray;
 }
 
-type Value = NDArray<Computed> | number;
+type Value = NDArray | number;
 
 const ENGINE_ARITH: Record<ArithOp, 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'mod' | 'floorDivide'> = {
   add: 'add', sub: 'sub', mul: 'mul', div: 'div', pow: 'pow', mod: 'mod', floordiv: 'floorDivide',
 };
 
 class Builder {
-  private readonly leaves = new Map<string, NDArray<Computed>>();
+  private readonly leaves = new Map<string, NDArray>();
   constructor(
     private readonly parts: readonly Partition[],
     private readonly dtypes: ReadonlyMap<string, DType>,
   ) {}
 
-  column(name: string): NDArray<Computed> {
+  column(name: string): NDArray {
     let a = this.leaves.get(name);
     if (!a) {
       const pieces = this.parts.filter((p) => p.length > 0).map((p) => {
@@ -312,29 +312,29 @@ class Builder {
         if (typeof a === 'number' && typeof b === 'number') throw new TypeError(`${e.op}: needs a Series operand (got two numbers)`);
         if (typeof a === 'number') {
           const flip: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
-          return (b as NDArray<Computed>)[flip[e.op]](a);
+          return (b as NDArray)[flip[e.op]](a);
         }
         return a[e.op](b);
       }
       case 'logical': {
-        const [a, b] = [this.build(e.args[0]), this.build(e.args[1])] as [NDArray<Computed>, NDArray<Computed>];
+        const [a, b] = [this.build(e.args[0]), this.build(e.args[1])] as [NDArray, NDArray];
         return e.op === 'and' ? a.logicalAnd(b) : e.op === 'or' ? a.logicalOr(b) : a.logicalXor(b);
       }
-      case 'not': return (this.build(e.arg) as NDArray<Computed>).logicalNot();
-      case 'neg': return (this.build(e.arg) as NDArray<Computed>).neg();
-      case 'abs': return (this.build(e.arg) as NDArray<Computed>).abs();
-      case 'round': return (this.build(e.arg) as NDArray<Computed>).round(e.decimals);
-      case 'clip': return (this.build(e.arg) as NDArray<Computed>).clip(e.lo, e.hi);
+      case 'not': return (this.build(e.arg) as NDArray).logicalNot();
+      case 'neg': return (this.build(e.arg) as NDArray).neg();
+      case 'abs': return (this.build(e.arg) as NDArray).abs();
+      case 'round': return (this.build(e.arg) as NDArray).round(e.decimals);
+      case 'clip': return (this.build(e.arg) as NDArray).clip(e.lo, e.hi);
       case 'isna':
       case 'notna': {
         const d = exprDtype(e.arg, this.dtypes);
-        const a = this.build(e.arg) as NDArray<Computed>;
+        const a = this.build(e.arg) as NDArray;
         // strings: code −1; bool: never missing; numbers (int64 as float64 copies) and datetimes: NaN
         const na = d === 'string' ? a.lt(0) : a.dtype === 'bool' ? a.ne(a) : a.isnan();
         return e.kind === 'isna' ? na : na.logicalNot();
       }
       case 'fillna': {
-        const a = this.build(e.arg) as NDArray<Computed>;
+        const a = this.build(e.arg) as NDArray;
         if (exprDtype(e.arg, this.dtypes) === 'int64') return a;
         return whereArrays(a.isnan(), e.value, a);
       }
@@ -358,12 +358,12 @@ class Builder {
   }
 }
 
-function binaryNumberFirst(op: (typeof ENGINE_ARITH)[ArithOp], a: number, b: NDArray<Computed>): NDArray<Computed> {
+function binaryNumberFirst(op: (typeof ENGINE_ARITH)[ArithOp], a: number, b: NDArray): NDArray {
   // a ∘ b with a number first: commutative ops swap; the rest go through a full array of a
   switch (op) {
     case 'add': return b.add(a);
     case 'mul': return b.mul(a);
-    default: return (full(b.shape, a, { chunks: b.chunks }) as NDArray<Computed>)[op](b);
+    default: return (full(b.shape, a, { chunks: b.chunks }) as NDArray)[op](b);
   }
 }
 
@@ -426,7 +426,7 @@ export async function evaluate(
   // .str / .dt at the top: columns computed on the host, not engine arrays
   const host = exprs.map((e) => hostColumns(e, parts));
   const values = total ? exprs.map((e, j) => (host[j] ? 0 : b.build(e))) : [];
-  const arrays = values.filter((v): v is NDArray<Computed> => typeof v !== 'number');
+  const arrays = values.filter((v): v is NDArray => typeof v !== 'number');
   const results = arrays.length ? await computeArrays(arrays, options) : [];
   let k = 0;
   exprs.forEach((e, j) => {

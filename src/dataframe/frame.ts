@@ -465,6 +465,11 @@ export class DataFrame implements HasGraph {
   toString(): string {
     return `DataFrame(npartitions=${this.npartitions}, columns=${JSON.stringify(this.dtypes)})`;
   }
+
+  /** console.log(df) prints toString(), not the frame's internal state. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
 }
 
 /** `t` with a missing value inserted at row `pos` of column `name` (int64 becomes float64, bool a string column, as pandas' object). */

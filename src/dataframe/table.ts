@@ -107,6 +107,11 @@ export class Table {
     return new Table(this.columns, data, Math.max(0, e - s), this.index);
   }
 
+  /** console.log(table) prints the pandas-style table of toString(). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
   /** A pandas-style table; above 60 rows only the first and last 5 (as pandas' display.max_rows). */
   toString(): string {
     const n = this.length;

@@ -15,6 +15,6 @@ export {
 } from './delayed.js';
 export { computeMany, TaskError, type DelayedComputeOptions } from './compute.js';
 export { computeDelayed, computeDelayedWith, type ComputedValue } from './compute-values.js';
-export { configureWorkerPool, shutdownWorkers, type WorkerPoolOptions } from './worker-pool.js';
+export { configureWorkerPool, shutdownWorkers, type WorkerPoolOptions, type WorkerPoolHandle } from './worker-pool.js';
 export { toDelayed, fromDelayed, delayedChunkToArrayData, type ChunkData, type ChunkedArrayLike, type FloatData, type FloatDType, type NestedDelayedChunks } from './array.js';
 export { tokenize } from './tokenize.js';

@@ -10,7 +10,7 @@ export type Callable =
   | { readonly kind: 'local'; readonly fn: AnyFunction }
   | { readonly kind: 'module'; readonly url: string; readonly exportName: string; readonly worker: boolean };
 
-/** @internal The task behind a Delayed. Templates keep Delayeds in place; they are replaced at run time. */
+/** The task behind a Delayed (an internal module: not re-exported from the package). Templates keep Delayeds in place; they are replaced at run time. */
 export interface TaskSpec {
   readonly key: string;
   /** Operation name: what the task ellipse is labelled with, and the layer it is counted in. */

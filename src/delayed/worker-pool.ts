@@ -267,8 +267,14 @@ export function workerPool(): WorkerPool {
   return (pool ??= new WorkerPool());
 }
 
+/** What configureWorkerPool returns: `await using pool = configureWorkerPool(…)` terminates the workers at the end of the scope. */
+export interface WorkerPoolHandle extends AsyncDisposable {
+  /** The same as shutdownWorkers(). */
+  shutdown(): Promise<void>;
+}
+
 /** Resize the pool or change its idle timeout (takes effect for new workers / next idle period). */
-export function configureWorkerPool(options: WorkerPoolOptions): void {
+export function configureWorkerPool(options: WorkerPoolOptions): WorkerPoolHandle {
   if (options.size !== undefined && (!Number.isInteger(options.size) || options.size < 1))
     throw new RangeError(`configureWorkerPool: options.size must be a positive integer, got ${String(options.size)}`);
   if (options.idleTimeoutMs !== undefined && !(options.idleTimeoutMs >= 0))
@@ -276,6 +282,7 @@ export function configureWorkerPool(options: WorkerPoolOptions): void {
   const p = workerPool();
   if (options.size !== undefined) p.size = options.size;
   if (options.idleTimeoutMs !== undefined) p.idleTimeoutMs = options.idleTimeoutMs;
+  return { shutdown: shutdownWorkers, [Symbol.asyncDispose]: shutdownWorkers };
 }
 
 /** Terminate the worker threads now (they also stop by themselves when idle). */

@@ -48,6 +48,11 @@ export interface ProfileJSON {
   tasks: TaskRecord[];
 }
 
+/**
+ * Dask's Profiler: records every task of the computes it is passed to (`compute({ profiler })`)
+ * with key, thread and times; `toChromeTrace()` / `saveChromeTrace(path)` for chrome://tracing or
+ * Perfetto, `toJSON()` / `save(path)`.
+ */
 export class Profiler implements TaskRecorder {
   /** process.hrtime.bigint() at creation: the origin of `start`/`end`. */
   readonly originNs: bigint;

@@ -1,6 +1,7 @@
 // `tessera scheduler` and `tessera worker` (registered in src/cli.ts's COMMANDS).
 import { randomBytes } from 'node:crypto';
-import { hostname, networkInterfaces } from 'node:os';
+import { availableParallelism, hostname, networkInterfaces } from 'node:os';
+import { logLevel, makeLog, plural } from '../cli-text.js';
 import { resolve } from 'node:path';
 import { connectNats, sleep, type Auth, type NatsTransport } from './nats.js';
 import { addressPort, defaultTokenFile, discoverAuth, keptToken, readTokenFile, writeTokenFile } from './credentials.js';
@@ -17,6 +18,7 @@ interface IO {
 
 class ArgError extends Error {}
 
+/** @internal */
 export const SCHEDULER_USAGE = `usage: tessera scheduler [options]
 
 Starts nats-server with JetStream (a child process) and the tessera scheduler on it.
@@ -38,14 +40,26 @@ options:
   --ack-wait-ms N        a task whose worker stops answering is redelivered after N ms (default 5000)
   --max-tries N          a task whose workers died N times fails its compute (default 3)
   --no-workers-timeout-ms MS  a compute waiting with no live worker fails after MS (default 60000)
-  -h, --help             this help`;
+  -h, --help             this help
 
+examples:
+  tessera scheduler                          # loopback, port 8786, a generated token
+  tessera scheduler --host 0.0.0.0 --token-file ~/.tessera/token --dashboard-port 8787
+  tessera scheduler --nats nats://10.0.0.5:4222 --no-dashboard
+
+environment:
+  TESSERA_TOKEN          the cluster token when --token-file is not given
+  TESSERA_NATS_SERVER    the nats-server executable (default: nats-server on PATH)
+  TESSERA_LOG            debug | info | warn | error | silent (default info); lines go to stderr
+  TESSERA_NUM_THREADS    native threads of this process (default: all cores)`;
+
+/** @internal */
 export const WORKER_USAGE = `usage: tessera worker ADDRESS [options]
 
 Connects to a scheduler (ADDRESS like nats://127.0.0.1:8786) and runs its tasks.
 
 options:
-  --nthreads N           native threads (default 1)
+  --nthreads N           native threads (default: the number of cores, as dask-worker)
   --memory-limit SIZE    bytes of stored chunks, e.g. 4GiB (default 4GiB); spills chunks to disk past 70% (Dask's thresholds)
   --name NAME            worker name (default HOST-PID)
   --modules DIR          import task modules only from under DIR (repeatable; default: the
@@ -59,7 +73,16 @@ options:
                          loopback when ADDRESS is loopback, else this machine's first IPv4);
                          off with TLS (chunks then travel through NATS)
   --heartbeat-ms N       heartbeat interval (default 1000)
-  -h, --help             this help`;
+  -h, --help             this help
+
+examples:
+  tessera worker nats://127.0.0.1:8786                  # token from the local scheduler's file
+  tessera worker nats://10.0.0.5:8786 --nthreads 8 --memory-limit 16GiB --token-file ~/.tessera/token
+  tessera worker tls://sched.example:8786 --tls-ca ca.pem --modules ./tasks
+
+environment:
+  TESSERA_TOKEN          the cluster token when --token-file is not given
+  TESSERA_LOG            debug | info | warn | error | silent (default info); lines go to stderr`;
 
 type Opts = Record<string, string | true | string[]>;
 
@@ -218,7 +241,7 @@ export async function schedulerCommand(args: string[], io: IO): Promise<number> 
       await server?.stop();
       throw err;
     });
-    const scheduler = new Scheduler(transport, { heartbeatMs, maxTries, noWorkersTimeoutMs, log: (l) => io.stderr(`${new Date().toISOString()} ${l}\n`) });
+    const scheduler = new Scheduler(transport, { heartbeatMs, maxTries, noWorkersTimeoutMs, log: makeLog(io.stderr, { level: logLevel(), timestamps: true }) });
     await scheduler.start();
     const shownHost = server?.host ?? new URL(url).hostname;
     const askedDashPort = int(opts, 'dashboard-port', 0);
@@ -295,7 +318,7 @@ export async function workerCommand(args: string[], io: IO): Promise<number> {
     if (positional.length !== 1) throw new ArgError(positional.length ? `one ADDRESS expected, got ${positional.length}` : 'missing the scheduler ADDRESS (e.g. nats://127.0.0.1:8786)');
     const address = positional[0]!;
     if (!/^(nats|tls):\/\//.test(address)) throw new ArgError(`ADDRESS must look like nats://HOST:PORT, got ${JSON.stringify(address)}`);
-    const nthreads = int(opts, 'nthreads', 1) ?? 1;
+    const nthreads = int(opts, 'nthreads', 1) ?? availableParallelism(); // dask-worker's default: all cores
     let memoryLimit: number | undefined;
     if (typeof opts['memory-limit'] === 'string') {
       try {
@@ -323,7 +346,7 @@ export async function workerCommand(args: string[], io: IO): Promise<number> {
     let worker: Worker;
     try {
       worker = new Worker(transport, {
-        name: opts.name as string | undefined, nthreads, memoryLimit, heartbeatMs, log: (l) => io.stderr(l + '\n'),
+        name: opts.name as string | undefined, nthreads, memoryLimit, heartbeatMs, log: makeLog(io.stderr, { level: logLevel() }),
         data: data ? { ...data, secret } : undefined, modules,
       });
     } catch (err) {
@@ -331,7 +354,7 @@ export async function workerCommand(args: string[], io: IO): Promise<number> {
       throw new ArgError((err as Error).message.replace(/^modules:/, '--modules:'));
     }
     await worker.start();
-    io.stdout(`tessera worker ${worker.name}: ${nthreads} thread${nthreads > 1 ? 's' : ''}, memory limit ${worker.memoryLimit} bytes, connected to ${address}\n`);
+    io.stdout(`tessera worker ${worker.name}: ${plural(nthreads, 'thread')}, memory limit ${worker.memoryLimit} bytes, connected to ${address}\n`);
     io.stderr(`tessera worker ${worker.name}: task modules only from under ${modules.map((d) => resolve(d)).join(', ')}\n`);
     const watch = watchScheduler(transport, address, heartbeatMs, deathMs, (l) => io.stderr(`tessera worker ${worker.name}: ${l}\n`));
     const end = await Promise.race([untilSignal(), watch.dead.then(() => 'dead' as const)]);

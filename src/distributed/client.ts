@@ -2,6 +2,8 @@
 // the scheduler, follows progress, and fetches stored output pieces straight from the workers.
 import { randomUUID } from 'node:crypto';
 import { NDArray, type Computed } from '../array/ndarray.js';
+import type { DType as ArrayDType } from '../array/dtype.js';
+import type { ComputeResult } from '../array/types.js';
 import { DenseArray } from '../array/dense.js';
 import { contiguousStrides, itemsize, newId, token as contentHash, type DType, type MemoryNode, type Node, type TypedData } from '../array/node.js';
 import { Lowering, type RootRequest } from '../array/lower.js';
@@ -12,13 +14,16 @@ import { native, type NativeBufferArg } from '../native.js';
 import { ReduceCode, StageKind } from '../plan/types.js';
 import { Delayed, collectTasks, isDelayed, substitute, type AnyFunction, type DelayedFunction } from '../delayed/delayed.js';
 import { GRAPH_REF, SUBJECTS, WIRE_TYPES, pack, unpack, wireProblem, type GraphRequest, type GraphTask, type OutputResult, type Piece, type SubmitRequest, type WireBuffer, type WorkerInfo } from './protocol.js';
-import type { Auth } from './nats.js';
+import type { Auth } from './credentials.js'; // not ./nats.js: its .d.ts would pull @nats-io's types into the public API
 import type { Subscription, Transport } from './transport.js';
 import { watchCompute, type DoneEvent, type Watch, type WatchHost } from './follow.js';
 import { fetchChunk } from './dataplane.js';
 
+/** Options of {@link Client.connect}. */
 export interface ClientOptions {
+  /** Credentials (a token, or a user and password); default: TESSERA_TOKEN, else the token file a local scheduler on that port wrote. */
   auth?: Auth;
+  /** TLS: true to trust the system CAs, or `{ caFile }` to trust one CA (the scheduler's). */
   tls?: { caFile?: string } | boolean;
   /** Fail a compute when the scheduler has not been heard from for this long (default 5000 ms). */
   schedulerTimeoutMs?: number;
@@ -42,7 +47,7 @@ export type Result<F extends AnyFunction> = Awaited<ReturnType<F>>;
  * released. Build on it like any array and run the result with `client.compute` / `client.persist`:
  * the workers read the kept chunks in place or from each other. `compute()` / `gather()` fetch it.
  */
-export class RemoteArray<T extends Computed = Computed> extends NDArray<T> {
+export class RemoteArray<D extends ArrayDType = ArrayDType, R extends number = number> extends NDArray<D, R> {
   private released = false;
 
   constructor(
@@ -56,19 +61,19 @@ export class RemoteArray<T extends Computed = Computed> extends NDArray<T> {
   }
 
   /** Fetch the data from the workers. */
-  async gather(): Promise<T> {
+  async gather(): Promise<ComputeResult<D, R>> {
     if (this.released) throw new Error(`${this.name}: released; persist it again`);
-    const data = await this.client.fetchOutput(this.key, this.output, this.shape, this.dtype, (o) => (this.output = o));
-    return (this.shape.length === 0 ? data[0]! : new DenseArray(data, this.shape)) as T;
+    const data = await this.client.fetchOutput(this.key, this.output, this.shape, this.node.dtype, (o) => (this.output = o));
+    return (this.shape.length === 0 ? data[0]! : new DenseArray(data, this.shape)) as ComputeResult<D, R>;
   }
 
   /** Same as gather(): the values are on the cluster already. */
-  override async compute(): Promise<T> {
+  override async compute<Rk extends number = R>(this: RemoteArray<D, Rk>): Promise<ComputeResult<D, Rk>> {
     return this.gather();
   }
 
   /** Already persisted (on the cluster). */
-  override async persist(): Promise<NDArray<T>> {
+  override async persist(): Promise<NDArray<D, R>> {
     return this;
   }
 
@@ -88,6 +93,12 @@ export class RemoteArray<T extends Computed = Computed> extends NDArray<T> {
   }
 }
 
+/**
+ * A connection to a tessera cluster (dask.distributed's Client): `await Client.connect('nats://host:8786')`.
+ * `client.compute(x)` runs an array's plan or a Delayed graph on the workers, `client.persist(x)`
+ * keeps the chunks there (a {@link RemoteArray}), `submit`/`map` call module functions. An
+ * AsyncDisposable: `await using client = await Client.connect(…)` closes it at the end of the scope.
+ */
 export class Client {
   /** The scheduler last heard from (a restarted one has a new id). */
   private schedulerId = '';
@@ -158,11 +169,11 @@ export class Client {
   }
 
   /** Compute one array (→ its value) or several (→ an array of values), like `compute()`. */
-  async compute<T extends Computed>(x: NDArray<T>, options?: ComputeOptions): Promise<T>;
+  async compute<D extends ArrayDType, R extends number>(x: NDArray<D, R>, options?: ComputeOptions): Promise<ComputeResult<D, R>>;
   async compute<T>(x: Delayed<T>, options?: ComputeOptions): Promise<T>;
-  async compute(xs: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]>;
-  async compute(xs: readonly (NDArray<Computed> | Delayed)[], options?: ComputeOptions): Promise<unknown[]>;
-  async compute(x: NDArray<Computed> | Delayed | readonly (NDArray<Computed> | Delayed)[], options: ComputeOptions = {}): Promise<unknown> {
+  async compute(xs: readonly NDArray[], options?: ComputeOptions): Promise<Computed[]>;
+  async compute(xs: readonly (NDArray | Delayed)[], options?: ComputeOptions): Promise<unknown[]>;
+  async compute(x: NDArray | Delayed | readonly (NDArray | Delayed)[], options: ComputeOptions = {}): Promise<unknown> {
     const list = Array.isArray(x) ? (x as readonly unknown[]) : [x];
     if (list.some(isDelayed)) {
       // Delayeds go as one graph, arrays as one plan, both at once.
@@ -171,7 +182,7 @@ export class Client {
       const aIdx = at.filter((i) => !isDelayed(list[i]));
       const [dv, av] = await Promise.all([
         this.computeGraph(dIdx.map((i) => list[i] as Delayed), options),
-        aIdx.length ? this.compute(aIdx.map((i) => list[i]) as NDArray<Computed>[], options) : Promise.resolve([]),
+        aIdx.length ? this.compute(aIdx.map((i) => list[i]) as NDArray[], options) : Promise.resolve([]),
       ]);
       const out = new Array<unknown>(list.length);
       dIdx.forEach((i, j) => (out[i] = dv[j]));
@@ -193,9 +204,9 @@ export class Client {
    * Compute and keep the chunks in the workers' memory. The result is an NDArray: further
    * computes on the cluster read it where it lives.
    */
-  async persist<T extends Computed>(x: NDArray<T>, options?: ComputeOptions): Promise<RemoteArray<T>>;
-  async persist(xs: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<RemoteArray[]>;
-  async persist(x: NDArray<Computed> | readonly NDArray<Computed>[], options: ComputeOptions = {}): Promise<RemoteArray | RemoteArray[]> {
+  async persist<D extends ArrayDType, R extends number>(x: NDArray<D, R>, options?: ComputeOptions): Promise<RemoteArray<D, R>>;
+  async persist(xs: readonly NDArray[], options?: ComputeOptions): Promise<RemoteArray[]>;
+  async persist(x: NDArray | readonly NDArray[], options: ComputeOptions = {}): Promise<RemoteArray | RemoteArray[]> {
     const arrays = this.arrays('persist', x);
     const { compute, outputs, shapes } = await this.run(arrays, options, 'persist');
     const remote = outputs.map((o, i) => {
@@ -238,6 +249,20 @@ export class Client {
     return this.call('client.map(fn, argsList)', fn, argsList, options, (path) => `argsList${path}`);
   }
 
+  /** `await using client = await Client.connect(…)`: close() at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** console.log(client): the scheduler it follows and whether it is open, not its internals. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  toString(): string {
+    return `tessera.Client<scheduler=${this.schedulerId || '?'}, ${this.closed ? 'closed' : 'open'}, computes=${this.watches.size}>`;
+  }
+
   /** Stop following computes (they fail with "the client was closed") and disconnect. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -248,6 +273,7 @@ export class Client {
     await this.transport.close();
   }
 
+  /** @internal Free a compute's persisted chunks (RemoteArray.release calls it). */
   release(compute: string): void {
     this.transport.publish(SUBJECTS.release, pack({ compute }));
   }
@@ -312,7 +338,7 @@ export class Client {
     return watch.done;
   }
 
-  private arrays(what: string, x: unknown): NDArray<Computed>[] {
+  private arrays(what: string, x: unknown): NDArray[] {
     const list = Array.isArray(x) ? x : [x];
     list.forEach((a, i) => {
       if (!(a instanceof NDArray)) {
@@ -320,7 +346,7 @@ export class Client {
       }
     });
     if (this.closed) throw new Error(`client.${what}: the client is closed`);
-    return list as NDArray<Computed>[];
+    return list as NDArray[];
   }
 
   /** A request to the scheduler; its answer, and which scheduler gave it. */
@@ -344,12 +370,12 @@ export class Client {
     return { value: r.value, scheduler: r.scheduler };
   }
 
-  private async run(arrays: NDArray<Computed>[], options: ComputeOptions, target: 'result' | 'persist' = 'result') {
+  private async run(arrays: NDArray[], options: ComputeOptions, target: 'result' | 'persist' = 'result') {
     // mapBlocks/blockwise/mapOverlap/reduction results: their module functions run on the workers
     await resolveBlocksOnCluster(arrays.map((a) => a.node), {
       computeNode: async (node) => {
         const v = await this.compute(new NDArray(node), options);
-        return typeof v === 'number' ? Float64Array.of(v) : v.data;
+        return typeof v === 'number' ? Float64Array.of(v) : (v as DenseArray).data;
       },
       map: (url, exportName, argsList) => this.map({ url, exportName }, argsList, options),
     });
@@ -379,7 +405,7 @@ export class Client {
     return { compute, outputs: e.outputs, shapes: lowered.outputs.map((o) => ({ shape: o.shape, dtype: o.dtype })) };
   }
 
-  /** Output bytes as a typed array: inline data, or pieces fetched from the workers. */
+  /** @internal Output bytes as a typed array: inline data, or pieces fetched from the workers. */
   async fetchOutput(
     compute: string,
     out: OutputResult,

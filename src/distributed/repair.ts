@@ -2,13 +2,14 @@
 // (repair), a client that could not fetch pieces asks for them again (recompute), and a task
 // whose stored inputs are gone waits for them (inputsMissing). Bounded like deaths: a task that
 // keeps failing gives up after maxTries.
+import { plural } from '../cli-text.js';
 import { transition, type Job, type Task } from './jobs.js';
 import { pack, type ClientEvent, type OutputResult, type ResultMsg, type TaskMsg } from './protocol.js';
 import type { Transport } from './transport.js';
 
 export interface RepairHost {
   readonly transport: Transport;
-  readonly opts: { maxTries: number; heartbeatMs: number; workerTimeoutMs: number; log: (line: string) => void };
+  readonly opts: { maxTries: number; heartbeatMs: number; workerTimeoutMs: number; log: (line: string, level?: 'debug' | 'info' | 'warn' | 'error') => void };
   job(id: string): Job | undefined;
   isLive(worker: string): boolean;
   refreshFetches(msg: TaskMsg): void;
@@ -34,7 +35,7 @@ export function repair(host: RepairHost, job: Job, tasks: Task[]): void {
     }
   })().catch((err) => {
     // not queued (connection down?): try again shortly, unless the job is gone
-    host.opts.log(`compute ${job.id}: cannot queue repairs (${(err as Error).message}); retrying`);
+    host.opts.log(`compute ${job.id}: cannot queue repairs (${(err as Error).message}); retrying`, 'warn');
     for (const t of fresh) job.repairing.delete(t.id);
     setTimeout(() => host.job(job.id) === job && repair(host, job, fresh.filter((t) => t.state === 'waiting')), host.opts.heartbeatMs).unref?.();
   });
@@ -49,7 +50,7 @@ export function repairLost(host: RepairHost, job: Job, worker: string): string[]
     if (job.repairing.has(t.id) && ++t.deaths >= host.opts.maxTries) {
       job.repairing.delete(t.id);
       transition(job, t, 'erred');
-      host.opts.log(`compute ${job.id}: recomputing ${t.id} killed ${t.deaths} workers; giving up`);
+      host.opts.log(`compute ${job.id}: recomputing ${t.id} killed ${plural(t.deaths, 'worker')}; giving up`, 'warn');
       repairEnded(job);
     } else redo.push(t);
   }
@@ -67,7 +68,7 @@ export function repaired(host: RepairHost, job: Job, task: Task, r: ResultMsg): 
     return;
   } else {
     transition(job, task, 'erred');
-    host.opts.log(`compute ${job.id}: recomputing ${task.id} failed: ${r.error}`);
+    host.opts.log(`compute ${job.id}: recomputing ${task.id} failed: ${r.error}`, 'warn');
   }
   repairEnded(job);
 }

@@ -4,6 +4,7 @@
 // SchedulerState): subscriptions, replies, heartbeats and worker liveness from the KV bucket.
 // What happens to jobs and tasks is state.ts; task states, jobs.ts; placement, placement.ts;
 // recomputing lost work, repair.ts.
+import { plural } from '../cli-text.js';
 import { randomUUID } from 'node:crypto';
 import { SUBJECTS, pack, unpack, type GraphRequest, type ResultMsg, type StartedMsg, type SubmitRequest, type WorkerInfo } from './protocol.js';
 import { recompute } from './repair.js';
@@ -78,7 +79,7 @@ export class Scheduler extends SchedulerState {
         // A stale entry of a dead worker is older than the timeout: ignore it.
         if (now - info.t > this.opts.workerTimeoutMs) continue;
         this.workers.set(key, { info, seen: now });
-        this.opts.log(`worker joined: ${key} (${info.nthreads} threads, ${info.host})`);
+        this.opts.log(`worker joined: ${key} (${plural(info.nthreads, 'thread')}, ${info.host})`);
         changed = true;
       } else if (info.t !== known.info.t) {
         known.info = info;

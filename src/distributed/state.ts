@@ -2,6 +2,7 @@
 // tasks, live workers, stage progression, results, failures and lost workers. Task states change
 // only through jobs.ts transition(); where a task goes is placement.ts; recomputing lost pieces
 // is repair.ts. The transport shell (subscriptions, heartbeats, worker liveness) is scheduler.ts.
+import { plural } from '../cli-text.js';
 import { ReduceCode, type NativeStage } from '../native.js';
 import { chunkBox, chunkCount } from '../plan/split.js';
 import { combineChunkPartials } from '../plan/partials.js';
@@ -38,10 +39,11 @@ export interface SchedulerOptions {
    * a task it still waits for, instead of waiting for workers forever.
    */
   noWorkersTimeoutMs?: number;
-  log?: (line: string) => void;
+  /** Where log lines go; the level lets the CLI filter by TESSERA_LOG (src/cli-text.ts). */
+  log?: (line: string, level?: 'debug' | 'info' | 'warn' | 'error') => void;
 }
 
-export type ResolvedOptions = Required<Omit<SchedulerOptions, 'log'>> & { log: (l: string) => void };
+export type ResolvedOptions = Required<Omit<SchedulerOptions, 'log'>> & { log: (line: string, level?: 'debug' | 'info' | 'warn' | 'error') => void };
 
 /**
  * Public members beyond `events`, `opts` and `workerList()` are the RepairHost seam for
@@ -272,7 +274,7 @@ export class SchedulerState implements RepairHost {
       return;
     }
     if (task.state === 'memory') return; // a late duplicate
-    if (task.deaths > 0 && process.env.TESSERA_DEBUG) this.opts.log(`task ${task.id} started on ${m.worker} (delivery ${m.deliveries})`);
+    if (task.deaths > 0) this.opts.log(`task ${task.id} started on ${m.worker} (delivery ${m.deliveries})`, 'debug');
     transition(job, task, 'processing', { worker: m.worker });
     this.emit('task-start', { compute: job.id, task: m.id, group: task.msg.name, worker: m.worker, attempt: m.deliveries, t: Date.now() });
   }
@@ -301,7 +303,7 @@ export class SchedulerState implements RepairHost {
       this.fail(job, `task ${task.msg.name} (${task.id}) failed on worker ${r.worker}: ${r.error}`);
       return;
     }
-    if (task.deaths > 0 && process.env.TESSERA_DEBUG) this.opts.log(`task ${task.id} done on ${r.worker} after ${task.deaths} lost worker(s)`);
+    if (task.deaths > 0) this.opts.log(`task ${task.id} done on ${r.worker} after ${plural(task.deaths, 'lost worker')}`, 'debug');
     transition(job, task, 'memory', { result: r });
     const ready: GraphTask[] = [];
     if (job.kind === 'graph') this.graphDone(job, task.id.slice(job.id.length + 1), r.value, ready);
@@ -412,7 +414,7 @@ export class SchedulerState implements RepairHost {
     if (job.finished) return;
     job.finished = true;
     this.placement.releaseJob(job);
-    this.opts.log(`compute ${job.id} failed: ${message}`);
+    this.opts.log(`compute ${job.id} failed: ${message}`, 'warn');
     this.sendClient(job, { type: 'error', message });
     this.emit('compute-finish', { compute: job.id, ok: false, error: message, t: Date.now() });
     this.release(job.id);
@@ -446,14 +448,14 @@ export class SchedulerState implements RepairHost {
       this.fail(
         job,
         `no live workers for ${((now - Math.max(this.noWorkersSince, job.createdAt)) / 1000).toFixed(1)} s while ${what} waits` +
-          `${waiting?.deaths ? ` (it was running on ${waiting.deaths} workers that died)` : ''}; start workers (tessera worker ADDRESS) or raise the scheduler's no-workers timeout (${this.opts.noWorkersTimeoutMs} ms)`,
+          `${waiting?.deaths ? ` (it was running on ${plural(waiting.deaths, 'worker')} that died)` : ''}; start workers (tessera worker ADDRESS) or raise the scheduler's no-workers timeout (${this.opts.noWorkersTimeoutMs} ms)`,
       );
     }
   }
 
   /** A worker stopped heartbeating: its running tasks come back by redelivery; its stored chunks are recomputed. */
   protected workerLost(name: string): void {
-    this.opts.log(`worker lost: ${name}`);
+    this.opts.log(`worker lost: ${name}`, 'warn');
     // Tasks queued again now are not in that worker's limbo (rescueLimbo): stamped with this time.
     const lostAt = Date.now();
     const lost: string[] = [];
@@ -470,7 +472,7 @@ export class SchedulerState implements RepairHost {
           task.deaths++;
           lost.push(task.id);
           if (task.deaths >= this.opts.maxTries) {
-            this.fail(job, `task ${task.msg.name} (${task.id}) was running on ${task.deaths} workers that died (last: ${name}); giving up after ${this.opts.maxTries} tries`);
+            this.fail(job, `task ${task.msg.name} (${task.id}) was running on ${plural(task.deaths, 'worker')} that died (last: ${name}); giving up after ${this.opts.maxTries} tries`);
             break;
           }
           // JetStream would redeliver it after ack_wait; queue a copy now so recovery takes one
@@ -489,7 +491,7 @@ export class SchedulerState implements RepairHost {
         }
       }
     }
-    if (lost.length) this.opts.log(`worker ${name} held ${lost.length} tasks: queued again`);
+    if (lost.length) this.opts.log(`worker ${name} held ${plural(lost.length, 'task')}: queued again`, 'warn');
     this.placement.pump(name); // its routed backlog goes to the shared queue
     setTimeout(() => void this.rescueLimbo(name, lostAt, 0).catch(() => {}), this.opts.heartbeatMs).unref?.();
     this.emit('worker-lost', { worker: name, tasks: lost, t: Date.now() });
@@ -514,10 +516,10 @@ export class SchedulerState implements RepairHost {
       for (const t of stuck) t.deaths++;
       const killer = stuck.find((t) => t.deaths >= this.opts.maxTries);
       if (killer) {
-        this.fail(job, `task ${killer.msg.name} (${killer.id}) was delivered to ${killer.deaths} workers that died before it reported starting (last: ${worker}); giving up after ${this.opts.maxTries} tries`);
+        this.fail(job, `task ${killer.msg.name} (${killer.id}) was delivered to ${plural(killer.deaths, 'worker')} that died before it reported starting (last: ${worker}); giving up after ${this.opts.maxTries} tries`);
         continue;
       }
-      this.opts.log(`compute ${job.id}: ${stuck.length} tasks delivered to a lost worker: queued again`);
+      this.opts.log(`compute ${job.id}: ${plural(stuck.length, 'task')} delivered to a lost worker: queued again`, 'warn');
       this.enqueue(job, stuck);
     }
   }

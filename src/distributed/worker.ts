@@ -22,7 +22,7 @@ export interface WorkerOptions {
   /** Where spilled chunks go (default: the OS temp dir). */
   spillDirectory?: string;
   heartbeatMs?: number;
-  log?: (line: string) => void;
+  log?: (line: string, level?: 'debug' | 'info' | 'warn' | 'error') => void;
   /** Serve stored chunks on a TCP port (dataplane.ts): bind address, advertised host, cluster secret. */
   data?: { bind: string; advertise: string; secret?: string };
   /** Directories whose modules tasks may import (default: the working directory); see module-roots.ts. */
@@ -67,7 +67,7 @@ export class Worker {
   private running = 0;
   private readonly subs: Subscription[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
-  private readonly log: (line: string) => void;
+  private readonly log: (line: string, level?: 'debug' | 'info' | 'warn' | 'error') => void;
   private readonly heartbeatMs: number;
   private readonly dataOptions: WorkerOptions['data'];
   private dataServer: DataServer | undefined;

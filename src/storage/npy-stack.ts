@@ -145,7 +145,7 @@ export interface ToNpyStackOptions extends ComputeOptions {
 }
 
 /** Dask's to_npy_stack: `dir/i.npy` per chunk of x along `axis` and the `info` pickle. */
-export async function toNpyStack(dir: string, x: NDArray<Computed>, options?: ToNpyStackOptions): Promise<void> {
+export async function toNpyStack(dir: string, x: NDArray, options?: ToNpyStackOptions): Promise<void> {
   if (typeof dir !== 'string') throw new TypeError(`toNpyStack: dirname must be a string, got ${describe(dir)}`);
   if (!(x instanceof NDArray)) throw new TypeError(`toNpyStack: x must be an NDArray, got ${describe(x)}`);
   const { axis: ax, ...compute } = checkOptions('toNpyStack options', options) as ToNpyStackOptions;
@@ -173,7 +173,7 @@ export async function toNpyStack(dir: string, x: NDArray<Computed>, options?: To
 }
 
 /** Dask's from_npy_stack: the stack's files as one lazy array (each file read lazily, by chunk). */
-export async function fromNpyStack(dir: string): Promise<NDArray<DenseArray>> {
+export async function fromNpyStack(dir: string): Promise<NDArray> {
   if (typeof dir !== 'string') throw new TypeError(`fromNpyStack: dirname must be a string, got ${describe(dir)}`);
   const infoPath = join(dir, 'info');
   let bytes: Uint8Array;
@@ -193,7 +193,7 @@ export async function fromNpyStack(dir: string): Promise<NDArray<DenseArray>> {
   const order = Array.isArray(dt.state) && typeof dt.state[1] === 'string' ? dt.state[1] : '<';
   const { dtype } = parseDescr(infoPath, `${order === '|' ? '|' : order}${String(dt.args[0])}`);
   const along = chunks[axis] as number[];
-  const parts: NDArray<DenseArray>[] = [];
+  const parts: NDArray[] = [];
   for (let i = 0; i < along.length; i++) {
     const f = join(dir, `${i}.npy`);
     if (!existsSync(f)) throw new Error(`${f}: no such file or directory (ENOENT); the stack's info lists ${along.length} files`);
@@ -201,5 +201,5 @@ export async function fromNpyStack(dir: string): Promise<NDArray<DenseArray>> {
     if (part.dtype !== dtype) throw new TypeError(`${f}: dtype ${part.dtype} differs from the stack's ${dtype}`);
     parts.push(part);
   }
-  return parts.length === 1 ? parts[0]! : (concatenate(parts, { axis }) as NDArray<DenseArray>);
+  return parts.length === 1 ? parts[0]! : (concatenate(parts, { axis }) as NDArray);
 }

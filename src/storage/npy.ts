@@ -249,7 +249,7 @@ export interface FromNpyOptions {
  * positioned reads (no copy of the file in memory). Fortran-order files are the transpose of a
  * C-order read.
  */
-export async function fromNpy(path: string, options?: FromNpyOptions): Promise<NDArray<DenseArray>> {
+export async function fromNpy(path: string, options?: FromNpyOptions): Promise<NDArray> {
   if (typeof path !== 'string') throw new TypeError(`fromNpy: path must be a string, got ${describe(path)}`);
   const o = checkOptions('fromNpy options', options);
   for (const key of Object.keys(o)) if (key !== 'chunks') throw new TypeError(`fromNpy: unknown option ${describe(key)}; accepted: chunks`);
@@ -340,7 +340,7 @@ export function rowSlabs(shape: readonly number[], rowBytes: number, bytes: numb
  * bytes each, two in flight) written at their offsets, so it holds O(1) slabs, not the array. The
  * file appears under `path` only when complete (temp name, then rename).
  */
-export async function toNpy(x: NDArray<Computed>, path: string, options?: ToNpyOptions): Promise<void> {
+export async function toNpy(x: NDArray, path: string, options?: ToNpyOptions): Promise<void> {
   if (!(x instanceof NDArray)) throw new TypeError(`toNpy: x must be an NDArray, got ${describe(x)}`);
   if (typeof path !== 'string') throw new TypeError(`toNpy: path must be a string, got ${describe(path)}`);
   const { slabRows, ...compute } = checkOptions('toNpy options', options) as ToNpyOptions;
@@ -370,20 +370,20 @@ export interface ToNpzOptions extends ComputeOptions {
  * Write arrays as an .npz archive (member `name.npy` per entry). Each array is computed whole
  * (an archive member is one compressed stream), so each must fit under the materialization limit.
  */
-export async function toNpz(path: string, arrays: Readonly<Record<string, NDArray<Computed>>>, options?: ToNpzOptions): Promise<void> {
+export async function toNpz(path: string, arrays: Readonly<Record<string, NDArray>>, options?: ToNpzOptions): Promise<void> {
   if (typeof path !== 'string') throw new TypeError(`toNpz: path must be a string, got ${describe(path)}`);
   const o = checkOptions('toNpz arrays', arrays);
   const { compressed, ...compute } = checkOptions('toNpz options', options) as ToNpzOptions;
   if (compressed !== undefined && typeof compressed !== 'boolean') throw new TypeError(`toNpz: options.compressed must be a boolean, got ${describe(compressed)}`);
   const names = Object.keys(o);
   for (const name of names) if (!(o[name] instanceof NDArray)) throw new TypeError(`toNpz: arrays.${name} must be an NDArray, got ${describe(o[name])}`);
-  const xs = names.map((n) => o[n] as NDArray<Computed>);
+  const xs = names.map((n) => o[n] as NDArray);
   const values = xs.length ? await computeArrays(xs, compute) : [];
   const members: Record<string, Uint8Array> = {};
   names.forEach((name, i) => {
     const v = values[i]!;
     const x = xs[i]!;
-    const data = typeof v === 'number' ? typedCtor(x.dtype).of(v) : (v as DenseArray).data;
+    const data = typeof v === 'number' ? typedCtor(x.node.dtype).of(v) : (v as DenseArray).data;
     members[`${name}.npy`] = encodeNpy(x.dtype, x.shape, data);
   });
   const zipped = zipSync(members, { level: compressed ? 6 : 0 });
@@ -416,14 +416,14 @@ export async function loadNpz(path: string): Promise<Record<string, NpyData>> {
 }
 
 /** The arrays of an .npz archive by name (the archive is read and inflated when called). */
-export async function fromNpz(path: string, options?: { chunks?: ChunksSpec }): Promise<Record<string, NDArray<DenseArray>>> {
+export async function fromNpz(path: string, options?: { chunks?: ChunksSpec }): Promise<Record<string, NDArray>> {
   const o = checkOptions('fromNpz options', options);
   for (const key of Object.keys(o)) if (key !== 'chunks') throw new TypeError(`fromNpz: unknown option ${describe(key)}; accepted: chunks`);
   const loaded = await loadNpz(path);
-  const out: Record<string, NDArray<DenseArray>> = {};
+  const out: Record<string, NDArray> = {};
   for (const [name, v] of Object.entries(loaded)) {
     const dtype = computableDType(`${path}:${name}.npy`, v.dtype);
-    out[name] = fromArray(v.data as TypedData, { shape: v.shape, dtype, chunks: o.chunks as ChunksSpec | undefined }) as NDArray<DenseArray>;
+    out[name] = fromArray(v.data as TypedData, { shape: v.shape, dtype, chunks: o.chunks as ChunksSpec | undefined }) as NDArray;
   }
   return out;
 }

@@ -44,7 +44,7 @@ export function computableDType(where: string, dtype: AnyDType | string): DType 
 }
 
 /** The storage-array node (a 'delayed' node with a box reader; compute() reads everything). */
-export function storageArray(op: StorageOp, key: string, shape: readonly number[], dtype: DType, chunks: number[][], boxes: BoxSource): NDArray<DenseArray> {
+export function storageArray(op: StorageOp, key: string, shape: readonly number[], dtype: DType, chunks: number[][], boxes: BoxSource): NDArray {
   const readAll = async (): Promise<TypedData> => {
     const out = new (typedCtor(dtype))(size(shape));
     const full = { lo: shape.map(() => 0), hi: [...shape] };
@@ -72,7 +72,7 @@ let sourceCount = 0;
  * returns the box row-major (sync or a Promise). A compute calls read once per source chunk it
  * touches, up to `concurrency` at a time; nothing is read before a compute.
  */
-export function fromSource(spec: ArraySourceSpec): NDArray<DenseArray> {
+export function fromSource(spec: ArraySourceSpec): NDArray {
   const o = checkOptions('fromSource(spec)', spec);
   for (const key of Object.keys(o)) {
     if (!['shape', 'dtype', 'chunks', 'read', 'concurrency', 'name'].includes(key)) throw new TypeError(`fromSource: unknown key ${describe(key)}; accepted: shape, dtype, chunks, read, concurrency, name`);

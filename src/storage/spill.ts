@@ -237,12 +237,12 @@ const registry = new FinalizationRegistry<ChunkStore>((s) => s.dispose());
  * persist() under a memory limit: computes x chunk by chunk (two in flight) into a ChunkStore and
  * returns an array reading from it. Used by persistArrays when configure({ memoryLimit }) is set.
  */
-export async function persistSpilled(x: NDArray<Computed>, options: ComputeOptions = {}): Promise<NDArray<DenseArray>> {
+export async function persistSpilled(x: NDArray, options: ComputeOptions = {}): Promise<NDArray> {
   const grid = x.chunks.map((c) => [...c]);
   const regions = chunkRegions(grid);
   const bounds = grid.map(chunkBounds);
   const label = `persisted-${x.name}`;
-  const store = new ChunkStore(label, x.dtype, grid);
+  const store = new ChunkStore(label, x.node.dtype, grid);
   // region index -> row-major chunk index (zero-size chunks have no region)
   const nb = grid.map((c) => c.length);
   const flat = (lo: readonly number[]): number => lo.reduce((a, l, k) => a * nb[k]! + bounds[k]!.indexOf(l), 0);
@@ -258,7 +258,7 @@ export async function persistSpilled(x: NDArray<Computed>, options: ComputeOptio
     async read(lo, hi) {
       // resolve.ts asks for whole chunks; a larger box (compute() outside a plan) is assembled
       const box = hi.map((h, k) => h - lo[k]!);
-      const out = new (typedCtor(x.dtype))(size(box));
+      const out = new (typedCtor(x.node.dtype))(size(box));
       const strides = contiguousStrides(box);
       const parts = chunkRegions(grid).filter((p) => p.lo.every((l, k) => l < hi[k]! && p.hi[k]! > lo[k]!));
       for (const p of parts) {
@@ -269,7 +269,7 @@ export async function persistSpilled(x: NDArray<Computed>, options: ComputeOptio
         const olo = p.lo.map((l, k) => Math.max(l, lo[k]!));
         const ohi = p.hi.map((h, k) => Math.min(h, hi[k]!));
         const oshape = ohi.map((h, k) => h - olo[k]!);
-        const sub = new (typedCtor(x.dtype))(size(oshape));
+        const sub = new (typedCtor(x.node.dtype))(size(oshape));
         const ps = contiguousStrides(pshape);
         copyOut(data, ps, olo.map((l, k) => l - p.lo[k]!), oshape, sub);
         copyBox(sub, oshape, out, strides, olo.reduce((a, l, k) => a + (l - lo[k]!) * strides[k]!, 0));
@@ -278,7 +278,7 @@ export async function persistSpilled(x: NDArray<Computed>, options: ComputeOptio
     },
     dispose: () => store.dispose(),
   };
-  const arr = storageArray('from_source', `${label}:${store.id}`, x.shape, x.dtype, grid, boxes);
+  const arr = storageArray('from_source', `${label}:${store.id}`, x.shape, x.node.dtype, grid, boxes);
   // on the node, not the NDArray: expressions built on the array hold the node
   registry.register(arr.node, store, store);
   return arr;

@@ -46,7 +46,7 @@ export function chunkRegions(chunks: readonly (readonly number[])[]): Region[] {
  * Holds O(parallel) chunks; an error from a write stops the run and is rethrown.
  */
 export async function store(
-  sources: NDArray<Computed> | readonly NDArray<Computed>[],
+  sources: NDArray | readonly NDArray[],
   targets: ArrayTarget | readonly ArrayTarget[],
   options?: StoreOptions,
 ): Promise<void> {

@@ -17,7 +17,7 @@ export interface Region {
 
 export async function streamRegions(
   where: string,
-  x: NDArray<Computed>,
+  x: NDArray,
   regions: readonly Region[],
   parallel: number,
   sink: (region: Region, data: DenseArray, index: number) => Promise<void>,

@@ -107,7 +107,7 @@ function rawElements(where: string, data: unknown, want: number): ArrayLike<numb
  * A lazy array over a Zarr array (v2 or v3; a local directory or an http(s) URL). Its chunks are
  * the store's; a compute reads only the store chunks it touches.
  */
-export async function fromZarr(where: string, options?: FromZarrOptions): Promise<NDArray<DenseArray>> {
+export async function fromZarr(where: string, options?: FromZarrOptions): Promise<NDArray> {
   if (typeof where !== 'string') throw new TypeError(`fromZarr: pathOrUrl must be a string (a directory or an http(s) URL), got ${describe(where)}`);
   const o = checkOptions('fromZarr options', options);
   for (const key of Object.keys(o)) if (!['path', 'concurrency'].includes(key)) throw new TypeError(`fromZarr: unknown option ${describe(key)}; accepted: path, concurrency`);
@@ -387,7 +387,7 @@ function checkRegion(where: string, region: unknown, shape: readonly number[]): 
  * Write `x` to a Zarr store (a directory), chunk-parallel; Python's zarr reads what v2 writes
  * bit-identically. Returns when every chunk file and the metadata are in place.
  */
-export async function toZarr(x: NDArray<Computed>, where: string, options?: ToZarrOptions): Promise<void> {
+export async function toZarr(x: NDArray, where: string, options?: ToZarrOptions): Promise<void> {
   if (!(x instanceof NDArray)) throw new TypeError(`toZarr: x must be an NDArray, got ${describe(x)}`);
   if (typeof where !== 'string') throw new TypeError(`toZarr: path must be a string (a directory), got ${describe(where)}`);
   if (isUrl(where)) throw new TypeError(`toZarr: ${where}: writing over HTTP is not supported (write to a local directory)`);

@@ -81,6 +81,27 @@ describe('npm pack', () => {
     expect(packCheck.checkFileList(tarball.files)).toEqual([]);
     expect(tarball.size).toBeLessThan(2 * 1024 * 1024);
   });
+
+  it("publishes a package.json without the development scripts (only install), and restores the repository's", () => {
+    const shipped = JSON.parse(execFileSync('tar', ['xzf', tarball.file, '-O', 'package/package.json'], { encoding: 'utf8' })) as { scripts: Record<string, string> };
+    expect(shipped.scripts).toEqual({ install: 'node bin/install.cjs' });
+    const repo = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(repo.scripts.prepare).toBeDefined();
+    expect(existsSync(join(root, 'package.json.dev'))).toBe(false);
+  });
+
+  it('docs/install.md states the file count and sizes npm pack reports (one file, 5 %)', () => {
+    const doc = readFileSync(join(root, 'docs', 'install.md'), 'utf8');
+    // npm prints sizes in SI units (kB = 1000 B, MB = 10^6 B)
+    const m = /\*\*(\d+) files, ([\d.]+) (kB|MB) packed, ([\d.]+) (kB|MB) unpacked\.\*\*/.exec(doc);
+    expect(m, 'docs/install.md: the "**N files, X MB packed, Y MB unpacked.**" line').not.toBeNull();
+    const unit = (u: string): number => (u === 'MB' ? 1e6 : 1e3);
+    const [files, packed, unpacked] = [Number(m![1]), Number(m![2]) * unit(m![3]!), Number(m![4]) * unit(m![5]!)];
+    const actual = `${tarball.files.length} files, ${(tarball.size / 1e6).toFixed(2)} MB packed, ${(tarball.unpackedSize / 1e6).toFixed(2)} MB unpacked`;
+    expect(Math.abs(files - tarball.files.length), `npm pack: ${actual}`).toBeLessThanOrEqual(1);
+    expect(Math.abs(packed - tarball.size) / tarball.size, `npm pack: ${actual}`).toBeLessThan(0.05);
+    expect(Math.abs(unpacked - tarball.unpackedSize) / tarball.unpackedSize, `npm pack: ${actual}`).toBeLessThan(0.05);
+  });
 });
 
 describe('install into a fresh project', () => {
@@ -102,5 +123,7 @@ describe('install into a fresh project', () => {
     console.log(`source install ${(r.install.ms / 1000).toFixed(1)} s: ${JSON.stringify(r.checks)}`);
     expect(packCheck.judgeInstall(r)).toEqual([]);
     expect(r.builtFromSource).toBe(true);
+    // one clear line before node-gyp's own output
+    expect(r.install.output).toMatch(/tessera: no prebuilt binary for linux-x64-glibc \(this package ships: (none|[^)]*)\); compiling the native addon from source with node-gyp/);
   });
 });

@@ -56,7 +56,7 @@ export interface MapBlocksOptions {
   newAxis?: number | readonly number[];
 }
 
-type AnyArray = NDArray<Computed>;
+type AnyArray = NDArray;
 
 export const starts = (chunks: readonly number[]): number[] => chunkBounds([...chunks]);
 
@@ -135,14 +135,14 @@ const floatDType = (where: string, d: unknown, fallback: DType): 'float64' | 'fl
 };
 
 /** A lazy array whose one chunk is a block job's result, rechunked to `chunks`. */
-export function blocksArray(name: string, key: string, job: BlocksJob, chunks: number[][]): NDArray<DenseArray> {
+export function blocksArray(name: string, key: string, job: BlocksJob, chunks: number[][]): NDArray {
   const shape = [...job.shape];
   const node: Node = {
     kind: 'delayed', op: 'from_delayed', id: newId(), name: `${name}-${token(`${name}:${key}:${newId()}`)}`,
     shape, dtype: job.dtype, chunks: shape.map((s) => [s]), source: { compute: (o?: { signal?: AbortSignal }) => runBlocksJob(job, undefined, o?.signal) }, state: {},
   } as Node;
   registerBlocksJob(node, job);
-  return new NDArray<DenseArray>(node).rechunk(chunks);
+  return new NDArray(node).rechunk(chunks);
 }
 
 const isOptions = (x: unknown): boolean => typeof x === 'object' && x !== null && !(x instanceof NDArray);
@@ -169,7 +169,7 @@ const axisList = (v: number | readonly number[] | undefined): number[] => (v ===
  * (Dask's unify_chunks). The function returns the output block's values row-major (typed array,
  * number[], `{ data }`, or a number for one element), or a Promise of them.
  */
-export function mapBlocks(fn: BlockFunction | ((...args: never[]) => unknown), ...rest: (AnyArray | MapBlocksOptions)[]): NDArray<DenseArray> {
+export function mapBlocks(fn: BlockFunction | ((...args: never[]) => unknown), ...rest: (AnyArray | MapBlocksOptions)[]): NDArray {
   const callable = blockCallable('mapBlocks', fn);
   const options: MapBlocksOptions = rest.length && isOptions(rest[rest.length - 1]) ? (rest.pop() as MapBlocksOptions) : {};
   const arrays = checkArrays('mapBlocks', rest);
@@ -203,7 +203,7 @@ export function mapBlocks(fn: BlockFunction | ((...args: never[]) => unknown), .
       return list;
     });
   }
-  const dtype = floatDType('mapBlocks', options.dtype, base.dtype);
+  const dtype = floatDType('mapBlocks', options.dtype, base.node.dtype);
   const shape = grid.map((c) => c.reduce((x, y) => x + y, 0));
   const numChunks = grid.map((c) => c.length);
   const inputs: BlocksInput[] = arrays.map((a) => ({ node: a.node, axes: inChunks.map(plainAxis) }));
@@ -248,7 +248,7 @@ export interface BlockwiseOptions {
  * unified). `fn` gets one block (or list of blocks) per array, then the output's `blockInfo`, and
  * returns the output block (the product of its letters' block sizes). Functions as in `mapBlocks`.
  */
-export function blockwise(fn: BlockFunction | ((...args: never[]) => unknown), outIndex: string, ...rest: (AnyArray | string | BlockwiseOptions)[]): NDArray<DenseArray> {
+export function blockwise(fn: BlockFunction | ((...args: never[]) => unknown), outIndex: string, ...rest: (AnyArray | string | BlockwiseOptions)[]): NDArray {
   const callable: BlockCallable = blockCallable('blockwise', fn);
   if (typeof outIndex !== 'string') throw new TypeError(`blockwise: outIndex must be a string of index letters (e.g. 'ij'), got ${show(outIndex)}`);
   const options: BlockwiseOptions = rest.length % 2 === 1 && isOptions(rest[rest.length - 1]) ? (rest.pop() as BlockwiseOptions) : {};
@@ -286,7 +286,7 @@ export function blockwise(fn: BlockFunction | ((...args: never[]) => unknown), o
   const outChunks = [...outIndex].map((l) => letterChunks.get(l)!);
   const numChunks = outChunks.map((c) => c.length);
   const shape = outChunks.map((c) => c.reduce((x, y) => x + y, 0));
-  const dtype = floatDType('blockwise', options.dtype, pairs[0]!.a.dtype);
+  const dtype = floatDType('blockwise', options.dtype, pairs[0]!.a.node.dtype);
   // contracted letters: whole (concatenate) or their blocks
   const contracted = (l: string): boolean => !outIndex.includes(l);
   const inputAxes = pairs.map(({ ix }) => [...ix].map((l) => (contracted(l) && concatenate ? [lengths.get(l)!] : letterChunks.get(l)!)));

@@ -88,7 +88,7 @@ function haloAxis(chunks: readonly number[], d: number, mode: Boundary): AxisBlo
  * `depth` must not exceed any chunk along its axis (rechunk first). Functions as in `mapBlocks`
  * (module functions on worker threads with shared-memory blocks; inline closures on the main thread).
  */
-export function mapOverlap(fn: BlockFunction | ((...args: never[]) => unknown), x: NDArray<Computed>, options: MapOverlapOptions): NDArray<DenseArray> {
+export function mapOverlap(fn: BlockFunction | ((...args: never[]) => unknown), x: NDArray, options: MapOverlapOptions): NDArray {
   const callable = blockCallable('mapOverlap', fn);
   if (!(x instanceof NDArray)) throw new TypeError(`mapOverlap: x must be an NDArray, got ${show(x)}`);
   if (typeof options !== 'object' || options === null) throw new TypeError(`mapOverlap: options must be an object with depth (e.g. { depth: 1, boundary: 'reflect' }), got ${show(options)}`);

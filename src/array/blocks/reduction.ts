@@ -36,12 +36,12 @@ export interface ReductionOptions {
 function level(
   name: string,
   fn: BlockCallable,
-  x: NDArray<Computed>,
+  x: NDArray,
   reduced: readonly number[],
   group: number,
   keepdims: boolean,
   dtype: 'float64' | 'float32',
-): NDArray<DenseArray> {
+): NDArray {
   const inChunks = x.chunks.map((c, k) => {
     if (!reduced.includes(k)) return [...c];
     // groups of `group` chunks, concatenated
@@ -75,7 +75,7 @@ function level(
  * keepdims })` gives the result block. Functions as in `mapBlocks`: `delayed.module` functions on
  * worker threads (shared-memory blocks), inline closures on the main thread.
  */
-export function reduction(x: NDArray<Computed>, options: ReductionOptions): NDArray<DenseArray> {
+export function reduction(x: NDArray, options: ReductionOptions): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`reduction: x must be an NDArray, got ${show(x)}`);
   if (typeof options !== 'object' || options === null) throw new TypeError(`reduction: options must be an object with chunk and aggregate, got ${show(options)}`);
   if (options.chunk === undefined) throw new TypeError('reduction: options.chunk is required (the per-block function)');
@@ -95,8 +95,8 @@ export function reduction(x: NDArray<Computed>, options: ReductionOptions): NDAr
   if (!Number.isInteger(splitEvery) || splitEvery < 2) throw new RangeError(`reduction: options.splitEvery must be an integer ≥ 2, got ${show(splitEvery)}`);
   const dtype = options.dtype ?? x.dtype;
   if (dtype !== 'float64' && dtype !== 'float32') throw new TypeError(`reduction: options.dtype must be 'float64' or 'float32', got ${show(dtype)}`);
-  let p: NDArray<Computed> = level('reduction-chunk', chunk, x, reduced, 1, true, dtype);
-  const blocksLeft = (a: NDArray<Computed>): number => Math.max(1, ...reduced.map((k) => a.chunks[k]!.length));
+  let p: NDArray = level('reduction-chunk', chunk, x, reduced, 1, true, dtype);
+  const blocksLeft = (a: NDArray): number => Math.max(1, ...reduced.map((k) => a.chunks[k]!.length));
   while (blocksLeft(p) > splitEvery) p = level('reduction-combine', combine, p, reduced, splitEvery, true, dtype);
   return level('reduction-aggregate', aggregate, p, reduced, Math.max(1, ...reduced.map((k) => p.chunks[k]!.length)), keepdims, dtype);
 }

@@ -8,21 +8,21 @@ import { itemsize, newId, token, type ArangeNode, type DType } from '../node.js'
 import { concatenate, stack } from './join.js';
 
 /** np.empty: tessera has no uninitialised memory in a lazy graph, so this is zeros (as Dask's meta-free empty is any value). */
-export function empty(shape: readonly number[], options?: CreationOptions): NDArray<Computed> {
-  return full(shape, 0, options) as NDArray<Computed>;
+export function empty(shape: readonly number[], options?: CreationOptions): NDArray {
+  return full(shape, 0, options) as NDArray;
 }
 
 interface LikeOptions { dtype?: DType; chunks?: CreationOptions['chunks'] }
-const likeOptions = (x: NDArray, o?: LikeOptions): CreationOptions => ({ dtype: o?.dtype ?? x.dtype, chunks: o?.chunks ?? x.chunks });
+const likeOptions = (x: NDArray, o?: LikeOptions): CreationOptions => ({ dtype: o?.dtype ?? x.node.dtype, chunks: o?.chunks ?? x.chunks });
 
 /** np.full_like: same shape, dtype and (Dask) chunks as x unless given. */
-export function fullLike(x: NDArray, fillValue: number, options?: LikeOptions): NDArray<Computed> {
+export function fullLike(x: NDArray, fillValue: number, options?: LikeOptions): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`fullLike: x must be an NDArray, got ${describe(x)}`);
-  return full(x.shape, fillValue, likeOptions(x, options)) as NDArray<Computed>;
+  return full(x.shape, fillValue, likeOptions(x, options)) as NDArray;
 }
-export const zerosLike = (x: NDArray, options?: LikeOptions): NDArray<Computed> => fullLike(x, 0, options);
-export const onesLike = (x: NDArray, options?: LikeOptions): NDArray<Computed> => fullLike(x, 1, options);
-export const emptyLike = (x: NDArray, options?: LikeOptions): NDArray<Computed> => fullLike(x, 0, options);
+export const zerosLike = (x: NDArray, options?: LikeOptions): NDArray => fullLike(x, 0, options);
+export const onesLike = (x: NDArray, options?: LikeOptions): NDArray => fullLike(x, 1, options);
+export const emptyLike = (x: NDArray, options?: LikeOptions): NDArray => fullLike(x, 0, options);
 
 export interface LinspaceOptions extends CreationOptions {
   /** Include `stop` as the last sample (default true). */
@@ -33,7 +33,7 @@ export interface LinspaceOptions extends CreationOptions {
  * np.linspace(start, stop, num = 50, { endpoint }): NumPy's samples start + i·step (an arange leaf,
  * generated per element), with the last one exactly `stop` when endpoint is true (NumPy sets it).
  */
-export function linspace(start: number, stop: number, num = 50, options?: LinspaceOptions): NDArray<Computed> {
+export function linspace(start: number, stop: number, num = 50, options?: LinspaceOptions): NDArray {
   checkFinite('linspace: start', start);
   checkFinite('linspace: stop', stop);
   checkInteger('linspace: num', num, 0);
@@ -42,13 +42,13 @@ export function linspace(start: number, stop: number, num = 50, options?: Linspa
   const div = endpoint ? num - 1 : num;
   const step = div > 0 ? (stop - start) / div : NaN;
   const dtype: DType = rest.dtype ?? 'float64';
-  const base = (n: number): NDArray<Computed> => {
+  const base = (n: number): NDArray => {
     const chunks = normalizeChunks(rest.chunks, [n], itemsize(dtype));
     const node: ArangeNode = {
       kind: 'arange', id: newId(), shape: [n], dtype, chunks, start, step: div > 0 ? step : 0,
       name: `linspace-${token(`linspace:${start}:${stop}:${num}:${endpoint}:${dtype}:${JSON.stringify(chunks)}`)}`,
     };
-    return new NDArray<Computed>(node);
+    return new NDArray(node);
   };
   // start + (num-1)·step can miss stop by an ulp; NumPy overwrites it, so the last sample is joined on.
   if (endpoint && num > 1 && start + (num - 1) * step !== stop) {
@@ -58,7 +58,7 @@ export function linspace(start: number, stop: number, num = 50, options?: Linspa
 }
 
 /** np.meshgrid(*xs, indexing='xy'|'ij') of 1-d arrays: broadcast views, no copies. */
-export function meshgrid(arrays: readonly NDArray[], options?: { indexing?: 'xy' | 'ij' }): NDArray<Computed>[] {
+export function meshgrid(arrays: readonly NDArray[], options?: { indexing?: 'xy' | 'ij' }): NDArray[] {
   const indexing = options?.indexing ?? 'xy';
   if (indexing !== 'xy' && indexing !== 'ij') throw new TypeError(`meshgrid: indexing must be 'xy' or 'ij', got ${describe(indexing)}`);
   arrays.forEach((a, i) => {
@@ -75,10 +75,10 @@ export function meshgrid(arrays: readonly NDArray[], options?: { indexing?: 'xy'
 }
 
 /** np.indices(dimensions): shape [ndim, ...dimensions], grid k varying along axis k (float64 until integer dtypes land). */
-export function indices(dimensions: readonly number[], options?: CreationOptions): NDArray<Computed> {
+export function indices(dimensions: readonly number[], options?: CreationOptions): NDArray {
   if (!Array.isArray(dimensions)) throw new TypeError(`indices: dimensions must be an array of non-negative integers, got ${describe(dimensions)}`);
   dimensions.forEach((d, i) => checkInteger(`indices: dimensions[${i}]`, d, 0));
-  if (dimensions.length === 0) return full([0], 0, options) as NDArray<Computed>;
+  if (dimensions.length === 0) return full([0], 0, options) as NDArray;
   const grids = meshgrid(dimensions.map((d) => arange(d, { dtype: options?.dtype })), { indexing: 'ij' });
   const out = stack(grids);
   return options?.chunks === undefined ? out : out.rechunk(options.chunks);

@@ -153,10 +153,10 @@ export function takeLazy(src: Node, index: Node, axis: number, what = 'take: ind
   return takeNode(src, index, axis, [...index.chunks[0]!]);
 }
 
-export type TakeIndices = readonly number[] | readonly bigint[] | ArrayLike<number> | BigInt64Array | BigUint64Array | NDArray<Computed>;
+export type TakeIndices = readonly number[] | readonly bigint[] | ArrayLike<number> | BigInt64Array | BigUint64Array | NDArray;
 
 /** np.take(x, indices, axis): JS lists and TypedArrays are checked here; an NDArray's values natively. */
-export function take(x: NDArray, indices: TakeIndices, options?: { axis?: number | null }): NDArray<Computed> {
+export function take(x: NDArray, indices: TakeIndices, options?: { axis?: number | null }): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`take: x must be an NDArray, got ${describe(x)}`);
   if (options !== undefined && (typeof options !== 'object' || options === null)) throw new TypeError(`take: options must be an object, got ${describe(options)}`);
   for (const key of Object.keys(options ?? {})) if (key !== 'axis') throw new TypeError(`take: unknown option ${describe(key)}; accepted: axis`);
@@ -185,7 +185,7 @@ export function take(x: NDArray, indices: TakeIndices, options?: { axis?: number
 // ---- mask
 
 /** x.mask(cond) / x.get(boolArray): the elements of x where cond is true, 1-d, row-major (NumPy's order). */
-export function mask(x: NDArray, cond: unknown): NDArray<Computed> {
+export function mask(x: NDArray, cond: unknown): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`mask: x must be an NDArray, got ${describe(x)}`);
   if (!(cond instanceof NDArray)) throw new TypeError(`mask: cond must be a boolean NDArray of x's shape, got ${describe(cond)}`);
   if (cond.dtype !== 'bool') throw new TypeError(`mask: cond must be a boolean NDArray (dtype bool, e.g. x.gt(0)), got dtype ${cond.dtype}`);
@@ -203,7 +203,7 @@ export function mask(x: NDArray, cond: unknown): NDArray<Computed> {
     id: newId(),
     name: `getitem-${token(`mask:${data.name}:${c.name}`)}`,
     shape: [NaN],
-    dtype: x.dtype,
+    dtype: x.node.dtype,
     chunks: [Array.from({ length: nchunks }, () => NaN)],
     arg: data,
     cond: c,
@@ -386,7 +386,7 @@ export async function resolveUnknownChunks(roots: readonly Node[]): Promise<{ ro
  * Dask's compute_chunk_sizes(): counts the masks under x (one small plan) and records the sizes on
  * x in place, so `x.chunks` and `x.shape` are known afterwards; returns x.
  */
-export async function computeChunkSizes<A extends NDArray<Computed>>(x: A): Promise<A> {
+export async function computeChunkSizes<A extends NDArray>(x: A): Promise<A> {
   if (!hasUnknownShape(x.node)) return x;
   await resolveDelayedInputs([x.node]);
   const order = topoOrder([x.node]);

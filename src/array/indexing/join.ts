@@ -73,14 +73,14 @@ function concatNodes(what: string, nodes: Node[], axis: number): Node {
 }
 
 /** np.concatenate(arrays, axis=0) (`axis: null` is not supported: ravel first). */
-export function concatenate(arrays: readonly NDArray[], options?: { axis?: number }): NDArray<Computed> {
+export function concatenate(arrays: readonly NDArray[], options?: { axis?: number }): NDArray {
   const nodes = arraysArg('concatenate', arrays);
   if (nodes[0]!.shape.length === 0) throw new RangeError('concatenate: zero-dimensional arrays cannot be concatenated');
-  return new NDArray<Computed>(concatNodes('concatenate', nodes, axisArg('concatenate', options, nodes[0]!.shape.length, 0)));
+  return new NDArray(concatNodes('concatenate', nodes, axisArg('concatenate', options, nodes[0]!.shape.length, 0)));
 }
 
 /** np.stack(arrays, axis=0): a new axis, then a concatenation along it. */
-export function stack(arrays: readonly NDArray[], options?: { axis?: number }): NDArray<Computed> {
+export function stack(arrays: readonly NDArray[], options?: { axis?: number }): NDArray {
   const nodes = arraysArg('stack', arrays);
   const nd = nodes[0]!.shape.length;
   nodes.forEach((n, i) => {
@@ -89,17 +89,17 @@ export function stack(arrays: readonly NDArray[], options?: { axis?: number }): 
     }
   });
   const axis = axisArg('stack', options, nd + 1, 0);
-  return new NDArray<Computed>(concatNodes('stack', nodes.map((n) => expandDims(n, axis)), axis));
+  return new NDArray(concatNodes('stack', nodes.map((n) => expandDims(n, axis)), axis));
 }
 
 /** np.hstack: along axis 1, or axis 0 for 1-d arrays. */
-export function hstack(arrays: readonly NDArray[]): NDArray<Computed> {
+export function hstack(arrays: readonly NDArray[]): NDArray {
   const nodes = arraysArg('hstack', arrays).map((n) => (n.shape.length === 0 ? expandDims(n, 0) : n));
-  return new NDArray<Computed>(concatNodes('hstack', nodes, nodes[0]!.shape.length === 1 ? 0 : 1));
+  return new NDArray(concatNodes('hstack', nodes, nodes[0]!.shape.length === 1 ? 0 : 1));
 }
 
 /** np.vstack: along axis 0, after making 0-d and 1-d arrays [1, n] (np.atleast_2d). */
-export function vstack(arrays: readonly NDArray[]): NDArray<Computed> {
+export function vstack(arrays: readonly NDArray[]): NDArray {
   const nodes = arraysArg('vstack', arrays).map((n) => (n.shape.length === 0 ? expandDims(n, [0, 1]) : n.shape.length === 1 ? expandDims(n, 0) : n));
-  return new NDArray<Computed>(concatNodes('vstack', nodes, 0));
+  return new NDArray(concatNodes('vstack', nodes, 0));
 }

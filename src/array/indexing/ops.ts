@@ -13,7 +13,7 @@ function axisArg(what: string, axis: unknown, ndim: number): number {
 }
 
 /** x.get with one slice on `axis` and full slices elsewhere. */
-function sliceAxis(x: NDArray, axis: number, start: number, stop: number): NDArray<Computed> {
+function sliceAxis(x: NDArray, axis: number, start: number, stop: number): NDArray {
   return x.get(...x.shape.map((_, k) => (k === axis ? new Slice(start, stop, null) : new Slice(null, null, null))));
 }
 
@@ -22,7 +22,7 @@ function isArray(x: unknown): x is NDArray {
 }
 
 /** np.array_split: N nearly equal pieces (the first n % N one longer), or pieces between sorted indices. */
-export function arraySplit(x: NDArray, indicesOrSections: number | readonly number[], options?: { axis?: number }, what = 'arraySplit'): NDArray<Computed>[] {
+export function arraySplit(x: NDArray, indicesOrSections: number | readonly number[], options?: { axis?: number }, what = 'arraySplit'): NDArray[] {
   if (!isArray(x)) throw new TypeError(`${what}: x must be an NDArray, got ${describe(x)}`);
   if (x.ndim === 0) throw new RangeError(`${what}: a 0-d array cannot be split`);
   const axis = axisArg(what, options?.axis ?? 0, x.ndim);
@@ -43,18 +43,18 @@ export function arraySplit(x: NDArray, indicesOrSections: number | readonly numb
     // NumPy slices between consecutive indices with Python's slice semantics (negative from the end).
     bounds = [0, ...indicesOrSections, n];
   } else throw new TypeError(`${what}: indicesOrSections must be an integer or an array of integers, got ${describe(indicesOrSections)}`);
-  const out: NDArray<Computed>[] = [];
+  const out: NDArray[] = [];
   for (let i = 0; i + 1 < bounds.length; i++) out.push(sliceAxis(x, axis, bounds[i]!, bounds[i + 1]!));
   return out;
 }
 
 /** np.split: as arraySplit, but a number of sections must divide the axis (RangeError otherwise). */
-export function split(x: NDArray, indicesOrSections: number | readonly number[], options?: { axis?: number }): NDArray<Computed>[] {
+export function split(x: NDArray, indicesOrSections: number | readonly number[], options?: { axis?: number }): NDArray[] {
   return arraySplit(x, indicesOrSections, options, 'split');
 }
 
 /** np.roll(x, shift, axis): elements shifted cyclically; without an axis over the flattened array. */
-export function roll(x: NDArray, shift: number | readonly number[], options?: { axis?: number | readonly number[] }): NDArray<Computed> {
+export function roll(x: NDArray, shift: number | readonly number[], options?: { axis?: number | readonly number[] }): NDArray {
   if (!isArray(x)) throw new TypeError(`roll: x must be an NDArray, got ${describe(x)}`);
   const shifts = Array.isArray(shift) ? [...shift] : [shift as number];
   shifts.forEach((s, i) => {
@@ -66,7 +66,7 @@ export function roll(x: NDArray, shift: number | readonly number[], options?: { 
   }
   const axes = Array.isArray(options.axis) ? [...options.axis] : [options.axis as number];
   if (shifts.length !== axes.length && shifts.length !== 1) throw new RangeError(`roll: shift and axis must have the same length (${shifts.length} vs ${axes.length})`);
-  let y: NDArray<Computed> = x;
+  let y: NDArray = x;
   axes.forEach((a, i) => {
     const axis = axisArg('roll', a, x.ndim);
     const n = x.shape[axis]!;
@@ -99,23 +99,23 @@ function padPairs(width: PadWidth, ndim: number): [number, number][] {
 }
 
 /** np.pad with mode 'constant' (constantValues, default 0) or 'edge'. Axes are padded in order, as NumPy. */
-export function pad(x: NDArray, padWidth: PadWidth, options?: { mode?: 'constant' | 'edge'; constantValues?: number }): NDArray<Computed> {
+export function pad(x: NDArray, padWidth: PadWidth, options?: { mode?: 'constant' | 'edge'; constantValues?: number }): NDArray {
   if (!isArray(x)) throw new TypeError(`pad: x must be an NDArray, got ${describe(x)}`);
   const mode = options?.mode ?? 'constant';
   if (mode !== 'constant' && mode !== 'edge') throw new TypeError(`pad: mode must be 'constant' or 'edge', got ${describe(mode)}`);
   const value = options?.constantValues ?? 0;
   if (typeof value !== 'number') throw new TypeError(`pad: constantValues must be a number, got ${describe(value)}`);
   const pairs = padPairs(padWidth, x.ndim);
-  let y: NDArray<Computed> = x;
+  let y: NDArray = x;
   pairs.forEach(([before, after], axis) => {
     if (before === 0 && after === 0) return;
     const n = y.shape[axis]!;
     if (mode === 'edge' && n === 0) throw new RangeError(`pad: can't extend an empty axis ${axis} using mode 'edge'`);
-    const side = (width: number, at: number): NDArray<Computed> => {
+    const side = (width: number, at: number): NDArray => {
       const shape = y.shape.map((s, k) => (k === axis ? width : s));
-      return mode === 'constant' ? full(shape, value, { dtype: y.dtype }) : sliceAxis(y, axis, at, at + 1).broadcastTo(shape);
+      return mode === 'constant' ? full(shape, value, { dtype: y.node.dtype }) : sliceAxis(y, axis, at, at + 1).broadcastTo(shape);
     };
-    const parts: NDArray<Computed>[] = [];
+    const parts: NDArray[] = [];
     if (before) parts.push(side(before, 0));
     parts.push(y);
     if (after) parts.push(side(after, n - 1));
@@ -125,13 +125,13 @@ export function pad(x: NDArray, padWidth: PadWidth, options?: { mode?: 'constant
 }
 
 /** np.tile(x, reps): reps copies per axis (reps shorter than ndim is padded with 1s, longer adds leading axes). */
-export function tile(x: NDArray, reps: number | readonly number[]): NDArray<Computed> {
+export function tile(x: NDArray, reps: number | readonly number[]): NDArray {
   if (!isArray(x)) throw new TypeError(`tile: x must be an NDArray, got ${describe(x)}`);
   const r = typeof reps === 'number' ? [reps] : [...reps];
   r.forEach((v, i) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RangeError(`tile: reps[${i}] must be a non-negative integer, got ${describe(v)}`);
   });
-  let y: NDArray<Computed> = x;
+  let y: NDArray = x;
   if (r.length > y.ndim) y = y.reshape([...new Array<number>(r.length - y.ndim).fill(1), ...y.shape]);
   const all = [...new Array<number>(y.ndim - r.length).fill(1), ...r];
   all.forEach((k, axis) => {
@@ -147,7 +147,7 @@ export function tile(x: NDArray, reps: number | readonly number[]): NDArray<Comp
  * NumPy puts it. Free where the merge is (generated or contiguous leaves and their elementwise
  * expressions; see reshape); a TypeError otherwise.
  */
-export function diagonal(x: NDArray, options?: { offset?: number; axis1?: number; axis2?: number }): NDArray<Computed> {
+export function diagonal(x: NDArray, options?: { offset?: number; axis1?: number; axis2?: number }): NDArray {
   if (!isArray(x)) throw new TypeError(`diagonal: x must be an NDArray, got ${describe(x)}`);
   if (x.ndim < 2) throw new RangeError(`diagonal: the array must have at least 2 dimensions, got ${x.ndim}`);
   const offset = options?.offset ?? 0;

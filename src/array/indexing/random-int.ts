@@ -56,7 +56,7 @@ function sizeArg(fn: string, s: unknown): number[] {
   return checkShape(`${fn}: size`, s);
 }
 
-function integersImpl(fn: string, lowIn: number, highIn: number | null | undefined, shape: readonly number[], options: IntegersOptions | undefined): NDArray<Computed> {
+function integersImpl(fn: string, lowIn: number, highIn: number | null | undefined, shape: readonly number[], options: IntegersOptions | undefined): NDArray {
   const o = checkOptions(`${fn} options`, options) as IntegersOptions;
   keys(fn, o, ['seed', 'dtype', 'chunks', 'endpoint']);
   if (o.dtype !== undefined && o.dtype !== INTEGER_DTYPE) {
@@ -76,7 +76,7 @@ function integersImpl(fn: string, lowIn: number, highIn: number | null | undefin
 }
 
 /** random.integers(low, high?, shape): integers in [low, high) (high omitted: [0, low)), uniformly. */
-export function integers(low: number, high: number | null | undefined, shape: readonly number[], options?: IntegersOptions): NDArray<Computed> {
+export function integers(low: number, high: number | null | undefined, shape: readonly number[], options?: IntegersOptions): NDArray {
   return integersImpl('random.integers', low, high, shape, options);
 }
 
@@ -125,7 +125,7 @@ export function permutationIndices(n: number, seed: number): Float64Array {
 }
 
 /** A lazy permutation index array of [0, n) (computed in JS when first needed, then kept). */
-function permutationArray(n: number, seed: number, chunks: readonly number[]): NDArray<Computed> {
+function permutationArray(n: number, seed: number, chunks: readonly number[]): NDArray {
   const state: { data?: Float64Array } = {};
   let cached: Float64Array | undefined;
   return new NDArray({
@@ -150,7 +150,7 @@ export interface PermutationOptions {
  * random.permutation(n): a random ordering of 0..n-1; random.permutation(x): x permuted along
  * axis 0 (a new array, x's chunks), as NumPy's Generator.permutation.
  */
-export function permutation(x: number | NDArray<Computed>, options?: PermutationOptions): NDArray<Computed> {
+export function permutation(x: number | NDArray, options?: PermutationOptions): NDArray {
   const o = checkOptions('random.permutation options', options) as PermutationOptions;
   keys('random.permutation', o, ['seed', 'chunks']);
   const seed = seedOf('random.permutation', o.seed);
@@ -167,7 +167,7 @@ export function permutation(x: number | NDArray<Computed>, options?: Permutation
 }
 
 /** random.shuffle(x): NumPy shuffles in place; arrays here are immutable, so this returns x permuted along axis 0. */
-export function shuffle(x: NDArray<Computed>, options?: { seed?: number }): NDArray<Computed> {
+export function shuffle(x: NDArray, options?: { seed?: number }): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`random.shuffle: x must be an NDArray, got ${describe(x)}`);
   return permutation(x, options);
 }
@@ -186,11 +186,11 @@ export interface ChoiceOptions {
  * number list), with replacement by default (uniform, or weighted by p), or without (the first
  * `size` entries of a permutation).
  */
-export function choice(a: number | NDArray<Computed> | readonly number[], sizeIn: number | readonly number[], options?: ChoiceOptions): NDArray<Computed> {
+export function choice(a: number | NDArray | readonly number[], sizeIn: number | readonly number[], options?: ChoiceOptions): NDArray {
   const o = checkOptions('random.choice options', options) as ChoiceOptions;
   keys('random.choice', o, ['replace', 'p', 'seed', 'chunks']);
   const shape = sizeArg('random.choice', sizeIn);
-  let pool: NDArray<Computed> | null = null;
+  let pool: NDArray | null = null;
   let n: number;
   if (typeof a === 'number') n = checkInteger('random.choice: a', a, 1);
   else if (a instanceof NDArray) {
@@ -206,7 +206,7 @@ export function choice(a: number | NDArray<Computed> | readonly number[], sizeIn
   if (typeof replace !== 'boolean') throw new TypeError(`random.choice: replace must be a boolean, got ${describe(replace)}`);
   const seed = seedOf('random.choice', o.seed);
   const count = size(shape);
-  let idx: NDArray<Computed>;
+  let idx: NDArray;
   if (!replace) {
     if (o.p !== undefined) throw new TypeError('random.choice: p with replace: false is not supported (accepted: p with replacement, or uniform without)');
     if (count > n) throw new RangeError(`random.choice: cannot take a larger sample (${count}) than the population (${n}) when replace is false`);
@@ -224,7 +224,7 @@ export function choice(a: number | NDArray<Computed> | readonly number[], sizeIn
     const u = random.random(shape, { seed, chunks: o.chunks });
     const last = p.reduce((m, v, i) => (v > 0 ? i : m), 0);  // entries after the last nonzero one are never drawn
     let acc = 0;
-    let sum: NDArray<Computed> | null = null;
+    let sum: NDArray | null = null;
     for (let k = 0; k < last; k++) {
       acc += p[k]! / total;
       const step = u.ge(acc).astype('float64');

@@ -11,7 +11,7 @@ import { normalizeIndex } from './normalize.js';
 import { parseIndex, type IndexInput } from './parse.js';
 import { Slice } from './slice.js';
 
-export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], value: NDArray | number): NDArray<Computed> {
+export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], value: NDArray | number): NDArray {
   const args = Array.isArray(index) && !index.every((v) => typeof v === 'number') ? (index as readonly IndexInput[]) : [index as IndexInput];
   const items = parseIndex(args);
   const { view, advanced } = normalizeIndex(items, x.shape);
@@ -19,7 +19,7 @@ export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], v
     // x.set(x.lt(0), 0): Dask's x[mask] = v is where(mask, v, x) (v a number or broadcastable to x)
     if (typeof value !== 'number' && !(value instanceof NDArray)) throw new TypeError(`set: value must be a number or an NDArray, got ${describe(value)}`);
     if (value instanceof NDArray) broadcastShapes(value.shape, x.shape);
-    return whereArrays(advanced.array, value, x).astype(x.dtype);
+    return whereArrays(advanced.array, value, x).astype(x.node.dtype);
   }
   if (advanced !== null) {
     throw new TypeError(`set: ${advanced.kind === 'mask' ? 'a boolean mask' : 'an integer array'} index is not supported yet; use integers and slices with step 1 or -1`);
@@ -48,8 +48,8 @@ export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], v
     }
   }
   const boxShape = x.shape.map((_, k) => hi[k]! - lo[k]!);
-  let block: NDArray<Computed>;
-  if (typeof value === 'number') block = full(boxShape, value, { dtype: x.dtype });
+  let block: NDArray;
+  if (typeof value === 'number') block = full(boxShape, value, { dtype: x.node.dtype });
   else {
     // value broadcasts to the view's shape (NumPy); then into the box's axes: new axes dropped,
     // integer-indexed axes restored, reversed slices flipped back.
@@ -60,11 +60,11 @@ export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], v
     if (flipAxes.length) v = v.flip(flipAxes);
     block = v;
   }
-  const build = (k: number, part: NDArray<Computed>): NDArray<Computed> => {
+  const build = (k: number, part: NDArray): NDArray => {
     if (k === x.ndim) return block;
     const n = x.shape[k]!;
-    const cut = (s: number, e: number): NDArray<Computed> => part.get(...part.shape.map((_, j) => (j === k ? new Slice(s, e, null) : new Slice(null, null, null))));
-    const pieces: NDArray<Computed>[] = [];
+    const cut = (s: number, e: number): NDArray => part.get(...part.shape.map((_, j) => (j === k ? new Slice(s, e, null) : new Slice(null, null, null))));
+    const pieces: NDArray[] = [];
     if (lo[k]! > 0) pieces.push(cut(0, lo[k]!));
     pieces.push(build(k + 1, cut(lo[k]!, hi[k]!)));
     if (hi[k]! < n) pieces.push(cut(hi[k]!, n));

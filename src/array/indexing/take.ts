@@ -26,7 +26,7 @@ function runsOf(positions: readonly number[]): { start: number; step: number; le
 }
 
 /** Positions (already non-negative and in range) along `axis` of x, in order, repeats allowed. */
-export function takeKnown(x: NDArray, positions: readonly number[], axis: number): NDArray<Computed> {
+export function takeKnown(x: NDArray, positions: readonly number[], axis: number): NDArray {
   const runs = runsOf(positions);
   // A lazy source (generated or an expression) would be computed whole before a native take reads
   // it; when the positions form a few runs over a small part of the axis, slice views of those
@@ -35,7 +35,7 @@ export function takeKnown(x: NDArray, positions: readonly number[], axis: number
   const few = runs.length <= 64 && positions.length * 4 <= x.shape[axis]!;
   if (runs.length > 1 && !(lazy && few)) return new NDArray(takePositions(x.node, positions, axis));
   const full = new Slice(null, null, null);
-  const piece = (r: { start: number; step: number; length: number }): NDArray<Computed> => {
+  const piece = (r: { start: number; step: number; length: number }): NDArray => {
     const stop = r.start + r.step * r.length;
     const s = new Slice(r.start, r.step < 0 && stop < 0 ? null : stop, r.step);
     return x.get(...x.shape.map((_, k) => (k === axis ? s : full)));

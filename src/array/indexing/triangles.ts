@@ -28,14 +28,14 @@ function dtypeArg(fn: string, d: unknown): DType {
 }
 
 /** Row and column index grids [n, 1] and [1, m] with the given chunks (aranges: generated, free). */
-function grids(rowChunks: readonly number[], colChunks: readonly number[]): { i: NDArray<Computed>; j: NDArray<Computed> } {
+function grids(rowChunks: readonly number[], colChunks: readonly number[]): { i: NDArray; j: NDArray } {
   const n = rowChunks.reduce((a, b) => a + b, 0);
   const m = colChunks.reduce((a, b) => a + b, 0);
   return { i: arange(n, { chunks: [rowChunks] }).expandDims(1), j: arange(m, { chunks: [colChunks] }).expandDims(0) };
 }
 
 /** The lazy bool [n, m] grid of `j - i <= k` (lower) or `j - i >= k` (upper). */
-function triMask(rowChunks: readonly number[], colChunks: readonly number[], k: number, lower: boolean): NDArray<Computed> {
+function triMask(rowChunks: readonly number[], colChunks: readonly number[], k: number, lower: boolean): NDArray {
   const { i, j } = grids(rowChunks, colChunks);
   return lower ? i.add(k).ge(j) : i.add(k).le(j);
 }
@@ -48,7 +48,7 @@ export interface TriOptions {
 }
 
 /** np.tri(N, M, k): ones at and below the k-th diagonal, zeros elsewhere (float64 by default). */
-export function tri(N: number, M?: number | null, options?: TriOptions): NDArray<Computed> {
+export function tri(N: number, M?: number | null, options?: TriOptions): NDArray {
   const o = checkOptions('tri options', options) as TriOptions;
   keys('tri', o, ['k', 'dtype', 'chunks']);
   const n = checkInteger('tri: N', N, 0);
@@ -61,7 +61,7 @@ export function tri(N: number, M?: number | null, options?: TriOptions): NDArray
 }
 
 /** np.eye(N, M, k): ones on the k-th diagonal (float64 by default). */
-export function eye(N: number, M?: number | null, options?: TriOptions): NDArray<Computed> {
+export function eye(N: number, M?: number | null, options?: TriOptions): NDArray {
   const o = checkOptions('eye options', options) as TriOptions;
   keys('eye', o, ['k', 'dtype', 'chunks']);
   const n = checkInteger('eye: N', N, 0);
@@ -74,7 +74,7 @@ export function eye(N: number, M?: number | null, options?: TriOptions): NDArray
   return dtype === 'bool' ? mask : mask.astype(dtype);
 }
 
-function triangle(fn: 'tril' | 'triu', x: unknown, k: unknown): NDArray<Computed> {
+function triangle(fn: 'tril' | 'triu', x: unknown, k: unknown): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`${fn}: x must be an NDArray, got ${describe(x)}`);
   if (x.ndim < 2) throw new RangeError(`${fn}: the array must have at least 2 dimensions, got ${x.ndim}`);
   const kk = k === undefined ? 0 : intArg(`${fn}: k`, k);
@@ -86,12 +86,12 @@ function triangle(fn: 'tril' | 'triu', x: unknown, k: unknown): NDArray<Computed
 }
 
 /** np.tril(x, k): x with the elements above the k-th diagonal zeroed (last two axes). */
-export function tril(x: NDArray, k?: number): NDArray<Computed> {
+export function tril(x: NDArray, k?: number): NDArray {
   return triangle('tril', x, k);
 }
 
 /** np.triu(x, k): x with the elements below the k-th diagonal zeroed (last two axes). */
-export function triu(x: NDArray, k?: number): NDArray<Computed> {
+export function triu(x: NDArray, k?: number): NDArray {
   return triangle('triu', x, k);
 }
 
@@ -100,7 +100,7 @@ export function triu(x: NDArray, k?: number): NDArray<Computed> {
  * generated: the diagonal is where(j - i == k, v, 0) over broadcast aranges); a 2-d v gives its
  * k-th diagonal (a view).
  */
-export function diag(v: NDArray, k?: number): NDArray<Computed> {
+export function diag(v: NDArray, k?: number): NDArray {
   if (!(v instanceof NDArray)) throw new TypeError(`diag: v must be an NDArray, got ${describe(v)}`);
   const kk = k === undefined ? 0 : intArg('diag: k', k);
   if (v.ndim === 2) return diagonal(v, { offset: kk });
@@ -113,7 +113,7 @@ export function diag(v: NDArray, k?: number): NDArray<Computed> {
   const { i, j } = grids(chunks, chunks);
   const along = kk >= 0 ? vp.expandDims(1) : vp.expandDims(0);
   const out = whereArrays(i.add(kk).eq(j), along, 0);
-  return v.dtype === 'bool' ? out.astype('bool') : out.astype(v.dtype);
+  return v.dtype === 'bool' ? out.astype('bool') : out.astype(v.node.dtype);
 }
 
 /**
@@ -121,7 +121,7 @@ export function diag(v: NDArray, k?: number): NDArray<Computed> {
  * element along the axis); no axis: over the flattened array, as NumPy. A native take of known
  * positions, whose chunks are Dask's (every chunk times a scalar repeat count).
  */
-export function repeat(x: NDArray, repeats: number | readonly number[], options?: { axis?: number | null }): NDArray<Computed> {
+export function repeat(x: NDArray, repeats: number | readonly number[], options?: { axis?: number | null }): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`repeat: x must be an NDArray, got ${describe(x)}`);
   const o = checkOptions('repeat options', options) as { axis?: number | null };
   keys('repeat', o, ['axis']);
@@ -180,7 +180,7 @@ function daskRepeatChunks(chunks: readonly number[], r: number): number[] {
  * of aranges: nothing is materialized) and returns the array, e.g.
  * `fromFunction((i, j) => i.add(j), [3, 4])`.
  */
-export function fromFunction(fn: (...indices: NDArray<Computed>[]) => NDArray<Computed>, shape: readonly number[], options?: { chunks?: ChunksSpec }): NDArray<Computed> {
+export function fromFunction(fn: (...indices: NDArray[]) => NDArray, shape: readonly number[], options?: { chunks?: ChunksSpec }): NDArray {
   if (typeof fn !== 'function') throw new TypeError(`fromFunction: fn must be a function, got ${describe(fn)}`);
   const s = checkShape('fromFunction: shape', shape);
   const o = checkOptions('fromFunction options', options) as { chunks?: ChunksSpec };

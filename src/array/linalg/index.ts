@@ -12,7 +12,7 @@ import {
 import { matmul } from './products.js';
 import { random } from '../creation.js';
 
-function check2d(name: string, x: unknown, square: boolean): NDArray<Computed> {
+function check2d(name: string, x: unknown, square: boolean): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`${name}: a must be an NDArray, got ${describe(x)}`);
   if (x.ndim !== 2) throw new RangeError(`${name}: a must be 2-d (got ${x.ndim}-d, shape [${x.shape.join(', ')}])`);
   if (square && x.shape[0] !== x.shape[1]) throw new RangeError(`${name}: a must be square (got shape [${x.shape.join(', ')}])`);
@@ -28,7 +28,7 @@ const toMat = (v: Computed): Mat => {
 };
 
 /** Lazy arrays over the results of one factorization of `inputs` (run once, when first needed). */
-function factorOutputs(name: string, inputs: readonly NDArray<Computed>[], shapes: readonly number[][], fn: (xs: Mat[]) => Float64Array[]): NDArray<Computed>[] {
+function factorOutputs(name: string, inputs: readonly NDArray[], shapes: readonly number[][], fn: (xs: Mat[]) => Float64Array[]): NDArray[] {
   const dtype: DType = inputs.every((x) => x.dtype === 'float32') ? 'float32' : 'float64';
   let pending: Promise<Float64Array[]> | undefined;
   const run = (): Promise<Float64Array[]> => (pending ??= computeArrays(inputs).then((vs) => fn(vs.map(toMat))));
@@ -49,7 +49,7 @@ export interface CholeskyOptions {
 }
 
 /** Cholesky factor of a symmetric positive-definite matrix (NumPy: lower by default). */
-export function cholesky(a: NDArray<Computed>, options?: CholeskyOptions): NDArray<Computed> {
+export function cholesky(a: NDArray, options?: CholeskyOptions): NDArray {
   check2d('cholesky', a, true);
   const o = checkOptions('cholesky options', options);
   const lower = o.lower ?? true;
@@ -61,7 +61,7 @@ export function cholesky(a: NDArray<Computed>, options?: CholeskyOptions): NDArr
 }
 
 /** LU with partial pivoting as scipy/dask: [p, l, u] with a = p @ l @ u. */
-export function lu(a: NDArray<Computed>): [NDArray<Computed>, NDArray<Computed>, NDArray<Computed>] {
+export function lu(a: NDArray): [NDArray, NDArray, NDArray] {
   check2d('lu', a, true);
   const n = a.shape[0]!;
   const [p, l, u] = factorOutputs('lu', [a], [a.shape, a.shape, a.shape], ([m]) => {
@@ -82,7 +82,7 @@ export function lu(a: NDArray<Computed>): [NDArray<Computed>, NDArray<Computed>,
   return [p!, l!, u!];
 }
 
-function checkRhs(name: string, a: NDArray<Computed>, b: unknown): NDArray<Computed> {
+function checkRhs(name: string, a: NDArray, b: unknown): NDArray {
   if (!(b instanceof NDArray)) throw new TypeError(`${name}: b must be an NDArray, got ${describe(b)}`);
   if (b.ndim < 1 || b.ndim > 2 || b.shape[0] !== a.shape[0]) {
     throw new RangeError(`${name}: b must be 1-d or 2-d with ${a.shape[0]} rows (got shape [${b.shape.join(', ')}])`);
@@ -91,7 +91,7 @@ function checkRhs(name: string, a: NDArray<Computed>, b: unknown): NDArray<Compu
 }
 
 /** x with a @ x = b (a square); RangeError for a singular a. */
-export function solve(a: NDArray<Computed>, b: NDArray<Computed>): NDArray<Computed> {
+export function solve(a: NDArray, b: NDArray): NDArray {
   check2d('solve', a, true);
   checkRhs('solve', a, b);
   return factorOutputs('solve', [a, b], [b.shape], ([m, r]) => [luSolve(m!, r!, 'solve').data])[0]!;
@@ -103,7 +103,7 @@ export interface SolveTriangularOptions {
 }
 
 /** x with a @ x = b for triangular a (only its lower or upper triangle is read). */
-export function solveTriangular(a: NDArray<Computed>, b: NDArray<Computed>, options?: SolveTriangularOptions): NDArray<Computed> {
+export function solveTriangular(a: NDArray, b: NDArray, options?: SolveTriangularOptions): NDArray {
   check2d('solveTriangular', a, true);
   checkRhs('solveTriangular', a, b);
   const o = checkOptions('solveTriangular options', options);
@@ -113,7 +113,7 @@ export function solveTriangular(a: NDArray<Computed>, b: NDArray<Computed>, opti
 }
 
 /** The inverse of a square matrix; RangeError when singular. */
-export function inv(a: NDArray<Computed>): NDArray<Computed> {
+export function inv(a: NDArray): NDArray {
   check2d('inv', a, true);
   return factorOutputs('inv', [a], [a.shape], ([m]) => [luSolve(m!, eye(m!.rows), 'inv').data])[0]!;
 }
@@ -125,7 +125,7 @@ function svdAny(m: Mat): { u: Mat; s: Float64Array; vt: Mat } {
 }
 
 /** NumPy's lstsq (rcond: machine precision x max(m, n)): [x, residuals, rank, s]. */
-export function lstsq(a: NDArray<Computed>, b: NDArray<Computed>): [NDArray<Computed>, NDArray<Computed>, NDArray<Computed>, NDArray<Computed>] {
+export function lstsq(a: NDArray, b: NDArray): [NDArray, NDArray, NDArray, NDArray] {
   check2d('lstsq', a, false);
   checkRhs('lstsq', a, b);
   const [m, n] = a.shape as [number, number];
@@ -158,7 +158,7 @@ export function lstsq(a: NDArray<Computed>, b: NDArray<Computed>): [NDArray<Comp
 }
 
 /** TSQR of the row blocks of a tall-and-skinny a (one chunk along the columns), as dask.array.linalg.tsqr. */
-function tsqr(name: string, a: NDArray<Computed>, withSvd: boolean): NDArray<Computed>[] {
+function tsqr(name: string, a: NDArray, withSvd: boolean): NDArray[] {
   check2d(name, a, false);
   const [m, n] = a.shape as [number, number];
   if (a.chunks[1]!.length !== 1) {
@@ -195,13 +195,13 @@ function tsqr(name: string, a: NDArray<Computed>, withSvd: boolean): NDArray<Com
 }
 
 /** Reduced QR of a tall-and-skinny array (TSQR): [q, r], q m x n with orthonormal columns. */
-export function qr(a: NDArray<Computed>): [NDArray<Computed>, NDArray<Computed>] {
+export function qr(a: NDArray): [NDArray, NDArray] {
   const [q, r] = tsqr('qr', a, false);
   return [q!, r!];
 }
 
 /** SVD of a tall-and-skinny array (TSQR, then the small R): [u, s, v] with a = u @ diag(s) @ v, as dask.array.linalg.svd. */
-export function svd(a: NDArray<Computed>): [NDArray<Computed>, NDArray<Computed>, NDArray<Computed>] {
+export function svd(a: NDArray): [NDArray, NDArray, NDArray] {
   const [u, s, v] = tsqr('svd', a, true);
   return [u!, s!, v!];
 }
@@ -215,7 +215,7 @@ export interface NormOptions {
 }
 
 /** NumPy's norm: vector ords (±Infinity, p > 0, 1, 2) and matrix ords ('fro', ±1, ±Infinity, 2, -2, 'nuc'). */
-export function norm(x: NDArray<Computed>, options?: NormOptions): NDArray<Computed> {
+export function norm(x: NDArray, options?: NormOptions): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`norm: x must be an NDArray, got ${describe(x)}`);
   const o = checkOptions('norm options', options) as NormOptions;
   for (const k of Object.keys(o)) if (!['ord', 'axis', 'keepdims'].includes(k)) throw new TypeError(`norm: unknown option ${k} (accepted: ord, axis, keepdims)`);
@@ -288,7 +288,7 @@ export interface SvdCompressedOptions {
  * u m x k, s k, v k x n. The projections a @ Ω and qᵀ a are native matrix products and the range
  * basis is a TSQR of the (tall, k + oversample wide) projection, so any chunking of a works.
  */
-export function svdCompressed(a: NDArray<Computed>, k: number, options?: SvdCompressedOptions): [NDArray<Computed>, NDArray<Computed>, NDArray<Computed>] {
+export function svdCompressed(a: NDArray, k: number, options?: SvdCompressedOptions): [NDArray, NDArray, NDArray] {
   check2d('svdCompressed', a, false);
   const [m, n] = a.shape as [number, number];
   if (!Number.isInteger(k) || k < 1 || k > Math.min(m, n)) throw new RangeError(`svdCompressed: k ${describe(k)} must be an integer in 1..${Math.min(m, n)}`);

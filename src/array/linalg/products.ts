@@ -20,9 +20,9 @@ function resultDType(name: string, a: Node, b: Node): DType {
   return a.dtype === 'float32' && b.dtype === 'float32' ? 'float32' : 'float64';
 }
 
-function checkArray(name: string, arg: string, x: unknown): NDArray<Computed> {
+function checkArray(name: string, arg: string, x: unknown): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`${name}: ${arg} must be an NDArray, got ${describe(x)}`);
-  requireKnownChunks(name, (x as NDArray<Computed>).node);  // positions along contracted axes
+  requireKnownChunks(name, (x as NDArray).node);  // positions along contracted axes
   return x;
 }
 
@@ -36,7 +36,7 @@ function one(dtype: DType): MemoryNode {
 }
 
 /** The contraction node; `a`/`b` axes must already be consistent (callers check NumPy's rules). */
-function contraction(op: MatmulNode['op'], a: Node, b: Node, aAxes: ContractionAxes, bAxes: ContractionAxes): NDArray<Computed> {
+function contraction(op: MatmulNode['op'], a: Node, b: Node, aAxes: ContractionAxes, bAxes: ContractionAxes): NDArray {
   const dtype = resultDType(op, a, b);
   const ka = aAxes.k.reduce((p, ax) => p * a.shape[ax]!, 1);
   const kb = bAxes.k.reduce((p, ax) => p * b.shape[ax]!, 1);
@@ -80,7 +80,7 @@ function trimChunks(chunks: readonly number[], n: number): number[] {
  * Matrix product with NumPy's `matmul` semantics: 1-d operands are promoted to a row (a) or a
  * column (b) and that axis is removed from the result; leading axes are batch axes, broadcast.
  */
-export function matmul(a: NDArray<Computed>, b: NDArray<Computed>): NDArray<Computed> {
+export function matmul(a: NDArray, b: NDArray): NDArray {
   const x = checkArray('matmul', 'a', a).node;
   const y = checkArray('matmul', 'b', b).node;
   if (x.shape.length === 0 || y.shape.length === 0) {
@@ -125,7 +125,7 @@ export interface TensordotOptions {
 }
 
 /** NumPy's tensordot: the result's axes are a's free axes then b's. */
-export function tensordot(a: NDArray<Computed>, b: NDArray<Computed>, options?: TensordotOptions): NDArray<Computed> {
+export function tensordot(a: NDArray, b: NDArray, options?: TensordotOptions): NDArray {
   const x = checkArray('tensordot', 'a', a).node;
   const y = checkArray('tensordot', 'b', b).node;
   const o = checkOptions('tensordot options', options);
@@ -164,7 +164,7 @@ export function tensordot(a: NDArray<Computed>, b: NDArray<Computed>, options?: 
 }
 
 /** NumPy's dot: a scalar multiplies; otherwise the last axis of a with the second-to-last of b (the only one when 1-d). */
-export function dot(a: NDArray<Computed> | number, b: NDArray<Computed> | number): NDArray<Computed> {
+export function dot(a: NDArray | number, b: NDArray | number): NDArray {
   if (typeof a === 'number' || typeof b === 'number' || a.ndim === 0 || b.ndim === 0) return binary('mul', a, b);
   checkArray('dot', 'a', a);
   checkArray('dot', 'b', b);
@@ -173,13 +173,13 @@ export function dot(a: NDArray<Computed> | number, b: NDArray<Computed> | number
 }
 
 /** NumPy's inner: the last axes of a and b contracted; a scalar multiplies. */
-export function inner(a: NDArray<Computed> | number, b: NDArray<Computed> | number): NDArray<Computed> {
+export function inner(a: NDArray | number, b: NDArray | number): NDArray {
   if (typeof a === 'number' || typeof b === 'number' || a.ndim === 0 || b.ndim === 0) return binary('mul', a, b);
   return tensordot(a, b, { axes: [[a.ndim - 1], [b.ndim - 1]] });
 }
 
 /** NumPy's outer of two 1-d arrays (NumPy flattens n-d inputs; that needs reshape, not here yet). */
-export function outer(a: NDArray<Computed>, b: NDArray<Computed>): NDArray<Computed> {
+export function outer(a: NDArray, b: NDArray): NDArray {
   const x = checkArray('outer', 'a', a).node;
   const y = checkArray('outer', 'b', b).node;
   if (x.shape.length !== 1 || y.shape.length !== 1) {
@@ -189,16 +189,16 @@ export function outer(a: NDArray<Computed>, b: NDArray<Computed>): NDArray<Compu
 }
 
 /** NumPy's vdot for real arrays: both flattened (row-major), then the inner product; a 0-d result. */
-export function vdot(a: NDArray<Computed>, b: NDArray<Computed>): NDArray<number> {
+export function vdot(a: NDArray, b: NDArray): NDArray<DType, 0> {
   const x = checkArray('vdot', 'a', a).node;
   const y = checkArray('vdot', 'b', b).node;
   if (a.size !== b.size) throw new RangeError(`vdot: a and b must have the same size (${a.size} vs ${b.size})`);
   // the contracted axes merge row-major, which is exactly the flattened order
-  return contraction('matmul', x, y, { batch: [], free: [], k: x.shape.map((_, i) => i) }, { batch: [], free: [], k: y.shape.map((_, i) => i) }) as NDArray<number>;
+  return contraction('matmul', x, y, { batch: [], free: [], k: x.shape.map((_, i) => i) }, { batch: [], free: [], k: y.shape.map((_, i) => i) }) as NDArray<DType, 0>;
 }
 
 /** The diagonal of axes axis1/axis2 as the last axis (NumPy's diagonal, offset 0). */
-export function diagonalOf(name: string, a: NDArray<Computed>, axis1 = 0, axis2 = 1): NDArray<Computed> {
+export function diagonalOf(name: string, a: NDArray, axis1 = 0, axis2 = 1): NDArray {
   const x = checkArray(name, 'a', a).node;
   if (x.shape.length < 2) throw new RangeError(`${name}: a must have at least 2 dimensions (got ${x.shape.length})`);
   const i1 = normalizeAxis(`${name}: axis1`, axis1, x.shape.length);
@@ -218,7 +218,7 @@ export interface TraceOptions {
 }
 
 /** NumPy's trace: the sum along the diagonal of axes axis1/axis2 (default 0 and 1). */
-export function trace(a: NDArray<Computed>, options?: TraceOptions): NDArray<Computed> {
+export function trace(a: NDArray, options?: TraceOptions): NDArray {
   const o = checkOptions('trace options', options);
   for (const key of Object.keys(o)) if (!['offset', 'axis1', 'axis2'].includes(key)) throw new TypeError(`trace: unknown option ${key} (accepted: offset, axis1, axis2)`);
   if (o.offset !== undefined && o.offset !== 0) throw new RangeError(`trace: offset ${describe(o.offset)} is not supported yet (accepted: 0)`);
@@ -231,7 +231,7 @@ export function trace(a: NDArray<Computed>, options?: TraceOptions): NDArray<Com
  * indices seen once, sorted) output: products, transposes, traces, diagonals, sums over an index,
  * batched products. Not yet: `...` and three or more operands.
  */
-export function einsum(subscripts: string, ...operands: NDArray<Computed>[]): NDArray<Computed> {
+export function einsum(subscripts: string, ...operands: NDArray[]): NDArray {
   if (typeof subscripts !== 'string') throw new TypeError(`einsum: subscripts must be a string, got ${describe(subscripts)}`);
   const spec = subscripts.replace(/\s+/g, '');
   if (spec.includes('...')) throw new RangeError("einsum: '...' (ellipsis) is not supported yet");
@@ -283,15 +283,15 @@ function uniq(cs: string[]): string {
 }
 
 /** One operand: out's indices in out's order; repeated ones are diagonals, missing ones summed. */
-function single(x: NDArray<Computed>, s: string, out: string): NDArray<Computed> {
+function single(x: NDArray, s: string, out: string): NDArray {
   const summed = uniq([...s].filter((c) => !out.includes(c)));
   const order = out + summed;
-  let r: NDArray<Computed>;
+  let r: NDArray;
   if (new Set(s).size === s.length) {
     const perm = [...order].map((c) => s.indexOf(c));
     r = perm.every((p, i) => p === i) ? x : x.transpose(perm);
   } else {
-    const u = one(FLOATS.has(x.dtype) ? x.dtype : 'float64');
+    const u = one(FLOATS.has(x.node.dtype) ? x.node.dtype : 'float64');
     const batch = [...order].map((c) => [...s].flatMap((d, k) => (d === c ? [k] : [])));
     r = contraction('diagonal', x.node, u, { batch, free: [], k: [] }, { batch: batch.map(() => []), free: [], k: [] });
   }

@@ -36,7 +36,7 @@ const SCAN_CODES: Record<ScanOp, number> = { cumsum: 0, cumprod: 1, nancumsum: 2
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
 
-function checkArray(name: string, x: unknown): NDArray<Computed> {
+function checkArray(name: string, x: unknown): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`${name}: x must be an NDArray, got ${describe(x)}`);
   return x;
 }
@@ -54,7 +54,7 @@ function checkKeys(op: string, o: object, allowed: readonly string[]): void {
 }
 
 /** cumsum & co. along `axis` (the flattened array when omitted). */
-export function cumulative(op: ScanOp, xIn: unknown, options?: CumulativeOptions): NDArray<Computed> {
+export function cumulative(op: ScanOp, xIn: unknown, options?: CumulativeOptions): NDArray {
   const x = checkArray(op, xIn);
   const o = checkOptions(`${op} options`, options) as CumulativeOptions;
   checkKeys(op, o, ['axis', 'dtype']);
@@ -95,7 +95,7 @@ function flatChunks(shape: readonly number[], chunks: readonly (readonly number[
 }
 
 /** median (q empty) or quantile; `scale` 100 for percentile. */
-export function quantile(op: 'median' | 'quantile' | 'percentile', xIn: unknown, qIn: unknown, options?: QuantileOptions): NDArray<Computed> {
+export function quantile(op: 'median' | 'quantile' | 'percentile', xIn: unknown, qIn: unknown, options?: QuantileOptions): NDArray {
   const x = checkArray(op, xIn);
   const o = checkOptions(`${op} options`, options) as QuantileOptions;
   checkKeys(op, o, ['axis', 'keepdims']);
