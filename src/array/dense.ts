@@ -11,10 +11,11 @@ export class DenseArray {
   readonly data: TypedData;
   readonly strides: readonly number[];
 
-  constructor(data: TypedData, shape: readonly number[]) {
+  /** `dtype` tells uint8 data from bool (both are a Uint8Array; without it a Uint8Array is bool). */
+  constructor(data: TypedData, shape: readonly number[], dtype?: DType) {
     this.data = data;
     this.shape = Object.freeze([...shape]);
-    this.dtype = dtypeOfData(data); // a Uint8Array is bool (0/1)
+    this.dtype = dtypeOfData(data, dtype);
     this.strides = Object.freeze(contiguousStrides(shape));
   }
 
@@ -27,7 +28,7 @@ export class DenseArray {
   }
 
   /** Element at a multi-index (negative indices count from the end). */
-  get(...index: number[]): number {
+  get(...index: number[]): number | bigint {
     if (index.length !== this.ndim) {
       throw new RangeError(`get() needs ${this.ndim} indices, got ${index.length}`);
     }
@@ -55,7 +56,7 @@ export class DenseArray {
   }
 
   toString(): string {
-    const preview = Array.from(this.data.subarray(0, 6), (v) => String(v)).join(', ');
+    const preview = Array.from(this.data.subarray(0, 6) as ArrayLike<number | bigint>, (v) => String(v)).join(', ');
     return `tessera.DenseArray<shape=[${this.shape.join(', ')}], dtype=${this.dtype}, data=[${preview}${this.size > 6 ? ', …' : ''}]>`;
   }
 

@@ -41,7 +41,8 @@ import {
 } from './node.js';
 
 /** What compute() gives: a number for 0-d arrays, a DenseArray otherwise. */
-export type Computed = number | DenseArray;
+/** A computed result: a DenseArray, or for 0-d arrays a number (bigint for int64/uint64, boolean for bool). */
+export type Computed = number | bigint | boolean | DenseArray;
 export type Operand = NDArray<Computed> | number;
 
 export interface ReduceOptions {
@@ -192,6 +193,15 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   logicalAnd<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('logicalAnd', this, other); }
   logicalOr<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('logicalOr', this, other); }
   logicalXor<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('logicalXor', this, other); }
+  /** numpy.bitwise_and / or / xor (bool and integer dtypes; floats are a TypeError). */
+  bitwiseAnd<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('bitwiseAnd', this, other); }
+  bitwiseOr<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('bitwiseOr', this, other); }
+  bitwiseXor<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('bitwiseXor', this, other); }
+  /** numpy.left_shift / right_shift (integer dtypes; a shift by the width or more gives 0, or -1 for negative values shifted right). */
+  leftShift<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('leftShift', this, other); }
+  rightShift<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('rightShift', this, other); }
+  /** numpy.invert (~): bitwise not of integers, logical not of bool. */
+  invert(): NDArray<T> { return unary('invert', this); }
   /** numpy.remainder (an alias of mod): the remainder with the divisor's sign. */
   remainder<U extends Computed>(other: NDArray<U> | number): NDArray<T | U> { return binary('mod', this, other); }
   /** numpy.round / around: round half to even at `decimals` digits (negative: left of the point), as NumPy (x * 10^d, rint, / 10^d). */
@@ -512,7 +522,9 @@ export async function computeArrays(arrays: readonly NDArray<Computed>[], option
   await runLowered(lowered, options ?? {});
   return lowered.outputs.map((out) => {
     const data = typed(out.memory as ArrayBuffer, out.dtype);
-    return out.shape.length === 0 ? data[0]! : new DenseArray(data, out.shape);
+    // 0-d: a number, a bigint (int64/uint64) or a boolean (bool), as NumPy's scalars
+    if (out.shape.length === 0) return out.dtype === 'bool' ? data[0] !== 0 : data[0]!;
+    return new DenseArray(data, out.shape, out.dtype);
   });
 }
 

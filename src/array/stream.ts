@@ -10,7 +10,7 @@ import { materializeLimit } from '../settings.js';
 import { chunkBounds } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { NDArray, computeArrays, persistArrays, formatBytes, type Computed } from './ndarray.js';
-import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode } from './node.js';
+import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, scalarData, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode } from './node.js';
 import { Lowering } from './lower.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
@@ -67,7 +67,7 @@ async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ 
     const results = await computeArrays(small.map((r) => new NDArray(r)), { signal });
     small.forEach((r, i) => {
       const v = results[i]!;
-      const data = v instanceof DenseArray ? v.data : typedCtor(r.dtype).of(v);
+      const data = v instanceof DenseArray ? v.data : scalarData(r.dtype, v);
       values.set(r.id, memoryNode(r, data, 'array'));
     });
   }

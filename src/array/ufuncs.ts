@@ -70,6 +70,12 @@ export const ge = (a: Operand, b: Operand): Arr => binary('ge', a, b);
 export const logicalAnd = (a: Operand, b: Operand): Arr => binary('logicalAnd', a, b);
 export const logicalOr = (a: Operand, b: Operand): Arr => binary('logicalOr', a, b);
 export const logicalXor = (a: Operand, b: Operand): Arr => binary('logicalXor', a, b);
+export const bitwiseAnd = (a: Operand, b: Operand): Arr => binary('bitwiseAnd', a, b);
+export const bitwiseOr = (a: Operand, b: Operand): Arr => binary('bitwiseOr', a, b);
+export const bitwiseXor = (a: Operand, b: Operand): Arr => binary('bitwiseXor', a, b);
+export const leftShift = (a: Operand, b: Operand): Arr => binary('leftShift', a, b);
+export const rightShift = (a: Operand, b: Operand): Arr => binary('rightShift', a, b);
+export const invert = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('invert', x);
 export const positive = <T extends Computed>(x: NDArray<T>): NDArray<T> => unary('positive', x);
 /** numpy.where(cond, x, y); see NDArray docs. */
 export const where = (cond: Operand, x: Operand, y: Operand): Arr => whereArrays(cond, x, y);

@@ -85,11 +85,11 @@ export function mapBlocks(fn: BlockFunction, ...rest: (NDArray<Computed> | MapBl
       const inIdx: number[] = [];
       let q = 0;
       for (let k = 0; k < base.ndim; k++) inIdx.push(drop.includes(k) ? 0 : kept[q++]!);
-      const blocks = inputs.map((d) => sliceBlock(d, inIdx.map((i, k) => [inBounds[k]![i]!, inBounds[k]![i + 1]!])));
+      const blocks = inputs.map((d) => sliceBlock(d as DenseArray, inIdx.map((i, k) => [inBounds[k]![i]!, inBounds[k]![i + 1]!])));
       const loc = idx.map((i, k): [number, number] => [outBounds[k]![i]!, outBounds[k]![i + 1]!]);
       const info: BlockInfo = { chunkLocation: idx, arrayLocation: loc, numChunks, shape };
       const res = fn(...blocks, info);
-      const data = typeof res === 'number' ? [res] : res instanceof DenseArray ? res.data : res;
+      const data = typeof res === 'number' ? [res] : res instanceof DenseArray ? (res.data as ArrayLike<number>) : res;
       const want = loc.reduce((p, [a, b]) => p * (b - a), 1);
       if (!data || typeof (data as ArrayLike<number>).length !== 'number' || data.length !== want) {
         throw new RangeError(`mapBlocks: fn returned ${show(res)} for block [${idx.join(', ')}]; expected ${want} values (block shape [${loc.map(([a, b]) => b - a).join(', ')}])`);
@@ -117,7 +117,7 @@ function sliceBlock(d: DenseArray, box: [number, number][]): DenseArray {
       r = Math.floor(r / shape[k]!);
       src += (box[k]![0] + c) * strides[k]!;
     }
-    out[i] = d.data[src]!;
+    out[i] = Number(d.data[src]!);
   }
   return new DenseArray(out, shape);
 }
