@@ -10,6 +10,7 @@
 // median/quantile need a whole lane: the axis is made one chunk (Dask rechunks the same way) and
 // each lane is copied and partially sorted (std::nth_element). Over all elements (axis omitted)
 // the array is materialized once and selected exactly, in one task: memory bound, not streaming.
+import { isFloat } from '../dtype.js';
 import { checkOptions, describe } from '../../errors.js';
 import { LeafKind, NativeDType, ReduceCode, StageKind } from '../../plan/types.js';
 import type { NativeStage } from '../../plan/types.js';
@@ -58,8 +59,8 @@ export function cumulative(op: ScanOp, xIn: unknown, options?: CumulativeOptions
   const x = checkArray(op, xIn);
   const o = checkOptions(`${op} options`, options) as CumulativeOptions;
   checkKeys(op, o, ['axis', 'dtype']);
-  // bool data scans as float64 0/1 (NumPy: int64 counts) until integer dtypes land
-  const src = x.dtype === 'bool' ? x.astype('float64').node : x.node;
+  // bool and integer data scan in float64 (NumPy: int64; exact to 2^53): the Scan stage is float-only
+  const src = !isFloat(x.dtype) ? x.astype('float64').node : x.node;
   const axis = checkAxis(op, o.axis, src.shape.length);
   if (o.dtype !== undefined && o.dtype !== 'float64' && o.dtype !== 'float32') {
     throw new TypeError(`${op}: dtype must be 'float64' or 'float32', got ${describe(o.dtype)}`);
@@ -99,7 +100,7 @@ export function quantile(op: 'median' | 'quantile' | 'percentile', xIn: unknown,
   const x = checkArray(op, xIn);
   const o = checkOptions(`${op} options`, options) as QuantileOptions;
   checkKeys(op, o, ['axis', 'keepdims']);
-  const src = x.dtype === 'bool' ? x.astype('float64').node : x.node;  // NumPy: float64 results
+  const src = !isFloat(x.dtype) ? x.astype('float64').node : x.node;  // NumPy: float64 results
   const axis = checkAxis(op, o.axis, src.shape.length);
   if (o.keepdims !== undefined && typeof o.keepdims !== 'boolean') {
     throw new TypeError(`${op}: keepdims must be a boolean, got ${describe(o.keepdims)}`);
