@@ -407,6 +407,8 @@ describe('docs/plan.schema.json', () => {
       x.sub(x.mean()).exp().toPlan(),
       a.T.mul(NaN).add(a.sum({ axis: 1 })).toPlan({ inputs: { a } }),
       exportPlan([x.var({ axis: 1, ddof: 1 }), full([], -0).add(1)]).plan,
+      // typed registers: integer leaves, casts, bitwise ops, an int64 sum
+      x.mul(100).astype('int32').bitwiseAnd(7).leftShift(1).sum().toPlan(),
     ];
     for (const p of plans) expect(validate(JSON.parse(JSON.stringify(p))), JSON.stringify(validate.errors)).toBe(true);
     const broken = JSON.parse(JSON.stringify(plans[1]));
