@@ -164,4 +164,25 @@ describe('typed arrays: build-time errors and the issue examples', () => {
     const c = await T.ones([2], { dtype: 'float32' }).add(2 ** -24).sub(1).compute();
     expect([...(c as DenseArray).data]).toEqual([0, 0]);
   });
+  it('cumsum/cumprod of integers and bool run in int64 (uint64 for unsigned), exactly and wrapping, across chunks', async () => {
+    const v = new Int32Array([2 ** 31 - 1, 5, -3, 2 ** 31 - 1, 7, 1]);
+    const x = fromArray(v, { chunks: [[2, 1, 3]] });
+    const c = x.cumsum();
+    expect(c.dtype).toBe('int64');
+    let acc = 0n;
+    expect([...((await c.compute()) as DenseArray).data]).toEqual([...v].map((e) => (acc += BigInt(e))));
+    const u = fromArray(new Uint8Array([200, 100, 3]), { chunks: [[1, 2]] }).cumprod();
+    expect(u.dtype).toBe('uint64');
+    expect([...((await u.compute()) as DenseArray).data]).toEqual([200n, 20000n, 60000n]);
+    const big = fromArray(new BigInt64Array([2n ** 62n, 2n ** 62n, 1n]), { chunks: [[1, 1, 1]] }).cumsum();
+    expect([...((await big.compute()) as DenseArray).data]).toEqual([2n ** 62n, -(2n ** 63n), -(2n ** 63n) + 1n]);
+    const m = fromArray(new Uint8Array([1, 0, 1, 1]), { dtype: 'bool', chunks: [[3, 1]] }).cumsum();
+    expect(m.dtype).toBe('int64');
+    expect([...((await m.compute()) as DenseArray).data]).toEqual([1n, 1n, 2n, 3n]);
+    const f = fromArray(new Int16Array([1, 2, 3])).cumsum({ dtype: 'float64' });
+    expect(f.dtype).toBe('float64');
+    expect([...((await f.compute()) as DenseArray).data]).toEqual([1, 3, 6]);
+    const a2 = fromArray(new Int8Array([1, 2, 3, 4, 5, 6]), { shape: [2, 3], chunks: [[1, 1], [2, 1]] }).cumsum({ axis: 0 });
+    expect([...((await a2.compute()) as DenseArray).data]).toEqual([1n, 2n, 3n, 5n, 7n, 9n]);
+  });
 });

@@ -83,8 +83,10 @@ void validateSpecialStage(const Plan& plan, const Stage& st, const std::string& 
   const std::string kp = sp + ".sink";
   if (sk.reduce != ReduceOp::None) fail(kp + ".reduce", "must be None (0) in a scan/select stage");
   if (sk.partials) fail(kp + ".partials", "must be false in a scan/select stage");
-  if (sk.dtype != DType::F64 && sk.dtype != DType::F32)
-    fail(kp + ".dtype", "a scan/select stage writes float64 (0) or float32 (1)");
+  // scans of integers run in int64/uint64 (NumPy's accumulators): input, output and totals alike
+  const bool intScan = scan && (sk.dtype == DType::I64 || sk.dtype == DType::U64);
+  if (sk.dtype != DType::F64 && sk.dtype != DType::F32 && !intScan)
+    fail(kp + ".dtype", "a scan/select stage writes float64 (0) or float32 (1); a scan also int64 (6) or uint64 (10)");
   if (sk.reduceAxes.size() != nd)
     fail(kp + ".reduceAxes", "must have one entry per axis with exactly one 1 (the scanned axis)");
   int axis = -1;
@@ -105,8 +107,8 @@ void validateSpecialStage(const Plan& plan, const Stage& st, const std::string& 
     const Leaf& lf = st.leaves[i];
     const std::string lp = idx(sp + ".leaves", i);
     if (lf.kind != LeafKind::Memory) fail(lp + ".kind", "must be memory in a scan/select stage");
-    if (lf.dtype != DType::F64 && lf.dtype != DType::F32)
-      fail(lp + ".dtype", "a scan/select stage reads float64 (0) or float32 (1)");
+    if (intScan ? lf.dtype != sk.dtype : (lf.dtype != DType::F64 && lf.dtype != DType::F32))
+      fail(lp + ".dtype", intScan ? "an integer scan reads the sink's dtype" : "a scan/select stage reads float64 (0) or float32 (1)");
   }
   const BufferRef& out = bufferAt(plan, sk.buffer, kp + ".buffer");
   const std::string obp = "buffers[" + std::to_string(sk.buffer) + "]";

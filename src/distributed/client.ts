@@ -1,5 +1,6 @@
 // The distributed client: lowers collections exactly as a local compute does, sends the plan to
 // the scheduler, follows progress, and fetches stored output pieces straight from the workers.
+import { dtypeBytes } from '../plan/split.js';
 import { randomUUID } from 'node:crypto';
 import { NDArray, type Computed } from '../array/ndarray.js';
 import { DenseArray } from '../array/dense.js';
@@ -419,7 +420,7 @@ export class Client {
   }
 
   private pieceBytes(p: Piece): number {
-    return p.bytes ?? p.ext.reduce((a, b) => a * b, 1) * (p.dtype === 0 ? 8 : 4);
+    return p.bytes ?? p.ext.reduce((a, b) => a * b, 1) * dtypeBytes(p.dtype);
   }
 }
 
@@ -432,7 +433,7 @@ async function inParallel<T>(items: readonly T[], lanes: number, fn: (item: T) =
 }
 
 function scatter(result: Float64Array | Float32Array, p: Piece, bytes: Uint8Array): void {
-  const item = p.dtype === 0 ? 8 : 4;
+  const item = dtypeBytes(p.dtype);
   const aligned = bytes.byteOffset % item === 0 ? bytes : bytes.slice();
   const src = p.dtype === 0 ? new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 8) : new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
   if (p.whole) {

@@ -39,6 +39,8 @@ export function partialPlanes(reduce: number): number {
  * (nanmean/nanvar/nanstd/nanmin/nanmax/ptp carry a count or a second value; argmin/argmax an
  * index relative to the box) run whole.
  */
+/** Bytes of one element of a dtype code (ops.json). */
+export const dtypeBytes = (code: number): number => DTYPES.find((d) => d.code === code)!.size;
 const isFloatCode = (code: number): boolean => code === NativeDType.F64 || code === NativeDType.F32;
 
 export function hasChunkPartials(reduce: number): boolean {
@@ -84,7 +86,7 @@ export function splitMode(stage: NativeStage): 'chunks' | 'whole' {
 /** Bytes of the buffer a chunk's sub-stage writes: the chunk (stores) or its partials (reductions). */
 export function chunkOutBytes(stage: NativeStage, task: number): number {
   const { ext } = chunkBox(stage, task);
-  if (stage.sink.reduce === ReduceCode.None) return ext.reduce((a, e) => a * e, 1) * DTYPES.find((d) => d.code === stage.sink.dtype)!.size;
+  if (stage.sink.reduce === ReduceCode.None) return ext.reduce((a, e) => a * e, 1) * dtypeBytes(stage.sink.dtype);
   const kept = ext.reduce((a, e, k) => (isReduced(stage, k) ? a : a * e), 1);
   return kept * partialPlanes(stage.sink.reduce) * 8;
 }

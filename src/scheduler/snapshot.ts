@@ -8,6 +8,7 @@
 // (a growable one only grows): it is read in place, zero-copy. Buffers a plan writes (results,
 // intermediates) are tessera's own and never reach the caller before the compute settles;
 // NativeBuffers (persisted chunks) are kept alive by the addon itself.
+import { DTYPES } from '../plan/ops.generated.js';
 import { types } from 'node:util';
 import { native, type NativeBuffer, type NativeBufferArg, type NativePlan } from '../native.js';
 import { LeafKind, NativeDType, StageKind, type NativeLeaf } from '../plan/types.js';
@@ -28,7 +29,9 @@ function lentBytes(b: NativeBufferArg): { buffer: ArrayBuffer; byteOffset: numbe
   return undefined;
 }
 
-const elementBytes = (leaf: NativeLeaf): number => (leaf.dtype === NativeDType.F32 ? 4 : 8);
+// every dtype's element size (typed registers read int8…uint64 leaves as themselves)
+const ITEM_BYTES = new Map<number, number>(DTYPES.map((d) => [d.code, d.size]));
+const elementBytes = (leaf: NativeLeaf): number => ITEM_BYTES.get(leaf.dtype) ?? 8;
 
 /** Bytes [lo, hi) a leaf reads over `shape`, as the engine's plan check computes them (validate.cc). */
 function leafSpan(leaf: NativeLeaf, shape: readonly number[]): [number, number] {

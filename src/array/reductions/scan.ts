@@ -10,7 +10,8 @@
 // median/quantile need a whole lane: the axis is made one chunk (Dask rechunks the same way) and
 // each lane is copied and partially sorted (std::nth_element). Over all elements (axis omitted)
 // the array is materialized once and selected exactly, in one task: memory bound, not streaming.
-import { isFloat } from '../dtype.js';
+import { DTYPES as NATIVE_DTYPES } from '../../plan/ops.generated.js';
+import { isFloat, kind } from '../dtype.js';
 import { checkOptions, describe } from '../../errors.js';
 import { LeafKind, NativeDType, ReduceCode, StageKind } from '../../plan/types.js';
 import type { NativeStage } from '../../plan/types.js';
@@ -35,7 +36,8 @@ export interface QuantileOptions {
 
 const SCAN_CODES: Record<ScanOp, number> = { cumsum: 0, cumprod: 1, nancumsum: 2, nancumprod: 3 };
 
-const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
+const NATIVE_CODES = new Map<string, NativeDType>(NATIVE_DTYPES.map((d) => [d.name, d.code as NativeDType]));
+const nativeDType = (d: DType): NativeDType => NATIVE_CODES.get(d)!;
 
 function checkArray(name: string, x: unknown): NDArray<Computed> {
   if (!(x instanceof NDArray)) throw new TypeError(`${name}: x must be an NDArray, got ${describe(x)}`);
@@ -59,13 +61,15 @@ export function cumulative(op: ScanOp, xIn: unknown, options?: CumulativeOptions
   const x = checkArray(op, xIn);
   const o = checkOptions(`${op} options`, options) as CumulativeOptions;
   checkKeys(op, o, ['axis', 'dtype']);
-  // bool and integer data scan in float64 (NumPy: int64; exact to 2^53): the Scan stage is float-only
-  const src = !isFloat(x.dtype) ? x.astype('float64').node : x.node;
-  const axis = checkAxis(op, o.axis, src.shape.length);
-  if (o.dtype !== undefined && o.dtype !== 'float64' && o.dtype !== 'float32') {
-    throw new TypeError(`${op}: dtype must be 'float64' or 'float32', got ${describe(o.dtype)}`);
+  if (o.dtype !== undefined && o.dtype !== 'float64' && o.dtype !== 'float32' && o.dtype !== 'int64' && o.dtype !== 'uint64') {
+    throw new TypeError(`${op}: dtype must be 'float64', 'float32', 'int64' or 'uint64', got ${describe(o.dtype)}`);
   }
-  const dtype: DType = o.dtype ?? src.dtype;
+  // bool and integer data scan in int64 (uint64 for unsigned), exactly and wrapping, as NumPy's
+  // accumulators; with a float dtype= they are cast to it first
+  const acc: DType = o.dtype ?? (isFloat(x.dtype) ? x.dtype : kind(x.dtype) === 'u' ? 'uint64' : 'int64');
+  const src = x.dtype !== acc && (!isFloat(x.dtype) || !isFloat(acc)) ? x.astype(acc).node : x.node;
+  const axis = checkAxis(op, o.axis, src.shape.length);
+  const dtype: DType = acc;
   const shape = axis === null ? [size(src.shape)] : [...src.shape];
   const chunks = axis === null ? flatChunks(src.shape, src.chunks) : src.chunks.map((c) => [...c]);
   const node: ScanNode = {
