@@ -97,8 +97,15 @@ void fillLeaf(const StagePrep& p, VMState& vm, int leaf, void* outv, int64_t n, 
     case LeafKind::RandomUniform:
     case LeafKind::RandomNormal: {
       // generated in float64 (float32: the float64 value rounded once, as always)
-      double* out = f64 ? static_cast<double*>(outv) : vm.tmp.get();
       const bool uni = l.kind == LeafKind::RandomUniform;
+      if (uni && !f64 && l.a == 0 && l.b == 1) {  // random.random float32: exact float32 values, no float64 block
+        for (int i = 0; i < np; ++i)
+          K.uniform32f(l.key, pbase[static_cast<int64_t>(i) * S + s], step,
+                       static_cast<float*>(outv) + vm.pieceOff[static_cast<size_t>(i)],
+                       static_cast<size_t>(vm.pieceLen[static_cast<size_t>(i)]));
+        return;
+      }
+      double* out = f64 ? static_cast<double*>(outv) : vm.tmp.get();
       kernels::RandomFill fill = !uni ? K.normal64 : (l.dtype == DType::F32 ? K.uniform32 : K.uniform64);
       for (int i = 0; i < np; ++i)
         fill(l.key, pbase[static_cast<int64_t>(i) * S + s], step,

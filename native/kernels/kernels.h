@@ -60,6 +60,8 @@ struct Table {
   RandomFill uniform64;  // (bits >> 11) * 2^-53
   RandomFill uniform32;  // (bits >> 40) * 2^-24, i.e. exactly a float32 value
   RandomFill normal64;   // Box-Muller, see docs/random.md
+  // uniform32's values written as float32 (a float32 register)
+  void (*uniform32f)(uint64_t key, int64_t start, int64_t step, float* out, size_t n);
   // Reductions over one block: deterministic for a given n (pairwise / fixed lane order), and
   // bit-identical across ISAs. (The reduction min/max are named reduceMin/reduceMax because the
   // element-wise `min`/`max` members above already take those names: the first version of this

@@ -229,9 +229,17 @@ static inline vf splatf(float c) {
   return v;
 }
 static inline bool anyf(vi32 m) {
+#if defined(TESSERA_V512)
+  return _mm512_test_epi32_mask((__m512i)m, (__m512i)m) != 0;
+#elif defined(TESSERA_V256)
+  return !_mm256_testz_si256((__m256i)m, (__m256i)m);
+#elif defined(TESSERA_V128)
+  return _mm_movemask_ps((__m128)m) != 0;
+#else
   for (size_t l = 0; l < WF; ++l)
     if (m[l]) return true;
   return false;
+#endif
 }
 template <class F>
 static inline void mapUnaryF(const float* x, float* out, size_t n, float pad, F f) {
@@ -289,6 +297,20 @@ static void expF32(const float* x, float* out, size_t n) {
   });
 }
 static void sqrtF32(const float* x, float* out, size_t n) { mapUnaryF(x, out, n, 1.0f, [](vf v) { return vsqrtf(v); }); }
+
+// float32 uniform random numbers straight into a float32 register: the same values as
+// uniform32 (u24 * 2^-24, exact in float32), converted lane-wise with no float64 block between.
+typedef float vfh __attribute__((vector_size(TESSERA_VBYTES / 2)));
+typedef float vfhu __attribute__((vector_size(TESSERA_VBYTES / 2), aligned(4), may_alias));
+static void uniform32f(uint64_t key, int64_t start, int64_t step, float* out, size_t n) {
+  Counter ctr(key, start, step);
+  size_t i = 0;
+  for (; i + W <= n; i += W) *reinterpret_cast<vfhu*>(out + i) = __builtin_convertvector(u24V(ctr.next()), vfh);
+  if (i < n) {
+    const vd v = u24V(ctr.next());
+    for (size_t l = 0; i + l < n; ++l) out[i + l] = static_cast<float>(v[l]);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // The loops. Out may alias an input only when both have one element size (the VM copies
@@ -450,6 +472,7 @@ static constexpr void fillTypedLoops(Table& t) {
 #define TESSERA_X(from, to) t.cast[from][to] = castLoop<from, to>;
   TESSERA_CAST_PAIRS(TESSERA_X)
 #undef TESSERA_X
+  t.uniform32f = uniform32f;
   t.whereBySize[0] = whereLoop<uint8_t>;
   t.whereBySize[1] = whereLoop<uint16_t>;
   t.whereBySize[2] = whereLoop<uint32_t>;
