@@ -135,9 +135,8 @@ export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions)
     id: newId(),
     name: `${op}-${token(`${op}:${src.name}:${axes}:${keepdims}:${ddof}:${resultDType}`)}`,
     shape,
-    // counts, indices and truth values are float64 numbers for now (exact to 2^53; NumPy: int64
-    // and bool), the same for every input dtype
-    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' || argLike ? 'float64' : resultDType,
+    // NumPy: truth values are bool, counts and indices int64 (for every input dtype)
+    dtype: op === 'any' || op === 'all' ? 'bool' : op === 'count_nonzero' || argLike ? 'int64' : resultDType,
     chunks,
     op,
     axes,

@@ -54,6 +54,7 @@ export const nativeDType = (d: DType): NativeDType => NATIVE_CODES.get(d)!;
  * engine converts an immediate to its instruction's dtype; a float32 one is rounded here first).
  */
 const CAST = opCode('cast');
+const ALL_NAN_INDEX = -(2n ** 63n);
 function castVal(v: Val, d: DType): Val {
   if (v.dtype === d) return v;
   if (v.kind === 'imm') return { kind: 'imm', value: d === 'float32' ? Math.fround(v.value) : isInteger(d) || d === 'bool' ? weakIntValue(v.value, d) : v.value, dtype: d };
@@ -124,7 +125,8 @@ export class Lowering {
       remote: this.remote,
       verify: () => {
         for (const { memory, op } of this.allNanChecks) {
-          if (new Float64Array(memory).some(Number.isNaN)) throw new RangeError(`${op}: All-NaN slice encountered`);
+          // an all-NaN slice's index is NaN, stored as int64's minimum (NumPy raises instead)
+          if (new BigInt64Array(memory).some((v) => v === ALL_NAN_INDEX)) throw new RangeError(`${op}: All-NaN slice encountered`);
         }
       },
     };
