@@ -143,7 +143,7 @@ async function computeRegion(node: Node, lo: number[], hi: number[], signal: Abo
   await runLowered(lowered, { signal });
   const out = lowered.outputs[0]!;
   const data = typedView(out.dtype, out.memory as ArrayBuffer);
-  return new DenseArray(data, out.shape);
+  return new DenseArray(data, out.shape, out.dtype);
 }
 
 /**
