@@ -1164,6 +1164,13 @@
   X(NanArgMin, 21, "nanargmin") \
   X(NanArgMax, 22, "nanargmax")
 
+// The operations of Scan stages (imms[0]). X(code, "plan name")
+#define TESSERA_SCAN_OPS(X) \
+  X(0, "cumsum") \
+  X(1, "cumprod") \
+  X(2, "nancumsum") \
+  X(3, "nancumprod")
+
 // X(cname, code, "plan name")
 #define TESSERA_STAGE_KINDS(X) \
   X(Kernel, 0, "kernel") \

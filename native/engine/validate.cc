@@ -118,7 +118,11 @@ void validateSpecialStage(const Plan& plan, const Stage& st, const std::string& 
   checkAffine(sp + ".leaves[0]", in.offset, in.strides, st.shape, empty, &inBuf, in.dtype,
               "buffers[" + std::to_string(in.buffer) + "]");
   if (scan) {
-    if (st.imms.size() != 2 || !(st.imms[0] == 0 || st.imms[0] == 1 || st.imms[0] == 2 || st.imms[0] == 3) ||
+    bool knownOp = false;  // a row of ops.json scanOps
+#define TESSERA_X(code, plan) knownOp = knownOp || (st.imms.size() == 2 && st.imms[0] == code);
+    TESSERA_SCAN_OPS(TESSERA_X)
+#undef TESSERA_X
+    if (st.imms.size() != 2 || !knownOp ||
         !(st.imms[1] == 0 || st.imms[1] == 1))
       fail(sp + ".imms", "a scan stage has imms [op 0..3, phase 0|1]");
     checkAffine(kp, sk.offset, sk.strides, st.shape, empty, &out, sk.dtype, obp);

@@ -15,6 +15,7 @@ import {
 import { NDArray, type Computed, type VarOptions } from './ndarray.js';
 import { checkDType, checkWeakScalar, isFloat, kind, resultType } from './dtype.js';
 import { resolveLoop } from './loops.js';
+import { REDUCTIONS } from '../plan/ops.generated.js';
 
 export function normalizeAxis(name: string, axis: unknown, ndim: number): number {
   if (typeof axis !== 'number') throw new TypeError(`${name} must be an integer axis, got ${describe(axis)}`);
@@ -88,7 +89,7 @@ function defaultReduceDType(op: ReduceOp, d: DType): DType {
 }
 
 /** The reductions that take NumPy's `dtype=`. */
-const DTYPE_REDUCTIONS = new Set<string>(['sum', 'prod', 'mean', 'var', 'std', 'nansum', 'nanprod', 'nanmean', 'nanvar', 'nanstd']);
+const DTYPE_REDUCTIONS = new Set<string>(REDUCTIONS.filter((r) => 'dtypeOption' in r && r.dtypeOption).map((r) => r.plan)); // ops.json rows
 
 export function reduce(op: ReduceOp, x: NDArray<Computed>, options?: VarOptions): NDArray<Computed> {
   const o = checkOptions(`${op} options`, options) as VarOptions;

@@ -79,18 +79,18 @@ export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
 export const REDUCTIONS = [
   {"plan":"none","cname":"None","code":0,"identity":null},
-  {"plan":"sum","cname":"Sum","code":1,"identity":0},
-  {"plan":"prod","cname":"Prod","code":2,"identity":1},
+  {"plan":"sum","cname":"Sum","code":1,"identity":0,"dtypeOption":true},
+  {"plan":"prod","cname":"Prod","code":2,"identity":1,"dtypeOption":true},
   {"plan":"min","cname":"Min","code":3,"identity":"NaN"},
   {"plan":"max","cname":"Max","code":4,"identity":"NaN"},
-  {"plan":"mean","cname":"Mean","code":5,"identity":"NaN"},
-  {"plan":"var","cname":"Var","code":6,"identity":"NaN"},
-  {"plan":"std","cname":"Std","code":7,"identity":"NaN"},
-  {"plan":"nansum","cname":"NanSum","code":8,"identity":0},
-  {"plan":"nanprod","cname":"NanProd","code":9,"identity":1},
-  {"plan":"nanmean","cname":"NanMean","code":10,"identity":"NaN"},
-  {"plan":"nanvar","cname":"NanVar","code":11,"identity":"NaN"},
-  {"plan":"nanstd","cname":"NanStd","code":12,"identity":"NaN"},
+  {"plan":"mean","cname":"Mean","code":5,"identity":"NaN","dtypeOption":true},
+  {"plan":"var","cname":"Var","code":6,"identity":"NaN","dtypeOption":true},
+  {"plan":"std","cname":"Std","code":7,"identity":"NaN","dtypeOption":true},
+  {"plan":"nansum","cname":"NanSum","code":8,"identity":0,"dtypeOption":true},
+  {"plan":"nanprod","cname":"NanProd","code":9,"identity":1,"dtypeOption":true},
+  {"plan":"nanmean","cname":"NanMean","code":10,"identity":"NaN","dtypeOption":true},
+  {"plan":"nanvar","cname":"NanVar","code":11,"identity":"NaN","dtypeOption":true},
+  {"plan":"nanstd","cname":"NanStd","code":12,"identity":"NaN","dtypeOption":true},
   {"plan":"nanmin","cname":"NanMin","code":13,"identity":"NaN"},
   {"plan":"nanmax","cname":"NanMax","code":14,"identity":"NaN"},
   {"plan":"any","cname":"Any","code":15,"identity":0},
@@ -105,6 +105,14 @@ export const REDUCTIONS = [
 
 export const ReduceCode = { None: 0, Sum: 1, Prod: 2, Min: 3, Max: 4, Mean: 5, Var: 6, Std: 7, NanSum: 8, NanProd: 9, NanMean: 10, NanVar: 11, NanStd: 12, NanMin: 13, NanMax: 14, Any: 15, All: 16, CountNonzero: 17, Ptp: 18, ArgMin: 19, ArgMax: 20, NanArgMin: 21, NanArgMax: 22 } as const;
 export type ReduceCode = (typeof ReduceCode)[keyof typeof ReduceCode];
+
+/** The operations of Scan stages (imms[0]). */
+export const SCAN_OPS = [
+  {"plan":"cumsum","code":0},
+  {"plan":"cumprod","code":1},
+  {"plan":"nancumsum","code":2},
+  {"plan":"nancumprod","code":3},
+] as const;
 
 export const LEAF_KINDS = [
   {"plan":"arange","cname":"Arange","code":0},

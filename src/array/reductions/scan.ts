@@ -10,7 +10,7 @@
 // median/quantile need a whole lane: the axis is made one chunk (Dask rechunks the same way) and
 // each lane is copied and partially sorted (std::nth_element). Over all elements (axis omitted)
 // the array is materialized once and selected exactly, in one task: memory bound, not streaming.
-import { DTYPES as NATIVE_DTYPES } from '../../plan/ops.generated.js';
+import { DTYPES as NATIVE_DTYPES, SCAN_OPS } from '../../plan/ops.generated.js';
 import { isFloat, kind } from '../dtype.js';
 import { checkOptions, describe } from '../../errors.js';
 import { LeafKind, NativeDType, ReduceCode, StageKind } from '../../plan/types.js';
@@ -34,7 +34,8 @@ export interface QuantileOptions {
   keepdims?: boolean;
 }
 
-const SCAN_CODES: Record<ScanOp, number> = { cumsum: 0, cumprod: 1, nancumsum: 2, nancumprod: 3 };
+// the Scan stage's operation codes (ops.json scanOps)
+const SCAN_CODES = Object.fromEntries(SCAN_OPS.map((o) => [o.plan, o.code])) as Record<ScanOp, number>;
 
 const NATIVE_CODES = new Map<string, NativeDType>(NATIVE_DTYPES.map((d) => [d.name, d.code as NativeDType]));
 const nativeDType = (d: DType): NativeDType => NATIVE_CODES.get(d)!;
