@@ -17,6 +17,9 @@ export type { ChunksSpec } from './array/chunks.js';
 export { slice, Slice } from './array/indexing/slice.js';
 export { concatenate, stack, hstack, vstack } from './array/indexing/join.js';
 export { split, arraySplit, roll, pad, tile, diagonal } from './array/indexing/ops.js';
+export { tri, tril, triu, eye, diag, repeat, fromFunction, type TriOptions } from './array/indexing/triangles.js';
+export { take, computeChunkSizes, type TakeIndices } from './array/indexing/gather.js';
+export type { IntegersOptions, ChoiceOptions, PermutationOptions } from './array/indexing/random-int.js';
 export { empty, emptyLike, fullLike, onesLike, zerosLike, linspace, meshgrid, indices, type LinspaceOptions } from './array/indexing/create.js';
 export type { IndexInput } from './array/indexing/parse.js';
 export type { DType } from './array/node.js';
@@ -30,7 +33,9 @@ export {
 } from './array/ufuncs.js';
 export { compute, persist } from './compute.js';
 export * as linalg from './array/linalg/index.js';
-export { mapBlocks, type BlockInfo, type BlockFunction, type MapBlocksOptions } from './array/linalg/map-blocks.js';
+export { mapBlocks, blockwise, type BlockInfo, type BlockLocation, type Block, type BlockResult, type BlockFunction, type MapBlocksOptions, type BlockwiseOptions } from './array/blocks/map-blocks.js';
+export { mapOverlap, type MapOverlapOptions, type Boundary } from './array/blocks/overlap.js';
+export { reduction, type ReductionOptions, type ReductionFunction, type ReductionCallOptions } from './array/blocks/reduction.js';
 export { matmul, dot, tensordot, inner, outer, vdot, trace, einsum, type TensordotOptions, type TraceOptions } from './array/linalg/products.js';
 export { fromDelayed, type FromDelayedOptions } from './array/from-delayed.js';
 export {

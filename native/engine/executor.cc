@@ -38,6 +38,7 @@
 #include "engine/scan.h"
 #include "engine/stage_prep.h"
 #include "engine/vm.h"
+#include "engine/gather.h"
 
 namespace tessera {
 namespace {
@@ -65,6 +66,9 @@ class PlanJob final : public Job, public Execution, public std::enable_shared_fr
         detail::prepareMatmulStage(st, plan_.buffers, preps_[s]);
       } else if (st.kind == StageKind::Kernel) {
         prepareStage(st, plan_.buffers, preps_[s]);
+      } else if (detail::isGatherStage(st.kind)) {  // engine/gather.h
+        preps_[s].st = &st;
+        preps_[s].ntasks = detail::gatherTaskCount(st);
       } else {  // engine/scan.h: no program, no reduction
         preps_[s].st = &st;
         preps_[s].ntasks = detail::specialTaskCount(st);
@@ -137,6 +141,7 @@ void PlanJob::runTask(int stage, int64_t task, WorkerContext& ctx) {
   const int64_t t1 = plan_.profile ? nowNs() : 0;
   if (p.st->kind == StageKind::Matmul) detail::runMatmulChunk(p, task);
   else if (p.st->kind == StageKind::Kernel) runChunk(*this, p, vm, task);
+  else if (detail::isGatherStage(p.st->kind)) detail::runGatherTask(*p.st, plan_.buffers, task);
   else detail::runSpecialTask(*p.st, plan_.buffers, task);
   if (plan_.profile) {
     TaskRecord& r = records_[static_cast<size_t>(recordBase_[static_cast<size_t>(stage)] + task)];

@@ -1175,6 +1175,8 @@
 #define TESSERA_STAGE_KINDS(X) \
   X(Kernel, 0, "kernel") \
   X(Matmul, 1, "matmul") \
+  X(Take, 4, "take") \
+  X(Compress, 5, "compress") \
   X(Scan, 8, "scan") \
   X(Select, 9, "select")
 

@@ -83,6 +83,8 @@ enum class ReduceOp : int32_t { TESSERA_REDUCE_OPS(TESSERA_ENUM_ROW) };
 // Matmul: batched matrix product, one task per output chunk (engine/matmul.h).
 // Scan:   cumulative sum/product along one axis, Dask's cumreduction (engine/scan.h).
 // Select: per-lane order statistics, median and 'linear' quantiles (engine/scan.h).
+// Take:   np.take along one axis, one task per output chunk (engine/gather.h).
+// Compress: boolean-mask compaction of a 1-d input: counts, then copies at offsets (engine/gather.h).
 enum class StageKind : uint8_t { TESSERA_STAGE_KINDS(TESSERA_ENUM_ROW) };
 
 #undef TESSERA_ENUM_ROW
@@ -123,6 +125,13 @@ struct Sink {
 //   Select: the axis must be one chunk; imms = [method, qStride, q...], method 0: NumPy's
 //     'linear' quantile of each q, 1: median (mean of the middle two); a lane holding a NaN
 //     gives NaN. Quantile i of a lane goes to sink address + i * qStride.
+// Take and Compress stages have no program (nregs 1, result 0) and copy elements unchanged (the
+// sink's dtype is leaves[0]'s), writing the sink with reduce None:
+//   Take: imms = [axis, source length n]; out[c] = leaves[0] at (offset + sum_{k != axis} c[k]*s[k]
+//     + p * s[axis]) where p = leaves[1][c] (any dtype; an integer in [-n, n), negative + n).
+//   Compress: 1-d; phase 0 (imms [0], leaves [cond]) writes chunk j's count of nonzero cond into
+//     the float64 sink at offset + j * strides[0]; phase 1 (imms [1, total, offset_0, ...], leaves
+//     [data, cond], sink strides [1]) copies chunk j's selected data to sink offset + offset_j.
 struct Stage {
   // Matmul stages: shape/chunks are the output's ([batch..., M, N]); exactly two Memory leaves
   // A and B of the sink's dtype whose strides have one extra, last entry: the stride along the

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/dtype_io.h"
+#include "engine/gather.h"
 #include "engine/ops.h"
 #include "engine/plan.h"
 #include "engine/typing.h"
@@ -252,6 +253,10 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     return;
   }
 
+  if (detail::isGatherStage(st.kind)) {
+    detail::validateGatherStage(plan, st, sp, empty);
+    return;
+  }
   if (st.kind != StageKind::Kernel) {
     validateSpecialStage(plan, st, sp, empty);
     return;
@@ -457,6 +462,16 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
 }
 
 }  // namespace
+
+// validate.cc's checks for the stage executors that validate their own fields (engine/gather.cc).
+namespace detail {
+void checkAffineRange(const std::string& path, int64_t offset, const std::vector<int64_t>& strides,
+                      const std::vector<int64_t>& shape, bool empty, const BufferRef* buf, DType dtype,
+                      const std::string& bufPath) {
+  checkAffine(path, offset, strides, shape, empty, buf, dtype, bufPath);
+}
+const BufferRef& planBuffer(const Plan& plan, int32_t b, const std::string& path) { return bufferAt(plan, b, path); }
+}  // namespace detail
 
 void validatePlan(const Plan& plan) {
   for (size_t i = 0; i < plan.buffers.size(); ++i) {

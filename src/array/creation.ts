@@ -4,6 +4,8 @@ import { checkFinite, checkInteger, checkOptions, checkShape, describe } from '.
 import { normalizeChunks, type ChunksSpec } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { NDArray, type Computed } from './ndarray.js';
+import * as randomInt from './indexing/random-int.js';
+import type { ChoiceOptions, IntegersOptions, PermutationOptions } from './indexing/random-int.js';
 import { contiguousStrides, dtypeOfData, itemsize, newId, token, type DType, type Node, type TypedData } from './node.js';
 import { checkDType as checkAnyDType, dtypeOfTypedArray, typedArrayClass } from './dtype.js';
 
@@ -294,5 +296,25 @@ export const random = {
     if (checkFinite('scale', scale) < 0) throw new RangeError(`scale must be >= 0, got ${scale}`);
     const u = randomArray('random.exponential', 'random_sample', 'uniform', 0, 1, shape, options);
     return u.neg().add(1).log().neg().mul(scale) as NDArray<ResultFor<S>>;
+  },
+  /** Integers in [low, high) (high omitted: [0, low)), NumPy's Generator.integers (./indexing/random-int.ts). */
+  integers(low: number, high: number | null | undefined, shape: readonly number[], options?: IntegersOptions): NDArray<Computed> {
+    return randomInt.integers(low, high, shape, options);
+  },
+  /** NumPy's legacy name of integers: randint(low, high?, shape). */
+  randint(low: number, high: number | null | undefined, shape: readonly number[], options?: IntegersOptions): NDArray<Computed> {
+    return randomInt.integers(low, high, shape, options);
+  },
+  /** Samples of a range or a 1-d array, with replacement (uniform or weighted by p) or without. */
+  choice(a: number | NDArray<Computed> | readonly number[], size: number | readonly number[], options?: ChoiceOptions): NDArray<Computed> {
+    return randomInt.choice(a, size, options);
+  },
+  /** A random ordering of 0..n-1, or x permuted along axis 0. */
+  permutation(x: number | NDArray<Computed>, options?: PermutationOptions): NDArray<Computed> {
+    return randomInt.permutation(x, options);
+  },
+  /** x permuted along axis 0 as a new array (NumPy's shuffle is in place; arrays here are immutable). */
+  shuffle(x: NDArray<Computed>, options?: { seed?: number }): NDArray<Computed> {
+    return randomInt.shuffle(x, options);
   },
 };

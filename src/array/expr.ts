@@ -59,7 +59,7 @@ export function binary<R extends Computed>(op: BinaryOp, a: unknown, b: unknown)
   const chunks = shape.map((s, k) => {
     for (const n of nodes) {
       const j = k - (shape.length - n.shape.length);
-      if (j >= 0 && n.shape[j] === s) return n.chunks[j]!;
+      if (j >= 0 && Object.is(n.shape[j], s)) return n.chunks[j]!;  // Object.is: NaN (unknown) lengths match
     }
     return [s];
   });
@@ -204,7 +204,7 @@ export function whereArrays(cond: unknown, x: unknown, y: unknown): NDArray<Comp
   const chunks = shape.map((s, k) => {
     for (const n of nodes) {
       const j = k - (shape.length - n.shape.length);
-      if (j >= 0 && n.shape[j] === s) return n.chunks[j]!;
+      if (j >= 0 && Object.is(n.shape[j], s)) return n.chunks[j]!;  // Object.is: NaN (unknown) lengths match
     }
     return [s];
   });

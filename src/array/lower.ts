@@ -33,6 +33,8 @@ import {
   type ReduceNode,
   type ScanNode,
   type ConcatNode,
+  type MaskNode,
+  type TakeNode,
 } from './node.js';
 import type { AffineView } from './indexing/view.js';
 import { materializeLimit } from '../settings.js';
@@ -44,6 +46,7 @@ const INT_EXACT = new Set<string>(['sum', 'prod', 'min', 'max', 'nansum', 'nanpr
 import { resolveLoop } from './loops.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 import { lowerQuantile, lowerScan } from './reductions/scan.js';
+import { lowerMask, lowerTake } from './indexing/gather.js';
 import { materializeMatmul } from './linalg/lower-matmul.js';
 
 const NATIVE_CODES = new Map<string, NativeDType>(NATIVE_DTYPES.map((d) => [d.name, d.code as NativeDType]));
@@ -107,6 +110,7 @@ export class Lowering {
   private readonly remote = new Map<number, RemoteMemory>();
   /** nanargmin/nanargmax results: NaN marks an all-NaN slice, an error in NumPy. */
   private readonly allNanChecks: { memory: ArrayBuffer; op: string }[] = [];
+  /** Results of the sum-of-product rule: a non-finite one means the operands were not all finite. */
   private readonly remoteIndex = new Map<RemoteMemory, number>();
 
   /** `remote`: arrays kept by a cluster may be read (only a distributed client lowers with it). */
@@ -134,7 +138,7 @@ export class Lowering {
 
   private lowerRoot(req: RootRequest): LoweredOutput {
     const { node } = req;
-    if ((node.kind === 'reduce' || node.kind === 'scan' || node.kind === 'quantile') && !req.region && req.target === 'result') {
+    if ((node.kind === 'reduce' || node.kind === 'scan' || node.kind === 'quantile' || node.kind === 'take' || node.kind === 'mask') && !req.region && req.target === 'result') {
       const m = run(node.kind === 'reduce' ? this.materializeReduce(node) : this.materializeSpecial(node));
       return { memory: m.memory, shape: [...node.shape], dtype: node.dtype };
     }
@@ -199,11 +203,12 @@ export class Lowering {
     return m;
   }
 
-  /** A scan or quantile node's own memory (once per node), computed by its native stages. */
-  *materializeSpecial(node: ScanNode | QuantileNode): Step<Materialized & { memory: ArrayBuffer }> {
+  /** A scan, quantile, take or mask node's own memory (once per node), computed by its native stages. */
+  *materializeSpecial(node: ScanNode | QuantileNode | TakeNode | MaskNode): Step<Materialized & { memory: ArrayBuffer }> {
     const done = this.reduced.get(node.id);
     if (done) return done;
-    const m = node.kind === 'scan' ? ((yield lowerScan(this, node)) as Materialized & { memory: ArrayBuffer }) : ((yield lowerQuantile(this, node)) as Materialized & { memory: ArrayBuffer });
+    const step = node.kind === 'scan' ? lowerScan(this, node) : node.kind === 'quantile' ? lowerQuantile(this, node) : node.kind === 'take' ? lowerTake(this, node) : lowerMask(this, node);
+    const m = (yield step) as Materialized & { memory: ArrayBuffer };
     this.reduced.set(node.id, m);
     return m;
   }
@@ -330,7 +335,7 @@ function stageName(root: Node): string {
   while (stack.length) {
     const n = stack.pop()!;
     const top = n === root;
-    if (visited.has(n) || (!top && (n.kind === 'reduce' || n.kind === 'concat' || n.kind === 'scan' || n.kind === 'quantile'))) continue;
+    if (visited.has(n) || (!top && (n.kind === 'reduce' || n.kind === 'concat' || n.kind === 'scan' || n.kind === 'quantile' || n.kind === 'take' || n.kind === 'mask'))) continue;
     visited.add(n);
     const op = n.kind === 'transpose' ? 'transpose' : n.kind === 'arange' ? 'arange' : n.kind === 'rechunk' ? 'rechunk' : n.op;
     // A view is addressing, not work: it names no fused layer (Dask's getitem fuses away too).
@@ -406,7 +411,9 @@ export class StageBuilder {
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: node.dtype, a: 0, b: 0, seed: 0, buffer }, contiguousStrides(node.shape), 0);
       }
       case 'scan':
-      case 'quantile': {
+      case 'quantile':
+      case 'take':
+      case 'mask': {
         const m = (yield this.owner.materializeSpecial(node)) as Materialized;
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
       }

@@ -20,9 +20,12 @@ import { getItem } from './indexing/get.js';
 import * as shapeOps from './indexing/shape.js';
 import { rechunkChunks, type RechunkSpec } from './indexing/rechunk.js';
 import { setItem } from './indexing/set.js';
-import { take as takeIndices } from './indexing/take.js';
+import { take as takeIndices, type TakeIndices, mask as maskArray, computeChunkSizes as chunkSizes, checkUnknownOperands, resolveUnknownChunks, requireKnownChunks } from './indexing/gather.js';
 import type { IndexInput } from './indexing/parse.js';
+import { repeat as repeatArray } from './indexing/triangles.js';
 import * as products from './linalg/products.js';
+import * as blocks from './blocks/map-blocks.js';
+import * as overlap from './blocks/overlap.js';
 import { normalizeAxis, unary, binary, reduce, roundArray, clipArray, astypeArray } from './expr.js';
 import {
   contiguousStrides,
@@ -74,6 +77,7 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   declare private readonly __result?: T;
   /** @internal — use the creation functions (ones, random.random, fromArray, …). */
   constructor(node: Node) {
+    checkUnknownOperands(node);  // unknown (NaN) chunk sizes: only elementwise ops and reductions (./indexing/gather.ts)
     this.node = node;
   }
   get shape(): number[] {
@@ -212,6 +216,11 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   matmul(other: NDArray<Computed>): NDArray<Computed> { return products.matmul(this, other); }
   dot(other: NDArray<Computed> | number): NDArray<Computed> { return products.dot(this, other); }
   trace(options?: products.TraceOptions): NDArray<Computed> { return products.trace(this, options); }
+  // User functions per block (src/array/blocks/; Dask's map_blocks / map_overlap).
+  /** `mapBlocks(fn, this, options)`: fn per block (delayed.module functions on worker threads, closures on the main thread). */
+  mapBlocks(fn: blocks.BlockFunction | ((...args: never[]) => unknown), options?: blocks.MapBlocksOptions): NDArray<DenseArray> { return blocks.mapBlocks(fn, this, options ?? {}); }
+  /** `mapOverlap(fn, this, options)`: fn per block with `depth` neighbouring elements on each side, halo trimmed. */
+  mapOverlap(fn: blocks.BlockFunction | ((...args: never[]) => unknown), options: overlap.MapOverlapOptions): NDArray<DenseArray> { return overlap.mapOverlap(fn, this, options); }
   /** Reverse (or permute) the axes, lazily: kernels read the input with permuted strides. */
   transpose(axes?: readonly number[]): NDArray<T> {
     const n = this.ndim;
@@ -253,16 +262,37 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   set(index: IndexInput | readonly IndexInput[], value: NDArray<Computed> | number): NDArray<Computed> {
     return setItem(this, index, value);
   }
-  /** np.take(x, indices, axis) for a JS integer list or TypedArray (no axis: the flattened array, as NumPy). */
-  take(indices: readonly number[] | ArrayLike<number>, options?: { axis?: number | null }): NDArray<Computed> {
+  /**
+   * np.take(x, indices, axis): indices a JS integer list, TypedArray or 1-d integer NDArray (negative
+   * counts from the end; out of range is a RangeError naming the axis and size). No axis: the
+   * flattened array, as NumPy (Dask's default is axis 0). A native gather; chunks as Dask's take.
+   */
+  take(indices: TakeIndices, options?: { axis?: number | null }): NDArray<Computed> {
     return takeIndices(this, indices, options);
+  }
+  /**
+   * x[cond] for a boolean NDArray of x's shape: the selected elements, 1-d in row-major order, with
+   * unknown chunk sizes (NaN) as in Dask until `computeChunkSizes()`. Native prefix-sum compaction.
+   */
+  mask(cond: NDArray<Computed>): NDArray<Computed> {
+    return maskArray(this, cond);
+  }
+  /** np.repeat: each element `repeats` times along axis (no axis: flattened); a native take, Dask's chunks. */
+  repeat(repeats: number | readonly number[], options?: { axis?: number | null }): NDArray<Computed> {
+    return repeatArray(this, repeats, options);
+  }
+  /** Dask's compute_chunk_sizes(): computes unknown (NaN) chunk sizes and records them on this array; returns it. */
+  computeChunkSizes(): Promise<this> {
+    return chunkSizes(this);
   }
   /** np.reshape (one -1 allowed) as a view: splits of axes and length-1 axes; merging axes is not supported yet. */
   reshape(shape: readonly number[] | number): NDArray<Computed> {
+    requireKnownChunks('reshape', this.node);
     return new NDArray<Computed>(shapeOps.reshape(this.node, shape));
   }
   /** np.ravel: the 1-d reshape (free for generated/contiguous leaves and their elementwise expressions; see reshape). */
   ravel(): NDArray<Computed> {
+    if (this.ndim !== 1) requireKnownChunks('ravel', this.node);
     return new NDArray<Computed>(shapeOps.reshape(this.node, [-1]));
   }
   /** np.squeeze: drop length-1 axes (a view). */
@@ -301,6 +331,7 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   }
   /** Same values on another chunk grid (free: no data moves until compute). */
   rechunk(chunks: RechunkSpec): NDArray<T> {
+    requireKnownChunks('rechunk', this.node);
     const src = this.node;
     const normalized = rechunkChunks(chunks, src.chunks, src.shape, itemsize(src.dtype));
     return new NDArray<T>({
@@ -434,7 +465,7 @@ export class NDArray<T extends Computed = Computed> implements HasGraph {
   /** Compute one chunk, by its chunk-grid index. */
   async computeBlock(index: readonly number[], options?: ComputeOptions): Promise<DenseArray> {
     const region = blockRegion(this, index);
-    await resolveDelayedInputs([this.node]);
+    await resolveDelayedInputs([this.node], options?.signal);
     const lowering = new Lowering(allocNative);
     const lowered = lowering.lower([{ node: this.node, target: 'result', region }]);
     await runLowered(lowered, options);
@@ -516,11 +547,21 @@ export function formatBytes(n: number): string {
 export async function computeArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<Computed[]> {
   checkComputeOptions('compute', options);
   for (const a of arrays) if (a.node.kind !== 'reduce' && a.node.kind !== 'quantile') checkMaterializable(a.node);
-  await resolveDelayedInputs(arrays.map((a) => a.node));
-  const lowering = new Lowering(allocNative);
-  const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'result' })));
-  await runLowered(lowered, options ?? {});
-  return lowered.outputs.map((out) => {
+  await resolveDelayedInputs(arrays.map((a) => a.node), options?.signal);
+  const resolved = await resolveUnknownChunks(arrays.map((a) => a.node));  // masks counted first
+  try {
+    resolved.roots.forEach((n, i) => n !== arrays[i]!.node && n.kind !== 'reduce' && n.kind !== 'quantile' && checkMaterializable(n));
+    const lowering = new Lowering(allocNative);
+    const lowered = lowering.lower(resolved.roots.map((node): RootRequest => ({ node, target: 'result' })));
+    await runLowered(lowered, options ?? {});
+    return outputsOf(lowered.outputs);
+  } finally {
+    resolved.release();
+  }
+}
+
+function outputsOf(outputs: readonly { memory: unknown; dtype: DType; shape: number[] }[]): Computed[] {
+  return outputs.map((out) => {
     const data = typed(out.memory as ArrayBuffer, out.dtype);
     // 0-d: a number, a bigint (int64/uint64) or a boolean (bool), as NumPy's scalars
     if (out.shape.length === 0) return out.dtype === 'bool' ? data[0] !== 0 : data[0]!;
@@ -530,13 +571,18 @@ export async function computeArrays(arrays: readonly NDArray<Computed>[], option
 
 export async function persistArrays(arrays: readonly NDArray<Computed>[], options?: ComputeOptions): Promise<NDArray<Computed>[]> {
   checkComputeOptions('persist', options);
-  await resolveDelayedInputs(arrays.map((a) => a.node));
+  await resolveDelayedInputs(arrays.map((a) => a.node), options?.signal);
+  const resolved = await resolveUnknownChunks(arrays.map((a) => a.node));  // persisted arrays have known chunks
   const lowering = new Lowering(allocNative);
-  const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target: 'persist' })));
-  await runLowered(lowered, options ?? {});
-  return arrays.map((a, i) => {
+  const lowered = lowering.lower(resolved.roots.map((node): RootRequest => ({ node, target: 'persist' })));
+  try {
+    await runLowered(lowered, options ?? {});
+  } finally {
+    resolved.release();
+  }
+  return arrays.map((_, i) => {
     const out = lowered.outputs[i]!;
-    const src = a.node;
+    const src = resolved.roots[i]!;
     const node: MemoryNode = {
       kind: 'memory',
       id: newId(),
@@ -558,11 +604,11 @@ export async function persistArrays(arrays: readonly NDArray<Computed>[], option
  * Run the user functions behind fromDelayed arrays (once per compute, as Dask recomputes a
  * delayed value that was not persisted) so the plan can read their data.
  */
-export async function resolveDelayedInputs(roots: readonly Node[]): Promise<void> {
+export async function resolveDelayedInputs(roots: readonly Node[], signal?: AbortSignal): Promise<void> {
   const pending = topoOrder(roots).filter((n): n is DelayedNode => n.kind === 'delayed');
   await Promise.all(
     pending.map(async (n) => {
-      n.state.data = await n.source.compute();
+      n.state.data = await n.source.compute({ signal });
     }),
   );
 }

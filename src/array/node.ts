@@ -118,7 +118,8 @@ export interface ConcatNode extends Base { readonly kind: 'concat'; readonly op:
 export interface DelayedNode extends Base {
   readonly kind: 'delayed';
   readonly op: 'from_delayed';
-  readonly source: { compute(): Promise<Float64Array | Float32Array> };
+  /** `signal`: the compute's (a block job stops its calls when it aborts). */
+  readonly source: { compute(options?: { signal?: AbortSignal }): Promise<Float64Array | Float32Array> };
   readonly state: { data?: Float64Array | Float32Array };
 }
 /** Same values, another chunk grid: free, since kernels address inputs by global index. */
@@ -178,7 +179,18 @@ export interface ContractionAxes {
   readonly k: readonly number[];
 }
 
+/** np.take along `axis` with a 1-d index array (src/array/indexing/gather.ts): a native Take stage. */
+export interface TakeNode extends Base { readonly kind: 'take'; readonly op: 'take'; readonly axis: number; readonly arg: Node; readonly index: Node }
+/**
+ * x[mask] (src/array/indexing/gather.ts): the elements of the 1-d (raveled) arg where cond is
+ * nonzero, in order; shape and chunks are NaN until counted (Dask), then `state.counts` holds
+ * one size per chunk of arg (computeChunkSizes records them here and in shape/chunks).
+ */
+export interface MaskNode extends Base { readonly kind: 'mask'; readonly op: 'getitem'; readonly arg: Node; readonly cond: Node; readonly state: { counts?: number[] } }
+
 export type Node =
+  | TakeNode
+  | MaskNode
   | MatmulNode
   | ConstNode
   | ArangeNode
@@ -235,7 +247,8 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
   for (let i = 0; i < n; i++) {
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) {
+    // unknown (NaN) lengths after a mask are taken to match, as Dask does (checked once known)
+    if (!Object.is(da, db) && da !== 1 && db !== 1) {
       throw new RangeError(
         `operands could not be broadcast together with shapes [${a.join(', ')}] and [${b.join(', ')}] (axis ${i}: ${da} vs ${db})`,
       );
@@ -261,6 +274,8 @@ export function opName(node: Node): string {
     case 'view':
     case 'concat':
     case 'matmul':
+    case 'take':
+    case 'mask':
       return node.op;
     case 'arange':
       return 'arange';
@@ -311,6 +326,10 @@ export function children(node: Node): Node[] {
       return [...node.args];
     case 'matmul':
       return [node.a, node.b];
+    case 'take':
+      return [node.arg, node.index];
+    case 'mask':
+      return [node.arg, node.cond];
     default:
       return [];
   }

@@ -10,7 +10,8 @@ import { materializeLimit } from '../settings.js';
 import { chunkBounds } from './chunks.js';
 import { DenseArray } from './dense.js';
 import { NDArray, computeArrays, persistArrays, formatBytes, type Computed } from './ndarray.js';
-import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, scalarData, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode } from './node.js';
+import { requireKnownChunks } from './indexing/gather.js';
+import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, scalarData, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode, type TakeNode, type MaskNode } from './node.js';
 import { Lowering } from './lower.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
@@ -35,22 +36,24 @@ export interface ChunkResult {
 async function precomputeReductions(root: Node, signal: AbortSignal): Promise<{ node: Node; persisted: NDArray[] }> {
   // Topmost reductions: reachable from the root without passing through another reduction.
   // (scans and quantiles too: they are computed whole, not per streamed chunk)
-  const top: (ReduceNode | MatmulNode | ScanNode | QuantileNode)[] = [];
+  const top: (ReduceNode | MatmulNode | ScanNode | QuantileNode | TakeNode | MaskNode)[] = [];
   const seen = new Set<number>();
   const stack: Node[] = [root];
   while (stack.length) {
     const n = stack.pop()!;
     if (seen.has(n.id)) continue;
     seen.add(n.id);
-    if (n.kind === 'reduce' || n.kind === 'matmul' || n.kind === 'scan' || n.kind === 'quantile') top.push(n);
+    if (n.kind === 'reduce' || n.kind === 'matmul' || n.kind === 'scan' || n.kind === 'quantile' || n.kind === 'take' || n.kind === 'mask') top.push(n);
     else stack.push(...children(n));
   }
+  // sizes unknown after a mask: computeChunkSizes() first (a chunk stream needs positions)
+  requireKnownChunks('iterChunks', root, ...top);
   if (top.length === 0) return { node: root, persisted: [] };
   const limit = materializeLimit();
   const small = top.filter((r) => size(r.shape) * itemsize(r.dtype) <= limit);
   const large = top.filter((r) => size(r.shape) * itemsize(r.dtype) > limit);
   const values = new Map<number, Node>();
-  const memoryNode = (r: ReduceNode | MatmulNode | ScanNode | QuantileNode, memory: MemoryNode['memory'], op: MemoryNode['op']): MemoryNode => ({
+  const memoryNode = (r: ReduceNode | MatmulNode | ScanNode | QuantileNode | TakeNode | MaskNode, memory: MemoryNode['memory'], op: MemoryNode['op']): MemoryNode => ({
     kind: 'memory',
     id: newId(),
     name: `${r.name}-value-${token(`${r.name}:${newId()}`)}`,

@@ -162,6 +162,48 @@ function nodeLayers(roots: readonly Node[]): GridLayer[] {
         });
         break;
       }
+      case 'take': {
+        // output block i reads, along the axis, the source blocks holding its positions (all of
+        // them for a lazy index array, plus that array's block); the other axes block by block
+        const { arg, index, axis } = node;
+        const known = index.kind === 'memory' && index.memory instanceof Float64Array ? index.memory : null;
+        const srcBounds = chunkBounds(arg.chunks[axis]!);
+        const outBounds = chunkBounds(node.chunks[axis]!);
+        const lazy = known === null;
+        layers.push({
+          name: node.name,
+          op: node.op,
+          numblocks: numblocksOf(node),
+          deps: lazy ? [arg.name, index.name] : [arg.name],
+          taskDeps: (i) => {
+            let along = [...arg.chunks[axis]!.keys()];
+            if (known) {
+              const set = new Set<number>();
+              for (let p = outBounds[i[axis]!]!; p < outBounds[i[axis]! + 1]!; p++) {
+                const v = known[p]!;
+                let c = 0;
+                while (srcBounds[c + 1]! <= v) c++;
+                set.add(c);
+              }
+              along = [...set].sort((a, b) => a - b);
+            }
+            const deps = product(arg.chunks.map((_, k) => (k === axis ? along : [i[k]!]))).map((d): [string, number[]] => [arg.name, d]);
+            return lazy ? [...deps, [index.name, [i[axis]!]] as [string, number[]]] : deps;
+          },
+        });
+        break;
+      }
+      case 'mask': {
+        // block j of the result is block j of the raveled data where block j of the condition holds
+        layers.push({
+          name: node.name,
+          op: node.op,
+          numblocks: numblocksOf(node),
+          deps: [...new Set([node.arg.name, node.cond.name])],
+          taskDeps: (i) => [[node.arg.name, [i[0]!]], [node.cond.name, [i[0]!]]],
+        });
+        break;
+      }
       case 'reduce': {
         const arg = node.arg;
         const partial = `${node.name}-partial`;
@@ -235,7 +277,7 @@ function fusedName(root: Node): { name: string; inputs: Node[] } {
   while (stack.length) {
     const n = stack.pop()!;
     // A reduction, a scan/quantile, or a concatenation read by later work is its own kernel (stages) the consumer reads.
-    if (n !== root && (n.kind === 'reduce' || n.kind === 'concat' || n.kind === 'scan' || n.kind === 'quantile')) {
+    if (n !== root && (n.kind === 'reduce' || n.kind === 'concat' || n.kind === 'scan' || n.kind === 'quantile' || n.kind === 'take' || n.kind === 'mask')) {
       inputs.push(n);
       continue;
     }

@@ -289,8 +289,17 @@ function makeDelayedFunction(callable: Callable, name: string, options: DelayedO
     nout: { value: nout, enumerable: true },
     worker: { value: callable.kind === 'module' && callable.worker, enumerable: true },
     name: { value: name },
+    // how the function is reached (array block functions read a module's url and export from it)
+    [CALLABLE]: { value: callable },
   });
   return call;
+}
+
+const CALLABLE = Symbol.for('tessera.delayed.callable');
+
+/** @internal The Callable behind a function made by `delayed(fn)` or `delayed.module(url, name)`, else undefined. */
+export function callableOf(fn: unknown): Callable | undefined {
+  return typeof fn === 'function' ? ((fn as unknown as Record<symbol, Callable | undefined>)[CALLABLE]) : undefined;
 }
 
 function typeName(value: unknown): string {

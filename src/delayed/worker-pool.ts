@@ -13,6 +13,58 @@ function plainError(e) {
   if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
   return { name: 'Error', message: String(e) };
 }
+// Block calls (src/array/blocks/): the blocks are views of SharedArrayBuffers (no copy); each
+// result is written into its slot of the shared output buffer.
+const CTORS = { float64: Float64Array, float32: Float32Array, bool: Uint8Array };
+function unpackCalls(p) {
+  const f = p.f;
+  const calls = [];
+  let at = 0;
+  const take = (n) => { const v = Array.from(f.subarray(at, at + n)); at += n; return v; };
+  const pairs = (n) => { const v = []; for (let k = 0; k < n; k++, at += 2) v.push([f[at], f[at + 1]]); return v; };
+  for (let c = 0; c < p.n; c++) {
+    const out = [f[at], f[at + 1]];
+    at += 2;
+    const where = take(f[at++]);
+    const outShape = take(f[at++]);
+    const args = [];
+    for (let a = 0; a < p.nargs; a++) {
+      const r = [f[at], f[at + 1], f[at + 2]];
+      at += 3;
+      r.push(take(f[at++]));
+      args.push(r);
+    }
+    let tail = p.tail;
+    if (p.info) {
+      const nd = p.info.numChunks.length;
+      const chunkLocation = take(nd), arrayLocation = pairs(nd), chunkShape = take(nd);
+      const inputs = p.info.inputs.map((x) => {
+        const d = x.numChunks.length;
+        return { chunkLocation: take(d), arrayLocation: pairs(d), numChunks: x.numChunks, shape: x.shape };
+      });
+      tail = [{ chunkLocation, arrayLocation, numChunks: p.info.numChunks, shape: p.info.shape, chunkShape, dtype: p.info.dtype, inputs }];
+    }
+    calls.push({ args, out, tail, where, outShape });
+  }
+  return calls;
+}
+async function runBlocks(m, fn, fnName) {
+  const ins = m.inputs.map((i) => ({ buffer: i.buffer, C: CTORS[i.dtype] }));
+  const out = new CTORS[m.out.dtype](m.out.buffer);
+  const view = (r) => Array.isArray(r[0]) ? r.map(view)
+    : { data: new ins[r[0]].C(ins[r[0]].buffer, r[1] * ins[r[0]].C.BYTES_PER_ELEMENT, r[2]), shape: r[3] };
+  for (const c of m.packed ? unpackCalls(m.packed) : m.calls) {
+    let res = fn(...c.args.map(view), ...c.tail);
+    if (res !== null && typeof res === 'object' && typeof res.then === 'function') res = await res;
+    const data = typeof res === 'number' ? [res] : res !== null && typeof res === 'object' && ArrayBuffer.isView(res.data) ? res.data : res;
+    if (data === null || typeof data !== 'object' || typeof data.length !== 'number' || data.length !== c.out[1]) {
+      const got = data === null || typeof data !== 'object' ? String(data) : (data.constructor && data.constructor.name) + ' of ' + data.length;
+      throw new RangeError(m.name + ': ' + fnName + ' returned ' + got + ' for block [' + c.where.join(', ') + ']; expected ' + c.out[1] +
+        ' values (block shape [' + c.outShape.join(', ') + '])');
+    }
+    if (!(data.buffer === out.buffer && data.byteOffset === c.out[0] * out.BYTES_PER_ELEMENT)) out.set(data, c.out[0]);
+  }
+}
 parentPort.on('message', async (m) => {
   let startNs = process.hrtime.bigint();
   try {
@@ -25,7 +77,7 @@ parentPort.on('message', async (m) => {
         '" (exports: ' + Object.keys(ns).join(', ') + ')');
     }
     startNs = process.hrtime.bigint();
-    const value = await fn(...m.args);
+    const value = m.blocks ? await runBlocks(m.blocks, fn, m.exportName) : await fn(...m.args);
     const endNs = process.hrtime.bigint();
     try {
       parentPort.postMessage({ id: m.id, ok: true, value, startNs, endNs, threadId });
@@ -62,6 +114,8 @@ interface Job {
   url: string;
   exportName: string;
   args: unknown[];
+  /** Block calls over shared memory (src/array/blocks/run.ts) instead of `args`. */
+  blocks?: unknown;
   cancel: CancelFlag | undefined;
   resolve: (r: WorkerRunResult) => void;
   reject: (e: unknown) => void;
@@ -112,6 +166,14 @@ export class WorkerPool {
     });
   }
 
+  /** Run `exportName` over blocks of shared buffers (the worker source's runBlocks); resolves when all are written. */
+  runBlocks(url: string, exportName: string, blocks: unknown, cancel?: CancelFlag): Promise<WorkerRunResult> {
+    return new Promise<WorkerRunResult>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, url, exportName, args: [], blocks, cancel, resolve, reject });
+      this.dispatch();
+    });
+  }
+
   private dispatch(): void {
     if (this.idleTimer) {
       clearTimeout(this.idleTimer);
@@ -133,7 +195,7 @@ export class WorkerPool {
       slot.job = job;
       slot.worker.ref();
       try {
-        slot.worker.postMessage({ id: job.id, url: job.url, exportName: job.exportName, args: job.args });
+        slot.worker.postMessage({ id: job.id, url: job.url, exportName: job.exportName, args: job.args, blocks: job.blocks });
       } catch (e) {
         // Arguments that cannot be structured-cloned (functions, class instances with private state…).
         slot.job = undefined;

@@ -6,8 +6,9 @@ import { typedArrayClass } from '../array/dtype.js';
 import { randomUUID } from 'node:crypto';
 import { NDArray, type Computed } from '../array/ndarray.js';
 import { DenseArray } from '../array/dense.js';
-import { contiguousStrides, itemsize, newId, token as contentHash, type DType, type MemoryNode, type Node, type TypedData } from '../array/node.js';
+import { contiguousStrides, itemsize, newId, scalarData, token as contentHash, type DType, type MemoryNode, type Node, type TypedData } from '../array/node.js';
 import { Lowering, type RootRequest } from '../array/lower.js';
+import { resolveBlocksOnCluster } from '../array/blocks/run.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { abortError } from '../errors.js';
 import { native, type NativeBufferArg } from '../native.js';
@@ -347,6 +348,14 @@ export class Client {
   }
 
   private async run(arrays: NDArray<Computed>[], options: ComputeOptions, target: 'result' | 'persist' = 'result') {
+    // mapBlocks/blockwise/mapOverlap/reduction results: their module functions run on the workers
+    await resolveBlocksOnCluster(arrays.map((a) => a.node), {
+      computeNode: async (node) => {
+        const v = await this.compute(new NDArray(node), options);
+        return (v instanceof DenseArray ? v.data : scalarData(node.dtype, v as number | bigint | boolean)) as Float64Array | Float32Array | Uint8Array;
+      },
+      map: (url, exportName, argsList) => this.map({ url, exportName }, argsList, options),
+    });
     const lowering = new Lowering((bytes) => new ArrayBuffer(bytes), { remote: true });
     const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target })));
     // Scan/Select stages (cumsum & co., median/quantile) write a second buffer and read whole
@@ -357,7 +366,7 @@ export class Client {
     );
     if (special >= 0) {
       throw new Error(
-        `tessera: ${lowered.stageNames[special]} (cumsum/cumprod/nancumsum/nancumprod, median/quantile/percentile, nanargmin/nanargmax) cannot run on a cluster yet; compute it locally (gather() or compute() its input first)`,
+        `tessera: ${lowered.stageNames[special]} (cumsum/cumprod/nancumsum/nancumprod, median/quantile/percentile, nanargmin/nanargmax, take/mask) cannot run on a cluster yet; compute it locally (gather() or compute() its input first)`,
       );
     }
     const written = new Set(lowered.plan.stages.map((s) => s.sink.buffer));

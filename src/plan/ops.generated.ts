@@ -127,11 +127,13 @@ export type LeafKind = (typeof LeafKind)[keyof typeof LeafKind];
 export const STAGE_KINDS = [
   {"plan":"kernel","cname":"Kernel","code":0},
   {"plan":"matmul","cname":"Matmul","code":1},
+  {"plan":"take","cname":"Take","code":4},
+  {"plan":"compress","cname":"Compress","code":5},
   {"plan":"scan","cname":"Scan","code":8},
   {"plan":"select","cname":"Select","code":9},
 ] as const;
 
-export const StageKind = { Kernel: 0, Matmul: 1, Scan: 8, Select: 9 } as const;
+export const StageKind = { Kernel: 0, Matmul: 1, Take: 4, Compress: 5, Scan: 8, Select: 9 } as const;
 export type StageKind = (typeof StageKind)[keyof typeof StageKind];
 
 export const DTYPES = [

@@ -8,10 +8,10 @@
 // (a growable one only grows): it is read in place, zero-copy. Buffers a plan writes (results,
 // intermediates) are tessera's own and never reach the caller before the compute settles;
 // NativeBuffers (persisted chunks) are kept alive by the addon itself.
-import { DTYPES } from '../plan/ops.generated.js';
 import { types } from 'node:util';
 import { native, type NativeBuffer, type NativeBufferArg, type NativePlan } from '../native.js';
-import { LeafKind, NativeDType, StageKind, type NativeLeaf } from '../plan/types.js';
+import { LeafKind, StageKind, type NativeLeaf } from '../plan/types.js';
+import { DTYPES } from '../plan/ops.generated.js';
 
 export interface Snapshot {
   /** The plan to execute: `plan` itself, or a copy whose leaves address the snapshots. */
@@ -29,7 +29,7 @@ function lentBytes(b: NativeBufferArg): { buffer: ArrayBuffer; byteOffset: numbe
   return undefined;
 }
 
-// every dtype's element size (typed registers read int8…uint64 leaves as themselves)
+// each dtype's item size (a bool leaf is 1 byte: sizing it as 8 shifted offset slices of bool data)
 const ITEM_BYTES = new Map<number, number>(DTYPES.map((d) => [d.code, d.size]));
 const elementBytes = (leaf: NativeLeaf): number => ITEM_BYTES.get(leaf.dtype) ?? 8;
 
@@ -59,11 +59,13 @@ export function snapshotInputs(plan: NativePlan, buffers: NativeBufferArg[]): Sn
     // a matmul stage's leaves have one more axis, the contracted one (plan.h)
     const shape = stage.kind === StageKind.Matmul ? [...stage.shape, stage.contract ?? 0] : stage.shape;
     if (shape.some((n) => n === 0)) continue;
-    for (const leaf of stage.leaves) {
+    for (const [i, leaf] of stage.leaves.entries()) {
       if (leaf.kind !== LeafKind.Memory) continue;
       written ??= new Set(plan.stages.map((s) => s.sink.buffer));
       if (written.has(leaf.buffer)) continue;
-      const [lo, hi] = leafSpan(leaf, shape);
+      // a take stage's data leaf spans the source length on the take axis (imms [axis, length])
+      const take = stage.kind === StageKind.Take && i === 0 && stage.imms;
+      const [lo, hi] = leafSpan(leaf, take ? shape.map((n, k) => (k === stage.imms![0] ? stage.imms![1]! : n)) : shape);
       const known = spans.get(leaf.buffer);
       spans.set(leaf.buffer, known ? [Math.min(known[0], lo), Math.max(known[1], hi)] : [lo, hi]);
     }

@@ -8,6 +8,7 @@ import { parseIndex, type IndexInput, type IndexItem } from './parse.js';
 import { NDArray } from '../ndarray.js';
 import { Slice } from './slice.js';
 import { takeKnown } from './take.js';
+import { mask, takeLazy } from './gather.js';
 import { composeViews } from './view.js';
 
 /** The node of `src.get(...args)`; throws NumPy's errors (RangeError/TypeError) for bad indices. */
@@ -24,12 +25,24 @@ export function getItem(src: Node, args: readonly (IndexInput | undefined)[] | {
     return out.node;
   }
   if (advanced !== null) {
-    // Lazy integer-array (take) and boolean (mask) indices need the gather/compaction stages,
-    // which are not built yet: say so rather than compute something else.
-    throw new TypeError(
-      `get: ${advanced.kind === 'take' ? 'an integer NDArray index (a lazy take)' : 'a boolean mask index'} is not supported yet (it needs the native gather/compaction stage); ` +
-        'use integers, slices, null (new axis), ... (Ellipsis) and JS integer lists',
-    );
+    // A lazy integer array: the basic part as a view, a native take on its axis, the result axis
+    // where NumPy puts it. A boolean NDArray over every axis: a mask (1-d, unknown chunk sizes).
+    const basicItems = items.map((it) => (it.kind === 'take' || it.kind === 'mask' ? ({ kind: 'slice', slice: new Slice(null, null, null) } as const) : it));
+    const basic = new NDArray(getItem(src, { items: basicItems }));
+    const array = advanced.array as unknown;
+    if (!(array instanceof NDArray)) throw new TypeError('get: an array index must be an NDArray, a JS list or a TypedArray');
+    if (advanced.kind === 'take') {
+      let out = new NDArray(takeLazy(basic.node, array.node, advanced.axis, 'get: the integer array index'));
+      if (advanced.resultAxis !== advanced.axis) out = out.moveaxis(advanced.axis, advanced.resultAxis);
+      return out.node;
+    }
+    if (advanced.ndim !== basic.ndim) {
+      throw new TypeError(
+        `get: a boolean NDArray index must cover every axis of the array it indexes (its shape [${basic.shape.join(', ')}]); ` +
+          `got one over ${advanced.ndim} of ${basic.ndim} axes (mask the whole array, or use a JS boolean list on one axis)`,
+      );
+    }
+    return mask(basic, array).node;
   }
   const shape = view.axes.map((a) => a.length);
   // Dask gives some empty negative-step slices chunks that do not sum to the (0) length, e.g.

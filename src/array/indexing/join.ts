@@ -3,6 +3,7 @@
 // root they write the output itself; read by a later stage it is one buffer that stage reads.
 import { describe } from '../../errors.js';
 import { chunkBounds } from '../chunks.js';
+import { requireKnownChunks } from './gather.js';
 import { NDArray, type Computed } from '../ndarray.js';
 import { newId, token, type ConcatNode, type DType, type Node } from '../node.js';
 import { expandDims } from './shape.js';
@@ -12,6 +13,7 @@ function arraysArg(what: string, arrays: unknown): Node[] {
   if (arrays.length === 0) throw new RangeError(`${what}: need at least one array to concatenate`);
   return arrays.map((a, i) => {
     if (!(a instanceof NDArray)) throw new TypeError(`${what}: arrays[${i}] must be an NDArray, got ${describe(a)}`);
+    requireKnownChunks(what, a.node);
     return a.node;
   });
 }

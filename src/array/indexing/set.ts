@@ -5,6 +5,8 @@ import { describe } from '../../errors.js';
 import { full } from '../creation.js';
 import { NDArray, type Computed } from '../ndarray.js';
 import { concatenate } from './join.js';
+import { whereArrays } from '../expr.js';
+import { broadcastShapes } from '../node.js';
 import { normalizeIndex } from './normalize.js';
 import { parseIndex, type IndexInput } from './parse.js';
 import { Slice } from './slice.js';
@@ -13,6 +15,12 @@ export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], v
   const args = Array.isArray(index) && !index.every((v) => typeof v === 'number') ? (index as readonly IndexInput[]) : [index as IndexInput];
   const items = parseIndex(args);
   const { view, advanced } = normalizeIndex(items, x.shape);
+  if (advanced !== null && advanced.kind === 'mask' && advanced.ndim === x.ndim && advanced.array instanceof NDArray) {
+    // x.set(x.lt(0), 0): Dask's x[mask] = v is where(mask, v, x) (v a number or broadcastable to x)
+    if (typeof value !== 'number' && !(value instanceof NDArray)) throw new TypeError(`set: value must be a number or an NDArray, got ${describe(value)}`);
+    if (value instanceof NDArray) broadcastShapes(value.shape, x.shape);
+    return whereArrays(advanced.array, value, x).astype(x.dtype);
+  }
   if (advanced !== null) {
     throw new TypeError(`set: ${advanced.kind === 'mask' ? 'a boolean mask' : 'an integer array'} index is not supported yet; use integers and slices with step 1 or -1`);
   }

@@ -5,10 +5,13 @@
 // stride, a float32 operand of a float64 product) is first computed by an ordinary fused kernel
 // stage into a contiguous scratch buffer in the order the GEMM wants.
 import { LeafKind, NativeDType, OpCode, ReduceCode, StageKind, type NativeLeaf } from '../../plan/types.js';
-import { contiguousStrides, itemsize, size, type ContractionAxes, type DType, type MatmulNode, type MemoryRef, type Node } from '../node.js';
+import { contiguousStrides, itemsize, size, type ContractionAxes, type DType, type MatmulNode, type MemoryRef, type Node, type ReduceNode } from '../node.js';
 import { run, type Val } from '../emit.js';
 import { permutedAccess, type Lowering } from '../lower.js';
 import { native } from '../../native.js';
+// (used at call time only: ndarray.ts → lower.ts → this module is a cycle)
+import { NDArray } from '../ndarray.js';
+import { matmul } from './products.js';
 
 const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
 
@@ -33,6 +36,9 @@ const MAX_KSPLIT = 16;
 const KSPLIT_MIN = 16384;
 /** A lazy operand larger than this is computed one chunk panel at a time (panelProducts). */
 const PANEL_MIN_BYTES = 1 << 25;
+/** A chunk panel over this is cut further (panelRows); at most, b is recomputed once per panel of a. */
+const PANEL_MAX_BYTES = 1 << 27;
+const PANEL_MIN_ROWS = 256;
 
 /** Adds the stage computing `node` into `memory` (a fresh buffer when omitted); once per node and lowering. */
 export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: MemoryRef): MaterializedMatmul {
@@ -62,8 +68,10 @@ export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: Me
 
   if (nb === 0 && fa.length === 1 && fb.length === 1 && K > 0 && M * N > 0) {
     const bytes = itemsize(node.dtype) * K;
-    const panelA = !readsInPlace(node.a, node.aAxes, node.dtype) && M * bytes > PANEL_MIN_BYTES && node.chunks[0]!.length > 1;
-    const panelB = !readsInPlace(node.b, node.bAxes, node.dtype) && N * bytes > PANEL_MIN_BYTES && node.chunks[1]!.length > 1;
+    // whatever the chunking: a lazy operand of one chunk is cut into panels too (panelRows)
+    const panelA = !readsInPlace(node.a, node.aAxes, node.dtype) && M * bytes > PANEL_MIN_BYTES && panelRows(node.chunks[0]!, bytes).length > 1;
+    const panelB = !readsInPlace(node.b, node.bAxes, node.dtype) && N * bytes > PANEL_MIN_BYTES && panelRows(node.chunks[1]!, bytes).length > 1;
+    // (a chunk panel is the unit: a chunk over PANEL_MAX_BYTES, e.g. a one-chunk operand, is cut further)
     if (panelA || panelB) {
       panelProducts(owner, node, { panelA, panelB, M, N, K, outBuffer, sinkStrides });
       const m: MaterializedMatmul = { memory: out, buffer: outBuffer, dtype: node.dtype, shape: node.shape };
@@ -183,9 +191,9 @@ function panelProducts(
   node: MatmulNode,
   g: { panelA: boolean; panelB: boolean; M: number; N: number; K: number; outBuffer: number; sinkStrides: number[] },
 ): void {
-  const mCh = g.panelA ? node.chunks[0]! : [g.M];
-  const nCh = g.panelB ? node.chunks[1]! : [g.N];
   const isz = itemsize(node.dtype);
+  const mCh = g.panelA ? panelRows(node.chunks[0]!, g.K * isz) : [g.M];
+  const nCh = g.panelB ? panelRows(node.chunks[1]!, g.K * isz) : [g.N];
   const A = g.panelA ? null : operandLeaf(owner, node.a, node.aAxes, node.dtype, 'a');
   const B = g.panelB ? null : operandLeaf(owner, node.b, node.bAxes, node.dtype, 'b');
   const SA = g.panelA ? owner.scratchBuffer(Math.max(...mCh) * g.K * isz) : -1;
@@ -221,6 +229,21 @@ function panelProducts(
     }
     mlo += mi;
   }
+}
+
+/**
+ * The panels a lazy operand is computed in: its chunks along the free axis, each cut further so
+ * that a panel holds at most PANEL_MAX_BYTES (`rowBytes` per row), but never below PANEL_MIN_ROWS
+ * rows: b is recomputed and repacked per panel of a, which thin panels would make dominate.
+ */
+function panelRows(chunks: readonly number[], rowBytes: number): number[] {
+  const most = Math.max(PANEL_MIN_ROWS, Math.floor(PANEL_MAX_BYTES / rowBytes));
+  return chunks.flatMap((c) => {
+    if (c <= most) return [c];
+    const parts = Math.ceil(c / most);
+    const base = Math.floor(c / parts);
+    return Array.from({ length: parts }, (_, i) => base + (i < c % parts ? 1 : 0));
+  });
 }
 
 /** One stride for `axes` taken together (row-major), or null when they do not merge; 0 for no axis of length > 1. */

@@ -4,6 +4,7 @@
 // Chunking is Dask's: output chunks come from a's free axes and b's free axes; the contracted
 // axes need no common chunks (each task reads the whole contracted extent in place), so nothing
 // is rechunked.
+import { requireKnownChunks } from '../indexing/gather.js';
 import { checkOptions, describe } from '../../errors.js';
 import { NDArray, binary, normalizeAxis, type Computed } from '../ndarray.js';
 import { newId, token, type ContractionAxes, type DType, type MatmulNode, type MemoryNode, type Node } from '../node.js';
@@ -21,6 +22,7 @@ function resultDType(name: string, a: Node, b: Node): DType {
 
 function checkArray(name: string, arg: string, x: unknown): NDArray<Computed> {
   if (!(x instanceof NDArray)) throw new TypeError(`${name}: ${arg} must be an NDArray, got ${describe(x)}`);
+  requireKnownChunks(name, (x as NDArray<Computed>).node);  // positions along contracted axes
   return x;
 }
 

@@ -8,6 +8,9 @@ export function encodeStage(st: NativeStage, name: string | undefined): PlanStag
   if (st.kind !== undefined && st.kind !== StageKind.Kernel) {
     // the public plan JSON (format v1) has kernel stages only: refuse rather than export a plan that means something else
     if (st.kind === StageKind.Matmul) throw new TypeError(`toPlan: stage ${name ?? ''} is a matrix product, which the plan format cannot carry yet; compute() it instead`);
+    if (st.kind === StageKind.Take || st.kind === StageKind.Compress) {
+      throw new TypeError(`toPlan: ${name ?? 'a stage'} is a native ${st.kind === StageKind.Take ? 'gather (take)' : 'mask compaction'} stage, which plan format version 1 cannot express yet; persist() the result first and export what reads it`);
+    }
     // a scan stage also writes its chunk totals through a leaf, which the decoder's rules do not model
     throw new TypeError(`toPlan: ${name ?? 'a stage'} is a cumulative scan or median/quantile stage, which plan format version 1 cannot express yet; persist() the result first and export what reads it`);
   }

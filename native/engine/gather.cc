@@ -1,0 +1,321 @@
+// Take and Compress stages (plan.h at Stage describes the fields; engine/gather.h the contract).
+//
+// Take: out[c] = in[c with c[axis] replaced by idx[c]], where idx is read from leaves[1] (any
+// dtype, integer values, negative counts from the end as np.take) and leaves[0]'s stride on the
+// axis multiplies that index instead of c[axis]. One task per output chunk; the index run of the
+// chunk is resolved once, then rows are copied with the innermost axis as the inner loop.
+//
+// Compress: a 1-d stage over the (raveled) input's chunks. Phase 0 counts each chunk's nonzero
+// condition elements (leaves[0]) into the sink at chunk index j. Phase 1 copies each chunk's
+// selected data elements (leaves[0] data, leaves[1] condition) to the sink starting at the
+// chunk's offset imms[2 + j] (the prefix sum of the counts, computed by the caller): chunks
+// write disjoint ranges, so the tasks run in parallel and the result is NumPy's row-major order.
+#include "engine/gather.h"
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "engine/dtype_io.h"
+#include "engine/ops.h"
+
+namespace tessera::detail {
+
+// validate.cc's checks, shared so gather stages are held to the same bounds.
+void checkAffineRange(const std::string& path, int64_t offset, const std::vector<int64_t>& strides,
+                      const std::vector<int64_t>& shape, bool empty, const BufferRef* buf, DType dtype,
+                      const std::string& bufPath);
+const BufferRef& planBuffer(const Plan& plan, int32_t b, const std::string& path);
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::invalid_argument(path + ": " + what);
+}
+
+struct Box {
+  std::vector<int64_t> lo, ext;
+  int64_t lin = 0;  // row-major chunk index
+};
+
+Box chunkBox(const Stage& st, int64_t task) {
+  const size_t nd = st.shape.size();
+  Box b;
+  b.lin = task;
+  b.lo.assign(nd, 0);
+  b.ext.assign(nd, 0);
+  for (size_t k = nd; k-- > 0;) {
+    const auto& c = st.chunks[k];
+    const int64_t n = static_cast<int64_t>(c.size());
+    const int64_t j = task % n;
+    task /= n;
+    int64_t lo = 0;
+    for (int64_t i = 0; i < j; ++i) lo += c[static_cast<size_t>(i)];
+    b.lo[k] = lo;
+    b.ext[k] = c[static_cast<size_t>(j)];
+  }
+  return b;
+}
+
+template <class T>
+T* data(const std::vector<BufferRef>& buffers, int32_t b) {
+  return static_cast<T*>(buffers[static_cast<size_t>(b)].data);
+}
+
+// Element i of a memory leaf as a double (the index and condition leaves; any dtype).
+double readAsDouble(const std::vector<BufferRef>& buffers, const Leaf& lf, int64_t i) {
+  double v = 0;
+  withDType(lf.dtype, [&](auto tag) {
+    constexpr DType d = decltype(tag)::value;
+    v = static_cast<double>(data<const typename Elem<d>::type>(buffers, lf.buffer)[i]);
+  });
+  return v;
+}
+
+template <class T>
+void takeTask(const Stage& st, const std::vector<BufferRef>& buffers, const Box& b) {
+  const size_t nd = st.shape.size();
+  const int axis = static_cast<int>(st.imms[0]);
+  const int64_t n = static_cast<int64_t>(st.imms[1]);
+  const Leaf& in = st.leaves[0];
+  const Leaf& ix = st.leaves[1];
+  const T* src = data<const T>(buffers, in.buffer);
+  T* dst = data<T>(buffers, st.sink.buffer);
+  // the chunk's positions along the axis, as source offsets
+  const int64_t la = b.lo[static_cast<size_t>(axis)], ea = b.ext[static_cast<size_t>(axis)];
+  std::vector<int64_t> rowOff(static_cast<size_t>(ea));
+  for (int64_t j = 0; j < ea; ++j) {
+    int64_t a = ix.offset;
+    for (size_t k = 0; k < nd; ++k) a += (static_cast<int>(k) == axis ? la + j : b.lo[k]) * ix.strides[k];
+    const double v = readAsDouble(buffers, ix, a);
+    if (!(v == std::floor(v)) || !(v >= static_cast<double>(-n) && v < static_cast<double>(n)))
+      throw std::range_error("take: index " + (std::isfinite(v) && v == std::floor(v) ? std::to_string(static_cast<int64_t>(v)) : std::to_string(v)) +
+                             " is out of bounds for axis " + std::to_string(axis) + " with size " + std::to_string(n) +
+                             (v == std::floor(v) ? "" : " (indices must be integers)"));
+    const int64_t p = v < 0 ? static_cast<int64_t>(v) + n : static_cast<int64_t>(v);
+    rowOff[static_cast<size_t>(j)] = p * in.strides[static_cast<size_t>(axis)];
+  }
+  if (nd == 0) return;
+  const size_t last = nd - 1;
+  const bool innerIsAxis = static_cast<int>(last) == axis;
+  std::vector<int64_t> c(b.lo);
+  for (size_t k = 0; k < nd; ++k)
+    if (b.ext[k] == 0) return;
+  const int64_t inner = b.ext[last];
+  const int64_t sIn = in.strides[last], sOut = st.sink.strides[last];
+  for (;;) {
+    int64_t s = in.offset, o = st.sink.offset;
+    for (size_t k = 0; k < last; ++k) {
+      s += static_cast<int>(k) == axis ? rowOff[static_cast<size_t>(c[k] - la)] : c[k] * in.strides[k];
+      o += c[k] * st.sink.strides[k];
+    }
+    o += c[last] * sOut;
+    if (innerIsAxis) {
+      for (int64_t j = 0; j < inner; ++j) dst[o + j * sOut] = src[s + rowOff[static_cast<size_t>(j)]];
+    } else {
+      s += c[last] * sIn;
+      if (sIn == 1 && sOut == 1) {
+        std::memcpy(dst + o, src + s, static_cast<size_t>(inner) * sizeof(T));
+      } else {
+        for (int64_t j = 0; j < inner; ++j) dst[o + j * sOut] = src[s + j * sIn];
+      }
+    }
+    // next outer coordinate (all axes but the last), row-major
+    size_t k = last;
+    for (;;) {
+      if (k == 0) return;
+      --k;
+      if (++c[k] < b.lo[k] + b.ext[k]) break;
+      c[k] = b.lo[k];
+    }
+  }
+}
+
+template <class C>
+int64_t countTrue(const C* cond, int64_t off, int64_t stride, int64_t n) {
+  int64_t cnt = 0;
+  if (stride == 1) {
+    for (int64_t i = 0; i < n; ++i) cnt += cond[off + i] != 0;
+  } else {
+    for (int64_t i = 0; i < n; ++i) cnt += cond[off + i * stride] != 0;
+  }
+  return cnt;
+}
+
+void compressCount(const Stage& st, const std::vector<BufferRef>& buffers, const Box& b) {
+  const Leaf& cl = st.leaves[0];
+  int64_t cnt = 0;
+  withDType(cl.dtype, [&](auto tag) {
+    constexpr DType d = decltype(tag)::value;
+    using C = typename Elem<d>::type;
+    cnt = countTrue(data<const C>(buffers, cl.buffer), cl.offset + b.lo[0] * cl.strides[0], cl.strides[0], b.ext[0]);
+  });
+  data<double>(buffers, st.sink.buffer)[st.sink.offset + b.lin * st.sink.strides[0]] = static_cast<double>(cnt);
+}
+
+template <class T, class C>
+int64_t compressCopy(const T* src, int64_t sOff, int64_t sStride, const C* cond, int64_t cOff, int64_t cStride,
+                     int64_t n, T* dst, int64_t at, int64_t room) {
+  // Branch-free: every element is written to a block buffer and the cursor advances by the
+  // condition (a 50% random mask would mispredict half the branches), then the block's selected
+  // run is copied out — bounded by the chunk's room, so a chunk never writes past its range.
+  constexpr int64_t kBlock = 1024;
+  T buf[kBlock];
+  int64_t w = 0;
+  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    const int64_t m = n - i0 < kBlock ? n - i0 : kBlock;
+    int64_t k = 0;
+    if (sStride == 1 && cStride == 1) {
+      const T* s = src + sOff + i0;
+      const C* c = cond + cOff + i0;
+      for (int64_t i = 0; i < m; ++i) {
+        buf[k] = s[i];
+        k += c[i] != 0;
+      }
+    } else {
+      for (int64_t i = 0; i < m; ++i) {
+        buf[k] = src[sOff + (i0 + i) * sStride];
+        k += cond[cOff + (i0 + i) * cStride] != 0;
+      }
+    }
+    if (w + k > room) return room + 1;  // more than the counts said: refuse rather than overrun
+    std::memcpy(dst + at + w, buf, static_cast<size_t>(k) * sizeof(T));
+    w += k;
+  }
+  return w;
+}
+
+void compressTask(const Stage& st, const std::vector<BufferRef>& buffers, const Box& b) {
+  const Leaf& dl = st.leaves[0];
+  const Leaf& cl = st.leaves[1];
+  const size_t j = static_cast<size_t>(b.lin);
+  const int64_t at = static_cast<int64_t>(st.imms[2 + j]);
+  const int64_t end = j + 1 < st.imms.size() - 2 ? static_cast<int64_t>(st.imms[3 + j]) : static_cast<int64_t>(st.imms[1]);
+  const int64_t room = end - at;
+  int64_t wrote = 0;
+  withDType(dl.dtype, [&](auto dtag) {
+    constexpr DType dd = decltype(dtag)::value;
+    using T = typename Elem<dd>::type;
+    withDType(cl.dtype, [&](auto ctag) {
+      constexpr DType cd = decltype(ctag)::value;
+      using C = typename Elem<cd>::type;
+      wrote = compressCopy(data<const T>(buffers, dl.buffer), dl.offset + b.lo[0] * dl.strides[0], dl.strides[0],
+                           data<const C>(buffers, cl.buffer), cl.offset + b.lo[0] * cl.strides[0], cl.strides[0], b.ext[0],
+                           data<T>(buffers, st.sink.buffer), st.sink.offset + at, room);
+    });
+  });
+  if (wrote != room)
+    throw std::runtime_error("mask: chunk " + std::to_string(j) + " selects " + (wrote > room ? "more" : "fewer") +
+                             " elements than its chunk size " + std::to_string(room) +
+                             " (the data changed after its chunk sizes were computed)");
+}
+
+}  // namespace
+
+int64_t gatherTaskCount(const Stage& st) {
+  int64_t t = 1;
+  for (size_t k = 0; k < st.shape.size(); ++k) {
+    if (st.shape[k] == 0) return 0;
+    t *= static_cast<int64_t>(st.chunks[k].size());
+  }
+  return t;
+}
+
+void runGatherTask(const Stage& st, const std::vector<BufferRef>& buffers, int64_t task) {
+  const Box b = chunkBox(st, task);
+  if (st.kind == StageKind::Take) {
+    withDType(st.sink.dtype, [&](auto tag) {
+      constexpr DType d = decltype(tag)::value;
+      takeTask<typename Elem<d>::type>(st, buffers, b);
+    });
+  } else if (st.imms[0] == 0) {
+    compressCount(st, buffers, b);
+  } else {
+    compressTask(st, buffers, b);
+  }
+}
+
+void validateGatherStage(const Plan& plan, const Stage& st, const std::string& sp, bool empty) {
+  const size_t nd = st.shape.size();
+  const Sink& sk = st.sink;
+  const std::string kp = sp + ".sink";
+  const bool take = st.kind == StageKind::Take;
+  const char* what = take ? "a take stage" : "a compress stage";
+  if (!st.program.empty()) fail(sp + ".program", std::string(what) + " has no program (accepted: empty)");
+  if (sk.reduce != ReduceOp::None || sk.partials)
+    fail(kp + ".reduce", std::string(what) + " stores its result (accepted: reduce None, no partials)");
+  auto dtypeOk = [](DType d) { return findEnum(kDTypeInfo, static_cast<int64_t>(d)) != nullptr; };
+  if (!dtypeOk(sk.dtype)) fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) + " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
+  for (size_t i = 0; i < st.leaves.size(); ++i) {
+    if (st.leaves[i].kind != LeafKind::Memory)
+      fail(sp + ".leaves[" + std::to_string(i) + "].kind", std::string("must be memory in ") + what);
+    if (!dtypeOk(st.leaves[i].dtype))
+      fail(sp + ".leaves[" + std::to_string(i) + "].dtype", std::to_string(static_cast<int>(st.leaves[i].dtype)) + " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
+  }
+  const BufferRef& out = planBuffer(plan, sk.buffer, kp + ".buffer");
+  const std::string obp = "buffers[" + std::to_string(sk.buffer) + "]";
+  if (!out.writable) fail(kp + ".buffer", obp + " is read-only");
+  auto leafBuf = [&](size_t i) -> const BufferRef* {
+    const Leaf& lf = st.leaves[i];
+    const std::string lp = sp + ".leaves[" + std::to_string(i) + "]";
+    const BufferRef* buf = &planBuffer(plan, lf.buffer, lp + ".buffer");
+    if (lf.buffer == sk.buffer) fail(lp + ".buffer", "must not be the sink's buffer");
+    return buf;
+  };
+  if (take) {
+    if (st.leaves.size() != 2) fail(sp + ".leaves", "a take stage has exactly 2 memory leaves (data, indices)");
+    if (st.imms.size() != 2) fail(sp + ".imms", "a take stage has imms [axis, source length]");
+    const double ax = st.imms[0], len = st.imms[1];
+    if (!(ax >= 0 && ax < static_cast<double>(nd)) || ax != std::floor(ax))
+      fail(sp + ".imms[0]", "the take axis must be an axis of the stage (0.." + std::to_string(nd) + ")");
+    if (!(len >= 0 && len < 4.6e18) || len != std::floor(len)) fail(sp + ".imms[1]", "the source length must be an integer >= 0");
+    const size_t a = static_cast<size_t>(ax);
+    if (!empty && st.shape[a] > 0 && len == 0) fail(sp + ".imms[1]", "no index is valid for a source of length 0");
+    const Leaf& in = st.leaves[0];
+    if (in.dtype != sk.dtype) fail(sp + ".leaves[0].dtype", "must be the sink's dtype (take copies elements)");
+    std::vector<int64_t> inShape(st.shape);
+    inShape[a] = static_cast<int64_t>(len);
+    checkAffineRange(sp + ".leaves[0]", in.offset, in.strides, inShape, empty || len == 0, leafBuf(0), in.dtype,
+                     "buffers[" + std::to_string(in.buffer) + "]");
+    const Leaf& ix = st.leaves[1];
+    checkAffineRange(sp + ".leaves[1]", ix.offset, ix.strides, st.shape, empty, leafBuf(1), ix.dtype,
+                     "buffers[" + std::to_string(ix.buffer) + "]");
+    checkAffineRange(kp, sk.offset, sk.strides, st.shape, empty, &out, sk.dtype, obp);
+    return;
+  }
+  if (nd != 1) fail(sp + ".shape", "a compress stage is 1-d (the raveled input)");
+  if (st.imms.empty() || !(st.imms[0] == 0 || st.imms[0] == 1)) fail(sp + ".imms", "a compress stage has imms [phase 0|1, ...]");
+  const int64_t nchunks = static_cast<int64_t>(st.chunks[0].size());
+  if (st.imms[0] == 0) {
+    if (st.leaves.size() != 1) fail(sp + ".leaves", "a compress count (phase 0) has exactly 1 memory leaf (the condition)");
+    if (st.imms.size() != 1) fail(sp + ".imms", "a compress count (phase 0) has imms [0]");
+    if (sk.dtype != DType::F64) fail(kp + ".dtype", "the chunk counts are float64 (0)");
+    checkAffineRange(sp + ".leaves[0]", st.leaves[0].offset, st.leaves[0].strides, st.shape, empty, leafBuf(0),
+                     st.leaves[0].dtype, "buffers[" + std::to_string(st.leaves[0].buffer) + "]");
+    // one count per chunk index
+    checkAffineRange(kp, sk.offset, sk.strides, {nchunks}, empty, &out, sk.dtype, obp);
+    return;
+  }
+  if (st.leaves.size() != 2) fail(sp + ".leaves", "a compress copy (phase 1) has exactly 2 memory leaves (data, condition)");
+  if (st.imms.size() != static_cast<size_t>(nchunks) + 2)
+    fail(sp + ".imms", "a compress copy (phase 1) has imms [1, total, offset of each chunk]");
+  if (st.leaves[0].dtype != sk.dtype) fail(sp + ".leaves[0].dtype", "must be the sink's dtype (compress copies elements)");
+  for (size_t i = 0; i < 2; ++i)
+    checkAffineRange(sp + ".leaves[" + std::to_string(i) + "]", st.leaves[i].offset, st.leaves[i].strides, st.shape, empty,
+                     leafBuf(i), st.leaves[i].dtype, "buffers[" + std::to_string(st.leaves[i].buffer) + "]");
+  const double total = st.imms[1];
+  if (!(total >= 0 && total <= static_cast<double>(st.shape[0])) || total != std::floor(total))
+    fail(sp + ".imms[1]", "the total must be an integer in [0, input length]");
+  double prev = 0;
+  for (int64_t j = 0; j < nchunks; ++j) {
+    const double o = st.imms[static_cast<size_t>(2 + j)];
+    if (!(o >= prev && o <= total) || o != std::floor(o))
+      fail(sp + ".imms[" + std::to_string(2 + j) + "]", "chunk offsets must be non-decreasing integers in [0, total]");
+    prev = o;
+  }
+  if (sk.strides.size() != 1 || sk.strides[0] != 1) fail(kp + ".strides", "a compress copy writes contiguously (accepted: [1])");
+  checkAffineRange(kp, sk.offset, {1}, {static_cast<int64_t>(total)}, total == 0, &out, sk.dtype, obp);
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,136 @@
+// Take and Compress stages (engine/gather.h) against naive loops: np.take along each axis with
+// negative and repeated indices, out-of-range indices at run time, boolean compaction with
+// per-chunk counts then offsets, 1 vs 2 threads, and the validator's refusals.
+#include <cstring>
+
+#include "engine_fixtures.h"
+
+namespace {
+
+// take of x [R, C] (row-major) along `axis` with float64 indices idx, output chunks `chunks`
+Plan takePlan(std::vector<double>& x, std::vector<double>& idx, std::vector<double>& out, int64_t R, int64_t C, int axis,
+              std::vector<std::vector<int64_t>> chunks) {
+  Plan p;
+  p.buffers = {ref(x), ref(idx), ref(out)};
+  Stage st;
+  st.kind = StageKind::Take;
+  const int64_t n = static_cast<int64_t>(idx.size());
+  st.shape = axis == 0 ? std::vector<int64_t>{n, C} : std::vector<int64_t>{R, n};
+  st.chunks = std::move(chunks);
+  st.leaves = {memLeaf(0, {C, 1}), memLeaf(1, axis == 0 ? std::vector<int64_t>{1, 0} : std::vector<int64_t>{0, 1})};
+  st.imms = {static_cast<double>(axis), static_cast<double>(axis == 0 ? R : C)};
+  st.sink = storeSink(2, rowMajor(st.shape));
+  p.stages.push_back(st);
+  return p;
+}
+
+}  // namespace
+
+TEST(take_matches_naive_loop_both_axes) {
+  const int64_t R = 9, C = 7;
+  std::vector<double> x(R * C);
+  for (int64_t i = 0; i < R * C; ++i) x[i] = 0.5 * static_cast<double>(i) - 3;
+  for (int axis = 0; axis < 2; ++axis) {
+    std::vector<double> idx = {3, -1, 0, 3, 3, 2, -2, 1};
+    const int64_t n = static_cast<int64_t>(idx.size()), len = axis == 0 ? R : C;
+    for (int threads : {1, 2}) {
+      std::vector<double> out(static_cast<size_t>(n * (axis == 0 ? C : R)), -99);
+      auto chunks = axis == 0 ? std::vector<std::vector<int64_t>>{{3, 5}, {4, 3}} : std::vector<std::vector<int64_t>>{{2, 7}, {1, 6, 1}};
+      CHECK(run(takePlan(x, idx, out, R, C, axis, chunks), threads).status == ExecResult::Status::Ok);
+      for (int64_t i = 0; i < (axis == 0 ? n : R); ++i)
+        for (int64_t j = 0; j < (axis == 0 ? C : n); ++j) {
+          const int64_t a = axis == 0 ? i : j;
+          int64_t p = static_cast<int64_t>(idx[static_cast<size_t>(a)]);
+          if (p < 0) p += len;
+          const double want = axis == 0 ? x[static_cast<size_t>(p * C + j)] : x[static_cast<size_t>(i * C + p)];
+          CHECK_EQ(out[static_cast<size_t>(i * (axis == 0 ? C : n) + j)], want);
+        }
+    }
+  }
+}
+
+TEST(take_out_of_range_fails_naming_axis_and_size) {
+  const int64_t R = 4, C = 3;
+  std::vector<double> x(R * C, 1), idx = {1, 4}, out(2 * C);
+  const ExecResult r = run(takePlan(x, idx, out, R, C, 0, {{2}, {3}}));
+  CHECK(r.status == ExecResult::Status::Failed);
+  CHECK(r.error.find("index 4 is out of bounds for axis 0 with size 4") != std::string::npos);
+  std::vector<double> frac = {0.5}, out1(C);
+  const ExecResult r2 = run(takePlan(x, frac, out1, R, C, 0, {{1}, {3}}));
+  CHECK(r2.status == ExecResult::Status::Failed);
+  CHECK(r2.error.find("integers") != std::string::npos);
+}
+
+TEST(take_validator_refusals) {
+  const int64_t R = 4, C = 3;
+  std::vector<double> x(R * C, 1), idx = {1, 2}, out(2 * C);
+  Plan p = takePlan(x, idx, out, R, C, 0, {{2}, {3}});
+  p.stages[0].imms = {0, 5};  // the source is 4 long: reading row 4 would overrun x
+  CHECK(throwsWith(p, "stages[0].leaves[0]"));
+  p = takePlan(x, idx, out, R, C, 0, {{2}, {3}});
+  p.stages[0].imms = {2, 4};
+  CHECK(throwsWith(p, "take axis"));
+  p = takePlan(x, idx, out, R, C, 0, {{2}, {3}});
+  p.stages[0].leaves[1].buffer = 2;
+  CHECK(throwsWith(p, "sink's buffer"));
+  p = takePlan(x, idx, out, R, C, 0, {{2}, {3}});
+  p.stages[0].leaves.pop_back();
+  CHECK(throwsWith(p, "exactly 2"));
+}
+
+TEST(compress_counts_then_offsets_row_major) {
+  const int64_t N = 23;
+  std::vector<double> x(N), cond(N), counts(4);
+  for (int64_t i = 0; i < N; ++i) {
+    x[static_cast<size_t>(i)] = static_cast<double>(i) * 1.25;
+    cond[static_cast<size_t>(i)] = (i * 7919) % 5 < 2 ? 1 : 0;
+  }
+  const std::vector<std::vector<int64_t>> chunks = {{6, 6, 10, 1}};
+  Plan count;
+  count.buffers = {ref(cond), ref(counts)};
+  Stage c;
+  c.kind = StageKind::Compress;
+  c.shape = {N};
+  c.chunks = chunks;
+  c.leaves = {memLeaf(0, {1})};
+  c.imms = {0};
+  c.sink = storeSink(1, {1});
+  count.stages.push_back(c);
+  CHECK(run(count).status == ExecResult::Status::Ok);
+  std::vector<double> want;
+  int64_t at = 0;
+  std::vector<double> offsets;
+  for (size_t j = 0, lo = 0; j < chunks[0].size(); lo += static_cast<size_t>(chunks[0][j]), ++j) {
+    double n = 0;
+    for (size_t i = lo; i < lo + static_cast<size_t>(chunks[0][j]); ++i)
+      if (cond[i] != 0) {
+        ++n;
+        want.push_back(x[i]);
+      }
+    CHECK_EQ(counts[j], n);
+    offsets.push_back(static_cast<double>(at));
+    at += static_cast<int64_t>(n);
+  }
+  for (int threads : {1, 2}) {
+    std::vector<double> out(static_cast<size_t>(at), -1);
+    Plan copy;
+    copy.buffers = {ref(x), ref(cond), ref(out)};
+    Stage s = c;
+    s.leaves = {memLeaf(0, {1}), memLeaf(1, {1})};
+    s.imms = {1, static_cast<double>(at)};
+    s.imms.insert(s.imms.end(), offsets.begin(), offsets.end());
+    s.sink = storeSink(2, {1});
+    copy.stages.push_back(s);
+    CHECK(run(copy, threads).status == ExecResult::Status::Ok);
+    CHECK(out == want);
+    // offsets that disagree with the data: refused at run time, never an overrun
+    Plan bad = copy;
+    bad.stages[0].imms[2 + 1] += 1;
+    const ExecResult r = run(bad, threads);
+    CHECK(r.status == ExecResult::Status::Failed);
+    CHECK(r.error.find("chunk sizes were computed") != std::string::npos);
+    Plan wrong = copy;
+    wrong.stages[0].imms[1] = static_cast<double>(at + 1);  // the sink holds `at` elements
+    CHECK(throwsWith(wrong, "sink"));
+  }
+}

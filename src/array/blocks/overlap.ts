@@ -1,0 +1,139 @@
+// mapOverlap (Dask's map_overlap): each block is passed with `depth` elements of its neighbours
+// on every side, and the result's halo is trimmed. The halo is not made by copying the array into
+// a padded one: the native stages that write a block (layout.ts) read its neighbours' elements
+// straight from the source expression, and the array's edges are one more affine piece per
+// boundary mode (reflect: step -1, periodic: the far end, nearest: step 0, a number: a constant).
+// Trimming is the scatter back to row-major reading only each result block's interior.
+import { describe as show } from '../../errors.js';
+import type { DenseArray } from '../dense.js';
+import { NDArray, type Computed } from '../ndarray.js';
+import type { AxisBlocks, BlockedLayout, OutAxisBlock, Segment } from './layout.js';
+import { blockCallable, type BlockCall } from './run.js';
+import { blocksArray, gridIndices, location, outSlot, refOf, starts, type BlockFunction, type BlockInfo } from './map-blocks.js';
+
+export type Boundary = 'reflect' | 'periodic' | 'nearest' | 'none' | number;
+
+export interface MapOverlapOptions {
+  /** Halo width: one number for every axis, one per axis, or `{ axis: depth }` (others 0). */
+  depth: number | readonly number[] | Readonly<Record<number, number>>;
+  /**
+   * What lies beyond the array's edges (Dask's names): 'reflect' (mirrored, edge included —
+   * NumPy's 'symmetric'), 'periodic' (wraps), 'nearest' (the edge repeated), 'none' (no halo at
+   * the edges: edge blocks are smaller; the default, as in Dask), or a constant. One for every axis,
+   * one per axis, or `{ axis: mode }`.
+   */
+  boundary?: Boundary | readonly Boundary[] | Readonly<Record<number, Boundary>>;
+  /** Remove the halo from each result block (default true); the function must then return a block of its input's shape. */
+  trim?: boolean;
+  dtype?: 'float64' | 'float32';
+}
+
+const BOUNDARIES = "'reflect', 'periodic', 'nearest', 'none' or a number";
+
+function perAxis<T>(where: string, v: T | readonly T[] | Readonly<Record<number, T>> | undefined, ndim: number, fallback: T, ok: (x: unknown) => x is T, accepted: string): T[] {
+  if (v === undefined) return new Array<T>(ndim).fill(fallback);
+  if (ok(v)) return new Array<T>(ndim).fill(v);
+  if (Array.isArray(v)) {
+    if (v.length !== ndim || !v.every(ok)) throw new RangeError(`mapOverlap: ${where} must give ${ndim} values (${accepted}), got ${show(v)}`);
+    return [...(v as T[])];
+  }
+  if (typeof v === 'object' && v !== null) {
+    const out = new Array<T>(ndim).fill(fallback);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const a = Number(k);
+      if (!Number.isInteger(a) || a < -ndim || a >= ndim) throw new RangeError(`mapOverlap: ${where} has axis ${k}, out of range for ${ndim}-d arrays`);
+      if (!ok(x)) throw new RangeError(`mapOverlap: ${where}[${k}] must be ${accepted}, got ${show(x)}`);
+      out[a < 0 ? a + ndim : a] = x;
+    }
+    return out;
+  }
+  throw new TypeError(`mapOverlap: ${where} must be ${accepted}, a list per axis or an { axis: value } object, got ${show(v)}`);
+}
+
+const isDepth = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+const isBoundary = (x: unknown): x is Boundary => x === 'reflect' || x === 'periodic' || x === 'nearest' || x === 'none' || (typeof x === 'number' && !Number.isNaN(x));
+
+/** The segments of every halo'd block along one axis. */
+function haloAxis(chunks: readonly number[], d: number, mode: Boundary): AxisBlocks {
+  const b = starts(chunks);
+  const n = b[b.length - 1]!;
+  const edge = (left: boolean): Segment | undefined => {
+    if (d === 0 || mode === 'none') return undefined;
+    if (typeof mode === 'number') return { len: d, fill: mode };
+    if (mode === 'reflect') return left ? { len: d, start: d - 1, step: -1 } : { len: d, start: n - 1, step: -1 };
+    if (mode === 'periodic') return left ? { len: d, start: n - d, step: 1 } : { len: d, start: 0, step: 1 };
+    return left ? { len: d, start: 0, step: 0 } : { len: d, start: n - 1, step: 0 };
+  };
+  return chunks.map((c, i) => {
+    const first = i === 0;
+    const last = i === chunks.length - 1;
+    // the block and its interior halos are one contiguous range of the source
+    const lo = first ? b[i]! : b[i]! - d;
+    const hi = last ? b[i + 1]! : b[i + 1]! + d;
+    const segs: Segment[] = [];
+    const l = first ? edge(true) : undefined;
+    const r = last ? edge(false) : undefined;
+    if (l) segs.push(l);
+    segs.push({ len: hi - lo, start: lo, step: 1 });
+    if (r) segs.push(r);
+    void c;
+    return segs;
+  });
+}
+
+/**
+ * Dask's `map_overlap`: `mapOverlap(fn, x, { depth, boundary, trim, dtype })` calls `fn(block,
+ * blockInfo)` with each block extended by `depth` elements of its neighbours (or of the boundary)
+ * on both sides of every axis, and trims that halo from the results (`trim: true`, the default).
+ * `depth` must not exceed any chunk along its axis (rechunk first). Functions as in `mapBlocks`
+ * (module functions on worker threads with shared-memory blocks; inline closures on the main thread).
+ */
+export function mapOverlap(fn: BlockFunction | ((...args: never[]) => unknown), x: NDArray<Computed>, options: MapOverlapOptions): NDArray<DenseArray> {
+  const callable = blockCallable('mapOverlap', fn);
+  if (!(x instanceof NDArray)) throw new TypeError(`mapOverlap: x must be an NDArray, got ${show(x)}`);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`mapOverlap: options must be an object with depth (e.g. { depth: 1, boundary: 'reflect' }), got ${show(options)}`);
+  if (options.depth === undefined) throw new TypeError("mapOverlap: options.depth is required (e.g. { depth: 1, boundary: 'reflect' })");
+  const ndim = x.ndim;
+  const depth = perAxis('depth', options.depth, ndim, 0, isDepth, 'a non-negative integer');
+  const boundary = perAxis('boundary', options.boundary, ndim, 'none' as Boundary, isBoundary, BOUNDARIES);
+  const trim = options.trim ?? true;
+  if (typeof trim !== 'boolean') throw new TypeError(`mapOverlap: options.trim must be a boolean, got ${show(trim)}`);
+  const dtype = options.dtype ?? x.dtype;
+  if (dtype !== 'float64' && dtype !== 'float32') throw new TypeError(`mapOverlap: options.dtype must be 'float64' or 'float32', got ${show(dtype)}`);
+  const chunks = x.chunks.map((c) => c.filter((e, _i, all) => e > 0 || all.length === 1));
+  depth.forEach((d, k) => {
+    const small = Math.min(...chunks[k]!);
+    if (d > small) {
+      throw new RangeError(`mapOverlap: depth ${d} along axis ${k} is larger than its smallest chunk (${small}); rechunk x with chunks of at least ${d} along that axis`);
+    }
+  });
+  const axes = chunks.map((c, k) => haloAxis(c, depth[k]!, boundary[k]!));
+  const lens = axes.map((a) => a.map((segs) => segs.reduce((n, s) => n + s.len, 0)));
+  // result blocks: the halo'd extents; trim keeps each block's own part (no halo at a 'none' edge)
+  let dstAt = 0;
+  const out: OutAxisBlock[][] = axes.map((a, k) => {
+    const b = starts(chunks[k]!);
+    dstAt = 0;
+    return a.map((_, i) => {
+      const len = lens[k]![i]!;
+      const c = chunks[k]![i]!;
+      const lo = trim ? (i > 0 || boundary[k] !== 'none' ? depth[k]! : 0) : 0;
+      const block = trim ? { len, lo, kept: c, dst: b[i]! } : { len, lo: 0, kept: len, dst: dstAt };
+      dstAt += block.kept;
+      return block;
+    });
+  });
+  const outChunks = out.map((a) => a.map((b) => b.kept));
+  const shape = outChunks.map((c) => c.reduce((p, q) => p + q, 0));
+  const numChunks = chunks.map((c) => c.length);
+  const calls = (layouts: readonly BlockedLayout[], outL: BlockedLayout): BlockCall[] => {
+    const list: BlockCall[] = [];
+    for (const idx of gridIndices(numChunks)) {
+      const info: BlockInfo = { ...location(idx, outChunks), chunkShape: idx.map((i, k) => outChunks[k]![i]!), dtype, inputs: [location(idx, chunks)] };
+      const haloShape = idx.map((i, k) => lens[k]![i]!);
+      list.push({ args: [refOf(0, layouts[0]!, idx)], out: outSlot(outL, idx), tail: [info], where: idx, outShape: haloShape });
+    }
+    return list;
+  };
+  return blocksArray('map_overlap', x.name, { name: 'mapOverlap', fn: callable, inputs: [{ node: x.node, axes }], dtype, out, shape, calls }, outChunks);
+}
