@@ -176,11 +176,11 @@ async function runCommand(args: string[], io: CliIO): Promise<number> {
     const buf = decoded.buffers[b] as { name: string; dtype: 'float64' | 'float32'; shape: number[] };
     const r = results[i]!;
     if (!(r instanceof DenseArray)) {
-      out[buf.name] = jsonNumber(r);
+      out[buf.name] = jsonNumber(Number(r));
       return;
     }
     const shown = full ? r.data : r.data.subarray(0, 10);
-    const entry: Record<string, unknown> = { dtype: r.dtype, shape: [...r.shape], data: Array.from(shown, jsonNumber) };
+    const entry: Record<string, unknown> = { dtype: r.dtype, shape: [...r.shape], data: Array.from(shown as ArrayLike<number>, jsonNumber) };
     if (shown.length < r.data.length) entry.truncated = `${r.data.length - shown.length} more elements (--full prints all)`;
     if (outDir) {
       mkdirSync(outDir, { recursive: true });

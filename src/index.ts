@@ -34,6 +34,7 @@ export {
   square, reciprocal, sign, floor, ceil, trunc, rint, cbrt, tan, sinh, cosh, tanh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, exp2, expm1, log2, log10, log1p, deg2rad, rad2deg,
   arctan2, hypot, copysign, fmod, mod, floorDivide, remainder, round, clip, positive, where, isclose, allclose, arrayEqual, nanToNum, type IsCloseOptions,
   logicalNot, isnan, isinf, isfinite, signbit, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor,
+  bitwiseAnd, bitwiseOr, bitwiseXor, invert, leftShift, rightShift,
   sum, prod, min, max, mean, variance as var, variance, std,
 } from './array/ufuncs.js';
 export { compute, persist } from './compute.js';

@@ -74,10 +74,12 @@ describe('creation', () => {
     expect(Array.from((await dense(ones([3], { chunks: 2 }))).data)).toEqual([1, 1, 1]);
     expect(Array.from((await dense(zeros([2, 2]))).data)).toEqual([0, 0, 0, 0]);
     expect(Array.from((await dense(full([2, 3], 2.5, { chunks: [1, 2] }))).data)).toEqual([2.5, 2.5, 2.5, 2.5, 2.5, 2.5]);
-    expect(Array.from((await dense(arange(5))).data)).toEqual([0, 1, 2, 3, 4]);
+    expect(arange(5).dtype).toBe('int64');
+    expect(Array.from((await dense(arange(5))).data)).toEqual([0n, 1n, 2n, 3n, 4n]);
+    expect(arange(5.5).dtype).toBe('float64');
     expect(Array.from((await dense(arange(2, 4, 0.5, { chunks: 3 }))).data)).toEqual([2, 2.5, 3, 3.5]);
     expect(arange(10, 0, -3).shape).toEqual([4]);
-    expect(Array.from((await dense(arange(10, 0, -3))).data)).toEqual([10, 7, 4, 1]);
+    expect(Array.from((await dense(arange(10, 0, -3))).data)).toEqual([10n, 7n, 4n, 1n]);
   });
 
   it('fromArray from nested arrays and TypedArrays', async () => {
@@ -440,7 +442,8 @@ describe('bad input gets TypeError/RangeError naming the argument', () => {
     expect(() => fromArray({} as never)).toThrow(TypeError);
     expect(() => fromArray([[1, 2], [3]])).toThrow(/ragged/);
     expect(() => fromArray(new Float64Array(4), { shape: [3] })).toThrow(/holds 3 elements but the data has 4/);
-    expect(() => ones([2], { dtype: 'int8' as never })).toThrow(/dtype must be 'float64' or 'float32'/);
+    expect(() => ones([2], { dtype: 'int7' as never })).toThrow(/dtype must be one of the dtypes bool, int8/);
+    expect(() => random.random([2], { dtype: 'int8' as never })).toThrow(/dtype must be 'float64' or 'float32' \(random numbers are floats\)/);
     expect(() => configure({ numThreads: 0 })).toThrow(RangeError);
     expect(() => configure({ threads: 2 } as never)).toThrow(/unknown option/);
     expect(() => ones([0]).max()).toThrow(/zero-size array/);

@@ -1,13 +1,14 @@
 // Block functions: dtypes, dimensions, empty arrays, async functions, computeBlock/iterChunks
 // and later expressions over a block result.
 import { describe, expect, it } from 'vitest';
-import { delayed, fromArray, mapBlocks, mapOverlap, random, reduction, type DenseArray, type NDArray } from '../src/index.js';
+import { delayed, fromArray, mapBlocks, mapOverlap, random, reduction, DenseArray, type NDArray } from '../src/index.js';
 
 const fns = new URL('./fixtures/blocks/fns.mjs', import.meta.url);
 const fn = (name: string) => delayed.module(fns, name);
 const values = async (x: NDArray): Promise<number[]> => {
   const v = await x.compute();
-  return typeof v === 'number' ? [v] : Array.from((v as DenseArray).data);
+  // as numbers whatever the dtype (arange of integers is int64: bigint elements)
+  return v instanceof DenseArray ? Array.from(v.data as ArrayLike<number>, Number) : [Number(v)];
 };
 
 describe('block functions: edges', () => {

@@ -3,13 +3,14 @@
 // and Dask's map_overlap (scripts/fixtures/dask_overlap.py → test/fixtures/numpy/overlap.json).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { blockwise, delayed, fromArray, mapBlocks, mapOverlap, random, reduction, type Boundary, type DenseArray, type NDArray } from '../src/index.js';
+import { blockwise, delayed, fromArray, mapBlocks, mapOverlap, random, reduction, type Boundary, DenseArray, type NDArray } from '../src/index.js';
 
 const fns = new URL('./fixtures/blocks/fns.mjs', import.meta.url);
 const fn = (name: string) => delayed.module(fns, name);
 const values = async (x: NDArray): Promise<number[]> => {
   const v = await x.compute();
-  return typeof v === 'number' ? [v] : Array.from((v as DenseArray).data);
+  // as numbers whatever the dtype (arange of integers is int64: bigint elements)
+  return v instanceof DenseArray ? Array.from(v.data as ArrayLike<number>, Number) : [Number(v)];
 };
 
 describe('mapBlocks with module functions (worker threads)', () => {

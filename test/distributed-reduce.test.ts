@@ -19,8 +19,8 @@ function bytesOf(d: DenseArray): Uint8Array {
 }
 
 function expectSame(remote: unknown, local: unknown, label: string): void {
-  if (typeof local === 'number') {
-    expect(typeof remote, label).toBe('number');
+  if (!(local instanceof DenseArray)) {
+    expect(typeof remote, label).toBe(typeof local);
     expect(Object.is(remote, local), `${label}: ${String(remote)} vs ${local}`).toBe(true);
     return;
   }

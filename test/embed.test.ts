@@ -112,7 +112,7 @@ describe('adapters: scijs ndarray', () => {
   });
 
   it('works under ndarray-ops on results (zero-copy toNdarray)', async () => {
-    const r = await dense(arange(12).mul(2));
+    const r = await dense(arange(12, { dtype: 'float64' }).mul(2));
     const v = toNdarray(r, ndarray).step(-1);
     const out = ndarray(new Float64Array(12), [12]);
     ops.assign!(out, v);
@@ -269,7 +269,7 @@ describe('plans: toPlan → JSON → execute', () => {
   });
 
   it('keeps NaN, ±Infinity and -0 constants exact through JSON', async () => {
-    const x = arange(6, { chunks: 4 });
+    const x = arange(6, { chunks: 4, dtype: 'float64' }); // floats: -0 as a JS number is an integer
     const { text } = await roundTrip([x.mul(-0), x.add(NaN), x.pow(Infinity), x.sub(-Infinity), full([3], NaN).add(x.sum()), full([], -0).add(-0)]);
     expect(text).toContain('"NaN"');
     expect(text).toContain('"-0"');
@@ -407,6 +407,8 @@ describe('docs/plan.schema.json', () => {
       x.sub(x.mean()).exp().toPlan(),
       a.T.mul(NaN).add(a.sum({ axis: 1 })).toPlan({ inputs: { a } }),
       exportPlan([x.var({ axis: 1, ddof: 1 }), full([], -0).add(1)]).plan,
+      // typed registers: integer leaves, casts, bitwise ops, an int64 sum
+      x.mul(100).astype('int32').bitwiseAnd(7).leftShift(1).sum().toPlan(),
     ];
     for (const p of plans) expect(validate(JSON.parse(JSON.stringify(p))), JSON.stringify(validate.errors)).toBe(true);
     const broken = JSON.parse(JSON.stringify(plans[1]));

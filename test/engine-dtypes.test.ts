@@ -1,7 +1,6 @@
-// The engine's dtype boundary (native/engine/dtype_io.h): memory leaves of every dtype a float64
-// register holds exactly, and sinks storing each of them, against NumPy's astype
-// (scripts/fixtures/numpy_casts.py); 64-bit integers and non-float reductions are refused until
-// the VM has typed registers.
+// The engine's dtype boundary: memory leaves of every dtype loaded as themselves (typed registers)
+// and sinks storing each of them with NumPy's astype conversion (scripts/fixtures/numpy_casts.py),
+// 64-bit integers exactly, integer sums in int64.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LeafKind, NativeDType, OpCode, ReduceCode, native, type NativeStage } from '../src/native.js';
@@ -50,17 +49,38 @@ describe('engine casts at the leaf and the sink (NumPy astype)', () => {
     expect([...out]).toEqual([...new Int16Array([32767 + 30000, -32768 + 30000, 35000, 30000])]);
   });
 
-  it('refuses 64-bit integers and integer reductions, naming the field', () => {
-    const run = (s: NativeStage, bufs: ArrayBufferView[]) => () => native().execute({ stages: [s] }, bufs);
-    const i64 = castStage('int64', 'float64', 2, [2]);
-    expect(run(i64, [new BigInt64Array(2), new Float64Array(2)])).toThrow(/leaves\[0\]\.dtype: 6 \(64-bit integers\) needs typed registers/);
-    const u64 = castStage('float64', 'uint64', 2, [2]);
-    expect(run(u64, [new Float64Array(2), new BigUint64Array(2)])).toThrow(/sink\.dtype: 10 \(64-bit integers\) needs typed registers/);
-    const red = castStage('float64', 'int32', 2, [2]);
+  it('typed registers: 64-bit integers exactly, integer sums in int64, a loop for every instruction', async () => {
+    const run = (st: NativeStage, bufs: ArrayBufferView[]) => native().execute({ stages: [st] }, bufs).promise;
+    // int64 beyond 2^53 round-trips exactly and adds exactly (wrapping at 2^63, as NumPy)
+    const big = new BigInt64Array([2n ** 62n + 1n, -(2n ** 63n), 9007199254740993n]);
+    const o64 = new BigInt64Array(3);
+    await run(castStage('int64', 'int64', 3, [1, 2], { op: OpCode.Add, imm: 1 }), [big, o64]);
+    expect([...o64]).toEqual([2n ** 62n + 2n, -(2n ** 63n) + 1n, 9007199254740994n]);
+    await run(castStage('int64', 'int64', 3, [3]), [big, o64]);
+    expect([...o64]).toEqual([...big]);
+    // uint64 sink of a float64 register: NumPy's astype
+    const u = new BigUint64Array(2);
+    await run(castStage('float64', 'uint64', 2, [2]), [new Float64Array([2 ** 63, 3.9]), u]);
+    expect([...u]).toEqual([2n ** 63n, 3n]);
+    // a sum of int32 in an int64 sink: exact (no float64 rounding), any chunking
+    const red = castStage('int32', 'int64', 4, [1, 3]);
     red.sink = { ...red.sink, reduce: ReduceCode.Sum, strides: [0], reduceAxes: [1] };
-    expect(run(red, [new Float64Array(2), new Int32Array(1)])).toThrow(/sink\.dtype: 5 is not a dtype of reductions yet/);
+    const s = new BigInt64Array(1);
+    await run(red, [new Int32Array([2 ** 31 - 1, 2 ** 31 - 1, -5, 2 ** 31 - 1]), s]);
+    expect(s[0]).toBe(3n * (2n ** 31n - 1n) - 5n);
+    // an instruction whose operands' dtypes have no loop is refused, naming the op and the loops
+    const mixed: NativeStage = {
+      ...castStage('float32', 'float64', 2, [2]),
+      leaves: [
+        { kind: LeafKind.Memory, dtype: code('float32'), offset: 0, strides: [1], a: 0, b: 0, seed: 0, buffer: 0 },
+        { kind: LeafKind.Memory, dtype: code('float64'), offset: 0, strides: [1], a: 0, b: 0, seed: 0, buffer: 1 },
+      ],
+      program: new Int32Array([OpCode.Load, 0, 0, 0, OpCode.Load, 1, 1, 0, OpCode.Add, 0, 0, 1]),
+      nregs: 2,
+    };
+    expect(() => native().execute({ stages: [mixed] }, [new Float32Array(2), new Float64Array(2)])).toThrow(/program\[2\]: add has no loop for \(float32, float64\) \(accepted: .*\(float32, float32\) -> float32, \(float64, float64\) -> float64/);
     const gen = castStage('float64', 'float64', 2, [2]);
-    gen.leaves[0] = { ...gen.leaves[0]!, kind: LeafKind.Arange, dtype: code('int32'), buffer: -1, a: 0, b: 1 };
-    expect(run(gen, [new Float64Array(2), new Float64Array(2)])).toThrow(/leaves\[0\]\.dtype: 5 is not a dtype of generated leaves/);
+    gen.leaves[0] = { ...gen.leaves[0]!, kind: LeafKind.RandomUniform, dtype: code('int32'), buffer: -1, a: 0, b: 1 };
+    expect(() => native().execute({ stages: [gen] }, [new Float64Array(2), new Float64Array(2)])).toThrow(/leaves\[0\]\.dtype: 5 is not a dtype of random leaves/);
   });
 });

@@ -27,7 +27,8 @@ async function onThreads<T>(n: number, f: () => Promise<T>): Promise<T> {
   }
 }
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-const values = (v: number | DenseArray): number[] => (typeof v === 'number' ? [v] : Array.from(v.data as ArrayLike<number>));
+// values as numbers whatever the dtype (arange of integers is int64: bigint elements)
+const values = (v: unknown): number[] => (v instanceof DenseArray ? Array.from(v.data as ArrayLike<number>, Number) : [Number(v)]);
 const data = (shape: number[], chunks: number[] | number[][]): NDArray => arange(size(shape)).reshape(shape).rechunk(chunks as number[]);
 /** ((i * 7919) mod 97) / 97, as the fixture script's masks read. */
 const hashed = (shape: number[], chunks: number[][]): NDArray => {

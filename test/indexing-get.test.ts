@@ -81,9 +81,9 @@ describe('get: JS integer lists and boolean lists (take of known positions)', ()
   });
   it('x.take without an axis flattens, negative indices wrap, repeats allowed', async () => {
     const x = arange(12).reshape([3, 4]);
-    expect(values(await x.take([5, -1, 5, 0]).compute())).toEqual([5, 11, 5, 0]);
-    expect(values(await x.take(Int32Array.of(2, 0), { axis: 0 }).compute())).toEqual([8, 9, 10, 11, 0, 1, 2, 3]);
-    expect(values(await x.take([3, 1], { axis: -1 }).compute())).toEqual([3, 1, 7, 5, 11, 9]);
+    expect(values(await x.take([5, -1, 5, 0]).compute()).map(Number)).toEqual([5, 11, 5, 0]);
+    expect(values(await x.take(Int32Array.of(2, 0), { axis: 0 }).compute()).map(Number)).toEqual([8, 9, 10, 11, 0, 1, 2, 3]);
+    expect(values(await x.take([3, 1], { axis: -1 }).compute()).map(Number)).toEqual([3, 1, 7, 5, 11, 9]);
     expect(() => x.take([3], { axis: 0 })).toThrow(/index 3 is out of bounds for axis 0 with size 3/);
     expect(() => x.take([0.5])).toThrow(TypeError);
   });
@@ -148,7 +148,7 @@ describe('get: views of generated leaves and lazy expressions', () => {
 
   it('empty slices and a 0-d result', async () => {
     expect(values(await ones([4, 5]).get('2:2').compute())).toEqual([]);
-    expect(await arange(10).get(-3).compute()).toBe(7);
+    expect(await arange(10).get(-3).compute()).toBe(7n); // int64 0-d: a bigint
   });
 
   it('errors name the axis and size', () => {

@@ -15,7 +15,7 @@ struct OpKernelName {
 };
 constexpr OpKernelName kKernelNames[] = {
 #define TESSERA_X(cname, kernel) {Op::cname, #kernel},
-    TESSERA_UNARY_OPS(TESSERA_X) TESSERA_BINARY_OPS(TESSERA_X)
+    TESSERA_OP_KERNELS(TESSERA_X)
 #undef TESSERA_X
 };
 

@@ -1,7 +1,6 @@
-// Element types of the dtype table (ops.json) at the engine's boundary: reading a memory leaf
-// into a register and storing a register into a sink. Registers are float64 blocks until the VM's
-// typed registers land (DESIGN.md "Typed registers"); so that every value stays exact, the
-// validator admits here only the dtypes a double holds exactly (all but int64/uint64).
+// Element types of the dtype table (ops.json) and NumPy's astype from a double (immediates,
+// finalized float reductions stored into a sink of any dtype). The VM's registers are typed
+// (engine/typing.h); the per-ISA cast kernels (kernels_typed.h castValue) follow the same rules.
 #pragma once
 
 #include <cstdint>
@@ -37,9 +36,6 @@ void withDType(DType d, F&& f) {
 #undef TESSERA_X
   }
 }
-
-// Whether a float64 register holds every value of d exactly (int64/uint64 need typed registers).
-inline bool exactInDouble(DType d) { return d != DType::I64 && d != DType::U64; }
 
 // An element read into a register. A bool byte other than 0/1 counts as true.
 template <DType d>

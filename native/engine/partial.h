@@ -2,6 +2,8 @@
 // element before the partials are combined (reduce.h) and finalized. Internal to the executor.
 #pragma once
 
+#include <cstdint>
+
 namespace tessera::detail {
 
 // Sum/Min/Max/Mean keep one running `value` (for Mean the raw sum). Prod keeps a scaled product
@@ -13,6 +15,7 @@ struct Partial {
   union {
     double value;  // Sum, Prod (mantissa), Min, Max, Mean
     double count;  // Var, Std: elements seen
+    int64_t ival;  // integer reductions (reduce.h intReduction): the value's 64-bit pattern
   };
   double mean;  // Var, Std
   double m2;    // Var, Std: sum of squared deviations from mean + meanLo
@@ -20,6 +23,7 @@ struct Partial {
     double meanLo;  // Var, Std, NanVar, NanStd: the rounding error of mean
     double exp;     // Prod, NanProd: binary exponent (an integer)
     double n;       // NanMean, NanMin, NanMax: non-NaN elements seen
+    int64_t ival2;  // integer Ptp: the minimum
   };
   // Ptp: value = max, mean = min. Any/All/CountNonzero/NanSum: value. ArgMin/ArgMax: value and
   // its index (in `mean`) over the reduced axes, row-major.

@@ -37,6 +37,10 @@ void finishReduction(const Job& job, StagePrep& p) {
     case ReduceOp::NanMax: empty.value = std::numeric_limits<double>::quiet_NaN(); break;
     default: break;
   }
+  if (p.intRed) {
+    empty = Partial{};
+    if (p.op == ReduceOp::Prod || p.op == ReduceOp::NanProd || p.op == ReduceOp::All) empty.ival = 1;
+  }
   for (int64_t K = 0; K < p.keptCount; ++K) {
     if ((K & 1023) == 0 && job.cancelled()) return;
     Partial r = empty;

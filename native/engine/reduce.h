@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "engine/dtype_io.h"
 #include "engine/partial.h"
 #include "engine/pool.h"
 #include "engine/stage_prep.h"
@@ -239,7 +240,126 @@ inline Partial argCombine(bool isMax, const Partial& x, const Partial& y) {
   return (isMax ? x.value > y.value : x.value < y.value) ? x : y;
 }
 
+// Integer reductions (StagePrep::intRed): 64-bit values, wrapping like NumPy's int64/uint64
+// accumulators; exact, so any combine order gives the same bits. Unsigned and bool values are
+// uint64 bit patterns in ival (compared as unsigned).
+inline bool intLess(bool sgn, int64_t a, int64_t b) {
+  return sgn ? a < b : static_cast<uint64_t>(a) < static_cast<uint64_t>(b);
+}
+template <DType d>
+inline int64_t widenInt(typename Elem<d>::type v) {
+  if constexpr (d == DType::Bool) return v != 0;
+  else if constexpr (std::is_signed_v<typename Elem<d>::type>) return static_cast<int64_t>(v);
+  else return static_cast<int64_t>(static_cast<uint64_t>(v));
+}
+template <DType d>
+inline Partial intSegment(const StagePrep& p, const typename Elem<d>::type* x, int64_t n) {
+  Partial r{};
+  switch (p.op) {
+    case ReduceOp::Sum:
+    case ReduceOp::NanSum: {
+      uint64_t s = 0;
+      for (int64_t i = 0; i < n; ++i) s += static_cast<uint64_t>(widenInt<d>(x[i]));
+      r.ival = static_cast<int64_t>(s);
+      break;
+    }
+    case ReduceOp::Prod:
+    case ReduceOp::NanProd: {
+      uint64_t s = 1;
+      for (int64_t i = 0; i < n; ++i) s *= static_cast<uint64_t>(widenInt<d>(x[i]));
+      r.ival = static_cast<int64_t>(s);
+      break;
+    }
+    case ReduceOp::Min:
+    case ReduceOp::NanMin:
+    case ReduceOp::Max:
+    case ReduceOp::NanMax:
+    case ReduceOp::Ptp: {
+      auto lo = x[0], hi = x[0];
+      for (int64_t i = 1; i < n; ++i) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+      }
+      const bool mn = p.op == ReduceOp::Min || p.op == ReduceOp::NanMin;
+      r.ival = widenInt<d>(mn ? lo : hi);
+      r.ival2 = widenInt<d>(lo);
+      break;
+    }
+    case ReduceOp::Any: {
+      bool v = false;
+      for (int64_t i = 0; i < n; ++i) v |= x[i] != 0;
+      r.ival = v;
+      break;
+    }
+    case ReduceOp::All: {
+      bool v = true;
+      for (int64_t i = 0; i < n; ++i) v &= x[i] != 0;
+      r.ival = v;
+      break;
+    }
+    case ReduceOp::CountNonzero: {
+      int64_t c = 0;
+      for (int64_t i = 0; i < n; ++i) c += x[i] != 0;
+      r.ival = c;
+      break;
+    }
+    default: break;
+  }
+  return r;
+}
+// ArgMin/ArgMax (and the nan forms: no NaN in integers) of one piece: the first extreme.
+template <DType d>
+inline Partial intArgSegment(bool isMax, const typename Elem<d>::type* x, int64_t n, int64_t i0, int64_t step) {
+  int64_t bi = 0;
+  auto best = x[0];
+  for (int64_t j = 1; j < n; ++j)
+    if (isMax ? x[j] > best : x[j] < best) {
+      best = x[j];
+      bi = j;
+    }
+  Partial r{};
+  r.ival = widenInt<d>(best);
+  r.mean = static_cast<double>(i0 + bi * step);
+  return r;
+}
+inline Partial combineInt(const StagePrep& p, const Partial& x, const Partial& y) {
+  const bool sgn = p.intSigned;
+  Partial r{};
+  switch (p.op) {
+    case ReduceOp::Sum:
+    case ReduceOp::NanSum:
+    case ReduceOp::CountNonzero:
+      r.ival = static_cast<int64_t>(static_cast<uint64_t>(x.ival) + static_cast<uint64_t>(y.ival));
+      break;
+    case ReduceOp::Prod:
+    case ReduceOp::NanProd:
+      r.ival = static_cast<int64_t>(static_cast<uint64_t>(x.ival) * static_cast<uint64_t>(y.ival));
+      break;
+    case ReduceOp::Min:
+    case ReduceOp::NanMin: r.ival = intLess(sgn, y.ival, x.ival) ? y.ival : x.ival; break;
+    case ReduceOp::Max:
+    case ReduceOp::NanMax: r.ival = intLess(sgn, x.ival, y.ival) ? y.ival : x.ival; break;
+    case ReduceOp::Ptp:
+      r.ival = intLess(sgn, x.ival, y.ival) ? y.ival : x.ival;
+      r.ival2 = intLess(sgn, y.ival2, x.ival2) ? y.ival2 : x.ival2;
+      break;
+    case ReduceOp::Any: r.ival = x.ival | y.ival; break;
+    case ReduceOp::All: r.ival = x.ival & y.ival; break;
+    case ReduceOp::ArgMin:
+    case ReduceOp::NanArgMin:
+    case ReduceOp::ArgMax:
+    case ReduceOp::NanArgMax: {
+      const bool isMax = p.op == ReduceOp::ArgMax || p.op == ReduceOp::NanArgMax;
+      if (x.ival == y.ival) return x.mean <= y.mean ? x : y;
+      return (isMax ? intLess(sgn, y.ival, x.ival) : intLess(sgn, x.ival, y.ival)) ? x : y;
+    }
+    default: break;
+  }
+  return r;
+}
+
 inline Partial combine(const StagePrep& p, const Partial& x, const Partial& y) {
+  if (p.intRed) return combineInt(p, x, y);
   Partial r{};
   switch (p.op) {
     case ReduceOp::ArgMin: return argCombine(false, x, y);
@@ -319,12 +439,44 @@ inline double finalize(const StagePrep& p, const Partial& x) {
 }
 
 inline void writeOut(const StagePrep& p, int64_t addr, double v) {
-  if (p.outType == DType::F64) reinterpret_cast<double*>(p.outData)[addr] = v;
-  else reinterpret_cast<float*>(p.outData)[addr] = static_cast<float>(v);
+  if (p.outType == DType::F64) {
+    reinterpret_cast<double*>(p.outData)[addr] = v;
+    return;
+  }
+  withDType(p.outType, [&](auto dt) {
+    constexpr DType d = decltype(dt)::value;
+    reinterpret_cast<typename Elem<d>::type*>(p.outData)[addr] = storeAs<d>(v);
+  });
+}
+// A 64-bit integer result (signed: as int64, else as uint64) stored as the sink's dtype.
+inline void writeOutInt(const StagePrep& p, int64_t addr, int64_t v, bool sgn) {
+  withDType(p.outType, [&](auto dt) {
+    constexpr DType d = decltype(dt)::value;
+    using T = typename Elem<d>::type;
+    T* o = reinterpret_cast<T*>(p.outData) + addr;
+    if constexpr (d == DType::F64 || d == DType::F32)
+      *o = sgn ? static_cast<T>(v) : static_cast<T>(static_cast<uint64_t>(v));
+    else if constexpr (d == DType::Bool)
+      *o = v != 0;
+    else
+      *o = static_cast<T>(static_cast<uint64_t>(v));  // wraps (sum of int32 stored as int32)
+  });
 }
 
 // The result of one output element: finalized, or (sink.partials) the raw partial in planes.
 inline void emit(const StagePrep& p, int64_t addr, const Partial& r) {
+  if (p.intRed) {  // no partials (validated)
+    switch (p.op) {
+      case ReduceOp::ArgMin:
+      case ReduceOp::ArgMax:
+      case ReduceOp::NanArgMin:
+      case ReduceOp::NanArgMax: writeOut(p, addr, r.mean); return;
+      case ReduceOp::Ptp:
+        writeOutInt(p, addr, static_cast<int64_t>(static_cast<uint64_t>(r.ival) - static_cast<uint64_t>(r.ival2)), p.intSigned);
+        return;
+      default: writeOutInt(p, addr, r.ival, p.intSigned); return;
+    }
+  }
   if (!p.st->sink.partials) {
     writeOut(p, addr, finalize(p, r));
     return;

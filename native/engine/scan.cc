@@ -283,6 +283,13 @@ void runSpecialTask(const Stage& st, const std::vector<BufferRef>& buffers, int6
   const bool in64 = st.leaves[0].dtype == DType::F64, out64 = st.sink.dtype == DType::F64;
   if (st.kind == StageKind::Scan) {
     const int op = static_cast<int>(st.imms[0]);
+    if (st.sink.dtype == DType::I64 || st.sink.dtype == DType::U64) {
+      // integers: uint64 arithmetic, i.e. NumPy's int64/uint64 accumulators wrapping (validated:
+      // input, output and totals of the sink's dtype; the nan- forms are the plain ones)
+      if (st.imms[1] == 0) scanPhase0<uint64_t, uint64_t>(st, buffers, b, axis, op & 1);
+      else scanPhase1<uint64_t>(st, buffers, b, axis, op & 1);
+      return;
+    }
     if (st.imms[1] == 0) {
       if (in64 && out64) scanPhase0<double, double>(st, buffers, b, axis, op);
       else if (in64) scanPhase0<double, float>(st, buffers, b, axis, op);

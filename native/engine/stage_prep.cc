@@ -99,6 +99,10 @@ void prepareStage(const Stage& st, const std::vector<BufferRef>& buffers, StageP
   }
   p.outData = static_cast<char*>(buffers[static_cast<size_t>(sk.buffer)].data);
   p.outType = sk.dtype;
+  p.typed = typeProgram(st, "stage");
+  p.regType = p.typed.result;
+  p.intRed = p.reduce && intReduction(p.op, p.regType);
+  p.intSigned = signedInt(p.regType);
 
   if (p.reduce) {
     // K: row-major index over the kept axes; redChunk: row-major index over the chunk grid of

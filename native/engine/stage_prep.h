@@ -9,6 +9,7 @@
 
 #include "engine/partial.h"
 #include "engine/plan.h"
+#include "engine/typing.h"
 
 namespace tessera::detail {
 
@@ -46,6 +47,12 @@ struct StagePrep {
   std::vector<Partial> partials;        // slot (K, redChunk) at K * nRed + redChunk
   char* outData = nullptr;
   DType outType = DType::F64;
+  // Kernel stages: the program with each instruction's loop and dtypes (typing.h); regType is the
+  // result register's dtype. intRed: the reduction runs in 64-bit integers (intSigned: as int64,
+  // else as uint64 bit patterns); otherwise non-float64 values are widened to float64 first.
+  TypedProgram typed;
+  DType regType = DType::F64;
+  bool intRed = false, intSigned = false;
 };
 
 // Fills p for st (validated); buffers are the plan's.

@@ -11,6 +11,7 @@
 #include "engine/gather.h"
 #include "engine/ops.h"
 #include "engine/plan.h"
+#include "engine/typing.h"
 
 namespace tessera {
 namespace {
@@ -83,8 +84,10 @@ void validateSpecialStage(const Plan& plan, const Stage& st, const std::string& 
   const std::string kp = sp + ".sink";
   if (sk.reduce != ReduceOp::None) fail(kp + ".reduce", "must be None (0) in a scan/select stage");
   if (sk.partials) fail(kp + ".partials", "must be false in a scan/select stage");
-  if (sk.dtype != DType::F64 && sk.dtype != DType::F32)
-    fail(kp + ".dtype", "a scan/select stage writes float64 (0) or float32 (1)");
+  // scans of integers run in int64/uint64 (NumPy's accumulators): input, output and totals alike
+  const bool intScan = scan && (sk.dtype == DType::I64 || sk.dtype == DType::U64);
+  if (sk.dtype != DType::F64 && sk.dtype != DType::F32 && !intScan)
+    fail(kp + ".dtype", "a scan/select stage writes float64 (0) or float32 (1); a scan also int64 (6) or uint64 (10)");
   if (sk.reduceAxes.size() != nd)
     fail(kp + ".reduceAxes", "must have one entry per axis with exactly one 1 (the scanned axis)");
   int axis = -1;
@@ -105,8 +108,8 @@ void validateSpecialStage(const Plan& plan, const Stage& st, const std::string& 
     const Leaf& lf = st.leaves[i];
     const std::string lp = idx(sp + ".leaves", i);
     if (lf.kind != LeafKind::Memory) fail(lp + ".kind", "must be memory in a scan/select stage");
-    if (lf.dtype != DType::F64 && lf.dtype != DType::F32)
-      fail(lp + ".dtype", "a scan/select stage reads float64 (0) or float32 (1)");
+    if (intScan ? lf.dtype != sk.dtype : (lf.dtype != DType::F64 && lf.dtype != DType::F32))
+      fail(lp + ".dtype", intScan ? "an integer scan reads the sink's dtype" : "a scan/select stage reads float64 (0) or float32 (1)");
   }
   const BufferRef& out = bufferAt(plan, sk.buffer, kp + ".buffer");
   const std::string obp = "buffers[" + std::to_string(sk.buffer) + "]";
@@ -116,7 +119,11 @@ void validateSpecialStage(const Plan& plan, const Stage& st, const std::string& 
   checkAffine(sp + ".leaves[0]", in.offset, in.strides, st.shape, empty, &inBuf, in.dtype,
               "buffers[" + std::to_string(in.buffer) + "]");
   if (scan) {
-    if (st.imms.size() != 2 || !(st.imms[0] == 0 || st.imms[0] == 1 || st.imms[0] == 2 || st.imms[0] == 3) ||
+    bool knownOp = false;  // a row of ops.json scanOps
+#define TESSERA_X(code, plan) knownOp = knownOp || (st.imms.size() == 2 && st.imms[0] == code);
+    TESSERA_SCAN_OPS(TESSERA_X)
+#undef TESSERA_X
+    if (st.imms.size() != 2 || !knownOp ||
         !(st.imms[1] == 0 || st.imms[1] == 1))
       fail(sp + ".imms", "a scan stage has imms [op 0..3, phase 0|1]");
     checkAffine(kp, sk.offset, sk.strides, st.shape, empty, &out, sk.dtype, obp);
@@ -278,10 +285,9 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
                               " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
     const std::string dtn = std::to_string(static_cast<int>(lf.dtype));
     const bool generated = lf.kind == LeafKind::Arange || lf.kind == LeafKind::RandomUniform || lf.kind == LeafKind::RandomNormal;
-    if (generated && lf.dtype != DType::F64 && lf.dtype != DType::F32)
-      fail(lp + ".dtype", dtn + " is not a dtype of generated leaves (accepted: 0 F64, 1 F32)");
-    if (!detail::exactInDouble(lf.dtype))
-      fail(lp + ".dtype", dtn + " (64-bit integers) needs typed registers, not built yet (accepted: 0-5, 7-9)");
+    // arange (and constants) of every dtype; random numbers are float64 or float32
+    if (generated && lf.kind != LeafKind::Arange && lf.dtype != DType::F64 && lf.dtype != DType::F32)
+      fail(lp + ".dtype", dtn + " is not a dtype of random leaves (accepted: 0 F64, 1 F32)");
     const BufferRef* buf = nullptr;
     std::string bp;
     if (lf.kind == LeafKind::Memory) {
@@ -335,8 +341,8 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
       if (ar == 2) operand(ip + ".b", in.b);
       if (in.op == Op::Cast) {
         if (in.a < 0) fail(ip + ".a", "is an immediate; cast's operand must be a register");
-        if (!dtypeOk(static_cast<DType>(in.b)) || !detail::exactInDouble(static_cast<DType>(in.b)))
-          fail(ip + ".b", std::to_string(in.b) + " is not a cast target dtype (accepted: 0-5, 7-9; b of a cast is a dtype code)");
+        if (in.b < 0 || in.b > 255 || !dtypeOk(static_cast<DType>(in.b)))
+          fail(ip + ".b", std::to_string(in.b) + " is not a cast target dtype (accepted: " + acceptedCodes(kDTypeInfo) + "; b of a cast is a dtype code)");
       }
       // where's merge form reads its destination (the false branch)
       if (in.op == Op::Where) {
@@ -349,6 +355,8 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
   if (!(written & (uint64_t(1) << st.result)))
     fail(sp + ".result", "register " + std::to_string(st.result) +
                              " is never written by the program");
+  // every instruction has a loop for its operands' dtypes (typed registers)
+  const detail::TypedProgram typed = detail::typeProgram(st, sp);
 
   // sink
   const Sink& sk = st.sink;
@@ -359,12 +367,6 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
   if (!dtypeOk(sk.dtype))
     fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) +
                             " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
-  if (sk.reduce != ReduceOp::None && sk.dtype != DType::F64 && sk.dtype != DType::F32)
-    fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) +
-                            " is not a dtype of reductions yet (accepted: 0 F64, 1 F32)");
-  if (!detail::exactInDouble(sk.dtype))
-    fail(kp + ".dtype", std::to_string(static_cast<int>(sk.dtype)) +
-                            " (64-bit integers) needs typed registers, not built yet (accepted: 0-5, 7-9)");
   const BufferRef& out = bufferAt(plan, sk.buffer, kp + ".buffer");
   const std::string obp = "buffers[" + std::to_string(sk.buffer) + "]";
   if (!out.writable) fail(kp + ".buffer", obp + " is read-only");
@@ -393,6 +395,9 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
       fail(kp + ".partials", "is true but reduce is None (partials exist only for reductions)");
     if (sk.dtype != DType::F64)
       fail(kp + ".partials", "is true but dtype is not F64 (partials are written as F64: dtype 0)");
+    if (detail::intReduction(sk.reduce, typed.result))
+      fail(kp + ".partials", std::string("is true but the reduced values are ") + detail::dtypeName(typed.result) +
+                                 " (integer partials are not written yet; accepted: float32 or float64 values)");
   }
   if (sk.partials && (sk.reduce == ReduceOp::NanMean || sk.reduce == ReduceOp::NanVar ||
                       sk.reduce == ReduceOp::NanStd || sk.reduce == ReduceOp::NanMin ||

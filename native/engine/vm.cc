@@ -10,59 +10,102 @@
 namespace tessera::detail {
 namespace {
 
-// Op code -> its kernel in kernels::Table, built from the table's X-macros (ops.json): adding an
-// op with a kernel adds a row here without touching the VM.
-struct OpKernel {
-  int arity = 0;
-  kernels::Unary kernels::Table::*unary = nullptr;
-  kernels::BinaryKernels kernels::Table::*binary = nullptr;
-};
-#define TESSERA_X(cname, code, arity, plan) code,
-constexpr size_t kOpSlots = static_cast<size_t>(std::max({TESSERA_OPS(TESSERA_X)})) + 1;
-#undef TESSERA_X
-constexpr std::array<OpKernel, kOpSlots> makeOpKernels() {
-  std::array<OpKernel, kOpSlots> t{};
-#define TESSERA_X(cname, kernel)                      \
-  t[static_cast<size_t>(Op::cname)].arity = 1;        \
-  t[static_cast<size_t>(Op::cname)].unary = &kernels::Table::kernel;
-  TESSERA_UNARY_OPS(TESSERA_X)
-#undef TESSERA_X
-#define TESSERA_X(cname, kernel)                      \
-  t[static_cast<size_t>(Op::cname)].arity = 2;        \
-  t[static_cast<size_t>(Op::cname)].binary = &kernels::Table::kernel;
-  TESSERA_BINARY_OPS(TESSERA_X)
-#undef TESSERA_X
-  return t;
+// Copies of typed elements by element size: step 1 is a memcpy; step 0 broadcasts.
+template <class T>
+void copyStrided(const T* x, int64_t step, T* o, int64_t m) {
+  if (step == 1) {
+    std::memcpy(o, x, static_cast<size_t>(m) * sizeof(T));
+  } else if (step == 0) {
+    const T v = *x;
+    for (int64_t j = 0; j < m; ++j) o[j] = v;
+  } else if (m >= 64 && (step >= 8 || step <= -8)) {
+    // long strided run (e.g. a reduction along a non-contiguous axis): every element is on its
+    // own cache line; prefetch a fixed distance ahead
+    constexpr int64_t kAhead = 24;
+    for (int64_t j = 0; j < m; ++j) {
+      __builtin_prefetch(x + (j + kAhead) * step);
+      o[j] = x[j * step];
+    }
+  } else {
+    for (int64_t j = 0; j < m; ++j) o[j] = x[j * step];
+  }
 }
-constexpr std::array<OpKernel, kOpSlots> kOpKernels = makeOpKernels();
 
-// Fills register `out` with leaf `leaf` for the current block's pieces.
-void fillLeaf(const StagePrep& p, VMState& vm, int leaf, double* out, int64_t n, int np) {
+// n copies of one element (its bytes in the low bytes of bits) of the given size.
+void fillBits(void* dst, uint64_t bits, size_t size, size_t n) {
+  switch (size) {
+    case 1: { uint8_t v; std::memcpy(&v, &bits, 1); std::memset(dst, v, n); return; }
+    case 2: { uint16_t v; std::memcpy(&v, &bits, 2); auto* o = static_cast<uint16_t*>(dst); for (size_t j = 0; j < n; ++j) o[j] = v; return; }
+    case 4: { uint32_t v; std::memcpy(&v, &bits, 4); auto* o = static_cast<uint32_t*>(dst); for (size_t j = 0; j < n; ++j) o[j] = v; return; }
+    default: { auto* o = static_cast<uint64_t*>(dst); for (size_t j = 0; j < n; ++j) o[j] = bits; return; }
+  }
+}
+
+int log2Size(size_t s) { return s == 1 ? 0 : s == 2 ? 1 : s == 4 ? 2 : 3; }
+
+// f(T{}) for the unsigned integer type of an element size (copies move bytes, not values).
+template <class F>
+void withElementSize(size_t size, F&& f) {
+  switch (size) {
+    case 1: f(uint8_t{}); return;
+    case 2: f(uint16_t{}); return;
+    case 4: f(uint32_t{}); return;
+    default: f(uint64_t{}); return;
+  }
+}
+
+// Fills register `out` (of the leaf's dtype) with leaf `leaf` for the current block's pieces.
+void fillLeaf(const StagePrep& p, VMState& vm, int leaf, void* outv, int64_t n, int np) {
   const LeafPrep& l = p.leaves[static_cast<size_t>(leaf)];
   const int S = p.nstreams;
   const int s = p.leafStream[static_cast<size_t>(leaf)];
   const int64_t step = vm.inner[static_cast<size_t>(s)];
   const int64_t* pbase = vm.pieceBase.data();
   const kernels::Table& K = kernels::active();
+  const size_t un = static_cast<size_t>(n);
+  const bool f64 = l.dtype == DType::F64;
   switch (l.kind) {
     case LeafKind::Arange: {
+      if (l.b == 0) {  // a constant: a itself (a + 0 * lin would turn -0 into +0)
+        fillBits(outv, immBits(l.a, l.dtype), dtypeSize(l.dtype), un);
+        return;
+      }
+      if (l.dtype == DType::F64 || l.dtype == DType::F32) {
+        double* out = f64 ? static_cast<double*>(outv) : vm.tmp.get();
+        for (int i = 0; i < np; ++i) {
+          double* o = out + vm.pieceOff[static_cast<size_t>(i)];
+          const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
+          const int64_t st = pbase[static_cast<int64_t>(i) * S + s];
+          for (int64_t j = 0; j < m; ++j) o[j] = l.a + l.b * static_cast<double>(st + j * step);
+        }
+        if (!f64) K.cast[0][static_cast<int>(l.dtype)](out, outv, un);
+        return;
+      }
+      // integer arange: a + b * lin exactly in int64 (wrapping), then as the leaf's dtype
+      int64_t* out = reinterpret_cast<int64_t*>(vm.tmp.get());
+      const uint64_t a0 = static_cast<uint64_t>(static_cast<int64_t>(l.a));
+      const uint64_t b0 = static_cast<uint64_t>(static_cast<int64_t>(l.b));
       for (int i = 0; i < np; ++i) {
-        double* o = out + vm.pieceOff[static_cast<size_t>(i)];
+        int64_t* o = out + vm.pieceOff[static_cast<size_t>(i)];
         const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
         const int64_t st = pbase[static_cast<int64_t>(i) * S + s];
-        // b == 0 is a constant: store a itself (a + 0 * lin would turn -0 into +0)
-        if (l.b == 0)
-          for (int64_t j = 0; j < m; ++j) o[j] = l.a;
-        else
-          for (int64_t j = 0; j < m; ++j) o[j] = l.a + l.b * static_cast<double>(st + j * step);
+        for (int64_t j = 0; j < m; ++j) o[j] = static_cast<int64_t>(a0 + b0 * static_cast<uint64_t>(st + j * step));
       }
-      if (l.dtype == DType::F32)
-        for (int64_t j = 0; j < n; ++j) out[j] = static_cast<double>(static_cast<float>(out[j]));
+      K.cast[static_cast<int>(DType::I64)][static_cast<int>(l.dtype)](out, outv, un);
       return;
     }
     case LeafKind::RandomUniform:
     case LeafKind::RandomNormal: {
+      // generated in float64 (float32: the float64 value rounded once, as always)
       const bool uni = l.kind == LeafKind::RandomUniform;
+      if (uni && !f64 && l.a == 0 && l.b == 1) {  // random.random float32: exact float32 values, no float64 block
+        for (int i = 0; i < np; ++i)
+          K.uniform32f(l.key, pbase[static_cast<int64_t>(i) * S + s], step,
+                       static_cast<float*>(outv) + vm.pieceOff[static_cast<size_t>(i)],
+                       static_cast<size_t>(vm.pieceLen[static_cast<size_t>(i)]));
+        return;
+      }
+      double* out = f64 ? static_cast<double*>(outv) : vm.tmp.get();
       kernels::RandomFill fill = !uni ? K.normal64 : (l.dtype == DType::F32 ? K.uniform32 : K.uniform64);
       for (int i = 0; i < np; ++i)
         fill(l.key, pbase[static_cast<int64_t>(i) * S + s], step,
@@ -72,71 +115,92 @@ void fillLeaf(const StagePrep& p, VMState& vm, int leaf, double* out, int64_t n,
       const double mul = uni ? l.b - l.a : l.b;
       const bool identity = add == 0 && mul == 1;
       if (!identity) {
-        K.mul.vs(out, mul, out, static_cast<size_t>(n));
-        K.add.vs(out, add, out, static_cast<size_t>(n));
+        K.mul.vs(out, mul, out, un);
+        K.add.vs(out, add, out, un);
       }
-      if (l.dtype == DType::F32 && !(uni && identity))
-        for (int64_t j = 0; j < n; ++j) out[j] = static_cast<double>(static_cast<float>(out[j]));
+      if (!f64) K.cast[0][static_cast<int>(l.dtype)](out, outv, un);
       return;
     }
     case LeafKind::Memory: {
-      if (l.dtype == DType::F64) {
-        const double* src = reinterpret_cast<const double*>(l.data);
+      // every dtype as itself: contiguous runs are a memcpy
+      withElementSize(dtypeSize(l.dtype), [&](auto tag) {
+        using T = decltype(tag);
+        const T* src = reinterpret_cast<const T*>(l.data);
+        T* out = static_cast<T*>(outv);
         for (int i = 0; i < np; ++i) {
-          double* o = out + vm.pieceOff[static_cast<size_t>(i)];
+          T* o = out + vm.pieceOff[static_cast<size_t>(i)];
           const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
-          const double* x = src + pbase[static_cast<int64_t>(i) * S + s];
-          if (step == 1) {
-            std::memcpy(o, x, static_cast<size_t>(m) * sizeof(double));
-          } else if (step == 0) {
-            const double v = *x;
-            for (int64_t j = 0; j < m; ++j) o[j] = v;
-          } else {
-            if (m >= 64 && (step >= 8 || step <= -8)) {
-              // long strided run (e.g. a reduction along a non-contiguous axis): every element is
-              // on its own cache line; prefetch a fixed distance ahead
-              constexpr int64_t kAhead = 24;
-              for (int64_t j = 0; j < m; ++j) {
-                __builtin_prefetch(x + (j + kAhead) * step);
-                o[j] = x[j * step];
-              }
-            } else {
-              for (int64_t j = 0; j < m; ++j) o[j] = x[j * step];
-            }
+          const T* x = src + pbase[static_cast<int64_t>(i) * S + s];
+          copyStrided(x, step, o, m);
+          if (l.dtype == DType::Bool)  // a bool byte other than 0/1 is true (NumPy's view of such bytes)
+            for (int64_t j = 0; j < m; ++j) o[j] = o[j] != 0;
+          if (step != 0 && step != 1) {
             const int64_t pf = vm.prefetch[static_cast<size_t>(s)];
             if (pf != 0 && (i & 7) == 0)
               for (int64_t j = 0; j < m; ++j) __builtin_prefetch(x + j * step + pf);
           }
         }
-      } else {
-        // every other dtype (validated: exact in a double), widened element by element
-        withDType(l.dtype, [&](auto dt) {
-          constexpr DType d = decltype(dt)::value;
-          using T = typename Elem<d>::type;
-          const T* src = reinterpret_cast<const T*>(l.data);
-          for (int i = 0; i < np; ++i) {
-            double* o = out + vm.pieceOff[static_cast<size_t>(i)];
-            const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
-            const T* x = src + pbase[static_cast<int64_t>(i) * S + s];
-            if (step == 1) {
-              for (int64_t j = 0; j < m; ++j) o[j] = loadAs<d>(x[j]);
-            } else {
-              for (int64_t j = 0; j < m; ++j) o[j] = loadAs<d>(x[j * step]);
-            }
-          }
-        });
-      }
+      });
       return;
     }
   }
 }
 
-// NumPy's astype within a float64 register: float32 rounds, bool is x != 0, the integer dtypes
-// truncate and wrap (dtype_io.h); float64 copies.
-void castBlock(const double* x, double* out, size_t n, DType to) {
-  withDType(to, [&](auto dt) {
+// A reduction of bool/integer values in 64-bit integers (reduce.h intSegment): the same pieces
+// and runs as the float path below.
+void intReduceBlock(StagePrep& p, VMState& vm, int np, Accum& acc, int64_t redChunk) {
+  const int S = p.nstreams;
+  const int64_t* pbase = vm.pieceBase.data();
+  const int ss = p.sinkStream;
+  const int64_t sstep = vm.inner[static_cast<size_t>(ss)];
+  const int ks = p.kStream;
+  const int64_t kstep = vm.inner[static_cast<size_t>(ks)];
+  withDType(p.regType, [&](auto dt) {
     constexpr DType d = decltype(dt)::value;
-    for (size_t j = 0; j < n; ++j) out[j] = static_cast<double>(storeAs<d>(x[j]));
+    if constexpr (d != DType::F64 && d != DType::F32) {
+      using T = typename Elem<d>::type;
+      const T* x = reinterpret_cast<const T*>(vm.reg(p.st->result));
+      if (p.argLike) {
+        const int as = p.argStream;
+        const int64_t astep = vm.inner[static_cast<size_t>(as)];
+        const bool isMax = p.op == ReduceOp::ArgMax || p.op == ReduceOp::NanArgMax;
+        for (int i = 0; i < np; ++i) {
+          const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
+          const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
+          const int64_t k0 = pbase[static_cast<int64_t>(i) * S + ks];
+          const int64_t o0 = pbase[static_cast<int64_t>(i) * S + ss];
+          const int64_t a0 = pbase[static_cast<int64_t>(i) * S + as];
+          if (kstep == 0) {
+            accAdd(p, acc, k0, o0, intArgSegment<d>(isMax, x + off, m, a0, astep), redChunk);
+          } else {
+            for (int64_t j = 0; j < m; ++j)
+              accAdd(p, acc, k0 + j * kstep, o0 + j * sstep, intArgSegment<d>(isMax, x + off + j, 1, a0 + j * astep, 0), redChunk);
+          }
+        }
+        return;
+      }
+      if (kstep == 0) {
+        int i = 0;
+        while (i < np) {
+          const int64_t k = pbase[static_cast<int64_t>(i) * S + ks];
+          int j = i + 1;
+          while (j < np && pbase[static_cast<int64_t>(j) * S + ks] == k) ++j;
+          const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
+          const int64_t len = vm.pieceOff[static_cast<size_t>(j - 1)] + vm.pieceLen[static_cast<size_t>(j - 1)] - off;
+          accAdd(p, acc, k, pbase[static_cast<int64_t>(i) * S + ss], intSegment<d>(p, x + off, len), redChunk);
+          i = j;
+        }
+      } else {
+        for (int i = 0; i < np; ++i) {
+          const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
+          const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
+          const int64_t k0 = pbase[static_cast<int64_t>(i) * S + ks];
+          const int64_t o0 = pbase[static_cast<int64_t>(i) * S + ss];
+          for (int64_t j = 0; j < m; ++j)
+            accAdd(p, acc, k0 + j * kstep, o0 + j * sstep, intSegment<d>(p, x + off + j, 1), redChunk);
+        }
+      }
+    }
   });
 }
 
@@ -146,74 +210,113 @@ void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t 
   const Stage& st = *p.st;
   const kernels::Table& K = kernels::active();
   const size_t un = static_cast<size_t>(n);
-  const double* imms = st.imms.data();
-  for (const Instr& in : st.program) {
-    double* dst = vm.reg(in.dst);
+  void* tmp = vm.tmp.get();
+  for (const TypedInstr& in : p.typed.instrs) {
+    void* dst = vm.reg(in.dst);
     if (in.op == Op::Load) {
       fillLeaf(p, vm, in.a, dst, n, np);
       continue;
     }
-    const int32_t ia = in.a;
-    if (in.op == Op::Cast) {  // a (a register, validated) as dtype in.b, back in a float64 register
-      castBlock(vm.reg(ia), dst, un, static_cast<DType>(in.b));
-      continue;
-    }
-    const size_t code = static_cast<size_t>(in.op);  // validated: a row of the table
-    if (kOpKernels[code].arity == 1) {
-      const double* x;
-      if (ia >= 0) {
-        x = vm.reg(ia);
+    const size_t so = dtypeSize(in.out);
+    if (in.op == Op::Cast) {  // a is a register (validated)
+      void* src = vm.reg(in.a);
+      const size_t sa = dtypeSize(in.ta);
+      if (in.ta == in.out) {
+        if (src != dst) std::memcpy(dst, src, un * so);
+      } else if (src == dst && sa != so) {
+        K.cast[static_cast<int>(in.ta)][static_cast<int>(in.out)](src, tmp, un);
+        std::memcpy(dst, tmp, un * so);
       } else {
-        const double v = imms[-1 - static_cast<int64_t>(ia)];
-        for (size_t j = 0; j < un; ++j) dst[j] = v;
-        x = dst;
+        K.cast[static_cast<int>(in.ta)][static_cast<int>(in.out)](src, dst, un);
       }
-      (K.*kOpKernels[code].unary)(x, dst, un);
       continue;
     }
-    const kernels::BinaryKernels* bk = &(K.*kOpKernels[code].binary);
-    const int32_t ib = in.b;
-    if (ia >= 0 && ib >= 0) {
-      bk->vv(vm.reg(ia), vm.reg(ib), dst, un);
-    } else if (ia >= 0) {
-      bk->vs(vm.reg(ia), imms[-1 - static_cast<int64_t>(ib)], dst, un);
-    } else if (ib >= 0) {
-      bk->sv(imms[-1 - static_cast<int64_t>(ia)], vm.reg(ib), dst, un);
-    } else {
-      const double v = imms[-1 - static_cast<int64_t>(ia)];
-      for (size_t j = 0; j < un; ++j) dst[j] = v;
-      bk->vs(dst, imms[-1 - static_cast<int64_t>(ib)], dst, un);
+    if (in.op == Op::Where) {  // dst = a ? b : dst, a bool register
+      const uint8_t* c = reinterpret_cast<const uint8_t*>(vm.reg(in.a));
+      if (in.b >= 0) K.whereBySize[log2Size(so)](c, vm.reg(in.b), dst, un);
+      else K.whereScalarBySize[log2Size(so)](c, &in.immB, dst, un);
+      continue;
     }
+    const kernels::Loop& L = K.loops[in.loop];
+    const size_t sa = dtypeSize(in.ta);
+    // out may alias an input unless it is wider (then it is computed into tmp and copied)
+    const bool widens = so > sa;
+    if (!L.vv) {  // unary
+      const void* x;
+      if (in.a >= 0) {
+        x = vm.reg(in.a);
+      } else {
+        fillBits(widens ? tmp : dst, in.immA, sa, un);
+        x = widens ? tmp : dst;
+        if (widens) {  // computed into dst from tmp: no alias
+          L.u(x, dst, un);
+          continue;
+        }
+      }
+      if (widens && x == dst) {
+        L.u(x, tmp, un);
+        std::memcpy(dst, tmp, un * so);
+      } else {
+        L.u(x, dst, un);
+      }
+      continue;
+    }
+    void* out = dst;
+    if (in.a >= 0 && in.b >= 0) {
+      const void* x = vm.reg(in.a);
+      const void* y = vm.reg(in.b);
+      if (widens && (x == dst || y == dst)) out = tmp;
+      L.vv(x, y, out, un);
+    } else if (in.a >= 0) {
+      const void* x = vm.reg(in.a);
+      if (widens && x == dst) out = tmp;
+      L.vs(x, &in.immB, out, un);
+    } else if (in.b >= 0) {
+      const void* y = vm.reg(in.b);
+      if (widens && y == dst) out = tmp;
+      L.sv(&in.immA, y, out, un);
+    } else {
+      void* x = widens ? tmp : dst;
+      fillBits(x, in.immA, sa, un);
+      L.vs(x, &in.immB, dst, un);
+    }
+    if (out != dst) std::memcpy(dst, out, un * so);
   }
 
-  const double* x = vm.reg(st.result);
   const int S = p.nstreams;
   const int64_t* pbase = vm.pieceBase.data();
   const int ss = p.sinkStream;
   const int64_t sstep = vm.inner[static_cast<size_t>(ss)];
   if (!p.reduce) {
-    for (int i = 0; i < np; ++i) {
-      const double* xi = x + vm.pieceOff[static_cast<size_t>(i)];
-      const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
-      const int64_t a = pbase[static_cast<int64_t>(i) * S + ss];
-      if (p.outType == DType::F64) {
-        double* o = reinterpret_cast<double*>(p.outData) + a;
-        if (sstep == 1) std::memcpy(o, xi, static_cast<size_t>(m) * sizeof(double));
+    // stored as the sink's dtype (the compiler makes the result that dtype; otherwise converted
+    // as NumPy's astype)
+    const void* xv = vm.reg(st.result);
+    if (p.regType != p.outType) {
+      K.cast[static_cast<int>(p.regType)][static_cast<int>(p.outType)](xv, tmp, un);
+      xv = tmp;
+    }
+    withElementSize(dtypeSize(p.outType), [&](auto tag) {
+      using T = decltype(tag);
+      const T* x = static_cast<const T*>(xv);
+      for (int i = 0; i < np; ++i) {
+        const T* xi = x + vm.pieceOff[static_cast<size_t>(i)];
+        const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
+        T* o = reinterpret_cast<T*>(p.outData) + pbase[static_cast<int64_t>(i) * S + ss];
+        if (sstep == 1) std::memcpy(o, xi, static_cast<size_t>(m) * sizeof(T));
         else
           for (int64_t j = 0; j < m; ++j) o[j * sstep] = xi[j];
-      } else {
-        withDType(p.outType, [&](auto dt) {
-          constexpr DType d = decltype(dt)::value;
-          using T = typename Elem<d>::type;
-          T* o = reinterpret_cast<T*>(p.outData) + a;
-          if (sstep == 1)
-            for (int64_t j = 0; j < m; ++j) o[j] = storeAs<d>(xi[j]);
-          else
-            for (int64_t j = 0; j < m; ++j) o[j * sstep] = storeAs<d>(xi[j]);
-        });
       }
-    }
+    });
     return;
+  }
+  if (p.intRed) {
+    intReduceBlock(p, vm, np, acc, redChunk);
+    return;
+  }
+  const double* x = vm.reg(st.result);
+  if (p.regType != DType::F64) {  // float32, or bool/integers for mean/var/std: widened exactly
+    K.cast[static_cast<int>(p.regType)][0](x, vm.wide.get(), un);
+    x = vm.wide.get();
   }
   const int ks = p.kStream;
   const int64_t kstep = vm.inner[static_cast<size_t>(ks)];

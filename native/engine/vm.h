@@ -33,6 +33,8 @@ inline AlignedDoubles allocAligned(size_t n) {
 struct VMState : ThreadState {
   AlignedDoubles regs = allocAligned(static_cast<size_t>(kMaxRegisters) * kBlock);
   AlignedDoubles tmp = allocAligned(kBlock);
+  AlignedDoubles wide = allocAligned(kBlock);  // a non-float64 result widened for a float reduction
+  // Register r: kBlock elements of whatever dtype the instruction writing it computes (typing.h).
   double* reg(int r) { return regs.get() + static_cast<int64_t>(r) * kBlock; }
   std::vector<int64_t> pieceOff = std::vector<int64_t>(kBlock);
   std::vector<int64_t> pieceLen = std::vector<int64_t>(kBlock);

@@ -26,6 +26,25 @@ struct BinaryKernels {
   BinaryScalarLeft sv;
 };
 
+// Typed loops (typed registers): one per (op, signature) row of the table, over raw register
+// memory whose element types the loop's signature gives. vs/sv take the scalar operand as a
+// pointer to one element of its dtype. Out may alias an input of the same element size.
+using UnaryT = void (*)(const void* x, void* out, size_t n);
+using BinaryT = void (*)(const void* x, const void* y, void* out, size_t n);
+using BinaryVsT = void (*)(const void* x, const void* s, void* out, size_t n);
+using BinarySvT = void (*)(const void* s, const void* y, void* out, size_t n);
+struct Loop {
+  UnaryT u = nullptr;
+  BinaryT vv = nullptr;
+  BinaryVsT vs = nullptr;
+  BinarySvT sv = nullptr;
+};
+// out = NumPy astype of x (dtype codes from, to); out must not alias a narrower x.
+using CastT = void (*)(const void* x, void* out, size_t n);
+// where's merge form over elements of one size: out[i] = c[i] ? x[i] : out[i] (c is bool bytes).
+using WhereT = void (*)(const uint8_t* c, const void* x, void* out, size_t n);
+using WhereScalarT = void (*)(const uint8_t* c, const void* s, void* out, size_t n);
+
 struct Table {
   const char* isa;  // "baseline" | "avx2" | "avx512"
   // One member per operation of the table (ops.json "kernel"): Unary neg, abs, ...; BinaryKernels
@@ -41,11 +60,18 @@ struct Table {
   RandomFill uniform64;  // (bits >> 11) * 2^-53
   RandomFill uniform32;  // (bits >> 40) * 2^-24, i.e. exactly a float32 value
   RandomFill normal64;   // Box-Muller, see docs/random.md
+  // uniform32's values written as float32 (a float32 register)
+  void (*uniform32f)(uint64_t key, int64_t start, int64_t step, float* out, size_t n);
   // Reductions over one block: deterministic for a given n (pairwise / fixed lane order), and
   // bit-identical across ISAs. (The reduction min/max are named reduceMin/reduceMax because the
   // element-wise `min`/`max` members above already take those names: the first version of this
   // header declared both and did not compile.)
   Reduce sum, prod, reduceMin, reduceMax;
+  // The typed loops, by row of TESSERA_LOOP_ROWS (where's rows are empty: see whereBySize).
+  Loop loops[kNumLoops];
+  CastT cast[16][16];           // [from dtype code][to dtype code]
+  WhereT whereBySize[4];        // by log2 of the element size
+  WhereScalarT whereScalarBySize[4];
 };
 
 // mix64 is the SplitMix64 finalizer; randomKey(seed) = mix64(seed ^ 0x5851F42D4C957F2D).

@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/kernels.h"
 
@@ -53,6 +54,7 @@ namespace {  // internal linkage for everything, including member functions of h
 #include "kernels/kernels_elementwise.h"
 #include "kernels/kernels_ufuncs.h"
 #include "kernels/kernels_fill_reduce.h"
+#include "kernels/kernels_typed.h"
 
 // The table, one entry per kernel of the operation table (X-macros from ops.json) plus the
 // random fills and block reductions. constexpr: constant-initialized, no dynamic init per ISA.
@@ -72,6 +74,7 @@ constexpr Table makeTable() {
   t.prod = r_prod;
   t.reduceMin = r_min;
   t.reduceMax = r_max;
+  fillTypedLoops(t);
   return t;
 }
 constexpr Table kTable = makeTable();

@@ -124,7 +124,13 @@ TEST(differential_fuzz_valid_plans) {
     // program
     st.nregs = static_cast<int32_t>(rng.in(1, 4));
     st.imms = {0.5 + rng.unit(), 1.5, 0.75};
-    st.program.push_back({Op::Load, 0, 0, 0});
+    // typed registers: a float32 leaf is loaded as float32 and cast to float64 (every op here is a
+    // float64 loop), which is exactly the old widening load
+    auto pushLoad = [&](int32_t dst, int32_t leaf) {
+      st.program.push_back({Op::Load, dst, leaf, 0});
+      if (st.leaves[static_cast<size_t>(leaf)].dtype == DType::F32) st.program.push_back({Op::Cast, dst, dst, 0});
+    };
+    pushLoad(0, 0);
     uint32_t written = 1;
     const int ninstr = static_cast<int>(rng.in(0, 5));
     const Op ops[] = {Op::Load, Op::Neg, Op::Abs, Op::Exp, Op::Log, Op::Sqrt, Op::Sin, Op::Cos,
@@ -145,7 +151,8 @@ TEST(differential_fuzz_valid_plans) {
         in.b = pickOperand();
       }
       if (in.op == Op::Exp && in.a >= 0) in.op = Op::Sqrt;  // keep magnitudes tame
-      st.program.push_back(in);
+      if (in.op == Op::Load) pushLoad(in.dst, in.a);
+      else st.program.push_back(in);
       written |= 1u << in.dst;
     }
     std::vector<int32_t> cand;
@@ -214,6 +221,8 @@ TEST(differential_fuzz_valid_plans) {
           else v = lf.dtype == DType::F32 ? static_cast<double>(src32[lin]) : src[lin];
           if (lf.dtype == DType::F32) v = static_cast<double>(static_cast<float>(v));
           regs[in.dst] = v;
+        } else if (in.op == Op::Cast) {  // float32 -> float64: exact
+          regs[in.dst] = regs[in.a];
         } else {
           double a = in.a >= 0 ? regs[in.a] : st.imms[-1 - in.a];
           double b = in.b >= 0 ? regs[in.b] : st.imms[-1 - in.b];

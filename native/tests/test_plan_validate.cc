@@ -74,7 +74,7 @@ TEST(validate_rejects) {
   }
   {
     Plan p = basicStorePlan(out);
-    p.stages[0].leaves[0].dtype = static_cast<DType>(7);
+    p.stages[0].leaves[0].dtype = static_cast<DType>(42);
     CHECK(throwsWith(p, "stages[0].leaves[0].dtype"));
   }
   {
@@ -126,7 +126,7 @@ TEST(validate_rejects) {
     p.stages[0].sink.reduce = static_cast<ReduceOp>(200);  // codes 0-31 are reductions
     CHECK(throwsWith(p, "stages[0].sink.reduce"));
     p.stages[0].sink.reduce = ReduceOp::Sum;
-    p.stages[0].sink.dtype = static_cast<DType>(2);
+    p.stages[0].sink.dtype = static_cast<DType>(42);
     CHECK(throwsWith(p, "stages[0].sink.dtype"));
   }
   {

@@ -8,6 +8,7 @@ import * as randomInt from './indexing/random-int.js';
 import type { ChoiceOptions, IntegersOptions, PermutationOptions } from './indexing/random-int.js';
 import { contiguousStrides, dtypeOfData, itemsize, newId, token, type DType, type Node, type TypedData } from './node.js';
 import type { ArangeDType, FromArrayDType, FromArrayRank, RankOf, WithDType } from './types.js';
+import { checkDType as checkAnyDType, dtypeOfTypedArray, typedArrayClass } from './dtype.js';
 
 /** The NDArray type of a creation function: the `dtype` option's dtype (else `Default`), the shape's rank. */
 export type Created<S extends readonly number[], O, Default extends DType = 'float64'> = NDArray<WithDType<O, Default>, RankOf<S>>;
@@ -21,12 +22,13 @@ export interface RandomOptions extends CreationOptions {
   seed?: number;
 }
 
-function checkDType(dtype: unknown): DType {
-  if (dtype === undefined) return 'float64';
-  if (dtype !== 'float64' && dtype !== 'float32') {
-    throw new TypeError(`dtype must be 'float64' or 'float32', got ${describe(dtype)}`);
+/** A creator's dtype option: any of the 11 dtypes (`fallback` when omitted); random numbers are floats. */
+function checkDType(dtype: unknown, fallback: DType = 'float64', floatsOnly = false): DType {
+  if (dtype === undefined) return fallback;
+  if (floatsOnly && dtype !== 'float64' && dtype !== 'float32') {
+    throw new TypeError(`dtype must be 'float64' or 'float32' (random numbers are floats), got ${describe(dtype)}`);
   }
-  return dtype;
+  return checkAnyDType('dtype', dtype);
 }
 
 function creationOptions(fn: string, options: unknown, extra: string[] = []): Record<string, unknown> {
@@ -44,10 +46,11 @@ function make<S extends readonly number[]>(
   options: unknown,
   build: (base: { id: number; shape: number[]; dtype: DType; chunks: number[][] }) => Node,
   extra: string[] = [],
+  fallback: DType = 'float64',
 ): NDArray<DType, RankOf<S>> {
   const shape = checkShape('shape', shapeArg);
   const o = creationOptions(fn, options, extra);
-  const dtype = checkDType(o.dtype);
+  const dtype = checkDType(o.dtype, fallback, extra.includes('seed'));
   const chunks = normalizeChunks(o.chunks as ChunksSpec | undefined, shape, itemsize(dtype));
   return new NDArray(build({ id: newId(), shape, dtype, chunks })) as NDArray<DType, RankOf<S>>;
 }
@@ -94,13 +97,18 @@ export function arange(...args: (number | CreationOptions | undefined)[]): NDArr
   if (step === 0) throw new RangeError('arange: step must not be 0');
   const length = Math.max(0, Math.ceil((stop - start) / step));
   checkInteger('arange length', length, 0);
+  // NumPy: int64 when every argument is an integer, else float64 (a dtype option wins)
+  const integral = [start, stop, step].every((v) => Number.isInteger(v));
+  if (integral && [start, start + step * length].some((v) => !Number.isSafeInteger(v))) {
+    throw new RangeError(`arange: values beyond ±2^53 are not exact as JS numbers (start ${start}, step ${step}, length ${length})`);
+  }
   return make('arange', [length], options, (b) => ({
     ...b,
     kind: 'arange',
     start,
     step,
     name: `arange-${token(`arange:${start}:${step}:${length}:${b.dtype}:${b.chunks}`)}`,
-  })) as NDArray<DType, 1>;
+  }), [], integral ? 'int64' : 'float64') as NDArray<DType, 1>;
 }
 
 export interface FromArrayOptions {
@@ -127,36 +135,34 @@ export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromA
   }
   let typedData: TypedData;
   let inferred: number[];
+  let dtype: DType;
   if (o.dtype === 'bool' && !(data instanceof DenseArray)) {
     // bool data is bytes of 0/1 (any nonzero byte reads as true), taken without copying
     if (!(data instanceof Uint8Array)) throw new TypeError(`fromArray: dtype 'bool' takes a Uint8Array of 0/1, got ${describe(data)}`);
     typedData = data;
     inferred = [data.length];
+    dtype = 'bool';
   } else if (data instanceof DenseArray) {
     typedData = data.data as TypedData;
     inferred = [...data.shape];
-  } else if (data instanceof Float64Array || data instanceof Float32Array) {
-    if (o.dtype !== undefined && checkDType(o.dtype) !== (data instanceof Float64Array ? 'float64' : 'float32')) {
-      throw new TypeError(`fromArray: dtype ${describe(o.dtype)} does not match the ${data.constructor.name}; convert it first`);
-    }
-    typedData = data;
-    inferred = [data.length];
+    dtype = data.dtype;
   } else if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
-    const Ctor = checkDType(o.dtype) === 'float32' ? Float32Array : Float64Array;
-    const src = data as unknown as ArrayLike<number | bigint>;
-    typedData = new Ctor(src.length);
-    for (let i = 0; i < src.length; i++) typedData[i] = Number(src[i]);
-    inferred = [src.length];
+    // each TypedArray is its dtype, not copied (Uint8Array: uint8, BigInt64Array: int64); with a
+    // different dtype option the values are converted into a new array, as numpy.asarray(x, dtype)
+    const own = dtypeOfTypedArray(data);
+    dtype = o.dtype === undefined ? own : checkDType(o.dtype);
+    inferred = [(data as unknown as ArrayLike<unknown>).length];
+    typedData = dtype === own ? (data as unknown as TypedData) : convertData(data as unknown as ArrayLike<number | bigint>, dtype);
   } else if (Array.isArray(data)) {
     inferred = nestedShape(data);
-    const Ctor = checkDType(o.dtype) === 'float32' ? Float32Array : Float64Array;
-    typedData = new Ctor(inferred.reduce((a, b) => a * b, 1));
+    dtype = checkDType(o.dtype);
+    const flat = new Array<number>(inferred.reduce((a, b) => a * b, 1));
     let i = 0;
     // Index loops, not forEach: forEach skips holes, which would shift every later element.
     const fill = (v: unknown, depth: number, at: string): void => {
       if (depth === inferred.length) {
         if (typeof v !== 'number') throw new TypeError(`fromArray: elements must be numbers, got ${describe(v)} at data${at}`);
-        typedData[i++] = v;
+        flat[i++] = v;
         return;
       }
       const level = v as unknown[];
@@ -166,15 +172,16 @@ export function fromArray(data: ArrayLike<unknown> | DenseArray, options?: FromA
       }
     };
     fill(data, 0, '');
+    typedData = convertData(flat, dtype);
   } else {
-    throw new TypeError(`fromArray: data must be a Float64Array, Float32Array, another TypedArray, a DenseArray or nested arrays of numbers, got ${describe(data)}`);
+    throw new TypeError(`fromArray: data must be a TypedArray, a DenseArray or nested arrays of numbers, got ${describe(data)}`);
   }
   const shape = o.shape === undefined ? inferred : checkShape('shape', o.shape);
   const n = shape.reduce((a, b) => a * b, 1);
   if (n !== typedData.length) {
     throw new RangeError(`fromArray: shape [${shape.join(', ')}] holds ${n} elements but the data has ${typedData.length}`);
   }
-  return memoryArray(typedData, shape, contiguousStrides(shape), 0, o.chunks);
+  return memoryArray(typedData, shape, contiguousStrides(shape), 0, o.chunks, dtype);
 }
 
 /** An NDArray over caller memory (element strides and offset into `memory`), read as src/scheduler/snapshot.ts says. */
@@ -184,8 +191,9 @@ export function memoryArray(
   strides: number[],
   offset: number,
   chunks: ChunksSpec | undefined,
+  dtypeOf?: DType,
 ): NDArray {
-  const dtype: DType = dtypeOfData(memory);
+  const dtype: DType = dtypeOfData(memory, dtypeOf);
   const id = newId();
   return new NDArray({
     kind: 'memory',
@@ -200,6 +208,19 @@ export function memoryArray(
     op: 'array',
     state: { disposed: false },
   });
+}
+
+/** Values copied into a new TypedArray of `dtype` with NumPy's astype rules (bool: != 0; integers truncate and wrap). */
+function convertData(src: ArrayLike<number | bigint>, dtype: DType): TypedData {
+  const out = new (typedArrayClass(dtype))(src.length) as unknown as { [i: number]: number | bigint; length: number };
+  const big = dtype === 'int64' || dtype === 'uint64';
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i]!;
+    if (dtype === 'bool') out[i] = Number(v) !== 0 ? 1 : 0;
+    else if (big) out[i] = typeof v === 'bigint' ? v : Number.isFinite(v) ? BigInt(Math.trunc(v)) : -(2n ** 63n);
+    else out[i] = typeof v === 'bigint' ? Number(BigInt.asIntN(32, v)) : v; // TypedArray stores truncate and wrap
+  }
+  return out as unknown as TypedData;
 }
 
 function nestedShape(data: unknown[]): number[] {

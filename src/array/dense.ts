@@ -17,10 +17,11 @@ export class DenseArray<D extends DType = EngineDType> {
   readonly data: TypedArrayOf<D>;
   readonly strides: readonly number[];
 
-  constructor(data: TypedData, shape: readonly number[]) {
+  /** `dtype` tells uint8 data from bool (both are a Uint8Array; without it a Uint8Array is bool). */
+  constructor(data: TypedData, shape: readonly number[], dtype?: DType) {
     this.data = data as TypedArrayOf<D>;
     this.shape = Object.freeze([...shape]);
-    this.dtype = dtypeOfData(data) as D; // a Uint8Array is bool (0/1)
+    this.dtype = dtypeOfData(data, dtype) as D;
     this.strides = Object.freeze(contiguousStrides(shape));
   }
 

@@ -4,11 +4,16 @@
 // the JS call stack.
 import { ENGINE_LIMITS } from '../plan/ops.generated.js';
 import { LeafKind, NativeDType, OpCode, type NativeLeaf } from '../native.js';
+import { DTYPES as NATIVE_DTYPES } from '../plan/ops.generated.js';
+import type { DType } from './dtype.js';
 
+const NATIVE_CODES = new Map<string, NativeDType>(NATIVE_DTYPES.map((d) => [d.name, d.code as NativeDType]));
+
+/** A value of a stage's program; `dtype` is the dtype its register holds (typed registers). */
 export type Val =
-  | { kind: 'leaf'; leaf: number }
-  | { kind: 'imm'; value: number }
-  | { kind: 'op'; code: OpCode; args: Val[]; /** the instruction's b when it is not an operand (cast: the dtype code) */ b?: number };
+  | { kind: 'leaf'; leaf: number; dtype?: DType }
+  | { kind: 'imm'; value: number; dtype?: DType }
+  | { kind: 'op'; code: OpCode; args: Val[]; /** the instruction's b when it is not an operand (cast: the dtype code) */ b?: number; dtype?: DType };
 
 /** A step of an iterative computation: it yields sub-steps and receives their results. */
 export type Step<T> = Generator<Step<unknown>, T, unknown>;
@@ -118,8 +123,9 @@ export function emitProgram(
     if (i === undefined) remapped.set(leaf, (i = leaves.push(source[leaf]!) - 1));
     return i;
   };
-  const constLeaf = (value: number): NativeLeaf => ({
-    kind: LeafKind.Arange, dtype: NativeDType.F64, offset: 0, strides: new Array<number>(ndim).fill(0), a: value, b: 0, seed: 0, buffer: -1,
+  // a constant of the immediate's dtype (an arange leaf with step 0)
+  const constLeaf = (value: number, dtype?: DType): NativeLeaf => ({
+    kind: LeafKind.Arange, dtype: dtype ? NATIVE_CODES.get(dtype)! : NativeDType.F64, offset: 0, strides: new Array<number>(ndim).fill(0), a: value, b: 0, seed: 0, buffer: -1,
   });
   const load = (v: Val, leaf: NativeLeaf | number): number => {
     const r = alloc();
@@ -130,7 +136,7 @@ export function emitProgram(
   // Operand for an instruction: registers for computed values, immediates for constants.
   function* operand(v: Val, mayBeImmediate: boolean): Step<number> {
     if (v.kind === 'imm') {
-      if (!mayBeImmediate) return load(v, constLeaf(v.value));
+      if (!mayBeImmediate) return load(v, constLeaf(v.value, v.dtype));
       imms.push(v.value);
       return -imms.length;
     }
@@ -140,7 +146,7 @@ export function emitProgram(
     const known = reg.get(v);
     if (known !== undefined) return known;
     if (isMemory(v)) return load(v, options.leafOf(v));
-    if (v.kind === 'imm') return load(v, constLeaf(v.value));
+    if (v.kind === 'imm') return load(v, constLeaf(v.value, v.dtype));
     if (v.kind === 'leaf') throw new Error('unreachable');
     if (v.code === OpCode.Where) return (yield emitWhere(v)) as number;
     const ops: number[] = [];
@@ -198,7 +204,7 @@ export interface SplitProgram {
  * and read back as memory. Registers are estimated (sharing can keep values live longer), so a
  * split that still does not fit is retried with a smaller register budget.
  */
-export function splitProgram(root: Val, ndim: number, leaves: readonly NativeLeaf[], scratchLeaf: (k: number) => NativeLeaf): SplitProgram {
+export function splitProgram(root: Val, ndim: number, leaves: readonly NativeLeaf[], scratchLeaf: (k: number, v: Val) => NativeLeaf): SplitProgram {
   const all = postOrder(root, () => false);
   for (let regs = ENGINE_LIMITS.maxRegisters; regs >= 2; regs >>= 1) {
     const spilledSet = chooseSpills(all, { regs, instr: ENGINE_LIMITS.maxInstructions, leaves: ENGINE_LIMITS.maxLeaves, imms: ENGINE_LIMITS.maxImms });
@@ -207,7 +213,7 @@ export function splitProgram(root: Val, ndim: number, leaves: readonly NativeLea
     const options = {
       remap: true,
       stop: (v: Val) => spilledSet.has(v),
-      leafOf: (v: Val) => (v.kind === 'leaf' ? v.leaf : scratchLeaf(index.get(v)!)),
+      leafOf: (v: Val) => (v.kind === 'leaf' ? v.leaf : scratchLeaf(index.get(v)!, v)),
     };
     const pieces = spilled.map((v) => emitProgram(v, ndim, leaves, options));
     const main = emitProgram(root, ndim, leaves, options);

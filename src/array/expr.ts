@@ -13,6 +13,9 @@ import {
 } from './node.js';
 
 import { NDArray, type VarOptions } from './ndarray.js';
+import { checkDType, checkWeakScalar, isFloat, kind, resultType } from './dtype.js';
+import { resolveLoop } from './loops.js';
+import { REDUCTIONS } from '../plan/ops.generated.js';
 
 export function normalizeAxis(name: string, axis: unknown, ndim: number): number {
   if (typeof axis !== 'number') throw new TypeError(`${name} must be an integer axis, got ${describe(axis)}`);
@@ -50,7 +53,7 @@ export function binary<T extends NDArray = NDArray>(op: BinaryOp, a: unknown, b:
   if (typeof x === 'number' && typeof y === 'number') x = scalarNode(x);
   const nodes = [x, y].filter((v): v is Node => typeof v !== 'number');
   const shape = nodes.length === 2 ? broadcastShapes(nodes[0]!.shape, nodes[1]!.shape) : [...nodes[0]!.shape];
-  const dtype = binaryDType(op, nodes.map((n) => n.dtype));
+  const dtype = binaryDType(op, [x, y].map((v) => (typeof v === 'number' ? v : v.dtype)));
   // Output grid: per axis, the chunks of the first operand that spans the axis. No unification:
   // kernels read any operand region from any chunk, so x.add(x.T) keeps x's chunks.
   const chunks = shape.map((s, k) => {
@@ -73,8 +76,20 @@ export function binary<T extends NDArray = NDArray>(op: BinaryOp, a: unknown, b:
   }) as T;
 }
 
+/**
+ * NumPy's result dtype of a reduction without `dtype=`: sums and products of bool/integers in
+ * int64 (uint64 for unsigned), exactly and wrapping; means and moments of bool/integers in float64;
+ * min/max/ptp keep the dtype; floats keep theirs (float32 sums in float32).
+ */
+function defaultReduceDType(op: ReduceOp, d: DType): DType {
+  if (isFloat(d)) return d;
+  if (op === 'sum' || op === 'prod' || op === 'nansum' || op === 'nanprod') return kind(d) === 'u' ? 'uint64' : 'int64';
+  if (op === 'mean' || op === 'var' || op === 'std' || op === 'nanmean' || op === 'nanvar' || op === 'nanstd') return 'float64';
+  return d;
+}
+
 /** The reductions that take NumPy's `dtype=`. */
-const DTYPE_REDUCTIONS = new Set<string>(['sum', 'prod', 'mean', 'var', 'std', 'nansum', 'nanprod', 'nanmean', 'nanvar', 'nanstd']);
+const DTYPE_REDUCTIONS = new Set<string>(REDUCTIONS.filter((r) => 'dtypeOption' in r && r.dtypeOption).map((r) => r.plan)); // ops.json rows
 
 export function reduce(op: ReduceOp, x: NDArray, options?: VarOptions): NDArray {
   const o = checkOptions(`${op} options`, options) as VarOptions;
@@ -104,10 +119,8 @@ export function reduce(op: ReduceOp, x: NDArray, options?: VarOptions): NDArray 
     throw new TypeError(`${op}: keepdims must be a boolean, got ${describe(o.keepdims)}`);
   }
   const keepdims = o.keepdims ?? false;
-  if (o.dtype !== undefined && o.dtype !== 'float64' && o.dtype !== 'float32') {
-    throw new TypeError(`${op}: dtype must be 'float64' or 'float32', got ${describe(o.dtype)}`);
-  }
-  const resultDType: DType = o.dtype ?? src.dtype;
+  if (o.dtype !== undefined) checkDType(`${op}: dtype`, o.dtype);
+  const resultDType: DType = o.dtype ?? defaultReduceDType(op, src.dtype);
   const ddof = o.ddof === undefined ? 0 : checkFinite('ddof', o.ddof);
   if (ddof < 0) throw new RangeError(`${op}: ddof must be >= 0, got ${ddof}`);
   if ((op === 'min' || op === 'max' || op === 'nanmin' || op === 'nanmax' || op === 'ptp') && axes.some((a) => src.shape[a] === 0)) {
@@ -123,9 +136,8 @@ export function reduce(op: ReduceOp, x: NDArray, options?: VarOptions): NDArray 
     id: newId(),
     name: `${op}-${token(`${op}:${src.name}:${axes}:${keepdims}:${ddof}:${resultDType}`)}`,
     shape,
-    // counts and truth values in float64 (exact counts to 2^53) until int64 exists; bool reduces
-    // as float64 0/1 too (NumPy: int64 sums, bool min/max) until typed registers land
-    dtype: op === 'any' || op === 'all' || op === 'count_nonzero' || argLike || resultDType === 'bool' ? 'float64' : resultDType,
+    // NumPy: truth values are bool, counts and indices int64 (for every input dtype)
+    dtype: op === 'any' || op === 'all' ? 'bool' : op === 'count_nonzero' || argLike ? 'int64' : resultDType,
     chunks,
     op,
     axes,
@@ -156,30 +168,21 @@ function scalarNode(value: number): Node {
   return { kind: 'const', op: 'full', id: newId(), name: `full-${token(`full::${value}:float64:`)}`, shape: [], dtype: 'float64', chunks: [], value };
 }
 
-// Operations whose result is bool whatever the (float or bool) inputs.
-const BOOL_RESULT = new Set<string>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor', 'logicalNot', 'isnan', 'isinf', 'isfinite', 'signbit']);
-
-/** The dtype of a unary op's result; float math on bool is refused at build time (issue 14 item 5). */
+/** The dtype of a unary op's result: its loop's (NumPy's resolution, loops.ts); no loop is a TypeError. */
 export function unaryDType(op: UnaryOp, d: DType): DType {
-  if (BOOL_RESULT.has(op)) return 'bool';
-  if (d === 'bool') {
-    throw new TypeError(`${op}: dtype bool is not accepted (accepted: float32, float64; NumPy's results for bool are integer or float16 dtypes, not built yet)`);
-  }
-  return d;
+  return resolveLoop(op, [d]).output;
 }
 
 /**
- * The dtype of a binary op's result: NumPy's promotion over float32/float64/bool with JS numbers
- * weak (NEP 50: a number never widens float32). Arithmetic needs a float operand: bool with bool
- * or with a JS number is an integer result in NumPy, which needs typed registers.
+ * The dtype of a binary op's result: NumPy's promotion (np.result_type) with JS numbers weak (NEP
+ * 50: `int16 + 1` is int16, `float32 * 0.1` float32, `int8 + 1.5` float64), then the op's loop
+ * (true division of integers is float64; comparisons are bool). A weak integer out of range for
+ * the integer dtype it meets is a RangeError, as NumPy 2's OverflowError.
  */
-export function binaryDType(op: BinaryOp, ds: readonly DType[]): DType {
-  if (BOOL_RESULT.has(op)) return 'bool';
-  if (ds.includes('float64')) return 'float64';
-  if (ds.includes('float32')) return 'float32';
-  throw new TypeError(
-    `${op}: dtype bool with bool or a number is not accepted (NumPy's result is an integer dtype, not built yet; accepted: at least one float32 or float64 array operand)`,
-  );
+export function binaryDType(op: BinaryOp, operands: readonly (DType | number)[]): DType {
+  const loop = resolveLoop(op, operands);
+  for (const [i, o] of operands.entries()) if (typeof o === 'number') checkWeakScalar(o, loop.input, `${op}: operand ${i}`);
+  return loop.output;
 }
 
 /**
@@ -194,11 +197,10 @@ export function whereArrays(cond: unknown, x: unknown, y: unknown): NDArray {
   const nodes = [c, a, b].filter((v): v is Node => typeof v !== 'number');
   if (nodes.length === 0) throw new TypeError('where: at least one of cond, x, y must be an NDArray (got three numbers)');
   const shape = nodes.reduce<number[]>((s, n) => broadcastShapes(s, n.shape), []);
-  const values = [a, b].filter((v): v is Node => typeof v !== 'number').map((n) => n.dtype);
-  const dtype: DType = values.includes('float64') || values.length === 0 ? 'float64' : values.includes('float32') ? 'float32' : 'bool';
-  if (dtype === 'bool' && (typeof a === 'number' || typeof b === 'number')) {
-    throw new TypeError('where: dtype bool with a number is not accepted (NumPy gives an integer dtype, not built yet; accepted: float32 or float64 x or y)');
-  }
+  // x's and y's common dtype with numbers weak; two numbers: float64 (as JS numbers)
+  const values = [a, b].map((v) => (typeof v === 'number' ? v : v.dtype));
+  const dtype: DType = values.every((v) => typeof v === 'number') ? 'float64' : resultType(...values);
+  for (const v of values) if (typeof v === 'number') checkWeakScalar(v, dtype, 'where: scalar');
   const chunks = shape.map((s, k) => {
     for (const n of nodes) {
       const j = k - (shape.length - n.shape.length);
@@ -210,10 +212,8 @@ export function whereArrays(cond: unknown, x: unknown, y: unknown): NDArray {
   return new NDArray({ kind: 'where', op: 'where', id: newId(), name: `where-${token(`where:${desc}`)}`, shape, dtype, chunks, args: [c, a, b] });
 }
 
-const CAST_TARGETS: readonly DType[] = ['float64', 'float32', 'bool'];
-
 export function astypeArray<T extends NDArray = NDArray>(x: NDArray, dtype: DType): T {
-  if (!CAST_TARGETS.includes(dtype)) throw new TypeError(`astype: dtype must be one of ${CAST_TARGETS.join(', ')} (the integer dtypes need typed registers, not built yet), got ${describe(dtype)}`);
+  checkDType('astype: dtype', dtype);
   const src = x.node;
   if (src.dtype === dtype) return x as T;
   return new NDArray({ kind: 'unary', id: newId(), name: `astype-${token(`astype:${dtype}:${src.name}`)}`, shape: src.shape, dtype, chunks: src.chunks, op: 'cast', arg: src }) as T;

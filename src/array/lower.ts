@@ -38,12 +38,33 @@ import {
 } from './node.js';
 import type { AffineView } from './indexing/view.js';
 import { materializeLimit } from '../settings.js';
+import { DTYPES as NATIVE_DTYPES } from '../plan/ops.generated.js';
+import { isFloat, isInteger } from './dtype.js';
+
+/** Reductions the engine runs in 64-bit integers for integer data (native/engine/typing.h intReduction). */
+const INT_EXACT = new Set<string>(['sum', 'prod', 'min', 'max', 'nansum', 'nanprod', 'nanmin', 'nanmax', 'ptp']);
+import { resolveLoop } from './loops.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 import { lowerQuantile, lowerScan } from './reductions/scan.js';
 import { lowerMask, lowerTake } from './indexing/gather.js';
 import { materializeMatmul } from './linalg/lower-matmul.js';
 
-const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : d === 'float32' ? NativeDType.F32 : NativeDType.Bool);
+const NATIVE_CODES = new Map<string, NativeDType>(NATIVE_DTYPES.map((d) => [d.name, d.code as NativeDType]));
+export const nativeDType = (d: DType): NativeDType => NATIVE_CODES.get(d)!;
+
+/**
+ * `v` as dtype `d`: an explicit Cast instruction (typed registers), or the immediate itself (the
+ * engine converts an immediate to its instruction's dtype; a float32 one is rounded here first).
+ */
+const CAST = opCode('cast');
+const ALL_NAN_INDEX = -(2n ** 63n);
+function castVal(v: Val, d: DType): Val {
+  if (v.dtype === d) return v;
+  if (v.kind === 'imm') return { kind: 'imm', value: d === 'float32' ? Math.fround(v.value) : isInteger(d) || d === 'bool' ? weakIntValue(v.value, d) : v.value, dtype: d };
+  return { kind: 'op', code: opCode('cast'), args: [v], b: nativeDType(d), dtype: d };
+}
+/** A JS number as an integer/bool immediate: bool is x != 0; integers are exact (weak scalars are checked when built). */
+const weakIntValue = (x: number, d: DType): number => (d === 'bool' ? (x !== 0 ? 1 : 0) : Math.trunc(x));
 
 /** What a root of a compute should become. */
 export interface RootRequest {
@@ -108,7 +129,8 @@ export class Lowering {
       remote: this.remote,
       verify: () => {
         for (const { memory, op } of this.allNanChecks) {
-          if (new Float64Array(memory).some(Number.isNaN)) throw new RangeError(`${op}: All-NaN slice encountered`);
+          // an all-NaN slice's index is NaN, stored as int64's minimum (NumPy raises instead)
+          if (new BigInt64Array(memory).some((v) => v === ALL_NAN_INDEX)) throw new RangeError(`${op}: All-NaN slice encountered`);
         }
       },
     };
@@ -157,7 +179,10 @@ export class Lowering {
     const { arg } = node;
     const memory = new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
     const builder = new StageBuilder(this, [...arg.shape], arg.chunks.map((c) => [...c]), arg.shape.map(() => 0));
-    const value = (yield builder.expr(arg, identityAccess(arg.shape.length))) as Val;
+    let value = (yield builder.expr(arg, identityAccess(arg.shape.length))) as Val;
+    // integer data with a float result dtype (sum(dtype: 'float64')): cast first, as NumPy's
+    // dtype= does; mean/var/std of integers need no cast (the engine widens them exactly)
+    if (!isFloat(arg.dtype) && isFloat(node.dtype) && INT_EXACT.has(node.op)) value = builder.cast(value, node.dtype);
     const reduced = new Set(node.axes);
     const keptShape = arg.shape.filter((_, k) => !reduced.has(k));
     const keptStrides = contiguousStrides(keptShape);
@@ -356,7 +381,7 @@ export class StageBuilder {
     switch (node.kind) {
       case 'const':
         // a float32 constant is the float32 value (NumPy: full(..., dtype=float32) rounds once)
-        return { kind: 'imm', value: node.dtype === 'float32' ? Math.fround(node.value) : node.value };
+        return castVal({ kind: 'imm', value: node.value, dtype: 'float64' }, node.dtype);
       case 'arange':
         return this.leaf(node, map, { kind: LeafKind.Arange, dtype: node.dtype, a: node.start, b: node.step, seed: 0 }, contiguousStrides(node.shape), 0);
       case 'random':
@@ -420,32 +445,40 @@ export class StageBuilder {
       case 'view':
         return (yield this.expr(node.arg, viewAccess(node.view, map))) as Val;
       case 'unary':
-        if (node.op === 'cast') return { kind: 'op', code: opCode('cast'), args: [(yield this.expr(node.arg, map)) as Val], b: nativeDType(node.dtype) };
-        return { kind: 'op', code: opCode(node.op), args: [(yield this.expr(node.arg, map)) as Val] };
+        if (node.op === 'cast') return castVal((yield this.expr(node.arg, map)) as Val, node.dtype);
+        {
+          // the op's loop (NumPy's resolution, loops.ts): the operand cast to its input dtype
+          const loop = resolveLoop(node.op, [node.arg.dtype]);
+          const arg = (yield this.expr(node.arg, map)) as Val;
+          const v = castVal(arg, loop.input);
+          if (v !== arg) this.uses.set(v, 1);
+          return { kind: 'op', code: opCode(node.op), args: [v], dtype: loop.output };
+        }
       case 'binary': {
+        // A JS number is a weak scalar (NEP 50): it takes the loop's dtype (int16 + 1 stays int16,
+        // float32 * 0.1 multiplies by float32 0.1); arrays are cast to the loop's input dtype.
+        const loop = resolveLoop(node.op, node.args.map((o) => (typeof o === 'number' ? o : o.dtype)));
         const args: Val[] = [];
         for (const a of node.args) {
-          // A JS number is a weak scalar (NEP 50): it takes the array's dtype, so with float32 it is
-          // rounded to float32 first (full([3], 1e39, float32) is inf; 0.1 - 0.1 is 0).
-          // (the dtype the op computes in: a comparison of float32 arrays compares float32 values)
-          const f32 = node.args.every((o) => typeof o === 'number' || o.dtype !== 'float64') && node.args.some((o) => typeof o !== 'number' && o.dtype === 'float32');
-          const scalar = (x: number): number => (f32 ? Math.fround(x) : x);
-          const v: Val = typeof a === 'number' ? { kind: 'imm', value: scalar(a) } : ((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val);
+          const v: Val = typeof a === 'number' ? castVal({ kind: 'imm', value: a, dtype: 'float64' }, loop.input) : castVal((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val, loop.input);
           if (typeof a === 'number') this.uses.set(v, 1);
+          else if (v.kind === 'op' && v.code === CAST) this.uses.set(v, 1);
           args.push(v);
         }
-        return { kind: 'op', code: opCode(node.op), args };
+        return { kind: 'op', code: opCode(node.op), args, dtype: loop.output };
       }
       case 'where': {
-        // operands: condition, true branch, false branch (emit.ts gives Where its merge form)
-        const f32 = node.dtype === 'float32';
+        // operands: condition (as bool), true branch, false branch (as the result dtype); emit.ts
+        // gives Where its merge form
         const args: Val[] = [];
         for (const a of node.args) {
-          const v: Val = typeof a === 'number' ? { kind: 'imm', value: f32 && args.length > 0 ? Math.fround(a) : a } : ((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val);
+          const d: DType = args.length === 0 ? 'bool' : node.dtype;
+          const v: Val = typeof a === 'number' ? castVal({ kind: 'imm', value: a, dtype: 'float64' }, d) : castVal((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val, d);
           if (typeof a === 'number') this.uses.set(v, 1);
+          else if (v.kind === 'op' && v.code === CAST) this.uses.set(v, 1);
           args.push(v);
         }
-        return { kind: 'op', code: opCode('where'), args };
+        return { kind: 'op', code: opCode('where'), args, dtype: node.dtype };
       }
     }
   }
@@ -477,7 +510,7 @@ export class StageBuilder {
       });
       this.leafKeys.set(key, index);
     }
-    return { kind: 'leaf', leaf: index };
+    return { kind: 'leaf', leaf: index, dtype: spec.dtype };
   }
 
   /**
@@ -485,6 +518,13 @@ export class StageBuilder {
    * for one kernel is split: parts of it are computed first by stages of the same shape and
    * chunks into float64 scratch (registers are float64, so the bits are those of one kernel).
    */
+  /** `v` cast to `d` as a stage root (its one reader is the sink). */
+  cast(v: Val, d: DType): Val {
+    const c = castVal(v, d);
+    if (c !== v) this.uses.set(c, 1);
+    return c;
+  }
+
   finish(root: Val, sink: NativeStage['sink'], name: string): void {
     const leafOf = (v: Val): number => (v as Extract<Val, { kind: 'leaf' }>).leaf;
     const whole = emitProgram(root, this.shape.length, this.leaves, { remap: false, stop: () => false, leafOf, uses: this.uses });
@@ -495,16 +535,18 @@ export class StageBuilder {
     }
     const strides = contiguousStrides(this.shape);
     const scratch: number[] = [];
-    const split = splitProgram(root, this.shape.length, this.leaves, (k) => ({
-      kind: LeafKind.Memory, dtype: NativeDType.F64, offset: 0, strides, a: 0, b: 0, seed: 0, buffer: SCRATCH - k,
+    // scratch of each spilled value's own dtype (typed registers: the bits of one kernel)
+    const dtypeOf = (v: Val): DType => v.dtype ?? 'float64';
+    const split = splitProgram(root, this.shape.length, this.leaves, (k, v) => ({
+      kind: LeafKind.Memory, dtype: nativeDType(dtypeOf(v)), offset: 0, strides, a: 0, b: 0, seed: 0, buffer: SCRATCH - k,
     }));
-    for (const _ of split.spilled) scratch.push(this.owner.scratch(size(this.shape) * 8));
+    for (const v of split.spilled) scratch.push(this.owner.scratch(size(this.shape) * itemsize(dtypeOf(v))));
     const patch = (p: Program): Program => {
       for (const l of p.leaves) if (l.buffer <= SCRATCH) l.buffer = scratch[SCRATCH - l.buffer]!;
       return p;
     };
     split.pieces.forEach((p, k) => {
-      this.addStage(patch(p), { reduce: ReduceCode.None, dtype: NativeDType.F64, buffer: scratch[k]!, offset: 0, strides, reduceAxes: this.shape.map(() => 0), ddof: 0 }, name);
+      this.addStage(patch(p), { reduce: ReduceCode.None, dtype: nativeDType(dtypeOf(split.spilled[k]!)), buffer: scratch[k]!, offset: 0, strides, reduceAxes: this.shape.map(() => 0), ddof: 0 }, name);
     });
     this.addStage(patch(split.main), sink, name);
   }

@@ -51,11 +51,10 @@ import {
 } from './node.js';
 
 /**
- * What compute() gives for the dtypes the engine computes today: a number for 0-d arrays, a
- * DenseArray otherwise. An NDArray<D, R> narrows it: see {@link ComputeResult} (bigint for 0-d
- * int64/uint64).
+ * What compute() gives: a number for 0-d arrays (bigint for int64/uint64, boolean for bool), a
+ * DenseArray otherwise. An NDArray<D, R> narrows it: see {@link ComputeResult}.
  */
-export type Computed = number | DenseArray;
+export type Computed = number | bigint | boolean | DenseArray;
 /** An operand of the elementwise operations: an array or a JS number. */
 export type Operand = NDArray | number;
 
@@ -270,6 +269,18 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   logicalOr<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('logicalOr', this, other); }
   /** numpy.logical_xor, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   logicalXor<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('logicalXor', this, other); }
+  /** numpy.bitwise_and (bool and integer dtypes; floats are a TypeError), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  bitwiseAnd<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('bitwiseAnd', this, other); }
+  /** numpy.bitwise_or (bool and integer dtypes), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  bitwiseOr<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('bitwiseOr', this, other); }
+  /** numpy.bitwise_xor (bool and integer dtypes), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  bitwiseXor<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('bitwiseXor', this, other); }
+  /** numpy.left_shift (integer dtypes; a shift by the width or more gives 0), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  leftShift<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('leftShift', this, other); }
+  /** numpy.right_shift (integer dtypes; arithmetic for signed: -1 for negative values shifted by the width or more), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  rightShift<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('rightShift', this, other); }
+  /** numpy.invert (~): bitwise not of integers, logical not of bool. */
+  invert(): NDArray<D, R> { return unary('invert', this); }
   /** numpy.remainder (an alias of mod): the remainder with the divisor's sign. */
   remainder<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('mod', this, other); }
   /** numpy.round / around: round half to even at `decimals` digits (negative: left of the point), as NumPy (x * 10^d, rint, / 10^d). */
@@ -624,7 +635,9 @@ export async function computeArrays(arrays: readonly NDArray[], options?: Comput
 function outputsOf(outputs: readonly { memory: unknown; dtype: NodeDType; shape: number[] }[]): Computed[] {
   return outputs.map((out) => {
     const data = typed(out.memory as ArrayBuffer, out.dtype);
-    return out.shape.length === 0 ? data[0]! : new DenseArray(data, out.shape);
+    // 0-d: a number, a bigint (int64/uint64) or a boolean (bool), as NumPy's scalars
+    if (out.shape.length === 0) return out.dtype === 'bool' ? data[0] !== 0 : data[0]!;
+    return new DenseArray(data, out.shape, out.dtype);
   });
 }
 

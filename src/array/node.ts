@@ -3,23 +3,29 @@
 import type { NativeBuffer } from '../native.js';
 import { OPS, REDUCTIONS, type OpCode, type ReduceCode } from '../plan/ops.generated.js';
 import type { AffineView } from './indexing/view.js';
+import { dtypeOfTypedArray, itemsize as dtypeItemsize, typedArrayClass, type DType as DTypeName, type DTypeTypedArray, type TypedArrayConstructorOf } from './dtype.js';
 
 /**
- * The dtypes of arrays so far: the floats, and bool (a byte 0/1; results are Uint8Array). The VM
- * computes in float64 registers until typed registers land (DESIGN.md), so the integer dtypes
- * of src/array/dtype.ts are not array dtypes yet.
+ * The dtypes of arrays: NumPy's bool, int8…uint64, float32, float64 (src/array/dtype.ts). The VM's
+ * registers are typed (DESIGN.md "Typed registers"): each computes in its own dtype.
  */
-export type DType = 'float64' | 'float32' | 'bool';
-export const itemsize = (d: DType): number => (d === 'float64' ? 8 : d === 'float32' ? 4 : 1);
-/** The data of a result: Float64Array, Float32Array, or Uint8Array of 0/1 for bool. */
-export type TypedData = Float64Array | Float32Array | Uint8Array;
+export type DType = DTypeName;
+export const itemsize = (d: DType): number => dtypeItemsize(d);
+/** The data of a result: the dtype's TypedArray (bool: Uint8Array of 0/1; 64-bit: BigInt64Array/BigUint64Array). */
+export type TypedData = DTypeTypedArray;
 /** The TypedArray constructor holding `d`'s elements. */
-export const typedCtor = (d: DType): Float64ArrayConstructor | Float32ArrayConstructor | Uint8ArrayConstructor =>
-  d === 'float64' ? Float64Array : d === 'float32' ? Float32Array : Uint8Array;
+export const typedCtor = (d: DType): TypedArrayConstructorOf<DType> => typedArrayClass(d);
 /** A view of `buffer` as `d`'s elements. */
-export const typedView = (d: DType, buffer: ArrayBuffer): TypedData => new (typedCtor(d))(buffer);
-/** The dtype of a result TypedArray. */
-export const dtypeOfData = (data: TypedData): DType => (data instanceof Float64Array ? 'float64' : data instanceof Float32Array ? 'float32' : 'bool');
+export const typedView = (d: DType, buffer: ArrayBuffer): TypedData => new (typedArrayClass(d))(buffer);
+/** The dtype of a result TypedArray (a Uint8Array is bool unless told otherwise: uint8 data passes its dtype). */
+export const dtypeOfData = (data: TypedData, dtype?: DType): DType => dtype ?? (data instanceof Uint8Array ? 'bool' : dtypeOfTypedArray(data));
+
+/** A one-element array of `d` holding a computed 0-d value. */
+export const scalarData = (d: DType, v: number | bigint | boolean): TypedData => {
+  const a = new (typedArrayClass(d))(1);
+  (a as unknown as (number | bigint)[])[0] = d === 'int64' || d === 'uint64' ? BigInt(v) : Number(v);
+  return a;
+};
 
 // Op names come from the one operation table (native/engine/ops.json): a new engine op is a row
 // there plus, in TS, one NDArray method and one ufunc line.

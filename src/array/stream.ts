@@ -12,7 +12,7 @@ import { DenseArray } from './dense.js';
 import { NDArray, computeArrays, persistArrays, resolveDelayedInputs, formatBytes, type Computed } from './ndarray.js';
 import { resolveStorage } from '../storage/resolve.js';
 import { requireKnownChunks } from './indexing/gather.js';
-import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode, type TakeNode, type MaskNode } from './node.js';
+import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, scalarData, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode, type TakeNode, type MaskNode } from './node.js';
 import { Lowering } from './lower.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
@@ -71,7 +71,7 @@ export async function precomputeReductions(root: Node, signal: AbortSignal): Pro
     const results = await computeArrays(small.map((r) => new NDArray(r)), { signal });
     small.forEach((r, i) => {
       const v = results[i]!;
-      const data = v instanceof DenseArray ? v.data : typedCtor(r.dtype).of(v);
+      const data = v instanceof DenseArray ? v.data : scalarData(r.dtype, v);
       values.set(r.id, memoryNode(r, data, 'array'));
     });
   }
@@ -158,7 +158,7 @@ async function computeResolved(node: Node, lo: number[], hi: number[], signal: A
   await runLowered(lowered, { signal });
   const out = lowered.outputs[0]!;
   const data = typedView(out.dtype, out.memory as ArrayBuffer);
-  return new DenseArray(data, out.shape);
+  return new DenseArray(data, out.shape, out.dtype);
 }
 
 /**

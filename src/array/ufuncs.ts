@@ -133,6 +133,18 @@ export const logicalOr = <const A extends OperandLike, const B extends OperandLi
 export const logicalXor = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('logicalXor', a, b);
 /** numpy.positive: a copy of the values, elementwise. */
 export const positive = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('positive', x);
+/** numpy.bitwise_and (integers and bool), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const bitwiseAnd = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('bitwiseAnd', a, b);
+/** numpy.bitwise_or (integers and bool), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const bitwiseOr = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('bitwiseOr', a, b);
+/** numpy.bitwise_xor (integers and bool), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const bitwiseXor = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('bitwiseXor', a, b);
+/** numpy.left_shift (integers), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const leftShift = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('leftShift', a, b);
+/** numpy.right_shift (integers; arithmetic for signed), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+export const rightShift = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('rightShift', a, b);
+/** numpy.invert: bitwise NOT (integers; logical NOT for bool), elementwise. */
+export const invert = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('invert', x);
 /** numpy.where(cond, x, y); see NDArray docs. */
 export const where = <const X extends OperandLike, const Y extends OperandLike>(cond: Operand, x: X, y: Y): NDArray<ArithmeticOf<X, Y>> => whereArrays(cond, x, y) as never;
 /** numpy.remainder (an alias of mod), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */

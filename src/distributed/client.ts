@@ -1,11 +1,14 @@
 // The distributed client: lowers collections exactly as a local compute does, sends the plan to
 // the scheduler, follows progress, and fetches stored output pieces straight from the workers.
+import { dtypeBytes } from '../plan/split.js';
+import { DTYPES } from '../plan/ops.generated.js';
+import { typedArrayClass } from '../array/dtype.js';
 import { randomUUID } from 'node:crypto';
 import { NDArray, type Computed } from '../array/ndarray.js';
 import type { DType as ArrayDType } from '../array/dtype.js';
 import type { ComputeResult } from '../array/types.js';
 import { DenseArray } from '../array/dense.js';
-import { contiguousStrides, itemsize, newId, token as contentHash, type DType, type MemoryNode, type Node, type TypedData } from '../array/node.js';
+import { contiguousStrides, itemsize, newId, scalarData, token as contentHash, type DType, type MemoryNode, type Node, type TypedData } from '../array/node.js';
 import { Lowering, type RootRequest } from '../array/lower.js';
 import { resolveBlocksOnCluster } from '../array/blocks/run.js';
 import type { ComputeOptions } from '../graph/types.js';
@@ -64,7 +67,7 @@ export class RemoteArray<D extends ArrayDType = ArrayDType, R extends number = n
   async gather(): Promise<ComputeResult<D, R>> {
     if (this.released) throw new Error(`${this.name}: released; persist it again`);
     const data = await this.client.fetchOutput(this.key, this.output, this.shape, this.node.dtype, (o) => (this.output = o));
-    return (this.shape.length === 0 ? data[0]! : new DenseArray(data, this.shape)) as ComputeResult<D, R>;
+    return (this.shape.length === 0 ? scalarOf(data, this.node.dtype) : new DenseArray(data, this.shape, this.node.dtype)) as ComputeResult<D, R>;
   }
 
   /** Same as gather(): the values are on the cluster already. */
@@ -193,7 +196,7 @@ export class Client {
     const { compute, outputs, shapes } = await this.run(arrays, options);
     try {
       const values = await Promise.all(outputs.map((o, i) => this.fetchOutput(compute, o, shapes[i]!.shape, shapes[i]!.dtype)));
-      const result = values.map((d, i) => (shapes[i]!.shape.length === 0 ? d[0]! : new DenseArray(d, shapes[i]!.shape)));
+      const result = values.map((d, i) => (shapes[i]!.shape.length === 0 ? scalarOf(d, shapes[i]!.dtype) : new DenseArray(d, shapes[i]!.shape, shapes[i]!.dtype)));
       return Array.isArray(x) ? result : result[0]!;
     } finally {
       this.release(compute);
@@ -375,7 +378,7 @@ export class Client {
     await resolveBlocksOnCluster(arrays.map((a) => a.node), {
       computeNode: async (node) => {
         const v = await this.compute(new NDArray(node), options);
-        return typeof v === 'number' ? Float64Array.of(v) : (v as DenseArray).data;
+        return (v instanceof DenseArray ? v.data : scalarData(node.dtype, v as number | bigint | boolean)) as Float64Array | Float32Array | Uint8Array;
       },
       map: (url, exportName, argsList) => this.map({ url, exportName }, argsList, options),
     });
@@ -413,9 +416,8 @@ export class Client {
     dtype: DType,
     onRelocated?: (o: OutputResult) => void,
   ): Promise<TypedData> {
-    // worker pieces are float64/float32 (scatter below); bool results wait for typed registers
-    if (dtype === 'bool') throw new TypeError('compute on a cluster: dtype bool results are not supported yet (accepted: float32, float64; compute locally)');
-    const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
+    // pieces of any dtype (typed registers): bytes scattered through views of the dtype's TypedArray
+    const Ctor = typedArrayClass(dtype) as unknown as { new (n: number): TypedData; new (b: ArrayBufferLike): TypedData; BYTES_PER_ELEMENT: number };
     const n = Math.max(shape.reduce((a, b) => a * b, 1), 1);
     if (out.kind === 'data') {
       const copy = new Uint8Array(n * Ctor.BYTES_PER_ELEMENT);
@@ -454,9 +456,12 @@ export class Client {
   }
 
   private pieceBytes(p: Piece): number {
-    return p.bytes ?? p.ext.reduce((a, b) => a * b, 1) * (p.dtype === 0 ? 8 : 4);
+    return p.bytes ?? p.ext.reduce((a, b) => a * b, 1) * dtypeBytes(p.dtype);
   }
 }
+
+/** A 0-d result as compute() gives it locally: a number, a bigint (64-bit integers) or a boolean. */
+const scalarOf = (d: TypedData, dtype: DType): number | bigint | boolean => (dtype === 'bool' ? d[0] !== 0 : d[0]!);
 
 async function inParallel<T>(items: readonly T[], lanes: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -466,10 +471,12 @@ async function inParallel<T>(items: readonly T[], lanes: number, fn: (item: T) =
   await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
 }
 
-function scatter(result: Float64Array | Float32Array, p: Piece, bytes: Uint8Array): void {
-  const item = p.dtype === 0 ? 8 : 4;
+function scatter(resultData: TypedData, p: Piece, bytes: Uint8Array): void {
+  const item = dtypeBytes(p.dtype);
   const aligned = bytes.byteOffset % item === 0 ? bytes : bytes.slice();
-  const src = p.dtype === 0 ? new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 8) : new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
+  const View = typedArrayClass(DTYPES.find((d) => d.code === p.dtype)!.name as DType) as unknown as new (b: ArrayBufferLike, o: number, n: number) => TypedData;
+  const src = new View(aligned.buffer, aligned.byteOffset, aligned.byteLength / item) as unknown as { [i: number]: number | bigint; length: number; subarray(a: number, b: number): ArrayLike<number | bigint> };
+  const result = resultData as unknown as { [i: number]: number | bigint; length: number; set(a: ArrayLike<number | bigint>, at?: number): void };
   if (p.whole) {
     result.set(src.subarray(0, result.length));
     return;

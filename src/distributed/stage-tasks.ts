@@ -1,6 +1,7 @@
 // The task messages of one plan stage on the cluster: the stage cut by src/plan/split.ts, each
 // sub-plan given its buffers — inline inputs (large ones cut to the span a task reads), fresh
 // output buffers, and boxes of persisted arrays the worker assembles from stored pieces.
+import { dtypeBytes } from '../plan/split.js';
 import { ReduceCode, type NativeLeaf, type NativeStage } from '../native.js';
 import { chunkBatches, chunkBox, chunkOutBytes, chunkStage, splitMode, wholeStage } from '../plan/split.js';
 import { addTask, type Job, type RemoteInput, type Task } from './jobs.js';
@@ -90,7 +91,7 @@ export function stageTasks(host: StageHost, job: Job, s: number): Task[] {
 /** Buffer `b`, kept on the workers by an earlier stage of `job` itself, as an input of a later stage. */
 function keptInput(job: Job, b: number): RemoteInput {
   const stage = job.req!.stages.find((st) => st.sink.buffer === b)!;
-  return { compute: job.id, buffer: b, shape: [...stage.shape], itemsize: stage.sink.dtype === 0 ? 8 : 4 };
+  return { compute: job.id, buffer: b, shape: [...stage.shape], itemsize: dtypeBytes(stage.sink.dtype) };
 }
 
 /** The persisted output `output` of compute `src`, as an input of a new plan. */
@@ -100,7 +101,7 @@ export function remoteInput(src: Job | undefined, compute: string, output: numbe
   if (!src || !src.finished || buffer === undefined || !stage || !src.pieces.has(buffer)) {
     throw new Error(`the persisted array ${compute.slice(0, 8)}…[${output}] is not on this cluster (released, or the scheduler restarted); persist it again`);
   }
-  const itemsize = stage.sink.dtype === 0 ? 8 : 4;
+  const itemsize = dtypeBytes(stage.sink.dtype);
   const shape = [...stage.shape];
   if (shape.reduce((a, e) => a * e, 1) * itemsize !== bytes) throw new Error(`the persisted array ${compute.slice(0, 8)}… does not have ${bytes} bytes`);
   return { compute, buffer, shape, itemsize };
@@ -127,7 +128,7 @@ function attachInputs(
     if (orig.kind === 3 && sliced.has(orig.buffer)) {
       // cut later, once per task message: the union of its chunks' spans (cutSpans)
       const { lo, hi, offset } = leafSpan(orig, box);
-      const use = { leaf: { ...leaf }, buffer: orig.buffer, item: orig.dtype === 0 ? 8 : 4, lo, hi, offset };
+      const use = { leaf: { ...leaf }, buffer: orig.buffer, item: dtypeBytes(orig.dtype), lo, hi, offset };
       spans.push(use);
       return use.leaf;
     }

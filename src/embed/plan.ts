@@ -7,7 +7,8 @@
 import { abortError, describe as describeValue } from '../errors.js';
 import { DenseArray } from '../array/dense.js';
 import type { Computed } from '../array/ndarray.js';
-import type { DType } from '../array/node.js';
+import { typedView, type DType, type TypedData } from '../array/node.js';
+import { typedArrayClass } from '../array/dtype.js';
 import type { Lowered } from '../array/lower.js';
 import type { ComputeOptions } from '../graph/types.js';
 import type { NativeBufferArg } from '../native.js';
@@ -60,7 +61,7 @@ export async function execute(plan: unknown, inputs: PlanInputs = {}, options: E
     if (b.role === 'input') {
       let data: unknown = Object.prototype.hasOwnProperty.call(inputs, b.name) ? inputs[b.name] : undefined;
       if (data instanceof DenseArray) data = data.data;
-      const Ctor = b.dtype === 'float64' ? Float64Array : Float32Array;
+      const Ctor = typedArrayClass(b.dtype) as unknown as { new (n: number): TypedData; name: string }; // every dtype (typed registers)
       if (!(data instanceof Ctor)) throw new TypeError(`execute: inputs.${b.name} must be a ${Ctor.name} of ${b.length} elements, got ${describeValue(data)}`);
       if (data.length !== b.length) throw new RangeError(`execute: inputs.${b.name} has ${data.length} elements, the plan declares ${b.length}`);
       return data;
@@ -77,8 +78,9 @@ export async function execute(plan: unknown, inputs: PlanInputs = {}, options: E
   await runLowered(lowered, options);
   return decoded.outputs.map((b) => {
     const buf = decoded.buffers[b] as Extract<PlanBuffer, { role: 'output' }>;
-    const data = buf.dtype === 'float64' ? new Float64Array(memory[b] as ArrayBuffer) : new Float32Array(memory[b] as ArrayBuffer);
-    return buf.shape.length === 0 ? data[0]! : new DenseArray(data, buf.shape);
+    const data = typedView(buf.dtype, memory[b] as ArrayBuffer);
+    if (buf.shape.length === 0) return buf.dtype === 'bool' ? data[0] !== 0 : data[0]!;
+    return new DenseArray(data, buf.shape, buf.dtype);
   });
 }
 

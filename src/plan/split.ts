@@ -2,6 +2,7 @@
 // the same bits as the local engine's run of that chunk. Pure plan geometry, used by the
 // distributed scheduler (src/distributed/stage-tasks.ts); no I/O.
 import { ReduceCode, type NativeStage } from './types.js';
+import { DTYPES, NativeDType } from './ops.generated.js';
 
 export function chunkCount(stage: NativeStage): number {
   return stage.chunks.reduce((n, c) => n * c.length, 1);
@@ -38,6 +39,10 @@ export function partialPlanes(reduce: number): number {
  * (nanmean/nanvar/nanstd/nanmin/nanmax/ptp carry a count or a second value; argmin/argmax an
  * index relative to the box) run whole.
  */
+/** Bytes of one element of a dtype code (ops.json). */
+export const dtypeBytes = (code: number): number => DTYPES.find((d) => d.code === code)!.size;
+const isFloatCode = (code: number): boolean => code === NativeDType.F64 || code === NativeDType.F32;
+
 export function hasChunkPartials(reduce: number): boolean {
   return !(
     [ReduceCode.NanMean, ReduceCode.NanVar, ReduceCode.NanStd, ReduceCode.NanMin, ReduceCode.NanMax, ReduceCode.Ptp, ReduceCode.ArgMin, ReduceCode.ArgMax, ReduceCode.NanArgMin, ReduceCode.NanArgMax] as number[]
@@ -62,6 +67,8 @@ export function splitMode(stage: NativeStage): 'chunks' | 'whole' {
   if (stage.chunks.some((c) => c.some((e) => e === 0))) return 'whole';
   if (stage.sink.reduce === ReduceCode.None) return 'chunks';
   if (!hasChunkPartials(stage.sink.reduce)) return 'whole';
+  // integer reductions (bool/integer values: exact 64-bit partials) are not written as partials yet
+  if (!isFloatCode(stage.sink.dtype) || stage.leaves.some((l) => !isFloatCode(l.dtype))) return 'whole';
   let kept = 1;
   let nRed = 1;
   let count = 1;
@@ -79,7 +86,7 @@ export function splitMode(stage: NativeStage): 'chunks' | 'whole' {
 /** Bytes of the buffer a chunk's sub-stage writes: the chunk (stores) or its partials (reductions). */
 export function chunkOutBytes(stage: NativeStage, task: number): number {
   const { ext } = chunkBox(stage, task);
-  if (stage.sink.reduce === ReduceCode.None) return ext.reduce((a, e) => a * e, 1) * (stage.sink.dtype === 0 ? 8 : 4);
+  if (stage.sink.reduce === ReduceCode.None) return ext.reduce((a, e) => a * e, 1) * dtypeBytes(stage.sink.dtype);
   const kept = ext.reduce((a, e, k) => (isReduced(stage, k) ? a : a * e), 1);
   return kept * partialPlanes(stage.sink.reduce) * 8;
 }

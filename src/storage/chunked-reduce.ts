@@ -38,7 +38,7 @@ export function chunkedBudget(): number {
  * when it does not apply (no storage, under budget, several stages, a reduction without chunk
  * partials) — the caller then computes it the ordinary way.
  */
-export async function chunkedReduce(root: ReduceNode, options: ComputeOptions = {}): Promise<number | DenseArray | undefined> {
+export async function chunkedReduce(root: ReduceNode, options: ComputeOptions = {}): Promise<number | bigint | boolean | DenseArray | undefined> {
   if (touchedBytes(root) <= chunkedBudget()) return undefined;
   // take/mask stages (unknown chunk sizes, gathers): the ordinary path
   if (topoOrder([root]).some((n) => (n.kind as string) === 'take' || (n.kind as string) === 'mask')) return undefined;
@@ -93,5 +93,6 @@ export async function chunkedReduce(root: ReduceNode, options: ComputeOptions = 
   const result = new ArrayBuffer(size(root.shape) * itemsize(root.dtype));
   combineChunkPartials(stage, parts, new Uint8Array(result));
   const data = typedView(root.dtype, result);
-  return root.shape.length === 0 ? data[0]! : new DenseArray(data, root.shape);
+  if (root.shape.length === 0) return root.dtype === 'bool' ? data[0] !== 0 : data[0]!;
+  return new DenseArray(data, root.shape, root.dtype);
 }

@@ -7,9 +7,9 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { unzipSync, zipSync } from 'fflate';
 import { fromArray } from '../array/creation.js';
 import { NDArray, computeArrays } from '../array/ndarray.js';
-import type { DenseArray } from '../array/dense.js';
+import { DenseArray } from '../array/dense.js';
 import { normalizeChunks, type ChunksSpec } from '../array/chunks.js';
-import { size, typedCtor, type BoxSource, type DType, type TypedData } from '../array/node.js';
+import { scalarData, size, typedCtor, type BoxSource, type DType, type TypedData } from '../array/node.js';
 import { DTYPES, itemsize, typedArrayClass, type DType as AnyDType, type DTypeTypedArray } from '../array/dtype.js';
 import { checkInteger, checkOptions, describe } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
@@ -383,7 +383,7 @@ export async function toNpz(path: string, arrays: Readonly<Record<string, NDArra
   names.forEach((name, i) => {
     const v = values[i]!;
     const x = xs[i]!;
-    const data = typeof v === 'number' ? typedCtor(x.node.dtype).of(v) : (v as DenseArray).data;
+    const data = v instanceof DenseArray ? v.data : scalarData(x.node.dtype, v);
     members[`${name}.npy`] = encodeNpy(x.dtype, x.shape, data);
   });
   const zipped = zipSync(members, { level: compressed ? 6 : 0 });

@@ -32,7 +32,7 @@ export interface ArraySourceSpec {
 }
 
 /** The dtypes an array computes with today (typed registers bring the integer dtypes: issue 14). */
-export const COMPUTABLE: readonly DType[] = ['float64', 'float32', 'bool'];
+export const COMPUTABLE: readonly DType[] = DTYPES;
 
 /** `dtype` (any NumPy dtype name) as an array dtype, or a TypeError saying what works today. */
 export function computableDType(where: string, dtype: AnyDType | string): DType {
@@ -49,7 +49,7 @@ export function storageArray(op: StorageOp, key: string, shape: readonly number[
     const out = new (typedCtor(dtype))(size(shape));
     const full = { lo: shape.map(() => 0), hi: [...shape] };
     const data = await boxes.read(full.lo, full.hi);
-    out.set(data as Float64Array);
+    (out as Float64Array).set(data as Float64Array); // the same dtype's elements (a type-level view)
     return out;
   };
   return new NDArray({
@@ -100,7 +100,7 @@ export function fromSource(spec: ArraySourceSpec): NDArray {
           throw new TypeError(`fromSource: read([${l}]..[${h}]) must return the box's ${want} elements (a TypedArray or number array), got ${describe(got)}`);
         }
         if (got.length !== want) throw new RangeError(`fromSource: read([${l}]..[${h}]) returned ${got.length} elements; the box [${bshape}] has ${want}`);
-        return got instanceof Ctor ? (got as TypedData) : Ctor.from(got as ArrayLike<number>);
+        return got instanceof Ctor ? (got as TypedData) : (Ctor as Float64ArrayConstructor).from(got as ArrayLike<number>);
       };
       const inChunk = chunks.every((c, k) => {
         let b = 0;

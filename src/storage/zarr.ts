@@ -76,7 +76,7 @@ function chunkPart(chunk: { data: ArrayLike<unknown>; shape: number[]; stride: n
   const contiguous = chunk.stride.every((s, k) => s === contiguousStrides(chunk.shape)[k]);
   if (contiguous && box.every((b, k) => b === chunk.shape[k]) && raw.length === n) {
     if (raw instanceof Ctor) return raw as TypedData; // a decoded chunk of its own: no copy
-    out.set(raw as Float64Array);
+    (out as Float64Array).set(raw as Float64Array); // the same dtype's elements (a type-level view)
     return out;
   }
   const idx = new Array<number>(nd).fill(0);
@@ -487,7 +487,7 @@ export async function toZarr(x: NDArray, where: string, options?: ToZarrOptions)
       // merge with what the store holds there (region/append into a partial chunk)
       const old = await existing.getChunk(t.coords);
       buf = new Ctor(chunkCount);
-      buf.set(rawElements(`${dir}: chunk (${t.coords})`, old.data, chunkCount) as Float64Array);
+      (buf as Float64Array).set(rawElements(`${dir}: chunk (${t.coords})`, old.data, chunkCount) as Float64Array);
     } else {
       buf = new Ctor(chunkCount);
     }

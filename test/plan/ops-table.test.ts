@@ -56,7 +56,7 @@ describe('operation table', () => {
       sink: { reduce: 0, dtype: 0, buffer: 0, offset: 0, strides: [0], reduceAxes: [0], ddof: 0 },
     };
     expect(() => native().execute({ stages: [stage] }, [out])).toThrow(
-      /program\[0\]\.op: 8 unknown \(accepted: 0 Load, 1 Neg, 2 Abs, .*, 16 Add, .*, 22 Min, 32 Square, .*, 79 Where\)/,
+      /program\[0\]\.op: 8 unknown \(accepted: 0 Load, 1 Neg, 2 Abs, .*, 16 Add, .*, 22 Min, 32 Square, .*, 79 Where, 80 BitwiseAnd, .*, 85 RightShift\)/,
     );
   });
 });

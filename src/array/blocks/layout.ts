@@ -9,6 +9,7 @@
 // array's edge (reflect, periodic, nearest) is one more such piece with step -1, 0 or a shifted
 // start; a constant boundary is a constant stage. The way back (blocked → row-major, with trim)
 // is the same construction read the other way: a memory node over one region, stored row-major.
+import { DTYPES as NATIVE_DTYPES } from '../../plan/ops.generated.js';
 import { ReduceCode } from '../../native.js';
 import { NativeDType } from '../../plan/types.js';
 import { run, type Val } from '../emit.js';
@@ -123,7 +124,9 @@ function layoutOf(runsPerAxis: Run[][], lens: number[][]): { layout: BlockedLayo
   return { layout: { grid, lens, offsets, elements }, regions };
 }
 
-const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : d === 'float32' ? NativeDType.F32 : NativeDType.Bool);
+// every dtype's code (typed registers: integer leaves and sinks are their own dtypes)
+const NATIVE_CODES = new Map<string, NativeDType>(NATIVE_DTYPES.map((d) => [d.name, d.code as NativeDType]));
+const nativeDType = (d: DType): NativeDType => NATIVE_CODES.get(d)!;
 
 /** Stage chunks over [run blocks..., block extents...]: whole blocks, grouped along the last run axis to ≥ 16k elements a task. */
 function stageChunks(counts: number[], extents: number[]): number[][] {

@@ -9,6 +9,7 @@
 // A compute first counts the pending masks in a small plan of its own (the condition is kept in
 // native memory for the main plan, so it is evaluated once), then lowers the expression with the
 // sizes filled in (resolveUnknownChunks).
+import { DTYPES as NATIVE_DTYPES } from '../../plan/ops.generated.js';
 import { describe } from '../../errors.js';
 import { native, type NativeBuffer } from '../../native.js';
 import { LeafKind, NativeDType, ReduceCode, StageKind, type NativeStage } from '../../plan/types.js';
@@ -46,7 +47,9 @@ export const INDEX_DTYPES: readonly DType[] = ['float64', 'float32'];
 /** What JS index lists become (an index leaf of the Take stage). Switch to int64 with typed registers. */
 export const JS_INDEX_DTYPE: DType = 'float64';
 
-const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : d === 'float32' ? NativeDType.F32 : NativeDType.Bool);
+// every dtype's code (typed registers: integer leaves and sinks are their own dtypes)
+const NATIVE_CODES = new Map<string, NativeDType>(NATIVE_DTYPES.map((d) => [d.name, d.code as NativeDType]));
+const nativeDType = (d: DType): NativeDType => NATIVE_CODES.get(d)!;
 
 // ---- unknown chunk sizes
 

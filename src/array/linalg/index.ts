@@ -21,10 +21,10 @@ function check2d(name: string, x: unknown, square: boolean): NDArray {
 
 const toMat = (v: Computed): Mat => {
   if (typeof v === 'number') return mat(1, 1, Float64Array.of(v));
-  const d = v instanceof DenseArray ? v : (v as DenseArray);
+  const d = v instanceof DenseArray ? v : (v as unknown as DenseArray);
   const rows = d.shape.length === 0 ? 1 : d.shape[0]!;
   const cols = d.shape.length < 2 ? 1 : d.shape.slice(1).reduce((a, b) => a * b, 1);
-  return mat(rows, cols, d.data instanceof Float64Array ? d.data : Float64Array.from(d.data));
+  return mat(rows, cols, d.data instanceof Float64Array ? d.data : Float64Array.from(d.data as ArrayLike<number>, (v) => Number(v)));
 };
 
 /** Lazy arrays over the results of one factorization of `inputs` (run once, when first needed). */

@@ -10,6 +10,8 @@
 // median/quantile need a whole lane: the axis is made one chunk (Dask rechunks the same way) and
 // each lane is copied and partially sorted (std::nth_element). Over all elements (axis omitted)
 // the array is materialized once and selected exactly, in one task: memory bound, not streaming.
+import { DTYPES as NATIVE_DTYPES, SCAN_OPS } from '../../plan/ops.generated.js';
+import { isFloat, kind } from '../dtype.js';
 import { checkOptions, describe } from '../../errors.js';
 import { LeafKind, NativeDType, ReduceCode, StageKind } from '../../plan/types.js';
 import type { NativeStage } from '../../plan/types.js';
@@ -32,9 +34,11 @@ export interface QuantileOptions {
   keepdims?: boolean;
 }
 
-const SCAN_CODES: Record<ScanOp, number> = { cumsum: 0, cumprod: 1, nancumsum: 2, nancumprod: 3 };
+// the Scan stage's operation codes (ops.json scanOps)
+const SCAN_CODES = Object.fromEntries(SCAN_OPS.map((o) => [o.plan, o.code])) as Record<ScanOp, number>;
 
-const nativeDType = (d: DType): NativeDType => (d === 'float64' ? NativeDType.F64 : NativeDType.F32);
+const NATIVE_CODES = new Map<string, NativeDType>(NATIVE_DTYPES.map((d) => [d.name, d.code as NativeDType]));
+const nativeDType = (d: DType): NativeDType => NATIVE_CODES.get(d)!;
 
 function checkArray(name: string, x: unknown): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`${name}: x must be an NDArray, got ${describe(x)}`);
@@ -58,13 +62,15 @@ export function cumulative(op: ScanOp, xIn: unknown, options?: CumulativeOptions
   const x = checkArray(op, xIn);
   const o = checkOptions(`${op} options`, options) as CumulativeOptions;
   checkKeys(op, o, ['axis', 'dtype']);
-  // bool data scans as float64 0/1 (NumPy: int64 counts) until integer dtypes land
-  const src = x.dtype === 'bool' ? x.astype('float64').node : x.node;
-  const axis = checkAxis(op, o.axis, src.shape.length);
-  if (o.dtype !== undefined && o.dtype !== 'float64' && o.dtype !== 'float32') {
-    throw new TypeError(`${op}: dtype must be 'float64' or 'float32', got ${describe(o.dtype)}`);
+  if (o.dtype !== undefined && o.dtype !== 'float64' && o.dtype !== 'float32' && o.dtype !== 'int64' && o.dtype !== 'uint64') {
+    throw new TypeError(`${op}: dtype must be 'float64', 'float32', 'int64' or 'uint64', got ${describe(o.dtype)}`);
   }
-  const dtype: DType = o.dtype ?? src.dtype;
+  // bool and integer data scan in int64 (uint64 for unsigned), exactly and wrapping, as NumPy's
+  // accumulators; with a float dtype= they are cast to it first
+  const acc: DType = o.dtype ?? (isFloat(x.dtype) ? x.dtype : kind(x.dtype) === 'u' ? 'uint64' : 'int64');
+  const src = x.dtype !== acc && (!isFloat(x.dtype) || !isFloat(acc)) ? x.astype(acc).node : x.node;
+  const axis = checkAxis(op, o.axis, src.shape.length);
+  const dtype: DType = acc;
   const shape = axis === null ? [size(src.shape)] : [...src.shape];
   const chunks = axis === null ? flatChunks(src.shape, src.chunks) : src.chunks.map((c) => [...c]);
   const node: ScanNode = {
@@ -99,7 +105,7 @@ export function quantile(op: 'median' | 'quantile' | 'percentile', xIn: unknown,
   const x = checkArray(op, xIn);
   const o = checkOptions(`${op} options`, options) as QuantileOptions;
   checkKeys(op, o, ['axis', 'keepdims']);
-  const src = x.dtype === 'bool' ? x.astype('float64').node : x.node;  // NumPy: float64 results
+  const src = !isFloat(x.dtype) ? x.astype('float64').node : x.node;  // NumPy: float64 results
   const axis = checkAxis(op, o.axis, src.shape.length);
   if (o.keepdims !== undefined && typeof o.keepdims !== 'boolean') {
     throw new TypeError(`${op}: keepdims must be a boolean, got ${describe(o.keepdims)}`);

@@ -1,0 +1,484 @@
+// Part of kernels_impl.h (included only from there, once per ISA): the typed loops of the
+// operation table (every (op, signature) row that is not a float64 kernel above), the casts and
+// where by element size. Written once as scalar functors over the element type; the loops are
+// plain loops the compiler vectorises per ISA. Integer arithmetic wraps as NumPy's does (done in
+// unsigned arithmetic: no signed-overflow UB); integer division and modulo by zero give 0 as
+// NumPy's. float32 arithmetic, comparisons, where, casts, sqrt and exp are float32 code (exp: a
+// vectorised Cephes-style expf, <= 2 ulp; see expfV); the other float32 transcendentals call the
+// float64 C library function and round (a float64-widened loop, within 1 ulp of NumPy's).
+// Included inside kernels_impl.h's per-ISA namespace; no guard, no includes of its own.
+
+// The element type of dtype code c (ops.json "dtypes"; bool is one byte 0/1).
+template <int c> struct CT;
+template <> struct CT<0> { using type = double; };
+template <> struct CT<1> { using type = float; };
+template <> struct CT<2> { using type = uint8_t; };
+template <> struct CT<3> { using type = int8_t; };
+template <> struct CT<4> { using type = int16_t; };
+template <> struct CT<5> { using type = int32_t; };
+template <> struct CT<6> { using type = int64_t; };
+template <> struct CT<7> { using type = uint8_t; };
+template <> struct CT<8> { using type = uint16_t; };
+template <> struct CT<9> { using type = uint32_t; };
+template <> struct CT<10> { using type = uint64_t; };
+template <int c> using CTt = typename CT<c>::type;
+
+// Wrapping integer arithmetic: in an unsigned type at least as wide as unsigned int (so that
+// uint16 * uint16 does not promote to a signed int that overflows).
+template <class T>
+using WrapT = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
+template <class T> static inline T wadd(T a, T b) {
+  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<WrapT<T>>(a) + static_cast<WrapT<T>>(b));
+  else return a + b;
+}
+template <class T> static inline T wsub(T a, T b) {
+  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<WrapT<T>>(a) - static_cast<WrapT<T>>(b));
+  else return a - b;
+}
+template <class T> static inline T wmul(T a, T b) {
+  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<WrapT<T>>(a) * static_cast<WrapT<T>>(b));
+  else return a * b;
+}
+template <class T> static inline T wneg(T a) {
+  if constexpr (std::is_integral_v<T>) return static_cast<T>(WrapT<T>(0) - static_cast<WrapT<T>>(a));
+  else return -a;
+}
+template <class T> static inline bool isnanT(T a) {
+  if constexpr (std::is_floating_point_v<T>) return a != a;
+  else return false;
+}
+template <class T> static inline T absT(T a) {
+  if constexpr (std::is_same_v<T, float>) return __builtin_fabsf(a);
+  else if constexpr (std::is_floating_point_v<T>) return __builtin_fabs(a);
+  else if constexpr (std::is_signed_v<T>) return a < 0 ? wneg(a) : a;
+  else return a;
+}
+template <class T> static inline T signT(T a) {  // numpy.sign: 1, -1, 0; NaN stays NaN
+  if constexpr (std::is_floating_point_v<T>) return a > 0 ? T(1) : a < 0 ? T(-1) : a == 0 ? T(0) : a;
+  else if constexpr (std::is_signed_v<T>) return a > 0 ? T(1) : a < 0 ? T(-1) : T(0);
+  else return a > 0 ? T(1) : T(0);
+}
+// A shift count NumPy treats as too large: >= the width, or negative.
+template <class T> static inline bool badShift(T b) {
+  if constexpr (std::is_signed_v<T>) {
+    if (b < 0) return true;
+  }
+  return static_cast<uint64_t>(b) >= sizeof(T) * 8;
+}
+
+#define TESSERA_FN1(NAME, EXPR) \
+  struct Fn_##NAME {            \
+    template <class O, class T> static inline O f(T a) { return static_cast<O>(EXPR); } \
+  };
+#define TESSERA_FN2(NAME, EXPR) \
+  struct Fn_##NAME {            \
+    template <class O, class T> static inline O f(T a, T b) { return static_cast<O>(EXPR); } \
+  };
+// The float32 rows of the transcendentals: the float64 C library function, rounded once.
+#define TESSERA_FN1_WIDE(NAME, DFN) TESSERA_FN1(NAME, DFN(static_cast<double>(a)))
+#define TESSERA_FN2_WIDE(NAME, DFN) TESSERA_FN2(NAME, DFN(static_cast<double>(a), static_cast<double>(b)))
+
+TESSERA_FN1(neg, wneg(a))
+TESSERA_FN1(abs, absT(a))
+TESSERA_FN1(positive, a)
+TESSERA_FN1(square, wmul(a, a))
+// numpy.sign: 1, -1, 0; NaN stays NaN
+TESSERA_FN1(sign, signT(a))
+TESSERA_FN1(logicalNot, a == 0)
+TESSERA_FN1(isnan, isnanT(a))
+TESSERA_FN1(isinf, __builtin_isinf(a) != 0)
+TESSERA_FN1(isfinite, __builtin_isfinite(a) != 0)
+TESSERA_FN1(signbit, __builtin_signbit(a) != 0)
+TESSERA_FN1(invert, static_cast<T>(~a))  // bool's row is UnaryLoop<Fn_invert, 2, 2>: logical not
+TESSERA_FN1(sqrt, __builtin_sqrtf(a))
+TESSERA_FN1_WIDE(exp, ::exp)
+TESSERA_FN1_WIDE(log, ::log)
+TESSERA_FN1_WIDE(sin, ::sin)
+TESSERA_FN1_WIDE(cos, ::cos)
+TESSERA_FN1_WIDE(tan, ::tan)
+TESSERA_FN1_WIDE(sinh, ::sinh)
+TESSERA_FN1_WIDE(cosh, ::cosh)
+TESSERA_FN1_WIDE(tanh, ::tanh)
+TESSERA_FN1_WIDE(arcsin, ::asin)
+TESSERA_FN1_WIDE(arccos, ::acos)
+TESSERA_FN1_WIDE(arctan, ::atan)
+TESSERA_FN1_WIDE(arcsinh, ::asinh)
+TESSERA_FN1_WIDE(arccosh, ::acosh)
+TESSERA_FN1_WIDE(arctanh, ::atanh)
+TESSERA_FN1_WIDE(exp2, ::exp2)
+TESSERA_FN1_WIDE(expm1, ::expm1)
+TESSERA_FN1_WIDE(log2, ::log2)
+TESSERA_FN1_WIDE(log10, ::log10)
+TESSERA_FN1_WIDE(log1p, ::log1p)
+TESSERA_FN1_WIDE(cbrt, ::cbrt)
+TESSERA_FN1(floor, __builtin_floorf(a))
+TESSERA_FN1(ceil, __builtin_ceilf(a))
+TESSERA_FN1(trunc, __builtin_truncf(a))
+TESSERA_FN1(rint, __builtin_rintf(a))
+TESSERA_FN1(reciprocal, T(1) / a)
+// NumPy's npy_deg2radf / npy_rad2degf: multiply by the float32 constant
+TESSERA_FN1(deg2rad, a * static_cast<T>(3.141592653589793238462643383279502884 / 180.0))
+TESSERA_FN1(rad2deg, a * static_cast<T>(180.0 / 3.141592653589793238462643383279502884))
+
+TESSERA_FN2(add, wadd(a, b))
+TESSERA_FN2(sub, wsub(a, b))
+TESSERA_FN2(mul, wmul(a, b))
+TESSERA_FN2(div, a / b)
+TESSERA_FN2_WIDE(pow, ::pow)
+TESSERA_FN2_WIDE(arctan2, ::atan2)
+TESSERA_FN2_WIDE(hypot, ::hypot)
+TESSERA_FN2(copysign, __builtin_copysignf(a, b))
+// numpy.maximum / minimum: a NaN in either operand propagates (as the float64 kernels)
+TESSERA_FN2(max, ((a > b || isnanT(a)) ? a : b))
+TESSERA_FN2(min, ((a < b || isnanT(a)) ? a : b))
+TESSERA_FN2(eq, a == b)
+TESSERA_FN2(ne, a != b)
+TESSERA_FN2(lt, a < b)
+TESSERA_FN2(le, a <= b)
+TESSERA_FN2(gt, a > b)
+TESSERA_FN2(ge, a >= b)
+TESSERA_FN2(logicalAnd, (a != 0) & (b != 0))
+TESSERA_FN2(logicalOr, (a != 0) | (b != 0))
+TESSERA_FN2(logicalXor, (a != 0) ^ (b != 0))
+TESSERA_FN2(bitwiseAnd, a & b)
+TESSERA_FN2(bitwiseOr, a | b)
+TESSERA_FN2(bitwiseXor, a ^ b)
+
+// Integer division as NumPy: floored quotient, / 0 and % 0 give 0, MIN // -1 wraps to MIN.
+template <class T> static inline T ifloorDiv(T a, T b) {
+  if (b == 0) return 0;
+  if constexpr (std::is_signed_v<T>) {
+    if (b == T(-1)) return wneg(a);
+    T q = static_cast<T>(a / b);
+    if (static_cast<T>(a % b) != 0 && ((a < 0) != (b < 0))) --q;
+    return q;
+  } else {
+    return static_cast<T>(a / b);
+  }
+}
+template <class T> static inline T imod(T a, T b) {  // numpy.remainder: the divisor's sign
+  if (b == 0) return 0;
+  if constexpr (std::is_signed_v<T>) {
+    if (b == T(-1)) return 0;
+    T r = static_cast<T>(a % b);
+    if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);
+    return r;
+  } else {
+    return static_cast<T>(a % b);
+  }
+}
+template <class T> static inline T ifmod(T a, T b) {  // numpy.fmod: the dividend's sign
+  if (b == 0) return 0;
+  if constexpr (std::is_signed_v<T>) {
+    if (b == T(-1)) return 0;
+  }
+  return static_cast<T>(a % b);
+}
+struct Fn_floorDivide {
+  template <class O, class T> static inline O f(T a, T b) {
+    if constexpr (std::is_integral_v<T>) return ifloorDiv(a, b);
+    else return static_cast<O>(floorDivideScalar(a, b));  // float32: in float64, rounded
+  }
+};
+struct Fn_mod {
+  template <class O, class T> static inline O f(T a, T b) {
+    if constexpr (std::is_integral_v<T>) return imod(a, b);
+    else return static_cast<O>(remainderScalar(a, b));
+  }
+};
+struct Fn_fmod {
+  template <class O, class T> static inline O f(T a, T b) {
+    if constexpr (std::is_integral_v<T>) return ifmod(a, b);
+    else return static_cast<O>(__builtin_fmod(static_cast<double>(a), static_cast<double>(b)));  // exact
+  }
+};
+// numpy.left_shift / right_shift (npy_lshift, npy_rshift): a shift by the width or more (or a
+// negative one) gives 0, or for right shifts of negative values -1.
+struct Fn_leftShift {
+  template <class O, class T> static inline O f(T a, T b) {
+    using U = std::make_unsigned_t<T>;
+    if (badShift(b)) return 0;
+    return static_cast<T>(static_cast<WrapT<T>>(static_cast<U>(a)) << b);
+  }
+};
+struct Fn_rightShift {
+  template <class O, class T> static inline O f(T a, T b) {
+    if (badShift(b)) {
+      if constexpr (std::is_signed_v<T>) return a < 0 ? T(-1) : T(0);
+      else return 0;
+    }
+    return static_cast<T>(a >> b);
+  }
+};
+#undef TESSERA_FN1
+#undef TESSERA_FN2
+#undef TESSERA_FN1_WIDE
+#undef TESSERA_FN2_WIDE
+
+// ---------------------------------------------------------------------------------------------
+// float32 vectors: twice the lanes of the float64 vectors
+typedef float vf __attribute__((vector_size(TESSERA_VBYTES)));
+typedef int32_t vi32 __attribute__((vector_size(TESSERA_VBYTES)));
+typedef float vfu __attribute__((vector_size(TESSERA_VBYTES), aligned(4), may_alias));
+static constexpr size_t WF = TESSERA_VBYTES / 4;
+static inline vf loadf(const float* p) { return *reinterpret_cast<const vfu*>(p); }
+static inline void storef(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }
+static inline vf splatf(float c) {
+  vf v;
+  for (size_t l = 0; l < WF; ++l) v[l] = c;
+  return v;
+}
+static inline bool anyf(vi32 m) {
+#if defined(TESSERA_V512)
+  return _mm512_test_epi32_mask((__m512i)m, (__m512i)m) != 0;
+#elif defined(TESSERA_V256)
+  return !_mm256_testz_si256((__m256i)m, (__m256i)m);
+#elif defined(TESSERA_V128)
+  return _mm_movemask_ps((__m128)m) != 0;
+#else
+  for (size_t l = 0; l < WF; ++l)
+    if (m[l]) return true;
+  return false;
+#endif
+}
+template <class F>
+static inline void mapUnaryF(const float* x, float* out, size_t n, float pad, F f) {
+  size_t i = 0;
+  for (; i + WF <= n; i += WF) storef(out + i, f(loadf(x + i)));
+  if (i < n) {
+    float t[WF];
+    for (size_t l = 0; l < WF; ++l) t[l] = i + l < n ? x[i + l] : pad;
+    storef(t, f(loadf(t)));
+    for (size_t l = 0; i + l < n; ++l) out[i + l] = t[l];
+  }
+}
+static inline vf vsqrtf(vf x) {
+#if defined(TESSERA_V512)
+  return _mm512_maskz_sqrt_ps(0xFFFF, x);
+#elif defined(TESSERA_V256)
+  return _mm256_sqrt_ps(x);
+#elif defined(TESSERA_V128)
+  return _mm_sqrt_ps(x);
+#else
+  vf r;
+  for (size_t l = 0; l < WF; ++l) r[l] = __builtin_sqrtf(x[l]);
+  return r;
+#endif
+}
+// expf: n = rint(x / ln2) (shifter trick), r = x - n ln2 in two parts (Cody-Waite), e^r by
+// Cephes' degree-6 polynomial, times 2^n through the exponent field. Lanes with |x| > 87 (where
+// 2^n or the result leaves the normal range) or NaN are recomputed by the C library's expf.
+// Measured against NumPy/glibc expf: <= 1 ulp on [-87, 87] (test/typed.test.ts).
+static inline vf expfCore(vf x) {
+  const vf shifter = splatf(0x1.8p23f);
+  vf z = x * 1.44269504088896341f + shifter;
+  vf k = z - shifter;
+  vf r = x - k * 0.693359375f;
+  r = r - k * -2.12194440e-4f;
+  vf p = splatf(1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  vf y = p * (r * r) + r + 1.0f;
+  vi32 ki = (vi32)z - (vi32)shifter;
+  return y * (vf)((ki + 127) << 23);
+}
+static void expF32(const float* x, float* out, size_t n) {
+  mapUnaryF(x, out, n, 0.0f, [](vf v) {
+    vf r = expfCore(v);
+    vi32 bad = ~(((vf)((vi32)v & 0x7FFFFFFF)) <= 87.0f);
+    if (anyf(bad)) {
+      for (size_t l = 0; l < WF; ++l)
+        if (bad[l]) r[l] = ::expf(v[l]);
+    }
+    return r;
+  });
+}
+static void sqrtF32(const float* x, float* out, size_t n) { mapUnaryF(x, out, n, 1.0f, [](vf v) { return vsqrtf(v); }); }
+
+// float32 uniform random numbers straight into a float32 register: the same values as
+// uniform32 (u24 * 2^-24, exact in float32), converted lane-wise with no float64 block between.
+typedef float vfh __attribute__((vector_size(TESSERA_VBYTES / 2)));
+typedef float vfhu __attribute__((vector_size(TESSERA_VBYTES / 2), aligned(4), may_alias));
+static void uniform32f(uint64_t key, int64_t start, int64_t step, float* out, size_t n) {
+  Counter ctr(key, start, step);
+  size_t i = 0;
+  for (; i + W <= n; i += W) *reinterpret_cast<vfhu*>(out + i) = __builtin_convertvector(u24V(ctr.next()), vfh);
+  if (i < n) {
+    const vd v = u24V(ctr.next());
+    for (size_t l = 0; i + l < n; ++l) out[i + l] = static_cast<float>(v[l]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loops. Out may alias an input only when both have one element size (the VM copies
+// otherwise); the distinct-pointer case is a restrict loop the compiler vectorises.
+template <class Fn, int O, int A>
+struct UnaryLoop {
+  static void run(const void* x, void* out, size_t n) {
+    using TO = CTt<O>;
+    using TA = CTt<A>;
+    const TA* a = static_cast<const TA*>(x);
+    TO* o = static_cast<TO*>(out);
+    if (static_cast<const void*>(o) == x) {
+      for (size_t i = 0; i < n; ++i) o[i] = Fn::template f<TO, TA>(a[i]);
+    } else {
+      const TA* __restrict ar = a;
+      TO* __restrict orr = o;
+      for (size_t i = 0; i < n; ++i) orr[i] = Fn::template f<TO, TA>(ar[i]);
+    }
+  }
+};
+template <> struct UnaryLoop<Fn_exp, 1, 1> {
+  static void run(const void* x, void* out, size_t n) { expF32(static_cast<const float*>(x), static_cast<float*>(out), n); }
+};
+template <> struct UnaryLoop<Fn_invert, 2, 2> {  // numpy.invert of bool is logical not
+  static void run(const void* x, void* out, size_t n) {
+    const uint8_t* a = static_cast<const uint8_t*>(x);
+    uint8_t* o = static_cast<uint8_t*>(out);
+    for (size_t i = 0; i < n; ++i) o[i] = a[i] == 0;
+  }
+};
+template <> struct UnaryLoop<Fn_sqrt, 1, 1> {
+  static void run(const void* x, void* out, size_t n) { sqrtF32(static_cast<const float*>(x), static_cast<float*>(out), n); }
+};
+template <class Fn, int O, int A>
+struct BinaryLoop {
+  using TO = CTt<O>;
+  using TA = CTt<A>;
+  static void vv(const void* x, const void* y, void* out, size_t n) {
+    const TA* a = static_cast<const TA*>(x);
+    const TA* b = static_cast<const TA*>(y);
+    TO* o = static_cast<TO*>(out);
+    if (static_cast<const void*>(o) == x || static_cast<const void*>(o) == y) {
+      for (size_t i = 0; i < n; ++i) o[i] = Fn::template f<TO, TA>(a[i], b[i]);
+    } else {
+      const TA* __restrict ar = a;
+      const TA* __restrict br = b;
+      TO* __restrict orr = o;
+      for (size_t i = 0; i < n; ++i) orr[i] = Fn::template f<TO, TA>(ar[i], br[i]);
+    }
+  }
+  static void vs(const void* x, const void* s, void* out, size_t n) {
+    const TA* a = static_cast<const TA*>(x);
+    const TA b = *static_cast<const TA*>(s);
+    TO* o = static_cast<TO*>(out);
+    if (static_cast<const void*>(o) == x) {
+      for (size_t i = 0; i < n; ++i) o[i] = Fn::template f<TO, TA>(a[i], b);
+    } else {
+      const TA* __restrict ar = a;
+      TO* __restrict orr = o;
+      for (size_t i = 0; i < n; ++i) orr[i] = Fn::template f<TO, TA>(ar[i], b);
+    }
+  }
+  static void sv(const void* s, const void* y, void* out, size_t n) {
+    const TA a = *static_cast<const TA*>(s);
+    const TA* b = static_cast<const TA*>(y);
+    TO* o = static_cast<TO*>(out);
+    if (static_cast<const void*>(o) == y) {
+      for (size_t i = 0; i < n; ++i) o[i] = Fn::template f<TO, TA>(a, b[i]);
+    } else {
+      const TA* __restrict br = b;
+      TO* __restrict orr = o;
+      for (size_t i = 0; i < n; ++i) orr[i] = Fn::template f<TO, TA>(a, br[i]);
+    }
+  }
+};
+
+// numpy.add / multiply of bools are logical or / and
+template <> struct BinaryLoop<Fn_add, 2, 2> : BinaryLoop<Fn_logicalOr, 2, 2> {};
+template <> struct BinaryLoop<Fn_mul, 2, 2> : BinaryLoop<Fn_logicalAnd, 2, 2> {};
+
+// The float64 kernels as typed loops (same code, type-erased pointers).
+template <Unary F> static void f64u(const void* x, void* out, size_t n) {
+  F(static_cast<const double*>(x), static_cast<double*>(out), n);
+}
+template <Binary F> static void f64vv(const void* x, const void* y, void* out, size_t n) {
+  F(static_cast<const double*>(x), static_cast<const double*>(y), static_cast<double*>(out), n);
+}
+template <BinaryScalarRight F> static void f64vs(const void* x, const void* s, void* out, size_t n) {
+  F(static_cast<const double*>(x), *static_cast<const double*>(s), static_cast<double*>(out), n);
+}
+template <BinaryScalarLeft F> static void f64sv(const void* s, const void* y, void* out, size_t n) {
+  F(*static_cast<const double*>(s), static_cast<const double*>(y), static_cast<double*>(out), n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Casts, as NumPy's astype: floats round to nearest; to bool is x != 0 (NaN is true); integers
+// truncate toward zero and wrap modulo 2^bits (through int64; uint64 keeps [2^63, 2^64)); NaN,
+// inf and values beyond the 64-bit range (undefined in NumPy: C casts) give int64's minimum,
+// wrapped. Same rules as engine/dtype_io.h storeAs.
+template <int To, class F> static inline CTt<To> castValue(F x) {
+  using T = CTt<To>;
+  if constexpr (To == 2) {
+    return x != 0 ? 1 : 0;
+  } else if constexpr (To == 0 || To == 1 || !std::is_floating_point_v<F>) {
+    return static_cast<T>(x);
+  } else {
+    if constexpr (To == 10) {
+      if (x >= 9223372036854775808.0 && x < 18446744073709551616.0) return static_cast<uint64_t>(x);
+    }
+    const bool inRange = x > -9223372036854775808.0 && x < 9223372036854775808.0;  // false for NaN
+    const uint64_t bits = inRange ? static_cast<uint64_t>(static_cast<int64_t>(x)) : uint64_t(1) << 63;
+    return static_cast<T>(bits);
+  }
+}
+template <int From, int To> static void castLoop(const void* x, void* out, size_t n) {
+  using TF = CTt<From>;
+  using TT = CTt<To>;
+  const TF* a = static_cast<const TF*>(x);
+  TT* o = static_cast<TT*>(out);
+  if constexpr (sizeof(TF) == sizeof(TT)) {
+    if (static_cast<const void*>(o) == x) {
+      for (size_t i = 0; i < n; ++i) o[i] = castValue<To>(a[i]);
+      return;
+    }
+  }
+  const TF* __restrict ar = a;
+  TT* __restrict orr = o;
+  for (size_t i = 0; i < n; ++i) orr[i] = castValue<To>(ar[i]);
+}
+
+// where's merge form by element size (a bit select: any dtype of that size)
+template <class T> static void whereLoop(const uint8_t* c, const void* x, void* out, size_t n) {
+  const T* a = static_cast<const T*>(x);
+  T* o = static_cast<T*>(out);
+  for (size_t i = 0; i < n; ++i) o[i] = c[i] ? a[i] : o[i];
+}
+template <class T> static void whereScalarLoop(const uint8_t* c, const void* s, void* out, size_t n) {
+  const T v = *static_cast<const T*>(s);
+  T* o = static_cast<T*>(out);
+  for (size_t i = 0; i < n; ++i) o[i] = c[i] ? v : o[i];
+}
+
+static constexpr void fillTypedLoops(Table& t) {
+#define TESSERA_X(index, kernel) t.loops[index].u = f64u<k_##kernel>;
+  TESSERA_LOOPS_F64_UNARY(TESSERA_X)
+#undef TESSERA_X
+#define TESSERA_X(index, kernel) \
+  t.loops[index] = Loop{nullptr, f64vv<k_##kernel##_vv>, f64vs<k_##kernel##_vs>, f64sv<k_##kernel##_sv>};
+  TESSERA_LOOPS_F64_BINARY(TESSERA_X)
+#undef TESSERA_X
+#define TESSERA_X(index, kernel, out, a) t.loops[index].u = UnaryLoop<Fn_##kernel, out, a>::run;
+  TESSERA_LOOPS_TYPED_UNARY(TESSERA_X)
+#undef TESSERA_X
+#define TESSERA_X(index, kernel, out, a)                                                       \
+  t.loops[index] = Loop{nullptr, BinaryLoop<Fn_##kernel, out, a>::vv, BinaryLoop<Fn_##kernel, out, a>::vs, \
+                        BinaryLoop<Fn_##kernel, out, a>::sv};
+  TESSERA_LOOPS_TYPED_BINARY(TESSERA_X)
+#undef TESSERA_X
+#define TESSERA_X(from, to) t.cast[from][to] = castLoop<from, to>;
+  TESSERA_CAST_PAIRS(TESSERA_X)
+#undef TESSERA_X
+  t.uniform32f = uniform32f;
+  t.whereBySize[0] = whereLoop<uint8_t>;
+  t.whereBySize[1] = whereLoop<uint16_t>;
+  t.whereBySize[2] = whereLoop<uint32_t>;
+  t.whereBySize[3] = whereLoop<uint64_t>;
+  t.whereScalarBySize[0] = whereScalarLoop<uint8_t>;
+  t.whereScalarBySize[1] = whereScalarLoop<uint16_t>;
+  t.whereScalarBySize[2] = whereScalarLoop<uint32_t>;
+  t.whereScalarBySize[3] = whereScalarLoop<uint64_t>;
+}
