@@ -22,7 +22,7 @@ export { take, computeChunkSizes, type TakeIndices } from './array/indexing/gath
 export type { IntegersOptions, ChoiceOptions, PermutationOptions } from './array/indexing/random-int.js';
 export { empty, emptyLike, fullLike, onesLike, zerosLike, linspace, meshgrid, indices, type LinspaceOptions } from './array/indexing/create.js';
 export type { IndexInput } from './array/indexing/parse.js';
-export type { DType, TypedArrayOf, ElementOf } from './array/dtype.js';
+export type { DType, TypedArrayOf, ElementOf, DTypeTypedArray } from './array/dtype.js';
 export { DTYPES, type BigIntDType, type FloatDType, type TypedArrayMap } from './array/dtype.js';
 export type {
   ComputeResult, PromoteTypes, WeakPromote, FloatResult, ArithmeticDType, TrueDivideDType, SumDType, MeanDType, RankOf, ReducedRank, OperandLike,
@@ -70,6 +70,10 @@ export {
   DataFrame, Series, Lazy, Describe, Table, StringDict, readCsv, datasets,
   type DescribeOptions, type DType as DataFrameDType, type ReadCsvOptions, type ToCsvOptions, type TimeseriesOptions,
 } from './dataframe/index.js';
+export { GroupBy, type AggName, type AggSpec } from './dataframe/groupby.js';
+export { StringMethods, DatetimeFields } from './dataframe/frame.js';
+export type { CellValue } from './dataframe/column.js';
+export type { How as MergeHow } from './dataframe/merge.js';
 export {
   startDashboard, DashboardEventHub, schedulerEventSource,
   type Dashboard, type DashboardOptions, type DashboardAuth, type DashboardEvent, type DashboardEventSource,

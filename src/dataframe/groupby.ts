@@ -11,8 +11,9 @@ import { ColType, dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 import { Table } from './table.js';
 
-export const AGGS = ['count', 'size', 'sum', 'mean', 'min', 'max', 'std', 'var', 'first', 'last', 'nunique'] as const;
-export type AggName = (typeof AGGS)[number];
+/** A groupby aggregation's name, as pandas'. */
+export type AggName = 'count' | 'size' | 'sum' | 'mean' | 'min' | 'max' | 'std' | 'var' | 'first' | 'last' | 'nunique';
+export const AGGS: readonly AggName[] = ['count', 'size', 'sum', 'mean', 'min', 'max', 'std', 'var', 'first', 'last', 'nunique'];
 /** { column: aggregation | aggregations }: a list names its outputs `${column}_${agg}`. */
 export type AggSpec = Record<string, AggName | readonly AggName[]>;
 
