@@ -127,6 +127,16 @@ describe('take (native gather)', () => {
     const f = fromArray(Float32Array.of(1.5, 2.5, 3.5));
     expect(values(await f.take([2, 2, 0]).compute())).toEqual([3.5, 3.5, 1.5]);
   });
+
+  it('integer index arrays of every integer dtype (NumPy\'s index arrays) gather; bool indices are refused', async () => {
+    const x = fromArray(Float64Array.of(10, 11, 12, 13, 14));
+    expect(values(await x.take(fromArray(new BigInt64Array([3n, -1n, 0n]))).compute())).toEqual([13, 14, 10]);
+    expect(values(await x.take(fromArray(Int32Array.of(4, 1))).compute())).toEqual([14, 11]);
+    expect(values(await x.take(fromArray(Uint8Array.of(2, 2))).compute())).toEqual([12, 12]);
+    expect(values(await x.take(arange(3)).compute())).toEqual([10, 11, 12]);
+    await expect(x.take(fromArray(Int16Array.of(5))).compute()).rejects.toThrow(/out of bounds for axis 0 with size 5/);
+    expect(() => x.take(fromArray(Uint8Array.of(1, 0), { dtype: 'bool' }))).toThrow(/accepted dtypes: int8, .*got dtype bool/);
+  });
 });
 
 describe('mask (native compaction) and unknown chunk sizes', () => {
@@ -254,6 +264,24 @@ describe('random.integers/randint/choice/permutation/shuffle', () => {
     expect(values(await random.integers(1, 3, [200], { seed: 2, endpoint: true }).compute()).some((v) => v === 3)).toBe(true);
     expect(() => random.integers(5, 5, [3])).toThrow(RangeError);
     expect(() => random.integers(0.5, 5, [3])).toThrow(TypeError);
+  });
+
+  it('integers are int64 by default (NumPy), any integer dtype on request, bounds checked against it', async () => {
+    const a = random.integers(0, 10, [6], { seed: 3 });
+    expect(a.dtype).toBe('int64');
+    const r = await a.compute();
+    expect(r instanceof DenseArray && r.data instanceof BigInt64Array).toBe(true);
+    const small = random.integers(-5, 5, [100], { seed: 3, dtype: 'int8' });
+    expect(small.dtype).toBe('int8');
+    const v = await small.compute();
+    expect(v instanceof DenseArray && v.data instanceof Int8Array && values(v).every((x) => x >= -5 && x < 5)).toBe(true);
+    // the same draws whatever the dtype: int8 values equal the int64 ones
+    expect(values(v)).toEqual(values(await random.integers(-5, 5, [100], { seed: 3 }).compute()));
+    expect(() => random.integers(0, 300, [3], { dtype: 'uint8' })).toThrow(/\[0, 300\) is out of bounds for uint8 \(accepted: 0\.\.255\)/);
+    expect(() => random.integers(0, 3, [3], { dtype: 'float64' })).toThrow(/dtype must be an integer dtype \(accepted: int8, /);
+    expect(values(await random.choice(5, [4], { seed: 1 }).compute()).every((x) => Number.isInteger(x) && x >= 0 && x < 5)).toBe(true);
+    expect(random.choice(5, [4], { seed: 1 }).dtype).toBe('int64');
+    expect(random.permutation(4, { seed: 1 }).dtype).toBe('int64');
   });
   it('permutation(n) is a bijection, chunk-invariant, and depends on the seed', async () => {
     const p = values(await random.permutation(1000, { seed: 5, chunks: 100 }).compute());

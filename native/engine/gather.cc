@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/chunk_box.h"
 #include "engine/dtype_io.h"
 #include "engine/ops.h"
 
@@ -34,29 +35,7 @@ namespace {
   throw std::invalid_argument(path + ": " + what);
 }
 
-struct Box {
-  std::vector<int64_t> lo, ext;
-  int64_t lin = 0;  // row-major chunk index
-};
-
-Box chunkBox(const Stage& st, int64_t task) {
-  const size_t nd = st.shape.size();
-  Box b;
-  b.lin = task;
-  b.lo.assign(nd, 0);
-  b.ext.assign(nd, 0);
-  for (size_t k = nd; k-- > 0;) {
-    const auto& c = st.chunks[k];
-    const int64_t n = static_cast<int64_t>(c.size());
-    const int64_t j = task % n;
-    task /= n;
-    int64_t lo = 0;
-    for (int64_t i = 0; i < j; ++i) lo += c[static_cast<size_t>(i)];
-    b.lo[k] = lo;
-    b.ext[k] = c[static_cast<size_t>(j)];
-  }
-  return b;
-}
+using Box = ChunkBox;
 
 template <class T>
 T* data(const std::vector<BufferRef>& buffers, int32_t b) {
@@ -223,7 +202,7 @@ int64_t gatherTaskCount(const Stage& st) {
 }
 
 void runGatherTask(const Stage& st, const std::vector<BufferRef>& buffers, int64_t task) {
-  const Box b = chunkBox(st, task);
+  const Box b = chunkBoxOf(st, task);
   if (st.kind == StageKind::Take) {
     withDType(st.sink.dtype, [&](auto tag) {
       constexpr DType d = decltype(tag)::value;

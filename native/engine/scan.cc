@@ -15,33 +15,12 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/chunk_box.h"
+
 namespace tessera::detail {
 namespace {
 
-struct Box {
-  std::vector<int64_t> lo, ext;  // per axis
-  std::vector<int64_t> chunkIdx;
-};
-
-Box chunkBox(const Stage& st, int64_t task) {
-  const size_t nd = st.shape.size();
-  Box b;
-  b.lo.assign(nd, 0);
-  b.ext.assign(nd, 0);
-  b.chunkIdx.assign(nd, 0);
-  for (size_t k = nd; k-- > 0;) {
-    const auto& c = st.chunks[k];
-    const int64_t n = static_cast<int64_t>(c.size());
-    const int64_t j = task % n;
-    task /= n;
-    int64_t lo = 0;
-    for (int64_t i = 0; i < j; ++i) lo += c[static_cast<size_t>(i)];
-    b.lo[k] = lo;
-    b.ext[k] = c[static_cast<size_t>(j)];
-    b.chunkIdx[k] = j;
-  }
-  return b;
-}
+using Box = ChunkBox;
 
 int scanAxis(const Stage& st) {
   for (size_t k = 0; k < st.sink.reduceAxes.size(); ++k)
@@ -278,7 +257,7 @@ int64_t specialTaskCount(const Stage& st) {
 
 void runSpecialTask(const Stage& st, const std::vector<BufferRef>& buffers, int64_t task) {
   std::vector<double> lane;  // per task: a quantile over all elements must not stay allocated
-  const Box b = chunkBox(st, task);
+  const Box b = chunkBoxOf(st, task);
   const int axis = scanAxis(st);
   const bool in64 = st.leaves[0].dtype == DType::F64, out64 = st.sink.dtype == DType::F64;
   if (st.kind == StageKind::Scan) {

@@ -146,60 +146,71 @@ void fillLeaf(const StagePrep& p, VMState& vm, int leaf, void* outv, int64_t n, 
   }
 }
 
-// A reduction of bool/integer values in 64-bit integers (reduce.h intSegment): the same pieces
-// and runs as the float path below.
-void intReduceBlock(StagePrep& p, VMState& vm, int np, Accum& acc, int64_t redChunk) {
+// The walk every reduction sink shares over the block's pieces: arg reductions per piece with each
+// element's index from the index stream (argSeg(off, n, i0, istep)); otherwise runs of pieces that
+// reduce into one output element as one segment (seg(off, n)), or, when the inner axis is kept,
+// every element its own output element.
+template <class ArgSeg, class Seg>
+void reducePieces(StagePrep& p, VMState& vm, int np, Accum& acc, int64_t redChunk, ArgSeg argSeg, Seg seg) {
   const int S = p.nstreams;
   const int64_t* pbase = vm.pieceBase.data();
   const int ss = p.sinkStream;
   const int64_t sstep = vm.inner[static_cast<size_t>(ss)];
   const int ks = p.kStream;
   const int64_t kstep = vm.inner[static_cast<size_t>(ks)];
+  if (p.argLike) {
+    const int as = p.argStream;
+    const int64_t astep = vm.inner[static_cast<size_t>(as)];
+    for (int i = 0; i < np; ++i) {
+      const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
+      const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
+      const int64_t k0 = pbase[static_cast<int64_t>(i) * S + ks];
+      const int64_t o0 = pbase[static_cast<int64_t>(i) * S + ss];
+      const int64_t a0 = pbase[static_cast<int64_t>(i) * S + as];
+      if (kstep == 0) {
+        accAdd(p, acc, k0, o0, argSeg(off, m, a0, astep), redChunk);
+      } else {
+        for (int64_t j = 0; j < m; ++j)
+          accAdd(p, acc, k0 + j * kstep, o0 + j * sstep, argSeg(off + j, 1, a0 + j * astep, 0), redChunk);
+      }
+    }
+    return;
+  }
+  if (kstep == 0) {
+    int i = 0;
+    while (i < np) {
+      const int64_t k = pbase[static_cast<int64_t>(i) * S + ks];
+      int j = i + 1;
+      while (j < np && pbase[static_cast<int64_t>(j) * S + ks] == k) ++j;
+      const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
+      const int64_t len = vm.pieceOff[static_cast<size_t>(j - 1)] + vm.pieceLen[static_cast<size_t>(j - 1)] - off;
+      accAdd(p, acc, k, pbase[static_cast<int64_t>(i) * S + ss], seg(off, len), redChunk);
+      i = j;
+    }
+  } else {
+    for (int i = 0; i < np; ++i) {
+      const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
+      const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
+      const int64_t k0 = pbase[static_cast<int64_t>(i) * S + ks];
+      const int64_t o0 = pbase[static_cast<int64_t>(i) * S + ss];
+      for (int64_t j = 0; j < m; ++j)
+        accAdd(p, acc, k0 + j * kstep, o0 + j * sstep, seg(off + j, 1), redChunk);
+    }
+  }
+}
+
+// A reduction of bool/integer values in 64-bit integers (reduce.h intSegment/intArgSegment).
+void intReduceBlock(StagePrep& p, VMState& vm, int np, Accum& acc, int64_t redChunk) {
   withDType(p.regType, [&](auto dt) {
     constexpr DType d = decltype(dt)::value;
     if constexpr (d != DType::F64 && d != DType::F32) {
       using T = typename Elem<d>::type;
       const T* x = reinterpret_cast<const T*>(vm.reg(p.st->result));
-      if (p.argLike) {
-        const int as = p.argStream;
-        const int64_t astep = vm.inner[static_cast<size_t>(as)];
-        const bool isMax = p.op == ReduceOp::ArgMax || p.op == ReduceOp::NanArgMax;
-        for (int i = 0; i < np; ++i) {
-          const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
-          const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
-          const int64_t k0 = pbase[static_cast<int64_t>(i) * S + ks];
-          const int64_t o0 = pbase[static_cast<int64_t>(i) * S + ss];
-          const int64_t a0 = pbase[static_cast<int64_t>(i) * S + as];
-          if (kstep == 0) {
-            accAdd(p, acc, k0, o0, intArgSegment<d>(isMax, x + off, m, a0, astep), redChunk);
-          } else {
-            for (int64_t j = 0; j < m; ++j)
-              accAdd(p, acc, k0 + j * kstep, o0 + j * sstep, intArgSegment<d>(isMax, x + off + j, 1, a0 + j * astep, 0), redChunk);
-          }
-        }
-        return;
-      }
-      if (kstep == 0) {
-        int i = 0;
-        while (i < np) {
-          const int64_t k = pbase[static_cast<int64_t>(i) * S + ks];
-          int j = i + 1;
-          while (j < np && pbase[static_cast<int64_t>(j) * S + ks] == k) ++j;
-          const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
-          const int64_t len = vm.pieceOff[static_cast<size_t>(j - 1)] + vm.pieceLen[static_cast<size_t>(j - 1)] - off;
-          accAdd(p, acc, k, pbase[static_cast<int64_t>(i) * S + ss], intSegment<d>(p, x + off, len), redChunk);
-          i = j;
-        }
-      } else {
-        for (int i = 0; i < np; ++i) {
-          const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
-          const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
-          const int64_t k0 = pbase[static_cast<int64_t>(i) * S + ks];
-          const int64_t o0 = pbase[static_cast<int64_t>(i) * S + ss];
-          for (int64_t j = 0; j < m; ++j)
-            accAdd(p, acc, k0 + j * kstep, o0 + j * sstep, intSegment<d>(p, x + off + j, 1), redChunk);
-        }
-      }
+      const bool isMax = p.op == ReduceOp::ArgMax || p.op == ReduceOp::NanArgMax;
+      reducePieces(
+          p, vm, np, acc, redChunk,
+          [&](int64_t off, int64_t len, int64_t i0, int64_t step) { return intArgSegment<d>(isMax, x + off, len, i0, step); },
+          [&](int64_t off, int64_t len) { return intSegment<d>(p, x + off, len); });
     }
   });
 }
@@ -318,52 +329,14 @@ void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t 
     K.cast[static_cast<int>(p.regType)][0](x, vm.wide.get(), un);
     x = vm.wide.get();
   }
-  const int ks = p.kStream;
-  const int64_t kstep = vm.inner[static_cast<size_t>(ks)];
-  if (p.argLike) {
-    // per piece: the index stream gives each element's row-major index over the reduced axes
-    const int as = p.argStream;
-    const int64_t astep = vm.inner[static_cast<size_t>(as)];
-    const bool isMax = p.op == ReduceOp::ArgMax || p.op == ReduceOp::NanArgMax;
-    const bool nan = p.op == ReduceOp::NanArgMin || p.op == ReduceOp::NanArgMax;
-    auto seg = nan ? nanArgSegment : argSegment;
-    for (int i = 0; i < np; ++i) {
-      const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
-      const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
-      const int64_t k0 = pbase[static_cast<int64_t>(i) * S + ks];
-      const int64_t o0 = pbase[static_cast<int64_t>(i) * S + ss];
-      const int64_t a0 = pbase[static_cast<int64_t>(i) * S + as];
-      if (kstep == 0) {
-        accAdd(p, acc, k0, o0, seg(isMax, x + off, m, a0, astep), redChunk);
-      } else {
-        for (int64_t j = 0; j < m; ++j)
-          accAdd(p, acc, k0 + j * kstep, o0 + j * sstep, seg(isMax, x + off + j, 1, a0 + j * astep, 0), redChunk);
-      }
-    }
-    return;
-  }
-  if (kstep == 0) {
-    int i = 0;
-    while (i < np) {
-      const int64_t k = pbase[static_cast<int64_t>(i) * S + ks];
-      int j = i + 1;
-      while (j < np && pbase[static_cast<int64_t>(j) * S + ks] == k) ++j;
-      const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
-      const int64_t len = vm.pieceOff[static_cast<size_t>(j - 1)] + vm.pieceLen[static_cast<size_t>(j - 1)] - off;
-      accAdd(p, acc, k, pbase[static_cast<int64_t>(i) * S + ss], segment(p, vm.tmp.get(), x + off, len), redChunk);
-      i = j;
-    }
-  } else {
-    // the inner axis is kept: every element is its own output element
-    for (int i = 0; i < np; ++i) {
-      const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
-      const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
-      const int64_t k0 = pbase[static_cast<int64_t>(i) * S + ks];
-      const int64_t o0 = pbase[static_cast<int64_t>(i) * S + ss];
-      for (int64_t j = 0; j < m; ++j)
-        accAdd(p, acc, k0 + j * kstep, o0 + j * sstep, segment(p, vm.tmp.get(), x + off + j, 1), redChunk);
-    }
-  }
+  const bool isMax = p.op == ReduceOp::ArgMax || p.op == ReduceOp::NanArgMax;
+  const bool nan = p.op == ReduceOp::NanArgMin || p.op == ReduceOp::NanArgMax;
+  auto argSeg = nan ? nanArgSegment : argSegment;
+  double* t = vm.tmp.get();
+  reducePieces(
+      p, vm, np, acc, redChunk,
+      [&](int64_t off, int64_t len, int64_t i0, int64_t step) { return argSeg(isMax, x + off, len, i0, step); },
+      [&](int64_t off, int64_t len) { return segment(p, t, x + off, len); });
 }
 
 }  // namespace tessera::detail

@@ -434,7 +434,7 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   /** numpy.std (ddof: the divisor is N - ddof) along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   std<const O extends VarOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('std', this, options) as never; }
   // argmin/argmax: the first extreme's index along one axis (or of the flattened array); the
-  // first NaN wins, as NumPy. Indices are float64 until int64 lands.
+  // first NaN wins, as NumPy. Indices are int64.
   argmin<const O extends ArgReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('argmin', this, options) as never; }
   /** numpy.argmax: the index of the first maximum along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   argmax<const O extends ArgReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('argmax', this, options) as never; }

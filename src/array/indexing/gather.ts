@@ -11,6 +11,7 @@
 // sizes filled in (resolveUnknownChunks).
 import { DTYPES as NATIVE_DTYPES } from '../../plan/ops.generated.js';
 import { describe } from '../../errors.js';
+import { DTYPES as DTYPE_NAMES, isInteger } from '../dtype.js';
 import { native, type NativeBuffer } from '../../native.js';
 import { LeafKind, NativeDType, ReduceCode, StageKind, type NativeStage } from '../../plan/types.js';
 import { runLowered } from '../../scheduler/local.js';
@@ -39,11 +40,10 @@ import { takeKnown } from './take.js';
 // ---- dtypes: the one place index and result dtypes are decided (typed registers will change them)
 
 /**
- * The dtypes an NDArray of take indices may have. Until typed registers land (typedvm), integer
- * values flow as float64 (exact up to 2^53), so a float64 array of integral values is accepted and
- * checked element by element natively; once int64 arrays exist the integrator adds them here.
+ * The dtypes an NDArray of take indices may have: NumPy's integer dtypes, and (beyond NumPy, as
+ * before typed registers) float arrays of integral values, checked element by element natively.
  */
-export const INDEX_DTYPES: readonly DType[] = ['float64', 'float32'];
+export const INDEX_DTYPES: readonly DType[] = [...DTYPE_NAMES.filter(isInteger), 'float64', 'float32'];
 /** What JS index lists become (an index leaf of the Take stage). Switch to int64 with typed registers. */
 export const JS_INDEX_DTYPE: DType = 'float64';
 

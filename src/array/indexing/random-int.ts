@@ -16,20 +16,17 @@ import { random, fromArray } from '../creation.js';
 import { normalizeChunks, type ChunksSpec } from '../chunks.js';
 import { NDArray, type Computed } from '../ndarray.js';
 import { newId, size, token, type DType } from '../node.js';
+import { DTYPES, integerBounds, isDType, isInteger } from '../dtype.js';
 import { takeLazy } from './gather.js';
 import { Slice } from './slice.js';
 
-/**
- * The dtype integer generators produce. NumPy's default is int64; until typed registers land
- * (typedvm) integers flow as exact float64 values. The integrator switches this one constant to
- * 'int64' (and the final astype below becomes the conversion) once int64 arrays exist.
- */
-export const INTEGER_DTYPE: DType = 'float64';
+/** The dtype integer generators produce by default: NumPy's int64. */
+export const INTEGER_DTYPE: DType = 'int64';
 
 export interface IntegersOptions {
   /** Integer in [0, 2^53); the same seed gives the same values for any chunking. Default: fresh. */
   seed?: number;
-  /** The result dtype; only the integer default for now (see INTEGER_DTYPE). */
+  /** The result dtype: an integer dtype, default int64 (NumPy's). */
   dtype?: DType;
   chunks?: ChunksSpec;
   /** Include high (NumPy's endpoint). */
@@ -59,8 +56,9 @@ function sizeArg(fn: string, s: unknown): number[] {
 function integersImpl(fn: string, lowIn: number, highIn: number | null | undefined, shape: readonly number[], options: IntegersOptions | undefined): NDArray {
   const o = checkOptions(`${fn} options`, options) as IntegersOptions;
   keys(fn, o, ['seed', 'dtype', 'chunks', 'endpoint']);
-  if (o.dtype !== undefined && o.dtype !== INTEGER_DTYPE) {
-    throw new TypeError(`${fn}: dtype must be ${describe(INTEGER_DTYPE)} (integer values as exact float64 until int64 arrays land), got ${describe(o.dtype)}`);
+  const dtype = o.dtype ?? INTEGER_DTYPE;
+  if (!isDType(dtype) || !isInteger(dtype)) {
+    throw new TypeError(`${fn}: dtype must be an integer dtype (accepted: ${DTYPES.filter(isInteger).join(', ')}), got ${describe(o.dtype)}`);
   }
   let low = checkFinite(`${fn}: low`, lowIn);
   let high = highIn === undefined || highIn === null ? null : checkFinite(`${fn}: high`, highIn);
@@ -69,10 +67,14 @@ function integersImpl(fn: string, lowIn: number, highIn: number | null | undefin
   if (o.endpoint === true) high += 1;
   if (!(high > low)) throw new RangeError(`${fn}: low >= high (low ${low}, high ${high}${o.endpoint ? ' with endpoint' : ''}); accepted: low < high`);
   if (high - low > 2 ** 53) throw new RangeError(`${fn}: the range high - low = ${high - low} exceeds 2^53 (the exact float64 integers)`);
+  const bounds = integerBounds(dtype);
+  if (BigInt(low) < bounds.min || BigInt(high - 1) > bounds.max) {
+    throw new RangeError(`${fn}: [${low}, ${high}) is out of bounds for ${dtype} (accepted: ${bounds.min}..${bounds.max})`);
+  }
   const seed = seedOf(fn, o.seed);
   const u = random.uniform(low, high, shape, { seed, chunks: o.chunks });
   // a + (b - a)·U can round up to b for U near 1: clamp to the last value
-  return u.floor().minimum(high - 1).astype(INTEGER_DTYPE);
+  return u.floor().minimum(high - 1).astype(dtype);
 }
 
 /** random.integers(low, high?, shape): integers in [low, high) (high omitted: [0, low)), uniformly. */
