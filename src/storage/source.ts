@@ -31,15 +31,9 @@ export interface ArraySourceSpec {
   name?: string;
 }
 
-/** The dtypes an array computes with today (typed registers bring the integer dtypes: issue 14). */
-export const COMPUTABLE: readonly DType[] = DTYPES;
-
-/** `dtype` (any NumPy dtype name) as an array dtype, or a TypeError saying what works today. */
+/** `dtype` (any NumPy dtype name) as an array dtype, or a TypeError naming what is accepted. */
 export function computableDType(where: string, dtype: AnyDType | string): DType {
-  if ((COMPUTABLE as readonly string[]).includes(dtype)) return dtype as DType;
-  if ((DTYPES as readonly string[]).includes(dtype)) {
-    throw new TypeError(`${where}: dtype ${dtype} is stored and read as bytes, but arrays of ${dtype} cannot be computed yet (accepted: float64, float32, bool; the integer dtypes come with typed registers)`);
-  }
+  if ((DTYPES as readonly string[]).includes(dtype)) return dtype as DType;
   throw new TypeError(`${where}: dtype ${describe(dtype)} is not supported (accepted: ${DTYPES.join(', ')}; object, string and structured dtypes are not)`);
 }
 

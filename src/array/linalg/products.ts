@@ -7,17 +7,20 @@
 import { requireKnownChunks } from '../indexing/gather.js';
 import { checkOptions, describe } from '../../errors.js';
 import { NDArray, binary, normalizeAxis, type Computed } from '../ndarray.js';
+import { promoteTypes } from '../dtype.js';
 import { newId, token, type ContractionAxes, type DType, type MatmulNode, type MemoryNode, type Node } from '../node.js';
 
 const FLOATS = new Set<string>(['float64', 'float32']);
 
-function resultDType(name: string, a: Node, b: Node): DType {
-  for (const [arg, n] of [['a', a], ['b', b]] as const) {
-    if (!FLOATS.has(n.dtype)) {
-      throw new TypeError(`${name}: ${arg} has dtype ${String(n.dtype)}; matrix products support float32 and float64 for now (cast integers to float64 first)`);
-    }
-  }
-  return a.dtype === 'float32' && b.dtype === 'float32' ? 'float32' : 'float64';
+/**
+ * NumPy's result dtype of a product (np.result_type of the operands; a diagonal keeps its
+ * operand's) and the float dtype the GEMM computes it in: integers and bools go through float64
+ * (float32 when NumPy's result is float32, e.g. int16 with float32), exact while every partial
+ * sum stays below 2^53 — NumPy's integer products wrap beyond int64, these are rounded there.
+ */
+function productDTypes(op: MatmulNode['op'], a: Node, b: Node): { result: DType; work: DType } {
+  const result = op === 'diagonal' ? a.dtype : promoteTypes(a.dtype, b.dtype);
+  return { result, work: FLOATS.has(result) ? result : 'float64' };
 }
 
 function checkArray(name: string, arg: string, x: unknown): NDArray {
@@ -37,7 +40,13 @@ function one(dtype: DType): MemoryNode {
 
 /** The contraction node; `a`/`b` axes must already be consistent (callers check NumPy's rules). */
 function contraction(op: MatmulNode['op'], a: Node, b: Node, aAxes: ContractionAxes, bAxes: ContractionAxes): NDArray {
-  const dtype = resultDType(op, a, b);
+  const { result, work } = productDTypes(op, a, b);
+  const asWork = (n: Node): Node => (FLOATS.has(n.dtype) && (n.dtype === work || work === 'float64') ? n : new NDArray(n).astype(work).node);
+  const r = contractionNode(op, asWork(a), asWork(b), work, aAxes, bAxes);
+  return result === work ? r : r.astype(result);
+}
+
+function contractionNode(op: MatmulNode['op'], a: Node, b: Node, dtype: DType, aAxes: ContractionAxes, bAxes: ContractionAxes): NDArray {
   const ka = aAxes.k.reduce((p, ax) => p * a.shape[ax]!, 1);
   const kb = bAxes.k.reduce((p, ax) => p * b.shape[ax]!, 1);
   if (ka !== kb) throw new RangeError(`${op}: contracted lengths differ (${ka} vs ${kb})`);
