@@ -222,6 +222,8 @@ export function norm(x: NDArray, options?: NormOptions): NDArray {
   const keepdims = o.keepdims ?? false;
   const ord = o.ord;
   let axis = o.axis;
+  // NumPy computes the norm of integers and bools in float64 (x·x of int32 would wrap)
+  if (x.dtype !== 'float64' && x.dtype !== 'float32') x = x.astype('float64');
   if (axis === undefined) {
     if (ord === undefined) {
       const all = x.shape.map((_, i) => i);
