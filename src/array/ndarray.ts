@@ -179,11 +179,11 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   /** numpy.sign: -1, 0 or 1 (NaN for NaN), elementwise. */
   sign(): NDArray<D, R> { return unary('sign', this); }
   /** numpy.floor: the largest integer <= x, elementwise. */
-  floor(): NDArray<FloatResult<D>, R> { return unary('floor', this); }
+  floor(): NDArray<D, R> { return unary('floor', this); }
   /** numpy.ceil: the smallest integer >= x, elementwise. */
-  ceil(): NDArray<FloatResult<D>, R> { return unary('ceil', this); }
+  ceil(): NDArray<D, R> { return unary('ceil', this); }
   /** numpy.trunc: x rounded toward zero, elementwise. */
-  trunc(): NDArray<FloatResult<D>, R> { return unary('trunc', this); }
+  trunc(): NDArray<D, R> { return unary('trunc', this); }
   /** numpy.rint: the nearest integer, halves to even, elementwise. */
   rint(): NDArray<FloatResult<D>, R> { return unary('rint', this); }
   /** numpy.cbrt: the real cube root, elementwise. */
@@ -386,9 +386,13 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   moveaxis(source: number | readonly number[], destination: number | readonly number[]): NDArray<D, R> {
     return this.transpose(shapeOps.moveaxisPerm(this.ndim, source, destination));
   }
-  /** np.flip: reverse these axes (all when omitted); a view with negative strides. */
-  flip(axis?: number | readonly number[] | null): NDArray<D, R> {
-    return new NDArray<D, R>(shapeOps.flip(this.node, axis));
+  /**
+   * np.flip: reverse these axes (all when omitted); a view with negative strides. The axis may
+   * also come as `{ axis }`, as the reductions take it (`x.flip({ axis: 1 })` = `x.flip(1)`).
+   */
+  flip(axis?: number | readonly number[] | null | { axis?: number | readonly number[] | null }): NDArray<D, R> {
+    const ax = axis !== null && typeof axis === 'object' && !Array.isArray(axis) ? (axis as { axis?: number | readonly number[] | null }).axis : (axis as number | readonly number[] | null | undefined);
+    return new NDArray<D, R>(shapeOps.flip(this.node, ax));
   }
   /** np.flipud: flip axis 0. */
   flipud(): NDArray<D, R> {

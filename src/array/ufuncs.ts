@@ -48,11 +48,11 @@ export const reciprocal = <D extends DType, R extends number>(x: NDArray<D, R>):
 /** numpy.sign: -1, 0 or 1 (NaN for NaN), elementwise. */
 export const sign = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('sign', x);
 /** numpy.floor: the largest integer <= x, elementwise. */
-export const floor = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('floor', x);
+export const floor = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('floor', x);
 /** numpy.ceil: the smallest integer >= x, elementwise. */
-export const ceil = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('ceil', x);
+export const ceil = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('ceil', x);
 /** numpy.trunc: x rounded toward zero, elementwise. */
-export const trunc = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('trunc', x);
+export const trunc = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('trunc', x);
 /** numpy.rint: the nearest integer, halves to even, elementwise. */
 export const rint = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('rint', x);
 /** numpy.cbrt: the real cube root, elementwise. */
