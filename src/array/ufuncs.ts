@@ -187,7 +187,14 @@ export function variance<D extends DType, R extends number, const O extends VarO
 export function std<D extends DType, R extends number, const O extends VarOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<R, O>> { return reduce('std', arrayArg('std', x), options) as never; }
 
 /** Options of isclose/allclose, as NumPy's (rtol 1e-5, atol 1e-8, equalNan false). */
-export interface IsCloseOptions { /** Relative tolerance (default 1e-5, NumPy's); must be finite. */ rtol?: number; /** Absolute tolerance (default 1e-8, NumPy's); must be finite. */ atol?: number; /** Count NaN as equal to NaN (default false, NumPy's `equal_nan`). */ equalNan?: boolean }
+export interface IsCloseOptions {
+  /** Relative tolerance (default 1e-5, NumPy's); must be finite. */
+  rtol?: number;
+  /** Absolute tolerance (default 1e-8, NumPy's); must be finite. */
+  atol?: number;
+  /** Count NaN as equal to NaN (default false, NumPy's `equal_nan`). */
+  equalNan?: boolean;
+}
 
 function closeOptions(fn: string, options: IsCloseOptions | undefined): Required<IsCloseOptions> {
   const o = checkOptions(`${fn} options`, options) as IsCloseOptions;

@@ -428,7 +428,7 @@ export class DataFrame implements HasGraph {
    * `df.sum(numeric_only=True)`), as `{ column: value }` once computed.
    * @example
    * ```ts
-   * const totals = await df.sum().compute(); // e.g. { id: 4950, x: 12.5 }
+   * const totals = await df.sum().compute(); // { id: …, x: …, y: … }: the numeric columns
    * ```
    */
   sum(): Lazy<Record<string, number>> { return this.reduction('sum', (s) => s.sum); }

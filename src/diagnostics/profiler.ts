@@ -173,7 +173,12 @@ const activeStore = new AsyncLocalStorage<Profiler[]>();
  * await profiler.saveChromeTrace('trace.json');
  * ```
  */
-export async function profile<T>(fn: () => T | Promise<T>, profiler: Profiler = new Profiler()): Promise<{ /** fn's value, awaited. */ result: T; /** The profiler that recorded the computes (the one passed, or a new one). */ profiler: Profiler }> {
+export async function profile<T>(fn: () => T | Promise<T>, profiler: Profiler = new Profiler()): Promise<{
+  /** fn's value, awaited. */
+  result: T;
+  /** The profiler that recorded the computes (the one passed, or a new one). */
+  profiler: Profiler;
+}> {
   const outer = activeStore.getStore() ?? [];
   const result = await activeStore.run([...outer, profiler], fn);
   return { result, profiler };

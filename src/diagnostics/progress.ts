@@ -7,7 +7,10 @@ import type { ComputeObserver, ComputeOptions } from '../graph/types.js';
  */
 export interface ProgressBarOptions {
   /** Where to draw (default process.stderr). Redraws in place only if `stream.isTTY`. */
-  stream?: NodeJS.WritableStream & { /** True for a terminal: the bar redraws in place; otherwise one line is written at the end. */ isTTY?: boolean };
+  stream?: NodeJS.WritableStream & {
+    /** True for a terminal: the bar redraws in place; otherwise one line is written at the end. */
+    isTTY?: boolean;
+  };
   /** Bar width in characters (default 40, like Dask). */
   width?: number;
   /** Minimum ms between redraws on a TTY (default 100, i.e. ≤ 10 Hz). */

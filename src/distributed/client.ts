@@ -27,7 +27,10 @@ export interface ClientOptions {
   /** Credentials (a token, or a user and password); default: TESSERA_TOKEN, else the token file a local scheduler on that port wrote. */
   auth?: Auth;
   /** TLS: true to trust the system CAs, or `{ caFile }` to trust one CA (the scheduler's). */
-  tls?: { /** Path of a PEM file with the CA certificate to trust (the CA that signed the scheduler's `--tlscert`). */ caFile?: string } | boolean;
+  tls?: {
+    /** Path of a PEM file with the CA certificate to trust (the CA that signed the scheduler's `--tlscert`). */
+    caFile?: string;
+  } | boolean;
   /** Fail a compute when the scheduler has not been heard from for this long (default 5000 ms). */
   schedulerTimeoutMs?: number;
 }

@@ -272,7 +272,10 @@ export interface ToZarrOptions extends ComputeOptions {
   /** Write into this box of an existing array: [start, stop] per axis (null: the whole axis). */
   region?: readonly (readonly [number, number] | null)[];
   /** Append along `axis` of an existing array. */
-  append?: { /** The axis to grow, in 0..ndim-1; the other axes must match the existing array (else a RangeError). */ axis: number };
+  append?: {
+    /** The axis to grow, in 0..ndim-1; the other axes must match the existing array (else a RangeError). */
+    axis: number;
+  };
   /** Replace an existing array (default: an existing array is an error). */
   overwrite?: boolean;
   /** Chunks computed, encoded and written at once (default 2 per thread). */
