@@ -159,7 +159,7 @@ Object.defineProperty(Delayed.prototype, Symbol.iterator, {
   },
 });
 
-/** Whether `x` is a {@link Delayed} (Dask's `is_dask_collection` for delayed values). */
+/** Whether `x` is a {@link Delayed} made by this tessera (Python's `isinstance(x, dask.delayed.Delayed)`); any other value gives false. */
 export function isDelayed(x: unknown): x is Delayed {
   return isDelayedLike(x) && x instanceof Delayed;
 }
