@@ -111,6 +111,11 @@ export interface ComputeEndEvent {
   time?: number;
 }
 
+/**
+ * What a {@link DashboardEventSource} emits (discriminated by `type`): `'worker'` (a worker's
+ * state), `'worker-removed'`, `'compute-start'` (its task groups), `'progress'` (counts per group),
+ * `'tasks'` / `'task-batch'` (finished tasks for the task stream) and `'compute-end'`.
+ */
 export type DashboardEvent =
   | WorkerEvent
   | WorkerRemovedEvent
@@ -126,7 +131,9 @@ export type DashboardEvent =
  * dashboard closes.
  */
 export interface DashboardEventSource {
+  /** Call `listener` with every event from now on; returns the function that unsubscribes it. */
   subscribe(listener: (event: DashboardEvent) => void): () => void;
+  /** Release the source: the dashboard calls it when it closes, for the local source it made itself (a source passed in `DashboardOptions.source` is closed by its owner). */
   close?(): void;
 }
 
@@ -134,11 +141,16 @@ export interface DashboardEventSource {
 export class DashboardEventHub implements DashboardEventSource {
   private readonly listeners = new Set<(event: DashboardEvent) => void>();
 
+  /** Add a listener; returns the function that removes it. */
   subscribe(listener: (event: DashboardEvent) => void): () => void {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);
   }
 
+  /**
+   * Deliver `event` to every listener, in subscription order; a listener that throws is skipped
+   * (a dashboard must not break its source).
+   */
   emit(event: DashboardEvent): void {
     for (const l of this.listeners) {
       try {
@@ -149,6 +161,7 @@ export class DashboardEventHub implements DashboardEventSource {
     }
   }
 
+  /** The number of listeners now subscribed. */
   get listenerCount(): number {
     return this.listeners.size;
   }

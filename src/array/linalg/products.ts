@@ -128,6 +128,10 @@ export function matmul(a: NDArray, b: NDArray): NDArray {
   );
 }
 
+/**
+ * Options of {@link tensordot} (NumPy's `axes=`). Unknown keys are a TypeError; an axes count out of
+ * range or axis lists of different lengths a RangeError.
+ */
 export interface TensordotOptions {
   /** n: the last n axes of a with the first n of b (default 2); or [axesOfA, axesOfB]. */
   axes?: number | readonly [number | readonly number[], number | readonly number[]];
@@ -217,12 +221,16 @@ export function diagonalOf(name: string, a: NDArray, axis1 = 0, axis2 = 1): NDAr
   return contraction('diagonal', x, u, { batch, free: [], k: [] }, { batch: batch.map(() => []), free: [], k: [] });
 }
 
+/**
+ * Options of {@link trace} / {@link NDArray.trace} (NumPy's `offset=`, `axis1=`, `axis2=`). Unknown
+ * keys are a TypeError.
+ */
 export interface TraceOptions {
   /** The diagonal's offset from the main one (NumPy's `offset`): > 0 above it, < 0 below. Default 0. */
   offset?: number;
-  /** The first axis of the 2-d sub-arrays whose diagonals are summed (default 0). */
+  /** The first axis of the 2-d sub-arrays whose diagonal is summed (default 0; negative counts from the end). */
   axis1?: number;
-  /** The second axis (default 1). */
+  /** The second axis (default 1); the same axis as axis1 is a RangeError. */
   axis2?: number;
 }
 
