@@ -192,24 +192,31 @@ const CLIENT = String.raw`(function () {
       if (w > 4) { ctx.fillStyle = sep; ctx.fillRect(Math.round(x0 + w) - 1, TOP + r * ROW + 3, 1, ROW - 6); }
       drawn++; perRow[r] = (perRow[r] || 0) + 1;
     }
-    // Tasks in flight whose records have not arrived yet (a task is drawn when it finishes): a
-    // translucent band on busy threads that have no rectangle yet, from the compute's start to now.
+    // Tasks in flight (a task is drawn when it finishes): a translucent band on each busy thread
+    // from the end of its last rectangle of this compute (or the compute's start) to now.
     var cur = snap.computes[snap.computes.length - 1], banded = 0;
     if (cur && cur.status === 'running') {
-      var bx0 = Math.max(GUT, GUT + ((cur.start - win.t0) / span) * W), bx1 = Math.min(GUT + W, GUT + ((now() - win.t0) / span) * W);
-      var busy = {};
+      var busy = {}, lastEnd = {};
       snap.workers.forEach(function (wk) { busy[wk.id] = wk.processing; });
-      banded = 0;
-      for (var bi = 0; bi < order.length && bx1 > bx0; bi++) {
-        var rp = rowParts(rows[order[bi]]);
-        if (!(busy[rp.worker] > rp.thread) || perRow[bi]) continue;
-        ctx.globalAlpha = 0.22; ctx.fillStyle = css('--accent');
-        ctx.fillRect(bx0, TOP + bi * ROW + 3, bx1 - bx0, ROW - 6); ctx.globalAlpha = 1;
-        banded++;
+      for (var le = tasks.length - 1; le >= 0 && le >= tasks.length - 20000; le--) {
+        var tl = tasks[le];
+        if (tl[3] >= cur.start && !(lastEnd[tl[0]] >= tl[3])) lastEnd[tl[0]] = tl[3];
       }
-      if (banded && bx1 - bx0 > 260) {
-        ctx.fillStyle = css('--text'); ctx.textAlign = 'left';
-        ctx.fillText('running — tasks appear as they finish', bx0 + 8, TOP + ROW / 2);
+      var nowX = Math.min(GUT + W, GUT + ((now() - win.t0) / span) * W), empty = 0;
+      for (var bi = 0; bi < order.length; bi++) {
+        var rp = rowParts(rows[order[bi]]);
+        if (!(busy[rp.worker] > rp.thread)) continue;
+        var from = lastEnd[order[bi]] === undefined ? cur.start : Math.max(cur.start, lastEnd[order[bi]]);
+        var bx0 = Math.max(GUT, GUT + ((from - win.t0) / span) * W);
+        if (nowX <= bx0) continue;
+        ctx.globalAlpha = 0.22; ctx.fillStyle = css('--accent');
+        ctx.fillRect(bx0, TOP + bi * ROW + 3, nowX - bx0, ROW - 6); ctx.globalAlpha = 1;
+        banded++;
+        if (!perRow[bi]) empty++;
+        if (!perRow[bi] && empty === 1 && nowX - bx0 > 200) {
+          ctx.fillStyle = css('--text'); ctx.textAlign = 'left';
+          ctx.fillText('running — tasks appear as they finish', bx0 + 8, TOP + bi * ROW + ROW / 2);
+        }
       }
     }
     if (win.live) {
@@ -360,10 +367,10 @@ const CLIENT = String.raw`(function () {
     var ws = snap.workers.filter(function (w) { return w.status === 'running'; });
     if (!ws.length) return setHtml(el, '<p class="empty">No workers.</p>');
     setHtml(el, ws.map(function (w) {
-      // percent of one core: full is every thread busy
+      // percent of one core (as Dask shows it): the bar is full with every thread busy
       var full = 100 * Math.max(1, w.threads);
       return '<div class="bar-row" data-worker="' + esc(w.id) + '" data-cpu="' + (w.cpu == null ? '' : w.cpu) + '"><span class="name">' + esc(w.name) + '</span><div class="track"><div class="cpu" style="width:' + (w.cpu == null ? 0 : pct(w.cpu, full)) + '%"></div></div><span class="num">' +
-        (w.cpu == null ? 'not reported' : w.cpu.toFixed(0) + ' % of ' + (full / 100) + (full === 100 ? ' core' : ' cores')) + '</span></div>';
+        (w.cpu == null ? 'not reported' : w.cpu.toFixed(0) + ' % · max ' + full + ' %') + '</span></div>';
     }).join(''));
   }
 

@@ -143,6 +143,7 @@ export class LocalDashboardSource implements DashboardEventSource {
   private processing = 0;
   private lastCpu = process.cpuUsage();
   private lastCpuAt = performance.now();
+  private cpu: number | undefined;
   private readonly running = new Set<{ processing: number }>();
   /** Native buffers persists keep, to the compute and group that wrote them (for dispose()). */
   private readonly kept = new WeakMap<object, { compute: string; group: string }[]>();
@@ -206,10 +207,15 @@ export class LocalDashboardSource implements DashboardEventSource {
   private heartbeat(): void {
     const addon = native();
     const now = performance.now();
-    const cpu = process.cpuUsage(this.lastCpu);
+    // Heartbeats also go out at compute starts and ends: a window under 50 ms is too short for a
+    // CPU figure, so those keep the last one (and the window keeps growing).
     const elapsedUs = (now - this.lastCpuAt) * 1000;
-    this.lastCpu = process.cpuUsage();
-    this.lastCpuAt = now;
+    if (elapsedUs >= 50_000 || this.cpu === undefined) {
+      const d = process.cpuUsage(this.lastCpu);
+      this.cpu = elapsedUs > 0 ? Math.round(((d.user + d.system) / elapsedUs) * 1000) / 10 : 0;
+      this.lastCpu = process.cpuUsage();
+      this.lastCpuAt = now;
+    }
     let processing = 0;
     for (const r of this.running) processing += r.processing;
     this.processing = processing;
@@ -221,7 +227,7 @@ export class LocalDashboardSource implements DashboardEventSource {
       threads: addon.getNumThreads(),
       bytes: addon.memoryStats().nativeBytes,
       memoryLimit: this.memoryLimit,
-      cpu: elapsedUs > 0 ? Math.round(((cpu.user + cpu.system) / elapsedUs) * 1000) / 10 : 0,
+      cpu: this.cpu,
       processing: this.processing,
       heartbeat: Date.now(),
     });
