@@ -7,7 +7,7 @@ import { arrayGraph } from './taskgraph.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import { checkComputeOptions } from '../graph/types.js';
 import { native, type NativeBuffer } from '../native.js';
-import { runLowered } from '../scheduler/local.js';
+import { notifyReleased, runLowered } from '../scheduler/local.js';
 import { resolveStorage } from '../storage/resolve.js';
 import { persistSpilled, spillSettings } from '../storage/spill.js';
 import { chunkedReduce } from '../storage/chunked-reduce.js';
@@ -598,6 +598,7 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
     if (node.kind === 'memory' && node.op === 'persisted' && !node.state.disposed) {
       node.state.disposed = true;
       native().freeBuffer(node.memory as NativeBuffer);
+      notifyReleased(node.memory as NativeBuffer); // the dashboard moves its chunks from "in memory" to "done"
     }
     if (node.kind === 'delayed') node.source.boxes?.dispose?.(); // spilled chunks (src/storage/spill.ts)
   }

@@ -46,6 +46,8 @@ export interface ComputeStartEvent {
   groups: GroupSpec[];
   /** The graph being run, drawn on /graph (collapsed when large). */
   graph?: TaskGraph;
+  /** Bytes of the results it produces (when known up front, as locally). */
+  bytes?: number;
   time?: number;
 }
 
@@ -65,6 +67,20 @@ export interface ProgressEvent {
   compute: string;
   /** Current counts per group name; groups left out keep their last counts. */
   groups: Record<string, GroupCounts>;
+  /** Bytes of results produced so far (replaces the compute's figure when given). */
+  bytes?: number;
+}
+
+/**
+ * A compute's results were released: a persisted array disposed, a cluster compute's chunks
+ * freed after the client fetched them. Its finished tasks held in memory become done.
+ */
+export interface ReleaseEvent {
+  type: 'release';
+  compute: string;
+  /** Only these groups (default: every group of the compute). */
+  groups?: readonly string[];
+  time?: number;
 }
 
 export type TaskKind = 'compute' | 'transfer' | 'error';
@@ -121,6 +137,7 @@ export type DashboardEvent =
   | WorkerRemovedEvent
   | ComputeStartEvent
   | ProgressEvent
+  | ReleaseEvent
   | TasksEvent
   | TaskBatchEvent
   | ComputeEndEvent;

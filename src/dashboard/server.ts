@@ -10,7 +10,7 @@ import type { HasGraph } from '../graph/types.js';
 import { renderDot, toDot } from '../visualize/index.js';
 import type { DashboardEventSource } from './events.js';
 import { LocalDashboardSource } from './local.js';
-import { DashboardState } from './state.js';
+import { DashboardState, summarizeCompute } from './state.js';
 import { pageHtml, DASHBOARD_CSS, FAVICON, type PageName } from './page.js';
 import { clientScript } from './client.js';
 
@@ -296,7 +296,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       case '/api/workers':
         return json(res, state.snapshot().workers);
       case '/api/computes':
-        return json(res, [...state.computes.values()]);
+        // the progress view's rows (counts by state, bytes, elapsed) with their groups
+        return json(res, [...state.computes.values()].map((c) => ({ ...summarizeCompute(c), groups: c.groups })));
       case '/api/tasks': {
         const limit = Number(url.searchParams.get('limit') ?? 1000);
         const tasks = state.history(Number.isInteger(limit) && limit >= 0 ? limit : 1000).map(([r, g, s, e, k]) => {
