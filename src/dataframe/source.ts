@@ -27,6 +27,8 @@ export interface PartitionSource {
   readonly inputs?: readonly PartitionSource[];
   /** Each partition reads every input partition (sort, merge) rather than its own. */
   readonly allToAll?: boolean;
+  /** The input partitions partition t reads, as [input number, partition] (concat, repartition), when neither its own nor all. */
+  taskInputs?(t: number): [number, number][];
   /** Loads partitions `parts` (default all) with the given columns (default all; index always when present). */
   load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]>;
 }
