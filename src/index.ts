@@ -73,7 +73,7 @@ export {
 export { GroupBy, type AggName, type AggSpec } from './dataframe/groupby.js';
 export {
   concat, type ConcatOptions, type DropDuplicatesOptions, type RepartitionOptions, type ResetIndexOptions, type SampleOptions, type SetIndexOptions, type Division,
-  type MapPartitionsOptions, type PartitionColumns, type PartitionFunction, type PartitionInfo, type PartitionResultColumn,
+  Resampler, type MapPartitionsOptions, type PartitionColumns, type PartitionFunction, type PartitionInfo, type PartitionResultColumn,
 } from './dataframe/index.js';
 export { StringMethods, DatetimeFields } from './dataframe/frame.js';
 export type { CellValue } from './dataframe/column.js';

@@ -22,6 +22,7 @@ import {
   type DropDuplicatesOptions, type RepartitionOptions, type ResetIndexOptions, type SampleOptions, type SetIndexOptions,
   dropDuplicatesFrame, repartitionFrame, resetIndexFrame, sampleFrame, setIndexFrame,
 } from './rows.js';
+import { type Resampler, resampleFrame } from './resample.js';
 import { type MapPartitionsOptions, type PartitionFunction, mapPartitionsFrame } from './partitions.js';
 import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprDtype, literal } from './expr.js';
 
@@ -117,6 +118,11 @@ export class DataFrame implements HasGraph {
    */
   mapPartitions(fn: PartitionFunction | ((...args: never[]) => unknown), options: MapPartitionsOptions): DataFrame {
     return mapPartitionsFrame(this, fn, options);
+  }
+
+  /** Rows binned by a fixed frequency of the datetime index ('1h', '15min', '1D'; pandas' resample with its defaults): `.mean() / .sum() / .count()`. */
+  resample(rule: string): Resampler {
+    return resampleFrame(this, rule);
   }
 
   /** One column as a Series (Dask's df['x']). */

@@ -7,3 +7,4 @@ export { datasets, timeseries, NAMES, type TimeseriesOptions } from './timeserie
 export { GroupBy, type AggName, type AggSpec } from './groupby.js';
 export { concat, type ConcatOptions, type DropDuplicatesOptions, type RepartitionOptions, type ResetIndexOptions, type SampleOptions, type SetIndexOptions, type Division } from './rows.js';
 export { type MapPartitionsOptions, type PartitionColumns, type PartitionFunction, type PartitionInfo, type PartitionResultColumn } from './partitions.js';
+export { Resampler } from './resample.js';
