@@ -12,7 +12,7 @@ interface FrameWant { columns: string[]; dtypes: Record<string, string>; values:
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/rows.json', import.meta.url), 'utf8')) as Record<
   'samples' | 'dedup' | 'setIndex' | 'resetIndex' | 'concat' | 'mapPartitions' | 'resample',
   Record<string, FrameWant>
->;
+> & { floor: Record<string, (number | null)[]> };
 const csv = fileURLToPath(new URL('./fixtures/pandas/frame-ops.csv', import.meta.url));
 const peopleCsv = fileURLToPath(new URL('./fixtures/pandas/frame-ops-people.csv', import.meta.url));
 const sortedCsv = fileURLToPath(new URL('./fixtures/pandas/rows-sorted.csv', import.meta.url));
@@ -268,6 +268,16 @@ describe('resample(rule) on a datetime index', () => {
         }
       }
     }
+  });
+  it('.dt.floor(freq) of a datetime column as pandas (missing stays missing)', async () => {
+    const df = readCsv(fileURLToPath(new URL('./fixtures/pandas/str-dt.csv', import.meta.url)), { parseDates: ['t'], blocksize: 700 });
+    for (const [rule, want] of Object.entries(fixture.floor)) {
+      const s = df.get('t').dt.floor(rule);
+      expect(s.dtype).toBe('datetime');
+      expect((await s.compute()).column('t').map(canon), rule).toEqual(want);
+    }
+    expect(() => df.get('t').dt.floor('1M')).toThrow(/not a fixed frequency/);
+    expect(() => df.get('v').dt.floor('1h')).toThrow(/needs a datetime column/);
   });
   it('needs a datetime index and a fixed frequency', async () => {
     const df = readCsv(timesCsv, { parseDates: ['t'] });

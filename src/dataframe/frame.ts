@@ -22,7 +22,7 @@ import {
   type DropDuplicatesOptions, type RepartitionOptions, type ResetIndexOptions, type SampleOptions, type SetIndexOptions,
   dropDuplicatesFrame, repartitionFrame, resetIndexFrame, sampleFrame, setIndexFrame,
 } from './rows.js';
-import { type Resampler, resampleFrame } from './resample.js';
+import { type Resampler, parseRule, resampleFrame } from './resample.js';
 import { type MapPartitionsOptions, type PartitionFunction, mapPartitionsFrame } from './partitions.js';
 import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprDtype, literal } from './expr.js';
 
@@ -821,6 +821,12 @@ export class DatetimeFields {
   get second(): Series { return this.field('second'); }
   /** Monday = 0 … Sunday = 6, as pandas. */
   get dayofweek(): Series { return this.field('dayofweek'); }
+  /** Each datetime rounded down to a multiple of a fixed frequency since the epoch ('1h', '15min', '1D'; pandas' .dt.floor); missing stays missing. */
+  floor(freq: string): Series {
+    const out = new Series(this.s.frame, { kind: 'dt', field: 'floor', arg: this.s.expr, freq: parseRule('.dt.floor(freq)', freq) }, this.s.name);
+    void out.dtype;
+    return out;
+  }
 }
 
 /** The name under which a Series expression is materialized for a reduction (no user column can clash). */

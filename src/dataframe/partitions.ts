@@ -23,7 +23,9 @@ export type PartitionResultColumn = Float64Array | BigInt64Array | Uint8Array | 
 
 /** Where a call is: the partition's number and how many there are. */
 export interface PartitionInfo {
+  /** The partition's number, from 0. */
   partition: number;
+  /** The frame's number of partitions. */
   npartitions: number;
 }
 
