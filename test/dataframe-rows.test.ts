@@ -141,6 +141,15 @@ for (const [label, make] of frames) {
       const parts = await sorted.state.source.load(['k'], undefined, { options: {} });
       const firsts = parts.map((p) => Number(p.columns.get('k')!.values[0]!));
       expect(s.divisions).toEqual([...firsts, 617]);
+      // a value across a partition boundary: its rows move into the later partition (Dask's fix_overlap)
+      const kk = sorted.get('k');
+      const overlapping = concat([sorted.filter(kk.le(50)), sorted.filter(kk.ge(50).and(kk.le(302))), sorted.filter(kk.ge(302))]);
+      const o = await overlapping.setIndex('k', { sorted: true });
+      await expectDivisions(o);
+      const [ot, oc] = await Promise.all([o.compute(), overlapping.compute()]);
+      for (const c of ['k', 'x', 'name']) expect(ot.column(c).map(canon), c).toEqual(oc.column(c).map(canon));
+      expect(o.divisions).toContain(50);
+      expect(o.divisions).toContain(302);
       // operations keep the index (and row steps the divisions)
       expect((await s.filter(s.get('x').gt(0)).compute()).index).toBe('k');
       expect(s.filter(s.get('x').gt(0)).divisions).toEqual(s.divisions);

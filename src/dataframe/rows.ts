@@ -284,6 +284,8 @@ class SetIndexSource implements PartitionSource {
     column: string,
     private readonly shuffle: boolean,
     readonly divisions: readonly Division[] | undefined,
+    /** Sorted with overlaps: per partition, whether the previous non-empty partition's rows equal to its start move into it. */
+    private readonly moves?: readonly boolean[],
   ) {
     this.op = shuffle ? 'set-index-shuffle' : 'set-index';
     this.name = `${this.op}-${layerId()}`;
@@ -291,7 +293,18 @@ class SetIndexSource implements PartitionSource {
     const dtypes = new Map(base.schema);
     this.schema = [[column, dtypes.get(column)!], ...baseColumns.filter((c) => c !== column).map((c) => [c, dtypes.get(c)!] as const)];
     this.npartitions = shuffle ? (divisions ? divisions.length - 1 : 1) : base.npartitions;
-    this.lengths = shuffle ? undefined : base.lengths;
+    this.lengths = shuffle || moves ? undefined : base.lengths;
+  }
+  /** The previous non-empty base partition of p (by divisions: an empty one repeats the next's start). */
+  private previous(p: number): number {
+    const d = this.divisions!.map(divisionNumber);
+    let q = p - 1;
+    while (q > 0 && d[q] === d[q + 1]) q--;
+    return q;
+  }
+  taskInputs(t: number): [number, number][] {
+    if (this.shuffle) return allParts(this.base.npartitions).map((j) => [0, j]);
+    return this.moves?.[t] ? [[0, this.previous(t)], [0, t]] : [[0, t]];
   }
   get allToAll(): boolean {
     return this.shuffle;
@@ -303,7 +316,39 @@ class SetIndexSource implements PartitionSource {
     const want = (columns ?? names(this)).filter((c) => c !== this.index);
     const need = [this.index, ...want];
     const cols = need;
-    if (!this.shuffle) return (await this.base.load(need, parts, ctx)).map((p) => pick(p, cols));
+    if (!this.shuffle && !this.moves) return (await this.base.load(need, parts, ctx)).map((p) => pick(p, cols));
+    if (!this.shuffle) {
+      // overlapping sorted partitions: p loses its rows equal to the next start, gains the previous one's equal to its own
+      const idx = parts ?? allParts(this.npartitions);
+      const needed = [...new Set(idx.flatMap((t) => this.taskInputs(t).map(([, j]) => j)))].sort((a, b) => a - b);
+      const got = new Map((await this.base.load(need, needed, ctx)).map((p, k) => [needed[k]!, p]));
+      const d = this.divisions!.map(divisionNumber);
+      const P = this.npartitions;
+      const dtypes = new Map(this.schema);
+      const keepBelow = (p: number): [Partition, number] => {
+        const part = got.get(p)!;
+        const key = part.columns.get(this.index)!;
+        let end = part.length;
+        if (p < P - 1) while (end > 0 && numberAt(key, end - 1) >= d[p + 1]!) end--;
+        return [part, end];
+      };
+      return idx.map((p) => {
+        const [own, end] = keepBelow(p);
+        const segs: Partition[] = [];
+        if (this.moves![p]) {
+          const q = this.previous(p);
+          const prev = got.get(q)!;
+          const key = prev.columns.get(this.index)!;
+          let start = prev.length;
+          while (start > 0 && numberAt(key, start - 1) >= d[p]!) start--;
+          segs.push({ length: prev.length - start, columns: new Map(cols.map((c) => [c, sliceColumn(prev.columns.get(c)!, start, prev.length)] as [string, Column])) });
+        }
+        segs.push({ length: end, columns: new Map(cols.map((c) => [c, sliceColumn(own.columns.get(c)!, 0, end)] as [string, Column])) });
+        if (segs.length === 1) return segs[0]!;
+        const t = Table.concat(want, segs, this.index);
+        return slicePartition(t, want, this.index, dtypes, 0, t.length);
+      });
+    }
     const all = await this.base.load(need, undefined, ctx);
     const t = Table.concat(need, all);
     const sorted = t.length ? t.take(await sortOrder(t, { by: [this.index], ascending: [true], naPosition: 'last' }, ctx), need) : t;
@@ -346,6 +391,8 @@ export async function setIndexFrame(df: DataFrame, column: string, options: SetI
   const parts = await src.load([column], undefined, { options });
   const actual = parts.find((p) => p.length)?.columns.get(column)?.dtype ?? dtype;
   if (sorted) {
+    // per partition: whether rows of the previous non-empty partition equal to its start move into it
+    const overlapFrom: (boolean | undefined)[] = [];
     const mins: (number | undefined)[] = [];
     const maxes: (number | undefined)[] = [];
     parts.forEach((p, k) => {
@@ -364,12 +411,17 @@ export async function setIndexFrame(df: DataFrame, column: string, options: SetI
     const filled = mins.filter((m) => m !== undefined);
     if (filled.length) {
       let last: number | undefined;
+      let prevFilled = -1;
       for (let k = 0; k < parts.length; k++) {
         if (mins[k] === undefined) continue;
-        if (last !== undefined && mins[k]! <= last)
+        // equal to the previous end is an overlap (a value across a boundary): its rows move
+        // into this partition (Dask's fix_overlap); a partition of that one value alone cannot
+        if (last !== undefined && (mins[k]! < last || (mins[k] === last && (maxes[k] === mins[k] || mins[prevFilled] === maxes[prevFilled]))))
           throw new RangeError(
-            `setIndex(${JSON.stringify(column)}, { sorted: true }): partition ${k} starts at ${mins[k]}, not after the previous partition's end ${last}: the partitions are not sorted (or a value spans two partitions); use sorted: false to shuffle`,
+            `setIndex(${JSON.stringify(column)}, { sorted: true }): partition ${k} starts at ${mins[k]}, before the previous partition's end ${last} (or a partition of one repeated value overlaps its neighbour): the partitions are not sorted; use sorted: false to shuffle`,
           );
+        if (last !== undefined && mins[k] === last) overlapFrom[k] = true;
+        prevFilled = k;
         last = maxes[k];
       }
       // an empty partition takes the next partition's start (Dask's bfill): it holds [d, d)
@@ -382,7 +434,8 @@ export async function setIndexFrame(df: DataFrame, column: string, options: SetI
       d.push(last!);
       divisions = d.map((v) => division(actual, v));
     }
-    return new DataFrame({ source: new SetIndexSource(src, df.columns, column, false, divisions), columns: df.columns.filter((c) => c !== column) });
+    const moves = overlapFrom.some((o) => o) ? parts.map((_, k) => overlapFrom[k] === true) : undefined;
+    return new DataFrame({ source: new SetIndexSource(src, df.columns, column, false, divisions, moves), columns: df.columns.filter((c) => c !== column) });
   }
   // divisions at the quantiles i/P of the present values (exact: the values are sorted here)
   const values: number[] = [];
