@@ -201,27 +201,27 @@ class DropDuplicatesSource implements PartitionSource {
     const want = columns ?? names(this);
     const need = [...new Set([...want, ...this.subset])];
     const all = await this.base.load(need, undefined, ctx);
-    // one key per row, across partitions (strings by value: each partition has its own dictionary)
-    const keys = all.map((p) => {
-      const readers = this.subset.map((c) => keyReader(p.columns.get(c)!));
-      return Array.from({ length: p.length }, (_, i) => (readers.length === 1 ? readers[0]!(i) : readers.map((r) => r(i)).join('\u0000')));
-    });
+    // a dense id per distinct key, across partitions
+    const { ids, groups } = rowIds(all, this.subset);
     const masks = all.map((p) => new Uint8Array(p.length));
     if (this.keep === false) {
-      const counts = new Map<string, number>();
-      for (const ks of keys) for (const k of ks) counts.set(k, (counts.get(k) ?? 0) + 1);
-      keys.forEach((ks, p) => ks.forEach((k, i) => (masks[p]![i] = counts.get(k) === 1 ? 1 : 0)));
+      const counts = new Int32Array(groups);
+      for (const g of ids) for (let i = 0; i < g.length; i++) counts[g[i]!]!++;
+      ids.forEach((g, p) => {
+        const m = masks[p]!;
+        for (let i = 0; i < g.length; i++) m[i] = counts[g[i]!] === 1 ? 1 : 0;
+      });
     } else {
-      const seen = new Set<string>();
+      const seen = new Uint8Array(groups);
       const order = this.keep === 'first' ? allParts(all.length) : allParts(all.length).reverse();
       for (const p of order) {
-        const ks = keys[p]!;
+        const g = ids[p]!;
         const m = masks[p]!;
-        const n = ks.length;
+        const n = g.length;
         for (let j = 0; j < n; j++) {
           const i = this.keep === 'first' ? j : n - 1 - j;
-          if (!seen.has(ks[i]!)) {
-            seen.add(ks[i]!);
+          if (!seen[g[i]!]) {
+            seen[g[i]!] = 1;
             m[i] = 1;
           }
         }
@@ -239,6 +239,74 @@ class DropDuplicatesSource implements PartitionSource {
       return { length: count, columns: out };
     });
   }
+}
+
+/**
+ * Dense ids (0…groups-1) of the rows' values of `cols`, equal for equal values across partitions:
+ * strings by value (one lookup per dictionary entry, not per row), missing equal to missing,
+ * int64 and float64 as numbers, -0 as 0 (SameValueZero, as pandas' hash tables). Several columns
+ * combine pairwise (id · n + id, refactorized), with a string key only past 2^53.
+ */
+function rowIds(parts: readonly Partition[], cols: readonly string[]): { ids: Int32Array[]; groups: number } {
+  let ids: Int32Array[] | undefined;
+  let groups = 1;
+  for (const c of cols) {
+    const colParts = parts.map((p) => p.columns.get(c)!);
+    const mixed = new Set(colParts.filter((x, k) => parts[k]!.length).map((x) => x.dtype)).size > 1;
+    const table = new Map<unknown, number>();
+    const id = (v: unknown): number => {
+      let k = table.get(v);
+      if (k === undefined) table.set(v, (k = table.size));
+      return k;
+    };
+    const own = colParts.map((col, k) => {
+      const n = parts[k]!.length;
+      const out = new Int32Array(n);
+      if (mixed) {
+        const read = keyReader(col);
+        for (let i = 0; i < n; i++) out[i] = id(read(i));
+      } else if (col.dtype === 'string') {
+        const codes = col.values as Int32Array;
+        const byCode = new Int32Array(col.dict!.size).fill(-1);
+        for (let i = 0; i < n; i++) {
+          const code = codes[i]!;
+          if (code < 0) out[i] = id(null);
+          else out[i] = byCode[code]! >= 0 ? byCode[code]! : (byCode[code] = id(col.dict!.get(code)));
+        }
+      } else {
+        const v = col.values as Float64Array | BigInt64Array | Uint8Array;
+        for (let i = 0; i < n; i++) out[i] = id(v[i]!);
+      }
+      return out;
+    });
+    const n = table.size;
+    if (!ids) {
+      ids = own;
+      groups = n;
+      continue;
+    }
+    if (groups * n >= 2 ** 53) {
+      // ids as strings: exact for any number of columns (not reached by practical data)
+      const t = new Map<string, number>();
+      ids = ids.map((g, k) => Int32Array.from(g, (x, i) => {
+        const key = `${x},${own[k]![i]}`;
+        let r = t.get(key);
+        if (r === undefined) t.set(key, (r = t.size));
+        return r;
+      }));
+      groups = t.size;
+      continue;
+    }
+    const t = new Map<number, number>();
+    ids = ids.map((g, k) => Int32Array.from(g, (x, i) => {
+      const key = x * n + own[k]![i]!;
+      let r = t.get(key);
+      if (r === undefined) t.set(key, (r = t.size));
+      return r;
+    }));
+    groups = t.size;
+  }
+  return { ids: ids ?? parts.map((p) => new Int32Array(p.length)), groups };
 }
 
 export function dropDuplicatesFrame(df: DataFrame, options: DropDuplicatesOptions): DataFrame {
