@@ -2,7 +2,9 @@
 // test/fixtures/pandas/rows.json): sample, dropDuplicates, setIndex, resetIndex, repartition,
 // concat and mapPartitions, on the same file read as one partition and as many small ones.
 // Divisions are checked against the partitions' own index values.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type DataFrame, type PartitionColumns, type Table, concat, datasets, delayed, readCsv } from '../src/index.js';
@@ -354,6 +356,31 @@ describe('mapPartitions', () => {
     expect(() => d.mapPartitions(() => ({}), {} as never)).toThrow(/meta must list/);
     expect(() => d.mapPartitions(() => ({}), { meta: { z: 'complex' as never } })).toThrow(RangeError);
     expect(() => d.mapPartitions(42 as never, { meta: { z: 'float64' } })).toThrow(/fn must be a delayed.module/);
+  });
+});
+
+describe('empty partitions (header-only files)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-rows-'));
+  writeFileSync(join(dir, '0.csv'), 'k,v,name\n');
+  writeFileSync(join(dir, '1.csv'), 'k,v,name\n1,1.5,a\n2,2.5,b\n2,2.5,b\n');
+  writeFileSync(join(dir, '2.csv'), 'k,v,name\n');
+  writeFileSync(join(dir, '3.csv'), 'k,v,name\n5,0.5,c\n7,,\n');
+  const df = () => readCsv(join(dir, '*.csv'));
+  const rows = (t: Table): Cell[][] => t.toRecords().map((r) => Object.values(r).map(canon));
+  it('take the next partition\'s start as their division, and the operations skip them', async () => {
+    const s = await df().setIndex('k', { sorted: true });
+    expect(s.divisions).toEqual([1, 1, 5, 5, 7]);
+    await expectDivisions(s);
+    const all = [[1, 1.5, 'a'], [2, 2.5, 'b'], [2, 2.5, 'b'], [5, 0.5, 'c'], [7, null, null]];
+    expect(rows(await s.compute())).toEqual(all);
+    const u = await df().setIndex('k');
+    expect(u.divisions).toEqual([1, 2, 5, 7]);
+    expect(rows(await u.compute())).toEqual(all);
+    expect(rows(await df().dropDuplicates().compute())).toEqual([all[0], all[1], all[3], all[4]]);
+    expect(rows(await df().repartition({ npartitions: 9 }).compute())).toEqual(all);
+    expect((await df().resetIndex().tail(1)).column('index')).toEqual([4]);
+    expect((await df().sample({ frac: 1, seed: 1 }).compute()).length).toBe(5);
+    await expect(df().setIndex('name')).rejects.toThrow(/reads as string/);
   });
 });
 

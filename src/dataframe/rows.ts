@@ -458,6 +458,8 @@ export async function setIndexFrame(df: DataFrame, column: string, options: SetI
   // Dask computes the divisions when set_index is called (a pass over the column): so does this
   const parts = await src.load([column], undefined, { options });
   const actual = parts.find((p) => p.length)?.columns.get(column)?.dtype ?? dtype;
+  // a CSV column typed from the first file's sample may read as another dtype
+  if (!INDEX_DTYPES.includes(actual)) throw new TypeError(`setIndex(column): column ${JSON.stringify(column)} reads as ${actual}; accepted: int64, float64, datetime`);
   if (sorted) {
     // per partition: whether rows of the previous non-empty partition equal to its start move into it
     const overlapFrom: (boolean | undefined)[] = [];
