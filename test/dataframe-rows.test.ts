@@ -318,6 +318,15 @@ describe('mapPartitions', () => {
     expect((w.column('rows') as number[]).reduce((a, x) => a + x, 0)).toBe(240);
   });
 
+  it('runs a module function on the main thread with { worker: false }, and stops when aborted', async () => {
+    const d = df();
+    const main = d.mapPartitions(delayed.module(fns, 'where', { worker: false }), { meta: { part: 'int64', n: 'int64', shared: 'bool', rows: 'int64' } });
+    expect(new Set((await main.compute()).column('shared'))).toEqual(new Set([false]));
+    const ac = new AbortController();
+    ac.abort(new Error('stop here'));
+    await expect(d.mapPartitions(delayed.module(fns, 'zAndName'), { meta: { z: 'float64', name: 'string' } }).compute({ signal: ac.signal })).rejects.toThrow();
+  });
+
   it('runs inline closures on the main thread', async () => {
     const d = df();
     const z = d.mapPartitions(
