@@ -59,8 +59,8 @@ export class DataFrame implements HasGraph {
   get npartitions(): number {
     return this.state.source.npartitions;
   }
-  /** Index boundaries of the partitions (npartitions + 1 values) where known, else undefined. */
-  get divisions(): (Date | number)[] | undefined {
+  /** Index boundaries of the partitions (npartitions + 1 values: numbers, Dates or strings, as the index) where known, else undefined. */
+  get divisions(): (Date | number | string)[] | undefined {
     return this.state.source.divisions ? [...this.state.source.divisions] : undefined;
   }
   /** Name of the index column (e.g. 'timestamp'), written first by toCsv({ index: true }). */
@@ -90,7 +90,7 @@ export class DataFrame implements HasGraph {
   }
 
   /**
-   * The frame indexed by `column` (int64, float64 or datetime), with known divisions. Like Dask,
+   * The frame indexed by `column` (int64, float64, datetime or string), with known divisions. Like Dask,
    * this computes the divisions now, reading the column: `sorted: true` takes each partition's
    * min and max (an error if the partitions are not in order); otherwise the divisions are the
    * column's quantiles and the rows are shuffled into their partitions by value, each partition

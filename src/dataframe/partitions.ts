@@ -130,7 +130,7 @@ class MapPartitionsSource implements PartitionSource {
   readonly npartitions: number;
   readonly schema: ReadonlyArray<readonly [string, DType]>;
   readonly index?: string;
-  readonly divisions?: readonly (Date | number)[];
+  readonly divisions?: readonly (Date | number | string)[];
   constructor(
     private readonly base: PartitionSource,
     private readonly baseColumns: readonly string[],

@@ -15,8 +15,8 @@ import { sortOrder } from './sorted.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
 import { Table } from './table.js';
 
-/** A division (index boundary) value: numbers for int64/float64 indexes, Dates for datetime ones. */
-export type Division = Date | number;
+/** A division (index boundary) value: numbers for int64/float64 indexes, Dates for datetime ones, strings for string ones. */
+export type Division = Date | number | string;
 
 /** Options of DataFrame.sample. */
 export interface SampleOptions {
@@ -322,15 +322,41 @@ export function dropDuplicatesFrame(df: DataFrame, options: DropDuplicatesOption
 // ---------------------------------------------------------------------------------------------
 // setIndex / resetIndex
 
-const INDEX_DTYPES: readonly DType[] = ['int64', 'float64', 'datetime'];
+const INDEX_DTYPES: readonly DType[] = ['int64', 'float64', 'datetime', 'string'];
+
+/** An index value: a number (datetimes as ms; NaN = missing) or a string. */
+type Key = number | string;
 
 /** Value i of a numeric/datetime column as a number (int64 beyond 2^53 rounds). */
 function numberAt(c: Column, i: number): number {
   return c.dtype === 'int64' ? Number((c.values as BigInt64Array)[i]!) : (c.values as Float64Array)[i]!;
 }
 
-const division = (dtype: DType, v: number): Division => (dtype === 'datetime' ? new Date(v) : v);
-const divisionNumber = (d: Division): number => (d instanceof Date ? d.getTime() : d);
+/** Value i of an index column as a Key (a missing string is NaN, as a missing number). */
+function keyAt(c: Column, i: number): Key {
+  if (c.dtype !== 'string') return numberAt(c, i);
+  const code = (c.values as Int32Array)[i]!;
+  return code < 0 ? NaN : c.dict!.get(code);
+}
+
+const missingKey = (v: Key): boolean => typeof v === 'number' && Number.isNaN(v);
+
+/** a < b: numbers as numbers, strings by code point (as the native sort and Python order them). */
+function less(a: Key, b: Key): boolean {
+  if (typeof a === 'number' || typeof b === 'number') return a < b;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x < y;
+    if (x > 0xffff) i++;
+  }
+  return a.length < b.length;
+}
+
+const division = (dtype: DType, v: Key): Division => (dtype === 'datetime' ? new Date(v as number) : v);
+const divisionNumber = (d: Division): number => (d instanceof Date ? d.getTime() : (d as number));
+const divisionKey = (d: Division): Key => (d instanceof Date ? d.getTime() : d);
 
 /**
  * A frame indexed by one of its columns. Sorted (Dask's sorted=True): partition p is the base's
@@ -365,7 +391,7 @@ class SetIndexSource implements PartitionSource {
   }
   /** The previous non-empty base partition of p (by divisions: an empty one repeats the next's start). */
   private previous(p: number): number {
-    const d = this.divisions!.map(divisionNumber);
+    const d = this.divisions!.map(divisionKey);
     let q = p - 1;
     while (q > 0 && d[q] === d[q + 1]) q--;
     return q;
@@ -390,14 +416,14 @@ class SetIndexSource implements PartitionSource {
       const idx = parts ?? allParts(this.npartitions);
       const needed = [...new Set(idx.flatMap((t) => this.taskInputs(t).map(([, j]) => j)))].sort((a, b) => a - b);
       const got = new Map((await this.base.load(need, needed, ctx)).map((p, k) => [needed[k]!, p]));
-      const d = this.divisions!.map(divisionNumber);
+      const d = this.divisions!.map(divisionKey);
       const P = this.npartitions;
       const dtypes = new Map(this.schema);
       const keepBelow = (p: number): [Partition, number] => {
         const part = got.get(p)!;
         const key = part.columns.get(this.index)!;
         let end = part.length;
-        if (p < P - 1) while (end > 0 && numberAt(key, end - 1) >= d[p + 1]!) end--;
+        if (p < P - 1) while (end > 0 && !less(keyAt(key, end - 1), d[p + 1]!)) end--;
         return [part, end];
       };
       return idx.map((p) => {
@@ -408,7 +434,7 @@ class SetIndexSource implements PartitionSource {
           const prev = got.get(q)!;
           const key = prev.columns.get(this.index)!;
           let start = prev.length;
-          while (start > 0 && numberAt(key, start - 1) >= d[p]!) start--;
+          while (start > 0 && !less(keyAt(key, start - 1), d[p]!)) start--;
           segs.push({ length: prev.length - start, columns: new Map(cols.map((c) => [c, sliceColumn(prev.columns.get(c)!, start, prev.length)] as [string, Column])) });
         }
         segs.push({ length: end, columns: new Map(cols.map((c) => [c, sliceColumn(own.columns.get(c)!, 0, end)] as [string, Column])) });
@@ -423,19 +449,19 @@ class SetIndexSource implements PartitionSource {
     const key = sorted.raw(this.index)!;
     const n = sorted.length;
     let present = n;
-    while (present > 0 && Number.isNaN(numberAt(key, present - 1))) present--;
+    while (present > 0 && missingKey(keyAt(key, present - 1))) present--;
     // the first sorted row whose value is ≥ v
-    const lowerBound = (v: number): number => {
+    const lowerBound = (v: Key): number => {
       let lo = 0;
       let hi = present;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (numberAt(key, mid) < v) lo = mid + 1;
+        if (less(keyAt(key, mid), v)) lo = mid + 1;
         else hi = mid;
       }
       return lo;
     };
-    const d = this.divisions?.map(divisionNumber);
+    const d = this.divisions?.map(divisionKey);
     const P = this.npartitions;
     const dtypes = new Map(this.schema);
     return (parts ?? allParts(P)).map((p) => {
@@ -453,40 +479,40 @@ export async function setIndexFrame(df: DataFrame, column: string, options: SetI
   if (typeof sorted !== 'boolean') throw new TypeError(`setIndex(options): sorted must be a boolean, got ${describeValue(sorted)}`);
   const dtype = df.dtypes[column]!;
   if (!INDEX_DTYPES.includes(dtype))
-    throw new TypeError(`setIndex(column): column ${JSON.stringify(column)} has dtype ${dtype}; accepted: int64, float64, datetime (string and bool indexes are not supported yet)`);
+    throw new TypeError(`setIndex(column): column ${JSON.stringify(column)} has dtype ${dtype}; accepted: int64, float64, datetime, string`);
   const src = df.state.source;
   // Dask computes the divisions when set_index is called (a pass over the column): so does this
   const parts = await src.load([column], undefined, { options });
   const actual = parts.find((p) => p.length)?.columns.get(column)?.dtype ?? dtype;
   // a CSV column typed from the first file's sample may read as another dtype
-  if (!INDEX_DTYPES.includes(actual)) throw new TypeError(`setIndex(column): column ${JSON.stringify(column)} reads as ${actual}; accepted: int64, float64, datetime`);
+  if (!INDEX_DTYPES.includes(actual)) throw new TypeError(`setIndex(column): column ${JSON.stringify(column)} reads as ${actual}; accepted: int64, float64, datetime, string`);
   if (sorted) {
     // per partition: whether rows of the previous non-empty partition equal to its start move into it
     const overlapFrom: (boolean | undefined)[] = [];
-    const mins: (number | undefined)[] = [];
-    const maxes: (number | undefined)[] = [];
+    const mins: (Key | undefined)[] = [];
+    const maxes: (Key | undefined)[] = [];
     parts.forEach((p, k) => {
       const c = p.columns.get(column)!;
-      let prev = -Infinity;
+      let prev: Key | undefined;
       for (let i = 0; i < p.length; i++) {
-        const v = numberAt(c, i);
-        if (Number.isNaN(v)) throw new RangeError(`setIndex(${JSON.stringify(column)}, { sorted: true }): partition ${k} has a missing value at row ${i}; a sorted index has none (use sorted: false, or dropna first)`);
-        if (v < prev) throw new RangeError(`setIndex(${JSON.stringify(column)}, { sorted: true }): partition ${k} is not sorted ascending (row ${i}); use sorted: false to shuffle`);
+        const v = keyAt(c, i);
+        if (missingKey(v)) throw new RangeError(`setIndex(${JSON.stringify(column)}, { sorted: true }): partition ${k} has a missing value at row ${i}; a sorted index has none (use sorted: false, or dropna first)`);
+        if (prev !== undefined && less(v, prev)) throw new RangeError(`setIndex(${JSON.stringify(column)}, { sorted: true }): partition ${k} is not sorted ascending (row ${i}); use sorted: false to shuffle`);
         prev = v;
       }
-      mins.push(p.length ? numberAt(c, 0) : undefined);
-      maxes.push(p.length ? numberAt(c, p.length - 1) : undefined);
+      mins.push(p.length ? keyAt(c, 0) : undefined);
+      maxes.push(p.length ? keyAt(c, p.length - 1) : undefined);
     });
     let divisions: Division[] | undefined;
     const filled = mins.filter((m) => m !== undefined);
     if (filled.length) {
-      let last: number | undefined;
+      let last: Key | undefined;
       let prevFilled = -1;
       for (let k = 0; k < parts.length; k++) {
         if (mins[k] === undefined) continue;
         // equal to the previous end is an overlap (a value across a boundary): its rows move
         // into this partition (Dask's fix_overlap); a partition of that one value alone cannot
-        if (last !== undefined && (mins[k]! < last || (mins[k] === last && (maxes[k] === mins[k] || mins[prevFilled] === maxes[prevFilled]))))
+        if (last !== undefined && (less(mins[k]!, last) || (mins[k] === last && (maxes[k] === mins[k] || mins[prevFilled] === maxes[prevFilled]))))
           throw new RangeError(
             `setIndex(${JSON.stringify(column)}, { sorted: true }): partition ${k} starts at ${mins[k]}, before the previous partition's end ${last} (or a partition of one repeated value overlaps its neighbour): the partitions are not sorted; use sorted: false to shuffle`,
           );
@@ -495,7 +521,7 @@ export async function setIndexFrame(df: DataFrame, column: string, options: SetI
         last = maxes[k];
       }
       // an empty partition takes the next partition's start (Dask's bfill): it holds [d, d)
-      const d: number[] = [];
+      const d: Key[] = [];
       let next = last!;
       for (let k = parts.length - 1; k >= 0; k--) {
         if (mins[k] !== undefined) next = mins[k]!;
@@ -508,23 +534,24 @@ export async function setIndexFrame(df: DataFrame, column: string, options: SetI
     return new DataFrame({ source: new SetIndexSource(src, df.columns, column, false, divisions, moves), columns: df.columns.filter((c) => c !== column) });
   }
   // divisions at the quantiles i/P of the present values (exact: the values are sorted here)
-  const values: number[] = [];
+  const values: Key[] = [];
   for (const p of parts) {
     const c = p.columns.get(column)!;
     for (let i = 0; i < p.length; i++) {
-      const v = numberAt(c, i);
-      if (!Number.isNaN(v)) values.push(v);
+      const v = keyAt(c, i);
+      if (!missingKey(v)) values.push(v);
     }
   }
-  const sortedValues = Float64Array.from(values).sort();
+  const sortedValues: ArrayLike<Key> =
+    actual === 'string' ? values.sort((a, b) => (less(a, b) ? -1 : less(b, a) ? 1 : 0)) : Float64Array.from(values as number[]).sort();
   const N = sortedValues.length;
   let divisions: Division[] | undefined;
   if (N) {
     const P = Math.max(1, src.npartitions);
-    const starts: number[] = [];
+    const starts: Key[] = [];
     for (let i = 0; i < P; i++) {
       const v = sortedValues[Math.floor((i * N) / P)]!;
-      if (!starts.length || v > starts[starts.length - 1]!) starts.push(v);
+      if (!starts.length || less(starts[starts.length - 1]!, v)) starts.push(v);
     }
     divisions = [...starts, sortedValues[N - 1]!].map((v) => division(actual, v));
   }
@@ -635,7 +662,7 @@ class RepartitionSource implements PartitionSource {
       this.pieces = bounds.slice(0, -1).map((b, j) => Array.from({ length: bounds[j + 1]! - b }, (_, k) => ({ part: b + k, from: 0, of: 1 })));
       this.divisions = bd ? bounds.map((b) => bd[b]!) : undefined;
       this.lengths = base.lengths ? this.pieces.map((ps) => ps.reduce((a, p) => a + base.lengths![p.part]!, 0)) : undefined;
-    } else if (bd && bd.length === P + 1) {
+    } else if (bd && bd.length === P + 1 && typeof bd[0] !== 'string') {
       // Dask: unique divisions, linearly interpolated to npartitions + 1 points
       const uniq = bd.map(divisionNumber).filter((v, k, a) => k === 0 || v !== a[k - 1]);
       const n = uniq.length;
@@ -789,7 +816,7 @@ class ConcatSource implements PartitionSource {
     // known divisions stay known when each frame's index range starts after the previous one's (Dask)
     const ds = frames.map((f) => f.divisions);
     if (index && ds.every((d) => d && d.length)) {
-      const ordered = ds.every((d, k) => k === 0 || divisionNumber(ds[k - 1]![ds[k - 1]!.length - 1]!) < divisionNumber(d![0]!));
+      const ordered = ds.every((d, k) => k === 0 || less(divisionKey(ds[k - 1]![ds[k - 1]!.length - 1]!), divisionKey(d![0]!)));
       if (ordered) this.divisions = [...ds.slice(0, -1).flatMap((d) => d!.slice(0, -1)), ...ds[ds.length - 1]!];
     }
   }

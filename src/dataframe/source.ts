@@ -20,7 +20,7 @@ export interface PartitionSource {
   readonly schema: ReadonlyArray<readonly [string, DType]>;
   /** Index column name (not part of `columns`), if any. */
   readonly index?: string;
-  readonly divisions?: readonly (Date | number)[];
+  readonly divisions?: readonly (Date | number | string)[];
   /** Rows per partition when known without computing. */
   readonly lengths?: readonly number[];
   /** Sources this one reads (derived frames: filter, assign, sort, merge), for task graphs. */
