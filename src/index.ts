@@ -71,6 +71,10 @@ export {
   type DescribeOptions, type DType as DataFrameDType, type ReadCsvOptions, type ToCsvOptions, type TimeseriesOptions,
 } from './dataframe/index.js';
 export { GroupBy, type AggName, type AggSpec } from './dataframe/groupby.js';
+export {
+  concat, type ConcatOptions, type DropDuplicatesOptions, type RepartitionOptions, type ResetIndexOptions, type SampleOptions, type SetIndexOptions, type Division,
+  Resampler, type MapPartitionsOptions, type PartitionColumns, type PartitionFunction, type PartitionInfo, type PartitionResultColumn,
+} from './dataframe/index.js';
 export { StringMethods, DatetimeFields } from './dataframe/frame.js';
 export type { CellValue } from './dataframe/column.js';
 export type { How as MergeHow } from './dataframe/merge.js';

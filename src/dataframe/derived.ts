@@ -48,7 +48,7 @@ export class DerivedSource implements PartitionSource {
   readonly npartitions: number;
   readonly schema: [string, DType][];
   readonly index?: string;
-  readonly divisions?: readonly (Date | number)[];
+  readonly divisions?: readonly (Date | number | string)[];
   readonly lengths?: readonly number[];
 
   constructor(

@@ -34,10 +34,10 @@ export type Expr =
   | { readonly kind: 'where'; readonly cond: Expr; readonly x: Expr; readonly other: Expr }
   | { readonly kind: 'astype'; readonly arg: Expr; readonly dtype: 'float64' | 'int64' | 'bool' }
   | { readonly kind: 'str'; readonly op: StrOp; readonly arg: Expr; readonly pat?: string; readonly regex?: boolean; readonly caseSensitive?: boolean; readonly na?: boolean }
-  | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr };
+  | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr; /** floor: the frequency in ms. */ readonly freq?: number };
 
 export type StrOp = 'lower' | 'upper' | 'len' | 'contains' | 'startswith' | 'endswith';
-export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'dayofweek';
+export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'dayofweek' | 'floor';
 
 export const col = (name: string): Expr => ({ kind: 'col', name });
 
@@ -158,6 +158,7 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     case 'dt': {
       const d = exprDtype(e.arg, dtypes);
       if (d !== 'datetime') throw new TypeError(`.dt.${e.field}: needs a datetime column (readCsv's parseDates), got ${d}`);
+      if (e.field === 'floor') return 'datetime';
       // pandas: int64 without missing values, float64 with them (decided at compute time)
       return 'int64';
     }
@@ -209,6 +210,11 @@ function strColumns(e: Extract<Expr, { kind: 'str' }>, args: readonly Column[]):
 
 /** A .dt field of datetime columns (ms since the epoch, UTC as the parser reads them). */
 function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): Column[] {
+  if (e.field === 'floor') {
+    // pandas' Timestamp.floor: multiples of the frequency since the epoch; NaT stays NaT
+    const f = e.freq!;
+    return args.map((c) => ({ dtype: 'datetime', values: Float64Array.from(c.values as Float64Array, (x) => Math.floor(x / f) * f) }));
+  }
   const get: (d: Date) => number = {
     year: (d: Date) => d.getUTCFullYear(),
     month: (d: Date) => d.getUTCMonth() + 1,
@@ -217,7 +223,7 @@ function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): C
     minute: (d: Date) => d.getUTCMinutes(),
     second: (d: Date) => d.getUTCSeconds(),
     dayofweek: (d: Date) => (d.getUTCDay() + 6) % 7, // pandas: Monday = 0
-  }[e.field];
+  }[e.field as Exclude<DtField, 'floor'>];
   return args.map((c) => {
     const v = c.values as Float64Array;
     const missing = v.some((x) => Number.isNaN(x));

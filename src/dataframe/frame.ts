@@ -18,6 +18,12 @@ import { DerivedSource, type Step } from './derived.js';
 import { GroupBy } from './groupby.js';
 import { SortedSource } from './sorted.js';
 import { type How, MergeSource } from './merge.js';
+import {
+  type DropDuplicatesOptions, type RepartitionOptions, type ResetIndexOptions, type SampleOptions, type SetIndexOptions,
+  dropDuplicatesFrame, repartitionFrame, resetIndexFrame, sampleFrame, setIndexFrame,
+} from './rows.js';
+import { type Resampler, parseRule, resampleFrame } from './resample.js';
+import { type MapPartitionsOptions, type PartitionFunction, mapPartitionsFrame } from './partitions.js';
 import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprDtype, literal } from './expr.js';
 
 export { Lazy } from './layers.js';
@@ -59,13 +65,70 @@ export class DataFrame implements HasGraph {
   get npartitions(): number {
     return this.state.source.npartitions;
   }
-  /** Index boundaries of the partitions (npartitions + 1 values) where known, else undefined. */
-  get divisions(): (Date | number)[] | undefined {
+  /** Index boundaries of the partitions (npartitions + 1 values: numbers, Dates or strings, as the index) where known, else undefined. */
+  get divisions(): (Date | number | string)[] | undefined {
     return this.state.source.divisions ? [...this.state.source.divisions] : undefined;
   }
   /** Name of the index column (e.g. 'timestamp'), written first by toCsv({ index: true }). */
   get index(): string | undefined {
     return this.state.source.index;
+  }
+  /** Whether the divisions are known (Dask's known_divisions): after setIndex, for the timeseries dataset, and through operations that keep them. */
+  get knownDivisions(): boolean {
+    return this.state.source.divisions !== undefined;
+  }
+
+  // Row operations over the whole frame: src/dataframe/rows.ts and partitions.ts.
+
+  /**
+   * A random sample of the rows (pandas' sample): `frac` of them, or `n`, with or without
+   * `replace`ment. With a `seed`, the rows pandas' `sample(frac, random_state=seed)` returns, in
+   * its order, whatever the partitioning (NumPy's RandomState reproduced; Dask samples per
+   * partition instead). Divisions become unknown.
+   */
+  sample(options: SampleOptions): DataFrame {
+    return sampleFrame(this, options);
+  }
+
+  /** Rows without duplicates of `subset` (default every column), keeping the 'first' (default), 'last' or no (false) occurrence, in the frame's order (pandas' drop_duplicates). */
+  dropDuplicates(options: DropDuplicatesOptions = {}): DataFrame {
+    return dropDuplicatesFrame(this, options);
+  }
+
+  /**
+   * The frame indexed by `column` (int64, float64, datetime or string), with known divisions. Like Dask,
+   * this computes the divisions now, reading the column: `sorted: true` takes each partition's
+   * min and max (an error if the partitions are not in order); otherwise the divisions are the
+   * column's quantiles and the rows are shuffled into their partitions by value, each partition
+   * sorted by the index (stable; missing values last).
+   */
+  setIndex(column: string, options: SetIndexOptions = {}): Promise<DataFrame> {
+    return setIndexFrame(this, column, options);
+  }
+
+  /** The index as the first column (pandas' reset_index), or dropped with `drop: true`; without an index, row numbers 0…n-1 as a column 'index'. */
+  resetIndex(options: ResetIndexOptions = {}): DataFrame {
+    return resetIndexFrame(this, options);
+  }
+
+  /** The same rows in `npartitions` partitions (Dask's repartition): neighbours joined, or partitions split (at interpolated divisions when they are known). */
+  repartition(options: RepartitionOptions): DataFrame {
+    return repartitionFrame(this, options);
+  }
+
+  /**
+   * `fn` applied to every partition (Dask's map_partitions), the partition given as columns
+   * (PartitionColumns; the index too). A `delayed.module(url, name)` function runs on the
+   * worker-thread pool; an inline closure on the main thread. `meta` gives the result's columns
+   * and dtypes; the index is kept, as are the divisions unless `clearDivisions`.
+   */
+  mapPartitions(fn: PartitionFunction | ((...args: never[]) => unknown), options: MapPartitionsOptions): DataFrame {
+    return mapPartitionsFrame(this, fn, options);
+  }
+
+  /** Rows binned by a fixed frequency of the datetime index ('1h', '15min', '1D'; pandas' resample with its defaults): `.mean() / .sum() / .count()`. */
+  resample(rule: string): Resampler {
+    return resampleFrame(this, rule);
   }
 
   /** One column as a Series (Dask's df['x']). */
@@ -842,6 +905,12 @@ export class DatetimeFields {
   get second(): Series { return this.field('second'); }
   /** Monday = 0 … Sunday = 6, as pandas. */
   get dayofweek(): Series { return this.field('dayofweek'); }
+  /** Each datetime rounded down to a multiple of a fixed frequency since the epoch ('1h', '15min', '1D'; pandas' .dt.floor); missing stays missing. */
+  floor(freq: string): Series {
+    const out = new Series(this.s.frame, { kind: 'dt', field: 'floor', arg: this.s.expr, freq: parseRule('.dt.floor(freq)', freq) }, this.s.name);
+    void out.dtype;
+    return out;
+  }
 }
 
 /** The name under which a Series expression is materialized for a reduction (no user column can clash). */

@@ -29,8 +29,8 @@ function sourceLayers(s: PartitionSource, seen: Set<string>): DLayer[] {
   const inputs = s.inputs ?? [];
   const before = inputs.flatMap((i) => sourceLayers(i, seen));
   const layer: DLayer = {
-    name: s.name, op: s.op, tasks: s.npartitions, deps: inputs.map((i) => i.name),
-    taskDeps: (t) => inputs.flatMap((i): [string, number][] =>
+    name: s.name, op: s.op, tasks: s.npartitions, deps: [...new Set(inputs.map((i) => i.name))],
+    taskDeps: (t) => s.taskInputs ? s.taskInputs(t).map(([k, j]): [string, number] => [inputs[k]!.name, j]) : inputs.flatMap((i): [string, number][] =>
       s.allToAll ? Array.from({ length: i.npartitions }, (_, j) => [i.name, j] as [string, number]) : t < i.npartitions ? [[i.name, t]] : []),
   };
   return [...before, layer];

@@ -8,7 +8,7 @@ export class MemorySource implements PartitionSource {
   readonly npartitions: number;
   readonly schema: [string, DType][];
   readonly index?: string;
-  readonly divisions?: readonly (Date | number)[];
+  readonly divisions?: readonly (Date | number | string)[];
   readonly lengths: number[];
 
   constructor(

@@ -24,7 +24,7 @@ export interface MergeSpec {
 }
 
 /** One row's key, comparable across int64/float64 (both as numbers) and with missing values equal. */
-function keyReader(c: Column): (i: number) => string {
+export function keyReader(c: Column): (i: number) => string {
   switch (c.dtype) {
     case 'string': {
       const codes = c.values as Int32Array;

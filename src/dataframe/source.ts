@@ -20,13 +20,15 @@ export interface PartitionSource {
   readonly schema: ReadonlyArray<readonly [string, DType]>;
   /** Index column name (not part of `columns`), if any. */
   readonly index?: string;
-  readonly divisions?: readonly (Date | number)[];
+  readonly divisions?: readonly (Date | number | string)[];
   /** Rows per partition when known without computing. */
   readonly lengths?: readonly number[];
   /** Sources this one reads (derived frames: filter, assign, sort, merge), for task graphs. */
   readonly inputs?: readonly PartitionSource[];
   /** Each partition reads every input partition (sort, merge) rather than its own. */
   readonly allToAll?: boolean;
+  /** The input partitions partition t reads, as [input number, partition] (concat, repartition), when neither its own nor all. */
+  taskInputs?(t: number): [number, number][];
   /** Loads partitions `parts` (default all) with the given columns (default all; index always when present). */
   load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]>;
 }
