@@ -2,7 +2,8 @@
 // of transposes, irregular chunks) over every dtype, computed by tessera and checked against NumPy 2
 // (the python3 on PATH must have NumPy >= 2: NEP 50 scalars). Not a test (it needs NumPy 2, which CI's
 // Debian python3 lacks): run `npx tsx scripts/fuzz/numpy-expressions.ts SEED` after compiler changes.
-// It found the astype register bug of lower.ts (a cast read twice lost its register).
+// Without the astype register fix of lower.ts (a cast read twice lost its register) seed 1 gives
+// 43 bad of 399; with it, 0.
 import * as t from '../../src/index.js';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
