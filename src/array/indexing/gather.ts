@@ -497,3 +497,52 @@ export function* lowerMask(l: Lowering, node: MaskNode): Step<Out> {
   );
   return res;
 }
+
+// ---- a mask read in place (the compress leaf)
+
+/** What a compress leaf reads: the data, the bool condition and the [n, inStart…, outOff…] table (buffer indices). */
+export interface CompressSource {
+  data: number;
+  cond: number;
+  table: number;
+}
+
+const compressSources = new WeakMap<Lowering, Map<number, CompressSource | null>>();
+
+/**
+ * The buffers of a compress leaf over a mask node with known counts (native/engine/compress_leaf.h):
+ * a kernel stage then reads the q-th selected element where it lies, so `x.mask(c).sum()` reads
+ * the values and the condition once and writes no compacted array. Null when the condition is
+ * not bool (the leaf reads bool bytes); the caller materializes the mask then. Once per node and lowering.
+ */
+export function* compressSource(l: Lowering, node: MaskNode): Step<CompressSource | null> {
+  let memo = compressSources.get(l);
+  if (!memo) compressSources.set(l, (memo = new Map()));
+  const done = memo.get(node.id);
+  if (done !== undefined) return done;
+  const counts = node.state.counts;
+  if (!counts || hasUnknownShape(node)) throw unknownChunksError('compute');
+  if (node.cond.dtype !== 'bool' || node.arg.dtype !== node.dtype) {
+    memo.set(node.id, null);
+    return null;
+  }
+  const data = (yield l.materializeInput(node.arg)) as Materialized;
+  const cond = (yield l.materializeInput(node.cond)) as Materialized;
+  const chunks = node.arg.chunks[0]!;
+  const n = chunks.length;
+  const table = new Float64Array(2 * n + 3);
+  table[0] = n;
+  let at = 0;
+  let sel = 0;
+  chunks.forEach((c, j) => {
+    table[1 + j] = at;
+    table[2 + n + j] = sel;
+    at += c;
+    sel += counts[j]!;
+  });
+  table[1 + n] = at;
+  table[2 + 2 * n] = sel;
+  const src = { data: data.buffer, cond: cond.buffer, table: l.buffer(table.buffer) };
+  memo.set(node.id, src);
+  return src;
+}
