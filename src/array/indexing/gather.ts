@@ -1,7 +1,8 @@
 // Native gather and compaction (issue 15): np.take along one axis (a Take stage, one task per
 // output chunk) and boolean masks x[mask] (a Compress stage: per-chunk counts, their prefix sums,
 // then every chunk copies its selected elements to its offset in parallel). Stage fields:
-// native/engine/plan.h at Stage and native/engine/gather.h.
+// native/engine/plan.h at Stage and native/engine/gather.h. A kernel stage that walks a mask
+// result forward in 1-d reads it in place instead (a compress leaf: compressSource below).
 //
 // A mask's result has unknown chunk sizes (NaN), as in Dask. Elementwise operations and
 // reductions accept such arrays; everything that needs positions (slicing, reshape,
