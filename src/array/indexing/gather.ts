@@ -435,9 +435,23 @@ function takeTaskChunks(node: TakeNode): number[][] {
   return chunks;
 }
 
+/**
+ * A large gather result in native memory that asks for transparent huge pages (allocBuffer:
+ * mmap + MADV_HUGEPAGE, as NumPy does for its large arrays), handed out as an ArrayBuffer over
+ * it (V8 counts it as external memory and frees it when collected): first touching a fresh
+ * 512 MB result in 4 KiB pages cost ~4× the copy into it (bench/indexing.bench.ts, g2).
+ */
+function resultMemory(bytes: number): ArrayBuffer {
+  if (bytes < 4 << 20) return new ArrayBuffer(bytes);
+  const h = native().allocBuffer(bytes);
+  const view = native().bufferView(h);
+  native().freeBuffer(h);  // the view keeps the memory alive until it is collected
+  return view;
+}
+
 /** A take node: its data and indices materialized (persisted/JS memory read in place), then one Take stage. */
 export function* lowerTake(l: Lowering, node: TakeNode): Step<Out> {
-  const memory = new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
+  const memory = resultMemory(size(node.shape) * itemsize(node.dtype));
   const out = l.buffer(memory);
   const res = { memory, buffer: out, dtype: node.dtype, shape: node.shape };
   if (size(node.shape) === 0) return res;
@@ -469,7 +483,7 @@ export function* lowerMask(l: Lowering, node: MaskNode): Step<Out> {
   const counts = node.state.counts;
   if (!counts || hasUnknownShape(node)) throw unknownChunksError('compute');
   const total = counts.reduce((a, b) => a + b, 0);
-  const memory = new ArrayBuffer(total * itemsize(node.dtype));
+  const memory = resultMemory(total * itemsize(node.dtype));
   const out = l.buffer(memory);
   const res = { memory, buffer: out, dtype: node.dtype, shape: [total] };
   if (total === 0) return res;
