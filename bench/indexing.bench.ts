@@ -5,15 +5,17 @@
 //   (s2) persisted 8000² p.get('::2, ::2').sum()  vs  p.sum(): bandwidth over the touched rows
 //        (4000 rows × 64 KB; a stride-2 read still moves every cache line of a row) — target ≥ 50%.
 //        NumPy's a[::2, ::2].sum() beside it when Debian's python3-numpy is present (one thread).
-//   (g1) persisted 8000² p.mask(p.gt(0.5)).sum() (sizes unknown: counts, then compaction, then the
-//        sum) and after computeChunkSizes(), vs NumPy a[a > 0.5].sum() on one thread — target ≥ 2×.
+//   (g1) persisted 8000² p.mask(p.gt(0.5)).sum() (sizes unknown: counts, then the sum reading the
+//        selected elements in place) and after computeChunkSizes(), vs NumPy a[a > 0.5].sum() on
+//        one thread — target ≥ 2×; at 1 and 2 native threads, wall and process CPU time.
 //   (g2) p.take(idx, { axis: 0 }) of 8000 random rows (the Take stage; compute() returns 512 MB)
 //        and p.take(idx, { axis: 0 }).sum(), vs NumPy np.take(a, idx, axis=0) (+ .sum()) — target ≥ 2×.
 //   (t)  task counts: aligned reshape and concatenate add none.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Bench } from 'tinybench';
-import { concatenate, fromArray, random } from '../src/index.js';
+import { concatenate, configure, fromArray, random } from '../src/index.js';
 
 async function median(iterations: number, fn: () => Promise<unknown>): Promise<number> {
   const bench = new Bench({ iterations, time: 0, warmupIterations: 2, warmupTime: 0, throws: true });
@@ -51,37 +53,70 @@ print(statistics.median(t) * 1e3)
   if (Number.isFinite(np)) console.log(`     NumPy a[::2, ::2].sum() (1 thread) ${fmt(np, 2)} ms   tessera/NumPy speedup ${fmt(np / strided, 2)}×`);
 }
 
-// (g1, g2) gather and compaction on the same persisted array
+// (g1, g2) gather and compaction on the same persisted array, at 1 and 2 native threads. The
+// machine is shared, so besides the wall-clock median each row prints the median process CPU time
+// (user + system of all threads: page faults count); the speedup over NumPy (one thread, its own
+// process CPU time) is computed on CPU time at 1 thread and on wall time at 2.
 const rows = new Float64Array(n);
 for (let i = 0; i < n; i++) rows[i] = Math.floor(random01(i) * n);
 function random01(i: number): number {
   // a fixed, seedless row list (the same every run): a multiplicative hash of i
   return ((Math.imul(i + 1, 0x9e3779b1) >>> 0) % 1000003) / 1000003;
 }
-const maskCold = await median(7, () => p.mask(p.gt(0.5)).sum().compute());
-const known = await p.mask(p.gt(0.5)).computeChunkSizes();
-const maskKnown = await median(7, () => known.sum().compute());
-const takeT = await median(7, () => p.take(rows, { axis: 0 }).compute());
-const takeSum = await median(7, () => p.take(rows, { axis: 0 }).sum().compute());
-const idxLazy = fromArray(rows);
-const takeLazy = await median(7, () => p.take(idxLazy, { axis: 0 }).sum().compute());
-let npMask = NaN;
-let npTake = NaN;
-let npTakeSum = NaN;
+interface Timing { wall: number; cpu: number }
+const med = (v: number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+async function timed(iterations: number, fn: () => Promise<unknown>): Promise<Timing> {
+  for (let i = 0; i < 2; i++) await fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e3);
+  }
+  return { wall: med(wall), cpu: med(cpu) };
+}
+let np: Record<string, Timing> = {};
 if (existsSync('/usr/bin/python3')) {
   const py = spawnSync('/usr/bin/python3', ['-c', `
-import numpy as np, timeit, statistics
+import numpy as np, time, statistics, json
 a = np.random.default_rng(2).random((${n}, ${n}))
 i = np.array([${Array.from(rows).join(',')}], dtype=np.int64)
-m = lambda f: statistics.median([timeit.timeit(f, number=1) for _ in range(7)]) * 1e3
-print(m(lambda: a[a > 0.5].sum()), m(lambda: np.take(a, i, axis=0)), m(lambda: np.take(a, i, axis=0).sum()))
+def m(f):
+    f(); w = []; c = []
+    for _ in range(7):
+        c0 = time.process_time(); t0 = time.perf_counter(); f(); w.append(time.perf_counter() - t0); c.append(time.process_time() - c0)
+    return {'wall': statistics.median(w) * 1e3, 'cpu': statistics.median(c) * 1e3}
+print(json.dumps({'mask': m(lambda: a[a > 0.5].sum()), 'take': m(lambda: np.take(a, i, axis=0)), 'takeSum': m(lambda: np.take(a, i, axis=0).sum())}))
 `], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }, maxBuffer: 1 << 26 });
-  [npMask, npTake, npTakeSum] = py.stdout.trim().split(/\s+/).map(Number) as [number, number, number];
+  try {
+    np = JSON.parse(py.stdout.trim()) as Record<string, Timing>;
+  } catch {
+    np = {};
+  }
 }
-const vs = (ours: number, theirs: number): string => (Number.isFinite(theirs) ? `NumPy (1 thread) ${fmt(theirs, 1)} ms   speedup ${fmt(theirs / ours, 2)}×` : 'NumPy not found');
-console.log(`(g1) p.mask(p.gt(0.5)).sum()  ${fmt(maskCold, 1)} ms (sizes unknown)   ${fmt(maskKnown, 1)} ms (after computeChunkSizes)   ${vs(maskCold, npMask)}   (target ≥ 2×)`);
-console.log(`(g2) p.take(idx, { axis: 0 }) ${fmt(takeT, 1)} ms   ${vs(takeT, npTake)}   (target ≥ 2×)`);
-console.log(`     p.take(idx, { axis: 0 }).sum() ${fmt(takeSum, 1)} ms (lazy index array: ${fmt(takeLazy, 1)} ms)   ${vs(takeSum, npTakeSum)}`);
+const t = (x: Timing): string => `${fmt(x.wall, 1)} ms wall / ${fmt(x.cpu, 1)} ms CPU`;
+const vs = (ours: Timing, theirs: Timing | undefined, threads: number): string =>
+  theirs ? `NumPy ${t(theirs)}   speedup ${fmt((threads === 1 ? theirs.cpu / ours.cpu : theirs.wall / ours.wall), 2)}× (${threads === 1 ? 'CPU' : 'wall'})` : 'NumPy not found';
+console.log(`     load before (g): ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+const known = await p.mask(p.gt(0.5)).computeChunkSizes();
+const idxLazy = fromArray(rows);
+for (const threads of [1, 2]) {
+  configure({ numThreads: threads });
+  const maskCold = await timed(7, () => p.mask(p.gt(0.5)).sum().compute());
+  const maskKnown = await timed(7, () => known.sum().compute());
+  const takeT = await timed(7, () => p.take(rows, { axis: 0 }).compute());
+  const takeSum = await timed(7, () => p.take(rows, { axis: 0 }).sum().compute());
+  const takeLazy = await timed(7, () => p.take(idxLazy, { axis: 0 }).sum().compute());
+  console.log(`(g1) ${threads} thread${threads > 1 ? 's' : ' '} p.mask(p.gt(0.5)).sum()  ${t(maskCold)} (sizes unknown)   ${vs(maskCold, np.mask, threads)}   (target ≥ 2×)`);
+  console.log(`                      after computeChunkSizes ${t(maskKnown)}`);
+  console.log(`(g2) ${threads} thread${threads > 1 ? 's' : ' '} p.take(idx, { axis: 0 }) ${t(takeT)}   ${vs(takeT, np.take, threads)}   (target ≥ 2×)`);
+  console.log(`                      p.take(idx, { axis: 0 }).sum() ${t(takeSum)} (lazy index array: ${t(takeLazy)})   ${vs(takeSum, np.takeSum, threads)}`);
+}
+console.log(`     load after (g): ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 p.dispose();
 
 const x = random.random([4000, 400], { seed: 1, chunks: [1000, 400] });

@@ -78,6 +78,7 @@ void runBox(const Job& job, StagePrep& p, VMState& vm, const Box& box, Accum& ac
 void runChunk(const Job& job, StagePrep& p, VMState& vm, int64_t task) {
   const int nd = p.nd;
   const int S = p.nstreams;
+  vm.cursors.assign(p.leaves.size(), CompressCursor{});
 
   // chunk coordinates (row-major, last axis fastest)
   int64_t start[kMaxDims], ext[kMaxDims];

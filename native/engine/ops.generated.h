@@ -36,7 +36,8 @@
   X(Arange, 0, "arange") \
   X(RandomUniform, 1, "random_uniform") \
   X(RandomNormal, 2, "random_normal") \
-  X(Memory, 3, "memory")
+  X(Memory, 3, "memory") \
+  X(Compress, 4, "compress")
 
 // Every instruction. X(cname, code, arity, "plan name")
 #define TESSERA_OPS(X) \

@@ -52,6 +52,8 @@ struct BufferRef {
 // RandomUniform: a + (b - a) * U(seed, lin); U in [0,1), 53-bit (F64) or 24-bit (F32)
 // RandomNormal:  a + b * N(seed, lin)   (Box-Muller over two independent streams)
 // Memory:        element lin of buffers[buffer] read as dtype
+// Compress:      element lin of a boolean-mask result read in place: the lin-th selected element
+//                of buffers[buffer] (a: condition buffer, b: table buffer; engine/compress_leaf.h)
 enum class LeafKind : uint8_t { TESSERA_LEAF_KINDS(TESSERA_ENUM_ROW) };
 
 struct Leaf {

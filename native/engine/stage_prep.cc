@@ -96,6 +96,7 @@ void prepareStage(const Stage& st, const std::vector<BufferRef>& buffers, StageP
     l.data = lf.kind == LeafKind::Memory
                  ? static_cast<const char*>(buffers[static_cast<size_t>(lf.buffer)].data)
                  : nullptr;
+    if (lf.kind == LeafKind::Compress) l.compress = prepareCompressLeaf(lf, buffers);
   }
   p.outData = static_cast<char*>(buffers[static_cast<size_t>(sk.buffer)].data);
   p.outType = sk.dtype;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/compress_leaf.h"
 #include "engine/partial.h"
 #include "engine/plan.h"
 #include "engine/typing.h"
@@ -19,6 +20,7 @@ struct LeafPrep {
   double a, b;
   uint64_t key;
   const char* data;  // memory leaves
+  CompressIndex compress;  // compress leaves (engine/compress_leaf.h)
 };
 
 struct StagePrep {

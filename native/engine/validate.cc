@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/dtype_io.h"
+#include "engine/compress_leaf.h"
 #include "engine/gather.h"
 #include "engine/ops.h"
 #include "engine/plan.h"
@@ -288,6 +289,10 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     // arange (and constants) of every dtype; random numbers are float64 or float32
     if (generated && lf.kind != LeafKind::Arange && lf.dtype != DType::F64 && lf.dtype != DType::F32)
       fail(lp + ".dtype", dtn + " is not a dtype of random leaves (accepted: 0 F64, 1 F32)");
+    if (lf.kind == LeafKind::Compress) {  // engine/compress_leaf.h
+      detail::validateCompressLeaf(plan, st, lf, lp, empty);
+      continue;
+    }
     const BufferRef* buf = nullptr;
     std::string bp;
     if (lf.kind == LeafKind::Memory) {

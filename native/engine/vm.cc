@@ -121,6 +121,18 @@ void fillLeaf(const StagePrep& p, VMState& vm, int leaf, void* outv, int64_t n, 
       if (!f64) K.cast[0][static_cast<int>(l.dtype)](out, outv, un);
       return;
     }
+    case LeafKind::Compress: {  // a mask's selected elements, scanned where they lie
+      CompressCursor& cur = vm.cursors[static_cast<size_t>(leaf)];
+      const size_t es = dtypeSize(l.dtype);
+      for (int i = 0; i < np; ++i) {
+        char* o = static_cast<char*>(outv) + vm.pieceOff[static_cast<size_t>(i)] * static_cast<int64_t>(es);
+        const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
+        fillCompress(l.compress, cur, es, pbase[static_cast<int64_t>(i) * S + s], step, m, o);
+        if (l.dtype == DType::Bool)
+          for (int64_t j = 0; j < m; ++j) o[j] = o[j] != 0;
+      }
+      return;
+    }
     case LeafKind::Memory: {
       // every dtype as itself: contiguous runs are a memcpy
       withElementSize(dtypeSize(l.dtype), [&](auto tag) {

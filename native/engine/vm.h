@@ -41,6 +41,8 @@ struct VMState : ThreadState {
   std::vector<int64_t> pieceBase;  // kBlock * nstreams
   std::vector<int64_t> rowBase, inner, prefetch;
   Box box, sub;
+  // per leaf of the running task: where its Compress scan stands (reset by runChunk)
+  std::vector<CompressCursor> cursors;
 };
 
 // Runs the stage's program over the current block (n elements in np pieces, described in vm) and

@@ -134,3 +134,100 @@ TEST(compress_counts_then_offsets_row_major) {
     CHECK(throwsWith(wrong, "sink"));
   }
 }
+
+namespace {
+
+// A kernel stage summing (or storing) a compress leaf over x (1-d, `inChunks`) with bool cond:
+// buffers [x, cond, table, out].
+Plan compressLeafPlan(std::vector<double>& x, std::vector<uint8_t>& cond, std::vector<double>& table, std::vector<double>& out,
+                      const std::vector<int64_t>& inChunks, std::vector<int64_t> stageChunks, bool reduce, int64_t step = 1) {
+  const size_t n = inChunks.size();
+  table.assign(2 * n + 3, 0);
+  table[0] = static_cast<double>(n);
+  int64_t at = 0, sel = 0;
+  for (size_t j = 0; j < n; ++j) {
+    table[1 + j] = static_cast<double>(at);
+    table[2 + n + j] = static_cast<double>(sel);
+    for (int64_t i = at; i < at + inChunks[j]; ++i) sel += cond[static_cast<size_t>(i)] != 0;
+    at += inChunks[j];
+  }
+  table[1 + n] = static_cast<double>(at);
+  table[2 + 2 * n] = static_cast<double>(sel);
+  Plan p;
+  p.buffers = {ref(x), BufferRef{cond.data(), cond.size(), true}, ref(table), ref(out)};
+  Leaf lf;
+  lf.kind = LeafKind::Compress;
+  lf.buffer = 0;
+  lf.a = 1;
+  lf.b = 2;
+  lf.strides = {step};
+  lf.offset = step < 0 ? sel - 1 : 0;
+  Stage st = loadStage({sel}, {sel}, lf);
+  st.chunks = {std::move(stageChunks)};
+  st.sink = reduce ? reduceSink(ReduceOp::Sum, 3, {1}, {0}) : storeSink(3, {1});
+  p.stages.push_back(st);
+  return p;
+}
+
+}  // namespace
+
+TEST(compress_leaf_reads_the_selected_elements_in_place) {
+  const int64_t N = 5000;
+  std::vector<double> x(N);
+  std::vector<uint8_t> cond(N);
+  std::vector<double> sel;
+  for (int64_t i = 0; i < N; ++i) {
+    x[static_cast<size_t>(i)] = static_cast<double>((i * 7919) % 1013) / 8.0;
+    cond[static_cast<size_t>(i)] = (i * 31) % 7 < 3 ? static_cast<uint8_t>(1 + i % 3) : 0;  // any nonzero byte is true
+    if (cond[static_cast<size_t>(i)]) sel.push_back(x[static_cast<size_t>(i)]);
+  }
+  const int64_t total = static_cast<int64_t>(sel.size());
+  const std::vector<int64_t> inChunks = {1200, 0 + 1, 2500, 1299};
+  std::vector<double> table;
+  for (int threads : {1, 2}) {
+    // stored forward with chunks unlike the input's (tasks start inside mask chunks), and reversed
+    for (int64_t step : {int64_t(1), int64_t(-1)}) {
+      std::vector<double> out(static_cast<size_t>(total), -1);
+      CHECK(run(compressLeafPlan(x, cond, table, out, inChunks, {700, total - 700}, false, step), threads).status == ExecResult::Status::Ok);
+      for (int64_t q = 0; q < total; ++q)
+        CHECK_EQ(out[static_cast<size_t>(q)], sel[static_cast<size_t>(step > 0 ? q : total - 1 - q)]);
+    }
+    // summed: exact here (multiples of 1/8, far below 2^53)
+    std::vector<double> s(1, -1);
+    CHECK(run(compressLeafPlan(x, cond, table, s, inChunks, {total}, true), threads).status == ExecResult::Status::Ok);
+    double want = 0;
+    for (double v : sel) want += v;
+    CHECK_EQ(s[0], want);
+  }
+}
+
+TEST(compress_leaf_stale_counts_fail_and_validator_refusals) {
+  const int64_t N = 64;
+  std::vector<double> x(N, 1), table, out(1);
+  std::vector<uint8_t> cond(N, 0);
+  for (int64_t i = 0; i < N; i += 2) cond[static_cast<size_t>(i)] = 1;
+  Plan p = compressLeafPlan(x, cond, table, out, {32, 32}, {32}, true);
+  cond[1] = 1;  // chunk 0 now selects one more than the table says
+  ExecResult r = run(p);
+  CHECK(r.status == ExecResult::Status::Failed);
+  CHECK(r.error.find("chunk 0 selects more") != std::string::npos);
+  cond[1] = 0;
+  cond[0] = 0;  // and now one fewer
+  r = run(p);
+  CHECK(r.status == ExecResult::Status::Failed);
+  CHECK(r.error.find("selects fewer") != std::string::npos);
+  cond[0] = 1;
+  CHECK(run(p).status == ExecResult::Status::Ok);
+  Plan q = p;
+  q.stages[0].leaves[0].strides = {2};  // reads past the 32 selected elements
+  CHECK(throwsWith(q, "selected elements"));
+  q = p;
+  q.stages[0].leaves[0].a = 7;
+  CHECK(throwsWith(q, "stages[0].leaves[0].a"));
+  q = p;
+  table[2 + 2 + 1] = 40;  // chunk 0 cannot select 40 of its 32 elements
+  CHECK(throwsWith(q, "outOff"));
+  table[2 + 2 + 1] = 16;
+  table[0] = 3;  // the table is too short for 3 chunks
+  CHECK(throwsWith(q, "needs 9"));
+}

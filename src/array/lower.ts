@@ -46,7 +46,7 @@ const INT_EXACT = new Set<string>(['sum', 'prod', 'min', 'max', 'nansum', 'nanpr
 import { resolveLoop } from './loops.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 import { lowerQuantile, lowerScan } from './reductions/scan.js';
-import { lowerMask, lowerTake } from './indexing/gather.js';
+import { compressSource, lowerMask, lowerTake, type CompressSource } from './indexing/gather.js';
 import { materializeMatmul } from './linalg/lower-matmul.js';
 
 const NATIVE_CODES = new Map<string, NativeDType>(NATIVE_DTYPES.map((d) => [d.name, d.code as NativeDType]));
@@ -418,6 +418,14 @@ export class StageBuilder {
       case 'quantile':
       case 'take':
       case 'mask': {
+        // A 1-d forward walk of a mask result (x.mask(c).sum(), .mul(2), …) reads the selected
+        // elements where they lie (a compress leaf): no compacted buffer, the same values in the
+        // same positions and chunks, so the same bits. Other walks (reversed, strided, 2-d views,
+        // a cluster's per-chunk tasks) read the compacted array.
+        if (node.kind === 'mask' && !this.owner.distributed && this.shape.length === 1 && map.axes[0] === 0 && map.steps[0] === 1) {
+          const src = (yield compressSource(this.owner, node)) as CompressSource | null;
+          if (src) return this.leaf(node, map, { kind: LeafKind.Compress, dtype: node.dtype, a: src.cond, b: src.table, seed: 0, buffer: src.data }, [1], 0);
+        }
         const m = (yield this.owner.materializeSpecial(node)) as Materialized;
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
       }

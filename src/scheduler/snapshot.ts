@@ -60,8 +60,22 @@ export function snapshotInputs(plan: NativePlan, buffers: NativeBufferArg[]): Sn
     const shape = stage.kind === StageKind.Matmul ? [...stage.shape, stage.contract ?? 0] : stage.shape;
     if (shape.some((n) => n === 0)) continue;
     for (const [i, leaf] of stage.leaves.entries()) {
-      if (leaf.kind !== LeafKind.Memory) continue;
       written ??= new Set(plan.stages.map((s) => s.sink.buffer));
+      if (leaf.kind === LeafKind.Compress) {
+        // a mask read in place (engine/compress_leaf.h) scans its data and bool condition from
+        // element 0 up to the input length, the table's inStart[n]
+        const table = buffers[leaf.b];
+        const t = table !== undefined && types.isArrayBuffer(table) ? new Float64Array(table) : undefined;
+        const len = t && t.length >= 2 && t.length >= 2 + t[0]! ? t[1 + t[0]!]! : NaN;
+        if (!Number.isSafeInteger(len)) continue;  // the engine rejects the leaf
+        for (const [b, bytes] of [[leaf.buffer, len * elementBytes(leaf)], [leaf.a, len]] as const) {
+          if (written.has(b) || bytes === 0) continue;
+          const known = spans.get(b);
+          spans.set(b, known ? [0, Math.max(known[1], bytes)] : [0, bytes]);
+        }
+        continue;
+      }
+      if (leaf.kind !== LeafKind.Memory) continue;
       if (written.has(leaf.buffer)) continue;
       // a take stage's data leaf spans the source length on the take axis (imms [axis, length])
       const take = stage.kind === StageKind.Take && i === 0 && stage.imms;

@@ -1,7 +1,8 @@
 // Native gather and compaction (issue 15): np.take along one axis (a Take stage, one task per
 // output chunk) and boolean masks x[mask] (a Compress stage: per-chunk counts, their prefix sums,
 // then every chunk copies its selected elements to its offset in parallel). Stage fields:
-// native/engine/plan.h at Stage and native/engine/gather.h.
+// native/engine/plan.h at Stage and native/engine/gather.h. A kernel stage that walks a mask
+// result forward in 1-d reads it in place instead (a compress leaf: compressSource below).
 //
 // A mask's result has unknown chunk sizes (NaN), as in Dask. Elementwise operations and
 // reductions accept such arrays; everything that needs positions (slicing, reshape,
@@ -439,9 +440,23 @@ function takeTaskChunks(node: TakeNode): number[][] {
   return chunks;
 }
 
+/**
+ * A large gather result in native memory that asks for transparent huge pages (allocBuffer:
+ * mmap + MADV_HUGEPAGE, as NumPy does for its large arrays), handed out as an ArrayBuffer over
+ * it (V8 counts it as external memory and frees it when collected): first touching a fresh
+ * 512 MB result in 4 KiB pages cost ~4× the copy into it (bench/indexing.bench.ts, g2).
+ */
+function resultMemory(bytes: number): ArrayBuffer {
+  if (bytes < 4 << 20) return new ArrayBuffer(bytes);
+  const h = native().allocBuffer(bytes);
+  const view = native().bufferView(h);
+  native().freeBuffer(h);  // the view keeps the memory alive until it is collected
+  return view;
+}
+
 /** A take node: its data and indices materialized (persisted/JS memory read in place), then one Take stage. */
 export function* lowerTake(l: Lowering, node: TakeNode): Step<Out> {
-  const memory = new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
+  const memory = resultMemory(size(node.shape) * itemsize(node.dtype));
   const out = l.buffer(memory);
   const res = { memory, buffer: out, dtype: node.dtype, shape: node.shape };
   if (size(node.shape) === 0) return res;
@@ -473,7 +488,7 @@ export function* lowerMask(l: Lowering, node: MaskNode): Step<Out> {
   const counts = node.state.counts;
   if (!counts || hasUnknownShape(node)) throw unknownChunksError('compute');
   const total = counts.reduce((a, b) => a + b, 0);
-  const memory = new ArrayBuffer(total * itemsize(node.dtype));
+  const memory = resultMemory(total * itemsize(node.dtype));
   const out = l.buffer(memory);
   const res = { memory, buffer: out, dtype: node.dtype, shape: [total] };
   if (total === 0) return res;
@@ -501,4 +516,53 @@ export function* lowerMask(l: Lowering, node: MaskNode): Step<Out> {
     'mask',
   );
   return res;
+}
+
+// ---- a mask read in place (the compress leaf)
+
+/** What a compress leaf reads: the data, the bool condition and the [n, inStart…, outOff…] table (buffer indices). */
+export interface CompressSource {
+  data: number;
+  cond: number;
+  table: number;
+}
+
+const compressSources = new WeakMap<Lowering, Map<number, CompressSource | null>>();
+
+/**
+ * The buffers of a compress leaf over a mask node with known counts (native/engine/compress_leaf.h):
+ * a kernel stage then reads the q-th selected element where it lies, so `x.mask(c).sum()` reads
+ * the values and the condition once and writes no compacted array. Null when the condition is
+ * not bool (the leaf reads bool bytes); the caller materializes the mask then. Once per node and lowering.
+ */
+export function* compressSource(l: Lowering, node: MaskNode): Step<CompressSource | null> {
+  let memo = compressSources.get(l);
+  if (!memo) compressSources.set(l, (memo = new Map()));
+  const done = memo.get(node.id);
+  if (done !== undefined) return done;
+  const counts = node.state.counts;
+  if (!counts || hasUnknownShape(node)) throw unknownChunksError('compute');
+  if (node.cond.dtype !== 'bool' || node.arg.dtype !== node.dtype) {
+    memo.set(node.id, null);
+    return null;
+  }
+  const data = (yield l.materializeInput(node.arg)) as Materialized;
+  const cond = (yield l.materializeInput(node.cond)) as Materialized;
+  const chunks = node.arg.chunks[0]!;
+  const n = chunks.length;
+  const table = new Float64Array(2 * n + 3);
+  table[0] = n;
+  let at = 0;
+  let sel = 0;
+  chunks.forEach((c, j) => {
+    table[1 + j] = at;
+    table[2 + n + j] = sel;
+    at += c;
+    sel += counts[j]!;
+  });
+  table[1 + n] = at;
+  table[2 + 2 * n] = sel;
+  const src = { data: data.buffer, cond: cond.buffer, table: l.buffer(table.buffer) };
+  memo.set(node.id, src);
+  return src;
 }

@@ -27,6 +27,9 @@ export function encodeStage(st: NativeStage, name: string | undefined): PlanStag
   const leaves = st.leaves.map((l): PlanLeaf => {
     const base = { dtype: dtypeName(l.dtype), offset: l.offset, strides: [...l.strides] };
     const kind = LEAF_BY_CODE.get(l.kind)!;
+    if (kind === 'compress') {
+      throw new TypeError(`toPlan: ${name ?? 'a stage'} reads a boolean-mask result in place (a compress leaf), which plan format version 1 cannot express yet; persist() the mask result first and export what reads it`);
+    }
     if (kind === 'memory') return { kind, ...base, buffer: l.buffer };
     if (kind === 'arange') return { kind, ...base, a: encodeNumber(l.a), b: encodeNumber(l.b) };
     return { kind, ...base, a: encodeNumber(l.a), b: encodeNumber(l.b), seed: l.seed };
