@@ -266,6 +266,8 @@ export async function resolveStorage(roots: readonly RootRegion[], signal?: Abor
       const strides = contiguousStrides(shape);
       const limit = src.concurrency ?? 2 * native().getNumThreads();
       await runLimited(parts, limit, async (p) => {
+        const at = p.lo.reduce((o, l, k) => o + (l - lo[k]!) * strides[k]!, 0);
+        if (src.readInto) return src.readInto(p.lo, p.hi, view, strides, at, signal);
         const data = await src.read(p.lo, p.hi, signal);
         const pshape = p.hi.map((h, k) => h - p.lo[k]!);
         const want = pshape.reduce((a, b) => a * b, 1);
