@@ -1,6 +1,7 @@
 #include "storage/chunk_codec.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,41 +64,64 @@ struct CCtxFree {
 struct ThreadScratch {
   std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx;
   std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx;
-  std::vector<uint8_t> in, out;
+  std::vector<uint8_t> out;
 };
 ThreadScratch& scratch() {
   thread_local ThreadScratch s;
   return s;
 }
 
-// Reads the whole file at `path` into `buf` (resized). Returns false when it does not exist.
-bool readFile(const std::string& path, std::vector<uint8_t>& buf) {
+// An open chunk file and its size; fd < 0 when it does not exist.
+struct ChunkFile {
   Fd f;
-  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (f.fd < 0) {
-    if (errno == ENOENT) return false;
-    sysFail("open", path);
+  size_t size = 0;
+  explicit ChunkFile(const std::string& path) {
+    f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (f.fd < 0) {
+      if (errno == ENOENT) return;
+      sysFail("open", path);
+    }
+    struct stat st {};
+    if (::fstat(f.fd, &st) != 0) sysFail("fstat", path);
+    if (S_ISDIR(st.st_mode)) {
+      errno = EISDIR;
+      sysFail("read", path);
+    }
+    size = static_cast<size_t>(st.st_size);
   }
-  struct stat st {};
-  if (::fstat(f.fd, &st) != 0) sysFail("fstat", path);
-  if (S_ISDIR(st.st_mode)) {
-    errno = EISDIR;
-    sysFail("read", path);
-  }
-  buf.resize(static_cast<size_t>(st.st_size));
+  bool exists() const { return f.fd >= 0; }
+};
+
+// Reads exactly n bytes of `file` into out (a file that shrank under us is a truncated chunk).
+void readInto(ChunkFile& file, uint8_t* out, size_t n, const std::string& path) {
   size_t got = 0;
-  while (got < buf.size()) {
-    ssize_t r = ::read(f.fd, buf.data() + got, buf.size() - got);
+  while (got < n) {
+    ssize_t r = ::read(file.f.fd, out + got, n - got);
     if (r < 0) {
       if (errno == EINTR) continue;
       sysFail("read", path);
     }
-    if (r == 0) break;  // shrank under us: the size check below reports it
+    if (r == 0) throw std::runtime_error("truncated chunk: the file shrank while it was read");
     got += static_cast<size_t>(r);
   }
-  buf.resize(got);
-  return true;
 }
+
+// The file's bytes mapped read-only (the page cache itself: no copy before decoding).
+struct Mapping {
+  void* p = MAP_FAILED;
+  size_t n = 0;
+  Mapping(ChunkFile& file, const std::string& path) : n(file.size) {
+    if (n == 0) return;
+    p = ::mmap(nullptr, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.f.fd, 0);
+    if (p == MAP_FAILED) sysFail("mmap", path);
+  }
+  ~Mapping() {
+    if (p != MAP_FAILED) ::munmap(p, n);
+  }
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  const uint8_t* data() const { return p == MAP_FAILED ? nullptr : static_cast<const uint8_t*>(p); }
+};
 
 void writeAll(int fd, const uint8_t* p, size_t n, const std::string& path) {
   while (n > 0) {
@@ -232,22 +256,31 @@ ChunkResult decodeChunk(const DecodeItem& it) {
     const size_t want = static_cast<size_t>(product(it.chunkShape)) * static_cast<size_t>(it.itemsize);
     const bool direct = wholeAndContiguous(it);
     uint8_t* target = direct ? it.dst + static_cast<size_t>(it.dstOffset) * static_cast<size_t>(it.itemsize) : nullptr;
+    std::unique_ptr<ChunkFile> file;
+    std::unique_ptr<Mapping> map;
     const uint8_t* src = it.bytes;
     size_t n = it.nbytes;
     if (!it.path.empty()) {
-      if (!readFile(it.path, s.in)) {
+      file = std::make_unique<ChunkFile>(it.path);
+      if (!file->exists()) {
         ChunkResult miss;
         miss.status = ChunkResult::Missing;
         return miss;
       }
-      src = s.in.data();
-      n = s.in.size();
+      n = file->size;
+      if (it.codec == Codec::None && direct && n == want) {
+        readInto(*file, target, want, it.path);  // one copy: page cache → the plan's buffer
+        return ChunkResult{};
+      }
+      map = std::make_unique<Mapping>(*file, it.path);
+      src = map->data();
     }
     const uint8_t* decoded;
     if (it.codec == Codec::None) {
       if (n != want) throw std::runtime_error("truncated chunk: " + std::to_string(n) + " bytes, " + std::to_string(want) + " expected");
       decoded = src;
     } else {
+      if (n == 0) throw std::runtime_error("not a zstd frame (an empty chunk file)");
       if (!target) {
         s.out.resize(want);
         target = s.out.data();
@@ -260,6 +293,7 @@ ChunkResult decodeChunk(const DecodeItem& it) {
     } else {
       copyBox(it, decoded);
     }
+    if (s.out.capacity() > (size_t(64) << 20)) std::vector<uint8_t>().swap(s.out);  // bound what a thread keeps
     return ChunkResult{};
   } catch (...) {
     return fromException(label);
@@ -285,6 +319,12 @@ ChunkResult encodeChunk(const EncodeItem& it) {
       bytes = s.out.data();
       n = r;
     }
+    struct Bound {  // bound what a thread keeps between chunks
+      std::vector<uint8_t>& v;
+      ~Bound() {
+        if (v.capacity() > (size_t(64) << 20)) std::vector<uint8_t>().swap(v);
+      }
+    } bound{s.out};
     if (it.path.empty()) {
       res.out.assign(bytes, bytes + n);
       return res;

@@ -75,6 +75,7 @@ async function run(h: Handle, signal?: AbortSignal): Promise<ChunkResult[]> {
   if (!signal) return h.promise;
   if (signal.aborted) {
     h.cancel();
+    h.promise.catch(() => {}); // it rejects with the engine's AbortError; the caller gets signal's
     throw abortError(signal.reason);
   }
   const onAbort = (): void => h.cancel();
