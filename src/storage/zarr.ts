@@ -154,8 +154,9 @@ export async function fromZarr(where: string, options?: FromZarrOptions): Promis
       const label = `${where}: chunk (${coords.join(', ')})`;
       if (inOne) {
         if (fast?.readInto) {
-          // decoded on the pool straight into the box (the chunk's own buffer when it is all of it)
-          const out = new Ctor(size(box));
+          // decoded on the pool straight into the box (the chunk's own buffer when it is all of it);
+          // shared memory, so a plan reads it in place (a plain ArrayBuffer would be snapshotted)
+          const out = new Ctor(new SharedArrayBuffer(Math.max(8, size(box) * Ctor.BYTES_PER_ELEMENT)) as unknown as ArrayBuffer, 0, size(box));
           if (await intoBox(coords, lo, hi, out, contiguousStrides(box), 0, label, signal)) return out;
         }
         let chunk: { data: unknown; shape: number[]; stride: number[] };

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DenseArray, arange, fromZarr, random, toZarr } from '../../src/index.js';
+import { DenseArray, arange, configure, fromZarr, random, toZarr } from '../../src/index.js';
 import { decodeChunks, encodeChunks, nativeCodecs } from '../../src/storage/native-codec.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'storage', 'zarr');
@@ -93,6 +93,27 @@ describe('native chunk codecs', () => {
     await toZarr(sq, join(d, 'sq.zarr'), { chunks: [5, 5] });
     const ys = await fromZarr(join(d, 'sq.zarr'));
     expect(bytesOf(await ys.add(ys.T).compute()).equals(bytesOf(await sq.add(sq.T).compute()))).toBe(true);
+    rmSync(d, { recursive: true, force: true });
+  });
+
+  it('a reduction over more than its budget runs chunk by chunk into recycled buffers, with the in-memory bits', async () => {
+    const d = tmp();
+    const x = random.random([300, 260], { seed: 12, chunks: [64, 50] });
+    await toZarr(x, join(d, 'x.zarr'), { chunks: [64, 50] });
+    const y = await fromZarr(join(d, 'x.zarr'));
+    const want = [await x.sum().compute(), await x.std().compute(), ((await x.max({ axis: 0 }).compute()) as DenseArray).data];
+    configure({ memoryLimit: 200_000 }); // budget 50 kB < the 624 kB the reductions read
+    try {
+      const got = [await y.sum().compute(), await y.std().compute(), ((await y.max({ axis: 0 }).compute()) as DenseArray).data];
+      expect(got[0]).toBe(want[0]);
+      expect(got[1]).toBe(want[1]);
+      expect(Array.from(got[2] as Float64Array)).toEqual(Array.from(want[2] as Float64Array));
+      // twice more: the recycled buffers hold the previous chunks' bytes, which must not leak in
+      expect(await y.get('7:290, 3:251').sum().compute()).toBe(await x.get('7:290, 3:251').sum().compute());
+      expect(await y.add(1).sum().compute()).toBe(await x.add(1).sum().compute());
+    } finally {
+      configure({ memoryLimit: null });
+    }
     rmSync(d, { recursive: true, force: true });
   });
 
