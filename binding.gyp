@@ -9,7 +9,9 @@
     "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-fexceptions", "-ffp-contract=off"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
     "cflags!": ["-fno-exceptions"],
-    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+    # zstdDefines: the vendored zstd's symbols stay inside the addon (hidden, never interposed by
+    # a host process that exports its own zstd), for the library and for its callers alike.
+    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "<!@(node -p \"require('./native/sources.json').zstdDefines.join(' ')\")"],
     "include_dirs": ["native"]
   },
   "targets": [
@@ -38,9 +40,23 @@
         }]
       ]
     },
+    # The official zstd C sources (native/third_party/zstd, BSD; docs/architecture.md names the
+    # version), compiled as C. Their warnings are zstd's to fix, so they are silenced for these
+    # files only; our own code keeps -Wall -Wextra.
+    {
+      "target_name": "tessera_zstd",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('./native/sources.json').zstd.join(' ')\")"],
+      # zstdLibDefines: only the fast and dfast compressors (levels 1-2; toZarr writes level 1,
+      # higher levels fall back to dfast): the strategies of levels 3-22 would double the binary.
+      # Decompression is complete (any level decodes).
+      "defines": ["<!@(node -p \"require('./native/sources.json').zstdLibDefines.join(' ')\")"],
+      "cflags_c": ["-O3", "-fPIC", "-fvisibility=hidden", "-w"],
+      "cflags": ["-fPIC", "-fvisibility=hidden"]
+    },
     {
       "target_name": "tessera",
-      "dependencies": ["tessera_avx2", "tessera_avx512"],
+      "dependencies": ["tessera_avx2", "tessera_avx512", "tessera_zstd"],
       "sources": [
         "<!@(node -p \"require('./native/sources.json').core.join(' ')\")",
         "<!@(node -p \"require('./native/sources.json').addon.join(' ')\")"

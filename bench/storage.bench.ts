@@ -2,11 +2,12 @@
 // tessera and, when /usr/bin/python3 has dask + zarr, Dask's to_zarr / from_zarr on the same
 // array, chunks and codec. Default size 4000² (128 MB) so it runs in minutes on 2 shared cores;
 // --full runs the issue's 20000² (3.2 GB). Medians of the runs; every case runs in its own child
-// process (peak RSS is its own). No assertions: read the ratios. --only KIND runs one row
-// (write-zstd, write-none, read-sum, spill).
+// process (peak RSS is its own). Wall time and process CPU time (every thread's, user + system:
+// steadier than wall time on a shared machine) side by side. No assertions: read the ratios.
+// --only KIND runs one row (write-zstd, write-none, read-sum, spill).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, openSync, writeSync, fsyncSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,9 +27,11 @@ async function child(kind: string, dir: string): Promise<void> {
   const t = await import('../src/index.js');
   const x = t.random.random([N, N], { seed: 1, chunks: CHUNK });
   const times: number[] = [];
+  const cpus: number[] = [];
   let value = NaN;
   for (let r = 0; r < RUNS; r++) {
     const store = join(dir, `${kind}-${r}.zarr`);
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     if (kind === 'write-zstd') await t.toZarr(x, store, { compressor: 'zstd', chunks: [CHUNK, CHUNK] });
     else if (kind === 'write-none') await t.toZarr(x, store, { compressor: null, chunks: [CHUNK, CHUNK] });
@@ -42,25 +45,30 @@ async function child(kind: string, dir: string): Promise<void> {
       kept.dispose();
     }
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
     if (kind.startsWith('write')) rmSync(store, { recursive: true, force: true });
   }
-  console.log(JSON.stringify({ ms: median(times), rss: peakRssMB(), value: Number.isNaN(value) ? null : value }));
+  console.log(JSON.stringify({ ms: median(times), cpu: median(cpus), rss: peakRssMB(), value: Number.isNaN(value) ? null : value }));
 }
 
-function runChild(kind: string, dir: string): { ms: number; rss: number; value: number } {
+interface Row { ms: number; cpu: number; rss: number; value: number }
+
+function runChild(kind: string, dir: string): Row {
   const r = spawnSync(process.execPath, [join(fileURLToPath(import.meta.url), '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), fileURLToPath(import.meta.url), '--child', kind, dir, ...(FULL ? ['--full'] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`${kind}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
 
-function dask(kind: string, dir: string): { ms: number; rss: number; value: number } | undefined {
+function dask(kind: string, dir: string): Row | undefined {
   if (!hasDask) return undefined;
   const code = `
 import sys, time, json, resource, dask, dask.array as da, numcodecs, zarr, shutil
 N, C, R, kind, d = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 x = da.random.random((N, N), chunks=C)
-ts = []; value = None
+ts = []; cs = []; value = None
 for r in range(R):
+    c0 = time.process_time()
     t0 = time.perf_counter()
     if kind == 'write-zstd':
         x.to_zarr(zarr.open(d + '/dask-%d.zarr' % r, 'w', shape=x.shape, chunks=(C, C), dtype='f8', compressor=numcodecs.Zstd(1)))
@@ -69,9 +77,10 @@ for r in range(R):
     elif kind == 'read-sum':
         value = float(da.from_zarr(d + '/src-zstd.zarr').sum().compute())
     ts.append((time.perf_counter() - t0) * 1000)
+    cs.append((time.process_time() - c0) * 1000)
     if kind.startswith('write'): shutil.rmtree(d + '/dask-%d.zarr' % r)
-ts.sort()
-print(json.dumps({'ms': ts[len(ts) // 2], 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'value': value}))
+ts.sort(); cs.sort()
+print(json.dumps({'ms': ts[len(ts) // 2], 'cpu': cs[len(cs) // 2], 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'value': value}))
 `;
   const r = spawnSync(PY, ['-c', code, String(N), String(CHUNK), String(RUNS), kind, dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`dask ${kind}: ${r.stderr}`);
@@ -109,19 +118,20 @@ async function main(): Promise<void> {
     ['toZarr uncompressed', 'write-none'],
     ['fromZarr(zstd).sum()', 'read-sum'],
   ];
-  console.log(`${'case'.padEnd(26)} ${'tessera ms'.padStart(11)} ${'dask ms'.padStart(9)} ${'dask/tessera'.padStart(13)}  notes`);
+  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(', ')} on ${cpus().length} cores`);
+  console.log(`${'case'.padEnd(26)} ${'tessera ms'.padStart(11)} ${'dask ms'.padStart(9)} ${'dask/tessera'.padStart(13)} ${'cpu ms'.padStart(8)} ${'dask cpu'.padStart(9)} ${'cpu ratio'.padStart(10)}  notes`);
   for (const [title, kind] of rows.filter(([, k]) => !only || k === only)) {
     const a = runChild(kind, dir);
     const b = dask(kind, dir);
     let note = `peak RSS ${a.rss.toFixed(0)} MB` + (b ? ` (dask ${b.rss.toFixed(0)} MB)` : '');
     if (kind === 'write-none') note += `; ${(bytes / 1e6 / (a.ms / 1000)).toFixed(0)} MB/s = ${((bytes / 2 ** 20 / (a.ms / 1000) / disk) * 100).toFixed(0)}% of the disk's ${disk.toFixed(0)} MiB/s sequential write`;
     if (kind === 'read-sum' && b) note += `; sums ${a.value} vs ${b.value}`;
-    console.log(`${title.padEnd(26)} ${a.ms.toFixed(0).padStart(11)} ${(b ? b.ms.toFixed(0) : '-').padStart(9)} ${(b ? (b.ms / a.ms).toFixed(2) + '×' : '-').padStart(13)}  ${note}`);
+    console.log(`${title.padEnd(26)} ${a.ms.toFixed(0).padStart(11)} ${(b ? b.ms.toFixed(0) : '-').padStart(9)} ${(b ? (b.ms / a.ms).toFixed(2) + '×' : '-').padStart(13)} ${a.cpu.toFixed(0).padStart(8)} ${(b ? b.cpu.toFixed(0) : '-').padStart(9)} ${(b ? (b.cpu / a.cpu).toFixed(2) + '×' : '-').padStart(10)}  ${note}`);
   }
   if (!only || only === 'spill') {
     const s = runChild('spill', dir);
     const limitMB = bytes / 3 / 1e6;
-    console.log(`spill: persist 3× memoryLimit (${limitMB.toFixed(0)} MB), kept.add(kept.T).sum() = ${s.value} in ${s.ms.toFixed(0)} ms; peak RSS ${s.rss.toFixed(0)} MB (limit + 300 MB = ${(limitMB + 300).toFixed(0)} MB)`);
+    console.log(`spill: persist 3× memoryLimit (${limitMB.toFixed(0)} MB), kept.add(kept.T).sum() = ${s.value} in ${s.ms.toFixed(0)} ms (cpu ${s.cpu.toFixed(0)} ms); peak RSS ${s.rss.toFixed(0)} MB (limit + 300 MB = ${(limitMB + 300).toFixed(0)} MB)`);
   }
   rmSync(dir, { recursive: true, force: true });
 }

@@ -28,6 +28,7 @@
 #include "engine/plan.h"
 #include "engine/pool.h"
 #include "kernels/kernels.h"
+#include "binding/addon_codec.h"
 #include "binding/addon_dataframe.h"
 #include "binding/op_table.h"
 #include "binding/plan_decode.h"
@@ -249,6 +250,7 @@ class TesseraAddon : public Napi::Addon<TesseraAddon> {
                          });
     napi_add_env_cleanup_hook(env, cleanupHook, new std::shared_ptr<Core>(core_));
     tessera::InitDataframe(env, exports, [core = core_]() -> Pool& { return core->getPool(); });
+    tessera::InitCodec(env, exports, [core = core_]() -> Pool& { return core->getPool(); });
     tessera::InitOpTable(env, exports);
   }
 

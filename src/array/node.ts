@@ -133,6 +133,12 @@ export interface BoxSource {
   /** The store's own chunking (what one read should cover at most). */
   readonly chunks: readonly (readonly number[])[];
   read(lo: readonly number[], hi: readonly number[], signal?: AbortSignal): Promise<TypedData>;
+  /**
+   * Optional: read box [lo, hi) (inside one store chunk) straight into `dst` at element
+   * `dstOffset` with `dstStrides` — a box of several chunks is then filled in place, with no
+   * copy on the JS thread (Zarr's native decoders, src/storage/zarr.ts).
+   */
+  readInto?(lo: readonly number[], hi: readonly number[], dst: TypedData, dstStrides: readonly number[], dstOffset: number, signal?: AbortSignal): Promise<void>;
   /** Concurrent reads the store allows (default: 2 per thread). */
   readonly concurrency?: number;
   /** Free what the store holds (persisted chunks under a memory limit: src/storage/spill.ts). */

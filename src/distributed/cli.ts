@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { logLevel, makeLog, plural } from '../cli-text.js';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { connectNats, sleep, type Auth, type NatsTransport } from './nats.js';
 import { addressPort, defaultTokenFile, discoverAuth, keptToken, readTokenFile, writeTokenFile } from './credentials.js';
@@ -61,6 +62,8 @@ Connects to a scheduler (ADDRESS like nats://127.0.0.1:8786) and runs its tasks.
 options:
   --nthreads N           native threads (default: the number of cores, as dask-worker)
   --memory-limit SIZE    bytes of stored chunks, e.g. 4GiB (default 4GiB); spills chunks to disk past 70% (Dask's thresholds)
+  --spill-directory DIR  where spilled chunks go (a NAME-PID subdirectory, removed on shutdown;
+                         default: the OS temp directory), as dask-worker's --local-directory
   --name NAME            worker name (default HOST-PID)
   --modules DIR          import task modules only from under DIR (repeatable; default: the
                          working directory); never node:, data: or http(s): URLs
@@ -309,7 +312,7 @@ function dataHosts(address: string, given: string | undefined): { bind: string; 
 
 export async function workerCommand(args: string[], io: IO): Promise<number> {
   const parsed = parseCommand('worker', args, {
-      nthreads: 'value', 'memory-limit': 'value', name: 'value', 'token-file': 'value', user: 'value', 'password-file': 'value',
+      nthreads: 'value', 'memory-limit': 'value', 'spill-directory': 'value', name: 'value', 'token-file': 'value', user: 'value', 'password-file': 'value',
       'tls-ca': 'value', 'heartbeat-ms': 'value', 'data-host': 'value', modules: 'list', 'death-timeout': 'value',
     }, WORKER_USAGE, io);
   if (typeof parsed === 'number') return parsed;
@@ -326,6 +329,10 @@ export async function workerCommand(args: string[], io: IO): Promise<number> {
       } catch (err) {
         throw new ArgError((err as Error).message);
       }
+    }
+    const spillDir = str(opts, 'spill-directory');
+    if (spillDir !== undefined && (spillDir === '' || (existsSync(spillDir) && !statSync(spillDir).isDirectory()))) {
+      throw new ArgError(`--spill-directory must name a directory (created if missing), got ${JSON.stringify(spillDir)}`);
     }
     const given = fileAuth(opts);
     const heartbeatMs = int(opts, 'heartbeat-ms', 10) ?? 1000;
@@ -347,6 +354,7 @@ export async function workerCommand(args: string[], io: IO): Promise<number> {
     try {
       worker = new Worker(transport, {
         name: opts.name as string | undefined, nthreads, memoryLimit, heartbeatMs, log: makeLog(io.stderr, { level: logLevel() }),
+        spillDirectory: spillDir === undefined ? undefined : resolve(spillDir),
         data: data ? { ...data, secret } : undefined, modules,
       });
     } catch (err) {

@@ -14,7 +14,7 @@ import { combineChunkPartials } from '../plan/partials.js';
 import { chunkBox, chunkCount, chunkOutBytes, chunkStage, hasChunkPartials } from '../plan/split.js';
 import { runLowered } from '../scheduler/local.js';
 import { observersFor } from '../diagnostics/progress.js';
-import { rebuild, resolveStorage, runLimited, touchedBoxes } from './resolve.js';
+import { BoxBufferPool, rebuild, resolveStorage, runLimited, touchedBoxes } from './resolve.js';
 import { spillSettings } from './spill.js';
 
 const allocNative = (bytes: number): NativeBuffer => native().allocBuffer(bytes);
@@ -62,6 +62,8 @@ export async function chunkedReduce(root: ReduceNode, options: ComputeOptions = 
   const observer = options.progress || options.onProgress ? observersFor(options) : undefined;
   observer?.start(tasks);
   let done = 0;
+  // the sub-plans' input boxes, recycled: their results are partials, never the input memory
+  const buffers = new BoxBufferPool();
   try {
     // two sub-plans per thread (one computing while the next one's chunks are read and decoded);
     // one per thread under a memory limit, where transient chunk boxes count
@@ -69,7 +71,7 @@ export async function chunkedReduce(root: ReduceNode, options: ComputeOptions = 
     await runLimited(Array.from({ length: tasks }, (_, t) => t), inflight, async (t) => {
       const { start, ext } = chunkBox(stage, t);
       const region = { lo: start, hi: start.map((s, k) => s + ext[k]!) };
-      const inputs = await resolveStorage([{ node: root.arg, region }], options.signal);
+      const inputs = await resolveStorage([{ node: root.arg, region }], options.signal, buffers);
       try {
         const node: ReduceNode = { ...root, id: newId(), arg: inputs.roots[0]! };
         const lowered = new Lowering(allocNative).lower([{ node, target: 'result' }]);
@@ -89,6 +91,8 @@ export async function chunkedReduce(root: ReduceNode, options: ComputeOptions = 
   } catch (e) {
     observer?.finish(e);
     throw e;
+  } finally {
+    buffers.clear();
   }
   const result = new ArrayBuffer(size(root.shape) * itemsize(root.dtype));
   combineChunkPartials(stage, parts, new Uint8Array(result));

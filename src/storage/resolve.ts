@@ -200,6 +200,27 @@ export async function runLimited<T>(items: readonly T[], limit: number, fn: (ite
   if (hasFailed) throw failed;
 }
 
+/**
+ * Box buffers recycled between computes whose inputs die with them — chunked-reduce.ts's one-chunk
+ * sub-plans, whose results are partials, never the input memory — so a large reduction reads
+ * into the same few buffers (as Dask's chunks reuse malloc's memory) instead of faulting in fresh
+ * pages for every chunk. Only for stores with `readInto` (every byte of a box is overwritten).
+ */
+export class BoxBufferPool {
+  private readonly free = new Map<number, SharedArrayBuffer[]>();
+  take(bytes: number): SharedArrayBuffer {
+    return this.free.get(bytes)?.pop() ?? new SharedArrayBuffer(bytes);
+  }
+  give(b: SharedArrayBuffer): void {
+    const list = this.free.get(b.byteLength);
+    if (list) list.push(b);
+    else this.free.set(b.byteLength, [b]);
+  }
+  clear(): void {
+    this.free.clear();
+  }
+}
+
 export interface Resolved {
   /** The roots, with every storage array replaced by memory over what was read. */
   roots: Node[];
@@ -212,7 +233,7 @@ export interface Resolved {
  * over memory. The chunk reads of one store run concurrently (store.concurrency, default 2 per
  * thread); every store array of the compute is read before the plan starts.
  */
-export async function resolveStorage(roots: readonly RootRegion[], signal?: AbortSignal): Promise<Resolved> {
+export async function resolveStorage(roots: readonly RootRegion[], signal?: AbortSignal, pool?: BoxBufferPool): Promise<Resolved> {
   const all = topoOrder(roots.map((r) => r.node)).filter(isStorage);
   if (all.length === 0) return { roots: roots.map((r) => r.node), release: () => {} };
   const byId = new Map<number, DelayedNode>(all.map((n) => [n.id, n]));
@@ -230,6 +251,7 @@ export async function resolveStorage(roots: readonly RootRegion[], signal?: Abor
     if (!reads.has(key)) reads.set(key, { node: n, lo, hi, parts });
     edgeRead.set(edge, key);
   }
+  const taken: SharedArrayBuffer[] = [];
   await Promise.all(
     [...reads.values()].map(async (r) => {
       const { node: n, lo, hi, parts } = r;
@@ -249,6 +271,16 @@ export async function resolveStorage(roots: readonly RootRegion[], signal?: Abor
         op: 'array',
         state: { disposed: false },
       });
+      if (parts.length === 1 && pool && src.readInto) {
+        // one store chunk, decoded into a recycled buffer
+        const count = hi.reduce((a, h, k) => a * (h - lo[k]!), 1);
+        const sab = pool.take(Math.max(8, count * itemsize(n.dtype)));
+        taken.push(sab);
+        const view = typedView(n.dtype, sab as unknown as ArrayBuffer);
+        await src.readInto(lo, hi, view, strides0, 0, signal);
+        r.mem = memoryOver(view, strides0);
+        return;
+      }
       if (parts.length === 1) {
         // one store chunk is the whole box: the plan reads what the store returned (no box buffer)
         const data = await src.read(lo, hi, signal);
@@ -262,10 +294,15 @@ export async function resolveStorage(roots: readonly RootRegion[], signal?: Abor
       // A SharedArrayBuffer: the plan reads it in place (scheduler/snapshot.ts), and V8 counts
       // its bytes, so a run of computes frees them under GC pressure (a NativeBuffer's
       // bufferView would keep it alive, uncounted, until its view is collected).
-      const view = typedView(n.dtype, new SharedArrayBuffer(Math.max(8, count * itemsize(n.dtype))) as unknown as ArrayBuffer);
+      const bytes = Math.max(8, count * itemsize(n.dtype));
+      const sab = pool && src.readInto ? pool.take(bytes) : new SharedArrayBuffer(bytes);
+      if (pool && src.readInto) taken.push(sab);
+      const view = typedView(n.dtype, sab as unknown as ArrayBuffer);
       const strides = contiguousStrides(shape);
       const limit = src.concurrency ?? 2 * native().getNumThreads();
       await runLimited(parts, limit, async (p) => {
+        const at = p.lo.reduce((o, l, k) => o + (l - lo[k]!) * strides[k]!, 0);
+        if (src.readInto) return src.readInto(p.lo, p.hi, view, strides, at, signal);
         const data = await src.read(p.lo, p.hi, signal);
         const pshape = p.hi.map((h, k) => h - p.lo[k]!);
         const want = pshape.reduce((a, b) => a * b, 1);
@@ -303,7 +340,7 @@ export async function resolveStorage(roots: readonly RootRegion[], signal?: Abor
     const key = edgeRead.get(`${parent ? parent.id : 'root'}:${child.id}`);
     return key ? reads.get(key)!.mem! : emptyOf(child);
   };
-  return { roots: rebuildWith(roots.map((r) => r.node), sub), release: () => {} };
+  return { roots: rebuildWith(roots.map((r) => r.node), sub), release: () => taken.splice(0).forEach((b) => pool!.give(b)) };
 }
 
 /** The graph above `roots` with nodes replaced (by id); unchanged subgraphs are shared. */

@@ -25,6 +25,7 @@ import { DESCR } from './npy.js';
 import { copyBox } from './resolve.js';
 import { streamRegions, type Region } from './write.js';
 import { codecPool, type CodecName } from './codec-pool.js';
+import { chunkError, decodeChunks, encodeChunks, gzipCodec, nativeCodecs, type NativeCodec } from './native-codec.js';
 
 type Zarrita = typeof import('zarrita');
 type ZArray = Awaited<ReturnType<Zarrita['open']['v2']>> & { kind: 'array' };
@@ -126,9 +127,29 @@ export async function fromZarr(where: string, options?: FromZarrOptions): Promis
   const chunks = shape.map((n, k) => blocksFromSize(n, Math.max(1, chunkShape[k]!)));
   const Ctor = typedCtor(dtype);
   const fast = process.env.TESSERA_ZARR_INLINE === '1' ? undefined : await fastReader(await storeBytes(where, o.path as string | undefined), chunkShape, Ctor);
+  // Box [lo, hi) of chunk `coords` decoded into dst; false: the chunk is missing (the caller then
+  // reads it through zarrita, which fills it with the fill value).
+  const intoBox = async (coords: number[], lo: readonly number[], hi: readonly number[], dst: TypedData, dstStrides: readonly number[], dstOffset: number, label: string, signal?: AbortSignal): Promise<boolean> => {
+    const origin = coords.map((c, k) => c * chunkShape[k]!);
+    try {
+      return await fast!.readInto!(coords, lo.map((l, k) => l - origin[k]!), hi.map((h, k) => h - origin[k]!), dst, dstStrides, dstOffset, signal);
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      throw new Error(`${label}: cannot read or decode: ${(e as Error).message}`, { cause: e });
+    }
+  };
   const boxes: BoxSource = {
     chunks,
     concurrency: concurrency ?? 2 * native().getNumThreads(),
+    // resolve.ts's boxes of several chunks: each chunk's part decoded on the pool into its place
+    readInto: fast?.readInto
+      ? async (lo, hi, dst, dstStrides, dstOffset, signal) => {
+          const coords = lo.map((l, k) => Math.floor(l / chunkShape[k]!));
+          const inOne = lo.every((l, k) => hi[k]! <= (coords[k]! + 1) * chunkShape[k]!);
+          if (inOne && (await intoBox(coords, lo, hi, dst, dstStrides, dstOffset, `${where}: chunk (${coords.join(', ')})`, signal))) return;
+          copyBox(await boxes.read(lo, hi, signal), hi.map((h, k) => h - lo[k]!), dst, dstStrides, dstOffset);
+        }
+      : undefined,
     async read(lo, hi, signal) {
       const box = hi.map((h, k) => h - lo[k]!);
       const coords = lo.map((l, k) => Math.floor(l / chunkShape[k]!));
@@ -136,10 +157,17 @@ export async function fromZarr(where: string, options?: FromZarrOptions): Promis
       const inOne = lo.every((l, k) => hi[k]! <= (coords[k]! + 1) * chunkShape[k]!);
       const label = `${where}: chunk (${coords.join(', ')})`;
       if (inOne) {
+        if (fast?.readInto) {
+          // decoded on the pool straight into the box (the chunk's own buffer when it is all of it);
+          // shared memory, so a plan reads it in place (a plain ArrayBuffer would be snapshotted)
+          const out = new Ctor(new SharedArrayBuffer(Math.max(8, size(box) * Ctor.BYTES_PER_ELEMENT)) as unknown as ArrayBuffer, 0, size(box));
+          if (await intoBox(coords, lo, hi, out, contiguousStrides(box), 0, label, signal)) return out;
+        }
         let chunk: { data: unknown; shape: number[]; stride: number[] };
         try {
-          chunk = (fast && (await fast(coords))) || (await arr.getChunk(coords, signal ? { signal } : undefined));
+          chunk = (fast && (await fast.read(coords))) || (await arr.getChunk(coords, signal ? { signal } : undefined));
         } catch (e) {
+          if ((e as Error).name === 'AbortError') throw e;
           throw new Error(`${label}: cannot read or decode: ${(e as Error).message}`, { cause: e });
         }
         const raw = rawElements(label, chunk.data, size(chunk.shape));
@@ -171,6 +199,8 @@ export async function fromZarr(where: string, options?: FromZarrOptions): Promis
 interface Bytes {
   get(key: string): Promise<Uint8Array | undefined>;
   label(key: string): string;
+  /** A local store: the file holding `key` (the native decoder reads it itself). */
+  file?(key: string): string;
 }
 
 async function storeBytes(where: string, inner: string | undefined): Promise<Bytes> {
@@ -190,16 +220,31 @@ async function storeBytes(where: string, inner: string | undefined): Promise<Byt
       }
     },
     label: (key) => join(dir, key),
+    file: (key) => join(dir, key),
   };
 }
 
+/** A chunk decoded whole ({ data, shape, stride }), or undefined when the chunk is missing. */
+type ChunkRead = (coords: number[]) => Promise<{ data: unknown; shape: number[]; stride: number[] } | undefined>;
+
+interface FastReader {
+  read: ChunkRead;
+  /**
+   * Box [lo, hi) (chunk-local) of chunk `coords` decoded on the native pool into `dst` at
+   * `dstOffset` with `dstStrides` (elements); false when the chunk is missing. Only for zstd and
+   * uncompressed chunks, with an addon that has the codecs.
+   */
+  readInto?(coords: number[], lo: readonly number[], hi: readonly number[], dst: TypedData, dstStrides: readonly number[], dstOffset: number, signal?: AbortSignal): Promise<boolean>;
+}
+
 /**
- * Reading a chunk with the decode on the codec pool's workers, for the layouts toZarr writes (C
- * order, little-endian, no filters; one zstd/blosc/lz4/gzip compressor or none; v3 blosc
- * excepted), from a local directory or a URL. undefined: use zarrita's getChunk. A missing chunk
- * returns undefined too (zarrita fills it with the fill value).
+ * Reading chunks off the JS thread, for the layouts toZarr writes (C order, little-endian, no
+ * filters; one zstd/blosc/lz4/gzip compressor or none; v3 blosc excepted), from a local directory
+ * or a URL: zstd and uncompressed chunks on the native pool (a local file is read there too),
+ * gzip through node:zlib, blosc and lz4 on the codec pool's workers. undefined: use zarrita's
+ * getChunk. A missing chunk reads as undefined/false too (zarrita fills it with the fill value).
  */
-async function fastReader(bytesOf: Bytes, chunkShape: readonly number[], Ctor: ReturnType<typeof typedCtor>): Promise<((coords: number[]) => Promise<{ data: unknown; shape: number[]; stride: number[] } | undefined>) | undefined> {
+async function fastReader(bytesOf: Bytes, chunkShape: readonly number[], Ctor: ReturnType<typeof typedCtor>): Promise<FastReader | undefined> {
   const pool = codecPool();
   let codec: { name: CodecName; config: Record<string, unknown> } | null = null;
   let key: (coords: number[]) => string;
@@ -236,18 +281,45 @@ async function fastReader(bytesOf: Bytes, chunkShape: readonly number[], Ctor: R
   } catch {
     return undefined;
   }
-  if (codec && !pool) return undefined;
   const n = chunkShape.reduce((a, b) => a * b, 1);
   const want = n * Ctor.BYTES_PER_ELEMENT;
   const stride = contiguousStrides(chunkShape);
-  return async (coords) => {
-    const k = key(coords);
-    const bytes = await bytesOf.get(k);
-    if (!bytes) return undefined;
-    const raw = codec ? await pool!.run('decode', codec.name, codec.config, bytes) : bytes;
-    if (raw.byteLength !== want) throw new RangeError(`truncated chunk ${bytesOf.label(k)}: ${raw.byteLength} bytes decoded, ${want} expected`);
-    const data = raw.byteOffset % Ctor.BYTES_PER_ELEMENT === 0 ? new Ctor(raw.buffer as ArrayBuffer, raw.byteOffset, n) : new Ctor(raw.slice().buffer);
-    return { data, shape: [...chunkShape], stride };
+  const nativeCodec: NativeCodec | undefined = !codec ? 'none' : codec.name === 'zstd' ? 'zstd' : undefined;
+  if (nativeCodec && nativeCodecs()) {
+    const readInto: NonNullable<FastReader['readInto']> = async (coords, lo, hi, dst, dstStrides, dstOffset, signal) => {
+      const k = key(coords);
+      const item = { codec: nativeCodec, itemsize: Ctor.BYTES_PER_ELEMENT, chunkShape, lo, hi, dst, dstOffset, dstStrides };
+      let r;
+      if (bytesOf.file) {
+        [r] = await decodeChunks([{ ...item, path: bytesOf.file(k) }], signal);
+      } else {
+        const bytes = await bytesOf.get(k);
+        if (!bytes) return false;
+        [r] = await decodeChunks([{ ...item, bytes }], signal);
+      }
+      if (r!.status === 'missing') return false;
+      if (r!.status === 'error') throw chunkError(r!);
+      return true;
+    };
+    return {
+      readInto,
+      read: async (coords) => {
+        const data = new Ctor(n);
+        return (await readInto(coords, chunkShape.map(() => 0), chunkShape, data, stride, 0)) ? { data, shape: [...chunkShape], stride } : undefined;
+      },
+    };
+  }
+  if (codec && codec.name !== 'gzip' && !pool) return undefined;
+  return {
+    read: async (coords) => {
+      const k = key(coords);
+      const bytes = await bytesOf.get(k);
+      if (!bytes) return undefined;
+      const raw = !codec ? bytes : codec.name === 'gzip' ? await gzipCodec.decode(bytes) : await pool!.run('decode', codec.name, codec.config, bytes);
+      if (raw.byteLength !== want) throw new RangeError(`truncated chunk ${bytesOf.label(k)}: ${raw.byteLength} bytes decoded, ${want} expected`);
+      const data = raw.byteOffset % Ctor.BYTES_PER_ELEMENT === 0 ? new Ctor(raw.buffer as ArrayBuffer, raw.byteOffset, n) : new Ctor(raw.slice().buffer);
+      return { data, shape: [...chunkShape], stride };
+    },
   };
 }
 
@@ -341,6 +413,7 @@ type Encoder = (bytes: Uint8Array) => Promise<Uint8Array>;
 
 async function encoder(c: ZarrCompressor, dtype: AnyDType): Promise<Encoder> {
   if (c === null) return async (b) => b;
+  if (c === 'gzip') return (b) => gzipCodec.encode(b, 1);
   const pool = codecPool();
   if (pool) {
     const cfg = c === 'zstd' ? { id: 'zstd', level: 1 } : c === 'blosc' ? { id: 'blosc', cname: 'lz4', clevel: 5, shuffle: 1, blocksize: 0, typesize: anyItemsize(dtype) } : c === 'lz4' ? { id: 'lz4', acceleration: 1 } : { id: 'gzip', level: 1 };
@@ -352,9 +425,25 @@ async function encoder(c: ZarrCompressor, dtype: AnyDType): Promise<Encoder> {
   return async (b) => await codec.encode(b);
 }
 
+/** Writes one raw chunk (C-order bytes) encoded to `file`, through a temp name and a rename. */
+type ChunkWriter = (file: string, chunk: Uint8Array) => Promise<void>;
+
+async function chunkWriter(c: ZarrCompressor, dtype: AnyDType): Promise<ChunkWriter> {
+  if ((c === 'zstd' || c === null) && nativeCodecs()) {
+    // encoded and written on the native pool: no copy of the chunk into JS, no JS-thread work
+    return async (file, chunk) => {
+      const [r] = await encodeChunks([{ src: chunk, codec: c ?? 'none', level: 1, path: file, tmpPath: tmpName(file) }]);
+      if (r!.status === 'error') throw chunkError(r!);
+    };
+  }
+  const encode = await encoder(c, dtype);
+  return async (file, chunk) => writeAtomic(file, await encode(chunk));
+}
+
 let tmpCount = 0;
+const tmpName = (file: string): string => `${file}.${process.pid}.${tmpCount++}.partial`;
 async function writeAtomic(file: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.${tmpCount++}.partial`;
+  const tmp = tmpName(file);
   try {
     await writeFile(tmp, bytes);
     await rename(tmp, file);
@@ -483,7 +572,7 @@ export async function toZarr(x: NDArray, where: string, options?: ToZarrOptions)
     };
     walk(0, []);
   }
-  const encode = await encoder(meta.compressor, meta.dtype);
+  const writeChunk = await chunkWriter(meta.compressor, meta.dtype);
   const existing = tasks.some((t) => !t.full) && (region !== undefined || append !== undefined) ? await openArray(where, inner) : undefined;
   const Ctor = typedCtor(meta.dtype as DType);
   const chunkCount = size(meta.chunks);
@@ -505,7 +594,6 @@ export async function toZarr(x: NDArray, where: string, options?: ToZarrOptions)
     }
     if (rshape.every((n, k) => n === meta.chunks[k]) && !existing) buf = data.data;
     else copyBox(data.data, rshape, buf, cstrides, r.lo.reduce((a, l, k) => a + (l + lo[k]! - origin[k]!) * cstrides[k]!, 0));
-    const bytes = await encode(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
     const key = chunkKey(meta.version, t.coords);
     const file = join(dir, key);
     const parent = dirname(file);
@@ -513,7 +601,7 @@ export async function toZarr(x: NDArray, where: string, options?: ToZarrOptions)
       await ensureDir(parent);
       made.add(parent);
     }
-    await writeAtomic(file, bytes);
+    await writeChunk(file, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
   }, compute);
   if (append !== undefined) {
     // the store's own metadata with the new shape (codec settings, attributes and all kept)
