@@ -71,7 +71,8 @@ export {
   type DescribeOptions, type DType as DataFrameDType, type ReadCsvOptions, type ToCsvOptions, type TimeseriesOptions,
 } from './dataframe/index.js';
 export { GroupBy, type AggName, type AggSpec } from './dataframe/groupby.js';
-export { StringMethods, DatetimeFields } from './dataframe/frame.js';
+export { StringMethods, StringSplit, DatetimeFields } from './dataframe/frame.js';
+export type { CorrOptions, CovOptions } from './dataframe/aggregate.js';
 export type { CellValue } from './dataframe/column.js';
 export type { How as MergeHow } from './dataframe/merge.js';
 export {

@@ -14,6 +14,7 @@ import { concatenate } from '../array/indexing/join.js';
 import { type Computed, NDArray, computeArrays, whereArrays } from '../array/ndarray.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { type Column, type DType, type Partition, StringDict } from './column.js';
+import { type StrMap, mapString } from './strings.js';
 
 export type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'mod' | 'floordiv';
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
@@ -33,11 +34,11 @@ export type Expr =
   | { readonly kind: 'fillna'; readonly arg: Expr; readonly value: number }
   | { readonly kind: 'where'; readonly cond: Expr; readonly x: Expr; readonly other: Expr }
   | { readonly kind: 'astype'; readonly arg: Expr; readonly dtype: 'float64' | 'int64' | 'bool' }
-  | { readonly kind: 'str'; readonly op: StrOp; readonly arg: Expr; readonly pat?: string; readonly regex?: boolean; readonly caseSensitive?: boolean; readonly na?: boolean }
+  | { readonly kind: 'str'; readonly op: StrOp; readonly arg: Expr; readonly pat?: string; readonly regex?: boolean; readonly caseSensitive?: boolean; readonly na?: boolean; readonly map?: StrMap }
   | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr };
 
-export type StrOp = 'lower' | 'upper' | 'len' | 'contains' | 'startswith' | 'endswith';
-export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'dayofweek';
+export type StrOp = 'lower' | 'upper' | 'len' | 'contains' | 'startswith' | 'endswith' | 'map';
+export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'dayofweek' | 'date';
 
 export const col = (name: string): Expr => ({ kind: 'col', name });
 
@@ -153,13 +154,14 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
       if (d !== 'string') throw new TypeError(`.str.${e.op}: needs a string column, got ${d}`);
       // len of a column with missing values is float64 and a predicate's an object column in
       // pandas: the data decides at compute time (as for x // 0)
+      if (e.op === 'map') return e.map!.op === 'splitlen' ? 'int64' : 'string';
       return e.op === 'lower' || e.op === 'upper' ? 'string' : e.op === 'len' ? 'int64' : 'bool';
     }
     case 'dt': {
       const d = exprDtype(e.arg, dtypes);
       if (d !== 'datetime') throw new TypeError(`.dt.${e.field}: needs a datetime column (readCsv's parseDates), got ${d}`);
       // pandas: int64 without missing values, float64 with them (decided at compute time)
-      return 'int64';
+      return e.field === 'date' ? 'datetime' : 'int64';
     }
   }
 }
@@ -192,6 +194,7 @@ function strColumns(e: Extract<Expr, { kind: 'str' }>, args: readonly Column[]):
       const mapped = entries.map((s) => (e.op === 'lower' ? s.toLowerCase() : s.toUpperCase()));
       return { dtype: 'string', values: codes, dict: StringDict.fromStrings(mapped) };
     }
+    if (e.op === 'map') return mapColumn(e.map!, codes, entries);
     const missing = codes.some((k) => k < 0);
     if (e.op === 'len') {
       const lens = entries.map(codePoints);
@@ -207,9 +210,22 @@ function strColumns(e: Extract<Expr, { kind: 'str' }>, args: readonly Column[]):
   });
 }
 
+/** A mapping .str operation (strings.ts) over a partition's dictionary: strings (null: missing) or counts. */
+function mapColumn(m: StrMap, codes: Int32Array, entries: string[]): Column {
+  const mapped = entries.map((s) => mapString(s, m));
+  if (m.op === 'splitlen') {
+    if (codes.some((k) => k < 0)) return { dtype: 'float64', values: Float64Array.from(codes, (k) => (k < 0 ? NaN : (mapped[k] as number))) };
+    return { dtype: 'int64', values: BigInt64Array.from(codes, (k) => BigInt(mapped[k] as number)) };
+  }
+  const strings = mapped.map((x) => (x === null ? '' : (x as string)));
+  const values = mapped.some((x) => x === null) ? Int32Array.from(codes, (k) => (k < 0 || mapped[k] === null ? -1 : k)) : codes;
+  return { dtype: 'string', values, dict: StringDict.fromStrings(strings) };
+}
+
 /** A .dt field of datetime columns (ms since the epoch, UTC as the parser reads them). */
 function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): Column[] {
   const get: (d: Date) => number = {
+    date: (d: Date) => d.getTime(),
     year: (d: Date) => d.getUTCFullYear(),
     month: (d: Date) => d.getUTCMonth() + 1,
     day: (d: Date) => d.getUTCDate(),
@@ -218,6 +234,10 @@ function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): C
     second: (d: Date) => d.getUTCSeconds(),
     dayofweek: (d: Date) => (d.getUTCDay() + 6) % 7, // pandas: Monday = 0
   }[e.field];
+  if (e.field === 'date') {
+    // the day at midnight (pandas' datetime.date objects, kept as a datetime column here)
+    return args.map((c) => ({ dtype: 'datetime', values: Float64Array.from(c.values as Float64Array, (x) => Math.floor(x / 86400000) * 86400000) }));
+  }
   return args.map((c) => {
     const v = c.values as Float64Array;
     const missing = v.some((x) => Number.isNaN(x));

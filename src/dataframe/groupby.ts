@@ -12,20 +12,25 @@ import { Tracker, awaitNative } from './run.js';
 import { Table } from './table.js';
 
 /** A groupby aggregation's name, as pandas'. */
-export type AggName = 'count' | 'size' | 'sum' | 'mean' | 'min' | 'max' | 'std' | 'var' | 'first' | 'last' | 'nunique';
-export const AGGS: readonly AggName[] = ['count', 'size', 'sum', 'mean', 'min', 'max', 'std', 'var', 'first', 'last', 'nunique'];
+export type AggName = 'count' | 'size' | 'sum' | 'mean' | 'min' | 'max' | 'std' | 'var' | 'first' | 'last' | 'nunique' | 'median';
+export const AGGS: readonly AggName[] = ['count', 'size', 'sum', 'mean', 'min', 'max', 'std', 'var', 'first', 'last', 'nunique', 'median'];
 /** { column: aggregation | aggregations }: a list names its outputs `${column}_${agg}`. */
 export type AggSpec = Record<string, AggName | readonly AggName[]>;
 
 /** 'firstrow' (internal): the row number of a group's first row, for orders of appearance. */
-type InternalAgg = AggName | 'firstrow';
-const AGG_CODE: Record<InternalAgg, number> = { count: 0, size: 1, sum: 2, mean: 3, min: 4, max: 5, std: 6, var: 7, first: 8, last: 9, nunique: 10, firstrow: 11 };
+type InternalAgg = AggName | 'firstrow' | 'quantile';
+const AGG_CODE: Record<InternalAgg, number> = { count: 0, size: 1, sum: 2, mean: 3, min: 4, max: 5, std: 6, var: 7, first: 8, last: 9, nunique: 10, firstrow: 11, median: 12, quantile: 13 };
+
+/** One output of a groupby: the aggregation of a column (q: quantile's). */
+interface Out { column: string; agg: InternalAgg; name: string; q?: number }
 
 /** The value dtypes each aggregation takes. */
-function accepts(agg: AggName, d: DType): boolean {
+function accepts(agg: InternalAgg, d: DType): boolean {
   switch (agg) {
     case 'sum':
     case 'mean':
+    case 'median':
+    case 'quantile':
     case 'std':
     case 'var':
       return d === 'int64' || d === 'float64' || d === 'bool';
@@ -79,7 +84,7 @@ export class GroupBy {
     const entries = Object.entries(spec);
     if (!entries.length) throw new RangeError('agg(spec): no aggregation given');
     const flat = entries.some(([, a]) => Array.isArray(a));
-    const outs: { column: string; agg: AggName; name: string }[] = [];
+    const outs: Out[] = [];
     for (const [c, a] of entries) {
       if (!(c in dtypes)) throw new RangeError(`agg(spec): no column ${JSON.stringify(c)}; columns are ${JSON.stringify(this.frame.columns)}`);
       if (this.keys.includes(c)) throw new RangeError(`agg(spec): ${JSON.stringify(c)} is a group key`);
@@ -96,11 +101,11 @@ export class GroupBy {
     return this.run(outs, 'groupby-agg');
   }
 
-  private all(agg: AggName): Lazy<Table> {
+  private all(agg: AggName | 'quantile', q?: number): Lazy<Table> {
     const dtypes = this.frame.dtypes;
     // pandas' numeric_only for the numeric aggregations: other columns are left out
     const cols = this.frame.columns.filter((c) => !this.keys.includes(c) && accepts(agg, dtypes[c]!));
-    return this.run(cols.map((c) => ({ column: c, agg, name: c })), `groupby-${agg}`);
+    return this.run(cols.map((c) => ({ column: c, agg, name: c, q })), `groupby-${agg}`);
   }
   sum(): Lazy<Table> { return this.all('sum'); }
   mean(): Lazy<Table> { return this.all('mean'); }
@@ -112,6 +117,14 @@ export class GroupBy {
   first(): Lazy<Table> { return this.all('first'); }
   last(): Lazy<Table> { return this.all('last'); }
   nunique(): Lazy<Table> { return this.all('nunique'); }
+  /** The exact median per group of each int64/float64/bool column (the mean of the middle two for an even count, as pandas). */
+  median(): Lazy<Table> { return this.all('median'); }
+  /** The exact q-quantile per group of each int64/float64/bool column (pandas' linear interpolation), q in [0, 1]. */
+  quantile(q = 0.5): Lazy<Table> {
+    if (typeof q !== 'number') throw new TypeError(`quantile(q): q must be a number in [0, 1], got ${describeValue(q)}`);
+    if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile(q): q must be within [0, 1], got ${describeValue(q)}`);
+    return this.all('quantile', q);
+  }
   /** Rows per group (missing values included), as a 'size' column. */
   size(): Lazy<Table> { return this.run([{ column: '', agg: 'size', name: 'size' }], 'groupby-size'); }
 
@@ -120,7 +133,7 @@ export class GroupBy {
     return this.run([{ column: '', agg: 'size', name: 'count' }, { column: '', agg: 'firstrow', name: 'firstrow' }], 'value-counts');
   }
 
-  private run(outs: { column: string; agg: InternalAgg; name: string }[], op: string): Lazy<Table> {
+  private run(outs: Out[], op: string): Lazy<Table> {
     const names = new Set<string>(this.keys);
     for (const o of outs) {
       if (names.has(o.name)) throw new RangeError(`agg: two outputs named ${JSON.stringify(o.name)}`);
@@ -156,7 +169,7 @@ export class GroupBy {
             rows: parts.map((p) => p.length),
             keys: keys.map(col),
             values: vspec,
-            aggs: outs.map((o) => ({ agg: AGG_CODE[o.agg], value: rowAgg(o.agg) ? 0 : values.indexOf(o.column), ddof: 1 })),
+            aggs: outs.map((o) => ({ agg: AGG_CODE[o.agg], value: rowAgg(o.agg) ? 0 : values.indexOf(o.column), ddof: 1, q: o.q ?? 0.5 })),
           };
           const res = await awaitNative((onProgress) => dfNative().dfGroupby(spec, onProgress), tracker.phase(P + 1));
           const data = new Map<string, Column>();
