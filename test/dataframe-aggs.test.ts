@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type DataFrame, type Series, readCsv } from '../src/index.js';
+import { type DataFrame, type Series, type Table, readCsv } from '../src/index.js';
 
 type Cell = number | string | boolean | null;
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/aggs.json', import.meta.url), 'utf8')) as {
@@ -20,6 +20,7 @@ const text = JSON.parse(readFileSync(new URL('./fixtures/pandas/aggs-text.json',
   dates: Record<string, (number | null)[]>;
   str: Record<string, { dtype: string; values: Cell[] }>;
   dt: Record<string, { dtype: string; values: Cell[] }>;
+  timedelta: Record<string, Cell[]> & { 'median(b-a)': number };
 };
 const csv = fileURLToPath(new URL('./fixtures/pandas/frame-ops.csv', import.meta.url));
 const textCsv = fileURLToPath(new URL('./fixtures/pandas/aggs-text.csv', import.meta.url));
@@ -297,5 +298,53 @@ describe('groupby keys on bool and date columns', () => {
     expect(g.column('late')).toEqual(rows.map((r) => r[0]));
     expect(g.column('day').map(canon)).toEqual(rows.map((r) => r[1]));
     expect(g.column('v_median')).toEqual(rows.map((r) => r[2]));
+  });
+});
+
+describe('timedelta: differences of datetimes, against pandas', () => {
+  for (const [label, opts] of [['one partition', {}], ['many partitions', { blocksize: 120 }]] as const) {
+    it(label, async () => {
+      const df = readCsv(textCsv, { parseDates: ['a', 'b', 'c'], ...opts });
+      const [a, b, c] = [df.get('a'), df.get('b'), df.get('c')];
+      const want = text.timedelta;
+      const d = b.sub(a);
+      expect(d.dtype).toBe('timedelta');
+      const t = await d.compute();
+      expect(t.dtypes.b).toBe('timedelta');
+      expect(t.column('b')).toEqual(want['b-a.ms']);
+      expect(t.toString().split('\n').slice(1).map((l) => l.replace(/^\d+\s+/, '').trim())).toEqual(want['b-a.str']);
+      expect((await d.dt.totalSeconds().compute()).column('b')).toEqual(want['b-a.total_seconds']);
+      const days = await d.dt.days.compute();
+      expect(days.dtypes.b).toBe('float64'); // a missing value, as pandas
+      expect(days.column('b')).toEqual(want['b-a.days']);
+      const back = await a.add(d).compute();
+      expect(back.dtypes.a).toBe('datetime');
+      expect(back.column('a').map(canon)).toEqual(want['a+(b-a)']);
+      expect((await c.sub(d.div(2)).compute()).column('c').map(canon)).toEqual(want['c-(b-a)/2']);
+      const ratio = (await d.div(c.sub(a)).compute()).column('b') as (number | null)[];
+      ratio.forEach((r, i) => close(r, want['(b-a)/(c-a)']![i]!, `ratio[${i}]`));
+      expect(await d.median().compute()).toBe(want['median(b-a)']);
+    });
+  }
+  it('as a group key and in groupby aggregations; bad arithmetic', async () => {
+    const df = readCsv(textCsv, { parseDates: ['a', 'b'] });
+    const f = df.assign({ d: df.get('b').sub(df.get('a')), pos: df.get('b').gt(df.get('a')) });
+    const g: Table = await f.groupby('pos').agg({ d: ['min', 'max', 'median', 'count'] }).compute();
+    expect(g.dtypes).toMatchObject({ pos: 'bool', d_min: 'timedelta', d_max: 'timedelta', d_median: 'timedelta', d_count: 'int64' });
+    const ms = text.timedelta['b-a.ms']!.filter((v): v is number => v !== null);
+    const neg = ms.filter((v) => v <= 0).sort((x, y) => x - y);
+    const pos = ms.filter((v) => v > 0).sort((x, y) => x - y);
+    // the missing row's comparison is False: it joins the False group with a missing d
+    expect(g.column('pos')).toEqual([false, true]);
+    expect(g.column('d_min')).toEqual([neg[0], pos[0]]);
+    expect(g.column('d_max')).toEqual([neg[neg.length - 1], pos[pos.length - 1]]);
+    expect(g.column('d_count')).toEqual([neg.length, pos.length]);
+    const k = await f.groupby('d').size().compute();
+    expect(k.dtypes.d).toBe('timedelta');
+    expect(k.column('d')).toEqual([...ms].sort((x, y) => x - y));
+    expect(() => df.get('a').add(df.get('b'))).toThrow(/add: datetime add datetime is not accepted/);
+    expect(() => df.get('a').mul(2)).toThrow(TypeError);
+    expect(() => df.get('a').dt.totalSeconds()).toThrow(/needs a timedelta column/);
+    expect(() => df.get('b').sub(df.get('a')).dt.year).toThrow(/needs a datetime column/);
   });
 });

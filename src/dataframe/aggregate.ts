@@ -226,7 +226,8 @@ export function frameVar(frame: DataFrame, ddof: number): Lazy<Record<string, nu
  */
 export function seriesStats<T>(s: Series, op: string, qs: number[], extract: (st: NumStats) => T): Lazy<T> {
   let src: Series = s;
-  if (s.dtype === 'bool') src = s.astype('float64');
+  // a timedelta's statistics are of its milliseconds (results in milliseconds)
+  if (s.dtype === 'bool' || s.dtype === 'timedelta') src = s.astype('float64');
   if (!NUMERIC(src.dtype)) throw new TypeError(`${op}(): column ${JSON.stringify(s.name)} has dtype ${s.dtype}; ${op} needs int64, float64 or bool`);
   const X = '\u0000stat';
   const frame = src.expr.kind === 'col' ? src.frame : src.frame.assign({ [X]: src });

@@ -1,21 +1,24 @@
 // Columnar partitions: numeric columns are TypedArrays over native memory (no copies), strings
 // are dictionary-encoded (utf-8 bytes + offsets, codes; -1 = missing), datetimes are float64
 // milliseconds since the epoch (NaN = missing), bools are one byte 0/1 per row (never missing:
-// as pandas, True/False with a missing value is an object — here a string — column).
+// as pandas, True/False with a missing value is an object — here a string — column);
+// timedeltas (a difference of datetimes) are float64 milliseconds too (NaN = NaT).
 import { ColType, type NativeColumn } from './native.js';
 
-export type DType = 'int64' | 'float64' | 'string' | 'datetime' | 'bool';
+export type DType = 'int64' | 'float64' | 'string' | 'datetime' | 'bool' | 'timedelta';
 
+/** The dtypes a reader produces (timedelta only comes from datetime arithmetic). */
 export const DTYPES: readonly DType[] = ['int64', 'float64', 'string', 'datetime', 'bool'];
 
 export function typeCode(d: DType): ColType {
-  return d === 'int64' ? ColType.Int64 : d === 'float64' ? ColType.Float64 : d === 'string' ? ColType.String : d === 'bool' ? ColType.Bool : ColType.Datetime;
+  // a timedelta is float64 milliseconds to the native side
+  return d === 'int64' ? ColType.Int64 : d === 'float64' || d === 'timedelta' ? ColType.Float64 : d === 'string' ? ColType.String : d === 'bool' ? ColType.Bool : ColType.Datetime;
 }
 export function dtypeOf(c: ColType): DType {
   return c === ColType.Int64 ? 'int64' : c === ColType.Float64 ? 'float64' : c === ColType.String ? 'string' : c === ColType.Bool ? 'bool' : 'datetime';
 }
 
-/** A value of a column as JS sees it: int64 as number when safe (else bigint), bool as boolean, datetime as Date; missing = null. */
+/** A value of a column as JS sees it: int64 as number when safe (else bigint), bool as boolean, datetime as Date, timedelta as milliseconds; missing = null. */
 export type CellValue = number | bigint | string | boolean | Date | null;
 
 const decoder = new TextDecoder();
@@ -101,7 +104,8 @@ export function valueAt(c: Column, i: number): CellValue {
       const v = (c.values as BigInt64Array)[i]!;
       return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
     }
-    case 'float64': {
+    case 'float64':
+    case 'timedelta': {
       const v = (c.values as Float64Array)[i]!;
       return Number.isNaN(v) ? null : v;
     }

@@ -38,7 +38,7 @@ export type Expr =
   | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr };
 
 export type StrOp = 'lower' | 'upper' | 'len' | 'contains' | 'startswith' | 'endswith' | 'map';
-export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'dayofweek' | 'date';
+export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'dayofweek' | 'date' | 'totalSeconds' | 'days';
 
 export const col = (name: string): Expr => ({ kind: 'col', name });
 
@@ -61,6 +61,28 @@ export function exprColumns(e: Expr, out = new Set<string>()): Set<string> {
     default: exprColumns(e.arg, out);
   }
   return out;
+}
+
+/**
+ * Arithmetic with datetimes and timedeltas (both milliseconds), as pandas: datetime − datetime
+ * is a timedelta, datetime ± timedelta a datetime, timedelta ± timedelta a timedelta,
+ * timedelta / timedelta float64, timedelta × or ÷ a number a timedelta; undefined when neither
+ * operand is temporal.
+ */
+function timeArith(op: ArithOp, a: LType, b: LType): DType | undefined {
+  const T = (d: LType): boolean => d === 'datetime' || d === 'timedelta';
+  if (!T(a) && !T(b)) return undefined;
+  const num = (d: LType): boolean => d === 'int64' || d === 'float64' || d === 'lit-int' || d === 'lit-float';
+  if (a === 'datetime' && b === 'datetime' && op === 'sub') return 'timedelta';
+  if (a === 'datetime' && b === 'timedelta' && (op === 'add' || op === 'sub')) return 'datetime';
+  if (a === 'timedelta' && b === 'datetime' && op === 'add') return 'datetime';
+  if (a === 'timedelta' && b === 'timedelta') {
+    if (op === 'add' || op === 'sub') return 'timedelta';
+    if (op === 'div') return 'float64';
+  }
+  if (a === 'timedelta' && num(b) && (op === 'mul' || op === 'div')) return 'timedelta';
+  if (num(a) && b === 'timedelta' && op === 'mul') return 'timedelta';
+  throw new TypeError(`${op}: ${a.replace('lit-', '')} ${op} ${b.replace('lit-', '')} is not accepted (accepted: datetime − datetime, datetime ± timedelta, timedelta ± timedelta, timedelta / timedelta, timedelta × number)`);
 }
 
 /** The dtype of a literal in an expression: pandas' scalar kinds (an integer number is int64). */
@@ -91,6 +113,8 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
       return 'float64';
     case 'arith': {
       const [a, b] = e.args.map(sub) as [LType, LType];
+      const temporal = timeArith(e.op, a, b);
+      if (temporal) return temporal;
       for (const d of [a, b])
         if (!NUMBERISH(d)) throw new TypeError(`${e.op}: a ${d} column in arithmetic (accepted: int64, float64, bool columns and numbers)`);
       if (e.op === 'div') return 'float64';
@@ -100,7 +124,7 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
       const [a, b] = e.args.map(sub) as [LType, LType];
       for (const d of [a, b])
         if (d === 'string') throw new TypeError(`${e.op}: comparisons of string columns are not built yet (accepted: int64, float64, bool, datetime columns)`);
-      const dt = (d: LType): boolean => d === 'datetime';
+      const dt = (d: LType): boolean => d === 'datetime' || d === 'timedelta';
       if (dt(a) !== dt(b) && !(e.args[0].kind === 'lit' || e.args[1].kind === 'lit'))
         throw new TypeError(`${e.op}: cannot compare a datetime column with a ${dt(a) ? b : a} column`);
       return 'bool';
@@ -159,6 +183,10 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     }
     case 'dt': {
       const d = exprDtype(e.arg, dtypes);
+      if (e.field === 'totalSeconds' || e.field === 'days') {
+        if (d !== 'timedelta') throw new TypeError(`.dt.${e.field}: needs a timedelta column (a difference of datetimes), got ${d}`);
+        return e.field === 'days' ? 'int64' : 'float64';
+      }
       if (d !== 'datetime') throw new TypeError(`.dt.${e.field}: needs a datetime column (readCsv's parseDates), got ${d}`);
       // pandas: int64 without missing values, float64 with them (decided at compute time)
       return e.field === 'date' ? 'datetime' : 'int64';
@@ -226,6 +254,8 @@ function mapColumn(m: StrMap, codes: Int32Array, entries: string[]): Column {
 function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): Column[] {
   const get: (d: Date) => number = {
     date: (d: Date) => d.getTime(),
+    totalSeconds: (d: Date) => d.getTime() / 1000,
+    days: (d: Date) => Math.floor(d.getTime() / 86400000),
     year: (d: Date) => d.getUTCFullYear(),
     month: (d: Date) => d.getUTCMonth() + 1,
     day: (d: Date) => d.getUTCDate(),
@@ -234,6 +264,15 @@ function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): C
     second: (d: Date) => d.getUTCSeconds(),
     dayofweek: (d: Date) => (d.getUTCDay() + 6) % 7, // pandas: Monday = 0
   }[e.field];
+  if (e.field === 'totalSeconds') return args.map((c) => ({ dtype: 'float64', values: Float64Array.from(c.values as Float64Array, (x) => x / 1000) }));
+  if (e.field === 'days') {
+    // whole days, floored (pandas' Timedelta.days: -1 for −1 h); float64 with missing values
+    return args.map((c) => {
+      const v = c.values as Float64Array;
+      if (v.some((x) => Number.isNaN(x))) return { dtype: 'float64', values: Float64Array.from(v, (x) => Math.floor(x / 86400000)) };
+      return { dtype: 'int64', values: BigInt64Array.from(v, (x) => BigInt(Math.floor(x / 86400000))) };
+    });
+  }
   if (e.field === 'date') {
     // the day at midnight (pandas' datetime.date objects, kept as a datetime column here)
     return args.map((c) => ({ dtype: 'datetime', values: Float64Array.from(c.values as Float64Array, (x) => Math.floor(x / 86400000) * 86400000) }));
@@ -428,17 +467,58 @@ function literalColumn(value: number, dtype: DType, n: number): Column {
   return { dtype: dtype === 'datetime' ? 'datetime' : 'float64', values: new Float64Array(n).fill(value) };
 }
 
+interface HoistContext {
+  parts: readonly Partition[];
+  dtypes: ReadonlyMap<string, DType>;
+  options: ComputeOptions;
+  n: number;
+}
+
+/** `e` with the engine arguments of its .str / .dt nodes computed into columns of ctx.parts. */
+async function hoist(e: Expr, ctx: HoistContext): Promise<Expr> {
+  switch (e.kind) {
+    case 'col':
+    case 'lit':
+      return e;
+    case 'arith':
+    case 'compare':
+    case 'logical':
+      return { ...e, args: [await hoist(e.args[0], ctx), await hoist(e.args[1], ctx)] } as Expr;
+    case 'where':
+      return { ...e, cond: await hoist(e.cond, ctx), x: await hoist(e.x, ctx), other: await hoist(e.other, ctx) };
+    case 'str':
+    case 'dt': {
+      const arg = await hoist(e.arg, ctx);
+      if (arg.kind === 'col' || arg.kind === 'str' || arg.kind === 'dt') return arg === e.arg ? e : ({ ...e, arg } as Expr);
+      const name = `\u0000host${ctx.n++}`;
+      const [cols] = await evaluate([arg], ctx.parts, ctx.dtypes, ctx.options);
+      const dtypes = new Map(ctx.dtypes);
+      dtypes.set(name, cols!.find((c) => c.values.length > 0)?.dtype ?? exprDtype(arg, ctx.dtypes));
+      ctx.dtypes = dtypes;
+      ctx.parts = ctx.parts.map((p, i) => ({ length: p.length, columns: new Map(p.columns).set(name, cols![i]!) }));
+      return { ...e, arg: col(name) } as Expr;
+    }
+    default:
+      return { ...e, arg: await hoist(e.arg, ctx) } as Expr;
+  }
+}
+
 /**
  * Evaluates expressions over a batch of partitions in one engine plan: per expression, one
  * column per partition. `dtypes` gives the columns' dtypes; astype('int64') of a non-finite
  * value is a RangeError, as pandas'.
  */
 export async function evaluate(
-  exprs: readonly Expr[],
-  parts: readonly Partition[],
-  dtypes: ReadonlyMap<string, DType>,
+  exprs0: readonly Expr[],
+  parts0: readonly Partition[],
+  dtypes0: ReadonlyMap<string, DType>,
   options: ComputeOptions,
 ): Promise<Column[][]> {
+  // .str / .dt of an engine expression ((b − a).dt.days): that expression is computed first
+  const ctx: HoistContext = { parts: parts0, dtypes: dtypes0, options, n: 0 };
+  const exprs: Expr[] = [];
+  for (const e of exprs0) exprs.push(await hoist(e, ctx));
+  const { parts, dtypes } = ctx;
   const out: Column[][] = exprs.map(() => []);
   const total = parts.reduce((a, p) => a + p.length, 0);
   const outTypes = exprs.map((e) => exprDtype(e, dtypes));

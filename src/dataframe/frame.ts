@@ -899,7 +899,7 @@ function checkRegExp(op: string, pat: string): void {
   }
 }
 
-/** pandas' Series.dt fields (UTC, as the parser reads datetimes): int64, float64 when values are missing. */
+/** pandas' Series.dt fields (UTC, as the parser reads datetimes): int64, float64 when values are missing; days/totalSeconds of timedeltas. */
 export class DatetimeFields {
   constructor(private readonly s: Series) {}
   private field(field: DtField): Series {
@@ -917,6 +917,10 @@ export class DatetimeFields {
   get dayofweek(): Series { return this.field('dayofweek'); }
   /** The day (midnight UTC) as a datetime column (pandas' .dt.date gives datetime.date objects; .dt.normalize() this). */
   get date(): Series { return this.field('date'); }
+  /** Whole days of a timedelta, floored (pandas' .dt.days: −1 for −1 hour); int64, float64 with missing values. */
+  get days(): Series { return this.field('days'); }
+  /** A timedelta in seconds (float64), as pandas' .dt.total_seconds(). */
+  totalSeconds(): Series { return this.field('totalSeconds'); }
 }
 
 /** The name under which a Series expression is materialized for a reduction (no user column can clash). */

@@ -31,6 +31,7 @@ function accepts(agg: InternalAgg, d: DType): boolean {
     case 'mean':
     case 'median':
     case 'quantile':
+      return d === 'int64' || d === 'float64' || d === 'bool' || d === 'timedelta';
     case 'std':
     case 'var':
       return d === 'int64' || d === 'float64' || d === 'bool';
@@ -175,6 +176,11 @@ export class GroupBy {
           const data = new Map<string, Column>();
           const columns = [...keys, ...outs.map((o) => o.name)];
           res.columns.forEach((c, j) => data.set(columns[j]!, outColumn(c as NativeOut, res.groups)));
+          // timedeltas travel as float64: keys and value-like aggregations of them are timedeltas again
+          const isTd = (name: string): boolean => frame.sourceDtypes()[name] === 'timedelta';
+          for (const k of keys) if (isTd(k)) data.get(k)!.dtype = 'timedelta';
+          for (const o of outs)
+            if (isTd(o.column) && ['sum', 'mean', 'median', 'quantile', 'min', 'max', 'first', 'last'].includes(o.agg)) data.get(o.name)!.dtype = 'timedelta';
           return new Table(columns, data, res.groups);
         });
       },
