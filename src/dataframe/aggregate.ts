@@ -169,16 +169,17 @@ export function seriesCorr(a: Series, b: Series, cov: boolean, options: CovOptio
   const { minPeriods, ddof } = checkCorrOptions(`${op}(options)`, options, cov);
   for (const [s, w] of [[a, 'the Series'], [b, 'other']] as const)
     if (!CORR_TYPES.includes(s.dtype)) throw new TypeError(`${op}(other): ${w} ${JSON.stringify(s.name)} has dtype ${s.dtype}; accepted: int64, float64, bool`);
-  // both as columns of one frame (expressions materialized by the engine)
-  const A = '\u0000corr-a';
-  const B = '\u0000corr-b';
-  const frame = a.frame.assign({ [A]: a, [B]: b });
+  // both as columns of one frame: plain columns as they are, expressions materialized by the engine
+  const plain = a.expr.kind === 'col' && b.expr.kind === 'col';
+  const A = plain ? (a.expr as { name: string }).name : '\u0000corr-a';
+  const B = plain ? (b.expr as { name: string }).name : '\u0000corr-b';
+  const frame = plain ? a.frame : a.frame.assign({ [A]: a, [B]: b });
   return new Lazy(
     (o) => frame.reductionLayers(op, o),
     async (opts: ComputeOptions) => {
       const tracker = new Tracker(opts, op, frame.npartitions);
       return tracker.run(async () => {
-        const parts = await frame.state.source.load([A, B], undefined, tracker.phase(frame.npartitions));
+        const parts = await frame.state.source.load([...new Set([A, B])], undefined, tracker.phase(frame.npartitions));
         const data = [A, B].map((c) => parts.map((p) => asFloat(p.columns.get(c)!)));
         return nancorr(data, cov, minPeriods, ddof, false)[2]!;
       });
