@@ -15,6 +15,7 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/aggs.json', i
   groupby: { keys: string[]; index: Record<string, Cell[]>; aggs: Record<string, { dtype: string; values: Cell[] }> }[];
   frame: Record<string, Record<string, Cell | Cell[]>> & { 'finite.rows': number };
   series: Record<string, Cell | Record<string, Cell>>;
+  category: { dtype: string; categories: string[]; index: string[]; size: number[]; 'x.median': Cell[]; 'i.sum': number[]; 'filtered.size': Record<string, number>; value_counts: Record<string, number> };
 };
 const text = JSON.parse(readFileSync(new URL('./fixtures/pandas/aggs-text.json', import.meta.url), 'utf8')) as {
   dates: Record<string, (number | null)[]>;
@@ -347,4 +348,34 @@ describe('timedelta: differences of datetimes, against pandas', () => {
     expect(() => df.get('a').dt.totalSeconds()).toThrow(/needs a timedelta column/);
     expect(() => df.get('b').sub(df.get('a')).dt.year).toThrow(/needs a datetime column/);
   });
+});
+
+describe("astype('category'): the reader's dictionary strings as a category column", () => {
+  for (const [label, make] of frames) {
+    it(`group key, aggregations, valueCounts, sort, filter (${label})`, async () => {
+      const df0 = make();
+      const want = fixture.category;
+      const df = df0.assign({ c: df0.get('name').astype('category') });
+      expect(df.dtypes.c).toBe('category');
+      const t = await df.select(['name', 'c']).compute();
+      expect(t.dtypes.c).toBe('category');
+      expect(t.column('c')).toEqual(t.column('name'));
+      const g = await df.groupby('c').agg({ x: 'median', i: 'sum' }).compute();
+      expect(g.dtypes.c).toBe('category');
+      expect(g.column('c')).toEqual(want.index);
+      expect(g.column('x').map(canon)).toEqual(want['x.median']);
+      expect(g.column('i')).toEqual(want['i.sum']);
+      expect((await df.groupby('c').size().compute()).column('size')).toEqual(want.size);
+      const f = df.filter(df.get('i').gt(10));
+      const fs = await f.groupby('c').size().compute();
+      expect(Object.fromEntries(fs.column('c').map((k, i) => [k, fs.column('size')[i]]))).toEqual(want['filtered.size']);
+      const vc = await df.get('c').valueCounts().compute();
+      expect(Object.fromEntries(vc.column('c').map((k, i) => [k, vc.column('count')[i]]))).toEqual(want.value_counts);
+      const sorted = await df.sortValues('c').select(['c']).head(3);
+      expect(sorted.column('c')).toEqual(['alice', 'alice', 'alice']);
+      expect((await df.get('c').str.upper().head(1)).dtypes.c).toBe('string');
+      expect(() => df.get('x').astype('category')).toThrow(/astype\('category'\): needs a string column, got float64/);
+      expect(() => df.groupby('b').agg({ c: 'min' })).toThrow(/min of a category column is not accepted/);
+    });
+  }
 });

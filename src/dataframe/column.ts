@@ -2,17 +2,21 @@
 // are dictionary-encoded (utf-8 bytes + offsets, codes; -1 = missing), datetimes are float64
 // milliseconds since the epoch (NaN = missing), bools are one byte 0/1 per row (never missing:
 // as pandas, True/False with a missing value is an object — here a string — column);
-// timedeltas (a difference of datetimes) are float64 milliseconds too (NaN = NaT).
+// timedeltas (a difference of datetimes) are float64 milliseconds too (NaN = NaT); categories
+// (astype('category')) are stored as strings are: the reader's dictionary is their categories.
 import { ColType, type NativeColumn } from './native.js';
 
-export type DType = 'int64' | 'float64' | 'string' | 'datetime' | 'bool' | 'timedelta';
+export type DType = 'int64' | 'float64' | 'string' | 'datetime' | 'bool' | 'timedelta' | 'category';
+
+/** Dictionary-encoded dtypes: strings and categories (codes into a UTF-8 dictionary). */
+export const isDict = (d: DType): boolean => d === 'string' || d === 'category';
 
 /** The dtypes a reader produces (timedelta only comes from datetime arithmetic). */
 export const DTYPES: readonly DType[] = ['int64', 'float64', 'string', 'datetime', 'bool'];
 
 export function typeCode(d: DType): ColType {
   // a timedelta is float64 milliseconds to the native side
-  return d === 'int64' ? ColType.Int64 : d === 'float64' || d === 'timedelta' ? ColType.Float64 : d === 'string' ? ColType.String : d === 'bool' ? ColType.Bool : ColType.Datetime;
+  return d === 'int64' ? ColType.Int64 : d === 'float64' || d === 'timedelta' ? ColType.Float64 : isDict(d) ? ColType.String : d === 'bool' ? ColType.Bool : ColType.Datetime;
 }
 export function dtypeOf(c: ColType): DType {
   return c === ColType.Int64 ? 'int64' : c === ColType.Float64 ? 'float64' : c === ColType.String ? 'string' : c === ColType.Bool ? 'bool' : 'datetime';
@@ -125,7 +129,8 @@ export function emptyColumn(d: DType): Column {
   switch (d) {
     case 'int64': return { dtype: d, values: new BigInt64Array(0) };
     case 'bool': return { dtype: d, values: new Uint8Array(0) };
-    case 'string': return { dtype: d, values: new Int32Array(0), dict: StringDict.EMPTY };
+    case 'string':
+    case 'category': return { dtype: d, values: new Int32Array(0), dict: StringDict.EMPTY };
     default: return { dtype: d, values: new Float64Array(0) };
   }
 }

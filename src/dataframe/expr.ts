@@ -123,7 +123,7 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     case 'compare': {
       const [a, b] = e.args.map(sub) as [LType, LType];
       for (const d of [a, b])
-        if (d === 'string') throw new TypeError(`${e.op}: comparisons of string columns are not built yet (accepted: int64, float64, bool, datetime columns)`);
+        if (d === 'string' || d === 'category') throw new TypeError(`${e.op}: comparisons of ${d} columns are not built yet (accepted: int64, float64, bool, datetime columns)`);
       const dt = (d: LType): boolean => d === 'datetime' || d === 'timedelta';
       if (dt(a) !== dt(b) && !(e.args[0].kind === 'lit' || e.args[1].kind === 'lit'))
         throw new TypeError(`${e.op}: cannot compare a datetime column with a ${dt(a) ? b : a} column`);
@@ -152,14 +152,14 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     }
     case 'fillna': {
       const d = exprDtype(e.arg, dtypes);
-      if (d === 'string' || d === 'bool') throw new TypeError(`fillna: a number for a ${d} column is not accepted (accepted: int64, float64, datetime columns)`);
+      if (d === 'string' || d === 'bool' || d === 'category') throw new TypeError(`fillna: a number for a ${d} column is not accepted (accepted: int64, float64, datetime columns)`);
       return d;
     }
     case 'where': {
       if (sub(e.cond) !== 'bool') throw new TypeError(`where: cond must be a bool Series (a mask), got ${sub(e.cond)}`);
       const a = sub(e.x);
       const b = sub(e.other);
-      if (a === 'string' || b === 'string') throw new TypeError('where: string columns are not built yet (accepted: int64, float64, datetime)');
+      if (a === 'string' || b === 'string' || a === 'category' || b === 'category') throw new TypeError('where: string columns are not built yet (accepted: int64, float64, datetime)');
       if (a === 'bool' || b === 'bool') throw new TypeError('where: bool values would make an object column in pandas; astype first');
       if (a === 'datetime' || b === 'datetime') {
         if ((a !== 'datetime' && e.x.kind !== 'lit') || (b !== 'datetime' && e.other.kind !== 'lit'))
@@ -170,12 +170,13 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     }
     case 'astype': {
       const d = exprDtype(e.arg, dtypes);
-      if (d === 'string' || d === 'datetime') throw new TypeError(`astype: from ${d} is not built yet (accepted: int64, float64, bool)`);
+      if (d === 'string' || d === 'datetime' || d === 'category') throw new TypeError(`astype: from ${d} is not built yet (accepted: int64, float64, bool)`);
       return e.dtype;
     }
     case 'str': {
       const d = exprDtype(e.arg, dtypes);
-      if (d !== 'string') throw new TypeError(`.str.${e.op}: needs a string column, got ${d}`);
+      if (d !== 'string' && d !== 'category') throw new TypeError(`.str.${e.op}: needs a string column, got ${d}`);
+      if (e.op === 'map' && e.map!.op === 'category') return 'category';
       // len of a column with missing values is float64 and a predicate's an object column in
       // pandas: the data decides at compute time (as for x // 0)
       if (e.op === 'map') return e.map!.op === 'splitlen' ? 'int64' : 'string';
@@ -222,7 +223,7 @@ function strColumns(e: Extract<Expr, { kind: 'str' }>, args: readonly Column[]):
       const mapped = entries.map((s) => (e.op === 'lower' ? s.toLowerCase() : s.toUpperCase()));
       return { dtype: 'string', values: codes, dict: StringDict.fromStrings(mapped) };
     }
-    if (e.op === 'map') return mapColumn(e.map!, codes, entries);
+    if (e.op === 'map') return mapColumn(e.map!, codes, entries, dict);
     const missing = codes.some((k) => k < 0);
     if (e.op === 'len') {
       const lens = entries.map(codePoints);
@@ -239,7 +240,8 @@ function strColumns(e: Extract<Expr, { kind: 'str' }>, args: readonly Column[]):
 }
 
 /** A mapping .str operation (strings.ts) over a partition's dictionary: strings (null: missing) or counts. */
-function mapColumn(m: StrMap, codes: Int32Array, entries: string[]): Column {
+function mapColumn(m: StrMap, codes: Int32Array, entries: string[], dict: StringDict): Column {
+  if (m.op === 'category') return { dtype: 'category', values: codes, dict };
   const mapped = entries.map((s) => mapString(s, m));
   if (m.op === 'splitlen') {
     if (codes.some((k) => k < 0)) return { dtype: 'float64', values: Float64Array.from(codes, (k) => (k < 0 ? NaN : (mapped[k] as number))) };
@@ -304,7 +306,7 @@ function leaf(c: Column): NDArray {
     const src = c.values as BigInt64Array;
     data = new Float64Array(n);
     for (let i = 0; i < n; i++) data[i] = Number(src[i]!);
-  } else if (c.dtype === 'string') {
+  } else if (c.dtype === 'string' || c.dtype === 'category') {
     // only isna/notna read strings: the codes (−1 = missing)
     const src = c.values as Int32Array;
     data = new Float64Array(n);
@@ -389,7 +391,7 @@ class Builder {
         const d = exprDtype(e.arg, this.dtypes);
         const a = this.build(e.arg) as NDArray;
         // strings: code −1; bool: never missing; numbers (int64 as float64 copies) and datetimes: NaN
-        const na = d === 'string' ? a.lt(0) : a.dtype === 'bool' ? a.ne(a) : a.isnan();
+        const na = d === 'string' || d === 'category' ? a.lt(0) : a.dtype === 'bool' ? a.ne(a) : a.isnan();
         return e.kind === 'isna' ? na : na.logicalNot();
       }
       case 'fillna': {

@@ -134,7 +134,7 @@ export class DataFrame implements HasGraph {
     const dtypes = this.dtypes;
     for (const c of list) {
       this.checkColumn(`${op}(columns)`, c);
-      if (dtypes[c] === 'string' || dtypes[c] === 'bool') throw new TypeError(`${op}(columns): column ${JSON.stringify(c)} has dtype ${dtypes[c]}; accepted: int64, float64, datetime`);
+      if (dtypes[c] === 'string' || dtypes[c] === 'bool' || dtypes[c] === 'category') throw new TypeError(`${op}(columns): column ${JSON.stringify(c)} has dtype ${dtypes[c]}; accepted: int64, float64, datetime`);
     }
     const sorted = this.dropna({ subset: list }).sortValues(list, { ascending });
     return new Lazy((o) => sorted.frameLayers(o), (options) => sorted.head(n, options));
@@ -240,8 +240,8 @@ export class DataFrame implements HasGraph {
     for (const [c, v] of spec) {
       this.checkColumn('fillna(value)', c);
       const d = dtypes[c];
-      if (d === 'string') {
-        if (typeof v !== 'string') throw new TypeError(`fillna(value).${c}: a string column takes a string, got ${describeValue(v)}`);
+      if (d === 'string' || d === 'category') {
+        if (typeof v !== 'string') throw new TypeError(`fillna(value).${c}: a ${d} column takes a string, got ${describeValue(v)}`);
         out = out.withStep({ kind: 'fillString', column: c, value: v }, 'fillna', out.columns);
         continue;
       }
@@ -516,7 +516,7 @@ function insertMissing(t: Table, name: string, pos: number): Table {
   const n = t.length + 1;
   let col: Column;
   const at = (i: number): number => (i < pos ? i : i - 1);
-  if (c.dtype === 'string') col = { dtype: 'string', values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Int32Array)[at(i)]!)), dict: c.dict };
+  if (c.dtype === 'string' || c.dtype === 'category') col = { dtype: c.dtype, values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Int32Array)[at(i)]!)), dict: c.dict };
   else if (c.dtype === 'bool')
     col = { dtype: 'string', values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Uint8Array)[at(i)]!)), dict: StringDict.fromStrings(['False', 'True']) };
   else col = { dtype: c.dtype === 'datetime' ? 'datetime' : 'float64', values: Float64Array.from({ length: n }, (_, i) => (i === pos ? NaN : Number((c.values as Float64Array | BigInt64Array)[at(i)]!))) };
@@ -657,11 +657,19 @@ export class Series implements HasGraph {
     if (!(cond instanceof Series)) throw new TypeError(`mask(cond): cond must be a bool Series, got ${describeValue(cond)}`);
     return this.derive({ kind: 'where', cond: this.operand('mask', cond), x: this.operand('mask', other), other: this.expr });
   }
-  /** A cast: 'float64', 'int64' (truncates; missing or infinite values are an error, as pandas) or 'bool' (x != 0; NaN is true). */
-  astype(dtype: 'float64' | 'int64' | 'bool'): Series {
-    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'bool')
-      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'bool', got ${describeValue(dtype)}`);
+  /**
+   * A cast: 'float64', 'int64' (truncates; missing or infinite values are an error, as pandas),
+   * 'bool' (x != 0; NaN is true), or 'category' of a string column (its dictionary strings as
+   * the categories, in lexical order as pandas').
+   */
+  astype(dtype: 'float64' | 'int64' | 'bool' | 'category'): Series {
+    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'bool' && dtype !== 'category')
+      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'bool', 'category', got ${describeValue(dtype)}`);
     if (this.dtype === dtype) return this;
+    if (dtype === 'category') {
+      if (this.dtype !== 'string') throw new TypeError(`astype('category'): needs a string column, got ${this.dtype}`);
+      return this.derive({ kind: 'str', op: 'map', arg: this.expr, map: { op: 'category' } });
+    }
     return this.derive({ kind: 'astype', arg: this.expr, dtype });
   }
 

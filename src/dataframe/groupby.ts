@@ -37,7 +37,8 @@ function accepts(agg: InternalAgg, d: DType): boolean {
       return d === 'int64' || d === 'float64' || d === 'bool';
     case 'min':
     case 'max':
-      return d !== 'string';
+      // pandas: min/max of an unordered category is a TypeError
+      return d !== 'string' && d !== 'category';
     default:
       return true;
   }
@@ -155,7 +156,7 @@ export class GroupBy {
             // the dtype as read (unified over the partitions)
             const d = parts.find((p) => p.length > 0)?.columns.get(name)?.dtype ?? frame.dtypes[name]!;
             const cols = parts.map((p) => p.columns.get(name)!);
-            if (d === 'string')
+            if (d === 'string' || d === 'category')
               return { type: ColType.String, parts: cols.map((c) => c.values), dictBytes: cols.map((c) => c.dict!.bytes), dictOffsets: cols.map((c) => c.dict!.offsets) };
             return { type: typeCode(d), parts: cols.map((c) => c.values) };
           };
@@ -177,10 +178,13 @@ export class GroupBy {
           const columns = [...keys, ...outs.map((o) => o.name)];
           res.columns.forEach((c, j) => data.set(columns[j]!, outColumn(c as NativeOut, res.groups)));
           // timedeltas travel as float64: keys and value-like aggregations of them are timedeltas again
-          const isTd = (name: string): boolean => frame.sourceDtypes()[name] === 'timedelta';
-          for (const k of keys) if (isTd(k)) data.get(k)!.dtype = 'timedelta';
-          for (const o of outs)
-            if (isTd(o.column) && ['sum', 'mean', 'median', 'quantile', 'min', 'max', 'first', 'last'].includes(o.agg)) data.get(o.name)!.dtype = 'timedelta';
+          // and categories as strings: keys and first/last of them are categories again
+          const src = frame.sourceDtypes();
+          for (const k of keys) if (src[k] === 'timedelta' || src[k] === 'category') data.get(k)!.dtype = src[k]!;
+          for (const o of outs) {
+            if (src[o.column] === 'timedelta' && ['sum', 'mean', 'median', 'quantile', 'min', 'max', 'first', 'last'].includes(o.agg)) data.get(o.name)!.dtype = 'timedelta';
+            if (src[o.column] === 'category' && (o.agg === 'first' || o.agg === 'last')) data.get(o.name)!.dtype = 'category';
+          }
           return new Table(columns, data, res.groups);
         });
       },

@@ -9,7 +9,9 @@ export type StrMap =
   | { readonly op: 'strip' | 'lstrip' | 'rstrip'; readonly chars: string | null }
   | { readonly op: 'replace'; readonly pat: string; readonly repl: string; readonly n: number; readonly regex: boolean; readonly caseSensitive: boolean }
   | { readonly op: 'splitget'; readonly pat: string | null; readonly n: number; readonly regex: boolean; readonly index: number }
-  | { readonly op: 'splitlen'; readonly pat: string | null; readonly n: number; readonly regex: boolean };
+  | { readonly op: 'splitlen'; readonly pat: string | null; readonly n: number; readonly regex: boolean }
+  /** astype('category'): the strings as they are, labelled category. */
+  | { readonly op: 'category' };
 
 /** Python's str.isspace() characters (str.strip() and str.split() without arguments). */
 const PY_SPACE = new Set([
@@ -129,5 +131,6 @@ export function mapString(s: string, m: StrMap): string | number | null {
       return i >= 0 && i < parts.length ? parts[i]! : null;
     }
     case 'splitlen': return pySplit(s, m.pat, m.n, m.regex).length;
+    case 'category': return s;
   }
 }

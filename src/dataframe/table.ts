@@ -170,7 +170,7 @@ export class Table {
         continue;
       }
       const dtype = cols[0]!.dtype;
-      if (dtype === 'string') {
+      if (dtype === 'string' || dtype === 'category') {
         // the partitions' dictionaries side by side, codes shifted: no string is decoded or
         // hashed (an entry may repeat; consumers compare strings, not codes)
         const dicts: StringDict[] = [];
