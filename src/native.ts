@@ -44,7 +44,8 @@ export interface NativeAddon {
   execute(
     plan: NativePlan,
     buffers: NativeBufferArg[],
-    onProgress?: (done: number, total: number) => void,
+    /** With plan.profile and plan.profileLive, `records`: the tasks finished since the last call (5 numbers each, as `profile`). */
+    onProgress?: (done: number, total: number, records?: Float64Array) => void,
   ): ExecuteHandle;
   allocBuffer(bytes: number): NativeBuffer;
   /** Zero-copy ArrayBuffer over a native buffer; keeps the buffer alive while referenced. */

@@ -98,9 +98,19 @@ describe.skipIf(!chromiumPath)('dashboard in headless Chromium', () => {
     await late.waitForFunction(() => Number((document.getElementById('stream') as HTMLCanvasElement).dataset.rects) === 128);
     await late.screenshot({ path: join(ARTIFACTS, 'dashboard-status-light.png'), fullPage: true });
 
-    // Freeing the chunks shows up as fewer bytes stored.
+    // Per-compute progress: the persist holds its 64 chunks ("in memory", 128 MB of results),
+    // the reduction is done.
+    const computeRows = () =>
+      page.$$eval('#computes tbody tr', (rs) => rs.map((r) => [r.getAttribute('data-state'), r.getAttribute('data-done'), r.getAttribute('data-tasks'), r.children[3]?.textContent]));
+    expect(await computeRows()).toEqual([
+      ['done', '64', '64', '8 B'],
+      ['memory', '64', '64', '122 MiB'],
+    ]);
+    // Freeing the chunks shows up as fewer bytes stored, and the persist leaves "in memory".
     persisted.dispose();
     await page.waitForFunction(() => Number(document.querySelector('#memory .bar-row')?.getAttribute('data-bytes')) < 128e6);
+    await page.waitForFunction(() => document.querySelectorAll('#computes tbody tr[data-state="done"]').length === 2);
+    await page.waitForFunction(() => document.querySelector('#progress .bar-row[data-group="exp-random_sample"] .st-memory')?.getAttribute('style') === 'width:0%');
 
     const workers = await openPage('/workers');
     await workers.waitForSelector('#workers-table tr[data-worker="local"]');
@@ -129,11 +139,27 @@ describe.skipIf(!chromiumPath)('dashboard in headless Chromium', () => {
     });
     // 40000² exp-sum: 1.6e9 elements in 400 chunks, well over one 200 ms update interval.
     const big = exp(random.random([40000, 40000], { seed: 7, chunks: [2000, 2000] })).sum();
-    const running = big.compute();
-    // A picture mid-compute (when the compute is still running by the time the page says so).
-    await Promise.race([page.waitForFunction(() => /^running/.test(document.getElementById('k-last-label')?.textContent ?? '')), running]);
-    if (/^running/.test((await page.textContent('#k-last-label')) ?? ''))
-      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-status-running.png'), fullPage: true });
+    let resolved = false;
+    const running = big.compute().then((v) => ((resolved = true), v));
+    // The task stream fills while the plan runs (the engine's records come with its progress
+    // ticks), and the compute's progress row counts up: seen before the compute resolves.
+    const midway = await Promise.race([
+      page
+        .waitForFunction(() => {
+          const rects = Number((document.getElementById('stream') as HTMLCanvasElement).dataset.rects);
+          const row = document.querySelector('#computes tbody tr[data-state="running"]');
+          const done = Number(row?.getAttribute('data-done'));
+          return /^running/.test(document.getElementById('k-last-label')?.textContent ?? '') && rects > 0 && done > 0 && done < 400
+            ? { rects, done, tasks: Number(row?.getAttribute('data-tasks')) }
+            : false;
+        })
+        .then((h) => h.jsonValue()),
+      running.then(() => undefined),
+    ]);
+    expect(resolved).toBe(false);
+    expect(midway).toBeDefined();
+    expect(midway!.tasks).toBe(400);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-status-running.png'), fullPage: true });
     await running;
     await page.waitForFunction(() => document.getElementById('total-progress')?.textContent === '100%');
     await page.waitForFunction(() => document.getElementById('k-last-label')?.textContent === 'sum-exp-random_sample');
@@ -209,10 +235,21 @@ describe.skipIf(!chromiumPath)('dashboard in headless Chromium, fed by a distrib
       const b = [...document.querySelectorAll('#memory .bar-row')].map((r) => Number(r.getAttribute('data-bytes')));
       return b.length === 2 && b.every((x) => x > 0) && b[0]! + b[1]! === 3000 * 2000 * 8;
     });
+    // Worker CPU: each worker's process.cpuUsage between heartbeats, shown per worker.
+    await page.waitForFunction(() => {
+      const c = [...document.querySelectorAll('#cpu .bar-row')].map((r) => r.getAttribute('data-cpu'));
+      return c.length === 2 && c.every((x) => x !== '' && Number(x) >= 0);
+    });
+    const cpuText = await page.$$eval('#workers-table tbody td:nth-child(4)', (tds) => tds.map((t) => t.textContent));
+    for (const t of cpuText) expect(t).toMatch(/^\d+%$/);
+    // The sum's result was fetched and released: done; the persist holds its 48 chunks.
+    await page.waitForFunction(() => document.querySelectorAll('#computes tbody tr').length === 2);
+    expect(await page.$$eval('#computes tbody tr', (rs) => rs.map((r) => r.getAttribute('data-state')))).toEqual(['done', 'memory']);
     await page.click('#window button[data-w="compute"]');
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-distributed.png'), fullPage: true });
     kept.release();
+    await page.waitForFunction(() => [...document.querySelectorAll('#computes tbody tr')].every((r) => r.getAttribute('data-state') === 'done'));
     expect(errors).toEqual([]);
   }, 300_000);
 });

@@ -123,6 +123,13 @@ describe('norm', () => {
     expect(Math.abs(((await linalg.norm(v, { ord: 3 }).compute()) as number) - Math.cbrt(27 + 64 + 1728))).toBeLessThan(1e-12);
     expect(Array.from((await dense(linalg.norm(m, { axis: 1, ord: 1 }))).data)).toEqual([6, 15]);
   });
+  it('integers are normed in float64, as NumPy (no int32 wrap of x·x)', async () => {
+    const big = fromArray(new Int32Array([70000, -70000, 1]));
+    // np.linalg.norm(np.array([70000, -70000, 1], np.int32)) = 98994.94937116741
+    expect(Math.abs(((await linalg.norm(big).compute()) as number) - 98994.94937116741)).toBeLessThan(1e-9);
+    expect(await linalg.norm(big, { ord: 1 }).compute()).toBe(140001);
+    expect(await linalg.norm(fromArray(new Int16Array([3, -4])), { ord: Infinity }).compute()).toBe(4);
+  });
   it('matrix ords', async () => {
     expect(await linalg.norm(m, { ord: 1 }).compute()).toBe(9);
     expect(await linalg.norm(m, { ord: -1 }).compute()).toBe(5);

@@ -117,7 +117,22 @@ struct Msg {
   enum Kind { Progress, Done } kind;
   int64_t done = 0, total = 0;
   ExecResult result;
+  std::vector<TaskRecord> records;  // Progress with plan.profileLive: tasks finished since the last one
 };
+
+// 5 numbers per task record (stage, task, thread, startNs, endNs): the shape of result.profile.
+Napi::Float64Array recordsArray(Napi::Env env, const std::vector<TaskRecord>& records) {
+  Napi::Float64Array out = Napi::Float64Array::New(env, records.size() * 5);
+  double* p = out.Data();
+  for (const TaskRecord& t : records) {
+    *p++ = t.stage;
+    *p++ = static_cast<double>(t.task);
+    *p++ = t.thread;
+    *p++ = static_cast<double>(t.startNs);
+    *p++ = static_cast<double>(t.endNs);
+  }
+  return out;
+}
 
 using Channel = TsfnChannel<Msg>;
 
@@ -133,6 +148,7 @@ struct JsContext {
   bool settled = false;
   bool released = false;
   bool profile = false;
+  bool profileLive = false;  // plan.profileLive: records also arrive with progress, while it runs
 
   void unregister() {
     std::lock_guard<std::mutex> lock(core->mutex);
@@ -149,8 +165,12 @@ void callJs(napi_env rawEnv, napi_value, void* context, void* data) {
     if (ctx->settled || ctx->onProgress.IsEmpty()) return;
     Napi::HandleScope scope(env);
     try {
-      ctx->onProgress.Call({Napi::Number::New(env, static_cast<double>(msg->done)),
-                            Napi::Number::New(env, static_cast<double>(msg->total))});
+      if (msg->records.empty())
+        ctx->onProgress.Call({Napi::Number::New(env, static_cast<double>(msg->done)),
+                              Napi::Number::New(env, static_cast<double>(msg->total))});
+      else
+        ctx->onProgress.Call({Napi::Number::New(env, static_cast<double>(msg->done)),
+                              Napi::Number::New(env, static_cast<double>(msg->total)), recordsArray(env, msg->records)});
     } catch (const Napi::Error& e) {
       e.ThrowAsJavaScriptException();  // reported as an uncaught exception, like an event handler
     }
@@ -167,18 +187,7 @@ void callJs(napi_env rawEnv, napi_value, void* context, void* data) {
     if (r.status == ExecResult::Status::Ok) {
       Napi::Object res = Napi::Object::New(env);
       res.Set("tasks", Napi::Number::New(env, static_cast<double>(r.tasks)));
-      if (ctx->profile) {
-        Napi::Float64Array prof = Napi::Float64Array::New(env, r.profile.size() * 5);
-        double* p = prof.Data();
-        for (const TaskRecord& t : r.profile) {
-          *p++ = t.stage;
-          *p++ = static_cast<double>(t.task);
-          *p++ = t.thread;
-          *p++ = static_cast<double>(t.startNs);
-          *p++ = static_cast<double>(t.endNs);
-        }
-        res.Set("profile", prof);
-      }
+      if (ctx->profile) res.Set("profile", recordsArray(env, r.profile));
       napi_resolve_deferred(env, d, res);
     } else if (r.status == ExecResult::Status::Cancelled) {
       Napi::Error err = Napi::Error::New(env, "The operation was aborted");
@@ -266,6 +275,11 @@ class TesseraAddon : public Napi::Addon<TesseraAddon> {
     auto ctx = std::make_unique<JsContext>();
     ctx->core = core_;
     ctx->profile = plan.profile;
+    Napi::Value live = planObj.Get("profileLive");
+    if (!live.IsUndefined()) {
+      if (!live.IsBoolean()) typeError(env, "plan.profileLive: expected a boolean");
+      ctx->profileLive = live.As<Napi::Boolean>().Value();
+    }
     Napi::Array bufs = getArray(env, info[1], "buffers");
     for (uint32_t i = 0; i < bufs.Length(); ++i) {
       Napi::Value b = bufs.Get(i);
@@ -336,11 +350,15 @@ class TesseraAddon : public Napi::Addon<TesseraAddon> {
 
     ExecCallbacks cb;
     cb.onDone = [channel](ExecResult&& r) {
-      Msg* m = new Msg{Msg::Done, 0, 0, std::move(r)};
+      Msg* m = new Msg{Msg::Done, 0, 0, std::move(r), {}};
       channel->post(m);
     };
-    if (!raw->onProgress.IsEmpty())
-      cb.onProgress = [channel](int64_t d, int64_t t) { channel->post(new Msg{Msg::Progress, d, t, {}}); };
+    if (!raw->onProgress.IsEmpty() && raw->profile && raw->profileLive)
+      cb.onProgressRecords = [channel](int64_t d, int64_t t, std::vector<TaskRecord>&& fresh) {
+        channel->post(new Msg{Msg::Progress, d, t, {}, std::move(fresh)});
+      };
+    else if (!raw->onProgress.IsEmpty())
+      cb.onProgress = [channel](int64_t d, int64_t t) { channel->post(new Msg{Msg::Progress, d, t, {}, {}}); };
 
     std::shared_ptr<Execution> exec;
     try {

@@ -119,6 +119,7 @@ class PlanJob final : public Job, public Execution, public std::enable_shared_fr
 
  private:
   void progress();
+  std::vector<TaskRecord> takeFresh();
 
   Plan plan_;
   ExecCallbacks cb_;
@@ -128,6 +129,9 @@ class PlanJob final : public Job, public Execution, public std::enable_shared_fr
   std::atomic<int64_t> lastProgress_{0};
   std::vector<int64_t> recordBase_;
   std::vector<TaskRecord> records_;
+  // onProgressRecords: records finished since the last delivery (copies of records_ entries).
+  std::mutex freshMutex_;
+  std::vector<TaskRecord> fresh_;
   int64_t t0_ = 0;
   mutable std::mutex doneMutex_;
   std::condition_variable doneCv_;
@@ -150,18 +154,31 @@ void PlanJob::runTask(int stage, int64_t task, WorkerContext& ctx) {
     r.thread = ctx.thread;
     r.startNs = t1 - t0_;
     r.endNs = nowNs() - t0_;
+    if (cb_.onProgressRecords) {
+      std::lock_guard<std::mutex> lock(freshMutex_);
+      fresh_.push_back(r);
+    }
   }
   progress();
 }
 
 void PlanJob::progress() {
   const int64_t d = done_.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (!cb_.onProgress) return;
+  if (!cb_.onProgress && !cb_.onProgressRecords) return;
   const int64_t now = nowNs();
   int64_t last = lastProgress_.load(std::memory_order_relaxed);
   if (now - last >= cb_.progressIntervalNs &&
-      lastProgress_.compare_exchange_strong(last, now, std::memory_order_relaxed))
-    cb_.onProgress(d, total_);
+      lastProgress_.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
+    if (cb_.onProgressRecords) cb_.onProgressRecords(d, total_, takeFresh());
+    else cb_.onProgress(d, total_);
+  }
+}
+
+std::vector<TaskRecord> PlanJob::takeFresh() {
+  std::vector<TaskRecord> out;
+  std::lock_guard<std::mutex> lock(freshMutex_);
+  out.swap(fresh_);
+  return out;
 }
 
 void PlanJob::complete() {
@@ -174,9 +191,16 @@ void PlanJob::complete() {
   }
   r.tasks = total_;
   if (plan_.profile && r.status == ExecResult::Status::Ok) r.profile = std::move(records_);
-  if (cb_.onProgress && r.status == ExecResult::Status::Ok) cb_.onProgress(done_.load(), total_);
+  if (cb_.onProgressRecords) {
+    // Every task has finished (or stopped): the records not yet delivered, before onDone.
+    std::vector<TaskRecord> rest = takeFresh();
+    if (r.status == ExecResult::Status::Ok || !rest.empty()) cb_.onProgressRecords(done_.load(), total_, std::move(rest));
+  } else if (cb_.onProgress && r.status == ExecResult::Status::Ok) {
+    cb_.onProgress(done_.load(), total_);
+  }
   auto onDone = std::move(cb_.onDone);
   cb_.onProgress = nullptr;
+  cb_.onProgressRecords = nullptr;
   for (auto& p : preps_) std::vector<Partial>().swap(p.partials);
   if (onDone) {
     try {

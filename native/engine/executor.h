@@ -28,6 +28,11 @@ struct ExecCallbacks {
   std::function<void(ExecResult&&)> onDone;
   // Optional: finished tasks so far, at most every progressIntervalNs, from a worker thread.
   std::function<void(int64_t done, int64_t total)> onProgress;
+  // Optional, with plan.profile (used instead of onProgress when set): the same ticks plus the
+  // records of the tasks finished since the previous call, so a monitor can draw the task stream
+  // while the plan runs; the last call (when the plan ends, whatever its status) carries the rest.
+  // ExecResult::profile still holds every record, in (stage, task) order.
+  std::function<void(int64_t done, int64_t total, std::vector<TaskRecord>&& fresh)> onProgressRecords;
   int64_t progressIntervalNs = 20'000'000;
 };
 

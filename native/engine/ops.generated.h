@@ -260,429 +260,465 @@
   X(7, Neg, 1, 10, 10, 10) \
   X(8, Neg, 1, 1, 1, 1) \
   X(9, Neg, 1, 0, 0, 0) \
-  X(10, Abs, 1, 3, 3, 3) \
-  X(11, Abs, 1, 7, 7, 7) \
-  X(12, Abs, 1, 4, 4, 4) \
-  X(13, Abs, 1, 8, 8, 8) \
-  X(14, Abs, 1, 5, 5, 5) \
-  X(15, Abs, 1, 9, 9, 9) \
-  X(16, Abs, 1, 6, 6, 6) \
-  X(17, Abs, 1, 10, 10, 10) \
-  X(18, Abs, 1, 1, 1, 1) \
-  X(19, Abs, 1, 0, 0, 0) \
-  X(20, Exp, 1, 1, 1, 1) \
-  X(21, Exp, 1, 0, 0, 0) \
-  X(22, Log, 1, 1, 1, 1) \
-  X(23, Log, 1, 0, 0, 0) \
-  X(24, Sqrt, 1, 1, 1, 1) \
-  X(25, Sqrt, 1, 0, 0, 0) \
-  X(26, Sin, 1, 1, 1, 1) \
-  X(27, Sin, 1, 0, 0, 0) \
-  X(28, Cos, 1, 1, 1, 1) \
-  X(29, Cos, 1, 0, 0, 0) \
-  X(30, Add, 2, 2, 2, 2) \
-  X(31, Add, 2, 3, 3, 3) \
-  X(32, Add, 2, 7, 7, 7) \
-  X(33, Add, 2, 4, 4, 4) \
-  X(34, Add, 2, 8, 8, 8) \
-  X(35, Add, 2, 5, 5, 5) \
-  X(36, Add, 2, 9, 9, 9) \
-  X(37, Add, 2, 6, 6, 6) \
-  X(38, Add, 2, 10, 10, 10) \
-  X(39, Add, 2, 1, 1, 1) \
-  X(40, Add, 2, 0, 0, 0) \
-  X(41, Sub, 2, 3, 3, 3) \
-  X(42, Sub, 2, 7, 7, 7) \
-  X(43, Sub, 2, 4, 4, 4) \
-  X(44, Sub, 2, 8, 8, 8) \
-  X(45, Sub, 2, 5, 5, 5) \
-  X(46, Sub, 2, 9, 9, 9) \
-  X(47, Sub, 2, 6, 6, 6) \
-  X(48, Sub, 2, 10, 10, 10) \
-  X(49, Sub, 2, 1, 1, 1) \
-  X(50, Sub, 2, 0, 0, 0) \
-  X(51, Mul, 2, 2, 2, 2) \
-  X(52, Mul, 2, 3, 3, 3) \
-  X(53, Mul, 2, 7, 7, 7) \
-  X(54, Mul, 2, 4, 4, 4) \
-  X(55, Mul, 2, 8, 8, 8) \
-  X(56, Mul, 2, 5, 5, 5) \
-  X(57, Mul, 2, 9, 9, 9) \
-  X(58, Mul, 2, 6, 6, 6) \
-  X(59, Mul, 2, 10, 10, 10) \
-  X(60, Mul, 2, 1, 1, 1) \
-  X(61, Mul, 2, 0, 0, 0) \
-  X(62, Div, 2, 1, 1, 1) \
-  X(63, Div, 2, 0, 0, 0) \
-  X(64, Pow, 2, 1, 1, 1) \
-  X(65, Pow, 2, 0, 0, 0) \
-  X(66, Max, 2, 2, 2, 2) \
-  X(67, Max, 2, 3, 3, 3) \
-  X(68, Max, 2, 7, 7, 7) \
-  X(69, Max, 2, 4, 4, 4) \
-  X(70, Max, 2, 8, 8, 8) \
-  X(71, Max, 2, 5, 5, 5) \
-  X(72, Max, 2, 9, 9, 9) \
-  X(73, Max, 2, 6, 6, 6) \
-  X(74, Max, 2, 10, 10, 10) \
-  X(75, Max, 2, 1, 1, 1) \
-  X(76, Max, 2, 0, 0, 0) \
-  X(77, Min, 2, 2, 2, 2) \
-  X(78, Min, 2, 3, 3, 3) \
-  X(79, Min, 2, 7, 7, 7) \
-  X(80, Min, 2, 4, 4, 4) \
-  X(81, Min, 2, 8, 8, 8) \
-  X(82, Min, 2, 5, 5, 5) \
-  X(83, Min, 2, 9, 9, 9) \
-  X(84, Min, 2, 6, 6, 6) \
-  X(85, Min, 2, 10, 10, 10) \
-  X(86, Min, 2, 1, 1, 1) \
-  X(87, Min, 2, 0, 0, 0) \
-  X(88, Square, 1, 3, 3, 3) \
-  X(89, Square, 1, 7, 7, 7) \
-  X(90, Square, 1, 4, 4, 4) \
-  X(91, Square, 1, 8, 8, 8) \
-  X(92, Square, 1, 5, 5, 5) \
-  X(93, Square, 1, 9, 9, 9) \
-  X(94, Square, 1, 6, 6, 6) \
-  X(95, Square, 1, 10, 10, 10) \
-  X(96, Square, 1, 1, 1, 1) \
-  X(97, Square, 1, 0, 0, 0) \
-  X(98, Reciprocal, 1, 1, 1, 1) \
-  X(99, Reciprocal, 1, 0, 0, 0) \
-  X(100, Sign, 1, 3, 3, 3) \
-  X(101, Sign, 1, 7, 7, 7) \
-  X(102, Sign, 1, 4, 4, 4) \
-  X(103, Sign, 1, 8, 8, 8) \
-  X(104, Sign, 1, 5, 5, 5) \
-  X(105, Sign, 1, 9, 9, 9) \
-  X(106, Sign, 1, 6, 6, 6) \
-  X(107, Sign, 1, 10, 10, 10) \
-  X(108, Sign, 1, 1, 1, 1) \
-  X(109, Sign, 1, 0, 0, 0) \
-  X(110, Floor, 1, 1, 1, 1) \
-  X(111, Floor, 1, 0, 0, 0) \
-  X(112, Ceil, 1, 1, 1, 1) \
-  X(113, Ceil, 1, 0, 0, 0) \
-  X(114, Trunc, 1, 1, 1, 1) \
-  X(115, Trunc, 1, 0, 0, 0) \
-  X(116, Rint, 1, 1, 1, 1) \
-  X(117, Rint, 1, 0, 0, 0) \
-  X(118, Cbrt, 1, 1, 1, 1) \
-  X(119, Cbrt, 1, 0, 0, 0) \
-  X(120, Tan, 1, 1, 1, 1) \
-  X(121, Tan, 1, 0, 0, 0) \
-  X(122, Sinh, 1, 1, 1, 1) \
-  X(123, Sinh, 1, 0, 0, 0) \
-  X(124, Cosh, 1, 1, 1, 1) \
-  X(125, Cosh, 1, 0, 0, 0) \
-  X(126, Tanh, 1, 1, 1, 1) \
-  X(127, Tanh, 1, 0, 0, 0) \
-  X(128, Arcsin, 1, 1, 1, 1) \
-  X(129, Arcsin, 1, 0, 0, 0) \
-  X(130, Arccos, 1, 1, 1, 1) \
-  X(131, Arccos, 1, 0, 0, 0) \
-  X(132, Arctan, 1, 1, 1, 1) \
-  X(133, Arctan, 1, 0, 0, 0) \
-  X(134, Arcsinh, 1, 1, 1, 1) \
-  X(135, Arcsinh, 1, 0, 0, 0) \
-  X(136, Arccosh, 1, 1, 1, 1) \
-  X(137, Arccosh, 1, 0, 0, 0) \
-  X(138, Arctanh, 1, 1, 1, 1) \
-  X(139, Arctanh, 1, 0, 0, 0) \
-  X(140, Exp2, 1, 1, 1, 1) \
-  X(141, Exp2, 1, 0, 0, 0) \
-  X(142, Expm1, 1, 1, 1, 1) \
-  X(143, Expm1, 1, 0, 0, 0) \
-  X(144, Log2, 1, 1, 1, 1) \
-  X(145, Log2, 1, 0, 0, 0) \
-  X(146, Log10, 1, 1, 1, 1) \
-  X(147, Log10, 1, 0, 0, 0) \
-  X(148, Log1p, 1, 1, 1, 1) \
-  X(149, Log1p, 1, 0, 0, 0) \
-  X(150, Deg2rad, 1, 1, 1, 1) \
-  X(151, Deg2rad, 1, 0, 0, 0) \
-  X(152, Rad2deg, 1, 1, 1, 1) \
-  X(153, Rad2deg, 1, 0, 0, 0) \
-  X(154, LogicalNot, 1, 2, 2, 2) \
-  X(155, LogicalNot, 1, 2, 3, 3) \
-  X(156, LogicalNot, 1, 2, 7, 7) \
-  X(157, LogicalNot, 1, 2, 4, 4) \
-  X(158, LogicalNot, 1, 2, 8, 8) \
-  X(159, LogicalNot, 1, 2, 5, 5) \
-  X(160, LogicalNot, 1, 2, 9, 9) \
-  X(161, LogicalNot, 1, 2, 6, 6) \
-  X(162, LogicalNot, 1, 2, 10, 10) \
-  X(163, LogicalNot, 1, 2, 1, 1) \
-  X(164, LogicalNot, 1, 2, 0, 0) \
-  X(165, Isnan, 1, 2, 1, 1) \
-  X(166, Isnan, 1, 2, 0, 0) \
-  X(167, Isinf, 1, 2, 1, 1) \
-  X(168, Isinf, 1, 2, 0, 0) \
-  X(169, Isfinite, 1, 2, 1, 1) \
-  X(170, Isfinite, 1, 2, 0, 0) \
-  X(171, Signbit, 1, 2, 1, 1) \
-  X(172, Signbit, 1, 2, 0, 0) \
-  X(173, Positive, 1, 2, 2, 2) \
-  X(174, Positive, 1, 3, 3, 3) \
-  X(175, Positive, 1, 7, 7, 7) \
-  X(176, Positive, 1, 4, 4, 4) \
-  X(177, Positive, 1, 8, 8, 8) \
-  X(178, Positive, 1, 5, 5, 5) \
-  X(179, Positive, 1, 9, 9, 9) \
-  X(180, Positive, 1, 6, 6, 6) \
-  X(181, Positive, 1, 10, 10, 10) \
-  X(182, Positive, 1, 1, 1, 1) \
-  X(183, Positive, 1, 0, 0, 0) \
-  X(184, Arctan2, 2, 1, 1, 1) \
-  X(185, Arctan2, 2, 0, 0, 0) \
-  X(186, Hypot, 2, 1, 1, 1) \
-  X(187, Hypot, 2, 0, 0, 0) \
-  X(188, Copysign, 2, 1, 1, 1) \
-  X(189, Copysign, 2, 0, 0, 0) \
-  X(190, Fmod, 2, 3, 3, 3) \
-  X(191, Fmod, 2, 7, 7, 7) \
-  X(192, Fmod, 2, 4, 4, 4) \
-  X(193, Fmod, 2, 8, 8, 8) \
-  X(194, Fmod, 2, 5, 5, 5) \
-  X(195, Fmod, 2, 9, 9, 9) \
-  X(196, Fmod, 2, 6, 6, 6) \
-  X(197, Fmod, 2, 10, 10, 10) \
-  X(198, Fmod, 2, 1, 1, 1) \
-  X(199, Fmod, 2, 0, 0, 0) \
-  X(200, Mod, 2, 3, 3, 3) \
-  X(201, Mod, 2, 7, 7, 7) \
-  X(202, Mod, 2, 4, 4, 4) \
-  X(203, Mod, 2, 8, 8, 8) \
-  X(204, Mod, 2, 5, 5, 5) \
-  X(205, Mod, 2, 9, 9, 9) \
-  X(206, Mod, 2, 6, 6, 6) \
-  X(207, Mod, 2, 10, 10, 10) \
-  X(208, Mod, 2, 1, 1, 1) \
-  X(209, Mod, 2, 0, 0, 0) \
-  X(210, FloorDivide, 2, 3, 3, 3) \
-  X(211, FloorDivide, 2, 7, 7, 7) \
-  X(212, FloorDivide, 2, 4, 4, 4) \
-  X(213, FloorDivide, 2, 8, 8, 8) \
-  X(214, FloorDivide, 2, 5, 5, 5) \
-  X(215, FloorDivide, 2, 9, 9, 9) \
-  X(216, FloorDivide, 2, 6, 6, 6) \
-  X(217, FloorDivide, 2, 10, 10, 10) \
-  X(218, FloorDivide, 2, 1, 1, 1) \
-  X(219, FloorDivide, 2, 0, 0, 0) \
-  X(220, Eq, 2, 2, 2, 2) \
-  X(221, Eq, 2, 2, 3, 3) \
-  X(222, Eq, 2, 2, 7, 7) \
-  X(223, Eq, 2, 2, 4, 4) \
-  X(224, Eq, 2, 2, 8, 8) \
-  X(225, Eq, 2, 2, 5, 5) \
-  X(226, Eq, 2, 2, 9, 9) \
-  X(227, Eq, 2, 2, 6, 6) \
-  X(228, Eq, 2, 2, 10, 10) \
-  X(229, Eq, 2, 2, 1, 1) \
-  X(230, Eq, 2, 2, 0, 0) \
-  X(231, Ne, 2, 2, 2, 2) \
-  X(232, Ne, 2, 2, 3, 3) \
-  X(233, Ne, 2, 2, 7, 7) \
-  X(234, Ne, 2, 2, 4, 4) \
-  X(235, Ne, 2, 2, 8, 8) \
-  X(236, Ne, 2, 2, 5, 5) \
-  X(237, Ne, 2, 2, 9, 9) \
-  X(238, Ne, 2, 2, 6, 6) \
-  X(239, Ne, 2, 2, 10, 10) \
-  X(240, Ne, 2, 2, 1, 1) \
-  X(241, Ne, 2, 2, 0, 0) \
-  X(242, Lt, 2, 2, 2, 2) \
-  X(243, Lt, 2, 2, 3, 3) \
-  X(244, Lt, 2, 2, 7, 7) \
-  X(245, Lt, 2, 2, 4, 4) \
-  X(246, Lt, 2, 2, 8, 8) \
-  X(247, Lt, 2, 2, 5, 5) \
-  X(248, Lt, 2, 2, 9, 9) \
-  X(249, Lt, 2, 2, 6, 6) \
-  X(250, Lt, 2, 2, 10, 10) \
-  X(251, Lt, 2, 2, 1, 1) \
-  X(252, Lt, 2, 2, 0, 0) \
-  X(253, Le, 2, 2, 2, 2) \
-  X(254, Le, 2, 2, 3, 3) \
-  X(255, Le, 2, 2, 7, 7) \
-  X(256, Le, 2, 2, 4, 4) \
-  X(257, Le, 2, 2, 8, 8) \
-  X(258, Le, 2, 2, 5, 5) \
-  X(259, Le, 2, 2, 9, 9) \
-  X(260, Le, 2, 2, 6, 6) \
-  X(261, Le, 2, 2, 10, 10) \
-  X(262, Le, 2, 2, 1, 1) \
-  X(263, Le, 2, 2, 0, 0) \
-  X(264, Gt, 2, 2, 2, 2) \
-  X(265, Gt, 2, 2, 3, 3) \
-  X(266, Gt, 2, 2, 7, 7) \
-  X(267, Gt, 2, 2, 4, 4) \
-  X(268, Gt, 2, 2, 8, 8) \
-  X(269, Gt, 2, 2, 5, 5) \
-  X(270, Gt, 2, 2, 9, 9) \
-  X(271, Gt, 2, 2, 6, 6) \
-  X(272, Gt, 2, 2, 10, 10) \
-  X(273, Gt, 2, 2, 1, 1) \
-  X(274, Gt, 2, 2, 0, 0) \
-  X(275, Ge, 2, 2, 2, 2) \
-  X(276, Ge, 2, 2, 3, 3) \
-  X(277, Ge, 2, 2, 7, 7) \
-  X(278, Ge, 2, 2, 4, 4) \
-  X(279, Ge, 2, 2, 8, 8) \
-  X(280, Ge, 2, 2, 5, 5) \
-  X(281, Ge, 2, 2, 9, 9) \
-  X(282, Ge, 2, 2, 6, 6) \
-  X(283, Ge, 2, 2, 10, 10) \
-  X(284, Ge, 2, 2, 1, 1) \
-  X(285, Ge, 2, 2, 0, 0) \
-  X(286, LogicalAnd, 2, 2, 2, 2) \
-  X(287, LogicalAnd, 2, 2, 3, 3) \
-  X(288, LogicalAnd, 2, 2, 7, 7) \
-  X(289, LogicalAnd, 2, 2, 4, 4) \
-  X(290, LogicalAnd, 2, 2, 8, 8) \
-  X(291, LogicalAnd, 2, 2, 5, 5) \
-  X(292, LogicalAnd, 2, 2, 9, 9) \
-  X(293, LogicalAnd, 2, 2, 6, 6) \
-  X(294, LogicalAnd, 2, 2, 10, 10) \
-  X(295, LogicalAnd, 2, 2, 1, 1) \
-  X(296, LogicalAnd, 2, 2, 0, 0) \
-  X(297, LogicalOr, 2, 2, 2, 2) \
-  X(298, LogicalOr, 2, 2, 3, 3) \
-  X(299, LogicalOr, 2, 2, 7, 7) \
-  X(300, LogicalOr, 2, 2, 4, 4) \
-  X(301, LogicalOr, 2, 2, 8, 8) \
-  X(302, LogicalOr, 2, 2, 5, 5) \
-  X(303, LogicalOr, 2, 2, 9, 9) \
-  X(304, LogicalOr, 2, 2, 6, 6) \
-  X(305, LogicalOr, 2, 2, 10, 10) \
-  X(306, LogicalOr, 2, 2, 1, 1) \
-  X(307, LogicalOr, 2, 2, 0, 0) \
-  X(308, LogicalXor, 2, 2, 2, 2) \
-  X(309, LogicalXor, 2, 2, 3, 3) \
-  X(310, LogicalXor, 2, 2, 7, 7) \
-  X(311, LogicalXor, 2, 2, 4, 4) \
-  X(312, LogicalXor, 2, 2, 8, 8) \
-  X(313, LogicalXor, 2, 2, 5, 5) \
-  X(314, LogicalXor, 2, 2, 9, 9) \
-  X(315, LogicalXor, 2, 2, 6, 6) \
-  X(316, LogicalXor, 2, 2, 10, 10) \
-  X(317, LogicalXor, 2, 2, 1, 1) \
-  X(318, LogicalXor, 2, 2, 0, 0) \
-  X(319, Where, 2, 2, 2, 2) \
-  X(320, Where, 2, 3, 2, 3) \
-  X(321, Where, 2, 7, 2, 7) \
-  X(322, Where, 2, 4, 2, 4) \
-  X(323, Where, 2, 8, 2, 8) \
-  X(324, Where, 2, 5, 2, 5) \
-  X(325, Where, 2, 9, 2, 9) \
-  X(326, Where, 2, 6, 2, 6) \
-  X(327, Where, 2, 10, 2, 10) \
-  X(328, Where, 2, 1, 2, 1) \
-  X(329, Where, 2, 0, 2, 0) \
-  X(330, BitwiseAnd, 2, 2, 2, 2) \
-  X(331, BitwiseAnd, 2, 3, 3, 3) \
-  X(332, BitwiseAnd, 2, 7, 7, 7) \
-  X(333, BitwiseAnd, 2, 4, 4, 4) \
-  X(334, BitwiseAnd, 2, 8, 8, 8) \
-  X(335, BitwiseAnd, 2, 5, 5, 5) \
-  X(336, BitwiseAnd, 2, 9, 9, 9) \
-  X(337, BitwiseAnd, 2, 6, 6, 6) \
-  X(338, BitwiseAnd, 2, 10, 10, 10) \
-  X(339, BitwiseOr, 2, 2, 2, 2) \
-  X(340, BitwiseOr, 2, 3, 3, 3) \
-  X(341, BitwiseOr, 2, 7, 7, 7) \
-  X(342, BitwiseOr, 2, 4, 4, 4) \
-  X(343, BitwiseOr, 2, 8, 8, 8) \
-  X(344, BitwiseOr, 2, 5, 5, 5) \
-  X(345, BitwiseOr, 2, 9, 9, 9) \
-  X(346, BitwiseOr, 2, 6, 6, 6) \
-  X(347, BitwiseOr, 2, 10, 10, 10) \
-  X(348, BitwiseXor, 2, 2, 2, 2) \
-  X(349, BitwiseXor, 2, 3, 3, 3) \
-  X(350, BitwiseXor, 2, 7, 7, 7) \
-  X(351, BitwiseXor, 2, 4, 4, 4) \
-  X(352, BitwiseXor, 2, 8, 8, 8) \
-  X(353, BitwiseXor, 2, 5, 5, 5) \
-  X(354, BitwiseXor, 2, 9, 9, 9) \
-  X(355, BitwiseXor, 2, 6, 6, 6) \
-  X(356, BitwiseXor, 2, 10, 10, 10) \
-  X(357, Invert, 1, 2, 2, 2) \
-  X(358, Invert, 1, 3, 3, 3) \
-  X(359, Invert, 1, 7, 7, 7) \
-  X(360, Invert, 1, 4, 4, 4) \
-  X(361, Invert, 1, 8, 8, 8) \
-  X(362, Invert, 1, 5, 5, 5) \
-  X(363, Invert, 1, 9, 9, 9) \
-  X(364, Invert, 1, 6, 6, 6) \
-  X(365, Invert, 1, 10, 10, 10) \
-  X(366, LeftShift, 2, 3, 3, 3) \
-  X(367, LeftShift, 2, 7, 7, 7) \
-  X(368, LeftShift, 2, 4, 4, 4) \
-  X(369, LeftShift, 2, 8, 8, 8) \
-  X(370, LeftShift, 2, 5, 5, 5) \
-  X(371, LeftShift, 2, 9, 9, 9) \
-  X(372, LeftShift, 2, 6, 6, 6) \
-  X(373, LeftShift, 2, 10, 10, 10) \
-  X(374, RightShift, 2, 3, 3, 3) \
-  X(375, RightShift, 2, 7, 7, 7) \
-  X(376, RightShift, 2, 4, 4, 4) \
-  X(377, RightShift, 2, 8, 8, 8) \
-  X(378, RightShift, 2, 5, 5, 5) \
-  X(379, RightShift, 2, 9, 9, 9) \
-  X(380, RightShift, 2, 6, 6, 6) \
-  X(381, RightShift, 2, 10, 10, 10)
+  X(10, Abs, 1, 2, 2, 2) \
+  X(11, Abs, 1, 3, 3, 3) \
+  X(12, Abs, 1, 7, 7, 7) \
+  X(13, Abs, 1, 4, 4, 4) \
+  X(14, Abs, 1, 8, 8, 8) \
+  X(15, Abs, 1, 5, 5, 5) \
+  X(16, Abs, 1, 9, 9, 9) \
+  X(17, Abs, 1, 6, 6, 6) \
+  X(18, Abs, 1, 10, 10, 10) \
+  X(19, Abs, 1, 1, 1, 1) \
+  X(20, Abs, 1, 0, 0, 0) \
+  X(21, Exp, 1, 1, 1, 1) \
+  X(22, Exp, 1, 0, 0, 0) \
+  X(23, Log, 1, 1, 1, 1) \
+  X(24, Log, 1, 0, 0, 0) \
+  X(25, Sqrt, 1, 1, 1, 1) \
+  X(26, Sqrt, 1, 0, 0, 0) \
+  X(27, Sin, 1, 1, 1, 1) \
+  X(28, Sin, 1, 0, 0, 0) \
+  X(29, Cos, 1, 1, 1, 1) \
+  X(30, Cos, 1, 0, 0, 0) \
+  X(31, Add, 2, 2, 2, 2) \
+  X(32, Add, 2, 3, 3, 3) \
+  X(33, Add, 2, 7, 7, 7) \
+  X(34, Add, 2, 4, 4, 4) \
+  X(35, Add, 2, 8, 8, 8) \
+  X(36, Add, 2, 5, 5, 5) \
+  X(37, Add, 2, 9, 9, 9) \
+  X(38, Add, 2, 6, 6, 6) \
+  X(39, Add, 2, 10, 10, 10) \
+  X(40, Add, 2, 1, 1, 1) \
+  X(41, Add, 2, 0, 0, 0) \
+  X(42, Sub, 2, 3, 3, 3) \
+  X(43, Sub, 2, 7, 7, 7) \
+  X(44, Sub, 2, 4, 4, 4) \
+  X(45, Sub, 2, 8, 8, 8) \
+  X(46, Sub, 2, 5, 5, 5) \
+  X(47, Sub, 2, 9, 9, 9) \
+  X(48, Sub, 2, 6, 6, 6) \
+  X(49, Sub, 2, 10, 10, 10) \
+  X(50, Sub, 2, 1, 1, 1) \
+  X(51, Sub, 2, 0, 0, 0) \
+  X(52, Mul, 2, 2, 2, 2) \
+  X(53, Mul, 2, 3, 3, 3) \
+  X(54, Mul, 2, 7, 7, 7) \
+  X(55, Mul, 2, 4, 4, 4) \
+  X(56, Mul, 2, 8, 8, 8) \
+  X(57, Mul, 2, 5, 5, 5) \
+  X(58, Mul, 2, 9, 9, 9) \
+  X(59, Mul, 2, 6, 6, 6) \
+  X(60, Mul, 2, 10, 10, 10) \
+  X(61, Mul, 2, 1, 1, 1) \
+  X(62, Mul, 2, 0, 0, 0) \
+  X(63, Div, 2, 1, 1, 1) \
+  X(64, Div, 2, 0, 0, 0) \
+  X(65, Pow, 2, 3, 3, 3) \
+  X(66, Pow, 2, 7, 7, 7) \
+  X(67, Pow, 2, 4, 4, 4) \
+  X(68, Pow, 2, 8, 8, 8) \
+  X(69, Pow, 2, 5, 5, 5) \
+  X(70, Pow, 2, 9, 9, 9) \
+  X(71, Pow, 2, 6, 6, 6) \
+  X(72, Pow, 2, 10, 10, 10) \
+  X(73, Pow, 2, 1, 1, 1) \
+  X(74, Pow, 2, 0, 0, 0) \
+  X(75, Max, 2, 2, 2, 2) \
+  X(76, Max, 2, 3, 3, 3) \
+  X(77, Max, 2, 7, 7, 7) \
+  X(78, Max, 2, 4, 4, 4) \
+  X(79, Max, 2, 8, 8, 8) \
+  X(80, Max, 2, 5, 5, 5) \
+  X(81, Max, 2, 9, 9, 9) \
+  X(82, Max, 2, 6, 6, 6) \
+  X(83, Max, 2, 10, 10, 10) \
+  X(84, Max, 2, 1, 1, 1) \
+  X(85, Max, 2, 0, 0, 0) \
+  X(86, Min, 2, 2, 2, 2) \
+  X(87, Min, 2, 3, 3, 3) \
+  X(88, Min, 2, 7, 7, 7) \
+  X(89, Min, 2, 4, 4, 4) \
+  X(90, Min, 2, 8, 8, 8) \
+  X(91, Min, 2, 5, 5, 5) \
+  X(92, Min, 2, 9, 9, 9) \
+  X(93, Min, 2, 6, 6, 6) \
+  X(94, Min, 2, 10, 10, 10) \
+  X(95, Min, 2, 1, 1, 1) \
+  X(96, Min, 2, 0, 0, 0) \
+  X(97, Square, 1, 3, 3, 3) \
+  X(98, Square, 1, 7, 7, 7) \
+  X(99, Square, 1, 4, 4, 4) \
+  X(100, Square, 1, 8, 8, 8) \
+  X(101, Square, 1, 5, 5, 5) \
+  X(102, Square, 1, 9, 9, 9) \
+  X(103, Square, 1, 6, 6, 6) \
+  X(104, Square, 1, 10, 10, 10) \
+  X(105, Square, 1, 1, 1, 1) \
+  X(106, Square, 1, 0, 0, 0) \
+  X(107, Reciprocal, 1, 1, 1, 1) \
+  X(108, Reciprocal, 1, 0, 0, 0) \
+  X(109, Sign, 1, 3, 3, 3) \
+  X(110, Sign, 1, 7, 7, 7) \
+  X(111, Sign, 1, 4, 4, 4) \
+  X(112, Sign, 1, 8, 8, 8) \
+  X(113, Sign, 1, 5, 5, 5) \
+  X(114, Sign, 1, 9, 9, 9) \
+  X(115, Sign, 1, 6, 6, 6) \
+  X(116, Sign, 1, 10, 10, 10) \
+  X(117, Sign, 1, 1, 1, 1) \
+  X(118, Sign, 1, 0, 0, 0) \
+  X(119, Floor, 1, 2, 2, 2) \
+  X(120, Floor, 1, 3, 3, 3) \
+  X(121, Floor, 1, 7, 7, 7) \
+  X(122, Floor, 1, 4, 4, 4) \
+  X(123, Floor, 1, 8, 8, 8) \
+  X(124, Floor, 1, 5, 5, 5) \
+  X(125, Floor, 1, 9, 9, 9) \
+  X(126, Floor, 1, 6, 6, 6) \
+  X(127, Floor, 1, 10, 10, 10) \
+  X(128, Floor, 1, 1, 1, 1) \
+  X(129, Floor, 1, 0, 0, 0) \
+  X(130, Ceil, 1, 2, 2, 2) \
+  X(131, Ceil, 1, 3, 3, 3) \
+  X(132, Ceil, 1, 7, 7, 7) \
+  X(133, Ceil, 1, 4, 4, 4) \
+  X(134, Ceil, 1, 8, 8, 8) \
+  X(135, Ceil, 1, 5, 5, 5) \
+  X(136, Ceil, 1, 9, 9, 9) \
+  X(137, Ceil, 1, 6, 6, 6) \
+  X(138, Ceil, 1, 10, 10, 10) \
+  X(139, Ceil, 1, 1, 1, 1) \
+  X(140, Ceil, 1, 0, 0, 0) \
+  X(141, Trunc, 1, 2, 2, 2) \
+  X(142, Trunc, 1, 3, 3, 3) \
+  X(143, Trunc, 1, 7, 7, 7) \
+  X(144, Trunc, 1, 4, 4, 4) \
+  X(145, Trunc, 1, 8, 8, 8) \
+  X(146, Trunc, 1, 5, 5, 5) \
+  X(147, Trunc, 1, 9, 9, 9) \
+  X(148, Trunc, 1, 6, 6, 6) \
+  X(149, Trunc, 1, 10, 10, 10) \
+  X(150, Trunc, 1, 1, 1, 1) \
+  X(151, Trunc, 1, 0, 0, 0) \
+  X(152, Rint, 1, 1, 1, 1) \
+  X(153, Rint, 1, 0, 0, 0) \
+  X(154, Cbrt, 1, 1, 1, 1) \
+  X(155, Cbrt, 1, 0, 0, 0) \
+  X(156, Tan, 1, 1, 1, 1) \
+  X(157, Tan, 1, 0, 0, 0) \
+  X(158, Sinh, 1, 1, 1, 1) \
+  X(159, Sinh, 1, 0, 0, 0) \
+  X(160, Cosh, 1, 1, 1, 1) \
+  X(161, Cosh, 1, 0, 0, 0) \
+  X(162, Tanh, 1, 1, 1, 1) \
+  X(163, Tanh, 1, 0, 0, 0) \
+  X(164, Arcsin, 1, 1, 1, 1) \
+  X(165, Arcsin, 1, 0, 0, 0) \
+  X(166, Arccos, 1, 1, 1, 1) \
+  X(167, Arccos, 1, 0, 0, 0) \
+  X(168, Arctan, 1, 1, 1, 1) \
+  X(169, Arctan, 1, 0, 0, 0) \
+  X(170, Arcsinh, 1, 1, 1, 1) \
+  X(171, Arcsinh, 1, 0, 0, 0) \
+  X(172, Arccosh, 1, 1, 1, 1) \
+  X(173, Arccosh, 1, 0, 0, 0) \
+  X(174, Arctanh, 1, 1, 1, 1) \
+  X(175, Arctanh, 1, 0, 0, 0) \
+  X(176, Exp2, 1, 1, 1, 1) \
+  X(177, Exp2, 1, 0, 0, 0) \
+  X(178, Expm1, 1, 1, 1, 1) \
+  X(179, Expm1, 1, 0, 0, 0) \
+  X(180, Log2, 1, 1, 1, 1) \
+  X(181, Log2, 1, 0, 0, 0) \
+  X(182, Log10, 1, 1, 1, 1) \
+  X(183, Log10, 1, 0, 0, 0) \
+  X(184, Log1p, 1, 1, 1, 1) \
+  X(185, Log1p, 1, 0, 0, 0) \
+  X(186, Deg2rad, 1, 1, 1, 1) \
+  X(187, Deg2rad, 1, 0, 0, 0) \
+  X(188, Rad2deg, 1, 1, 1, 1) \
+  X(189, Rad2deg, 1, 0, 0, 0) \
+  X(190, LogicalNot, 1, 2, 2, 2) \
+  X(191, LogicalNot, 1, 2, 3, 3) \
+  X(192, LogicalNot, 1, 2, 7, 7) \
+  X(193, LogicalNot, 1, 2, 4, 4) \
+  X(194, LogicalNot, 1, 2, 8, 8) \
+  X(195, LogicalNot, 1, 2, 5, 5) \
+  X(196, LogicalNot, 1, 2, 9, 9) \
+  X(197, LogicalNot, 1, 2, 6, 6) \
+  X(198, LogicalNot, 1, 2, 10, 10) \
+  X(199, LogicalNot, 1, 2, 1, 1) \
+  X(200, LogicalNot, 1, 2, 0, 0) \
+  X(201, Isnan, 1, 2, 1, 1) \
+  X(202, Isnan, 1, 2, 0, 0) \
+  X(203, Isinf, 1, 2, 1, 1) \
+  X(204, Isinf, 1, 2, 0, 0) \
+  X(205, Isfinite, 1, 2, 1, 1) \
+  X(206, Isfinite, 1, 2, 0, 0) \
+  X(207, Signbit, 1, 2, 1, 1) \
+  X(208, Signbit, 1, 2, 0, 0) \
+  X(209, Positive, 1, 2, 2, 2) \
+  X(210, Positive, 1, 3, 3, 3) \
+  X(211, Positive, 1, 7, 7, 7) \
+  X(212, Positive, 1, 4, 4, 4) \
+  X(213, Positive, 1, 8, 8, 8) \
+  X(214, Positive, 1, 5, 5, 5) \
+  X(215, Positive, 1, 9, 9, 9) \
+  X(216, Positive, 1, 6, 6, 6) \
+  X(217, Positive, 1, 10, 10, 10) \
+  X(218, Positive, 1, 1, 1, 1) \
+  X(219, Positive, 1, 0, 0, 0) \
+  X(220, Arctan2, 2, 1, 1, 1) \
+  X(221, Arctan2, 2, 0, 0, 0) \
+  X(222, Hypot, 2, 1, 1, 1) \
+  X(223, Hypot, 2, 0, 0, 0) \
+  X(224, Copysign, 2, 1, 1, 1) \
+  X(225, Copysign, 2, 0, 0, 0) \
+  X(226, Fmod, 2, 3, 3, 3) \
+  X(227, Fmod, 2, 7, 7, 7) \
+  X(228, Fmod, 2, 4, 4, 4) \
+  X(229, Fmod, 2, 8, 8, 8) \
+  X(230, Fmod, 2, 5, 5, 5) \
+  X(231, Fmod, 2, 9, 9, 9) \
+  X(232, Fmod, 2, 6, 6, 6) \
+  X(233, Fmod, 2, 10, 10, 10) \
+  X(234, Fmod, 2, 1, 1, 1) \
+  X(235, Fmod, 2, 0, 0, 0) \
+  X(236, Mod, 2, 3, 3, 3) \
+  X(237, Mod, 2, 7, 7, 7) \
+  X(238, Mod, 2, 4, 4, 4) \
+  X(239, Mod, 2, 8, 8, 8) \
+  X(240, Mod, 2, 5, 5, 5) \
+  X(241, Mod, 2, 9, 9, 9) \
+  X(242, Mod, 2, 6, 6, 6) \
+  X(243, Mod, 2, 10, 10, 10) \
+  X(244, Mod, 2, 1, 1, 1) \
+  X(245, Mod, 2, 0, 0, 0) \
+  X(246, FloorDivide, 2, 3, 3, 3) \
+  X(247, FloorDivide, 2, 7, 7, 7) \
+  X(248, FloorDivide, 2, 4, 4, 4) \
+  X(249, FloorDivide, 2, 8, 8, 8) \
+  X(250, FloorDivide, 2, 5, 5, 5) \
+  X(251, FloorDivide, 2, 9, 9, 9) \
+  X(252, FloorDivide, 2, 6, 6, 6) \
+  X(253, FloorDivide, 2, 10, 10, 10) \
+  X(254, FloorDivide, 2, 1, 1, 1) \
+  X(255, FloorDivide, 2, 0, 0, 0) \
+  X(256, Eq, 2, 2, 2, 2) \
+  X(257, Eq, 2, 2, 3, 3) \
+  X(258, Eq, 2, 2, 7, 7) \
+  X(259, Eq, 2, 2, 4, 4) \
+  X(260, Eq, 2, 2, 8, 8) \
+  X(261, Eq, 2, 2, 5, 5) \
+  X(262, Eq, 2, 2, 9, 9) \
+  X(263, Eq, 2, 2, 6, 6) \
+  X(264, Eq, 2, 2, 10, 10) \
+  X(265, Eq, 2, 2, 1, 1) \
+  X(266, Eq, 2, 2, 0, 0) \
+  X(267, Ne, 2, 2, 2, 2) \
+  X(268, Ne, 2, 2, 3, 3) \
+  X(269, Ne, 2, 2, 7, 7) \
+  X(270, Ne, 2, 2, 4, 4) \
+  X(271, Ne, 2, 2, 8, 8) \
+  X(272, Ne, 2, 2, 5, 5) \
+  X(273, Ne, 2, 2, 9, 9) \
+  X(274, Ne, 2, 2, 6, 6) \
+  X(275, Ne, 2, 2, 10, 10) \
+  X(276, Ne, 2, 2, 1, 1) \
+  X(277, Ne, 2, 2, 0, 0) \
+  X(278, Lt, 2, 2, 2, 2) \
+  X(279, Lt, 2, 2, 3, 3) \
+  X(280, Lt, 2, 2, 7, 7) \
+  X(281, Lt, 2, 2, 4, 4) \
+  X(282, Lt, 2, 2, 8, 8) \
+  X(283, Lt, 2, 2, 5, 5) \
+  X(284, Lt, 2, 2, 9, 9) \
+  X(285, Lt, 2, 2, 6, 6) \
+  X(286, Lt, 2, 2, 10, 10) \
+  X(287, Lt, 2, 2, 1, 1) \
+  X(288, Lt, 2, 2, 0, 0) \
+  X(289, Le, 2, 2, 2, 2) \
+  X(290, Le, 2, 2, 3, 3) \
+  X(291, Le, 2, 2, 7, 7) \
+  X(292, Le, 2, 2, 4, 4) \
+  X(293, Le, 2, 2, 8, 8) \
+  X(294, Le, 2, 2, 5, 5) \
+  X(295, Le, 2, 2, 9, 9) \
+  X(296, Le, 2, 2, 6, 6) \
+  X(297, Le, 2, 2, 10, 10) \
+  X(298, Le, 2, 2, 1, 1) \
+  X(299, Le, 2, 2, 0, 0) \
+  X(300, Gt, 2, 2, 2, 2) \
+  X(301, Gt, 2, 2, 3, 3) \
+  X(302, Gt, 2, 2, 7, 7) \
+  X(303, Gt, 2, 2, 4, 4) \
+  X(304, Gt, 2, 2, 8, 8) \
+  X(305, Gt, 2, 2, 5, 5) \
+  X(306, Gt, 2, 2, 9, 9) \
+  X(307, Gt, 2, 2, 6, 6) \
+  X(308, Gt, 2, 2, 10, 10) \
+  X(309, Gt, 2, 2, 1, 1) \
+  X(310, Gt, 2, 2, 0, 0) \
+  X(311, Ge, 2, 2, 2, 2) \
+  X(312, Ge, 2, 2, 3, 3) \
+  X(313, Ge, 2, 2, 7, 7) \
+  X(314, Ge, 2, 2, 4, 4) \
+  X(315, Ge, 2, 2, 8, 8) \
+  X(316, Ge, 2, 2, 5, 5) \
+  X(317, Ge, 2, 2, 9, 9) \
+  X(318, Ge, 2, 2, 6, 6) \
+  X(319, Ge, 2, 2, 10, 10) \
+  X(320, Ge, 2, 2, 1, 1) \
+  X(321, Ge, 2, 2, 0, 0) \
+  X(322, LogicalAnd, 2, 2, 2, 2) \
+  X(323, LogicalAnd, 2, 2, 3, 3) \
+  X(324, LogicalAnd, 2, 2, 7, 7) \
+  X(325, LogicalAnd, 2, 2, 4, 4) \
+  X(326, LogicalAnd, 2, 2, 8, 8) \
+  X(327, LogicalAnd, 2, 2, 5, 5) \
+  X(328, LogicalAnd, 2, 2, 9, 9) \
+  X(329, LogicalAnd, 2, 2, 6, 6) \
+  X(330, LogicalAnd, 2, 2, 10, 10) \
+  X(331, LogicalAnd, 2, 2, 1, 1) \
+  X(332, LogicalAnd, 2, 2, 0, 0) \
+  X(333, LogicalOr, 2, 2, 2, 2) \
+  X(334, LogicalOr, 2, 2, 3, 3) \
+  X(335, LogicalOr, 2, 2, 7, 7) \
+  X(336, LogicalOr, 2, 2, 4, 4) \
+  X(337, LogicalOr, 2, 2, 8, 8) \
+  X(338, LogicalOr, 2, 2, 5, 5) \
+  X(339, LogicalOr, 2, 2, 9, 9) \
+  X(340, LogicalOr, 2, 2, 6, 6) \
+  X(341, LogicalOr, 2, 2, 10, 10) \
+  X(342, LogicalOr, 2, 2, 1, 1) \
+  X(343, LogicalOr, 2, 2, 0, 0) \
+  X(344, LogicalXor, 2, 2, 2, 2) \
+  X(345, LogicalXor, 2, 2, 3, 3) \
+  X(346, LogicalXor, 2, 2, 7, 7) \
+  X(347, LogicalXor, 2, 2, 4, 4) \
+  X(348, LogicalXor, 2, 2, 8, 8) \
+  X(349, LogicalXor, 2, 2, 5, 5) \
+  X(350, LogicalXor, 2, 2, 9, 9) \
+  X(351, LogicalXor, 2, 2, 6, 6) \
+  X(352, LogicalXor, 2, 2, 10, 10) \
+  X(353, LogicalXor, 2, 2, 1, 1) \
+  X(354, LogicalXor, 2, 2, 0, 0) \
+  X(355, Where, 2, 2, 2, 2) \
+  X(356, Where, 2, 3, 2, 3) \
+  X(357, Where, 2, 7, 2, 7) \
+  X(358, Where, 2, 4, 2, 4) \
+  X(359, Where, 2, 8, 2, 8) \
+  X(360, Where, 2, 5, 2, 5) \
+  X(361, Where, 2, 9, 2, 9) \
+  X(362, Where, 2, 6, 2, 6) \
+  X(363, Where, 2, 10, 2, 10) \
+  X(364, Where, 2, 1, 2, 1) \
+  X(365, Where, 2, 0, 2, 0) \
+  X(366, BitwiseAnd, 2, 2, 2, 2) \
+  X(367, BitwiseAnd, 2, 3, 3, 3) \
+  X(368, BitwiseAnd, 2, 7, 7, 7) \
+  X(369, BitwiseAnd, 2, 4, 4, 4) \
+  X(370, BitwiseAnd, 2, 8, 8, 8) \
+  X(371, BitwiseAnd, 2, 5, 5, 5) \
+  X(372, BitwiseAnd, 2, 9, 9, 9) \
+  X(373, BitwiseAnd, 2, 6, 6, 6) \
+  X(374, BitwiseAnd, 2, 10, 10, 10) \
+  X(375, BitwiseOr, 2, 2, 2, 2) \
+  X(376, BitwiseOr, 2, 3, 3, 3) \
+  X(377, BitwiseOr, 2, 7, 7, 7) \
+  X(378, BitwiseOr, 2, 4, 4, 4) \
+  X(379, BitwiseOr, 2, 8, 8, 8) \
+  X(380, BitwiseOr, 2, 5, 5, 5) \
+  X(381, BitwiseOr, 2, 9, 9, 9) \
+  X(382, BitwiseOr, 2, 6, 6, 6) \
+  X(383, BitwiseOr, 2, 10, 10, 10) \
+  X(384, BitwiseXor, 2, 2, 2, 2) \
+  X(385, BitwiseXor, 2, 3, 3, 3) \
+  X(386, BitwiseXor, 2, 7, 7, 7) \
+  X(387, BitwiseXor, 2, 4, 4, 4) \
+  X(388, BitwiseXor, 2, 8, 8, 8) \
+  X(389, BitwiseXor, 2, 5, 5, 5) \
+  X(390, BitwiseXor, 2, 9, 9, 9) \
+  X(391, BitwiseXor, 2, 6, 6, 6) \
+  X(392, BitwiseXor, 2, 10, 10, 10) \
+  X(393, Invert, 1, 2, 2, 2) \
+  X(394, Invert, 1, 3, 3, 3) \
+  X(395, Invert, 1, 7, 7, 7) \
+  X(396, Invert, 1, 4, 4, 4) \
+  X(397, Invert, 1, 8, 8, 8) \
+  X(398, Invert, 1, 5, 5, 5) \
+  X(399, Invert, 1, 9, 9, 9) \
+  X(400, Invert, 1, 6, 6, 6) \
+  X(401, Invert, 1, 10, 10, 10) \
+  X(402, LeftShift, 2, 3, 3, 3) \
+  X(403, LeftShift, 2, 7, 7, 7) \
+  X(404, LeftShift, 2, 4, 4, 4) \
+  X(405, LeftShift, 2, 8, 8, 8) \
+  X(406, LeftShift, 2, 5, 5, 5) \
+  X(407, LeftShift, 2, 9, 9, 9) \
+  X(408, LeftShift, 2, 6, 6, 6) \
+  X(409, LeftShift, 2, 10, 10, 10) \
+  X(410, RightShift, 2, 3, 3, 3) \
+  X(411, RightShift, 2, 7, 7, 7) \
+  X(412, RightShift, 2, 4, 4, 4) \
+  X(413, RightShift, 2, 8, 8, 8) \
+  X(414, RightShift, 2, 5, 5, 5) \
+  X(415, RightShift, 2, 9, 9, 9) \
+  X(416, RightShift, 2, 6, 6, 6) \
+  X(417, RightShift, 2, 10, 10, 10)
 
 // The float64 loops that are the float64 kernels above (d->d, dd->d), by arity. X(index, kernel)
 #define TESSERA_LOOPS_F64_UNARY(X) \
   X(9, neg) \
-  X(19, abs) \
-  X(21, exp) \
-  X(23, log) \
-  X(25, sqrt) \
-  X(27, sin) \
-  X(29, cos) \
-  X(97, square) \
-  X(99, reciprocal) \
-  X(109, sign) \
-  X(111, floor) \
-  X(113, ceil) \
-  X(115, trunc) \
-  X(117, rint) \
-  X(119, cbrt) \
-  X(121, tan) \
-  X(123, sinh) \
-  X(125, cosh) \
-  X(127, tanh) \
-  X(129, arcsin) \
-  X(131, arccos) \
-  X(133, arctan) \
-  X(135, arcsinh) \
-  X(137, arccosh) \
-  X(139, arctanh) \
-  X(141, exp2) \
-  X(143, expm1) \
-  X(145, log2) \
-  X(147, log10) \
-  X(149, log1p) \
-  X(151, deg2rad) \
-  X(153, rad2deg) \
-  X(183, positive)
+  X(20, abs) \
+  X(22, exp) \
+  X(24, log) \
+  X(26, sqrt) \
+  X(28, sin) \
+  X(30, cos) \
+  X(106, square) \
+  X(108, reciprocal) \
+  X(118, sign) \
+  X(129, floor) \
+  X(140, ceil) \
+  X(151, trunc) \
+  X(153, rint) \
+  X(155, cbrt) \
+  X(157, tan) \
+  X(159, sinh) \
+  X(161, cosh) \
+  X(163, tanh) \
+  X(165, arcsin) \
+  X(167, arccos) \
+  X(169, arctan) \
+  X(171, arcsinh) \
+  X(173, arccosh) \
+  X(175, arctanh) \
+  X(177, exp2) \
+  X(179, expm1) \
+  X(181, log2) \
+  X(183, log10) \
+  X(185, log1p) \
+  X(187, deg2rad) \
+  X(189, rad2deg) \
+  X(219, positive)
 
 #define TESSERA_LOOPS_F64_BINARY(X) \
-  X(40, add) \
-  X(50, sub) \
-  X(61, mul) \
-  X(63, div) \
-  X(65, pow) \
-  X(76, max) \
-  X(87, min) \
-  X(185, arctan2) \
-  X(187, hypot) \
-  X(189, copysign) \
-  X(199, fmod) \
-  X(209, mod) \
-  X(219, floorDivide)
+  X(41, add) \
+  X(51, sub) \
+  X(62, mul) \
+  X(64, div) \
+  X(74, pow) \
+  X(85, max) \
+  X(96, min) \
+  X(221, arctan2) \
+  X(223, hypot) \
+  X(225, copysign) \
+  X(235, fmod) \
+  X(245, mod) \
+  X(255, floorDivide)
 
 // Every other loop with a kernel (typed kernels, kernels_typed.h), by arity. X(index, kernel, out, a)
 #define TESSERA_LOOPS_TYPED_UNARY(X) \
@@ -695,324 +731,360 @@
   X(6, neg, 6, 6) \
   X(7, neg, 10, 10) \
   X(8, neg, 1, 1) \
-  X(10, abs, 3, 3) \
-  X(11, abs, 7, 7) \
-  X(12, abs, 4, 4) \
-  X(13, abs, 8, 8) \
-  X(14, abs, 5, 5) \
-  X(15, abs, 9, 9) \
-  X(16, abs, 6, 6) \
-  X(17, abs, 10, 10) \
-  X(18, abs, 1, 1) \
-  X(20, exp, 1, 1) \
-  X(22, log, 1, 1) \
-  X(24, sqrt, 1, 1) \
-  X(26, sin, 1, 1) \
-  X(28, cos, 1, 1) \
-  X(88, square, 3, 3) \
-  X(89, square, 7, 7) \
-  X(90, square, 4, 4) \
-  X(91, square, 8, 8) \
-  X(92, square, 5, 5) \
-  X(93, square, 9, 9) \
-  X(94, square, 6, 6) \
-  X(95, square, 10, 10) \
-  X(96, square, 1, 1) \
-  X(98, reciprocal, 1, 1) \
-  X(100, sign, 3, 3) \
-  X(101, sign, 7, 7) \
-  X(102, sign, 4, 4) \
-  X(103, sign, 8, 8) \
-  X(104, sign, 5, 5) \
-  X(105, sign, 9, 9) \
-  X(106, sign, 6, 6) \
-  X(107, sign, 10, 10) \
-  X(108, sign, 1, 1) \
-  X(110, floor, 1, 1) \
-  X(112, ceil, 1, 1) \
-  X(114, trunc, 1, 1) \
-  X(116, rint, 1, 1) \
-  X(118, cbrt, 1, 1) \
-  X(120, tan, 1, 1) \
-  X(122, sinh, 1, 1) \
-  X(124, cosh, 1, 1) \
-  X(126, tanh, 1, 1) \
-  X(128, arcsin, 1, 1) \
-  X(130, arccos, 1, 1) \
-  X(132, arctan, 1, 1) \
-  X(134, arcsinh, 1, 1) \
-  X(136, arccosh, 1, 1) \
-  X(138, arctanh, 1, 1) \
-  X(140, exp2, 1, 1) \
-  X(142, expm1, 1, 1) \
-  X(144, log2, 1, 1) \
-  X(146, log10, 1, 1) \
-  X(148, log1p, 1, 1) \
-  X(150, deg2rad, 1, 1) \
-  X(152, rad2deg, 1, 1) \
-  X(154, logicalNot, 2, 2) \
-  X(155, logicalNot, 2, 3) \
-  X(156, logicalNot, 2, 7) \
-  X(157, logicalNot, 2, 4) \
-  X(158, logicalNot, 2, 8) \
-  X(159, logicalNot, 2, 5) \
-  X(160, logicalNot, 2, 9) \
-  X(161, logicalNot, 2, 6) \
-  X(162, logicalNot, 2, 10) \
-  X(163, logicalNot, 2, 1) \
-  X(164, logicalNot, 2, 0) \
-  X(165, isnan, 2, 1) \
-  X(166, isnan, 2, 0) \
-  X(167, isinf, 2, 1) \
-  X(168, isinf, 2, 0) \
-  X(169, isfinite, 2, 1) \
-  X(170, isfinite, 2, 0) \
-  X(171, signbit, 2, 1) \
-  X(172, signbit, 2, 0) \
-  X(173, positive, 2, 2) \
-  X(174, positive, 3, 3) \
-  X(175, positive, 7, 7) \
-  X(176, positive, 4, 4) \
-  X(177, positive, 8, 8) \
-  X(178, positive, 5, 5) \
-  X(179, positive, 9, 9) \
-  X(180, positive, 6, 6) \
-  X(181, positive, 10, 10) \
-  X(182, positive, 1, 1) \
-  X(357, invert, 2, 2) \
-  X(358, invert, 3, 3) \
-  X(359, invert, 7, 7) \
-  X(360, invert, 4, 4) \
-  X(361, invert, 8, 8) \
-  X(362, invert, 5, 5) \
-  X(363, invert, 9, 9) \
-  X(364, invert, 6, 6) \
-  X(365, invert, 10, 10)
+  X(10, abs, 2, 2) \
+  X(11, abs, 3, 3) \
+  X(12, abs, 7, 7) \
+  X(13, abs, 4, 4) \
+  X(14, abs, 8, 8) \
+  X(15, abs, 5, 5) \
+  X(16, abs, 9, 9) \
+  X(17, abs, 6, 6) \
+  X(18, abs, 10, 10) \
+  X(19, abs, 1, 1) \
+  X(21, exp, 1, 1) \
+  X(23, log, 1, 1) \
+  X(25, sqrt, 1, 1) \
+  X(27, sin, 1, 1) \
+  X(29, cos, 1, 1) \
+  X(97, square, 3, 3) \
+  X(98, square, 7, 7) \
+  X(99, square, 4, 4) \
+  X(100, square, 8, 8) \
+  X(101, square, 5, 5) \
+  X(102, square, 9, 9) \
+  X(103, square, 6, 6) \
+  X(104, square, 10, 10) \
+  X(105, square, 1, 1) \
+  X(107, reciprocal, 1, 1) \
+  X(109, sign, 3, 3) \
+  X(110, sign, 7, 7) \
+  X(111, sign, 4, 4) \
+  X(112, sign, 8, 8) \
+  X(113, sign, 5, 5) \
+  X(114, sign, 9, 9) \
+  X(115, sign, 6, 6) \
+  X(116, sign, 10, 10) \
+  X(117, sign, 1, 1) \
+  X(119, floor, 2, 2) \
+  X(120, floor, 3, 3) \
+  X(121, floor, 7, 7) \
+  X(122, floor, 4, 4) \
+  X(123, floor, 8, 8) \
+  X(124, floor, 5, 5) \
+  X(125, floor, 9, 9) \
+  X(126, floor, 6, 6) \
+  X(127, floor, 10, 10) \
+  X(128, floor, 1, 1) \
+  X(130, ceil, 2, 2) \
+  X(131, ceil, 3, 3) \
+  X(132, ceil, 7, 7) \
+  X(133, ceil, 4, 4) \
+  X(134, ceil, 8, 8) \
+  X(135, ceil, 5, 5) \
+  X(136, ceil, 9, 9) \
+  X(137, ceil, 6, 6) \
+  X(138, ceil, 10, 10) \
+  X(139, ceil, 1, 1) \
+  X(141, trunc, 2, 2) \
+  X(142, trunc, 3, 3) \
+  X(143, trunc, 7, 7) \
+  X(144, trunc, 4, 4) \
+  X(145, trunc, 8, 8) \
+  X(146, trunc, 5, 5) \
+  X(147, trunc, 9, 9) \
+  X(148, trunc, 6, 6) \
+  X(149, trunc, 10, 10) \
+  X(150, trunc, 1, 1) \
+  X(152, rint, 1, 1) \
+  X(154, cbrt, 1, 1) \
+  X(156, tan, 1, 1) \
+  X(158, sinh, 1, 1) \
+  X(160, cosh, 1, 1) \
+  X(162, tanh, 1, 1) \
+  X(164, arcsin, 1, 1) \
+  X(166, arccos, 1, 1) \
+  X(168, arctan, 1, 1) \
+  X(170, arcsinh, 1, 1) \
+  X(172, arccosh, 1, 1) \
+  X(174, arctanh, 1, 1) \
+  X(176, exp2, 1, 1) \
+  X(178, expm1, 1, 1) \
+  X(180, log2, 1, 1) \
+  X(182, log10, 1, 1) \
+  X(184, log1p, 1, 1) \
+  X(186, deg2rad, 1, 1) \
+  X(188, rad2deg, 1, 1) \
+  X(190, logicalNot, 2, 2) \
+  X(191, logicalNot, 2, 3) \
+  X(192, logicalNot, 2, 7) \
+  X(193, logicalNot, 2, 4) \
+  X(194, logicalNot, 2, 8) \
+  X(195, logicalNot, 2, 5) \
+  X(196, logicalNot, 2, 9) \
+  X(197, logicalNot, 2, 6) \
+  X(198, logicalNot, 2, 10) \
+  X(199, logicalNot, 2, 1) \
+  X(200, logicalNot, 2, 0) \
+  X(201, isnan, 2, 1) \
+  X(202, isnan, 2, 0) \
+  X(203, isinf, 2, 1) \
+  X(204, isinf, 2, 0) \
+  X(205, isfinite, 2, 1) \
+  X(206, isfinite, 2, 0) \
+  X(207, signbit, 2, 1) \
+  X(208, signbit, 2, 0) \
+  X(209, positive, 2, 2) \
+  X(210, positive, 3, 3) \
+  X(211, positive, 7, 7) \
+  X(212, positive, 4, 4) \
+  X(213, positive, 8, 8) \
+  X(214, positive, 5, 5) \
+  X(215, positive, 9, 9) \
+  X(216, positive, 6, 6) \
+  X(217, positive, 10, 10) \
+  X(218, positive, 1, 1) \
+  X(393, invert, 2, 2) \
+  X(394, invert, 3, 3) \
+  X(395, invert, 7, 7) \
+  X(396, invert, 4, 4) \
+  X(397, invert, 8, 8) \
+  X(398, invert, 5, 5) \
+  X(399, invert, 9, 9) \
+  X(400, invert, 6, 6) \
+  X(401, invert, 10, 10)
 
 #define TESSERA_LOOPS_TYPED_BINARY(X) \
-  X(30, add, 2, 2) \
-  X(31, add, 3, 3) \
-  X(32, add, 7, 7) \
-  X(33, add, 4, 4) \
-  X(34, add, 8, 8) \
-  X(35, add, 5, 5) \
-  X(36, add, 9, 9) \
-  X(37, add, 6, 6) \
-  X(38, add, 10, 10) \
-  X(39, add, 1, 1) \
-  X(41, sub, 3, 3) \
-  X(42, sub, 7, 7) \
-  X(43, sub, 4, 4) \
-  X(44, sub, 8, 8) \
-  X(45, sub, 5, 5) \
-  X(46, sub, 9, 9) \
-  X(47, sub, 6, 6) \
-  X(48, sub, 10, 10) \
-  X(49, sub, 1, 1) \
-  X(51, mul, 2, 2) \
-  X(52, mul, 3, 3) \
-  X(53, mul, 7, 7) \
-  X(54, mul, 4, 4) \
-  X(55, mul, 8, 8) \
-  X(56, mul, 5, 5) \
-  X(57, mul, 9, 9) \
-  X(58, mul, 6, 6) \
-  X(59, mul, 10, 10) \
-  X(60, mul, 1, 1) \
-  X(62, div, 1, 1) \
-  X(64, pow, 1, 1) \
-  X(66, max, 2, 2) \
-  X(67, max, 3, 3) \
-  X(68, max, 7, 7) \
-  X(69, max, 4, 4) \
-  X(70, max, 8, 8) \
-  X(71, max, 5, 5) \
-  X(72, max, 9, 9) \
-  X(73, max, 6, 6) \
-  X(74, max, 10, 10) \
-  X(75, max, 1, 1) \
-  X(77, min, 2, 2) \
-  X(78, min, 3, 3) \
-  X(79, min, 7, 7) \
-  X(80, min, 4, 4) \
-  X(81, min, 8, 8) \
-  X(82, min, 5, 5) \
-  X(83, min, 9, 9) \
-  X(84, min, 6, 6) \
-  X(85, min, 10, 10) \
-  X(86, min, 1, 1) \
-  X(184, arctan2, 1, 1) \
-  X(186, hypot, 1, 1) \
-  X(188, copysign, 1, 1) \
-  X(190, fmod, 3, 3) \
-  X(191, fmod, 7, 7) \
-  X(192, fmod, 4, 4) \
-  X(193, fmod, 8, 8) \
-  X(194, fmod, 5, 5) \
-  X(195, fmod, 9, 9) \
-  X(196, fmod, 6, 6) \
-  X(197, fmod, 10, 10) \
-  X(198, fmod, 1, 1) \
-  X(200, mod, 3, 3) \
-  X(201, mod, 7, 7) \
-  X(202, mod, 4, 4) \
-  X(203, mod, 8, 8) \
-  X(204, mod, 5, 5) \
-  X(205, mod, 9, 9) \
-  X(206, mod, 6, 6) \
-  X(207, mod, 10, 10) \
-  X(208, mod, 1, 1) \
-  X(210, floorDivide, 3, 3) \
-  X(211, floorDivide, 7, 7) \
-  X(212, floorDivide, 4, 4) \
-  X(213, floorDivide, 8, 8) \
-  X(214, floorDivide, 5, 5) \
-  X(215, floorDivide, 9, 9) \
-  X(216, floorDivide, 6, 6) \
-  X(217, floorDivide, 10, 10) \
-  X(218, floorDivide, 1, 1) \
-  X(220, eq, 2, 2) \
-  X(221, eq, 2, 3) \
-  X(222, eq, 2, 7) \
-  X(223, eq, 2, 4) \
-  X(224, eq, 2, 8) \
-  X(225, eq, 2, 5) \
-  X(226, eq, 2, 9) \
-  X(227, eq, 2, 6) \
-  X(228, eq, 2, 10) \
-  X(229, eq, 2, 1) \
-  X(230, eq, 2, 0) \
-  X(231, ne, 2, 2) \
-  X(232, ne, 2, 3) \
-  X(233, ne, 2, 7) \
-  X(234, ne, 2, 4) \
-  X(235, ne, 2, 8) \
-  X(236, ne, 2, 5) \
-  X(237, ne, 2, 9) \
-  X(238, ne, 2, 6) \
-  X(239, ne, 2, 10) \
-  X(240, ne, 2, 1) \
-  X(241, ne, 2, 0) \
-  X(242, lt, 2, 2) \
-  X(243, lt, 2, 3) \
-  X(244, lt, 2, 7) \
-  X(245, lt, 2, 4) \
-  X(246, lt, 2, 8) \
-  X(247, lt, 2, 5) \
-  X(248, lt, 2, 9) \
-  X(249, lt, 2, 6) \
-  X(250, lt, 2, 10) \
-  X(251, lt, 2, 1) \
-  X(252, lt, 2, 0) \
-  X(253, le, 2, 2) \
-  X(254, le, 2, 3) \
-  X(255, le, 2, 7) \
-  X(256, le, 2, 4) \
-  X(257, le, 2, 8) \
-  X(258, le, 2, 5) \
-  X(259, le, 2, 9) \
-  X(260, le, 2, 6) \
-  X(261, le, 2, 10) \
-  X(262, le, 2, 1) \
-  X(263, le, 2, 0) \
-  X(264, gt, 2, 2) \
-  X(265, gt, 2, 3) \
-  X(266, gt, 2, 7) \
-  X(267, gt, 2, 4) \
-  X(268, gt, 2, 8) \
-  X(269, gt, 2, 5) \
-  X(270, gt, 2, 9) \
-  X(271, gt, 2, 6) \
-  X(272, gt, 2, 10) \
-  X(273, gt, 2, 1) \
-  X(274, gt, 2, 0) \
-  X(275, ge, 2, 2) \
-  X(276, ge, 2, 3) \
-  X(277, ge, 2, 7) \
-  X(278, ge, 2, 4) \
-  X(279, ge, 2, 8) \
-  X(280, ge, 2, 5) \
-  X(281, ge, 2, 9) \
-  X(282, ge, 2, 6) \
-  X(283, ge, 2, 10) \
-  X(284, ge, 2, 1) \
-  X(285, ge, 2, 0) \
-  X(286, logicalAnd, 2, 2) \
-  X(287, logicalAnd, 2, 3) \
-  X(288, logicalAnd, 2, 7) \
-  X(289, logicalAnd, 2, 4) \
-  X(290, logicalAnd, 2, 8) \
-  X(291, logicalAnd, 2, 5) \
-  X(292, logicalAnd, 2, 9) \
-  X(293, logicalAnd, 2, 6) \
-  X(294, logicalAnd, 2, 10) \
-  X(295, logicalAnd, 2, 1) \
-  X(296, logicalAnd, 2, 0) \
-  X(297, logicalOr, 2, 2) \
-  X(298, logicalOr, 2, 3) \
-  X(299, logicalOr, 2, 7) \
-  X(300, logicalOr, 2, 4) \
-  X(301, logicalOr, 2, 8) \
-  X(302, logicalOr, 2, 5) \
-  X(303, logicalOr, 2, 9) \
-  X(304, logicalOr, 2, 6) \
-  X(305, logicalOr, 2, 10) \
-  X(306, logicalOr, 2, 1) \
-  X(307, logicalOr, 2, 0) \
-  X(308, logicalXor, 2, 2) \
-  X(309, logicalXor, 2, 3) \
-  X(310, logicalXor, 2, 7) \
-  X(311, logicalXor, 2, 4) \
-  X(312, logicalXor, 2, 8) \
-  X(313, logicalXor, 2, 5) \
-  X(314, logicalXor, 2, 9) \
-  X(315, logicalXor, 2, 6) \
-  X(316, logicalXor, 2, 10) \
-  X(317, logicalXor, 2, 1) \
-  X(318, logicalXor, 2, 0) \
-  X(330, bitwiseAnd, 2, 2) \
-  X(331, bitwiseAnd, 3, 3) \
-  X(332, bitwiseAnd, 7, 7) \
-  X(333, bitwiseAnd, 4, 4) \
-  X(334, bitwiseAnd, 8, 8) \
-  X(335, bitwiseAnd, 5, 5) \
-  X(336, bitwiseAnd, 9, 9) \
-  X(337, bitwiseAnd, 6, 6) \
-  X(338, bitwiseAnd, 10, 10) \
-  X(339, bitwiseOr, 2, 2) \
-  X(340, bitwiseOr, 3, 3) \
-  X(341, bitwiseOr, 7, 7) \
-  X(342, bitwiseOr, 4, 4) \
-  X(343, bitwiseOr, 8, 8) \
-  X(344, bitwiseOr, 5, 5) \
-  X(345, bitwiseOr, 9, 9) \
-  X(346, bitwiseOr, 6, 6) \
-  X(347, bitwiseOr, 10, 10) \
-  X(348, bitwiseXor, 2, 2) \
-  X(349, bitwiseXor, 3, 3) \
-  X(350, bitwiseXor, 7, 7) \
-  X(351, bitwiseXor, 4, 4) \
-  X(352, bitwiseXor, 8, 8) \
-  X(353, bitwiseXor, 5, 5) \
-  X(354, bitwiseXor, 9, 9) \
-  X(355, bitwiseXor, 6, 6) \
-  X(356, bitwiseXor, 10, 10) \
-  X(366, leftShift, 3, 3) \
-  X(367, leftShift, 7, 7) \
-  X(368, leftShift, 4, 4) \
-  X(369, leftShift, 8, 8) \
-  X(370, leftShift, 5, 5) \
-  X(371, leftShift, 9, 9) \
-  X(372, leftShift, 6, 6) \
-  X(373, leftShift, 10, 10) \
-  X(374, rightShift, 3, 3) \
-  X(375, rightShift, 7, 7) \
-  X(376, rightShift, 4, 4) \
-  X(377, rightShift, 8, 8) \
-  X(378, rightShift, 5, 5) \
-  X(379, rightShift, 9, 9) \
-  X(380, rightShift, 6, 6) \
-  X(381, rightShift, 10, 10)
+  X(31, add, 2, 2) \
+  X(32, add, 3, 3) \
+  X(33, add, 7, 7) \
+  X(34, add, 4, 4) \
+  X(35, add, 8, 8) \
+  X(36, add, 5, 5) \
+  X(37, add, 9, 9) \
+  X(38, add, 6, 6) \
+  X(39, add, 10, 10) \
+  X(40, add, 1, 1) \
+  X(42, sub, 3, 3) \
+  X(43, sub, 7, 7) \
+  X(44, sub, 4, 4) \
+  X(45, sub, 8, 8) \
+  X(46, sub, 5, 5) \
+  X(47, sub, 9, 9) \
+  X(48, sub, 6, 6) \
+  X(49, sub, 10, 10) \
+  X(50, sub, 1, 1) \
+  X(52, mul, 2, 2) \
+  X(53, mul, 3, 3) \
+  X(54, mul, 7, 7) \
+  X(55, mul, 4, 4) \
+  X(56, mul, 8, 8) \
+  X(57, mul, 5, 5) \
+  X(58, mul, 9, 9) \
+  X(59, mul, 6, 6) \
+  X(60, mul, 10, 10) \
+  X(61, mul, 1, 1) \
+  X(63, div, 1, 1) \
+  X(65, pow, 3, 3) \
+  X(66, pow, 7, 7) \
+  X(67, pow, 4, 4) \
+  X(68, pow, 8, 8) \
+  X(69, pow, 5, 5) \
+  X(70, pow, 9, 9) \
+  X(71, pow, 6, 6) \
+  X(72, pow, 10, 10) \
+  X(73, pow, 1, 1) \
+  X(75, max, 2, 2) \
+  X(76, max, 3, 3) \
+  X(77, max, 7, 7) \
+  X(78, max, 4, 4) \
+  X(79, max, 8, 8) \
+  X(80, max, 5, 5) \
+  X(81, max, 9, 9) \
+  X(82, max, 6, 6) \
+  X(83, max, 10, 10) \
+  X(84, max, 1, 1) \
+  X(86, min, 2, 2) \
+  X(87, min, 3, 3) \
+  X(88, min, 7, 7) \
+  X(89, min, 4, 4) \
+  X(90, min, 8, 8) \
+  X(91, min, 5, 5) \
+  X(92, min, 9, 9) \
+  X(93, min, 6, 6) \
+  X(94, min, 10, 10) \
+  X(95, min, 1, 1) \
+  X(220, arctan2, 1, 1) \
+  X(222, hypot, 1, 1) \
+  X(224, copysign, 1, 1) \
+  X(226, fmod, 3, 3) \
+  X(227, fmod, 7, 7) \
+  X(228, fmod, 4, 4) \
+  X(229, fmod, 8, 8) \
+  X(230, fmod, 5, 5) \
+  X(231, fmod, 9, 9) \
+  X(232, fmod, 6, 6) \
+  X(233, fmod, 10, 10) \
+  X(234, fmod, 1, 1) \
+  X(236, mod, 3, 3) \
+  X(237, mod, 7, 7) \
+  X(238, mod, 4, 4) \
+  X(239, mod, 8, 8) \
+  X(240, mod, 5, 5) \
+  X(241, mod, 9, 9) \
+  X(242, mod, 6, 6) \
+  X(243, mod, 10, 10) \
+  X(244, mod, 1, 1) \
+  X(246, floorDivide, 3, 3) \
+  X(247, floorDivide, 7, 7) \
+  X(248, floorDivide, 4, 4) \
+  X(249, floorDivide, 8, 8) \
+  X(250, floorDivide, 5, 5) \
+  X(251, floorDivide, 9, 9) \
+  X(252, floorDivide, 6, 6) \
+  X(253, floorDivide, 10, 10) \
+  X(254, floorDivide, 1, 1) \
+  X(256, eq, 2, 2) \
+  X(257, eq, 2, 3) \
+  X(258, eq, 2, 7) \
+  X(259, eq, 2, 4) \
+  X(260, eq, 2, 8) \
+  X(261, eq, 2, 5) \
+  X(262, eq, 2, 9) \
+  X(263, eq, 2, 6) \
+  X(264, eq, 2, 10) \
+  X(265, eq, 2, 1) \
+  X(266, eq, 2, 0) \
+  X(267, ne, 2, 2) \
+  X(268, ne, 2, 3) \
+  X(269, ne, 2, 7) \
+  X(270, ne, 2, 4) \
+  X(271, ne, 2, 8) \
+  X(272, ne, 2, 5) \
+  X(273, ne, 2, 9) \
+  X(274, ne, 2, 6) \
+  X(275, ne, 2, 10) \
+  X(276, ne, 2, 1) \
+  X(277, ne, 2, 0) \
+  X(278, lt, 2, 2) \
+  X(279, lt, 2, 3) \
+  X(280, lt, 2, 7) \
+  X(281, lt, 2, 4) \
+  X(282, lt, 2, 8) \
+  X(283, lt, 2, 5) \
+  X(284, lt, 2, 9) \
+  X(285, lt, 2, 6) \
+  X(286, lt, 2, 10) \
+  X(287, lt, 2, 1) \
+  X(288, lt, 2, 0) \
+  X(289, le, 2, 2) \
+  X(290, le, 2, 3) \
+  X(291, le, 2, 7) \
+  X(292, le, 2, 4) \
+  X(293, le, 2, 8) \
+  X(294, le, 2, 5) \
+  X(295, le, 2, 9) \
+  X(296, le, 2, 6) \
+  X(297, le, 2, 10) \
+  X(298, le, 2, 1) \
+  X(299, le, 2, 0) \
+  X(300, gt, 2, 2) \
+  X(301, gt, 2, 3) \
+  X(302, gt, 2, 7) \
+  X(303, gt, 2, 4) \
+  X(304, gt, 2, 8) \
+  X(305, gt, 2, 5) \
+  X(306, gt, 2, 9) \
+  X(307, gt, 2, 6) \
+  X(308, gt, 2, 10) \
+  X(309, gt, 2, 1) \
+  X(310, gt, 2, 0) \
+  X(311, ge, 2, 2) \
+  X(312, ge, 2, 3) \
+  X(313, ge, 2, 7) \
+  X(314, ge, 2, 4) \
+  X(315, ge, 2, 8) \
+  X(316, ge, 2, 5) \
+  X(317, ge, 2, 9) \
+  X(318, ge, 2, 6) \
+  X(319, ge, 2, 10) \
+  X(320, ge, 2, 1) \
+  X(321, ge, 2, 0) \
+  X(322, logicalAnd, 2, 2) \
+  X(323, logicalAnd, 2, 3) \
+  X(324, logicalAnd, 2, 7) \
+  X(325, logicalAnd, 2, 4) \
+  X(326, logicalAnd, 2, 8) \
+  X(327, logicalAnd, 2, 5) \
+  X(328, logicalAnd, 2, 9) \
+  X(329, logicalAnd, 2, 6) \
+  X(330, logicalAnd, 2, 10) \
+  X(331, logicalAnd, 2, 1) \
+  X(332, logicalAnd, 2, 0) \
+  X(333, logicalOr, 2, 2) \
+  X(334, logicalOr, 2, 3) \
+  X(335, logicalOr, 2, 7) \
+  X(336, logicalOr, 2, 4) \
+  X(337, logicalOr, 2, 8) \
+  X(338, logicalOr, 2, 5) \
+  X(339, logicalOr, 2, 9) \
+  X(340, logicalOr, 2, 6) \
+  X(341, logicalOr, 2, 10) \
+  X(342, logicalOr, 2, 1) \
+  X(343, logicalOr, 2, 0) \
+  X(344, logicalXor, 2, 2) \
+  X(345, logicalXor, 2, 3) \
+  X(346, logicalXor, 2, 7) \
+  X(347, logicalXor, 2, 4) \
+  X(348, logicalXor, 2, 8) \
+  X(349, logicalXor, 2, 5) \
+  X(350, logicalXor, 2, 9) \
+  X(351, logicalXor, 2, 6) \
+  X(352, logicalXor, 2, 10) \
+  X(353, logicalXor, 2, 1) \
+  X(354, logicalXor, 2, 0) \
+  X(366, bitwiseAnd, 2, 2) \
+  X(367, bitwiseAnd, 3, 3) \
+  X(368, bitwiseAnd, 7, 7) \
+  X(369, bitwiseAnd, 4, 4) \
+  X(370, bitwiseAnd, 8, 8) \
+  X(371, bitwiseAnd, 5, 5) \
+  X(372, bitwiseAnd, 9, 9) \
+  X(373, bitwiseAnd, 6, 6) \
+  X(374, bitwiseAnd, 10, 10) \
+  X(375, bitwiseOr, 2, 2) \
+  X(376, bitwiseOr, 3, 3) \
+  X(377, bitwiseOr, 7, 7) \
+  X(378, bitwiseOr, 4, 4) \
+  X(379, bitwiseOr, 8, 8) \
+  X(380, bitwiseOr, 5, 5) \
+  X(381, bitwiseOr, 9, 9) \
+  X(382, bitwiseOr, 6, 6) \
+  X(383, bitwiseOr, 10, 10) \
+  X(384, bitwiseXor, 2, 2) \
+  X(385, bitwiseXor, 3, 3) \
+  X(386, bitwiseXor, 7, 7) \
+  X(387, bitwiseXor, 4, 4) \
+  X(388, bitwiseXor, 8, 8) \
+  X(389, bitwiseXor, 5, 5) \
+  X(390, bitwiseXor, 9, 9) \
+  X(391, bitwiseXor, 6, 6) \
+  X(392, bitwiseXor, 10, 10) \
+  X(402, leftShift, 3, 3) \
+  X(403, leftShift, 7, 7) \
+  X(404, leftShift, 4, 4) \
+  X(405, leftShift, 8, 8) \
+  X(406, leftShift, 5, 5) \
+  X(407, leftShift, 9, 9) \
+  X(408, leftShift, 6, 6) \
+  X(409, leftShift, 10, 10) \
+  X(410, rightShift, 3, 3) \
+  X(411, rightShift, 7, 7) \
+  X(412, rightShift, 4, 4) \
+  X(413, rightShift, 8, 8) \
+  X(414, rightShift, 5, 5) \
+  X(415, rightShift, 9, 9) \
+  X(416, rightShift, 6, 6) \
+  X(417, rightShift, 10, 10)
 
 // Every (from, to) pair of dtype codes: the cast kernels.
 #define TESSERA_CAST_PAIRS(X) \
@@ -1193,7 +1265,7 @@
   X(kMaxPartialBytes, "maxPartialBytes", 2147483648)
 
 namespace tessera {
-constexpr int kNumLoops = 382;  // rows of TESSERA_LOOP_ROWS
+constexpr int kNumLoops = 418;  // rows of TESSERA_LOOP_ROWS
 constexpr int64_t kMaxDims = 32;  // maxDims: axes of a stage
 constexpr int64_t kMaxRegisters = 64;  // maxRegisters: VM registers of one fused stage
 constexpr int64_t kMaxProgram = 65536;  // maxInstructions: instructions of one stage

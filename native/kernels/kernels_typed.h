@@ -111,9 +111,18 @@ TESSERA_FN1_WIDE(log2, ::log2)
 TESSERA_FN1_WIDE(log10, ::log10)
 TESSERA_FN1_WIDE(log1p, ::log1p)
 TESSERA_FN1_WIDE(cbrt, ::cbrt)
-TESSERA_FN1(floor, __builtin_floorf(a))
-TESSERA_FN1(ceil, __builtin_ceilf(a))
-TESSERA_FN1(trunc, __builtin_truncf(a))
+// NumPy 2: floor/ceil/trunc of integers and bools are the identity in their own dtype
+template <class T> static inline T intOr(T a, float (*fn)(float)) {
+  if constexpr (std::is_integral_v<T>) {
+    (void)fn;
+    return a;
+  } else {
+    return fn(a);
+  }
+}
+TESSERA_FN1(floor, intOr(a, __builtin_floorf))
+TESSERA_FN1(ceil, intOr(a, __builtin_ceilf))
+TESSERA_FN1(trunc, intOr(a, __builtin_truncf))
 TESSERA_FN1(rint, __builtin_rintf(a))
 TESSERA_FN1(reciprocal, T(1) / a)
 // NumPy's npy_deg2radf / npy_rad2degf: multiply by the float32 constant
@@ -124,7 +133,28 @@ TESSERA_FN2(add, wadd(a, b))
 TESSERA_FN2(sub, wsub(a, b))
 TESSERA_FN2(mul, wmul(a, b))
 TESSERA_FN2(div, a / b)
-TESSERA_FN2_WIDE(pow, ::pow)
+// numpy.power: integers by repeated squaring in unsigned arithmetic (wrapping as NumPy's); a
+// negative exponent, which NumPy refuses with a ValueError at run time, gives 1 for a base of 1,
+// ±1 for -1 and 0 otherwise (what 1 / a**-b truncates to); floats through the C library
+struct Fn_pow {
+  template <class O, class T> static inline O f(T a, T b) {
+    if constexpr (std::is_integral_v<T>) {
+      using U = std::make_unsigned_t<T>;
+      if constexpr (std::is_signed_v<T>) {
+        if (b < 0) return static_cast<O>(a == 1 ? T(1) : a == -1 ? ((b & 1) ? T(-1) : T(1)) : T(0));
+      }
+      U r = 1, base = static_cast<U>(a), e = static_cast<U>(b);
+      while (e) {
+        if (e & 1u) r = static_cast<U>(static_cast<uint64_t>(r) * base);  // no int promotion (UB)
+        base = static_cast<U>(static_cast<uint64_t>(base) * base);
+        e = static_cast<U>(e >> 1);
+      }
+      return static_cast<O>(static_cast<T>(r));
+    } else {
+      return static_cast<O>(::pow(static_cast<double>(a), static_cast<double>(b)));
+    }
+  }
+};
 TESSERA_FN2_WIDE(arctan2, ::atan2)
 TESSERA_FN2_WIDE(hypot, ::hypot)
 TESSERA_FN2(copysign, __builtin_copysignf(a, b))

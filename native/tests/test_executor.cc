@@ -1,5 +1,6 @@
 // The executor on stores and elementwise programs: chunking, random leaves, threads, tiling, float32, empty stages, cancellation, progress.
 #include "engine_fixtures.h"
+#include <mutex>
 
 // ------------------------------------------------------------------------------------------------
 // Executor
@@ -332,6 +333,48 @@ TEST(progress_and_profile) {
     ok = ok && res.profile[i].task == static_cast<int64_t>(i) && res.profile[i].endNs >= res.profile[i].startNs &&
          res.profile[i].thread >= 0 && res.profile[i].thread < 2;
   CHECK(ok);
+}
+
+TEST(progress_records_live) {
+  // onProgressRecords: every task's record arrives exactly once across the progress calls, the
+  // last call before onDone, and ExecResult::profile still holds them all in (stage, task) order.
+  std::vector<double> out;
+  Plan p = basicStorePlan(out);
+  p.profile = true;
+  Pool pool(2);
+  std::mutex m;
+  std::vector<int> seen(50, 0);
+  int calls = 0;
+  bool doneSeen = false, recordsAfterDone = false;
+  int64_t lastDone = 0;
+  ExecResult res;
+  ExecCallbacks cb;
+  cb.progressIntervalNs = 0;  // every task
+  cb.onDone = [&](ExecResult&& r) {
+    std::lock_guard<std::mutex> lock(m);
+    doneSeen = true;
+    res = std::move(r);
+  };
+  cb.onProgressRecords = [&](int64_t d, int64_t, std::vector<TaskRecord>&& fresh) {
+    std::lock_guard<std::mutex> lock(m);
+    if (doneSeen) recordsAfterDone = true;
+    ++calls;
+    lastDone = std::max(lastDone, d);
+    for (const TaskRecord& r : fresh)
+      if (r.task >= 0 && r.task < 50) seen[static_cast<size_t>(r.task)]++;
+  };
+  bool plainCalled = false;
+  cb.onProgress = [&](int64_t, int64_t) { plainCalled = true; };
+  submitPlan(pool, p, cb)->wait();
+  CHECK(res.status == ExecResult::Status::Ok);
+  CHECK(!plainCalled);  // onProgressRecords replaces onProgress
+  CHECK(!recordsAfterDone);
+  CHECK(calls >= 2);
+  CHECK_EQ(lastDone, int64_t(50));
+  bool once = true;
+  for (int n : seen) once = once && n == 1;
+  CHECK(once);
+  CHECK_EQ(res.profile.size(), size_t(50));
 }
 
 TEST(many_small_tasks_timing) {

@@ -7,6 +7,21 @@ import { autoChunkBytes } from '../settings.js';
 import { describe } from '../errors.js';
 
 export type ChunkSpecEntry = number | null | 'auto' | readonly number[];
+/**
+ * A chunk specification, as Dask's `chunks=`: normalized to explicit sizes per axis.
+ * - `5`: every axis in blocks of 5 (the last block may be smaller);
+ * - `[1000, 10]`: a block size per axis, where `-1` or `null` is the whole axis and `'auto'` sizes
+ *   that axis automatically;
+ * - `[[2, 3], [5]]`: explicit sizes per axis (they must sum to the axis length);
+ * - `'auto'` (the default): about `configure({ chunkSize })` bytes per chunk (128 MiB), as Dask.
+ *
+ * A wrong number of entries is a RangeError; a non-positive block size or sizes that do not sum to
+ * the axis are RangeErrors; other values a TypeError.
+ * @example
+ * ```ts
+ * ones([10000, 10000], { chunks: [1000, -1] }); // 10 row blocks, each the full width
+ * ```
+ */
 export type ChunksSpec = number | 'auto' | readonly ChunkSpecEntry[];
 
 export function blocksFromSize(size: number, block: number): number[] {

@@ -13,10 +13,27 @@ import { checkDType as checkAnyDType, dtypeOfTypedArray, typedArrayClass } from 
 /** The NDArray type of a creation function: the `dtype` option's dtype (else `Default`), the shape's rank. */
 export type Created<S extends readonly number[], O, Default extends DType = 'float64'> = NDArray<WithDType<O, Default>, RankOf<S>>;
 
+/**
+ * Options of the creation functions ({@link ones}, {@link zeros}, {@link full}, {@link arange},
+ * {@link linspace}, …), as Dask's `chunks=` and NumPy's `dtype=` keywords. Unknown keys are a TypeError.
+ */
 export interface CreationOptions {
+  /**
+   * The chunk grid (Dask's `chunks`, see {@link ChunksSpec}); default `'auto'`: about
+   * `configure({ chunkSize })` bytes per chunk (128 MiB).
+   */
   chunks?: ChunksSpec;
+  /**
+   * The element type (see {@link DType}); default float64 (arange: int64 when every argument is an
+   * integer). Random numbers accept only `'float64'` and `'float32'` (TypeError otherwise).
+   */
   dtype?: DType;
 }
+/**
+ * Options of the float generators of {@link random} (`random.random`, `random.uniform`,
+ * `random.normal`, …): chunks, a float dtype and the seed. The values depend only on the seed and
+ * the element's position, never on the chunking or the thread count (counter-based, docs/random.md).
+ */
 export interface RandomOptions extends CreationOptions {
   /** Integer in [0, 2^53). The same seed gives the same values for any chunking. Default: fresh. */
   seed?: number;
@@ -55,16 +72,37 @@ function make<S extends readonly number[]>(
   return new NDArray(build({ id: newId(), shape, dtype, chunks })) as NDArray<DType, RankOf<S>>;
 }
 
+/**
+ * numpy.full / dask.array.full: an array of `shape` with every element `fillValue`, generated per
+ * chunk (no memory until computed). `fillValue` must be a number (TypeError otherwise); a bad shape
+ * is a TypeError/RangeError naming `shape`.
+ * @example
+ * ```ts
+ * const x = full([1000, 1000], 7, { chunks: 250, dtype: 'int32' });
+ * ```
+ */
 export function full<const S extends readonly number[], const O extends CreationOptions = {}>(shape: S, fillValue: number, options?: O): Created<S, O> {
   if (typeof fillValue !== 'number') throw new TypeError(`full: fillValue must be a number, got ${describe(fillValue)}`);
   const value = fillValue;
   return <Created<S, O>>make('full', shape, options, (b) => ({ ...b, kind: 'const', op: 'full', value, name: `full-${token(`full:${b.shape}:${value}:${b.dtype}:${b.chunks}`)}` }));
 }
 
+/**
+ * numpy.ones / dask.array.ones: an array of `shape` filled with 1 (float64 unless `dtype`), a
+ * generated leaf: nothing is allocated until a compute needs it.
+ * @example
+ * ```ts
+ * const total = await ones([4000, 4000], { chunks: 1000 }).sum().compute(); // 16000000
+ * ```
+ */
 export function ones<const S extends readonly number[], const O extends CreationOptions = {}>(shape: S, options?: O): Created<S, O> {
   return <Created<S, O>>make('ones', shape, options, (b) => ({ ...b, kind: 'const', op: 'ones', value: 1, name: `ones-${token(`ones:${b.shape}:${b.dtype}:${b.chunks}`)}` }));
 }
 
+/**
+ * numpy.zeros / dask.array.zeros: an array of `shape` filled with 0 (float64 unless `dtype`), a
+ * generated leaf like {@link ones}.
+ */
 export function zeros<const S extends readonly number[], const O extends CreationOptions = {}>(shape: S, options?: O): Created<S, O> {
   return <Created<S, O>>make('zeros', shape, options, (b) => ({ ...b, kind: 'const', op: 'zeros', value: 0, name: `zeros-${token(`zeros:${b.shape}:${b.dtype}:${b.chunks}`)}` }));
 }
@@ -111,9 +149,14 @@ export function arange(...args: (number | CreationOptions | undefined)[]): NDArr
   }), [], integral ? 'int64' : 'float64') as NDArray<DType, 1>;
 }
 
+/**
+ * Options of {@link fromArray}: the shape the data is read as, the chunk grid and the dtype.
+ * Unknown keys are a TypeError; a shape whose size differs from the data's length is a RangeError.
+ */
 export interface FromArrayOptions {
   /** Shape of the data (default: the TypedArray's length, or inferred from nested arrays). */
   shape?: readonly number[];
+  /** The chunk grid (Dask's `chunks`, see {@link ChunksSpec}); default `'auto'` (about 128 MiB per chunk). */
   chunks?: ChunksSpec;
   /** For nested arrays and integer TypedArrays, which are copied: the dtype to copy into; 'bool' with a Uint8Array of 0/1 (not copied). */
   dtype?: DType;

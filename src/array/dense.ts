@@ -11,10 +11,13 @@ export type { TypedData } from './node.js';
  * Without a type argument D is the dtypes the engine computes today (node.ts DType).
  */
 export class DenseArray<D extends DType = EngineDType> {
+  /** The length of each axis (frozen). */
   readonly shape: readonly number[];
+  /** The element type (see {@link DType}); tells uint8 data from bool, both a Uint8Array. */
   readonly dtype: D;
   /** Row-major (C-order) data. compute() hands this over without copying. */
   readonly data: TypedArrayOf<D>;
+  /** Row-major element strides (not bytes): `strides[k]` is the product of the later axes' lengths (frozen). */
   readonly strides: readonly number[];
 
   /** `dtype` tells uint8 data from bool (both are a Uint8Array; without it a Uint8Array is bool). */
@@ -25,10 +28,12 @@ export class DenseArray<D extends DType = EngineDType> {
     this.strides = Object.freeze(contiguousStrides(shape));
   }
 
+  /** The number of dimensions. */
   get ndim(): number {
     return this.shape.length;
   }
 
+  /** The number of elements (`data.length`). */
   get size(): number {
     return this.data.length;
   }
@@ -61,12 +66,17 @@ export class DenseArray<D extends DType = EngineDType> {
     return this.ndim === 0 ? [this.data[0]] : build(0, 0);
   }
 
+  /**
+   * A one-line description with the first six elements, e.g.
+   * `tessera.DenseArray<shape=[2, 3], dtype=float64, data=[1, 2, 3, 4, 5, 6]>`.
+   */
   toString(): string {
     const data = this.data as ArrayLike<number | bigint>;
     const preview = Array.from({ length: Math.min(6, data.length) }, (_, i) => String(data[i])).join(', ');
     return `tessera.DenseArray<shape=[${this.shape.join(', ')}], dtype=${this.dtype}, data=[${preview}${this.size > 6 ? ', …' : ''}]>`;
   }
 
+  /** `'DenseArray'`, so `Object.prototype.toString.call(d)` reads `[object DenseArray]`. */
   get [Symbol.toStringTag](): string {
     return 'DenseArray';
   }

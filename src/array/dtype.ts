@@ -12,6 +12,11 @@ import { describe } from '../errors.js';
 export const DTYPES = [
   'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64',
 ] as const;
+/**
+ * An array's element type, in NumPy's names: `'bool'`, `'int8'`, `'int16'`, `'int32'`, `'int64'`,
+ * `'uint8'`, `'uint16'`, `'uint32'`, `'uint64'`, `'float32'` or `'float64'` (see {@link DTYPES}).
+ * Another string where a dtype is expected is a TypeError listing these.
+ */
 export type DType = (typeof DTYPES)[number];
 
 /** NumPy's `dtype.kind`: boolean, signed integer, unsigned integer, floating point. */
@@ -20,6 +25,10 @@ export type DTypeKind = 'b' | 'i' | 'u' | 'f';
 export type SignedDType = 'int8' | 'int16' | 'int32' | 'int64';
 export type UnsignedDType = 'uint8' | 'uint16' | 'uint32' | 'uint64';
 export type IntegerDType = SignedDType | UnsignedDType;
+/**
+ * The floating-point dtypes (NumPy's `float32` and `float64`): what random numbers, matrix products
+ * and the float ufuncs of integer input produce.
+ */
 export type FloatDType = 'float32' | 'float64';
 /** Dtypes whose elements reach JS as `bigint` (their TypedArrays are BigInt64Array/BigUint64Array). */
 export type BigIntDType = 'int64' | 'uint64';
@@ -90,18 +99,33 @@ export function integerBounds(dtype: IntegerDType | 'bool'): { readonly min: big
 
 /** The TypedArray holding a dtype's elements. bool is a Uint8Array of 0/1. */
 export interface TypedArrayMap {
+  /** `bool`: one byte per element, 0 or 1. */
   bool: Uint8Array;
+  /** `int8`: signed 8-bit integers. */
   int8: Int8Array;
+  /** `int16`: signed 16-bit integers. */
   int16: Int16Array;
+  /** `int32`: signed 32-bit integers. */
   int32: Int32Array;
+  /** `int64`: signed 64-bit integers, read as `bigint`. */
   int64: BigInt64Array;
+  /** `uint8`: unsigned 8-bit integers. */
   uint8: Uint8Array;
+  /** `uint16`: unsigned 16-bit integers. */
   uint16: Uint16Array;
+  /** `uint32`: unsigned 32-bit integers. */
   uint32: Uint32Array;
+  /** `uint64`: unsigned 64-bit integers, read as `bigint`. */
   uint64: BigUint64Array;
+  /** `float32`: IEEE 754 single precision. */
   float32: Float32Array;
+  /** `float64`: IEEE 754 double precision (JS numbers). */
   float64: Float64Array;
 }
+/**
+ * The TypedArray class holding dtype `D`'s elements, e.g. `TypedArrayOf<'int32'>` is `Int32Array`
+ * (see {@link TypedArrayMap}); `DenseArray<D>.data` has this type.
+ */
 export type TypedArrayOf<D extends DType> = TypedArrayMap[D];
 /** Any TypedArray an array's data can be. */
 export type DTypeTypedArray = TypedArrayMap[DType];

@@ -13,6 +13,11 @@ import { PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanBuffer } from '../plan/c
 import { NDArray, type Computed } from './ndarray.js';
 import { topoOrder, typedCtor, type MemoryNode, type TypedData } from './node.js';
 
+/**
+ * Options of {@link NDArray.toPlan} / {@link exportPlan}: names for the inputs and outputs and free
+ * annotations. Unknown keys are a TypeError; `outputs` of the wrong length or with a repeated name
+ * a RangeError.
+ */
 export interface ToPlanOptions {
   /** Names for caller-memory inputs: { x: someFromArrayResult }. Unnamed inputs get their layer name. */
   inputs?: Record<string, NDArray>;
@@ -22,7 +27,9 @@ export interface ToPlanOptions {
   meta?: Record<string, unknown>;
 }
 
+/** What {@link exportPlan} returns: the plan and the caller memory it reads, by name. */
 export interface ExportedPlan {
+  /** The plan (JSON.stringify-able; run it with {@link execute}). */
   plan: Plan;
   /** The caller memory the plan reads, by input name: pass it (or other data of the same size) to execute(). */
   inputs: Record<string, TypedData>;

@@ -149,6 +149,14 @@ export function reduce(op: ReduceOp, x: NDArray, options?: VarOptions): NDArray 
 
 export function roundArray<T extends NDArray = NDArray>(x: NDArray, decimals: number): T {
   if (!Number.isInteger(decimals)) throw new TypeError(`round: decimals must be an integer, got ${describe(decimals)}`);
+  if (x.dtype === 'bool' && decimals < 0) throw new TypeError('round: a bool array cannot be rounded to negative decimals (as NumPy: cast it to an integer dtype first)');
+  if (x.dtype !== 'float64' && x.dtype !== 'float32' && x.dtype !== 'bool') {
+    // NumPy: integers keep their dtype; decimals >= 0 leave them as they are, negative decimals
+    // round half to even to a multiple of 10^-decimals (here through float64: exact below 2^53)
+    if (decimals >= 0) return unary('positive', x);
+    const f = 10 ** -decimals;
+    return astypeArray(binary('mul', unary('rint', binary('div', x, f)), f), x.dtype);
+  }
   if (decimals === 0) return unary('rint', x);
   const f = 10 ** Math.abs(decimals);
   return decimals > 0 ? binary('div', unary('rint', binary('mul', x, f)), f) : binary('mul', unary('rint', binary('div', x, f)), f);

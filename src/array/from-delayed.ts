@@ -6,8 +6,14 @@ import { NDArray } from './ndarray.js';
 import type { DenseArray } from './dense.js';
 import { newId, token } from './node.js';
 
+/**
+ * Options of {@link fromDelayed} (Dask's `from_delayed(value, shape, dtype)`): `shape` is required
+ * (TypeError without it).
+ */
 export interface FromDelayedOptions {
+  /** The shape of the data the Delayed produces (its element count must match when it runs). */
   shape: readonly number[];
+  /** `'float64'` (default) or `'float32'`. */
   dtype?: FloatDType;
 }
 

@@ -460,9 +460,11 @@ export class StageBuilder {
         const loop = resolveLoop(node.op, node.args.map((o) => (typeof o === 'number' ? o : o.dtype)));
         const args: Val[] = [];
         for (const a of node.args) {
-          const v: Val = typeof a === 'number' ? castVal({ kind: 'imm', value: a, dtype: 'float64' }, loop.input) : castVal((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val, loop.input);
-          if (typeof a === 'number') this.uses.set(v, 1);
-          else if (v.kind === 'op' && v.code === CAST) this.uses.set(v, 1);
+          const before: Val = typeof a === 'number' ? { kind: 'imm', value: a, dtype: 'float64' } : (yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val;
+          const v = castVal(before, loop.input);
+          // a fresh immediate or implicit cast has this one reader; an existing value (also a
+          // user's astype, which is a cast op too) keeps the count expr() gave it
+          if (typeof a === 'number' || v !== before) this.uses.set(v, 1);
           args.push(v);
         }
         return { kind: 'op', code: opCode(node.op), args, dtype: loop.output };
@@ -473,9 +475,9 @@ export class StageBuilder {
         const args: Val[] = [];
         for (const a of node.args) {
           const d: DType = args.length === 0 ? 'bool' : node.dtype;
-          const v: Val = typeof a === 'number' ? castVal({ kind: 'imm', value: a, dtype: 'float64' }, d) : castVal((yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val, d);
-          if (typeof a === 'number') this.uses.set(v, 1);
-          else if (v.kind === 'op' && v.code === CAST) this.uses.set(v, 1);
+          const before: Val = typeof a === 'number' ? { kind: 'imm', value: a, dtype: 'float64' } : (yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val;
+          const v = castVal(before, d);
+          if (typeof a === 'number' || v !== before) this.uses.set(v, 1);
           args.push(v);
         }
         return { kind: 'op', code: opCode('where'), args, dtype: node.dtype };

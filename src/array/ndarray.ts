@@ -7,7 +7,7 @@ import { arrayGraph } from './taskgraph.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import { checkComputeOptions } from '../graph/types.js';
 import { native, type NativeBuffer } from '../native.js';
-import { runLowered } from '../scheduler/local.js';
+import { notifyReleased, runLowered } from '../scheduler/local.js';
 import { resolveStorage } from '../storage/resolve.js';
 import { persistSpilled, spillSettings } from '../storage/spill.js';
 import { chunkedReduce } from '../storage/chunked-reduce.js';
@@ -58,6 +58,15 @@ export type Computed = number | bigint | boolean | DenseArray;
 /** An operand of the elementwise operations: an array or a JS number. */
 export type Operand = NDArray | number;
 
+/**
+ * Options of the reductions (`sum`, `prod`, `min`, `max`, `mean`, `any`, `all`, `countNonzero`,
+ * `ptp` and the nan-variants), as NumPy's `axis=`, `keepdims=` and `dtype=` keywords.
+ * @example
+ * ```ts
+ * x.sum({ axis: 0, keepdims: true }); // shape [1, n]
+ * x.mean({ axis: [0, 1], dtype: 'float32' });
+ * ```
+ */
 export interface ReduceOptions {
   /** Axis or axes to reduce (negative counts from the end); all axes when omitted. */
   axis?: number | readonly number[] | null;
@@ -69,15 +78,24 @@ export interface ReduceOptions {
    */
   dtype?: NodeDType;
 }
+/** Options of `var`, `std`, `nanvar` and `nanstd`: the reduction options plus NumPy's `ddof`. */
 export interface VarOptions extends ReduceOptions {
   /** Delta degrees of freedom: the divisor is N - ddof (default 0, as NumPy). */
   ddof?: number;
 }
 export type FullReduceOptions = { axis?: null | undefined; keepdims?: false };
 export type FullQuantileOptions = { axis?: null | undefined; keepdims?: false };
+/**
+ * Options of `argmin`, `argmax`, `nanargmin` and `nanargmax`, as NumPy's `axis=` and `keepdims=`
+ * (one axis only, unlike the other reductions).
+ */
 export interface ArgReduceOptions {
   /** One axis (negative counts from the end); the flattened array when omitted, as NumPy. */
   axis?: number | null;
+  /**
+   * Keep the reduced axis with length 1 (NumPy's `keepdims=True`) so the result broadcasts against
+   * the input. Default false.
+   */
   keepdims?: boolean;
 }
 
@@ -96,21 +114,33 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
     checkUnknownOperands(node);  // unknown (NaN) chunk sizes: only elementwise ops and reductions (./indexing/gather.ts)
     this.node = node;
   }
+  /**
+   * The length of each axis (a fresh copy; `NaN` for an axis with unknown chunk sizes, as Dask's
+   * `shape` after boolean masking, until {@link NDArray.computeChunkSizes}).
+   */
   get shape(): number[] {
     return [...this.node.shape];
   }
+  /** The number of dimensions (NumPy's `ndim`): 0 for a scalar array. */
   get ndim(): number {
     return this.node.shape.length;
   }
+  /** The number of elements: the product of {@link NDArray.shape} (1 for a 0-d array). */
   get size(): number {
     return size(this.node.shape);
   }
+  /** The element type, e.g. `'float64'`, `'int32'`, `'bool'` (NumPy's `dtype` name). */
   get dtype(): D {
     return this.node.dtype as D;
   }
+  /**
+   * Bytes per element: 8 for float64/int64/uint64, 4 for float32/int32/uint32, 2 for int16/uint16,
+   * 1 for int8/uint8/bool.
+   */
   get itemsize(): number {
     return itemsize(this.node.dtype);
   }
+  /** Bytes of the whole array once computed: `size * itemsize` (no chunk is computed to answer). */
   get nbytes(): number {
     return this.size * this.itemsize;
   }
@@ -122,9 +152,11 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   get chunksize(): number[] {
     return this.node.chunks.map((c) => Math.max(...c));
   }
+  /** The number of chunks along each axis (Dask's `numblocks`). */
   get numblocks(): number[] {
     return this.node.chunks.map((c) => c.length);
   }
+  /** The total number of chunks: the product of {@link NDArray.numblocks} (Dask's `npartitions`). */
   get npartitions(): number {
     return this.numblocks.reduce((a, b) => a * b, 1);
   }
@@ -132,12 +164,19 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   get name(): string {
     return this.node.name;
   }
+  /** The transpose with the axes reversed: `x.transpose()` (NumPy's `x.T`), a lazy view. */
   get T(): NDArray<D, R> {
     return this.transpose();
   }
+  /**
+   * A one-line description such as
+   * `tessera.NDArray<add, shape=[1000, 1000], dtype=float64, chunksize=[250, 250]>` (Dask's repr);
+   * nothing is computed. `util.inspect` and `console.log` print the same.
+   */
   toString(): string {
     return `tessera.NDArray<${opName(this.node)}, shape=[${this.node.shape.join(', ')}], dtype=${this.dtype}, chunksize=[${this.chunksize.join(', ')}]>`;
   }
+  /** `'NDArray'`, so `Object.prototype.toString.call(x)` reads `[object NDArray]`. */
   get [Symbol.toStringTag](): string {
     return 'NDArray';
   }
@@ -145,6 +184,14 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
     return this.toString();
   }
   // Elementwise arithmetic (NumPy broadcasting, scalar operands).
+  /**
+   * numpy.add: x + y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar).
+   * The result dtype follows NumPy's promotion (`int32 + float32` is float64, `int32 + 1` stays int32).
+   * @example
+   * ```ts
+   * const y = ones([3, 3]).add(2); // every element 3
+   * ```
+   */
   add<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('add', this, other); }
   /** numpy.subtract: x - y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
   sub<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('sub', this, other); }
@@ -173,17 +220,18 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   /** numpy.cos (radians), elementwise. */
   cos(): NDArray<FloatResult<D>, R> { return unary('cos', this); }
   // float64 ufuncs of issue 14 (rows 32-69 of ops.json; see src/array/ufuncs.ts for the functions).
+  /** numpy.square: x * x, elementwise, in the array's dtype. */
   square(): NDArray<D, R> { return unary('square', this); }
   /** numpy.reciprocal: 1 / x, elementwise. */
   reciprocal(): NDArray<D, R> { return unary('reciprocal', this); }
   /** numpy.sign: -1, 0 or 1 (NaN for NaN), elementwise. */
   sign(): NDArray<D, R> { return unary('sign', this); }
   /** numpy.floor: the largest integer <= x, elementwise. */
-  floor(): NDArray<FloatResult<D>, R> { return unary('floor', this); }
+  floor(): NDArray<D, R> { return unary('floor', this); }
   /** numpy.ceil: the smallest integer >= x, elementwise. */
-  ceil(): NDArray<FloatResult<D>, R> { return unary('ceil', this); }
+  ceil(): NDArray<D, R> { return unary('ceil', this); }
   /** numpy.trunc: x rounded toward zero, elementwise. */
-  trunc(): NDArray<FloatResult<D>, R> { return unary('trunc', this); }
+  trunc(): NDArray<D, R> { return unary('trunc', this); }
   /** numpy.rint: the nearest integer, halves to even, elementwise. */
   rint(): NDArray<FloatResult<D>, R> { return unary('rint', this); }
   /** numpy.cbrt: the real cube root, elementwise. */
@@ -242,6 +290,7 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   /** numpy.positive: a copy of the values. */
   positive(): NDArray<D, R> { return unary('positive', this); }
   // Comparisons, logical operations and predicates: bool results (Uint8Array of 0/1 from compute()).
+  /** numpy.logical_not: true where x is zero (or false), as bool, elementwise. */
   logicalNot(): NDArray<'bool', R> { return unary('logicalNot', this); }
   /** numpy.isnan, as bool, elementwise. */
   isnan(): NDArray<'bool', R> { return unary('isnan', this); }
@@ -288,8 +337,18 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   /** numpy.clip: minimum(maximum(x, lo), hi), NaN propagating; `null` leaves that side open. */
   clip(lo: number | NDArray | null, hi: number | NDArray | null): NDArray<D, R> { return clipArray(this, lo, hi); }
   // Matrix products (src/array/linalg/products.ts; NumPy semantics, a native GEMM per output chunk).
+  /**
+   * numpy.matmul (`x @ other`): see {@link matmul}. float32 and float64 operands (integers are a
+   * TypeError: cast to float64 first); 1-d operands are promoted to a row / column and that axis is
+   * dropped; leading axes broadcast as batch axes. Mismatched core axes are a RangeError.
+   */
   matmul<O extends NDArray>(other: O): NDArray<ArithmeticDType<D, O>> { return products.matmul(this, other) as never; }
+  /**
+   * numpy.dot: see {@link dot}. A number or 0-d operand multiplies elementwise; 1-d and 2-d operands
+   * are a matrix product; higher ranks contract the last axis of x with the second-to-last of other.
+   */
   dot<const O extends OperandLike>(other: O): NDArray<ArithmeticDType<D, O>> { return products.dot(this, other) as never; }
+  /** numpy.trace: the sum along the diagonal of axes `axis1`/`axis2` (default 0 and 1): see {@link trace}. */
   trace(options?: products.TraceOptions): NDArray<SumDType<D>> { return products.trace(this, options) as never; }
   // User functions per block (src/array/blocks/; Dask's map_blocks / map_overlap).
   /** `mapBlocks(fn, this, options)`: fn per block (delayed.module functions on worker threads, closures on the main thread). */
@@ -386,9 +445,13 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   moveaxis(source: number | readonly number[], destination: number | readonly number[]): NDArray<D, R> {
     return this.transpose(shapeOps.moveaxisPerm(this.ndim, source, destination));
   }
-  /** np.flip: reverse these axes (all when omitted); a view with negative strides. */
-  flip(axis?: number | readonly number[] | null): NDArray<D, R> {
-    return new NDArray<D, R>(shapeOps.flip(this.node, axis));
+  /**
+   * np.flip: reverse these axes (all when omitted); a view with negative strides. The axis may
+   * also come as `{ axis }`, as the reductions take it (`x.flip({ axis: 1 })` = `x.flip(1)`).
+   */
+  flip(axis?: number | readonly number[] | null | { axis?: number | readonly number[] | null }): NDArray<D, R> {
+    const ax = axis !== null && typeof axis === 'object' && !Array.isArray(axis) ? (axis as { axis?: number | readonly number[] | null }).axis : (axis as number | readonly number[] | null | undefined);
+    return new NDArray<D, R>(shapeOps.flip(this.node, ax));
   }
   /** np.flipud: flip axis 0. */
   flipud(): NDArray<D, R> {
@@ -435,15 +498,31 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   std<const O extends VarOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<Rk, O>> { return reduce('std', this, options) as never; }
   // argmin/argmax: the first extreme's index along one axis (or of the flattened array); the
   // first NaN wins, as NumPy. Indices are int64.
+  /**
+   * numpy.argmin: the index (int64) of the first minimum along `axis` (of the flattened array when
+   * omitted); a NaN wins, as NumPy. `keepdims` keeps the reduced axis with length 1.
+   */
   argmin<const O extends ArgReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('argmin', this, options) as never; }
   /** numpy.argmax: the index of the first maximum along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   argmax<const O extends ArgReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('argmax', this, options) as never; }
   // nanargmin/nanargmax: as argmin/argmax ignoring NaN; an all-NaN slice is a RangeError at
   // compute time (NumPy: ValueError "All-NaN slice encountered").
+  /**
+   * numpy.nanargmin: as {@link NDArray.argmin} ignoring NaN; an all-NaN slice is a RangeError at
+   * compute time (NumPy's ValueError "All-NaN slice encountered").
+   */
   nanargmin<const O extends ArgReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('nanargmin', this, options) as never; }
+  /**
+   * numpy.nanargmax: as {@link NDArray.argmax} ignoring NaN; an all-NaN slice is a RangeError at
+   * compute time (NumPy's ValueError "All-NaN slice encountered").
+   */
   nanargmax<const O extends ArgReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<'int64', ReducedRank<Rk, O>> { return reduce('nanargmax', this, options) as never; }
   // NumPy's nan-reductions (NaN elements skipped; all-NaN: nanmin/nanmax/nanmean/nanvar → NaN),
   // any/all/countNonzero (float64 0/1 and counts until bool/int64 dtypes land), ptp = max - min.
+  /**
+   * numpy.nansum: NaN counts as 0 along `axis` (all axes when omitted); `keepdims` keeps reduced
+   * axes; `dtype` as {@link NDArray.sum}.
+   */
   nansum<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<Rk, O>> { return reduce('nansum', this, options) as never; }
   /** numpy.nanprod: NaN counts as 1 along `axis` (all axes when omitted); `keepdims` keeps reduced axes. */
   nanprod<const O extends ReduceOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, SumDType<D>>, ReducedRank<Rk, O>> { return reduce('nanprod', this, options) as never; }
@@ -469,9 +548,21 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   // then chunk j adds the running total of the chunks before it, in chunk order — so the
   // rounding depends on the chunking along the axis, as Dask's, never on threads); axis omitted:
   // the flattened array. nancumsum/nancumprod count NaN as 0 / 1. ./reductions/scan.ts
+  /**
+   * numpy.cumsum along `axis` (the flattened array when omitted), Dask's cumreduction: each chunk
+   * is scanned, then offset by the running total of the chunks before it, so rounding depends on
+   * the chunking along the axis (never on threads). `dtype` sets the accumulator's and result's dtype.
+   * @example
+   * ```ts
+   * const c = arange(5).cumsum(); // 0, 1, 3, 6, 10 once computed
+   * ```
+   */
   cumsum<const O extends CumulativeOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, D>, ScanRank<Rk, O>> { return cumulative('cumsum', this, options) as never; }
+  /** numpy.cumprod along `axis` (the flattened array when omitted); chunked as {@link NDArray.cumsum}. */
   cumprod<const O extends CumulativeOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, D>, ScanRank<Rk, O>> { return cumulative('cumprod', this, options) as never; }
+  /** numpy.nancumsum: {@link NDArray.cumsum} with NaN counted as 0. */
   nancumsum<const O extends CumulativeOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, D>, ScanRank<Rk, O>> { return cumulative('nancumsum', this, options) as never; }
+  /** numpy.nancumprod: {@link NDArray.cumprod} with NaN counted as 1. */
   nancumprod<const O extends CumulativeOptions = {}, Rk extends number = number>(this: NDArray<DType, Rk>, options?: O): NDArray<WithDType<O, D>, ScanRank<Rk, O>> { return cumulative('nancumprod', this, options) as never; }
   /**
    * NumPy's median (mean of the middle two for an even count; NaN if the lane holds a NaN)
@@ -507,6 +598,7 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
     if (node.kind === 'memory' && node.op === 'persisted' && !node.state.disposed) {
       node.state.disposed = true;
       native().freeBuffer(node.memory as NativeBuffer);
+      notifyReleased(node.memory as NativeBuffer); // the dashboard moves its chunks from "in memory" to "done"
     }
     if (node.kind === 'delayed') node.source.boxes?.dispose?.(); // spilled chunks (src/storage/spill.ts)
   }

@@ -17,6 +17,10 @@ import { Lowering } from './lower.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
 
+/**
+ * Options of {@link iterChunks} / {@link NDArray.iterChunks}: how far to compute ahead and a signal
+ * to stop. `prefetch` must be an integer in 0..64 (else a RangeError); unknown keys are a TypeError.
+ */
 export interface IterChunksOptions {
   /** Chunks computed ahead of the consumer (default 1; 0 = compute one chunk at a time). */
   prefetch?: number;
@@ -24,6 +28,15 @@ export interface IterChunksOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * One chunk yielded by {@link iterChunks} / {@link NDArray.iterChunks}: where it sits and its values.
+ * @example
+ * ```ts
+ * for await (const { index, offset, data } of x.iterChunks({ prefetch: 2 })) {
+ *   console.log(index, offset, data.shape);
+ * }
+ * ```
+ */
 export interface ChunkResult {
   /** Chunk-grid index (as computeBlock's). */
   index: number[];

@@ -81,11 +81,28 @@ interface RankOptions {
  * literally (a variable of type ReduceOptions). (dtype and ddof are listed in the 0-d pattern so
  * that `{ dtype }` is not rejected by TypeScript's weak-type check.)
  */
-export type ReducedRank<R extends number, O> = O extends { keepdims: true }
+export type ReducedRank<R extends number, O> = O extends {
+  /** `keepdims: true`: the rank stays R. */
+  keepdims: true;
+}
   ? R
-  : O extends { axis?: null | undefined; keepdims?: false | undefined; dtype?: unknown; ddof?: unknown }
+  : O extends {
+    /** Omitted or null: all axes are reduced (rank 0). */
+    axis?: null | undefined;
+    /** Omitted or false. */
+    keepdims?: false | undefined;
+    /** Any dtype option (it does not change the rank). */
+    dtype?: unknown;
+    /** Any ddof option (it does not change the rank). */
+    ddof?: unknown;
+  }
     ? 0
-    : O extends { axis: number; keepdims?: false | undefined }
+    : O extends {
+      /** One axis: the rank drops by one. */
+      axis: number;
+      /** Omitted or false. */
+      keepdims?: false | undefined;
+    }
       ? SubRank<R, 1>
       : number;
 export type { RankOptions };
@@ -118,7 +135,14 @@ export type NumberClass<N extends number> = number extends N
     ? 'float'
     : 'int';
 /** true for an integer literal, false for a fraction, boolean for `number`. */
-export type IsIntegerLiteral<N extends number> = { int: true; float: false; unknown: boolean }[NumberClass<N>];
+export type IsIntegerLiteral<N extends number> = {
+  /** An integer literal. */
+  int: true;
+  /** A fraction literal. */
+  float: false;
+  /** `number`: either. */
+  unknown: boolean;
+}[NumberClass<N>];
 
 // The rules below are lookup tables indexed by the array's dtype (and rank), not conditional
 // types on it: TypeScript can then see that NDArray<'float64', 2> is an NDArray<DType, number>
@@ -192,12 +216,21 @@ export type SumDType<D extends DType> = D extends FloatDType | 'int64' | 'uint64
 export type MeanDType<D extends DType> = D extends FloatDType ? D : 'float64';
 
 /** `{ dtype }` in reduction options overrides the rule's dtype. */
-export type WithDType<O, Default extends DType> = O extends { dtype: infer E extends DType } ? E : Default;
+export type WithDType<O, Default extends DType> = O extends {
+  /** The dtype option, when given literally. */
+  dtype: infer E extends DType;
+} ? E : Default;
 
 /** The rank of a cumulative scan: R along an axis, 1 for the flattened array (no axis). */
-export type ScanRank<R extends number, O> = O extends { axis: number }
+export type ScanRank<R extends number, O> = O extends {
+  /** One axis: the rank is kept. */
+  axis: number;
+}
   ? R
-  : O extends { axis?: null | undefined }
+  : O extends {
+    /** Omitted or null: the flattened array (rank 1). */
+    axis?: null | undefined;
+  }
     ? 1
     : number;
 
@@ -225,7 +258,10 @@ export type RankOfOperands<A, B> = A extends NDArray<DType, infer RA>
 // ---- creation ---------------------------------------------------------------------------------
 
 /** arange's dtype, as NumPy: int64 when every argument is an integer, float64 when one is a fraction; `dtype` wins. */
-export type ArangeDType<Args extends readonly number[], O> = O extends { dtype: infer E extends DType }
+export type ArangeDType<Args extends readonly number[], O> = O extends {
+  /** The dtype option, when given: it wins. */
+  dtype: infer E extends DType;
+}
   ? E
   : true extends { [K in keyof Args]: IsIntegerLiteral<Args[K]> extends false ? true : false }[number]
     ? 'float64'
@@ -240,7 +276,10 @@ type NestDepth<T, Acc extends unknown[] = []> = Acc['length'] extends 32
     : Acc['length'];
 
 /** fromArray's dtype: `dtype` if given, a DenseArray's, a TypedArray's own (issue 14), float64 for nested numbers. */
-export type FromArrayDType<T, O> = O extends { dtype: infer E extends DType }
+export type FromArrayDType<T, O> = O extends {
+  /** The dtype option, when given: it wins. */
+  dtype: infer E extends DType;
+}
   ? E
   : T extends DenseArray<infer E>
     ? E
@@ -249,7 +288,10 @@ export type FromArrayDType<T, O> = O extends { dtype: infer E extends DType }
       : 'float64';
 
 /** fromArray's rank: `shape`'s length if given, 1 for a TypedArray, the nesting depth of nested arrays. */
-export type FromArrayRank<T, O> = O extends { shape: infer S extends readonly number[] }
+export type FromArrayRank<T, O> = O extends {
+  /** The shape option, when given: its length is the rank. */
+  shape: infer S extends readonly number[];
+}
   ? RankOf<S>
   : T extends DenseArray
     ? number

@@ -48,11 +48,11 @@ export const reciprocal = <D extends DType, R extends number>(x: NDArray<D, R>):
 /** numpy.sign: -1, 0 or 1 (NaN for NaN), elementwise. */
 export const sign = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('sign', x);
 /** numpy.floor: the largest integer <= x, elementwise. */
-export const floor = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('floor', x);
+export const floor = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('floor', x);
 /** numpy.ceil: the smallest integer >= x, elementwise. */
-export const ceil = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('ceil', x);
+export const ceil = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('ceil', x);
 /** numpy.trunc: x rounded toward zero, elementwise. */
-export const trunc = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('trunc', x);
+export const trunc = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('trunc', x);
 /** numpy.rint: the nearest integer, halves to even, elementwise. */
 export const rint = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('rint', x);
 /** numpy.cbrt: the real cube root, elementwise. */
@@ -149,9 +149,25 @@ export const invert = <D extends DType, R extends number>(x: NDArray<D, R>): NDA
 export const where = <const X extends OperandLike, const Y extends OperandLike>(cond: Operand, x: X, y: Y): NDArray<ArithmeticOf<X, Y>> => whereArrays(cond, x, y) as never;
 /** numpy.remainder (an alias of mod), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
 export const remainder = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('mod', a, b);
+/**
+ * numpy.round / around, lazily: round half to even at `decimals` digits (negative: left of the
+ * point), computed as NumPy does (x * 10^d, rint, / 10^d). A non-NDArray x is a TypeError.
+ * @example
+ * ```ts
+ * round(fromArray([0.5, 1.5, 2.5])); // 0, 2, 2 once computed (halves to even)
+ * ```
+ */
 export const round = <D extends DType, R extends number>(x: NDArray<D, R>, decimals = 0): NDArray<D, R> => roundArray(arrayArg('round', x), decimals);
+/**
+ * numpy.clip, lazily: `minimum(maximum(x, lo), hi)` elementwise, NaN propagating; `lo` / `hi` may
+ * be numbers or arrays broadcasting against x, and `null` leaves that side open.
+ */
 export const clip = <D extends DType, R extends number>(x: NDArray<D, R>, lo: Operand | null, hi: Operand | null): NDArray<D, R> => clipArray(arrayArg('clip', x), lo, hi);
 
+/**
+ * numpy.transpose, lazily: the axes reversed, or permuted by `axes` (each axis once; else a
+ * RangeError). A view: kernels read the input with permuted strides, nothing is copied.
+ */
 export const transpose = <D extends DType, R extends number>(x: NDArray<D, R>, axes?: readonly number[]): NDArray<D, R> =>
   arrayArg('transpose', x).transpose(axes) as NDArray<D, R>;
 
@@ -171,7 +187,14 @@ export function variance<D extends DType, R extends number, const O extends VarO
 export function std<D extends DType, R extends number, const O extends VarOptions = {}>(x: NDArray<D, R>, options?: O): NDArray<WithDType<O, MeanDType<D>>, ReducedRank<R, O>> { return reduce('std', arrayArg('std', x), options) as never; }
 
 /** Options of isclose/allclose, as NumPy's (rtol 1e-5, atol 1e-8, equalNan false). */
-export interface IsCloseOptions { rtol?: number; atol?: number; equalNan?: boolean }
+export interface IsCloseOptions {
+  /** Relative tolerance (default 1e-5, NumPy's); must be finite. */
+  rtol?: number;
+  /** Absolute tolerance (default 1e-8, NumPy's); must be finite. */
+  atol?: number;
+  /** Count NaN as equal to NaN (default false, NumPy's `equal_nan`). */
+  equalNan?: boolean;
+}
 
 function closeOptions(fn: string, options: IsCloseOptions | undefined): Required<IsCloseOptions> {
   const o = checkOptions(`${fn} options`, options) as IsCloseOptions;

@@ -82,8 +82,8 @@ const CLIENT = String.raw`(function () {
 
   function draw() {
     if (!snap) return;
-    if (page === 'status') { drawCards(); drawStream(); drawLegend(); drawProgress(); drawGroupTime(); drawMemory(); drawProcessing(); drawMemChart(); drawWorkers(); drawComputes(); }
-    else if (page === 'workers') { drawWorkers(); drawMemory(); drawMemChart(); drawProcessing(); $('workers-hint').textContent = snap.workers.length + ' worker(s)'; }
+    if (page === 'status') { drawCards(); drawStream(); drawLegend(); drawProgress(); drawGroupTime(); drawMemory(); drawProcessing(); drawCpu(); drawMemChart(); drawWorkers(); drawComputes(); }
+    else if (page === 'workers') { drawWorkers(); drawMemory(); drawMemChart(); drawProcessing(); drawCpu(); $('workers-hint').textContent = snap.workers.length + ' worker(s)'; }
   }
 
   // ---- cards ----------------------------------------------------------------------------------
@@ -192,24 +192,31 @@ const CLIENT = String.raw`(function () {
       if (w > 4) { ctx.fillStyle = sep; ctx.fillRect(Math.round(x0 + w) - 1, TOP + r * ROW + 3, 1, ROW - 6); }
       drawn++; perRow[r] = (perRow[r] || 0) + 1;
     }
-    // Tasks in flight whose records have not arrived yet (the local engine reports them when the
-    // plan finishes): a translucent band on the busy threads from the compute's start to now.
+    // Tasks in flight (a task is drawn when it finishes): a translucent band on each busy thread
+    // from the end of its last rectangle of this compute (or the compute's start) to now.
     var cur = snap.computes[snap.computes.length - 1], banded = 0;
     if (cur && cur.status === 'running') {
-      var bx0 = Math.max(GUT, GUT + ((cur.start - win.t0) / span) * W), bx1 = Math.min(GUT + W, GUT + ((now() - win.t0) / span) * W);
-      var busy = {};
+      var busy = {}, lastEnd = {};
       snap.workers.forEach(function (wk) { busy[wk.id] = wk.processing; });
-      banded = 0;
-      for (var bi = 0; bi < order.length && bx1 > bx0; bi++) {
-        var rp = rowParts(rows[order[bi]]);
-        if (!(busy[rp.worker] > rp.thread) || perRow[bi]) continue;
-        ctx.globalAlpha = 0.22; ctx.fillStyle = css('--accent');
-        ctx.fillRect(bx0, TOP + bi * ROW + 3, bx1 - bx0, ROW - 6); ctx.globalAlpha = 1;
-        banded++;
+      for (var le = tasks.length - 1; le >= 0 && le >= tasks.length - 20000; le--) {
+        var tl = tasks[le];
+        if (tl[3] >= cur.start && !(lastEnd[tl[0]] >= tl[3])) lastEnd[tl[0]] = tl[3];
       }
-      if (banded && bx1 - bx0 > 260) {
-        ctx.fillStyle = css('--text'); ctx.textAlign = 'left';
-        ctx.fillText('running — task rectangles appear when the plan finishes', bx0 + 8, TOP + ROW / 2);
+      var nowX = Math.min(GUT + W, GUT + ((now() - win.t0) / span) * W), empty = 0;
+      for (var bi = 0; bi < order.length; bi++) {
+        var rp = rowParts(rows[order[bi]]);
+        if (!(busy[rp.worker] > rp.thread)) continue;
+        var from = lastEnd[order[bi]] === undefined ? cur.start : Math.max(cur.start, lastEnd[order[bi]]);
+        var bx0 = Math.max(GUT, GUT + ((from - win.t0) / span) * W);
+        if (nowX <= bx0) continue;
+        ctx.globalAlpha = 0.22; ctx.fillStyle = css('--accent');
+        ctx.fillRect(bx0, TOP + bi * ROW + 3, nowX - bx0, ROW - 6); ctx.globalAlpha = 1;
+        banded++;
+        if (!perRow[bi]) empty++;
+        if (!perRow[bi] && empty === 1 && nowX - bx0 > 200) {
+          ctx.fillStyle = css('--text'); ctx.textAlign = 'left';
+          ctx.fillText('running — tasks appear as they finish', bx0 + 8, TOP + bi * ROW + ROW / 2);
+        }
       }
     }
     if (win.live) {
@@ -334,14 +341,37 @@ const CLIENT = String.raw`(function () {
     }).join('');
     setHtml(el, head + body + '</tbody></table>');
   }
+  // Per-compute progress (Dask's /progress for each submission): one row per compute with its
+  // tasks by state, the bytes of its results, its state and its elapsed time.
+  var STATE_BADGE = { running: ['run', 'running'], memory: ['mem', 'in memory'], done: ['ok', 'done'], error: ['bad', 'error'] };
   function drawComputes() {
     var el = $('computes'); if (!el) return;
     var cs = snap.computes.slice().reverse();
     if (!cs.length) return setHtml(el, '<p class="empty">No computes yet.</p>');
-    setHtml(el, '<table><thead><tr><th>Compute</th><th class="r">Tasks</th><th>Status</th><th class="r">Duration</th><th>Started</th></tr></thead><tbody>' + cs.map(function (c) {
-      var st = c.status === 'running' ? '<span class="badge run">running</span>' : c.status === 'error' ? '<span class="badge bad" title="' + esc(c.error || '') + '">error</span>' : '<span class="badge ok">done</span>';
-      return '<tr><td class="ellipsis" style="max-width:520px">' + esc(c.label) + '</td><td class="r">' + fmtInt(c.tasks) + '</td><td>' + st + '</td><td class="r">' + fmtMs((c.end || now()) - c.start) + '</td><td>' + new Date(c.start).toLocaleTimeString() + '</td></tr>';
+    setHtml(el, '<table><thead><tr><th>Compute</th><th>Progress</th><th class="r">Tasks</th><th class="r">Bytes</th><th>State</th><th class="r">Elapsed</th><th>Started</th></tr></thead><tbody>' + cs.map(function (c) {
+      var b = STATE_BADGE[c.state] || STATE_BADGE.done, fin = c.done + c.memory;
+      var st = '<span class="badge ' + b[0] + '"' + (c.state === 'error' ? ' title="' + esc(c.error || '') + '"' : '') + '>' + b[1] + '</span>' + (c.released ? ' <span class="hint">released</span>' : '');
+      var bar = '<div class="track">' +
+        '<div class="st-memory" style="width:' + pct(c.memory, c.tasks) + '%"></div>' +
+        '<div class="st-done" style="width:' + pct(c.done, c.tasks) + '%"></div>' +
+        '<div class="st-erred" style="width:' + pct(c.erred, c.tasks) + '%"></div>' +
+        '<div class="st-processing" style="width:' + pct(c.processing, c.tasks) + '%"></div></div>';
+      var elapsed = c.status === 'running' ? now() - c.start : c.elapsed;
+      return '<tr data-compute="' + esc(c.id) + '" data-state="' + c.state + '" data-done="' + fin + '" data-tasks="' + c.tasks + '"><td class="ellipsis" style="max-width:420px" title="' + esc(c.label) + '">' + esc(c.label) + '</td><td class="prog">' + bar + '</td>' +
+        '<td class="r">' + fmtInt(fin) + ' / ' + fmtInt(c.tasks) + (c.processing ? ' · ' + c.processing + ' running' : '') + (c.erred ? ' · ' + c.erred + ' erred' : '') + '</td>' +
+        '<td class="r">' + (c.bytes == null ? '–' : fmtBytes(c.bytes)) + '</td><td>' + st + '</td><td class="r">' + fmtMs(elapsed) + '</td><td>' + new Date(c.start).toLocaleTimeString() + '</td></tr>';
     }).join('') + '</tbody></table>');
+  }
+  function drawCpu() {
+    var el = $('cpu'); if (!el) return;
+    var ws = snap.workers.filter(function (w) { return w.status === 'running'; });
+    if (!ws.length) return setHtml(el, '<p class="empty">No workers.</p>');
+    setHtml(el, ws.map(function (w) {
+      // percent of one core (as Dask shows it): the bar is full with every thread busy
+      var full = 100 * Math.max(1, w.threads);
+      return '<div class="bar-row" data-worker="' + esc(w.id) + '" data-cpu="' + (w.cpu == null ? '' : w.cpu) + '"><span class="name">' + esc(w.name) + '</span><div class="track"><div class="cpu" style="width:' + (w.cpu == null ? 0 : pct(w.cpu, full)) + '%"></div></div><span class="num">' +
+        (w.cpu == null ? 'not reported' : w.cpu.toFixed(0) + ' % · max ' + full + ' %') + '</span></div>';
+    }).join(''));
   }
 
   // ---- graph -----------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ export interface ComputeStartEvent {
   groups: GroupSpec[];
   /** The graph being run, drawn on /graph (collapsed when large). */
   graph?: TaskGraph;
+  /** Bytes of the results it produces (when known up front, as locally). */
+  bytes?: number;
   time?: number;
 }
 
@@ -65,6 +67,20 @@ export interface ProgressEvent {
   compute: string;
   /** Current counts per group name; groups left out keep their last counts. */
   groups: Record<string, GroupCounts>;
+  /** Bytes of results produced so far (replaces the compute's figure when given). */
+  bytes?: number;
+}
+
+/**
+ * A compute's results were released: a persisted array disposed, a cluster compute's chunks
+ * freed after the client fetched them. Its finished tasks held in memory become done.
+ */
+export interface ReleaseEvent {
+  type: 'release';
+  compute: string;
+  /** Only these groups (default: every group of the compute). */
+  groups?: readonly string[];
+  time?: number;
 }
 
 export type TaskKind = 'compute' | 'transfer' | 'error';
@@ -111,11 +127,17 @@ export interface ComputeEndEvent {
   time?: number;
 }
 
+/**
+ * What a {@link DashboardEventSource} emits (discriminated by `type`): `'worker'` (a worker's
+ * state), `'worker-removed'`, `'compute-start'` (its task groups), `'progress'` (counts per group),
+ * `'tasks'` / `'task-batch'` (finished tasks for the task stream) and `'compute-end'`.
+ */
 export type DashboardEvent =
   | WorkerEvent
   | WorkerRemovedEvent
   | ComputeStartEvent
   | ProgressEvent
+  | ReleaseEvent
   | TasksEvent
   | TaskBatchEvent
   | ComputeEndEvent;
@@ -126,7 +148,9 @@ export type DashboardEvent =
  * dashboard closes.
  */
 export interface DashboardEventSource {
+  /** Call `listener` with every event from now on; returns the function that unsubscribes it. */
   subscribe(listener: (event: DashboardEvent) => void): () => void;
+  /** Release the source: the dashboard calls it when it closes, for the local source it made itself (a source passed in `DashboardOptions.source` is closed by its owner). */
   close?(): void;
 }
 
@@ -134,11 +158,16 @@ export interface DashboardEventSource {
 export class DashboardEventHub implements DashboardEventSource {
   private readonly listeners = new Set<(event: DashboardEvent) => void>();
 
+  /** Add a listener; returns the function that removes it. */
   subscribe(listener: (event: DashboardEvent) => void): () => void {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);
   }
 
+  /**
+   * Deliver `event` to every listener, in subscription order; a listener that throws is skipped
+   * (a dashboard must not break its source).
+   */
   emit(event: DashboardEvent): void {
     for (const l of this.listeners) {
       try {
@@ -149,6 +178,7 @@ export class DashboardEventHub implements DashboardEventSource {
     }
   }
 
+  /** The number of listeners now subscribed. */
   get listenerCount(): number {
     return this.listeners.size;
   }

@@ -1,7 +1,7 @@
 // Live dashboard: task stream, progress, memory per worker, graph; JSON and Prometheus metrics.
 export { startDashboard, DEFAULT_DASHBOARD_PORT, isLoopback, type Dashboard, type DashboardOptions, type DashboardAuth } from './server.js';
-export { LocalDashboardSource, planGraph, localProgress, LOCAL_WORKER_ID, type LocalSourceOptions } from './local.js';
-export { DashboardState, DURATION_BUCKETS, type Snapshot, type WorkerState, type ComputeState, type GroupSummary, type WireTask } from './state.js';
+export { LocalDashboardSource, planGraph, localProgress, resultBytes, LOCAL_WORKER_ID, type LocalSourceOptions } from './local.js';
+export { DashboardState, DURATION_BUCKETS, type Snapshot, type WorkerState, type ComputeState, type ComputeSummary, summarizeCompute, type GroupSummary, type WireTask } from './state.js';
 export {
   DashboardEventHub,
   type DashboardEvent,
@@ -10,6 +10,7 @@ export {
   type WorkerRemovedEvent,
   type ComputeStartEvent,
   type ProgressEvent,
+  type ReleaseEvent,
   type TasksEvent,
   type TaskBatchEvent,
   type TaskRecordEvent,

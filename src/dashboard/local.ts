@@ -1,12 +1,14 @@
 // The local adapter: turns every compute of the local native scheduler into dashboard events.
 // It registers a compute monitor (src/scheduler/local.ts) that asks the engine for per-task
-// timing records while the dashboard is open (they arrive when a plan finishes: one plan is one
-// compute), reports progress live from the engine's progress callbacks, and samples native memory
-// (`memoryStats().nativeBytes`: persisted chunks and in-flight intermediates) as a heartbeat.
+// timing records while the dashboard is open — delivered live with the engine's progress ticks
+// (plan.profileLive), so the task stream fills while a plan runs — reports progress from the same
+// callbacks, marks a persist's chunks "in memory" until dispose() releases them, and samples
+// native memory (`memoryStats().nativeBytes`: persisted chunks and in-flight intermediates) and
+// process CPU as a heartbeat.
 import { hostname, totalmem } from 'node:os';
 import { TaskGraphBuilder, unravel } from '../graph/builder.js';
 import type { GraphNode, TaskGraph } from '../graph/types.js';
-import { native, LeafKind, ReduceCode, type NativePlan } from '../native.js';
+import { native, LeafKind, ReduceCode, type NativeBuffer, type NativeBufferArg, type NativePlan } from '../native.js';
 import { addComputeMonitor, type LocalComputeInfo, type LocalComputeTracker } from '../scheduler/local.js';
 import type { DashboardEvent, DashboardEventSource, GroupCounts } from './events.js';
 
@@ -77,6 +79,35 @@ export function planGraph(info: Pick<LocalComputeInfo, 'stageNames' | 'stageTask
     .build();
 }
 
+/**
+ * Bytes of a local compute's results: the buffers its stages write that no later stage reads
+ * (persisted chunks, or what compute() hands back). Undefined when a size is unknown.
+ */
+export function resultBytes(info: Pick<LocalComputeInfo, 'plan' | 'buffers'>): number | undefined {
+  const { plan, buffers } = info;
+  if (!buffers) return undefined;
+  const read = new Set<number>();
+  const written = new Set<number>();
+  plan.stages.forEach((s) => {
+    for (const leaf of s.leaves) if (leaf.kind === LeafKind.Memory) read.add(leaf.buffer);
+    if (s.sink.buffer >= 0) written.add(s.sink.buffer);
+  });
+  let bytes = 0;
+  for (const b of written) {
+    if (read.has(b)) continue;
+    const buf = buffers[b];
+    if (buf === undefined) return undefined;
+    bytes += byteLength(buf);
+  }
+  return bytes;
+}
+
+function byteLength(b: NativeBufferArg): number {
+  if (b instanceof ArrayBuffer || ArrayBuffer.isView(b)) return b.byteLength;
+  if (typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer) return b.byteLength;
+  return native().bufferView(b as NativeBuffer).byteLength;
+}
+
 /** Per-group counts of a local compute that has finished `done` of its tasks (stages run in order). */
 export function localProgress(
   stageNames: readonly string[],
@@ -112,7 +143,10 @@ export class LocalDashboardSource implements DashboardEventSource {
   private processing = 0;
   private lastCpu = process.cpuUsage();
   private lastCpuAt = performance.now();
+  private cpu: number | undefined;
   private readonly running = new Set<{ processing: number }>();
+  /** Native buffers persists keep, to the compute and group that wrote them (for dispose()). */
+  private readonly kept = new WeakMap<object, { compute: string; group: string }[]>();
 
   constructor(options: LocalSourceOptions = {}) {
     const { memoryLimit = totalmem(), intervalMs = 250 } = options;
@@ -152,18 +186,36 @@ export class LocalDashboardSource implements DashboardEventSource {
   }
 
   private start(): void {
-    this.unregister = addComputeMonitor({ profile: true, begin: (info) => this.begin(info) });
+    this.unregister = addComputeMonitor({
+      profile: true,
+      live: true,
+      begin: (info) => this.begin(info),
+      released: (memory) => this.released(memory),
+    });
     this.timer = setInterval(() => this.heartbeat(), this.intervalMs);
     this.timer.unref();
+  }
+
+  /** A persisted array was disposed: the groups that wrote its buffer leave "in memory". */
+  private released(memory: object): void {
+    const owners = this.kept.get(memory);
+    if (!owners) return;
+    this.kept.delete(memory);
+    for (const o of owners) this.emit({ type: 'release', compute: o.compute, groups: [o.group], time: Date.now() });
   }
 
   private heartbeat(): void {
     const addon = native();
     const now = performance.now();
-    const cpu = process.cpuUsage(this.lastCpu);
+    // Heartbeats also go out at compute starts and ends: a window under 50 ms is too short for a
+    // CPU figure, so those keep the last one (and the window keeps growing).
     const elapsedUs = (now - this.lastCpuAt) * 1000;
-    this.lastCpu = process.cpuUsage();
-    this.lastCpuAt = now;
+    if (elapsedUs >= 50_000 || this.cpu === undefined) {
+      const d = process.cpuUsage(this.lastCpu);
+      this.cpu = elapsedUs > 0 ? Math.round(((d.user + d.system) / elapsedUs) * 1000) / 10 : 0;
+      this.lastCpu = process.cpuUsage();
+      this.lastCpuAt = now;
+    }
     let processing = 0;
     for (const r of this.running) processing += r.processing;
     this.processing = processing;
@@ -175,7 +227,7 @@ export class LocalDashboardSource implements DashboardEventSource {
       threads: addon.getNumThreads(),
       bytes: addon.memoryStats().nativeBytes,
       memoryLimit: this.memoryLimit,
-      cpu: elapsedUs > 0 ? Math.round(((cpu.user + cpu.system) / elapsedUs) * 1000) / 10 : 0,
+      cpu: this.cpu,
       processing: this.processing,
       heartbeat: Date.now(),
     });
@@ -190,19 +242,28 @@ export class LocalDashboardSource implements DashboardEventSource {
     names.forEach((n, i) => groups.set(n, (groups.get(n) ?? 0) + (info.stageTasks[i] ?? 0)));
     const run = { processing: Math.min(threads, info.total) };
     this.running.add(run);
+    const bytes = resultBytes(info);
     this.emit({
       type: 'compute-start',
       id,
       label: info.label,
       groups: [...groups].map(([name, tasks]) => ({ name, tasks })),
       graph: planGraph(info),
+      ...(bytes === undefined ? {} : { bytes }),
       time: startWall,
     });
     this.emit({ type: 'progress', compute: id, groups: localProgress(names, info.stageTasks, 0, threads) });
     this.heartbeat();
     let lastDone = -1;
+    let liveRecords = 0;
     return {
-      update: (done) => {
+      update: (done, _total, records) => {
+        // The engine's records of the tasks finished since the last update (profileLive): the
+        // task stream fills while the plan runs. Times are ns from the plan start.
+        if (records && records.length) {
+          liveRecords += records.length / 5;
+          this.emit({ type: 'task-batch', worker: LOCAL_WORKER_ID, groups: names, base: startWall, records });
+        }
         if (done === lastDone) return;
         lastDone = done;
         run.processing = Math.min(threads, info.total - done);
@@ -212,7 +273,7 @@ export class LocalDashboardSource implements DashboardEventSource {
         this.running.delete(run);
         // Turning records into events happens after the compute has returned to its caller.
         const endWall = Date.now();
-        setImmediate(() => this.finish(id, info, outcome, startWall, endWall, threads, lastDone));
+        setImmediate(() => this.finish(id, info, outcome, startWall, endWall, threads, lastDone, liveRecords > 0));
       },
     };
   }
@@ -225,20 +286,29 @@ export class LocalDashboardSource implements DashboardEventSource {
     endWall: number,
     threads: number,
     lastDone: number,
+    sawLive: boolean,
   ): void {
     const names = info.stageNames;
     // Engine times are ns since the plan started; anchor them at the wall clock of begin().
+    // With live records every task already arrived through update() (the engine's last update
+    // carries the rest); otherwise (an engine without profileLive) they come with the result.
     const base = startWall;
-    if (outcome.profile && outcome.profile.length)
+    if (!sawLive && outcome.profile && outcome.profile.length)
       this.emit({ type: 'task-batch', worker: LOCAL_WORKER_ID, groups: names, base, records: outcome.profile });
     if (outcome.error === undefined) {
       const final: Record<string, GroupCounts> = {};
-      info.plan.stages.forEach((s, i) => {
+      info.plan.stages.forEach((_s, i) => {
         const g = (final[names[i]!] ??= { waiting: 0, processing: 0, memory: 0, done: 0, erred: 0 });
         const n = info.stageTasks[i] ?? 0;
-        // Chunks written to memory (no reduction) stay "in memory"; reduced chunks are released.
-        if (s.sink.reduce === ReduceCode.None) g.memory += n;
-        else g.done += n;
+        // Only a persist's chunks stay "in memory" (a native buffer kept after the compute);
+        // reduced chunks, intermediates and results handed to the caller are released: "done".
+        const kept = info.kept[i];
+        if (kept) {
+          g.memory += n;
+          const owners = this.kept.get(kept) ?? [];
+          owners.push({ compute: id, group: names[i]! });
+          this.kept.set(kept, owners);
+        } else g.done += n;
       });
       this.emit({ type: 'progress', compute: id, groups: final });
     } else {

@@ -33,16 +33,20 @@ const BODIES: Record<PageName, string> = {
       <canvas id="memchart" aria-label="bytes stored over time"></canvas>
       <div class="panel-head sub"><h3>Tasks processing per worker</h3></div>
       <div id="processing" class="bars"></div>
+      <div class="panel-head sub"><h3>CPU per worker</h3><span class="hint">process CPU between heartbeats</span></div>
+      <div id="cpu" class="bars"></div>
     </section>
   </div>
-  <section class="panel"><div class="panel-head"><h2>Workers</h2></div><div id="workers-table"></div></section>
-  <section class="panel"><div class="panel-head"><h2>Recent computes</h2></div><div id="computes"></div></section>`,
+  <section class="panel"><div class="panel-head"><h2>Computes</h2><span class="hint">progress per compute: tasks finished, bytes of its results, state, elapsed</span></div><div id="computes"></div></section>
+  <section class="panel"><div class="panel-head"><h2>Workers</h2></div><div id="workers-table"></div></section>`,
   workers: `
   <section class="panel"><div class="panel-head"><h2>Workers</h2><span class="hint" id="workers-hint"></span></div><div id="workers-table"></div></section>
   <section class="panel"><div class="panel-head"><h2>Bytes stored per worker</h2><span class="hint">native memory vs limit</span></div><div id="memory" class="bars"></div>
     <canvas id="memchart" aria-label="bytes stored over time"></canvas>
     <div class="panel-head sub"><h3>Tasks processing per worker</h3></div>
-    <div id="processing" class="bars"></div></section>`,
+    <div id="processing" class="bars"></div>
+    <div class="panel-head sub"><h3>CPU per worker</h3><span class="hint">process CPU between heartbeats</span></div>
+    <div id="cpu" class="bars"></div></section>`,
   graph: `
   <section class="panel"><div class="panel-head"><h2>Graph</h2><span class="hint" id="graph-label">no compute yet</span>
     <div class="seg"><button id="graph-reload">reload</button></div></div>
@@ -153,14 +157,15 @@ canvas { display: block; width: 100%; }
 .st-memory { background: var(--st-memory); } .st-done { background: var(--st-done); } .st-processing { background: var(--st-processing); }
 .st-waiting { background: var(--st-waiting); } .st-erred { background: var(--st-erred); }
 .mem-ok { background: var(--ok); } .mem-warn { background: var(--warn); } .mem-bad { background: var(--bad); }
-.proc { background: var(--accent); }
+.proc { background: var(--accent); } .cpu { background: var(--warn); }
+td.prog { width: 28%; }
 table { width: 100%; border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
 th { text-align: left; color: var(--muted); font-weight: 550; font-size: 12px; text-transform: uppercase; letter-spacing: .5px; padding: 6px 10px; border-bottom: 1px solid var(--border); }
 td { padding: 7px 10px; border-bottom: 1px solid var(--grid); }
 td.r, th.r { text-align: right; }
 td .track { min-width: 140px; }
 .badge { display: inline-block; font-size: 11px; border-radius: 10px; padding: 1px 8px; background: var(--panel2); border: 1px solid var(--border); }
-.badge.ok { color: var(--ok); } .badge.bad { color: var(--bad); } .badge.run { color: var(--accent); }
+.badge.ok { color: var(--ok); } .badge.bad { color: var(--bad); } .badge.run { color: var(--accent); } .badge.mem { color: var(--st-memory); }
 .empty { color: var(--muted); font-size: 13px; margin: 6px 0; }
 .graph { overflow: auto; max-height: calc(100vh - 170px); background: #fff; border-radius: 8px; padding: 10px; text-align: center; }
 .graph svg { max-width: none; height: auto; }

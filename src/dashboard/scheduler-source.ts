@@ -15,6 +15,9 @@
 //   task event and back to 0 when the compute ends. Not the heartbeat's `running`, which the
 //   scheduler forwards only now and then: after a compute it could stay stale (e.g. "4 / 1").
 // - failed tasks are drawn in the error colour; optional `transfer` events in the transfer colour.
+// - a finished compute's last group stays "in memory" (its chunks are held on the workers) until
+//   `compute-release` (the client fetched the results, or released a persisted array): "done".
+// - worker CPU is the workers' own process.cpuUsage between heartbeats.
 import type { DashboardEvent, DashboardEventSource, GroupCounts } from './events.js';
 
 export interface SchedulerWorkerInfo {
@@ -25,6 +28,8 @@ export interface SchedulerWorkerInfo {
   memory: number;
   /** Bytes of stored chunks spilled to disk. */
   spilled?: number;
+  /** Process CPU use between heartbeats, percent of one core. */
+  cpu?: number;
   running: number;
   stored?: number;
   t: number;
@@ -34,12 +39,14 @@ export interface SchedulerWorkerInfo {
 
 export interface SchedulerEventPayloads {
   'task-start': { compute: string; task: string; group: string; worker: string; attempt?: number; t: number };
-  'task-finish': { compute: string; task: string; group: string; worker: string; ok: boolean; ms: number; t: number };
+  'task-finish': { compute: string; task: string; group: string; worker: string; ok: boolean; ms: number; t: number; bytes?: number };
   workers: SchedulerWorkerInfo[];
   progress: { compute: string; group: string; done: number; total: number };
   'compute-start': { compute: string; groups: string[]; total: number; t: number };
   'compute-finish': { compute: string; ok: boolean; error?: string; t: number };
   'worker-lost': { worker: string; tasks: string[]; t: number };
+  /** The compute's stored chunks were freed: its tasks "in memory" become "done". */
+  'compute-release': { compute: string; t: number };
   /** Optional: a chunk moved between workers (or to a client). */
   transfer: { worker: string; group?: string; bytes?: number; ms: number; t: number };
 }
@@ -57,6 +64,8 @@ interface Job {
   running: Map<string, { worker: string; group: string }>;
   finished: Set<string>;
   current: string;
+  /** Bytes the finished tasks stored or returned. */
+  bytes: number;
 }
 
 /** A DashboardEventSource fed by a distributed scheduler's `events` emitter. */
@@ -88,6 +97,7 @@ export function schedulerEventSource(events: EventEmitterLike): DashboardEventSo
           bytes: w.memory,
           memoryLimit: w.memoryLimit,
           ...(w.spilled ? { spilled: w.spilled } : {}),
+          ...(typeof w.cpu === 'number' ? { cpu: w.cpu } : {}),
           processing: n,
           heartbeat: w.t,
         });
@@ -123,7 +133,7 @@ export function schedulerEventSource(events: EventEmitterLike): DashboardEventSo
         for (const c of job.counts.values()) used += c.processing + c.memory + c.done + c.erred;
         for (const c of job.counts.values()) c.waiting = 0;
         if (!final) counts(job, job.current).waiting = Math.max(0, job.total - used);
-        emit({ type: 'progress', compute: id, groups: Object.fromEntries([...job.counts].map(([k, v]) => [k, { ...v }])) });
+        emit({ type: 'progress', compute: id, groups: Object.fromEntries([...job.counts].map(([k, v]) => [k, { ...v }])), bytes: job.bytes });
       };
 
       const on: { [K in keyof SchedulerEventPayloads]: (p: SchedulerEventPayloads[K]) => void } = {
@@ -144,7 +154,7 @@ export function schedulerEventSource(events: EventEmitterLike): DashboardEventSo
             }
         },
         'compute-start': (p) => {
-          const job: Job = { groups: p.groups, total: p.total, counts: new Map(), running: new Map(), finished: new Set(), current: p.groups[0] ?? 'compute' };
+          const job: Job = { groups: p.groups, total: p.total, counts: new Map(), running: new Map(), finished: new Set(), current: p.groups[0] ?? 'compute', bytes: 0 };
           jobs.set(p.compute, job);
           for (const g of p.groups) counts(job, g);
           emit({ type: 'compute-start', id: p.compute, label: p.groups.join(', '), groups: p.groups.map((name, i) => ({ name, tasks: i === 0 ? p.total : 0 })), time: p.t });
@@ -179,6 +189,7 @@ export function schedulerEventSource(events: EventEmitterLike): DashboardEventSo
           }
           if (job.finished.has(p.task)) return;
           job.finished.add(p.task);
+          if (p.bytes) job.bytes += p.bytes;
           if (p.ok) counts(job, p.group).memory++;
           else counts(job, p.group).erred++;
           progress(p.compute, job);
@@ -208,6 +219,7 @@ export function schedulerEventSource(events: EventEmitterLike): DashboardEventSo
           }
           emit({ type: 'compute-end', id: p.compute, ...(p.ok ? {} : { error: p.error ?? 'failed' }), time: p.t });
         },
+        'compute-release': (p) => emit({ type: 'release', compute: p.compute, time: p.t }),
         'worker-lost': (p) => {
           for (const [id, job] of jobs) {
             let changed = false;

@@ -10,7 +10,7 @@ import type { HasGraph } from '../graph/types.js';
 import { renderDot, toDot } from '../visualize/index.js';
 import type { DashboardEventSource } from './events.js';
 import { LocalDashboardSource } from './local.js';
-import { DashboardState } from './state.js';
+import { DashboardState, summarizeCompute } from './state.js';
 import { pageHtml, DASHBOARD_CSS, FAVICON, type PageName } from './page.js';
 import { clientScript } from './client.js';
 
@@ -19,8 +19,28 @@ import { clientScript } from './client.js';
  * `{ token }` (the scheduler's token: `Authorization: Bearer TOKEN`, or Basic with any username
  * and the token as password, which is what a browser prompt sends).
  */
-export type DashboardAuth = { username?: string; password: string; token?: undefined } | { token: string; username?: undefined; password?: undefined };
+export type DashboardAuth =
+  | {
+      /** The Basic username (default "tessera"; no ":"). */
+      username?: string;
+      /** The Basic password (non-empty). */
+      password: string;
+      /** Not with a password. */
+      token?: undefined;
+    }
+  | {
+      /** A bearer token (e.g. the scheduler's `TESSERA_TOKEN`): `Authorization: Bearer TOKEN`, or Basic with any username and the token as password. */
+      token: string;
+      /** Not with a token. */
+      username?: undefined;
+      /** Not with a token. */
+      password?: undefined;
+    };
 
+/**
+ * Options of {@link startDashboard} (the role of distributed's `--dashboard-address`). Bad values
+ * are a TypeError/RangeError naming the option; a non-loopback host without `auth` is a RangeError.
+ */
 export interface DashboardOptions {
   /** TCP port (default 8787; 0 picks a free one). */
   port?: number;
@@ -47,12 +67,29 @@ export interface DashboardOptions {
   allowedHosts?: readonly string[];
 }
 
+/**
+ * A running dashboard server ({@link startDashboard}; Dask's Bokeh dashboard): pages under
+ * {@link Dashboard.url} (/status, /graph, …) with live updates. Close it to free the port.
+ * @example
+ * ```ts
+ * await using dash = await startDashboard({ port: 0 });
+ * console.log(dash.url); // e.g. http://127.0.0.1:40123/status
+ * ```
+ */
 export interface Dashboard {
   /** e.g. http://127.0.0.1:8787/status */
   readonly url: string;
+  /** The TCP port it listens on (the one picked when `port: 0` was asked). */
   readonly port: number;
+  /** The interface it listens on (default 127.0.0.1). */
   readonly host: string;
+  /** The state the pages render (workers, computes, task stream), updated from the event source. */
   readonly state: DashboardState;
+  /**
+   * Stop listening and end open live-update connections (and close the default local event
+   * source; a `source` passed in the options stays its owner's). Resolves when the server is
+   * closed; calling it again returns the same promise.
+   */
   close(): Promise<void>;
   /** `await using dash = await startDashboard()`: close() at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void>;
@@ -259,7 +296,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       case '/api/workers':
         return json(res, state.snapshot().workers);
       case '/api/computes':
-        return json(res, [...state.computes.values()]);
+        // the progress view's rows (counts by state, bytes, elapsed) with their groups
+        return json(res, [...state.computes.values()].map((c) => ({ ...summarizeCompute(c), groups: c.groups })));
       case '/api/tasks': {
         const limit = Number(url.searchParams.get('limit') ?? 1000);
         const tasks = state.history(Number.isInteger(limit) && limit >= 0 ? limit : 1000).map(([r, g, s, e, k]) => {

@@ -29,7 +29,24 @@ export interface ComputeState {
   start: number;
   end?: number;
   error?: string;
+  /** Bytes of the results it produced (when the source knows them). */
+  bytes?: number;
+  /** Its results were released (persisted array disposed, cluster chunks freed). */
+  released?: boolean;
   groups: Record<string, GroupCounts & { total: number }>;
+}
+
+/**
+ * One row of the per-compute progress view: a compute's task counts by state summed over its
+ * groups. `state` is what the page shows: `running`, `memory` (finished, results held: a persist),
+ * `done` (finished, results handed over or released), `error`.
+ */
+export interface ComputeSummary extends Omit<ComputeState, 'groups'>, GroupCounts {
+  /** Tasks in all its groups. */
+  tasks: number;
+  state: 'running' | 'memory' | 'done' | 'error';
+  /** ms from start to end, or to now while running. */
+  elapsed: number;
 }
 
 /** Compact task record sent to browsers: [rowIndex, groupIndex, start, end, kind(0 compute,1 transfer,2 error)]. */
@@ -45,7 +62,8 @@ export interface GroupSummary extends GroupCounts {
 export interface Snapshot {
   now: number;
   workers: WorkerState[];
-  computes: (Omit<ComputeState, 'groups'> & { tasks: number })[];
+  /** The 10 most recent computes, oldest first. */
+  computes: ComputeSummary[];
   groups: GroupSummary[];
   totals: GroupCounts & { total: number };
   bytes: number;
@@ -73,6 +91,22 @@ export interface StateOptions {
 }
 
 const emptyCounts = (): GroupCounts => ({ waiting: 0, processing: 0, memory: 0, done: 0, erred: 0 });
+
+/** A compute's row of the progress view (see ComputeSummary). */
+export function summarizeCompute(c: ComputeState, now = Date.now()): ComputeSummary {
+  const { groups, ...rest } = c;
+  const n = { ...emptyCounts(), tasks: 0 };
+  for (const g of Object.values(groups)) {
+    n.waiting += g.waiting;
+    n.processing += g.processing;
+    n.memory += g.memory;
+    n.done += g.done;
+    n.erred += g.erred;
+    n.tasks += g.total;
+  }
+  const state = c.status === 'running' ? 'running' : c.status === 'error' ? 'error' : n.memory > 0 ? 'memory' : 'done';
+  return { ...rest, ...n, state, elapsed: Math.max(0, (c.end ?? now) - c.start) };
+}
 
 export class DashboardState {
   readonly started = Date.now();
@@ -122,7 +156,14 @@ export class DashboardState {
           groups[g.name] = { ...emptyCounts(), waiting: total, total };
           this.group(g.name);
         }
-        this.computes.set(event.id, { id: event.id, label: event.label, status: 'running', start: event.time ?? Date.now(), groups });
+        this.computes.set(event.id, {
+          id: event.id,
+          label: event.label,
+          status: 'running',
+          start: event.time ?? Date.now(),
+          ...(event.bytes === undefined ? {} : { bytes: event.bytes }),
+          groups,
+        });
         while (this.computes.size > this.maxComputes) this.computes.delete(this.computes.keys().next().value!);
         if (event.graph) {
           this.graph = event.graph;
@@ -139,6 +180,19 @@ export class DashboardState {
           c.groups[name] = { ...counts, total };
           this.group(name);
         }
+        if (event.bytes !== undefined) c.bytes = event.bytes;
+        return;
+      }
+      case 'release': {
+        // Results released: what was held "in memory" is now "done" (Dask's released keys).
+        const c = this.computes.get(event.compute);
+        if (!c) return;
+        for (const [name, g] of Object.entries(c.groups))
+          if (!event.groups || event.groups.includes(name)) {
+            g.done += g.memory;
+            g.memory = 0;
+          }
+        if (Object.values(c.groups).every((g) => g.memory === 0)) c.released = true;
         return;
       }
       case 'tasks':
@@ -335,9 +389,7 @@ export class DashboardState {
       if (slot < oldest) this.recentDone.delete(slot);
       else recent += n;
     }
-    const computes = [...this.computes.values()]
-      .slice(-10)
-      .map(({ groups: g, ...c }) => ({ ...c, tasks: Object.values(g).reduce((n, x) => n + x.total, 0) }));
+    const computes = [...this.computes.values()].slice(-10).map((c) => summarizeCompute(c, now));
     return { now, workers, computes, groups, totals, bytes, memoryLimit, tasksPerSecond: recent / 5 };
   }
 

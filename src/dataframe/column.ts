@@ -6,6 +6,12 @@
 // (astype('category')) are stored as strings are: the reader's dictionary is their categories.
 import { ColType, type NativeColumn } from './native.js';
 
+/**
+ * A DataFrame column's dtype (exported as `DataFrameDType`), as pandas': `'int64'` (never missing),
+ * `'float64'` (NaN is missing), `'string'` (dictionary-encoded, pandas' object), `'datetime'`
+ * (ms since the epoch, UTC; NaN is NaT), `'bool'` (never missing), `'timedelta'` (a difference
+ * of datetimes: ms; NaN is NaT) or `'category'` (`astype('category')`: stored as strings are).
+ */
 export type DType = 'int64' | 'float64' | 'string' | 'datetime' | 'bool' | 'timedelta' | 'category';
 
 /** Dictionary-encoded dtypes: strings and categories (codes into a UTF-8 dictionary). */
@@ -32,12 +38,16 @@ const encoder = new TextEncoder();
 export class StringDict {
   private cache: (string | undefined)[] | undefined;
   constructor(
+    /** The UTF-8 bytes of every entry, one after another. */
     readonly bytes: Uint8Array,
+    /** `size + 1` byte offsets: entry i is `bytes[offsets[i], offsets[i + 1])`. */
     readonly offsets: Int32Array,
   ) {}
+  /** The number of entries. */
   get size(): number {
     return Math.max(0, this.offsets.length - 1);
   }
+  /** Entry `i` decoded from UTF-8 (cached after the first read); `i` must be in [0, size). */
   get(i: number): string {
     this.cache ??= new Array(this.size);
     let s = this.cache[i];
@@ -47,6 +57,7 @@ export class StringDict {
     }
     return s;
   }
+  /** A dictionary of these strings, in this order (entry i is strings[i]). */
   static fromStrings(strings: readonly string[]): StringDict {
     const parts = strings.map((s) => encoder.encode(s));
     const offsets = new Int32Array(parts.length + 1);
@@ -59,6 +70,7 @@ export class StringDict {
     parts.forEach((p, i) => bytes.set(p, offsets[i]!));
     return new StringDict(bytes, offsets);
   }
+  /** The dictionary with no entries. */
   static readonly EMPTY = new StringDict(new Uint8Array(0), new Int32Array(1));
 }
 

@@ -11,6 +11,14 @@ import { awaitNative } from './run.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
 import { checkSep, normalizeEncoding } from './write.js';
 
+/**
+ * Options of {@link readCsv} (pandas' / Dask's `read_csv` keywords `encoding`, `blocksize`, `dtype`,
+ * `header`, `names`, `sep`, `parse_dates`). Unknown keys are a TypeError.
+ * @example
+ * ```ts
+ * const df = readCsv('data/*.csv', { blocksize: '16MiB', parseDates: ['when'], dtype: { id: 'int64' } });
+ * ```
+ */
 export interface ReadCsvOptions {
   /** 'utf-8' (default) or 'latin1' / 'iso-8859-1'. */
   encoding?: string;

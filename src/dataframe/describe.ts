@@ -12,10 +12,16 @@ export class Describe {
   constructor(
     /** Statistic names, in row order (count, mean, std, min, 25%, 50%, 75%, max). */
     readonly index: string[],
+    /** The described columns, in order. */
     readonly columns: string[],
     private readonly data: Record<string, Record<string, number | string | boolean | null>>,
   ) {}
 
+  /**
+   * The table {@link DataFrame.describe} builds from its per-column statistics: for numeric columns
+   * count, mean, std, min, the percentiles (labelled as pandas', e.g. '25%') and max; otherwise
+   * count, unique, top, freq.
+   */
   static from(cols: string[], stats: Map<string, NumStats>, qs: number[]): Describe {
     const numeric = cols.length > 0 && stats.get(cols[0]!)!.numeric;
     const index = numeric ? ['count', 'mean', 'std', 'min', ...qs.map(percentLabel), 'max'] : ['count', 'unique', 'top', 'freq'];
@@ -39,10 +45,15 @@ export class Describe {
     return Object.fromEntries(this.columns.map((c) => [c, { ...this.data[c] }]));
   }
 
+  /**
+   * One statistic of one column, e.g. `d.get('x', 'mean')` or `d.get('x', '50%')`; undefined for an
+   * unknown column or statistic.
+   */
   get(column: string, stat: string): number | string | boolean | null | undefined {
     return this.data[column]?.[stat];
   }
 
+  /** The pandas-style text table (statistics as rows, columns as columns), e.g. for `console.log(String(d))`. */
   toString(): string {
     const cells = this.columns.map((c) => formatColumn(this.index.map((s) => this.data[c]![s] ?? null)));
     return renderTable(this.index, this.columns, cells, '');

@@ -29,6 +29,10 @@ export { MemorySource } from './memory.js';
 export type { NumStats } from './stats.js';
 export type { DataFrameState } from './source.js';
 
+/**
+ * Options of {@link DataFrame.describe} / {@link Series.describe} (pandas' `percentiles=`). Unknown
+ * keys are a TypeError; a percentile outside [0, 1] a RangeError.
+ */
 export interface DescribeOptions {
   /** Percentiles to include, each in [0, 1] (default [0.25, 0.5, 0.75]; the median is always added). */
   percentiles?: number[];
@@ -45,6 +49,7 @@ export class DataFrame implements HasGraph {
     this.dtypeMap = new Map(state.source.schema.map(([n, d]) => [n, d] as [string, DType]));
   }
 
+  /** The column names, in order (a fresh copy; pandas' `df.columns`). */
   get columns(): string[] {
     return [...this.state.columns];
   }
@@ -52,6 +57,7 @@ export class DataFrame implements HasGraph {
   get dtypes(): Record<string, DType> {
     return Object.fromEntries(this.state.columns.map((c) => [c, this.dtypeMap.get(c)!]));
   }
+  /** The number of partitions (Dask's `npartitions`): one task per partition for each step. */
   get npartitions(): number {
     return this.state.source.npartitions;
   }
@@ -285,6 +291,7 @@ export class DataFrame implements HasGraph {
     return toTaskGraph(this.frameLayers(options?.optimize ?? false));
   }
 
+  /** Draw the frame's task graph (Dask's conventions) as SVG or DOT text; see {@link visualize}. */
   async visualize(options: VisualizeOptions = {}): Promise<string> {
     const { visualize } = await import('../visualize/index.js');
     return visualize(this, options);
@@ -418,9 +425,20 @@ export class DataFrame implements HasGraph {
     );
   }
 
+  /**
+   * The sum of each numeric (int64, float64) column, missing values skipped (pandas'
+   * `df.sum(numeric_only=True)`), as `{ column: value }` once computed.
+   * @example
+   * ```ts
+   * const totals = await df.sum().compute(); // { id: …, x: …, y: … }: the numeric columns
+   * ```
+   */
   sum(): Lazy<Record<string, number>> { return this.reduction('sum', (s) => s.sum); }
+  /** The mean of each numeric column, missing values skipped (pandas' `df.mean(numeric_only=True)`). */
   mean(): Lazy<Record<string, number>> { return this.reduction('mean', (s) => s.mean); }
+  /** The minimum of each numeric column, missing values skipped (pandas' `df.min(numeric_only=True)`). */
   min(): Lazy<Record<string, number>> { return this.reduction('min', (s) => s.min); }
+  /** The maximum of each numeric column, missing values skipped (pandas' `df.max(numeric_only=True)`). */
   max(): Lazy<Record<string, number>> { return this.reduction('max', (s) => s.max); }
   /** Non-missing values per column (every column). */
   count(): Lazy<Record<string, number>> { return this.reduction('count', (s) => s.count); }
@@ -545,12 +563,14 @@ export class Series implements HasGraph {
     readonly frame: DataFrame,
     /** @internal */
     readonly expr: Expr,
+    /** The Series' name: the column's, kept through operations (pandas' `Series.name`). */
     readonly name: string,
   ) {}
   /** The dtype of the values (pandas' rules: int arithmetic stays int64, comparisons are bool). */
   get dtype(): DType {
     return exprDtype(this.expr, new Map(Object.entries(this.frame.sourceDtypes())));
   }
+  /** The number of partitions of the frame the Series reads. */
   get npartitions(): number {
     return this.frame.npartitions;
   }
@@ -562,12 +582,21 @@ export class Series implements HasGraph {
   graph(options?: { optimize?: boolean }): TaskGraph {
     return this.asFrame().graph(options);
   }
+  /** Draw the task graph of this Series (as a one-column frame); see {@link visualize}. */
   async visualize(options: VisualizeOptions = {}): Promise<string> {
     return this.asFrame().visualize(options);
   }
+  /**
+   * The first `n` values (default 5) as a one-column Table, computing only the partitions needed
+   * (pandas' / Dask's `head`). A negative or fractional n is a RangeError.
+   */
   head(n = 5, options: ComputeOptions = {}): Promise<Table> {
     return this.asFrame().head(n, options);
   }
+  /**
+   * The last `n` values (default 5) as a one-column Table, computing only the partitions needed
+   * from the end. A negative or fractional n is a RangeError.
+   */
   tail(n = 5, options: ComputeOptions = {}): Promise<Table> {
     return this.asFrame().tail(n, options);
   }
@@ -575,6 +604,7 @@ export class Series implements HasGraph {
   compute(options: ComputeOptions = {}): Promise<Table> {
     return this.asFrame().compute(options);
   }
+  /** The number of rows, missing values included (Dask's `len(s)`); see {@link Series.count} for the non-missing ones. */
   length(): Lazy<number> {
     return this.frame.length();
   }
@@ -603,30 +633,53 @@ export class Series implements HasGraph {
   private logical(op: LogicalOp, other: Series | boolean): Series {
     return this.derive({ kind: 'logical', op, args: [this.expr, this.operand(op, other)] });
   }
+  /**
+   * `this + other` elementwise (pandas' `+`): another Series of the same frame or a number; int64
+   * with int64 stays int64, missing values stay missing. A Series of another frame is a RangeError.
+   * @example
+   * ```ts
+   * const total = df.get('x').add(df.get('y')).mul(2);
+   * ```
+   */
   add(other: Series | number): Series { return this.arith('add', other); }
+  /** `this - other` elementwise (pandas' `-`); operands as {@link Series.add}. */
   sub(other: Series | number): Series { return this.arith('sub', other); }
+  /** `this * other` elementwise (pandas' `*`); operands as {@link Series.add}. */
   mul(other: Series | number): Series { return this.arith('mul', other); }
   /** True division (float64, as pandas' /). */
   div(other: Series | number): Series { return this.arith('div', other); }
+  /** `this ** other` elementwise (pandas' `**`); operands as {@link Series.add}. */
   pow(other: Series | number): Series { return this.arith('pow', other); }
   /** The remainder with the divisor's sign (pandas' %). */
   mod(other: Series | number): Series { return this.arith('mod', other); }
   /** Floor division (pandas' //). */
   floordiv(other: Series | number): Series { return this.arith('floordiv', other); }
+  /**
+   * `this == other` as a bool Series (pandas' `==`): another Series, a number, or a Date for datetime
+   * columns; a missing value compares unequal.
+   */
   eq(other: Series | number | Date): Series { return this.compare('eq', other); }
+  /** `this != other` as a bool Series (pandas' `!=`); a missing value is not equal to anything. */
   ne(other: Series | number | Date): Series { return this.compare('ne', other); }
+  /** `this < other` as a bool Series (pandas' `<`); false where a value is missing. */
   lt(other: Series | number | Date): Series { return this.compare('lt', other); }
+  /** `this <= other` as a bool Series (pandas' `<=`); false where a value is missing. */
   le(other: Series | number | Date): Series { return this.compare('le', other); }
+  /** `this > other` as a bool Series (pandas' `>`); false where a value is missing. */
   gt(other: Series | number | Date): Series { return this.compare('gt', other); }
+  /** `this >= other` as a bool Series (pandas' `>=`); false where a value is missing. */
   ge(other: Series | number | Date): Series { return this.compare('ge', other); }
   /** Elementwise and of two masks (pandas' &). */
   and(other: Series | boolean): Series { return this.logical('and', other); }
   /** Elementwise or of two masks (pandas' |). */
   or(other: Series | boolean): Series { return this.logical('or', other); }
+  /** Elementwise exclusive or of two masks (pandas' `^`); `other` a bool Series or a boolean. */
   xor(other: Series | boolean): Series { return this.logical('xor', other); }
   /** Elementwise not of a mask (pandas' ~). */
   not(): Series { return this.derive({ kind: 'not', arg: this.expr }); }
+  /** `-this` elementwise (pandas' unary `-`), in the Series' dtype. */
   neg(): Series { return this.derive({ kind: 'neg', arg: this.expr }); }
+  /** `|this|` elementwise (pandas' `abs()`), in the Series' dtype. */
   abs(): Series { return this.derive({ kind: 'abs', arg: this.expr }); }
   /** Round half to even at `decimals` digits, as pandas/NumPy. */
   round(decimals = 0): Series {
@@ -640,7 +693,12 @@ export class Series implements HasGraph {
     if (lower === null && upper === null) throw new TypeError('clip(lower, upper): give at least one bound');
     return this.derive({ kind: 'clip', arg: this.expr, lo: lower, hi: upper });
   }
+  /**
+   * A bool Series: true where the value is missing (NaN in float64, NaT in datetime, a missing
+   * string), as pandas' `isna()`; int64 and bool columns are never missing.
+   */
   isna(): Series { return this.derive({ kind: 'isna', arg: this.expr }); }
+  /** The negation of {@link Series.isna} (pandas' `notna()`). */
   notna(): Series { return this.derive({ kind: 'notna', arg: this.expr }); }
   /** Missing values replaced by `value` (a number; Date for datetimes). */
   fillna(value: number | Date): Series {
@@ -696,11 +754,23 @@ export class Series implements HasGraph {
       async (options) => extract((await frame.stats([name], [], options, op)).get(name)!),
     );
   }
+  /**
+   * The sum of the values, missing skipped (0 for none), as pandas' `Series.sum()`; a bool Series
+   * counts its true values. Other dtypes (string, datetime) are a TypeError.
+   */
   sum(): Lazy<number> { return this.scalar('sum', (s) => (s.count ? s.sum : 0)); }
+  /**
+   * The mean of the values, missing skipped (pandas' `Series.mean()`); bool: the fraction of true.
+   * Numeric or bool Series only (TypeError otherwise).
+   */
   mean(): Lazy<number> { return this.scalar('mean', (s) => s.mean); }
+  /** The smallest value, missing skipped (pandas' `Series.min()`). Numeric or bool only. */
   min(): Lazy<number> { return this.scalar('min', (s) => s.min); }
+  /** The largest value, missing skipped (pandas' `Series.max()`). Numeric or bool only. */
   max(): Lazy<number> { return this.scalar('max', (s) => s.max); }
+  /** The number of non-missing values (pandas' `Series.count()`), for any dtype. */
   count(): Lazy<number> { return this.scalar('count', (s) => s.count, false); }
+  /** The standard deviation, missing skipped, with `ddof` 1 by default (pandas'); the divisor is N - ddof. */
   std(options: { ddof?: number } = {}): Lazy<number> {
     const ddof = checkDdof(options);
     return this.scalar('std', (s) => stdWith(s, ddof));
@@ -736,6 +806,7 @@ export class Series implements HasGraph {
       throw new RangeError(`${where}: the Series comes from another DataFrame (other partitions: rows would not align); combine columns of one frame`);
     return other;
   }
+  /** Summary statistics of the values (pandas' `Series.describe()`): see {@link DataFrame.describe}. */
   describe(options: DescribeOptions = {}): Lazy<Describe> {
     return this.asFrame().describe(options);
   }
@@ -807,7 +878,9 @@ export class StringMethods {
     void out.dtype;
     return out;
   }
+  /** Lower-cased strings (pandas' `.str.lower()`; JS `toLowerCase`), missing stays missing. */
   lower(): Series { return this.op('lower'); }
+  /** Upper-cased strings (pandas' `.str.upper()`; JS `toUpperCase`), missing stays missing. */
   upper(): Series { return this.op('upper'); }
   /** Length in code points (Python's len). */
   len(): Series { return this.op('len'); }
@@ -815,7 +888,12 @@ export class StringMethods {
   contains(pat: string, options: { regex?: boolean; case?: boolean; na?: boolean } = {}): Series {
     return this.op('contains', { pat, regex: options.regex, caseSensitive: options.case, na: options.na });
   }
+  /**
+   * Whether each string starts with `pat` (pandas' `.str.startswith`, a literal prefix): bool, or
+   * with missing values an object column of 'True'/'False' unless `na` gives their answer.
+   */
   startsWith(pat: string, options: { na?: boolean } = {}): Series { return this.op('startswith', { pat, na: options.na }); }
+  /** Whether each string ends with `pat` (pandas' `.str.endswith`, a literal suffix); missing values as {@link StringMethods.startsWith}. */
   endsWith(pat: string, options: { na?: boolean } = {}): Series { return this.op('endswith', { pat, na: options.na }); }
 
   private map(m: StrMap): Series {
@@ -915,11 +993,17 @@ export class DatetimeFields {
     void out.dtype;
     return out;
   }
+  /** The year (UTC) of each datetime (pandas' `.dt.year`). */
   get year(): Series { return this.field('year'); }
+  /** The month, 1 to 12 (pandas' `.dt.month`). */
   get month(): Series { return this.field('month'); }
+  /** The day of the month, 1 to 31 (pandas' `.dt.day`). */
   get day(): Series { return this.field('day'); }
+  /** The hour, 0 to 23 (pandas' `.dt.hour`). */
   get hour(): Series { return this.field('hour'); }
+  /** The minute, 0 to 59 (pandas' `.dt.minute`). */
   get minute(): Series { return this.field('minute'); }
+  /** The second, 0 to 59 (pandas' `.dt.second`). */
   get second(): Series { return this.field('second'); }
   /** Monday = 0 … Sunday = 6, as pandas. */
   get dayofweek(): Series { return this.field('dayofweek'); }

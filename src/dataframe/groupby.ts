@@ -68,10 +68,22 @@ function outColumn(o: NativeOut, groups: number): Column {
   }
 }
 
+/**
+ * A grouped DataFrame ({@link DataFrame.groupby}; pandas' / Dask's `DataFrameGroupBy`): a native
+ * hash aggregation per partition, then a fixed-tree combine. Groups come out sorted by key and rows
+ * with a missing key are dropped (pandas' `sort=True, dropna=True`). Every aggregation returns a
+ * lazy {@link Table} whose first columns are the keys (pandas' `as_index=False`).
+ * @example
+ * ```ts
+ * const t = await df.groupby('name').agg({ x: 'mean', y: ['min', 'max'] }).compute();
+ * // columns: name, x_mean, y_min, y_max
+ * ```
+ */
 export class GroupBy {
   /** @internal use df.groupby(keys) */
   constructor(
     private readonly frame: DataFrame,
+    /** The key columns, in the order given to `groupby`. */
     readonly keys: readonly string[],
   ) {}
 
@@ -109,15 +121,25 @@ export class GroupBy {
     const cols = this.frame.columns.filter((c) => !this.keys.includes(c) && accepts(agg, dtypes[c]!));
     return this.run(cols.map((c) => ({ column: c, agg, name: c, q })), `groupby-${agg}`);
   }
+  /** The sum per group of every int64, float64 and bool column (missing skipped), as pandas' `groupby().sum()`. */
   sum(): Lazy<Table> { return this.all('sum'); }
+  /** The mean per group of every int64, float64 and bool column (missing skipped). */
   mean(): Lazy<Table> { return this.all('mean'); }
+  /** The number of non-missing values per group, for every non-key column (pandas' `count()`). */
   count(): Lazy<Table> { return this.all('count'); }
+  /** The minimum per group of every non-string column (missing skipped). */
   min(): Lazy<Table> { return this.all('min'); }
+  /** The maximum per group of every non-string column (missing skipped). */
   max(): Lazy<Table> { return this.all('max'); }
+  /** The standard deviation per group (ddof 1, as pandas) of every int64, float64 and bool column. */
   std(): Lazy<Table> { return this.all('std'); }
+  /** The variance per group (ddof 1, as pandas) of every int64, float64 and bool column. */
   var(): Lazy<Table> { return this.all('var'); }
+  /** The first non-missing value per group, in row order, of every non-key column (pandas' `first()`). */
   first(): Lazy<Table> { return this.all('first'); }
+  /** The last non-missing value per group, in row order, of every non-key column (pandas' `last()`). */
   last(): Lazy<Table> { return this.all('last'); }
+  /** The number of distinct non-missing values per group, for every non-key column (pandas' `nunique()`). */
   nunique(): Lazy<Table> { return this.all('nunique'); }
   /** The exact median per group of each int64/float64/bool column (the mean of the middle two for an even count, as pandas). */
   median(): Lazy<Table> { return this.all('median'); }

@@ -73,12 +73,17 @@ export class Lazy<T> implements HasGraph {
     private readonly layersFor: (optimize: boolean) => DLayer[],
     private readonly run: (options: ComputeOptions) => Promise<T>,
   ) {}
+  /**
+   * Run the computation and resolve to its value (Dask's `.compute()`); `options` take a progress
+   * bar, an `onProgress` callback and an AbortSignal (see {@link ComputeOptions}).
+   */
   compute(options: ComputeOptions = {}): Promise<T> {
     return this.run(options);
   }
   graph(options?: { optimize?: boolean }): TaskGraph {
     return toTaskGraph(this.layersFor(options?.optimize ?? false));
   }
+  /** Draw the task graph of this result (Dask's conventions) as SVG or DOT text; see {@link visualize}. */
   async visualize(options: VisualizeOptions = {}): Promise<string> {
     const { visualize } = await import('../visualize/index.js');
     return visualize(this, options);

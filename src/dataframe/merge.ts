@@ -8,6 +8,11 @@ import { type Column, type DType, type Partition, StringDict, emptyColumn, slice
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
 import { Table } from './table.js';
 
+/**
+ * The join of {@link DataFrame.merge} (pandas' `how=`): `'inner'` (default) keeps keys in both
+ * frames, `'left'` / `'right'` every row of that side, `'outer'` every row of either; unmatched
+ * columns are missing. Another value is a RangeError.
+ */
 export type How = 'inner' | 'left' | 'right' | 'outer';
 
 export interface MergeSpec {

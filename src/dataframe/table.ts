@@ -69,13 +69,17 @@ export function renderTable(rowLabels: string[], columns: string[], cells: strin
 /** A computed (local) frame: head(), compute(). */
 export class Table {
   constructor(
+    /** The column names in order (the index column, when there is one, is not among them: see {@link Table.index}). */
     readonly columns: string[],
     /** Column data (the index column included when present). */
     readonly data: Map<string, Column>,
+    /** The number of rows. */
     readonly length: number,
+    /** The name of the index column (e.g. `'timestamp'` of {@link datasets.timeseries}), when the frame has one. */
     readonly index?: string,
   ) {}
 
+  /** `{ column: dtype }` for the columns ('int64' | 'float64' | 'string' | 'datetime' | 'bool'). */
   get dtypes(): Record<string, DType> {
     return Object.fromEntries(this.columns.map((c) => [c, this.data.get(c)!.dtype]));
   }
@@ -92,11 +96,20 @@ export class Table {
     return this.data.get(name);
   }
 
+  /**
+   * One plain object per row, the index column first (pandas' `to_dict('records')`): int64 as a
+   * number when safe (else a bigint), datetimes as Date, missing values as null.
+   * @example
+   * ```ts
+   * const rows = (await df.head(3)).toRecords(); // e.g. [{ timestamp: Date, name: 'Alice', id: 1003, x: 0.12, y: -0.5 }, …]
+   * ```
+   */
   toRecords(): Record<string, CellValue>[] {
     const names = this.index ? [this.index, ...this.columns] : this.columns;
     return Array.from({ length: this.length }, (_, i) => Object.fromEntries(names.map((n) => [n, valueAt(this.data.get(n)!, i)])));
   }
 
+  /** The same as {@link Table.toRecords}, so `JSON.stringify(table)` writes the rows. */
   toJSON(): Record<string, CellValue>[] {
     return this.toRecords();
   }
@@ -115,6 +128,10 @@ export class Table {
     return new Table([...columns], data, rows.length, this.index);
   }
 
+  /**
+   * Rows `start` (inclusive) to `end` (exclusive), clipped to [0, length], as a new Table whose
+   * columns are views of this one's (nothing is copied).
+   */
   slice(start: number, end: number): Table {
     const s = Math.max(0, start);
     const e = Math.min(this.length, end);
@@ -149,6 +166,11 @@ export class Table {
     return cut ? `${table}\n\n[${n} rows x ${this.columns.length} columns]` : table;
   }
 
+  /**
+   * The rows of computed partitions one after another, as {@link DataFrame.compute} builds its
+   * result: int64 and float64 partitions of one column concatenate to float64 (pandas' concat);
+   * other dtype mixes are an Error.
+   */
   static concat(columns: string[], parts: Partition[], index?: string): Table {
     const names = index ? [index, ...columns] : columns;
     const length = parts.reduce((a, p) => a + p.length, 0);

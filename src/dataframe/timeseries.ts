@@ -14,6 +14,10 @@ export const NAMES = [
 ];
 const NAME_DICT = StringDict.fromStrings(NAMES);
 
+/**
+ * Options of {@link datasets.timeseries} (Dask's `dask.datasets.timeseries` keywords; `partitionFreq`
+ * is Dask's `partition_freq`). Unknown keys are a TypeError; a bad date or frequency a RangeError.
+ */
 export interface TimeseriesOptions {
   /** First timestamp (default '2000-01-01'); strings without a zone are UTC. */
   start?: string | Date;
@@ -164,7 +168,21 @@ export function timeseries(options: TimeseriesOptions = {}): DataFrame {
   return new DataFrame({ source: new TimeseriesSource(start, freq, bounds, columns, seed), columns: columns.map((c) => c[0]) });
 }
 
-export const datasets = { timeseries };
+/** Demo datasets, as `dask.datasets`. */
+export const datasets = {
+  /**
+   * Dask's `datasets.timeseries()`: a DataFrame generated natively and deterministically (row r
+   * of column c is a pure function of (seed, c, r), so the data do not depend on the
+   * partitioning), indexed by `'timestamp'`, one partition per `partitionFreq`. Default: January
+   * 2000 at 1 s, columns name (string), id (int64, Poisson(1000)), x and y (float64, uniform [-1, 1)).
+   * @example
+   * ```ts
+   * const df = datasets.timeseries({ seed: 42 });
+   * const means = await df.groupby('name').agg({ x: 'mean' }).compute();
+   * ```
+   */
+  timeseries,
+};
 
 // keep the ColType import used in declarations
 export type { ColType };

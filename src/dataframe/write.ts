@@ -9,6 +9,10 @@ import type { DataFrameState } from './source.js';
 import { type WriteColumnSpec, dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 
+/**
+ * Options of {@link DataFrame.toCsv} (pandas' / Dask's `to_csv` keywords `name_function`, `header`,
+ * `index`, `encoding`, `sep`), alongside the {@link ComputeOptions}. Unknown keys are a TypeError.
+ */
 export interface ToCsvOptions {
   /** Replaces `*` in the pattern for partition i (default: zero-padded numbers, as Dask). */
   nameFunction?: (i: number) => string;

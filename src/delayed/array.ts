@@ -8,7 +8,9 @@ export type FloatData = Float64Array | Float32Array;
 
 /** A computed chunk: its shape and row-major data. */
 export interface ChunkData {
+  /** The chunk's shape. */
   readonly shape: readonly number[];
+  /** The chunk's elements, row-major (a Float64Array or Float32Array of the array's dtype). */
   data: FloatData;
 }
 

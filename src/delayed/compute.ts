@@ -17,6 +17,7 @@ export interface DelayedComputeOptions extends ComputeOptions {
 
 /** A task failed: `key` names it, `cause` is what it threw. */
 export class TaskError extends Error {
+  /** The key of the task that failed (as in the task graph and the profiler's records). */
   readonly key: string;
   constructor(key: string, cause: unknown) {
     const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);

@@ -18,6 +18,11 @@ export type MaybeDelayed<T> =
         ? { [K in keyof T]: MaybeDelayed<T[K]> }
         : never);
 
+/**
+ * The arguments of a {@link DelayedFunction}: each parameter of the wrapped function may be passed
+ * as its value, as a Delayed of it, or as an array/object containing Delayed values (found and
+ * computed first, as Dask's delayed traverses lists and dicts).
+ */
 export type MaybeDelayedArgs<A extends readonly unknown[]> = { [K in keyof A]: MaybeDelayed<A[K]> };
 
 /** A Delayed with a known number of outputs: indexable (`d[0]`) and iterable (`const [a, b] = d`). */
@@ -34,12 +39,18 @@ export interface DelayedFunction<F extends AnyFunction, N extends number | undef
   (...args: MaybeDelayedArgs<Parameters<F>>): DelayedResult<F, N>;
   /** Operation name used in keys and graph labels. */
   readonly opName: string;
+  /** Whether keys are deterministic (the `pure` option; default false, as Dask's). */
   readonly pure: boolean;
+  /** The number of outputs (the `nout` option), or undefined when not given. */
   readonly nout: N;
   /** True when calls run on the worker-thread pool. */
   readonly worker: boolean;
 }
 
+/**
+ * Options of {@link delayed} (Dask's `delayed(fn, name=, pure=, nout=)` plus `worker`). Unknown
+ * keys and values of the wrong type are a TypeError.
+ */
 export interface DelayedOptions {
   /** Operation name for keys (`${name}-${hash}`) and graph labels. Default: the function's name. */
   name?: string;
@@ -148,6 +159,7 @@ Object.defineProperty(Delayed.prototype, Symbol.iterator, {
   },
 });
 
+/** Whether `x` is a {@link Delayed} made by this tessera (Python's `isinstance(x, dask.delayed.Delayed)`); any other value gives false. */
 export function isDelayed(x: unknown): x is Delayed {
   return isDelayedLike(x) && x instanceof Delayed;
 }

@@ -126,6 +126,11 @@ interface Slot {
   job: Job | undefined;
 }
 
+/**
+ * Options of {@link configureWorkerPool}: the worker-thread pool that runs `delayed.module`
+ * functions and module block functions. A size that is not a positive integer, or a negative
+ * idle timeout, is a RangeError.
+ */
 export interface WorkerPoolOptions {
   /** Number of worker threads (default: the number of cores, os.availableParallelism()). */
   size?: number;

@@ -7,10 +7,13 @@ import type { TaskRecorder, TaskTiming } from '../graph/types.js';
 
 /** One task as recorded. Times are ms (fractional, ns resolution) since the profiler was created. */
 export interface TaskRecord {
+  /** The task's key: Dask-style, e.g. `'sum-chunk-1f3a…-3'` or a delayed call's key. */
   key: string;
   /** Operation name (function name, stage op). */
   name: string;
+  /** Start time in ms since the profiler was created (fractional). */
   start: number;
+  /** End time in ms since the profiler was created (fractional). */
   end: number;
   /** Thread label: "main", "worker 3" (worker_threads threadId), "native 2" (engine thread). */
   thread: string;
@@ -34,9 +37,16 @@ export interface ChromeTraceEvent {
   args?: Record<string, unknown>;
 }
 
+/**
+ * A Chrome trace-event document ("JSON Object Format") as {@link Profiler.toChromeTrace} makes it:
+ * open the saved file in chrome://tracing or https://ui.perfetto.dev.
+ */
 export interface ChromeTrace {
+  /** Thread-name metadata ('M') events, then one complete ('X') event per task (times in µs). */
   traceEvents: ChromeTraceEvent[];
+  /** The unit viewers display (`'ms'`). */
   displayTimeUnit: 'ms' | 'ns';
+  /** `{ origin }`: the wall-clock time (ISO 8601) of the profiler's time origin. */
   otherData?: Record<string, unknown>;
 }
 
@@ -56,7 +66,9 @@ export interface ProfileJSON {
 export class Profiler implements TaskRecorder {
   /** process.hrtime.bigint() at creation: the origin of `start`/`end`. */
   readonly originNs: bigint;
+  /** `Date.now()` at creation: the wall-clock time of the origin of `start` / `end`. */
   readonly originWallMs: number;
+  /** The recorded tasks, in the order they were recorded; {@link Profiler.clear} empties it. */
   readonly records: TaskRecord[] = [];
 
   constructor() {
@@ -78,14 +90,20 @@ export class Profiler implements TaskRecorder {
     });
   }
 
+  /** Forget the records (the time origin stays), e.g. between two measured computes. */
   clear(): void {
     this.records.length = 0;
   }
 
+  /**
+   * The records as `{ version: 1, unit: 'ms', origin, tasks }` (origin: ISO 8601 wall-clock time of
+   * time 0), so `JSON.stringify(profiler)` writes them.
+   */
   toJSON(): ProfileJSON {
     return { version: 1, unit: 'ms', origin: new Date(this.originWallMs).toISOString(), tasks: [...this.records] };
   }
 
+  /** Write {@link Profiler.toJSON} to `path` as indented JSON (overwriting the file). */
   async save(path: string): Promise<void> {
     await writeFile(path, JSON.stringify(this.toJSON(), null, 2) + '\n');
   }
@@ -138,6 +156,7 @@ export class Profiler implements TaskRecorder {
     return { traceEvents: [...meta, ...events], displayTimeUnit: 'ms', otherData: { origin: new Date(this.originWallMs).toISOString() } };
   }
 
+  /** Write {@link Profiler.toChromeTrace} to `path` (overwriting the file): open it in chrome://tracing or Perfetto. */
   async saveChromeTrace(path: string): Promise<void> {
     await writeFile(path, JSON.stringify(this.toChromeTrace()) + '\n');
   }
@@ -154,7 +173,12 @@ const activeStore = new AsyncLocalStorage<Profiler[]>();
  * await profiler.saveChromeTrace('trace.json');
  * ```
  */
-export async function profile<T>(fn: () => T | Promise<T>, profiler: Profiler = new Profiler()): Promise<{ result: T; profiler: Profiler }> {
+export async function profile<T>(fn: () => T | Promise<T>, profiler: Profiler = new Profiler()): Promise<{
+  /** fn's value, awaited. */
+  result: T;
+  /** The profiler that recorded the computes (the one passed, or a new one). */
+  profiler: Profiler;
+}> {
   const outer = activeStore.getStore() ?? [];
   const result = await activeStore.run([...outer, profiler], fn);
   return { result, profiler };

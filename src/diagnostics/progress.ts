@@ -1,9 +1,16 @@
 // Dask's ProgressBar for any compute: `[########################################] | 100% Completed | 1.2 ms`
 import type { ComputeObserver, ComputeOptions } from '../graph/types.js';
 
+/**
+ * Options of {@link ProgressBar} (Dask's `ProgressBar(width=, dt=)`; `intervalMs` is Dask's `dt` in ms).
+ * A width that is not a positive integer is a RangeError.
+ */
 export interface ProgressBarOptions {
   /** Where to draw (default process.stderr). Redraws in place only if `stream.isTTY`. */
-  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  stream?: NodeJS.WritableStream & {
+    /** True for a terminal: the bar redraws in place; otherwise one line is written at the end. */
+    isTTY?: boolean;
+  };
   /** Bar width in characters (default 40, like Dask). */
   width?: number;
   /** Minimum ms between redraws on a TTY (default 100, i.e. ≤ 10 Hz). */
@@ -54,6 +61,10 @@ export class ProgressBar implements ComputeObserver {
     return this.stream.isTTY === true;
   }
 
+  /**
+   * Called by the compute when it starts with `total` tasks: resets the bar and, on a TTY, draws it
+   * and keeps redrawing every `intervalMs` so the elapsed time moves.
+   */
   start(total: number): void {
     this.t0 = performance.now();
     this.total = total;
@@ -68,6 +79,10 @@ export class ProgressBar implements ComputeObserver {
     }
   }
 
+  /**
+   * Called by the compute as tasks finish: `done` of `total` (the total may grow); redraws on a TTY
+   * at most every `intervalMs`.
+   */
   update(done: number, total: number): void {
     this.done = done;
     this.total = total;

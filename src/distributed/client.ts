@@ -27,7 +27,10 @@ export interface ClientOptions {
   /** Credentials (a token, or a user and password); default: TESSERA_TOKEN, else the token file a local scheduler on that port wrote. */
   auth?: Auth;
   /** TLS: true to trust the system CAs, or `{ caFile }` to trust one CA (the scheduler's). */
-  tls?: { caFile?: string } | boolean;
+  tls?: {
+    /** Path of a PEM file with the CA certificate to trust (the CA that signed the scheduler's `--tlscert`). */
+    caFile?: string;
+  } | boolean;
   /** Fail a compute when the scheduler has not been heard from for this long (default 5000 ms). */
   schedulerTimeoutMs?: number;
 }
@@ -37,7 +40,23 @@ export interface ClientOptions {
  * caller: `client.submit<typeof score>({ url, exportName: 'score' }, 21)`) types the arguments
  * and the result; `delayed.module<typeof score>(url, 'score')` is accepted too and carries it.
  */
-export type ModuleFunctionRef<F extends AnyFunction = AnyFunction> = ({ url: string | URL; exportName: string } | { moduleRef: { url: string; exportName: string } }) & {
+export type ModuleFunctionRef<F extends AnyFunction = AnyFunction> = (
+  | {
+      /** The ES module's URL (`file:` for a path, e.g. `new URL('./score.js', import.meta.url)`); every worker must be able to import it. */
+      url: string | URL;
+      /** The name of the module's export to call. */
+      exportName: string;
+    }
+  | {
+      /** The reference a `delayed.module(url, exportName)` function carries. */
+      moduleRef: {
+        /** The module's URL, as a string. */
+        url: string;
+        /** The name of the export to call. */
+        exportName: string;
+      };
+    }
+) & {
   /** Type only: the function behind the reference. */
   readonly __function?: F;
 };
@@ -262,6 +281,7 @@ export class Client {
     return this.toString();
   }
 
+  /** A one-line description: `tessera.Client<scheduler=ID, open|closed, computes=N>` (N: computes being followed). */
   toString(): string {
     return `tessera.Client<scheduler=${this.schedulerId || '?'}, ${this.closed ? 'closed' : 'open'}, computes=${this.watches.size}>`;
   }

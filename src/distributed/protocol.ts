@@ -306,6 +306,8 @@ export interface WorkerInfo {
   memory: number;
   /** Bytes of stored chunks spilled to disk (worker-spill.ts). */
   spilled?: number;
+  /** Process CPU use between the last two heartbeats, percent of one core (process.cpuUsage deltas). */
+  cpu?: number;
   running: number;
   stored: number;
   t: number;

@@ -295,7 +295,7 @@ export class SchedulerState implements RepairHost {
     }
     // Short chunk tasks do not say they started (worker.ts): their start comes with the result.
     if (task.state === 'waiting') this.emit('task-start', { compute: job.id, task: r.id, group: task.msg.name, worker: r.worker, attempt: task.deaths + 1, t: r.startedAt ?? Date.now() });
-    this.emit('task-finish', { compute: job.id, task: r.id, group: task.msg.name, worker: r.worker, ok: r.ok, ms: r.ms ?? 0, t: Date.now() });
+    this.emit('task-finish', { compute: job.id, task: r.id, group: task.msg.name, worker: r.worker, ok: r.ok, ms: r.ms ?? 0, t: Date.now(), ...resultBytes(r) });
     if (task.state === 'memory') return this.dropDuplicate(task, r); // finished twice: tasks are pure, keep the first
     if (!r.ok && r.missing?.length) return inputsMissing(this, job, task, r);
     if (!r.ok) {
@@ -426,6 +426,7 @@ export class SchedulerState implements RepairHost {
     if (job?.onRepair.length) this.sendClient(job, { type: 'error', message: 'the persisted array was released while its lost pieces were being recomputed' });
     this.jobs.delete(compute);
     this.transport.publish(SUBJECTS.workerRelease, pack({ compute }));
+    if (compute !== '*') this.emit('compute-release', { compute, t: Date.now() });
   }
 
   /** @internal */
@@ -533,4 +534,13 @@ export class SchedulerState implements RepairHost {
       repair(this, job, again);
     }
   }
+}
+
+/** Bytes a task's result carries or stored on its worker (the dashboard's per-compute bytes). */
+function resultBytes(r: ResultMsg): { bytes?: number } {
+  let bytes = 0;
+  let known = false;
+  for (const d of r.data ?? []) (bytes += d.byteLength), (known = true);
+  for (const x of r.stored ?? []) (bytes += x.bytes), (known = true);
+  return known ? { bytes } : {};
 }

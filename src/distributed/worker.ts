@@ -65,6 +65,9 @@ export class Worker {
   /** Computes the scheduler confirmed it still runs (asked once per compute). */
   private readonly live = new Map<string, Promise<'live' | 'dead' | 'unknown'>>();
   private running = 0;
+  /** Process CPU between heartbeats (process.cpuUsage deltas), percent of one core. */
+  private cpuPercent: number | undefined;
+  private cpuMark = { usage: process.cpuUsage(), at: performance.now() };
   private readonly subs: Subscription[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly log: (line: string, level?: 'debug' | 'info' | 'warn' | 'error') => void;
@@ -135,6 +138,7 @@ export class Worker {
       memoryLimit: this.memoryLimit,
       memory: this.memory,
       spilled: this.spill.spilledBytes,
+      ...(this.cpuPercent === undefined ? {} : { cpu: this.cpuPercent }),
       running: this.running,
       stored: this.stored.size,
       t: Date.now(),
@@ -145,7 +149,19 @@ export class Worker {
   }
 
   private async heartbeat(): Promise<void> {
+    this.sampleCpu();
     await this.transport.kvPut(this.name, enc(this.info()));
+  }
+
+  /** CPU used by this process since the last sample, in percent of one core (may exceed 100). */
+  private sampleCpu(): void {
+    const at = performance.now();
+    const elapsedUs = (at - this.cpuMark.at) * 1000;
+    // Heartbeats come every heartbeatMs; a sample closer than 50 ms to the last one is too noisy.
+    if (elapsedUs < 50_000) return;
+    const d = process.cpuUsage(this.cpuMark.usage);
+    this.cpuPercent = Math.round(((d.user + d.system) / elapsedUs) * 1000) / 10;
+    this.cpuMark = { usage: process.cpuUsage(), at };
   }
 
   /**

@@ -13,7 +13,12 @@ import { NDArray } from '../array/ndarray.js';
 import { contiguousStrides, type DType, type TypedData } from '../array/node.js';
 import { memoryArray } from '../array/creation.js';
 
+/**
+ * Options of {@link fromStrided}, {@link fromNdarray} and {@link fromStdlib}. Unknown keys and a
+ * dtype other than float64/float32 are a TypeError.
+ */
 export interface StridedOptions {
+  /** The chunk grid of the NDArray (see {@link ChunksSpec}; default `'auto'`). */
   chunks?: ChunksSpec;
   /** For data that must be copied (not a Float64Array/Float32Array): the dtype to copy into (default float64). */
   dtype?: DType;
@@ -21,19 +26,29 @@ export interface StridedOptions {
 
 /** scijs ndarray's fields (https://github.com/scijs/ndarray). */
 export interface ScijsNdarrayLike {
+  /** The elements (a Float64Array/Float32Array is wrapped without a copy; anything else is copied). */
   data: ArrayLike<number>;
+  /** The length of each axis. */
   shape: readonly number[];
+  /** Element strides, one per axis (scijs' name; negative and zero strides allowed). */
   stride: readonly number[];
+  /** The index in `data` of element [0, 0, …]. */
   offset: number;
 }
 
 /** @stdlib/ndarray's fields (https://stdlib.io/docs/api/latest/@stdlib/ndarray/ctor). */
 export interface StdlibNdarrayLike {
+  /** The elements (a Float64Array/Float32Array is wrapped without a copy; anything else is copied). */
   data: ArrayLike<number>;
+  /** The length of each axis. */
   shape: readonly number[];
+  /** Element strides, one per axis (stdlib's name; negative and zero strides allowed). */
   strides: readonly number[];
+  /** The index in `data` of element [0, 0, …]. */
   offset: number;
+  /** stdlib's memory-layout flag ('row-major' / 'column-major'); not read: the strides say the layout. */
   order?: string;
+  /** stdlib's dtype name; not read: the data's TypedArray (or the `dtype` option for copies) decides. */
   dtype?: string;
 }
 

@@ -42,6 +42,7 @@ export interface ToArrowOptions extends ComputeOptions {
   index?: boolean;
 }
 
+/** Options of {@link fromArrow}: which column becomes the DataFrame's index. Unknown keys are a TypeError. */
 export interface FromArrowOptions {
   /**
    * Column to use as the index: a name, or null for none. Default: the schema metadata's

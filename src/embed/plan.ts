@@ -37,6 +37,11 @@ export {
 export { encodeNumber } from '../plan/codec/numbers.js';
 export { decodePlan, validatePlan, type DecodeOptions, type DecodedPlan } from '../plan/codec/decode.js';
 
+/**
+ * The caller memory a plan reads, by input buffer name (see {@link ExportedPlan.inputs}): the
+ * TypedArray class of the buffer's dtype (another class is a TypeError) with exactly the declared
+ * length (else a RangeError), or a DenseArray over one. A name the plan does not declare is a RangeError.
+ */
 export type PlanInputs = Record<string, Float64Array | Float32Array | DenseArray>;
 
 export interface ExecuteOptions extends ComputeOptions, DecodeOptions {}

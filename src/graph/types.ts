@@ -3,9 +3,11 @@
 
 /** One node of a materialized task graph, as Dask draws it: tasks are ellipses, data are boxes. */
 export interface GraphNode {
+  /** The node's unique key, e.g. a chunk's Dask-style key (`('add-1f3a…', 0, 1)`, its task's with `#task`) or a delayed call's key. */
   key: string;
   /** Operation name for tasks ("add", "sum-partial", "numerator"); chunk index for data ("(0, 1)"). */
   label: string;
+  /** `'task'`: an operation (drawn as an ellipse); `'data'`: a chunk or value it produces (a box). */
   kind: 'task' | 'data';
   /** Keys this node depends on. */
   deps: string[];
@@ -13,7 +15,12 @@ export interface GraphNode {
   layer: string;
 }
 
+/**
+ * One layer of a {@link TaskGraph} (a Dask HighLevelGraph layer): a group of tasks doing one
+ * operation over every chunk or partition.
+ */
 export interface LayerInfo {
+  /** The layer's name, e.g. `'add-1f3a9c2b7d10'` (the name of the array it makes). */
   name: string;
   /** Operation name, e.g. "ones", "transpose", "add", "sum". */
   op: string;
@@ -25,6 +32,7 @@ export interface LayerInfo {
 
 /** A task graph. Layers are always known; nodes are produced on demand (graphs may be huge). */
 export interface TaskGraph {
+  /** The layers, each after the layers it depends on. */
   layers: LayerInfo[];
   /** Total number of tasks (sum of layer task counts). */
   taskCount: number;

@@ -53,4 +53,6 @@ export interface NativeStage {
 export interface NativePlan {
   stages: NativeStage[];
   profile?: boolean;
+  /** With `profile`: progress callbacks also carry the records of the tasks finished since the last one. */
+  profileLive?: boolean;
 }

@@ -2,6 +2,7 @@
 // outcome into a settled Promise, with cancellation and progress reporting.
 import { abortError } from '../errors.js';
 import type { ComputeObserver, ComputeOptions } from '../graph/types.js';
+import { types } from 'node:util';
 import { native, type ExecuteResult, type NativeBufferArg, type NativePlan } from '../native.js';
 import { chunkCount } from '../plan/split.js';
 import { observersFor } from '../diagnostics/progress.js';
@@ -36,10 +37,19 @@ export interface LocalComputeInfo {
   stageTasks: readonly number[];
   total: number;
   plan: Lowered['plan'];
+  /**
+   * Per stage: the native buffer its results stay in after the compute (a persist's output),
+   * or undefined when they are handed to the caller or consumed by a later stage. Passed to
+   * `LocalComputeMonitor.released` when that buffer is freed.
+   */
+  kept: readonly (object | undefined)[];
+  /** The plan's buffers (sizes of its results). */
+  buffers?: readonly NativeBufferArg[];
 }
 
 export interface LocalComputeTracker {
-  update?(done: number, total: number): void;
+  /** `records` (monitors with `live`): the tasks finished since the last update, 5 numbers each as in `end`'s profile. */
+  update?(done: number, total: number, records?: Float64Array): void;
   /** `profile`: 5 numbers per task (stage, task, thread, startNs, endNs) when profiling was on. */
   end(outcome: { error?: unknown; tasks: number; profile?: Float64Array }): void;
 }
@@ -47,7 +57,11 @@ export interface LocalComputeTracker {
 /** Sees every local compute with its plan; `profile: true` turns on per-task timing records. */
 export interface LocalComputeMonitor {
   readonly profile: boolean;
+  /** With `profile`: task records arrive with the progress updates while the plan runs. */
+  readonly live?: boolean;
   begin(info: LocalComputeInfo): LocalComputeTracker | undefined;
+  /** A kept buffer (`LocalComputeInfo.kept`) was freed: `dispose()` of a persisted array. */
+  released?(memory: object): void;
 }
 
 const monitors = new Set<LocalComputeMonitor>();
@@ -59,6 +73,16 @@ export function addComputeMonitor(monitor: LocalComputeMonitor): () => void {
   return () => void monitors.delete(monitor);
 }
 
+/** Tell the monitors a persisted array's native buffer was freed (NDArray.dispose). */
+export function notifyReleased(memory: object): void {
+  for (const m of monitors) if (m.released) safely(() => m.released!(memory));
+}
+
+// A persist's outputs are NativeBuffers (the addon's externals); results handed to the caller and
+// intermediates are ArrayBuffers, so a stage's sink says whether its chunks stay in memory.
+const isNativeBuffer = (b: NativeBufferArg | undefined): b is NativeBufferArg & object =>
+  b !== undefined && !types.isArrayBuffer(b) && !types.isSharedArrayBuffer(b) && !ArrayBuffer.isView(b);
+
 function beginMonitors(lowered: Lowered, stageTasks: readonly number[], total: number): LocalComputeTracker[] {
   const trackers: LocalComputeTracker[] = [];
   if (monitors.size === 0) return trackers;
@@ -68,6 +92,11 @@ function beginMonitors(lowered: Lowered, stageTasks: readonly number[], total: n
     stageTasks,
     total,
     plan: lowered.plan,
+    buffers: lowered.buffers,
+    kept: lowered.plan.stages.map((s) => {
+      const b = s.sink.buffer >= 0 ? lowered.buffers[s.sink.buffer] : undefined;
+      return isNativeBuffer(b) ? b : undefined;
+    }),
   };
   for (const m of monitors) {
     try {
@@ -98,18 +127,21 @@ export async function runLowered(lowered: Lowered, options: RunOptions = {}): Pr
   const trackers = beginMonitors(lowered, stageTasks, total);
   // Per-task records cost 40 bytes a task: monitors get them for plans of up to a million tasks.
   const monitorProfile = trackers.length > 0 && total <= MONITOR_PROFILE_MAX_TASKS && [...monitors].some((m) => m.profile);
+  const monitorLive = monitorProfile && [...monitors].some((m) => m.profile && m.live);
   const hadProfile = lowered.plan.profile;
+  const hadLive = lowered.plan.profileLive;
   const profilers = profilersFor(options);
   const wantProfile = options.profile === true || profilers.length > 0;
   if (wantProfile || monitorProfile) lowered.plan.profile = true;
+  if (monitorLive) lowered.plan.profileLive = true;
   const onUpdate =
     trackers.length === 0
       ? observer
         ? (done: number, all: number): void => observer.update(done, all)
         : undefined
-      : (done: number, all: number): void => {
+      : (done: number, all: number, records?: Float64Array): void => {
           observer?.update(done, all);
-          for (const t of trackers) if (t.update) safely(() => t.update!(done, all));
+          for (const t of trackers) if (t.update) safely(() => t.update!(done, all, records));
         };
   let handle;
   let snapshot;
@@ -123,8 +155,10 @@ export async function runLowered(lowered: Lowered, options: RunOptions = {}): Pr
     snapshot?.release();
     throw err;
   } finally {
-    // The flag was only for this run (plans may be executed again); execute() has read it.
+    // The flags were only for this run (plans may be executed again); execute() has read them.
     lowered.plan.profile = hadProfile;
+    if (hadLive === undefined) delete lowered.plan.profileLive;
+    else lowered.plan.profileLive = hadLive;
   }
   const onAbort = (): void => handle.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });

@@ -118,7 +118,9 @@ export function byteswap(bytes: Uint8Array, width: number): void {
 
 /** What loadNpy returns: the elements row-major (C order), as the dtype's TypedArray. */
 export interface NpyData {
+  /** The file's dtype, in NumPy's names (see {@link DType}). */
   dtype: AnyDType;
+  /** The array's shape (`[]` for a 0-d file). */
   shape: number[];
   /** bool: Uint8Array of 0/1; int64/uint64: BigInt64Array/BigUint64Array. */
   data: DTypeTypedArray;
@@ -239,6 +241,7 @@ export async function atomicWrite(path: string, fill: (fh: import('node:fs/promi
   }
 }
 
+/** Options of {@link fromNpy} (the chunking of the lazy array; the file itself has none). Unknown keys are a TypeError. */
 export interface FromNpyOptions {
   /** Chunks of the lazy array (Dask's spec; default 'auto', ~128 MiB). */
   chunks?: ChunksSpec;

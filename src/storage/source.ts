@@ -12,18 +12,26 @@ import { DTYPES, type DType as AnyDType } from '../array/dtype.js';
 
 /** A box of a source: elements lo[k] <= i_k < hi[k]; `shape` is hi - lo. */
 export interface SourceBox {
+  /** The first element of the box along each axis (inclusive). */
   readonly lo: readonly number[];
+  /** The end of the box along each axis (exclusive). */
   readonly hi: readonly number[];
+  /** `hi - lo` per axis: the shape of the data to read or write. */
   readonly shape: readonly number[];
 }
 
 /** What fromSource reads from: the box's elements row-major, as a TypedArray of `dtype` (or a plain number array). */
 export interface ArraySourceSpec {
+  /** The shape of the whole source array. */
   shape: readonly number[];
   /** float64 (default), float32 or bool (a Uint8Array of 0/1). */
   dtype?: DType;
   /** The source's chunking (one read covers at most one chunk); Dask's chunk spec, default 'auto'. */
   chunks?: ChunksSpec;
+  /**
+   * Return the box's elements row-major (exactly `prod(box.shape)` of them, else a RangeError at
+   * compute time), or a Promise of them; called once per box a compute needs, up to `concurrency` at once.
+   */
   read(box: SourceBox): ArrayLike<number> | Promise<ArrayLike<number>>;
   /** Reads in flight at once (default 2 per thread; 1 for a source that is not reentrant). */
   concurrency?: number;
@@ -31,15 +39,9 @@ export interface ArraySourceSpec {
   name?: string;
 }
 
-/** The dtypes an array computes with today (typed registers bring the integer dtypes: issue 14). */
-export const COMPUTABLE: readonly DType[] = DTYPES;
-
-/** `dtype` (any NumPy dtype name) as an array dtype, or a TypeError saying what works today. */
+/** `dtype` (any NumPy dtype name) as an array dtype, or a TypeError naming what is accepted. */
 export function computableDType(where: string, dtype: AnyDType | string): DType {
-  if ((COMPUTABLE as readonly string[]).includes(dtype)) return dtype as DType;
-  if ((DTYPES as readonly string[]).includes(dtype)) {
-    throw new TypeError(`${where}: dtype ${dtype} is stored and read as bytes, but arrays of ${dtype} cannot be computed yet (accepted: float64, float32, bool; the integer dtypes come with typed registers)`);
-  }
+  if ((DTYPES as readonly string[]).includes(dtype)) return dtype as DType;
   throw new TypeError(`${where}: dtype ${describe(dtype)} is not supported (accepted: ${DTYPES.join(', ')}; object, string and structured dtypes are not)`);
 }
 

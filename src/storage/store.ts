@@ -11,6 +11,11 @@ import { streamRegions, type Region } from './write.js';
 
 /** What store() writes to: write(box, data) with the box's elements row-major. */
 export interface ArrayTarget {
+  /**
+   * Write one computed box: `data` holds its elements row-major (the TypedArray of the array's
+   * dtype), for the elements at `box` of the target (the `regions` offset already added). Called as chunks
+   * finish, up to `parallel` at once; a rejected Promise fails the store.
+   */
   write(box: SourceBox, data: TypedData): void | Promise<void>;
 }
 

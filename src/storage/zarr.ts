@@ -43,6 +43,10 @@ async function openStore(where: string): Promise<unknown> {
   return new FileSystemStore(resolve(where));
 }
 
+/**
+ * Options of {@link fromZarr} (zarr-python's / Dask's `from_zarr(url, component=)`: `path` is the
+ * component). Unknown keys are a TypeError.
+ */
 export interface FromZarrOptions {
   /** The array inside the store (a group member), e.g. 'group/x'. */
   path?: string;
@@ -249,6 +253,11 @@ async function fastReader(bytesOf: Bytes, chunkShape: readonly number[], Ctor: R
 
 // ---- writing ----
 
+/**
+ * The compressor {@link toZarr} writes with: `'zstd'` (default, level 1), `'blosc'` (lz4 inside,
+ * byte shuffle), `'lz4'`, `'gzip'` (level 1) or `null` (uncompressed). All are read back by
+ * zarr-python and by {@link fromZarr}.
+ */
 export type ZarrCompressor = 'zstd' | 'blosc' | 'lz4' | 'gzip' | null;
 
 export interface ToZarrOptions extends ComputeOptions {
@@ -263,7 +272,10 @@ export interface ToZarrOptions extends ComputeOptions {
   /** Write into this box of an existing array: [start, stop] per axis (null: the whole axis). */
   region?: readonly (readonly [number, number] | null)[];
   /** Append along `axis` of an existing array. */
-  append?: { axis: number };
+  append?: {
+    /** The axis to grow, in 0..ndim-1; the other axes must match the existing array (else a RangeError). */
+    axis: number;
+  };
   /** Replace an existing array (default: an existing array is an error). */
   overwrite?: boolean;
   /** Chunks computed, encoded and written at once (default 2 per thread). */

@@ -5,9 +5,26 @@ import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { isHasGraph, type HasGraph, type LayerInfo } from '../graph/types.js';
 
+/**
+ * The output of {@link visualize}: `'svg'` (rendered by Graphviz compiled to WebAssembly, no system
+ * Graphviz needed) or `'dot'` (the Graphviz source). `'png'` is accepted as a name but is a RangeError
+ * naming the alternatives (the WebAssembly build renders no PNG).
+ */
 export type VisualizeFormat = 'svg' | 'dot' | 'png';
+/**
+ * Graphviz's `rankdir`: the direction edges run. `'BT'` (bottom to top, Dask's default), `'TB'`,
+ * `'LR'` or `'RL'`; another value is a RangeError.
+ */
 export type RankDir = 'BT' | 'TB' | 'LR' | 'RL';
 
+/**
+ * Options of {@link visualize} and the `visualize()` methods (Dask's `visualize(filename=,
+ * format=, rankdir=, optimize_graph=)`). Bad values are a TypeError/RangeError naming the option.
+ * @example
+ * ```ts
+ * await x.sum({ axis: 0 }).visualize({ filename: 'sum.svg', rankdir: 'LR', optimize: true });
+ * ```
+ */
 export interface VisualizeOptions {
   /** Write the drawing here; the format follows the extension (.svg, .dot/.gv) unless `format` is given. */
   filename?: string;

@@ -26,6 +26,7 @@ export interface BlockLocation {
 export interface BlockInfo extends BlockLocation {
   /** The output block's shape ('chunk-shape'). */
   chunkShape: number[];
+  /** The output block's dtype (the `dtype` option, else the first array's): `'float64'` or `'float32'`. */
   dtype: DType;
   /** One entry per array argument (block_info[0], [1], …). */
   inputs: BlockLocation[];
@@ -33,15 +34,31 @@ export interface BlockInfo extends BlockLocation {
 
 /** What a block function sees of a block: a typed-array view (of shared memory) and its shape. */
 export interface Block {
+  /** The block's elements, row-major: a view of shared memory for module functions (not a copy). */
   readonly data: Float64Array | Float32Array | Uint8Array;
+  /** The block's shape. */
   readonly shape: readonly number[];
 }
 
 /** What a block function may return: the block's values (row-major), as an array, a `{ data }`, or one number for a one-element block. */
 export type BlockResult = DenseArray | Block | Float64Array | Float32Array | Uint8Array | readonly number[] | number;
 
+/**
+ * A user function per block for {@link mapBlocks}, {@link blockwise} and {@link mapOverlap}: called
+ * with one block per array argument (a `DenseArray` for inline closures, a {@link Block} view for
+ * `delayed.module` functions on worker threads), then the {@link BlockInfo}; returns the output
+ * block's values row-major (see {@link BlockResult}), or a Promise of them.
+ * @example
+ * ```ts
+ * const doubled = mapBlocks((b: DenseArray) => (b.data as Float64Array).map((v) => 2 * v), x);
+ * ```
+ */
 export type BlockFunction = (...args: [...(DenseArray | Block)[], BlockInfo]) => BlockResult | Promise<BlockResult>;
 
+/**
+ * Options of {@link mapBlocks} (Dask's `map_blocks` keywords `dtype`, `chunks`, `drop_axis`,
+ * `new_axis`). A dtype other than float64/float32 is a TypeError.
+ */
 export interface MapBlocksOptions {
   /** The result's dtype (default: the first array's). */
   dtype?: 'float64' | 'float32';
@@ -230,7 +247,12 @@ export function mapBlocks(fn: BlockFunction | ((...args: never[]) => unknown), .
   return blocksArray('map_blocks', arrays.map((a) => a.name).join(','), { name: 'mapBlocks', fn: callable, inputs, dtype, out: grid.map(keptAxis), shape, calls }, grid);
 }
 
+/**
+ * Options of {@link blockwise} (Dask's `blockwise` keywords `dtype`, `concatenate`, `new_axes`),
+ * passed as the last argument.
+ */
 export interface BlockwiseOptions {
+  /** The result's dtype (default: the first array's; only float64 and float32, else a TypeError). */
   dtype?: 'float64' | 'float32';
   /**
    * Indices that appear in inputs but not in the output are contracted: with `concatenate: true`

@@ -11,8 +11,18 @@ import type { AxisBlocks, BlockedLayout, OutAxisBlock, Segment } from './layout.
 import { blockCallable, type BlockCall } from './run.js';
 import { blocksArray, gridIndices, location, outSlot, refOf, starts, type BlockFunction, type BlockInfo } from './map-blocks.js';
 
+/**
+ * What {@link mapOverlap} puts beyond the array's edges (Dask's `boundary=` names): `'reflect'`
+ * (mirrored, edge included: NumPy's `'symmetric'`), `'periodic'` (wraps around), `'nearest'` (the
+ * edge value repeated), `'none'` (no halo at the edges, the default) or a number (a constant fill,
+ * not NaN).
+ */
 export type Boundary = 'reflect' | 'periodic' | 'nearest' | 'none' | number;
 
+/**
+ * Options of {@link mapOverlap} (Dask's `map_overlap` keywords `depth`, `boundary`, `trim`, `dtype`).
+ * A per-axis list of the wrong length or an axis out of range is a RangeError.
+ */
 export interface MapOverlapOptions {
   /** Halo width: one number for every axis, one per axis, or `{ axis: depth }` (others 0). */
   depth: number | readonly number[] | Readonly<Record<number, number>>;
@@ -25,6 +35,7 @@ export interface MapOverlapOptions {
   boundary?: Boundary | readonly Boundary[] | Readonly<Record<number, Boundary>>;
   /** Remove the halo from each result block (default true); the function must then return a block of its input's shape. */
   trim?: boolean;
+  /** The result's dtype (default: the input's; only float64 and float32, else a TypeError). */
   dtype?: 'float64' | 'float32';
 }
 

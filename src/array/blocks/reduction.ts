@@ -11,12 +11,30 @@ import { blocksArray, gridIndices, keptAxis, outSlot, plainAxis, refOf, type Blo
 
 /** What chunk/combine/aggregate get after the block: the reduced axes and whether to keep them. */
 export interface ReductionCallOptions {
+  /** The reduced axes (non-negative, ascending). */
   axis: number[];
+  /** `true` for `chunk` and `combine` (reduced axes kept with size 1); for `aggregate`, the `keepdims` option. */
   keepdims: boolean;
 }
 
+/**
+ * A `chunk`, `combine` or `aggregate` function of {@link reduction}: gets a block (or the
+ * concatenated partials) and the {@link ReductionCallOptions}; returns the reduced block's values
+ * row-major (see {@link BlockResult}), or a Promise of them.
+ */
 export type ReductionFunction = (block: DenseArray | Block, options: ReductionCallOptions) => BlockResult | Promise<BlockResult>;
 
+/**
+ * Options of {@link reduction} (Dask's `da.reduction` arguments). `chunk` and `aggregate` are
+ * required (TypeError otherwise); `splitEvery` must be an integer of at least 2 (RangeError).
+ * @example
+ * ```ts
+ * const total = reduction(x, {
+ *   chunk: (b: DenseArray) => [(b.data as Float64Array).reduce((s, v) => s + v, 0)],
+ *   aggregate: (b: DenseArray) => [(b.data as Float64Array).reduce((s, v) => s + v, 0)],
+ * });
+ * ```
+ */
 export interface ReductionOptions {
   /** Per block: returns the block reduced along `axis` with keepdims (size 1 on every reduced axis). */
   chunk: ReductionFunction | ((...args: never[]) => unknown);
@@ -26,7 +44,9 @@ export interface ReductionOptions {
   aggregate: ReductionFunction | ((...args: never[]) => unknown);
   /** Reduced axes (default: all). */
   axis?: number | readonly number[];
+  /** Keep the reduced axes with length 1 in the result (default false). */
   keepdims?: boolean;
+  /** The result's dtype (default: x's; only float64 and float32, else a TypeError). */
   dtype?: 'float64' | 'float32';
   /** Partials combined at once per reduced axis (default 4, Dask's for several axes; ≥ 2). */
   splitEvery?: number;

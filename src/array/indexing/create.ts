@@ -20,10 +20,23 @@ export function fullLike(x: NDArray, fillValue: number, options?: LikeOptions): 
   if (!(x instanceof NDArray)) throw new TypeError(`fullLike: x must be an NDArray, got ${describe(x)}`);
   return full(x.shape, fillValue, likeOptions(x, options)) as NDArray;
 }
+/**
+ * np.zeros_like: zeros of x's shape, and of x's dtype and (Dask) chunks unless `dtype` / `chunks`
+ * are given. A non-NDArray x is a TypeError.
+ */
 export const zerosLike = (x: NDArray, options?: LikeOptions): NDArray => fullLike(x, 0, options);
+/**
+ * np.ones_like: ones of x's shape, and of x's dtype and (Dask) chunks unless `dtype` / `chunks`
+ * are given. A non-NDArray x is a TypeError.
+ */
 export const onesLike = (x: NDArray, options?: LikeOptions): NDArray => fullLike(x, 1, options);
+/**
+ * np.empty_like: as {@link empty}, zeros (a lazy graph has no uninitialised memory) of x's shape,
+ * dtype and chunks unless given.
+ */
 export const emptyLike = (x: NDArray, options?: LikeOptions): NDArray => fullLike(x, 0, options);
 
+/** Options of {@link linspace}: the creation options (`chunks`, `dtype`, default float64) plus NumPy's `endpoint`. */
 export interface LinspaceOptions extends CreationOptions {
   /** Include `stop` as the last sample (default true). */
   endpoint?: boolean;

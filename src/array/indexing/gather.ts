@@ -156,6 +156,11 @@ export function takeLazy(src: Node, index: Node, axis: number, what = 'take: ind
   return takeNode(src, index, axis, [...index.chunks[0]!]);
 }
 
+/**
+ * The indices accepted by {@link take} and {@link NDArray.take}: a JS list of integers (or
+ * bigints), a TypedArray of integers, or a 1-d integer NDArray (checked natively at compute time).
+ * Negative indices count from the end; an index out of range is a RangeError naming the axis and its size.
+ */
 export type TakeIndices = readonly number[] | readonly bigint[] | ArrayLike<number> | BigInt64Array | BigUint64Array | NDArray;
 
 /** np.take(x, indices, axis): JS lists and TypedArrays are checked here; an NDArray's values natively. */

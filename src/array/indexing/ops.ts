@@ -53,6 +53,32 @@ export function split(x: NDArray, indicesOrSections: number | readonly number[],
   return arraySplit(x, indicesOrSections, options, 'split');
 }
 
+/**
+ * np.diff: the n-th discrete difference along `axis` (default the last): `x[1:] - x[:-1]`,
+ * n times, lazily (two views and a subtraction per order). Bools differ by `!=`, as NumPy.
+ *
+ * @example
+ * ```ts
+ * await diff(fromArray([1, 4, 9, 16])).compute();          // [3, 5, 7]
+ * await diff(fromArray([1, 4, 9, 16]), { n: 2 }).compute(); // [2, 2]
+ * ```
+ */
+export function diff(x: NDArray, options?: { n?: number; axis?: number }): NDArray {
+  if (!isArray(x)) throw new TypeError(`diff: x must be an NDArray, got ${describe(x)}`);
+  const n = options?.n ?? 1;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new RangeError(`diff: n must be a non-negative integer, got ${describe(n)}`);
+  if (x.ndim === 0) throw new RangeError('diff: x must have at least 1 dimension (got a 0-d array)');
+  const axis = axisArg('diff', options?.axis ?? -1, x.ndim);
+  let r = x;
+  for (let k = 0; k < n; k++) {
+    const len = r.shape[axis]!;
+    const hi = sliceAxis(r, axis, Math.min(1, len), len);
+    const lo = sliceAxis(r, axis, 0, Math.max(0, len - 1));
+    r = r.dtype === 'bool' ? hi.ne(lo) : hi.sub(lo);
+  }
+  return r;
+}
+
 /** np.roll(x, shift, axis): elements shifted cyclically; without an axis over the flattened array. */
 export function roll(x: NDArray, shift: number | readonly number[], options?: { axis?: number | readonly number[] }): NDArray {
   if (!isArray(x)) throw new TypeError(`roll: x must be an NDArray, got ${describe(x)}`);

@@ -23,11 +23,16 @@ import { Slice } from './slice.js';
 /** The dtype integer generators produce by default: NumPy's int64. */
 export const INTEGER_DTYPE: DType = 'int64';
 
+/**
+ * Options of `random.integers` (NumPy's `Generator.integers`): seed, integer dtype, chunks and
+ * `endpoint`. Unknown keys are a TypeError.
+ */
 export interface IntegersOptions {
   /** Integer in [0, 2^53); the same seed gives the same values for any chunking. Default: fresh. */
   seed?: number;
   /** The result dtype: an integer dtype, default int64 (NumPy's). */
   dtype?: DType;
+  /** The chunk grid (see {@link ChunksSpec}); the values do not depend on it. */
   chunks?: ChunksSpec;
   /** Include high (NumPy's endpoint). */
   endpoint?: boolean;
@@ -143,8 +148,17 @@ function permutationArray(n: number, seed: number, chunks: readonly number[]): N
   });
 }
 
+/** Options of `random.permutation` (NumPy's `Generator.permutation`) and `random.shuffle`. */
 export interface PermutationOptions {
+  /**
+   * Integer in [0, 2^53); the same seed gives the same ordering for any chunking. Default: fresh.
+   * A seed that is not a safe non-negative integer is a RangeError.
+   */
   seed?: number;
+  /**
+   * The chunk grid of `permutation(n)` (see {@link ChunksSpec}); with an array argument it is a
+   * TypeError (a permuted array keeps its chunks).
+   */
   chunks?: ChunksSpec;
 }
 
@@ -174,12 +188,15 @@ export function shuffle(x: NDArray, options?: { seed?: number }): NDArray {
   return permutation(x, options);
 }
 
+/** Options of `random.choice` (NumPy's `Generator.choice`): `replace`, `p`, seed and chunks. */
 export interface ChoiceOptions {
   /** Sample with replacement (default true, as NumPy). */
   replace?: boolean;
   /** Probabilities of the entries (non-negative, summing to 1); with replacement only. */
   p?: readonly number[] | Float64Array;
+  /** Integer in [0, 2^53); the same seed gives the same samples for any chunking. Default: fresh. */
   seed?: number;
+  /** The chunk grid of the result (see {@link ChunksSpec}); the values do not depend on it. */
   chunks?: ChunksSpec;
 }
 

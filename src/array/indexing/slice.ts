@@ -6,7 +6,12 @@ export type SliceBound = number | null;
 
 /** An immutable `start:stop:step` like Python's `slice`; null fields take NumPy's defaults. */
 export class Slice {
-  /** @param start first index (null: 0, or the last element for a negative step) */
+  /**
+   * @param start first index (null: 0, or the last element for a negative step)
+   * @param stop the index to stop before (null: the end, or before the first element for a
+   *   negative step); negative counts from the end, out-of-range values clip, as Python's
+   * @param step the stride (null: 1); negative walks backwards; 0 is a RangeError
+   */
   constructor(readonly start: SliceBound, readonly stop: SliceBound, readonly step: SliceBound) {
     checkBound('start', start);
     checkBound('stop', stop);

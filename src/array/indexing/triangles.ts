@@ -40,10 +40,16 @@ function triMask(rowChunks: readonly number[], colChunks: readonly number[], k: 
   return lower ? i.add(k).ge(j) : i.add(k).le(j);
 }
 
+/**
+ * Options of {@link tri} and {@link eye} (NumPy's `k=` and `dtype=`, Dask's `chunks=`). Unknown
+ * keys are a TypeError.
+ */
 export interface TriOptions {
   /** Diagonal offset: 0 the main one, > 0 above, < 0 below. */
   k?: number;
+  /** The result's dtype: `'float64'` (default, NumPy's), `'float32'` or `'bool'` (else a TypeError). */
   dtype?: DType;
+  /** The chunk grid (see {@link ChunksSpec}; default `'auto'`). */
   chunks?: ChunksSpec;
 }
 

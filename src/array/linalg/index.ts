@@ -43,6 +43,7 @@ function factorOutputs(name: string, inputs: readonly NDArray[], shapes: readonl
   );
 }
 
+/** Options of {@link linalg.cholesky}. */
 export interface CholeskyOptions {
   /** Return the lower factor L (A = L Lᵀ, NumPy's default, true) or the upper U (A = Uᵀ U, Dask's default). */
   lower?: boolean;
@@ -97,6 +98,7 @@ export function solve(a: NDArray, b: NDArray): NDArray {
   return factorOutputs('solve', [a, b], [b.shape], ([m, r]) => [luSolve(m!, r!, 'solve').data])[0]!;
 }
 
+/** Options of {@link linalg.solveTriangular} (scipy's / Dask's `lower=`). */
 export interface SolveTriangularOptions {
   /** Use the lower triangle of a (default false: the upper, as scipy/dask). */
   lower?: boolean;
@@ -206,11 +208,29 @@ export function svd(a: NDArray): [NDArray, NDArray, NDArray] {
   return [u!, s!, v!];
 }
 
+/**
+ * The `ord` of {@link linalg.norm}, as NumPy's: for vectors `Infinity`, `-Infinity`, `1`, `2` or
+ * any finite p > 0; for matrices `'fro'`, `'nuc'`, `1`, `-1`, `2`, `-2`, `Infinity`, `-Infinity`.
+ * Others are a RangeError.
+ */
 export type NormOrd = number | 'fro' | 'nuc';
+/**
+ * Options of {@link linalg.norm} (NumPy's `ord=`, `axis=`, `keepdims=`). Unknown keys are a TypeError.
+ * @example
+ * ```ts
+ * linalg.norm(x, { ord: 'fro' }); // the Frobenius norm of a matrix
+ * linalg.norm(x, { axis: 1 });    // the 2-norm of each row
+ * ```
+ */
 export interface NormOptions {
+  /**
+   * The norm (see {@link linalg.NormOrd}); default the 2-norm of vectors, Frobenius of matrices.
+   * Without `axis`, a 1-d x takes a vector norm and a 2-d x a matrix norm (other ranks: RangeError).
+   */
   ord?: NormOrd;
   /** One axis (vector norm) or two (matrix norm); all axes flattened (2-norm) when omitted with no ord. */
   axis?: number | readonly [number, number];
+  /** Keep the normed axes with length 1 (default false). */
   keepdims?: boolean;
 }
 
@@ -222,6 +242,8 @@ export function norm(x: NDArray, options?: NormOptions): NDArray {
   const keepdims = o.keepdims ?? false;
   const ord = o.ord;
   let axis = o.axis;
+  // NumPy computes the norm of integers and bools in float64 (x·x of int32 would wrap)
+  if (x.dtype !== 'float64' && x.dtype !== 'float32') x = x.astype('float64');
   if (axis === undefined) {
     if (ord === undefined) {
       const all = x.shape.map((_, i) => i);
@@ -274,6 +296,10 @@ export function norm(x: NDArray, options?: NormOptions): NDArray {
 
 export { matmul };
 
+/**
+ * Options of {@link linalg.svdCompressed} (Dask's `svd_compressed` keywords `seed`,
+ * `n_power_iter`, `oversample`). Unknown keys are a TypeError.
+ */
 export interface SvdCompressedOptions {
   /** Seed of the random projection (default 0). */
   seed?: number;

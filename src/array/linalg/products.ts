@@ -7,17 +7,20 @@
 import { requireKnownChunks } from '../indexing/gather.js';
 import { checkOptions, describe } from '../../errors.js';
 import { NDArray, binary, normalizeAxis, type Computed } from '../ndarray.js';
+import { promoteTypes } from '../dtype.js';
 import { newId, token, type ContractionAxes, type DType, type MatmulNode, type MemoryNode, type Node } from '../node.js';
 
 const FLOATS = new Set<string>(['float64', 'float32']);
 
-function resultDType(name: string, a: Node, b: Node): DType {
-  for (const [arg, n] of [['a', a], ['b', b]] as const) {
-    if (!FLOATS.has(n.dtype)) {
-      throw new TypeError(`${name}: ${arg} has dtype ${String(n.dtype)}; matrix products support float32 and float64 for now (cast integers to float64 first)`);
-    }
-  }
-  return a.dtype === 'float32' && b.dtype === 'float32' ? 'float32' : 'float64';
+/**
+ * NumPy's result dtype of a product (np.result_type of the operands; a diagonal keeps its
+ * operand's) and the float dtype the GEMM computes it in: integers and bools go through float64
+ * (float32 when NumPy's result is float32, e.g. int16 with float32), exact while every partial
+ * sum stays below 2^53 — NumPy's integer products wrap beyond int64, these are rounded there.
+ */
+function productDTypes(op: MatmulNode['op'], a: Node, b: Node): { result: DType; work: DType } {
+  const result = op === 'diagonal' ? a.dtype : promoteTypes(a.dtype, b.dtype);
+  return { result, work: FLOATS.has(result) ? result : 'float64' };
 }
 
 function checkArray(name: string, arg: string, x: unknown): NDArray {
@@ -37,7 +40,13 @@ function one(dtype: DType): MemoryNode {
 
 /** The contraction node; `a`/`b` axes must already be consistent (callers check NumPy's rules). */
 function contraction(op: MatmulNode['op'], a: Node, b: Node, aAxes: ContractionAxes, bAxes: ContractionAxes): NDArray {
-  const dtype = resultDType(op, a, b);
+  const { result, work } = productDTypes(op, a, b);
+  const asWork = (n: Node): Node => (FLOATS.has(n.dtype) && (n.dtype === work || work === 'float64') ? n : new NDArray(n).astype(work).node);
+  const r = contractionNode(op, asWork(a), asWork(b), work, aAxes, bAxes);
+  return result === work ? r : r.astype(result);
+}
+
+function contractionNode(op: MatmulNode['op'], a: Node, b: Node, dtype: DType, aAxes: ContractionAxes, bAxes: ContractionAxes): NDArray {
   const ka = aAxes.k.reduce((p, ax) => p * a.shape[ax]!, 1);
   const kb = bAxes.k.reduce((p, ax) => p * b.shape[ax]!, 1);
   if (ka !== kb) throw new RangeError(`${op}: contracted lengths differ (${ka} vs ${kb})`);
@@ -119,6 +128,10 @@ export function matmul(a: NDArray, b: NDArray): NDArray {
   );
 }
 
+/**
+ * Options of {@link tensordot} (NumPy's `axes=`). Unknown keys are a TypeError; an axes count out of
+ * range or axis lists of different lengths a RangeError.
+ */
 export interface TensordotOptions {
   /** n: the last n axes of a with the first n of b (default 2); or [axesOfA, axesOfB]. */
   axes?: number | readonly [number | readonly number[], number | readonly number[]];
@@ -178,14 +191,12 @@ export function inner(a: NDArray | number, b: NDArray | number): NDArray {
   return tensordot(a, b, { axes: [[a.ndim - 1], [b.ndim - 1]] });
 }
 
-/** NumPy's outer of two 1-d arrays (NumPy flattens n-d inputs; that needs reshape, not here yet). */
+/** NumPy's outer: a and b flattened (row-major), every a[i]·b[j] as a 2-d array. */
 export function outer(a: NDArray, b: NDArray): NDArray {
-  const x = checkArray('outer', 'a', a).node;
-  const y = checkArray('outer', 'b', b).node;
-  if (x.shape.length !== 1 || y.shape.length !== 1) {
-    throw new RangeError(`outer: a and b must be 1-d (got ${x.shape.length}-d and ${y.shape.length}-d)`);
-  }
-  return contraction('outer', x, y, { batch: [], free: [0], k: [] }, { batch: [], free: [0], k: [] });
+  const x = checkArray('outer', 'a', a);
+  const y = checkArray('outer', 'b', b);
+  const flat = (v: NDArray): Node => (v.ndim === 1 ? v.node : v.reshape([-1]).node);
+  return contraction('outer', flat(x), flat(y), { batch: [], free: [0], k: [] }, { batch: [], free: [0], k: [] });
 }
 
 /** NumPy's vdot for real arrays: both flattened (row-major), then the inner product; a 0-d result. */
@@ -210,39 +221,56 @@ export function diagonalOf(name: string, a: NDArray, axis1 = 0, axis2 = 1): NDAr
   return contraction('diagonal', x, u, { batch, free: [], k: [] }, { batch: batch.map(() => []), free: [], k: [] });
 }
 
+/**
+ * Options of {@link trace} / {@link NDArray.trace} (NumPy's `offset=`, `axis1=`, `axis2=`). Unknown
+ * keys are a TypeError.
+ */
 export interface TraceOptions {
-  /** Only 0 for now. */
+  /** The diagonal's offset from the main one (NumPy's `offset`): > 0 above it, < 0 below. Default 0. */
   offset?: number;
+  /** The first axis of the 2-d sub-arrays whose diagonal is summed (default 0; negative counts from the end). */
   axis1?: number;
+  /** The second axis (default 1); the same axis as axis1 is a RangeError. */
   axis2?: number;
 }
 
-/** NumPy's trace: the sum along the diagonal of axes axis1/axis2 (default 0 and 1). */
+/** NumPy's trace: the sum along the diagonal (at `offset`) of axes axis1/axis2 (default 0 and 1). */
 export function trace(a: NDArray, options?: TraceOptions): NDArray {
   const o = checkOptions('trace options', options);
   for (const key of Object.keys(o)) if (!['offset', 'axis1', 'axis2'].includes(key)) throw new TypeError(`trace: unknown option ${key} (accepted: offset, axis1, axis2)`);
-  if (o.offset !== undefined && o.offset !== 0) throw new RangeError(`trace: offset ${describe(o.offset)} is not supported yet (accepted: 0)`);
-  const d = diagonalOf('trace', a, (o.axis1 as number | undefined) ?? 0, (o.axis2 as number | undefined) ?? 1);
-  return d.sum({ axis: -1 });
+  const offset = o.offset ?? 0;
+  if (typeof offset !== 'number' || !Number.isInteger(offset)) throw new TypeError(`trace: offset must be an integer, got ${describe(offset)}`);
+  const x = checkArray('trace', 'a', a);
+  if (x.ndim < 2) throw new RangeError(`trace: a must have at least 2 dimensions (got ${x.ndim})`);
+  const ax1 = normalizeAxis('trace: axis1', (o.axis1 as number | undefined) ?? 0, x.ndim);
+  const ax2 = normalizeAxis('trace: axis2', (o.axis2 as number | undefined) ?? 1, x.ndim);
+  // an offset diagonal is the main diagonal of a view that starts `offset` columns (rows) in
+  const [cut, by] = offset >= 0 ? [ax2, offset] : [ax1, -offset];
+  const start = Math.min(by, x.shape[cut]!);
+  const view = start === 0 ? x : x.get(x.shape.map((_, k) => (k === cut ? `${start}:` : ':')).join(', '));
+  return diagonalOf('trace', view, ax1, ax2).sum({ axis: -1 });
 }
 
 /**
- * NumPy's einsum for one or two operands, explicit (`'ij,jk->ik'`) or implicit (`'ij,jk'`: the
- * indices seen once, sorted) output: products, transposes, traces, diagonals, sums over an index,
- * batched products. Not yet: `...` and three or more operands.
+ * NumPy's einsum, explicit (`'ij,jk->ik'`) or implicit (`'ij,jk'`: the indices seen once,
+ * sorted) output: products, transposes, traces, diagonals, sums over an index, batched products,
+ * `...` for the leading (broadcast-equal) axes, and any number of operands, contracted left to
+ * right (each intermediate keeps the indices a later operand or the output needs).
  */
 export function einsum(subscripts: string, ...operands: NDArray[]): NDArray {
   if (typeof subscripts !== 'string') throw new TypeError(`einsum: subscripts must be a string, got ${describe(subscripts)}`);
   const spec = subscripts.replace(/\s+/g, '');
-  if (spec.includes('...')) throw new RangeError("einsum: '...' (ellipsis) is not supported yet");
-  const [lhs, rhs] = spec.includes('->') ? (spec.split('->') as [string, string]) : [spec, undefined];
-  const inputs = lhs.split(',');
-  if (inputs.length !== operands.length) throw new RangeError(`einsum: ${inputs.length} operand subscripts for ${operands.length} operands`);
-  if (inputs.length < 1 || inputs.length > 2) throw new RangeError(`einsum: ${inputs.length} operands (accepted: 1 or 2 for now)`);
-  for (const s of [...inputs, rhs ?? '']) if (!/^[a-zA-Z]*$/.test(s)) throw new RangeError(`einsum: subscripts ${describe(subscripts)} may hold only letters, ',' and '->'`);
+  const [lhs, rhs0] = spec.includes('->') ? (spec.split('->') as [string, string]) : [spec, undefined];
+  const raw = lhs.split(',');
+  if (raw.length !== operands.length) throw new RangeError(`einsum: ${raw.length} operand subscripts for ${operands.length} operands`);
+  if (raw.length < 1) throw new RangeError('einsum: at least one operand is needed');
+  for (const s of [...raw, rhs0 ?? '']) {
+    if (!/^[a-zA-Z]*(\.\.\.)?[a-zA-Z]*$/.test(s)) throw new RangeError(`einsum: subscripts ${describe(subscripts)} may hold only letters, one '...' per operand, ',' and '->'`);
+  }
+  operands.forEach((x, i) => checkArray('einsum', `operands[${i}]`, x));
+  const { inputs, rhs } = expandEllipsis(subscripts, raw, rhs0, operands);
   operands.forEach((x, i) => {
-    checkArray('einsum', `operands[${i}]`, x);
-    if (inputs[i]!.length !== x.ndim) throw new RangeError(`einsum: operand ${i} has ${x.ndim} dimensions but subscripts '${inputs[i]}' name ${inputs[i]!.length}`);
+    if (inputs[i]!.length !== x.ndim) throw new RangeError(`einsum: operand ${i} has ${x.ndim} dimensions but subscripts '${raw[i]}' name ${inputs[i]!.length}`);
   });
   const count = new Map<string, number>();
   for (const s of inputs) for (const c of s) count.set(c, (count.get(c) ?? 0) + 1);
@@ -257,13 +285,62 @@ export function einsum(subscripts: string, ...operands: NDArray[]): NDArray {
     sizes.set(c, n);
   }));
   if (operands.length === 1) return single(operands[0]!, inputs[0]!, out);
-  // Two operands: each first loses its repeated indices (diagonals) and the indices no one else
-  // needs (summed), then the rest is one contraction and a transpose.
-  const [sa, sb] = inputs as [string, string];
+  let acc = operands[0]!;
+  let accSpec = inputs[0]!;
+  for (let i = 1; i < operands.length; i++) {
+    const later = inputs.slice(i + 1).join('') + out;
+    const keep = i === operands.length - 1 ? out : uniq([...accSpec, ...inputs[i]!].filter((c) => later.includes(c)));
+    acc = pair(acc, accSpec, operands[i]!, inputs[i]!, keep);
+    accSpec = keep;
+  }
+  return acc;
+}
+
+/** `'...'` replaced by letters no subscript uses, right-aligned as NumPy broadcasts. */
+function expandEllipsis(subscripts: string, raw: string[], rhs: string | undefined, operands: NDArray[]): { inputs: string[]; rhs: string | undefined } {
+  if (!subscripts.includes('...')) return { inputs: raw, rhs };
+  const used = new Set(subscripts.replace(/[^a-zA-Z]/g, ''));
+  const free = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'].filter((c) => !used.has(c));
+  const dims = raw.map((s, i) => (s.includes('...') ? operands[i]!.ndim - (s.length - 3) : 0));
+  dims.forEach((d, i) => {
+    if (d < 0) throw new RangeError(`einsum: operand ${i} has ${operands[i]!.ndim} dimensions, fewer than subscripts '${raw[i]}' name`);
+  });
+  const nd = Math.max(...dims);
+  if (nd > free.length) throw new RangeError(`einsum: '...' covers ${nd} axes, more than the unused letters`);
+  const letters = free.slice(0, nd);
+  const lengths = new Map<string, number>();
+  const inputs = raw.map((s, i) => {
+    if (!s.includes('...')) return s;
+    const mine = letters.slice(nd - dims[i]!);
+    const at = s.indexOf('...');
+    mine.forEach((c, k) => {
+      const n = operands[i]!.shape[at + k]!;
+      const known = lengths.get(c);
+      if (known !== undefined && known !== n) {
+        throw new RangeError(`einsum: the axes under '...' must have equal lengths (${known} vs ${n}; broadcasting a length-1 axis there is not supported)`);
+      }
+      lengths.set(c, n);
+    });
+    return s.replace('...', mine.join(''));
+  });
+  // implicit output: the '...' axes first, then the indices seen once, sorted (NumPy's order)
+  if (rhs === undefined) {
+    const count = new Map<string, number>();
+    for (const s of raw) for (const c of s.replace('...', '')) count.set(c, (count.get(c) ?? 0) + 1);
+    return { inputs, rhs: letters.join('') + [...count.keys()].filter((c) => count.get(c) === 1).sort().join('') };
+  }
+  return { inputs, rhs: rhs.replace('...', letters.join('')) };
+}
+
+/**
+ * Two operands: each first loses its repeated indices (diagonals) and the indices no one else
+ * needs (summed), then the rest is one contraction and a transpose into `out`'s order.
+ */
+function pair(a: NDArray, sa: string, b: NDArray, sb: string, out: string): NDArray {
   const keepA = uniq([...sa].filter((c) => out.includes(c) || sb.includes(c)));
   const keepB = uniq([...sb].filter((c) => out.includes(c) || sa.includes(c)));
-  const x = single(operands[0]!, sa, keepA);
-  const y = single(operands[1]!, sb, keepB);
+  const x = single(a, sa, keepA);
+  const y = single(b, sb, keepB);
   const batch = out.split('').filter((c) => keepA.includes(c) && keepB.includes(c));
   const ks = keepA.split('').filter((c) => keepB.includes(c) && !out.includes(c));
   const fa = out.split('').filter((c) => keepA.includes(c) && !keepB.includes(c));
@@ -296,5 +373,7 @@ function single(x: NDArray, s: string, out: string): NDArray {
     r = contraction('diagonal', x.node, u, { batch, free: [], k: [] }, { batch: batch.map(() => []), free: [], k: [] });
   }
   if (!summed.length) return r;
-  return r.sum({ axis: [...summed].map((_, i) => out.length + i) });
+  const total = r.sum({ axis: [...summed].map((_, i) => out.length + i) });
+  // einsum keeps its operand's dtype (an int32 sum wraps in int32, a bool one is a logical or)
+  return total.dtype === r.dtype ? total : total.astype(r.dtype);
 }

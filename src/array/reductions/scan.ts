@@ -20,6 +20,11 @@ import { contiguousStrides, itemsize, newId, size, token, type DType, type Quant
 import { stageChunks, type Lowering, type Materialized } from '../lower.js';
 import type { Step } from '../emit.js';
 
+/**
+ * Options of the cumulative scans ({@link cumsum}, {@link cumprod}, {@link nancumsum},
+ * {@link nancumprod} and their NDArray methods), as NumPy's `axis=` and `dtype=`. Unknown keys are
+ * a TypeError.
+ */
 export interface CumulativeOptions {
   /** The axis to scan (negative counts from the end); omitted or null: the flattened array, as NumPy. */
   axis?: number | null;
@@ -27,6 +32,10 @@ export interface CumulativeOptions {
   dtype?: DType;
 }
 
+/**
+ * Options of {@link median}, {@link quantile} and {@link percentile} (NumPy's `axis=` and
+ * `keepdims=`; one axis only). Unknown keys are a TypeError.
+ */
 export interface QuantileOptions {
   /** One axis (negative counts from the end); omitted or null: over all elements. */
   axis?: number | null;

@@ -2,7 +2,17 @@
 // (ops.generated.ts): the format spells an op, reduction, leaf kind or dtype by its `plan` name.
 import { DTYPES, LEAF_KINDS as LEAF_ROWS, OPS as OP_ROWS, REDUCTIONS, type NativeDType, type OpCode, type ReduceCode, type LeafKind } from '../ops.generated.js';
 
+/**
+ * The name of an instruction's operation in a plan (`'load'`, `'add'`, `'exp'`, …): the `plan`
+ * names of the operation table native/engine/ops.json; the decoder lists the accepted names in an
+ * unknown-op error.
+ */
 export type PlanOp = (typeof OP_ROWS)[number]['plan'];
+/**
+ * The reduction of a stage's sink: `'none'` (elementwise store) or one of `'sum'`, `'prod'`,
+ * `'min'`, `'max'`, `'mean'`, `'var'`, `'std'`, their `nan` variants, `'any'`, `'all'`,
+ * `'count_nonzero'`, `'ptp'`, `'argmin'`, `'argmax'`, `'nanargmin'`, `'nanargmax'`.
+ */
 export type PlanReduce = (typeof REDUCTIONS)[number]['plan'];
 export type PlanLeafKind = (typeof LEAF_ROWS)[number]['plan'];
 export type PlanDType = (typeof DTYPES)[number]['name'];

@@ -23,6 +23,10 @@ export interface DecodedPlan {
   allocBytes: number;
 }
 
+/**
+ * Work and memory budgets for an untrusted plan (used by {@link validatePlan} and
+ * {@link execute}): a plan over either is refused with a RangeError before anything runs.
+ */
 export interface DecodeOptions {
   /** Refuse plans whose stages iterate over more elements than this in total (default 2^48). */
   maxElements?: number;
