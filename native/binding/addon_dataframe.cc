@@ -424,7 +424,7 @@ Napi::Value WriteCsv(const Napi::CallbackInfo& info) {
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
 
-// dfStats({ columns: [{ type, parts: TypedArray[] }], quantiles: Float64Array })
+// dfStats({ columns: [{ type, parts: TypedArray[] }], quantiles: Float64Array (-1: NumPy's median) })
 //   → Promise<Float64Array> with, per column: count, sum, mean, std (ddof 1), min, max, quantiles…
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -454,7 +454,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
     const double* d = static_cast<const double*>(q.data);
     qs.assign(d, d + q.bytes / 8);
     for (double x : qs)
-      if (!(x >= 0 && x <= 1)) rangeError(env, "quantiles: each must be within [0, 1]");
+      if (!(x >= 0 && x <= 1) && x != -1) rangeError(env, "quantiles: each must be within [0, 1] (or -1: the median)");
   }
   const size_t nq = qs.size();
   auto plan = std::make_shared<df::StatsPlan>(std::move(cols), std::move(qs));
@@ -481,7 +481,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
 
-// dfGroupby({ rows: number[], keys: [col], values: [col], aggs: [{ value, agg, ddof }] }) with
+// dfGroupby({ rows: number[], keys: [col], values: [col], aggs: [{ value, agg, ddof, q }] }) with
 //   col = { type, parts: TypedArray[], dictBytes?: Uint8Array[], dictOffsets?: Int32Array[] }
 //   → Promise<{ groups, columns: [{ type, data, dictBytes?, dictOffsets?, present? }] }> (keys, then aggregations)
 Napi::Value Groupby(const Napi::CallbackInfo& info) {
@@ -547,9 +547,11 @@ Napi::Value Groupby(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < aa.Length(); ++i) {
     Napi::Object ao = obj(env, aa.Get(i), "aggs[i]");
     df::GbAgg a;
-    a.agg = static_cast<df::Agg>(integer(env, ao.Get("agg"), "aggs.agg", 0, 11));
+    a.agg = static_cast<df::Agg>(integer(env, ao.Get("agg"), "aggs.agg", 0, 13));
     if (a.agg != df::Agg::Size && a.agg != df::Agg::FirstRow) a.value = static_cast<int32_t>(integer(env, ao.Get("value"), "aggs.value", 0, static_cast<double>(values.size()) - 1));
     if (!ao.Get("ddof").IsUndefined()) a.ddof = num(env, ao.Get("ddof"), "aggs.ddof");
+    if (!ao.Get("q").IsUndefined()) a.q = num(env, ao.Get("q"), "aggs.q");
+    if (!(a.q >= 0 && a.q <= 1)) rangeError(env, "aggs.q: a quantile within [0, 1]");
     aggs.push_back(a);
   }
   auto plan = std::make_shared<df::GroupbyPlan>(std::move(keys), std::move(values), std::move(rows), std::move(aggs));

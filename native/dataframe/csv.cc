@@ -160,7 +160,7 @@ std::string_view decode(std::string_view raw, bool escaped, bool latin1, char qu
 
 }  // namespace
 
-bool parseDatetime(std::string_view s, double& ms) {
+bool parseIsoDatetime(std::string_view s, double& ms) {
   int y, mo, d, h = 0, mi = 0, sec = 0;
   if (s.size() < 10 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
       !digits(s, 8, 2, d))

@@ -67,6 +67,11 @@ std::string readBlock(const std::string& path, int64_t start, int64_t end);
 size_t readBlockInto(const std::string& path, int64_t start, int64_t end, std::string& buf);
 
 // Parses "YYYY-MM-DD[( |T)HH:MM[:SS[.fff…]]][Z]" to ms since the epoch; false if malformed.
+bool parseIsoDatetime(std::string_view s, double& ms);
+// The common non-ISO forms pandas reads (dates.cc): 2015/01/01 01:00:00, 01/02/2003 (month
+// first), Jan 1 2000, 1 Jan 2000 …; false if none fits.
+bool parseOtherDatetime(std::string_view s, double& ms);
+// ISO first, then the other forms (parseDates' columns).
 bool parseDatetime(std::string_view s, double& ms);
 // pandas' default true/false values: True TRUE true / False FALSE false.
 bool parseBool(std::string_view s, uint8_t& out);

@@ -225,7 +225,7 @@ std::vector<double> exactQuantiles(double* v, size_t n, const std::vector<double
     size_t lo = static_cast<size_t>(std::floor(h));
     double a = valueAt(lo);
     if (lo + 1 >= n) {
-      out[j] = a;
+      out[j] = a + (a - a) * 0.0;  // NumPy clamps the next index and interpolates: NaN for ±inf
       continue;
     }
     double b = valueAt(lo + 1);

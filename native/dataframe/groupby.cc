@@ -13,7 +13,7 @@ namespace tessera::df {
 
 namespace {
 
-enum Need : uint8_t { kCnt = 1, kSum = 2, kSq = 4, kMinMax = 8, kFirstLast = 16, kUniq = 32, kISum = 64 };
+enum Need : uint8_t { kCnt = 1, kSum = 2, kSq = 4, kMinMax = 8, kFirstLast = 16, kUniq = 32, kISum = 64, kVals = 128 };
 
 // Double-double accumulation (Knuth's TwoSum; values beyond the finite range keep only hi).
 struct DD {
@@ -110,6 +110,34 @@ std::vector<KeyVal> decode(const std::string& key, const std::vector<GbColumn>& 
   return out;
 }
 
+// The value of rank k of v (reorders v; ranks asked in ascending order keep the earlier work).
+inline double kth(std::vector<double>& v, size_t k, size_t from) {
+  std::nth_element(v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+// pandas' grouped median (median_linear: the mean of the two middle values) or quantile
+// (group_quantile, linear: v[k] + (v[k+1] - v[k]) * frac with k = floor(q (n - 1))); NaN for a
+// group without values.
+double quantileOf(std::vector<double>& v, bool median, double q) {
+  const size_t n = v.size();
+  if (!n) return NAN;
+  if (median) {
+    const double b = kth(v, n / 2, 0);
+    if (n % 2) return b;
+    // the largest of the lower half is the rank n/2 - 1 value
+    const double a = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n / 2));
+    return (b + a) / 2;
+  }
+  const double h = q * static_cast<double>(n - 1);
+  const size_t k = static_cast<size_t>(h);
+  const double frac = std::fmod(h, 1.0);
+  const double lo = kth(v, k, 0);
+  if (frac == 0.0 || k + 1 >= n) return lo;
+  const double hi = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(k + 1), v.end());
+  return lo + (hi - lo) * frac;
+}
+
 }  // namespace
 
 struct GroupbyPlan::Acc {
@@ -121,6 +149,7 @@ struct GroupbyPlan::Acc {
   std::vector<std::string> sfirst, slast;
   std::vector<std::unordered_set<uint64_t>> uniq;
   std::vector<std::unordered_set<std::string>> suniq;
+  std::vector<std::vector<double>> vals;  // median / quantile: the group's non-missing values
 
   void grow(size_t g, bool isInt, bool isString) {
     if (need & kCnt) cnt.resize(g, 0);
@@ -153,6 +182,7 @@ struct GroupbyPlan::Acc {
       if (isString) suniq.resize(g);
       else uniq.resize(g);
     }
+    if (need & kVals) vals.resize(g);
   }
 };
 
@@ -188,6 +218,11 @@ GroupbyPlan::GroupbyPlan(std::vector<GbColumn> keys, std::vector<GbColumn> value
       case Agg::First:
       case Agg::Last: n |= kFirstLast; break;
       case Agg::Nunique: n |= kUniq; break;
+      case Agg::Median:
+      case Agg::Quantile:
+        if (t == ColType::String) throw std::invalid_argument("groupby: median/quantile of a string column");
+        n |= kVals;
+        break;
       default: break;
     }
   }
@@ -382,6 +417,7 @@ void GroupbyPlan::build(size_t p) {
           a.has[gi] = 1;
         }
         if (need & kUniq) a.uniq[gi].insert(isInt ? static_cast<uint64_t>(static_cast<int64_t>(raw)) : bitsOf(x));
+        if (need & kVals) a.vals[gi].push_back(x);
       }
     };
     switch (c.type) {
@@ -447,6 +483,13 @@ void GroupbyPlan::merge(Table& a, Table& b) {
       if (need & kUniq) {
         if (isStr) x.suniq[ga].insert(y.suniq[gb].begin(), y.suniq[gb].end());
         else x.uniq[ga].insert(y.uniq[gb].begin(), y.uniq[gb].end());
+      }
+      if (need & kVals) {
+        std::vector<double>& dst = x.vals[ga];
+        std::vector<double>& src = y.vals[gb];
+        if (dst.empty()) dst.swap(src);
+        else dst.insert(dst.end(), src.begin(), src.end());
+        std::vector<double>().swap(src);
       }
     }
   }
@@ -599,6 +642,11 @@ void GroupbyPlan::finish() {
         }
         break;
       }
+      case Agg::Median:
+      case Agg::Quantile:
+        o.type = ColType::Float64;
+        for (size_t g : order) o.f64.push_back(quantileOf(a.vals[g], ag.agg == Agg::Median, ag.q));
+        break;
       default: break;
     }
     out_.push_back(std::move(o));

@@ -7,6 +7,8 @@
 // Sums are double-double (TwoSum; x² exactly through fma), so sum, mean, var and std are the
 // correctly rounded values of the exact sums for practical data, whatever the partitioning;
 // int64 columns sum, min and max in int64 (TYPED-REGISTERS: the values come as int64 already).
+// Median and quantiles are exact: each group keeps its non-missing values (as doubles), the
+// merge tree concatenates them, and the epilogue selects the ranks with nth_element.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +24,9 @@
 namespace tessera::df {
 
 enum class Agg : int32_t { Count = 0, Size = 1, Sum = 2, Mean = 3, Min = 4, Max = 5, Std = 6, Var = 7, First = 8, Last = 9, Nunique = 10,
-                           FirstRow = 11 /* the row number of the group's first row (order of appearance) */ };
+                           FirstRow = 11 /* the row number of the group's first row (order of appearance) */,
+                           Median = 12 /* exact: (a + b) / 2 of the middle values, as pandas' median_linear */,
+                           Quantile = 13 /* exact: v[k] + (v[k+1] - v[k]) * frac, as pandas' group_quantile (linear) */ };
 
 // A column split in partitions: data per partition; strings also their dictionaries.
 struct GbColumn {
@@ -37,6 +41,7 @@ struct GbAgg {
   int32_t value = 0;  // index into values (unused for Size)
   Agg agg = Agg::Count;
   double ddof = 1;
+  double q = 0.5;  // Quantile only
 };
 
 // One output column: numbers (f64 / i64 / b8) or strings (bytes + offsets).

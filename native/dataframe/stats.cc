@@ -114,6 +114,7 @@ void StatsPlan::finish1() {
     if (!wantQ_ || !r.count) continue;
     const int64_t n = static_cast<int64_t>(r.count);
     for (double q : qs_) {
+      if (q < 0) q = 0.5;  // the median (see stats.h)
       const int64_t k = static_cast<int64_t>(std::floor(static_cast<double>(n - 1) * q));
       s.ranks.push_back(k);
       if (k + 1 < n) s.ranks.push_back(k + 1);
@@ -189,11 +190,22 @@ void StatsPlan::finish2() {
       return s.rankValue[static_cast<size_t>(it - s.ranks.begin())];
     };
     for (size_t j = 0; j < qs_.size(); ++j) {
-      const double h = static_cast<double>(n - 1) * qs_[j];
+      const bool median = qs_[j] < 0;
+      const double h = static_cast<double>(n - 1) * (median ? 0.5 : qs_[j]);
       const int64_t lo = static_cast<int64_t>(std::floor(h));
       const double a = valueAt(lo);
-      if (lo + 1 >= n) {
+      if (median && n % 2) {
         r.quantiles[j] = a;
+        continue;
+      }
+      if (lo + 1 >= n) {
+        // NumPy clamps the next index and still interpolates: a + (a − a)·0, NaN for ±inf
+        const double d = a - a;
+        r.quantiles[j] = median ? a : a + d * 0.0;
+        continue;
+      }
+      if (median) {
+        r.quantiles[j] = (a + valueAt(lo + 1)) / 2;  // NumPy's median: the mean of the middle two
         continue;
       }
       const double b = valueAt(lo + 1), t = h - static_cast<double>(lo), diff = b - a;

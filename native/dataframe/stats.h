@@ -5,6 +5,8 @@
 // of kBins equal-width bins over [min, max] (bin(v) = floor((v - min) * scale) is monotone in v,
 // so bins preserve order); the bins holding the needed ranks are found from the merged counts;
 // stage 2 collects only the values of those bins; the epilogue selects within them (nth_element).
+// A negative quantile asks for the median as NumPy computes it ((a + b) / 2 of the middle two
+// values, which can differ from the linear interpolation at 0.5 in the last bit).
 #pragma once
 
 #include <cmath>

@@ -632,3 +632,84 @@ TEST(df_argsort_stable_with_missing_values) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(df_groupby_median_quantile_exact_any_partitioning) {
+  // ties (multiples of 1/4), NaN, ±inf; a group of only missing values; int values
+  std::string text = "k,v,j\n";
+  std::mt19937_64 rng(11);
+  std::map<std::string, std::vector<double>> vals, ivals;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string k(1, static_cast<char>('a' + rng() % 5));
+    double v = static_cast<double>(static_cast<int64_t>(rng() % 41) - 20) / 4;
+    if (rng() % 13 == 0) v = NAN;
+    if (rng() % 97 == 0) v = rng() % 2 ? INFINITY : -INFINITY;
+    if (k == "e") v = NAN;
+    const int64_t j = static_cast<int64_t>(rng() % 9) - 4;
+    if (!std::isnan(v)) vals[k].push_back(v);
+    ivals[k].push_back(static_cast<double>(j));
+    text += k + "," + (std::isnan(v) ? std::string() : std::isinf(v) ? std::string(v > 0 ? "inf" : "-inf") : std::to_string(v)) + "," + std::to_string(j) + "\n";
+  }
+  CsvResult r = parse(text, {"k", "v", "j"}, {}, true);
+  CHECK(r.ok);
+  auto naive = [](std::vector<double> s, bool median, double q) {
+    std::sort(s.begin(), s.end());
+    const size_t n = s.size();
+    if (!n) return static_cast<double>(NAN);
+    if (median) return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    const double h = q * static_cast<double>(n - 1);
+    const size_t k = static_cast<size_t>(h);
+    const double frac = std::fmod(h, 1.0);
+    return frac == 0 || k + 1 >= n ? s[k] : s[k] + (s[k + 1] - s[k]) * frac;
+  };
+  const double qs[] = {0, 0.1, 0.25, 0.5, 0.9, 1};
+  std::vector<GbAgg> aggs = {{0, Agg::Median, 1}, {1, Agg::Median, 1}};
+  for (double q : qs) {
+    GbAgg a{0, Agg::Quantile, 1};
+    a.q = q;
+    aggs.push_back(a);
+  }
+  for (size_t parts : {size_t(1), size_t(3), size_t(7)}) {
+    const std::vector<GbOut> out = runGroupby(r, {0}, {1, 2}, aggs, parts, 2);
+    size_t g = 0;
+    for (const auto& [key, v] : ivals) {
+      const std::vector<double>& fv = vals[key];
+      auto same = [](double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
+      CHECK(same(out[1].f64[g], naive(fv, true, 0)));
+      CHECK(same(out[2].f64[g], naive(v, true, 0)));
+      for (size_t k = 0; k < 6; ++k) CHECK(same(out[3 + k].f64[g], naive(fv, false, qs[k])));
+      ++g;
+    }
+    CHECK_EQ(g, size_t(5));
+    CHECK(std::isnan(out[1].f64[4]));  // group "e": only missing values
+  }
+}
+
+TEST(df_parse_dates_other_forms) {
+  double ms;
+  auto at = [](const char* s) {
+    double v = NAN;
+    return parseDatetime(s, v) ? v : NAN;
+  };
+  CHECK_EQ(at("Jan 1 2000"), 946684800000.0);
+  CHECK_EQ(at("January 1, 2000"), 946684800000.0);
+  CHECK_EQ(at("1 Jan 2000"), 946684800000.0);
+  CHECK_EQ(at("01-Jan-2000"), 946684800000.0);
+  CHECK_EQ(at("2000/01/01"), 946684800000.0);
+  CHECK_EQ(at("2000/1/1 00:00:00"), 946684800000.0);
+  CHECK_EQ(at("01/02/2000"), 946684800000.0 + 86400000.0);   // month first
+  CHECK_EQ(at("13/01/2000"), 946684800000.0 + 12 * 86400000.0);  // day 13: dateutil swaps
+  CHECK_EQ(at("1/1/2000 1:30 PM"), 946684800000.0 + 13.5 * 3600000.0);
+  CHECK_EQ(at("1/1/2000 12:00 AM"), 946684800000.0);
+  CHECK_EQ(at("2000.01.01T00:00:01.25"), 946684801250.0);
+  CHECK(!parseDatetime("02/30/2000", ms));
+  CHECK(!parseDatetime("2001/02/29", ms));
+  CHECK(!parseDatetime("Jan 1", ms));
+  CHECK(!parseDatetime("Foo 1 2000", ms));
+  CHECK(!parseDatetime("1/2/03", ms));
+  CHECK(!parseDatetime("1/1/2000 13:00 PM", ms));
+  CHECK(!parseDatetime("2000/01/01 x", ms));
+}
+
+}  // namespace

@@ -1,26 +1,34 @@
 // Columnar partitions: numeric columns are TypedArrays over native memory (no copies), strings
 // are dictionary-encoded (utf-8 bytes + offsets, codes; -1 = missing), datetimes are float64
 // milliseconds since the epoch (NaN = missing), bools are one byte 0/1 per row (never missing:
-// as pandas, True/False with a missing value is an object — here a string — column).
+// as pandas, True/False with a missing value is an object — here a string — column);
+// timedeltas (a difference of datetimes) are float64 milliseconds too (NaN = NaT); categories
+// (astype('category')) are stored as strings are: the reader's dictionary is their categories.
 import { ColType, type NativeColumn } from './native.js';
 
 /**
  * A DataFrame column's dtype (exported as `DataFrameDType`), as pandas': `'int64'` (never missing),
  * `'float64'` (NaN is missing), `'string'` (dictionary-encoded, pandas' object), `'datetime'`
- * (ms since the epoch, UTC; NaN is NaT) or `'bool'` (never missing).
+ * (ms since the epoch, UTC; NaN is NaT), `'bool'` (never missing), `'timedelta'` (a difference
+ * of datetimes: ms; NaN is NaT) or `'category'` (`astype('category')`: stored as strings are).
  */
-export type DType = 'int64' | 'float64' | 'string' | 'datetime' | 'bool';
+export type DType = 'int64' | 'float64' | 'string' | 'datetime' | 'bool' | 'timedelta' | 'category';
 
+/** Dictionary-encoded dtypes: strings and categories (codes into a UTF-8 dictionary). */
+export const isDict = (d: DType): boolean => d === 'string' || d === 'category';
+
+/** The dtypes a reader produces (timedelta only comes from datetime arithmetic). */
 export const DTYPES: readonly DType[] = ['int64', 'float64', 'string', 'datetime', 'bool'];
 
 export function typeCode(d: DType): ColType {
-  return d === 'int64' ? ColType.Int64 : d === 'float64' ? ColType.Float64 : d === 'string' ? ColType.String : d === 'bool' ? ColType.Bool : ColType.Datetime;
+  // a timedelta is float64 milliseconds to the native side
+  return d === 'int64' ? ColType.Int64 : d === 'float64' || d === 'timedelta' ? ColType.Float64 : isDict(d) ? ColType.String : d === 'bool' ? ColType.Bool : ColType.Datetime;
 }
 export function dtypeOf(c: ColType): DType {
   return c === ColType.Int64 ? 'int64' : c === ColType.Float64 ? 'float64' : c === ColType.String ? 'string' : c === ColType.Bool ? 'bool' : 'datetime';
 }
 
-/** A value of a column as JS sees it: int64 as number when safe (else bigint), bool as boolean, datetime as Date; missing = null. */
+/** A value of a column as JS sees it: int64 as number when safe (else bigint), bool as boolean, datetime as Date, timedelta as milliseconds; missing = null. */
 export type CellValue = number | bigint | string | boolean | Date | null;
 
 const decoder = new TextDecoder();
@@ -112,7 +120,8 @@ export function valueAt(c: Column, i: number): CellValue {
       const v = (c.values as BigInt64Array)[i]!;
       return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
     }
-    case 'float64': {
+    case 'float64':
+    case 'timedelta': {
       const v = (c.values as Float64Array)[i]!;
       return Number.isNaN(v) ? null : v;
     }
@@ -132,7 +141,8 @@ export function emptyColumn(d: DType): Column {
   switch (d) {
     case 'int64': return { dtype: d, values: new BigInt64Array(0) };
     case 'bool': return { dtype: d, values: new Uint8Array(0) };
-    case 'string': return { dtype: d, values: new Int32Array(0), dict: StringDict.EMPTY };
+    case 'string':
+    case 'category': return { dtype: d, values: new Int32Array(0), dict: StringDict.EMPTY };
     default: return { dtype: d, values: new Float64Array(0) };
   }
 }

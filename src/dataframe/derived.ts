@@ -130,7 +130,7 @@ export class DerivedSource implements PartitionSource {
       } else {
         cur = cur.map((p) => {
           const c = p.columns.get(s.column);
-          if (!c || c.dtype !== 'string') return p;
+          if (!c || (c.dtype !== 'string' && c.dtype !== 'category')) return p;
           const codes = c.values as Int32Array;
           if (!codes.some((k) => k < 0)) return p;
           // the value as one more dictionary entry
@@ -139,7 +139,7 @@ export class DerivedSource implements PartitionSource {
           const code = strings.push(s.value) - 1;
           const out = codes.map((k) => (k < 0 ? code : k));
           const m = new Map(p.columns);
-          m.set(s.column, { dtype: 'string', values: out, dict: StringDict.fromStrings(strings) });
+          m.set(s.column, { dtype: c.dtype, values: out, dict: StringDict.fromStrings(strings) });
           return { length: p.length, columns: m };
         });
       }

@@ -14,6 +14,7 @@ import { concatenate } from '../array/indexing/join.js';
 import { type Computed, NDArray, computeArrays, whereArrays } from '../array/ndarray.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { type Column, type DType, type Partition, StringDict } from './column.js';
+import { type StrMap, mapString } from './strings.js';
 
 export type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'mod' | 'floordiv';
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
@@ -33,11 +34,11 @@ export type Expr =
   | { readonly kind: 'fillna'; readonly arg: Expr; readonly value: number }
   | { readonly kind: 'where'; readonly cond: Expr; readonly x: Expr; readonly other: Expr }
   | { readonly kind: 'astype'; readonly arg: Expr; readonly dtype: 'float64' | 'int64' | 'bool' }
-  | { readonly kind: 'str'; readonly op: StrOp; readonly arg: Expr; readonly pat?: string; readonly regex?: boolean; readonly caseSensitive?: boolean; readonly na?: boolean }
+  | { readonly kind: 'str'; readonly op: StrOp; readonly arg: Expr; readonly pat?: string; readonly regex?: boolean; readonly caseSensitive?: boolean; readonly na?: boolean; readonly map?: StrMap }
   | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr; /** floor: the frequency in ms. */ readonly freq?: number };
 
-export type StrOp = 'lower' | 'upper' | 'len' | 'contains' | 'startswith' | 'endswith';
-export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'dayofweek' | 'floor';
+export type StrOp = 'lower' | 'upper' | 'len' | 'contains' | 'startswith' | 'endswith' | 'map';
+export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'dayofweek' | 'date' | 'totalSeconds' | 'days' | 'floor';
 
 export const col = (name: string): Expr => ({ kind: 'col', name });
 
@@ -60,6 +61,28 @@ export function exprColumns(e: Expr, out = new Set<string>()): Set<string> {
     default: exprColumns(e.arg, out);
   }
   return out;
+}
+
+/**
+ * Arithmetic with datetimes and timedeltas (both milliseconds), as pandas: datetime − datetime
+ * is a timedelta, datetime ± timedelta a datetime, timedelta ± timedelta a timedelta,
+ * timedelta / timedelta float64, timedelta × or ÷ a number a timedelta; undefined when neither
+ * operand is temporal.
+ */
+function timeArith(op: ArithOp, a: LType, b: LType): DType | undefined {
+  const T = (d: LType): boolean => d === 'datetime' || d === 'timedelta';
+  if (!T(a) && !T(b)) return undefined;
+  const num = (d: LType): boolean => d === 'int64' || d === 'float64' || d === 'lit-int' || d === 'lit-float';
+  if (a === 'datetime' && b === 'datetime' && op === 'sub') return 'timedelta';
+  if (a === 'datetime' && b === 'timedelta' && (op === 'add' || op === 'sub')) return 'datetime';
+  if (a === 'timedelta' && b === 'datetime' && op === 'add') return 'datetime';
+  if (a === 'timedelta' && b === 'timedelta') {
+    if (op === 'add' || op === 'sub') return 'timedelta';
+    if (op === 'div') return 'float64';
+  }
+  if (a === 'timedelta' && num(b) && (op === 'mul' || op === 'div')) return 'timedelta';
+  if (num(a) && b === 'timedelta' && op === 'mul') return 'timedelta';
+  throw new TypeError(`${op}: ${a.replace('lit-', '')} ${op} ${b.replace('lit-', '')} is not accepted (accepted: datetime − datetime, datetime ± timedelta, timedelta ± timedelta, timedelta / timedelta, timedelta × number)`);
 }
 
 /** The dtype of a literal in an expression: pandas' scalar kinds (an integer number is int64). */
@@ -90,6 +113,8 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
       return 'float64';
     case 'arith': {
       const [a, b] = e.args.map(sub) as [LType, LType];
+      const temporal = timeArith(e.op, a, b);
+      if (temporal) return temporal;
       for (const d of [a, b])
         if (!NUMBERISH(d)) throw new TypeError(`${e.op}: a ${d} column in arithmetic (accepted: int64, float64, bool columns and numbers)`);
       if (e.op === 'div') return 'float64';
@@ -98,8 +123,8 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     case 'compare': {
       const [a, b] = e.args.map(sub) as [LType, LType];
       for (const d of [a, b])
-        if (d === 'string') throw new TypeError(`${e.op}: comparisons of string columns are not built yet (accepted: int64, float64, bool, datetime columns)`);
-      const dt = (d: LType): boolean => d === 'datetime';
+        if (d === 'string' || d === 'category') throw new TypeError(`${e.op}: comparisons of ${d} columns are not built yet (accepted: int64, float64, bool, datetime columns)`);
+      const dt = (d: LType): boolean => d === 'datetime' || d === 'timedelta';
       if (dt(a) !== dt(b) && !(e.args[0].kind === 'lit' || e.args[1].kind === 'lit'))
         throw new TypeError(`${e.op}: cannot compare a datetime column with a ${dt(a) ? b : a} column`);
       return 'bool';
@@ -127,14 +152,14 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     }
     case 'fillna': {
       const d = exprDtype(e.arg, dtypes);
-      if (d === 'string' || d === 'bool') throw new TypeError(`fillna: a number for a ${d} column is not accepted (accepted: int64, float64, datetime columns)`);
+      if (d === 'string' || d === 'bool' || d === 'category') throw new TypeError(`fillna: a number for a ${d} column is not accepted (accepted: int64, float64, datetime columns)`);
       return d;
     }
     case 'where': {
       if (sub(e.cond) !== 'bool') throw new TypeError(`where: cond must be a bool Series (a mask), got ${sub(e.cond)}`);
       const a = sub(e.x);
       const b = sub(e.other);
-      if (a === 'string' || b === 'string') throw new TypeError('where: string columns are not built yet (accepted: int64, float64, datetime)');
+      if (a === 'string' || b === 'string' || a === 'category' || b === 'category') throw new TypeError('where: string columns are not built yet (accepted: int64, float64, datetime)');
       if (a === 'bool' || b === 'bool') throw new TypeError('where: bool values would make an object column in pandas; astype first');
       if (a === 'datetime' || b === 'datetime') {
         if ((a !== 'datetime' && e.x.kind !== 'lit') || (b !== 'datetime' && e.other.kind !== 'lit'))
@@ -145,22 +170,28 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     }
     case 'astype': {
       const d = exprDtype(e.arg, dtypes);
-      if (d === 'string' || d === 'datetime') throw new TypeError(`astype: from ${d} is not built yet (accepted: int64, float64, bool)`);
+      if (d === 'string' || d === 'datetime' || d === 'category') throw new TypeError(`astype: from ${d} is not built yet (accepted: int64, float64, bool)`);
       return e.dtype;
     }
     case 'str': {
       const d = exprDtype(e.arg, dtypes);
-      if (d !== 'string') throw new TypeError(`.str.${e.op}: needs a string column, got ${d}`);
+      if (d !== 'string' && d !== 'category') throw new TypeError(`.str.${e.op}: needs a string column, got ${d}`);
+      if (e.op === 'map' && e.map!.op === 'category') return 'category';
       // len of a column with missing values is float64 and a predicate's an object column in
       // pandas: the data decides at compute time (as for x // 0)
+      if (e.op === 'map') return e.map!.op === 'splitlen' ? 'int64' : 'string';
       return e.op === 'lower' || e.op === 'upper' ? 'string' : e.op === 'len' ? 'int64' : 'bool';
     }
     case 'dt': {
       const d = exprDtype(e.arg, dtypes);
+      if (e.field === 'totalSeconds' || e.field === 'days') {
+        if (d !== 'timedelta') throw new TypeError(`.dt.${e.field}: needs a timedelta column (a difference of datetimes), got ${d}`);
+        return e.field === 'days' ? 'int64' : 'float64';
+      }
       if (d !== 'datetime') throw new TypeError(`.dt.${e.field}: needs a datetime column (readCsv's parseDates), got ${d}`);
       if (e.field === 'floor') return 'datetime';
       // pandas: int64 without missing values, float64 with them (decided at compute time)
-      return 'int64';
+      return e.field === 'date' ? 'datetime' : 'int64';
     }
   }
 }
@@ -193,6 +224,7 @@ function strColumns(e: Extract<Expr, { kind: 'str' }>, args: readonly Column[]):
       const mapped = entries.map((s) => (e.op === 'lower' ? s.toLowerCase() : s.toUpperCase()));
       return { dtype: 'string', values: codes, dict: StringDict.fromStrings(mapped) };
     }
+    if (e.op === 'map') return mapColumn(e.map!, codes, entries, dict);
     const missing = codes.some((k) => k < 0);
     if (e.op === 'len') {
       const lens = entries.map(codePoints);
@@ -208,6 +240,19 @@ function strColumns(e: Extract<Expr, { kind: 'str' }>, args: readonly Column[]):
   });
 }
 
+/** A mapping .str operation (strings.ts) over a partition's dictionary: strings (null: missing) or counts. */
+function mapColumn(m: StrMap, codes: Int32Array, entries: string[], dict: StringDict): Column {
+  if (m.op === 'category') return { dtype: 'category', values: codes, dict };
+  const mapped = entries.map((s) => mapString(s, m));
+  if (m.op === 'splitlen') {
+    if (codes.some((k) => k < 0)) return { dtype: 'float64', values: Float64Array.from(codes, (k) => (k < 0 ? NaN : (mapped[k] as number))) };
+    return { dtype: 'int64', values: BigInt64Array.from(codes, (k) => BigInt(mapped[k] as number)) };
+  }
+  const strings = mapped.map((x) => (x === null ? '' : (x as string)));
+  const values = mapped.some((x) => x === null) ? Int32Array.from(codes, (k) => (k < 0 || mapped[k] === null ? -1 : k)) : codes;
+  return { dtype: 'string', values, dict: StringDict.fromStrings(strings) };
+}
+
 /** A .dt field of datetime columns (ms since the epoch, UTC as the parser reads them). */
 function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): Column[] {
   if (e.field === 'floor') {
@@ -216,6 +261,9 @@ function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): C
     return args.map((c) => ({ dtype: 'datetime', values: Float64Array.from(c.values as Float64Array, (x) => Math.floor(x / f) * f) }));
   }
   const get: (d: Date) => number = {
+    date: (d: Date) => d.getTime(),
+    totalSeconds: (d: Date) => d.getTime() / 1000,
+    days: (d: Date) => Math.floor(d.getTime() / 86400000),
     year: (d: Date) => d.getUTCFullYear(),
     month: (d: Date) => d.getUTCMonth() + 1,
     day: (d: Date) => d.getUTCDate(),
@@ -224,6 +272,19 @@ function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): C
     second: (d: Date) => d.getUTCSeconds(),
     dayofweek: (d: Date) => (d.getUTCDay() + 6) % 7, // pandas: Monday = 0
   }[e.field as Exclude<DtField, 'floor'>];
+  if (e.field === 'totalSeconds') return args.map((c) => ({ dtype: 'float64', values: Float64Array.from(c.values as Float64Array, (x) => x / 1000) }));
+  if (e.field === 'days') {
+    // whole days, floored (pandas' Timedelta.days: -1 for −1 h); float64 with missing values
+    return args.map((c) => {
+      const v = c.values as Float64Array;
+      if (v.some((x) => Number.isNaN(x))) return { dtype: 'float64', values: Float64Array.from(v, (x) => Math.floor(x / 86400000)) };
+      return { dtype: 'int64', values: BigInt64Array.from(v, (x) => BigInt(Math.floor(x / 86400000))) };
+    });
+  }
+  if (e.field === 'date') {
+    // the day at midnight (pandas' datetime.date objects, kept as a datetime column here)
+    return args.map((c) => ({ dtype: 'datetime', values: Float64Array.from(c.values as Float64Array, (x) => Math.floor(x / 86400000) * 86400000) }));
+  }
   return args.map((c) => {
     const v = c.values as Float64Array;
     const missing = v.some((x) => Number.isNaN(x));
@@ -251,7 +312,7 @@ function leaf(c: Column): NDArray {
     const src = c.values as BigInt64Array;
     data = new Float64Array(n);
     for (let i = 0; i < n; i++) data[i] = Number(src[i]!);
-  } else if (c.dtype === 'string') {
+  } else if (c.dtype === 'string' || c.dtype === 'category') {
     // only isna/notna read strings: the codes (−1 = missing)
     const src = c.values as Int32Array;
     data = new Float64Array(n);
@@ -336,7 +397,7 @@ class Builder {
         const d = exprDtype(e.arg, this.dtypes);
         const a = this.build(e.arg) as NDArray;
         // strings: code −1; bool: never missing; numbers (int64 as float64 copies) and datetimes: NaN
-        const na = d === 'string' ? a.lt(0) : a.dtype === 'bool' ? a.ne(a) : a.isnan();
+        const na = d === 'string' || d === 'category' ? a.lt(0) : a.dtype === 'bool' ? a.ne(a) : a.isnan();
         return e.kind === 'isna' ? na : na.logicalNot();
       }
       case 'fillna': {
@@ -414,17 +475,58 @@ function literalColumn(value: number, dtype: DType, n: number): Column {
   return { dtype: dtype === 'datetime' ? 'datetime' : 'float64', values: new Float64Array(n).fill(value) };
 }
 
+interface HoistContext {
+  parts: readonly Partition[];
+  dtypes: ReadonlyMap<string, DType>;
+  options: ComputeOptions;
+  n: number;
+}
+
+/** `e` with the engine arguments of its .str / .dt nodes computed into columns of ctx.parts. */
+async function hoist(e: Expr, ctx: HoistContext): Promise<Expr> {
+  switch (e.kind) {
+    case 'col':
+    case 'lit':
+      return e;
+    case 'arith':
+    case 'compare':
+    case 'logical':
+      return { ...e, args: [await hoist(e.args[0], ctx), await hoist(e.args[1], ctx)] } as Expr;
+    case 'where':
+      return { ...e, cond: await hoist(e.cond, ctx), x: await hoist(e.x, ctx), other: await hoist(e.other, ctx) };
+    case 'str':
+    case 'dt': {
+      const arg = await hoist(e.arg, ctx);
+      if (arg.kind === 'col' || arg.kind === 'str' || arg.kind === 'dt') return arg === e.arg ? e : ({ ...e, arg } as Expr);
+      const name = `\u0000host${ctx.n++}`;
+      const [cols] = await evaluate([arg], ctx.parts, ctx.dtypes, ctx.options);
+      const dtypes = new Map(ctx.dtypes);
+      dtypes.set(name, cols!.find((c) => c.values.length > 0)?.dtype ?? exprDtype(arg, ctx.dtypes));
+      ctx.dtypes = dtypes;
+      ctx.parts = ctx.parts.map((p, i) => ({ length: p.length, columns: new Map(p.columns).set(name, cols![i]!) }));
+      return { ...e, arg: col(name) } as Expr;
+    }
+    default:
+      return { ...e, arg: await hoist(e.arg, ctx) } as Expr;
+  }
+}
+
 /**
  * Evaluates expressions over a batch of partitions in one engine plan: per expression, one
  * column per partition. `dtypes` gives the columns' dtypes; astype('int64') of a non-finite
  * value is a RangeError, as pandas'.
  */
 export async function evaluate(
-  exprs: readonly Expr[],
-  parts: readonly Partition[],
-  dtypes: ReadonlyMap<string, DType>,
+  exprs0: readonly Expr[],
+  parts0: readonly Partition[],
+  dtypes0: ReadonlyMap<string, DType>,
   options: ComputeOptions,
 ): Promise<Column[][]> {
+  // .str / .dt of an engine expression ((b − a).dt.days): that expression is computed first
+  const ctx: HoistContext = { parts: parts0, dtypes: dtypes0, options, n: 0 };
+  const exprs: Expr[] = [];
+  for (const e of exprs0) exprs.push(await hoist(e, ctx));
+  const { parts, dtypes } = ctx;
   const out: Column[][] = exprs.map(() => []);
   const total = parts.reduce((a, p) => a + p.length, 0);
   const outTypes = exprs.map((e) => exprDtype(e, dtypes));

@@ -24,6 +24,8 @@ import {
 } from './rows.js';
 import { type Resampler, parseRule, resampleFrame } from './resample.js';
 import { type MapPartitionsOptions, type PartitionFunction, mapPartitionsFrame } from './partitions.js';
+import { type CorrOptions, type CovOptions, MEDIAN_Q, checkQuantile, checkVarOptions, frameCorr, frameQuantile, frameVar, seriesCorr, seriesStats, varWith } from './aggregate.js';
+import type { StrMap } from './strings.js';
 import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprDtype, literal } from './expr.js';
 
 export { Lazy } from './layers.js';
@@ -201,7 +203,7 @@ export class DataFrame implements HasGraph {
     const dtypes = this.dtypes;
     for (const c of list) {
       this.checkColumn(`${op}(columns)`, c);
-      if (dtypes[c] === 'string' || dtypes[c] === 'bool') throw new TypeError(`${op}(columns): column ${JSON.stringify(c)} has dtype ${dtypes[c]}; accepted: int64, float64, datetime`);
+      if (dtypes[c] === 'string' || dtypes[c] === 'bool' || dtypes[c] === 'category') throw new TypeError(`${op}(columns): column ${JSON.stringify(c)} has dtype ${dtypes[c]}; accepted: int64, float64, datetime`);
     }
     const sorted = this.dropna({ subset: list }).sortValues(list, { ascending });
     return new Lazy((o) => sorted.frameLayers(o), (options) => sorted.head(n, options));
@@ -307,8 +309,8 @@ export class DataFrame implements HasGraph {
     for (const [c, v] of spec) {
       this.checkColumn('fillna(value)', c);
       const d = dtypes[c];
-      if (d === 'string') {
-        if (typeof v !== 'string') throw new TypeError(`fillna(value).${c}: a string column takes a string, got ${describeValue(v)}`);
+      if (d === 'string' || d === 'category') {
+        if (typeof v !== 'string') throw new TypeError(`fillna(value).${c}: a ${d} column takes a string, got ${describeValue(v)}`);
         out = out.withStep({ kind: 'fillString', column: c, value: v }, 'fillna', out.columns);
         continue;
       }
@@ -510,6 +512,42 @@ export class DataFrame implements HasGraph {
   }
 
   /**
+   * Exact quantiles of the int64/float64 columns, missing values left out (pandas' quantile,
+   * linear interpolation): q in [0, 1] gives a number per column, a list of q a list per column.
+   */
+  quantile(q: number): Lazy<Record<string, number>>;
+  quantile(q: readonly number[]): Lazy<Record<string, number[]>>;
+  quantile(q: number | readonly number[]): Lazy<Record<string, number>> | Lazy<Record<string, number[]>> {
+    const qs = checkQuantile('quantile(q)', q);
+    const all = frameQuantile(this, qs, 'quantile');
+    if (Array.isArray(q)) return all;
+    return new Lazy((o) => this.reductionLayers('quantile', o), async (options) =>
+      Object.fromEntries(Object.entries(await all.compute(options)).map(([c, v]) => [c, v[0]!])));
+  }
+  /** The exact median of each int64/float64 column (the mean of the middle two for an even count, as pandas). */
+  median(): Lazy<Record<string, number>> {
+    const all = frameQuantile(this, [MEDIAN_Q], 'median');
+    return new Lazy((o) => this.reductionLayers('median', o), async (options) =>
+      Object.fromEntries(Object.entries(await all.compute(options)).map(([c, v]) => [c, v[0]!])));
+  }
+  /** Variance of each int64/float64 column, ddof 1 by default (as pandas). */
+  var(options: { ddof?: number } = {}): Lazy<Record<string, number>> {
+    return frameVar(this, checkVarOptions('var(options)', options));
+  }
+  /**
+   * Pairwise Pearson correlations of the int64, float64 and bool columns over the rows where
+   * both are present (pandas' corr; minPeriods default 1): a Table with an 'index' column of
+   * names, then one column per name (pandas' corr().reset_index()).
+   */
+  corr(options: CorrOptions = {}): Lazy<Table> {
+    return frameCorr(this, false, options);
+  }
+  /** Pairwise covariances (divisor n − ddof), as corr(). */
+  cov(options: CovOptions = {}): Lazy<Table> {
+    return frameCorr(this, true, options);
+  }
+
+  /**
    * count, mean, std, min, percentiles (exact, linear interpolation as pandas), max of the
    * numeric columns; for frames without numeric columns: count, unique, top, freq.
    */
@@ -559,7 +597,7 @@ function insertMissing(t: Table, name: string, pos: number): Table {
   const n = t.length + 1;
   let col: Column;
   const at = (i: number): number => (i < pos ? i : i - 1);
-  if (c.dtype === 'string') col = { dtype: 'string', values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Int32Array)[at(i)]!)), dict: c.dict };
+  if (c.dtype === 'string' || c.dtype === 'category') col = { dtype: c.dtype, values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Int32Array)[at(i)]!)), dict: c.dict };
   else if (c.dtype === 'bool')
     col = { dtype: 'string', values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Uint8Array)[at(i)]!)), dict: StringDict.fromStrings(['False', 'True']) };
   else col = { dtype: c.dtype === 'datetime' ? 'datetime' : 'float64', values: Float64Array.from({ length: n }, (_, i) => (i === pos ? NaN : Number((c.values as Float64Array | BigInt64Array)[at(i)]!))) };
@@ -740,11 +778,19 @@ export class Series implements HasGraph {
     if (!(cond instanceof Series)) throw new TypeError(`mask(cond): cond must be a bool Series, got ${describeValue(cond)}`);
     return this.derive({ kind: 'where', cond: this.operand('mask', cond), x: this.operand('mask', other), other: this.expr });
   }
-  /** A cast: 'float64', 'int64' (truncates; missing or infinite values are an error, as pandas) or 'bool' (x != 0; NaN is true). */
-  astype(dtype: 'float64' | 'int64' | 'bool'): Series {
-    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'bool')
-      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'bool', got ${describeValue(dtype)}`);
+  /**
+   * A cast: 'float64', 'int64' (truncates; missing or infinite values are an error, as pandas),
+   * 'bool' (x != 0; NaN is true), or 'category' of a string column (its dictionary strings as
+   * the categories, in lexical order as pandas').
+   */
+  astype(dtype: 'float64' | 'int64' | 'bool' | 'category'): Series {
+    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'bool' && dtype !== 'category')
+      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'bool', 'category', got ${describeValue(dtype)}`);
     if (this.dtype === dtype) return this;
+    if (dtype === 'category') {
+      if (this.dtype !== 'string') throw new TypeError(`astype('category'): needs a string column, got ${this.dtype}`);
+      return this.derive({ kind: 'str', op: 'map', arg: this.expr, map: { op: 'category' } });
+    }
     return this.derive({ kind: 'astype', arg: this.expr, dtype });
   }
 
@@ -791,6 +837,37 @@ export class Series implements HasGraph {
   std(options: { ddof?: number } = {}): Lazy<number> {
     const ddof = checkDdof(options);
     return this.scalar('std', (s) => stdWith(s, ddof));
+  }
+  /** Variance, ddof 1 by default (as pandas). */
+  var(options: { ddof?: number } = {}): Lazy<number> {
+    const ddof = checkVarOptions('var(options)', options);
+    return seriesStats(this, 'var', [], (s) => varWith(s, ddof));
+  }
+  /** The exact quantile(s) of the values, missing left out (linear interpolation, as pandas). */
+  quantile(q: number): Lazy<number>;
+  quantile(q: readonly number[]): Lazy<number[]>;
+  quantile(q: number | readonly number[]): Lazy<number> | Lazy<number[]> {
+    const qs = checkQuantile('quantile(q)', q);
+    if (Array.isArray(q)) return seriesStats(this, 'quantile', qs, (s) => (s.numeric ? s.quantiles : qs.map(() => NaN)));
+    return seriesStats(this, 'quantile', qs, (s) => (s.numeric ? s.quantiles[0]! : NaN));
+  }
+  /** The exact median (the mean of the middle two values for an even count, as pandas). */
+  median(): Lazy<number> {
+    return seriesStats(this, 'median', [MEDIAN_Q], (s) => (s.numeric ? s.quantiles[0]! : NaN));
+  }
+  /** Pearson correlation with another Series of this frame over the rows where both are present. */
+  corr(other: Series, options: CorrOptions = {}): Lazy<number> {
+    return seriesCorr(this, this.operandSeries('corr(other)', other), false, options);
+  }
+  /** Covariance with another Series of this frame (divisor n − ddof, default 1). */
+  cov(other: Series, options: CovOptions = {}): Lazy<number> {
+    return seriesCorr(this, this.operandSeries('cov(other)', other), true, options);
+  }
+  private operandSeries(where: string, other: unknown): Series {
+    if (!(other instanceof Series)) throw new TypeError(`${where}: expected a Series of the same DataFrame, got ${describeValue(other)}`);
+    if (other.frame.state.source !== this.frame.state.source)
+      throw new RangeError(`${where}: the Series comes from another DataFrame (other partitions: rows would not align); combine columns of one frame`);
+    return other;
   }
   /** Summary statistics of the values (pandas' `Series.describe()`): see {@link DataFrame.describe}. */
   describe(options: DescribeOptions = {}): Lazy<Describe> {
@@ -881,9 +958,97 @@ export class StringMethods {
   startsWith(pat: string, options: { na?: boolean } = {}): Series { return this.op('startswith', { pat, na: options.na }); }
   /** Whether each string ends with `pat` (pandas' `.str.endswith`, a literal suffix); missing values as {@link StringMethods.startsWith}. */
   endsWith(pat: string, options: { na?: boolean } = {}): Series { return this.op('endswith', { pat, na: options.na }); }
+
+  private map(m: StrMap): Series {
+    const out = new Series(this.s.frame, { kind: 'str', op: 'map', arg: this.s.expr, map: m }, this.s.name);
+    void out.dtype;
+    return out;
+  }
+  /** Python's s[start:stop:step] over code points (null: open), as pandas' str.slice. */
+  slice(start: number | null = null, stop: number | null = null, step: number | null = null): Series {
+    for (const [k, v] of [['start', start], ['stop', stop], ['step', step]] as const)
+      if (v !== null && (typeof v !== 'number' || !Number.isInteger(v))) throw new TypeError(`.str.slice(${k}): must be an integer or null, got ${describeValue(v)}`);
+    if (step === 0) throw new RangeError('.str.slice(step): step cannot be zero');
+    return this.map({ op: 'slice', start, stop, step });
+  }
+  /** Leading and trailing `chars` removed (default: Python's whitespace), as pandas' str.strip. */
+  strip(chars: string | null = null): Series { return this.map({ op: 'strip', chars: checkChars('strip', chars) }); }
+  /** Leading `chars` removed (default whitespace). */
+  lstrip(chars: string | null = null): Series { return this.map({ op: 'lstrip', chars: checkChars('lstrip', chars) }); }
+  /** Trailing `chars` removed (default whitespace). */
+  rstrip(chars: string | null = null): Series { return this.map({ op: 'rstrip', chars: checkChars('rstrip', chars) }); }
+  /**
+   * `pat` replaced by `repl`: literally unless `regex: true` (pandas 2's default; a regular
+   * expression in JS syntax, repl with JS's $1 / $<name>); the first `n` occurrences (default all);
+   * `case: false` ignores case.
+   */
+  replace(pat: string, repl: string, options: { n?: number; regex?: boolean; case?: boolean } = {}): Series {
+    if (typeof pat !== 'string' || !pat.length) throw new TypeError(`.str.replace(pat): pat must be a non-empty string, got ${describeValue(pat)}`);
+    if (typeof repl !== 'string') throw new TypeError(`.str.replace(repl): repl must be a string, got ${describeValue(repl)}`);
+    const o = checkStrOptions('replace', options, ['n', 'regex', 'case']);
+    const n = o.n ?? -1;
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`.str.replace(options): n must be an integer (negative: all), got ${describeValue(n)}`);
+    const regex = o.regex ?? false;
+    if (regex) checkRegExp('replace', pat);
+    return this.map({ op: 'replace', pat, repl, n, regex: regex === true, caseSensitive: o.case !== false });
+  }
+  /**
+   * Splits on `pat` (default: runs of Python's whitespace; literal unless `regex: true`), at most
+   * `n` times (default all): `.get(i)` is part i, `.len()` the number of parts (pandas'
+   * str.split(pat, n).str.get(i) / .str.len()).
+   */
+  split(pat: string | null = null, options: { n?: number; regex?: boolean } = {}): StringSplit {
+    if (pat !== null && (typeof pat !== 'string' || !pat.length)) throw new TypeError(`.str.split(pat): pat must be a non-empty string or null, got ${describeValue(pat)}`);
+    const o = checkStrOptions('split', options, ['n', 'regex']);
+    const n = o.n ?? -1;
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`.str.split(options): n must be an integer (negative: all), got ${describeValue(n)}`);
+    if (o.regex && pat !== null) checkRegExp('split', pat);
+    const regex = o.regex === true;
+    return new StringSplit((m) => this.map(m), pat, n, regex);
+  }
 }
 
-/** pandas' Series.dt fields (UTC, as the parser reads datetimes): int64, float64 when values are missing. */
+/** The parts of `.str.split()`: one part or the number of parts per row. */
+export class StringSplit {
+  /** @internal use series.str.split() */
+  constructor(
+    private readonly make: (m: StrMap) => Series,
+    private readonly pat: string | null,
+    private readonly n: number,
+    private readonly regex: boolean,
+  ) {}
+  /** Part i (negative: from the end); missing where there are fewer parts, as pandas' .str.get(i). */
+  get(i: number): Series {
+    if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError(`.str.split().get(i): i must be an integer, got ${describeValue(i)}`);
+    return this.make({ op: 'splitget', pat: this.pat, n: this.n, regex: this.regex, index: i });
+  }
+  /** The number of parts (int64; float64 with missing values, as pandas' .str.len()). */
+  len(): Series {
+    return this.make({ op: 'splitlen', pat: this.pat, n: this.n, regex: this.regex });
+  }
+}
+
+function checkChars(op: string, chars: unknown): string | null {
+  if (chars !== null && typeof chars !== 'string') throw new TypeError(`.str.${op}(chars): chars must be a string or null, got ${describeValue(chars)}`);
+  return chars;
+}
+function checkStrOptions<T extends object>(op: string, options: T, accepted: string[]): T {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`.str.${op}(options): options must be an object, got ${describeValue(options)}`);
+  for (const k of Object.keys(options)) if (!accepted.includes(k)) throw new TypeError(`.str.${op}(options): unknown option ${JSON.stringify(k)}; accepted: ${accepted.join(', ')}`);
+  for (const k of ['regex', 'case'])
+    if (k in options && typeof (options as Record<string, unknown>)[k] !== 'boolean')
+      throw new TypeError(`.str.${op}(options): ${k} must be a boolean, got ${describeValue((options as Record<string, unknown>)[k])}`);
+  return options;
+}
+function checkRegExp(op: string, pat: string): void {
+  try {
+    new RegExp(pat, 'u');
+  } catch (err) {
+    throw new TypeError(`.str.${op}(pat): not a regular expression: ${(err as Error).message}`);
+  }
+}
+
+/** pandas' Series.dt fields (UTC, as the parser reads datetimes): int64, float64 when values are missing; days/totalSeconds of timedeltas. */
 export class DatetimeFields {
   constructor(private readonly s: Series) {}
   private field(field: DtField): Series {
@@ -911,6 +1076,12 @@ export class DatetimeFields {
     void out.dtype;
     return out;
   }
+  /** The day (midnight UTC) as a datetime column (pandas' .dt.date gives datetime.date objects; .dt.normalize() this). */
+  get date(): Series { return this.field('date'); }
+  /** Whole days of a timedelta, floored (pandas' .dt.days: −1 for −1 hour); int64, float64 with missing values. */
+  get days(): Series { return this.field('days'); }
+  /** A timedelta in seconds (float64), as pandas' .dt.total_seconds(). */
+  totalSeconds(): Series { return this.field('totalSeconds'); }
 }
 
 /** The name under which a Series expression is materialized for a reduction (no user column can clash). */

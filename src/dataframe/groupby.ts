@@ -12,26 +12,33 @@ import { Tracker, awaitNative } from './run.js';
 import { Table } from './table.js';
 
 /** A groupby aggregation's name, as pandas'. */
-export type AggName = 'count' | 'size' | 'sum' | 'mean' | 'min' | 'max' | 'std' | 'var' | 'first' | 'last' | 'nunique';
-export const AGGS: readonly AggName[] = ['count', 'size', 'sum', 'mean', 'min', 'max', 'std', 'var', 'first', 'last', 'nunique'];
+export type AggName = 'count' | 'size' | 'sum' | 'mean' | 'min' | 'max' | 'std' | 'var' | 'first' | 'last' | 'nunique' | 'median';
+export const AGGS: readonly AggName[] = ['count', 'size', 'sum', 'mean', 'min', 'max', 'std', 'var', 'first', 'last', 'nunique', 'median'];
 /** { column: aggregation | aggregations }: a list names its outputs `${column}_${agg}`. */
 export type AggSpec = Record<string, AggName | readonly AggName[]>;
 
 /** 'firstrow' (internal): the row number of a group's first row, for orders of appearance. */
-type InternalAgg = AggName | 'firstrow';
-const AGG_CODE: Record<InternalAgg, number> = { count: 0, size: 1, sum: 2, mean: 3, min: 4, max: 5, std: 6, var: 7, first: 8, last: 9, nunique: 10, firstrow: 11 };
+type InternalAgg = AggName | 'firstrow' | 'quantile';
+const AGG_CODE: Record<InternalAgg, number> = { count: 0, size: 1, sum: 2, mean: 3, min: 4, max: 5, std: 6, var: 7, first: 8, last: 9, nunique: 10, firstrow: 11, median: 12, quantile: 13 };
+
+/** One output of a groupby: the aggregation of a column (q: quantile's). */
+interface Out { column: string; agg: InternalAgg; name: string; q?: number }
 
 /** The value dtypes each aggregation takes. */
-function accepts(agg: AggName, d: DType): boolean {
+function accepts(agg: InternalAgg, d: DType): boolean {
   switch (agg) {
     case 'sum':
     case 'mean':
+    case 'median':
+    case 'quantile':
+      return d === 'int64' || d === 'float64' || d === 'bool' || d === 'timedelta';
     case 'std':
     case 'var':
       return d === 'int64' || d === 'float64' || d === 'bool';
     case 'min':
     case 'max':
-      return d !== 'string';
+      // pandas: min/max of an unordered category is a TypeError
+      return d !== 'string' && d !== 'category';
     default:
       return true;
   }
@@ -91,7 +98,7 @@ export class GroupBy {
     const entries = Object.entries(spec);
     if (!entries.length) throw new RangeError('agg(spec): no aggregation given');
     const flat = entries.some(([, a]) => Array.isArray(a));
-    const outs: { column: string; agg: AggName; name: string }[] = [];
+    const outs: Out[] = [];
     for (const [c, a] of entries) {
       if (!(c in dtypes)) throw new RangeError(`agg(spec): no column ${JSON.stringify(c)}; columns are ${JSON.stringify(this.frame.columns)}`);
       if (this.keys.includes(c)) throw new RangeError(`agg(spec): ${JSON.stringify(c)} is a group key`);
@@ -108,11 +115,11 @@ export class GroupBy {
     return this.run(outs, 'groupby-agg');
   }
 
-  private all(agg: AggName): Lazy<Table> {
+  private all(agg: AggName | 'quantile', q?: number): Lazy<Table> {
     const dtypes = this.frame.dtypes;
     // pandas' numeric_only for the numeric aggregations: other columns are left out
     const cols = this.frame.columns.filter((c) => !this.keys.includes(c) && accepts(agg, dtypes[c]!));
-    return this.run(cols.map((c) => ({ column: c, agg, name: c })), `groupby-${agg}`);
+    return this.run(cols.map((c) => ({ column: c, agg, name: c, q })), `groupby-${agg}`);
   }
   /** The sum per group of every int64, float64 and bool column (missing skipped), as pandas' `groupby().sum()`. */
   sum(): Lazy<Table> { return this.all('sum'); }
@@ -134,6 +141,14 @@ export class GroupBy {
   last(): Lazy<Table> { return this.all('last'); }
   /** The number of distinct non-missing values per group, for every non-key column (pandas' `nunique()`). */
   nunique(): Lazy<Table> { return this.all('nunique'); }
+  /** The exact median per group of each int64/float64/bool column (the mean of the middle two for an even count, as pandas). */
+  median(): Lazy<Table> { return this.all('median'); }
+  /** The exact q-quantile per group of each int64/float64/bool column (pandas' linear interpolation), q in [0, 1]. */
+  quantile(q = 0.5): Lazy<Table> {
+    if (typeof q !== 'number') throw new TypeError(`quantile(q): q must be a number in [0, 1], got ${describeValue(q)}`);
+    if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile(q): q must be within [0, 1], got ${describeValue(q)}`);
+    return this.all('quantile', q);
+  }
   /** Rows per group (missing values included), as a 'size' column. */
   size(): Lazy<Table> { return this.run([{ column: '', agg: 'size', name: 'size' }], 'groupby-size'); }
 
@@ -142,7 +157,7 @@ export class GroupBy {
     return this.run([{ column: '', agg: 'size', name: 'count' }, { column: '', agg: 'firstrow', name: 'firstrow' }], 'value-counts');
   }
 
-  private run(outs: { column: string; agg: InternalAgg; name: string }[], op: string): Lazy<Table> {
+  private run(outs: Out[], op: string): Lazy<Table> {
     const names = new Set<string>(this.keys);
     for (const o of outs) {
       if (names.has(o.name)) throw new RangeError(`agg: two outputs named ${JSON.stringify(o.name)}`);
@@ -163,7 +178,7 @@ export class GroupBy {
             // the dtype as read (unified over the partitions)
             const d = parts.find((p) => p.length > 0)?.columns.get(name)?.dtype ?? frame.dtypes[name]!;
             const cols = parts.map((p) => p.columns.get(name)!);
-            if (d === 'string')
+            if (d === 'string' || d === 'category')
               return { type: ColType.String, parts: cols.map((c) => c.values), dictBytes: cols.map((c) => c.dict!.bytes), dictOffsets: cols.map((c) => c.dict!.offsets) };
             return { type: typeCode(d), parts: cols.map((c) => c.values) };
           };
@@ -178,12 +193,20 @@ export class GroupBy {
             rows: parts.map((p) => p.length),
             keys: keys.map(col),
             values: vspec,
-            aggs: outs.map((o) => ({ agg: AGG_CODE[o.agg], value: rowAgg(o.agg) ? 0 : values.indexOf(o.column), ddof: 1 })),
+            aggs: outs.map((o) => ({ agg: AGG_CODE[o.agg], value: rowAgg(o.agg) ? 0 : values.indexOf(o.column), ddof: 1, q: o.q ?? 0.5 })),
           };
           const res = await awaitNative((onProgress) => dfNative().dfGroupby(spec, onProgress), tracker.phase(P + 1));
           const data = new Map<string, Column>();
           const columns = [...keys, ...outs.map((o) => o.name)];
           res.columns.forEach((c, j) => data.set(columns[j]!, outColumn(c as NativeOut, res.groups)));
+          // timedeltas travel as float64: keys and value-like aggregations of them are timedeltas again
+          // and categories as strings: keys and first/last of them are categories again
+          const src = frame.sourceDtypes();
+          for (const k of keys) if (src[k] === 'timedelta' || src[k] === 'category') data.get(k)!.dtype = src[k]!;
+          for (const o of outs) {
+            if (src[o.column] === 'timedelta' && ['sum', 'mean', 'median', 'quantile', 'min', 'max', 'first', 'last'].includes(o.agg)) data.get(o.name)!.dtype = 'timedelta';
+            if (src[o.column] === 'category' && (o.agg === 'first' || o.agg === 'last')) data.get(o.name)!.dtype = 'category';
+          }
           return new Table(columns, data, res.groups);
         });
       },

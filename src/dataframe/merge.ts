@@ -26,7 +26,8 @@ export interface MergeSpec {
 /** One row's key, comparable across int64/float64 (both as numbers) and with missing values equal. */
 export function keyReader(c: Column): (i: number) => string {
   switch (c.dtype) {
-    case 'string': {
+    case 'string':
+    case 'category': {
       const codes = c.values as Int32Array;
       // one key string per dictionary entry (rows share it: no allocation per row)
       const byCode: (string | undefined)[] = new Array(c.dict!.size);
@@ -65,11 +66,12 @@ function gather(c: Column, idx: Int32Array): Column {
   let missing = false;
   for (let i = 0; i < n; i++) if (idx[i]! < 0) missing = true;
   switch (c.dtype) {
-    case 'string': {
+    case 'string':
+    case 'category': {
       const src = c.values as Int32Array;
       const out = new Int32Array(n);
       for (let i = 0; i < n; i++) out[i] = idx[i]! < 0 ? -1 : src[idx[i]!]!;
-      return { dtype: 'string', values: out, dict: c.dict };
+      return { dtype: c.dtype, values: out, dict: c.dict };
     }
     case 'int64': {
       const src = c.values as BigInt64Array;

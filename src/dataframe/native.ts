@@ -87,7 +87,7 @@ export interface DataframeAddon {
       rows: number[];
       keys: GroupbyColumnSpec[];
       values: GroupbyColumnSpec[];
-      aggs: { agg: number; value: number; ddof: number }[];
+      aggs: { agg: number; value: number; ddof: number; q?: number }[];
     },
     onProgress?: Progress,
   ): NativeHandle<{ groups: number; columns: { type: ColType; data: ArrayBuffer; dictBytes?: ArrayBuffer; dictOffsets?: ArrayBuffer; present?: ArrayBuffer }[] }>;

@@ -25,7 +25,9 @@ function keyOf(c: Column): Float64Array | BigInt64Array {
       const v = c.values as Uint8Array;
       return Float64Array.from(v);
     }
-    case 'string': {
+    case 'string':
+    case 'category': {
+      // categories made from strings are ordered as the strings (pandas' lexical categories)
       const dict = c.dict!;
       const codes = c.values as Int32Array;
       // ranks of the dictionary entries (utf-8 byte order = code-point order, as Python's)

@@ -41,7 +41,7 @@ export function nonNumeric(name: string, parts: Partition[]): NumStats {
   let count = 0;
   for (const p of parts) {
     const c = p.columns.get(name)!;
-    if (c.dtype === 'string') {
+    if (c.dtype === 'string' || c.dtype === 'category') {
       const codes = c.values as Int32Array;
       const local = new Float64Array(c.dict!.size);
       for (let i = 0; i < codes.length; i++) {

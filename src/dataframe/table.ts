@@ -33,6 +33,22 @@ export function formatCell(v: unknown): string {
   return String(v);
 }
 
+/** A timedelta as pandas prints it: '1 days 02:03:04', '-1 days +23:00:00', '0 days 00:00:00.500000'. */
+export function formatTimedelta(ms: number | null): string {
+  if (ms === null || Number.isNaN(ms)) return 'NaT';
+  const days = Math.floor(ms / 86400000);
+  let rem = ms - days * 86400000;
+  const h = Math.floor(rem / 3600000);
+  rem -= h * 3600000;
+  const m = Math.floor(rem / 60000);
+  rem -= m * 60000;
+  const s = Math.floor(rem / 1000);
+  const us = Math.round((rem - s * 1000) * 1000);
+  const p2 = (x: number): string => String(x).padStart(2, '0');
+  const frac = us ? `.${String(us).padStart(6, '0')}` : '';
+  return `${days} days ${days < 0 ? '+' : ''}${p2(h)}:${p2(m)}:${p2(s)}${frac}`;
+}
+
 export function formatDate(ms: number): string {
   const s = new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
   return s.endsWith('.000') ? s.slice(0, -4) : s;
@@ -142,6 +158,7 @@ export class Table {
       return rows.map((i) => {
         if (i < 0) return '...';
         const v = valueAt(col, i);
+        if (col.dtype === 'timedelta') return formatTimedelta(v as number | null);
         return col.dtype === 'float64' ? (v === null ? 'NaN' : formatFloat(v as number)) : formatCell(v);
       });
     });
@@ -175,7 +192,7 @@ export class Table {
         continue;
       }
       const dtype = cols[0]!.dtype;
-      if (dtype === 'string') {
+      if (dtype === 'string' || dtype === 'category') {
         // the partitions' dictionaries side by side, codes shifted: no string is decoded or
         // hashed (an entry may repeat; consumers compare strings, not codes)
         const dicts: StringDict[] = [];

@@ -106,7 +106,7 @@ export async function writePartitions(state: DataFrameState, pattern: string | s
           rows: p.length,
           columns: names.map((n): WriteColumnSpec => {
             const c = p.columns.get(n)!;
-            if (c.dtype === 'string') {
+            if (c.dtype === 'string' || c.dtype === 'category') {
               const dict = c.dict ?? StringDict.EMPTY;
               return { type: typeCode(c.dtype), data: c.values, dictBytes: dict.bytes, dictOffsets: dict.offsets };
             }
