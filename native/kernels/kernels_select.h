@@ -4,7 +4,8 @@
 // its input and may alias it (so GCC keeps the scalar loop), and where's `c ? x : o` became
 // masked loads with a chain of sign extensions. Here: vector compares, their lane mask bits
 // (movemask) spread to 0/1 bytes through a 256-entry table, eight bools per 8-byte store; where
-// is a bit select with the condition widened to the element's lanes. Results are those of the
+// is a bit select with the condition widened to the element's lanes (both on AVX2/AVX-512; the
+// SSE2 baseline keeps the generic loops, measured faster there). Results are those of the
 // scalar loops exactly (IEEE comparisons: NaN compares false except !=).
 // Included inside kernels_impl.h's per-ISA namespace; no guard, no includes of its own.
 
@@ -101,6 +102,8 @@ struct CmpLoopF {
                [&](size_t) { return a; }, [&](size_t i) { return b[i]; }, Cmp{});
   }
 };
+// (AVX2/AVX-512 only: on SSE2 the baseline's generic loops measured faster in the where pipeline.)
+#if defined(TESSERA_V256) || defined(TESSERA_V512)
 #define TESSERA_CMP(NAME, OP)                                                                          \
   struct Cmp_##NAME {                                                                                  \
     template <class V> auto operator()(V a, V b) const { return a OP b; }                              \
@@ -134,6 +137,7 @@ TESSERA_CMP(le, <=)
 TESSERA_CMP(gt, >)
 TESSERA_CMP(ge, >=)
 #undef TESSERA_CMP
+#endif
 
 // where's merge form by element size: out[i] = c[i] ? x[i] : out[i], as a bit select with the
 // condition bytes widened to the element's lanes (a bool byte other than 0 is true). x and out are
