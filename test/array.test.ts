@@ -117,7 +117,16 @@ describe('random: counter-based, chunk-invariant', () => {
     const x = await dense(random.random([1000], { seed: 42, chunks: 77 }));
     for (const i of [0, 1, 2, 500, 999]) expect(x.data[i]).toBe(referenceUniform(42, i));
     const f = await dense(random.random([100], { seed: 7, dtype: 'float32' }));
-    for (const i of [0, 1, 99]) expect(f.data[i]).toBe(referenceUniform32(7, i));
+    for (let i = 0; i < 100; i++) expect(f.data[i]).toBe(referenceUniform32(7, i));
+    // two float32 values per hash: chunk starts of either parity, slices and strides give the same
+    const g = await dense(random.random([100], { seed: 7, dtype: 'float32', chunks: 7 }));
+    expect(Array.from(g.data)).toEqual(Array.from(f.data));
+    const s = await dense(random.random([100], { seed: 7, dtype: 'float32' }).get('3::3'));
+    expect(Array.from(s.data)).toEqual(Array.from(f.data).filter((_, i) => i >= 3 && (i - 3) % 3 === 0));
+    const r = await dense(random.random([100], { seed: 7, dtype: 'float32' }).get('::-1'));
+    expect(Array.from(r.data)).toEqual(Array.from(f.data).reverse());
+    const u = await dense(random.uniform(-2, 3, [50], { seed: 7, dtype: 'float32', chunks: 9 }));
+    for (let i = 0; i < 50; i++) expect(u.data[i]).toBe(Math.fround(-2 + 5 * referenceUniform32(7, i)));
   });
 
   it('gives bit-identical arrays for any chunking', async () => {

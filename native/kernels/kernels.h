@@ -58,7 +58,9 @@ struct Table {
 #undef TESSERA_X
   // Counter-based random numbers (docs/random.md): bits(key, i) = mix64(key + (i + 1) * GAMMA).
   RandomFill uniform64;  // (bits >> 11) * 2^-53
-  RandomFill uniform32;  // (bits >> 40) * 2^-24, i.e. exactly a float32 value
+  // ((half i&1 of bits(key, i >> 1)) >> 8) * 2^-24: exactly a float32 value; one hash gives two
+  // consecutive elements (the low 32 bits for even i, the high for odd i)
+  RandomFill uniform32;
   RandomFill normal64;   // Box-Muller, see docs/random.md
   // uniform32's values written as float32 (a float32 register)
   void (*uniform32f)(uint64_t key, int64_t start, int64_t step, float* out, size_t n);

@@ -20,10 +20,6 @@ static inline vd u53V(vu b) {
   return hi + lo;                                                      // exact (53 bits)
 #endif
 }
-// (b >> 40) * 2^-24, exactly.
-static inline vd u24V(vu b) {
-  return asD(((b >> 12) & 0x000FFFFFF0000000ULL) | 0x3FF0000000000000ULL) - 1.0;
-}
 struct Counter {
   vu c, inc;
   Counter(uint64_t key, int64_t start, int64_t step) {
@@ -51,8 +47,55 @@ static inline void fillRandom(uint64_t key, int64_t start, int64_t step, double*
 static void k_uniform64(uint64_t key, int64_t start, int64_t step, double* out, size_t n) {
   fillRandom(key, start, step, out, n, u53V);
 }
+// uniform32 (docs/random.md): element i is one 32-bit half of bits(key, i >> 1) — the low half
+// for even i, the high half for odd i — truncated to its top 24 bits, times 2^-24. One 64-bit
+// hash gives two float32 values, so a vector of W hashes is 2W consecutive elements: its uint32
+// lanes in memory order are exactly elements 2k, 2k+1, ... (little-endian halves).
+typedef uint32_t vu32 __attribute__((vector_size(TESSERA_VBYTES)));
+typedef int32_t vs32 __attribute__((vector_size(TESSERA_VBYTES)));
+typedef float vf32 __attribute__((vector_size(TESSERA_VBYTES)));
+typedef float vf32u __attribute__((vector_size(TESSERA_VBYTES), aligned(4), may_alias));
+static inline float u24Scalar(uint64_t key, uint64_t i) {
+  const uint64_t b = mix(key + ((i >> 1) + 1) * kGamma);
+  const uint32_t w = (i & 1) ? static_cast<uint32_t>(b >> 32) : static_cast<uint32_t>(b);
+  return static_cast<float>(w >> 8) * 0x1p-24f;  // exact: a 24-bit integer
+}
+static inline vf32 u24PairV(vu b) {  // 2W float32 values from W hashes
+  return __builtin_convertvector((vs32)((vu32)b >> 8), vf32) * 0x1p-24f;
+}
+// out[j] = uniform32(start + j * step) through `put(j, float)` (scalar) and `putV(j, vf32)` (2W
+// consecutive elements; contiguous runs only).
+template <class Put, class PutV>
+static inline void fillUniform32(uint64_t key, int64_t start, int64_t step, size_t n, Put put, PutV putV) {
+  size_t j = 0;
+  if (step != 1) {  // strided, broadcast or reversed views: element by element
+    for (; j < n; ++j) put(j, u24Scalar(key, static_cast<uint64_t>(start) + static_cast<uint64_t>(step) * j));
+    return;
+  }
+  uint64_t i = static_cast<uint64_t>(start);
+  if ((i & 1) && n > 0) {  // an odd start: the high half of its pair first
+    put(j++, u24Scalar(key, i++));
+  }
+  constexpr size_t P = 2 * W;
+  Counter ctr(key, static_cast<int64_t>(i >> 1), 1);
+  for (; j + P <= n; j += P) putV(j, u24PairV(ctr.next()));
+  if (j < n) {
+    float t[P];
+    *reinterpret_cast<vf32u*>(t) = u24PairV(ctr.next());
+    for (size_t l = 0; j + l < n; ++l) put(j + l, t[l]);
+  }
+}
 static void k_uniform32(uint64_t key, int64_t start, int64_t step, double* out, size_t n) {
-  fillRandom(key, start, step, out, n, u24V);
+  fillUniform32(
+      key, start, step, n, [&](size_t j, float v) { out[j] = static_cast<double>(v); },
+      [&](size_t j, vf32 v) {
+        for (size_t l = 0; l < 2 * W; ++l) out[j + l] = static_cast<double>(v[l]);
+      });
+}
+static void k_uniform32f(uint64_t key, int64_t start, int64_t step, float* out, size_t n) {
+  fillUniform32(
+      key, start, step, n, [&](size_t j, float v) { out[j] = v; },
+      [&](size_t j, vf32 v) { *reinterpret_cast<vf32u*>(out + j) = v; });
 }
 // Box-Muller: z = sqrt(-2 ln u1) cos(2 pi u2), u1 = 1 - uniform64(key) in (0, 1],
 // u2 = uniform64(normalAngleKey(key)).

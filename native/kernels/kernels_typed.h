@@ -328,20 +328,6 @@ static void expF32(const float* x, float* out, size_t n) {
 }
 static void sqrtF32(const float* x, float* out, size_t n) { mapUnaryF(x, out, n, 1.0f, [](vf v) { return vsqrtf(v); }); }
 
-// float32 uniform random numbers straight into a float32 register: the same values as
-// uniform32 (u24 * 2^-24, exact in float32), converted lane-wise with no float64 block between.
-typedef float vfh __attribute__((vector_size(TESSERA_VBYTES / 2)));
-typedef float vfhu __attribute__((vector_size(TESSERA_VBYTES / 2), aligned(4), may_alias));
-static void uniform32f(uint64_t key, int64_t start, int64_t step, float* out, size_t n) {
-  Counter ctr(key, start, step);
-  size_t i = 0;
-  for (; i + W <= n; i += W) *reinterpret_cast<vfhu*>(out + i) = __builtin_convertvector(u24V(ctr.next()), vfh);
-  if (i < n) {
-    const vd v = u24V(ctr.next());
-    for (size_t l = 0; i + l < n; ++l) out[i + l] = static_cast<float>(v[l]);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The loops. Out may alias an input only when both have one element size (the VM copies
 // otherwise); the distinct-pointer case is a restrict loop the compiler vectorises.
@@ -471,17 +457,28 @@ template <int From, int To> static void castLoop(const void* x, void* out, size_
   for (size_t i = 0; i < n; ++i) orr[i] = castValue<To>(ar[i]);
 }
 
-// where's merge form by element size (a bit select: any dtype of that size)
-template <class T> static void whereLoop(const uint8_t* c, const void* x, void* out, size_t n) {
-  const T* a = static_cast<const T*>(x);
-  T* o = static_cast<T*>(out);
-  for (size_t i = 0; i < n; ++i) o[i] = c[i] ? a[i] : o[i];
+// float64 -> int32 (astype('int32')): vectors whose lanes all lie in (-2^31, 2^31) convert with one
+// truncating instruction, which is exactly castValue's int64-then-wrap there; other vectors (NaN,
+// inf, large values) take the scalar rule.
+typedef int32_t vi32h __attribute__((vector_size(TESSERA_VBYTES / 2)));
+typedef int32_t vi32hu __attribute__((vector_size(TESSERA_VBYTES / 2), aligned(4), may_alias));
+template <> void castLoop<0, 5>(const void* x, void* out, size_t n) {
+  const double* a = static_cast<const double*>(x);
+  int32_t* o = static_cast<int32_t*>(out);
+  size_t i = 0;
+  for (; i + W <= n; i += W) {
+    const vd v = load(a + i);
+    if (!any(~(vabs(v) < 2147483648.0))) {
+      *reinterpret_cast<vi32hu*>(o + i) = __builtin_convertvector(v, vi32h);
+    } else {
+      for (size_t l = 0; l < W; ++l) o[i + l] = castValue<5>(a[i + l]);
+    }
+  }
+  for (; i < n; ++i) o[i] = castValue<5>(a[i]);
 }
-template <class T> static void whereScalarLoop(const uint8_t* c, const void* s, void* out, size_t n) {
-  const T v = *static_cast<const T*>(s);
-  T* o = static_cast<T*>(out);
-  for (size_t i = 0; i < n; ++i) o[i] = c[i] ? v : o[i];
-}
+
+// SIMD float comparisons into bool registers (specializations of BinaryLoop) and where's merge
+#include "kernels/kernels_select.h"
 
 static constexpr void fillTypedLoops(Table& t) {
 #define TESSERA_X(index, kernel) t.loops[index].u = f64u<k_##kernel>;
@@ -502,7 +499,7 @@ static constexpr void fillTypedLoops(Table& t) {
 #define TESSERA_X(from, to) t.cast[from][to] = castLoop<from, to>;
   TESSERA_CAST_PAIRS(TESSERA_X)
 #undef TESSERA_X
-  t.uniform32f = uniform32f;
+  t.uniform32f = k_uniform32f;
   t.whereBySize[0] = whereLoop<uint8_t>;
   t.whereBySize[1] = whereLoop<uint16_t>;
   t.whereBySize[2] = whereLoop<uint32_t>;

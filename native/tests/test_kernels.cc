@@ -376,20 +376,41 @@ TEST(kernels_random_known_answers) {
     double o[1];
     struct K {
       int64_t i;
-      double u64, u32;
+      double u;
     };
     const K ks[] = {
-        {0, 0x1.58a5433a1c740p-4, 0.08414196968078613},
-        {1, 0x1.30daf672b42dcp-1, 0.5954205393791199},
-        {2, 0x1.383141f648cc8p-1, 0.6097507476806641},
-        {1000, 0x1.39f6cfd67ff4dp-1, 0.6132110953330994},
-        {int64_t(1) << 40, 0x1.b6dafaa388d3cp-2, 0.4285696744918823},
+        {0, 0x1.58a5433a1c740p-4},
+        {1, 0x1.30daf672b42dcp-1},
+        {2, 0x1.383141f648cc8p-1},
+        {1000, 0x1.39f6cfd67ff4dp-1},
+        {int64_t(1) << 40, 0x1.b6dafaa388d3cp-2},
     };
     for (const K& k : ks) {
       t->uniform64(key, k.i, 1, o, 1);
-      CHECK_EQ(o[0], k.u64);
+      CHECK_EQ(o[0], k.u);
+    }
+    // uniform32: the two 32-bit halves of bits(key, i >> 1) (low for even i), top 24 bits each
+    const K k32[] = {
+        {0, 0x1.438e82p-1},  {1, 0x1.58a54p-4},   {2, 0x1.685b88p-2},
+        {3, 0x1.30daf6p-1},  {1000, 0x1.0c0f8cp-1}, {1001, 0x1.df8b86p-1},
+        {int64_t(1) << 40, 0x1.8b57p-5}, {(int64_t(1) << 40) + 1, 0x1.bbbe9p-2},
+    };
+    for (const K& k : k32) {
       t->uniform32(key, k.i, 1, o, 1);
-      CHECK_EQ(o[0], k.u32);
+      CHECK_EQ(o[0], k.u);
+      float f[1];
+      t->uniform32f(key, k.i, 1, f, 1);
+      CHECK_EQ(static_cast<double>(f[0]), k.u);
+      // inside a vector run (from an even and from an odd start)
+      double run[40];
+      float runf[40];
+      for (int64_t back : {int64_t(0), int64_t(1), int64_t(6), int64_t(17)}) {
+        if (k.i < back) continue;
+        t->uniform32(key, k.i - back, 1, run, 40);
+        t->uniform32f(key, k.i - back, 1, runf, 40);
+        CHECK_EQ(run[back], k.u);
+        CHECK_EQ(static_cast<double>(runf[back]), k.u);
+      }
     }
     const double normals[4][2] = {{0, 0x1.1b8d097cf8d6ep-3},
                                   {1, -0x1.583139558fdf0p+0},
@@ -433,7 +454,7 @@ TEST(kernels_random_chunking_and_isa) {
       CHECK(worst <= 8.0);
     }
     // strides: negative, zero, large
-    for (int64_t step : {int64_t(-3), int64_t(0), int64_t(1) << 33, -(int64_t(1) << 40)}) {
+    for (int64_t step : {int64_t(-3), int64_t(-1), int64_t(0), int64_t(2), int64_t(1) << 33, -(int64_t(1) << 40)}) {
       for (const Table* t : supportedTables()) {
         (t->*fill)(key, 1000, step, o.data(), 37);
         for (size_t j = 0; j < 37; ++j) {

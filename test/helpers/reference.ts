@@ -50,10 +50,12 @@ export function referenceUniform(seed: number, i: number): number {
   const bits = mix64((key + (BigInt(i) + 1n) * GAMMA) & MASK);
   return Number(bits >> 11n) * 2 ** -53;
 }
+/** Element i of random.random(shape, { seed, dtype: 'float32' }): a 32-bit half of bits(i >> 1), top 24 bits. */
 export function referenceUniform32(seed: number, i: number): number {
   const key = mix64(BigInt(seed) ^ 0x5851f42d4c957f2dn);
-  const bits = mix64((key + (BigInt(i) + 1n) * GAMMA) & MASK);
-  return Number(bits >> 40n) * 2 ** -24;
+  const bits = mix64((key + (BigInt(i >> 1) + 1n) * GAMMA) & MASK);
+  const half = i % 2 === 1 ? bits >> 32n : bits & 0xffffffffn;
+  return Number(half >> 8n) * 2 ** -24;
 }
 
 /** Naive N-d iteration helper: calls fn with each multi-index in row-major order. */
