@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type DataFrame, type Series, type Table, readCsv } from '../src/index.js';
+import { canon, type Cell } from './helpers/pandas-cell.js';
 
-type Cell = number | string | boolean | null;
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/aggs.json', import.meta.url), 'utf8')) as {
   groupby: { keys: string[]; index: Record<string, Cell[]>; aggs: Record<string, { dtype: string; values: Cell[] }> }[];
   frame: Record<string, Record<string, Cell | Cell[]>> & { 'finite.rows': number };
@@ -26,20 +26,6 @@ const text = JSON.parse(readFileSync(new URL('./fixtures/pandas/aggs-text.json',
 const csv = fileURLToPath(new URL('./fixtures/pandas/frame-ops.csv', import.meta.url));
 const textCsv = fileURLToPath(new URL('./fixtures/pandas/aggs-text.csv', import.meta.url));
 
-/** A float as the fixtures encode it (NaN → null, ±inf and -0 as strings). */
-function canon(v: unknown): Cell {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return null;
-    if (v === Infinity) return 'Infinity';
-    if (v === -Infinity) return '-Infinity';
-    if (Object.is(v, -0)) return '-0';
-    return v;
-  }
-  if (typeof v === 'bigint') return Number(v);
-  if (v instanceof Date) return v.getTime();
-  return v as Cell;
-}
 const decode = (w: Cell): Cell => (w === 'NaN' ? null : w);
 
 function close(got: unknown, want: Cell, label: string, rel = 1e-12): void {

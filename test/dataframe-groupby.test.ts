@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type DataFrame, datasets, readCsv, type Table } from '../src/index.js';
 import type { AggName } from '../src/dataframe/groupby.js';
+import { canon, type Cell } from './helpers/pandas-cell.js';
 
-type Cell = number | string | boolean | null;
 interface Case { keys: string[]; index: Record<string, Cell[]>; size: number[]; aggs: Record<string, { dtype: string; values: Cell[] }> }
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/groupby.json', import.meta.url), 'utf8')) as {
   cases: Case[];
@@ -16,18 +16,6 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/groupby.json'
 };
 const csv = fileURLToPath(new URL('./fixtures/pandas/frame-ops.csv', import.meta.url));
 
-function canon(v: unknown): Cell {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return null;
-    if (v === Infinity) return 'Infinity';
-    if (v === -Infinity) return '-Infinity';
-    if (Object.is(v, -0)) return '-0';
-    return v;
-  }
-  if (typeof v === 'bigint') return Number(v);
-  return v as Cell;
-}
 
 function expectValues(got: Cell[], want: Cell[], approx: boolean, label: string): void {
   if (!approx) {

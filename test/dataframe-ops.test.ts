@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type DataFrame, type Series, type Table, datasets, readCsv } from '../src/index.js';
+import { canon, type Cell } from './helpers/pandas-cell.js';
 
-type Cell = number | string | boolean | null;
 interface FrameWant { columns: string[]; dtypes: Record<string, string>; values: Record<string, Cell[]> }
 interface StatsWant { sum: Cell; mean: Cell; count: number; min: Cell; max: Cell; std: Cell }
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/frame-ops.json', import.meta.url), 'utf8')) as {
@@ -20,19 +20,6 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/frame-ops.jso
 };
 const csv = fileURLToPath(new URL('./fixtures/pandas/frame-ops.csv', import.meta.url));
 
-/** A value in one canonical form: NaN → null, ±Infinity/-0 as the fixture's strings. */
-function canon(v: unknown): Cell {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return null;
-    if (v === Infinity) return 'Infinity';
-    if (v === -Infinity) return '-Infinity';
-    if (Object.is(v, -0)) return '-0';
-    return v;
-  }
-  if (typeof v === 'bigint') return Number(v);
-  return v as Cell;
-}
 
 function columnValues(t: Table, c: string): Cell[] {
   return t.column(c).map(canon);

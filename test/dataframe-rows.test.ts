@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type DataFrame, type PartitionColumns, type Table, concat, datasets, delayed, readCsv } from '../src/index.js';
+import { canon, type Cell } from './helpers/pandas-cell.js';
 
-type Cell = number | string | boolean | null;
 interface FrameWant { columns: string[]; dtypes: Record<string, string>; values: Record<string, Cell[]>; index?: string }
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/rows.json', import.meta.url), 'utf8')) as Record<
   'samples' | 'dedup' | 'setIndex' | 'resetIndex' | 'concat' | 'mapPartitions' | 'resample',
@@ -22,19 +22,6 @@ const timesCsv = fileURLToPath(new URL('./fixtures/pandas/rows-times.csv', impor
 const shuffledCsv = fileURLToPath(new URL('./fixtures/pandas/rows-times-shuffled.csv', import.meta.url));
 const fns = new URL('./fixtures/rows-partitions.mjs', import.meta.url);
 
-function canon(v: unknown): Cell {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return null;
-    if (v === Infinity) return 'Infinity';
-    if (v === -Infinity) return '-Infinity';
-    if (Object.is(v, -0)) return '-0';
-    return v;
-  }
-  if (typeof v === 'bigint') return Number(v);
-  if (v instanceof Date) return v.getTime();
-  return v as Cell;
-}
 
 function expectFrame(label: string, t: Table, want: FrameWant): void {
   try {
