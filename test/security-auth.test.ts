@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../src/distributed/client.js';
 import { schedulerCommand, workerCommand } from '../src/distributed/cli.js';
-import { defaultTokenFile } from '../src/distributed/credentials.js';
-import { natsServerAvailable } from '../src/distributed/server.js';
+import { defaultTokenFile, writeTokenFile } from '../src/distributed/credentials.js';
+import { natsServerAvailable, startNatsServer, type NatsServer } from '../src/distributed/server.js';
+import { connectNats } from '../src/distributed/nats.js';
+import { Scheduler } from '../src/distributed/scheduler.js';
 import { tessera, until, withTimeout, type Proc } from './helpers/distributed.js';
 
 const haveNats = natsServerAvailable();
@@ -122,6 +124,44 @@ describe.skipIf(!haveNats)('a scheduler with default credentials', () => {
       expect(await withTimeout(client.submit({ url: fixtures, exportName: 'square' }, 4), 10_000, 'submit')).toBe(16);
     } finally {
       await client.close();
+    }
+  }, 60_000);
+});
+
+describe.skipIf(!haveNats)('a worker racing its local scheduler', () => {
+  const procs: Proc[] = [];
+  let server: NatsServer | undefined;
+  afterAll(async () => {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await server?.stop();
+  });
+
+  it('refused before the token file exists, retries and joins once it is written', async () => {
+    // what a scheduler starting does: its port opens, then its token file is written
+    const token = 'a'.repeat(48);
+    server = await startNatsServer({ port: -1, auth: { token } });
+    const port = Number(/:(\d+)$/.exec(server.url)![1]);
+    const dir = join(runtime, 'race');
+    process.env.XDG_RUNTIME_DIR = dir;
+    try {
+      const worker = tessera(procs, ['worker', server.url, '--name', 'racer', '--heartbeat-ms', '300', '--death-timeout', '20'], /tessera worker racer/, 30_000, { XDG_RUNTIME_DIR: dir });
+      worker.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 1000));
+      const transport = await connectNats(server.url, { auth: { token }, setup: true, name: 'test-scheduler' });
+      const scheduler = new Scheduler(transport, { heartbeatMs: 300 });
+      await scheduler.start();
+      writeTokenFile(defaultTokenFile(port), token);
+      await withTimeout(worker, 20_000, 'worker joined');
+      const client = await Client.connect(server.url);
+      try {
+        await until(async () => (await client.workers()).some((w) => w.name === 'racer'), 10_000, 'worker registered');
+        expect(await withTimeout(client.submit({ url: fixtures, exportName: 'square' }, 3), 10_000, 'submit')).toBe(9);
+      } finally {
+        await client.close();
+        await scheduler.close();
+      }
+    } finally {
+      process.env.XDG_RUNTIME_DIR = runtime;
     }
   }, 60_000);
 });

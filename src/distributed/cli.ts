@@ -392,6 +392,7 @@ class NoScheduler extends Error {}
  */
 async function connectWorker(address: string, given: Auth | undefined, opts: Opts, deathMs: number, io: IO): Promise<{ transport: NatsTransport; auth: Auth | undefined }> {
   const t0 = Date.now();
+  let authRefusedAt: number | undefined;
   for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
     const left = deathMs - (Date.now() - t0);
     const auth = given ?? asArgError(() => discoverAuth(address));
@@ -403,7 +404,16 @@ async function connectWorker(address: string, given: Auth | undefined, opts: Opt
       return { transport, auth };
     } catch (err) {
       const msg = (err as Error).message;
-      // wrong credentials or TLS: trying again does not help
+      // A local scheduler opens its port a moment before it writes its token file: a worker that
+      // found no credentials may be refused in between, so it retries that for a short grace.
+      // Otherwise wrong credentials or TLS: trying again does not help.
+      if (!given && !auth && /refused the credentials/.test(msg) && isLoopback(hostOf(address))) {
+        authRefusedAt ??= Date.now();
+        if (Date.now() - authRefusedAt < 3000) {
+          await sleep(250);
+          continue;
+        }
+      }
       if (!/Is `tessera scheduler` running|gave up waiting for the scheduler/.test(msg)) throw err;
       const remaining = deathMs - (Date.now() - t0);
       if (remaining <= 0) throw new NoScheduler(`no scheduler at ${address} within the death timeout (${deathMs / 1000} s, --death-timeout); exiting`);
@@ -412,6 +422,11 @@ async function connectWorker(address: string, given: Auth | undefined, opts: Opt
       await sleep(pause);
     }
   }
+}
+
+/** The host of a nats:// or tls:// address. */
+function hostOf(address: string): string {
+  return new URL(address.replace(/^[a-z]+:/, 'http:')).hostname.replace(/^\[|\]$/g, '');
 }
 
 /**
