@@ -13,7 +13,7 @@
 
 #include "binding/handle.h"
 #include "binding/plan_decode.h"
-#include "binding/tsfn_channel.h"
+#include "binding/job_promise.h"
 #include "engine/job.h"
 #include "storage/chunk_codec.h"
 
@@ -30,20 +30,7 @@ struct State {
   std::function<Pool&()> pool;
 };
 
-struct Msg {
-  FnJob::Status status = FnJob::Status::Ok;
-  std::string error;
-};
-using Channel = TsfnChannel<Msg>;
-
-struct Ctx {
-  std::shared_ptr<Channel> channel;
-  std::shared_ptr<FnJob> job;
-  napi_deferred deferred = nullptr;
-  std::vector<Napi::Reference<Napi::Value>> refs;  // the buffers the items point into
-  std::shared_ptr<std::vector<storage::ChunkResult>> results;
-  bool settled = false;
-};
+using Ctx = binding::JobCall;  // binding/job_promise.h: the Promise plumbing shared with addon_dataframe
 
 Napi::Value resultsToJs(Napi::Env env, std::vector<storage::ChunkResult>& results) {
   Napi::Array out = Napi::Array::New(env, results.size());
@@ -67,65 +54,18 @@ Napi::Value resultsToJs(Napi::Env env, std::vector<storage::ChunkResult>& result
   return out;
 }
 
-void callJs(napi_env rawEnv, napi_value, void* context, void* data) {
-  std::unique_ptr<Msg> msg(static_cast<Msg*>(data));
-  auto* ctx = static_cast<Ctx*>(context);
-  if (!rawEnv || !msg || !ctx || ctx->settled) return;
-  Napi::Env env(rawEnv);
-  Napi::HandleScope scope(env);
-  ctx->settled = true;
-  try {
-    if (msg->status == FnJob::Status::Ok) {
-      napi_resolve_deferred(env, ctx->deferred, resultsToJs(env, *ctx->results));
-    } else if (msg->status == FnJob::Status::Cancelled) {
-      Napi::Error err = Napi::Error::New(env, "The operation was aborted");
-      err.Set("name", Napi::String::New(env, "AbortError"));
-      err.Set("code", Napi::String::New(env, "ABORT_ERR"));
-      napi_reject_deferred(env, ctx->deferred, err.Value());
-    } else {
-      napi_reject_deferred(env, ctx->deferred, Napi::Error::New(env, msg->error).Value());
-    }
-  } catch (const Napi::Error& e) {
-    napi_reject_deferred(env, ctx->deferred, e.Value());
-  } catch (const std::exception& e) {
-    napi_reject_deferred(env, ctx->deferred, Napi::Error::New(env, e.what()).Value());
-  }
-  ctx->refs.clear();
-  ctx->results.reset();
-  napi_release_threadsafe_function(ctx->channel->tsfn, napi_tsfn_release);
-}
-
-void finalizeCtx(napi_env, void*, void* context) {
-  auto* ctx = static_cast<Ctx*>(context);
-  ctx->channel->close();
-  if (!ctx->settled && ctx->job) ctx->job->cancel();
-  delete ctx;
-}
-
 // One task per item; returns { promise, cancel }.
 template <class Item>
 Napi::Value submit(Napi::Env env, State* state, std::shared_ptr<std::vector<Item>> items, std::unique_ptr<Ctx> ctx,
                    storage::ChunkResult (*run)(const Item&)) {
   auto results = std::make_shared<std::vector<storage::ChunkResult>>(items->size());
-  ctx->results = results;
   auto job = std::make_shared<FnJob>();
   job->expectedTasks = static_cast<int64_t>(items->size());
   job->stages.push_back({[items] { return static_cast<int64_t>(items->size()); },
                          [items, results, run](int64_t t) { (*results)[static_cast<size_t>(t)] = run((*items)[static_cast<size_t>(t)]); },
                          nullptr});
-  napi_value promise;
-  if (napi_create_promise(env, &ctx->deferred, &promise) != napi_ok) throw Napi::Error::New(env, "cannot create a promise");
-  auto channel = std::make_shared<Channel>();
-  ctx->channel = channel;
-  ctx->job = job;
-  Ctx* raw = ctx.get();
-  napi_value name = Napi::String::New(env, "tessera.codec");
-  if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, finalizeCtx, raw, callJs, &channel->tsfn) != napi_ok)
-    throw Napi::Error::New(env, "tessera: cannot create a thread-safe function");
-  ctx.release();
-  job->onComplete = [channel](FnJob::Status s, const std::string& e) { channel->post(new Msg{s, e}); };
-  state->pool().submit(job);
-  return cancellableHandle(env, promise, std::weak_ptr<FnJob>(job));
+  ctx->build = [results](Napi::Env e) { return resultsToJs(e, *results); };
+  return binding::submitJob(env, state->pool(), std::move(job), std::move(ctx), env.Undefined(), "tessera.codec");
 }
 
 State* stateOf(const Napi::CallbackInfo& info) { return static_cast<State*>(info.Data()); }
@@ -156,7 +96,7 @@ storage::Codec codecOf(Napi::Env env, const Napi::Value& v, const std::string& p
 // The bytes of a TypedArray, pinned by `ctx` until the Promise settles.
 binding::View pinned(Napi::Env env, Ctx& ctx, const Napi::Value& v, const std::string& path) {
   binding::View view = binding::typedView(env, v, path);
-  ctx.refs.push_back(Napi::Persistent(v));
+  ctx.pin(v);
   return view;
 }
 

@@ -3,7 +3,7 @@
 // thread-safe function (never libuv's pool, never blocking the event loop). Results are handed to
 // JS as external ArrayBuffers over the native vectors (no copies).
 #include "binding/handle.h"
-#include "binding/tsfn_channel.h"
+#include "binding/job_promise.h"
 #include "binding/addon_dataframe.h"
 #include "binding/plan_decode.h"
 
@@ -99,100 +99,12 @@ Napi::Object columnToJs(Napi::Env env, Column&& c) {
   return o;
 }
 
-// ------------------------------------------------------------------------------------------------
-// Async plumbing: one JS context per call, settled on the JS thread through a thread-safe function.
+// Async plumbing (binding/job_promise.h): one JobCall per call, settled on the JS thread.
+using Ctx = binding::JobCall;
 
-struct Msg {
-  bool done = false;
-  int64_t a = 0, b = 0;
-  FnJob::Status status = FnJob::Status::Ok;
-  std::string error;
-};
-
-using Channel = TsfnChannel<Msg>;
-
-struct Ctx {
-  std::shared_ptr<Channel> channel;
-  std::shared_ptr<FnJob> job;
-  napi_deferred deferred = nullptr;
-  std::vector<Napi::Reference<Napi::Value>> refs;
-  Napi::FunctionReference onProgress;
-  std::function<Napi::Value(Napi::Env)> build;
-  bool settled = false;
-};
-
-void callJs(napi_env rawEnv, napi_value, void* context, void* data) {
-  std::unique_ptr<Msg> msg(static_cast<Msg*>(data));
-  auto* ctx = static_cast<Ctx*>(context);
-  if (!rawEnv || !msg || !ctx) return;
-  Napi::Env env(rawEnv);
-  Napi::HandleScope scope(env);
-  if (!msg->done) {
-    if (ctx->settled || ctx->onProgress.IsEmpty()) return;
-    try {
-      ctx->onProgress.Call({Napi::Number::New(env, static_cast<double>(msg->a)),
-                            Napi::Number::New(env, static_cast<double>(msg->b))});
-    } catch (const Napi::Error& e) {
-      e.ThrowAsJavaScriptException();
-    }
-    return;
-  }
-  if (ctx->settled) return;
-  ctx->settled = true;
-  napi_deferred d = ctx->deferred;
-  try {
-    if (msg->status == FnJob::Status::Ok) {
-      napi_resolve_deferred(env, d, ctx->build(env));
-    } else if (msg->status == FnJob::Status::Cancelled) {
-      Napi::Error err = Napi::Error::New(env, "The operation was aborted");
-      err.Set("name", Napi::String::New(env, "AbortError"));
-      err.Set("code", Napi::String::New(env, "ABORT_ERR"));
-      napi_reject_deferred(env, d, err.Value());
-    } else {
-      napi_reject_deferred(env, d, Napi::Error::New(env, msg->error).Value());
-    }
-  } catch (const Napi::Error& e) {
-    napi_reject_deferred(env, d, e.Value());
-  } catch (const std::exception& e) {
-    napi_reject_deferred(env, d, Napi::Error::New(env, e.what()).Value());
-  }
-  ctx->refs.clear();
-  ctx->onProgress.Reset();
-  ctx->build = nullptr;
-  napi_release_threadsafe_function(ctx->channel->tsfn, napi_tsfn_release);
-}
-
-void finalizeCtx(napi_env, void*, void* context) {
-  auto* ctx = static_cast<Ctx*>(context);
-  ctx->channel->close();
-  if (!ctx->settled && ctx->job) ctx->job->cancel();
-  delete ctx;
-}
-
-// Submits `job`; returns { promise, cancel }. `build` makes the resolved value on the JS thread.
 Napi::Value submit(Napi::Env env, State* state, std::shared_ptr<FnJob> job, std::unique_ptr<Ctx> ctx,
                    const Napi::Value& progress) {
-  if (!progress.IsUndefined() && !progress.IsNull()) {
-    if (!progress.IsFunction()) typeError(env, "onProgress: expected a function (done, total) => void");
-    ctx->onProgress = Napi::Persistent(progress.As<Napi::Function>());
-  }
-  napi_value promise;
-  if (napi_create_promise(env, &ctx->deferred, &promise) != napi_ok) throw Napi::Error::New(env, "cannot create a promise");
-  auto channel = std::make_shared<Channel>();
-  ctx->channel = channel;
-  ctx->job = job;
-  Ctx* raw = ctx.get();
-  napi_value name = Napi::String::New(env, "tessera.dataframe");
-  if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, finalizeCtx, raw, callJs,
-                                      &channel->tsfn) != napi_ok)
-    throw Napi::Error::New(env, "tessera: cannot create a thread-safe function");
-  const bool wantProgress = !raw->onProgress.IsEmpty();
-  ctx.release();
-  if (wantProgress)
-    job->onProgress = [channel](int64_t d, int64_t t) { channel->post(new Msg{false, d, t, FnJob::Status::Ok, {}}); };
-  job->onComplete = [channel](FnJob::Status s, const std::string& e) { channel->post(new Msg{true, 0, 0, s, e}); };
-  state->pool().submit(job);
-  return cancellableHandle(env, promise, std::weak_ptr<FnJob>(job));
+  return binding::submitJob(env, state->pool(), std::move(job), std::move(ctx), progress, "tessera.dataframe");
 }
 
 State* stateOf(const Napi::CallbackInfo& info) { return static_cast<State*>(info.Data()); }
