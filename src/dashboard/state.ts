@@ -232,24 +232,11 @@ export class DashboardState {
   }
 
   private row(worker: string, thread: number): number {
-    const key = `${worker}#${thread}`;
-    let i = this.rowIndex.get(key);
-    if (i === undefined) {
-      i = this.rows.length;
-      this.rows.push(key);
-      this.rowIndex.set(key, i);
-    }
-    return i;
+    return intern(this.rows, this.rowIndex, `${worker}#${thread}`);
   }
 
   private group(name: string): number {
-    let i = this.groupIndex.get(name);
-    if (i === undefined) {
-      i = this.groupNames.length;
-      this.groupNames.push(name);
-      this.groupIndex.set(name, i);
-    }
-    return i;
+    return intern(this.groupNames, this.groupIndex, name);
   }
 
   private onTask(t: TaskRecordEvent): void {
@@ -451,4 +438,15 @@ export class DashboardState {
     if (extra.clients !== undefined) metric('tessera_dashboard_clients', 'gauge', 'Browsers connected to the live stream.', [[{}, extra.clients]]);
     return out.join('\n') + '\n';
   }
+}
+
+/** The index of `key` in `list`, appended (and indexed) on first sight. */
+function intern(list: string[], index: Map<string, number>, key: string): number {
+  let i = index.get(key);
+  if (i === undefined) {
+    i = list.length;
+    list.push(key);
+    index.set(key, i);
+  }
+  return i;
 }
