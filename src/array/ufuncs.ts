@@ -216,7 +216,7 @@ function closeOptions(fn: string, options: IsCloseOptions | undefined): Required
  * numpy.isclose: |a - b| <= atol + rtol * |b| where both are finite, a == b elsewhere (infinities
  * of one sign are close), NaN close to NaN only with equalNan. Elementwise, bool result.
  */
-export function isclose<const A extends CloseOperand, const B extends CloseOperand>(a: A, b: B, options?: IsCloseOptions): NDArray<'bool', RankOfOperands<A, B>> {
+export function isclose<const A extends NDArray | number, const B extends NDArray | number>(a: A, b: B, options?: IsCloseOptions): NDArray<'bool', RankOfOperands<A, B>> {
   closeArg('isclose', 'a', a);
   closeArg('isclose', 'b', b);
   const { rtol, atol, equalNan } = closeOptions('isclose', options);
@@ -231,7 +231,7 @@ const finiteOf = (v: CloseOperand): CloseOperand => (typeof v === 'number' ? (Nu
 const nanOf = (v: CloseOperand): CloseOperand => (typeof v === 'number' ? (Number.isNaN(v) ? 1 : 0) : unary('isnan', v));
 
 /** numpy.allclose as a lazy 0-d bool (computes to 1 or 0): every element isclose; true for empty arrays. */
-export function allclose(a: CloseOperand, b: CloseOperand, options?: IsCloseOptions): NDArray<'bool', 0> {
+export function allclose(a: NDArray | number, b: NDArray | number, options?: IsCloseOptions): NDArray<'bool', 0> {
   const far = reduce('sum', asArray('allclose', unary('logicalNot', isclose(a, b, options))));
   return binary('eq', far, 0);
 }

@@ -26,7 +26,12 @@ export type PlanNumber = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';
  * dtype must hold it: RangeError otherwise; floats round it once). An addition to version 1: plans
  * without it decode as before, so the version did not change.
  */
-export type PlanImmediate = PlanNumber | { int: string };
+export type PlanImmediate =
+  | PlanNumber
+  | {
+      /** The integer in decimal digits, optionally with a leading `-`: `'-9223372036854775808'` … `'18446744073709551615'`. */
+      int: string;
+    };
 
 /**
  * One memory region of a plan. `'input'`: caller memory passed to {@link execute} by name (read,
