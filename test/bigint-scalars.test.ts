@@ -169,3 +169,20 @@ describe('plan codec: bigint immediates', () => {
     await expect(execute(p, inputs)).rejects.toThrow(/immediate imms\[0\] = 1099511627776 does not fit int32/);
   });
 });
+
+describe('distributed wire: bigint immediates reach the workers exactly', () => {
+  it('client.compute equals compute() on an in-process cluster', async () => {
+    const { busCluster } = await import('./helpers/distributed.js');
+    const cluster = await busCluster(['a'], 200);
+    try {
+      const a = T.arange(10, { chunks: 4 }).add(2n ** 63n - 20n).sum();
+      const b = T.arange(10, { dtype: 'uint64', chunks: 4 }).bitwiseXor(2n ** 64n - 1n);
+      const [ra, rb] = [await cluster.client.compute(a), await cluster.client.compute(b)];
+      expect(ra).toBe(await a.compute());
+      expect(Array.from((rb as DenseArray).data)).toEqual(Array.from((await b.compute()).data));
+      expect((rb as DenseArray).data[0]).toBe(2n ** 64n - 1n);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
