@@ -131,6 +131,12 @@ describe('bigint scalars match NumPy 2 (NEP 50 Python ints)', () => {
     expect(u.data[0]).toBe(2n ** 63n + 1n);
   });
 
+  it('task graphs of bigint expressions name the array operands only', () => {
+    const x = fromArray(new BigInt64Array([1n, 2n]));
+    const g = x.add(5n).graph();
+    expect(g.layers.map((l) => l.deps)).toEqual([[], [x.name]]);
+  });
+
   it('an exact constant loaded into a register (not an operand) stays exact', async () => {
     // full(...).neg(): the constant is the program's first value, loaded from a leaf, not an immediate
     expect(Array.from((await full([2], 2n ** 63n - 1n).neg().compute()).data)).toEqual([-(2n ** 63n - 1n), -(2n ** 63n - 1n)]);
