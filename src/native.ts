@@ -10,6 +10,7 @@ import type { NativePlan } from './plan/types.js';
 // The plan types and codes live in src/plan/ (generated from native/engine/ops.json); re-exported
 // here so callers that import them from the addon boundary keep working.
 export {
+  ImmKind,
   LeafKind,
   NativeDType,
   OpCode,

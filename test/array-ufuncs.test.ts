@@ -236,7 +236,7 @@ describe('where(cond, x, y)', () => {
   });
   it('refuses three numbers and bad operands', () => {
     expect(() => T.where(1, 2, 3)).toThrow(TypeError);
-    expect(() => T.where('a' as never, fromArray(x), 1)).toThrow(/where: cond must be an NDArray or a number/);
+    expect(() => T.where('a' as never, fromArray(x), 1)).toThrow(/where: cond must be an NDArray, a number or a bigint/);
   });
 });
 

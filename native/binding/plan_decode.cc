@@ -203,6 +203,21 @@ Stage parseStage(Napi::Env env, const Napi::Value& v, const std::string& path) {
   } else if (!imms.IsUndefined()) {
     typeError(env, path + ".imms: expected a Float64Array");
   }
+  // exact integer immediates (plan.h): optional, a Uint8Array of kinds and a BigInt64Array of values
+  Napi::Value kinds = field(o, "immKinds");
+  if (kinds.IsTypedArray() && kinds.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    Napi::Uint8Array a = kinds.As<Napi::Uint8Array>();
+    st.immKinds.assign(a.Data(), a.Data() + a.ElementLength());
+  } else if (!kinds.IsUndefined()) {
+    typeError(env, path + ".immKinds: expected a Uint8Array (0 float, 1 int64, 2 uint64 per immediate)");
+  }
+  Napi::Value ints = field(o, "immInts");
+  if (ints.IsTypedArray() && ints.As<Napi::TypedArray>().TypedArrayType() == napi_bigint64_array) {
+    Napi::TypedArrayOf<int64_t> a = ints.As<Napi::TypedArrayOf<int64_t>>();
+    st.immInts.assign(a.Data(), a.Data() + a.ElementLength());
+  } else if (!ints.IsUndefined()) {
+    typeError(env, path + ".immInts: expected a BigInt64Array (the bits of each exact integer immediate)");
+  }
   st.nregs = toInt32(env, field(o, "nregs"), path + ".nregs");
   st.result = toInt32(env, field(o, "result"), path + ".result");
   st.sink = parseSink(env, field(o, "sink"), path + ".sink");

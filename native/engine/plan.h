@@ -67,9 +67,13 @@ struct Leaf {
 };
 
 // Operand encoding in Instr::a / Instr::b: r >= 0 is register r; r < 0 is immediate imms[-1 - r].
+// An immediate is a double unless Stage::immKinds says it is an exact 64-bit integer (below).
 // Load (arity 0): dst <- leaves[a]. Arity 1: dst <- f(a). Arity 2: dst <- f(a, b).
 // Load, Neg, Abs, Exp, Log, Sqrt, Sin, Cos, Add, Sub, Mul, Div, Pow, Max, Min (see ops.json)
 enum class Op : int32_t { TESSERA_OPS(TESSERA_ENUM_ROW) };
+
+// Stage::immKinds values.
+enum class ImmKind : uint8_t { Float = 0, Int64 = 1, UInt64 = 2 };
 
 struct Instr {
   Op op = Op::Load;
@@ -147,6 +151,14 @@ struct Stage {
   std::vector<Leaf> leaves;
   std::vector<Instr> program;
   std::vector<double> imms;
+  // Exact integer immediates (issue 14: NumPy's int64/uint64 arithmetic with any Python int).
+  // Either both empty (every immediate is the double imms[i], as before) or both imms.size():
+  // immKinds[i] is an ImmKind; for Int64 the value is immInts[i], for UInt64 the uint64 with the
+  // bits of immInts[i], and imms[i] only holds the nearest double (informational). An integer
+  // immediate converts to its instruction's dtype exactly: an integer dtype must hold the value
+  // (validated), a float dtype gets it correctly rounded, bool gets value != 0.
+  std::vector<uint8_t> immKinds;
+  std::vector<int64_t> immInts;
   int32_t nregs = 0;
   int32_t result = 0;                        // register holding the value sent to the sink
   Sink sink;

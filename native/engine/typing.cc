@@ -42,6 +42,47 @@ namespace {
   throw std::invalid_argument(path + ": " + what);
 }
 
+// An exact integer immediate (ImmKind Int64, or UInt64 when `isUnsigned`) as one element of d: an
+// integer dtype must hold the value (a plan that would wrap it is refused: NumPy 2 raises
+// OverflowError there), floats round it once, bool is value != 0.
+uint64_t exactImmBits(int64_t v, bool isUnsigned, DType d, const std::string& ip, size_t k) {
+  const uint64_t u = static_cast<uint64_t>(v);
+  if (d == DType::F64) {
+    const double x = isUnsigned ? static_cast<double>(u) : static_cast<double>(v);
+    uint64_t bits = 0;
+    std::memcpy(&bits, &x, sizeof x);
+    return bits;
+  }
+  if (d == DType::F32) {
+    const float x = isUnsigned ? static_cast<float>(u) : static_cast<float>(v);
+    uint32_t bits = 0;
+    std::memcpy(&bits, &x, sizeof x);
+    return bits;
+  }
+  if (d == DType::Bool) return u != 0 ? 1 : 0;
+  const unsigned bitsOf = static_cast<unsigned>(dtypeSize(d) * 8);
+  const bool negative = !isUnsigned && v < 0;
+  bool fits;
+  if (signedInt(d)) {
+    const uint64_t maxPos = (uint64_t(1) << (bitsOf - 1)) - 1;
+    fits = negative ? v >= -static_cast<int64_t>(maxPos) - 1 : u <= maxPos;
+  } else {
+    fits = !negative && (bitsOf == 64 || u < (uint64_t(1) << bitsOf));
+  }
+  if (!fits)
+    fail(ip, "immediate imms[" + std::to_string(k) + "] = " + (isUnsigned ? std::to_string(u) : std::to_string(v)) +
+                 " does not fit " + dtypeName(d) + " (an exact integer immediate must be in its instruction's dtype's range)");
+  return bitsOf == 64 ? u : u & ((uint64_t(1) << bitsOf) - 1);
+}
+
+// Immediate operand r (< 0) as one element of d.
+uint64_t immOperand(const Stage& st, int32_t r, DType d, const std::string& ip) {
+  const size_t k = static_cast<size_t>(-1 - static_cast<int64_t>(r));
+  const ImmKind kind = st.immKinds.empty() ? ImmKind::Float : static_cast<ImmKind>(st.immKinds[k]);
+  if (kind == ImmKind::Float) return immBits(st.imms[k], d);
+  return exactImmBits(st.immInts[k], kind == ImmKind::UInt64, d, ip, k);
+}
+
 std::string signatures(Op op) {
   std::string s;
   for (const LoopRow& r : kLoopRows) {
@@ -58,7 +99,6 @@ TypedProgram typeProgram(const Stage& st, const std::string& sp) {
   TypedProgram tp;
   tp.instrs.reserve(st.program.size());
   std::vector<DType> rt(static_cast<size_t>(st.nregs > 0 ? st.nregs : 1), DType::F64);
-  auto immAt = [&](int32_t r) { return st.imms[static_cast<size_t>(-1 - static_cast<int64_t>(r))]; };
   for (size_t i = 0; i < st.program.size(); ++i) {
     const Instr& in = st.program[i];
     TypedInstr t;
@@ -79,7 +119,7 @@ TypedProgram typeProgram(const Stage& st, const std::string& sp) {
       t.ta = rt[static_cast<size_t>(in.a)];
       t.out = rt[static_cast<size_t>(in.dst)];
       t.tb = in.b >= 0 ? rt[static_cast<size_t>(in.b)] : t.out;
-      if (in.b < 0) t.immB = immBits(immAt(in.b), t.tb);
+      if (in.b < 0) t.immB = immOperand(st, in.b, t.tb, ip);
       if (t.ta != DType::Bool || t.tb != t.out)
         fail(ip, std::string("where has no loop for condition ") + dtypeName(t.ta) + ", x " + dtypeName(t.tb) +
                      ", y (dst) " + dtypeName(t.out) + " (accepted: a bool condition and x, y of one dtype)");
@@ -111,8 +151,8 @@ TypedProgram typeProgram(const Stage& st, const std::string& sp) {
         fail(ip, std::string(info ? info->plan : "op") + " has no loop for (" + dtypeName(t.ta) +
                      (ar == 2 ? std::string(", ") + dtypeName(t.tb) : "") + ") (accepted: " + signatures(in.op) +
                      "; the compiler casts operands to one of these)");
-      if (in.a < 0) t.immA = immBits(immAt(in.a), t.ta);
-      if (ar == 2 && in.b < 0) t.immB = immBits(immAt(in.b), t.tb);
+      if (in.a < 0) t.immA = immOperand(st, in.a, t.ta, ip);
+      if (ar == 2 && in.b < 0) t.immB = immOperand(st, in.b, t.tb, ip);
     }
     rt[static_cast<size_t>(in.dst)] = t.out;
     tp.instrs.push_back(t);

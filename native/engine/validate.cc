@@ -312,6 +312,14 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
   if (st.imms.size() > static_cast<size_t>(kMaxImms))
     fail(sp + ".imms", "has " + std::to_string(st.imms.size()) + " entries (max " +
                            std::to_string(kMaxImms) + ")");
+  if (!(st.immKinds.empty() && st.immInts.empty()) &&
+      !(st.immKinds.size() == st.imms.size() && st.immInts.size() == st.imms.size()))
+    fail(sp + ".immKinds", "immKinds and immInts must both be empty or both have one entry per immediate (" +
+                               std::to_string(st.imms.size()) + "), got " + std::to_string(st.immKinds.size()) +
+                               " and " + std::to_string(st.immInts.size()));
+  for (size_t i = 0; i < st.immKinds.size(); ++i)
+    if (st.immKinds[i] > static_cast<uint8_t>(ImmKind::UInt64))
+      fail(idx(sp + ".immKinds", i), std::to_string(st.immKinds[i]) + " unknown (accepted: 0 float, 1 int64, 2 uint64)");
   uint64_t written = 0;  // bit r: register r holds a value
   auto operand = [&](const std::string& p, int32_t r) {
     if (r >= 0) {

@@ -118,3 +118,44 @@ TEST(typed_no_loop_is_refused) {
   p.stages[0].program[2] = {Op::BitwiseAnd, 1, 1, 1};
   CHECK(throwsWith(p, "bitwiseAnd has no loop for (float64, float64)"));
 }
+
+TEST(typed_exact_integer_immediates) {
+  // x + (2^63 - 3) in int64 and x ^ (2^64 - 1) in uint64: the immediates travel as 64 bits
+  // (immKinds/immInts), not as doubles (which would round them to 2^63 and 2^64)
+  std::vector<int64_t> x = {0, 1, 2, -5};
+  std::vector<int64_t> out(4);
+  std::vector<uint64_t> ux = {0, 1, uint64_t(1) << 63, 7}, uout(4);
+  Plan p;
+  p.buffers = {refT(x), refT(out), refT(ux), refT(uout)};
+  Stage st;
+  st.shape = {4};
+  st.chunks = {{3, 1}};
+  st.leaves = {memLeaf(0, {1}, 0, DType::I64)};
+  st.imms = {9223372036854775808.0};  // the nearest double, informational
+  st.immKinds = {static_cast<uint8_t>(ImmKind::Int64)};
+  st.immInts = {INT64_MAX - 2};
+  st.program = {{Op::Load, 0, 0, 0}, {Op::Add, 0, 0, -1}};
+  st.nregs = 1;
+  st.sink = storeSink(1, {1}, DType::I64);
+  p.stages.push_back(st);
+  Stage su = st;
+  su.leaves = {memLeaf(2, {1}, 0, DType::U64)};
+  su.imms = {18446744073709551616.0};
+  su.immKinds = {static_cast<uint8_t>(ImmKind::UInt64)};
+  su.immInts = {-1};  // the bits of 2^64 - 1
+  su.program = {{Op::Load, 0, 0, 0}, {Op::BitwiseXor, 0, 0, -1}};
+  su.sink = storeSink(3, {1}, DType::U64);
+  p.stages.push_back(su);
+  ExecResult r = run(p);
+  CHECK(r.status == ExecResult::Status::Ok);
+  CHECK(out[0] == INT64_MAX - 2 && out[1] == INT64_MAX - 1 && out[2] == INT64_MAX && out[3] == INT64_MAX - 7);
+  CHECK(uout[0] == UINT64_MAX && uout[1] == UINT64_MAX - 1 && uout[2] == (uint64_t(1) << 63) - 1 && uout[3] == UINT64_MAX - 7);
+  // an exact immediate its instruction's dtype cannot hold, and mismatched side vectors, are refused
+  Plan q = p;
+  q.stages.resize(1);
+  q.stages[0].immKinds = {static_cast<uint8_t>(ImmKind::UInt64)};  // 2^63 + ... as uint64: beyond int64
+  q.stages[0].immInts = {INT64_MIN};
+  CHECK(throwsWith(q, "immediate imms[0] = 9223372036854775808 does not fit int64"));
+  q.stages[0].immInts = {};
+  CHECK(throwsWith(q, "immKinds and immInts must both be empty or both have one entry per immediate"));
+}

@@ -8,7 +8,7 @@ import * as randomInt from './indexing/random-int.js';
 import type { ChoiceOptions, IntegersOptions, PermutationOptions } from './indexing/random-int.js';
 import { contiguousStrides, dtypeOfData, itemsize, newId, token, type DType, type Node, type TypedData } from './node.js';
 import type { ArangeDType, FromArrayDType, FromArrayRank, RankOf, WithDType } from './types.js';
-import { checkDType as checkAnyDType, dtypeOfTypedArray, typedArrayClass } from './dtype.js';
+import { checkDType as checkAnyDType, checkWeakScalar, dtypeOfTypedArray, isInteger, typedArrayClass } from './dtype.js';
 
 /** The NDArray type of a creation function: the `dtype` option's dtype (else `Default`), the shape's rank. */
 export type Created<S extends readonly number[], O, Default extends DType = 'float64'> = NDArray<WithDType<O, Default>, RankOf<S>>;
@@ -74,17 +74,40 @@ function make<S extends readonly number[]>(
 
 /**
  * numpy.full / dask.array.full: an array of `shape` with every element `fillValue`, generated per
- * chunk (no memory until computed). `fillValue` must be a number (TypeError otherwise); a bad shape
- * is a TypeError/RangeError naming `shape`.
+ * chunk (no memory until computed). `fillValue` is a number (default dtype float64) or a bigint
+ * (an exact integer, NumPy's Python int: default dtype int64; with an integer dtype it must fit
+ * it, else a RangeError naming the dtype's range, as NumPy 2's OverflowError; with a float dtype it
+ * is rounded to it). Another fillValue is a TypeError; a bad shape a TypeError/RangeError naming `shape`.
  * @example
  * ```ts
  * const x = full([1000, 1000], 7, { chunks: 250, dtype: 'int32' });
+ * const big = full([4], 2n ** 63n - 1n);   // int64, every element exactly 9223372036854775807n
  * ```
  */
-export function full<const S extends readonly number[], const O extends CreationOptions = {}>(shape: S, fillValue: number, options?: O): Created<S, O> {
-  if (typeof fillValue !== 'number') throw new TypeError(`full: fillValue must be a number, got ${describe(fillValue)}`);
+export function full<const S extends readonly number[], const O extends CreationOptions = {}>(shape: S, fillValue: bigint, options?: O): Created<S, O, 'int64'>;
+export function full<const S extends readonly number[], const O extends CreationOptions = {}>(shape: S, fillValue: number, options?: O): Created<S, O>;
+export function full<const S extends readonly number[], const O extends CreationOptions = {}>(shape: S, fillValue: number | bigint, options?: O): Created<S, O, DType>;
+export function full<const S extends readonly number[], const O extends CreationOptions = {}>(shape: S, fillValue: number | bigint, options?: O): Created<S, O, DType> {
+  if (typeof fillValue !== 'number' && typeof fillValue !== 'bigint') throw new TypeError(`full: fillValue must be a number or a bigint, got ${describe(fillValue)}`);
   const value = fillValue;
-  return <Created<S, O>>make('full', shape, options, (b) => ({ ...b, kind: 'const', op: 'full', value, name: `full-${token(`full:${b.shape}:${value}:${b.dtype}:${b.chunks}`)}` }));
+  const desc = typeof value === 'bigint' ? `${value}n` : `${value}`;
+  return <Created<S, O, DType>>make('full', shape, options, (b) => {
+    checkFillValue('full: fillValue', value, b.dtype);
+    return { ...b, kind: 'const', op: 'full', value, name: `full-${token(`full:${b.shape}:${desc}:${b.dtype}:${b.chunks}`)}` };
+  }, [], typeof value === 'bigint' ? 'int64' : 'float64');
+}
+
+/**
+ * A fill value stored into `dtype` (full, fullLike, set): a bigint must fit an integer dtype
+ * (RangeError naming `name`, the value and the range: NumPy 2's OverflowError) and be within
+ * float64's range for a float dtype; bool takes value != 0. Numbers are converted as before.
+ */
+export function checkFillValue(name: string, value: number | bigint, dtype: DType): void {
+  if (typeof value !== 'bigint') return;
+  if (isInteger(dtype)) checkWeakScalar(value, dtype, name);
+  else if (dtype !== 'bool' && !Number.isFinite(Number(value))) {
+    throw new RangeError(`${name} = ${value} is too large to convert to ${dtype} (accepted: bigints of magnitude below 2^1024); NumPy 2 raises OverflowError here`);
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ const NATIVE_CODES = new Map<string, NativeDType>(NATIVE_DTYPES.map((d) => [d.na
 /** A value of a stage's program; `dtype` is the dtype its register holds (typed registers). */
 export type Val =
   | { kind: 'leaf'; leaf: number; dtype?: DType }
-  | { kind: 'imm'; value: number; dtype?: DType }
+  | { kind: 'imm'; /** a bigint only for an int64/uint64 value a double cannot carry exactly (lower.ts immAs) */ value: number | bigint; dtype?: DType }
   | { kind: 'op'; code: OpCode; args: Val[]; /** the instruction's b when it is not an operand (cast: the dtype code) */ b?: number; dtype?: DType };
 
 /** A step of an iterative computation: it yields sub-steps and receives their results. */
@@ -68,7 +68,8 @@ export function postOrder(root: Val, stop: (v: Val) => boolean): Val[] {
 export interface Program {
   leaves: NativeLeaf[];
   program: number[];
-  imms: number[];
+  /** A bigint is an exact integer immediate (the stage's immKinds/immInts). */
+  imms: (number | bigint)[];
   nregs: number;
   result: number;
 }
@@ -97,7 +98,7 @@ export function emitProgram(
   const leaves: NativeLeaf[] = options.remap ? [] : [...source];
   const remapped = new Map<number, number>();
   const program: number[] = [];
-  const imms: number[] = [];
+  const imms: (number | bigint)[] = [];
   const free: number[] = [];
   const reg = new Map<Val, number>();
   const isMemory = (v: Val): boolean => v.kind === 'leaf' || (v !== root && options.stop(v));
@@ -133,10 +134,19 @@ export function emitProgram(
     reg.set(v, r);
     return r;
   };
+  // A constant in a register. Leaves hold doubles, so an exact 64-bit integer (a bigint) is a zero
+  // of its dtype plus the exact immediate: bit-exact, at one more instruction.
+  const loadImm = (v: Extract<Val, { kind: 'imm' }>): number => {
+    if (typeof v.value !== 'bigint') return load(v, constLeaf(v.value, v.dtype));
+    const r = load(v, constLeaf(0, v.dtype));
+    imms.push(v.value);
+    program.push(OpCode.Add, r, r, -imms.length);
+    return r;
+  };
   // Operand for an instruction: registers for computed values, immediates for constants.
   function* operand(v: Val, mayBeImmediate: boolean): Step<number> {
     if (v.kind === 'imm') {
-      if (!mayBeImmediate) return load(v, constLeaf(v.value, v.dtype));
+      if (!mayBeImmediate) return loadImm(v);
       imms.push(v.value);
       return -imms.length;
     }
@@ -146,7 +156,7 @@ export function emitProgram(
     const known = reg.get(v);
     if (known !== undefined) return known;
     if (isMemory(v)) return load(v, options.leafOf(v));
-    if (v.kind === 'imm') return load(v, constLeaf(v.value, v.dtype));
+    if (v.kind === 'imm') return loadImm(v);
     if (v.kind === 'leaf') throw new Error('unreachable');
     if (v.code === OpCode.Where) return (yield emitWhere(v)) as number;
     const ops: number[] = [];
@@ -228,7 +238,7 @@ function chooseSpills(order: readonly Val[], budget: Cost): Set<Val> {
   const cost = new Map<Val, Cost>();
   const memory: Cost = { regs: 1, instr: 1, leaves: 1, imms: 0 };
   const of = (v: Val, immediate: boolean): Cost => {
-    if (v.kind === 'imm') return immediate ? { regs: 0, instr: 0, leaves: 0, imms: 1 } : memory;
+    if (v.kind === 'imm') return immediate ? { regs: 0, instr: 0, leaves: 0, imms: 1 } : typeof v.value === 'bigint' ? { regs: 1, instr: 2, leaves: 1, imms: 1 } : memory;
     return v.kind === 'leaf' || spilled.has(v) ? memory : cost.get(v)!;
   };
   // Mirrors emitProgram: operands in order, each computed one held while the next is.

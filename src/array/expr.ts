@@ -3,17 +3,19 @@
 import { checkFinite, checkOptions, describe } from '../errors.js';
 import {
   broadcastShapes,
+  isScalar,
   newId,
   token,
   type BinaryOp,
   type DType,
   type Node,
   type ReduceOp,
+  type Scalar,
   type UnaryOp,
 } from './node.js';
 
 import { NDArray, type VarOptions } from './ndarray.js';
-import { checkDType, checkWeakScalar, isFloat, kind, resultType } from './dtype.js';
+import { checkDType, checkWeakScalar, integerBounds, isFloat, isInteger, kind, resultType, weakIntComparison } from './dtype.js';
 import { resolveLoop } from './loops.js';
 import { REDUCTIONS } from '../plan/ops.generated.js';
 
@@ -25,11 +27,27 @@ export function normalizeAxis(name: string, axis: unknown, ndim: number): number
   return axis < 0 ? axis + ndim : axis;
 }
 
-export function asNode(name: string, x: unknown): Node | number {
+export function asNode(name: string, x: unknown): Node | Scalar {
   if (x instanceof NDArray) return x.node;
-  if (typeof x === 'number') return x;
-  throw new TypeError(`${name} must be an NDArray or a number, got ${describe(x)}`);
+  if (isScalar(x)) return x;
+  throw new TypeError(`${name} must be an NDArray, a number or a bigint, got ${describe(x)}`);
 }
+
+/** A scalar in a node's name: bigints keep their `n`, so 1 and 1n stay apart. */
+const scalarDesc = (v: Scalar): string => (typeof v === 'bigint' ? `#${v}n` : `#${v}`);
+
+/**
+ * A bigint meeting a float: NumPy converts a Python int to the float dtype, and raises
+ * OverflowError when it is beyond float64's range (a RangeError here, naming the operation).
+ */
+function checkBigIntAsFloat(name: string, v: Scalar, dtype: DType): void {
+  if (typeof v === 'bigint' && isFloat(dtype) && !Number.isFinite(Number(v))) {
+    throw new RangeError(`${name} = ${v} is too large to convert to ${dtype} (accepted: bigints of magnitude below 2^1024); NumPy 2 raises OverflowError here`);
+  }
+}
+
+/** Comparison ops, whose out-of-range integer scalars have a constant answer (NumPy 2). */
+const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 export function unary<T extends NDArray = NDArray>(op: UnaryOp, x: NDArray): T {
   if (!(x instanceof NDArray)) throw new TypeError(`${op}: x must be an NDArray, got ${describe(x)}`);
@@ -48,12 +66,21 @@ export function unary<T extends NDArray = NDArray>(op: UnaryOp, x: NDArray): T {
 
 export function binary<T extends NDArray = NDArray>(op: BinaryOp, a: unknown, b: unknown): T {
   let x = asNode(`${op}: first operand`, a);
-  const y = asNode(`${op}: second operand`, b);
-  // Two numbers (the module functions: add(1, 2)) give a 0-d float64 array, as NumPy's scalars.
-  if (typeof x === 'number' && typeof y === 'number') x = scalarNode(x);
-  const nodes = [x, y].filter((v): v is Node => typeof v !== 'number');
+  let y = asNode(`${op}: second operand`, b);
+  // Two scalars (the module functions: add(1, 2)): two numbers give a 0-d float64 array, as
+  // tessera's JS numbers; a bigint is a Python int, a 0-d int64 array (add(1n, 2n) is int64,
+  // add(1n, 2.5) float64: the other scalar stays weak), as NumPy's np.add(1, 2).
+  if (isScalar(x) && isScalar(y)) {
+    if (typeof y === 'bigint' && typeof x !== 'bigint') y = scalarNode(y, `${op}: second operand`);
+    else x = scalarNode(x, `${op}: first operand`);
+  }
+  const nodes = [x, y].filter((v): v is Node => !isScalar(v));
   const shape = nodes.length === 2 ? broadcastShapes(nodes[0]!.shape, nodes[1]!.shape) : [...nodes[0]!.shape];
-  const dtype = binaryDType(op, [x, y].map((v) => (typeof v === 'number' ? v : v.dtype)));
+  if (COMPARISONS.has(op) && nodes.length === 1) {
+    const constant = outOfRangeComparison(op, x, y);
+    if (constant !== undefined) return constant as T;
+  }
+  const dtype = binaryDType(op, [x, y].map((v) => (isScalar(v) ? v : v.dtype)));
   // Output grid: per axis, the chunks of the first operand that spans the axis. No unification:
   // kernels read any operand region from any chunk, so x.add(x.T) keeps x's chunks.
   const chunks = shape.map((s, k) => {
@@ -63,7 +90,7 @@ export function binary<T extends NDArray = NDArray>(op: BinaryOp, a: unknown, b:
     }
     return [s];
   });
-  const desc = [x, y].map((v) => (typeof v === 'number' ? `#${v}` : v.name)).join(',');
+  const desc = [x, y].map((v) => (isScalar(v) ? scalarDesc(v) : v.name)).join(',');
   return new NDArray({
     kind: 'binary',
     id: newId(),
@@ -162,18 +189,53 @@ export function roundArray<T extends NDArray = NDArray>(x: NDArray, decimals: nu
   return decimals > 0 ? binary('div', unary('rint', binary('mul', x, f)), f) : binary('mul', unary('rint', binary('div', x, f)), f);
 }
 
-export function clipArray<T extends NDArray = NDArray>(x: NDArray, lo: number | NDArray | null, hi: number | NDArray | null): T {
+export function clipArray<T extends NDArray = NDArray>(x: NDArray, lo: Scalar | NDArray | null, hi: Scalar | NDArray | null): T {
   if (!(x instanceof NDArray)) throw new TypeError(`clip: x must be an NDArray, got ${describe(x)}`);
   if (lo === null && hi === null) throw new TypeError('clip: one of lo and hi must be given (got null for both)');
+  if (isInteger(x.dtype)) {
+    // NumPy 2: an integer bound beyond the dtype's range on its open side does not clip (lo below
+    // the minimum, hi above the maximum); one that would clip is an OverflowError (RangeError)
+    const { min, max } = integerBounds(x.dtype);
+    const big = (v: Scalar): bigint | undefined => (typeof v === 'bigint' ? v : Number.isInteger(v) ? BigInt(v) : undefined);
+    if (isScalar(lo) && (big(lo) ?? 0n) < min) lo = null;
+    if (isScalar(hi) && (big(hi) ?? 0n) > max) hi = null;
+    if (lo === null && hi === null) return unary('positive', x) as T;
+  }
   let r: NDArray = x;
   if (lo !== null) r = binary('maximum', r, lo);
   if (hi !== null) r = binary('minimum', r, hi);
   return r as T;
 }
 
-/** A 0-d float64 constant (a JS number used where an array is needed). */
-function scalarNode(value: number): Node {
-  return { kind: 'const', op: 'full', id: newId(), name: `full-${token(`full::${value}:float64:`)}`, shape: [], dtype: 'float64', chunks: [], value };
+/**
+ * A 0-d constant where an array is needed: float64 for a JS number, int64 for a bigint (NumPy's
+ * np.asarray of a Python int; outside int64 a RangeError naming `name`).
+ */
+function scalarNode(value: Scalar, name: string): Node {
+  const dtype: DType = typeof value === 'bigint' ? 'int64' : 'float64';
+  if (typeof value === 'bigint') checkWeakScalar(value, 'int64', name);
+  return { kind: 'const', op: 'full', id: newId(), name: `full-${token(`full::${scalarDesc(value)}:${dtype}:`)}`, shape: [], dtype, chunks: [], value };
+}
+
+/**
+ * NumPy 2's comparison of an integer array with an integer scalar outside its dtype's range: no
+ * error but a constant answer (`uint64 > -1n` is all true); bool arrays compare in int64 and
+ * raise outside it. A bool array of x's shape and chunks, or undefined for an ordinary comparison.
+ */
+function outOfRangeComparison(op: BinaryOp, x: Node | Scalar, y: Node | Scalar): NDArray | undefined {
+  const [arr, s, flipped] = isScalar(x) ? [y as Node, x, true] : [x, y as Scalar, false];
+  if (!isScalar(s) || (typeof s === 'number' && !Number.isInteger(s))) return undefined;
+  const where = weakIntComparison(arr.dtype, s);  // 'below': s is less than every element
+  if (where === 'compare') return undefined;
+  // the answer of `element op s` (or `s op element` when flipped) for every element
+  const elementAbove = where === 'below';
+  const greater: Record<string, boolean> = { gt: true, ge: true, lt: false, le: false };
+  let value: boolean;
+  if (op === 'eq') value = false;
+  else if (op === 'ne') value = true;
+  else value = greater[op] === (flipped ? !elementAbove : elementAbove);
+  const v = value ? 1 : 0;
+  return new NDArray({ kind: 'const', op: 'full', id: newId(), name: `full-${token(`full:${arr.shape}:${v}:bool:${arr.chunks}`)}`, shape: arr.shape, dtype: 'bool', chunks: arr.chunks, value: v });
 }
 
 /** The dtype of a unary op's result: its loop's (NumPy's resolution, loops.ts); no loop is a TypeError. */
@@ -187,28 +249,40 @@ export function unaryDType(op: UnaryOp, d: DType): DType {
  * (true division of integers is float64; comparisons are bool). A weak integer out of range for
  * the integer dtype it meets is a RangeError, as NumPy 2's OverflowError.
  */
-export function binaryDType(op: BinaryOp, operands: readonly (DType | number)[]): DType {
+export function binaryDType(op: BinaryOp, operands: readonly (DType | Scalar)[]): DType {
   const loop = resolveLoop(op, operands);
-  for (const [i, o] of operands.entries()) if (typeof o === 'number') checkWeakScalar(o, loop.input, `${op}: operand ${i}`);
+  for (const [i, o] of operands.entries()) {
+    if (!isScalar(o)) continue;
+    checkWeakScalar(o, loop.input, `${op}: operand ${i}`);
+    checkBigIntAsFloat(`${op}: operand ${i}`, o, loop.input);
+  }
   return loop.output;
 }
 
 /**
  * numpy.where(cond, x, y): x where cond is true (nonzero, NaN included), else y; broadcasting over
- * all three, numbers allowed for any. The result dtype is x's and y's promotion (numbers weak);
+ * all three, numbers or bigints allowed for any. The result dtype is x's and y's promotion (scalars weak);
  * the condition may have any dtype. Fused into the block kernel (a vector select).
  */
 export function whereArrays(cond: unknown, x: unknown, y: unknown): NDArray {
   const c = asNode('where: cond', cond);
   const a = asNode('where: x', x);
   const b = asNode('where: y', y);
-  const nodes = [c, a, b].filter((v): v is Node => typeof v !== 'number');
-  if (nodes.length === 0) throw new TypeError('where: at least one of cond, x, y must be an NDArray (got three numbers)');
+  const nodes = [c, a, b].filter((v): v is Node => !isScalar(v));
+  if (nodes.length === 0) throw new TypeError('where: at least one of cond, x, y must be an NDArray (got three scalars)');
   const shape = nodes.reduce<number[]>((s, n) => broadcastShapes(s, n.shape), []);
-  // x's and y's common dtype with numbers weak; two numbers: float64 (as JS numbers)
-  const values = [a, b].map((v) => (typeof v === 'number' ? v : v.dtype));
-  const dtype: DType = values.every((v) => typeof v === 'number') ? 'float64' : resultType(...values);
-  for (const v of values) if (typeof v === 'number') checkWeakScalar(v, dtype, 'where: scalar');
+  // x's and y's common dtype with numbers weak; two scalars: float64 for numbers (as JS numbers),
+  // a bigint counts as int64 (NumPy: where(c, 1, 2) of Python ints is int64; with a number, that
+  // number is weak against it)
+  const values = [a, b].map((v) => (isScalar(v) ? v : v.dtype));
+  const dtype: DType = values.every(isScalar)
+    ? values.some((v) => typeof v === 'bigint') ? resultType(...values.map((v) => (typeof v === 'bigint' ? 'int64' : v))) : 'float64'
+    : resultType(...values);
+  for (const v of values) {
+    if (!isScalar(v)) continue;
+    checkWeakScalar(v, dtype, 'where: scalar');
+    checkBigIntAsFloat('where: scalar', v, dtype);
+  }
   const chunks = shape.map((s, k) => {
     for (const n of nodes) {
       const j = k - (shape.length - n.shape.length);
@@ -216,7 +290,7 @@ export function whereArrays(cond: unknown, x: unknown, y: unknown): NDArray {
     }
     return [s];
   });
-  const desc = [c, a, b].map((v) => (typeof v === 'number' ? `#${v}` : v.name)).join(',');
+  const desc = [c, a, b].map((v) => (isScalar(v) ? scalarDesc(v) : v.name)).join(',');
   return new NDArray({ kind: 'where', op: 'where', id: newId(), name: `where-${token(`where:${desc}`)}`, shape, dtype, chunks, args: [c, a, b] });
 }
 

@@ -9,6 +9,7 @@
 // The walks are iterative (steps on an explicit stack, ./emit.ts), and a kernel over the engine's
 // limits is split into stages through scratch memory, so expression size is bounded by memory only.
 import {
+  ImmKind,
   LeafKind,
   NativeDType,
   ReduceCode,
@@ -21,6 +22,7 @@ import {
   children,
   contiguousStrides,
   isRemoteMemory,
+  isScalar,
   itemsize,
   opCode,
   reduceCode,
@@ -31,6 +33,7 @@ import {
   type QuantileNode,
   type RemoteMemory,
   type ReduceNode,
+  type Scalar,
   type ScanNode,
   type ConcatNode,
   type MaskNode,
@@ -39,7 +42,8 @@ import {
 import type { AffineView } from './indexing/view.js';
 import { materializeLimit } from '../settings.js';
 import { DTYPES as NATIVE_DTYPES } from '../plan/ops.generated.js';
-import { isFloat, isInteger } from './dtype.js';
+import { isFloat, kind } from './dtype.js';
+const isSigned = (d: DType): boolean => kind(d) === 'i';
 
 /** Reductions the engine runs in 64-bit integers for integer data (native/engine/typing.h intReduction). */
 const INT_EXACT = new Set<string>(['sum', 'prod', 'min', 'max', 'nansum', 'nanprod', 'nanmin', 'nanmax', 'ptp']);
@@ -60,11 +64,36 @@ const CAST = opCode('cast');
 const ALL_NAN_INDEX = -(2n ** 63n);
 function castVal(v: Val, d: DType): Val {
   if (v.dtype === d) return v;
-  if (v.kind === 'imm') return { kind: 'imm', value: d === 'float32' ? Math.fround(v.value) : isInteger(d) || d === 'bool' ? weakIntValue(v.value, d) : v.value, dtype: d };
+  if (v.kind === 'imm') return { kind: 'imm', value: immAs(v.value, d), dtype: d };
   return { kind: 'op', code: opCode('cast'), args: [v], b: nativeDType(d), dtype: d };
 }
-/** A JS number as an integer/bool immediate: bool is x != 0; integers are exact (weak scalars are checked when built). */
-const weakIntValue = (x: number, d: DType): number => (d === 'bool' ? (x !== 0 ? 1 : 0) : Math.trunc(x));
+
+/**
+ * A scalar as an immediate of dtype d. Floats: the value rounded to d (a bigint through float64,
+ * as NumPy converts a Python int). bool: x != 0. Integers: exact (weak scalars are checked when
+ * built); a bigint stays one only where a double cannot carry it to the engine bit-exactly — an
+ * int64/uint64 value beyond ±2^53, or a uint64 value of 2^63 or more — and becomes an exact
+ * integer immediate of the plan (native/engine/plan.h immKinds). A JS number integer beyond 2^53
+ * is the integer it spells (it is a double already).
+ */
+function immAs(x: number | bigint, d: DType): number | bigint {
+  if (d === 'float32') return Math.fround(Number(x));
+  if (d === 'float64') return Number(x);
+  if (d === 'bool') return typeof x === 'bigint' ? (x !== 0n ? 1 : 0) : x !== 0 ? 1 : 0;
+  if (typeof x === 'number') {
+    if (!Number.isFinite(x)) return x;  // a cast of a constant NaN/Infinity: the engine's astype rule
+    x = Math.trunc(x);
+    if (!(d === 'uint64' && x >= 2 ** 63 && x < 2 ** 64)) return x;
+    x = BigInt(x);
+  }
+  if (d === 'int64' || d === 'uint64') {
+    const safe = x >= -MAX_SAFE && x <= MAX_SAFE;
+    return safe ? Number(x) : d === 'uint64' ? BigInt.asUintN(64, x) : BigInt.asIntN(64, x);
+  }
+  // narrower integers: a weak scalar is in range (checked); a cast of a wider constant wraps, as astype
+  return Number(isSigned(d) ? BigInt.asIntN(itemsize(d) * 8, x) : BigInt.asUintN(itemsize(d) * 8, x));
+}
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** What a root of a compute should become. */
 export interface RootRequest {
@@ -381,7 +410,7 @@ export class StageBuilder {
     switch (node.kind) {
       case 'const':
         // a float32 constant is the float32 value (NumPy: full(..., dtype=float32) rounds once)
-        return castVal({ kind: 'imm', value: node.value, dtype: 'float64' }, node.dtype);
+        return castVal({ kind: 'imm', value: node.value, dtype: typeof node.value === 'bigint' ? undefined : 'float64' }, node.dtype);
       case 'arange':
         return this.leaf(node, map, { kind: LeafKind.Arange, dtype: node.dtype, a: node.start, b: node.step, seed: 0 }, contiguousStrides(node.shape), 0);
       case 'random':
@@ -465,14 +494,14 @@ export class StageBuilder {
       case 'binary': {
         // A JS number is a weak scalar (NEP 50): it takes the loop's dtype (int16 + 1 stays int16,
         // float32 * 0.1 multiplies by float32 0.1); arrays are cast to the loop's input dtype.
-        const loop = resolveLoop(node.op, node.args.map((o) => (typeof o === 'number' ? o : o.dtype)));
+        const loop = resolveLoop(node.op, node.args.map((o) => (isScalar(o) ? o : o.dtype)));
         const args: Val[] = [];
         for (const a of node.args) {
-          const before: Val = typeof a === 'number' ? { kind: 'imm', value: a, dtype: 'float64' } : (yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val;
+          const before: Val = isScalar(a) ? scalarImm(a) : (yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val;
           const v = castVal(before, loop.input);
           // a fresh immediate or implicit cast has this one reader; an existing value (also a
           // user's astype, which is a cast op too) keeps the count expr() gave it
-          if (typeof a === 'number' || v !== before) this.uses.set(v, 1);
+          if (isScalar(a) || v !== before) this.uses.set(v, 1);
           args.push(v);
         }
         return { kind: 'op', code: opCode(node.op), args, dtype: loop.output };
@@ -483,9 +512,9 @@ export class StageBuilder {
         const args: Val[] = [];
         for (const a of node.args) {
           const d: DType = args.length === 0 ? 'bool' : node.dtype;
-          const before: Val = typeof a === 'number' ? { kind: 'imm', value: a, dtype: 'float64' } : (yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val;
+          const before: Val = isScalar(a) ? scalarImm(a) : (yield this.expr(a, broadcastMap(node.shape, a.shape, map))) as Val;
           const v = castVal(before, d);
-          if (typeof a === 'number' || v !== before) this.uses.set(v, 1);
+          if (isScalar(a) || v !== before) this.uses.set(v, 1);
           args.push(v);
         }
         return { kind: 'op', code: opCode('where'), args, dtype: node.dtype };
@@ -568,7 +597,7 @@ export class StageBuilder {
         chunks: stageChunks(this.shape, this.chunks),
         leaves: p.leaves,
         program: Int32Array.from(p.program),
-        imms: Float64Array.from(p.imms),
+        ...immediates(p.imms),
         nregs: Math.max(p.nregs, 1),
         result: p.result,
         sink,
@@ -577,6 +606,21 @@ export class StageBuilder {
     );
   }
 }
+
+/**
+ * A program's immediates for the engine: the doubles, plus, when some are exact integers
+ * (bigints), their kinds and bits (native/engine/plan.h; a stage without them is as before).
+ */
+export function immediates(values: readonly (number | bigint)[]): Pick<NativeStage, 'imms' | 'immKinds' | 'immInts'> {
+  const imms = Float64Array.from(values, Number);
+  if (!values.some((v) => typeof v === 'bigint')) return { imms };
+  const immKinds = Uint8Array.from(values, (v) => (typeof v !== 'bigint' ? ImmKind.Float : v < 0n || v < 2n ** 63n ? ImmKind.Int64 : ImmKind.UInt64));
+  const immInts = BigInt64Array.from(values, (v) => (typeof v === 'bigint' ? BigInt.asIntN(64, v) : 0n));
+  return { imms, immKinds, immInts };
+}
+
+/** A scalar operand as an immediate: a number is a float64 value, a bigint an integer of no dtype yet (castVal gives it one). */
+const scalarImm = (a: Scalar): Val => ({ kind: 'imm', value: a, dtype: typeof a === 'bigint' ? undefined : 'float64' });
 
 /** Placeholder buffer of scratch k in a split stage's leaves (SCRATCH - k) until buffers are assigned. */
 const SCRATCH = -2;

@@ -185,7 +185,7 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   }
   // Elementwise arithmetic (NumPy broadcasting, scalar operands).
   /**
-   * numpy.add: x + y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar).
+   * numpy.add: x + y, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar).
    * The result dtype follows NumPy's promotion (`int32 + float32` is float64, `int32 + 1` stays int32).
    * @example
    * ```ts
@@ -193,17 +193,17 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
    * ```
    */
   add<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('add', this, other); }
-  /** numpy.subtract: x - y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.subtract: x - y, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   sub<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('sub', this, other); }
-  /** numpy.multiply: x * y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.multiply: x * y, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   mul<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('mul', this, other); }
-  /** numpy.true_divide: x / y (integers divide in float64), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.true_divide: x / y (integers divide in float64), elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   div<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('div', this, other); }
-  /** numpy.power: x ** y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.power: x ** y, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   pow<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('pow', this, other); }
-  /** numpy.maximum: the larger of x and y, NaN propagating, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.maximum: the larger of x and y, NaN propagating, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   maximum<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('maximum', this, other); }
-  /** numpy.minimum: the smaller of x and y, NaN propagating, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.minimum: the smaller of x and y, NaN propagating, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   minimum<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('minimum', this, other); }
   /** numpy.negative: -x, elementwise. */
   neg(): NDArray<D, R> { return unary('neg', this); }
@@ -270,17 +270,17 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   deg2rad(): NDArray<FloatResult<D>, R> { return unary('deg2rad', this); }
   /** numpy.rad2deg: radians to degrees, elementwise. */
   rad2deg(): NDArray<FloatResult<D>, R> { return unary('rad2deg', this); }
-  /** numpy.arctan2: the angle of (y = x, x = other) in radians, quadrant-aware, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.arctan2: the angle of (y = x, x = other) in radians, quadrant-aware, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   arctan2<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('arctan2', this, other); }
-  /** numpy.hypot: sqrt(x² + y²) without overflow, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.hypot: sqrt(x² + y²) without overflow, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   hypot<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('hypot', this, other); }
-  /** numpy.copysign: |x| with the sign of y, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.copysign: |x| with the sign of y, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   copysign<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('copysign', this, other); }
-  /** numpy.fmod: the C remainder (sign of x), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.fmod: the C remainder (sign of x), elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   fmod<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('fmod', this, other); }
-  /** numpy.mod: the remainder with the sign of y (Python %), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.mod: the remainder with the sign of y (Python %), elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   mod<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('mod', this, other); }
-  /** numpy.floor_divide: floor(x / y), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.floor_divide: floor(x / y), elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   floorDivide<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('floorDivide', this, other); }
   /**
    * A copy as another dtype (NumPy's astype, casting='unsafe'): float64 → float32 rounds to nearest,
@@ -300,33 +300,33 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   isfinite(): NDArray<'bool', R> { return unary('isfinite', this); }
   /** numpy.signbit: the sign bit is set (-0 and -NaN included), as bool, elementwise. */
   signbit(): NDArray<'bool', R> { return unary('signbit', this); }
-  /** numpy.equal: x == y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.equal: x == y, as bool, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   eq<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('eq', this, other); }
-  /** numpy.not_equal: x != y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.not_equal: x != y, as bool, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   ne<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('ne', this, other); }
-  /** numpy.less: x < y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.less: x < y, as bool, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   lt<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('lt', this, other); }
-  /** numpy.less_equal: x <= y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.less_equal: x <= y, as bool, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   le<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('le', this, other); }
-  /** numpy.greater: x > y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.greater: x > y, as bool, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   gt<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('gt', this, other); }
-  /** numpy.greater_equal: x >= y, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.greater_equal: x >= y, as bool, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   ge<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('ge', this, other); }
-  /** numpy.logical_and, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.logical_and, as bool, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   logicalAnd<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('logicalAnd', this, other); }
-  /** numpy.logical_or, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.logical_or, as bool, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   logicalOr<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('logicalOr', this, other); }
-  /** numpy.logical_xor, as bool, elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.logical_xor, as bool, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   logicalXor<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<'bool', OperandRank<Rk, O>> { return binary('logicalXor', this, other); }
-  /** numpy.bitwise_and (bool and integer dtypes; floats are a TypeError), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.bitwise_and (bool and integer dtypes; floats are a TypeError), elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   bitwiseAnd<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('bitwiseAnd', this, other); }
-  /** numpy.bitwise_or (bool and integer dtypes), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.bitwise_or (bool and integer dtypes), elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   bitwiseOr<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('bitwiseOr', this, other); }
-  /** numpy.bitwise_xor (bool and integer dtypes), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.bitwise_xor (bool and integer dtypes), elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   bitwiseXor<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('bitwiseXor', this, other); }
-  /** numpy.left_shift (integer dtypes; a shift by the width or more gives 0), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.left_shift (integer dtypes; a shift by the width or more gives 0), elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   leftShift<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('leftShift', this, other); }
-  /** numpy.right_shift (integer dtypes; arithmetic for signed: -1 for negative values shifted by the width or more), elementwise with broadcasting; `other` may be a number (NEP 50 weak scalar). */
+  /** numpy.right_shift (integer dtypes; arithmetic for signed: -1 for negative values shifted by the width or more), elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   rightShift<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('rightShift', this, other); }
   /** numpy.invert (~): bitwise not of integers, logical not of bool. */
   invert(): NDArray<D, R> { return unary('invert', this); }
@@ -334,8 +334,13 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   remainder<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('mod', this, other); }
   /** numpy.round / around: round half to even at `decimals` digits (negative: left of the point), as NumPy (x * 10^d, rint, / 10^d). */
   round(decimals = 0): NDArray<D, R> { return roundArray(this, decimals); }
-  /** numpy.clip: minimum(maximum(x, lo), hi), NaN propagating; `null` leaves that side open. */
-  clip(lo: number | NDArray | null, hi: number | NDArray | null): NDArray<D, R> { return clipArray(this, lo, hi); }
+  /**
+   * numpy.clip: minimum(maximum(x, lo), hi), NaN propagating; `null` leaves that side open. Bounds
+   * may be numbers or bigints; on an integer array an integer bound beyond the dtype's range on its
+   * open side (lo below the minimum, hi above the maximum) does not clip, one that would is a
+   * RangeError (NumPy 2's OverflowError).
+   */
+  clip(lo: number | bigint | NDArray | null, hi: number | bigint | NDArray | null): NDArray<D, R> { return clipArray(this, lo, hi); }
   // Matrix products (src/array/linalg/products.ts; NumPy semantics, a native GEMM per output chunk).
   /**
    * numpy.matmul (`x @ other`): see {@link matmul}. float32 and float64 operands (integers are a
@@ -389,11 +394,11 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
     return new NDArray<D>(getItem(this.node, index));
   }
   /**
-   * Dask's `x[index] = value` without mutation: a new lazy array with `value` (a number or an
+   * Dask's `x[index] = value` without mutation: a new lazy array with `value` (a number, a bigint or an
    * array broadcasting to the indexed shape) at `index` (one item, or a list of items; integers
    * and slices with step ±1 for now).
    */
-  set(index: IndexInput | readonly IndexInput[], value: NDArray | number): NDArray<D, R> {
+  set(index: IndexInput | readonly IndexInput[], value: NDArray | number | bigint): NDArray<D, R> {
     return setItem(this, index, value) as NDArray<D, R>;
   }
   /**

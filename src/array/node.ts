@@ -69,7 +69,11 @@ interface Base {
   readonly chunks: readonly (readonly number[])[];
 }
 
-export interface ConstNode extends Base { readonly kind: 'const'; readonly value: number; readonly op: 'ones' | 'zeros' | 'full' }
+/** A scalar operand of an elementwise node: a JS number, or a bigint (an exact integer; issue 14). */
+export type Scalar = number | bigint;
+/** Whether an operand of a binary/where node is a scalar rather than a node. */
+export const isScalar = (v: unknown): v is Scalar => typeof v === 'number' || typeof v === 'bigint';
+export interface ConstNode extends Base { readonly kind: 'const'; readonly value: Scalar; readonly op: 'ones' | 'zeros' | 'full' }
 export interface ArangeNode extends Base { readonly kind: 'arange'; readonly start: number; readonly step: number }
 export interface RandomNode extends Base {
   readonly kind: 'random';
@@ -94,13 +98,13 @@ export interface UnaryNode extends Base { readonly kind: 'unary'; readonly op: U
 export interface BinaryNode extends Base {
   readonly kind: 'binary';
   readonly op: BinaryOp;
-  readonly args: readonly [Node | number, Node | number];
+  readonly args: readonly [Node | Scalar, Node | Scalar];
 }
 /** numpy.where(cond, x, y): x where cond is nonzero (NaN too), else y. */
 export interface WhereNode extends Base {
   readonly kind: 'where';
   readonly op: 'where';
-  readonly args: readonly [Node | number, Node | number, Node | number];
+  readonly args: readonly [Node | Scalar, Node | Scalar, Node | Scalar];
 }
 export interface TransposeNode extends Base { readonly kind: 'transpose'; readonly axes: readonly number[]; readonly arg: Node }
 /**
@@ -343,7 +347,7 @@ export function children(node: Node): Node[] {
       return [node.arg];
     case 'binary':
     case 'where':
-      return node.args.filter((a): a is Node => typeof a !== 'number');
+      return node.args.filter((a): a is Node => !isScalar(a));
     case 'concat':
       return [...node.args];
     case 'matmul':

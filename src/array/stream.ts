@@ -12,7 +12,7 @@ import { DenseArray } from './dense.js';
 import { NDArray, computeArrays, persistArrays, resolveDelayedInputs, formatBytes, type Computed } from './ndarray.js';
 import { resolveStorage } from '../storage/resolve.js';
 import { requireKnownChunks } from './indexing/gather.js';
-import { children, contiguousStrides, itemsize, newId, typedCtor, typedView, scalarData, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode, type TakeNode, type MaskNode } from './node.js';
+import { children, isScalar, type Scalar, contiguousStrides, itemsize, newId, typedCtor, typedView, scalarData, size, token, topoOrder, type MatmulNode, type MemoryNode, type Node, type QuantileNode, type ReduceNode, type ScanNode, type TakeNode, type MaskNode } from './node.js';
 import { Lowering } from './lower.js';
 import { native, type NativeBuffer } from '../native.js';
 import { runLowered } from '../scheduler/local.js';
@@ -105,10 +105,10 @@ export async function precomputeReductions(root: Node, signal: AbortSignal): Pro
       const arg = get(n.arg);
       if (arg !== n.arg) rebuilt.set(n.id, { ...n, id: newId(), arg } as Node);
     } else if (n.kind === 'binary') {
-      const args = n.args.map((a) => (typeof a === 'number' ? a : get(a))) as [Node | number, Node | number];
+      const args = n.args.map((a) => (isScalar(a) ? a : get(a))) as [Node | Scalar, Node | Scalar];
       if (args[0] !== n.args[0] || args[1] !== n.args[1]) rebuilt.set(n.id, { ...n, id: newId(), args });
     } else if (n.kind === 'where') {
-      const args = n.args.map((a) => (typeof a === 'number' ? a : get(a))) as unknown as typeof n.args;
+      const args = n.args.map((a) => (isScalar(a) ? a : get(a))) as unknown as typeof n.args;
       if (args.some((a, i) => a !== n.args[i])) rebuilt.set(n.id, { ...n, id: newId(), args });
     } else if (n.kind === 'concat') {
       const args = n.args.map(get);

@@ -2,7 +2,7 @@
 // (optimize: false) or per fused kernel that actually runs (optimize: true). Task counts are
 // arithmetic; nodes are only enumerated on demand.
 import { chunkBounds } from './chunks.js';
-import { children, topoOrder, type Node } from './node.js';
+import { children, isScalar, topoOrder, type Node } from './node.js';
 import { TaskGraphBuilder, type GridLayer } from '../graph/builder.js';
 import type { TaskGraph } from '../graph/types.js';
 
@@ -112,7 +112,7 @@ function nodeLayers(roots: readonly Node[]): GridLayer[] {
       }
       case 'binary':
       case 'where': {
-        const args = node.args.filter((a): a is Node => typeof a !== 'number');
+        const args = node.args.filter((a): a is Node => !isScalar(a));
         layers.push({
           name: node.name,
           op: node.op,

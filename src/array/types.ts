@@ -176,18 +176,23 @@ type FloatT = { [A in DType]: A extends FloatDType ? A : A extends 'bool' | 'int
 type DivT = { [A in DType]: { [B in DType]: PT[A][B] extends FloatDType ? PT[A][B] : 'float64' } };
 type DivWeakT = { [A in DType]: A extends FloatDType ? A : 'float64' };
 
-/** A second operand of a binary operation: an array or a JS number (weak). */
-export type OperandLike = NDArray<DType, number> | number;
+/**
+ * A second operand of a binary operation: an array, a JS number or a bigint (both weak scalars,
+ * NEP 50; a bigint is a Python int: exact, and the array's dtype is kept).
+ */
+export type OperandLike = NDArray<DType, number> | number | bigint;
 
 /** The dtype of `D op other` for an arithmetic operation (add, mul, maximum, mod, …). */
 export type ArithmeticDType<D extends DType, O> = O extends number
   ? WeakT[D][NumberClass<O>]
+  : O extends bigint
+    ? WeakT[D]['int']
   : O extends NDArray<infer U, number>
     ? PT[D][U]
     : never;
 
 /** The dtype of true division and of the float-valued binary functions (arctan2, hypot, copysign). */
-export type TrueDivideDType<D extends DType, O> = O extends number
+export type TrueDivideDType<D extends DType, O> = O extends number | bigint
   ? DivWeakT[D]
   : O extends NDArray<infer U, number>
     ? DivT[D][U]
@@ -199,7 +204,7 @@ type BroadcastRow<A extends number> = number extends A
   : { [B in SmallRank]: BroadcastRank<A, B> } & { [k: number]: number };
 
 /** The rank of `x op other`. */
-export type OperandRank<R extends number, O> = O extends number
+export type OperandRank<R extends number, O> = O extends number | bigint
   ? R
   : O extends NDArray<DType, infer Q>
     ? BroadcastRow<R>[Q]
@@ -236,12 +241,20 @@ export type ScanRank<R extends number, O> = O extends {
 
 // ---- module functions (add(a, b) with either side a number) -----------------------------------
 
-/** The dtype of a module-level arithmetic function of two operands. Two numbers: float64, as tessera's scalars. */
+/**
+ * The dtype of a module-level arithmetic function of two operands. Two numbers: float64, as
+ * tessera's scalars; a bigint with no array is a 0-d int64 array (NumPy's Python int), the other
+ * scalar weak against it (`add(1n, 2n)` int64, `add(1n, 2.5)` float64).
+ */
 export type ArithmeticOf<A, B> = A extends NDArray<infer DA, number>
   ? ArithmeticDType<DA, B>
   : B extends NDArray<infer DB, number>
     ? ArithmeticDType<DB, A>
-    : 'float64';
+    : A extends bigint
+      ? ArithmeticDType<'int64', B>
+      : B extends bigint
+        ? ArithmeticDType<'int64', A>
+        : 'float64';
 /** The dtype of a module-level true division / float function of two operands. */
 export type TrueDivideOf<A, B> = A extends NDArray<infer DA, number>
   ? TrueDivideDType<DA, B>

@@ -5,26 +5,33 @@ import type { ArithmeticOf, FloatResult, MeanDType, OperandLike, RankOfOperands,
 import { checkFinite, checkOptions, describe } from '../errors.js';
 
 type Arr = NDArray;
-type Operand = Arr | number;
+type Operand = Arr | number | bigint;
+/** isclose/allclose operands: a float comparison, so arrays and numbers only (no bigint). */
+type CloseOperand = Arr | number;
+
+/** isclose/allclose refuse bigints: a tolerance test is a float comparison (pass Number(v), or compare integers with eq). */
+function closeArg(fn: string, name: string, v: unknown): void {
+  if (typeof v === 'bigint') throw new TypeError(`${fn}: ${name} must be an NDArray or a number, got a bigint (${fn} is a float comparison: pass Number(${v}n), or compare integers exactly with eq)`);
+}
 
 const arrayArg = (fn: string, x: unknown): Arr => {
   if (!(x instanceof NDArray)) throw new TypeError(`${fn}: x must be an NDArray, got ${describe(x)}`);
   return x;
 };
 
-/** numpy.add: x + y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.add: x + y, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const add = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('add', a, b);
-/** numpy.subtract: x - y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.subtract: x - y, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const sub = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('sub', a, b);
-/** numpy.multiply: x * y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.multiply: x * y, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const mul = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('mul', a, b);
-/** numpy.true_divide: x / y (integers divide in float64), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.true_divide: x / y (integers divide in float64), elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const div = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('div', a, b);
-/** numpy.power: x ** y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.power: x ** y, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const pow = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('pow', a, b);
-/** numpy.maximum: the larger of x and y, NaN propagating, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.maximum: the larger of x and y, NaN propagating, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const maximum = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('maximum', a, b);
-/** numpy.minimum: the smaller of x and y, NaN propagating, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.minimum: the smaller of x and y, NaN propagating, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const minimum = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('minimum', a, b);
 
 /** numpy.negative: -x, elementwise. */
@@ -91,17 +98,17 @@ export const log1p = <D extends DType, R extends number>(x: NDArray<D, R>): NDAr
 export const deg2rad = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('deg2rad', x);
 /** numpy.rad2deg: radians to degrees, elementwise. */
 export const rad2deg = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('rad2deg', x);
-/** numpy.arctan2: the angle of (y = x, x = other) in radians, quadrant-aware, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.arctan2: the angle of (y = x, x = other) in radians, quadrant-aware, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const arctan2 = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('arctan2', a, b);
-/** numpy.hypot: sqrt(x² + y²) without overflow, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.hypot: sqrt(x² + y²) without overflow, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const hypot = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('hypot', a, b);
-/** numpy.copysign: |x| with the sign of y, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.copysign: |x| with the sign of y, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const copysign = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('copysign', a, b);
-/** numpy.fmod: the C remainder (sign of x), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.fmod: the C remainder (sign of x), elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const fmod = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('fmod', a, b);
-/** numpy.mod: the remainder with the sign of y (Python %), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.mod: the remainder with the sign of y (Python %), elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const mod = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('mod', a, b);
-/** numpy.floor_divide: floor(x / y), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.floor_divide: floor(x / y), elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const floorDivide = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('floorDivide', a, b);
 /** numpy.logical_not: x == 0, as bool, elementwise. */
 export const logicalNot = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<'bool', R> => unary('logicalNot', x);
@@ -113,41 +120,41 @@ export const isinf = <D extends DType, R extends number>(x: NDArray<D, R>): NDAr
 export const isfinite = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<'bool', R> => unary('isfinite', x);
 /** numpy.signbit: the sign bit is set (-0 and -NaN included), as bool, elementwise. */
 export const signbit = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<'bool', R> => unary('signbit', x);
-/** numpy.equal: x == y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.equal: x == y, as bool, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const eq = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('eq', a, b);
-/** numpy.not_equal: x != y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.not_equal: x != y, as bool, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const ne = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('ne', a, b);
-/** numpy.less: x < y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.less: x < y, as bool, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const lt = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('lt', a, b);
-/** numpy.less_equal: x <= y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.less_equal: x <= y, as bool, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const le = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('le', a, b);
-/** numpy.greater: x > y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.greater: x > y, as bool, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const gt = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('gt', a, b);
-/** numpy.greater_equal: x >= y, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.greater_equal: x >= y, as bool, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const ge = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('ge', a, b);
-/** numpy.logical_and, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.logical_and, as bool, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const logicalAnd = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('logicalAnd', a, b);
-/** numpy.logical_or, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.logical_or, as bool, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const logicalOr = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('logicalOr', a, b);
-/** numpy.logical_xor, as bool, elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.logical_xor, as bool, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const logicalXor = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<'bool', RankOfOperands<A, B>> => binary('logicalXor', a, b);
 /** numpy.positive: a copy of the values, elementwise. */
 export const positive = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('positive', x);
-/** numpy.bitwise_and (integers and bool), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.bitwise_and (integers and bool), elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const bitwiseAnd = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('bitwiseAnd', a, b);
-/** numpy.bitwise_or (integers and bool), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.bitwise_or (integers and bool), elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const bitwiseOr = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('bitwiseOr', a, b);
-/** numpy.bitwise_xor (integers and bool), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.bitwise_xor (integers and bool), elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const bitwiseXor = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('bitwiseXor', a, b);
-/** numpy.left_shift (integers), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.left_shift (integers), elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const leftShift = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('leftShift', a, b);
-/** numpy.right_shift (integers; arithmetic for signed), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.right_shift (integers; arithmetic for signed), elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const rightShift = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('rightShift', a, b);
 /** numpy.invert: bitwise NOT (integers; logical NOT for bool), elementwise. */
 export const invert = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('invert', x);
 /** numpy.where(cond, x, y); see NDArray docs. */
 export const where = <const X extends OperandLike, const Y extends OperandLike>(cond: Operand, x: X, y: Y): NDArray<ArithmeticOf<X, Y>> => whereArrays(cond, x, y) as never;
-/** numpy.remainder (an alias of mod), elementwise with broadcasting; either side may be a number (NEP 50 weak scalar). */
+/** numpy.remainder (an alias of mod), elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const remainder = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('mod', a, b);
 /**
  * numpy.round / around, lazily: round half to even at `decimals` digits (negative: left of the
@@ -209,7 +216,9 @@ function closeOptions(fn: string, options: IsCloseOptions | undefined): Required
  * numpy.isclose: |a - b| <= atol + rtol * |b| where both are finite, a == b elsewhere (infinities
  * of one sign are close), NaN close to NaN only with equalNan. Elementwise, bool result.
  */
-export function isclose<const A extends OperandLike, const B extends OperandLike>(a: A, b: B, options?: IsCloseOptions): NDArray<'bool', RankOfOperands<A, B>> {
+export function isclose<const A extends NDArray | number, const B extends NDArray | number>(a: A, b: B, options?: IsCloseOptions): NDArray<'bool', RankOfOperands<A, B>> {
+  closeArg('isclose', 'a', a);
+  closeArg('isclose', 'b', b);
   const { rtol, atol, equalNan } = closeOptions('isclose', options);
   const finite = binary('logicalAnd', finiteOf(a), finiteOf(b));
   const tol = typeof b === 'number' ? atol + rtol * Math.abs(b) : binary('add', binary('mul', unary('abs', b), rtol), atol);
@@ -218,11 +227,11 @@ export function isclose<const A extends OperandLike, const B extends OperandLike
   if (!equalNan) return close as never;
   return binary('logicalOr', close, binary('logicalAnd', nanOf(a), nanOf(b)));
 }
-const finiteOf = (v: Operand): Operand => (typeof v === 'number' ? (Number.isFinite(v) ? 1 : 0) : unary('isfinite', v));
-const nanOf = (v: Operand): Operand => (typeof v === 'number' ? (Number.isNaN(v) ? 1 : 0) : unary('isnan', v));
+const finiteOf = (v: CloseOperand): CloseOperand => (typeof v === 'number' ? (Number.isFinite(v) ? 1 : 0) : unary('isfinite', v));
+const nanOf = (v: CloseOperand): CloseOperand => (typeof v === 'number' ? (Number.isNaN(v) ? 1 : 0) : unary('isnan', v));
 
 /** numpy.allclose as a lazy 0-d bool (computes to 1 or 0): every element isclose; true for empty arrays. */
-export function allclose(a: Operand, b: Operand, options?: IsCloseOptions): NDArray<'bool', 0> {
+export function allclose(a: NDArray | number, b: NDArray | number, options?: IsCloseOptions): NDArray<'bool', 0> {
   const far = reduce('sum', asArray('allclose', unary('logicalNot', isclose(a, b, options))));
   return binary('eq', far, 0);
 }

@@ -19,6 +19,7 @@ export {
   type PlanOp,
   type PlanReduce,
   type PlanNumber,
+  type PlanImmediate,
   type PlanDType,
   type PlanInputs,
   type ToPlanOptions,

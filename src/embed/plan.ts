@@ -29,6 +29,7 @@ export {
   type PlanInstr,
   type PlanLeaf,
   type PlanNumber,
+  type PlanImmediate,
   type PlanOp,
   type PlanReduce,
   type PlanSink,

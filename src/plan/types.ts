@@ -5,6 +5,9 @@ import type { LeafKind, NativeDType, ReduceCode, StageKind } from './ops.generat
 
 export { LeafKind, NativeDType, OpCode, ReduceCode, StageKind } from './ops.generated.js';
 
+/** Stage.immKinds values (native/engine/plan.h ImmKind). */
+export const ImmKind = { Float: 0, Int64: 1, UInt64: 2 } as const;
+
 export interface NativeLeaf {
   kind: LeafKind;
   dtype: NativeDType;
@@ -45,6 +48,14 @@ export interface NativeStage {
   /** Four int32 per instruction: op, dst, a, b (operand < 0 means immediate imms[-1 - operand]). */
   program: Int32Array;
   imms: Float64Array;
+  /**
+   * Exact integer immediates (native/engine/plan.h): absent, or one {@link ImmKind} per immediate
+   * (0 float: imms[i] is the value; 1 int64 / 2 uint64: the value is immInts[i], read as signed
+   * or unsigned 64 bits, and imms[i] its nearest double). Both or neither.
+   */
+  immKinds?: Uint8Array;
+  /** The bits of each exact integer immediate (0 for float ones); with immKinds. */
+  immInts?: BigInt64Array;
   nregs: number;
   result: number;
   sink: NativeSink;

@@ -9,7 +9,7 @@
 // wrong: the engine's plan check rejects a leaf that would read outside its buffer.
 import { native, type NativeBuffer } from '../native.js';
 import { chunkBounds } from '../array/chunks.js';
-import { children, contiguousStrides, itemsize, newId, token, topoOrder, typedView, type DelayedNode, type MemoryNode, type Node, type TypedData } from '../array/node.js';
+import { children, contiguousStrides, isScalar, type Scalar, itemsize, newId, token, topoOrder, typedView, type DelayedNode, type MemoryNode, type Node, type TypedData } from '../array/node.js';
 import { abortError } from '../errors.js';
 
 export interface Box {
@@ -358,7 +358,7 @@ export function rebuildWith(roots: readonly Node[], sub: (parent: Node | null, c
   for (const n of topoOrder(roots)) {
     if (sub(null, n) !== undefined && children(n).length === 0 && isStorage(n)) continue;
     const get = (c: Node): Node => sub(n, c) ?? direct(c);
-    const getArg = <T extends Node | number>(a: T): T => (typeof a === 'number' ? a : (get(a as Node) as T));
+    const getArg = <T extends Node | Scalar>(a: T): T => (isScalar(a) ? a : (get(a as Node) as T));
     let m: Node | undefined;
     switch (n.kind) {
       case 'unary':

@@ -135,6 +135,27 @@ export async function types(): Promise<void> {
   const w = where(m, a, 0);
   check<Is<typeof w, NDArray<'float64', number>>>();
 
+  // ---- bigint scalars (exact Python ints): the array's type is kept, floats stay floats, bool → int64
+  const i64 = fromArray(new BigInt64Array(4));
+  const big1 = i64.mul(2n ** 62n);
+  check<Is<typeof big1, NDArray<'int64', 1>>>();
+  const big2 = a.sub(1n);
+  check<Is<typeof big2, NDArray<'float64', 2>>>();
+  const big3 = m.add(3n);
+  check<Is<typeof big3, NDArray<'int64', 2>>>();
+  const big4 = i64.lt(-1n);
+  check<Is<typeof big4, NDArray<'bool', 1>>>();
+  const big5 = add(1n, 2n);
+  check<Is<typeof big5, NDArray<'int64', 0>>>();
+  const big6 = add(1n, 2.5);
+  check<Is<typeof big6, NDArray<'float64', 0>>>();
+  const big7 = full([2, 2], 2n ** 63n - 1n);
+  check<Is<typeof big7, NDArray<'int64', 2>>>();
+  const big8 = full([2], 1n, { dtype: 'uint64' });
+  check<Is<typeof big8, NDArray<'uint64', 1>>>();
+  const big9 = i64.div(3n);
+  check<Is<typeof big9, NDArray<'float64', 1>>>();
+
   // ---- compute(...) of several collections keeps each one's type
   const [x1, x2] = await compute(a.sum(), a);
   check<Is<typeof x1, number>>();

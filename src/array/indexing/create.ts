@@ -15,8 +15,11 @@ export function empty(shape: readonly number[], options?: CreationOptions): NDAr
 interface LikeOptions { dtype?: DType; chunks?: CreationOptions['chunks'] }
 const likeOptions = (x: NDArray, o?: LikeOptions): CreationOptions => ({ dtype: o?.dtype ?? x.node.dtype, chunks: o?.chunks ?? x.chunks });
 
-/** np.full_like: same shape, dtype and (Dask) chunks as x unless given. */
-export function fullLike(x: NDArray, fillValue: number, options?: LikeOptions): NDArray {
+/**
+ * np.full_like: same shape, dtype and (Dask) chunks as x unless given. `fillValue` is a number or
+ * a bigint (exact; it must fit an integer dtype, else a RangeError, as {@link full}).
+ */
+export function fullLike(x: NDArray, fillValue: number | bigint, options?: LikeOptions): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`fullLike: x must be an NDArray, got ${describe(x)}`);
   return full(x.shape, fillValue, likeOptions(x, options)) as NDArray;
 }

@@ -24,6 +24,7 @@ import {
   broadcastShapes,
   children,
   contiguousStrides,
+  isScalar,
   itemsize,
   newId,
   size,
@@ -33,6 +34,7 @@ import {
   type MaskNode,
   type MemoryNode,
   type Node,
+  type Scalar,
   type TakeNode,
 } from '../node.js';
 import { run } from '../emit.js';
@@ -293,7 +295,7 @@ function rebuild(node: Node, map: Map<number, Node>): Node {
       (out as { arg: Node }).arg = r(out.arg);
       break;
     case 'binary': case 'where':
-      (out as { args: readonly (Node | number)[] }).args = out.args.map((a) => (typeof a === 'number' ? a : r(a)));
+      (out as { args: readonly (Node | Scalar)[] }).args = out.args.map((a) => (isScalar(a) ? a : r(a)));
       break;
     case 'concat':
       (out as { args: readonly Node[] }).args = out.args.map(r);
@@ -317,7 +319,7 @@ function rebuild(node: Node, map: Map<number, Node>): Node {
   // only elementwise nodes and reductions carry unknown sizes (checkUnknownOperands)
   const o = out as Mutable<Node>;
   if (o.kind === 'unary' || o.kind === 'binary' || o.kind === 'where') {
-    const arrays = (o.kind === 'unary' ? [o.arg] : o.args.filter((a): a is Node => typeof a !== 'number'));
+    const arrays = (o.kind === 'unary' ? [o.arg] : o.args.filter((a): a is Node => !isScalar(a)));
     const shape = arrays.reduce<number[]>((s, a) => broadcastShapes(s, a.shape), []);
     o.shape = shape;
     o.chunks = shape.map((n, k) => {

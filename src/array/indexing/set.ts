@@ -2,7 +2,7 @@
 // index whose slices have step ±1 (a box), the result is x's pieces around the box and the value
 // in it, joined with concatenations (one stage per piece when computed).
 import { describe } from '../../errors.js';
-import { full } from '../creation.js';
+import { checkFillValue, full } from '../creation.js';
 import { NDArray, type Computed } from '../ndarray.js';
 import { concatenate } from './join.js';
 import { whereArrays } from '../expr.js';
@@ -11,20 +11,22 @@ import { normalizeIndex } from './normalize.js';
 import { parseIndex, type IndexInput } from './parse.js';
 import { Slice } from './slice.js';
 
-export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], value: NDArray | number): NDArray {
+export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], value: NDArray | number | bigint): NDArray {
   const args = Array.isArray(index) && !index.every((v) => typeof v === 'number') ? (index as readonly IndexInput[]) : [index as IndexInput];
   const items = parseIndex(args);
   const { view, advanced } = normalizeIndex(items, x.shape);
   if (advanced !== null && advanced.kind === 'mask' && advanced.ndim === x.ndim && advanced.array instanceof NDArray) {
     // x.set(x.lt(0), 0): Dask's x[mask] = v is where(mask, v, x) (v a number or broadcastable to x)
-    if (typeof value !== 'number' && !(value instanceof NDArray)) throw new TypeError(`set: value must be a number or an NDArray, got ${describe(value)}`);
+    if (typeof value !== 'number' && typeof value !== 'bigint' && !(value instanceof NDArray)) throw new TypeError(`set: value must be a number, a bigint or an NDArray, got ${describe(value)}`);
+    if (typeof value === 'bigint') checkFillValue('set: value', value, x.node.dtype);
     if (value instanceof NDArray) broadcastShapes(value.shape, x.shape);
     return whereArrays(advanced.array, value, x).astype(x.node.dtype);
   }
   if (advanced !== null) {
     throw new TypeError(`set: ${advanced.kind === 'mask' ? 'a boolean mask' : 'an integer array'} index is not supported yet; use integers and slices with step 1 or -1`);
   }
-  if (typeof value !== 'number' && !(value instanceof NDArray)) throw new TypeError(`set: value must be a number or an NDArray, got ${describe(value)}`);
+  if (typeof value !== 'number' && typeof value !== 'bigint' && !(value instanceof NDArray)) throw new TypeError(`set: value must be a number, a bigint or an NDArray, got ${describe(value)}`);
+  if (typeof value === 'bigint') checkFillValue('set: value', value, x.node.dtype);
   const viewShape = view.axes.map((a) => a.length);
   if (viewShape.some((n) => n === 0)) return x;
   // The box [lo, hi) per source axis, and which source axes the value must be flipped along.
@@ -49,7 +51,7 @@ export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], v
   }
   const boxShape = x.shape.map((_, k) => hi[k]! - lo[k]!);
   let block: NDArray;
-  if (typeof value === 'number') block = full(boxShape, value, { dtype: x.node.dtype });
+  if (typeof value === 'number' || typeof value === 'bigint') block = full(boxShape, value, { dtype: x.node.dtype });
   else {
     // value broadcasts to the view's shape (NumPy); then into the box's axes: new axes dropped,
     // integer-indexed axes restored, reversed slices flipped back.

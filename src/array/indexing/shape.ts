@@ -3,7 +3,7 @@
 // folds into the leaves' offsets and strides, so none of them adds a task or a copy.
 import { describe } from '../../errors.js';
 import { normalizeChunks } from '../chunks.js';
-import { contiguousStrides, itemsize, newId, size, token, type Node, type ViewNode } from '../node.js';
+import { contiguousStrides, isScalar, type Scalar, itemsize, newId, size, token, type Node, type ViewNode } from '../node.js';
 import { getItem } from './get.js';
 import type { IndexInput } from './parse.js';
 import { Slice } from './slice.js';
@@ -290,16 +290,16 @@ function mergeReshape(node: Node, shape: number[], chunks: number[][], memo: Map
       break;
     case 'binary': {
       const args = node.args.map((a) => {
-        if (typeof a === 'number') return a;
+        if (isScalar(a)) return a;
         if (a.shape.length !== node.shape.length || a.shape.some((n, k) => n !== node.shape[k])) refuse('a broadcast operand');
         return mergeReshape(a, shape, chunks, memo);
-      }) as [Node | number, Node | number];
+      }) as [Node | Scalar, Node | Scalar];
       out = { ...node, ...base, args };
       break;
     }
     case 'where': {
       const args = node.args.map((a) => {
-        if (typeof a === 'number') return a;
+        if (isScalar(a)) return a;
         if (a.shape.length !== node.shape.length || a.shape.some((n, k) => n !== node.shape[k])) refuse('a broadcast operand');
         return mergeReshape(a, shape, chunks, memo);
       }) as unknown as typeof node.args;

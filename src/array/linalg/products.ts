@@ -177,8 +177,8 @@ export function tensordot(a: NDArray, b: NDArray, options?: TensordotOptions): N
 }
 
 /** NumPy's dot: a scalar multiplies; otherwise the last axis of a with the second-to-last of b (the only one when 1-d). */
-export function dot(a: NDArray | number, b: NDArray | number): NDArray {
-  if (typeof a === 'number' || typeof b === 'number' || a.ndim === 0 || b.ndim === 0) return binary('mul', a, b);
+export function dot(a: NDArray | number | bigint, b: NDArray | number | bigint): NDArray {
+  if (typeof a === 'number' || typeof b === 'number' || typeof a === 'bigint' || typeof b === 'bigint' || a.ndim === 0 || b.ndim === 0) return binary('mul', a, b);
   checkArray('dot', 'a', a);
   checkArray('dot', 'b', b);
   if (a.ndim <= 2 && b.ndim <= 2) return matmul(a, b);
@@ -186,8 +186,8 @@ export function dot(a: NDArray | number, b: NDArray | number): NDArray {
 }
 
 /** NumPy's inner: the last axes of a and b contracted; a scalar multiplies. */
-export function inner(a: NDArray | number, b: NDArray | number): NDArray {
-  if (typeof a === 'number' || typeof b === 'number' || a.ndim === 0 || b.ndim === 0) return binary('mul', a, b);
+export function inner(a: NDArray | number | bigint, b: NDArray | number | bigint): NDArray {
+  if (typeof a === 'number' || typeof b === 'number' || typeof a === 'bigint' || typeof b === 'bigint' || a.ndim === 0 || b.ndim === 0) return binary('mul', a, b);
   return tensordot(a, b, { axes: [[a.ndim - 1], [b.ndim - 1]] });
 }
 

@@ -6,7 +6,7 @@ import { arr, checkName, dtype, enumOf, int, intList, isRecord, obj, rangeErr, s
 import { LEAF_KINDS, OPS, REDUCES, dtypeCode } from './codes.js';
 import { PLAN_LIMITS, bufferLength, type PlanBuffer } from './format.js';
 import { SAFE, addressRange, injective } from './geometry.js';
-import { decodeNumber } from './numbers.js';
+import { decodeImmediates, decodeNumber } from './numbers.js';
 
 /** What a stage's checks need from the plan around it; `written` and `elements` grow stage by stage. */
 export interface StageContext {
@@ -41,9 +41,10 @@ export function decodeStage(raw: unknown, s: number, ctx: StageContext): Decoded
   const result = int(`${sp}.result`, st.result, 0, nregs - 1);
   const sink = decodeSink(`${sp}.sink`, st.sink, shape, ctx.buffers);
   const leaves = arr(`${sp}.leaves`, st.leaves, PLAN_LIMITS.maxLeaves).map((l, i) => decodeLeaf(`${sp}.leaves[${i}]`, l, shape, sink.buffer, ctx));
-  const { program, imms } = decodeProgram(sp, st, nregs, result, leaves.length);
+  const { program, imms, immKinds, immInts } = decodeProgram(sp, st, nregs, result, leaves.length);
   ctx.written.add(sink.buffer);
-  return { stage: { shape, chunks, leaves, program, imms, nregs, result, sink }, name, tasks };
+  const exact = immKinds ? { immKinds, immInts } : {};
+  return { stage: { shape, chunks, leaves, program, imms, ...exact, nregs, result, sink }, name, tasks };
 }
 
 /** One list of chunk sizes per axis, each summing to the axis length; the grid is the task count. */
@@ -144,8 +145,9 @@ export function decodeLeaf(lp: string, raw: unknown, shape: readonly number[], s
  * The immediates and the register program: four int32 per instruction (op, dst, a, b). Registers
  * are written before they are read, and the result register is written.
  */
-export function decodeProgram(sp: string, st: Record<string, unknown>, nregs: number, result: number, nleaves: number): { program: Int32Array; imms: Float64Array } {
-  const imms = st.imms === undefined ? [] : arr(`${sp}.imms`, st.imms, PLAN_LIMITS.maxImms).map((x, i) => decodeNumber(`${sp}.imms[${i}]`, x));
+export function decodeProgram(sp: string, st: Record<string, unknown>, nregs: number, result: number, nleaves: number): { program: Int32Array; imms: Float64Array; immKinds?: Uint8Array; immInts?: BigInt64Array } {
+  const decoded = decodeImmediates(`${sp}.imms`, st.imms === undefined ? [] : arr(`${sp}.imms`, st.imms, PLAN_LIMITS.maxImms));
+  const imms = decoded.imms;
   const rawProgram = arr(`${sp}.program`, st.program, PLAN_LIMITS.maxInstructions);
   const program = new Int32Array(rawProgram.length * 4);
   let regs = 0n; // bit r: register r holds a value
@@ -174,5 +176,5 @@ export function decodeProgram(sp: string, st: Record<string, unknown>, nregs: nu
     regs |= 1n << BigInt(dst);
   });
   if (!(regs & (1n << BigInt(result)))) throw rangeErr(`${sp}.result`, `register ${result} is never written by the program`);
-  return { program, imms: Float64Array.from(imms) };
+  return { program, ...decoded };
 }

@@ -2,7 +2,7 @@
 import { StageKind, type NativeStage } from '../types.js';
 import { LEAF_BY_CODE, OPS, OP_BY_CODE, REDUCE_BY_CODE, dtypeName } from './codes.js';
 import type { PlanInstr, PlanLeaf, PlanStage } from './format.js';
-import { encodeNumber } from './numbers.js';
+import { encodeImmediates, encodeNumber } from './numbers.js';
 
 export function encodeStage(st: NativeStage, name: string | undefined): PlanStage {
   if (st.kind !== undefined && st.kind !== StageKind.Kernel) {
@@ -39,7 +39,7 @@ export function encodeStage(st: NativeStage, name: string | undefined): PlanStag
     chunks: st.chunks.map((c) => [...c]),
     leaves,
     program,
-    imms: Array.from(st.imms, encodeNumber),
+    imms: encodeImmediates(st.imms, st.immKinds, st.immInts),
     nregs: st.nregs,
     result: st.result,
     sink: {

@@ -19,6 +19,19 @@ export const PLAN_VERSION = 1;
 
 /** A float that survives JSON: NaN, ±Infinity and -0 are spelled as strings. */
 export type PlanNumber = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';
+/**
+ * An immediate of a stage: a {@link PlanNumber}, or an exact integer in [-2^63, 2^64 - 1] written
+ * in decimal, `{ int: '9223372036854775807' }`: an int64/uint64 value (a bigint scalar) that a
+ * JSON number cannot carry bit-exactly. It converts to its instruction's dtype exactly (an integer
+ * dtype must hold it: RangeError otherwise; floats round it once). An addition to version 1: plans
+ * without it decode as before, so the version did not change.
+ */
+export type PlanImmediate =
+  | PlanNumber
+  | {
+      /** The integer in decimal digits, optionally with a leading `-`: `'-9223372036854775808'` … `'18446744073709551615'`. */
+      int: string;
+    };
 
 /**
  * One memory region of a plan. `'input'`: caller memory passed to {@link execute} by name (read,
@@ -155,8 +168,8 @@ export interface PlanStage {
   leaves: PlanLeaf[];
   /** The register program, run once per element of the iteration space (see {@link PlanInstr}). */
   program: PlanInstr[];
-  /** Immediate constants; an operand `r < 0` of an instruction reads `imms[-1 - r]`. */
-  imms: PlanNumber[];
+  /** Immediate constants; an operand `r < 0` of an instruction reads `imms[-1 - r]` (see {@link PlanImmediate}). */
+  imms: PlanImmediate[];
   /** The number of registers the program uses (1 to 64). */
   nregs: number;
   /** The register sent to the sink; must be < nregs and written by the program. */
