@@ -97,6 +97,7 @@ void prepareStage(const Stage& st, const std::vector<BufferRef>& buffers, StageP
                  ? static_cast<const char*>(buffers[static_cast<size_t>(lf.buffer)].data)
                  : nullptr;
     if (lf.kind == LeafKind::Compress) l.compress = prepareCompressLeaf(lf, buffers);
+    if (lf.kind == LeafKind::Take) l.take = prepareTakeLeaf(lf, buffers);
   }
   p.outData = static_cast<char*>(buffers[static_cast<size_t>(sk.buffer)].data);
   p.outType = sk.dtype;

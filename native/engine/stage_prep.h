@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/compress_leaf.h"
+#include "engine/gather.h"
 #include "engine/partial.h"
 #include "engine/plan.h"
 #include "engine/typing.h"
@@ -21,6 +22,7 @@ struct LeafPrep {
   uint64_t key;
   const char* data;  // memory leaves
   CompressIndex compress;  // compress leaves (engine/compress_leaf.h)
+  TakeLeaf take;           // take leaves (engine/gather.h)
 };
 
 struct StagePrep {

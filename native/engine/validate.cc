@@ -293,6 +293,10 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
       detail::validateCompressLeaf(plan, st, lf, lp, empty);
       continue;
     }
+    if (lf.kind == LeafKind::Take) {  // engine/gather.h
+      detail::validateTakeLeaf(plan, st, lf, lp, empty);
+      continue;
+    }
     const BufferRef* buf = nullptr;
     std::string bp;
     if (lf.kind == LeafKind::Memory) {

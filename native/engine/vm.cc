@@ -133,6 +133,17 @@ void fillLeaf(const StagePrep& p, VMState& vm, int leaf, void* outv, int64_t n, 
       }
       return;
     }
+    case LeafKind::Take: {  // an np.take result's rows, read where they lie
+      const size_t es = dtypeSize(l.dtype);
+      for (int i = 0; i < np; ++i) {
+        char* o = static_cast<char*>(outv) + vm.pieceOff[static_cast<size_t>(i)] * static_cast<int64_t>(es);
+        const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
+        fillTake(l.take, es, pbase[static_cast<int64_t>(i) * S + s], step, m, o);
+        if (l.dtype == DType::Bool)
+          for (int64_t j = 0; j < m; ++j) o[j] = o[j] != 0;
+      }
+      return;
+    }
     case LeafKind::Memory: {
       // every dtype as itself: contiguous runs are a memcpy
       withElementSize(dtypeSize(l.dtype), [&](auto tag) {

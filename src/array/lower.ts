@@ -46,7 +46,7 @@ const INT_EXACT = new Set<string>(['sum', 'prod', 'min', 'max', 'nansum', 'nanpr
 import { resolveLoop } from './loops.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 import { lowerQuantile, lowerScan } from './reductions/scan.js';
-import { compressSource, lowerMask, lowerTake, type CompressSource } from './indexing/gather.js';
+import { compressSource, lowerMask, lowerTake, takeSource, type CompressSource, type TakeSource } from './indexing/gather.js';
 import { materializeMatmul } from './linalg/lower-matmul.js';
 
 const NATIVE_CODES = new Map<string, NativeDType>(NATIVE_DTYPES.map((d) => [d.name, d.code as NativeDType]));
@@ -425,6 +425,14 @@ export class StageBuilder {
         if (node.kind === 'mask' && !this.owner.distributed && this.shape.length === 1 && map.axes[0] === 0 && map.steps[0] === 1) {
           const src = (yield compressSource(this.owner, node)) as CompressSource | null;
           if (src) return this.leaf(node, map, { kind: LeafKind.Compress, dtype: node.dtype, a: src.cond, b: src.table, seed: 0, buffer: src.data }, [1], 0);
+        }
+        // A take whose rows the stage walks forward (x.take(i).sum(), .mul(2), a persist of it)
+        // reads them where they lie (a take leaf): a memcpy per row run, no gathered buffer.
+        // Other walks (transposed, strided, a cluster's tasks) read the gathered array.
+        const last = this.shape.length - 1;
+        if (node.kind === 'take' && !this.owner.distributed && last >= 0 && map.axes[last] === node.shape.length - 1 && map.steps[last] === 1) {
+          const src = (yield takeSource(this.owner, node)) as TakeSource;
+          return this.leaf(node, map, { kind: LeafKind.Take, dtype: node.dtype, a: src.index, b: src.table, seed: 0, buffer: src.data }, contiguousStrides(node.shape), 0);
         }
         const m = (yield this.owner.materializeSpecial(node)) as Materialized;
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);

@@ -518,6 +518,39 @@ export function* lowerMask(l: Lowering, node: MaskNode): Step<Out> {
   return res;
 }
 
+// ---- a take read in place (the take leaf)
+
+/** What a take leaf reads: the source, the index array and the [axis, outer, m, n, inner, index dtype] table (buffer indices). */
+export interface TakeSource {
+  data: number;
+  index: number;
+  table: number;
+}
+
+const takeSources = new WeakMap<Lowering, Map<number, TakeSource>>();
+
+/**
+ * The buffers of a take leaf over a take node (native/engine/gather.h at TakeLeaf): a kernel stage
+ * then reads each output row where it lies in the source, so `x.take(i).sum()` or `.mul(2)` moves
+ * every row once and writes no gathered array. The source and a lazy index array are materialized
+ * (a persisted or JS array is read in place). Once per node and lowering.
+ */
+export function* takeSource(l: Lowering, node: TakeNode): Step<TakeSource> {
+  let memo = takeSources.get(l);
+  if (!memo) takeSources.set(l, (memo = new Map()));
+  const done = memo.get(node.id);
+  if (done) return done;
+  const input = (yield l.materializeInput(node.arg)) as Materialized;
+  const index = (yield l.materializeInput(node.index)) as Materialized;
+  const { axis } = node;
+  const outer = size(node.arg.shape.slice(0, axis));
+  const inner = size(node.arg.shape.slice(axis + 1));
+  const table = Float64Array.of(axis, outer, node.shape[axis]!, node.arg.shape[axis]!, inner, nativeDType(index.dtype));
+  const src = { data: input.buffer, index: index.buffer, table: l.buffer(table.buffer) };
+  memo.set(node.id, src);
+  return src;
+}
+
 // ---- a mask read in place (the compress leaf)
 
 /** What a compress leaf reads: the data, the bool condition and the [n, inStart…, outOff…] table (buffer indices). */
