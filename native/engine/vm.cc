@@ -56,7 +56,9 @@ void withElementSize(size_t size, F&& f) {
 
 // Fills register `out` (of the leaf's dtype) with leaf `leaf` for the current block's pieces.
 void fillLeaf(const StagePrep& p, VMState& vm, int leaf, void* outv, int64_t n, int np) {
-  const LeafPrep& l = p.leaves[static_cast<size_t>(leaf)];
+  const LeafPrep& whole = p.leaves[static_cast<size_t>(leaf)];
+  // a concat leaf reads the task's part (its stream already addresses that part: box.cc)
+  const LeafPrep& l = whole.kind == LeafKind::Concat ? whole.parts[static_cast<size_t>(vm.leafPart[static_cast<size_t>(leaf)])] : whole;
   const int S = p.nstreams;
   const int s = p.leafStream[static_cast<size_t>(leaf)];
   const int64_t step = vm.inner[static_cast<size_t>(s)];
@@ -144,6 +146,8 @@ void fillLeaf(const StagePrep& p, VMState& vm, int leaf, void* outv, int64_t n, 
       }
       return;
     }
+    case LeafKind::Concat:  // resolved to its part above (validated: parts are plain leaves)
+      return;
     case LeafKind::Memory: {
       // every dtype as itself: contiguous runs are a memcpy
       withElementSize(dtypeSize(l.dtype), [&](auto tag) {
