@@ -89,6 +89,16 @@ describe('concatenate read in place (concat leaf)', () => {
     expect(values(await concatenate([a, b.exp()]).get('6:').log().compute()).map((v) => Math.round(v * 1e9) / 1e9)).toEqual(all.slice(12));
   });
 
+  it('caller memory read through a concatenation and beside it (snapshots cut at the front) gives the right values', async () => {
+    const d = Float64Array.from({ length: 100 }, (_, i) => i);
+    const x = fromArray(d, { shape: [10, 10], chunks: [2, 10] });
+    const c = concatenate([x.get('5:'), x.get('1:3')]);
+    expect(lower(c.add(x.get('3:')).sum()).plan.stages[0]!.leaves.map((l) => l.kind)).toContain(LeafKind.Concat);
+    const rows = [5, 6, 7, 8, 9, 1, 2];
+    const want = rows.flatMap((r, k) => Array.from({ length: 10 }, (_, j) => d[r * 10 + j]! + d[(3 + k) * 10 + j]!));
+    expect(values(await c.add(x.get('3:')).compute())).toEqual(want);
+  });
+
   it('read in place, a plain concatenation needs no materializeLimit; an expression source still does', async () => {
     const a = random.random([100, 10], { seed: 1, chunks: [50, 10] });
     configure({ materializeLimit: 1000 });

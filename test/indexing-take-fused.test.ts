@@ -85,6 +85,13 @@ describe('take read in place (take leaf)', () => {
     await expect(x.take(fromArray([0.5]), { axis: 0 }).mul(2).compute()).rejects.toThrow(/indices must be integers/);
     await expect(x.take(fromArray(Int32Array.of(-6)), { axis: 1 }).sum().compute()).rejects.toThrow(/index -6 is out of bounds for axis 1 with size 5/);
   });
+  it('caller memory read beside a slice of it (a snapshot cut at the front) gives the right rows', async () => {
+    const d = Float64Array.from({ length: 100 }, (_, i) => i);
+    const x = fromArray(d, { shape: [10, 10], chunks: [4, 10] });
+    const idx = [9, 0, 3, 3, 1];
+    const want = npTake(d, [10, 10], idx, 0).map((v, k) => v + d[50 + k]!);
+    expect(values(await x.take(idx, { axis: 0 }).add(x.get('5:')).compute())).toEqual(want);
+  });
   it('bool and float32 sources keep their dtype through the leaf; toPlan still refuses a take', async () => {
     const b = fromArray(new Uint8Array([1, 0, 0, 2]), { dtype: 'bool' });
     expect(values(await b.take([3, 1, 0, 3]).sum().compute())).toEqual([3]);
