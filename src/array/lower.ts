@@ -12,6 +12,7 @@ import {
   LeafKind,
   NativeDType,
   ReduceCode,
+  native,
   type NativeBufferArg,
   type NativeLeaf,
   type NativePlan,
@@ -67,6 +68,21 @@ function castVal(v: Val, d: DType): Val {
 }
 /** A JS number as an integer/bool immediate: bool is x != 0; integers are exact (weak scalars are checked when built). */
 const weakIntValue = (x: number, d: DType): number => (d === 'bool' ? (x !== 0 ? 1 : 0) : Math.trunc(x));
+
+/**
+ * A fresh buffer a plan writes in full (a compute's result, a materialized concatenation,
+ * scratch): from 4 MiB native memory that asks for transparent huge pages (allocBuffer: mmap +
+ * MADV_HUGEPAGE, as NumPy does for its large arrays), handed out as an ArrayBuffer over it (V8
+ * counts it as external memory and frees it when collected). A `new ArrayBuffer` is first
+ * touched in 4 KiB pages: for a 512 MB result that cost ~4× the copy into it (bench/indexing.bench.ts, g2).
+ */
+export function resultMemory(bytes: number): ArrayBuffer {
+  if (bytes < 4 << 20) return new ArrayBuffer(bytes);
+  const h = native().allocBuffer(bytes);
+  const view = native().bufferView(h);
+  native().freeBuffer(h);  // the view keeps the memory alive until it is collected
+  return view;
+}
 
 /** What a root of a compute should become. */
 export interface RootRequest {
@@ -149,14 +165,14 @@ export class Lowering {
     }
     if (node.kind === 'concat' && !req.region) {
       // The sources write their slabs straight into the output: no copy beyond the consumer's.
-      const memory = req.target === 'persist' ? this.allocate(size(node.shape) * itemsize(node.dtype)) : new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
+      const memory = req.target === 'persist' ? this.allocate(size(node.shape) * itemsize(node.dtype)) : resultMemory(size(node.shape) * itemsize(node.dtype));
       run(this.materializeConcat(node, memory));
       return { memory, shape: [...node.shape], dtype: node.dtype };
     }
     const lo = req.region?.lo ?? node.shape.map(() => 0);
     const hi = req.region?.hi ?? node.shape;
     const shape = node.shape.map((_, k) => hi[k]! - lo[k]!);
-    const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : new ArrayBuffer(size(shape) * itemsize(node.dtype));
+    const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : resultMemory(size(shape) * itemsize(node.dtype));
     if (node.kind === 'matmul' && !req.region) {
       // the product is written straight into the output
       materializeMatmul(this, node, memory);
@@ -256,7 +272,7 @@ export class Lowering {
           'compute or persist the concatenation itself (its sources write the output directly), or reduce the sources separately',
       );
     }
-    const memory = into ?? new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
+    const memory = into ?? resultMemory(Math.max(size(node.shape), 1) * itemsize(node.dtype));
     const strides = contiguousStrides(node.shape);
     let at = 0;
     for (const arg of node.args) {
@@ -325,12 +341,12 @@ export class Lowering {
 
   /** A fresh scratch buffer of `bytes`, by index (operands a matmul stage reads). */
   scratchBuffer(bytes: number): number {
-    return this.buffer(new ArrayBuffer(bytes));
+    return this.buffer(resultMemory(bytes));
   }
 
   /** A buffer for the partial expression a split stage hands to the next (see StageBuilder.finish). */
   scratch(bytes: number): number {
-    return this.buffer(new ArrayBuffer(bytes));
+    return this.buffer(resultMemory(bytes));
   }
 
   addStage(stage: NativeStage, name: string): void {

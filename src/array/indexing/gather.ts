@@ -18,7 +18,7 @@ import { LeafKind, NativeDType, ReduceCode, StageKind, type NativeStage } from '
 import { runLowered } from '../../scheduler/local.js';
 import { chunkBounds } from '../chunks.js';
 import type { Step } from '../emit.js';
-import { Lowering, stageChunks, type Materialized } from '../lower.js';
+import { Lowering, resultMemory, stageChunks, type Materialized } from '../lower.js';
 import { NDArray, resolveDelayedInputs, type Computed } from '../ndarray.js';
 import {
   broadcastShapes,
@@ -440,19 +440,6 @@ function takeTaskChunks(node: TakeNode): number[][] {
   return chunks;
 }
 
-/**
- * A large gather result in native memory that asks for transparent huge pages (allocBuffer:
- * mmap + MADV_HUGEPAGE, as NumPy does for its large arrays), handed out as an ArrayBuffer over
- * it (V8 counts it as external memory and frees it when collected): first touching a fresh
- * 512 MB result in 4 KiB pages cost ~4× the copy into it (bench/indexing.bench.ts, g2).
- */
-function resultMemory(bytes: number): ArrayBuffer {
-  if (bytes < 4 << 20) return new ArrayBuffer(bytes);
-  const h = native().allocBuffer(bytes);
-  const view = native().bufferView(h);
-  native().freeBuffer(h);  // the view keeps the memory alive until it is collected
-  return view;
-}
 
 /** A take node: its data and indices materialized (persisted/JS memory read in place), then one Take stage. */
 export function* lowerTake(l: Lowering, node: TakeNode): Step<Out> {
