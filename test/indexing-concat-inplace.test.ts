@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DenseArray, arange, concatenate, configure, fromArray, getConfig, random, toPlan, type Computed, type NDArray } from '../src/index.js';
 import { Lowering } from '../src/array/lower.js';
 import { LeafKind } from '../src/plan/ops.generated.js';
+import { native } from '../src/native.js';
 import { busCluster, type BusCluster } from './helpers/distributed.js';
 
 const saved = getConfig();
@@ -109,6 +110,22 @@ describe('concatenate read in place (concat leaf)', () => {
     } finally {
       configure({ materializeLimit: saved.materializeLimit });
     }
+  });
+
+  it('the engine refuses a concat leaf whose parts cut a chunk, overlap or read out of range', () => {
+    const x = fromArray(Float64Array.from({ length: 20 }, (_, i) => i), { shape: [10, 2], chunks: [5, 2] });
+    const bad = (edit: (t: Float64Array) => void): (() => unknown) => () => {
+      const { plan, buffers } = lower(concatenate([x, x]).sum());
+      const leaf = plan.stages[0]!.leaves[0]!;
+      const t = new Float64Array(buffers[leaf.b] as ArrayBuffer);
+      edit(t);
+      return native().execute(plan, buffers);
+    };
+    // table: [n, per part: lo, hi, kind, dtype, offset, a, b, seed, buffer, strides × 2]
+    expect(bad((t) => ((t[2] = 7), (t[1 + 11] = 7)))).toThrow(/ends at 7, inside a chunk of axis 0/);
+    expect(bad((t) => (t[1 + 11] = 9))).toThrow(/parts must tile the axis in order/);
+    expect(bad((t) => (t[1 + 11 + 4] = 2))).toThrow(/part 1: addresses element 41 but buffers\[\d+\] holds 20 elements/);
+    expect(bad((t) => (t[1 + 2] = LeafKind.Concat))).toThrow(/a part is an arange, random or memory leaf/);
   });
 
   it('toPlan keeps the portable form (the copy): its plan has no concat leaf', () => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DenseArray, arange, configure, fromArray, getConfig, random, toPlan, type Computed, type NDArray } from '../src/index.js';
 import { Lowering } from '../src/array/lower.js';
 import { LeafKind, StageKind } from '../src/plan/ops.generated.js';
+import { native } from '../src/native.js';
 
 const saved = getConfig().numThreads;
 async function onThreads<T>(n: number, f: () => Promise<T>): Promise<T> {
@@ -91,6 +92,20 @@ describe('take read in place (take leaf)', () => {
     const idx = [9, 0, 3, 3, 1];
     const want = npTake(d, [10, 10], idx, 0).map((v, k) => v + d[50 + k]!);
     expect(values(await x.take(idx, { axis: 0 }).add(x.get('5:')).compute())).toEqual(want);
+  });
+  it('the engine refuses a take leaf whose table does not fit its buffers', () => {
+    const x = fromArray(Float64Array.from({ length: 20 }, (_, i) => i), { shape: [4, 5] });
+    const bad = (edit: (t: Float64Array) => void): (() => unknown) => () => {
+      const { plan, buffers } = lower(x.take([3, 0, 0], { axis: 0 }).sum());
+      const leaf = plan.stages[0]!.leaves[0]!;
+      edit(new Float64Array(buffers[leaf.b] as ArrayBuffer));
+      return native().execute(plan, buffers);
+    };
+    // table: [axis, outer, m, n, inner, index dtype]
+    expect(bad((t) => (t[3] = 5))).toThrow(/holds 20 elements, the take's source has 25/);
+    expect(bad((t) => (t[2] = 4))).toThrow(/the index buffer holds 3 indices, the take has 4/);
+    expect(bad((t) => (t[5] = 99))).toThrow(/table entry 5 \(the index dtype\) unknown/);
+    expect(bad((t) => (t[4] = 1.5))).toThrow(/table entry 4 must be an integer/);
   });
   it('bool and float32 sources keep their dtype through the leaf; toPlan still refuses a take', async () => {
     const b = fromArray(new Uint8Array([1, 0, 0, 2]), { dtype: 'bool' });
