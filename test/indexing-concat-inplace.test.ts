@@ -4,22 +4,14 @@
 // computed as a root (its sources write the output; checked against NumPy in indexing-join.test.ts)
 // read from memory with the same chunks gives the same bits; a cluster compute gives the local bits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DenseArray, arange, concatenate, configure, fromArray, getConfig, random, toPlan, type Computed, type NDArray } from '../src/index.js';
+import { arange, concatenate, configure, fromArray, getConfig, random, toPlan, type Computed, type NDArray } from '../src/index.js';
 import { Lowering } from '../src/array/lower.js';
 import { LeafKind } from '../src/plan/ops.generated.js';
 import { native } from '../src/native.js';
+import { onThreads, values } from './helpers/threads.js';
 import { busCluster, type BusCluster } from './helpers/distributed.js';
 
 const saved = getConfig();
-async function onThreads<T>(n: number, f: () => Promise<T>): Promise<T> {
-  configure({ numThreads: n });
-  try {
-    return await f();
-  } finally {
-    configure({ numThreads: saved.numThreads });
-  }
-}
-const values = (v: unknown): number[] => (v instanceof DenseArray ? Array.from(v.data as ArrayLike<number>, Number) : [Number(v)]);
 const lower = (x: NDArray<Computed>) => new Lowering((n) => new ArrayBuffer(n)).lower([{ node: x.node, target: 'result' }]);
 
 /** c's values from memory with c's chunks: what a stage over c reads (the reference bits). */

@@ -4,21 +4,12 @@
 // output, itself checked against NumPy in indexing-gather.test.ts) reduced with the same chunks
 // gives the same bits; arange data gives closed forms.
 import { describe, expect, it } from 'vitest';
-import { DenseArray, arange, configure, fromArray, getConfig, random, toPlan, type Computed, type NDArray } from '../src/index.js';
+import { arange, fromArray, random, toPlan, type Computed, type NDArray } from '../src/index.js';
 import { Lowering } from '../src/array/lower.js';
 import { LeafKind, StageKind } from '../src/plan/ops.generated.js';
 import { native } from '../src/native.js';
+import { onThreads, values } from './helpers/threads.js';
 
-const saved = getConfig().numThreads;
-async function onThreads<T>(n: number, f: () => Promise<T>): Promise<T> {
-  configure({ numThreads: n });
-  try {
-    return await f();
-  } finally {
-    configure({ numThreads: saved });
-  }
-}
-const values = (v: unknown): number[] => (v instanceof DenseArray ? Array.from(v.data as ArrayLike<number>, Number) : [Number(v)]);
 const lower = (x: NDArray<Computed>) => new Lowering((n) => new ArrayBuffer(n)).lower([{ node: x.node, target: 'result' }]);
 
 /** np.take of row-major data `d` of `shape` along `axis` (a closed form: the reference). */

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "engine/dtype_io.h"
 #include "engine/ops.h"
 
 namespace tessera::detail {
@@ -60,9 +61,8 @@ void validateConcatLeaf(const Plan& plan, const Stage& st, const Leaf& lf, const
   if (lf.offset != 0) fail(lp + ".offset", "a concat leaf's own offset is 0 (its parts carry theirs)");
   for (size_t k = 0; k < lf.strides.size(); ++k)
     if (lf.strides[k] != 0) fail(lp + ".strides", "a concat leaf's own strides are 0 (its parts carry theirs)");
-  if (!(lf.b >= 0 && lf.b < 2147483647.0) || lf.b != std::floor(lf.b))
-    fail(lp + ".b", "a concat leaf's b is the index of its float64 table buffer (an integer >= 0)");
-  const int32_t ti = static_cast<int32_t>(lf.b);
+  const int32_t ti = leafBufferIndex(lf.b);
+  if (ti < 0) fail(lp + ".b", "a concat leaf's b is the index of its float64 table buffer (an integer >= 0)");
   const BufferRef& tab = planBuffer(plan, ti, lp + ".b");
   const std::string tp = lp + ".b (buffers[" + std::to_string(ti) + "])";
   const double* t = static_cast<const double*>(tab.data);

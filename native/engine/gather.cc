@@ -255,25 +255,18 @@ TakeLeaf prepareTakeLeaf(const Leaf& lf, const std::vector<BufferRef>& buffers) 
 }
 
 void fillTake(const TakeLeaf& t, size_t esize, int64_t q0, int64_t step, int64_t count, void* out) {
-  auto run = [&](auto tag) {
+  withElementSize(esize, [&](auto tag) {
     using T = decltype(tag);
     withDType(t.indexType, [&](auto itag) {
       constexpr DType d = decltype(itag)::value;
       takeFill<T, typename Elem<d>::type>(t, q0, step, count, static_cast<T*>(out));
     });
-  };
-  switch (esize) {
-    case 1: run(uint8_t{}); return;
-    case 2: run(uint16_t{}); return;
-    case 4: run(uint32_t{}); return;
-    default: run(uint64_t{}); return;
-  }
+  });
 }
 
 void validateTakeLeaf(const Plan& plan, const Stage& st, const Leaf& lf, const std::string& lp, bool empty) {
-  auto bufferIndex = [](double v) { return v >= 0 && v < 2147483647.0 && v == std::floor(v) ? static_cast<int32_t>(v) : -1; };
   const BufferRef& data = planBuffer(plan, lf.buffer, lp + ".buffer");
-  const int32_t ii = bufferIndex(lf.a), ti = bufferIndex(lf.b);
+  const int32_t ii = leafBufferIndex(lf.a), ti = leafBufferIndex(lf.b);
   if (ii < 0) fail(lp + ".a", "a take leaf's a is the index of its index buffer (an integer >= 0)");
   if (ti < 0) fail(lp + ".b", "a take leaf's b is the index of its float64 table buffer (an integer >= 0)");
   const BufferRef& index = planBuffer(plan, ii, lp + ".a");

@@ -43,17 +43,6 @@ void fillBits(void* dst, uint64_t bits, size_t size, size_t n) {
 
 int log2Size(size_t s) { return s == 1 ? 0 : s == 2 ? 1 : s == 4 ? 2 : 3; }
 
-// f(T{}) for the unsigned integer type of an element size (copies move bytes, not values).
-template <class F>
-void withElementSize(size_t size, F&& f) {
-  switch (size) {
-    case 1: f(uint8_t{}); return;
-    case 2: f(uint16_t{}); return;
-    case 4: f(uint32_t{}); return;
-    default: f(uint64_t{}); return;
-  }
-}
-
 // Fills register `out` (of the leaf's dtype) with leaf `leaf` for the current block's pieces.
 void fillLeaf(const StagePrep& p, VMState& vm, int leaf, void* outv, int64_t n, int np) {
   const LeafPrep& whole = p.leaves[static_cast<size_t>(leaf)];
