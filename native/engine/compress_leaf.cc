@@ -134,14 +134,20 @@ void fillCompress(const CompressIndex& ix, CompressCursor& cur, size_t esize, in
   });
 }
 
-void validateCompressLeaf(const Plan& plan, const Stage& st, const Leaf& lf, const std::string& lp, bool empty) {
+LeafBuffers leafBuffers(const Plan& plan, const Leaf& lf, const std::string& lp, const char* kind, const char* aWhat) {
   const BufferRef& data = planBuffer(plan, lf.buffer, lp + ".buffer");
-  const int32_t ci = leafBufferIndex(lf.a), ti = leafBufferIndex(lf.b);
-  if (ci < 0) fail(lp + ".a", "a compress leaf's a is the index of its condition buffer (an integer >= 0)");
-  if (ti < 0) fail(lp + ".b", "a compress leaf's b is the index of its float64 table buffer (an integer >= 0)");
-  const BufferRef& cond = planBuffer(plan, ci, lp + ".a");
-  const BufferRef& tab = planBuffer(plan, ti, lp + ".b");
-  const std::string tp = lp + ".b (buffers[" + std::to_string(ti) + "])";
+  const int32_t ai = leafBufferIndex(lf.a), ti = leafBufferIndex(lf.b);
+  if (ai < 0) fail(lp + ".a", std::string("a ") + kind + " leaf's a is the index of its " + aWhat + " buffer (an integer >= 0)");
+  if (ti < 0) fail(lp + ".b", std::string("a ") + kind + " leaf's b is the index of its float64 table buffer (an integer >= 0)");
+  return {&data, &planBuffer(plan, ai, lp + ".a"), &planBuffer(plan, ti, lp + ".b"), lp + ".b (buffers[" + std::to_string(ti) + "])"};
+}
+
+void validateCompressLeaf(const Plan& plan, const Stage& st, const Leaf& lf, const std::string& lp, bool empty) {
+  const LeafBuffers lb = leafBuffers(plan, lf, lp, "compress", "condition");
+  const BufferRef& data = *lb.data;
+  const BufferRef& cond = *lb.a;
+  const BufferRef& tab = *lb.table;
+  const std::string& tp = lb.tablePath;
   const double* t = static_cast<const double*>(tab.data);
   const size_t words = tab.bytes / sizeof(double);
   if (words < 1 || !(t[0] >= 1 && t[0] <= 2147483647.0) || t[0] != std::floor(t[0]))

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "engine/chunk_box.h"
+#include "engine/compress_leaf.h"
 #include "engine/dtype_io.h"
 #include "engine/ops.h"
 
@@ -265,13 +266,11 @@ void fillTake(const TakeLeaf& t, size_t esize, int64_t q0, int64_t step, int64_t
 }
 
 void validateTakeLeaf(const Plan& plan, const Stage& st, const Leaf& lf, const std::string& lp, bool empty) {
-  const BufferRef& data = planBuffer(plan, lf.buffer, lp + ".buffer");
-  const int32_t ii = leafBufferIndex(lf.a), ti = leafBufferIndex(lf.b);
-  if (ii < 0) fail(lp + ".a", "a take leaf's a is the index of its index buffer (an integer >= 0)");
-  if (ti < 0) fail(lp + ".b", "a take leaf's b is the index of its float64 table buffer (an integer >= 0)");
-  const BufferRef& index = planBuffer(plan, ii, lp + ".a");
-  const BufferRef& tab = planBuffer(plan, ti, lp + ".b");
-  const std::string tp = lp + ".b (buffers[" + std::to_string(ti) + "])";
+  const LeafBuffers lb = leafBuffers(plan, lf, lp, "take", "index");
+  const BufferRef& data = *lb.data;
+  const BufferRef& index = *lb.a;
+  const BufferRef& tab = *lb.table;
+  const std::string& tp = lb.tablePath;
   if (tab.bytes / sizeof(double) < 6) fail(tp, "a take leaf's table is 6 float64s [axis, outer, m, n, inner, index dtype]");
   const double* t = static_cast<const double*>(tab.data);
   for (int k = 0; k < 5; ++k)
