@@ -1,7 +1,7 @@
 // Cutting a stage of a lowered plan into tasks: one sub-stage per chunk (or the whole stage), with
 // the same bits as the local engine's run of that chunk. Pure plan geometry, used by the
 // distributed scheduler (src/distributed/stage-tasks.ts); no I/O.
-import { ReduceCode, type NativeLeaf, type NativeStage } from './types.js';
+import { ReduceCode, StageKind, type NativeLeaf, type NativeStage } from './types.js';
 import { DTYPES, LeafKind, NativeDType } from './ops.generated.js';
 
 export function chunkCount(stage: NativeStage): number {
@@ -62,6 +62,8 @@ export const MAX_SCHEDULER_PARTIAL_BYTES = 256 * 2 ** 20;
  *    planes × 8 bytes) would exceed MAX_SCHEDULER_PARTIAL_BYTES. Still bit-identical.
  */
 export function splitMode(stage: NativeStage): 'chunks' | 'whole' {
+  // a mask's compaction writes each chunk at an offset of the whole result (imms per chunk index)
+  if (stage.kind === StageKind.Compress || stage.kind === StageKind.Take) return 'whole';
   const n = chunkCount(stage);
   if (n <= 1) return 'whole';
   if (stage.chunks.some((c) => c.some((e) => e === 0))) return 'whole';

@@ -359,16 +359,17 @@ function memoryOf(buffer: NativeBuffer, like: Node): MemoryNode {
 }
 
 /**
- * The roots with every unknown size filled in: pending masks are counted first (one plan); a
- * mask whose sizes are known (computeChunkSizes) is not counted again. `release` frees the kept
- * conditions once the caller's plan has run.
+ * The roots with every unknown size filled in: pending masks are counted first (one local plan);
+ * a mask whose sizes are known (computeChunkSizes) is not counted again. With `keep` (local
+ * computes) the counted conditions stay in native memory for the caller's plan and `release`
+ * frees them once it has run; without (a cluster's plan), the plan computes them again.
  */
-export async function resolveUnknownChunks(roots: readonly Node[]): Promise<{ roots: Node[]; release: () => void }> {
+export async function resolveUnknownChunks(roots: readonly Node[], keep = true): Promise<{ roots: Node[]; release: () => void }> {
   const order = topoOrder(roots);
   const masks = order.filter((n): n is MaskNode => n.kind === 'mask');
   if (masks.length === 0) return { roots: [...roots], release: () => {} };
   const pending = masks.filter((m) => !m.state.counts);
-  const { counts, conds } = pending.length ? await countMasks(pending, true) : { counts: [], conds: [] };
+  const { counts, conds } = pending.length ? await countMasks(pending, keep) : { counts: [], conds: [] };
   const map = new Map<number, Node>();
   for (const n of order) {
     if (n.kind === 'mask') {
