@@ -111,12 +111,12 @@ void prepareStage(const Stage& st, const std::vector<BufferRef>& buffers, StageP
     const std::vector<ConcatPart> parts = concatParts(lf, buffers, static_cast<size_t>(nd));
     l.parts.resize(parts.size());
     bool memory = false;
-    for (size_t q = 0; q < parts.size(); ++q) {
-      prepareLeaf(parts[q].leaf, buffers, l.parts[q]);
-      l.partLo.push_back(parts[q].lo);
-      l.partOffset.push_back(parts[q].leaf.offset);
-      l.partStrides.insert(l.partStrides.end(), parts[q].leaf.strides.begin(), parts[q].leaf.strides.end());
-      memory = memory || parts[q].leaf.kind == LeafKind::Memory;
+    for (size_t j = 0; j < parts.size(); ++j) {
+      prepareLeaf(parts[j].leaf, buffers, l.parts[j]);
+      l.partLo.push_back(parts[j].lo);
+      l.partOffset.push_back(parts[j].leaf.offset);
+      l.partStrides.insert(l.partStrides.end(), parts[j].leaf.strides.begin(), parts[j].leaf.strides.end());
+      memory = memory || parts[j].leaf.kind == LeafKind::Memory;
     }
     const int s = p.leafStream[i];
     if (s >= 0) {
