@@ -9,8 +9,10 @@
 //        selected elements in place) and after computeChunkSizes(), vs NumPy a[a > 0.5].sum() on
 //        one thread — target ≥ 2×; at 1 and 2 native threads, wall and process CPU time.
 //   (g2) p.take(idx, { axis: 0 }) of 8000 random rows (the Take stage; compute() returns 512 MB)
-//        and p.take(idx, { axis: 0 }).sum(), vs NumPy np.take(a, idx, axis=0) (+ .sum()) — target ≥ 2×.
-//   (t)  task counts: aligned reshape and concatenate add none.
+//        and p.take(idx, { axis: 0 }).sum() (a take leaf: the sum reads the rows in place), vs NumPy
+//        np.take(a, idx, axis=0) (+ .sum()) — target ≥ 2×.
+//   (t)  task counts: aligned reshape and concatenate add none (a concatenation of plain arrays is
+//        read in place by a concat leaf; one of expressions is still copied).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -123,5 +125,6 @@ const x = random.random([4000, 400], { seed: 1, chunks: [1000, 400] });
 console.log(
   `(t)  tasks: x.sum() ${x.sum().graph({ optimize: true }).taskCount}   x.reshape([4, 1000, 400]).sum() ${x.reshape([4, 1000, 400]).sum().graph({ optimize: true }).taskCount}` +
     `   x.get('::2').sum() ${x.get('::2').sum().graph({ optimize: true }).taskCount}` +
-    `   concatenate([x, x]).sum() ${concatenate([x, x]).sum().graph({ optimize: true }).taskCount} (no extra tasks would be 2 × 4 + 1 = 9: a concatenation read by later work is still copied)`,
+    `   concatenate([x, x]).sum() ${concatenate([x, x]).sum().graph({ optimize: true }).taskCount} (no extra tasks: 2 × 4 + 1 = 9)` +
+    `   concatenate([x, x.exp()]).sum() ${concatenate([x, x.exp()]).sum().graph({ optimize: true }).taskCount} (an expression source is copied: 17)`,
 );

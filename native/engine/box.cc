@@ -96,11 +96,32 @@ void runChunk(const Job& job, StagePrep& p, VMState& vm, int64_t task) {
   }
 
   if (!emptyBox) {
+    // stream address maps: the stage's, with each concat leaf's stream on the part this task's
+    // chunk lies in (validated: every chunk along the leaf's axis lies in one part)
+    const int64_t* sOffset = p.sOffset.data();
+    const int64_t* sStride = p.sStride.data();
+    if (p.hasParts) {
+      vm.sOff.assign(p.sOffset.begin(), p.sOffset.end());
+      vm.sStr.assign(p.sStride.begin(), p.sStride.end());
+      vm.leafPart.assign(p.leaves.size(), 0);
+      for (int s = 0; s < p.sinkStream; ++s) {
+        const int leaf = p.streamLeaf[static_cast<size_t>(s)];
+        const LeafPrep& l = p.leaves[static_cast<size_t>(leaf)];
+        if (l.kind != LeafKind::Concat) continue;
+        const int part = concatPartAt(l.partLo, start[l.partAxis]);
+        vm.leafPart[static_cast<size_t>(leaf)] = part;
+        vm.sOff[static_cast<size_t>(s)] = l.partOffset[static_cast<size_t>(part)];
+        for (int k = 0; k < nd; ++k)
+          vm.sStr[static_cast<size_t>(s * nd + k)] = l.partStrides[static_cast<size_t>(part * nd + k)];
+      }
+      sOffset = vm.sOff.data();
+      sStride = vm.sStr.data();
+    }
     Box& b = vm.box;
     b.resize(S);
     for (int s = 0; s < S; ++s) {
-      int64_t base = p.sOffset[static_cast<size_t>(s)];
-      for (int k = 0; k < nd; ++k) base += start[k] * p.sStride[static_cast<size_t>(s * nd + k)];
+      int64_t base = sOffset[s];
+      for (int k = 0; k < nd; ++k) base += start[k] * sStride[s * nd + k];
       b.base[static_cast<size_t>(s)] = base;
     }
     // axes in iteration order; drop extent 1; merge contiguous neighbours
@@ -114,18 +135,18 @@ void runChunk(const Job& job, StagePrep& p, VMState& vm, int64_t task) {
         bool merge = true;
         for (int s = 0; s < S && merge; ++s) {
           int64_t prod;
-          if (__builtin_mul_overflow(p.sStride[static_cast<size_t>(s * nd + k)], e, &prod) ||
+          if (__builtin_mul_overflow(sStride[s * nd + k], e, &prod) ||
               prod != b.st(s, o))
             merge = false;
         }
         if (merge) {
           b.ext[o] *= e;
-          for (int s = 0; s < S; ++s) b.st(s, o) = p.sStride[static_cast<size_t>(s * nd + k)];
+          for (int s = 0; s < S; ++s) b.st(s, o) = sStride[s * nd + k];
           continue;
         }
       }
       b.ext[b.nd] = e;
-      for (int s = 0; s < S; ++s) b.st(s, b.nd) = p.sStride[static_cast<size_t>(s * nd + k)];
+      for (int s = 0; s < S; ++s) b.st(s, b.nd) = sStride[s * nd + k];
       ++b.nd;
     }
 

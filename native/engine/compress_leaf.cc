@@ -25,9 +25,6 @@ namespace {
                            " elements than its chunk size (the data changed after its chunk sizes were computed)");
 }
 
-// A buffer index held in a leaf's double field.
-int32_t bufferIndex(double v) { return v >= 0 && v < 2147483647.0 && v == std::floor(v) ? static_cast<int32_t>(v) : -1; }
-
 // Compacts the selected elements of src[pos..end) into o[k..need): stops when o is full or the
 // input ends; pos moves past every element scanned (all selected ones among them were written).
 template <class T>
@@ -106,8 +103,8 @@ void fillRun(const CompressIndex& ix, CompressCursor& cur, int64_t m, T* o) {
 CompressIndex prepareCompressLeaf(const Leaf& lf, const std::vector<BufferRef>& buffers) {
   CompressIndex ix;
   ix.data = static_cast<const char*>(buffers[static_cast<size_t>(lf.buffer)].data);
-  ix.cond = static_cast<const uint8_t*>(buffers[static_cast<size_t>(bufferIndex(lf.a))].data);
-  const double* t = static_cast<const double*>(buffers[static_cast<size_t>(bufferIndex(lf.b))].data);
+  ix.cond = static_cast<const uint8_t*>(buffers[static_cast<size_t>(leafBufferIndex(lf.a))].data);
+  const double* t = static_cast<const double*>(buffers[static_cast<size_t>(leafBufferIndex(lf.b))].data);
   const size_t n = static_cast<size_t>(t[0]);
   ix.inStart.resize(n + 1);
   ix.outOff.resize(n + 1);
@@ -120,7 +117,7 @@ CompressIndex prepareCompressLeaf(const Leaf& lf, const std::vector<BufferRef>& 
 
 void fillCompress(const CompressIndex& ix, CompressCursor& cur, size_t esize, int64_t q0, int64_t step, int64_t m,
                   void* out) {
-  auto run = [&](auto tag) {
+  withElementSize(esize, [&](auto tag) {
     using T = decltype(tag);
     T* o = static_cast<T*>(out);
     if (step == 1) {
@@ -134,23 +131,23 @@ void fillCompress(const CompressIndex& ix, CompressCursor& cur, size_t esize, in
       if (cur.q != q) seek(ix, cur, q);
       fillRun(ix, cur, 1, o + i);
     }
-  };
-  switch (esize) {
-    case 1: run(uint8_t{}); return;
-    case 2: run(uint16_t{}); return;
-    case 4: run(uint32_t{}); return;
-    default: run(uint64_t{}); return;
-  }
+  });
+}
+
+LeafBuffers leafBuffers(const Plan& plan, const Leaf& lf, const std::string& lp, const char* kind, const char* aWhat) {
+  const BufferRef& data = planBuffer(plan, lf.buffer, lp + ".buffer");
+  const int32_t ai = leafBufferIndex(lf.a), ti = leafBufferIndex(lf.b);
+  if (ai < 0) fail(lp + ".a", std::string("a ") + kind + " leaf's a is the index of its " + aWhat + " buffer (an integer >= 0)");
+  if (ti < 0) fail(lp + ".b", std::string("a ") + kind + " leaf's b is the index of its float64 table buffer (an integer >= 0)");
+  return {&data, &planBuffer(plan, ai, lp + ".a"), &planBuffer(plan, ti, lp + ".b"), lp + ".b (buffers[" + std::to_string(ti) + "])"};
 }
 
 void validateCompressLeaf(const Plan& plan, const Stage& st, const Leaf& lf, const std::string& lp, bool empty) {
-  const BufferRef& data = planBuffer(plan, lf.buffer, lp + ".buffer");
-  const int32_t ci = bufferIndex(lf.a), ti = bufferIndex(lf.b);
-  if (ci < 0) fail(lp + ".a", "a compress leaf's a is the index of its condition buffer (an integer >= 0)");
-  if (ti < 0) fail(lp + ".b", "a compress leaf's b is the index of its float64 table buffer (an integer >= 0)");
-  const BufferRef& cond = planBuffer(plan, ci, lp + ".a");
-  const BufferRef& tab = planBuffer(plan, ti, lp + ".b");
-  const std::string tp = lp + ".b (buffers[" + std::to_string(ti) + "])";
+  const LeafBuffers lb = leafBuffers(plan, lf, lp, "compress", "condition");
+  const BufferRef& data = *lb.data;
+  const BufferRef& cond = *lb.a;
+  const BufferRef& tab = *lb.table;
+  const std::string& tp = lb.tablePath;
   const double* t = static_cast<const double*>(tab.data);
   const size_t words = tab.bytes / sizeof(double);
   if (words < 1 || !(t[0] >= 1 && t[0] <= 2147483647.0) || t[0] != std::floor(t[0]))

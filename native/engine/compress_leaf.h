@@ -44,6 +44,16 @@ CompressIndex prepareCompressLeaf(const Leaf& lf, const std::vector<BufferRef>& 
 void fillCompress(const CompressIndex& ix, CompressCursor& cur, size_t esize, int64_t q0, int64_t step, int64_t m,
                   void* out);
 
+// The buffers of a compress or take leaf, checked: buffer (the data), a (the condition or index
+// buffer: aWhat names it in errors) and b (the float64 table; tablePath names it in errors).
+struct LeafBuffers {
+  const BufferRef* data;
+  const BufferRef* a;
+  const BufferRef* table;
+  std::string tablePath;
+};
+LeafBuffers leafBuffers(const Plan& plan, const Leaf& lf, const std::string& lp, const char* kind, const char* aWhat);
+
 // validate.cc's check of a Compress leaf of a kernel stage (lp: the leaf's path).
 void validateCompressLeaf(const Plan& plan, const Stage& st, const Leaf& lf, const std::string& lp, bool empty);
 

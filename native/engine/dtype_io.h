@@ -3,6 +3,7 @@
 // (engine/typing.h); the per-ISA cast kernels (kernels_typed.h castValue) follow the same rules.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -36,6 +37,21 @@ void withDType(DType d, F&& f) {
 #undef TESSERA_X
   }
 }
+
+// f(T{}) for the unsigned integer type of an element size (copies move bytes, not values).
+template <class F>
+void withElementSize(size_t size, F&& f) {
+  switch (size) {
+    case 1: f(uint8_t{}); return;
+    case 2: f(uint16_t{}); return;
+    case 4: f(uint32_t{}); return;
+    default: f(uint64_t{}); return;
+  }
+}
+
+// A buffer index held in a leaf's double field (a/b of the compress, take and concat leaves), or
+// -1 when it is not an integer in [0, 2^31).
+inline int32_t leafBufferIndex(double v) { return v >= 0 && v < 2147483647.0 && v == static_cast<double>(static_cast<int64_t>(v)) ? static_cast<int32_t>(v) : -1; }
 
 // An element read into a register. A bool byte other than 0/1 counts as true.
 template <DType d>

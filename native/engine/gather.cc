@@ -12,12 +12,14 @@
 // write disjoint ranges, so the tasks run in parallel and the result is NumPy's row-major order.
 #include "engine/gather.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
 #include "engine/chunk_box.h"
+#include "engine/compress_leaf.h"
 #include "engine/dtype_io.h"
 #include "engine/ops.h"
 
@@ -52,6 +54,16 @@ double readAsDouble(const std::vector<BufferRef>& buffers, const Leaf& lf, int64
   return v;
 }
 
+// The source position of index value v along an axis of length n (np.take: negative from the
+// end); anything else is the range error every take path raises.
+int64_t takePosition(double v, int axis, int64_t n) {
+  if (!(v == std::floor(v)) || !(v >= static_cast<double>(-n) && v < static_cast<double>(n)))
+    throw std::range_error("take: index " + (std::isfinite(v) && v == std::floor(v) ? std::to_string(static_cast<int64_t>(v)) : std::to_string(v)) +
+                           " is out of bounds for axis " + std::to_string(axis) + " with size " + std::to_string(n) +
+                           (v == std::floor(v) ? "" : " (indices must be integers)"));
+  return v < 0 ? static_cast<int64_t>(v) + n : static_cast<int64_t>(v);
+}
+
 template <class T>
 void takeTask(const Stage& st, const std::vector<BufferRef>& buffers, const Box& b) {
   const size_t nd = st.shape.size();
@@ -67,12 +79,7 @@ void takeTask(const Stage& st, const std::vector<BufferRef>& buffers, const Box&
   for (int64_t j = 0; j < ea; ++j) {
     int64_t a = ix.offset;
     for (size_t k = 0; k < nd; ++k) a += (static_cast<int>(k) == axis ? la + j : b.lo[k]) * ix.strides[k];
-    const double v = readAsDouble(buffers, ix, a);
-    if (!(v == std::floor(v)) || !(v >= static_cast<double>(-n) && v < static_cast<double>(n)))
-      throw std::range_error("take: index " + (std::isfinite(v) && v == std::floor(v) ? std::to_string(static_cast<int64_t>(v)) : std::to_string(v)) +
-                             " is out of bounds for axis " + std::to_string(axis) + " with size " + std::to_string(n) +
-                             (v == std::floor(v) ? "" : " (indices must be integers)"));
-    const int64_t p = v < 0 ? static_cast<int64_t>(v) + n : static_cast<int64_t>(v);
+    const int64_t p = takePosition(readAsDouble(buffers, ix, a), axis, n);
     rowOff[static_cast<size_t>(j)] = p * in.strides[static_cast<size_t>(axis)];
   }
   if (nd == 0) return;
@@ -190,7 +197,103 @@ void compressTask(const Stage& st, const std::vector<BufferRef>& buffers, const 
                              " (the data changed after its chunk sizes were computed)");
 }
 
+// ---- the Take leaf
+
+// Index r of a take leaf as a source row (checked).
+template <class I>
+int64_t takeRow(const TakeLeaf& t, int64_t r) {
+  return takePosition(static_cast<double>(reinterpret_cast<const I*>(t.index)[r]), t.axis, t.n);
+}
+
+// count output elements from q0 by step into o: a forward walk copies whole row runs (one index
+// read and one memcpy per run); any other walk reads element by element.
+template <class T, class I>
+void takeFill(const TakeLeaf& t, int64_t q0, int64_t step, int64_t count, T* o) {
+  const T* src = reinterpret_cast<const T*>(t.data);
+  const int64_t inner = t.inner, m = t.m, rowLen = t.n * inner;
+  if (step == 1) {
+    int64_t q = q0;
+    while (count > 0) {
+      const int64_t row = q / inner, i = q - row * inner;
+      const int64_t outer = row / m, r = row - outer * m;
+      const int64_t len = std::min(inner - i, count);
+      const T* s = src + outer * rowLen + takeRow<I>(t, r) * inner + i;
+      if (len == 1) *o = *s;
+      else std::memcpy(o, s, static_cast<size_t>(len) * sizeof(T));
+      o += len;
+      q += len;
+      count -= len;
+    }
+    return;
+  }
+  if (step == 0) {  // a broadcast: one element
+    const int64_t row = q0 / inner, i = q0 - row * inner;
+    const T v = src[(row / m) * rowLen + takeRow<I>(t, row % m) * inner + i];
+    for (int64_t j = 0; j < count; ++j) o[j] = v;
+    return;
+  }
+  for (int64_t j = 0; j < count; ++j) {
+    const int64_t q = q0 + j * step;
+    const int64_t row = q / inner, i = q - row * inner;
+    o[j] = src[(row / m) * rowLen + takeRow<I>(t, row % m) * inner + i];
+  }
+}
+
 }  // namespace
+
+TakeLeaf prepareTakeLeaf(const Leaf& lf, const std::vector<BufferRef>& buffers) {
+  const double* tab = static_cast<const double*>(buffers[static_cast<size_t>(lf.b)].data);
+  TakeLeaf t;
+  t.data = static_cast<const char*>(buffers[static_cast<size_t>(lf.buffer)].data);
+  t.index = static_cast<const char*>(buffers[static_cast<size_t>(lf.a)].data);
+  t.axis = static_cast<int>(tab[0]);
+  t.outer = static_cast<int64_t>(tab[1]);
+  t.m = static_cast<int64_t>(tab[2]);
+  t.n = static_cast<int64_t>(tab[3]);
+  t.inner = static_cast<int64_t>(tab[4]);
+  t.indexType = static_cast<DType>(static_cast<int>(tab[5]));
+  return t;
+}
+
+void fillTake(const TakeLeaf& t, size_t esize, int64_t q0, int64_t step, int64_t count, void* out) {
+  withElementSize(esize, [&](auto tag) {
+    using T = decltype(tag);
+    withDType(t.indexType, [&](auto itag) {
+      constexpr DType d = decltype(itag)::value;
+      takeFill<T, typename Elem<d>::type>(t, q0, step, count, static_cast<T*>(out));
+    });
+  });
+}
+
+void validateTakeLeaf(const Plan& plan, const Stage& st, const Leaf& lf, const std::string& lp, bool empty) {
+  const LeafBuffers lb = leafBuffers(plan, lf, lp, "take", "index");
+  const BufferRef& data = *lb.data;
+  const BufferRef& index = *lb.a;
+  const BufferRef& tab = *lb.table;
+  const std::string& tp = lb.tablePath;
+  if (tab.bytes / sizeof(double) < 6) fail(tp, "a take leaf's table is 6 float64s [axis, outer, m, n, inner, index dtype]");
+  const double* t = static_cast<const double*>(tab.data);
+  for (int k = 0; k < 5; ++k)
+    if (!(t[k] >= 0 && t[k] <= 4.0e18) || t[k] != std::floor(t[k]))
+      fail(tp, "table entry " + std::to_string(k) + " must be an integer >= 0");
+  if (!findEnum(kDTypeInfo, static_cast<int64_t>(t[5])) || t[5] != std::floor(t[5]))
+    fail(tp, "table entry 5 (the index dtype) unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
+  const double outer = t[1], m = t[2], n = t[3], inner = t[4];
+  const double total = outer * m * inner;
+  if (!(total < 4.0e18) || !(outer * n * inner < 4.0e18)) fail(tp, "the take's sizes overflow");
+  if (total > 0 && n == 0) fail(tp, "no index is valid for a source of length 0");
+  const size_t es = dtypeSize(lf.dtype);
+  if (static_cast<double>(data.bytes / es) < outer * n * inner)
+    fail(lp + ".buffer", "holds " + std::to_string(data.bytes / es) + " elements, the take's source has " +
+                             std::to_string(static_cast<int64_t>(outer * n * inner)));
+  const size_t is = dtypeSize(static_cast<DType>(static_cast<int>(t[5])));
+  if (static_cast<double>(index.bytes / is) < m)
+    fail(lp + ".a", "the index buffer holds " + std::to_string(index.bytes / is) + " indices, the take has " + std::to_string(static_cast<int64_t>(m)));
+  // the leaf addresses output positions 0..total-1 as a memory leaf addresses its buffer
+  BufferRef virt;
+  virt.bytes = static_cast<size_t>(total) * es;
+  checkAffineRange(lp, lf.offset, lf.strides, st.shape, empty, &virt, lf.dtype, "the " + std::to_string(static_cast<int64_t>(total)) + " take elements");
+}
 
 int64_t gatherTaskCount(const Stage& st) {
   int64_t t = 1;

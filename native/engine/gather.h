@@ -26,4 +26,32 @@ void runGatherTask(const Stage& st, const std::vector<BufferRef>& buffers, int64
 // The validator's part for these stages (sp: the stage's path, e.g. "stages[2]").
 void validateGatherStage(const Plan& plan, const Stage& st, const std::string& sp, bool empty);
 
+// The Take leaf (LeafKind::Take): a kernel stage reads an np.take result where its rows lie, with
+// no gathered buffer, so `x.take(idx, { axis }).sum()` or `.mul(2)` moves each row once. Element
+// q of the leaf is element q of the row-major take output of shape [outer, m, inner] (the axes
+// before the take axis, the m indices, the axes after it), read from the contiguous source of
+// shape [outer, n, inner] at row idx[r]. Leaf fields: buffer = the source (the leaf's dtype);
+// a = the index buffer's index (m elements of any dtype, integer values in [-n, n), negative from
+// the end as np.take); b = the index of a float64 table [axis, outer, m, n, inner, index dtype
+// code] (axis only names the axis in errors). offset/strides address the output positions
+// 0..outer*m*inner-1 as a memory leaf addresses its buffer. The index buffer may be written by an
+// earlier stage of the same plan, so indices are read and checked as rows are copied: a forward
+// walk copies each row's run with one memcpy; an index out of range is a std::range_error.
+struct TakeLeaf {
+  const char* data = nullptr;
+  const char* index = nullptr;
+  DType indexType = DType::F64;
+  int axis = 0;
+  int64_t outer = 0, m = 0, n = 0, inner = 0;
+};
+
+// The prepared leaf (a validated Take leaf of a kernel stage; the table is read now).
+TakeLeaf prepareTakeLeaf(const Leaf& lf, const std::vector<BufferRef>& buffers);
+
+// Fills out[0..count) with take-output elements q0, q0 + step, ... (element size esize).
+void fillTake(const TakeLeaf& t, size_t esize, int64_t q0, int64_t step, int64_t count, void* out);
+
+// validate.cc's check of a Take leaf of a kernel stage (lp: the leaf's path).
+void validateTakeLeaf(const Plan& plan, const Stage& st, const Leaf& lf, const std::string& lp, bool empty);
+
 }  // namespace tessera::detail

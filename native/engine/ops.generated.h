@@ -37,7 +37,9 @@
   X(RandomUniform, 1, "random_uniform") \
   X(RandomNormal, 2, "random_normal") \
   X(Memory, 3, "memory") \
-  X(Compress, 4, "compress")
+  X(Compress, 4, "compress") \
+  X(Take, 5, "take") \
+  X(Concat, 6, "concat")
 
 // Every instruction. X(cname, code, arity, "plan name")
 #define TESSERA_OPS(X) \

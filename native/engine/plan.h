@@ -54,6 +54,11 @@ struct BufferRef {
 // Memory:        element lin of buffers[buffer] read as dtype
 // Compress:      element lin of a boolean-mask result read in place: the lin-th selected element
 //                of buffers[buffer] (a: condition buffer, b: table buffer; engine/compress_leaf.h)
+// Take:          element lin of an np.take result read in place: lin is a position of the
+//                row-major take output, read from buffers[buffer] at the row the index buffer
+//                names (a: index buffer, b: table buffer; engine/gather.h at TakeLeaf)
+// Concat:        a concatenation read in place: along stage axis a, parts of the axis each read
+//                as their own arange/random/memory leaf (b: table buffer; engine/concat_leaf.h)
 enum class LeafKind : uint8_t { TESSERA_LEAF_KINDS(TESSERA_ENUM_ROW) };
 
 struct Leaf {

@@ -4,6 +4,22 @@
 
 namespace tessera::detail {
 
+namespace {
+
+// A leaf's decoded parameters (a concat leaf's parts are added by the caller).
+void prepareLeaf(const Leaf& lf, const std::vector<BufferRef>& buffers, LeafPrep& l) {
+  l.kind = lf.kind;
+  l.dtype = lf.dtype;
+  l.a = lf.a;
+  l.b = lf.b;
+  l.key = kernels::randomKey(lf.seed);
+  l.data = lf.kind == LeafKind::Memory ? static_cast<const char*>(buffers[static_cast<size_t>(lf.buffer)].data) : nullptr;
+  if (lf.kind == LeafKind::Compress) l.compress = prepareCompressLeaf(lf, buffers);
+  if (lf.kind == LeafKind::Take) l.take = prepareTakeLeaf(lf, buffers);
+}
+
+}  // namespace
+
 void prepareStage(const Stage& st, const std::vector<BufferRef>& buffers, StagePrep& p) {
   p.st = &st;
   const int nd = static_cast<int>(st.shape.size());
@@ -88,15 +104,25 @@ void prepareStage(const Stage& st, const std::vector<BufferRef>& buffers, StageP
   for (size_t i = 0; i < st.leaves.size(); ++i) {
     const Leaf& lf = st.leaves[i];
     LeafPrep& l = p.leaves[i];
-    l.kind = lf.kind;
-    l.dtype = lf.dtype;
-    l.a = lf.a;
-    l.b = lf.b;
-    l.key = kernels::randomKey(lf.seed);
-    l.data = lf.kind == LeafKind::Memory
-                 ? static_cast<const char*>(buffers[static_cast<size_t>(lf.buffer)].data)
-                 : nullptr;
-    if (lf.kind == LeafKind::Compress) l.compress = prepareCompressLeaf(lf, buffers);
+    prepareLeaf(lf, buffers, l);
+    if (lf.kind != LeafKind::Concat) continue;
+    // a concat leaf: its parts, each a plain leaf with its own address map
+    l.partAxis = static_cast<int>(lf.a);
+    const std::vector<ConcatPart> parts = concatParts(lf, buffers, static_cast<size_t>(nd));
+    l.parts.resize(parts.size());
+    bool memory = false;
+    for (size_t j = 0; j < parts.size(); ++j) {
+      prepareLeaf(parts[j].leaf, buffers, l.parts[j]);
+      l.partLo.push_back(parts[j].lo);
+      l.partOffset.push_back(parts[j].leaf.offset);
+      l.partStrides.insert(l.partStrides.end(), parts[j].leaf.strides.begin(), parts[j].leaf.strides.end());
+      memory = memory || parts[j].leaf.kind == LeafKind::Memory;
+    }
+    const int s = p.leafStream[i];
+    if (s >= 0) {
+      p.hasParts = true;
+      p.tileSensitive[static_cast<size_t>(s)] = memory;
+    }
   }
   p.outData = static_cast<char*>(buffers[static_cast<size_t>(sk.buffer)].data);
   p.outType = sk.dtype;

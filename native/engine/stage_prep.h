@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "engine/compress_leaf.h"
+#include "engine/concat_leaf.h"
+#include "engine/gather.h"
 #include "engine/partial.h"
 #include "engine/plan.h"
 #include "engine/typing.h"
@@ -21,6 +23,12 @@ struct LeafPrep {
   uint64_t key;
   const char* data;  // memory leaves
   CompressIndex compress;  // compress leaves (engine/compress_leaf.h)
+  TakeLeaf take;           // take leaves (engine/gather.h)
+  // concat leaves (engine/concat_leaf.h): the parts along partAxis (part p starts at partLo[p]),
+  // each prepared as a plain leaf with its own address map (partOffset[p], partStrides[p * nd + k])
+  int partAxis = -1;
+  std::vector<int64_t> partLo, partOffset, partStrides;
+  std::vector<LeafPrep> parts;
 };
 
 struct StagePrep {
@@ -38,6 +46,7 @@ struct StagePrep {
   int nstreams = 0, sinkStream = 0, kStream = -1, argStream = -1;
   std::vector<int64_t> sOffset, sStride;  // natural axis order, sStride[s * nd + k]
   std::vector<LeafPrep> leaves;
+  bool hasParts = false;  // a loaded leaf is a concat leaf: streams pick their part per task (box.cc)
   bool reduce = false, varLike = false, argLike = false;
   ReduceOp op = ReduceOp::None;
   int64_t keptCount = 0, nRed = 1;  // kept output elements; chunks along the reduced axes

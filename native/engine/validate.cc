@@ -9,12 +9,16 @@
 
 #include "engine/dtype_io.h"
 #include "engine/compress_leaf.h"
+#include "engine/concat_leaf.h"
 #include "engine/gather.h"
 #include "engine/ops.h"
 #include "engine/plan.h"
 #include "engine/typing.h"
 
 namespace tessera {
+namespace detail {
+void validatePlainLeaf(const Plan& plan, const Leaf& lf, const std::string& lp, const std::vector<int64_t>& shape, bool empty);
+}
 namespace {
 
 constexpr int64_t kMaxMagnitude = int64_t(1) << 62;  // |offset| + sum |stride|*shape, elements
@@ -284,25 +288,19 @@ void validateStage(const Plan& plan, const Stage& st, const std::string& sp) {
     if (!dtypeOk(lf.dtype))
       fail(lp + ".dtype", std::to_string(static_cast<int>(lf.dtype)) +
                               " unknown (accepted: " + acceptedCodes(kDTypeInfo) + ")");
-    const std::string dtn = std::to_string(static_cast<int>(lf.dtype));
-    const bool generated = lf.kind == LeafKind::Arange || lf.kind == LeafKind::RandomUniform || lf.kind == LeafKind::RandomNormal;
-    // arange (and constants) of every dtype; random numbers are float64 or float32
-    if (generated && lf.kind != LeafKind::Arange && lf.dtype != DType::F64 && lf.dtype != DType::F32)
-      fail(lp + ".dtype", dtn + " is not a dtype of random leaves (accepted: 0 F64, 1 F32)");
     if (lf.kind == LeafKind::Compress) {  // engine/compress_leaf.h
       detail::validateCompressLeaf(plan, st, lf, lp, empty);
       continue;
     }
-    const BufferRef* buf = nullptr;
-    std::string bp;
-    if (lf.kind == LeafKind::Memory) {
-      buf = &bufferAt(plan, lf.buffer, lp + ".buffer");
-      bp = "buffers[" + std::to_string(lf.buffer) + "]";
-    } else {
-      if (lf.seed >= (uint64_t(1) << 53))
-        fail(lp + ".seed", std::to_string(lf.seed) + " out of range (accepted: 0 <= seed < 2^53)");
+    if (lf.kind == LeafKind::Take) {  // engine/gather.h
+      detail::validateTakeLeaf(plan, st, lf, lp, empty);
+      continue;
     }
-    checkAffine(lp, lf.offset, lf.strides, st.shape, empty, buf, lf.dtype, bp);
+    if (lf.kind == LeafKind::Concat) {  // engine/concat_leaf.h
+      detail::validateConcatLeaf(plan, st, lf, lp, empty);
+      continue;
+    }
+    detail::validatePlainLeaf(plan, lf, lp, st.shape, empty);
   }
 
   // program
@@ -484,6 +482,25 @@ void checkAffineRange(const std::string& path, int64_t offset, const std::vector
   checkAffine(path, offset, strides, shape, empty, buf, dtype, bufPath);
 }
 const BufferRef& planBuffer(const Plan& plan, int32_t b, const std::string& path) { return bufferAt(plan, b, path); }
+
+// An arange, random or memory leaf over `shape` (a kernel stage's, or a concat part's region).
+void validatePlainLeaf(const Plan& plan, const Leaf& lf, const std::string& lp, const std::vector<int64_t>& shape, bool empty) {
+  const std::string dtn = std::to_string(static_cast<int>(lf.dtype));
+  const bool generated = lf.kind == LeafKind::Arange || lf.kind == LeafKind::RandomUniform || lf.kind == LeafKind::RandomNormal;
+  // arange (and constants) of every dtype; random numbers are float64 or float32
+  if (generated && lf.kind != LeafKind::Arange && lf.dtype != DType::F64 && lf.dtype != DType::F32)
+    fail(lp + ".dtype", dtn + " is not a dtype of random leaves (accepted: 0 F64, 1 F32)");
+  const BufferRef* buf = nullptr;
+  std::string bp;
+  if (lf.kind == LeafKind::Memory) {
+    buf = &bufferAt(plan, lf.buffer, lp + ".buffer");
+    bp = "buffers[" + std::to_string(lf.buffer) + "]";
+  } else {
+    if (lf.seed >= (uint64_t(1) << 53))
+      fail(lp + ".seed", std::to_string(lf.seed) + " out of range (accepted: 0 <= seed < 2^53)");
+  }
+  checkAffine(lp, lf.offset, lf.strides, shape, empty, buf, lf.dtype, bp);
+}
 }  // namespace detail
 
 void validatePlan(const Plan& plan) {

@@ -43,20 +43,11 @@ void fillBits(void* dst, uint64_t bits, size_t size, size_t n) {
 
 int log2Size(size_t s) { return s == 1 ? 0 : s == 2 ? 1 : s == 4 ? 2 : 3; }
 
-// f(T{}) for the unsigned integer type of an element size (copies move bytes, not values).
-template <class F>
-void withElementSize(size_t size, F&& f) {
-  switch (size) {
-    case 1: f(uint8_t{}); return;
-    case 2: f(uint16_t{}); return;
-    case 4: f(uint32_t{}); return;
-    default: f(uint64_t{}); return;
-  }
-}
-
 // Fills register `out` (of the leaf's dtype) with leaf `leaf` for the current block's pieces.
 void fillLeaf(const StagePrep& p, VMState& vm, int leaf, void* outv, int64_t n, int np) {
-  const LeafPrep& l = p.leaves[static_cast<size_t>(leaf)];
+  const LeafPrep& whole = p.leaves[static_cast<size_t>(leaf)];
+  // a concat leaf reads the task's part (its stream already addresses that part: box.cc)
+  const LeafPrep& l = whole.kind == LeafKind::Concat ? whole.parts[static_cast<size_t>(vm.leafPart[static_cast<size_t>(leaf)])] : whole;
   const int S = p.nstreams;
   const int s = p.leafStream[static_cast<size_t>(leaf)];
   const int64_t step = vm.inner[static_cast<size_t>(s)];
@@ -133,6 +124,19 @@ void fillLeaf(const StagePrep& p, VMState& vm, int leaf, void* outv, int64_t n, 
       }
       return;
     }
+    case LeafKind::Take: {  // an np.take result's rows, read where they lie
+      const size_t es = dtypeSize(l.dtype);
+      for (int i = 0; i < np; ++i) {
+        char* o = static_cast<char*>(outv) + vm.pieceOff[static_cast<size_t>(i)] * static_cast<int64_t>(es);
+        const int64_t m = vm.pieceLen[static_cast<size_t>(i)];
+        fillTake(l.take, es, pbase[static_cast<int64_t>(i) * S + s], step, m, o);
+        if (l.dtype == DType::Bool)
+          for (int64_t j = 0; j < m; ++j) o[j] = o[j] != 0;
+      }
+      return;
+    }
+    case LeafKind::Concat:  // resolved to its part above (validated: parts are plain leaves)
+      return;
     case LeafKind::Memory: {
       // every dtype as itself: contiguous runs are a memcpy
       withElementSize(dtypeSize(l.dtype), [&](auto tag) {

@@ -43,6 +43,10 @@ struct VMState : ThreadState {
   Box box, sub;
   // per leaf of the running task: where its Compress scan stands (reset by runChunk)
   std::vector<CompressCursor> cursors;
+  // per leaf of the running task: the part a concat leaf reads (box.cc), and the task's stream
+  // offsets and strides with each concat stream's part map in place of the stage's
+  std::vector<int> leafPart;
+  std::vector<int64_t> sOff, sStr;
 };
 
 // Runs the stage's program over the current block (n elements in np pieces, described in vm) and

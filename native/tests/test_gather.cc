@@ -231,3 +231,128 @@ TEST(compress_leaf_stale_counts_fail_and_validator_refusals) {
   table[0] = 3;  // the table is too short for 3 chunks
   CHECK(throwsWith(q, "needs 9"));
 }
+
+namespace {
+
+// A kernel stage storing (or summing) a take leaf over x [R, C] along `axis` with float64 indices
+// idx, walked with strides `walk` over the output [n, C] / [R, n]: buffers [x, idx, table, out].
+Plan takeLeafPlan(std::vector<double>& x, std::vector<double>& idx, std::vector<double>& table, std::vector<double>& out, int64_t R,
+                  int64_t C, int axis, std::vector<int64_t> chunk, bool reduce) {
+  const int64_t n = static_cast<int64_t>(idx.size());
+  table = {static_cast<double>(axis), axis == 0 ? 1.0 : static_cast<double>(R), static_cast<double>(n),
+           static_cast<double>(axis == 0 ? R : C), axis == 0 ? static_cast<double>(C) : 1.0, static_cast<double>(DType::F64)};
+  Plan p;
+  p.buffers = {ref(x), ref(idx), ref(table), ref(out)};
+  Leaf lf;
+  lf.kind = LeafKind::Take;
+  lf.buffer = 0;
+  lf.a = 1;
+  lf.b = 2;
+  const std::vector<int64_t> shape = axis == 0 ? std::vector<int64_t>{n, C} : std::vector<int64_t>{R, n};
+  lf.strides = rowMajor(shape);
+  Stage st = loadStage(shape, std::move(chunk), lf);
+  st.sink = reduce ? reduceSink(ReduceOp::Sum, 3, {1, 1}, {0, 0}) : storeSink(3, rowMajor(shape));
+  p.stages.push_back(st);
+  return p;
+}
+
+}  // namespace
+
+TEST(take_leaf_reads_rows_in_place_both_axes) {
+  const int64_t R = 9, C = 700;  // rows longer than a block: runs split across blocks
+  std::vector<double> x(R * C);
+  for (int64_t i = 0; i < R * C; ++i) x[static_cast<size_t>(i)] = static_cast<double>((i * 7919) % 1013) / 8.0;
+  std::vector<double> table;
+  for (int axis = 0; axis < 2; ++axis) {
+    std::vector<double> idx = {3, -1, 0, 3, 3, 2, -2, 1};
+    const int64_t n = static_cast<int64_t>(idx.size()), len = axis == 0 ? R : C;
+    const int64_t rows = axis == 0 ? n : R, cols = axis == 0 ? C : n;
+    double want = 0;
+    for (int threads : {1, 2}) {
+      std::vector<double> out(static_cast<size_t>(rows * cols), -99);
+      CHECK(run(takeLeafPlan(x, idx, table, out, R, C, axis, {3, 300}, false), threads).status == ExecResult::Status::Ok);
+      want = 0;
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j) {
+          int64_t p = static_cast<int64_t>(idx[static_cast<size_t>(axis == 0 ? i : j)]);
+          if (p < 0) p += len;
+          const double v = axis == 0 ? x[static_cast<size_t>(p * C + j)] : x[static_cast<size_t>(i * C + p)];
+          CHECK_EQ(out[static_cast<size_t>(i * cols + j)], v);
+          want += v;
+        }
+      // summed: exact (multiples of 1/8, far below 2^53)
+      std::vector<double> s(1, -1);
+      CHECK(run(takeLeafPlan(x, idx, table, s, R, C, axis, {rows, cols}, true), threads).status == ExecResult::Status::Ok);
+      CHECK_EQ(s[0], want);
+    }
+  }
+}
+
+TEST(take_leaf_out_of_range_and_validator_refusals) {
+  const int64_t R = 4, C = 3;
+  std::vector<double> x(R * C, 1), idx = {1, 4}, table, out(2 * C);
+  ExecResult r = run(takeLeafPlan(x, idx, table, out, R, C, 0, {2, 3}, false));
+  CHECK(r.status == ExecResult::Status::Failed);
+  CHECK(r.error.find("index 4 is out of bounds for axis 0 with size 4") != std::string::npos);
+  idx = {1, 2};
+  Plan p = takeLeafPlan(x, idx, table, out, R, C, 0, {2, 3}, false);
+  CHECK(run(p).status == ExecResult::Status::Ok);
+  table[3] = 5;  // a source of 5 rows does not fit x
+  CHECK(throwsWith(p, "the take's source has 15"));
+  table[3] = 4;
+  table[5] = 77;
+  CHECK(throwsWith(p, "index dtype"));
+  table[5] = 0;
+  Plan q = p;
+  q.stages[0].leaves[0].strides = {3, 2};  // past the 6 take elements
+  CHECK(throwsWith(q, "take elements"));
+}
+
+namespace {
+
+// A kernel stage storing a concat leaf over two sources along axis 0 of a [Ra + Rb, C] stage:
+// part 0 reads a (memory, buffer 0), part 1 an arange (a + b * lin over b's own layout); buffers
+// [a, table, out].
+Plan concatLeafPlan(std::vector<double>& a, std::vector<double>& table, std::vector<double>& out, int64_t Ra, int64_t Rb, int64_t C,
+                    std::vector<int64_t> chunk) {
+  const double part0[] = {0, static_cast<double>(Ra), static_cast<double>(LeafKind::Memory), 0, 0, 0, 0, 0, 0, static_cast<double>(C), 1};
+  // the arange part in stage coordinates: lin = (r - Ra) * C + c, so offset -Ra * C
+  const double part1[] = {static_cast<double>(Ra), static_cast<double>(Ra + Rb), static_cast<double>(LeafKind::Arange), 0,
+                          -static_cast<double>(Ra * C), 100, 1, 0, -1, static_cast<double>(C), 1};
+  table = {2};
+  table.insert(table.end(), std::begin(part0), std::end(part0));
+  table.insert(table.end(), std::begin(part1), std::end(part1));
+  Plan p;
+  p.buffers = {ref(a), ref(table), ref(out)};
+  Leaf lf;
+  lf.kind = LeafKind::Concat;
+  lf.a = 0;
+  lf.b = 1;
+  lf.strides = {0, 0};
+  Stage st = loadStage({Ra + Rb, C}, std::move(chunk), lf);
+  st.sink = storeSink(2, {C, 1});
+  p.stages.push_back(st);
+  return p;
+}
+
+}  // namespace
+
+TEST(concat_leaf_reads_each_chunk_from_its_part) {
+  const int64_t Ra = 6, Rb = 4, C = 5;
+  std::vector<double> a(Ra * C), table;
+  for (int64_t i = 0; i < Ra * C; ++i) a[static_cast<size_t>(i)] = -static_cast<double>(i);
+  for (int threads : {1, 2}) {
+    std::vector<double> out((Ra + Rb) * C, -99);
+    CHECK(run(concatLeafPlan(a, table, out, Ra, Rb, C, {2, 5}), threads).status == ExecResult::Status::Ok);
+    for (int64_t r = 0; r < Ra + Rb; ++r)
+      for (int64_t c = 0; c < C; ++c)
+        CHECK_EQ(out[static_cast<size_t>(r * C + c)], r < Ra ? a[static_cast<size_t>(r * C + c)] : 100 + static_cast<double>((r - Ra) * C + c));
+  }
+  std::vector<double> out((Ra + Rb) * C);
+  // a chunk across the parts' boundary
+  CHECK(throwsWith(concatLeafPlan(a, table, out, Ra, Rb, C, {4, 5}), "inside a chunk of axis 0"));
+  // part 0 reading past a
+  Plan p = concatLeafPlan(a, table, out, Ra, Rb, C, {2, 5});
+  table[1 + 4] = 1;
+  CHECK(throwsWith(p, "part 0: addresses element 30"));
+}

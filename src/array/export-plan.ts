@@ -78,7 +78,7 @@ export function exportPlan(arrays: NDArray | readonly NDArray[], options: ToPlan
     const p: Placeholder = { placeholderBytes: bytes };
     placeholders.add(p);
     return p as unknown as NativeBuffer;
-  });
+  }, { portable: true });
   // Reductions as roots lower straight into their result (as compute() does); other roots write
   // into a placeholder, so exporting a 10 GB result allocates nothing.
   const lowered = lowering.lower(list.map((a): RootRequest => ({ node: a.node, target: a.node.kind === 'reduce' ? 'result' : 'persist' })));

@@ -13,6 +13,7 @@ import {
   LeafKind,
   NativeDType,
   ReduceCode,
+  native,
   type NativeBufferArg,
   type NativeLeaf,
   type NativePlan,
@@ -43,6 +44,8 @@ import type { AffineView } from './indexing/view.js';
 import { materializeLimit } from '../settings.js';
 import { DTYPES as NATIVE_DTYPES } from '../plan/ops.generated.js';
 import { isFloat, kind } from './dtype.js';
+import { chunkBounds } from './chunks.js';
+import { concatFuses } from './taskgraph.js';
 const isSigned = (d: DType): boolean => kind(d) === 'i';
 
 /** Reductions the engine runs in 64-bit integers for integer data (native/engine/typing.h intReduction). */
@@ -50,7 +53,7 @@ const INT_EXACT = new Set<string>(['sum', 'prod', 'min', 'max', 'nansum', 'nanpr
 import { resolveLoop } from './loops.js';
 import { emitProgram, overLimit, run, splitProgram, type Program, type Step, type Val } from './emit.js';
 import { lowerQuantile, lowerScan } from './reductions/scan.js';
-import { compressSource, lowerMask, lowerTake, type CompressSource } from './indexing/gather.js';
+import { compressSource, lowerMask, lowerTake, takeSource, type CompressSource, type TakeSource } from './indexing/gather.js';
 import { materializeMatmul } from './linalg/lower-matmul.js';
 
 const NATIVE_CODES = new Map<string, NativeDType>(NATIVE_DTYPES.map((d) => [d.name, d.code as NativeDType]));
@@ -94,6 +97,21 @@ function immAs(x: number | bigint, d: DType): number | bigint {
   return Number(isSigned(d) ? BigInt.asIntN(itemsize(d) * 8, x) : BigInt.asUintN(itemsize(d) * 8, x));
 }
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A fresh buffer a plan writes in full (a compute's result, a materialized concatenation,
+ * scratch): from 4 MiB native memory that asks for transparent huge pages (allocBuffer: mmap +
+ * MADV_HUGEPAGE, as NumPy does for its large arrays), handed out as an ArrayBuffer over it (V8
+ * counts it as external memory and frees it when collected). A `new ArrayBuffer` is first
+ * touched in 4 KiB pages: for a 512 MB result that cost ~4× the copy into it (bench/indexing.bench.ts, g2).
+ */
+export function resultMemory(bytes: number): ArrayBuffer {
+  if (bytes < 4 << 20) return new ArrayBuffer(bytes);
+  const h = native().allocBuffer(bytes);
+  const view = native().bufferView(h);
+  native().freeBuffer(h);  // the view keeps the memory alive until it is collected
+  return view;
+}
 
 /** What a root of a compute should become. */
 export interface RootRequest {
@@ -142,10 +160,13 @@ export class Lowering {
   /** Results of the sum-of-product rule: a non-finite one means the operands were not all finite. */
   private readonly remoteIndex = new Map<RemoteMemory, number>();
 
-  /** `remote`: arrays kept by a cluster may be read (only a distributed client lowers with it). */
+  /**
+   * `remote`: arrays kept by a cluster may be read (only a distributed client lowers with it);
+   * `portable`: only what the public plan format can express (toPlan).
+   */
   constructor(
     private readonly allocate: (bytes: number) => NativeBufferArg,
-    private readonly options: { remote?: boolean } = {},
+    private readonly options: { remote?: boolean; portable?: boolean } = {},
   ) {}
 
   lower(roots: readonly RootRequest[]): Lowered {
@@ -173,14 +194,14 @@ export class Lowering {
     }
     if (node.kind === 'concat' && !req.region) {
       // The sources write their slabs straight into the output: no copy beyond the consumer's.
-      const memory = req.target === 'persist' ? this.allocate(size(node.shape) * itemsize(node.dtype)) : new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
+      const memory = req.target === 'persist' ? this.allocate(size(node.shape) * itemsize(node.dtype)) : resultMemory(size(node.shape) * itemsize(node.dtype));
       run(this.materializeConcat(node, memory));
       return { memory, shape: [...node.shape], dtype: node.dtype };
     }
     const lo = req.region?.lo ?? node.shape.map(() => 0);
     const hi = req.region?.hi ?? node.shape;
     const shape = node.shape.map((_, k) => hi[k]! - lo[k]!);
-    const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : new ArrayBuffer(size(shape) * itemsize(node.dtype));
+    const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : resultMemory(size(shape) * itemsize(node.dtype));
     if (node.kind === 'matmul' && !req.region) {
       // the product is written straight into the output
       materializeMatmul(this, node, memory);
@@ -280,7 +301,7 @@ export class Lowering {
           'compute or persist the concatenation itself (its sources write the output directly), or reduce the sources separately',
       );
     }
-    const memory = into ?? new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
+    const memory = into ?? resultMemory(Math.max(size(node.shape), 1) * itemsize(node.dtype));
     const strides = contiguousStrides(node.shape);
     let at = 0;
     for (const arg of node.args) {
@@ -333,6 +354,15 @@ export class Lowering {
     return this.options.remote === true;
   }
 
+  /**
+   * True when stages may read a concatenation where its sources lie (a concat leaf, the engine's
+   * own; a cluster's chunk tasks read each chunk's part): not for toPlan, whose plan format has
+   * no such leaf.
+   */
+  get readsInPlace(): boolean {
+    return this.options.portable !== true;
+  }
+
   /** A kernel stage builder over `shape`/`chunks` (iteration coordinate c reads global lo + c). */
   builder(shape: number[], chunks: number[][], lo: readonly number[]): StageBuilder {
     return new StageBuilder(this, shape, chunks, lo);
@@ -340,12 +370,12 @@ export class Lowering {
 
   /** A fresh scratch buffer of `bytes`, by index (operands a matmul stage reads). */
   scratchBuffer(bytes: number): number {
-    return this.buffer(new ArrayBuffer(bytes));
+    return this.buffer(resultMemory(bytes));
   }
 
   /** A buffer for the partial expression a split stage hands to the next (see StageBuilder.finish). */
   scratch(bytes: number): number {
-    return this.buffer(new ArrayBuffer(bytes));
+    return this.buffer(resultMemory(bytes));
   }
 
   addStage(stage: NativeStage, name: string): void {
@@ -364,7 +394,7 @@ function stageName(root: Node): string {
   while (stack.length) {
     const n = stack.pop()!;
     const top = n === root;
-    if (visited.has(n) || (!top && (n.kind === 'reduce' || n.kind === 'concat' || n.kind === 'scan' || n.kind === 'quantile' || n.kind === 'take' || n.kind === 'mask'))) continue;
+    if (visited.has(n) || (!top && (n.kind === 'reduce' || (n.kind === 'concat' && !concatFuses(n)) || n.kind === 'scan' || n.kind === 'quantile' || n.kind === 'take' || n.kind === 'mask'))) continue;
     visited.add(n);
     const op = n.kind === 'transpose' ? 'transpose' : n.kind === 'arange' ? 'arange' : n.kind === 'rechunk' ? 'rechunk' : n.op;
     // A view is addressing, not work: it names no fused layer (Dask's getitem fuses away too).
@@ -455,6 +485,14 @@ export class StageBuilder {
           const src = (yield compressSource(this.owner, node)) as CompressSource | null;
           if (src) return this.leaf(node, map, { kind: LeafKind.Compress, dtype: node.dtype, a: src.cond, b: src.table, seed: 0, buffer: src.data }, [1], 0);
         }
+        // A take whose rows the stage walks forward (x.take(i).sum(), .mul(2), a persist of it)
+        // reads them where they lie (a take leaf): a memcpy per row run, no gathered buffer.
+        // Other walks (transposed, strided, a cluster's tasks) read the gathered array.
+        const last = this.shape.length - 1;
+        if (node.kind === 'take' && !this.owner.distributed && last >= 0 && map.axes[last] === node.shape.length - 1 && map.steps[last] === 1) {
+          const src = (yield takeSource(this.owner, node)) as TakeSource;
+          return this.leaf(node, map, { kind: LeafKind.Take, dtype: node.dtype, a: src.index, b: src.table, seed: 0, buffer: src.data }, contiguousStrides(node.shape), 0);
+        }
         const m = (yield this.owner.materializeSpecial(node)) as Materialized;
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
       }
@@ -469,6 +507,8 @@ export class StageBuilder {
       case 'rechunk':
         return (yield this.expr(node.arg, map)) as Val;
       case 'concat': {
+        const direct = (yield this.concatInPlace(node, map)) as Val | null;
+        if (direct) return direct;
         const m = (yield this.owner.materializeConcat(node)) as Materialized;
         return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
       }
@@ -520,6 +560,72 @@ export class StageBuilder {
         return { kind: 'op', code: opCode('where'), args, dtype: node.dtype };
       }
     }
+  }
+
+  /**
+   * A concatenation read where its sources lie, as Dask's concatenate re-indexes its inputs'
+   * chunks: a stage that sees only one source reads that source (a view); otherwise, when the
+   * stage walks the concatenated axis forward with one axis whose chunks each lie in one source,
+   * and every source is itself a plain leaf of the result's dtype (a persisted, random or arange
+   * array, or a view of one), one concat leaf reads each chunk from its source
+   * (native/engine/concat_leaf.h). Null: the caller materializes the concatenation.
+   */
+  private *concatInPlace(node: ConcatNode, map: Access): Step<Val | null> {
+    const ax = node.axis;
+    const starts: number[] = [];
+    let acc = 0;
+    for (const a of node.args) {
+      starts.push(acc);
+      acc += a.shape[ax]!;
+    }
+    const source = (s: number): Access => ({ ...map, base: map.base.map((b, j) => (j === ax ? b - starts[s]! : b)) });
+    const walkers = map.axes.flatMap((a, i) => (a === ax ? [i] : []));
+    if (walkers.length > 1) return null;
+    if (walkers.length === 0) {
+      // the stage reads one position of the axis: one source, as a view
+      const c = map.base[ax]!;
+      const s = node.args.findIndex((a, k) => c >= starts[k]! && c < starts[k]! + a.shape[ax]!);
+      return s < 0 ? null : ((yield this.expr(node.args[s]!, source(s))) as Val);
+    }
+    const i = walkers[0]!;
+    const step = map.steps[i]!;
+    const n = this.shape[i]!;
+    if (step <= 0 || n === 0) return null;
+    // the stage's local positions c along axis i that read source s: starts[s] <= base + step*(lo + c) < end
+    const base = map.base[ax]! + step * this.lo[i]!;
+    const at = (g: number): number => Math.min(Math.max(Math.ceil((g - base) / step), 0), n);
+    const parts = node.args.flatMap((a, s) => {
+      const lo = at(starts[s]!);
+      const hi = at(starts[s]! + a.shape[ax]!);
+      return hi > lo ? [{ s, lo, hi }] : [];
+    });
+    if (parts.length === 0) return null;
+    if (parts.length === 1) return (yield this.expr(node.args[parts[0]!.s]!, source(parts[0]!.s))) as Val;
+    if (!this.owner.readsInPlace) return null;
+    const bounds = new Set(chunkBounds(stageChunks(this.shape, this.chunks)[i]!));
+    if (parts.some((p) => !bounds.has(p.hi))) return null;
+    const nd = this.shape.length;
+    const table = new Float64Array(1 + parts.length * (9 + nd));
+    table[0] = parts.length;
+    let w = 1;
+    for (const p of parts) {
+      // the source as a leaf of its own (a scratch builder: nothing is added to this stage)
+      const sub = new StageBuilder(this.owner, this.shape, this.chunks, this.lo);
+      const v = (yield sub.expr(node.args[p.s]!, source(p.s))) as Val;
+      if (v.kind !== 'leaf' || v.dtype !== node.dtype) return null;
+      const lf = sub.leaves[v.leaf]!;
+      if (lf.kind !== LeafKind.Memory && lf.kind !== LeafKind.Arange && lf.kind !== LeafKind.RandomUniform && lf.kind !== LeafKind.RandomNormal) return null;
+      table.set([p.lo, p.hi, lf.kind, lf.dtype, lf.offset, lf.a, lf.b, lf.seed, lf.buffer, ...lf.strides], w);
+      w += 9 + nd;
+    }
+    const key = `concat:${node.id}:${map.axes.join(',')}:${map.steps.join(',')}:${map.base.join(',')}`;
+    let index = this.leafKeys.get(key);
+    if (index === undefined) {
+      index = this.leaves.length;
+      this.leaves.push({ kind: LeafKind.Concat, dtype: nativeDType(node.dtype), offset: 0, strides: new Array<number>(nd).fill(0), a: i, b: this.owner.buffer(table.buffer), seed: 0, buffer: -1 });
+      this.leafKeys.set(key, index);
+    }
+    return { kind: 'leaf', leaf: index, dtype: node.dtype };
   }
 
   private leaf(

@@ -268,6 +268,19 @@ function viewDeps(node: Extract<Node, { kind: 'view' }>, index: number[]): numbe
   return product(lists);
 }
 
+/**
+ * A concatenation the consuming kernel reads where its sources lie (lower.ts concatInPlace: a
+ * concat leaf re-indexes the sources' chunks, as Dask's concatenate): every source is a plain
+ * leaf of the result's dtype — a persisted, random or arange array, or a view of one.
+ */
+export function concatFuses(node: Extract<Node, { kind: 'concat' }>): boolean {
+  const plain = (n: Node): boolean => {
+    while (n.kind === 'rechunk' || n.kind === 'view' || n.kind === 'transpose') n = n.arg;
+    return (n.kind === 'memory' && !n.state.disposed) || n.kind === 'random' || n.kind === 'arange';
+  };
+  return node.args.every((a) => a.dtype === node.dtype && plain(a));
+}
+
 /** The ops a fused kernel rooted at `root` runs (first seen first) and the reductions it reads. */
 function fusedName(root: Node): { name: string; inputs: Node[] } {
   const ops: string[] = [];
@@ -276,8 +289,10 @@ function fusedName(root: Node): { name: string; inputs: Node[] } {
   const stack: Node[] = [root];
   while (stack.length) {
     const n = stack.pop()!;
-    // A reduction, a scan/quantile, or a concatenation read by later work is its own kernel (stages) the consumer reads.
-    if (n !== root && (n.kind === 'reduce' || n.kind === 'concat' || n.kind === 'scan' || n.kind === 'quantile' || n.kind === 'take' || n.kind === 'mask')) {
+    // A reduction, a scan/quantile, a take/mask, or a concatenation of expressions read by later
+    // work is its own kernel (stages) the consumer reads; a concatenation of plain leaves is read
+    // where its sources lie (concatFuses).
+    if (n !== root && (n.kind === 'reduce' || (n.kind === 'concat' && !concatFuses(n)) || n.kind === 'scan' || n.kind === 'quantile' || n.kind === 'take' || n.kind === 'mask')) {
       inputs.push(n);
       continue;
     }

@@ -15,6 +15,7 @@ import type { ComputeOptions } from '../graph/types.js';
 import { abortError } from '../errors.js';
 import { native, type NativeBufferArg } from '../native.js';
 import { ReduceCode, StageKind } from '../plan/types.js';
+import { resolveUnknownChunks } from '../array/indexing/gather.js';
 import { Delayed, collectTasks, isDelayed, substitute, type AnyFunction, type DelayedFunction } from '../delayed/delayed.js';
 import { GRAPH_REF, SUBJECTS, WIRE_TYPES, pack, unpack, wireProblem, type GraphRequest, type GraphTask, type OutputResult, type Piece, type SubmitRequest, type WireBuffer, type WorkerInfo } from './protocol.js';
 import type { Auth } from './credentials.js'; // not ./nats.js: its .d.ts would pull @nats-io's types into the public API
@@ -402,17 +403,24 @@ export class Client {
       },
       map: (url, exportName, argsList) => this.map({ url, exportName }, argsList, options),
     });
+    // boolean masks: their per-chunk counts (a small local plan over the conditions), so the
+    // cluster's plan knows every chunk size; the plan computes the conditions itself
+    const { roots } = await resolveUnknownChunks(arrays.map((a) => a.node), false);
     const lowering = new Lowering((bytes) => new ArrayBuffer(bytes), { remote: true });
-    const lowered = lowering.lower(arrays.map((a): RootRequest => ({ node: a.node, target })));
+    const lowered = lowering.lower(roots.map((node): RootRequest => ({ node, target })));
     // Scan/Select stages (cumsum & co., median/quantile) write a second buffer and read whole
-    // lanes: the scheduler's per-chunk tasks cannot run them yet.
+    // lanes: the scheduler's per-chunk tasks cannot run them yet; a mask's compaction (Compress
+    // phase 1) runs as one whole task (split.ts splitMode).
     // nanargmin/nanargmax: the all-NaN check runs after a local plan only (Lowered.verify).
     const special = lowered.plan.stages.findIndex(
-      (s) => (s.kind !== undefined && s.kind !== StageKind.Kernel) || s.sink.reduce === ReduceCode.NanArgMin || s.sink.reduce === ReduceCode.NanArgMax,
+      (s) =>
+        (s.kind !== undefined && s.kind !== StageKind.Kernel && !(s.kind === StageKind.Compress && s.imms[0] === 1)) ||
+        s.sink.reduce === ReduceCode.NanArgMin ||
+        s.sink.reduce === ReduceCode.NanArgMax,
     );
     if (special >= 0) {
       throw new Error(
-        `tessera: ${lowered.stageNames[special]} (cumsum/cumprod/nancumsum/nancumprod, median/quantile/percentile, nanargmin/nanargmax, take/mask) cannot run on a cluster yet; compute it locally (gather() or compute() its input first)`,
+        `tessera: ${lowered.stageNames[special]} (cumsum/cumprod/nancumsum/nancumprod, median/quantile/percentile, nanargmin/nanargmax, take) cannot run on a cluster yet; compute it locally (gather() or compute() its input first)`,
       );
     }
     const written = new Set(lowered.plan.stages.map((s) => s.sink.buffer));

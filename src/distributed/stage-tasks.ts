@@ -3,7 +3,8 @@
 // output buffers, and boxes of persisted arrays the worker assembles from stored pieces.
 import { dtypeBytes } from '../plan/split.js';
 import { ReduceCode, type NativeLeaf, type NativeStage } from '../native.js';
-import { chunkBatches, chunkBox, chunkOutBytes, chunkStage, splitMode, wholeStage } from '../plan/split.js';
+import { chunkBatches, chunkBox, chunkOutBytes, chunkStage, concatParts, concatTable, resolveConcatLeaves, splitMode, wholeStage } from '../plan/split.js';
+import { LeafKind } from '../plan/ops.generated.js';
 import { addTask, type Job, type RemoteInput, type Task } from './jobs.js';
 import type { Piece, TaskBuffer, TaskMsg } from './protocol.js';
 import { fetchSpec, leafRegion, leafSpan } from './remote.js';
@@ -34,8 +35,12 @@ export function stageTasks(host: StageHost, job: Job, s: number): Task[] {
   const req = job.req!;
   const stage = req.stages[s]!;
   const name = req.stageNames[s] ?? `stage-${s}`;
+  // A concat leaf (a concatenation read where its sources lie) reads its parts' leaves: a chunk's
+  // sub-stage reads its part's leaf alone; a whole stage gets the parts re-addressed (wholeConcat).
+  const table = (b: number): Float64Array => new Float64Array(job.data[b]!.slice().buffer);
+  const plain = stage.leaves.flatMap((l) => (l.kind === LeafKind.Concat ? concatParts(table(l.b), stage.shape.length).map((p) => p.leaf) : [l]));
   // Sub-plan buffers: every memory leaf's buffer inline, then the sink buffer.
-  const used = [...new Set(stage.leaves.filter((l) => l.kind === 3).map((l) => l.buffer))];
+  const used = [...new Set(plain.filter((l) => l.kind === 3).map((l) => l.buffer))];
   const leafBuffers = new Map<number, number>();
   const buffers: ({ data: Uint8Array } | { alloc: number })[] = [];
   const chunked = splitMode(stage) === 'chunks';
@@ -66,8 +71,10 @@ export function stageTasks(host: StageHost, job: Job, s: number): Task[] {
       for (const c of chunks) {
         outs.push(all.length);
         all.push({ alloc: chunkOutBytes(stage, c) });
-        subs.push(chunkStage(stage, c, outs[outs.length - 1]!, leafBuffers));
-        if (job.remote.size || sliced.size) attachInputs(host, job, stage, subs[subs.length - 1]!, chunkBox(stage, c), all, sliced, spans);
+        const box = chunkBox(stage, c);
+        const st = resolveConcatLeaves(stage, table, box.start);
+        subs.push(chunkStage(st, c, outs[outs.length - 1]!, leafBuffers));
+        if (job.remote.size || sliced.size) attachInputs(host, job, st, subs[subs.length - 1]!, box, all, sliced, spans);
       }
       if (spans.length) cutSpans(job, spans, all);
       const id = `${job.id}:${s}:${chunks[0]}`;
@@ -83,9 +90,33 @@ export function stageTasks(host: StageHost, job: Job, s: number): Task[] {
       mode: mode === 'keep' && req.outputs.includes(stage.sink.buffer) ? 'keep' : 'return',
     };
     if (job.remote.size) attachInputs(host, job, stage, msg.stages[0]!, { start: stage.shape.map(() => 0), ext: [...stage.shape] }, msg.buffers, sliced, []);
+    wholeConcat(host, job, msg.stages[0]!, table, leafBuffers, msg.buffers);
     tasks.push(addTask(job, id, s, [-1], msg));
   }
   return tasks;
+}
+
+/**
+ * The concat leaves of a whole stage `sub` re-addressed for its sub-plan: each part's memory
+ * buffer renumbered (inline) or fetched whole from the pieces that hold it (persisted), and the
+ * rewritten table added to `buffers`.
+ */
+function wholeConcat(host: StageHost, job: Job, sub: NativeStage, table: (b: number) => Float64Array, leafBuffers: Map<number, number>, buffers: TaskBuffer[]): void {
+  const nd = sub.shape.length;
+  sub.leaves = sub.leaves.map((leaf) => {
+    if (leaf.kind !== LeafKind.Concat) return leaf;
+    const parts = concatParts(table(leaf.b), nd).map((p) => {
+      if (p.leaf.kind !== 3) return p;
+      const input = job.remote.get(p.leaf.buffer);
+      if (!input) return { ...p, leaf: { ...p.leaf, buffer: leafBuffers.get(p.leaf.buffer)! } };
+      const src = host.job(input.compute);
+      if (!src) throw new Error(`the persisted array ${input.compute.slice(0, 8)}… was released while a compute reads it`);
+      buffers.push({ fetch: fetchSpec(input.compute, host.piecesOf(src, input.buffer), input.shape, { start: input.shape.map(() => 0), ext: [...input.shape] }, input.itemsize) });
+      return { ...p, leaf: { ...p.leaf, buffer: buffers.length - 1 } };
+    });
+    buffers.push({ data: new Uint8Array(concatTable(parts, nd).buffer) });
+    return { ...leaf, b: buffers.length - 1 };
+  });
 }
 
 /** Buffer `b`, kept on the workers by an earlier stage of `job` itself, as an input of a later stage. */

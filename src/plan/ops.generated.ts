@@ -120,9 +120,11 @@ export const LEAF_KINDS = [
   {"plan":"random_normal","cname":"RandomNormal","code":2},
   {"plan":"memory","cname":"Memory","code":3},
   {"plan":"compress","cname":"Compress","code":4,"comment":"element q of a boolean-mask result read in place: the q-th selected element of buffers[buffer] (plan.h at Leaf)"},
+  {"plan":"take","cname":"Take","code":5,"comment":"element q of an np.take result read in place: its row gathered from buffers[buffer] through an index buffer (plan.h at Leaf)"},
+  {"plan":"concat","cname":"Concat","code":6,"comment":"a concatenation read where its sources lie: per part of one stage axis, an arange, random or memory leaf (plan.h at Leaf)"},
 ] as const;
 
-export const LeafKind = { Arange: 0, RandomUniform: 1, RandomNormal: 2, Memory: 3, Compress: 4 } as const;
+export const LeafKind = { Arange: 0, RandomUniform: 1, RandomNormal: 2, Memory: 3, Compress: 4, Take: 5, Concat: 6 } as const;
 export type LeafKind = (typeof LeafKind)[keyof typeof LeafKind];
 
 export const STAGE_KINDS = [

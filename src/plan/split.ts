@@ -1,8 +1,8 @@
 // Cutting a stage of a lowered plan into tasks: one sub-stage per chunk (or the whole stage), with
 // the same bits as the local engine's run of that chunk. Pure plan geometry, used by the
 // distributed scheduler (src/distributed/stage-tasks.ts); no I/O.
-import { ReduceCode, type NativeStage } from './types.js';
-import { DTYPES, NativeDType } from './ops.generated.js';
+import { ReduceCode, StageKind, type NativeLeaf, type NativeStage } from './types.js';
+import { DTYPES, LeafKind, NativeDType } from './ops.generated.js';
 
 export function chunkCount(stage: NativeStage): number {
   return stage.chunks.reduce((n, c) => n * c.length, 1);
@@ -62,6 +62,8 @@ export const MAX_SCHEDULER_PARTIAL_BYTES = 256 * 2 ** 20;
  *    planes × 8 bytes) would exceed MAX_SCHEDULER_PARTIAL_BYTES. Still bit-identical.
  */
 export function splitMode(stage: NativeStage): 'chunks' | 'whole' {
+  // a mask's compaction writes each chunk at an offset of the whole result (imms per chunk index)
+  if (stage.kind === StageKind.Compress || stage.kind === StageKind.Take) return 'whole';
   const n = chunkCount(stage);
   if (n <= 1) return 'whole';
   if (stage.chunks.some((c) => c.some((e) => e === 0))) return 'whole';
@@ -164,4 +166,53 @@ export function chunkBatches(stage: NativeStage): number[][] {
     batches.push(chunks);
   }
   return batches;
+}
+
+// ---- concat leaves (native/engine/concat_leaf.h): per part of one stage axis, a plain leaf
+
+/** A concat leaf's parts: the range [lo, hi) of its axis each reads, and the plain leaf it reads there. */
+export interface ConcatPart {
+  lo: number;
+  hi: number;
+  leaf: NativeLeaf;
+}
+
+const PART_HEAD = 9; // lo, hi, kind, dtype, offset, a, b, seed, buffer
+
+/** The parts of a concat leaf of a stage with nd axes, from its float64 table. */
+export function concatParts(table: Float64Array, nd: number): ConcatPart[] {
+  const parts: ConcatPart[] = [];
+  for (let p = 0, at = 1; p < table[0]!; p++, at += PART_HEAD + nd) {
+    const r = table.subarray(at, at + PART_HEAD + nd);
+    const leaf: NativeLeaf = { kind: r[2]! as NativeLeaf['kind'], dtype: r[3]! as NativeLeaf['dtype'], offset: r[4]!, a: r[5]!, b: r[6]!, seed: r[7]!, buffer: r[8]!, strides: Array.from(r.subarray(PART_HEAD)) };
+    parts.push({ lo: r[0]!, hi: r[1]!, leaf });
+  }
+  return parts;
+}
+
+/** The float64 table of a concat leaf over these parts (the inverse of concatParts). */
+export function concatTable(parts: readonly ConcatPart[], nd: number): Float64Array {
+  const table = new Float64Array(1 + parts.length * (PART_HEAD + nd));
+  table[0] = parts.length;
+  parts.forEach((p, i) => {
+    const l = p.leaf;
+    table.set([p.lo, p.hi, l.kind, l.dtype, l.offset, l.a, l.b, l.seed, l.buffer, ...l.strides], 1 + i * (PART_HEAD + nd));
+  });
+  return table;
+}
+
+/**
+ * The stage with every concat leaf replaced by the part holding iteration coordinate `start`
+ * along its axis: what a one-chunk sub-stage reads (every chunk lies in one part), a pure
+ * re-indexing of the concatenation's sources. `table(b)` is the float64 table in buffer b.
+ */
+export function resolveConcatLeaves(stage: NativeStage, table: (b: number) => Float64Array, start: readonly number[]): NativeStage {
+  if (!stage.leaves.some((l) => l.kind === LeafKind.Concat)) return stage;
+  const nd = stage.shape.length;
+  const leaves = stage.leaves.map((l) => {
+    if (l.kind !== LeafKind.Concat) return l;
+    const c = start[l.a]!;
+    return concatParts(table(l.b), nd).find((p) => c >= p.lo && c < p.hi)!.leaf;
+  });
+  return { ...stage, leaves };
 }

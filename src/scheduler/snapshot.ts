@@ -12,6 +12,7 @@ import { types } from 'node:util';
 import { native, type NativeBuffer, type NativeBufferArg, type NativePlan } from '../native.js';
 import { LeafKind, StageKind, type NativeLeaf } from '../plan/types.js';
 import { DTYPES } from '../plan/ops.generated.js';
+import { concatParts, concatTable } from '../plan/split.js';
 
 export interface Snapshot {
   /** The plan to execute: `plan` itself, or a copy whose leaves address the snapshots. */
@@ -75,6 +76,29 @@ export function snapshotInputs(plan: NativePlan, buffers: NativeBufferArg[]): Sn
         }
         continue;
       }
+      if (leaf.kind === LeafKind.Take) {
+        // a take read in place (engine/gather.h TakeLeaf) reads its source and its index array
+        // from element 0: table [axis, outer, m, n, inner, index dtype]
+        const t = tableOf(buffers[leaf.b]);
+        if (!t || t.length < 6) continue;  // the engine rejects the leaf
+        const [, outer, m, n, inner, idx] = t as unknown as number[];
+        for (const [b, bytes] of [[leaf.buffer, outer! * n! * inner! * elementBytes(leaf)], [leaf.a, m! * (ITEM_BYTES.get(idx!) ?? 8)]] as const) {
+          if (written.has(b) || !(bytes > 0) || !Number.isSafeInteger(bytes)) continue;
+          const known = spans.get(b);
+          spans.set(b, known ? [0, Math.max(known[1], bytes)] : [0, bytes]);
+        }
+        continue;
+      }
+      if (leaf.kind === LeafKind.Concat) {
+        // a concatenation read in place (engine/concat_leaf.h): each memory part over its region
+        for (const { leaf: part, shape: region } of concatRegions(leaf, buffers, shape)) {
+          if (written.has(part.buffer)) continue;
+          const [lo, hi] = leafSpan(part, region);
+          const known = spans.get(part.buffer);
+          spans.set(part.buffer, known ? [Math.min(known[0], lo), Math.max(known[1], hi)] : [lo, hi]);
+        }
+        continue;
+      }
       if (leaf.kind !== LeafKind.Memory) continue;
       if (written.has(leaf.buffer)) continue;
       // a take stage's data leaf spans the source length on the take axis (imms [axis, length])
@@ -108,15 +132,37 @@ export function snapshotInputs(plan: NativePlan, buffers: NativeBufferArg[]): Sn
     throw err;
   }
   if (shifts.size === 0) return { plan, buffers: out, release };
+  const shifted = (l: NativeLeaf): NativeLeaf => (l.kind === LeafKind.Memory && shifts.has(l.buffer) ? { ...l, offset: l.offset - shifts.get(l.buffer)! / elementBytes(l) } : l);
+  for (const stage of plan.stages) {
+    for (const l of stage.leaves) {
+      // a concat leaf's memory parts are re-addressed in a copy of its table
+      const t = l.kind === LeafKind.Concat ? tableOf(buffers[l.b]) : undefined;
+      if (!t) continue;
+      const parts = concatParts(t, stage.shape.length);
+      if (parts.some((p) => p.leaf.kind === LeafKind.Memory && shifts.has(p.leaf.buffer))) {
+        out[l.b] = concatTable(parts.map((p) => ({ ...p, leaf: shifted(p.leaf) })), stage.shape.length).buffer as ArrayBuffer;
+      }
+    }
+  }
   const stages = plan.stages.map((stage) =>
-    stage.leaves.some((l) => l.kind === LeafKind.Memory && shifts.has(l.buffer))
-      ? {
-          ...stage,
-          leaves: stage.leaves.map((l) =>
-            l.kind === LeafKind.Memory && shifts.has(l.buffer) ? { ...l, offset: l.offset - shifts.get(l.buffer)! / elementBytes(l) } : l,
-          ),
-        }
-      : stage,
+    stage.leaves.some((l) => l.kind === LeafKind.Memory && shifts.has(l.buffer)) ? { ...stage, leaves: stage.leaves.map(shifted) } : stage,
   );
   return { plan: { ...plan, stages }, buffers: out, release };
+}
+
+/** A table buffer (an engine leaf's float64 table) as float64s, if it is one. */
+function tableOf(b: NativeBufferArg | undefined): Float64Array | undefined {
+  return b !== undefined && types.isArrayBuffer(b) && b.byteLength % 8 === 0 ? new Float64Array(b) : undefined;
+}
+
+/** A concat leaf's memory parts, each with the region of the stage shape it reads. */
+function concatRegions(leaf: NativeLeaf, buffers: NativeBufferArg[], shape: readonly number[]): { leaf: NativeLeaf; shape: number[] }[] {
+  const t = tableOf(buffers[leaf.b]);
+  if (!t || !(t[0]! >= 1) || t.length < 1 + t[0]! * (9 + shape.length)) return [];  // the engine rejects the leaf
+  return concatParts(t, shape.length)
+    .filter((p) => p.leaf.kind === LeafKind.Memory)
+    .map((p) => ({
+      leaf: { ...p.leaf, offset: p.leaf.offset + p.lo * (p.leaf.strides[leaf.a] ?? 0) },
+      shape: shape.map((n, k) => (k === leaf.a ? p.hi - p.lo : n)),
+    }));
 }

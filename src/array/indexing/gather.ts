@@ -18,7 +18,7 @@ import { LeafKind, NativeDType, ReduceCode, StageKind, type NativeStage } from '
 import { runLowered } from '../../scheduler/local.js';
 import { chunkBounds } from '../chunks.js';
 import type { Step } from '../emit.js';
-import { Lowering, stageChunks, type Materialized } from '../lower.js';
+import { Lowering, resultMemory, stageChunks, type Materialized } from '../lower.js';
 import { NDArray, resolveDelayedInputs, type Computed } from '../ndarray.js';
 import {
   broadcastShapes,
@@ -361,16 +361,17 @@ function memoryOf(buffer: NativeBuffer, like: Node): MemoryNode {
 }
 
 /**
- * The roots with every unknown size filled in: pending masks are counted first (one plan); a
- * mask whose sizes are known (computeChunkSizes) is not counted again. `release` frees the kept
- * conditions once the caller's plan has run.
+ * The roots with every unknown size filled in: pending masks are counted first (one local plan);
+ * a mask whose sizes are known (computeChunkSizes) is not counted again. With `keep` (local
+ * computes) the counted conditions stay in native memory for the caller's plan and `release`
+ * frees them once it has run; without (a cluster's plan), the plan computes them again.
  */
-export async function resolveUnknownChunks(roots: readonly Node[]): Promise<{ roots: Node[]; release: () => void }> {
+export async function resolveUnknownChunks(roots: readonly Node[], keep = true): Promise<{ roots: Node[]; release: () => void }> {
   const order = topoOrder(roots);
   const masks = order.filter((n): n is MaskNode => n.kind === 'mask');
   if (masks.length === 0) return { roots: [...roots], release: () => {} };
   const pending = masks.filter((m) => !m.state.counts);
-  const { counts, conds } = pending.length ? await countMasks(pending, true) : { counts: [], conds: [] };
+  const { counts, conds } = pending.length ? await countMasks(pending, keep) : { counts: [], conds: [] };
   const map = new Map<number, Node>();
   for (const n of order) {
     if (n.kind === 'mask') {
@@ -442,19 +443,6 @@ function takeTaskChunks(node: TakeNode): number[][] {
   return chunks;
 }
 
-/**
- * A large gather result in native memory that asks for transparent huge pages (allocBuffer:
- * mmap + MADV_HUGEPAGE, as NumPy does for its large arrays), handed out as an ArrayBuffer over
- * it (V8 counts it as external memory and frees it when collected): first touching a fresh
- * 512 MB result in 4 KiB pages cost ~4× the copy into it (bench/indexing.bench.ts, g2).
- */
-function resultMemory(bytes: number): ArrayBuffer {
-  if (bytes < 4 << 20) return new ArrayBuffer(bytes);
-  const h = native().allocBuffer(bytes);
-  const view = native().bufferView(h);
-  native().freeBuffer(h);  // the view keeps the memory alive until it is collected
-  return view;
-}
 
 /** A take node: its data and indices materialized (persisted/JS memory read in place), then one Take stage. */
 export function* lowerTake(l: Lowering, node: TakeNode): Step<Out> {
@@ -518,6 +506,39 @@ export function* lowerMask(l: Lowering, node: MaskNode): Step<Out> {
     'mask',
   );
   return res;
+}
+
+// ---- a take read in place (the take leaf)
+
+/** What a take leaf reads: the source, the index array and the [axis, outer, m, n, inner, index dtype] table (buffer indices). */
+export interface TakeSource {
+  data: number;
+  index: number;
+  table: number;
+}
+
+const takeSources = new WeakMap<Lowering, Map<number, TakeSource>>();
+
+/**
+ * The buffers of a take leaf over a take node (native/engine/gather.h at TakeLeaf): a kernel stage
+ * then reads each output row where it lies in the source, so `x.take(i).sum()` or `.mul(2)` moves
+ * every row once and writes no gathered array. The source and a lazy index array are materialized
+ * (a persisted or JS array is read in place). Once per node and lowering.
+ */
+export function* takeSource(l: Lowering, node: TakeNode): Step<TakeSource> {
+  let memo = takeSources.get(l);
+  if (!memo) takeSources.set(l, (memo = new Map()));
+  const done = memo.get(node.id);
+  if (done) return done;
+  const input = (yield l.materializeInput(node.arg)) as Materialized;
+  const index = (yield l.materializeInput(node.index)) as Materialized;
+  const { axis } = node;
+  const outer = size(node.arg.shape.slice(0, axis));
+  const inner = size(node.arg.shape.slice(axis + 1));
+  const table = Float64Array.of(axis, outer, node.shape[axis]!, node.arg.shape[axis]!, inner, nativeDType(index.dtype));
+  const src = { data: input.buffer, index: index.buffer, table: l.buffer(table.buffer) };
+  memo.set(node.id, src);
+  return src;
 }
 
 // ---- a mask read in place (the compress leaf)

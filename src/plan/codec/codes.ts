@@ -14,9 +14,12 @@ export type PlanOp = (typeof OP_ROWS)[number]['plan'];
  * `'count_nonzero'`, `'ptp'`, `'argmin'`, `'argmax'`, `'nanargmin'`, `'nanargmax'`.
  */
 export type PlanReduce = (typeof REDUCTIONS)[number]['plan'];
-// The compress leaf (a mask result read in place) is the engine's own: plan format v1 has no way
-// to spell its condition and table buffers, so the format's leaf kinds leave it out.
-export type PlanLeafKind = Exclude<(typeof LEAF_ROWS)[number]['plan'], 'compress'>;
+// The compress, take and concat leaves (a mask, take or concatenation read in place) are the
+// engine's own: plan format v1 has no way to spell their condition, index and table buffers, so
+// the format's leaf kinds leave them out.
+type EngineLeaf = 'compress' | 'take' | 'concat';
+const ENGINE_LEAVES: ReadonlySet<string> = new Set<EngineLeaf>(['compress', 'take', 'concat']);
+export type PlanLeafKind = Exclude<(typeof LEAF_ROWS)[number]['plan'], EngineLeaf>;
 export type PlanDType = (typeof DTYPES)[number]['name'];
 
 const byName = <R extends { plan: string }, V>(rows: readonly R[], value: (r: R) => V): Record<R['plan'], V> =>
@@ -29,7 +32,7 @@ export const OPS: Record<PlanOp, { code: OpCode; arity: 0 | 1 | 2 }> = byName(OP
 export const OP_BY_CODE = byCode(OP_ROWS);
 export const REDUCES: Record<PlanReduce, ReduceCode> = byName(REDUCTIONS, (r) => r.code);
 export const REDUCE_BY_CODE = byCode(REDUCTIONS);
-export const LEAF_KINDS: Record<PlanLeafKind, LeafKind> = byName(LEAF_ROWS.filter((r) => r.plan !== 'compress'), (r) => r.code) as Record<PlanLeafKind, LeafKind>;
+export const LEAF_KINDS: Record<PlanLeafKind, LeafKind> = byName(LEAF_ROWS.filter((r) => !ENGINE_LEAVES.has(r.plan)), (r) => r.code) as Record<PlanLeafKind, LeafKind>;
 export const LEAF_BY_CODE = byCode(LEAF_ROWS);
 
 export const DTYPE_NAMES: readonly PlanDType[] = DTYPES.map((d) => d.name);

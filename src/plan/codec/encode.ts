@@ -30,6 +30,12 @@ export function encodeStage(st: NativeStage, name: string | undefined): PlanStag
     if (kind === 'compress') {
       throw new TypeError(`toPlan: ${name ?? 'a stage'} reads a boolean-mask result in place (a compress leaf), which plan format version 1 cannot express yet; persist() the mask result first and export what reads it`);
     }
+    if (kind === 'concat') {
+      throw new TypeError(`toPlan: ${name ?? 'a stage'} reads a concatenation in place (a concat leaf), which plan format version 1 cannot express; lower it for toPlan (portable), which copies the concatenation`);
+    }
+    if (kind === 'take') {
+      throw new TypeError(`toPlan: ${name ?? 'a stage'} reads a native gather (take) stage's result in place, which plan format version 1 cannot express yet; persist() the result first and export what reads it`);
+    }
     if (kind === 'memory') return { kind, ...base, buffer: l.buffer };
     if (kind === 'arange') return { kind, ...base, a: encodeNumber(l.a), b: encodeNumber(l.b) };
     return { kind, ...base, a: encodeNumber(l.a), b: encodeNumber(l.b), seed: l.seed };
