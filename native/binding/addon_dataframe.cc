@@ -7,6 +7,7 @@
 #include "binding/addon_dataframe.h"
 #include "binding/plan_decode.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -20,6 +21,7 @@
 #include "engine/job.h"
 #include "dataframe/stats.h"
 #include "dataframe/groupby.h"
+#include "dataframe/sort.h"
 
 namespace tessera {
 namespace {
@@ -586,42 +588,145 @@ Napi::Value Groupby(const Napi::CallbackInfo& info) {
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
 
-// dfArgsort({ keys: [{ data: Float64Array | BigInt64Array, ascending }], rows, naFirst }) → Promise<Uint32Array>
-// (one pool task: a stable sort of the row numbers)
-Napi::Value Argsort(const Napi::CallbackInfo& info) {
+// dfCorr({ columns: [{ type, parts: TypedArray[] }], cov, minPeriods, ddof, finiteOnly }) → Promise<Float64Array>
+// (the K×K matrix of pandas' nancorr, dataframe/stats.h; the pairs split among the pool's threads)
+Napi::Value Corr(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object spec = obj(env, info[0], "spec");
   auto ctx = std::make_unique<Ctx>();
-  const size_t n = static_cast<size_t>(integer(env, spec.Get("rows"), "rows", 0, 4294967295.0));
+  std::vector<df::StatsColumn> cols;
+  Napi::Array ca = arr(env, spec.Get("columns"), "columns");
+  for (uint32_t c = 0; c < ca.Length(); ++c) {
+    Napi::Object co = obj(env, ca.Get(c), "columns[i]");
+    df::StatsColumn col;
+    col.type = colType(env, co.Get("type"), "columns.type");
+    if (col.type != ColType::Int64 && col.type != ColType::Float64 && col.type != ColType::Bool)
+      rangeError(env, "columns.type: corr/cov need int64, float64 or bool columns");
+    const size_t width = col.type == ColType::Bool ? 1 : 8;
+    Napi::Array pa = arr(env, co.Get("parts"), "columns.parts");
+    for (uint32_t p = 0; p < pa.Length(); ++p) {
+      Napi::Value v = pa.Get(p);
+      View view = typedView(env, v, "columns.parts[i]");
+      ctx->refs.push_back(Napi::Persistent(v));
+      col.parts.push_back({view.data, view.bytes / width});
+    }
+    if (!cols.empty()) {
+      if (col.parts.size() != cols[0].parts.size()) rangeError(env, "columns.parts: every column needs the same number of parts");
+      for (size_t p = 0; p < col.parts.size(); ++p)
+        if (col.parts[p].second != cols[0].parts[p].second) rangeError(env, "columns.parts: part " + std::to_string(p) + " has rows of different lengths");
+    }
+    cols.push_back(std::move(col));
+  }
+  const bool cov = boolean(spec.Get("cov"), false);
+  const bool finiteOnly = boolean(spec.Get("finiteOnly"), true);
+  const int64_t minPeriods = integer(env, spec.Get("minPeriods"), "minPeriods", 0, 9007199254740991.0);
+  const int64_t ddof = integer(env, spec.Get("ddof"), "ddof", 0, 9007199254740991.0);
+  const size_t K = cols.size();
+  const size_t tasks = static_cast<size_t>(std::max(1, stateOf(info)->pool().numThreads()));
+  auto plan = std::make_shared<df::CorrPlan>(std::move(cols), cov, minPeriods, ddof, finiteOnly, tasks);
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = static_cast<int64_t>(std::min(tasks, K * (K + 1) / 2));
+  plan->addStages(*job, plan);
+  ctx->build = [plan](Napi::Env e) -> Napi::Value {
+    const auto& m = plan->result();
+    Napi::Float64Array out = Napi::Float64Array::New(e, m.size());
+    if (!m.empty()) std::memcpy(out.Data(), m.data(), m.size() * sizeof(double));
+    return out;
+  };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
+// dfSort({ rows: number[] (per part), keys: [{ parts: (Float64Array | BigInt64Array)[], ascending }], naFirst,
+//          gather: [{ parts: TypedArray[], shift?: Int32Array }] }) → Promise<ArrayBuffer[]>: each gathered
+// column's elements in the stable order of the rows by the keys (a parallel radix sort, dataframe/sort.h).
+Napi::Value Sort(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
   const bool naFirst = boolean(spec.Get("naFirst"), false);
-  auto keys = std::make_shared<std::vector<df::SortKey>>();
+  std::vector<size_t> partRows;
+  Napi::Array ra = arr(env, spec.Get("rows"), "rows");
+  double total = 0;
+  for (uint32_t p = 0; p < ra.Length(); ++p) {
+    partRows.push_back(static_cast<size_t>(integer(env, ra.Get(p), "rows[i]", 0, 4294967295.0)));
+    total += static_cast<double>(partRows.back());
+  }
+  const int bits = df::SortPlan::localBits(partRows.size());
+  if (total > 4294967295.0) rangeError(env, "rows: more than 2^32 - 1 rows in all");
+  for (size_t r : partRows)
+    if (bits < 32 && r > (size_t(1) << bits)) rangeError(env, "rows: a part has more than 2^" + std::to_string(bits) + " rows for this many parts");
+  // the parts of an array-of-parts value, each at least partRows[p] elements of `width` bytes
+  auto partsOf = [&](const Napi::Value& v, const std::string& path, size_t width, std::vector<const void*>& out) {
+    Napi::Array pa = arr(env, v, path);
+    if (pa.Length() != partRows.size()) rangeError(env, path + ": expected one array per part (" + std::to_string(partRows.size()) + ")");
+    for (uint32_t p = 0; p < pa.Length(); ++p) {
+      Napi::Value d = pa.Get(p);
+      View view = typedView(env, d, path + "[i]");
+      if (view.bytes / width < partRows[p]) rangeError(env, path + "[i]: shorter than its part's rows");
+      ctx->refs.push_back(Napi::Persistent(d));
+      out.push_back(view.data);
+    }
+  };
+  std::vector<df::SortColumn> keys;
   Napi::Array ka = arr(env, spec.Get("keys"), "keys");
+  if (ka.Length() == 0) rangeError(env, "keys: expected at least one key");
   for (uint32_t k = 0; k < ka.Length(); ++k) {
     Napi::Object ko = obj(env, ka.Get(k), "keys[i]");
-    Napi::Value data = ko.Get("data");
-    df::SortKey key;
+    df::SortColumn key;
     key.ascending = boolean(ko.Get("ascending"), true);
-    if (data.IsTypedArray() && data.As<Napi::TypedArray>().TypedArrayType() == napi_bigint64_array) {
-      View v = typedView(env, data, "keys.data");
-      if (v.bytes / 8 < n) rangeError(env, "keys.data: shorter than rows");
-      key.i64 = static_cast<const int64_t*>(v.data);
-    } else {
-      if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) typeError(env, "keys.data: expected a Float64Array or BigInt64Array");
-      View v = typedView(env, data, "keys.data");
-      if (v.bytes / 8 < n) rangeError(env, "keys.data: shorter than rows");
-      key.f64 = static_cast<const double*>(v.data);
+    Napi::Array pa = arr(env, ko.Get("parts"), "keys.parts");
+    bool sawF64 = false;
+    for (uint32_t p = 0; p < pa.Length(); ++p) {
+      Napi::Value d = pa.Get(p);
+      const napi_typedarray_type t = d.IsTypedArray() ? d.As<Napi::TypedArray>().TypedArrayType() : napi_int8_array;
+      if (t != napi_bigint64_array && t != napi_float64_array) typeError(env, "keys.parts[i]: expected a Float64Array or BigInt64Array");
+      (t == napi_bigint64_array ? key.i64 : sawF64) = true;
     }
-    ctx->refs.push_back(Napi::Persistent(data));
-    keys->push_back(key);
+    if (key.i64 && sawF64) typeError(env, "keys.parts: every part of a key needs the same type");
+    partsOf(pa, "keys.parts", 8, key.parts);
+    keys.push_back(std::move(key));
   }
-  auto out = std::make_shared<std::vector<uint32_t>>();
+  std::vector<df::GatherColumn> gather;
+  Napi::Array ga = arr(env, spec.Get("gather"), "gather");
+  for (uint32_t c = 0; c < ga.Length(); ++c) {
+    Napi::Object go = obj(env, ga.Get(c), "gather[i]");
+    df::GatherColumn col;
+    Napi::Array pa = arr(env, go.Get("parts"), "gather.parts");
+    size_t width = 0;
+    for (uint32_t p = 0; p < pa.Length(); ++p) {
+      Napi::Value d = pa.Get(p);
+      if (!d.IsTypedArray()) typeError(env, "gather.parts[i]: expected a typed array");
+      const size_t w = d.As<Napi::TypedArray>().ElementSize();
+      if (w != 1 && w != 4 && w != 8) typeError(env, "gather.parts[i]: expected elements of 1, 4 or 8 bytes");
+      if (width && w != width) typeError(env, "gather.parts: every part of a column needs the same element size");
+      width = w;
+    }
+    col.width = static_cast<int>(width ? width : 8);
+    partsOf(pa, "gather.parts", static_cast<size_t>(col.width), col.parts);
+    Napi::Value sv = go.Get("shift");
+    if (!sv.IsUndefined()) {
+      if (!sv.IsTypedArray() || sv.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) typeError(env, "gather.shift: expected an Int32Array");
+      if (col.width != 4) typeError(env, "gather.shift: only for int32 codes");
+      Napi::Int32Array sh = sv.As<Napi::Int32Array>();
+      if (sh.ElementLength() != partRows.size()) rangeError(env, "gather.shift: expected one entry per part");
+      col.shift.assign(sh.Data(), sh.Data() + sh.ElementLength());
+    }
+    gather.push_back(std::move(col));
+  }
+  const size_t chunks = static_cast<size_t>(std::max(1, stateOf(info)->pool().numThreads()));
+  auto plan = std::make_shared<df::SortPlan>(std::move(keys), std::move(partRows), naFirst, std::move(gather), chunks);
   auto job = std::make_shared<FnJob>();
-  job->expectedTasks = 1;
-  job->stages.push_back({[] { return int64_t(1); }, [=](int64_t) { *out = df::argsortRows(*keys, n, naFirst); }, nullptr});
-  ctx->build = [out](Napi::Env e) -> Napi::Value {
-    const size_t len = out->size();
-    Napi::ArrayBuffer buf = toBuffer(e, std::move(*out));
-    return Napi::Uint32Array::New(e, len, buf, 0);
+  job->expectedTasks = plan->expectedTasks();
+  plan->addStages(*job, plan);
+  ctx->build = [plan](Napi::Env e) -> Napi::Value {
+    auto& outs = plan->gathered();
+    Napi::Array cols = Napi::Array::New(e, outs.size());
+    for (size_t c = 0; c < outs.size(); ++c) {
+      df::RawBuffer& o = outs[c];
+      auto* words = o.words.release();
+      cols.Set(static_cast<uint32_t>(c), Napi::ArrayBuffer::New(e, words, o.bytes, [](Napi::Env, void* p) { delete[] static_cast<uint64_t*>(p); }));
+    }
+    return cols;
   };
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
@@ -639,7 +744,8 @@ void InitDataframe(Napi::Env env, Napi::Object exports, std::function<Pool&()> p
   exports.Set("dfWriteCsv", Napi::Function::New(env, WriteCsv, "dfWriteCsv", state));
   exports.Set("dfStats", Napi::Function::New(env, Stats, "dfStats", state));
   exports.Set("dfGroupby", Napi::Function::New(env, Groupby, "dfGroupby", state));
-  exports.Set("dfArgsort", Napi::Function::New(env, Argsort, "dfArgsort", state));
+  exports.Set("dfCorr", Napi::Function::New(env, Corr, "dfCorr", state));
+  exports.Set("dfSort", Napi::Function::New(env, Sort, "dfSort", state));
 }
 
 }  // namespace tessera
