@@ -21,6 +21,7 @@
 #include "engine/job.h"
 #include "dataframe/stats.h"
 #include "dataframe/groupby.h"
+#include "dataframe/filter.h"
 #include "dataframe/sort.h"
 
 namespace tessera {
@@ -588,6 +589,116 @@ Napi::Value Groupby(const Napi::CallbackInfo& info) {
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
 
+// dfFilter({ rows: number[], columns: TypedArray[][], program: Float64Array, keep: TypedArray[][] })
+// → Promise<{ counts: Float64Array, columns: (ArrayBuffer | null)[][] }>: the mask program
+// (dataframe/filter.h; 6 numbers an instruction: kind, cmp, aCol, aValue, bCol, bValue) over
+// each part of the mask's columns, and each keep column's parts compacted to the rows where it
+// holds (null: every row kept).
+Napi::Value Filter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
+  std::vector<size_t> partRows;
+  Napi::Array ra = arr(env, spec.Get("rows"), "rows");
+  for (uint32_t p = 0; p < ra.Length(); ++p) partRows.push_back(static_cast<size_t>(integer(env, ra.Get(p), "rows[i]", 0, 4294967295.0)));
+  const size_t P = partRows.size();
+  // a column's parts: one typed array per part, at least its rows long
+  auto partsOf = [&](const Napi::Value& v, const std::string& path, auto&& each) {
+    Napi::Array pa = arr(env, v, path);
+    if (pa.Length() != P) rangeError(env, path + ": expected one array per part (" + std::to_string(P) + ")");
+    for (uint32_t p = 0; p < P; ++p) {
+      Napi::Value d = pa.Get(p);
+      if (!d.IsTypedArray()) typeError(env, path + "[i]: expected a typed array");
+      View view = typedView(env, d, path + "[i]");
+      const size_t w = d.As<Napi::TypedArray>().ElementSize();
+      if (view.bytes / w < partRows[p]) rangeError(env, path + "[i]: shorter than its part's rows");
+      ctx->refs.push_back(Napi::Persistent(d));
+      each(p, d.As<Napi::TypedArray>().TypedArrayType(), view.data);
+    }
+  };
+  std::vector<std::vector<df::MaskPart>> cols;
+  Napi::Array ca = arr(env, spec.Get("columns"), "columns");
+  for (uint32_t c = 0; c < ca.Length(); ++c) {
+    std::vector<df::MaskPart> parts(P);
+    partsOf(ca.Get(c), "columns[i]", [&](uint32_t p, napi_typedarray_type t, const void* data) {
+      df::MaskPart& mp = parts[p];
+      mp.data = data;
+      switch (t) {
+        case napi_float64_array: mp.type = df::MaskPart::F64; break;
+        case napi_bigint64_array: mp.type = df::MaskPart::I64; break;
+        case napi_uint8_array: mp.type = df::MaskPart::U8; break;
+        case napi_int32_array: mp.type = df::MaskPart::Codes; break;
+        default: typeError(env, "columns[i][j]: expected a Float64Array, BigInt64Array, Uint8Array or Int32Array");
+      }
+    });
+    cols.push_back(std::move(parts));
+  }
+  Napi::Value pv = spec.Get("program");
+  if (!pv.IsTypedArray() || pv.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) typeError(env, "program: expected a Float64Array");
+  Napi::Float64Array pf = pv.As<Napi::Float64Array>();
+  if (pf.ElementLength() % 6) rangeError(env, "program: expected 6 numbers an instruction");
+  std::vector<df::MaskInstr> program;
+  for (size_t k = 0; k < pf.ElementLength(); k += 6) {
+    const double* q = pf.Data() + k;
+    if (!(q[0] >= 0 && q[0] <= df::MaskInstr::Not && q[1] >= 0 && q[1] <= df::MaskInstr::Ge)) rangeError(env, "program: unknown instruction");
+    df::MaskInstr in;
+    in.kind = static_cast<df::MaskInstr::Kind>(static_cast<int>(q[0]));
+    in.cmp = static_cast<df::MaskInstr::Cmp>(static_cast<int>(q[1]));
+    in.aCol = static_cast<int>(q[2]);
+    in.aValue = q[3];
+    in.bCol = static_cast<int>(q[4]);
+    in.bValue = q[5];
+    program.push_back(in);
+  }
+  if (!df::FilterPlan::valid(program, cols.size())) rangeError(env, "program: not a well-formed mask");
+  std::vector<df::KeepColumn> keep;
+  Napi::Array ka = arr(env, spec.Get("keep"), "keep");
+  for (uint32_t c = 0; c < ka.Length(); ++c) {
+    df::KeepColumn kc;
+    kc.parts.resize(P);
+    size_t width = 0;
+    partsOf(ka.Get(c), "keep[i]", [&](uint32_t p, napi_typedarray_type, const void* data) { kc.parts[p] = data; });
+    Napi::Array pa = ka.Get(c).As<Napi::Array>();
+    for (uint32_t p = 0; p < P; ++p) {
+      const size_t w = pa.Get(p).As<Napi::TypedArray>().ElementSize();
+      if (w != 1 && w != 4 && w != 8) typeError(env, "keep[i][j]: expected elements of 1, 4 or 8 bytes");
+      if (width && w != width) typeError(env, "keep[i]: every part of a column needs the same element size");
+      width = w;
+    }
+    kc.width = static_cast<int>(width ? width : 8);
+    keep.push_back(std::move(kc));
+  }
+  auto plan = std::make_shared<df::FilterPlan>(std::move(cols), std::move(program), std::move(partRows), std::move(keep));
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = plan->expectedTasks();
+  plan->addStages(*job, plan);
+  ctx->build = [plan](Napi::Env e) -> Napi::Value {
+    Napi::Object res = Napi::Object::New(e);
+    const auto& counts = plan->counts();
+    Napi::Float64Array cn = Napi::Float64Array::New(e, counts.size());
+    for (size_t p = 0; p < counts.size(); ++p) cn[p] = static_cast<double>(counts[p]);
+    res.Set("counts", cn);
+    auto& outs = plan->out();
+    Napi::Array cols = Napi::Array::New(e, outs.size());
+    for (size_t c = 0; c < outs.size(); ++c) {
+      Napi::Array parts = Napi::Array::New(e, outs[c].size());
+      for (size_t p = 0; p < outs[c].size(); ++p) {
+        df::CompactBuffer& o = outs[c][p];
+        if (o.all) {
+          parts.Set(static_cast<uint32_t>(p), e.Null());
+          continue;
+        }
+        auto* words = o.words.release();
+        parts.Set(static_cast<uint32_t>(p), Napi::ArrayBuffer::New(e, words, o.bytes, [](Napi::Env, void* q) { delete[] static_cast<uint64_t*>(q); }));
+      }
+      cols.Set(static_cast<uint32_t>(c), parts);
+    }
+    res.Set("columns", cols);
+    return res;
+  };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
 // dfCorr({ columns: [{ type, parts: TypedArray[] }], cov, minPeriods, ddof, finiteOnly }) → Promise<Float64Array>
 // (the K×K matrix of pandas' nancorr, dataframe/stats.h; the pairs split among the pool's threads)
 Napi::Value Corr(const Napi::CallbackInfo& info) {
@@ -744,6 +855,7 @@ void InitDataframe(Napi::Env env, Napi::Object exports, std::function<Pool&()> p
   exports.Set("dfWriteCsv", Napi::Function::New(env, WriteCsv, "dfWriteCsv", state));
   exports.Set("dfStats", Napi::Function::New(env, Stats, "dfStats", state));
   exports.Set("dfGroupby", Napi::Function::New(env, Groupby, "dfGroupby", state));
+  exports.Set("dfFilter", Napi::Function::New(env, Filter, "dfFilter", state));
   exports.Set("dfCorr", Napi::Function::New(env, Corr, "dfCorr", state));
   exports.Set("dfSort", Napi::Function::New(env, Sort, "dfSort", state));
 }

@@ -87,6 +87,11 @@ export interface DataframeAddon {
     spec: { columns: { type: ColType; parts: ArrayBufferView[] }[]; cov: boolean; minPeriods: number; ddof: number; finiteOnly: boolean },
     onProgress?: Progress,
   ): NativeHandle<Float64Array>;
+  /** A row filter: the mask program over the mask's columns and the keep columns compacted (null: every row kept), per part. */
+  dfFilter(
+    spec: { rows: number[]; columns: ArrayBufferView[][]; program: Float64Array; keep: ArrayBufferView[][] },
+    onProgress?: Progress,
+  ): NativeHandle<{ counts: Float64Array; columns: (ArrayBuffer | null)[][] }>;
   dfGroupby(
     spec: {
       rows: number[];

@@ -1,17 +1,18 @@
-// sortValues (the native parallel radix sort over the partitions as they are) and corr/cov (the
-// native nancorr) against pandas (scripts/fixtures/pandas_sort.py → test/fixtures/pandas/sort-parts*):
+// sortValues (the native parallel radix sort over the partitions as they are), filter (the native
+// mask program and compaction, dfFilter) and corr/cov (the native nancorr) against pandas
+// (scripts/fixtures/pandas_parts.py → test/fixtures/pandas/parts*):
 // -0 tying with 0, NaN, ±inf, ties, strings with other dictionaries per file, a header-only
 // partition, a column int64 in some files and float64 in another; values bit for bit (-0 included).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type DataFrame, type Table, readCsv } from '../src/index.js';
+import { type DataFrame, type Series, type Table, readCsv } from '../src/index.js';
 import { canon, type Cell } from './helpers/pandas-cell.js';
 
 interface FrameWant { columns: string[]; dtypes: Record<string, string>; values: Record<string, Cell[]> }
-type Want = Record<string, FrameWant> & { corr: Record<string, Cell[]>; cov: Record<string, Cell[]>; 'k.corr(x)': Cell };
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/sort-parts.json', import.meta.url), 'utf8')) as Record<'ints' | 'mixed', Want>;
-const dir = fileURLToPath(new URL('./fixtures/pandas/sort-parts/', import.meta.url));
+type Want = Record<string, FrameWant> & { corr: Record<string, Cell[]>; cov: Record<string, Cell[]>; 'k.corr(x)': Cell; filters: Record<string, FrameWant> };
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/parts.json', import.meta.url), 'utf8')) as Record<'ints' | 'mixed', Want>;
+const dir = fileURLToPath(new URL('./fixtures/pandas/parts/', import.meta.url));
 const decode = (v: Cell): Cell => (v === 'NaN' ? null : v);
 
 function expectFrame(t: Table, want: FrameWant, label: string): void {
@@ -26,7 +27,7 @@ const frames: ['ints' | 'mixed', () => DataFrame][] = [
 ];
 
 for (const [label, make] of frames) {
-  describe(`sortValues and corr/cov across partitions (${label})`, () => {
+  describe(`sortValues, filter and corr/cov across partitions (${label})`, () => {
     const want = fixture[label];
 
     it('sortValues: one and several keys, both directions, NaN last or first, stable ties', async () => {
@@ -52,6 +53,22 @@ for (const [label, make] of frames) {
       }
     });
 
+    it('filter: comparisons (NaN false but for ne, -0 == 0, int64 with float64), isna/notna, bool columns, and/or/xor/not', async () => {
+      const df = make();
+      const [x, k, b, name] = ['x', 'k', 'b', 'name'].map((c) => df.get(c)) as [Series, Series, Series, Series];
+      const masks: Record<string, Series> = {
+        'x>0.5': x.gt(0.5), 'x!=0': x.ne(0), '0.5<=x': x.ge(0.5), 'x<=k': x.le(k), 'k==1': k.eq(1),
+        '(k>=1)&~(x<0)': k.ge(1).and(x.lt(0).not()), 'name.isna()|(x==inf)': name.isna().or(x.eq(Infinity)),
+        'name.notna()^(k<0)': name.notna().xor(k.lt(0)), b, 'b&x.isna()': b.and(x.isna()), 'k.notna()|b': k.notna().or(b),
+        'x>9': x.gt(9),
+      };
+      for (const [key, mask] of Object.entries(masks)) {
+        const f = df.filter(mask);
+        expectFrame(await f.compute(), want.filters[key]!, key);
+        expect(await f.get('x').count().compute(), `${key} count`).toBe(want.filters[key]!.values.x!.filter((v) => v !== null).length);
+      }
+    });
+
     it('corr/cov of the frame and Series.corr: pandas within 1e-12', async () => {
       const df = make().select(['x', 'k']);
       for (const [op, t] of [['corr', await df.corr().compute()], ['cov', await df.cov().compute()]] as const) {
@@ -68,8 +85,8 @@ for (const [label, make] of frames) {
 }
 
 it('sortValues of a frame with no rows', async () => {
-  const empty = readCsv(`${dir}0.csv`);
+  const empty = readCsv(`${dir}1.csv`);
   const t = await empty.sortValues('x').compute();
   expect(t.length).toBe(0);
-  expect(t.columns).toEqual(['name', 'x', 'k']);
+  expect(t.columns).toEqual(['name', 'x', 'k', 'b']);
 });
