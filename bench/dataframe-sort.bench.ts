@@ -6,24 +6,14 @@
 //   frame corr() / cov() of x, y, id                                    vs  pearsonCorr / cov of the 3 pairs
 // against nodejs-polars 0.25.2 on a DataFrame of the same columns. The answers are compared and printed.
 // Env: DF_BENCH_DAYS (30: 2 592 000 rows), DF_BENCH_ROUNDS (5).
-import { cpuUsage } from 'node:process';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
 import { datasets, getConfig } from '../src/index.js';
+import { type Case, sideBySide } from './side-by-side.js';
 
 const require = createRequire(import.meta.url);
 const days = Number(process.env.DF_BENCH_DAYS ?? 30);
 const rounds = Number(process.env.DF_BENCH_ROUNDS ?? 5);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-
-/** CPU ms (user + system of the whole process, every thread) and wall ms of fn. */
-async function timed<T>(fn: () => Promise<T> | T): Promise<{ cpu: number; wall: number; value: T }> {
-  const c0 = cpuUsage();
-  const w0 = performance.now();
-  const value = await fn();
-  const c = cpuUsage(c0);
-  return { cpu: (c.user + c.system) / 1000, wall: performance.now() - w0, value };
-}
 
 async function main(): Promise<void> {
   const end = new Date(Date.UTC(2000, 0, 1 + days)).toISOString().slice(0, 10);
@@ -57,7 +47,7 @@ async function main(): Promise<void> {
   };
   const pairs = (f: 'pearsonCorr' | 'cov'): import('nodejs-polars').Expr[] =>
     [['id', 'x'], ['id', 'y'], ['x', 'y']].map(([a, b]) => (f === 'cov' ? pl!.cov(a!, b!) : pl!.pearsonCorr(a!, b!)).alias(`${a}_${b}`));
-  const cases: [string, () => Promise<string>, (() => string) | undefined][] = [
+  const cases: Case<string>[] = [
     ["sortValues('x')", async () => probe(await df.sortValues('x').compute(), 'x'), pdf && (() => pprobe(pdf!.sort('x').getColumn('x')))],
     ["sortValues('x', desc)", async () => probe(await df.sortValues('x', { ascending: false }).compute(), 'x'),
       pdf && (() => pprobe(pdf!.sort('x', true).getColumn('x')))],
@@ -66,28 +56,7 @@ async function main(): Promise<void> {
     ['cov() of id, x, y', async () => String((await num.cov().compute()).column('y')[1]), pdf && (() => String(pdf!.select(...pairs('cov')).getColumn('x_y').get(0)))],
     ['x.corr(y)', async () => String(await df.get('x').corr(df.get('y')).compute()), pdf && (() => String(pdf!.select(pl!.pearsonCorr('x', 'y')).getColumn('x').get(0)))],
   ];
-  console.log('| case | tessera CPU ms | (wall) | polars CPU ms | (wall) | polars / tessera CPU | (wall) | answers (tessera, polars) |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const [label, ours, theirs] of cases) {
-    const t: { cpu: number[]; wall: number[] } = { cpu: [], wall: [] };
-    const p: { cpu: number[]; wall: number[] } = { cpu: [], wall: [] };
-    let a = '';
-    let b = '';
-    for (let r = 0; r < rounds; r++) {
-      const x = await timed(ours);
-      t.cpu.push(x.cpu);
-      t.wall.push(x.wall);
-      a = x.value;
-      if (theirs) {
-        const y = await timed(theirs);
-        p.cpu.push(y.cpu);
-        p.wall.push(y.wall);
-        b = y.value;
-      }
-    }
-    const [tc, pc, tw, pw] = [median(t.cpu), p.cpu.length ? median(p.cpu) : NaN, median(t.wall), p.wall.length ? median(p.wall) : NaN];
-    console.log(`| ${label} | ${tc.toFixed(0)} | ${tw.toFixed(0)} | ${pc.toFixed(0)} | ${pw.toFixed(0)} | ${(pc / tc).toFixed(2)}× | ${(pw / tw).toFixed(2)}× | ${a}, ${b} |`);
-  }
+  await sideBySide(cases, rounds);
   console.log('\n(ratios above 1 mean tessera is faster; medians of the rounds)');
 }
 

@@ -80,6 +80,19 @@ Napi::ArrayBuffer toBuffer(Napi::Env env, std::string&& s) {
                                 [](Napi::Env, void*, std::string* h) { delete h; }, heap);
 }
 
+// An uninitialized native buffer handed to JS without a copy (freed with it).
+Napi::ArrayBuffer toBuffer(Napi::Env env, std::unique_ptr<uint64_t[]>&& words, size_t bytes) {
+  return Napi::ArrayBuffer::New(env, words.release(), bytes, [](Napi::Env, void* p) { delete[] static_cast<uint64_t*>(p); });
+}
+
+// spec.rows: the rows of each part (each below 2^32)
+std::vector<size_t> partRowsOf(Napi::Env env, const Napi::Object& spec) {
+  std::vector<size_t> rows;
+  Napi::Array ra = arr(env, spec.Get("rows"), "rows");
+  for (uint32_t p = 0; p < ra.Length(); ++p) rows.push_back(static_cast<size_t>(integer(env, ra.Get(p), "rows[i]", 0, 4294967295.0)));
+  return rows;
+}
+
 Napi::Object columnToJs(Napi::Env env, Column&& c) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("type", Napi::Number::New(env, static_cast<int>(c.type)));
@@ -427,29 +440,38 @@ Napi::Value WriteCsv(const Napi::CallbackInfo& info) {
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
 
-// dfStats({ columns: [{ type, parts: TypedArray[] }], quantiles: Float64Array (-1: NumPy's median) })
-//   → Promise<Float64Array> with, per column: count, sum, mean, std (ddof 1), min, max, quantiles…
-Napi::Value Stats(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object spec = obj(env, info[0], "spec");
-  auto ctx = std::make_unique<Ctx>();
+// spec.columns: [{ type, parts: TypedArray[] }] of int64, float64 and datetime columns (or int64,
+// float64 and bool: `corr`) as StatsColumns over the parts' memory (held by ctx until settled)
+std::vector<df::StatsColumn> statsColumns(Napi::Env env, const Napi::Object& spec, Ctx& ctx, bool corr) {
   std::vector<df::StatsColumn> cols;
   Napi::Array ca = arr(env, spec.Get("columns"), "columns");
   for (uint32_t c = 0; c < ca.Length(); ++c) {
     Napi::Object co = obj(env, ca.Get(c), "columns[i]");
     df::StatsColumn col;
     col.type = colType(env, co.Get("type"), "columns.type");
-    if (col.type != ColType::Int64 && col.type != ColType::Float64 && col.type != ColType::Datetime)
-      rangeError(env, "columns.type: statistics need int64, float64 or datetime columns");
+    const ColType third = corr ? ColType::Bool : ColType::Datetime;
+    if (col.type != ColType::Int64 && col.type != ColType::Float64 && col.type != third)
+      rangeError(env, corr ? "columns.type: corr/cov need int64, float64 or bool columns" : "columns.type: statistics need int64, float64 or datetime columns");
+    const size_t width = col.type == ColType::Bool ? 1 : 8;
     Napi::Array pa = arr(env, co.Get("parts"), "columns.parts");
     for (uint32_t p = 0; p < pa.Length(); ++p) {
       Napi::Value v = pa.Get(p);
       View view = typedView(env, v, "columns.parts[i]");
-      ctx->refs.push_back(Napi::Persistent(v));
-      col.parts.push_back({view.data, view.bytes / 8});
+      ctx.refs.push_back(Napi::Persistent(v));
+      col.parts.push_back({view.data, view.bytes / width});
     }
     cols.push_back(std::move(col));
   }
+  return cols;
+}
+
+// dfStats({ columns: [{ type, parts: TypedArray[] }], quantiles: Float64Array (-1: NumPy's median) })
+//   → Promise<Float64Array> with, per column: count, sum, mean, std (ddof 1), min, max, quantiles…
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
+  std::vector<df::StatsColumn> cols = statsColumns(env, spec, *ctx, false);
   std::vector<double> qs;
   Napi::Value qv = spec.Get("quantiles");
   if (!qv.IsUndefined()) {
@@ -598,9 +620,7 @@ Napi::Value Filter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object spec = obj(env, info[0], "spec");
   auto ctx = std::make_unique<Ctx>();
-  std::vector<size_t> partRows;
-  Napi::Array ra = arr(env, spec.Get("rows"), "rows");
-  for (uint32_t p = 0; p < ra.Length(); ++p) partRows.push_back(static_cast<size_t>(integer(env, ra.Get(p), "rows[i]", 0, 4294967295.0)));
+  std::vector<size_t> partRows = partRowsOf(env, spec);
   const size_t P = partRows.size();
   // a column's parts: one typed array per part, at least its rows long
   auto partsOf = [&](const Napi::Value& v, const std::string& path, auto&& each) {
@@ -688,8 +708,7 @@ Napi::Value Filter(const Napi::CallbackInfo& info) {
           parts.Set(static_cast<uint32_t>(p), e.Null());
           continue;
         }
-        auto* words = o.words.release();
-        parts.Set(static_cast<uint32_t>(p), Napi::ArrayBuffer::New(e, words, o.bytes, [](Napi::Env, void* q) { delete[] static_cast<uint64_t*>(q); }));
+        parts.Set(static_cast<uint32_t>(p), toBuffer(e, std::move(o.words), o.bytes));
       }
       cols.Set(static_cast<uint32_t>(c), parts);
     }
@@ -705,28 +724,11 @@ Napi::Value Corr(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object spec = obj(env, info[0], "spec");
   auto ctx = std::make_unique<Ctx>();
-  std::vector<df::StatsColumn> cols;
-  Napi::Array ca = arr(env, spec.Get("columns"), "columns");
-  for (uint32_t c = 0; c < ca.Length(); ++c) {
-    Napi::Object co = obj(env, ca.Get(c), "columns[i]");
-    df::StatsColumn col;
-    col.type = colType(env, co.Get("type"), "columns.type");
-    if (col.type != ColType::Int64 && col.type != ColType::Float64 && col.type != ColType::Bool)
-      rangeError(env, "columns.type: corr/cov need int64, float64 or bool columns");
-    const size_t width = col.type == ColType::Bool ? 1 : 8;
-    Napi::Array pa = arr(env, co.Get("parts"), "columns.parts");
-    for (uint32_t p = 0; p < pa.Length(); ++p) {
-      Napi::Value v = pa.Get(p);
-      View view = typedView(env, v, "columns.parts[i]");
-      ctx->refs.push_back(Napi::Persistent(v));
-      col.parts.push_back({view.data, view.bytes / width});
-    }
-    if (!cols.empty()) {
-      if (col.parts.size() != cols[0].parts.size()) rangeError(env, "columns.parts: every column needs the same number of parts");
-      for (size_t p = 0; p < col.parts.size(); ++p)
-        if (col.parts[p].second != cols[0].parts[p].second) rangeError(env, "columns.parts: part " + std::to_string(p) + " has rows of different lengths");
-    }
-    cols.push_back(std::move(col));
+  std::vector<df::StatsColumn> cols = statsColumns(env, spec, *ctx, true);
+  for (const df::StatsColumn& col : cols) {
+    if (col.parts.size() != cols[0].parts.size()) rangeError(env, "columns.parts: every column needs the same number of parts");
+    for (size_t p = 0; p < col.parts.size(); ++p)
+      if (col.parts[p].second != cols[0].parts[p].second) rangeError(env, "columns.parts: part " + std::to_string(p) + " has rows of different lengths");
   }
   const bool cov = boolean(spec.Get("cov"), false);
   const bool finiteOnly = boolean(spec.Get("finiteOnly"), true);
@@ -755,13 +757,9 @@ Napi::Value Sort(const Napi::CallbackInfo& info) {
   Napi::Object spec = obj(env, info[0], "spec");
   auto ctx = std::make_unique<Ctx>();
   const bool naFirst = boolean(spec.Get("naFirst"), false);
-  std::vector<size_t> partRows;
-  Napi::Array ra = arr(env, spec.Get("rows"), "rows");
+  std::vector<size_t> partRows = partRowsOf(env, spec);
   double total = 0;
-  for (uint32_t p = 0; p < ra.Length(); ++p) {
-    partRows.push_back(static_cast<size_t>(integer(env, ra.Get(p), "rows[i]", 0, 4294967295.0)));
-    total += static_cast<double>(partRows.back());
-  }
+  for (size_t r : partRows) total += static_cast<double>(r);
   const int bits = df::SortPlan::localBits(partRows.size());
   if (total > 4294967295.0) rangeError(env, "rows: more than 2^32 - 1 rows in all");
   for (size_t r : partRows)
@@ -833,9 +831,7 @@ Napi::Value Sort(const Napi::CallbackInfo& info) {
     auto& outs = plan->gathered();
     Napi::Array cols = Napi::Array::New(e, outs.size());
     for (size_t c = 0; c < outs.size(); ++c) {
-      df::RawBuffer& o = outs[c];
-      auto* words = o.words.release();
-      cols.Set(static_cast<uint32_t>(c), Napi::ArrayBuffer::New(e, words, o.bytes, [](Napi::Env, void* p) { delete[] static_cast<uint64_t*>(p); }));
+      cols.Set(static_cast<uint32_t>(c), toBuffer(e, std::move(outs[c].words), outs[c].bytes));
     }
     return cols;
   };

@@ -320,9 +320,10 @@ TEST(df_parse_high_cardinality_strings) {
 }
 
 namespace {
-std::vector<StatsResult> runStats(std::vector<StatsColumn> cols, std::vector<double> qs) {
-  tessera::Pool pool(2);
-  auto plan = std::make_shared<StatsPlan>(std::move(cols), std::move(qs));
+// Runs a plan's stages on a pool of `threads` and waits.
+template <typename Plan>
+void runPlan(const std::shared_ptr<Plan>& plan, int threads) {
+  tessera::Pool pool(threads);
   auto job = std::make_shared<FnJob>();
   plan->addStages(*job, plan);
   std::mutex m;
@@ -336,6 +337,11 @@ std::vector<StatsResult> runStats(std::vector<StatsColumn> cols, std::vector<dou
   pool.submit(job);
   std::unique_lock<std::mutex> lock(m);
   cv.wait(lock, [&] { return done; });
+}
+
+std::vector<StatsResult> runStats(std::vector<StatsColumn> cols, std::vector<double> qs) {
+  auto plan = std::make_shared<StatsPlan>(std::move(cols), std::move(qs));
+  runPlan(plan, 2);
   return plan->results();
 }
 }  // namespace
@@ -480,21 +486,8 @@ std::vector<GbOut> runGroupby(const CsvResult& r, const std::vector<size_t>& key
   std::vector<GbColumn> keys, vals;
   for (size_t c : keyCols) keys.push_back(column(c));
   for (size_t c : valCols) vals.push_back(column(c));
-  tessera::Pool pool(threads);
   auto plan = std::make_shared<GroupbyPlan>(std::move(keys), std::move(vals), rows, aggs);
-  auto job = std::make_shared<FnJob>();
-  plan->addStages(*job, plan);
-  std::mutex m;
-  std::condition_variable cv;
-  bool done = false;
-  job->onComplete = [&](FnJob::Status, const std::string&) {
-    std::lock_guard<std::mutex> lock(m);
-    done = true;
-    cv.notify_all();
-  };
-  pool.submit(job);
-  std::unique_lock<std::mutex> lock(m);
-  cv.wait(lock, [&] { return done; });
+  runPlan(plan, threads);
   return std::move(plan->outputs());
 }
 
@@ -632,25 +625,6 @@ TEST(df_argsort_stable_with_missing_values) {
   CHECK(argsortRows(keys, 0, false).empty());
 }
 
-
-// Runs a plan's stages on a pool of `threads` and waits.
-template <typename Plan>
-void runPlan(const std::shared_ptr<Plan>& plan, int threads) {
-  tessera::Pool pool(threads);
-  auto job = std::make_shared<FnJob>();
-  plan->addStages(*job, plan);
-  std::mutex m;
-  std::condition_variable cv;
-  bool done = false;
-  job->onComplete = [&](FnJob::Status, const std::string&) {
-    std::lock_guard<std::mutex> lock(m);
-    done = true;
-    cv.notify_all();
-  };
-  pool.submit(job);
-  std::unique_lock<std::mutex> lock(m);
-  cv.wait(lock, [&] { return done; });
-}
 
 TEST(df_radix_sort_matches_stable_comparison_sort) {
   // keys with NaN, -0 and 0, ±inf, many ties, int64 extremes; split in parts (some empty) and
