@@ -37,9 +37,10 @@ async function main(): Promise<void> {
     console.log(`nodejs-polars not available (${(err as Error).message.split('\n')[0]})`);
   }
   // the answer printed: a checksum of the sorted x (first, middle, last) or the corr(x, y) entry
-  const probe = (t: { column(c: string): unknown[]; length: number }, c: string): string => {
-    const v = t.column(c);
-    return [v[0], v[Math.floor(t.length / 2)], v[t.length - 1]].map((a) => (a instanceof Date ? a.toISOString() : String(a))).join('/');
+  // (three values read from the typed column, as Polars' Series.get: no JS array of every row)
+  const probe = (t: Awaited<ReturnType<typeof df.compute>>, c: string): string => {
+    const v = t.raw(c)!.values;
+    return [v[0], v[Math.floor(t.length / 2)], v[t.length - 1]].map((a) => String(a)).join('/');
   };
   const pprobe = (s: import('nodejs-polars').Series): string => {
     const n = s.length;
