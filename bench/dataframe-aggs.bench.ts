@@ -7,24 +7,14 @@
 // against nodejs-polars 0.25.2 on a DataFrame of the same columns (groupBy().agg(col.median()),
 // col.quantile(0.9, 'linear'), pearson corr). The answers are compared and printed.
 // Env: DF_BENCH_DAYS (10: 864 000 rows), DF_BENCH_ROUNDS (5).
-import { cpuUsage } from 'node:process';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
 import { datasets, getConfig } from '../src/index.js';
+import { type Case, sideBySide } from './side-by-side.js';
 
 const require = createRequire(import.meta.url);
 const days = Number(process.env.DF_BENCH_DAYS ?? 10);
 const rounds = Number(process.env.DF_BENCH_ROUNDS ?? 5);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-
-/** CPU ms (user + system of the whole process, every thread) and wall ms of fn. */
-async function timed<T>(fn: () => Promise<T> | T): Promise<{ cpu: number; wall: number; value: T }> {
-  const c0 = cpuUsage();
-  const w0 = performance.now();
-  const value = await fn();
-  const c = cpuUsage(c0);
-  return { cpu: (c.user + c.system) / 1000, wall: performance.now() - w0, value };
-}
 
 async function main(): Promise<void> {
   const end = new Date(Date.UTC(2000, 0, 1 + days)).toISOString().slice(0, 10);
@@ -45,7 +35,7 @@ async function main(): Promise<void> {
   } catch (err) {
     console.log(`nodejs-polars not available (${(err as Error).message.split('\n')[0]})`);
   }
-  const cases: [string, () => Promise<number>, (() => number) | undefined][] = [
+  const cases: Case<number>[] = [
     ['groupby(name).median(x)', async () => (await df.groupby('name').agg({ x: 'median' }).compute()).column('x')[0] as number,
       pdf && (() => pdf!.groupBy('name').agg(pl!.col('x').median()).sort('name').getColumn('x').get(0) as number)],
     ['groupby(name).mean(x)', async () => (await df.groupby('name').agg({ x: 'mean' }).compute()).column('x')[0] as number,
@@ -55,28 +45,7 @@ async function main(): Promise<void> {
     ['x.median()', () => df.get('x').median().compute(), pdf && (() => pdf!.select(pl!.col('x').median()).getColumn('x').get(0) as number)],
     ['corr(x, y)', () => df.get('x').corr(df.get('y')).compute(), pdf && (() => pdf!.select(pl!.pearsonCorr('x', 'y')).getColumn('x').get(0) as number)],
   ];
-  console.log('| case | tessera CPU ms | (wall) | polars CPU ms | (wall) | polars / tessera CPU | answers (tessera, polars) |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const [label, ours, theirs] of cases) {
-    const t: { cpu: number[]; wall: number[] } = { cpu: [], wall: [] };
-    const p: { cpu: number[]; wall: number[] } = { cpu: [], wall: [] };
-    let a = NaN;
-    let b = NaN;
-    for (let r = 0; r < rounds; r++) {
-      const x = await timed(ours);
-      t.cpu.push(x.cpu);
-      t.wall.push(x.wall);
-      a = x.value;
-      if (theirs) {
-        const y = await timed(theirs);
-        p.cpu.push(y.cpu);
-        p.wall.push(y.wall);
-        b = y.value;
-      }
-    }
-    const [tc, pc] = [median(t.cpu), p.cpu.length ? median(p.cpu) : NaN];
-    console.log(`| ${label} | ${tc.toFixed(0)} | ${median(t.wall).toFixed(0)} | ${pc.toFixed(0)} | ${p.wall.length ? median(p.wall).toFixed(0) : '-'} | ${(pc / tc).toFixed(2)}× | ${a}, ${b} |`);
-  }
+  await sideBySide(cases, rounds);
 }
 
 await main();

@@ -5,7 +5,8 @@
 //   merge-lookup: readCsv(glob).merge(lookup, { on: 'name', how: 'left' }).get('v').sum() (26 rows)
 // against nodejs-polars 0.25.2 (scanCSV(glob) → groupBy / filter → collect, Polars' thread pool)
 // and Dask (Debian's dask 2022.12 at /usr/bin/python3, timed inside Python after the import,
-// the threaded scheduler). The answers are compared and printed too.
+// the threaded scheduler). The answers are compared and printed too; wall medians, with the
+// process CPU time (every thread) beside them for tessera and Polars (Dask's is its wall time).
 // Env: DF_BENCH_DIR (data, kept; default $TMPDIR/tessera-bench-ops, removed at the end),
 // DF_BENCH_DAYS (30: Dask's default timeseries, 2 592 000 rows, ~175 MB), DF_BENCH_ROUNDS (3),
 // DF_BENCH_DASK=0 to skip Dask.
@@ -15,13 +16,12 @@ import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { datasets, getConfig, readCsv } from '../src/index.js';
+import { median, timed } from './side-by-side.js';
 
 const require = createRequire(import.meta.url);
 const dir = process.env.DF_BENCH_DIR ?? join(tmpdir(), 'tessera-bench-ops');
 const days = Number(process.env.DF_BENCH_DAYS ?? 30);
 const rounds = Number(process.env.DF_BENCH_ROUNDS ?? 3);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-const now = (): number => performance.now();
 
 const DASK = `
 import sys, time, json
@@ -71,31 +71,28 @@ async function main(): Promise<void> {
   } catch (err) {
     console.log(`nodejs-polars not available (${(err as Error).message.split('\n')[0]})`);
   }
-  const t: Record<string, number[]> = { tg: [], tf: [], tm: [], pg: [], pf: [], pm: [] };
+  // wall ms and process CPU ms (every thread) of each run: the machine is shared, CPU time says more
+  const t: Record<string, number[]> = { tg: [], tf: [], tm: [], pg: [], pf: [], pm: [], tgc: [], tfc: [], tmc: [], pgc: [], pfc: [], pmc: [] };
+  const time = async <T>(key: string, fn: () => Promise<T> | T): Promise<T> => {
+    const r = await timed(fn);
+    t[key]!.push(r.wall);
+    t[`${key}c`]!.push(r.cpu);
+    return r.value;
+  };
   const answers: { tessera?: number[]; polars?: number[] } = {};
   for (let r = 0; r < rounds; r++) {
-    let t0 = now();
-    const g = await readCsv(glob).groupby('name').agg({ x: ['mean', 'std', 'count'] }).compute();
-    t.tg!.push(now() - t0);
-    t0 = now();
-    const df = readCsv(glob);
-    const s = await df.filter(df.get('x').gt(0.5)).get('y').sum().compute();
-    t.tf!.push(now() - t0);
-    t0 = now();
-    const ms = await readCsv(glob).merge(readCsv(lookup), { on: 'name', how: 'left' }).get('v').sum().compute();
-    t.tm!.push(now() - t0);
+    const g = await time('tg', () => readCsv(glob).groupby('name').agg({ x: ['mean', 'std', 'count'] }).compute());
+    const s = await time('tf', () => {
+      const df = readCsv(glob);
+      return df.filter(df.get('x').gt(0.5)).get('y').sum().compute();
+    });
+    const ms = await time('tm', () => readCsv(glob).merge(readCsv(lookup), { on: 'name', how: 'left' }).get('v').sum().compute());
     const a = g.toRecords().find((row) => row.name === 'Alice')!;
     answers.tessera = [a.x_mean as number, a.x_std as number, a.x_count as number, s, ms];
     if (pl) {
-      t0 = now();
-      const pg = pl.scanCSV(glob).groupBy('name').agg(pl.col('x').mean().alias('mean'), pl.col('x').std().alias('std'), pl.col('x').count().alias('count')).collectSync();
-      t.pg!.push(now() - t0);
-      t0 = now();
-      const ps = pl.scanCSV(glob).filter(pl.col('x').gt(0.5)).select(pl.col('y').sum()).collectSync();
-      t.pf!.push(now() - t0);
-      t0 = now();
-      const pm = pl.scanCSV(glob).join(pl.readCSV(lookup).lazy(), { on: 'name', how: 'left' }).select(pl.col('v').sum()).collectSync();
-      t.pm!.push(now() - t0);
+      const pg = await time('pg', () => pl!.scanCSV(glob).groupBy('name').agg(pl!.col('x').mean().alias('mean'), pl!.col('x').std().alias('std'), pl!.col('x').count().alias('count')).collectSync());
+      const ps = await time('pf', () => pl!.scanCSV(glob).filter(pl!.col('x').gt(0.5)).select(pl!.col('y').sum()).collectSync());
+      const pm = await time('pm', () => pl!.scanCSV(glob).join(pl!.readCSV(lookup).lazy(), { on: 'name', how: 'left' }).select(pl!.col('v').sum()).collectSync());
       const row = pg.filter(pl.col('name').eq(pl.lit('Alice'))).toRecords()[0] as Record<string, number>;
       answers.polars = [row.mean!, row.std!, Number(row.count!), Number(ps.getColumn('y').get(0)), Number(pm.getColumn('v').get(0))];
     }
@@ -112,19 +109,18 @@ async function main(): Promise<void> {
   if (answers.polars) console.log(`                                             polars  ${JSON.stringify(answers.polars)}`);
   if (dask) console.log(`                                             dask    ${JSON.stringify([...dask.alice, dask.sum, dask.msum])}`);
   console.log('');
-  const row = (name: string, tessera: number[], polars: number[], daskMs: number[] | undefined): void => {
-    const tm = median(tessera);
-    const pm = polars.length ? median(polars) : NaN;
-    const dm = daskMs?.length ? median(daskMs) : NaN;
+  const row = (name: string, key: string, daskMs: number[] | undefined): void => {
+    const m = (xs: number[] | undefined): number => (xs?.length ? median(xs) : NaN);
+    const [tm, pm, dm, tc, pc] = [m(t[`t${key}`]), m(t[`p${key}`]), m(daskMs), m(t[`t${key}c`]), m(t[`p${key}c`])];
     const f = (x: number): string => (Number.isNaN(x) ? '—' : x.toFixed(0));
-    const ratio = (x: number): string => (Number.isNaN(x) ? '—' : `${(x / tm).toFixed(2)}×`);
-    console.log(`| ${name} | ${f(tm)} | ${f(pm)} | ${f(dm)} | ${ratio(pm)} | ${ratio(dm)} |`);
+    const ratio = (x: number, y: number): string => (Number.isNaN(x) ? '—' : `${(x / y).toFixed(2)}×`);
+    console.log(`| ${name} | ${f(tm)} | ${f(pm)} | ${f(dm)} | ${ratio(pm, tm)} | ${ratio(dm, tm)} | ${f(tc)} | ${f(pc)} | ${ratio(pc, tc)} |`);
   };
-  console.log('| from CSV to result | tessera ms | Polars ms | Dask ms | Polars / tessera | Dask / tessera |');
-  console.log('|---|---:|---:|---:|---:|---:|');
-  row("groupby('name').agg(x: mean, std, count)", t.tg!, t.pg!, dask?.groupby);
-  row("filter(x > 0.5).get('y').sum()", t.tf!, t.pf!, dask?.filter);
-  row("merge(26-row lookup, left).get('v').sum()", t.tm!, t.pm!, dask?.merge);
+  console.log('| from CSV to result | tessera ms | Polars ms | Dask ms | Polars / tessera | Dask / tessera | tessera CPU ms | Polars CPU ms | Polars / tessera CPU |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  row("groupby('name').agg(x: mean, std, count)", 'g', dask?.groupby);
+  row("filter(x > 0.5).get('y').sum()", 'f', dask?.filter);
+  row("merge(26-row lookup, left).get('v').sum()", 'm', dask?.merge);
   console.log('\n(ratios above 1 mean tessera is faster; medians of the rounds)');
   rmSync(lookup, { force: true });
   if (made && !process.env.DF_BENCH_DIR) rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@
 #include "binding/addon_dataframe.h"
 #include "binding/plan_decode.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -20,6 +21,8 @@
 #include "engine/job.h"
 #include "dataframe/stats.h"
 #include "dataframe/groupby.h"
+#include "dataframe/filter.h"
+#include "dataframe/sort.h"
 
 namespace tessera {
 namespace {
@@ -75,6 +78,19 @@ Napi::ArrayBuffer toBuffer(Napi::Env env, std::string&& s) {
   auto* heap = new std::string(std::move(s));
   return Napi::ArrayBuffer::New(env, heap->data(), heap->size(),
                                 [](Napi::Env, void*, std::string* h) { delete h; }, heap);
+}
+
+// An uninitialized native buffer handed to JS without a copy (freed with it).
+Napi::ArrayBuffer toBuffer(Napi::Env env, std::unique_ptr<uint64_t[]>&& words, size_t bytes) {
+  return Napi::ArrayBuffer::New(env, words.release(), bytes, [](Napi::Env, void* p) { delete[] static_cast<uint64_t*>(p); });
+}
+
+// spec.rows: the rows of each part (each below 2^32)
+std::vector<size_t> partRowsOf(Napi::Env env, const Napi::Object& spec) {
+  std::vector<size_t> rows;
+  Napi::Array ra = arr(env, spec.Get("rows"), "rows");
+  for (uint32_t p = 0; p < ra.Length(); ++p) rows.push_back(static_cast<size_t>(integer(env, ra.Get(p), "rows[i]", 0, 4294967295.0)));
+  return rows;
 }
 
 Napi::Object columnToJs(Napi::Env env, Column&& c) {
@@ -336,29 +352,38 @@ Napi::Value WriteCsv(const Napi::CallbackInfo& info) {
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
 
-// dfStats({ columns: [{ type, parts: TypedArray[] }], quantiles: Float64Array (-1: NumPy's median) })
-//   → Promise<Float64Array> with, per column: count, sum, mean, std (ddof 1), min, max, quantiles…
-Napi::Value Stats(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object spec = obj(env, info[0], "spec");
-  auto ctx = std::make_unique<Ctx>();
+// spec.columns: [{ type, parts: TypedArray[] }] of int64, float64 and datetime columns (or int64,
+// float64 and bool: `corr`) as StatsColumns over the parts' memory (held by ctx until settled)
+std::vector<df::StatsColumn> statsColumns(Napi::Env env, const Napi::Object& spec, Ctx& ctx, bool corr) {
   std::vector<df::StatsColumn> cols;
   Napi::Array ca = arr(env, spec.Get("columns"), "columns");
   for (uint32_t c = 0; c < ca.Length(); ++c) {
     Napi::Object co = obj(env, ca.Get(c), "columns[i]");
     df::StatsColumn col;
     col.type = colType(env, co.Get("type"), "columns.type");
-    if (col.type != ColType::Int64 && col.type != ColType::Float64 && col.type != ColType::Datetime)
-      rangeError(env, "columns.type: statistics need int64, float64 or datetime columns");
+    const ColType third = corr ? ColType::Bool : ColType::Datetime;
+    if (col.type != ColType::Int64 && col.type != ColType::Float64 && col.type != third)
+      rangeError(env, corr ? "columns.type: corr/cov need int64, float64 or bool columns" : "columns.type: statistics need int64, float64 or datetime columns");
+    const size_t width = col.type == ColType::Bool ? 1 : 8;
     Napi::Array pa = arr(env, co.Get("parts"), "columns.parts");
     for (uint32_t p = 0; p < pa.Length(); ++p) {
       Napi::Value v = pa.Get(p);
       View view = typedView(env, v, "columns.parts[i]");
-      ctx->refs.push_back(Napi::Persistent(v));
-      col.parts.push_back({view.data, view.bytes / 8});
+      ctx.refs.push_back(Napi::Persistent(v));
+      col.parts.push_back({view.data, view.bytes / width});
     }
     cols.push_back(std::move(col));
   }
+  return cols;
+}
+
+// dfStats({ columns: [{ type, parts: TypedArray[] }], quantiles: Float64Array (-1: NumPy's median) })
+//   → Promise<Float64Array> with, per column: count, sum, mean, std (ddof 1), min, max, quantiles…
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
+  std::vector<df::StatsColumn> cols = statsColumns(env, spec, *ctx, false);
   std::vector<double> qs;
   Napi::Value qv = spec.Get("quantiles");
   if (!qv.IsUndefined()) {
@@ -498,42 +523,229 @@ Napi::Value Groupby(const Napi::CallbackInfo& info) {
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
 
-// dfArgsort({ keys: [{ data: Float64Array | BigInt64Array, ascending }], rows, naFirst }) → Promise<Uint32Array>
-// (one pool task: a stable sort of the row numbers)
-Napi::Value Argsort(const Napi::CallbackInfo& info) {
+// dfFilter({ rows: number[], columns: TypedArray[][], program: Float64Array, keep: TypedArray[][] })
+// → Promise<{ counts: Float64Array, columns: (ArrayBuffer | null)[][] }>: the mask program
+// (dataframe/filter.h; 6 numbers an instruction: kind, cmp, aCol, aValue, bCol, bValue) over
+// each part of the mask's columns, and each keep column's parts compacted to the rows where it
+// holds (null: every row kept).
+Napi::Value Filter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object spec = obj(env, info[0], "spec");
   auto ctx = std::make_unique<Ctx>();
-  const size_t n = static_cast<size_t>(integer(env, spec.Get("rows"), "rows", 0, 4294967295.0));
+  std::vector<size_t> partRows = partRowsOf(env, spec);
+  const size_t P = partRows.size();
+  // a column's parts: one typed array per part, at least its rows long
+  auto partsOf = [&](const Napi::Value& v, const std::string& path, auto&& each) {
+    Napi::Array pa = arr(env, v, path);
+    if (pa.Length() != P) rangeError(env, path + ": expected one array per part (" + std::to_string(P) + ")");
+    for (uint32_t p = 0; p < P; ++p) {
+      Napi::Value d = pa.Get(p);
+      if (!d.IsTypedArray()) typeError(env, path + "[i]: expected a typed array");
+      View view = typedView(env, d, path + "[i]");
+      const size_t w = d.As<Napi::TypedArray>().ElementSize();
+      if (view.bytes / w < partRows[p]) rangeError(env, path + "[i]: shorter than its part's rows");
+      ctx->refs.push_back(Napi::Persistent(d));
+      each(p, d.As<Napi::TypedArray>().TypedArrayType(), view.data);
+    }
+  };
+  std::vector<std::vector<df::MaskPart>> cols;
+  Napi::Array ca = arr(env, spec.Get("columns"), "columns");
+  for (uint32_t c = 0; c < ca.Length(); ++c) {
+    std::vector<df::MaskPart> parts(P);
+    partsOf(ca.Get(c), "columns[i]", [&](uint32_t p, napi_typedarray_type t, const void* data) {
+      df::MaskPart& mp = parts[p];
+      mp.data = data;
+      switch (t) {
+        case napi_float64_array: mp.type = df::MaskPart::F64; break;
+        case napi_bigint64_array: mp.type = df::MaskPart::I64; break;
+        case napi_uint8_array: mp.type = df::MaskPart::U8; break;
+        case napi_int32_array: mp.type = df::MaskPart::Codes; break;
+        default: typeError(env, "columns[i][j]: expected a Float64Array, BigInt64Array, Uint8Array or Int32Array");
+      }
+    });
+    cols.push_back(std::move(parts));
+  }
+  Napi::Value pv = spec.Get("program");
+  if (!pv.IsTypedArray() || pv.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) typeError(env, "program: expected a Float64Array");
+  Napi::Float64Array pf = pv.As<Napi::Float64Array>();
+  if (pf.ElementLength() % 6) rangeError(env, "program: expected 6 numbers an instruction");
+  std::vector<df::MaskInstr> program;
+  for (size_t k = 0; k < pf.ElementLength(); k += 6) {
+    const double* q = pf.Data() + k;
+    if (!(q[0] >= 0 && q[0] <= df::MaskInstr::Not && q[1] >= 0 && q[1] <= df::MaskInstr::Ge)) rangeError(env, "program: unknown instruction");
+    df::MaskInstr in;
+    in.kind = static_cast<df::MaskInstr::Kind>(static_cast<int>(q[0]));
+    in.cmp = static_cast<df::MaskInstr::Cmp>(static_cast<int>(q[1]));
+    in.aCol = static_cast<int>(q[2]);
+    in.aValue = q[3];
+    in.bCol = static_cast<int>(q[4]);
+    in.bValue = q[5];
+    program.push_back(in);
+  }
+  if (!df::FilterPlan::valid(program, cols.size())) rangeError(env, "program: not a well-formed mask");
+  std::vector<df::KeepColumn> keep;
+  Napi::Array ka = arr(env, spec.Get("keep"), "keep");
+  for (uint32_t c = 0; c < ka.Length(); ++c) {
+    df::KeepColumn kc;
+    kc.parts.resize(P);
+    size_t width = 0;
+    partsOf(ka.Get(c), "keep[i]", [&](uint32_t p, napi_typedarray_type, const void* data) { kc.parts[p] = data; });
+    Napi::Array pa = ka.Get(c).As<Napi::Array>();
+    for (uint32_t p = 0; p < P; ++p) {
+      const size_t w = pa.Get(p).As<Napi::TypedArray>().ElementSize();
+      if (w != 1 && w != 4 && w != 8) typeError(env, "keep[i][j]: expected elements of 1, 4 or 8 bytes");
+      if (width && w != width) typeError(env, "keep[i]: every part of a column needs the same element size");
+      width = w;
+    }
+    kc.width = static_cast<int>(width ? width : 8);
+    keep.push_back(std::move(kc));
+  }
+  auto plan = std::make_shared<df::FilterPlan>(std::move(cols), std::move(program), std::move(partRows), std::move(keep));
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = plan->expectedTasks();
+  plan->addStages(*job, plan);
+  ctx->build = [plan](Napi::Env e) -> Napi::Value {
+    Napi::Object res = Napi::Object::New(e);
+    const auto& counts = plan->counts();
+    Napi::Float64Array cn = Napi::Float64Array::New(e, counts.size());
+    for (size_t p = 0; p < counts.size(); ++p) cn[p] = static_cast<double>(counts[p]);
+    res.Set("counts", cn);
+    auto& outs = plan->out();
+    Napi::Array cols = Napi::Array::New(e, outs.size());
+    for (size_t c = 0; c < outs.size(); ++c) {
+      Napi::Array parts = Napi::Array::New(e, outs[c].size());
+      for (size_t p = 0; p < outs[c].size(); ++p) {
+        df::CompactBuffer& o = outs[c][p];
+        if (o.all) {
+          parts.Set(static_cast<uint32_t>(p), e.Null());
+          continue;
+        }
+        parts.Set(static_cast<uint32_t>(p), toBuffer(e, std::move(o.words), o.bytes));
+      }
+      cols.Set(static_cast<uint32_t>(c), parts);
+    }
+    res.Set("columns", cols);
+    return res;
+  };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
+// dfCorr({ columns: [{ type, parts: TypedArray[] }], cov, minPeriods, ddof, finiteOnly }) → Promise<Float64Array>
+// (the K×K matrix of pandas' nancorr, dataframe/stats.h; the pairs split among the pool's threads)
+Napi::Value Corr(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
+  std::vector<df::StatsColumn> cols = statsColumns(env, spec, *ctx, true);
+  for (const df::StatsColumn& col : cols) {
+    if (col.parts.size() != cols[0].parts.size()) rangeError(env, "columns.parts: every column needs the same number of parts");
+    for (size_t p = 0; p < col.parts.size(); ++p)
+      if (col.parts[p].second != cols[0].parts[p].second) rangeError(env, "columns.parts: part " + std::to_string(p) + " has rows of different lengths");
+  }
+  const bool cov = boolean(spec.Get("cov"), false);
+  const bool finiteOnly = boolean(spec.Get("finiteOnly"), true);
+  const int64_t minPeriods = integer(env, spec.Get("minPeriods"), "minPeriods", 0, 9007199254740991.0);
+  const int64_t ddof = integer(env, spec.Get("ddof"), "ddof", 0, 9007199254740991.0);
+  const size_t K = cols.size();
+  const size_t tasks = static_cast<size_t>(std::max(1, stateOf(info)->pool().numThreads()));
+  auto plan = std::make_shared<df::CorrPlan>(std::move(cols), cov, minPeriods, ddof, finiteOnly, tasks);
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = static_cast<int64_t>(std::min(tasks, K * (K + 1) / 2));
+  plan->addStages(*job, plan);
+  ctx->build = [plan](Napi::Env e) -> Napi::Value {
+    const auto& m = plan->result();
+    Napi::Float64Array out = Napi::Float64Array::New(e, m.size());
+    if (!m.empty()) std::memcpy(out.Data(), m.data(), m.size() * sizeof(double));
+    return out;
+  };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
+// dfSort({ rows: number[] (per part), keys: [{ parts: (Float64Array | BigInt64Array)[], ascending }], naFirst,
+//          gather: [{ parts: TypedArray[], shift?: Int32Array }] }) → Promise<ArrayBuffer[]>: each gathered
+// column's elements in the stable order of the rows by the keys (a parallel radix sort, dataframe/sort.h).
+Napi::Value Sort(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
   const bool naFirst = boolean(spec.Get("naFirst"), false);
-  auto keys = std::make_shared<std::vector<df::SortKey>>();
+  std::vector<size_t> partRows = partRowsOf(env, spec);
+  double total = 0;
+  for (size_t r : partRows) total += static_cast<double>(r);
+  const int bits = df::SortPlan::localBits(partRows.size());
+  if (total > 4294967295.0) rangeError(env, "rows: more than 2^32 - 1 rows in all");
+  for (size_t r : partRows)
+    if (bits < 32 && r > (size_t(1) << bits)) rangeError(env, "rows: a part has more than 2^" + std::to_string(bits) + " rows for this many parts");
+  // the parts of an array-of-parts value, each at least partRows[p] elements of `width` bytes
+  auto partsOf = [&](const Napi::Value& v, const std::string& path, size_t width, std::vector<const void*>& out) {
+    Napi::Array pa = arr(env, v, path);
+    if (pa.Length() != partRows.size()) rangeError(env, path + ": expected one array per part (" + std::to_string(partRows.size()) + ")");
+    for (uint32_t p = 0; p < pa.Length(); ++p) {
+      Napi::Value d = pa.Get(p);
+      View view = typedView(env, d, path + "[i]");
+      if (view.bytes / width < partRows[p]) rangeError(env, path + "[i]: shorter than its part's rows");
+      ctx->refs.push_back(Napi::Persistent(d));
+      out.push_back(view.data);
+    }
+  };
+  std::vector<df::SortColumn> keys;
   Napi::Array ka = arr(env, spec.Get("keys"), "keys");
+  if (ka.Length() == 0) rangeError(env, "keys: expected at least one key");
   for (uint32_t k = 0; k < ka.Length(); ++k) {
     Napi::Object ko = obj(env, ka.Get(k), "keys[i]");
-    Napi::Value data = ko.Get("data");
-    df::SortKey key;
+    df::SortColumn key;
     key.ascending = boolean(ko.Get("ascending"), true);
-    if (data.IsTypedArray() && data.As<Napi::TypedArray>().TypedArrayType() == napi_bigint64_array) {
-      View v = typedView(env, data, "keys.data");
-      if (v.bytes / 8 < n) rangeError(env, "keys.data: shorter than rows");
-      key.i64 = static_cast<const int64_t*>(v.data);
-    } else {
-      if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) typeError(env, "keys.data: expected a Float64Array or BigInt64Array");
-      View v = typedView(env, data, "keys.data");
-      if (v.bytes / 8 < n) rangeError(env, "keys.data: shorter than rows");
-      key.f64 = static_cast<const double*>(v.data);
+    Napi::Array pa = arr(env, ko.Get("parts"), "keys.parts");
+    bool sawF64 = false;
+    for (uint32_t p = 0; p < pa.Length(); ++p) {
+      Napi::Value d = pa.Get(p);
+      const napi_typedarray_type t = d.IsTypedArray() ? d.As<Napi::TypedArray>().TypedArrayType() : napi_int8_array;
+      if (t != napi_bigint64_array && t != napi_float64_array) typeError(env, "keys.parts[i]: expected a Float64Array or BigInt64Array");
+      (t == napi_bigint64_array ? key.i64 : sawF64) = true;
     }
-    ctx->refs.push_back(Napi::Persistent(data));
-    keys->push_back(key);
+    if (key.i64 && sawF64) typeError(env, "keys.parts: every part of a key needs the same type");
+    partsOf(pa, "keys.parts", 8, key.parts);
+    keys.push_back(std::move(key));
   }
-  auto out = std::make_shared<std::vector<uint32_t>>();
+  std::vector<df::GatherColumn> gather;
+  Napi::Array ga = arr(env, spec.Get("gather"), "gather");
+  for (uint32_t c = 0; c < ga.Length(); ++c) {
+    Napi::Object go = obj(env, ga.Get(c), "gather[i]");
+    df::GatherColumn col;
+    Napi::Array pa = arr(env, go.Get("parts"), "gather.parts");
+    size_t width = 0;
+    for (uint32_t p = 0; p < pa.Length(); ++p) {
+      Napi::Value d = pa.Get(p);
+      if (!d.IsTypedArray()) typeError(env, "gather.parts[i]: expected a typed array");
+      const size_t w = d.As<Napi::TypedArray>().ElementSize();
+      if (w != 1 && w != 4 && w != 8) typeError(env, "gather.parts[i]: expected elements of 1, 4 or 8 bytes");
+      if (width && w != width) typeError(env, "gather.parts: every part of a column needs the same element size");
+      width = w;
+    }
+    col.width = static_cast<int>(width ? width : 8);
+    partsOf(pa, "gather.parts", static_cast<size_t>(col.width), col.parts);
+    Napi::Value sv = go.Get("shift");
+    if (!sv.IsUndefined()) {
+      if (!sv.IsTypedArray() || sv.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) typeError(env, "gather.shift: expected an Int32Array");
+      if (col.width != 4) typeError(env, "gather.shift: only for int32 codes");
+      Napi::Int32Array sh = sv.As<Napi::Int32Array>();
+      if (sh.ElementLength() != partRows.size()) rangeError(env, "gather.shift: expected one entry per part");
+      col.shift.assign(sh.Data(), sh.Data() + sh.ElementLength());
+    }
+    gather.push_back(std::move(col));
+  }
+  const size_t chunks = static_cast<size_t>(std::max(1, stateOf(info)->pool().numThreads()));
+  auto plan = std::make_shared<df::SortPlan>(std::move(keys), std::move(partRows), naFirst, std::move(gather), chunks);
   auto job = std::make_shared<FnJob>();
-  job->expectedTasks = 1;
-  job->stages.push_back({[] { return int64_t(1); }, [=](int64_t) { *out = df::argsortRows(*keys, n, naFirst); }, nullptr});
-  ctx->build = [out](Napi::Env e) -> Napi::Value {
-    const size_t len = out->size();
-    Napi::ArrayBuffer buf = toBuffer(e, std::move(*out));
-    return Napi::Uint32Array::New(e, len, buf, 0);
+  job->expectedTasks = plan->expectedTasks();
+  plan->addStages(*job, plan);
+  ctx->build = [plan](Napi::Env e) -> Napi::Value {
+    auto& outs = plan->gathered();
+    Napi::Array cols = Napi::Array::New(e, outs.size());
+    for (size_t c = 0; c < outs.size(); ++c) {
+      cols.Set(static_cast<uint32_t>(c), toBuffer(e, std::move(outs[c].words), outs[c].bytes));
+    }
+    return cols;
   };
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
@@ -551,7 +763,9 @@ void InitDataframe(Napi::Env env, Napi::Object exports, std::function<Pool&()> p
   exports.Set("dfWriteCsv", Napi::Function::New(env, WriteCsv, "dfWriteCsv", state));
   exports.Set("dfStats", Napi::Function::New(env, Stats, "dfStats", state));
   exports.Set("dfGroupby", Napi::Function::New(env, Groupby, "dfGroupby", state));
-  exports.Set("dfArgsort", Napi::Function::New(env, Argsort, "dfArgsort", state));
+  exports.Set("dfFilter", Napi::Function::New(env, Filter, "dfFilter", state));
+  exports.Set("dfCorr", Napi::Function::New(env, Corr, "dfCorr", state));
+  exports.Set("dfSort", Napi::Function::New(env, Sort, "dfSort", state));
 }
 
 }  // namespace tessera

@@ -251,4 +251,96 @@ std::vector<uint32_t> argsortRows(const std::vector<SortKey>& keys, size_t n, bo
   return idx;
 }
 
+CorrPlan::CorrPlan(std::vector<StatsColumn> columns, bool cov, int64_t minPeriods, int64_t ddof, bool finiteOnly, size_t tasks)
+    : cols_(std::move(columns)), cov_(cov), finite_(finiteOnly), minPeriods_(minPeriods), ddof_(ddof) {
+  const size_t K = cols_.size();
+  out_.assign(K * K, NAN);
+  for (size_t a = 0; a < K; ++a)
+    for (size_t b = 0; b <= a; ++b) pairs_.push_back({a, b});
+  const size_t T = std::max<size_t>(1, std::min(tasks, pairs_.size()));
+  groups_.resize(T);
+  for (size_t q = 0; q < pairs_.size(); ++q) groups_[q % T].push_back(q);
+}
+
+void CorrPlan::addStages(FnJob& job, const std::shared_ptr<CorrPlan>& self) {
+  const auto T = static_cast<int64_t>(groups_.size());
+  job.stages.push_back({[T] { return T; }, [self](int64_t t) { self->run(static_cast<size_t>(t)); }, nullptr});
+}
+
+void CorrPlan::run(size_t task) {
+  const std::vector<size_t>& g = groups_[task];
+  size_t q = 0;
+  for (; q + 4 <= g.size(); q += 4) sweep<4>(&g[q]);
+  switch (g.size() - q) {
+    case 3: sweep<3>(&g[q]); break;
+    case 2: sweep<2>(&g[q]); break;
+    case 1: sweep<1>(&g[q]); break;
+    default: break;
+  }
+}
+
+namespace {
+// Rows [i0, i0 + m) of part p of a column as float64: the values themselves, or converted into `buf`.
+const double* corrBlock(const StatsColumn& col, size_t p, size_t i0, size_t m, double* buf) {
+  const void* d = col.parts[p].first;
+  switch (col.type) {
+    case ColType::Int64:
+      for (size_t i = 0; i < m; ++i) buf[i] = static_cast<double>(static_cast<const int64_t*>(d)[i0 + i]);
+      return buf;
+    case ColType::Bool:
+      for (size_t i = 0; i < m; ++i) buf[i] = static_cast<const uint8_t*>(d)[i0 + i];
+      return buf;
+    default: return static_cast<const double*>(d) + i0;
+  }
+}
+}  // namespace
+
+template <int W>
+void CorrPlan::sweep(const size_t* pairs) {
+  constexpr size_t kBlock = 1024;
+  double nobs[W] = {}, meanx[W] = {}, meany[W] = {}, ssqdmx[W] = {}, ssqdmy[W] = {}, covxy[W] = {};
+  double buf[2 * W][kBlock];
+  const size_t parts = cols_.empty() ? 0 : cols_[0].parts.size();
+  const bool finite = finite_;
+  for (size_t p = 0; p < parts; ++p) {
+    const size_t rows = cols_[0].parts[p].second;
+    for (size_t i0 = 0; i0 < rows; i0 += kBlock) {
+      const size_t m = std::min(kBlock, rows - i0);
+      const double* xs[W];
+      const double* ys[W];
+      for (int w = 0; w < W; ++w) {
+        const auto [a, b] = pairs_[pairs[w]];
+        xs[w] = corrBlock(cols_[a], p, i0, m, buf[2 * w]);
+        ys[w] = a == b ? xs[w] : corrBlock(cols_[b], p, i0, m, buf[2 * w + 1]);
+      }
+      for (size_t i = 0; i < m; ++i) {
+        for (int w = 0; w < W; ++w) {
+          const double vx = xs[w][i], vy = ys[w][i];
+          // DataFrame.corr leaves out ±inf as missing (np.isfinite); Series.corr only NaN
+          if (finite ? !(vx - vx == 0) || !(vy - vy == 0) : std::isnan(vx) || std::isnan(vy)) continue;
+          nobs[w] += 1;
+          const double dx = vx - meanx[w], dy = vy - meany[w];
+          meanx[w] += (1 / nobs[w]) * dx;
+          meany[w] += (1 / nobs[w]) * dy;
+          ssqdmx[w] += (vx - meanx[w]) * dx;
+          ssqdmy[w] += (vy - meany[w]) * dy;
+          covxy[w] += (vx - meanx[w]) * dy;
+        }
+      }
+    }
+  }
+  const size_t K = cols_.size();
+  for (int w = 0; w < W; ++w) {
+    double r = NAN;
+    if (nobs[w] >= static_cast<double>(minPeriods_)) {
+      const double divisor = cov_ ? nobs[w] - static_cast<double>(ddof_) : std::sqrt(ssqdmx[w] * ssqdmy[w]);
+      if (divisor != 0) r = covxy[w] / divisor;
+      if (cov_ && divisor <= 0) r = NAN;
+    }
+    const auto [a, b] = pairs_[pairs[w]];
+    out_[a * K + b] = r;
+    out_[b * K + a] = r;
+  }
+}
+
 }  // namespace tessera::df

@@ -71,4 +71,31 @@ class StatsPlan {
   bool wantQ_;
 };
 
+// pandas' nancorr (libalgos) over K columns as pool stages: for each pair (a, b ≤ a), Welford's
+// updates over the rows where both values are present (finiteOnly: finite, as DataFrame.corr's
+// np.isfinite mask; else not NaN, as Series.corr) in row order, parts in order, so the result is
+// the same whatever the partitioning and bit for bit the JS loop it replaces. The pairs are split
+// among `tasks` tasks; a task runs up to four pairs in one sweep (independent dependency chains).
+// Columns: Int64, Float64 or Bool (parts of 8, 8 and 1 bytes per row; every column's part p has
+// the same rows).
+class CorrPlan {
+ public:
+  CorrPlan(std::vector<StatsColumn> columns, bool cov, int64_t minPeriods, int64_t ddof, bool finiteOnly, size_t tasks);
+  void addStages(FnJob& job, const std::shared_ptr<CorrPlan>& self);
+  // the K×K matrix, row-major, after the job
+  const std::vector<double>& result() const { return out_; }
+
+ private:
+  void run(size_t task);
+  template <int W>
+  void sweep(const size_t* pairs);
+
+  std::vector<StatsColumn> cols_;
+  bool cov_, finite_;
+  int64_t minPeriods_, ddof_;
+  std::vector<std::pair<size_t, size_t>> pairs_;
+  std::vector<std::vector<size_t>> groups_;  // pair numbers per task
+  std::vector<double> out_;
+};
+
 }  // namespace tessera::df

@@ -20,6 +20,8 @@
 #include "engine/job.h"
 #include "dataframe/stats.h"
 #include "dataframe/groupby.h"
+#include "dataframe/filter.h"
+#include "dataframe/sort.h"
 #include "kernels/kernels.h"
 
 namespace {
@@ -319,9 +321,10 @@ TEST(df_parse_high_cardinality_strings) {
 }
 
 namespace {
-std::vector<StatsResult> runStats(std::vector<StatsColumn> cols, std::vector<double> qs) {
-  tessera::Pool pool(2);
-  auto plan = std::make_shared<StatsPlan>(std::move(cols), std::move(qs));
+// Runs a plan's stages on a pool of `threads` and waits.
+template <typename Plan>
+void runPlan(const std::shared_ptr<Plan>& plan, int threads) {
+  tessera::Pool pool(threads);
   auto job = std::make_shared<FnJob>();
   plan->addStages(*job, plan);
   std::mutex m;
@@ -335,6 +338,11 @@ std::vector<StatsResult> runStats(std::vector<StatsColumn> cols, std::vector<dou
   pool.submit(job);
   std::unique_lock<std::mutex> lock(m);
   cv.wait(lock, [&] { return done; });
+}
+
+std::vector<StatsResult> runStats(std::vector<StatsColumn> cols, std::vector<double> qs) {
+  auto plan = std::make_shared<StatsPlan>(std::move(cols), std::move(qs));
+  runPlan(plan, 2);
   return plan->results();
 }
 }  // namespace
@@ -479,21 +487,8 @@ std::vector<GbOut> runGroupby(const CsvResult& r, const std::vector<size_t>& key
   std::vector<GbColumn> keys, vals;
   for (size_t c : keyCols) keys.push_back(column(c));
   for (size_t c : valCols) vals.push_back(column(c));
-  tessera::Pool pool(threads);
   auto plan = std::make_shared<GroupbyPlan>(std::move(keys), std::move(vals), rows, aggs);
-  auto job = std::make_shared<FnJob>();
-  plan->addStages(*job, plan);
-  std::mutex m;
-  std::condition_variable cv;
-  bool done = false;
-  job->onComplete = [&](FnJob::Status, const std::string&) {
-    std::lock_guard<std::mutex> lock(m);
-    done = true;
-    cv.notify_all();
-  };
-  pool.submit(job);
-  std::unique_lock<std::mutex> lock(m);
-  cv.wait(lock, [&] { return done; });
+  runPlan(plan, threads);
   return std::move(plan->outputs());
 }
 
@@ -629,6 +624,218 @@ TEST(df_argsort_stable_with_missing_values) {
   got = argsortRows(keys, f.size(), true);
   CHECK(got == std::vector<uint32_t>({4, 1, 6, 7, 0, 3, 5, 2}));  // NaN first, ordered by the int key
   CHECK(argsortRows(keys, 0, false).empty());
+}
+
+
+TEST(df_radix_sort_matches_stable_comparison_sort) {
+  // keys with NaN, -0 and 0, ±inf, many ties, int64 extremes; split in parts (some empty) and
+  // sorted on 1 and 3 threads (chunks of at least 64 Ki rows: 200 000 rows make 3), every
+  // direction and NaN placement, one and two keys: the gathered row numbers equal std::stable_sort's
+  std::mt19937_64 rng(7);
+  const size_t n = 200000;
+  std::vector<double> f(n);
+  std::vector<int64_t> i64(n);
+  std::vector<double> rowf(n);
+  const double specials[] = {NAN, -0.0, 0.0, INFINITY, -INFINITY, 1e-310, -1e-310};
+  for (size_t r = 0; r < n; ++r) {
+    const uint64_t u = rng();
+    f[r] = u % 5 == 0 ? specials[u % 7] : static_cast<double>(static_cast<int64_t>(u >> 40) % 1000) / 8;
+    i64[r] = u % 11 == 0 ? (u & 1 ? INT64_MIN : INT64_MAX) : static_cast<int64_t>(rng() % 7) - 3;
+    rowf[r] = static_cast<double>(r);
+  }
+  const std::vector<size_t> cuts = {0, 0, 70000, 70000, 130001, 200000};  // parts [0,0) [0,70000) …
+  for (int threads : {1, 3})
+    for (int keysCase = 0; keysCase < 3; ++keysCase)
+      for (int dir = 0; dir < 2; ++dir)
+        for (bool naFirst : {false, true}) {
+          std::vector<SortKey> ref;
+          std::vector<SortColumn> keys;
+          auto addF64 = [&](const std::vector<double>& v, bool asc) {
+            SortKey k;
+            k.f64 = v.data();
+            k.ascending = asc;
+            ref.push_back(k);
+            SortColumn c;
+            c.ascending = asc;
+            for (size_t p = 0; p + 1 < cuts.size(); ++p) c.parts.push_back(v.data() + cuts[p]);
+            keys.push_back(c);
+          };
+          auto addI64 = [&](bool asc) {
+            SortKey k;
+            k.i64 = i64.data();
+            k.ascending = asc;
+            ref.push_back(k);
+            SortColumn c;
+            c.i64 = true;
+            c.ascending = asc;
+            for (size_t p = 0; p + 1 < cuts.size(); ++p) c.parts.push_back(i64.data() + cuts[p]);
+            keys.push_back(c);
+          };
+          if (keysCase == 0) addF64(f, dir == 0);
+          if (keysCase == 1) addI64(dir == 0);
+          if (keysCase == 2) {
+            addI64(dir == 0);
+            addF64(f, dir != 0);
+          }
+          std::vector<size_t> rows;
+          GatherColumn g;
+          g.width = 8;
+          for (size_t p = 0; p + 1 < cuts.size(); ++p) {
+            rows.push_back(cuts[p + 1] - cuts[p]);
+            g.parts.push_back(rowf.data() + cuts[p]);
+          }
+          auto plan = std::make_shared<SortPlan>(keys, rows, naFirst, std::vector<GatherColumn>{g}, static_cast<size_t>(threads));
+          runPlan(plan, threads);
+          const double* got = reinterpret_cast<const double*>(plan->gathered()[0].words.get());
+          const std::vector<uint32_t> want = argsortRows(ref, n, naFirst);
+          size_t bad = 0;
+          for (size_t r = 0; r < n; ++r) bad += got[r] != static_cast<double>(want[r]);
+          CHECK_EQ(bad, size_t(0));
+        }
+  // no rows; codes shifted per part (-1 kept)
+  auto none = std::make_shared<SortPlan>(std::vector<SortColumn>{SortColumn{{nullptr}, false, true}}, std::vector<size_t>{0}, false, std::vector<GatherColumn>{}, 2);
+  runPlan(none, 2);
+  std::vector<double> k1 = {2, 1}, k2 = {0.5};
+  std::vector<int32_t> c1 = {0, -1}, c2 = {1};
+  GatherColumn codes;
+  codes.width = 4;
+  codes.parts = {c1.data(), c2.data()};
+  codes.shift = {0, 10};
+  auto small = std::make_shared<SortPlan>(std::vector<SortColumn>{SortColumn{{k1.data(), k2.data()}, false, true}}, std::vector<size_t>{2, 1}, false,
+                                          std::vector<GatherColumn>{codes}, 2);
+  runPlan(small, 2);
+  const int32_t* sc = reinterpret_cast<const int32_t*>(small->gathered()[0].words.get());
+  CHECK(sc[0] == 11 && sc[1] == -1 && sc[2] == 0);
+}
+
+TEST(df_filter_plan_matches_a_loop) {
+  // a program over float64, int64 and codes columns: NaN compares false but for ne;
+  // int64 k as float64; parts of 3000 rows, none and 700 rows; then a mask that keeps every row
+  std::mt19937_64 rng(5);
+  const std::vector<size_t> rows = {3000, 0, 700};
+  std::vector<std::vector<double>> x(3);
+  std::vector<std::vector<int64_t>> k(3);
+  std::vector<std::vector<int32_t>> codes(3);
+  std::vector<std::vector<uint8_t>> b(3);
+  for (size_t p = 0; p < 3; ++p)
+    for (size_t r = 0; r < rows[p]; ++r) {
+      const uint64_t u = rng();
+      x[p].push_back(u % 7 == 0 ? NAN : static_cast<double>(u % 1000) / 1000 - 0.5);
+      k[p].push_back(static_cast<int64_t>(rng() % 5) - 2);
+      codes[p].push_back(rng() % 4 == 0 ? -1 : static_cast<int32_t>(rng() % 9));
+      b[p].push_back(static_cast<uint8_t>(rng() & 1));
+    }
+  std::vector<std::vector<MaskPart>> cols(3, std::vector<MaskPart>(3));
+  for (size_t p = 0; p < 3; ++p) {
+    cols[0][p] = {MaskPart::F64, x[p].data()};
+    cols[1][p] = {MaskPart::I64, k[p].data()};
+    cols[2][p] = {MaskPart::Codes, codes[p].data()};
+  }
+  auto cmp = [](MaskInstr::Cmp c, int col, double v) {
+    MaskInstr in;
+    in.cmp = c;
+    in.aCol = col;
+    in.bValue = v;
+    return in;
+  };
+  auto op = [](MaskInstr::Kind kind, int col = -1) {
+    MaskInstr in;
+    in.kind = kind;
+    in.aCol = col;
+    return in;
+  };
+  std::vector<MaskInstr> prog = {cmp(MaskInstr::Gt, 0, 0.25), cmp(MaskInstr::Ne, 0, 0), op(MaskInstr::And), cmp(MaskInstr::Ne, 0, 0.125),
+                                 op(MaskInstr::Or), cmp(MaskInstr::Le, 1, 1), op(MaskInstr::Not), op(MaskInstr::And), op(MaskInstr::NotNa, 2), op(MaskInstr::Xor)};
+  // that is ((x > .25 and x != 0) or x != .125) and not (k <= 1), xor notna(codes)
+  CHECK(FilterPlan::valid(prog, 3));
+  CHECK(!FilterPlan::valid({op(MaskInstr::And)}, 3));
+  CHECK(!FilterPlan::valid({cmp(MaskInstr::Gt, 3, 0)}, 3));
+  auto want = [&](size_t p, size_t r) {
+    const double v = x[p][r];
+    return ((((v > 0.25) && (v != 0)) || (v != 0.125)) && !(static_cast<double>(k[p][r]) <= 1)) != (codes[p][r] >= 0);
+  };
+  std::vector<KeepColumn> keep(3);
+  for (size_t p = 0; p < 3; ++p) {
+    keep[0].parts.push_back(x[p].data());
+    keep[1].parts.push_back(codes[p].data());
+    keep[2].parts.push_back(b[p].data());
+  }
+  keep[0].width = 8;
+  keep[1].width = 4;
+  keep[2].width = 1;
+  auto plan = std::make_shared<FilterPlan>(cols, prog, rows, keep);
+  runPlan(plan, 2);
+  for (size_t p = 0; p < 3; ++p) {
+    std::vector<double> wx;
+    std::vector<int32_t> wc;
+    std::vector<uint8_t> wb;
+    for (size_t r = 0; r < rows[p]; ++r)
+      if (want(p, r)) {
+        wx.push_back(x[p][r]);
+        wc.push_back(codes[p][r]);
+        wb.push_back(b[p][r]);
+      }
+    CHECK_EQ(plan->counts()[p], wx.size());
+    if (wx.size() == rows[p]) {
+      CHECK(plan->out()[0][p].all);
+      continue;
+    }
+    CHECK(std::memcmp(plan->out()[0][p].words.get(), wx.data(), wx.size() * 8) == 0);  // NaN bits too
+    CHECK(std::memcmp(plan->out()[1][p].words.get(), wc.data(), wc.size() * 4) == 0);
+    CHECK(std::memcmp(plan->out()[2][p].words.get(), wb.data(), wb.size()) == 0);
+  }
+  // every row kept: no buffers
+  auto all = std::make_shared<FilterPlan>(cols, std::vector<MaskInstr>{cmp(MaskInstr::Ne, 0, 7)}, rows, keep);
+  runPlan(all, 2);
+  CHECK(all->counts()[0] == 3000 && all->out()[0][0].all && all->out()[2][2].all);
+}
+
+TEST(df_corr_plan_matches_welford_loop) {
+  // pandas' nancorr loop, written out, on an int64, a float64 (NaN, ±inf) and a bool column in 3 parts
+  std::mt19937_64 rng(3);
+  const size_t n = 5000;
+  std::vector<int64_t> a(n);
+  std::vector<double> b(n);
+  std::vector<uint8_t> c(n);
+  for (size_t r = 0; r < n; ++r) {
+    a[r] = static_cast<int64_t>(rng() % 1000) - 500;
+    const uint64_t u = rng();
+    b[r] = u % 13 == 0 ? NAN : u % 17 == 0 ? INFINITY : static_cast<double>(u % 100000) / 7;
+    c[r] = rng() & 1;
+  }
+  const std::vector<size_t> cuts = {0, 1234, 1234, 5000};
+  auto col = [&](ColType t, const void* base, size_t width) {
+    StatsColumn s;
+    s.type = t;
+    for (size_t p = 0; p + 1 < cuts.size(); ++p) s.parts.push_back({static_cast<const char*>(base) + cuts[p] * width, cuts[p + 1] - cuts[p]});
+    return s;
+  };
+  auto value = [&](size_t k, size_t r) { return k == 0 ? static_cast<double>(a[r]) : k == 1 ? b[r] : static_cast<double>(c[r]); };
+  for (bool cov : {false, true})
+    for (bool finite : {false, true}) {
+      auto plan = std::make_shared<CorrPlan>(std::vector<StatsColumn>{col(ColType::Int64, a.data(), 8), col(ColType::Float64, b.data(), 8), col(ColType::Bool, c.data(), 1)},
+                                             cov, 1, 1, finite, 2);
+      runPlan(plan, 2);
+      for (size_t x = 0; x < 3; ++x)
+        for (size_t y = 0; y < 3; ++y) {
+          // pandas' loop runs over xi, yi <= xi: the (x, y) entry is the (max, min) pair's
+          double nobs = 0, mx = 0, my = 0, sx = 0, sy = 0, cxy = 0;
+          for (size_t r = 0; r < n; ++r) {
+            const double vx = value(std::max(x, y), r), vy = value(std::min(x, y), r);
+            if (finite ? !std::isfinite(vx) || !std::isfinite(vy) : std::isnan(vx) || std::isnan(vy)) continue;
+            nobs += 1;
+            const double dx = vx - mx, dy = vy - my;
+            mx += (1 / nobs) * dx;
+            my += (1 / nobs) * dy;
+            sx += (vx - mx) * dx;
+            sy += (vy - my) * dy;
+            cxy += (vx - mx) * dy;
+          }
+          const double want = cov ? cxy / (nobs - 1) : cxy / std::sqrt(sx * sy);
+          const double got = plan->result()[x * 3 + y];
+          CHECK((std::isnan(want) && std::isnan(got)) || got == want);
+        }
+    }
 }
 
 }  // namespace

@@ -4,14 +4,16 @@
 // corr/cov follow pandas' DataFrame.corr/cov (libalgos.nancorr): for each pair of columns, the
 // rows where both are present (and finite, for frames: np.isfinite), Welford's updates in row order (partitions in order), so the
 // result does not depend on the partitioning; fewer than minPeriods rows (default 1) is NaN.
-// They run on the main thread over the loaded columns (one pass per pair, no allocation).
+// They run natively over the loaded columns (dfCorr: one pass per pair, the pairs in parallel on the pool).
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
 import type { Column, DType, Partition } from './column.js';
-import { StringDict } from './column.js';
+import { StringDict, columnLength, toFloat, typeCode } from './column.js';
+import { ColType, dfNative } from './native.js';
+import type { LoadContext } from './source.js';
 import type { DataFrame, Series } from './frame.js';
 import { Lazy } from './layers.js';
-import { Tracker } from './run.js';
+import { Tracker, awaitNative } from './run.js';
 import { NUMERIC, type NumStats } from './stats.js';
 import { Table } from './table.js';
 
@@ -73,59 +75,20 @@ function checkCorrOptions(where: string, options: unknown, cov: boolean): { minP
 
 const CORR_TYPES: readonly DType[] = ['int64', 'float64', 'bool'];
 
-/** A column of a partition as float64 values (NaN = missing; int64 exact to 2^53, bool 0/1). */
-function asFloat(c: Column): Float64Array {
-  if (c.values instanceof Float64Array) return c.values;
-  if (c.values instanceof BigInt64Array) return Float64Array.from(c.values, (v) => Number(v));
-  return Float64Array.from(c.values as Uint8Array);
+/** A column's partitions for dfCorr: one dtype (a column read as int64 in some partitions and float64 in others: all float64). */
+function corrColumn(parts: Column[]): { type: ColType; parts: ArrayBufferView[] } {
+  const dtypes = new Set(parts.filter((c) => columnLength(c) > 0).map((c) => c.dtype));
+  if (dtypes.size > 1) return { type: ColType.Float64, parts: parts.map((c) => (c.dtype === 'bool' ? Float64Array.from(c.values as Uint8Array) : toFloat(c).values)) };
+  return { type: typeCode(dtypes.values().next().value ?? 'float64'), parts: parts.map((c) => c.values) };
 }
 
 /**
- * pandas' nancorr over the columns (each an array of partitions, in row order): the K×K matrix
- * of correlations, or of covariances with divisor n − ddof.
+ * pandas' nancorr over the columns (each an array of partitions, in row order) in one native
+ * pass per pair on the pool: the K×K matrix of correlations, or of covariances with divisor n − ddof.
  */
-export function nancorr(columns: Float64Array[][], cov: boolean, minPeriods: number, ddof: number, finiteOnly: boolean): Float64Array {
-  const K = columns.length;
-  const out = new Float64Array(K * K);
-  for (let a = 0; a < K; a++) {
-    for (let b = 0; b <= a; b++) {
-      let nobs = 0;
-      let meanx = 0;
-      let meany = 0;
-      let ssqdmx = 0;
-      let ssqdmy = 0;
-      let covxy = 0;
-      const xs = columns[a]!;
-      const ys = columns[b]!;
-      for (let p = 0; p < xs.length; p++) {
-        const x = xs[p]!;
-        const y = ys[p]!;
-        for (let i = 0; i < x.length; i++) {
-          const vx = x[i]!;
-          const vy = y[i]!;
-          // DataFrame.corr leaves out ±inf as missing (np.isfinite); Series.corr only NaN
-          if (finiteOnly ? vx - vx !== 0 || vy - vy !== 0 : vx !== vx || vy !== vy) continue;
-          nobs += 1;
-          const dx = vx - meanx;
-          const dy = vy - meany;
-          meanx += (1 / nobs) * dx;
-          meany += (1 / nobs) * dy;
-          ssqdmx += (vx - meanx) * dx;
-          ssqdmy += (vy - meany) * dy;
-          covxy += (vx - meanx) * dy;
-        }
-      }
-      let r = NaN;
-      if (nobs >= minPeriods) {
-        const divisor = cov ? nobs - ddof : Math.sqrt(ssqdmx * ssqdmy);
-        if (divisor !== 0) r = covxy / divisor;
-        if (cov && divisor <= 0) r = NaN;
-      }
-      out[a * K + b] = r;
-      out[b * K + a] = r;
-    }
-  }
-  return out;
+function nancorr(columns: Column[][], cov: boolean, minPeriods: number, ddof: number, finiteOnly: boolean, ctx: LoadContext): Promise<Float64Array> {
+  const spec = { columns: columns.map(corrColumn), cov, minPeriods, ddof, finiteOnly };
+  return awaitNative((p) => dfNative().dfCorr(spec, p), ctx);
 }
 
 /** The K×K matrix as a Table: an 'index' column of names, then one column per name (pandas' corr().reset_index()). */
@@ -156,8 +119,8 @@ export function frameCorr(frame: DataFrame, cov: boolean, options: CovOptions): 
         const parts = await frame.state.source.load(cols, undefined, tracker.phase(frame.npartitions));
         // a column numeric in the sample may read as text later: left out, as numeric_only
         const kept = cols.filter((c) => CORR_TYPES.includes(readDtype(parts, c, dtypes[c]!)));
-        const data = kept.map((c) => parts.map((p) => asFloat(p.columns.get(c)!)));
-        return matrixTable(kept, nancorr(data, cov, minPeriods, ddof, true));
+        const data = kept.map((c) => parts.map((p) => p.columns.get(c)!));
+        return matrixTable(kept, await nancorr(data, cov, minPeriods, ddof, true, tracker.phase(1)));
       });
     },
   );
@@ -180,8 +143,8 @@ export function seriesCorr(a: Series, b: Series, cov: boolean, options: CovOptio
       const tracker = new Tracker(opts, op, frame.npartitions);
       return tracker.run(async () => {
         const parts = await frame.state.source.load([...new Set([A, B])], undefined, tracker.phase(frame.npartitions));
-        const data = [A, B].map((c) => parts.map((p) => asFloat(p.columns.get(c)!)));
-        return nancorr(data, cov, minPeriods, ddof, false)[2]!;
+        const data = [A, B].map((c) => parts.map((p) => p.columns.get(c)!));
+        return (await nancorr(data, cov, minPeriods, ddof, false, tracker.phase(1)))[2]!;
       });
     },
   );

@@ -148,6 +148,37 @@ export function emptyColumn(d: DType): Column {
 }
 
 /** int64 → float64 (pandas' promotion when unifying). */
+/**
+ * The dictionaries of string columns side by side (each distinct one once, in order): the merged
+ * dictionary and where each column's entries start in it (its codes + base are codes of the merged one).
+ */
+export function mergeDicts(cols: readonly Column[]): { dict: StringDict; base: Map<StringDict, number> } {
+  const dicts: StringDict[] = [];
+  const base = new Map<StringDict, number>();
+  let entries = 0;
+  let bytes = 0;
+  for (const c of cols) {
+    if (base.has(c.dict!)) continue;
+    base.set(c.dict!, entries);
+    dicts.push(c.dict!);
+    entries += c.dict!.size;
+    bytes += c.dict!.offsets[c.dict!.size]! - c.dict!.offsets[0]!;
+  }
+  if (dicts.length === 1) return { dict: dicts[0]!, base };
+  const b = new Uint8Array(bytes);
+  const o = new Int32Array(entries + 1);
+  let e = 0;
+  let pos = 0;
+  for (const d of dicts) {
+    const first = d.offsets[0]!;
+    b.set(d.bytes.subarray(first, d.offsets[d.size]!), pos);
+    for (let k = 0; k < d.size; k++) o[e + k + 1] = pos + d.offsets[k + 1]! - first;
+    e += d.size;
+    pos += d.offsets[d.size]! - first;
+  }
+  return { dict: new StringDict(b, o), base };
+}
+
 export function toFloat(c: Column): Column {
   if (c.dtype !== 'int64') return c;
   const src = c.values as BigInt64Array;

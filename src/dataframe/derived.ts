@@ -3,6 +3,8 @@
 // of partitions, each expression step as one engine plan over every partition (src/dataframe/expr.ts).
 import { type Column, type DType, type Partition, StringDict } from './column.js';
 import { type Expr, evaluate, exprColumns, exprDtype } from './expr.js';
+import { dfNative } from './native.js';
+import { awaitNative } from './run.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
 
 export type Step =
@@ -24,6 +26,119 @@ function applySchema(schema: ReadonlyArray<readonly [string, DType]>, steps: rea
     }
   }
   return [...out];
+}
+
+const CMP = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5 } as const;
+const LOGICAL = { and: 4, or: 5, xor: 6 } as const;
+/** Dtypes a native mask compares (as float64: int64 converted, bool 0/1, datetimes in ms). */
+const COMPARED: readonly DType[] = ['float64', 'int64', 'bool', 'datetime', 'timedelta'];
+
+/**
+ * The mask as a dfFilter program (6 numbers an instruction, postfix) over the columns it reads,
+ * when it is made of comparisons of columns and numbers, isna/notna of columns, bool columns and
+ * and/or/xor/not; otherwise undefined (the engine evaluates it). Every part's dtype is checked.
+ */
+function maskProgram(e: Expr, parts: readonly Partition[]): { columns: string[]; program: number[] } | undefined {
+  const columns: string[] = [];
+  const program: number[] = [];
+  const use = (name: string, ok: (d: DType) => boolean): number | undefined => {
+    if (!parts.every((p) => { const c = p.columns.get(name); return c !== undefined && ok(c.dtype); })) return undefined;
+    const at = columns.indexOf(name);
+    return at >= 0 ? at : columns.push(name) - 1;
+  };
+  const walk = (x: Expr): boolean => {
+    switch (x.kind) {
+      case 'compare': {
+        const [a, b] = x.args;
+        const operand = (o: Expr): [number, number] | undefined => {
+          if (o.kind === 'lit') return [-1, o.value];
+          if (o.kind !== 'col') return undefined;
+          const k = use(o.name, (d) => COMPARED.includes(d));
+          return k === undefined ? undefined : [k, 0];
+        };
+        const [oa, ob] = [operand(a), operand(b)];
+        if (!oa || !ob || (oa[0] < 0 && ob[0] < 0)) return false;
+        program.push(0, CMP[x.op], oa[0], oa[1], ob[0], ob[1]);
+        return true;
+      }
+      case 'col': {
+        const k = use(x.name, (d) => d === 'bool');
+        if (k === undefined) return false;
+        program.push(1, 0, k, 0, -1, 0);
+        return true;
+      }
+      case 'isna':
+      case 'notna': {
+        if (x.arg.kind !== 'col') return false;
+        const k = use(x.arg.name, () => true);
+        if (k === undefined) return false;
+        program.push(x.kind === 'isna' ? 2 : 3, 0, k, 0, -1, 0);
+        return true;
+      }
+      case 'logical':
+        if (!walk(x.args[0]) || !walk(x.args[1])) return false;
+        program.push(LOGICAL[x.op], 0, -1, 0, -1, 0);
+        return true;
+      case 'not':
+        if (!walk(x.arg)) return false;
+        program.push(7, 0, -1, 0, -1, 0);
+        return true;
+      default:
+        return false;
+    }
+  };
+  // the native stack holds 16 values: deeper masks go through the engine
+  return walk(e) && stackDepth(program) <= 16 ? { columns, program } : undefined;
+}
+
+function stackDepth(program: readonly number[]): number {
+  let depth = 0;
+  let most = 0;
+  for (let k = 0; k < program.length; k += 6) {
+    const kind = program[k]!;
+    depth += kind <= 3 ? 1 : kind === 7 ? 0 : -1;
+    most = Math.max(most, depth);
+  }
+  return most;
+}
+
+/**
+ * filter's mask and compaction in one native job (dfFilter) when the mask is simple enough
+ * (maskProgram); undefined otherwise. Keeps the columns `keep` (and drops the others).
+ */
+async function nativeFilter(mask: Expr, parts: readonly Partition[], keep: (name: string) => boolean, signal: AbortSignal | undefined): Promise<Partition[] | undefined> {
+  const live = parts.filter((p) => p.length > 0);
+  if (!live.length) return undefined;
+  const prog = maskProgram(mask, live);
+  if (!prog) return undefined;
+  const names = [...live[0]!.columns.keys()].filter(keep);
+  if (!live.every((p) => names.every((n) => p.columns.has(n)))) return undefined;
+  const res = await awaitNative(
+    (onProgress) =>
+      dfNative().dfFilter(
+        {
+          rows: live.map((p) => p.length),
+          columns: prog.columns.map((n) => live.map((p) => p.columns.get(n)!.values)),
+          program: new Float64Array(prog.program),
+          keep: names.map((n) => live.map((p) => p.columns.get(n)!.values)),
+        },
+        onProgress,
+      ),
+    { options: { signal } },
+  );
+  const out = new Map<Partition, Partition>();
+  live.forEach((p, i) => {
+    const count = res.counts[i]!;
+    if (count === p.length) return out.set(p, p);
+    const m = new Map<string, Column>();
+    names.forEach((n, k) => {
+      const c = p.columns.get(n)!;
+      const Ctor = c.values.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => Column['values'];
+      m.set(n, { dtype: c.dtype, values: new Ctor(res.columns[k]![i]!, 0, count), dict: c.dict });
+    });
+    return out.set(p, { length: count, columns: m });
+  });
+  return parts.map((p) => out.get(p) ?? p);
 }
 
 /** Keeps the rows where mask is 1. */
@@ -115,6 +230,12 @@ export class DerivedSource implements PartitionSource {
           return { length: p.length, columns: m };
         });
       } else if (s.kind === 'filter') {
+        const keep = (n: string): boolean => after[k]!.has(n) || n === this.index;
+        const fast = await nativeFilter(s.mask, cur, keep, ctx.options.signal);
+        if (fast) {
+          cur = fast;
+          continue;
+        }
         const [masks] = await evaluate([s.mask], cur, dtypes, engineOptions);
         cur = cur.map((p, i) => {
           if (masks![i]!.dtype !== 'bool')
@@ -124,7 +245,7 @@ export class DerivedSource implements PartitionSource {
           for (let r = 0; r < mask.length; r++) count += mask[r]!;
           if (count === p.length) return p; // (columns not read later are dropped at the end)
           const m = new Map<string, Column>();
-          for (const [n, c] of p.columns) if (after[k]!.has(n) || n === this.index) m.set(n, compact(c, mask, count));
+          for (const [n, c] of p.columns) if (keep(n)) m.set(n, compact(c, mask, count));
           return { length: count, columns: m };
         });
       } else {

@@ -50,8 +50,8 @@ export interface WriteColumnSpec {
 type Progress = ((done: number, total: number) => void) | undefined;
 
 export interface DataframeAddon {
-  /** The stable order of the rows by the keys (NaN missing), on the pool. */
-  dfArgsort(spec: ArgsortSpec, onProgress?: Progress): NativeHandle<Uint32Array>;
+  /** The stable order of the rows by the keys (NaN missing) and the `gather` arrays in that order, on the pool. */
+  dfSort(spec: SortNativeSpec, onProgress?: Progress): NativeHandle<ArrayBuffer[]>;
   dfTimeseries(
     spec: {
       seed: number;
@@ -82,6 +82,16 @@ export interface DataframeAddon {
     spec: { columns: { type: ColType; parts: ArrayBufferView[] }[]; quantiles?: Float64Array },
     onProgress?: Progress,
   ): NativeHandle<Float64Array>;
+  /** pandas' nancorr: the K×K matrix of correlations (or covariances, divisor n − ddof) of the columns, pairs in parallel. */
+  dfCorr(
+    spec: { columns: { type: ColType; parts: ArrayBufferView[] }[]; cov: boolean; minPeriods: number; ddof: number; finiteOnly: boolean },
+    onProgress?: Progress,
+  ): NativeHandle<Float64Array>;
+  /** A row filter: the mask program over the mask's columns and the keep columns compacted (null: every row kept), per part. */
+  dfFilter(
+    spec: { rows: number[]; columns: ArrayBufferView[][]; program: Float64Array; keep: ArrayBufferView[][] },
+    onProgress?: Progress,
+  ): NativeHandle<{ counts: Float64Array; columns: (ArrayBuffer | null)[][] }>;
   dfGroupby(
     spec: {
       rows: number[];
@@ -93,10 +103,13 @@ export interface DataframeAddon {
   ): NativeHandle<{ groups: number; columns: { type: ColType; data: ArrayBuffer; dictBytes?: ArrayBuffer; dictOffsets?: ArrayBuffer; present?: ArrayBuffer }[] }>;
 }
 
-export interface ArgsortSpec {
-  keys: { data: Float64Array | BigInt64Array; ascending: boolean }[];
-  rows: number;
+export interface SortNativeSpec {
+  /** The rows of each part. */
+  rows: number[];
+  keys: { parts: (Float64Array | BigInt64Array)[]; ascending: boolean }[];
   naFirst: boolean;
+  /** Columns (one array of 1-, 4- or 8-byte elements per part) to return in the sorted order; `shift`: int32 codes + shift[part]. */
+  gather: { parts: ArrayBufferView[]; shift?: Int32Array }[];
 }
 
 export interface GroupbyColumnSpec {

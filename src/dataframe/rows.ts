@@ -11,7 +11,7 @@ import { type Column, type DType, type Partition, StringDict, emptyColumn, slice
 import { DataFrame } from './frame.js';
 import { keyReader } from './merge.js';
 import { MT19937, roundHalfEven } from './random.js';
-import { sortOrder } from './sorted.js';
+import { sortPartitions } from './sorted.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
 import { Table } from './table.js';
 
@@ -444,8 +444,7 @@ class SetIndexSource implements PartitionSource {
       });
     }
     const all = await this.base.load(need, undefined, ctx);
-    const t = Table.concat(need, all);
-    const sorted = t.length ? t.take(await sortOrder(t, { by: [this.index], ascending: [true], naPosition: 'last' }, ctx), need) : t;
+    const sorted = await sortPartitions(all, need, { by: [this.index], ascending: [true], naPosition: 'last' }, ctx);
     const key = sorted.raw(this.index)!;
     const n = sorted.length;
     let present = n;

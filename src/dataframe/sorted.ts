@@ -2,7 +2,7 @@
 // their order, as pandas' multi-column sort and kind='stable'), missing values last or first
 // (pandas' na_position), split into as many partitions as the base, of equal size. The sort
 // needs every row: a load reads all base partitions once.
-import { type Column, type DType, type Partition, emptyColumn, sliceColumn } from './column.js';
+import { type Column, type DType, type Partition, emptyColumn, isDict, mergeDicts, sliceColumn, type StringDict } from './column.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
 import { dfNative } from './native.js';
 import { awaitNative } from './run.js';
@@ -16,43 +16,75 @@ export interface SortSpec {
 
 const utf8 = new TextEncoder();
 
-/** A sort key per row: numbers (strings by their rank in code-point order); NaN = missing. */
-function keyOf(c: Column): Float64Array | BigInt64Array {
-  switch (c.dtype) {
-    case 'int64':
-      return c.values as BigInt64Array;
-    case 'bool': {
-      const v = c.values as Uint8Array;
-      return Float64Array.from(v);
-    }
-    case 'string':
-    case 'category': {
-      // categories made from strings are ordered as the strings (pandas' lexical categories)
-      const dict = c.dict!;
-      const codes = c.values as Int32Array;
-      // ranks of the dictionary entries (utf-8 byte order = code-point order, as Python's)
-      const entries = Array.from({ length: dict.size }, (_, k) => k);
-      const bytes = entries.map((k) => utf8.encode(dict.get(k)));
-      entries.sort((a, b) => Buffer.compare(bytes[a]!, bytes[b]!));
-      const rank = new Float64Array(dict.size);
-      let r = -1;
-      entries.forEach((k, i) => {
-        if (i === 0 || Buffer.compare(bytes[entries[i - 1]!]!, bytes[k]!) !== 0) r++;
-        rank[k] = r;
-      });
-      const out = new Float64Array(codes.length);
-      for (let i = 0; i < codes.length; i++) out[i] = codes[i]! < 0 ? NaN : rank[codes[i]!]!;
-      return out;
-    }
-    default:
-      return c.values as Float64Array;
-  }
+/** The rank of every entry of `dict` in utf-8 byte order (= code-point order, as Python's); equal strings tie. */
+function dictRanks(dict: StringDict): Float64Array {
+  const entries = Array.from({ length: dict.size }, (_, k) => k);
+  const bytes = entries.map((k) => utf8.encode(dict.get(k)));
+  entries.sort((a, b) => Buffer.compare(bytes[a]!, bytes[b]!));
+  const rank = new Float64Array(dict.size);
+  let r = -1;
+  entries.forEach((k, i) => {
+    if (i === 0 || Buffer.compare(bytes[entries[i - 1]!]!, bytes[k]!) !== 0) r++;
+    rank[k] = r;
+  });
+  return rank;
 }
 
-/** The stable sorted order of the rows of `t` by `spec` (a native stable sort on the pool). */
-export function sortOrder(t: Table, spec: SortSpec, ctx: LoadContext): Promise<Uint32Array> {
-  const keys = spec.by.map((b, k) => ({ data: keyOf(t.raw(b)!), ascending: spec.ascending[k]! }));
-  return awaitNative((p) => dfNative().dfArgsort({ keys, rows: t.length, naFirst: spec.naPosition === 'first' }, p), { options: ctx.options });
+/** A sort key per row of each part: numbers (strings by their rank in code-point order); NaN = missing. */
+function keyParts(parts: readonly Column[]): (Float64Array | BigInt64Array)[] {
+  const dtype = parts[0]!.dtype;
+  if (dtype === 'int64') return parts.map((c) => c.values as BigInt64Array);
+  if (dtype === 'bool') return parts.map((c) => Float64Array.from(c.values as Uint8Array));
+  if (!isDict(dtype)) return parts.map((c) => c.values as Float64Array);
+  // categories made from strings are ordered as the strings (pandas' lexical categories)
+  const { dict, base } = mergeDicts(parts);
+  const rank = dictRanks(dict);
+  return parts.map((c) => {
+    const codes = c.values as Int32Array;
+    const shift = base.get(c.dict!)!;
+    const out = new Float64Array(codes.length);
+    for (let i = 0; i < codes.length; i++) out[i] = codes[i]! < 0 ? NaN : rank[codes[i]! + shift]!;
+    return out;
+  });
+}
+
+/**
+ * The rows of the partitions `parts` (in order) sorted by `spec` (stable; a native parallel
+ * radix sort on the pool that reads the partitions where they are), as a Table of `columns`
+ * (and `index` first, when given) gathered natively in that order.
+ */
+export async function sortPartitions(parts: readonly Partition[], columns: readonly string[], spec: SortSpec, ctx: LoadContext, index?: string): Promise<Table> {
+  const names = index && !columns.includes(index) ? [index, ...columns] : [...columns];
+  let live = parts.filter((p) => p.length > 0);
+  const rows = live.reduce((a, p) => a + p.length, 0);
+  if (!rows) return Table.concat([...columns], [...parts], index);
+  // one array of parts per column; partitions of mixed dtypes (int64 and float64), or more rows
+  // than the row numbers' bits hold, are concatenated first (Table.concat unifies the dtypes)
+  const need = [...new Set([...names, ...spec.by])];
+  const bits = 32 - Math.ceil(Math.log2(live.length));
+  const mixed = need.some((n) => new Set(live.map((p) => p.columns.get(n)!.dtype)).size > 1);
+  if (mixed || live.some((p) => p.length > 2 ** bits)) {
+    const t = Table.concat(need, live);
+    live = [{ length: t.length, columns: new Map(need.map((n) => [n, t.raw(n)!])) }];
+  }
+  const cols = (n: string): Column[] => live.map((p) => p.columns.get(n)!);
+  const keys = spec.by.map((b, k) => ({ parts: keyParts(cols(b)), ascending: spec.ascending[k]! }));
+  const dicts = names.map((n) => (isDict(cols(n)[0]!.dtype) ? mergeDicts(cols(n)) : undefined));
+  const gather = names.map((n, k) => ({
+    parts: cols(n).map((c) => c.values),
+    shift: dicts[k] && Int32Array.from(cols(n), (c) => dicts[k]!.base.get(c.dict!)!),
+  }));
+  const res = await awaitNative(
+    (p) => dfNative().dfSort({ rows: live.map((q) => q.length), keys, naFirst: spec.naPosition === 'first', gather }, p),
+    { options: ctx.options },
+  );
+  const data = new Map<string, Column>();
+  names.forEach((n, k) => {
+    const c = cols(n)[0]!;
+    const Ctor = c.values.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => Column['values'];
+    data.set(n, { dtype: c.dtype, values: new Ctor(res[k]!, 0, rows), dict: dicts[k]?.dict });
+  });
+  return new Table([...columns], data, rows, index);
 }
 
 export class SortedSource implements PartitionSource {
@@ -82,8 +114,7 @@ export class SortedSource implements PartitionSource {
     const need = [...new Set([...want, ...this.spec.by.filter((b) => b !== this.index)])];
     const all = await this.base.load(need, undefined, ctx);
     const names = need.filter((n) => n !== this.index);
-    const t = Table.concat(names, all, this.index);
-    const sorted = t.length ? t.take(await sortOrder(t, this.spec, ctx), names) : t;
+    const sorted = await sortPartitions(all, names, this.spec, ctx, this.index);
     const dtypes = new Map(this.schema);
     const P = this.npartitions;
     const n = sorted.length;

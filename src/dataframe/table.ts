@@ -1,5 +1,5 @@
 // Local (computed) tables: head() and compute() results, printed as pandas prints frames.
-import { type CellValue, type Column, type DType, type Partition, StringDict, columnLength, sliceColumn, toFloat, valueAt } from './column.js';
+import { type CellValue, type Column, type DType, type Partition, columnLength, mergeDicts, sliceColumn, toFloat, valueAt } from './column.js';
 
 export function formatColumn(values: (number | string | boolean | null | bigint | Date)[]): string[] {
   const nums = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
@@ -16,6 +16,19 @@ export function formatColumn(values: (number | string | boolean | null | bigint 
 }
 
 /** A float cell as pandas prints it: 6 decimals, inf / -inf. */
+/** Columns that are consecutive views of one buffer (and one dictionary): the view spanning them, else undefined. */
+function adjacentViews(cols: readonly Column[]): Column | undefined {
+  const first = cols[0]!.values;
+  let end = first.byteOffset + first.byteLength;
+  for (let k = 1; k < cols.length; k++) {
+    const v = cols[k]!.values;
+    if (v.buffer !== first.buffer || v.byteOffset !== end || cols[k]!.dict !== cols[0]!.dict) return undefined;
+    end += v.byteLength;
+  }
+  const Ctor = first.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => Column['values'];
+  return { dtype: cols[0]!.dtype, values: new Ctor(first.buffer, first.byteOffset, (end - first.byteOffset) / first.BYTES_PER_ELEMENT), dict: cols[0]!.dict };
+}
+
 function formatFloat(v: number): string {
   return v === Infinity ? 'inf' : v === -Infinity ? '-inf' : v.toFixed(6);
 }
@@ -192,41 +205,22 @@ export class Table {
         continue;
       }
       const dtype = cols[0]!.dtype;
+      const joined = adjacentViews(cols);
+      if (joined) {
+        // slices of one array in order (a sorted frame's partitions): their span, not a copy
+        data.set(n, joined);
+        continue;
+      }
       if (dtype === 'string' || dtype === 'category') {
         // the partitions' dictionaries side by side, codes shifted: no string is decoded or
         // hashed (an entry may repeat; consumers compare strings, not codes)
-        const dicts: StringDict[] = [];
-        const base = new Map<StringDict, number>();
-        let entries = 0;
-        let bytes = 0;
-        for (const c of cols) {
-          if (base.has(c.dict!)) continue;
-          base.set(c.dict!, entries);
-          dicts.push(c.dict!);
-          entries += c.dict!.size;
-          bytes += c.dict!.offsets[c.dict!.size]! - c.dict!.offsets[0]!;
-        }
+        const { dict, base } = mergeDicts(cols);
         const out = new Int32Array(length);
         let at = 0;
         for (const c of cols) {
           const codes = c.values as Int32Array;
           const shift = base.get(c.dict!)!;
           for (let i = 0; i < codes.length; i++) out[at++] = codes[i]! < 0 ? -1 : codes[i]! + shift;
-        }
-        let dict = dicts[0]!;
-        if (dicts.length > 1) {
-          const b = new Uint8Array(bytes);
-          const o = new Int32Array(entries + 1);
-          let e = 0;
-          let pos = 0;
-          for (const d of dicts) {
-            const first = d.offsets[0]!;
-            b.set(d.bytes.subarray(first, d.offsets[d.size]!), pos);
-            for (let k = 0; k < d.size; k++) o[e + k + 1] = pos + d.offsets[k + 1]! - first;
-            e += d.size;
-            pos += d.offsets[d.size]! - first;
-          }
-          dict = new StringDict(b, o);
         }
         data.set(n, { dtype, values: out, dict });
       } else {
