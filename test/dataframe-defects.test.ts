@@ -155,6 +155,18 @@ describe('readCsv defects of issue 18, against pandas', () => {
     expect(h.column('name')).toEqual(['alice']);
   });
 
+  it('a first file with only its header: the declared dtypes come from the first file with rows', async () => {
+    const d = mkdtempSync(join(dir, 'header-only-'));
+    writeFileSync(join(d, '0.csv'), 'a,b,s\n');
+    writeFileSync(join(d, '1.csv'), 'a,b,s\n1,True,x\n2,False,y\n3,True,z\n');
+    const df = readCsv(join(d, '*.csv'));
+    // pandas.concat of the two files: int64, bool, object
+    expect(df.dtypes).toEqual({ a: 'int64', b: 'bool', s: 'string' });
+    const t = await df.filter(df.get('b')).compute();
+    expect(t.column('a')).toEqual([1, 3]);
+    expect(t.column('s')).toEqual(['x', 'z']);
+  });
+
   it('head(10) across an int64 and a float64 partition is float64 (no BigInt mixing)', async () => {
     const c = byName('head across an int64 and a float64 partition');
     const df = readCsv(files(c));

@@ -66,6 +66,9 @@ export function build({ force = false } = {}) {
     ...process.env,
     CC: 'aarch64-linux-gnu-gcc', CXX: 'aarch64-linux-gnu-g++', LINK: 'aarch64-linux-gnu-g++', AR: 'aarch64-linux-gnu-ar',
     PREBUILD_STRIP_BIN: 'aarch64-linux-gnu-strip', JOBS: process.env.JOBS || 'max',
+    // node-gyp reads the headers from here; prebuildify's --nodedir alone did not reach it when
+    // run outside npm, and node-gyp then tried to download headers (no internet here)
+    npm_config_nodedir: headers,
   };
   const prebuildify = join(root, 'node_modules', 'prebuildify', 'bin.js');
   // In a scratch copy of what the build reads: prebuildify builds in ./build, which must stay the

@@ -458,24 +458,30 @@ export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}
     for (let s = 0; s < size; s += bs) blocks.push({ path: p, start: s, end: Math.min(size, s + bs), fileFirst: first });
   });
 
-  // sample dtypes: the first file's first 256 KiB, cut at a line end outside quotes (a quoted
-  // field may hold line breaks), more when one record is longer
-  let sampleBytes = Math.min(sizes[0]!, SAMPLE_BYTES);
-  let sample: Uint8Array;
-  for (;;) {
-    sample = readHead(paths[0]!, sampleBytes);
-    if (sample.length >= sizes[0]!) break;
-    // without the last byte: a \r there may be the first half of \r\n
-    const cut = lineCut(sample.subarray(0, sample.length - 1), false);
-    if (cut > 0) {
-      sample = sample.subarray(0, cut);
-      break;
+  // sample dtypes: the first 256 KiB of the first file with data rows (a file holding only its
+  // header says nothing of the dtypes), cut at a line end outside quotes (a quoted field may hold
+  // line breaks), more when one record is longer
+  const sampleOf = (f: number): { r: ReturnType<ReturnType<typeof dfNative>['dfParseCsv']>; bom: number } => {
+    let sampleBytes = Math.min(sizes[f]!, SAMPLE_BYTES);
+    let sample: Uint8Array;
+    for (;;) {
+      sample = readHead(paths[f]!, sampleBytes);
+      if (sample.length >= sizes[f]!) break;
+      // without the last byte: a \r there may be the first half of \r\n
+      const cut = lineCut(sample.subarray(0, sample.length - 1), false);
+      if (cut > 0) {
+        sample = sample.subarray(0, cut);
+        break;
+      }
+      sampleBytes = Math.min(sizes[f]!, sampleBytes * 4);
     }
-    sampleBytes = Math.min(sizes[0]!, sampleBytes * 4);
-  }
-  const bom = !latin1 && hasBom(sample) ? 3 : 0;
-  const r = dfNative().dfParseCsv(sample.subarray(bom), { names, sep, latin1, types: forced, skipHeader: header });
-  if (!r.ok) throw new Error(`readCsv: ${paths[0]}:${r.errorLine}: ${blockError(r, bom)}`);
+    const bom = !latin1 && hasBom(sample) ? 3 : 0;
+    const r = dfNative().dfParseCsv(sample.subarray(bom), { names, sep, latin1, types: forced, skipHeader: header });
+    if (!r.ok) throw new Error(`readCsv: ${paths[f]}:${r.errorLine}: ${blockError(r, bom)}`);
+    return { r, bom };
+  };
+  let { r } = sampleOf(0);
+  for (let f = 1; r.rows === 0 && f < paths.length; f++) r = sampleOf(f).r;
   const sampleTypes = r.columns!.map((c, k) =>
     forced[k] !== ColType.Auto ? dtypeOf(forced[k]!) : c.allMissing || r.rows === 0 ? 'float64' : dtypeOf(c.type),
   );
