@@ -10,6 +10,7 @@
 // limits is split into stages through scratch memory, so expression size is bounded by memory only.
 import {
   LeafKind,
+  native,
   NativeDType,
   ReduceCode,
   type NativeBufferArg,
@@ -65,6 +66,19 @@ function castVal(v: Val, d: DType): Val {
 }
 /** A JS number as an integer/bool immediate: bool is x != 0; integers are exact (weak scalars are checked when built). */
 const weakIntValue = (x: number, d: DType): number => (d === 'bool' ? (x !== 0 ? 1 : 0) : Math.trunc(x));
+
+/**
+ * A zeroed ArrayBuffer the engine is about to write (a result, a scratch buffer), with
+ * transparent huge pages asked for when it is large: Node's allocator maps large buffers fresh
+ * and untouched, and their first writes otherwise fault in and zero 4 KiB pages one at a time,
+ * which cost `astype` more than the cast (issue 14). As NumPy's large arrays.
+ */
+function freshBuffer(bytes: number): ArrayBuffer {
+  const b = new ArrayBuffer(bytes);
+  if (bytes >= HUGE_PAGE_MIN) native().adviseHugePages(b);
+  return b;
+}
+const HUGE_PAGE_MIN = 4 << 20;
 
 /** What a root of a compute should become. */
 export interface RootRequest {
@@ -144,14 +158,14 @@ export class Lowering {
     }
     if (node.kind === 'concat' && !req.region) {
       // The sources write their slabs straight into the output: no copy beyond the consumer's.
-      const memory = req.target === 'persist' ? this.allocate(size(node.shape) * itemsize(node.dtype)) : new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
+      const memory = req.target === 'persist' ? this.allocate(size(node.shape) * itemsize(node.dtype)) : freshBuffer(size(node.shape) * itemsize(node.dtype));
       run(this.materializeConcat(node, memory));
       return { memory, shape: [...node.shape], dtype: node.dtype };
     }
     const lo = req.region?.lo ?? node.shape.map(() => 0);
     const hi = req.region?.hi ?? node.shape;
     const shape = node.shape.map((_, k) => hi[k]! - lo[k]!);
-    const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : new ArrayBuffer(size(shape) * itemsize(node.dtype));
+    const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : freshBuffer(size(shape) * itemsize(node.dtype));
     if (node.kind === 'matmul' && !req.region) {
       // the product is written straight into the output
       materializeMatmul(this, node, memory);
@@ -177,7 +191,7 @@ export class Lowering {
     const done = this.reduced.get(node.id);
     if (done) return done;
     const { arg } = node;
-    const memory = new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
+    const memory = freshBuffer(size(node.shape) * itemsize(node.dtype));
     const builder = new StageBuilder(this, [...arg.shape], arg.chunks.map((c) => [...c]), arg.shape.map(() => 0));
     let value = (yield builder.expr(arg, identityAccess(arg.shape.length))) as Val;
     // integer data with a float result dtype (sum(dtype: 'float64')): cast first, as NumPy's
@@ -251,7 +265,7 @@ export class Lowering {
           'compute or persist the concatenation itself (its sources write the output directly), or reduce the sources separately',
       );
     }
-    const memory = into ?? new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
+    const memory = into ?? freshBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
     const strides = contiguousStrides(node.shape);
     let at = 0;
     for (const arg of node.args) {
@@ -311,12 +325,12 @@ export class Lowering {
 
   /** A fresh scratch buffer of `bytes`, by index (operands a matmul stage reads). */
   scratchBuffer(bytes: number): number {
-    return this.buffer(new ArrayBuffer(bytes));
+    return this.buffer(freshBuffer(bytes));
   }
 
   /** A buffer for the partial expression a split stage hands to the next (see StageBuilder.finish). */
   scratch(bytes: number): number {
-    return this.buffer(new ArrayBuffer(bytes));
+    return this.buffer(freshBuffer(bytes));
   }
 
   addStage(stage: NativeStage, name: string): void {
