@@ -36,6 +36,10 @@ struct VMState : ThreadState {
   AlignedDoubles wide = allocAligned(kBlock);  // a non-float64 result widened for a float reduction
   // Register r: kBlock elements of whatever dtype the instruction writing it computes (typing.h).
   double* reg(int r) { return regs.get() + static_cast<int64_t>(r) * kBlock; }
+  // Register r read in place from a memory leaf (vm.cc leafInPlace), or nullptr: its own storage.
+  // Set by every Load, cleared by every other instruction that writes r.
+  const void* view[kMaxRegisters] = {};
+  const void* read(int r) { return view[r] ? view[r] : reg(r); }
   std::vector<int64_t> pieceOff = std::vector<int64_t>(kBlock);
   std::vector<int64_t> pieceLen = std::vector<int64_t>(kBlock);
   std::vector<int64_t> pieceBase;  // kBlock * nstreams
