@@ -74,6 +74,16 @@ constexpr Table makeTable() {
   t.prod = r_prod;
   t.reduceMin = r_min;
   t.reduceMax = r_max;
+  t.argMax = r_argExt<true>;
+  t.argMin = r_argExt<false>;
+  t.sumInt[3] = r_sumInt<int8_t>;
+  t.sumInt[4] = r_sumInt<int16_t>;
+  t.sumInt[5] = r_sumInt<int32_t>;
+  t.sumInt[6] = r_sumInt<int64_t>;
+  t.sumInt[7] = r_sumInt<uint8_t>;
+  t.sumInt[8] = r_sumInt<uint16_t>;
+  t.sumInt[9] = r_sumInt<uint32_t>;
+  t.sumInt[10] = r_sumInt<uint64_t>;
   fillTypedLoops(t);
   return t;
 }
