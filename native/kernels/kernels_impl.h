@@ -56,6 +56,11 @@ namespace {  // internal linkage for everything, including member functions of h
 #include "kernels/kernels_fill_reduce.h"
 #include "kernels/kernels_typed.h"
 
+template <int... Codes>
+static constexpr void fillIntSums(Table& t) {
+  ((t.sumInt[Codes] = r_sumInt<CTt<Codes>>), ...);
+}
+
 // The table, one entry per kernel of the operation table (X-macros from ops.json) plus the
 // random fills and block reductions. constexpr: constant-initialized, no dynamic init per ISA.
 constexpr Table makeTable() {
@@ -76,14 +81,7 @@ constexpr Table makeTable() {
   t.reduceMax = r_max;
   t.argMax = r_argExt<true>;
   t.argMin = r_argExt<false>;
-  t.sumInt[3] = r_sumInt<int8_t>;
-  t.sumInt[4] = r_sumInt<int16_t>;
-  t.sumInt[5] = r_sumInt<int32_t>;
-  t.sumInt[6] = r_sumInt<int64_t>;
-  t.sumInt[7] = r_sumInt<uint8_t>;
-  t.sumInt[8] = r_sumInt<uint16_t>;
-  t.sumInt[9] = r_sumInt<uint32_t>;
-  t.sumInt[10] = r_sumInt<uint64_t>;
+  fillIntSums<3, 4, 5, 6, 7, 8, 9, 10>(t);  // int8 ... uint64 (kernels_typed.h CT)
   fillTypedLoops(t);
   return t;
 }
