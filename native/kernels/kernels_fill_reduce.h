@@ -222,22 +222,60 @@ static size_t r_argExt(const double* x, size_t n) {
   return 0;  // not reached: x holds bv (or a NaN)
 }
 
+// W integers of type T at p (unaligned), widened to 64-bit lanes (sign- or zero-extended): one
+// vpmovsx/vpmovzx on AVX2 and AVX-512 (GCC's __builtin_convertvector splits these in halves;
+// the maskz forms, as elsewhere here, keep GCC 12 from warning about _mm512_undefined)
+template <class T>
+static inline vu widenLoad(const T* p) {
+  constexpr bool sg = std::is_signed_v<T>;
+  if constexpr (sizeof(T) == 8) {
+    vu v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+  }
+#if defined(TESSERA_V512)
+  if constexpr (sizeof(T) == 4) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    return (vu)(sg ? _mm512_maskz_cvtepi32_epi64(0xFF, v) : _mm512_maskz_cvtepu32_epi64(0xFF, v));
+  } else if constexpr (sizeof(T) == 2) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return (vu)(sg ? _mm512_maskz_cvtepi16_epi64(0xFF, v) : _mm512_maskz_cvtepu16_epi64(0xFF, v));
+  } else if constexpr (sizeof(T) == 1) {
+    const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    return (vu)(sg ? _mm512_maskz_cvtepi8_epi64(0xFF, v) : _mm512_maskz_cvtepu8_epi64(0xFF, v));
+  }
+#elif defined(TESSERA_V256)
+  if constexpr (sizeof(T) == 4) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return (vu)(sg ? _mm256_cvtepi32_epi64(v) : _mm256_cvtepu32_epi64(v));
+  } else if constexpr (sizeof(T) == 2) {
+    const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    return (vu)(sg ? _mm256_cvtepi16_epi64(v) : _mm256_cvtepu16_epi64(v));
+  } else if constexpr (sizeof(T) == 1) {
+    int32_t b;
+    __builtin_memcpy(&b, p, 4);
+    const __m128i v = _mm_cvtsi32_si128(b);
+    return (vu)(sg ? _mm256_cvtepi8_epi64(v) : _mm256_cvtepu8_epi64(v));
+  }
+#endif
+  if constexpr (sizeof(T) < 8) {  // SSE2 and portable builds: the compiler's widening
+    typedef T vn __attribute__((vector_size(W * sizeof(T))));
+    vn v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return (vu)__builtin_convertvector(v, std::conditional_t<sg, vi, vu>);
+  }
+}
+
 // Sum of the integers x[0, n) into 64 bits, wrapping (NumPy's int64/uint64 accumulators): exact,
 // so any order gives the same bits. Widened by lanes (vpmovsxdq/vpmovzxdq and friends on AVX2 and
 // AVX-512) into four independent accumulators.
 template <class T>
 static uint64_t r_sumInt(const void* xv, size_t n) {
-  typedef T vn __attribute__((vector_size(W * sizeof(T))));
-  using Wide = std::conditional_t<std::is_signed_v<T>, vi, vu>;
   const T* x = static_cast<const T*>(xv);
   vu acc[4] = {};
   size_t i = 0;
   for (; i + 4 * W <= n; i += 4 * W)
-    for (size_t k = 0; k < 4; ++k) {
-      vn v;
-      __builtin_memcpy(&v, x + i + k * W, sizeof v);
-      acc[k] += (vu)__builtin_convertvector(v, Wide);
-    }
+    for (size_t k = 0; k < 4; ++k) acc[k] += widenLoad(x + i + k * W);
   const vu a = (acc[0] + acc[1]) + (acc[2] + acc[3]);
   uint64_t s = 0;
   for (size_t l = 0; l < W; ++l) s += a[l];
