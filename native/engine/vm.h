@@ -1,7 +1,9 @@
 // The register VM (numexpr-style): per block of <= kBlock elements, each Load fills its register
-// piece by piece from its leaf (fillLeaf: arange, random, memory), every other instruction runs
-// its kernel over whole registers (dispatch built from the operation table), and the result
-// register goes to the sink: stored elementwise, or reduced (reduce.h).
+// piece by piece from its leaf (fillLeaf: arange, random, memory; a contiguous run of memory is
+// read in place instead, see VMState::view), every other instruction runs its kernel over whole
+// registers (dispatch built from the operation table), and the result register goes to the sink:
+// stored elementwise (the last instruction writing straight into the sink's memory when the
+// pieces are long), or reduced (reduce.h).
 #pragma once
 
 #include <cstdint>
