@@ -51,6 +51,8 @@ export interface NativeAddon {
   allocBuffer(bytes: number): NativeBuffer;
   /** Zero-copy ArrayBuffer over a native buffer; keeps the buffer alive while referenced. */
   bufferView(buffer: NativeBuffer): ArrayBuffer;
+  /** Asks for transparent huge pages over a fresh, untouched ArrayBuffer of at least 4 MiB (a hint; see lower.ts freshBuffer). */
+  adviseHugePages(buffer: ArrayBuffer): void;
   freeBuffer(buffer: NativeBuffer): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;

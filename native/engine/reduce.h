@@ -181,22 +181,16 @@ inline Partial segment(const StagePrep& p, double* tmp, const double* x, int64_t
 }
 
 // ArgMin/ArgMax of one piece x[0, n) whose element j has index i0 + j * step: the first extreme;
-// a NaN is the extreme (NumPy: the first NaN wins). The SIMD min/max (NaN-propagating) finds the
-// value, then a scan finds its first position (-0 == +0, as NumPy's comparisons).
+// a NaN is the extreme (NumPy: the first NaN wins; -0 == +0, as NumPy's comparisons), found in one
+// SIMD pass with index lanes (kernels argMax/argMin).
 inline Partial argSegment(bool isMax, const double* x, int64_t n, int64_t i0, int64_t step) {
   int64_t bi = 0;
-  double best = x[0];
   if (n > 1) {
     const kernels::Table& K = kernels::active();
-    best = isMax ? K.reduceMax(x, static_cast<size_t>(n)) : K.reduceMin(x, static_cast<size_t>(n));
-    if (std::isnan(best))
-      while (!std::isnan(x[bi])) ++bi;
-    else
-      while (x[bi] != best) ++bi;
-    best = x[bi];
+    bi = static_cast<int64_t>(isMax ? K.argMax(x, static_cast<size_t>(n)) : K.argMin(x, static_cast<size_t>(n)));
   }
   Partial r{};
-  r.value = best;
+  r.value = x[bi];
   r.mean = static_cast<double>(i0 + bi * step);
   return r;
 }
@@ -258,9 +252,13 @@ inline Partial intSegment(const StagePrep& p, const typename Elem<d>::type* x, i
   switch (p.op) {
     case ReduceOp::Sum:
     case ReduceOp::NanSum: {
-      uint64_t s = 0;
-      for (int64_t i = 0; i < n; ++i) s += static_cast<uint64_t>(widenInt<d>(x[i]));
-      r.ival = static_cast<int64_t>(s);
+      if constexpr (d != DType::Bool) {  // SIMD, widened by lanes (kernels sumInt)
+        r.ival = static_cast<int64_t>(kernels::active().sumInt[static_cast<int>(d)](x, static_cast<size_t>(n)));
+      } else {
+        uint64_t s = 0;
+        for (int64_t i = 0; i < n; ++i) s += static_cast<uint64_t>(widenInt<d>(x[i]));
+        r.ival = static_cast<int64_t>(s);
+      }
       break;
     }
     case ReduceOp::Prod:

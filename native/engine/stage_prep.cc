@@ -125,6 +125,10 @@ void prepareStage(const Stage& st, const std::vector<BufferRef>& buffers, StageP
     }
   }
   p.outData = static_cast<char*>(buffers[static_cast<size_t>(sk.buffer)].data);
+  p.readsSink = false;
+  for (size_t i = 0; i < st.leaves.size(); ++i)
+    if (st.leaves[i].kind == LeafKind::Memory && (st.leaves[i].buffer == sk.buffer || p.leaves[i].data == p.outData))
+      p.readsSink = true;
   p.outType = sk.dtype;
   p.typed = typeProgram(st, "stage");
   p.regType = p.typed.result;

@@ -64,6 +64,9 @@ struct StagePrep {
   TypedProgram typed;
   DType regType = DType::F64;
   bool intRed = false, intSigned = false;
+  // A memory leaf reads the sink's buffer: every Load copies (the VM never reads a register in
+  // place from memory the stage writes).
+  bool readsSink = false;
 };
 
 // Fills p for st (validated); buffers are the plan's.

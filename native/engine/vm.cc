@@ -43,6 +43,23 @@ void fillBits(void* dst, uint64_t bits, size_t size, size_t n) {
 
 int log2Size(size_t s) { return s == 1 ? 0 : s == 2 ? 1 : s == 4 ? 2 : 3; }
 
+// A Load of a memory leaf whose pieces lie in its memory as in the register (one contiguous run,
+// as a row of a C-contiguous chunk): the register is read in place, no copy. Returns the run's
+// start, or nullptr (the Load copies: strided or broadcast pieces, bool bytes to normalize, or
+// a stage that writes the memory it reads).
+const void* leafInPlace(const StagePrep& p, const VMState& vm, int leaf, int np) {
+  const LeafPrep& l = p.leaves[static_cast<size_t>(leaf)];
+  if (l.kind != LeafKind::Memory || l.dtype == DType::Bool || p.readsSink) return nullptr;
+  const int S = p.nstreams;
+  const int s = p.leafStream[static_cast<size_t>(leaf)];
+  if (vm.inner[static_cast<size_t>(s)] != 1 || vm.pieceOff[0] != 0) return nullptr;
+  const int64_t* pbase = vm.pieceBase.data();
+  const int64_t b0 = pbase[s];
+  for (int i = 1; i < np; ++i)
+    if (pbase[static_cast<int64_t>(i) * S + s] - b0 != vm.pieceOff[static_cast<size_t>(i)]) return nullptr;
+  return l.data + b0 * static_cast<int64_t>(dtypeSize(l.dtype));
+}
+
 // Fills register `out` (of the leaf's dtype) with leaf `leaf` for the current block's pieces.
 void fillLeaf(const StagePrep& p, VMState& vm, int leaf, void* outv, int64_t n, int np) {
   const LeafPrep& whole = p.leaves[static_cast<size_t>(leaf)];
@@ -221,7 +238,7 @@ void intReduceBlock(StagePrep& p, VMState& vm, int np, Accum& acc, int64_t redCh
     constexpr DType d = decltype(dt)::value;
     if constexpr (d != DType::F64 && d != DType::F32) {
       using T = typename Elem<d>::type;
-      const T* x = reinterpret_cast<const T*>(vm.reg(p.st->result));
+      const T* x = static_cast<const T*>(vm.read(p.st->result));
       const bool isMax = p.op == ReduceOp::ArgMax || p.op == ReduceOp::NanArgMax;
       reducePieces(
           p, vm, np, acc, redChunk,
@@ -231,6 +248,83 @@ void intReduceBlock(StagePrep& p, VMState& vm, int np, Accum& acc, int64_t redCh
   });
 }
 
+// Runs instruction `in` (not a Load) over elements [off, off + un) of its operand registers,
+// writing its result to dst (the register of in.dst at off, or the sink's memory: never an
+// operand register then).
+void execInstr(const kernels::Table& K, const TypedInstr& in, VMState& vm, void* dst, size_t off, size_t un) {
+  auto reg = [&](int r, DType t) -> const void* { return static_cast<const char*>(vm.read(r)) + off * dtypeSize(t); };
+  void* tmp = vm.tmp.get();
+  const size_t so = dtypeSize(in.out);
+  if (in.op == Op::Cast) {  // a is a register (validated)
+    const void* src = reg(in.a, in.ta);
+    const size_t sa = dtypeSize(in.ta);
+    if (in.ta == in.out) {
+      if (src != dst) std::memcpy(dst, src, un * so);
+    } else if (src == dst && sa != so) {
+      K.cast[static_cast<int>(in.ta)][static_cast<int>(in.out)](src, tmp, un);
+      std::memcpy(dst, tmp, un * so);
+    } else {
+      K.cast[static_cast<int>(in.ta)][static_cast<int>(in.out)](src, dst, un);
+    }
+    return;
+  }
+  if (in.op == Op::Where) {  // dst = a ? b : dst, a bool register
+    const uint8_t* c = static_cast<const uint8_t*>(reg(in.a, DType::Bool));
+    if (in.b >= 0) K.whereBySize[log2Size(so)](c, reg(in.b, in.out), dst, un);
+    else K.whereScalarBySize[log2Size(so)](c, &in.immB, dst, un);
+    return;
+  }
+  const kernels::Loop& L = K.loops[in.loop];
+  const size_t sa = dtypeSize(in.ta);
+  // out may alias an input unless it is wider (then it is computed into tmp and copied)
+  const bool widens = so > sa;
+  if (!L.vv) {  // unary
+    const void* x;
+    if (in.a >= 0) {
+      x = reg(in.a, in.ta);
+    } else {
+      fillBits(widens ? tmp : dst, in.immA, sa, un);
+      x = widens ? tmp : dst;
+      if (widens) {  // computed into dst from tmp: no alias
+        L.u(x, dst, un);
+        return;
+      }
+    }
+    if (widens && x == dst) {
+      L.u(x, tmp, un);
+      std::memcpy(dst, tmp, un * so);
+    } else {
+      L.u(x, dst, un);
+    }
+    return;
+  }
+  void* out = dst;
+  if (in.a >= 0 && in.b >= 0) {
+    const void* x = reg(in.a, in.ta);
+    const void* y = reg(in.b, in.tb);
+    if (widens && (x == dst || y == dst)) out = tmp;
+    L.vv(x, y, out, un);
+  } else if (in.a >= 0) {
+    const void* x = reg(in.a, in.ta);
+    if (widens && x == dst) out = tmp;
+    L.vs(x, &in.immB, out, un);
+  } else if (in.b >= 0) {
+    const void* y = reg(in.b, in.tb);
+    if (widens && y == dst) out = tmp;
+    L.sv(&in.immA, y, out, un);
+  } else {
+    void* x = widens ? tmp : dst;
+    fillBits(x, in.immA, sa, un);
+    L.vs(x, &in.immB, dst, un);
+  }
+  if (out != dst) std::memcpy(dst, out, un * so);
+}
+
+// Pieces at least this long on average are written by the last instruction (or the sink's cast)
+// straight into the sink's memory, piece by piece; shorter ones go through the result register
+// and one copy (a kernel call per short piece costs more than the copy).
+constexpr int64_t kDirectPiece = 128;
+
 }  // namespace
 
 void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t redChunk) {
@@ -238,86 +332,55 @@ void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t 
   const kernels::Table& K = kernels::active();
   const size_t un = static_cast<size_t>(n);
   void* tmp = vm.tmp.get();
-  for (const TypedInstr& in : p.typed.instrs) {
-    void* dst = vm.reg(in.dst);
-    if (in.op == Op::Load) {
-      fillLeaf(p, vm, in.a, dst, n, np);
-      continue;
-    }
-    const size_t so = dtypeSize(in.out);
-    if (in.op == Op::Cast) {  // a is a register (validated)
-      void* src = vm.reg(in.a);
-      const size_t sa = dtypeSize(in.ta);
-      if (in.ta == in.out) {
-        if (src != dst) std::memcpy(dst, src, un * so);
-      } else if (src == dst && sa != so) {
-        K.cast[static_cast<int>(in.ta)][static_cast<int>(in.out)](src, tmp, un);
-        std::memcpy(dst, tmp, un * so);
-      } else {
-        K.cast[static_cast<int>(in.ta)][static_cast<int>(in.out)](src, dst, un);
-      }
-      continue;
-    }
-    if (in.op == Op::Where) {  // dst = a ? b : dst, a bool register
-      const uint8_t* c = reinterpret_cast<const uint8_t*>(vm.reg(in.a));
-      if (in.b >= 0) K.whereBySize[log2Size(so)](c, vm.reg(in.b), dst, un);
-      else K.whereScalarBySize[log2Size(so)](c, &in.immB, dst, un);
-      continue;
-    }
-    const kernels::Loop& L = K.loops[in.loop];
-    const size_t sa = dtypeSize(in.ta);
-    // out may alias an input unless it is wider (then it is computed into tmp and copied)
-    const bool widens = so > sa;
-    if (!L.vv) {  // unary
-      const void* x;
-      if (in.a >= 0) {
-        x = vm.reg(in.a);
-      } else {
-        fillBits(widens ? tmp : dst, in.immA, sa, un);
-        x = widens ? tmp : dst;
-        if (widens) {  // computed into dst from tmp: no alias
-          L.u(x, dst, un);
-          continue;
-        }
-      }
-      if (widens && x == dst) {
-        L.u(x, tmp, un);
-        std::memcpy(dst, tmp, un * so);
-      } else {
-        L.u(x, dst, un);
-      }
-      continue;
-    }
-    void* out = dst;
-    if (in.a >= 0 && in.b >= 0) {
-      const void* x = vm.reg(in.a);
-      const void* y = vm.reg(in.b);
-      if (widens && (x == dst || y == dst)) out = tmp;
-      L.vv(x, y, out, un);
-    } else if (in.a >= 0) {
-      const void* x = vm.reg(in.a);
-      if (widens && x == dst) out = tmp;
-      L.vs(x, &in.immB, out, un);
-    } else if (in.b >= 0) {
-      const void* y = vm.reg(in.b);
-      if (widens && y == dst) out = tmp;
-      L.sv(&in.immA, y, out, un);
-    } else {
-      void* x = widens ? tmp : dst;
-      fillBits(x, in.immA, sa, un);
-      L.vs(x, &in.immB, dst, un);
-    }
-    if (out != dst) std::memcpy(dst, out, un * so);
-  }
-
   const int S = p.nstreams;
   const int64_t* pbase = vm.pieceBase.data();
   const int ss = p.sinkStream;
   const int64_t sstep = vm.inner[static_cast<size_t>(ss)];
+  // An elementwise sink with contiguous pieces: the result's last writer stores into the sink's
+  // memory directly (no copy of the result register). Not a Load (fillLeaf fills whole
+  // registers) nor a Where (its merge form reads the register it writes).
+  const size_t ni = p.typed.instrs.size();
+  const size_t os = dtypeSize(p.outType);
+  const bool direct = !p.reduce && sstep == 1 && n >= kDirectPiece * np;
+  const TypedInstr* last = ni > 0 ? &p.typed.instrs[ni - 1] : nullptr;
+  const bool directLast = direct && p.regType == p.outType && last && last->dst == st.result &&
+                          last->op != Op::Load && last->op != Op::Where;
+  auto sinkAt = [&](int i) {
+    return p.outData + pbase[static_cast<int64_t>(i) * S + ss] * static_cast<int64_t>(os);
+  };
+  for (size_t k = 0; k < ni; ++k) {
+    const TypedInstr& in = p.typed.instrs[k];
+    if (in.op == Op::Load) {
+      vm.view[in.dst] = leafInPlace(p, vm, in.a, np);
+      if (!vm.view[in.dst]) fillLeaf(p, vm, in.a, vm.reg(in.dst), n, np);
+      continue;
+    }
+    if (in.op == Op::Where && vm.view[in.dst])  // the merge form reads dst: its own storage
+      std::memcpy(vm.reg(in.dst), vm.view[in.dst], un * dtypeSize(in.out));
+    if (directLast && k + 1 == ni) {
+      for (int i = 0; i < np; ++i)
+        execInstr(K, in, vm, sinkAt(i), static_cast<size_t>(vm.pieceOff[static_cast<size_t>(i)]),
+                  static_cast<size_t>(vm.pieceLen[static_cast<size_t>(i)]));
+      return;
+    }
+    execInstr(K, in, vm, vm.reg(in.dst), 0, un);
+    vm.view[in.dst] = nullptr;
+  }
+
   if (!p.reduce) {
     // stored as the sink's dtype (the compiler makes the result that dtype; otherwise converted
     // as NumPy's astype)
-    const void* xv = vm.reg(st.result);
+    const void* xv = vm.read(st.result);
+    if (p.regType != p.outType && direct) {
+      const size_t rs = dtypeSize(p.regType);
+      for (int i = 0; i < np; ++i) {
+        const int64_t off = vm.pieceOff[static_cast<size_t>(i)];
+        K.cast[static_cast<int>(p.regType)][static_cast<int>(p.outType)](
+            static_cast<const char*>(xv) + off * static_cast<int64_t>(rs), sinkAt(i),
+            static_cast<size_t>(vm.pieceLen[static_cast<size_t>(i)]));
+      }
+      return;
+    }
     if (p.regType != p.outType) {
       K.cast[static_cast<int>(p.regType)][static_cast<int>(p.outType)](xv, tmp, un);
       xv = tmp;
@@ -340,7 +403,7 @@ void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t 
     intReduceBlock(p, vm, np, acc, redChunk);
     return;
   }
-  const double* x = vm.reg(st.result);
+  const double* x = static_cast<const double*>(vm.read(st.result));
   if (p.regType != DType::F64) {  // float32, or bool/integers for mean/var/std: widened exactly
     K.cast[static_cast<int>(p.regType)][0](x, vm.wide.get(), un);
     x = vm.wide.get();

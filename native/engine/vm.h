@@ -1,7 +1,9 @@
 // The register VM (numexpr-style): per block of <= kBlock elements, each Load fills its register
-// piece by piece from its leaf (fillLeaf: arange, random, memory), every other instruction runs
-// its kernel over whole registers (dispatch built from the operation table), and the result
-// register goes to the sink: stored elementwise, or reduced (reduce.h).
+// piece by piece from its leaf (fillLeaf: arange, random, memory; a contiguous run of memory is
+// read in place instead, see VMState::view), every other instruction runs its kernel over whole
+// registers (dispatch built from the operation table), and the result register goes to the sink:
+// stored elementwise (the last instruction writing straight into the sink's memory when the
+// pieces are long), or reduced (reduce.h).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +38,10 @@ struct VMState : ThreadState {
   AlignedDoubles wide = allocAligned(kBlock);  // a non-float64 result widened for a float reduction
   // Register r: kBlock elements of whatever dtype the instruction writing it computes (typing.h).
   double* reg(int r) { return regs.get() + static_cast<int64_t>(r) * kBlock; }
+  // Register r read in place from a memory leaf (vm.cc leafInPlace), or nullptr: its own storage.
+  // Set by every Load, cleared by every other instruction that writes r.
+  const void* view[kMaxRegisters] = {};
+  const void* read(int r) { return view[r] ? view[r] : reg(r); }
   std::vector<int64_t> pieceOff = std::vector<int64_t>(kBlock);
   std::vector<int64_t> pieceLen = std::vector<int64_t>(kBlock);
   std::vector<int64_t> pieceBase;  // kBlock * nstreams

@@ -19,6 +19,12 @@ using BinaryScalarLeft = void (*)(double s, const double* y, double* out, size_t
 // out[j] = value(start + j * step); step may be 0 or negative.
 using RandomFill = void (*)(uint64_t key, int64_t start, int64_t step, double* out, size_t n);
 using Reduce = double (*)(const double* x, size_t n);
+// The index of the first maximum (minimum) of x[0, n), n >= 1; a NaN is the extreme (NumPy's
+// argmax/argmin: the first NaN wins).
+using ArgReduce = size_t (*)(const double* x, size_t n);
+// The sum of n integers of one dtype as 64-bit two's complement (wrapping; unsigned dtypes
+// zero-extended, signed ones sign-extended).
+using IntSum = uint64_t (*)(const void* x, size_t n);
 
 struct BinaryKernels {
   Binary vv;
@@ -69,6 +75,8 @@ struct Table {
   // element-wise `min`/`max` members above already take those names: the first version of this
   // header declared both and did not compile.)
   Reduce sum, prod, reduceMin, reduceMax;
+  ArgReduce argMax, argMin;  // exact, so the same on every ISA
+  IntSum sumInt[16];         // by dtype code: the integer dtypes (bool and floats: nullptr)
   // The typed loops, by row of TESSERA_LOOP_ROWS (where's rows are empty: see whereBySize).
   Loop loops[kNumLoops];
   CastT cast[16][16];           // [from dtype code][to dtype code]

@@ -180,3 +180,106 @@ static double r_max(const double* x, size_t n) {
 static double r_min(const double* x, size_t n) {
   return reduceTree(x, n, __builtin_inf(), [](vd a, vd b) { return minV(a, b); });
 }
+
+// ArgMax/ArgMin of x[0, n), n >= 1: the index of the first extreme; a NaN is the extreme (NumPy:
+// the first NaN wins; -0 == +0, so the first of either). Two passes: the extreme value by lanes
+// (kArgVecs independent vectors, NaN lanes noted aside), then the first element equal to it (or
+// the first NaN), found by whole-vector compares over data the first pass has just brought into
+// L1 (a piece is at most one VM block). Exact: the same index on every ISA.
+static constexpr size_t kArgVecs = 4;
+static constexpr size_t kArgLanes = kArgVecs * W;
+template <bool Max>
+static size_t r_argExt(const double* x, size_t n) {
+  const double pad = Max ? -__builtin_inf() : __builtin_inf();
+  vd best[kArgVecs];
+  vi nan{};
+  for (size_t v = 0; v < kArgVecs; ++v) best[v] = splat(pad);
+  size_t i = 0;
+  for (; i + kArgLanes <= n; i += kArgLanes)
+    for (size_t v = 0; v < kArgVecs; ++v) {
+      const vd a = load(x + i + v * W);
+      best[v] = (Max ? a > best[v] : a < best[v]) ? a : best[v];  // NaN never enters
+      nan |= a != a;
+    }
+  bool anyNan = any(nan);
+  double bv = pad;
+  for (size_t v = 0; v < kArgVecs; ++v)
+    for (size_t l = 0; l < W; ++l) bv = (Max ? best[v][l] > bv : best[v][l] < bv) ? best[v][l] : bv;
+  for (size_t j = i; j < n; ++j) {
+    anyNan |= isNanScalar(x[j]);
+    bv = (Max ? x[j] > bv : x[j] < bv) ? x[j] : bv;
+  }
+  // the first j with x[j] == bv (every x[j] is non-NaN and not beyond bv), or the first NaN;
+  // all-pad data (every element the padding infinity) matches bv too
+  const vd target = splat(bv);
+  size_t j = 0;
+  for (; j + W <= n; j += W) {
+    const vd a = load(x + j);
+    if (any(anyNan ? a != a : a == target)) break;
+  }
+  for (; j < n; ++j)
+    if (anyNan ? isNanScalar(x[j]) : x[j] == bv) return j;
+  return 0;  // not reached: x holds bv (or a NaN)
+}
+
+// W integers of type T at p (unaligned), widened to 64-bit lanes (sign- or zero-extended): one
+// vpmovsx/vpmovzx on AVX2 and AVX-512 (GCC's __builtin_convertvector splits these in halves;
+// the maskz forms, as elsewhere here, keep GCC 12 from warning about _mm512_undefined)
+template <class T>
+static inline vu widenLoad(const T* p) {
+  constexpr bool sg = std::is_signed_v<T>;
+  if constexpr (sizeof(T) == 8) {
+    vu v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+  }
+#if defined(TESSERA_V512)
+  if constexpr (sizeof(T) == 4) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    return (vu)(sg ? _mm512_maskz_cvtepi32_epi64(0xFF, v) : _mm512_maskz_cvtepu32_epi64(0xFF, v));
+  } else if constexpr (sizeof(T) == 2) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return (vu)(sg ? _mm512_maskz_cvtepi16_epi64(0xFF, v) : _mm512_maskz_cvtepu16_epi64(0xFF, v));
+  } else if constexpr (sizeof(T) == 1) {
+    const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    return (vu)(sg ? _mm512_maskz_cvtepi8_epi64(0xFF, v) : _mm512_maskz_cvtepu8_epi64(0xFF, v));
+  }
+#elif defined(TESSERA_V256)
+  if constexpr (sizeof(T) == 4) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return (vu)(sg ? _mm256_cvtepi32_epi64(v) : _mm256_cvtepu32_epi64(v));
+  } else if constexpr (sizeof(T) == 2) {
+    const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    return (vu)(sg ? _mm256_cvtepi16_epi64(v) : _mm256_cvtepu16_epi64(v));
+  } else if constexpr (sizeof(T) == 1) {
+    int32_t b;
+    __builtin_memcpy(&b, p, 4);
+    const __m128i v = _mm_cvtsi32_si128(b);
+    return (vu)(sg ? _mm256_cvtepi8_epi64(v) : _mm256_cvtepu8_epi64(v));
+  }
+#endif
+  if constexpr (sizeof(T) < 8) {  // SSE2 and portable builds: the compiler's widening
+    typedef T vn __attribute__((vector_size(W * sizeof(T))));
+    vn v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return (vu)__builtin_convertvector(v, std::conditional_t<sg, vi, vu>);
+  }
+}
+
+// Sum of the integers x[0, n) into 64 bits, wrapping (NumPy's int64/uint64 accumulators): exact,
+// so any order gives the same bits. Widened by lanes (vpmovsxdq/vpmovzxdq and friends on AVX2 and
+// AVX-512) into four independent accumulators.
+template <class T>
+static uint64_t r_sumInt(const void* xv, size_t n) {
+  const T* x = static_cast<const T*>(xv);
+  vu acc[4] = {};
+  size_t i = 0;
+  for (; i + 4 * W <= n; i += 4 * W)
+    for (size_t k = 0; k < 4; ++k) acc[k] += widenLoad(x + i + k * W);
+  const vu a = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  uint64_t s = 0;
+  for (size_t l = 0; l < W; ++l) s += a[l];
+  using S = std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>;
+  for (; i < n; ++i) s += static_cast<uint64_t>(static_cast<S>(x[i]));
+  return s;
+}

@@ -56,6 +56,11 @@ namespace {  // internal linkage for everything, including member functions of h
 #include "kernels/kernels_fill_reduce.h"
 #include "kernels/kernels_typed.h"
 
+template <int... Codes>
+static constexpr void fillIntSums(Table& t) {
+  ((t.sumInt[Codes] = r_sumInt<CTt<Codes>>), ...);
+}
+
 // The table, one entry per kernel of the operation table (X-macros from ops.json) plus the
 // random fills and block reductions. constexpr: constant-initialized, no dynamic init per ISA.
 constexpr Table makeTable() {
@@ -74,6 +79,9 @@ constexpr Table makeTable() {
   t.prod = r_prod;
   t.reduceMin = r_min;
   t.reduceMax = r_max;
+  t.argMax = r_argExt<true>;
+  t.argMin = r_argExt<false>;
+  fillIntSums<3, 4, 5, 6, 7, 8, 9, 10>(t);  // int8 ... uint64 (kernels_typed.h CT)
   fillTypedLoops(t);
   return t;
 }

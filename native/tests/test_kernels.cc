@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "check.h"
@@ -605,5 +606,120 @@ TEST(kernels_specials_in_blocks) {
         CHECK_EQ(bad, 0);
       }
     }
+  }
+}
+
+namespace {
+// NumPy's argmax/argmin of x[0, n): the first NaN if any, else the first extreme (-0 == +0).
+size_t naiveArg(bool isMax, const double* x, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (std::isnan(x[i])) return i;
+  size_t b = 0;
+  for (size_t i = 1; i < n; ++i)
+    if (isMax ? x[i] > x[b] : x[i] < x[b]) b = i;
+  return b;
+}
+}  // namespace
+
+// argMax/argMin against the naive first-occurrence scan, on every ISA: lengths around the vector
+// and lane widths, NaN first / last / in the tail, ties (the first wins), -0 and +0, infinities.
+TEST(kernels_arg_extremes) {
+  Rng rng{14};
+  std::vector<double> base(1100);
+  for (double& v : base) v = std::floor(rng.range(-50, 50));  // many ties
+  std::vector<size_t> lens;
+  for (size_t n = 1; n <= 70; ++n) lens.push_back(n);
+  for (size_t n : {127u, 128u, 129u, 255u, 256u, 257u, 1023u, 1024u, 1100u}) lens.push_back(n);
+  for (const Table* t : supportedTables()) {
+    for (size_t n : lens) {
+      std::vector<double> x(base.begin(), base.begin() + static_cast<long>(n));
+      for (int isMax = 0; isMax < 2; ++isMax) {
+        auto arg = isMax ? t->argMax : t->argMin;
+        CHECK_EQ(arg(x.data(), n), naiveArg(isMax, x.data(), n));
+        for (size_t off = 1; off < 3 && off < n; ++off)  // unaligned starts
+          CHECK_EQ(arg(x.data() + off, n - off), naiveArg(isMax, x.data() + off, n - off));
+        std::vector<double> y = x;
+        y[n - 1] = NAN;  // NaN last (in the scalar tail or the last vector)
+        CHECK_EQ(arg(y.data(), n), n - 1);
+        y[n / 2] = NAN;
+        CHECK_EQ(arg(y.data(), n), n / 2);
+        y[0] = NAN;  // NaN first
+        CHECK_EQ(arg(y.data(), n), 0u);
+      }
+    }
+    // ties across lanes and vectors: the first occurrence
+    std::vector<double> c(300, 1.0);
+    CHECK_EQ(t->argMax(c.data(), c.size()), 0u);
+    CHECK_EQ(t->argMin(c.data(), c.size()), 0u);
+    c[77] = 2.0;
+    c[13] = 2.0;
+    c[299] = 2.0;
+    CHECK_EQ(t->argMax(c.data(), c.size()), 13u);
+    c[250] = -3.0;
+    c[41] = -3.0;
+    CHECK_EQ(t->argMin(c.data(), c.size()), 41u);
+    // -0 and +0 are equal: the first of them
+    std::vector<double> z(40, -1.0);
+    z[9] = -0.0;
+    z[5] = 0.0;
+    CHECK_EQ(t->argMax(z.data(), z.size()), 5u);
+    for (double& v : z) v = v == -1.0 ? 1.0 : v;
+    CHECK_EQ(t->argMin(z.data(), z.size()), 5u);
+    // all the padding infinity, and infinities as extremes
+    std::vector<double> inf(37, -INFINITY);
+    CHECK_EQ(t->argMax(inf.data(), inf.size()), 0u);
+    inf[20] = INFINITY;
+    inf[30] = INFINITY;
+    CHECK_EQ(t->argMax(inf.data(), inf.size()), 20u);
+    CHECK_EQ(t->argMin(inf.data(), inf.size()), 0u);
+    std::vector<double> pinf(19, INFINITY);
+    CHECK_EQ(t->argMin(pinf.data(), pinf.size()), 0u);
+  }
+}
+
+// sumInt: every integer dtype, against a scalar wrapping sum, on every ISA; INT32_MIN/MAX runs
+// (int32 sums exceed 32 bits), int64 wrapping, unsigned values zero-extended, odd lengths.
+template <class T>
+static void checkIntSum(int code, const std::vector<T>& x) {
+  for (const Table* t : supportedTables()) {
+    for (size_t n : {0u, 1u, 3u, 7u, 8u, 15u, 16u, 17u, 31u, 32u, 33u, 63u, 64u, 65u, 100u, 1023u, 1024u}) {
+      if (n > x.size()) continue;
+      uint64_t ref = 0;
+      for (size_t i = 0; i < n; ++i)
+        ref += std::is_signed<T>::value ? static_cast<uint64_t>(static_cast<int64_t>(x[i])) : static_cast<uint64_t>(x[i]);
+      CHECK_EQ(t->sumInt[code](x.data(), n), ref);
+      if (n > 1) {
+        uint64_t r1 = ref - (std::is_signed<T>::value ? static_cast<uint64_t>(static_cast<int64_t>(x[0])) : static_cast<uint64_t>(x[0]));
+        CHECK_EQ(t->sumInt[code](x.data() + 1, n - 1), r1);  // unaligned start
+      }
+    }
+  }
+}
+TEST(kernels_int_sums) {
+  Rng rng{15};
+  auto fill = [&](auto& v, auto lo, auto hi) {
+    for (size_t i = 0; i < v.size(); ++i) v[i] = (rng.next() & 1) ? lo : hi;
+    for (size_t i = 0; i < v.size(); i += 3) v[i] = static_cast<typename std::decay_t<decltype(v)>::value_type>(rng.next());
+  };
+  std::vector<int32_t> mx(1024, INT32_MAX), mn(1024, INT32_MIN);
+  checkIntSum<int32_t>(5, mx);
+  checkIntSum<int32_t>(5, mn);
+  CHECK_EQ(static_cast<int64_t>(baselineTable().sumInt[5](mx.data(), 1024)), int64_t(1024) * INT32_MAX);
+  CHECK_EQ(static_cast<int64_t>(baselineTable().sumInt[5](mn.data(), 1024)), int64_t(1024) * INT32_MIN);
+  auto extremes = [&](int code, auto lo, auto hi) {  // runs of the dtype's MIN and MAX, and noise
+    std::vector<decltype(lo)> v(1024);
+    fill(v, lo, hi);
+    checkIntSum<decltype(lo)>(code, v);
+  };
+  extremes(5, INT32_MIN, INT32_MAX);
+  extremes(9, uint32_t(0), UINT32_MAX);
+  extremes(6, INT64_MIN, INT64_MAX);  // wraps
+  extremes(10, uint64_t(0), UINT64_MAX);
+  extremes(4, int16_t(INT16_MIN), int16_t(INT16_MAX));
+  extremes(8, uint16_t(0), uint16_t(UINT16_MAX));
+  extremes(3, int8_t(INT8_MIN), int8_t(INT8_MAX));
+  extremes(7, uint8_t(0), uint8_t(UINT8_MAX));
+  for (const Table* t : supportedTables()) {
+    CHECK(t->sumInt[0] == nullptr && t->sumInt[1] == nullptr && t->sumInt[2] == nullptr);
   }
 }

@@ -99,19 +99,19 @@ function immAs(x: number | bigint, d: DType): number | bigint {
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
- * A fresh buffer a plan writes in full (a compute's result, a materialized concatenation,
- * scratch): from 4 MiB native memory that asks for transparent huge pages (allocBuffer: mmap +
- * MADV_HUGEPAGE, as NumPy does for its large arrays), handed out as an ArrayBuffer over it (V8
- * counts it as external memory and frees it when collected). A `new ArrayBuffer` is first
- * touched in 4 KiB pages: for a 512 MB result that cost ~4× the copy into it (bench/indexing.bench.ts, g2).
+ * A zeroed ArrayBuffer the engine is about to write in full (a compute's result, a materialized
+ * concatenation or gather, scratch), with transparent huge pages asked for when it is large:
+ * Node's allocator maps large buffers fresh and untouched, and their first writes otherwise fault
+ * in and zero 4 KiB pages one at a time, which cost `astype` and `take` more than their work
+ * (issues 14, 15). As NumPy's large arrays. A plain ArrayBuffer, so it stays detachable and
+ * transferable (a native-backed one would not be).
  */
 export function resultMemory(bytes: number): ArrayBuffer {
-  if (bytes < 4 << 20) return new ArrayBuffer(bytes);
-  const h = native().allocBuffer(bytes);
-  const view = native().bufferView(h);
-  native().freeBuffer(h);  // the view keeps the memory alive until it is collected
-  return view;
+  const b = new ArrayBuffer(bytes);
+  if (bytes >= HUGE_PAGE_MIN) native().adviseHugePages(b);
+  return b;
 }
+const HUGE_PAGE_MIN = 4 << 20;
 
 /** What a root of a compute should become. */
 export interface RootRequest {
@@ -227,7 +227,7 @@ export class Lowering {
     const done = this.reduced.get(node.id);
     if (done) return done;
     const { arg } = node;
-    const memory = new ArrayBuffer(size(node.shape) * itemsize(node.dtype));
+    const memory = resultMemory(size(node.shape) * itemsize(node.dtype));
     const builder = new StageBuilder(this, [...arg.shape], arg.chunks.map((c) => [...c]), arg.shape.map(() => 0));
     let value = (yield builder.expr(arg, identityAccess(arg.shape.length))) as Val;
     // integer data with a float result dtype (sum(dtype: 'float64')): cast first, as NumPy's
