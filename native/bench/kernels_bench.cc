@@ -13,29 +13,11 @@
 #include <functional>
 #include <vector>
 
+#include "bench/bench_timing.h"
 #include "kernels/kernels.h"
 
 using namespace tessera::kernels;
 
-// Thread CPU time (not wall time): the machine is shared and noisy, and time slices lost to
-// other processes should not count. Median of `runs` runs.
-static double cpuNow() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
-static double medianNs(const std::function<void()>& body, double elements, int runs = 9) {
-  std::vector<double> t;
-  body();  // warm up
-  for (int r = 0; r < runs; ++r) {
-    double a = cpuNow();
-    body();
-    double b = cpuNow();
-    t.push_back((b - a) / elements);
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
 
 int main(int argc, char** argv) {
   const size_t B = 1024;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/typing.h"
+#include "bench/bench_timing.h"
 #include "kernels/kernels.h"
 
 using namespace tessera::kernels;
@@ -24,22 +25,6 @@ using tessera::DType;
 using tessera::detail::kLoopRows;
 using tessera::Op;
 
-static double cpuNow() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
-static double medianNs(const std::function<void()>& body, double elements, int runs = 9) {
-  std::vector<double> t;
-  body();  // warm up
-  for (int r = 0; r < runs; ++r) {
-    const double a = cpuNow();
-    body();
-    t.push_back((cpuNow() - a) / elements);
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
 static int loopOf(Op op, DType a) {
   for (int k = 0; k < tessera::kNumLoops; ++k)
     if (kLoopRows[k].op == op && kLoopRows[k].a == a) return k;
