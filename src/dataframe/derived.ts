@@ -28,108 +28,32 @@ function applySchema(schema: ReadonlyArray<readonly [string, DType]>, steps: rea
   return [...out];
 }
 
-const CMP = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5 } as const;
-const LOGICAL = { and: 4, or: 5, xor: 6 } as const;
-/** Dtypes a native mask compares (as float64: int64 converted, bool 0/1, datetimes in ms). */
-const COMPARED: readonly DType[] = ['float64', 'int64', 'bool', 'datetime', 'timedelta'];
-
 /**
- * The mask as a dfFilter program (6 numbers an instruction, postfix) over the columns it reads,
- * when it is made of comparisons of columns and numbers, isna/notna of columns, bool columns and
- * and/or/xor/not; otherwise undefined (the engine evaluates it). Every part's dtype is checked.
+ * Keeps the rows where each part's mask holds (the mask computed by the engine, one op table),
+ * compacting the columns `keep` of every part in one native job (dfFilter with the one-instruction
+ * program "mask is true"; each (part, column) its own task) and dropping the others.
  */
-function maskProgram(e: Expr, parts: readonly Partition[]): { columns: string[]; program: number[] } | undefined {
-  const columns: string[] = [];
-  const program: number[] = [];
-  const use = (name: string, ok: (d: DType) => boolean): number | undefined => {
-    if (!parts.every((p) => { const c = p.columns.get(name); return c !== undefined && ok(c.dtype); })) return undefined;
-    const at = columns.indexOf(name);
-    return at >= 0 ? at : columns.push(name) - 1;
-  };
-  const walk = (x: Expr): boolean => {
-    switch (x.kind) {
-      case 'compare': {
-        const [a, b] = x.args;
-        const operand = (o: Expr): [number, number] | undefined => {
-          if (o.kind === 'lit') return [-1, o.value];
-          if (o.kind !== 'col') return undefined;
-          const k = use(o.name, (d) => COMPARED.includes(d));
-          return k === undefined ? undefined : [k, 0];
-        };
-        const [oa, ob] = [operand(a), operand(b)];
-        if (!oa || !ob || (oa[0] < 0 && ob[0] < 0)) return false;
-        program.push(0, CMP[x.op], oa[0], oa[1], ob[0], ob[1]);
-        return true;
-      }
-      case 'col': {
-        const k = use(x.name, (d) => d === 'bool');
-        if (k === undefined) return false;
-        program.push(1, 0, k, 0, -1, 0);
-        return true;
-      }
-      case 'isna':
-      case 'notna': {
-        if (x.arg.kind !== 'col') return false;
-        const k = use(x.arg.name, () => true);
-        if (k === undefined) return false;
-        program.push(x.kind === 'isna' ? 2 : 3, 0, k, 0, -1, 0);
-        return true;
-      }
-      case 'logical':
-        if (!walk(x.args[0]) || !walk(x.args[1])) return false;
-        program.push(LOGICAL[x.op], 0, -1, 0, -1, 0);
-        return true;
-      case 'not':
-        if (!walk(x.arg)) return false;
-        program.push(7, 0, -1, 0, -1, 0);
-        return true;
-      default:
-        return false;
-    }
-  };
-  // the native stack holds 16 values: deeper masks go through the engine
-  return walk(e) && stackDepth(program) <= 16 ? { columns, program } : undefined;
-}
-
-function stackDepth(program: readonly number[]): number {
-  let depth = 0;
-  let most = 0;
-  for (let k = 0; k < program.length; k += 6) {
-    const kind = program[k]!;
-    depth += kind <= 3 ? 1 : kind === 7 ? 0 : -1;
-    most = Math.max(most, depth);
-  }
-  return most;
-}
-
-/**
- * filter's mask and compaction in one native job (dfFilter) when the mask is simple enough
- * (maskProgram); undefined otherwise. Keeps the columns `keep` (and drops the others).
- */
-async function nativeFilter(mask: Expr, parts: readonly Partition[], keep: (name: string) => boolean, signal: AbortSignal | undefined): Promise<Partition[] | undefined> {
-  const live = parts.filter((p) => p.length > 0);
-  if (!live.length) return undefined;
-  const prog = maskProgram(mask, live);
-  if (!prog) return undefined;
-  const names = [...live[0]!.columns.keys()].filter(keep);
-  if (!live.every((p) => names.every((n) => p.columns.has(n)))) return undefined;
+async function compactRows(masks: readonly Column[], parts: readonly Partition[], keep: (name: string) => boolean, signal: AbortSignal | undefined): Promise<Partition[]> {
+  const live = parts.flatMap((p, i) => (p.length > 0 ? [{ p, mask: masks[i]!.values }] : []));
+  if (!live.length) return [...parts];
+  const names = [...live[0]!.p.columns.keys()].filter(keep);
   const res = await awaitNative(
     (onProgress) =>
       dfNative().dfFilter(
         {
-          rows: live.map((p) => p.length),
-          columns: prog.columns.map((n) => live.map((p) => p.columns.get(n)!.values)),
-          program: new Float64Array(prog.program),
-          keep: names.map((n) => live.map((p) => p.columns.get(n)!.values)),
+          rows: live.map(({ p }) => p.length),
+          columns: [live.map(({ mask }) => mask)],
+          program: new Float64Array([TRUTH, 0, 0, 0, -1, 0]),
+          keep: names.map((n) => live.map(({ p }) => p.columns.get(n)!.values)),
         },
         onProgress,
       ),
     { options: { signal } },
   );
   const out = new Map<Partition, Partition>();
-  live.forEach((p, i) => {
+  live.forEach(({ p }, i) => {
     const count = res.counts[i]!;
-    if (count === p.length) return out.set(p, p);
+    if (count === p.length) return out.set(p, p); // (columns not read later are dropped at the end)
     const m = new Map<string, Column>();
     names.forEach((n, k) => {
       const c = p.columns.get(n)!;
@@ -140,23 +64,8 @@ async function nativeFilter(mask: Expr, parts: readonly Partition[], keep: (name
   });
   return parts.map((p) => out.get(p) ?? p);
 }
-
-/** Keeps the rows where mask is 1. */
-function compact(c: Column, mask: Uint8Array, count: number): Column {
-  const n = mask.length;
-  const src = c.values;
-  const out = new (src.constructor as { new (n: number): typeof src })(count);
-  let k = 0;
-  if (src instanceof BigInt64Array) {
-    const o = out as BigInt64Array;
-    for (let i = 0; i < n; i++) if (mask[i]) o[k++] = src[i]!;
-  } else {
-    const o = out as Float64Array;
-    const s = src as Float64Array;
-    for (let i = 0; i < n; i++) if (mask[i]) o[k++] = s[i]!;
-  }
-  return { dtype: c.dtype, values: out, dict: c.dict };
-}
+/** dfFilter's instruction "column 0 is true" (native/dataframe/filter.h MaskInstr::Truth). */
+const TRUTH = 1;
 
 export class DerivedSource implements PartitionSource {
   readonly name: string;
@@ -231,23 +140,10 @@ export class DerivedSource implements PartitionSource {
         });
       } else if (s.kind === 'filter') {
         const keep = (n: string): boolean => after[k]!.has(n) || n === this.index;
-        const fast = await nativeFilter(s.mask, cur, keep, ctx.options.signal);
-        if (fast) {
-          cur = fast;
-          continue;
-        }
         const [masks] = await evaluate([s.mask], cur, dtypes, engineOptions);
-        cur = cur.map((p, i) => {
-          if (masks![i]!.dtype !== 'bool')
-            throw new TypeError('filter(mask): the mask has missing values (pandas: an object column; .str predicates take { na: false })');
-          const mask = masks![i]!.values as Uint8Array;
-          let count = 0;
-          for (let r = 0; r < mask.length; r++) count += mask[r]!;
-          if (count === p.length) return p; // (columns not read later are dropped at the end)
-          const m = new Map<string, Column>();
-          for (const [n, c] of p.columns) if (keep(n)) m.set(n, compact(c, mask, count));
-          return { length: count, columns: m };
-        });
+        if (masks!.some((m, i) => cur[i]!.length > 0 && m.dtype !== 'bool'))
+          throw new TypeError('filter(mask): the mask has missing values (pandas: an object column; .str predicates take { na: false })');
+        cur = await compactRows(masks!, cur, keep, ctx.options.signal);
       } else {
         cur = cur.map((p) => {
           const c = p.columns.get(s.column);
