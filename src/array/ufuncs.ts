@@ -1,6 +1,6 @@
 // Module-level functions mirroring the NDArray methods, as numpy/dask.array functions.
 import { NDArray, binary, clipArray, reduce, roundArray, unary, whereArrays, type ReduceOptions, type VarOptions } from './ndarray.js';
-import type { DType } from './dtype.js';
+import { isFloat, type DType } from './dtype.js';
 import type { ArithmeticOf, FloatResult, MeanDType, OperandLike, RankOfOperands, ReducedRank, SumDType, TrueDivideOf, WithDType } from './types.js';
 import { checkFinite, checkOptions, describe } from '../errors.js';
 
@@ -249,17 +249,22 @@ const asArray = (fn: string, x: Arr): Arr => arrayArg(fn, x);
  * numpy.nan_to_num: NaN → nan (0), +inf → posinf, -inf → neginf (default: the dtype's largest
  * finite value and its negative), every other value unchanged.
  */
-export function nanToNum<D extends DType, R extends number>(x: NDArray<D, R>, options?: { nan?: number; posinf?: number; neginf?: number }): NDArray<D, R> {
+export function nanToNum<D extends DType, R extends number>(x: NDArray<D, R>, options?: { nan?: number | bigint; posinf?: number | bigint; neginf?: number | bigint }): NDArray<D, R> {
   arrayArg('nanToNum', x);
-  const o = checkOptions('nanToNum options', options) as { nan?: number; posinf?: number; neginf?: number };
+  const o = checkOptions('nanToNum options', options) as { nan?: unknown; posinf?: unknown; neginf?: unknown };
   for (const key of Object.keys(o)) if (!['nan', 'posinf', 'neginf'].includes(key)) throw new TypeError(`nanToNum: unknown option ${describe(key)}; accepted: nan, posinf, neginf`);
   const big = x.dtype === 'float32' ? 3.4028234663852886e38 : Number.MAX_VALUE;
+  // NumPy converts the replacements to the array's float type, so a bigint is as good as a number.
   const num = (k: 'nan' | 'posinf' | 'neginf', d: number): number => {
     const v = o[k];
     if (v === undefined) return d;
-    if (typeof v !== 'number') throw new TypeError(`nanToNum: ${k} must be a number, got ${describe(v)}`);
+    if (typeof v === 'bigint') return Number(v);
+    if (typeof v !== 'number') throw new TypeError(`nanToNum: ${k} must be a number or bigint, got ${describe(v)}`);
     return v;
   };
-  const inner = whereArrays(binary('eq', x, -Infinity), num('neginf', -big), x);
-  return whereArrays(unary('isnan', x), num('nan', 0), whereArrays(binary('eq', x, Infinity), num('posinf', big), inner)) as NDArray<D, R>;
+  const values = [num('nan', 0), num('posinf', big), num('neginf', -big)];
+  // bool and integer arrays hold no NaN or infinity: NumPy returns them unchanged
+  if (!isFloat(x.dtype)) return x;
+  const inner = whereArrays(binary('eq', x, -Infinity), values[2], x);
+  return whereArrays(unary('isnan', x), values[0], whereArrays(binary('eq', x, Infinity), values[1], inner)) as NDArray<D, R>;
 }

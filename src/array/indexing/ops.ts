@@ -125,12 +125,12 @@ function padPairs(width: PadWidth, ndim: number): [number, number][] {
 }
 
 /** np.pad with mode 'constant' (constantValues, default 0) or 'edge'. Axes are padded in order, as NumPy. */
-export function pad(x: NDArray, padWidth: PadWidth, options?: { mode?: 'constant' | 'edge'; constantValues?: number }): NDArray {
+export function pad(x: NDArray, padWidth: PadWidth, options?: { mode?: 'constant' | 'edge'; constantValues?: number | bigint }): NDArray {
   if (!isArray(x)) throw new TypeError(`pad: x must be an NDArray, got ${describe(x)}`);
   const mode = options?.mode ?? 'constant';
   if (mode !== 'constant' && mode !== 'edge') throw new TypeError(`pad: mode must be 'constant' or 'edge', got ${describe(mode)}`);
   const value = options?.constantValues ?? 0;
-  if (typeof value !== 'number') throw new TypeError(`pad: constantValues must be a number, got ${describe(value)}`);
+  if (typeof value !== 'number' && typeof value !== 'bigint') throw new TypeError(`pad: constantValues must be a number or bigint, got ${describe(value)}`);
   const pairs = padPairs(padWidth, x.ndim);
   let y: NDArray = x;
   pairs.forEach(([before, after], axis) => {
