@@ -147,6 +147,12 @@ export function reduce(op: ReduceOp, x: NDArray, options?: VarOptions): NDArray 
   }
   const keepdims = o.keepdims ?? false;
   if (o.dtype !== undefined) checkDType(`${op}: dtype`, o.dtype);
+  if ((op === 'nanmean' || op === 'nanvar' || op === 'nanstd') && o.dtype !== undefined && isFloat(src.dtype) && !isFloat(o.dtype)) {
+    throw new TypeError(`${op}: dtype ${describe(o.dtype)} is not accepted for a ${src.dtype} array (NumPy: if a is inexact, then dtype must be inexact); accepted: float32, float64`);
+  }
+  if (op === 'ptp' && src.dtype === 'bool') throw new TypeError('ptp: dtype bool is not accepted (NumPy: boolean subtract is not supported); astype an integer dtype first');
+  if (o.dtype !== undefined && o.dtype !== 'bool' && CAST_FIRST.has(op)
+    && (o.dtype !== src.dtype || (isInteger(o.dtype) && (op === 'mean' || op === 'nanmean')))) return castFirst(op, x, axes, keepdims, o.dtype);
   const resultDType: DType = o.dtype ?? defaultReduceDType(op, src.dtype);
   const ddof = o.ddof === undefined ? 0 : checkFinite('ddof', o.ddof);
   if (ddof < 0) throw new RangeError(`${op}: ddof must be >= 0, got ${ddof}`);
@@ -172,6 +178,27 @@ export function reduce(op: ReduceOp, x: NDArray, options?: VarOptions): NDArray 
     ddof,
     arg: src,
   });
+}
+
+/** The reductions whose `dtype=` casts the elements before accumulating (NumPy's add.reduce(a, dtype=d)). */
+const CAST_FIRST = new Set<ReduceOp>(['sum', 'prod', 'nansum', 'nanprod', 'mean', 'nanmean']);
+
+/**
+ * NumPy's sum/prod/mean with a `dtype=` other than the array's: every element is cast to it first
+ * (np.sum([1.5, 2.5], dtype=int) is 3), the nan-variants replacing NaN by the identity before that,
+ * and an integer mean is the integer sum divided and truncated into the dtype
+ * (np.mean(a, dtype=uint8) is uint8(sum in uint8 / n)).
+ */
+function castFirst(op: ReduceOp, x: NDArray, axes: number[], keepdims: boolean, dtype: DType): NDArray {
+  const nan = op === 'nansum' || op === 'nanprod' || op === 'nanmean';
+  const clean = nan && isFloat(x.dtype) ? whereArrays(unary('isnan', x), op === 'nanprod' ? 1 : 0, x) : x;
+  const cast = astypeArray(clean, dtype);
+  const opts = { axis: axes, keepdims, dtype };
+  if (op !== 'mean' && op !== 'nanmean') return reduce(op === 'nanprod' ? 'prod' : op === 'nansum' ? 'sum' : op, cast, opts);
+  if (isFloat(dtype)) return reduce(op, nan ? astypeArray(x, dtype) : cast, opts);
+  // an integer mean of integers (a float array's nanmean refuses an integer dtype, above)
+  const total = reduce('sum', cast, opts);
+  return astypeArray(binary('div', total, axes.reduce((p, a) => p * x.shape[a]!, 1)), dtype);
 }
 
 export function roundArray<T extends NDArray = NDArray>(x: NDArray, decimals: number): T {
