@@ -30,7 +30,7 @@ export type {
 } from './array/types.js';
 export type { Created } from './array/creation.js';
 export {
-  add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt, sin, cos, transpose,
+  add, sub, mul, div, pow, maximum, minimum, fmax, fmin, neg, abs, exp, log, sqrt, sin, cos, transpose,
   square, reciprocal, sign, floor, ceil, trunc, rint, cbrt, tan, sinh, cosh, tanh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, exp2, expm1, log2, log10, log1p, deg2rad, rad2deg,
   arctan2, hypot, copysign, fmod, mod, floorDivide, remainder, round, clip, positive, where, isclose, allclose, arrayEqual, nanToNum, type IsCloseOptions,
   logicalNot, isnan, isinf, isfinite, signbit, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor,

@@ -51,6 +51,12 @@ const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 export function unary<T extends NDArray = NDArray>(op: UnaryOp, x: NDArray): T {
   if (!(x instanceof NDArray)) throw new TypeError(`${op}: x must be an NDArray, got ${describe(x)}`);
+  if (op === 'sign' && x.dtype === 'bool') throw new TypeError("sign: dtype bool is not accepted (NumPy has no bool loop for sign); astype an integer dtype first");
+  if (op === 'reciprocal' && !isFloat(x.dtype)) {
+    // NumPy's integer loop is C's `out = 1.0 / x` into the dtype (bool into int8): 0 except for
+    // ±1, and 1/0 = inf cast as float_to_int.h casts it
+    return astypeArray<T>(binary('div', 1, x), x.dtype === 'bool' ? 'int8' : x.dtype);
+  }
   const src = x.node;
   return new NDArray({
     kind: 'unary',

@@ -222,8 +222,8 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   // float64 ufuncs of issue 14 (rows 32-69 of ops.json; see src/array/ufuncs.ts for the functions).
   /** numpy.square: x * x, elementwise, in the array's dtype. */
   square(): NDArray<D, R> { return unary('square', this); }
-  /** numpy.reciprocal: 1 / x, elementwise. */
-  reciprocal(): NDArray<D, R> { return unary('reciprocal', this); }
+  /** numpy.reciprocal: 1 / x, elementwise; integers keep their dtype (C's 1.0 / x cast back: 0 except ±1), bool gives int8. */
+  reciprocal(): NDArray<D extends 'bool' ? 'int8' : D, R> { return unary('reciprocal', this); }
   /** numpy.sign: -1, 0 or 1 (NaN for NaN), elementwise. */
   sign(): NDArray<D, R> { return unary('sign', this); }
   /** numpy.floor: the largest integer <= x, elementwise. */

@@ -29,6 +29,29 @@ export const mul = <const A extends OperandLike, const B extends OperandLike>(a:
 export const div = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('div', a, b);
 /** numpy.power: x ** y, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const pow = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('pow', a, b);
+/**
+ * numpy.fmax / fmin: the larger (smaller) of x and y ignoring NaN — NaN only where both are NaN;
+ * on a tie x is kept (C's fmax, which NumPy calls: fmax(-0, 0) is -0). Composed of where and a
+ * comparison, so it fuses like any elementwise op.
+ */
+function nanIgnoring(op: 'fmax' | 'fmin', a: OperandLike, b: OperandLike): NDArray {
+  const isScalar = (v: OperandLike): v is number | bigint => typeof v === 'number' || typeof v === 'bigint';
+  if (isScalar(a) && isScalar(b)) {  // np.fmax(1, 2) is int64 2, as maximum of the kept one
+    const nanA = typeof a === 'number' && Number.isNaN(a);
+    const keep = nanA ? b : typeof b === 'number' && Number.isNaN(b) ? a : undefined;
+    return keep === undefined ? binary(op === 'fmax' ? 'maximum' : 'minimum', a, b) : binary('maximum', keep, keep);
+  }
+  const keepA = binary(op === 'fmax' ? 'ge' : 'le', a, b);  // false where a is NaN: b
+  if (typeof b === 'number' || typeof b === 'bigint') {
+    return typeof b === 'number' && Number.isNaN(b) ? whereArrays(binary('ne', a, a), b, a) : whereArrays(keepA, a, b);
+  }
+  return whereArrays(unary('isnan', b as NDArray), a, whereArrays(keepA, a, b));
+}
+/** numpy.fmax: the larger of x and y, NaN ignored (NaN only where both are), elementwise with broadcasting; either side may be a number or a bigint. */
+export const fmax = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => nanIgnoring('fmax', a, b) as never;
+/** numpy.fmin: the smaller of x and y, NaN ignored (NaN only where both are), elementwise with broadcasting; either side may be a number or a bigint. */
+export const fmin = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => nanIgnoring('fmin', a, b) as never;
+
 /** numpy.maximum: the larger of x and y, NaN propagating, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const maximum = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('maximum', a, b);
 /** numpy.minimum: the smaller of x and y, NaN propagating, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
@@ -50,8 +73,8 @@ export const sin = <D extends DType, R extends number>(x: NDArray<D, R>): NDArra
 export const cos = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('cos', x);
 /** numpy.square: x * x, elementwise. */
 export const square = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('square', x);
-/** numpy.reciprocal: 1 / x, elementwise. */
-export const reciprocal = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('reciprocal', x);
+/** numpy.reciprocal: 1 / x, elementwise; integers keep their dtype (C's 1.0 / x cast back: 0 except ±1), bool gives int8. */
+export const reciprocal = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D extends 'bool' ? 'int8' : D, R> => unary('reciprocal', x);
 /** numpy.sign: -1, 0 or 1 (NaN for NaN), elementwise. */
 export const sign = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('sign', x);
 /** numpy.floor: the largest integer <= x, elementwise. */
