@@ -16,7 +16,7 @@ export { ones, zeros, full, arange, fromArray, random, type CreationOptions, typ
 export type { ChunksSpec } from './array/chunks.js';
 export { slice, Slice } from './array/indexing/slice.js';
 export { concatenate, stack, hstack, vstack } from './array/indexing/join.js';
-export { split, arraySplit, roll, pad, tile, diagonal, diff } from './array/indexing/ops.js';
+export { split, arraySplit, roll, pad, tile, diagonal, diff, reshape, ravel, squeeze, expandDims, swapaxes, moveaxis, flip, flipud, fliplr, broadcastTo } from './array/indexing/ops.js';
 export { tri, tril, triu, eye, diag, repeat, fromFunction, type TriOptions } from './array/indexing/triangles.js';
 export { take, computeChunkSizes, type TakeIndices } from './array/indexing/gather.js';
 export type { IntegersOptions, ChoiceOptions, PermutationOptions } from './array/indexing/random-int.js';
