@@ -172,12 +172,6 @@ export function tile(x: NDArray, reps: number | readonly number[]): NDArray {
 }
 
 /**
- * np.diagonal(x, offset, axis1, axis2), lazily: the two axes (adjacent for now) are merged by a
- * reshape and the diagonal is the stepped slice start::(n2 + 1) of the merged axis, moved last as
- * NumPy puts it. Free where the merge is (generated or contiguous leaves and their elementwise
- * expressions; see reshape); a TypeError otherwise.
- */
-/**
  * The diagonal where it is no strided view (axes not adjacent, or a transposed/strided operand):
  * the axes moved last, the rows r0..r0+length taken, and each row's element at column c0 + i
  * selected by an eye mask and a min with the dtype's top elsewhere, so values are exact. Costs length * n2 elements per diagonal instead of length.
@@ -194,6 +188,13 @@ function diagonalBySelection(x: NDArray, a1: number, a2: number, r0: number, c0:
   return whereArrays(pick, rows, isFloat(x.dtype) ? Infinity : integerBounds(x.dtype).max).min({ axis: -1 });
 }
 
+/**
+ * np.diagonal(x, offset, axis1, axis2), lazily: the two axes are merged by a reshape and the
+ * diagonal is the stepped slice start::(n2 + 1) of the merged axis, moved last as NumPy puts it.
+ * Free where the merge is (generated or contiguous leaves and their elementwise expressions; see
+ * reshape); otherwise (and for axes that are not adjacent) each diagonal element is selected
+ * exactly from its rows.
+ */
 export function diagonal(x: NDArray, options?: { offset?: number; axis1?: number; axis2?: number }): NDArray {
   if (!isArray(x)) throw new TypeError(`diagonal: x must be an NDArray, got ${describe(x)}`);
   if (x.ndim < 2) throw new RangeError(`diagonal: the array must have at least 2 dimensions, got ${x.ndim}`);
