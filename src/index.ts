@@ -16,7 +16,7 @@ export { ones, zeros, full, arange, fromArray, random, type CreationOptions, typ
 export type { ChunksSpec } from './array/chunks.js';
 export { slice, Slice } from './array/indexing/slice.js';
 export { concatenate, stack, hstack, vstack } from './array/indexing/join.js';
-export { split, arraySplit, roll, pad, tile, diagonal, diff } from './array/indexing/ops.js';
+export { split, arraySplit, roll, pad, tile, diagonal, diff, reshape, ravel, squeeze, expandDims, swapaxes, moveaxis, flip, flipud, fliplr, broadcastTo } from './array/indexing/ops.js';
 export { tri, tril, triu, eye, diag, repeat, fromFunction, type TriOptions } from './array/indexing/triangles.js';
 export { take, computeChunkSizes, type TakeIndices } from './array/indexing/gather.js';
 export type { IntegersOptions, ChoiceOptions, PermutationOptions } from './array/indexing/random-int.js';
@@ -30,7 +30,7 @@ export type {
 } from './array/types.js';
 export type { Created } from './array/creation.js';
 export {
-  add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt, sin, cos, transpose,
+  add, sub, mul, div, pow, maximum, minimum, fmax, fmin, neg, abs, exp, log, sqrt, sin, cos, transpose,
   square, reciprocal, sign, floor, ceil, trunc, rint, cbrt, tan, sinh, cosh, tanh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, exp2, expm1, log2, log10, log1p, deg2rad, rad2deg,
   arctan2, hypot, copysign, fmod, mod, floorDivide, remainder, round, clip, positive, where, isclose, allclose, arrayEqual, nanToNum, type IsCloseOptions,
   logicalNot, isnan, isinf, isfinite, signbit, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor,

@@ -12,6 +12,7 @@ const fx = JSON.parse(readFileSync(new URL('./fixtures/numpy/casts.json', import
 const ctor = {
   bool: Uint8Array, int8: Int8Array, int16: Int16Array, int32: Int32Array, uint8: Uint8Array,
   uint16: Uint16Array, uint32: Uint32Array, float32: Float32Array, float64: Float64Array,
+  int64: BigInt64Array, uint64: BigUint64Array,
 } as const;
 type Name = keyof typeof ctor;
 const code = (name: string): NativeDType => DTYPES.find((d) => d.name === name)!.code;
@@ -32,10 +33,11 @@ describe('engine casts at the leaf and the sink (NumPy astype)', () => {
     it(`${c.src} -> ${c.dst}`, async () => {
       const n = c.x.length;
       const input = new ctor[c.src as Name](n);
-      c.x.forEach((v, i) => (input[i] = Number(v)));
+      const wide = c.dst === 'int64' || c.dst === 'uint64';  // only from floats: exact decimal strings
+      c.x.forEach((v, i) => (input[i] = Number(v) as never));
       const out = new ctor[c.dst as Name](n);
       await native().execute({ stages: [castStage(c.src, c.dst, n, chunksOf(n))] }, [input, out]).promise;
-      const want = c.y.map(Number);
+      const want: (number | bigint)[] = c.y.map((v) => (wide ? BigInt(v) : Number(v)));
       for (let i = 0; i < n; i++) {
         if (!Object.is(out[i], want[i])) throw new Error(`${c.src}->${c.dst} [${i}] ${c.x[i]}: got ${out[i]} want ${c.y[i]}`);
       }

@@ -2,13 +2,15 @@
 // scripts/fixtures/numpy_shape_ops.py): bit-exact float64 values.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { arange, DenseArray, empty, fullLike, indices, linspace, meshgrid, onesLike, random, zerosLike } from '../src/index.js';
+import { arange, DenseArray, empty, fullLike, indices, linspace, meshgrid, onesLike, random, zerosLike, type DType } from '../src/index.js';
 
 const { creation } = JSON.parse(readFileSync(new URL('./fixtures/numpy/shape_ops.json', import.meta.url), 'utf8')) as {
   creation: {
     linspace: { args: [number, number, number, boolean]; values: number[] }[];
     meshgrid: { sizes: number[]; indexing: 'xy' | 'ij'; values: number[][]; shape: number[] }[];
     indices: { dims: number[]; shape: number[]; values: number[] }[];
+    linspaceTyped: { args: [number, number, number, boolean]; dtype: DType; values: number[] }[];
+    arange: { args: [number, number, number]; dtype: DType; values: number[] }[];
   };
 };
 const values = (v: number | DenseArray): number[] => (typeof v === 'number' ? [v] : Array.from(v.data as Float64Array));
@@ -20,6 +22,24 @@ describe('creation helpers', () => {
       const x = linspace(a, b, n, { endpoint, chunks });
       expect(x.shape).toEqual([n]);
       expect(values(await x.compute())).toEqual(r.values);
+    }
+  });
+
+  it.each(creation.linspaceTyped.map((r) => [JSON.stringify(r.args), r.dtype, r] as const))('linspace%s dtype %s (floored, as NumPy)', async (_, dtype, r) => {
+    const [a, b, n, endpoint] = r.args;
+    for (const chunks of [undefined, 3]) {
+      const x = linspace(a, b, n, { endpoint, chunks, dtype });
+      expect(x.dtype).toBe(dtype);
+      expect(values(await x.compute()).map(Number)).toEqual(r.values);
+    }
+  });
+
+  it.each(creation.arange.map((r) => [JSON.stringify(r.args), r.dtype, r] as const))('arange%s dtype %s', async (_, dtype, r) => {
+    const [a, b, s] = r.args;
+    for (const chunks of [undefined, 4]) {
+      const x = arange(a, b, s, { dtype, chunks });
+      expect(x.dtype).toBe(dtype);
+      expect(values(await x.compute()).map(Number)).toEqual(r.values);
     }
   });
 

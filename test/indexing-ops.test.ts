@@ -2,7 +2,7 @@
 // scripts/fixtures/numpy_shape_ops.py) on arange(size).reshape(shape), chunked irregularly.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { arraySplit, DenseArray, diagonal, random, fromArray, ones, pad, roll, split, tile, type NDArray } from '../src/index.js';
+import { arange, arraySplit, DenseArray, diagonal, random, fromArray, ones, pad, roll, split, tile, type NDArray } from '../src/index.js';
 
 interface Misc { name: string; shape: number[]; args: unknown[]; kwargs: Record<string, unknown>; pieces: { shape: number[]; values: number[] }[] }
 const { misc } = JSON.parse(readFileSync(new URL('./fixtures/numpy/shape_ops.json', import.meta.url), 'utf8')) as { misc: Misc[] };
@@ -37,7 +37,19 @@ describe('split, roll, pad, tile', () => {
     const x = random.random([6, 9], { seed: 8, chunks: [4, 4] }).exp();
     const all = values(await x.compute());
     expect(values(await diagonal(x, { offset: 2 }).compute())).toEqual([0, 1, 2, 3, 4, 5].map((i) => all[i * 9 + i + 2]!));
-    expect(() => diagonal(x.T.T.T)).toThrow(/not supported yet/);
+    // a transposed operand is no strided view of the merged axes: selected exactly instead
+    expect(values(await diagonal(x.T, { offset: -1 }).compute())).toEqual([0, 1, 2, 3, 4, 5].map((i) => all[i * 9 + i + 1]!));
+    const z = fromArray(new Float64Array([-0, 1, NaN, 2, -0, 3, Infinity, 4, 5]), { shape: [3, 3], chunks: [2, 2] }).T;
+    expect(values(await diagonal(z).compute()).map((v) => (Object.is(v, -0) ? '-0' : String(v)))).toEqual(['-0', '-0', '5']);
+  });
+
+  it('pad: a bigint constant is exact on int64 (np.pad(a, 1, constant_values=2**63-1)); a float one is cast as NumPy casts it', async () => {
+    const big = 9223372036854775807n;
+    const r = (await pad(fromArray(new BigInt64Array([1n, 2n])), 1, { constantValues: big }).compute()) as DenseArray;
+    expect([...r.data]).toEqual([big, 1n, 2n, big]);
+    // np.pad(np.arange(3), 1, constant_values=1.5) -> [1 0 1 2 1]
+    expect([...((await pad(arange(3), 1, { constantValues: 1.5 }).compute()) as DenseArray).data]).toEqual([1n, 0n, 1n, 2n, 1n]);
+    expect(() => pad(ones([3]), 1, { constantValues: 'x' as never })).toThrow(/number or bigint/);
   });
 
   it('errors', () => {

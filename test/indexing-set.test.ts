@@ -2,18 +2,28 @@
 // scripts/fixtures/numpy_shape_ops.py); x is arange(size).reshape(shape), chunked irregularly.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { arange, DenseArray, fromArray, ones } from '../src/index.js';
+import { arange, DenseArray, fromArray, ones, slice, type IndexInput } from '../src/index.js';
 
 interface SetRow { shape: number[]; index: string; number: number | null; valueShape: number[] | null; values: number[] }
 const { sets } = JSON.parse(readFileSync(new URL('./fixtures/numpy/shape_ops.json', import.meta.url), 'utf8')) as { sets: SetRow[] };
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const values = (v: number | DenseArray): number[] => (typeof v === 'number' ? [v] : Array.from(v.data as Float64Array));
 
+// '::2, [1, -1]' as index items: slices and integer lists (the subscript string has no lists)
+const items = (index: string): IndexInput[] =>
+  index.split(/,(?![^[]*\])/).map((part) => {
+    const t = part.trim();
+    if (t.startsWith('[')) return JSON.parse(t) as number[];
+    if (!t.includes(':')) return Number(t);
+    const [a, b, c] = t.split(':').map((v) => (v === '' || v === undefined ? null : Number(v)));
+    return slice(a ?? null, b ?? null, c ?? null);
+  });
+
 describe('set', () => {
   it.each(sets.map((r) => [`[${r.shape}].set('${r.index}', ${r.number ?? `arange [${r.valueShape}] + 100`})`, r] as const))('%s', async (_, r) => {
     const x = fromArray(Float64Array.from({ length: prod(r.shape) }, (_, i) => i), { shape: r.shape, chunks: r.shape.map((n) => Math.max(1, Math.ceil(n / 2))) });
     const value = r.number ?? arange(prod(r.valueShape!)).add(100).reshape(r.valueShape!);
-    const y = x.set(r.index, value);
+    const y = r.index.includes('[') ? x.set(items(r.index), value) : x.set(r.index, value);
     expect(y.shape).toEqual(r.shape);
     expect(values(await y.compute())).toEqual(r.values);
     // x itself is unchanged (no mutation)
@@ -21,9 +31,10 @@ describe('set', () => {
   });
 
   it('errors', () => {
-    expect(() => ones([4]).set('::2', 1)).toThrow(/step 2 is not supported yet/);
     expect(() => ones([4]).set(5, 1)).toThrow(/out of bounds/);
+    expect(() => ones([4]).set([1, 4], 1)).toThrow(/out of bounds/);
     expect(() => ones([4, 3]).set('1', ones([2]))).toThrow(/broadcast/);
-    expect(() => ones([4]).set([1, 2], 0)).toThrow(/not supported yet/);
+    expect(() => ones([4, 3]).set('::2', ones([3, 3]))).toThrow(/broadcast/);
+    expect(() => ones([4]).set(arange(2), 0)).toThrow(/integer NDArray index is not supported yet/);
   });
 });

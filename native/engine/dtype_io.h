@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "engine/plan.h"
+#include "kernels/float_to_int.h"
 
 namespace tessera::detail {
 
@@ -61,8 +62,8 @@ inline double loadAs(typename Elem<d>::type v) {
 }
 
 // A register value stored as d, as NumPy's astype: floats round to nearest; bool is x != 0
-// (NaN is true); integers truncate toward zero and wrap modulo 2^bits. NumPy leaves NaN, inf
-// and values beyond int64 undefined (C casts); here they give int64's minimum, wrapped.
+// (NaN is true); integers truncate toward zero and wrap modulo 2^bits; NaN, inf and values out
+// of range as NumPy's x86-64 builds give them (kernels/float_to_int.h).
 template <DType d>
 inline typename Elem<d>::type storeAs(double x) {
   using T = typename Elem<d>::type;
@@ -71,9 +72,7 @@ inline typename Elem<d>::type storeAs(double x) {
   } else if constexpr (d == DType::Bool) {
     return x != 0 ? 1 : 0;
   } else {
-    const bool inRange = x > -9223372036854775808.0 && x < 9223372036854775808.0;  // false for NaN
-    const uint64_t bits = inRange ? static_cast<uint64_t>(static_cast<int64_t>(x)) : uint64_t(1) << 63;
-    return static_cast<T>(bits);  // modular narrowing (two's complement, C++17 implementation-defined, GCC/Clang: wraps)
+    return floatToInt<T>(x);
   }
 }
 

@@ -23,6 +23,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "kernels/float_to_int.h"
 #include "kernels/kernels.h"
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512VL__) && defined(__AVX512BW__)

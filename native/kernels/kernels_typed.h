@@ -423,9 +423,8 @@ template <BinaryScalarLeft F> static void f64sv(const void* s, const void* y, vo
 
 // ---------------------------------------------------------------------------------------------
 // Casts, as NumPy's astype: floats round to nearest; to bool is x != 0 (NaN is true); integers
-// truncate toward zero and wrap modulo 2^bits (through int64; uint64 keeps [2^63, 2^64)); NaN,
-// inf and values beyond the 64-bit range (undefined in NumPy: C casts) give int64's minimum,
-// wrapped. Same rules as engine/dtype_io.h storeAs.
+// truncate toward zero and wrap modulo 2^bits; NaN, inf and out-of-range floats as NumPy's x86-64
+// builds give them (kernels/float_to_int.h). Same rules as engine/dtype_io.h storeAs.
 template <int To, class F> static inline CTt<To> castValue(F x) {
   using T = CTt<To>;
   if constexpr (To == 2) {
@@ -433,12 +432,7 @@ template <int To, class F> static inline CTt<To> castValue(F x) {
   } else if constexpr (To == 0 || To == 1 || !std::is_floating_point_v<F>) {
     return static_cast<T>(x);
   } else {
-    if constexpr (To == 10) {
-      if (x >= 9223372036854775808.0 && x < 18446744073709551616.0) return static_cast<uint64_t>(x);
-    }
-    const bool inRange = x > -9223372036854775808.0 && x < 9223372036854775808.0;  // false for NaN
-    const uint64_t bits = inRange ? static_cast<uint64_t>(static_cast<int64_t>(x)) : uint64_t(1) << 63;
-    return static_cast<T>(bits);
+    return floatToInt<T>(static_cast<double>(x));
   }
 }
 template <int From, int To> static void castLoop(const void* x, void* out, size_t n) {
@@ -458,8 +452,8 @@ template <int From, int To> static void castLoop(const void* x, void* out, size_
 }
 
 // float64 -> int32 (astype('int32')): vectors whose lanes all lie in (-2^31, 2^31) convert with one
-// truncating instruction, which is exactly castValue's int64-then-wrap there; other vectors (NaN,
-// inf, large values) take the scalar rule.
+// truncating instruction, which is exactly castValue there; other vectors (NaN, inf, large values)
+// take the scalar rule.
 typedef int32_t vi32h __attribute__((vector_size(TESSERA_VBYTES / 2)));
 typedef int32_t vi32hu __attribute__((vector_size(TESSERA_VBYTES / 2), aligned(4), may_alias));
 template <> void castLoop<0, 5>(const void* x, void* out, size_t n) {

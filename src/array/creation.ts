@@ -166,8 +166,12 @@ export function arange(...args: (number | CreationOptions | undefined)[]): NDArr
   return make('arange', [length], options, (b) => ({
     ...b,
     kind: 'arange',
-    start,
-    step,
+    // NumPy fills from its first two values in the dtype: start + i * ((start + step) - start)
+    // (not start + i * step), and for an integer dtype trunc(start), then steps of
+    // trunc(start + step) - trunc(start) (np.arange(-3, 3, 1.7, dtype=int8) is [-3 -1 1 3]).
+    ...(integral ? { start, step }
+      : isInteger(b.dtype) ? { start: Math.trunc(start), step: Math.trunc(start + step) - Math.trunc(start) }
+      : { start, step: start + step - start }),
     name: `arange-${token(`arange:${start}:${step}:${length}:${b.dtype}:${b.chunks}`)}`,
   }), [], integral ? 'int64' : 'float64') as NDArray<DType, 1>;
 }

@@ -51,6 +51,12 @@ const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 export function unary<T extends NDArray = NDArray>(op: UnaryOp, x: NDArray): T {
   if (!(x instanceof NDArray)) throw new TypeError(`${op}: x must be an NDArray, got ${describe(x)}`);
+  if (op === 'sign' && x.dtype === 'bool') throw new TypeError("sign: dtype bool is not accepted (NumPy has no bool loop for sign); astype an integer dtype first");
+  if (op === 'reciprocal' && !isFloat(x.dtype)) {
+    // NumPy's integer loop is C's `out = 1.0 / x` into the dtype (bool into int8): 0 except for
+    // ±1, and 1/0 = inf cast as float_to_int.h casts it
+    return astypeArray<T>(binary('div', 1, x), x.dtype === 'bool' ? 'int8' : x.dtype);
+  }
   const src = x.node;
   return new NDArray({
     kind: 'unary',
@@ -147,6 +153,12 @@ export function reduce(op: ReduceOp, x: NDArray, options?: VarOptions): NDArray 
   }
   const keepdims = o.keepdims ?? false;
   if (o.dtype !== undefined) checkDType(`${op}: dtype`, o.dtype);
+  if ((op === 'nanmean' || op === 'nanvar' || op === 'nanstd') && o.dtype !== undefined && isFloat(src.dtype) && !isFloat(o.dtype)) {
+    throw new TypeError(`${op}: dtype ${describe(o.dtype)} is not accepted for a ${src.dtype} array (NumPy: if a is inexact, then dtype must be inexact); accepted: float32, float64`);
+  }
+  if (op === 'ptp' && src.dtype === 'bool') throw new TypeError('ptp: dtype bool is not accepted (NumPy: boolean subtract is not supported); astype an integer dtype first');
+  if (o.dtype !== undefined && o.dtype !== 'bool' && CAST_FIRST.has(op)
+    && (o.dtype !== src.dtype || (isInteger(o.dtype) && (op === 'mean' || op === 'nanmean')))) return castFirst(op, x, axes, keepdims, o.dtype);
   const resultDType: DType = o.dtype ?? defaultReduceDType(op, src.dtype);
   const ddof = o.ddof === undefined ? 0 : checkFinite('ddof', o.ddof);
   if (ddof < 0) throw new RangeError(`${op}: ddof must be >= 0, got ${ddof}`);
@@ -172,6 +184,27 @@ export function reduce(op: ReduceOp, x: NDArray, options?: VarOptions): NDArray 
     ddof,
     arg: src,
   });
+}
+
+/** The reductions whose `dtype=` casts the elements before accumulating (NumPy's add.reduce(a, dtype=d)). */
+const CAST_FIRST = new Set<ReduceOp>(['sum', 'prod', 'nansum', 'nanprod', 'mean', 'nanmean']);
+
+/**
+ * NumPy's sum/prod/mean with a `dtype=` other than the array's: every element is cast to it first
+ * (np.sum([1.5, 2.5], dtype=int) is 3), the nan-variants replacing NaN by the identity before that,
+ * and an integer mean is the integer sum divided and truncated into the dtype
+ * (np.mean(a, dtype=uint8) is uint8(sum in uint8 / n)).
+ */
+function castFirst(op: ReduceOp, x: NDArray, axes: number[], keepdims: boolean, dtype: DType): NDArray {
+  const nan = op === 'nansum' || op === 'nanprod' || op === 'nanmean';
+  const clean = nan && isFloat(x.dtype) ? whereArrays(unary('isnan', x), op === 'nanprod' ? 1 : 0, x) : x;
+  const cast = astypeArray(clean, dtype);
+  const opts = { axis: axes, keepdims, dtype };
+  if (op !== 'mean' && op !== 'nanmean') return reduce(op === 'nanprod' ? 'prod' : op === 'nansum' ? 'sum' : op, cast, opts);
+  if (isFloat(dtype)) return reduce(op, nan ? astypeArray(x, dtype) : cast, opts);
+  // an integer mean of integers (a float array's nanmean refuses an integer dtype, above)
+  const total = reduce('sum', cast, opts);
+  return astypeArray(binary('div', total, axes.reduce((p, a) => p * x.shape[a]!, 1)), dtype);
 }
 
 export function roundArray<T extends NDArray = NDArray>(x: NDArray, decimals: number): T {

@@ -222,8 +222,8 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   // float64 ufuncs of issue 14 (rows 32-69 of ops.json; see src/array/ufuncs.ts for the functions).
   /** numpy.square: x * x, elementwise, in the array's dtype. */
   square(): NDArray<D, R> { return unary('square', this); }
-  /** numpy.reciprocal: 1 / x, elementwise. */
-  reciprocal(): NDArray<D, R> { return unary('reciprocal', this); }
+  /** numpy.reciprocal: 1 / x, elementwise; integers keep their dtype (C's 1.0 / x cast back: 0 except ±1), bool gives int8. */
+  reciprocal(): NDArray<D extends 'bool' ? 'int8' : D, R> { return unary('reciprocal', this); }
   /** numpy.sign: -1, 0 or 1 (NaN for NaN), elementwise. */
   sign(): NDArray<D, R> { return unary('sign', this); }
   /** numpy.floor: the largest integer <= x, elementwise. */
@@ -395,8 +395,11 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   }
   /**
    * Dask's `x[index] = value` without mutation: a new lazy array with `value` (a number, a bigint or an
-   * array broadcasting to the indexed shape) at `index` (one item, or a list of items; integers
-   * and slices with step ±1 for now).
+   * array broadcasting to the indexed shape) at `index` (one item, or a list of items: integers,
+   * slices of any step, new axes, one JS list or TypedArray of integers on an axis — repeated
+   * positions take the last value, as NumPy — or a bool NDArray mask of the full shape). Slices of
+   * step ±1 splice the value in by concatenation; other steps and lists select by a mask and
+   * spread the value with native takes.
    */
   set(index: IndexInput | readonly IndexInput[], value: NDArray | number | bigint): NDArray<D, R> {
     return setItem(this, index, value) as NDArray<D, R>;

@@ -1,6 +1,6 @@
 // Module-level functions mirroring the NDArray methods, as numpy/dask.array functions.
 import { NDArray, binary, clipArray, reduce, roundArray, unary, whereArrays, type ReduceOptions, type VarOptions } from './ndarray.js';
-import type { DType } from './dtype.js';
+import { isFloat, type DType } from './dtype.js';
 import type { ArithmeticOf, FloatResult, MeanDType, OperandLike, RankOfOperands, ReducedRank, SumDType, TrueDivideOf, WithDType } from './types.js';
 import { checkFinite, checkOptions, describe } from '../errors.js';
 
@@ -29,6 +29,29 @@ export const mul = <const A extends OperandLike, const B extends OperandLike>(a:
 export const div = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('div', a, b);
 /** numpy.power: x ** y, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const pow = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('pow', a, b);
+/**
+ * numpy.fmax / fmin: the larger (smaller) of x and y ignoring NaN — NaN only where both are NaN;
+ * on a tie x is kept (C's fmax, which NumPy calls: fmax(-0, 0) is -0). Composed of where and a
+ * comparison, so it fuses like any elementwise op.
+ */
+function nanIgnoring(op: 'fmax' | 'fmin', a: OperandLike, b: OperandLike): NDArray {
+  const isScalar = (v: OperandLike): v is number | bigint => typeof v === 'number' || typeof v === 'bigint';
+  if (isScalar(a) && isScalar(b)) {  // np.fmax(1, 2) is int64 2, as maximum of the kept one
+    const nanA = typeof a === 'number' && Number.isNaN(a);
+    const keep = nanA ? b : typeof b === 'number' && Number.isNaN(b) ? a : undefined;
+    return keep === undefined ? binary(op === 'fmax' ? 'maximum' : 'minimum', a, b) : binary('maximum', keep, keep);
+  }
+  const keepA = binary(op === 'fmax' ? 'ge' : 'le', a, b);  // false where a is NaN: b
+  if (typeof b === 'number' || typeof b === 'bigint') {
+    return typeof b === 'number' && Number.isNaN(b) ? whereArrays(binary('ne', a, a), b, a) : whereArrays(keepA, a, b);
+  }
+  return whereArrays(unary('isnan', b as NDArray), a, whereArrays(keepA, a, b));
+}
+/** numpy.fmax: the larger of x and y, NaN ignored (NaN only where both are), elementwise with broadcasting; either side may be a number or a bigint. */
+export const fmax = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => nanIgnoring('fmax', a, b) as never;
+/** numpy.fmin: the smaller of x and y, NaN ignored (NaN only where both are), elementwise with broadcasting; either side may be a number or a bigint. */
+export const fmin = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => nanIgnoring('fmin', a, b) as never;
+
 /** numpy.maximum: the larger of x and y, NaN propagating, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const maximum = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('maximum', a, b);
 /** numpy.minimum: the smaller of x and y, NaN propagating, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
@@ -50,8 +73,8 @@ export const sin = <D extends DType, R extends number>(x: NDArray<D, R>): NDArra
 export const cos = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('cos', x);
 /** numpy.square: x * x, elementwise. */
 export const square = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('square', x);
-/** numpy.reciprocal: 1 / x, elementwise. */
-export const reciprocal = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('reciprocal', x);
+/** numpy.reciprocal: 1 / x, elementwise; integers keep their dtype (C's 1.0 / x cast back: 0 except ±1), bool gives int8. */
+export const reciprocal = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D extends 'bool' ? 'int8' : D, R> => unary('reciprocal', x);
 /** numpy.sign: -1, 0 or 1 (NaN for NaN), elementwise. */
 export const sign = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => unary('sign', x);
 /** numpy.floor: the largest integer <= x, elementwise. */
@@ -249,17 +272,22 @@ const asArray = (fn: string, x: Arr): Arr => arrayArg(fn, x);
  * numpy.nan_to_num: NaN → nan (0), +inf → posinf, -inf → neginf (default: the dtype's largest
  * finite value and its negative), every other value unchanged.
  */
-export function nanToNum<D extends DType, R extends number>(x: NDArray<D, R>, options?: { nan?: number; posinf?: number; neginf?: number }): NDArray<D, R> {
+export function nanToNum<D extends DType, R extends number>(x: NDArray<D, R>, options?: { nan?: number | bigint; posinf?: number | bigint; neginf?: number | bigint }): NDArray<D, R> {
   arrayArg('nanToNum', x);
-  const o = checkOptions('nanToNum options', options) as { nan?: number; posinf?: number; neginf?: number };
+  const o = checkOptions('nanToNum options', options) as { nan?: unknown; posinf?: unknown; neginf?: unknown };
   for (const key of Object.keys(o)) if (!['nan', 'posinf', 'neginf'].includes(key)) throw new TypeError(`nanToNum: unknown option ${describe(key)}; accepted: nan, posinf, neginf`);
   const big = x.dtype === 'float32' ? 3.4028234663852886e38 : Number.MAX_VALUE;
+  // NumPy converts the replacements to the array's float type, so a bigint is as good as a number.
   const num = (k: 'nan' | 'posinf' | 'neginf', d: number): number => {
     const v = o[k];
     if (v === undefined) return d;
-    if (typeof v !== 'number') throw new TypeError(`nanToNum: ${k} must be a number, got ${describe(v)}`);
+    if (typeof v === 'bigint') return Number(v);
+    if (typeof v !== 'number') throw new TypeError(`nanToNum: ${k} must be a number or bigint, got ${describe(v)}`);
     return v;
   };
-  const inner = whereArrays(binary('eq', x, -Infinity), num('neginf', -big), x);
-  return whereArrays(unary('isnan', x), num('nan', 0), whereArrays(binary('eq', x, Infinity), num('posinf', big), inner)) as NDArray<D, R>;
+  const values = [num('nan', 0), num('posinf', big), num('neginf', -big)];
+  // bool and integer arrays hold no NaN or infinity: NumPy returns them unchanged
+  if (!isFloat(x.dtype)) return x;
+  const inner = whereArrays(binary('eq', x, -Infinity), values[2], x);
+  return whereArrays(unary('isnan', x), values[0], whereArrays(binary('eq', x, Infinity), values[1], inner)) as NDArray<D, R>;
 }

@@ -58,6 +58,12 @@ export function linspace(start: number, stop: number, num = 50, options?: Linspa
   const div = endpoint ? num - 1 : num;
   const step = div > 0 ? (stop - start) / div : NaN;
   const dtype: DType = rest.dtype ?? 'float64';
+  // NumPy computes the samples in float64, floors them into an integer dtype
+  // (np.linspace(-1, 0, 5, dtype=int) is [-1 -1 -1 -1 0]) and casts them to bool as they are.
+  if (dtype !== 'float64' && dtype !== 'float32') {
+    const f = linspace(start, stop, num, { ...rest, endpoint, dtype: 'float64' });
+    return (dtype === 'bool' ? f : f.floor()).astype(dtype);
+  }
   const base = (n: number): NDArray => {
     const chunks = normalizeChunks(rest.chunks, [n], itemsize(dtype));
     const node: ArangeNode = {

@@ -2,7 +2,11 @@
 // (slices, broadcasts) and concatenations, so each is free or one stage per piece it joins.
 import { describe } from '../../errors.js';
 import { full } from '../creation.js';
+import { integerBounds, isFloat } from '../dtype.js';
+import { whereArrays } from '../expr.js';
+import { eye } from './triangles.js';
 import { NDArray, type Computed } from '../ndarray.js';
+import type { DType } from '../node.js';
 import { concatenate } from './join.js';
 import { Slice } from './slice.js';
 
@@ -125,12 +129,12 @@ function padPairs(width: PadWidth, ndim: number): [number, number][] {
 }
 
 /** np.pad with mode 'constant' (constantValues, default 0) or 'edge'. Axes are padded in order, as NumPy. */
-export function pad(x: NDArray, padWidth: PadWidth, options?: { mode?: 'constant' | 'edge'; constantValues?: number }): NDArray {
+export function pad(x: NDArray, padWidth: PadWidth, options?: { mode?: 'constant' | 'edge'; constantValues?: number | bigint }): NDArray {
   if (!isArray(x)) throw new TypeError(`pad: x must be an NDArray, got ${describe(x)}`);
   const mode = options?.mode ?? 'constant';
   if (mode !== 'constant' && mode !== 'edge') throw new TypeError(`pad: mode must be 'constant' or 'edge', got ${describe(mode)}`);
   const value = options?.constantValues ?? 0;
-  if (typeof value !== 'number') throw new TypeError(`pad: constantValues must be a number, got ${describe(value)}`);
+  if (typeof value !== 'number' && typeof value !== 'bigint') throw new TypeError(`pad: constantValues must be a number or bigint, got ${describe(value)}`);
   const pairs = padPairs(padWidth, x.ndim);
   let y: NDArray = x;
   pairs.forEach(([before, after], axis) => {
@@ -168,10 +172,28 @@ export function tile(x: NDArray, reps: number | readonly number[]): NDArray {
 }
 
 /**
- * np.diagonal(x, offset, axis1, axis2), lazily: the two axes (adjacent for now) are merged by a
- * reshape and the diagonal is the stepped slice start::(n2 + 1) of the merged axis, moved last as
- * NumPy puts it. Free where the merge is (generated or contiguous leaves and their elementwise
- * expressions; see reshape); a TypeError otherwise.
+ * The diagonal where it is no strided view (axes not adjacent, or a transposed/strided operand):
+ * the axes moved last, the rows r0..r0+length taken, and each row's element at column c0 + i
+ * selected by an eye mask and a min with the dtype's top elsewhere, so values are exact. Costs length * n2 elements per diagonal instead of length.
+ */
+function diagonalBySelection(x: NDArray, a1: number, a2: number, r0: number, c0: number, length: number): NDArray {
+  const y = x.moveaxis([a1, a2], [-2, -1]);
+  const n2 = y.shape[y.ndim - 1]!;
+  const full = new Slice(null, null, null);
+  const rows = y.get(...y.shape.map((_, k) => (k === y.ndim - 2 ? new Slice(r0, r0 + length, null) : full)));
+  const pick = eye(length, n2, { k: c0, dtype: 'bool' });
+  if (x.dtype === 'bool') return whereArrays(pick, rows, false).any({ axis: -1 });
+  if (n2 === 0) return rows.sum({ axis: -1 }).astype(x.dtype);  // empty either way
+  // min with the dtype's top elsewhere: min(v, top) is v for every v (-0 and NaN included)
+  return whereArrays(pick, rows, isFloat(x.dtype) ? Infinity : integerBounds(x.dtype).max).min({ axis: -1 });
+}
+
+/**
+ * np.diagonal(x, offset, axis1, axis2), lazily: the two axes are merged by a reshape and the
+ * diagonal is the stepped slice start::(n2 + 1) of the merged axis, moved last as NumPy puts it.
+ * Free where the merge is (generated or contiguous leaves and their elementwise expressions; see
+ * reshape); otherwise (and for axes that are not adjacent) each diagonal element is selected
+ * exactly from its rows.
  */
 export function diagonal(x: NDArray, options?: { offset?: number; axis1?: number; axis2?: number }): NDArray {
   if (!isArray(x)) throw new TypeError(`diagonal: x must be an NDArray, got ${describe(x)}`);
@@ -186,15 +208,48 @@ export function diagonal(x: NDArray, options?: { offset?: number; axis1?: number
     [a1, a2] = [a2, a1];
     off = -off;
   }
-  if (a2 !== a1 + 1) throw new TypeError(`diagonal: axes ${a1} and ${a2} are not adjacent, which is not supported yet`);
   const n1 = x.shape[a1]!;
   const n2 = x.shape[a2]!;
   const r0 = Math.max(0, -off);
   const c0 = Math.max(0, off);
   const length = Math.max(0, Math.min(n1 - r0, n2 - c0));
-  const merged = x.reshape([...x.shape.slice(0, a1), n1 * n2, ...x.shape.slice(a2 + 1)]);
+  let merged: NDArray;
+  try {
+    if (a2 !== a1 + 1) throw new TypeError('not adjacent');
+    merged = x.reshape([...x.shape.slice(0, a1), n1 * n2, ...x.shape.slice(a2 + 1)]);
+  } catch {
+    return diagonalBySelection(x, a1, a2, r0, c0, length);
+  }
   const start = r0 * n2 + c0;
   const full = new Slice(null, null, null);
   const d = merged.get(...merged.shape.map((_, k) => (k === a1 ? (length === 0 ? new Slice(0, 0, null) : new Slice(start, start + (length - 1) * (n2 + 1) + 1, n2 + 1)) : full)));
   return a1 === d.ndim - 1 ? d : d.moveaxis(a1, -1);
 }
+
+// Module-function forms of the shape methods, as NumPy/Dask spell them (np.swapaxes(x, 0, 1)).
+const arrayArg = (fn: string, x: unknown): NDArray => {
+  if (!isArray(x)) throw new TypeError(`${fn}: x must be an NDArray, got ${describe(x)}`);
+  return x;
+};
+/** numpy.reshape(x, shape): {@link NDArray.reshape}. */
+export const reshape = <D extends DType, const S extends readonly number[] | number>(x: NDArray<D>, shape: S): NDArray<D, S extends readonly number[] ? S['length'] : 1> =>
+  arrayArg('reshape', x).reshape(shape) as never;
+/** numpy.ravel(x): {@link NDArray.ravel}. */
+export const ravel = <D extends DType>(x: NDArray<D>): NDArray<D, 1> => arrayArg('ravel', x).ravel() as never;
+/** numpy.squeeze(x, axis?): {@link NDArray.squeeze}. */
+export const squeeze = <D extends DType>(x: NDArray<D>, axis?: number | readonly number[]): NDArray<D> => arrayArg('squeeze', x).squeeze(axis) as never;
+/** numpy.expand_dims(x, axis): {@link NDArray.expandDims}. */
+export const expandDims = <D extends DType>(x: NDArray<D>, axis: number | readonly number[]): NDArray<D> => arrayArg('expandDims', x).expandDims(axis) as never;
+/** numpy.swapaxes(x, axis1, axis2): {@link NDArray.swapaxes}. */
+export const swapaxes = <D extends DType, R extends number>(x: NDArray<D, R>, axis1: number, axis2: number): NDArray<D, R> => arrayArg('swapaxes', x).swapaxes(axis1, axis2) as never;
+/** numpy.moveaxis(x, source, destination): {@link NDArray.moveaxis}. */
+export const moveaxis = <D extends DType, R extends number>(x: NDArray<D, R>, source: number | readonly number[], destination: number | readonly number[]): NDArray<D, R> =>
+  arrayArg('moveaxis', x).moveaxis(source, destination) as never;
+/** numpy.flip(x, axis?): {@link NDArray.flip}. */
+export const flip = <D extends DType, R extends number>(x: NDArray<D, R>, axis?: number | readonly number[] | null): NDArray<D, R> => arrayArg('flip', x).flip(axis) as never;
+/** numpy.flipud(x): {@link NDArray.flipud}. */
+export const flipud = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => arrayArg('flipud', x).flipud() as never;
+/** numpy.fliplr(x): {@link NDArray.fliplr}. */
+export const fliplr = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<D, R> => arrayArg('fliplr', x).fliplr() as never;
+/** numpy.broadcast_to(x, shape): {@link NDArray.broadcastTo}. */
+export const broadcastTo = <D extends DType, const S extends readonly number[]>(x: NDArray<D>, shape: S): NDArray<D, S['length']> => arrayArg('broadcastTo', x).broadcastTo(shape) as never;

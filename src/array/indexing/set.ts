@@ -1,15 +1,58 @@
 // x.set(index, value) (issue 15 step 4): Dask's `x[index] = value` without mutation. For a basic
 // index whose slices have step ±1 (a box), the result is x's pieces around the box and the value
-// in it, joined with concatenations (one stage per piece when computed).
+// in it, joined with concatenations (one stage per piece when computed); other steps and integer
+// lists go through setByGather, a full mask (where(mask, value, x)).
 import { describe } from '../../errors.js';
-import { checkFillValue, full } from '../creation.js';
+import { checkFillValue, fromArray, full } from '../creation.js';
 import { NDArray, type Computed } from '../ndarray.js';
 import { concatenate } from './join.js';
-import { whereArrays } from '../expr.js';
+import { binary, whereArrays } from '../expr.js';
 import { broadcastShapes } from '../node.js';
-import { normalizeIndex } from './normalize.js';
+import { normalizeIndex, type TakeStep } from './normalize.js';
+import type { AffineView } from './view.js';
 import { parseIndex, type IndexInput } from './parse.js';
 import { Slice } from './slice.js';
+
+/**
+ * x.set for strided slices and integer lists: each source axis's selected positions P_k (in the
+ * value's order), a bool mask of the selected elements (the outer AND of one 1-d mask per axis),
+ * and the value spread over x's shape by one native take per axis with the position map
+ * p -> j where P_k[j] = p (repeated positions: the last wins, as NumPy's assignment); then
+ * where(mask, spread value, x).
+ */
+function setByGather(x: NDArray, view: AffineView, take: TakeStep | null, viewShape: readonly number[], value: NDArray | number | bigint): NDArray {
+  const positions: number[][] = x.shape.map((n) => Array.from({ length: n }, (_, p) => p));
+  for (const f of view.fixed) positions[f.axis] = [f.index];
+  view.axes.forEach((a, i) => {
+    if (a.source === null) return;
+    positions[a.source] = take !== null && i === take.axis ? [...take.positions!] : Array.from({ length: a.length }, (_, j) => a.start + j * a.step);
+  });
+  const everything = (k: number): boolean => positions[k]!.length === x.shape[k] && positions[k]!.every((p, j) => p === j);
+  let mask: NDArray | null = null;
+  for (let k = 0; k < x.ndim; k++) {
+    if (everything(k)) continue;
+    const m = new Uint8Array(x.shape[k]!);
+    for (const p of positions[k]!) m[p] = 1;
+    const mk = fromArray(m, { dtype: 'bool' }).reshape(x.shape.map((n, j) => (j === k ? n : 1)));
+    mask = mask === null ? mk : binary('logicalAnd', mask, mk);
+  }
+  let spread: NDArray | number | bigint = value;
+  if (value instanceof NDArray) {
+    // the value on the view's shape, new axes dropped and integer-indexed axes restored: one axis
+    // per source axis, of length |P_k|; then spread along each axis that is not whole
+    let v = value.broadcastTo(viewShape).get(...view.axes.map((a) => (a.source === null ? 0 : new Slice(null, null, null))));
+    const fixedAxes = view.fixed.map((f) => f.axis);
+    if (fixedAxes.length) v = v.expandDims(fixedAxes);
+    for (let k = 0; k < x.ndim; k++) {
+      if (everything(k)) continue;
+      const map = new Int32Array(x.shape[k]!);
+      positions[k]!.forEach((p, j) => (map[p] = j));
+      v = v.take(map, { axis: k });
+    }
+    spread = v;
+  }
+  return mask === null ? (spread instanceof NDArray ? spread : full(x.shape, spread, { dtype: x.node.dtype })).astype(x.node.dtype) : whereArrays(mask, spread, x).astype(x.node.dtype);
+}
 
 export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], value: NDArray | number | bigint): NDArray {
   const args = Array.isArray(index) && !index.every((v) => typeof v === 'number') ? (index as readonly IndexInput[]) : [index as IndexInput];
@@ -22,13 +65,16 @@ export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], v
     if (value instanceof NDArray) broadcastShapes(value.shape, x.shape);
     return whereArrays(advanced.array, value, x).astype(x.node.dtype);
   }
-  if (advanced !== null) {
-    throw new TypeError(`set: ${advanced.kind === 'mask' ? 'a boolean mask' : 'an integer array'} index is not supported yet; use integers and slices with step 1 or -1`);
+  if (advanced !== null && (advanced.kind === 'mask' || advanced.positions === null)) {
+    throw new TypeError(`set: ${advanced.kind === 'mask' ? 'a boolean mask over some of the axes' : 'an integer NDArray'} index is not supported yet; use a mask of the full shape, a JS list or TypedArray of integers, integers and slices`);
   }
   if (typeof value !== 'number' && typeof value !== 'bigint' && !(value instanceof NDArray)) throw new TypeError(`set: value must be a number, a bigint or an NDArray, got ${describe(value)}`);
   if (typeof value === 'bigint') checkFillValue('set: value', value, x.node.dtype);
-  const viewShape = view.axes.map((a) => a.length);
+  const viewShape = view.axes.map((a, i) => (advanced !== null && i === advanced.axis ? advanced.length : a.length));
   if (viewShape.some((n) => n === 0)) return x;
+  if (advanced !== null || view.axes.some((a) => a.source !== null && a.length > 1 && Math.abs(a.step) !== 1)) {
+    return setByGather(x, view, advanced, viewShape, value);
+  }
   // The box [lo, hi) per source axis, and which source axes the value must be flipped along.
   const lo = x.shape.map(() => 0);
   const hi = [...x.shape];

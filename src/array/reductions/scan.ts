@@ -11,7 +11,8 @@
 // each lane is copied and partially sorted (std::nth_element). Over all elements (axis omitted)
 // the array is materialized once and selected exactly, in one task: memory bound, not streaming.
 import { DTYPES as NATIVE_DTYPES, SCAN_OPS } from '../../plan/ops.generated.js';
-import { isFloat, kind } from '../dtype.js';
+import { checkDType, isFloat, isInteger, kind } from '../dtype.js';
+import { unary, whereArrays } from '../expr.js';
 import { checkOptions, describe } from '../../errors.js';
 import { LeafKind, NativeDType, ReduceCode, StageKind } from '../../plan/types.js';
 import type { NativeStage } from '../../plan/types.js';
@@ -71,8 +72,16 @@ export function cumulative(op: ScanOp, xIn: unknown, options?: CumulativeOptions
   const x = checkArray(op, xIn);
   const o = checkOptions(`${op} options`, options) as CumulativeOptions;
   checkKeys(op, o, ['axis', 'dtype']);
-  if (o.dtype !== undefined && o.dtype !== 'float64' && o.dtype !== 'float32' && o.dtype !== 'int64' && o.dtype !== 'uint64') {
-    throw new TypeError(`${op}: dtype must be 'float64', 'float32', 'int64' or 'uint64', got ${describe(o.dtype)}`);
+  if (o.dtype !== undefined) checkDType(`${op}: dtype`, o.dtype);
+  if (o.dtype === 'bool') throw new TypeError(`${op}: dtype 'bool' is not accepted; accepted: the integer and float dtypes`);
+  if (o.dtype !== undefined && isInteger(o.dtype) && op.startsWith('nan') && isFloat(x.dtype)) {
+    // np.nancumsum(a, dtype=int): NaN becomes the identity before the cast
+    return cumulative(op, whereArrays(unary('isnan', x), op === 'nancumprod' ? 1 : 0, x).astype(o.dtype), { axis: o.axis, dtype: o.dtype });
+  }
+  if (o.dtype !== undefined && isInteger(o.dtype) && o.dtype !== 'int64' && o.dtype !== 'uint64') {
+    // a narrow integer accumulator wraps modulo 2^bits: the same as scanning the elements cast
+    // to it in 64 bits and wrapping the sums (np.cumsum(a, dtype=int8))
+    return cumulative(op, x.astype(o.dtype), { axis: o.axis }).astype(o.dtype);
   }
   // bool and integer data scan in int64 (uint64 for unsigned), exactly and wrapping, as NumPy's
   // accumulators; with a float dtype= they are cast to it first
@@ -114,6 +123,8 @@ export function quantile(op: 'median' | 'quantile' | 'percentile', xIn: unknown,
   const x = checkArray(op, xIn);
   const o = checkOptions(`${op} options`, options) as QuantileOptions;
   checkKeys(op, o, ['axis', 'keepdims']);
+  // NumPy interpolates with a subtraction, which bool lacks (the median's mean of two works)
+  if (op !== 'median' && x.dtype === 'bool') throw new TypeError(`${op}: dtype bool is not accepted (NumPy: boolean subtract is not supported); astype an integer or float dtype first`);
   const src = !isFloat(x.dtype) ? x.astype('float64').node : x.node;  // NumPy: float64 results
   const axis = checkAxis(op, o.axis, src.shape.length);
   if (o.keepdims !== undefined && typeof o.keepdims !== 'boolean') {
