@@ -3,8 +3,9 @@
 // with tessera's vendored zstd on the native pool and with numcodecs' Zstd (Debian's libzstd,
 // what Dask's from_zarr runs) in a thread pool, at 1 and 2 threads, side by side; then the sum of
 // the decoded array in memory and the whole fromZarr(…).sum() and Dask's from_zarr(…).sum().
-// Medians of 5 runs (the page cache is warm: the store is read once first). Wall ms and MB/s of
-// decoded bytes; the machine is shared, so read the load average printed with them.
+// Medians of 5 runs (the page cache is warm: the store is read once first). Wall and CPU ms (every
+// thread of the process, user + system: steadier than wall on a shared machine) and MB/s of
+// decoded bytes; read the load average printed with them.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -17,18 +18,24 @@ const RUNS = 5;
 const PY = '/usr/bin/python3';
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function timeRuns(fn: () => Promise<unknown>): Promise<number> {
+interface Timing { ms: number; cpu: number }
+
+async function timeRuns(fn: () => Promise<unknown>): Promise<Timing> {
   await fn(); // warm-up: page cache, thread scratch
   const ts: number[] = [];
+  const cs: number[] = [];
   for (let r = 0; r < RUNS; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
     ts.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cs.push((c.user + c.system) / 1000);
   }
-  return median(ts);
+  return { ms: median(ts), cpu: median(cs) };
 }
 
-function python(store: string, threads: number, what: 'decode' | 'dask-sum'): number | undefined {
+function python(store: string, threads: number, what: 'decode' | 'dask-sum'): Timing | undefined {
   if (!existsSync(PY)) return undefined;
   const code = `
 import sys, os, time, numcodecs, concurrent.futures as cf
@@ -43,14 +50,16 @@ def once():
     else:
         import dask, dask.array as da
         with dask.config.set(scheduler='threads', num_workers=threads): float(da.from_zarr(store).sum().compute())
-once(); ts = []
+once(); ts = []; cs = []
 for r in range(runs):
-    t0 = time.perf_counter(); once(); ts.append((time.perf_counter() - t0) * 1000)
-ts.sort(); print(ts[len(ts) // 2])
+    c0 = time.process_time(); t0 = time.perf_counter(); once()
+    ts.append((time.perf_counter() - t0) * 1000); cs.append((time.process_time() - c0) * 1000)
+ts.sort(); cs.sort(); print(ts[len(ts) // 2], cs[len(cs) // 2])
 `;
   const r = spawnSync(PY, ['-c', code, store, String(threads), what, String(RUNS)], { encoding: 'utf8' });
   if (r.status !== 0) return undefined;
-  return Number(r.stdout.trim().split('\n').at(-1));
+  const [ms, cpu] = r.stdout.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { ms: ms!, cpu: cpu! };
 }
 
 async function main(): Promise<void> {
@@ -60,13 +69,16 @@ async function main(): Promise<void> {
   const store = join(dir, 'x.zarr');
   try {
     await t.toZarr(t.random.random([N, N], { seed: 1, chunks: CHUNK }), store, { compressor: 'zstd', chunks: [CHUNK, CHUNK] });
+    spawnSync('sync'); // freshly written pages under writeback read slowly: measure the decoder, not the flush
     const files = readdirSync(store).filter((f) => !f.startsWith('.')).map((f) => join(store, f));
     const bytes = N * N * 8;
-    const mbps = (ms: number): string => `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
+    const mbps = (ms: number): string => (bytes / 1e6 / (ms / 1000)).toFixed(0);
     console.log(`zstd decode bench: ${N}² float64 (${(bytes / 1e6).toFixed(0)} MB) in ${files.length} chunks of ${CHUNK}², zstd level 1, medians of ${RUNS}`);
     console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(', ')} on ${cpus().length} cores`);
     const chunkElems = CHUNK * CHUNK;
-    const row = (name: string, ms: number | undefined): void => console.log(`${name.padEnd(44)} ${ms === undefined ? '-'.padStart(9) : ms.toFixed(1).padStart(9)} ms  ${ms === undefined ? '' : mbps(ms)}`);
+    console.log(`${'case'.padEnd(50)} ${'wall ms'.padStart(8)} ${'MB/s'.padStart(6)} ${'cpu ms'.padStart(8)} ${'MB/s/core'.padStart(10)}`);
+    const row = (name: string, t: Timing | undefined): void =>
+      console.log(`${name.padEnd(50)} ${t ? t.ms.toFixed(1).padStart(8) : '-'.padStart(8)} ${t ? mbps(t.ms).padStart(6) : ''} ${t ? t.cpu.toFixed(1).padStart(8) : ''} ${t ? mbps(t.cpu).padStart(10) : ''}`);
     for (const threads of [1, 2]) {
       t.configure({ numThreads: threads });
       // one reused destination per in-flight chunk: the codec alone, no page faults of fresh memory

@@ -120,6 +120,11 @@ export interface RootRequest {
   target: 'result' | 'persist';
   /** Only this box of the root (lo inclusive, hi exclusive per axis). */
   region?: { lo: readonly number[]; hi: readonly number[] };
+  /**
+   * With `region` and target 'result': write the box into this buffer (exactly its bytes, every
+   * byte overwritten) instead of a fresh one — a streamed write recycles its chunk buffers.
+   */
+  into?: ArrayBuffer;
 }
 
 export interface LoweredOutput {
@@ -201,7 +206,9 @@ export class Lowering {
     const lo = req.region?.lo ?? node.shape.map(() => 0);
     const hi = req.region?.hi ?? node.shape;
     const shape = node.shape.map((_, k) => hi[k]! - lo[k]!);
-    const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : resultMemory(size(shape) * itemsize(node.dtype));
+    const bytes = size(shape) * itemsize(node.dtype);
+    if (req.into && (!req.region || req.target !== 'result' || req.into.byteLength !== bytes)) throw new RangeError(`lower: 'into' needs a region and target 'result', and ${bytes} bytes (got ${req.into.byteLength})`);
+    const memory = req.into ?? (req.target === 'persist' ? this.allocate(bytes) : resultMemory(bytes));
     if (node.kind === 'matmul' && !req.region) {
       // the product is written straight into the output
       materializeMatmul(this, node, memory);
