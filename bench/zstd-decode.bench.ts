@@ -1,7 +1,8 @@
 // npx tsx bench/zstd-decode.bench.ts [--full] — where a zstd fromZarr(…).sum() spends its time, and
 // the floor the codec itself sets: decoding every chunk file of the store alone (no sum, no plan),
 // with tessera's vendored zstd on the native pool and with numcodecs' Zstd (Debian's libzstd,
-// what Dask's from_zarr runs) in a thread pool, at 1 and 2 threads, side by side; then the sum of
+// what Dask's from_zarr runs) in a thread pool, at 1 and 2 threads, side by side (and compressing
+// the decoded chunks again at level 1, toZarr's and to_zarr's floor); then the sum of
 // the decoded array in memory and the whole fromZarr(…).sum() and Dask's from_zarr(…).sum().
 // Medians of 5 runs (the page cache is warm: the store is read once first). Wall and CPU ms (every
 // thread of the process, user + system: steadier than wall on a shared machine) and MB/s of
@@ -35,18 +36,21 @@ async function timeRuns(fn: () => Promise<unknown>): Promise<Timing> {
   return { ms: median(ts), cpu: median(cs) };
 }
 
-function python(store: string, threads: number, what: 'decode' | 'dask-sum'): Timing | undefined {
+function python(store: string, threads: number, what: 'decode' | 'encode' | 'dask-sum'): Timing | undefined {
   if (!existsSync(PY)) return undefined;
   const code = `
 import sys, os, time, numcodecs, concurrent.futures as cf
 store, threads, what, runs = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 files = [os.path.join(store, f) for f in sorted(os.listdir(store)) if not f.startswith('.')]
-z = numcodecs.Zstd()
+z = numcodecs.Zstd(1)
 def dec(f):
     with open(f, 'rb') as fh: z.decode(fh.read())
+raw = [z.decode(open(f, 'rb').read()) for f in files] if what == 'encode' else []
 def once():
     if what == 'decode':
         with cf.ThreadPoolExecutor(threads) as ex: list(ex.map(dec, files))
+    elif what == 'encode':
+        with cf.ThreadPoolExecutor(threads) as ex: list(ex.map(z.encode, raw))
     else:
         import dask, dask.array as da
         with dask.config.set(scheduler='threads', num_workers=threads): float(da.from_zarr(store).sum().compute())
@@ -64,7 +68,7 @@ ts.sort(); cs.sort(); print(ts[len(ts) // 2], cs[len(cs) // 2])
 
 async function main(): Promise<void> {
   const t = await import('../src/index.js');
-  const { decodeChunks } = await import('../src/storage/native-codec.js');
+  const { decodeChunks, encodeChunks } = await import('../src/storage/native-codec.js');
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-zstd-'));
   const store = join(dir, 'x.zarr');
   try {
@@ -86,6 +90,17 @@ async function main(): Promise<void> {
       const item = (f: string, i: number) => ({ path: f, codec: 'zstd' as const, itemsize: 8, chunkShape: [CHUNK, CHUNK], dst: pool[i % pool.length]! });
       row(`tessera native zstd decode, ${threads} thread(s)`, await timeRuns(() => decodeChunks(files.map(item))));
       row(`numcodecs Zstd decode (Dask's codec), ${threads} thread(s)`, python(store, threads, 'decode'));
+    }
+    // toZarr's floor: level-1 compression of the same chunks alone (bytes back, no file written)
+    const raw = await Promise.all(files.map(async (f) => {
+      const dst = new Float64Array(chunkElems);
+      await decodeChunks([{ path: f, codec: 'zstd', itemsize: 8, chunkShape: [CHUNK, CHUNK], dst }]);
+      return dst;
+    }));
+    for (const threads of [1, 2]) {
+      t.configure({ numThreads: threads });
+      row(`tessera native zstd encode, ${threads} thread(s)`, await timeRuns(() => encodeChunks(raw.map((src) => ({ src, codec: 'zstd' as const, level: 1 })))));
+      row(`numcodecs Zstd(1) encode (Dask's codec), ${threads} thread(s)`, python(store, threads, 'encode'));
     }
     t.configure({ numThreads: 2 });
     const y = await t.fromZarr(store);
