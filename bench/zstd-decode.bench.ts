@@ -11,29 +11,20 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median, timed } from './side-by-side.js';
 
 const FULL = process.argv.includes('--full');
 const N = FULL ? 20000 : 4000;
 const CHUNK = FULL ? 2000 : 1000;
 const RUNS = 5;
 const PY = '/usr/bin/python3';
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 interface Timing { ms: number; cpu: number }
 
 async function timeRuns(fn: () => Promise<unknown>): Promise<Timing> {
   await fn(); // warm-up: page cache, thread scratch
-  const ts: number[] = [];
-  const cs: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await fn();
-    ts.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cs.push((c.user + c.system) / 1000);
-  }
-  return { ms: median(ts), cpu: median(cs) };
+  const runs: { cpu: number; wall: number }[] = [];
+  for (let r = 0; r < RUNS; r++) runs.push(await timed(fn));
+  return { ms: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)) };
 }
 
 function python(store: string, threads: number, what: 'decode' | 'encode' | 'dask-sum'): Timing | undefined {
