@@ -474,7 +474,7 @@ export class StageBuilder {
       case 'delayed': {
         if (node.source.boxes) {
           // local computes replace storage arrays by memory first (src/storage/resolve.ts)
-          throw new Error(`${node.name}: a storage array (fromZarr, fromNpy, fromSource, a spilled persist()) is read by local computes only; toPlan() and cluster computes cannot read it yet — persist it without a memoryLimit, or compute it, first`);
+          throw new Error(`${node.name}: a storage array (fromZarr, fromNpy, fromSource, a spilled persist()) is read by local computes only; toPlan() cannot read it, nor can cluster computes except fromZarr's (client.compute has the workers read those) — persist it without a memoryLimit, or compute it, first`);
         }
         if (!node.state.data) throw new Error(`${node.name}: fromDelayed data must be computed before lowering (use compute())`);
         const buffer = this.owner.buffer(node.state.data);

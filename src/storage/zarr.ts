@@ -140,6 +140,8 @@ export async function fromZarr(where: string, options?: FromZarrOptions): Promis
   };
   const boxes: BoxSource = {
     chunks,
+    // cluster computes: the workers open the store themselves (a directory by its absolute path)
+    zarr: { where: isUrl(where) ? where : resolve(where), ...(o.path === undefined ? {} : { path: o.path as string }) },
     concurrency: concurrency ?? 2 * native().getNumThreads(),
     // resolve.ts's boxes of several chunks: each chunk's part decoded on the pool into its place
     readInto: fast?.readInto
