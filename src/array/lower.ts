@@ -120,6 +120,11 @@ export interface RootRequest {
   target: 'result' | 'persist';
   /** Only this box of the root (lo inclusive, hi exclusive per axis). */
   region?: { lo: readonly number[]; hi: readonly number[] };
+  /**
+   * With `region` and target 'result': write the box into this buffer (exactly its bytes, every
+   * byte overwritten) instead of a fresh one — a streamed write recycles its chunk buffers.
+   */
+  into?: ArrayBuffer;
 }
 
 export interface LoweredOutput {
@@ -201,7 +206,9 @@ export class Lowering {
     const lo = req.region?.lo ?? node.shape.map(() => 0);
     const hi = req.region?.hi ?? node.shape;
     const shape = node.shape.map((_, k) => hi[k]! - lo[k]!);
-    const memory = req.target === 'persist' ? this.allocate(size(shape) * itemsize(node.dtype)) : resultMemory(size(shape) * itemsize(node.dtype));
+    const bytes = size(shape) * itemsize(node.dtype);
+    if (req.into && (!req.region || req.target !== 'result' || req.into.byteLength !== bytes)) throw new RangeError(`lower: 'into' needs a region and target 'result', and ${bytes} bytes (got ${req.into.byteLength})`);
+    const memory = req.into ?? (req.target === 'persist' ? this.allocate(bytes) : resultMemory(bytes));
     if (node.kind === 'matmul' && !req.region) {
       // the product is written straight into the output
       materializeMatmul(this, node, memory);
@@ -467,7 +474,7 @@ export class StageBuilder {
       case 'delayed': {
         if (node.source.boxes) {
           // local computes replace storage arrays by memory first (src/storage/resolve.ts)
-          throw new Error(`${node.name}: a storage array (fromZarr, fromNpy, fromSource, a spilled persist()) is read by local computes only; toPlan() and cluster computes cannot read it yet — persist it without a memoryLimit, or compute it, first`);
+          throw new Error(`${node.name}: a storage array (fromZarr, fromNpy, fromSource, a spilled persist()) is read by local computes only; toPlan() cannot read it, nor can cluster computes except fromZarr's (client.compute has the workers read those) — persist it without a memoryLimit, or compute it, first`);
         }
         if (!node.state.data) throw new Error(`${node.name}: fromDelayed data must be computed before lowering (use compute())`);
         const buffer = this.owner.buffer(node.state.data);

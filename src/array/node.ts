@@ -51,6 +51,8 @@ export const reduceCode = (op: ReduceOp): ReduceCode => reduceCodes.get(op)!;
  */
 export interface RemoteMemory {
   readonly remote: { readonly compute: string; readonly output: number; readonly bytes: number; readonly owner: object };
+  /** A Zarr array the workers read themselves (compute/output unused): src/distributed/client.ts. */
+  readonly zarr?: ZarrLocation & { readonly shape: readonly number[]; readonly itemsize: number };
 }
 
 /** Memory an array reads: caller memory (zero-copy), a native buffer from persist(), or a cluster's. */
@@ -147,6 +149,14 @@ export interface BoxSource {
   readonly concurrency?: number;
   /** Free what the store holds (persisted chunks under a memory limit: src/storage/spill.ts). */
   dispose?(): void;
+  /** fromZarr: the store (an absolute directory or a URL) and the array's path in it; cluster workers open it themselves. */
+  readonly zarr?: ZarrLocation;
+}
+
+/** Where a Zarr array lives: what a cluster worker opens to read its boxes. */
+export interface ZarrLocation {
+  readonly where: string;
+  readonly path?: string;
 }
 /** Same values, another chunk grid: free, since kernels address inputs by global index. */
 export interface RechunkNode extends Base { readonly kind: 'rechunk'; readonly arg: Node }

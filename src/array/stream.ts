@@ -144,20 +144,21 @@ function* gridIndices(numblocks: readonly number[]): Generator<number[]> {
 }
 
 /** Compute one box of `node` as its own plan, split into up to `threads` tasks. */
-export async function computeRegion(node: Node, lo: number[], hi: number[], signal: AbortSignal): Promise<DenseArray> {
+/** Box [lo, hi) of `node` computed (into `into` when given: exactly the box's bytes, every one overwritten). */
+export async function computeRegion(node: Node, lo: number[], hi: number[], signal: AbortSignal, into?: ArrayBuffer): Promise<DenseArray> {
   // storage arrays: read only the store chunks this box touches
   const inputs = await resolveStorage([{ node, region: { lo, hi } }], signal);
   try {
-    return await computeResolved(inputs.roots[0]!, lo, hi, signal);
+    return await computeResolved(inputs.roots[0]!, lo, hi, signal, into);
   } finally {
     inputs.release();
   }
 }
 
-async function computeResolved(node: Node, lo: number[], hi: number[], signal: AbortSignal): Promise<DenseArray> {
+async function computeResolved(node: Node, lo: number[], hi: number[], signal: AbortSignal, into?: ArrayBuffer): Promise<DenseArray> {
   await resolveDelayedInputs([node], signal);
   const lowering = new Lowering((bytes) => native().allocBuffer(bytes) as NativeBuffer);
-  const lowered = lowering.lower([{ node, target: 'result', region: { lo, hi } }]);
+  const lowered = lowering.lower([{ node, target: 'result', region: { lo, hi }, ...(into ? { into } : {}) }]);
   // The output stage is elementwise (no reduction sink): its chunking does not change any value,
   // so split the box along its first long axis to keep every thread busy.
   const stage = lowered.plan.stages[lowered.plan.stages.length - 1]!;

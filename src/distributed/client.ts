@@ -8,7 +8,8 @@ import { NDArray, type Computed } from '../array/ndarray.js';
 import type { DType as ArrayDType } from '../array/dtype.js';
 import type { ComputeResult } from '../array/types.js';
 import { DenseArray } from '../array/dense.js';
-import { contiguousStrides, itemsize, newId, scalarData, token as contentHash, type DType, type MemoryNode, type Node, type TypedData } from '../array/node.js';
+import { contiguousStrides, itemsize, newId, scalarData, size, topoOrder, token as contentHash, type DType, type MemoryNode, type Node, type RemoteMemory, type TypedData } from '../array/node.js';
+import { rebuild } from '../storage/resolve.js';
 import { Lowering, type RootRequest } from '../array/lower.js';
 import { resolveBlocksOnCluster } from '../array/blocks/run.js';
 import type { ComputeOptions } from '../graph/types.js';
@@ -395,6 +396,8 @@ export class Client {
   }
 
   private async run(arrays: NDArray[], options: ComputeOptions, target: 'result' | 'persist' = 'result') {
+    // fromZarr arrays: the workers open the store and read the boxes their tasks touch
+    arrays = zarrOnWorkers(arrays.map((a) => a.node)).map((n) => new NDArray(n));
     // mapBlocks/blockwise/mapOverlap/reduction results: their module functions run on the workers
     await resolveBlocksOnCluster(arrays.map((a) => a.node), {
       computeNode: async (node) => {
@@ -425,6 +428,8 @@ export class Client {
     }
     const written = new Set(lowered.plan.stages.map((s) => s.sink.buffer));
     const buffers: WireBuffer[] = lowered.buffers.map((b, i): WireBuffer => {
+      const zarr = lowered.remote.get(i)?.zarr;
+      if (zarr) return { kind: 'zarr', zarr: { where: zarr.where, ...(zarr.path === undefined ? {} : { path: zarr.path }), shape: [...zarr.shape], itemsize: zarr.itemsize } };
       const remote = lowered.remote.get(i)?.remote;
       if (remote) return { kind: 'remote', compute: remote.compute, output: remote.output, bytes: remote.bytes };
       return written.has(i) ? { kind: 'out', bytes: byteLength(b) } : { kind: 'data', data: bytesOf(b) };
@@ -566,4 +571,22 @@ function moduleRef(fn: unknown, where: string): { url: string; exportName: strin
     );
   }
   return { url: String(r.url), exportName: r.exportName };
+}
+
+/**
+ * The graph with every fromZarr array replaced by memory the workers fill themselves: a buffer
+ * marked with the store's location (RemoteMemory.zarr), read per task region on the workers
+ * (stage-tasks.ts inputRegion, worker.ts readZarrRegion). Other storage arrays are left as they
+ * are (the lowering refuses them with its own message).
+ */
+function zarrOnWorkers(roots: readonly Node[]): Node[] {
+  const replaced = new Map<number, Node>();
+  for (const n of topoOrder(roots)) {
+    const loc = n.kind === 'delayed' ? n.source.boxes?.zarr : undefined;
+    if (!loc || n.kind !== 'delayed') continue;
+    const bytes = size(n.shape) * itemsize(n.dtype);
+    const memory: RemoteMemory = { remote: { compute: '', output: -1, bytes, owner: loc }, zarr: { ...loc, shape: [...n.shape], itemsize: itemsize(n.dtype) } };
+    replaced.set(n.id, { kind: 'memory', id: newId(), name: n.name, shape: n.shape, dtype: n.dtype, chunks: n.chunks, memory, strides: contiguousStrides(n.shape), offset: 0, op: 'array', state: { disposed: false } });
+  }
+  return replaced.size ? rebuild(roots, replaced) : [...roots];
 }

@@ -3,7 +3,7 @@
 // is lost). Counts the scheduler reports (done, pending) are derived from task states here, never
 // kept by hand elsewhere.
 import { chunkCount, splitMode } from '../plan/split.js';
-import type { GraphTask, Piece, ResultMsg, SubmitRequest, TaskMsg } from './protocol.js';
+import type { GraphTask, Piece, ResultMsg, SubmitRequest, TaskMsg, ZarrInput } from './protocol.js';
 
 export type TaskState = 'waiting' | 'processing' | 'memory' | 'erred';
 
@@ -36,6 +36,8 @@ export interface RemoteInput {
   buffer: number;
   shape: number[];
   itemsize: number;
+  /** A Zarr array instead: the workers read each task's region from the store (no source job). */
+  zarr?: ZarrInput;
 }
 
 /** Bookkeeping of a Delayed graph: values live here, at the scheduler (they are small). */

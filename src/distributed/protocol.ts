@@ -174,7 +174,17 @@ export interface FetchSpec {
 export type WireBuffer =
   | { kind: 'data'; data: Uint8Array }
   | { kind: 'out'; bytes: number }
-  | { kind: 'remote'; compute: string; output: number; bytes: number };
+  | { kind: 'remote'; compute: string; output: number; bytes: number }
+  | { kind: 'zarr'; zarr: ZarrInput };
+
+/** A Zarr array (C order, row-major) the workers open and read boxes of themselves. */
+export interface ZarrInput {
+  /** An absolute directory every worker sees at that path, or an http(s) URL. */
+  where: string;
+  path?: string;
+  shape: number[];
+  itemsize: number;
+}
 
 export interface SubmitRequest {
   compute: string;
@@ -272,7 +282,7 @@ export type TaskMsg = (
   maxTries: number;
 };
 
-export type TaskBuffer = { data: Uint8Array } | { alloc: number } | { fetch: FetchSpec };
+export type TaskBuffer = { data: Uint8Array } | { alloc: number } | { fetch: FetchSpec } | { zarr: ZarrInput & { region: { start: number[]; ext: number[] } } };
 
 export interface ResultMsg {
   id: string;

@@ -109,14 +109,20 @@ function wholeConcat(host: StageHost, job: Job, sub: NativeStage, table: (b: num
       if (p.leaf.kind !== 3) return p;
       const input = job.remote.get(p.leaf.buffer);
       if (!input) return { ...p, leaf: { ...p.leaf, buffer: leafBuffers.get(p.leaf.buffer)! } };
-      const src = host.job(input.compute);
-      if (!src) throw new Error(`the persisted array ${input.compute.slice(0, 8)}… was released while a compute reads it`);
-      buffers.push({ fetch: fetchSpec(input.compute, host.piecesOf(src, input.buffer), input.shape, { start: input.shape.map(() => 0), ext: [...input.shape] }, input.itemsize) });
+      buffers.push(inputRegion(host, input, { start: input.shape.map(() => 0), ext: [...input.shape] }));
       return { ...p, leaf: { ...p.leaf, buffer: buffers.length - 1 } };
     });
     buffers.push({ data: new Uint8Array(concatTable(parts, nd).buffer) });
     return { ...leaf, b: buffers.length - 1 };
   });
+}
+
+/** How a worker gets `region` of an input: read from its Zarr store, or assembled from the pieces that hold it. */
+function inputRegion(host: StageHost, input: RemoteInput, region: { start: number[]; ext: number[] }): TaskBuffer {
+  if (input.zarr) return { zarr: { ...input.zarr, region } };
+  const src = host.job(input.compute);
+  if (!src) throw new Error(`the persisted array ${input.compute.slice(0, 8)}… was released while a compute reads it`);
+  return { fetch: fetchSpec(input.compute, host.piecesOf(src, input.buffer), input.shape, region, input.itemsize) };
 }
 
 /** Buffer `b`, kept on the workers by an earlier stage of `job` itself, as an input of a later stage. */
@@ -169,14 +175,12 @@ function attachInputs(
       buffers.push({ data: new Uint8Array(0) }); // an empty box reads nothing
       return { ...leaf, buffer: buffers.length - 1, offset: 0 };
     }
-    const src = host.job(input.compute);
-    if (!src) throw new Error(`the persisted array ${input.compute.slice(0, 8)}… was released while a compute reads it`);
     const { region, offset, strides } = leafRegion(orig, box, input.shape);
     const key = `${orig.buffer}:${region.start.join(',')}:${region.ext.join(',')}`;
     let at = seen.get(key);
     if (at === undefined) {
       at = buffers.length;
-      buffers.push({ fetch: fetchSpec(input.compute, host.piecesOf(src, input.buffer), input.shape, region, input.itemsize) });
+      buffers.push(inputRegion(host, input, region));
       seen.set(key, at);
     }
     return { ...leaf, buffer: at, offset, strides };

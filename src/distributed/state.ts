@@ -118,6 +118,7 @@ export class SchedulerState implements RepairHost {
     const remote = new Map<number, RemoteInput>();
     req.buffers.forEach((b, i) => {
       if (b.kind === 'remote') remote.set(i, remoteInput(this.jobs.get(b.compute), b.compute, b.output, b.bytes));
+      if (b.kind === 'zarr') remote.set(i, { compute: '', buffer: i, shape: [...b.zarr.shape], itemsize: b.zarr.itemsize, zarr: b.zarr });
     });
     const job = newJob(req.compute, 'plan', req.stageNames.join(', '), {
       req,

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { configure } from '../config.js';
 import { native, type NativeBuffer, type NativeBufferArg } from '../native.js';
-import { SUBJECTS, pack, unpack, type ResultMsg, type StartedMsg, type TaskMsg, type WorkerInfo } from './protocol.js';
+import { SUBJECTS, pack, unpack, type ResultMsg, type StartedMsg, type TaskMsg, type WorkerInfo, type ZarrInput } from './protocol.js';
 import type { Subscription, Transport, QueuedTask } from './transport.js';
 import { enc } from './transport.js';
 import { copyBox, packBoxWindow, type FetchPart, type FetchSpec } from './remote.js';
@@ -417,7 +417,7 @@ export class Worker {
     try {
       buffers = await Promise.all(
         msg.buffers.map((b) =>
-          'data' in b ? b.data : 'fetch' in b ? this.fetchRegion(b.fetch, pinned, temps) : msg.mode === 'keep' ? alloc(b.alloc) : new ArrayBuffer(b.alloc),
+          'data' in b ? b.data : 'fetch' in b ? this.fetchRegion(b.fetch, pinned, temps) : 'zarr' in b ? readZarrRegion(b.zarr) : msg.mode === 'keep' ? alloc(b.alloc) : new ArrayBuffer(b.alloc),
         ),
       );
       await n.execute({ stages: msg.stages }, buffers).promise;
@@ -478,4 +478,22 @@ function errorReply(message: string): Uint8Array {
   out[0] = 1;
   out.set(body, 1);
   return out;
+}
+
+/**
+ * Box `region` of a Zarr array a task reads, read on this worker from the store itself (the
+ * client sends the store's location, never its bytes): the store's metadata is opened per task
+ * (a store rewritten between computes is read as it is now), and only the chunks the box
+ * overlaps are read, decoded on this worker's pool (src/storage/resolve.ts).
+ */
+async function readZarrRegion(spec: ZarrInput & { region: { start: number[]; ext: number[] } }): Promise<Uint8Array> {
+  const { fromZarr } = await import('../storage/zarr.js');
+  const { computeRegion } = await import('../array/stream.js');
+  const x = await fromZarr(spec.where, spec.path === undefined ? {} : { path: spec.path });
+  if (x.shape.length !== spec.shape.length || x.shape.some((n, k) => n !== spec.shape[k]) || x.itemsize !== spec.itemsize) {
+    throw new Error(`${spec.where}: the store's array is now [${x.shape}] of ${x.dtype}, not the [${spec.shape}] (${spec.itemsize}-byte items) the compute was planned for`);
+  }
+  const lo = spec.region.start;
+  const d = await computeRegion(x.node, [...lo], lo.map((l, k) => l + spec.region.ext[k]!), new AbortController().signal);
+  return new Uint8Array(d.data.buffer, d.data.byteOffset, d.data.byteLength);
 }

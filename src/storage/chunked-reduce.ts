@@ -28,6 +28,13 @@ function touchedBytes(root: Node): number {
   return total;
 }
 
+/**
+ * Under the budget, a reduction reading at least `minBytes` from stores that decode into recycled
+ * buffers runs chunk by chunk too, when its chunks average at least `minChunkBytes` (a sub-plan
+ * per chunk costs about a millisecond of JS). Internal; tests lower them.
+ */
+export const streamSettings = { minBytes: 32 * 2 ** 20, minChunkBytes: 2 ** 20 };
+
 /** The budget above which a reduction over storage runs chunk by chunk. */
 export function chunkedBudget(): number {
   return spillSettings.memoryLimit !== null ? Math.floor(spillSettings.memoryLimit / 4) : 1024 ** 3;
@@ -39,7 +46,12 @@ export function chunkedBudget(): number {
  * partials) — the caller then computes it the ordinary way.
  */
 export async function chunkedReduce(root: ReduceNode, options: ComputeOptions = {}): Promise<number | bigint | boolean | DenseArray | undefined> {
-  if (touchedBytes(root) <= chunkedBudget()) return undefined;
+  const touched = touchedBytes(root);
+  // Under the budget, a large read from stores that decode natively into recycled buffers
+  // (fromZarr's zstd and uncompressed chunks) streams too: a fresh box of the whole read costs a
+  // page fault per 4 KiB (a third of a 128 MB zstd read-sum's CPU), a recycled chunk box none.
+  const streams = touched > chunkedBudget() || (touched >= streamSettings.minBytes && topoOrder([root]).every((n) => n.kind !== 'delayed' || !n.source.boxes || n.source.boxes.readInto !== undefined));
+  if (!streams) return undefined;
   // take/mask stages (unknown chunk sizes, gathers): the ordinary path
   if (topoOrder([root]).some((n) => (n.kind as string) === 'take' || (n.kind as string) === 'mask')) return undefined;
   // The plan's shape, with every storage array as placeholder memory (never run).
@@ -58,6 +70,8 @@ export async function chunkedReduce(root: ReduceNode, options: ComputeOptions = 
   const stage = full.plan.stages[0]!;
   const tasks = chunkCount(stage);
   if (tasks <= 1 || !hasChunkPartials(stage.sink.reduce) || stage.chunks.some((c) => c.some((e) => e === 0))) return undefined;
+  // small chunks under the budget: one read of everything beats a sub-plan per chunk
+  if (touched <= chunkedBudget() && touched / tasks < streamSettings.minChunkBytes) return undefined;
   const parts: Uint8Array[] = new Array(tasks);
   const observer = options.progress || options.onProgress ? observersFor(options) : undefined;
   observer?.start(tasks);

@@ -358,7 +358,7 @@ export async function toNpy(x: NDArray, path: string, options?: ToNpyOptions): P
       const d = data.data;
       const at = header.length + (r.lo[0] ?? 0) * rowBytes;
       await fh.write(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), 0, d.byteLength, at);
-    }, compute);
+    }, compute, true); // written before the sink settles: the slab buffers are recycled
   });
 }
 

@@ -8,6 +8,7 @@ import type { DenseArray } from '../array/dense.js';
 import { checkComputeOptions, type ComputeOptions } from '../graph/types.js';
 import { observersFor } from '../diagnostics/progress.js';
 import { abortError } from '../errors.js';
+import { resultMemory } from '../array/lower.js';
 import { runLimited } from './resolve.js';
 
 export interface Region {
@@ -15,6 +16,12 @@ export interface Region {
   hi: number[];
 }
 
+/**
+ * `recycle`: the sink is done with `data` when its promise settles (it copies or writes it, keeps
+ * no reference), so each box is computed into a buffer a settled box gave back: a write of many
+ * chunks allocates `parallel` buffers, not one per chunk (fresh 8 MB ArrayBuffers cost page
+ * faults and, counted as external memory, a garbage collection every few chunks).
+ */
 export async function streamRegions(
   where: string,
   x: NDArray,
@@ -22,6 +29,7 @@ export async function streamRegions(
   parallel: number,
   sink: (region: Region, data: DenseArray, index: number) => Promise<void>,
   options: ComputeOptions = {},
+  recycle = false,
 ): Promise<void> {
   checkComputeOptions(where, options);
   const controller = new AbortController();
@@ -35,9 +43,14 @@ export async function streamRegions(
   try {
     const prepared = await precomputeReductions(x.node, controller.signal);
     persisted = prepared.persisted;
+    const free = new Map<number, ArrayBuffer[]>();
     await runLimited(regions, parallel, async (r, i) => {
-      const data = await computeRegion(prepared.node, r.lo, r.hi, controller.signal);
+      const bytes = r.hi.reduce((a, h, k) => a * (h - r.lo[k]!), 1) * x.itemsize;
+      const into = recycle && bytes > 0 ? free.get(bytes)?.pop() ?? resultMemory(bytes) : undefined;
+      const data = await computeRegion(prepared.node, r.lo, r.hi, controller.signal, into);
       await sink(r, data, i);
+      // (a sink that transferred the buffer to a worker, blosc's and lz4's encoders, detached it: not reused)
+      if (into && into.byteLength === bytes) free.set(bytes, [...(free.get(bytes) ?? []), into]);
       observer?.update(++done, regions.length);
     }, controller.signal);
     observer?.finish();

@@ -140,6 +140,8 @@ export async function fromZarr(where: string, options?: FromZarrOptions): Promis
   };
   const boxes: BoxSource = {
     chunks,
+    // cluster computes: the workers open the store themselves (a directory by its absolute path)
+    zarr: { where: isUrl(where) ? where : resolve(where), ...(o.path === undefined ? {} : { path: o.path as string }) },
     concurrency: concurrency ?? 2 * native().getNumThreads(),
     // resolve.ts's boxes of several chunks: each chunk's part decoded on the pool into its place
     readInto: fast?.readInto
@@ -584,16 +586,17 @@ export async function toZarr(x: NDArray, where: string, options?: ToZarrOptions)
     let buf: TypedData;
     const origin = t.coords.map((c, k) => c * meta.chunks[k]!);
     const rshape = r.hi.map((h, k) => h - r.lo[k]!);
-    if (!t.full && existing) {
-      // merge with what the store holds there (region/append into a partial chunk)
-      const old = await existing.getChunk(t.coords);
-      buf = new Ctor(chunkCount);
-      (buf as Float64Array).set(rawElements(`${dir}: chunk (${t.coords})`, old.data, chunkCount) as Float64Array);
+    if (rshape.every((n, k) => n === meta.chunks[k]) && !existing) {
+      buf = data.data; // the computed box is the whole chunk: written as it is
     } else {
       buf = new Ctor(chunkCount);
+      if (!t.full && existing) {
+        // merge with what the store holds there (region/append into a partial chunk)
+        const old = await existing.getChunk(t.coords);
+        (buf as Float64Array).set(rawElements(`${dir}: chunk (${t.coords})`, old.data, chunkCount) as Float64Array);
+      }
+      copyBox(data.data, rshape, buf, cstrides, r.lo.reduce((a, l, k) => a + (l + lo[k]! - origin[k]!) * cstrides[k]!, 0));
     }
-    if (rshape.every((n, k) => n === meta.chunks[k]) && !existing) buf = data.data;
-    else copyBox(data.data, rshape, buf, cstrides, r.lo.reduce((a, l, k) => a + (l + lo[k]! - origin[k]!) * cstrides[k]!, 0));
     const key = chunkKey(meta.version, t.coords);
     const file = join(dir, key);
     const parent = dirname(file);
@@ -602,7 +605,7 @@ export async function toZarr(x: NDArray, where: string, options?: ToZarrOptions)
       made.add(parent);
     }
     await writeChunk(file, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
-  }, compute);
+  }, compute, true); // the chunk is written (or copied) before the sink settles: its buffer is recycled
   if (append !== undefined) {
     // the store's own metadata with the new shape (codec settings, attributes and all kept)
     const f = join(dir, meta.version === 2 ? '.zarray' : 'zarr.json');

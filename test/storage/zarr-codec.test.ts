@@ -7,9 +7,11 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DenseArray, arange, configure, fromZarr, random, toZarr } from '../../src/index.js';
 import { decodeChunks, encodeChunks, nativeCodecs } from '../../src/storage/native-codec.js';
+import { streamSettings } from '../../src/storage/chunked-reduce.js';
+import { BoxBufferPool } from '../../src/storage/resolve.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'storage', 'zarr');
 interface Expect { dtype: string; shape: number[]; values: (number | string)[] }
@@ -113,6 +115,33 @@ describe('native chunk codecs', () => {
       expect(await y.add(1).sum().compute()).toBe(await x.add(1).sum().compute());
     } finally {
       configure({ memoryLimit: null });
+    }
+    rmSync(d, { recursive: true, force: true });
+  });
+
+  it('under the budget, a large reduction over native-decoded chunks streams chunk by chunk too (same bits); small ones read one box', async () => {
+    const d = tmp();
+    const x = random.random([300, 260], { seed: 13, chunks: [64, 50] });
+    await toZarr(x, join(d, 'z.zarr'), { chunks: [64, 50] });
+    await toZarr(x, join(d, 'n.zarr'), { chunks: [64, 50], compressor: null });
+    const want = [await x.sum().compute(), await x.mean({ axis: 1 }).compute()];
+    const take = vi.spyOn(BoxBufferPool.prototype, 'take');
+    const saved = { ...streamSettings };
+    try {
+      for (const name of ['z.zarr', 'n.zarr']) {
+        const y = await fromZarr(join(d, name));
+        take.mockClear();
+        expect(await y.sum().compute()).toBe(want[0]); // 624 kB: under the default 32 MiB, one box
+        expect(take).not.toHaveBeenCalled();
+        Object.assign(streamSettings, { minBytes: 100_000, minChunkBytes: 10_000 });
+        expect(await y.sum().compute()).toBe(want[0]);
+        expect(take).toHaveBeenCalled(); // the 30 chunk boxes came from the recycled pool
+        expect(Array.from(((await y.mean({ axis: 1 }).compute()) as DenseArray).data)).toEqual(Array.from((want[1] as DenseArray).data));
+        Object.assign(streamSettings, saved);
+      }
+    } finally {
+      Object.assign(streamSettings, saved);
+      take.mockRestore();
     }
     rmSync(d, { recursive: true, force: true });
   });
