@@ -3,7 +3,9 @@
 // output buffers, and boxes of persisted arrays the worker assembles from stored pieces.
 import { dtypeBytes } from '../plan/split.js';
 import { ReduceCode, type NativeLeaf, type NativeStage } from '../native.js';
-import { chunkBatches, chunkBox, chunkOutBytes, chunkStage, concatParts, concatTable, resolveConcatLeaves, splitMode, wholeStage } from '../plan/split.js';
+import { chunkBatches, chunkBox, chunkOutBytes, chunkStage, concatParts, concatTable, isChunkCount, resolveConcatLeaves, splitMode, wholeStage } from '../plan/split.js';
+import { StageKind } from '../plan/types.js';
+import { contiguousStrides } from '../array/node.js';
 import { LeafKind } from '../plan/ops.generated.js';
 import { addTask, type Job, type RemoteInput, type Task } from './jobs.js';
 import type { Piece, TaskBuffer, TaskMsg } from './protocol.js';
@@ -60,7 +62,7 @@ export function stageTasks(host: StageHost, job: Job, s: number): Task[] {
     buffers.push({ data });
   }
   const tasks: Task[] = [];
-  const mode = stage.sink.reduce === ReduceCode.None ? 'keep' : 'return';
+  const mode = stage.sink.reduce === ReduceCode.None && !isChunkCount(stage) ? 'keep' : 'return';
   const base = { compute: job.id, name, maxTries: host.maxTries };
   if (chunked) {
     for (const chunks of chunkBatches(stage)) {
@@ -122,7 +124,17 @@ function wholeConcat(host: StageHost, job: Job, sub: NativeStage, table: (b: num
 /** Buffer `b`, kept on the workers by an earlier stage of `job` itself, as an input of a later stage. */
 function keptInput(job: Job, b: number): RemoteInput {
   const stage = job.req!.stages.find((st) => st.sink.buffer === b)!;
-  return { compute: job.id, buffer: b, shape: [...stage.shape], itemsize: dtypeBytes(stage.sink.dtype) };
+  const itemsize = dtypeBytes(stage.sink.dtype);
+  const shape = [...stage.shape];
+  // several stages writing slabs along axis 0 (their pieces fold their offsets: state.ts piece()): the array is all of them
+  const wire = job.req!.buffers[b];
+  const rest = shape.slice(1).reduce((a, e) => a * e, 1);
+  if (shape.length && rest > 0 && wire?.kind === 'out' && wire.bytes % (rest * itemsize) === 0) {
+    const slabs = [wire.bytes / (rest * itemsize), ...shape.slice(1)];
+    const want = contiguousStrides(slabs);
+    if (slabs[0]! > shape[0]! && stage.sink.strides.every((st, k) => st === want[k] || slabs[k]! <= 1)) return { compute: job.id, buffer: b, shape: slabs, itemsize };
+  }
+  return { compute: job.id, buffer: b, shape, itemsize };
 }
 
 /** The persisted output `output` of compute `src`, as an input of a new plan. */
@@ -154,11 +166,14 @@ function attachInputs(
   spans: SpanUse[],
 ): void {
   const seen = new Map<string, number>();
+  // A matmul operand also walks the whole contracted axis (its last stride); a take's source is
+  // read at rows its indices name, anywhere along the axis: the whole array.
+  const reach = stage.kind === StageKind.Matmul ? { start: [...box.start, 0], ext: [...box.ext, stage.contract ?? 0] } : box;
   sub.leaves = sub.leaves.map((leaf, i) => {
     const orig = stage.leaves[i]!;
     if (orig.kind === 3 && sliced.has(orig.buffer)) {
       // cut later, once per task message: the union of its chunks' spans (cutSpans)
-      const { lo, hi, offset } = leafSpan(orig, box);
+      const { lo, hi, offset } = leafSpan(orig, reach);
       const use = { leaf: { ...leaf }, buffer: orig.buffer, item: dtypeBytes(orig.dtype), lo, hi, offset };
       spans.push(use);
       return use.leaf;
@@ -171,7 +186,8 @@ function attachInputs(
     }
     const src = host.job(input.compute);
     if (!src) throw new Error(`the persisted array ${input.compute.slice(0, 8)}… was released while a compute reads it`);
-    const { region, offset, strides } = leafRegion(orig, box, input.shape);
+    const { region, offset, strides } =
+      stage.kind === StageKind.Take && i === 0 ? wholeRegion(orig, box, input.shape) : leafRegion(orig, reach, input.shape);
     const key = `${orig.buffer}:${region.start.join(',')}:${region.ext.join(',')}`;
     let at = seen.get(key);
     if (at === undefined) {
@@ -181,6 +197,11 @@ function attachInputs(
     }
     return { ...leaf, buffer: at, offset, strides };
   });
+}
+
+/** The whole array as the box a leaf reads, the leaf's offset moved to the iteration box's start. */
+function wholeRegion(leaf: NativeLeaf, box: { start: number[] }, shape: readonly number[]): { region: { start: number[]; ext: number[] }; offset: number; strides: number[] } {
+  return { region: { start: shape.map(() => 0), ext: [...shape] }, offset: leaf.offset + leaf.strides.reduce((o, st, k) => o + st * (box.start[k] ?? 0), 0), strides: [...leaf.strides] };
 }
 
 /**
