@@ -57,6 +57,15 @@ describe.each([
     for (const group of ['take', 'mask-count', 'mask', 'matmul', 'sum-matmul']) expect(names, group).toEqual(expect.arrayContaining([...(ran.get(group) ?? ['none'])]));
   });
 
+  it('persisted gathers and masks are read by later computes', async () => {
+    const x = random.random([50, 40], { seed: 4, chunks: [20, 15] });
+    const [t, m] = await cluster.client.persist([x.take([7, 3, 49, 3], { axis: 0 }), x.mask(x.gt(0.5))]);
+    expect(bits(await cluster.client.compute(t!.mul(2).sum({ axis: 0 })))).toBe(bits(await x.take([7, 3, 49, 3], { axis: 0 }).mul(2).sum({ axis: 0 }).compute()));
+    expect(bits(await cluster.client.compute(m!.sum()))).toBe(bits(await x.mask(x.gt(0.5)).sum().compute()));
+    expect(bits(await m!.gather())).toBe(bits(await x.mask(x.gt(0.5)).compute()));
+    t!.release();
+  });
+
   it('an index out of range found on a worker is a RangeError on the client', async () => {
     const x = random.random([30, 4], { seed: 1, chunks: [10, 4] });
     const bad = x.take(fromArray(Int32Array.of(1, -30, 30)), { axis: 0 });

@@ -234,15 +234,14 @@ export class Client {
     const arrays = this.arrays('persist', x);
     const { compute, outputs, shapes } = await this.run(arrays, options, 'persist');
     const remote = outputs.map((o, i) => {
-      const src = arrays[i]!.node;
-      const { shape, dtype } = shapes[i]!;
+      const { shape, dtype, chunks } = shapes[i]!;
       const node: MemoryNode = {
         kind: 'memory',
         id: newId(),
         name: `persisted-${contentHash(`remote:${compute}:${i}`)}`,
         shape,
         dtype,
-        chunks: src.chunks,
+        chunks,
         memory: { remote: { compute, output: i, bytes: shape.reduce((a, b) => a * b, 1) * itemsize(dtype), owner: this } },
         strides: contiguousStrides(shape),
         offset: 0,
@@ -411,7 +410,8 @@ export class Client {
     const lowered = lowering.lower(roots.map((node): RootRequest => ({ node, target })));
     const outputs = lowered.outputs.map((o) => lowered.buffers.indexOf(o.memory as NativeBufferArg));
     const { compute, outputs: results } = await this.submitPlan(lowered, outputs, options);
-    return { compute, outputs: results, shapes: lowered.outputs.map((o) => ({ shape: o.shape, dtype: o.dtype })) };
+    // (a mask's chunks are known only now: its counts)
+    return { compute, outputs: results, shapes: lowered.outputs.map((o, i) => ({ shape: o.shape, dtype: o.dtype, chunks: roots[i]!.chunks })) };
   }
 
   /** Each mask's count per chunk, by count tasks on the workers over the conditions (computed there). */

@@ -89,7 +89,9 @@ export function stageTasks(host: StageHost, job: Job, s: number): Task[] {
     const msg: TaskMsg = {
       kind: 'plan', id, ...base, stages: [wholeStage(stage, buffers.length, leafBuffers)],
       buffers: [...buffers, { alloc: bytes }], outs: [buffers.length],
-      mode: mode === 'keep' && req.outputs.includes(stage.sink.buffer) ? 'keep' : 'return',
+      // a gather's or compaction's result read by later stages stays on its worker too (its
+      // tasks fetch boxes of it), rather than coming back through the scheduler
+      mode: mode === 'keep' && (req.outputs.includes(stage.sink.buffer) || isGather(stage)) ? 'keep' : 'return',
     };
     if (job.remote.size) attachInputs(host, job, stage, msg.stages[0]!, { start: stage.shape.map(() => 0), ext: [...stage.shape] }, msg.buffers, sliced, []);
     wholeConcat(host, job, msg.stages[0]!, table, leafBuffers, msg.buffers);
@@ -122,10 +124,16 @@ function wholeConcat(host: StageHost, job: Job, sub: NativeStage, table: (b: num
 }
 
 /** Buffer `b`, kept on the workers by an earlier stage of `job` itself, as an input of a later stage. */
+/** The shape of the array a stage writes: its iteration space, but a compaction's selected elements. */
+const writtenShape = (stage: NativeStage): number[] => (stage.kind === StageKind.Compress ? [stage.imms[1]!] : [...stage.shape]);
+
+/** A Take stage or a mask's compaction: one whole task writing its whole sink buffer from offset 0. */
+const isGather = (stage: NativeStage): boolean => stage.kind === StageKind.Take || (stage.kind === StageKind.Compress && !isChunkCount(stage));
+
 function keptInput(job: Job, b: number): RemoteInput {
   const stage = job.req!.stages.find((st) => st.sink.buffer === b)!;
   const itemsize = dtypeBytes(stage.sink.dtype);
-  const shape = [...stage.shape];
+  const shape = writtenShape(stage);
   // several stages writing slabs along axis 0 (their pieces fold their offsets: state.ts piece()): the array is all of them
   const wire = job.req!.buffers[b];
   const rest = shape.slice(1).reduce((a, e) => a * e, 1);
@@ -145,7 +153,7 @@ export function remoteInput(src: Job | undefined, compute: string, output: numbe
     throw new Error(`the persisted array ${compute.slice(0, 8)}…[${output}] is not on this cluster (released, or the scheduler restarted); persist it again`);
   }
   const itemsize = dtypeBytes(stage.sink.dtype);
-  const shape = [...stage.shape];
+  const shape = writtenShape(stage);
   if (shape.reduce((a, e) => a * e, 1) * itemsize !== bytes) throw new Error(`the persisted array ${compute.slice(0, 8)}… does not have ${bytes} bytes`);
   return { compute, buffer, shape, itemsize };
 }
