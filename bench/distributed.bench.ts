@@ -2,7 +2,9 @@
 // nats-server + `tessera scheduler` + 2 single-thread `tessera worker`s as child processes, and a
 // client here. Measures (1) tiny-task round trips: a compute of many 1-element chunks, and
 // client.map over a trivial module function; (2) the 40000² exp-sum, against the local 2-thread
-// time measured in this same run. Prints medians. No assertions: read the ratios.
+// time measured in this same run; (3) take, a boolean mask and a matrix product, local 2 threads
+// vs the cluster (`npx tsx bench/distributed.bench.ts gather` runs only (3)). Prints medians. No
+// assertions: read the ratios.
 //   BENCH_N=20000 (side of the exp-sum array; default 40000)   BENCH_REPS=3
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +70,12 @@ async function main(): Promise<void> {
   for (let i = 0; i < 100 && (await client.workers()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
   console.log(`scheduler ${address}, workers: ${(await client.workers()).map((w) => `${w.name} (${w.nthreads} thread)`).join(', ')}`);
 
+  if (process.argv[2] === 'gather') {
+    await gather(t, client);
+    await client.close();
+    return;
+  }
+
   // (1) tiny tasks
   const tiny = t.ones([2000], { chunks: 1 }).sum();
   await client.compute(tiny); // warm-up
@@ -88,6 +96,28 @@ async function main(): Promise<void> {
   const chunks = x.node.kind === 'reduce' ? x.node.arg.chunks.map((c) => c.length).join('×') : '?';
   console.log(`exp(random.random([${N}, ${N}])).sum() (${chunks} chunks): local 2 threads ${local.ms.toFixed(0)} ms, cluster of 2×1-thread workers ${dist.ms.toFixed(0)} ms → ratio ${(dist.ms / local.ms).toFixed(2)} (goal ≤ 1.3); identical: ${Object.is(local.value, dist.value)}`);
   await client.close();
+}
+
+/** (3) take, mask and matmul: local 2 threads vs the cluster of 2 single-thread workers, the same bits. */
+async function gather(t: typeof import('../src/index.js'), client: import('../src/distributed/client.js').Client): Promise<void> {
+  t.configure({ numThreads: 2 });
+  const x = t.random.random([4000, 2000], { seed: 1, chunks: [1000, 1000] });
+  const kept = await client.persist(x);
+  const idx = Array.from({ length: 2000 }, (_, i) => (i * 7919) % 4000);
+  const a = t.random.random([2000, 2000], { seed: 2, chunks: 1000 });
+  const b = t.random.random([2000, 2000], { seed: 3, chunks: 1000 });
+  const cases: [string, import('../src/index.js').NDArray, import('../src/index.js').NDArray][] = [
+    ['take 2000 rows of a persisted 4000×2000, .sum()', kept.take(idx, { axis: 0 }).sum(), x.take(idx, { axis: 0 }).sum()],
+    ['mask(x.gt(0.5)).sum() of a persisted 4000×2000', kept.mask(kept.gt(0.5)).sum(), x.mask(x.gt(0.5)).sum()],
+    ['matmul of lazy 2000² randoms (chunks 1000), .sum()', t.matmul(a, b).sum(), t.matmul(a, b).sum()],
+  ];
+  for (const [what, remote, local] of cases) {
+    await client.compute(remote); // warm-up
+    const l = await time(() => local.compute(), REPS);
+    const d = await time(() => client.compute(remote), REPS);
+    console.log(`${what}: local 2 threads ${l.ms.toFixed(0)} ms, cluster of 2×1-thread workers ${d.ms.toFixed(0)} ms → ratio ${(d.ms / l.ms).toFixed(2)}; identical: ${Object.is(l.value, d.value)}`);
+  }
+  kept.release();
 }
 
 main()

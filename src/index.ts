@@ -61,7 +61,7 @@ export type { ComputeOptions, TaskGraph, GraphNode, LayerInfo, HasGraph } from '
 export {
   execute, exportPlan, toPlan, validatePlan, planOutputNames, iterChunks,
   fromNdarray, fromStdlib, fromStrided, toNdarray, toStdlib, PLAN_FORMAT, PLAN_VERSION, PLAN_LIMITS,
-  type Plan, type PlanBuffer, type PlanStage, type PlanLeaf, type PlanSink, type PlanInstr, type PlanOp, type PlanReduce,
+  type Plan, type PlanBuffer, type PlanStage, type PlanStageKind, type PlanLeaf, type PlanSink, type PlanInstr, type PlanOp, type PlanReduce,
   type PlanNumber, type PlanImmediate, type PlanInputs, type ToPlanOptions, type ExportedPlan, type ExecuteOptions, type DecodeOptions,
   type ChunkResult, type IterChunksOptions, type ScijsNdarrayLike, type StdlibNdarrayLike, type StridedOptions,
 } from './embed/index.js';

@@ -1,4 +1,4 @@
-// A boolean mask on a cluster: the per-chunk counts come from a small local plan, the cluster's
+// A boolean mask on a cluster: the per-chunk counts come from count tasks on the workers, the cluster's
 // plan computes the data and condition in chunk tasks, compacts them in one whole task (the
 // Compress stage) and reduces the compacted array by chunks. The local compute reads the mask in
 // place (the compress leaf) with the same chunks: the results must be the same bits.

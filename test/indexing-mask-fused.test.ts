@@ -5,7 +5,7 @@
 // compacted array (reversed, rechunked) still right, and a mask whose data changed after its
 // sizes were computed must fail, not return a wrong number.
 import { describe, expect, it } from 'vitest';
-import { DenseArray, arange, configure, fromArray, getConfig, toPlan, type NDArray } from '../src/index.js';
+import { DenseArray, arange, configure, execute, exportPlan, fromArray, getConfig, type NDArray } from '../src/index.js';
 
 const saved = getConfig().numThreads;
 async function onThreads<T>(n: number, f: () => Promise<T>): Promise<T> {
@@ -102,11 +102,14 @@ describe('mask read in place (compress leaf)', () => {
     expect(await mb.sum().compute()).toBe(1000n);  // even multiples of 5 below 10 000
   });
 
-  it('the plan reads the mask in place: toPlan names the compress leaf instead of exporting it', async () => {
+  it('the plan reads the mask in place; toPlan (no compress leaf in the plan format) exports the compaction, same bits', async () => {
     const x = fromArray(hashedData(1000), { chunks: [300] });
     const m = x.mask(x.gt(0.5));
     await m.computeChunkSizes();
-    expect(() => toPlan(m.sum())).toThrow(/boolean-mask result in place/);
+    const { plan, inputs } = exportPlan(m.sum());
+    expect(plan.stages.map((s) => s.kind ?? 'kernel')).toEqual(['kernel', 'compress', 'kernel']);
+    expect(JSON.stringify(plan)).not.toMatch(/"compress","dtype"/); // no compress leaf
+    expect(await execute(JSON.stringify(plan), inputs)).toEqual([await m.sum().compute()]);
   });
 
   it('a mask whose data changed after its sizes were computed fails instead of summing the wrong elements', async () => {

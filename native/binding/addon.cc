@@ -196,7 +196,8 @@ void callJs(napi_env rawEnv, napi_value, void* context, void* data) {
       err.Set("code", Napi::String::New(env, "ABORT_ERR"));
       napi_reject_deferred(env, d, err.Value());
     } else {
-      Napi::Error err = Napi::Error::New(env, "tessera: plan failed: " + r.error);
+      Napi::Error err = r.rangeError ? Napi::RangeError::New(env, "tessera: plan failed: " + r.error)
+                                     : Napi::Error::New(env, "tessera: plan failed: " + r.error);
       napi_reject_deferred(env, d, err.Value());
     }
   } catch (const Napi::Error& e) {

@@ -186,6 +186,7 @@ void PlanJob::complete() {
   if (failed()) {
     r.status = ExecResult::Status::Failed;
     r.error = error();
+    r.rangeError = rangeError();
   } else if (cancelled()) {
     r.status = ExecResult::Status::Cancelled;
   }

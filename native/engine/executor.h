@@ -19,6 +19,7 @@ struct ExecResult {
   enum class Status { Ok, Cancelled, Failed };
   Status status = Status::Ok;
   std::string error;                // Failed: the message
+  bool rangeError = false;          // Failed: bad input found while running (JS: RangeError)
   int64_t tasks = 0;                // chunk tasks in the plan
   std::vector<TaskRecord> profile;  // plan.profile: one record per task, in (stage, task) order
 };

@@ -3,13 +3,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <stdexcept>
 #include <utility>
 
 namespace tessera {
 
-void Job::fail(const std::string& message) {
+void Job::fail(const std::string& message, bool range) {
   std::lock_guard<std::mutex> lock(errorMutex_);
-  if (!failed_.load(std::memory_order_relaxed)) error_ = message;
+  if (!failed_.load(std::memory_order_relaxed)) {
+    error_ = message;
+    rangeError_ = range;
+  }
   failed_.store(true, std::memory_order_relaxed);
 }
 
@@ -17,6 +21,12 @@ std::string Job::error() const {
   std::lock_guard<std::mutex> lock(errorMutex_);
   return error_;
 }
+
+bool Job::rangeError() const {
+  std::lock_guard<std::mutex> lock(errorMutex_);
+  return rangeError_;
+}
+
 
 int Pool::defaultThreads() {
   if (const char* env = std::getenv("TESSERA_NUM_THREADS")) {
@@ -176,6 +186,8 @@ void Pool::work(const std::shared_ptr<Job>& job, const std::shared_ptr<StageRun>
     if (!job->stopped()) {
       try {
         job->runTask(run->stage, i, ctx);
+      } catch (const std::range_error& e) {
+        job->fail(e.what(), true);
       } catch (const std::exception& e) {
         job->fail(e.what());
       } catch (...) {

@@ -46,16 +46,20 @@ class Job {
 
   void cancel() { cancelled_.store(true, std::memory_order_relaxed); }
   bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
-  void fail(const std::string& message);
+  // `range`: the failure is bad input found while running (a std::range_error, e.g. a take index
+  // out of bounds), which JS reports as a RangeError. The first failure's message and kind win.
+  void fail(const std::string& message, bool range = false);
   bool failed() const { return failed_.load(std::memory_order_relaxed); }
   bool stopped() const { return cancelled() || failed(); }
   std::string error() const;
+  bool rangeError() const;
 
  private:
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> failed_{false};
   mutable std::mutex errorMutex_;
   std::string error_;
+  bool rangeError_ = false;
 };
 
 class Pool {

@@ -9,9 +9,13 @@ import { NativeDType } from '../plan/types.js';
 import { checkName } from '../plan/codec/check.js';
 import { dtypeName, itemBytes } from '../plan/codec/codes.js';
 import { encodeStage } from '../plan/codec/encode.js';
-import { PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanBuffer } from '../plan/codec/format.js';
+import { MAX_CONSTANT_ELEMENTS, PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanBuffer } from '../plan/codec/format.js';
+import { encodeNumber } from '../plan/codec/numbers.js';
 import { NDArray, type Computed } from './ndarray.js';
-import { topoOrder, typedCtor, type MemoryNode, type TypedData } from './node.js';
+import { topoOrder, typedCtor, type DType, type MemoryNode, type TypedData } from './node.js';
+
+/** Dtypes a constant buffer holds (JSON numbers carry them exactly; 64-bit integers stay inputs). */
+const CONSTANT_DTYPES: ReadonlySet<DType> = new Set<DType>(['float64', 'float32', 'bool', 'int8', 'int16', 'int32', 'uint8', 'uint16', 'uint32']);
 
 /**
  * Options of {@link NDArray.toPlan} / {@link exportPlan}: names for the inputs and outputs and free
@@ -61,8 +65,11 @@ export function exportPlan(arrays: NDArray | readonly NDArray[], options: ToPlan
 
   // Caller memory by reference: which node (name, dtype) each memory object belongs to.
   const memoryNodes = new Map<object, MemoryNode>();
+  // small index lists of take (x.take([5, 1, 5])) travel in the plan itself, as constants
+  const takeIndices = new Set<object>();
   for (const n of topoOrder(list.map((a) => a.node))) {
     if (n.kind === 'memory' && !memoryNodes.has(n.memory as object)) memoryNodes.set(n.memory as object, n);
+    if (n.kind === 'take' && n.index.kind === 'memory') takeIndices.add(n.index.memory as object);
   }
   const givenNames = new Map<object, string>();
   for (const [name, arr] of Object.entries(options.inputs ?? {})) {
@@ -104,6 +111,9 @@ export function exportPlan(arrays: NDArray | readonly NDArray[], options: ToPlan
     const node = memoryNodes.get(mem as object);
     if (node) {
       const data = memoryView(node);
+      if (takeIndices.has(mem as object) && !givenNames.has(mem as object) && data.length <= MAX_CONSTANT_ELEMENTS && CONSTANT_DTYPES.has(node.dtype)) {
+        return { role: 'constant', dtype: node.dtype, values: Array.from(data as ArrayLike<number>, encodeNumber) };
+      }
       let name = givenNames.get(mem as object) ?? node.name;
       if (usedNames.has(name)) name = `${name}_${i}`;
       usedNames.add(name);

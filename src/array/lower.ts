@@ -362,6 +362,15 @@ export class Lowering {
   }
 
   /**
+   * True when kernel stages may read a take or mask result where its source lies (a take or
+   * compress leaf, the engine's own): local computes only. A cluster's chunk tasks and toPlan's
+   * plan format read the gathered (Take stage) or compacted (Compress stage) array instead.
+   */
+  get gathersInPlace(): boolean {
+    return this.options.remote !== true && this.options.portable !== true;
+  }
+
+  /**
    * True when stages may read a concatenation where its sources lie (a concat leaf, the engine's
    * own; a cluster's chunk tasks read each chunk's part): not for toPlan, whose plan format has
    * no such leaf.
@@ -487,16 +496,16 @@ export class StageBuilder {
         // A 1-d forward walk of a mask result (x.mask(c).sum(), .mul(2), …) reads the selected
         // elements where they lie (a compress leaf): no compacted buffer, the same values in the
         // same positions and chunks, so the same bits. Other walks (reversed, strided, 2-d views,
-        // a cluster's per-chunk tasks) read the compacted array.
-        if (node.kind === 'mask' && !this.owner.distributed && this.shape.length === 1 && map.axes[0] === 0 && map.steps[0] === 1) {
+        // a cluster's per-chunk tasks, toPlan: the plan format has no compress leaf) read the compacted array.
+        if (node.kind === 'mask' && this.owner.gathersInPlace && this.shape.length === 1 && map.axes[0] === 0 && map.steps[0] === 1) {
           const src = (yield compressSource(this.owner, node)) as CompressSource | null;
           if (src) return this.leaf(node, map, { kind: LeafKind.Compress, dtype: node.dtype, a: src.cond, b: src.table, seed: 0, buffer: src.data }, [1], 0);
         }
         // A take whose rows the stage walks forward (x.take(i).sum(), .mul(2), a persist of it)
         // reads them where they lie (a take leaf): a memcpy per row run, no gathered buffer.
-        // Other walks (transposed, strided, a cluster's tasks) read the gathered array.
+        // Other walks (transposed, strided, a cluster's tasks, toPlan) read the gathered array.
         const last = this.shape.length - 1;
-        if (node.kind === 'take' && !this.owner.distributed && last >= 0 && map.axes[last] === node.shape.length - 1 && map.steps[last] === 1) {
+        if (node.kind === 'take' && this.owner.gathersInPlace && last >= 0 && map.axes[last] === node.shape.length - 1 && map.steps[last] === 1) {
           const src = (yield takeSource(this.owner, node)) as TakeSource;
           return this.leaf(node, map, { kind: LeafKind.Take, dtype: node.dtype, a: src.index, b: src.table, seed: 0, buffer: src.data }, contiguousStrides(node.shape), 0);
         }

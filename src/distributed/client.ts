@@ -8,15 +8,16 @@ import { NDArray, type Computed } from '../array/ndarray.js';
 import type { DType as ArrayDType } from '../array/dtype.js';
 import type { ComputeResult } from '../array/types.js';
 import { DenseArray } from '../array/dense.js';
-import { contiguousStrides, itemsize, newId, scalarData, size, topoOrder, token as contentHash, type DType, type MemoryNode, type Node, type RemoteMemory, type TypedData } from '../array/node.js';
+import { contiguousStrides, itemsize, newId, scalarData, size, topoOrder, token as contentHash, type DType, type MaskNode, type MemoryNode, type Node, type RemoteMemory, type TypedData } from '../array/node.js';
 import { rebuild } from '../storage/resolve.js';
-import { Lowering, type RootRequest } from '../array/lower.js';
+import { Lowering, type Lowered, type Materialized, type RootRequest } from '../array/lower.js';
+import { run } from '../array/emit.js';
 import { resolveBlocksOnCluster } from '../array/blocks/run.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { abortError } from '../errors.js';
 import { native, type NativeBufferArg } from '../native.js';
 import { ReduceCode, StageKind } from '../plan/types.js';
-import { resolveUnknownChunks } from '../array/indexing/gather.js';
+import { addMaskCounts, chunkCounts, resolveUnknownChunks } from '../array/indexing/gather.js';
 import { Delayed, collectTasks, isDelayed, substitute, type AnyFunction, type DelayedFunction } from '../delayed/delayed.js';
 import { GRAPH_REF, SUBJECTS, WIRE_TYPES, pack, unpack, wireProblem, type GraphRequest, type GraphTask, type OutputResult, type Piece, type SubmitRequest, type WireBuffer, type WorkerInfo } from './protocol.js';
 import type { Auth } from './credentials.js'; // not ./nats.js: its .d.ts would pull @nats-io's types into the public API
@@ -234,15 +235,14 @@ export class Client {
     const arrays = this.arrays('persist', x);
     const { compute, outputs, shapes } = await this.run(arrays, options, 'persist');
     const remote = outputs.map((o, i) => {
-      const src = arrays[i]!.node;
-      const { shape, dtype } = shapes[i]!;
+      const { shape, dtype, chunks } = shapes[i]!;
       const node: MemoryNode = {
         kind: 'memory',
         id: newId(),
         name: `persisted-${contentHash(`remote:${compute}:${i}`)}`,
         shape,
         dtype,
-        chunks: src.chunks,
+        chunks,
         memory: { remote: { compute, output: i, bytes: shape.reduce((a, b) => a * b, 1) * itemsize(dtype), owner: this } },
         strides: contiguousStrides(shape),
         offset: 0,
@@ -406,24 +406,51 @@ export class Client {
       },
       map: (url, exportName, argsList) => this.map({ url, exportName }, argsList, options),
     });
-    // boolean masks: their per-chunk counts (a small local plan over the conditions), so the
-    // cluster's plan knows every chunk size; the plan computes the conditions itself
-    const { roots } = await resolveUnknownChunks(arrays.map((a) => a.node), false);
+    // boolean masks: their per-chunk counts (a small plan of count tasks on the workers), so the
+    // cluster's plan knows every chunk size; the plan computes the conditions again
+    const { roots } = await resolveUnknownChunks(arrays.map((a) => a.node), false, (masks) => this.countMasks(masks, options));
     const lowering = new Lowering((bytes) => new ArrayBuffer(bytes), { remote: true });
     const lowered = lowering.lower(roots.map((node): RootRequest => ({ node, target })));
+    const outputs = lowered.outputs.map((o) => lowered.buffers.indexOf(o.memory as NativeBufferArg));
+    const { compute, outputs: results } = await this.submitPlan(lowered, outputs, options);
+    // (a mask's chunks are known only now: its counts)
+    return { compute, outputs: results, shapes: lowered.outputs.map((o, i) => ({ shape: o.shape, dtype: o.dtype, chunks: roots[i]!.chunks })) };
+  }
+
+  /** Each mask's count per chunk, by count tasks on the workers over the conditions (computed there). */
+  private async countMasks(masks: readonly MaskNode[], options: ComputeOptions): Promise<number[][]> {
+    const lowering = new Lowering((bytes) => new ArrayBuffer(bytes), { remote: true });
+    const countBufs = addMaskCounts(lowering, masks, (m) => run(lowering.materializeInput(m.cond)) as Materialized);
+    const lowered = lowering.lower([]);
+    const at = countBufs.map((b) => lowered.buffers.indexOf(b));
+    const written = at.filter((b) => b >= 0);
+    if (!written.length) return masks.map((m, i) => chunkCounts(m, countBufs[i]!));
+    const { compute, outputs } = await this.submitPlan(lowered, written, { signal: options.signal });
+    try {
+      return await Promise.all(
+        masks.map(async (m, i) => {
+          if (at[i]! < 0) return chunkCounts(m, countBufs[i]!);
+          const data = await this.fetchOutput(compute, outputs[written.indexOf(at[i]!)]!, [countBufs[i]!.byteLength / 8], 'float64');
+          return chunkCounts(m, data as Float64Array);
+        }),
+      );
+    } finally {
+      this.release(compute);
+    }
+  }
+
+  /** Send a lowered plan to the scheduler (its `outputs`: buffer indices) and wait for its end. */
+  private async submitPlan(lowered: Lowered, outputs: number[], options: ComputeOptions): Promise<{ compute: string; outputs: OutputResult[] }> {
     // Scan/Select stages (cumsum & co., median/quantile) write a second buffer and read whole
-    // lanes: the scheduler's per-chunk tasks cannot run them yet; a mask's compaction (Compress
-    // phase 1) runs as one whole task (split.ts splitMode).
+    // lanes: the scheduler's per-chunk tasks cannot run them yet. Take stages and a mask's
+    // compaction run as one whole task each, its counts and products as chunk tasks (split.ts splitMode).
     // nanargmin/nanargmax: the all-NaN check runs after a local plan only (Lowered.verify).
     const special = lowered.plan.stages.findIndex(
-      (s) =>
-        (s.kind !== undefined && s.kind !== StageKind.Kernel && !(s.kind === StageKind.Compress && s.imms[0] === 1)) ||
-        s.sink.reduce === ReduceCode.NanArgMin ||
-        s.sink.reduce === ReduceCode.NanArgMax,
+      (s) => s.kind === StageKind.Scan || s.kind === StageKind.Select || s.sink.reduce === ReduceCode.NanArgMin || s.sink.reduce === ReduceCode.NanArgMax,
     );
     if (special >= 0) {
       throw new Error(
-        `tessera: ${lowered.stageNames[special]} (cumsum/cumprod/nancumsum/nancumprod, median/quantile/percentile, nanargmin/nanargmax, take) cannot run on a cluster yet; compute it locally (gather() or compute() its input first)`,
+        `tessera: ${lowered.stageNames[special]} (cumsum/cumprod/nancumsum/nancumprod, median/quantile/percentile, nanargmin/nanargmax) cannot run on a cluster yet; compute it locally (gather() or compute() its input first)`,
       );
     }
     const written = new Set(lowered.plan.stages.map((s) => s.sink.buffer));
@@ -434,11 +461,10 @@ export class Client {
       if (remote) return { kind: 'remote', compute: remote.compute, output: remote.output, bytes: remote.bytes };
       return written.has(i) ? { kind: 'out', bytes: byteLength(b) } : { kind: 'data', data: bytesOf(b) };
     });
-    const outputs = lowered.outputs.map((o) => lowered.buffers.indexOf(o.memory as NativeBufferArg));
     const compute = randomUUID();
     const req: SubmitRequest = { compute, stages: lowered.plan.stages, stageNames: lowered.stageNames, buffers, outputs };
     const e = await this.submitAndWait(SUBJECTS.submit, req, compute, options, lowered.stageNames.join(', '));
-    return { compute, outputs: e.outputs, shapes: lowered.outputs.map((o) => ({ shape: o.shape, dtype: o.dtype })) };
+    return { compute, outputs: e.outputs };
   }
 
   /** @internal Output bytes as a typed array: inline data, or pieces fetched from the workers. */

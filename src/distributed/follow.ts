@@ -52,7 +52,7 @@ export function watchCompute(host: WatchHost, compute: string, options: ComputeO
         if (!started) observer?.start(e.total), (started = true);
         observer?.update(e.done, e.total);
       } else if (e.type === 'done') end(undefined, e);
-      else end(new Error(`tessera: compute failed: ${e.message}`));
+      else end(new (e.name === 'RangeError' ? RangeError : e.name === 'TypeError' ? TypeError : Error)(`tessera: compute failed: ${e.message}`));
     });
     const watchdog = setInterval(() => {
       const silent = Date.now() - host.lastBeat();

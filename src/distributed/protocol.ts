@@ -256,7 +256,7 @@ export type OutputResult = { kind: 'data'; data: Uint8Array } | { kind: 'pieces'
 export type ClientEvent =
   | { type: 'progress'; done: number; total: number }
   | { type: 'done'; outputs: OutputResult[]; value?: unknown }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string; name?: ErrorName };
 
 export type TaskMsg = (
   | {
@@ -284,12 +284,20 @@ export type TaskMsg = (
 
 export type TaskBuffer = { data: Uint8Array } | { alloc: number } | { fetch: FetchSpec } | { zarr: ZarrInput & { region: { start: number[]; ext: number[] } } };
 
+/** The class of a failure that is the caller's (bad input found while running), kept from worker to client. */
+export type ErrorName = 'RangeError' | 'TypeError';
+
+/** The ErrorName of a thrown value, if it is one of those. */
+export const errorName = (err: unknown): ErrorName | undefined => (err instanceof RangeError ? 'RangeError' : err instanceof TypeError ? 'TypeError' : undefined);
+
 export interface ResultMsg {
   id: string;
   compute: string;
   worker: string;
   ok: boolean;
   error?: string;
+  /** With `error`: the class of the failure when it is the caller's (an index out of range: RangeError). */
+  errorName?: ErrorName;
   /** Per stage of a 'return' task: the sink bytes. */
   data?: Uint8Array[];
   /** Per stage of a 'keep' task: the stored chunk. */

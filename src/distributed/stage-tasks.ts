@@ -3,7 +3,9 @@
 // output buffers, and boxes of persisted arrays the worker assembles from stored pieces.
 import { dtypeBytes } from '../plan/split.js';
 import { ReduceCode, type NativeLeaf, type NativeStage } from '../native.js';
-import { chunkBatches, chunkBox, chunkOutBytes, chunkStage, concatParts, concatTable, resolveConcatLeaves, splitMode, wholeStage } from '../plan/split.js';
+import { chunkBatches, chunkBox, chunkOutBytes, chunkStage, concatParts, concatTable, isChunkCount, resolveConcatLeaves, splitMode, wholeStage } from '../plan/split.js';
+import { StageKind } from '../plan/types.js';
+import { contiguousStrides } from '../array/node.js';
 import { LeafKind } from '../plan/ops.generated.js';
 import { addTask, type Job, type RemoteInput, type Task } from './jobs.js';
 import type { Piece, TaskBuffer, TaskMsg } from './protocol.js';
@@ -60,7 +62,7 @@ export function stageTasks(host: StageHost, job: Job, s: number): Task[] {
     buffers.push({ data });
   }
   const tasks: Task[] = [];
-  const mode = stage.sink.reduce === ReduceCode.None ? 'keep' : 'return';
+  const mode = stage.sink.reduce === ReduceCode.None && !isChunkCount(stage) ? 'keep' : 'return';
   const base = { compute: job.id, name, maxTries: host.maxTries };
   if (chunked) {
     for (const chunks of chunkBatches(stage)) {
@@ -87,7 +89,9 @@ export function stageTasks(host: StageHost, job: Job, s: number): Task[] {
     const msg: TaskMsg = {
       kind: 'plan', id, ...base, stages: [wholeStage(stage, buffers.length, leafBuffers)],
       buffers: [...buffers, { alloc: bytes }], outs: [buffers.length],
-      mode: mode === 'keep' && req.outputs.includes(stage.sink.buffer) ? 'keep' : 'return',
+      // a gather's or compaction's result read by later stages stays on its worker too (its
+      // tasks fetch boxes of it), rather than coming back through the scheduler
+      mode: mode === 'keep' && (req.outputs.includes(stage.sink.buffer) || isGather(stage)) ? 'keep' : 'return',
     };
     if (job.remote.size) attachInputs(host, job, stage, msg.stages[0]!, { start: stage.shape.map(() => 0), ext: [...stage.shape] }, msg.buffers, sliced, []);
     wholeConcat(host, job, msg.stages[0]!, table, leafBuffers, msg.buffers);
@@ -126,9 +130,25 @@ function inputRegion(host: StageHost, input: RemoteInput, region: { start: numbe
 }
 
 /** Buffer `b`, kept on the workers by an earlier stage of `job` itself, as an input of a later stage. */
+/** The shape of the array a stage writes: its iteration space, but a compaction's selected elements. */
+const writtenShape = (stage: NativeStage): number[] => (stage.kind === StageKind.Compress ? [stage.imms[1]!] : [...stage.shape]);
+
+/** A Take stage or a mask's compaction: one whole task writing its whole sink buffer from offset 0. */
+const isGather = (stage: NativeStage): boolean => stage.kind === StageKind.Take || (stage.kind === StageKind.Compress && !isChunkCount(stage));
+
 function keptInput(job: Job, b: number): RemoteInput {
   const stage = job.req!.stages.find((st) => st.sink.buffer === b)!;
-  return { compute: job.id, buffer: b, shape: [...stage.shape], itemsize: dtypeBytes(stage.sink.dtype) };
+  const itemsize = dtypeBytes(stage.sink.dtype);
+  const shape = writtenShape(stage);
+  // several stages writing slabs along axis 0 (their pieces fold their offsets: state.ts piece()): the array is all of them
+  const wire = job.req!.buffers[b];
+  const rest = shape.slice(1).reduce((a, e) => a * e, 1);
+  if (shape.length && rest > 0 && wire?.kind === 'out' && wire.bytes % (rest * itemsize) === 0) {
+    const slabs = [wire.bytes / (rest * itemsize), ...shape.slice(1)];
+    const want = contiguousStrides(slabs);
+    if (slabs[0]! > shape[0]! && stage.sink.strides.every((st, k) => st === want[k] || slabs[k]! <= 1)) return { compute: job.id, buffer: b, shape: slabs, itemsize };
+  }
+  return { compute: job.id, buffer: b, shape, itemsize };
 }
 
 /** The persisted output `output` of compute `src`, as an input of a new plan. */
@@ -139,7 +159,7 @@ export function remoteInput(src: Job | undefined, compute: string, output: numbe
     throw new Error(`the persisted array ${compute.slice(0, 8)}…[${output}] is not on this cluster (released, or the scheduler restarted); persist it again`);
   }
   const itemsize = dtypeBytes(stage.sink.dtype);
-  const shape = [...stage.shape];
+  const shape = writtenShape(stage);
   if (shape.reduce((a, e) => a * e, 1) * itemsize !== bytes) throw new Error(`the persisted array ${compute.slice(0, 8)}… does not have ${bytes} bytes`);
   return { compute, buffer, shape, itemsize };
 }
@@ -160,11 +180,14 @@ function attachInputs(
   spans: SpanUse[],
 ): void {
   const seen = new Map<string, number>();
+  // A matmul operand also walks the whole contracted axis (its last stride); a take's source is
+  // read at rows its indices name, anywhere along the axis: the whole array.
+  const reach = stage.kind === StageKind.Matmul ? { start: [...box.start, 0], ext: [...box.ext, stage.contract ?? 0] } : box;
   sub.leaves = sub.leaves.map((leaf, i) => {
     const orig = stage.leaves[i]!;
     if (orig.kind === 3 && sliced.has(orig.buffer)) {
       // cut later, once per task message: the union of its chunks' spans (cutSpans)
-      const { lo, hi, offset } = leafSpan(orig, box);
+      const { lo, hi, offset } = leafSpan(orig, reach);
       const use = { leaf: { ...leaf }, buffer: orig.buffer, item: dtypeBytes(orig.dtype), lo, hi, offset };
       spans.push(use);
       return use.leaf;
@@ -175,7 +198,8 @@ function attachInputs(
       buffers.push({ data: new Uint8Array(0) }); // an empty box reads nothing
       return { ...leaf, buffer: buffers.length - 1, offset: 0 };
     }
-    const { region, offset, strides } = leafRegion(orig, box, input.shape);
+    const { region, offset, strides } =
+      stage.kind === StageKind.Take && i === 0 ? wholeRegion(orig, box, input.shape) : leafRegion(orig, reach, input.shape);
     const key = `${orig.buffer}:${region.start.join(',')}:${region.ext.join(',')}`;
     let at = seen.get(key);
     if (at === undefined) {
@@ -185,6 +209,11 @@ function attachInputs(
     }
     return { ...leaf, buffer: at, offset, strides };
   });
+}
+
+/** The whole array as the box a leaf reads, the leaf's offset moved to the iteration box's start. */
+function wholeRegion(leaf: NativeLeaf, box: { start: number[] }, shape: readonly number[]): { region: { start: number[]; ext: number[] }; offset: number; strides: number[] } {
+  return { region: { start: shape.map(() => 0), ext: [...shape] }, offset: leaf.offset + leaf.strides.reduce((o, st, k) => o + st * (box.start[k] ?? 0), 0), strides: [...leaf.strides] };
 }
 
 /**

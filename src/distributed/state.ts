@@ -4,13 +4,14 @@
 // is repair.ts. The transport shell (subscriptions, heartbeats, worker liveness) is scheduler.ts.
 import { plural } from '../cli-text.js';
 import { ReduceCode, type NativeStage } from '../native.js';
-import { chunkBox, chunkCount } from '../plan/split.js';
+import { chunkBox, chunkCount, isChunkCount } from '../plan/split.js';
 import { combineChunkPartials } from '../plan/partials.js';
 import {
   SUBJECTS,
   fillRefs,
   pack,
   type ClientEvent,
+  type ErrorName,
   type GraphRequest,
   type GraphTask,
   type OutputResult,
@@ -301,7 +302,7 @@ export class SchedulerState implements RepairHost {
     if (!r.ok && r.missing?.length) return inputsMissing(this, job, task, r);
     if (!r.ok) {
       transition(job, task, 'erred');
-      this.fail(job, `task ${task.msg.name} (${task.id}) failed on worker ${r.worker}: ${r.error}`);
+      this.fail(job, `task ${task.msg.name} (${task.id}) failed on worker ${r.worker}: ${r.error}`, r.errorName);
       return;
     }
     if (task.deaths > 0) this.opts.log(`task ${task.id} done on ${r.worker} after ${plural(task.deaths, 'lost worker')}`, 'debug');
@@ -341,6 +342,13 @@ export class SchedulerState implements RepairHost {
       const t = tasks[0]!;
       if (t.partials) job.data[sinkBuffer] = t.partials[0]!;
       else addPieces([{ ...this.piece(stage, t, 0, { start: stage.shape.map(() => 0), ext: stage.shape }), whole: true }]);
+    } else if (isChunkCount(stage)) {
+      // a mask's counts: one float64 per chunk, at the sink's place for that chunk index
+      const bytes = (req.buffers[sinkBuffer] as { bytes: number }).bytes;
+      const buf = job.data[sinkBuffer] ?? new Uint8Array(bytes);
+      const counts = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
+      for (const t of tasks) t.chunks.forEach((c, i) => (counts[stage.sink.offset + c * stage.sink.strides[0]!] = new Float64Array(t.partials![i]!.slice().buffer)[0]!));
+      job.data[sinkBuffer] = buf;
     } else if (stage.sink.reduce !== ReduceCode.None) {
       // every chunk returned its raw partials; combine them as the engine's finishStage does
       const parts: Uint8Array[] = new Array(chunkCount(stage));
@@ -356,9 +364,16 @@ export class SchedulerState implements RepairHost {
   }
 
   private piece(stage: NativeStage, t: Task, i: number, box: { start: number[]; ext: number[] }): Piece {
+    // A stage writing a later slab of its buffer along axis 0 (a concatenation's second part, a
+    // product's last contraction block): its offset is whole steps of axis 0, so its pieces are
+    // boxes of one array over the buffer (what a later stage reads them as: keptInput).
+    const { offset, strides } = stage.sink;
+    const s0 = strides[0] ?? 0;
+    const fold = offset > 0 && s0 > 0 && offset % s0 === 0;
     return {
-      worker: t.worker!, key: t.stored![i]!.key, bytes: t.stored![i]!.bytes, task: t.id, start: box.start, ext: box.ext,
-      offset: stage.sink.offset, strides: stage.sink.strides, dtype: stage.sink.dtype,
+      worker: t.worker!, key: t.stored![i]!.key, bytes: t.stored![i]!.bytes, task: t.id,
+      start: fold ? [box.start[0]! + offset / s0, ...box.start.slice(1)] : box.start, ext: box.ext,
+      offset: fold ? 0 : offset, strides, dtype: stage.sink.dtype,
     };
   }
 
@@ -411,12 +426,12 @@ export class SchedulerState implements RepairHost {
   }
 
   /** @internal */
-  fail(job: Job, message: string): void {
+  fail(job: Job, message: string, name?: ErrorName): void {
     if (job.finished) return;
     job.finished = true;
     this.placement.releaseJob(job);
     this.opts.log(`compute ${job.id} failed: ${message}`, 'warn');
-    this.sendClient(job, { type: 'error', message });
+    this.sendClient(job, { type: 'error', message, ...(name ? { name } : {}) });
     this.emit('compute-finish', { compute: job.id, ok: false, error: message, t: Date.now() });
     this.release(job.id);
   }

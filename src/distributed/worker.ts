@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { configure } from '../config.js';
 import { native, type NativeBuffer, type NativeBufferArg } from '../native.js';
-import { SUBJECTS, pack, unpack, type ResultMsg, type StartedMsg, type TaskMsg, type WorkerInfo, type ZarrInput } from './protocol.js';
+import { SUBJECTS, errorName, pack, unpack, type ResultMsg, type StartedMsg, type TaskMsg, type WorkerInfo, type ZarrInput } from './protocol.js';
 import type { Subscription, Transport, QueuedTask } from './transport.js';
 import { enc } from './transport.js';
 import { copyBox, packBoxWindow, type FetchPart, type FetchSpec } from './remote.js';
@@ -373,7 +373,7 @@ export class Worker {
     } catch (err) {
       task.ack();
       const missing = err instanceof MissingInputs ? err.missing : undefined;
-      this.reply({ id: msg.id, compute: msg.compute, worker: this.name, ok: false, error: (err as Error)?.message ?? String(err), missing });
+      this.reply({ id: msg.id, compute: msg.compute, worker: this.name, ok: false, error: (err as Error)?.message ?? String(err), errorName: errorName(err), missing });
     } finally {
       clearInterval(keepAlive);
       this.running--;

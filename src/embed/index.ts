@@ -13,6 +13,7 @@ export {
   type Plan,
   type PlanBuffer,
   type PlanStage,
+  type PlanStageKind,
   type PlanLeaf,
   type PlanSink,
   type PlanInstr,

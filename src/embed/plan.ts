@@ -14,6 +14,7 @@ import type { ComputeOptions } from '../graph/types.js';
 import type { NativeBufferArg } from '../native.js';
 import { itemBytes } from '../plan/codec/codes.js';
 import { decodePlan, type DecodeOptions } from '../plan/codec/decode.js';
+import { decodeNumber } from '../plan/codec/numbers.js';
 import { bufferLength, type PlanBuffer } from '../plan/codec/format.js';
 import { runLowered } from '../scheduler/local.js';
 
@@ -34,6 +35,7 @@ export {
   type PlanReduce,
   type PlanSink,
   type PlanStage,
+  type PlanStageKind,
 } from '../plan/codec/format.js';
 export { encodeNumber } from '../plan/codec/numbers.js';
 export { decodePlan, validatePlan, type DecodeOptions, type DecodedPlan } from '../plan/codec/decode.js';
@@ -63,7 +65,7 @@ export async function execute(plan: unknown, inputs: PlanInputs = {}, options: E
   for (const name of Object.keys(inputs)) {
     if (!declared.has(name)) throw new RangeError(`execute: inputs.${name} is not an input of this plan (inputs: ${[...declared].join(', ') || 'none'})`);
   }
-  const memory: NativeBufferArg[] = decoded.buffers.map((b) => {
+  const memory: NativeBufferArg[] = decoded.buffers.map((b, i) => {
     if (b.role === 'input') {
       let data: unknown = Object.prototype.hasOwnProperty.call(inputs, b.name) ? inputs[b.name] : undefined;
       if (data instanceof DenseArray) data = data.data;
@@ -72,7 +74,9 @@ export async function execute(plan: unknown, inputs: PlanInputs = {}, options: E
       if (data.length !== b.length) throw new RangeError(`execute: inputs.${b.name} has ${data.length} elements, the plan declares ${b.length}`);
       return data;
     }
-    return new ArrayBuffer(bufferLength(b) * itemBytes(b.dtype));
+    const memory = new ArrayBuffer(bufferLength(b) * itemBytes(b.dtype));
+    if (b.role === 'constant') (typedView(b.dtype, memory) as unknown as { set(v: ArrayLike<number>): void }).set(b.values.map((v, j) => decodeNumber(`plan.buffers[${i}].values[${j}]`, v)));
+    return memory;
   });
   const lowered: Lowered = {
     plan: decoded.native,

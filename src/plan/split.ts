@@ -62,10 +62,13 @@ export const MAX_SCHEDULER_PARTIAL_BYTES = 256 * 2 ** 20;
  *    planes × 8 bytes) would exceed MAX_SCHEDULER_PARTIAL_BYTES. Still bit-identical.
  */
 export function splitMode(stage: NativeStage): 'chunks' | 'whole' {
-  // a mask's compaction writes each chunk at an offset of the whole result (imms per chunk index)
-  if (stage.kind === StageKind.Compress || stage.kind === StageKind.Take) return 'whole';
+  // a mask's compaction writes each chunk at an offset of the whole result (imms per chunk index);
+  // a take's chunk reads source rows anywhere (the indices say which): both run whole. A mask's
+  // counts are one number per chunk: chunk tasks return them (isChunkCount).
+  if ((stage.kind === StageKind.Compress && !isChunkCount(stage)) || stage.kind === StageKind.Take) return 'whole';
   const n = chunkCount(stage);
   if (n <= 1) return 'whole';
+  if (isChunkCount(stage)) return 'chunks';
   if (stage.chunks.some((c) => c.some((e) => e === 0))) return 'whole';
   if (stage.sink.reduce === ReduceCode.None) return 'chunks';
   if (!hasChunkPartials(stage.sink.reduce)) return 'whole';
@@ -85,8 +88,12 @@ export function splitMode(stage: NativeStage): 'chunks' | 'whole' {
   return 'chunks';
 }
 
-/** Bytes of the buffer a chunk's sub-stage writes: the chunk (stores) or its partials (reductions). */
+/** A mask's count stage (Compress phase 0): one float64 count per chunk, returned by its task. */
+export const isChunkCount = (stage: NativeStage): boolean => stage.kind === StageKind.Compress && stage.imms[0] === 0;
+
+/** Bytes of the buffer a chunk's sub-stage writes: the chunk (stores), its partials (reductions) or its count. */
 export function chunkOutBytes(stage: NativeStage, task: number): number {
+  if (isChunkCount(stage)) return 8;
   const { ext } = chunkBox(stage, task);
   if (stage.sink.reduce === ReduceCode.None) return ext.reduce((a, e) => a * e, 1) * dtypeBytes(stage.sink.dtype);
   const kept = ext.reduce((a, e, k) => (isReduced(stage, k) ? a : a * e), 1);
@@ -104,7 +111,8 @@ export function chunkOutBytes(stage: NativeStage, task: number): number {
  */
 export function chunkStage(stage: NativeStage, task: number, outBuffer: number, leafBuffers: Map<number, number>): NativeStage {
   const { start, ext } = chunkBox(stage, task);
-  const shift = (offset: number, strides: readonly number[]): number => offset + strides.reduce((s, st, k) => s + st * start[k]!, 0);
+  // (a matmul operand's last stride is the contracted axis': every chunk reads all of it)
+  const shift = (offset: number, strides: readonly number[]): number => offset + strides.reduce((s, st, k) => s + st * (start[k] ?? 0), 0);
   const leaves = stage.leaves.map((l) => ({
     ...l,
     offset: shift(l.offset, l.strides),

@@ -78,7 +78,7 @@ describe('decode parts', () => {
     expect(bufferLength(buffers[3]!)).toBe(1);
     expect(() => decodeBuffers(buffers, 100)).toThrow(new RangeError('plan.buffers: outputs and scratch need 120 bytes, over the limit of 100'));
     expect(() => decodeBuffers([buffers[0], buffers[0]], 1e6)).toThrow(new RangeError('plan.buffers[1].name: input name "x" is used twice'));
-    expect(() => decodeBuffers([{ role: 'temp' }], 1e6)).toThrow(new RangeError('plan.buffers[0].role: unknown role "temp" (accepted: input, output, scratch)'));
+    expect(() => decodeBuffers([{ role: 'temp' }], 1e6)).toThrow(new RangeError('plan.buffers[0].role: unknown role "temp" (accepted: input, output, constant, scratch)'));
   });
 
   it('decodeOutputs accepts only output buffers', () => {

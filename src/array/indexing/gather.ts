@@ -227,32 +227,17 @@ export function mask(x: NDArray, cond: unknown): NDArray {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Counts of each pending mask (one small plan), with the condition kept in native memory for the main plan. */
-async function countMasks(masks: readonly MaskNode[], keep: boolean): Promise<{ counts: number[][]; conds: (NativeBuffer | null)[] }> {
-  const lowering = new Lowering((bytes) => native().allocBuffer(bytes));
-  // the conditions first, kept (persisted) so the main plan reads them instead of computing them again
-  const roots = masks.map((m) => m.cond);
-  const keepIdx = roots.map((c) => keep && !(c.kind === 'memory' && c.offset === 0));
-  const lowered = lowering.lower(roots.flatMap((node, i) => (keepIdx[i] ? [{ node, target: 'persist' as const }] : [])));
-  const outs: MemoryNode['memory'][] = [];
-  let o = 0;
-  const countBufs: ArrayBuffer[] = [];
-  masks.forEach((m, i) => {
+/**
+ * The count stages (Compress phase 0, one float64 count per chunk) of masks over their conditions
+ * (`cond(m, i)`: the buffer and dtype holding mask i's condition, row-major): each mask's counts
+ * buffer, in the plan unless the mask is empty. Read them back with {@link chunkCounts}.
+ */
+export function addMaskCounts(lowering: Lowering, masks: readonly MaskNode[], cond: (m: MaskNode, i: number) => { buffer: number; dtype: DType }): ArrayBuffer[] {
+  return masks.map((m, i) => {
     const chunks = stageChunks([size(m.arg.shape)], [m.arg.chunks[0]!]);
     const counts = new ArrayBuffer(Math.max(chunks[0]!.length, 1) * 8);
-    countBufs.push(counts);
-    let buffer: number;
-    let dtype: DType = m.cond.dtype;
-    if (keepIdx[i]) {
-      const out = lowered.outputs[o++]!;
-      outs.push(out.memory);
-      buffer = lowering.buffer(out.memory);
-    } else {
-      const mat = run(lowering.materializeInput(m.cond)) as Materialized;
-      buffer = mat.buffer;
-      dtype = mat.dtype;
-    }
-    if (size(m.arg.shape) === 0) return;
+    if (size(m.arg.shape) === 0) return counts;
+    const { buffer, dtype } = cond(m, i);
     lowering.addStage(
       {
         kind: StageKind.Compress,
@@ -267,6 +252,34 @@ async function countMasks(masks: readonly MaskNode[], keep: boolean): Promise<{ 
       },
       'mask-count',
     );
+    return counts;
+  });
+}
+
+/** A mask's count per chunk of its array from the counts its count stage wrote (zero-size chunks count 0; stages drop them). */
+export function chunkCounts(m: MaskNode, counts: ArrayBuffer | Float64Array): number[] {
+  const perStage = counts instanceof Float64Array ? counts : new Float64Array(counts);
+  let s = 0;
+  return m.arg.chunks[0]!.map((c) => (c === 0 ? 0 : perStage[s++]!));
+}
+
+/** Counts of each pending mask (one small plan), with the condition kept in native memory for the main plan. */
+async function countMasks(masks: readonly MaskNode[], keep: boolean): Promise<{ counts: number[][]; conds: (NativeBuffer | null)[] }> {
+  const lowering = new Lowering((bytes) => native().allocBuffer(bytes));
+  // the conditions first, kept (persisted) so the main plan reads them instead of computing them again
+  const roots = masks.map((m) => m.cond);
+  const keepIdx = roots.map((c) => keep && !(c.kind === 'memory' && c.offset === 0));
+  const lowered = lowering.lower(roots.flatMap((node, i) => (keepIdx[i] ? [{ node, target: 'persist' as const }] : [])));
+  const outs: MemoryNode['memory'][] = [];
+  let o = 0;
+  const countBufs = addMaskCounts(lowering, masks, (m, i) => {
+    if (keepIdx[i]) {
+      const out = lowered.outputs[o++]!;
+      outs.push(out.memory);
+      return { buffer: lowering.buffer(out.memory), dtype: m.cond.dtype };
+    }
+    const mat = run(lowering.materializeInput(m.cond)) as Materialized;
+    return { buffer: mat.buffer, dtype: mat.dtype };
   });
   // lower() returned the plan over the stage list; the count stages were appended to it above
   const plan = lowering.lower([]);
@@ -274,15 +287,13 @@ async function countMasks(masks: readonly MaskNode[], keep: boolean): Promise<{ 
   await runLowered(all, {});
   o = 0;
   return {
-    counts: masks.map((m, i) => {
-      const perStage = new Float64Array(countBufs[i]!);
-      // back to one count per chunk of the array (zero-size chunks count 0; stages drop them)
-      let s = 0;
-      return m.arg.chunks[0]!.map((c) => (c === 0 ? 0 : perStage[s++]!));
-    }),
+    counts: masks.map((m, i) => chunkCounts(m, countBufs[i]!)),
     conds: masks.map((_, i) => (keepIdx[i] ? (outs[o++] as NativeBuffer) : null)),
   };
 }
+
+/** Counts per chunk of each mask, computed elsewhere (a cluster: src/distributed/client.ts). */
+export type MaskCounter = (masks: readonly MaskNode[]) => Promise<number[][]>;
 
 /** A node with its children replaced (`map` by old id), shape and chunks recomputed where unknown. */
 function rebuild(node: Node, map: Map<number, Node>): Node {
@@ -364,14 +375,17 @@ function memoryOf(buffer: NativeBuffer, like: Node): MemoryNode {
  * The roots with every unknown size filled in: pending masks are counted first (one local plan);
  * a mask whose sizes are known (computeChunkSizes) is not counted again. With `keep` (local
  * computes) the counted conditions stay in native memory for the caller's plan and `release`
- * frees them once it has run; without (a cluster's plan), the plan computes them again.
+ * frees them once it has run; without, the plan computes them again. `count` counts elsewhere
+ * (a cluster's client counts on the workers).
  */
-export async function resolveUnknownChunks(roots: readonly Node[], keep = true): Promise<{ roots: Node[]; release: () => void }> {
+export async function resolveUnknownChunks(roots: readonly Node[], keep = true, count?: MaskCounter): Promise<{ roots: Node[]; release: () => void }> {
   const order = topoOrder(roots);
   const masks = order.filter((n): n is MaskNode => n.kind === 'mask');
   if (masks.length === 0) return { roots: [...roots], release: () => {} };
   const pending = masks.filter((m) => !m.state.counts);
-  const { counts, conds } = pending.length ? await countMasks(pending, keep) : { counts: [], conds: [] };
+  const counted = async (): Promise<{ counts: number[][]; conds: (NativeBuffer | null)[] }> =>
+    count ? { counts: await count(pending), conds: pending.map(() => null) } : countMasks(pending, keep);
+  const { counts, conds } = pending.length ? await counted() : { counts: [], conds: [] };
   const map = new Map<number, Node>();
   for (const n of order) {
     if (n.kind === 'mask') {

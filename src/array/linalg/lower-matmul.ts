@@ -46,9 +46,6 @@ export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: Me
   if (!cache) done.set(owner, (cache = new Map()));
   const known = cache.get(node.id);
   if (known && !memory) return known;
-  if (owner.distributed) {
-    throw new Error(`${node.op}: matrix products do not run on a cluster yet; compute the operands with client.compute() and multiply locally`);
-  }
   const out = memory ?? new ArrayBuffer(Math.max(size(node.shape), 1) * itemsize(node.dtype));
   const outBuffer = owner.buffer(out);
   const nb = node.aAxes.batch.length;
@@ -72,7 +69,9 @@ export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: Me
     const panelA = !readsInPlace(node.a, node.aAxes, node.dtype) && M * bytes > PANEL_MIN_BYTES && panelRows(node.chunks[0]!, bytes).length > 1;
     const panelB = !readsInPlace(node.b, node.bAxes, node.dtype) && N * bytes > PANEL_MIN_BYTES && panelRows(node.chunks[1]!, bytes).length > 1;
     // (a chunk panel is the unit: a chunk over PANEL_MAX_BYTES, e.g. a one-chunk operand, is cut further)
-    if (panelA || panelB) {
+    // (not on a cluster: the panels reuse one scratch buffer stage after stage, and there a
+    // buffer's pieces stay on the workers; the workers hold the operands instead)
+    if ((panelA || panelB) && !owner.distributed) {
       panelProducts(owner, node, { panelA, panelB, M, N, K, outBuffer, sinkStrides });
       const m: MaterializedMatmul = { memory: out, buffer: outBuffer, dtype: node.dtype, shape: node.shape };
       if (!memory) cache.set(node.id, m);

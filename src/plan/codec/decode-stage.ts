@@ -1,7 +1,7 @@
 // Decode one stage of an untrusted plan: its iteration space and chunk grid, its sink (first:
 // leaves must not read what the stage writes), its leaves, and its register program. The checks
 // run in that order; each error names its JSON path.
-import type { NativeLeaf, NativeSink, NativeStage } from '../types.js';
+import { LeafKind, NativeDType, ReduceCode, StageKind, type NativeLeaf, type NativeSink, type NativeStage } from '../types.js';
 import { arr, checkName, dtype, enumOf, int, intList, isRecord, obj, rangeErr, show, typeErr } from './check.js';
 import { LEAF_KINDS, OPS, REDUCES, dtypeCode } from './codes.js';
 import { PLAN_LIMITS, bufferLength, type PlanBuffer } from './format.js';
@@ -24,27 +24,119 @@ export interface DecodedStage {
   tasks: number;
 }
 
+const STAGE_KINDS = { kernel: StageKind.Kernel, take: StageKind.Take, compress: StageKind.Compress, matmul: StageKind.Matmul } as const;
+
 export function decodeStage(raw: unknown, s: number, ctx: StageContext): DecodedStage {
   const sp = `plan.stages[${s}]`;
-  const st = obj(sp, raw, ['name', 'shape', 'chunks', 'leaves', 'program', 'imms', 'nregs', 'result', 'sink'], ['shape', 'chunks', 'leaves', 'program', 'nregs', 'result', 'sink']);
+  const st = obj(sp, raw, ['name', 'kind', 'contract', 'shape', 'chunks', 'leaves', 'program', 'imms', 'nregs', 'result', 'sink'], ['shape', 'chunks', 'leaves', 'program', 'nregs', 'result', 'sink']);
   if (st.name !== undefined) checkName(`${sp}.name`, st.name);
   const name = typeof st.name === 'string' ? st.name : `stage-${s}`;
+  const kind = st.kind === undefined ? 'kernel' : enumOf(`${sp}.kind`, st.kind, STAGE_KINDS, 'stage kind');
+  if (st.contract !== undefined && kind !== 'matmul') throw rangeErr(`${sp}.contract`, `only a "matmul" stage has a contracted length (this stage is "${kind}")`);
+  const contract = kind === 'matmul' ? int(`${sp}.contract`, st.contract, 0, SAFE) : 0;
   const shape = intList(`${sp}.shape`, st.shape, undefined, 0, SAFE);
   const count = shape.reduce((x, y) => x * y, 1);
   if (!(count <= SAFE)) throw rangeErr(`${sp}.shape`, `[${shape.join(', ')}] has more than 2^53 elements`);
-  ctx.elements += count;
+  // a product's work is its output times the contracted length
+  ctx.elements += kind === 'matmul' ? count * Math.max(contract, 1) : count;
   if (!(ctx.elements <= ctx.maxElements)) {
     throw rangeErr(`${sp}.shape`, `the plan iterates over more than ${ctx.maxElements} elements in total (execute's maxElements)`);
   }
   const { chunks, tasks } = decodeChunks(`${sp}.chunks`, st.chunks, shape);
   const nregs = int(`${sp}.nregs`, st.nregs, 1, PLAN_LIMITS.maxRegisters);
   const result = int(`${sp}.result`, st.result, 0, nregs - 1);
+  if (kind !== 'kernel') {
+    const stage = decodeNativeStage(sp, st, kind, { shape, chunks, contract, nregs, result }, ctx);
+    ctx.written.add(stage.sink.buffer);
+    return { stage, name, tasks };
+  }
   const sink = decodeSink(`${sp}.sink`, st.sink, shape, ctx.buffers);
   const leaves = arr(`${sp}.leaves`, st.leaves, PLAN_LIMITS.maxLeaves).map((l, i) => decodeLeaf(`${sp}.leaves[${i}]`, l, shape, sink.buffer, ctx));
   const { program, imms, immKinds, immInts } = decodeProgram(sp, st, nregs, result, leaves.length);
   ctx.written.add(sink.buffer);
   const exact = immKinds ? { immKinds, immInts } : {};
   return { stage: { shape, chunks, leaves, program, imms, ...exact, nregs, result, sink }, name, tasks };
+}
+
+/**
+ * A take, compress or matmul stage (native/engine/plan.h at Stage): no program, memory leaves
+ * addressed over the spaces they read, float immediates, a storing sink. The engine's
+ * validatePlan checks the rest (e.g. that every index is in range, while it runs).
+ */
+function decodeNativeStage(
+  sp: string,
+  st: Record<string, unknown>,
+  kind: 'take' | 'compress' | 'matmul',
+  g: { shape: number[]; chunks: number[][]; contract: number; nregs: number; result: number },
+  ctx: StageContext,
+): NativeStage {
+  const { shape, chunks, contract } = g;
+  const nd = shape.length;
+  if (arr(`${sp}.program`, st.program, PLAN_LIMITS.maxInstructions).length !== 0) throw rangeErr(`${sp}.program`, `a "${kind}" stage has no program (accepted: [])`);
+  if (g.nregs !== 1 || g.result !== 0) throw rangeErr(`${sp}.nregs`, `a "${kind}" stage has nregs 1 and result 0`);
+  const decoded = decodeImmediates(`${sp}.imms`, st.imms === undefined ? [] : arr(`${sp}.imms`, st.imms, PLAN_LIMITS.maxImms));
+  if (decoded.immKinds) throw rangeErr(`${sp}.imms`, `a "${kind}" stage has plain number immediates (no { int })`);
+  const imms = decoded.imms;
+  const integral = (i: number, lo: number, hi: number, what: string): number => {
+    const v = imms[i]!;
+    if (!(Number.isInteger(v) && v >= lo && v <= hi)) throw rangeErr(`${sp}.imms[${i}]`, `${v}: ${what} (accepted: an integer in ${lo}..${hi})`);
+    return v;
+  };
+  const rawLeaves = arr(`${sp}.leaves`, st.leaves, PLAN_LIMITS.maxLeaves);
+  const wantLeaves = (n: number, what: string): void => {
+    if (rawLeaves.length !== n) throw rangeErr(`${sp}.leaves`, `a "${kind}" stage has ${n} memory leaves (${what}), got ${rawLeaves.length}`);
+  };
+  // the space the sink writes: the stage's, except a compress stage's counts or compacted values
+  let sinkShape = shape;
+  let leafShapes: number[][] = [];
+  if (kind === 'matmul') {
+    if (nd < 2) throw rangeErr(`${sp}.shape`, `a "matmul" stage has at least 2 axes ([batch..., M, N]), got ${nd}`);
+    wantLeaves(2, 'A and B');
+    if (imms.length !== 0) throw rangeErr(`${sp}.imms`, 'a "matmul" stage has no immediates');
+    leafShapes = [[...shape, contract], [...shape, contract]];
+  } else if (kind === 'take') {
+    wantLeaves(2, 'the source and the indices');
+    if (imms.length !== 2) throw rangeErr(`${sp}.imms`, 'a "take" stage has imms [axis, source length]');
+    const axis = integral(0, 0, nd - 1, 'the take axis');
+    const n = integral(1, 0, SAFE, 'the source length along the axis');
+    leafShapes = [shape.map((e, k) => (k === axis ? n : e)), shape];
+  } else {
+    if (nd !== 1) throw rangeErr(`${sp}.shape`, `a "compress" stage is 1-d (the raveled input), got ${nd} axes`);
+    const phase = imms.length ? integral(0, 0, 1, 'the phase, 0 (count) or 1 (copy)') : -1;
+    if (phase < 0) throw rangeErr(`${sp}.imms`, 'a "compress" stage has imms [0] (count) or [1, total, offset of each chunk] (copy)');
+    if (phase === 0) {
+      wantLeaves(1, 'the condition');
+      if (imms.length !== 1) throw rangeErr(`${sp}.imms`, 'a "compress" count (phase 0) has imms [0]');
+      leafShapes = [shape];
+      sinkShape = [chunks[0]!.length];
+    } else {
+      wantLeaves(2, 'the data and the condition');
+      if (imms.length !== chunks[0]!.length + 2) throw rangeErr(`${sp}.imms`, `a "compress" copy (phase 1) has imms [1, total, offset of each chunk]: ${chunks[0]!.length + 2} entries, got ${imms.length}`);
+      const total = integral(1, 0, shape[0]!, 'the number of selected elements');
+      let prev = 0;
+      for (let j = 2; j < imms.length; j++) prev = integral(j, prev, total, 'chunk offsets are non-decreasing');
+      leafShapes = [shape, shape];
+      sinkShape = [total];
+    }
+  }
+  const sink = decodeSink(`${sp}.sink`, st.sink, sinkShape, ctx.buffers);
+  if (sink.reduce !== ReduceCode.None) throw rangeErr(`${sp}.sink.reduce`, `a "${kind}" stage stores its result (accepted: "none")`);
+  if (kind === 'matmul' && sink.dtype !== NativeDType.F64 && sink.dtype !== NativeDType.F32) throw rangeErr(`${sp}.sink.dtype`, 'a "matmul" stage computes float64 or float32');
+  if (kind === 'compress' && imms[0] === 0 && sink.dtype !== NativeDType.F64) throw rangeErr(`${sp}.sink.dtype`, 'a "compress" count writes float64 counts');
+  if (kind === 'compress' && imms[0] === 1 && sink.strides[0] !== 1) throw rangeErr(`${sp}.sink.strides`, 'a "compress" copy writes contiguously (accepted: [1])');
+  const leaves = rawLeaves.map((l, i) => {
+    const lp = `${sp}.leaves[${i}]`;
+    const leaf = decodeLeaf(lp, l, leafShapes[i]!, sink.buffer, ctx);
+    if (leaf.kind !== LeafKind.Memory) throw rangeErr(`${lp}.kind`, `a "${kind}" stage reads memory leaves only`);
+    // matmul operands are of the product's dtype; take and compress copy their data leaf unchanged
+    const same = kind === 'matmul' || (i === 0 && !(kind === 'compress' && imms[0] === 0));
+    if (same && leaf.dtype !== sink.dtype) throw rangeErr(`${lp}.dtype`, `must be the sink's dtype in a "${kind}" stage`);
+    return leaf;
+  });
+  return {
+    kind: STAGE_KINDS[kind], ...(kind === 'matmul' ? { contract } : {}),
+    shape, chunks, leaves, program: new Int32Array(0), imms, nregs: 1, result: 0, sink,
+  };
 }
 
 /** One list of chunk sizes per axis, each summing to the axis length; the grid is the task count. */
@@ -75,6 +167,7 @@ export function decodeSink(kp: string, value: unknown, shape: readonly number[],
   const buffer = int(`${kp}.buffer`, k0.buffer, 0, buffers.length - 1);
   const out = buffers[buffer]!;
   if (out.role === 'input') throw rangeErr(`${kp}.buffer`, `buffer ${buffer} is the input ${show(out.name)}; stages write only output or scratch buffers`);
+  if (out.role === 'constant') throw rangeErr(`${kp}.buffer`, `buffer ${buffer} is a constant; stages write only output or scratch buffers`);
   const dt = dtype(`${kp}.dtype`, k0.dtype);
   if (dt !== out.dtype) throw rangeErr(`${kp}.dtype`, `${dt} does not match buffer ${buffer} (${out.dtype})`);
   const offset = k0.offset === undefined ? 0 : int(`${kp}.offset`, k0.offset, -SAFE, SAFE);
@@ -125,7 +218,7 @@ export function decodeLeaf(lp: string, raw: unknown, shape: readonly number[], s
     const buf = ctx.buffers[b]!;
     if (dt !== buf.dtype) throw rangeErr(`${lp}.dtype`, `${dt} does not match buffer ${b} (${buf.dtype})`);
     if (b === sinkBuffer) throw rangeErr(`${lp}.buffer`, `buffer ${b} is written by this stage's sink; a stage cannot read what it writes`);
-    if (buf.role !== 'input' && !ctx.written.has(b)) {
+    if (buf.role !== 'input' && buf.role !== 'constant' && !ctx.written.has(b)) {
       throw rangeErr(`${lp}.buffer`, `buffer ${b} (${buf.role}) is read before any earlier stage writes it`);
     }
     if (lr) {

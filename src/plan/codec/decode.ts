@@ -5,7 +5,9 @@
 import { materializeLimit } from '../../settings.js';
 import type { NativePlan } from '../types.js';
 import { arr, checkName, dtype, int, intList, isRecord, obj, rangeErr, show, typeErr } from './check.js';
-import { PLAN_FORMAT, PLAN_LIMITS, PLAN_VERSION, type PlanBuffer } from './format.js';
+import { MAX_CONSTANT_ELEMENTS, PLAN_FORMAT, PLAN_LIMITS, PLAN_VERSION, type PlanBuffer, type PlanNumber } from './format.js';
+import { decodeNumber, encodeNumber } from './numbers.js';
+import type { PlanDType } from './codes.js';
 import { itemBytes } from './codes.js';
 import { SAFE } from './geometry.js';
 import { decodeStage, type StageContext } from './decode-stage.js';
@@ -104,6 +106,14 @@ export function decodeBuffers(value: unknown, maxBytes: number): { buffers: Plan
       allocBytes += bytes;
       return { role, name, dtype: dt, shape };
     }
+    if (role === 'constant') {
+      const b = obj(path, raw, ['role', 'dtype', 'values'], ['dtype', 'values']);
+      const dt = dtype(`${path}.dtype`, b.dtype);
+      if (dt === 'int64' || dt === 'uint64') throw rangeErr(`${path}.dtype`, `${dt}: a constant holds floats or integers of at most 32 bits (64-bit data is an input)`);
+      const values = arr(`${path}.values`, b.values, MAX_CONSTANT_ELEMENTS).map((v, j) => constantValue(`${path}.values[${j}]`, v, dt));
+      allocBytes += values.length * itemBytes(dt);
+      return { role, dtype: dt, values };
+    }
     if (role === 'scratch') {
       const b = obj(path, raw, ['role', 'dtype', 'length'], ['dtype', 'length']);
       const dt = dtype(`${path}.dtype`, b.dtype);
@@ -111,11 +121,23 @@ export function decodeBuffers(value: unknown, maxBytes: number): { buffers: Plan
       allocBytes += length * itemBytes(dt);
       return { role, dtype: dt, length };
     }
-    if (typeof role !== 'string') throw typeErr(`${path}.role`, '"input", "output" or "scratch"', role);
-    throw rangeErr(`${path}.role`, `unknown role ${show(role)} (accepted: input, output, scratch)`);
+    if (typeof role !== 'string') throw typeErr(`${path}.role`, '"input", "output", "constant" or "scratch"', role);
+    throw rangeErr(`${path}.role`, `unknown role ${show(role)} (accepted: input, output, constant, scratch)`);
   });
   if (!(allocBytes <= maxBytes)) throw rangeErr('plan.buffers', `outputs and scratch need ${allocBytes} bytes, over the limit of ${maxBytes}`);
   return { buffers, allocBytes };
+}
+
+const INT_RANGE: Partial<Record<PlanDType, [number, number]>> = {
+  bool: [0, 1], int8: [-128, 127], int16: [-32768, 32767], int32: [-(2 ** 31), 2 ** 31 - 1], uint8: [0, 255], uint16: [0, 65535], uint32: [0, 2 ** 32 - 1],
+};
+
+/** One element of a constant buffer: a plan number the dtype holds exactly (floats: any; float32 rounds). */
+function constantValue(path: string, v: unknown, dt: PlanDType): PlanNumber {
+  const x = decodeNumber(path, v);
+  const range = INT_RANGE[dt];
+  if (range && !(Number.isInteger(x) && x >= range[0] && x <= range[1])) throw rangeErr(path, `${show(v)} is not a ${dt} value (accepted: an integer in ${range[0]}..${range[1]})`);
+  return encodeNumber(x);
 }
 
 /** plan.outputs: indices of output buffers, in the order execute() returns them. */

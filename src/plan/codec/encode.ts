@@ -1,16 +1,19 @@
 // Native stage → plan stage (the JSON-safe spelling of what the engine runs).
 import { StageKind, type NativeStage } from '../types.js';
 import { LEAF_BY_CODE, OPS, OP_BY_CODE, REDUCE_BY_CODE, dtypeName } from './codes.js';
-import type { PlanInstr, PlanLeaf, PlanStage } from './format.js';
+import type { PlanInstr, PlanLeaf, PlanStage, PlanStageKind } from './format.js';
 import { encodeImmediates, encodeNumber } from './numbers.js';
 
+/** The plan-format name of the native stages the format carries (the others are refused). */
+const NATIVE_STAGE_NAMES = new Map<number, PlanStageKind>([
+  [StageKind.Take, 'take'],
+  [StageKind.Compress, 'compress'],
+  [StageKind.Matmul, 'matmul'],
+]);
+
 export function encodeStage(st: NativeStage, name: string | undefined): PlanStage {
-  if (st.kind !== undefined && st.kind !== StageKind.Kernel) {
-    // the public plan JSON (format v1) has kernel stages only: refuse rather than export a plan that means something else
-    if (st.kind === StageKind.Matmul) throw new TypeError(`toPlan: stage ${name ?? ''} is a matrix product, which the plan format cannot carry yet; compute() it instead`);
-    if (st.kind === StageKind.Take || st.kind === StageKind.Compress) {
-      throw new TypeError(`toPlan: ${name ?? 'a stage'} is a native ${st.kind === StageKind.Take ? 'gather (take)' : 'mask compaction'} stage, which plan format version 1 cannot express yet; persist() the result first and export what reads it`);
-    }
+  const kind = st.kind === undefined || st.kind === StageKind.Kernel ? undefined : NATIVE_STAGE_NAMES.get(st.kind);
+  if (st.kind !== undefined && st.kind !== StageKind.Kernel && kind === undefined) {
     // a scan stage also writes its chunk totals through a leaf, which the decoder's rules do not model
     throw new TypeError(`toPlan: ${name ?? 'a stage'} is a cumulative scan or median/quantile stage, which plan format version 1 cannot express yet; persist() the result first and export what reads it`);
   }
@@ -41,6 +44,8 @@ export function encodeStage(st: NativeStage, name: string | undefined): PlanStag
     return { kind, ...base, a: encodeNumber(l.a), b: encodeNumber(l.b), seed: l.seed };
   });
   const stage: PlanStage = {
+    ...(kind ? { kind } : {}),
+    ...(kind === 'matmul' ? { contract: st.contract ?? 0 } : {}),
     shape: [...st.shape],
     chunks: st.chunks.map((c) => [...c]),
     leaves,

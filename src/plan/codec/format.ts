@@ -61,6 +61,17 @@ export type PlanBuffer =
       shape: number[];
     }
   | {
+      /**
+       * `'constant'`: allocated by execute() and filled with `values` before the first stage (small
+       * data of the plan itself, e.g. the index list of `x.take([5, 1, 5])`); read only.
+       */
+      role: 'constant';
+      /** The element type: a float, or an integer type of at most 32 bits (the values must fit it). */
+      dtype: PlanDType;
+      /** The elements ({@link PlanNumber}s; at most 65 536: larger data is an input). */
+      values: PlanNumber[];
+    }
+  | {
       /** `'scratch'`: allocated by execute(), not returned. */
       role: 'scratch';
       /** The element type. */
@@ -150,12 +161,37 @@ export interface PlanSink {
 }
 
 /**
+ * What a stage runs: `'kernel'` (the default) the register program; the engine's native stages
+ * (native/engine/plan.h at Stage) have an empty program, `nregs` 1, `result` 0, `'memory'` leaves
+ * and a storing sink (`reduce: 'none'`):
+ *  - `'take'`: np.take along axis `imms[0]` of a source of length `imms[1]` on that axis:
+ *    `leaves[0]` is the source (its stride on the axis steps one source row), `leaves[1]` the
+ *    indices (any dtype, integral values in [-n, n): an index out of range fails the run with a RangeError);
+ *  - `'compress'`: a boolean mask of a 1-d array. `imms: [0]` counts each chunk's nonzero
+ *    `leaves[0]` into float64 element `offset + j * strides[0]` of the sink; `imms: [1, total,
+ *    offset of each chunk]` copies the elements of `leaves[0]` where `leaves[1]` is nonzero to the
+ *    sink (`strides: [1]`), chunk j from sink position `offset + offset_j`;
+ *  - `'matmul'`: `out[c] = sum_p A[c, p] * B[c, p]` over `p < contract`, shape `[batch..., M, N]`;
+ *    `leaves` A and B have one stride more than the stage has axes (the contracted axis), A's
+ *    N stride and B's M stride are 0; float32 or float64, the sink's dtype.
+ */
+export type PlanStageKind = 'kernel' | 'take' | 'compress' | 'matmul';
+
+/**
  * One fused stage: an N-d iteration space split into a chunk grid (one task per chunk) that runs a
- * small register program over its leaves and sends the result register to its sink.
+ * small register program over its leaves and sends the result register to its sink (or one of the
+ * engine's native stages, see {@link PlanStageKind}).
  */
 export interface PlanStage {
   /** Informational Dask-style layer name (e.g. `'sum-aggregate-1f3a…'`); never interpreted. */
   name?: string;
+  /**
+   * `'kernel'` when absent. An addition to version 1: plans without it decode as before, so the
+   * version did not change.
+   */
+  kind?: PlanStageKind;
+  /** `'matmul'` stages only: the length of the contracted axis. */
+  contract?: number;
   /** The iteration space; the sum over stages of its element counts is bounded by `maxElements` (default 2^48). */
   shape: number[];
   /**
@@ -235,8 +271,11 @@ export const PLAN_LIMITS = Object.freeze({
   defaultMaxElements: 2 ** 48,
 });
 
+/** Elements of a `'constant'` buffer at most (larger data is an input). @internal */
+export const MAX_CONSTANT_ELEMENTS = 65536;
+
 /** Elements of a buffer (an output of shape [] still holds one). */
-export const bufferLength = (b: PlanBuffer): number => (b.role === 'output' ? Math.max(b.shape.reduce((x, y) => x * y, 1), 1) : b.length);
+export const bufferLength = (b: PlanBuffer): number => (b.role === 'output' ? Math.max(b.shape.reduce((x, y) => x * y, 1), 1) : b.role === 'constant' ? b.values.length : b.length);
 
 /** The output names of a plan, in execute() order. */
 export function planOutputNames(plan: Plan): string[] {
