@@ -4,10 +4,10 @@
 // column is a memory leaf; the partitions of a batch are concatenated into one 1-d array, so one
 // plan computes every output of a step over every partition.
 //
-// Registers are float64 until typed registers land (typedvm): int64 columns enter the engine as
-// float64 copies (exact to 2^53) and int64 results are converted back; bool columns are bool
-// leaves (Uint8Array 0/1). When typed registers land, `leaf()` hands int64 data over as is and
-// `toColumn()` keeps the engine's int64 result (the two places marked TYPED-REGISTERS).
+// The engine's registers are typed: int64 columns are int64 leaves (the BigInt64Array as it is)
+// and int64 results come back as BigInt64Arrays, so int64 arithmetic, comparisons and casts are
+// exact over the whole int64 range (wrapping as NumPy's); bool columns are bool leaves
+// (Uint8Array 0/1), string columns their int32 codes (only isna/notna read them).
 import { describe as describeValue } from '../errors.js';
 import { full, memoryArray } from '../array/creation.js';
 import { concatenate } from '../array/indexing/join.js';
@@ -19,11 +19,11 @@ import { type StrMap, mapString } from './strings.js';
 export type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'mod' | 'floordiv';
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type LogicalOp = 'and' | 'or' | 'xor';
-export type Literal = number | boolean | Date;
+export type Literal = number | bigint | boolean | Date;
 
 export type Expr =
   | { readonly kind: 'col'; readonly name: string }
-  | { readonly kind: 'lit'; readonly value: number }
+  | { readonly kind: 'lit'; readonly value: number | bigint }
   | { readonly kind: 'arith'; readonly op: ArithOp; readonly args: readonly [Expr, Expr] }
   | { readonly kind: 'compare'; readonly op: CompareOp; readonly args: readonly [Expr, Expr] }
   | { readonly kind: 'logical'; readonly op: LogicalOp; readonly args: readonly [Expr, Expr] }
@@ -42,12 +42,16 @@ export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 
 
 export const col = (name: string): Expr => ({ kind: 'col', name });
 
-/** A JS value as a literal (bool → 0/1, Date → ms since the epoch, as datetime columns hold). */
+/** A JS value as a literal (bool → 0/1, Date → ms since the epoch, as datetime columns hold; a bigint is an int64 scalar). */
 export function literal(where: string, v: unknown): Expr {
   if (typeof v === 'number') return { kind: 'lit', value: v };
+  if (typeof v === 'bigint') {
+    if (v < -(2n ** 63n) || v >= 2n ** 63n) throw new RangeError(`${where}: ${v}n is outside the int64 range [-2^63, 2^63)`);
+    return { kind: 'lit', value: v };
+  }
   if (typeof v === 'boolean') return { kind: 'lit', value: v ? 1 : 0 };
   if (v instanceof Date) return { kind: 'lit', value: v.getTime() };
-  throw new TypeError(`${where}: expected a Series, a number, a boolean or a Date, got ${describeValue(v)}`);
+  throw new TypeError(`${where}: expected a Series, a number, a bigint, a boolean or a Date, got ${describeValue(v)}`);
 }
 
 /** Column names an expression reads. */
@@ -92,7 +96,7 @@ const INTLIKE = (d: LType): boolean => d === 'int64' || d === 'bool' || d === 'l
 const NUMBERISH = (d: LType): boolean => d === 'int64' || d === 'float64' || d === 'bool' || d === 'lit-int' || d === 'lit-float';
 
 function ltype(e: Expr, dtypes: ReadonlyMap<string, DType>): LType {
-  return e.kind === 'lit' ? (Number.isInteger(e.value) ? 'lit-int' : 'lit-float') : exprDtype(e, dtypes);
+  return e.kind === 'lit' ? (typeof e.value === 'bigint' || Number.isInteger(e.value) ? 'lit-int' : 'lit-float') : exprDtype(e, dtypes);
 }
 
 /**
@@ -118,6 +122,8 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
       for (const d of [a, b])
         if (!NUMBERISH(d)) throw new TypeError(`${e.op}: a ${d} column in arithmetic (accepted: int64, float64, bool columns and numbers)`);
       if (e.op === 'div') return 'float64';
+      const lit = e.args[1].kind === 'lit' ? e.args[1].value : undefined;
+      if (e.op === 'pow' && INTLIKE(a) && INTLIKE(b) && lit !== undefined && lit < 0) throw new RangeError(NEGATIVE_POWER_ERROR);
       return INTLIKE(a) && INTLIKE(b) ? 'int64' : 'float64';
     }
     case 'compare': {
@@ -303,38 +309,62 @@ function hostColumns(e: Expr, parts: readonly Partition[]): Column[] | undefined
   return e.kind === 'str' ? strColumns(e, args) : dtColumns(e, args);
 }
 
-/** A partition's column as a memory leaf of the engine (or undefined for a partition without rows). */
+/**
+ * A partition's column as a memory leaf of the engine, without a copy: int64 as int64, bool as
+ * bool, strings as their int32 codes (−1 = missing; only isna/notna read them), the rest float64.
+ */
 function leaf(c: Column): NDArray {
-  const n = c.values.length;
-  let data: Float64Array | Uint8Array;
-  if (c.dtype === 'int64') {
-    // TYPED-REGISTERS: hand the BigInt64Array over as an int64 leaf instead of this copy
-    const src = c.values as BigInt64Array;
-    data = new Float64Array(n);
-    for (let i = 0; i < n; i++) data[i] = Number(src[i]!);
-  } else if (c.dtype === 'string' || c.dtype === 'category') {
-    // only isna/notna read strings: the codes (−1 = missing)
-    const src = c.values as Int32Array;
-    data = new Float64Array(n);
-    for (let i = 0; i < n; i++) data[i] = src[i]!;
-  } else {
-    data = c.values as Float64Array | Uint8Array;
-  }
-  return memoryArray(data, [n], [1], 0, undefined) as NDArray;
+  return memoryArray(c.values, [c.values.length], [1], 0, undefined) as NDArray;
 }
 
-type Value = NDArray | number;
+type Value = NDArray | number | bigint;
 
 const ENGINE_ARITH: Record<ArithOp, 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'mod' | 'floorDivide'> = {
   add: 'add', sub: 'sub', mul: 'mul', div: 'div', pow: 'pow', mod: 'mod', floordiv: 'floorDivide',
 };
 
+const ASTYPE_INT_ERROR = 'astype(int64): cannot convert a missing or infinite value to an integer (as pandas); fillna or dropna first';
+const NEGATIVE_POWER_ERROR = 'pow: integers to negative integer powers are not allowed (as NumPy and pandas); astype(float64) first';
+const isInt = (v: Value): boolean => (typeof v === 'object' ? v.dtype === 'int64' : typeof v === 'bigint' || Number.isInteger(v));
+
 class Builder {
   private readonly leaves = new Map<string, NDArray>();
+  /** 0-d bool arrays computed with the plan that must be true, and the RangeError when one is not. */
+  readonly checks: { test: NDArray; error: string }[] = [];
+  /** int64 floordiv/mod nodes with a column divisor: the divisor's "has a zero" reduction (the pre-pass). */
+  readonly zeroTests = new Map<Expr, NDArray>();
   constructor(
     private readonly parts: readonly Partition[],
     private readonly dtypes: ReadonlyMap<string, DType>,
+    /** The int64 floordiv/mod nodes whose divisor column holds a zero (pandas then gives float64). */
+    private readonly zeroDivisors: ReadonlySet<Expr> = new Set(),
   ) {}
+
+  /**
+   * int64 `//` and `%` as pandas: exact int64 unless the divisor is 0 somewhere, which makes the
+   * column float64 with ±inf (NaN for 0 // 0) for `//` and NaN for `%` there, the other rows the
+   * int64 results converted (pandas' fill_zeros). A column divisor's zeros are known from the
+   * pre-pass (zeroTests, evaluated first).
+   */
+  private intDivision(e: Extract<Expr, { kind: 'arith' }>, a: Value, b: Value): Value {
+    const op = ENGINE_ARITH[e.op];
+    if (typeof b !== 'object') {
+      if (Number(b) !== 0) return (a as NDArray)[op](b);
+      const af = (a as NDArray).astype('float64');
+      return e.op === 'mod' ? af.mul(NaN) : af.floorDivide(0);
+    }
+    if (!this.zeroDivisors.has(e)) {
+      if (!this.zeroTests.has(e)) this.zeroTests.set(e, b.eq(0).any());
+      return typeof a === 'object' ? a[op](b) : binaryNumberFirst(op, a, b);
+    }
+    const zero = b.eq(0);
+    // the divisor 1 where it is 0: the int64 kernel never divides by zero
+    const safe = whereArrays(zero, 1, b) as NDArray;
+    const r = (typeof a === 'object' ? a[op](safe) : binaryNumberFirst(op, a, safe)).astype('float64');
+    const af = typeof a === 'object' ? a.astype('float64') : Number(a);
+    const fill = e.op === 'mod' ? NaN : typeof af === 'number' ? binaryNumberFirst('floorDivide', af, zero.astype('float64').mul(0)) : af.floorDivide(0);
+    return whereArrays(zero, fill, r);
+  }
 
   column(name: string): NDArray {
     let a = this.leaves.get(name);
@@ -350,7 +380,7 @@ class Builder {
     return a;
   }
 
-  /** The engine value of `e`; bool operands of arithmetic are cast to float64 (NumPy's bool arithmetic is integer). */
+  /** The engine value of `e`; bool operands of arithmetic are cast to int64 (pandas' bool arithmetic is integer). */
   build(e: Expr): Value {
     const host = hostColumns(e, this.parts);
     if (host) {
@@ -360,7 +390,7 @@ class Builder {
     }
     const num = (x: Expr): Value => {
       const v = this.build(x);
-      return typeof v !== 'number' && v.dtype === 'bool' ? v.astype('float64') : v;
+      return typeof v === 'object' && v.dtype === 'bool' ? v.astype('int64') : v;
     };
     switch (e.kind) {
       case 'col': return this.column(e.name);
@@ -368,16 +398,20 @@ class Builder {
       case 'arith': {
         const [a, b] = [num(e.args[0]), num(e.args[1])];
         const op = ENGINE_ARITH[e.op];
-        if (typeof a === 'number') {
-          if (typeof b === 'number') throw new TypeError(`${e.op}: needs a Series operand (got two numbers)`);
-          return binaryNumberFirst(op, a, b);
+        if (typeof a !== 'object' && typeof b !== 'object') throw new TypeError(`${e.op}: needs a Series operand (got two numbers)`);
+        if ((e.op === 'floordiv' || e.op === 'mod') && isInt(a) && isInt(b)) return this.intDivision(e, a, b);
+        if (e.op === 'pow' && isInt(a) && isInt(b)) {
+          // NumPy and pandas: integers to negative integer powers are an error, not 0
+          if (typeof b === 'object') this.checks.push({ test: b.ge(0).all(), error: NEGATIVE_POWER_ERROR });
+          else if (b < 0) throw new RangeError(NEGATIVE_POWER_ERROR);
         }
+        if (typeof a !== 'object') return binaryNumberFirst(op, a, b as NDArray);
         return a[op](b);
       }
       case 'compare': {
         const [a, b] = [this.build(e.args[0]), this.build(e.args[1])];
-        if (typeof a === 'number' && typeof b === 'number') throw new TypeError(`${e.op}: needs a Series operand (got two numbers)`);
-        if (typeof a === 'number') {
+        if (typeof a !== 'object' && typeof b !== 'object') throw new TypeError(`${e.op}: needs a Series operand (got two numbers)`);
+        if (typeof a !== 'object') {
           const flip: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
           return (b as NDArray)[flip[e.op]](a);
         }
@@ -396,13 +430,13 @@ class Builder {
       case 'notna': {
         const d = exprDtype(e.arg, this.dtypes);
         const a = this.build(e.arg) as NDArray;
-        // strings: code −1; bool: never missing; numbers (int64 as float64 copies) and datetimes: NaN
-        const na = d === 'string' || d === 'category' ? a.lt(0) : a.dtype === 'bool' ? a.ne(a) : a.isnan();
+        // strings: code −1; bool and int64: never missing; floats and datetimes: NaN
+        const na = d === 'string' || d === 'category' ? a.lt(0) : a.dtype === 'bool' || a.dtype === 'int64' ? a.ne(a) : a.isnan();
         return e.kind === 'isna' ? na : na.logicalNot();
       }
       case 'fillna': {
         const a = this.build(e.arg) as NDArray;
-        if (exprDtype(e.arg, this.dtypes) === 'int64') return a;
+        if (a.dtype === 'int64') return a; // never missing
         return whereArrays(a.isnan(), e.value, a);
       }
       case 'where': {
@@ -410,13 +444,19 @@ class Builder {
         return whereArrays(c, this.build(e.x), this.build(e.other));
       }
       case 'astype': {
-        const from = exprDtype(e.arg, this.dtypes);
         const v = num(e.arg);
-        if (typeof v === 'number') return e.dtype === 'bool' ? (v ? 1 : 0) : e.dtype === 'int64' ? Math.trunc(v) : v;
+        if (typeof v !== 'object') {
+          if (typeof v === 'bigint') return e.dtype === 'bool' ? (v ? 1 : 0) : e.dtype === 'int64' ? v : Number(v);
+          return e.dtype === 'bool' ? (v ? 1 : 0) : e.dtype === 'int64' ? Math.trunc(v) : v;
+        }
         const a = v;
-        if (e.dtype === 'bool') return a.ne(0).logicalOr(a.isnan()); // NaN → True, as NumPy/pandas
-        if (e.dtype === 'int64' && from === 'float64') return a.trunc(); // checked finite in toColumn
-        return a;
+        if (e.dtype === 'bool') return a.dtype === 'int64' ? a.ne(0) : a.ne(0).logicalOr(a.isnan()); // NaN → True, as NumPy/pandas
+        if (e.dtype === 'int64' && a.dtype !== 'int64') {
+          // pandas: a missing or infinite value cannot become an integer (checked after the plan)
+          this.checks.push({ test: a.isfinite().all(), error: ASTYPE_INT_ERROR });
+          return a.astype('int64');
+        }
+        return a.dtype === e.dtype ? a : a.astype(e.dtype);
       }
       case 'str':
       case 'dt':
@@ -425,37 +465,36 @@ class Builder {
   }
 }
 
-function binaryNumberFirst(op: (typeof ENGINE_ARITH)[ArithOp], a: number, b: NDArray): NDArray {
+function binaryNumberFirst(op: (typeof ENGINE_ARITH)[ArithOp], a: number | bigint, b: NDArray): NDArray {
   // a ∘ b with a number first: commutative ops swap; the rest go through a full array of a
   switch (op) {
     case 'add': return b.add(a);
     case 'mul': return b.mul(a);
-    default: return (full(b.shape, a, { chunks: b.chunks }) as NDArray)[op](b);
+    default: {
+      // an integer first operand of an int64 column is int64 (NumPy's weak scalar)
+      const dtype = b.dtype === 'int64' && (typeof a === 'bigint' || Number.isInteger(a)) ? 'int64' : 'float64';
+      return (full(b.shape, typeof a === 'bigint' && dtype === 'float64' ? Number(a) : a, { chunks: b.chunks, dtype }) as NDArray)[op](b);
+    }
   }
 }
 
-/** An engine result (one array over every row of the batch) as a column of `dtype` for partition rows [start, end). */
-function toColumn(where: string, data: Float64Array | Uint8Array, dtype: DType, start: number, end: number): Column {
+/**
+ * An engine result (one array over every row of the batch) as a column for partition rows
+ * [start, end): the engine's dtype decides (an int64 expression is float64 where pandas makes it
+ * so, e.g. `i // 0`), datetimes and timedeltas keep the expression's dtype.
+ */
+function toColumn(where: string, data: EngineData, dtype: DType, start: number, end: number): Column {
   const view = data.subarray(start, end);
-  if (dtype === 'bool') {
-    if (view instanceof Uint8Array) return { dtype, values: view };
-    const out = new Uint8Array(view.length);
-    for (let i = 0; i < view.length; i++) out[i] = view[i] ? 1 : 0;
-    return { dtype, values: out };
+  if (view instanceof Uint8Array) {
+    if (dtype !== 'bool') throw new Error(`internal: ${where} gave a bool result for a ${dtype} column`);
+    return { dtype, values: view };
   }
-  const f = view instanceof Float64Array ? view : Float64Array.from(view);
-  if (dtype === 'int64') {
-    // TYPED-REGISTERS: the engine's int64 result is the column; until then float64 values
-    // (exact to 2^53) are converted. A non-finite value (x // 0, x % 0) makes the column float64,
-    // as pandas does for integer division by zero.
-    for (let i = 0; i < f.length; i++) if (!Number.isFinite(f[i]!)) return { dtype: 'float64', values: f };
-    const out = new BigInt64Array(f.length);
-    for (let i = 0; i < f.length; i++) out[i] = BigInt(f[i]!);
-    return { dtype, values: out };
-  }
-  if (dtype === 'string') throw new Error(`internal: ${where} produced a string column`);
-  return { dtype, values: f };
+  if (view instanceof BigInt64Array) return { dtype: 'int64', values: view };
+  if (dtype === 'bool' || dtype === 'string') throw new Error(`internal: ${where} gave a float result for a ${dtype} column`);
+  return { dtype: dtype === 'datetime' || dtype === 'timedelta' ? dtype : 'float64', values: view };
 }
+
+type EngineData = Float64Array | BigInt64Array | Uint8Array;
 
 /** One dtype over the partitions of a host result: int64 with float64 → float64, bool with string (pandas' object) → string. */
 function unifyParts(cols: Column[]): Column[] {
@@ -469,7 +508,8 @@ function unifyParts(cols: Column[]): Column[] {
 }
 
 /** A literal expression over n rows (no column to lower: filled here). */
-function literalColumn(value: number, dtype: DType, n: number): Column {
+function literalColumn(value: number | bigint, dtype: DType, n: number): Column {
+  if (typeof value === 'bigint') return { dtype: 'int64', values: new BigInt64Array(n).fill(value) };
   if (dtype === 'int64' && Number.isInteger(value)) return { dtype, values: new BigInt64Array(n).fill(BigInt(value)) };
   if (dtype === 'bool') return { dtype, values: new Uint8Array(n).fill(value ? 1 : 0) };
   return { dtype: dtype === 'datetime' ? 'datetime' : 'float64', values: new Float64Array(n).fill(value) };
@@ -530,12 +570,23 @@ export async function evaluate(
   const out: Column[][] = exprs.map(() => []);
   const total = parts.reduce((a, p) => a + p.length, 0);
   const outTypes = exprs.map((e) => exprDtype(e, dtypes));
-  const b = new Builder(parts, dtypes);
   // .str / .dt at the top: columns computed on the host, not engine arrays
   const host = exprs.map((e) => hostColumns(e, parts));
+  // pre-pass: which int64 floordiv/mod divisors hold a zero (pandas makes those results float64)
+  const probe = new Builder(parts, dtypes);
+  if (total) exprs.forEach((e, j) => host[j] || probe.build(e));
+  const zeroDivisors = new Set<Expr>();
+  if (probe.zeroTests.size) {
+    const tests = [...probe.zeroTests];
+    const any = await computeArrays(tests.map(([, t]) => t), options);
+    tests.forEach(([node], i) => any[i] && zeroDivisors.add(node));
+  }
+  const b = zeroDivisors.size || !probe.zeroTests.size ? new Builder(parts, dtypes, zeroDivisors) : probe;
   const values = total ? exprs.map((e, j) => (host[j] ? 0 : b.build(e))) : [];
-  const arrays = values.filter((v): v is NDArray => typeof v !== 'number');
-  const results = arrays.length ? await computeArrays(arrays, options) : [];
+  const arrays = values.filter((v): v is NDArray => typeof v === 'object');
+  const results = arrays.length || b.checks.length ? await computeArrays([...arrays, ...b.checks.map((c) => c.test)], options) : [];
+  const failed = b.checks.find((_, i) => !results[arrays.length + i]);
+  if (failed) throw new RangeError(failed.error);
   let k = 0;
   exprs.forEach((e, j) => {
     if (host[j]) {
@@ -543,23 +594,27 @@ export async function evaluate(
       return;
     }
     const v = values[j];
-    let data: Float64Array | Uint8Array | undefined;
-    if (v !== undefined && typeof v !== 'number') {
-      const r = results[k++] as { data: Float64Array | Uint8Array };
-      data = r.data;
-      if (e.kind === 'astype' && e.dtype === 'int64')
-        for (let i = 0; i < data.length; i++)
-          if (!Number.isFinite(data[i]!)) throw new RangeError('astype(int64): cannot convert a missing or infinite value to an integer (as pandas); fillna or dropna first');
-    }
+    const data = v !== undefined && typeof v === 'object' ? (results[k++] as { data: EngineData }).data : undefined;
     let at = 0;
-    // the column's dtype is decided over all its rows (pandas: x // 0 anywhere makes it float64)
-    let type = outTypes[j]!;
-    if (data && type === 'int64') for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) type = 'float64';
     for (const p of parts) {
-      if (data) out[j]!.push(toColumn('evaluate', data, type, at, at + p.length));
-      else out[j]!.push(literalColumn(typeof v === 'number' ? v : e.kind === 'lit' ? e.value : 0, outTypes[j]!, p.length));
+      if (data) out[j]!.push(toColumn('evaluate', data, outTypes[j]!, at, at + p.length));
+      else out[j]!.push(literalColumn(typeof v === 'number' || typeof v === 'bigint' ? v : e.kind === 'lit' ? e.value : 0, outTypes[j]!, p.length));
       at += p.length;
     }
   });
   return out;
+}
+
+/**
+ * The exact sum, min or max of an int64 column over partitions, by the engine's int64 reduction
+ * (NumPy's: the sum wraps on overflow, as pandas'); undefined when a partition read it as another
+ * dtype (a CSV column unified to float64). No values: sum 0, min/max NaN (pandas).
+ */
+export async function reduceInt64(parts: readonly Partition[], name: string, op: 'sum' | 'min' | 'max', options: ComputeOptions): Promise<bigint | number | undefined> {
+  const live = parts.filter((p) => p.length > 0);
+  if (live.some((p) => p.columns.get(name)?.dtype !== 'int64')) return undefined;
+  if (!live.length) return op === 'sum' ? 0n : NaN;
+  const a = new Builder(live, new Map([[name, 'int64']])).column(name);
+  const [r] = await computeArrays([a[op]()], options);
+  return r as bigint;
 }

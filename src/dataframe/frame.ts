@@ -26,7 +26,7 @@ import { type Resampler, parseRule, resampleFrame } from './resample.js';
 import { type MapPartitionsOptions, type PartitionFunction, mapPartitionsFrame } from './partitions.js';
 import { type CorrOptions, type CovOptions, MEDIAN_Q, checkQuantile, checkVarOptions, frameCorr, frameQuantile, frameVar, seriesCorr, seriesStats, varWith } from './aggregate.js';
 import type { StrMap } from './strings.js';
-import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprDtype, literal } from './expr.js';
+import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprDtype, literal, reduceInt64 } from './expr.js';
 
 export { Lazy } from './layers.js';
 export { Describe } from './describe.js';
@@ -475,6 +475,15 @@ export class DataFrame implements HasGraph {
     });
   }
 
+  /** @internal The exact sum/min/max of an int64 column (the engine's int64 reduction), or undefined when it reads as another dtype. */
+  async intReduce(column: string, op: 'sum' | 'min' | 'max', options: ComputeOptions): Promise<bigint | number | undefined> {
+    const tracker = new Tracker(options, op, this.npartitions + 1);
+    return tracker.run(async () => {
+      const parts = await this.state.source.load([column], undefined, tracker.phase(this.npartitions));
+      return reduceInt64(parts, column, op, { signal: options.signal });
+    });
+  }
+
   private reduction(op: 'sum' | 'mean' | 'min' | 'max' | 'count' | 'std', extract: (s: NumStats) => number): Lazy<Record<string, number>> {
     const cols = op === 'count' ? this.columns : this.numericColumns();
     return new Lazy(
@@ -687,51 +696,52 @@ export class Series implements HasGraph {
     void s.dtype; // dtype errors at build time, naming the operation
     return s;
   }
-  private arith(op: ArithOp, other: Series | number): Series {
+  private arith(op: ArithOp, other: Series | number | bigint): Series {
     return this.derive({ kind: 'arith', op, args: [this.expr, this.operand(op, other)] });
   }
-  private compare(op: CompareOp, other: Series | number | Date): Series {
+  private compare(op: CompareOp, other: Series | number | bigint | Date): Series {
     return this.derive({ kind: 'compare', op, args: [this.expr, this.operand(op, other)] });
   }
   private logical(op: LogicalOp, other: Series | boolean): Series {
     return this.derive({ kind: 'logical', op, args: [this.expr, this.operand(op, other)] });
   }
   /**
-   * `this + other` elementwise (pandas' `+`): another Series of the same frame or a number; int64
-   * with int64 stays int64, missing values stay missing. A Series of another frame is a RangeError.
+   * `this + other` elementwise (pandas' `+`): another Series of the same frame, a number or a
+   * bigint (an int64 scalar); int64 with int64 (or an integer) stays int64, exact over the whole
+   * int64 range and wrapping on overflow as NumPy's, missing values stay missing. A Series of another frame is a RangeError.
    * @example
    * ```ts
    * const total = df.get('x').add(df.get('y')).mul(2);
    * ```
    */
-  add(other: Series | number): Series { return this.arith('add', other); }
+  add(other: Series | number | bigint): Series { return this.arith('add', other); }
   /** `this - other` elementwise (pandas' `-`); operands as {@link Series.add}. */
-  sub(other: Series | number): Series { return this.arith('sub', other); }
+  sub(other: Series | number | bigint): Series { return this.arith('sub', other); }
   /** `this * other` elementwise (pandas' `*`); operands as {@link Series.add}. */
-  mul(other: Series | number): Series { return this.arith('mul', other); }
+  mul(other: Series | number | bigint): Series { return this.arith('mul', other); }
   /** True division (float64, as pandas' /). */
-  div(other: Series | number): Series { return this.arith('div', other); }
+  div(other: Series | number | bigint): Series { return this.arith('div', other); }
   /** `this ** other` elementwise (pandas' `**`); operands as {@link Series.add}. */
-  pow(other: Series | number): Series { return this.arith('pow', other); }
+  pow(other: Series | number | bigint): Series { return this.arith('pow', other); }
   /** The remainder with the divisor's sign (pandas' %). */
-  mod(other: Series | number): Series { return this.arith('mod', other); }
+  mod(other: Series | number | bigint): Series { return this.arith('mod', other); }
   /** Floor division (pandas' //). */
-  floordiv(other: Series | number): Series { return this.arith('floordiv', other); }
+  floordiv(other: Series | number | bigint): Series { return this.arith('floordiv', other); }
   /**
    * `this == other` as a bool Series (pandas' `==`): another Series, a number, or a Date for datetime
    * columns; a missing value compares unequal.
    */
-  eq(other: Series | number | Date): Series { return this.compare('eq', other); }
+  eq(other: Series | number | bigint | Date): Series { return this.compare('eq', other); }
   /** `this != other` as a bool Series (pandas' `!=`); a missing value is not equal to anything. */
-  ne(other: Series | number | Date): Series { return this.compare('ne', other); }
+  ne(other: Series | number | bigint | Date): Series { return this.compare('ne', other); }
   /** `this < other` as a bool Series (pandas' `<`); false where a value is missing. */
-  lt(other: Series | number | Date): Series { return this.compare('lt', other); }
+  lt(other: Series | number | bigint | Date): Series { return this.compare('lt', other); }
   /** `this <= other` as a bool Series (pandas' `<=`); false where a value is missing. */
-  le(other: Series | number | Date): Series { return this.compare('le', other); }
+  le(other: Series | number | bigint | Date): Series { return this.compare('le', other); }
   /** `this > other` as a bool Series (pandas' `>`); false where a value is missing. */
-  gt(other: Series | number | Date): Series { return this.compare('gt', other); }
+  gt(other: Series | number | bigint | Date): Series { return this.compare('gt', other); }
   /** `this >= other` as a bool Series (pandas' `>=`); false where a value is missing. */
-  ge(other: Series | number | Date): Series { return this.compare('ge', other); }
+  ge(other: Series | number | bigint | Date): Series { return this.compare('ge', other); }
   /** Elementwise and of two masks (pandas' &). */
   and(other: Series | boolean): Series { return this.logical('and', other); }
   /** Elementwise or of two masks (pandas' |). */
@@ -817,20 +827,36 @@ export class Series implements HasGraph {
       async (options) => extract((await frame.stats([name], [], options, op)).get(name)!),
     );
   }
+  /** sum/min/max: an int64 Series exactly, by the engine's int64 reduction (a bigint beyond 2^53). */
+  private exact(op: 'sum' | 'min' | 'max', extract: (s: NumStats) => number): Lazy<number | bigint> {
+    const inexact = this.scalar(op, extract);
+    if (this.dtype !== 'int64') return inexact;
+    const frame = this.expr.kind === 'col' ? this.frame : this.frame.assign({ [EXPR_COLUMN]: this });
+    const name = this.expr.kind === 'col' ? this.expr.name : EXPR_COLUMN;
+    return new Lazy(
+      (o) => frame.reductionLayers(op, o),
+      async (options) => {
+        const r = await frame.intReduce(name, op, options);
+        if (r === undefined) return inexact.compute(options);
+        return typeof r === 'bigint' && r >= -MAX_SAFE && r <= MAX_SAFE ? Number(r) : r;
+      },
+    );
+  }
   /**
    * The sum of the values, missing skipped (0 for none), as pandas' `Series.sum()`; a bool Series
-   * counts its true values. Other dtypes (string, datetime) are a TypeError.
+   * counts its true values. An int64 Series sums exactly in int64 (wrapping on overflow, as
+   * pandas'): a number when safe, else a bigint. Other dtypes (string, datetime) are a TypeError.
    */
-  sum(): Lazy<number> { return this.scalar('sum', (s) => (s.count ? s.sum : 0)); }
+  sum(): Lazy<number | bigint> { return this.exact('sum', (s) => (s.count ? s.sum : 0)); }
   /**
    * The mean of the values, missing skipped (pandas' `Series.mean()`); bool: the fraction of true.
    * Numeric or bool Series only (TypeError otherwise).
    */
   mean(): Lazy<number> { return this.scalar('mean', (s) => s.mean); }
-  /** The smallest value, missing skipped (pandas' `Series.min()`). Numeric or bool only. */
-  min(): Lazy<number> { return this.scalar('min', (s) => s.min); }
-  /** The largest value, missing skipped (pandas' `Series.max()`). Numeric or bool only. */
-  max(): Lazy<number> { return this.scalar('max', (s) => s.max); }
+  /** The smallest value, missing skipped (pandas' `Series.min()`). Numeric or bool only; int64 exact (a bigint beyond 2^53). */
+  min(): Lazy<number | bigint> { return this.exact('min', (s) => s.min); }
+  /** The largest value, missing skipped (pandas' `Series.max()`). Numeric or bool only; int64 exact (a bigint beyond 2^53). */
+  max(): Lazy<number | bigint> { return this.exact('max', (s) => s.max); }
   /** The number of non-missing values (pandas' `Series.count()`), for any dtype. */
   count(): Lazy<number> { return this.scalar('count', (s) => s.count, false); }
   /** The standard deviation, missing skipped, with `ddof` 1 by default (pandas'); the divisor is N - ddof. */
@@ -1085,4 +1111,5 @@ export class DatetimeFields {
 }
 
 /** The name under which a Series expression is materialized for a reduction (no user column can clash). */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const EXPR_COLUMN = '\u0000expr';
