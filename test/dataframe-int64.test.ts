@@ -4,10 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type DataFrame, type Series, type Table, readCsv } from '../src/index.js';
-import { canon, type Cell } from './helpers/pandas-cell.js';
+import { type DataFrame, type Series, readCsv } from '../src/index.js';
+import { type Typed, expectTypedExprs, typedCells } from './helpers/typed-exprs.js';
 
-interface Typed { dtype: string; values: Cell[] }
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/int64.json', import.meta.url), 'utf8')) as {
   exprs: Record<string, Typed>;
   'filter(i>C)': Record<string, Typed>;
@@ -16,12 +15,6 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/int64.json', 
 const csv = fileURLToPath(new URL('./fixtures/pandas/int64.csv', import.meta.url));
 const C = 2n ** 62n + 7n;
 const BIG = 2n ** 63n;
-
-/** A column's values as the fixture has them: int64 as exact decimal strings. */
-function cells(t: Table, c: string): Cell[] {
-  const d = t.dtypes[c];
-  return t.column(c).map((v) => (d === 'int64' ? String(v) : canon(v)));
-}
 
 function expressions(df: DataFrame): Record<string, Series> {
   const [i, j, k, x] = ['i', 'j', 'k', 'x'].map((c) => df.get(c)) as [Series, Series, Series, Series];
@@ -43,19 +36,13 @@ for (const [label, make] of [
   describe(`int64 expressions against pandas (${label})`, () => {
     it('give pandas dtypes and exact values', async () => {
       const df = make();
-      const exprs = expressions(df);
-      expect(Object.keys(exprs).sort()).toEqual(Object.keys(fixture.exprs).sort());
-      const t = await df.assign(exprs).compute();
-      for (const [name, want] of Object.entries(fixture.exprs)) {
-        expect(t.dtypes[name], name).toBe(want.dtype);
-        expect(cells(t, name), name).toEqual(want.values);
-      }
+      await expectTypedExprs(df, expressions(df), fixture.exprs);
     });
 
     it('filter by a comparison beyond 2^53 keeps exact rows', async () => {
       const df = make();
       const t = await df.filter(df.get('i').gt(C)).compute();
-      for (const [c, want] of Object.entries(fixture['filter(i>C)'])) expect(cells(t, c), c).toEqual(want.values);
+      for (const [c, want] of Object.entries(fixture['filter(i>C)'])) expect(typedCells(t, c), c).toEqual(want.values);
     });
 
     it('sum, min and max are exact int64 (the sum wraps as pandas)', async () => {

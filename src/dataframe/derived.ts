@@ -37,13 +37,15 @@ export async function compactRows(masks: readonly Uint8Array[], parts: readonly 
   const live = parts.flatMap((p, i) => (p.length > 0 ? [{ p, mask: masks[i]! }] : []));
   if (!live.length) return [...parts];
   const names = [...live[0]!.p.columns.keys()].filter(keep);
+  // a nullable column's validity mask is compacted as one more column
+  const masked = names.filter((n) => live[0]!.p.columns.get(n)!.valid);
   const res = await awaitNative(
     (onProgress) =>
       dfNative().dfFilter(
         {
           rows: live.map(({ p }) => p.length),
           masks: live.map(({ mask }) => mask),
-          keep: names.map((n) => live.map(({ p }) => p.columns.get(n)!.values)),
+          keep: [...names.map((n) => live.map(({ p }) => p.columns.get(n)!.values)), ...masked.map((n) => live.map(({ p }) => p.columns.get(n)!.valid!))],
         },
         onProgress,
       ),
@@ -57,7 +59,9 @@ export async function compactRows(masks: readonly Uint8Array[], parts: readonly 
     names.forEach((n, k) => {
       const c = p.columns.get(n)!;
       const Ctor = c.values.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => Column['values'];
-      m.set(n, { dtype: c.dtype, values: new Ctor(res.columns[k]![i]!, 0, count), dict: c.dict });
+      const v = masked.indexOf(n);
+      const valid = v < 0 ? undefined : new Uint8Array(res.columns[names.length + v]![i]!, 0, count);
+      m.set(n, { dtype: c.dtype, values: new Ctor(res.columns[k]![i]!, 0, count), dict: c.dict, valid });
     });
     return out.set(p, { length: count, columns: m });
   });

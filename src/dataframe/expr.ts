@@ -33,7 +33,7 @@ export type Expr =
   | { readonly kind: 'clip'; readonly arg: Expr; readonly lo: number | null; readonly hi: number | null }
   | { readonly kind: 'fillna'; readonly arg: Expr; readonly value: number }
   | { readonly kind: 'where'; readonly cond: Expr; readonly x: Expr; readonly other: Expr }
-  | { readonly kind: 'astype'; readonly arg: Expr; readonly dtype: 'float64' | 'int64' | 'bool' }
+  | { readonly kind: 'astype'; readonly arg: Expr; readonly dtype: 'float64' | 'int64' | 'Int64' | 'bool' }
   | { readonly kind: 'str'; readonly op: StrOp; readonly arg: Expr; readonly pat?: string; readonly regex?: boolean; readonly caseSensitive?: boolean; readonly na?: boolean; readonly map?: StrMap }
   | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr; /** floor: the frequency in ms. */ readonly freq?: number };
 
@@ -93,7 +93,19 @@ function timeArith(op: ArithOp, a: LType, b: LType): DType | undefined {
 type LType = DType | 'lit-int' | 'lit-float';
 
 const INTLIKE = (d: LType): boolean => d === 'int64' || d === 'bool' || d === 'lit-int';
-const NUMBERISH = (d: LType): boolean => d === 'int64' || d === 'float64' || d === 'bool' || d === 'lit-int' || d === 'lit-float';
+const NUMBERISH = (d: LType): boolean => d === 'int64' || d === 'Int64' || d === 'float64' || d === 'bool' || d === 'lit-int' || d === 'lit-float';
+/** Is `e` the NaN literal (where's default `other`: missing)? */
+const isNaNLit = (e: Expr): boolean => e.kind === 'lit' && typeof e.value === 'number' && Number.isNaN(e.value);
+
+/**
+ * The dtype of an operation with a nullable integer operand (pandas' masked arrays): Int64 with
+ * integers stays Int64; with floats or by true division pandas gives its nullable Float64, which
+ * is float64 with NaN for <NA> here.
+ */
+function nullableArith(op: ArithOp, a: LType, b: LType): DType {
+  const int = (d: LType): boolean => d === 'Int64' || INTLIKE(d);
+  return op !== 'div' && int(a) && int(b) ? 'Int64' : 'float64';
+}
 
 function ltype(e: Expr, dtypes: ReadonlyMap<string, DType>): LType {
   return e.kind === 'lit' ? (typeof e.value === 'bigint' || Number.isInteger(e.value) ? 'lit-int' : 'lit-float') : exprDtype(e, dtypes);
@@ -121,6 +133,7 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
       if (temporal) return temporal;
       for (const d of [a, b])
         if (!NUMBERISH(d)) throw new TypeError(`${e.op}: a ${d} column in arithmetic (accepted: int64, float64, bool columns and numbers)`);
+      if (a === 'Int64' || b === 'Int64') return nullableArith(e.op, a, b);
       if (e.op === 'div') return 'float64';
       const lit = e.args[1].kind === 'lit' ? e.args[1].value : undefined;
       if (e.op === 'pow' && INTLIKE(a) && INTLIKE(b) && lit !== undefined && lit < 0) throw new RangeError(NEGATIVE_POWER_ERROR);
@@ -153,12 +166,14 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     case 'round':
     case 'clip': {
       const d = exprDtype(e.arg, dtypes);
-      if (d !== 'int64' && d !== 'float64') throw new TypeError(`${e.kind}: needs an int64 or float64 column, got ${d}`);
+      if (d !== 'int64' && d !== 'Int64' && d !== 'float64') throw new TypeError(`${e.kind}: needs an int64, Int64 or float64 column, got ${d}`);
       return d;
     }
     case 'fillna': {
       const d = exprDtype(e.arg, dtypes);
-      if (d === 'string' || d === 'bool' || d === 'category') throw new TypeError(`fillna: a number for a ${d} column is not accepted (accepted: int64, float64, datetime columns)`);
+      if (d === 'string' || d === 'bool' || d === 'category') throw new TypeError(`fillna: a number for a ${d} column is not accepted (accepted: int64, Int64, float64, datetime columns)`);
+      if (d === 'Int64' && !Number.isInteger(e.value) && typeof e.value !== 'bigint')
+        throw new TypeError(`fillna: ${e.value} is not an integer; an Int64 column takes integers (as pandas: cannot safely cast)`);
       return d;
     }
     case 'where': {
@@ -172,11 +187,16 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
           throw new TypeError('where: datetime values with numbers would make an object column in pandas');
         return 'datetime';
       }
+      if (a === 'Int64' || b === 'Int64') {
+        // pandas: an Int64 where with integers (or <NA> as the default other) stays Int64
+        const int = (d: LType, x: Expr): boolean => d === 'Int64' || INTLIKE(d) || isNaNLit(x);
+        return int(a, e.x) && int(b, e.other) ? 'Int64' : 'float64';
+      }
       return INTLIKE(a) && INTLIKE(b) ? 'int64' : 'float64';
     }
     case 'astype': {
       const d = exprDtype(e.arg, dtypes);
-      if (d === 'string' || d === 'datetime' || d === 'category') throw new TypeError(`astype: from ${d} is not built yet (accepted: int64, float64, bool)`);
+      if (d === 'string' || d === 'datetime' || d === 'category') throw new TypeError(`astype: from ${d} is not built yet (accepted: int64, Int64, float64, bool)`);
       return e.dtype;
     }
     case 'str': {
@@ -325,6 +345,7 @@ const ENGINE_ARITH: Record<ArithOp, 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'mod
 
 const ASTYPE_INT_ERROR = 'astype(int64): cannot convert a missing or infinite value to an integer (as pandas); fillna or dropna first';
 const NEGATIVE_POWER_ERROR = 'pow: integers to negative integer powers are not allowed (as NumPy and pandas); astype(float64) first';
+const NON_INTEGER_ERROR = "astype('Int64'): cannot safely cast non-equivalent float64 to int64 (as pandas): a value is not an integer";
 const isInt = (v: Value): boolean => (typeof v === 'object' ? v.dtype === 'int64' : typeof v === 'bigint' || Number.isInteger(v));
 
 class Builder {
@@ -367,21 +388,117 @@ class Builder {
   }
 
   column(name: string): NDArray {
-    let a = this.leaves.get(name);
+    return this.leafOf(name, false);
+  }
+
+  /** The column's values (or, `mask`, a nullable column's validity) over the batch as one engine array. */
+  private leafOf(name: string, mask: boolean): NDArray {
+    const key = mask ? `\u0000valid:${name}` : name;
+    let a = this.leaves.get(key);
     if (!a) {
       const pieces = this.parts.filter((p) => p.length > 0).map((p) => {
         const c = p.columns.get(name);
         if (!c) throw new Error(`internal: column ${JSON.stringify(name)} not loaded`);
-        return leaf(c);
+        if (mask && !c.valid) throw new Error(`internal: column ${JSON.stringify(name)} has no validity mask`);
+        return mask ? (memoryArray(c.valid!, [c.valid!.length], [1], 0, undefined) as NDArray) : leaf(c);
       });
       a = pieces.length === 1 ? pieces[0]! : concatenate(pieces);
-      this.leaves.set(name, a);
+      this.leaves.set(key, a);
     }
     return a;
   }
 
-  /** The engine value of `e`; bool operands of arithmetic are cast to int64 (pandas' bool arithmetic is integer). */
+  private readonly validities = new Map<Expr, NDArray | undefined>();
+  /**
+   * Where a nullable (Int64) expression is present, as a bool engine array (undefined: everywhere,
+   * or not nullable): pandas' masked arrays, whose masks combine by `and` through arithmetic.
+   */
+  validity(e: Expr): NDArray | undefined {
+    if (this.validities.has(e)) return this.validities.get(e);
+    let v: NDArray | undefined;
+    if (exprDtype(e, this.dtypes) === 'Int64') {
+      switch (e.kind) {
+        case 'col': v = this.leafOf(e.name, true); break;
+        case 'arith': v = this.argValidity(e.args); break;
+        case 'neg': case 'abs': case 'round': case 'clip': v = this.validity(e.arg); break;
+        case 'astype': {
+          const from = exprDtype(e.arg, this.dtypes);
+          v = from === 'float64' ? (this.build(e.arg) as NDArray).isnan().logicalNot() : this.validity(e.arg);
+          break;
+        }
+        case 'where': {
+          // x where cond holds, else other (the NaN literal: missing)
+          const c = this.build(e.cond) as NDArray;
+          const vx = this.validity(e.x);
+          const vo = isNaNLit(e.other) ? false : this.validity(e.other);
+          if (vx === undefined && vo === undefined) break;
+          const left = vx ? c.logicalAnd(vx) : c;
+          v = vo === false ? left : left.logicalOr(vo ? c.logicalNot().logicalAnd(vo) : c.logicalNot());
+          break;
+        }
+        default: break; // fillna: everywhere
+      }
+    }
+    this.validities.set(e, v);
+    return v;
+  }
+  /** A comparison over nullable operands: False where one is <NA> (pandas gives its nullable boolean <NA>). */
+  private maskFalse(args: readonly Expr[], r: NDArray): NDArray {
+    const m = this.argValidity(args);
+    return m ? r.logicalAnd(m) : r;
+  }
+
+  /** astype to or from Int64, with pandas' checks (an error naming the value kind, after the plan). */
+  private nullableCast(e: Extract<Expr, { kind: 'astype' }>, from: DType): Value {
+    const v = this.build(e.arg);
+    if (typeof v !== 'object') return e.dtype === 'float64' ? Number(v) : e.dtype === 'bool' ? (v ? 1 : 0) : typeof v === 'bigint' ? v : Math.trunc(v);
+    if (e.dtype === 'Int64') {
+      if (from === 'Int64' || from === 'int64') return v;
+      if (from === 'bool') return v.astype('int64');
+      // float64: NaN is <NA>; anything else must be an integer (pandas: cannot safely cast non-equivalent float64)
+      const nan = v.isnan();
+      this.checks.push({ test: nan.logicalOr(v.isfinite().logicalAnd(v.trunc().eq(v))).all(), error: NON_INTEGER_ERROR });
+      return (whereArrays(nan, 0, v) as NDArray).astype('int64');
+    }
+    // from Int64
+    const valid = this.validity(e.arg);
+    if (e.dtype === 'float64') return valid ? whereArrays(valid, v.astype('float64'), NaN) : v.astype('float64');
+    if (valid) this.checks.push({ test: valid.all(), error: `astype(${e.dtype}): cannot convert <NA> to ${e.dtype === 'bool' ? 'a bool' : 'an integer'} (as pandas); fillna or dropna first` });
+    return e.dtype === 'bool' ? v.ne(0) : v;
+  }
+
+  private argValidity(args: readonly Expr[]): NDArray | undefined {
+    let v: NDArray | undefined;
+    for (const a of args) {
+      const m = this.validity(a);
+      if (m) v = v ? v.logicalAnd(m) : m;
+    }
+    return v;
+  }
+  /** A nullable operand as float64 with NaN for <NA> (pandas' Float64 results, float64 here). */
+  private asFloat(x: Expr): Value {
+    const v = this.build(x);
+    const m = this.validity(x);
+    if (typeof v !== 'object' || !m) return v;
+    return whereArrays(m, v.astype('float64'), NaN);
+  }
+
+  private readonly built = new Map<Expr, Value>();
+  /**
+   * The engine value of `e`; bool operands of arithmetic are cast to int64 (pandas' bool arithmetic
+   * is integer). A nullable (Int64) expression's values mean nothing where validity() is false;
+   * an expression of another dtype over nullable operands has NaN there (float) or False (bool).
+   */
   build(e: Expr): Value {
+    let v = this.built.get(e);
+    if (v === undefined) {
+      v = this.compute(e);
+      this.built.set(e, v);
+    }
+    return v;
+  }
+
+  private compute(e: Expr): Value {
     const host = hostColumns(e, this.parts);
     if (host) {
       // a .str / .dt result read by the engine: a leaf like any column
@@ -396,10 +513,19 @@ class Builder {
       case 'col': return this.column(e.name);
       case 'lit': return e.value;
       case 'arith': {
+        const nullable = this.argValidity(e.args);
+        if (nullable && exprDtype(e, this.dtypes) === 'float64') {
+          // Int64 / x, Int64 with floats: pandas' Float64, NaN for <NA> here
+          const [a, b] = [this.asFloat(e.args[0]), this.asFloat(e.args[1])];
+          const op = ENGINE_ARITH[e.op];
+          const fa = typeof a === 'object' ? a.astype('float64') : Number(a);
+          return typeof fa === 'number' ? binaryNumberFirst(op, fa, b as NDArray) : fa[op](typeof b === 'bigint' ? Number(b) : b);
+        }
         const [a, b] = [num(e.args[0]), num(e.args[1])];
         const op = ENGINE_ARITH[e.op];
         if (typeof a !== 'object' && typeof b !== 'object') throw new TypeError(`${e.op}: needs a Series operand (got two numbers)`);
-        if ((e.op === 'floordiv' || e.op === 'mod') && isInt(a) && isInt(b)) return this.intDivision(e, a, b);
+        // pandas' masked integers divide by 0 as NumPy's integers do (0), no float64 column
+        if ((e.op === 'floordiv' || e.op === 'mod') && isInt(a) && isInt(b) && !nullable) return this.intDivision(e, a, b);
         if (e.op === 'pow' && isInt(a) && isInt(b)) {
           // NumPy and pandas: integers to negative integer powers are an error, not 0
           if (typeof b === 'object') this.checks.push({ test: b.ge(0).all(), error: NEGATIVE_POWER_ERROR });
@@ -413,9 +539,9 @@ class Builder {
         if (typeof a !== 'object' && typeof b !== 'object') throw new TypeError(`${e.op}: needs a Series operand (got two numbers)`);
         if (typeof a !== 'object') {
           const flip: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
-          return (b as NDArray)[flip[e.op]](a);
+          return this.maskFalse(e.args, (b as NDArray)[flip[e.op]](a));
         }
-        return a[e.op](b);
+        return this.maskFalse(e.args, a[e.op](b));
       }
       case 'logical': {
         const [a, b] = [this.build(e.args[0]), this.build(e.args[1])] as [NDArray, NDArray];
@@ -430,20 +556,33 @@ class Builder {
       case 'notna': {
         const d = exprDtype(e.arg, this.dtypes);
         const a = this.build(e.arg) as NDArray;
+        const valid = this.validity(e.arg);
+        if (d === 'Int64') return e.kind === 'notna' ? (valid ?? a.eq(a)) : valid ? valid.logicalNot() : a.ne(a);
         // strings: code −1; bool and int64: never missing; floats and datetimes: NaN
         const na = d === 'string' || d === 'category' ? a.lt(0) : a.dtype === 'bool' || a.dtype === 'int64' ? a.ne(a) : a.isnan();
         return e.kind === 'isna' ? na : na.logicalNot();
       }
       case 'fillna': {
         const a = this.build(e.arg) as NDArray;
+        if (exprDtype(e.arg, this.dtypes) === 'Int64') {
+          const valid = this.validity(e.arg);
+          return valid ? whereArrays(valid, a, e.value) : a;
+        }
         if (a.dtype === 'int64') return a; // never missing
         return whereArrays(a.isnan(), e.value, a);
       }
       case 'where': {
         const c = this.build(e.cond);
-        return whereArrays(c, this.build(e.x), this.build(e.other));
+        if (exprDtype(e, this.dtypes) === 'Int64') {
+          // values where present (validity() says where); 0 stands in for <NA>
+          const other = isNaNLit(e.other) ? 0 : this.build(e.other);
+          return whereArrays(c, this.build(e.x), other);
+        }
+        return whereArrays(c, this.asFloat(e.x), this.asFloat(e.other));
       }
       case 'astype': {
+        const from = exprDtype(e.arg, this.dtypes);
+        if (from === 'Int64' || e.dtype === 'Int64') return this.nullableCast(e, from);
         const v = num(e.arg);
         if (typeof v !== 'object') {
           if (typeof v === 'bigint') return e.dtype === 'bool' ? (v ? 1 : 0) : e.dtype === 'int64' ? v : Number(v);
@@ -509,6 +648,7 @@ function unifyParts(cols: Column[]): Column[] {
 
 /** A literal expression over n rows (no column to lower: filled here). */
 function literalColumn(value: number | bigint, dtype: DType, n: number): Column {
+  if (dtype === 'Int64') return { dtype, values: new BigInt64Array(n).fill(BigInt(value)), valid: new Uint8Array(n).fill(1) };
   if (typeof value === 'bigint') return { dtype: 'int64', values: new BigInt64Array(n).fill(value) };
   if (dtype === 'int64' && Number.isInteger(value)) return { dtype, values: new BigInt64Array(n).fill(BigInt(value)) };
   if (dtype === 'bool') return { dtype, values: new Uint8Array(n).fill(value ? 1 : 0) };
@@ -583,11 +723,20 @@ export async function evaluate(
   }
   const b = zeroDivisors.size || !probe.zeroTests.size ? new Builder(parts, dtypes, zeroDivisors) : probe;
   const values = total ? exprs.map((e, j) => (host[j] ? 0 : b.build(e))) : [];
-  const arrays = values.filter((v): v is NDArray => typeof v === 'object');
-  const results = arrays.length || b.checks.length ? await computeArrays([...arrays, ...b.checks.map((c) => c.test)], options) : [];
+  // a nullable result's validity is computed in the same plan
+  const valids = total ? exprs.map((e, j) => (host[j] || outTypes[j] !== 'Int64' ? undefined : b.validity(e))) : [];
+  const arrays = [...values.filter((v): v is NDArray => typeof v === 'object'), ...valids.filter((v): v is NDArray => v !== undefined)];
+  // each distinct array once (a validity shared by several results, e.g. the column's own mask
+  // over concatenated partitions, is one output of the plan)
+  const wanted = [...arrays, ...b.checks.map((c) => c.test)];
+  const unique = [...new Set(wanted)];
+  const computed = unique.length ? await computeArrays(unique, options) : [];
+  const results = wanted.map((a) => computed[unique.indexOf(a)]!);
+  // (results: the expression values, then the validities, then the checks)
   const failed = b.checks.find((_, i) => !results[arrays.length + i]);
   if (failed) throw new RangeError(failed.error);
   let k = 0;
+  let kv = values.filter((v) => typeof v === 'object').length;
   exprs.forEach((e, j) => {
     if (host[j]) {
       out[j] = unifyParts(host[j]!);
@@ -595,9 +744,14 @@ export async function evaluate(
     }
     const v = values[j];
     const data = v !== undefined && typeof v === 'object' ? (results[k++] as { data: EngineData }).data : undefined;
+    const valid = valids[j] ? (results[kv++] as { data: Uint8Array }).data : undefined;
     let at = 0;
     for (const p of parts) {
-      if (data) out[j]!.push(toColumn('evaluate', data, outTypes[j]!, at, at + p.length));
+      if (data && outTypes[j] === 'Int64') {
+        const values = data.subarray(at, at + p.length);
+        if (!(values instanceof BigInt64Array)) throw new Error(`internal: an Int64 expression gave ${values.constructor.name}`);
+        out[j]!.push({ dtype: 'Int64', values, valid: valid ? valid.subarray(at, at + p.length) : new Uint8Array(p.length).fill(1) });
+      } else if (data) out[j]!.push(toColumn('evaluate', data, outTypes[j]!, at, at + p.length));
       else out[j]!.push(literalColumn(typeof v === 'number' || typeof v === 'bigint' ? v : e.kind === 'lit' ? e.value : 0, outTypes[j]!, p.length));
       at += p.length;
     }
@@ -607,14 +761,21 @@ export async function evaluate(
 
 /**
  * The exact sum, min or max of an int64 column over partitions, by the engine's int64 reduction
- * (NumPy's: the sum wraps on overflow, as pandas'); undefined when a partition read it as another
- * dtype (a CSV column unified to float64). No values: sum 0, min/max NaN (pandas).
+ * (NumPy's: the sum wraps on overflow, as pandas'), <NA> of an Int64 column skipped; undefined when
+ * a partition read it as another dtype (a CSV column unified to float64). No values: sum 0,
+ * min/max NaN (pandas).
  */
 export async function reduceInt64(parts: readonly Partition[], name: string, op: 'sum' | 'min' | 'max', options: ComputeOptions): Promise<bigint | number | undefined> {
   const live = parts.filter((p) => p.length > 0);
-  if (live.some((p) => p.columns.get(name)?.dtype !== 'int64')) return undefined;
+  const dtype = live[0]?.columns.get(name)?.dtype ?? 'int64';
+  if (live.some((p) => p.columns.get(name)?.dtype !== dtype) || (dtype !== 'int64' && dtype !== 'Int64')) return undefined;
   if (!live.length) return op === 'sum' ? 0n : NaN;
-  const a = new Builder(live, new Map([[name, 'int64']])).column(name);
-  const [r] = await computeArrays([a[op]()], options);
-  return r as bigint;
+  const b = new Builder(live, new Map([[name, dtype]]));
+  const a = b.column(name);
+  // Int64: <NA> skipped (the neutral value of the reduction in its place; no values: NaN for min/max)
+  const valid = b.validity(col(name));
+  if (!valid) return (await computeArrays([a[op]()], options))[0] as bigint;
+  const neutral = op === 'sum' ? 0n : op === 'min' ? 2n ** 63n - 1n : -(2n ** 63n);
+  const [r, count] = await computeArrays([(whereArrays(valid, a, neutral) as NDArray)[op](), valid.any()], options);
+  return count || op === 'sum' ? (r as bigint) : NaN;
 }

@@ -4,7 +4,7 @@
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import type { VisualizeOptions } from '../visualize/index.js';
-import { type Column, type DType, type Partition, StringDict, typeCode } from './column.js';
+import { type Column, type DType, type Partition, StringDict, nullableToFloat, typeCode } from './column.js';
 import { dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 import { type DataFrameState, layerId } from './source.js';
@@ -89,11 +89,13 @@ export class DataFrame implements HasGraph {
    * partition instead). Divisions become unknown.
    */
   sample(options: SampleOptions): DataFrame {
+    this.noNullable('sample');
     return sampleFrame(this, options);
   }
 
   /** Rows without duplicates of `subset` (default every column), keeping the 'first' (default), 'last' or no (false) occurrence, in the frame's order (pandas' drop_duplicates). */
   dropDuplicates(options: DropDuplicatesOptions = {}): DataFrame {
+    this.noNullable('dropDuplicates');
     return dropDuplicatesFrame(this, options);
   }
 
@@ -105,6 +107,7 @@ export class DataFrame implements HasGraph {
    * sorted by the index (stable; missing values last).
    */
   setIndex(column: string, options: SetIndexOptions = {}): Promise<DataFrame> {
+    this.noNullable('setIndex');
     return setIndexFrame(this, column, options);
   }
 
@@ -125,12 +128,21 @@ export class DataFrame implements HasGraph {
    * and dtypes; the index is kept, as are the divisions unless `clearDivisions`.
    */
   mapPartitions(fn: PartitionFunction | ((...args: never[]) => unknown), options: MapPartitionsOptions): DataFrame {
+    this.noNullable('mapPartitions');
     return mapPartitionsFrame(this, fn, options);
   }
 
   /** Rows binned by a fixed frequency of the datetime index ('1h', '15min', '1D'; pandas' resample with its defaults): `.mean() / .sum() / .count()`. */
   resample(rule: string): Resampler {
+    this.noNullable('resample');
     return resampleFrame(this, rule);
+  }
+
+  /** @internal Operations that do not carry Int64's validity mask yet refuse it (rather than read <NA> as 0). */
+  noNullable(op: string): void {
+    const cols = this.columns.filter((c) => this.dtypeMap.get(c) === 'Int64');
+    if (cols.length)
+      throw new TypeError(`${op}: Int64 (nullable integer) columns are not built for ${op} yet: ${JSON.stringify(cols)}; astype('float64') or fillna() them first, or select other columns`);
   }
 
   /** One column as a Series (Dask's df['x']). */
@@ -178,6 +190,7 @@ export class DataFrame implements HasGraph {
     const list = typeof by === 'string' ? [by] : by;
     if (!Array.isArray(list) || !list.length) throw new TypeError(`sortValues(by): expected a column name or a non-empty array of names, got ${describeValue(by)}`);
     for (const b of list) this.checkColumn('sortValues(by)', b);
+    this.noNullable('sortValues');
     if (typeof options !== 'object' || options === null) throw new TypeError(`sortValues(options): options must be an object, got ${describeValue(options)}`);
     for (const k of Object.keys(options)) if (k !== 'ascending' && k !== 'naPosition') throw new TypeError(`sortValues(options): unknown option ${JSON.stringify(k)}; accepted: ascending, naPosition`);
     const asc = options.ascending ?? true;
@@ -217,6 +230,8 @@ export class DataFrame implements HasGraph {
    */
   merge(right: DataFrame, options: { on?: string | string[]; how?: How; suffixes?: [string, string] } = {}): DataFrame {
     if (!(right instanceof DataFrame)) throw new TypeError(`merge(right): expected a DataFrame, got ${describeValue(right)}`);
+    this.noNullable('merge');
+    right.noNullable('merge');
     if (typeof options !== 'object' || options === null) throw new TypeError(`merge(options): options must be an object, got ${describeValue(options)}`);
     for (const k of Object.keys(options)) if (!['on', 'how', 'suffixes'].includes(k)) throw new TypeError(`merge(options): unknown option ${JSON.stringify(k)}; accepted: on, how, suffixes`);
     const how = options.how ?? 'inner';
@@ -454,10 +469,12 @@ export class DataFrame implements HasGraph {
       for (const c of columns) if (!numeric.includes(c)) out.set(c, nonNumeric(c, parts));
       if (numeric.length) {
         const spec = {
-          columns: numeric.map((c) => ({
-            type: typeCode(parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!),
-            parts: parts.map((p) => p.columns.get(c)!.values),
-          })),
+          columns: numeric.map((c) => {
+            const d = parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
+            // a nullable Int64 column as float64 with NaN for <NA> (skipped as missing)
+            if (d === 'Int64') return { type: typeCode('float64'), parts: parts.map((p) => nullableToFloat(p.columns.get(c)!).values) };
+            return { type: typeCode(d), parts: parts.map((p) => p.columns.get(c)!.values) };
+          }),
           quantiles: new Float64Array(quantiles),
         };
         const ctx = tracker.phase(2 * C * P + C);
@@ -790,12 +807,14 @@ export class Series implements HasGraph {
   }
   /**
    * A cast: 'float64', 'int64' (truncates; missing or infinite values are an error, as pandas),
-   * 'bool' (x != 0; NaN is true), or 'category' of a string column (its dictionary strings as
-   * the categories, in lexical order as pandas').
+   * 'Int64' (pandas' nullable integer: NaN becomes `<NA>`, a float that is not an integer is an
+   * error, as pandas), 'bool' (x != 0; NaN is true), or 'category' of a string column (its
+   * dictionary strings as the categories, in lexical order as pandas'). From Int64, `<NA>` is NaN
+   * in float64 and an error in int64 and bool.
    */
-  astype(dtype: 'float64' | 'int64' | 'bool' | 'category'): Series {
-    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'bool' && dtype !== 'category')
-      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'bool', 'category', got ${describeValue(dtype)}`);
+  astype(dtype: 'float64' | 'int64' | 'Int64' | 'bool' | 'category'): Series {
+    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'Int64' && dtype !== 'bool' && dtype !== 'category')
+      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'Int64', 'bool', 'category', got ${describeValue(dtype)}`);
     if (this.dtype === dtype) return this;
     if (dtype === 'category') {
       if (this.dtype !== 'string') throw new TypeError(`astype('category'): needs a string column, got ${this.dtype}`);
@@ -830,7 +849,7 @@ export class Series implements HasGraph {
   /** sum/min/max: an int64 Series exactly, by the engine's int64 reduction (a bigint beyond 2^53). */
   private exact(op: 'sum' | 'min' | 'max', extract: (s: NumStats) => number): Lazy<number | bigint> {
     const inexact = this.scalar(op, extract);
-    if (this.dtype !== 'int64') return inexact;
+    if (this.dtype !== 'int64' && this.dtype !== 'Int64') return inexact;
     const frame = this.expr.kind === 'col' ? this.frame : this.frame.assign({ [EXPR_COLUMN]: this });
     const name = this.expr.kind === 'col' ? this.expr.name : EXPR_COLUMN;
     return new Lazy(

@@ -850,6 +850,7 @@ export function concat(frames: DataFrame[], options: ConcatOptions = {}): DataFr
     if (!(f instanceof DataFrame)) throw new TypeError(`concat(frames): frames[${k}] is ${describeValue(f)}, not a DataFrame`);
   });
   checkOptions('concat(options)', options, ['axis']);
+  for (const f of frames) f.noNullable('concat');
   const axis = options.axis ?? 0;
   if (axis !== 0) throw new RangeError(`concat(options): axis must be 0 (rows after rows), got ${describeValue(axis)}; side by side (axis 1) is not supported`);
   const index = frames[0]!.index;
