@@ -21,6 +21,9 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/nullable.json
   reductions: Record<string, Cell>;
   'groupby(k).agg(a)': FrameWant;
   'groupby(a).size()': FrameWant;
+  'unique(b)': Typed;
+  'value_counts(b)': FrameWant;
+  'nunique(b)': number;
   to_csv: string;
 };
 const csv = fileURLToPath(new URL('./fixtures/pandas/nullable.csv', import.meta.url));
@@ -92,6 +95,15 @@ for (const [label, blocksize] of [['one partition', undefined], ['several partit
       const sizes = fixture['groupby(a).size()'];
       const s = await df.groupby('a').size().compute();
       expectFrame(s, { ...sizes, values: { ...sizes.values, size: { dtype: 'int64', values: (sizes.values.size!.values as number[]).map((v) => String(v)) } } });
+    });
+
+    it('unique (Int64, <NA> where it first appears), valueCounts and nunique', async () => {
+      const b = read(blocksize).get('b');
+      const u = await b.unique().compute();
+      expect(u.dtypes.b).toBe('Int64');
+      expect(typedCells(u, 'b')).toEqual(fixture['unique(b)'].values);
+      expectFrame(await b.valueCounts().compute(), fixture['value_counts(b)']);
+      expect(await b.nunique().compute()).toBe(fixture['nunique(b)']);
     });
   });
 }

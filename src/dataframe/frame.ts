@@ -626,7 +626,11 @@ function insertMissing(t: Table, name: string, pos: number): Table {
   if (c.dtype === 'string' || c.dtype === 'category') col = { dtype: c.dtype, values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Int32Array)[at(i)]!)), dict: c.dict };
   else if (c.dtype === 'bool')
     col = { dtype: 'string', values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Uint8Array)[at(i)]!)), dict: StringDict.fromStrings(['False', 'True']) };
-  else col = { dtype: c.dtype === 'datetime' ? 'datetime' : 'float64', values: Float64Array.from({ length: n }, (_, i) => (i === pos ? NaN : Number((c.values as Float64Array | BigInt64Array)[at(i)]!))) };
+  else if (c.dtype === 'Int64') {
+    // pandas: an Int64 unique() keeps its dtype, <NA> where it first appears
+    const v = c.values as BigInt64Array;
+    col = { dtype: 'Int64', values: BigInt64Array.from({ length: n }, (_, i) => (i === pos ? 0n : v[at(i)]!)), valid: Uint8Array.from({ length: n }, (_, i) => (i === pos ? 0 : 1)) };
+  } else col = { dtype: c.dtype === 'datetime' ? 'datetime' : 'float64', values: Float64Array.from({ length: n }, (_, i) => (i === pos ? NaN : Number((c.values as Float64Array | BigInt64Array)[at(i)]!))) };
   return new Table([name], new Map([[name, col]]), n);
 }
 
@@ -937,7 +941,11 @@ export class Series implements HasGraph {
         const order = Array.from({ length: t.length }, (_, i) => i).sort((a, b) =>
           counts[a] !== counts[b] ? (counts[a]! > counts[b]! ? -1 : 1) : first[a]! < first[b]! ? -1 : first[a]! > first[b]! ? 1 : 0,
         );
-        return t.take(order, [name, 'count']);
+        const out = t.take(order, [name, 'count']);
+        // pandas: the counts of an Int64 Series are Int64 too
+        const c = out.raw('count')!;
+        if (out.raw(name)!.dtype === 'Int64') out.data.set('count', { dtype: 'Int64', values: c.values, valid: new Uint8Array(out.length).fill(1) });
+        return out;
       },
     );
   }
