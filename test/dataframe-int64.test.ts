@@ -56,8 +56,10 @@ for (const [label, make] of [
         'i.max()': await i.max().compute(),
         '(i//k).max()': await i.floordiv(df.get('k')).max().compute(),
         'i[i>C].sum()': await df.filter(i.gt(C)).get('i').sum().compute(),
+        // a zero divisor makes the expression float64 (pandas' nan for 0 // 0): the float statistics
+        '(j//j).sum()': await df.get('j').floordiv(df.get('j')).sum().compute(),
       };
-      for (const [name, want] of Object.entries(fixture.reductions)) expect(String(got[name]), name).toBe(want);
+      for (const [name, want] of Object.entries(fixture.reductions)) expect(String(got[name]), name).toBe(String(want));
       // a safe integer comes back as a number
       expect(typeof got['k.sum()']).toBe('number');
     });

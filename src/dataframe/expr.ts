@@ -692,6 +692,37 @@ async function hoist(e: Expr, ctx: HoistContext): Promise<Expr> {
 }
 
 /**
+ * The Builder for `exprs` over `parts`, after the pre-pass that finds which int64 floordiv/mod
+ * column divisors hold a zero (pandas makes those results float64): one small plan, only when
+ * there are such divisors.
+ */
+async function builderFor(exprs: readonly Expr[], parts: readonly Partition[], dtypes: ReadonlyMap<string, DType>, options: ComputeOptions): Promise<Builder> {
+  const probe = new Builder(parts, dtypes);
+  for (const e of exprs) probe.build(e);
+  if (!probe.zeroTests.size) return probe;
+  const tests = [...probe.zeroTests];
+  const any = await computeArrays(tests.map(([, t]) => t), options);
+  const zeroDivisors = new Set<Expr>();
+  tests.forEach(([node], i) => any[i] && zeroDivisors.add(node));
+  return zeroDivisors.size ? new Builder(parts, dtypes, zeroDivisors) : probe;
+}
+
+/**
+ * `arrays` computed in one plan with the builder's checks (a RangeError when one fails); each
+ * distinct array is one output (a validity shared by several results, e.g. a column's own mask
+ * over concatenated partitions).
+ */
+async function computeChecked(b: Builder, arrays: readonly NDArray[], options: ComputeOptions): Promise<Computed[]> {
+  const wanted = [...arrays, ...b.checks.map((c) => c.test)];
+  const unique = [...new Set(wanted)];
+  const computed = unique.length ? await computeArrays(unique, options) : [];
+  const results = wanted.map((a) => computed[unique.indexOf(a)]!);
+  const failed = b.checks.find((_, i) => !results[arrays.length + i]);
+  if (failed) throw new RangeError(failed.error);
+  return results.slice(0, arrays.length);
+}
+
+/**
  * Evaluates expressions over a batch of partitions in one engine plan: per expression, one
  * column per partition. `dtypes` gives the columns' dtypes; astype('int64') of a non-finite
  * value is a RangeError, as pandas'.
@@ -712,29 +743,12 @@ export async function evaluate(
   const outTypes = exprs.map((e) => exprDtype(e, dtypes));
   // .str / .dt at the top: columns computed on the host, not engine arrays
   const host = exprs.map((e) => hostColumns(e, parts));
-  // pre-pass: which int64 floordiv/mod divisors hold a zero (pandas makes those results float64)
-  const probe = new Builder(parts, dtypes);
-  if (total) exprs.forEach((e, j) => host[j] || probe.build(e));
-  const zeroDivisors = new Set<Expr>();
-  if (probe.zeroTests.size) {
-    const tests = [...probe.zeroTests];
-    const any = await computeArrays(tests.map(([, t]) => t), options);
-    tests.forEach(([node], i) => any[i] && zeroDivisors.add(node));
-  }
-  const b = zeroDivisors.size || !probe.zeroTests.size ? new Builder(parts, dtypes, zeroDivisors) : probe;
+  const b = await builderFor(total ? exprs.filter((_, j) => !host[j]) : [], parts, dtypes, options);
   const values = total ? exprs.map((e, j) => (host[j] ? 0 : b.build(e))) : [];
   // a nullable result's validity is computed in the same plan
   const valids = total ? exprs.map((e, j) => (host[j] || outTypes[j] !== 'Int64' ? undefined : b.validity(e))) : [];
   const arrays = [...values.filter((v): v is NDArray => typeof v === 'object'), ...valids.filter((v): v is NDArray => v !== undefined)];
-  // each distinct array once (a validity shared by several results, e.g. the column's own mask
-  // over concatenated partitions, is one output of the plan)
-  const wanted = [...arrays, ...b.checks.map((c) => c.test)];
-  const unique = [...new Set(wanted)];
-  const computed = unique.length ? await computeArrays(unique, options) : [];
-  const results = wanted.map((a) => computed[unique.indexOf(a)]!);
-  // (results: the expression values, then the validities, then the checks)
-  const failed = b.checks.find((_, i) => !results[arrays.length + i]);
-  if (failed) throw new RangeError(failed.error);
+  const results = await computeChecked(b, arrays, options);
   let k = 0;
   let kv = values.filter((v) => typeof v === 'object').length;
   exprs.forEach((e, j) => {
@@ -760,22 +774,40 @@ export async function evaluate(
 }
 
 /**
- * The exact sum, min or max of an int64 column over partitions, by the engine's int64 reduction
- * (NumPy's: the sum wraps on overflow, as pandas'), <NA> of an Int64 column skipped; undefined when
- * a partition read it as another dtype (a CSV column unified to float64). No values: sum 0,
- * min/max NaN (pandas).
+ * The exact sum, min or max of an int64 or Int64 expression over partitions in one engine plan
+ * (the expression is not materialized: its kernels feed the engine's int64 reduction, NumPy's,
+ * whose sum wraps on overflow as pandas'); <NA> of an Int64 expression is skipped (the
+ * reduction's neutral value in its place). Undefined when the engine's result is not int64 (a
+ * CSV column unified to float64, `//` by a zero) or the expression has .str/.dt parts: the caller
+ * takes the float statistics. No values: sum 0, min/max NaN (pandas).
  */
-export async function reduceInt64(parts: readonly Partition[], name: string, op: 'sum' | 'min' | 'max', options: ComputeOptions): Promise<bigint | number | undefined> {
+export async function reduceInt64(parts: readonly Partition[], e: Expr, dtypes: ReadonlyMap<string, DType>, op: 'sum' | 'min' | 'max', options: ComputeOptions): Promise<bigint | number | undefined> {
   const live = parts.filter((p) => p.length > 0);
-  const dtype = live[0]?.columns.get(name)?.dtype ?? 'int64';
-  if (live.some((p) => p.columns.get(name)?.dtype !== dtype) || (dtype !== 'int64' && dtype !== 'Int64')) return undefined;
+  if (hasHost(e)) return undefined;
+  // the dtypes as read (a CSV column may have unified to float64)
+  const read = new Map(dtypes);
+  for (const [n, c] of live[0]?.columns ?? []) read.set(n, c.dtype);
+  for (const n of exprColumns(e)) if (live.some((p) => p.columns.get(n)?.dtype !== read.get(n))) return undefined;
+  const dtype = exprDtype(e, read);
+  if (dtype !== 'int64' && dtype !== 'Int64') return undefined;
   if (!live.length) return op === 'sum' ? 0n : NaN;
-  const b = new Builder(live, new Map([[name, dtype]]));
-  const a = b.column(name);
-  // Int64: <NA> skipped (the neutral value of the reduction in its place; no values: NaN for min/max)
-  const valid = b.validity(col(name));
-  if (!valid) return (await computeArrays([a[op]()], options))[0] as bigint;
+  const b = await builderFor([e], live, read, options);
+  const v = b.build(e);
+  if (typeof v !== 'object' || v.dtype !== 'int64') return undefined;
+  const valid = b.validity(e);
+  if (!valid) return (await computeChecked(b, [v[op]()], options))[0] as bigint;
   const neutral = op === 'sum' ? 0n : op === 'min' ? 2n ** 63n - 1n : -(2n ** 63n);
-  const [r, count] = await computeArrays([(whereArrays(valid, a, neutral) as NDArray)[op](), valid.any()], options);
-  return count || op === 'sum' ? (r as bigint) : NaN;
+  const [r, any] = await computeChecked(b, [(whereArrays(valid, v, neutral) as NDArray)[op](), valid.any()], options);
+  return any || op === 'sum' ? (r as bigint) : NaN;
+}
+
+/** Does `e` have a .str or .dt part (computed on the host, not by one engine plan)? */
+function hasHost(e: Expr): boolean {
+  switch (e.kind) {
+    case 'col': case 'lit': return false;
+    case 'str': case 'dt': return true;
+    case 'arith': case 'compare': case 'logical': return hasHost(e.args[0]) || hasHost(e.args[1]);
+    case 'where': return hasHost(e.cond) || hasHost(e.x) || hasHost(e.other);
+    default: return hasHost(e.arg);
+  }
 }

@@ -26,7 +26,7 @@ import { type Resampler, parseRule, resampleFrame } from './resample.js';
 import { type MapPartitionsOptions, type PartitionFunction, mapPartitionsFrame } from './partitions.js';
 import { type CorrOptions, type CovOptions, MEDIAN_Q, checkQuantile, checkVarOptions, frameCorr, frameQuantile, frameVar, seriesCorr, seriesStats, varWith } from './aggregate.js';
 import type { StrMap } from './strings.js';
-import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprDtype, literal, reduceInt64 } from './expr.js';
+import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprColumns, exprDtype, literal, reduceInt64 } from './expr.js';
 
 export { Lazy } from './layers.js';
 export { Describe } from './describe.js';
@@ -492,12 +492,12 @@ export class DataFrame implements HasGraph {
     });
   }
 
-  /** @internal The exact sum/min/max of an int64 column (the engine's int64 reduction), or undefined when it reads as another dtype. */
-  async intReduce(column: string, op: 'sum' | 'min' | 'max', options: ComputeOptions): Promise<bigint | number | undefined> {
+  /** @internal The exact sum/min/max of an int64/Int64 expression of this frame's columns (one engine plan), or undefined when it does not read as int64. */
+  async intReduce(expr: Expr, op: 'sum' | 'min' | 'max', options: ComputeOptions): Promise<bigint | number | undefined> {
     const tracker = new Tracker(options, op, this.npartitions + 1);
     return tracker.run(async () => {
-      const parts = await this.state.source.load([column], undefined, tracker.phase(this.npartitions));
-      return reduceInt64(parts, column, op, { signal: options.signal });
+      const parts = await this.state.source.load([...exprColumns(expr)], undefined, tracker.phase(this.npartitions));
+      return reduceInt64(parts, expr, this.dtypeMap, op, { signal: options.signal });
     });
   }
 
@@ -854,12 +854,11 @@ export class Series implements HasGraph {
   private exact(op: 'sum' | 'min' | 'max', extract: (s: NumStats) => number): Lazy<number | bigint> {
     const inexact = this.scalar(op, extract);
     if (this.dtype !== 'int64' && this.dtype !== 'Int64') return inexact;
-    const frame = this.expr.kind === 'col' ? this.frame : this.frame.assign({ [EXPR_COLUMN]: this });
-    const name = this.expr.kind === 'col' ? this.expr.name : EXPR_COLUMN;
     return new Lazy(
-      (o) => frame.reductionLayers(op, o),
+      (o) => this.frame.reductionLayers(op, o),
       async (options) => {
-        const r = await frame.intReduce(name, op, options);
+        // the expression's kernels feed the reduction: nothing materialized
+        const r = await this.frame.intReduce(this.expr, op, options);
         if (r === undefined) return inexact.compute(options);
         return typeof r === 'bigint' && r >= -MAX_SAFE && r <= MAX_SAFE ? Number(r) : r;
       },
