@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     });
     const ms = await time('tm', () => readCsv(glob).merge(readCsv(lookup), { on: 'name', how: 'left' }).get('v').sum().compute());
     const a = g.toRecords().find((row) => row.name === 'Alice')!;
-    answers.tessera = [a.x_mean as number, a.x_std as number, a.x_count as number, s, ms];
+    answers.tessera = [a.x_mean as number, a.x_std as number, a.x_count as number, Number(s), Number(ms)];
     if (pl) {
       const pg = await time('pg', () => pl!.scanCSV(glob).groupBy('name').agg(pl!.col('x').mean().alias('mean'), pl!.col('x').std().alias('std'), pl!.col('x').count().alias('count')).collectSync());
       const ps = await time('pf', () => pl!.scanCSV(glob).filter(pl!.col('x').gt(0.5)).select(pl!.col('y').sum()).collectSync());

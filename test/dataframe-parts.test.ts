@@ -1,5 +1,5 @@
-// sortValues (the native parallel radix sort over the partitions as they are), filter (the native
-// mask program and compaction, dfFilter) and corr/cov (the native nancorr) against pandas
+// sortValues (the native parallel radix sort over the partitions as they are), filter (the engine's
+// mask and the native compaction, dfFilter) and corr/cov (the native nancorr) against pandas
 // (scripts/fixtures/pandas_parts.py → test/fixtures/pandas/parts*):
 // -0 tying with 0, NaN, ±inf, ties, strings with other dictionaries per file, a header-only
 // partition, a column int64 in some files and float64 in another; values bit for bit (-0 included).

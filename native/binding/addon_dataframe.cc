@@ -523,11 +523,10 @@ Napi::Value Groupby(const Napi::CallbackInfo& info) {
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
 
-// dfFilter({ rows: number[], columns: TypedArray[][], program: Float64Array, keep: TypedArray[][] })
-// → Promise<{ counts: Float64Array, columns: (ArrayBuffer | null)[][] }>: the mask program
-// (dataframe/filter.h; 6 numbers an instruction: kind, cmp, aCol, aValue, bCol, bValue) over
-// each part of the mask's columns, and each keep column's parts compacted to the rows where it
-// holds (null: every row kept).
+// dfFilter({ rows: number[], masks: Uint8Array[], keep: TypedArray[][] })
+// → Promise<{ counts: Float64Array, columns: (ArrayBuffer | null)[][] }>: each part's mask (0/1
+// bytes, made by the array engine) counted and each keep column's parts compacted to the rows
+// where it is 1 (null: every row kept; dataframe/filter.h).
 Napi::Value Filter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object spec = obj(env, info[0], "spec");
@@ -548,41 +547,11 @@ Napi::Value Filter(const Napi::CallbackInfo& info) {
       each(p, d.As<Napi::TypedArray>().TypedArrayType(), view.data);
     }
   };
-  std::vector<std::vector<df::MaskPart>> cols;
-  Napi::Array ca = arr(env, spec.Get("columns"), "columns");
-  for (uint32_t c = 0; c < ca.Length(); ++c) {
-    std::vector<df::MaskPart> parts(P);
-    partsOf(ca.Get(c), "columns[i]", [&](uint32_t p, napi_typedarray_type t, const void* data) {
-      df::MaskPart& mp = parts[p];
-      mp.data = data;
-      switch (t) {
-        case napi_float64_array: mp.type = df::MaskPart::F64; break;
-        case napi_bigint64_array: mp.type = df::MaskPart::I64; break;
-        case napi_uint8_array: mp.type = df::MaskPart::U8; break;
-        case napi_int32_array: mp.type = df::MaskPart::Codes; break;
-        default: typeError(env, "columns[i][j]: expected a Float64Array, BigInt64Array, Uint8Array or Int32Array");
-      }
-    });
-    cols.push_back(std::move(parts));
-  }
-  Napi::Value pv = spec.Get("program");
-  if (!pv.IsTypedArray() || pv.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) typeError(env, "program: expected a Float64Array");
-  Napi::Float64Array pf = pv.As<Napi::Float64Array>();
-  if (pf.ElementLength() % 6) rangeError(env, "program: expected 6 numbers an instruction");
-  std::vector<df::MaskInstr> program;
-  for (size_t k = 0; k < pf.ElementLength(); k += 6) {
-    const double* q = pf.Data() + k;
-    if (!(q[0] >= 0 && q[0] <= df::MaskInstr::Not && q[1] >= 0 && q[1] <= df::MaskInstr::Ge)) rangeError(env, "program: unknown instruction");
-    df::MaskInstr in;
-    in.kind = static_cast<df::MaskInstr::Kind>(static_cast<int>(q[0]));
-    in.cmp = static_cast<df::MaskInstr::Cmp>(static_cast<int>(q[1]));
-    in.aCol = static_cast<int>(q[2]);
-    in.aValue = q[3];
-    in.bCol = static_cast<int>(q[4]);
-    in.bValue = q[5];
-    program.push_back(in);
-  }
-  if (!df::FilterPlan::valid(program, cols.size())) rangeError(env, "program: not a well-formed mask");
+  std::vector<const uint8_t*> masks(P);
+  partsOf(spec.Get("masks"), "masks", [&](uint32_t p, napi_typedarray_type t, const void* data) {
+    if (t != napi_uint8_array) typeError(env, "masks[i]: expected a Uint8Array (0/1 a row)");
+    masks[p] = static_cast<const uint8_t*>(data);
+  });
   std::vector<df::KeepColumn> keep;
   Napi::Array ka = arr(env, spec.Get("keep"), "keep");
   for (uint32_t c = 0; c < ka.Length(); ++c) {
@@ -600,7 +569,7 @@ Napi::Value Filter(const Napi::CallbackInfo& info) {
     kc.width = static_cast<int>(width ? width : 8);
     keep.push_back(std::move(kc));
   }
-  auto plan = std::make_shared<df::FilterPlan>(std::move(cols), std::move(program), std::move(partRows), std::move(keep));
+  auto plan = std::make_shared<df::FilterPlan>(std::move(masks), std::move(partRows), std::move(keep));
   auto job = std::make_shared<FnJob>();
   job->expectedTasks = plan->expectedTasks();
   plan->addStages(*job, plan);

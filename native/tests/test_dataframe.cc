@@ -708,52 +708,23 @@ TEST(df_radix_sort_matches_stable_comparison_sort) {
   CHECK(sc[0] == 11 && sc[1] == -1 && sc[2] == 0);
 }
 
-TEST(df_filter_plan_matches_a_loop) {
-  // a program over float64, int64 and codes columns: NaN compares false but for ne;
-  // int64 k as float64; parts of 3000 rows, none and 700 rows; then a mask that keeps every row
+TEST(df_filter_plan_compacts_like_a_loop) {
+  // masks over parts of 3000 rows, none and 700 rows compact 8-, 4- and 1-byte columns (NaN bits
+  // kept); then masks that keep every row give no buffers
   std::mt19937_64 rng(5);
   const std::vector<size_t> rows = {3000, 0, 700};
   std::vector<std::vector<double>> x(3);
-  std::vector<std::vector<int64_t>> k(3);
   std::vector<std::vector<int32_t>> codes(3);
-  std::vector<std::vector<uint8_t>> b(3);
+  std::vector<std::vector<uint8_t>> b(3), mask(3), ones(3);
   for (size_t p = 0; p < 3; ++p)
     for (size_t r = 0; r < rows[p]; ++r) {
       const uint64_t u = rng();
       x[p].push_back(u % 7 == 0 ? NAN : static_cast<double>(u % 1000) / 1000 - 0.5);
-      k[p].push_back(static_cast<int64_t>(rng() % 5) - 2);
       codes[p].push_back(rng() % 4 == 0 ? -1 : static_cast<int32_t>(rng() % 9));
       b[p].push_back(static_cast<uint8_t>(rng() & 1));
+      mask[p].push_back(static_cast<uint8_t>(rng() % 3 == 0));
+      ones[p].push_back(1);
     }
-  std::vector<std::vector<MaskPart>> cols(3, std::vector<MaskPart>(3));
-  for (size_t p = 0; p < 3; ++p) {
-    cols[0][p] = {MaskPart::F64, x[p].data()};
-    cols[1][p] = {MaskPart::I64, k[p].data()};
-    cols[2][p] = {MaskPart::Codes, codes[p].data()};
-  }
-  auto cmp = [](MaskInstr::Cmp c, int col, double v) {
-    MaskInstr in;
-    in.cmp = c;
-    in.aCol = col;
-    in.bValue = v;
-    return in;
-  };
-  auto op = [](MaskInstr::Kind kind, int col = -1) {
-    MaskInstr in;
-    in.kind = kind;
-    in.aCol = col;
-    return in;
-  };
-  std::vector<MaskInstr> prog = {cmp(MaskInstr::Gt, 0, 0.25), cmp(MaskInstr::Ne, 0, 0), op(MaskInstr::And), cmp(MaskInstr::Ne, 0, 0.125),
-                                 op(MaskInstr::Or), cmp(MaskInstr::Le, 1, 1), op(MaskInstr::Not), op(MaskInstr::And), op(MaskInstr::NotNa, 2), op(MaskInstr::Xor)};
-  // that is ((x > .25 and x != 0) or x != .125) and not (k <= 1), xor notna(codes)
-  CHECK(FilterPlan::valid(prog, 3));
-  CHECK(!FilterPlan::valid({op(MaskInstr::And)}, 3));
-  CHECK(!FilterPlan::valid({cmp(MaskInstr::Gt, 3, 0)}, 3));
-  auto want = [&](size_t p, size_t r) {
-    const double v = x[p][r];
-    return ((((v > 0.25) && (v != 0)) || (v != 0.125)) && !(static_cast<double>(k[p][r]) <= 1)) != (codes[p][r] >= 0);
-  };
   std::vector<KeepColumn> keep(3);
   for (size_t p = 0; p < 3; ++p) {
     keep[0].parts.push_back(x[p].data());
@@ -763,14 +734,14 @@ TEST(df_filter_plan_matches_a_loop) {
   keep[0].width = 8;
   keep[1].width = 4;
   keep[2].width = 1;
-  auto plan = std::make_shared<FilterPlan>(cols, prog, rows, keep);
+  auto plan = std::make_shared<FilterPlan>(std::vector<const uint8_t*>{mask[0].data(), mask[1].data(), mask[2].data()}, rows, keep);
   runPlan(plan, 2);
   for (size_t p = 0; p < 3; ++p) {
     std::vector<double> wx;
     std::vector<int32_t> wc;
     std::vector<uint8_t> wb;
     for (size_t r = 0; r < rows[p]; ++r)
-      if (want(p, r)) {
+      if (mask[p][r]) {
         wx.push_back(x[p][r]);
         wc.push_back(codes[p][r]);
         wb.push_back(b[p][r]);
@@ -784,8 +755,7 @@ TEST(df_filter_plan_matches_a_loop) {
     CHECK(std::memcmp(plan->out()[1][p].words.get(), wc.data(), wc.size() * 4) == 0);
     CHECK(std::memcmp(plan->out()[2][p].words.get(), wb.data(), wb.size()) == 0);
   }
-  // every row kept: no buffers
-  auto all = std::make_shared<FilterPlan>(cols, std::vector<MaskInstr>{cmp(MaskInstr::Ne, 0, 7)}, rows, keep);
+  auto all = std::make_shared<FilterPlan>(std::vector<const uint8_t*>{ones[0].data(), ones[1].data(), ones[2].data()}, rows, keep);
   runPlan(all, 2);
   CHECK(all->counts()[0] == 3000 && all->out()[0][0].all && all->out()[2][2].all);
 }

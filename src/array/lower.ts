@@ -197,8 +197,10 @@ export class Lowering {
       const m = run(node.kind === 'reduce' ? this.materializeReduce(node) : this.materializeSpecial(node));
       return { memory: m.memory, shape: [...node.shape], dtype: node.dtype };
     }
-    if (node.kind === 'concat' && !req.region) {
+    if (node.kind === 'concat' && !req.region && !this.concats.has(node.id)) {
       // The sources write their slabs straight into the output: no copy beyond the consumer's.
+      // (A concatenation already materialized — an earlier root or an input of a stage — is
+      // copied by the stage below instead: its cached buffer is not this output.)
       const memory = req.target === 'persist' ? this.allocate(size(node.shape) * itemsize(node.dtype)) : resultMemory(size(node.shape) * itemsize(node.dtype));
       run(this.materializeConcat(node, memory));
       return { memory, shape: [...node.shape], dtype: node.dtype };

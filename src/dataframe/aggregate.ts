@@ -8,7 +8,7 @@
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
 import type { Column, DType, Partition } from './column.js';
-import { StringDict, columnLength, toFloat, typeCode } from './column.js';
+import { StringDict, columnLength, nullableToFloat, toFloat, typeCode } from './column.js';
 import { ColType, dfNative } from './native.js';
 import type { LoadContext } from './source.js';
 import type { DataFrame, Series } from './frame.js';
@@ -119,7 +119,7 @@ export function frameCorr(frame: DataFrame, cov: boolean, options: CovOptions): 
         const parts = await frame.state.source.load(cols, undefined, tracker.phase(frame.npartitions));
         // a column numeric in the sample may read as text later: left out, as numeric_only
         const kept = cols.filter((c) => CORR_TYPES.includes(readDtype(parts, c, dtypes[c]!)));
-        const data = kept.map((c) => parts.map((p) => p.columns.get(c)!));
+        const data = kept.map((c) => parts.map((p) => nullableToFloat(p.columns.get(c)!)));
         return matrixTable(kept, await nancorr(data, cov, minPeriods, ddof, true, tracker.phase(1)));
       });
     },
@@ -143,7 +143,7 @@ export function seriesCorr(a: Series, b: Series, cov: boolean, options: CovOptio
       const tracker = new Tracker(opts, op, frame.npartitions);
       return tracker.run(async () => {
         const parts = await frame.state.source.load([...new Set([A, B])], undefined, tracker.phase(frame.npartitions));
-        const data = [A, B].map((c) => parts.map((p) => p.columns.get(c)!));
+        const data = [A, B].map((c) => parts.map((p) => nullableToFloat(p.columns.get(c)!)));
         return (await nancorr(data, cov, minPeriods, ddof, false, tracker.phase(1)))[2]!;
       });
     },

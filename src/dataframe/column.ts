@@ -4,25 +4,28 @@
 // as pandas, True/False with a missing value is an object — here a string — column);
 // timedeltas (a difference of datetimes) are float64 milliseconds too (NaN = NaT); categories
 // (astype('category')) are stored as strings are: the reader's dictionary is their categories.
+// Nullable integers (pandas' 'Int64') are a BigInt64Array plus a validity mask (Uint8Array,
+// 1 = present: Arrow's layout); a missing row's value is 0 and means nothing.
 import { ColType, type NativeColumn } from './native.js';
 
 /**
  * A DataFrame column's dtype (exported as `DataFrameDType`), as pandas': `'int64'` (never missing),
+ * `'Int64'` (pandas' nullable integer: int64 values and a validity mask, missing = `<NA>`),
  * `'float64'` (NaN is missing), `'string'` (dictionary-encoded, pandas' object), `'datetime'`
  * (ms since the epoch, UTC; NaN is NaT), `'bool'` (never missing), `'timedelta'` (a difference
  * of datetimes: ms; NaN is NaT) or `'category'` (`astype('category')`: stored as strings are).
  */
-export type DType = 'int64' | 'float64' | 'string' | 'datetime' | 'bool' | 'timedelta' | 'category';
+export type DType = 'int64' | 'Int64' | 'float64' | 'string' | 'datetime' | 'bool' | 'timedelta' | 'category';
 
 /** Dictionary-encoded dtypes: strings and categories (codes into a UTF-8 dictionary). */
 export const isDict = (d: DType): boolean => d === 'string' || d === 'category';
 
 /** The dtypes a reader produces (timedelta only comes from datetime arithmetic). */
-export const DTYPES: readonly DType[] = ['int64', 'float64', 'string', 'datetime', 'bool'];
+export const DTYPES: readonly DType[] = ['int64', 'Int64', 'float64', 'string', 'datetime', 'bool'];
 
 export function typeCode(d: DType): ColType {
   // a timedelta is float64 milliseconds to the native side
-  return d === 'int64' ? ColType.Int64 : d === 'float64' || d === 'timedelta' ? ColType.Float64 : isDict(d) ? ColType.String : d === 'bool' ? ColType.Bool : ColType.Datetime;
+  return d === 'int64' || d === 'Int64' ? ColType.Int64 : d === 'float64' || d === 'timedelta' ? ColType.Float64 : isDict(d) ? ColType.String : d === 'bool' ? ColType.Bool : ColType.Datetime;
 }
 export function dtypeOf(c: ColType): DType {
   return c === ColType.Int64 ? 'int64' : c === ColType.Float64 ? 'float64' : c === ColType.String ? 'string' : c === ColType.Bool ? 'bool' : 'datetime';
@@ -81,6 +84,8 @@ export interface Column {
   values: ColumnValues;
   /** Strings only. */
   dict?: StringDict;
+  /** Nullable integers ('Int64') only: 1 = present, 0 = missing (`<NA>`). */
+  valid?: Uint8Array;
 }
 
 export interface Partition {
@@ -116,7 +121,9 @@ export function valueAt(c: Column, i: number): CellValue {
   switch (c.dtype) {
     case 'bool':
       return (c.values as Uint8Array)[i] !== 0;
+    case 'Int64':
     case 'int64': {
+      if (c.valid && !c.valid[i]) return null;
       const v = (c.values as BigInt64Array)[i]!;
       return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
     }
@@ -140,6 +147,7 @@ export function valueAt(c: Column, i: number): CellValue {
 export function emptyColumn(d: DType): Column {
   switch (d) {
     case 'int64': return { dtype: d, values: new BigInt64Array(0) };
+    case 'Int64': return { dtype: d, values: new BigInt64Array(0), valid: new Uint8Array(0) };
     case 'bool': return { dtype: d, values: new Uint8Array(0) };
     case 'string':
     case 'category': return { dtype: d, values: new Int32Array(0), dict: StringDict.EMPTY };
@@ -188,5 +196,67 @@ export function toFloat(c: Column): Column {
 }
 
 export function sliceColumn(c: Column, start: number, end: number): Column {
-  return { dtype: c.dtype, values: c.values.subarray(start, end) as ColumnValues, dict: c.dict };
+  return { dtype: c.dtype, values: c.values.subarray(start, end) as ColumnValues, dict: c.dict, valid: c.valid?.subarray(start, end) };
+}
+
+/** A nullable integer column as float64 with NaN for `<NA>` (exact to 2^53): what float statistics read. */
+export function nullableToFloat(c: Column): Column {
+  if (c.dtype !== 'Int64') return c;
+  const src = c.values as BigInt64Array;
+  const valid = c.valid!;
+  return { dtype: 'float64', values: Float64Array.from({ length: src.length }, (_, i) => (valid[i] ? Number(src[i]!) : NaN)) };
+}
+
+/** float64 integral values as a nullable integer column, NaN as <NA> (the inverse of nullableToFloat). */
+export function floatToNullable(c: Column): Column {
+  const src = c.values as Float64Array;
+  const values = new BigInt64Array(src.length);
+  const valid = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i++) if (!Number.isNaN(src[i]!)) (values[i] = BigInt(src[i]!)), (valid[i] = 1);
+  return { dtype: 'Int64', values, valid };
+}
+
+/** A nullable integer column as a string column of its decimal values (<NA>: missing), one dictionary entry per distinct value. */
+export function nullableAsStrings(c: Column): Column {
+  const src = c.values as BigInt64Array;
+  const valid = c.valid!;
+  const codes = new Int32Array(src.length);
+  const seen = new Map<bigint, number>();
+  const strings: string[] = [];
+  for (let i = 0; i < src.length; i++) {
+    if (!valid[i]) {
+      codes[i] = -1;
+      continue;
+    }
+    let k = seen.get(src[i]!);
+    if (k === undefined) seen.set(src[i]!, (k = strings.push(String(src[i]!)) - 1));
+    codes[i] = k;
+  }
+  return { dtype: 'string', values: codes, dict: StringDict.fromStrings(strings) };
+}
+
+/**
+ * pandas' 'Int64' from decimal strings (each dictionary entry parsed once, exactly, as BigInt): a
+ * missing string is `<NA>`; anything else that is not an integer in the int64 range is a TypeError
+ * naming `where` and the value.
+ */
+export function nullableFromStrings(where: string, c: Column): Column {
+  const dict = c.dict!;
+  const parsed: bigint[] = [];
+  for (let k = 0; k < dict.size; k++) {
+    const s = dict.get(k).trim();
+    let v: bigint | undefined;
+    if (/^[+-]?\d+$/.test(s)) v = BigInt(s);
+    else if (/^[+-]?\d+\.0*$/.test(s)) v = BigInt(s.slice(0, s.indexOf('.'))); // '3.0', as pandas reads it
+    if (v === undefined || v < -(2n ** 63n) || v >= 2n ** 63n) throw new TypeError(`${where}: cannot read ${JSON.stringify(s)} as Int64 (an integer in [-2^63, 2^63) or empty)`);
+    parsed.push(v);
+  }
+  const codes = c.values as Int32Array;
+  const values = new BigInt64Array(codes.length);
+  const valid = new Uint8Array(codes.length);
+  for (let i = 0; i < codes.length; i++) {
+    const k = codes[i]!;
+    if (k >= 0) (values[i] = parsed[k]!), (valid[i] = 1);
+  }
+  return { dtype: 'Int64', values, valid };
 }

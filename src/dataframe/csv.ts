@@ -4,7 +4,7 @@
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { describe as describeValue } from '../errors.js';
-import { type Column, DTYPES, type DType, type Partition, StringDict, dtypeOf, emptyColumn, fromNative, toFloat, typeCode } from './column.js';
+import { type Column, DTYPES, type DType, type Partition, StringDict, dtypeOf, emptyColumn, fromNative, nullableFromStrings, toFloat, typeCode } from './column.js';
 import { DataFrame } from './frame.js';
 import { ColType, type NativeBlock, dfNative } from './native.js';
 import { awaitNative } from './run.js';
@@ -24,7 +24,7 @@ export interface ReadCsvOptions {
   encoding?: string;
   /** Bytes per partition: a number or '64MB', '16MiB'…; null = one partition per file (default 64 MiB). */
   blocksize?: number | string | null;
-  /** Force dtypes: one for every column or { column: dtype }; 'int64' | 'float64' | 'string' | 'datetime' | 'bool'. */
+  /** Force dtypes: one for every column or { column: dtype }; 'int64' | 'Int64' (pandas' nullable integer: empty fields are `<NA>`) | 'float64' | 'string' | 'datetime' | 'bool'. */
   dtype?: DType | Record<string, DType>;
   /** The first line is a header (default true). */
   header?: boolean;
@@ -262,6 +262,8 @@ class CsvSource implements PartitionSource {
     private readonly header: boolean,
     private readonly sep: string,
     private readonly latin1: boolean,
+    /** Columns read as pandas' nullable 'Int64': parsed as strings natively, then exactly as integers (empty = <NA>). */
+    private readonly nullable: readonly boolean[] = [],
   ) {
     this.npartitions = blocks.length;
     this.schema = names.map((n, i) => [n, sampleTypes[i]!]);
@@ -344,10 +346,15 @@ class CsvSource implements PartitionSource {
     }
     const want = columns ?? this.names;
     const colIndex = want.map((n) => this.names.indexOf(n));
-    return res.map((r) => {
+    return res.map((r, j0) => {
       const map = new Map<string, Column>();
       colIndex.forEach((c, j) => {
         const nc = r.columns![c]!;
+        if (this.nullable[c]) {
+          const where = `readCsv: ${this.blocks[idx[j0]!]!.path}: column ${JSON.stringify(want[j])}`;
+          map.set(want[j]!, r.rows === 0 || nc.skipped ? emptyColumn('Int64') : nullableFromStrings(where, fromNative(nc)));
+          return;
+        }
         let col = fromNative(nc);
         const target = dtypeOf(unified[c]!);
         if (col.dtype !== target && r.rows === 0) col = emptyColumn(target);
@@ -429,13 +436,21 @@ export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}
 
   // forced dtypes
   const forced: ColType[] = names.map(() => ColType.Auto);
+  // 'Int64' columns are read as strings by the native parser and parsed exactly afterwards
+  const nullable = names.map(() => false);
+  const force = (c: number, d: DType): void => {
+    nullable[c] = d === 'Int64';
+    forced[c] = d === 'Int64' ? ColType.String : typeCode(d);
+  };
   if (options.dtype !== undefined) {
-    if (typeof options.dtype === 'string') forced.fill(typeCode(checkDtype('readCsv(options): dtype', options.dtype)));
-    else if (typeof options.dtype === 'object' && options.dtype !== null && !Array.isArray(options.dtype)) {
+    if (typeof options.dtype === 'string') {
+      const d = checkDtype('readCsv(options): dtype', options.dtype);
+      names.forEach((_, c) => force(c, d));
+    } else if (typeof options.dtype === 'object' && options.dtype !== null && !Array.isArray(options.dtype)) {
       for (const [k, v] of Object.entries(options.dtype)) {
         const c = names.indexOf(k);
         if (c < 0) throw new RangeError(`readCsv(options): dtype names column ${JSON.stringify(k)}, not in ${JSON.stringify(names)}`);
-        forced[c] = typeCode(checkDtype(`readCsv(options): dtype.${k}`, v));
+        force(c, checkDtype(`readCsv(options): dtype.${k}`, v));
       }
     } else throw new TypeError(`readCsv(options): dtype must be a dtype string or { column: dtype }, got ${describeValue(options.dtype)}`);
   }
@@ -446,6 +461,7 @@ export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}
       const c = names.indexOf(n);
       if (c < 0) throw new RangeError(`readCsv(options): parseDates names column ${JSON.stringify(n)}, not in ${JSON.stringify(names)}`);
       forced[c] = ColType.Datetime;
+      nullable[c] = false;
     }
   }
 
@@ -483,9 +499,9 @@ export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}
   let { r } = sampleOf(0);
   for (let f = 1; r.rows === 0 && f < paths.length; f++) r = sampleOf(f).r;
   const sampleTypes = r.columns!.map((c, k) =>
-    forced[k] !== ColType.Auto ? dtypeOf(forced[k]!) : c.allMissing || r.rows === 0 ? 'float64' : dtypeOf(c.type),
+    nullable[k] ? 'Int64' : forced[k] !== ColType.Auto ? dtypeOf(forced[k]!) : c.allMissing || r.rows === 0 ? 'float64' : dtypeOf(c.type),
   );
-  const source = new CsvSource(blocks, names, sampleTypes, forced, header, sep, latin1);
+  const source = new CsvSource(blocks, names, sampleTypes, forced, header, sep, latin1, nullable);
   return new DataFrame({ source, columns: names });
 }
 

@@ -29,22 +29,23 @@ function applySchema(schema: ReadonlyArray<readonly [string, DType]>, steps: rea
 }
 
 /**
- * Keeps the rows where each part's mask holds (the mask computed by the engine, one op table),
- * compacting the columns `keep` of every part in one native job (dfFilter with the one-instruction
- * program "mask is true"; each (part, column) its own task) and dropping the others.
+ * Keeps the rows where each part's mask (0/1 bytes: the array engine's bool result, or a
+ * row operation's own) is 1, compacting the columns `keep` of every part in one native job
+ * (dfFilter: each (part, column) its own task); a part whose rows are all kept is returned as it is.
  */
-async function compactRows(masks: readonly Column[], parts: readonly Partition[], keep: (name: string) => boolean, signal: AbortSignal | undefined): Promise<Partition[]> {
-  const live = parts.flatMap((p, i) => (p.length > 0 ? [{ p, mask: masks[i]!.values }] : []));
+export async function compactRows(masks: readonly Uint8Array[], parts: readonly Partition[], keep: (name: string) => boolean, signal: AbortSignal | undefined): Promise<Partition[]> {
+  const live = parts.flatMap((p, i) => (p.length > 0 ? [{ p, mask: masks[i]! }] : []));
   if (!live.length) return [...parts];
   const names = [...live[0]!.p.columns.keys()].filter(keep);
+  // a nullable column's validity mask is compacted as one more column
+  const masked = names.filter((n) => live[0]!.p.columns.get(n)!.valid);
   const res = await awaitNative(
     (onProgress) =>
       dfNative().dfFilter(
         {
           rows: live.map(({ p }) => p.length),
-          columns: [live.map(({ mask }) => mask)],
-          program: new Float64Array([TRUTH, 0, 0, 0, -1, 0]),
-          keep: names.map((n) => live.map(({ p }) => p.columns.get(n)!.values)),
+          masks: live.map(({ mask }) => mask),
+          keep: [...names.map((n) => live.map(({ p }) => p.columns.get(n)!.values)), ...masked.map((n) => live.map(({ p }) => p.columns.get(n)!.valid!))],
         },
         onProgress,
       ),
@@ -58,14 +59,14 @@ async function compactRows(masks: readonly Column[], parts: readonly Partition[]
     names.forEach((n, k) => {
       const c = p.columns.get(n)!;
       const Ctor = c.values.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => Column['values'];
-      m.set(n, { dtype: c.dtype, values: new Ctor(res.columns[k]![i]!, 0, count), dict: c.dict });
+      const v = masked.indexOf(n);
+      const valid = v < 0 ? undefined : new Uint8Array(res.columns[names.length + v]![i]!, 0, count);
+      m.set(n, { dtype: c.dtype, values: new Ctor(res.columns[k]![i]!, 0, count), dict: c.dict, valid });
     });
     return out.set(p, { length: count, columns: m });
   });
   return parts.map((p) => out.get(p) ?? p);
 }
-/** dfFilter's instruction "column 0 is true" (native/dataframe/filter.h MaskInstr::Truth). */
-const TRUTH = 1;
 
 export class DerivedSource implements PartitionSource {
   readonly name: string;
@@ -143,7 +144,7 @@ export class DerivedSource implements PartitionSource {
         const [masks] = await evaluate([s.mask], cur, dtypes, engineOptions);
         if (masks!.some((m, i) => cur[i]!.length > 0 && m.dtype !== 'bool'))
           throw new TypeError('filter(mask): the mask has missing values (pandas: an object column; .str predicates take { na: false })');
-        cur = await compactRows(masks!, cur, keep, ctx.options.signal);
+        cur = await compactRows(masks!.map((m) => m.values as Uint8Array), cur, keep, ctx.options.signal);
       } else {
         cur = cur.map((p) => {
           const c = p.columns.get(s.column);

@@ -4,10 +4,10 @@
 // column is a memory leaf; the partitions of a batch are concatenated into one 1-d array, so one
 // plan computes every output of a step over every partition.
 //
-// Registers are float64 until typed registers land (typedvm): int64 columns enter the engine as
-// float64 copies (exact to 2^53) and int64 results are converted back; bool columns are bool
-// leaves (Uint8Array 0/1). When typed registers land, `leaf()` hands int64 data over as is and
-// `toColumn()` keeps the engine's int64 result (the two places marked TYPED-REGISTERS).
+// The engine's registers are typed: int64 columns are int64 leaves (the BigInt64Array as it is)
+// and int64 results come back as BigInt64Arrays, so int64 arithmetic, comparisons and casts are
+// exact over the whole int64 range (wrapping as NumPy's); bool columns are bool leaves
+// (Uint8Array 0/1), string columns their int32 codes (only isna/notna read them).
 import { describe as describeValue } from '../errors.js';
 import { full, memoryArray } from '../array/creation.js';
 import { concatenate } from '../array/indexing/join.js';
@@ -19,11 +19,11 @@ import { type StrMap, mapString } from './strings.js';
 export type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'mod' | 'floordiv';
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type LogicalOp = 'and' | 'or' | 'xor';
-export type Literal = number | boolean | Date;
+export type Literal = number | bigint | boolean | Date;
 
 export type Expr =
   | { readonly kind: 'col'; readonly name: string }
-  | { readonly kind: 'lit'; readonly value: number }
+  | { readonly kind: 'lit'; readonly value: number | bigint }
   | { readonly kind: 'arith'; readonly op: ArithOp; readonly args: readonly [Expr, Expr] }
   | { readonly kind: 'compare'; readonly op: CompareOp; readonly args: readonly [Expr, Expr] }
   | { readonly kind: 'logical'; readonly op: LogicalOp; readonly args: readonly [Expr, Expr] }
@@ -33,7 +33,7 @@ export type Expr =
   | { readonly kind: 'clip'; readonly arg: Expr; readonly lo: number | null; readonly hi: number | null }
   | { readonly kind: 'fillna'; readonly arg: Expr; readonly value: number }
   | { readonly kind: 'where'; readonly cond: Expr; readonly x: Expr; readonly other: Expr }
-  | { readonly kind: 'astype'; readonly arg: Expr; readonly dtype: 'float64' | 'int64' | 'bool' }
+  | { readonly kind: 'astype'; readonly arg: Expr; readonly dtype: 'float64' | 'int64' | 'Int64' | 'bool' }
   | { readonly kind: 'str'; readonly op: StrOp; readonly arg: Expr; readonly pat?: string; readonly regex?: boolean; readonly caseSensitive?: boolean; readonly na?: boolean; readonly map?: StrMap }
   | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr; /** floor: the frequency in ms. */ readonly freq?: number };
 
@@ -42,12 +42,16 @@ export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 
 
 export const col = (name: string): Expr => ({ kind: 'col', name });
 
-/** A JS value as a literal (bool → 0/1, Date → ms since the epoch, as datetime columns hold). */
+/** A JS value as a literal (bool → 0/1, Date → ms since the epoch, as datetime columns hold; a bigint is an int64 scalar). */
 export function literal(where: string, v: unknown): Expr {
   if (typeof v === 'number') return { kind: 'lit', value: v };
+  if (typeof v === 'bigint') {
+    if (v < -(2n ** 63n) || v >= 2n ** 63n) throw new RangeError(`${where}: ${v}n is outside the int64 range [-2^63, 2^63)`);
+    return { kind: 'lit', value: v };
+  }
   if (typeof v === 'boolean') return { kind: 'lit', value: v ? 1 : 0 };
   if (v instanceof Date) return { kind: 'lit', value: v.getTime() };
-  throw new TypeError(`${where}: expected a Series, a number, a boolean or a Date, got ${describeValue(v)}`);
+  throw new TypeError(`${where}: expected a Series, a number, a bigint, a boolean or a Date, got ${describeValue(v)}`);
 }
 
 /** Column names an expression reads. */
@@ -89,10 +93,22 @@ function timeArith(op: ArithOp, a: LType, b: LType): DType | undefined {
 type LType = DType | 'lit-int' | 'lit-float';
 
 const INTLIKE = (d: LType): boolean => d === 'int64' || d === 'bool' || d === 'lit-int';
-const NUMBERISH = (d: LType): boolean => d === 'int64' || d === 'float64' || d === 'bool' || d === 'lit-int' || d === 'lit-float';
+const NUMBERISH = (d: LType): boolean => d === 'int64' || d === 'Int64' || d === 'float64' || d === 'bool' || d === 'lit-int' || d === 'lit-float';
+/** Is `e` the NaN literal (where's default `other`: missing)? */
+const isNaNLit = (e: Expr): boolean => e.kind === 'lit' && typeof e.value === 'number' && Number.isNaN(e.value);
+
+/**
+ * The dtype of an operation with a nullable integer operand (pandas' masked arrays): Int64 with
+ * integers stays Int64; with floats or by true division pandas gives its nullable Float64, which
+ * is float64 with NaN for <NA> here.
+ */
+function nullableArith(op: ArithOp, a: LType, b: LType): DType {
+  const int = (d: LType): boolean => d === 'Int64' || INTLIKE(d);
+  return op !== 'div' && int(a) && int(b) ? 'Int64' : 'float64';
+}
 
 function ltype(e: Expr, dtypes: ReadonlyMap<string, DType>): LType {
-  return e.kind === 'lit' ? (Number.isInteger(e.value) ? 'lit-int' : 'lit-float') : exprDtype(e, dtypes);
+  return e.kind === 'lit' ? (typeof e.value === 'bigint' || Number.isInteger(e.value) ? 'lit-int' : 'lit-float') : exprDtype(e, dtypes);
 }
 
 /**
@@ -117,7 +133,10 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
       if (temporal) return temporal;
       for (const d of [a, b])
         if (!NUMBERISH(d)) throw new TypeError(`${e.op}: a ${d} column in arithmetic (accepted: int64, float64, bool columns and numbers)`);
+      if (a === 'Int64' || b === 'Int64') return nullableArith(e.op, a, b);
       if (e.op === 'div') return 'float64';
+      const lit = e.args[1].kind === 'lit' ? e.args[1].value : undefined;
+      if (e.op === 'pow' && INTLIKE(a) && INTLIKE(b) && lit !== undefined && lit < 0) throw new RangeError(NEGATIVE_POWER_ERROR);
       return INTLIKE(a) && INTLIKE(b) ? 'int64' : 'float64';
     }
     case 'compare': {
@@ -147,12 +166,14 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     case 'round':
     case 'clip': {
       const d = exprDtype(e.arg, dtypes);
-      if (d !== 'int64' && d !== 'float64') throw new TypeError(`${e.kind}: needs an int64 or float64 column, got ${d}`);
+      if (d !== 'int64' && d !== 'Int64' && d !== 'float64') throw new TypeError(`${e.kind}: needs an int64, Int64 or float64 column, got ${d}`);
       return d;
     }
     case 'fillna': {
       const d = exprDtype(e.arg, dtypes);
-      if (d === 'string' || d === 'bool' || d === 'category') throw new TypeError(`fillna: a number for a ${d} column is not accepted (accepted: int64, float64, datetime columns)`);
+      if (d === 'string' || d === 'bool' || d === 'category') throw new TypeError(`fillna: a number for a ${d} column is not accepted (accepted: int64, Int64, float64, datetime columns)`);
+      if (d === 'Int64' && !Number.isInteger(e.value) && typeof e.value !== 'bigint')
+        throw new TypeError(`fillna: ${e.value} is not an integer; an Int64 column takes integers (as pandas: cannot safely cast)`);
       return d;
     }
     case 'where': {
@@ -166,11 +187,16 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
           throw new TypeError('where: datetime values with numbers would make an object column in pandas');
         return 'datetime';
       }
+      if (a === 'Int64' || b === 'Int64') {
+        // pandas: an Int64 where with integers (or <NA> as the default other) stays Int64
+        const int = (d: LType, x: Expr): boolean => d === 'Int64' || INTLIKE(d) || isNaNLit(x);
+        return int(a, e.x) && int(b, e.other) ? 'Int64' : 'float64';
+      }
       return INTLIKE(a) && INTLIKE(b) ? 'int64' : 'float64';
     }
     case 'astype': {
       const d = exprDtype(e.arg, dtypes);
-      if (d === 'string' || d === 'datetime' || d === 'category') throw new TypeError(`astype: from ${d} is not built yet (accepted: int64, float64, bool)`);
+      if (d === 'string' || d === 'datetime' || d === 'category') throw new TypeError(`astype: from ${d} is not built yet (accepted: int64, Int64, float64, bool)`);
       return e.dtype;
     }
     case 'str': {
@@ -303,55 +329,176 @@ function hostColumns(e: Expr, parts: readonly Partition[]): Column[] | undefined
   return e.kind === 'str' ? strColumns(e, args) : dtColumns(e, args);
 }
 
-/** A partition's column as a memory leaf of the engine (or undefined for a partition without rows). */
+/**
+ * A partition's column as a memory leaf of the engine, without a copy: int64 as int64, bool as
+ * bool, strings as their int32 codes (−1 = missing; only isna/notna read them), the rest float64.
+ */
 function leaf(c: Column): NDArray {
-  const n = c.values.length;
-  let data: Float64Array | Uint8Array;
-  if (c.dtype === 'int64') {
-    // TYPED-REGISTERS: hand the BigInt64Array over as an int64 leaf instead of this copy
-    const src = c.values as BigInt64Array;
-    data = new Float64Array(n);
-    for (let i = 0; i < n; i++) data[i] = Number(src[i]!);
-  } else if (c.dtype === 'string' || c.dtype === 'category') {
-    // only isna/notna read strings: the codes (−1 = missing)
-    const src = c.values as Int32Array;
-    data = new Float64Array(n);
-    for (let i = 0; i < n; i++) data[i] = src[i]!;
-  } else {
-    data = c.values as Float64Array | Uint8Array;
-  }
-  return memoryArray(data, [n], [1], 0, undefined) as NDArray;
+  return memoryArray(c.values, [c.values.length], [1], 0, undefined) as NDArray;
 }
 
-type Value = NDArray | number;
+type Value = NDArray | number | bigint;
 
 const ENGINE_ARITH: Record<ArithOp, 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'mod' | 'floorDivide'> = {
   add: 'add', sub: 'sub', mul: 'mul', div: 'div', pow: 'pow', mod: 'mod', floordiv: 'floorDivide',
 };
 
+const ASTYPE_INT_ERROR = 'astype(int64): cannot convert a missing or infinite value to an integer (as pandas); fillna or dropna first';
+const NEGATIVE_POWER_ERROR = 'pow: integers to negative integer powers are not allowed (as NumPy and pandas); astype(float64) first';
+const NON_INTEGER_ERROR = "astype('Int64'): cannot safely cast non-equivalent float64 to int64 (as pandas): a value is not an integer";
+const isInt = (v: Value): boolean => (typeof v === 'object' ? v.dtype === 'int64' : typeof v === 'bigint' || Number.isInteger(v));
+
 class Builder {
   private readonly leaves = new Map<string, NDArray>();
+  /** 0-d bool arrays computed with the plan that must be true, and the RangeError when one is not. */
+  readonly checks: { test: NDArray; error: string }[] = [];
+  /** int64 floordiv/mod nodes with a column divisor: the divisor's "has a zero" reduction (the pre-pass). */
+  readonly zeroTests = new Map<Expr, NDArray>();
   constructor(
     private readonly parts: readonly Partition[],
     private readonly dtypes: ReadonlyMap<string, DType>,
+    /** The int64 floordiv/mod nodes whose divisor column holds a zero (pandas then gives float64). */
+    private readonly zeroDivisors: ReadonlySet<Expr> = new Set(),
   ) {}
 
+  /**
+   * int64 `//` and `%` as pandas: exact int64 unless the divisor is 0 somewhere, which makes the
+   * column float64 with ±inf (NaN for 0 // 0) for `//` and NaN for `%` there, the other rows the
+   * int64 results converted (pandas' fill_zeros). A column divisor's zeros are known from the
+   * pre-pass (zeroTests, evaluated first).
+   */
+  private intDivision(e: Extract<Expr, { kind: 'arith' }>, a: Value, b: Value): Value {
+    const op = ENGINE_ARITH[e.op];
+    if (typeof b !== 'object') {
+      if (Number(b) !== 0) return (a as NDArray)[op](b);
+      const af = (a as NDArray).astype('float64');
+      return e.op === 'mod' ? af.mul(NaN) : af.floorDivide(0);
+    }
+    if (!this.zeroDivisors.has(e)) {
+      if (!this.zeroTests.has(e)) this.zeroTests.set(e, b.eq(0).any());
+      return typeof a === 'object' ? a[op](b) : binaryNumberFirst(op, a, b);
+    }
+    const zero = b.eq(0);
+    // the divisor 1 where it is 0: the int64 kernel never divides by zero
+    const safe = whereArrays(zero, 1, b) as NDArray;
+    const r = (typeof a === 'object' ? a[op](safe) : binaryNumberFirst(op, a, safe)).astype('float64');
+    const af = typeof a === 'object' ? a.astype('float64') : Number(a);
+    const fill = e.op === 'mod' ? NaN : typeof af === 'number' ? binaryNumberFirst('floorDivide', af, zero.astype('float64').mul(0)) : af.floorDivide(0);
+    return whereArrays(zero, fill, r);
+  }
+
   column(name: string): NDArray {
-    let a = this.leaves.get(name);
+    return this.leafOf(name, false);
+  }
+
+  /** The column's values (or, `mask`, a nullable column's validity) over the batch as one engine array. */
+  private leafOf(name: string, mask: boolean): NDArray {
+    const key = mask ? `\u0000valid:${name}` : name;
+    let a = this.leaves.get(key);
     if (!a) {
       const pieces = this.parts.filter((p) => p.length > 0).map((p) => {
         const c = p.columns.get(name);
         if (!c) throw new Error(`internal: column ${JSON.stringify(name)} not loaded`);
-        return leaf(c);
+        if (mask && !c.valid) throw new Error(`internal: column ${JSON.stringify(name)} has no validity mask`);
+        return mask ? (memoryArray(c.valid!, [c.valid!.length], [1], 0, undefined) as NDArray) : leaf(c);
       });
       a = pieces.length === 1 ? pieces[0]! : concatenate(pieces);
-      this.leaves.set(name, a);
+      this.leaves.set(key, a);
     }
     return a;
   }
 
-  /** The engine value of `e`; bool operands of arithmetic are cast to float64 (NumPy's bool arithmetic is integer). */
+  private readonly validities = new Map<Expr, NDArray | undefined>();
+  /**
+   * Where a nullable (Int64) expression is present, as a bool engine array (undefined: everywhere,
+   * or not nullable): pandas' masked arrays, whose masks combine by `and` through arithmetic.
+   */
+  validity(e: Expr): NDArray | undefined {
+    if (this.validities.has(e)) return this.validities.get(e);
+    let v: NDArray | undefined;
+    if (exprDtype(e, this.dtypes) === 'Int64') {
+      switch (e.kind) {
+        case 'col': v = this.leafOf(e.name, true); break;
+        case 'arith': v = this.argValidity(e.args); break;
+        case 'neg': case 'abs': case 'round': case 'clip': v = this.validity(e.arg); break;
+        case 'astype': {
+          const from = exprDtype(e.arg, this.dtypes);
+          v = from === 'float64' ? (this.build(e.arg) as NDArray).isnan().logicalNot() : this.validity(e.arg);
+          break;
+        }
+        case 'where': {
+          // x where cond holds, else other (the NaN literal: missing)
+          const c = this.build(e.cond) as NDArray;
+          const vx = this.validity(e.x);
+          const vo = isNaNLit(e.other) ? false : this.validity(e.other);
+          if (vx === undefined && vo === undefined) break;
+          const left = vx ? c.logicalAnd(vx) : c;
+          v = vo === false ? left : left.logicalOr(vo ? c.logicalNot().logicalAnd(vo) : c.logicalNot());
+          break;
+        }
+        default: break; // fillna: everywhere
+      }
+    }
+    this.validities.set(e, v);
+    return v;
+  }
+  /** A comparison over nullable operands: False where one is <NA> (pandas gives its nullable boolean <NA>). */
+  private maskFalse(args: readonly Expr[], r: NDArray): NDArray {
+    const m = this.argValidity(args);
+    return m ? r.logicalAnd(m) : r;
+  }
+
+  /** astype to or from Int64, with pandas' checks (an error naming the value kind, after the plan). */
+  private nullableCast(e: Extract<Expr, { kind: 'astype' }>, from: DType): Value {
+    const v = this.build(e.arg);
+    if (typeof v !== 'object') return e.dtype === 'float64' ? Number(v) : e.dtype === 'bool' ? (v ? 1 : 0) : typeof v === 'bigint' ? v : Math.trunc(v);
+    if (e.dtype === 'Int64') {
+      if (from === 'Int64' || from === 'int64') return v;
+      if (from === 'bool') return v.astype('int64');
+      // float64: NaN is <NA>; anything else must be an integer (pandas: cannot safely cast non-equivalent float64)
+      const nan = v.isnan();
+      this.checks.push({ test: nan.logicalOr(v.isfinite().logicalAnd(v.trunc().eq(v))).all(), error: NON_INTEGER_ERROR });
+      return (whereArrays(nan, 0, v) as NDArray).astype('int64');
+    }
+    // from Int64
+    const valid = this.validity(e.arg);
+    if (e.dtype === 'float64') return valid ? whereArrays(valid, v.astype('float64'), NaN) : v.astype('float64');
+    if (valid) this.checks.push({ test: valid.all(), error: `astype(${e.dtype}): cannot convert <NA> to ${e.dtype === 'bool' ? 'a bool' : 'an integer'} (as pandas); fillna or dropna first` });
+    return e.dtype === 'bool' ? v.ne(0) : v;
+  }
+
+  private argValidity(args: readonly Expr[]): NDArray | undefined {
+    let v: NDArray | undefined;
+    for (const a of args) {
+      const m = this.validity(a);
+      if (m) v = v ? v.logicalAnd(m) : m;
+    }
+    return v;
+  }
+  /** A nullable operand as float64 with NaN for <NA> (pandas' Float64 results, float64 here). */
+  private asFloat(x: Expr): Value {
+    const v = this.build(x);
+    const m = this.validity(x);
+    if (typeof v !== 'object' || !m) return v;
+    return whereArrays(m, v.astype('float64'), NaN);
+  }
+
+  private readonly built = new Map<Expr, Value>();
+  /**
+   * The engine value of `e`; bool operands of arithmetic are cast to int64 (pandas' bool arithmetic
+   * is integer). A nullable (Int64) expression's values mean nothing where validity() is false;
+   * an expression of another dtype over nullable operands has NaN there (float) or False (bool).
+   */
   build(e: Expr): Value {
+    let v = this.built.get(e);
+    if (v === undefined) {
+      v = this.compute(e);
+      this.built.set(e, v);
+    }
+    return v;
+  }
+
+  private compute(e: Expr): Value {
     const host = hostColumns(e, this.parts);
     if (host) {
       // a .str / .dt result read by the engine: a leaf like any column
@@ -360,28 +507,41 @@ class Builder {
     }
     const num = (x: Expr): Value => {
       const v = this.build(x);
-      return typeof v !== 'number' && v.dtype === 'bool' ? v.astype('float64') : v;
+      return typeof v === 'object' && v.dtype === 'bool' ? v.astype('int64') : v;
     };
     switch (e.kind) {
       case 'col': return this.column(e.name);
       case 'lit': return e.value;
       case 'arith': {
+        const nullable = this.argValidity(e.args);
+        if (nullable && exprDtype(e, this.dtypes) === 'float64') {
+          // Int64 / x, Int64 with floats: pandas' Float64, NaN for <NA> here
+          const [a, b] = [this.asFloat(e.args[0]), this.asFloat(e.args[1])];
+          const op = ENGINE_ARITH[e.op];
+          const fa = typeof a === 'object' ? a.astype('float64') : Number(a);
+          return typeof fa === 'number' ? binaryNumberFirst(op, fa, b as NDArray) : fa[op](typeof b === 'bigint' ? Number(b) : b);
+        }
         const [a, b] = [num(e.args[0]), num(e.args[1])];
         const op = ENGINE_ARITH[e.op];
-        if (typeof a === 'number') {
-          if (typeof b === 'number') throw new TypeError(`${e.op}: needs a Series operand (got two numbers)`);
-          return binaryNumberFirst(op, a, b);
+        if (typeof a !== 'object' && typeof b !== 'object') throw new TypeError(`${e.op}: needs a Series operand (got two numbers)`);
+        // pandas' masked integers divide by 0 as NumPy's integers do (0), no float64 column
+        if ((e.op === 'floordiv' || e.op === 'mod') && isInt(a) && isInt(b) && !nullable) return this.intDivision(e, a, b);
+        if (e.op === 'pow' && isInt(a) && isInt(b)) {
+          // NumPy and pandas: integers to negative integer powers are an error, not 0
+          if (typeof b === 'object') this.checks.push({ test: b.ge(0).all(), error: NEGATIVE_POWER_ERROR });
+          else if (b < 0) throw new RangeError(NEGATIVE_POWER_ERROR);
         }
+        if (typeof a !== 'object') return binaryNumberFirst(op, a, b as NDArray);
         return a[op](b);
       }
       case 'compare': {
         const [a, b] = [this.build(e.args[0]), this.build(e.args[1])];
-        if (typeof a === 'number' && typeof b === 'number') throw new TypeError(`${e.op}: needs a Series operand (got two numbers)`);
-        if (typeof a === 'number') {
+        if (typeof a !== 'object' && typeof b !== 'object') throw new TypeError(`${e.op}: needs a Series operand (got two numbers)`);
+        if (typeof a !== 'object') {
           const flip: Record<CompareOp, CompareOp> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
-          return (b as NDArray)[flip[e.op]](a);
+          return this.maskFalse(e.args, (b as NDArray)[flip[e.op]](a));
         }
-        return a[e.op](b);
+        return this.maskFalse(e.args, a[e.op](b));
       }
       case 'logical': {
         const [a, b] = [this.build(e.args[0]), this.build(e.args[1])] as [NDArray, NDArray];
@@ -396,27 +556,46 @@ class Builder {
       case 'notna': {
         const d = exprDtype(e.arg, this.dtypes);
         const a = this.build(e.arg) as NDArray;
-        // strings: code −1; bool: never missing; numbers (int64 as float64 copies) and datetimes: NaN
-        const na = d === 'string' || d === 'category' ? a.lt(0) : a.dtype === 'bool' ? a.ne(a) : a.isnan();
+        const valid = this.validity(e.arg);
+        if (d === 'Int64') return e.kind === 'notna' ? (valid ?? a.eq(a)) : valid ? valid.logicalNot() : a.ne(a);
+        // strings: code −1; bool and int64: never missing; floats and datetimes: NaN
+        const na = d === 'string' || d === 'category' ? a.lt(0) : a.dtype === 'bool' || a.dtype === 'int64' ? a.ne(a) : a.isnan();
         return e.kind === 'isna' ? na : na.logicalNot();
       }
       case 'fillna': {
         const a = this.build(e.arg) as NDArray;
-        if (exprDtype(e.arg, this.dtypes) === 'int64') return a;
+        if (exprDtype(e.arg, this.dtypes) === 'Int64') {
+          const valid = this.validity(e.arg);
+          return valid ? whereArrays(valid, a, e.value) : a;
+        }
+        if (a.dtype === 'int64') return a; // never missing
         return whereArrays(a.isnan(), e.value, a);
       }
       case 'where': {
         const c = this.build(e.cond);
-        return whereArrays(c, this.build(e.x), this.build(e.other));
+        if (exprDtype(e, this.dtypes) === 'Int64') {
+          // values where present (validity() says where); 0 stands in for <NA>
+          const other = isNaNLit(e.other) ? 0 : this.build(e.other);
+          return whereArrays(c, this.build(e.x), other);
+        }
+        return whereArrays(c, this.asFloat(e.x), this.asFloat(e.other));
       }
       case 'astype': {
         const from = exprDtype(e.arg, this.dtypes);
+        if (from === 'Int64' || e.dtype === 'Int64') return this.nullableCast(e, from);
         const v = num(e.arg);
-        if (typeof v === 'number') return e.dtype === 'bool' ? (v ? 1 : 0) : e.dtype === 'int64' ? Math.trunc(v) : v;
+        if (typeof v !== 'object') {
+          if (typeof v === 'bigint') return e.dtype === 'bool' ? (v ? 1 : 0) : e.dtype === 'int64' ? v : Number(v);
+          return e.dtype === 'bool' ? (v ? 1 : 0) : e.dtype === 'int64' ? Math.trunc(v) : v;
+        }
         const a = v;
-        if (e.dtype === 'bool') return a.ne(0).logicalOr(a.isnan()); // NaN → True, as NumPy/pandas
-        if (e.dtype === 'int64' && from === 'float64') return a.trunc(); // checked finite in toColumn
-        return a;
+        if (e.dtype === 'bool') return a.dtype === 'int64' ? a.ne(0) : a.ne(0).logicalOr(a.isnan()); // NaN → True, as NumPy/pandas
+        if (e.dtype === 'int64' && a.dtype !== 'int64') {
+          // pandas: a missing or infinite value cannot become an integer (checked after the plan)
+          this.checks.push({ test: a.isfinite().all(), error: ASTYPE_INT_ERROR });
+          return a.astype('int64');
+        }
+        return a.dtype === e.dtype ? a : a.astype(e.dtype);
       }
       case 'str':
       case 'dt':
@@ -425,37 +604,36 @@ class Builder {
   }
 }
 
-function binaryNumberFirst(op: (typeof ENGINE_ARITH)[ArithOp], a: number, b: NDArray): NDArray {
+function binaryNumberFirst(op: (typeof ENGINE_ARITH)[ArithOp], a: number | bigint, b: NDArray): NDArray {
   // a ∘ b with a number first: commutative ops swap; the rest go through a full array of a
   switch (op) {
     case 'add': return b.add(a);
     case 'mul': return b.mul(a);
-    default: return (full(b.shape, a, { chunks: b.chunks }) as NDArray)[op](b);
+    default: {
+      // an integer first operand of an int64 column is int64 (NumPy's weak scalar)
+      const dtype = b.dtype === 'int64' && (typeof a === 'bigint' || Number.isInteger(a)) ? 'int64' : 'float64';
+      return (full(b.shape, typeof a === 'bigint' && dtype === 'float64' ? Number(a) : a, { chunks: b.chunks, dtype }) as NDArray)[op](b);
+    }
   }
 }
 
-/** An engine result (one array over every row of the batch) as a column of `dtype` for partition rows [start, end). */
-function toColumn(where: string, data: Float64Array | Uint8Array, dtype: DType, start: number, end: number): Column {
+/**
+ * An engine result (one array over every row of the batch) as a column for partition rows
+ * [start, end): the engine's dtype decides (an int64 expression is float64 where pandas makes it
+ * so, e.g. `i // 0`), datetimes and timedeltas keep the expression's dtype.
+ */
+function toColumn(where: string, data: EngineData, dtype: DType, start: number, end: number): Column {
   const view = data.subarray(start, end);
-  if (dtype === 'bool') {
-    if (view instanceof Uint8Array) return { dtype, values: view };
-    const out = new Uint8Array(view.length);
-    for (let i = 0; i < view.length; i++) out[i] = view[i] ? 1 : 0;
-    return { dtype, values: out };
+  if (view instanceof Uint8Array) {
+    if (dtype !== 'bool') throw new Error(`internal: ${where} gave a bool result for a ${dtype} column`);
+    return { dtype, values: view };
   }
-  const f = view instanceof Float64Array ? view : Float64Array.from(view);
-  if (dtype === 'int64') {
-    // TYPED-REGISTERS: the engine's int64 result is the column; until then float64 values
-    // (exact to 2^53) are converted. A non-finite value (x // 0, x % 0) makes the column float64,
-    // as pandas does for integer division by zero.
-    for (let i = 0; i < f.length; i++) if (!Number.isFinite(f[i]!)) return { dtype: 'float64', values: f };
-    const out = new BigInt64Array(f.length);
-    for (let i = 0; i < f.length; i++) out[i] = BigInt(f[i]!);
-    return { dtype, values: out };
-  }
-  if (dtype === 'string') throw new Error(`internal: ${where} produced a string column`);
-  return { dtype, values: f };
+  if (view instanceof BigInt64Array) return { dtype: 'int64', values: view };
+  if (dtype === 'bool' || dtype === 'string') throw new Error(`internal: ${where} gave a float result for a ${dtype} column`);
+  return { dtype: dtype === 'datetime' || dtype === 'timedelta' ? dtype : 'float64', values: view };
 }
+
+type EngineData = Float64Array | BigInt64Array | Uint8Array;
 
 /** One dtype over the partitions of a host result: int64 with float64 → float64, bool with string (pandas' object) → string. */
 function unifyParts(cols: Column[]): Column[] {
@@ -469,7 +647,9 @@ function unifyParts(cols: Column[]): Column[] {
 }
 
 /** A literal expression over n rows (no column to lower: filled here). */
-function literalColumn(value: number, dtype: DType, n: number): Column {
+function literalColumn(value: number | bigint, dtype: DType, n: number): Column {
+  if (dtype === 'Int64') return { dtype, values: new BigInt64Array(n).fill(BigInt(value)), valid: new Uint8Array(n).fill(1) };
+  if (typeof value === 'bigint') return { dtype: 'int64', values: new BigInt64Array(n).fill(value) };
   if (dtype === 'int64' && Number.isInteger(value)) return { dtype, values: new BigInt64Array(n).fill(BigInt(value)) };
   if (dtype === 'bool') return { dtype, values: new Uint8Array(n).fill(value ? 1 : 0) };
   return { dtype: dtype === 'datetime' ? 'datetime' : 'float64', values: new Float64Array(n).fill(value) };
@@ -512,6 +692,37 @@ async function hoist(e: Expr, ctx: HoistContext): Promise<Expr> {
 }
 
 /**
+ * The Builder for `exprs` over `parts`, after the pre-pass that finds which int64 floordiv/mod
+ * column divisors hold a zero (pandas makes those results float64): one small plan, only when
+ * there are such divisors.
+ */
+async function builderFor(exprs: readonly Expr[], parts: readonly Partition[], dtypes: ReadonlyMap<string, DType>, options: ComputeOptions): Promise<Builder> {
+  const probe = new Builder(parts, dtypes);
+  for (const e of exprs) probe.build(e);
+  if (!probe.zeroTests.size) return probe;
+  const tests = [...probe.zeroTests];
+  const any = await computeArrays(tests.map(([, t]) => t), options);
+  const zeroDivisors = new Set<Expr>();
+  tests.forEach(([node], i) => any[i] && zeroDivisors.add(node));
+  return zeroDivisors.size ? new Builder(parts, dtypes, zeroDivisors) : probe;
+}
+
+/**
+ * `arrays` computed in one plan with the builder's checks (a RangeError when one fails); each
+ * distinct array is one output (a validity shared by several results, e.g. a column's own mask
+ * over concatenated partitions).
+ */
+async function computeChecked(b: Builder, arrays: readonly NDArray[], options: ComputeOptions): Promise<Computed[]> {
+  const wanted = [...arrays, ...b.checks.map((c) => c.test)];
+  const unique = [...new Set(wanted)];
+  const computed = unique.length ? await computeArrays(unique, options) : [];
+  const results = wanted.map((a) => computed[unique.indexOf(a)]!);
+  const failed = b.checks.find((_, i) => !results[arrays.length + i]);
+  if (failed) throw new RangeError(failed.error);
+  return results.slice(0, arrays.length);
+}
+
+/**
  * Evaluates expressions over a batch of partitions in one engine plan: per expression, one
  * column per partition. `dtypes` gives the columns' dtypes; astype('int64') of a non-finite
  * value is a RangeError, as pandas'.
@@ -530,36 +741,73 @@ export async function evaluate(
   const out: Column[][] = exprs.map(() => []);
   const total = parts.reduce((a, p) => a + p.length, 0);
   const outTypes = exprs.map((e) => exprDtype(e, dtypes));
-  const b = new Builder(parts, dtypes);
   // .str / .dt at the top: columns computed on the host, not engine arrays
   const host = exprs.map((e) => hostColumns(e, parts));
+  const b = await builderFor(total ? exprs.filter((_, j) => !host[j]) : [], parts, dtypes, options);
   const values = total ? exprs.map((e, j) => (host[j] ? 0 : b.build(e))) : [];
-  const arrays = values.filter((v): v is NDArray => typeof v !== 'number');
-  const results = arrays.length ? await computeArrays(arrays, options) : [];
+  // a nullable result's validity is computed in the same plan
+  const valids = total ? exprs.map((e, j) => (host[j] || outTypes[j] !== 'Int64' ? undefined : b.validity(e))) : [];
+  const arrays = [...values.filter((v): v is NDArray => typeof v === 'object'), ...valids.filter((v): v is NDArray => v !== undefined)];
+  const results = await computeChecked(b, arrays, options);
   let k = 0;
+  let kv = values.filter((v) => typeof v === 'object').length;
   exprs.forEach((e, j) => {
     if (host[j]) {
       out[j] = unifyParts(host[j]!);
       return;
     }
     const v = values[j];
-    let data: Float64Array | Uint8Array | undefined;
-    if (v !== undefined && typeof v !== 'number') {
-      const r = results[k++] as { data: Float64Array | Uint8Array };
-      data = r.data;
-      if (e.kind === 'astype' && e.dtype === 'int64')
-        for (let i = 0; i < data.length; i++)
-          if (!Number.isFinite(data[i]!)) throw new RangeError('astype(int64): cannot convert a missing or infinite value to an integer (as pandas); fillna or dropna first');
-    }
+    const data = v !== undefined && typeof v === 'object' ? (results[k++] as { data: EngineData }).data : undefined;
+    const valid = valids[j] ? (results[kv++] as { data: Uint8Array }).data : undefined;
     let at = 0;
-    // the column's dtype is decided over all its rows (pandas: x // 0 anywhere makes it float64)
-    let type = outTypes[j]!;
-    if (data && type === 'int64') for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) type = 'float64';
     for (const p of parts) {
-      if (data) out[j]!.push(toColumn('evaluate', data, type, at, at + p.length));
-      else out[j]!.push(literalColumn(typeof v === 'number' ? v : e.kind === 'lit' ? e.value : 0, outTypes[j]!, p.length));
+      if (data && outTypes[j] === 'Int64') {
+        const values = data.subarray(at, at + p.length);
+        if (!(values instanceof BigInt64Array)) throw new Error(`internal: an Int64 expression gave ${values.constructor.name}`);
+        out[j]!.push({ dtype: 'Int64', values, valid: valid ? valid.subarray(at, at + p.length) : new Uint8Array(p.length).fill(1) });
+      } else if (data) out[j]!.push(toColumn('evaluate', data, outTypes[j]!, at, at + p.length));
+      else out[j]!.push(literalColumn(typeof v === 'number' || typeof v === 'bigint' ? v : e.kind === 'lit' ? e.value : 0, outTypes[j]!, p.length));
       at += p.length;
     }
   });
   return out;
+}
+
+/**
+ * The exact sum, min or max of an int64 or Int64 expression over partitions in one engine plan
+ * (the expression is not materialized: its kernels feed the engine's int64 reduction, NumPy's,
+ * whose sum wraps on overflow as pandas'); <NA> of an Int64 expression is skipped (the
+ * reduction's neutral value in its place). Undefined when the engine's result is not int64 (a
+ * CSV column unified to float64, `//` by a zero) or the expression has .str/.dt parts: the caller
+ * takes the float statistics. No values: sum 0, min/max NaN (pandas).
+ */
+export async function reduceInt64(parts: readonly Partition[], e: Expr, dtypes: ReadonlyMap<string, DType>, op: 'sum' | 'min' | 'max', options: ComputeOptions): Promise<bigint | number | undefined> {
+  const live = parts.filter((p) => p.length > 0);
+  if (hasHost(e)) return undefined;
+  // the dtypes as read (a CSV column may have unified to float64)
+  const read = new Map(dtypes);
+  for (const [n, c] of live[0]?.columns ?? []) read.set(n, c.dtype);
+  for (const n of exprColumns(e)) if (live.some((p) => p.columns.get(n)?.dtype !== read.get(n))) return undefined;
+  const dtype = exprDtype(e, read);
+  if (dtype !== 'int64' && dtype !== 'Int64') return undefined;
+  if (!live.length) return op === 'sum' ? 0n : NaN;
+  const b = await builderFor([e], live, read, options);
+  const v = b.build(e);
+  if (typeof v !== 'object' || v.dtype !== 'int64') return undefined;
+  const valid = b.validity(e);
+  if (!valid) return (await computeChecked(b, [v[op]()], options))[0] as bigint;
+  const neutral = op === 'sum' ? 0n : op === 'min' ? 2n ** 63n - 1n : -(2n ** 63n);
+  const [r, any] = await computeChecked(b, [(whereArrays(valid, v, neutral) as NDArray)[op](), valid.any()], options);
+  return any || op === 'sum' ? (r as bigint) : NaN;
+}
+
+/** Does `e` have a .str or .dt part (computed on the host, not by one engine plan)? */
+function hasHost(e: Expr): boolean {
+  switch (e.kind) {
+    case 'col': case 'lit': return false;
+    case 'str': case 'dt': return true;
+    case 'arith': case 'compare': case 'logical': return hasHost(e.args[0]) || hasHost(e.args[1]);
+    case 'where': return hasHost(e.cond) || hasHost(e.x) || hasHost(e.other);
+    default: return hasHost(e.arg);
+  }
 }

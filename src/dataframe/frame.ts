@@ -4,7 +4,7 @@
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import type { VisualizeOptions } from '../visualize/index.js';
-import { type Column, type DType, type Partition, StringDict, typeCode } from './column.js';
+import { type Column, type DType, type Partition, StringDict, nullableToFloat, typeCode } from './column.js';
 import { dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 import { type DataFrameState, layerId } from './source.js';
@@ -26,7 +26,7 @@ import { type Resampler, parseRule, resampleFrame } from './resample.js';
 import { type MapPartitionsOptions, type PartitionFunction, mapPartitionsFrame } from './partitions.js';
 import { type CorrOptions, type CovOptions, MEDIAN_Q, checkQuantile, checkVarOptions, frameCorr, frameQuantile, frameVar, seriesCorr, seriesStats, varWith } from './aggregate.js';
 import type { StrMap } from './strings.js';
-import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprDtype, literal } from './expr.js';
+import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprColumns, exprDtype, literal, reduceInt64 } from './expr.js';
 
 export { Lazy } from './layers.js';
 export { Describe } from './describe.js';
@@ -89,11 +89,13 @@ export class DataFrame implements HasGraph {
    * partition instead). Divisions become unknown.
    */
   sample(options: SampleOptions): DataFrame {
+    this.noNullable('sample');
     return sampleFrame(this, options);
   }
 
   /** Rows without duplicates of `subset` (default every column), keeping the 'first' (default), 'last' or no (false) occurrence, in the frame's order (pandas' drop_duplicates). */
   dropDuplicates(options: DropDuplicatesOptions = {}): DataFrame {
+    this.noNullable('dropDuplicates');
     return dropDuplicatesFrame(this, options);
   }
 
@@ -105,6 +107,7 @@ export class DataFrame implements HasGraph {
    * sorted by the index (stable; missing values last).
    */
   setIndex(column: string, options: SetIndexOptions = {}): Promise<DataFrame> {
+    this.noNullable('setIndex');
     return setIndexFrame(this, column, options);
   }
 
@@ -125,12 +128,21 @@ export class DataFrame implements HasGraph {
    * and dtypes; the index is kept, as are the divisions unless `clearDivisions`.
    */
   mapPartitions(fn: PartitionFunction | ((...args: never[]) => unknown), options: MapPartitionsOptions): DataFrame {
+    this.noNullable('mapPartitions');
     return mapPartitionsFrame(this, fn, options);
   }
 
   /** Rows binned by a fixed frequency of the datetime index ('1h', '15min', '1D'; pandas' resample with its defaults): `.mean() / .sum() / .count()`. */
   resample(rule: string): Resampler {
+    this.noNullable('resample');
     return resampleFrame(this, rule);
+  }
+
+  /** @internal Operations that do not carry Int64's validity mask yet refuse it (rather than read <NA> as 0). */
+  noNullable(op: string): void {
+    const cols = this.columns.filter((c) => this.dtypeMap.get(c) === 'Int64');
+    if (cols.length)
+      throw new TypeError(`${op}: Int64 (nullable integer) columns are not built for ${op} yet: ${JSON.stringify(cols)}; astype('float64') or fillna() them first, or select other columns`);
   }
 
   /** One column as a Series (Dask's df['x']). */
@@ -178,6 +190,7 @@ export class DataFrame implements HasGraph {
     const list = typeof by === 'string' ? [by] : by;
     if (!Array.isArray(list) || !list.length) throw new TypeError(`sortValues(by): expected a column name or a non-empty array of names, got ${describeValue(by)}`);
     for (const b of list) this.checkColumn('sortValues(by)', b);
+    this.noNullable('sortValues');
     if (typeof options !== 'object' || options === null) throw new TypeError(`sortValues(options): options must be an object, got ${describeValue(options)}`);
     for (const k of Object.keys(options)) if (k !== 'ascending' && k !== 'naPosition') throw new TypeError(`sortValues(options): unknown option ${JSON.stringify(k)}; accepted: ascending, naPosition`);
     const asc = options.ascending ?? true;
@@ -217,6 +230,8 @@ export class DataFrame implements HasGraph {
    */
   merge(right: DataFrame, options: { on?: string | string[]; how?: How; suffixes?: [string, string] } = {}): DataFrame {
     if (!(right instanceof DataFrame)) throw new TypeError(`merge(right): expected a DataFrame, got ${describeValue(right)}`);
+    this.noNullable('merge');
+    right.noNullable('merge');
     if (typeof options !== 'object' || options === null) throw new TypeError(`merge(options): options must be an object, got ${describeValue(options)}`);
     for (const k of Object.keys(options)) if (!['on', 'how', 'suffixes'].includes(k)) throw new TypeError(`merge(options): unknown option ${JSON.stringify(k)}; accepted: on, how, suffixes`);
     const how = options.how ?? 'inner';
@@ -454,10 +469,12 @@ export class DataFrame implements HasGraph {
       for (const c of columns) if (!numeric.includes(c)) out.set(c, nonNumeric(c, parts));
       if (numeric.length) {
         const spec = {
-          columns: numeric.map((c) => ({
-            type: typeCode(parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!),
-            parts: parts.map((p) => p.columns.get(c)!.values),
-          })),
+          columns: numeric.map((c) => {
+            const d = parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
+            // a nullable Int64 column as float64 with NaN for <NA> (skipped as missing)
+            if (d === 'Int64') return { type: typeCode('float64'), parts: parts.map((p) => nullableToFloat(p.columns.get(c)!).values) };
+            return { type: typeCode(d), parts: parts.map((p) => p.columns.get(c)!.values) };
+          }),
           quantiles: new Float64Array(quantiles),
         };
         const ctx = tracker.phase(2 * C * P + C);
@@ -472,6 +489,15 @@ export class DataFrame implements HasGraph {
         });
       }
       return out;
+    });
+  }
+
+  /** @internal The exact sum/min/max of an int64/Int64 expression of this frame's columns (one engine plan), or undefined when it does not read as int64. */
+  async intReduce(expr: Expr, op: 'sum' | 'min' | 'max', options: ComputeOptions): Promise<bigint | number | undefined> {
+    const tracker = new Tracker(options, op, this.npartitions + 1);
+    return tracker.run(async () => {
+      const parts = await this.state.source.load([...exprColumns(expr)], undefined, tracker.phase(this.npartitions));
+      return reduceInt64(parts, expr, this.dtypeMap, op, { signal: options.signal });
     });
   }
 
@@ -600,7 +626,11 @@ function insertMissing(t: Table, name: string, pos: number): Table {
   if (c.dtype === 'string' || c.dtype === 'category') col = { dtype: c.dtype, values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Int32Array)[at(i)]!)), dict: c.dict };
   else if (c.dtype === 'bool')
     col = { dtype: 'string', values: Int32Array.from({ length: n }, (_, i) => (i === pos ? -1 : (c.values as Uint8Array)[at(i)]!)), dict: StringDict.fromStrings(['False', 'True']) };
-  else col = { dtype: c.dtype === 'datetime' ? 'datetime' : 'float64', values: Float64Array.from({ length: n }, (_, i) => (i === pos ? NaN : Number((c.values as Float64Array | BigInt64Array)[at(i)]!))) };
+  else if (c.dtype === 'Int64') {
+    // pandas: an Int64 unique() keeps its dtype, <NA> where it first appears
+    const v = c.values as BigInt64Array;
+    col = { dtype: 'Int64', values: BigInt64Array.from({ length: n }, (_, i) => (i === pos ? 0n : v[at(i)]!)), valid: Uint8Array.from({ length: n }, (_, i) => (i === pos ? 0 : 1)) };
+  } else col = { dtype: c.dtype === 'datetime' ? 'datetime' : 'float64', values: Float64Array.from({ length: n }, (_, i) => (i === pos ? NaN : Number((c.values as Float64Array | BigInt64Array)[at(i)]!))) };
   return new Table([name], new Map([[name, col]]), n);
 }
 
@@ -687,51 +717,52 @@ export class Series implements HasGraph {
     void s.dtype; // dtype errors at build time, naming the operation
     return s;
   }
-  private arith(op: ArithOp, other: Series | number): Series {
+  private arith(op: ArithOp, other: Series | number | bigint): Series {
     return this.derive({ kind: 'arith', op, args: [this.expr, this.operand(op, other)] });
   }
-  private compare(op: CompareOp, other: Series | number | Date): Series {
+  private compare(op: CompareOp, other: Series | number | bigint | Date): Series {
     return this.derive({ kind: 'compare', op, args: [this.expr, this.operand(op, other)] });
   }
   private logical(op: LogicalOp, other: Series | boolean): Series {
     return this.derive({ kind: 'logical', op, args: [this.expr, this.operand(op, other)] });
   }
   /**
-   * `this + other` elementwise (pandas' `+`): another Series of the same frame or a number; int64
-   * with int64 stays int64, missing values stay missing. A Series of another frame is a RangeError.
+   * `this + other` elementwise (pandas' `+`): another Series of the same frame, a number or a
+   * bigint (an int64 scalar); int64 with int64 (or an integer) stays int64, exact over the whole
+   * int64 range and wrapping on overflow as NumPy's, missing values stay missing. A Series of another frame is a RangeError.
    * @example
    * ```ts
    * const total = df.get('x').add(df.get('y')).mul(2);
    * ```
    */
-  add(other: Series | number): Series { return this.arith('add', other); }
+  add(other: Series | number | bigint): Series { return this.arith('add', other); }
   /** `this - other` elementwise (pandas' `-`); operands as {@link Series.add}. */
-  sub(other: Series | number): Series { return this.arith('sub', other); }
+  sub(other: Series | number | bigint): Series { return this.arith('sub', other); }
   /** `this * other` elementwise (pandas' `*`); operands as {@link Series.add}. */
-  mul(other: Series | number): Series { return this.arith('mul', other); }
+  mul(other: Series | number | bigint): Series { return this.arith('mul', other); }
   /** True division (float64, as pandas' /). */
-  div(other: Series | number): Series { return this.arith('div', other); }
+  div(other: Series | number | bigint): Series { return this.arith('div', other); }
   /** `this ** other` elementwise (pandas' `**`); operands as {@link Series.add}. */
-  pow(other: Series | number): Series { return this.arith('pow', other); }
+  pow(other: Series | number | bigint): Series { return this.arith('pow', other); }
   /** The remainder with the divisor's sign (pandas' %). */
-  mod(other: Series | number): Series { return this.arith('mod', other); }
+  mod(other: Series | number | bigint): Series { return this.arith('mod', other); }
   /** Floor division (pandas' //). */
-  floordiv(other: Series | number): Series { return this.arith('floordiv', other); }
+  floordiv(other: Series | number | bigint): Series { return this.arith('floordiv', other); }
   /**
    * `this == other` as a bool Series (pandas' `==`): another Series, a number, or a Date for datetime
    * columns; a missing value compares unequal.
    */
-  eq(other: Series | number | Date): Series { return this.compare('eq', other); }
+  eq(other: Series | number | bigint | Date): Series { return this.compare('eq', other); }
   /** `this != other` as a bool Series (pandas' `!=`); a missing value is not equal to anything. */
-  ne(other: Series | number | Date): Series { return this.compare('ne', other); }
+  ne(other: Series | number | bigint | Date): Series { return this.compare('ne', other); }
   /** `this < other` as a bool Series (pandas' `<`); false where a value is missing. */
-  lt(other: Series | number | Date): Series { return this.compare('lt', other); }
+  lt(other: Series | number | bigint | Date): Series { return this.compare('lt', other); }
   /** `this <= other` as a bool Series (pandas' `<=`); false where a value is missing. */
-  le(other: Series | number | Date): Series { return this.compare('le', other); }
+  le(other: Series | number | bigint | Date): Series { return this.compare('le', other); }
   /** `this > other` as a bool Series (pandas' `>`); false where a value is missing. */
-  gt(other: Series | number | Date): Series { return this.compare('gt', other); }
+  gt(other: Series | number | bigint | Date): Series { return this.compare('gt', other); }
   /** `this >= other` as a bool Series (pandas' `>=`); false where a value is missing. */
-  ge(other: Series | number | Date): Series { return this.compare('ge', other); }
+  ge(other: Series | number | bigint | Date): Series { return this.compare('ge', other); }
   /** Elementwise and of two masks (pandas' &). */
   and(other: Series | boolean): Series { return this.logical('and', other); }
   /** Elementwise or of two masks (pandas' |). */
@@ -780,12 +811,14 @@ export class Series implements HasGraph {
   }
   /**
    * A cast: 'float64', 'int64' (truncates; missing or infinite values are an error, as pandas),
-   * 'bool' (x != 0; NaN is true), or 'category' of a string column (its dictionary strings as
-   * the categories, in lexical order as pandas').
+   * 'Int64' (pandas' nullable integer: NaN becomes `<NA>`, a float that is not an integer is an
+   * error, as pandas), 'bool' (x != 0; NaN is true), or 'category' of a string column (its
+   * dictionary strings as the categories, in lexical order as pandas'). From Int64, `<NA>` is NaN
+   * in float64 and an error in int64 and bool.
    */
-  astype(dtype: 'float64' | 'int64' | 'bool' | 'category'): Series {
-    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'bool' && dtype !== 'category')
-      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'bool', 'category', got ${describeValue(dtype)}`);
+  astype(dtype: 'float64' | 'int64' | 'Int64' | 'bool' | 'category'): Series {
+    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'Int64' && dtype !== 'bool' && dtype !== 'category')
+      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'Int64', 'bool', 'category', got ${describeValue(dtype)}`);
     if (this.dtype === dtype) return this;
     if (dtype === 'category') {
       if (this.dtype !== 'string') throw new TypeError(`astype('category'): needs a string column, got ${this.dtype}`);
@@ -817,20 +850,35 @@ export class Series implements HasGraph {
       async (options) => extract((await frame.stats([name], [], options, op)).get(name)!),
     );
   }
+  /** sum/min/max: an int64 Series exactly, by the engine's int64 reduction (a bigint beyond 2^53). */
+  private exact(op: 'sum' | 'min' | 'max', extract: (s: NumStats) => number): Lazy<number | bigint> {
+    const inexact = this.scalar(op, extract);
+    if (this.dtype !== 'int64' && this.dtype !== 'Int64') return inexact;
+    return new Lazy(
+      (o) => this.frame.reductionLayers(op, o),
+      async (options) => {
+        // the expression's kernels feed the reduction: nothing materialized
+        const r = await this.frame.intReduce(this.expr, op, options);
+        if (r === undefined) return inexact.compute(options);
+        return typeof r === 'bigint' && r >= -MAX_SAFE && r <= MAX_SAFE ? Number(r) : r;
+      },
+    );
+  }
   /**
    * The sum of the values, missing skipped (0 for none), as pandas' `Series.sum()`; a bool Series
-   * counts its true values. Other dtypes (string, datetime) are a TypeError.
+   * counts its true values. An int64 Series sums exactly in int64 (wrapping on overflow, as
+   * pandas'): a number when safe, else a bigint. Other dtypes (string, datetime) are a TypeError.
    */
-  sum(): Lazy<number> { return this.scalar('sum', (s) => (s.count ? s.sum : 0)); }
+  sum(): Lazy<number | bigint> { return this.exact('sum', (s) => (s.count ? s.sum : 0)); }
   /**
    * The mean of the values, missing skipped (pandas' `Series.mean()`); bool: the fraction of true.
    * Numeric or bool Series only (TypeError otherwise).
    */
   mean(): Lazy<number> { return this.scalar('mean', (s) => s.mean); }
-  /** The smallest value, missing skipped (pandas' `Series.min()`). Numeric or bool only. */
-  min(): Lazy<number> { return this.scalar('min', (s) => s.min); }
-  /** The largest value, missing skipped (pandas' `Series.max()`). Numeric or bool only. */
-  max(): Lazy<number> { return this.scalar('max', (s) => s.max); }
+  /** The smallest value, missing skipped (pandas' `Series.min()`). Numeric or bool only; int64 exact (a bigint beyond 2^53). */
+  min(): Lazy<number | bigint> { return this.exact('min', (s) => s.min); }
+  /** The largest value, missing skipped (pandas' `Series.max()`). Numeric or bool only; int64 exact (a bigint beyond 2^53). */
+  max(): Lazy<number | bigint> { return this.exact('max', (s) => s.max); }
   /** The number of non-missing values (pandas' `Series.count()`), for any dtype. */
   count(): Lazy<number> { return this.scalar('count', (s) => s.count, false); }
   /** The standard deviation, missing skipped, with `ddof` 1 by default (pandas'); the divisor is N - ddof. */
@@ -892,7 +940,11 @@ export class Series implements HasGraph {
         const order = Array.from({ length: t.length }, (_, i) => i).sort((a, b) =>
           counts[a] !== counts[b] ? (counts[a]! > counts[b]! ? -1 : 1) : first[a]! < first[b]! ? -1 : first[a]! > first[b]! ? 1 : 0,
         );
-        return t.take(order, [name, 'count']);
+        const out = t.take(order, [name, 'count']);
+        // pandas: the counts of an Int64 Series are Int64 too
+        const c = out.raw('count')!;
+        if (out.raw(name)!.dtype === 'Int64') out.data.set('count', { dtype: 'Int64', values: c.values, valid: new Uint8Array(out.length).fill(1) });
+        return out;
       },
     );
   }
@@ -1085,4 +1137,5 @@ export class DatetimeFields {
 }
 
 /** The name under which a Series expression is materialized for a reduction (no user column can clash). */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const EXPR_COLUMN = '\u0000expr';

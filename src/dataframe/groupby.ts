@@ -4,7 +4,7 @@
 // columns are the keys (pandas' as_index=False / reset_index()).
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
-import { type Column, type DType, StringDict, typeCode } from './column.js';
+import { type Column, type DType, StringDict, floatToNullable, nullableToFloat, typeCode } from './column.js';
 import type { DataFrame } from './frame.js';
 import { Lazy } from './layers.js';
 import { ColType, dfNative } from './native.js';
@@ -31,10 +31,10 @@ function accepts(agg: InternalAgg, d: DType): boolean {
     case 'mean':
     case 'median':
     case 'quantile':
-      return d === 'int64' || d === 'float64' || d === 'bool' || d === 'timedelta';
+      return d === 'int64' || d === 'Int64' || d === 'float64' || d === 'bool' || d === 'timedelta';
     case 'std':
     case 'var':
-      return d === 'int64' || d === 'float64' || d === 'bool';
+      return d === 'int64' || d === 'Int64' || d === 'float64' || d === 'bool';
     case 'min':
     case 'max':
       // pandas: min/max of an unordered category is a TypeError
@@ -164,8 +164,22 @@ export class GroupBy {
       names.add(o.name);
     }
     const rowAgg = (a: InternalAgg): boolean => a === 'size' || a === 'firstrow';
-    const values = [...new Set(outs.filter((o) => !rowAgg(o.agg)).map((o) => o.column))];
     const frame = this.frame;
+    // Int64 sum/min/max run exactly as int64 with <NA> replaced by the neutral value
+    // (synthetic value columns made in col()); a hidden count says which groups had no values (min/max <NA>)
+    const schema = frame.dtypes;
+    const exact = (o: Out): boolean => schema[o.column] === 'Int64' && (o.agg === 'sum' || o.agg === 'min' || o.agg === 'max');
+    const synthetic = new Map<string, { column: string; agg: string }>();
+    const native: Out[] = outs.map((o) => {
+      if (!exact(o)) return o;
+      const name = `\u0000exact:${o.agg}:${o.column}`;
+      synthetic.set(name, { column: o.column, agg: o.agg });
+      return { ...o, column: name };
+    });
+    const counted = [...new Set(outs.filter((o) => exact(o) && o.agg !== 'sum').map((o) => o.column))];
+    native.push(...counted.map((c): Out => ({ column: c, agg: 'count', name: `\u0000count:${c}` })));
+    const values = [...new Set(native.filter((o) => !rowAgg(o.agg)).map((o) => o.column))];
+    const base = (name: string): string => synthetic.get(name)?.column ?? name;
     const keys = this.keys;
     return new Lazy(
       (o) => frame.reductionLayers(op, o),
@@ -173,37 +187,60 @@ export class GroupBy {
         const P = frame.npartitions;
         const tracker = new Tracker(options, op, 2 * P + 1);
         return tracker.run(async () => {
-          const parts = await frame.state.source.load([...keys, ...values], undefined, tracker.phase(P));
+          const parts = await frame.state.source.load([...new Set([...keys, ...values.map(base)])], undefined, tracker.phase(P));
           const col = (name: string) => {
+            const made = synthetic.get(name);
+            if (made) {
+              const { column: c, agg } = made;
+              const neutral = agg === 'sum' ? 0n : agg === 'min' ? 2n ** 63n - 1n : -(2n ** 63n);
+              const filled = parts.map((p) => {
+                const col = p.columns.get(c)!;
+                return BigInt64Array.from(col.values as BigInt64Array, (v, i) => (col.valid![i] ? v : neutral));
+              });
+              return { type: ColType.Int64, parts: filled };
+            }
             // the dtype as read (unified over the partitions)
             const d = parts.find((p) => p.length > 0)?.columns.get(name)?.dtype ?? frame.dtypes[name]!;
             const cols = parts.map((p) => p.columns.get(name)!);
             if (d === 'string' || d === 'category')
               return { type: ColType.String, parts: cols.map((c) => c.values), dictBytes: cols.map((c) => c.dict!.bytes), dictOffsets: cols.map((c) => c.dict!.offsets) };
+            // nullable integers travel as float64 with NaN for <NA> (a missing key: dropped; values exact to 2^53)
+            if (d === 'Int64') return { type: ColType.Float64, parts: cols.map((c) => nullableToFloat(c).values) };
             return { type: typeCode(d), parts: cols.map((c) => c.values) };
           };
           const vspec = values.map(col);
-          for (const o of outs) {
+          for (const o of native) {
             if (o.agg === 'size' || o.agg === 'firstrow') continue;
             const t = vspec[values.indexOf(o.column)]!.type;
             const d: DType = t === ColType.String ? 'string' : t === ColType.Int64 ? 'int64' : t === ColType.Bool ? 'bool' : t === ColType.Datetime ? 'datetime' : 'float64';
-            if (!accepts(o.agg, d)) throw new TypeError(`agg: ${o.agg} of column ${JSON.stringify(o.column)}, read as ${d}, is not accepted`);
+            if (!accepts(o.agg, d)) throw new TypeError(`agg: ${o.agg} of column ${JSON.stringify(base(o.column))}, read as ${d}, is not accepted`);
           }
           const spec = {
             rows: parts.map((p) => p.length),
             keys: keys.map(col),
             values: vspec,
-            aggs: outs.map((o) => ({ agg: AGG_CODE[o.agg], value: rowAgg(o.agg) ? 0 : values.indexOf(o.column), ddof: 1, q: o.q ?? 0.5 })),
+            aggs: native.map((o) => ({ agg: AGG_CODE[o.agg], value: rowAgg(o.agg) ? 0 : values.indexOf(o.column), ddof: 1, q: o.q ?? 0.5 })),
           };
           const res = await awaitNative((onProgress) => dfNative().dfGroupby(spec, onProgress), tracker.phase(P + 1));
           const data = new Map<string, Column>();
           const columns = [...keys, ...outs.map((o) => o.name)];
-          res.columns.forEach((c, j) => data.set(columns[j]!, outColumn(c as NativeOut, res.groups)));
+          const all = [...keys, ...native.map((o) => o.name)];
+          res.columns.forEach((c, j) => data.set(all[j]!, outColumn(c as NativeOut, res.groups)));
+          for (const o of outs.filter(exact)) {
+            const c = data.get(o.name)!;
+            const n = o.agg === 'sum' ? undefined : (data.get(`\u0000count:${o.column}`)!.values as BigInt64Array);
+            data.set(o.name, { dtype: 'Int64', values: c.values, valid: Uint8Array.from({ length: res.groups }, (_, g) => (n && !n[g] ? 0 : 1)) });
+          }
+          for (const c of counted) data.delete(`\u0000count:${c}`);
           // timedeltas travel as float64: keys and value-like aggregations of them are timedeltas again
           // and categories as strings: keys and first/last of them are categories again
           const src = frame.sourceDtypes();
           for (const k of keys) if (src[k] === 'timedelta' || src[k] === 'category') data.get(k)!.dtype = src[k]!;
+          // and Int64 keys and value-like aggregations are Int64 again (pandas; mean/std/... are its Float64: float64 here)
+          const nullable = (name: string): boolean => parts.find((p) => p.length > 0)?.columns.get(name)?.dtype === 'Int64';
+          for (const k of keys) if (nullable(k)) data.set(k, floatToNullable(data.get(k)!));
           for (const o of outs) {
+            if (nullable(o.column) && (o.agg === 'first' || o.agg === 'last')) data.set(o.name, floatToNullable(data.get(o.name)!));
             if (src[o.column] === 'timedelta' && ['sum', 'mean', 'median', 'quantile', 'min', 'max', 'first', 'last'].includes(o.agg)) data.get(o.name)!.dtype = 'timedelta';
             if (src[o.column] === 'category' && (o.agg === 'first' || o.agg === 'last')) data.get(o.name)!.dtype = 'category';
           }

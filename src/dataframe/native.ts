@@ -87,9 +87,9 @@ export interface DataframeAddon {
     spec: { columns: { type: ColType; parts: ArrayBufferView[] }[]; cov: boolean; minPeriods: number; ddof: number; finiteOnly: boolean },
     onProgress?: Progress,
   ): NativeHandle<Float64Array>;
-  /** A row filter: the mask program over the mask's columns and the keep columns compacted (null: every row kept), per part. */
+  /** Row compaction: each part's 0/1 mask counted and the keep columns compacted to its rows (null: every row kept), per part. */
   dfFilter(
-    spec: { rows: number[]; columns: ArrayBufferView[][]; program: Float64Array; keep: ArrayBufferView[][] },
+    spec: { rows: number[]; masks: Uint8Array[]; keep: ArrayBufferView[][] },
     onProgress?: Progress,
   ): NativeHandle<{ counts: Float64Array; columns: (ArrayBuffer | null)[][] }>;
   dfGroupby(

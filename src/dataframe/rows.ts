@@ -12,6 +12,7 @@ import { DataFrame } from './frame.js';
 import { keyReader } from './merge.js';
 import { MT19937, roundHalfEven } from './random.js';
 import { sortPartitions } from './sorted.js';
+import { compactRows } from './derived.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
 import { Table } from './table.js';
 
@@ -84,15 +85,6 @@ function slicePartition(t: Table, cols: readonly string[], index: string | undef
     m.set(c, col ? sliceColumn(col, start, end) : emptyColumn(dtypes.get(c)!));
   }
   return { length: end - start, columns: m };
-}
-
-/** The rows where mask is 1. */
-function compact(c: Column, mask: Uint8Array, count: number): Column {
-  const src = c.values;
-  const out = new (src.constructor as { new (n: number): typeof src })(count);
-  let k = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) (out as Float64Array)[k++] = (src as Float64Array)[i]!;
-  return { dtype: c.dtype, values: out, dict: c.dict };
 }
 
 /** A partition's columns `cols` (and index), in that order, without the others. */
@@ -228,16 +220,9 @@ class DropDuplicatesSource implements PartitionSource {
       }
     }
     const cols = this.index ? [this.index, ...want] : want;
-    return (parts ?? allParts(this.npartitions)).map((p) => {
-      const part = all[p]!;
-      const m = masks[p]!;
-      let count = 0;
-      for (let i = 0; i < m.length; i++) count += m[i]!;
-      if (count === part.length) return pick(part, cols);
-      const out = new Map<string, Column>();
-      for (const c of cols) if (part.columns.has(c)) out.set(c, compact(part.columns.get(c)!, m, count));
-      return { length: count, columns: out };
-    });
+    // the kept rows compacted natively (one dfFilter job over the partitions asked for)
+    const chosen = parts ?? allParts(this.npartitions);
+    return compactRows(chosen.map((p) => masks[p]!), chosen.map((p) => pick(all[p]!, cols)), () => true, ctx.options.signal);
   }
 }
 
@@ -717,25 +702,30 @@ class RepartitionSource implements PartitionSource {
     const byPart = new Map(needed.map((p, k) => [p, loaded[k]!]));
     const cols = this.index ? [this.index, ...want] : want;
     const dtypes = new Map(this.schema);
+    // with cuts: each piece is the rows of the index range [cuts[j], cuts[j + 1]) of its input (the
+    // last partition: its end included), compacted natively in one dfFilter job over every piece
+    const cut = new Map<string, Partition>();
+    if (this.cuts) {
+      const todo = idx.flatMap((j) => this.pieces[j]!.map((piece) => ({ j, piece, p: byPart.get(piece.part)! })));
+      const masks = todo.map(({ j, p }) => {
+        const lo = this.cuts![j]!;
+        const hi = this.cuts![j + 1]!;
+        const last = j === this.cuts!.length - 2;
+        const key = p.columns.get(this.index!)!;
+        const mask = new Uint8Array(p.length);
+        for (let i = 0; i < p.length; i++) {
+          const v = numberAt(key, i);
+          mask[i] = v >= lo && (v < hi || (last && v === hi)) ? 1 : 0;
+        }
+        return mask;
+      });
+      const kept = await compactRows(masks, todo.map(({ p }) => pick(p, cols)), () => true, ctx.options.signal);
+      todo.forEach(({ j, piece }, k) => cut.set(`${j}:${piece.part}`, kept[k]!));
+    }
     return idx.map((j) => {
       const segs: Partition[] = this.pieces[j]!.map((piece) => {
         const p = byPart.get(piece.part)!;
-        if (this.cuts) {
-          // the rows of the index range [cuts[j], cuts[j + 1]) (the last partition: its end included)
-          const lo = this.cuts[j]!;
-          const hi = this.cuts[j + 1]!;
-          const last = j === this.cuts.length - 2;
-          const key = p.columns.get(this.index!)!;
-          const mask = new Uint8Array(p.length);
-          let count = 0;
-          for (let i = 0; i < p.length; i++) {
-            const v = numberAt(key, i);
-            if (v >= lo && (v < hi || (last && v === hi))) (mask[i] = 1), count++;
-          }
-          const m = new Map<string, Column>();
-          for (const c of cols) if (p.columns.has(c)) m.set(c, compact(p.columns.get(c)!, mask, count));
-          return { length: count, columns: m };
-        }
+        if (this.cuts) return cut.get(`${j}:${piece.part}`)!;
         if (piece.of === 1) return pick(p, cols);
         const s = Math.floor((p.length * piece.from) / piece.of);
         const e = Math.floor((p.length * (piece.from + 1)) / piece.of);
@@ -860,6 +850,7 @@ export function concat(frames: DataFrame[], options: ConcatOptions = {}): DataFr
     if (!(f instanceof DataFrame)) throw new TypeError(`concat(frames): frames[${k}] is ${describeValue(f)}, not a DataFrame`);
   });
   checkOptions('concat(options)', options, ['axis']);
+  for (const f of frames) f.noNullable('concat');
   const axis = options.axis ?? 0;
   if (axis !== 0) throw new RangeError(`concat(options): axis must be 0 (rows after rows), got ${describeValue(axis)}; side by side (axis 1) is not supported`);
   const index = frames[0]!.index;

@@ -3,7 +3,8 @@
 import { describe as describeValue } from '../errors.js';
 import type { DType, Partition } from './column.js';
 
-export const NUMERIC = (d: DType): boolean => d === 'int64' || d === 'float64';
+/** The dtypes of numeric statistics (Int64 read as float64 with NaN for <NA>: exact to 2^53). */
+export const NUMERIC = (d: DType): boolean => d === 'int64' || d === 'Int64' || d === 'float64';
 
 export function checkDdof(options: { ddof?: number }): number {
   if (typeof options !== 'object' || options === null) throw new TypeError(`std(options): options must be an object`);

@@ -136,7 +136,8 @@ export class Table {
       const src = c.values;
       const out = new (src.constructor as { new (n: number): typeof src })(rows.length);
       for (let i = 0; i < rows.length; i++) (out as Float64Array)[i] = (src as Float64Array)[rows[i]!]!;
-      data.set(k, { dtype: c.dtype, values: out, dict: c.dict });
+      const valid = c.valid ? Uint8Array.from(rows, (r) => c.valid![r]!) : undefined;
+      data.set(k, { dtype: c.dtype, values: out, dict: c.dict, valid });
     }
     return new Table([...columns], data, rows.length, this.index);
   }
@@ -172,6 +173,7 @@ export class Table {
         if (i < 0) return '...';
         const v = valueAt(col, i);
         if (col.dtype === 'timedelta') return formatTimedelta(v as number | null);
+        if (col.dtype === 'Int64' && v === null) return '<NA>'; // pandas' NA
         return col.dtype === 'float64' ? (v === null ? 'NaN' : formatFloat(v as number)) : formatCell(v);
       });
     });
@@ -205,7 +207,7 @@ export class Table {
         continue;
       }
       const dtype = cols[0]!.dtype;
-      const joined = adjacentViews(cols);
+      const joined = dtype === 'Int64' ? undefined : adjacentViews(cols);
       if (joined) {
         // slices of one array in order (a sorted frame's partitions): their span, not a copy
         data.set(n, joined);
@@ -224,13 +226,15 @@ export class Table {
         }
         data.set(n, { dtype, values: out, dict });
       } else {
-        const out = dtype === 'int64' ? new BigInt64Array(length) : dtype === 'bool' ? new Uint8Array(length) : new Float64Array(length);
+        const out = dtype === 'int64' || dtype === 'Int64' ? new BigInt64Array(length) : dtype === 'bool' ? new Uint8Array(length) : new Float64Array(length);
+        const valid = dtype === 'Int64' ? new Uint8Array(length) : undefined;
         let at = 0;
         for (const c of cols) {
           (out as Float64Array).set(c.values as Float64Array, at);
+          valid?.set(c.valid!, at);
           at += columnLength(c);
         }
-        data.set(n, { dtype, values: out });
+        data.set(n, { dtype, values: out, valid });
       }
     }
     return new Table(columns, data, length, index);

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
-import { StringDict, typeCode } from './column.js';
+import { StringDict, nullableAsStrings, typeCode } from './column.js';
 import type { DataFrameState } from './source.js';
 import { type WriteColumnSpec, dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
@@ -105,7 +105,9 @@ export async function writePartitions(state: DataFrameState, pattern: string | s
         partitions: parts.map((p) => ({
           rows: p.length,
           columns: names.map((n): WriteColumnSpec => {
-            const c = p.columns.get(n)!;
+            let c = p.columns.get(n)!;
+            // nullable integers as their decimal strings, <NA> empty (pandas' to_csv)
+            if (c.dtype === 'Int64') c = nullableAsStrings(c);
             if (c.dtype === 'string' || c.dtype === 'category') {
               const dict = c.dict ?? StringDict.EMPTY;
               return { type: typeCode(c.dtype), data: c.values, dictBytes: dict.bytes, dictOffsets: dict.offsets };

@@ -69,6 +69,7 @@ function arrowTypeFor(dtype: DType): DataType {
     case 'float64':
       return new Float64();
     case 'int64':
+    case 'Int64':
       return new Int64();
     case 'datetime':
       return new TimestampMillisecond();
@@ -85,7 +86,7 @@ function toArrowSchema(df: DataFrame, withIndex: boolean): { schema: Schema; nam
   const names = index ? [index, ...df.columns] : df.columns;
   const fields = names.map((n) => {
     const dtype = dtypes.get(n)!;
-    return new Field(n, arrowTypeFor(dtype), dtype === 'string' || dtype === 'datetime');
+    return new Field(n, arrowTypeFor(dtype), dtype === 'string' || dtype === 'datetime' || dtype === 'Int64');
   });
   const metadata = new Map<string, string>();
   if (index) metadata.set(ARROW_INDEX_KEY, index);
@@ -115,6 +116,11 @@ function columnData(c: Column, type: DataType, length: number): Data {
       return makeData({ type: type as Float64, length, nullCount: 0, data: c.values as Float64Array });
     case 'int64':
       return makeData({ type: type as Int64, length, nullCount: 0, data: c.values as BigInt64Array });
+    case 'Int64': {
+      // pandas' nullable integer: the values as they are, <NA> as Arrow nulls (the mask bit-packed)
+      const valid = c.valid!;
+      return makeData({ type: type as Int64, length, ...validity(length, (i) => !valid[i]), data: c.values as BigInt64Array });
+    }
     case 'bool': {
       // Arrow's bools are bit-packed (LSB first)
       const v = c.values as Uint8Array;
