@@ -452,12 +452,13 @@ export class DataFrame implements HasGraph {
     );
   }
 
-  private numericColumns(): string[] {
-    return this.state.columns.filter((c) => NUMERIC(this.dtypeMap.get(c)!));
+  /** int64/Int64/float64 columns, and bool ones for the reductions pandas' numeric_only takes them into (not describe). */
+  private numericColumns(withBool = false): string[] {
+    return this.state.columns.filter((c) => NUMERIC(this.dtypeMap.get(c)!) || (withBool && this.dtypeMap.get(c) === 'bool'));
   }
 
   /** @internal Per-column statistics of numeric columns. */
-  async stats(columns: string[], quantiles: number[], options: ComputeOptions, label: string): Promise<Map<string, NumStats>> {
+  async stats(columns: string[], quantiles: number[], options: ComputeOptions, label: string, boolAsNumber = false): Promise<Map<string, NumStats>> {
     const P = this.npartitions;
     const C = columns.length;
     const tracker = new Tracker(options, label, P + 2 * C * P + (quantiles.length ? C : 0));
@@ -465,7 +466,10 @@ export class DataFrame implements HasGraph {
       const parts = await this.state.source.load(columns, undefined, tracker.phase(P));
       const out = new Map<string, NumStats>();
       // the dtype may have been unified to another type than the sample's
-      const numeric = columns.filter((c) => NUMERIC(parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!));
+      const numeric = columns.filter((c) => {
+        const d = parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
+        return NUMERIC(d) || (boolAsNumber && d === 'bool');
+      });
       for (const c of columns) if (!numeric.includes(c)) out.set(c, nonNumeric(c, parts));
       if (numeric.length) {
         const spec = {
@@ -473,6 +477,8 @@ export class DataFrame implements HasGraph {
             const d = parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
             // a nullable Int64 column as float64 with NaN for <NA> (skipped as missing)
             if (d === 'Int64') return { type: typeCode('float64'), parts: parts.map((p) => nullableToFloat(p.columns.get(c)!).values) };
+            // a bool column as 0/1 (pandas' sum is the number of True values, its mean their share)
+            if (d === 'bool') return { type: typeCode('float64'), parts: parts.map((p) => Float64Array.from(p.columns.get(c)!.values as Uint8Array)) };
             return { type: typeCode(d), parts: parts.map((p) => p.columns.get(c)!.values) };
           }),
           quantiles: new Float64Array(quantiles),
@@ -502,11 +508,11 @@ export class DataFrame implements HasGraph {
   }
 
   private reduction(op: 'sum' | 'mean' | 'min' | 'max' | 'count' | 'std', extract: (s: NumStats) => number): Lazy<Record<string, number>> {
-    const cols = op === 'count' ? this.columns : this.numericColumns();
+    const cols = op === 'count' ? this.columns : this.numericColumns(true);
     return new Lazy(
       (o) => this.reductionLayers(op, o),
       async (options) => {
-        const stats = await this.stats(cols, [], options, op);
+        const stats = await this.stats(cols, [], options, op, true);
         // a column numeric in the sample may read as text later: left out, as pandas' numeric_only
         const kept = op === 'count' ? cols : cols.filter((c) => stats.get(c)!.numeric);
         return Object.fromEntries(kept.map((c) => [c, extract(stats.get(c)!)]));
@@ -515,19 +521,19 @@ export class DataFrame implements HasGraph {
   }
 
   /**
-   * The sum of each numeric (int64, float64) column, missing values skipped (pandas'
-   * `df.sum(numeric_only=True)`), as `{ column: value }` once computed.
+   * The sum of each numeric (int64, Int64, float64, bool) column, missing values skipped (pandas'
+   * `df.sum(numeric_only=True)`), as `{ column: value }` once computed; a bool column counts its True values, as pandas.
    * @example
    * ```ts
    * const totals = await df.sum().compute(); // { id: …, x: …, y: … }: the numeric columns
    * ```
    */
   sum(): Lazy<Record<string, number>> { return this.reduction('sum', (s) => s.sum); }
-  /** The mean of each numeric column, missing values skipped (pandas' `df.mean(numeric_only=True)`). */
+  /** The mean of each numeric (int64, Int64, float64, bool as 0/1) column, missing values skipped (pandas' `df.mean(numeric_only=True)`). */
   mean(): Lazy<Record<string, number>> { return this.reduction('mean', (s) => s.mean); }
-  /** The minimum of each numeric column, missing values skipped (pandas' `df.min(numeric_only=True)`). */
+  /** The minimum of each numeric column (bool as 0/1: pandas gives False/True), missing values skipped (pandas' `df.min(numeric_only=True)`). */
   min(): Lazy<Record<string, number>> { return this.reduction('min', (s) => s.min); }
-  /** The maximum of each numeric column, missing values skipped (pandas' `df.max(numeric_only=True)`). */
+  /** The maximum of each numeric column (bool as 0/1: pandas gives False/True), missing values skipped (pandas' `df.max(numeric_only=True)`). */
   max(): Lazy<Record<string, number>> { return this.reduction('max', (s) => s.max); }
   /** Non-missing values per column (every column). */
   count(): Lazy<Record<string, number>> { return this.reduction('count', (s) => s.count); }
@@ -550,13 +556,13 @@ export class DataFrame implements HasGraph {
     return new Lazy((o) => this.reductionLayers('quantile', o), async (options) =>
       Object.fromEntries(Object.entries(await all.compute(options)).map(([c, v]) => [c, v[0]!])));
   }
-  /** The exact median of each int64/float64 column (the mean of the middle two for an even count, as pandas). */
+  /** The exact median of each int64/float64/bool column (the mean of the middle two for an even count, as pandas). */
   median(): Lazy<Record<string, number>> {
     const all = frameQuantile(this, [MEDIAN_Q], 'median');
     return new Lazy((o) => this.reductionLayers('median', o), async (options) =>
       Object.fromEntries(Object.entries(await all.compute(options)).map(([c, v]) => [c, v[0]!])));
   }
-  /** Variance of each int64/float64 column, ddof 1 by default (as pandas). */
+  /** Variance of each int64/float64/bool column, ddof 1 by default (as pandas). */
   var(options: { ddof?: number } = {}): Lazy<Record<string, number>> {
     return frameVar(this, checkVarOptions('var(options)', options));
   }
