@@ -726,7 +726,16 @@ export class Series implements HasGraph {
   private arith(op: ArithOp, other: Series | number | bigint): Series {
     return this.derive({ kind: 'arith', op, args: [this.expr, this.operand(op, other)] });
   }
-  private compare(op: CompareOp, other: Series | number | bigint | Date): Series {
+  private compare(op: CompareOp, other: Series | number | bigint | Date | string): Series {
+    const d = this.dtype;
+    const text = d === 'string' || d === 'category';
+    if (typeof other === 'string') {
+      if (!text) throw new TypeError(`${op}: a string compares with a string or category column, not ${d}`);
+      // per distinct string of each partition's dictionary, as the .str predicates
+      return this.derive({ kind: 'str', op: 'compare', arg: this.expr, pat: other, cmp: op });
+    }
+    if (text && other instanceof Series && (other.dtype === 'string' || other.dtype === 'category'))
+      throw new TypeError(`${op}: comparisons of two string columns are not built (accepted: a string column with a string, e.g. s.eq('Alice'))`);
     return this.derive({ kind: 'compare', op, args: [this.expr, this.operand(op, other)] });
   }
   private logical(op: LogicalOp, other: Series | boolean): Series {
@@ -758,17 +767,68 @@ export class Series implements HasGraph {
    * `this == other` as a bool Series (pandas' `==`): another Series, a number, or a Date for datetime
    * columns; a missing value compares unequal.
    */
-  eq(other: Series | number | bigint | Date): Series { return this.compare('eq', other); }
+  eq(other: Series | number | bigint | Date | string): Series { return this.compare('eq', other); }
   /** `this != other` as a bool Series (pandas' `!=`); a missing value is not equal to anything. */
-  ne(other: Series | number | bigint | Date): Series { return this.compare('ne', other); }
-  /** `this < other` as a bool Series (pandas' `<`); false where a value is missing. */
-  lt(other: Series | number | bigint | Date): Series { return this.compare('lt', other); }
+  ne(other: Series | number | bigint | Date | string): Series { return this.compare('ne', other); }
+  /** `this < other` as a bool Series (pandas' `<`; strings by code point, as Python); false where a value is missing. */
+  lt(other: Series | number | bigint | Date | string): Series { return this.compare('lt', other); }
   /** `this <= other` as a bool Series (pandas' `<=`); false where a value is missing. */
-  le(other: Series | number | bigint | Date): Series { return this.compare('le', other); }
+  le(other: Series | number | bigint | Date | string): Series { return this.compare('le', other); }
   /** `this > other` as a bool Series (pandas' `>`); false where a value is missing. */
-  gt(other: Series | number | bigint | Date): Series { return this.compare('gt', other); }
+  gt(other: Series | number | bigint | Date | string): Series { return this.compare('gt', other); }
   /** `this >= other` as a bool Series (pandas' `>=`); false where a value is missing. */
-  ge(other: Series | number | bigint | Date): Series { return this.compare('ge', other); }
+  ge(other: Series | number | bigint | Date | string): Series { return this.compare('ge', other); }
+  /**
+   * Whether each value is one of `values` (pandas' `Series.isin`), as a bool Series: strings for a
+   * string or category column, numbers / bigints / booleans / Dates for the others; values of
+   * another kind never match (as pandas), and NaN in `values` matches the missing values (NaN,
+   * NaT, a missing string) while `null` matches nothing — pandas' `isin([np.nan])` and
+   * `isin([None])` on data read from a file.
+   * @example
+   * ```ts
+   * df.filter(df.get('name').isin(['Alice', 'Bob']));
+   * ```
+   */
+  isin(values: readonly (number | bigint | string | boolean | Date | null)[]): Series {
+    if (!Array.isArray(values)) throw new TypeError(`isin(values): values must be an array, got ${describeValue(values)}`);
+    const d = this.dtype;
+    const missingIn = values.some((v) => typeof v === 'number' && Number.isNaN(v));
+    if (d === 'string' || d === 'category') {
+      const strings = values.filter((v): v is string => typeof v === 'string');
+      return this.derive({ kind: 'str', op: 'isin', arg: this.expr, values: [...new Set(strings)], missingIn });
+    }
+    const lits: Expr[] = [];
+    const seen = new Set<number | bigint>();
+    for (const v of values) {
+      if (v === null || typeof v === 'string' || (typeof v === 'number' && Number.isNaN(v))) continue;
+      if ((v instanceof Date) !== (d === 'datetime')) continue;  // a Date matches only datetimes (and only a Date does)
+      const e = literal('isin(values)', v) as { kind: 'lit'; value: number | bigint };
+      const key = typeof e.value === 'bigint' && e.value >= -(2n ** 53n) && e.value <= 2n ** 53n ? Number(e.value) : e.value;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      lits.push({ kind: 'compare', op: 'eq', args: [this.expr, e] });
+    }
+    if (missingIn) lits.push({ kind: 'isna', arg: this.expr });
+    // nothing can match: x != x is false except at NaN, and NaN is not asked for
+    if (!lits.length) return this.derive({ kind: 'logical', op: 'and', args: [{ kind: 'isna', arg: this.expr }, { kind: 'notna', arg: this.expr }] });
+    // a balanced or-tree keeps the expression shallow for long lists
+    const tree = (lo: number, hi: number): Expr =>
+      hi - lo === 1 ? lits[lo]! : { kind: 'logical', op: 'or', args: [tree(lo, (lo + hi) >> 1), tree((lo + hi) >> 1, hi)] };
+    return this.derive(tree(0, lits.length));
+  }
+  /**
+   * `left <= this <= right` as a bool Series (pandas' `Series.between`); `inclusive` 'both'
+   * (default), 'neither', 'left' or 'right'. Bounds as the comparisons take them (numbers,
+   * bigints, Dates, strings for string columns).
+   */
+  between(left: number | bigint | Date | string, right: number | bigint | Date | string, options: { inclusive?: 'both' | 'neither' | 'left' | 'right' } = {}): Series {
+    const inc = options.inclusive ?? 'both';
+    if (!['both', 'neither', 'left', 'right'].includes(inc))
+      throw new TypeError(`between(options): inclusive must be 'both', 'neither', 'left' or 'right', got ${describeValue(inc)}`);
+    const lo = inc === 'both' || inc === 'left' ? this.ge(left) : this.gt(left);
+    const hi = inc === 'both' || inc === 'right' ? this.le(right) : this.lt(right);
+    return lo.and(hi);
+  }
   /** Elementwise and of two masks (pandas' &). */
   and(other: Series | boolean): Series { return this.logical('and', other); }
   /** Elementwise or of two masks (pandas' |). */
