@@ -1,4 +1,4 @@
-// String comparisons (pandas' object ==, <, … by code point), isin and between, against pandas 1.5
+// String comparisons (pandas' object ==, <, … by code point), isin, between and valueCounts' options, against pandas 1.5
 // (scripts/fixtures/pandas_compare_isin.py → test/fixtures/pandas/compare_isin.json): three files,
 // one empty, strings with missing values, astral and U+FFFD characters.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readCsv, type Series } from '../src/index.js';
 
 const fx = JSON.parse(readFileSync(new URL('./fixtures/pandas/compare_isin.json', import.meta.url), 'utf8')) as {
-  files: string[]; cases: Record<string, boolean[]>; filter_sum: number;
+  files: string[]; cases: Record<string, boolean[]>; filter_sum: number; value_counts: Record<string, [string | number | boolean | null, number][]>;
 };
 const dir = mkdtempSync(join(tmpdir(), 'tessera-cmp-isin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,5 +47,29 @@ describe('string comparisons, isin, between (pandas)', () => {
     expect(() => k.lt(k)).toThrow(/two string columns are not built/);
     expect(() => k.isin('bob' as never)).toThrow(/isin\(values\): values must be an array/);
     expect(() => i.between(0, 1, { inclusive: 'all' as never })).toThrow(/inclusive must be/);
+  });
+});
+
+describe('valueCounts options (pandas value_counts)', () => {
+  const opts: Record<string, Parameters<Series['valueCounts']>[0]> = {
+    '': {}, normalize: { normalize: true }, ascending: { ascending: true }, 'sort=false': { sort: false },
+    'dropna=false': { dropna: false }, 'dropna=false,normalize': { dropna: false, normalize: true },
+  };
+  for (const [key, want] of Object.entries(fx.value_counts)) {
+    it(key, async () => {
+      const [c, o] = key.split(':') as [string, string];
+      const t = await df.get(c).valueCounts(opts[o]).compute();
+      expect(t.columns).toEqual([c, o.includes('normalize') ? 'proportion' : 'count']);
+      const got = t.toRecords().map((r) => Object.values(r));
+      expect(got.length).toBe(want.length);
+      got.forEach(([v, x], j) => {
+        expect(v).toEqual(want[j]![0]);
+        expect(x as number).toBeCloseTo(want[j]![1], 14);
+      });
+    });
+  }
+  it('bad options are TypeErrors', () => {
+    expect(() => k.valueCounts({ normalise: true } as never)).toThrow(/unknown option "normalise"; accepted: normalize, sort, ascending, dropna/);
+    expect(() => k.valueCounts({ dropna: 0 } as never)).toThrow(/dropna must be a boolean/);
   });
 });

@@ -989,28 +989,58 @@ export class Series implements HasGraph {
   }
 
   /**
-   * Counts of each distinct value (missing left out), most frequent first; ties in order of
-   * first appearance (pandas 1.5's order for up to 16 distinct values; beyond, its quicksort
-   * leaves ties unordered). A Table [name, 'count'].
+   * Counts of each distinct value, most frequent first; ties in order of first appearance
+   * (pandas 1.5's order for up to 16 distinct values; beyond, its quicksort leaves ties
+   * unordered). A Table [name, 'count'] — [name, 'proportion'] with `normalize` (the counts over
+   * their total, as pandas). `ascending` puts the least frequent first, `sort: false` keeps the
+   * order of first appearance, `dropna: false` counts the missing values too (a missing row,
+   * where its count puts it). pandas' `value_counts(normalize, sort, ascending, dropna)`.
+   * @example
+   * ```ts
+   * await df.get('name').valueCounts({ normalize: true }).compute();
+   * ```
    */
-  valueCounts(): Lazy<Table> {
+  valueCounts(options: { normalize?: boolean; sort?: boolean; ascending?: boolean; dropna?: boolean } = {}): Lazy<Table> {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`valueCounts(options): options must be an object, got ${describeValue(options)}`);
+    for (const [k, v] of Object.entries(options)) {
+      if (!['normalize', 'sort', 'ascending', 'dropna'].includes(k)) throw new TypeError(`valueCounts(options): unknown option ${JSON.stringify(k)}; accepted: normalize, sort, ascending, dropna`);
+      if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`valueCounts(options): ${k} must be a boolean, got ${describeValue(v)}`);
+    }
+    const { normalize = false, sort = true, ascending = false, dropna = true } = options;
     const f = this.asFrame();
     const name = f.columns[0]!;
     const inner = new GroupBy(f, [name]).sizesInOrder();
+    const NA = '\u0000na';
+    const missing = dropna ? undefined : new GroupBy(f.assign({ [NA]: f.get(name).isna() }), [NA]).sizesInOrder();
     return new Lazy(
       (o) => f.reductionLayers('value-counts', o),
       async (options) => {
         const t = await inner.compute(options);
-        const counts = t.raw('count')!.values as BigInt64Array;
-        const first = t.raw('firstrow')!.values as BigInt64Array;
-        const order = Array.from({ length: t.length }, (_, i) => i).sort((a, b) =>
-          counts[a] !== counts[b] ? (counts[a]! > counts[b]! ? -1 : 1) : first[a]! < first[b]! ? -1 : first[a]! > first[b]! ? 1 : 0,
+        let counts = Array.from(t.raw('count')!.values as BigInt64Array, Number);
+        let first = Array.from(t.raw('firstrow')!.values as BigInt64Array, Number);
+        let values = t.take(Array.from({ length: t.length }, (_, i) => i), [name]);
+        if (missing) {
+          const m = await missing.compute(options);
+          const k = m.column(NA).indexOf(true);
+          if (k >= 0) {
+            values = insertMissing(values, name, values.length);
+            counts = [...counts, Number((m.raw('count')!.values as BigInt64Array)[k]!)];
+            first = [...first, Number((m.raw('firstrow')!.values as BigInt64Array)[k]!)];
+          }
+        }
+        const byFirst = (a: number, b: number): number => first[a]! - first[b]!;
+        const order = Array.from({ length: counts.length }, (_, i) => i).sort((a, b) =>
+          !sort || counts[a] === counts[b] ? byFirst(a, b) : ascending ? counts[a]! - counts[b]! : counts[b]! - counts[a]!,
         );
-        const out = t.take(order, [name, 'count']);
+        const out = values.take(order, [name]);
+        const n = order.length;
+        const total = counts.reduce((a, b) => a + b, 0);
+        const data = new Map<string, Column>([[name, out.raw(name)!]]);
+        if (normalize) data.set('proportion', { dtype: 'float64', values: Float64Array.from(order, (i) => counts[i]! / total) });
         // pandas: the counts of an Int64 Series are Int64 too
-        const c = out.raw('count')!;
-        if (out.raw(name)!.dtype === 'Int64') out.data.set('count', { dtype: 'Int64', values: c.values, valid: new Uint8Array(out.length).fill(1) });
-        return out;
+        else if (out.raw(name)!.dtype === 'Int64') data.set('count', { dtype: 'Int64', values: BigInt64Array.from(order, (i) => BigInt(counts[i]!)), valid: new Uint8Array(n).fill(1) });
+        else data.set('count', { dtype: 'int64', values: BigInt64Array.from(order, (i) => BigInt(counts[i]!)) });
+        return new Table([name, normalize ? 'proportion' : 'count'], data, n);
       },
     );
   }
