@@ -783,7 +783,9 @@ export async function evaluate(
   const total = parts.reduce((a, p) => a + p.length, 0);
   const outTypes = exprs.map((e) => exprDtype(e, dtypes));
   // .str / .dt at the top: columns computed on the host, not engine arrays
-  const host = exprs.map((e) => hostColumns(e, parts));
+  // a string column itself (df.assign({ b: df.get('a') }), rename) passes through: the engine has no string values
+  const host = exprs.map((e) => (e.kind === 'col' && (dtypes.get(e.name) === 'string' || dtypes.get(e.name) === 'category')
+    ? parts.map((p) => p.columns.get(e.name)!) : hostColumns(e, parts)));
   const b = await builderFor(total ? exprs.filter((_, j) => !host[j]) : [], parts, dtypes, options);
   const values = total ? exprs.map((e, j) => (host[j] ? 0 : b.build(e))) : [];
   // a nullable result's validity is computed in the same plan

@@ -345,6 +345,46 @@ export class DataFrame implements HasGraph {
     return this.project(names, 'select');
   }
 
+  /**
+   * The frame without the given columns (pandas' `df.drop(columns=…)`); a column that does not
+   * exist is a RangeError, as pandas' KeyError.
+   */
+  drop(columns: string | readonly string[]): DataFrame {
+    const names = typeof columns === 'string' ? [columns] : columns;
+    if (!Array.isArray(names)) throw new TypeError(`drop(columns): expected a column name or an array of names, got ${describeValue(columns)}`);
+    for (const n of names) this.checkColumn('drop(columns)', n);
+    return this.project(this.columns.filter((c) => !names.includes(c)), 'drop');
+  }
+
+  /**
+   * Columns renamed (pandas' `df.rename(columns=…)`): a `{ old: new }` mapping (names it does not
+   * list are kept; one that is not a column is ignored, as pandas' default errors='ignore') or a
+   * function of the name. Two columns may swap names; two ending with the same name is a
+   * RangeError (pandas would keep both under one label).
+   * @example
+   * ```ts
+   * df.rename({ x: 'x0' }).columns; // ['name', 'id', 'x0', 'y']
+   * ```
+   */
+  rename(columns: Readonly<Record<string, string>> | ((name: string) => string)): DataFrame {
+    const to = typeof columns === 'function' ? columns : typeof columns === 'object' && columns !== null && !Array.isArray(columns)
+      ? (n: string): string => (Object.prototype.hasOwnProperty.call(columns, n) ? columns[n]! : n)
+      : undefined;
+    if (!to) throw new TypeError(`rename(columns): expected a { old: new } mapping or a function of the name, got ${describeValue(columns)}`);
+    const names = this.columns.map((c) => {
+      const n = to(c);
+      if (typeof n !== 'string' || !n.length) throw new TypeError(`rename(columns): the new name of ${JSON.stringify(c)} must be a non-empty string, got ${describeValue(n)}`);
+      return n;
+    });
+    if (new Set(names).size !== names.length) throw new RangeError(`rename(columns): two columns would be named alike: ${JSON.stringify(names)}`);
+    if (this.index !== undefined && names.includes(this.index)) throw new RangeError(`rename(columns): ${JSON.stringify(this.index)} is the index's name`);
+    const moved = this.columns.map((c, i) => [c, names[i]!] as const).filter(([c, n]) => c !== n);
+    if (!moved.length) return this;
+    // each renamed column is assigned under its new name (from the input's columns: swaps work), then the order is the old one
+    const out = this.assign(Object.fromEntries(moved.map(([c, n]) => [n, this.get(c)])));
+    return out.project(names, 'rename');
+  }
+
   private checkColumn(where: string, name: unknown): void {
     if (typeof name !== 'string') throw new TypeError(`${where}: expected a column name (string), got ${describeValue(name)}`);
     if (!this.state.columns.includes(name))
