@@ -23,7 +23,7 @@ export type Literal = number | bigint | boolean | Date;
 
 export type Expr =
   | { readonly kind: 'col'; readonly name: string }
-  | { readonly kind: 'lit'; readonly value: number | bigint }
+  | { readonly kind: 'lit'; readonly value: number | bigint; /** a Date: milliseconds that are a datetime (datetime − Date is a timedelta) */ readonly datetime?: true }
   | { readonly kind: 'arith'; readonly op: ArithOp; readonly args: readonly [Expr, Expr] }
   | { readonly kind: 'compare'; readonly op: CompareOp; readonly args: readonly [Expr, Expr] }
   | { readonly kind: 'logical'; readonly op: LogicalOp; readonly args: readonly [Expr, Expr] }
@@ -52,7 +52,7 @@ export function literal(where: string, v: unknown): Expr {
     return { kind: 'lit', value: v };
   }
   if (typeof v === 'boolean') return { kind: 'lit', value: v ? 1 : 0 };
-  if (v instanceof Date) return { kind: 'lit', value: v.getTime() };
+  if (v instanceof Date) return { kind: 'lit', value: v.getTime(), datetime: true };
   throw new TypeError(`${where}: expected a Series, a number, a bigint, a boolean or a Date, got ${describeValue(v)}`);
 }
 
@@ -110,6 +110,7 @@ function nullableArith(op: ArithOp, a: LType, b: LType): DType {
 }
 
 function ltype(e: Expr, dtypes: ReadonlyMap<string, DType>): LType {
+  if (e.kind === 'lit' && e.datetime) return 'datetime';
   return e.kind === 'lit' ? (typeof e.value === 'bigint' || Number.isInteger(e.value) ? 'lit-int' : 'lit-float') : exprDtype(e, dtypes);
 }
 

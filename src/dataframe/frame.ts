@@ -763,7 +763,7 @@ export class Series implements HasGraph {
     void s.dtype; // dtype errors at build time, naming the operation
     return s;
   }
-  private arith(op: ArithOp, other: Series | number | bigint): Series {
+  private arith(op: ArithOp, other: Series | number | bigint | Date): Series {
     return this.derive({ kind: 'arith', op, args: [this.expr, this.operand(op, other)] });
   }
   private compare(op: CompareOp, other: Series | number | bigint | Date | string): Series {
@@ -791,8 +791,8 @@ export class Series implements HasGraph {
    * ```
    */
   add(other: Series | number | bigint): Series { return this.arith('add', other); }
-  /** `this - other` elementwise (pandas' `-`); operands as {@link Series.add}. */
-  sub(other: Series | number | bigint): Series { return this.arith('sub', other); }
+  /** `this - other` elementwise (pandas' `-`); operands as {@link Series.add}, and a Date from a datetime Series (a timedelta, as pandas' `s - pd.Timestamp(…)`). */
+  sub(other: Series | number | bigint | Date): Series { return this.arith('sub', other); }
   /** `this * other` elementwise (pandas' `*`); operands as {@link Series.add}. */
   mul(other: Series | number | bigint): Series { return this.arith('mul', other); }
   /** True division (float64, as pandas' /). */
