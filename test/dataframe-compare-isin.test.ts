@@ -1,4 +1,5 @@
-// String comparisons (pandas' object ==, <, … by code point), isin, between and valueCounts' options, against pandas 1.5
+// String comparisons (pandas' object ==, <, … by code point), isin, between, valueCounts' options,
+// df.isna()/notna() and Series dropna/sortValues/nlargest/nsmallest, against pandas 1.5
 // (scripts/fixtures/pandas_compare_isin.py → test/fixtures/pandas/compare_isin.json): three files,
 // one empty, strings with missing values, astral and U+FFFD characters.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { readCsv, type Series } from '../src/index.js';
 
 const fx = JSON.parse(readFileSync(new URL('./fixtures/pandas/compare_isin.json', import.meta.url), 'utf8')) as {
   files: string[]; cases: Record<string, boolean[]>; filter_sum: number; value_counts: Record<string, [string | number | boolean | null, number][]>;
+  series: Record<string, unknown>;
 };
 const dir = mkdtempSync(join(tmpdir(), 'tessera-cmp-isin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,5 +73,25 @@ describe('valueCounts options (pandas value_counts)', () => {
   it('bad options are TypeErrors', () => {
     expect(() => k.valueCounts({ normalise: true } as never)).toThrow(/unknown option "normalise"; accepted: normalize, sort, ascending, dropna/);
     expect(() => k.valueCounts({ dropna: 0 } as never)).toThrow(/dropna must be a boolean/);
+  });
+});
+
+describe('df.isna() / notna() and Series row helpers (pandas)', () => {
+  const cell = (v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) && !Number.isNaN(v) ? (v > 0 ? 'Infinity' : '-Infinity') : v);
+  const values = async (s: Series): Promise<unknown[]> => (await s.compute()).column(s.name).map(cell);
+  it('isna().sum() / notna().sum() count per column; isna() is bool columns', async () => {
+    expect(await df.isna().sum().compute()).toEqual(fx.series['isna.sum']);
+    expect(await df.notna().sum().compute()).toEqual(fx.series['notna.sum']);
+    expect(df.isna().columns).toEqual(df.columns);
+    expect(new Set(Object.values(df.isna().dtypes))).toEqual(new Set(['bool']));
+    expect((await df.isna().compute()).column('k')).toEqual(fx.series['isna.k']);
+  });
+  it('Series dropna / sortValues / nlargest / nsmallest', async () => {
+    expect(await values(f.dropna())).toEqual(fx.series['f.dropna']);
+    expect(await values(f.sortValues({ ascending: false }))).toEqual(fx.series['f.sort_values(ascending=False)']);
+    expect(await values(k.sortValues({ naPosition: 'first' }))).toEqual(fx.series["k.sort_values(na_position='first')"]);
+    expect((await f.nlargest(4).compute()).column('f').map(cell)).toEqual(fx.series['f.nlargest(4)']);
+    expect((await i.nsmallest(3).compute()).column('i')).toEqual(fx.series['i.nsmallest(3)']);
+    expect(await values(i.mul(f).sortValues())).toEqual(fx.series['(i*f).sort_values()']);
   });
 });

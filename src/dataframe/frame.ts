@@ -346,6 +346,26 @@ export class DataFrame implements HasGraph {
   }
 
   /**
+   * A frame of bool columns, true where a value is missing (pandas' `df.isna()`: NaN, NaT, a
+   * missing string, `<NA>`; int64 and bool columns are never missing); the index is kept.
+   * @example
+   * ```ts
+   * await df.isna().sum().compute(); // missing values per column
+   * ```
+   */
+  isna(): DataFrame { return this.missingMask(false); }
+  /** The negation of {@link DataFrame.isna} (pandas' `df.notna()`). */
+  notna(): DataFrame { return this.missingMask(true); }
+  private missingMask(present: boolean): DataFrame {
+    const cols = this.columns;
+    if (!cols.length) return this;
+    // under temporary names first: assign() keeps a replaced column's old values for the others' expressions, but the names must not collide
+    const tmp = (c: string): string => `\u0000${present ? 'notna' : 'isna'}:${c}`;
+    const masked = this.assign(Object.fromEntries(cols.map((c) => [tmp(c), present ? this.get(c).notna() : this.get(c).isna()])));
+    return masked.project(cols.map(tmp), 'isna').rename(Object.fromEntries(cols.map((c) => [tmp(c), c])));
+  }
+
+  /**
    * The frame without the given columns (pandas' `df.drop(columns=…)`); a column that does not
    * exist is a RangeError, as pandas' KeyError.
    */
@@ -1109,6 +1129,23 @@ export class Series implements HasGraph {
         return insertMissing(out, name, pos);
       },
     );
+  }
+
+  /** The Series without its missing values (pandas' `Series.dropna()`). */
+  dropna(): Series {
+    return this.asFrame().dropna().get(this.name);
+  }
+  /** The values sorted (pandas' `Series.sort_values`, stable; missing last unless naPosition 'first'). */
+  sortValues(options: { ascending?: boolean; naPosition?: 'last' | 'first' } = {}): Series {
+    return this.asFrame().sortValues(this.name, options).get(this.name);
+  }
+  /** The `n` largest values, missing left out, the first of equal values kept (pandas' `Series.nlargest`), as a one-column Table. */
+  nlargest(n = 5): Lazy<Table> {
+    return this.asFrame().nlargest(n, this.name);
+  }
+  /** The `n` smallest values, as {@link Series.nlargest}. */
+  nsmallest(n = 5): Lazy<Table> {
+    return this.asFrame().nsmallest(n, this.name);
   }
 
   /** The number of distinct values, missing left out (pandas' nunique()). */
