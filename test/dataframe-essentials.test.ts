@@ -1,6 +1,6 @@
 // String comparisons (pandas' object ==, <, … by code point), isin, between, valueCounts' options,
-// df.isna()/notna() and Series dropna/sortValues/nlargest/nsmallest, against pandas 1.5
-// (scripts/fixtures/pandas_compare_isin.py → test/fixtures/pandas/compare_isin.json): three files,
+// df.isna()/notna(), Series dropna/sortValues/nlargest/nsmallest, groupby agg('mean') / agg([…]) / get / select, against pandas 1.5
+// (scripts/fixtures/pandas_essentials.py → test/fixtures/pandas/essentials.json): three files,
 // one empty, strings with missing values, astral and U+FFFD characters.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCsv, type Series } from '../src/index.js';
 
-const fx = JSON.parse(readFileSync(new URL('./fixtures/pandas/compare_isin.json', import.meta.url), 'utf8')) as {
+const fx = JSON.parse(readFileSync(new URL('./fixtures/pandas/essentials.json', import.meta.url), 'utf8')) as {
   files: string[]; cases: Record<string, boolean[]>; filter_sum: number; value_counts: Record<string, [string | number | boolean | null, number][]>;
   series: Record<string, unknown>;
+  groupby: Record<string, Record<string, unknown>[]>;
 };
 const dir = mkdtempSync(join(tmpdir(), 'tessera-cmp-isin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,5 +94,34 @@ describe('df.isna() / notna() and Series row helpers (pandas)', () => {
     expect((await f.nlargest(4).compute()).column('f').map(cell)).toEqual(fx.series['f.nlargest(4)']);
     expect((await i.nsmallest(3).compute()).column('i')).toEqual(fx.series['i.nsmallest(3)']);
     expect(await values(i.mul(f).sortValues())).toEqual(fx.series['(i*f).sort_values()']);
+  });
+});
+
+describe("groupby agg('mean'), agg([…]), get(column), select(columns) (pandas)", () => {
+  const rec = (t: { toRecords(): Record<string, unknown>[] }): Record<string, unknown>[] =>
+    t.toRecords().map((r) => Object.fromEntries(Object.entries(r).map(([c, v]) => [c, typeof v === 'bigint' ? Number(v) : v])));
+  const g = df.drop(['t', 'f']).groupby('k');
+  const gf = df.groupby('k');
+  const cases: Record<string, () => { compute(): Promise<{ toRecords(): Record<string, unknown>[] }> }> = {
+    "agg('mean')": () => g.agg('mean'), "agg(['mean','max'])": () => g.select(['i', 'b']).agg(['mean', 'max']),
+    "get('f').min()": () => gf.get('f').min(), "select(['f','i']).agg(['min','count'])": () => gf.select(['f', 'i']).agg(['min', 'count']),
+    "get('i').nunique()": () => gf.get('i').nunique(), "agg('size')": () => gf.agg('size'),
+  };
+  for (const [name, make] of Object.entries(cases)) {
+    it(name, async () => {
+      const got = rec(await make().compute());
+      const want = fx.groupby[name]!;
+      expect(got.length).toBe(want.length);
+      got.forEach((r, j) => {
+        expect(Object.keys(r)).toEqual(Object.keys(want[j]!));
+        for (const [c, v] of Object.entries(want[j]!)) typeof v === 'number' ? expect(r[c] as number).toBeCloseTo(v, 14) : expect(r[c]).toEqual(v);
+      });
+    });
+  }
+  it('bad selections and aggregations', () => {
+    expect(() => gf.get('k')).toThrow(/is a group key/);
+    expect(() => gf.get('nope')).toThrow(RangeError);
+    expect(() => gf.agg('average' as never)).toThrow(/unknown aggregation "average"/);
+    expect(() => gf.agg([] as never)).toThrow(/empty list/);
   });
 });
