@@ -106,6 +106,8 @@ describe("groupby agg('mean'), agg([…]), get(column), select(columns) (pandas)
     "agg('mean')": () => g.agg('mean'), "agg(['mean','max'])": () => g.select(['i', 'b']).agg(['mean', 'max']),
     "get('f').min()": () => gf.get('f').min(), "select(['f','i']).agg(['min','count'])": () => gf.select(['f', 'i']).agg(['min', 'count']),
     "get('i').nunique()": () => gf.get('i').nunique(), "agg('size')": () => gf.agg('size'),
+    "groupby(t.dt.hour).agg({i:'sum'})": () => df.groupby(t.dt.hour).agg({ i: 'sum' }),
+    "groupby(['k', i.gt(0)]).size()": () => df.assign({ pos: i.gt(0) }).groupby(['k', 'pos']).size(),
   };
   for (const [name, make] of Object.entries(cases)) {
     it(name, async () => {
@@ -118,6 +120,10 @@ describe("groupby agg('mean'), agg([…]), get(column), select(columns) (pandas)
       });
     });
   }
+  it('a Series key of another frame is a RangeError', () => {
+    expect(() => df.groupby(df.drop('i').get('k').str.lower())).not.toThrow();
+    expect(() => df.groupby(readCsv(join(dir, 'p*.csv')).get('k'))).toThrow(/another DataFrame/);
+  });
   it('bad selections and aggregations', () => {
     expect(() => gf.get('k')).toThrow(/is a group key/);
     expect(() => gf.get('nope')).toThrow(RangeError);

@@ -171,13 +171,24 @@ export class DataFrame implements HasGraph {
     return s;
   }
 
-  /** Groups by one or more key columns (string, int64, bool, float64, datetime): `df.groupby('name').agg({ x: 'mean' })`. */
-  groupby(keys: string | string[]): GroupBy {
-    const list = typeof keys === 'string' ? [keys] : keys;
-    if (!Array.isArray(list) || !list.length) throw new TypeError(`groupby(keys): expected a column name or a non-empty array of names, got ${describeValue(keys)}`);
-    for (const k of list) this.checkColumn('groupby(keys)', k);
-    if (new Set(list).size !== list.length) throw new RangeError(`groupby(keys): duplicate key in ${JSON.stringify(list)}`);
-    return new GroupBy(this, list);
+  /**
+   * Groups by one or more key columns (string, int64, bool, float64, datetime):
+   * `df.groupby('name').agg({ x: 'mean' })`. A key may be a Series of this frame
+   * (`df.groupby(df.get('timestamp').dt.hour)`, as pandas): it is assigned under its name first,
+   * so for this grouping it replaces a column of that name (pandas would keep that column as a
+   * value column too).
+   */
+  groupby(keys: string | Series | readonly (string | Series)[]): GroupBy {
+    const list: readonly (string | Series)[] = typeof keys === 'string' || keys instanceof Series ? [keys] : keys;
+    if (!Array.isArray(list) || !list.length) throw new TypeError(`groupby(keys): expected a column name, a Series or a non-empty array of them, got ${describeValue(keys)}`);
+    for (const k of list) if (k instanceof Series) this.ownSeries('groupby(keys)', k);
+    // a Series that is a column under its own name is that column
+    const series = list.filter((k): k is Series => k instanceof Series && !(k.expr.kind === 'col' && k.expr.name === k.name));
+    const frame = series.length ? this.assign(Object.fromEntries(series.map((k) => [k.name, k]))) : this;
+    const names = list.map((k) => (k instanceof Series ? k.name : k));
+    for (const k of names) frame.checkColumn('groupby(keys)', k);
+    if (new Set(names).size !== names.length) throw new RangeError(`groupby(keys): duplicate key in ${JSON.stringify(names)}`);
+    return new GroupBy(frame, names);
   }
 
   /**
