@@ -3,7 +3,7 @@
 // plan (src/plan/types.ts; native/engine/plan.h for the semantics of every field).
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativePlan } from './plan/types.js';
 
@@ -73,9 +73,9 @@ function isPackageRoot(dir: string): boolean {
   }
 }
 
-/** This module's directory: __dirname in the CommonJS bundle (and under vitest), import.meta.url in ESM. */
+/** This module's directory: __dirname in the CommonJS bundle (and under vitest), import.meta.url in ESM (`node -e` defines a global __dirname of '.', which is not ours). */
 function moduleDir(): string {
-  return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+  return typeof __dirname === 'string' && isAbsolute(__dirname) ? __dirname : dirname(fileURLToPath(import.meta.url));
 }
 
 /**

@@ -77,7 +77,10 @@ for (const [label, make] of frames) {
       const df = make();
       const f = fixture.frame;
       const med = await df.median().compute();
-      expect(Object.keys(med)).toEqual(['x', 'y', 'i']);
+      // bool columns are numeric for median/var/std as in pandas' numeric_only (the fixture's frame rows cover x, y, i)
+      expect(Object.keys(med)).toEqual(['x', 'y', 'i', 'b']);
+      expect(canon(med.b)).toEqual(fixture.series['b.median']);
+      expect(Object.keys(await df.quantile(0.3).compute())).toEqual(['x', 'y', 'i']);
       for (const c of ['x', 'y', 'i']) {
         expect(canon(med[c]), `median ${c}`).toEqual(decode(f.median![c] as Cell));
         expect(canon((await df.quantile(0.3).compute())[c]), `quantile ${c}`).toEqual(decode(f['quantile(0.3)']![c] as Cell));

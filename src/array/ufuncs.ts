@@ -1,6 +1,7 @@
 // Module-level functions mirroring the NDArray methods, as numpy/dask.array functions.
 import { NDArray, binary, clipArray, reduce, roundArray, unary, whereArrays, type ReduceOptions, type VarOptions } from './ndarray.js';
 import { isFloat, type DType } from './dtype.js';
+import { isScalar } from './node.js';
 import type { ArithmeticOf, FloatResult, MeanDType, OperandLike, RankOfOperands, ReducedRank, SumDType, TrueDivideOf, WithDType } from './types.js';
 import { checkFinite, checkOptions, describe } from '../errors.js';
 
@@ -35,14 +36,13 @@ export const pow = <const A extends OperandLike, const B extends OperandLike>(a:
  * comparison, so it fuses like any elementwise op.
  */
 function nanIgnoring(op: 'fmax' | 'fmin', a: OperandLike, b: OperandLike): NDArray {
-  const isScalar = (v: OperandLike): v is number | bigint => typeof v === 'number' || typeof v === 'bigint';
   if (isScalar(a) && isScalar(b)) {  // np.fmax(1, 2) is int64 2, as maximum of the kept one
     const nanA = typeof a === 'number' && Number.isNaN(a);
     const keep = nanA ? b : typeof b === 'number' && Number.isNaN(b) ? a : undefined;
     return keep === undefined ? binary(op === 'fmax' ? 'maximum' : 'minimum', a, b) : binary('maximum', keep, keep);
   }
   const keepA = binary(op === 'fmax' ? 'ge' : 'le', a, b);  // false where a is NaN: b
-  if (typeof b === 'number' || typeof b === 'bigint') {
+  if (isScalar(b)) {
     return typeof b === 'number' && Number.isNaN(b) ? whereArrays(binary('ne', a, a), b, a) : whereArrays(keepA, a, b);
   }
   return whereArrays(unary('isnan', b as NDArray), a, whereArrays(keepA, a, b));

@@ -150,19 +150,20 @@ export function seriesCorr(a: Series, b: Series, cov: boolean, options: CovOptio
   );
 }
 
-/** The int64/float64 columns of a frame (the other reductions' numeric_only). */
-function numericColumns(frame: DataFrame): string[] {
+/** The int64/float64 columns of a frame (the other reductions' numeric_only), and bool ones where pandas takes them (median, var; not quantile, which fails on bool in pandas). */
+function numericColumns(frame: DataFrame, withBool = false): string[] {
   const d = frame.dtypes;
-  return frame.columns.filter((c) => NUMERIC(d[c]!));
+  return frame.columns.filter((c) => NUMERIC(d[c]!) || (withBool && d[c] === 'bool'));
 }
 
 /** DataFrame.quantile(q) / median(): exact, per numeric column; q a list gives a list per column. */
 export function frameQuantile(frame: DataFrame, qs: number[], op: string): Lazy<Record<string, number[]>> {
-  const cols = numericColumns(frame);
+  const withBool = op === 'median';
+  const cols = numericColumns(frame, withBool);
   return new Lazy(
     (o) => frame.reductionLayers(op, o),
     async (options) => {
-      const stats = await frame.stats(cols, qs, options, op);
+      const stats = await frame.stats(cols, qs, options, op, withBool);
       const kept = cols.filter((c) => stats.get(c)!.numeric);
       return Object.fromEntries(kept.map((c) => {
         const s = stats.get(c)!;
@@ -174,11 +175,11 @@ export function frameQuantile(frame: DataFrame, qs: number[], op: string): Lazy<
 
 /** DataFrame.var({ ddof }). */
 export function frameVar(frame: DataFrame, ddof: number): Lazy<Record<string, number>> {
-  const cols = numericColumns(frame);
+  const cols = numericColumns(frame, true);
   return new Lazy(
     (o) => frame.reductionLayers('var', o),
     async (options) => {
-      const stats = await frame.stats(cols, [], options, 'var');
+      const stats = await frame.stats(cols, [], options, 'var', true);
       return Object.fromEntries(cols.filter((c) => stats.get(c)!.numeric).map((c) => [c, varWith(stats.get(c)!, ddof)]));
     },
   );

@@ -23,7 +23,7 @@ export type Literal = number | bigint | boolean | Date;
 
 export type Expr =
   | { readonly kind: 'col'; readonly name: string }
-  | { readonly kind: 'lit'; readonly value: number | bigint }
+  | { readonly kind: 'lit'; readonly value: number | bigint; /** a Date: milliseconds that are a datetime (datetime − Date is a timedelta) */ readonly datetime?: true }
   | { readonly kind: 'arith'; readonly op: ArithOp; readonly args: readonly [Expr, Expr] }
   | { readonly kind: 'compare'; readonly op: CompareOp; readonly args: readonly [Expr, Expr] }
   | { readonly kind: 'logical'; readonly op: LogicalOp; readonly args: readonly [Expr, Expr] }
@@ -34,10 +34,12 @@ export type Expr =
   | { readonly kind: 'fillna'; readonly arg: Expr; readonly value: number }
   | { readonly kind: 'where'; readonly cond: Expr; readonly x: Expr; readonly other: Expr }
   | { readonly kind: 'astype'; readonly arg: Expr; readonly dtype: 'float64' | 'int64' | 'Int64' | 'bool' }
-  | { readonly kind: 'str'; readonly op: StrOp; readonly arg: Expr; readonly pat?: string; readonly regex?: boolean; readonly caseSensitive?: boolean; readonly na?: boolean; readonly map?: StrMap }
+  | { readonly kind: 'str'; readonly op: StrOp; readonly arg: Expr; readonly pat?: string; readonly regex?: boolean; readonly caseSensitive?: boolean; readonly na?: boolean; readonly map?: StrMap;
+      /** compare: the operator against `pat`; isin: the strings, and whether a missing value is among them. */
+      readonly cmp?: CompareOp; readonly values?: readonly string[]; readonly missingIn?: boolean }
   | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr; /** floor: the frequency in ms. */ readonly freq?: number };
 
-export type StrOp = 'lower' | 'upper' | 'len' | 'contains' | 'startswith' | 'endswith' | 'map';
+export type StrOp = 'lower' | 'upper' | 'len' | 'contains' | 'startswith' | 'endswith' | 'map' | 'compare' | 'isin';
 export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'dayofweek' | 'date' | 'totalSeconds' | 'days' | 'floor';
 
 export const col = (name: string): Expr => ({ kind: 'col', name });
@@ -50,7 +52,7 @@ export function literal(where: string, v: unknown): Expr {
     return { kind: 'lit', value: v };
   }
   if (typeof v === 'boolean') return { kind: 'lit', value: v ? 1 : 0 };
-  if (v instanceof Date) return { kind: 'lit', value: v.getTime() };
+  if (v instanceof Date) return { kind: 'lit', value: v.getTime(), datetime: true };
   throw new TypeError(`${where}: expected a Series, a number, a bigint, a boolean or a Date, got ${describeValue(v)}`);
 }
 
@@ -108,6 +110,7 @@ function nullableArith(op: ArithOp, a: LType, b: LType): DType {
 }
 
 function ltype(e: Expr, dtypes: ReadonlyMap<string, DType>): LType {
+  if (e.kind === 'lit' && e.datetime) return 'datetime';
   return e.kind === 'lit' ? (typeof e.value === 'bigint' || Number.isInteger(e.value) ? 'lit-int' : 'lit-float') : exprDtype(e, dtypes);
 }
 
@@ -142,7 +145,7 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     case 'compare': {
       const [a, b] = e.args.map(sub) as [LType, LType];
       for (const d of [a, b])
-        if (d === 'string' || d === 'category') throw new TypeError(`${e.op}: comparisons of ${d} columns are not built yet (accepted: int64, float64, bool, datetime columns)`);
+        if (d === 'string' || d === 'category') throw new TypeError(`${e.op}: a ${d} column compares with a string (e.g. s.eq('Alice')), not with a number, a Date or another column`);
       const dt = (d: LType): boolean => d === 'datetime' || d === 'timedelta';
       if (dt(a) !== dt(b) && !(e.args[0].kind === 'lit' || e.args[1].kind === 'lit'))
         throw new TypeError(`${e.op}: cannot compare a datetime column with a ${dt(a) ? b : a} column`);
@@ -229,7 +232,46 @@ const codePoints = (s: string): number => {
 };
 
 /** A .str operation over each partition's dictionary (per distinct string, not per row). */
+/** Python's str ordering: by code point (JS's < compares UTF-16 units, which puts U+E000–U+FFFF after astral characters). */
+function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // a surrogate (an astral character) ranks above every BMP unit when the other is not one
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    if (sx !== sy) return sx ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+const COMPARE: Record<CompareOp, (c: number) => boolean> = {
+  eq: (c) => c === 0, ne: (c) => c !== 0, lt: (c) => c < 0, le: (c) => c <= 0, gt: (c) => c > 0, ge: (c) => c >= 0,
+};
+
+/** A string compared with a string (pandas' object ==, <, …) or tested for membership (isin): bool, a missing value false (true for ne, and for isin when a missing value is listed). */
+function strTestColumn(e: Extract<Expr, { kind: 'str' }>, c: Column): Column {
+  const dict = c.dict!;
+  const codes = c.values as Int32Array;
+  let hit: boolean[];
+  let onMissing: boolean;
+  if (e.op === 'compare') {
+    const test = COMPARE[e.cmp!];
+    hit = Array.from({ length: dict.size }, (_, k) => test(compareCodePoints(dict.get(k), e.pat!)));
+    onMissing = e.cmp === 'ne';
+  } else {
+    const set = new Set(e.values);
+    hit = Array.from({ length: dict.size }, (_, k) => set.has(dict.get(k)));
+    onMissing = e.missingIn === true;
+  }
+  return { dtype: 'bool', values: Uint8Array.from(codes, (k) => (k < 0 ? (onMissing ? 1 : 0) : hit[k] ? 1 : 0)) };
+}
+
 function strColumns(e: Extract<Expr, { kind: 'str' }>, args: readonly Column[]): Column[] {
+  if (e.op === 'compare' || e.op === 'isin') return args.map((c) => strTestColumn(e, c));
   let test: ((s: string) => boolean) | undefined;
   if (e.op === 'contains') {
     const pat = e.pat!;
@@ -742,7 +784,9 @@ export async function evaluate(
   const total = parts.reduce((a, p) => a + p.length, 0);
   const outTypes = exprs.map((e) => exprDtype(e, dtypes));
   // .str / .dt at the top: columns computed on the host, not engine arrays
-  const host = exprs.map((e) => hostColumns(e, parts));
+  // a string column itself (df.assign({ b: df.get('a') }), rename) passes through: the engine has no string values
+  const host = exprs.map((e) => (e.kind === 'col' && (dtypes.get(e.name) === 'string' || dtypes.get(e.name) === 'category')
+    ? parts.map((p) => p.columns.get(e.name)!) : hostColumns(e, parts)));
   const b = await builderFor(total ? exprs.filter((_, j) => !host[j]) : [], parts, dtypes, options);
   const values = total ? exprs.map((e, j) => (host[j] ? 0 : b.build(e))) : [];
   // a nullable result's validity is computed in the same plan

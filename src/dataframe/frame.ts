@@ -171,13 +171,24 @@ export class DataFrame implements HasGraph {
     return s;
   }
 
-  /** Groups by one or more key columns (string, int64, bool, float64, datetime): `df.groupby('name').agg({ x: 'mean' })`. */
-  groupby(keys: string | string[]): GroupBy {
-    const list = typeof keys === 'string' ? [keys] : keys;
-    if (!Array.isArray(list) || !list.length) throw new TypeError(`groupby(keys): expected a column name or a non-empty array of names, got ${describeValue(keys)}`);
-    for (const k of list) this.checkColumn('groupby(keys)', k);
-    if (new Set(list).size !== list.length) throw new RangeError(`groupby(keys): duplicate key in ${JSON.stringify(list)}`);
-    return new GroupBy(this, list);
+  /**
+   * Groups by one or more key columns (string, int64, bool, float64, datetime):
+   * `df.groupby('name').agg({ x: 'mean' })`. A key may be a Series of this frame
+   * (`df.groupby(df.get('timestamp').dt.hour)`, as pandas): it is assigned under its name first,
+   * so for this grouping it replaces a column of that name (pandas would keep that column as a
+   * value column too).
+   */
+  groupby(keys: string | Series | readonly (string | Series)[]): GroupBy {
+    const list: readonly (string | Series)[] = typeof keys === 'string' || keys instanceof Series ? [keys] : keys;
+    if (!Array.isArray(list) || !list.length) throw new TypeError(`groupby(keys): expected a column name, a Series or a non-empty array of them, got ${describeValue(keys)}`);
+    for (const k of list) if (k instanceof Series) this.ownSeries('groupby(keys)', k);
+    // a Series that is a column under its own name is that column
+    const series = list.filter((k): k is Series => k instanceof Series && !(k.expr.kind === 'col' && k.expr.name === k.name));
+    const frame = series.length ? this.assign(Object.fromEntries(series.map((k) => [k.name, k]))) : this;
+    const names = list.map((k) => (k instanceof Series ? k.name : k));
+    for (const k of names) frame.checkColumn('groupby(keys)', k);
+    if (new Set(names).size !== names.length) throw new RangeError(`groupby(keys): duplicate key in ${JSON.stringify(names)}`);
+    return new GroupBy(frame, names);
   }
 
   /**
@@ -345,6 +356,66 @@ export class DataFrame implements HasGraph {
     return this.project(names, 'select');
   }
 
+  /**
+   * A frame of bool columns, true where a value is missing (pandas' `df.isna()`: NaN, NaT, a
+   * missing string, `<NA>`; int64 and bool columns are never missing); the index is kept.
+   * @example
+   * ```ts
+   * await df.isna().sum().compute(); // missing values per column
+   * ```
+   */
+  isna(): DataFrame { return this.missingMask(false); }
+  /** The negation of {@link DataFrame.isna} (pandas' `df.notna()`). */
+  notna(): DataFrame { return this.missingMask(true); }
+  private missingMask(present: boolean): DataFrame {
+    const cols = this.columns;
+    if (!cols.length) return this;
+    // under temporary names first: assign() keeps a replaced column's old values for the others' expressions, but the names must not collide
+    const tmp = (c: string): string => `\u0000${present ? 'notna' : 'isna'}:${c}`;
+    const masked = this.assign(Object.fromEntries(cols.map((c) => [tmp(c), present ? this.get(c).notna() : this.get(c).isna()])));
+    return masked.project(cols.map(tmp), 'isna').rename(Object.fromEntries(cols.map((c) => [tmp(c), c])));
+  }
+
+  /**
+   * The frame without the given columns (pandas' `df.drop(columns=…)`); a column that does not
+   * exist is a RangeError, as pandas' KeyError.
+   */
+  drop(columns: string | readonly string[]): DataFrame {
+    const names = typeof columns === 'string' ? [columns] : columns;
+    if (!Array.isArray(names)) throw new TypeError(`drop(columns): expected a column name or an array of names, got ${describeValue(columns)}`);
+    for (const n of names) this.checkColumn('drop(columns)', n);
+    return this.project(this.columns.filter((c) => !names.includes(c)), 'drop');
+  }
+
+  /**
+   * Columns renamed (pandas' `df.rename(columns=…)`): a `{ old: new }` mapping (names it does not
+   * list are kept; one that is not a column is ignored, as pandas' default errors='ignore') or a
+   * function of the name. Two columns may swap names; two ending with the same name is a
+   * RangeError (pandas would keep both under one label).
+   * @example
+   * ```ts
+   * df.rename({ x: 'x0' }).columns; // ['name', 'id', 'x0', 'y']
+   * ```
+   */
+  rename(columns: Readonly<Record<string, string>> | ((name: string) => string)): DataFrame {
+    const to = typeof columns === 'function' ? columns : typeof columns === 'object' && columns !== null && !Array.isArray(columns)
+      ? (n: string): string => (Object.prototype.hasOwnProperty.call(columns, n) ? columns[n]! : n)
+      : undefined;
+    if (!to) throw new TypeError(`rename(columns): expected a { old: new } mapping or a function of the name, got ${describeValue(columns)}`);
+    const names = this.columns.map((c) => {
+      const n = to(c);
+      if (typeof n !== 'string' || !n.length) throw new TypeError(`rename(columns): the new name of ${JSON.stringify(c)} must be a non-empty string, got ${describeValue(n)}`);
+      return n;
+    });
+    if (new Set(names).size !== names.length) throw new RangeError(`rename(columns): two columns would be named alike: ${JSON.stringify(names)}`);
+    if (this.index !== undefined && names.includes(this.index)) throw new RangeError(`rename(columns): ${JSON.stringify(this.index)} is the index's name`);
+    const moved = this.columns.map((c, i) => [c, names[i]!] as const).filter(([c, n]) => c !== n);
+    if (!moved.length) return this;
+    // each renamed column is assigned under its new name (from the input's columns: swaps work), then the order is the old one
+    const out = this.assign(Object.fromEntries(moved.map(([c, n]) => [n, this.get(c)])));
+    return out.project(names, 'rename');
+  }
+
   private checkColumn(where: string, name: unknown): void {
     if (typeof name !== 'string') throw new TypeError(`${where}: expected a column name (string), got ${describeValue(name)}`);
     if (!this.state.columns.includes(name))
@@ -452,12 +523,13 @@ export class DataFrame implements HasGraph {
     );
   }
 
-  private numericColumns(): string[] {
-    return this.state.columns.filter((c) => NUMERIC(this.dtypeMap.get(c)!));
+  /** int64/Int64/float64 columns, and bool ones for the reductions pandas' numeric_only takes them into (not describe). */
+  private numericColumns(withBool = false): string[] {
+    return this.state.columns.filter((c) => NUMERIC(this.dtypeMap.get(c)!) || (withBool && this.dtypeMap.get(c) === 'bool'));
   }
 
   /** @internal Per-column statistics of numeric columns. */
-  async stats(columns: string[], quantiles: number[], options: ComputeOptions, label: string): Promise<Map<string, NumStats>> {
+  async stats(columns: string[], quantiles: number[], options: ComputeOptions, label: string, boolAsNumber = false): Promise<Map<string, NumStats>> {
     const P = this.npartitions;
     const C = columns.length;
     const tracker = new Tracker(options, label, P + 2 * C * P + (quantiles.length ? C : 0));
@@ -465,7 +537,10 @@ export class DataFrame implements HasGraph {
       const parts = await this.state.source.load(columns, undefined, tracker.phase(P));
       const out = new Map<string, NumStats>();
       // the dtype may have been unified to another type than the sample's
-      const numeric = columns.filter((c) => NUMERIC(parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!));
+      const numeric = columns.filter((c) => {
+        const d = parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
+        return NUMERIC(d) || (boolAsNumber && d === 'bool');
+      });
       for (const c of columns) if (!numeric.includes(c)) out.set(c, nonNumeric(c, parts));
       if (numeric.length) {
         const spec = {
@@ -473,6 +548,8 @@ export class DataFrame implements HasGraph {
             const d = parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
             // a nullable Int64 column as float64 with NaN for <NA> (skipped as missing)
             if (d === 'Int64') return { type: typeCode('float64'), parts: parts.map((p) => nullableToFloat(p.columns.get(c)!).values) };
+            // a bool column as 0/1 (pandas' sum is the number of True values, its mean their share)
+            if (d === 'bool') return { type: typeCode('float64'), parts: parts.map((p) => Float64Array.from(p.columns.get(c)!.values as Uint8Array)) };
             return { type: typeCode(d), parts: parts.map((p) => p.columns.get(c)!.values) };
           }),
           quantiles: new Float64Array(quantiles),
@@ -502,11 +579,11 @@ export class DataFrame implements HasGraph {
   }
 
   private reduction(op: 'sum' | 'mean' | 'min' | 'max' | 'count' | 'std', extract: (s: NumStats) => number): Lazy<Record<string, number>> {
-    const cols = op === 'count' ? this.columns : this.numericColumns();
+    const cols = op === 'count' ? this.columns : this.numericColumns(true);
     return new Lazy(
       (o) => this.reductionLayers(op, o),
       async (options) => {
-        const stats = await this.stats(cols, [], options, op);
+        const stats = await this.stats(cols, [], options, op, true);
         // a column numeric in the sample may read as text later: left out, as pandas' numeric_only
         const kept = op === 'count' ? cols : cols.filter((c) => stats.get(c)!.numeric);
         return Object.fromEntries(kept.map((c) => [c, extract(stats.get(c)!)]));
@@ -515,19 +592,19 @@ export class DataFrame implements HasGraph {
   }
 
   /**
-   * The sum of each numeric (int64, float64) column, missing values skipped (pandas'
-   * `df.sum(numeric_only=True)`), as `{ column: value }` once computed.
+   * The sum of each numeric (int64, Int64, float64, bool) column, missing values skipped (pandas'
+   * `df.sum(numeric_only=True)`), as `{ column: value }` once computed; a bool column counts its True values, as pandas.
    * @example
    * ```ts
    * const totals = await df.sum().compute(); // { id: …, x: …, y: … }: the numeric columns
    * ```
    */
   sum(): Lazy<Record<string, number>> { return this.reduction('sum', (s) => s.sum); }
-  /** The mean of each numeric column, missing values skipped (pandas' `df.mean(numeric_only=True)`). */
+  /** The mean of each numeric (int64, Int64, float64, bool as 0/1) column, missing values skipped (pandas' `df.mean(numeric_only=True)`). */
   mean(): Lazy<Record<string, number>> { return this.reduction('mean', (s) => s.mean); }
-  /** The minimum of each numeric column, missing values skipped (pandas' `df.min(numeric_only=True)`). */
+  /** The minimum of each numeric column (bool as 0/1: pandas gives False/True), missing values skipped (pandas' `df.min(numeric_only=True)`). */
   min(): Lazy<Record<string, number>> { return this.reduction('min', (s) => s.min); }
-  /** The maximum of each numeric column, missing values skipped (pandas' `df.max(numeric_only=True)`). */
+  /** The maximum of each numeric column (bool as 0/1: pandas gives False/True), missing values skipped (pandas' `df.max(numeric_only=True)`). */
   max(): Lazy<Record<string, number>> { return this.reduction('max', (s) => s.max); }
   /** Non-missing values per column (every column). */
   count(): Lazy<Record<string, number>> { return this.reduction('count', (s) => s.count); }
@@ -550,13 +627,13 @@ export class DataFrame implements HasGraph {
     return new Lazy((o) => this.reductionLayers('quantile', o), async (options) =>
       Object.fromEntries(Object.entries(await all.compute(options)).map(([c, v]) => [c, v[0]!])));
   }
-  /** The exact median of each int64/float64 column (the mean of the middle two for an even count, as pandas). */
+  /** The exact median of each int64/float64/bool column (the mean of the middle two for an even count, as pandas). */
   median(): Lazy<Record<string, number>> {
     const all = frameQuantile(this, [MEDIAN_Q], 'median');
     return new Lazy((o) => this.reductionLayers('median', o), async (options) =>
       Object.fromEntries(Object.entries(await all.compute(options)).map(([c, v]) => [c, v[0]!])));
   }
-  /** Variance of each int64/float64 column, ddof 1 by default (as pandas). */
+  /** Variance of each int64/float64/bool column, ddof 1 by default (as pandas). */
   var(options: { ddof?: number } = {}): Lazy<Record<string, number>> {
     return frameVar(this, checkVarOptions('var(options)', options));
   }
@@ -717,10 +794,19 @@ export class Series implements HasGraph {
     void s.dtype; // dtype errors at build time, naming the operation
     return s;
   }
-  private arith(op: ArithOp, other: Series | number | bigint): Series {
+  private arith(op: ArithOp, other: Series | number | bigint | Date): Series {
     return this.derive({ kind: 'arith', op, args: [this.expr, this.operand(op, other)] });
   }
-  private compare(op: CompareOp, other: Series | number | bigint | Date): Series {
+  private compare(op: CompareOp, other: Series | number | bigint | Date | string): Series {
+    const d = this.dtype;
+    const text = d === 'string' || d === 'category';
+    if (typeof other === 'string') {
+      if (!text) throw new TypeError(`${op}: a string compares with a string or category column, not ${d}`);
+      // per distinct string of each partition's dictionary, as the .str predicates
+      return this.derive({ kind: 'str', op: 'compare', arg: this.expr, pat: other, cmp: op });
+    }
+    if (text && other instanceof Series && (other.dtype === 'string' || other.dtype === 'category'))
+      throw new TypeError(`${op}: comparisons of two string columns are not built (accepted: a string column with a string, e.g. s.eq('Alice'))`);
     return this.derive({ kind: 'compare', op, args: [this.expr, this.operand(op, other)] });
   }
   private logical(op: LogicalOp, other: Series | boolean): Series {
@@ -736,8 +822,8 @@ export class Series implements HasGraph {
    * ```
    */
   add(other: Series | number | bigint): Series { return this.arith('add', other); }
-  /** `this - other` elementwise (pandas' `-`); operands as {@link Series.add}. */
-  sub(other: Series | number | bigint): Series { return this.arith('sub', other); }
+  /** `this - other` elementwise (pandas' `-`); operands as {@link Series.add}, and a Date from a datetime Series (a timedelta, as pandas' `s - pd.Timestamp(…)`). */
+  sub(other: Series | number | bigint | Date): Series { return this.arith('sub', other); }
   /** `this * other` elementwise (pandas' `*`); operands as {@link Series.add}. */
   mul(other: Series | number | bigint): Series { return this.arith('mul', other); }
   /** True division (float64, as pandas' /). */
@@ -752,17 +838,68 @@ export class Series implements HasGraph {
    * `this == other` as a bool Series (pandas' `==`): another Series, a number, or a Date for datetime
    * columns; a missing value compares unequal.
    */
-  eq(other: Series | number | bigint | Date): Series { return this.compare('eq', other); }
+  eq(other: Series | number | bigint | Date | string): Series { return this.compare('eq', other); }
   /** `this != other` as a bool Series (pandas' `!=`); a missing value is not equal to anything. */
-  ne(other: Series | number | bigint | Date): Series { return this.compare('ne', other); }
-  /** `this < other` as a bool Series (pandas' `<`); false where a value is missing. */
-  lt(other: Series | number | bigint | Date): Series { return this.compare('lt', other); }
+  ne(other: Series | number | bigint | Date | string): Series { return this.compare('ne', other); }
+  /** `this < other` as a bool Series (pandas' `<`; strings by code point, as Python); false where a value is missing. */
+  lt(other: Series | number | bigint | Date | string): Series { return this.compare('lt', other); }
   /** `this <= other` as a bool Series (pandas' `<=`); false where a value is missing. */
-  le(other: Series | number | bigint | Date): Series { return this.compare('le', other); }
+  le(other: Series | number | bigint | Date | string): Series { return this.compare('le', other); }
   /** `this > other` as a bool Series (pandas' `>`); false where a value is missing. */
-  gt(other: Series | number | bigint | Date): Series { return this.compare('gt', other); }
+  gt(other: Series | number | bigint | Date | string): Series { return this.compare('gt', other); }
   /** `this >= other` as a bool Series (pandas' `>=`); false where a value is missing. */
-  ge(other: Series | number | bigint | Date): Series { return this.compare('ge', other); }
+  ge(other: Series | number | bigint | Date | string): Series { return this.compare('ge', other); }
+  /**
+   * Whether each value is one of `values` (pandas' `Series.isin`), as a bool Series: strings for a
+   * string or category column, numbers / bigints / booleans / Dates for the others; values of
+   * another kind never match (as pandas), and NaN in `values` matches the missing values (NaN,
+   * NaT, a missing string) while `null` matches nothing — pandas' `isin([np.nan])` and
+   * `isin([None])` on data read from a file.
+   * @example
+   * ```ts
+   * df.filter(df.get('name').isin(['Alice', 'Bob']));
+   * ```
+   */
+  isin(values: readonly (number | bigint | string | boolean | Date | null)[]): Series {
+    if (!Array.isArray(values)) throw new TypeError(`isin(values): values must be an array, got ${describeValue(values)}`);
+    const d = this.dtype;
+    const missingIn = values.some((v) => typeof v === 'number' && Number.isNaN(v));
+    if (d === 'string' || d === 'category') {
+      const strings = values.filter((v): v is string => typeof v === 'string');
+      return this.derive({ kind: 'str', op: 'isin', arg: this.expr, values: [...new Set(strings)], missingIn });
+    }
+    const lits: Expr[] = [];
+    const seen = new Set<number | bigint>();
+    for (const v of values) {
+      if (v === null || typeof v === 'string' || (typeof v === 'number' && Number.isNaN(v))) continue;
+      if ((v instanceof Date) !== (d === 'datetime')) continue;  // a Date matches only datetimes (and only a Date does)
+      const e = literal('isin(values)', v) as { kind: 'lit'; value: number | bigint };
+      const key = typeof e.value === 'bigint' && e.value >= -(2n ** 53n) && e.value <= 2n ** 53n ? Number(e.value) : e.value;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      lits.push({ kind: 'compare', op: 'eq', args: [this.expr, e] });
+    }
+    if (missingIn) lits.push({ kind: 'isna', arg: this.expr });
+    // nothing can match: x != x is false except at NaN, and NaN is not asked for
+    if (!lits.length) return this.derive({ kind: 'logical', op: 'and', args: [{ kind: 'isna', arg: this.expr }, { kind: 'notna', arg: this.expr }] });
+    // a balanced or-tree keeps the expression shallow for long lists
+    const tree = (lo: number, hi: number): Expr =>
+      hi - lo === 1 ? lits[lo]! : { kind: 'logical', op: 'or', args: [tree(lo, (lo + hi) >> 1), tree((lo + hi) >> 1, hi)] };
+    return this.derive(tree(0, lits.length));
+  }
+  /**
+   * `left <= this <= right` as a bool Series (pandas' `Series.between`); `inclusive` 'both'
+   * (default), 'neither', 'left' or 'right'. Bounds as the comparisons take them (numbers,
+   * bigints, Dates, strings for string columns).
+   */
+  between(left: number | bigint | Date | string, right: number | bigint | Date | string, options: { inclusive?: 'both' | 'neither' | 'left' | 'right' } = {}): Series {
+    const inc = options.inclusive ?? 'both';
+    if (!['both', 'neither', 'left', 'right'].includes(inc))
+      throw new TypeError(`between(options): inclusive must be 'both', 'neither', 'left' or 'right', got ${describeValue(inc)}`);
+    const lo = inc === 'both' || inc === 'left' ? this.ge(left) : this.gt(left);
+    const hi = inc === 'both' || inc === 'right' ? this.le(right) : this.lt(right);
+    return lo.and(hi);
+  }
   /** Elementwise and of two masks (pandas' &). */
   and(other: Series | boolean): Series { return this.logical('and', other); }
   /** Elementwise or of two masks (pandas' |). */
@@ -923,28 +1060,58 @@ export class Series implements HasGraph {
   }
 
   /**
-   * Counts of each distinct value (missing left out), most frequent first; ties in order of
-   * first appearance (pandas 1.5's order for up to 16 distinct values; beyond, its quicksort
-   * leaves ties unordered). A Table [name, 'count'].
+   * Counts of each distinct value, most frequent first; ties in order of first appearance
+   * (pandas 1.5's order for up to 16 distinct values; beyond, its quicksort leaves ties
+   * unordered). A Table [name, 'count'] — [name, 'proportion'] with `normalize` (the counts over
+   * their total, as pandas). `ascending` puts the least frequent first, `sort: false` keeps the
+   * order of first appearance, `dropna: false` counts the missing values too (a missing row,
+   * where its count puts it). pandas' `value_counts(normalize, sort, ascending, dropna)`.
+   * @example
+   * ```ts
+   * await df.get('name').valueCounts({ normalize: true }).compute();
+   * ```
    */
-  valueCounts(): Lazy<Table> {
+  valueCounts(options: { normalize?: boolean; sort?: boolean; ascending?: boolean; dropna?: boolean } = {}): Lazy<Table> {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`valueCounts(options): options must be an object, got ${describeValue(options)}`);
+    for (const [k, v] of Object.entries(options)) {
+      if (!['normalize', 'sort', 'ascending', 'dropna'].includes(k)) throw new TypeError(`valueCounts(options): unknown option ${JSON.stringify(k)}; accepted: normalize, sort, ascending, dropna`);
+      if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`valueCounts(options): ${k} must be a boolean, got ${describeValue(v)}`);
+    }
+    const { normalize = false, sort = true, ascending = false, dropna = true } = options;
     const f = this.asFrame();
     const name = f.columns[0]!;
     const inner = new GroupBy(f, [name]).sizesInOrder();
+    const NA = '\u0000na';
+    const missing = dropna ? undefined : new GroupBy(f.assign({ [NA]: f.get(name).isna() }), [NA]).sizesInOrder();
     return new Lazy(
       (o) => f.reductionLayers('value-counts', o),
       async (options) => {
         const t = await inner.compute(options);
-        const counts = t.raw('count')!.values as BigInt64Array;
-        const first = t.raw('firstrow')!.values as BigInt64Array;
-        const order = Array.from({ length: t.length }, (_, i) => i).sort((a, b) =>
-          counts[a] !== counts[b] ? (counts[a]! > counts[b]! ? -1 : 1) : first[a]! < first[b]! ? -1 : first[a]! > first[b]! ? 1 : 0,
+        let counts = Array.from(t.raw('count')!.values as BigInt64Array, Number);
+        let first = Array.from(t.raw('firstrow')!.values as BigInt64Array, Number);
+        let values = t.take(Array.from({ length: t.length }, (_, i) => i), [name]);
+        if (missing) {
+          const m = await missing.compute(options);
+          const k = m.column(NA).indexOf(true);
+          if (k >= 0) {
+            values = insertMissing(values, name, values.length);
+            counts = [...counts, Number((m.raw('count')!.values as BigInt64Array)[k]!)];
+            first = [...first, Number((m.raw('firstrow')!.values as BigInt64Array)[k]!)];
+          }
+        }
+        const byFirst = (a: number, b: number): number => first[a]! - first[b]!;
+        const order = Array.from({ length: counts.length }, (_, i) => i).sort((a, b) =>
+          !sort || counts[a] === counts[b] ? byFirst(a, b) : ascending ? counts[a]! - counts[b]! : counts[b]! - counts[a]!,
         );
-        const out = t.take(order, [name, 'count']);
+        const out = values.take(order, [name]);
+        const n = order.length;
+        const total = counts.reduce((a, b) => a + b, 0);
+        const data = new Map<string, Column>([[name, out.raw(name)!]]);
+        if (normalize) data.set('proportion', { dtype: 'float64', values: Float64Array.from(order, (i) => counts[i]! / total) });
         // pandas: the counts of an Int64 Series are Int64 too
-        const c = out.raw('count')!;
-        if (out.raw(name)!.dtype === 'Int64') out.data.set('count', { dtype: 'Int64', values: c.values, valid: new Uint8Array(out.length).fill(1) });
-        return out;
+        else if (out.raw(name)!.dtype === 'Int64') data.set('count', { dtype: 'Int64', values: BigInt64Array.from(order, (i) => BigInt(counts[i]!)), valid: new Uint8Array(n).fill(1) });
+        else data.set('count', { dtype: 'int64', values: BigInt64Array.from(order, (i) => BigInt(counts[i]!)) });
+        return new Table([name, normalize ? 'proportion' : 'count'], data, n);
       },
     );
   }
@@ -973,6 +1140,23 @@ export class Series implements HasGraph {
         return insertMissing(out, name, pos);
       },
     );
+  }
+
+  /** The Series without its missing values (pandas' `Series.dropna()`). */
+  dropna(): Series {
+    return this.asFrame().dropna().get(this.name);
+  }
+  /** The values sorted (pandas' `Series.sort_values`, stable; missing last unless naPosition 'first'). */
+  sortValues(options: { ascending?: boolean; naPosition?: 'last' | 'first' } = {}): Series {
+    return this.asFrame().sortValues(this.name, options).get(this.name);
+  }
+  /** The `n` largest values, missing left out, the first of equal values kept (pandas' `Series.nlargest`), as a one-column Table. */
+  nlargest(n = 5): Lazy<Table> {
+    return this.asFrame().nlargest(n, this.name);
+  }
+  /** The `n` smallest values, as {@link Series.nlargest}. */
+  nsmallest(n = 5): Lazy<Table> {
+    return this.asFrame().nsmallest(n, this.name);
   }
 
   /** The number of distinct values, missing left out (pandas' nunique()). */

@@ -85,16 +85,55 @@ export class GroupBy {
     private readonly frame: DataFrame,
     /** The key columns, in the order given to `groupby`. */
     readonly keys: readonly string[],
+    /** The value columns selected with get/select (undefined: every non-key column). */
+    private readonly selected?: readonly string[],
   ) {}
+
+  /** The non-key columns the aggregations without a spec run over. */
+  private valueColumns(): string[] {
+    return (this.selected ?? this.frame.columns).filter((c) => !this.keys.includes(c));
+  }
+  private checkValue(where: string, c: unknown): string {
+    if (typeof c !== 'string') throw new TypeError(`${where}: expected a column name, got ${describeValue(c)}`);
+    if (!this.frame.columns.includes(c)) throw new RangeError(`${where}: no column ${JSON.stringify(c)}; columns are ${JSON.stringify(this.frame.columns)}`);
+    if (this.keys.includes(c)) throw new RangeError(`${where}: ${JSON.stringify(c)} is a group key`);
+    return c;
+  }
+  /**
+   * The grouping restricted to one value column (pandas' `df.groupby('name')['x']`, Dask's
+   * `df.groupby('name').x`): `df.groupby('name').get('x').mean()` is the key column and `x`.
+   */
+  get(column: string): GroupBy {
+    return new GroupBy(this.frame, this.keys, [this.checkValue('get(column)', column)]);
+  }
+  /** The grouping restricted to some value columns (pandas' `df.groupby('name')[['x', 'y']]`). */
+  select(columns: readonly string[]): GroupBy {
+    if (!Array.isArray(columns) || !columns.length) throw new TypeError(`select(columns): expected a non-empty array of column names, got ${describeValue(columns)}`);
+    return new GroupBy(this.frame, this.keys, columns.map((c) => this.checkValue('select(columns)', c)));
+  }
 
   /**
    * Aggregations per column: `{ x: 'mean', y: ['std', 'count'] }`. Outputs are named after the
-   * column, or `${column}_${agg}` for every output when any entry is a list.
+   * column, or `${column}_${agg}` for every output when any entry is a list. An aggregation name
+   * (`agg('mean')`) or a list (`agg(['mean', 'max'])`, outputs `${column}_${agg}`) runs over every
+   * value column that takes them, as pandas.
    */
-  agg(spec: AggSpec): Lazy<Table> {
-    if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
-      throw new TypeError(`agg(spec): expected { column: aggregation | aggregations }, got ${describeValue(spec)}`);
+  agg(spec: AggSpec | AggName | readonly AggName[]): Lazy<Table> {
     const dtypes = this.frame.dtypes;
+    const known = (g: unknown): g is AggName => typeof g === 'string' && (AGGS as readonly string[]).includes(g);
+    if (typeof spec === 'string' || Array.isArray(spec)) {
+      // pandas' agg('mean') / agg(['mean', 'sum']): every value column that takes them all
+      const list: unknown[] = typeof spec === 'string' ? [spec] : [...spec];
+      if (!list.length) throw new RangeError('agg(spec): an empty list of aggregations');
+      for (const g of list) if (!known(g)) throw new RangeError(`agg(spec): unknown aggregation ${describeValue(g)}; accepted: ${AGGS.join(', ')}`);
+      const aggs = list as AggName[];
+      if (typeof spec === 'string' && spec === 'size') return this.size();
+      const cols = this.valueColumns().filter((c) => aggs.every((g) => g === 'size' || accepts(g, dtypes[c]!)));
+      const named = Array.isArray(spec);
+      return this.run(cols.flatMap((c) => aggs.map((agg) => ({ column: agg === 'size' ? '' : c, agg, name: named ? `${c}_${agg}` : c }))), 'groupby-agg');
+    }
+    if (typeof spec !== 'object' || spec === null)
+      throw new TypeError(`agg(spec): expected { column: aggregation | aggregations }, an aggregation name or a list of them, got ${describeValue(spec)}`);
     const entries = Object.entries(spec);
     if (!entries.length) throw new RangeError('agg(spec): no aggregation given');
     const flat = entries.some(([, a]) => Array.isArray(a));
@@ -118,7 +157,7 @@ export class GroupBy {
   private all(agg: AggName | 'quantile', q?: number): Lazy<Table> {
     const dtypes = this.frame.dtypes;
     // pandas' numeric_only for the numeric aggregations: other columns are left out
-    const cols = this.frame.columns.filter((c) => !this.keys.includes(c) && accepts(agg, dtypes[c]!));
+    const cols = this.valueColumns().filter((c) => accepts(agg, dtypes[c]!));
     return this.run(cols.map((c) => ({ column: c, agg, name: c, q })), `groupby-${agg}`);
   }
   /** The sum per group of every int64, float64 and bool column (missing skipped), as pandas' `groupby().sum()`. */
