@@ -234,42 +234,67 @@ export class DataFrame implements HasGraph {
   }
 
   /**
-   * A database-style join with `right` on key columns (pandas' merge, sort=False): `how` inner
-   * (default), left, right or outer; non-key columns in both get `suffixes` (default _x, _y).
-   * Missing keys match each other, as pandas; int64 and float64 keys compare as numbers; other
-   * dtype mixes are a TypeError.
+   * A database-style join with `right` on key columns (pandas' merge, sort=False): `on` (columns
+   * of both; default: the columns they share) or `leftOn` with `rightOn` (pair by pair; both
+   * columns are kept unless named alike); `how` inner (default), left, right or outer; other
+   * columns in both get `suffixes` (default _x, _y). Missing keys match each other, as pandas;
+   * int64 and float64 keys compare as numbers; other dtype mixes are a TypeError.
    */
-  merge(right: DataFrame, options: { on?: string | string[]; how?: How; suffixes?: [string, string] } = {}): DataFrame {
+  merge(right: DataFrame, options: MergeOptions = {}): DataFrame {
     if (!(right instanceof DataFrame)) throw new TypeError(`merge(right): expected a DataFrame, got ${describeValue(right)}`);
     this.noNullable('merge');
     right.noNullable('merge');
     if (typeof options !== 'object' || options === null) throw new TypeError(`merge(options): options must be an object, got ${describeValue(options)}`);
-    for (const k of Object.keys(options)) if (!['on', 'how', 'suffixes'].includes(k)) throw new TypeError(`merge(options): unknown option ${JSON.stringify(k)}; accepted: on, how, suffixes`);
-    const how = options.how ?? 'inner';
-    if (!['inner', 'left', 'right', 'outer'].includes(how)) throw new RangeError(`merge(options): how must be 'inner', 'left', 'right' or 'outer', got ${describeValue(how)}`);
-    const on = options.on === undefined ? this.columns.filter((c) => right.columns.includes(c)) : typeof options.on === 'string' ? [options.on] : options.on;
-    if (!Array.isArray(on) || !on.length) throw new RangeError(`merge(options): no key columns (give on, or frames with common columns)`);
-    const ld = this.dtypes;
-    const rd = right.dtypes;
-    for (const k of on) {
-      this.checkColumn('merge(options.on)', k);
-      right.checkColumn('merge(options.on) in right', k);
-      const [a, b] = [ld[k]!, rd[k]!];
-      const num = (d: DType): boolean => d === 'int64' || d === 'float64';
-      if (a !== b && !(num(a) && num(b)))
-        throw new TypeError(`merge: key ${JSON.stringify(k)} is ${a} on the left and ${b} on the right; accepted: the same dtype, or int64 with float64`);
+    for (const k of Object.keys(options)) if (!['on', 'leftOn', 'rightOn', 'how', 'suffixes'].includes(k)) throw new TypeError(`merge(options): unknown option ${JSON.stringify(k)}; accepted: on, leftOn, rightOn, how, suffixes`);
+    const list = (name: string, v: string | readonly string[]): string[] => {
+      const l = typeof v === 'string' ? [v] : v;
+      if (!Array.isArray(l) || !l.length || l.some((x) => typeof x !== 'string')) throw new TypeError(`merge(options): ${name} must be a column name or a non-empty array of names, got ${describeValue(v)}`);
+      return [...l];
+    };
+    let leftOn: string[];
+    let rightOn: string[];
+    if (options.leftOn !== undefined || options.rightOn !== undefined) {
+      if (options.on !== undefined) throw new TypeError(`merge(options): give on, or leftOn with rightOn, not both`);
+      if (options.leftOn === undefined || options.rightOn === undefined) throw new TypeError(`merge(options): leftOn and rightOn go together (got only ${options.leftOn === undefined ? 'rightOn' : 'leftOn'})`);
+      leftOn = list('leftOn', options.leftOn);
+      rightOn = list('rightOn', options.rightOn);
+      if (leftOn.length !== rightOn.length) throw new RangeError(`merge(options): leftOn has ${leftOn.length} columns and rightOn ${rightOn.length}; they pair up one by one`);
+    } else {
+      leftOn = options.on === undefined ? this.columns.filter((c) => right.columns.includes(c)) : list('on', options.on);
+      if (!leftOn.length) throw new RangeError(`merge(options): no key columns (give on, or frames with common columns)`);
+      rightOn = leftOn;
     }
     const suffixes = options.suffixes ?? ['_x', '_y'];
     if (!Array.isArray(suffixes) || suffixes.length !== 2 || suffixes.some((x) => typeof x !== 'string'))
       throw new TypeError(`merge(options): suffixes must be two strings, got ${describeValue(suffixes)}`);
-    const leftNames = new Map<string, string>();
-    const rightNames = new Map<string, string>();
-    for (const c of this.columns) leftNames.set(c, !on.includes(c) && right.columns.includes(c) ? `${c}${suffixes[0]}` : c);
-    for (const c of right.columns) if (!on.includes(c)) rightNames.set(c, this.columns.includes(c) ? `${c}${suffixes[1]}` : c);
-    const names = [...leftNames.values(), ...rightNames.values()];
-    if (new Set(names).size !== names.length) throw new RangeError(`merge: the suffixes give duplicate columns ${JSON.stringify(names)}`);
-    const src = new MergeSource(this.state.source, this.columns, right.state.source, right.columns, { on, how: how as How, leftNames, rightNames });
-    return new DataFrame({ source: src, columns: src.schema.map(([n]) => n) });
+    return mergeFrames('merge', this, this.columns, right, right.columns, { leftOn, rightOn, coalesce: leftOn.map((c, k) => c === rightOn[k]), how: options.how ?? 'inner', suffixes: suffixes as [string, string] });
+  }
+
+  /**
+   * Columns of `other` joined on its index (pandas' / Dask's join): `on` names columns of this
+   * frame matched against the index (default: this frame's index, the result then sorted by it,
+   * as Dask's index-aligned join). `how` left (default), inner, right or outer; columns in both
+   * need `lsuffix` / `rsuffix` (pandas' error otherwise). The key comes out as a column (the
+   * result has no index: pandas' `join(...).reset_index()` when joining on the index).
+   */
+  join(other: DataFrame, options: JoinOptions = {}): DataFrame {
+    if (!(other instanceof DataFrame)) throw new TypeError(`join(other): expected a DataFrame, got ${describeValue(other)}`);
+    if (typeof options !== 'object' || options === null) throw new TypeError(`join(options): options must be an object, got ${describeValue(options)}`);
+    for (const k of Object.keys(options)) if (!['on', 'how', 'lsuffix', 'rsuffix'].includes(k)) throw new TypeError(`join(options): unknown option ${JSON.stringify(k)}; accepted: on, how, lsuffix, rsuffix`);
+    this.noNullable('join');
+    other.noNullable('join');
+    const index = other.index;
+    if (index === undefined) throw new RangeError(`join(other): other has no index; give it one with setIndex(column), or use merge`);
+    const [ls, rs] = [options.lsuffix ?? '', options.rsuffix ?? ''];
+    if (typeof ls !== 'string' || typeof rs !== 'string') throw new TypeError(`join(options): lsuffix and rsuffix must be strings, got ${describeValue(ls)}, ${describeValue(rs)}`);
+    const how = options.how ?? 'left';
+    const onIndex = options.on === undefined;
+    if (onIndex && this.index === undefined) throw new RangeError(`join(options): this frame has no index to join on; give on (a column), or setIndex first`);
+    const on = onIndex ? this.index! : options.on!;
+    if (typeof on !== 'string') throw new TypeError(`join(options): on must be a column name (other's index has one column), got ${describeValue(on)}`);
+    const leftColumns = onIndex ? [on, ...this.columns] : this.columns;
+    const joined = mergeFrames('join', this, leftColumns, other, other.columns.concat(index), { leftOn: [on], rightOn: [index], coalesce: [true], how, suffixes: [ls, rs] });
+    return onIndex ? joined.sortValues(on) : joined;
   }
 
   /** The rows where `mask` (a bool Series of this frame) is true (Dask's df[mask]). */
@@ -1323,3 +1348,66 @@ export class DatetimeFields {
 /** The name under which a Series expression is materialized for a reduction (no user column can clash). */
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const EXPR_COLUMN = '\u0000expr';
+
+/** Options of {@link DataFrame.merge}. */
+export interface MergeOptions {
+  /** Key column(s) of both frames (default: the columns they share). */
+  on?: string | readonly string[];
+  /** Key column(s) of this frame, paired one by one with `rightOn` (instead of `on`). */
+  leftOn?: string | readonly string[];
+  /** Key column(s) of the right frame, paired with `leftOn`. */
+  rightOn?: string | readonly string[];
+  /** Which rows: 'inner' (default), 'left', 'right' or 'outer'. */
+  how?: How;
+  /** Appended to the names of non-key columns found in both frames (default ['_x', '_y']). */
+  suffixes?: [string, string];
+}
+
+/** Options of {@link DataFrame.join}. */
+export interface JoinOptions {
+  /** The column of this frame matched against the other's index (default: this frame's index). */
+  on?: string;
+  /** Which rows: 'left' (default), 'inner', 'right' or 'outer'. */
+  how?: How;
+  /** Appended to this frame's columns that the other has too (default ''; overlapping names need one). */
+  lsuffix?: string;
+  /** Appended to the other's columns that this frame has too. */
+  rsuffix?: string;
+}
+
+/** The merge of `left`'s columns `lcols` with `right`'s `rcols` (keys checked, names suffixed as pandas). */
+function mergeFrames(
+  op: 'merge' | 'join',
+  left: DataFrame,
+  lcols: readonly string[],
+  right: DataFrame,
+  rcols: readonly string[],
+  spec: { leftOn: string[]; rightOn: string[]; coalesce: boolean[]; how: string; suffixes: [string, string] },
+): DataFrame {
+  const { leftOn, rightOn, coalesce, how, suffixes } = spec;
+  if (!['inner', 'left', 'right', 'outer'].includes(how)) throw new RangeError(`${op}(options): how must be 'inner', 'left', 'right' or 'outer', got ${describeValue(how)}`);
+  const ld = left.sourceDtypes();
+  const rd = right.sourceDtypes();
+  const keyName = op === 'merge' ? 'merge(options.on)' : 'join(options.on)';
+  leftOn.forEach((lk, k) => {
+    const rk = rightOn[k]!;
+    if (!lcols.includes(lk)) throw new RangeError(`${keyName}: no column ${JSON.stringify(lk)}; columns are ${JSON.stringify(lcols)}`);
+    if (!rcols.includes(rk)) throw new RangeError(`${keyName} in right: no column ${JSON.stringify(rk)}; columns are ${JSON.stringify(rcols)}`);
+    const [a, b] = [ld[lk]!, rd[rk]!];
+    const num = (d: DType): boolean => d === 'int64' || d === 'float64';
+    if (a !== b && !(num(a) && num(b)))
+      throw new TypeError(`${op}: key ${JSON.stringify(lk)} is ${a} on the left and ${b} on the right${lk === rk ? '' : ` (${JSON.stringify(rk)})`}; accepted: the same dtype, or int64 with float64`);
+  });
+  // columns in both frames get the suffixes, but a coalesced key pair is one column
+  const rightKept = rcols.filter((c) => !rightOn.some((rk, k) => coalesce[k] && rk === c));
+  const leftKept = new Set(lcols.filter((c) => !leftOn.some((lk, k) => coalesce[k] && lk === c && rightOn[k] === c)));
+  const both = new Set(rightKept.filter((c) => leftKept.has(c)));
+  if (op === 'join' && both.size && suffixes[0] === suffixes[1])
+    throw new RangeError(`join: columns overlap but no suffix specified: ${JSON.stringify([...both])}; give lsuffix or rsuffix`);
+  const leftNames = new Map(lcols.map((c) => [c, both.has(c) ? `${c}${suffixes[0]}` : c]));
+  const rightNames = new Map(rightKept.map((c) => [c, both.has(c) ? `${c}${suffixes[1]}` : c]));
+  const names = [...leftNames.values(), ...rightNames.values()];
+  if (new Set(names).size !== names.length) throw new RangeError(`${op}: the suffixes give duplicate columns ${JSON.stringify(names)}`);
+  const src = new MergeSource(left.state.source, lcols, right.state.source, rcols, { leftOn, rightOn, coalesce, how: how as How, leftNames, rightNames });
+  return new DataFrame({ source: src, columns: src.schema.map(([n]) => n) });
+}

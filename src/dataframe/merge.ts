@@ -16,9 +16,13 @@ import { Table } from './table.js';
 export type How = 'inner' | 'left' | 'right' | 'outer';
 
 export interface MergeSpec {
-  on: readonly string[];
+  /** The key columns of each side, pair by pair. */
+  leftOn: readonly string[];
+  rightOn: readonly string[];
+  /** Per key pair: one output column (the left's name; the right's key where the left has no row), as pandas does for a key named alike on both sides; else both columns are kept. */
+  coalesce: readonly boolean[];
   how: How;
-  /** Output name of each left column and right non-key column. */
+  /** Output name of each left column and each right column but the coalesced keys. */
   leftNames: ReadonlyMap<string, string>;
   rightNames: ReadonlyMap<string, string>;
 }
@@ -53,11 +57,6 @@ export function keyReader(c: Column): (i: number) => string {
       return (i) => (Number.isNaN(v[i]!) ? '\u0001' : `n${v[i]! === 0 ? 0 : v[i]!}`);
     }
   }
-}
-
-function rowKeys(t: Table, on: readonly string[]): string[] {
-  const readers = on.map((k) => keyReader(t.raw(k)!));
-  return Array.from({ length: t.length }, (_, i) => (readers.length === 1 ? readers[0]!(i) : readers.map((r) => r(i)).join('\u0000')));
 }
 
 /** Rows `idx` of `c`; −1 = no row: int64 becomes float64 and bool a string column (pandas: object) when any is missing. */
@@ -104,96 +103,245 @@ function gather(c: Column, idx: Int32Array): Column {
   }
 }
 
-/** Row numbers by key, in row order. */
-function indexKeys(keys: readonly string[]): Map<string, number[]> {
-  const m = new Map<string, number[]>();
-  keys.forEach((k, r) => {
-    const l = m.get(k);
-    if (l) l.push(r);
-    else m.set(k, [r]);
-  });
-  return m;
+/**
+ * Dense ids for join keys: an open-addressing hash table of 64-bit key patterns (two uint32
+ * halves) to ids assigned in order of first insertion. A key column becomes one pattern per row
+ * (float64 and datetime: the bits of the value with -0 as 0; int64: its bits, or its value as a
+ * float64 when the other side's key is float64; bool 0/1; strings: an id per distinct string,
+ * shared by both sides, looked up once per dictionary entry); several key columns are combined
+ * pairwise through the same table. Missing keys (NaN, a missing string) are one more key that
+ * matches itself, as pandas. No string per row: a row costs a hash probe.
+ */
+class KeyTable {
+  private lo: Uint32Array;
+  private hi: Uint32Array;
+  private ids: Int32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(expected: number) {
+    let cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    this.lo = new Uint32Array(cap);
+    this.hi = new Uint32Array(cap);
+    this.ids = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+  }
+
+  private static hash(lo: number, hi: number): number {
+    let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    return h ^ (h >>> 16);
+  }
+
+  /** The id of (lo, hi), inserted with the next id when `insert` (else −1 when absent). */
+  id(lo: number, hi: number, insert: boolean): number {
+    let s = KeyTable.hash(lo, hi) & this.mask;
+    for (;;) {
+      const id = this.ids[s]!;
+      if (id < 0) break;
+      if (this.lo[s] === lo && this.hi[s] === hi) return id;
+      s = (s + 1) & this.mask;
+    }
+    if (!insert) return -1;
+    this.ids[s] = this.size;
+    this.lo[s] = lo;
+    this.hi[s] = hi;
+    if (++this.size * 2 > this.mask) this.grow();
+    return this.size - 1;
+  }
+
+  private grow(): void {
+    const [lo, hi, ids] = [this.lo, this.hi, this.ids];
+    const cap = lo.length * 2;
+    this.lo = new Uint32Array(cap);
+    this.hi = new Uint32Array(cap);
+    this.ids = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    for (let t = 0; t < ids.length; t++) {
+      if (ids[t]! < 0) continue;
+      let s = KeyTable.hash(lo[t]!, hi[t]!) & this.mask;
+      while (this.ids[s]! >= 0) s = (s + 1) & this.mask;
+      this.ids[s] = ids[t]!;
+      this.lo[s] = lo[t]!;
+      this.hi[s] = hi[t]!;
+    }
+  }
+}
+
+const MISSING_HI = 0x7ff80001; // a NaN pattern no normalized value takes (NaN rows are mapped to it)
+
+/**
+ * Encodes rows of key columns as dense ids shared by both sides of a join (see KeyTable): ids
+ * follow first appearance in the order tables are encoded; with `insert` false a key not seen
+ * before is −1 (no match).
+ */
+export class KeyEncoder {
+  private readonly columns: KeyTable[];
+  private readonly pairs: KeyTable[];
+  private readonly strings: Map<string, number>[];
+
+  /** `asNumber[k]`: the k-th key column's int64 values compare as float64 (the other side's key is float64). */
+  constructor(on: number, private readonly asNumber: readonly boolean[], expected: number) {
+    this.columns = Array.from({ length: on }, () => new KeyTable(expected));
+    this.pairs = Array.from({ length: on - 1 }, () => new KeyTable(expected));
+    this.strings = Array.from({ length: on }, () => new Map());
+  }
+
+  /** The number of distinct keys encoded so far (ids are 0 … size−1). */
+  get size(): number {
+    return (this.pairs.length ? this.pairs[this.pairs.length - 1]! : this.columns[0]!).size;
+  }
+
+  /** One id per row of `t` (its key columns `on`); −1 for a key not encoded before when `insert` is false. */
+  encode(t: Table, on: readonly string[], insert: boolean): Int32Array {
+    let ids = this.column(0, t.raw(on[0]!)!, t.length, insert);
+    for (let k = 1; k < on.length; k++) {
+      const next = this.column(k, t.raw(on[k]!)!, t.length, insert);
+      const pairs = this.pairs[k - 1]!;
+      for (let i = 0; i < ids.length; i++) ids[i] = ids[i]! < 0 || next[i]! < 0 ? -1 : pairs.id(ids[i]!, next[i]!, insert);
+    }
+    return ids;
+  }
+
+  private column(k: number, c: Column, n: number, insert: boolean): Int32Array {
+    const table = this.columns[k]!;
+    const out = new Int32Array(n);
+    switch (c.dtype) {
+      case 'string':
+      case 'category': {
+        const codes = c.values as Int32Array;
+        const strings = this.strings[k]!;
+        // a string's id: its number among the distinct strings, looked up once per dictionary entry
+        const byCode = new Int32Array(c.dict!.size).fill(-2);
+        let missing = -2;
+        for (let i = 0; i < n; i++) {
+          const code = codes[i]!;
+          if (code < 0) {
+            out[i] = missing === -2 ? (missing = table.id(0, MISSING_HI, insert)) : missing;
+            continue;
+          }
+          let id = byCode[code]!;
+          if (id === -2) {
+            const s = c.dict!.get(code);
+            let sid = strings.get(s);
+            if (sid === undefined && insert) strings.set(s, (sid = strings.size));
+            id = byCode[code] = sid === undefined ? -1 : table.id(sid, 0, insert);
+          }
+          out[i] = id;
+        }
+        return out;
+      }
+      case 'bool': {
+        const v = c.values as Uint8Array;
+        for (let i = 0; i < n; i++) out[i] = table.id(v[i]! ? 1 : 0, 0, insert);
+        return out;
+      }
+      case 'int64': {
+        if (!this.asNumber[k]) {
+          const w = new Uint32Array(c.values.buffer, c.values.byteOffset, n * 2);
+          for (let i = 0; i < n; i++) out[i] = table.id(w[2 * i]!, w[2 * i + 1]!, insert);
+          return out;
+        }
+        const v = c.values as BigInt64Array;
+        const f = new Float64Array(1);
+        const w = new Uint32Array(f.buffer);
+        for (let i = 0; i < n; i++) {
+          f[0] = Number(v[i]!);
+          out[i] = table.id(w[0]!, w[1]!, insert);
+        }
+        return out;
+      }
+      default: {
+        // float64, datetime, timedelta: the value's bits; NaN one missing key, -0 as 0
+        const v = c.values as Float64Array;
+        const f = new Float64Array(1);
+        const w = new Uint32Array(f.buffer);
+        for (let i = 0; i < n; i++) {
+          const x = v[i]!;
+          if (x !== x) out[i] = table.id(0, MISSING_HI, insert);
+          else {
+            f[0] = x === 0 ? 0 : x;
+            out[i] = table.id(w[0]!, w[1]!, insert);
+          }
+        }
+        return out;
+      }
+    }
+  }
+}
+
+/** Rows grouped by id (a counting sort, stable): rows of id g are rows[start[g] … start[g + 1]). */
+function byId(ids: Int32Array, nid: number): { start: Int32Array; rows: Int32Array } {
+  const start = new Int32Array(nid + 1);
+  for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) start[ids[i]! + 1]!++;
+  for (let g = 0; g < nid; g++) start[g + 1]! += start[g]!;
+  const at = start.slice(0, nid);
+  const rows = new Int32Array(start[nid]!);
+  for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) rows[at[ids[i]!]!++] = i;
+  return { start, rows };
 }
 
 /**
- * A left merge on one string key without a string per row: the right matches are looked up once
- * per dictionary entry of the left partition, then read by code. Undefined for other keys.
+ * The (left row, right row) pairs of a merge, −1 where a side has no row, from key ids (−1: a key
+ * the other side lacks). For inner and outer the ids must follow first appearance in the left
+ * frame, then the right (the left encoded first): groups come in that order, as pandas 1.5.
  */
-function leftPairsByCode(lt: Table, on: readonly string[], index: Map<string, number[]>): [Int32Array, Int32Array] | undefined {
-  if (on.length !== 1) return undefined;
-  const c = lt.raw(on[0]!);
-  if (!c || c.dtype !== 'string') return undefined;
-  const codes = c.values as Int32Array;
-  const read = keyReader(c);
-  const byCode: (number[] | undefined)[] = new Array(c.dict!.size);
-  const missing = index.get('\u0001');
+export function joinPairs(lid: Int32Array, rid: Int32Array, nid: number, how: How, rightGroups?: { start: Int32Array; rows: Int32Array }): [Int32Array, Int32Array] {
+  if (how === 'right') {
+    const [r, l] = joinPairs(rid, lid, nid, 'left');
+    return [l, r];
+  }
+  const R = rightGroups ?? byId(rid, nid);
+  const count = (g: number): number => (g < 0 ? 0 : R.start[g + 1]! - R.start[g]!);
+  if (how === 'left') {
+    let total = 0;
+    for (let i = 0; i < lid.length; i++) total += count(lid[i]!) || 1;
+    const li = new Int32Array(total);
+    const ri = new Int32Array(total);
+    let at = 0;
+    for (let i = 0; i < lid.length; i++) {
+      const g = lid[i]!;
+      const m = count(g);
+      if (!m) {
+        li[at] = i;
+        ri[at++] = -1;
+        continue;
+      }
+      for (let j = R.start[g]!, e = R.start[g + 1]!; j < e; j++) {
+        li[at] = i;
+        ri[at++] = R.rows[j]!;
+      }
+    }
+    return [li, ri];
+  }
+  const L = byId(lid, nid);
+  const lcount = (g: number): number => L.start[g + 1]! - L.start[g]!;
   let total = 0;
-  const matches = (i: number): number[] | undefined => {
-    const k = codes[i]!;
-    if (k < 0) return missing;
-    if (!(k in byCode)) byCode[k] = index.get(read(i));
-    return byCode[k];
-  };
-  for (let i = 0; i < codes.length; i++) total += matches(i)?.length || 1;
+  for (let g = 0; g < nid; g++) {
+    const [a, b] = [lcount(g), count(g)];
+    total += how === 'inner' ? a * b : a && b ? a * b : a + b;
+  }
   const li = new Int32Array(total);
   const ri = new Int32Array(total);
   let at = 0;
-  for (let i = 0; i < codes.length; i++) {
-    const m = matches(i);
-    if (!m) {
-      li[at] = i;
-      ri[at++] = -1;
-    } else
-      for (const r of m) {
-        li[at] = i;
-        ri[at++] = r;
-      }
+  // left keys first (their ids come first, in order of appearance), then right-only keys (outer)
+  for (let g = 0; g < nid; g++) {
+    const [a, b] = [lcount(g), count(g)];
+    if (!a && !b) continue;
+    if (a && b) {
+      for (let x = L.start[g]!; x < L.start[g + 1]!; x++)
+        for (let y = R.start[g]!; y < R.start[g + 1]!; y++) {
+          li[at] = L.rows[x]!;
+          ri[at++] = R.rows[y]!;
+        }
+    } else if (how === 'outer') {
+      if (a) for (let x = L.start[g]!; x < L.start[g + 1]!; x++) (li[at] = L.rows[x]!), (ri[at++] = -1);
+      else for (let y = R.start[g]!; y < R.start[g + 1]!; y++) (li[at] = -1), (ri[at++] = R.rows[y]!);
+    }
   }
   return [li, ri];
-}
-
-/** The (left row, right row) pairs of a merge, −1 where a side has no row. */
-export function joinPairs(lk: readonly string[], rk: readonly string[], how: How, index?: Map<string, number[]>): [Int32Array, Int32Array] {
-  const right = index ?? indexKeys(rk);
-  const L: number[] = [];
-  const R: number[] = [];
-  const emit = (l: number, r: number): void => {
-    L.push(l);
-    R.push(r);
-  };
-  if (how === 'left') {
-    lk.forEach((k, l) => {
-      const m = right.get(k);
-      if (m) for (const r of m) emit(l, r);
-      else emit(l, -1);
-    });
-  } else if (how === 'right') {
-    const left = new Map<string, number[]>();
-    lk.forEach((k, l) => {
-      const g = left.get(k);
-      if (g) g.push(l);
-      else left.set(k, [l]);
-    });
-    rk.forEach((k, r) => {
-      const m = left.get(k);
-      if (m) for (const l of m) emit(l, r);
-      else emit(-1, r);
-    });
-  } else {
-    const groups = new Map<string, number[]>();
-    lk.forEach((k, l) => {
-      const g = groups.get(k);
-      if (g) g.push(l);
-      else groups.set(k, [l]);
-    });
-    for (const [k, ls] of groups) {
-      const m = right.get(k);
-      if (m) for (const l of ls) for (const r of m) emit(l, r);
-      else if (how === 'outer') for (const l of ls) emit(l, -1);
-    }
-    if (how === 'outer') for (const [k, rs] of right) if (!groups.has(k)) for (const r of rs) emit(-1, r);
-  }
-  return [Int32Array.from(L), Int32Array.from(R)];
 }
 
 export class MergeSource implements PartitionSource {
@@ -215,12 +363,17 @@ export class MergeSource implements PartitionSource {
     const rd = new Map(right.schema);
     // declared dtypes; a side without a match for some row turns int64 into float64, which only the data says
     const promote = (d: DType): DType => (spec.how === 'inner' ? d : d === 'int64' ? 'float64' : d === 'bool' ? 'string' : d);
+    const leftKey = new Set(spec.leftOn.filter((_, k) => spec.coalesce[k]));
+    this.rightKey = new Map(spec.rightOn.flatMap((c, k) => (spec.coalesce[k] ? [[spec.leftOn[k]!, c] as const] : [])));
+    const rightKept = new Set(this.rightKey.values());
     this.schema = [
-      ...leftColumns.map((c): [string, DType] => [spec.leftNames.get(c)!, spec.on.includes(c) ? ld.get(c)! : spec.how === 'right' || spec.how === 'outer' ? promote(ld.get(c)!) : ld.get(c)!]),
-      ...rightColumns.filter((c) => !spec.on.includes(c)).map((c): [string, DType] => [spec.rightNames.get(c)!, spec.how === 'left' || spec.how === 'outer' ? promote(rd.get(c)!) : rd.get(c)!]),
+      ...leftColumns.map((c): [string, DType] => [spec.leftNames.get(c)!, leftKey.has(c) ? ld.get(c)! : spec.how === 'right' || spec.how === 'outer' ? promote(ld.get(c)!) : ld.get(c)!]),
+      ...rightColumns.filter((c) => !rightKept.has(c)).map((c): [string, DType] => [spec.rightNames.get(c)!, spec.how === 'left' || spec.how === 'outer' ? promote(rd.get(c)!) : rd.get(c)!]),
     ];
   }
 
+  /** Coalesced keys: left key column → its right key column. */
+  private readonly rightKey: Map<string, string>;
   readonly allToAll = true;
   get inputs(): readonly PartitionSource[] {
     return [this.left, this.right];
@@ -228,20 +381,25 @@ export class MergeSource implements PartitionSource {
 
   async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
     const want = columns ?? this.schema.map(([c]) => c);
-    const keys = (t: Table): string[] => (t.length ? rowKeys(t, this.spec.on) : []);
+    // int64 keys compare as numbers with a float64 key on the other side (the one dtype mix allowed)
+    const ld = new Map(this.left.schema);
+    const rd = new Map(this.right.schema);
+    const { leftOn, rightOn } = this.spec;
+    const enc = new KeyEncoder(leftOn.length, leftOn.map((c, k) => ld.get(c) !== rd.get(rightOn[k]!)), 1024);
+    const ids = (t: Table, on: readonly string[], insert: boolean): Int32Array => (t.length ? enc.encode(t, on, insert) : new Int32Array(0));
     // only the keys and the columns asked for are read and gathered
-    const lcols = this.leftColumns.filter((c) => this.spec.on.includes(c) || want.includes(this.spec.leftNames.get(c)!));
-    const rcols = this.rightColumns.filter((c) => this.spec.on.includes(c) || want.includes(this.spec.rightNames.get(c)!));
+    const lcols = this.leftColumns.filter((c) => leftOn.includes(c) || want.includes(this.spec.leftNames.get(c)!));
+    const rcols = this.rightColumns.filter((c) => rightOn.includes(c) || want.includes(this.spec.rightNames.get(c)!));
     if (this.spec.how === 'left') {
       // a left merge keeps the left rows' order: partition by partition, the right side
       // broadcast (indexed once); only the requested left partitions are read
       const [lp, rp] = await Promise.all([this.left.load(lcols, parts, ctx), this.right.load(rcols, undefined, { options: ctx.options })]);
       const rt = Table.concat(rcols, rp);
-      const rk = keys(rt);
-      const index = indexKeys(rk);
+      const rid = ids(rt, rightOn, true);
+      const groups = byId(rid, enc.size);
       const outs = lp.map((part) => {
         const lt = Table.concat(lcols, [part]);
-        const [li, ri] = leftPairsByCode(lt, this.spec.on, index) ?? joinPairs(keys(lt), rk, 'left', index);
+        const [li, ri] = joinPairs(ids(lt, leftOn, false), rid, enc.size, 'left', groups);
         const cols = this.assemble(lcols, rcols, lt, rt, li, ri);
         return { length: li.length, columns: new Map(want.map((c) => [c, cols.get(c)!] as [string, Column])) };
       });
@@ -250,7 +408,10 @@ export class MergeSource implements PartitionSource {
     const [lp, rp] = await Promise.all([this.left.load(lcols, undefined, ctx), this.right.load(rcols, undefined, { options: ctx.options })]);
     const lt = Table.concat(lcols, lp);
     const rt = Table.concat(rcols, rp);
-    const [li, ri] = joinPairs(keys(lt), keys(rt), this.spec.how);
+    // the left first: ids follow first appearance in the left frame, then the right (pandas' order)
+    const lid = ids(lt, leftOn, true);
+    const rid = ids(rt, rightOn, true);
+    const [li, ri] = joinPairs(lid, rid, enc.size, this.spec.how);
     const out = this.assemble(lcols, rcols, lt, rt, li, ri);
     const n = li.length;
     const P = this.npartitions;
@@ -268,14 +429,15 @@ export class MergeSource implements PartitionSource {
     for (const c of lcols) {
       const name = this.spec.leftNames.get(c)!;
       const lc = lt.raw(c) ?? emptyColumn(dtypes.get(name)!);
-      if (this.spec.on.includes(c) && this.spec.how !== 'left') {
+      const rk = this.rightKey.get(c);
+      if (rk !== undefined && this.spec.how !== 'left') {
         // the key: the left row's, or the right row's where there is no left row
-        out.set(name, coalesce(lc, rt.raw(c) ?? emptyColumn(lc.dtype), li, ri));
+        out.set(name, coalesce(lc, rt.raw(rk) ?? emptyColumn(lc.dtype), li, ri));
       } else out.set(name, gather(lc, li));
     }
     for (const c of rcols) {
-      if (this.spec.on.includes(c)) continue;
-      const name = this.spec.rightNames.get(c)!;
+      const name = this.spec.rightNames.get(c);
+      if (name === undefined) continue; // a coalesced key
       out.set(name, gather(rt.raw(c) ?? emptyColumn(dtypes.get(name)!), ri));
     }
     return out;
