@@ -113,23 +113,22 @@ function gather(c: Column, idx: Int32Array): Column {
  * matches itself, as pandas. No string per row: a row costs a hash probe.
  */
 class KeyTable {
-  private lo: Uint32Array;
-  private hi: Uint32Array;
-  private ids: Int32Array;
+  // one 16-byte slot per entry (lo, hi, id + 1, unused; 0 = empty): a probe touches one cache line
+  private slots: Int32Array;
   private mask: number;
   size = 0;
 
   constructor(expected: number) {
     let cap = 16;
     while (cap < expected * 2) cap *= 2;
-    this.lo = new Uint32Array(cap);
-    this.hi = new Uint32Array(cap);
-    this.ids = new Int32Array(cap).fill(-1);
+    this.slots = new Int32Array(cap * 4);
     this.mask = cap - 1;
   }
 
   private static hash(lo: number, hi: number): number {
-    let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+    let h = lo ^ Math.imul(hi, 0x9e3779b1);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;
     h = Math.imul(h, 0xc2b2ae35);
     return h ^ (h >>> 16);
@@ -137,35 +136,36 @@ class KeyTable {
 
   /** The id of (lo, hi), inserted with the next id when `insert` (else −1 when absent). */
   id(lo: number, hi: number, insert: boolean): number {
-    let s = KeyTable.hash(lo, hi) & this.mask;
+    const t = this.slots;
+    lo |= 0;
+    hi |= 0;
+    let s = (KeyTable.hash(lo, hi) & this.mask) << 2;
     for (;;) {
-      const id = this.ids[s]!;
-      if (id < 0) break;
-      if (this.lo[s] === lo && this.hi[s] === hi) return id;
-      s = (s + 1) & this.mask;
+      const id = t[s + 2]!;
+      if (id === 0) break;
+      if (t[s] === lo && t[s + 1] === hi) return id - 1;
+      s = (s + 4) & (this.mask << 2 | 3);
     }
     if (!insert) return -1;
-    this.ids[s] = this.size;
-    this.lo[s] = lo;
-    this.hi[s] = hi;
-    if (++this.size * 2 > this.mask) this.grow();
+    t[s] = lo;
+    t[s + 1] = hi;
+    t[s + 2] = ++this.size;
+    if (this.size * 2 > this.mask) this.grow();
     return this.size - 1;
   }
 
   private grow(): void {
-    const [lo, hi, ids] = [this.lo, this.hi, this.ids];
-    const cap = lo.length * 2;
-    this.lo = new Uint32Array(cap);
-    this.hi = new Uint32Array(cap);
-    this.ids = new Int32Array(cap).fill(-1);
+    const old = this.slots;
+    const cap = (this.mask + 1) * 2;
+    const t = (this.slots = new Int32Array(cap * 4));
     this.mask = cap - 1;
-    for (let t = 0; t < ids.length; t++) {
-      if (ids[t]! < 0) continue;
-      let s = KeyTable.hash(lo[t]!, hi[t]!) & this.mask;
-      while (this.ids[s]! >= 0) s = (s + 1) & this.mask;
-      this.ids[s] = ids[t]!;
-      this.lo[s] = lo[t]!;
-      this.hi[s] = hi[t]!;
+    for (let o = 0; o < old.length; o += 4) {
+      if (old[o + 2] === 0) continue;
+      let s = (KeyTable.hash(old[o]!, old[o + 1]!) & this.mask) << 2;
+      while (t[s + 2] !== 0) s = (s + 4) & (this.mask << 2 | 3);
+      t[s] = old[o]!;
+      t[s + 1] = old[o + 1]!;
+      t[s + 2] = old[o + 2]!;
     }
   }
 }
