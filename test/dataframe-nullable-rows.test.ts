@@ -90,12 +90,16 @@ for (const [label, blocksize] of layouts) {
       expect(typedCells(head, 'a')).toEqual(fixture.sort['a first']!.values.a!.values.slice(0, 4));
     });
 
-    it('nlargest / nsmallest on Int64 keys (<NA> left out)', async () => {
+    it('nlargest / nsmallest on Int64 keys (<NA> after every value, as pandas)', async () => {
       const df = read(blocksize);
       expectFrame('nlargest(3, a)', await df.nlargest(3, 'a').compute(), fixture.top['nlargest(3,a)']!);
       expectFrame('nsmallest(4, a)', await df.nsmallest(4, 'a').compute(), fixture.top['nsmallest(4,a)']!);
       expectFrame('nlargest(5, [b, a])', await df.nlargest(5, ['b', 'a']).compute(), fixture.top['nlargest(5,[b,a])']!);
       expectFrame('nsmallest(3, [b, a])', await df.nsmallest(3, ['b', 'a']).compute(), fixture.top['nsmallest(3,[b,a])']!);
+      // n beyond the rows with values: the missing ones after them (a float64 column as well)
+      expectFrame('nlargest(11, a)', await df.nlargest(11, 'a').compute(), fixture.top['nlargest(11,a)']!);
+      expectFrame('nsmallest(12, a)', await df.nsmallest(12, 'a').compute(), fixture.top['nsmallest(12,a)']!);
+      expectFrame('nsmallest(12, x)', await df.nsmallest(12, 'x').compute(), fixture.top['nsmallest(12,x)']!);
       // the Series forms
       const s = await df.get('a').nlargest(3).compute();
       expect(typedCells(s, 'a')).toEqual(fixture.top['nlargest(3,a)']!.values.a!.values);
@@ -160,6 +164,10 @@ for (const [label, blocksize] of layouts) {
             expect(v >= d[k]! && (k === parts.length - 1 ? v <= d[k + 1]! : v < d[k + 1]!), `partition ${k} row ${i}`).toBe(true);
           }
         });
+        // printed as pandas prints an Int64 index: <NA> for the missing labels
+        const lines = String(await s.compute()).split('\n');
+        expect(lines[1]).toBe(c);
+        expect(lines[lines.length - 1]).toMatch(/^<NA>\s/);
         // back to a column, and repartitioned at interpolated divisions: no row lost
         expectFrame(`setIndex(${c}).resetIndex()`, await s.resetIndex().compute(), { ...fixture.setIndex[c]!, index: undefined, columns: [c, ...fixture.setIndex[c]!.columns] });
         expect(await s.repartition({ npartitions: 5 }).length().compute()).toBe(12);
@@ -199,6 +207,25 @@ for (const [label, blocksize] of layouts) {
     });
   });
 }
+
+describe('setIndex sorted on Int64', () => {
+  // (8 partitions of the 9 rows with values would put -5 alone in two neighbours: a partition of
+  // one repeated value overlapping its neighbour, refused for any dtype)
+  it.each(layouts.slice(0, 2))('setIndex sorted: true on a sorted Int64 column without <NA> (%s)', async (_, blocksize) => {
+    const sorted = read(blocksize).dropna({ subset: ['a'] }).sortValues('a');
+    const s = await sorted.setIndex('a', { sorted: true });
+    expect(s.npartitions).toBe(sorted.npartitions);
+    const want = fixture.setIndex.a!;
+    const present = want.values.a!.values.filter((v) => v !== null).length;
+    const t = await s.compute();
+    expect(t.index).toBe('a');
+    expect(t.raw('a')!.dtype).toBe('Int64');
+    expect(typedCells(t, 'a')).toEqual(want.values.a!.values.slice(0, present));
+    for (const c of want.columns) expect(typedCells(t, c), c).toEqual(want.values[c]!.values.slice(0, present));
+    expect(s.divisions![0]).toBe(-(2 ** 62));
+    expect(s.divisions![s.divisions!.length - 1]).toBe(2 ** 62);
+  });
+});
 
 describe('Int64 row operations: errors', () => {
   it('mapPartitions results that are not Int64 values are TypeErrors naming the column, row and what is accepted', async () => {
