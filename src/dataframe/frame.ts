@@ -89,25 +89,22 @@ export class DataFrame implements HasGraph {
    * partition instead). Divisions become unknown.
    */
   sample(options: SampleOptions): DataFrame {
-    this.noNullable('sample');
     return sampleFrame(this, options);
   }
 
   /** Rows without duplicates of `subset` (default every column), keeping the 'first' (default), 'last' or no (false) occurrence, in the frame's order (pandas' drop_duplicates). */
   dropDuplicates(options: DropDuplicatesOptions = {}): DataFrame {
-    this.noNullable('dropDuplicates');
     return dropDuplicatesFrame(this, options);
   }
 
   /**
-   * The frame indexed by `column` (int64, float64, datetime or string), with known divisions. Like Dask,
+   * The frame indexed by `column` (int64, Int64, float64, datetime or string), with known divisions. Like Dask,
    * this computes the divisions now, reading the column: `sorted: true` takes each partition's
    * min and max (an error if the partitions are not in order); otherwise the divisions are the
    * column's quantiles and the rows are shuffled into their partitions by value, each partition
    * sorted by the index (stable; missing values last).
    */
   setIndex(column: string, options: SetIndexOptions = {}): Promise<DataFrame> {
-    this.noNullable('setIndex');
     return setIndexFrame(this, column, options);
   }
 
@@ -123,18 +120,16 @@ export class DataFrame implements HasGraph {
 
   /**
    * `fn` applied to every partition (Dask's map_partitions), the partition given as columns
-   * (PartitionColumns; the index too). A `delayed.module(url, name)` function runs on the
+   * (PartitionColumns; the index too; Int64 as arrays of bigint or null for `<NA>`). A `delayed.module(url, name)` function runs on the
    * worker-thread pool; an inline closure on the main thread. `meta` gives the result's columns
    * and dtypes; the index is kept, as are the divisions unless `clearDivisions`.
    */
   mapPartitions(fn: PartitionFunction | ((...args: never[]) => unknown), options: MapPartitionsOptions): DataFrame {
-    this.noNullable('mapPartitions');
     return mapPartitionsFrame(this, fn, options);
   }
 
   /** Rows binned by a fixed frequency of the datetime index ('1h', '15min', '1D'; pandas' resample with its defaults): `.mean() / .sum() / .count()`. */
   resample(rule: string): Resampler {
-    this.noNullable('resample');
     return resampleFrame(this, rule);
   }
 
@@ -201,7 +196,6 @@ export class DataFrame implements HasGraph {
     const list = typeof by === 'string' ? [by] : by;
     if (!Array.isArray(list) || !list.length) throw new TypeError(`sortValues(by): expected a column name or a non-empty array of names, got ${describeValue(by)}`);
     for (const b of list) this.checkColumn('sortValues(by)', b);
-    this.noNullable('sortValues');
     if (typeof options !== 'object' || options === null) throw new TypeError(`sortValues(options): options must be an object, got ${describeValue(options)}`);
     for (const k of Object.keys(options)) if (k !== 'ascending' && k !== 'naPosition') throw new TypeError(`sortValues(options): unknown option ${JSON.stringify(k)}; accepted: ascending, naPosition`);
     const asc = options.ascending ?? true;
@@ -213,11 +207,16 @@ export class DataFrame implements HasGraph {
     return new DataFrame({ source: new SortedSource(this.state.source, { by: list, ascending, naPosition }), columns: this.columns });
   }
 
-  /** The n rows with the largest values of `columns` (missing left out; ties: first occurrence first, as pandas' keep='first'). */
+  /**
+   * The n rows with the largest values of `columns` (ties: first occurrence first, as pandas'
+   * keep='first'; a later column breaks the ties of the ones before). Missing values come after
+   * every value, as pandas', so they appear only when n exceeds the rows with values (or among
+   * ties of an earlier column).
+   */
   nlargest(n: number, columns: string | string[]): Lazy<Table> {
     return this.topN('nlargest', n, columns, false);
   }
-  /** The n rows with the smallest values of `columns` (missing left out; ties: first occurrence first). */
+  /** The n rows with the smallest values of `columns` (ties: first occurrence first; missing values after every value, as {@link DataFrame.nlargest}). */
   nsmallest(n: number, columns: string | string[]): Lazy<Table> {
     return this.topN('nsmallest', n, columns, true);
   }
@@ -227,9 +226,11 @@ export class DataFrame implements HasGraph {
     const dtypes = this.dtypes;
     for (const c of list) {
       this.checkColumn(`${op}(columns)`, c);
-      if (dtypes[c] === 'string' || dtypes[c] === 'bool' || dtypes[c] === 'category') throw new TypeError(`${op}(columns): column ${JSON.stringify(c)} has dtype ${dtypes[c]}; accepted: int64, float64, datetime`);
+      if (dtypes[c] === 'string' || dtypes[c] === 'bool' || dtypes[c] === 'category') throw new TypeError(`${op}(columns): column ${JSON.stringify(c)} has dtype ${dtypes[c]}; accepted: int64, Int64, float64, datetime, timedelta`);
     }
-    const sorted = this.dropna({ subset: list }).sortValues(list, { ascending });
+    // pandas' SelectNFrame: the values in order, then (n beyond them, or tied earlier columns) the
+    // missing ones, first occurrence first: a stable sort with missing values last, cut at n
+    const sorted = this.sortValues(list, { ascending });
     return new Lazy((o) => sorted.frameLayers(o), (options) => sorted.head(n, options));
   }
 
@@ -1175,7 +1176,7 @@ export class Series implements HasGraph {
   sortValues(options: { ascending?: boolean; naPosition?: 'last' | 'first' } = {}): Series {
     return this.asFrame().sortValues(this.name, options).get(this.name);
   }
-  /** The `n` largest values, missing left out, the first of equal values kept (pandas' `Series.nlargest`), as a one-column Table. */
+  /** The `n` largest values, the first of equal values kept, missing values only after every value (pandas' `Series.nlargest`), as a one-column Table. */
   nlargest(n = 5): Lazy<Table> {
     return this.asFrame().nlargest(n, this.name);
   }
