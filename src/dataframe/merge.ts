@@ -6,6 +6,8 @@
 // as the left frame (a broadcast or shuffle join per partition is not built yet).
 import { type Column, type DType, type Partition, StringDict, emptyColumn, sliceColumn } from './column.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
+import { dfNative } from './native.js';
+import { awaitNative } from './run.js';
 import { Table } from './table.js';
 
 /**
@@ -272,8 +274,143 @@ export class KeyEncoder {
   }
 }
 
+/** A key column as sort keys: float64 (NaN missing) or exact int64; strings as their number among the distinct strings `sids` (shared by both sides). */
+function numericKey(c: Column, asNumber: boolean, sids: Map<string, number>): Float64Array | BigInt64Array {
+  switch (c.dtype) {
+    case 'int64':
+      return asNumber ? Float64Array.from(c.values as BigInt64Array, (v) => Number(v)) : (c.values as BigInt64Array);
+    case 'bool':
+      return Float64Array.from(c.values as Uint8Array);
+    case 'string':
+    case 'category': {
+      const codes = c.values as Int32Array;
+      const byCode = new Float64Array(c.dict!.size).fill(-1);
+      const out = new Float64Array(codes.length);
+      for (let i = 0; i < codes.length; i++) {
+        const code = codes[i]!;
+        if (code < 0) {
+          out[i] = NaN;
+          continue;
+        }
+        if (byCode[code] === -1) {
+          const str = c.dict!.get(code);
+          let id = sids.get(str);
+          if (id === undefined) sids.set(str, (id = sids.size));
+          byCode[code] = id;
+        }
+        out[i] = byCode[code]!;
+      }
+      return out;
+    }
+    default:
+      return c.values as Float64Array;
+  }
+}
+
+/**
+ * Dense ids for the rows of tables (in order, as one sequence) by their numeric keys, through the
+ * native parallel radix sort of dfSort: the rows are sorted by the keys, and a new id starts where
+ * a key changes (NaN equal to NaN, -0 to 0, as the sort already ties them). Cheaper than a hash
+ * table once rows are many and keys are numbers: the sort streams through memory where the hash
+ * probes at random. The ids follow key order, not appearance (joinPairs does not need it).
+ * `keys[k][t]`: key column k of table t as float64 (NaN = missing) or int64 values.
+ */
+async function sortedIds(keys: (Float64Array | BigInt64Array)[][], ctx: LoadContext): Promise<KeyIds> {
+  const rows = keys[0]!.map((a) => a.length);
+  const n = rows.reduce((a, b) => a + b, 0);
+  const ids = new Int32Array(n);
+  if (!n) return { ids, size: 0 };
+  const rowNumbers: Int32Array[] = [];
+  let at = 0;
+  for (const r of rows) {
+    const numbers = new Int32Array(r);
+    for (let i = 0; i < r; i++) numbers[i] = at + i;
+    rowNumbers.push(numbers);
+    at += r;
+  }
+  const parts = rows.map((r, t) => ({ r, t })).filter(({ r }) => r > 0);
+  const res = await awaitNative(
+    (p) =>
+      dfNative().dfSort(
+        {
+          rows: parts.map(({ r }) => r),
+          keys: keys.map((k) => ({ parts: parts.map(({ t }) => k[t]!), ascending: true })),
+          naFirst: false,
+          gather: [{ parts: parts.map(({ t }) => rowNumbers[t]!), shift: undefined }, ...keys.map((k) => ({ parts: parts.map(({ t }) => k[t]!), shift: undefined }))],
+        },
+        p,
+      ),
+    { options: ctx.options },
+  );
+  const order = new Int32Array(res[0]!, 0, n);
+  // a key changes between sorted neighbours: as 64-bit patterns, but every NaN is one key and -0 is 0
+  const changed = keys.map((k, j) => {
+    if (k.some((a) => a.length > 0 && a instanceof BigInt64Array)) {
+      const w = new Int32Array(res[j + 1]!, 0, 2 * n);
+      return (i: number): boolean => w[2 * i] !== w[2 * i - 2] || w[2 * i + 1] !== w[2 * i - 1];
+    }
+    const v = new Float64Array(res[j + 1]!, 0, n);
+    return (i: number): boolean => v[i] !== v[i - 1] && (v[i] === v[i] || v[i - 1] === v[i - 1]);
+  });
+  // one pass over the sorted rows: a new id where a key changes, each row's id, and the rows of
+  // the first table (and of the second, when there are two) by id, which the stable sort has put
+  // in row order within each group (the first table's rows first)
+  const two = rows.length === 2;
+  const n0 = rows[0]!;
+  const first: Groups = { start: new Int32Array(n + 1), rows: new Int32Array(n0) };
+  const second: Groups | undefined = two ? { start: new Int32Array(n + 1), rows: new Int32Array(n - n0) } : undefined;
+  const floatKey = changed.length === 1 && !keys[0]!.some((a) => a.length > 0 && a instanceof BigInt64Array);
+  const v = floatKey ? new Float64Array(res[1]!, 0, n) : undefined;
+  const c0 = changed[0]!;
+  let q = 0;
+  let a0 = 0;
+  let a1 = 0;
+  let prev = v ? v[0]! : 0;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) {
+      let d: boolean;
+      if (v) {
+        const x = v[i]!;
+        d = x !== prev && (x === x || prev === prev);
+        prev = x;
+      } else if (changed.length === 1) d = c0(i);
+      else {
+        d = false;
+        for (let k = 0; k < changed.length && !d; k++) d = changed[k]!(i);
+      }
+      if (d) {
+        q++;
+        first.start[q] = a0;
+        if (second) second.start[q] = a1;
+      }
+    }
+    const r = order[i]!;
+    ids[r] = q;
+    if (r < n0) first.rows[a0++] = r;
+    else if (second) second.rows[a1++] = r - n0;
+  }
+  const size = q + 1;
+  first.start[size] = a0;
+  if (second) second.start[size] = a1;
+  const groups = second ? [first, second] : [first];
+  return { ids, size, groups };
+}
+
+/** Rows of a table by key id: rows of id g are rows[start[g] … start[g + 1]), in row order. */
+interface Groups {
+  start: Int32Array;
+  rows: Int32Array;
+}
+
+/** Key ids of one sequence of tables, and (when computed on the way) the groups of the first table and of the second. */
+interface KeyIds {
+  ids: Int32Array;
+  size: number;
+  groups?: Groups[];
+}
+
 /** Rows grouped by id (a counting sort, stable): rows of id g are rows[start[g] … start[g + 1]). */
-function byId(ids: Int32Array, nid: number): { start: Int32Array; rows: Int32Array } {
+function byId(ids: Int32Array, nid: number): Groups {
   const start = new Int32Array(nid + 1);
   for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) start[ids[i]! + 1]!++;
   for (let g = 0; g < nid; g++) start[g + 1]! += start[g]!;
@@ -288,9 +425,9 @@ function byId(ids: Int32Array, nid: number): { start: Int32Array; rows: Int32Arr
  * the other side lacks). For inner and outer the ids must follow first appearance in the left
  * frame, then the right (the left encoded first): groups come in that order, as pandas 1.5.
  */
-export function joinPairs(lid: Int32Array, rid: Int32Array, nid: number, how: How, rightGroups?: { start: Int32Array; rows: Int32Array }): [Int32Array, Int32Array] {
+export function joinPairs(lid: Int32Array, rid: Int32Array, nid: number, how: How, rightGroups?: Groups, leftGroups?: Groups): [Int32Array, Int32Array] {
   if (how === 'right') {
-    const [r, l] = joinPairs(rid, lid, nid, 'left');
+    const [r, l] = joinPairs(rid, lid, nid, 'left', leftGroups);
     return [l, r];
   }
   const R = rightGroups ?? byId(rid, nid);
@@ -316,7 +453,7 @@ export function joinPairs(lid: Int32Array, rid: Int32Array, nid: number, how: Ho
     }
     return [li, ri];
   }
-  const L = byId(lid, nid);
+  const L = leftGroups ?? byId(lid, nid);
   const lcount = (g: number): number => L.start[g + 1]! - L.start[g]!;
   let total = 0;
   for (let g = 0; g < nid; g++) {
@@ -326,21 +463,29 @@ export function joinPairs(lid: Int32Array, rid: Int32Array, nid: number, how: Ho
   const li = new Int32Array(total);
   const ri = new Int32Array(total);
   let at = 0;
-  // left keys first (their ids come first, in order of appearance), then right-only keys (outer)
-  for (let g = 0; g < nid; g++) {
-    const [a, b] = [lcount(g), count(g)];
-    if (!a && !b) continue;
-    if (a && b) {
+  // groups in order of their first left row, then (outer) the right-only keys in order of their
+  // first right row: pandas' order, whatever order the ids are in
+  const done = new Uint8Array(nid);
+  for (let l = 0; l < lid.length; l++) {
+    const g = lid[l]!;
+    if (done[g]) continue;
+    done[g] = 1;
+    const b = count(g);
+    if (b) {
       for (let x = L.start[g]!; x < L.start[g + 1]!; x++)
         for (let y = R.start[g]!; y < R.start[g + 1]!; y++) {
           li[at] = L.rows[x]!;
           ri[at++] = R.rows[y]!;
         }
-    } else if (how === 'outer') {
-      if (a) for (let x = L.start[g]!; x < L.start[g + 1]!; x++) (li[at] = L.rows[x]!), (ri[at++] = -1);
-      else for (let y = R.start[g]!; y < R.start[g + 1]!; y++) (li[at] = -1), (ri[at++] = R.rows[y]!);
-    }
+    } else if (how === 'outer') for (let x = L.start[g]!; x < L.start[g + 1]!; x++) (li[at] = L.rows[x]!), (ri[at++] = -1);
   }
+  if (how === 'outer')
+    for (let r = 0; r < rid.length; r++) {
+      const g = rid[r]!;
+      if (done[g]) continue;
+      done[g] = 1;
+      for (let y = R.start[g]!; y < R.start[g + 1]!; y++) (li[at] = -1), (ri[at++] = R.rows[y]!);
+    }
   return [li, ri];
 }
 
@@ -381,26 +526,21 @@ export class MergeSource implements PartitionSource {
 
   async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
     const want = columns ?? this.schema.map(([c]) => c);
-    // int64 keys compare as numbers with a float64 key on the other side (the one dtype mix allowed)
-    const ld = new Map(this.left.schema);
-    const rd = new Map(this.right.schema);
     const { leftOn, rightOn } = this.spec;
-    const enc = new KeyEncoder(leftOn.length, leftOn.map((c, k) => ld.get(c) !== rd.get(rightOn[k]!)), 1024);
-    const ids = (t: Table, on: readonly string[], insert: boolean): Int32Array => (t.length ? enc.encode(t, on, insert) : new Int32Array(0));
     // only the keys and the columns asked for are read and gathered
     const lcols = this.leftColumns.filter((c) => leftOn.includes(c) || want.includes(this.spec.leftNames.get(c)!));
     const rcols = this.rightColumns.filter((c) => rightOn.includes(c) || want.includes(this.spec.rightNames.get(c)!));
     if (this.spec.how === 'left') {
-      // a left merge keeps the left rows' order: partition by partition, the right side
-      // broadcast (indexed once); only the requested left partitions are read
+      // a left merge keeps the left rows' order: partition by partition against the right side
+      // (a broadcast join); only the requested left partitions are read
       const [lp, rp] = await Promise.all([this.left.load(lcols, parts, ctx), this.right.load(rcols, undefined, { options: ctx.options })]);
       const rt = Table.concat(rcols, rp);
-      const rid = ids(rt, rightOn, true);
-      const groups = byId(rid, enc.size);
-      const outs = lp.map((part) => {
-        const lt = Table.concat(lcols, [part]);
-        const [li, ri] = joinPairs(ids(lt, leftOn, false), rid, enc.size, 'left', groups);
-        const cols = this.assemble(lcols, rcols, lt, rt, li, ri);
+      const lts = lp.map((part) => Table.concat(lcols, [part]));
+      const { ids, size, groups: g } = await this.keyIds([rt, ...lts], ctx);
+      const groups = g?.[0] ?? byId(ids[0]!, size);
+      const outs = lts.map((lt, k) => {
+        const [li, ri] = joinPairs(ids[k + 1]!, ids[0]!, size, 'left', groups);
+        const cols = this.assemble(lcols, rcols, lt, rt, li, ri, want);
         return { length: li.length, columns: new Map(want.map((c) => [c, cols.get(c)!] as [string, Column])) };
       });
       return unifyPartitions(outs);
@@ -408,11 +548,9 @@ export class MergeSource implements PartitionSource {
     const [lp, rp] = await Promise.all([this.left.load(lcols, undefined, ctx), this.right.load(rcols, undefined, { options: ctx.options })]);
     const lt = Table.concat(lcols, lp);
     const rt = Table.concat(rcols, rp);
-    // the left first: ids follow first appearance in the left frame, then the right (pandas' order)
-    const lid = ids(lt, leftOn, true);
-    const rid = ids(rt, rightOn, true);
-    const [li, ri] = joinPairs(lid, rid, enc.size, this.spec.how);
-    const out = this.assemble(lcols, rcols, lt, rt, li, ri);
+    const { ids, size, groups } = await this.keyIds([rt, lt], ctx);
+    const [li, ri] = joinPairs(ids[1]!, ids[0]!, size, this.spec.how, groups?.[0], groups?.[1]);
+    const out = this.assemble(lcols, rcols, lt, rt, li, ri, want);
     const n = li.length;
     const P = this.npartitions;
     return (parts ?? Array.from({ length: P }, (_, i) => i)).map((p) => {
@@ -422,12 +560,51 @@ export class MergeSource implements PartitionSource {
     });
   }
 
+  /**
+   * Key ids shared by the tables (the right one first, then left ones): equal keys, equal ids.
+   * String keys go through a hash of the distinct strings (a lookup per dictionary entry, not per
+   * row); numeric keys (and several keys with strings among them) through the native sort.
+   */
+  private async keyIds(tables: Table[], ctx: LoadContext): Promise<{ ids: Int32Array[]; size: number; groups?: Groups[] }> {
+    const { leftOn, rightOn } = this.spec;
+    const on = (t: number): readonly string[] => (t === 0 ? rightOn : leftOn);
+    const ld = new Map(this.left.schema);
+    const rd = new Map(this.right.schema);
+    // int64 keys compare as numbers with a float64 key on the other side (the one dtype mix allowed)
+    const asNumber = leftOn.map((c, k) => ld.get(c) !== rd.get(rightOn[k]!));
+    const strings = leftOn.every((c) => ld.get(c) === 'string' || ld.get(c) === 'category');
+    if (strings) {
+      const enc = new KeyEncoder(leftOn.length, asNumber, 1024);
+      return { ids: tables.map((t, k) => (t.length ? enc.encode(t, on(k), true) : new Int32Array(0))), size: enc.size };
+    }
+    const sids = leftOn.map(() => new Map<string, number>());
+    const keys = leftOn.map((_, k) =>
+      tables.map((t, j) => {
+        const c = t.raw(on(j)[k]!);
+        if (!c || !t.length) return new Float64Array(0);
+        return numericKey(c, asNumber[k]!, sids[k]!);
+      }),
+    );
+    const { ids, size, groups } = await sortedIds(keys, ctx);
+    let at = 0;
+    return {
+      groups,
+      ids: tables.map((t) => {
+        const part = ids.subarray(at, at + t.length);
+        at += t.length;
+        return part;
+      }),
+      size,
+    };
+  }
+
   /** The output columns for the row pairs (li, ri). */
-  private assemble(lcols: readonly string[], rcols: readonly string[], lt: Table, rt: Table, li: Int32Array, ri: Int32Array): Map<string, Column> {
+  private assemble(lcols: readonly string[], rcols: readonly string[], lt: Table, rt: Table, li: Int32Array, ri: Int32Array, want: readonly string[]): Map<string, Column> {
     const out = new Map<string, Column>();
     const dtypes = new Map(this.schema);
     for (const c of lcols) {
       const name = this.spec.leftNames.get(c)!;
+      if (!want.includes(name)) continue; // a key read only to join on
       const lc = lt.raw(c) ?? emptyColumn(dtypes.get(name)!);
       const rk = this.rightKey.get(c);
       if (rk !== undefined && this.spec.how !== 'left') {
@@ -437,7 +614,7 @@ export class MergeSource implements PartitionSource {
     }
     for (const c of rcols) {
       const name = this.spec.rightNames.get(c);
-      if (name === undefined) continue; // a coalesced key
+      if (name === undefined || !want.includes(name)) continue; // a coalesced key, or a key read only to join on
       out.set(name, gather(rt.raw(c) ?? emptyColumn(dtypes.get(name)!), ri));
     }
     return out;
