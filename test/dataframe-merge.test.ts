@@ -39,18 +39,19 @@ for (const [label, lo, ro] of layouts) {
     const L = (): DataFrame => readCsv(leftCsv, { parseDates: ['d'], ...lo });
     const R = (): DataFrame => readCsv(rightCsv, { parseDates: ['d'], ...ro });
     it('the frames are read as pandas reads them', () => {
-      expect(L().npartitions).toBe(label === 'one partition each' ? 1 : 7);
+      expect(L().npartitions).toBe(label === 'one partition each' ? 1 : 8);
       expect(R().npartitions).toBeGreaterThan(label === 'one partition each' ? 0 : 3);
-      expect(L().dtypes).toEqual({ f: 'float64', i: 'int64', d: 'datetime', s: 'string', b: 'bool', x: 'float64' });
+      expect(L().dtypes).toEqual({ f: 'float64', i: 'int64', d: 'datetime', s: 'string', b: 'bool', x: 'float64', t: 'string' });
     });
     for (const how of HOWS) {
-      it(`how=${how}: float (NaN, -0), datetime (NaT), bool, two keys, int64 with float64, leftOn/rightOn`, async () => {
+      it(`how=${how}: float (NaN, -0), datetime (NaT), bool, two string keys, string and float keys, int64 with float64, leftOn/rightOn`, async () => {
         const l = L();
         const r = R();
         const cases: [string, DataFrame][] = [
           ['f', l.select(['f', 'x']).merge(r.select(['f', 'y']), { on: 'f', how })],
           ['d', l.select(['d', 's', 'x']).merge(r.select(['d', 'y', 'x']), { on: 'd', how })],
           ['b', l.select(['b', 'x']).merge(r.select(['b', 'y']), { on: 'b', how })],
+          ['strings', l.select(['s', 't', 'x']).merge(r.select(['t', 's', 'y']), { on: ['s', 't'], how })],
           ['two', l.select(['s', 'f', 'x']).merge(r.select(['s', 'f', 'y']), { on: ['s', 'f'], how })],
           ['i-fi', l.select(['i', 'x']).merge(r.select(['fi', 'y']), { leftOn: 'i', rightOn: 'fi', how })],
           ['s-i/s-j', l.select(['s', 'i', 'x']).merge(r.select(['s', 'j', 'x', 'y']), { leftOn: ['s', 'i'], rightOn: ['s', 'j'], how })],
