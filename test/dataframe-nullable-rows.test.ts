@@ -255,9 +255,4 @@ describe('Int64 row operations: errors', () => {
     await expect(df.setIndex('a', { sorted: true })).rejects.toThrow(/missing value at row 0/);
     await expect(df.dropna({ subset: ['a'] }).setIndex('a', { sorted: true })).rejects.toThrow(/not sorted ascending/);
   });
-
-  it('merge still refuses Int64 columns (not built yet)', () => {
-    const df = read();
-    expect(() => df.select(['a']).merge(df.select(['a']), { on: 'a' })).toThrow(/Int64 \(nullable integer\) columns are not built for merge/);
-  });
 });

@@ -133,13 +133,6 @@ export class DataFrame implements HasGraph {
     return resampleFrame(this, rule);
   }
 
-  /** @internal Operations that do not carry Int64's validity mask yet refuse it (rather than read <NA> as 0). */
-  noNullable(op: string): void {
-    const cols = this.columns.filter((c) => this.dtypeMap.get(c) === 'Int64');
-    if (cols.length)
-      throw new TypeError(`${op}: Int64 (nullable integer) columns are not built for ${op} yet: ${JSON.stringify(cols)}; astype('float64') or fillna() them first, or select other columns`);
-  }
-
   /** One column as a Series (Dask's df['x']). */
   get(name: string): Series {
     this.checkColumn('get(name)', name);
@@ -243,8 +236,6 @@ export class DataFrame implements HasGraph {
    */
   merge(right: DataFrame, options: MergeOptions = {}): DataFrame {
     if (!(right instanceof DataFrame)) throw new TypeError(`merge(right): expected a DataFrame, got ${describeValue(right)}`);
-    this.noNullable('merge');
-    right.noNullable('merge');
     if (typeof options !== 'object' || options === null) throw new TypeError(`merge(options): options must be an object, got ${describeValue(options)}`);
     for (const k of Object.keys(options)) if (!['on', 'leftOn', 'rightOn', 'how', 'suffixes'].includes(k)) throw new TypeError(`merge(options): unknown option ${JSON.stringify(k)}; accepted: on, leftOn, rightOn, how, suffixes`);
     const list = (name: string, v: string | readonly string[]): string[] => {
@@ -282,8 +273,6 @@ export class DataFrame implements HasGraph {
     if (!(other instanceof DataFrame)) throw new TypeError(`join(other): expected a DataFrame, got ${describeValue(other)}`);
     if (typeof options !== 'object' || options === null) throw new TypeError(`join(options): options must be an object, got ${describeValue(options)}`);
     for (const k of Object.keys(options)) if (!['on', 'how', 'lsuffix', 'rsuffix'].includes(k)) throw new TypeError(`join(options): unknown option ${JSON.stringify(k)}; accepted: on, how, lsuffix, rsuffix`);
-    this.noNullable('join');
-    other.noNullable('join');
     const index = other.index;
     if (index === undefined) throw new RangeError(`join(other): other has no index; give it one with setIndex(column), or use merge`);
     const [ls, rs] = [options.lsuffix ?? '', options.rsuffix ?? ''];

@@ -74,6 +74,18 @@ function gather(c: Column, idx: Int32Array): Column {
       for (let i = 0; i < n; i++) out[i] = idx[i]! < 0 ? -1 : src[idx[i]!]!;
       return { dtype: c.dtype, values: out, dict: c.dict };
     }
+    case 'Int64': {
+      // stays Int64: a row without a match is <NA> (pandas keeps the nullable dtype)
+      const src = c.values as BigInt64Array;
+      const sv = c.valid!;
+      const out = new BigInt64Array(n);
+      const valid = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const r = idx[i]!;
+        if (r >= 0 && sv[r]) (out[i] = src[r]!), (valid[i] = 1);
+      }
+      return { dtype: 'Int64', values: out, valid };
+    }
     case 'int64': {
       const src = c.values as BigInt64Array;
       if (missing) {
@@ -277,6 +289,8 @@ export class KeyEncoder {
 /** A key column as sort keys: float64 (NaN missing) or exact int64; strings as their number among the distinct strings `sids` (shared by both sides). */
 function numericKey(c: Column, asNumber: boolean, sids: Map<string, number>): Float64Array | BigInt64Array {
   switch (c.dtype) {
+    case 'Int64':
+      return c.values as BigInt64Array;
     case 'int64':
       return asNumber ? Float64Array.from(c.values as BigInt64Array, (v) => Number(v)) : (c.values as BigInt64Array);
     case 'bool':
@@ -400,6 +414,13 @@ async function sortedIds(keys: (Float64Array | BigInt64Array)[][], ctx: LoadCont
 interface Groups {
   start: Int32Array;
   rows: Int32Array;
+  /** No id has two rows (known once asked). */
+  unique?: boolean;
+}
+
+function isUnique(g: Groups): boolean {
+  for (let q = 0; q + 1 < g.start.length; q++) if (g.start[q + 1]! - g.start[q]! > 1) return false;
+  return true;
 }
 
 /** Key ids of one sequence of tables, and (when computed on the way) the groups of the first table and of the second. */
@@ -422,17 +443,27 @@ function byId(ids: Int32Array, nid: number): Groups {
 
 /**
  * The (left row, right row) pairs of a merge, −1 where a side has no row, from key ids (−1: a key
- * the other side lacks). For inner and outer the ids must follow first appearance in the left
- * frame, then the right (the left encoded first): groups come in that order, as pandas 1.5.
+ * the other side lacks). The left rows come out `undefined` when they are every row in order
+ * (a left merge where no key has two right rows). Groups come in pandas 1.5's order whatever
+ * order the ids are in.
  */
-export function joinPairs(lid: Int32Array, rid: Int32Array, nid: number, how: How, rightGroups?: Groups, leftGroups?: Groups): [Int32Array, Int32Array] {
+export function joinPairs(lid: Int32Array, rid: Int32Array, nid: number, how: How, rightGroups?: Groups, leftGroups?: Groups): [Int32Array | undefined, Int32Array] {
   if (how === 'right') {
     const [r, l] = joinPairs(rid, lid, nid, 'left', leftGroups);
-    return [l, r];
+    return [l, r ?? Int32Array.from({ length: rid.length }, (_, i) => i)];
   }
   const R = rightGroups ?? byId(rid, nid);
   const count = (g: number): number => (g < 0 ? 0 : R.start[g + 1]! - R.start[g]!);
   if (how === 'left') {
+    if (R.unique ?? (R.unique = isUnique(R))) {
+      // at most one match per key (a lookup): the left rows as they are, one right row or none each
+      const ri = new Int32Array(lid.length);
+      for (let i = 0; i < lid.length; i++) {
+        const g = lid[i]!;
+        ri[i] = g >= 0 && R.start[g + 1]! > R.start[g]! ? R.rows[R.start[g]!]! : -1;
+      }
+      return [undefined, ri];
+    }
     let total = 0;
     for (let i = 0; i < lid.length; i++) total += count(lid[i]!) || 1;
     const li = new Int32Array(total);
@@ -541,7 +572,7 @@ export class MergeSource implements PartitionSource {
       const outs = lts.map((lt, k) => {
         const [li, ri] = joinPairs(ids[k + 1]!, ids[0]!, size, 'left', groups);
         const cols = this.assemble(lcols, rcols, lt, rt, li, ri, want);
-        return { length: li.length, columns: new Map(want.map((c) => [c, cols.get(c)!] as [string, Column])) };
+        return { length: ri.length, columns: new Map(want.map((c) => [c, cols.get(c)!] as [string, Column])) };
       });
       return unifyPartitions(outs);
     }
@@ -551,7 +582,7 @@ export class MergeSource implements PartitionSource {
     const { ids, size, groups } = await this.keyIds([rt, lt], ctx);
     const [li, ri] = joinPairs(ids[1]!, ids[0]!, size, this.spec.how, groups?.[0], groups?.[1]);
     const out = this.assemble(lcols, rcols, lt, rt, li, ri, want);
-    const n = li.length;
+    const n = ri.length;
     const P = this.npartitions;
     return (parts ?? Array.from({ length: P }, (_, i) => i)).map((p) => {
       const start = Math.floor((n * p) / P);
@@ -578,13 +609,16 @@ export class MergeSource implements PartitionSource {
       return { ids: tables.map((t, k) => (t.length ? enc.encode(t, on(k), true) : new Int32Array(0))), size: enc.size };
     }
     const sids = leftOn.map(() => new Map<string, number>());
-    const keys = leftOn.map((_, k) =>
-      tables.map((t, j) => {
-        const c = t.raw(on(j)[k]!);
-        if (!c || !t.length) return new Float64Array(0);
-        return numericKey(c, asNumber[k]!, sids[k]!);
-      }),
-    );
+    const column = (t: number, k: number): Column | undefined => (tables[t]!.length ? tables[t]!.raw(on(t)[k]!) : undefined);
+    // an Int64 key is two: whether the row is <NA> (so <NA> matches <NA> only), then its values
+    const keys = leftOn.flatMap((c, k) => {
+      const values = tables.map((_, t) => {
+        const col = column(t, k);
+        return col ? numericKey(col, asNumber[k]!, sids[k]!) : new Float64Array(0);
+      });
+      if (ld.get(c) !== 'Int64') return [values];
+      return [tables.map((_, t) => Float64Array.from(column(t, k)?.valid ?? [])), values];
+    });
     const { ids, size, groups } = await sortedIds(keys, ctx);
     let at = 0;
     return {
@@ -599,7 +633,7 @@ export class MergeSource implements PartitionSource {
   }
 
   /** The output columns for the row pairs (li, ri). */
-  private assemble(lcols: readonly string[], rcols: readonly string[], lt: Table, rt: Table, li: Int32Array, ri: Int32Array, want: readonly string[]): Map<string, Column> {
+  private assemble(lcols: readonly string[], rcols: readonly string[], lt: Table, rt: Table, li: Int32Array | undefined, ri: Int32Array, want: readonly string[]): Map<string, Column> {
     const out = new Map<string, Column>();
     const dtypes = new Map(this.schema);
     for (const c of lcols) {
@@ -607,7 +641,8 @@ export class MergeSource implements PartitionSource {
       if (!want.includes(name)) continue; // a key read only to join on
       const lc = lt.raw(c) ?? emptyColumn(dtypes.get(name)!);
       const rk = this.rightKey.get(c);
-      if (rk !== undefined && this.spec.how !== 'left') {
+      if (!li) out.set(name, lc); // every left row once, in order
+      else if (rk !== undefined && this.spec.how !== 'left') {
         // the key: the left row's, or the right row's where there is no left row
         out.set(name, coalesce(lc, rt.raw(rk) ?? emptyColumn(lc.dtype), li, ri));
       } else out.set(name, gather(lc, li));
@@ -662,6 +697,15 @@ function coalesce(lc: Column, rc: Column, li: Int32Array, ri: Int32Array): Colum
       out[i] = g;
     }
     return { dtype: 'string', values: out, dict: StringDict.fromStrings(strings) };
+  }
+  if (lc.dtype === 'Int64') {
+    const out = new BigInt64Array(n);
+    const valid = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const [src, r] = li[i]! >= 0 ? [lc, li[i]!] : [rc, ri[i]!];
+      if (src.valid![r]) (out[i] = (src.values as BigInt64Array)[r]!), (valid[i] = 1);
+    }
+    return { dtype: 'Int64', values: out, valid };
   }
   if (lc.dtype === rc.dtype && lc.dtype !== 'float64') {
     // int64, bool, datetime: the same storage on both sides
