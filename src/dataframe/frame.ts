@@ -556,7 +556,7 @@ export class DataFrame implements HasGraph {
         const d = parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
         return NUMERIC(d) || (boolAsNumber && d === 'bool');
       });
-      for (const c of columns) if (!numeric.includes(c)) out.set(c, nonNumeric(c, parts));
+      for (const c of columns) if (!numeric.includes(c)) out.set(c, nonNumeric(c, parts, label === 'count'));
       if (numeric.length) {
         const spec = {
           columns: numeric.map((c) => {
