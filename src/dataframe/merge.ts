@@ -332,8 +332,18 @@ function numericKey(c: Column, asNumber: boolean, sids: Map<string, number>): Fl
 async function sortedIds(keys: (Float64Array | BigInt64Array)[][], ctx: LoadContext): Promise<KeyIds> {
   const rows = keys[0]!.map((a) => a.length);
   const n = rows.reduce((a, b) => a + b, 0);
+  if (!n) return { ids: new Int32Array(0), size: 0 };
+  if (keys.length === 1) {
+    // one key: the sort itself ranks the rows (a serial pass over its sorted key bits)
+    const live = rows.map((r, t) => ({ r, t })).filter(({ r }) => r > 0);
+    const res = await awaitNative(
+      (p) => dfNative().dfSort({ rows: live.map(({ r }) => r), keys: [{ parts: live.map(({ t }) => keys[0]![t]!), ascending: true }], naFirst: false, gather: [], ranks: true }, p),
+      { options: ctx.options },
+    );
+    const ranks = new Int32Array(res[0]!, 0, n + 1);
+    return { ids: ranks.subarray(0, n), size: ranks[n]! };
+  }
   const ids = new Int32Array(n);
-  if (!n) return { ids, size: 0 };
   const rowNumbers: Int32Array[] = [];
   let at = 0;
   for (const r of rows) {
