@@ -26,7 +26,10 @@ import { type Resampler, parseRule, resampleFrame } from './resample.js';
 import { type MapPartitionsOptions, type PartitionFunction, mapPartitionsFrame } from './partitions.js';
 import { type CorrOptions, type CovOptions, MEDIAN_Q, checkQuantile, checkVarOptions, frameCorr, frameQuantile, frameVar, seriesCorr, seriesStats, varWith } from './aggregate.js';
 import type { StrMap } from './strings.js';
-import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprColumns, exprDtype, literal, reduceInt64 } from './expr.js';
+import {
+  type ArithOp, type CompareOp, type DtField, type Expr, type Lookup, type LogicalOp, type MapValue, type StrOp,
+  col, exprColumns, exprDtype, literal, lookupKey, reduceInt64,
+} from './expr.js';
 
 export { Lazy } from './layers.js';
 export { Describe } from './describe.js';
@@ -964,6 +967,152 @@ export class Series implements HasGraph {
     return this.derive({ kind: 'astype', arg: this.expr, dtype });
   }
 
+  /**
+   * Each value looked up in `mapping` (pandas' `Series.map(dict)`), a plain object or a `Map`;
+   * a value not among its keys becomes missing. Keys: strings for a string or category column;
+   * numbers, bigints or booleans for int64 / Int64 / float64 / bool columns (an object's keys are
+   * read as numbers, `'1'` → 1; 1, 1.0 and `true` are one key, as in Python); Dates for datetime
+   * columns; a `Map` key `null` or NaN maps the missing values. Keys of another kind never match.
+   * The values are all strings (a string column), all numbers or bigints (int64 when every row
+   * matched an integer, else float64 with NaN, as pandas), or all booleans (bool when every row
+   * matched, else an object column of 'True'/'False' as pandas); `null` values are missing.
+   * Mixed kinds are a TypeError (pandas would make an object column).
+   * @example
+   * ```ts
+   * df.get('code').map({ a: 'apple', b: 'banana' });
+   * df.get('n').map(new Map([[1, 10], [2, 20]]));
+   * ```
+   */
+  map(mapping: Readonly<Record<string, MapValue>> | ReadonlyMap<unknown, MapValue>): Series {
+    const table = this.lookupTable('map(mapping)', mapping);
+    return this.derive({ kind: 'lookup', arg: this.expr, table });
+  }
+  /** The mapping's entries as [key, value] pairs with the keys this column's values can match (undefined: never matches; null: the missing values). */
+  private mappingEntries(where: string, mapping: unknown): [string | null, unknown][] {
+    const d = this.dtype;
+    const text = d === 'string' || d === 'category';
+    const plain = typeof mapping === 'object' && mapping !== null && !Array.isArray(mapping) && !(mapping instanceof Map) && Object.getPrototypeOf(mapping) === Object.prototype || (typeof mapping === 'object' && mapping !== null && Object.getPrototypeOf(mapping) === null);
+    if (!(mapping instanceof Map) && !plain) throw new TypeError(`${where}: expected a plain object or a Map, got ${describeValue(mapping)}`);
+    const out: [string | null, unknown][] = [];
+    const key = (k: unknown, fromObject: boolean): string | null | undefined => {
+      if (k === null || (typeof k === 'number' && Number.isNaN(k))) return null;
+      if (text) return typeof k === 'string' ? lookupKey(k) : undefined;
+      if (d === 'datetime') return k instanceof Date && !Number.isNaN(k.getTime()) ? lookupKey(k) : undefined;
+      if (typeof k === 'number' || typeof k === 'bigint' || typeof k === 'boolean') return lookupKey(k);
+      if (fromObject && typeof k === 'string') {
+        // an object's keys are strings: '1', '-2.5', 'true' as the numbers they spell
+        if (k === 'true' || k === 'false') return lookupKey(k === 'true');
+        if (k === 'NaN') return null;
+        if (k.trim() !== '' && !Number.isNaN(Number(k))) return /^-?\d+$/.test(k) ? lookupKey(BigInt(k)) : lookupKey(Number(k));
+      }
+      return undefined;
+    };
+    const entries: [unknown, unknown][] = mapping instanceof Map ? [...mapping] : Object.entries(mapping as object);
+    for (const [k, v] of entries) {
+      const nk = key(k, !(mapping instanceof Map));
+      if (nk !== undefined) out.push([nk, v]);
+    }
+    return out;
+  }
+  private lookupTable(where: string, mapping: unknown): Lookup {
+    const d = this.dtype;
+    if (d === 'timedelta') throw new TypeError(`${where}: a timedelta column is not accepted (accepted: int64, Int64, float64, bool, datetime, string, category)`);
+    const pairs = this.mappingEntries(where, mapping);
+    // the value kinds of the whole mapping decide the result's dtype, not only the keys that match
+    const all: unknown[] = mapping instanceof Map ? [...mapping.values()] : Object.values(mapping as object);
+    const kinds = new Set<string>();
+    for (const v of all) {
+      if (v === null) continue;
+      const k = typeof v === 'string' ? 'string' : typeof v === 'number' || typeof v === 'bigint' ? 'number' : typeof v === 'boolean' ? 'bool' : undefined;
+      if (!k) throw new TypeError(`${where}: a value must be a string, a number, a bigint, a boolean or null, got ${describeValue(v)}`);
+      if (typeof v === 'bigint' && (v < -(2n ** 63n) || v >= 2n ** 63n)) throw new RangeError(`${where}: ${v}n is outside the int64 range [-2^63, 2^63)`);
+      kinds.add(k);
+    }
+    if (kinds.size > 1) throw new TypeError(`${where}: the values mix ${[...kinds].join(' and ')} (pandas: an object column); give values of one kind`);
+    const kind = (kinds.values().next().value ?? 'none') as Lookup['kind'];
+    const integers = all.every((v) => v === null || typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)));
+    const entries = new Map<string, MapValue>();
+    let onMissing: MapValue = null;
+    for (const [k, v] of pairs) {
+      if (k === null) onMissing = v as MapValue;
+      else if (!entries.has(k)) entries.set(k, v as MapValue);
+    }
+    return { entries, onMissing, kind, integers };
+  }
+
+  /**
+   * Values equal to `old` replaced by `value` (pandas' `Series.replace(old, value)`), or every key
+   * of a mapping by its value at once (`replace({ old: new, … })` or a `Map`; `{ 1: 2, 2: 3 }`
+   * turns 1 into 2 and 2 into 3, as pandas), or each of a list of values by one `value`; the
+   * other values are kept. Numbers (NaN: the missing values) for numeric columns, booleans for a
+   * bool column, Dates for datetime columns, strings for string and category columns (a category
+   * column stays one). An int64 column with a float replacement becomes float64, as pandas; an
+   * Int64 one takes integers only.
+   * @example
+   * ```ts
+   * df.get('x').replace(-1, NaN);
+   * df.get('name').replace({ Bob: 'Robert' });
+   * ```
+   */
+  replace(old: unknown, value?: unknown): Series {
+    const d = this.dtype;
+    let pairs: [unknown, unknown][];
+    const isMapping = old instanceof Map || (typeof old === 'object' && old !== null && !Array.isArray(old) && !(old instanceof Date));
+    if (isMapping) {
+      if (value !== undefined) throw new TypeError(`replace(value): give either a mapping or (old, value), not both; got a mapping and ${describeValue(value)}`);
+      if (old instanceof Map) pairs = [...old];
+      else {
+        if (Object.getPrototypeOf(old) !== Object.prototype && Object.getPrototypeOf(old) !== null) throw new TypeError(`replace(old): expected a value, an array, a plain object or a Map, got ${describeValue(old)}`);
+        // an object's keys are strings: numbers for a numeric column
+        pairs = Object.entries(old as object).map(([k, v]) => [d === 'string' || d === 'category' ? k : k === 'NaN' ? NaN : k === 'true' ? true : k === 'false' ? false : k.trim() !== '' && !Number.isNaN(Number(k)) ? Number(k) : k, v]);
+      }
+    } else {
+      if (value === undefined) throw new TypeError('replace(value): missing (accepted: replace(old, value) or replace({ old: value, … }))');
+      pairs = (Array.isArray(old) ? old : [old]).map((o) => [o, value]);
+    }
+    if (d === 'string' || d === 'category') {
+      const entries = new Map<string, string>();
+      for (const [o, v] of pairs) {
+        if (typeof v !== 'string') throw new TypeError(`replace(value): a ${d} column takes string replacements, got ${describeValue(v)}`);
+        if (typeof o !== 'string') throw new TypeError(`replace(old): a ${d} column replaces strings, got ${describeValue(o)}${o === null || (typeof o === 'number' && Number.isNaN(o)) ? ' (fillna replaces missing values)' : ''}`);
+        if (!entries.has(o)) entries.set(o, v);
+      }
+      return this.derive({ kind: 'str', op: 'map', arg: this.expr, map: { op: 'lookup', entries } });
+    }
+    if (d === 'timedelta') throw new TypeError('replace(old): a timedelta column is not accepted (accepted: int64, Int64, float64, bool, datetime, string, category)');
+    const check = (arg: string, v: unknown): void => {
+      const ok = d === 'bool' ? typeof v === 'boolean' : d === 'datetime' ? v instanceof Date || (typeof v === 'number' && Number.isNaN(v)) : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean';
+      if (!ok) throw new TypeError(`replace(${arg}): a ${d} column takes ${d === 'bool' ? 'booleans' : d === 'datetime' ? 'Dates' : 'numbers or bigints'}, got ${describeValue(v)}`);
+      if (d === 'Int64' && arg === 'value' && typeof v === 'number' && !Number.isInteger(v)) throw new TypeError(`replace(value): ${v} is not an integer; an Int64 column takes integers (as pandas: invalid value for dtype Int64)`);
+    };
+    for (const [o, v] of pairs) {
+      check('old', o);
+      check('value', v);
+    }
+    if (d === 'bool') {
+      // (x where no `old` matches) or (a match whose value is true): masks combined, every pair at once
+      const hits = pairs.map(([o, v]) => [o ? this : this.not(), v] as const);
+      let any: Series | undefined;
+      let toTrue: Series | undefined;
+      for (const [hit, v] of hits) {
+        any = any ? any.or(hit) : hit;
+        if (v) toTrue = toTrue ? toTrue.or(hit) : hit;
+      }
+      if (!any) return this;
+      const kept = this.and(any.not());
+      return toTrue ? kept.or(toTrue) : kept;
+    }
+    // nested where over the original values: every pair at once
+    let acc: Expr = this.expr;
+    for (const [o, v] of [...pairs].reverse()) {
+      const miss = typeof o === 'number' && Number.isNaN(o);
+      const keep: Expr = miss ? { kind: 'notna', arg: this.expr } : { kind: 'not', arg: { kind: 'compare', op: 'eq', args: [this.expr, literal('replace(old)', o)] } };
+      const lit = typeof v === 'number' && Number.isNaN(v) ? literal('replace(value)', NaN) : literal('replace(value)', v);
+      acc = { kind: 'where', cond: keep, x: acc, other: lit };
+    }
+    return this.derive(acc);
+  }
+
   /** String operations, per distinct string of each partition's dictionary (pandas' .str). */
   get str(): StringMethods {
     return new StringMethods(this);
@@ -1018,6 +1167,32 @@ export class Series implements HasGraph {
   max(): Lazy<number | bigint> { return this.exact('max', (s) => s.max); }
   /** The number of non-missing values (pandas' `Series.count()`), for any dtype. */
   count(): Lazy<number> { return this.scalar('count', (s) => s.count, false); }
+  /**
+   * Whether any value is true (non-zero), missing values skipped (pandas' `Series.any()`,
+   * skipna): false for no values. int64, Int64, float64 and bool Series; others a TypeError.
+   */
+  any(): Lazy<boolean> { return this.truth('any'); }
+  /**
+   * Whether every value is true (non-zero), missing values skipped (pandas' `Series.all()`,
+   * skipna): true for no values. int64, Int64, float64 and bool Series; others a TypeError.
+   */
+  all(): Lazy<boolean> { return this.truth('all'); }
+  private truth(op: 'any' | 'all'): Lazy<boolean> {
+    const d = this.dtype;
+    if (d !== 'int64' && d !== 'Int64' && d !== 'float64' && d !== 'bool')
+      throw new TypeError(`${op}(): column ${JSON.stringify(this.name)} has dtype ${d}; ${op} needs int64, Int64, float64 or bool`);
+    // the count of the rows that decide: true values for any, false ones for all (NaN != 0 is
+    // true in NumPy, so a missing value is masked out; an Int64 comparison is false at <NA>)
+    const decide = op === 'any' ? (d === 'bool' ? this : this.ne(0).and(this.notna())) : d === 'bool' ? this.not() : this.eq(0);
+    const n = decide.sum();
+    return new Lazy(
+      (o) => this.frame.reductionLayers(op, o),
+      async (options) => {
+        const c = Number(await n.compute(options));
+        return op === 'any' ? c > 0 : c === 0;
+      },
+    );
+  }
   /** The standard deviation, missing skipped, with `ddof` 1 by default (pandas'); the divisor is N - ddof. */
   std(options: { ddof?: number } = {}): Lazy<number> {
     const ddof = checkDdof(options);
