@@ -17,6 +17,7 @@ import { MemorySource } from './memory.js';
 import { DerivedSource, type Step } from './derived.js';
 import { GroupBy } from './groupby.js';
 import { SortedSource } from './sorted.js';
+import { type ScanOp, ScanSource, scanDtype } from './scan.js';
 import { type How, MergeSource } from './merge.js';
 import {
   type DropDuplicatesOptions, type RepartitionOptions, type ResetIndexOptions, type SampleOptions, type SetIndexOptions,
@@ -1316,6 +1317,44 @@ export class Series implements HasGraph {
       },
     );
   }
+
+  /** This Series with a ScanOp over its partitions in order (a Series of a frame of its own). */
+  private scan(s: ScanOp): Series {
+    scanDtype(s, this.dtype); // a TypeError now, naming the operation
+    const f = this.asFrame();
+    return new DataFrame({ source: new ScanSource(f.state.source, this.name, s), columns: [this.name] }).get(this.name);
+  }
+  private periods(op: string, periods: unknown): number {
+    if (typeof periods !== 'number' || !Number.isInteger(periods)) throw new TypeError(`${op}(periods): periods must be an integer, got ${describeValue(periods)}`);
+    return periods;
+  }
+  /**
+   * The values moved down by `periods` rows (up for a negative one) across partitions in order,
+   * missing values coming in at the ends (pandas' `Series.shift(periods)`): an int64 Series
+   * becomes float64 and a bool one pandas' object column ('True'/'False'), others keep their
+   * dtype (Int64 with `<NA>`). The result is a Series of a frame of its own: combine it with this
+   * frame's columns by computing it, not in one expression.
+   */
+  shift(periods = 1): Series { return this.scan({ op: 'shift', periods: this.periods('shift', periods) }); }
+  /**
+   * Each value minus the one `periods` rows before (after, for a negative one), across partitions
+   * (pandas' `Series.diff(periods)`): float64 for int64, Int64 for Int64, a timedelta for a
+   * datetime, pandas' object 'True'/'False' for bool (whether the value changed); missing where
+   * either is. Strings are a TypeError. A Series of a frame of its own, as {@link Series.shift}.
+   */
+  diff(periods = 1): Series { return this.scan({ op: 'diff', periods: this.periods('diff', periods) }); }
+  /**
+   * The running sum across partitions in order (pandas' `Series.cumsum()`, skipna: a missing value
+   * stays missing at its place and is skipped); int64 exact (wrapping, as NumPy), bool counts
+   * as int64. Numeric and bool Series; a Series of a frame of its own, as {@link Series.shift}.
+   */
+  cumsum(): Series { return this.scan({ op: 'cumsum' }); }
+  /** The running product (pandas' `Series.cumprod()`), as {@link Series.cumsum}. */
+  cumprod(): Series { return this.scan({ op: 'cumprod' }); }
+  /** The running maximum (pandas' `Series.cummax()`), as {@link Series.cumsum}; bool stays bool, datetimes are accepted. */
+  cummax(): Series { return this.scan({ op: 'cummax' }); }
+  /** The running minimum (pandas' `Series.cummin()`), as {@link Series.cummax}. */
+  cummin(): Series { return this.scan({ op: 'cummin' }); }
 
   /** The Series without its missing values (pandas' `Series.dropna()`). */
   dropna(): Series {
