@@ -58,13 +58,14 @@ export interface Lookup {
 
 const SAFE = 2 ** 53;
 /**
- * The key of a value in a lookup table: Python's hash equality for the kinds a column holds
- * (1 == 1.0 == True, -0 == 0; integers beyond 2^53 by their digits); strings and Dates apart.
+ * The key of a value in a lookup table: numbers by value (1 == 1.0, -0 == 0; integers beyond
+ * 2^53 by their digits); strings, booleans and Dates apart (pandas' map matches a bool column's
+ * values with boolean keys only, as its bool index).
  */
 export function lookupKey(v: string | number | bigint | boolean | Date): string {
   if (typeof v === 'string') return `s:${v}`;
   if (v instanceof Date) return `d:${v.getTime()}`;
-  if (typeof v === 'boolean') return v ? 'n:1' : 'n:0';
+  if (typeof v === 'boolean') return v ? 'b:1' : 'b:0';
   if (typeof v === 'bigint') return v >= -SAFE && v <= SAFE ? `n:${Number(v)}` : `n:${v}`;
   if (Number.isInteger(v) && Math.abs(v) > SAFE) return `n:${BigInt(v)}`;
   return `n:${v === 0 ? 0 : v}`;
@@ -413,12 +414,11 @@ function lookupValues(t: Lookup, c: Column): (MapValue | undefined)[] {
     for (let i = 0; i < n; i++) out[i] = codes[i]! < 0 ? t.onMissing : mapped[codes[i]!];
     return out;
   }
-  const prefix = c.dtype === 'datetime' ? 'd:' : 'n:';
   for (let i = 0; i < n; i++) {
     const v = c.values[i]!;
     if (c.valid && !c.valid[i]) out[i] = t.onMissing;
     else if (typeof v === 'number' && Number.isNaN(v)) out[i] = t.onMissing;
-    else out[i] = t.entries.get(prefix === 'd:' ? `d:${v}` : lookupKey(v));
+    else out[i] = t.entries.get(c.dtype === 'datetime' ? `d:${v}` : c.dtype === 'bool' ? `b:${v}` : lookupKey(v));
   }
   return out;
 }

@@ -971,9 +971,11 @@ export class Series implements HasGraph {
   /**
    * Each value looked up in `mapping` (pandas' `Series.map(dict)`), a plain object or a `Map`;
    * a value not among its keys becomes missing. Keys: strings for a string or category column;
-   * numbers, bigints or booleans for int64 / Int64 / float64 / bool columns (an object's keys are
-   * read as numbers, `'1'` → 1; 1, 1.0 and `true` are one key, as in Python); Dates for datetime
-   * columns; a `Map` key `null` or NaN maps the missing values. Keys of another kind never match.
+   * numbers or bigints for int64 / Int64 / float64 columns (an object's keys are read as numbers,
+   * `'1'` → 1; 1 and 1.0 are one key); booleans for a bool column (an object's `'true'` /
+   * `'false'`); Dates for datetime columns; a `Map` key NaN maps the missing values (NaN, NaT,
+   * a missing string; `null` matches nothing, as pandas' `None` key on data read from a file).
+   * Keys of another kind never match (as pandas: `true` is not the key 1).
    * The values are all strings (a string column), all numbers or bigints (int64 when every row
    * matched an integer, else float64 with NaN, as pandas), or all booleans (bool when every row
    * matched, else an object column of 'True'/'False' as pandas); `null` values are missing.
@@ -988,7 +990,7 @@ export class Series implements HasGraph {
     const table = this.lookupTable('map(mapping)', mapping);
     return this.derive({ kind: 'lookup', arg: this.expr, table });
   }
-  /** The mapping's entries as [key, value] pairs with the keys this column's values can match (undefined: never matches; null: the missing values). */
+  /** The mapping's entries as [key, value] pairs with the keys this column's values can match (null: the missing values; keys that never match left out). */
   private mappingEntries(where: string, mapping: unknown): [string | null, unknown][] {
     const d = this.dtype;
     const text = d === 'string' || d === 'category';
@@ -996,13 +998,20 @@ export class Series implements HasGraph {
     if (!(mapping instanceof Map) && !plain) throw new TypeError(`${where}: expected a plain object or a Map, got ${describeValue(mapping)}`);
     const out: [string | null, unknown][] = [];
     const key = (k: unknown, fromObject: boolean): string | null | undefined => {
-      if (k === null || (typeof k === 'number' && Number.isNaN(k))) return null;
+      // NaN stands for the missing values (NaN, NaT, a missing string); null matches nothing, as
+      // pandas' None key on data read from a file (see isin)
+      if (typeof k === 'number' && Number.isNaN(k)) return null;
+      if (k === null) return undefined;
       if (text) return typeof k === 'string' ? lookupKey(k) : undefined;
       if (d === 'datetime') return k instanceof Date && !Number.isNaN(k.getTime()) ? lookupKey(k) : undefined;
-      if (typeof k === 'number' || typeof k === 'bigint' || typeof k === 'boolean') return lookupKey(k);
+      if (d === 'bool') {
+        if (typeof k === 'boolean') return lookupKey(k);
+        // an object's keys are strings: 'true' / 'True' as the boolean they spell
+        return fromObject && typeof k === 'string' && /^(true|false)$/i.test(k) ? lookupKey(k.toLowerCase() === 'true') : undefined;
+      }
+      if (typeof k === 'number' || typeof k === 'bigint') return lookupKey(k);
       if (fromObject && typeof k === 'string') {
-        // an object's keys are strings: '1', '-2.5', 'true' as the numbers they spell
-        if (k === 'true' || k === 'false') return lookupKey(k === 'true');
+        // an object's keys are strings: '1', '-2.5' as the numbers they spell
         if (k === 'NaN') return null;
         if (k.trim() !== '' && !Number.isNaN(Number(k))) return /^-?\d+$/.test(k) ? lookupKey(BigInt(k)) : lookupKey(Number(k));
       }
@@ -1065,7 +1074,7 @@ export class Series implements HasGraph {
       else {
         if (Object.getPrototypeOf(old) !== Object.prototype && Object.getPrototypeOf(old) !== null) throw new TypeError(`replace(old): expected a value, an array, a plain object or a Map, got ${describeValue(old)}`);
         // an object's keys are strings: numbers for a numeric column
-        pairs = Object.entries(old as object).map(([k, v]) => [d === 'string' || d === 'category' ? k : k === 'NaN' ? NaN : k === 'true' ? true : k === 'false' ? false : k.trim() !== '' && !Number.isNaN(Number(k)) ? Number(k) : k, v]);
+        pairs = Object.entries(old as object).map(([k, v]) => [d === 'string' || d === 'category' ? k : k === 'NaN' ? NaN : k === 'true' ? true : k === 'false' ? false : k.trim() !== '' && !Number.isNaN(Number(k)) ? (/^-?\d+$/.test(k) && !Number.isSafeInteger(Number(k)) ? BigInt(k) : Number(k)) : k, v]);
       }
     } else {
       if (value === undefined) throw new TypeError('replace(value): missing (accepted: replace(old, value) or replace({ old: value, … }))');
@@ -1082,7 +1091,7 @@ export class Series implements HasGraph {
     }
     if (d === 'timedelta') throw new TypeError('replace(old): a timedelta column is not accepted (accepted: int64, Int64, float64, bool, datetime, string, category)');
     const check = (arg: string, v: unknown): void => {
-      const ok = d === 'bool' ? typeof v === 'boolean' : d === 'datetime' ? v instanceof Date || (typeof v === 'number' && Number.isNaN(v)) : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean';
+      const ok = d === 'bool' ? typeof v === 'boolean' : d === 'datetime' ? v instanceof Date || (typeof v === 'number' && Number.isNaN(v)) : typeof v === 'number' || typeof v === 'bigint';
       if (!ok) throw new TypeError(`replace(${arg}): a ${d} column takes ${d === 'bool' ? 'booleans' : d === 'datetime' ? 'Dates' : 'numbers or bigints'}, got ${describeValue(v)}`);
       if (d === 'Int64' && arg === 'value' && typeof v === 'number' && !Number.isInteger(v)) throw new TypeError(`replace(value): ${v} is not an integer; an Int64 column takes integers (as pandas: invalid value for dtype Int64)`);
     };
