@@ -68,6 +68,11 @@ const casesOf = (df: DataFrame): Record<string, () => Series> => {
     't.cummax()': () => t.cummax(), 't.cummin()': () => t.cummin(),
     'm.cumsum()': () => m.cumsum(), 'm.cummax()': () => m.cummax(), 'm.cummin()': () => m.cummin(),
     'i.add(1).mul(f).cumsum()': () => i.add(1).mul(f).cumsum(),
+    'i.sub(i.shift())': () => i.sub(i.shift()), 'i.shift().add(i.shift(2))': () => i.shift().add(i.shift(2)),
+    'i.cumsum().sub(i.shift(-1).cumsum())': () => i.cumsum().sub(i.shift(-1).cumsum()),
+    'f.where(i.shift().gt(0),0)': () => f.where(i.shift().gt(0), 0), 'filter(i.diff().gt(0)).f': () => df.filter(i.diff().gt(0)).get('f'),
+    'assign({d:i.diff()}).d': () => df.assign({ d: i.diff() }).get('d'), 'i.diff().cumsum()': () => i.diff().cumsum(),
+    'k.shift().map({ann:1})': () => k.shift().map({ ann: 1 }),
   };
 };
 
@@ -129,6 +134,20 @@ describe('scans across partitions', () => {
     expect(deps(df.get('i').cumsum(), 'cumsum')).toEqual(Array.from({ length: P }, (_, t) => t + 1));
     expect(deps(df.get('i').shift(-2), 'shift')).toEqual(Array.from({ length: P }, (_, t) => P - t));
     expect(deps(df.get('i').shift(0), 'shift')).toEqual(Array.from({ length: P }, () => 1));
+  });
+  it('a scan keeps the frame: assign and groupby take it, a frame of other partitions is a RangeError', async () => {
+    const i = df.get('i');
+    const out = df.assign({ d: i.diff(), c: i.cumsum() });
+    expect(out.columns).toEqual([...df.columns, 'd', 'c']);
+    const t = await out.compute();
+    expect(t.column('i')).toEqual((await i.compute()).column('i'));
+    expect(t.column('d')).toEqual(fx.cases['i.diff()']!.values);
+    expect(t.column('c')).toEqual(fx.cases['i.cumsum()']!.values);
+    const g = await df.groupby(i.shift().isna()).agg({ f: 'count' }).compute();
+    expect(g.column('i')).toEqual([false, true]);
+    const other = readCsv(file, { parseDates: ['t'], dtype: { m: 'Int64' } });
+    expect(() => i.add(other.get('i').shift())).toThrow(/add: the Series comes from another DataFrame/);
+    expect(() => df.assign({ d: other.get('i').diff() })).toThrow(RangeError);
   });
   it('reductions read a scan', async () => {
     expect(await df.get('i').cumsum().max().compute()).toBe(Math.max(...(fx.cases['i.cumsum()']!.values as number[])));

@@ -17,7 +17,7 @@ import { MemorySource } from './memory.js';
 import { DerivedSource, type Step } from './derived.js';
 import { GroupBy } from './groupby.js';
 import { SortedSource } from './sorted.js';
-import { type ScanOp, ScanSource, scanDtype } from './scan.js';
+import { type ScanOp, ScanSource, alignedSource, scanDtype } from './scan.js';
 import { type How, MergeSource } from './merge.js';
 import {
   type DropDuplicatesOptions, type RepartitionOptions, type ResetIndexOptions, type SampleOptions, type SetIndexOptions,
@@ -168,11 +168,22 @@ export class DataFrame implements HasGraph {
 
   private ownSeries(where: string, s: unknown): Series {
     if (!(s instanceof Series)) throw new TypeError(`${where}: expected a Series of this DataFrame, got ${describeValue(s)}`);
-    if (s.frame.state.source !== this.state.source)
+    return s;
+  }
+  /**
+   * This frame (its columns) over a source that holds the columns of `series` too, row for row:
+   * itself, or the scans (shift, cumsum, …) of its columns stacked on it; a RangeError for a
+   * Series of another frame (other partitions: rows would not align).
+   */
+  private alignWith(where: string, series: readonly Series[]): DataFrame {
+    const sources = [this.state.source, ...series.map((s) => s.frame.state.source)];
+    if (sources.every((x) => x === this.state.source)) return this;
+    const src = alignedSource(sources);
+    if (!src)
       throw new RangeError(
         `${where}: the Series comes from another DataFrame (other partitions: rows would not align, as Dask's unknown divisions); build it from this frame's columns`,
       );
-    return s;
+    return new DataFrame({ source: src, columns: this.columns });
   }
 
   /**
@@ -185,10 +196,10 @@ export class DataFrame implements HasGraph {
   groupby(keys: string | Series | readonly (string | Series)[]): GroupBy {
     const list: readonly (string | Series)[] = typeof keys === 'string' || keys instanceof Series ? [keys] : keys;
     if (!Array.isArray(list) || !list.length) throw new TypeError(`groupby(keys): expected a column name, a Series or a non-empty array of them, got ${describeValue(keys)}`);
-    for (const k of list) if (k instanceof Series) this.ownSeries('groupby(keys)', k);
+    const base = this.alignWith('groupby(keys)', list.filter((k): k is Series => k instanceof Series));
     // a Series that is a column under its own name is that column
     const series = list.filter((k): k is Series => k instanceof Series && !(k.expr.kind === 'col' && k.expr.name === k.name));
-    const frame = series.length ? this.assign(Object.fromEntries(series.map((k) => [k.name, k]))) : this;
+    const frame = series.length ? base.assign(Object.fromEntries(series.map((k) => [k.name, k]))) : base;
     const names = list.map((k) => (k instanceof Series ? k.name : k));
     for (const k of names) frame.checkColumn('groupby(keys)', k);
     if (new Set(names).size !== names.length) throw new RangeError(`groupby(keys): duplicate key in ${JSON.stringify(names)}`);
@@ -280,7 +291,7 @@ export class DataFrame implements HasGraph {
   filter(mask: Series): DataFrame {
     const m = this.ownSeries('filter(mask)', mask);
     if (m.dtype !== 'bool') throw new TypeError(`filter(mask): mask must be a bool Series (e.g. df.get('x').gt(0.5)), got dtype ${m.dtype}`);
-    return this.withStep({ kind: 'filter', mask: m.expr }, 'filter', this.columns);
+    return this.alignWith('filter(mask)', [m]).withStep({ kind: 'filter', mask: m.expr }, 'filter', this.columns);
   }
 
   /** New or replaced columns: each a Series of this frame or a number (Dask's assign). */
@@ -289,6 +300,7 @@ export class DataFrame implements HasGraph {
       throw new TypeError(`assign(columns): expected { name: Series | number }, got ${describeValue(columns)}`);
     const entries = Object.entries(columns);
     if (!entries.length) return this;
+    const base = this.alignWith('assign(columns)', entries.flatMap(([n, v]) => (typeof v === 'number' || typeof v === 'boolean' ? [] : [this.ownSeries(`assign(columns).${n}`, v)])));
     const exprs = entries.map(([n, v]) => {
       if (typeof v === 'number' || typeof v === 'boolean') return [n, literal(`assign(columns).${n}`, v)] as const;
       return [n, this.ownSeries(`assign(columns).${n}`, v).expr] as const;
@@ -301,7 +313,7 @@ export class DataFrame implements HasGraph {
       if (typeof v === 'number' && Number.isInteger(v)) return [n, { kind: 'astype', arg: e, dtype: 'int64' }] as const;
       return [n, e] as const;
     }) as [string, Expr][];
-    return this.withStep({ kind: 'assign', columns: typed }, 'assign', names);
+    return base.withStep({ kind: 'assign', columns: typed }, 'assign', names);
   }
 
   /**
@@ -750,7 +762,7 @@ export class Series implements HasGraph {
   }
   /** @internal A frame with this series as its one column. */
   asFrame(): DataFrame {
-    if (this.expr.kind === 'col') return this.frame.select([this.expr.name]);
+    if (this.expr.kind === 'col' && this.expr.name === this.name) return this.frame.select([this.expr.name]);
     return this.frame.assign({ [this.name]: this }).select([this.name]);
   }
   graph(options?: { optimize?: boolean }): TaskGraph {
@@ -783,15 +795,25 @@ export class Series implements HasGraph {
     return this.frame.length();
   }
 
-  private operand(where: string, other: unknown): Expr {
-    if (other instanceof Series) {
-      if (other.frame.state.source !== this.frame.state.source)
+  /**
+   * An expression of this Series and `others` (Series or literals), over this frame or, when a
+   * Series is a scan of it (shift, cumsum, …), the frame holding both row for row.
+   */
+  private withOperands(where: string, others: readonly unknown[], build: (ops: Expr[]) => Expr): Series {
+    const series = others.filter((o): o is Series => o instanceof Series);
+    let frame = this.frame;
+    if (series.some((o) => o.frame.state.source !== this.frame.state.source)) {
+      const src = alignedSource([this.frame.state.source, ...series.map((o) => o.frame.state.source)]);
+      if (!src)
         throw new RangeError(
           `${where}: the Series comes from another DataFrame (other partitions: rows would not align); combine columns of one frame, e.g. assign() them first`,
         );
-      return other.expr;
+      frame = new DataFrame({ source: src, columns: this.frame.columns });
     }
-    return literal(where, other);
+    const ops = others.map((o) => (o instanceof Series ? o.expr : literal(where, o)));
+    const s = new Series(frame, build(ops), this.name);
+    void s.dtype; // dtype errors at build time, naming the operation
+    return s;
   }
   private derive(expr: Expr): Series {
     const s = new Series(this.frame, expr, this.name);
@@ -799,7 +821,7 @@ export class Series implements HasGraph {
     return s;
   }
   private arith(op: ArithOp, other: Series | number | bigint | Date): Series {
-    return this.derive({ kind: 'arith', op, args: [this.expr, this.operand(op, other)] });
+    return this.withOperands(op, [other], ([b]) => ({ kind: 'arith', op, args: [this.expr, b!] }));
   }
   private compare(op: CompareOp, other: Series | number | bigint | Date | string): Series {
     const d = this.dtype;
@@ -811,10 +833,10 @@ export class Series implements HasGraph {
     }
     if (text && other instanceof Series && (other.dtype === 'string' || other.dtype === 'category'))
       throw new TypeError(`${op}: comparisons of two string columns are not built (accepted: a string column with a string, e.g. s.eq('Alice'))`);
-    return this.derive({ kind: 'compare', op, args: [this.expr, this.operand(op, other)] });
+    return this.withOperands(op, [other], ([b]) => ({ kind: 'compare', op, args: [this.expr, b!] }));
   }
   private logical(op: LogicalOp, other: Series | boolean): Series {
-    return this.derive({ kind: 'logical', op, args: [this.expr, this.operand(op, other)] });
+    return this.withOperands(op, [other], ([b]) => ({ kind: 'logical', op, args: [this.expr, b!] }));
   }
   /**
    * `this + other` elementwise (pandas' `+`): another Series of the same frame, a number or a
@@ -943,12 +965,12 @@ export class Series implements HasGraph {
   /** pandas' where: this value where cond is true, else `other` (default NaN). */
   where(cond: Series, other: Series | number | Date = NaN): Series {
     if (!(cond instanceof Series)) throw new TypeError(`where(cond): cond must be a bool Series, got ${describeValue(cond)}`);
-    return this.derive({ kind: 'where', cond: this.operand('where', cond), x: this.expr, other: this.operand('where', other) });
+    return this.withOperands('where', [cond, other], ([c, o]) => ({ kind: 'where', cond: c!, x: this.expr, other: o! }));
   }
   /** pandas' mask: `other` where cond is true, else this value. */
   mask(cond: Series, other: Series | number | Date = NaN): Series {
     if (!(cond instanceof Series)) throw new TypeError(`mask(cond): cond must be a bool Series, got ${describeValue(cond)}`);
-    return this.derive({ kind: 'where', cond: this.operand('mask', cond), x: this.operand('mask', other), other: this.expr });
+    return this.withOperands('mask', [cond, other], ([c, o]) => ({ kind: 'where', cond: c!, x: o!, other: this.expr }));
   }
   /**
    * A cast: 'float64', 'int64' (truncates; missing or infinite values are an error, as pandas),
@@ -1330,8 +1352,9 @@ export class Series implements HasGraph {
   /** This Series with a ScanOp over its partitions in order (a Series of a frame of its own). */
   private scan(s: ScanOp): Series {
     scanDtype(s, this.dtype); // a TypeError now, naming the operation
-    const f = this.asFrame();
-    return new DataFrame({ source: new ScanSource(f.state.source, this.name, s), columns: [this.name] }).get(this.name);
+    // the frame's source with one more (hidden) column: the frame's other columns pass through
+    const src = new ScanSource(this.frame.state.source, this.expr, s, `\u0000${s.op}-${layerId()}`);
+    return new Series(new DataFrame({ source: src, columns: this.frame.columns }), col(src.out), this.name);
   }
   private periods(op: string, periods: unknown): number {
     if (typeof periods !== 'number' || !Number.isInteger(periods)) throw new TypeError(`${op}(periods): periods must be an integer, got ${describeValue(periods)}`);

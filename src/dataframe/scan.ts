@@ -4,6 +4,7 @@
 // partition t reads the base partitions 0..t (n ≥ 0) or t..end (shift/diff by a negative n), so
 // one load computes the op once over the contiguous run of partitions it needs, in JS.
 import { type Column, type DType, type Partition, StringDict } from './column.js';
+import { type Expr, evaluate, exprColumns, exprDtype } from './expr.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
 
 /** The operation of a ScanSource. */
@@ -134,7 +135,11 @@ function toColumn(cells: readonly Cell[], start: number, end: number, d: DType):
   }
 }
 
-/** One column of a base source with a ScanOp applied across its partitions in order. */
+/**
+ * A base source with one more column: an expression of the base's columns with a ScanOp applied
+ * across its partitions in order (every base column passes through, row for row, so Series of the
+ * base and of the scan combine: see {@link alignedSource}).
+ */
 export class ScanSource implements PartitionSource {
   readonly name: string;
   readonly op: string;
@@ -144,20 +149,24 @@ export class ScanSource implements PartitionSource {
   readonly divisions?: readonly (Date | number | string)[];
   readonly lengths?: readonly number[];
   constructor(
-    private readonly base: PartitionSource,
-    private readonly column: string,
-    private readonly scan: ScanOp,
+    readonly base: PartitionSource,
+    /** What the op runs over: an expression of the base's columns. */
+    readonly input: Expr,
+    readonly scan: ScanOp,
+    /** The result's column name (hidden: not among a frame's selected columns). */
+    readonly out: string,
   ) {
     this.op = scan.op;
     this.name = `${scan.op}-${layerId()}`;
     this.npartitions = base.npartitions;
-    const dtypes = new Map(base.schema);
-    const d = dtypes.get(column);
-    if (!d) throw new Error(`internal: no column ${JSON.stringify(column)} in the base`);
     this.index = base.index;
-    this.schema = [...(base.index ? [[base.index, dtypes.get(base.index)!] as const] : []), [column, scanDtype(scan, d)]];
+    this.schema = [...base.schema, [out, scanDtype(scan, exprDtype(input, new Map(base.schema)))]];
     this.divisions = base.divisions;
     this.lengths = base.lengths;
+  }
+  /** This scan over another source that has the columns its input reads (row for row the same rows). */
+  rebase(base: PartitionSource): ScanSource {
+    return new ScanSource(base, this.input, this.scan, this.out);
   }
   get inputs(): readonly PartitionSource[] {
     return [this.base];
@@ -166,23 +175,37 @@ export class ScanSource implements PartitionSource {
   private get backwards(): boolean {
     return 'periods' in this.scan && this.scan.periods < 0;
   }
+  private get own(): boolean {
+    return 'periods' in this.scan && this.scan.periods === 0;
+  }
   taskInputs(t: number): [number, number][] {
-    if ('periods' in this.scan && this.scan.periods === 0) return [[0, t]];
+    if (this.own) return [[0, t]];
     const [lo, hi] = this.backwards ? [t, this.npartitions - 1] : [0, t];
     return Array.from({ length: hi - lo + 1 }, (_, k) => [0, lo + k] as [number, number]);
   }
   async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
+    const want = (columns ?? this.schema.map(([n]) => n)).filter((n) => n !== this.index);
+    const baseWant = want.filter((n) => n !== this.out);
+    if (baseWant.length === want.length) return this.base.load(baseWant, parts, ctx);
     const idx = parts ?? Array.from({ length: this.npartitions }, (_, i) => i);
     if (!idx.length) return [];
     // the contiguous run of base partitions every asked one needs
-    const zero = 'periods' in this.scan && this.scan.periods === 0;
-    const lo = this.backwards || zero ? Math.min(...idx) : 0;
-    const hi = this.backwards && !zero ? this.npartitions - 1 : Math.max(...idx);
+    const lo = this.backwards || this.own ? Math.min(...idx) : 0;
+    const hi = this.backwards && !this.own ? this.npartitions - 1 : Math.max(...idx);
     const range = Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
-    const wantCol = !columns || columns.includes(this.column);
-    const loaded = await this.base.load([this.column], range, ctx);
-    const cols = loaded.map((p) => p.columns.get(this.column)!);
-    const d = runDtype(cols, new Map(this.base.schema).get(this.column)!);
+    const loaded = await this.base.load([...new Set([...baseWant, ...exprColumns(this.input)])], range, ctx);
+    let cols: Column[];
+    if (this.input.kind === 'col') {
+      const name = this.input.name;
+      cols = loaded.map((p) => p.columns.get(name)!);
+    } else {
+      // dtypes as read (a CSV column may have unified to another dtype than the sample's)
+      const dtypes = new Map<string, DType>(this.base.schema);
+      const first = loaded.find((p) => p.length > 0) ?? loaded[0];
+      if (first) for (const [n, c] of first.columns) dtypes.set(n, c.dtype);
+      [cols] = (await evaluate([this.input], loaded, dtypes, { signal: ctx.options.signal })) as [Column[]];
+    }
+    const d = runDtype(cols, exprDtype(this.input, new Map(this.base.schema)));
     const out = scanDtype(this.scan, d);
     const cells: Cell[] = [];
     for (const c of cols) cellsOf(c, cells);
@@ -193,13 +216,47 @@ export class ScanSource implements PartitionSource {
       starts.push(at);
       at += p.length;
     }
+    const keep = this.index ? [this.index, ...baseWant] : baseWant;
     return idx.map((t) => {
       const k = t - lo;
       const p = loaded[k]!;
-      const m = new Map<string, Column>();
-      if (this.index && p.columns.has(this.index)) m.set(this.index, p.columns.get(this.index)!);
-      if (wantCol) m.set(this.column, toColumn(result, starts[k]!, starts[k]! + p.length, out));
+      const m = new Map<string, Column>(keep.filter((n) => p.columns.has(n)).map((n) => [n, p.columns.get(n)!]));
+      m.set(this.out, toColumn(result, starts[k]!, starts[k]! + p.length, out));
       return { length: p.length, columns: m };
     });
   }
+}
+
+/** A source and the scans it is built by, outermost first, down to the first source that is not a scan. */
+function scanChain(s: PartitionSource): PartitionSource[] {
+  const out = [s];
+  while (s instanceof ScanSource) {
+    s = s.base;
+    out.push(s);
+  }
+  return out;
+}
+
+/**
+ * One source holding every column of each of `sources` row for row, when they are scans over one
+ * common source (x, x.shift(), x.cumsum() of one frame): the scans of each stacked over the
+ * others'; undefined when the rows do not align (frames of other sources).
+ */
+export function alignedSource(sources: readonly PartitionSource[]): PartitionSource | undefined {
+  let acc = sources[0]!;
+  for (const b of sources.slice(1)) {
+    if (acc === b) continue;
+    const ca = scanChain(acc);
+    const cb = scanChain(b);
+    if (cb.includes(acc)) {
+      acc = b;
+      continue;
+    }
+    if (ca.includes(b)) continue;
+    const common = ca.find((s) => cb.includes(s));
+    if (!common) return undefined;
+    const have = new Set(ca.filter((s): s is ScanSource => s instanceof ScanSource).map((s) => s.out));
+    for (const s of (cb.slice(0, cb.indexOf(common)) as ScanSource[]).reverse()) if (!have.has(s.out)) acc = s.rebase(acc);
+  }
+  return acc;
 }
