@@ -1349,7 +1349,7 @@ export class Series implements HasGraph {
     );
   }
 
-  /** This Series with a ScanOp over its partitions in order (a Series of a frame of its own). */
+  /** This Series with a ScanOp over its partitions in order (a hidden column of the frame's source plus the scan). */
   private scan(s: ScanOp): Series {
     scanDtype(s, this.dtype); // a TypeError now, naming the operation
     // the frame's source with one more (hidden) column: the frame's other columns pass through
@@ -1364,21 +1364,25 @@ export class Series implements HasGraph {
    * The values moved down by `periods` rows (up for a negative one) across partitions in order,
    * missing values coming in at the ends (pandas' `Series.shift(periods)`): an int64 Series
    * becomes float64 and a bool one pandas' object column ('True'/'False'), others keep their
-   * dtype (Int64 with `<NA>`). The result is a Series of a frame of its own: combine it with this
-   * frame's columns by computing it, not in one expression.
+   * dtype (Int64 with `<NA>`). The result combines with this frame's columns row for row
+   * (`x.sub(x.shift())`, `df.assign({ prev: x.shift() })`, `df.filter(x.shift().gt(0))`).
+   * @example
+   * ```ts
+   * const change = df.get('price').sub(df.get('price').shift());
+   * ```
    */
   shift(periods = 1): Series { return this.scan({ op: 'shift', periods: this.periods('shift', periods) }); }
   /**
    * Each value minus the one `periods` rows before (after, for a negative one), across partitions
    * (pandas' `Series.diff(periods)`): float64 for int64, Int64 for Int64, a timedelta for a
    * datetime, pandas' object 'True'/'False' for bool (whether the value changed); missing where
-   * either is. Strings are a TypeError. A Series of a frame of its own, as {@link Series.shift}.
+   * either is. Strings are a TypeError. Combines with the frame's columns, as {@link Series.shift}.
    */
   diff(periods = 1): Series { return this.scan({ op: 'diff', periods: this.periods('diff', periods) }); }
   /**
    * The running sum across partitions in order (pandas' `Series.cumsum()`, skipna: a missing value
    * stays missing at its place and is skipped); int64 exact (wrapping, as NumPy), bool counts
-   * as int64. Numeric and bool Series; a Series of a frame of its own, as {@link Series.shift}.
+   * as int64. Numeric and bool Series; combines with the frame's columns, as {@link Series.shift}.
    */
   cumsum(): Series { return this.scan({ op: 'cumsum' }); }
   /** The running product (pandas' `Series.cumprod()`), as {@link Series.cumsum}. */
