@@ -727,6 +727,16 @@ function insertMissing(t: Table, name: string, pos: number): Table {
   return new Table([name], new Map([[name, col]]), n);
 }
 
+/** A value `Series.replace` takes: what a column holds (NaN: the missing values). */
+export type ReplaceValue = number | bigint | string | boolean | Date;
+
+/** An object literal (or one without a prototype): a mapping, not an array, Map or Date. */
+function isPlainObject(v: unknown): v is object {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 /** Whether the partitions with rows agree on every column's dtype. */
 function sameDtypes(parts: Partition[]): boolean {
   const seen = new Map<string, DType>();
@@ -1016,8 +1026,7 @@ export class Series implements HasGraph {
   private mappingEntries(where: string, mapping: unknown): [string | null, unknown][] {
     const d = this.dtype;
     const text = d === 'string' || d === 'category';
-    const plain = typeof mapping === 'object' && mapping !== null && !Array.isArray(mapping) && !(mapping instanceof Map) && Object.getPrototypeOf(mapping) === Object.prototype || (typeof mapping === 'object' && mapping !== null && Object.getPrototypeOf(mapping) === null);
-    if (!(mapping instanceof Map) && !plain) throw new TypeError(`${where}: expected a plain object or a Map, got ${describeValue(mapping)}`);
+    if (!(mapping instanceof Map) && !isPlainObject(mapping)) throw new TypeError(`${where}: expected a plain object or a Map, got ${describeValue(mapping)}`);
     const out: [string | null, unknown][] = [];
     const key = (k: unknown, fromObject: boolean): string | null | undefined => {
       // NaN stands for the missing values (NaN, NaT, a missing string); null matches nothing, as
@@ -1086,7 +1095,10 @@ export class Series implements HasGraph {
    * df.get('name').replace({ Bob: 'Robert' });
    * ```
    */
-  replace(old: unknown, value?: unknown): Series {
+  replace(
+    old: ReplaceValue | readonly ReplaceValue[] | Readonly<Record<string, ReplaceValue>> | ReadonlyMap<ReplaceValue, ReplaceValue>,
+    value?: ReplaceValue,
+  ): Series {
     const d = this.dtype;
     let pairs: [unknown, unknown][];
     const isMapping = old instanceof Map || (typeof old === 'object' && old !== null && !Array.isArray(old) && !(old instanceof Date));
@@ -1094,7 +1106,7 @@ export class Series implements HasGraph {
       if (value !== undefined) throw new TypeError(`replace(value): give either a mapping or (old, value), not both; got a mapping and ${describeValue(value)}`);
       if (old instanceof Map) pairs = [...old];
       else {
-        if (Object.getPrototypeOf(old) !== Object.prototype && Object.getPrototypeOf(old) !== null) throw new TypeError(`replace(old): expected a value, an array, a plain object or a Map, got ${describeValue(old)}`);
+        if (!isPlainObject(old)) throw new TypeError(`replace(old): expected a value, an array, a plain object or a Map, got ${describeValue(old)}`);
         // an object's keys are strings: numbers for a numeric column
         pairs = Object.entries(old as object).map(([k, v]) => [d === 'string' || d === 'category' ? k : k === 'NaN' ? NaN : k === 'true' ? true : k === 'false' ? false : k.trim() !== '' && !Number.isNaN(Number(k)) ? (/^-?\d+$/.test(k) && !Number.isSafeInteger(Number(k)) ? BigInt(k) : Number(k)) : k, v]);
       }

@@ -1,5 +1,5 @@
 // tessera.dataframe: partitioned, columnar DataFrames (Dask's dask.dataframe model).
-export { DataFrame, Series, Lazy, Describe, Table, type DescribeOptions } from './frame.js';
+export { DataFrame, Series, Lazy, Describe, Table, type DescribeOptions, type ReplaceValue } from './frame.js';
 export { type DType, StringDict } from './column.js';
 export { type MapValue } from './expr.js';
 export { readCsv, type ReadCsvOptions } from './csv.js';
