@@ -11,6 +11,7 @@ import { type DataFrame, readCsv, type Series } from '../src/index.js';
 type Cell = string | number | boolean | null;
 const fx = JSON.parse(readFileSync(new URL('./fixtures/pandas/series-more.json', import.meta.url), 'utf8')) as {
   csv: string; cases: Record<string, { dtype: string; values: Cell[] }>; truth: Record<string, boolean>; t0: number; t1: number;
+  autocorr: number; shift_diff_cov: number;
 };
 const dir = mkdtempSync(join(tmpdir(), 'tessera-series-more-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -146,6 +147,9 @@ describe('scans across partitions', () => {
     expect(t.column('c')).toEqual(fx.cases['i.cumsum()']!.values);
     const g = await df.groupby(i.shift().isna()).agg({ f: 'count' }).compute();
     expect(g.column('i')).toEqual([false, true]);
+    // Series.corr/cov: pandas' value within an ulp or two (its Welford loop, see docs)
+    expect(await i.corr(i.shift()).compute()).toBeCloseTo(fx.autocorr, 13);
+    expect(await i.shift().cov(i.diff(), { ddof: 0 }).compute()).toBeCloseTo(fx.shift_diff_cov, 13);
     const other = readCsv(file, { parseDates: ['t'], dtype: { m: 'Int64' } });
     expect(() => i.add(other.get('i').shift())).toThrow(/add: the Series comes from another DataFrame/);
     expect(() => df.assign({ d: other.get('i').diff() })).toThrow(RangeError);

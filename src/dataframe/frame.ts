@@ -1269,7 +1269,7 @@ export class Series implements HasGraph {
   }
   private operandSeries(where: string, other: unknown): Series {
     if (!(other instanceof Series)) throw new TypeError(`${where}: expected a Series of the same DataFrame, got ${describeValue(other)}`);
-    if (other.frame.state.source !== this.frame.state.source)
+    if (other.frame.state.source !== this.frame.state.source && !alignedSource([this.frame.state.source, other.frame.state.source]))
       throw new RangeError(`${where}: the Series comes from another DataFrame (other partitions: rows would not align); combine columns of one frame`);
     return other;
   }
