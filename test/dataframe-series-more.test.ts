@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type DataFrame, readCsv, type Series } from '../src/index.js';
+import { type DataFrame, datasets, readCsv, type Series } from '../src/index.js';
 
 type Cell = string | number | boolean | null;
 const fx = JSON.parse(readFileSync(new URL('./fixtures/pandas/series-more.json', import.meta.url), 'utf8')) as {
@@ -153,6 +153,25 @@ describe('scans across partitions', () => {
     const other = readCsv(file, { parseDates: ['t'], dtype: { m: 'Int64' } });
     expect(() => i.add(other.get('i').shift())).toThrow(/add: the Series comes from another DataFrame/);
     expect(() => df.assign({ d: other.get('i').diff() })).toThrow(RangeError);
+  });
+  it('int64 cumsum / cumprod / diff are exact and wrap as NumPy (pandas 1.5 gives these values for [2**62, 2**62, 1, -3])', async () => {
+    const big = join(dir, 'big.csv');
+    writeFileSync(big, `n\n${2n ** 62n}\n${2n ** 62n}\n1\n-3\n`);
+    const n = readCsv(big, { blocksize: 8 }).get('n');
+    expect(n.npartitions).toBeGreaterThan(1);
+    expect((await n.cumsum().compute()).column('n')).toEqual([2n ** 62n, -(2n ** 63n), 1n - 2n ** 63n, 2n ** 63n - 2n]);
+    expect((await n.cumprod().compute()).column('n')).toEqual([2n ** 62n, 0, 0, 0]);
+    expect((await n.diff().compute()).column('n')).toEqual([null, 0, 1 - 2 ** 62, -4]);
+  });
+  it('a timeseries index passes through (known divisions kept)', async () => {
+    const ts = datasets.timeseries({ start: '2000-01-01', end: '2000-01-04', freq: '1h', partitionFreq: '1d', seed: 2 });
+    const out = ts.assign({ c: ts.get('id').cumsum() });
+    expect(out.knownDivisions).toBe(true);
+    const t = await out.compute();
+    const ids = t.column('id') as number[];
+    let acc = 0;
+    expect(t.column('c')).toEqual(ids.map((v) => (acc += v)));
+    expect((await out.head(2)).column('timestamp')).toEqual((await ts.head(2)).column('timestamp'));
   });
   it('reductions read a scan', async () => {
     expect(await df.get('i').cumsum().max().compute()).toBe(Math.max(...(fx.cases['i.cumsum()']!.values as number[])));
