@@ -54,6 +54,8 @@ export interface Lookup {
   readonly kind: 'string' | 'number' | 'bool' | 'none';
   /** Every number value is an integer (all rows matched: an int64 result, as pandas). */
   readonly integers: boolean;
+  /** No two keys map to one string (a category column then stays category when every row matched, as pandas). */
+  readonly injective: boolean;
 }
 
 const SAFE = 2 ** 53;
@@ -248,6 +250,7 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
       if (d === 'timedelta') throw new TypeError('map(mapping): a timedelta column is not accepted (accepted: int64, Int64, float64, bool, datetime, string, category)');
       // a number result is int64 when every row matched integers, else float64 (the data decides at compute time)
       const t = e.table;
+      if (t.kind === 'string' && d === 'category' && t.injective) return 'category';
       return t.kind === 'string' ? 'string' : t.kind === 'bool' ? 'bool' : t.kind === 'number' && t.integers ? 'int64' : 'float64';
     }
     case 'dt': {
@@ -411,7 +414,9 @@ function lookupValues(t: Lookup, c: Column): (MapValue | undefined)[] {
     const codes = c.values as Int32Array;
     // once per dictionary entry, not per row
     const mapped = Array.from({ length: dict.size }, (_, k) => t.entries.get(lookupKey(dict.get(k))));
-    for (let i = 0; i < n; i++) out[i] = codes[i]! < 0 ? t.onMissing : mapped[codes[i]!];
+    // pandas maps a category column's categories: its missing values stay missing
+    const onMissing = c.dtype === 'category' ? undefined : t.onMissing;
+    for (let i = 0; i < n; i++) out[i] = codes[i]! < 0 ? onMissing : mapped[codes[i]!];
     return out;
   }
   for (let i = 0; i < n; i++) {
@@ -430,6 +435,8 @@ function lookupColumns(e: Extract<Expr, { kind: 'lookup' }>, args: readonly Colu
     const vals = lookupValues(t, c);
     const all = vals.every((v) => v !== undefined && v !== null);
     if (t.kind === 'string') {
+      // a category column whose categories all map to distinct strings stays category (pandas' Categorical.map)
+      const category = c.dtype === 'category' && t.injective && vals.every((v, i) => (v !== undefined && v !== null) || (c.values as Int32Array)[i]! < 0);
       const strings: string[] = [];
       const code = new Map<string, number>();
       const values = Int32Array.from(vals, (v) => {
@@ -438,7 +445,7 @@ function lookupColumns(e: Extract<Expr, { kind: 'lookup' }>, args: readonly Colu
         if (k === undefined) code.set(v, (k = strings.push(v) - 1));
         return k;
       });
-      return { dtype: 'string', values, dict: StringDict.fromStrings(strings) };
+      return { dtype: category ? 'category' : 'string', values, dict: StringDict.fromStrings(strings) };
     }
     if (t.kind === 'bool') {
       if (all) return { dtype: 'bool', values: Uint8Array.from(vals, (v) => (v ? 1 : 0)) };
@@ -772,8 +779,9 @@ function unifyParts(cols: Column[]): Column[] {
   const types = new Set(cols.filter((c) => c.values.length > 0).map((c) => c.dtype));
   if (types.size < 2) return cols;
   if (types.has('string')) {
+    // a category part (Series.map of a category column where every row matched) is a string column with the others
     const dict = StringDict.fromStrings(['False', 'True']);
-    return cols.map((c) => (c.dtype === 'bool' ? { dtype: 'string', values: Int32Array.from(c.values as Uint8Array), dict } : c.dtype === 'string' ? c : c));
+    return cols.map((c) => (c.dtype === 'bool' ? { dtype: 'string', values: Int32Array.from(c.values as Uint8Array), dict } : c.dtype === 'category' ? { ...c, dtype: 'string' } : c));
   }
   return cols.map((c) => (c.dtype === 'int64' ? { dtype: 'float64', values: Float64Array.from(c.values as BigInt64Array, (v) => Number(v)) } : c));
 }

@@ -1011,7 +1011,9 @@ export class Series implements HasGraph {
    * The values are all strings (a string column), all numbers or bigints (int64 when every row
    * matched an integer, else float64 with NaN, as pandas), or all booleans (bool when every row
    * matched, else an object column of 'True'/'False' as pandas); `null` values are missing.
-   * Mixed kinds are a TypeError (pandas would make an object column).
+   * Mixed kinds are a TypeError (pandas would make an object column). A category column stays
+   * category when its values all map to distinct strings (pandas' categories mapped), else a
+   * string column; its missing values stay missing.
    * @example
    * ```ts
    * df.get('code').map({ a: 'apple', b: 'banana' });
@@ -1078,7 +1080,8 @@ export class Series implements HasGraph {
       if (k === null) onMissing = v as MapValue;
       else if (!entries.has(k)) entries.set(k, v as MapValue);
     }
-    return { entries, onMissing, kind, integers };
+    const strings = [...entries.values()].filter((v) => typeof v === 'string');
+    return { entries, onMissing, kind, integers, injective: new Set(strings).size === strings.length };
   }
 
   /**
