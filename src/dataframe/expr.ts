@@ -419,11 +419,16 @@ function lookupValues(t: Lookup, c: Column): (MapValue | undefined)[] {
     for (let i = 0; i < n; i++) out[i] = codes[i]! < 0 ? onMissing : mapped[codes[i]!];
     return out;
   }
+  // once per distinct value (a Map keys numbers by SameValueZero: 0 and -0 are one, as lookupKey's)
+  const memo = new Map<number | bigint, MapValue | undefined>();
   for (let i = 0; i < n; i++) {
     const v = c.values[i]!;
     if (c.valid && !c.valid[i]) out[i] = t.onMissing;
     else if (typeof v === 'number' && Number.isNaN(v)) out[i] = t.onMissing;
-    else out[i] = t.entries.get(c.dtype === 'datetime' ? `d:${v}` : c.dtype === 'bool' ? `b:${v}` : lookupKey(v));
+    else {
+      if (!memo.has(v)) memo.set(v, t.entries.get(c.dtype === 'datetime' ? `d:${v}` : c.dtype === 'bool' ? `b:${v}` : lookupKey(v)));
+      out[i] = memo.get(v);
+    }
   }
   return out;
 }
