@@ -78,6 +78,8 @@ export {
 export { StringMethods, StringSplit, DatetimeFields, type MergeOptions, type JoinOptions } from './dataframe/frame.js';
 export type { CorrOptions, CovOptions } from './dataframe/aggregate.js';
 export type { CellValue } from './dataframe/column.js';
+export type { MapValue } from './dataframe/expr.js';
+export type { ReplaceValue } from './dataframe/frame.js';
 export type { How as MergeHow } from './dataframe/merge.js';
 export {
   startDashboard, DashboardEventHub, schedulerEventSource,
