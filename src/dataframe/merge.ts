@@ -383,25 +383,14 @@ async function sortedIds(keys: (Float64Array | BigInt64Array)[][], ctx: LoadCont
   const n0 = rows[0]!;
   const first: Groups = { start: new Int32Array(n + 1), rows: new Int32Array(n0) };
   const second: Groups | undefined = two ? { start: new Int32Array(n + 1), rows: new Int32Array(n - n0) } : undefined;
-  const floatKey = changed.length === 1 && !keys[0]!.some((a) => a.length > 0 && a instanceof BigInt64Array);
-  const v = floatKey ? new Float64Array(res[1]!, 0, n) : undefined;
-  const c0 = changed[0]!;
+  // (one key never comes here: the sort ranks it itself, above)
   let q = 0;
   let a0 = 0;
   let a1 = 0;
-  let prev = v ? v[0]! : 0;
   for (let i = 0; i < n; i++) {
     if (i > 0) {
-      let d: boolean;
-      if (v) {
-        const x = v[i]!;
-        d = x !== prev && (x === x || prev === prev);
-        prev = x;
-      } else if (changed.length === 1) d = c0(i);
-      else {
-        d = false;
-        for (let k = 0; k < changed.length && !d; k++) d = changed[k]!(i);
-      }
+      let d = false;
+      for (let k = 0; k < changed.length && !d; k++) d = changed[k]!(i);
       if (d) {
         q++;
         first.start[q] = a0;
