@@ -1,6 +1,7 @@
 // readCsv: glob expansion, byte blocks split on line boundaries (one partition per block), blocks
 // parsed in parallel by the native parser, dtypes inferred per block and unified
 // (int64 → float64 → string), errors naming the file and line.
+import { recordRoot } from './recipe-store.js';
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { describe as describeValue } from '../errors.js';
@@ -502,7 +503,7 @@ export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}
     nullable[k] ? 'Int64' : forced[k] !== ColType.Auto ? dtypeOf(forced[k]!) : c.allMissing || r.rows === 0 ? 'float64' : dtypeOf(c.type),
   );
   const source = new CsvSource(blocks, names, sampleTypes, forced, header, sep, latin1, nullable);
-  return new DataFrame({ source, columns: names });
+  return recordRoot(new DataFrame({ source, columns: names }), 'readCsv', [pattern, options]);
 }
 
 export type { ColType };

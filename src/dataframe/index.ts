@@ -1,4 +1,6 @@
 // tessera.dataframe: partitioned, columnar DataFrames (Dask's dask.dataframe model).
+// (recipe.ts records the calls that make each frame, for client.compute on a cluster)
+import './recipe.js';
 export { DataFrame, Series, Lazy, Describe, Table, type DescribeOptions, type ReplaceValue } from './frame.js';
 export { type DType, StringDict } from './column.js';
 export { type MapValue } from './expr.js';

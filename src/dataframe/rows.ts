@@ -5,6 +5,7 @@
 // row (a sample's draw over the whole frame, duplicates across partitions, a shuffle by value)
 // read all base partitions once per load (allToAll); the others read only the partitions an
 // output partition is made of (taskInputs).
+import { recordRoot } from './recipe-store.js';
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { type Column, type DType, type Partition, StringDict, emptyColumn, nullableToFloat, sliceColumn, toFloat } from './column.js';
@@ -883,5 +884,5 @@ export function concat(frames: DataFrame[], options: ConcatOptions = {}): DataFr
     schema.unshift([index, unify(`index ${index}`, ids)]);
   }
   if (frames.length === 1) return frames[0]!;
-  return new DataFrame({ source: new ConcatSource(frames, schema, index), columns: order });
+  return recordRoot(new DataFrame({ source: new ConcatSource(frames, schema, index), columns: order }), 'concat', [frames, options]);
 }

@@ -1,5 +1,6 @@
 // datasets.timeseries(): Dask's demo dataset, generated natively and deterministically: row r of
 // column c is a pure function of (seed, c, r), so the data do not depend on the partitioning.
+import { recordRoot } from './recipe-store.js';
 import { describe as describeValue } from '../errors.js';
 import { type DType, type Partition, StringDict, fromNative, typeCode } from './column.js';
 import { DataFrame } from './frame.js';
@@ -165,7 +166,7 @@ export function timeseries(options: TimeseriesOptions = {}): DataFrame {
   bounds.push(end);
   if ((end - start) / freq > 2 ** 40) throw new RangeError(`timeseries(options): too many rows`);
   if (bounds.length - 1 > 1_000_000) throw new RangeError(`timeseries(options): too many partitions`);
-  return new DataFrame({ source: new TimeseriesSource(start, freq, bounds, columns, seed), columns: columns.map((c) => c[0]) });
+  return recordRoot(new DataFrame({ source: new TimeseriesSource(start, freq, bounds, columns, seed), columns: columns.map((c) => c[0]) }), 'timeseries', [options]);
 }
 
 /** Demo datasets, as `dask.datasets`. */

@@ -24,6 +24,8 @@ import type { Auth } from './credentials.js'; // not ./nats.js: its .d.ts would 
 import type { Subscription, Transport } from './transport.js';
 import { watchCompute, type DoneEvent, type Watch, type WatchHost } from './follow.js';
 import { fetchChunk } from './dataplane.js';
+import { FRAME_TASK_URL, decodeFrameValue, isFrameLike, recipeOf } from '../dataframe/recipe.js';
+import type { DataFrame, Lazy, Series, Table } from '../dataframe/frame.js';
 
 /** Options of {@link Client.connect}. */
 export interface ClientOptions {
@@ -197,20 +199,33 @@ export class Client {
   async compute<D extends ArrayDType, R extends number>(x: NDArray<D, R>, options?: ComputeOptions): Promise<ComputeResult<D, R>>;
   async compute<T>(x: Delayed<T>, options?: ComputeOptions): Promise<T>;
   async compute(xs: readonly NDArray[], options?: ComputeOptions): Promise<Computed[]>;
-  async compute(xs: readonly (NDArray | Delayed)[], options?: ComputeOptions): Promise<unknown[]>;
-  async compute(x: NDArray | Delayed | readonly (NDArray | Delayed)[], options: ComputeOptions = {}): Promise<unknown> {
+  /**
+   * A DataFrame or Series (→ its Table) or a lazy frame result (`df.groupby('name').agg(…)`,
+   * `s.sum()` → its value), computed on a worker: the worker repeats the calls that made it,
+   * from `readCsv` (the files must be readable at the same paths there), `datasets.timeseries`
+   * or `concat`, and computes it on its native pool. Several frames in one call run on several
+   * workers at once. A local function in the recipe (mapPartitions) is a TypeError: pass a
+   * `delayed.module(url, name)` function, which the worker imports from its module roots.
+   */
+  async compute(x: DataFrame | Series, options?: ComputeOptions): Promise<Table>;
+  async compute<T>(x: Lazy<T>, options?: ComputeOptions): Promise<T>;
+  async compute(xs: readonly (NDArray | Delayed | DataFrame | Series | Lazy<unknown>)[], options?: ComputeOptions): Promise<unknown[]>;
+  async compute(x: NDArray | Delayed | DataFrame | Series | Lazy<unknown> | readonly (NDArray | Delayed | DataFrame | Series | Lazy<unknown>)[], options: ComputeOptions = {}): Promise<unknown> {
     const list = Array.isArray(x) ? (x as readonly unknown[]) : [x];
-    if (list.some(isDelayed)) {
-      // Delayeds go as one graph, arrays as one plan, both at once.
+    if (list.some((v) => isDelayed(v) || isFrameLike(v))) {
+      // Delayeds go as one graph, frames as one call per frame, arrays as one plan, all at once.
       const at = list.map((v, i) => i);
       const dIdx = at.filter((i) => isDelayed(list[i]));
-      const aIdx = at.filter((i) => !isDelayed(list[i]));
-      const [dv, av] = await Promise.all([
-        this.computeGraph(dIdx.map((i) => list[i] as Delayed), options),
+      const fIdx = at.filter((i) => isFrameLike(list[i]));
+      const aIdx = at.filter((i) => !isDelayed(list[i]) && !isFrameLike(list[i]));
+      const [dv, fv, av] = await Promise.all([
+        dIdx.length ? this.computeGraph(dIdx.map((i) => list[i] as Delayed), options) : Promise.resolve([]),
+        fIdx.length ? this.computeFrames(fIdx.map((i) => list[i] as DataFrame | Series | Lazy<unknown>), Array.isArray(x) ? fIdx : undefined, options) : Promise.resolve([]),
         aIdx.length ? this.compute(aIdx.map((i) => list[i]) as NDArray[], options) : Promise.resolve([]),
       ]);
       const out = new Array<unknown>(list.length);
       dIdx.forEach((i, j) => (out[i] = dv[j]));
+      fIdx.forEach((i, j) => (out[i] = fv[j]));
       aIdx.forEach((i, j) => (out[i] = av[j]));
       return Array.isArray(x) ? out : out[0];
     }
@@ -335,6 +350,15 @@ export class Client {
     const compute = randomUUID();
     const req: GraphRequest = { compute, tasks, outputs: roots.map((r) => r.key) };
     return (await this.submitAndWait(SUBJECTS.graph, req, compute, options, [...new Set(roots.map((r) => r.name))].join(', '))).value as unknown[];
+  }
+
+  /** Frames on the workers: one call task per frame, carrying its recipe (src/dataframe/recipe.ts). */
+  private async computeFrames(frames: readonly (DataFrame | Series | Lazy<unknown>)[], at: readonly number[] | undefined, options: ComputeOptions): Promise<unknown[]> {
+    const recipes = frames.map((f, j) => recipeOf(f, `client.compute${at ? `: [${at[j]}]` : ''}`));
+    if (this.closed) throw new Error('client.compute: the client is closed');
+    const compute = randomUUID();
+    const e = await this.submitAndWait(SUBJECTS.call, { compute, url: FRAME_TASK_URL, exportName: 'dataframe', args: recipes.map((r) => [r]) }, compute, options, 'dataframe');
+    return (e.value as unknown[]).map(decodeFrameValue);
   }
 
   /** Module-function calls on the workers, one per argument list. */

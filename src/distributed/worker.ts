@@ -13,6 +13,7 @@ import { DataServer, fetchChunk, type DataAddress, type DataRequest } from './da
 import { ModuleRoots } from './module-roots.js';
 import { importExport } from '../delayed/modules.js';
 import { THRESHOLDS, WorkerSpill, touch } from './worker-spill.js';
+import { FRAME_TASK_URL, computeRecipe, type Recipe } from '../dataframe/recipe.js';
 
 export interface WorkerOptions {
   name?: string;
@@ -450,6 +451,11 @@ export class Worker {
   }
 
   private async runCall(msg: Extract<TaskMsg, { kind: 'call' }>): Promise<ResultMsg> {
+    if (msg.url === FRAME_TASK_URL) {
+      // a DataFrame: tessera's own calls, repeated from the recipe (only module functions under the roots are imported)
+      const value = await computeRecipe(msg.args[0] as Recipe, (u) => this.moduleRoots.resolve(u));
+      return { id: msg.id, compute: msg.compute, worker: this.name, ok: true, value };
+    }
     const url = this.moduleRoots.resolve(msg.url);
     const fn = await importExport(url, msg.exportName, msg.url);
     const value = await fn(...msg.args);

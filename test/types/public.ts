@@ -8,6 +8,7 @@ import {
   add,
   type Client,
   type DataFrame,
+  type Table,
   DenseArray,
   exp,
   fromArray,
@@ -183,6 +184,17 @@ export async function types(): Promise<void> {
   typeOf<AsyncDisposable>(value<Client>());
   typeOf<AsyncDisposable>(value<Dashboard>());
   typeOf<AsyncDisposable>(value<WorkerPoolHandle>());
+  // ---- frames on the cluster: the value compute() gives locally
+  const cl = value<Client>();
+  const frame = value<DataFrame>();
+  const ft = await cl.compute(frame);
+  check<Is<typeof ft, Table>>();
+  const fs = await cl.compute(frame.get('x').sum());
+  check<Is<typeof fs, number | bigint>>();
+  const fm = await cl.compute(frame.get('x').mean());
+  check<Is<typeof fm, number>>();
+  const fg = await cl.compute(frame.groupby('name').agg({ x: 'mean' }));
+  check<Is<typeof fg, Table>>();
   const remote = value<RemoteArray<'float64', 2>>();
   const rc = await remote.compute();
   check<Is<typeof rc, DenseArray<'float64'>>>();
