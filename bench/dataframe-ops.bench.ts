@@ -3,6 +3,8 @@
 //   groupby-agg: readCsv(glob).groupby('name').agg({ x: ['mean', 'std', 'count'] })
 //   filter-sum:  readCsv(glob).filter(x.gt(0.5)).get('y').sum()
 //   merge-lookup: readCsv(glob).merge(lookup, { on: 'name', how: 'left' }).get('v').sum() (26 rows)
+//   merge-1M:    readCsv(glob, { parseDates }).merge(readCsv(big, { parseDates }), { on: 'timestamp', how })
+//                .get('w').sum(), how left and inner: a 1 M-row frame keyed by the first 1 M timestamps
 // against nodejs-polars 0.25.2 (scanCSV(glob) → groupBy / filter → collect, Polars' thread pool)
 // and Dask (Debian's dask 2022.12 at /usr/bin/python3, timed inside Python after the import,
 // the threaded scheduler). The answers are compared and printed too; wall medians, with the
@@ -26,8 +28,8 @@ const rounds = Number(process.env.DF_BENCH_ROUNDS ?? 3);
 const DASK = `
 import sys, time, json
 import dask, dask.dataframe as dd, pandas as pd
-pattern, rounds, lookup = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-out = {'groupby': [], 'filter': [], 'merge': []}
+pattern, rounds, lookup, big = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+out = {'groupby': [], 'filter': [], 'merge': [], 'big': []}
 for r in range(rounds):
     t = time.perf_counter()
     g = dd.read_csv(pattern).groupby('name').x.agg(['mean', 'std', 'count']).compute(scheduler='threads')
@@ -40,6 +42,11 @@ for r in range(rounds):
     lk = pd.read_csv(lookup)
     m = dd.read_csv(pattern).merge(lk, on='name', how='left').v.sum().compute(scheduler='threads')
     out['merge'].append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    bg = pd.read_csv(big, parse_dates=['timestamp'])
+    b = dd.read_csv(pattern, parse_dates=['timestamp']).merge(bg, on='timestamp', how='left').w.sum().compute(scheduler='threads')
+    out['big'].append((time.perf_counter() - t) * 1000)
+out['bsum'] = float(b)
 out['msum'] = float(m)
 out['alice'] = [float(g.loc['Alice', 'mean']), float(g.loc['Alice', 'std']), int(g.loc['Alice', 'count'])]
 out['sum'] = float(s)
@@ -47,7 +54,7 @@ print(json.dumps(out))
 `;
 
 async function main(): Promise<void> {
-  console.log(`\n## DataFrame operations from CSV (issue 18): groupby-agg and filter-sum`);
+  console.log(`\n## DataFrame operations from CSV (issue 18): groupby-agg, filter-sum, merges`);
   console.log(`machine: ${availableParallelism()} cores, tessera threads ${getConfig().numThreads}; ${days} daily files in ${dir}; ${rounds} rounds\n`);
   const made = !existsSync(dir) || !readdirSync(dir).some((f) => f.endsWith('.csv'));
   if (made) {
@@ -64,6 +71,12 @@ async function main(): Promise<void> {
   const lookup = join(tmpdir(), `tessera-bench-lookup-${process.pid}.csv`);
   const NAMES = ['Alice', 'Bob', 'Charlie', 'Dan', 'Edith', 'Frank', 'George', 'Hannah', 'Ingrid', 'Jerry', 'Kevin', 'Laura', 'Michael', 'Norbert', 'Oliver', 'Patricia', 'Quinn', 'Ray', 'Sarah', 'Tim', 'Ursula', 'Victor', 'Wendy', 'Xavier', 'Yvonne', 'Zelda'];
   writeFileSync(lookup, `name,v\n${NAMES.map((n, i) => `${n},${i * 0.5}`).join('\n')}\n`);
+  // a 1 M-row frame: the first 1 M timestamps of the series (one per second) with a value
+  const big = join(tmpdir(), `tessera-bench-big-${process.pid}.csv`);
+  const t0 = Date.UTC(2000, 0, 1);
+  const lines = ['timestamp,w'];
+  for (let i = 0; i < 1_000_000; i++) lines.push(`${new Date(t0 + i * 1000).toISOString().replace('T', ' ').slice(0, 19)},${(i % 1000) * 0.25}`);
+  writeFileSync(big, `${lines.join('\n')}\n`);
 
   let pl: typeof import('nodejs-polars') | undefined;
   try {
@@ -72,7 +85,8 @@ async function main(): Promise<void> {
     console.log(`nodejs-polars not available (${(err as Error).message.split('\n')[0]})`);
   }
   // wall ms and process CPU ms (every thread) of each run: the machine is shared, CPU time says more
-  const t: Record<string, number[]> = { tg: [], tf: [], tm: [], pg: [], pf: [], pm: [], tgc: [], tfc: [], tmc: [], pgc: [], pfc: [], pmc: [] };
+  const t: Record<string, number[]> = {};
+  for (const k of ['g', 'f', 'm', 'bl', 'bi']) for (const who of ['t', 'p']) t[`${who}${k}`] = [], t[`${who}${k}c`] = [];
   const time = async <T>(key: string, fn: () => Promise<T> | T): Promise<T> => {
     const r = await timed(fn);
     t[key]!.push(r.wall);
@@ -87,27 +101,33 @@ async function main(): Promise<void> {
       return df.filter(df.get('x').gt(0.5)).get('y').sum().compute();
     });
     const ms = await time('tm', () => readCsv(glob).merge(readCsv(lookup), { on: 'name', how: 'left' }).get('v').sum().compute());
+    const bigMerge = (how: 'left' | 'inner') => readCsv(glob, { parseDates: ['timestamp'] }).merge(readCsv(big, { parseDates: ['timestamp'] }), { on: 'timestamp', how }).get('w').sum().compute();
+    const bl = await time('tbl', () => bigMerge('left'));
+    const bi = await time('tbi', () => bigMerge('inner'));
     const a = g.toRecords().find((row) => row.name === 'Alice')!;
-    answers.tessera = [a.x_mean as number, a.x_std as number, a.x_count as number, Number(s), Number(ms)];
+    answers.tessera = [a.x_mean as number, a.x_std as number, a.x_count as number, Number(s), Number(ms), Number(bl), Number(bi)];
     if (pl) {
       const pg = await time('pg', () => pl!.scanCSV(glob).groupBy('name').agg(pl!.col('x').mean().alias('mean'), pl!.col('x').std().alias('std'), pl!.col('x').count().alias('count')).collectSync());
       const ps = await time('pf', () => pl!.scanCSV(glob).filter(pl!.col('x').gt(0.5)).select(pl!.col('y').sum()).collectSync());
       const pm = await time('pm', () => pl!.scanCSV(glob).join(pl!.readCSV(lookup).lazy(), { on: 'name', how: 'left' }).select(pl!.col('v').sum()).collectSync());
+      const polarsBig = (how: 'left' | 'inner') => pl!.scanCSV(glob, { tryParseDates: true }).join(pl!.scanCSV(big, { tryParseDates: true }), { on: 'timestamp', how }).select(pl!.col('w').sum()).collectSync();
+      const pbl = await time('pbl', () => polarsBig('left'));
+      const pbi = await time('pbi', () => polarsBig('inner'));
       const row = pg.filter(pl.col('name').eq(pl.lit('Alice'))).toRecords()[0] as Record<string, number>;
-      answers.polars = [row.mean!, row.std!, Number(row.count!), Number(ps.getColumn('y').get(0)), Number(pm.getColumn('v').get(0))];
+      answers.polars = [row.mean!, row.std!, Number(row.count!), Number(ps.getColumn('y').get(0)), Number(pm.getColumn('v').get(0)), Number(pbl.getColumn('w').get(0)), Number(pbi.getColumn('w').get(0))];
     }
   }
-  let dask: { groupby: number[]; filter: number[]; merge: number[]; alice: number[]; sum: number; msum: number } | undefined;
+  let dask: { groupby: number[]; filter: number[]; merge: number[]; big: number[]; alice: number[]; sum: number; msum: number; bsum: number } | undefined;
   if (process.env.DF_BENCH_DASK !== '0') {
     try {
-      dask = JSON.parse(execFileSync('/usr/bin/python3', ['-c', DASK, glob, String(rounds), lookup], { encoding: 'utf8', maxBuffer: 1 << 20 }));
+      dask = JSON.parse(execFileSync('/usr/bin/python3', ['-c', DASK, glob, String(rounds), lookup, big], { encoding: 'utf8', maxBuffer: 1 << 20 }));
     } catch (err) {
       console.log(`Dask not run: ${(err as Error).message.split('\n')[0]}`);
     }
   }
-  console.log(`answers (Alice: x mean, std, count; filter-sum; merge-sum): tessera ${JSON.stringify(answers.tessera)}`);
+  console.log(`answers (Alice: x mean, std, count; filter-sum; merge-sum; 1M merge left, inner): tessera ${JSON.stringify(answers.tessera)}`);
   if (answers.polars) console.log(`                                             polars  ${JSON.stringify(answers.polars)}`);
-  if (dask) console.log(`                                             dask    ${JSON.stringify([...dask.alice, dask.sum, dask.msum])}`);
+  if (dask) console.log(`                                             dask    ${JSON.stringify([...dask.alice, dask.sum, dask.msum, dask.bsum])}`);
   console.log('');
   const row = (name: string, key: string, daskMs: number[] | undefined): void => {
     const m = (xs: number[] | undefined): number => (xs?.length ? median(xs) : NaN);
@@ -121,8 +141,11 @@ async function main(): Promise<void> {
   row("groupby('name').agg(x: mean, std, count)", 'g', dask?.groupby);
   row("filter(x > 0.5).get('y').sum()", 'f', dask?.filter);
   row("merge(26-row lookup, left).get('v').sum()", 'm', dask?.merge);
+  row("merge(1 M rows on timestamp, left).get('w').sum()", 'bl', dask?.big);
+  row("merge(1 M rows on timestamp, inner).get('w').sum()", 'bi', undefined);
   console.log('\n(ratios above 1 mean tessera is faster; medians of the rounds)');
   rmSync(lookup, { force: true });
+  rmSync(big, { force: true });
   if (made && !process.env.DF_BENCH_DIR) rmSync(dir, { recursive: true, force: true });
 }
 

@@ -75,9 +75,11 @@ export {
   concat, type ConcatOptions, type DropDuplicatesOptions, type RepartitionOptions, type ResetIndexOptions, type SampleOptions, type SetIndexOptions, type Division,
   Resampler, type MapPartitionsOptions, type PartitionColumns, type PartitionFunction, type PartitionInfo, type PartitionResultColumn,
 } from './dataframe/index.js';
-export { StringMethods, StringSplit, DatetimeFields } from './dataframe/frame.js';
+export { StringMethods, StringSplit, DatetimeFields, type MergeOptions, type JoinOptions } from './dataframe/frame.js';
 export type { CorrOptions, CovOptions } from './dataframe/aggregate.js';
 export type { CellValue } from './dataframe/column.js';
+export type { MapValue } from './dataframe/expr.js';
+export type { ReplaceValue } from './dataframe/frame.js';
 export type { How as MergeHow } from './dataframe/merge.js';
 export {
   startDashboard, DashboardEventHub, schedulerEventSource,

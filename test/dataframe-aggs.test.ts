@@ -2,12 +2,12 @@
 // test/fixtures/pandas/aggs.json, aggs-text.{csv,json}): groupby median/quantile (exact, ties,
 // ±inf, across partitions), frame/series quantile/median/var/corr/cov, .str slice/strip/replace/
 // split, parseDates of non-ISO forms, .dt.date; plus bad input.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { type DataFrame, type Series, type Table, readCsv } from '../src/index.js';
 import { canon, type Cell } from './helpers/pandas-cell.js';
 
@@ -151,6 +151,7 @@ for (const [label, make] of frames) {
 describe('statistics against closed forms and naive loops', () => {
   it('median of an even count is the mean of the middle two; quantile interpolates', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-aggs-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const f = join(dir, 'v.csv');
     writeFileSync(f, 'k,v\na,1\na,2\na,3\na,10\nb,5\nb,\nc,\nc,\n');
     const df = readCsv(f);
@@ -263,6 +264,7 @@ describe('parseDates: the non-ISO forms pandas reads', () => {
   }
   it('a value it cannot read: an error naming the column, the file and the value', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-dates-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const f = join(dir, 'bad.csv');
     writeFileSync(f, 'when,v\nJan 1 2000,1\n2000-02-30x,2\n');
     // the sample is parsed by readCsv itself

@@ -410,7 +410,7 @@ describe('bad input', () => {
     expect(() => d.dropDuplicates({ keep: 'middle' as never })).toThrow(RangeError);
     expect(() => d.dropDuplicates({ subset: [] })).toThrow(TypeError);
     await expect(d.setIndex('nope')).rejects.toThrow(/no column "nope"/);
-    await expect(d.setIndex('b')).rejects.toThrow(/dtype bool; accepted: int64, float64, datetime, string/);
+    await expect(d.setIndex('b')).rejects.toThrow(/dtype bool; accepted: int64, Int64, float64, datetime, string/);
     await expect(d.setIndex('i', { sorted: true })).rejects.toThrow(/not sorted/);
     await expect(d.setIndex('x', { sorted: true })).rejects.toThrow(/missing value|not sorted/);
     await expect(d.setIndex('i', { sorted: 'yes' as never })).rejects.toThrow(TypeError);

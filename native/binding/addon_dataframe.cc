@@ -631,8 +631,9 @@ Napi::Value Corr(const Napi::CallbackInfo& info) {
 }
 
 // dfSort({ rows: number[] (per part), keys: [{ parts: (Float64Array | BigInt64Array)[], ascending }], naFirst,
-//          gather: [{ parts: TypedArray[], shift?: Int32Array }] }) → Promise<ArrayBuffer[]>: each gathered
-// column's elements in the stable order of the rows by the keys (a parallel radix sort, dataframe/sort.h).
+//          gather: [{ parts: TypedArray[], shift?: Int32Array }], ranks? }) → Promise<ArrayBuffer[]>: each gathered
+// column's elements in the stable order of the rows by the keys (a parallel radix sort, dataframe/sort.h);
+// with ranks (one key), one more buffer: each row's dense key rank in part order, then the count of keys.
 Napi::Value Sort(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object spec = obj(env, info[0], "spec");
@@ -704,16 +705,21 @@ Napi::Value Sort(const Napi::CallbackInfo& info) {
     gather.push_back(std::move(col));
   }
   const size_t chunks = static_cast<size_t>(std::max(1, stateOf(info)->pool().numThreads()));
+  const bool ranks = boolean(spec.Get("ranks"), false);
+  if (ranks && keys.size() != 1) rangeError(env, "ranks: only with one key");
   auto plan = std::make_shared<df::SortPlan>(std::move(keys), std::move(partRows), naFirst, std::move(gather), chunks);
+  if (ranks) plan->wantRanks();
   auto job = std::make_shared<FnJob>();
   job->expectedTasks = plan->expectedTasks();
   plan->addStages(*job, plan);
   ctx->build = [plan](Napi::Env e) -> Napi::Value {
     auto& outs = plan->gathered();
-    Napi::Array cols = Napi::Array::New(e, outs.size());
+    auto& rk = plan->ranks();
+    Napi::Array cols = Napi::Array::New(e, outs.size() + (rk.bytes ? 1 : 0));
     for (size_t c = 0; c < outs.size(); ++c) {
       cols.Set(static_cast<uint32_t>(c), toBuffer(e, std::move(outs[c].words), outs[c].bytes));
     }
+    if (rk.bytes) cols.Set(static_cast<uint32_t>(outs.size()), toBuffer(e, std::move(rk.words), rk.bytes));
     return cols;
   };
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);

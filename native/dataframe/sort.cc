@@ -89,7 +89,7 @@ SortPlan::SortPlan(std::vector<SortColumn> keys, std::vector<size_t> partRows, b
 
 int64_t SortPlan::expectedTasks() const {
   const auto T = static_cast<int64_t>(chunks_);
-  return static_cast<int64_t>(keys_.size()) * (T + 2 * kPasses * T) + static_cast<int64_t>(cols_.size()) * T;
+  return static_cast<int64_t>(keys_.size()) * (T + 2 * kPasses * T) + static_cast<int64_t>(cols_.size()) * T + (ranks_.bytes ? 1 : 0);
 }
 
 void SortPlan::load(size_t key, size_t t) {
@@ -185,6 +185,21 @@ void SortPlan::gather(size_t task) {
   }
 }
 
+void SortPlan::rank() {
+  // the sorted transformed keys: equal bits, equal key (the transform already ties NaNs and ±0)
+  ranks_.words.reset(new uint64_t[(ranks_.bytes + 7) / 8]);
+  auto* out = reinterpret_cast<uint32_t*>(ranks_.words.get());
+  const uint64_t* ks = k_[cur_].get();
+  const uint32_t* order = idx_[cur_].get();
+  uint32_t g = 0;
+  for (size_t i = 0; i < n_; ++i) {
+    if (i > 0 && ks[i] != ks[i - 1]) ++g;
+    const uint32_t o = order[i];
+    out[partStart_[static_cast<size_t>(uint64_t(o) >> localBits_)] + (o & localMask_)] = g;
+  }
+  out[n_] = n_ ? g + 1 : 0;
+}
+
 void SortPlan::addStages(FnJob& job, const std::shared_ptr<SortPlan>& self) {
   const auto T = static_cast<int64_t>(chunks_);
   for (size_t kk = keys_.size(); kk-- > 0;) {
@@ -206,7 +221,9 @@ void SortPlan::addStages(FnJob& job, const std::shared_ptr<SortPlan>& self) {
                             }});
     }
   }
-  // the gather of every column (the keys are no longer needed)
+  // the ranks (one task: a serial pass over the sorted keys), then the gather of every column
+  // (the keys are no longer needed)
+  if (ranks_.bytes) job.stages.push_back({[] { return int64_t(1); }, [self](int64_t) { self->rank(); }, [] {}});
   job.stages.push_back({[] { return int64_t(0); }, [](int64_t) {}, [self] { for (auto& b : self->k_) b.reset(); }});
   const auto C = static_cast<int64_t>(cols_.size());
   job.stages.push_back({[C, T] { return C * T; }, [self](int64_t t) { self->gather(static_cast<size_t>(t)); }, [self] {

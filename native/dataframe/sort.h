@@ -59,6 +59,12 @@ class SortPlan {
   int64_t expectedTasks() const;
   // The gathered columns, after the job.
   std::vector<RawBuffer>& gathered() { return out_; }
+  // Also compute each row's dense rank among the distinct keys (one key only): rows with equal
+  // keys (NaN with NaN, -0 with 0, as the sort ties them) share it. Call before addStages.
+  void wantRanks() { ranks_.bytes = (n_ + 1) * sizeof(uint32_t); }
+  // After the job: n + 1 uint32s, the rank of each row in part order (the rows of part 0, then
+  // part 1, …), then the number of distinct keys.
+  RawBuffer& ranks() { return ranks_; }
 
   static constexpr int kBits = 11;
   static constexpr int kDigits = 1 << kBits;
@@ -71,6 +77,7 @@ class SortPlan {
   void finishCount(size_t pass);
   void scatter(size_t pass, size_t chunk);
   void gather(size_t task);
+  void rank();
   size_t chunkBegin(size_t t) const { return n_ * t / chunks_; }
 
   std::vector<SortColumn> keys_;
@@ -92,6 +99,7 @@ class SortPlan {
   std::vector<uint64_t> total_;  // per pass, per digit: the sums over the chunks
   std::vector<uint8_t> skip_;    // per pass of the current key
   std::vector<RawBuffer> out_;
+  RawBuffer ranks_;
   uint32_t& h(size_t chunk, size_t pass, size_t digit) { return hist_[(chunk * kPasses + pass) * kDigits + digit]; }
 };
 

@@ -708,6 +708,42 @@ TEST(df_radix_sort_matches_stable_comparison_sort) {
   CHECK(sc[0] == 11 && sc[1] == -1 && sc[2] == 0);
 }
 
+TEST(df_sort_ranks_are_dense_key_ranks_in_part_order) {
+  // keys with NaNs (one key), -0 with 0 and repeats, over three parts (one empty) and 1-3 threads
+  std::mt19937_64 rng(11);
+  const std::vector<size_t> rows = {70000, 0, 90001};
+  std::vector<std::vector<double>> k(3);
+  std::vector<double> all;
+  for (size_t p = 0; p < 3; ++p)
+    for (size_t r = 0; r < rows[p]; ++r) {
+      const uint64_t u = rng() % 5000;
+      const double v = u == 0 ? NAN : u == 1 ? -0.0 : u == 2 ? 0.0 : static_cast<double>(u % 3000) * 0.25 - 300;
+      k[p].push_back(v);
+      all.push_back(v);
+    }
+  // the reference: the rank of each value among the distinct values (NaN last as +inf, which the
+  // data lacks; -0 as 0)
+  auto norm = [](double v) { return std::isnan(v) ? INFINITY : v == 0 ? 0.0 : v; };
+  std::vector<double> distinct;
+  for (double v : all) distinct.push_back(norm(v));
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  for (int threads = 1; threads <= 3; ++threads) {
+    auto plan = std::make_shared<SortPlan>(std::vector<SortColumn>{SortColumn{{k[0].data(), k[1].data(), k[2].data()}, false, true}}, rows, false,
+                                           std::vector<GatherColumn>{}, static_cast<size_t>(threads));
+    plan->wantRanks();
+    runPlan(plan, threads);
+    const auto* got = reinterpret_cast<const uint32_t*>(plan->ranks().words.get());
+    size_t bad = 0;
+    for (size_t i = 0; i < all.size(); ++i) {
+      const auto want = static_cast<size_t>(std::lower_bound(distinct.begin(), distinct.end(), norm(all[i])) - distinct.begin());
+      bad += got[i] != want;
+    }
+    CHECK_EQ(bad, size_t(0));
+    CHECK_EQ(static_cast<size_t>(got[all.size()]), distinct.size());
+  }
+}
+
 TEST(df_filter_plan_compacts_like_a_loop) {
   // masks over parts of 3000 rows, none and 700 rows compact 8-, 4- and 1-byte columns (NaN bits
   // kept); then masks that keep every row give no buffers

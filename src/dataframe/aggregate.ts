@@ -132,8 +132,9 @@ export function seriesCorr(a: Series, b: Series, cov: boolean, options: CovOptio
   const { minPeriods, ddof } = checkCorrOptions(`${op}(options)`, options, cov);
   for (const [s, w] of [[a, 'the Series'], [b, 'other']] as const)
     if (!CORR_TYPES.includes(s.dtype)) throw new TypeError(`${op}(other): ${w} ${JSON.stringify(s.name)} has dtype ${s.dtype}; accepted: int64, float64, bool`);
-  // both as columns of one frame: plain columns as they are, expressions materialized by the engine
-  const plain = a.expr.kind === 'col' && b.expr.kind === 'col';
+  // both as columns of one frame: plain columns as they are, expressions (and a scan of the
+  // frame: assign aligns it) materialized by the engine
+  const plain = a.expr.kind === 'col' && b.expr.kind === 'col' && a.frame.state.source === b.frame.state.source;
   const A = plain ? (a.expr as { name: string }).name : '\u0000corr-a';
   const B = plain ? (b.expr as { name: string }).name : '\u0000corr-b';
   const frame = plain ? a.frame : a.frame.assign({ [A]: a, [B]: b });

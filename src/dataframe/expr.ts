@@ -37,7 +37,41 @@ export type Expr =
   | { readonly kind: 'str'; readonly op: StrOp; readonly arg: Expr; readonly pat?: string; readonly regex?: boolean; readonly caseSensitive?: boolean; readonly na?: boolean; readonly map?: StrMap;
       /** compare: the operator against `pat`; isin: the strings, and whether a missing value is among them. */
       readonly cmp?: CompareOp; readonly values?: readonly string[]; readonly missingIn?: boolean }
-  | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr; /** floor: the frequency in ms. */ readonly freq?: number };
+  | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr; /** floor: the frequency in ms. */ readonly freq?: number }
+  /** Series.map(mapping): each value looked up in a table (host-computed, as .str / .dt). */
+  | { readonly kind: 'lookup'; readonly arg: Expr; readonly table: Lookup };
+
+/** A value of a Series.map mapping (null: missing). */
+export type MapValue = string | number | bigint | boolean | null;
+
+/**
+ * The table of Series.map: keys normalized by {@link lookupKey}, values of one kind (strings,
+ * numbers or booleans; null is missing), and what a missing value maps to (a null or NaN key).
+ */
+export interface Lookup {
+  readonly entries: ReadonlyMap<string, MapValue>;
+  readonly onMissing: MapValue;
+  readonly kind: 'string' | 'number' | 'bool' | 'none';
+  /** Every number value is an integer (all rows matched: an int64 result, as pandas). */
+  readonly integers: boolean;
+  /** No two keys map to one string (a category column then stays category when every row matched, as pandas). */
+  readonly injective: boolean;
+}
+
+const SAFE = 2 ** 53;
+/**
+ * The key of a value in a lookup table: numbers by value (1 == 1.0, -0 == 0; integers beyond
+ * 2^53 by their digits); strings, booleans and Dates apart (pandas' map matches a bool column's
+ * values with boolean keys only, as its bool index).
+ */
+export function lookupKey(v: string | number | bigint | boolean | Date): string {
+  if (typeof v === 'string') return `s:${v}`;
+  if (v instanceof Date) return `d:${v.getTime()}`;
+  if (typeof v === 'boolean') return v ? 'b:1' : 'b:0';
+  if (typeof v === 'bigint') return v >= -SAFE && v <= SAFE ? `n:${Number(v)}` : `n:${v}`;
+  if (Number.isInteger(v) && Math.abs(v) > SAFE) return `n:${BigInt(v)}`;
+  return `n:${v === 0 ? 0 : v}`;
+}
 
 export type StrOp = 'lower' | 'upper' | 'len' | 'contains' | 'startswith' | 'endswith' | 'map' | 'compare' | 'isin';
 export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'dayofweek' | 'date' | 'totalSeconds' | 'days' | 'floor';
@@ -63,7 +97,7 @@ export function exprColumns(e: Expr, out = new Set<string>()): Set<string> {
     case 'lit': break;
     case 'arith': case 'compare': case 'logical': exprColumns(e.args[0], out); exprColumns(e.args[1], out); break;
     case 'where': exprColumns(e.cond, out); exprColumns(e.x, out); exprColumns(e.other, out); break;
-    case 'str': case 'dt': exprColumns(e.arg, out); break;
+    case 'str': case 'dt': case 'lookup': exprColumns(e.arg, out); break;
     default: exprColumns(e.arg, out);
   }
   return out;
@@ -205,11 +239,19 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     case 'str': {
       const d = exprDtype(e.arg, dtypes);
       if (d !== 'string' && d !== 'category') throw new TypeError(`.str.${e.op}: needs a string column, got ${d}`);
-      if (e.op === 'map' && e.map!.op === 'category') return 'category';
+      if (e.op === 'map' && (e.map!.op === 'category' || (e.map!.op === 'lookup' && d === 'category'))) return 'category';
       // len of a column with missing values is float64 and a predicate's an object column in
       // pandas: the data decides at compute time (as for x // 0)
       if (e.op === 'map') return e.map!.op === 'splitlen' ? 'int64' : 'string';
       return e.op === 'lower' || e.op === 'upper' ? 'string' : e.op === 'len' ? 'int64' : 'bool';
+    }
+    case 'lookup': {
+      const d = exprDtype(e.arg, dtypes);
+      if (d === 'timedelta') throw new TypeError('map(mapping): a timedelta column is not accepted (accepted: int64, Int64, float64, bool, datetime, string, category)');
+      // a number result is int64 when every row matched integers, else float64 (the data decides at compute time)
+      const t = e.table;
+      if (t.kind === 'string' && d === 'category' && t.injective) return 'category';
+      return t.kind === 'string' ? 'string' : t.kind === 'bool' ? 'bool' : t.kind === 'number' && t.integers ? 'int64' : 'float64';
     }
     case 'dt': {
       const d = exprDtype(e.arg, dtypes);
@@ -292,7 +334,7 @@ function strColumns(e: Extract<Expr, { kind: 'str' }>, args: readonly Column[]):
       const mapped = entries.map((s) => (e.op === 'lower' ? s.toLowerCase() : s.toUpperCase()));
       return { dtype: 'string', values: codes, dict: StringDict.fromStrings(mapped) };
     }
-    if (e.op === 'map') return mapColumn(e.map!, codes, entries, dict);
+    if (e.op === 'map') return mapColumn(e.map!, codes, entries, dict, c.dtype);
     const missing = codes.some((k) => k < 0);
     if (e.op === 'len') {
       const lens = entries.map(codePoints);
@@ -309,8 +351,10 @@ function strColumns(e: Extract<Expr, { kind: 'str' }>, args: readonly Column[]):
 }
 
 /** A mapping .str operation (strings.ts) over a partition's dictionary: strings (null: missing) or counts. */
-function mapColumn(m: StrMap, codes: Int32Array, entries: string[], dict: StringDict): Column {
+function mapColumn(m: StrMap, codes: Int32Array, entries: string[], dict: StringDict, from: DType): Column {
   if (m.op === 'category') return { dtype: 'category', values: codes, dict };
+  // replace keeps a category column's dtype (pandas renames its categories)
+  if (m.op === 'lookup') return { dtype: from === 'category' ? 'category' : 'string', values: codes, dict: StringDict.fromStrings(entries.map((s) => mapString(s, m) as string)) };
   const mapped = entries.map((s) => mapString(s, m));
   if (m.op === 'splitlen') {
     if (codes.some((k) => k < 0)) return { dtype: 'float64', values: Float64Array.from(codes, (k) => (k < 0 ? NaN : (mapped[k] as number))) };
@@ -361,14 +405,71 @@ function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): C
   });
 }
 
-/** Per-partition columns of a JS-evaluated node (.str / .dt), or undefined for engine nodes. */
+/** The values of a column looked up (Series.map): per row the mapped value, undefined where unmatched or missing. */
+function lookupValues(t: Lookup, c: Column): (MapValue | undefined)[] {
+  const n = c.values.length;
+  const out = new Array<MapValue | undefined>(n);
+  if (c.dtype === 'string' || c.dtype === 'category') {
+    const dict = c.dict!;
+    const codes = c.values as Int32Array;
+    // once per dictionary entry, not per row
+    const mapped = Array.from({ length: dict.size }, (_, k) => t.entries.get(lookupKey(dict.get(k))));
+    // pandas maps a category column's categories: its missing values stay missing
+    const onMissing = c.dtype === 'category' ? undefined : t.onMissing;
+    for (let i = 0; i < n; i++) out[i] = codes[i]! < 0 ? onMissing : mapped[codes[i]!];
+    return out;
+  }
+  // once per distinct value (a Map keys numbers by SameValueZero: 0 and -0 are one, as lookupKey's)
+  const memo = new Map<number | bigint, MapValue | undefined>();
+  for (let i = 0; i < n; i++) {
+    const v = c.values[i]!;
+    if (c.valid && !c.valid[i]) out[i] = t.onMissing;
+    else if (typeof v === 'number' && Number.isNaN(v)) out[i] = t.onMissing;
+    else {
+      if (!memo.has(v)) memo.set(v, t.entries.get(c.dtype === 'datetime' ? `d:${v}` : c.dtype === 'bool' ? `b:${v}` : lookupKey(v)));
+      out[i] = memo.get(v);
+    }
+  }
+  return out;
+}
+
+/** Series.map over partition columns, dtypes as pandas (int64 / bool only when every row matched). */
+function lookupColumns(e: Extract<Expr, { kind: 'lookup' }>, args: readonly Column[]): Column[] {
+  const t = e.table;
+  return args.map((c) => {
+    const vals = lookupValues(t, c);
+    const all = vals.every((v) => v !== undefined && v !== null);
+    if (t.kind === 'string') {
+      // a category column whose categories all map to distinct strings stays category (pandas' Categorical.map)
+      const category = c.dtype === 'category' && t.injective && vals.every((v, i) => (v !== undefined && v !== null) || (c.values as Int32Array)[i]! < 0);
+      const strings: string[] = [];
+      const code = new Map<string, number>();
+      const values = Int32Array.from(vals, (v) => {
+        if (typeof v !== 'string') return -1;
+        let k = code.get(v);
+        if (k === undefined) code.set(v, (k = strings.push(v) - 1));
+        return k;
+      });
+      return { dtype: category ? 'category' : 'string', values, dict: StringDict.fromStrings(strings) };
+    }
+    if (t.kind === 'bool') {
+      if (all) return { dtype: 'bool', values: Uint8Array.from(vals, (v) => (v ? 1 : 0)) };
+      // pandas: an object column of True/False/NaN
+      return { dtype: 'string', values: Int32Array.from(vals, (v) => (v === undefined || v === null ? -1 : v ? 1 : 0)), dict: StringDict.fromStrings(['False', 'True']) };
+    }
+    if (t.kind === 'number' && t.integers && all) return { dtype: 'int64', values: BigInt64Array.from(vals, (v) => BigInt(v as number | bigint)) };
+    return { dtype: 'float64', values: Float64Array.from(vals, (v) => (v === undefined || v === null ? NaN : Number(v))) };
+  });
+}
+
+/** Per-partition columns of a JS-evaluated node (.str / .dt / map), or undefined for engine nodes. */
 function hostColumns(e: Expr, parts: readonly Partition[]): Column[] | undefined {
-  if (e.kind !== 'str' && e.kind !== 'dt') return undefined;
+  if (e.kind !== 'str' && e.kind !== 'dt' && e.kind !== 'lookup') return undefined;
   const args = hostColumns(e.arg, parts) ?? parts.map((p) => {
     if (e.arg.kind !== 'col') throw new TypeError(`.${e.kind}: needs a column or a .${e.kind} result`);
     return p.columns.get(e.arg.name)!;
   });
-  return e.kind === 'str' ? strColumns(e, args) : dtColumns(e, args);
+  return e.kind === 'str' ? strColumns(e, args) : e.kind === 'dt' ? dtColumns(e, args) : lookupColumns(e, args);
 }
 
 /**
@@ -641,6 +742,7 @@ class Builder {
       }
       case 'str':
       case 'dt':
+      case 'lookup':
         throw new Error('internal: host columns are built above');
     }
   }
@@ -682,8 +784,9 @@ function unifyParts(cols: Column[]): Column[] {
   const types = new Set(cols.filter((c) => c.values.length > 0).map((c) => c.dtype));
   if (types.size < 2) return cols;
   if (types.has('string')) {
+    // a category part (Series.map of a category column where every row matched) is a string column with the others
     const dict = StringDict.fromStrings(['False', 'True']);
-    return cols.map((c) => (c.dtype === 'bool' ? { dtype: 'string', values: Int32Array.from(c.values as Uint8Array), dict } : c.dtype === 'string' ? c : c));
+    return cols.map((c) => (c.dtype === 'bool' ? { dtype: 'string', values: Int32Array.from(c.values as Uint8Array), dict } : c.dtype === 'category' ? { ...c, dtype: 'string' } : c));
   }
   return cols.map((c) => (c.dtype === 'int64' ? { dtype: 'float64', values: Float64Array.from(c.values as BigInt64Array, (v) => Number(v)) } : c));
 }
@@ -717,9 +820,10 @@ async function hoist(e: Expr, ctx: HoistContext): Promise<Expr> {
     case 'where':
       return { ...e, cond: await hoist(e.cond, ctx), x: await hoist(e.x, ctx), other: await hoist(e.other, ctx) };
     case 'str':
-    case 'dt': {
+    case 'dt':
+    case 'lookup': {
       const arg = await hoist(e.arg, ctx);
-      if (arg.kind === 'col' || arg.kind === 'str' || arg.kind === 'dt') return arg === e.arg ? e : ({ ...e, arg } as Expr);
+      if (arg.kind === 'col' || arg.kind === 'str' || arg.kind === 'dt' || arg.kind === 'lookup') return arg === e.arg ? e : ({ ...e, arg } as Expr);
       const name = `\u0000host${ctx.n++}`;
       const [cols] = await evaluate([arg], ctx.parts, ctx.dtypes, ctx.options);
       const dtypes = new Map(ctx.dtypes);
@@ -849,7 +953,7 @@ export async function reduceInt64(parts: readonly Partition[], e: Expr, dtypes: 
 function hasHost(e: Expr): boolean {
   switch (e.kind) {
     case 'col': case 'lit': return false;
-    case 'str': case 'dt': return true;
+    case 'str': case 'dt': case 'lookup': return true;
     case 'arith': case 'compare': case 'logical': return hasHost(e.args[0]) || hasHost(e.args[1]);
     case 'where': return hasHost(e.cond) || hasHost(e.x) || hasHost(e.other);
     default: return hasHost(e.arg);

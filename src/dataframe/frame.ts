@@ -17,6 +17,7 @@ import { MemorySource } from './memory.js';
 import { DerivedSource, type Step } from './derived.js';
 import { GroupBy } from './groupby.js';
 import { SortedSource } from './sorted.js';
+import { type ScanOp, ScanSource, alignedSource, scanDtype } from './scan.js';
 import { type How, MergeSource } from './merge.js';
 import {
   type DropDuplicatesOptions, type RepartitionOptions, type ResetIndexOptions, type SampleOptions, type SetIndexOptions,
@@ -26,7 +27,10 @@ import { type Resampler, parseRule, resampleFrame } from './resample.js';
 import { type MapPartitionsOptions, type PartitionFunction, mapPartitionsFrame } from './partitions.js';
 import { type CorrOptions, type CovOptions, MEDIAN_Q, checkQuantile, checkVarOptions, frameCorr, frameQuantile, frameVar, seriesCorr, seriesStats, varWith } from './aggregate.js';
 import type { StrMap } from './strings.js';
-import { type ArithOp, type CompareOp, type DtField, type Expr, type LogicalOp, type StrOp, col, exprColumns, exprDtype, literal, reduceInt64 } from './expr.js';
+import {
+  type ArithOp, type CompareOp, type DtField, type Expr, type Lookup, type LogicalOp, type MapValue, type StrOp,
+  col, exprColumns, exprDtype, literal, lookupKey, reduceInt64,
+} from './expr.js';
 
 export { Lazy } from './layers.js';
 export { Describe } from './describe.js';
@@ -89,25 +93,22 @@ export class DataFrame implements HasGraph {
    * partition instead). Divisions become unknown.
    */
   sample(options: SampleOptions): DataFrame {
-    this.noNullable('sample');
     return sampleFrame(this, options);
   }
 
   /** Rows without duplicates of `subset` (default every column), keeping the 'first' (default), 'last' or no (false) occurrence, in the frame's order (pandas' drop_duplicates). */
   dropDuplicates(options: DropDuplicatesOptions = {}): DataFrame {
-    this.noNullable('dropDuplicates');
     return dropDuplicatesFrame(this, options);
   }
 
   /**
-   * The frame indexed by `column` (int64, float64, datetime or string), with known divisions. Like Dask,
+   * The frame indexed by `column` (int64, Int64, float64, datetime or string), with known divisions. Like Dask,
    * this computes the divisions now, reading the column: `sorted: true` takes each partition's
    * min and max (an error if the partitions are not in order); otherwise the divisions are the
    * column's quantiles and the rows are shuffled into their partitions by value, each partition
    * sorted by the index (stable; missing values last).
    */
   setIndex(column: string, options: SetIndexOptions = {}): Promise<DataFrame> {
-    this.noNullable('setIndex');
     return setIndexFrame(this, column, options);
   }
 
@@ -123,26 +124,17 @@ export class DataFrame implements HasGraph {
 
   /**
    * `fn` applied to every partition (Dask's map_partitions), the partition given as columns
-   * (PartitionColumns; the index too). A `delayed.module(url, name)` function runs on the
+   * (PartitionColumns; the index too; Int64 as arrays of bigint or null for `<NA>`). A `delayed.module(url, name)` function runs on the
    * worker-thread pool; an inline closure on the main thread. `meta` gives the result's columns
    * and dtypes; the index is kept, as are the divisions unless `clearDivisions`.
    */
   mapPartitions(fn: PartitionFunction | ((...args: never[]) => unknown), options: MapPartitionsOptions): DataFrame {
-    this.noNullable('mapPartitions');
     return mapPartitionsFrame(this, fn, options);
   }
 
   /** Rows binned by a fixed frequency of the datetime index ('1h', '15min', '1D'; pandas' resample with its defaults): `.mean() / .sum() / .count()`. */
   resample(rule: string): Resampler {
-    this.noNullable('resample');
     return resampleFrame(this, rule);
-  }
-
-  /** @internal Operations that do not carry Int64's validity mask yet refuse it (rather than read <NA> as 0). */
-  noNullable(op: string): void {
-    const cols = this.columns.filter((c) => this.dtypeMap.get(c) === 'Int64');
-    if (cols.length)
-      throw new TypeError(`${op}: Int64 (nullable integer) columns are not built for ${op} yet: ${JSON.stringify(cols)}; astype('float64') or fillna() them first, or select other columns`);
   }
 
   /** One column as a Series (Dask's df['x']). */
@@ -164,11 +156,22 @@ export class DataFrame implements HasGraph {
 
   private ownSeries(where: string, s: unknown): Series {
     if (!(s instanceof Series)) throw new TypeError(`${where}: expected a Series of this DataFrame, got ${describeValue(s)}`);
-    if (s.frame.state.source !== this.state.source)
+    return s;
+  }
+  /**
+   * This frame (its columns) over a source that holds the columns of `series` too, row for row:
+   * itself, or the scans (shift, cumsum, …) of its columns stacked on it; a RangeError for a
+   * Series of another frame (other partitions: rows would not align).
+   */
+  private alignWith(where: string, series: readonly Series[]): DataFrame {
+    const sources = [this.state.source, ...series.map((s) => s.frame.state.source)];
+    if (sources.every((x) => x === this.state.source)) return this;
+    const src = alignedSource(sources);
+    if (!src)
       throw new RangeError(
         `${where}: the Series comes from another DataFrame (other partitions: rows would not align, as Dask's unknown divisions); build it from this frame's columns`,
       );
-    return s;
+    return new DataFrame({ source: src, columns: this.columns });
   }
 
   /**
@@ -181,10 +184,10 @@ export class DataFrame implements HasGraph {
   groupby(keys: string | Series | readonly (string | Series)[]): GroupBy {
     const list: readonly (string | Series)[] = typeof keys === 'string' || keys instanceof Series ? [keys] : keys;
     if (!Array.isArray(list) || !list.length) throw new TypeError(`groupby(keys): expected a column name, a Series or a non-empty array of them, got ${describeValue(keys)}`);
-    for (const k of list) if (k instanceof Series) this.ownSeries('groupby(keys)', k);
+    const base = this.alignWith('groupby(keys)', list.filter((k): k is Series => k instanceof Series));
     // a Series that is a column under its own name is that column
     const series = list.filter((k): k is Series => k instanceof Series && !(k.expr.kind === 'col' && k.expr.name === k.name));
-    const frame = series.length ? this.assign(Object.fromEntries(series.map((k) => [k.name, k]))) : this;
+    const frame = series.length ? base.assign(Object.fromEntries(series.map((k) => [k.name, k]))) : base;
     const names = list.map((k) => (k instanceof Series ? k.name : k));
     for (const k of names) frame.checkColumn('groupby(keys)', k);
     if (new Set(names).size !== names.length) throw new RangeError(`groupby(keys): duplicate key in ${JSON.stringify(names)}`);
@@ -201,7 +204,6 @@ export class DataFrame implements HasGraph {
     const list = typeof by === 'string' ? [by] : by;
     if (!Array.isArray(list) || !list.length) throw new TypeError(`sortValues(by): expected a column name or a non-empty array of names, got ${describeValue(by)}`);
     for (const b of list) this.checkColumn('sortValues(by)', b);
-    this.noNullable('sortValues');
     if (typeof options !== 'object' || options === null) throw new TypeError(`sortValues(options): options must be an object, got ${describeValue(options)}`);
     for (const k of Object.keys(options)) if (k !== 'ascending' && k !== 'naPosition') throw new TypeError(`sortValues(options): unknown option ${JSON.stringify(k)}; accepted: ascending, naPosition`);
     const asc = options.ascending ?? true;
@@ -213,11 +215,16 @@ export class DataFrame implements HasGraph {
     return new DataFrame({ source: new SortedSource(this.state.source, { by: list, ascending, naPosition }), columns: this.columns });
   }
 
-  /** The n rows with the largest values of `columns` (missing left out; ties: first occurrence first, as pandas' keep='first'). */
+  /**
+   * The n rows with the largest values of `columns` (ties: first occurrence first, as pandas'
+   * keep='first'; a later column breaks the ties of the ones before). Missing values come after
+   * every value, as pandas', so they appear only when n exceeds the rows with values (or among
+   * ties of an earlier column).
+   */
   nlargest(n: number, columns: string | string[]): Lazy<Table> {
     return this.topN('nlargest', n, columns, false);
   }
-  /** The n rows with the smallest values of `columns` (missing left out; ties: first occurrence first). */
+  /** The n rows with the smallest values of `columns` (ties: first occurrence first; missing values after every value, as {@link DataFrame.nlargest}). */
   nsmallest(n: number, columns: string | string[]): Lazy<Table> {
     return this.topN('nsmallest', n, columns, true);
   }
@@ -227,56 +234,79 @@ export class DataFrame implements HasGraph {
     const dtypes = this.dtypes;
     for (const c of list) {
       this.checkColumn(`${op}(columns)`, c);
-      if (dtypes[c] === 'string' || dtypes[c] === 'bool' || dtypes[c] === 'category') throw new TypeError(`${op}(columns): column ${JSON.stringify(c)} has dtype ${dtypes[c]}; accepted: int64, float64, datetime`);
+      if (dtypes[c] === 'string' || dtypes[c] === 'bool' || dtypes[c] === 'category') throw new TypeError(`${op}(columns): column ${JSON.stringify(c)} has dtype ${dtypes[c]}; accepted: int64, Int64, float64, datetime, timedelta`);
     }
-    const sorted = this.dropna({ subset: list }).sortValues(list, { ascending });
+    // pandas' SelectNFrame: the values in order, then (n beyond them, or tied earlier columns) the
+    // missing ones, first occurrence first: a stable sort with missing values last, cut at n
+    const sorted = this.sortValues(list, { ascending });
     return new Lazy((o) => sorted.frameLayers(o), (options) => sorted.head(n, options));
   }
 
   /**
-   * A database-style join with `right` on key columns (pandas' merge, sort=False): `how` inner
-   * (default), left, right or outer; non-key columns in both get `suffixes` (default _x, _y).
-   * Missing keys match each other, as pandas; int64 and float64 keys compare as numbers; other
-   * dtype mixes are a TypeError.
+   * A database-style join with `right` on key columns (pandas' merge, sort=False): `on` (columns
+   * of both; default: the columns they share) or `leftOn` with `rightOn` (pair by pair; both
+   * columns are kept unless named alike); `how` inner (default), left, right or outer; other
+   * columns in both get `suffixes` (default _x, _y). Missing keys match each other, as pandas;
+   * int64 and float64 keys compare as numbers; other dtype mixes are a TypeError.
    */
-  merge(right: DataFrame, options: { on?: string | string[]; how?: How; suffixes?: [string, string] } = {}): DataFrame {
+  merge(right: DataFrame, options: MergeOptions = {}): DataFrame {
     if (!(right instanceof DataFrame)) throw new TypeError(`merge(right): expected a DataFrame, got ${describeValue(right)}`);
-    this.noNullable('merge');
-    right.noNullable('merge');
     if (typeof options !== 'object' || options === null) throw new TypeError(`merge(options): options must be an object, got ${describeValue(options)}`);
-    for (const k of Object.keys(options)) if (!['on', 'how', 'suffixes'].includes(k)) throw new TypeError(`merge(options): unknown option ${JSON.stringify(k)}; accepted: on, how, suffixes`);
-    const how = options.how ?? 'inner';
-    if (!['inner', 'left', 'right', 'outer'].includes(how)) throw new RangeError(`merge(options): how must be 'inner', 'left', 'right' or 'outer', got ${describeValue(how)}`);
-    const on = options.on === undefined ? this.columns.filter((c) => right.columns.includes(c)) : typeof options.on === 'string' ? [options.on] : options.on;
-    if (!Array.isArray(on) || !on.length) throw new RangeError(`merge(options): no key columns (give on, or frames with common columns)`);
-    const ld = this.dtypes;
-    const rd = right.dtypes;
-    for (const k of on) {
-      this.checkColumn('merge(options.on)', k);
-      right.checkColumn('merge(options.on) in right', k);
-      const [a, b] = [ld[k]!, rd[k]!];
-      const num = (d: DType): boolean => d === 'int64' || d === 'float64';
-      if (a !== b && !(num(a) && num(b)))
-        throw new TypeError(`merge: key ${JSON.stringify(k)} is ${a} on the left and ${b} on the right; accepted: the same dtype, or int64 with float64`);
+    for (const k of Object.keys(options)) if (!['on', 'leftOn', 'rightOn', 'how', 'suffixes'].includes(k)) throw new TypeError(`merge(options): unknown option ${JSON.stringify(k)}; accepted: on, leftOn, rightOn, how, suffixes`);
+    const list = (name: string, v: string | readonly string[]): string[] => {
+      const l = typeof v === 'string' ? [v] : v;
+      if (!Array.isArray(l) || !l.length || l.some((x) => typeof x !== 'string')) throw new TypeError(`merge(options): ${name} must be a column name or a non-empty array of names, got ${describeValue(v)}`);
+      return [...l];
+    };
+    let leftOn: string[];
+    let rightOn: string[];
+    if (options.leftOn !== undefined || options.rightOn !== undefined) {
+      if (options.on !== undefined) throw new TypeError(`merge(options): give on, or leftOn with rightOn, not both`);
+      if (options.leftOn === undefined || options.rightOn === undefined) throw new TypeError(`merge(options): leftOn and rightOn go together (got only ${options.leftOn === undefined ? 'rightOn' : 'leftOn'})`);
+      leftOn = list('leftOn', options.leftOn);
+      rightOn = list('rightOn', options.rightOn);
+      if (leftOn.length !== rightOn.length) throw new RangeError(`merge(options): leftOn has ${leftOn.length} columns and rightOn ${rightOn.length}; they pair up one by one`);
+    } else {
+      leftOn = options.on === undefined ? this.columns.filter((c) => right.columns.includes(c)) : list('on', options.on);
+      if (!leftOn.length) throw new RangeError(`merge(options): no key columns (give on, or frames with common columns)`);
+      rightOn = leftOn;
     }
     const suffixes = options.suffixes ?? ['_x', '_y'];
     if (!Array.isArray(suffixes) || suffixes.length !== 2 || suffixes.some((x) => typeof x !== 'string'))
       throw new TypeError(`merge(options): suffixes must be two strings, got ${describeValue(suffixes)}`);
-    const leftNames = new Map<string, string>();
-    const rightNames = new Map<string, string>();
-    for (const c of this.columns) leftNames.set(c, !on.includes(c) && right.columns.includes(c) ? `${c}${suffixes[0]}` : c);
-    for (const c of right.columns) if (!on.includes(c)) rightNames.set(c, this.columns.includes(c) ? `${c}${suffixes[1]}` : c);
-    const names = [...leftNames.values(), ...rightNames.values()];
-    if (new Set(names).size !== names.length) throw new RangeError(`merge: the suffixes give duplicate columns ${JSON.stringify(names)}`);
-    const src = new MergeSource(this.state.source, this.columns, right.state.source, right.columns, { on, how: how as How, leftNames, rightNames });
-    return new DataFrame({ source: src, columns: src.schema.map(([n]) => n) });
+    return mergeFrames('merge', this, this.columns, right, right.columns, { leftOn, rightOn, coalesce: leftOn.map((c, k) => c === rightOn[k]), how: options.how ?? 'inner', suffixes: suffixes as [string, string] });
+  }
+
+  /**
+   * Columns of `other` joined on its index (pandas' / Dask's join): `on` names columns of this
+   * frame matched against the index (default: this frame's index, the result then sorted by it,
+   * as Dask's index-aligned join). `how` left (default), inner, right or outer; columns in both
+   * need `lsuffix` / `rsuffix` (pandas' error otherwise). The key comes out as a column (the
+   * result has no index: pandas' `join(...).reset_index()` when joining on the index).
+   */
+  join(other: DataFrame, options: JoinOptions = {}): DataFrame {
+    if (!(other instanceof DataFrame)) throw new TypeError(`join(other): expected a DataFrame, got ${describeValue(other)}`);
+    if (typeof options !== 'object' || options === null) throw new TypeError(`join(options): options must be an object, got ${describeValue(options)}`);
+    for (const k of Object.keys(options)) if (!['on', 'how', 'lsuffix', 'rsuffix'].includes(k)) throw new TypeError(`join(options): unknown option ${JSON.stringify(k)}; accepted: on, how, lsuffix, rsuffix`);
+    const index = other.index;
+    if (index === undefined) throw new RangeError(`join(other): other has no index; give it one with setIndex(column), or use merge`);
+    const [ls, rs] = [options.lsuffix ?? '', options.rsuffix ?? ''];
+    if (typeof ls !== 'string' || typeof rs !== 'string') throw new TypeError(`join(options): lsuffix and rsuffix must be strings, got ${describeValue(ls)}, ${describeValue(rs)}`);
+    const how = options.how ?? 'left';
+    const onIndex = options.on === undefined;
+    if (onIndex && this.index === undefined) throw new RangeError(`join(options): this frame has no index to join on; give on (a column), or setIndex first`);
+    const on = onIndex ? this.index! : options.on!;
+    if (typeof on !== 'string') throw new TypeError(`join(options): on must be a column name (other's index has one column), got ${describeValue(on)}`);
+    const leftColumns = onIndex ? [on, ...this.columns] : this.columns;
+    const joined = mergeFrames('join', this, leftColumns, other, other.columns.concat(index), { leftOn: [on], rightOn: [index], coalesce: [true], how, suffixes: [ls, rs] });
+    return onIndex ? joined.sortValues(on) : joined;
   }
 
   /** The rows where `mask` (a bool Series of this frame) is true (Dask's df[mask]). */
   filter(mask: Series): DataFrame {
     const m = this.ownSeries('filter(mask)', mask);
     if (m.dtype !== 'bool') throw new TypeError(`filter(mask): mask must be a bool Series (e.g. df.get('x').gt(0.5)), got dtype ${m.dtype}`);
-    return this.withStep({ kind: 'filter', mask: m.expr }, 'filter', this.columns);
+    return this.alignWith('filter(mask)', [m]).withStep({ kind: 'filter', mask: m.expr }, 'filter', this.columns);
   }
 
   /** New or replaced columns: each a Series of this frame or a number (Dask's assign). */
@@ -285,6 +315,7 @@ export class DataFrame implements HasGraph {
       throw new TypeError(`assign(columns): expected { name: Series | number }, got ${describeValue(columns)}`);
     const entries = Object.entries(columns);
     if (!entries.length) return this;
+    const base = this.alignWith('assign(columns)', entries.flatMap(([n, v]) => (typeof v === 'number' || typeof v === 'boolean' ? [] : [this.ownSeries(`assign(columns).${n}`, v)])));
     const exprs = entries.map(([n, v]) => {
       if (typeof v === 'number' || typeof v === 'boolean') return [n, literal(`assign(columns).${n}`, v)] as const;
       return [n, this.ownSeries(`assign(columns).${n}`, v).expr] as const;
@@ -297,7 +328,7 @@ export class DataFrame implements HasGraph {
       if (typeof v === 'number' && Number.isInteger(v)) return [n, { kind: 'astype', arg: e, dtype: 'int64' }] as const;
       return [n, e] as const;
     }) as [string, Expr][];
-    return this.withStep({ kind: 'assign', columns: typed }, 'assign', names);
+    return base.withStep({ kind: 'assign', columns: typed }, 'assign', names);
   }
 
   /**
@@ -541,7 +572,7 @@ export class DataFrame implements HasGraph {
         const d = parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
         return NUMERIC(d) || (boolAsNumber && d === 'bool');
       });
-      for (const c of columns) if (!numeric.includes(c)) out.set(c, nonNumeric(c, parts));
+      for (const c of columns) if (!numeric.includes(c)) out.set(c, nonNumeric(c, parts, label === 'count'));
       if (numeric.length) {
         const spec = {
           columns: numeric.map((c) => {
@@ -711,6 +742,16 @@ function insertMissing(t: Table, name: string, pos: number): Table {
   return new Table([name], new Map([[name, col]]), n);
 }
 
+/** A value `Series.replace` takes: what a column holds (NaN: the missing values). */
+export type ReplaceValue = number | bigint | string | boolean | Date;
+
+/** An object literal (or one without a prototype): a mapping, not an array, Map or Date. */
+function isPlainObject(v: unknown): v is object {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 /** Whether the partitions with rows agree on every column's dtype. */
 function sameDtypes(parts: Partition[]): boolean {
   const seen = new Map<string, DType>();
@@ -746,7 +787,7 @@ export class Series implements HasGraph {
   }
   /** @internal A frame with this series as its one column. */
   asFrame(): DataFrame {
-    if (this.expr.kind === 'col') return this.frame.select([this.expr.name]);
+    if (this.expr.kind === 'col' && this.expr.name === this.name) return this.frame.select([this.expr.name]);
     return this.frame.assign({ [this.name]: this }).select([this.name]);
   }
   graph(options?: { optimize?: boolean }): TaskGraph {
@@ -779,15 +820,25 @@ export class Series implements HasGraph {
     return this.frame.length();
   }
 
-  private operand(where: string, other: unknown): Expr {
-    if (other instanceof Series) {
-      if (other.frame.state.source !== this.frame.state.source)
+  /**
+   * An expression of this Series and `others` (Series or literals), over this frame or, when a
+   * Series is a scan of it (shift, cumsum, …), the frame holding both row for row.
+   */
+  private withOperands(where: string, others: readonly unknown[], build: (ops: Expr[]) => Expr): Series {
+    const series = others.filter((o): o is Series => o instanceof Series);
+    let frame = this.frame;
+    if (series.some((o) => o.frame.state.source !== this.frame.state.source)) {
+      const src = alignedSource([this.frame.state.source, ...series.map((o) => o.frame.state.source)]);
+      if (!src)
         throw new RangeError(
           `${where}: the Series comes from another DataFrame (other partitions: rows would not align); combine columns of one frame, e.g. assign() them first`,
         );
-      return other.expr;
+      frame = new DataFrame({ source: src, columns: this.frame.columns });
     }
-    return literal(where, other);
+    const ops = others.map((o) => (o instanceof Series ? o.expr : literal(where, o)));
+    const s = new Series(frame, build(ops), this.name);
+    void s.dtype; // dtype errors at build time, naming the operation
+    return s;
   }
   private derive(expr: Expr): Series {
     const s = new Series(this.frame, expr, this.name);
@@ -795,7 +846,7 @@ export class Series implements HasGraph {
     return s;
   }
   private arith(op: ArithOp, other: Series | number | bigint | Date): Series {
-    return this.derive({ kind: 'arith', op, args: [this.expr, this.operand(op, other)] });
+    return this.withOperands(op, [other], ([b]) => ({ kind: 'arith', op, args: [this.expr, b!] }));
   }
   private compare(op: CompareOp, other: Series | number | bigint | Date | string): Series {
     const d = this.dtype;
@@ -807,10 +858,10 @@ export class Series implements HasGraph {
     }
     if (text && other instanceof Series && (other.dtype === 'string' || other.dtype === 'category'))
       throw new TypeError(`${op}: comparisons of two string columns are not built (accepted: a string column with a string, e.g. s.eq('Alice'))`);
-    return this.derive({ kind: 'compare', op, args: [this.expr, this.operand(op, other)] });
+    return this.withOperands(op, [other], ([b]) => ({ kind: 'compare', op, args: [this.expr, b!] }));
   }
   private logical(op: LogicalOp, other: Series | boolean): Series {
-    return this.derive({ kind: 'logical', op, args: [this.expr, this.operand(op, other)] });
+    return this.withOperands(op, [other], ([b]) => ({ kind: 'logical', op, args: [this.expr, b!] }));
   }
   /**
    * `this + other` elementwise (pandas' `+`): another Series of the same frame, a number or a
@@ -939,12 +990,12 @@ export class Series implements HasGraph {
   /** pandas' where: this value where cond is true, else `other` (default NaN). */
   where(cond: Series, other: Series | number | Date = NaN): Series {
     if (!(cond instanceof Series)) throw new TypeError(`where(cond): cond must be a bool Series, got ${describeValue(cond)}`);
-    return this.derive({ kind: 'where', cond: this.operand('where', cond), x: this.expr, other: this.operand('where', other) });
+    return this.withOperands('where', [cond, other], ([c, o]) => ({ kind: 'where', cond: c!, x: this.expr, other: o! }));
   }
   /** pandas' mask: `other` where cond is true, else this value. */
   mask(cond: Series, other: Series | number | Date = NaN): Series {
     if (!(cond instanceof Series)) throw new TypeError(`mask(cond): cond must be a bool Series, got ${describeValue(cond)}`);
-    return this.derive({ kind: 'where', cond: this.operand('mask', cond), x: this.operand('mask', other), other: this.expr });
+    return this.withOperands('mask', [cond, other], ([c, o]) => ({ kind: 'where', cond: c!, x: o!, other: this.expr }));
   }
   /**
    * A cast: 'float64', 'int64' (truncates; missing or infinite values are an error, as pandas),
@@ -962,6 +1013,166 @@ export class Series implements HasGraph {
       return this.derive({ kind: 'str', op: 'map', arg: this.expr, map: { op: 'category' } });
     }
     return this.derive({ kind: 'astype', arg: this.expr, dtype });
+  }
+
+  /**
+   * Each value looked up in `mapping` (pandas' `Series.map(dict)`), a plain object or a `Map`;
+   * a value not among its keys becomes missing. Keys: strings for a string or category column;
+   * numbers or bigints for int64 / Int64 / float64 columns (an object's keys are read as numbers,
+   * `'1'` → 1; 1 and 1.0 are one key); booleans for a bool column (an object's `'true'` /
+   * `'false'`); Dates for datetime columns; a `Map` key NaN maps the missing values (NaN, NaT,
+   * a missing string; `null` matches nothing, as pandas' `None` key on data read from a file).
+   * Keys of another kind never match (as pandas: `true` is not the key 1).
+   * The values are all strings (a string column), all numbers or bigints (int64 when every row
+   * matched an integer, else float64 with NaN, as pandas), or all booleans (bool when every row
+   * matched, else an object column of 'True'/'False' as pandas); `null` values are missing.
+   * Mixed kinds are a TypeError (pandas would make an object column). A category column stays
+   * category when its values all map to distinct strings (pandas' categories mapped), else a
+   * string column; its missing values stay missing.
+   * @example
+   * ```ts
+   * df.get('code').map({ a: 'apple', b: 'banana' });
+   * df.get('n').map(new Map([[1, 10], [2, 20]]));
+   * ```
+   */
+  map(mapping: Readonly<Record<string, MapValue>> | ReadonlyMap<unknown, MapValue>): Series {
+    const table = this.lookupTable('map(mapping)', mapping);
+    return this.derive({ kind: 'lookup', arg: this.expr, table });
+  }
+  /** The mapping's entries as [key, value] pairs with the keys this column's values can match (null: the missing values; keys that never match left out). */
+  private mappingEntries(where: string, mapping: unknown): [string | null, unknown][] {
+    const d = this.dtype;
+    const text = d === 'string' || d === 'category';
+    if (!(mapping instanceof Map) && !isPlainObject(mapping)) throw new TypeError(`${where}: expected a plain object or a Map, got ${describeValue(mapping)}`);
+    const out: [string | null, unknown][] = [];
+    const key = (k: unknown, fromObject: boolean): string | null | undefined => {
+      // NaN stands for the missing values (NaN, NaT, a missing string); null matches nothing, as
+      // pandas' None key on data read from a file (see isin)
+      if (typeof k === 'number' && Number.isNaN(k)) return null;
+      if (k === null) return undefined;
+      if (text) return typeof k === 'string' ? lookupKey(k) : undefined;
+      if (d === 'datetime') return k instanceof Date && !Number.isNaN(k.getTime()) ? lookupKey(k) : undefined;
+      if (d === 'bool') {
+        if (typeof k === 'boolean') return lookupKey(k);
+        // an object's keys are strings: 'true' / 'True' as the boolean they spell
+        return fromObject && typeof k === 'string' && /^(true|false)$/i.test(k) ? lookupKey(k.toLowerCase() === 'true') : undefined;
+      }
+      if (typeof k === 'number' || typeof k === 'bigint') return lookupKey(k);
+      if (fromObject && typeof k === 'string') {
+        // an object's keys are strings: '1', '-2.5' as the numbers they spell
+        if (k === 'NaN') return null;
+        if (k.trim() !== '' && !Number.isNaN(Number(k))) return /^-?\d+$/.test(k) ? lookupKey(BigInt(k)) : lookupKey(Number(k));
+      }
+      return undefined;
+    };
+    const entries: [unknown, unknown][] = mapping instanceof Map ? [...mapping] : Object.entries(mapping as object);
+    for (const [k, v] of entries) {
+      const nk = key(k, !(mapping instanceof Map));
+      if (nk !== undefined) out.push([nk, v]);
+    }
+    return out;
+  }
+  private lookupTable(where: string, mapping: unknown): Lookup {
+    const d = this.dtype;
+    if (d === 'timedelta') throw new TypeError(`${where}: a timedelta column is not accepted (accepted: int64, Int64, float64, bool, datetime, string, category)`);
+    const pairs = this.mappingEntries(where, mapping);
+    // the value kinds of the whole mapping decide the result's dtype, not only the keys that match
+    const all: unknown[] = mapping instanceof Map ? [...mapping.values()] : Object.values(mapping as object);
+    const kinds = new Set<string>();
+    for (const v of all) {
+      if (v === null) continue;
+      const k = typeof v === 'string' ? 'string' : typeof v === 'number' || typeof v === 'bigint' ? 'number' : typeof v === 'boolean' ? 'bool' : undefined;
+      if (!k) throw new TypeError(`${where}: a value must be a string, a number, a bigint, a boolean or null, got ${describeValue(v)}`);
+      if (typeof v === 'bigint' && (v < -(2n ** 63n) || v >= 2n ** 63n)) throw new RangeError(`${where}: ${v}n is outside the int64 range [-2^63, 2^63)`);
+      kinds.add(k);
+    }
+    if (kinds.size > 1) throw new TypeError(`${where}: the values mix ${[...kinds].join(' and ')} (pandas: an object column); give values of one kind`);
+    const kind = (kinds.values().next().value ?? 'none') as Lookup['kind'];
+    const integers = all.every((v) => v === null || typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)));
+    const entries = new Map<string, MapValue>();
+    let onMissing: MapValue = null;
+    for (const [k, v] of pairs) {
+      if (k === null) onMissing = v as MapValue;
+      else if (!entries.has(k)) entries.set(k, v as MapValue);
+    }
+    const strings = [...entries.values()].filter((v) => typeof v === 'string');
+    return { entries, onMissing, kind, integers, injective: new Set(strings).size === strings.length };
+  }
+
+  /**
+   * Values equal to `old` replaced by `value` (pandas' `Series.replace(old, value)`), or every key
+   * of a mapping by its value at once (`replace({ old: new, … })` or a `Map`; `{ 1: 2, 2: 3 }`
+   * turns 1 into 2 and 2 into 3, as pandas), or each of a list of values by one `value`; the
+   * other values are kept. Numbers (NaN: the missing values) for numeric columns, booleans for a
+   * bool column, Dates for datetime columns, strings for string and category columns (a category
+   * column stays one). An int64 column with a float replacement becomes float64, as pandas; an
+   * Int64 one takes integers only.
+   * @example
+   * ```ts
+   * df.get('x').replace(-1, NaN);
+   * df.get('name').replace({ Bob: 'Robert' });
+   * ```
+   */
+  replace(
+    old: ReplaceValue | readonly ReplaceValue[] | Readonly<Record<string, ReplaceValue>> | ReadonlyMap<ReplaceValue, ReplaceValue>,
+    value?: ReplaceValue,
+  ): Series {
+    const d = this.dtype;
+    let pairs: [unknown, unknown][];
+    const isMapping = old instanceof Map || (typeof old === 'object' && old !== null && !Array.isArray(old) && !(old instanceof Date));
+    if (isMapping) {
+      if (value !== undefined) throw new TypeError(`replace(value): give either a mapping or (old, value), not both; got a mapping and ${describeValue(value)}`);
+      if (old instanceof Map) pairs = [...old];
+      else {
+        if (!isPlainObject(old)) throw new TypeError(`replace(old): expected a value, an array, a plain object or a Map, got ${describeValue(old)}`);
+        // an object's keys are strings: numbers for a numeric column
+        pairs = Object.entries(old as object).map(([k, v]) => [d === 'string' || d === 'category' ? k : k === 'NaN' ? NaN : k === 'true' ? true : k === 'false' ? false : k.trim() !== '' && !Number.isNaN(Number(k)) ? (/^-?\d+$/.test(k) && !Number.isSafeInteger(Number(k)) ? BigInt(k) : Number(k)) : k, v]);
+      }
+    } else {
+      if (value === undefined) throw new TypeError('replace(value): missing (accepted: replace(old, value) or replace({ old: value, … }))');
+      pairs = (Array.isArray(old) ? old : [old]).map((o) => [o, value]);
+    }
+    if (d === 'string' || d === 'category') {
+      const entries = new Map<string, string>();
+      for (const [o, v] of pairs) {
+        if (typeof v !== 'string') throw new TypeError(`replace(value): a ${d} column takes string replacements, got ${describeValue(v)}`);
+        if (typeof o !== 'string') throw new TypeError(`replace(old): a ${d} column replaces strings, got ${describeValue(o)}${o === null || (typeof o === 'number' && Number.isNaN(o)) ? ' (fillna replaces missing values)' : ''}`);
+        if (!entries.has(o)) entries.set(o, v);
+      }
+      return this.derive({ kind: 'str', op: 'map', arg: this.expr, map: { op: 'lookup', entries } });
+    }
+    if (d === 'timedelta') throw new TypeError('replace(old): a timedelta column is not accepted (accepted: int64, Int64, float64, bool, datetime, string, category)');
+    const check = (arg: string, v: unknown): void => {
+      const ok = d === 'bool' ? typeof v === 'boolean' : d === 'datetime' ? v instanceof Date || (typeof v === 'number' && Number.isNaN(v)) : typeof v === 'number' || typeof v === 'bigint';
+      if (!ok) throw new TypeError(`replace(${arg}): a ${d} column takes ${d === 'bool' ? 'booleans' : d === 'datetime' ? 'Dates' : 'numbers or bigints'}, got ${describeValue(v)}`);
+      if (d === 'Int64' && arg === 'value' && typeof v === 'number' && !Number.isInteger(v)) throw new TypeError(`replace(value): ${v} is not an integer; an Int64 column takes integers (as pandas: invalid value for dtype Int64)`);
+    };
+    for (const [o, v] of pairs) {
+      check('old', o);
+      check('value', v);
+    }
+    if (d === 'bool') {
+      // (x where no `old` matches) or (a match whose value is true): masks combined, every pair at once
+      const hits = pairs.map(([o, v]) => [o ? this : this.not(), v] as const);
+      let any: Series | undefined;
+      let toTrue: Series | undefined;
+      for (const [hit, v] of hits) {
+        any = any ? any.or(hit) : hit;
+        if (v) toTrue = toTrue ? toTrue.or(hit) : hit;
+      }
+      if (!any) return this;
+      const kept = this.and(any.not());
+      return toTrue ? kept.or(toTrue) : kept;
+    }
+    // nested where over the original values: every pair at once
+    let acc: Expr = this.expr;
+    for (const [o, v] of [...pairs].reverse()) {
+      const miss = typeof o === 'number' && Number.isNaN(o);
+      const keep: Expr = miss ? { kind: 'notna', arg: this.expr } : { kind: 'not', arg: { kind: 'compare', op: 'eq', args: [this.expr, literal('replace(old)', o)] } };
+      const lit = typeof v === 'number' && Number.isNaN(v) ? literal('replace(value)', NaN) : literal('replace(value)', v);
+      acc = { kind: 'where', cond: keep, x: acc, other: lit };
+    }
+    return this.derive(acc);
   }
 
   /** String operations, per distinct string of each partition's dictionary (pandas' .str). */
@@ -1018,6 +1229,32 @@ export class Series implements HasGraph {
   max(): Lazy<number | bigint> { return this.exact('max', (s) => s.max); }
   /** The number of non-missing values (pandas' `Series.count()`), for any dtype. */
   count(): Lazy<number> { return this.scalar('count', (s) => s.count, false); }
+  /**
+   * Whether any value is true (non-zero), missing values skipped (pandas' `Series.any()`,
+   * skipna): false for no values. int64, Int64, float64 and bool Series; others a TypeError.
+   */
+  any(): Lazy<boolean> { return this.truth('any'); }
+  /**
+   * Whether every value is true (non-zero), missing values skipped (pandas' `Series.all()`,
+   * skipna): true for no values. int64, Int64, float64 and bool Series; others a TypeError.
+   */
+  all(): Lazy<boolean> { return this.truth('all'); }
+  private truth(op: 'any' | 'all'): Lazy<boolean> {
+    const d = this.dtype;
+    if (d !== 'int64' && d !== 'Int64' && d !== 'float64' && d !== 'bool')
+      throw new TypeError(`${op}(): column ${JSON.stringify(this.name)} has dtype ${d}; ${op} needs int64, Int64, float64 or bool`);
+    // the count of the rows that decide: true values for any, false ones for all (NaN != 0 is
+    // true in NumPy, so a missing value is masked out; an Int64 comparison is false at <NA>)
+    const decide = op === 'any' ? (d === 'bool' ? this : this.ne(0).and(this.notna())) : d === 'bool' ? this.not() : this.eq(0);
+    const n = decide.sum();
+    return new Lazy(
+      (o) => this.frame.reductionLayers(op, o),
+      async (options) => {
+        const c = Number(await n.compute(options));
+        return op === 'any' ? c > 0 : c === 0;
+      },
+    );
+  }
   /** The standard deviation, missing skipped, with `ddof` 1 by default (pandas'); the divisor is N - ddof. */
   std(options: { ddof?: number } = {}): Lazy<number> {
     const ddof = checkDdof(options);
@@ -1050,7 +1287,7 @@ export class Series implements HasGraph {
   }
   private operandSeries(where: string, other: unknown): Series {
     if (!(other instanceof Series)) throw new TypeError(`${where}: expected a Series of the same DataFrame, got ${describeValue(other)}`);
-    if (other.frame.state.source !== this.frame.state.source)
+    if (other.frame.state.source !== this.frame.state.source && !alignedSource([this.frame.state.source, other.frame.state.source]))
       throw new RangeError(`${where}: the Series comes from another DataFrame (other partitions: rows would not align); combine columns of one frame`);
     return other;
   }
@@ -1142,6 +1379,49 @@ export class Series implements HasGraph {
     );
   }
 
+  /** This Series with a ScanOp over its partitions in order (a hidden column of the frame's source plus the scan). */
+  private scan(s: ScanOp): Series {
+    scanDtype(s, this.dtype); // a TypeError now, naming the operation
+    // the frame's source with one more (hidden) column: the frame's other columns pass through
+    const src = new ScanSource(this.frame.state.source, this.expr, s, `\u0000${s.op}-${layerId()}`);
+    return new Series(new DataFrame({ source: src, columns: this.frame.columns }), col(src.out), this.name);
+  }
+  private periods(op: string, periods: unknown): number {
+    if (typeof periods !== 'number' || !Number.isInteger(periods)) throw new TypeError(`${op}(periods): periods must be an integer, got ${describeValue(periods)}`);
+    return periods;
+  }
+  /**
+   * The values moved down by `periods` rows (up for a negative one) across partitions in order,
+   * missing values coming in at the ends (pandas' `Series.shift(periods)`): an int64 Series
+   * becomes float64 and a bool one pandas' object column ('True'/'False'), others keep their
+   * dtype (Int64 with `<NA>`). The result combines with this frame's columns row for row
+   * (`x.sub(x.shift())`, `df.assign({ prev: x.shift() })`, `df.filter(x.shift().gt(0))`).
+   * @example
+   * ```ts
+   * const change = df.get('price').sub(df.get('price').shift());
+   * ```
+   */
+  shift(periods = 1): Series { return this.scan({ op: 'shift', periods: this.periods('shift', periods) }); }
+  /**
+   * Each value minus the one `periods` rows before (after, for a negative one), across partitions
+   * (pandas' `Series.diff(periods)`): float64 for int64, Int64 for Int64, a timedelta for a
+   * datetime, pandas' object 'True'/'False' for bool (whether the value changed); missing where
+   * either is. Strings are a TypeError. Combines with the frame's columns, as {@link Series.shift}.
+   */
+  diff(periods = 1): Series { return this.scan({ op: 'diff', periods: this.periods('diff', periods) }); }
+  /**
+   * The running sum across partitions in order (pandas' `Series.cumsum()`, skipna: a missing value
+   * stays missing at its place and is skipped); int64 exact (wrapping, as NumPy), bool counts
+   * as int64. Numeric and bool Series; combines with the frame's columns, as {@link Series.shift}.
+   */
+  cumsum(): Series { return this.scan({ op: 'cumsum' }); }
+  /** The running product (pandas' `Series.cumprod()`), as {@link Series.cumsum}. */
+  cumprod(): Series { return this.scan({ op: 'cumprod' }); }
+  /** The running maximum (pandas' `Series.cummax()`), as {@link Series.cumsum}; bool stays bool, datetimes are accepted. */
+  cummax(): Series { return this.scan({ op: 'cummax' }); }
+  /** The running minimum (pandas' `Series.cummin()`), as {@link Series.cummax}. */
+  cummin(): Series { return this.scan({ op: 'cummin' }); }
+
   /** The Series without its missing values (pandas' `Series.dropna()`). */
   dropna(): Series {
     return this.asFrame().dropna().get(this.name);
@@ -1150,7 +1430,7 @@ export class Series implements HasGraph {
   sortValues(options: { ascending?: boolean; naPosition?: 'last' | 'first' } = {}): Series {
     return this.asFrame().sortValues(this.name, options).get(this.name);
   }
-  /** The `n` largest values, missing left out, the first of equal values kept (pandas' `Series.nlargest`), as a one-column Table. */
+  /** The `n` largest values, the first of equal values kept, missing values only after every value (pandas' `Series.nlargest`), as a one-column Table. */
   nlargest(n = 5): Lazy<Table> {
     return this.asFrame().nlargest(n, this.name);
   }
@@ -1323,3 +1603,66 @@ export class DatetimeFields {
 /** The name under which a Series expression is materialized for a reduction (no user column can clash). */
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const EXPR_COLUMN = '\u0000expr';
+
+/** Options of {@link DataFrame.merge}. */
+export interface MergeOptions {
+  /** Key column(s) of both frames (default: the columns they share). */
+  on?: string | readonly string[];
+  /** Key column(s) of this frame, paired one by one with `rightOn` (instead of `on`). */
+  leftOn?: string | readonly string[];
+  /** Key column(s) of the right frame, paired with `leftOn`. */
+  rightOn?: string | readonly string[];
+  /** Which rows: 'inner' (default), 'left', 'right' or 'outer'. */
+  how?: How;
+  /** Appended to the names of non-key columns found in both frames (default ['_x', '_y']). */
+  suffixes?: [string, string];
+}
+
+/** Options of {@link DataFrame.join}. */
+export interface JoinOptions {
+  /** The column of this frame matched against the other's index (default: this frame's index). */
+  on?: string;
+  /** Which rows: 'left' (default), 'inner', 'right' or 'outer'. */
+  how?: How;
+  /** Appended to this frame's columns that the other has too (default ''; overlapping names need one). */
+  lsuffix?: string;
+  /** Appended to the other's columns that this frame has too. */
+  rsuffix?: string;
+}
+
+/** The merge of `left`'s columns `lcols` with `right`'s `rcols` (keys checked, names suffixed as pandas). */
+function mergeFrames(
+  op: 'merge' | 'join',
+  left: DataFrame,
+  lcols: readonly string[],
+  right: DataFrame,
+  rcols: readonly string[],
+  spec: { leftOn: string[]; rightOn: string[]; coalesce: boolean[]; how: string; suffixes: [string, string] },
+): DataFrame {
+  const { leftOn, rightOn, coalesce, how, suffixes } = spec;
+  if (!['inner', 'left', 'right', 'outer'].includes(how)) throw new RangeError(`${op}(options): how must be 'inner', 'left', 'right' or 'outer', got ${describeValue(how)}`);
+  const ld = left.sourceDtypes();
+  const rd = right.sourceDtypes();
+  const keyName = op === 'merge' ? 'merge(options.on)' : 'join(options.on)';
+  leftOn.forEach((lk, k) => {
+    const rk = rightOn[k]!;
+    if (!lcols.includes(lk)) throw new RangeError(`${keyName}: no column ${JSON.stringify(lk)}; columns are ${JSON.stringify(lcols)}`);
+    if (!rcols.includes(rk)) throw new RangeError(`${keyName} in right: no column ${JSON.stringify(rk)}; columns are ${JSON.stringify(rcols)}`);
+    const [a, b] = [ld[lk]!, rd[rk]!];
+    const num = (d: DType): boolean => d === 'int64' || d === 'float64';
+    if (a !== b && !(num(a) && num(b)))
+      throw new TypeError(`${op}: key ${JSON.stringify(lk)} is ${a} on the left and ${b} on the right${lk === rk ? '' : ` (${JSON.stringify(rk)})`}; accepted: the same dtype, or int64 with float64`);
+  });
+  // columns in both frames get the suffixes, but a coalesced key pair is one column
+  const rightKept = rcols.filter((c) => !rightOn.some((rk, k) => coalesce[k] && rk === c));
+  const leftKept = new Set(lcols.filter((c) => !leftOn.some((lk, k) => coalesce[k] && lk === c && rightOn[k] === c)));
+  const both = new Set(rightKept.filter((c) => leftKept.has(c)));
+  if (op === 'join' && both.size && suffixes[0] === suffixes[1])
+    throw new RangeError(`join: columns overlap but no suffix specified: ${JSON.stringify([...both])}; give lsuffix or rsuffix`);
+  const leftNames = new Map(lcols.map((c) => [c, both.has(c) ? `${c}${suffixes[0]}` : c]));
+  const rightNames = new Map(rightKept.map((c) => [c, both.has(c) ? `${c}${suffixes[1]}` : c]));
+  const names = [...leftNames.values(), ...rightNames.values()];
+  if (new Set(names).size !== names.length) throw new RangeError(`${op}: the suffixes give duplicate columns ${JSON.stringify(names)}`);
+  const src = new MergeSource(left.state.source, lcols, right.state.source, rcols, { leftOn, rightOn, coalesce, how: how as How, leftNames, rightNames });
+  return new DataFrame({ source: src, columns: src.schema.map(([n]) => n) });
+}

@@ -1,6 +1,7 @@
 // tessera.dataframe: partitioned, columnar DataFrames (Dask's dask.dataframe model).
-export { DataFrame, Series, Lazy, Describe, Table, type DescribeOptions } from './frame.js';
+export { DataFrame, Series, Lazy, Describe, Table, type DescribeOptions, type ReplaceValue } from './frame.js';
 export { type DType, StringDict } from './column.js';
+export { type MapValue } from './expr.js';
 export { readCsv, type ReadCsvOptions } from './csv.js';
 export { type ToCsvOptions } from './write.js';
 export { datasets, timeseries, NAMES, type TimeseriesOptions } from './timeseries.js';

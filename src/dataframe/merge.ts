@@ -6,6 +6,8 @@
 // as the left frame (a broadcast or shuffle join per partition is not built yet).
 import { type Column, type DType, type Partition, StringDict, emptyColumn, sliceColumn } from './column.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
+import { dfNative } from './native.js';
+import { awaitNative } from './run.js';
 import { Table } from './table.js';
 
 /**
@@ -16,9 +18,13 @@ import { Table } from './table.js';
 export type How = 'inner' | 'left' | 'right' | 'outer';
 
 export interface MergeSpec {
-  on: readonly string[];
+  /** The key columns of each side, pair by pair. */
+  leftOn: readonly string[];
+  rightOn: readonly string[];
+  /** Per key pair: one output column (the left's name; the right's key where the left has no row), as pandas does for a key named alike on both sides; else both columns are kept. */
+  coalesce: readonly boolean[];
   how: How;
-  /** Output name of each left column and right non-key column. */
+  /** Output name of each left column and each right column but the coalesced keys. */
   leftNames: ReadonlyMap<string, string>;
   rightNames: ReadonlyMap<string, string>;
 }
@@ -55,11 +61,6 @@ export function keyReader(c: Column): (i: number) => string {
   }
 }
 
-function rowKeys(t: Table, on: readonly string[]): string[] {
-  const readers = on.map((k) => keyReader(t.raw(k)!));
-  return Array.from({ length: t.length }, (_, i) => (readers.length === 1 ? readers[0]!(i) : readers.map((r) => r(i)).join('\u0000')));
-}
-
 /** Rows `idx` of `c`; −1 = no row: int64 becomes float64 and bool a string column (pandas: object) when any is missing. */
 function gather(c: Column, idx: Int32Array): Column {
   const n = idx.length;
@@ -72,6 +73,18 @@ function gather(c: Column, idx: Int32Array): Column {
       const out = new Int32Array(n);
       for (let i = 0; i < n; i++) out[i] = idx[i]! < 0 ? -1 : src[idx[i]!]!;
       return { dtype: c.dtype, values: out, dict: c.dict };
+    }
+    case 'Int64': {
+      // stays Int64: a row without a match is <NA> (pandas keeps the nullable dtype)
+      const src = c.values as BigInt64Array;
+      const sv = c.valid!;
+      const out = new BigInt64Array(n);
+      const valid = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const r = idx[i]!;
+        if (r >= 0 && sv[r]) (out[i] = src[r]!), (valid[i] = 1);
+      }
+      return { dtype: 'Int64', values: out, valid };
     }
     case 'int64': {
       const src = c.values as BigInt64Array;
@@ -104,96 +117,406 @@ function gather(c: Column, idx: Int32Array): Column {
   }
 }
 
-/** Row numbers by key, in row order. */
-function indexKeys(keys: readonly string[]): Map<string, number[]> {
-  const m = new Map<string, number[]>();
-  keys.forEach((k, r) => {
-    const l = m.get(k);
-    if (l) l.push(r);
-    else m.set(k, [r]);
-  });
-  return m;
+/**
+ * Dense ids for join keys: an open-addressing hash table of 64-bit key patterns (two uint32
+ * halves) to ids assigned in order of first insertion. A key column becomes one pattern per row
+ * (float64 and datetime: the bits of the value with -0 as 0; int64: its bits, or its value as a
+ * float64 when the other side's key is float64; bool 0/1; strings: an id per distinct string,
+ * shared by both sides, looked up once per dictionary entry); several key columns are combined
+ * pairwise through the same table. Missing keys (NaN, a missing string) are one more key that
+ * matches itself, as pandas. No string per row: a row costs a hash probe.
+ */
+class KeyTable {
+  // one 16-byte slot per entry (lo, hi, id + 1, unused; 0 = empty): a probe touches one cache line
+  private slots: Int32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(expected: number) {
+    let cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    this.slots = new Int32Array(cap * 4);
+    this.mask = cap - 1;
+  }
+
+  private static hash(lo: number, hi: number): number {
+    let h = lo ^ Math.imul(hi, 0x9e3779b1);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    return h ^ (h >>> 16);
+  }
+
+  /** The id of (lo, hi), inserted with the next id when `insert` (else −1 when absent). */
+  id(lo: number, hi: number, insert: boolean): number {
+    const t = this.slots;
+    lo |= 0;
+    hi |= 0;
+    let s = (KeyTable.hash(lo, hi) & this.mask) << 2;
+    for (;;) {
+      const id = t[s + 2]!;
+      if (id === 0) break;
+      if (t[s] === lo && t[s + 1] === hi) return id - 1;
+      s = (s + 4) & (this.mask << 2 | 3);
+    }
+    if (!insert) return -1;
+    t[s] = lo;
+    t[s + 1] = hi;
+    t[s + 2] = ++this.size;
+    if (this.size * 2 > this.mask) this.grow();
+    return this.size - 1;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const cap = (this.mask + 1) * 2;
+    const t = (this.slots = new Int32Array(cap * 4));
+    this.mask = cap - 1;
+    for (let o = 0; o < old.length; o += 4) {
+      if (old[o + 2] === 0) continue;
+      let s = (KeyTable.hash(old[o]!, old[o + 1]!) & this.mask) << 2;
+      while (t[s + 2] !== 0) s = (s + 4) & (this.mask << 2 | 3);
+      t[s] = old[o]!;
+      t[s + 1] = old[o + 1]!;
+      t[s + 2] = old[o + 2]!;
+    }
+  }
+}
+
+const MISSING_HI = 0x7ff80001; // a NaN pattern no normalized value takes (NaN rows are mapped to it)
+
+/**
+ * Encodes rows of key columns as dense ids shared by both sides of a join (see KeyTable): ids
+ * follow first appearance in the order tables are encoded; with `insert` false a key not seen
+ * before is −1 (no match).
+ */
+export class KeyEncoder {
+  private readonly columns: KeyTable[];
+  private readonly pairs: KeyTable[];
+  private readonly strings: Map<string, number>[];
+
+  /** `asNumber[k]`: the k-th key column's int64 values compare as float64 (the other side's key is float64). */
+  constructor(on: number, private readonly asNumber: readonly boolean[], expected: number) {
+    this.columns = Array.from({ length: on }, () => new KeyTable(expected));
+    this.pairs = Array.from({ length: on - 1 }, () => new KeyTable(expected));
+    this.strings = Array.from({ length: on }, () => new Map());
+  }
+
+  /** The number of distinct keys encoded so far (ids are 0 … size−1). */
+  get size(): number {
+    return (this.pairs.length ? this.pairs[this.pairs.length - 1]! : this.columns[0]!).size;
+  }
+
+  /** One id per row of `t` (its key columns `on`); −1 for a key not encoded before when `insert` is false. */
+  encode(t: Table, on: readonly string[], insert: boolean): Int32Array {
+    let ids = this.column(0, t.raw(on[0]!)!, t.length, insert);
+    for (let k = 1; k < on.length; k++) {
+      const next = this.column(k, t.raw(on[k]!)!, t.length, insert);
+      const pairs = this.pairs[k - 1]!;
+      for (let i = 0; i < ids.length; i++) ids[i] = ids[i]! < 0 || next[i]! < 0 ? -1 : pairs.id(ids[i]!, next[i]!, insert);
+    }
+    return ids;
+  }
+
+  private column(k: number, c: Column, n: number, insert: boolean): Int32Array {
+    const table = this.columns[k]!;
+    const out = new Int32Array(n);
+    switch (c.dtype) {
+      case 'string':
+      case 'category': {
+        const codes = c.values as Int32Array;
+        const strings = this.strings[k]!;
+        // a string's id: its number among the distinct strings, looked up once per dictionary entry
+        const byCode = new Int32Array(c.dict!.size).fill(-2);
+        let missing = -2;
+        for (let i = 0; i < n; i++) {
+          const code = codes[i]!;
+          if (code < 0) {
+            out[i] = missing === -2 ? (missing = table.id(0, MISSING_HI, insert)) : missing;
+            continue;
+          }
+          let id = byCode[code]!;
+          if (id === -2) {
+            const s = c.dict!.get(code);
+            let sid = strings.get(s);
+            if (sid === undefined && insert) strings.set(s, (sid = strings.size));
+            id = byCode[code] = sid === undefined ? -1 : table.id(sid, 0, insert);
+          }
+          out[i] = id;
+        }
+        return out;
+      }
+      case 'bool': {
+        const v = c.values as Uint8Array;
+        for (let i = 0; i < n; i++) out[i] = table.id(v[i]! ? 1 : 0, 0, insert);
+        return out;
+      }
+      case 'int64': {
+        if (!this.asNumber[k]) {
+          const w = new Uint32Array(c.values.buffer, c.values.byteOffset, n * 2);
+          for (let i = 0; i < n; i++) out[i] = table.id(w[2 * i]!, w[2 * i + 1]!, insert);
+          return out;
+        }
+        const v = c.values as BigInt64Array;
+        const f = new Float64Array(1);
+        const w = new Uint32Array(f.buffer);
+        for (let i = 0; i < n; i++) {
+          f[0] = Number(v[i]!);
+          out[i] = table.id(w[0]!, w[1]!, insert);
+        }
+        return out;
+      }
+      default: {
+        // float64, datetime, timedelta: the value's bits; NaN one missing key, -0 as 0
+        const v = c.values as Float64Array;
+        const f = new Float64Array(1);
+        const w = new Uint32Array(f.buffer);
+        for (let i = 0; i < n; i++) {
+          const x = v[i]!;
+          if (x !== x) out[i] = table.id(0, MISSING_HI, insert);
+          else {
+            f[0] = x === 0 ? 0 : x;
+            out[i] = table.id(w[0]!, w[1]!, insert);
+          }
+        }
+        return out;
+      }
+    }
+  }
+}
+
+/** A key column as sort keys: float64 (NaN missing) or exact int64; strings as their number among the distinct strings `sids` (shared by both sides). */
+function numericKey(c: Column, asNumber: boolean, sids: Map<string, number>): Float64Array | BigInt64Array {
+  switch (c.dtype) {
+    case 'Int64':
+      return c.values as BigInt64Array;
+    case 'int64':
+      return asNumber ? Float64Array.from(c.values as BigInt64Array, (v) => Number(v)) : (c.values as BigInt64Array);
+    case 'bool':
+      return Float64Array.from(c.values as Uint8Array);
+    case 'string':
+    case 'category': {
+      const codes = c.values as Int32Array;
+      const byCode = new Float64Array(c.dict!.size).fill(-1);
+      const out = new Float64Array(codes.length);
+      for (let i = 0; i < codes.length; i++) {
+        const code = codes[i]!;
+        if (code < 0) {
+          out[i] = NaN;
+          continue;
+        }
+        if (byCode[code] === -1) {
+          const str = c.dict!.get(code);
+          let id = sids.get(str);
+          if (id === undefined) sids.set(str, (id = sids.size));
+          byCode[code] = id;
+        }
+        out[i] = byCode[code]!;
+      }
+      return out;
+    }
+    default:
+      return c.values as Float64Array;
+  }
 }
 
 /**
- * A left merge on one string key without a string per row: the right matches are looked up once
- * per dictionary entry of the left partition, then read by code. Undefined for other keys.
+ * Dense ids for the rows of tables (in order, as one sequence) by their numeric keys, through the
+ * native parallel radix sort of dfSort: the rows are sorted by the keys, and a new id starts where
+ * a key changes (NaN equal to NaN, -0 to 0, as the sort already ties them). Cheaper than a hash
+ * table once rows are many and keys are numbers: the sort streams through memory where the hash
+ * probes at random. The ids follow key order, not appearance (joinPairs does not need it).
+ * `keys[k][t]`: key column k of table t as float64 (NaN = missing) or int64 values.
  */
-function leftPairsByCode(lt: Table, on: readonly string[], index: Map<string, number[]>): [Int32Array, Int32Array] | undefined {
-  if (on.length !== 1) return undefined;
-  const c = lt.raw(on[0]!);
-  if (!c || c.dtype !== 'string') return undefined;
-  const codes = c.values as Int32Array;
-  const read = keyReader(c);
-  const byCode: (number[] | undefined)[] = new Array(c.dict!.size);
-  const missing = index.get('\u0001');
+async function sortedIds(keys: (Float64Array | BigInt64Array)[][], ctx: LoadContext): Promise<KeyIds> {
+  const rows = keys[0]!.map((a) => a.length);
+  const n = rows.reduce((a, b) => a + b, 0);
+  if (!n) return { ids: new Int32Array(0), size: 0 };
+  if (keys.length === 1) {
+    // one key: the sort itself ranks the rows (a serial pass over its sorted key bits)
+    const live = rows.map((r, t) => ({ r, t })).filter(({ r }) => r > 0);
+    const res = await awaitNative(
+      (p) => dfNative().dfSort({ rows: live.map(({ r }) => r), keys: [{ parts: live.map(({ t }) => keys[0]![t]!), ascending: true }], naFirst: false, gather: [], ranks: true }, p),
+      { options: ctx.options },
+    );
+    const ranks = new Int32Array(res[0]!, 0, n + 1);
+    return { ids: ranks.subarray(0, n), size: ranks[n]! };
+  }
+  const ids = new Int32Array(n);
+  const rowNumbers: Int32Array[] = [];
+  let at = 0;
+  for (const r of rows) {
+    const numbers = new Int32Array(r);
+    for (let i = 0; i < r; i++) numbers[i] = at + i;
+    rowNumbers.push(numbers);
+    at += r;
+  }
+  const parts = rows.map((r, t) => ({ r, t })).filter(({ r }) => r > 0);
+  const res = await awaitNative(
+    (p) =>
+      dfNative().dfSort(
+        {
+          rows: parts.map(({ r }) => r),
+          keys: keys.map((k) => ({ parts: parts.map(({ t }) => k[t]!), ascending: true })),
+          naFirst: false,
+          gather: [{ parts: parts.map(({ t }) => rowNumbers[t]!), shift: undefined }, ...keys.map((k) => ({ parts: parts.map(({ t }) => k[t]!), shift: undefined }))],
+        },
+        p,
+      ),
+    { options: ctx.options },
+  );
+  const order = new Int32Array(res[0]!, 0, n);
+  // a key changes between sorted neighbours: as 64-bit patterns, but every NaN is one key and -0 is 0
+  const changed = keys.map((k, j) => {
+    if (k.some((a) => a.length > 0 && a instanceof BigInt64Array)) {
+      const w = new Int32Array(res[j + 1]!, 0, 2 * n);
+      return (i: number): boolean => w[2 * i] !== w[2 * i - 2] || w[2 * i + 1] !== w[2 * i - 1];
+    }
+    const v = new Float64Array(res[j + 1]!, 0, n);
+    return (i: number): boolean => v[i] !== v[i - 1] && (v[i] === v[i] || v[i - 1] === v[i - 1]);
+  });
+  // one pass over the sorted rows: a new id where a key changes, each row's id, and the rows of
+  // the first table (and of the second, when there are two) by id, which the stable sort has put
+  // in row order within each group (the first table's rows first)
+  const two = rows.length === 2;
+  const n0 = rows[0]!;
+  const first: Groups = { start: new Int32Array(n + 1), rows: new Int32Array(n0) };
+  const second: Groups | undefined = two ? { start: new Int32Array(n + 1), rows: new Int32Array(n - n0) } : undefined;
+  // (one key never comes here: the sort ranks it itself, above)
+  let q = 0;
+  let a0 = 0;
+  let a1 = 0;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) {
+      let d = false;
+      for (let k = 0; k < changed.length && !d; k++) d = changed[k]!(i);
+      if (d) {
+        q++;
+        first.start[q] = a0;
+        if (second) second.start[q] = a1;
+      }
+    }
+    const r = order[i]!;
+    ids[r] = q;
+    if (r < n0) first.rows[a0++] = r;
+    else if (second) second.rows[a1++] = r - n0;
+  }
+  const size = q + 1;
+  first.start[size] = a0;
+  if (second) second.start[size] = a1;
+  const groups = second ? [first, second] : [first];
+  return { ids, size, groups };
+}
+
+/** Rows of a table by key id: rows of id g are rows[start[g] … start[g + 1]), in row order. */
+interface Groups {
+  start: Int32Array;
+  rows: Int32Array;
+  /** No id has two rows (known once asked). */
+  unique?: boolean;
+}
+
+function isUnique(g: Groups): boolean {
+  for (let q = 0; q + 1 < g.start.length; q++) if (g.start[q + 1]! - g.start[q]! > 1) return false;
+  return true;
+}
+
+/** Key ids of one sequence of tables, and (when computed on the way) the groups of the first table and of the second. */
+interface KeyIds {
+  ids: Int32Array;
+  size: number;
+  groups?: Groups[];
+}
+
+/** Rows grouped by id (a counting sort, stable): rows of id g are rows[start[g] … start[g + 1]). */
+function byId(ids: Int32Array, nid: number): Groups {
+  const start = new Int32Array(nid + 1);
+  for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) start[ids[i]! + 1]!++;
+  for (let g = 0; g < nid; g++) start[g + 1]! += start[g]!;
+  const at = start.slice(0, nid);
+  const rows = new Int32Array(start[nid]!);
+  for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) rows[at[ids[i]!]!++] = i;
+  return { start, rows };
+}
+
+/**
+ * The (left row, right row) pairs of a merge, −1 where a side has no row, from key ids (−1: a key
+ * the other side lacks). The left rows come out `undefined` when they are every row in order
+ * (a left merge where no key has two right rows). Groups come in pandas 1.5's order whatever
+ * order the ids are in.
+ */
+export function joinPairs(lid: Int32Array, rid: Int32Array, nid: number, how: How, rightGroups?: Groups, leftGroups?: Groups): [Int32Array | undefined, Int32Array] {
+  if (how === 'right') {
+    const [r, l] = joinPairs(rid, lid, nid, 'left', leftGroups);
+    return [l, r ?? Int32Array.from({ length: rid.length }, (_, i) => i)];
+  }
+  const R = rightGroups ?? byId(rid, nid);
+  const count = (g: number): number => (g < 0 ? 0 : R.start[g + 1]! - R.start[g]!);
+  if (how === 'left') {
+    if (R.unique ?? (R.unique = isUnique(R))) {
+      // at most one match per key (a lookup): the left rows as they are, one right row or none each
+      const ri = new Int32Array(lid.length);
+      for (let i = 0; i < lid.length; i++) {
+        const g = lid[i]!;
+        ri[i] = g >= 0 && R.start[g + 1]! > R.start[g]! ? R.rows[R.start[g]!]! : -1;
+      }
+      return [undefined, ri];
+    }
+    let total = 0;
+    for (let i = 0; i < lid.length; i++) total += count(lid[i]!) || 1;
+    const li = new Int32Array(total);
+    const ri = new Int32Array(total);
+    let at = 0;
+    for (let i = 0; i < lid.length; i++) {
+      const g = lid[i]!;
+      const m = count(g);
+      if (!m) {
+        li[at] = i;
+        ri[at++] = -1;
+        continue;
+      }
+      for (let j = R.start[g]!, e = R.start[g + 1]!; j < e; j++) {
+        li[at] = i;
+        ri[at++] = R.rows[j]!;
+      }
+    }
+    return [li, ri];
+  }
+  const L = leftGroups ?? byId(lid, nid);
+  const lcount = (g: number): number => L.start[g + 1]! - L.start[g]!;
   let total = 0;
-  const matches = (i: number): number[] | undefined => {
-    const k = codes[i]!;
-    if (k < 0) return missing;
-    if (!(k in byCode)) byCode[k] = index.get(read(i));
-    return byCode[k];
-  };
-  for (let i = 0; i < codes.length; i++) total += matches(i)?.length || 1;
+  for (let g = 0; g < nid; g++) {
+    const [a, b] = [lcount(g), count(g)];
+    total += how === 'inner' ? a * b : a && b ? a * b : a + b;
+  }
   const li = new Int32Array(total);
   const ri = new Int32Array(total);
   let at = 0;
-  for (let i = 0; i < codes.length; i++) {
-    const m = matches(i);
-    if (!m) {
-      li[at] = i;
-      ri[at++] = -1;
-    } else
-      for (const r of m) {
-        li[at] = i;
-        ri[at++] = r;
-      }
+  // groups in order of their first left row, then (outer) the right-only keys in order of their
+  // first right row: pandas' order, whatever order the ids are in
+  const done = new Uint8Array(nid);
+  for (let l = 0; l < lid.length; l++) {
+    const g = lid[l]!;
+    if (done[g]) continue;
+    done[g] = 1;
+    const b = count(g);
+    if (b) {
+      for (let x = L.start[g]!; x < L.start[g + 1]!; x++)
+        for (let y = R.start[g]!; y < R.start[g + 1]!; y++) {
+          li[at] = L.rows[x]!;
+          ri[at++] = R.rows[y]!;
+        }
+    } else if (how === 'outer') for (let x = L.start[g]!; x < L.start[g + 1]!; x++) (li[at] = L.rows[x]!), (ri[at++] = -1);
   }
-  return [li, ri];
-}
-
-/** The (left row, right row) pairs of a merge, −1 where a side has no row. */
-export function joinPairs(lk: readonly string[], rk: readonly string[], how: How, index?: Map<string, number[]>): [Int32Array, Int32Array] {
-  const right = index ?? indexKeys(rk);
-  const L: number[] = [];
-  const R: number[] = [];
-  const emit = (l: number, r: number): void => {
-    L.push(l);
-    R.push(r);
-  };
-  if (how === 'left') {
-    lk.forEach((k, l) => {
-      const m = right.get(k);
-      if (m) for (const r of m) emit(l, r);
-      else emit(l, -1);
-    });
-  } else if (how === 'right') {
-    const left = new Map<string, number[]>();
-    lk.forEach((k, l) => {
-      const g = left.get(k);
-      if (g) g.push(l);
-      else left.set(k, [l]);
-    });
-    rk.forEach((k, r) => {
-      const m = left.get(k);
-      if (m) for (const l of m) emit(l, r);
-      else emit(-1, r);
-    });
-  } else {
-    const groups = new Map<string, number[]>();
-    lk.forEach((k, l) => {
-      const g = groups.get(k);
-      if (g) g.push(l);
-      else groups.set(k, [l]);
-    });
-    for (const [k, ls] of groups) {
-      const m = right.get(k);
-      if (m) for (const l of ls) for (const r of m) emit(l, r);
-      else if (how === 'outer') for (const l of ls) emit(l, -1);
+  if (how === 'outer')
+    for (let r = 0; r < rid.length; r++) {
+      const g = rid[r]!;
+      if (done[g]) continue;
+      done[g] = 1;
+      for (let y = R.start[g]!; y < R.start[g + 1]!; y++) (li[at] = -1), (ri[at++] = R.rows[y]!);
     }
-    if (how === 'outer') for (const [k, rs] of right) if (!groups.has(k)) for (const r of rs) emit(-1, r);
-  }
-  return [Int32Array.from(L), Int32Array.from(R)];
+  return [li, ri];
 }
 
 export class MergeSource implements PartitionSource {
@@ -215,12 +538,17 @@ export class MergeSource implements PartitionSource {
     const rd = new Map(right.schema);
     // declared dtypes; a side without a match for some row turns int64 into float64, which only the data says
     const promote = (d: DType): DType => (spec.how === 'inner' ? d : d === 'int64' ? 'float64' : d === 'bool' ? 'string' : d);
+    const leftKey = new Set(spec.leftOn.filter((_, k) => spec.coalesce[k]));
+    this.rightKey = new Map(spec.rightOn.flatMap((c, k) => (spec.coalesce[k] ? [[spec.leftOn[k]!, c] as const] : [])));
+    const rightKept = new Set(this.rightKey.values());
     this.schema = [
-      ...leftColumns.map((c): [string, DType] => [spec.leftNames.get(c)!, spec.on.includes(c) ? ld.get(c)! : spec.how === 'right' || spec.how === 'outer' ? promote(ld.get(c)!) : ld.get(c)!]),
-      ...rightColumns.filter((c) => !spec.on.includes(c)).map((c): [string, DType] => [spec.rightNames.get(c)!, spec.how === 'left' || spec.how === 'outer' ? promote(rd.get(c)!) : rd.get(c)!]),
+      ...leftColumns.map((c): [string, DType] => [spec.leftNames.get(c)!, leftKey.has(c) ? ld.get(c)! : spec.how === 'right' || spec.how === 'outer' ? promote(ld.get(c)!) : ld.get(c)!]),
+      ...rightColumns.filter((c) => !rightKept.has(c)).map((c): [string, DType] => [spec.rightNames.get(c)!, spec.how === 'left' || spec.how === 'outer' ? promote(rd.get(c)!) : rd.get(c)!]),
     ];
   }
 
+  /** Coalesced keys: left key column → its right key column. */
+  private readonly rightKey: Map<string, string>;
   readonly allToAll = true;
   get inputs(): readonly PartitionSource[] {
     return [this.left, this.right];
@@ -228,31 +556,32 @@ export class MergeSource implements PartitionSource {
 
   async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
     const want = columns ?? this.schema.map(([c]) => c);
-    const keys = (t: Table): string[] => (t.length ? rowKeys(t, this.spec.on) : []);
+    const { leftOn, rightOn } = this.spec;
     // only the keys and the columns asked for are read and gathered
-    const lcols = this.leftColumns.filter((c) => this.spec.on.includes(c) || want.includes(this.spec.leftNames.get(c)!));
-    const rcols = this.rightColumns.filter((c) => this.spec.on.includes(c) || want.includes(this.spec.rightNames.get(c)!));
+    const lcols = this.leftColumns.filter((c) => leftOn.includes(c) || want.includes(this.spec.leftNames.get(c)!));
+    const rcols = this.rightColumns.filter((c) => rightOn.includes(c) || want.includes(this.spec.rightNames.get(c)!));
     if (this.spec.how === 'left') {
-      // a left merge keeps the left rows' order: partition by partition, the right side
-      // broadcast (indexed once); only the requested left partitions are read
+      // a left merge keeps the left rows' order: partition by partition against the right side
+      // (a broadcast join); only the requested left partitions are read
       const [lp, rp] = await Promise.all([this.left.load(lcols, parts, ctx), this.right.load(rcols, undefined, { options: ctx.options })]);
       const rt = Table.concat(rcols, rp);
-      const rk = keys(rt);
-      const index = indexKeys(rk);
-      const outs = lp.map((part) => {
-        const lt = Table.concat(lcols, [part]);
-        const [li, ri] = leftPairsByCode(lt, this.spec.on, index) ?? joinPairs(keys(lt), rk, 'left', index);
-        const cols = this.assemble(lcols, rcols, lt, rt, li, ri);
-        return { length: li.length, columns: new Map(want.map((c) => [c, cols.get(c)!] as [string, Column])) };
+      const lts = lp.map((part) => Table.concat(lcols, [part]));
+      const { ids, size, groups: g } = await this.keyIds([rt, ...lts], ctx);
+      const groups = g?.[0] ?? byId(ids[0]!, size);
+      const outs = lts.map((lt, k) => {
+        const [li, ri] = joinPairs(ids[k + 1]!, ids[0]!, size, 'left', groups);
+        const cols = this.assemble(lcols, rcols, lt, rt, li, ri, want);
+        return { length: ri.length, columns: new Map(want.map((c) => [c, cols.get(c)!] as [string, Column])) };
       });
       return unifyPartitions(outs);
     }
     const [lp, rp] = await Promise.all([this.left.load(lcols, undefined, ctx), this.right.load(rcols, undefined, { options: ctx.options })]);
     const lt = Table.concat(lcols, lp);
     const rt = Table.concat(rcols, rp);
-    const [li, ri] = joinPairs(keys(lt), keys(rt), this.spec.how);
-    const out = this.assemble(lcols, rcols, lt, rt, li, ri);
-    const n = li.length;
+    const { ids, size, groups } = await this.keyIds([rt, lt], ctx);
+    const [li, ri] = joinPairs(ids[1]!, ids[0]!, size, this.spec.how, groups?.[0], groups?.[1]);
+    const out = this.assemble(lcols, rcols, lt, rt, li, ri, want);
+    const n = ri.length;
     const P = this.npartitions;
     return (parts ?? Array.from({ length: P }, (_, i) => i)).map((p) => {
       const start = Math.floor((n * p) / P);
@@ -261,21 +590,65 @@ export class MergeSource implements PartitionSource {
     });
   }
 
+  /**
+   * Key ids shared by the tables (the right one first, then left ones): equal keys, equal ids.
+   * String keys go through a hash of the distinct strings (a lookup per dictionary entry, not per
+   * row); numeric keys (and several keys with strings among them) through the native sort.
+   */
+  private async keyIds(tables: Table[], ctx: LoadContext): Promise<{ ids: Int32Array[]; size: number; groups?: Groups[] }> {
+    const { leftOn, rightOn } = this.spec;
+    const on = (t: number): readonly string[] => (t === 0 ? rightOn : leftOn);
+    const ld = new Map(this.left.schema);
+    const rd = new Map(this.right.schema);
+    // int64 keys compare as numbers with a float64 key on the other side (the one dtype mix allowed)
+    const asNumber = leftOn.map((c, k) => ld.get(c) !== rd.get(rightOn[k]!));
+    const strings = leftOn.every((c) => ld.get(c) === 'string' || ld.get(c) === 'category');
+    if (strings) {
+      const enc = new KeyEncoder(leftOn.length, asNumber, 1024);
+      return { ids: tables.map((t, k) => (t.length ? enc.encode(t, on(k), true) : new Int32Array(0))), size: enc.size };
+    }
+    const sids = leftOn.map(() => new Map<string, number>());
+    const column = (t: number, k: number): Column | undefined => (tables[t]!.length ? tables[t]!.raw(on(t)[k]!) : undefined);
+    // an Int64 key is two: whether the row is <NA> (so <NA> matches <NA> only), then its values
+    const keys = leftOn.flatMap((c, k) => {
+      const values = tables.map((_, t) => {
+        const col = column(t, k);
+        return col ? numericKey(col, asNumber[k]!, sids[k]!) : new Float64Array(0);
+      });
+      if (ld.get(c) !== 'Int64') return [values];
+      return [tables.map((_, t) => Float64Array.from(column(t, k)?.valid ?? [])), values];
+    });
+    const { ids, size, groups } = await sortedIds(keys, ctx);
+    let at = 0;
+    return {
+      groups,
+      ids: tables.map((t) => {
+        const part = ids.subarray(at, at + t.length);
+        at += t.length;
+        return part;
+      }),
+      size,
+    };
+  }
+
   /** The output columns for the row pairs (li, ri). */
-  private assemble(lcols: readonly string[], rcols: readonly string[], lt: Table, rt: Table, li: Int32Array, ri: Int32Array): Map<string, Column> {
+  private assemble(lcols: readonly string[], rcols: readonly string[], lt: Table, rt: Table, li: Int32Array | undefined, ri: Int32Array, want: readonly string[]): Map<string, Column> {
     const out = new Map<string, Column>();
     const dtypes = new Map(this.schema);
     for (const c of lcols) {
       const name = this.spec.leftNames.get(c)!;
+      if (!want.includes(name)) continue; // a key read only to join on
       const lc = lt.raw(c) ?? emptyColumn(dtypes.get(name)!);
-      if (this.spec.on.includes(c) && this.spec.how !== 'left') {
+      const rk = this.rightKey.get(c);
+      if (!li) out.set(name, lc); // every left row once, in order
+      else if (rk !== undefined && this.spec.how !== 'left') {
         // the key: the left row's, or the right row's where there is no left row
-        out.set(name, coalesce(lc, rt.raw(c) ?? emptyColumn(lc.dtype), li, ri));
+        out.set(name, coalesce(lc, rt.raw(rk) ?? emptyColumn(lc.dtype), li, ri));
       } else out.set(name, gather(lc, li));
     }
     for (const c of rcols) {
-      if (this.spec.on.includes(c)) continue;
-      const name = this.spec.rightNames.get(c)!;
+      const name = this.spec.rightNames.get(c);
+      if (name === undefined || !want.includes(name)) continue; // a coalesced key, or a key read only to join on
       out.set(name, gather(rt.raw(c) ?? emptyColumn(dtypes.get(name)!), ri));
     }
     return out;
@@ -323,6 +696,15 @@ function coalesce(lc: Column, rc: Column, li: Int32Array, ri: Int32Array): Colum
       out[i] = g;
     }
     return { dtype: 'string', values: out, dict: StringDict.fromStrings(strings) };
+  }
+  if (lc.dtype === 'Int64') {
+    const out = new BigInt64Array(n);
+    const valid = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const [src, r] = li[i]! >= 0 ? [lc, li[i]!] : [rc, ri[i]!];
+      if (src.valid![r]) (out[i] = (src.values as BigInt64Array)[r]!), (valid[i] = 1);
+    }
+    return { dtype: 'Int64', values: out, valid };
   }
   if (lc.dtype === rc.dtype && lc.dtype !== 'float64') {
     // int64, bool, datetime: the same storage on both sides

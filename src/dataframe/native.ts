@@ -110,6 +110,8 @@ export interface SortNativeSpec {
   naFirst: boolean;
   /** Columns (one array of 1-, 4- or 8-byte elements per part) to return in the sorted order; `shift`: int32 codes + shift[part]. */
   gather: { parts: ArrayBufferView[]; shift?: Int32Array }[];
+  /** One key only: also return each row's dense key rank (Uint32, in part order) then the number of distinct keys, as a last buffer. */
+  ranks?: boolean;
 }
 
 export interface GroupbyColumnSpec {

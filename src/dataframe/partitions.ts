@@ -14,9 +14,10 @@ import { type LoadContext, type PartitionSource, layerId } from './source.js';
 /**
  * A partition as the function sees it: one entry per column (the index too, under its name):
  * float64 and datetime (ms since the epoch, NaN = missing) as Float64Array, int64 as
- * BigInt64Array, bool as Uint8Array (0/1), strings as arrays of string or null.
+ * BigInt64Array, bool as Uint8Array (0/1), strings as arrays of string or null, Int64 (pandas'
+ * nullable integer) as arrays of bigint or null (`<NA>`).
  */
-export type PartitionColumns = Record<string, Float64Array | BigInt64Array | Uint8Array | (string | null)[]>;
+export type PartitionColumns = Record<string, Float64Array | BigInt64Array | Uint8Array | (string | null)[] | (bigint | null)[]>;
 
 /** A column the function returns: the input forms, or plain arrays of numbers / bigints / booleans / Dates / null. */
 export type PartitionResultColumn = Float64Array | BigInt64Array | Uint8Array | Int32Array | Float32Array | readonly (number | bigint | boolean | string | Date | null)[];
@@ -53,6 +54,12 @@ function callable(fn: unknown): Fn {
 /** A partition's column as the function sees it; `shared`: numbers copied into a SharedArrayBuffer. */
 function exposed(c: Column, shared: boolean): PartitionColumns[string] {
   if (c.dtype === 'string') return Array.from({ length: c.values.length }, (_, i) => valueAt(c, i) as string | null);
+  if (c.dtype === 'Int64') {
+    // the values with their mask: bigint where present, null where <NA> (exact at any magnitude)
+    const v = c.values as BigInt64Array;
+    const valid = c.valid!;
+    return Array.from({ length: v.length }, (_, i) => (valid[i] ? v[i]! : null));
+  }
   if (!shared) return c.values as Float64Array | BigInt64Array | Uint8Array;
   const src = c.values as Float64Array | BigInt64Array | Uint8Array;
   const Ctor = src.constructor as { new (b: SharedArrayBuffer): typeof src; BYTES_PER_ELEMENT: number };
@@ -95,6 +102,21 @@ function toColumn(where: string, name: string, d: DType, v: unknown): Column {
         else throw bad(i, 'integers (int64 has no missing value: use meta float64)');
       }
       return { dtype: d, values: out };
+    }
+    case 'Int64': {
+      // a BigInt64Array has no missing value: every row present
+      if (v instanceof BigInt64Array) return { dtype: d, values: v, valid: new Uint8Array(n).fill(1) };
+      const out = new BigInt64Array(n);
+      const valid = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const x = v[i];
+        if (x === null || x === undefined || (typeof x === 'number' && Number.isNaN(x))) continue; // <NA>
+        if (typeof x === 'bigint' && x >= -(2n ** 63n) && x < 2n ** 63n) out[i] = x;
+        else if (typeof x === 'number' && Number.isInteger(x) && x >= -(2 ** 63) && x < 2 ** 63) out[i] = BigInt(x);
+        else throw bad(i, 'integers in [-2^63, 2^63) (bigint or number), or null / NaN for <NA>');
+        valid[i] = 1;
+      }
+      return { dtype: d, values: out, valid };
     }
     case 'bool': {
       const out = new Uint8Array(n);

@@ -34,15 +34,15 @@ export class Resampler {
     private readonly freq: number,
   ) {}
 
-  /** Mean per bin of the int64 and float64 columns (NaN for an empty bin). */
+  /** Mean per bin of the int64, Int64 and float64 columns (NaN for an empty bin; Int64's `<NA>` skipped: pandas' Float64 as float64). */
   mean(): Lazy<Table> {
     return this.agg('mean');
   }
-  /** Sum per bin of the int64 and float64 columns (0 for an empty bin; int64 stays int64). */
+  /** Sum per bin of the int64, Int64 and float64 columns (0 for an empty bin; int64 stays int64, Int64 stays Int64 (exact, `<NA>` skipped), as pandas). */
   sum(): Lazy<Table> {
     return this.agg('sum');
   }
-  /** Non-missing values per bin of every column (int64). */
+  /** Non-missing values per bin of every column (int64; Int64's `<NA>` not counted). */
   count(): Lazy<Table> {
     return this.agg('count');
   }
@@ -50,7 +50,7 @@ export class Resampler {
   private agg(op: Agg): Lazy<Table> {
     const f = this.frame;
     const dtypes = f.dtypes;
-    const cols = op === 'count' ? f.columns : f.columns.filter((c) => dtypes[c] === 'int64' || dtypes[c] === 'float64');
+    const cols = op === 'count' ? f.columns : f.columns.filter((c) => dtypes[c] === 'int64' || dtypes[c] === 'Int64' || dtypes[c] === 'float64');
     return new Lazy((o) => f.reductionLayers(`resample-${op}`, o), (options) => this.run(op, cols, options));
   }
 
@@ -85,7 +85,7 @@ export class Resampler {
       const comp = new Float64Array(bins);
       let isum: BigInt64Array | undefined;
       const dtype = parts.find((p) => p.length)?.columns.get(c)?.dtype ?? f.dtypes[c]!;
-      if (op === 'sum' && dtype === 'int64') isum = new BigInt64Array(bins);
+      if (op === 'sum' && (dtype === 'int64' || dtype === 'Int64')) isum = new BigInt64Array(bins);
       for (const p of parts) {
         const t = p.columns.get(index)!.values as Float64Array;
         const col = p.columns.get(c)!;
@@ -93,8 +93,10 @@ export class Resampler {
           const ts = t[i]!;
           if (Number.isNaN(ts)) continue; // pandas drops rows with a missing timestamp
           const b = binOf(ts);
+          if (col.valid && !col.valid[i]) continue; // Int64's <NA>: skipped, as pandas' masked reductions
           let v: number;
           switch (col.dtype) {
+            case 'Int64':
             case 'int64':
               if (isum) {
                 isum[b]! += (col.values as BigInt64Array)[i]!;
@@ -124,6 +126,10 @@ export class Resampler {
       if (op === 'count') {
         data.set(c, { dtype: 'int64', values: BigInt64Array.from(count, (x) => BigInt(x)) });
         outCols.push([c, 'int64']);
+      } else if (isum && dtype === 'Int64') {
+        // pandas: an Int64 sum stays Int64, 0 for a bin without values (min_count=0)
+        data.set(c, { dtype: 'Int64', values: isum, valid: new Uint8Array(bins).fill(1) });
+        outCols.push([c, 'Int64']);
       } else if (isum) {
         data.set(c, { dtype: 'int64', values: isum });
         outCols.push([c, 'int64']);

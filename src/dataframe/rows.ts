@@ -7,7 +7,7 @@
 // output partition is made of (taskInputs).
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
-import { type Column, type DType, type Partition, StringDict, emptyColumn, sliceColumn, toFloat } from './column.js';
+import { type Column, type DType, type Partition, StringDict, emptyColumn, nullableToFloat, sliceColumn, toFloat } from './column.js';
 import { DataFrame } from './frame.js';
 import { keyReader } from './merge.js';
 import { MT19937, roundHalfEven } from './random.js';
@@ -248,7 +248,9 @@ function rowIds(parts: readonly Partition[], cols: readonly string[]): { ids: In
       const n = parts[k]!.length;
       const out = new Int32Array(n);
       if (mixed) {
-        const read = keyReader(col);
+        // an Int64 part reads as int64 keys, <NA> as the missing key (merge's keyReader has no mask)
+        const plain = keyReader(col.valid ? { dtype: 'int64', values: col.values } : col);
+        const read = col.valid ? (i: number): string => (col.valid![i] ? plain(i) : '\u0001') : plain;
         for (let i = 0; i < n; i++) out[i] = id(read(i));
       } else if (col.dtype === 'string') {
         const codes = col.values as Int32Array;
@@ -258,6 +260,11 @@ function rowIds(parts: readonly Partition[], cols: readonly string[]): { ids: In
           if (code < 0) out[i] = id(null);
           else out[i] = byCode[code]! >= 0 ? byCode[code]! : (byCode[code] = id(col.dict!.get(code)));
         }
+      } else if (col.valid) {
+        // Int64: <NA> equal to <NA> (pandas' drop_duplicates), not to the 0 stored under it
+        const v = col.values as BigInt64Array;
+        const valid = col.valid;
+        for (let i = 0; i < n; i++) out[i] = id(valid[i] ? v[i]! : null);
       } else {
         const v = col.values as Float64Array | BigInt64Array | Uint8Array;
         for (let i = 0; i < n; i++) out[i] = id(v[i]!);
@@ -307,14 +314,15 @@ export function dropDuplicatesFrame(df: DataFrame, options: DropDuplicatesOption
 // ---------------------------------------------------------------------------------------------
 // setIndex / resetIndex
 
-const INDEX_DTYPES: readonly DType[] = ['int64', 'float64', 'datetime', 'string'];
+const INDEX_DTYPES: readonly DType[] = ['int64', 'Int64', 'float64', 'datetime', 'string'];
 
 /** An index value: a number (datetimes as ms; NaN = missing) or a string. */
 type Key = number | string;
 
-/** Value i of a numeric/datetime column as a number (int64 beyond 2^53 rounds). */
+/** Value i of a numeric/datetime column as a number (int64 beyond 2^53 rounds; Int64's <NA> is NaN, as a missing float). */
 function numberAt(c: Column, i: number): number {
-  return c.dtype === 'int64' ? Number((c.values as BigInt64Array)[i]!) : (c.values as Float64Array)[i]!;
+  if (c.valid && !c.valid[i]) return NaN;
+  return c.dtype === 'int64' || c.dtype === 'Int64' ? Number((c.values as BigInt64Array)[i]!) : (c.values as Float64Array)[i]!;
 }
 
 /** Value i of an index column as a Key (a missing string is NaN, as a missing number). */
@@ -463,13 +471,13 @@ export async function setIndexFrame(df: DataFrame, column: string, options: SetI
   if (typeof sorted !== 'boolean') throw new TypeError(`setIndex(options): sorted must be a boolean, got ${describeValue(sorted)}`);
   const dtype = df.dtypes[column]!;
   if (!INDEX_DTYPES.includes(dtype))
-    throw new TypeError(`setIndex(column): column ${JSON.stringify(column)} has dtype ${dtype}; accepted: int64, float64, datetime, string`);
+    throw new TypeError(`setIndex(column): column ${JSON.stringify(column)} has dtype ${dtype}; accepted: int64, Int64, float64, datetime, string`);
   const src = df.state.source;
   // Dask computes the divisions when set_index is called (a pass over the column): so does this
   const parts = await src.load([column], undefined, { options });
   const actual = parts.find((p) => p.length)?.columns.get(column)?.dtype ?? dtype;
   // a CSV column typed from the first file's sample may read as another dtype
-  if (!INDEX_DTYPES.includes(actual)) throw new TypeError(`setIndex(column): column ${JSON.stringify(column)} reads as ${actual}; accepted: int64, float64, datetime, string`);
+  if (!INDEX_DTYPES.includes(actual)) throw new TypeError(`setIndex(column): column ${JSON.stringify(column)} reads as ${actual}; accepted: int64, Int64, float64, datetime, string`);
   if (sorted) {
     // per partition: whether rows of the previous non-empty partition equal to its start move into it
     const overlapFrom: (boolean | undefined)[] = [];
@@ -715,7 +723,8 @@ class RepartitionSource implements PartitionSource {
         const mask = new Uint8Array(p.length);
         for (let i = 0; i < p.length; i++) {
           const v = numberAt(key, i);
-          mask[i] = v >= lo && (v < hi || (last && v === hi)) ? 1 : 0;
+          // missing index values (after a shuffle: at the end of the last partition) stay in the last
+          mask[i] = (v >= lo && (v < hi || (last && v === hi))) || (last && Number.isNaN(v)) ? 1 : 0;
         }
         return mask;
       });
@@ -755,10 +764,13 @@ function unify(name: string, dtypes: (DType | undefined)[]): DType {
   const missing = dtypes.some((d) => d === undefined);
   let d: DType;
   if (present.length === 1) d = present[0]!;
-  else if (present.length === 2 && present.includes('int64') && present.includes('float64')) d = 'float64';
+  else if (present.every((p) => p === 'int64' || p === 'Int64' || p === 'float64'))
+    // pandas 1.5: int64 with float64 is float64, Int64 with int64 Int64, Int64 with float64 its
+    // nullable Float64 (here float64, <NA> as NaN)
+    d = present.includes('float64') ? 'float64' : 'Int64';
   else {
     const where = present.map((p) => `${p} in frames[${dtypes.indexOf(p)}]`).join(', ');
-    throw new TypeError(`concat: column ${JSON.stringify(name)} has dtypes ${where}; accepted: one dtype, or int64 with float64`);
+    throw new TypeError(`concat: column ${JSON.stringify(name)} has dtypes ${where}; accepted: one dtype, or int64, Int64 and float64 together`);
   }
   // a missing column is NaN: int64 becomes float64, bool an object (here string) column, as pandas
   if (missing && d === 'int64') return 'float64';
@@ -772,10 +784,14 @@ const BOOL_DICT = StringDict.fromStrings(['False', 'True']);
 function castTo(c: Column | undefined, d: DType, length: number): Column {
   if (!c) {
     if (d === 'string') return { dtype: 'string', values: new Int32Array(length).fill(-1), dict: StringDict.EMPTY };
+    // an Int64 column a frame lacks is <NA> there (pandas keeps Int64)
+    if (d === 'Int64') return { dtype: 'Int64', values: new BigInt64Array(length), valid: new Uint8Array(length) };
     return { dtype: d, values: new Float64Array(length).fill(NaN) };
   }
   if (c.dtype === d) return c;
   if (c.dtype === 'int64' && d === 'float64') return toFloat(c);
+  if (c.dtype === 'int64' && d === 'Int64') return { dtype: 'Int64', values: c.values, valid: new Uint8Array(length).fill(1) };
+  if (c.dtype === 'Int64' && d === 'float64') return nullableToFloat(c);
   if (c.dtype === 'bool' && d === 'string') return { dtype: 'string', values: Int32Array.from(c.values as Uint8Array), dict: BOOL_DICT };
   return c; // a CSV column read as another dtype than its sample's: Table.concat unifies int64/float64
 }
@@ -850,7 +866,6 @@ export function concat(frames: DataFrame[], options: ConcatOptions = {}): DataFr
     if (!(f instanceof DataFrame)) throw new TypeError(`concat(frames): frames[${k}] is ${describeValue(f)}, not a DataFrame`);
   });
   checkOptions('concat(options)', options, ['axis']);
-  for (const f of frames) f.noNullable('concat');
   const axis = options.axis ?? 0;
   if (axis !== 0) throw new RangeError(`concat(options): axis must be 0 (rows after rows), got ${describeValue(axis)}; side by side (axis 1) is not supported`);
   const index = frames[0]!.index;

@@ -30,10 +30,17 @@ function dictRanks(dict: StringDict): Float64Array {
   return rank;
 }
 
+/** Per part, NaN where an Int64 column is `<NA>` and 0 elsewhere: the key that places `<NA>` (as NaN) before its values' key. */
+function missingParts(parts: readonly Column[]): Float64Array[] {
+  return parts.map((c) => Float64Array.from(c.valid!, (v) => (v ? 0 : NaN)));
+}
+
 /** A sort key per row of each part: numbers (strings by their rank in code-point order); NaN = missing. */
 function keyParts(parts: readonly Column[]): (Float64Array | BigInt64Array)[] {
   const dtype = parts[0]!.dtype;
-  if (dtype === 'int64') return parts.map((c) => c.values as BigInt64Array);
+  // Int64: the exact values (a <NA> row's value is 0 and ties with the other <NA> rows, which the
+  // missingParts key before it has already placed)
+  if (dtype === 'int64' || dtype === 'Int64') return parts.map((c) => c.values as BigInt64Array);
   if (dtype === 'bool') return parts.map((c) => Float64Array.from(c.values as Uint8Array));
   if (!isDict(dtype)) return parts.map((c) => c.values as Float64Array);
   // categories made from strings are ordered as the strings (pandas' lexical categories)
@@ -68,12 +75,20 @@ export async function sortPartitions(parts: readonly Partition[], columns: reado
     live = [{ length: t.length, columns: new Map(need.map((n) => [n, t.raw(n)!])) }];
   }
   const cols = (n: string): Column[] => live.map((p) => p.columns.get(n)!);
-  const keys = spec.by.map((b, k) => ({ parts: keyParts(cols(b)), ascending: spec.ascending[k]! }));
+  // an Int64 key is two: whether the row is <NA> (NaN, placed by naPosition in either direction,
+  // as pandas places <NA> like NaN), then its exact int64 values
+  const keys = spec.by.flatMap((b, k) => {
+    const key = { parts: keyParts(cols(b)), ascending: spec.ascending[k]! };
+    return cols(b)[0]!.dtype === 'Int64' ? [{ parts: missingParts(cols(b)), ascending: true }, key] : [key];
+  });
   const dicts = names.map((n) => (isDict(cols(n)[0]!.dtype) ? mergeDicts(cols(n)) : undefined));
   const gather = names.map((n, k) => ({
     parts: cols(n).map((c) => c.values),
     shift: dicts[k] && Int32Array.from(cols(n), (c) => dicts[k]!.base.get(c.dict!)!),
   }));
+  // Int64 columns' validity masks are gathered in the same order, after the columns
+  const masked = names.filter((n) => cols(n)[0]!.dtype === 'Int64');
+  for (const n of masked) gather.push({ parts: cols(n).map((c) => c.valid!), shift: undefined });
   const res = await awaitNative(
     (p) => dfNative().dfSort({ rows: live.map((q) => q.length), keys, naFirst: spec.naPosition === 'first', gather }, p),
     { options: ctx.options },
@@ -82,7 +97,9 @@ export async function sortPartitions(parts: readonly Partition[], columns: reado
   names.forEach((n, k) => {
     const c = cols(n)[0]!;
     const Ctor = c.values.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => Column['values'];
-    data.set(n, { dtype: c.dtype, values: new Ctor(res[k]!, 0, rows), dict: dicts[k]?.dict });
+    const m = masked.indexOf(n);
+    const valid = m >= 0 ? new Uint8Array(res[names.length + m]!, 0, rows) : undefined;
+    data.set(n, { dtype: c.dtype, values: new Ctor(res[k]!, 0, rows), dict: dicts[k]?.dict, valid });
   });
   return new Table([...columns], data, rows, index);
 }

@@ -37,7 +37,26 @@ export type NumStats =
   | { numeric: true; count: number; sum: number; mean: number; std: number; min: number; max: number; quantiles: number[] }
   | { numeric: false; count: number; unique: number; top: string | boolean | null; freq: number | null; sum: number; mean: number; std: number; min: number; max: number };
 
-export function nonNumeric(name: string, parts: Partition[]): NumStats {
+/** The non-missing values of a column over partitions (missing: code −1, NaN, <NA>). */
+function countValues(name: string, parts: Partition[]): number {
+  let count = 0;
+  for (const p of parts) {
+    const c = p.columns.get(name)!;
+    if (c.dtype === 'string' || c.dtype === 'category') {
+      const codes = c.values as Int32Array;
+      for (let i = 0; i < codes.length; i++) if (codes[i]! >= 0) count++;
+    } else if (c.valid) {
+      for (let i = 0; i < c.valid.length; i++) count += c.valid[i]!;
+    } else if (c.values instanceof Float64Array) {
+      const v = c.values;
+      for (let i = 0; i < v.length; i++) if (v[i] === v[i]) count++;
+    } else count += p.length;
+  }
+  return count;
+}
+
+export function nonNumeric(name: string, parts: Partition[], countOnly = false): NumStats {
+  if (countOnly) return { numeric: false, count: countValues(name, parts), unique: NaN, top: null, freq: null, sum: NaN, mean: NaN, std: NaN, min: NaN, max: NaN };
   const counts = new Map<string, number>();
   let count = 0;
   for (const p of parts) {
@@ -64,12 +83,17 @@ export function nonNumeric(name: string, parts: Partition[]): NumStats {
       if (t) counts.set('True', (counts.get('True') ?? 0) + t);
       if (v.length - t) counts.set('False', (counts.get('False') ?? 0) + v.length - t);
     } else {
+      // datetimes counted by their milliseconds, named once each below (not a Date per row)
       const v = c.values as Float64Array;
+      const byValue = new Map<number, number>();
       for (let i = 0; i < v.length; i++) {
         if (Number.isNaN(v[i]!)) continue;
         count++;
-        const s = new Date(v[i]!).toISOString();
-        counts.set(s, (counts.get(s) ?? 0) + 1);
+        byValue.set(v[i]!, (byValue.get(v[i]!) ?? 0) + 1);
+      }
+      for (const [ms, n] of byValue) {
+        const s = new Date(ms).toISOString();
+        counts.set(s, (counts.get(s) ?? 0) + n);
       }
     }
   }

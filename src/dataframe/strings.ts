@@ -11,7 +11,9 @@ export type StrMap =
   | { readonly op: 'splitget'; readonly pat: string | null; readonly n: number; readonly regex: boolean; readonly index: number }
   | { readonly op: 'splitlen'; readonly pat: string | null; readonly n: number; readonly regex: boolean }
   /** astype('category'): the strings as they are, labelled category. */
-  | { readonly op: 'category' };
+  | { readonly op: 'category' }
+  /** Series.replace of a string column: whole values looked up, the unmatched kept. */
+  | { readonly op: 'lookup'; readonly entries: ReadonlyMap<string, string> };
 
 /** Python's str.isspace() characters (str.strip() and str.split() without arguments). */
 const PY_SPACE = new Set([
@@ -132,5 +134,6 @@ export function mapString(s: string, m: StrMap): string | number | null {
     }
     case 'splitlen': return pySplit(s, m.pat, m.n, m.regex).length;
     case 'category': return s;
+    case 'lookup': return m.entries.get(s) ?? s;
   }
 }

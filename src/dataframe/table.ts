@@ -164,9 +164,13 @@ export class Table {
     const n = this.length;
     const cut = n > 60;
     const rows = cut ? [0, 1, 2, 3, 4, -1, n - 5, n - 4, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
-    const labels = rows.map((i) =>
-      i < 0 ? '...' : this.index ? formatCell(valueAt(this.data.get(this.index!)!, i)) : String(i),
-    );
+    const indexCol = this.index ? this.data.get(this.index) : undefined;
+    const labels = rows.map((i) => {
+      if (i < 0) return '...';
+      if (!indexCol) return String(i);
+      const v = valueAt(indexCol, i);
+      return indexCol.dtype === 'Int64' && v === null ? '<NA>' : formatCell(v); // pandas' NA in an Int64 index
+    });
     const cells = this.columns.map((c) => {
       const col = this.data.get(c)!;
       return rows.map((i) => {

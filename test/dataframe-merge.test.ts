@@ -1,0 +1,119 @@
+// merge and join on every key dtype against pandas 1.5 (scripts/fixtures/pandas_merge.py →
+// test/fixtures/pandas/merge.json): float keys with NaN and -0, datetime keys with NaT, bool,
+// int64 against float64, two keys, leftOn/rightOn, join on the other's index; each frame read as
+// one partition and as several, since the left merge joins partition by partition.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { type DataFrame, type MergeHow, type Table, readCsv } from '../src/index.js';
+import { canon, type Cell } from './helpers/pandas-cell.js';
+
+interface FrameWant { columns: string[]; dtypes: Record<string, string>; values: Record<string, Cell[]> }
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/merge.json', import.meta.url), 'utf8')) as Record<'merges' | 'joins', Record<string, FrameWant>>;
+const leftCsv = fileURLToPath(new URL('./fixtures/pandas/merge-left.csv', import.meta.url));
+const rightCsv = fileURLToPath(new URL('./fixtures/pandas/merge-right.csv', import.meta.url));
+
+function expectFrame(label: string, t: Table, want: FrameWant): void {
+  try {
+    expect(t.columns).toEqual(want.columns);
+    // pandas' object column of bools (a bool column with missing rows) is a string column here
+    const dtypes = Object.fromEntries(t.columns.map((c) => [c, t.dtypes[c]]));
+    const text = (v: Cell, c: string): Cell => (typeof v === 'boolean' && dtypes[c] === 'string' ? (v ? 'True' : 'False') : v);
+    for (const c of want.columns) {
+      if (!(want.dtypes[c] === 'bool' && dtypes[c] === 'string')) expect(dtypes[c], `dtype of ${c}`).toBe(want.dtypes[c]);
+      expect(t.column(c).map(canon), c).toEqual(want.values[c]!.map((v) => text(v, c)));
+    }
+  } catch (err) {
+    throw new Error(`${label}: ${(err as Error).message}`);
+  }
+}
+
+const HOWS: MergeHow[] = ['inner', 'left', 'right', 'outer'];
+const layouts: [string, { blocksize?: number }, { blocksize?: number }][] = [
+  ['one partition each', {}, {}],
+  ['several partitions', { blocksize: 400 }, { blocksize: 300 }],
+];
+
+for (const [label, lo, ro] of layouts) {
+  describe(`merge against pandas (${label})`, () => {
+    const L = (): DataFrame => readCsv(leftCsv, { parseDates: ['d'], ...lo });
+    const R = (): DataFrame => readCsv(rightCsv, { parseDates: ['d'], ...ro });
+    it('the frames are read as pandas reads them', () => {
+      expect(L().npartitions).toBe(label === 'one partition each' ? 1 : 8);
+      expect(R().npartitions).toBeGreaterThan(label === 'one partition each' ? 0 : 3);
+      expect(L().dtypes).toEqual({ f: 'float64', i: 'int64', d: 'datetime', s: 'string', b: 'bool', x: 'float64', t: 'string' });
+    });
+    for (const how of HOWS) {
+      it(`how=${how}: float (NaN, -0), datetime (NaT), bool, two string keys, string and float keys, int64 with float64, leftOn/rightOn`, async () => {
+        const l = L();
+        const r = R();
+        const cases: [string, DataFrame][] = [
+          ['f', l.select(['f', 'x']).merge(r.select(['f', 'y']), { on: 'f', how })],
+          ['d', l.select(['d', 's', 'x']).merge(r.select(['d', 'y', 'x']), { on: 'd', how })],
+          ['b', l.select(['b', 'x']).merge(r.select(['b', 'y']), { on: 'b', how })],
+          ['strings', l.select(['s', 't', 'x']).merge(r.select(['t', 's', 'y']), { on: ['s', 't'], how })],
+          ['two', l.select(['s', 'f', 'x']).merge(r.select(['s', 'f', 'y']), { on: ['s', 'f'], how })],
+          ['i-fi', l.select(['i', 'x']).merge(r.select(['fi', 'y']), { leftOn: 'i', rightOn: 'fi', how })],
+          ['s-i/s-j', l.select(['s', 'i', 'x']).merge(r.select(['s', 'j', 'x', 'y']), { leftOn: ['s', 'i'], rightOn: ['s', 'j'], how })],
+          ['f-fi', l.select(['f', 'i']).merge(r.select(['fi', 'f']), { leftOn: 'f', rightOn: 'fi', how })],
+        ];
+        for (const [k, m] of cases) expectFrame(`${k}.${how}`, await m.compute(), fixture.merges[`${k}.${how}`]!);
+      });
+      it(`join how=${how}: a column against the other's index, and index on index`, async () => {
+        const l = L();
+        const ri = await R().select(['s', 'y', 'x']).setIndex('s');
+        expectFrame(`on-s.${how}`, await l.select(['s', 'i', 'x']).join(ri, { on: 's', how, rsuffix: '_r' }).compute(), fixture.joins[`on-s.${how}`]!);
+        const li = await l.select(['s', 'f', 'i']).dropna({ subset: ['s'] }).setIndex('s');
+        const rj = await R().select(['s', 'y']).dropna({ subset: ['s'] }).setIndex('s');
+        expectFrame(`index.${how}`, await li.join(rj, { how }).compute(), fixture.joins[`index.${how}`]!);
+      });
+    }
+  });
+}
+
+describe('merge with nullable Int64 columns, against pandas', () => {
+  const csv = (name: string): string => fileURLToPath(new URL(`./fixtures/pandas/${name}`, import.meta.url));
+  // Int64 cells are exact decimal strings in the fixture
+  const cell = (v: unknown, dtype: string): Cell => (dtype === 'Int64' && v !== null ? String(v) : canon(v));
+  for (const how of HOWS)
+    it(`how=${how}: Int64 keys (<NA> matches <NA>, values to 2^62) and Int64 values (<NA> where a row has no match)`, async () => {
+      for (const [k, run] of [
+        ['Int64', () => readCsv(csv('merge-int-left.csv'), { dtype: { k: 'Int64', a: 'Int64' }, blocksize: 16 }).merge(readCsv(csv('merge-int-right.csv'), { dtype: { k: 'Int64', b: 'Int64' } }), { on: 'k', how })],
+        ['Int64-values', () => readCsv(csv('merge-int-values.csv'), { dtype: { n: 'Int64' } }).merge(readCsv(rightCsv).select(['j', 'y']).rename({ j: 'i' }), { on: 'i', how })],
+      ] as const) {
+        const t = await run().compute();
+        const want = fixture.merges[`${k}.${how}`]!;
+        expect(t.columns, k).toEqual(want.columns);
+        for (const c of want.columns) {
+          expect(t.dtypes[c], `${k}.${how} dtype of ${c}`).toBe(want.dtypes[c]);
+          expect(t.column(c).map((v) => cell(v, want.dtypes[c]!)), `${k}.${how} ${c}`).toEqual(want.values[c]);
+        }
+      }
+    });
+  it('an Int64 key joins an Int64 key only (pandas 1.5 fails on Int64 with int64 and <NA>)', () => {
+    const l = readCsv(csv('merge-int-left.csv'), { dtype: { k: 'Int64' } });
+    expect(() => l.merge(readCsv(csv('merge-int-left.csv')), { on: 'k' })).toThrow(/key "k" is Int64 on the left and float64 on the right/);
+  });
+});
+
+describe('merge and join: bad input', () => {
+  const l = readCsv(leftCsv, { parseDates: ['d'] });
+  const r = readCsv(rightCsv, { parseDates: ['d'] });
+  it('names the argument and what is accepted', async () => {
+    expect(() => l.merge(r, { on: 'f', leftOn: 'f', rightOn: 'f' })).toThrow(/give on, or leftOn with rightOn, not both/);
+    expect(() => l.merge(r, { leftOn: 'f' })).toThrow(/leftOn and rightOn go together/);
+    expect(() => l.merge(r, { leftOn: ['f', 'i'], rightOn: 'f' })).toThrow(RangeError);
+    expect(() => l.merge(r, { leftOn: 'nope', rightOn: 'f' })).toThrow(/merge\(options.on\): no column "nope"/);
+    expect(() => l.merge(r, { leftOn: 'f', rightOn: 'nope' })).toThrow(/in right: no column "nope"/);
+    expect(() => l.merge(r, { leftOn: 's', rightOn: 'f' })).toThrow(/key "s" is string on the left and float64 on the right \("f"\)/);
+    expect(() => l.merge(r, { leftOn: [] as string[], rightOn: [] as string[] })).toThrow(TypeError);
+    expect(() => l.merge(r, { on: 'f', what: 1 } as never)).toThrow(/unknown option "what"/);
+    expect(() => l.join(r)).toThrow(/other has no index; give it one with setIndex/);
+    const ri = await r.select(['s', 'x']).setIndex('s');
+    expect(() => l.join(ri)).toThrow(/this frame has no index/);
+    expect(() => l.join(ri, { on: 's' })).toThrow(/columns overlap but no suffix specified: \["x"\]/);
+    expect(() => l.join(ri, { on: 'f', rsuffix: '_r' })).toThrow(/key "f" is float64 on the left and string on the right \("s"\)/);
+    expect(() => l.join(ri, { on: 's', how: 'cross' as never, rsuffix: '_r' })).toThrow(/how must be/);
+    expect(() => l.join({} as never)).toThrow(TypeError);
+  });
+});
