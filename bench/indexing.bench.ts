@@ -10,7 +10,8 @@
 //        one thread — target ≥ 2×; at 1 and 2 native threads, wall and process CPU time.
 //   (g2) p.take(idx, { axis: 0 }) of 8000 random rows (the Take stage; compute() returns 512 MB)
 //        and p.take(idx, { axis: 0 }).sum() (a take leaf: the sum reads the rows in place), vs NumPy
-//        np.take(a, idx, axis=0) (+ .sum()) — target ≥ 2×.
+//        np.take(a, idx, axis=0) (+ .sum()) — target ≥ 2×. Printed beside them: NumPy's a.copy(),
+//        the floor of a fresh 512 MB result (page faults), see native/bench/take_floor.cc.
 //   (t)  task counts: aligned reshape and concatenate add none (a concatenation of plain arrays is
 //        read in place by a concat leaf; one of expressions is still copied).
 import { spawnSync } from 'node:child_process';
@@ -92,7 +93,7 @@ def m(f):
     for _ in range(7):
         c0 = time.process_time(); t0 = time.perf_counter(); f(); w.append(time.perf_counter() - t0); c.append(time.process_time() - c0)
     return {'wall': statistics.median(w) * 1e3, 'cpu': statistics.median(c) * 1e3}
-print(json.dumps({'mask': m(lambda: a[a > 0.5].sum()), 'take': m(lambda: np.take(a, i, axis=0)), 'takeSum': m(lambda: np.take(a, i, axis=0).sum())}))
+print(json.dumps({'mask': m(lambda: a[a > 0.5].sum()), 'take': m(lambda: np.take(a, i, axis=0)), 'takeSum': m(lambda: np.take(a, i, axis=0).sum()), 'copy': m(lambda: a.copy())}))
 `], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }, maxBuffer: 1 << 26 });
   try {
     np = JSON.parse(py.stdout.trim()) as Record<string, Timing>;
@@ -118,6 +119,10 @@ for (const threads of [1, 2]) {
   console.log(`(g2) ${threads} thread${threads > 1 ? 's' : ' '} p.take(idx, { axis: 0 }) ${t(takeT)}   ${vs(takeT, np.take, threads)}   (target ≥ 2×)`);
   console.log(`                      p.take(idx, { axis: 0 }).sum() ${t(takeSum)} (lazy index array: ${t(takeLazy)})   ${vs(takeSum, np.takeSum, threads)}`);
 }
+// The floor of any fresh 512 MB result: NumPy's a.copy() writes new pages as np.take does (the
+// kernel zeroes each on first touch, most of the cost on a VM); native/bench/take_floor.cc
+// measures the same gather in plain C++ on 1 and 2 threads, into fresh and into reused pages.
+if (np.copy) console.log(`     floor: NumPy a.copy() (a fresh 512 MB, 1 thread) ${t(np.copy)}; (g2) ≥ 2× needs < ${fmt(np.take ? np.take.wall / 2 : NaN, 1)} ms wall on 2 threads`);
 console.log(`     load after (g): ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 p.dispose();
 

@@ -18,6 +18,10 @@
 #include <stdexcept>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "engine/chunk_box.h"
 #include "engine/compress_leaf.h"
 #include "engine/dtype_io.h"
@@ -64,6 +68,56 @@ int64_t takePosition(double v, int axis, int64_t n) {
   return v < 0 ? static_cast<int64_t>(v) + n : static_cast<int64_t>(v);
 }
 
+// A Take stage whose output is at least this large writes its rows with non-temporal stores: the
+// output cannot stay in cache anyway, and streaming stores skip the read-for-ownership of every
+// destination line (a regular store first reads the line it writes from memory) and do not care
+// that a JS ArrayBuffer's data is only 16-byte aligned (calloc's), where misaligned 32-byte
+// vector stores of memcpy split cache lines. Measured copying 8000 random 64 KB rows on one core
+// of a 2-core EPYC VM: 65 -> 33 ms into reused pages, 93 -> 78 ms into fresh ones (faults included).
+constexpr size_t kStreamMinBytes = size_t(16) << 20;
+constexpr size_t kStreamMinRun = 256;  // shorter runs: memcpy
+
+// Copies `bytes` from src to dst, streaming the 16-byte-aligned body of dst when `stream`. The
+// bytes land exactly as memcpy's would; the task's caller fences once at its end.
+inline void copyRun(void* dst, const void* src, size_t bytes, bool stream) {
+#if defined(__SSE2__)
+  if (stream && bytes >= kStreamMinRun) {
+    char* d = static_cast<char*>(dst);
+    const char* s = static_cast<const char*>(src);
+    const size_t head = (16 - (reinterpret_cast<uintptr_t>(d) & 15)) & 15;
+    std::memcpy(d, s, head);
+    d += head;
+    s += head;
+    size_t n = bytes - head, i = 0;
+    for (; i + 64 <= n; i += 64) {
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i + 16));
+      const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i + 32));
+      const __m128i e = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i + 48));
+      _mm_stream_si128(reinterpret_cast<__m128i*>(d + i), a);
+      _mm_stream_si128(reinterpret_cast<__m128i*>(d + i + 16), b);
+      _mm_stream_si128(reinterpret_cast<__m128i*>(d + i + 32), c);
+      _mm_stream_si128(reinterpret_cast<__m128i*>(d + i + 48), e);
+    }
+    std::memcpy(d + i, s + i, n - i);
+    return;
+  }
+#else
+  (void)stream;
+#endif
+  std::memcpy(dst, src, bytes);
+}
+
+// Orders a task's streaming stores before the task is reported done (other threads, and JS,
+// read the output after that).
+inline void streamFence(bool stream) {
+#if defined(__SSE2__)
+  if (stream) _mm_sfence();
+#else
+  (void)stream;
+#endif
+}
+
 template <class T>
 void takeTask(const Stage& st, const std::vector<BufferRef>& buffers, const Box& b) {
   const size_t nd = st.shape.size();
@@ -90,6 +144,9 @@ void takeTask(const Stage& st, const std::vector<BufferRef>& buffers, const Box&
     if (b.ext[k] == 0) return;
   const int64_t inner = b.ext[last];
   const int64_t sIn = in.strides[last], sOut = st.sink.strides[last];
+  size_t total = sizeof(T);
+  for (size_t k = 0; k < nd; ++k) total *= static_cast<size_t>(st.shape[k]);
+  const bool stream = total >= kStreamMinBytes;
   for (;;) {
     int64_t s = in.offset, o = st.sink.offset;
     for (size_t k = 0; k < last; ++k) {
@@ -102,7 +159,7 @@ void takeTask(const Stage& st, const std::vector<BufferRef>& buffers, const Box&
     } else {
       s += c[last] * sIn;
       if (sIn == 1 && sOut == 1) {
-        std::memcpy(dst + o, src + s, static_cast<size_t>(inner) * sizeof(T));
+        copyRun(dst + o, src + s, static_cast<size_t>(inner) * sizeof(T), stream);
       } else {
         for (int64_t j = 0; j < inner; ++j) dst[o + j * sOut] = src[s + j * sIn];
       }
@@ -110,7 +167,10 @@ void takeTask(const Stage& st, const std::vector<BufferRef>& buffers, const Box&
     // next outer coordinate (all axes but the last), row-major
     size_t k = last;
     for (;;) {
-      if (k == 0) return;
+      if (k == 0) {
+        streamFence(stream);
+        return;
+      }
       --k;
       if (++c[k] < b.lo[k] + b.ext[k]) break;
       c[k] = b.lo[k];

@@ -443,11 +443,22 @@ function memLeaf(buffer: number, dtype: DType, strides: number[]): NativeStage['
   return { kind: LeafKind.Memory, dtype: nativeDType(dtype), offset: 0, strides, a: 0, b: 0, seed: 0, buffer };
 }
 
-/** Output chunks regrouped for tasks of at least ~64k elements along the take axis (results do not depend on it). */
+/** Most elements of the axes after the take axis that one task copies whole (a row of the take). */
+const TAKE_ROW_MAX = 1 << 22;
+/** Bytes a Take task writes at least: a few 2 MiB pages, each faulted in by the one task that fills it. */
+const TAKE_TASK_BYTES = 2 << 20;
+
+/**
+ * Output chunks regrouped for the Take stage's tasks (results do not depend on them): the axes
+ * after the take axis whole (each task writes whole contiguous rows, not row pieces; up to
+ * TAKE_ROW_MAX elements), and along the take axis enough rows for TAKE_TASK_BYTES a task.
+ */
 function takeTaskChunks(node: TakeNode): number[][] {
   const chunks = stageChunks([...node.shape], node.chunks.map((c) => [...c]));
+  const row = size(node.shape.slice(node.axis + 1));
+  if (row > 0 && row <= TAKE_ROW_MAX) for (let k = node.axis + 1; k < chunks.length; k++) chunks[k] = [node.shape[k]!];
   const rest = chunks.reduce((p, c, k) => (k === node.axis ? p : p * Math.max(...c, 1)), 1);
-  const want = Math.max(1, Math.ceil(65536 / Math.max(rest, 1)));
+  const want = Math.max(1, Math.ceil(TAKE_TASK_BYTES / (Math.max(rest, 1) * itemsize(node.dtype))));
   const merged: number[] = [];
   for (const c of chunks[node.axis]!) {
     if (merged.length && merged[merged.length - 1]! < want) merged[merged.length - 1]! += c;
