@@ -37,6 +37,7 @@ import {
   type Scalar,
   type ScanNode,
   type ConcatNode,
+  type ReshapeNode,
   type MaskNode,
   type TakeNode,
 } from './node.js';
@@ -158,6 +159,7 @@ export class Lowering {
   private readonly stageNames: string[] = [];
   private readonly reduced = new Map<number, Materialized & { memory: ArrayBuffer }>();
   private readonly concats = new Map<number, Materialized>();
+  private readonly reshaped = new Map<number, Materialized>();
 
   private readonly remote = new Map<number, RemoteMemory>();
   /** nanargmin/nanargmax results: NaN marks an all-NaN slice, an error in NumPy. */
@@ -204,6 +206,10 @@ export class Lowering {
       const memory = req.target === 'persist' ? this.allocate(size(node.shape) * itemsize(node.dtype)) : resultMemory(size(node.shape) * itemsize(node.dtype));
       run(this.materializeConcat(node, memory));
       return { memory, shape: [...node.shape], dtype: node.dtype };
+    }
+    if (node.kind === 'reshape' && !req.region) {
+      // the input written row-major into the output is the reshaped array, byte for byte
+      return { ...this.lowerRoot({ ...req, node: node.arg }), shape: [...node.shape] };
     }
     const lo = req.region?.lo ?? node.shape.map(() => 0);
     const hi = req.region?.hi ?? node.shape;
@@ -293,6 +299,23 @@ export class Lowering {
       ddof: 0,
     }, stageName(node));
     return { buffer, dtype: node.dtype, shape: node.shape };
+  }
+
+  /** A copying reshape's input, row-major in one buffer (once per node): read with the reshape's shape. A step. */
+  *materializeReshape(node: ReshapeNode): Step<Materialized> {
+    const done = this.reshaped.get(node.id);
+    if (done) return done;
+    const bytes = size(node.shape) * itemsize(node.dtype);
+    if (bytes > materializeLimit()) {
+      throw new RangeError(
+        `${node.name}: a reshape that merges axes of a transposed, sliced or computed array copies it into one buffer, and this one needs ${bytes} bytes, over configure({ materializeLimit }) (${materializeLimit()}); ` +
+          'persist() the array first (a persisted array is reshaped in place), or reshape before transposing or slicing',
+      );
+    }
+    const m = (yield this.materializeInput(node.arg)) as Materialized;
+    const out = { buffer: m.buffer, dtype: node.dtype, shape: node.shape };
+    this.reshaped.set(node.id, out);
+    return out;
   }
 
   /**
@@ -524,6 +547,10 @@ export class StageBuilder {
       }
       case 'rechunk':
         return (yield this.expr(node.arg, map)) as Val;
+      case 'reshape': {
+        const m = (yield this.owner.materializeReshape(node)) as Materialized;
+        return this.leaf(node, map, { kind: LeafKind.Memory, dtype: m.dtype, a: 0, b: 0, seed: 0, buffer: m.buffer }, contiguousStrides(m.shape), 0);
+      }
       case 'concat': {
         const direct = (yield this.concatInPlace(node, map)) as Val | null;
         if (direct) return direct;

@@ -427,7 +427,13 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   computeChunkSizes(): Promise<this> {
     return chunkSizes(this);
   }
-  /** np.reshape (one -1 allowed) as a view: splits of axes and length-1 axes; merging axes is not supported yet. */
+  /**
+   * np.reshape (one -1 allowed), with Dask's output chunks and its rule that a multi-chunk array
+   * is reshaped only by even splits and merges of axes. Free where it can be: splits and length-1
+   * axes are a view, and merges of generated or contiguous values become the same leaves with the
+   * new shape. Merging axes of a transpose, a slice, a broadcast or a reduction copies, as NumPy's
+   * does (one fused kernel writes the input row-major; over `configure({ materializeLimit })` a RangeError).
+   */
   reshape<const S extends readonly number[] | number>(shape: S): NDArray<D, S extends readonly number[] ? RankOf<S> : 1> {
     requireKnownChunks('reshape', this.node);
     return new NDArray(shapeOps.reshape(this.node, shape));

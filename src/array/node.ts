@@ -160,6 +160,13 @@ export interface ZarrLocation {
 }
 /** Same values, another chunk grid: free, since kernels address inputs by global index. */
 export interface RechunkNode extends Base { readonly kind: 'rechunk'; readonly arg: Node }
+/**
+ * A reshape that merges axes of a value that is not an affine view in C order (a transpose, a
+ * slice, a broadcast, a reduction…): `arg` is written row-major into one buffer by a kernel of its
+ * own (a stage iterating arg's shape, so the copy is fused into arg's expression, as NumPy's copy
+ * is), and read back with this node's shape, whose row-major layout is the same bytes.
+ */
+export interface ReshapeNode extends Base { readonly kind: 'reshape'; readonly op: 'reshape'; readonly arg: Node }
 export interface ReduceNode extends Base {
   readonly kind: 'reduce';
   readonly op: ReduceOp;
@@ -226,6 +233,7 @@ export interface MaskNode extends Base { readonly kind: 'mask'; readonly op: 'ge
 
 export type Node =
   | TakeNode
+  | ReshapeNode
   | MaskNode
   | MatmulNode
   | ConstNode
@@ -319,6 +327,8 @@ export function opName(node: Node): string {
       return 'transpose';
     case 'rechunk':
       return 'rechunk';
+    case 'reshape':
+      return 'reshape';
   }
 }
 
@@ -351,6 +361,7 @@ export function children(node: Node): Node[] {
     case 'transpose':
     case 'view':
     case 'rechunk':
+    case 'reshape':
     case 'reduce':
     case 'scan':
     case 'quantile':

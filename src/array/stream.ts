@@ -101,7 +101,7 @@ export async function precomputeReductions(root: Node, signal: AbortSignal): Pro
   const get = (n: Node): Node => values.get(n.id) ?? rebuilt.get(n.id) ?? n;
   for (const n of topoOrder([root])) {
     if (values.has(n.id)) continue;
-    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk') {
+    if (n.kind === 'unary' || n.kind === 'transpose' || n.kind === 'view' || n.kind === 'rechunk' || n.kind === 'reshape') {
       const arg = get(n.arg);
       if (arg !== n.arg) rebuilt.set(n.id, { ...n, id: newId(), arg } as Node);
     } else if (n.kind === 'binary') {

@@ -2,7 +2,7 @@
 // (optimize: false) or per fused kernel that actually runs (optimize: true). Task counts are
 // arithmetic; nodes are only enumerated on demand.
 import { chunkBounds } from './chunks.js';
-import { children, isScalar, topoOrder, type Node } from './node.js';
+import { children, contiguousStrides, isScalar, topoOrder, type Node } from './node.js';
 import { TaskGraphBuilder, type GridLayer } from '../graph/builder.js';
 import type { TaskGraph } from '../graph/types.js';
 
@@ -55,6 +55,37 @@ function nodeLayers(roots: readonly Node[]): GridLayer[] {
           numblocks: numblocksOf(node),
           deps: [arg.name],
           taskDeps: (i) => regionDeps(node, i, arg).map((d) => [arg.name, d]),
+        });
+        break;
+      }
+      case 'reshape': {
+        // a reshape copy reads its input in row-major order: output chunk i needs the input
+        // chunks whose row-major element range overlaps its own
+        const arg = node.arg;
+        const span = (shape: readonly number[], bounds: number[][], i: readonly number[]): [number, number] => {
+          const st = contiguousStrides(shape);
+          let lo = 0, hi = 0;
+          i.forEach((b, k) => {
+            lo += bounds[k]![b]! * st[k]!;
+            hi += (bounds[k]![b + 1]! - 1) * st[k]!;
+          });
+          return [lo, hi];
+        };
+        const outBounds = node.chunks.map((c) => chunkBounds(c));
+        const argBounds = arg.chunks.map((c) => chunkBounds(c));
+        const argBlocks = product(arg.chunks.map((c) => c.map((_, b) => b)));
+        layers.push({
+          name: node.name,
+          op: 'reshape',
+          numblocks: numblocksOf(node),
+          deps: [arg.name],
+          taskDeps: (i) => {
+            const [lo, hi] = span(node.shape, outBounds, i);
+            return argBlocks.filter((b) => {
+              const [l, h] = span(arg.shape, argBounds, b);
+              return l <= hi && h >= lo;
+            }).map((b): [string, number[]] => [arg.name, b]);
+          },
         });
         break;
       }

@@ -365,6 +365,7 @@ export function rebuildWith(roots: readonly Node[], sub: (parent: Node | null, c
       case 'transpose':
       case 'view':
       case 'rechunk':
+      case 'reshape':
       case 'reduce':
       case 'scan':
       case 'quantile': {

@@ -302,7 +302,7 @@ function rebuild(node: Node, map: Map<number, Node>): Node {
   if (!changed && !hasUnknownShape(node)) return node;
   const out = { ...node, id: newId() } as Mutable<Node>;
   switch (out.kind) {
-    case 'unary': case 'transpose': case 'view': case 'rechunk': case 'reduce': case 'scan': case 'quantile':
+    case 'unary': case 'transpose': case 'view': case 'rechunk': case 'reshape': case 'reduce': case 'scan': case 'quantile':
       (out as { arg: Node }).arg = r(out.arg);
       break;
     case 'binary': case 'where':

@@ -123,7 +123,8 @@ export function broadcastTo(src: Node, shapeArg: readonly number[]): Node {
  * - merges are pushed through elementwise ops to the leaves and become the same generated or
  *   contiguous leaf with the new shape (random and arange values are functions of the C-order
  *   linear index, which a reshape keeps). A merge over a transpose, a slice, a broadcast or a
- *   reduction is not affine and is refused (TypeError) until a copying reshape exists.
+ *   reduction is not affine: it copies, as NumPy's (a reshape node: one kernel writes the input
+ *   row-major, the result reads that buffer with the new shape).
  */
 export function reshape(src: Node, shapeArg: readonly number[] | number): Node {
   const raw = checkShapeArg('reshape: shape', typeof shapeArg === 'number' ? [shapeArg] : shapeArg);
@@ -153,11 +154,19 @@ export function reshape(src: Node, shapeArg: readonly number[] | number): Node {
     try {
       return mergeReshape(src, shape, chunks, new Map());
     } catch (err) {
+      // one chunk: Dask reshapes it with NumPy, which copies what is not contiguous
+      if (single && err instanceof NotAffine) return copyReshape(src, shape, chunks);
       throw single ? err : uneven;
     }
   }
-  if (plan.merges) return mergeReshape(src, shape, chunks, new Map());
-  if (plan === null || plan.merges) return mergeReshape(src, shape, chunks, new Map());
+  if (plan.merges) {
+    try {
+      return mergeReshape(src, shape, chunks, new Map());
+    } catch (err) {
+      if (err instanceof NotAffine) return copyReshape(src, shape, chunks);
+      throw err;
+    }
+  }
   // Only splits and length-1 axes: a view. Output axis j walks source axis owner[j] with step
   // (the product of the later output axes in its group).
   const axes: ViewAxis[] = [];
@@ -264,12 +273,24 @@ function expandTuple(chunks: readonly number[], factor: number): number[] {
   return out;
 }
 
+/** A merge the leaves cannot absorb: reshape() copies instead (copyReshape). */
+class NotAffine extends TypeError {}
+
+/**
+ * A merging reshape of a value that is not row-major at its leaves (a transpose, a slice, a
+ * broadcast, a reduction…), as NumPy's reshape copies it: a reshape node, whose input is
+ * computed row-major into one buffer by its own kernel and read back with the new shape.
+ */
+function copyReshape(src: Node, shape: number[], chunks: number[][]): Node {
+  return { kind: 'reshape', op: 'reshape', id: newId(), name: `reshape-${token(`reshape-copy:${src.name}:${shape}:${JSON.stringify(chunks)}`)}`, shape, dtype: src.dtype, chunks, arg: src };
+}
+
 /** A merging reshape pushed to the leaves (see reshape); memoized so shared subexpressions stay shared. */
 function mergeReshape(node: Node, shape: number[], chunks: number[][], memo: Map<number, Node>): Node {
   const done = memo.get(node.id);
   if (done) return done;
   const refuse = (why: string): never => {
-    throw new TypeError(`reshape: merging axes of ${why} is not supported yet (it is not an affine view); persist() the array first`);
+    throw new NotAffine(`reshape: merging axes of ${why} is not an affine view`);
   };
   const base = { id: newId(), shape, chunks, name: `reshape-${token(`reshape:${node.name}:${shape}:${JSON.stringify(chunks)}`)}` };
   let out: Node;
