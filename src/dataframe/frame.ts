@@ -560,7 +560,7 @@ export class DataFrame implements HasGraph {
   }
 
   /** @internal Per-column statistics of numeric columns. */
-  async stats(columns: string[], quantiles: number[], options: ComputeOptions, label: string, boolAsNumber = false): Promise<Map<string, NumStats>> {
+  async stats(columns: string[], quantiles: number[], options: ComputeOptions, label: string, boolAsNumber = false, datesAsNumbers = false): Promise<Map<string, NumStats>> {
     const P = this.npartitions;
     const C = columns.length;
     const tracker = new Tracker(options, label, P + 2 * C * P + (quantiles.length ? C : 0));
@@ -570,7 +570,7 @@ export class DataFrame implements HasGraph {
       // the dtype may have been unified to another type than the sample's
       const numeric = columns.filter((c) => {
         const d = parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
-        return NUMERIC(d) || (boolAsNumber && d === 'bool');
+        return NUMERIC(d) || (boolAsNumber && d === 'bool') || (datesAsNumbers && (d === 'datetime' || d === 'timedelta'));
       });
       for (const c of columns) if (!numeric.includes(c)) out.set(c, nonNumeric(c, parts, label === 'count'));
       if (numeric.length) {
@@ -581,6 +581,8 @@ export class DataFrame implements HasGraph {
             if (d === 'Int64') return { type: typeCode('float64'), parts: parts.map((p) => nullableToFloat(p.columns.get(c)!).values) };
             // a bool column as 0/1 (pandas' sum is the number of True values, its mean their share)
             if (d === 'bool') return { type: typeCode('float64'), parts: parts.map((p) => Float64Array.from(p.columns.get(c)!.values as Uint8Array)) };
+            // datetimes: their milliseconds since the epoch (NaN = NaT, skipped as missing)
+            if (d === 'datetime') return { type: typeCode('float64'), parts: parts.map((p) => p.columns.get(c)!.values) };
             return { type: typeCode(d), parts: parts.map((p) => p.columns.get(c)!.values) };
           }),
           quantiles: new Float64Array(quantiles),
@@ -1187,8 +1189,9 @@ export class Series implements HasGraph {
   /** Statistics of the values: plain columns straight from the partitions, expressions materialized first. */
   private scalar(op: string, extract: (s: NumStats) => number, numericOnly = true): Lazy<number> {
     let src: Series = this;
-    // pandas: a bool column sums to its number of True values, its mean is their fraction
-    if (this.dtype === 'bool' && op !== 'count') src = this.astype('float64');
+    // pandas: a bool column sums to its number of True values, its mean is their fraction;
+    // a timedelta's statistics are of its milliseconds (as its median and quantiles)
+    if ((this.dtype === 'bool' || this.dtype === 'timedelta') && op !== 'count') src = this.astype('float64');
     if (numericOnly && !NUMERIC(src.dtype))
       throw new TypeError(`${op}(): column ${JSON.stringify(this.name)} has dtype ${this.dtype}; ${op} needs int64, float64 or bool`);
     const frame = src.expr.kind === 'col' ? src.frame : src.frame.assign({ [EXPR_COLUMN]: src });
@@ -1223,10 +1226,26 @@ export class Series implements HasGraph {
    * Numeric or bool Series only (TypeError otherwise).
    */
   mean(): Lazy<number> { return this.scalar('mean', (s) => s.mean); }
-  /** The smallest value, missing skipped (pandas' `Series.min()`). Numeric or bool only; int64 exact (a bigint beyond 2^53). */
-  min(): Lazy<number | bigint> { return this.exact('min', (s) => s.min); }
-  /** The largest value, missing skipped (pandas' `Series.max()`). Numeric or bool only; int64 exact (a bigint beyond 2^53). */
-  max(): Lazy<number | bigint> { return this.exact('max', (s) => s.max); }
+  /**
+   * The smallest value, missing skipped (pandas' `Series.min()`): int64 exact (a bigint beyond
+   * 2^53); a datetime Series gives a Date (an invalid Date, `NaN` time, for no values: pandas'
+   * NaT); a timedelta Series its milliseconds. Strings are a TypeError.
+   */
+  min(): Lazy<number | bigint | Date> { return this.dtype === 'datetime' ? this.dateExtreme('min') : this.exact('min', (s) => s.min); }
+  /** The largest value, missing skipped (pandas' `Series.max()`); dtypes as {@link Series.min}. */
+  max(): Lazy<number | bigint | Date> { return this.dtype === 'datetime' ? this.dateExtreme('max') : this.exact('max', (s) => s.max); }
+  /** min/max of a datetime Series: from its milliseconds, as a Date. */
+  private dateExtreme(op: 'min' | 'max'): Lazy<Date> {
+    const frame = this.expr.kind === 'col' ? this.frame : this.frame.assign({ [EXPR_COLUMN]: this });
+    const name = this.expr.kind === 'col' ? this.expr.name : EXPR_COLUMN;
+    return new Lazy(
+      (o) => frame.reductionLayers(op, o),
+      async (options) => {
+        const s = (await frame.stats([name], [], options, op, false, true)).get(name)!;
+        return new Date(s.count ? s[op] : NaN);
+      },
+    );
+  }
   /** The number of non-missing values (pandas' `Series.count()`), for any dtype. */
   count(): Lazy<number> { return this.scalar('count', (s) => s.count, false); }
   /**
