@@ -60,8 +60,14 @@ export interface RepartitionOptions {
 
 /** Options of concat. */
 export interface ConcatOptions {
-  /** 0 (rows of one frame after another's; the only axis supported). */
-  axis?: 0;
+  /**
+   * 0 (default): the rows of one frame after another's. 1: the frames' columns side by side, row
+   * for row: the frames must have the same partitions (same number, same rows in each — checked
+   * when computed — and equal divisions when known), the same index (its values equal), and no
+   * column name twice. pandas aligns on the index values; here rows are paired as they are, as
+   * Dask does for unknown divisions (a mismatch is a RangeError, never a silent misalignment).
+   */
+  axis?: 0 | 1;
 }
 
 const names = (s: PartitionSource): string[] => s.schema.map(([n]) => n).filter((n) => n !== s.index);
@@ -854,12 +860,102 @@ class ConcatSource implements PartitionSource {
   }
 }
 
+/** Frames side by side (concat axis 1): partition t is partition t of every frame, row for row. */
+class ConcatColumnsSource implements PartitionSource {
+  readonly name = `concat-${layerId()}`;
+  readonly op = 'concat';
+  readonly npartitions: number;
+  readonly schema: ReadonlyArray<readonly [string, DType]>;
+  readonly index?: string;
+  readonly divisions?: readonly Division[];
+  readonly lengths?: readonly number[];
+  constructor(private readonly frames: readonly DataFrame[]) {
+    const f0 = frames[0]!;
+    this.npartitions = f0.npartitions;
+    this.index = f0.index;
+    const idx = this.index ? f0.state.source.schema.filter(([n]) => n === this.index) : [];
+    this.schema = [...idx, ...frames.flatMap((f) => f.columns.map((c) => [c, f.dtypes[c]!] as const))];
+    this.divisions = f0.state.source.divisions;
+    this.lengths = frames.map((f) => f.state.source.lengths).find((l) => l !== undefined);
+  }
+  get inputs(): readonly PartitionSource[] {
+    return this.frames.map((f) => f.state.source);
+  }
+  taskInputs(t: number): [number, number][] {
+    return this.frames.map((_, k) => [k, t]);
+  }
+  async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
+    const want = columns ?? names(this);
+    const idx = parts ?? allParts(this.npartitions);
+    // every frame is read for its row counts (and index), even when none of its columns is wanted
+    const got = await Promise.all(this.frames.map((f) => f.state.source.load(want.filter((c) => f.columns.includes(c)), idx, ctx)));
+    return idx.map((t, i) => {
+      const first = got[0]![i]!;
+      const m = new Map<string, Column>();
+      if (this.index) m.set(this.index, first.columns.get(this.index)!);
+      got.forEach((ps, k) => {
+        const p = ps[i]!;
+        if (p.length !== first.length) {
+          throw new RangeError(
+            `concat(frames, { axis: 1 }): partition ${t} has ${first.length} rows in frames[0] and ${p.length} in frames[${k}]; side by side, the frames' partitions must hold the same rows (as Dask assumes for unknown divisions) — repartition them alike, or merge/join on a key`,
+          );
+        }
+        if (this.index && k > 0 && !sameColumn(first.columns.get(this.index)!, p.columns.get(this.index)!)) {
+          throw new RangeError(
+            `concat(frames, { axis: 1 }): the index ${JSON.stringify(this.index)} of partition ${t} differs between frames[0] and frames[${k}]; rows are put side by side as they are (no alignment on index values) — join the frames on the index instead`,
+          );
+        }
+        for (const c of this.frames[k]!.columns) if (want.includes(c)) m.set(c, p.columns.get(c)!);
+      });
+      return { length: first.length, columns: m };
+    });
+  }
+}
+
+/** Whether two columns hold the same values bit for bit (an index read twice). */
+function sameColumn(a: Column, b: Column): boolean {
+  if (a.dtype !== b.dtype || a.values.length !== b.values.length) return false;
+  if (a.dict || b.dict) {
+    for (let i = 0; i < a.values.length; i++) {
+      const x = a.values[i] as number, y = b.values[i] as number;
+      if ((x < 0 || y < 0) ? x !== y : a.dict!.get(x) !== b.dict!.get(y)) return false;
+    }
+    return true;
+  }
+  const x = new Uint8Array(a.values.buffer, a.values.byteOffset, a.values.byteLength);
+  const y = new Uint8Array(b.values.buffer, b.values.byteOffset, b.values.byteLength);
+  if (!x.every((v, i) => v === y[i])) return false;
+  return !a.valid || !b.valid || a.valid.every((v, i) => v === b.valid![i]);
+}
+
+/** concat(frames, { axis: 1 }): the checks of the frames, then the source. */
+function concatColumns(frames: DataFrame[]): DataFrame {
+  const f0 = frames[0]!;
+  const seen = new Map<string, number>();
+  frames.forEach((f, k) => {
+    if (f.index !== f0.index)
+      throw new TypeError(`concat(frames, { axis: 1 }): frames[${k}] has ${f.index ? `index ${JSON.stringify(f.index)}` : 'no index'}, frames[0] ${f0.index ? `index ${JSON.stringify(f0.index)}` : 'none'}; setIndex or resetIndex them to match`);
+    if (f.npartitions !== f0.npartitions)
+      throw new RangeError(`concat(frames, { axis: 1 }): frames[${k}] has ${f.npartitions} partitions, frames[0] ${f0.npartitions}; side by side needs the same partitions (Dask: repartition them alike)`);
+    const d = f.divisions, d0 = f0.divisions;
+    if (d && d0 && !d.every((v, i) => divisionKey(v) === divisionKey(d0[i]!)))
+      throw new RangeError(`concat(frames, { axis: 1 }): frames[${k}]'s divisions differ from frames[0]'s; repartition({ divisions }) one of them to the other's`);
+    for (const c of f.columns) {
+      const at = seen.get(c);
+      if (at !== undefined) throw new TypeError(`concat(frames, { axis: 1 }): column ${JSON.stringify(c)} is in frames[${at}] and frames[${k}]; rename one (column names must be unique here, pandas would keep both)`);
+      seen.set(c, k);
+    }
+  });
+  return new DataFrame({ source: new ConcatColumnsSource(frames), columns: [...seen.keys()] });
+}
+
 /**
  * pandas' / Dask's concat along the rows: the partitions of `frames`, in order. Columns are the
  * union in order of appearance; a column a frame lacks is missing there (NaN; int64 becomes
  * float64 and bool a string column of 'True'/'False', as pandas' object); int64 with float64 is
  * float64, other dtype mixes are a TypeError. The frames must share their index (or have none);
  * known divisions stay known when each frame's index starts after the previous one's ends.
+ * `{ axis: 1 }` puts the frames' columns side by side instead ({@link ConcatOptions.axis}).
  */
 export function concat(frames: DataFrame[], options: ConcatOptions = {}): DataFrame {
   if (!Array.isArray(frames) || !frames.length) throw new TypeError(`concat(frames): expected a non-empty array of DataFrames, got ${describeValue(frames)}`);
@@ -868,7 +964,8 @@ export function concat(frames: DataFrame[], options: ConcatOptions = {}): DataFr
   });
   checkOptions('concat(options)', options, ['axis']);
   const axis = options.axis ?? 0;
-  if (axis !== 0) throw new RangeError(`concat(options): axis must be 0 (rows after rows), got ${describeValue(axis)}; side by side (axis 1) is not supported`);
+  if (axis !== 0 && axis !== 1) throw new RangeError(`concat(options): axis must be 0 (rows after rows) or 1 (columns side by side), got ${describeValue(axis)}`);
+  if (axis === 1) return frames.length === 1 ? frames[0]! : recordRoot(concatColumns(frames), 'concat', [frames, options]);
   const index = frames[0]!.index;
   frames.forEach((f, k) => {
     if (f.index !== index)
