@@ -91,12 +91,15 @@ describe('DataFrames on the cluster', () => {
       df.merge(people, { on: 'name', how: 'left' }),
       df.merge(people, { on: 'name', how: 'outer', suffixes: ['_l', '_r'] }),
       concat([df, df.filter(df.get('v').gt(1))]),
+      concat([df.select(['name']), df.select(['v', 'when'])], { axis: 1 }),
       df.assign({ day: df.get('when').dt.day, lower: df.get('name').str.lower() }).sortValues(['lower', 'v'], { ascending: [true, false] }),
       (await df.setIndex('n')).resetIndex(),
       (await df.persist()).dropna(),
       df.get('n'),
     ];
     for (const c of cases) expect(raw((await client.compute(c)) as Table)).toEqual(raw(await c.compute()));
+    const last = df.get('when').max();
+    expect(await client.compute(last)).toEqual(new Date('2000-01-05T00:00:00Z'));
     const nsum = df.get('n').sum();
     expect(await client.compute(nsum)).toBe(await nsum.compute());
     expect(await nsum.compute()).toBe(13);

@@ -61,6 +61,9 @@ const ROOTS: Record<string, (...args: never[]) => unknown> = { readCsv, timeseri
 
 // ---- recording (patched once, when the dataframe module loads)
 let patched = false;
+// Only the user's own calls are recorded: a call made while another recorded call runs is the
+// implementation's (its arguments may be internal values), and the outer call records the result.
+let depth = 0;
 function patch(): void {
   if (patched) return;
   patched = true;
@@ -69,8 +72,14 @@ function patch(): void {
     for (const name of methods) {
       const orig = proto[name] as (...a: unknown[]) => unknown;
       const wrapped = function (this: object, ...args: unknown[]): unknown {
-        const r = orig.apply(this, args);
-        if (!madeBy(this)) return r;
+        if (depth > 0 || !madeBy(this)) return orig.apply(this, args);
+        depth++;
+        let r: unknown;
+        try {
+          r = orig.apply(this, args);
+        } finally {
+          depth--;
+        }
         const how: Made = { kind: 'method', on: this, name, args };
         return r instanceof Promise ? r.then((v: unknown) => record(v, how)) : record(r, how);
       };
@@ -83,8 +92,15 @@ function patch(): void {
       Object.defineProperty(proto, name, {
         ...d,
         get(this: object): unknown {
-          const r = get.call(this);
-          return madeBy(this) ? record(r, { kind: 'get', on: this, name }) : r;
+          if (depth > 0 || !madeBy(this)) return get.call(this);
+          depth++;
+          let r: unknown;
+          try {
+            r = get.call(this);
+          } finally {
+            depth--;
+          }
+          return record(r, { kind: 'get', on: this, name });
         },
       });
     }
