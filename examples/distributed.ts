@@ -1,7 +1,7 @@
 // The README's "Distributed" section: run against `tessera scheduler` and some `tessera worker`s.
 //   npx tessera scheduler &  npx tessera worker nats://127.0.0.1:8786 --nthreads 1 &  (twice)
 //   npx tsx examples/distributed.ts [nats://127.0.0.1:8786]
-import { Client, delayed, random, exp, type DenseArray } from 'tessera';
+import { Client, datasets, delayed, random, exp, type DenseArray } from 'tessera';
 
 const address = process.argv[2] ?? process.env.TESSERA_SCHEDULER ?? 'nats://127.0.0.1:8786';
 const client = await Client.connect(address);
@@ -33,4 +33,14 @@ const mean = delayed.module(url, 'mean');
 t = performance.now();
 const m = await client.compute(mean(Array.from({ length: 8 }, (_, i) => score(i))));
 console.log(`mean of 8 scores: ${(m as number).toFixed(6)} in ${(performance.now() - t).toFixed(0)} ms`);
+
+// 4. DataFrames: a worker repeats the calls that made the frame (its recipe) and computes there.
+const df = datasets.timeseries({ seed: 1 });
+const agg = df.filter(df.get('x').gt(0)).groupby('name').agg({ y: ['mean', 'count'] });
+t = performance.now();
+const onCluster = await client.compute(agg);
+const tc = performance.now() - t;
+const onHere = await agg.compute();
+console.log(`groupby on the cluster in ${tc.toFixed(0)} ms, same table as locally: ${String(onCluster) === String(onHere)}`);
+console.log(String(onCluster).split('\n').slice(0, 3).join('\n'));
 await client.close();
