@@ -12,7 +12,7 @@ import { canon, type Cell } from './helpers/pandas-cell.js';
 
 interface FrameWant { columns: string[]; dtypes: Record<string, string>; values: Record<string, Cell[]>; index?: string }
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/rows.json', import.meta.url), 'utf8')) as Record<
-  'samples' | 'dedup' | 'setIndex' | 'resetIndex' | 'concat' | 'mapPartitions' | 'resample',
+  'samples' | 'dedup' | 'setIndex' | 'resetIndex' | 'concat' | 'mapPartitions' | 'resample' | 'resampleCalendar',
   Record<string, FrameWant>
 > & { floor: Record<string, (number | null)[]> };
 const csv = fileURLToPath(new URL('./fixtures/pandas/frame-ops.csv', import.meta.url));
@@ -274,6 +274,25 @@ describe('resample(rule) on a datetime index', () => {
       }
     }
   });
+  it("calendar rules ('M', 'MS', 'Q', 'QS', 'A', 'AS', 'W', 'W-MON', 'W-WED'): pandas' bins and labels, empty bins included", async () => {
+    const longCsv = fileURLToPath(new URL('./fixtures/pandas/rows-long-times.csv', import.meta.url));
+    for (const blocksize of [null, 900]) {
+      const df = await readCsv(longCsv, { parseDates: ['t'], blocksize }).setIndex('t', { sorted: true });
+      for (const [k, want] of Object.entries(fixture.resampleCalendar)) {
+        const [rule, op] = k.split('.') as [string, 'mean' | 'sum' | 'count'];
+        const t = await df.resample(rule)[op]().compute();
+        expect(t.column('t').map(canon), k).toEqual(want.values.t);
+        for (const c of want.columns) {
+          expect(t.raw(c)!.dtype, `${k} ${c}`).toBe(want.dtypes[c]);
+          const got = t.column(c).map(canon);
+          want.values[c]!.forEach((w, i) => {
+            if (typeof w === 'number' && !Number.isInteger(w)) expect(got[i] as number, `${k} ${c}[${i}]`).toBeCloseTo(w, 12);
+            else expect(got[i], `${k} ${c}[${i}]`).toEqual(w);
+          });
+        }
+      }
+    }
+  });
   it('.dt.floor(freq) of a datetime column as pandas (missing stays missing)', async () => {
     const df = readCsv(fileURLToPath(new URL('./fixtures/pandas/str-dt.csv', import.meta.url)), { parseDates: ['t'], blocksize: 700 });
     for (const [rule, want] of Object.entries(fixture.floor)) {
@@ -290,7 +309,10 @@ describe('resample(rule) on a datetime index', () => {
     const byI = await df.setIndex('i');
     expect(() => byI.resample('1h')).toThrow(/dtype int64; resample needs a datetime index/);
     const byT = await df.setIndex('t', { sorted: true });
-    expect(() => byT.resample('1M')).toThrow(/not a fixed frequency/);
+    expect(() => byT.resample('2M')).toThrow(/multiples of calendar rules are not supported/);
+    expect(() => byT.resample('A-JUN')).toThrow(/anchored month, quarter and year rules/);
+    expect(() => byT.resample('W-XYZ')).toThrow(/W-MON/);
+    expect(() => byT.resample('1 fortnight')).toThrow(/not a fixed frequency.*or a calendar rule/);
     expect(() => byT.resample(5 as never)).toThrow(TypeError);
   });
 });
@@ -423,7 +445,8 @@ describe('bad input', () => {
     const d = df();
     expect(() => concat([])).toThrow(TypeError);
     expect(() => concat([d, 5 as never])).toThrow(/frames\[1\]/);
-    expect(() => concat([d, d], { axis: 1 as never })).toThrow(/axis must be 0/);
+    expect(() => concat([d, d], { axis: 1 })).toThrow(/column .* is in frames\[0\] and frames\[1\]/);
+    expect(() => concat([d, d], { axis: 'columns' as never })).toThrow(/axis must be 0 \(rows after rows\) or 1/);
     // mismatched columns: x is float64 in one frame and string in the other
     expect(() => concat([d, d.assign({ x: d.get('name') })])).toThrow(/column "x" has dtypes float64 in frames\[0\], string in frames\[1\]/);
     const ts = datasets.timeseries({ start: '2000-01-01', end: '2000-01-02', seed: 1 });

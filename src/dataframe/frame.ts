@@ -132,7 +132,12 @@ export class DataFrame implements HasGraph {
     return mapPartitionsFrame(this, fn, options);
   }
 
-  /** Rows binned by a fixed frequency of the datetime index ('1h', '15min', '1D'; pandas' resample with its defaults): `.mean() / .sum() / .count()`. */
+  /**
+   * Rows binned by the datetime index (pandas' resample with its defaults): a fixed frequency
+   * ('1h', '15min', '1D') or one calendar period — 'M' / 'MS' (month end / start), 'Q' / 'QS',
+   * 'A' ('Y') / 'AS' ('YS'), 'W' (weeks ending Sunday) or 'W-MON' … 'W-SAT' — labelled as
+   * pandas labels them; then `.mean() / .sum() / .count()`.
+   */
   resample(rule: string): Resampler {
     return resampleFrame(this, rule);
   }

@@ -1,7 +1,10 @@
 // resample(rule) on a datetime index (pandas' DataFrame.resample with its defaults: bins closed
 // and labelled on the left, origin 'start_day' — midnight of the first timestamp's day — and
 // every bin from the first to the last timestamp's, empty ones included): mean / sum / count per
-// bin. Each partition is binned on its own (partials per bin), the partials then add up, so bins
+// bin. Calendar rules (pandas' 'M', 'MS', 'Q', 'QS', 'A'/'Y', 'AS'/'YS', 'W', 'W-MON' …) bin by
+// calendar month, quarter, year or week, labelled as pandas' (a month-end rule by the month's
+// last day at midnight, its bin holding that whole day, as pandas' closed='right' bins widened
+// by a day). Each partition is binned on its own (partials per bin), the partials then add up, so bins
 // that span partitions are exact whatever the divisions.
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
@@ -26,12 +29,80 @@ export function parseRule(where: string, rule: unknown): number {
 
 type Agg = 'mean' | 'sum' | 'count';
 
+/** How timestamps fall into bins: a fixed frequency, or calendar periods. */
+export type Binning = { kind: 'fixed'; freq: number } | { kind: 'calendar'; unit: 'M' | 'Q' | 'A'; start: boolean } | { kind: 'week'; end: number };
+
+const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'];
+
+/** A resample rule: a fixed frequency (parseRule) or a calendar one, one period at a time. */
+export function parseBinning(where: string, rule: unknown): Binning {
+  if (typeof rule === 'string') {
+    const m = /^\s*(M|MS|Q|QS|A|AS|Y|YS|W)(?:-([A-Z]{3}))?\s*$/.exec(rule);
+    if (m) {
+      const [, u, anchor] = m;
+      if (u === 'W') {
+        const end = WEEKDAYS.indexOf(anchor ?? 'SUN');
+        if (end < 0) throw new RangeError(`${where}: ${JSON.stringify(rule)}: a weekly rule's anchor is one of ${WEEKDAYS.map((d) => `W-${d}`).join(', ')}`);
+        return { kind: 'week', end };
+      }
+      if (anchor !== undefined) throw new RangeError(`${where}: ${JSON.stringify(rule)}: anchored month, quarter and year rules other than the default (December year ends) are not supported; accepted: M, MS, Q, QS, A (Y), AS (YS), W, W-MON … W-SUN`);
+      const unit = u![0] === 'Y' ? 'A' : (u![0] as 'M' | 'Q' | 'A');
+      return { kind: 'calendar', unit, start: u!.endsWith('S') };
+    }
+    if (/^\s*\d+\s*(M|MS|Q|QS|A|AS|Y|YS|W)(-[A-Z]{3})?\s*$/.test(rule)) {
+      throw new RangeError(`${where}: ${JSON.stringify(rule)}: multiples of calendar rules are not supported (pandas anchors them at an origin); use one period ('M', 'W', …) or a fixed frequency`);
+    }
+  }
+  try {
+    return { kind: 'fixed', freq: parseRule(where, rule) };
+  } catch (err) {
+    if (err instanceof RangeError && typeof rule === 'string') {
+      throw new RangeError(`${err.message}; or a calendar rule: 'M' / 'MS' (month end / start), 'Q' / 'QS', 'A' / 'AS' ('Y' / 'YS'), 'W' ('W-SUN'), 'W-MON' … 'W-SAT'`);
+    }
+    throw err;
+  }
+}
+
+/** The bins of timestamps in [lo, hi]: how many, which bin a timestamp is in, and their labels. */
+function binsOf(b: Binning, lo: number, hi: number): { bins: number; binOf: (t: number) => number; label: (k: number) => number } {
+  if (!(lo <= hi)) return { bins: 0, binOf: () => 0, label: () => 0 };
+  if (b.kind === 'fixed') {
+    const { freq } = b;
+    const origin = Math.floor(lo / DAY) * DAY;
+    const first = origin + Math.floor((lo - origin) / freq) * freq;
+    return { bins: Math.floor((hi - first) / freq) + 1, binOf: (v) => Math.floor((v - first) / freq), label: (k) => first + k * freq };
+  }
+  if (b.kind === 'week') {
+    // days since 1970-01-01 (a Thursday: weekday 3, Monday = 0); a week ends on weekday b.end and
+    // is labelled by that day: the end on or after the timestamp's day
+    const endDay = (t: number): number => {
+      const d = Math.floor(t / DAY);
+      return d + ((b.end - ((d + 3) % 7) + 14) % 7);
+    };
+    const first = endDay(lo);
+    return { bins: (endDay(hi) - first) / 7 + 1, binOf: (v) => (endDay(v) - first) / 7, label: (k) => (first + 7 * k) * DAY };
+  }
+  // months since year 0 for the period of a timestamp; a period is 1, 3 or 12 months
+  const months = b.unit === 'M' ? 1 : b.unit === 'Q' ? 3 : 12;
+  const period = (t: number): number => {
+    const d = new Date(t);
+    return Math.floor((d.getUTCFullYear() * 12 + d.getUTCMonth()) / months);
+  };
+  const first = period(lo);
+  const label = (k: number): number => {
+    const m = (first + k) * months + (b.start ? 0 : months);
+    // the period's first day, or the last day of its last month (the day before the next period)
+    return Date.UTC(Math.floor(m / 12), m % 12, 1) - (b.start ? 0 : DAY);
+  };
+  return { bins: period(hi) - first + 1, binOf: (v) => period(v) - first, label };
+}
+
 /** pandas' Resampler: `df.resample('1h').mean()`. */
 export class Resampler {
   /** @internal use df.resample(rule) */
   constructor(
     private readonly frame: DataFrame,
-    private readonly freq: number,
+    private readonly binning: Binning,
   ) {}
 
   /** Mean per bin of the int64, Int64 and float64 columns (NaN for an empty bin; Int64's `<NA>` skipped: pandas' Float64 as float64). */
@@ -57,7 +128,6 @@ export class Resampler {
   private async run(op: Agg, cols: string[], options: ComputeOptions): Promise<Table> {
     const f = this.frame;
     const index = f.index!;
-    const freq = this.freq;
     const tracker = new Tracker(options, `resample-${op}`, f.npartitions);
     const parts = await tracker.run(() => f.state.source.load(cols, undefined, tracker.phase(f.npartitions)));
     // the first and last timestamps: the bins' range (origin: midnight of the first day)
@@ -71,12 +141,9 @@ export class Resampler {
         if (v > hi) hi = v;
       }
     }
-    const origin = Math.floor(lo / DAY) * DAY;
-    const first = lo <= hi ? origin + Math.floor((lo - origin) / freq) * freq : 0;
-    const bins = lo <= hi ? Math.floor((hi - first) / freq) + 1 : 0;
+    const { bins, binOf, label } = binsOf(this.binning, lo, hi);
     const data = new Map<string, Column>();
-    data.set(index, { dtype: 'datetime', values: Float64Array.from({ length: bins }, (_, k) => first + k * freq) });
-    const binOf = (v: number): number => Math.floor((v - first) / freq);
+    data.set(index, { dtype: 'datetime', values: Float64Array.from({ length: bins }, (_, k) => label(k)) });
     const outCols: [string, DType][] = [];
     for (const c of cols) {
       const count = new Float64Array(bins);
@@ -146,10 +213,10 @@ export class Resampler {
 }
 
 export function resampleFrame(df: DataFrame, rule: string): Resampler {
-  const freq = parseRule('resample(rule)', rule);
+  const binning = parseBinning('resample(rule)', rule);
   const index = df.index;
   if (!index) throw new TypeError('resample(rule): the frame has no index; setIndex a datetime column first (or resample the timeseries dataset)');
   const d = df.state.source.schema.find(([n]) => n === index)?.[1];
   if (d !== 'datetime') throw new TypeError(`resample(rule): the index ${JSON.stringify(index)} has dtype ${d}; resample needs a datetime index`);
-  return new Resampler(df, freq);
+  return new Resampler(df, binning);
 }
