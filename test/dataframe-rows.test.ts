@@ -12,7 +12,7 @@ import { canon, type Cell } from './helpers/pandas-cell.js';
 
 interface FrameWant { columns: string[]; dtypes: Record<string, string>; values: Record<string, Cell[]>; index?: string }
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/rows.json', import.meta.url), 'utf8')) as Record<
-  'samples' | 'dedup' | 'setIndex' | 'resetIndex' | 'concat' | 'mapPartitions' | 'resample' | 'resampleCalendar',
+  'samples' | 'dedup' | 'setIndex' | 'resetIndex' | 'concat' | 'mapPartitions' | 'resample' | 'resampleCalendar' | 'resampleOther',
   Record<string, FrameWant>
 > & { floor: Record<string, (number | null)[]> };
 const csv = fileURLToPath(new URL('./fixtures/pandas/frame-ops.csv', import.meta.url));
@@ -290,6 +290,27 @@ describe('resample(rule) on a datetime index', () => {
             else expect(got[i], `${k} ${c}[${i}]`).toEqual(w);
           });
         }
+      }
+    }
+  });
+  it('min / max / first / last / median / std / var per bin as pandas (empty bins: int64 becomes float64)', async () => {
+    const longCsv = fileURLToPath(new URL('./fixtures/pandas/rows-long-times.csv', import.meta.url));
+    const frames = {
+      times: await readCsv(timesCsv, { parseDates: ['t'], blocksize: 1500 }).setIndex('t', { sorted: true }),
+      long: await readCsv(longCsv, { parseDates: ['t'], blocksize: 900 }).setIndex('t', { sorted: true }),
+    };
+    for (const [k, want] of Object.entries(fixture.resampleOther)) {
+      const [name, rule, op] = k.split('.') as ['times' | 'long', string, 'min' | 'max' | 'first' | 'last' | 'median' | 'std' | 'var'];
+      const t = await frames[name].resample(rule)[op]().compute();
+      expect(t.columns, k).toEqual(want.columns);
+      expect(t.column('t').map(canon), k).toEqual(want.values.t);
+      for (const c of want.columns) {
+        expect(t.raw(c)!.dtype, `${k} ${c}`).toBe(want.dtypes[c]);
+        const got = t.column(c).map(canon);
+        want.values[c]!.forEach((w, i) => {
+          if (typeof w === 'number' && !Number.isInteger(w)) expect(got[i] as number, `${k} ${c}[${i}]`).toBeCloseTo(w, 10);
+          else expect(got[i], `${k} ${c}[${i}]`).toEqual(w);
+        });
       }
     }
   });

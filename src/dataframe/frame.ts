@@ -136,7 +136,7 @@ export class DataFrame implements HasGraph {
    * Rows binned by the datetime index (pandas' resample with its defaults): a fixed frequency
    * ('1h', '15min', '1D') or one calendar period — 'M' / 'MS' (month end / start), 'Q' / 'QS',
    * 'A' ('Y') / 'AS' ('YS'), 'W' (weeks ending Sunday) or 'W-MON' … 'W-SAT' — labelled as
-   * pandas labels them; then `.mean() / .sum() / .count()`.
+   * pandas labels them; then `.mean() / .sum() / .count() / .min() / .max() / .first() / .last() / .median() / .std() / .var()`.
    */
   resample(rule: string): Resampler {
     return resampleFrame(this, rule);

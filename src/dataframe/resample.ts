@@ -8,7 +8,7 @@
 // that span partitions are exact whatever the divisions.
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
-import type { Column, DType } from './column.js';
+import { type Column, type DType, type Partition, StringDict } from './column.js';
 import type { DataFrame } from './frame.js';
 import { Lazy } from './layers.js';
 import { Tracker } from './run.js';
@@ -28,6 +28,84 @@ export function parseRule(where: string, rule: unknown): number {
 }
 
 type Agg = 'mean' | 'sum' | 'count';
+type Pick = 'min' | 'max' | 'first' | 'last' | 'median' | 'std' | 'var';
+
+const missingAt = (c: Column, i: number): boolean =>
+  c.valid ? !c.valid[i] : c.dtype === 'string' || c.dtype === 'category' ? (c.values as Int32Array)[i]! < 0 : c.dtype === 'float64' || c.dtype === 'datetime' || c.dtype === 'timedelta' ? Number.isNaN((c.values as Float64Array)[i]!) : false;
+const numberAt = (c: Column, i: number): number => (c.values instanceof BigInt64Array ? Number(c.values[i]!) : (c.values[i] as number));
+
+/** Whether row i of `col` is a strictly better min/max than row j of `best` (the first of equal values is kept). */
+function better(op: 'min' | 'max', col: Column, i: number, best: Column, j: number): boolean {
+  const a = col.values[i]!, b = best.values[j]!;
+  return op === 'min' ? a < b : a > b;
+}
+
+/** pandas' group median: the middle value, or the mean of the two middle ones. */
+function median(v: number[]): number {
+  if (!v.length) return NaN;
+  const s = Float64Array.from(v).sort();
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}
+
+/** Welford's running variance, as pandas' group_var (ddof 1); NaN below two values. */
+function variance(v: number[], sqrt: boolean): number {
+  let n = 0, mean = 0, m2 = 0;
+  for (const x of v) {
+    n++;
+    const d = x - mean;
+    mean += d / n;
+    m2 += d * (x - mean);
+  }
+  const r = n < 2 ? NaN : m2 / (n - 1);
+  return sqrt ? Math.sqrt(r) : r;
+}
+
+const BOOL_TEXT = StringDict.fromStrings(['False', 'True']);
+
+/**
+ * One value per bin (row row(k) of col(k), -1 for an empty bin) as a column: its dtype, or with
+ * empty bins what pandas makes of a missing value there (int64 → float64 NaN, Int64 <NA>, bool
+ * → 'True'/'False' strings with missing, strings missing, datetimes NaT).
+ */
+function gathered(dtype: DType, bins: number, row: (k: number) => number, col: (k: number) => Column | undefined, empty: boolean): Column {
+  switch (dtype) {
+    case 'int64':
+      if (!empty) return { dtype, values: BigInt64Array.from({ length: bins }, (_, k) => (col(k)!.values as BigInt64Array)[row(k)]!) };
+      return { dtype: 'float64', values: Float64Array.from({ length: bins }, (_, k) => (row(k) < 0 ? NaN : Number((col(k)!.values as BigInt64Array)[row(k)]!))) };
+    case 'Int64':
+      return {
+        dtype,
+        values: BigInt64Array.from({ length: bins }, (_, k) => (row(k) < 0 ? 0n : (col(k)!.values as BigInt64Array)[row(k)]!)),
+        valid: Uint8Array.from({ length: bins }, (_, k) => (row(k) < 0 ? 0 : 1)),
+      };
+    case 'bool': {
+      const v = (k: number): number => (col(k)!.values as Uint8Array)[row(k)]!;
+      if (!empty) return { dtype, values: Uint8Array.from({ length: bins }, (_, k) => v(k)) };
+      return { dtype: 'string', values: Int32Array.from({ length: bins }, (_, k) => (row(k) < 0 ? -1 : v(k))), dict: BOOL_TEXT };
+    }
+    case 'string':
+    case 'category': {
+      // one dictionary for the picked strings
+      const strings: string[] = [];
+      const at = new Map<string, number>();
+      const codes = Int32Array.from({ length: bins }, (_, k) => {
+        if (row(k) < 0) return -1;
+        const c = col(k)!;
+        const s = c.dict!.get((c.values as Int32Array)[row(k)]!);
+        let code = at.get(s);
+        if (code === undefined) {
+          code = strings.push(s) - 1;
+          at.set(s, code);
+        }
+        return code;
+      });
+      return { dtype, values: codes, dict: StringDict.fromStrings(strings) };
+    }
+    default:
+      return { dtype, values: Float64Array.from({ length: bins }, (_, k) => (row(k) < 0 ? NaN : (col(k)!.values as Float64Array)[row(k)]!)) };
+  }
+}
 
 /** How timestamps fall into bins: a fixed frequency, or calendar periods. */
 export type Binning = { kind: 'fixed'; freq: number } | { kind: 'calendar'; unit: 'M' | 'Q' | 'A'; start: boolean } | { kind: 'week'; end: number };
@@ -97,7 +175,7 @@ function binsOf(b: Binning, lo: number, hi: number): { bins: number; binOf: (t: 
   return { bins: period(hi) - first + 1, binOf: (v) => period(v) - first, label };
 }
 
-/** pandas' Resampler: `df.resample('1h').mean()`. */
+/** pandas' Resampler: `df.resample('1h').mean()`, `df.resample('M').last()`. */
 export class Resampler {
   /** @internal use df.resample(rule) */
   constructor(
@@ -117,6 +195,82 @@ export class Resampler {
   count(): Lazy<Table> {
     return this.agg('count');
   }
+  /** Smallest value per bin of the int64, Int64 and float64 columns; an empty bin is missing (an int64 column then becomes float64, as pandas'). */
+  min(): Lazy<Table> {
+    return this.pick('min');
+  }
+  /** Largest value per bin; as {@link Resampler.min}. */
+  max(): Lazy<Table> {
+    return this.pick('max');
+  }
+  /** First non-missing value per bin of every column; an empty bin is missing (int64 becomes float64, bool a 'True'/'False' string column, as pandas' object). */
+  first(): Lazy<Table> {
+    return this.pick('first');
+  }
+  /** Last non-missing value per bin; as {@link Resampler.first}. */
+  last(): Lazy<Table> {
+    return this.pick('last');
+  }
+  /** Median per bin of the int64, Int64 and float64 columns (float64; NaN for an empty bin). */
+  median(): Lazy<Table> {
+    return this.pick('median');
+  }
+  /** Standard deviation per bin (ddof 1, pandas' default) of the int64, Int64 and float64 columns (float64; NaN below two values). */
+  std(): Lazy<Table> {
+    return this.pick('std');
+  }
+  /** Variance per bin (ddof 1); as {@link Resampler.std}. */
+  var(): Lazy<Table> {
+    return this.pick('var');
+  }
+
+  private pick(op: Pick): Lazy<Table> {
+    const f = this.frame;
+    const dtypes = f.dtypes;
+    const cols = op === 'first' || op === 'last' ? f.columns : f.columns.filter((c) => dtypes[c] === 'int64' || dtypes[c] === 'Int64' || dtypes[c] === 'float64');
+    return new Lazy((o) => f.reductionLayers(`resample-${op}`, o), (options) => this.runPick(op, cols, options));
+  }
+
+  /** min/max/first/last/median/std/var: each bin's non-missing values, in row order. */
+  private async runPick(op: Pick, cols: string[], options: ComputeOptions): Promise<Table> {
+    const index = this.frame.index!;
+    const { parts, bins, binOf, label } = await this.binned(op, cols, options);
+    const data = new Map<string, Column>();
+    data.set(index, { dtype: 'datetime', values: Float64Array.from({ length: bins }, (_, k) => label(k)) });
+    const stats = op === 'median' || op === 'std' || op === 'var';
+    for (const c of cols) {
+      const dtype = parts.find((p) => p.length)?.columns.get(c)?.dtype ?? this.frame.dtypes[c]!;
+      // per bin: the chosen row (partition, row) for min/max/first/last, the values for the statistics
+      const chosenPart = new Int32Array(bins).fill(-1);
+      const chosenRow = new Int32Array(bins);
+      const values: number[][] = stats ? Array.from({ length: bins }, () => []) : [];
+      parts.forEach((p, pi) => {
+        const t = p.columns.get(index)!.values as Float64Array;
+        const col = p.columns.get(c)!;
+        for (let i = 0; i < p.length; i++) {
+          const ts = t[i]!;
+          if (Number.isNaN(ts) || missingAt(col, i)) continue;
+          const b = binOf(ts);
+          if (stats) {
+            values[b]!.push(numberAt(col, i));
+            continue;
+          }
+          const cp = chosenPart[b]!;
+          if (cp < 0 || op === 'last' || ((op === 'min' || op === 'max') && better(op, col, i, parts[cp]!.columns.get(c)!, chosenRow[b]!))) {
+            chosenPart[b] = pi;
+            chosenRow[b] = i;
+          }
+        }
+      });
+      if (stats) {
+        data.set(c, { dtype: 'float64', values: Float64Array.from(values, (v) => (op === 'median' ? median(v) : variance(v, op === 'std'))) });
+        continue;
+      }
+      const pickedCol = (k: number): Column | undefined => (chosenPart[k]! < 0 ? undefined : parts[chosenPart[k]!]!.columns.get(c));
+      data.set(c, gathered(dtype, bins, (k) => (chosenPart[k]! < 0 ? -1 : chosenRow[k]!), pickedCol, chosenPart.includes(-1)));
+    }
+    return new Table(cols, data, bins, index);
+  }
 
   private agg(op: Agg): Lazy<Table> {
     const f = this.frame;
@@ -125,12 +279,12 @@ export class Resampler {
     return new Lazy((o) => f.reductionLayers(`resample-${op}`, o), (options) => this.run(op, cols, options));
   }
 
-  private async run(op: Agg, cols: string[], options: ComputeOptions): Promise<Table> {
+  /** The partitions with `cols` and the bins of their timestamps (from the first to the last). */
+  private async binned(op: string, cols: string[], options: ComputeOptions): Promise<{ parts: Partition[]; bins: number; binOf: (t: number) => number; label: (k: number) => number }> {
     const f = this.frame;
     const index = f.index!;
     const tracker = new Tracker(options, `resample-${op}`, f.npartitions);
     const parts = await tracker.run(() => f.state.source.load(cols, undefined, tracker.phase(f.npartitions)));
-    // the first and last timestamps: the bins' range (origin: midnight of the first day)
     let lo = Infinity;
     let hi = -Infinity;
     for (const p of parts) {
@@ -141,7 +295,12 @@ export class Resampler {
         if (v > hi) hi = v;
       }
     }
-    const { bins, binOf, label } = binsOf(this.binning, lo, hi);
+    return { parts, ...binsOf(this.binning, lo, hi) };
+  }
+
+  private async run(op: Agg, cols: string[], options: ComputeOptions): Promise<Table> {
+    const index = this.frame.index!;
+    const { parts, bins, binOf, label } = await this.binned(op, cols, options);
     const data = new Map<string, Column>();
     data.set(index, { dtype: 'datetime', values: Float64Array.from({ length: bins }, (_, k) => label(k)) });
     const outCols: [string, DType][] = [];
@@ -151,7 +310,7 @@ export class Resampler {
       const sum = new Float64Array(bins);
       const comp = new Float64Array(bins);
       let isum: BigInt64Array | undefined;
-      const dtype = parts.find((p) => p.length)?.columns.get(c)?.dtype ?? f.dtypes[c]!;
+      const dtype = parts.find((p) => p.length)?.columns.get(c)?.dtype ?? this.frame.dtypes[c]!;
       if (op === 'sum' && (dtype === 'int64' || dtype === 'Int64')) isum = new BigInt64Array(bins);
       for (const p of parts) {
         const t = p.columns.get(index)!.values as Float64Array;
