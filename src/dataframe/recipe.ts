@@ -45,7 +45,7 @@ const RECORDED: readonly [Ctor, { methods: readonly string[]; getters: readonly 
     methods: ['get', 'select', 'agg', 'sum', 'mean', 'count', 'min', 'max', 'std', 'var', 'first', 'last', 'nunique', 'median', 'quantile', 'size'],
     getters: [],
   }],
-  [Resampler, { methods: ['mean', 'sum', 'count'], getters: [] }],
+  [Resampler, { methods: ['mean', 'sum', 'count', 'min', 'max', 'first', 'last', 'median', 'std', 'var'], getters: [] }],
   [StringMethods, {
     methods: ['lower', 'upper', 'len', 'contains', 'startsWith', 'endsWith', 'slice', 'strip', 'lstrip', 'rstrip', 'replace', 'split'],
     getters: [],
@@ -320,3 +320,8 @@ export function decodeFrameValue(v: unknown): unknown {
 
 /** The call task's URL a worker answers with computeRecipe (tessera's own code, not a module import). */
 export const FRAME_TASK_URL = 'tessera:dataframe';
+
+/** @internal The recorded method and getter names per class (tests check they cover the public API). */
+export function recordedCalls(): Map<Ctor, { methods: readonly string[]; getters: readonly string[] }> {
+  return new Map(RECORDED);
+}
