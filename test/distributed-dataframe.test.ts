@@ -175,5 +175,5 @@ const PRIVATE: Record<string, Set<string>> = {
   GroupBy: new Set(['valueColumns', 'checkValue', 'all', 'run']),
   Resampler: new Set(['agg', 'run', 'binned', 'pick', 'runPick']),
   StringMethods: new Set(['op', 'map']),
-  DatetimeFields: new Set(['field']),
+  DatetimeFields: new Set(['field', 'rounded']),
 };

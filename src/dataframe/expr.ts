@@ -74,7 +74,12 @@ export function lookupKey(v: string | number | bigint | boolean | Date): string 
 }
 
 export type StrOp = 'lower' | 'upper' | 'len' | 'contains' | 'startswith' | 'endswith' | 'map' | 'compare' | 'isin';
-export type DtField = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'dayofweek' | 'date' | 'totalSeconds' | 'days' | 'floor';
+export type DtField =
+  | 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'microsecond' | 'dayofweek' | 'dayofyear' | 'quarter' | 'daysInMonth'
+  | 'isMonthStart' | 'isMonthEnd' | 'isQuarterStart' | 'isQuarterEnd' | 'isYearStart' | 'isYearEnd' | 'isLeapYear'
+  | 'date' | 'totalSeconds' | 'days' | 'floor' | 'ceil' | 'round';
+/** The .dt fields that are bools (pandas: False at NaT). */
+const DT_BOOL = new Set<DtField>(['isMonthStart', 'isMonthEnd', 'isQuarterStart', 'isQuarterEnd', 'isYearStart', 'isYearEnd', 'isLeapYear']);
 
 export const col = (name: string): Expr => ({ kind: 'col', name });
 
@@ -260,9 +265,10 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
         return e.field === 'days' ? 'int64' : 'float64';
       }
       if (d !== 'datetime') throw new TypeError(`.dt.${e.field}: needs a datetime column (readCsv's parseDates), got ${d}`);
-      if (e.field === 'floor') return 'datetime';
+      if (e.field === 'floor' || e.field === 'ceil' || e.field === 'round' || e.field === 'date') return 'datetime';
+      if (DT_BOOL.has(e.field)) return 'bool';
       // pandas: int64 without missing values, float64 with them (decided at compute time)
-      return e.field === 'date' ? 'datetime' : 'int64';
+      return 'int64';
     }
   }
 }
@@ -367,23 +373,14 @@ function mapColumn(m: StrMap, codes: Int32Array, entries: string[], dict: String
 
 /** A .dt field of datetime columns (ms since the epoch, UTC as the parser reads them). */
 function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): Column[] {
-  if (e.field === 'floor') {
-    // pandas' Timestamp.floor: multiples of the frequency since the epoch; NaT stays NaT
+  if (e.field === 'floor' || e.field === 'ceil' || e.field === 'round') {
+    // pandas' Timestamp.floor / ceil / round: multiples of the frequency since the epoch (round:
+    // halves to the even multiple); NaT stays NaT
     const f = e.freq!;
-    return args.map((c) => ({ dtype: 'datetime', values: Float64Array.from(c.values as Float64Array, (x) => Math.floor(x / f) * f) }));
+    const to = e.field === 'floor' ? Math.floor : e.field === 'ceil' ? Math.ceil : roundHalfEven;
+    return args.map((c) => ({ dtype: 'datetime', values: Float64Array.from(c.values as Float64Array, (x) => to(x / f) * f) }));
   }
-  const get: (d: Date) => number = {
-    date: (d: Date) => d.getTime(),
-    totalSeconds: (d: Date) => d.getTime() / 1000,
-    days: (d: Date) => Math.floor(d.getTime() / 86400000),
-    year: (d: Date) => d.getUTCFullYear(),
-    month: (d: Date) => d.getUTCMonth() + 1,
-    day: (d: Date) => d.getUTCDate(),
-    hour: (d: Date) => d.getUTCHours(),
-    minute: (d: Date) => d.getUTCMinutes(),
-    second: (d: Date) => d.getUTCSeconds(),
-    dayofweek: (d: Date) => (d.getUTCDay() + 6) % 7, // pandas: Monday = 0
-  }[e.field as Exclude<DtField, 'floor'>];
+  const get = dtField(e.field);
   if (e.field === 'totalSeconds') return args.map((c) => ({ dtype: 'float64', values: Float64Array.from(c.values as Float64Array, (x) => x / 1000) }));
   if (e.field === 'days') {
     // whole days, floored (pandas' Timedelta.days: -1 for −1 h); float64 with missing values
@@ -397,12 +394,72 @@ function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): C
     // the day at midnight (pandas' datetime.date objects, kept as a datetime column here)
     return args.map((c) => ({ dtype: 'datetime', values: Float64Array.from(c.values as Float64Array, (x) => Math.floor(x / 86400000) * 86400000) }));
   }
+  if (DT_BOOL.has(e.field)) return args.map((c) => ({ dtype: 'bool', values: Uint8Array.from(c.values as Float64Array, (x) => (Number.isNaN(x) ? 0 : get(x))) }));
   return args.map((c) => {
     const v = c.values as Float64Array;
     const missing = v.some((x) => Number.isNaN(x));
-    if (missing) return { dtype: 'float64', values: Float64Array.from(v, (x) => (Number.isNaN(x) ? NaN : get(new Date(x)))) };
-    return { dtype: 'int64', values: BigInt64Array.from(v, (x) => BigInt(get(new Date(x)))) };
+    if (missing) return { dtype: 'float64', values: Float64Array.from(v, (x) => (Number.isNaN(x) ? NaN : get(x))) };
+    return { dtype: 'int64', values: BigInt64Array.from(v, (x) => BigInt(get(x))) };
   });
+}
+
+const roundHalfEven = (x: number): number => {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+};
+
+const DAY_MS = 86_400_000;
+const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const daysInMonth = (y: number, m: number): number => (m === 2 && isLeap(y) ? 29 : MONTH_DAYS[m - 1]!);
+
+/** The civil date of day `z` since 1970-01-01 (H. Hinnant's days_from_civil inverse): no Date per row. */
+function civil(z: number): { y: number; m: number; d: number } {
+  z += 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
+}
+
+/** A .dt field of one datetime (ms since the epoch, not NaN) as a number (bools as 0/1). */
+function dtField(field: DtField): (x: number) => number {
+  const day = (x: number): number => Math.floor(x / DAY_MS);
+  const msOfDay = (x: number): number => x - day(x) * DAY_MS;
+  const dayOfYear = (x: number): number => {
+    const { y, m, d } = civil(day(x));
+    let n = d;
+    for (let k = 1; k < m; k++) n += daysInMonth(y, k);
+    return n;
+  };
+  switch (field) {
+    case 'date': return (x) => x;
+    case 'totalSeconds': return (x) => x / 1000;
+    case 'days': return (x) => Math.floor(x / DAY_MS);
+    case 'year': return (x) => civil(day(x)).y;
+    case 'month': return (x) => civil(day(x)).m;
+    case 'day': return (x) => civil(day(x)).d;
+    case 'hour': return (x) => Math.floor(msOfDay(x) / 3_600_000);
+    case 'minute': return (x) => Math.floor(msOfDay(x) / 60_000) % 60;
+    case 'second': return (x) => Math.floor(msOfDay(x) / 1000) % 60;
+    case 'microsecond': return (x) => (msOfDay(x) % 1000) * 1000;
+    case 'dayofweek': return (x) => (((day(x) + 3) % 7) + 7) % 7; // 1970-01-01 was a Thursday; pandas: Monday = 0
+    case 'dayofyear': return dayOfYear;
+    case 'quarter': return (x) => Math.floor((civil(day(x)).m - 1) / 3) + 1;
+    case 'daysInMonth': return (x) => { const { y, m } = civil(day(x)); return daysInMonth(y, m); };
+    case 'isMonthStart': return (x) => +(civil(day(x)).d === 1);
+    case 'isMonthEnd': return (x) => { const { y, m, d } = civil(day(x)); return +(d === daysInMonth(y, m)); };
+    case 'isQuarterStart': return (x) => { const { m, d } = civil(day(x)); return +(d === 1 && m % 3 === 1); };
+    case 'isQuarterEnd': return (x) => { const { y, m, d } = civil(day(x)); return +(m % 3 === 0 && d === daysInMonth(y, m)); };
+    case 'isYearStart': return (x) => { const { m, d } = civil(day(x)); return +(m === 1 && d === 1); };
+    case 'isYearEnd': return (x) => { const { m, d } = civil(day(x)); return +(m === 12 && d === 31); };
+    case 'isLeapYear': return (x) => +isLeap(civil(day(x)).y);
+    default: throw new TypeError(`.dt.${field}: not a field`);
+  }
 }
 
 /** The values of a column looked up (Series.map): per row the mapped value, undefined where unmatched or missing. */

@@ -1608,11 +1608,46 @@ export class DatetimeFields {
   get minute(): Series { return this.field('minute'); }
   /** The second, 0 to 59 (pandas' `.dt.second`). */
   get second(): Series { return this.field('second'); }
+  /** The microseconds within the second, 0 to 999000 (datetimes here have millisecond precision; pandas' `.dt.microsecond`). */
+  get microsecond(): Series { return this.field('microsecond'); }
   /** Monday = 0 … Sunday = 6, as pandas. */
   get dayofweek(): Series { return this.field('dayofweek'); }
+  /** Monday = 0 … Sunday = 6 (pandas' `.dt.weekday`, the same as {@link DatetimeFields.dayofweek}). */
+  get weekday(): Series { return this.field('dayofweek'); }
+  /** The day of the year, 1 to 366 (pandas' `.dt.dayofyear`). */
+  get dayofyear(): Series { return this.field('dayofyear'); }
+  /** The quarter, 1 to 4 (pandas' `.dt.quarter`). */
+  get quarter(): Series { return this.field('quarter'); }
+  /** The number of days in the datetime's month (pandas' `.dt.days_in_month`). */
+  get daysInMonth(): Series { return this.field('daysInMonth'); }
+  /** Whether the datetime is on the first day of a month (bool; false at NaT, as pandas' `.dt.is_month_start`). */
+  get isMonthStart(): Series { return this.field('isMonthStart'); }
+  /** Whether the datetime is on the last day of a month (pandas' `.dt.is_month_end`). */
+  get isMonthEnd(): Series { return this.field('isMonthEnd'); }
+  /** Whether the datetime is on the first day of a quarter (pandas' `.dt.is_quarter_start`). */
+  get isQuarterStart(): Series { return this.field('isQuarterStart'); }
+  /** Whether the datetime is on the last day of a quarter (pandas' `.dt.is_quarter_end`). */
+  get isQuarterEnd(): Series { return this.field('isQuarterEnd'); }
+  /** Whether the datetime is on January 1 (pandas' `.dt.is_year_start`). */
+  get isYearStart(): Series { return this.field('isYearStart'); }
+  /** Whether the datetime is on December 31 (pandas' `.dt.is_year_end`). */
+  get isYearEnd(): Series { return this.field('isYearEnd'); }
+  /** Whether the datetime's year is a leap year (pandas' `.dt.is_leap_year`). */
+  get isLeapYear(): Series { return this.field('isLeapYear'); }
   /** Each datetime rounded down to a multiple of a fixed frequency since the epoch ('1h', '15min', '1D'; pandas' .dt.floor); missing stays missing. */
   floor(freq: string): Series {
-    const out = new Series(this.s.frame, { kind: 'dt', field: 'floor', arg: this.s.expr, freq: parseRule('.dt.floor(freq)', freq) }, this.s.name);
+    return this.rounded('floor', freq);
+  }
+  /** Each datetime rounded up to a multiple of a fixed frequency (pandas' .dt.ceil). */
+  ceil(freq: string): Series {
+    return this.rounded('ceil', freq);
+  }
+  /** Each datetime rounded to the nearest multiple of a fixed frequency, halves to the even multiple (pandas' .dt.round). */
+  round(freq: string): Series {
+    return this.rounded('round', freq);
+  }
+  private rounded(field: 'floor' | 'ceil' | 'round', freq: string): Series {
+    const out = new Series(this.s.frame, { kind: 'dt', field, arg: this.s.expr, freq: parseRule(`.dt.${field}(freq)`, freq) }, this.s.name);
     void out.dtype;
     return out;
   }

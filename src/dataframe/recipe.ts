@@ -52,8 +52,11 @@ const RECORDED: readonly [Ctor, { methods: readonly string[]; getters: readonly 
   }],
   [StringSplit, { methods: ['get', 'len'], getters: [] }],
   [DatetimeFields, {
-    methods: ['floor', 'totalSeconds'],
-    getters: ['year', 'month', 'day', 'hour', 'minute', 'second', 'dayofweek', 'date', 'days'],
+    methods: ['floor', 'ceil', 'round', 'totalSeconds'],
+    getters: [
+      'year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond', 'dayofweek', 'weekday', 'dayofyear', 'quarter', 'daysInMonth',
+      'isMonthStart', 'isMonthEnd', 'isQuarterStart', 'isQuarterEnd', 'isYearStart', 'isYearEnd', 'isLeapYear', 'date', 'days',
+    ],
   }],
 ];
 
