@@ -171,7 +171,7 @@ describe('DataFrames on the cluster', () => {
 // private members of the recorded classes (src/dataframe/{frame,groupby,resample}.ts)
 const PRIVATE: Record<string, Set<string>> = {
   DataFrame: new Set(['withStep', 'ownSeries', 'alignWith', 'topN', 'missingMask', 'checkColumn', 'project', 'numericColumns', 'reduction']),
-  Series: new Set(['withOperands', 'derive', 'arith', 'compare', 'logical', 'mappingEntries', 'lookupTable', 'scalar', 'exact', 'dateExtreme', 'truth', 'operandSeries', 'scan', 'periods']),
+  Series: new Set(['withOperands', 'derive', 'arith', 'compare', 'logical', 'mappingEntries', 'lookupTable', 'scalar', 'exact', 'dateExtreme', 'truth', 'operandSeries', 'scan', 'periods', 'idx']),
   GroupBy: new Set(['valueColumns', 'checkValue', 'all', 'run']),
   Resampler: new Set(['agg', 'run', 'binned', 'pick', 'runPick']),
   StringMethods: new Set(['op', 'map']),

@@ -4,7 +4,7 @@
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import type { VisualizeOptions } from '../visualize/index.js';
-import { type Column, type DType, type Partition, StringDict, nullableToFloat, typeCode } from './column.js';
+import { type CellValue, type Column, type DType, type Partition, StringDict, nullableToFloat, typeCode, valueAt } from './column.js';
 import { dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 import { type DataFrameState, layerId } from './source.js';
@@ -541,6 +541,30 @@ export class DataFrame implements HasGraph {
     const tracker = new Tracker(options, `persist ${this.state.source.name}`, this.npartitions);
     const parts = await tracker.run(() => this.loadPartitions(undefined, tracker, this.npartitions));
     return new DataFrame({ source: new MemorySource(this.state.source, this.state.columns, parts), columns: this.state.columns });
+  }
+
+  /**
+   * The columns cast (pandas' `df.astype`): one dtype for every column, or `{ column: dtype }`
+   * for some; each as {@link Series.astype} ('float64', 'int64', 'Int64', 'bool', 'category').
+   */
+  astype(dtype: 'float64' | 'int64' | 'Int64' | 'bool' | 'category' | Record<string, 'float64' | 'int64' | 'Int64' | 'bool' | 'category'>): DataFrame {
+    const spec = typeof dtype === 'string' ? Object.fromEntries(this.columns.map((c) => [c, dtype])) : dtype;
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new TypeError(`astype(dtype): expected a dtype or { column: dtype }, got ${describeValue(dtype)}`);
+    for (const c of Object.keys(spec)) this.checkColumn('astype(dtype)', c);
+    return this.assign(Object.fromEntries(Object.entries(spec).map(([c, d]) => [c, this.get(c).astype(d)])));
+  }
+
+  /** The number of distinct values of each column, missing left out (pandas' `df.nunique()`). */
+  nunique(): Lazy<Record<string, number>> {
+    const each = this.columns.map((c) => [c, this.get(c).nunique()] as const);
+    return new Lazy(
+      (o) => this.reductionLayers('nunique', o),
+      async (options) => {
+        const out: Record<string, number> = {};
+        for (const [c, n] of each) out[c] = await n.compute(options);
+        return out;
+      },
+    );
   }
 
   /** Number of rows (Dask's len(df)). */
@@ -1469,6 +1493,115 @@ export class Series implements HasGraph {
     const inner = new GroupBy(f, [f.columns[0]!]).size();
     return new Lazy((o) => f.reductionLayers('nunique', o), async (options) => (await inner.compute(options)).length);
   }
+
+  /**
+   * The most frequent value(s), missing left out, sorted (pandas' `Series.mode()`): a one-column
+   * Table named as the Series (several rows when counts tie; none for no values).
+   */
+  mode(): Lazy<Table> {
+    const counts = this.valueCounts({ sort: false });
+    const name = this.name;
+    return new Lazy(
+      (o) => this.asFrame().reductionLayers('mode', o),
+      async (options) => {
+        const t = await counts.compute(options);
+        const n = Array.from(t.raw('count')!.values as BigInt64Array, Number);
+        const top = Math.max(0, ...n);
+        const c = t.raw(t.columns[0]!)!;
+        const rows = n.flatMap((k, i) => (k === top && top > 0 ? [i] : [])).sort((a, b) => compareCells(valueAt(c, a), valueAt(c, b)));
+        const picked = t.take(rows, [t.columns[0]!]).raw(t.columns[0]!)!;
+        return new Table([name], new Map([[name, picked]]), rows.length);
+      },
+    );
+  }
+
+  /**
+   * The product of the values, missing skipped (1 for none), as pandas' `Series.prod()`: float64
+   * multiplied in row order (NumPy's multiply.reduce); int64 and Int64 exactly in int64 (wrapping
+   * on overflow, as NumPy; a number when safe, else a bigint); a bool Series as 0/1.
+   */
+  prod(): Lazy<number | bigint> {
+    const d = this.dtype;
+    if (d !== 'int64' && d !== 'Int64' && d !== 'float64' && d !== 'bool') throw new TypeError(`prod(): column ${JSON.stringify(this.name)} has dtype ${d}; prod needs int64, Int64, float64 or bool`);
+    const f = this.asFrame();
+    const name = f.columns[0]!;
+    return new Lazy(
+      (o) => f.reductionLayers('prod', o),
+      async (options) => {
+        const tracker = new Tracker(options, 'prod', f.npartitions);
+        const parts = await tracker.run(() => f.state.source.load([name], undefined, tracker.phase(f.npartitions)));
+        let fp = 1;
+        let ip = 1n;
+        let exact = false;
+        for (const p of parts) {
+          const c = p.columns.get(name)!;
+          if (c.values instanceof BigInt64Array) {
+            exact = true;
+            for (let i = 0; i < p.length; i++) if (!c.valid || c.valid[i]) ip = BigInt.asIntN(64, ip * c.values[i]!);
+          } else {
+            const v = c.values as Float64Array | Uint8Array;
+            for (let i = 0; i < p.length; i++) if (!Number.isNaN(v[i]!)) fp *= v[i]!;
+          }
+        }
+        if (!exact) return fp;
+        return ip >= -MAX_SAFE && ip <= MAX_SAFE ? Number(ip) : ip;
+      },
+    );
+  }
+
+  /** The index label of the largest value, missing skipped; the row number (0-based) without an index (pandas' `idxmax()`); null for no values. */
+  idxmax(): Lazy<CellValue> {
+    return this.idx('idxmax');
+  }
+  /** The index label of the smallest value; as {@link Series.idxmax}. */
+  idxmin(): Lazy<CellValue> {
+    return this.idx('idxmin');
+  }
+  private idx(op: 'idxmax' | 'idxmin'): Lazy<CellValue> {
+    const d = this.dtype;
+    if (d !== 'int64' && d !== 'Int64' && d !== 'float64' && d !== 'bool' && d !== 'datetime' && d !== 'timedelta')
+      throw new TypeError(`${op}(): column ${JSON.stringify(this.name)} has dtype ${d}; ${op} needs a numeric, bool, datetime or timedelta Series`);
+    const f = this.asFrame();
+    const name = f.columns[0]!;
+    return new Lazy(
+      (o) => f.reductionLayers(op, o),
+      async (options) => {
+        const tracker = new Tracker(options, op, f.npartitions);
+        const parts = await tracker.run(() => f.state.source.load([name], undefined, tracker.phase(f.npartitions)));
+        let best: number | bigint | undefined;
+        let at: [number, number] | undefined;
+        let row = 0;
+        let bestRow = -1;
+        parts.forEach((p, pi) => {
+          const c = p.columns.get(name)!;
+          for (let i = 0; i < p.length; i++, row++) {
+            if (c.valid ? !c.valid[i] : typeof c.values[i] === 'number' && Number.isNaN(c.values[i])) continue;
+            const v = c.values[i]!;
+            // the first of equal values, as pandas
+            if (best === undefined || (op === 'idxmax' ? v > best : v < best)) {
+              best = v;
+              at = [pi, i];
+              bestRow = row;
+            }
+          }
+        });
+        if (!at) return null;
+        const index = f.index;
+        return index ? valueAt(parts[at[0]]!.columns.get(index)!, at[1]) : bestRow;
+      },
+    );
+  }
+}
+
+/** Python's order of two cells of one column (strings by code point, as Python compares str). */
+function compareCells(a: CellValue, b: CellValue): number {
+  if (typeof a === 'string' && typeof b === 'string') {
+    const x = Array.from(a, (ch) => ch.codePointAt(0)!), y = Array.from(b, (ch) => ch.codePointAt(0)!);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+    return x.length - y.length;
+  }
+  const [x, y] = [a instanceof Date ? a.getTime() : a, b instanceof Date ? b.getTime() : b] as [number | bigint | boolean, number | bigint | boolean];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** pandas' Series.str: lower/upper (strings), len (int64; float64 with missing values), and predicates (bool; with missing values an object column of 'True'/'False' as pandas, unless `na` says what a missing value gives). */

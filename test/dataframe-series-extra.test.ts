@@ -1,0 +1,59 @@
+// Series.mode / prod / idxmax / idxmin and DataFrame.nunique / astype against pandas 1.5
+// (scripts/fixtures/pandas_series_extra.py → test/fixtures/pandas/series-extra.json), on one
+// partition and on many.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { readCsv } from '../src/index.js';
+import { canon, type Cell } from './helpers/pandas-cell.js';
+
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/series-extra.json', import.meta.url), 'utf8')) as {
+  mode: Record<string, Cell[]>; prod: Record<string, Cell>; idxmax: Record<string, Cell>; idxmin: Record<string, Cell>;
+  'times.idxmax.x': Cell; 'times.idxmin.i': Cell; nunique: Record<string, number>;
+  astype: { dtypes: Record<string, string>; i: Cell[]; b: Cell[] };
+};
+const csv = fileURLToPath(new URL('./fixtures/pandas/frame-ops.csv', import.meta.url));
+const timesCsv = fileURLToPath(new URL('./fixtures/pandas/rows-times.csv', import.meta.url));
+const exact = (v: unknown): Cell => (typeof v === 'bigint' ? (v.toString() as Cell) : canon(v));
+
+for (const blocksize of [null, 700]) {
+  describe(`Series and frame extras against pandas (blocksize ${blocksize})`, () => {
+    const df = readCsv(csv, { blocksize });
+    it('mode: the most frequent values, sorted; ties give several rows', async () => {
+      for (const c of df.columns) expect((await df.get(c).mode().compute()).column(c).map(canon), c).toEqual(fixture.mode[c]);
+      const r = await df.get('x').round(0).mode().compute();
+      expect(r.column('x').map(canon)).toEqual(fixture.mode['round(x,0)']);
+    });
+    it('prod: floats in row order (inf and -0 included), int64 exactly with wrap-around, bools', async () => {
+      for (const c of ['x', 'y', 'i', 'b']) expect(canon(await df.get(c).prod().compute()), c).toEqual(fixture.prod[c]);
+      const odd = df.filter(df.get('i').mod(2).ne(0)).get('i').prod();
+      expect(exact(await odd.compute())).toBe(String(fixture.prod['i small']));
+      const x = df.get('x');
+      expect(await df.filter(x.abs().gt(0.9).and(x.abs().lt(1.2))).get('x').prod().compute()).toBeCloseTo(fixture.prod['x small'] as number, 14);
+      expect(() => df.get('name').prod()).toThrow(/prod needs int64, Int64, float64 or bool/);
+    });
+    it('idxmax / idxmin: the row number without an index, the label with one (the first of ties)', async () => {
+      for (const c of ['x', 'y', 'i', 'b']) {
+        expect(await df.get(c).idxmax().compute(), c).toBe(fixture.idxmax[c]);
+        expect(await df.get(c).idxmin().compute(), c).toBe(fixture.idxmin[c]);
+      }
+      const times = await readCsv(timesCsv, { parseDates: ['t'], blocksize: 1500 }).setIndex('t', { sorted: true });
+      expect(canon(await times.get('x').idxmax().compute())).toBe(fixture['times.idxmax.x']);
+      expect(canon(await times.get('i').idxmin().compute())).toBe(fixture['times.idxmin.i']);
+      expect(await df.filter(df.get('i').gt(1000)).get('x').idxmax().compute()).toBeNull();
+      expect(() => df.get('name').idxmax()).toThrow(/idxmax needs/);
+    });
+    it('DataFrame.nunique and astype({ column: dtype })', async () => {
+      expect(await df.nunique().compute()).toEqual(fixture.nunique);
+      const a = df.astype({ i: 'float64', b: 'int64' });
+      expect(a.columns).toEqual(df.columns);
+      const t = await a.compute();
+      expect(Object.fromEntries(Object.entries(t.dtypes).map(([c, d]) => [c, d === 'string' ? 'object' : d]))).toEqual(fixture.astype.dtypes);
+      expect(t.column('i').map(canon)).toEqual(fixture.astype.i);
+      expect(t.column('b').map(canon)).toEqual(fixture.astype.b);
+      expect((await df.select(['i', 'b']).astype('float64').compute()).dtypes).toEqual({ i: 'float64', b: 'float64' });
+      expect(() => df.astype({ nope: 'float64' })).toThrow(/no column "nope"/);
+      expect(() => df.astype(5 as never)).toThrow(TypeError);
+    });
+  });
+}
