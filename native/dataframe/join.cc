@@ -35,6 +35,14 @@ int32_t* data32(RawBuffer& b) { return reinterpret_cast<int32_t*>(b.words.get())
 }  // namespace
 
 JoinPlan::JoinPlan(JoinKeys left, JoinKeys right, JoinHow how, size_t chunks) : how_(how), chunks_(std::max<size_t>(1, chunks)) {
+  size_t leftRows = 0, rightRows = 0;
+  for (size_t r : left.rows) leftRows += r;
+  for (size_t r : right.rows) rightRows += r;
+  // pandas 1.5: an outer merge with one side empty keeps the other's rows in order (a left or
+  // right merge), not grouped by key
+  if (how == JoinHow::Outer && leftRows == 0) how = JoinHow::Right;
+  else if (how == JoinHow::Outer && rightRows == 0) how = JoinHow::Left;
+  how_ = how;
   if (how == JoinHow::Right) {
     // a right merge is a left merge with the sides swapped (and its pairs swapped back)
     std::swap(left, right);

@@ -17,7 +17,7 @@
 // row with no right row when none); right: the same with the sides swapped; inner: the groups of
 // equal keys in order of their first left row, each its left rows × its right rows; outer: as
 // inner with the unmatched left groups in place, then the right-only groups in order of their
-// first right row. When each key's left rows come together (the common case: unique or sorted
+// first right row (with one side empty: the other's rows in order, as a left or right merge). When each key's left rows come together (the common case: unique or sorted
 // left keys) that order is the left rows' order, written in parallel; otherwise a serial pass
 // groups the left rows.
 //

@@ -47,6 +47,9 @@ bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == 
 Pairs naive(const std::vector<double>& l, const std::vector<double>& r, JoinHow how) {
   Pairs out;
   const auto nl = static_cast<int32_t>(l.size()), nr = static_cast<int32_t>(r.size());
+  // pandas 1.5: an outer merge with one side empty keeps the other's rows in order
+  if (how == JoinHow::Outer && l.empty()) how = JoinHow::Right;
+  else if (how == JoinHow::Outer && r.empty()) how = JoinHow::Left;
   if (how == JoinHow::Left || how == JoinHow::Right) {
     const bool right = how == JoinHow::Right;
     const auto& a = right ? r : l;
