@@ -104,12 +104,52 @@ bool JoinPlan::buildSorted() {
   return true;
 }
 
+bool JoinPlan::buildDense() {
+  // int32 ids (a merge's keys encoded first: below the number of distinct keys of both sides)
+  if (b_keys_.kind != KeyKind::I32) return false;
+  int32_t top = -1;
+  for (size_t p = 0; p < b_keys_.parts.size(); ++p) {
+    const auto* k = static_cast<const int32_t*>(b_keys_.parts[p]);
+    for (size_t r = 0; r < b_keys_.rows[p]; ++r) {
+      if (k[r] < 0) return false;
+      top = std::max(top, k[r]);
+    }
+  }
+  if (static_cast<size_t>(top) + 1 > 2 * (nl_ + nr_) + 1024) return false;
+  dense_ = true;
+  direct_.assign(static_cast<size_t>(top + 1), -1);
+  std::vector<int32_t> rid(nr_);
+  size_t at = 0;
+  for (size_t p = 0; p < b_keys_.parts.size(); ++p) {
+    const auto* k = static_cast<const int32_t*>(b_keys_.parts[p]);
+    for (size_t r = 0; r < b_keys_.rows[p]; ++r) {
+      int32_t& g = direct_[static_cast<size_t>(k[r])];
+      if (g < 0) g = static_cast<int32_t>(nid_++);
+      rid[at++] = g;
+    }
+  }
+  groupRows(rid);
+  return true;
+}
+
+void JoinPlan::groupRows(const std::vector<int32_t>& rid) {
+  // the rows of each id, in row order (a counting sort)
+  rstart_.assign(nid_ + 1, 0);
+  for (int32_t g : rid) ++rstart_[static_cast<size_t>(g) + 1];
+  for (size_t g = 0; g < nid_; ++g) rstart_[g + 1] += rstart_[g];
+  rrows_.resize(nr_);
+  std::vector<int32_t> next(rstart_.begin(), rstart_.end() - 1);
+  for (size_t r = 0; r < nr_; ++r) rrows_[static_cast<size_t>(next[static_cast<size_t>(rid[r])]++)] = static_cast<int32_t>(r);
+}
+
 void JoinPlan::build() {
   lid_.reset(new int32_t[nl_ + 1]);
   pairs_.assign(chunks_, 0);
   inner_.assign(chunks_, 0);
   miss_.assign(chunks_, 0);
-  if (buildSorted()) return;
+  if (buildDense()) return;
+  // a sorted side b is searched when its table would not fit in cache
+  if (nr_ >= searchFrom_ && buildSorted()) return;
   fkeys_.clear();
   ikeys_.clear();
   size_t cap = 16;
@@ -145,13 +185,7 @@ void JoinPlan::build() {
       }
     }
   }
-  // the rows of each id, in row order (a counting sort)
-  rstart_.assign(nid_ + 1, 0);
-  for (int32_t g : rid) ++rstart_[static_cast<size_t>(g) + 1];
-  for (size_t g = 0; g < nid_; ++g) rstart_[g + 1] += rstart_[g];
-  rrows_.resize(nr_);
-  std::vector<int32_t> next(rstart_.begin(), rstart_.end() - 1);
-  for (size_t r = 0; r < nr_; ++r) rrows_[static_cast<size_t>(next[static_cast<size_t>(rid[r])]++)] = static_cast<int32_t>(r);
+  groupRows(rid);
 }
 
 template <typename K, typename Read>
@@ -194,6 +228,32 @@ void JoinPlan::probe(size_t chunk) {
   size_t p = static_cast<size_t>(std::upper_bound(lstart_.begin(), lstart_.end(), begin) - lstart_.begin()) - 1;
   size_t pairs = 0, inner = 0;
   bool miss = false;
+  if (dense_) {
+    const int32_t* direct = direct_.data();
+    const auto top = static_cast<int32_t>(direct_.size());
+    for (size_t i = begin; i < end;) {
+      while (i >= lstart_[p + 1]) ++p;
+      const auto* k = static_cast<const int32_t*>(a_keys_.parts[p]);
+      const size_t base = lstart_[p];
+      for (const size_t e = std::min(end, lstart_[p + 1]); i < e; ++i) {
+        const int32_t x = k[i - base];
+        const int32_t id = x >= 0 && x < top ? direct[x] : -1;
+        lid_[i] = id;
+        if (id < 0) {
+          miss = true;
+          ++pairs;
+        } else {
+          const auto c = static_cast<size_t>(rstart_[static_cast<size_t>(id) + 1] - rstart_[static_cast<size_t>(id)]);
+          pairs += c;
+          inner += c;
+        }
+      }
+    }
+    pairs_[chunk] = pairs;
+    inner_[chunk] = inner;
+    miss_[chunk] = miss;
+    return;
+  }
   if (sorted_) {
     // row i of side a, walking its parts (the rows come in order)
     auto at = [this, p](size_t i) mutable {

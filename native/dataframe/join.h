@@ -9,7 +9,7 @@
 // (ascending, no NaN: a time index, a sorted frame) there is no table: the ids are the runs of
 // equal keys, and a left chunk finds its rows' ids by walking the distinct keys (a binary search
 // where the left keys step back or far ahead), which streams through memory where a hash probes
-// at random. Keys are 64-bit patterns: float64
+// at random. Int32 ids (small non-negative numbers by construction) index an array instead. Keys are 64-bit patterns: float64
 // values with every NaN one key (missing matches missing, as pandas) and -0 as 0; int64 values;
 // int32 ids (a merge on several columns or on strings encodes its keys as ids first).
 //
@@ -51,6 +51,9 @@ class JoinPlan {
   // Appends the stages to `job` (the plan must outlive the job: hold it in a shared_ptr).
   void addStages(FnJob& job, const std::shared_ptr<JoinPlan>& self);
   int64_t expectedTasks() const { return static_cast<int64_t>(2 * chunks_ + 2); }
+  // Sorted right keys are searched (not hashed) from this many rows (below, a table fits in
+  // cache and probes faster than a search); tests lower it. Call before addStages.
+  void searchSortedFrom(size_t rows) { searchFrom_ = rows; }
 
   // After the job: the number of pairs, and the left and right row of each (row numbers over
   // the side's parts in order; -1 = no row). A side's rows have bytes == 0 when they are every
@@ -73,6 +76,8 @@ class JoinPlan {
   uint64_t keyOf(const JoinKeys& k, size_t part, size_t row) const;
   void build();
   bool buildSorted();
+  bool buildDense();
+  void groupRows(const std::vector<int32_t>& rid);
   template <typename K, typename Read>
   void probeSorted(const std::vector<K>& keys, Read read, size_t begin, size_t end, size_t& pairs, size_t& inner, bool& miss);
   void probe(size_t chunk);
@@ -90,7 +95,10 @@ class JoinPlan {
   std::vector<size_t> lstart_;  // the first row of each part of side a
   size_t mask_ = 0;
   std::unique_ptr<Slot[]> slots_;
+  size_t searchFrom_ = size_t(1) << 16;
   bool sorted_ = false;                // side b's keys are sorted: ids by search, no table
+  bool dense_ = false;                 // int32 keys 0 … direct_.size() - 1: ids by indexing
+  std::vector<int32_t> direct_;        // key → id (-1: side b lacks it)
   std::vector<double> fkeys_;         // its distinct keys (F64), ascending
   std::vector<int64_t> ikeys_;        // its distinct keys (I64, I32), ascending
   size_t nid_ = 0;                    // distinct keys of side b

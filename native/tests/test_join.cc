@@ -90,7 +90,7 @@ Pairs naive(const std::vector<double>& l, const std::vector<double>& r, JoinHow 
 }
 
 // the plan's pairs over `parts` parts per side and `threads` threads; the keys as `kind`
-Pairs joined(const std::vector<double>& l, const std::vector<double>& r, JoinHow how, size_t parts, int threads, KeyKind kind, bool* lmiss = nullptr, bool* rmiss = nullptr) {
+Pairs joined(const std::vector<double>& l, const std::vector<double>& r, JoinHow how, size_t parts, int threads, KeyKind kind, bool* lmiss = nullptr, bool* rmiss = nullptr, size_t searchFrom = 0) {
   std::vector<int64_t> li64(l.size()), ri64(r.size());
   std::vector<int32_t> li32(l.size()), ri32(r.size());
   // (NaN keys are for F64 only)
@@ -109,6 +109,8 @@ Pairs joined(const std::vector<double>& l, const std::vector<double>& r, JoinHow
     return k;
   };
   auto plan = std::make_shared<JoinPlan>(side(l, li64, li32), side(r, ri64, ri32), how, static_cast<size_t>(threads));
+  // sorted right keys searched whatever their number (the default is for large sides)
+  plan->searchSortedFrom(searchFrom);
   runJoinPlan(plan, threads);
   const size_t n = plan->size();
   const auto* a = reinterpret_cast<const int32_t*>(plan->leftRows().words.get());
@@ -172,6 +174,8 @@ TEST(df_join_plan_pairs_in_pandas_order) {
             CHECK(got == want);
             CHECK_EQ(lm, anyMissing(want, true));
             CHECK_EQ(rm, anyMissing(want, false));
+            // the hash table even for sorted keys
+            CHECK(joined(l, r, how, parts, threads, KeyKind::F64, nullptr, nullptr, size_t(1) << 30) == want);
             if (shape != 6) {
               CHECK(joined(l, r, how, parts, threads, KeyKind::I64) == want);
               CHECK(joined(l, r, how, parts, threads, KeyKind::I32) == want);
