@@ -2,8 +2,11 @@
 // inner and outer group the rows by key in order of first appearance in the left frame (left rows
 // × their right matches, each in order; outer then the right-only keys in order of appearance),
 // left keeps the left rows' order, right the right rows'. Missing keys match each other, as
-// pandas. The result is computed from all rows of both sides and split into as many partitions
-// as the left frame (a broadcast or shuffle join per partition is not built yet).
+// pandas. The pairs come from the native join (dfJoin, native/dataframe/join.h) on one numeric
+// key as it is or on int32 key ids (KeyEncoder / sortedIds below), and the requested columns from
+// the native gather (dfTake). A left merge keeps the left frame's partitions (the right side
+// loaded whole: a broadcast join); the other results are computed from all rows of both sides and
+// split into as many partitions as the left frame (a shuffle join is not built yet).
 import { type Column, type DType, type Partition, StringDict, emptyColumn, sliceColumn } from './column.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
 import { dfNative } from './native.js';
