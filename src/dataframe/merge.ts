@@ -273,7 +273,7 @@ function numericKey(c: Column, asNumber: boolean, sids: Map<string, number>): Fl
  * native parallel radix sort of dfSort: the rows are sorted by the keys, and a new id starts where
  * a key changes (NaN equal to NaN, -0 to 0, as the sort already ties them). Cheaper than a hash
  * table once rows are many and keys are numbers: the sort streams through memory where the hash
- * probes at random. The ids follow key order, not appearance (joinPairs does not need it).
+ * probes at random. The ids follow key order, not appearance (the native join does not need it).
  * `keys[k][t]`: key column k of table t as float64 (NaN = missing) or int64 values.
  */
 async function sortedIds(keys: (Float64Array | BigInt64Array)[][], ctx: LoadContext): Promise<KeyIds> {
@@ -323,52 +323,24 @@ async function sortedIds(keys: (Float64Array | BigInt64Array)[][], ctx: LoadCont
     const v = new Float64Array(res[j + 1]!, 0, n);
     return (i: number): boolean => v[i] !== v[i - 1] && (v[i] === v[i] || v[i - 1] === v[i - 1]);
   });
-  // one pass over the sorted rows: a new id where a key changes, each row's id, and the rows of
-  // the first table (and of the second, when there are two) by id, which the stable sort has put
-  // in row order within each group (the first table's rows first)
-  const two = rows.length === 2;
-  const n0 = rows[0]!;
-  const first: Groups = { start: new Int32Array(n + 1), rows: new Int32Array(n0) };
-  const second: Groups | undefined = two ? { start: new Int32Array(n + 1), rows: new Int32Array(n - n0) } : undefined;
+  // one pass over the sorted rows: a new id where a key changes, each row's id
   // (one key never comes here: the sort ranks it itself, above)
   let q = 0;
-  let a0 = 0;
-  let a1 = 0;
   for (let i = 0; i < n; i++) {
     if (i > 0) {
       let d = false;
       for (let k = 0; k < changed.length && !d; k++) d = changed[k]!(i);
-      if (d) {
-        q++;
-        first.start[q] = a0;
-        if (second) second.start[q] = a1;
-      }
+      if (d) q++;
     }
-    const r = order[i]!;
-    ids[r] = q;
-    if (r < n0) first.rows[a0++] = r;
-    else if (second) second.rows[a1++] = r - n0;
+    ids[order[i]!] = q;
   }
-  const size = q + 1;
-  first.start[size] = a0;
-  if (second) second.start[size] = a1;
-  const groups = second ? [first, second] : [first];
-  return { ids, size, groups };
+  return { ids, size: q + 1 };
 }
 
-/** Rows of a table by key id: rows of id g are rows[start[g] … start[g + 1]), in row order. */
-interface Groups {
-  start: Int32Array;
-  rows: Int32Array;
-  /** No id has two rows (known once asked). */
-  unique?: boolean;
-}
-
-/** Key ids of one sequence of tables, and (when computed on the way) the groups of the first table and of the second. */
+/** Key ids of one sequence of tables (ids 0 … size − 1). */
 interface KeyIds {
   ids: Int32Array;
   size: number;
-  groups?: Groups[];
 }
 
 export class MergeSource implements PartitionSource {
@@ -516,7 +488,7 @@ export class MergeSource implements PartitionSource {
    * String keys go through a hash of the distinct strings (a lookup per dictionary entry, not per
    * row); numeric keys (and several keys with strings among them) through the native sort.
    */
-  private async keyIds(tables: Table[], ctx: LoadContext): Promise<{ ids: Int32Array[]; size: number; groups?: Groups[] }> {
+  private async keyIds(tables: Table[], ctx: LoadContext): Promise<{ ids: Int32Array[]; size: number }> {
     const { leftOn, rightOn } = this.spec;
     const on = (t: number): readonly string[] => (t === 0 ? rightOn : leftOn);
     const ld = new Map(this.left.schema);
@@ -539,10 +511,9 @@ export class MergeSource implements PartitionSource {
       if (ld.get(c) !== 'Int64') return [values];
       return [tables.map((_, t) => Float64Array.from(column(t, k)?.valid ?? [])), values];
     });
-    const { ids, size, groups } = await sortedIds(keys, ctx);
+    const { ids, size } = await sortedIds(keys, ctx);
     let at = 0;
     return {
-      groups,
       ids: tables.map((t) => {
         const part = ids.subarray(at, at + t.length);
         at += t.length;
