@@ -133,6 +133,14 @@ bool JoinPlan::buildDense() {
 }
 
 void JoinPlan::groupRows(const std::vector<int32_t>& rid) {
+  if (nid_ == nr_) {
+    // every row its own key: ids are assigned in row order, so row r has id r
+    rstart_.resize(nr_ + 1);
+    rrows_.resize(nr_);
+    for (size_t r = 0; r <= nr_; ++r) rstart_[r] = static_cast<int32_t>(r);
+    for (size_t r = 0; r < nr_; ++r) rrows_[r] = static_cast<int32_t>(r);
+    return;
+  }
   // the rows of each id, in row order (a counting sort)
   rstart_.assign(nid_ + 1, 0);
   for (int32_t g : rid) ++rstart_[static_cast<size_t>(g) + 1];
