@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -23,6 +24,7 @@
 #include "dataframe/groupby.h"
 #include "dataframe/filter.h"
 #include "dataframe/sort.h"
+#include "dataframe/join.h"
 
 namespace tessera {
 namespace {
@@ -725,6 +727,142 @@ Napi::Value Sort(const Napi::CallbackInfo& info) {
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);
 }
 
+// One side of dfJoin: { rows: number[] (per part), parts: (Float64Array | BigInt64Array | Int32Array)[] }
+df::JoinKeys joinSide(Napi::Env env, const Napi::Value& v, const std::string& path, Ctx& ctx) {
+  Napi::Object so = obj(env, v, path);
+  df::JoinKeys k;
+  k.rows = partRowsOf(env, so);
+  Napi::Array pa = arr(env, so.Get("parts"), path + ".parts");
+  if (pa.Length() != k.rows.size()) rangeError(env, path + ".parts: expected one array per part (" + std::to_string(k.rows.size()) + ")");
+  for (uint32_t p = 0; p < pa.Length(); ++p) {
+    Napi::Value d = pa.Get(p);
+    const napi_typedarray_type t = d.IsTypedArray() ? d.As<Napi::TypedArray>().TypedArrayType() : napi_int8_array;
+    df::KeyKind kind;
+    if (t == napi_float64_array) kind = df::KeyKind::F64;
+    else if (t == napi_bigint64_array) kind = df::KeyKind::I64;
+    else if (t == napi_int32_array) kind = df::KeyKind::I32;
+    else typeError(env, path + ".parts[i]: expected a Float64Array, BigInt64Array or Int32Array");
+    if (p > 0 && kind != k.kind) typeError(env, path + ".parts: every part needs the same type");
+    k.kind = kind;
+    View view = typedView(env, d, path + ".parts[i]");
+    if (view.bytes / (kind == df::KeyKind::I32 ? 4 : 8) < k.rows[p]) rangeError(env, path + ".parts[i]: shorter than its part's rows");
+    ctx.pin(d);
+    k.parts.push_back(view.data);
+  }
+  return k;
+}
+
+// dfJoin({ left: side, right: side, how: 'inner' | 'left' | 'right' | 'outer' }) → Promise<{ size, left, right,
+// leftMissing, rightMissing }>: the (left row, right row) pairs of a merge on one key in pandas' order
+// (dataframe/join.h); left / right: Int32Array buffers of row numbers over the side's parts (-1: none),
+// or null when they are every row of that side in order; *Missing: some pair lacks that side's row.
+Napi::Value Join(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
+  df::JoinKeys left = joinSide(env, spec.Get("left"), "left", *ctx);
+  df::JoinKeys right = joinSide(env, spec.Get("right"), "right", *ctx);
+  if (!left.parts.empty() && !right.parts.empty() && left.kind != right.kind) typeError(env, "right.parts: expected the left key's type");
+  for (const df::JoinKeys* k : {&left, &right}) {
+    double total = 0;
+    for (size_t r : k->rows) total += static_cast<double>(r);
+    if (total > 2147483647.0) rangeError(env, std::string(k == &left ? "left" : "right") + ".rows: more than 2^31 - 1 rows in all");
+  }
+  const std::string how = str(env, spec.Get("how"), "how");
+  df::JoinHow h;
+  if (how == "inner") h = df::JoinHow::Inner;
+  else if (how == "left") h = df::JoinHow::Left;
+  else if (how == "right") h = df::JoinHow::Right;
+  else if (how == "outer") h = df::JoinHow::Outer;
+  else rangeError(env, "how: expected 'inner', 'left', 'right' or 'outer', got '" + how + "'");
+  const size_t chunks = static_cast<size_t>(std::max(1, stateOf(info)->pool().numThreads()));
+  auto plan = std::make_shared<df::JoinPlan>(std::move(left), std::move(right), h, chunks);
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = plan->expectedTasks();
+  plan->addStages(*job, plan);
+  ctx->build = [plan](Napi::Env e) -> Napi::Value {
+    Napi::Object o = Napi::Object::New(e);
+    const double size = static_cast<double>(plan->size());
+    if (plan->size() > 2147483647) throw Napi::RangeError::New(e, "merge: more than 2^31 - 1 rows in the result");
+    o.Set("size", Napi::Number::New(e, size));
+    auto side = [&](df::RawBuffer& b, bool identity) -> Napi::Value {
+      if (identity) return e.Null();
+      if (!b.bytes) return Napi::ArrayBuffer::New(e, 0);
+      return toBuffer(e, std::move(b.words), b.bytes);
+    };
+    o.Set("left", side(plan->leftRows(), plan->leftIdentity()));
+    o.Set("right", side(plan->rightRows(), plan->rightIdentity()));
+    o.Set("leftMissing", Napi::Boolean::New(e, plan->leftMissing()));
+    o.Set("rightMissing", Napi::Boolean::New(e, plan->rightMissing()));
+    return o;
+  };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
+// dfTake({ index: Int32Array, columns: [{ data: TypedArray (1-, 4- or 8-byte elements), as?: 'float64' | 'code' }] })
+// → Promise<ArrayBuffer[]>: each column's elements at the index's rows (-1: no row, which is NaN for a
+// Float64Array, 0 for a BigInt64Array or a Uint8Array, -1 for an Int32Array); as 'float64': int64 values
+// as float64 (-1: NaN); as 'code': bools as int32 codes 0/1 (-1: -1). Parallel over chunks of the index.
+Napi::Value Take(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = obj(env, info[0], "spec");
+  auto ctx = std::make_unique<Ctx>();
+  Napi::Value iv = spec.Get("index");
+  if (!iv.IsTypedArray() || iv.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) typeError(env, "index: expected an Int32Array");
+  Napi::Int32Array index = iv.As<Napi::Int32Array>();
+  const int32_t* idx = index.Data();
+  const size_t n = index.ElementLength();
+  int32_t top = -1;
+  for (size_t i = 0; i < n; ++i) top = std::max(top, idx[i]);
+  ctx->pin(iv);
+  std::vector<df::TakeColumn> cols;
+  Napi::Array ca = arr(env, spec.Get("columns"), "columns");
+  for (uint32_t c = 0; c < ca.Length(); ++c) {
+    Napi::Object co = obj(env, ca.Get(c), "columns[i]");
+    Napi::Value d = co.Get("data");
+    if (!d.IsTypedArray()) typeError(env, "columns[i].data: expected a typed array");
+    const napi_typedarray_type t = d.As<Napi::TypedArray>().TypedArrayType();
+    df::TakeColumn col;
+    col.width = static_cast<int>(d.As<Napi::TypedArray>().ElementSize());
+    if (col.width != 1 && col.width != 4 && col.width != 8) typeError(env, "columns[i].data: expected elements of 1, 4 or 8 bytes");
+    View view = typedView(env, d, "columns[i].data");
+    col.data = view.data;
+    col.rows = view.bytes / static_cast<size_t>(col.width);
+    if (top >= 0 && static_cast<size_t>(top) >= col.rows) rangeError(env, "index: row " + std::to_string(top) + " past the end of columns[" + std::to_string(c) + "] (" + std::to_string(col.rows) + " rows)");
+    Napi::Value as = co.Get("as");
+    const std::string a = as.IsUndefined() ? "" : str(env, as, "columns[i].as");
+    if (a == "float64") {
+      if (t != napi_bigint64_array) typeError(env, "columns[i].as: 'float64' needs a BigInt64Array");
+      col.op = df::TakeOp::I64ToF64;
+    } else if (a == "code") {
+      if (col.width != 1) typeError(env, "columns[i].as: 'code' needs a Uint8Array");
+      col.op = df::TakeOp::BoolToCode;
+    } else if (!a.empty()) {
+      rangeError(env, "columns[i].as: expected 'float64' or 'code', got '" + a + "'");
+    } else if (t == napi_float64_array) {
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      std::memcpy(&col.fill, &nan, sizeof nan);
+    } else if (col.width == 4) {
+      col.fill = 0xffffffffull;
+    }
+    ctx->pin(d);
+    cols.push_back(col);
+  }
+  const size_t chunks = static_cast<size_t>(std::max(1, stateOf(info)->pool().numThreads()));
+  auto plan = std::make_shared<df::TakePlan>(std::move(cols), idx, n, chunks);
+  auto job = std::make_shared<FnJob>();
+  job->expectedTasks = plan->expectedTasks();
+  plan->addStages(*job, plan);
+  ctx->build = [plan](Napi::Env e) -> Napi::Value {
+    auto& outs = plan->taken();
+    Napi::Array a = Napi::Array::New(e, outs.size());
+    for (size_t c = 0; c < outs.size(); ++c)
+      a.Set(static_cast<uint32_t>(c), outs[c].bytes ? Napi::Value(toBuffer(e, std::move(outs[c].words), outs[c].bytes)) : Napi::Value(Napi::ArrayBuffer::New(e, 0)));
+    return a;
+  };
+  return submit(env, stateOf(info), job, std::move(ctx), info[1]);
+}
+
 void deleteState(void* arg) { delete static_cast<State*>(arg); }
 
 }  // namespace
@@ -741,6 +879,8 @@ void InitDataframe(Napi::Env env, Napi::Object exports, std::function<Pool&()> p
   exports.Set("dfFilter", Napi::Function::New(env, Filter, "dfFilter", state));
   exports.Set("dfCorr", Napi::Function::New(env, Corr, "dfCorr", state));
   exports.Set("dfSort", Napi::Function::New(env, Sort, "dfSort", state));
+  exports.Set("dfJoin", Napi::Function::New(env, Join, "dfJoin", state));
+  exports.Set("dfTake", Napi::Function::New(env, Take, "dfTake", state));
 }
 
 }  // namespace tessera

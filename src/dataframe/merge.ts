@@ -2,8 +2,11 @@
 // inner and outer group the rows by key in order of first appearance in the left frame (left rows
 // × their right matches, each in order; outer then the right-only keys in order of appearance),
 // left keeps the left rows' order, right the right rows'. Missing keys match each other, as
-// pandas. The result is computed from all rows of both sides and split into as many partitions
-// as the left frame (a broadcast or shuffle join per partition is not built yet).
+// pandas. The pairs come from the native join (dfJoin, native/dataframe/join.h) on one numeric
+// key as it is or on int32 key ids (KeyEncoder / sortedIds below), and the requested columns from
+// the native gather (dfTake). A left merge keeps the left frame's partitions (the right side
+// loaded whole: a broadcast join); the other results are computed from all rows of both sides and
+// split into as many partitions as the left frame (a shuffle join is not built yet).
 import { type Column, type DType, type Partition, StringDict, emptyColumn, sliceColumn } from './column.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
 import { dfNative } from './native.js';
@@ -57,62 +60,6 @@ export function keyReader(c: Column): (i: number) => string {
     default: {
       const v = c.values as Float64Array;
       return (i) => (Number.isNaN(v[i]!) ? '\u0001' : `n${v[i]! === 0 ? 0 : v[i]!}`);
-    }
-  }
-}
-
-/** Rows `idx` of `c`; −1 = no row: int64 becomes float64 and bool a string column (pandas: object) when any is missing. */
-function gather(c: Column, idx: Int32Array): Column {
-  const n = idx.length;
-  let missing = false;
-  for (let i = 0; i < n; i++) if (idx[i]! < 0) missing = true;
-  switch (c.dtype) {
-    case 'string':
-    case 'category': {
-      const src = c.values as Int32Array;
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) out[i] = idx[i]! < 0 ? -1 : src[idx[i]!]!;
-      return { dtype: c.dtype, values: out, dict: c.dict };
-    }
-    case 'Int64': {
-      // stays Int64: a row without a match is <NA> (pandas keeps the nullable dtype)
-      const src = c.values as BigInt64Array;
-      const sv = c.valid!;
-      const out = new BigInt64Array(n);
-      const valid = new Uint8Array(n);
-      for (let i = 0; i < n; i++) {
-        const r = idx[i]!;
-        if (r >= 0 && sv[r]) (out[i] = src[r]!), (valid[i] = 1);
-      }
-      return { dtype: 'Int64', values: out, valid };
-    }
-    case 'int64': {
-      const src = c.values as BigInt64Array;
-      if (missing) {
-        const out = new Float64Array(n);
-        for (let i = 0; i < n; i++) out[i] = idx[i]! < 0 ? NaN : Number(src[idx[i]!]!);
-        return { dtype: 'float64', values: out };
-      }
-      const out = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) out[i] = src[idx[i]!]!;
-      return { dtype: 'int64', values: out };
-    }
-    case 'bool': {
-      const src = c.values as Uint8Array;
-      if (missing) {
-        const out = new Int32Array(n);
-        for (let i = 0; i < n; i++) out[i] = idx[i]! < 0 ? -1 : src[idx[i]!]! ? 1 : 0;
-        return { dtype: 'string', values: out, dict: StringDict.fromStrings(['False', 'True']) };
-      }
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) out[i] = src[idx[i]!]!;
-      return { dtype: 'bool', values: out };
-    }
-    default: {
-      const src = c.values as Float64Array;
-      const out = new Float64Array(n);
-      for (let i = 0; i < n; i++) out[i] = idx[i]! < 0 ? NaN : src[idx[i]!]!;
-      return { dtype: c.dtype, values: out };
     }
   }
 }
@@ -326,7 +273,7 @@ function numericKey(c: Column, asNumber: boolean, sids: Map<string, number>): Fl
  * native parallel radix sort of dfSort: the rows are sorted by the keys, and a new id starts where
  * a key changes (NaN equal to NaN, -0 to 0, as the sort already ties them). Cheaper than a hash
  * table once rows are many and keys are numbers: the sort streams through memory where the hash
- * probes at random. The ids follow key order, not appearance (joinPairs does not need it).
+ * probes at random. The ids follow key order, not appearance (the native join does not need it).
  * `keys[k][t]`: key column k of table t as float64 (NaN = missing) or int64 values.
  */
 async function sortedIds(keys: (Float64Array | BigInt64Array)[][], ctx: LoadContext): Promise<KeyIds> {
@@ -376,147 +323,24 @@ async function sortedIds(keys: (Float64Array | BigInt64Array)[][], ctx: LoadCont
     const v = new Float64Array(res[j + 1]!, 0, n);
     return (i: number): boolean => v[i] !== v[i - 1] && (v[i] === v[i] || v[i - 1] === v[i - 1]);
   });
-  // one pass over the sorted rows: a new id where a key changes, each row's id, and the rows of
-  // the first table (and of the second, when there are two) by id, which the stable sort has put
-  // in row order within each group (the first table's rows first)
-  const two = rows.length === 2;
-  const n0 = rows[0]!;
-  const first: Groups = { start: new Int32Array(n + 1), rows: new Int32Array(n0) };
-  const second: Groups | undefined = two ? { start: new Int32Array(n + 1), rows: new Int32Array(n - n0) } : undefined;
+  // one pass over the sorted rows: a new id where a key changes, each row's id
   // (one key never comes here: the sort ranks it itself, above)
   let q = 0;
-  let a0 = 0;
-  let a1 = 0;
   for (let i = 0; i < n; i++) {
     if (i > 0) {
       let d = false;
       for (let k = 0; k < changed.length && !d; k++) d = changed[k]!(i);
-      if (d) {
-        q++;
-        first.start[q] = a0;
-        if (second) second.start[q] = a1;
-      }
+      if (d) q++;
     }
-    const r = order[i]!;
-    ids[r] = q;
-    if (r < n0) first.rows[a0++] = r;
-    else if (second) second.rows[a1++] = r - n0;
+    ids[order[i]!] = q;
   }
-  const size = q + 1;
-  first.start[size] = a0;
-  if (second) second.start[size] = a1;
-  const groups = second ? [first, second] : [first];
-  return { ids, size, groups };
+  return { ids, size: q + 1 };
 }
 
-/** Rows of a table by key id: rows of id g are rows[start[g] … start[g + 1]), in row order. */
-interface Groups {
-  start: Int32Array;
-  rows: Int32Array;
-  /** No id has two rows (known once asked). */
-  unique?: boolean;
-}
-
-function isUnique(g: Groups): boolean {
-  for (let q = 0; q + 1 < g.start.length; q++) if (g.start[q + 1]! - g.start[q]! > 1) return false;
-  return true;
-}
-
-/** Key ids of one sequence of tables, and (when computed on the way) the groups of the first table and of the second. */
+/** Key ids of one sequence of tables (ids 0 … size − 1). */
 interface KeyIds {
   ids: Int32Array;
   size: number;
-  groups?: Groups[];
-}
-
-/** Rows grouped by id (a counting sort, stable): rows of id g are rows[start[g] … start[g + 1]). */
-function byId(ids: Int32Array, nid: number): Groups {
-  const start = new Int32Array(nid + 1);
-  for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) start[ids[i]! + 1]!++;
-  for (let g = 0; g < nid; g++) start[g + 1]! += start[g]!;
-  const at = start.slice(0, nid);
-  const rows = new Int32Array(start[nid]!);
-  for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) rows[at[ids[i]!]!++] = i;
-  return { start, rows };
-}
-
-/**
- * The (left row, right row) pairs of a merge, −1 where a side has no row, from key ids (−1: a key
- * the other side lacks). The left rows come out `undefined` when they are every row in order
- * (a left merge where no key has two right rows). Groups come in pandas 1.5's order whatever
- * order the ids are in.
- */
-export function joinPairs(lid: Int32Array, rid: Int32Array, nid: number, how: How, rightGroups?: Groups, leftGroups?: Groups): [Int32Array | undefined, Int32Array] {
-  if (how === 'right') {
-    const [r, l] = joinPairs(rid, lid, nid, 'left', leftGroups);
-    return [l, r ?? Int32Array.from({ length: rid.length }, (_, i) => i)];
-  }
-  const R = rightGroups ?? byId(rid, nid);
-  const count = (g: number): number => (g < 0 ? 0 : R.start[g + 1]! - R.start[g]!);
-  if (how === 'left') {
-    if (R.unique ?? (R.unique = isUnique(R))) {
-      // at most one match per key (a lookup): the left rows as they are, one right row or none each
-      const ri = new Int32Array(lid.length);
-      for (let i = 0; i < lid.length; i++) {
-        const g = lid[i]!;
-        ri[i] = g >= 0 && R.start[g + 1]! > R.start[g]! ? R.rows[R.start[g]!]! : -1;
-      }
-      return [undefined, ri];
-    }
-    let total = 0;
-    for (let i = 0; i < lid.length; i++) total += count(lid[i]!) || 1;
-    const li = new Int32Array(total);
-    const ri = new Int32Array(total);
-    let at = 0;
-    for (let i = 0; i < lid.length; i++) {
-      const g = lid[i]!;
-      const m = count(g);
-      if (!m) {
-        li[at] = i;
-        ri[at++] = -1;
-        continue;
-      }
-      for (let j = R.start[g]!, e = R.start[g + 1]!; j < e; j++) {
-        li[at] = i;
-        ri[at++] = R.rows[j]!;
-      }
-    }
-    return [li, ri];
-  }
-  const L = leftGroups ?? byId(lid, nid);
-  const lcount = (g: number): number => L.start[g + 1]! - L.start[g]!;
-  let total = 0;
-  for (let g = 0; g < nid; g++) {
-    const [a, b] = [lcount(g), count(g)];
-    total += how === 'inner' ? a * b : a && b ? a * b : a + b;
-  }
-  const li = new Int32Array(total);
-  const ri = new Int32Array(total);
-  let at = 0;
-  // groups in order of their first left row, then (outer) the right-only keys in order of their
-  // first right row: pandas' order, whatever order the ids are in
-  const done = new Uint8Array(nid);
-  for (let l = 0; l < lid.length; l++) {
-    const g = lid[l]!;
-    if (done[g]) continue;
-    done[g] = 1;
-    const b = count(g);
-    if (b) {
-      for (let x = L.start[g]!; x < L.start[g + 1]!; x++)
-        for (let y = R.start[g]!; y < R.start[g + 1]!; y++) {
-          li[at] = L.rows[x]!;
-          ri[at++] = R.rows[y]!;
-        }
-    } else if (how === 'outer') for (let x = L.start[g]!; x < L.start[g + 1]!; x++) (li[at] = L.rows[x]!), (ri[at++] = -1);
-  }
-  if (how === 'outer')
-    for (let r = 0; r < rid.length; r++) {
-      const g = rid[r]!;
-      if (done[g]) continue;
-      done[g] = 1;
-      for (let y = R.start[g]!; y < R.start[g + 1]!; y++) (li[at] = -1), (ri[at++] = R.rows[y]!);
-    }
-  return [li, ri];
 }
 
 export class MergeSource implements PartitionSource {
@@ -556,32 +380,75 @@ export class MergeSource implements PartitionSource {
 
   async load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]> {
     const want = columns ?? this.schema.map(([c]) => c);
-    const { leftOn, rightOn } = this.spec;
+    const { leftOn, rightOn, how } = this.spec;
     // only the keys and the columns asked for are read and gathered
     const lcols = this.leftColumns.filter((c) => leftOn.includes(c) || want.includes(this.spec.leftNames.get(c)!));
     const rcols = this.rightColumns.filter((c) => rightOn.includes(c) || want.includes(this.spec.rightNames.get(c)!));
-    if (this.spec.how === 'left') {
-      // a left merge keeps the left rows' order: partition by partition against the right side
-      // (a broadcast join); only the requested left partitions are read
-      const [lp, rp] = await Promise.all([this.left.load(lcols, parts, ctx), this.right.load(rcols, undefined, { options: ctx.options })]);
-      const rt = Table.concat(rcols, rp);
-      const lts = lp.map((part) => Table.concat(lcols, [part]));
-      const { ids, size, groups: g } = await this.keyIds([rt, ...lts], ctx);
-      const groups = g?.[0] ?? byId(ids[0]!, size);
-      const outs = lts.map((lt, k) => {
-        const [li, ri] = joinPairs(ids[k + 1]!, ids[0]!, size, 'left', groups);
-        const cols = this.assemble(lcols, rcols, lt, rt, li, ri, want);
-        return { length: ri.length, columns: new Map(want.map((c) => [c, cols.get(c)!] as [string, Column])) };
-      });
+    // a left merge keeps the left rows' order: only the requested left partitions are read, and
+    // its result keeps their partitions; the others are split evenly
+    const [lp, rp] = await Promise.all([this.left.load(lcols, how === 'left' ? parts : undefined, ctx), this.right.load(rcols, undefined, { options: ctx.options })]);
+    const rt = Table.concat(rcols, rp);
+    // the left partitions are not concatenated for the join (only when a left column is gathered)
+    const live = lp.filter((p) => p.length > 0);
+    const keys = await this.joinKeys(live.map((p) => Table.concat(lcols, [p])), rt, ctx);
+    const res = await awaitNative(
+      (p) => dfNative().dfJoin({ left: { rows: live.map((x) => x.length), parts: keys.left }, right: { rows: rt.length ? [rt.length] : [], parts: rt.length ? [keys.right] : [] }, how }, p),
+      { options: ctx.options },
+    );
+    const li = res.left && new Int32Array(res.left, 0, res.size);
+    const ri = res.right && new Int32Array(res.right, 0, res.size);
+    const n = res.size;
+    let whole: Table | undefined;
+    const lt = (): Table => (whole ??= Table.concat(lcols, lp));
+    const dtypes = new Map(this.schema);
+    const out = new Map<string, Column>();
+    const leftTakes: [string, Column][] = [];
+    const rightTakes: [string, Column][] = [];
+    const passed = new Set<string>(); // left columns passed through per partition (every left row once, in order)
+    for (const c of lcols) {
+      const name = this.spec.leftNames.get(c)!;
+      if (!want.includes(name)) continue; // a key read only to join on
+      const rk = this.rightKey.get(c);
+      if (!li) {
+        if (how === 'left') passed.add(c);
+        else out.set(name, lt().raw(c) ?? emptyColumn(dtypes.get(name)!));
+        continue;
+      }
+      const lc = lt().raw(c) ?? emptyColumn(dtypes.get(name)!);
+      const rc = rk === undefined ? undefined : (rt.raw(rk) ?? emptyColumn(lc.dtype));
+      // the key: the left row's, or the right row's where there is no left row (with every left
+      // row there and one dtype, the left rows')
+      if (rc && how !== 'left' && (res.leftMissing || rc.dtype !== lc.dtype)) out.set(name, coalesce(lc, rc, li, ri ?? Int32Array.from({ length: n }, (_, i) => i)));
+      else leftTakes.push([name, lc]);
+    }
+    for (const c of rcols) {
+      const name = this.spec.rightNames.get(c);
+      if (name === undefined || !want.includes(name)) continue; // a coalesced key, or a key read only to join on
+      const rc = rt.raw(c) ?? emptyColumn(dtypes.get(name)!);
+      if (!ri) out.set(name, rc);
+      else rightTakes.push([name, rc]);
+    }
+    const [lg, rg] = await Promise.all([take(leftTakes, li, res.leftMissing, ctx), take(rightTakes, ri, res.rightMissing, ctx)]);
+    for (const [name, col] of [...lg, ...rg]) out.set(name, col);
+    if (how === 'left') {
+      // output rows of each left partition: its rows (in order), each with its right rows
+      const bounds = [0];
+      let at = 0;
+      for (const p of lp) {
+        at += p.length;
+        bounds.push(li ? lowerBound(li, at) : at);
+      }
+      const outs = lp.map((p, k) => ({
+        length: bounds[k + 1]! - bounds[k]!,
+        columns: new Map(
+          want.map((name) => {
+            const c = [...passed].find((x) => this.spec.leftNames.get(x) === name);
+            return [name, c !== undefined ? (p.columns.get(c) ?? emptyColumn(dtypes.get(name)!)) : sliceColumn(out.get(name)!, bounds[k]!, bounds[k + 1]!)] as [string, Column];
+          }),
+        ),
+      }));
       return unifyPartitions(outs);
     }
-    const [lp, rp] = await Promise.all([this.left.load(lcols, undefined, ctx), this.right.load(rcols, undefined, { options: ctx.options })]);
-    const lt = Table.concat(lcols, lp);
-    const rt = Table.concat(rcols, rp);
-    const { ids, size, groups } = await this.keyIds([rt, lt], ctx);
-    const [li, ri] = joinPairs(ids[1]!, ids[0]!, size, this.spec.how, groups?.[0], groups?.[1]);
-    const out = this.assemble(lcols, rcols, lt, rt, li, ri, want);
-    const n = ri.length;
     const P = this.npartitions;
     return (parts ?? Array.from({ length: P }, (_, i) => i)).map((p) => {
       const start = Math.floor((n * p) / P);
@@ -591,11 +458,37 @@ export class MergeSource implements PartitionSource {
   }
 
   /**
+   * The join key of each left table and of the right one for dfJoin: one numeric key as its
+   * values (float64 with NaN missing, or exact int64), else ids shared by the sides (keyIds).
+   */
+  private async joinKeys(lts: Table[], rt: Table, ctx: LoadContext): Promise<{ left: (Float64Array | BigInt64Array | Int32Array)[]; right: Float64Array | BigInt64Array | Int32Array }> {
+    const { leftOn, rightOn } = this.spec;
+    const [ld, rd] = [new Map(this.left.schema).get(leftOn[0]!)!, new Map(this.right.schema).get(rightOn[0]!)!];
+    const encoded = (d: DType): boolean => d === 'string' || d === 'category' || d === 'Int64';
+    if (leftOn.length === 1 && !encoded(ld) && !encoded(rd)) {
+      const sids = new Map<string, number>();
+      const key = (t: Table, c: string): Float64Array | BigInt64Array => (t.length ? numericKey(t.raw(c)!, ld !== rd, sids) : new Float64Array(0));
+      let left = lts.map((t) => key(t, leftOn[0]!));
+      let right = key(rt, rightOn[0]!);
+      // partitions read with other dtypes (int64 in one, float64 in another) compare as numbers
+      const all = [...left, right].filter((a) => a.length);
+      if (all.some((a) => a instanceof BigInt64Array) && all.some((a) => a instanceof Float64Array)) {
+        const num = (a: Float64Array | BigInt64Array): Float64Array => (a instanceof BigInt64Array ? Float64Array.from(a, (v) => Number(v)) : a);
+        left = left.map(num);
+        right = num(right);
+      }
+      return { left, right };
+    }
+    const { ids } = await this.keyIds([rt, ...lts], ctx);
+    return { left: ids.slice(1), right: ids[0]! };
+  }
+
+  /**
    * Key ids shared by the tables (the right one first, then left ones): equal keys, equal ids.
    * String keys go through a hash of the distinct strings (a lookup per dictionary entry, not per
    * row); numeric keys (and several keys with strings among them) through the native sort.
    */
-  private async keyIds(tables: Table[], ctx: LoadContext): Promise<{ ids: Int32Array[]; size: number; groups?: Groups[] }> {
+  private async keyIds(tables: Table[], ctx: LoadContext): Promise<{ ids: Int32Array[]; size: number }> {
     const { leftOn, rightOn } = this.spec;
     const on = (t: number): readonly string[] => (t === 0 ? rightOn : leftOn);
     const ld = new Map(this.left.schema);
@@ -618,10 +511,9 @@ export class MergeSource implements PartitionSource {
       if (ld.get(c) !== 'Int64') return [values];
       return [tables.map((_, t) => Float64Array.from(column(t, k)?.valid ?? [])), values];
     });
-    const { ids, size, groups } = await sortedIds(keys, ctx);
+    const { ids, size } = await sortedIds(keys, ctx);
     let at = 0;
     return {
-      groups,
       ids: tables.map((t) => {
         const part = ids.subarray(at, at + t.length);
         at += t.length;
@@ -631,28 +523,6 @@ export class MergeSource implements PartitionSource {
     };
   }
 
-  /** The output columns for the row pairs (li, ri). */
-  private assemble(lcols: readonly string[], rcols: readonly string[], lt: Table, rt: Table, li: Int32Array | undefined, ri: Int32Array, want: readonly string[]): Map<string, Column> {
-    const out = new Map<string, Column>();
-    const dtypes = new Map(this.schema);
-    for (const c of lcols) {
-      const name = this.spec.leftNames.get(c)!;
-      if (!want.includes(name)) continue; // a key read only to join on
-      const lc = lt.raw(c) ?? emptyColumn(dtypes.get(name)!);
-      const rk = this.rightKey.get(c);
-      if (!li) out.set(name, lc); // every left row once, in order
-      else if (rk !== undefined && this.spec.how !== 'left') {
-        // the key: the left row's, or the right row's where there is no left row
-        out.set(name, coalesce(lc, rt.raw(rk) ?? emptyColumn(lc.dtype), li, ri));
-      } else out.set(name, gather(lc, li));
-    }
-    for (const c of rcols) {
-      const name = this.spec.rightNames.get(c);
-      if (name === undefined || !want.includes(name)) continue; // a coalesced key, or a key read only to join on
-      out.set(name, gather(rt.raw(c) ?? emptyColumn(dtypes.get(name)!), ri));
-    }
-    return out;
-  }
 }
 
 /** One dtype per column over partitions joined separately: a partition with an unmatched row made int64 float64 and bool a string column (as pandas does for the whole result). */
@@ -671,6 +541,52 @@ function unifyPartitions(parts: Partition[]): Partition[] {
     }
   }
   return parts;
+}
+
+/** The first position of sorted `a` with a value ≥ `x`. */
+function lowerBound(a: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Rows `idx` of each column (−1 = no row) through the native gather: a missing row is NaN / NaT,
+ * a missing string, <NA> for Int64; with `missing` (some row is −1), int64 becomes float64 and
+ * bool a string column (pandas: object).
+ */
+async function take(cols: [string, Column][], idx: Int32Array | null, missing: boolean, ctx: LoadContext): Promise<[string, Column][]> {
+  if (!cols.length || !idx) return [];
+  const specs: { data: ArrayBufferView; as?: 'float64' | 'code' }[] = [];
+  for (const [, c] of cols) {
+    specs.push({ data: c.values, as: missing && c.dtype === 'int64' ? 'float64' : missing && c.dtype === 'bool' ? 'code' : undefined });
+    if (c.dtype === 'Int64') specs.push({ data: c.valid! });
+  }
+  const bufs = await awaitNative((p) => dfNative().dfTake({ index: idx, columns: specs }, p), { options: ctx.options });
+  const n = idx.length;
+  let k = 0;
+  return cols.map(([name, c]): [string, Column] => {
+    const b = bufs[k++]!;
+    switch (c.dtype) {
+      case 'string':
+      case 'category':
+        return [name, { dtype: c.dtype, values: new Int32Array(b, 0, n), dict: c.dict }];
+      case 'Int64':
+        // stays Int64: a row without a match is <NA> (pandas keeps the nullable dtype)
+        return [name, { dtype: 'Int64', values: new BigInt64Array(b, 0, n), valid: new Uint8Array(bufs[k++]!, 0, n) }];
+      case 'int64':
+        return [name, missing ? { dtype: 'float64', values: new Float64Array(b, 0, n) } : { dtype: 'int64', values: new BigInt64Array(b, 0, n) }];
+      case 'bool':
+        return [name, missing ? { dtype: 'string', values: new Int32Array(b, 0, n), dict: StringDict.fromStrings(['False', 'True']) } : { dtype: 'bool', values: new Uint8Array(b, 0, n) }];
+      default:
+        return [name, { dtype: c.dtype, values: new Float64Array(b, 0, n) }];
+    }
+  });
 }
 
 /** The key column of a merge: the left row's key, or the right row's where there is no left row. */

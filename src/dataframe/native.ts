@@ -52,6 +52,10 @@ type Progress = ((done: number, total: number) => void) | undefined;
 export interface DataframeAddon {
   /** The stable order of the rows by the keys (NaN missing) and the `gather` arrays in that order, on the pool. */
   dfSort(spec: SortNativeSpec, onProgress?: Progress): NativeHandle<ArrayBuffer[]>;
+  /** The (left row, right row) pairs of a merge on one key, in pandas' order (a hash join on the pool). */
+  dfJoin(spec: JoinNativeSpec, onProgress?: Progress): NativeHandle<JoinNativeResult>;
+  /** Columns gathered by one index (−1: no row: NaN, 0 or −1 by the array's type; `as` converts), on the pool. */
+  dfTake(spec: { index: Int32Array; columns: { data: ArrayBufferView; as?: 'float64' | 'code' }[] }, onProgress?: Progress): NativeHandle<ArrayBuffer[]>;
   dfTimeseries(
     spec: {
       seed: number;
@@ -101,6 +105,28 @@ export interface DataframeAddon {
     },
     onProgress?: Progress,
   ): NativeHandle<{ groups: number; columns: { type: ColType; data: ArrayBuffer; dictBytes?: ArrayBuffer; dictOffsets?: ArrayBuffer; present?: ArrayBuffer }[] }>;
+}
+
+/** One side of a native join: the key in parts (float64 with NaN missing, int64, or int32 ids), all parts of one type. */
+export interface JoinNativeSide {
+  rows: number[];
+  parts: (Float64Array | BigInt64Array | Int32Array)[];
+}
+
+export interface JoinNativeSpec {
+  left: JoinNativeSide;
+  right: JoinNativeSide;
+  how: 'inner' | 'left' | 'right' | 'outer';
+}
+
+/** The pairs: Int32 row numbers over a side's parts (−1: no row), or null when they are that side's rows in order. */
+export interface JoinNativeResult {
+  size: number;
+  left: ArrayBuffer | null;
+  right: ArrayBuffer | null;
+  /** Some pair has no left row / no right row. */
+  leftMissing: boolean;
+  rightMissing: boolean;
 }
 
 export interface SortNativeSpec {
