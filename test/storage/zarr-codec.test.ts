@@ -3,7 +3,7 @@
 // scripts/fixtures/storage_zarr.py) read exactly; tessera's zstd frames are standard ones; boxes of
 // several chunks filled in place; and the failures: truncated and corrupted chunks, a missing
 // chunk, bad arguments to the addon, an aborted read.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -247,6 +247,24 @@ describe('native chunk codecs', () => {
       Object.assign(streamSettings, savedStream);
       writeBuffers.clear();
       sharedBoxBuffers.clear();
+    }
+    rmSync(d, { recursive: true, force: true });
+  });
+
+  it('chunks of 64 KiB and more (blocks allocated before the write) hold exactly their bytes', async () => {
+    const d = tmp();
+    const x = random.random([300, 256], { seed: 16, chunks: [128, 128] });
+    for (const compressor of [null, 'zstd'] as const) {
+      const where = join(d, `${compressor}.zarr`);
+      await toZarr(x, where, { chunks: [128, 128], compressor });
+      const files = readdirSync(where).filter((f) => !f.startsWith('.'));
+      expect(files.sort()).toEqual(['0.0', '0.1', '1.0', '1.1', '2.0', '2.1']);
+      for (const f of files) {
+        const size = statSync(join(where, f)).size;
+        if (compressor === null) expect(size).toBe(128 * 128 * 8); // edge chunks padded, nothing past the data
+        else if (!f.startsWith('2.')) expect(size).toBeGreaterThan(1 << 16); // (the padded edge row compresses below it)
+      }
+      expect(bytesOf(await (await fromZarr(where)).compute()).equals(bytesOf(await x.compute()))).toBe(true);
     }
     rmSync(d, { recursive: true, force: true });
   });
