@@ -69,3 +69,9 @@ class BufferCache<B extends ArrayBufferLike> {
 export const sharedBoxBuffers = new BufferCache<SharedArrayBuffer>();
 /** Chunk buffers of streamed writes (plain ArrayBuffers, computed into by a region's plan). */
 export const writeBuffers = new BufferCache<ArrayBuffer>();
+
+/** Drop every cached buffer (configure({ memoryLimit }) does: under a limit the cache holds none). */
+export function clearBufferCaches(): void {
+  sharedBoxBuffers.clear();
+  writeBuffers.clear();
+}
