@@ -26,6 +26,26 @@ describe('random additions', () => {
     const all = values(await x.compute());
     expect(values(await x.get('7, ::-7').compute())).toEqual([29, 22, 15, 8, 1].map((j) => all[7 * 30 + j]!));
   });
+  it('a float64 random array stored as it is (generated straight into the result) has the bits of the register path', async () => {
+    // x.add(0) and x.T load the generator into a register (the add, or a strided sink, stores it);
+    // x.compute() and a reversed slice generate into the result's memory directly
+    const cases = [
+      random.random([300, 1030], { seed: 21, chunks: [70, 400] }),
+      random.uniform(-2, 5, [300, 1030], { seed: 22, chunks: [300, 1030] }),
+      random.normal(0, 1, [257, 999], { seed: 23, chunks: [100, 333] }),
+      random.normal(3, 0.5, [257, 999], { seed: 24 }),
+    ];
+    for (const x of cases) {
+      const direct = values(await x.compute());
+      const viaAdd = values(await x.add(0).compute());
+      expect(direct.every((v, i) => Object.is(v, viaAdd[i]))).toBe(true);
+      const [r, c] = x.shape as [number, number];
+      const t = values(await x.T.compute());
+      expect(direct.every((v, i) => Object.is(v, t[(i % c) * r + Math.floor(i / c)]))).toBe(true);
+      const rev = values(await x.get('4, ::-1').compute());
+      expect(rev).toEqual(direct.slice(4 * c, 5 * c).reverse());
+    }
+  });
   it('errors', () => {
     expect(() => random.exponential(-1, [3])).toThrow(RangeError);
   });

@@ -348,6 +348,33 @@ void runBlock(StagePrep& p, VMState& vm, int64_t n, int np, Accum& acc, int64_t 
   auto sinkAt = [&](int i) {
     return p.outData + pbase[static_cast<int64_t>(i) * S + ss] * static_cast<int64_t>(os);
   };
+  // A float64 random array stored as it is (random.random(…) computed or written to a store):
+  // generated straight into the sink's memory, piece by piece, not into a register and copied
+  // (the copy was two thirds of the generator's own cost). The same kernels on the same
+  // stream positions, and the scaling elementwise: the same bits.
+  if (direct && ni == 1 && last->op == Op::Load && last->dst == st.result && p.regType == DType::F64 &&
+      p.outType == DType::F64) {
+    const LeafPrep& l = p.leaves[static_cast<size_t>(last->a)];
+    if ((l.kind == LeafKind::RandomUniform || l.kind == LeafKind::RandomNormal) && l.dtype == DType::F64) {
+      const bool uni = l.kind == LeafKind::RandomUniform;
+      const int s = p.leafStream[static_cast<size_t>(last->a)];
+      const int64_t step = vm.inner[static_cast<size_t>(s)];
+      const kernels::RandomFill fill = uni ? K.uniform64 : K.normal64;
+      const double add = l.a;
+      const double mul = uni ? l.b - l.a : l.b;
+      const bool identity = add == 0 && mul == 1;
+      for (int i = 0; i < np; ++i) {
+        double* o = reinterpret_cast<double*>(sinkAt(i));
+        const size_t m = static_cast<size_t>(vm.pieceLen[static_cast<size_t>(i)]);
+        fill(l.key, pbase[static_cast<int64_t>(i) * S + s], step, o, m);
+        if (!identity) {
+          K.mul.vs(o, mul, o, m);
+          K.add.vs(o, add, o, m);
+        }
+      }
+      return;
+    }
+  }
   for (size_t k = 0; k < ni; ++k) {
     const TypedInstr& in = p.typed.instrs[k];
     if (in.op == Op::Load) {

@@ -102,6 +102,7 @@ export async function chunkedReduce(root: ReduceNode, options: ComputeOptions = 
       observer?.update(++done, tasks);
     }, options.signal);
     observer?.finish();
+    buffers.retire(); // every sub-plan has settled: the next reduction reads into these
   } catch (e) {
     observer?.finish(e);
     throw e;

@@ -11,6 +11,7 @@ import { native, type NativeBuffer } from '../native.js';
 import { chunkBounds } from '../array/chunks.js';
 import { children, contiguousStrides, isScalar, type Scalar, itemsize, newId, token, topoOrder, typedView, type DelayedNode, type MemoryNode, type Node, type TypedData } from '../array/node.js';
 import { abortError } from '../errors.js';
+import { sharedBoxBuffers } from './buffer-cache.js';
 
 export interface Box {
   lo: number[];
@@ -209,7 +210,8 @@ export async function runLimited<T>(items: readonly T[], limit: number, fn: (ite
 export class BoxBufferPool {
   private readonly free = new Map<number, SharedArrayBuffer[]>();
   take(bytes: number): SharedArrayBuffer {
-    return this.free.get(bytes)?.pop() ?? new SharedArrayBuffer(bytes);
+    // then what an earlier call left (src/storage/buffer-cache.ts): no fresh pages to fault in
+    return this.free.get(bytes)?.pop() ?? sharedBoxBuffers.take(bytes) ?? new SharedArrayBuffer(bytes);
   }
   give(b: SharedArrayBuffer): void {
     const list = this.free.get(b.byteLength);
@@ -217,6 +219,11 @@ export class BoxBufferPool {
     else this.free.set(b.byteLength, [b]);
   }
   clear(): void {
+    this.free.clear();
+  }
+  /** After a call that settled: every buffer given back goes to the process-wide cache. */
+  retire(): void {
+    for (const list of this.free.values()) for (const b of list) sharedBoxBuffers.give(b);
     this.free.clear();
   }
 }

@@ -24,6 +24,7 @@ import { storageError } from './errors.js';
 import { copyBox } from './resolve.js';
 import { streamRegions } from './write.js';
 import { chunkRegions } from './store.js';
+import { clearBufferCaches } from './buffer-cache.js';
 
 /** The spill settings (configure({ memoryLimit, spillDirectory })). */
 export const spillSettings: { memoryLimit: number | null; spillDirectory: string } = {
@@ -47,6 +48,7 @@ export function parseBytes(name: string, value: unknown): number {
 /** configure()'s storage keys. */
 export function configureSpill(o: { memoryLimit?: unknown; spillDirectory?: unknown }): void {
   if (o.memoryLimit !== undefined) spillSettings.memoryLimit = o.memoryLimit === null ? null : parseBytes('configure: memoryLimit', o.memoryLimit);
+  if (spillSettings.memoryLimit !== null) clearBufferCaches(); // under a limit only a compute's own memory counts
   if (o.spillDirectory !== undefined) {
     if (typeof o.spillDirectory !== 'string' || o.spillDirectory === '') throw new TypeError(`configure: spillDirectory must be a directory path, got ${describe(o.spillDirectory)}`);
     spillSettings.spillDirectory = resolve(o.spillDirectory);

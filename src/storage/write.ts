@@ -10,6 +10,7 @@ import { observersFor } from '../diagnostics/progress.js';
 import { abortError } from '../errors.js';
 import { resultMemory } from '../array/lower.js';
 import { runLimited } from './resolve.js';
+import { writeBuffers } from './buffer-cache.js';
 
 export interface Region {
   lo: number[];
@@ -20,7 +21,8 @@ export interface Region {
  * `recycle`: the sink is done with `data` when its promise settles (it copies or writes it, keeps
  * no reference), so each box is computed into a buffer a settled box gave back: a write of many
  * chunks allocates `parallel` buffers, not one per chunk (fresh 8 MB ArrayBuffers cost page
- * faults and, counted as external memory, a garbage collection every few chunks).
+ * faults and, counted as external memory, a garbage collection every few chunks); and when the
+ * write has settled they wait in src/storage/buffer-cache.ts for the next write.
  */
 export async function streamRegions(
   where: string,
@@ -46,13 +48,15 @@ export async function streamRegions(
     const free = new Map<number, ArrayBuffer[]>();
     await runLimited(regions, parallel, async (r, i) => {
       const bytes = r.hi.reduce((a, h, k) => a * (h - r.lo[k]!), 1) * x.itemsize;
-      const into = recycle && bytes > 0 ? free.get(bytes)?.pop() ?? resultMemory(bytes) : undefined;
+      const into = recycle && bytes > 0 ? free.get(bytes)?.pop() ?? writeBuffers.take(bytes) ?? resultMemory(bytes) : undefined;
       const data = await computeRegion(prepared.node, r.lo, r.hi, controller.signal, into);
       await sink(r, data, i);
       // (a sink that transferred the buffer to a worker, blosc's and lz4's encoders, detached it: not reused)
       if (into && into.byteLength === bytes) free.set(bytes, [...(free.get(bytes) ?? []), into]);
       observer?.update(++done, regions.length);
     }, controller.signal);
+    // every box has settled: the next write computes into these (src/storage/buffer-cache.ts)
+    for (const list of free.values()) for (const b of list) writeBuffers.give(b);
     observer?.finish();
   } catch (e) {
     controller.abort(e);

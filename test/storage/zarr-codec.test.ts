@@ -3,7 +3,7 @@
 // scripts/fixtures/storage_zarr.py) read exactly; tessera's zstd frames are standard ones; boxes of
 // several chunks filled in place; and the failures: truncated and corrupted chunks, a missing
 // chunk, bad arguments to the addon, an aborted read.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -12,6 +12,7 @@ import { DenseArray, arange, configure, fromZarr, random, toZarr } from '../../s
 import { decodeChunks, encodeChunks, nativeCodecs } from '../../src/storage/native-codec.js';
 import { streamSettings } from '../../src/storage/chunked-reduce.js';
 import { BoxBufferPool } from '../../src/storage/resolve.js';
+import { bufferCacheSettings, sharedBoxBuffers, writeBuffers } from '../../src/storage/buffer-cache.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'storage', 'zarr');
 interface Expect { dtype: string; shape: number[]; values: (number | string)[] }
@@ -191,6 +192,84 @@ describe('native chunk codecs', () => {
     const ac = new AbortController();
     ac.abort();
     await expect(decodeChunks([{ bytes: enc!.bytes!, codec: 'zstd', itemsize: 8, chunkShape: [2, 3], dst }], ac.signal)).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('chunk buffers are kept between calls (bounded, none under a memory limit, dropped when idle) and never leak old bytes', async () => {
+    const d = tmp();
+    const saved = { ...bufferCacheSettings };
+    const savedStream = { ...streamSettings };
+    writeBuffers.clear();
+    sharedBoxBuffers.clear();
+    try {
+      const a = random.random([300, 260], { seed: 14, chunks: [64, 50] });
+      const b = random.random([300, 260], { seed: 15, chunks: [64, 50] });
+      for (const compressor of [null, 'zstd'] as const) {
+        // a first write leaves its chunk buffers in the cache; a second write computes into them
+        await toZarr(a, join(d, `a-${compressor}.zarr`), { chunks: [64, 50], compressor });
+        expect(writeBuffers.bytes()).toBeGreaterThan(0);
+        await toZarr(b, join(d, `b-${compressor}.zarr`), { chunks: [64, 50], compressor });
+        await toZarr(b, join(d, `b2-${compressor}.zarr`), { chunks: [64, 50], compressor });
+        for (const f of readdirSync(join(d, `b-${compressor}.zarr`))) {
+          expect(readFileSync(join(d, `b2-${compressor}.zarr`, f)).equals(readFileSync(join(d, `b-${compressor}.zarr`, f)))).toBe(true);
+        }
+        expect(bytesOf(await (await fromZarr(join(d, `b-${compressor}.zarr`))).compute()).equals(bytesOf(await b.compute()))).toBe(true);
+      }
+      // chunked reductions: the boxes of one call serve the next; the bits stay the in-memory ones
+      Object.assign(streamSettings, { minBytes: 100_000, minChunkBytes: 10_000 });
+      const ya = await fromZarr(join(d, 'a-zstd.zarr'));
+      const yb = await fromZarr(join(d, 'b-null.zarr'));
+      expect(await ya.sum().compute()).toBe(await a.sum().compute());
+      expect(sharedBoxBuffers.bytes()).toBeGreaterThan(0);
+      expect(await yb.sum().compute()).toBe(await b.sum().compute());
+      expect(await ya.get('7:290, 3:251').sum().compute()).toBe(await a.get('7:290, 3:251').sum().compute());
+      // bounded: nothing over maxBytes, nothing at all under configure({ memoryLimit })
+      writeBuffers.clear();
+      bufferCacheSettings.maxBytes = 64 * 50 * 8;
+      await toZarr(a, join(d, 'c.zarr'), { chunks: [64, 50], compressor: null });
+      expect(writeBuffers.bytes()).toBe(64 * 50 * 8);
+      Object.assign(bufferCacheSettings, saved);
+      await toZarr(a, join(d, 'c2.zarr'), { chunks: [64, 50], compressor: null });
+      expect(writeBuffers.bytes()).toBeGreaterThan(0);
+      configure({ memoryLimit: 100_000_000 }); // setting a limit drops what the cache holds
+      expect(writeBuffers.bytes()).toBe(0);
+      expect(sharedBoxBuffers.bytes()).toBe(0);
+      try {
+        await toZarr(a, join(d, 'm.zarr'), { chunks: [64, 50], compressor: null });
+        expect(writeBuffers.bytes()).toBe(0);
+      } finally {
+        configure({ memoryLimit: null });
+      }
+      // idle: dropped after idleMs without use
+      bufferCacheSettings.idleMs = 20;
+      await toZarr(a, join(d, 'i.zarr'), { chunks: [64, 50], compressor: null });
+      expect(writeBuffers.bytes()).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 120));
+      expect(writeBuffers.bytes()).toBe(0);
+    } finally {
+      Object.assign(bufferCacheSettings, saved);
+      Object.assign(streamSettings, savedStream);
+      writeBuffers.clear();
+      sharedBoxBuffers.clear();
+    }
+    rmSync(d, { recursive: true, force: true });
+  });
+
+  it('chunks of 64 KiB and more (blocks allocated before the write) hold exactly their bytes', async () => {
+    const d = tmp();
+    const x = random.random([300, 256], { seed: 16, chunks: [128, 128] });
+    for (const compressor of [null, 'zstd'] as const) {
+      const where = join(d, `${compressor}.zarr`);
+      await toZarr(x, where, { chunks: [128, 128], compressor });
+      const files = readdirSync(where).filter((f) => !f.startsWith('.'));
+      expect(files.sort()).toEqual(['0.0', '0.1', '1.0', '1.1', '2.0', '2.1']);
+      for (const f of files) {
+        const size = statSync(join(where, f)).size;
+        if (compressor === null) expect(size).toBe(128 * 128 * 8); // edge chunks padded, nothing past the data
+        else if (!f.startsWith('2.')) expect(size).toBeGreaterThan(1 << 16); // (the padded edge row compresses below it)
+      }
+      expect(bytesOf(await (await fromZarr(where)).compute()).equals(bytesOf(await x.compute()))).toBe(true);
+    }
+    rmSync(d, { recursive: true, force: true });
   });
 
   it('a failed chunk write leaves no temp file behind', async () => {
