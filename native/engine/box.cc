@@ -37,6 +37,12 @@ void runBox(const Job& job, StagePrep& p, VMState& vm, const Box& box, Accum& ac
     // strided gathers prefetch the rows of the next block (one block = kBlock / L rows)
     vm.prefetch[static_cast<size_t>(s)] = (nd >= 2 && L < kBlock) ? (kBlock / L) * box.st(s, nd - 2) : 0;
   }
+  // Rows longer than a block: a block that would straddle two rows ends at the row's end instead
+  // when the blocking cannot change the result (elementwise stages, arg reductions: exact in any
+  // order; float sums keep their blocks, whose pairwise order they are rounded in). Its pieces
+  // are then one contiguous run, read in place (vm.cc leafInPlace) rather than copied into the
+  // register (issue 14: astype and argmax of 3904-wide chunks copied a quarter of their input).
+  const bool rowBlocks = L > kBlock && (!p.reduce || p.argLike);
   int64_t idx[kMaxBoxDims] = {0};
   int64_t pos = 0;
   bool done = false;
@@ -44,7 +50,7 @@ void runBox(const Job& job, StagePrep& p, VMState& vm, const Box& box, Accum& ac
     if (job.stopped()) return;
     int np = 0;
     int64_t n = 0;
-    while (n < kBlock) {
+    while (n < kBlock && !(rowBlocks && np > 0 && pos == 0)) {
       const int64_t m = std::min(L - pos, kBlock - n);
       vm.pieceOff[static_cast<size_t>(np)] = n;
       vm.pieceLen[static_cast<size_t>(np)] = m;
