@@ -1,4 +1,4 @@
-// npx tsx bench/numpy-table.bench.ts [n] [runs] — issue 14's NumPy table: 10 expressions over a
+// npx tsx bench/numpy-table.bench.ts [n] [runs] [rows] — issue 14's NumPy table: 10 expressions over a
 // persisted n² float64 array (default 8000²), each timed in tessera with 2 threads and 1 thread
 // and in NumPy (Debian's /usr/bin/python3, single-threaded, run first as a subprocess with the
 // same expressions on the same data: NumPy recomputes tessera's counter-based generator bit for
@@ -8,7 +8,8 @@
 // time; 2 threads: its CPU time / 2, i.e. assuming both cores busy — the wall ratio and the
 // CPU/wall utilisation are printed too), and whether the two answers agree (rel. 1e-9 of a
 // checksum: the value, or the sum of an array result). Goal (issue 14): ≥ 1.8× NumPy with 2
-// threads on every row, ≥ 1× on one thread.
+// threads on every row, ≥ 1× on one thread. `rows`: only the rows whose name contains one of its
+// comma-separated parts (e.g. `astype,argmax`), to time one or two rows alone.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -18,11 +19,12 @@ import { native } from '../src/native.js';
 const n = Number(process.argv[2] ?? 8000);
 const runs = Number(process.argv[3] ?? 5);
 const SEED = 3;
+const only = process.argv[4]?.split(',').filter((p) => p !== '');
 
 // The rows: a tessera expression over the persisted arrays and the same NumPy expression.
 // x = random.random([n, n]); xs = x * 1000; xn = x with NaN where x > 0.99; xi = xs as int32.
 type Arrays = { x: t.NDArray<'float64', 2>; xs: t.NDArray<'float64', 2>; xn: t.NDArray<'float64', 2>; xi: t.NDArray<'int32', 2> };
-const rows: { name: string; ts: (a: Arrays) => { compute(): Promise<unknown> }; np: string }[] = [
+const allRows: { name: string; ts: (a: Arrays) => { compute(): Promise<unknown> }; np: string }[] = [
   { name: 'where(x.gt(0.5), x.sqrt(), x.neg()).sum()', ts: ({ x }) => t.where(x.gt(0.5), x.sqrt(), x.neg()).sum(), np: 'np.where(x > 0.5, np.sqrt(x), -x).sum()' },
   { name: "xs.astype('int32')", ts: ({ xs }) => xs.astype('int32'), np: 'xs.astype(np.int32)' },
   { name: 'x.cumsum({ axis: 0 })', ts: ({ x }) => x.cumsum({ axis: 0 }), np: 'np.cumsum(x, axis=0)' },
@@ -34,6 +36,7 @@ const rows: { name: string; ts: (a: Arrays) => { compute(): Promise<unknown> }; 
   { name: 'x.std()', ts: ({ x }) => x.std(), np: 'x.std()' },
   { name: 'isclose(x, xn).sum()', ts: ({ x, xn }) => t.isclose(x, xn).sum(), np: 'np.isclose(x, xn).sum()' },
 ];
+const rows = only ? allRows.filter((r) => only.some((p) => r.name.includes(p))) : allRows;
 
 const PY = `
 import json, sys, time, statistics

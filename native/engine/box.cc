@@ -37,6 +37,25 @@ void runBox(const Job& job, StagePrep& p, VMState& vm, const Box& box, Accum& ac
     // strided gathers prefetch the rows of the next block (one block = kBlock / L rows)
     vm.prefetch[static_cast<size_t>(s)] = (nd >= 2 && L < kBlock) ? (kBlock / L) * box.st(s, nd - 2) : 0;
   }
+  // Rows longer than a block: a block that would straddle two rows ends at the row's end instead
+  // when the blocking cannot change the result (elementwise stages, arg reductions: exact in any
+  // order; float sums keep their blocks, whose pairwise order they are rounded in). Its pieces
+  // are then one contiguous run, read in place (vm.cc leafInPlace) rather than copied into the
+  // register (issue 14: astype and argmax of 3904-wide chunks copied a quarter of their input).
+  const bool rowBlocks = L > kBlock && (!p.reduce || p.argLike);
+  // A float64 arg reduction of a memory leaf read in place and nothing else (x.argmax({ axis })
+  // of a persisted array): no register holds a block, so a block is the whole row of the chunk,
+  // one kernel call and one partial per row instead of one per kBlock elements.
+  bool wholeRows = false;
+  if (rowBlocks && p.regType == DType::F64 && p.typed.instrs.size() == 1) {
+    const TypedInstr& in = p.typed.instrs[0];
+    if (in.op == Op::Load && in.dst == p.st->result) {
+      const LeafPrep& l = p.leaves[static_cast<size_t>(in.a)];
+      const int s = p.leafStream[static_cast<size_t>(in.a)];
+      wholeRows = l.kind == LeafKind::Memory && l.dtype == DType::F64 && !p.readsSink && inner[s] == 1;
+    }
+  }
+  const int64_t cap = wholeRows ? L : kBlock;
   int64_t idx[kMaxBoxDims] = {0};
   int64_t pos = 0;
   bool done = false;
@@ -44,8 +63,8 @@ void runBox(const Job& job, StagePrep& p, VMState& vm, const Box& box, Accum& ac
     if (job.stopped()) return;
     int np = 0;
     int64_t n = 0;
-    while (n < kBlock) {
-      const int64_t m = std::min(L - pos, kBlock - n);
+    while (n < cap && !(rowBlocks && np > 0 && pos == 0)) {
+      const int64_t m = std::min(L - pos, cap - n);
       vm.pieceOff[static_cast<size_t>(np)] = n;
       vm.pieceLen[static_cast<size_t>(np)] = m;
       int64_t* pb = pbase + static_cast<int64_t>(np) * S;

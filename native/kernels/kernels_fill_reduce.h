@@ -182,44 +182,65 @@ static double r_min(const double* x, size_t n) {
 }
 
 // ArgMax/ArgMin of x[0, n), n >= 1: the index of the first extreme; a NaN is the extreme (NumPy:
-// the first NaN wins; -0 == +0, so the first of either). Two passes: the extreme value by lanes
-// (kArgVecs independent vectors, NaN lanes noted aside), then the first element equal to it (or
-// the first NaN), found by whole-vector compares over data the first pass has just brought into
-// L1 (a piece is at most one VM block). Exact: the same index on every ISA.
-static constexpr size_t kArgVecs = 4;
+// the first NaN wins; -0 == +0, so the first of either). One pass, no data-dependent branch per
+// group of kArgVecs vectors: the group's lane-wise extreme (one max/min instruction per vector:
+// `a > m ? a : m` is maxpd's own rule, NaN never enters), then per lane the running extreme and
+// the first group where it was reached (strictly beyond: a tie keeps the earlier group). A NaN
+// probe per group (the vectors' sum, NaN if any element is; a false alarm from inf - inf or an
+// overflow only costs an exact look) ends the scan at the group's first NaN (no earlier group
+// had one). At the end the extreme's first group is the least group among the lanes holding it,
+// and the index its first element equal to it. Exact: the same index on every ISA. (Issue 14:
+// the earlier two passes, compare + blend, read every piece twice.)
+static constexpr size_t kArgVecs = 8;
 static constexpr size_t kArgLanes = kArgVecs * W;
 template <bool Max>
 static size_t r_argExt(const double* x, size_t n) {
   const double pad = Max ? -__builtin_inf() : __builtin_inf();
-  vd best[kArgVecs];
-  vi nan{};
-  for (size_t v = 0; v < kArgVecs; ++v) best[v] = splat(pad);
+  vd bl = splat(pad);  // per lane: the extreme so far
+  vi gl{};             // per lane: the first group that reached it
+  vi gcur{};
   size_t i = 0;
-  for (; i + kArgLanes <= n; i += kArgLanes)
-    for (size_t v = 0; v < kArgVecs; ++v) {
-      const vd a = load(x + i + v * W);
-      best[v] = (Max ? a > best[v] : a < best[v]) ? a : best[v];  // NaN never enters
-      nan |= a != a;
+  for (; i + kArgLanes <= n; i += kArgLanes, gcur += 1) {
+    vd a[kArgVecs];
+    for (size_t v = 0; v < kArgVecs; ++v) a[v] = load(x + i + v * W);
+    vd m[kArgVecs / 2], s[kArgVecs / 2];
+    for (size_t v = 0; v < kArgVecs / 2; ++v) {
+      const vd p = a[2 * v], q = a[2 * v + 1];
+      m[v] = Max ? (p > q ? p : q) : (p < q ? p : q);
+      s[v] = p + q;
     }
-  bool anyNan = any(nan);
+    for (size_t h = kArgVecs / 4; h >= 1; h /= 2)
+      for (size_t v = 0; v < h; ++v) {
+        const vd p = m[v], q = m[v + h];
+        m[v] = Max ? (p > q ? p : q) : (p < q ? p : q);
+        s[v] = s[v] + s[v + h];
+      }
+    if (__builtin_expect(any(s[0] != s[0]), 0))
+      for (size_t j = 0; j < kArgLanes; ++j)
+        if (isNanScalar(x[i + j])) return i + j;
+    const vi up = Max ? m[0] > bl : m[0] < bl;
+    bl = up ? m[0] : bl;
+    gl = up ? gcur : gl;
+  }
   double bv = pad;
-  for (size_t v = 0; v < kArgVecs; ++v)
-    for (size_t l = 0; l < W; ++l) bv = (Max ? best[v][l] > bv : best[v][l] < bv) ? best[v][l] : bv;
-  for (size_t j = i; j < n; ++j) {
-    anyNan |= isNanScalar(x[j]);
-    bv = (Max ? x[j] > bv : x[j] < bv) ? x[j] : bv;
+  for (size_t l = 0; l < W; ++l) bv = (Max ? bl[l] > bv : bl[l] < bv) ? bl[l] : bv;
+  size_t bi = 0;  // all-padding data (every element that infinity): the first
+  if (bv != pad) {
+    int64_t g = INT64_MAX;
+    for (size_t l = 0; l < W; ++l)
+      if (bl[l] == bv && gl[l] < g) g = gl[l];
+    size_t j = static_cast<size_t>(g) * kArgLanes;
+    while (!(x[j] == bv)) ++j;  // the group holds bv
+    bi = j;
   }
-  // the first j with x[j] == bv (every x[j] is non-NaN and not beyond bv), or the first NaN;
-  // all-pad data (every element the padding infinity) matches bv too
-  const vd target = splat(bv);
-  size_t j = 0;
-  for (; j + W <= n; j += W) {
-    const vd a = load(x + j);
-    if (any(anyNan ? a != a : a == target)) break;
+  for (; i < n; ++i) {
+    if (isNanScalar(x[i])) return i;
+    if (Max ? x[i] > bv : x[i] < bv) {
+      bv = x[i];
+      bi = i;
+    }
   }
-  for (; j < n; ++j)
-    if (anyNan ? isNanScalar(x[j]) : x[j] == bv) return j;
-  return 0;  // not reached: x holds bv (or a NaN)
+  return bi;
 }
 
 // W integers of type T at p (unaligned), widened to 64-bit lanes (sign- or zero-extended): one

@@ -674,6 +674,32 @@ TEST(kernels_arg_extremes) {
     CHECK_EQ(t->argMin(inf.data(), inf.size()), 0u);
     std::vector<double> pinf(19, INFINITY);
     CHECK_EQ(t->argMin(pinf.data(), pinf.size()), 0u);
+    // the NaN probe's false alarms (inf - inf, sums beyond the largest double) change nothing;
+    // rising and falling runs (a new extreme in every group); the extreme in a later group than
+    // an equal value of another lane
+    for (size_t n : {16u, 64u, 100u, 300u, 1024u}) {
+      std::vector<double> f(n, 1.0);
+      f[n / 3] = INFINITY;
+      f[n / 3 + 1] = -INFINITY;
+      CHECK_EQ(t->argMax(f.data(), n), naiveArg(true, f.data(), n));
+      CHECK_EQ(t->argMin(f.data(), n), naiveArg(false, f.data(), n));
+      for (size_t i = 0; i < n; ++i) f[i] = (i % 3 == 0 ? 1.0 : -1.0) * 1.7e308;
+      CHECK_EQ(t->argMax(f.data(), n), 0u);
+      CHECK_EQ(t->argMin(f.data(), n), 1u);
+      for (size_t i = 0; i < n; ++i) f[i] = static_cast<double>(i);
+      CHECK_EQ(t->argMax(f.data(), n), n - 1);
+      CHECK_EQ(t->argMin(f.data(), n), 0u);
+      for (size_t i = 0; i < n; ++i) f[i] = -static_cast<double>(i);
+      CHECK_EQ(t->argMax(f.data(), n), 0u);
+      CHECK_EQ(t->argMin(f.data(), n), n - 1);
+      std::fill(f.begin(), f.end(), 0.0);
+      f[n - 2] = 5.0;  // lane of n - 2 in the last group
+      f[n / 2 + 1] = 5.0;  // another lane, an earlier group
+      CHECK_EQ(t->argMax(f.data(), n), n / 2 + 1);
+      f[n - 2] = NAN;
+      CHECK_EQ(t->argMax(f.data(), n), n - 2);
+      CHECK_EQ(t->argMin(f.data(), n), n - 2);
+    }
   }
 }
 
