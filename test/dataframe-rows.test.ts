@@ -247,7 +247,26 @@ describe('divisions through repartition and concat (timeseries index)', () => {
   });
 });
 
+/**
+ * A resample result against pandas': columns, the bin labels, dtypes and values (pandas' grouped
+ * sums are Kahan-compensated, as here: floats equal to the last bits or so, `digits` places).
+ */
+function expectBins(k: string, t: Table, want: FrameWant, digits: number): void {
+  expect(t.columns, k).toEqual(want.columns);
+  expect(t.index, k).toBe('t');
+  expect(t.column('t').map(canon), k).toEqual(want.values.t);
+  for (const c of want.columns) {
+    expect(t.raw(c)!.dtype, `${k} ${c}`).toBe(want.dtypes[c]);
+    const got = t.column(c).map(canon);
+    want.values[c]!.forEach((w, i) => {
+      if (typeof w === 'number' && !Number.isInteger(w)) expect(got[i] as number, `${k} ${c}[${i}]`).toBeCloseTo(w, digits);
+      else expect(got[i], `${k} ${c}[${i}]`).toEqual(w);
+    });
+  }
+}
+
 describe('resample(rule) on a datetime index', () => {
+  const longCsv = fileURLToPath(new URL('./fixtures/pandas/rows-long-times.csv', import.meta.url));
   it('mean / sum / count per bin as pandas (empty bins included), sorted or shuffled into the index', async () => {
     const sorted = await readCsv(timesCsv, { parseDates: ['t'], blocksize: 1500 }).setIndex('t', { sorted: true });
     const shuffled = await readCsv(shuffledCsv, { parseDates: ['t'], blocksize: 1500 }).setIndex('t');
@@ -256,62 +275,28 @@ describe('resample(rule) on a datetime index', () => {
       for (const rule of ['1h', '15min', '7h', '1D']) {
         for (const op of ['mean', 'sum', 'count'] as const) {
           const k = `${rule}.${op}`;
-          const want = fixture.resample[k]!;
-          const t = await df.resample(rule)[op]().compute();
-          expect(t.columns, k).toEqual(want.columns);
-          expect(t.index, k).toBe('t');
-          expect(t.column('t').map(canon), k).toEqual(want.values.t);
-          for (const c of want.columns) {
-            expect(t.raw(c)!.dtype, `${k} ${c}`).toBe(want.dtypes[c]);
-            const got = t.column(c).map(canon);
-            want.values[c]!.forEach((w, i) => {
-              // pandas' grouped sums are Kahan-compensated, as here: equal to the last bits or so
-              if (typeof w === 'number' && !Number.isInteger(w)) expect(got[i] as number, `${k} ${c}[${i}]`).toBeCloseTo(w, 12);
-              else expect(got[i], `${k} ${c}[${i}]`).toEqual(w);
-            });
-          }
+          expectBins(k, await df.resample(rule)[op]().compute(), fixture.resample[k]!, 12);
         }
       }
     }
   });
   it("calendar rules ('M', 'MS', 'Q', 'QS', 'A', 'AS', 'W', 'W-MON', 'W-WED'): pandas' bins and labels, empty bins included", async () => {
-    const longCsv = fileURLToPath(new URL('./fixtures/pandas/rows-long-times.csv', import.meta.url));
     for (const blocksize of [null, 900]) {
       const df = await readCsv(longCsv, { parseDates: ['t'], blocksize }).setIndex('t', { sorted: true });
       for (const [k, want] of Object.entries(fixture.resampleCalendar)) {
         const [rule, op] = k.split('.') as [string, 'mean' | 'sum' | 'count'];
-        const t = await df.resample(rule)[op]().compute();
-        expect(t.column('t').map(canon), k).toEqual(want.values.t);
-        for (const c of want.columns) {
-          expect(t.raw(c)!.dtype, `${k} ${c}`).toBe(want.dtypes[c]);
-          const got = t.column(c).map(canon);
-          want.values[c]!.forEach((w, i) => {
-            if (typeof w === 'number' && !Number.isInteger(w)) expect(got[i] as number, `${k} ${c}[${i}]`).toBeCloseTo(w, 12);
-            else expect(got[i], `${k} ${c}[${i}]`).toEqual(w);
-          });
-        }
+        expectBins(k, await df.resample(rule)[op]().compute(), want, 12);
       }
     }
   });
   it('min / max / first / last / median / std / var per bin as pandas (empty bins: int64 becomes float64)', async () => {
-    const longCsv = fileURLToPath(new URL('./fixtures/pandas/rows-long-times.csv', import.meta.url));
     const frames = {
       times: await readCsv(timesCsv, { parseDates: ['t'], blocksize: 1500 }).setIndex('t', { sorted: true }),
       long: await readCsv(longCsv, { parseDates: ['t'], blocksize: 900 }).setIndex('t', { sorted: true }),
     };
     for (const [k, want] of Object.entries(fixture.resampleOther)) {
       const [name, rule, op] = k.split('.') as ['times' | 'long', string, 'min' | 'max' | 'first' | 'last' | 'median' | 'std' | 'var'];
-      const t = await frames[name].resample(rule)[op]().compute();
-      expect(t.columns, k).toEqual(want.columns);
-      expect(t.column('t').map(canon), k).toEqual(want.values.t);
-      for (const c of want.columns) {
-        expect(t.raw(c)!.dtype, `${k} ${c}`).toBe(want.dtypes[c]);
-        const got = t.column(c).map(canon);
-        want.values[c]!.forEach((w, i) => {
-          if (typeof w === 'number' && !Number.isInteger(w)) expect(got[i] as number, `${k} ${c}[${i}]`).toBeCloseTo(w, 10);
-          else expect(got[i], `${k} ${c}[${i}]`).toEqual(w);
-        });
-      }
+      expectBins(k, await frames[name].resample(rule)[op]().compute(), want, 10);
     }
   });
   it('.dt.floor(freq) of a datetime column as pandas (missing stays missing)', async () => {
