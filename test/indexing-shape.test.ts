@@ -3,7 +3,7 @@
 // Dask 2022.12). Each row applies the op to arange(size).reshape(shape) with Dask chunks.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { arange, DenseArray, fromArray, ones, random, type NDArray } from '../src/index.js';
+import { arange, configure, DenseArray, fromArray, getConfig, ones, random, type NDArray } from '../src/index.js';
 
 interface Row {
   shape: number[];
@@ -108,6 +108,21 @@ describe('shape operations as views', () => {
     // NumPy: np.arange(12).reshape(3, 4).T.reshape(12) = [0 4 8 1 5 9 2 6 10 3 7 11]
     expect(Array.from((await t.compute()).data, Number)).toEqual([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
     expect(t.graph().layers.some((l) => l.op === 'reshape')).toBe(true);
+  });
+
+  it('a copying reshape over configure({ materializeLimit }) is a RangeError naming it; a persisted input reshapes in place', async () => {
+    const saved = getConfig().materializeLimit;
+    configure({ materializeLimit: 1000 });
+    try {
+      const x = random.random([20, 30], { seed: 2, chunks: [10, 30] });
+      await expect(x.T.reshape([-1]).sum().compute()).rejects.toThrow(RangeError);
+      await expect(x.T.reshape([-1]).sum().compute()).rejects.toThrow(/materializeLimit.*4800 bytes|4800 bytes.*materializeLimit/);
+      // the same values after persist(): a reshape of a contiguous buffer is a view, no copy to bound
+      const p = await x.persist();
+      expect(Number(await p.reshape([-1]).sum().compute())).toBeCloseTo(Number(await x.sum().compute()), 12);
+    } finally {
+      configure({ materializeLimit: saved });
+    }
   });
 
   it('an aligned reshape adds no task', () => {
