@@ -330,3 +330,25 @@ describe('bool arrays through persist and iterChunks', () => {
     expect(parts).toEqual([[0, 0], [0, 0, 1]]);
   });
 });
+
+describe('integer powers and the method forms of nanToNum / isclose', () => {
+  it('an integer array to a negative integer scalar power is a RangeError, as NumPy\'s ValueError', async () => {
+    const a = fromArray(new Int32Array([-5, 8, 2]));
+    expect(() => a.pow(-1)).toThrow(RangeError);
+    expect(() => a.pow(-2n)).toThrow(/integers to negative integer powers are not allowed/);
+    expect(() => T.pow(a, -1)).toThrow(RangeError);
+    // a float exponent makes the result float64 (NumPy: np.array([-5, 8, 2], 'int32') ** -1.5 is float64)
+    const f = await a.pow(-1.5).compute();
+    expect(f.dtype).toBe('float64');
+    expect(Array.from(f.data)).toEqual([NaN, 8 ** -1.5, 2 ** -1.5]);
+    expect(Array.from((await a.pow(2).compute()).data)).toEqual([25, 64, 4]);
+  });
+  it('x.nanToNum() and x.isclose(y) are the module functions', async () => {
+    const x = fromArray([1, NaN, Infinity, -Infinity]);
+    expect(Array.from((await x.nanToNum().compute()).data)).toEqual([1, 0, Number.MAX_VALUE, -Number.MAX_VALUE]);
+    expect(Array.from((await x.nanToNum({ nan: -1, posinf: 9 }).compute()).data)).toEqual([1, -1, 9, -Number.MAX_VALUE]);
+    // np.isclose([1, 2, nan], [1, 2.1, nan]) = [True, False, False]
+    expect(Array.from((await fromArray([1, 2, NaN]).isclose(fromArray([1, 2.1, NaN])).compute()).data)).toEqual([1, 0, 0]);
+    expect(Array.from((await fromArray([1, 2, NaN]).isclose(fromArray([1, 2.1, NaN]), { equalNan: true }).compute()).data)).toEqual([1, 0, 1]);
+  });
+});

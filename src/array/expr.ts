@@ -289,6 +289,12 @@ export function binaryDType(op: BinaryOp, operands: readonly (DType | Scalar)[])
     checkWeakScalar(o, loop.input, `${op}: operand ${i}`);
     checkBigIntAsFloat(`${op}: operand ${i}`, o, loop.input);
   }
+  // NumPy refuses an integer power with a negative integer exponent (ValueError) rather than
+  // truncate 1/x**n; a weak scalar exponent is known here (an array exponent's values are not)
+  const e = operands[1];
+  if (op === 'pow' && isScalar(e) && e < 0 && isInteger(loop.output)) {
+    throw new RangeError(`pow: integers to negative integer powers are not allowed (exponent ${e}, dtype ${loop.output}); accepted: an exponent >= 0, or a float array (e.g. x.astype('float64').pow(${e}))`);
+  }
   return loop.output;
 }
 

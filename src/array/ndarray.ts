@@ -29,6 +29,8 @@ import { repeat as repeatArray } from './indexing/triangles.js';
 import * as products from './linalg/products.js';
 import * as blocks from './blocks/map-blocks.js';
 import * as overlap from './blocks/overlap.js';
+// ufuncs.ts imports this module: only called at run time, so the cycle is harmless (ESM and CJS)
+import * as ufuncs from './ufuncs.js';
 import { normalizeAxis, unary, binary, reduce, roundArray, clipArray, astypeArray } from './expr.js';
 import type { DType } from './dtype.js';
 import type {
@@ -341,6 +343,10 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
    * RangeError (NumPy 2's OverflowError).
    */
   clip(lo: number | bigint | NDArray | null, hi: number | bigint | NDArray | null): NDArray<D, R> { return clipArray(this, lo, hi); }
+  /** numpy.nan_to_num as a method: NaN → `nan` (0), ±inf → `posinf`/`neginf` (the dtype's largest finite values); as the module function {@link nanToNum}. */
+  nanToNum(options?: { nan?: number | bigint; posinf?: number | bigint; neginf?: number | bigint }): NDArray<D, R> { return ufuncs.nanToNum(this, options); }
+  /** numpy.isclose(x, other) as a method: elementwise |x - other| <= atol + rtol * |other| (bool); as the module function {@link isclose}. */
+  isclose<const O extends NDArray | number, Rk extends number = number>(this: NDArray<D, Rk>, other: O, options?: ufuncs.IsCloseOptions): NDArray<'bool', OperandRank<Rk, O>> { return ufuncs.isclose(this as NDArray, other, options) as never; }
   // Matrix products (src/array/linalg/products.ts; NumPy semantics, a native GEMM per output chunk).
   /**
    * numpy.matmul (`x @ other`): see {@link matmul}. float32 and float64 operands (integers are a
