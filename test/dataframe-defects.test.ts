@@ -167,6 +167,23 @@ describe('readCsv defects of issue 18, against pandas', () => {
     expect(t.column('s')).toEqual(['x', 'z']);
   });
 
+  it('only header-only files: columns are strings (pandas: object), so a merge with a string key works', async () => {
+    const d = mkdtempSync(join(dir, 'all-header-only-'));
+    writeFileSync(join(d, '0.csv'), 'k,v\n');
+    writeFileSync(join(d, '1.csv'), 'k,v\n');
+    writeFileSync(join(d, 'left.csv'), 'k,x\na,1\nb,2\n');
+    const empty = readCsv(join(d, '[01].csv'));
+    // pandas.read_csv('k,v\n').dtypes: k object, v object; a file of missing values is float64
+    expect(empty.dtypes).toEqual({ k: 'string', v: 'string' });
+    expect((await empty.compute()).dtypes).toEqual({ k: 'string', v: 'string' });
+    writeFileSync(join(d, 'na.csv'), 'k,v\n,\n');
+    expect(readCsv(join(d, 'na.csv')).dtypes).toEqual({ k: 'float64', v: 'float64' });
+    // pd.read_csv(left).merge(pd.read_csv(empty), on='k', how='left'): k a, b; x 1, 2; v NaN, NaN
+    const m = await readCsv(join(d, 'left.csv')).merge(empty, { on: 'k', how: 'left' }).compute();
+    expect(m.toRecords()).toEqual([{ k: 'a', x: 1, v: null }, { k: 'b', x: 2, v: null }]);
+    expect((await readCsv(join(d, 'left.csv')).merge(empty, { on: 'k', how: 'inner' }).compute()).length).toBe(0);
+  });
+
   it('head(10) across an int64 and a float64 partition is float64 (no BigInt mixing)', async () => {
     const c = byName('head across an int64 and a float64 partition');
     const df = readCsv(files(c));

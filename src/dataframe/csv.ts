@@ -331,7 +331,9 @@ class CsvSource implements PartitionSource {
         }
         types.add(col.type);
       }
-      unified.push(unifyTypes(types, sawMissing));
+      // no rows in any loaded block (not even missing values): nothing to infer from, so the
+      // frame's dtype (of the sample; 'string' when every file is header-only, pandas' object)
+      unified.push(types.size === 0 && !sawMissing ? typeCode(this.schema[c]![1]) : unifyTypes(types, sawMissing));
     }
     const reparse = idx.filter((_, j) =>
       res[j]!.columns!.some((col, c) => !col.skipped && !col.allMissing && col.type !== unified[c] && unified[c] === ColType.String),
@@ -499,8 +501,9 @@ export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}
   };
   let { r } = sampleOf(0);
   for (let f = 1; r.rows === 0 && f < paths.length; f++) r = sampleOf(f).r;
+  // pandas: a column with only missing values is float64; one of header-only files (no rows) is object
   const sampleTypes = r.columns!.map((c, k) =>
-    nullable[k] ? 'Int64' : forced[k] !== ColType.Auto ? dtypeOf(forced[k]!) : c.allMissing || r.rows === 0 ? 'float64' : dtypeOf(c.type),
+    nullable[k] ? 'Int64' : forced[k] !== ColType.Auto ? dtypeOf(forced[k]!) : c.allMissing ? 'float64' : r.rows === 0 ? 'string' : dtypeOf(c.type),
   );
   const source = new CsvSource(blocks, names, sampleTypes, forced, header, sep, latin1, nullable);
   return recordRoot(new DataFrame({ source, columns: names }), 'readCsv', [pattern, options]);
