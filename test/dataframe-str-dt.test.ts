@@ -89,3 +89,29 @@ describe('.str / .dt bad input', () => {
     expect(() => df.get('s').str.contains(1 as unknown as string)).toThrow(TypeError);
   });
 });
+
+describe('a .str predicate with missing values (pandas: an object column of True/False/NaN)', () => {
+  it('its reductions count the true values, not the strings\' dictionary codes, over any partitioning', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const d = mkdtempSync(join(tmpdir(), 'tessera-booltext-'));
+    // the missing name in the second file: that partition's predicate holds 'True'/'False' strings
+    writeFileSync(join(d, '0.csv'), 'k,v\ndd,1\ne,2\ndx,3\n');
+    writeFileSync(join(d, '1.csv'), 'k,v\nb,4\n,5\nd,6\n');
+    writeFileSync(join(d, 'all.csv'), 'k,v\ndd,1\ne,2\ndx,3\nb,4\n,5\nd,6\n');
+    // pandas: s = read_csv(all).k.str.startswith('d'): sum 3, mean 0.6, min False, max True,
+    // var 0.30000000000000004, std 0.5477225575051662, count 5, (s.astype(float) * 2).sum() 6.0
+    for (const files of [[join(d, '0.csv'), join(d, '1.csv')], [join(d, 'all.csv')], [join(d, '1.csv'), join(d, '0.csv')]]) {
+      const s = readCsv(files).get('k').str.startsWith('d');
+      expect(await s.sum().compute()).toBe(3);
+      expect(await s.mean().compute()).toBe(0.6);
+      expect(await s.min().compute()).toBe(0);
+      expect(await s.max().compute()).toBe(1);
+      expect(await s.var().compute()).toBeCloseTo(0.3, 15);
+      expect(await s.std().compute()).toBeCloseTo(0.5477225575051662, 15);
+      expect(await s.count().compute()).toBe(5);
+      expect(await s.astype('float64').mul(2).sum().compute()).toBe(6);
+    }
+  });
+});

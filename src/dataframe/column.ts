@@ -37,6 +37,18 @@ export type CellValue = number | bigint | string | boolean | Date | null;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+/**
+ * A bool column with missing values as pandas holds it (an object column of True/False/NaN, here a
+ * string column of 'True'/'False') as float64 1/0/NaN: for the reductions and arithmetic of a
+ * Series whose dtype is bool, where a partition had missing values (a `.str` predicate of a column
+ * with NaN). Any other string is NaN too.
+ */
+export function boolTextToFloat(c: Column): Float64Array {
+  const dict = c.dict!;
+  const of = Array.from({ length: dict.size }, (_, k) => (dict.get(k) === 'True' ? 1 : dict.get(k) === 'False' ? 0 : NaN));
+  return Float64Array.from(c.values as Int32Array, (k) => (k < 0 ? NaN : of[k]!));
+}
+
 /** A string dictionary: entry i is bytes[offsets[i], offsets[i + 1]) decoded as utf-8. */
 export class StringDict {
   private cache: (string | undefined)[] | undefined;

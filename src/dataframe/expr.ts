@@ -13,7 +13,7 @@ import { full, memoryArray } from '../array/creation.js';
 import { concatenate } from '../array/indexing/join.js';
 import { type Computed, NDArray, computeArrays, whereArrays } from '../array/ndarray.js';
 import type { ComputeOptions } from '../graph/types.js';
-import { type Column, type DType, type Partition, StringDict } from './column.js';
+import { type Column, type DType, type Partition, StringDict, boolTextToFloat } from './column.js';
 import { type StrMap, mapString } from './strings.js';
 
 export type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'mod' | 'floordiv';
@@ -533,8 +533,11 @@ function hostColumns(e: Expr, parts: readonly Partition[]): Column[] | undefined
  * A partition's column as a memory leaf of the engine, without a copy: int64 as int64, bool as
  * bool, strings as their int32 codes (−1 = missing; only isna/notna read them), the rest float64.
  */
-function leaf(c: Column): NDArray {
-  return memoryArray(c.values, [c.values.length], [1], 0, undefined) as NDArray;
+function leaf(c: Column, bool = false): NDArray {
+  // a bool column whose partition had missing values holds 'True'/'False' strings (pandas'
+  // object bools): 1/0/NaN in the engine, never its dictionary codes
+  const values = bool && c.dtype === 'string' ? boolTextToFloat(c) : c.values;
+  return memoryArray(values, [values.length], [1], 0, undefined) as NDArray;
 }
 
 type Value = NDArray | number | bigint;
@@ -600,7 +603,8 @@ class Builder {
         const c = p.columns.get(name);
         if (!c) throw new Error(`internal: column ${JSON.stringify(name)} not loaded`);
         if (mask && !c.valid) throw new Error(`internal: column ${JSON.stringify(name)} has no validity mask`);
-        return mask ? (memoryArray(c.valid!, [c.valid!.length], [1], 0, undefined) as NDArray) : leaf(c);
+        if (mask) return memoryArray(c.valid!, [c.valid!.length], [1], 0, undefined) as NDArray;
+        return leaf(c, this.dtypes.get(name) === 'bool');
       });
       a = pieces.length === 1 ? pieces[0]! : concatenate(pieces);
       this.leaves.set(key, a);
@@ -702,7 +706,8 @@ class Builder {
     const host = hostColumns(e, this.parts);
     if (host) {
       // a .str / .dt result read by the engine: a leaf like any column
-      const pieces = this.parts.map((p, i) => [p, host[i]!] as const).filter(([p]) => p.length > 0).map(([, c]) => leaf(c));
+      const bool = exprDtype(e, this.dtypes) === 'bool';
+      const pieces = this.parts.map((p, i) => [p, host[i]!] as const).filter(([p]) => p.length > 0).map(([, c]) => leaf(c, bool));
       return pieces.length === 1 ? pieces[0]! : concatenate(pieces);
     }
     const num = (x: Expr): Value => {

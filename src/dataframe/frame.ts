@@ -4,7 +4,7 @@
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions, HasGraph, TaskGraph } from '../graph/types.js';
 import type { VisualizeOptions } from '../visualize/index.js';
-import { type CellValue, type Column, type DType, type Partition, StringDict, nullableToFloat, typeCode, valueAt } from './column.js';
+import { type CellValue, type Column, type DType, type Partition, StringDict, boolTextToFloat, nullableToFloat, typeCode, valueAt } from './column.js';
 import { dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 import { type DataFrameState, layerId } from './source.js';
@@ -597,14 +597,23 @@ export class DataFrame implements HasGraph {
       const parts = await this.state.source.load(columns, undefined, tracker.phase(P));
       const out = new Map<string, NumStats>();
       // the dtype may have been unified to another type than the sample's
+      // a bool Series whose partitions with missing values hold 'True'/'False' strings (pandas'
+      // object bools): numbers per partition, 1/0 and NaN for missing, so they are counted right
+      const boolText = new Set(columns.filter((c) => {
+        const ds = parts.filter((p) => p.length > 0).map((p) => p.columns.get(c)?.dtype);
+        return (this.dtypeMap.get(c) === 'bool' || ds.includes('bool')) && ds.includes('string') && ds.every((d) => d === 'bool' || d === 'string');
+      }));
       const numeric = columns.filter((c) => {
-        const d = parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
-        return NUMERIC(d) || (boolAsNumber && d === 'bool') || (datesAsNumbers && (d === 'datetime' || d === 'timedelta'));
+        const d = boolText.has(c) ? 'bool' : parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
+        return NUMERIC(d) || (boolAsNumber && d === 'bool') || (boolText.has(c) && label !== 'count') || (datesAsNumbers && (d === 'datetime' || d === 'timedelta'));
       });
       for (const c of columns) if (!numeric.includes(c)) out.set(c, nonNumeric(c, parts, label === 'count'));
       if (numeric.length) {
         const spec = {
           columns: numeric.map((c) => {
+            if (boolText.has(c)) {
+              return { type: typeCode('float64'), parts: parts.map((p) => { const col = p.columns.get(c)!; return col.dtype === 'string' ? boolTextToFloat(col) : Float64Array.from(col.values as Uint8Array); }) };
+            }
             const d = parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
             // a nullable Int64 column as float64 with NaN for <NA> (skipped as missing)
             if (d === 'Int64') return { type: typeCode('float64'), parts: parts.map((p) => nullableToFloat(p.columns.get(c)!).values) };
