@@ -184,6 +184,18 @@ describe('readCsv defects of issue 18, against pandas', () => {
     expect((await readCsv(join(d, 'left.csv')).merge(empty, { on: 'k', how: 'inner' }).compute()).length).toBe(0);
   });
 
+  it('a column with only missing values in the first file takes its dtype from the next files, as pandas reading every row', async () => {
+    const d = mkdtempSync(join(dir, 'missing-first-'));
+    writeFileSync(join(d, '0.csv'), 'k,i,b,x\n,,,1\n,,,2\n');
+    writeFileSync(join(d, '1.csv'), 'k,i,b,x\na,3,True,3\nb,4,False,4\n');
+    const df = readCsv(join(d, '[01].csv'));
+    // pandas.read_csv of the rows together: k object, i float64 (an int with NaN), b object, x int64
+    expect(df.dtypes).toEqual({ k: 'string', i: 'float64', b: 'string', x: 'int64' });
+    writeFileSync(join(d, 'r.csv'), 'k,v\na,10\n');
+    const m = await df.merge(readCsv(join(d, 'r.csv')), { on: 'k', how: 'inner' }).compute();
+    expect(m.toRecords()).toEqual([{ k: 'a', i: 3, b: 'True', x: 3, v: 10 }]);
+  });
+
   it('head(10) across an int64 and a float64 partition is float64 (no BigInt mixing)', async () => {
     const c = byName('head across an int64 and a float64 partition');
     const df = readCsv(files(c));

@@ -249,6 +249,9 @@ interface Block {
   fileFirst: number;
 }
 
+/** Files sampled after the first with rows, for columns with only missing values there. */
+const MORE_SAMPLES = 16;
+
 class CsvSource implements PartitionSource {
   readonly name = `read-csv-${layerId()}`;
   readonly op = 'read-csv';
@@ -500,11 +503,25 @@ export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}
     return { r, bom };
   };
   let { r } = sampleOf(0);
-  for (let f = 1; r.rows === 0 && f < paths.length; f++) r = sampleOf(f).r;
+  let f = 1;
+  for (; r.rows === 0 && f < paths.length; f++) r = sampleOf(f).r;
   // pandas: a column with only missing values is float64; one of header-only files (no rows) is object
-  const sampleTypes = r.columns!.map((c, k) =>
+  const sampleTypes: DType[] = r.columns!.map((c, k) =>
     nullable[k] ? 'Int64' : forced[k] !== ColType.Auto ? dtypeOf(forced[k]!) : c.allMissing ? 'float64' : r.rows === 0 ? 'string' : dtypeOf(c.type),
   );
+  // a column with only missing values in that sample says nothing of its dtype either (pandas
+  // reads every row): the next files' samples decide it, as missing values among them (an int64
+  // column becomes float64, a bool one strings); at most MORE_SAMPLES more files
+  let open = r.columns!.flatMap((c, k) => (r.rows > 0 && c.allMissing && forced[k] === ColType.Auto && !nullable[k] ? [k] : []));
+  for (let extra = 0; open.length && f < paths.length && extra < MORE_SAMPLES; f++, extra++) {
+    const next = sampleOf(f).r;
+    if (next.rows === 0) continue;
+    for (const k of open) {
+      const c = next.columns![k]!;
+      if (!c.allMissing) sampleTypes[k] = dtypeOf(unifyTypes(new Set([c.type]), true));
+    }
+    open = open.filter((k) => next.columns![k]!.allMissing);
+  }
   const source = new CsvSource(blocks, names, sampleTypes, forced, header, sep, latin1, nullable);
   return recordRoot(new DataFrame({ source, columns: names }), 'readCsv', [pattern, options]);
 }
