@@ -153,3 +153,29 @@ describe('valueCounts and nunique against pandas', () => {
     }
   });
 });
+
+describe('groupby min/max of a string column', () => {
+  it('by code point (Python\'s str order), missing values skipped, over any partitioning', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const d = mkdtempSync(join(tmpdir(), 'tessera-gb-strminmax-'));
+    const rows = ['a,pear,1', 'a,apple,2', 'b,\uE000x,3', 'b,\u{1F600},4', 'b,Zed,5', 'c,,6', 'c,,7'];
+    writeFileSync(join(d, 'all.csv'), `k,s,v\n${rows.join('\n')}\n`);
+    writeFileSync(join(d, 'p0.csv'), `k,s,v\n${rows.slice(0, 3).join('\n')}\n`);
+    writeFileSync(join(d, 'p1.csv'), `k,s,v\n${rows.slice(3).join('\n')}\n`);
+    // pandas: df.groupby('k').agg({'s': ['min', 'max'], 'v': ['min']}): a apple pear 1; b Zed 😀 3
+    // (U+1F600 > U+E000 by code point, unlike JS's UTF-16 <); c NaN NaN 6
+    for (const files of [[join(d, 'all.csv')], [join(d, 'p0.csv'), join(d, 'p1.csv')]]) {
+      const t = await readCsv(files).groupby('k').agg({ s: ['min', 'max'], v: ['min'] }).compute();
+      expect(t.toRecords()).toEqual([
+        { k: 'a', s_min: 'apple', s_max: 'pear', v_min: 1 },
+        { k: 'b', s_min: 'Zed', s_max: '\u{1F600}', v_min: 3 },
+        { k: 'c', s_min: null, s_max: null, v_min: 6 },
+      ]);
+    }
+    // groupby(k).min() keeps the string column (pandas 1.5 when its values compare)
+    const df = readCsv(join(d, 'p0.csv'));
+    expect((await df.groupby('k').min().compute()).toRecords()).toEqual([{ k: 'a', s: 'apple', v: 1 }, { k: 'b', s: '\uE000x', v: 3 }]);
+  });
+});

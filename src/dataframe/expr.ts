@@ -281,7 +281,7 @@ const codePoints = (s: string): number => {
 
 /** A .str operation over each partition's dictionary (per distinct string, not per row). */
 /** Python's str ordering: by code point (JS's < compares UTF-16 units, which puts U+E000–U+FFFF after astral characters). */
-function compareCodePoints(a: string, b: string): number {
+export function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);

@@ -10,6 +10,7 @@ import { Lazy } from './layers.js';
 import { ColType, dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 import { Table } from './table.js';
+import { compareCodePoints } from './expr.js';
 
 /** A groupby aggregation's name, as pandas'. */
 export type AggName = 'count' | 'size' | 'sum' | 'mean' | 'min' | 'max' | 'std' | 'var' | 'first' | 'last' | 'nunique' | 'median';
@@ -37,8 +38,8 @@ function accepts(agg: InternalAgg, d: DType): boolean {
       return d === 'int64' || d === 'Int64' || d === 'float64' || d === 'bool';
     case 'min':
     case 'max':
-      // pandas: min/max of an unordered category is a TypeError
-      return d !== 'string' && d !== 'category';
+      // pandas: min/max of an unordered category is a TypeError; strings by code point
+      return d !== 'category';
     default:
       return true;
   }
@@ -215,10 +216,21 @@ export class GroupBy {
       synthetic.set(name, { column: o.column, agg: o.agg });
       return { ...o, column: name };
     });
+    // string min/max: the native min/max of each string's rank among all the partitions'
+    // strings (by code point, as Python's str ordering), missing strings NaN (skipped)
+    const rankOf = (o: Out): boolean => schema[o.column] === 'string' && (o.agg === 'min' || o.agg === 'max');
+    const ranked = new Map<string, string>();
+    for (let j = 0; j < native.length; j++) {
+      const o = native[j]!;
+      if (!rankOf(o)) continue;
+      const name = `\u0000rank:${o.column}`;
+      ranked.set(name, o.column);
+      native[j] = { ...o, column: name };
+    }
     const counted = [...new Set(outs.filter((o) => exact(o) && o.agg !== 'sum').map((o) => o.column))];
     native.push(...counted.map((c): Out => ({ column: c, agg: 'count', name: `\u0000count:${c}` })));
     const values = [...new Set(native.filter((o) => !rowAgg(o.agg)).map((o) => o.column))];
-    const base = (name: string): string => synthetic.get(name)?.column ?? name;
+    const base = (name: string): string => synthetic.get(name)?.column ?? ranked.get(name) ?? name;
     const keys = this.keys;
     return new Lazy(
       (o) => frame.reductionLayers(op, o),
@@ -227,7 +239,26 @@ export class GroupBy {
         const tracker = new Tracker(options, op, 2 * P + 1);
         return tracker.run(async () => {
           const parts = await frame.state.source.load([...new Set([...keys, ...values.map(base)])], undefined, tracker.phase(P));
+          // the sorted distinct strings of each ranked column (its rank r is sorted[r])
+          const sortedOf = new Map<string, string[]>();
           const col = (name: string) => {
+            const rc = ranked.get(name);
+            if (rc !== undefined) {
+              const cols = parts.map((p) => p.columns.get(rc)!);
+              const all = new Set<string>();
+              for (const c of cols) if (c.dtype === 'string') for (let k = 0; k < c.dict!.size; k++) all.add(c.dict!.get(k));
+              const sorted = [...all].sort(compareCodePoints);
+              sortedOf.set(name, sorted);
+              const rank = new Map(sorted.map((v, r) => [v, r]));
+              return {
+                type: ColType.Float64,
+                parts: cols.map((c) => {
+                  if (c.dtype !== 'string') return new Float64Array(c.values.length).fill(NaN);  // an empty or all-missing partition
+                  const of = Array.from({ length: c.dict!.size }, (_, k) => rank.get(c.dict!.get(k))!);
+                  return Float64Array.from(c.values as Int32Array, (k) => (k < 0 ? NaN : of[k]!));
+                }),
+              };
+            }
             const made = synthetic.get(name);
             if (made) {
               const { column: c, agg } = made;
@@ -271,6 +302,10 @@ export class GroupBy {
             data.set(o.name, { dtype: 'Int64', values: c.values, valid: Uint8Array.from({ length: res.groups }, (_, g) => (n && !n[g] ? 0 : 1)) });
           }
           for (const c of counted) data.delete(`\u0000count:${c}`);
+          for (const o of outs.filter(rankOf)) {
+            const ranks = data.get(o.name)!.values as Float64Array;
+            data.set(o.name, { dtype: 'string', values: Int32Array.from(ranks, (r) => (Number.isNaN(r) ? -1 : r)), dict: StringDict.fromStrings(sortedOf.get(`\u0000rank:${o.column}`)!) });
+          }
           // timedeltas travel as float64: keys and value-like aggregations of them are timedeltas again
           // and categories as strings: keys and first/last of them are categories again
           const src = frame.sourceDtypes();
