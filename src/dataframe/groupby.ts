@@ -232,9 +232,9 @@ export class GroupBy {
   sizesInOrder(): Lazy<Table> {
     return this.run([{ column: '', agg: 'size', name: 'count' }, { column: '', agg: 'firstrow', name: 'firstrow' }], 'value-counts') as Lazy<Table>;
   }
-  /** @internal rows per group as a 'count' column in splitOut partitions (valueCounts({ splitOut })). */
+  /** @internal rows per group and its first row number in splitOut partitions (valueCounts({ splitOut })). */
   sizesSplit(splitOut: number): DataFrame {
-    return this.run([{ column: '', agg: 'size', name: 'count' }], 'value-counts', splitOut) as DataFrame;
+    return this.run([{ column: '', agg: 'size', name: 'count' }, { column: '', agg: 'firstrow', name: 'firstrow' }], 'value-counts', splitOut) as DataFrame;
   }
 
   private run(outs: Out[], op: string, splitOut?: number): Lazy<Table> | DataFrame {
@@ -386,4 +386,46 @@ class SplitOutSource implements PartitionSource {
       return { length: p.length, columns: new Map(want.map((c) => [c, p.columns.get(c)!] as [string, Column])) };
     });
   }
+}
+
+/**
+ * value_counts with split_out (Dask's): the counts of the values of column `name` of `f` in
+ * `splitOut` hash partitions of the value, each ordered as value_counts' (most frequent first, ties
+ * in order of first appearance; `sort: false` in order of first appearance); `normalize` divides
+ * by the total count over every partition (Dask's total_length).
+ */
+export function valueCountsSplit(f: DataFrame, name: string, splitOut: number, opts: { normalize: boolean; sort: boolean; ascending: boolean }): DataFrame {
+  const counts = new GroupBy(f, [name]).sizesSplit(splitOut);
+  const keyType = f.dtypes[name]!;
+  const out = opts.normalize ? 'proportion' : 'count';
+  const schema: [string, DType][] = [[name, keyType], [out, opts.normalize ? 'float64' : keyType === 'Int64' ? 'Int64' : 'int64']];
+  const base = counts.state.source;
+  const source: PartitionSource = {
+    name: `value-counts-${layerId()}`,
+    op: 'value-counts',
+    npartitions: splitOut,
+    schema,
+    allToAll: true,
+    inputs: [base],
+    async load(columns, parts, ctx) {
+      const all = await base.load([name, 'count', 'firstrow'], undefined, ctx);
+      let total = 0;
+      for (const p of all) for (const c of p.columns.get('count')!.values as BigInt64Array) total += Number(c);
+      const want = columns ?? [name, out];
+      return (parts ?? all.map((_, i) => i)).map((i): Partition => {
+        const p = all[i]!;
+        const n = Array.from(p.columns.get('count')!.values as BigInt64Array, Number);
+        const first = Array.from(p.columns.get('firstrow')!.values as BigInt64Array, Number);
+        const order = Array.from({ length: p.length }, (_, r) => r).sort((a, b) =>
+          !opts.sort || n[a] === n[b] ? first[a]! - first[b]! : opts.ascending ? n[a]! - n[b]! : n[b]! - n[a]!);
+        const t = new Table([name], p.columns, p.length).take(order, [name]);
+        const data = new Map<string, Column>([[name, t.raw(name)!]]);
+        if (opts.normalize) data.set(out, { dtype: 'float64', values: Float64Array.from(order, (r) => n[r]! / total) });
+        else if (keyType === 'Int64') data.set(out, { dtype: 'Int64', values: BigInt64Array.from(order, (r) => BigInt(n[r]!)), valid: new Uint8Array(order.length).fill(1) });
+        else data.set(out, { dtype: 'int64', values: BigInt64Array.from(order, (r) => BigInt(n[r]!)) });
+        return { length: order.length, columns: new Map(want.map((c) => [c, data.get(c)!] as [string, Column])) };
+      });
+    },
+  };
+  return new DataFrame({ source, columns: [name, out] });
 }
