@@ -27,7 +27,9 @@ export interface GroupByOptions {
   splitOut?: number;
 }
 /** An aggregation's result: a lazy {@link Table}, or a {@link DataFrame} of `splitOut` partitions when `splitOut` is given. */
-export type GroupByResult<O extends GroupByOptions | undefined> = O extends { splitOut: number } ? DataFrame : O extends { splitOut?: undefined } | undefined ? Lazy<Table> : Lazy<Table> | DataFrame;
+export type GroupByResult<O extends GroupByOptions | undefined> = O extends GroupByOptions
+  ? O['splitOut'] extends number ? DataFrame : O['splitOut'] extends undefined ? Lazy<Table> : Lazy<Table> | DataFrame
+  : Lazy<Table>;
 
 /** The splitOut option, checked (undefined: one Table, as without it). */
 export function checkSplitOut(where: string, options: unknown): number | undefined {
