@@ -70,12 +70,12 @@ export {
   DataFrame, Series, Lazy, Describe, Table, StringDict, readCsv, datasets,
   type DescribeOptions, type DType as DataFrameDType, type ReadCsvOptions, type ToCsvOptions, type TimeseriesOptions,
 } from './dataframe/index.js';
-export { GroupBy, type AggName, type AggSpec } from './dataframe/groupby.js';
+export { GroupBy, type AggName, type AggSpec, type GroupByOptions, type GroupByResult } from './dataframe/groupby.js';
 export {
   concat, type ConcatOptions, type DropDuplicatesOptions, type RepartitionOptions, type ResetIndexOptions, type SampleOptions, type SetIndexOptions, type Division,
   Resampler, type MapPartitionsOptions, type PartitionColumns, type PartitionFunction, type PartitionInfo, type PartitionResultColumn,
 } from './dataframe/index.js';
-export { StringMethods, StringSplit, DatetimeFields, type MergeOptions, type JoinOptions } from './dataframe/frame.js';
+export { StringMethods, StringSplit, DatetimeFields, type MergeOptions, type JoinOptions, type ValueCountsOptions } from './dataframe/frame.js';
 export type { CorrOptions, CovOptions } from './dataframe/aggregate.js';
 export type { CellValue } from './dataframe/column.js';
 export type { MapValue } from './dataframe/expr.js';

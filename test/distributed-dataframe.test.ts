@@ -51,7 +51,9 @@ describe('DataFrames on the cluster', () => {
     const cases = [
       df2.groupby('name').agg({ x: 'mean', y: ['std', 'count'], z: 'max' }),
       df2.groupby(['name', 'hour']).size(),
+      df2.groupby(['name', 'hour']).agg({ x: 'sum', y: 'max' }, { splitOut: 3 }),
       df.get('name').valueCounts(),
+      df.get('name').valueCounts({ splitOut: 2 }),
       df.nlargest(5, 'x'),
       ts().resample('1h').last(),
       df.filter(x.gt(0.9)),
@@ -154,7 +156,7 @@ describe('DataFrames on the cluster', () => {
     const notSteps = new Set([
       'constructor', 'columns', 'dtypes', 'npartitions', 'divisions', 'index', 'knownDivisions', 'dtype', 'sourceDtypes', 'frameLayers',
       'reductionLayers', 'graph', 'visualize', 'loadPartitions', 'head', 'tail', 'compute', 'persist', 'stats', 'intReduce', 'toCsv',
-      'toString', 'asFrame', 'sizesInOrder',
+      'toString', 'asFrame', 'sizesInOrder', 'sizesSplit',
     ]);
     const recorded = recordedCalls();
     for (const C of [DataFrame, Series, GroupBy, Resampler, StringMethods, StringSplit, DatetimeFields]) {
@@ -172,7 +174,7 @@ describe('DataFrames on the cluster', () => {
 const PRIVATE: Record<string, Set<string>> = {
   DataFrame: new Set(['withStep', 'ownSeries', 'alignWith', 'topN', 'missingMask', 'checkColumn', 'project', 'numericColumns', 'reduction']),
   Series: new Set(['withOperands', 'derive', 'arith', 'compare', 'logical', 'mappingEntries', 'lookupTable', 'scalar', 'exact', 'dateExtreme', 'truth', 'operandSeries', 'scan', 'periods', 'idx']),
-  GroupBy: new Set(['valueColumns', 'checkValue', 'all', 'run']),
+  GroupBy: new Set(['valueColumns', 'checkValue', 'all', 'run', 'aggWith']),
   Resampler: new Set(['agg', 'run', 'binned', 'pick', 'runPick']),
   StringMethods: new Set(['op', 'map']),
   DatetimeFields: new Set(['field', 'rounded']),

@@ -422,7 +422,8 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
 
 // dfGroupby({ rows: number[], keys: [col], values: [col], aggs: [{ value, agg, ddof, q }] }) with
 //   col = { type, parts: TypedArray[], dictBytes?: Uint8Array[], dictOffsets?: Int32Array[] }
-//   → Promise<{ groups, columns: [{ type, data, dictBytes?, dictOffsets?, present? }] }> (keys, then aggregations)
+//   → Promise<{ groups, columns: [{ type, data, dictBytes?, dictOffsets?, present? }] }> (keys, then aggregations);
+//   with spec.splitOut = S (Dask's split_out): → Promise<{ parts: [{ groups, columns }] }>, one per hash bucket
 Napi::Value Groupby(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object spec = obj(env, info[0], "spec");
@@ -493,33 +494,43 @@ Napi::Value Groupby(const Napi::CallbackInfo& info) {
     if (!(a.q >= 0 && a.q <= 1)) rangeError(env, "aggs.q: a quantile within [0, 1]");
     aggs.push_back(a);
   }
-  auto plan = std::make_shared<df::GroupbyPlan>(std::move(keys), std::move(values), std::move(rows), std::move(aggs));
+  const bool split = !spec.Get("splitOut").IsUndefined();
+  const int32_t splitOut = split ? static_cast<int32_t>(integer(env, spec.Get("splitOut"), "splitOut", 1, 1 << 20)) : 1;
+  auto plan = std::make_shared<df::GroupbyPlan>(std::move(keys), std::move(values), std::move(rows), std::move(aggs), splitOut);
   auto job = std::make_shared<FnJob>();
   job->expectedTasks = plan->expectedTasks();
   plan->addStages(*job, plan);
-  ctx->build = [plan](Napi::Env e) -> Napi::Value {
-    Napi::Object res = Napi::Object::New(e);
-    res.Set("groups", Napi::Number::New(e, static_cast<double>(plan->groups())));
-    auto& outs = plan->outputs();
-    Napi::Array cols = Napi::Array::New(e, outs.size());
-    for (size_t c = 0; c < outs.size(); ++c) {
-      df::GbOut& o = outs[c];
-      Napi::Object co = Napi::Object::New(e);
-      co.Set("type", Napi::Number::New(e, static_cast<int>(o.type)));
-      switch (o.type) {
-        case ColType::Int64: co.Set("data", toBuffer(e, std::move(o.i64))); break;
-        case ColType::Bool: co.Set("data", toBuffer(e, std::move(o.b8))); break;
-        case ColType::String:
-          co.Set("dictBytes", toBuffer(e, std::move(o.bytes)));
-          co.Set("dictOffsets", toBuffer(e, std::move(o.offsets)));
-          if (!o.b8.empty()) co.Set("present", toBuffer(e, std::move(o.b8)));
-          co.Set("data", Napi::ArrayBuffer::New(e, 0));
-          break;
-        default: co.Set("data", toBuffer(e, std::move(o.f64))); break;
+  ctx->build = [plan, split](Napi::Env e) -> Napi::Value {
+    auto bucket = [&plan](Napi::Env en, size_t b) -> Napi::Object {
+      Napi::Object res = Napi::Object::New(en);
+      res.Set("groups", Napi::Number::New(en, static_cast<double>(plan->groups(b))));
+      auto& outs = plan->outputs(b);
+      Napi::Array cols = Napi::Array::New(en, outs.size());
+      for (size_t c = 0; c < outs.size(); ++c) {
+        df::GbOut& o = outs[c];
+        Napi::Object co = Napi::Object::New(en);
+        co.Set("type", Napi::Number::New(en, static_cast<int>(o.type)));
+        switch (o.type) {
+          case ColType::Int64: co.Set("data", toBuffer(en, std::move(o.i64))); break;
+          case ColType::Bool: co.Set("data", toBuffer(en, std::move(o.b8))); break;
+          case ColType::String:
+            co.Set("dictBytes", toBuffer(en, std::move(o.bytes)));
+            co.Set("dictOffsets", toBuffer(en, std::move(o.offsets)));
+            if (!o.b8.empty()) co.Set("present", toBuffer(en, std::move(o.b8)));
+            co.Set("data", Napi::ArrayBuffer::New(en, 0));
+            break;
+          default: co.Set("data", toBuffer(en, std::move(o.f64))); break;
+        }
+        cols.Set(static_cast<uint32_t>(c), co);
       }
-      cols.Set(static_cast<uint32_t>(c), co);
-    }
-    res.Set("columns", cols);
+      res.Set("columns", cols);
+      return res;
+    };
+    if (!split) return bucket(e, 0);
+    Napi::Object res = Napi::Object::New(e);
+    Napi::Array parts = Napi::Array::New(e, static_cast<size_t>(plan->buckets()));
+    for (int32_t b = 0; b < plan->buckets(); ++b) parts.Set(static_cast<uint32_t>(b), bucket(e, static_cast<size_t>(b)));
+    res.Set("parts", parts);
     return res;
   };
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);

@@ -199,8 +199,9 @@ inline bool isIntType(ColType t) { return t == ColType::Int64 || t == ColType::B
 }  // namespace
 
 GroupbyPlan::GroupbyPlan(std::vector<GbColumn> keys, std::vector<GbColumn> values, std::vector<int64_t> rows,
-                         std::vector<GbAgg> aggs)
-    : keys_(std::move(keys)), values_(std::move(values)), rows_(std::move(rows)), aggs_(std::move(aggs)) {
+                         std::vector<GbAgg> aggs, int32_t splitOut)
+    : keys_(std::move(keys)), values_(std::move(values)), rows_(std::move(rows)), aggs_(std::move(aggs)), split_(splitOut) {
+  if (split_ < 1) throw std::invalid_argument("groupby: splitOut must be a positive integer");
   need_.assign(values_.size(), 0);
   for (const GbAgg& a : aggs_) {
     if (a.agg == Agg::Size || a.agg == Agg::FirstRow) continue;
@@ -227,18 +228,39 @@ GroupbyPlan::GroupbyPlan(std::vector<GbColumn> keys, std::vector<GbColumn> value
     }
   }
   const size_t P = rows_.size();
-  tables_.resize(P);
+  tables_.resize(P * static_cast<size_t>(split_));
   while ((size_t(1) << rounds_) < P) ++rounds_;
+  out_.resize(static_cast<size_t>(split_));
+  ngroups_.assign(static_cast<size_t>(split_), 0);
+}
+
+int32_t GroupbyPlan::bucketOf(const std::string& key, int32_t n) {
+  if (n <= 1) return 0;
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+  h += 0x9e3779b97f4a7c15ull;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+  h ^= h >> 31;
+  return static_cast<int32_t>(h % static_cast<uint64_t>(n));
+}
+
+std::unique_ptr<GroupbyPlan::Table> GroupbyPlan::emptyTable() const {
+  auto t = std::make_unique<Table>();
+  t->acc.resize(values_.size());
+  for (size_t v = 0; v < values_.size(); ++v) t->acc[v].need = need_[v];
+  return t;
 }
 
 GroupbyPlan::~GroupbyPlan() = default;
 
 int64_t GroupbyPlan::expectedTasks() const {
-  int64_t t = static_cast<int64_t>(rows_.size()) + 1;
+  const int64_t S = split_;
+  int64_t t = static_cast<int64_t>(rows_.size()) + S;
   const int64_t P = static_cast<int64_t>(rows_.size());
   for (int r = 0; r < rounds_; ++r) {
     const int64_t half = int64_t(1) << r, step = half * 2;
-    t += P > half ? (P - half + step - 1) / step : 0;
+    t += (P > half ? (P - half + step - 1) / step : 0) * S;
   }
   return t;
 }
@@ -426,19 +448,37 @@ void GroupbyPlan::build(size_t p) {
       default: accumulate(static_cast<const double*>(c.data[p])); break;
     }
   }
-  tables_[p] = std::move(t);
+  if (split_ == 1) {
+    tables_[p] = std::move(t);
+    return;
+  }
+  // split_out: the groups go to their key's bucket, in their order
+  const size_t S = static_cast<size_t>(split_);
+  for (size_t b = 0; b < S; ++b) tables_[p * S + b] = emptyTable();
+  for (size_t g = 0; g < G; ++g) {
+    const size_t b = static_cast<size_t>(bucketOf(t->keys[g], split_));
+    mergeOne(*tables_[p * S + b], *t, g, true);
+  }
 }
 
 void GroupbyPlan::merge(Table& a, Table& b) {
   if (a.index.empty())
     for (size_t g = 0; g < a.keys.size(); ++g) a.index.emplace(a.keys[g], static_cast<int32_t>(g));
-  for (size_t gb = 0; gb < b.keys.size(); ++gb) {
-    auto it = a.index.find(b.keys[gb]);
+  for (size_t gb = 0; gb < b.keys.size(); ++gb) mergeOne(a, b, gb, false);
+}
+
+void GroupbyPlan::mergeOne(Table& a, Table& b, size_t gb, bool fresh) {
+  {
+    auto it = fresh ? a.index.end() : a.index.find(b.keys[gb]);
     size_t ga;
     if (it == a.index.end()) {
       ga = a.keys.size();
-      a.index.emplace(b.keys[gb], static_cast<int32_t>(ga));
-      a.keys.push_back(b.keys[gb]);
+      if (fresh) {
+        a.keys.push_back(std::move(b.keys[gb]));
+      } else {
+        a.index.emplace(b.keys[gb], static_cast<int32_t>(ga));
+        a.keys.push_back(b.keys[gb]);
+      }
       a.size.push_back(0);
       a.firstRow.push_back(b.firstRow[gb]);
       for (size_t v = 0; v < values_.size(); ++v)
@@ -495,16 +535,14 @@ void GroupbyPlan::merge(Table& a, Table& b) {
   }
 }
 
-void GroupbyPlan::finish() {
-  out_.clear();
-  if (tables_.empty()) {
-    tables_.push_back(std::make_unique<Table>());
-    tables_[0]->acc.resize(values_.size());
-    for (size_t v = 0; v < values_.size(); ++v) tables_[0]->acc[v].need = need_[v];
-  }
-  Table& t = *tables_[0];
+void GroupbyPlan::finish(size_t bucket) {
+  std::vector<GbOut>& outs = out_[bucket];
+  outs.clear();
+  // no partitions: an empty table; else partition 0's table of the bucket holds every group
+  std::unique_ptr<Table> own = bucket < tables_.size() ? std::move(tables_[bucket]) : emptyTable();
+  Table& t = *own;
   const size_t G = t.keys.size();
-  ngroups_ = static_cast<int64_t>(G);
+  ngroups_[bucket] = static_cast<int64_t>(G);
   // sorted by key, as pandas' sort=True (strings by utf-8 bytes = code points)
   std::vector<std::vector<KeyVal>> dec(G);
   for (size_t g = 0; g < G; ++g) dec[g] = decode(t.keys[g], keys_);
@@ -546,14 +584,14 @@ void GroupbyPlan::finish() {
         default: o.f64.push_back(x.d); break;
       }
     }
-    out_.push_back(std::move(o));
+    outs.push_back(std::move(o));
   }
   for (const GbAgg& ag : aggs_) {
     GbOut o;
     if (ag.agg == Agg::Size || ag.agg == Agg::FirstRow) {
       o.type = ColType::Int64;
       for (size_t g : order) o.i64.push_back(ag.agg == Agg::Size ? t.size[g] : t.firstRow[g]);
-      out_.push_back(std::move(o));
+      outs.push_back(std::move(o));
       continue;
     }
     const size_t v = static_cast<size_t>(ag.value);
@@ -649,26 +687,29 @@ void GroupbyPlan::finish() {
         break;
       default: break;
     }
-    out_.push_back(std::move(o));
+    outs.push_back(std::move(o));
   }
-  tables_.clear();
 }
 
 void GroupbyPlan::addStages(FnJob& job, const std::shared_ptr<GroupbyPlan>& self) {
   const int64_t P = static_cast<int64_t>(rows_.size());
+  const int64_t S = split_;
   job.stages.push_back({[P] { return P; }, [self](int64_t p) { self->build(static_cast<size_t>(p)); }, nullptr});
   for (int r = 0; r < rounds_; ++r) {
     const int64_t half = int64_t(1) << r, step = half * 2;
     const int64_t pairs = P > half ? (P - half + step - 1) / step : 0;
-    job.stages.push_back({[pairs] { return pairs; },
-                          [self, half, step](int64_t j) {
+    // task j: bucket j % S of pair j / S (each bucket merges in its own tree)
+    job.stages.push_back({[pairs, S] { return pairs * S; },
+                          [self, half, step, S](int64_t j) {
                             auto& ts = self->tables_;
-                            self->merge(*ts[static_cast<size_t>(j * step)], *ts[static_cast<size_t>(j * step + half)]);
-                            ts[static_cast<size_t>(j * step + half)].reset();
+                            const int64_t pair = j / S, b = j % S;
+                            const size_t into = static_cast<size_t>((pair * step) * S + b), from = static_cast<size_t>((pair * step + half) * S + b);
+                            self->merge(*ts[into], *ts[from]);
+                            ts[from].reset();
                           },
                           nullptr});
   }
-  job.stages.push_back({[] { return int64_t(1); }, [self](int64_t) { self->finish(); }, nullptr});
+  job.stages.push_back({[S] { return S; }, [self](int64_t b) { self->finish(static_cast<size_t>(b)); }, nullptr});
 }
 
 }  // namespace tessera::df

@@ -9,6 +9,11 @@
 // int64 columns sum, min and max in int64 (TYPED-REGISTERS: the values come as int64 already).
 // Median and quantiles are exact: each group keeps its non-missing values (as doubles), the
 // merge tree concatenates them, and the epilogue selects the ranks with nth_element.
+//
+// split_out (Dask's): with splitOut = S > 1 each partition's table is split into S buckets by a
+// hash of the serialized key tuple (the same bytes on every partition, so a key lands in the same
+// bucket whatever the partitioning or thread count), the merge tree runs per bucket (S tasks a
+// pair) and each bucket's epilogue is its own task; bucket b's groups come out sorted by key.
 #pragma once
 
 #include <cstdint>
@@ -56,29 +61,37 @@ struct GbOut {
 
 class GroupbyPlan {
  public:
-  GroupbyPlan(std::vector<GbColumn> keys, std::vector<GbColumn> values, std::vector<int64_t> rows, std::vector<GbAgg> aggs);
+  GroupbyPlan(std::vector<GbColumn> keys, std::vector<GbColumn> values, std::vector<int64_t> rows, std::vector<GbAgg> aggs,
+              int32_t splitOut = 1);
   ~GroupbyPlan();
   void addStages(FnJob& job, const std::shared_ptr<GroupbyPlan>& self);
   int64_t expectedTasks() const;
-  // After the job: the key columns, then one column per aggregation.
-  std::vector<GbOut>& outputs() { return out_; }
-  int64_t groups() const { return ngroups_; }
+  // After the job: the key columns, then one column per aggregation (of bucket b).
+  std::vector<GbOut>& outputs(size_t b = 0) { return out_[b]; }
+  int64_t groups(size_t b = 0) const { return ngroups_[b]; }
+  int32_t buckets() const { return split_; }
+  // The bucket of a serialized key tuple among n (splitmix64 of FNV-1a: fixed, platform-independent).
+  static int32_t bucketOf(const std::string& key, int32_t n);
 
  private:
   struct Acc;
   struct Table;
+  std::unique_ptr<Table> emptyTable() const;
   void build(size_t p);
   void merge(Table& a, Table& b);
-  void finish();
+  // adds group gb of b to a (fresh: known absent from a, and a's index is not kept)
+  void mergeOne(Table& a, Table& b, size_t gb, bool fresh);
+  void finish(size_t b);
 
   std::vector<GbColumn> keys_, values_;
   std::vector<int64_t> rows_;
   std::vector<GbAgg> aggs_;
   std::vector<uint8_t> need_;  // per value column: bit flags of the accumulators needed
-  std::vector<std::unique_ptr<Table>> tables_;
+  std::vector<std::unique_ptr<Table>> tables_;  // partition p, bucket b at p * split_ + b
   int rounds_ = 0;
-  std::vector<GbOut> out_;
-  int64_t ngroups_ = 0;
+  int32_t split_ = 1;
+  std::vector<std::vector<GbOut>> out_;  // per bucket
+  std::vector<int64_t> ngroups_;
 };
 
 }  // namespace tessera::df

@@ -460,7 +460,8 @@ namespace {
 
 // Runs a GroupbyPlan over `parts` partitions of the rows (split evenly) on `threads` threads.
 std::vector<GbOut> runGroupby(const CsvResult& r, const std::vector<size_t>& keyCols, const std::vector<size_t>& valCols,
-                              const std::vector<GbAgg>& aggs, size_t parts, int threads) {
+                              const std::vector<GbAgg>& aggs, size_t parts, int threads, int32_t splitOut = 1,
+                              std::vector<std::vector<GbOut>>* buckets = nullptr) {
   const size_t n = static_cast<size_t>(r.rows);
   std::vector<int64_t> rows;
   for (size_t p = 0; p < parts; ++p) rows.push_back(static_cast<int64_t>(n * (p + 1) / parts - n * p / parts));
@@ -487,9 +488,67 @@ std::vector<GbOut> runGroupby(const CsvResult& r, const std::vector<size_t>& key
   std::vector<GbColumn> keys, vals;
   for (size_t c : keyCols) keys.push_back(column(c));
   for (size_t c : valCols) vals.push_back(column(c));
-  auto plan = std::make_shared<GroupbyPlan>(std::move(keys), std::move(vals), rows, aggs);
+  auto plan = std::make_shared<GroupbyPlan>(std::move(keys), std::move(vals), rows, aggs, splitOut);
   runPlan(plan, threads);
-  return std::move(plan->outputs());
+  if (buckets)
+    for (int32_t b = 0; b < splitOut; ++b) buckets->push_back(std::move(plan->outputs(static_cast<size_t>(b))));
+  return buckets ? std::vector<GbOut>() : std::move(plan->outputs());
+}
+
+TEST(df_groupby_split_out_buckets_any_partitioning) {
+  // split_out: the buckets hold every group of the one-table result once, in its key's bucket,
+  // sorted by key within the bucket, with equal values, for any partitioning and thread count
+  std::string text = "k,j,v\n";
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 4000; ++i) {
+    const int k = static_cast<int>(rng() % 300);
+    text += (k == 0 ? std::string() : "s" + std::to_string(k)) + "," + std::to_string(static_cast<int64_t>(rng() % 3)) + "," +
+            std::to_string(static_cast<double>(rng() % 1000) / 4) + "\n";
+  }
+  CsvResult r = parse(text, {"k", "j", "v"}, {}, true);
+  CHECK(r.ok);
+  const std::vector<GbAgg> aggs = {{1, Agg::Size, 1}, {1, Agg::Sum, 1}, {1, Agg::Var, 1}, {1, Agg::First, 1}, {1, Agg::Last, 1}, {1, Agg::Median, 1}};
+  const std::vector<GbOut> one = runGroupby(r, {0, 1}, {1, 2}, aggs, 1, 1);
+  const size_t G = one[1].i64.size();
+  auto keyOf = [](const std::vector<GbOut>& o, size_t g) {
+    return std::make_pair(std::string(o[0].bytes.data() + o[0].offsets[g], static_cast<size_t>(o[0].offsets[g + 1] - o[0].offsets[g])), o[1].i64[g]);
+  };
+  std::map<std::pair<std::string, int64_t>, size_t> at;
+  for (size_t g = 0; g < G; ++g) at[keyOf(one, g)] = g;
+  for (int32_t S : {2, 5}) {
+    for (size_t parts : {1, 3, 8}) {
+      for (int threads : {1, 3}) {
+        std::vector<std::vector<GbOut>> b;
+        runGroupby(r, {0, 1}, {1, 2}, aggs, parts, threads, S, &b);
+        CHECK_EQ(b.size(), static_cast<size_t>(S));
+        size_t total = 0;
+        for (int32_t q = 0; q < S; ++q) {
+          const std::vector<GbOut>& o = b[static_cast<size_t>(q)];
+          const size_t n = o[1].i64.size();
+          total += n;
+          for (size_t g = 0; g < n; ++g) {
+            const auto key = keyOf(o, g);
+            if (g) CHECK(keyOf(o, g - 1) < key);
+            // the bucket is the hash of the serialized key (4-byte length, bytes, then the int64)
+            std::string ser;
+            const uint32_t len = static_cast<uint32_t>(key.first.size());
+            ser.append(reinterpret_cast<const char*>(&len), 4);
+            ser += key.first;
+            ser.append(reinterpret_cast<const char*>(&key.second), 8);
+            CHECK_EQ(GroupbyPlan::bucketOf(ser, S), q);
+            const size_t w = at.at(key);
+            CHECK_EQ(o[2].i64[g], one[2].i64[w]);
+            CHECK_EQ(o[3].f64[g], one[3].f64[w]);
+            CHECK(o[4].f64[g] == one[4].f64[w] || (std::isnan(o[4].f64[g]) && std::isnan(one[4].f64[w])));
+            CHECK_EQ(o[5].f64[g], one[5].f64[w]);
+            CHECK_EQ(o[6].f64[g], one[6].f64[w]);
+            CHECK_EQ(o[7].f64[g], one[7].f64[w]);
+          }
+        }
+        CHECK_EQ(total, G);
+      }
+    }
+  }
 }
 
 TEST(df_groupby_against_naive_loops_any_partitioning) {

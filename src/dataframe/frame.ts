@@ -15,7 +15,7 @@ import { Describe } from './describe.js';
 import { Table } from './table.js';
 import { MemorySource } from './memory.js';
 import { DerivedSource, type Step } from './derived.js';
-import { GroupBy } from './groupby.js';
+import { GroupBy, checkSplitOut, valueCountsSplit } from './groupby.js';
 import { SortedSource } from './sorted.js';
 import { type ScanOp, ScanSource, alignedSource, scanDtype } from './scan.js';
 import { type How, MergeSource } from './merge.js';
@@ -785,6 +785,23 @@ function insertMissing(t: Table, name: string, pos: number): Table {
 /** A value `Series.replace` takes: what a column holds (NaN: the missing values). */
 export type ReplaceValue = number | bigint | string | boolean | Date;
 
+/** Options of {@link Series.valueCounts} (pandas' `value_counts`; `splitOut` Dask's `split_out`). */
+export interface ValueCountsOptions {
+  /** The counts over their total ('proportion' column). */
+  normalize?: boolean;
+  /** Most frequent first (false: in order of first appearance). */
+  sort?: boolean;
+  /** Least frequent first. */
+  ascending?: boolean;
+  /** false: the missing values counted too (not with splitOut). */
+  dropna?: boolean;
+  /**
+   * Dask's `split_out`: the counts as a DataFrame of `splitOut` partitions, hash-partitioned by
+   * value, each ordered as `sort`/`ascending` say; `normalize` over the total of all partitions.
+   */
+  splitOut?: number;
+}
+
 /** An object literal (or one without a prototype): a mapping, not an array, Map or Date. */
 function isPlainObject(v: unknown): v is object {
   if (typeof v !== 'object' || v === null) return false;
@@ -1359,21 +1376,31 @@ export class Series implements HasGraph {
    * unordered). A Table [name, 'count'] — [name, 'proportion'] with `normalize` (the counts over
    * their total, as pandas). `ascending` puts the least frequent first, `sort: false` keeps the
    * order of first appearance, `dropna: false` counts the missing values too (a missing row,
-   * where its count puts it). pandas' `value_counts(normalize, sort, ascending, dropna)`.
+   * where its count puts it). pandas' `value_counts(normalize, sort, ascending, dropna)`. With
+   * `splitOut` (Dask's `split_out`), a DataFrame of `splitOut` partitions by a hash of the value,
+   * each ordered so (not across partitions, as Dask's).
    * @example
    * ```ts
    * await df.get('name').valueCounts({ normalize: true }).compute();
    * ```
    */
-  valueCounts(options: { normalize?: boolean; sort?: boolean; ascending?: boolean; dropna?: boolean } = {}): Lazy<Table> {
+  valueCounts(options: ValueCountsOptions & { splitOut: number }): DataFrame;
+  valueCounts(options?: ValueCountsOptions & { splitOut?: undefined }): Lazy<Table>;
+  valueCounts(options: ValueCountsOptions & { splitOut?: number } = {}): Lazy<Table> | DataFrame {
     if (typeof options !== 'object' || options === null) throw new TypeError(`valueCounts(options): options must be an object, got ${describeValue(options)}`);
     for (const [k, v] of Object.entries(options)) {
-      if (!['normalize', 'sort', 'ascending', 'dropna'].includes(k)) throw new TypeError(`valueCounts(options): unknown option ${JSON.stringify(k)}; accepted: normalize, sort, ascending, dropna`);
+      if (k === 'splitOut') continue;
+      if (!['normalize', 'sort', 'ascending', 'dropna'].includes(k)) throw new TypeError(`valueCounts(options): unknown option ${JSON.stringify(k)}; accepted: normalize, sort, ascending, dropna, splitOut`);
       if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`valueCounts(options): ${k} must be a boolean, got ${describeValue(v)}`);
     }
     const { normalize = false, sort = true, ascending = false, dropna = true } = options;
+    const splitOut = checkSplitOut('valueCounts(options)', { splitOut: options.splitOut });
     const f = this.asFrame();
     const name = f.columns[0]!;
+    if (splitOut !== undefined) {
+      if (!dropna) throw new TypeError('valueCounts(options): dropna: false is not accepted with splitOut (the missing values are dropped)');
+      return valueCountsSplit(f, name, splitOut, { normalize, sort, ascending });
+    }
     const inner = new GroupBy(f, [name]).sizesInOrder();
     const NA = '\u0000na';
     const missing = dropna ? undefined : new GroupBy(f.assign({ [NA]: f.get(name).isna() }), [NA]).sizesInOrder();

@@ -102,9 +102,17 @@ export interface DataframeAddon {
       keys: GroupbyColumnSpec[];
       values: GroupbyColumnSpec[];
       aggs: { agg: number; value: number; ddof: number; q?: number }[];
+      /** Dask's split_out: the result as this many hash buckets of the key ({ parts }). */
+      splitOut?: number;
     },
     onProgress?: Progress,
-  ): NativeHandle<{ groups: number; columns: { type: ColType; data: ArrayBuffer; dictBytes?: ArrayBuffer; dictOffsets?: ArrayBuffer; present?: ArrayBuffer }[] }>;
+  ): NativeHandle<GroupbyNativeResult & { parts?: GroupbyNativeResult[] }>;
+}
+
+/** A native groupby's table (or one bucket of it): the keys, then one column per aggregation. */
+export interface GroupbyNativeResult {
+  groups: number;
+  columns: { type: ColType; data: ArrayBuffer; dictBytes?: ArrayBuffer; dictOffsets?: ArrayBuffer; present?: ArrayBuffer }[];
 }
 
 /** One side of a native join: the key in parts (float64 with NaN missing, int64, or int32 ids), all parts of one type. */
