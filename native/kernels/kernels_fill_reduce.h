@@ -183,16 +183,34 @@ static double r_min(const double* x, size_t n) {
 
 // ArgMax/ArgMin of x[0, n), n >= 1: the index of the first extreme; a NaN is the extreme (NumPy:
 // the first NaN wins; -0 == +0, so the first of either). One pass, no data-dependent branch per
-// group of kArgVecs vectors: the group's lane-wise extreme (one max/min instruction per vector:
-// `a > m ? a : m` is maxpd's own rule, NaN never enters), then per lane the running extreme and
-// the first group where it was reached (strictly beyond: a tie keeps the earlier group). A NaN
-// probe per group (the vectors' sum, NaN if any element is; a false alarm from inf - inf or an
-// overflow only costs an exact look) ends the scan at the group's first NaN (no earlier group
-// had one). At the end the extreme's first group is the least group among the lanes holding it,
-// and the index its first element equal to it. Exact: the same index on every ISA. (Issue 14:
-// the earlier two passes, compare + blend, read every piece twice.)
-static constexpr size_t kArgVecs = 8;
-static constexpr size_t kArgLanes = kArgVecs * W;
+// group of kArgAcc * kArgSteps vectors: kArgAcc independent lane-wise accumulators of the group's
+// extreme (one max/min instruction per vector: `a > m ? a : m` is maxpd's own rule, NaN never
+// enters; independent chains, so the loop runs at memory speed like a plain max), and a NaN probe
+// (an unordered compare per pair of vectors, OR-ed), then per lane the running extreme and the
+// first group where it was reached (strictly beyond: a tie keeps the earlier group). A group with
+// a NaN ends the scan at its first NaN (no earlier group had one). At the end the extreme's first
+// group is the least group among the lanes holding it, and the index its first element equal to
+// it (a rescan of one group, in L1). Exact: the same index on every ISA. (Issue 14: the earlier
+// groups of 8 vectors reduced as a tree with a sum probe spent ~1.2x a plain max's time.)
+static constexpr size_t kArgAcc = 4;    // accumulators
+static constexpr size_t kArgSteps = 4;  // vectors per accumulator and group
+static constexpr size_t kArgLanes = kArgAcc * kArgSteps * W;
+// All-ones lanes where a or b is NaN: one unordered compare (GCC does not fuse the generic form)
+static inline vi unordered(vd a, vd b) {
+#if defined(TESSERA_V512)
+  return (vi)_mm512_movm_epi64(_mm512_cmp_pd_mask((__m512d)a, (__m512d)b, _CMP_UNORD_Q));
+#elif defined(TESSERA_V256)
+  return (vi)_mm256_cmp_pd((__m256d)a, (__m256d)b, _CMP_UNORD_Q);
+#elif defined(TESSERA_V128)
+  return (vi)_mm_cmpunord_pd((__m128d)a, (__m128d)b);
+#else
+  return (a != a) | (b != b);
+#endif
+}
+template <bool Max>
+static inline vd extV(vd a, vd m) {  // a's lane if strictly beyond m's (a NaN never replaces m)
+  return Max ? (a > m ? a : m) : (a < m ? a : m);
+}
 template <bool Max>
 static size_t r_argExt(const double* x, size_t n) {
   const double pad = Max ? -__builtin_inf() : __builtin_inf();
@@ -201,23 +219,23 @@ static size_t r_argExt(const double* x, size_t n) {
   vi gcur{};
   size_t i = 0;
   for (; i + kArgLanes <= n; i += kArgLanes, gcur += 1) {
-    vd a[kArgVecs];
-    for (size_t v = 0; v < kArgVecs; ++v) a[v] = load(x + i + v * W);
-    vd m[kArgVecs / 2], s[kArgVecs / 2];
-    for (size_t v = 0; v < kArgVecs / 2; ++v) {
-      const vd p = a[2 * v], q = a[2 * v + 1];
-      m[v] = Max ? (p > q ? p : q) : (p < q ? p : q);
-      s[v] = p + q;
+    const double* p = x + i;
+    vd m[kArgAcc];
+    for (size_t a = 0; a < kArgAcc; ++a) m[a] = load(p + a * W);
+    vi u[kArgAcc / 2];
+    for (size_t a = 0; a < kArgAcc / 2; ++a) u[a] = unordered(m[2 * a], m[2 * a + 1]);
+    for (size_t k = 1; k < kArgSteps; ++k) {
+      vd v[kArgAcc];
+      for (size_t a = 0; a < kArgAcc; ++a) v[a] = load(p + (k * kArgAcc + a) * W);
+      for (size_t a = 0; a < kArgAcc; ++a) m[a] = extV<Max>(v[a], m[a]);
+      for (size_t a = 0; a < kArgAcc / 2; ++a) u[a] |= unordered(v[2 * a], v[2 * a + 1]);
     }
-    for (size_t h = kArgVecs / 4; h >= 1; h /= 2)
-      for (size_t v = 0; v < h; ++v) {
-        const vd p = m[v], q = m[v + h];
-        m[v] = Max ? (p > q ? p : q) : (p < q ? p : q);
-        s[v] = s[v] + s[v + h];
-      }
-    if (__builtin_expect(any(s[0] != s[0]), 0))
+    for (size_t h = kArgAcc / 2; h >= 1; h /= 2)
+      for (size_t a = 0; a < h; ++a) m[a] = extV<Max>(m[a + h], m[a]);
+    for (size_t a = 1; a < kArgAcc / 2; ++a) u[0] |= u[a];
+    if (__builtin_expect(any(u[0]), 0))
       for (size_t j = 0; j < kArgLanes; ++j)
-        if (isNanScalar(x[i + j])) return i + j;
+        if (isNanScalar(p[j])) return i + j;
     const vi up = Max ? m[0] > bl : m[0] < bl;
     bl = up ? m[0] : bl;
     gl = up ? gcur : gl;

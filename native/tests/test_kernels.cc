@@ -700,6 +700,22 @@ TEST(kernels_arg_extremes) {
       CHECK_EQ(t->argMax(f.data(), n), n - 2);
       CHECK_EQ(t->argMin(f.data(), n), n - 2);
     }
+    // the extreme (then a NaN, then a second equal extreme later) at every position of 300
+    // elements: every accumulator, step, lane and group of the 4-accumulator groups and the tail
+    std::vector<double> r(300);
+    for (double& v : r) v = rng.range(-1, 1);
+    for (size_t j = 0; j < r.size(); ++j) {
+      std::vector<double> q = r;
+      q[j] = 5.0;
+      CHECK_EQ(t->argMax(q.data(), q.size()), j);
+      q[j] = -5.0;
+      CHECK_EQ(t->argMin(q.data(), q.size()), j);
+      for (size_t k = j + 1; k < q.size(); k += 37) q[k] = -5.0;  // later ties lose
+      CHECK_EQ(t->argMin(q.data(), q.size()), j);
+      q[j] = NAN;
+      CHECK_EQ(t->argMax(q.data(), q.size()), j);
+      CHECK_EQ(t->argMin(q.data(), q.size()), j);
+    }
   }
 }
 
