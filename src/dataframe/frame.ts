@@ -15,7 +15,7 @@ import { Describe } from './describe.js';
 import { Table } from './table.js';
 import { MemorySource } from './memory.js';
 import { DerivedSource, type Step } from './derived.js';
-import { GroupBy } from './groupby.js';
+import { GroupBy, partsNunique } from './groupby.js';
 import { SortedSource } from './sorted.js';
 import { type ScanOp, ScanSource, alignedSource, scanDtype } from './scan.js';
 import { type How, MergeSource } from './merge.js';
@@ -556,13 +556,18 @@ export class DataFrame implements HasGraph {
 
   /** The number of distinct values of each column, missing left out (pandas' `df.nunique()`). */
   nunique(): Lazy<Record<string, number>> {
-    const each = this.columns.map((c) => [c, this.get(c).nunique()] as const);
+    const columns = this.columns;
     return new Lazy(
       (o) => this.reductionLayers('nunique', o),
       async (options) => {
-        const out: Record<string, number> = {};
-        for (const [c, n] of each) out[c] = await n.compute(options);
-        return out;
+        // one load of every column and one native groupby (a single group, nunique per column)
+        const P = this.npartitions;
+        const tracker = new Tracker(options, 'nunique', 2 * P + 1);
+        const counts = await tracker.run(async () => {
+          const parts = await this.state.source.load([...columns], undefined, tracker.phase(P));
+          return partsNunique(parts, columns, this.dtypes, tracker);
+        });
+        return Object.fromEntries(columns.map((c, j) => [c, counts[j]!]));
       },
     );
   }
