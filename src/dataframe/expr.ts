@@ -1012,71 +1012,95 @@ function hasHost(e: Expr): boolean {
   }
 }
 
-/** A column over partitions as one engine array (memory leaves, concatenated; no copy for one partition). */
-function columnArray(parts: readonly Partition[], name: string, mask = false): NDArray {
-  const pieces = parts.filter((p) => p.length > 0).map((p) => {
-    const c = p.columns.get(name)!;
-    return mask ? (memoryArray(c.valid!, [c.valid!.length], [1], 0, undefined) as NDArray) : leaf(c);
-  });
-  return pieces.length === 1 ? pieces[0]! : concatenate(pieces);
+/** A partition's column (or, `mask`, its validity) as an engine leaf, without a copy. */
+function partArray(p: Partition, name: string, mask = false): NDArray {
+  const c = p.columns.get(name)!;
+  return mask ? (memoryArray(c.valid!, [c.valid!.length], [1], 0, undefined) as NDArray) : leaf(c);
 }
 
 /**
  * pandas' Series.prod() of a numeric or bool column: int64 (Int64: <NA> as 1) by the engine's
- * product reduction, exact with NumPy's wrap-around (integer products do not depend on the
- * order), bool as 0/1 (a number). float64 stays a row-order loop here: NumPy's multiply.reduce
- * multiplies in row order, and the engine's reduction combines lanes and chunks, which differs in
- * the last bits over millions of values. 1 for no rows.
+ * product reduction per partition in one plan, the partitions' products multiplied here with
+ * NumPy's int64 wrap-around (integer products do not depend on the order), bool as 0/1 (a
+ * number). float64 stays a row-order loop here: NumPy's multiply.reduce multiplies in row order,
+ * and the engine's reduction combines lanes and chunks, which differs in the last bits over
+ * millions of values. 1 for no rows.
  */
 export async function columnProd(parts: readonly Partition[], name: string, options: ComputeOptions): Promise<number | bigint> {
   const live = parts.filter((p) => p.length > 0);
   if (!live.length) return 1;
   const c = live[0]!.columns.get(name)!;
-  const a = columnArray(live, name);
-  let r: NDArray;
-  if (a.dtype === 'int64') r = (live.some((p) => p.columns.get(name)!.valid) ? (whereArrays(columnArray(live, name, true), a, 1n) as NDArray) : a).prod();
-  else if (c.dtype === 'bool') r = a.astype('int64').prod();
-  else {
-    let fp = 1;
-    for (const p of live) for (const x of p.columns.get(name)!.values as Float64Array) if (!Number.isNaN(x)) fp *= x;
-    return fp;
+  if (c.values instanceof BigInt64Array || c.dtype === 'bool') {
+    const r = live.map((p) => {
+      const a = partArray(p, name);
+      return (p.columns.get(name)!.valid ? (whereArrays(partArray(p, name, true), a, 1n) as NDArray) : a.astype('int64')).prod();
+    });
+    let ip = 1n;
+    for (const v of await computeArrays(r, options)) ip = BigInt.asIntN(64, ip * BigInt(v as bigint | number));
+    return c.dtype === 'bool' ? Number(ip) : ip;
   }
-  const v = (await computeArrays([r], options))[0] as number | bigint;
-  return c.dtype === 'bool' ? Number(v) : v;
+  let fp = 1;
+  for (const p of live) for (const x of p.columns.get(name)!.values as Float64Array) if (!Number.isNaN(x)) fp *= x;
+  return fp;
 }
 
 /**
  * The row (0-based over the partitions) of pandas' idxmax (`max`) or idxmin, -1 when every value
- * is missing, by the engine's argmax/argmin in one plan with the "all missing" test. As pandas
- * 1.5: float64 (and datetimes) with NaN as the extreme that cannot win (nanops.nanargmax, so the
- * first NaN when the max is -inf and a NaN comes first); Int64 skipping <NA> (its masked argmax:
- * only when the winner is <NA> — the max is -2^63 — is the row looked for on the host).
+ * is missing: the engine's argmax/argmin and "all missing" test per partition in one plan, the
+ * partitions' winners compared here (the first of equal values wins, as pandas). As pandas 1.5:
+ * float64 (and datetimes) with NaN as the extreme that cannot win (nanops.nanargmax, so the first
+ * NaN when the max is -inf and a NaN comes first); Int64 skipping <NA> (its masked argmax: only
+ * when a partition's winner is <NA> — its max is -2^63 — is its row looked for on the host).
  */
 export async function columnArgExtreme(parts: readonly Partition[], name: string, max: boolean, options: ComputeOptions): Promise<number> {
   const live = parts.filter((p) => p.length > 0);
   if (!live.length) return -1;
-  const a = columnArray(live, name);
+  const first = live[0]!.columns.get(name)!;
   const nullable = live.some((p) => p.columns.get(name)!.valid);
-  const arg = (v: NDArray): NDArray => (max ? v.argmax() : v.argmin());
-  if (a.dtype === 'int64' && nullable) {
-    const worst = max ? -(2n ** 63n) : 2n ** 63n - 1n;
-    const valid = columnArray(live, name, true);
-    const [at, any] = await computeArrays([arg(whereArrays(valid, a, worst) as NDArray), valid.any()], options);
-    if (!any) return -1;
-    const k = Number(at as bigint | number);
-    const [pi, i] = locate(live, k);
-    if (live[pi]!.columns.get(name)!.valid![i]) return k;
-    let row = 0;
-    for (const p of live) {
-      const c = p.columns.get(name)!;
-      for (let j = 0; j < p.length; j++, row++) if (c.valid![j] && c.values[j] === worst) return row;
-    }
-    throw new Error('internal: idxmax found no valid value');
+  const float = !(first.values instanceof BigInt64Array) && first.dtype !== 'bool';
+  const worst = float ? (max ? -Infinity : Infinity) : max ? -(2n ** 63n) : 2n ** 63n - 1n;
+  const arrays: NDArray[] = [];
+  for (const p of live) {
+    const a = partArray(p, name);
+    let v: NDArray;
+    let none: NDArray | undefined;
+    if (float) {
+      const nan = a.isnan();
+      v = whereArrays(nan, worst, a) as NDArray;
+      none = nan.all();
+    } else if (nullable) {
+      const valid = partArray(p, name, true);
+      v = whereArrays(valid, a, worst) as NDArray;
+      none = valid.logicalNot().all();
+    } else v = a.astype('int64');
+    arrays.push(max ? v.argmax() : v.argmin());
+    if (none) arrays.push(none);
   }
-  if (a.dtype === 'int64' || a.dtype === 'bool') return Number((await computeArrays([arg(a.astype('int64'))], options))[0] as bigint | number);
-  const nan = a.isnan();
-  const [at, all] = await computeArrays([arg(whereArrays(nan, max ? -Infinity : Infinity, a) as NDArray), nan.all()], options);
-  return all ? -1 : Number(at as bigint | number);
+  const res = await computeArrays(arrays, options);
+  const step = float || nullable ? 2 : 1;
+  let best: number | bigint | undefined;
+  let bestRow = -1;
+  let offset = 0;
+  live.forEach((p, k) => {
+    const c = p.columns.get(name)!;
+    // an Int64 partition of <NA> only has no winner; a float64 one of NaN only stands as the
+    // filled extreme at its first row (pandas fills the whole column before its argmax)
+    if (nullable && res[2 * k + 1]) {
+      offset += p.length;
+      return;
+    }
+    let i = Number(res[step * k] as bigint | number);
+    if (nullable && !c.valid![i]) i = (c.values as BigInt64Array).findIndex((x, j) => c.valid![j] === 1 && x === worst);
+    // a NaN winner stands for -inf (+inf for idxmin), as pandas' filled values
+    const x = float && Number.isNaN(c.values[i] as number) ? worst : c.values[i]!;
+    if (best === undefined || (max ? x > best : x < best)) {
+      best = x;
+      bestRow = offset + i;
+    }
+    offset += p.length;
+  });
+  if (float && live.every((_, k) => res[2 * k + 1])) return -1;
+  return bestRow;
 }
 
 /** Partition and row within it of row `k` over `parts`. */
