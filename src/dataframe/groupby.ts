@@ -19,7 +19,7 @@ export type AggSpec = Record<string, AggName | readonly AggName[]>;
 
 /** 'firstrow' (internal): the row number of a group's first row, for orders of appearance. */
 type InternalAgg = AggName | 'firstrow' | 'quantile';
-const AGG_CODE: Record<InternalAgg, number> = { count: 0, size: 1, sum: 2, mean: 3, min: 4, max: 5, std: 6, var: 7, first: 8, last: 9, nunique: 10, firstrow: 11, median: 12, quantile: 13 };
+export const AGG_CODE: Record<InternalAgg, number> = { count: 0, size: 1, sum: 2, mean: 3, min: 4, max: 5, std: 6, var: 7, first: 8, last: 9, nunique: 10, firstrow: 11, median: 12, quantile: 13 };
 
 /** One output of a groupby: the aggregation of a column (q: quantile's). */
 interface Out { column: string; agg: InternalAgg; name: string; q?: number }
@@ -44,7 +44,7 @@ function accepts(agg: InternalAgg, d: DType): boolean {
   }
 }
 
-interface NativeOut {
+export interface NativeOut {
   type: ColType;
   data: ArrayBuffer;
   dictBytes?: ArrayBuffer;
@@ -52,7 +52,7 @@ interface NativeOut {
   present?: ArrayBuffer;
 }
 
-function outColumn(o: NativeOut, groups: number): Column {
+export function outColumn(o: NativeOut, groups: number): Column {
   switch (o.type) {
     case ColType.Int64: return { dtype: 'int64', values: new BigInt64Array(o.data) };
     case ColType.Bool: return { dtype: 'bool', values: new Uint8Array(o.data) };
