@@ -12,6 +12,7 @@ import { type Column, type DType, type Partition, StringDict } from './column.js
 import type { DataFrame } from './frame.js';
 import { Lazy } from './layers.js';
 import { AGG_CODE, type NativeOut, groupbyColumn, outColumn } from './groupby.js';
+import { locate } from './expr.js';
 import { ColType, type GroupbyColumnSpec, dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 import { Table } from './table.js';
@@ -218,7 +219,17 @@ export class Resampler {
     const stats = op === 'median' || op === 'std' || op === 'var';
     const dtypeOf = (c: string): DType => parts.find((p) => p.length)?.columns.get(c)?.dtype ?? this.frame.dtypes[c]!;
     const exactInt = (c: string): boolean => dtypeOf(c) === 'Int64' && (op === 'min' || op === 'max');
+    // Int64 first/last: the row number of each present value (float64, NaN for <NA>), the value read back exactly
+    const rowOf = (c: string): boolean => dtypeOf(c) === 'Int64' && (op === 'first' || op === 'last');
+    const offsets: number[] = [];
+    parts.reduce((at, p) => (offsets.push(at), at + p.length), 0);
     const values = cols.map((c): GroupbyColumnSpec => {
+      if (rowOf(c)) {
+        return { type: ColType.Float64, parts: parts.map((p, pi) => {
+          const col = p.columns.get(c)!;
+          return Float64Array.from({ length: p.length }, (_, i) => (!col.valid || col.valid[i] ? offsets[pi]! + i : NaN));
+        }) };
+      }
       if (!exactInt(c)) return groupbyColumn(parts, c, this.frame.dtypes[c]!);
       const neutral = op === 'min' ? 2n ** 63n - 1n : -(2n ** 63n);
       return { type: ColType.Int64, parts: parts.map((p) => {
@@ -250,10 +261,12 @@ export class Resampler {
         return;
       }
       const dtype = dtypeOf(c);
-      // Int64 comes back int64 (min/max) or float64 (first/last): as Int64 values for gathered
-      const picked: Column = dtype === 'Int64' && !(out.values instanceof BigInt64Array)
-        ? { dtype: 'Int64', values: BigInt64Array.from(out.values as Float64Array, (v) => (Number.isNaN(v) ? 0n : BigInt(v))) }
-        : out;
+      // Int64 comes back int64 (min/max) or as row numbers (first/last): as Int64 values for gathered
+      const at = (r: number): bigint => {
+        const [pi, i] = locate(parts, r);
+        return (parts[pi]!.columns.get(c)!.values as BigInt64Array)[i]!;
+      };
+      const picked: Column = rowOf(c) ? { dtype: 'Int64', values: BigInt64Array.from(out.values as Float64Array, (r) => (Number.isNaN(r) ? 0n : at(r))) } : out;
       let empty = false;
       for (let k = 0; k < bins && !empty; k++) empty = row(k) < 0;
       data.set(c, gathered(dtype, bins, row, () => picked, empty));
