@@ -176,10 +176,12 @@ for (const [label, blocksize] of layouts) {
       }
     });
 
-    it('resample: Int64 sum exact and Int64, mean float64, count of present values', async () => {
+    it('resample: Int64 sum, min, max, first, last exact and Int64, mean float64, count of present values', async () => {
       const r = (await read(blocksize).setIndex('t')).select(['a', 'b', 'x']).resample('1h');
       expectFrame('sum', await r.sum().compute(), fixture.resample.sum!);
       expectFrame('count', await r.count().compute(), fixture.resample.count!);
+      // min/max/first/last exact at ±2^62 (an empty bin: <NA>)
+      for (const op of ['min', 'max', 'first', 'last'] as const) expectFrame(op, await r[op]().compute(), fixture.resample[op]!);
       const mean = await r.mean().compute();
       const want = fixture.resample.mean!;
       // pandas' mean is a float64 sum too: the last bin (-5, -2^62, 2^62 - 1, -5) cancels below

@@ -10,8 +10,9 @@ import { canon, type Cell } from './helpers/pandas-cell.js';
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/series-extra.json', import.meta.url), 'utf8')) as {
   mode: Record<string, Cell[]>; prod: Record<string, Cell>; idxmax: Record<string, Cell>; idxmin: Record<string, Cell>;
   'times.idxmax.x': Cell; 'times.idxmin.i': Cell; nunique: Record<string, number>;
-  astype: { dtypes: Record<string, string>; i: Cell[]; b: Cell[] };
+  astype: { dtypes: Record<string, string>; i: Cell[]; b: Cell[] }; edges: Record<string, Cell>;
 };
+const edgesCsv = fileURLToPath(new URL('./fixtures/pandas/series-extra-edges.csv', import.meta.url));
 const csv = fileURLToPath(new URL('./fixtures/pandas/frame-ops.csv', import.meta.url));
 const timesCsv = fileURLToPath(new URL('./fixtures/pandas/rows-times.csv', import.meta.url));
 const exact = (v: unknown): Cell => (typeof v === 'bigint' ? (v.toString() as Cell) : canon(v));
@@ -42,6 +43,13 @@ for (const blocksize of [null, 700]) {
       expect(canon(await times.get('i').idxmin().compute())).toBe(fixture['times.idxmin.i']);
       expect(await df.filter(df.get('i').gt(1000)).get('x').idxmax().compute()).toBeNull();
       expect(() => df.get('name').idxmax()).toThrow(/idxmax needs/);
+    });
+    it('idxmax / idxmin / prod at the edges: NaN before -inf (pandas takes the first NaN), Int64 <NA> skipped at the int64 extremes', async () => {
+      const edges = readCsv(edgesCsv, { dtype: { n: 'Int64' }, ...(blocksize ? { blocksize: 20 } : {}) });
+      for (const c of ['f', 'g', 'n'])
+        for (const op of ['idxmax', 'idxmin'] as const) expect(await edges.get(c)[op]().compute(), `${c}.${op}`).toBe(fixture.edges[`${c}.${op}`]);
+      expect(canon(await edges.get('g').prod().compute())).toBe(fixture.edges['g.prod']);
+      expect(await edges.filter(edges.get('n').eq(5)).get('n').prod().compute()).toBe(fixture.edges['n[5:].prod']);
     });
     it('DataFrame.nunique and astype({ column: dtype })', async () => {
       expect(await df.nunique().compute()).toEqual(fixture.nunique);

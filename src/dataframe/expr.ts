@@ -371,94 +371,69 @@ function mapColumn(m: StrMap, codes: Int32Array, entries: string[], dict: String
   return { dtype: 'string', values, dict: StringDict.fromStrings(strings) };
 }
 
-/** A .dt field of datetime columns (ms since the epoch, UTC as the parser reads them). */
-function dtColumns(e: Extract<Expr, { kind: 'dt' }>, args: readonly Column[]): Column[] {
-  if (e.field === 'floor' || e.field === 'ceil' || e.field === 'round') {
-    // pandas' Timestamp.floor / ceil / round: multiples of the frequency since the epoch (round:
-    // halves to the even multiple); NaT stays NaT
-    const f = e.freq!;
-    const to = e.field === 'floor' ? Math.floor : e.field === 'ceil' ? Math.ceil : roundHalfEven;
-    return args.map((c) => ({ dtype: 'datetime', values: Float64Array.from(c.values as Float64Array, (x) => to(x / f) * f) }));
-  }
-  const get = dtField(e.field);
-  if (e.field === 'totalSeconds') return args.map((c) => ({ dtype: 'float64', values: Float64Array.from(c.values as Float64Array, (x) => x / 1000) }));
-  if (e.field === 'days') {
-    // whole days, floored (pandas' Timedelta.days: -1 for −1 h); float64 with missing values
-    return args.map((c) => {
-      const v = c.values as Float64Array;
-      if (v.some((x) => Number.isNaN(x))) return { dtype: 'float64', values: Float64Array.from(v, (x) => Math.floor(x / 86400000)) };
-      return { dtype: 'int64', values: BigInt64Array.from(v, (x) => BigInt(Math.floor(x / 86400000))) };
-    });
-  }
-  if (e.field === 'date') {
-    // the day at midnight (pandas' datetime.date objects, kept as a datetime column here)
-    return args.map((c) => ({ dtype: 'datetime', values: Float64Array.from(c.values as Float64Array, (x) => Math.floor(x / 86400000) * 86400000) }));
-  }
-  if (DT_BOOL.has(e.field)) return args.map((c) => ({ dtype: 'bool', values: Uint8Array.from(c.values as Float64Array, (x) => (Number.isNaN(x) ? 0 : get(x))) }));
-  return args.map((c) => {
-    const v = c.values as Float64Array;
-    const missing = v.some((x) => Number.isNaN(x));
-    if (missing) return { dtype: 'float64', values: Float64Array.from(v, (x) => (Number.isNaN(x) ? NaN : get(x))) };
-    return { dtype: 'int64', values: BigInt64Array.from(v, (x) => BigInt(get(x))) };
-  });
-}
-
-const roundHalfEven = (x: number): number => {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-};
-
 const DAY_MS = 86_400_000;
-const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const daysInMonth = (y: number, m: number): number => (m === 2 && isLeap(y) ? 29 : MONTH_DAYS[m - 1]!);
 
-/** The civil date of day `z` since 1970-01-01 (H. Hinnant's days_from_civil inverse): no Date per row. */
-function civil(z: number): { y: number; m: number; d: number } {
-  z += 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
-}
-
-/** A .dt field of one datetime (ms since the epoch, not NaN) as a number (bools as 0/1). */
-function dtField(field: DtField): (x: number) => number {
-  const day = (x: number): number => Math.floor(x / DAY_MS);
-  const msOfDay = (x: number): number => x - day(x) * DAY_MS;
-  const dayOfYear = (x: number): number => {
-    const { y, m, d } = civil(day(x));
-    let n = d;
-    for (let k = 1; k < m; k++) n += daysInMonth(y, k);
-    return n;
+/**
+ * A .dt field of datetimes (float64 ms since the epoch, UTC as the parser reads them; NaN is
+ * NaT) as an engine expression of the existing elementwise ops, so it fuses with the rest of
+ * the plan: the civil date by H. Hinnant's civil_from_days in float64 arithmetic (floorDivide and
+ * mod are NumPy's floored ones, exact on integers below 2^53). Integer fields come back float64
+ * (NaN at NaT: the caller casts to int64 when there is none); bools are False at NaT.
+ */
+function dtValues(field: DtField, x: NDArray, freq?: number): NDArray {
+  const f64 = (b: NDArray): NDArray => b.astype('float64');
+  let dayMemo: NDArray | undefined;
+  const day = (): NDArray => (dayMemo ??= x.floorDivide(DAY_MS));
+  const msOfDay = (): NDArray => x.sub(day().mul(DAY_MS));
+  let civilMemo: { y: NDArray; m: NDArray; d: NDArray; doy: NDArray } | undefined;
+  const civil = (): { y: NDArray; m: NDArray; d: NDArray; doy: NDArray } => {
+    if (civilMemo) return civilMemo;
+    const z = day().add(719468);
+    const era = z.floorDivide(146097);
+    const doe = z.sub(era.mul(146097));
+    const yoe = doe.sub(doe.floorDivide(1460)).add(doe.floorDivide(36524)).sub(doe.floorDivide(146096)).floorDivide(365);
+    // the day of a year that starts on March 1 (0 … 365)
+    const doy = doe.sub(yoe.mul(365).add(yoe.floorDivide(4)).sub(yoe.floorDivide(100)));
+    const mp = doy.mul(5).add(2).floorDivide(153);
+    const d = doy.sub(mp.mul(153).add(2).floorDivide(5)).add(1);
+    const m = whereArrays(mp.lt(10), mp.add(3), mp.sub(9));
+    const y = yoe.add(era.mul(400)).add(f64(m.le(2)));
+    return (civilMemo = { y, m, d, doy });
   };
+  const leap = (y: NDArray): NDArray => y.mod(4).eq(0).logicalAnd(y.mod(100).ne(0)).logicalOr(y.mod(400).eq(0));
+  // 28/29 for February, else 30 + (m + (m ≥ 8)) mod 2
+  const monthDays = (y: NDArray, m: NDArray): NDArray => whereArrays(m.eq(2), f64(leap(y)).add(28), m.add(f64(m.ge(8))).mod(2).add(30));
+  const present = (b: NDArray): NDArray => b.logicalAnd(x.isnan().logicalNot());
   switch (field) {
-    case 'date': return (x) => x;
-    case 'totalSeconds': return (x) => x / 1000;
-    case 'days': return (x) => Math.floor(x / DAY_MS);
-    case 'year': return (x) => civil(day(x)).y;
-    case 'month': return (x) => civil(day(x)).m;
-    case 'day': return (x) => civil(day(x)).d;
-    case 'hour': return (x) => Math.floor(msOfDay(x) / 3_600_000);
-    case 'minute': return (x) => Math.floor(msOfDay(x) / 60_000) % 60;
-    case 'second': return (x) => Math.floor(msOfDay(x) / 1000) % 60;
-    case 'microsecond': return (x) => (msOfDay(x) % 1000) * 1000;
-    case 'dayofweek': return (x) => (((day(x) + 3) % 7) + 7) % 7; // 1970-01-01 was a Thursday; pandas: Monday = 0
-    case 'dayofyear': return dayOfYear;
-    case 'quarter': return (x) => Math.floor((civil(day(x)).m - 1) / 3) + 1;
-    case 'daysInMonth': return (x) => { const { y, m } = civil(day(x)); return daysInMonth(y, m); };
-    case 'isMonthStart': return (x) => +(civil(day(x)).d === 1);
-    case 'isMonthEnd': return (x) => { const { y, m, d } = civil(day(x)); return +(d === daysInMonth(y, m)); };
-    case 'isQuarterStart': return (x) => { const { m, d } = civil(day(x)); return +(d === 1 && m % 3 === 1); };
-    case 'isQuarterEnd': return (x) => { const { y, m, d } = civil(day(x)); return +(m % 3 === 0 && d === daysInMonth(y, m)); };
-    case 'isYearStart': return (x) => { const { m, d } = civil(day(x)); return +(m === 1 && d === 1); };
-    case 'isYearEnd': return (x) => { const { m, d } = civil(day(x)); return +(m === 12 && d === 31); };
-    case 'isLeapYear': return (x) => +isLeap(civil(day(x)).y);
-    default: throw new TypeError(`.dt.${field}: not a field`);
+    case 'floor': return x.div(freq!).floor().mul(freq!);
+    case 'ceil': return x.div(freq!).ceil().mul(freq!);
+    // pandas' Timestamp.round: halves to the even multiple
+    case 'round': return x.div(freq!).rint().mul(freq!);
+    case 'date': return day().mul(DAY_MS);
+    case 'totalSeconds': return x.div(1000);
+    case 'days': return day(); // floored (pandas' Timedelta.days: -1 for −1 h)
+    case 'year': return civil().y;
+    case 'month': return civil().m;
+    case 'day': return civil().d;
+    case 'hour': return msOfDay().floorDivide(3_600_000);
+    case 'minute': return msOfDay().floorDivide(60_000).mod(60);
+    case 'second': return msOfDay().floorDivide(1000).mod(60);
+    case 'microsecond': return msOfDay().mod(1000).mul(1000);
+    case 'dayofweek': return day().add(3).mod(7); // 1970-01-01 was a Thursday; pandas: Monday = 0
+    case 'dayofyear': {
+      const { y, m, doy } = civil();
+      return whereArrays(m.le(2), doy.sub(305), doy.add(60).add(f64(leap(y))));
+    }
+    case 'quarter': return civil().m.sub(1).floorDivide(3).add(1);
+    case 'daysInMonth': { const { y, m } = civil(); return monthDays(y, m); }
+    case 'isMonthStart': return present(civil().d.eq(1));
+    case 'isMonthEnd': { const { y, m, d } = civil(); return present(d.eq(monthDays(y, m))); }
+    case 'isQuarterStart': { const { m, d } = civil(); return present(d.eq(1).logicalAnd(m.mod(3).eq(1))); }
+    case 'isQuarterEnd': { const { y, m, d } = civil(); return present(m.mod(3).eq(0).logicalAnd(d.eq(monthDays(y, m)))); }
+    case 'isYearStart': { const { m, d } = civil(); return present(m.eq(1).logicalAnd(d.eq(1))); }
+    case 'isYearEnd': { const { m, d } = civil(); return present(m.eq(12).logicalAnd(d.eq(31))); }
+    case 'isLeapYear': return present(leap(civil().y));
+    default: throw new TypeError(`.dt.${field as string}: not a field`);
   }
 }
 
@@ -519,14 +494,14 @@ function lookupColumns(e: Extract<Expr, { kind: 'lookup' }>, args: readonly Colu
   });
 }
 
-/** Per-partition columns of a JS-evaluated node (.str / .dt / map), or undefined for engine nodes. */
+/** Per-partition columns of a JS-evaluated node (.str / map), or undefined for engine nodes (.dt is one). */
 function hostColumns(e: Expr, parts: readonly Partition[]): Column[] | undefined {
-  if (e.kind !== 'str' && e.kind !== 'dt' && e.kind !== 'lookup') return undefined;
+  if (e.kind !== 'str' && e.kind !== 'lookup') return undefined;
   const args = hostColumns(e.arg, parts) ?? parts.map((p) => {
     if (e.arg.kind !== 'col') throw new TypeError(`.${e.kind}: needs a column or a .${e.kind} result`);
     return p.columns.get(e.arg.name)!;
   });
-  return e.kind === 'str' ? strColumns(e, args) : e.kind === 'dt' ? dtColumns(e, args) : lookupColumns(e, args);
+  return e.kind === 'str' ? strColumns(e, args) : lookupColumns(e, args);
 }
 
 /**
@@ -555,12 +530,15 @@ class Builder {
   private readonly leaves = new Map<string, NDArray>();
   /** 0-d bool arrays computed with the plan that must be true, and the RangeError when one is not. */
   readonly checks: { test: NDArray; error: string }[] = [];
-  /** int64 floordiv/mod nodes with a column divisor: the divisor's "has a zero" reduction (the pre-pass). */
+  /**
+   * The pre-pass's data-dependent nodes: int64 floordiv/mod with a column divisor (its "has a
+   * zero" reduction) and integer .dt fields (the argument's "has a NaT").
+   */
   readonly zeroTests = new Map<Expr, NDArray>();
   constructor(
     private readonly parts: readonly Partition[],
     private readonly dtypes: ReadonlyMap<string, DType>,
-    /** The int64 floordiv/mod nodes whose divisor column holds a zero (pandas then gives float64). */
+    /** The int64 floordiv/mod nodes whose divisor column holds a zero and the .dt fields of an argument with a NaT (pandas then gives float64). */
     private readonly zeroDivisors: ReadonlySet<Expr> = new Set(),
   ) {}
 
@@ -588,6 +566,23 @@ class Builder {
     const af = typeof a === 'object' ? a.astype('float64') : Number(a);
     const fill = e.op === 'mod' ? NaN : typeof af === 'number' ? binaryNumberFirst('floorDivide', af, zero.astype('float64').mul(0)) : af.floorDivide(0);
     return whereArrays(zero, fill, r);
+  }
+
+  /**
+   * A .dt field in the engine: datetimes and bool fields as they are; an integer field int64
+   * when the argument has no NaT in the batch, float64 with NaN where it has (pandas; the NaT
+   * test is a pre-pass like the zero divisors').
+   */
+  private dt(e: Extract<Expr, { kind: 'dt' }>): NDArray {
+    const x = this.build(e.arg);
+    if (typeof x !== 'object') throw new TypeError(`.dt.${e.field}: needs a datetime Series`);
+    const xf = x.dtype === 'float64' ? x : x.astype('float64');
+    const r = dtValues(e.field, xf, e.freq);
+    const d = exprDtype(e, this.dtypes);
+    if (d !== 'int64') return r;
+    if (this.zeroDivisors.has(e)) return r;
+    if (!this.zeroTests.has(e)) this.zeroTests.set(e, xf.isnan().any());
+    return r.astype('int64');
   }
 
   column(name: string): NDArray {
@@ -802,8 +797,8 @@ class Builder {
         }
         return a.dtype === e.dtype ? a : a.astype(e.dtype);
       }
+      case 'dt': return this.dt(e);
       case 'str':
-      case 'dt':
       case 'lookup':
         throw new Error('internal: host columns are built above');
     }
@@ -869,7 +864,7 @@ interface HoistContext {
   n: number;
 }
 
-/** `e` with the engine arguments of its .str / .dt nodes computed into columns of ctx.parts. */
+/** `e` with the engine arguments of its .str / map nodes computed into columns of ctx.parts. */
 async function hoist(e: Expr, ctx: HoistContext): Promise<Expr> {
   switch (e.kind) {
     case 'col':
@@ -882,10 +877,10 @@ async function hoist(e: Expr, ctx: HoistContext): Promise<Expr> {
     case 'where':
       return { ...e, cond: await hoist(e.cond, ctx), x: await hoist(e.x, ctx), other: await hoist(e.other, ctx) };
     case 'str':
-    case 'dt':
     case 'lookup': {
+      // a .dt argument is an engine expression: computed first as any other
       const arg = await hoist(e.arg, ctx);
-      if (arg.kind === 'col' || arg.kind === 'str' || arg.kind === 'dt' || arg.kind === 'lookup') return arg === e.arg ? e : ({ ...e, arg } as Expr);
+      if (arg.kind === 'col' || arg.kind === 'str' || arg.kind === 'lookup') return arg === e.arg ? e : ({ ...e, arg } as Expr);
       const name = `\u0000host${ctx.n++}`;
       const [cols] = await evaluate([arg], ctx.parts, ctx.dtypes, ctx.options);
       const dtypes = new Map(ctx.dtypes);
@@ -1011,13 +1006,114 @@ export async function reduceInt64(parts: readonly Partition[], e: Expr, dtypes: 
   return any || op === 'sum' ? (r as bigint) : NaN;
 }
 
-/** Does `e` have a .str or .dt part (computed on the host, not by one engine plan)? */
+/** Does `e` have a .str or map part (computed on the host, not by one engine plan)? */
 function hasHost(e: Expr): boolean {
   switch (e.kind) {
     case 'col': case 'lit': return false;
-    case 'str': case 'dt': case 'lookup': return true;
+    case 'str': case 'lookup': return true;
     case 'arith': case 'compare': case 'logical': return hasHost(e.args[0]) || hasHost(e.args[1]);
     case 'where': return hasHost(e.cond) || hasHost(e.x) || hasHost(e.other);
     default: return hasHost(e.arg);
   }
+}
+
+/** A partition's column (or, `mask`, its validity) as an engine leaf, without a copy. */
+function partArray(p: Partition, name: string, mask = false): NDArray {
+  const c = p.columns.get(name)!;
+  return mask ? (memoryArray(c.valid!, [c.valid!.length], [1], 0, undefined) as NDArray) : leaf(c);
+}
+
+/**
+ * pandas' Series.prod() of a numeric or bool column: int64 (Int64: <NA> as 1) by the engine's
+ * product reduction per partition in one plan, the partitions' products multiplied here with
+ * NumPy's int64 wrap-around (integer products do not depend on the order), bool as 0/1 (a
+ * number). float64 stays a row-order loop here: NumPy's multiply.reduce multiplies in row order,
+ * and the engine's reduction combines lanes and chunks, which differs in the last bits over
+ * millions of values. 1 for no rows.
+ */
+export async function columnProd(parts: readonly Partition[], name: string, options: ComputeOptions): Promise<number | bigint> {
+  const live = parts.filter((p) => p.length > 0);
+  if (!live.length) return 1;
+  const c = live[0]!.columns.get(name)!;
+  if (c.values instanceof BigInt64Array || c.dtype === 'bool') {
+    const r = live.map((p) => {
+      const a = partArray(p, name);
+      return (p.columns.get(name)!.valid ? (whereArrays(partArray(p, name, true), a, 1n) as NDArray) : a.astype('int64')).prod();
+    });
+    let ip = 1n;
+    for (const v of await computeArrays(r, options)) ip = BigInt.asIntN(64, ip * BigInt(v as bigint | number));
+    return c.dtype === 'bool' ? Number(ip) : ip;
+  }
+  let fp = 1;
+  for (const p of live) for (const x of p.columns.get(name)!.values as Float64Array) if (!Number.isNaN(x)) fp *= x;
+  return fp;
+}
+
+/**
+ * The row (0-based over the partitions) of pandas' idxmax (`max`) or idxmin, -1 when every value
+ * is missing: the engine's argmax/argmin and "all missing" test per partition in one plan, the
+ * partitions' winners compared here (the first of equal values wins, as pandas). As pandas 1.5:
+ * float64 (and datetimes) with NaN as the extreme that cannot win (nanops.nanargmax, so the first
+ * NaN when the max is -inf and a NaN comes first); Int64 skipping <NA> (its masked argmax: only
+ * when a partition's winner is <NA> — its max is -2^63 — is its row looked for on the host).
+ */
+export async function columnArgExtreme(parts: readonly Partition[], name: string, max: boolean, options: ComputeOptions): Promise<number> {
+  const live = parts.filter((p) => p.length > 0);
+  if (!live.length) return -1;
+  const first = live[0]!.columns.get(name)!;
+  const nullable = live.some((p) => p.columns.get(name)!.valid);
+  const float = !(first.values instanceof BigInt64Array) && first.dtype !== 'bool';
+  const worst = float ? (max ? -Infinity : Infinity) : max ? -(2n ** 63n) : 2n ** 63n - 1n;
+  const arrays: NDArray[] = [];
+  for (const p of live) {
+    const a = partArray(p, name);
+    let v: NDArray;
+    let none: NDArray | undefined;
+    if (float) {
+      const nan = a.isnan();
+      v = whereArrays(nan, worst, a) as NDArray;
+      none = nan.all();
+    } else if (nullable) {
+      const valid = partArray(p, name, true);
+      v = whereArrays(valid, a, worst) as NDArray;
+      none = valid.logicalNot().all();
+    } else v = a.astype('int64');
+    arrays.push(max ? v.argmax() : v.argmin());
+    if (none) arrays.push(none);
+  }
+  const res = await computeArrays(arrays, options);
+  const step = float || nullable ? 2 : 1;
+  let best: number | bigint | undefined;
+  let bestRow = -1;
+  let offset = 0;
+  live.forEach((p, k) => {
+    const c = p.columns.get(name)!;
+    // an Int64 partition of <NA> only has no winner; a float64 one of NaN only stands as the
+    // filled extreme at its first row (pandas fills the whole column before its argmax)
+    if (nullable && res[2 * k + 1]) {
+      offset += p.length;
+      return;
+    }
+    let i = Number(res[step * k] as bigint | number);
+    if (nullable && !c.valid![i]) i = (c.values as BigInt64Array).findIndex((x, j) => c.valid![j] === 1 && x === worst);
+    // a NaN winner stands for -inf (+inf for idxmin), as pandas' filled values
+    const x = float && Number.isNaN(c.values[i] as number) ? worst : c.values[i]!;
+    if (best === undefined || (max ? x > best : x < best)) {
+      best = x;
+      bestRow = offset + i;
+    }
+    offset += p.length;
+  });
+  if (float && live.every((_, k) => res[2 * k + 1])) return -1;
+  return bestRow;
+}
+
+/** Partition and row within it of row `k` over `parts`. */
+export function locate(parts: readonly Partition[], k: number): [number, number] {
+  let at = k;
+  for (let pi = 0; pi < parts.length; pi++) {
+    if (at < parts[pi]!.length) return [pi, at];
+    at -= parts[pi]!.length;
+  }
+  throw new Error(`internal: row ${k} beyond ${parts.length} partitions`);
 }

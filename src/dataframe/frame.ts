@@ -15,7 +15,7 @@ import { Describe } from './describe.js';
 import { Table } from './table.js';
 import { MemorySource } from './memory.js';
 import { DerivedSource, type Step } from './derived.js';
-import { GroupBy, checkSplitOut, valueCountsSplit } from './groupby.js';
+import { GroupBy, checkSplitOut, partsNunique, valueCountsSplit } from './groupby.js';
 import { SortedSource } from './sorted.js';
 import { type ScanOp, ScanSource, alignedSource, scanDtype } from './scan.js';
 import { type How, MergeSource } from './merge.js';
@@ -29,7 +29,7 @@ import { type CorrOptions, type CovOptions, MEDIAN_Q, checkQuantile, checkVarOpt
 import type { StrMap } from './strings.js';
 import {
   type ArithOp, type CompareOp, type DtField, type Expr, type Lookup, type LogicalOp, type MapValue, type StrOp,
-  col, exprColumns, exprDtype, literal, lookupKey, reduceInt64,
+  col, columnArgExtreme, columnProd, exprColumns, exprDtype, literal, locate, lookupKey, reduceInt64,
 } from './expr.js';
 
 export { Lazy } from './layers.js';
@@ -556,13 +556,18 @@ export class DataFrame implements HasGraph {
 
   /** The number of distinct values of each column, missing left out (pandas' `df.nunique()`). */
   nunique(): Lazy<Record<string, number>> {
-    const each = this.columns.map((c) => [c, this.get(c).nunique()] as const);
+    const columns = this.columns;
     return new Lazy(
       (o) => this.reductionLayers('nunique', o),
       async (options) => {
-        const out: Record<string, number> = {};
-        for (const [c, n] of each) out[c] = await n.compute(options);
-        return out;
+        // one load of every column and one native groupby (a single group, nunique per column)
+        const P = this.npartitions;
+        const tracker = new Tracker(options, 'nunique', 2 * P + 1);
+        const counts = await tracker.run(async () => {
+          const parts = await this.state.source.load([...columns], undefined, tracker.phase(P));
+          return partsNunique(parts, columns, this.dtypes, tracker);
+        });
+        return Object.fromEntries(columns.map((c, j) => [c, counts[j]!]));
       },
     );
   }
@@ -1566,21 +1571,9 @@ export class Series implements HasGraph {
       async (options) => {
         const tracker = new Tracker(options, 'prod', f.npartitions);
         const parts = await tracker.run(() => f.state.source.load([name], undefined, tracker.phase(f.npartitions)));
-        let fp = 1;
-        let ip = 1n;
-        let exact = false;
-        for (const p of parts) {
-          const c = p.columns.get(name)!;
-          if (c.values instanceof BigInt64Array) {
-            exact = true;
-            for (let i = 0; i < p.length; i++) if (!c.valid || c.valid[i]) ip = BigInt.asIntN(64, ip * c.values[i]!);
-          } else {
-            const v = c.values as Float64Array | Uint8Array;
-            for (let i = 0; i < p.length; i++) if (!Number.isNaN(v[i]!)) fp *= v[i]!;
-          }
-        }
-        if (!exact) return fp;
-        return ip >= -MAX_SAFE && ip <= MAX_SAFE ? Number(ip) : ip;
+        // the engine's product reduction over the column (NaN and <NA> as 1)
+        const p = await columnProd(parts, name, options);
+        return typeof p === 'bigint' ? (p >= -MAX_SAFE && p <= MAX_SAFE ? Number(p) : p) : p;
       },
     );
   }
@@ -1604,26 +1597,13 @@ export class Series implements HasGraph {
       async (options) => {
         const tracker = new Tracker(options, op, f.npartitions);
         const parts = await tracker.run(() => f.state.source.load([name], undefined, tracker.phase(f.npartitions)));
-        let best: number | bigint | undefined;
-        let at: [number, number] | undefined;
-        let row = 0;
-        let bestRow = -1;
-        parts.forEach((p, pi) => {
-          const c = p.columns.get(name)!;
-          for (let i = 0; i < p.length; i++, row++) {
-            if (c.valid ? !c.valid[i] : typeof c.values[i] === 'number' && Number.isNaN(c.values[i])) continue;
-            const v = c.values[i]!;
-            // the first of equal values, as pandas
-            if (best === undefined || (op === 'idxmax' ? v > best : v < best)) {
-              best = v;
-              at = [pi, i];
-              bestRow = row;
-            }
-          }
-        });
-        if (!at) return null;
+        // the engine's argmax/argmin (the first of equal values, as pandas), missing skipped
+        const row = await columnArgExtreme(parts, name, op === 'idxmax', options);
+        if (row < 0) return null;
         const index = f.index;
-        return index ? valueAt(parts[at[0]]!.columns.get(index)!, at[1]) : bestRow;
+        if (!index) return row;
+        const [pi, i] = locate(parts, row);
+        return valueAt(parts[pi]!.columns.get(index)!, i);
       },
     );
   }

@@ -10,7 +10,7 @@ import type { ComputeOptions } from '../graph/types.js';
 import { type Column, type DType, type Partition, StringDict, floatToNullable, nullableToFloat, typeCode } from './column.js';
 import { DataFrame } from './frame.js';
 import { Lazy } from './layers.js';
-import { ColType, dfNative } from './native.js';
+import { ColType, type GroupbyColumnSpec, dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
 import { Table } from './table.js';
@@ -52,7 +52,7 @@ export type AggSpec = Record<string, AggName | readonly AggName[]>;
 
 /** 'firstrow' (internal): the row number of a group's first row, for orders of appearance. */
 type InternalAgg = AggName | 'firstrow' | 'quantile';
-const AGG_CODE: Record<InternalAgg, number> = { count: 0, size: 1, sum: 2, mean: 3, min: 4, max: 5, std: 6, var: 7, first: 8, last: 9, nunique: 10, firstrow: 11, median: 12, quantile: 13 };
+export const AGG_CODE: Record<InternalAgg, number> = { count: 0, size: 1, sum: 2, mean: 3, min: 4, max: 5, std: 6, var: 7, first: 8, last: 9, nunique: 10, firstrow: 11, median: 12, quantile: 13 };
 
 /** One output of a groupby: the aggregation of a column (q: quantile's). */
 interface Out { column: string; agg: InternalAgg; name: string; q?: number }
@@ -77,7 +77,7 @@ function accepts(agg: InternalAgg, d: DType): boolean {
   }
 }
 
-interface NativeOut {
+export interface NativeOut {
   type: ColType;
   data: ArrayBuffer;
   dictBytes?: ArrayBuffer;
@@ -85,7 +85,7 @@ interface NativeOut {
   present?: ArrayBuffer;
 }
 
-function outColumn(o: NativeOut, groups: number): Column {
+export function outColumn(o: NativeOut, groups: number): Column {
   switch (o.type) {
     case ColType.Int64: return { dtype: 'int64', values: new BigInt64Array(o.data) };
     case ColType.Bool: return { dtype: 'bool', values: new Uint8Array(o.data) };
@@ -99,6 +99,36 @@ function outColumn(o: NativeOut, groups: number): Column {
     }
     default: return { dtype: 'float64', values: new Float64Array(o.data) };
   }
+}
+
+/** A loaded column over partitions as the native groupby reads it (a key or a value column). */
+export function groupbyColumn(parts: readonly Partition[], name: string, schema: DType): GroupbyColumnSpec {
+  // the dtype as read (unified over the partitions)
+  const d = parts.find((p) => p.length > 0)?.columns.get(name)?.dtype ?? schema;
+  const cols = parts.map((p) => p.columns.get(name)!);
+  if (d === 'string' || d === 'category')
+    return { type: ColType.String, parts: cols.map((c) => c.values), dictBytes: cols.map((c) => c.dict!.bytes), dictOffsets: cols.map((c) => c.dict!.offsets) };
+  // nullable integers travel as float64 with NaN for <NA> (a missing key: dropped; values exact to 2^53)
+  if (d === 'Int64') return { type: ColType.Float64, parts: cols.map((c) => nullableToFloat(c).values) };
+  return { type: typeCode(d), parts: cols.map((c) => c.values) };
+}
+
+/**
+ * The number of distinct non-missing values of each column of loaded partitions in one native
+ * groupby call: one group (a constant key) and a nunique aggregation per column (pandas'
+ * `df.nunique()`, whose missing values are left out).
+ */
+export async function partsNunique(parts: readonly Partition[], columns: readonly string[], schema: Readonly<Record<string, DType>>, tracker: Tracker): Promise<number[]> {
+  if (!columns.length) return [];
+  const spec = {
+    rows: parts.map((p) => p.length),
+    keys: [{ type: ColType.Int64, parts: parts.map((p) => new BigInt64Array(p.length)) }],
+    values: columns.map((c) => groupbyColumn(parts, c, schema[c]!)),
+    aggs: columns.map((_, j) => ({ agg: AGG_CODE.nunique, value: j, ddof: 1, q: 0.5 })),
+  };
+  const res = await awaitNative((onProgress) => dfNative().dfGroupby(spec, onProgress), tracker.phase(parts.length + 1));
+  // no rows: no group
+  return columns.map((_, j) => (res.groups ? Number(new BigInt64Array(res.columns[j + 1]!.data)[0]!) : 0));
 }
 
 /**
@@ -309,14 +339,7 @@ export class GroupBy {
           });
           return { type: ColType.Int64, parts: filled };
         }
-        // the dtype as read (unified over the partitions)
-        const d = parts.find((p) => p.length > 0)?.columns.get(name)?.dtype ?? frame.dtypes[name]!;
-        const cols = parts.map((p) => p.columns.get(name)!);
-        if (d === 'string' || d === 'category')
-          return { type: ColType.String, parts: cols.map((c) => c.values), dictBytes: cols.map((c) => c.dict!.bytes), dictOffsets: cols.map((c) => c.dict!.offsets) };
-        // nullable integers travel as float64 with NaN for <NA> (a missing key: dropped; values exact to 2^53)
-        if (d === 'Int64') return { type: ColType.Float64, parts: cols.map((c) => nullableToFloat(c).values) };
-        return { type: typeCode(d), parts: cols.map((c) => c.values) };
+        return groupbyColumn(parts, name, frame.dtypes[name]!);
       };
       const vspec = values.map(col);
       for (const o of native) {

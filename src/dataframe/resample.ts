@@ -11,7 +11,10 @@ import type { ComputeOptions } from '../graph/types.js';
 import { type Column, type DType, type Partition, StringDict } from './column.js';
 import type { DataFrame } from './frame.js';
 import { Lazy } from './layers.js';
-import { Tracker } from './run.js';
+import { AGG_CODE, type NativeOut, groupbyColumn, outColumn } from './groupby.js';
+import { locate } from './expr.js';
+import { ColType, type GroupbyColumnSpec, dfNative } from './native.js';
+import { Tracker, awaitNative } from './run.js';
 import { Table } from './table.js';
 
 const UNITS: Record<string, number> = { ms: 1, L: 1, s: 1000, S: 1000, min: 60_000, T: 60_000, h: 3_600_000, H: 3_600_000, d: 86_400_000, D: 86_400_000 };
@@ -29,37 +32,6 @@ export function parseRule(where: string, rule: unknown): number {
 
 type Agg = 'mean' | 'sum' | 'count';
 type Pick = 'min' | 'max' | 'first' | 'last' | 'median' | 'std' | 'var';
-
-const missingAt = (c: Column, i: number): boolean =>
-  c.valid ? !c.valid[i] : c.dtype === 'string' || c.dtype === 'category' ? (c.values as Int32Array)[i]! < 0 : c.dtype === 'float64' || c.dtype === 'datetime' || c.dtype === 'timedelta' ? Number.isNaN((c.values as Float64Array)[i]!) : false;
-const numberAt = (c: Column, i: number): number => (c.values instanceof BigInt64Array ? Number(c.values[i]!) : (c.values[i] as number));
-
-/** Whether row i of `col` is a strictly better min/max than row j of `best` (the first of equal values is kept). */
-function better(op: 'min' | 'max', col: Column, i: number, best: Column, j: number): boolean {
-  const a = col.values[i]!, b = best.values[j]!;
-  return op === 'min' ? a < b : a > b;
-}
-
-/** pandas' group median: the middle value, or the mean of the two middle ones. */
-function median(v: number[]): number {
-  if (!v.length) return NaN;
-  const s = Float64Array.from(v).sort();
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
-}
-
-/** Welford's running variance, as pandas' group_var (ddof 1); NaN below two values. */
-function variance(v: number[], sqrt: boolean): number {
-  let n = 0, mean = 0, m2 = 0;
-  for (const x of v) {
-    n++;
-    const d = x - mean;
-    mean += d / n;
-    m2 += d * (x - mean);
-  }
-  const r = n < 2 ? NaN : m2 / (n - 1);
-  return sqrt ? Math.sqrt(r) : r;
-}
 
 const BOOL_TEXT = StringDict.fromStrings(['False', 'True']);
 
@@ -231,44 +203,74 @@ export class Resampler {
     return new Lazy((o) => f.reductionLayers(`resample-${op}`, o), (options) => this.runPick(op, cols, options));
   }
 
-  /** min/max/first/last/median/std/var: each bin's non-missing values, in row order. */
+  /**
+   * min/max/first/last/median/std/var: the bin of each row as a float64 key (NaN for a missing
+   * timestamp, dropped) and the native groupby (groupby.ts's) over it, a count per column saying
+   * which bins have values; the groups then laid out over every bin from the first to the last,
+   * the empty ones missing as pandas makes them (gathered). Int64 min/max run exactly as int64
+   * with <NA> as the neutral value (as groupby's); Int64 first/last travel as float64 (exact to
+   * 2^53, as groupby's).
+   */
   private async runPick(op: Pick, cols: string[], options: ComputeOptions): Promise<Table> {
     const index = this.frame.index!;
     const { parts, bins, binOf, label } = await this.binned(op, cols, options);
     const data = new Map<string, Column>();
     data.set(index, { dtype: 'datetime', values: Float64Array.from({ length: bins }, (_, k) => label(k)) });
     const stats = op === 'median' || op === 'std' || op === 'var';
-    for (const c of cols) {
-      const dtype = parts.find((p) => p.length)?.columns.get(c)?.dtype ?? this.frame.dtypes[c]!;
-      // per bin: the chosen row (partition, row) for min/max/first/last, the values for the statistics
-      const chosenPart = new Int32Array(bins).fill(-1);
-      const chosenRow = new Int32Array(bins);
-      const values: number[][] = stats ? Array.from({ length: bins }, () => []) : [];
-      parts.forEach((p, pi) => {
-        const t = p.columns.get(index)!.values as Float64Array;
-        const col = p.columns.get(c)!;
-        for (let i = 0; i < p.length; i++) {
-          const ts = t[i]!;
-          if (Number.isNaN(ts) || missingAt(col, i)) continue;
-          const b = binOf(ts);
-          if (stats) {
-            values[b]!.push(numberAt(col, i));
-            continue;
-          }
-          const cp = chosenPart[b]!;
-          if (cp < 0 || op === 'last' || ((op === 'min' || op === 'max') && better(op, col, i, parts[cp]!.columns.get(c)!, chosenRow[b]!))) {
-            chosenPart[b] = pi;
-            chosenRow[b] = i;
-          }
-        }
-      });
-      if (stats) {
-        data.set(c, { dtype: 'float64', values: Float64Array.from(values, (v) => (op === 'median' ? median(v) : variance(v, op === 'std'))) });
-        continue;
+    const dtypeOf = (c: string): DType => parts.find((p) => p.length)?.columns.get(c)?.dtype ?? this.frame.dtypes[c]!;
+    const exactInt = (c: string): boolean => dtypeOf(c) === 'Int64' && (op === 'min' || op === 'max');
+    // Int64 first/last: the row number of each present value (float64, NaN for <NA>), the value read back exactly
+    const rowOf = (c: string): boolean => dtypeOf(c) === 'Int64' && (op === 'first' || op === 'last');
+    const offsets: number[] = [];
+    parts.reduce((at, p) => (offsets.push(at), at + p.length), 0);
+    const values = cols.map((c): GroupbyColumnSpec => {
+      if (rowOf(c)) {
+        return { type: ColType.Float64, parts: parts.map((p, pi) => {
+          const col = p.columns.get(c)!;
+          return Float64Array.from({ length: p.length }, (_, i) => (!col.valid || col.valid[i] ? offsets[pi]! + i : NaN));
+        }) };
       }
-      const pickedCol = (k: number): Column | undefined => (chosenPart[k]! < 0 ? undefined : parts[chosenPart[k]!]!.columns.get(c));
-      data.set(c, gathered(dtype, bins, (k) => (chosenPart[k]! < 0 ? -1 : chosenRow[k]!), pickedCol, chosenPart.includes(-1)));
-    }
+      if (!exactInt(c)) return groupbyColumn(parts, c, this.frame.dtypes[c]!);
+      const neutral = op === 'min' ? 2n ** 63n - 1n : -(2n ** 63n);
+      return { type: ColType.Int64, parts: parts.map((p) => {
+        const col = p.columns.get(c)!;
+        return col.valid ? BigInt64Array.from(col.values as BigInt64Array, (v, i) => (col.valid![i] ? v : neutral)) : col.values;
+      }) };
+    });
+    const spec = {
+      rows: parts.map((p) => p.length),
+      keys: [{ type: ColType.Float64, parts: parts.map((p) => Float64Array.from(p.columns.get(index)!.values as Float64Array, (t) => (Number.isNaN(t) ? NaN : binOf(t)))) }],
+      values,
+      aggs: [
+        ...cols.map((_, j) => ({ agg: AGG_CODE[op], value: j, ddof: 1, q: 0.5 })),
+        ...cols.map((_, j) => ({ agg: AGG_CODE.count, value: j, ddof: 1, q: 0.5 })),
+      ],
+    };
+    const tracker = new Tracker(options, `resample-${op}`, 1);
+    const res = await tracker.run(() => awaitNative((onProgress) => dfNative().dfGroupby(spec, onProgress), tracker.phase(1)));
+    const G = res.groups;
+    const keys = new Float64Array(res.columns[0]!.data);
+    const group = new Int32Array(bins).fill(-1);
+    for (let g = 0; g < G; g++) group[keys[g]!] = g;
+    cols.forEach((c, j) => {
+      const out = outColumn(res.columns[1 + j] as NativeOut, G);
+      const counts = new BigInt64Array(res.columns[1 + cols.length + j]!.data);
+      const row = (k: number): number => (group[k]! >= 0 && counts[group[k]!]! > 0n ? group[k]! : -1);
+      if (stats) {
+        data.set(c, { dtype: 'float64', values: Float64Array.from({ length: bins }, (_, k) => (row(k) < 0 ? NaN : (out.values as Float64Array)[row(k)]!)) });
+        return;
+      }
+      const dtype = dtypeOf(c);
+      // Int64 comes back int64 (min/max) or as row numbers (first/last): as Int64 values for gathered
+      const at = (r: number): bigint => {
+        const [pi, i] = locate(parts, r);
+        return (parts[pi]!.columns.get(c)!.values as BigInt64Array)[i]!;
+      };
+      const picked: Column = rowOf(c) ? { dtype: 'Int64', values: BigInt64Array.from(out.values as Float64Array, (r) => (Number.isNaN(r) ? 0n : at(r))) } : out;
+      let empty = false;
+      for (let k = 0; k < bins && !empty; k++) empty = row(k) < 0;
+      data.set(c, gathered(dtype, bins, row, () => picked, empty));
+    });
     return new Table(cols, data, bins, index);
   }
 
