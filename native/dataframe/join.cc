@@ -196,8 +196,9 @@ void JoinPlan::partOffsets() {
     }
     bucket[P] = pos;
   }
+  // where each chunk of side a starts in each bucket: its rows' ids are read back from there
+  astart_.assign(hist_.begin() + static_cast<std::ptrdiff_t>(chunks_ * P), hist_.end());
   ak_.reset(new uint64_t[nl_ + 1]);
-  ar_.reset(new int32_t[nl_ + 1]);
   bk_.reset(new uint64_t[nr_ + 1]);
   br_.reset(new int32_t[nr_ + 1]);
 }
@@ -209,9 +210,18 @@ void JoinPlan::partScatter(size_t task) {
   const size_t n = side ? nl_ : nr_;
   const size_t P = size_t(1) << partBits_;
   size_t* h = hist_.data() + task * P;
-  uint64_t* keys = side ? ak_.get() : bk_.get();
-  int32_t* rows = side ? ar_.get() : br_.get();
   const unsigned shift = 64 - partBits_;
+  if (side) {
+    // side a: keys only (its rows' ids are read back in row order, by the same buckets)
+    uint64_t* keys = ak_.get();
+    forRows(start, n * t / chunks_, n * (t + 1) / chunks_, [&](size_t, size_t p, size_t r) {
+      const uint64_t key = keyOf(k, p, r);
+      keys[h[mix(key) >> shift]++] = key;
+    });
+    return;
+  }
+  uint64_t* keys = bk_.get();
+  int32_t* rows = br_.get();
   forRows(start, n * t / chunks_, n * (t + 1) / chunks_, [&](size_t i, size_t p, size_t r) {
     const uint64_t key = keyOf(k, p, r);
     const size_t at = h[mix(key) >> shift]++;
@@ -271,16 +281,15 @@ void JoinPlan::partMap(size_t bucket) {
   std::vector<int32_t> gid(firsts.size());
   for (size_t g = 0; g < firsts.size(); ++g) gid[g] = rid_[static_cast<size_t>(firsts[g])];
   for (size_t e = bucketB_[bucket], end = bucketB_[bucket + 1]; e < end; ++e) rid_[static_cast<size_t>(br_[e])] = gid[static_cast<size_t>(bk_[e])];
+  // side a's entries: their global ids in place (read back in row order by probe)
   for (size_t e = bucketA_[bucket], end = bucketA_[bucket + 1]; e < end; ++e) {
     const auto id = static_cast<int64_t>(ak_[e]);
-    lid_[static_cast<size_t>(ar_[e])] = id < 0 ? -1 : gid[static_cast<size_t>(id)];
+    ak_[e] = static_cast<uint64_t>(static_cast<int64_t>(id < 0 ? -1 : gid[static_cast<size_t>(id)]));
   }
 }
 
 void JoinPlan::partGroup() {
-  ak_.reset();
   bk_.reset();
-  ar_.reset();
   br_.reset();
   std::vector<std::vector<int32_t>>().swap(firsts_);
   std::vector<size_t>().swap(hist_);
@@ -392,7 +401,14 @@ void JoinPlan::probe(size_t chunk) {
   size_t pairs = 0, inner = 0;
   bool miss = false;
   if (part_) {
-    // ids found bucket by bucket: count the chunk's pairs
+    // the ids found bucket by bucket, read back in row order: each bucket's entries of this
+    // chunk are consecutive (the scatter's order), so the reads stream; then the chunk's pairs
+    const size_t P = size_t(1) << partBits_;
+    size_t* cur = astart_.data() + chunk * P;
+    const unsigned shift = 64 - partBits_;
+    const uint64_t* ids = ak_.get();
+    int32_t* lid = lid_.get();
+    forRows(lstart_, begin, end, [&](size_t i, size_t q, size_t r) { lid[i] = static_cast<int32_t>(static_cast<int64_t>(ids[cur[mix(keyOf(a_keys_, q, r)) >> shift]++])); });
     for (size_t i = begin; i < end; ++i) {
       const int32_t id = lid_[i];
       if (id < 0) {
@@ -489,6 +505,8 @@ void JoinPlan::probe(size_t chunk) {
 }
 
 void JoinPlan::plan() {
+  ak_.reset();
+  std::vector<size_t>().swap(astart_);
   const bool anyMiss = std::any_of(miss_.begin(), miss_.end(), [](uint8_t m) { return m != 0; });
   off_.assign(chunks_ + 1, 0);
   if (how_ == JoinHow::Left) {

@@ -29,7 +29,8 @@
 // buckets in parallel. A bucket's ids are local (in order of first appearance in the bucket);
 // the global ids are the ranks of each id's first right row, so they are the single table's ids
 // (order of first appearance) and everything after (counting, order, writing) is unchanged: the
-// same pairs, whatever the thread count.
+// same pairs, whatever the thread count. The left rows' ids are read back in row order by the
+// left chunks (each chunk's entries of a bucket are consecutive: streams, not scattered writes).
 //
 // TakePlan: columns gathered by one index array (-1 = no row: NaN, 0, -1 or a conversion).
 #pragma once
@@ -138,8 +139,9 @@ class JoinPlan {
   std::vector<size_t> bstart_;          // the first row of each part of side b
   std::vector<size_t> hist_;            // [side * chunks + chunk][bucket]: rows, then offsets
   std::vector<size_t> bucketA_, bucketB_;  // P + 1 offsets of each bucket in the scattered rows
-  std::unique_ptr<uint64_t[]> ak_, bk_;  // scattered keys (then the entry's local id)
-  std::unique_ptr<int32_t[]> ar_, br_;   // scattered row numbers
+  std::vector<size_t> astart_;          // [chunk][bucket]: where side a's chunk starts in a bucket
+  std::unique_ptr<uint64_t[]> ak_, bk_;  // scattered keys (then the entry's local / global id)
+  std::unique_ptr<int32_t[]> br_;        // side b's scattered row numbers
   std::vector<std::vector<int32_t>> firsts_;  // per bucket: the first right row of each local id
   std::unique_ptr<int32_t[]> rid_;       // per right row: its id (first: the ranks of first rows)
   std::unique_ptr<int32_t[]> lid_;    // id of each row of side a (-1: no match)
