@@ -1,8 +1,8 @@
 // npx tsx bench/dataframe-join.bench.ts [single|partitioned|both] — the native join (dfJoin) alone on
 // two large frames whose keys need hashing (shuffled, not sorted): 2.6 M left rows (float64
 // keys, each of 1 M values about 2.6 times) against 1 M right rows (unique keys, shuffled), how
-// left and inner; the single table (partitionFrom above both sides) or the partitioned join (the
-// default at this size). Wall medians of JOIN_BENCH_ROUNDS (5) and the process's peak RSS (run
+// left and inner; the single table (the default) or the partitioned join (partitionFrom: 1, which
+// TESSERA_JOIN_PARTITION_ROWS sets for merge). Wall medians of JOIN_BENCH_ROUNDS (5) and the process's peak RSS (run
 // one route per process to compare that; `both` interleaves the two routes' rounds).
 import { dfNative } from '../src/dataframe/native.js';
 import { median } from './side-by-side.js';
@@ -32,7 +32,7 @@ for (const how of ['left', 'inner'] as const) {
     for (const r of routes) {
       const t = performance.now();
       const c = process.cpuUsage();
-      const res = await n.dfJoin({ left: { rows: left.map((x) => x.length), parts: left }, right: { rows: [nr], parts: [right] }, how, ...(r === 'single' ? { partitionFrom: 2 ** 31 - 1 } : {}) }).promise;
+      const res = await n.dfJoin({ left: { rows: left.map((x) => x.length), parts: left }, right: { rows: [nr], parts: [right] }, how, ...(r === 'single' ? {} : { partitionFrom: 1 }) }).promise;
       ms.get(r)!.push(performance.now() - t);
       const d = process.cpuUsage(c);
       cpu.get(r)!.push((d.user + d.system) / 1000);

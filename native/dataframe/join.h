@@ -21,7 +21,8 @@
 // left keys) that order is the left rows' order, written in parallel; otherwise a serial pass
 // groups the left rows.
 //
-// Partitioned (both sides large, keys hashed: no dense ids, right keys not searched): the
+// Partitioned (opt-in: both sides at least partitionFrom rows, keys hashed: no dense ids, right
+// keys not searched): the
 // in-process form of a shuffle join. Both sides' keys are radix-partitioned by their hash into P
 // buckets (P a power of two, a bucket's table about 256 KB, in L2), each side in parallel chunks
 // (a histogram per chunk and bucket, then a scatter that keeps each bucket's rows in row order);
@@ -66,13 +67,14 @@ class JoinPlan {
   // cache and probes faster than a search); tests lower it. Call before addStages.
   void searchSortedFrom(size_t rows) { searchFrom_ = rows; }
   // The partitioned join is used when both sides have at least `rows` rows (0: the default,
-  // kPartitionFrom); `buckets` (a power of two, 0: from the right side's rows) is for tests.
+  // kPartitionFrom: never, since it measured no faster than the single table on 2 cores — see
+  // docs/dataframe.md); `buckets` (a power of two, 0: from the right side's rows) is for tests.
   // Call before addStages.
   void partitionFrom(size_t rows, size_t buckets = 0) {
     partFrom_ = rows ? rows : kPartitionFrom;
     partBuckets_ = buckets;
   }
-  static constexpr size_t kPartitionFrom = size_t(1) << 18;
+  static constexpr size_t kPartitionFrom = ~size_t(0);
   // After the job: the join went through the partitioned route (tests).
   bool partitioned() const { return part_; }
 

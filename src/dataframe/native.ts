@@ -117,7 +117,7 @@ export interface JoinNativeSpec {
   left: JoinNativeSide;
   right: JoinNativeSide;
   how: 'inner' | 'left' | 'right' | 'outer';
-  /** Internal (tests): the hash-partitioned join when both sides have at least this many rows (default 262 144). */
+  /** Internal (tests): the hash-partitioned join when both sides have at least this many rows (default: never). */
   partitionFrom?: number;
 }
 
