@@ -147,6 +147,50 @@ describe('merge edges of the native join, against pandas', () => {
   }
 });
 
+// the hash-partitioned join (both sides large) forced on these small frames: the same frames as
+// the single table's, against the same pandas fixtures
+describe('merge through the partitioned join (TESSERA_JOIN_PARTITION_ROWS=1), against pandas', () => {
+  const edge = (name: string): string => fileURLToPath(new URL(`./fixtures/pandas/merge-edge-${name}.csv`, import.meta.url));
+  const forced = async <T>(run: () => Promise<T>): Promise<T> => {
+    process.env.TESSERA_JOIN_PARTITION_ROWS = '1';
+    try {
+      return await run();
+    } finally {
+      delete process.env.TESSERA_JOIN_PARTITION_ROWS;
+    }
+  };
+  for (const how of HOWS)
+    it(`how=${how}: float (NaN, -0), datetime (NaT), int64 with float64 keys; duplicates on both sides; all-missing keys; several partitions`, async () => {
+      const l = readCsv(leftCsv, { parseDates: ['d'], blocksize: 400 });
+      const r = readCsv(rightCsv, { parseDates: ['d'], blocksize: 300 });
+      const cases: [string, DataFrame][] = [
+        ['f', l.select(['f', 'x']).merge(r.select(['f', 'y']), { on: 'f', how })],
+        ['d', l.select(['d', 's', 'x']).merge(r.select(['d', 'y', 'x']), { on: 'd', how })],
+        ['i-fi', l.select(['i', 'x']).merge(r.select(['fi', 'y']), { leftOn: 'i', rightOn: 'fi', how })],
+        ['f-fi', l.select(['f', 'i']).merge(r.select(['fi', 'f']), { leftOn: 'f', rightOn: 'fi', how })],
+        ['edge-dups', readCsv(edge('l'), { blocksize: 40 }).merge(readCsv(edge('r')), { on: 'k', how })],
+        ['edge-all-missing', readCsv(edge('nan')).merge(readCsv(edge('r')), { on: 'k', how })],
+      ];
+      for (const [k, m] of cases) expectFrame(`partitioned ${k}.${how}`, await forced(() => m.compute()), fixture.merges[`${k}.${how}`]!);
+    });
+  it('dfJoin takes the partitioned route from partitionFrom rows a side, with the single table\'s pairs', async () => {
+    const n = dfNative();
+    const keys = (m: number, span: number, seed: number): Float64Array => Float64Array.from({ length: m }, (_, i) => ((i * 7919 + seed) % span) - (i % 13 === 0 ? NaN : 0));
+    const left = { rows: [600, 400], parts: [keys(600, 97, 1), keys(400, 97, 5)] };
+    const right = { rows: [700], parts: [keys(700, 131, 3)] };
+    for (const how of HOWS) {
+      const one = await n.dfJoin({ left, right, how }).promise;
+      const part = await n.dfJoin({ left, right, how, partitionFrom: 500 }).promise;
+      expect([one.partitioned, part.partitioned]).toEqual([false, true]);
+      const pairs = (x: typeof one) => [x.size, x.left && [...new Int32Array(x.left, 0, x.size)], x.right && [...new Int32Array(x.right, 0, x.size)], x.leftMissing, x.rightMissing];
+      expect(pairs(part), how).toEqual(pairs(one));
+    }
+    // one side below the threshold: the single table
+    expect((await n.dfJoin({ left, right, how: 'inner', partitionFrom: 800 }).promise).partitioned).toBe(false);
+    expect(() => n.dfJoin({ left, right, how: 'inner', partitionFrom: 0 })).toThrow(/partitionFrom/);
+  });
+});
+
 describe('the native join and gather (dfJoin, dfTake)', () => {
   const n = dfNative();
   const f = (...v: number[]): Float64Array => Float64Array.from(v);

@@ -763,10 +763,11 @@ df::JoinKeys joinSide(Napi::Env env, const Napi::Value& v, const std::string& pa
   return k;
 }
 
-// dfJoin({ left: side, right: side, how: 'inner' | 'left' | 'right' | 'outer' }) → Promise<{ size, left, right,
+// dfJoin({ left: side, right: side, how: 'inner' | 'left' | 'right' | 'outer', partitionFrom? }) → Promise<{ size, left, right,
 // leftMissing, rightMissing }>: the (left row, right row) pairs of a merge on one key in pandas' order
 // (dataframe/join.h); left / right: Int32Array buffers of row numbers over the side's parts (-1: none),
-// or null when they are every row of that side in order; *Missing: some pair lacks that side's row.
+// or null when they are every row of that side in order; *Missing: some pair lacks that side's row;
+// partitioned: the hash-partitioned route was taken.
 Napi::Value Join(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object spec = obj(env, info[0], "spec");
@@ -788,6 +789,8 @@ Napi::Value Join(const Napi::CallbackInfo& info) {
   else rangeError(env, "how: expected 'inner', 'left', 'right' or 'outer', got '" + how + "'");
   const size_t chunks = static_cast<size_t>(std::max(1, stateOf(info)->pool().numThreads()));
   auto plan = std::make_shared<df::JoinPlan>(std::move(left), std::move(right), h, chunks);
+  // partitionFrom (internal, tests): the partitioned join from this many rows a side
+  if (!spec.Get("partitionFrom").IsUndefined()) plan->partitionFrom(static_cast<size_t>(integer(env, spec.Get("partitionFrom"), "partitionFrom", 1, 2147483647.0)));
   auto job = std::make_shared<FnJob>();
   job->expectedTasks = plan->expectedTasks();
   plan->addStages(*job, plan);
@@ -805,6 +808,7 @@ Napi::Value Join(const Napi::CallbackInfo& info) {
     o.Set("right", side(plan->rightRows(), plan->rightIdentity()));
     o.Set("leftMissing", Napi::Boolean::New(e, plan->leftMissing()));
     o.Set("rightMissing", Napi::Boolean::New(e, plan->rightMissing()));
+    o.Set("partitioned", Napi::Boolean::New(e, plan->partitioned()));
     return o;
   };
   return submit(env, stateOf(info), job, std::move(ctx), info[1]);

@@ -13,6 +13,7 @@ namespace {
 
 constexpr uint64_t kMissingKey = 0x7ff8000000000001ull;  // every NaN (no other double maps to it)
 constexpr size_t kBlock = 32;                            // rows hashed and prefetched at once
+constexpr size_t kBucketRows = 8192;                     // right rows per bucket (a 256 KB table)
 
 inline uint64_t mix(uint64_t k) {
   k ^= k >> 33;
@@ -53,7 +54,8 @@ JoinPlan::JoinPlan(JoinKeys left, JoinKeys right, JoinHow how, size_t chunks) : 
   b_keys_ = std::move(right);
   lstart_.push_back(0);
   for (size_t r : a_keys_.rows) lstart_.push_back(nl_ += r);
-  for (size_t r : b_keys_.rows) nr_ += r;
+  bstart_.push_back(0);
+  for (size_t r : b_keys_.rows) bstart_.push_back(nr_ += r);
 }
 
 uint64_t JoinPlan::keyOf(const JoinKeys& k, size_t part, size_t row) const {
@@ -128,11 +130,11 @@ bool JoinPlan::buildDense() {
       rid[at++] = g;
     }
   }
-  groupRows(rid);
+  groupRows(rid.data());
   return true;
 }
 
-void JoinPlan::groupRows(const std::vector<int32_t>& rid) {
+void JoinPlan::groupRows(const int32_t* rid) {
   if (nid_ == nr_) {
     // every row its own key: ids are assigned in row order, so row r has id r
     rstart_.resize(nr_ + 1);
@@ -143,11 +145,156 @@ void JoinPlan::groupRows(const std::vector<int32_t>& rid) {
   }
   // the rows of each id, in row order (a counting sort)
   rstart_.assign(nid_ + 1, 0);
-  for (int32_t g : rid) ++rstart_[static_cast<size_t>(g) + 1];
+  for (size_t r = 0; r < nr_; ++r) ++rstart_[static_cast<size_t>(rid[r]) + 1];
   for (size_t g = 0; g < nid_; ++g) rstart_[g + 1] += rstart_[g];
   rrows_.resize(nr_);
   std::vector<int32_t> next(rstart_.begin(), rstart_.end() - 1);
   for (size_t r = 0; r < nr_; ++r) rrows_[static_cast<size_t>(next[static_cast<size_t>(rid[r])]++)] = static_cast<int32_t>(r);
+}
+
+namespace {
+// Calls f(row, part, row in part) for rows [begin, end) of a side whose parts start at `start`.
+template <typename F>
+void forRows(const std::vector<size_t>& start, size_t begin, size_t end, F f) {
+  if (begin >= end) return;
+  size_t p = static_cast<size_t>(std::upper_bound(start.begin(), start.end(), begin) - start.begin()) - 1;
+  for (size_t i = begin; i < end;) {
+    while (i >= start[p + 1]) ++p;
+    const size_t base = start[p];
+    for (const size_t e = std::min(end, start[p + 1]); i < e; ++i) f(i, p, i - base);
+  }
+}
+}  // namespace
+
+void JoinPlan::partCount(size_t task) {
+  // side 0: b (built), 1: a (probed); a chunk's rows per bucket
+  const size_t side = task / chunks_, t = task % chunks_;
+  const JoinKeys& k = side ? a_keys_ : b_keys_;
+  const std::vector<size_t>& start = side ? lstart_ : bstart_;
+  const size_t n = side ? nl_ : nr_;
+  const size_t P = size_t(1) << partBits_;
+  size_t* h = hist_.data() + task * P;
+  const unsigned shift = 64 - partBits_;
+  forRows(start, n * t / chunks_, n * (t + 1) / chunks_, [&](size_t, size_t p, size_t r) { ++h[mix(keyOf(k, p, r)) >> shift]; });
+}
+
+void JoinPlan::partOffsets() {
+  // each bucket's rows: chunk after chunk, so in row order
+  const size_t P = size_t(1) << partBits_;
+  for (size_t side = 0; side < 2; ++side) {
+    std::vector<size_t>& bucket = side ? bucketA_ : bucketB_;
+    bucket.assign(P + 1, 0);
+    size_t pos = 0;
+    for (size_t b = 0; b < P; ++b) {
+      bucket[b] = pos;
+      for (size_t t = 0; t < chunks_; ++t) {
+        size_t& h = hist_[(side * chunks_ + t) * P + b];
+        const size_t c = h;
+        h = pos;
+        pos += c;
+      }
+    }
+    bucket[P] = pos;
+  }
+  // where each chunk of side a starts in each bucket: its rows' ids are read back from there
+  astart_.assign(hist_.begin() + static_cast<std::ptrdiff_t>(chunks_ * P), hist_.end());
+  ak_.reset(new uint64_t[nl_ + 1]);
+  bk_.reset(new uint64_t[nr_ + 1]);
+  br_.reset(new int32_t[nr_ + 1]);
+}
+
+void JoinPlan::partScatter(size_t task) {
+  const size_t side = task / chunks_, t = task % chunks_;
+  const JoinKeys& k = side ? a_keys_ : b_keys_;
+  const std::vector<size_t>& start = side ? lstart_ : bstart_;
+  const size_t n = side ? nl_ : nr_;
+  const size_t P = size_t(1) << partBits_;
+  size_t* h = hist_.data() + task * P;
+  const unsigned shift = 64 - partBits_;
+  if (side) {
+    // side a: keys only (its rows' ids are read back in row order, by the same buckets)
+    uint64_t* keys = ak_.get();
+    forRows(start, n * t / chunks_, n * (t + 1) / chunks_, [&](size_t, size_t p, size_t r) {
+      const uint64_t key = keyOf(k, p, r);
+      keys[h[mix(key) >> shift]++] = key;
+    });
+    return;
+  }
+  uint64_t* keys = bk_.get();
+  int32_t* rows = br_.get();
+  forRows(start, n * t / chunks_, n * (t + 1) / chunks_, [&](size_t i, size_t p, size_t r) {
+    const uint64_t key = keyOf(k, p, r);
+    const size_t at = h[mix(key) >> shift]++;
+    keys[at] = key;
+    rows[at] = static_cast<int32_t>(i);
+  });
+}
+
+void JoinPlan::partJoin(size_t bucket) {
+  // the bucket's table from its right rows (local ids in row order), probed by its left rows;
+  // each entry's key is replaced by its local id (-1: none), each id's first right row marked
+  const size_t b0 = bucketB_[bucket], b1 = bucketB_[bucket + 1];
+  size_t cap = 16;
+  while (cap < 2 * (b1 - b0)) cap *= 2;
+  const size_t mask = cap - 1;
+  std::vector<Slot> table(cap, Slot{0, -1, 0});
+  std::vector<int32_t>& firsts = firsts_[bucket];
+  for (size_t e = b0; e < b1; ++e) {
+    const uint64_t key = bk_[e];
+    size_t s = mix(key) & mask;
+    for (;; s = (s + 1) & mask) {
+      Slot& slot = table[s];
+      if (slot.id < 0) {
+        slot.key = key;
+        slot.id = static_cast<int32_t>(firsts.size());
+        firsts.push_back(br_[e]);
+        rid_[static_cast<size_t>(br_[e])] = 0;
+        break;
+      }
+      if (slot.key == key) break;
+    }
+    bk_[e] = static_cast<uint64_t>(table[s].id);
+  }
+  for (size_t e = bucketA_[bucket], end = bucketA_[bucket + 1]; e < end; ++e) {
+    const uint64_t key = ak_[e];
+    int64_t id = -1;
+    for (size_t s = mix(key) & mask;; s = (s + 1) & mask) {
+      const Slot& slot = table[s];
+      if (slot.id < 0) break;
+      if (slot.key == key) {
+        id = slot.id;
+        break;
+      }
+    }
+    ak_[e] = static_cast<uint64_t>(id);
+  }
+}
+
+void JoinPlan::partRanks() {
+  // global ids: the ranks of the first rows (order of first appearance, as one table's ids)
+  for (size_t r = 0; r < nr_; ++r)
+    if (rid_[r] >= 0) rid_[r] = static_cast<int32_t>(nid_++);
+}
+
+void JoinPlan::partMap(size_t bucket) {
+  const std::vector<int32_t>& firsts = firsts_[bucket];
+  std::vector<int32_t> gid(firsts.size());
+  for (size_t g = 0; g < firsts.size(); ++g) gid[g] = rid_[static_cast<size_t>(firsts[g])];
+  for (size_t e = bucketB_[bucket], end = bucketB_[bucket + 1]; e < end; ++e) rid_[static_cast<size_t>(br_[e])] = gid[static_cast<size_t>(bk_[e])];
+  // side a's entries: their global ids in place (read back in row order by probe)
+  for (size_t e = bucketA_[bucket], end = bucketA_[bucket + 1]; e < end; ++e) {
+    const auto id = static_cast<int64_t>(ak_[e]);
+    ak_[e] = static_cast<uint64_t>(static_cast<int64_t>(id < 0 ? -1 : gid[static_cast<size_t>(id)]));
+  }
+}
+
+void JoinPlan::partGroup() {
+  bk_.reset();
+  br_.reset();
+  std::vector<std::vector<int32_t>>().swap(firsts_);
+  std::vector<size_t>().swap(hist_);
+  groupRows(rid_.get());
+  rid_.reset();
 }
 
 void JoinPlan::build() {
@@ -160,6 +307,23 @@ void JoinPlan::build() {
   if (nr_ >= searchFrom_ && buildSorted()) return;
   fkeys_.clear();
   ikeys_.clear();
+  if (nl_ >= partFrom_ && nr_ >= partFrom_) {
+    // both sides large: partitioned by hash (the next stages), a table per bucket
+    part_ = true;
+    size_t P = partBuckets_;
+    if (!P) {
+      P = 8;
+      while (P < 4096 && P * kBucketRows < nr_) P *= 2;
+    }
+    while ((size_t(1) << partBits_) < P) ++partBits_;
+    partBits_ = std::max(partBits_, 1u);
+    P = size_t(1) << partBits_;
+    hist_.assign(2 * chunks_ * P, 0);
+    firsts_.resize(P);
+    rid_.reset(new int32_t[nr_ + 1]);
+    std::fill(rid_.get(), rid_.get() + nr_, -1);
+    return;
+  }
   size_t cap = 16;
   while (cap < 2 * nr_) cap *= 2;
   mask_ = cap - 1;
@@ -193,7 +357,7 @@ void JoinPlan::build() {
       }
     }
   }
-  groupRows(rid);
+  groupRows(rid.data());
 }
 
 template <typename K, typename Read>
@@ -236,6 +400,31 @@ void JoinPlan::probe(size_t chunk) {
   size_t p = static_cast<size_t>(std::upper_bound(lstart_.begin(), lstart_.end(), begin) - lstart_.begin()) - 1;
   size_t pairs = 0, inner = 0;
   bool miss = false;
+  if (part_) {
+    // the ids found bucket by bucket, read back in row order: each bucket's entries of this
+    // chunk are consecutive (the scatter's order), so the reads stream; then the chunk's pairs
+    const size_t P = size_t(1) << partBits_;
+    size_t* cur = astart_.data() + chunk * P;
+    const unsigned shift = 64 - partBits_;
+    const uint64_t* ids = ak_.get();
+    int32_t* lid = lid_.get();
+    forRows(lstart_, begin, end, [&](size_t i, size_t q, size_t r) { lid[i] = static_cast<int32_t>(static_cast<int64_t>(ids[cur[mix(keyOf(a_keys_, q, r)) >> shift]++])); });
+    for (size_t i = begin; i < end; ++i) {
+      const int32_t id = lid_[i];
+      if (id < 0) {
+        miss = true;
+        ++pairs;
+      } else {
+        const auto c = static_cast<size_t>(rstart_[static_cast<size_t>(id) + 1] - rstart_[static_cast<size_t>(id)]);
+        pairs += c;
+        inner += c;
+      }
+    }
+    pairs_[chunk] = pairs;
+    inner_[chunk] = inner;
+    miss_[chunk] = miss;
+    return;
+  }
   if (dense_) {
     const int32_t* direct = direct_.data();
     const auto top = static_cast<int32_t>(direct_.size());
@@ -316,6 +505,8 @@ void JoinPlan::probe(size_t chunk) {
 }
 
 void JoinPlan::plan() {
+  ak_.reset();
+  std::vector<size_t>().swap(astart_);
   const bool anyMiss = std::any_of(miss_.begin(), miss_.end(), [](uint8_t m) { return m != 0; });
   off_.assign(chunks_ + 1, 0);
   if (how_ == JoinHow::Left) {
@@ -460,6 +651,18 @@ void JoinPlan::general() {
 void JoinPlan::addStages(FnJob& job, const std::shared_ptr<JoinPlan>& self) {
   const auto T = static_cast<int64_t>(chunks_);
   job.stages.push_back({[] { return int64_t(1); }, [self](int64_t) { self->build(); }, {}});
+  // the partitioned route (none of these tasks otherwise)
+  auto P = [self] { return self->part_ ? static_cast<int64_t>(size_t(1) << self->partBits_) : int64_t(0); };
+  job.stages.push_back({[self, T] { return self->part_ ? 2 * T : int64_t(0); }, [self](int64_t t) { self->partCount(static_cast<size_t>(t)); }, [self] {
+                          if (self->part_) self->partOffsets();
+                        }});
+  job.stages.push_back({[self, T] { return self->part_ ? 2 * T : int64_t(0); }, [self](int64_t t) { self->partScatter(static_cast<size_t>(t)); }, {}});
+  job.stages.push_back({P, [self](int64_t b) { self->partJoin(static_cast<size_t>(b)); }, [self] {
+                          if (self->part_) self->partRanks();
+                        }});
+  job.stages.push_back({P, [self](int64_t b) { self->partMap(static_cast<size_t>(b)); }, [self] {
+                          if (self->part_) self->partGroup();
+                        }});
   job.stages.push_back({[T] { return T; }, [self](int64_t t) { self->probe(static_cast<size_t>(t)); }, {}});
   job.stages.push_back({[] { return int64_t(1); }, [self](int64_t) { self->plan(); }, {}});
   job.stages.push_back({[self, T] { return self->mode_ == Mode::Done ? int64_t(0) : T; }, [self](int64_t t) { self->fill(static_cast<size_t>(t)); }, [self] {

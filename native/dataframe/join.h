@@ -21,6 +21,18 @@
 // left keys) that order is the left rows' order, written in parallel; otherwise a serial pass
 // groups the left rows.
 //
+// Partitioned (opt-in: both sides at least partitionFrom rows, keys hashed: no dense ids, right
+// keys not searched): the
+// in-process form of a shuffle join. Both sides' keys are radix-partitioned by their hash into P
+// buckets (P a power of two, a bucket's table about 256 KB, in L2), each side in parallel chunks
+// (a histogram per chunk and bucket, then a scatter that keeps each bucket's rows in row order);
+// then each bucket builds its table from its right rows and probes it with its left rows, the
+// buckets in parallel. A bucket's ids are local (in order of first appearance in the bucket);
+// the global ids are the ranks of each id's first right row, so they are the single table's ids
+// (order of first appearance) and everything after (counting, order, writing) is unchanged: the
+// same pairs, whatever the thread count. The left rows' ids are read back in row order by the
+// left chunks (each chunk's entries of a bucket are consecutive: streams, not scattered writes).
+//
 // TakePlan: columns gathered by one index array (-1 = no row: NaN, 0, -1 or a conversion).
 #pragma once
 
@@ -54,6 +66,17 @@ class JoinPlan {
   // Sorted right keys are searched (not hashed) from this many rows (below, a table fits in
   // cache and probes faster than a search); tests lower it. Call before addStages.
   void searchSortedFrom(size_t rows) { searchFrom_ = rows; }
+  // The partitioned join is used when both sides have at least `rows` rows (0: the default,
+  // kPartitionFrom: never, since it measured no faster than the single table on 2 cores — see
+  // docs/dataframe.md); `buckets` (a power of two, 0: from the right side's rows) is for tests.
+  // Call before addStages.
+  void partitionFrom(size_t rows, size_t buckets = 0) {
+    partFrom_ = rows ? rows : kPartitionFrom;
+    partBuckets_ = buckets;
+  }
+  static constexpr size_t kPartitionFrom = ~size_t(0);
+  // After the job: the join went through the partitioned route (tests).
+  bool partitioned() const { return part_; }
 
   // After the job: the number of pairs, and the left and right row of each (row numbers over
   // the side's parts in order; -1 = no row). A side's rows have bytes == 0 when they are every
@@ -77,10 +100,17 @@ class JoinPlan {
   void build();
   bool buildSorted();
   bool buildDense();
-  void groupRows(const std::vector<int32_t>& rid);
+  void groupRows(const int32_t* rid);
   template <typename K, typename Read>
   void probeSorted(const std::vector<K>& keys, Read read, size_t begin, size_t end, size_t& pairs, size_t& inner, bool& miss);
   void probe(size_t chunk);
+  void partCount(size_t task);
+  void partOffsets();
+  void partScatter(size_t task);
+  void partJoin(size_t bucket);
+  void partRanks();
+  void partMap(size_t bucket);
+  void partGroup();
   void plan();
   void fill(size_t chunk);
   void general();
@@ -104,6 +134,18 @@ class JoinPlan {
   size_t nid_ = 0;                    // distinct keys of side b
   std::vector<int32_t> rstart_;       // rows of id g: rrows_[rstart_[g] … rstart_[g + 1])
   std::vector<int32_t> rrows_;
+  // partitioned route
+  size_t partFrom_ = kPartitionFrom, partBuckets_ = 0;
+  bool part_ = false;
+  unsigned partBits_ = 0;               // P = 2^partBits_ buckets, by the hash's top bits
+  std::vector<size_t> bstart_;          // the first row of each part of side b
+  std::vector<size_t> hist_;            // [side * chunks + chunk][bucket]: rows, then offsets
+  std::vector<size_t> bucketA_, bucketB_;  // P + 1 offsets of each bucket in the scattered rows
+  std::vector<size_t> astart_;          // [chunk][bucket]: where side a's chunk starts in a bucket
+  std::unique_ptr<uint64_t[]> ak_, bk_;  // scattered keys (then the entry's local / global id)
+  std::unique_ptr<int32_t[]> br_;        // side b's scattered row numbers
+  std::vector<std::vector<int32_t>> firsts_;  // per bucket: the first right row of each local id
+  std::unique_ptr<int32_t[]> rid_;       // per right row: its id (first: the ranks of first rows)
   std::unique_ptr<int32_t[]> lid_;    // id of each row of side a (-1: no match)
   std::vector<size_t> pairs_, inner_; // per chunk: pairs of a left / inner merge
   std::vector<uint8_t> miss_;         // per chunk: a row without a match

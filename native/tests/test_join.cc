@@ -90,7 +90,7 @@ Pairs naive(const std::vector<double>& l, const std::vector<double>& r, JoinHow 
 }
 
 // the plan's pairs over `parts` parts per side and `threads` threads; the keys as `kind`
-Pairs joined(const std::vector<double>& l, const std::vector<double>& r, JoinHow how, size_t parts, int threads, KeyKind kind, bool* lmiss = nullptr, bool* rmiss = nullptr, size_t searchFrom = 0) {
+Pairs joined(const std::vector<double>& l, const std::vector<double>& r, JoinHow how, size_t parts, int threads, KeyKind kind, bool* lmiss = nullptr, bool* rmiss = nullptr, size_t searchFrom = 0, size_t partFrom = 0) {
   std::vector<int64_t> li64(l.size()), ri64(r.size());
   std::vector<int32_t> li32(l.size()), ri32(r.size());
   // (NaN keys are for F64 only)
@@ -111,7 +111,10 @@ Pairs joined(const std::vector<double>& l, const std::vector<double>& r, JoinHow
   auto plan = std::make_shared<JoinPlan>(side(l, li64, li32), side(r, ri64, ri32), how, static_cast<size_t>(threads));
   // sorted right keys searched whatever their number (the default is for large sides)
   plan->searchSortedFrom(searchFrom);
+  // partFrom: the partitioned route from that many rows a side, in 8 buckets
+  if (partFrom) plan->partitionFrom(partFrom, 8);
   runJoinPlan(plan, threads);
+  if (partFrom) CHECK_EQ(plan->partitioned(), l.size() >= partFrom && r.size() >= partFrom && (kind != KeyKind::I32 || std::any_of(r.begin(), r.end(), [](double v) { return v < 0; })) && (searchFrom > r.size() || !std::is_sorted(r.begin(), r.end())));
   const size_t n = plan->size();
   const auto* a = reinterpret_cast<const int32_t*>(plan->leftRows().words.get());
   const auto* b = reinterpret_cast<const int32_t*>(plan->rightRows().words.get());
@@ -176,9 +179,19 @@ TEST(df_join_plan_pairs_in_pandas_order) {
             CHECK_EQ(rm, anyMissing(want, false));
             // the hash table even for sorted keys
             CHECK(joined(l, r, how, parts, threads, KeyKind::F64, nullptr, nullptr, size_t(1) << 30) == want);
+            // the partitioned route (a table per bucket): float64 and int64 keys
+            CHECK(joined(l, r, how, parts, threads, KeyKind::F64, &lm, &rm, size_t(1) << 30, 1) == want);
+            CHECK_EQ(lm, anyMissing(want, true));
+            CHECK_EQ(rm, anyMissing(want, false));
             if (shape != 6) {
               CHECK(joined(l, r, how, parts, threads, KeyKind::I64) == want);
               CHECK(joined(l, r, how, parts, threads, KeyKind::I32) == want);
+              CHECK(joined(l, r, how, parts, threads, KeyKind::I64, nullptr, nullptr, size_t(1) << 30, 1) == want);
+              // negative int32 keys (no dense ids): the partitioned route
+              std::vector<double> ln(l), rn(r);
+              for (double& v : ln) v = -1 - v;
+              for (double& v : rn) v = -1 - v;
+              CHECK(joined(ln, rn, how, parts, threads, KeyKind::I32, nullptr, nullptr, size_t(1) << 30, 1) == naive(ln, rn, how));
             }
           }
       }

@@ -125,6 +125,8 @@ export interface JoinNativeSpec {
   left: JoinNativeSide;
   right: JoinNativeSide;
   how: 'inner' | 'left' | 'right' | 'outer';
+  /** Internal (tests): the hash-partitioned join when both sides have at least this many rows (default: never). */
+  partitionFrom?: number;
 }
 
 /** The pairs: Int32 row numbers over a side's parts (−1: no row), or null when they are that side's rows in order. */
@@ -135,6 +137,8 @@ export interface JoinNativeResult {
   /** Some pair has no left row / no right row. */
   leftMissing: boolean;
   rightMissing: boolean;
+  /** The hash-partitioned route was taken (both sides at least `partitionFrom` rows, keys hashed). */
+  partitioned: boolean;
 }
 
 export interface SortNativeSpec {
