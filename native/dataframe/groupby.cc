@@ -5,6 +5,7 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <numeric>
 #include <stdexcept>
 #include <string_view>
@@ -147,7 +148,9 @@ struct GroupbyPlan::Acc {
   std::vector<int64_t> isum, imin, imax, ifirst, ilast;
   std::vector<uint8_t> has;
   std::vector<std::string> sfirst, slast;
-  std::vector<std::unordered_set<uint64_t>> uniq;
+  // nunique of numbers: per group its distinct values' bits, sorted (a vector, not a hash set: a
+  // partition's values are sorted and deduplicated once, merges are linear unions)
+  std::vector<std::vector<uint64_t>> uniq;
   std::vector<std::unordered_set<std::string>> suniq;
   std::vector<std::vector<double>> vals;  // median / quantile: the group's non-missing values
 
@@ -438,7 +441,7 @@ void GroupbyPlan::build(size_t p) {
           }
           a.has[gi] = 1;
         }
-        if (need & kUniq) a.uniq[gi].insert(isInt ? static_cast<uint64_t>(static_cast<int64_t>(raw)) : bitsOf(x));
+        if (need & kUniq) a.uniq[gi].push_back(isInt ? static_cast<uint64_t>(static_cast<int64_t>(raw)) : bitsOf(x));
         if (need & kVals) a.vals[gi].push_back(x);
       }
     };
@@ -448,6 +451,11 @@ void GroupbyPlan::build(size_t p) {
       default: accumulate(static_cast<const double*>(c.data[p])); break;
     }
   }
+  for (Acc& a : t->acc)
+    for (auto& u : a.uniq) {
+      std::sort(u.begin(), u.end());
+      u.erase(std::unique(u.begin(), u.end()), u.end());
+    }
   if (split_ == 1) {
     tables_[p] = std::move(t);
     return;
@@ -522,7 +530,13 @@ void GroupbyPlan::mergeOne(Table& a, Table& b, size_t gb, bool fresh) {
       }
       if (need & kUniq) {
         if (isStr) x.suniq[ga].insert(y.suniq[gb].begin(), y.suniq[gb].end());
-        else x.uniq[ga].insert(y.uniq[gb].begin(), y.uniq[gb].end());
+        else if (x.uniq[ga].empty()) x.uniq[ga].swap(y.uniq[gb]);
+        else if (!y.uniq[gb].empty()) {
+          std::vector<uint64_t> u;
+          u.reserve(x.uniq[ga].size() + y.uniq[gb].size());
+          std::set_union(x.uniq[ga].begin(), x.uniq[ga].end(), y.uniq[gb].begin(), y.uniq[gb].end(), std::back_inserter(u));
+          x.uniq[ga].swap(u);
+        }
       }
       if (need & kVals) {
         std::vector<double>& dst = x.vals[ga];
