@@ -25,8 +25,8 @@ export type { IndexInput } from './array/indexing/parse.js';
 export type { DType, TypedArrayOf, ElementOf, DTypeTypedArray } from './array/dtype.js';
 export { DTYPES, type BigIntDType, type FloatDType, type TypedArrayMap } from './array/dtype.js';
 export type {
-  ComputeResult, PromoteTypes, WeakPromote, FloatResult, ArithmeticDType, TrueDivideDType, SumDType, MeanDType, RankOf, ReducedRank, OperandLike,
-  ArangeDType, ArithmeticOf, TrueDivideOf, RankOfOperands, OperandRank, ScanRank, SubRank, WithDType, FromArrayDType, FromArrayRank, NumberClass, BroadcastRank, IsIntegerLiteral, DTypeOfData,
+  ComputeResult, PromoteTypes, WeakPromote, FloatResult, ArithmeticDType, TrueDivideDType, FloatFunctionDType, SumDType, MeanDType, RankOf, ReducedRank, OperandLike,
+  ArangeDType, ArithmeticOf, TrueDivideOf, FloatFunctionOf, RankOfOperands, OperandRank, ScanRank, SubRank, WithDType, FromArrayDType, FromArrayRank, NumberClass, BroadcastRank, IsIntegerLiteral, DTypeOfData,
 } from './array/types.js';
 export type { Created } from './array/creation.js';
 export {

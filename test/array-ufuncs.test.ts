@@ -352,3 +352,19 @@ describe('integer powers and the method forms of nanToNum / isclose', () => {
     expect(Array.from((await fromArray([1, 2, NaN]).isclose(fromArray([1, 2.1, NaN]), { equalNan: true }).compute()).data)).toEqual([1, 0, 1]);
   });
 });
+
+describe('the float functions of two integer arrays run NumPy\'s first float loop both cast to', () => {
+  it('arctan2(int8, uint16) and hypot(int16, uint16) are float32, copysign(int32, int8) float64 (int8 + uint16 is int32)', async () => {
+    const a = fromArray(new Int8Array([3, -4]));
+    const b = fromArray(new Uint16Array([4, 3]));
+    expect(a.add(b).dtype).toBe('int32');
+    const r = await a.arctan2(b).compute();
+    // NumPy: np.arctan2(int8 [3, -4], uint16 [4, 3]) = float32 [0.6435011, -0.9272952]
+    expect(r.dtype).toBe('float32');
+    expect(Array.from(r.data)).toEqual([Math.fround(Math.atan2(3, 4)), Math.fround(Math.atan2(-4, 3))]);
+    const h = await T.hypot(fromArray(new Int16Array([3, 5])), fromArray(new Uint16Array([4, 12]))).compute();
+    expect(h.dtype).toBe('float32');
+    expect(Array.from(h.data)).toEqual([5, 13]);
+    expect(T.copysign(fromArray(new Int32Array([3])), fromArray(new Int8Array([-1]))).dtype).toBe('float64');
+  });
+});

@@ -1,6 +1,6 @@
 // Ufunc loop resolution, as NumPy's default type resolver: an operation runs the first loop of its
-// ops.json row (signatures, in NumPy's type order ? b B h H i I l L f d) to which the operands'
-// common dtype casts safely — so `exp` of int16 runs the float32 loop, of int32 the float64 one,
+// ops.json row (signatures, in NumPy's type order ? b B h H i I l L f d) to which every array
+// operand casts safely (with a weak JS scalar: to which the operands' common dtype casts safely) — so `exp` of int16 runs the float32 loop, of int32 the float64 one,
 // of int8/uint8/bool the float32 one (NumPy's would be float16, which tessera does not have), and
 // an operation with no such loop (`bitwiseAnd` of floats) is a TypeError naming the operation, the
 // dtype and the accepted dtypes. True division is NumPy's special case: integers divide in float64.
@@ -45,7 +45,13 @@ export function resolveLoop(op: string, operands: readonly Operand[]): LoopSig {
   if (common === 'bool' && (op === 'sub' || op === 'neg')) {
     throw new TypeError(`${op}: dtype bool is not accepted (NumPy: boolean subtract/negative are not supported; use logicalXor / logicalNot, or astype an integer dtype first)`);
   }
-  const loop = loops.find((l) => canCast(common, l.input, 'safe'));
+  // Arrays only (no weak scalar): NumPy's linear search, the first loop to which every operand
+  // casts safely, which for ops with only float loops is not always the common dtype's loop:
+  // arctan2(int8, uint16) runs float32 (both cast to it), though int8 + uint16 is int32.
+  const arrays = operands.filter((o): o is DType => typeof o === 'string');
+  const loop = arrays.length === operands.length && arrays.length > 1 && op !== 'div'
+    ? loops.find((l) => arrays.every((d) => canCast(d, l.input, 'safe')))
+    : loops.find((l) => canCast(common, l.input, 'safe'));
   if (!loop) {
     throw new TypeError(`${op}: dtype ${common} is not accepted (accepted: ${[...new Set(acceptedDTypes(op))].join(', ')})`);
   }

@@ -34,7 +34,7 @@ import * as ufuncs from './ufuncs.js';
 import { normalizeAxis, unary, binary, reduce, roundArray, clipArray, astypeArray } from './expr.js';
 import type { DType } from './dtype.js';
 import type {
-  ArithmeticDType, ComputeResult, FloatResult, MeanDType, OperandLike, OperandRank, RankOf, ReducedRank, ScanRank, SumDType, TrueDivideDType, WithDType,
+  ArithmeticDType, ComputeResult, FloatFunctionDType, FloatResult, MeanDType, OperandLike, OperandRank, RankOf, ReducedRank, ScanRank, SumDType, TrueDivideDType, WithDType,
 } from './types.js';
 import {
   contiguousStrides,
@@ -273,11 +273,11 @@ export class NDArray<D extends DType = DType, R extends number = number> impleme
   /** numpy.rad2deg: radians to degrees, elementwise. */
   rad2deg(): NDArray<FloatResult<D>, R> { return unary('rad2deg', this); }
   /** numpy.arctan2: the angle of (y = x, x = other) in radians, quadrant-aware, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
-  arctan2<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('arctan2', this, other); }
+  arctan2<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<FloatFunctionDType<D, O>, OperandRank<Rk, O>> { return binary('arctan2', this, other); }
   /** numpy.hypot: sqrt(x² + y²) without overflow, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
-  hypot<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('hypot', this, other); }
+  hypot<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<FloatFunctionDType<D, O>, OperandRank<Rk, O>> { return binary('hypot', this, other); }
   /** numpy.copysign: |x| with the sign of y, elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
-  copysign<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<TrueDivideDType<D, O>, OperandRank<Rk, O>> { return binary('copysign', this, other); }
+  copysign<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<FloatFunctionDType<D, O>, OperandRank<Rk, O>> { return binary('copysign', this, other); }
   /** numpy.fmod: the C remainder (sign of x), elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */
   fmod<const O extends OperandLike, Rk extends number = number>(this: NDArray<DType, Rk>, other: O): NDArray<ArithmeticDType<D, O>, OperandRank<Rk, O>> { return binary('fmod', this, other); }
   /** numpy.mod: the remainder with the sign of y (Python %), elementwise with broadcasting; `other` may be a number or a bigint (NEP 50 weak scalar). */

@@ -191,12 +191,28 @@ export type ArithmeticDType<D extends DType, O> = O extends number
     ? PT[D][U]
     : never;
 
-/** The dtype of true division and of the float-valued binary functions (arctan2, hypot, copysign). */
+/** The dtype of true division (integers divide in float64). */
 export type TrueDivideDType<D extends DType, O> = O extends number | bigint
   ? DivWeakT[D]
   : O extends NDArray<infer U, number>
     ? DivT[D][U]
     : never;
+
+/** Dtypes that cast safely to float32 (NumPy's float16 loop's inputs and float32 itself). */
+type SmallFloatInput = 'bool' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'float32';
+type FloatPairT = { [A in DType]: { [B in DType]: A extends SmallFloatInput ? (B extends SmallFloatInput ? 'float32' : 'float64') : 'float64' } };
+/**
+ * The dtype of the float-valued binary functions (arctan2, hypot, copysign): NumPy's first float
+ * loop both arrays cast to safely (arctan2(int8, uint16) is float32, though int8 + uint16 is int32);
+ * with a weak scalar, the float loop of the promoted dtype.
+ */
+export type FloatFunctionDType<D extends DType, O> = O extends number
+  ? FloatT[WeakT[D][NumberClass<O>]]
+  : O extends bigint
+    ? FloatT[WeakT[D]['int']]
+    : O extends NDArray<infer U, number>
+      ? FloatPairT[D][U]
+      : never;
 
 type SmallRank = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 type BroadcastRow<A extends number> = number extends A
@@ -260,6 +276,12 @@ export type TrueDivideOf<A, B> = A extends NDArray<infer DA, number>
   ? TrueDivideDType<DA, B>
   : B extends NDArray<infer DB, number>
     ? TrueDivideDType<DB, A>
+    : 'float64';
+/** The dtype of a module-level float function (arctan2, hypot, copysign) of two operands. */
+export type FloatFunctionOf<A, B> = A extends NDArray<infer DA, number>
+  ? FloatFunctionDType<DA, B>
+  : B extends NDArray<infer DB, number>
+    ? FloatFunctionDType<DB, A>
     : 'float64';
 /** The rank of a module-level binary function's result. */
 export type RankOfOperands<A, B> = A extends NDArray<DType, infer RA>

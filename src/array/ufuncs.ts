@@ -2,7 +2,7 @@
 import { NDArray, binary, clipArray, reduce, roundArray, unary, whereArrays, type ReduceOptions, type VarOptions } from './ndarray.js';
 import { isFloat, type DType } from './dtype.js';
 import { isScalar } from './node.js';
-import type { ArithmeticOf, FloatResult, MeanDType, OperandLike, RankOfOperands, ReducedRank, SumDType, TrueDivideOf, WithDType } from './types.js';
+import type { ArithmeticOf, FloatFunctionOf, FloatResult, MeanDType, OperandLike, RankOfOperands, ReducedRank, SumDType, TrueDivideOf, WithDType } from './types.js';
 import { checkFinite, checkOptions, describe } from '../errors.js';
 
 type Arr = NDArray;
@@ -122,11 +122,11 @@ export const deg2rad = <D extends DType, R extends number>(x: NDArray<D, R>): ND
 /** numpy.rad2deg: radians to degrees, elementwise. */
 export const rad2deg = <D extends DType, R extends number>(x: NDArray<D, R>): NDArray<FloatResult<D>, R> => unary('rad2deg', x);
 /** numpy.arctan2: the angle of (y = x, x = other) in radians, quadrant-aware, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
-export const arctan2 = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('arctan2', a, b);
+export const arctan2 = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<FloatFunctionOf<A, B>, RankOfOperands<A, B>> => binary('arctan2', a, b);
 /** numpy.hypot: sqrt(x² + y²) without overflow, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
-export const hypot = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('hypot', a, b);
+export const hypot = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<FloatFunctionOf<A, B>, RankOfOperands<A, B>> => binary('hypot', a, b);
 /** numpy.copysign: |x| with the sign of y, elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
-export const copysign = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<TrueDivideOf<A, B>, RankOfOperands<A, B>> => binary('copysign', a, b);
+export const copysign = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<FloatFunctionOf<A, B>, RankOfOperands<A, B>> => binary('copysign', a, b);
 /** numpy.fmod: the C remainder (sign of x), elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */
 export const fmod = <const A extends OperandLike, const B extends OperandLike>(a: A, b: B): NDArray<ArithmeticOf<A, B>, RankOfOperands<A, B>> => binary('fmod', a, b);
 /** numpy.mod: the remainder with the sign of y (Python %), elementwise with broadcasting; either side may be a number or a bigint (NEP 50 weak scalar). */

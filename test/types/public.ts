@@ -5,6 +5,7 @@
 // fails the check when the error it expects goes away.
 import {
   arange,
+  copysign,
   add,
   type Client,
   type DataFrame,
@@ -200,4 +201,18 @@ export async function types(): Promise<void> {
   check<Is<typeof rc, DenseArray<'float64'>>>();
   const rg = await remote.sum().compute();
   check<Is<typeof rg, number>>();
+}
+
+// arctan2 / hypot / copysign: NumPy's first float loop both arrays cast to (float32 for small
+// integers of either sign), the promoted dtype's float loop with a weak scalar
+{
+  const i8 = fromArray(new Int8Array(2));
+  const u16 = fromArray(new Uint16Array(2));
+  const i32 = fromArray(new Int32Array(2));
+  const a: NDArray<'float32', 1> = i8.arctan2(u16);
+  const b: NDArray<'float64', 1> = i8.hypot(i32);
+  const c: NDArray<'float32', 1> = copysign(i8, u16);
+  const d: NDArray<'float32', 1> = i8.arctan2(2);
+  const e: NDArray<'float64', 1> = i8.arctan2(2.5);
+  void [a, b, c, d, e];
 }

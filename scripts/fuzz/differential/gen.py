@@ -1,15 +1,10 @@
 import json, random, sys, warnings
 import numpy as np
+from common import chunks_for, enc
 warnings.filterwarnings('ignore')
 random.seed(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
 DT = ['bool','int8','int16','int32','int64','uint8','uint16','uint32','uint64','float32','float64']
 RED = ['sum','prod','min','max','mean','var','std','argmin','argmax','any','all','nansum','nanprod','nanmean','nanvar','nanstd','nanmin','nanmax','nanargmin','nanargmax','ptp','countNonzero','cumsum','cumprod','nancumsum','nancumprod','median','quantile']
-def chunks_for(n):
-    if n == 0: return [0]
-    cs = []; left = n
-    while left > 0:
-        c = random.randint(1, left); cs.append(c); left -= c
-    return cs
 def data(dt, size):
     if dt == 'bool': return [random.random() < 0.5 for _ in range(size)]
     if dt.startswith('float'):
@@ -24,12 +19,6 @@ def data(dt, size):
     info = np.iinfo(dt)
     lo, hi = max(int(info.min), -9), min(int(info.max), 9)
     return [random.randint(lo, hi) for _ in range(size)]
-def enc(a):
-    a = np.asarray(a)
-    if a.dtype == bool: vals = [int(v) for v in a.ravel()]
-    elif a.dtype.kind == 'f': vals = [None if np.isnan(v) else ('inf' if v == np.inf else '-inf' if v == -np.inf else ('-0' if v == 0 and np.signbit(v) else float(v))) for v in a.ravel()]
-    else: vals = [str(int(v)) for v in a.ravel()]
-    return {'dtype': str(a.dtype), 'shape': list(a.shape), 'values': vals}
 cases = []
 for k in range(int(sys.argv[2]) if len(sys.argv) > 2 else 300):
     nd = random.randint(0, 3)

@@ -1,13 +1,8 @@
 import json, random, sys
 import numpy as np
+from common import enc
 random.seed(int(sys.argv[1]))
 DT = ['bool','int8','int32','int64','uint8','uint64','float32','float64']
-def enc(a):
-    a = np.asarray(a)
-    if a.dtype == bool: vals = [int(v) for v in a.ravel()]
-    elif a.dtype.kind == 'f': vals = [float(v) for v in a.ravel()]
-    else: vals = [str(int(v)) for v in a.ravel()]
-    return {'dtype': str(a.dtype), 'shape': list(a.shape), 'values': vals}
 def arr(shape, dt):
     n = int(np.prod(shape))
     if dt == 'bool': v = [random.random() < 0.5 for _ in range(n)]

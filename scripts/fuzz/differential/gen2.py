@@ -1,5 +1,6 @@
 import json, random, sys, warnings
 import numpy as np
+from common import chunks_for, enc
 warnings.filterwarnings('ignore')
 np.seterr(all='ignore')
 random.seed(int(sys.argv[1]))
@@ -22,17 +23,6 @@ def data(dt, size, extreme):
     if extreme: return [random.choice([int(info.min), int(info.max), 0, 1, -1 if info.min < 0 else 2]) for _ in range(size)]
     lo, hi = max(int(info.min), -9), min(int(info.max), 9)
     return [random.randint(lo, hi) for _ in range(size)]
-def enc(a):
-    a = np.asarray(a)
-    if a.dtype == bool: vals = [int(v) for v in a.ravel()]
-    elif a.dtype.kind == 'f': vals = [None if np.isnan(v) else ('inf' if v == np.inf else '-inf' if v == -np.inf else ('-0' if v == 0 and np.signbit(v) else float(v))) for v in a.ravel()]
-    else: vals = [str(int(v)) for v in a.ravel()]
-    return {'dtype': str(a.dtype), 'shape': list(a.shape), 'values': vals}
-def chunks_for(n):
-    cs = []; left = n
-    while left > 0:
-        c = random.randint(1, left); cs.append(c); left -= c
-    return cs or [0]
 cases = []
 for k in range(int(sys.argv[2])):
     n = random.randint(1, 6)

@@ -1,11 +1,7 @@
 import json, random, sys
 import numpy as np
+from common import chunks_for
 random.seed(int(sys.argv[1]))
-def chunks_for(n):
-    cs = []; left = n
-    while left > 0:
-        c = random.randint(1, left); cs.append(c); left -= c
-    return cs or [0]
 def sl(n):
     def b():
         r = random.random()

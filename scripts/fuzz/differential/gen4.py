@@ -1,14 +1,8 @@
 import json, random, sys, os, math
 import numpy as np, pandas as pd
+from common import cell
 random.seed(int(sys.argv[1])); N = int(sys.argv[2])
 out = []
-def cell(v):
-    if v is None: return None
-    if isinstance(v, float) and math.isnan(v): return None
-    if isinstance(v, (np.floating, float)): return float(v)
-    if isinstance(v, (np.integer, int)) and not isinstance(v, bool): return int(v)
-    if isinstance(v, (np.bool_, bool)): return bool(v)
-    return str(v)
 def recs(df):
     return [[cell(v) for v in row] for row in df.itertuples(index=False, name=None)], [str(c) for c in df.columns]
 for case in range(N):

@@ -1,14 +1,7 @@
 import json, random, sys, os, math, io
 import numpy as np, pandas as pd
+from common import cell
 random.seed(int(sys.argv[1])); N = int(sys.argv[2])
-def cell(v):
-    if v is None: return None
-    if isinstance(v, float) and math.isnan(v): return None
-    if isinstance(v, (np.bool_, bool)): return bool(v)
-    if isinstance(v, (np.floating, float)): return float(v) if math.isfinite(v) else ('Infinity' if v > 0 else '-Infinity')
-    if isinstance(v, (np.integer, int)): return int(v)
-    if v is pd.NA: return None
-    return str(v)
 EXPRS = [
   ("i.add(f)", lambda d: d.i + d.f), ("i.mul(2).sub(f)", lambda d: d.i * 2 - d.f), ("f.div(i)", lambda d: d.f / d.i),
   ("i.floordiv(2)", lambda d: d.i // 2), ("i.mod(3)", lambda d: d.i % 3), ("f.floordiv(0.7)", lambda d: d.f // 0.7), ("f.mod(-1.3)", lambda d: d.f % -1.3),

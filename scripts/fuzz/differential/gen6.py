@@ -1,12 +1,7 @@
 import json, random, sys
 import numpy as np
+from common import enc
 random.seed(int(sys.argv[1]))
-def enc(a):
-    a = np.asarray(a)
-    if a.dtype == bool: vals = [int(v) for v in a.ravel()]
-    elif a.dtype.kind == 'f': vals = [None if np.isnan(v) else ('inf' if v == np.inf else '-inf' if v == -np.inf else ('-0' if v == 0 and np.signbit(v) else float(v))) for v in a.ravel()]
-    else: vals = [str(int(v)) for v in a.ravel()]
-    return {'dtype': str(a.dtype), 'shape': list(a.shape), 'values': vals}
 cases = []
 for k in range(int(sys.argv[2])):
     kind = random.choice(['arange', 'arangef', 'linspace', 'eye', 'tri', 'diag', 'repeat', 'tile', 'pad', 'roll', 'flip', 'tril', 'triu', 'diagonal', 'split', 'concat', 'stack', 'take', 'cumsum2', 'diff'])

@@ -1,14 +1,7 @@
 import json, random, sys, os, math, io
 import numpy as np, pandas as pd
+from common import cell
 random.seed(int(sys.argv[1])); N = int(sys.argv[2])
-def cell(v):
-    if v is None or v is pd.NA: return None
-    if isinstance(v, (np.bool_, bool)): return bool(v)
-    if isinstance(v, (np.floating, float)):
-        if math.isnan(v): return None
-        return float(v) if math.isfinite(v) else ('Infinity' if v > 0 else '-Infinity')
-    if isinstance(v, (np.integer, int)): return int(v)
-    return str(v)
 out = []
 AGG = {'i': ['sum', 'mean', 'count', 'min', 'max', 'std', 'var', 'first', 'last', 'nunique', 'median', 'size'],
        'f': ['sum', 'mean', 'count', 'min', 'max', 'std', 'var', 'first', 'last', 'nunique', 'median', 'size'],

@@ -1,15 +1,7 @@
 import json, random, sys, os, math, io
 import numpy as np, pandas as pd
+from common import cell
 random.seed(int(sys.argv[1])); N = int(sys.argv[2])
-def cell(v):
-    if v is None or v is pd.NA or v is pd.NaT: return None
-    if isinstance(v, (np.bool_, bool)): return bool(v)
-    if isinstance(v, pd.Timestamp): return v.value // 10**6
-    if isinstance(v, (np.floating, float)):
-        if math.isnan(v): return None
-        return float(v)
-    if isinstance(v, (np.integer, int)): return int(v)
-    return str(v)
 FIELDS = ['year','month','day','hour','minute','second','microsecond','dayofweek','weekday','dayofyear','quarter','daysInMonth','isMonthStart','isMonthEnd','isQuarterStart','isQuarterEnd','isYearStart','isYearEnd','isLeapYear','date']
 PD = {'daysInMonth':'days_in_month','isMonthStart':'is_month_start','isMonthEnd':'is_month_end','isQuarterStart':'is_quarter_start','isQuarterEnd':'is_quarter_end','isYearStart':'is_year_start','isYearEnd':'is_year_end','isLeapYear':'is_leap_year'}
 out = []

@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as t from '../../../src/index.ts';
+import { eq, norm } from './common.mts';
 const cases = JSON.parse(readFileSync('cases4.json', 'utf8')) as any[];
-const norm = (v: unknown): unknown => (v === undefined ? null : typeof v === 'bigint' ? Number(v) : typeof v === 'number' && Number.isNaN(v) ? null : v instanceof Date ? v.toISOString() : v);
-const eq = (a: unknown, b: unknown): boolean => {
-  a = norm(a); b = norm(b);
-  if (typeof a === 'number' && typeof b === 'number') return a === b || Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b));
-  return a === b;
-};
 const rowsEq = (got: unknown[][], exp: unknown[][]) => got.length === exp.length && got.every((r, i) => r.length === exp[i]!.length && r.every((v, j) => eq(v, exp[i]![j])));
 let bad = 0;
 for (const [ci, c] of cases.entries()) {

@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as t from '../../../src/index.ts';
+import { eq, norm } from './common.mts';
 const cases = JSON.parse(readFileSync('cases5.json', 'utf8')) as any[];
-const norm = (v: unknown): unknown => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === undefined ? null : typeof v === 'bigint' ? Number(v) : typeof v === 'number' && Number.isNaN(v) ? null : v);
-const eq = (a: unknown, b: unknown): boolean => {
-  a = norm(a); b = norm(b);
-  if (typeof a === 'number' && typeof b === 'number') return a === b || Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b));
-  if (typeof a === 'boolean' && typeof b === 'number') return +a === b;
-  if (typeof b === 'boolean' && typeof a === 'number') return +b === a;
-  return a === b;
-};
 let bad = 0, skipped = 0;
 for (const [ci, c] of cases.entries()) {
   const df = t.readCsv(c.files);
