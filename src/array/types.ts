@@ -170,7 +170,9 @@ export type WeakPromote<D extends DType, N extends number> = WeakT[D][NumberClas
  * which tessera does not have: float32).
  */
 export type FloatResult<D extends DType> = FloatT[D];
-type FloatT = { [A in DType]: A extends FloatDType ? A : A extends 'bool' | 'int8' | 'uint8' | 'int16' | 'uint16' ? 'float32' : 'float64' };
+/** Dtypes that cast safely to float32 (NumPy's float16 loop's inputs and float32 itself): FloatT's and FloatPairT's one list. */
+type SmallFloatInput = 'bool' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'float32';
+type FloatT = { [A in DType]: A extends FloatDType ? A : A extends SmallFloatInput ? 'float32' : 'float64' };
 
 /** True division: the promoted dtype if it is a float, else float64 (NumPy: int8 / int8 is float64). */
 type DivT = { [A in DType]: { [B in DType]: PT[A][B] extends FloatDType ? PT[A][B] : 'float64' } };
@@ -198,8 +200,6 @@ export type TrueDivideDType<D extends DType, O> = O extends number | bigint
     ? DivT[D][U]
     : never;
 
-/** Dtypes that cast safely to float32 (NumPy's float16 loop's inputs and float32 itself). */
-type SmallFloatInput = 'bool' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'float32';
 type FloatPairT = { [A in DType]: { [B in DType]: A extends SmallFloatInput ? (B extends SmallFloatInput ? 'float32' : 'float64') : 'float64' } };
 /**
  * The dtype of the float-valued binary functions (arctan2, hypot, copysign): NumPy's first float
