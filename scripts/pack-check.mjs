@@ -4,8 +4,9 @@
 //
 //   node scripts/pack-check.mjs [--no-fallback] [--keep] [--json]
 //
-// 1. prebuilds/linux-x64/tessera.glibc.node: rebuilt with prebuildify when missing or older than
-//    any native source (native/**, binding.gyp).
+// 1. prebuilds/linux-x64/tessera.glibc.node: when missing or older than any native source
+//    (native/**, binding.gyp), the fresh node-gyp build in build/Release stripped, else rebuilt
+//    with prebuildify.
 // 2. `npm pack` (runs prepack + prepare: dist/esm, dist/cjs); the file list must hold dist,
 //    prebuilds, binding.gyp and the native sources of the fallback build, and nothing else
 //    (no tests, benches, build dirs, src/, maps).
@@ -103,6 +104,20 @@ export async function ensurePrebuild({ force = false } = {}) {
   if (!force && prebuildIsFresh() && existsSync(join(root, 'build', 'Release', 'obj.target', 'tessera'))) {
     log(`prebuild is fresh: ${relative(root, PREBUILD)}`);
     return { built: false, ms: 0 };
+  }
+  // npm ci's install script has already compiled build/Release/tessera.node with node-gyp from
+  // the same binding.gyp (node-gyp-build -> node-gyp rebuild, Release): prebuildify would compile
+  // the same objects again (~85 s of CI). When that build is newer than every native input, ship
+  // it as prebuildify would: copied to prebuilds/<platform>-<arch>/ and stripped (--strip-all).
+  const released = join(root, 'build', 'Release', 'tessera.node');
+  if (!force && process.platform === 'linux' && existsSync(released) && existsSync(join(root, 'build', 'Release', 'obj.target', 'tessera'))
+      && statSync(released).mtimeMs >= newestMtime(nativeInputs())) {
+    const t0 = Date.now();
+    mkdirSync(dirname(PREBUILD), { recursive: true });
+    cpSync(released, PREBUILD);
+    execFileSync(process.env.PREBUILD_STRIP_BIN || 'strip', [PREBUILD, '--strip-all']);
+    log(`prebuild copied from the node-gyp build ${relative(root, released)} and stripped (${Date.now() - t0} ms)`);
+    return { built: true, ms: Date.now() - t0 };
   }
   // Through npm, so npm's config (nodedir: build against this Node's own headers, offline)
   // reaches node-gyp as npm_config_* variables.
