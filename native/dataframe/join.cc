@@ -400,6 +400,22 @@ void JoinPlan::probe(size_t chunk) {
   size_t p = static_cast<size_t>(std::upper_bound(lstart_.begin(), lstart_.end(), begin) - lstart_.begin()) - 1;
   size_t pairs = 0, inner = 0;
   bool miss = false;
+  // a left row's right rows (one pair, unmatched, when it has none) and the chunk's totals
+  auto tally = [&](int32_t id) {
+    if (id < 0) {
+      miss = true;
+      ++pairs;
+    } else {
+      const auto c = static_cast<size_t>(rstart_[static_cast<size_t>(id) + 1] - rstart_[static_cast<size_t>(id)]);
+      pairs += c;
+      inner += c;
+    }
+  };
+  auto finish = [&] {
+    pairs_[chunk] = pairs;
+    inner_[chunk] = inner;
+    miss_[chunk] = miss;
+  };
   if (part_) {
     // the ids found bucket by bucket, read back in row order: each bucket's entries of this
     // chunk are consecutive (the scatter's order), so the reads stream; then the chunk's pairs
@@ -411,19 +427,9 @@ void JoinPlan::probe(size_t chunk) {
     forRows(lstart_, begin, end, [&](size_t i, size_t q, size_t r) { lid[i] = static_cast<int32_t>(static_cast<int64_t>(ids[cur[mix(keyOf(a_keys_, q, r)) >> shift]++])); });
     for (size_t i = begin; i < end; ++i) {
       const int32_t id = lid_[i];
-      if (id < 0) {
-        miss = true;
-        ++pairs;
-      } else {
-        const auto c = static_cast<size_t>(rstart_[static_cast<size_t>(id) + 1] - rstart_[static_cast<size_t>(id)]);
-        pairs += c;
-        inner += c;
-      }
+      tally(id);
     }
-    pairs_[chunk] = pairs;
-    inner_[chunk] = inner;
-    miss_[chunk] = miss;
-    return;
+    return finish();
   }
   if (dense_) {
     const int32_t* direct = direct_.data();
@@ -436,20 +442,10 @@ void JoinPlan::probe(size_t chunk) {
         const int32_t x = k[i - base];
         const int32_t id = x >= 0 && x < top ? direct[x] : -1;
         lid_[i] = id;
-        if (id < 0) {
-          miss = true;
-          ++pairs;
-        } else {
-          const auto c = static_cast<size_t>(rstart_[static_cast<size_t>(id) + 1] - rstart_[static_cast<size_t>(id)]);
-          pairs += c;
-          inner += c;
-        }
+        tally(id);
       }
     }
-    pairs_[chunk] = pairs;
-    inner_[chunk] = inner;
-    miss_[chunk] = miss;
-    return;
+    return finish();
   }
   if (sorted_) {
     // row i of side a, walking its parts (the rows come in order)
@@ -461,10 +457,7 @@ void JoinPlan::probe(size_t chunk) {
       probeSorted(fkeys_, [&](size_t i) { const auto q = at(i); return static_cast<const double*>(a_keys_.parts[q.first])[q.second]; }, begin, end, pairs, inner, miss);
     else
       probeSorted(ikeys_, [&](size_t i) { const auto q = at(i); return static_cast<int64_t>(keyOf(a_keys_, q.first, q.second)); }, begin, end, pairs, inner, miss);
-    pairs_[chunk] = pairs;
-    inner_[chunk] = inner;
-    miss_[chunk] = miss;
-    return;
+    return finish();
   }
   uint64_t keys[kBlock];
   size_t hs[kBlock];
@@ -488,20 +481,11 @@ void JoinPlan::probe(size_t chunk) {
         }
       }
       lid_[i + j] = id;
-      if (id < 0) {
-        miss = true;
-        ++pairs;
-      } else {
-        const auto c = static_cast<size_t>(rstart_[static_cast<size_t>(id) + 1] - rstart_[static_cast<size_t>(id)]);
-        pairs += c;
-        inner += c;
-      }
+      tally(id);
     }
     i += m;
   }
-  pairs_[chunk] = pairs;
-  inner_[chunk] = inner;
-  miss_[chunk] = miss;
+  finish();
 }
 
 void JoinPlan::plan() {
