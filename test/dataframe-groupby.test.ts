@@ -150,6 +150,15 @@ describe('valueCounts and nunique against pandas', () => {
       const t = await readCsv(p, { blocksize }).get('v').valueCounts().compute();
       expect(t.column('v')).toEqual(['c', 'a', 'b', 'd']);
       expect(t.column('count')).toEqual([2, 2, 2, 1]);
+      // pandas' head/tail on the result: head(2) c, a; head(-3) c; tail(3) a, b, d; tail(-3) d; head(9) all
+      expect(t.head(2).column('v')).toEqual(['c', 'a']);
+      expect(t.head(-3).column('v')).toEqual(['c']);
+      expect(t.tail(3).column('v')).toEqual(['a', 'b', 'd']);
+      expect(t.tail(-3).column('count')).toEqual([1]);
+      expect(t.head(9).length).toBe(4);
+      expect(t.head().length).toBe(4);
+      expect(t.tail(0).length).toBe(0);
+      expect(() => t.head(1.5)).toThrow(/Table\.head\(n\): n must be an integer, got 1\.5/);
     }
   });
 });

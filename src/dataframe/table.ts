@@ -154,6 +154,23 @@ export class Table {
     return new Table(this.columns, data, Math.max(0, e - s), this.index);
   }
 
+  /**
+   * The first `n` rows (default 5), as pandas' `head`: a negative `n` is every row but the last
+   * `-n`. Views of this table's columns, as {@link Table.slice}.
+   * @example
+   * const counts = await df.get('name').valueCounts().compute();
+   * counts.head(3); // the three most frequent names
+   */
+  head(n = 5): Table {
+    return this.slice(0, n < 0 ? this.length + checkRowCount('head', n) : checkRowCount('head', n));
+  }
+
+  /** The last `n` rows (default 5), as pandas' `tail`: a negative `n` is every row but the first `-n`. */
+  tail(n = 5): Table {
+    const k = checkRowCount('tail', n);
+    return this.slice(k < 0 ? -k : Math.max(0, this.length - k), this.length);
+  }
+
   /** console.log(table) prints the pandas-style table of toString(). */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
@@ -243,4 +260,9 @@ export class Table {
     }
     return new Table(columns, data, length, index);
   }
+}
+
+function checkRowCount(method: string, n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`Table.${method}(n): n must be an integer, got ${typeof n === 'number' ? n : typeof n}`);
+  return n;
 }
