@@ -14,6 +14,8 @@ describe('mapBlocks (inline closures)', () => {
       return out;
     }, a, b);
     expect(r.chunks).toEqual(a.chunks);
+    // Dask's repr names the block function's array (dask.array<map_blocks-like name, ...>)
+    expect(String(r)).toBe('tessera.NDArray<map_blocks, shape=[7, 5], dtype=float64, chunksize=[3, 2]>');
     const got = ((await r.compute()) as DenseArray).data;
     const A = ((await a.compute()) as DenseArray).data;
     const B = ((await b.compute()) as DenseArray).data;

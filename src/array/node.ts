@@ -159,7 +159,12 @@ export interface ZarrLocation {
   readonly path?: string;
 }
 /** Same values, another chunk grid: free, since kernels address inputs by global index. */
-export interface RechunkNode extends Base { readonly kind: 'rechunk'; readonly arg: Node }
+export interface RechunkNode extends Base {
+  readonly kind: 'rechunk';
+  readonly arg: Node;
+  /** What repr and visualize call it when it only splits a block function's whole result ('map_blocks'). */
+  readonly label?: string;
+}
 /**
  * A reshape that merges axes of a value that is not an affine view in C order (a transpose, a
  * slice, a broadcast, a reduction…): `arg` is written row-major into one buffer by a kernel of its
@@ -326,7 +331,7 @@ export function opName(node: Node): string {
     case 'transpose':
       return 'transpose';
     case 'rechunk':
-      return 'rechunk';
+      return node.label ?? 'rechunk';
     case 'reshape':
       return 'reshape';
   }

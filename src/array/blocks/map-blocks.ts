@@ -159,7 +159,9 @@ export function blocksArray(name: string, key: string, job: BlocksJob, chunks: n
     shape, dtype: job.dtype, chunks: shape.map((s) => [s]), source: { compute: (o?: { signal?: AbortSignal }) => runBlocksJob(job, undefined, o?.signal) }, state: {},
   } as Node;
   registerBlocksJob(node, job);
-  return new NDArray(node).rechunk(chunks);
+  // the repr names the block function's array as Dask's does (map_blocks), not the split of its result
+  const out = new NDArray(node).rechunk(chunks);
+  return out.node.kind === 'rechunk' ? new NDArray({ ...out.node, label: name }) : out;
 }
 
 const isOptions = (x: unknown): boolean => typeof x === 'object' && x !== null && !(x instanceof NDArray);
