@@ -29,4 +29,8 @@ process.stderr.write(
     : `tessera: no prebuilt binary for ${target} (this package ships: ${shipped.join(', ') || 'none'}); ` +
         'compiling the native addon from source with node-gyp (needs python3, make and a C++17 compiler; docs/install.md)\n',
 );
+// node-gyp compiles one file at a time unless told otherwise: use every core (the addon and its
+// vendored zstd are dozens of translation units; serially that takes minutes) unless the user
+// chose (JOBS, or npm's --jobs).
+if (!process.env.JOBS && !process.env.npm_config_jobs) process.env.JOBS = 'max';
 require('node-gyp-build/bin.js');
