@@ -132,6 +132,8 @@ describe('shape operations as views', () => {
 
   it('errors', () => {
     expect(() => ones([6, 4]).reshape([5, -1])).toThrow(RangeError);
+    expect(() => ones([6, 4]).reshape([5, -1])).toThrow('reshape: cannot reshape an array of size 24 (shape [6, 4]) into shape [5, -1]');
+    expect(() => ones([6, 4]).reshape(7)).toThrow('into shape [7]');
     expect(() => ones([6, 4]).reshape([-1, -1])).toThrow(/one unknown dimension/);
     expect(() => random.random([6, 4], { chunks: [3, 2] }).exp().get('::-1').reshape([4, 6])).toThrow(/does not merge or split existing axes evenly/);
     expect(() => ones([6, 4]).squeeze(0)).toThrow(/size not equal to one/);

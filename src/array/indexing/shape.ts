@@ -130,12 +130,12 @@ export function reshape(src: Node, shapeArg: readonly number[] | number): Node {
   const raw = checkShapeArg('reshape: shape', typeof shapeArg === 'number' ? [shapeArg] : shapeArg);
   const total = size(src.shape);
   const unknown = raw.filter((s) => s === -1).length;
-  if (unknown > 1) throw new RangeError(`reshape: can only specify one unknown dimension (-1), got ${describe(shapeArg)}`);
+  if (unknown > 1) throw new RangeError(`reshape: can only specify one unknown dimension (-1), got [${raw.join(', ')}]`);
   if (unknown === 1 && raw.length === 1 && src.shape.length === 1) return src;
   const known = raw.filter((s) => s !== -1).reduce((a, b) => a * b, 1);
   const shape = raw.map((s) => (s === -1 ? (known === 0 ? 0 : total / known) : s));
   if (size(shape) !== total || shape.some((s) => !Number.isInteger(s))) {
-    throw new RangeError(`reshape: cannot reshape an array of size ${total} (shape [${src.shape.join(', ')}]) into shape ${describe(shapeArg)}`);
+    throw new RangeError(`reshape: cannot reshape an array of size ${total} (shape [${src.shape.join(', ')}]) into shape [${raw.join(', ')}]`);
   }
   if (shape.length === src.shape.length && shape.every((s, k) => s === src.shape[k])) return src;
   const single = src.chunks.every((c) => c.length === 1);
