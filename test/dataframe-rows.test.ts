@@ -410,6 +410,12 @@ describe('empty partitions (header-only files)', () => {
     expect(rows(await df().dropDuplicates().compute())).toEqual([all[0], all[1], all[3], all[4]]);
     expect(rows(await df().repartition({ npartitions: 9 }).compute())).toEqual(all);
     expect((await df().resetIndex().tail(1)).column('index')).toEqual([4]);
+    // n = 0 (pandas' empty frame with the columns): no partition was needed, but one is read for the dtypes
+    for (const t of [await df().head(0), await df().tail(0), await (await df().setIndex('k', { sorted: true })).head(0), await df().get('v').tail(0)]) {
+      expect(t.length).toBe(0);
+      expect(Object.keys(t.dtypes).length).toBe(t.columns.length);
+    }
+    expect((await df().tail(0)).columns).toEqual(['k', 'v', 'name']);
     expect((await df().sample({ frac: 1, seed: 1 }).compute()).length).toBe(5);
     // a column typed float64 by the header-only first file and read as strings
     const byName = await df().setIndex('name');

@@ -495,7 +495,7 @@ export class DataFrame implements HasGraph {
     return tracker.run(async () => {
       let got: Partition[] = [];
       let rows = 0;
-      for (let p = 0; p < this.npartitions && rows < n; p++) {
+      for (let p = 0; p < this.npartitions && (rows < n || !got.length); p++) {
         const [part] = await this.state.source.load(this.state.columns, [p], p === 0 ? tracker.phase(1) : { options });
         got.push(part!);
         rows += part!.length;
@@ -516,7 +516,7 @@ export class DataFrame implements HasGraph {
       let got: Partition[] = [];
       const idx: number[] = [];
       let rows = 0;
-      for (let p = this.npartitions - 1; p >= 0 && rows < n; p--) {
+      for (let p = this.npartitions - 1; p >= 0 && (rows < n || !got.length); p--) {
         const [part] = await this.state.source.load(this.state.columns, [p], p === this.npartitions - 1 ? tracker.phase(1) : { options });
         got.unshift(part!);
         idx.unshift(p);
