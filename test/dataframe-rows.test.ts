@@ -485,3 +485,25 @@ describe('category columns across partitions (found by the fuzz of gen14)', () =
     expect(rows(await out.compute())).toEqual([['B', -5], ['ab', 150], [null, 250], ['ab', 7]]);
   });
 });
+
+describe('head/tail over a first or last block with only missing values (found by the fuzz of gen14)', () => {
+  // the blocks read one at a time: k's only value in 0.csv / 2.csv is missing, which alone reads as float64
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-rows-missing-'));
+  writeFileSync(join(dir, '0.csv'), 'k,j\n,1\n');
+  writeFileSync(join(dir, '1.csv'), 'k,j\nab,2\nc,3\n');
+  writeFileSync(join(dir, '2.csv'), 'k,j\n,4\n');
+  const df = () => readCsv(join(dir, '*.csv'));
+  it('read it as the frame\'s string column, so string expressions do not fail', async () => {
+    // pandas: the same rows of df.astype({'k': 'category'}) / df.k.str.upper()
+    expect(df().dtypes.k).toBe('string');
+    const cat = df().astype({ k: 'category' });
+    expect((await cat.head(1)).column('k')).toEqual([null]);
+    expect((await cat.head(2)).column('k')).toEqual([null, 'ab']);
+    expect((await cat.tail(1)).column('k')).toEqual([null]);
+    expect((await cat.tail(2)).dtypes.k).toBe('category');
+    const up = df().get('k').str.upper();
+    expect((await up.head(2)).column('k')).toEqual([null, 'AB']);
+    expect((await up.tail(3)).column('k')).toEqual(['AB', 'C', null]);
+    expect((await df().head(1)).dtypes).toEqual({ k: 'string', j: 'int64' });
+  });
+});
