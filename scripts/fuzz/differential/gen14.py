@@ -7,8 +7,8 @@ import numpy as np, pandas as pd
 from common import cell
 warnings.simplefilter('ignore')
 random.seed(int(sys.argv[1])); N = int(sys.argv[2])
-HDR = 'k,i,f,b,t'
-NUM = ['i', 'f']
+HDR = 'k,i,f,b,t,j'
+NUM = ['i', 'f', 'j']
 def recs(df):
     return [[str(c) for c in df.columns], [[cell(v) for v in row] for row in df.itertuples(index=False, name=None)]]
 def mkrows(n, keys, miss):
@@ -16,10 +16,11 @@ def mkrows(n, keys, miss):
     for _ in range(n):
         k = random.choice(keys) if random.random() > miss else ''
         i = random.randint(-3, 3)
-        f = '' if random.random() < miss else repr(random.choice([round(random.uniform(-3, 3), random.choice([0, 1, 2])), 0.5, -0.5, 1.5, 2.5, 0.125, -2.675]))
+        f = '' if random.random() < miss else repr(random.choice([round(random.uniform(-3, 3), random.choice([0, 1, 2])), 0.5, -0.5, 1.5, 2.5, 0.125, -2.675, 0.25, -0.35, 1.005, 0.045, 1234.5, -0.0]))
         b = random.choice(['True', 'False'])
         t = '' if random.random() < miss else f'2021-0{random.randint(1, 3)}-0{random.randint(1, 4)}' + random.choice(['', ' 12:30:00'])
-        rows.append(f'{k},{i},{f},{b},{t}')
+        j = random.choice([-25, -15, -5, 5, 15, 25, 35, 150, 250, random.randint(-60, 60)])
+        rows.append(f'{k},{i},{f},{b},{t},{j}')
     return rows
 def write(d, name, rows, hdr=HDR):
     nparts = random.randint(1, 4)
@@ -32,9 +33,12 @@ def write(d, name, rows, hdr=HDR):
 def frame(rows, hdr=HDR):
     return pd.read_csv(io.StringIO(hdr + '\n' + ''.join(r + '\n' for r in rows)), parse_dates=['t'] if 't' in hdr.split(',') else False)
 OPS = ['sort', 'quantile', 'squantile', 'median', 'corr', 'cov', 'scorr', 'varstd', 'svarstd', 'nunique', 'count', 'describe',
-       'astype', 'dedup', 'concat', 'head', 'tail', 'setindex', 'resetindex', 'rename', 'isna', 'notna', 'fillna', 'dropna', 'series', 'series', 'series']
+       'astype', 'dedup', 'concat', 'head', 'tail', 'setindex', 'resetindex', 'rename', 'isna', 'notna', 'fillna', 'dropna', 'series', 'series', 'series', 'castops']
 SER = [
-  ('f.round(D)', lambda d, a: d.f.round(a)), ('i.round(D)', lambda d, a: d.i.round(a)),
+  ('f.round(D)', lambda d, a: d.f.round(a)), ('i.round(D)', lambda d, a: d.i.round(a)), ('j.round(D)', lambda d, a: d.j.round(a)),
+  ('j.clip(L, U)', None), ('j.between(L, U, I)', None), ('j.isin(V)', lambda d, a: d.j.isin(a)), ('j.abs()', lambda d, a: d.j.abs()),
+  ('j.where(f.isna(), O)', lambda d, a: d.j.where(d.f.isna(), a)), ('f.mask(b, O)', lambda d, a: d.f.mask(d.b, a)),
+  ('t.isin(T)', None), ('t.between(TL, TU, I)', None), ('f.round(D).abs()', lambda d, a: d.f.round(a).abs()),
   ('f.clip(L, U)', None), ('i.clip(L, U)', None), ('i.abs()', lambda d, a: d.i.abs()), ('f.abs()', lambda d, a: d.f.abs()),
   ('f.where(i.gt(0), O)', lambda d, a: d.f.where(d.i > 0, a)), ('i.where(f.gt(0), O)', lambda d, a: d.i.where(d.f > 0, a)),
   ('i.mask(b, O)', lambda d, a: d.i.mask(d.b, a)),
@@ -53,7 +57,7 @@ for case in range(N):
     spec = {'op': op, 'files': files}
     try:
         if op == 'sort':
-            by = random.sample(['k', 'i', 'f', 'b', 't'], random.randint(1, 3)); asc = [random.random() < 0.5 for _ in by]; na = random.choice(['last', 'first'])
+            by = random.sample(['k', 'i', 'f', 'b', 't', 'j'], random.randint(1, 3)); asc = [random.random() < 0.5 for _ in by]; na = random.choice(['last', 'first'])
             if random.random() < 0.3: asc = random.random() < 0.5
             spec.update(by=by, asc=asc, na=na)
             spec['expect'] = recs(df.sort_values(by, ascending=asc, na_position=na, kind='mergesort'))
@@ -91,20 +95,20 @@ for case in range(N):
             if op == 'svarstd': spec['expect'] = cell(getattr(df[cols[0]], kind)(**kw))
             else: spec['expect'] = {c: cell(v) for c, v in getattr(df[cols], kind)(**kw).items()}
         elif op in ('nunique', 'count'):
-            cols = random.sample(['k', 'i', 'f', 'b', 't'], random.randint(1, 5)); spec['cols'] = cols
+            cols = random.sample(['k', 'i', 'f', 'b', 't', 'j'], random.randint(1, 6)); spec['cols'] = cols
             spec['expect'] = {c: int(v) for c, v in getattr(df[cols], op)().items()}
         elif op == 'describe':
-            cols = random.sample(['k', 'i', 'f', 'b'], random.randint(1, 4)); spec['cols'] = cols
+            cols = random.sample(['k', 'i', 'f', 'b', 'j'], random.randint(1, 5)); spec['cols'] = cols
             pct = random.choice([None, [0.1, 0.9], [0.5], [0.05, 0.25, 0.75]]); spec['pct'] = pct
             r = df[cols].describe(percentiles=pct)
             spec['expect'] = {str(c): {str(s): cell(r[c][s]) for s in r.index} for c in r.columns}
         elif op == 'astype':
-            c = random.choice(['i', 'f', 'b', 'k']); to = random.choice(['float64', 'int64', 'Int64', 'bool', 'category'])
+            c = random.choice(['i', 'f', 'b', 'k', 'j']); to = random.choice(['float64', 'int64', 'Int64', 'bool', 'category'])
             spec.update(col=c, to=to)
             r = df[[c]].astype(to)
             spec['expect'] = recs(r); spec['dtype'] = str(r[c].dtype)
         elif op == 'dedup':
-            sub = random.choice([None, random.sample(['k', 'i', 'f', 'b', 't'], random.randint(1, 3))]); keep = random.choice(['first', 'last', False])
+            sub = random.choice([None, random.sample(['k', 'i', 'f', 'b', 't', 'j'], random.randint(1, 3))]); keep = random.choice(['first', 'last', False])
             spec.update(subset=sub, keep=keep)
             spec['expect'] = recs(df.drop_duplicates(subset=sub, keep=keep))
         elif op == 'concat':
@@ -120,7 +124,7 @@ for case in range(N):
             n = random.randint(0, 12); spec['n'] = n
             spec['expect'] = recs(getattr(df, op)(n))
         elif op == 'setindex':
-            c = random.choice(['i', 't', 'k', 'f']); n = random.randint(0, 10); spec.update(col=c, n=n)
+            c = random.choice(['i', 't', 'k', 'f', 'j']); n = random.randint(0, 10); spec.update(col=c, n=n)
             rs = df.sort_values(c, kind='mergesort', na_position='last')
             if c != 'i' and df[c].isna().any(): rs = rs.dropna(subset=[c])
             rows_s = [rows[j] for j in rs.index]
@@ -139,20 +143,62 @@ for case in range(N):
         elif op in ('isna', 'notna'):
             spec['expect'] = recs(getattr(df, op)())
         elif op == 'fillna':
-            v = random.choice([0.5, -1, {'f': 2.5}, {'k': 'zz'}, {'f': 0, 'k': 'q'}, 'zz']); spec['value'] = v
+            v = random.choice([0.5, -1, {'f': 2.5}, {'k': 'zz'}, {'f': 0, 'k': 'q'}, 'zz', {'t': '2021-02-02T00:00:00Z'}, {'t': '2021-02-02T00:00:00Z', 'f': -1}]); spec['value'] = v
+            if isinstance(v, dict) and 't' in v: v = {**v, 't': pd.Timestamp('2021-02-02')}
             # a scalar: tessera fills the columns it fits (numbers float64, strings string); pandas
             # fills every column and makes the others object, which tessera has no dtype for
             if not isinstance(v, dict): v = {c: v for c in df.columns if (df[c].dtype == object) == isinstance(v, str) and df[c].dtype.kind in 'fO'}
             spec['expect'] = recs(df.fillna(v))
         elif op == 'dropna':
-            how = random.choice(['any', 'all']); sub = random.choice([None, random.sample(['k', 'f', 't', 'i'], random.randint(1, 3))])
+            how = random.choice(['any', 'all']); sub = random.choice([None, random.sample(['k', 'f', 't', 'i', 'j'], random.randint(1, 3))])
             spec.update(how=how, subset=sub)
             spec['expect'] = recs(df.dropna(how=how, subset=sub))
+        elif op == 'castops':
+            # a cast column through the frame operations: sorted, deduplicated, counted, described
+            c, to = random.choice([('i', 'Int64'), ('j', 'Int64'), ('k', 'category'), ('i', 'float64'), ('b', 'float64'), ('b', 'int64'), ('f', 'Int64')])
+            then = random.choice(['sort', 'dedup', 'nunique', 'count', 'fillna', 'describe', 'isna', 'quantile', 'merge', 'groupby', 'concat', 'head', 'tail'])
+            if then == 'quantile' and to == 'category': then = 'count'  # pandas: an AssertionError; tessera: no numeric column, {}
+            spec.update(col=c, to=to, then=then)
+            x = df.astype({c: to})
+            if then == 'sort':
+                asc = random.random() < 0.5; na = random.choice(['first', 'last']); spec.update(asc=asc, na=na)
+                spec['expect'] = recs(x.sort_values([c, 'j'], ascending=asc, na_position=na, kind='mergesort'))
+            elif then == 'dedup': spec['expect'] = recs(x.drop_duplicates(subset=[c]))
+            elif then in ('nunique', 'count'): spec['expect'] = {c: int(getattr(x[c], then)())}
+            elif then == 'fillna':
+                v = 'zz' if to == 'category' else 9; spec['value'] = v
+                if to == 'category': x[c] = x[c].cat.add_categories(['zz'])
+                spec['expect'] = recs(x[[c]].fillna(v))
+            elif then == 'describe': r = x[[c]].describe(); spec['expect'] = {str(k): {str(s): cell(r[k][s]) for s in r.index} for k in r.columns}
+            elif then == 'isna': spec['expect'] = recs(x[[c]].isna())
+            elif then == 'quantile': spec['expect'] = {c: cell(x[c].quantile(0.3))}
+            elif then == 'merge':
+                rrows = mkrows(random.randint(1, 6), keys + ['zz'], 0.15); spec['right'] = write(d, 'm', rrows)
+                how = random.choice(['inner', 'left', 'right', 'outer']); spec['how'] = how
+                r = frame(rrows).astype({c: to})[[c, 'j']].rename(columns={'j': 'jr'})
+                spec['expect'] = recs(x[[c, 'i']].merge(r, on=c, how=how))
+            elif then == 'groupby':
+                v = 'i' if c == 'j' else 'j'; spec['val'] = v
+                # observed=False: pandas 1.5.3 with observed=True lists unordered categories as they appear, not sorted
+                g = x.groupby(c, observed=False, sort=True).agg({v: ['sum', 'count']}); g.columns = [f'{v}_sum', f'{v}_count']
+                g = g[g[f'{v}_count'] > 0] if to == 'category' else g
+                spec['expect'] = recs(g.reset_index())
+            elif then == 'concat':
+                spec['expect'] = recs(pd.concat([x, x], ignore_index=True))
+            else:
+                n = random.randint(0, 8); spec['n'] = n; spec['expect'] = recs(getattr(x, then)(n))
         elif op == 'series':
-            e, fn = random.choice(SER)
-            if 'D' in e: a = random.choice([0, 1, 2, -1]); e = e.replace('D', str(a))
+            e, fn = random.choice(SER); a = None
+            if e.startswith('t.'):
+                ts = sorted(random.sample(['2021-01-01', '2021-01-03 12:30:00', '2021-02-02', '2021-03-04'], 2))
+                if 'isin' in e: e = f't.isin([new Date({json.dumps(ts[0] + "Z")}), new Date({json.dumps(ts[1] + "Z")})])'; fn = lambda d, a, ts=ts: d.t.isin([pd.Timestamp(x) for x in ts]); a = None
+                else:
+                    inc = random.choice(['both', 'neither', 'left', 'right'])
+                    e = f't.between(new Date({json.dumps(ts[0] + "Z")}), new Date({json.dumps(ts[1] + "Z")}), {json.dumps({"inclusive": inc})})'
+                    fn = lambda d, a, ts=ts, inc=inc: d.t.between(pd.Timestamp(ts[0]), pd.Timestamp(ts[1]), inclusive=inc); a = None
+            elif 'D' in e: a = random.choice([0, 1, 2, -1, -2]); e = e.replace('D', str(a))
             elif 'O' in e: a = random.choice([7, -1.5, 0]); e = e.replace('O', str(a))
-            elif 'V' in e: a = random.sample([0, 1, 2, -1, 0.5, 1.5, -3, 2.5], random.randint(0, 3)); e = e.replace('V', json.dumps(a))
+            elif 'V' in e: a = random.sample([0, 1, 2, -1, 0.5, 1.5, -3, 2.5, 25, -15], random.randint(0, 3)); e = e.replace('V', json.dumps(a))
             elif 'SL' in e:
                 lo, hi = sorted(random.sample(['a', 'b', 'B', 'c', 'd', 'e', ''], 2)); inc = random.choice(['both', 'neither', 'left', 'right'])
                 e = e.replace('SL', json.dumps(lo)).replace('SU', json.dumps(hi)).replace('I', json.dumps({'inclusive': inc}))
@@ -160,11 +206,11 @@ for case in range(N):
             elif 'S' in e: a = random.sample(keys + ['zz'], random.randint(0, 2)); e = e.replace('S', json.dumps(a))
             elif 'B' in e: a = random.sample([True, False], random.randint(0, 2)); e = e.replace('B', json.dumps(a))
             elif 'I' in e:
-                lo, hi = sorted([random.choice([-2, -1, 0, 0.5, 1, 1.5]) for _ in range(2)]); inc = random.choice(['both', 'neither', 'left', 'right'])
+                lo, hi = sorted([random.choice([-2, -1, 0, 0.5, 1, 1.5, -25, 15]) for _ in range(2)]); inc = random.choice(['both', 'neither', 'left', 'right'])
                 c = e[0]; e = e.replace('L', str(lo)).replace('U', str(hi)).replace('I', json.dumps({'inclusive': inc}))
                 fn = lambda d, a, c=c, lo=lo, hi=hi, inc=inc: d[c].between(lo, hi, inclusive=inc); a = None
             elif 'clip' in e:
-                lo = random.choice([None, -2, -0.5, 0, 1]); hi = random.choice([None, 0, 1.5, 2]); c = e[0]
+                lo = random.choice([None, -2, -0.5, 0, 1, -20]); hi = random.choice([None, 0, 1.5, 2, 30]); c = e[0]
                 e = e.replace('L', 'null' if lo is None else str(lo)).replace('U', 'null' if hi is None else str(hi))
                 fn = lambda d, a, c=c, lo=lo, hi=hi: d[c].clip(lo, hi); a = None
             spec['expr'] = e
