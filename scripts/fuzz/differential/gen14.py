@@ -33,7 +33,7 @@ def write(d, name, rows, hdr=HDR):
 def frame(rows, hdr=HDR):
     return pd.read_csv(io.StringIO(hdr + '\n' + ''.join(r + '\n' for r in rows)), parse_dates=['t'] if 't' in hdr.split(',') else False)
 OPS = ['sort', 'quantile', 'squantile', 'median', 'corr', 'cov', 'scorr', 'varstd', 'svarstd', 'nunique', 'count', 'describe',
-       'astype', 'dedup', 'concat', 'head', 'tail', 'setindex', 'resetindex', 'rename', 'isna', 'notna', 'fillna', 'dropna', 'series', 'series', 'series', 'castops']
+       'astype', 'dedup', 'concat', 'head', 'tail', 'setindex', 'resetindex', 'rename', 'isna', 'notna', 'fillna', 'dropna', 'series', 'series', 'series', 'castops', 'setreset']
 SER = [
   ('f.round(D)', lambda d, a: d.f.round(a)), ('i.round(D)', lambda d, a: d.i.round(a)), ('j.round(D)', lambda d, a: d.j.round(a)),
   ('j.clip(L, U)', None), ('j.between(L, U, I)', None), ('j.isin(V)', lambda d, a: d.j.isin(a)), ('j.abs()', lambda d, a: d.j.abs()),
@@ -50,7 +50,7 @@ for case in range(N):
     d = f'/tmp/dffuzz/q{case}'; os.makedirs(d, exist_ok=True)
     for fn in os.listdir(d): os.remove(os.path.join(d, fn))
     keys = random.sample(['a', 'b', 'c', 'dd', 'e', 'B', 'ab'], random.randint(1, 5))
-    rows = mkrows(random.randint(1, 25), keys, random.choice([0, 0.15, 0.4]))
+    rows = mkrows(random.randint(1, random.choice([8, 25, 60])), keys, random.choice([0, 0.15, 0.4]))
     files = write(d, 'p', rows)
     df = frame(rows)
     op = random.choice(OPS)
@@ -112,7 +112,7 @@ for case in range(N):
             spec.update(subset=sub, keep=keep)
             spec['expect'] = recs(df.drop_duplicates(subset=sub, keep=keep))
         elif op == 'concat':
-            hdr2 = ','.join(random.sample(HDR.split(','), random.randint(1, 5)))
+            hdr2 = ','.join(random.sample(HDR.split(','), random.randint(2, 6)))  # one column of missing values would be a blank line, which pandas skips
             allr = mkrows(random.randint(1, 10), keys + ['z'], 0.15)
             cols2 = hdr2.split(','); idx = [HDR.split(',').index(c) for c in cols2]
             rows2 = [','.join(r.split(',')[j] for j in idx) for r in allr]
@@ -132,6 +132,13 @@ for case in range(N):
             spec['sorted'] = random.random() < 0.5
             r = frame(rows_s).set_index(c).head(n).reset_index()
             spec['expect'] = recs(r)
+        elif op == 'setreset':
+            # the shuffle of setIndex (unsorted partitions): pandas' set_index(c).sort_index(kind='stable'), missing last
+            c = random.choice(['i', 't', 'k', 'f', 'j']); then = random.choice(['compute', 'head', 'tail', 'reset', 'len']); spec.update(col=c, then=then)
+            r = df.set_index(c).sort_index(kind='stable', na_position='last')
+            if then == 'head': r = r.head(4)
+            elif then == 'tail': r = r.tail(4)
+            spec['expect'] = [len(r)] if then == 'len' else recs(r.reset_index())
         elif op == 'resetindex':
             drop = random.random() < 0.5; spec['drop'] = drop
             spec['expect'] = recs(df.reset_index(drop=drop))

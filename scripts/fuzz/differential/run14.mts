@@ -46,6 +46,12 @@ for (const [ci, c] of cases.entries()) {
       case 'head': got = await tab(await df.head(c.n)); break;
       case 'tail': got = await tab(await df.tail(c.n)); break;
       case 'setindex': got = await tab(await (await df.setIndex(c.col, { sorted: c.sorted })).head(c.n)); break;
+      case 'setreset': {
+        const x = await df.setIndex(c.col);
+        if (c.then === 'len') got = [await x.length().compute()];
+        else got = await tab(c.then === 'head' ? await x.head(4) : c.then === 'tail' ? await x.tail(4) : c.then === 'reset' ? x.resetIndex() : x);
+        break;
+      }
       case 'resetindex': got = await tab(df.resetIndex({ drop: c.drop })); break;
       case 'rename': got = await tab(df.rename(c.map)); break;
       case 'isna': got = await tab(df.isna()); break;
@@ -87,6 +93,7 @@ for (const [ci, c] of cases.entries()) {
   if (err) { console.log('ERROR', label, err.slice(0, 250)); bad++; continue; }
   let ok: boolean;
   if (['quantile', 'median', 'varstd', 'nunique', 'count', 'describe'].includes(c.op) || ['nunique', 'count', 'describe', 'quantile'].includes(c.then)) ok = objEq(got, c.expect);
+  else if (c.op === 'setreset' && c.then === 'len') ok = got[0] === c.expect[0];
   else if (c.op === 'squantile') ok = got.length === c.expect.length && got.every((v: unknown, j: number) => eq(v, c.expect[j]));
   else if (c.op === 'scorr' || c.op === 'svarstd') ok = eq(got, c.expect);
   else if (c.op === 'series') ok = got.dtype === dt(c.expect.dtype) && got.values.length === c.expect.values.length && got.values.every((v: unknown, j: number) => eq(v, c.expect.values[j]));
