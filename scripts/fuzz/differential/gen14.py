@@ -104,8 +104,8 @@ for case in range(N):
             spec['expect'] = {str(c): {str(s): cell(r[c][s]) for s in r.index} for c in r.columns}
         elif op == 'astype':
             c = random.choice(['i', 'f', 'b', 'k', 'j']); to = random.choice(['float64', 'int64', 'Int64', 'bool', 'category'])
-            spec.update(col=c, to=to)
-            r = df[[c]].astype(to)
+            via = random.choice([None, None, 'Int64', 'float64']); spec.update(col=c, to=to, via=via)
+            r = df[[c]].astype(via).astype(to) if via else df[[c]].astype(to)
             spec['expect'] = recs(r); spec['dtype'] = str(r[c].dtype)
         elif op == 'dedup':
             sub = random.choice([None, random.sample(['k', 'i', 'f', 'b', 't', 'j'], random.randint(1, 3))]); keep = random.choice(['first', 'last', False])
@@ -158,8 +158,9 @@ for case in range(N):
             spec['expect'] = recs(df.fillna(v))
         elif op == 'dropna':
             how = random.choice(['any', 'all']); sub = random.choice([None, random.sample(['k', 'f', 't', 'i', 'j'], random.randint(1, 3))])
-            spec.update(how=how, subset=sub)
-            spec['expect'] = recs(df.dropna(how=how, subset=sub))
+            th = random.choice([None, None, 0, 1, 2, 3, 5, 6, 7])
+            spec.update(how=None if th is not None else how, subset=sub, thresh=th)
+            spec['expect'] = recs(df.dropna(thresh=th, subset=sub) if th is not None else df.dropna(how=how, subset=sub))
         elif op == 'castops':
             # a cast column through the frame operations: sorted, deduplicated, counted, described
             c, to = random.choice([('i', 'Int64'), ('j', 'Int64'), ('k', 'category'), ('i', 'float64'), ('b', 'float64'), ('b', 'int64'), ('f', 'Int64')])

@@ -40,7 +40,7 @@ for (const [ci, c] of cases.entries()) {
       case 'nunique': got = await sel().nunique().compute(); break;
       case 'count': got = await sel().count().compute(); break;
       case 'describe': got = (await sel().describe(c.pct ? { percentiles: c.pct } : {}).compute()).toJSON(); break;
-      case 'astype': got = await tab(df.select([c.col]).astype(c.to)); break;
+      case 'astype': got = await tab((c.via ? df.select([c.col]).astype(c.via) : df.select([c.col])).astype(c.to)); break;
       case 'dedup': got = await tab(df.dropDuplicates({ ...(c.subset ? { subset: c.subset } : {}), keep: c.keep })); break;
       case 'concat': got = await tab(t.concat([df, t.readCsv(c.files2, c.files2 && readFileSync(c.files2[0], 'utf8').split('\n')[0]!.split(',').includes('t') ? { parseDates: ['t'] } : {})])); break;
       case 'head': got = await tab(await df.head(c.n)); break;
@@ -57,7 +57,7 @@ for (const [ci, c] of cases.entries()) {
       case 'isna': got = await tab(df.isna()); break;
       case 'notna': got = await tab(df.notna()); break;
       case 'fillna': got = await tab(df.fillna(typeof c.value === 'object' && c.value.t ? { ...c.value, t: new Date(c.value.t) } : c.value)); break;
-      case 'dropna': got = await tab(df.dropna({ how: c.how, ...(c.subset ? { subset: c.subset } : {}) })); break;
+      case 'dropna': got = await tab(df.dropna({ ...(c.how ? { how: c.how } : {}), ...(c.thresh != null ? { thresh: c.thresh } : {}), ...(c.subset ? { subset: c.subset } : {}) })); break;
       case 'castops': {
         const x = df.astype({ [c.col]: c.to });
         switch (c.then) {
