@@ -109,9 +109,9 @@ for (const [ci, c] of cases.entries()) {
   // else x > upper → upper); tessera clips as NumPy, min(max(x, lower), upper) = upper
   const cl = /clip\((-?[\d.]+), (-?[\d.]+)\)/.exec(c.expr ?? '');
   if (!ok && cl && +cl[1]! > +cl[2]!) { known++; if (process.env.V) console.log('KNOWN', label, 'crossed clip bounds'); continue; }
-  // pandas' dtype of an int clip with a fractional bound depends on the values (int64 when none is
-  // clipped); tessera's is float64 from the bounds alone
-  if (!ok && c.op === 'series' && /^[ij]\.clip\(/.test(c.expr) && got.dtype === 'float64' && c.expect.dtype === 'int64' && got.values.every((v: unknown, j: number) => eq(v, c.expect.values[j]))) { known++; if (process.env.V) console.log('KNOWN', label, 'value-dependent dtype'); continue; }
+  // pandas' dtype of an int clip/where/mask with a fractional bound or other depends on the values
+  // (int64 when none is replaced); tessera's is float64 from the operands alone
+  if (!ok && c.op === 'series' && /^[ij]\.(clip|where|mask)\(/.test(c.expr) && got.dtype === 'float64' && c.expect.dtype === 'int64' && got.values.every((v: unknown, j: number) => eq(v, c.expect.values[j]))) { known++; if (process.env.V) console.log('KNOWN', label, 'value-dependent dtype'); continue; }
   if (!ok) { bad++; console.log('WRONG', label, '\n   pandas', JSON.stringify(c.expect).slice(0, 500), '\n   got   ', JSON.stringify(got, big).slice(0, 500)); }
 }
 console.log(`cases ${cases.length}, bad ${bad}, known ${known}`);
