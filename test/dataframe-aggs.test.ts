@@ -370,3 +370,24 @@ describe("astype('category'): the reader's dictionary strings as a category colu
     });
   }
 });
+
+describe('var/std with ddof 0 of one value (found by the fuzz of gen14)', () => {
+  it('is 0 as pandas (NaN for ±inf), frame and series, across an empty partition', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-ddof-'));
+    onTestFinished(() => rmSync(dir, { recursive: true }));
+    writeFileSync(join(dir, '0.csv'), 'i,f,g,b\n');
+    writeFileSync(join(dir, '1.csv'), 'i,f,g,b\n2,,inf,True\n');
+    writeFileSync(join(dir, '2.csv'), 'i,f,g,b\n,1.5,,\n');
+    const df = readCsv(join(dir, '*.csv'));
+    // pandas 1.5.3: df.std(ddof=0) → i 0.0, f 0.0, g NaN, b 0.0; ddof=1 → NaN each
+    const nan = (v: number | undefined): number | null => (Number.isNaN(v) ? null : v!);
+    for (const k of ['var', 'std'] as const) {
+      const r = await df[k]({ ddof: 0 }).compute();
+      expect(Object.fromEntries(Object.entries(r).map(([c, v]) => [c, nan(v)])), k).toEqual({ i: 0, f: 0, g: null, b: 0 });
+      expect(nan(await df.get('f')[k]({ ddof: 0 }).compute()), k).toBe(0);
+      expect(nan(await df.get('g')[k]({ ddof: 0 }).compute()), k).toBe(null);
+      expect(nan(await df.get('f').add(1)[k]({ ddof: 0 }).compute()), k).toBe(0);
+      expect(nan(await df.get('f')[k]().compute()), k).toBe(null);
+    }
+  });
+});

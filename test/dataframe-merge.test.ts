@@ -2,7 +2,9 @@
 // test/fixtures/pandas/merge.json): float keys with NaN and -0, datetime keys with NaT, bool,
 // int64 against float64, two keys, leftOn/rightOn, join on the other's index; each frame read as
 // one partition and as several, since the left merge joins partition by partition.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type DataFrame, type MergeHow, type Table, readCsv } from '../src/index.js';
@@ -211,5 +213,26 @@ describe('the native join and gather (dfJoin, dfTake)', () => {
     expect(() => n.dfTake({ index: Int32Array.of(0, 5), columns: [{ data: f(1, 2, 3) }] })).toThrow(/index: row 5 past the end of columns\[0\] \(3 rows\)/);
     expect(() => n.dfTake({ index: [0] as never, columns: [] })).toThrow(/index: expected an Int32Array/);
     expect(() => n.dfTake({ index: Int32Array.of(0), columns: [{ data: f(1), as: 'float64' }] })).toThrow(/'float64' needs a BigInt64Array/);
+  });
+});
+
+describe('merge on category keys (found by the fuzz of gen14)', () => {
+  // each partition's and each side's categories are their own dictionary (code 0: 'B', 'ab', 'zz')
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-merge-cat-'));
+  writeFileSync(join(dir, 'l0.csv'), 'g,k,j\nx,B,-5\n');
+  writeFileSync(join(dir, 'l1.csv'), 'g,k,j\nx,ab,150\ny,,250\ny,c,7\n');
+  writeFileSync(join(dir, 'r.csv'), 'k,i\nzz,1\nab,2\n');
+  const left = () => readCsv([join(dir, 'l0.csv'), join(dir, 'l1.csv')]).astype({ k: 'category' });
+  const right = () => readCsv(join(dir, 'r.csv')).astype({ k: 'category' });
+  const rows = (t: Table): Cell[][] => t.toRecords().map((r) => Object.values(r).map(canon));
+  it('takes the key from the side that has the row (outer and right crashed)', async () => {
+    // pandas 1.5.3: left.merge(right, on='k', how=…).values.tolist()
+    const want: Record<MergeHow, Cell[][]> = {
+      inner: [['x', 'ab', 150, 2]],
+      left: [['x', 'B', -5, null], ['x', 'ab', 150, 2], ['y', null, 250, null], ['y', 'c', 7, null]],
+      right: [[null, 'zz', null, 1], ['x', 'ab', 150, 2]],
+      outer: [['x', 'B', -5, null], ['x', 'ab', 150, 2], ['y', null, 250, null], ['y', 'c', 7, null], [null, 'zz', null, 1]],
+    } as Record<MergeHow, Cell[][]>;
+    for (const how of ['inner', 'left', 'right', 'outer'] as const) expect(rows(await left().merge(right(), { on: 'k', how }).compute()), how).toEqual(want[how]);
   });
 });

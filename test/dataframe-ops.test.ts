@@ -99,6 +99,8 @@ for (const [label, make] of frames) {
         ['dropna(subset=[x])', () => df.dropna({ subset: ['x'] }).compute()],
         ['dropna()', () => df.dropna().compute()],
         ['dropna(how=all,subset=[x,y])', () => df.dropna({ how: 'all', subset: ['x', 'y'] }).compute()],
+        ['dropna(thresh=4)', () => df.dropna({ thresh: 4 }).compute()],
+        ['dropna(thresh=2,subset=[x,y,name])', () => df.dropna({ thresh: 2, subset: ['x', 'y', 'name'] }).compute()],
         ['fillna({y:0,name:zz})', () => df.fillna({ y: 0, name: 'zz' }).compute()],
         ['assign(z=x*y+1,k=i*2,c=7)', () => df.assign({ z: x.mul(y).add(1), k: i.mul(2), c: 7 }).compute()],
         ['filter(x>0.5).head(7)', () => f.head(7)],
@@ -220,6 +222,9 @@ describe('column expressions: bad input and laziness', () => {
     expect(() => df.fillna({ name: 1 })).toThrow(/string column takes a string/);
     expect(() => df.get('x').add('1' as unknown as number)).toThrow(TypeError);
     expect(() => df.get('x').clip(null, null)).toThrow(/at least one bound/);
+    expect(() => df.dropna({ thresh: 1.5 })).toThrow(RangeError);
+    expect(() => df.dropna({ thresh: '2' as never })).toThrow(/thresh must be a non-negative integer/);
+    expect(() => df.dropna({ thresh: 1, how: 'any' })).toThrow(/how and thresh cannot be given together/);
   });
 
   it('task graphs show the steps over their inputs (filter one-to-one, sort and merge all-to-all)', () => {

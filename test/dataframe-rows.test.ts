@@ -410,6 +410,12 @@ describe('empty partitions (header-only files)', () => {
     expect(rows(await df().dropDuplicates().compute())).toEqual([all[0], all[1], all[3], all[4]]);
     expect(rows(await df().repartition({ npartitions: 9 }).compute())).toEqual(all);
     expect((await df().resetIndex().tail(1)).column('index')).toEqual([4]);
+    // n = 0 (pandas' empty frame with the columns): no partition was needed, but one is read for the dtypes
+    for (const t of [await df().head(0), await df().tail(0), await (await df().setIndex('k', { sorted: true })).head(0), await df().get('v').tail(0)]) {
+      expect(t.length).toBe(0);
+      expect(Object.keys(t.dtypes).length).toBe(t.columns.length);
+    }
+    expect((await df().tail(0)).columns).toEqual(['k', 'v', 'name']);
     expect((await df().sample({ frac: 1, seed: 1 }).compute()).length).toBe(5);
     // a column typed float64 by the header-only first file and read as strings
     const byName = await df().setIndex('name');
@@ -457,5 +463,47 @@ describe('bad input', () => {
     expect(() => concat([d, d.assign({ x: d.get('name') })])).toThrow(/column "x" has dtypes float64 in frames\[0\], string in frames\[1\]/);
     const ts = datasets.timeseries({ start: '2000-01-01', end: '2000-01-02', seed: 1 });
     expect(() => concat([ts, d])).toThrow(/frames\[1\] has no index, frames\[0\] index "timestamp"/);
+  });
+});
+
+describe('category columns across partitions (found by the fuzz of gen14)', () => {
+  // each partition's category column has its own dictionary: code 0 is 'B' in one, 'ab' in the other
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-rows-cat-'));
+  writeFileSync(join(dir, '0.csv'), 'k,j\nB,-5\n');
+  writeFileSync(join(dir, '1.csv'), 'k,j\nab,150\n,250\nab,7\n');
+  const df = () => readCsv(join(dir, '*.csv')).astype({ k: 'category' });
+  const rows = (t: Table): Cell[][] => t.toRecords().map((r) => Object.values(r).map(canon));
+  it('dropDuplicates compares the values, not the codes', async () => {
+    // pandas: df.astype({'k': 'category'}).drop_duplicates(subset=['k'], keep=…)
+    expect(rows(await df().dropDuplicates({ subset: ['k'] }).compute())).toEqual([['B', -5], ['ab', 150], [null, 250]]);
+    expect(rows(await df().dropDuplicates({ subset: 'k', keep: 'last' }).compute())).toEqual([['B', -5], [null, 250], ['ab', 7]]);
+    expect(rows(await df().dropDuplicates({ subset: ['k'], keep: false }).compute())).toEqual([['B', -5], [null, 250]]);
+    expect(rows(await df().select(['k']).dropDuplicates().compute())).toEqual([['B'], ['ab'], [null]]);
+  });
+  it('mapPartitions sees the strings, not the codes', async () => {
+    const out = df().mapPartitions((p) => ({ k: p.k!, j: p.j! }), { meta: { k: 'string', j: 'int64' } });
+    expect(rows(await out.compute())).toEqual([['B', -5], ['ab', 150], [null, 250], ['ab', 7]]);
+  });
+});
+
+describe('head/tail over a first or last block with only missing values (found by the fuzz of gen14)', () => {
+  // the blocks read one at a time: k's only value in 0.csv / 2.csv is missing, which alone reads as float64
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-rows-missing-'));
+  writeFileSync(join(dir, '0.csv'), 'k,j\n,1\n');
+  writeFileSync(join(dir, '1.csv'), 'k,j\nab,2\nc,3\n');
+  writeFileSync(join(dir, '2.csv'), 'k,j\n,4\n');
+  const df = () => readCsv(join(dir, '*.csv'));
+  it('read it as the frame\'s string column, so string expressions do not fail', async () => {
+    // pandas: the same rows of df.astype({'k': 'category'}) / df.k.str.upper()
+    expect(df().dtypes.k).toBe('string');
+    const cat = df().astype({ k: 'category' });
+    expect((await cat.head(1)).column('k')).toEqual([null]);
+    expect((await cat.head(2)).column('k')).toEqual([null, 'ab']);
+    expect((await cat.tail(1)).column('k')).toEqual([null]);
+    expect((await cat.tail(2)).dtypes.k).toBe('category');
+    const up = df().get('k').str.upper();
+    expect((await up.head(2)).column('k')).toEqual([null, 'AB']);
+    expect((await up.tail(3)).column('k')).toEqual(['AB', 'C', null]);
+    expect((await df().head(1)).dtypes).toEqual({ k: 'string', j: 'int64' });
   });
 });

@@ -36,6 +36,7 @@ export function varWith(s: NumStats, ddof: number): number {
   if (!s.numeric) return NaN;
   const n = s.count;
   if (!(n - ddof > 0)) return NaN;
+  if (n === 1) return Number.isFinite(s.mean) ? 0 : NaN; // ddof 0: the ddof-1 std is NaN (0 / 0), the spread 0 (pandas)
   const v = s.std * s.std;
   return ddof === 1 ? v : (v * (n - 1)) / (n - ddof);
 }

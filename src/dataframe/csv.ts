@@ -335,8 +335,12 @@ class CsvSource implements PartitionSource {
         types.add(col.type);
       }
       // no rows in any loaded block (not even missing values): nothing to infer from, so the
-      // frame's dtype (of the sample; 'string' when every file is header-only, pandas' object)
-      unified.push(types.size === 0 && !sawMissing ? typeCode(this.schema[c]![1]) : unifyTypes(types, sawMissing));
+      // frame's dtype (of the sample; 'string' when every file is header-only, pandas' object);
+      // only missing values (head() reading one block at a time): the frame's dtype with a missing
+      // value, as all the blocks read together would give (not float64, on which a string
+      // expression of the frame fails)
+      const frame = typeCode(this.schema[c]![1]);
+      unified.push(types.size === 0 ? (sawMissing ? unifyTypes(new Set([frame]), true) : frame) : unifyTypes(types, sawMissing));
     }
     const reparse = idx.filter((_, j) =>
       res[j]!.columns!.some((col, c) => !col.skipped && !col.allMissing && col.type !== unified[c] && unified[c] === ColType.String),

@@ -338,16 +338,31 @@ export class DataFrame implements HasGraph {
 
   /**
    * Rows without missing values (pandas' dropna): `how: 'any'` (default) drops a row with any
-   * missing value in `subset` (default: every column), `'all'` only when all are missing.
+   * missing value in `subset` (default: every column), `'all'` only when all are missing;
+   * `thresh: n` (instead of `how`) keeps the rows with at least n values present in `subset`.
    */
-  dropna(options: { subset?: string[]; how?: 'any' | 'all' } = {}): DataFrame {
+  dropna(options: { subset?: string[]; how?: 'any' | 'all'; thresh?: number } = {}): DataFrame {
     if (typeof options !== 'object' || options === null) throw new TypeError(`dropna(options): options must be an object, got ${describeValue(options)}`);
-    for (const k of Object.keys(options)) if (k !== 'subset' && k !== 'how') throw new TypeError(`dropna(options): unknown option ${JSON.stringify(k)}; accepted: subset, how`);
+    for (const k of Object.keys(options)) if (k !== 'subset' && k !== 'how' && k !== 'thresh') throw new TypeError(`dropna(options): unknown option ${JSON.stringify(k)}; accepted: subset, how, thresh`);
     const how = options.how ?? 'any';
     if (how !== 'any' && how !== 'all') throw new RangeError(`dropna(options): how must be 'any' or 'all', got ${describeValue(how)}`);
+    const thresh = options.thresh;
+    if (thresh !== undefined) {
+      if (typeof thresh !== 'number') throw new TypeError(`dropna(options): thresh must be a non-negative integer, got ${describeValue(thresh)}`);
+      if (!Number.isInteger(thresh) || thresh < 0) throw new RangeError(`dropna(options): thresh must be a non-negative integer, got ${describeValue(thresh)}`);
+      if (options.how !== undefined) throw new TypeError('dropna(options): how and thresh cannot be given together (as pandas)');
+    }
     const subset = options.subset ?? this.columns;
     if (!Array.isArray(subset)) throw new TypeError(`dropna(options): subset must be an array of column names, got ${describeValue(subset)}`);
     for (const n of subset) this.checkColumn('dropna(options.subset)', n);
+    if (thresh !== undefined) {
+      if (thresh === 0 || !this.columns.length) return this;
+      // no columns to count: no row has thresh values present (pandas keeps none)
+      if (!subset.length) return this.withStep({ kind: 'filter', mask: this.get(this.columns[0]!).notna().and(this.get(this.columns[0]!).isna()).expr }, 'dropna', this.columns);
+      // the values present per row, as int64, against thresh
+      const present = subset.map((n) => this.get(n).notna().astype('int64')).reduce((a, b) => a.add(b));
+      return this.withStep({ kind: 'filter', mask: present.ge(thresh).expr }, 'dropna', this.columns);
+    }
     if (!subset.length) return this;
     const parts: Expr[] = subset.map((n) => ({ kind: how === 'any' ? 'notna' : 'isna', arg: col(n) }));
     let mask = parts[0]!;
@@ -495,7 +510,7 @@ export class DataFrame implements HasGraph {
     return tracker.run(async () => {
       let got: Partition[] = [];
       let rows = 0;
-      for (let p = 0; p < this.npartitions && rows < n; p++) {
+      for (let p = 0; p < this.npartitions && (rows < n || !got.length); p++) {
         const [part] = await this.state.source.load(this.state.columns, [p], p === 0 ? tracker.phase(1) : { options });
         got.push(part!);
         rows += part!.length;
@@ -516,7 +531,7 @@ export class DataFrame implements HasGraph {
       let got: Partition[] = [];
       const idx: number[] = [];
       let rows = 0;
-      for (let p = this.npartitions - 1; p >= 0 && rows < n; p--) {
+      for (let p = this.npartitions - 1; p >= 0 && (rows < n || !got.length); p--) {
         const [part] = await this.state.source.load(this.state.columns, [p], p === this.npartitions - 1 ? tracker.phase(1) : { options });
         got.unshift(part!);
         idx.unshift(p);

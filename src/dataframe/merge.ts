@@ -9,7 +9,7 @@
 // split into as many partitions as the left frame. With TESSERA_JOIN_PARTITION_ROWS=n (opt-in:
 // it measured no faster than the single table on 2 cores) a hashed key whose sides both have n
 // rows or more goes through the hash-partitioned native join (a shuffle join in the process, join.h).
-import { type Column, type DType, type Partition, StringDict, emptyColumn, sliceColumn } from './column.js';
+import { type Column, type DType, type Partition, StringDict, emptyColumn, isDict, sliceColumn } from './column.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
 import { dfNative } from './native.js';
 import { awaitNative } from './run.js';
@@ -604,7 +604,8 @@ async function take(cols: [string, Column][], idx: Int32Array | null, missing: b
 /** The key column of a merge: the left row's key, or the right row's where there is no left row. */
 function coalesce(lc: Column, rc: Column, li: Int32Array, ri: Int32Array): Column {
   const n = li.length;
-  if (lc.dtype === 'string') {
+  if (isDict(lc.dtype)) {
+    // strings or categories: codes into each side's own dictionary, so by their strings
     const strings: string[] = [];
     const codeOf = new Map<string, number>();
     const out = new Int32Array(n);
@@ -623,7 +624,7 @@ function coalesce(lc: Column, rc: Column, li: Int32Array, ri: Int32Array): Colum
       }
       out[i] = g;
     }
-    return { dtype: 'string', values: out, dict: StringDict.fromStrings(strings) };
+    return { dtype: lc.dtype, values: out, dict: StringDict.fromStrings(strings) };
   }
   if (lc.dtype === 'Int64') {
     const out = new BigInt64Array(n);

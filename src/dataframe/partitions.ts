@@ -7,7 +7,7 @@ import { type Callable, callableOf } from '../delayed/delayed.js';
 import { importExport } from '../delayed/modules.js';
 import { type CancelFlag, workerPool } from '../delayed/worker-pool.js';
 import { describe as describeValue } from '../errors.js';
-import { type Column, type DType, DTYPES, type Partition, StringDict, valueAt } from './column.js';
+import { type Column, type DType, DTYPES, type Partition, StringDict, isDict, valueAt } from './column.js';
 import { DataFrame } from './frame.js';
 import { type LoadContext, type PartitionSource, layerId } from './source.js';
 
@@ -53,7 +53,8 @@ function callable(fn: unknown): Fn {
 
 /** A partition's column as the function sees it; `shared`: numbers copied into a SharedArrayBuffer. */
 function exposed(c: Column, shared: boolean): PartitionColumns[string] {
-  if (c.dtype === 'string') return Array.from({ length: c.values.length }, (_, i) => valueAt(c, i) as string | null);
+  // a category column is stored as strings are (codes into its partition's dictionary): its strings, not the codes
+  if (isDict(c.dtype)) return Array.from({ length: c.values.length }, (_, i) => valueAt(c, i) as string | null);
   if (c.dtype === 'Int64') {
     // the values with their mask: bigint where present, null where <NA> (exact at any magnitude)
     const v = c.values as BigInt64Array;

@@ -8,7 +8,7 @@
 import { recordRoot } from './recipe-store.js';
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
-import { type Column, type DType, type Partition, StringDict, emptyColumn, nullableToFloat, sliceColumn, toFloat } from './column.js';
+import { type Column, type DType, type Partition, StringDict, emptyColumn, isDict, nullableToFloat, sliceColumn, toFloat } from './column.js';
 import { DataFrame } from './frame.js';
 import { keyReader } from './merge.js';
 import { MT19937, roundHalfEven } from './random.js';
@@ -259,7 +259,8 @@ function rowIds(parts: readonly Partition[], cols: readonly string[]): { ids: In
         const plain = keyReader(col.valid ? { dtype: 'int64', values: col.values } : col);
         const read = col.valid ? (i: number): string => (col.valid![i] ? plain(i) : '\u0001') : plain;
         for (let i = 0; i < n; i++) out[i] = id(read(i));
-      } else if (col.dtype === 'string') {
+      } else if (isDict(col.dtype)) {
+        // strings and categories (each partition has its own dictionary): by value, not code
         const codes = col.values as Int32Array;
         const byCode = new Int32Array(col.dict!.size).fill(-1);
         for (let i = 0; i < n; i++) {

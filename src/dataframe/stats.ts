@@ -18,6 +18,8 @@ export function stdWith(s: NumStats, ddof: number): number {
   if (!s.numeric) return NaN;
   if (ddof === 1) return s.std;
   const n = s.count;
+  // one value: its ddof-1 std is NaN (0 / 0), but with ddof 0 the spread is 0 (pandas; NaN for ±inf)
+  if (n === 1 && ddof === 0) return Number.isFinite(s.mean) ? 0 : NaN;
   return n - ddof > 0 ? Math.sqrt((s.std * s.std * (n - 1)) / (n - ddof)) : NaN;
 }
 
