@@ -1,0 +1,99 @@
+import { readFileSync, rmSync } from 'node:fs';
+import * as t from '../../../src/index.ts';
+// readCsv / toCsv against pandas 1.5.3 (gen12.py). Floats must be equal exactly (pandas' own
+// parser is within an ulp of correctly rounded: 'ulp' lines); NaN positions too; datetimes in ms.
+const cases = JSON.parse(readFileSync(process.argv[2] ?? 'cases12.json', 'utf8')) as any[];
+const verbose = process.argv.includes('-v');
+const norm = (v: unknown): unknown =>
+  v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === undefined ? null : typeof v === 'bigint' ? v
+    : typeof v === 'number' && Number.isNaN(v) ? null : v instanceof Date ? (Number.isNaN(v.getTime()) ? null : v.getTime()) : v;
+type Verdict = 'ok' | 'ulp' | 'no';
+const cmp = (a0: unknown, b0: unknown, pdType: string): Verdict => {
+  const a = norm(a0);
+  const b = norm(b0);
+  if (b !== null && typeof b === 'object' && 'int' in b) return (typeof a === 'bigint' || typeof a === 'number') && BigInt(a) === BigInt((b as any).int) ? 'ok' : 'no';
+  if (typeof a === 'bigint') return typeof b === 'number' && BigInt(Math.trunc(b)) === a && Number.isInteger(b) ? 'ok' : 'no';
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Object.is(a, b) || (a === b && a !== 0)) return 'ok';
+    if (a === 0 && b === 0) return 'ok'; // -0 vs 0: compared through JSON (pandas' cell() drops the sign)
+    return Math.abs(a - b) <= 1e-15 * Math.abs(b) ? 'ulp' : 'no';
+  }
+  // pandas' object True/False/NaN column (bools with missing values): tessera's strings
+  if (pdType === 'object-mixed' && typeof b === 'boolean' && typeof a === 'string') return a.toLowerCase() === String(b) ? 'ok' : 'no';
+  if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 'ok' : 'no';
+  return a === b ? 'ok' : 'no';
+};
+const DT: Record<string, string> = { 'object-mixed': 'string' };
+const tally: Record<string, number> = {};
+const count = (k: string) => { tally[k] = (tally[k] ?? 0) + 1; };
+let bad = 0;
+for (const [ci, c] of cases.entries()) {
+  const opts: any = { sep: c.sep, header: c.header };
+  if (c.parseDates.length) opts.parseDates = c.parseDates;
+  if (c.blocksize) opts.blocksize = c.blocksize;
+  const label = `#${ci} ${JSON.stringify({ kinds: c.kinds, sep: c.sep, eol: c.eol, header: c.header, bom: c.bom, blank: c.blank, bs: c.blocksize, pd: c.parseDates })}`;
+  const e = c.expect;
+  let tb: any, err: string | undefined;
+  try {
+    tb = await t.readCsv(c.files, opts).compute();
+  } catch (x) { err = String((x as Error).message); }
+  if (e.error) {
+    // pandas' C tokenizer fails on some CR-only files ('Buffer overflow caught'): its bug
+    if (!err && /Buffer overflow caught/.test(e.error)) count('pandas tokenizer bug (CR)');
+    else if (!err) { bad++; count('no error'); console.log('NO ERROR', label, e.error.slice(0, 150)); } else count('both error');
+    continue;
+  }
+  if (err) { bad++; count('error'); console.log('ERROR', label, err.slice(0, 200), '\n   pandas dtypes', e.dtypes); continue; }
+  const problems: string[] = [];
+  let ulp = 0;
+  if (JSON.stringify(tb.columns) !== JSON.stringify(e.columns)) problems.push(`columns ${JSON.stringify(tb.columns)} vs ${JSON.stringify(e.columns)}`);
+  else {
+    e.columns.forEach((name: string, j: number) => {
+      const pdT = e.dtypes[j];
+      const got = tb.dtypes[name];
+      if (got !== (DT[pdT] ?? pdT)) problems.push(`dtype ${name}: ${got} vs pandas ${pdT}`);
+      const vals = tb.column(name);
+      if (vals.length !== e.rows.length) { problems.push(`rows ${vals.length} vs ${e.rows.length}`); return; }
+      for (let i = 0; i < vals.length; i++) {
+        const v = cmp(vals[i], e.rows[i][j], pdT);
+        if (v === 'ulp') ulp++;
+        else if (v === 'no') { problems.push(`${name}[${i}]: ${JSON.stringify(norm(vals[i]), (_k, x) => typeof x === 'bigint' ? `${x}n` : x)} vs pandas ${JSON.stringify(e.rows[i][j])}`); break; }
+      }
+    });
+  }
+  if (!problems.length) {
+    // reductions over the numeric columns (pandas' numeric_only) and count over all
+    try {
+      const df = t.readCsv(c.files, opts);
+      const cnt = await df.count().compute();
+      for (const [k, v] of Object.entries(e.count)) if (Number(cnt[k]) !== v) problems.push(`count ${k}: ${cnt[k]} vs ${v}`);
+      if (Object.keys(e.sum).length) {
+        const s = await df.sum().compute();
+        for (const [k, v] of Object.entries(e.sum)) if (cmp(s[k], v, '') === 'no') problems.push(`sum ${k}: ${s[k]} vs ${v}`);
+      }
+    } catch (x) { problems.push('reduction error ' + String((x as Error).message).slice(0, 150)); }
+  }
+  if (!problems.length) {
+    // toCsv: the partitions' files joined (headers after the first dropped) against pandas' to_csv(index=False)
+    try {
+      rmSync(c.out, { recursive: true, force: true });
+      const names = await t.readCsv(c.files, opts).toCsv(`${c.out}/*.csv`);
+      const texts = names.map((n) => readFileSync(n, 'utf8'));
+      const hdr = e.csv.slice(0, e.csv.indexOf('\n') + 1);
+      const joined = texts.map((s, i) => (i === 0 ? s : s.startsWith(hdr) ? s.slice(hdr.length) : s)).join('');
+      if (joined !== e.csv) {
+        const a = joined.split('\n');
+        const b = e.csv.split('\n');
+        const k = a.findIndex((l, i) => l !== b[i]);
+        count('toCsv bytes');
+        console.log('CSV', label, `line ${k}: ${JSON.stringify(a[k])} vs pandas ${JSON.stringify(b[k])}`);
+      }
+    } catch (x) { problems.push('toCsv error ' + String((x as Error).message).slice(0, 150)); }
+  }
+  if (ulp) { count('ulp'); if (verbose) console.log('ULP', label, ulp); }
+  if (c.pandasImprecise) count('pandas default parser imprecise');
+  if (JSON.stringify(c.concatDtypes) !== JSON.stringify(e.dtypes)) count('concat dtypes differ');
+  if (problems.length) { bad++; count('wrong'); console.log('WRONG', label, '\n   ', problems.slice(0, 4).join('\n    ')); }
+  else count('ok');
+}
+console.log(`cases ${cases.length}, bad ${bad}`, JSON.stringify(tally));
