@@ -25,6 +25,7 @@ interface Case {
   ncols?: number;
   alldtypes?: string[];
   rows?: Record<string, Record<string, Cell>>;
+  count?: Record<string, number>;
   error?: { kind: string; byte: number; position: number };
 }
 
@@ -126,6 +127,7 @@ async function checkFrame(c: Case, paths: string[], opts: ReadCsvOptions): Promi
     }
     expect(t.columns.length).toBe(c.ncols);
   }
+  if (c.count) expect(await df.count().compute()).toEqual(c.count);
   if (c.rows) {
     for (const [i, r] of Object.entries(c.rows)) {
       const got = t.toRecords()[Number(i)]!;

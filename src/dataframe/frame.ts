@@ -609,6 +609,9 @@ export class DataFrame implements HasGraph {
         return (this.dtypeMap.get(c) === 'bool' || ds.includes('bool')) && ds.includes('string') && ds.every((d) => d === 'bool' || d === 'string');
       }));
       const numeric = columns.filter((c) => {
+        // count: every non-missing value of such a column (text that is not True/False too: an
+        // int partition after a bool sample), not only the ones that read as 1/0
+        if (boolText.has(c) && label === 'count') return false;
         const d = boolText.has(c) ? 'bool' : parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
         return NUMERIC(d) || (boolAsNumber && d === 'bool') || (boolText.has(c) && label !== 'count') || (datesAsNumbers && (d === 'datetime' || d === 'timedelta'));
       });
