@@ -136,8 +136,11 @@ for case in range(N):
         for c in df.columns[[k for k in dates]]:
             if len(df) and not str(df[c].dtype).startswith('datetime'): raise ValueError(f'pandas left parse_dates column {c} as {df[c].dtype}')
         spec['expect'] = {'columns': list(df.columns), 'dtypes': [dt(df[c]) for c in df.columns], 'rows': recs(df)}
-        cat = pd.concat([pd.read_csv(f, **kw) for f in files], ignore_index=True)
-        spec['concatDtypes'] = [dt(cat[c]) for c in cat.columns]
+        try:  # (pandas' CR-only bugs may fail a file read alone)
+            cat = pd.concat([pd.read_csv(f, **kw) for f in files], ignore_index=True)
+            spec['concatDtypes'] = [dt(cat[c]) for c in cat.columns]
+        except Exception as x:
+            spec['concatDtypes'] = 'error: ' + str(x)[:80]
         num = [c for c in df.columns if str(df[c].dtype) in ('int64', 'float64', 'bool')]
         spec['expect']['sum'] = {c: cell12(df[c].sum()) for c in num}
         spec['expect']['count'] = {c: int(df[c].count()) for c in df.columns}

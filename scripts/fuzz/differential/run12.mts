@@ -42,9 +42,7 @@ for (const [ci, c] of cases.entries()) {
     tb = await t.readCsv(c.files, opts).compute();
   } catch (x) { err = String((x as Error).message); }
   if (e.error) {
-    // pandas' C tokenizer fails on some CR-only files ('Buffer overflow caught'): its bug
-    if (!err && /Buffer overflow caught/.test(e.error)) count('pandas tokenizer bug (CR)');
-    else if (!err) { bad++; count('no error'); console.log('NO ERROR', label, e.error.slice(0, 150)); } else count('both error');
+    if (!err) { bad++; count('no error'); console.log('NO ERROR', label, e.error.slice(0, 150)); } else count('both error');
     continue;
   }
   if (err) { bad++; count('error'); console.log('ERROR', label, err.slice(0, 200), '\n   pandas dtypes', e.dtypes); continue; }
@@ -116,7 +114,10 @@ for (const [ci, c] of cases.entries()) {
   if (ulp) { count('ulp'); if (verbose) console.log('ULP', label, ulp); }
   if (c.pandasImprecise) count('pandas default parser imprecise');
   if (c.crBug) count('pandas CR-only bug (reference: the \\n file)');
-  if (JSON.stringify(c.concatDtypes) !== JSON.stringify(e.dtypes)) count('concat dtypes differ');
+  // pd.concat of the files read one by one: dtypes of the split (an empty file's columns are
+  // object; int and text files give an object column of ints and strings). Information only
+  if (typeof c.concatDtypes === 'string') count('pd.concat fails (pandas CR-only bug)');
+  else if (JSON.stringify(c.concatDtypes) !== JSON.stringify(e.dtypes)) count('concat dtypes differ');
   // integers beyond int64: pandas' answer depends on their order and the missing values around
   // (uint64, object, or float64; in the uint64 range it keeps the NA strings as text, a pandas bug);
   // tessera's is text unless a float came first in the block. Known, counted apart.
