@@ -144,6 +144,9 @@ for case in range(N):
         num = [c for c in df.columns if str(df[c].dtype) in ('int64', 'float64', 'bool')]
         spec['expect']['sum'] = {c: cell12(df[c].sum()) for c in num}
         spec['expect']['count'] = {c: int(df[c].count()) for c in df.columns}
+        if len(df) and any(str(df[c].dtype) in ('int64', 'float64') for c in df.columns):
+            ds = df.describe()
+            spec['expect']['describe'] = {str(c): {str(k): cell(v) for k, v in ds[c].items()} for c in ds.columns}
         spec['expect']['csv'] = df.to_csv(index=False)
     except Exception as e:
         spec['expect'] = {'error': type(e).__name__ + ': ' + str(e)[:200]}

@@ -2,7 +2,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import * as t from '../../../src/index.ts';
 // readCsv / toCsv against pandas 1.5.3 (gen12.py). Floats must be equal exactly (pandas' own
 // parser is within an ulp of correctly rounded: 'ulp' lines); NaN positions too; datetimes in ms.
-const cases = JSON.parse(readFileSync(process.argv[2] ?? 'cases12.json', 'utf8')) as any[];
+const file = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? 'cases12.json';
+const cases = JSON.parse(readFileSync(file, 'utf8')) as any[];
 const verbose = process.argv.includes('-v');
 const norm = (v: unknown): unknown =>
   v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === undefined ? null : typeof v === 'bigint' ? v
@@ -83,6 +84,25 @@ for (const [ci, c] of cases.entries()) {
           if (typeof b === 'number' && !Number.isFinite(a) && Math.abs(b) > 1e308) { count('float sum overflows near 1.8e308 (summation order)'); continue; }
           problems.push(`sum ${k}: ${s[k]} vs ${JSON.stringify(v)}`);
         }
+      }
+      // describe(): count, min, quartiles, max exactly; mean and std to 1e-12 relative (sums);
+      // a float mean/std near ±1.8e308 may overflow in one summation order only
+      if (e.describe) {
+        const dsc = (await df.describe().compute()).toJSON() as Record<string, Record<string, number>>;
+        if (JSON.stringify(Object.keys(dsc)) !== JSON.stringify(Object.keys(e.describe))) problems.push(`describe columns ${JSON.stringify(Object.keys(dsc))} vs ${JSON.stringify(Object.keys(e.describe))}`);
+        else for (const [k, st] of Object.entries(e.describe as Record<string, Record<string, unknown>>))
+          for (const [stat, v] of Object.entries(st)) {
+            const a = dsc[k]![stat];
+            const b = norm(v);
+            if (cmp(a, v, '') !== 'no') continue;
+            if ((stat === 'mean' || stat === 'std') && typeof b === 'number' && Math.abs(Number(a) - b) <= 1e-12 * Math.abs(b)) continue;
+            if ((stat === 'mean' || stat === 'std') && (!Number.isFinite(Number(a)) || !Number.isFinite(b as number))) { count('describe mean/std overflow near 1.8e308 (summation order)'); if (verbose) console.log('OVF', k, stat, a, JSON.stringify(v)); continue; }
+            // an int64 column beyond 2^53: pandas' mean adds in float64 (1 + 8 - 2^63 + (2^63 - 1)
+            // gives 0) and NumPy's int64 quantile interpolation overflows; tessera's are exact
+            const j = e.columns.indexOf(k);
+            if (e.dtypes[j] === 'int64' && e.rows.some((r: any[]) => r[j] !== null && typeof r[j] === 'object')) { count('describe of int64 beyond 2^53 (pandas float mean, NumPy quantile overflow)'); continue; }
+            problems.push(`describe ${k}.${stat}: ${a} vs ${JSON.stringify(v)}`);
+          }
       }
     } catch (x) { problems.push('reduction error ' + String((x as Error).message).slice(0, 150)); }
   }
