@@ -274,4 +274,14 @@ describe('toCsv and frame reductions against pandas (fuzz12)', () => {
     // pd.read_csv(...).sum(): a 9007199254740994, b -9223372036854775808 (wrapped)
     expect(await readCsv(join(d, 'a.csv')).sum().compute()).toEqual({ a: 9007199254740994, b: -9223372036854775808 });
   });
+
+  it('std of finite values whose sum overflows is inf (pandas), of a column holding inf NaN', async () => {
+    const d = mkdtempSync(join(dir, 'stdinf-'));
+    writeFileSync(join(d, 'a.csv'), 'x,y\n1e308,1.0\n1e308,inf\n');
+    // pd.read_csv(...).std(): x inf, y NaN; describe() the same
+    const df = readCsv(join(d, 'a.csv'));
+    expect(await df.std().compute()).toEqual({ x: Infinity, y: NaN });
+    const ds = (await df.describe().compute()).toJSON() as Record<string, Record<string, number>>;
+    expect([ds.x!.std, ds.y!.std]).toEqual([Infinity, NaN]);
+  });
 });
