@@ -64,18 +64,41 @@ inline uint64_t hashBytes(const char* p, size_t n) {
   return h ^ (h >> 29);
 }
 
+// pandas 1.5's default na_values (pandas._libs.parsers.STR_NA_VALUES); 'None' is not among them
+// (pandas 2 added it): a None in a 1.5 file is text.
 bool isNa(std::string_view s) {
   switch (s.size()) {
     case 0: return true;
     case 2: return s == "NA";
     case 3: return s == "N/A" || s == "NaN" || s == "nan" || s == "n/a" || s == "#NA";
-    case 4: return s == "null" || s == "NULL" || s == "None" || s == "#N/A" || s == "-NaN" || s == "-nan" ||
-                   s == "<NA>";
+    case 4: return s == "null" || s == "NULL" || s == "#N/A" || s == "-NaN" || s == "-nan" || s == "<NA>";
+    case 6: return s == "1.#IND";
+    case 7: return s == "-1.#IND" || s == "1.#QNAN";
+    case 8: return s == "#N/A N/A" || s == "-1.#QNAN";
     default: return false;
   }
 }
 
+// pandas' number parsers skip blanks (spaces, tabs) around a number: ' 1.5 ' is 1.5 (text keeps them)
+std::string_view trimBlanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// [+-]digits: an integer literal (pandas tries it as int64, then uint64, and never as a float:
+// one beyond int64 makes the column uint64 or object; tessera has no uint64, so text)
+bool intLiteral(std::string_view s) {
+  s = trimBlanks(s);
+  if (!s.empty() && (s.front() == '+' || s.front() == '-')) s.remove_prefix(1);
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
 bool parseI64(std::string_view s, int64_t& out) {
+  s = trimBlanks(s);
   const char* p = s.data();
   const char* e = p + s.size();
   if (p != e && *p == '+') ++p;
@@ -84,16 +107,23 @@ bool parseI64(std::string_view s, int64_t& out) {
   return r.ec == std::errc() && r.ptr == e;
 }
 
+// As pandas' C parser (xstrtod): blanks around a number are skipped, inf / infinity in any case
+// with a sign but no blanks, 'nan' spellings other than the NA strings are text (from_chars reads
+// NAN, nan(…)), an overflow is text (pandas: an object column) and an underflow 0 or subnormal.
 bool parseF64(std::string_view s, double& out) {
-  const char* p = s.data();
-  const char* e = p + s.size();
-  if (p != e && *p == '+') ++p;
+  const std::string_view t = trimBlanks(s);
+  const char* p = t.data();
+  const char* e = p + t.size();
+  if (p != e && (*p == '+' || *p == '-')) ++p;
   if (p == e) return false;
+  if (*p == 'n' || *p == 'N') return false;
+  if ((*p == 'i' || *p == 'I') && t.size() != s.size()) return false;
+  p = t.data();
+  if (*p == '+') ++p;
   auto r = std::from_chars(p, e, out);
-  if (r.ec == std::errc::result_out_of_range) {
-    // from_chars reports over/underflow; pandas gives inf / 0
-    out = std::strtod(std::string(s).c_str(), nullptr);
-    return true;
+  if (r.ec == std::errc::result_out_of_range && r.ptr == e) {
+    out = std::strtod(std::string(p, e).c_str(), nullptr);
+    return !std::isinf(out);
   }
   return r.ec == std::errc() && r.ptr == e;
 }
@@ -492,8 +522,8 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
         int64_t i;
         double d;
         uint8_t b;
-        t = parseI64(v, i)   ? ColType::Int64
-            : parseF64(v, d) ? ColType::Float64
+        t = parseI64(v, i) || intLiteral(v) ? ColType::Int64
+            : parseF64(v, d)                ? ColType::Float64
             : parseBool(v, b) ? ColType::Bool
                              : ColType::String;
         break;
@@ -518,7 +548,9 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
       }
       if (r < rows) {
         if (forced == ColType::Int64) return conflict(r, ColType::Int64);
-        t = ColType::Float64;
+        // an integer beyond int64 before any other kind of value: pandas' uint64 or object, text
+        // here; after a float (the int attempt failed there first), a float as pandas
+        t = intLiteral(view(r)) ? ColType::String : ColType::Float64;
       } else if (missing) {
         if (forced == ColType::Int64) {
           for (size_t k = 0; k < rows; ++k)
@@ -585,12 +617,12 @@ CsvResult parseCsv(const char* data, size_t size, const CsvOptions& opt) {
       for (size_t r = 0; r < rows; ++r) {
         const Field& f = fields[r * nstore + static_cast<size_t>(fieldSlot[c])];
         std::string_view raw(data + f.start, f.len);
-        if ((!f.quoted && isNa(raw)) || (f.quoted && f.len == 0)) {
+        std::string_view sv = decode(raw, f.quoted == 2, opt.latin1, quote, tmp);
+        if (isNa(sv)) {  // quoted or not, as pandas' na_filter: "NA" and "" are missing too
           col.codes[r] = -1;
           ++missing;
           continue;
         }
-        std::string_view sv = decode(raw, f.quoted == 2, opt.latin1, quote, tmp);
         if (plainMode) {
           col.codes[r] = static_cast<int32_t>(col.dictOffsets.size() - 1);
           col.dictBytes.append(sv.data(), sv.size());

@@ -109,6 +109,23 @@ void appendQuoted(std::string& out, std::string_view s, char sep, bool latin1, c
   if (needs) out.push_back('"');
 }
 
+// A finite float as Python's repr (what pandas' to_csv writes): the shortest digits that round-trip,
+// positional with a ".0" when integral for decimal exponents -4 … 15, else scientific with a signed
+// exponent of at least two digits (1e+16, 1.5e-05, 5e-324).
+void appendFloatRepr(std::string& out, double v, char* num, size_t cap) {
+  auto sci = std::to_chars(num, num + cap, v, std::chars_format::scientific);
+  const char* e = static_cast<const char*>(std::memchr(num, 'e', static_cast<size_t>(sci.ptr - num)));
+  int exp10 = 0;  // the exponent's digits end at sci.ptr (the buffer is not NUL-terminated)
+  if (e) std::from_chars(e + 1 + (e[1] == '+'), sci.ptr, exp10);
+  if (exp10 < -4 || exp10 >= 16) {
+    out.append(num, sci.ptr);
+    return;
+  }
+  auto fix = std::to_chars(num, num + cap, v, std::chars_format::fixed);
+  out.append(num, fix.ptr);
+  if (!std::memchr(num, '.', static_cast<size_t>(fix.ptr - num))) out.append(".0");
+}
+
 }  // namespace
 
 void writeCsv(const std::string& path, const std::string& tmpPath, const std::vector<WriteColumn>& cols, int64_t rows,
@@ -159,6 +176,7 @@ void writeCsv(const std::string& path, const std::string& tmpPath, const std::ve
   }
   char num[64];
   for (int64_t r = 0; r < rows; ++r) {
+    const size_t rowStart = out.size();
     for (size_t c = 0; c < cols.size(); ++c) {
       if (c) out.push_back(opt.sep);
       const WriteColumn& w = cols[c];
@@ -175,12 +193,7 @@ void writeCsv(const std::string& path, const std::string& tmpPath, const std::ve
             out.append(v > 0 ? "inf" : "-inf");
             break;
           }
-          auto res = std::to_chars(num, num + sizeof num, v);
-          out.append(num, res.ptr);
-          // as Python's repr (pandas): a float column stays a float column when read back
-          if (!std::memchr(num, '.', static_cast<size_t>(res.ptr - num)) &&
-              !std::memchr(num, 'e', static_cast<size_t>(res.ptr - num)))
-            out.append(".0");
+          appendFloatRepr(out, v, num, sizeof num);
           break;
         }
         case ColType::Datetime:
@@ -198,6 +211,9 @@ void writeCsv(const std::string& path, const std::string& tmpPath, const std::ve
           break;
       }
     }
+    // one column and a missing value: "" as Python's csv writer (pandas), not an empty line,
+    // which readers skip as blank
+    if (cols.size() == 1 && out.size() == rowStart) out.append("\"\"");
     out.push_back('\n');
     if (out.size() >= (1u << 20) - 4096) flush();
   }

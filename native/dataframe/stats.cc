@@ -109,8 +109,10 @@ void StatsPlan::finish1() {
     double ss = 0;
     for (double x : s.ssd) ss += x;
     // ±inf values make the mean inf or NaN: the deviations are not finite, so neither is std
-    // (pandas: NaN), though sumSqDev skipped them as if missing
-    r.std = r.count > 1 && std::isfinite(r.mean) ? std::sqrt(ss / (r.count - 1)) : NAN;
+    // (pandas: NaN), though sumSqDev skipped them as if missing. Finite values whose sum
+    // overflows (1e308, 1e308) give an inf mean and an inf std, as pandas.
+    const bool finiteValues = std::isfinite(r.min) && std::isfinite(r.max);
+    r.std = r.count <= 1 ? NAN : std::isfinite(r.mean) ? std::sqrt(ss / (r.count - 1)) : finiteValues ? INFINITY : NAN;
     if (!wantQ_ || !r.count) continue;
     const int64_t n = static_cast<int64_t>(r.count);
     for (double q : qs_) {

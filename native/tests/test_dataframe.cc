@@ -173,6 +173,19 @@ TEST(df_write_roundtrip) {
   std::string back = readBlock(path, 0, 1 << 20);
   CHECK(back.rfind("timestamp,name,id,x\n2000-01-01 00:00:00,Alice\xC3\xA9,1,0.1\n", 0) == 0);
   CHECK(back.find(",9007199254740993,2.0\n") != std::string::npos);  // floats keep a ".0"
+  {
+    // floats as Python's repr (pandas' to_csv); one column with a missing value is "" (not a blank line)
+    std::vector<double> f = {-616243.0, 3.0, 1e5, 1e16, -7488869705435525120.0, 1.5e-5, 0.0001, 5e-324, -0.0, NAN, 123456789012345.6};
+    std::vector<WriteColumn> one(1);
+    one[0].type = ColType::Float64;
+    one[0].f64 = f.data();
+    WriteOptions wf;
+    wf.names = {"f"};
+    std::string pf = dir + "/repr.csv";
+    writeCsv(pf, pf + ".tmp", one, static_cast<int64_t>(f.size()), wf);
+    CHECK(readBlock(pf, 0, 1 << 20) ==
+          "f\n-616243.0\n3.0\n100000.0\n1e+16\n-7.488869705435525e+18\n1.5e-05\n0.0001\n5e-324\n-0.0\n\"\"\n123456789012345.6\n");
+  }
   CsvResult r = parse(back, wo.names, {ColType::Datetime, ColType::Auto, ColType::Auto, ColType::Auto}, true);
   CHECK(r.ok);
   CHECK_EQ(r.columns[0].f64[3], ts[3]);

@@ -356,7 +356,7 @@ class CsvSource implements PartitionSource {
     }
     const want = columns ?? this.names;
     const colIndex = want.map((n) => this.names.indexOf(n));
-    return res.map((r, j0) => {
+    const out = res.map((r, j0) => {
       const map = new Map<string, Column>();
       colIndex.forEach((c, j) => {
         const nc = r.columns![c]!;
@@ -377,8 +377,35 @@ class CsvSource implements PartitionSource {
       });
       return { length: r.rows, columns: map };
     });
+    // a text column whose values are all True/False spellings (bools with missing values, or bool
+    // blocks re-parsed as text): pandas' object column of True/False, so 'True'/'False' whatever
+    // the spelling ('TRUE', 'false'), as the other bool-with-missing columns
+    colIndex.forEach((c, j) => {
+      if (this.forced[c] !== ColType.Auto || unified[c] !== ColType.String) return;
+      const cols = out.map((p) => p.columns.get(want[j]!)!);
+      let respell = false;
+      const bools = cols.every((col) => {
+        for (let k = 0; k < col.dict!.size; k++) {
+          const v = col.dict!.get(k);
+          if (!BOOL_SPELLINGS.has(v)) return false;
+          if (v !== 'True' && v !== 'False') respell = true;
+        }
+        return true;
+      });
+      if (!bools || !respell) return;
+      out.forEach((p, i) => {
+        const col = cols[i]!;
+        const of = Array.from({ length: col.dict!.size }, (_, k) => BOOL_SPELLINGS.get(col.dict!.get(k))!);
+        p.columns.set(want[j]!, { dtype: 'string', values: Int32Array.from(col.values as Int32Array, (k) => (k < 0 ? -1 : of[k]!)), dict: BOOL_TEXT });
+      });
+    });
+    return out;
   }
 }
+
+/** The spellings pandas reads as True / False (its default true_values / false_values), as codes of BOOL_TEXT. */
+const BOOL_SPELLINGS = new Map([['False', 0], ['FALSE', 0], ['false', 0], ['True', 1], ['TRUE', 1], ['true', 1]]);
+const BOOL_TEXT = StringDict.fromStrings(['False', 'True']);
 
 function checkDtype(where: string, d: unknown): DType {
   if (typeof d !== 'string') throw new TypeError(`${where} must be one of ${DTYPES.join(', ')}, got ${describeValue(d)}`);

@@ -609,7 +609,7 @@ export class DataFrame implements HasGraph {
   }
 
   /** @internal Per-column statistics of numeric columns. */
-  async stats(columns: string[], quantiles: number[], options: ComputeOptions, label: string, boolAsNumber = false, datesAsNumbers = false): Promise<Map<string, NumStats>> {
+  async stats(columns: string[], quantiles: number[], options: ComputeOptions, label: string, boolAsNumber = false, datesAsNumbers = false, exactInts = false): Promise<Map<string, NumStats>> {
     const P = this.npartitions;
     const C = columns.length;
     const tracker = new Tracker(options, label, P + 2 * C * P + (quantiles.length ? C : 0));
@@ -624,6 +624,9 @@ export class DataFrame implements HasGraph {
         return (this.dtypeMap.get(c) === 'bool' || ds.includes('bool')) && ds.includes('string') && ds.every((d) => d === 'bool' || d === 'string');
       }));
       const numeric = columns.filter((c) => {
+        // count: every non-missing value of such a column (text that is not True/False too: an
+        // int partition after a bool sample), not only the ones that read as 1/0
+        if (boolText.has(c) && label === 'count') return false;
         const d = boolText.has(c) ? 'bool' : parts[0]?.columns.get(c)?.dtype ?? this.dtypeMap.get(c)!;
         return NUMERIC(d) || (boolAsNumber && d === 'bool') || (boolText.has(c) && label !== 'count') || (datesAsNumbers && (d === 'datetime' || d === 'timedelta'));
       });
@@ -655,6 +658,13 @@ export class DataFrame implements HasGraph {
             quantiles: Array.from(o.subarray(6)),
           });
         });
+        // sum/min/max of an int64 column exactly (the float64 kernel rounds beyond 2^53; pandas'
+        // int64 sum wraps as NumPy's), as the nearest number
+        if (exactInts && (label === 'sum' || label === 'min' || label === 'max'))
+          for (const c of numeric) {
+            const r = await reduceInt64(parts, col(c), this.dtypeMap, label, { signal: options.signal });
+            if (r !== undefined) out.get(c)!.exact = Number(r);
+          }
       }
       return out;
     });
@@ -674,10 +684,10 @@ export class DataFrame implements HasGraph {
     return new Lazy(
       (o) => this.reductionLayers(op, o),
       async (options) => {
-        const stats = await this.stats(cols, [], options, op, true);
+        const stats = await this.stats(cols, [], options, op, true, false, true);
         // a column numeric in the sample may read as text later: left out, as pandas' numeric_only
         const kept = op === 'count' ? cols : cols.filter((c) => stats.get(c)!.numeric);
-        return Object.fromEntries(kept.map((c) => [c, extract(stats.get(c)!)]));
+        return Object.fromEntries(kept.map((c) => [c, stats.get(c)!.exact ?? extract(stats.get(c)!)]));
       },
     );
   }

@@ -36,8 +36,8 @@ export function checkPercentiles(p: unknown): number[] {
 }
 
 export type NumStats =
-  | { numeric: true; count: number; sum: number; mean: number; std: number; min: number; max: number; quantiles: number[] }
-  | { numeric: false; count: number; unique: number; top: string | boolean | null; freq: number | null; sum: number; mean: number; std: number; min: number; max: number };
+  | { numeric: true; count: number; sum: number; mean: number; std: number; min: number; max: number; quantiles: number[]; /** sum/min/max of an int64 column, exactly (then rounded to a number) */ exact?: number }
+  | { numeric: false; count: number; unique: number; top: string | boolean | null; freq: number | null; sum: number; mean: number; std: number; min: number; max: number; exact?: undefined };
 
 /** The non-missing values of a column over partitions (missing: code −1, NaN, <NA>). */
 function countValues(name: string, parts: Partition[]): number {
