@@ -30,6 +30,21 @@ describe('set', () => {
     expect(values(await x.compute())).toEqual(Array.from({ length: prod(r.shape) }, (_, i) => i));
   });
 
+  it("an array value is cast into x's dtype, as NumPy's assignment (a box of step ±1 kept the value's dtype)", async () => {
+    // np: x = int8 [-6, 12, -13, 9, 3]; x[-2:] = uint32 [20, 300] -> [-6, 12, -13, 20, 44] int8
+    const x = fromArray(new Int8Array([-6, 12, -13, 9, 3]), { chunks: [[1, 1, 1, 1, 1]] }).set(slice(-2, null), fromArray(new Uint32Array([20, 300])));
+    expect(x.dtype).toBe('int8');
+    expect(Array.from((await x.compute()).data as Int8Array)).toEqual([-6, 12, -13, 20, 44]);
+    // np: y = uint8 [10, 0, 6]; y[:4:3] = [8.116] -> [8, 0, 6]
+    const y = fromArray(new Uint8Array([10, 0, 6]), { chunks: [[2, 1]] }).set(slice(null, 4, 3), fromArray(new Float64Array([8.116])));
+    expect(y.dtype).toBe('uint8');
+    expect(Array.from((await y.compute()).data as Uint8Array)).toEqual([8, 0, 6]);
+    // np: z = arange(6, int16).reshape(2, 3); z[:, ::-1] = [[1.9, -2.9, 3.5]] -> [3, -2, 1, 3, -2, 1]
+    const z = arange(6, { dtype: 'int16' }).reshape([2, 3]).set([slice(null), slice(null, null, -1)], fromArray(new Float64Array([1.9, -2.9, 3.5]), { shape: [1, 3] }));
+    expect(z.dtype).toBe('int16');
+    expect(Array.from((await z.compute()).data as Int16Array)).toEqual([3, -2, 1, 3, -2, 1]);
+  });
+
   it('errors', () => {
     expect(() => ones([4]).set(5, 1)).toThrow(/out of bounds/);
     expect(() => ones([4]).set([1, 4], 1)).toThrow(/out of bounds/);

@@ -114,8 +114,7 @@ def gen_getlist():
     idx = [random.randint(-n, n - 1) for _ in range(random.randint(1, 5))]
     items = [{'s': [None, None, None]}] * ax + [{'l': idx}]
     d = da.from_array(x, chunks=tuple(tuple(chunks_for(s)) for s in x.shape))
-    r = d[py_index(items)]
-    return {'kind': 'getlist', 'x': enc(x), 'chunks': [list(c) for c in d.chunks], 'items': items, 'expect': enc(r.compute()), 'expectChunks': [list(c) for c in r.chunks]}
+    return {'kind': 'getlist', 'x': enc(x), 'chunks': dchunks(d), 'items': items, **both(lambda: x[py_index(items)], lambda: d[py_index(items)])}
 
 def bshapes(k):
     base = shape_of(3, 4)
@@ -191,6 +190,16 @@ def gen_astype():
 
 def dchunks(d): return [list(map(int, c)) for c in d.chunks]
 
+def both(numpy_fn, dask_fn):
+    """NumPy's values (or its error) and Dask's chunks (None and Dask's error when Dask raises)."""
+    try: exp = enc(numpy_fn())
+    except Exception as e: return {'expect': {'error': str(e)}, 'expectChunks': None}
+    try:
+        r = dask_fn(); v = r.compute()
+        if enc(v) != exp: return {'expect': exp, 'expectChunks': None, 'daskError': f'Dask computes {enc(v)["values"][:8]}, not NumPy\'s'}
+        return {'expect': exp, 'expectChunks': dchunks(r)}
+    except Exception as e: return {'expect': exp, 'expectChunks': None, 'daskError': type(e).__name__ + ': ' + next((l.strip() for l in str(e).splitlines() if l.strip()), '')}
+
 def gen_rechunk():
     x = arr(random.choice(DT), shape_of(3, 8)); nd = x.ndim
     chunks = [chunks_for(n) for n in x.shape]
@@ -211,9 +220,8 @@ def gen_rechunk():
     pyspec = {int(k): tup(v) for k, v in spec.items()} if isinstance(spec, dict) else tuple(tuple(v) if isinstance(v, list) else v for v in spec) if isinstance(spec, list) else spec
     with dask.config.set({'array.chunk-size': f'{limit}B'}):
         d = da.from_array(x, chunks=tuple(map(tuple, chunks)))
-        try: r = d.rechunk(pyspec); exp = enc(r.compute()); ec = dchunks(r)
-        except Exception as e: exp = {'error': str(e)}; ec = None
-    return {'kind': 'rechunk', 'x': enc(x), 'chunks': chunks, 'spec': spec, 'limit': limit, 'expect': exp, 'expectChunks': ec}
+        r = both(lambda: x, lambda: d.rechunk(pyspec))
+    return {'kind': 'rechunk', 'x': enc(x), 'chunks': chunks, 'spec': spec, 'limit': limit, **r}
 
 def factor_shape(n):
     out = []
@@ -232,9 +240,7 @@ def gen_reshape():
     if random.random() < 0.3: new[random.randrange(len(new))] = -1
     chunks = [chunks_for(n) for n in x.shape]
     d = da.from_array(x, chunks=tuple(map(tuple, chunks)))
-    try: r = d.reshape(new); exp = enc(r.compute()); ec = dchunks(r)
-    except Exception as e: exp = {'error': str(e)}; ec = None
-    return {'kind': 'reshape', 'x': enc(x), 'chunks': chunks, 'new': new, 'expect': exp, 'expectChunks': ec}
+    return {'kind': 'reshape', 'x': enc(x), 'chunks': chunks, 'new': new, **both(lambda: x.reshape(new), lambda: d.reshape(new))}
 
 def gen_join():
     op = random.choice(['concatenate', 'stack'])
@@ -246,9 +252,7 @@ def gen_join():
         if op == 'concatenate': s[axis] = random.randint(0, 4)
         xs.append(arr(random.choice(DT), s))
     ds = [da.from_array(a, chunks=tuple(tuple(chunks_for(n)) for n in a.shape)) for a in xs]
-    try: r = getattr(da, op)(ds, axis=axis); exp = enc(r.compute()); ec = dchunks(r)
-    except Exception as e: exp = {'error': str(e)}; ec = None
-    return {'kind': 'join', 'op': op, 'axis': axis, 'xs': [{'x': enc(a), 'chunks': dchunks(d)} for a, d in zip(xs, ds)], 'expect': exp, 'expectChunks': ec}
+    return {'kind': 'join', 'op': op, 'axis': axis, 'xs': [{'x': enc(a), 'chunks': dchunks(d)} for a, d in zip(xs, ds)], **both(lambda: getattr(np, op)(xs, axis=axis), lambda: getattr(da, op)(ds, axis=axis))}
 
 def gen_slice():
     x = arr(random.choice(DT), shape_of(4, 10))
@@ -259,9 +263,7 @@ def gen_slice():
         else: items.append({'s': rand_slice(n)})
     chunks = [chunks_for(n) for n in x.shape]
     d = da.from_array(x, chunks=tuple(map(tuple, chunks)))
-    try: r = d[py_index(items)]; exp = enc(r.compute()); ec = dchunks(r)
-    except Exception as e: exp = {'error': str(e)}; ec = None
-    return {'kind': 'slice', 'x': enc(x), 'chunks': chunks, 'items': items, 'expect': exp, 'expectChunks': ec}
+    return {'kind': 'slice', 'x': enc(x), 'chunks': chunks, 'items': items, **both(lambda: x[py_index(items)], lambda: d[py_index(items)])}
 
 def gen_compose():
     x = arr(random.choice(DT), shape_of(3, 5)); y = x; steps = []

@@ -106,7 +106,9 @@ export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], v
     const fixedAxes = view.fixed.map((f) => f.axis);
     if (fixedAxes.length) v = v.expandDims(fixedAxes);
     if (flipAxes.length) v = v.flip(flipAxes);
-    block = v;
+    // cast into x's dtype as NumPy's assignment does (a uint32 value into int8 wraps, float64 into
+    // uint8 truncates): the result keeps x's dtype
+    block = v.astype(x.node.dtype);
   }
   const build = (k: number, part: NDArray): NDArray => {
     if (k === x.ndim) return block;
