@@ -41,8 +41,10 @@ export function takeKnown(x: NDArray, positions: readonly number[], axis: number
     return x.get(...x.shape.map((_, k) => (k === axis ? s : full)));
   };
   if (positions.length === 0) return x.get(...x.shape.map((_, k) => (k === axis ? new Slice(0, 0, null) : full)));
-  if (runs.length === 1) return piece(runs[0]!);
-  const joined = concatenate(runs.map(piece), { axis });
-  return joined.rechunk({ [axis]: daskTakeChunks(x.chunks[axis]!, positions) });
+  // Dask's take chunks, not its slicing's: x[[0, 2]] over chunks [3, 2, 1] is [2] (the view
+  // 0:4:2 has Dask's slice chunks [2, 0])
+  const chunks = daskTakeChunks(x.chunks[axis]!, positions);
+  const joined = runs.length === 1 ? piece(runs[0]!) : concatenate(runs.map(piece), { axis });
+  return joined.chunks[axis]!.length === chunks.length && joined.chunks[axis]!.every((c, i) => c === chunks[i]) ? joined : joined.rechunk({ [axis]: chunks });
 }
 
