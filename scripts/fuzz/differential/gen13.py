@@ -114,7 +114,11 @@ def gen_getlist():
     idx = [random.randint(-n, n - 1) for _ in range(random.randint(1, 5))]
     items = [{'s': [None, None, None]}] * ax + [{'l': idx}]
     d = da.from_array(x, chunks=tuple(tuple(chunks_for(s)) for s in x.shape))
-    return {'kind': 'getlist', 'x': enc(x), 'chunks': dchunks(d), 'items': items, **both(lambda: x[py_index(items)], lambda: d[py_index(items)])}
+    # the list as a JS list, or as an int NDArray (its chunks: Dask's output chunks are then the index's)
+    nd_idx = random.random() < 0.4
+    ichunks = chunks_for(len(idx))
+    dx = (lambda: d[tuple([slice(None)] * ax + [da.from_array(np.array(idx), chunks=(tuple(ichunks),))])]) if nd_idx else (lambda: d[py_index(items)])
+    return {'kind': 'getlist', 'ndIndex': nd_idx, 'ichunks': ichunks, 'x': enc(x), 'chunks': dchunks(d), 'items': items, **both(lambda: x[py_index(items)], dx)}
 
 def bshapes(k):
     base = shape_of(3, 4)
@@ -131,7 +135,7 @@ def nep50(*arrays):
 def gen_where():
     s = bshapes(3)
     c = arr('bool', s[0]); a = arr(shape=s[1]); b = arr(shape=s[2])
-    return {'kind': 'where', 'c': {**xcase(c)}, 'a': xcase(a), 'b': xcase(b), 'expect': enc(np.where(c, a, b).astype(nep50(a, b)))}
+    return {'kind': 'where', 'c': {**xcase(c)}, 'a': xcase(a), 'b': xcase(b), 'expect': enc(np.where(c, a.astype(nep50(a, b)), b.astype(nep50(a, b))))}
 
 def gen_clip():
     x = arr(random.choice(DT[1:]))
@@ -148,7 +152,8 @@ def gen_clip():
         return {'array': enc(b), 'chunks': [chunks_for(n) for n in b.shape]}, b
     (lo, lov), (hi, hiv) = bound(), bound()
     if lo is None and hi is None: return None
-    try: exp = enc(np.clip(x, lov, hiv).astype(nep50(*[v for v in (x, lov, hiv) if v is not None])))
+    dt = nep50(*[v for v in (x, lov, hiv) if v is not None])
+    try: exp = enc(np.clip(x.astype(dt), None if lov is None else lov.astype(dt), None if hiv is None else hiv.astype(dt)))
     except Exception as e: exp = {'error': str(e)}
     return {'kind': 'clip', **xcase(x), 'lo': lo, 'hi': hi, 'expect': exp}
 

@@ -30,7 +30,11 @@ async function run(c: any): Promise<t.NDArray | any> {
       const idx = c.form === 'list' ? c.idx : arr({ dtype: c.idt, shape: [c.idx.length], values: c.idx.map(String) }, [[c.idx.length || 0]]);
       return x.take(idx, { axis: c.axis });
     }
-    case 'getlist': case 'slice': return x.get(...c.items.map(item));
+    case 'getlist': if (c.ndIndex) {
+      const l = c.items[c.items.length - 1].l;
+      return x.get(...c.items.slice(0, -1).map(item), arr({ dtype: 'int64', shape: [l.length], values: l.map(String) }, [c.ichunks]));
+    } // fallthrough
+    case 'slice': return x.get(...c.items.map(item));
     case 'where': return t.where(arr(c.c.x, c.c.chunks), arr(c.a.x, c.a.chunks), arr(c.b.x, c.b.chunks));
     case 'clip': return x.clip(operand(c.lo), operand(c.hi));
     case 'round': return x.round(c.d);
