@@ -45,6 +45,16 @@ describe('set', () => {
     expect(Array.from((await z.compute()).data as Int16Array)).toEqual([3, -2, 1, 3, -2, 1]);
   });
 
+  it("an integer and a list that are not adjacent put the list's axis first (NumPy's indexed shape), also for the value", async () => {
+    // np: y = arange(24.).reshape(2, 3, 4); y[1, :2, [3, 1]] = [[10, 20], [30, 40]] (rows: the list's positions)
+    const y = arange(24, { dtype: 'float64' }).reshape([2, 3, 4]).rechunk([1, 2, 3]);
+    const v = fromArray(new Float64Array([10, 20, 30, 40]), { shape: [2, 2] });
+    expect(values(await y.set([1, slice(null, 2), [3, 1]], v).compute()).slice(12)).toEqual([12, 30, 14, 10, 16, 40, 18, 20, 20, 21, 22, 23]);
+    // np: [1, :, [3, 1]] = shape (2, 3): broadcasts to the indexed shape (2, 3), not the view's (3, 2)
+    const w = fromArray(new Float64Array([10, 20, 30, 40, 50, 60]), { shape: [2, 3] });
+    expect(values(await y.set([1, slice(null), [3, 1]], w).compute()).slice(12)).toEqual([12, 40, 14, 10, 16, 50, 18, 20, 20, 60, 22, 30]);
+  });
+
   it('errors', () => {
     expect(() => ones([4]).set(5, 1)).toThrow(/out of bounds/);
     expect(() => ones([4]).set([1, 4], 1)).toThrow(/out of bounds/);
