@@ -27,7 +27,9 @@ def data(dt, size, full=False, special=True):
     return np.array([random.randint(lo, hi) for _ in range(size)], dtype=dt)
 
 def shape_of(maxnd=4, maxn=6, minnd=1):
-    return [random.randint(1, maxn) if random.random() > 0.05 else random.randint(0, 2) for _ in range(random.randint(minnd, maxnd))]
+    nd = random.randint(minnd, maxnd)
+    if nd <= 2 and random.random() < 0.3: maxn = 12  # up to 12 per axis where the size stays small
+    return [random.randint(1, maxn) if random.random() > 0.05 else random.randint(0, 2) for _ in range(nd)]
 
 def arr(dt=None, shape=None, **kw):
     dt = dt or random.choice(DT); shape = shape if shape is not None else shape_of()
@@ -136,6 +138,27 @@ def gen_where():
     s = bshapes(3)
     c = arr('bool', s[0]); a = arr(shape=s[1]); b = arr(shape=s[2])
     return {'kind': 'where', 'c': {**xcase(c)}, 'a': xcase(a), 'b': xcase(b), 'expect': enc(np.where(c, a.astype(nep50(a, b)), b.astype(nep50(a, b))))}
+
+def weak_dtype(dt, v):
+    """NEP 50: a Python scalar's dtype next to an array of dt (int into int/float keeps dt, float into int is float64, into bool int64/float64)."""
+    k = np.dtype(dt).kind
+    if isinstance(v, float): return dt if k == 'f' else 'float64'
+    return dt if k in 'iuf' else 'int64'
+
+def gen_where_scalar():
+    s = bshapes(2)
+    c = arr('bool', s[0]); a = arr(shape=s[1])
+    dt = str(a.dtype)
+    if dt == 'bool' or random.random() < 0.4: v = random.choice([2.5, -0.5, 7.0, float('nan')])
+    else:
+        info = np.iinfo(dt) if a.dtype.kind in 'iu' else None
+        v = random.randint(max(int(info.min), -9), min(int(info.max), 9)) if info else random.choice([3, -4])
+    if isinstance(v, float) and v == v and v == int(v): v += 0.25  # a JS number 7.0 is an integer
+    rdt = weak_dtype(dt, v)
+    flip = random.random() < 0.5
+    sv = np.array(v, dtype=rdt)
+    exp = np.where(c, sv, a.astype(rdt)) if flip else np.where(c, a.astype(rdt), sv)
+    return {'kind': 'wheres', 'c': xcase(c), 'a': xcase(a), 'scalar': jsval(v), 'flip': flip, 'expect': enc(exp)}
 
 def gen_clip():
     x = arr(random.choice(DT[1:]))
@@ -292,7 +315,7 @@ def gen_compose():
     r = y if red == 'none' else getattr(np, red)(y, axis=axis)
     return {'kind': 'compose', **xcase(x), 'steps': steps, 'red': red, 'axis': axis, 'expect': enc(r)}
 
-GENS = [gen_set, gen_set, gen_set_mask, gen_mask, gen_take, gen_getlist, gen_where, gen_clip, gen_round, gen_unary, gen_astype, gen_astype,
+GENS = [gen_set, gen_set, gen_set_mask, gen_mask, gen_take, gen_getlist, gen_where, gen_where_scalar, gen_clip, gen_round, gen_unary, gen_astype, gen_astype,
         gen_rechunk, gen_reshape, gen_join, gen_slice, gen_compose]
 cases = []
 while len(cases) < int(sys.argv[2]):

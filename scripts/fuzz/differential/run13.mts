@@ -36,6 +36,7 @@ async function run(c: any): Promise<t.NDArray | any> {
     } // fallthrough
     case 'slice': return x.get(...c.items.map(item));
     case 'where': return t.where(arr(c.c.x, c.c.chunks), arr(c.a.x, c.a.chunks), arr(c.b.x, c.b.chunks));
+    case 'wheres': { const v = scalar(c.scalar), a = arr(c.a.x, c.a.chunks); return c.flip ? t.where(arr(c.c.x, c.c.chunks), v, a) : t.where(arr(c.c.x, c.c.chunks), a, v); }
     case 'clip': return x.clip(operand(c.lo), operand(c.hi));
     case 'round': return x.round(c.d);
     case 'unary': return x[c.op]();
