@@ -309,8 +309,10 @@ def gen_compose():
         elif op == 'expandDims' and nd < 4: a = random.randint(-nd - 1, nd); st = [op, a]; y = np.expand_dims(y, a)
         else: continue
         steps.append(st)
-    red = random.choice(['sum', 'max', 'min', 'any', 'prod', 'none'])
+    red = random.choice(['sum', 'max', 'min', 'any', 'prod', 'mean', 'argmax', 'cumsum', 'none'])
     axis = random.randint(-y.ndim, y.ndim - 1) if y.ndim and random.random() < 0.7 else None
+    if red in ('argmax', 'cumsum') and axis is None: red = 'sum'
+    if red == 'argmax' and y.shape[axis] == 0: red = 'sum'
     if red in ('max', 'min') and (y.size == 0 or (axis is not None and y.shape[axis] == 0)): red = 'sum'
     r = y if red == 'none' else getattr(np, red)(y, axis=axis)
     return {'kind': 'compose', **xcase(x), 'steps': steps, 'red': red, 'axis': axis, 'expect': enc(r)}

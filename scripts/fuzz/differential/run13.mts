@@ -88,7 +88,7 @@ for (const [i, c] of cases.entries()) {
   const gotD = got.dtype === 'scalar' || got.dtype === 'int' ? exp.dtype : got.dtype;
   const dtypeOk = gotD === exp.dtype || (exp.dtype === 'float16' && gotD === 'float32');
   const shapeOk = JSON.stringify(got.shape) === JSON.stringify(exp.shape);
-  const valsOk = got.values.length === ev.length && got.values.every((v, k) => sameValue(v as any, ev[k]!, exp.dtype, c.kind === 'compose' && (c.red === 'sum' || c.red === 'prod')));
+  const valsOk = got.values.length === ev.length && got.values.every((v, k) => sameValue(v as any, ev[k]!, exp.dtype, c.kind === 'compose' && ['sum', 'prod', 'mean', 'cumsum'].includes(c.red)));
   if (!dtypeOk || !shapeOk || !valsOk) { fail(`WRONG numpy ${exp.dtype} ${JSON.stringify(exp.shape)} ${JSON.stringify(exp.values).slice(0, 200)} got ${got.dtype} ${JSON.stringify(got.shape)} ${JSON.stringify(got.values, (_k, v) => typeof v === 'bigint' ? String(v) : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v).slice(0, 200)}`); continue; }
   if (c.daskError) { tally[key]![2]++; console.log(`DASK RAISES (${c.daskError.slice(0, 80)}); tessera gives NumPy's values`, label.slice(0, 300)); continue; }
   if (c.expectChunks && JSON.stringify(chunks) !== JSON.stringify(c.expectChunks)) fail(`CHUNKS dask ${JSON.stringify(c.expectChunks)} got ${JSON.stringify(chunks)}`);
