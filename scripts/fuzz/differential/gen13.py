@@ -114,10 +114,13 @@ def gen_getlist():
     x = arr(); nd = x.ndim; ax = random.randrange(nd); n = x.shape[ax]
     if n == 0: return None
     idx = [random.randint(-n, n - 1) for _ in range(random.randint(1, 5))]
-    items = [{'s': [None, None, None]}] * ax + [{'l': idx}]
-    d = da.from_array(x, chunks=tuple(tuple(chunks_for(s)) for s in x.shape))
-    # the list as a JS list, or as an int NDArray (its chunks: Dask's output chunks are then the index's)
+    # the list as a JS list, or as an int NDArray (its chunks: Dask's output chunks are then the index's);
+    # JS lists may come with integers and slices on the other axes (NumPy puts the list's axis first
+    # when an integer is not adjacent to it)
     nd_idx = random.random() < 0.4
+    other = lambda k: {'s': [None, None, None]} if nd_idx or random.random() < 0.5 else {'i': random.randint(-x.shape[k], x.shape[k] - 1)} if x.shape[k] and random.random() < 0.5 else {'s': rand_slice(x.shape[k])}
+    items = [other(k) for k in range(ax)] + [{'l': idx}] + ([] if nd_idx else [other(k) for k in range(ax + 1, random.randint(ax + 1, nd))])
+    d = da.from_array(x, chunks=tuple(tuple(chunks_for(s)) for s in x.shape))
     ichunks = chunks_for(len(idx))
     dx = (lambda: d[tuple([slice(None)] * ax + [da.from_array(np.array(idx), chunks=(tuple(ichunks),))])]) if nd_idx else (lambda: d[py_index(items)])
     return {'kind': 'getlist', 'ndIndex': nd_idx, 'ichunks': ichunks, 'x': enc(x), 'chunks': dchunks(d), 'items': items, **both(lambda: x[py_index(items)], dx)}

@@ -31,7 +31,7 @@ async function run(c: any): Promise<t.NDArray | any> {
       return x.take(idx, { axis: c.axis });
     }
     case 'getlist': if (c.ndIndex) {
-      const l = c.items[c.items.length - 1].l;
+      const l = c.items[c.items.length - 1].l;  // the NDArray index is the last item
       return x.get(...c.items.slice(0, -1).map(item), arr({ dtype: 'int64', shape: [l.length], values: l.map(String) }, [c.ichunks]));
     } // fallthrough
     case 'slice': return x.get(...c.items.map(item));
