@@ -220,6 +220,12 @@ def gen_astype():
             x[(x > np.float32(hi)) | ((x < np.float32(lo)) & np.isfinite(x))] = 0
     else:
         x = arr(src, shape, full=random.random() < 0.6)
+        if src == 'float64' and x.size and random.random() < 0.5:  # overflow, subnormals and ties of float32
+            ex = [1e300, -1e300, 1e-310, 5e-324, 3.4028235677973366e38, 3.4028234663852886e38, 1.0000000596046448, 16777217.0, -2.0 ** 70]
+            x.ravel()[:len(ex)] = np.array(ex)[:x.size]
+        if src in ('int64', 'uint64') and x.size and random.random() < 0.5:
+            ex = [2 ** 24 + 1, 2 ** 53 + 1, 2 ** 62 + 2 ** 38 + 1] if src == 'int64' else [2 ** 64 - 1, 2 ** 63 + 2 ** 39 + 1, 2 ** 24 + 3]
+            x.ravel()[:len(ex)] = np.array(ex, dtype=src)[:x.size]
     return {'kind': 'astype', **xcase(x), 'dst': dst, 'expect': enc(x.astype(dst))}
 
 def dchunks(d): return [list(map(int, c)) for c in d.chunks]
