@@ -237,7 +237,7 @@ def both(numpy_fn, dask_fn):
     try:
         r = dask_fn(); v = r.compute()
         if tuple(r.shape) != np.shape(v): return {'expect': exp, 'expectChunks': None, 'daskError': f'Dask\'s shape {r.shape} is not its computed {np.shape(v)}'}
-        if enc(v) != exp: return {'expect': exp, 'expectChunks': None, 'daskError': f'Dask computes {enc(v)["values"][:8]}, not NumPy\'s'}
+        if enc(v) != exp: return {'expect': exp, 'expectChunks': None, 'daskError': f'Dask computes shape {list(np.shape(v))} {enc(v)["values"][:8]}, not NumPy\'s'}
         return {'expect': exp, 'expectChunks': dchunks(r)}
     except Exception as e: return {'expect': exp, 'expectChunks': None, 'daskError': type(e).__name__ + ': ' + next((l.strip() for l in str(e).splitlines() if l.strip()), '')}
 
