@@ -44,7 +44,10 @@ export function takeKnown(x: NDArray, positions: readonly number[], axis: number
   // Dask's take chunks, not its slicing's: x[[0, 2]] over chunks [3, 2, 1] is [2] (the view
   // 0:4:2 has Dask's slice chunks [2, 0])
   const chunks = daskTakeChunks(x.chunks[axis]!, positions);
-  const joined = runs.length === 1 ? piece(runs[0]!) : concatenate(runs.map(piece), { axis });
-  return joined.chunks[axis]!.length === chunks.length && joined.chunks[axis]!.every((c, i) => c === chunks[i]) ? joined : joined.rechunk({ [axis]: chunks });
+  if (runs.length === 1) {
+    const view = piece(runs[0]!);
+    return view.chunks[axis]!.length === chunks.length && view.chunks[axis]!.every((c, i) => c === chunks[i]) ? view : view.rechunk({ [axis]: chunks });
+  }
+  return concatenate(runs.map(piece), { axis }).rechunk({ [axis]: chunks });
 }
 
