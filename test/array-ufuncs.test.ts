@@ -104,6 +104,14 @@ describe('float64 ufuncs against NumPy', () => {
     expect([...lo]).toEqual([-3, 0, 1]);
     expect(() => fromArray(x).clip(null, null)).toThrow(TypeError);
   });
+  it("clip's three operands meet in their result_type, as np.clip's one ufunc (not maximum's, then minimum's)", async () => {
+    // np.clip(uint16 [1, 300, 5], int16 0-d 2, float32 [250.5, 250.5, 4.5]) -> float32 [2, 250.5, 4.5]
+    const c = fromArray(new Uint16Array([1, 300, 5])).clip(fromArray(new Int16Array([2]), { shape: [] }), fromArray(new Float32Array([250.5, 250.5, 4.5])));
+    expect(c.dtype).toBe('float32');
+    expect(Array.from((await c.compute()).data as Float32Array)).toEqual([2, 250.5, 4.5]);
+    // int8 with a weak float bound is float64 (NEP 50), as before
+    expect(fromArray(new Int8Array([1, 9])).clip(2.5, null).dtype).toBe('float64');
+  });
   it('fuses several new ops in one expression and reduces them', async () => {
     // sum over k of floor(k / 3) for k < 300 = 3 * (0 + ... + 99) = 14850
     const s = await T.arange(300, { chunks: [[17, 100, 183]] }).floorDivide(3).sum().compute();

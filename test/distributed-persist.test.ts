@@ -2,7 +2,7 @@
 // read kept chunks in place or fetch them from their peers, and results stay bit-identical to
 // local computes of the same expressions. In-process MemoryBus, like distributed.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { random, fromArray, ones, DenseArray, exp, type NDArray, type Computed } from '../src/index.js';
+import { concatenate, random, fromArray, ones, DenseArray, exp, type NDArray, type Computed } from '../src/index.js';
 import type { MemoryBus } from '../src/distributed/transport.js';
 import type { Scheduler } from '../src/distributed/scheduler.js';
 import type { Worker } from '../src/distributed/worker.js';
@@ -86,6 +86,19 @@ describe('persisted arrays feed later cluster computes', () => {
     const want = await x.mul(local).add(1).sum({ axis: 1 }).compute();
     expect(same(await client.compute(b.sum({ axis: 1 })), want)).toBe(true);
     b.release();
+  });
+
+  it('a persisted concatenation along axis 0 is read back as the whole array (its first slab was taken for all of it)', async () => {
+    const x = random.random([50, 40], { seed: 4, chunks: [20, 15] });
+    const c = concatenate([x, x.exp()]);
+    const kept = await client.persist(c);
+    expect(same(await client.compute(kept.sum({ axis: 1 })), await c.sum({ axis: 1 }).compute())).toBe(true);
+    expect(same(await client.compute(kept.get('45:55').mul(2)), await c.get('45:55').mul(2).compute())).toBe(true);
+    kept.release();
+    // along another axis: a clear refusal, not a wrong read
+    const d = await client.persist(concatenate([x, x.exp()], { axis: 1 }));
+    await expect(client.compute(d.sum())).rejects.toThrow(/concatenation along an axis other than 0/);
+    d.release();
   });
 
   it('float32 and 0-d persisted arrays', async () => {

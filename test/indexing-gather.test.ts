@@ -69,6 +69,17 @@ describe('take (native gather)', () => {
       expect(values(await x.mul(2).take(idx.mul(1), { axis: 0 }).compute())).toEqual(c.values.map((v) => 2 * v));
     });
   }
+  it("one arithmetic run of positions (a slice view underneath) has Dask's take chunks, not its slice's", async () => {
+    // dask: from_array(arange(6), chunks=((3, 2, 1),))[[0, 2]].chunks == ((2,),) (the slice 0:4:2 is ((2, 0),))
+    const x = arange(6, { dtype: 'float64' }).rechunk([[3, 2, 1]]);
+    for (const idx of [[0, 2], [-6, 2]]) {
+      expect(x.take(idx, { axis: 0 }).chunks).toEqual([[2]]);
+      expect(x.get(idx).chunks).toEqual([[2]]);
+      expect(Array.from((await x.get(idx).compute()).data as Float64Array)).toEqual([0, 2]);
+    }
+    expect(x.take([1, 3, 5], { axis: 0 }).chunks).toEqual([[1, 1, 1]]);
+  });
+
   it('without an axis takes from the flattened array (NumPy), negative indices count from the end', async () => {
     const x = data([4, 5], [3, 2]);
     expect(values(await take(x, [-1, 0, 7]).compute())).toEqual([19, 0, 7]);

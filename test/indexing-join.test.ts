@@ -75,6 +75,37 @@ describe('joins', () => {
     await expect(concatenate([x, x.exp()], { axis: 0 }).mean().compute()).rejects.toThrow(/materializeLimit/);
   });
 
+  it("mixed dtypes join in NumPy's result_type (they were float64): int16 + int64, uint8 + int8 + bool, uint8 + float32", async () => {
+    const i = concatenate([fromArray(new Int16Array([-15, 15]), { chunks: [[1, 1]] }), fromArray(new BigInt64Array([6n, 2n ** 62n + 1n]))]);
+    expect(i.dtype).toBe('int64');
+    expect(Array.from((await i.compute()).data as BigInt64Array)).toEqual([-15n, 15n, 6n, 2n ** 62n + 1n]);
+    const s = stack([fromArray(new Uint8Array([16])), fromArray(new Int8Array([-13])), fromArray(new Uint8Array([1]), { dtype: 'bool' })], { axis: 1 });
+    expect(s.dtype).toBe('int16');
+    expect(Array.from((await s.compute()).data as Int16Array)).toEqual([16, -13, 1]);
+    const f = concatenate([fromArray(new Uint8Array([200])), fromArray(new Float32Array([0.1]))]);
+    expect(f.dtype).toBe('float32');
+    expect(Array.from((await f.compute()).data as Float32Array)).toEqual([200, Math.fround(0.1)]);
+  });
+
+  it('empty inputs: Dask drops them before unifying chunks (unless all are empty)', async () => {
+    const a = fromArray(new Float64Array(16), { shape: [4, 4], chunks: [[4], [1, 3]] });
+    const b = fromArray(new Uint16Array(8).fill(7), { shape: [2, 4], chunks: [[2], [1, 3]] });
+    const c = fromArray(new Int16Array(0), { shape: [0, 4], chunks: [[0], [3, 1]] });
+    // dask: ((4, 2), (1, 3)), ((4,), (1, 3)), ((0, 0), (3, 1))
+    const abc = concatenate([a, b, c]);
+    expect(abc.chunks).toEqual([[4, 2], [1, 3]]);
+    expect(abc.dtype).toBe('float64');
+    expect(Array.from((await abc.compute()).data as Float64Array)).toEqual([...Array(16).fill(0), ...Array(8).fill(7)]);
+    expect(concatenate([c, a]).chunks).toEqual([[4], [1, 3]]);
+    const cc = concatenate([c, c]);
+    expect(cc.chunks).toEqual([[0, 0], [3, 1]]);
+    expect(cc.shape).toEqual([0, 4]);
+    // the dtype is still every input's result_type: np.concatenate([int16 (0, 4), uint8 (1, 4)]) is int16
+    const u = concatenate([c, fromArray(new Uint8Array([1, 2, 3, 4]), { shape: [1, 4] })]);
+    expect(u.dtype).toBe('int16');
+    expect(Array.from((await u.compute()).data as Int16Array)).toEqual([1, 2, 3, 4]);
+  });
+
   it('errors', () => {
     expect(() => concatenate([])).toThrow(/need at least one array/);
     expect(() => concatenate([ones([2, 3]), ones([2, 4])])).toThrow(/along dimension 1, the array at index 0 has size 3 and the array at index 1 has size 4/);

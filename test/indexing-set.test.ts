@@ -30,6 +30,31 @@ describe('set', () => {
     expect(values(await x.compute())).toEqual(Array.from({ length: prod(r.shape) }, (_, i) => i));
   });
 
+  it("an array value is cast into x's dtype, as NumPy's assignment (a box of step ±1 kept the value's dtype)", async () => {
+    // np: x = int8 [-6, 12, -13, 9, 3]; x[-2:] = uint32 [20, 300] -> [-6, 12, -13, 20, 44] int8
+    const x = fromArray(new Int8Array([-6, 12, -13, 9, 3]), { chunks: [[1, 1, 1, 1, 1]] }).set(slice(-2, null), fromArray(new Uint32Array([20, 300])));
+    expect(x.dtype).toBe('int8');
+    expect(Array.from((await x.compute()).data as Int8Array)).toEqual([-6, 12, -13, 20, 44]);
+    // np: y = uint8 [10, 0, 6]; y[:4:3] = [8.116] -> [8, 0, 6]
+    const y = fromArray(new Uint8Array([10, 0, 6]), { chunks: [[2, 1]] }).set(slice(null, 4, 3), fromArray(new Float64Array([8.116])));
+    expect(y.dtype).toBe('uint8');
+    expect(Array.from((await y.compute()).data as Uint8Array)).toEqual([8, 0, 6]);
+    // np: z = arange(6, int16).reshape(2, 3); z[:, ::-1] = [[1.9, -2.9, 3.5]] -> [3, -2, 1, 3, -2, 1]
+    const z = arange(6, { dtype: 'int16' }).reshape([2, 3]).set([slice(null), slice(null, null, -1)], fromArray(new Float64Array([1.9, -2.9, 3.5]), { shape: [1, 3] }));
+    expect(z.dtype).toBe('int16');
+    expect(Array.from((await z.compute()).data as Int16Array)).toEqual([3, -2, 1, 3, -2, 1]);
+  });
+
+  it("an integer and a list that are not adjacent put the list's axis first (NumPy's indexed shape), also for the value", async () => {
+    // np: y = arange(24.).reshape(2, 3, 4); y[1, :2, [3, 1]] = [[10, 20], [30, 40]] (rows: the list's positions)
+    const y = arange(24, { dtype: 'float64' }).reshape([2, 3, 4]).rechunk([1, 2, 3]);
+    const v = fromArray(new Float64Array([10, 20, 30, 40]), { shape: [2, 2] });
+    expect(values(await y.set([1, slice(null, 2), [3, 1]], v).compute()).slice(12)).toEqual([12, 30, 14, 10, 16, 40, 18, 20, 20, 21, 22, 23]);
+    // np: [1, :, [3, 1]] = shape (2, 3): broadcasts to the indexed shape (2, 3), not the view's (3, 2)
+    const w = fromArray(new Float64Array([10, 20, 30, 40, 50, 60]), { shape: [2, 3] });
+    expect(values(await y.set([1, slice(null), [3, 1]], w).compute()).slice(12)).toEqual([12, 40, 14, 10, 16, 50, 18, 20, 20, 60, 22, 30]);
+  });
+
   it('errors', () => {
     expect(() => ones([4]).set(5, 1)).toThrow(/out of bounds/);
     expect(() => ones([4]).set([1, 4], 1)).toThrow(/out of bounds/);

@@ -125,6 +125,15 @@ describe('shape operations as views', () => {
     }
   });
 
+  it('empty caller arrays reshape and ravel (a [1, 0] leaf split its empty axis with a NaN step)', async () => {
+    // np: empty((1, 0), int8).ravel() -> shape (0,); np.take(empty((1, 0)), []) -> shape (0,)
+    const e = fromArray(new Int8Array(0), { shape: [1, 0] });
+    expect((await e.ravel().compute()).shape).toEqual([0]);
+    expect((await e.take([]).compute()).shape).toEqual([0]);
+    const f = fromArray(new Int8Array(0), { shape: [2, 1, 0] }).reshape([2, 0]);
+    expect((await f.compute()).shape).toEqual([2, 0]);
+  });
+
   it('an aligned reshape adds no task', () => {
     const x = random.random([4000, 400], { seed: 1, chunks: [1000, 400] });
     expect(x.reshape([4, 1000, 400]).sum().graph({ optimize: true }).taskCount).toBe(x.sum().graph({ optimize: true }).taskCount);

@@ -31,7 +31,11 @@ export function blocksFromSize(size: number, block: number): number[] {
   return out;
 }
 
-export function normalizeChunks(spec: ChunksSpec | undefined, shape: readonly number[], itemsize: number): number[][] {
+/**
+ * Dask's normalize_chunks: `previous` (rechunk's current chunks) makes 'auto' axes keep their
+ * aspect ratio and align to the previous chunks' common size (Dask's auto_chunks with previous_chunks).
+ */
+export function normalizeChunks(spec: ChunksSpec | undefined, shape: readonly number[], itemsize: number, previous?: readonly (readonly number[])[]): number[][] {
   const ndim = shape.length;
   if (spec === undefined) spec = 'auto';
   let entries: ChunkSpecEntry[];
@@ -74,8 +78,63 @@ export function normalizeChunks(spec: ChunksSpec | undefined, shape: readonly nu
     }
     throw new TypeError(`chunks[${k}] must be a number, -1, 'auto' or an array of sizes, got ${describe(e)}`);
   });
-  autoChunks(result, shape, itemsize);
+  if (previous && result.some((c) => c === null)) {
+    // Dask's largest_block: a block-size entry counts as given (not clipped to the axis)
+    const block = entries.map((e, k) => (typeof e === 'number' && e !== -1 ? e : result[k] ? Math.max(...result[k]!) : 0));
+    autoChunksLike(result, shape, itemsize, previous, block);
+  } else autoChunks(result, shape, itemsize);
   return result as number[][];
+}
+
+/**
+ * Dask 2022.12's auto_chunks with previous_chunks (what rechunk passes): each 'auto' axis starts at
+ * the median of its previous chunks and grows or shrinks by the same factor until a chunk holds
+ * about chunkSize bytes, rounded to a multiple or a divisor-like size of the axis's most common
+ * previous chunk (when that is over 1 and at least half the chunks); an axis that would outgrow
+ * its length is taken whole and the rest re-solved.
+ */
+function autoChunksLike(chunks: (number[] | null)[], shape: readonly number[], itemsize: number, previous: readonly (readonly number[])[], block: readonly number[]): void {
+  const autos = new Set(chunks.map((c, k) => (c === null ? k : -1)).filter((k) => k >= 0));
+  let largest = 1;
+  chunks.forEach((c, k) => { if (c) largest *= block[k]!; });
+  const median = (v: readonly number[]): number => {
+    const s = [...v].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
+  const result = new Map<number, number>([...autos].map((a) => [a, median(previous[a]!)]));
+  const ideal = shape.map((n, i) => {
+    const freq = new Map<number, number>();
+    for (const c of previous[i]!) freq.set(c, (freq.get(c) ?? 0) + 1);
+    let mode = 0, count = -1;
+    for (const [c, f] of freq) if (f > count) { mode = c; count = f; }
+    return mode > 1 && count >= previous[i]!.length / 2 ? mode : n;
+  });
+  const roundTo = (c: number, s: number): number => (c <= s ? Math.max(1, Math.trunc(c)) : Math.floor(c / s) * s);
+  const multiplierOf = (): number => {
+    let p = 1;
+    for (const r of result.values()) if (r) p *= r;
+    return autoChunkBytes() / itemsize / largest / p;
+  };
+  let multiplier = multiplierOf();
+  let lastMultiplier = 0;
+  let lastAutos = '';
+  for (let guard = 0; guard < 1000 && (multiplier !== lastMultiplier || [...autos].join() !== lastAutos); guard++) {
+    lastMultiplier = multiplier;
+    lastAutos = [...autos].join();
+    for (const a of [...autos].sort((x, y) => x - y)) {
+      if (ideal[a] === 0) { result.set(a, 0); continue; }
+      const proposed = result.get(a)! * Math.pow(multiplier, 1 / autos.size);
+      if (proposed > shape[a]!) {
+        autos.delete(a);
+        largest *= shape[a]!;
+        chunks[a] = [shape[a]!];
+        result.delete(a);
+      } else result.set(a, roundTo(proposed, ideal[a]!));
+    }
+    multiplier = multiplierOf();
+  }
+  for (const [k, v] of result) chunks[k] = shape[k] === 0 ? [0] : blocksFromSize(shape[k]!, v);
 }
 
 // Dask's auto_chunks without previous chunks: equal block sizes on the 'auto' axes so a chunk

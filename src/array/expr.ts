@@ -234,7 +234,10 @@ export function clipArray<T extends NDArray = NDArray>(x: NDArray, lo: Scalar | 
     if (isScalar(hi) && (big(hi) ?? 0n) > max) hi = null;
     if (lo === null && hi === null) return unary('positive', x) as T;
   }
-  let r: NDArray = x;
+  // np.clip is one three-operand ufunc: x, lo and hi meet in their common result_type
+  // (clip(uint16, int16, float32) is float32; maximum then minimum would widen to float64)
+  const common = resultType(x, ...(lo === null ? [] : [lo]), ...(hi === null ? [] : [hi]));
+  let r: NDArray = common === x.dtype ? x : astypeArray(x, common);
   if (lo !== null) r = binary('maximum', r, lo);
   if (hi !== null) r = binary('minimum', r, hi);
   return r as T;

@@ -159,8 +159,21 @@ export function remoteInput(src: Job | undefined, compute: string, output: numbe
     throw new Error(`the persisted array ${compute.slice(0, 8)}…[${output}] is not on this cluster (released, or the scheduler restarted); persist it again`);
   }
   const itemsize = dtypeBytes(stage.sink.dtype);
-  const shape = writtenShape(stage);
-  if (shape.reduce((a, e) => a * e, 1) * itemsize !== bytes) throw new Error(`the persisted array ${compute.slice(0, 8)}… does not have ${bytes} bytes`);
+  let shape = writtenShape(stage);
+  // a persisted concatenation along axis 0: several stages wrote slabs of one array (their pieces
+  // fold their offsets, state.ts piece()), so the array is all of them, as keptInput reads it
+  const rest = shape.slice(1).reduce((a, e) => a * e, 1);
+  if (shape.length && rest > 0 && bytes % (rest * itemsize) === 0) {
+    const slabs = [bytes / (rest * itemsize), ...shape.slice(1)];
+    const want = contiguousStrides(slabs);
+    if (slabs[0]! > shape[0]! && stage.sink.strides.every((st, k) => st === want[k] || slabs[k]! <= 1)) shape = slabs;
+  }
+  if (shape.reduce((a, e) => a * e, 1) * itemsize !== bytes) {
+    throw new Error(
+      `the persisted array ${compute.slice(0, 8)}… does not have ${bytes} bytes` +
+        (src.req!.stages.filter((st) => st.sink.buffer === buffer).length > 1 ? ' (a concatenation along an axis other than 0 is not read back from the workers yet: gather() it, or persist its parts)' : ''),
+    );
+  }
   return { compute, buffer, shape, itemsize };
 }
 

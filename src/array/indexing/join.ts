@@ -3,6 +3,7 @@
 // root they write the output itself; read by a later stage it is one buffer that stage reads.
 import { describe } from '../../errors.js';
 import { chunkBounds } from '../chunks.js';
+import { resultType } from '../dtype.js';
 import { requireKnownChunks } from './gather.js';
 import { NDArray, type Computed } from '../ndarray.js';
 import { newId, token, type ConcatNode, type DType, type Node } from '../node.js';
@@ -51,13 +52,17 @@ function concatNodes(what: string, nodes: Node[], axis: number): Node {
     });
   });
   if (nodes.length === 1) return nodes[0]!;
-  const dtype: DType = nodes.every((n) => n.dtype === nodes[0]!.dtype) ? nodes[0]!.dtype : 'float64';
+  // NumPy's result_type of the inputs (np.concatenate([int16, int64]) is int64, [uint8, float32]
+  // float32); each source of another dtype is cast first, so every reader sees one dtype
+  const dtype: DType = resultType(...nodes.map((n) => n.dtype));
+  nodes = nodes.map((n) => (n.dtype === dtype ? n : new NDArray(n).astype(dtype).node));
+  // Dask drops empty inputs before unifying chunks (unless all are empty): an empty input's
+  // chunks neither split the other axes nor add a 0 chunk; one non-empty input is the result
+  const nonEmpty = nodes.filter((n) => n.shape.every((s) => s > 0));
+  if (nonEmpty.length === 1) return nonEmpty[0]!;
+  if (nonEmpty.length > 0) nodes = nonEmpty;
   const shape = nodes[0]!.shape.map((s, k) => (k === axis ? nodes.reduce((a, n) => a + n.shape[axis]!, 0) : s));
-  const chunks = shape.map((_, k) => {
-    if (k !== axis) return refine(nodes.map((n) => n.chunks[k]!));
-    const c = nodes.flatMap((n) => (n.shape[axis]! > 0 ? n.chunks[axis]! : []));
-    return c.length ? c : [0];
-  });
+  const chunks = shape.map((_, k) => (k !== axis ? refine(nodes.map((n) => n.chunks[k]!)) : nodes.flatMap((n) => n.chunks[axis]!)));
   const node: ConcatNode = {
     kind: 'concat',
     op: 'concatenate',

@@ -25,5 +25,5 @@ export function rechunkChunks(spec: RechunkSpec, current: readonly (readonly num
     const explicit1d = ndim === 1 && list.length > 1 && list.every((e) => typeof e === 'number');
     if (!explicit1d && list.length === ndim) entries = list.map((e, k) => (e === null || e === undefined ? [...current[k]!] : e));
   }
-  return normalizeChunks((entries ?? spec) as ChunksSpec, shape, itemsize);
+  return normalizeChunks((entries ?? spec) as ChunksSpec, shape, itemsize, current);
 }

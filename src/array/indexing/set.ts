@@ -57,7 +57,7 @@ function setByGather(x: NDArray, view: AffineView, take: TakeStep | null, viewSh
 export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], value: NDArray | number | bigint): NDArray {
   const args = Array.isArray(index) && !index.every((v) => typeof v === 'number') ? (index as readonly IndexInput[]) : [index as IndexInput];
   const items = parseIndex(args);
-  const { view, advanced } = normalizeIndex(items, x.shape);
+  const { view, advanced, shape: indexedShape } = normalizeIndex(items, x.shape);
   if (advanced !== null && advanced.kind === 'mask' && advanced.ndim === x.ndim && advanced.array instanceof NDArray) {
     // x.set(x.lt(0), 0): Dask's x[mask] = v is where(mask, v, x) (v a number or broadcastable to x)
     if (typeof value !== 'number' && typeof value !== 'bigint' && !(value instanceof NDArray)) throw new TypeError(`set: value must be a number, a bigint or an NDArray, got ${describe(value)}`);
@@ -72,6 +72,11 @@ export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], v
   if (typeof value === 'bigint') checkFillValue('set: value', value, x.node.dtype);
   const viewShape = view.axes.map((a, i) => (advanced !== null && i === advanced.axis ? advanced.length : a.length));
   if (viewShape.some((n) => n === 0)) return x;
+  if (advanced !== null && advanced.resultAxis !== advanced.axis && value instanceof NDArray) {
+    // x[0, :, [1, 2]] = v: the list and the integer are not adjacent, so NumPy's indexed shape has
+    // the list's axis first; v broadcasts to that shape, then moves to the list's place in the view
+    value = value.broadcastTo(indexedShape).moveaxis(advanced.resultAxis, advanced.axis);
+  }
   if (advanced !== null || view.axes.some((a) => a.source !== null && a.length > 1 && Math.abs(a.step) !== 1)) {
     return setByGather(x, view, advanced, viewShape, value);
   }
@@ -106,7 +111,9 @@ export function setItem(x: NDArray, index: IndexInput | readonly IndexInput[], v
     const fixedAxes = view.fixed.map((f) => f.axis);
     if (fixedAxes.length) v = v.expandDims(fixedAxes);
     if (flipAxes.length) v = v.flip(flipAxes);
-    block = v;
+    // cast into x's dtype as NumPy's assignment does (a uint32 value into int8 wraps, float64 into
+    // uint8 truncates): the result keeps x's dtype
+    block = v.astype(x.node.dtype);
   }
   const build = (k: number, part: NDArray): NDArray => {
     if (k === x.ndim) return block;

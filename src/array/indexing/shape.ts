@@ -184,7 +184,7 @@ export function reshape(src: Node, shapeArg: readonly number[] | number): Node {
     }
     let step = n;
     while (j < shape.length && plan.owner[j] === k) {
-      step /= shape[j]!;
+      step = shape[j] === 0 ? 0 : step / shape[j]!;  // an empty axis reads nothing (0 / 0 was a NaN step)
       axes.push({ source: k, start: 0, step, length: shape[j]! });
       j++;
     }

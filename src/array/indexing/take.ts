@@ -41,8 +41,13 @@ export function takeKnown(x: NDArray, positions: readonly number[], axis: number
     return x.get(...x.shape.map((_, k) => (k === axis ? s : full)));
   };
   if (positions.length === 0) return x.get(...x.shape.map((_, k) => (k === axis ? new Slice(0, 0, null) : full)));
-  if (runs.length === 1) return piece(runs[0]!);
-  const joined = concatenate(runs.map(piece), { axis });
-  return joined.rechunk({ [axis]: daskTakeChunks(x.chunks[axis]!, positions) });
+  // Dask's take chunks, not its slicing's: x[[0, 2]] over chunks [3, 2, 1] is [2] (the view
+  // 0:4:2 has Dask's slice chunks [2, 0])
+  const chunks = daskTakeChunks(x.chunks[axis]!, positions);
+  if (runs.length === 1) {
+    const view = piece(runs[0]!);
+    return view.chunks[axis]!.length === chunks.length && view.chunks[axis]!.every((c, i) => c === chunks[i]) ? view : view.rechunk({ [axis]: chunks });
+  }
+  return concatenate(runs.map(piece), { axis }).rechunk({ [axis]: chunks });
 }
 
