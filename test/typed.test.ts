@@ -116,6 +116,15 @@ describe('typed arrays: build-time errors and the issue examples', () => {
     expect(() => u.add(-1)).toThrow(/out of bounds for uint8/);
     expect(u.add(255).dtype).toBe('uint8');
   });
+  it("astype('int32') of NaN, ±inf and values beyond int32 is INT32_MIN, in vectors and tails, as NumPy on x86-64", async () => {
+    // NumPy 1.24: np.array([...]).astype(np.int32) (x86's cvttpd2dq "integer indefinite" 0x80000000)
+    const v = [NaN, Infinity, -Infinity, 2147483648, -2147483648, 2147483647.9, -2147483648.5, -2147483649, 1e10, -3e9, -0.5, 1.9, -1.9, 123456.7];
+    const want = [-2147483648, -2147483648, -2147483648, -2147483648, -2147483648, 2147483647, -2147483648, -2147483648, -2147483648, -2147483648, 0, 1, -1, 123456];
+    const xs = [...v, ...v, ...v];  // 42 values: whole vectors on every ISA, and a tail
+    const got = (await fromArray(new Float64Array(xs), { chunks: 19 }).astype('int32').compute()) as DenseArray;
+    expect(Array.from(got.data as Int32Array)).toEqual([...want, ...want, ...want]);
+  });
+
   it('the issue example, scaled down', async () => {
     const i = T.arange(10);
     expect(i.dtype).toBe('int64');

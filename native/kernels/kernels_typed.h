@@ -451,15 +451,25 @@ template <int From, int To> static void castLoop(const void* x, void* out, size_
   for (size_t i = 0; i < n; ++i) orr[i] = castValue<To>(ar[i]);
 }
 
-// float64 -> int32 (astype('int32')): vectors whose lanes all lie in (-2^31, 2^31) convert with one
-// truncating instruction, which is exactly castValue there; other vectors (NaN, inf, large values)
-// take the scalar rule.
+// float64 -> int32 (astype('int32')). On x86 the truncating conversion (cvttpd2dq) gives
+// 0x80000000 for NaN, ±inf and anything out of int32's range, which is floatToInt's INT32_MIN, so
+// every vector converts with that one instruction, as NumPy's own loop does (no range check per
+// vector; the loop is bound by memory and the result's page faults either way). Elsewhere (the
+// generic vectors), vectors whose lanes all lie in (-2^31, 2^31) convert with
+// __builtin_convertvector and other vectors take the scalar rule.
 typedef int32_t vi32h __attribute__((vector_size(TESSERA_VBYTES / 2)));
 typedef int32_t vi32hu __attribute__((vector_size(TESSERA_VBYTES / 2), aligned(4), may_alias));
 template <> void castLoop<0, 5>(const void* x, void* out, size_t n) {
   const double* a = static_cast<const double*>(x);
   int32_t* o = static_cast<int32_t*>(out);
   size_t i = 0;
+#if defined(TESSERA_V512)
+  for (; i + 8 <= n; i += 8) _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + i), _mm512_maskz_cvttpd_epi32(0xFF, _mm512_loadu_pd(a + i)));
+#elif defined(TESSERA_V256)
+  for (; i + 4 <= n; i += 4) _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm256_cvttpd_epi32(_mm256_loadu_pd(a + i)));
+#elif defined(TESSERA_V128)
+  for (; i + 2 <= n; i += 2) _mm_storel_epi64(reinterpret_cast<__m128i*>(o + i), _mm_cvttpd_epi32(_mm_loadu_pd(a + i)));
+#endif
   for (; i + W <= n; i += W) {
     const vd v = load(a + i);
     if (!any(~(vabs(v) < 2147483648.0))) {
