@@ -284,4 +284,25 @@ describe('toCsv and frame reductions against pandas (fuzz12)', () => {
     const ds = (await df.describe().compute()).toJSON() as Record<string, Record<string, number>>;
     expect([ds.x!.std, ds.y!.std]).toEqual([Infinity, NaN]);
   });
+
+  it('empty (0-byte) files among others are left out, as Dask (no partition); all empty is an error', async () => {
+    const d = mkdtempSync(join(dir, 'empty-file-'));
+    writeFileSync(join(d, '0.csv'), '');
+    writeFileSync(join(d, '1.csv'), 'a,b\n1,2\n');
+    writeFileSync(join(d, '2.csv'), '');
+    writeFileSync(join(d, '3.csv'), 'a,b\n3,4.5\n');
+    // dd.read_csv(d + '/*.csv'): 2 partitions, a [1, 3] int64, b [2.0, 4.5] float64
+    const df = readCsv(join(d, '*.csv'));
+    expect(df.npartitions).toBe(2);
+    const t = await df.compute();
+    expect(t.dtypes).toEqual({ a: 'int64', b: 'float64' });
+    expect([t.column('a'), t.column('b')]).toEqual([[1, 3], [2, 4.5]]);
+    // header: false, as fuzz12's case (pandas/Dask: the three rows of the other files)
+    writeFileSync(join(d, 'h1.txt'), '0.1\n');
+    writeFileSync(join(d, 'h2.txt'), '');
+    writeFileSync(join(d, 'h3.txt'), '49.18\nNA\n');
+    expect((await readCsv(join(d, 'h*.txt'), { header: false }).compute()).column('0')).toEqual([0.1, 49.18, null]);
+    // every file empty: pandas' EmptyDataError, here an error naming the file
+    expect(() => readCsv([join(d, '0.csv'), join(d, '2.csv')])).toThrow(/0\.csv:1: the file is empty/);
+  });
 });

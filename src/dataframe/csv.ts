@@ -444,7 +444,7 @@ export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}
     throw new TypeError(`readCsv(options): names must be an array of strings, got ${describeValue(options.names)}`);
 
   // sizes (unreadable files fail here, naming the file)
-  const sizes = paths.map((p) => {
+  let sizes = paths.map((p) => {
     try {
       const st = statSync(p);
       if (!st.isFile()) throw new Error('not a regular file');
@@ -453,6 +453,12 @@ export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}
       throw new Error(`readCsv: cannot read ${p}: ${(err as Error).message}`, { cause: err });
     }
   });
+  // empty (0-byte) files hold no header and no rows: left out, as Dask's read_csv gives them no
+  // partition; only when every file is empty is that an error (below)
+  if (sizes.some((n) => n > 0) && sizes.some((n) => n === 0)) {
+    paths = paths.filter((_, i) => sizes[i]! > 0);
+    sizes = sizes.filter((n) => n > 0);
+  }
   // header of every file (they must agree)
   let fileNames: string[] | undefined;
   paths.forEach((p, i) => {
