@@ -159,6 +159,7 @@ describe('valueCounts and nunique against pandas', () => {
       expect(t.head().length).toBe(4);
       expect(t.tail(0).length).toBe(0);
       expect(() => t.head(1.5)).toThrow(/Table\.head\(n\): n must be an integer, got 1\.5/);
+      expect(() => t.tail('2' as never)).toThrow(TypeError);
     }
   });
 });

@@ -1,5 +1,6 @@
 // Local (computed) tables: head() and compute() results, printed as pandas prints frames.
 import { type CellValue, type Column, type DType, type Partition, columnLength, mergeDicts, sliceColumn, toFloat, valueAt } from './column.js';
+import { describe as describeValue } from '../errors.js';
 
 export function formatColumn(values: (number | string | boolean | null | bigint | Date)[]): string[] {
   const nums = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
@@ -162,7 +163,8 @@ export class Table {
    * counts.head(3); // the three most frequent names
    */
   head(n = 5): Table {
-    return this.slice(0, n < 0 ? this.length + checkRowCount('head', n) : checkRowCount('head', n));
+    const k = checkRowCount('head', n);
+    return this.slice(0, k < 0 ? this.length + k : k);
   }
 
   /** The last `n` rows (default 5), as pandas' `tail`: a negative `n` is every row but the first `-n`. */
@@ -263,6 +265,7 @@ export class Table {
 }
 
 function checkRowCount(method: string, n: unknown): number {
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`Table.${method}(n): n must be an integer, got ${typeof n === 'number' ? n : typeof n}`);
+  if (typeof n !== 'number') throw new TypeError(`Table.${method}(n): n must be an integer, got ${describeValue(n)}`);
+  if (!Number.isInteger(n)) throw new RangeError(`Table.${method}(n): n must be an integer, got ${n}`);
   return n;
 }

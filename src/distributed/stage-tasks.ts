@@ -129,25 +129,34 @@ function inputRegion(host: StageHost, input: RemoteInput, region: { start: numbe
   return { fetch: fetchSpec(input.compute, host.piecesOf(src, input.buffer), input.shape, region, input.itemsize) };
 }
 
-/** Buffer `b`, kept on the workers by an earlier stage of `job` itself, as an input of a later stage. */
 /** The shape of the array a stage writes: its iteration space, but a compaction's selected elements. */
 const writtenShape = (stage: NativeStage): number[] => (stage.kind === StageKind.Compress ? [stage.imms[1]!] : [...stage.shape]);
+
+/**
+ * The shape of the `bytes`-byte buffer `stage` writes into: its written shape, or, when several
+ * stages write slabs of it along axis 0 (a concatenation; their pieces fold their offsets:
+ * state.ts piece()), the whole array of those slabs.
+ */
+function bufferShape(stage: NativeStage, bytes: number, itemsize: number): number[] {
+  const shape = writtenShape(stage);
+  const rest = shape.slice(1).reduce((a, e) => a * e, 1);
+  if (shape.length && rest > 0 && bytes % (rest * itemsize) === 0) {
+    const slabs = [bytes / (rest * itemsize), ...shape.slice(1)];
+    const want = contiguousStrides(slabs);
+    if (slabs[0]! > shape[0]! && stage.sink.strides.every((st, k) => st === want[k] || slabs[k]! <= 1)) return slabs;
+  }
+  return shape;
+}
 
 /** A Take stage or a mask's compaction: one whole task writing its whole sink buffer from offset 0. */
 const isGather = (stage: NativeStage): boolean => stage.kind === StageKind.Take || (stage.kind === StageKind.Compress && !isChunkCount(stage));
 
+/** Buffer `b`, kept on the workers by an earlier stage of `job` itself, as an input of a later stage. */
 function keptInput(job: Job, b: number): RemoteInput {
   const stage = job.req!.stages.find((st) => st.sink.buffer === b)!;
   const itemsize = dtypeBytes(stage.sink.dtype);
-  const shape = writtenShape(stage);
-  // several stages writing slabs along axis 0 (their pieces fold their offsets: state.ts piece()): the array is all of them
   const wire = job.req!.buffers[b];
-  const rest = shape.slice(1).reduce((a, e) => a * e, 1);
-  if (shape.length && rest > 0 && wire?.kind === 'out' && wire.bytes % (rest * itemsize) === 0) {
-    const slabs = [wire.bytes / (rest * itemsize), ...shape.slice(1)];
-    const want = contiguousStrides(slabs);
-    if (slabs[0]! > shape[0]! && stage.sink.strides.every((st, k) => st === want[k] || slabs[k]! <= 1)) return { compute: job.id, buffer: b, shape: slabs, itemsize };
-  }
+  const shape = wire?.kind === 'out' ? bufferShape(stage, wire.bytes, itemsize) : writtenShape(stage);
   return { compute: job.id, buffer: b, shape, itemsize };
 }
 
@@ -159,15 +168,8 @@ export function remoteInput(src: Job | undefined, compute: string, output: numbe
     throw new Error(`the persisted array ${compute.slice(0, 8)}…[${output}] is not on this cluster (released, or the scheduler restarted); persist it again`);
   }
   const itemsize = dtypeBytes(stage.sink.dtype);
-  let shape = writtenShape(stage);
-  // a persisted concatenation along axis 0: several stages wrote slabs of one array (their pieces
-  // fold their offsets, state.ts piece()), so the array is all of them, as keptInput reads it
-  const rest = shape.slice(1).reduce((a, e) => a * e, 1);
-  if (shape.length && rest > 0 && bytes % (rest * itemsize) === 0) {
-    const slabs = [bytes / (rest * itemsize), ...shape.slice(1)];
-    const want = contiguousStrides(slabs);
-    if (slabs[0]! > shape[0]! && stage.sink.strides.every((st, k) => st === want[k] || slabs[k]! <= 1)) shape = slabs;
-  }
+  // a persisted concatenation along axis 0 is the whole array of its slabs, as keptInput reads it
+  const shape = bufferShape(stage, bytes, itemsize);
   if (shape.reduce((a, e) => a * e, 1) * itemsize !== bytes) {
     throw new Error(
       `the persisted array ${compute.slice(0, 8)}… does not have ${bytes} bytes` +
