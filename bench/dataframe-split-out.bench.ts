@@ -2,8 +2,8 @@
 // groupby (the timeseries of DF_BENCH_DAYS days at 1 s, 30: 2 592 000 rows, keyed by
 // k = int64(x · 500 000): ~0.9M distinct keys; persisted in memory, so no generation is timed)
 //   groupby('k').agg({ y: 'sum' })  without splitOut (one combine of the partial tables, one table)
-//   and with { splitOut: 4 } / { splitOut: 8 } (the partial tables hash-bucketed natively, one merge
-//   tree and epilogue per bucket, in parallel on the pool), computed to one Table for all three.
+//   and with { splitOut: 4 } / { splitOut: 8 } (one epilogue per output bucket, in parallel on the
+//   pool), computed to one Table for all three; and groupby(['name', 'k']) (2.5M groups).
 // Rounds interleaved; medians of process CPU time and wall time (the machine is shared). With
 // DF_BENCH_DASK=1, Debian's Dask 2022.12 (/usr/bin/python3) runs the same groupby on the same
 // shape of data (numpy keys, 30 partitions, threads scheduler) with split_out 1, 4 and 8.
@@ -13,6 +13,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { datasets, getConfig } from '../src/index.js';
 import { median, timed } from './side-by-side.js';
 
+// the timeseries' 26 names (dask/datasets.py)
+const NAMES = ['Alice', 'Bob', 'Charlie', 'Dan', 'Edith', 'Frank', 'George', 'Hannah', 'Ingrid', 'Jerry', 'Kevin', 'Laura', 'Michael',
+  'Norbert', 'Oliver', 'Patricia', 'Quinn', 'Ray', 'Sarah', 'Tim', 'Ursula', 'Victor', 'Wendy', 'Xavier', 'Yvonne', 'Zelda'];
 const days = Number(process.env.DF_BENCH_DAYS ?? 30);
 const rounds = Number(process.env.DF_BENCH_ROUNDS ?? 5);
 
@@ -28,6 +31,7 @@ async function main(): Promise<void> {
     ["groupby('k').agg({ y: 'sum' })", async () => (await df.groupby('k').agg({ y: 'sum' }).compute()).length],
     ['… { splitOut: 4 }', async () => (await df.groupby('k').agg({ y: 'sum' }, { splitOut: 4 }).compute()).length],
     ['… { splitOut: 8 }', async () => (await df.groupby('k').agg({ y: 'sum' }, { splitOut: 8 }).compute()).length],
+    ["groupby(['name', 'k']).agg({ y: 'sum' })", async () => (await df.groupby(['name', 'k']).agg({ y: 'sum' }).compute()).length],
   ];
   const cpu: number[][] = cases.map(() => []);
   const wall: number[][] = cases.map(() => []);
@@ -48,7 +52,8 @@ async function main(): Promise<void> {
 import time, numpy as np, pandas as pd, dask, dask.dataframe as dd
 rng = np.random.default_rng(42)
 n = ${n}
-pdf = pd.DataFrame({'k': (rng.uniform(-1, 1, n) * 500000).astype('int64'), 'y': rng.uniform(-1, 1, n)})
+names = np.array(${JSON.stringify(NAMES)}, dtype=object)
+pdf = pd.DataFrame({'name': names[rng.integers(0, 26, n)], 'k': (rng.uniform(-1, 1, n) * 500000).astype('int64'), 'y': rng.uniform(-1, 1, n)})
 ddf = dd.from_pandas(pdf, npartitions=${df.npartitions})
 for so in (1, 4, 8):
     ts = []
@@ -58,6 +63,13 @@ for so in (1, 4, 8):
         ts.append((time.perf_counter() - t) * 1000)
     ts.sort()
     print(f'| Dask split_out={so} | - | {ts[(len(ts) - 1) // 2]:.0f} | - | {len(out)} |')
+ts = []
+for r in range(${rounds}):
+    t = time.perf_counter()
+    out = ddf.groupby(['name', 'k']).agg({'y': 'sum'}).compute(scheduler='threads')
+    ts.append((time.perf_counter() - t) * 1000)
+ts.sort()
+print(f"| Dask groupby(['name', 'k']) | - | {ts[(len(ts) - 1) // 2]:.0f} | - | {len(out)} |")
 `;
     const r = spawnSync('/usr/bin/python3', ['-c', py], { encoding: 'utf8' });
     process.stdout.write(r.stdout);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type DataFrame, datasets, readCsv, type Table } from '../src/index.js';
+import { type DataFrame, Table, configure, datasets, getConfig, readCsv } from '../src/index.js';
 import type { AggName } from '../src/dataframe/groupby.js';
 import { canon, type Cell } from './helpers/pandas-cell.js';
 
@@ -187,5 +187,86 @@ describe('groupby min/max of a string column', () => {
     // groupby(k).min() keeps the string column (pandas 1.5 when its values compare)
     const df = readCsv(join(d, 'p0.csv'));
     expect((await df.groupby('k').min().compute()).toRecords()).toEqual([{ k: 'a', s: 'apple', v: 1 }, { k: 'b', s: '\uE000x', v: 3 }]);
+  });
+});
+
+// Past ~8K partial groups the partitions' groups merge in hash buckets (each a task folding the
+// partitions in order), not one table: many keys against a naive loop, every aggregation kind,
+// the same bits for other partitionings, thread counts and splitOut.
+describe('groupby with many keys (merge buckets) against a naive loop', () => {
+  const ts = datasets.timeseries({ start: '2000-01-01', end: '2000-01-02', freq: '2s', partitionFreq: '6h', seed: 11 });
+  const withKeys = (d: DataFrame) => d.assign({ k: d.get('x').mul(20000).astype('int64'), f: d.get('y').mul(3000).round() });
+  const spec = { id: ['sum', 'min', 'max', 'first', 'last', 'count', 'nunique', 'mean'], y: ['sum', 'median'] } as const;
+
+  it('one int key, ~27K groups over 4 partitions: every aggregation exact', async () => {
+    const df = withKeys(ts);
+    const t = await df.groupby('k').agg(spec as never).compute();
+    const all = await df.compute();
+    const ks = all.column('k') as number[];
+    const ids = all.column('id') as number[];
+    const ys = all.column('y') as number[];
+    const ref = new Map<number, { ids: number[]; ys: number[] }>();
+    ks.forEach((k, r) => {
+      const e = ref.get(k) ?? { ids: [], ys: [] };
+      e.ids.push(ids[r]!);
+      e.ys.push(ys[r]!);
+      ref.set(k, e);
+    });
+    expect(ref.size).toBeGreaterThan(20000);
+    const keys = [...ref.keys()].sort((a, b) => a - b);
+    expect(t.column('k')).toEqual(keys);
+    const col = (f: (e: { ids: number[]; ys: number[] }) => number) => keys.map((k) => f(ref.get(k)!));
+    const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+    expect(t.column('id_sum')).toEqual(col((e) => sum(e.ids)));
+    expect(t.column('id_min')).toEqual(col((e) => Math.min(...e.ids)));
+    expect(t.column('id_max')).toEqual(col((e) => Math.max(...e.ids)));
+    expect(t.column('id_first')).toEqual(col((e) => e.ids[0]!));
+    expect(t.column('id_last')).toEqual(col((e) => e.ids.at(-1)!));
+    expect(t.column('id_count')).toEqual(col((e) => e.ids.length));
+    expect(t.column('id_nunique')).toEqual(col((e) => new Set(e.ids).size));
+    expect(t.column('id_mean')).toEqual(col((e) => sum(e.ids) / e.ids.length));  // exact int sums: one rounding
+    // a group holds a few values in [-1, 1): their double-double sum is exact, so correctly rounded
+    const exactSum = (v: number[]) => Number(v.reduce((a, b) => a + BigInt(Math.round(b * 2 ** 60)), 0n)) / 2 ** 60;
+    const ySum = t.column('y_sum') as number[];
+    const off = keys.filter((k, g) => !(Math.abs(ySum[g]! - exactSum(ref.get(k)!.ys)) <= Math.abs(ySum[g]!) * 2 ** -53));
+    expect(off).toEqual([]);
+    const med = (v: number[]) => {
+      const s = [...v].sort((a, b) => a - b);
+      const m = s.length >> 1;
+      return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+    };
+    expect(t.column('y_median')).toEqual(col((e) => med(e.ys)));
+  });
+
+  it('two keys (string, float) sorted as pandas; the same bits for other partitionings, thread counts and splitOut', async () => {
+    const spec2 = { y: ['sum', 'std', 'first'], id: ['max'] } as const;
+    const a = await withKeys(ts).groupby(['name', 'f']).agg(spec2 as never).compute();
+    expect(a.length).toBeGreaterThan(20000);
+    const names = a.column('name') as string[];
+    const fs = a.column('f') as number[];
+    for (let g = 1; g < a.length; g++) {
+      const before = names[g - 1]! < names[g]! || (names[g - 1] === names[g] && fs[g - 1]! < fs[g]!);
+      expect(before, `row ${g}`).toBe(true);
+    }
+    const other = datasets.timeseries({ start: '2000-01-01', end: '2000-01-02', freq: '2s', partitionFreq: '1h', seed: 11 });
+    const saved = getConfig().numThreads;
+    try {
+      configure({ numThreads: 1 });
+      const b = await withKeys(other).groupby(['name', 'f']).agg(spec2 as never).compute();
+      for (const c of a.columns) expect(b.column(c), c).toEqual(a.column(c));
+    } finally {
+      configure({ numThreads: saved });
+    }
+    const out = withKeys(ts).groupby(['name', 'f']).agg(spec2 as never, { splitOut: 3 });
+    const parts = (await out.state.source.load(out.columns, undefined, { options: {} })).map((q) => new Table(out.columns, q.columns, q.length));
+    expect(parts.reduce((n, p) => n + p.length, 0)).toBe(a.length);
+    const at = new Map<string, number>();
+    for (let g = 0; g < a.length; g++) at.set(`${names[g]}|${fs[g]}`, g);
+    const whole = a.columns.map((c) => a.column(c));
+    for (const p of parts) {
+      const cols = a.columns.map((c) => p.column(c));
+      const rows = Array.from({ length: p.length }, (_, r) => at.get(`${cols[0]![r]}|${cols[1]![r]}`)!);
+      a.columns.forEach((c, j) => expect(cols[j], c).toEqual(rows.map((g) => whole[j]![g])));
+    }
   });
 });

@@ -91,8 +91,8 @@ struct KeyVal {
   std::string_view s;
 };
 
-std::vector<KeyVal> decode(const std::string& key, const std::vector<GbColumn>& keys) {
-  std::vector<KeyVal> out(keys.size());
+// the key tuple's values into out[0 .. keys.size())
+void decode(const std::string& key, const std::vector<GbColumn>& keys, KeyVal* out) {
   size_t at = 0;
   for (size_t k = 0; k < keys.size(); ++k) {
     switch (keys[k].type) {
@@ -108,7 +108,6 @@ std::vector<KeyVal> decode(const std::string& key, const std::vector<GbColumn>& 
       default: std::memcpy(&out[k].d, key.data() + at, 8); at += 8; break;
     }
   }
-  return out;
 }
 
 // The value of rank k of v (reorders v; ranks asked in ascending order keep the earlier work).
@@ -191,60 +190,120 @@ struct GroupbyPlan::Acc {
 
 namespace {
 // The merge index of a table: open addressing over its own key strings (a slot holds the key's
-// hash and its group), so a merge allocates nothing per group and copies no key into a map node
-// (an unordered_map<string, int> was most of a high-cardinality groupby: 0.6M keys, 2.3 s).
+// hash and its group), so a merge allocates nothing per group and copies no key into a map node.
+// Keys come with their keyHash, computed once per partial group; the slot is chosen by other
+// bits of it (remixed), since a merge bucket's keys share the bits that chose the bucket.
 class KeyIndex {
  public:
   bool empty() const { return used_ == 0; }
-  static uint64_t hash(std::string_view key) { return std::hash<std::string_view>{}(key) | 1; }  // 0: empty slot
+  void reserve(size_t n) {
+    size_t cap = 64;
+    while (cap < 2 * n) cap *= 2;
+    if (cap > slots_.size()) rehash(cap);
+  }
   // the group of key (hash h), or -1
   int32_t find(std::string_view key, uint64_t h, const std::vector<std::string>& keys) const {
     if (slots_.empty()) return -1;
     const size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const uint64_t tag = h | 1;  // 0: empty slot
+    for (size_t i = pos(tag) & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
-      if (!s.hash) return -1;
-      if (s.hash == h && keys[static_cast<size_t>(s.group)] == key) return s.group;
+      if (!s.tag) return -1;
+      if (s.tag == tag && keys[static_cast<size_t>(s.group)] == key) return s.group;
     }
   }
   // key (hash h) is known absent
   void insert(uint64_t h, int32_t group) {
-    if ((used_ + 1) * 2 > slots_.size()) grow();
-    place(h, group);
+    if ((used_ + 1) * 2 > slots_.size()) rehash(std::max<size_t>(64, slots_.size() * 2));
+    place(h | 1, group);
     ++used_;
   }
 
  private:
   struct Slot {
-    uint64_t hash = 0;
+    uint64_t tag = 0;
     int32_t group = 0;
   };
-  void place(uint64_t h, int32_t group) {
-    const size_t mask = slots_.size() - 1;
-    size_t i = h & mask;
-    while (slots_[i].hash) i = (i + 1) & mask;
-    slots_[i] = {h, group};
+  static size_t pos(uint64_t h) {
+    h = (h ^ (h >> 29)) * 0x94d049bb133111ebull;
+    return static_cast<size_t>(h ^ (h >> 32));
   }
-  void grow() {
-    std::vector<Slot> old(std::max<size_t>(64, slots_.size() * 2));
+  void place(uint64_t tag, int32_t group) {
+    const size_t mask = slots_.size() - 1;
+    size_t i = pos(tag) & mask;
+    while (slots_[i].tag) i = (i + 1) & mask;
+    slots_[i] = {tag, group};
+  }
+  void rehash(size_t cap) {
+    std::vector<Slot> old(cap);
     old.swap(slots_);
     for (const Slot& s : old)
-      if (s.hash) place(s.hash, s.group);
+      if (s.tag) place(s.tag, s.group);
   }
   std::vector<Slot> slots_;
+  size_t used_ = 0;
+};
+// uint64 → int32 (open addressing, linear probing): a partition's distinct key values and key-id
+// tuples, where std::unordered_map allocated a node per distinct value
+class U64Map {
+ public:
+  // the value of k, or make(k)'s for a new k
+  template <class Make>
+  int32_t get(uint64_t k, Make&& make) {
+    if ((used_ + 1) * 2 > keys_.size()) rehash(std::max<size_t>(64, keys_.size() * 2));
+    const size_t mask = keys_.size() - 1;
+    for (size_t i = pos(k) & mask;; i = (i + 1) & mask) {
+      if (vals_[i] < 0) {
+        const int32_t v = make();
+        keys_[i] = k;
+        vals_[i] = v;
+        ++used_;
+        return v;
+      }
+      if (keys_[i] == k) return vals_[i];
+    }
+  }
+
+ private:
+  static size_t pos(uint64_t h) {
+    h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdull;
+    return static_cast<size_t>(h ^ (h >> 33));
+  }
+  void rehash(size_t cap) {
+    std::vector<uint64_t> ok(cap);
+    std::vector<int32_t> ov(cap, -1);
+    ok.swap(keys_);
+    ov.swap(vals_);
+    const size_t mask = cap - 1;
+    for (size_t j = 0; j < ok.size(); ++j) {
+      if (ov[j] < 0) continue;
+      size_t i = pos(ok[j]) & mask;
+      while (vals_[i] >= 0) i = (i + 1) & mask;
+      keys_[i] = ok[j];
+      vals_[i] = ov[j];
+    }
+  }
+  std::vector<uint64_t> keys_;
+  std::vector<int32_t> vals_;
   size_t used_ = 0;
 };
 }  // namespace
 
 struct GroupbyPlan::Table {
   std::vector<std::string> keys;  // serialized key tuple per group
+  std::vector<uint64_t> hash;     // keyHash of each key
   KeyIndex index;
+  // after splitTable: merge bucket c is groups [bucketStart[c], bucketStart[c + 1])
+  std::vector<int32_t> bucketStart;
   std::vector<int64_t> size;
   std::vector<int64_t> firstRow;  // over all partitions
   std::vector<Acc> acc;  // per value column
 };
 
 namespace {
+// partial groups per merge bucket: a bucket's table (keys, index, accumulators) stays in L2/L3
+constexpr size_t kBucketGroups = 8192;
+constexpr size_t kMaxBuckets = 4096;
 inline bool isIntType(ColType t) { return t == ColType::Int64 || t == ColType::Bool; }
 }  // namespace
 
@@ -278,21 +337,26 @@ GroupbyPlan::GroupbyPlan(std::vector<GbColumn> keys, std::vector<GbColumn> value
     }
   }
   const size_t P = rows_.size();
-  tables_.resize(P * static_cast<size_t>(split_));
-  while ((size_t(1) << rounds_) < P) ++rounds_;
+  tables_.resize(P);
+  merged_.resize(static_cast<size_t>(split_));
+  while (static_cast<size_t>(split_) * subMax_ * 2 <= kMaxBuckets) subMax_ *= 2;
   out_.resize(static_cast<size_t>(split_));
   ngroups_.assign(static_cast<size_t>(split_), 0);
 }
 
 int32_t GroupbyPlan::bucketOf(const std::string& key, int32_t n) {
   if (n <= 1) return 0;
+  return static_cast<int32_t>(keyHash(key) % static_cast<uint64_t>(n));
+}
+
+uint64_t GroupbyPlan::keyHash(const std::string& key) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
   h += 0x9e3779b97f4a7c15ull;
   h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
   h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
   h ^= h >> 31;
-  return static_cast<int32_t>(h % static_cast<uint64_t>(n));
+  return h;
 }
 
 std::unique_ptr<GroupbyPlan::Table> GroupbyPlan::emptyTable() const {
@@ -305,14 +369,8 @@ std::unique_ptr<GroupbyPlan::Table> GroupbyPlan::emptyTable() const {
 GroupbyPlan::~GroupbyPlan() = default;
 
 int64_t GroupbyPlan::expectedTasks() const {
-  const int64_t S = split_;
-  int64_t t = static_cast<int64_t>(rows_.size()) + S;
-  const int64_t P = static_cast<int64_t>(rows_.size());
-  for (int r = 0; r < rounds_; ++r) {
-    const int64_t half = int64_t(1) << r, step = half * 2;
-    t += (P > half ? (P - half + step - 1) / step : 0) * S;
-  }
-  return t;
+  // build and split per partition, then merge buckets (S before the build says more) and epilogues
+  return 2 * static_cast<int64_t>(rows_.size()) + 2 * static_cast<int64_t>(split_);
 }
 
 void GroupbyPlan::build(size_t p) {
@@ -355,11 +413,8 @@ void GroupbyPlan::build(size_t p) {
       }
       case ColType::Int64: {
         const int64_t* v = static_cast<const int64_t*>(c.data[p]);
-        std::unordered_map<int64_t, int32_t> m;
-        for (size_t r = 0; r < n; ++r) {
-          auto it = m.find(v[r]);
-          ids[r] = it != m.end() ? it->second : (m[v[r]] = add(v[r], 0, {}));
-        }
+        U64Map m;
+        for (size_t r = 0; r < n; ++r) ids[r] = m.get(static_cast<uint64_t>(v[r]), [&] { return add(v[r], 0, {}); });
         break;
       }
       case ColType::Bool: {
@@ -374,15 +429,13 @@ void GroupbyPlan::build(size_t p) {
       }
       default: {
         const double* v = static_cast<const double*>(c.data[p]);
-        std::unordered_map<uint64_t, int32_t> m;
+        U64Map m;
         for (size_t r = 0; r < n; ++r) {
           if (std::isnan(v[r])) {
             ids[r] = -1;
             continue;
           }
-          const uint64_t b = bitsOf(v[r]);
-          auto it = m.find(b);
-          ids[r] = it != m.end() ? it->second : (m[b] = add(0, v[r] == 0 ? 0.0 : v[r], {}));
+          ids[r] = m.get(bitsOf(v[r]), [&] { return add(0, v[r] == 0 ? 0.0 : v[r], {}); });
         }
         break;
       }
@@ -407,6 +460,13 @@ void GroupbyPlan::build(size_t p) {
       if (g[static_cast<size_t>(id)] < 0) g[static_cast<size_t>(id)] = newGroup(r);
       gid[r] = g[static_cast<size_t>(id)];
     }
+  } else if (K == 2) {
+    U64Map m;
+    for (size_t r = 0; r < n; ++r) {
+      const int32_t a = kid[0][r], b = kid[1][r];
+      if (a < 0 || b < 0) continue;
+      gid[r] = m.get(static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32 | static_cast<uint32_t>(b), [&] { return newGroup(r); });
+    }
   } else {
     std::unordered_map<std::string, int32_t> m;
     std::string tuple(4 * K, '\0');
@@ -423,6 +483,41 @@ void GroupbyPlan::build(size_t p) {
     }
   }
   const size_t G = t->keys.size();
+  // the groups renumbered in merge-bucket order (whatever the bucket count planBuckets picks, a
+  // bucket is then one run of groups: the merge reads each partition table sequentially)
+  t->hash.resize(G);
+  for (size_t g = 0; g < G; ++g) t->hash[g] = keyHash(t->keys[g]);
+  if (G > 1) {
+    std::vector<uint32_t> code(G);
+    for (size_t g = 0; g < G; ++g) code[g] = codeOf(t->hash[g]);
+    const size_t bins = static_cast<size_t>(split_) * subMax_;
+    std::vector<int32_t> order(G);  // order[new] = old
+    if (bins <= 4 * G + 4096) {
+      std::vector<int32_t> at(bins + 1, 0);
+      for (size_t g = 0; g < G; ++g) at[code[g] + 1]++;
+      for (size_t b = 0; b < bins; ++b) at[b + 1] += at[b];
+      for (size_t g = 0; g < G; ++g) order[static_cast<size_t>(at[code[g]]++)] = static_cast<int32_t>(g);
+    } else {
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return code[static_cast<size_t>(a)] < code[static_cast<size_t>(b)]; });
+    }
+    std::vector<int32_t> renum(G);
+    std::vector<std::string> keys(G);
+    std::vector<uint64_t> hash(G);
+    std::vector<int64_t> firstRow(G);
+    for (size_t j = 0; j < G; ++j) {
+      const size_t g = static_cast<size_t>(order[j]);
+      renum[g] = static_cast<int32_t>(j);
+      keys[j] = std::move(t->keys[g]);
+      hash[j] = t->hash[g];
+      firstRow[j] = t->firstRow[g];
+    }
+    t->keys.swap(keys);
+    t->hash.swap(hash);
+    t->firstRow.swap(firstRow);
+    for (size_t r = 0; r < n; ++r)
+      if (gid[r] >= 0) gid[r] = renum[static_cast<size_t>(gid[r])];
+  }
   t->size.assign(G, 0);
   for (size_t r = 0; r < n; ++r)
     if (gid[r] >= 0) t->size[static_cast<size_t>(gid[r])]++;
@@ -503,28 +598,74 @@ void GroupbyPlan::build(size_t p) {
       std::sort(u.begin(), u.end());
       u.erase(std::unique(u.begin(), u.end()), u.end());
     }
-  if (split_ == 1) {
-    tables_[p] = std::move(t);
-    return;
-  }
-  // split_out: the groups go to their key's bucket, in their order
-  const size_t S = static_cast<size_t>(split_);
-  for (size_t b = 0; b < S; ++b) tables_[p * S + b] = emptyTable();
-  for (size_t g = 0; g < G; ++g) {
-    const size_t b = static_cast<size_t>(bucketOf(t->keys[g], split_));
-    mergeOne(*tables_[p * S + b], *t, g, true);
-  }
+  tables_[p] = std::move(t);
 }
 
-void GroupbyPlan::merge(Table& a, Table& b) {
-  if (a.index.empty())
-    for (size_t g = 0; g < a.keys.size(); ++g) a.index.insert(KeyIndex::hash(a.keys[g]), static_cast<int32_t>(g));
-  for (size_t gb = 0; gb < b.keys.size(); ++gb) mergeOne(a, b, gb, false);
+void GroupbyPlan::planBuckets() {
+  size_t partial = 0;
+  for (const auto& t : tables_) partial += t->keys.size();
+  const size_t S = static_cast<size_t>(split_);
+  sub_ = 1;
+  while (S * sub_ * kBucketGroups < partial && sub_ < subMax_) sub_ *= 2;
+  merged_.clear();
+  merged_.resize(S * sub_);
+}
+
+namespace {
+inline int log2of(size_t pow2) {
+  int l = 0;
+  while ((size_t(1) << l) < pow2) ++l;
+  return l;
+}
+}  // namespace
+
+uint32_t GroupbyPlan::codeOf(uint64_t h) const {
+  const size_t out = split_ > 1 ? static_cast<size_t>(h % static_cast<uint64_t>(split_)) : 0;
+  return static_cast<uint32_t>(out * subMax_ + (subMax_ > 1 ? static_cast<size_t>(h >> (64 - log2of(subMax_))) : 0));
+}
+
+size_t GroupbyPlan::bucketIndex(uint64_t h) const {
+  // output bucket (h % S, bucketOf's), then a sub-bucket from the top bits (so codeOf's order
+  // is merge-bucket order for every sub_ up to subMax_)
+  const size_t out = split_ > 1 ? static_cast<size_t>(h % static_cast<uint64_t>(split_)) : 0;
+  return out * sub_ + (sub_ > 1 ? static_cast<size_t>(h >> (64 - log2of(sub_))) : 0);
+}
+
+void GroupbyPlan::splitTable(size_t p) {
+  Table& t = *tables_[p];
+  const size_t C = merged_.size();
+  if (C <= 1) return;
+  // the build ordered the groups by bucket: count them
+  const size_t G = t.keys.size();
+  t.bucketStart.assign(C + 1, 0);
+  for (size_t g = 0; g < G; ++g) t.bucketStart[bucketIndex(t.hash[g]) + 1]++;
+  for (size_t c = 0; c < C; ++c) t.bucketStart[c + 1] += t.bucketStart[c];
+}
+
+void GroupbyPlan::mergeBucket(size_t c) {
+  auto a = emptyTable();
+  const bool one = merged_.size() <= 1;
+  auto range = [&](const Table& t) -> std::pair<size_t, size_t> {
+    if (one) return {0, t.keys.size()};
+    return {static_cast<size_t>(t.bucketStart[c]), static_cast<size_t>(t.bucketStart[c + 1])};
+  };
+  size_t n = 0;
+  for (const auto& t : tables_) {
+    const auto [from, to] = range(*t);
+    n += to - from;
+  }
+  a->index.reserve(n);
+  // every partition's groups of bucket c, in partition order (the first's are all new)
+  for (const auto& t : tables_) {
+    const auto [from, to] = range(*t);
+    for (size_t j = from; j < to; ++j) mergeOne(*a, *t, j, false);
+  }
+  merged_[c] = std::move(a);
 }
 
 void GroupbyPlan::mergeOne(Table& a, Table& b, size_t gb, bool fresh) {
   {
-    const uint64_t h = fresh ? 0 : KeyIndex::hash(b.keys[gb]);
+    const uint64_t h = b.hash[gb];
     const int32_t found = fresh ? -1 : a.index.find(b.keys[gb], h, a.keys);
     size_t ga;
     if (found < 0) {
@@ -532,6 +673,7 @@ void GroupbyPlan::mergeOne(Table& a, Table& b, size_t gb, bool fresh) {
       // b is dropped after the merge: its keys move
       if (!fresh) a.index.insert(h, static_cast<int32_t>(ga));
       a.keys.push_back(std::move(b.keys[gb]));
+      a.hash.push_back(h);
       a.size.push_back(0);
       a.firstRow.push_back(b.firstRow[gb]);
       for (size_t v = 0; v < values_.size(); ++v)
@@ -597,60 +739,86 @@ void GroupbyPlan::mergeOne(Table& a, Table& b, size_t gb, bool fresh) {
 void GroupbyPlan::finish(size_t bucket) {
   std::vector<GbOut>& outs = out_[bucket];
   outs.clear();
-  // no partitions: an empty table; else partition 0's table of the bucket holds every group
-  std::unique_ptr<Table> own = bucket < tables_.size() ? std::move(tables_[bucket]) : emptyTable();
+  // the output bucket's merge buckets hold disjoint keys: one table
+  // (none without partitions)
+  std::unique_ptr<Table> own = bucket * sub_ < merged_.size() && merged_[bucket * sub_] ? std::move(merged_[bucket * sub_]) : emptyTable();
+  for (size_t j = 1; j < sub_; ++j) {
+    std::unique_ptr<Table> b = std::move(merged_[bucket * sub_ + j]);
+    if (!b) continue;
+    for (size_t g = 0; g < b->keys.size(); ++g) mergeOne(*own, *b, g, true);
+  }
   Table& t = *own;
   const size_t G = t.keys.size();
   ngroups_[bucket] = static_cast<int64_t>(G);
   // sorted by key, as pandas' sort=True (strings by utf-8 bytes = code points)
-  std::vector<std::vector<KeyVal>> dec(G);
-  for (size_t g = 0; g < G; ++g) dec[g] = decode(t.keys[g], keys_);
+  const size_t K = keys_.size();
+  std::vector<KeyVal> decoded(G * K);
+  for (size_t g = 0; g < G; ++g) decode(t.keys[g], keys_, &decoded[g * K]);
+  const auto dec = [&](size_t g) { return &decoded[g * K]; };
   std::vector<size_t> order(G);
   std::iota(order.begin(), order.end(), size_t(0));
-  const ColType k0 = keys_.empty() ? ColType::String : keys_[0].type;
-  if (keys_.size() == 1 && k0 != ColType::String) {
-    // one numeric key (distinct per group, NaN dropped): sort (value, group) pairs in place of
-    // the comparator over decoded tuples, which was the slowest part of a high-cardinality groupby
-    const bool isInt = k0 == ColType::Int64 || k0 == ColType::Bool;
-    std::vector<std::pair<double, size_t>> byD;
-    std::vector<std::pair<int64_t, size_t>> byI;
-    if (isInt) {
-      byI.reserve(G);
-      for (size_t g = 0; g < G; ++g) byI.emplace_back(dec[g][0].i, g);
-      std::sort(byI.begin(), byI.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (size_t j = 0; j < G; ++j) order[j] = byI[j].second;
-    } else {
-      byD.reserve(G);
-      for (size_t g = 0; g < G; ++g) byD.emplace_back(dec[g][0].d, g);
-      std::sort(byD.begin(), byD.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (size_t j = 0; j < G; ++j) order[j] = byD[j].second;
-    }
-  } else std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    for (size_t k = 0; k < keys_.size(); ++k) {
-      const KeyVal &x = dec[a][k], &y = dec[b][k];
-      switch (keys_[k].type) {
-        case ColType::String: {
-          const int c = x.s.compare(y.s);
-          if (c) return c < 0;
-          break;
+  // sorted by ranks: per key column an order-preserving uint64 per group (numbers by value;
+  // strings by their rank among the distinct strings of the column), then tuples of integers
+  // (a comparator over decoded tuples, memcmp per comparison, was most of a two-key groupby)
+  std::vector<uint64_t> rank(G * K);
+  for (size_t k = 0; k < K; ++k) {
+    switch (keys_[k].type) {
+      case ColType::String: {
+        std::unordered_map<std::string_view, uint32_t> ids;
+        std::vector<std::string_view> distinct;
+        std::vector<uint32_t> id(G);
+        for (size_t g = 0; g < G; ++g) {
+          const std::string_view v = dec(g)[k].s;
+          auto [it, added] = ids.try_emplace(v, static_cast<uint32_t>(distinct.size()));
+          if (added) distinct.push_back(v);
+          id[g] = it->second;
         }
-        case ColType::Int64:
-        case ColType::Bool:
-          if (x.i != y.i) return x.i < y.i;
-          break;
-        default:
-          if (x.d != y.d) return x.d < y.d;
-          break;
+        std::vector<uint32_t> byValue(distinct.size());
+        std::iota(byValue.begin(), byValue.end(), 0u);
+        std::sort(byValue.begin(), byValue.end(), [&](uint32_t x, uint32_t y) { return distinct[x] < distinct[y]; });
+        std::vector<uint32_t> rankOf(distinct.size());
+        for (size_t j = 0; j < byValue.size(); ++j) rankOf[byValue[j]] = static_cast<uint32_t>(j);
+        for (size_t g = 0; g < G; ++g) rank[g * K + k] = rankOf[id[g]];
+        break;
       }
+      case ColType::Int64:
+      case ColType::Bool:
+        for (size_t g = 0; g < G; ++g) rank[g * K + k] = static_cast<uint64_t>(dec(g)[k].i) ^ (uint64_t(1) << 63);
+        break;
+      default:
+        for (size_t g = 0; g < G; ++g) {
+          uint64_t u;
+          std::memcpy(&u, &dec(g)[k].d, 8);  // never NaN; -0 is 0 in keys
+          rank[g * K + k] = (u >> 63) ? ~u : u | (uint64_t(1) << 63);
+        }
+        break;
     }
-    return false;
-  });
+  }
+  if (K == 1) {
+    std::vector<std::pair<uint64_t, uint32_t>> by(G);
+    for (size_t g = 0; g < G; ++g) by[g] = {rank[g], static_cast<uint32_t>(g)};
+    std::sort(by.begin(), by.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (size_t j = 0; j < G; ++j) order[j] = by[j].second;
+  } else if (K == 2) {
+    struct R2 {
+      uint64_t a, b;
+      uint32_t g;
+    };
+    std::vector<R2> by(G);
+    for (size_t g = 0; g < G; ++g) by[g] = {rank[2 * g], rank[2 * g + 1], static_cast<uint32_t>(g)};
+    std::sort(by.begin(), by.end(), [](const R2& x, const R2& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
+    for (size_t j = 0; j < G; ++j) order[j] = by[j].g;
+  } else {
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      return std::lexicographical_compare(&rank[x * K], &rank[x * K + K], &rank[y * K], &rank[y * K + K]);
+    });
+  }
   for (size_t k = 0; k < keys_.size(); ++k) {
     GbOut o;
     o.type = keys_[k].type;
     if (o.type == ColType::String) o.offsets.push_back(0);
     for (size_t g : order) {
-      const KeyVal& x = dec[g][k];
+      const KeyVal& x = dec(g)[k];
       switch (o.type) {
         case ColType::String:
           o.bytes.append(x.s.data(), x.s.size());
@@ -771,21 +939,11 @@ void GroupbyPlan::finish(size_t bucket) {
 void GroupbyPlan::addStages(FnJob& job, const std::shared_ptr<GroupbyPlan>& self) {
   const int64_t P = static_cast<int64_t>(rows_.size());
   const int64_t S = split_;
-  job.stages.push_back({[P] { return P; }, [self](int64_t p) { self->build(static_cast<size_t>(p)); }, nullptr});
-  for (int r = 0; r < rounds_; ++r) {
-    const int64_t half = int64_t(1) << r, step = half * 2;
-    const int64_t pairs = P > half ? (P - half + step - 1) / step : 0;
-    // task j: bucket j % S of pair j / S (each bucket merges in its own tree)
-    job.stages.push_back({[pairs, S] { return pairs * S; },
-                          [self, half, step, S](int64_t j) {
-                            auto& ts = self->tables_;
-                            const int64_t pair = j / S, b = j % S;
-                            const size_t into = static_cast<size_t>((pair * step) * S + b), from = static_cast<size_t>((pair * step + half) * S + b);
-                            self->merge(*ts[into], *ts[from]);
-                            ts[from].reset();
-                          },
-                          nullptr});
-  }
+  job.stages.push_back({[P] { return P; }, [self](int64_t p) { self->build(static_cast<size_t>(p)); }, [self] { self->planBuckets(); }});
+  job.stages.push_back({[P] { return P; }, [self](int64_t p) { self->splitTable(static_cast<size_t>(p)); }, nullptr});
+  job.stages.push_back({[self] { return static_cast<int64_t>(self->merged_.size()); },
+                        [self](int64_t c) { self->mergeBucket(static_cast<size_t>(c)); },
+                        [self] { self->tables_.clear(); }});
   job.stages.push_back({[S] { return S; }, [self](int64_t b) { self->finish(static_cast<size_t>(b)); }, nullptr});
 }
 

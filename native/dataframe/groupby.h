@@ -1,8 +1,11 @@
 // Hash group-by aggregation as pool stages (no napi.h): per partition, rows are mapped to local
 // groups (string keys through their dictionary, ints/bools/floats by value; a missing key drops
-// the row, as pandas' dropna=True) and accumulated; then the partition tables merge in a fixed
-// binary tree (round r merges table j·2^(r+1) + 2^r into j·2^(r+1)), so results do not depend on
-// the thread count; the groups come out sorted by key, as pandas' sort=True.
+// the row, as pandas' dropna=True) and accumulated; then the partition tables merge per hash
+// bucket: every group of every partition goes to one of C buckets by a hash of its key, and each
+// bucket is one task folding the partitions' groups in partition order into a table small enough
+// to stay in cache (C grows with the number of partial groups: ~8K keys a bucket). A key's
+// partials always combine in partition order, so results depend neither on the thread count nor
+// on C; the groups come out sorted by key, as pandas' sort=True.
 //
 // Sums are double-double (TwoSum; x² exactly through fma), so sum, mean, var and std are the
 // correctly rounded values of the exact sums for practical data, whatever the partitioning;
@@ -12,8 +15,9 @@
 //
 // split_out (Dask's): with splitOut = S > 1 each partition's table is split into S buckets by a
 // hash of the serialized key tuple (the same bytes on every partition, so a key lands in the same
-// bucket whatever the partitioning or thread count), the merge tree runs per bucket (S tasks a
-// pair) and each bucket's epilogue is its own task; bucket b's groups come out sorted by key.
+// bucket whatever the partitioning or thread count): the C merge buckets are S × m (output bucket,
+// then m sub-buckets by other bits of the hash), and each output bucket's epilogue is its own
+// task; bucket b's groups come out sorted by key, with the same values as without splitOut.
 #pragma once
 
 #include <cstdint>
@@ -72,24 +76,35 @@ class GroupbyPlan {
   int32_t buckets() const { return split_; }
   // The bucket of a serialized key tuple among n (splitmix64 of FNV-1a: fixed, platform-independent).
   static int32_t bucketOf(const std::string& key, int32_t n);
+  // That hash (bucketOf is keyHash % n).
+  static uint64_t keyHash(const std::string& key);
 
  private:
   struct Acc;
   struct Table;
   std::unique_ptr<Table> emptyTable() const;
   void build(size_t p);
-  void merge(Table& a, Table& b);
+  // after the build: the number of merge buckets from the partial groups
+  void planBuckets();
+  // partition p's groups ordered by merge bucket
+  void splitTable(size_t p);
+  // merge bucket c: the partitions' groups of c folded in partition order
+  void mergeBucket(size_t c);
   // adds group gb of b to a (fresh: known absent from a, and a's index is not kept)
   void mergeOne(Table& a, Table& b, size_t gb, bool fresh);
+  size_t bucketIndex(uint64_t h) const;
+  uint32_t codeOf(uint64_t h) const;  // the build's group order: (output bucket, top bits of h)
   void finish(size_t b);
 
   std::vector<GbColumn> keys_, values_;
   std::vector<int64_t> rows_;
   std::vector<GbAgg> aggs_;
   std::vector<uint8_t> need_;  // per value column: bit flags of the accumulators needed
-  std::vector<std::unique_ptr<Table>> tables_;  // partition p, bucket b at p * split_ + b
-  int rounds_ = 0;
+  std::vector<std::unique_ptr<Table>> tables_;  // per partition, after the build
+  std::vector<std::unique_ptr<Table>> merged_;  // per merge bucket
   int32_t split_ = 1;
+  size_t sub_ = 1;  // merge buckets per output bucket (a power of two)
+  size_t subMax_ = 1;  // the most sub_ can be (S × subMax_ ≤ 4096 unless S is larger)
   std::vector<std::vector<GbOut>> out_;  // per bucket
   std::vector<int64_t> ngroups_;
 };

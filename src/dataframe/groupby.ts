@@ -1,5 +1,5 @@
-// groupby(keys).agg(...): a native hash aggregation per partition and a fixed-tree combine on the
-// engine's pool (native/dataframe/groupby.cc); groups sorted by key and rows with a missing key
+// groupby(keys).agg(...): a native hash aggregation per partition and a combine per hash bucket on
+// the engine's pool (native/dataframe/groupby.cc); groups sorted by key and rows with a missing key
 // dropped, as pandas' defaults (sort=True, dropna=True). The result is a Table whose first
 // columns are the keys (pandas' as_index=False / reset_index()).
 // With { splitOut: n } (Dask's split_out) the partial tables are hash-partitioned by key into n
@@ -133,7 +133,7 @@ export async function partsNunique(parts: readonly Partition[], columns: readonl
 
 /**
  * A grouped DataFrame ({@link DataFrame.groupby}; pandas' / Dask's `DataFrameGroupBy`): a native
- * hash aggregation per partition, then a fixed-tree combine. Groups come out sorted by key and rows
+ * hash aggregation per partition, then a combine in partition order. Groups come out sorted by key and rows
  * with a missing key are dropped (pandas' `sort=True, dropna=True`). Every aggregation returns a
  * lazy {@link Table} whose first columns are the keys (pandas' `as_index=False`).
  * @example
