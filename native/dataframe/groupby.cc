@@ -92,7 +92,7 @@ struct KeyVal {
 };
 
 // the key tuple's values into out[0 .. keys.size())
-void decode(const std::string& key, const std::vector<GbColumn>& keys, KeyVal* out) {
+void decode(std::string_view key, const std::vector<GbColumn>& keys, KeyVal* out) {
   size_t at = 0;
   for (size_t k = 0; k < keys.size(); ++k) {
     switch (keys[k].type) {
@@ -153,6 +153,40 @@ struct GroupbyPlan::Acc {
   std::vector<std::unordered_set<std::string>> suniq;
   std::vector<std::vector<double>> vals;  // median / quantile: the group's non-missing values
 
+  // room for g groups (a merge bucket knows its partial groups: no reallocation while it merges)
+  void reserve(size_t g, bool isInt, bool isString) {
+    if (need & kCnt) cnt.reserve(g);
+    if (need & kSum) sum.reserve(g);
+    if (need & kSq) sq.reserve(g);
+    if (need & kISum) isum.reserve(g);
+    if (need & kMinMax) {
+      if (isInt) {
+        imin.reserve(g);
+        imax.reserve(g);
+      } else {
+        dmin.reserve(g);
+        dmax.reserve(g);
+      }
+    }
+    if (need & kFirstLast) {
+      has.reserve(g);
+      if (isString) {
+        sfirst.reserve(g);
+        slast.reserve(g);
+      } else if (isInt) {
+        ifirst.reserve(g);
+        ilast.reserve(g);
+      } else {
+        dfirst.reserve(g);
+        dlast.reserve(g);
+      }
+    }
+    if (need & kUniq) {
+      if (isString) suniq.reserve(g);
+      else uniq.reserve(g);
+    }
+    if (need & kVals) vals.reserve(g);
+  }
   void grow(size_t g, bool isInt, bool isString) {
     if (need & kCnt) cnt.resize(g, 0);
     if (need & kSum) sum.resize(g);
@@ -189,6 +223,34 @@ struct GroupbyPlan::Acc {
 };
 
 namespace {
+// A table's serialized keys, back to back in one buffer (a std::string per group allocated for
+// every key past the small-string size: most of a two-key groupby's malloc/free)
+class KeyArena {
+ public:
+  size_t size() const { return end_.size(); }
+  std::string_view operator[](size_t g) const {
+    const size_t from = g ? end_[g - 1] : 0;
+    return {bytes_.data() + from, end_[g] - from};
+  }
+  void push_back(std::string_view key) {
+    bytes_.append(key.data(), key.size());
+    end_.push_back(bytes_.size());
+  }
+  void reserve(size_t groups, size_t bytes) {
+    end_.reserve(groups);
+    bytes_.reserve(bytes);
+  }
+  size_t bytes() const { return bytes_.size(); }
+  void swap(KeyArena& o) noexcept {
+    bytes_.swap(o.bytes_);
+    end_.swap(o.end_);
+  }
+
+ private:
+  std::string bytes_;
+  std::vector<size_t> end_;
+};
+
 // The merge index of a table: open addressing over its own key strings (a slot holds the key's
 // hash and its group), so a merge allocates nothing per group and copies no key into a map node.
 // Keys come with their keyHash, computed once per partial group; the slot is chosen by other
@@ -202,7 +264,7 @@ class KeyIndex {
     if (cap > slots_.size()) rehash(cap);
   }
   // the group of key (hash h), or -1
-  int32_t find(std::string_view key, uint64_t h, const std::vector<std::string>& keys) const {
+  int32_t find(std::string_view key, uint64_t h, const KeyArena& keys) const {
     if (slots_.empty()) return -1;
     const size_t mask = slots_.size() - 1;
     const uint64_t tag = h | 1;  // 0: empty slot
@@ -290,7 +352,7 @@ class U64Map {
 }  // namespace
 
 struct GroupbyPlan::Table {
-  std::vector<std::string> keys;  // serialized key tuple per group
+  KeyArena keys;  // serialized key tuple per group
   std::vector<uint64_t> hash;     // keyHash of each key
   KeyIndex index;
   // after splitTable: merge bucket c is groups [bucketStart[c], bucketStart[c + 1])
@@ -344,12 +406,12 @@ GroupbyPlan::GroupbyPlan(std::vector<GbColumn> keys, std::vector<GbColumn> value
   ngroups_.assign(static_cast<size_t>(split_), 0);
 }
 
-int32_t GroupbyPlan::bucketOf(const std::string& key, int32_t n) {
+int32_t GroupbyPlan::bucketOf(std::string_view key, int32_t n) {
   if (n <= 1) return 0;
   return static_cast<int32_t>(keyHash(key) % static_cast<uint64_t>(n));
 }
 
-uint64_t GroupbyPlan::keyHash(const std::string& key) {
+uint64_t GroupbyPlan::keyHash(std::string_view key) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
   h += 0x9e3779b97f4a7c15ull;
@@ -445,11 +507,12 @@ void GroupbyPlan::build(size_t p) {
   std::vector<int32_t> gid(n, -1);
   int64_t row0 = 0;
   for (size_t q = 0; q < p; ++q) row0 += rows_[q];
+  std::string key;  // reused: no allocation per group
   auto newGroup = [&](size_t r) {
     t->firstRow.push_back(row0 + static_cast<int64_t>(r));
-    std::string key;
+    key.clear();
     for (size_t k = 0; k < K; ++k) key += pieces[k][static_cast<size_t>(kid[k][r])];
-    t->keys.push_back(std::move(key));
+    t->keys.push_back(key);
     return static_cast<int32_t>(t->keys.size() - 1);
   };
   if (K == 1) {
@@ -502,13 +565,14 @@ void GroupbyPlan::build(size_t p) {
       std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return code[static_cast<size_t>(a)] < code[static_cast<size_t>(b)]; });
     }
     std::vector<int32_t> renum(G);
-    std::vector<std::string> keys(G);
+    KeyArena keys;
+    keys.reserve(G, t->keys.bytes());
     std::vector<uint64_t> hash(G);
     std::vector<int64_t> firstRow(G);
     for (size_t j = 0; j < G; ++j) {
       const size_t g = static_cast<size_t>(order[j]);
       renum[g] = static_cast<int32_t>(j);
-      keys[j] = std::move(t->keys[g]);
+      keys.push_back(t->keys[g]);
       hash[j] = t->hash[g];
       firstRow[j] = t->firstRow[g];
     }
@@ -655,6 +719,16 @@ void GroupbyPlan::mergeBucket(size_t c) {
     n += to - from;
   }
   a->index.reserve(n);
+  size_t bytes = 0;
+  for (const auto& t : tables_) {
+    const auto [from, to] = range(*t);
+    if (to > from) bytes += (to - from) * (t->keys.bytes() / t->keys.size());
+  }
+  a->keys.reserve(n, bytes + 64);
+  a->hash.reserve(n);
+  a->size.reserve(n);
+  a->firstRow.reserve(n);
+  for (size_t v = 0; v < values_.size(); ++v) a->acc[v].reserve(n, isIntType(values_[v].type), values_[v].type == ColType::String);
   // every partition's groups of bucket c, in partition order (the first's are all new)
   for (const auto& t : tables_) {
     const auto [from, to] = range(*t);
@@ -670,9 +744,8 @@ void GroupbyPlan::mergeOne(Table& a, Table& b, size_t gb, bool fresh) {
     size_t ga;
     if (found < 0) {
       ga = a.keys.size();
-      // b is dropped after the merge: its keys move
       if (!fresh) a.index.insert(h, static_cast<int32_t>(ga));
-      a.keys.push_back(std::move(b.keys[gb]));
+      a.keys.push_back(b.keys[gb]);
       a.hash.push_back(h);
       a.size.push_back(0);
       a.firstRow.push_back(b.firstRow[gb]);

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -75,9 +76,9 @@ class GroupbyPlan {
   int64_t groups(size_t b = 0) const { return ngroups_[b]; }
   int32_t buckets() const { return split_; }
   // The bucket of a serialized key tuple among n (splitmix64 of FNV-1a: fixed, platform-independent).
-  static int32_t bucketOf(const std::string& key, int32_t n);
+  static int32_t bucketOf(std::string_view key, int32_t n);
   // That hash (bucketOf is keyHash % n).
-  static uint64_t keyHash(const std::string& key);
+  static uint64_t keyHash(std::string_view key);
 
  private:
   struct Acc;
