@@ -270,3 +270,58 @@ describe('groupby with many keys (merge buckets) against a naive loop', () => {
     }
   });
 });
+
+// valueCounts, unique and dropDuplicates order their groups natively (count, then first
+// appearance): many values with ties, against a naive loop, for every option.
+describe('valueCounts / unique / dropDuplicates with many values against a naive loop', () => {
+  const ts = datasets.timeseries({ start: '2000-01-01', end: '2000-01-02', freq: '4s', partitionFreq: '5h', seed: 5 });
+  const df = ts.assign({ k: ts.get('x').mul(3000).astype('int64') });
+  const naive = async () => {
+    const ks = (await df.compute()).column('k') as number[];
+    const count = new Map<number, number>();
+    const first = new Map<number, number>();
+    ks.forEach((k, r) => {
+      count.set(k, (count.get(k) ?? 0) + 1);
+      if (!first.has(k)) first.set(k, r);
+    });
+    return { ks, count, inOrder: [...first.keys()] };
+  };
+
+  it('valueCounts: default, ascending, sort false, normalize, splitOut', async () => {
+    const { ks, count, inOrder } = await naive();
+    const desc = [...inOrder].sort((a, b) => count.get(b)! - count.get(a)!);  // stable: ties by first appearance
+    const asc = [...inOrder].sort((a, b) => count.get(a)! - count.get(b)!);
+    const s = df.get('k');
+    const check = (t: Table, want: number[], label: string) => {
+      expect(t.column('k'), label).toEqual(want);
+      expect(t.column('count'), label).toEqual(want.map((k) => count.get(k)));
+    };
+    check(await s.valueCounts().compute(), desc, 'default');
+    check(await s.valueCounts({ ascending: true }).compute(), asc, 'ascending');
+    check(await s.valueCounts({ sort: false }).compute(), inOrder, 'sort false');
+    const p = await s.valueCounts({ normalize: true }).compute();
+    expect(p.column('proportion')).toEqual(desc.map((k) => count.get(k)! / ks.length));
+    const split = s.valueCounts({ splitOut: 3 });
+    const parts = (await split.state.source.load(split.columns, undefined, { options: {} })).map((q) => new Table(split.columns, q.columns, q.length));
+    expect(parts.reduce((n, q) => n + q.length, 0)).toBe(count.size);
+    for (const q of parts) {
+      const got = q.column('k') as number[];
+      expect(got).toEqual(desc.filter((k) => got.includes(k)));
+      expect(q.column('count')).toEqual(got.map((k) => count.get(k)));
+    }
+    expect(count.size).toBeGreaterThan(5000);
+  });
+
+  it('unique in order of first appearance; dropDuplicates keep first, last and false', async () => {
+    const { ks, count, inOrder } = await naive();
+    expect((await df.get('k').unique().compute()).column('k')).toEqual(inOrder);
+    const ids = (await df.compute()).column('id') as number[];
+    const rowsOf = async (keep: 'first' | 'last' | false) => (await df.dropDuplicates({ subset: ['k'], keep }).compute()).column('id');
+    const last = new Map<number, number>();
+    ks.forEach((k, r) => last.set(k, r));
+    const firstRow = new Set(inOrder.map((k) => ks.indexOf(k)));
+    expect(await rowsOf('first')).toEqual(ids.filter((_, r) => firstRow.has(r)));
+    expect(await rowsOf('last')).toEqual(ids.filter((_, r) => last.get(ks[r]!) === r));
+    expect(await rowsOf(false)).toEqual(ids.filter((_, r) => count.get(ks[r]!) === 1));
+  });
+});

@@ -830,6 +830,17 @@ void GroupbyPlan::finish(size_t bucket) {
   const auto dec = [&](size_t g) { return &decoded[g * K]; };
   std::vector<size_t> order(G);
   std::iota(order.begin(), order.end(), size_t(0));
+  if (order_ == GbOrder::Any) {
+  } else if (order_ != GbOrder::Key) {
+    // by size then first row, or by first row (first rows are distinct)
+    std::vector<std::pair<int64_t, int64_t>> by(G);
+    const int64_t sign = order_ == GbOrder::SizeDescending ? -1 : order_ == GbOrder::SizeAscending ? 1 : 0;
+    for (size_t g = 0; g < G; ++g) by[g] = {sign * t.size[g], t.firstRow[g]};
+    std::vector<uint32_t> idx(G);
+    std::iota(idx.begin(), idx.end(), 0u);
+    std::sort(idx.begin(), idx.end(), [&](uint32_t x, uint32_t y) { return by[x] < by[y]; });
+    for (size_t j = 0; j < G; ++j) order[j] = idx[j];
+  } else {
   // sorted by ranks: per key column an order-preserving uint64 per group (numbers by value;
   // strings by their rank among the distinct strings of the column), then tuples of integers
   // (a comparator over decoded tuples, memcmp per comparison, was most of a two-key groupby)
@@ -885,6 +896,7 @@ void GroupbyPlan::finish(size_t bucket) {
     std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
       return std::lexicographical_compare(&rank[x * K], &rank[x * K + K], &rank[y * K], &rank[y * K + K]);
     });
+  }
   }
   for (size_t k = 0; k < keys_.size(); ++k) {
     GbOut o;

@@ -54,6 +54,11 @@ struct GbAgg {
   double q = 0.5;  // Quantile only
 };
 
+// The order of the groups out of the epilogue: by key (pandas' sort=True), or by size then
+// first row (value_counts: most frequent first, ties in order of first appearance), by first row, or
+// none (the merge's order, which depends on the bucket count: for counting groups only).
+enum class GbOrder : int32_t { Key = 0, SizeDescending = 1, SizeAscending = 2, FirstRow = 3, Any = 4 /* unsorted (counting groups) */ };
+
 // One output column: numbers (f64 / i64 / b8) or strings (bytes + offsets).
 struct GbOut {
   ColType type = ColType::Float64;
@@ -70,6 +75,7 @@ class GroupbyPlan {
               int32_t splitOut = 1);
   ~GroupbyPlan();
   void addStages(FnJob& job, const std::shared_ptr<GroupbyPlan>& self);
+  void setOrder(GbOrder o) { order_ = o; }
   int64_t expectedTasks() const;
   // After the job: the key columns, then one column per aggregation (of bucket b).
   std::vector<GbOut>& outputs(size_t b = 0) { return out_[b]; }
@@ -104,6 +110,7 @@ class GroupbyPlan {
   std::vector<std::unique_ptr<Table>> tables_;  // per partition, after the build
   std::vector<std::unique_ptr<Table>> merged_;  // per merge bucket
   int32_t split_ = 1;
+  GbOrder order_ = GbOrder::Key;
   size_t sub_ = 1;  // merge buckets per output bucket (a power of two)
   size_t subMax_ = 1;  // the most sub_ can be (S × subMax_ ≤ 4096 unless S is larger)
   std::vector<std::vector<GbOut>> out_;  // per bucket

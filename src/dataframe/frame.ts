@@ -15,7 +15,7 @@ import { Describe } from './describe.js';
 import { Table } from './table.js';
 import { MemorySource } from './memory.js';
 import { DerivedSource, type Step } from './derived.js';
-import { GroupBy, checkSplitOut, partsNunique, valueCountsSplit } from './groupby.js';
+import { GroupBy, GroupOrder, checkSplitOut, partsNunique, valueCountsSplit } from './groupby.js';
 import { SortedSource } from './sorted.js';
 import { type ScanOp, ScanSource, alignedSource, scanDtype } from './scan.js';
 import { type How, MergeSource } from './merge.js';
@@ -1431,17 +1431,27 @@ export class Series implements HasGraph {
       if (!dropna) throw new TypeError('valueCounts(options): dropna: false is not accepted with splitOut (the missing values are dropped)');
       return valueCountsSplit(f, name, splitOut, { normalize, sort, ascending });
     }
-    const inner = new GroupBy(f, [name]).sizesInOrder();
+    // the groups come sorted natively (count, then first appearance)
+    const inner = new GroupBy(f, [name]).sizesInOrder(!sort ? GroupOrder.FirstRow : ascending ? GroupOrder.SizeAscending : GroupOrder.SizeDescending);
     const NA = '\u0000na';
     const missing = dropna ? undefined : new GroupBy(f.assign({ [NA]: f.get(name).isna() }), [NA]).sizesInOrder();
     return new Lazy(
       (o) => f.reductionLayers('value-counts', o),
       async (options) => {
         const t = await inner.compute(options);
-        let counts = Array.from(t.raw('count')!.values as BigInt64Array, Number);
+        const countsOut = t.raw('count')!.values as BigInt64Array;
+        if (!missing) {
+          const data = new Map<string, Column>([[name, t.raw(name)!]]);
+          const total = countsOut.reduce((a, b) => a + b, 0n);
+          if (normalize) data.set('proportion', { dtype: 'float64', values: Float64Array.from(countsOut, (c) => Number(c) / Number(total)) });
+          else if (t.raw(name)!.dtype === 'Int64') data.set('count', { dtype: 'Int64', values: countsOut, valid: new Uint8Array(t.length).fill(1) });
+          else data.set('count', { dtype: 'int64', values: countsOut });
+          return new Table([name, normalize ? 'proportion' : 'count'], data, t.length);
+        }
+        let counts = Array.from(countsOut, Number);
         let first = Array.from(t.raw('firstrow')!.values as BigInt64Array, Number);
         let values = t.take(Array.from({ length: t.length }, (_, i) => i), [name]);
-        if (missing) {
+        {
           const m = await missing.compute(options);
           const k = m.column(NA).indexOf(true);
           if (k >= 0) {
@@ -1471,7 +1481,7 @@ export class Series implements HasGraph {
   unique(): Lazy<Table> {
     const f = this.asFrame();
     const name = f.columns[0]!;
-    const values = new GroupBy(f, [name]).sizesInOrder();
+    const values = new GroupBy(f, [name]).sizesInOrder(GroupOrder.FirstRow);
     const NA = '\u0000na';
     const g = f.assign({ [NA]: f.get(name).isna() });
     const missing = new GroupBy(g, [NA]).sizesInOrder();
@@ -1479,15 +1489,16 @@ export class Series implements HasGraph {
       (o) => f.reductionLayers('unique', o),
       async (options) => {
         const [t, m] = [await values.compute(options), await missing.compute(options)];
+        // in order of first appearance (sorted natively)
         const first = t.raw('firstrow')!.values as BigInt64Array;
-        const order = Array.from({ length: t.length }, (_, i) => i).sort((a, b) => (first[a]! < first[b]! ? -1 : first[a]! > first[b]! ? 1 : 0));
-        const out = t.take(order, [name]);
+        const out = t.take(Array.from({ length: t.length }, (_, i) => i), [name]);
         // where the first missing value appears (its group of the isna key is True)
         const isna = m.column(NA);
         const k = isna.indexOf(true);
         if (k < 0) return out;
         const at = Number((m.raw('firstrow')!.values as BigInt64Array)[k]!);
-        const pos = order.filter((i) => Number(first[i]!) < at).length;
+        let pos = 0;
+        while (pos < first.length && Number(first[pos]!) < at) pos++;
         return insertMissing(out, name, pos);
       },
     );
@@ -1556,7 +1567,7 @@ export class Series implements HasGraph {
   /** The number of distinct values, missing left out (pandas' nunique()). */
   nunique(): Lazy<number> {
     const f = this.asFrame();
-    const inner = new GroupBy(f, [f.columns[0]!]).size();
+    const inner = new GroupBy(f, [f.columns[0]!]).sizesInOrder(GroupOrder.Any);  // only counted: no sort
     return new Lazy((o) => f.reductionLayers('nunique', o), async (options) => (await inner.compute(options)).length);
   }
 

@@ -261,16 +261,19 @@ export class GroupBy {
     return this.run([{ column: '', agg: 'size', name: 'size' }], 'groupby-size', checkSplitOut('size(options)', options)) as GroupByResult<O>;
   }
 
-  /** @internal rows per group and the row number of its first row (valueCounts' tie order). */
-  sizesInOrder(): Lazy<Table> {
-    return this.run([{ column: '', agg: 'size', name: 'count' }, { column: '', agg: 'firstrow', name: 'firstrow' }], 'value-counts') as Lazy<Table>;
+  /**
+   * @internal rows per group and the row number of its first row (valueCounts' tie order), the
+   * groups in `order` (GroupOrder: sorted natively, so valueCounts and unique sort no rows in JS).
+   */
+  sizesInOrder(order: GroupOrder = GroupOrder.Key): Lazy<Table> {
+    return this.run([{ column: '', agg: 'size', name: 'count' }, { column: '', agg: 'firstrow', name: 'firstrow' }], 'value-counts', undefined, order) as Lazy<Table>;
   }
-  /** @internal rows per group and its first row number in splitOut partitions (valueCounts({ splitOut })). */
-  sizesSplit(splitOut: number): DataFrame {
-    return this.run([{ column: '', agg: 'size', name: 'count' }, { column: '', agg: 'firstrow', name: 'firstrow' }], 'value-counts', splitOut) as DataFrame;
+  /** @internal rows per group and its first row number in splitOut partitions (valueCounts({ splitOut })), each partition in `order`. */
+  sizesSplit(splitOut: number, order: GroupOrder = GroupOrder.Key): DataFrame {
+    return this.run([{ column: '', agg: 'size', name: 'count' }, { column: '', agg: 'firstrow', name: 'firstrow' }], 'value-counts', splitOut, order) as DataFrame;
   }
 
-  private run(outs: Out[], op: string, splitOut?: number): Lazy<Table> | DataFrame {
+  private run(outs: Out[], op: string, splitOut?: number, order: GroupOrder = GroupOrder.Key): Lazy<Table> | DataFrame {
     const names = new Set<string>(this.keys);
     for (const o of outs) {
       if (names.has(o.name)) throw new RangeError(`agg: two outputs named ${JSON.stringify(o.name)}`);
@@ -354,6 +357,7 @@ export class GroupBy {
         values: vspec,
         aggs: native.map((o) => ({ agg: AGG_CODE[o.agg], value: rowAgg(o.agg) ? 0 : values.indexOf(o.column), ddof: 1, q: o.q ?? 0.5 })),
         ...(splitOut === undefined ? {} : { splitOut }),
+        ...(order === GroupOrder.Key ? {} : { order }),
       };
       const res = await awaitNative((onProgress) => dfNative().dfGroupby(spec, onProgress), job);
       const buckets = splitOut === undefined ? [res] : res.parts!;
@@ -405,6 +409,9 @@ export class GroupBy {
   }
 }
 
+/** @internal The order of groups out of the native groupby (its GbOrder). */
+export const enum GroupOrder { Key = 0, SizeDescending = 1, SizeAscending = 2, FirstRow = 3, Any = 4 }
+
 /** The dtype of an aggregation's output (as the computed columns: pandas' dtypes). */
 function outDtype(o: Out, dt: Record<string, DType>): DType {
   const d = dt[o.column]!;
@@ -455,7 +462,8 @@ class SplitOutSource implements PartitionSource {
  * by the total count over every partition (Dask's total_length).
  */
 export function valueCountsSplit(f: DataFrame, name: string, splitOut: number, opts: { normalize: boolean; sort: boolean; ascending: boolean }): DataFrame {
-  const counts = new GroupBy(f, [name]).sizesSplit(splitOut);
+  // each partition sorted natively (count, then first appearance)
+  const counts = new GroupBy(f, [name]).sizesSplit(splitOut, !opts.sort ? GroupOrder.FirstRow : opts.ascending ? GroupOrder.SizeAscending : GroupOrder.SizeDescending);
   const keyType = f.dtypes[name]!;
   const out = opts.normalize ? 'proportion' : 'count';
   const schema: [string, DType][] = [[name, keyType], [out, opts.normalize ? 'float64' : keyType === 'Int64' ? 'Int64' : 'int64']];
@@ -474,16 +482,12 @@ export function valueCountsSplit(f: DataFrame, name: string, splitOut: number, o
       const want = columns ?? [name, out];
       return (parts ?? all.map((_, i) => i)).map((i): Partition => {
         const p = all[i]!;
-        const n = Array.from(p.columns.get('count')!.values as BigInt64Array, Number);
-        const first = Array.from(p.columns.get('firstrow')!.values as BigInt64Array, Number);
-        const order = Array.from({ length: p.length }, (_, r) => r).sort((a, b) =>
-          !opts.sort || n[a] === n[b] ? first[a]! - first[b]! : opts.ascending ? n[a]! - n[b]! : n[b]! - n[a]!);
-        const t = new Table([name], p.columns, p.length).take(order, [name]);
-        const data = new Map<string, Column>([[name, t.raw(name)!]]);
-        if (opts.normalize) data.set(out, { dtype: 'float64', values: Float64Array.from(order, (r) => n[r]! / total) });
-        else if (keyType === 'Int64') data.set(out, { dtype: 'Int64', values: BigInt64Array.from(order, (r) => BigInt(n[r]!)), valid: new Uint8Array(order.length).fill(1) });
-        else data.set(out, { dtype: 'int64', values: BigInt64Array.from(order, (r) => BigInt(n[r]!)) });
-        return { length: order.length, columns: new Map(want.map((c) => [c, data.get(c)!] as [string, Column])) };
+        const n = p.columns.get('count')!.values as BigInt64Array;
+        const data = new Map<string, Column>([[name, p.columns.get(name)!]]);
+        if (opts.normalize) data.set(out, { dtype: 'float64', values: Float64Array.from(n, (c) => Number(c) / total) });
+        else if (keyType === 'Int64') data.set(out, { dtype: 'Int64', values: n, valid: new Uint8Array(p.length).fill(1) });
+        else data.set(out, { dtype: 'int64', values: n });
+        return { length: p.length, columns: new Map(want.map((c) => [c, data.get(c)!] as [string, Column])) };
       });
     },
   };

@@ -104,6 +104,8 @@ export interface DataframeAddon {
       aggs: { agg: number; value: number; ddof: number; q?: number }[];
       /** Dask's split_out: the result as this many hash buckets of the key ({ parts }). */
       splitOut?: number;
+      /** The groups' order: 0 by key (default), 1 by size descending, 2 ascending (ties by first row), 3 by first row, 4 unsorted. */
+      order?: number;
     },
     onProgress?: Progress,
   ): NativeHandle<GroupbyNativeResult & { parts?: GroupbyNativeResult[] }>;

@@ -10,7 +10,7 @@ import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { type Column, type DType, type Partition, StringDict, emptyColumn, isDict, nullableToFloat, sliceColumn, toFloat } from './column.js';
 import { DataFrame } from './frame.js';
-import { keyReader } from './merge.js';
+import { KeyEncoder, keyReader } from './merge.js';
 import { MT19937, roundHalfEven } from './random.js';
 import { sortPartitions } from './sorted.js';
 import { compactRows } from './derived.js';
@@ -240,6 +240,18 @@ class DropDuplicatesSource implements PartitionSource {
  * combine pairwise (id · n + id, refactorized), with a string key only past 2^53.
  */
 function rowIds(parts: readonly Partition[], cols: readonly string[]): { ids: Int32Array[]; groups: number } {
+  // one dtype per column over the partitions with rows and no Int64 mask: merge's typed-array
+  // hash table of the values' bits (a JS Map lookup per row, BigInts as keys, was 5x slower)
+  const typed = cols.every((c) => {
+    const dts = new Set(parts.filter((p) => p.length).map((p) => p.columns.get(c)!.dtype));
+    return dts.size <= 1 && ![...dts].some((d) => d === 'Int64');
+  });
+  if (typed) {
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    const enc = new KeyEncoder(cols.length, cols.map(() => false), Math.min(total, 1 << 16));
+    const ids = parts.map((p) => (p.length ? enc.encode(new Table([...cols], p.columns, p.length), cols, true) : new Int32Array(0)));
+    return { ids, groups: enc.size };
+  }
   let ids: Int32Array[] | undefined;
   let groups = 1;
   for (const c of cols) {
