@@ -106,6 +106,20 @@ describe('fromSource', () => {
     expect(bits(await r.mask(r.gt(15000)).sum().compute())).toBe(bits(await rm.mask(rm.gt(15000)).sum().compute()));
   });
 
+  it('a reshape that splits an axis reads every source chunk its rows need (fuzz15)', async () => {
+    // two output axes walk source axis 0: the box was the last axis' range only ([0, 4) for both
+    // rows of x.reshape([2, 4]) over chunks [4, 4]: a plan-check error, or wrong values when the
+    // chunks made the short box cover the buffer's length)
+    const { x, reads } = counting([8, 3], [4, 3]);
+    const want = Array.from({ length: 24 }, (_, f) => Math.floor(f / 3) * 1000 + (f % 3));
+    expect(Array.from(((await x.reshape([2, 4, 3]).compute()) as DenseArray).data)).toEqual(want);
+    expect(reads.sort()).toEqual(['0,0:4,3', '4,0:8,3']);
+    expect(Array.from(((await x.reshape([4, 2, 3]).get('1:3, 1, :').compute()) as DenseArray).data)).toEqual([3000, 3001, 3002, 5000, 5001, 5002]);
+    expect(await x.reshape([2, 2, 2, 3]).sum({ axis: [0, 2] }).sum().compute()).toBe(naive(0, 8, 0, 3));
+    const odd = fromSource({ shape: [8], chunks: [[3, 1, 4]], read: ({ lo, hi }) => Float64Array.from({ length: hi[0]! - lo[0]! }, (_, i) => lo[0]! + i) });
+    expect(Array.from(((await odd.reshape([4, 2]).get(':, 1').compute()) as DenseArray).data)).toEqual([1, 3, 5, 7]);
+  });
+
   it('toPlan() of a storage array says it is local-only', () => {
     const { x } = counting([10, 10], [5, 5]);
     expect(() => x.sum().toPlan()).toThrow(/a storage array \(fromZarr, fromNpy, fromSource, a spilled persist\(\)\) is read by local computes only/);

@@ -97,6 +97,27 @@ def red(a):
     return out
 
 
+def ops(a):
+    """Expressions over the storage array (what src/storage/resolve.ts maps boxes through): a
+    transpose, a permutation then a slice, a flip, x + flip(x), sum/max along an axis, a reshape
+    that splits axis 0, astype('float64'); each with NumPy's answer."""
+    out = []; nd = a.ndim
+    if nd >= 2: out.append({'op': 'T', 'expect': earr(a.T)})
+    if nd >= 1:
+        perm = list(range(nd)); random.shuffle(perm)
+        idx, text = rslice([a.shape[p] for p in perm])
+        out.append({'op': 'perm', 'perm': perm, 'sub': text, 'expect': earr(np.asarray(np.transpose(a, perm)[idx]))})
+        k = random.randrange(nd)
+        out.append({'op': 'flip', 'axis': k, 'expect': earr(np.flip(a, k))})
+        if a.dtype != bool: out.append({'op': 'flipadd', 'axis': k, 'expect': earr(a + np.flip(a, k))})
+        out.append({'op': 'sumaxis', 'axis': k, 'expect': earr(np.sum(a, axis=k)), 'tol': earr(np.nansum(np.abs(a.astype('f8')), axis=k))})
+        if a.shape[k]: out.append({'op': 'maxaxis', 'axis': k, 'expect': earr(np.max(a, axis=k))})
+        if a.shape[0] and a.shape[0] % 2 == 0:
+            sh = [2, a.shape[0] // 2] + list(a.shape[1:]); out.append({'op': 'reshape', 'shape': sh, 'expect': earr(a.reshape(sh))})
+    out.append({'op': 'astype', 'expect': earr(a.astype('f8'))})
+    return out
+
+
 def compressor():
     c = random.choice(['none', 'zstd', 'blosc', 'blosc', 'gzip', 'lz4'])
     if c == 'none': return None, 'none'
@@ -162,7 +183,7 @@ for ci in range(N):
         idx, text = rslice(shape)
         c.update(path=d + '.zarr', desc=f'{dstr} {shape} chunks {chunks} {cname} fill {fill} {order} sep {sep!r} dropped {len(dropped)}',
                  dtype=dtype, shape=shape, chunks=list(z.chunks), expect=earr(full), sub=text, subexpect=earr(np.asarray(full[idx])),
-                 red=red(np.asarray(full)))
+                 red=red(np.asarray(full)), ops=ops(np.asarray(full)))
     elif kind == 'zwrite':
         a = values(dtype, shape)
         c.update(x=earr(a), xchunks=[chunks_for(n) for n in shape], chunks=rchunks(shape),
@@ -220,7 +241,7 @@ for ci in range(N):
         np.save(d + '.npy', b)
         idx, text = rslice(shape)
         c.update(path=d + '.npy', desc=f'{b.dtype.str} {shape} {order}', expect=earr(a), chunks=[random.choice([1, 2, 3, max(1, n)]) for n in shape],
-                 sub=text, subexpect=earr(np.asarray(a[idx])), red=red(a))
+                 sub=text, subexpect=earr(np.asarray(a[idx])), red=red(a), ops=ops(a))
     elif kind == 'npywrite':
         a = values(dtype, shape)
         np.save(d + '.ref.npy', a)  # NumPy's own file: tessera's must be the same bytes
@@ -246,7 +267,7 @@ for ci in range(N):
         xchunks = tuple(tuple(chunks_for(n)) for n in shape)
         os.makedirs(os.path.dirname(d), exist_ok=True)
         da.to_npy_stack(d + '.stack', da.from_array(a, chunks=xchunks), axis=axis)
-        c.update(path=d + '.stack', expect=earr(a), desc=f'{dtype} {shape} chunks {xchunks} axis {axis}', red=red(a))
+        c.update(path=d + '.stack', expect=earr(a), desc=f'{dtype} {shape} chunks {xchunks} axis {axis}', red=red(a), ops=ops(a))
     elif kind == 'stackwrite':
         if not shape: shape = [random.randint(0, 6)]
         a = values(dtype, shape)
@@ -257,7 +278,7 @@ for ci in range(N):
         idx, text = rslice(shape)
         off = [random.randint(0, 3) for _ in shape]
         c.update(x=earr(a), chunks=[chunks_for(n) for n in shape], sub=text, subexpect=earr(np.asarray(a[idx])), off=off,
-                 concurrency=random.choice([None, 1, 3]), desc=f'{dtype} {shape} sub [{text}] off {off}', red=red(a))
+                 concurrency=random.choice([None, 1, 3]), desc=f'{dtype} {shape} sub [{text}] off {off}', red=red(a), ops=ops(a))
     else:  # bad input: an error naming the path, never values
         what = random.choice(['trunc_chunk', 'trunc_chunk', 'zdtype', 'npydtype', 'trunc_npy', 'trunc_npy'])
         c['what'] = what
@@ -282,7 +303,7 @@ for ci in range(N):
             shp = [3]
             kw = {}
             if dt == 'object': z = zarr.open_array(d + '.zarr', mode='w', shape=shp, dtype=object, object_codec=numcodecs.JSON()); z[...] = np.array(['a', 1, None], dtype=object)
-            elif dt == 'structured': z = zarr.open_array(d + '.zarr', mode='w', shape=shp, dtype=[('a', '<i4'), ('b', '<f8')])
+            elif dt == 'structured': z = zarr.open_array(d + '.zarr', mode='w', shape=shp, dtype=[('a', '<i4'), ('b', '<f8')], fill_value=None)
             else: z = zarr.open_array(d + '.zarr', mode='w', shape=shp, dtype=dt); z[...] = np.zeros(shp, dtype=dt)
             c.update(path=d + '.zarr', desc=f'zarr dtype {dt}')
         elif what == 'npydtype':
