@@ -139,6 +139,10 @@ async function openArray(where: string, path: string | undefined): Promise<ZArra
     return (await z.open(loc as never, { kind: 'array' })) as unknown as ZArray;
   } catch (e) {
     const err = e as Error;
+    // zarrita refuses some dtypes with a message of its own ('dtype.match is not a function' for a
+    // structured one, NotFoundError for complex): say which dtype it is
+    const why = await unsupportedDType(store as never, path);
+    if (why) throw new TypeError(`${label}: Zarr dtype ${why} is not supported (accepted: ${DTYPES.join(', ')})`, { cause: e });
     if (err.name === 'NotFoundError') throw new TypeError(`${label}: not a Zarr array (no .zarray or zarr.json found)`, { cause: e });
     throw new TypeError(`${label}: cannot open as a Zarr array: ${err.message}`, { cause: e });
   }
@@ -178,6 +182,29 @@ function rawElements(where: string, data: unknown, want: number): ArrayLike<numb
   if (raw.length < want) throw new RangeError(`${where}: truncated chunk: ${raw.length} elements decoded, ${want} expected`);
   return raw;
 }
+
+/** The array's dtype and what kind it is, when its metadata names one tessera does not compute. */
+async function unsupportedDType(store: { get(key: string): Promise<Uint8Array | undefined> }, path: string | undefined): Promise<string | undefined> {
+  const base = path ? `/${path.replace(/^\/+|\/+$/g, '')}` : '';
+  for (const name of ['.zarray', 'zarr.json']) {
+    let m: { dtype?: unknown; data_type?: unknown };
+    try {
+      const b = await store.get(`${base}/${name}`);
+      if (!b) continue;
+      m = JSON.parse(new TextDecoder().decode(b)) as typeof m;
+    } catch {
+      continue;
+    }
+    const d = name === '.zarray' ? m.dtype : m.data_type;
+    if (typeof d === 'string' && (DTYPES as readonly string[]).includes(d)) return undefined;
+    if (typeof d === 'string' && name === '.zarray' && /^[<>|=][biuf]\d+$/.test(d) && ZARR_V2_NAMES[d.slice(1)]) return undefined;
+    if (typeof d !== 'string') return `${JSON.stringify(d)} (structured)`;
+    const kind = /O/.test(d) ? 'object' : /[USa]/.test(d) ? 'string' : /c/.test(d) ? 'complex' : /[mM]/.test(d) ? 'datetime/timedelta' : /f2|float16/.test(d) ? 'float16' : /V/.test(d) ? 'void' : 'unknown';
+    return `${JSON.stringify(d)} (${kind})`;
+  }
+  return undefined;
+}
+const ZARR_V2_NAMES: Record<string, AnyDType> = { b1: 'bool', i1: 'int8', i2: 'int16', i4: 'int32', i8: 'int64', u1: 'uint8', u2: 'uint16', u4: 'uint32', u8: 'uint64', f4: 'float32', f8: 'float64' };
 
 /**
  * A lazy array over a Zarr array (v2 or v3; a local directory or an http(s) URL). Its chunks are

@@ -188,7 +188,7 @@ for ci in range(N):
         a = values(dtype, shape)
         c.update(x=earr(a), xchunks=[chunks_for(n) for n in shape], chunks=rchunks(shape),
                  compressor=random.choice(['zstd', 'blosc', 'lz4', 'gzip', None]), version=random.choice([2, 2, 3]),
-                 path=d + '.zarr', inner=random.choice([None, None, 'g/x']))
+                 path=d + '.zarr', inner=random.choice([None, None, 'g/x']), via=random.choice(['array', 'array', 'source']))
         c['desc'] = f"{dtype} {shape} v{c['version']} {c['compressor']} chunks {c['chunks']} inner {c['inner']}"
     elif kind in ('zregion', 'zappend'):
         if kind == 'zappend' and not shape: shape = [random.randint(0, 4)]
@@ -245,7 +245,7 @@ for ci in range(N):
     elif kind == 'npywrite':
         a = values(dtype, shape)
         np.save(d + '.ref.npy', a)  # NumPy's own file: tessera's must be the same bytes
-        c.update(path=d + '.npy', ref=d + '.ref.npy', x=earr(a), xchunks=[chunks_for(n) for n in shape], how=random.choice(['toNpy', 'saveNpy']),
+        c.update(path=d + '.npy', ref=d + '.ref.npy', x=earr(a), xchunks=[chunks_for(n) for n in shape], how=random.choice(['toNpy', 'saveNpy']), via=random.choice(['array', 'source']),
                  slabRows=random.choice([None, 1, 2, 5]), desc=f'{dtype} {shape}')
     elif kind == 'npz':
         members = {}
@@ -272,7 +272,7 @@ for ci in range(N):
         if not shape: shape = [random.randint(0, 6)]
         a = values(dtype, shape)
         axis = random.randrange(len(shape))
-        c.update(path=d + '.stack', x=earr(a), xchunks=[chunks_for(n) for n in shape], axis=axis, desc=f'{dtype} {shape} axis {axis}')
+        c.update(path=d + '.stack', x=earr(a), xchunks=[chunks_for(n) for n in shape], axis=axis, desc=f'{dtype} {shape} axis {axis}', via=random.choice(['array', 'source']))
     elif kind == 'source':
         a = values(dtype, shape)
         idx, text = rslice(shape)
@@ -280,7 +280,7 @@ for ci in range(N):
         c.update(x=earr(a), chunks=[chunks_for(n) for n in shape], sub=text, subexpect=earr(np.asarray(a[idx])), off=off,
                  concurrency=random.choice([None, 1, 3]), desc=f'{dtype} {shape} sub [{text}] off {off}', red=red(a), ops=ops(a))
     else:  # bad input: an error naming the path, never values
-        what = random.choice(['trunc_chunk', 'trunc_chunk', 'zdtype', 'npydtype', 'trunc_npy', 'trunc_npy'])
+        what = random.choice(['trunc_chunk', 'trunc_chunk', 'zdtype', 'npydtype', 'trunc_npy', 'trunc_npy', 'trunc_npz', 'stack_missing', 'region_dtype', 'append_shape'])
         c['what'] = what
         if what == 'trunc_chunk':
             if not shape or 0 in shape: shape = [random.randint(1, 6), random.randint(1, 6)]
@@ -312,6 +312,26 @@ for ci in range(N):
             elif dt == 'structured': np.save(d + '.npy', np.zeros(2, dtype=[('a', '<i4'), ('b', '<f8')]))
             else: np.save(d + '.npy', np.zeros(2, dtype=dt))
             c.update(path=d + '.npy', desc=f'npy dtype {dt}', how=random.choice(['fromNpy', 'loadNpy']))
+        elif what == 'trunc_npz':
+            np.savez_compressed(d + '.npz', a=values(dtype, [5, 3]), b=values(dtype, [2])) if random.random() < 0.5 else np.savez(d + '.npz', a=values(dtype, [5, 3]))
+            n = os.path.getsize(d + '.npz'); cut = random.choice([0, 10, n // 2, n - 1])
+            with open(d + '.npz', 'r+b') as fh: fh.truncate(cut)
+            c.update(path=d + '.npz', desc=f'npz {dtype} cut {n}->{cut}', how=random.choice(['fromNpz', 'loadNpz']))
+        elif what == 'stack_missing':
+            a = values(dtype, [6, 2])
+            da.to_npy_stack(d + '.stack', da.from_array(a, chunks=((2, 3, 1), (2,))), axis=0)
+            gone = random.choice(['0.npy', '2.npy', 'info'])
+            os.remove(os.path.join(d + '.stack', gone))
+            c.update(path=d + '.stack', desc=f'npy stack without {gone}')
+        elif what in ('region_dtype', 'append_shape'):
+            a = values(dtype, [4, 3])
+            zarr.open_array(d + '.zarr', mode='w', shape=a.shape, chunks=(3, 2), dtype=dtype, compressor=numcodecs.Zstd(1))[...] = a
+            if what == 'region_dtype':
+                other = random.choice([t for t in DTYPES if t != dtype])
+                c.update(x=earr(values(other, [2, 3])), region=[[0, 2], None], desc=f'{dtype} store, {other} region')
+            else:
+                c.update(x=earr(values(dtype, [2, 4])), axis=0, desc=f'{dtype} [4, 3] store, append [2, 4] along 0')
+            c['path'] = d + '.zarr'
         else:
             if not shape or 0 in shape: shape = [random.randint(1, 6), 3]
             a = values(dtype, shape)

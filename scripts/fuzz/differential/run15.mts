@@ -22,6 +22,15 @@ const data = (e: Enc): any => {
 };
 const arr = (e: Enc, chunks?: number[][]): t.NDArray =>
   t.fromArray(data(e), { shape: e.shape, dtype: e.dtype, chunks: e.shape.length ? chunks : undefined } as any) as any;
+/** The same array as a fromSource (its reads checked to stay inside one source chunk). */
+const srcArr = (e: Enc, chunks: number[][], problems: string[]): t.NDArray => {
+  const full = data(e);
+  return t.fromSource({ shape: e.shape, dtype: e.dtype, chunks: e.shape.length ? chunks : [], read: ({ lo, hi }) => {
+    if (!inOneChunk(chunks, lo, hi)) problems.push(`read box [${lo}]..[${hi}] spans source chunks ${JSON.stringify(chunks)}`);
+    return box(full, e.shape, lo, hi);
+  } } as any);
+};
+const input = (c: any, problems: string[]): t.NDArray => (c.via === 'source' ? srcArr(c.x, c.xchunks, problems) : arr(c.x, c.xchunks));
 /** The little-endian bytes of a computed value (a DenseArray or a 0-d scalar) as base64. */
 const b64 = (v: unknown, dtype: string): string => {
   if (v instanceof t.DenseArray) { const d = (v as any).data; return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64'); }
@@ -146,7 +155,7 @@ async function run(c: any, problems: string[]): Promise<void> {
       return;
     }
     case 'zwrite': {
-      const x = arr(c.x, c.xchunks);
+      const x = input(c, problems);
       rmSync(c.path, { recursive: true, force: true }); // a second run of the same cases
       await t.toZarr(x, c.path, { compressor: c.compressor, zarrVersion: c.version, chunks: c.chunks, ...(c.inner ? { path: c.inner } : {}) });
       const y = await t.fromZarr(c.path, c.inner ? { path: c.inner } : undefined);
@@ -183,7 +192,7 @@ async function run(c: any, problems: string[]): Promise<void> {
       return;
     }
     case 'npywrite': {
-      if (c.how === 'toNpy') await t.toNpy(arr(c.x, c.xchunks), c.path, c.slabRows ? { slabRows: c.slabRows } : undefined);
+      if (c.how === 'toNpy') await t.toNpy(input(c, problems), c.path, c.slabRows ? { slabRows: c.slabRows } : undefined);
       else await t.saveNpy(c.path, { dtype: c.x.dtype, shape: c.x.shape, data: data(c.x) });
       if (!readFileSync(c.path).equals(readFileSync(c.ref))) problems.push(`${c.how}: file bytes differ from np.save's`);
       checks.push({ kind: 'npy', path: c.path, expect: c.x, label: c.desc });
@@ -212,7 +221,7 @@ async function run(c: any, problems: string[]): Promise<void> {
     }
     case 'stackwrite': {
       rmSync(c.path, { recursive: true, force: true });
-      await t.toNpyStack(c.path, arr(c.x, c.xchunks), { axis: c.axis });
+      await t.toNpyStack(c.path, input(c, problems), { axis: c.axis });
       await same('fromNpyStack of toNpyStack', await t.fromNpyStack(c.path), c.x, problems);
       checks.push({ kind: 'stack', path: c.path, expect: c.x, xchunks: c.xchunks, axis: c.axis, label: c.desc });
       return;
@@ -283,6 +292,10 @@ async function run(c: any, problems: string[]): Promise<void> {
       }
       const m = await fails(c.what, async () => {
         if (c.what === 'zdtype') await (await t.fromZarr(c.path)).compute();
+        else if (c.what === 'trunc_npz') await (c.how === 'fromNpz' ? t.fromNpz(c.path) : t.loadNpz(c.path));
+        else if (c.what === 'stack_missing') await (await t.fromNpyStack(c.path)).compute();
+        else if (c.what === 'region_dtype') await t.toZarr(arr(c.x), c.path, { region: c.region });
+        else if (c.what === 'append_shape') await t.toZarr(arr(c.x), c.path, { append: { axis: c.axis } });
         else if (c.how === 'loadNpy') await t.loadNpy(c.path);
         else await (await t.fromNpy(c.path)).compute();
       }, c.path, problems);
