@@ -148,9 +148,15 @@ def chunk_keys(shape, chunks, sep):
     return keys
 
 
-def py_store(path, a, dtype_str, chunks, comp, fill, order, sep, drop):
-    z = zarr.open_array(path, mode='w', shape=a.shape, chunks=chunks, dtype=dtype_str, compressor=comp,
-                        fill_value=fill, order=order, dimension_separator=sep)
+def py_store(path, a, dtype_str, chunks, comp, fill, order, sep, drop, filters=None, inner=None):
+    if inner:
+        g = zarr.open_group(path, mode='w')
+        z = g.create_dataset(inner, shape=a.shape, chunks=chunks, dtype=dtype_str, compressor=comp, fill_value=fill,
+                             order=order, dimension_separator=sep, filters=filters)
+        path = os.path.join(path, inner)
+    else:
+        z = zarr.open_array(path, mode='w', shape=a.shape, chunks=chunks, dtype=dtype_str, compressor=comp,
+                            fill_value=fill, order=order, dimension_separator=sep, filters=filters)
     z[...] = a
     dropped = []
     if drop and fill is not None:
@@ -178,17 +184,23 @@ for ci in range(N):
         fill = fill_for(dtype)
         order = random.choice(['C', 'C', 'F'])
         sep = random.choice(['.', '/'])
-        z, dropped = py_store(d + '.zarr', a, dstr, chunks, comp, fill, order, sep, True)
+        filters, fname = None, ''
+        if random.random() < 0.1 and dtype != 'bool':
+            filters = [random.choice([numcodecs.Delta(dtype=dstr), numcodecs.Shuffle(elementsize=np.dtype(dtype).itemsize)])]
+            fname = f' filters {filters[0].codec_id}'
+        inner = random.choice([None] * 4 + ['sub/x'])
+        z, dropped = py_store(d + '.zarr', a, dstr, chunks, comp, fill, order, sep, True, filters, inner)
         full = z[...]
         idx, text = rslice(shape)
-        c.update(path=d + '.zarr', desc=f'{dstr} {shape} chunks {chunks} {cname} fill {fill} {order} sep {sep!r} dropped {len(dropped)}',
+        c.update(path=d + '.zarr', inner=inner, filtered=filters is not None, desc=f'{dstr} {shape} chunks {chunks} {cname} fill {fill} {order} sep {sep!r} dropped {len(dropped)}{fname} inner {inner}',
                  dtype=dtype, shape=shape, chunks=list(z.chunks), expect=earr(full), sub=text, subexpect=earr(np.asarray(full[idx])),
                  red=red(np.asarray(full)), ops=ops(np.asarray(full)))
     elif kind == 'zwrite':
         a = values(dtype, shape)
-        c.update(x=earr(a), xchunks=[chunks_for(n) for n in shape], chunks=rchunks(shape),
+        xch = [chunks_for(n) for n in shape]
+        c.update(x=earr(a), xchunks=xch, chunks=rchunks(shape) if random.random() < 0.8 else None, defchunks=[max(1, max(ch)) for ch in xch],
                  compressor=random.choice(['zstd', 'blosc', 'lz4', 'gzip', None]), version=random.choice([2, 2, 3]),
-                 path=d + '.zarr', inner=random.choice([None, None, 'g/x']), via=random.choice(['array', 'array', 'source']))
+                 path=d + '.zarr', inner=random.choice([None, None, 'g/x']), via=random.choice(['array', 'array', 'source', 'zarr']), parallel=random.choice([None, None, 1, 3]))
         c['desc'] = f"{dtype} {shape} v{c['version']} {c['compressor']} chunks {c['chunks']} inner {c['inner']}"
     elif kind in ('zregion', 'zappend'):
         if kind == 'zappend' and not shape: shape = [random.randint(0, 4)]
