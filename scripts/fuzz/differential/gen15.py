@@ -114,6 +114,14 @@ def ops(a):
         if a.shape[k]: out.append({'op': 'maxaxis', 'axis': k, 'expect': earr(np.max(a, axis=k))})
         if a.shape[0] and a.shape[0] % 2 == 0:
             sh = [2, a.shape[0] // 2] + list(a.shape[1:]); out.append({'op': 'reshape', 'shape': sh, 'expect': earr(a.reshape(sh))})
+        out.append({'op': 'cumsum', 'axis': k, 'expect': earr(np.cumsum(a, axis=k)), 'tol': earr(np.nancumsum(np.abs(a.astype('f8')), axis=k))})
+        if a.shape[k]: out.append({'op': 'argmax', 'axis': k, 'expect': earr(np.argmax(a, axis=k))})
+        out.append({'op': 'meanaxis', 'axis': k, 'expect': earr(np.mean(a, axis=k)), 'tol': earr(np.nansum(np.abs(a.astype('f8')), axis=k) / max(1, a.shape[k]))})
+        out.append({'op': 'concat', 'axis': k, 'expect': earr(np.concatenate([a, np.flip(a, k)], axis=k))})
+        if a.dtype != bool:
+            out.append({'op': 'bcast', 'expect': earr(a + a[..., 0:1])})
+        if nd == 2 and a.shape[0] == a.shape[1] and a.dtype != bool:
+            out.append({'op': 'addT', 'expect': earr(a + a.T)})
     out.append({'op': 'astype', 'expect': earr(a.astype('f8'))})
     return out
 

@@ -89,8 +89,15 @@ async function ops(y: t.NDArray, list: any[] | undefined, problems: string[]): P
       case 'maxaxis': z = y.max({ axis: o.axis }) as t.NDArray; break;
       case 'reshape': z = y.reshape(o.shape); break;
       case 'astype': z = y.astype('float64'); break;
+      case 'cumsum': z = y.cumsum({ axis: o.axis }) as t.NDArray; break;
+      case 'argmax': z = y.argmax({ axis: o.axis }) as t.NDArray; break;
+      case 'meanaxis': z = y.mean({ axis: o.axis }) as t.NDArray; break;
+      case 'concat': z = t.concatenate([y, y.flip(o.axis)], { axis: o.axis }); break;
+      case 'bcast': z = y.add(y.get('..., 0:1')) as t.NDArray; break;
+      case 'addT': z = y.add(y.T) as t.NDArray; break;
       default: throw new Error(`op ${o.op}`);
     }
+    count('ops compared');
     const what = `${o.op}${o.axis !== undefined ? `(axis ${o.axis})` : o.perm ? `(${o.perm}; ${o.sub})` : ''}`;
     if (o.op === 'maxaxis' && o.expect.dtype.startsWith('float')) {
       // max of 0 and -0: NumPy's SIMD loop returns either sign (np.max([[0, 0, -0]], 1) is -0)
@@ -100,13 +107,13 @@ async function ops(y: t.NDArray, list: any[] | undefined, problems: string[]): P
       problems.push(...p);
       continue;
     }
-    if (o.op !== 'sumaxis' || !o.expect.dtype.startsWith('float')) { await same(what, z, o.expect, problems); continue; }
+    if (!o.tol || !o.expect.dtype.startsWith('float')) { await same(what, z, o.expect, problems); continue; }
     if (z.dtype !== o.expect.dtype || JSON.stringify(z.shape) !== JSON.stringify(o.expect.shape)) { problems.push(`${what}: ${z.dtype} [${z.shape}] vs ${o.expect.dtype} [${o.expect.shape}]`); continue; }
     const a = data({ ...o.expect, b64: b64(await z.compute(), o.expect.dtype) }), b = data(o.expect), tol = data(o.tol);
     const big = o.expect.dtype === 'float32' ? 3e38 : 1.7e308;
     for (let i = 0; i < b.length; i++) {
       if (a[i] === b[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i]))) continue;
-      if ((!Number.isFinite(a[i]) || !Number.isFinite(b[i])) && tol[i] > big / 4) { count('sum along an axis: float overflow in one summation order only'); continue; }
+      if ((!Number.isFinite(a[i]) || !Number.isFinite(b[i])) && tol[i] > big / 4) { count(`${o.op}: float overflow in one summation order only`); continue; }
       if (Math.abs(a[i] - b[i]) <= (o.expect.dtype === 'float32' ? 1e-5 : 1e-12) * tol[i]) continue;
       problems.push(`${what}: [${i}] ${a[i]} vs NumPy ${b[i]}`);
       break;
