@@ -120,6 +120,14 @@ describe('fromSource', () => {
     expect(Array.from(((await odd.reshape([4, 2]).get(':, 1').compute()) as DenseArray).data)).toEqual([1, 3, 5, 7]);
   });
 
+  it('int64/uint64 sources may return numbers: integers convert exactly, a fraction is a TypeError naming the box (fuzz15)', async () => {
+    const of = (dtype: 'int64' | 'uint64', v: ArrayLike<unknown>) => fromSource({ shape: [3], dtype, chunks: [[2, 1]], read: ({ lo, hi }) => Array.prototype.slice.call(v, lo[0], hi[0]) as number[] });
+    expect([...(((await of('int64', [1, -2, 2 ** 53]).compute()) as DenseArray).data as BigInt64Array)]).toEqual([1n, -2n, 2n ** 53n]);
+    expect([...(((await of('uint64', new Float64Array([0, 7, 9])).compute()) as DenseArray).data as BigUint64Array)]).toEqual([0n, 7n, 9n]);
+    expect(await of('int64', [1n, 2n, 3n] as never).sum().compute()).toBe(6n);
+    await expect(of('int64', [1, 2.5, 3]).compute()).rejects.toThrow(/fromSource: read\(\[0\]\.\.\[2\]\) returned 2\.5 at element 1; an int64 source takes integers/);
+  });
+
   it('toPlan() of a storage array says it is local-only', () => {
     const { x } = counting([10, 10], [5, 5]);
     expect(() => x.sum().toPlan()).toThrow(/a storage array \(fromZarr, fromNpy, fromSource, a spilled persist\(\)\) is read by local computes only/);
