@@ -14,6 +14,7 @@ import base64, json, os, random, shutil, sys, warnings
 import numpy as np
 import numcodecs, zarr
 import dask.array as da
+from numpy.lib import format as npformat
 warnings.simplefilter('ignore')
 from common import chunks_for
 
@@ -258,7 +259,11 @@ for ci in range(N):
         order = random.choice(['C', 'F'])
         b = a.astype(np.dtype(dtype).newbyteorder('>')) if big else a
         b = np.array(b, order=order)  # (np.asfortranarray / ascontiguousarray make a 0-d array 1-d)
-        np.save(d + '.npy', b)
+        version = random.choice([None, None, (1, 0), (2, 0), (3, 0)])
+        if version is None: np.save(d + '.npy', b)
+        else:
+            with open(d + '.npy', 'wb') as f: npformat.write_array(f, b, version=version)
+        order += f' v{version}'
         idx, text = rslice(shape)
         c.update(path=d + '.npy', desc=f'{b.dtype.str} {shape} {order}', expect=earr(a), chunks=[random.choice([1, 2, 3, max(1, n)]) for n in shape],
                  sub=text, subexpect=earr(np.asarray(a[idx])), red=red(a), ops=ops(a))
@@ -275,7 +280,7 @@ for ci in range(N):
             v = values(dt, sh)
             w = v.astype(np.dtype(dt).newbyteorder('>')) if big else v
             if random.random() < 0.3: w = np.array(w, order='F')
-            members[random.choice(['a', 'b', 'x', 'arr_', 'y1'])+str(j)] = (w, v)
+            members[random.choice(['a', 'b', 'x', 'arr_', 'y1', 'g/h', 'é', 'a.npy'])+str(j)] = (w, v)
         comp = random.random() < 0.5
         (np.savez_compressed if comp else np.savez)(d + '.npz', **{k: w for k, (w, _) in members.items()})
         c.update(path=d + '.npz', out=d + '.t.npz', compressed=random.random() < 0.5, members={k: earr(v) for k, (_, v) in members.items()},

@@ -263,15 +263,19 @@ async function run(c: any, problems: string[]): Promise<void> {
       if (shape.length) await same(`get(${c.sub})`, src().get(c.sub), c.subexpect, problems);
       await reductions(src(), c.red, problems);
       await ops(src(), c.ops, problems);
-      // store(): the boxes written cover [off, off + shape) exactly once, with the right values
-      for (const [what, y, e] of [['x', src(), c.x], ['get', shape.length ? src().get(c.sub) : src(), shape.length ? c.subexpect : c.x]] as const) {
+      // store(): the boxes written cover [off, off + shape) exactly once, with the right values —
+      // each source alone, then both in one call (regions [off, none], `parallel` at random)
+      const pairs = [['x', src(), c.x, true], ['get', shape.length ? src().get(c.sub) : src(), shape.length ? c.subexpect : c.x, true]] as const;
+      const targets: t.ArrayTarget[] = [];
+      const finals: (() => void)[] = [];
+      for (const [what, y, e, withOff] of [...pairs, ['x (together)', src(), c.x, true], ['get (together)', shape.length ? src().get(c.sub) : src(), shape.length ? c.subexpect : c.x, false]] as const) {
         const yshape = e.shape as number[];
-        const off = yshape.map((_: number, k: number) => c.off[k] ?? 0);
+        const off = yshape.map((_: number, k: number) => (withOff ? c.off[k] ?? 0 : 0));
         const seen = new Uint8Array(size(yshape));
         const ed = data(e);
         const got = new ed.constructor(ed.length);
         const st = yshape.map((_, k) => size(yshape.slice(k + 1)));
-        await t.store(y as t.NDArray, { write: async (b, d) => {
+        const target: t.ArrayTarget = { write: async (b, d) => {
           const lo = b.lo.map((l, k) => l - off[k]!), hi = b.hi.map((h, k) => h - off[k]!);
           if (lo.some((l, k) => l < 0 || hi[k]! > yshape[k]! || hi[k]! <= l) && size(yshape) > 0) { problems.push(`store ${what}: box [${b.lo}]..[${b.hi}] outside [${off}]+[${yshape}]`); return; }
           if (d.length !== size(b.shape)) problems.push(`store ${what}: ${d.length} elements for box [${b.shape}]`);
@@ -281,10 +285,18 @@ async function run(c: any, problems: string[]): Promise<void> {
             seen[o]++; got[o] = d[i];
             for (let k = idx.length - 1; k >= 0; k--) { if (++idx[k]! < b.shape[k]!) break; idx[k] = 0; }
           }
-        } }, { regions: [off] });
-        if (seen.some((v) => v !== 1)) problems.push(`store ${what}: elements written ${[...new Set(seen)].join('/')} times`);
-        else if (Buffer.from(got.buffer).toString('base64') !== e.b64) problems.push(`store ${what}: values differ`);
+        } };
+        const check = () => {
+          if (seen.some((v) => v !== 1)) problems.push(`store ${what}: elements written ${[...new Set(seen)].join('/')} times`);
+          else if (Buffer.from(got.buffer).toString('base64') !== e.b64) problems.push(`store ${what}: values differ`);
+        };
+        if (what.includes('together')) { targets.push(target); finals.push(check); continue; }
+        await t.store(y as t.NDArray, target, { regions: [off] });
+        check();
       }
+      const together = [src(), shape.length ? src().get(c.sub) : src()];
+      await t.store(together, targets, { regions: [shape.map((_: number, k: number) => c.off[k] ?? 0), undefined], ...(Math.random() < 0.5 ? { parallel: 1 + Math.floor(Math.random() * 4) } : {}) });
+      finals.forEach((f) => f());
       return;
     }
     case 'bad': {
