@@ -51,7 +51,7 @@ async function openStore(where: string): Promise<unknown> {
  * memory for the next bad frame (a chunk cut to 1 byte read as wrong numbers). `want`: the decoded
  * size the chunk must have, when known.
  */
-export function checkBloscFrame(label: string, b: Uint8Array, want?: number): void {
+function checkBloscFrame(label: string, b: Uint8Array, want?: number): void {
   if (b.length < 16) throw new RangeError(`${label}: truncated blosc chunk: ${b.length} bytes (a blosc frame has a 16-byte header)`);
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const nbytes = dv.getUint32(4, true);
