@@ -210,7 +210,13 @@ for ci in range(N):
         c.update(x=earr(a), xchunks=xch, chunks=rchunks(shape) if random.random() < 0.8 else None, defchunks=[max(1, max(ch)) for ch in xch],
                  compressor=random.choice(['zstd', 'blosc', 'lz4', 'gzip', None]), version=random.choice([2, 2, 3]),
                  path=d + '.zarr', inner=random.choice([None, None, 'g/x']), via=random.choice(['array', 'array', 'source', 'zarr']), parallel=random.choice([None, None, 1, 3]))
-        c['desc'] = f"{dtype} {shape} v{c['version']} {c['compressor']} chunks {c['chunks']} inner {c['inner']}"
+        # the written array: x itself, its transpose or x[::-1] (a write's boxes mapped through a view)
+        xform = random.choice([None, None, 'T', 'flip'])
+        out = a.T if xform == 'T' else np.flip(a, 0) if xform == 'flip' and a.ndim else a
+        if xform and a.ndim:
+            c.update(xform=xform, out=earr(out), chunks=rchunks(list(out.shape)) if c['chunks'] is not None else None,
+                     defchunks=[max(1, max(ch)) for ch in (xch[::-1] if xform == 'T' else xch)])
+        c['desc'] = f"{dtype} {shape} v{c['version']} {c['compressor']} chunks {c['chunks']} inner {c['inner']} via {c['via']} xform {c.get('xform')}"
     elif kind in ('zregion', 'zappend'):
         if kind == 'zappend' and not shape: shape = [random.randint(0, 4)]
         a = values(dtype, shape)

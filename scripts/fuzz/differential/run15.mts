@@ -169,14 +169,17 @@ async function run(c: any, problems: string[]): Promise<void> {
         await t.toZarr(x, `${c.path}.in`, { zarrVersion: 3 });
         x = await t.fromZarr(`${c.path}.in`);
       }
+      if (c.xform === 'T') x = x.T;
+      else if (c.xform === 'flip') x = x.flip(0);
+      const e: Enc = c.out ?? c.x;
       rmSync(c.path, { recursive: true, force: true }); // a second run of the same cases
       const chunks = c.chunks ?? c.defchunks;
       await t.toZarr(x, c.path, { compressor: c.compressor, zarrVersion: c.version, ...(c.chunks ? { chunks: c.chunks } : {}), ...(c.parallel ? { parallel: c.parallel } : {}), ...(c.inner ? { path: c.inner } : {}) });
       const y = await t.fromZarr(c.path, c.inner ? { path: c.inner } : undefined);
-      const want = c.x.shape.map((n: number, k: number) => blocks(n, chunks[k]));
+      const want = e.shape.map((n: number, k: number) => blocks(n, chunks[k]));
       if (JSON.stringify(y.chunks) !== JSON.stringify(want)) problems.push(`read back chunks ${JSON.stringify(y.chunks)} vs ${JSON.stringify(want)}`);
-      await same('read back', y, c.x, problems);
-      if (c.version === 2) checks.push({ kind: 'zarr', path: c.path, inner: c.inner, expect: c.x, chunks, label: c.desc });
+      await same('read back', y, e, problems);
+      if (c.version === 2) checks.push({ kind: 'zarr', path: c.path, inner: c.inner, expect: e, chunks, label: c.desc });
       return;
     }
     case 'zregion': case 'zappend': {
