@@ -4,7 +4,9 @@
 // goes to checks15.json for check15.py), reads its own v3 stores, checks fromSource's reads and
 // store()'s boxes, and that bad input is an error naming the path.
 // usage: npx tsx run15.mts [cases15.json] [-v]
-import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as t from '../../../src/index.ts';
 type Enc = { dtype: string; shape: number[]; b64: string };
 const file = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? 'cases15.json';
@@ -39,6 +41,17 @@ const b64 = (v: unknown, dtype: string): string => {
   return Buffer.from(x.buffer).toString('base64');
 };
 const blocks = (n: number, c: number): number[] => { if (n === 0) return [0]; const out = []; for (let s = 0; s < n; s += c) out.push(Math.min(c, n - s)); return out; };
+// Some of Python's stores are read over HTTP (zarrita's FetchStore; chunks decoded from fetched bytes)
+const server = createServer((req, res) => {
+  const f = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+  if (!f.startsWith('/tmp/dffuzz15/')) { res.statusCode = 403; res.end(); return; }
+  try { const b = readFileSync(f); res.setHeader('content-length', b.length); res.end(b); } catch { res.statusCode = 404; res.end(); }
+});
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+// the runner's own choices (HTTP or not, concurrency, read delays, parallel) from a generator seeded by the case index: reruns repeat
+let rs = 1;
+const rnd = (): number => { rs = (rs + 0x6d2b79f5) | 0; let q = Math.imul(rs ^ (rs >>> 15), 1 | rs); q = (q + Math.imul(q ^ (q >>> 7), 61 | q)) ^ q; return ((q ^ (q >>> 14)) >>> 0) / 4294967296; };
 const tally: Record<string, number> = {};
 const count = (k: string) => { tally[k] = (tally[k] ?? 0) + 1; };
 const checks: any[] = [];
@@ -152,7 +165,9 @@ const inOneChunk = (chunks: number[][], lo: readonly number[], hi: readonly numb
 async function run(c: any, problems: string[]): Promise<void> {
   switch (c.kind) {
     case 'zread': {
-      const y = await t.fromZarr(c.path, { ...(c.inner ? { path: c.inner } : {}), ...(Math.random() < 0.3 ? { concurrency: 1 } : {}) });
+      const http = rnd() < 0.25;
+      if (http) count('zread over HTTP');
+      const y = await t.fromZarr(http ? base + c.path : c.path, { ...(c.inner ? { path: c.inner } : {}), ...(rnd() < 0.3 ? { concurrency: 1 } : {}) });
       const want = c.shape.map((n: number, k: number) => blocks(n, c.chunks[k]));
       if (JSON.stringify(y.chunks) !== JSON.stringify(want)) problems.push(`chunks ${JSON.stringify(y.chunks)} vs ${JSON.stringify(want)}`);
       await same('fromZarr', y, c.expect, problems);
@@ -183,6 +198,10 @@ async function run(c: any, problems: string[]): Promise<void> {
       return;
     }
     case 'zregion': case 'zappend': {
+      // written into a copy of Python's store, so the cases can be run again
+      rmSync(`${c.path}.w`, { recursive: true, force: true });
+      if (c.version === 2) cpSync(c.path, `${c.path}.w`, { recursive: true });
+      c = { ...c, path: `${c.path}.w` };
       if (c.version === 3) await t.toZarr(arr(c.base, c.base.shape.map((n: number) => [n || 0])), c.path, { zarrVersion: 3, compressor: c.compressor, chunks: c.chunks, overwrite: true });
       const x = arr(c.x, c.xchunks);
       const opts = c.kind === 'zregion' ? { region: c.region } : { append: { axis: c.axis } };
@@ -253,7 +272,7 @@ async function run(c: any, problems: string[]): Promise<void> {
           reads.push({ lo: [...lo], hi: [...hi] });
           if (bs.some((n, k) => n !== hi[k]! - lo[k]!) || lo.some((l, k) => l < 0 || hi[k]! > shape[k] || hi[k]! < l)) problems.push(`read box [${lo}]..[${hi}] shape [${bs}] outside [${shape}]`);
           if (!inOneChunk(c.chunks, lo, hi)) problems.push(`read box [${lo}]..[${hi}] spans source chunks ${JSON.stringify(c.chunks)}`);
-          await new Promise((r) => setTimeout(r, Math.random() < 0.3 ? 1 : 0));
+          await new Promise((r) => setTimeout(r, rnd() < 0.3 ? 1 : 0));
           return box(full, shape, lo, hi);
         },
       } as any);
@@ -298,15 +317,16 @@ async function run(c: any, problems: string[]): Promise<void> {
         check();
       }
       const together = [src(), shape.length ? src().get(c.sub) : src()];
-      await t.store(together, targets, { regions: [shape.map((_: number, k: number) => c.off[k] ?? 0), undefined], ...(Math.random() < 0.5 ? { parallel: 1 + Math.floor(Math.random() * 4) } : {}) });
+      await t.store(together, targets, { regions: [shape.map((_: number, k: number) => c.off[k] ?? 0), undefined], ...(rnd() < 0.5 ? { parallel: 1 + Math.floor(rnd() * 4) } : {}) });
       finals.forEach((f) => f());
       return;
     }
     case 'bad': {
       if (c.what === 'trunc_chunk') {
         let values: string | undefined;
+        const http = rnd() < 0.3;
         const m = await fails('truncated chunk', async () => {
-          const y = await t.fromZarr(c.path);
+          const y = await t.fromZarr(http ? base + c.path : c.path);
           values = b64(await y.compute(), c.expect.dtype);
         }, c.path, problems);
         if (m === undefined) {
@@ -338,6 +358,7 @@ async function run(c: any, problems: string[]): Promise<void> {
 const byKind: Record<string, [number, number]> = {};
 for (const [ci, c] of cases.entries()) {
   const problems: string[] = [];
+  rs = ci + 1;
   try { await run(c, problems); } catch (e) { problems.push(`ERROR ${String((e as Error).stack ?? e).split('\n').slice(0, 3).join(' | ').slice(0, 400)}`); }
   const k = c.kind === 'bad' ? `bad:${c.what}` : c.kind;
   byKind[k] ??= [0, 0];
@@ -347,4 +368,5 @@ for (const [ci, c] of cases.entries()) {
 }
 writeFileSync(file.replace(/cases15/, 'checks15').replace(/\.json$/, '') + (file.includes('cases15') ? '.json' : '.checks.json'), JSON.stringify(checks));
 console.log(`${cases.length} cases, ${bad} bad`, JSON.stringify(byKind), JSON.stringify(tally));
+server.close();
 process.exit(0);
