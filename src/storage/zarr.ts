@@ -58,6 +58,25 @@ function checkBloscFrame(label: string, b: Uint8Array, want?: number): void {
   const cbytes = dv.getUint32(12, true);
   if (cbytes > b.length || cbytes < 16) throw new RangeError(`${label}: truncated or corrupted blosc chunk: its header says ${cbytes} bytes, the chunk has ${b.length}`);
   if (want !== undefined && nbytes !== want) throw new RangeError(`${label}: blosc chunk decodes to ${nbytes} bytes, ${want} expected`);
+  // the frame's layout (c-blosc 1.x): a copied frame is the header and nbytes raw bytes; any
+  // other holds one int32 start per block, each inside the frame after that table. The decoder
+  // does not report its own failures (numcodecs' wasm ignores blosc_decompress's return code), so
+  // what is checked here is what is caught: a corrupted compressed stream inside a block is not.
+  const flags = b[2]!;
+  if (flags & 0x02) {
+    if (cbytes !== nbytes + 16) throw new RangeError(`${label}: corrupted blosc chunk: a copied frame of ${nbytes} bytes has ${cbytes}`);
+    return;
+  }
+  const blocksize = dv.getUint32(8, true);
+  if (nbytes === 0) return;
+  if (blocksize === 0) throw new RangeError(`${label}: corrupted blosc chunk: block size 0`);
+  const nblocks = Math.ceil(nbytes / blocksize);
+  const table = 16 + 4 * nblocks;
+  if (table > cbytes) throw new RangeError(`${label}: corrupted blosc chunk: ${nblocks} blocks do not fit in ${cbytes} bytes`);
+  for (let j = 0; j < nblocks; j++) {
+    const start = dv.getInt32(16 + 4 * j, true);
+    if (start < table || start >= cbytes) throw new RangeError(`${label}: corrupted blosc chunk: block ${j} starts at byte ${start}, outside ${table}..${cbytes}`);
+  }
 }
 
 /** The blosc check of an array's chunk bytes ({@link checkBloscFrame}) from its metadata, or undefined. */

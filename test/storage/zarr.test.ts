@@ -179,6 +179,15 @@ describe('toZarr / fromZarr (zarrita)', () => {
           await expect(y.get('0:4').compute()).rejects.toThrow(/b\.zarr.*0\.0: truncated blosc chunk/);
           await expect(y.get('4:').compute()).rejects.toThrow(/b\.zarr.*1\.0: truncated or corrupted blosc chunk: its header says \d+ bytes, the chunk has 20/);
         }
+        // a frame whose block table is garbage (every byte after the header scrambled, the length
+        // kept): numcodecs' decoder gave other numbers without an error, Python's raises
+        const q = join(d, `c${mode ?? 0}.zarr`);
+        await toZarr(farange(0, 1400).reshape([700, 2]), q, { chunks: [400, 2], compressor: 'blosc' });
+        const b = readFileSync(join(q, '0.0'));
+        expect(b[2]! & 0x02).toBe(0); // compressed, not a copied frame
+        for (let i = 16; i < b.length; i++) b[i] = (b[i]! * 7 + 13) & 255;
+        writeFileSync(join(q, '0.0'), b);
+        await expect((await fromZarr(q)).get('0:400').sum().compute()).rejects.toThrow(/0\.0: corrupted blosc chunk: block 0 starts at byte \d+, outside 20\.\.\d+/);
       }
     } finally {
       if (inline === undefined) delete process.env.TESSERA_ZARR_INLINE;

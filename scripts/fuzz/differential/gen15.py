@@ -178,6 +178,7 @@ def py_store(path, a, dtype_str, chunks, comp, fill, order, sep, drop, filters=N
 cases = []
 KINDS = ['zread'] * 30 + ['zwrite'] * 18 + ['zregion'] * 10 + ['zappend'] * 6 + ['npyread'] * 10 + ['npywrite'] * 8 + \
         ['npz'] * 5 + ['stackread'] * 4 + ['stackwrite'] * 3 + ['source'] * 8 + ['bad'] * 8
+if os.environ.get('GEN15_KINDS'): KINDS = os.environ['GEN15_KINDS'].split(',')  # a focused run, e.g. GEN15_KINDS=bad GEN15_BAD=corrupt_blosc
 for ci in range(N):
     kind = random.choice(KINDS)
     d = f'{ROOT}/c{ci}'
@@ -311,7 +312,8 @@ for ci in range(N):
         c.update(x=earr(a), chunks=[chunks_for(n) for n in shape], sub=text, subexpect=earr(np.asarray(a[idx])), off=off,
                  concurrency=random.choice([None, 1, 3]), desc=f'{dtype} {shape} sub [{text}] off {off}', red=red(a), ops=ops(a))
     else:  # bad input: an error naming the path, never values
-        what = random.choice(['trunc_chunk', 'trunc_chunk', 'zdtype', 'npydtype', 'trunc_npy', 'trunc_npy', 'trunc_npz', 'stack_missing', 'region_dtype', 'append_shape'])
+        what = random.choice(['trunc_chunk', 'trunc_chunk', 'corrupt_blosc', 'zdtype', 'npydtype', 'trunc_npy', 'trunc_npy', 'trunc_npz', 'stack_missing', 'region_dtype', 'append_shape'])
+        if os.environ.get('GEN15_BAD'): what = random.choice(os.environ['GEN15_BAD'].split(','))
         c['what'] = what
         if what == 'trunc_chunk':
             if not shape or 0 in shape: shape = [random.randint(1, 6), random.randint(1, 6)]
@@ -329,6 +331,23 @@ for ci in range(N):
                 z2 = zarr.open_array(d + '.zarr', mode='r'); z2[...]; py = 'reads'
             except Exception as e: py = type(e).__name__
             c.update(path=d + '.zarr', chunk=k, desc=f'{dstr} {shape} chunks {chunks} {cname} {order} sep {sep!r} chunk {k} cut {n}->{cut} (python: {py})', expect=earr(a))
+        elif what == 'corrupt_blosc':
+            # a blosc chunk's bytes after its 16-byte header scrambled ('all') or a few flipped ('some')
+            shape = [random.randint(20, 60), random.randint(1, 4)]
+            a = values(dtype, shape)
+            cname = random.choice(['lz4', 'zstd', 'zlib', 'lz4hc']); sh = random.choice([0, 1, 2])
+            order = random.choice(['C', 'F'])
+            z, _ = py_store(d + '.zarr', a, np.dtype(dtype).str, [shape[0], shape[1]], numcodecs.Blosc(cname, 5, sh), 0, order, '.', False)
+            f = os.path.join(d + '.zarr', '0.0'); b = bytearray(open(f, 'rb').read())
+            mode = random.choice(['all', 'some'])
+            if b[2] & 2: mode = 'all'  # a copied frame: only its header can be wrong
+            for i in (range(16, len(b)) if mode == 'all' else random.sample(range(16 + (len(b) - 16) // 2, len(b)), min(3, len(b) - 16))):
+                b[i] = (b[i] * 7 + 13) & 255 if mode == 'all' else b[i] ^ 0x5a
+            open(f, 'wb').write(bytes(b))
+            try:
+                got = zarr.open_array(d + '.zarr', mode='r')[...]; py = 'same' if got.tobytes() == a.tobytes() else 'reads other values'
+            except Exception as e: py = type(e).__name__
+            c.update(path=d + '.zarr', mode=mode, python=py, expect=earr(a), desc=f'{dtype} {shape} blosc({cname},{sh}) {order} corrupt {mode} (python: {py})')
         elif what == 'zdtype':
             dt = random.choice(['object', 'structured', '<U4', '|S3', '<c16', '<M8[ns]', '<f2'])
             shp = [3]

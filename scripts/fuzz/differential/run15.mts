@@ -339,6 +339,16 @@ async function run(c: any, problems: string[]): Promise<void> {
         }
         return;
       }
+      if (c.what === 'corrupt_blosc') {
+        let values: string | undefined;
+        const m = await fails('corrupted blosc chunk', async () => { values = b64(await (await t.fromZarr(c.path)).compute(), c.expect.dtype); }, c.path, problems);
+        if (m !== undefined) count(`corrupted blosc chunk (${c.mode}): error`);
+        else if (values === c.expect.b64) count(`corrupted blosc chunk (${c.mode}): values right (python: ${c.python})`);
+        else if (c.python === 'reads other values') count(`corrupted blosc chunk (${c.mode}): other values, as Python`);
+        else if (c.mode === 'some') count(`corrupted blosc chunk (some): WRONG values, Python ${c.python} (numcodecs' wasm blosc reports no decode error)`);
+        else problems.push(`corrupted blosc chunk: read without error, WRONG values (python: ${c.python})`);
+        return;
+      }
       const m = await fails(c.what, async () => {
         if (c.what === 'zdtype') await (await t.fromZarr(c.path)).compute();
         else if (c.what === 'trunc_npz') await (c.how === 'fromNpz' ? t.fromNpz(c.path) : t.loadNpz(c.path));
