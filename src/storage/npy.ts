@@ -66,7 +66,11 @@ export function parseNpyHeader(where: string, bytes: Uint8Array): NpyHeader | { 
   const fortranM = /'fortran_order'\s*:\s*(True|False)/.exec(text);
   const shapeM = /'shape'\s*:\s*\(([^)]*)\)/.exec(text);
   if (!descrM || !fortranM || !shapeM) throw new TypeError(`${where}: malformed .npy header ${JSON.stringify(text.trim().slice(0, 120))}`);
-  const { dtype, bigEndian } = parseDescr(where, descrM[2] ?? ['structured']);
+  if (descrM[2] === undefined) {
+    const list = /'descr'\s*:\s*(\[.*?\])\s*,\s*'/.exec(text)?.[1] ?? '[…]';
+    throw new TypeError(`${where}: structured dtype ${list} is not supported (accepted: ${DTYPES.join(', ')})`);
+  }
+  const { dtype, bigEndian } = parseDescr(where, descrM[2]);
   const shape = shapeM[1]!.split(',').map((s) => s.trim()).filter((s) => s.length).map((s) => {
     const n = Number(s.replace(/L$/, ''));
     if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`${where}: malformed shape in .npy header: ${JSON.stringify(shapeM[0])}`);

@@ -62,13 +62,22 @@ function argBox(node: Node, arg: Node, box: Box): Box {
         out.lo[f.axis] = f.index;
         out.hi[f.axis] = f.index + 1;
       }
+      // A source axis may be walked by several output axes (a reshape that splits it: source
+      // index = Σ start + c·step over them); each used to overwrite the last one's range, so
+      // x.reshape([2, 4]) of an 8-long store of chunks [4, 4] read only [0, 4) for both rows.
+      const min = new Map<number, number>();
+      const max = new Map<number, number>();
       v.axes.forEach((a, k) => {
         if (a.source === null) return;
         const first = a.start + box.lo[k]! * a.step;
         const last = a.start + (box.hi[k]! - 1) * a.step;
-        out.lo[a.source] = Math.min(first, last);
-        out.hi[a.source] = Math.max(first, last) + 1;
+        min.set(a.source, (min.get(a.source) ?? 0) + Math.min(first, last));
+        max.set(a.source, (max.get(a.source) ?? 0) + Math.max(first, last));
       });
+      for (const [s, m] of min) {
+        out.lo[s] = m;
+        out.hi[s] = max.get(s)! + 1;
+      }
       return out;
     }
     case 'reduce': {

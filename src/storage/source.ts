@@ -24,7 +24,11 @@ export interface SourceBox {
 export interface ArraySourceSpec {
   /** The shape of the whole source array. */
   shape: readonly number[];
-  /** float64 (default), float32 or bool (a Uint8Array of 0/1). */
+  /**
+   * Any dtype (default float64): bool reads a Uint8Array of 0/1 (or numbers/booleans), int64 and
+   * uint64 a BigInt64Array/BigUint64Array or numbers that are integers; other arrays are converted
+   * as TypedArray.from does.
+   */
   dtype?: DType;
   /** The source's chunking (one read covers at most one chunk); Dask's chunk spec, default 'auto'. */
   chunks?: ChunksSpec;
@@ -102,7 +106,20 @@ export function fromSource(spec: ArraySourceSpec): NDArray {
           throw new TypeError(`fromSource: read([${l}]..[${h}]) must return the box's ${want} elements (a TypedArray or number array), got ${describe(got)}`);
         }
         if (got.length !== want) throw new RangeError(`fromSource: read([${l}]..[${h}]) returned ${got.length} elements; the box [${bshape}] has ${want}`);
-        return got instanceof Ctor ? (got as TypedData) : (Ctor as Float64ArrayConstructor).from(got as ArrayLike<number>);
+        if (got instanceof Ctor) return got as TypedData;
+        if (Ctor === BigInt64Array || Ctor === BigUint64Array) {
+          // numbers (a number[] or a Float64Array) for an int64/uint64 source: BigInt64Array.from
+          // threw 'Cannot convert 1 to a BigInt'; integers convert exactly, anything else names itself
+          const out = new Ctor(want);
+          for (let i = 0; i < want; i++) {
+            const v = (got as ArrayLike<unknown>)[i];
+            if (typeof v === 'bigint') out[i] = v as never;
+            else if (typeof v === 'number' && Number.isInteger(v)) out[i] = BigInt(v) as never;
+            else throw new TypeError(`fromSource: read([${l}]..[${h}]) returned ${describe(v)} at element ${i}; an ${dtype} source takes integers (bigints, or numbers that are integers)`);
+          }
+          return out as TypedData;
+        }
+        return (Ctor as Float64ArrayConstructor).from(got as ArrayLike<number>);
       };
       const inChunk = chunks.every((c, k) => {
         let b = 0;

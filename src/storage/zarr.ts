@@ -45,6 +45,96 @@ async function openStore(where: string): Promise<unknown> {
 }
 
 /**
+ * Check a blosc frame's 16-byte header against its bytes before numcodecs' WebAssembly decoder
+ * sees it: a truncated frame (cbytes past the end) is an error, as in Python's numcodecs. The
+ * decoder itself does not say so — after one failed decode it hands back a chunk's worth of stale
+ * memory for the next bad frame (a chunk cut to 1 byte read as wrong numbers). `want`: the decoded
+ * size the chunk must have, when known.
+ */
+function checkBloscFrame(label: string, b: Uint8Array, want?: number): void {
+  if (b.length < 16) throw new RangeError(`${label}: truncated blosc chunk: ${b.length} bytes (a blosc frame has a 16-byte header)`);
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const nbytes = dv.getUint32(4, true);
+  const cbytes = dv.getUint32(12, true);
+  if (cbytes > b.length || cbytes < 16) throw new RangeError(`${label}: truncated or corrupted blosc chunk: its header says ${cbytes} bytes, the chunk has ${b.length}`);
+  if (want !== undefined && nbytes !== want) throw new RangeError(`${label}: blosc chunk decodes to ${nbytes} bytes, ${want} expected`);
+  // the frame's layout (c-blosc 1.x): a copied frame is the header and nbytes raw bytes; any
+  // other holds one int32 start per block, each inside the frame after that table. The decoder
+  // does not report its own failures (numcodecs' wasm ignores blosc_decompress's return code), so
+  // what is checked here is what is caught: a corrupted compressed stream inside a block is not.
+  const flags = b[2]!;
+  if (flags & 0x02) {
+    if (cbytes !== nbytes + 16) throw new RangeError(`${label}: corrupted blosc chunk: a copied frame of ${nbytes} bytes has ${cbytes}`);
+    return;
+  }
+  const blocksize = dv.getUint32(8, true);
+  if (nbytes === 0) return;
+  if (blocksize === 0) throw new RangeError(`${label}: corrupted blosc chunk: block size 0`);
+  const nblocks = Math.ceil(nbytes / blocksize);
+  const table = 16 + 4 * nblocks;
+  if (table > cbytes) throw new RangeError(`${label}: corrupted blosc chunk: ${nblocks} blocks do not fit in ${cbytes} bytes`);
+  for (let j = 0; j < nblocks; j++) {
+    const start = dv.getInt32(16 + 4 * j, true);
+    if (start < table || start >= cbytes) throw new RangeError(`${label}: corrupted blosc chunk: block ${j} starts at byte ${start}, outside ${table}..${cbytes}`);
+  }
+}
+
+/** The blosc check of an array's chunk bytes ({@link checkBloscFrame}) from its metadata, or undefined. */
+function bloscGuard(meta: unknown): ((label: string, b: Uint8Array) => void) | undefined {
+  const m = meta as { zarr_format?: number; compressor?: { id?: string } | null; filters?: unknown; dtype?: unknown; chunks?: number[]; codecs?: { name?: string }[]; data_type?: unknown; chunk_grid?: { configuration?: { chunk_shape?: number[] } } };
+  if (m.zarr_format === 2) {
+    if (m.compressor?.id !== 'blosc') return undefined;
+    const w = typeof m.dtype === 'string' ? /^[<>|=][biuf](\d+)$/.exec(m.dtype) : null;
+    const want = !m.filters && w && Array.isArray(m.chunks) ? m.chunks.reduce((a, c) => a * c, 1) * Number(w[1]) : undefined;
+    return (label, b) => checkBloscFrame(label, b, want);
+  }
+  const cs = m.codecs ?? [];
+  if (cs[cs.length - 1]?.name !== 'blosc') return undefined;
+  const dt = typeof m.data_type === 'string' && (DTYPES as readonly string[]).includes(m.data_type) ? (m.data_type as AnyDType) : undefined;
+  const shape = m.chunk_grid?.configuration?.chunk_shape;
+  const want = cs.length === 2 && dt && Array.isArray(shape) ? shape.reduce((a, c) => a * c, 1) * anyItemsize(dt) : undefined;
+  return (label, b) => checkBloscFrame(label, b, want);
+}
+
+const META_KEY = /(^|\/)(\.zarray|\.zattrs|\.zgroup|\.zmetadata|zarr\.json)$/;
+
+/**
+ * The store zarrita reads through: chunk bytes of a blosc array are checked ({@link bloscGuard})
+ * before zarrita's pipeline decodes them (the array's metadata, read first, says which).
+ */
+function guardedStore(inner: { get(key: string, opts?: unknown): Promise<Uint8Array | undefined> }, label: string): unknown {
+  let guard: ((label: string, b: Uint8Array) => void) | undefined;
+  return new Proxy(inner, {
+    get(target, prop, recv) {
+      if (prop !== 'get') {
+        const v = Reflect.get(target, prop, recv) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      }
+      return async (key: string, opts?: unknown) => {
+        const b = await target.get(key, opts);
+        if (!b) return b;
+        if (META_KEY.test(key)) {
+          if (/(\.zarray|zarr\.json)$/.test(key)) {
+            const text = new TextDecoder().decode(b);
+            try {
+              guard = bloscGuard(JSON.parse(text));
+            } catch {
+              guard = undefined;
+            }
+            // an int64/uint64 fill value beyond 2^53 (Python writes 18446744073709551615 as a JSON
+            // integer): JSON.parse rounds it (to 2^64, which BigUint64Array wraps to 0); as a
+            // string, zarrita's BigInt() of it is exact
+            const exact = text.replace(/("fill_value"\s*:\s*)(-?\d{16,})(?=\s*[,}])/, '$1"$2"');
+            if (exact !== text) return new TextEncoder().encode(exact);
+          }
+        } else if (guard) guard(`${label}${key}`, b);
+        return b;
+      };
+    },
+  });
+}
+
+/**
  * Options of {@link fromZarr} (zarr-python's / Dask's `from_zarr(url, component=)`: `path` is the
  * component). Unknown keys are a TypeError.
  */
@@ -60,7 +150,7 @@ const ZARR_DTYPES: Record<string, AnyDType> = Object.fromEntries(DTYPES.map((d) 
 /** Open a Zarr array (v2 or v3) with a clear error when `where` is not one. */
 async function openArray(where: string, path: string | undefined): Promise<ZArray> {
   const z = await zarrita();
-  const store = await openStore(where);
+  const store = guardedStore((await openStore(where)) as never, where.replace(/\/+$/, ''));
   const loc = path ? z.root(store as never).resolve(path) : z.root(store as never);
   const label = path ? `${where} (path ${JSON.stringify(path)})` : where;
   if (!isUrl(where) && !existsSync(where)) throw new Error(`${where}: no such file or directory (ENOENT)`);
@@ -68,6 +158,10 @@ async function openArray(where: string, path: string | undefined): Promise<ZArra
     return (await z.open(loc as never, { kind: 'array' })) as unknown as ZArray;
   } catch (e) {
     const err = e as Error;
+    // zarrita refuses some dtypes with a message of its own ('dtype.match is not a function' for a
+    // structured one, NotFoundError for complex): say which dtype it is
+    const why = await unsupportedDType(store as never, path);
+    if (why) throw new TypeError(`${label}: Zarr dtype ${why} is not supported (accepted: ${DTYPES.join(', ')})`, { cause: e });
     if (err.name === 'NotFoundError') throw new TypeError(`${label}: not a Zarr array (no .zarray or zarr.json found)`, { cause: e });
     throw new TypeError(`${label}: cannot open as a Zarr array: ${err.message}`, { cause: e });
   }
@@ -107,6 +201,29 @@ function rawElements(where: string, data: unknown, want: number): ArrayLike<numb
   if (raw.length < want) throw new RangeError(`${where}: truncated chunk: ${raw.length} elements decoded, ${want} expected`);
   return raw;
 }
+
+/** The array's dtype and what kind it is, when its metadata names one tessera does not compute. */
+async function unsupportedDType(store: { get(key: string): Promise<Uint8Array | undefined> }, path: string | undefined): Promise<string | undefined> {
+  const base = path ? `/${path.replace(/^\/+|\/+$/g, '')}` : '';
+  for (const name of ['.zarray', 'zarr.json']) {
+    let m: { dtype?: unknown; data_type?: unknown };
+    try {
+      const b = await store.get(`${base}/${name}`);
+      if (!b) continue;
+      m = JSON.parse(new TextDecoder().decode(b)) as typeof m;
+    } catch {
+      continue;
+    }
+    const d = name === '.zarray' ? m.dtype : m.data_type;
+    if (typeof d === 'string' && (DTYPES as readonly string[]).includes(d)) return undefined;
+    if (typeof d === 'string' && name === '.zarray' && /^[<>|=][biuf]\d+$/.test(d) && ZARR_V2_NAMES[d.slice(1)]) return undefined;
+    if (typeof d !== 'string') return `${JSON.stringify(d)} (structured)`;
+    const kind = /O/.test(d) ? 'object' : /[USa]/.test(d) ? 'string' : /c/.test(d) ? 'complex' : /[mM]/.test(d) ? 'datetime/timedelta' : /f2|float16/.test(d) ? 'float16' : /V/.test(d) ? 'void' : 'unknown';
+    return `${JSON.stringify(d)} (${kind})`;
+  }
+  return undefined;
+}
+const ZARR_V2_NAMES: Record<string, AnyDType> = { b1: 'bool', i1: 'int8', i2: 'int16', i4: 'int32', i8: 'int64', u1: 'uint8', u2: 'uint16', u4: 'uint32', u8: 'uint64', f4: 'float32', f8: 'float64' };
 
 /**
  * A lazy array over a Zarr array (v2 or v3; a local directory or an http(s) URL). Its chunks are
@@ -317,6 +434,7 @@ async function fastReader(bytesOf: Bytes, chunkShape: readonly number[], Ctor: R
       const k = key(coords);
       const bytes = await bytesOf.get(k);
       if (!bytes) return undefined;
+      if (codec?.name === 'blosc') checkBloscFrame(bytesOf.label(k), bytes, want);
       const raw = !codec ? bytes : codec.name === 'gzip' ? await gzipCodec.decode(bytes) : await pool!.run('decode', codec.name, codec.config, bytes);
       if (raw.byteLength !== want) throw new RangeError(`truncated chunk ${bytesOf.label(k)}: ${raw.byteLength} bytes decoded, ${want} expected`);
       const data = raw.byteOffset % Ctor.BYTES_PER_ELEMENT === 0 ? new Ctor(raw.buffer as ArrayBuffer, raw.byteOffset, n) : new Ctor(raw.slice().buffer);
@@ -409,6 +527,22 @@ function metadataFile(m: Meta): { name: string; text: string } {
 function chunkKey(version: 2 | 3, coords: readonly number[]): string {
   if (version === 2) return coords.length ? coords.join('.') : '0';
   return ['c', ...coords.map(String)].join('/');
+}
+
+/**
+ * The chunk keys of an existing store array (region/append): its own separator — Python's zarr 2
+ * writes `dimension_separator: '/'` stores as nested directories, and a v3 array may use the 'v2'
+ * key encoding. Writing '0.0' into a '/' store was ignored by every reader (the old chunk stayed).
+ */
+function storeChunkKey(dir: string, version: 2 | 3): (coords: readonly number[]) => string {
+  const m = JSON.parse(readFileSync(join(dir, version === 2 ? '.zarray' : 'zarr.json'), 'utf8')) as { dimension_separator?: string; chunk_key_encoding?: { name?: string; configuration?: { separator?: string } } };
+  if (version === 2) {
+    const sep = m.dimension_separator ?? '.';
+    return (c) => (c.length ? c.join(sep) : '0');
+  }
+  const enc = m.chunk_key_encoding ?? { name: 'default' };
+  const sep = enc.configuration?.separator ?? (enc.name === 'v2' ? '.' : '/');
+  return enc.name === 'v2' ? (c) => (c.length ? c.join(sep) : '0') : (c) => ['c', ...c.map(String)].join(sep);
 }
 
 type Encoder = (bytes: Uint8Array) => Promise<Uint8Array>;
@@ -580,6 +714,7 @@ export async function toZarr(x: NDArray, where: string, options?: ToZarrOptions)
   const chunkCount = size(meta.chunks);
   const cstrides = contiguousStrides(meta.chunks);
   const made = new Set<string>();
+  const keyOf = region !== undefined || append !== undefined ? storeChunkKey(dir, meta.version) : (c: readonly number[]) => chunkKey(meta.version, c);
   await streamRegions('toZarr', x, tasks.map((t) => t.xRegion), inflight, async (r, data, i) => {
     const t = tasks[i]!;
     // A stored chunk is always the full chunk shape (edge chunks padded with the fill value, 0).
@@ -597,10 +732,10 @@ export async function toZarr(x: NDArray, where: string, options?: ToZarrOptions)
       }
       copyBox(data.data, rshape, buf, cstrides, r.lo.reduce((a, l, k) => a + (l + lo[k]! - origin[k]!) * cstrides[k]!, 0));
     }
-    const key = chunkKey(meta.version, t.coords);
+    const key = keyOf(t.coords);
     const file = join(dir, key);
     const parent = dirname(file);
-    if (meta.version === 3 && !made.has(parent)) {
+    if (key.includes('/') && !made.has(parent)) {
       await ensureDir(parent);
       made.add(parent);
     }
@@ -609,9 +744,13 @@ export async function toZarr(x: NDArray, where: string, options?: ToZarrOptions)
   if (append !== undefined) {
     // the store's own metadata with the new shape (codec settings, attributes and all kept)
     const f = join(dir, meta.version === 2 ? '.zarray' : 'zarr.json');
-    const j = JSON.parse(readFileSync(f, 'utf8')) as { shape: number[] };
+    // an int64/uint64 fill value beyond 2^53 kept digit for digit (JSON.parse would round
+    // 9223372036854775807 to 9223372036854775808, which Python's zarr then refuses to decode)
+    const text = readFileSync(f, 'utf8').replace(/("fill_value"\s*:\s*)(-?\d{16,})(?=\s*[,}])/, '$1"@@int:$2"');
+    const j = JSON.parse(text) as { shape: number[] };
     j.shape = meta.shape;
-    await writeAtomic(f, new TextEncoder().encode(JSON.stringify(j, null, 4)));
+    const out = JSON.stringify(j, null, 4).replace(/"@@int:(-?\d+)"/, '$1');
+    await writeAtomic(f, new TextEncoder().encode(out));
   } else if (region === undefined) {
     const m = metadataFile(meta);
     await writeAtomic(join(dir, m.name), new TextEncoder().encode(m.text));

@@ -64,7 +64,7 @@ describe('.npy written by NumPy', () => {
 
   it('bad input: object, structured, complex dtypes, integers, not-npy, truncated, missing', async () => {
     await expect(loadNpy(join(FIX, 'object.npy'))).rejects.toThrow(/object\.npy: dtype "\|O" \(object\) is not supported/);
-    await expect(fromNpy(join(FIX, 'structured.npy'))).rejects.toThrow(/structured\.npy: structured dtype/);
+    await expect(fromNpy(join(FIX, 'structured.npy'))).rejects.toThrow(/structured\.npy: structured dtype \[\(.*\)\] is not supported \(accepted: bool, /);
     await expect(fromNpy(join(FIX, 'complex.npy'))).rejects.toThrow(/complex\.npy: dtype "<c16" \(complex\)/);
     expect((await fromNpy(join(FIX, 'int32.npy'))).dtype).toBe('int32');
     const d = tmp();

@@ -106,6 +106,28 @@ describe('fromSource', () => {
     expect(bits(await r.mask(r.gt(15000)).sum().compute())).toBe(bits(await rm.mask(rm.gt(15000)).sum().compute()));
   });
 
+  it('a reshape that splits an axis reads every source chunk its rows need (fuzz15)', async () => {
+    // two output axes walk source axis 0: the box was the last axis' range only ([0, 4) for both
+    // rows of x.reshape([2, 4]) over chunks [4, 4]: a plan-check error, or wrong values when the
+    // chunks made the short box cover the buffer's length)
+    const { x, reads } = counting([8, 3], [4, 3]);
+    const want = Array.from({ length: 24 }, (_, f) => Math.floor(f / 3) * 1000 + (f % 3));
+    expect(Array.from(((await x.reshape([2, 4, 3]).compute()) as DenseArray).data)).toEqual(want);
+    expect(reads.sort()).toEqual(['0,0:4,3', '4,0:8,3']);
+    expect(Array.from(((await x.reshape([4, 2, 3]).get('1:3, 1, :').compute()) as DenseArray).data)).toEqual([3000, 3001, 3002, 5000, 5001, 5002]);
+    expect(await x.reshape([2, 2, 2, 3]).sum({ axis: [0, 2] }).sum().compute()).toBe(naive(0, 8, 0, 3));
+    const odd = fromSource({ shape: [8], chunks: [[3, 1, 4]], read: ({ lo, hi }) => Float64Array.from({ length: hi[0]! - lo[0]! }, (_, i) => lo[0]! + i) });
+    expect(Array.from(((await odd.reshape([4, 2]).get(':, 1').compute()) as DenseArray).data)).toEqual([1, 3, 5, 7]);
+  });
+
+  it('int64/uint64 sources may return numbers: integers convert exactly, a fraction is a TypeError naming the box (fuzz15)', async () => {
+    const of = (dtype: 'int64' | 'uint64', v: ArrayLike<unknown>) => fromSource({ shape: [3], dtype, chunks: [[2, 1]], read: ({ lo, hi }) => Array.prototype.slice.call(v, lo[0], hi[0]) as number[] });
+    expect([...(((await of('int64', [1, -2, 2 ** 53]).compute()) as DenseArray).data as BigInt64Array)]).toEqual([1n, -2n, 2n ** 53n]);
+    expect([...(((await of('uint64', new Float64Array([0, 7, 9])).compute()) as DenseArray).data as BigUint64Array)]).toEqual([0n, 7n, 9n]);
+    expect(await of('int64', [1n, 2n, 3n] as never).sum().compute()).toBe(6n);
+    await expect(of('int64', [1, 2.5, 3]).compute()).rejects.toThrow(/fromSource: read\(\[0\]\.\.\[2\]\) returned 2\.5 at element 1; an int64 source takes integers/);
+  });
+
   it('toPlan() of a storage array says it is local-only', () => {
     const { x } = counting([10, 10], [5, 5]);
     expect(() => x.sum().toPlan()).toThrow(/a storage array \(fromZarr, fromNpy, fromSource, a spilled persist\(\)\) is read by local computes only/);

@@ -1,6 +1,6 @@
 // Zarr v2/v3 through zarrita: round trips with Python's zarr 2 (Debian's python3-zarr; skipped
 // with the reason when it is missing), v3 round trips, region/append, lazy reads, bad input.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, truncateSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -109,6 +109,89 @@ describe('toZarr / fromZarr (zarrita)', () => {
       const g = ((await grown.compute()) as DenseArray).data;
       expect(Array.from(g.subarray(0, 48))).toEqual(Array.from(want));
       expect(Array.from(g.subarray(48))).toEqual(Array.from({ length: 16 }, (_, i) => 100 + i));
+    }
+  });
+
+  it("region/append into a v2 store with dimension_separator '/' write its nested keys (fuzz15)", async () => {
+    // a store as Python's zarr 2 writes it with dimension_separator='/': chunk (i, j) is the file i/j
+    const d = tmp();
+    const p = join(d, 'nested.zarr');
+    mkdirSync(join(p, '0'), { recursive: true });
+    mkdirSync(join(p, '1'), { recursive: true });
+    writeFileSync(join(p, '.zarray'), JSON.stringify({ chunks: [2, 2], compressor: null, dimension_separator: '/', dtype: '<f8', fill_value: 0, filters: null, order: 'C', shape: [3, 2], zarr_format: 2 }));
+    writeFileSync(join(p, '0', '0'), Buffer.from(new Float64Array([1, 2, 3, 4]).buffer));
+    writeFileSync(join(p, '1', '0'), Buffer.from(new Float64Array([5, 6, 0, 0]).buffer));
+    await toZarr(fromArray(new Float64Array([-1, -2]), { shape: [1, 2] }), p, { region: [[1, 2], null] });
+    await toZarr(fromArray(new Float64Array([7, 8, 9, 10]), { shape: [2, 2] }), p, { append: { axis: 0 } });
+    expect(Array.from(((await (await fromZarr(p)).compute()) as DenseArray).data)).toEqual([1, 2, -1, -2, 5, 6, 7, 8, 9, 10]);
+    expect(readdirSync(p).sort()).toEqual(['.zarray', '0', '1', '2']); // no '0.0'-style keys beside the nested ones
+  });
+
+  it('int64/uint64 fill values beyond 2^53 are exact when read and when append rewrites the metadata (fuzz15)', async () => {
+    const d = tmp();
+    for (const [dtype, fill] of [['<u8', 18446744073709551615n], ['<i8', 9223372036854775807n], ['<i8', -9223372036854775807n]] as const) {
+      const p = join(d, `${dtype.slice(1)}${fill < 0n ? 'n' : ''}.zarr`);
+      mkdirSync(p);
+      // JSON integers, as Python's zarr writes them (JSON.parse alone rounds them to 2^64 / 2^63)
+      writeFileSync(join(p, '.zarray'), `{"chunks": [2], "compressor": null, "dtype": "${dtype}", "fill_value": ${fill}, "filters": null, "order": "C", "shape": [3], "zarr_format": 2}`);
+      const got = ((await (await fromZarr(p)).compute()) as DenseArray).data as BigUint64Array | BigInt64Array;
+      expect([...got]).toEqual([fill, fill, fill]);
+      const x = dtype === '<u8' ? fromArray(new BigUint64Array([1n]), { shape: [1], dtype: 'uint64' }) : fromArray(new BigInt64Array([1n]), { shape: [1], dtype: 'int64' });
+      await toZarr(x, p, { append: { axis: 0 } });
+      expect(readFileSync(join(p, '.zarray'), 'utf8')).toContain(`"fill_value": ${fill},`);
+      expect([...(((await (await fromZarr(p)).compute()) as DenseArray).data as BigInt64Array)]).toEqual([fill, fill, fill, 1n]);
+    }
+  });
+
+  it('unsupported Zarr dtypes are a TypeError naming the store and the dtype (fuzz15: zarrita said "dtype.match is not a function")', async () => {
+    const d = tmp();
+    const cases: [string, RegExp][] = [
+      ['[["a", "<i4"], ["b", "<f8"]]', /s0\.zarr: Zarr dtype \[\["a","<i4"\],\["b","<f8"\]\] \(structured\) is not supported \(accepted: bool, /],
+      ['"<c16"', /s1\.zarr: Zarr dtype "<c16" \(complex\) is not supported/],
+      ['"<M8[ns]"', /s2\.zarr: Zarr dtype "<M8\[ns\]" \(datetime\/timedelta\) is not supported/],
+      ['"<f2"', /s3\.zarr: Zarr dtype "<f2" \(float16\) is not supported/],
+    ];
+    for (const [i, [dtype, msg]] of cases.entries()) {
+      const p = join(d, `s${i}.zarr`);
+      mkdirSync(p);
+      writeFileSync(join(p, '.zarray'), `{"chunks": [3], "compressor": null, "dtype": ${dtype}, "fill_value": null, "filters": null, "order": "C", "shape": [3], "zarr_format": 2}`);
+      await expect(fromZarr(p)).rejects.toThrow(msg);
+    }
+  });
+
+  it('a truncated blosc chunk is an error naming it every time, through the codec workers and zarrita alike (fuzz15)', async () => {
+    // numcodecs' WebAssembly blosc, after one failed decode, handed back stale memory for the
+    // next bad frame: a chunk cut to 1 byte read as wrong numbers on the second compute
+    const d = tmp();
+    const p = join(d, 'b.zarr');
+    await toZarr(farange(0, 14).reshape([7, 2]), p, { chunks: [4, 4], compressor: 'blosc' });
+    truncateSync(join(p, '0.0'), 1);
+    truncateSync(join(p, '1.0'), 20);
+    const inline = process.env.TESSERA_ZARR_INLINE;
+    try {
+      for (const mode of [undefined, '1']) {
+        if (mode) process.env.TESSERA_ZARR_INLINE = mode;
+        else delete process.env.TESSERA_ZARR_INLINE;
+        for (let k = 0; k < 3; k++) {
+          const y = await fromZarr(p);
+          // both chunks are read at once: either error may come first
+          await expect(y.sum().compute()).rejects.toThrow(/b\.zarr.*(0\.0: truncated blosc chunk: 1 bytes|1\.0: truncated or corrupted blosc chunk)/);
+          await expect(y.get('0:4').compute()).rejects.toThrow(/b\.zarr.*0\.0: truncated blosc chunk/);
+          await expect(y.get('4:').compute()).rejects.toThrow(/b\.zarr.*1\.0: truncated or corrupted blosc chunk: its header says \d+ bytes, the chunk has 20/);
+        }
+        // a frame whose block table is garbage (every byte after the header scrambled, the length
+        // kept): numcodecs' decoder gave other numbers without an error, Python's raises
+        const q = join(d, `c${mode ?? 0}.zarr`);
+        await toZarr(farange(0, 1400).reshape([700, 2]), q, { chunks: [400, 2], compressor: 'blosc' });
+        const b = readFileSync(join(q, '0.0'));
+        expect(b[2]! & 0x02).toBe(0); // compressed, not a copied frame
+        for (let i = 16; i < b.length; i++) b[i] = (b[i]! * 7 + 13) & 255;
+        writeFileSync(join(q, '0.0'), b);
+        await expect((await fromZarr(q)).get('0:400').sum().compute()).rejects.toThrow(/0\.0: corrupted blosc chunk: block 0 starts at byte \d+, outside 20\.\.\d+/);
+      }
+    } finally {
+      if (inline === undefined) delete process.env.TESSERA_ZARR_INLINE;
+      else process.env.TESSERA_ZARR_INLINE = inline;
     }
   });
 
