@@ -507,3 +507,29 @@ describe('head/tail over a first or last block with only missing values (found b
     expect((await df().head(1)).dtypes).toEqual({ k: 'string', j: 'int64' });
   });
 });
+
+describe('concat with a header-only CSV file (no rows)', () => {
+  // pandas 1.5: pd.concat leaves empty frames out of the dtypes (a header-only file reads as
+  // object columns): concat([h, d]) and concat([d, h]) are {a: float64, b: object}; a column only
+  // the empty frame has keeps its object dtype; concat([h, h]) is object
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-concat-empty-'));
+  writeFileSync(join(dir, 'h.csv'), 'a,b\n');
+  writeFileSync(join(dir, 'd.csv'), 'a,b\n1.5,x\n2,y\n');
+  writeFileSync(join(dir, 'i.csv'), 'a\n3\n4\n');
+  const h = readCsv(join(dir, 'h.csv'));
+  const d = readCsv(join(dir, 'd.csv'));
+  it('the empty frame does not choose the dtypes; its rows are none', async () => {
+    expect(await h.length().compute()).toBe(0);
+    for (const c of [concat([h, d]), concat([d, h])]) {
+      expect(c.dtypes).toEqual({ a: 'float64', b: 'string' });
+      const t = await c.compute();
+      expect(t.column('a')).toEqual([1.5, 2]);
+      expect(t.column('b')).toEqual(['x', 'y']);
+    }
+    const ints = concat([h, readCsv(join(dir, 'i.csv'))]);
+    expect(ints.dtypes).toEqual({ a: 'int64', b: 'string' });
+    expect((await ints.compute()).column('b')).toEqual([null, null]);
+    expect(concat([h, h]).dtypes).toEqual({ a: 'string', b: 'string' });
+    expect(await concat([h, h]).length().compute()).toBe(0);
+  });
+});

@@ -257,6 +257,8 @@ class CsvSource implements PartitionSource {
   readonly op = 'read-csv';
   readonly npartitions: number;
   readonly schema: [string, DType][];
+  /** Known only when every file holds its header alone (no rows). */
+  readonly lengths?: readonly number[];
 
   constructor(
     private readonly blocks: Block[],
@@ -268,9 +270,11 @@ class CsvSource implements PartitionSource {
     private readonly latin1: boolean,
     /** Columns read as pandas' nullable 'Int64': parsed as strings natively, then exactly as integers (empty = <NA>). */
     private readonly nullable: readonly boolean[] = [],
+    noRows = false,
   ) {
     this.npartitions = blocks.length;
     this.schema = names.map((n, i) => [n, sampleTypes[i]!]);
+    if (noRows) this.lengths = blocks.map(() => 0);
   }
 
   private spec(blocks: number[], types: ColType[], want?: readonly string[]) {
@@ -542,6 +546,8 @@ export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}
   let { r } = sampleOf(0);
   let f = 1;
   for (; r.rows === 0 && f < paths.length; f++) r = sampleOf(f).r;
+  // every file sampled whole without a row: the frame is known to be empty
+  const noRows = r.rows === 0 && paths.every((_, k) => sizes[k]! <= SAMPLE_BYTES);
   // pandas: a column with only missing values is float64; one of header-only files (no rows) is object
   const sampleTypes: DType[] = r.columns!.map((c, k) =>
     nullable[k] ? 'Int64' : forced[k] !== ColType.Auto ? dtypeOf(forced[k]!) : c.allMissing ? 'float64' : r.rows === 0 ? 'string' : dtypeOf(c.type),
@@ -559,7 +565,7 @@ export function readCsv(pattern: string | string[], options: ReadCsvOptions = {}
     }
     open = open.filter((k) => next.columns![k]!.allMissing);
   }
-  const source = new CsvSource(blocks, names, sampleTypes, forced, header, sep, latin1, nullable);
+  const source = new CsvSource(blocks, names, sampleTypes, forced, header, sep, latin1, nullable, noRows);
   return recordRoot(new DataFrame({ source, columns: names }), 'readCsv', [pattern, options]);
 }
 

@@ -809,6 +809,7 @@ function castTo(c: Column | undefined, d: DType, length: number): Column {
     return { dtype: d, values: new Float64Array(length).fill(NaN) };
   }
   if (c.dtype === d) return c;
+  if (length === 0) return emptyColumn(d);  // a frame without rows takes any dtype (concat leaves it out of the choice)
   if (c.dtype === 'int64' && d === 'float64') return toFloat(c);
   if (c.dtype === 'int64' && d === 'Int64') return { dtype: 'Int64', values: c.values, valid: new Uint8Array(length).fill(1) };
   if (c.dtype === 'Int64' && d === 'float64') return nullableToFloat(c);
@@ -988,7 +989,16 @@ export function concat(frames: DataFrame[], options: ConcatOptions = {}): DataFr
   });
   const order: string[] = [];
   for (const f of frames) for (const c of f.columns) if (!order.includes(c)) order.push(c);
-  const schema: [string, DType][] = order.map((c) => [c, unify(c, frames.map((f) => (f.columns.includes(c) ? f.dtypes[c] : undefined)))]);
+  // frames known to have no rows (a header-only CSV file: its columns read as strings, pandas'
+  // object) do not choose the dtypes, as pandas 1.5 leaves empty frames out; unless all are empty
+  const empty = frames.map((f) => f.state.source.lengths?.every((n) => n === 0) ?? false);
+  const chooser = empty.every(Boolean) ? frames.map(() => true) : empty.map((e) => !e);
+  const dtypesOf = (c: string): (DType | undefined)[] => frames.flatMap((f, k) => (!chooser[k] ? [] : [f.columns.includes(c) ? f.dtypes[c] : undefined]));
+  const schema: [string, DType][] = order.map((c) => {
+    const ds = dtypesOf(c);
+    // a column only empty frames have: theirs
+    return [c, unify(c, ds.some((d) => d !== undefined) ? ds : frames.map((f) => (f.columns.includes(c) ? f.dtypes[c] : undefined)))];
+  });
   if (index) {
     const ids = frames.map((f) => f.state.source.schema.find(([n]) => n === index)![1]);
     schema.unshift([index, unify(`index ${index}`, ids)]);
