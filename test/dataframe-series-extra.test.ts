@@ -4,14 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readCsv } from '../src/index.js';
+import { datasets, readCsv } from '../src/index.js';
 import { canon, type Cell } from './helpers/pandas-cell.js';
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/series-extra.json', import.meta.url), 'utf8')) as {
   mode: Record<string, Cell[]>; prod: Record<string, Cell>; idxmax: Record<string, Cell>; idxmin: Record<string, Cell>;
   'times.idxmax.x': Cell; 'times.idxmin.i': Cell; nunique: Record<string, number>;
   astype: { dtypes: Record<string, string>; i: Cell[]; b: Cell[] }; edges: Record<string, Cell>;
+  astype_string: Record<string, (string | null)[]>;
 };
+const stringsCsv = fileURLToPath(new URL('./fixtures/pandas/series-extra-strings.csv', import.meta.url));
 const edgesCsv = fileURLToPath(new URL('./fixtures/pandas/series-extra-edges.csv', import.meta.url));
 const csv = fileURLToPath(new URL('./fixtures/pandas/frame-ops.csv', import.meta.url));
 const timesCsv = fileURLToPath(new URL('./fixtures/pandas/rows-times.csv', import.meta.url));
@@ -65,3 +67,27 @@ for (const blocksize of [null, 700]) {
     });
   });
 }
+
+describe("astype('string') against pandas' StringDtype", () => {
+  for (const blocksize of [null, 120]) {
+    it(`floats as repr, ints, bools, Int64 <NA>, datetimes (blocksize ${blocksize})`, async () => {
+      const df = readCsv(stringsCsv, { blocksize, dtype: { n: 'Int64' }, parseDates: ['d'] });
+      for (const c of ['f', 'i', 'b', 'n', 'd']) {
+        const s = df.get(c).astype('string');
+        expect(s.dtype, c).toBe('string');
+        expect((await s.compute()).column(c), c).toEqual(fixture.astype_string[c]);
+      }
+      const all = await df.astype('string').compute();
+      expect(Object.values(all.dtypes)).toEqual(['string', 'string', 'string', 'string', 'string']);
+      // of an expression, then .str
+      expect((await df.get('f').mul(2).astype('string').str.upper().compute()).column('f').slice(0, 3)).toEqual(['3.0', '2E+20', '200000.0']);
+    });
+  }
+  it('milliseconds per value (pandas: one format per column); a timedelta is a TypeError', async () => {
+    const ts = datasets.timeseries({ start: '2000-01-01', end: '2000-01-01T00:00:02', freq: '500ms', partitionFreq: '1d', seed: 1 }).resetIndex();
+    expect((await ts.get('timestamp').astype('string').compute()).column('timestamp')).toEqual(['2000-01-01 00:00:00', '2000-01-01 00:00:00.500', '2000-01-01 00:00:01', '2000-01-01 00:00:01.500']);
+    const td = ts.get('timestamp').sub(ts.get('timestamp'));
+    expect(() => td.astype('string')).toThrow(/from timedelta is not built yet/);
+    expect(() => ts.get('x').astype('str' as never)).toThrow(/accepted .*'string'/);
+  });
+});

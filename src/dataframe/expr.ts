@@ -39,7 +39,9 @@ export type Expr =
       readonly cmp?: CompareOp; readonly values?: readonly string[]; readonly missingIn?: boolean }
   | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr; /** floor: the frequency in ms. */ readonly freq?: number }
   /** Series.map(mapping): each value looked up in a table (host-computed, as .str / .dt). */
-  | { readonly kind: 'lookup'; readonly arg: Expr; readonly table: Lookup };
+  | { readonly kind: 'lookup'; readonly arg: Expr; readonly table: Lookup }
+  /** astype('string'): each value as Python's str() of it, missing kept (pandas' StringDtype); host-computed. */
+  | { readonly kind: 'format'; readonly arg: Expr };
 
 /** A value of a Series.map mapping (null: missing). */
 export type MapValue = string | number | bigint | boolean | null;
@@ -102,7 +104,7 @@ export function exprColumns(e: Expr, out = new Set<string>()): Set<string> {
     case 'lit': break;
     case 'arith': case 'compare': case 'logical': exprColumns(e.args[0], out); exprColumns(e.args[1], out); break;
     case 'where': exprColumns(e.cond, out); exprColumns(e.x, out); exprColumns(e.other, out); break;
-    case 'str': case 'dt': case 'lookup': exprColumns(e.arg, out); break;
+    case 'str': case 'dt': case 'lookup': case 'format': exprColumns(e.arg, out); break;
     default: exprColumns(e.arg, out);
   }
   return out;
@@ -249,6 +251,11 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
       // pandas: the data decides at compute time (as for x // 0)
       if (e.op === 'map') return e.map!.op === 'splitlen' ? 'int64' : 'string';
       return e.op === 'lower' || e.op === 'upper' ? 'string' : e.op === 'len' ? 'int64' : 'bool';
+    }
+    case 'format': {
+      const d = exprDtype(e.arg, dtypes);
+      if (d === 'timedelta') throw new TypeError("astype('string'): from timedelta is not built yet (accepted: int64, Int64, float64, bool, datetime, string, category)");
+      return 'string';
     }
     case 'lookup': {
       const d = exprDtype(e.arg, dtypes);
@@ -496,12 +503,57 @@ function lookupColumns(e: Extract<Expr, { kind: 'lookup' }>, args: readonly Colu
 
 /** Per-partition columns of a JS-evaluated node (.str / map), or undefined for engine nodes (.dt is one). */
 function hostColumns(e: Expr, parts: readonly Partition[]): Column[] | undefined {
-  if (e.kind !== 'str' && e.kind !== 'lookup') return undefined;
+  if (e.kind !== 'str' && e.kind !== 'lookup' && e.kind !== 'format') return undefined;
   const args = hostColumns(e.arg, parts) ?? parts.map((p) => {
     if (e.arg.kind !== 'col') throw new TypeError(`.${e.kind}: needs a column or a .${e.kind} result`);
     return p.columns.get(e.arg.name)!;
   });
-  return e.kind === 'str' ? strColumns(e, args) : lookupColumns(e, args);
+  return e.kind === 'str' ? strColumns(e, args) : e.kind === 'format' ? args.map(formatColumn) : lookupColumns(e, args);
+}
+
+/** Python's repr of a float (what str() and pandas' astype('string') write): shortest round-trip digits, positional for exponents −4 … 15. */
+export function pythonFloat(x: number): string {
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const [m, ex] = x.toExponential().split('e') as [string, string];
+  const exp = Number(ex);
+  if (exp < -4 || exp >= 16) return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  const neg = m.startsWith('-');
+  const digits = m.replace('-', '').replace('.', '');
+  const s = exp < 0 ? `0.${'0'.repeat(-exp - 1)}${digits}` : digits.length > exp + 1 ? `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}` : `${digits.padEnd(exp + 1, '0')}.0`;
+  return neg ? `-${s}` : s;
+}
+
+/** A datetime (ms) as pandas prints a Timestamp: 'YYYY-MM-DD HH:MM:SS', '.fff' when it has milliseconds. */
+function timestampText(ms: number): string {
+  const iso = new Date(ms).toISOString();  // 2000-01-01T10:00:00.000Z
+  const t = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  return ms % 1000 === 0 ? t : `${t}${iso.slice(19, 23)}`;
+}
+
+/** A column as strings (astype('string')): each distinct value formatted once; missing stays missing. */
+function formatColumn(c: Column): Column {
+  if (c.dtype === 'string' || c.dtype === 'category') return { dtype: 'string', values: c.values, dict: c.dict! };
+  if (c.dtype === 'bool') return { dtype: 'string', values: Int32Array.from(c.values as Uint8Array), dict: StringDict.fromStrings(['False', 'True']) };
+  const strings: string[] = [];
+  const codes = new Map<number | bigint | string, number>();
+  const n = c.values.length;
+  const out = new Int32Array(n);
+  const text = c.dtype === 'datetime' ? (v: number | bigint) => timestampText(v as number) : c.dtype === 'float64' ? (v: number | bigint) => pythonFloat(v as number) : (v: number | bigint) => String(v);
+  for (let i = 0; i < n; i++) {
+    const v = c.values[i]!;
+    if ((c.valid && !c.valid[i]) || (typeof v === 'number' && Number.isNaN(v))) {
+      out[i] = -1;
+      continue;
+    }
+    // -0 and 0 are one Map key but two texts
+    const key = typeof v === 'number' && Object.is(v, -0) ? '-0' : v;
+    let k = codes.get(key);
+    if (k === undefined) codes.set(key, (k = strings.push(text(v)) - 1));
+    out[i] = k;
+  }
+  return { dtype: 'string', values: out, dict: StringDict.fromStrings(strings) };
 }
 
 /**
@@ -800,6 +852,7 @@ class Builder {
       case 'dt': return this.dt(e);
       case 'str':
       case 'lookup':
+      case 'format':
         throw new Error('internal: host columns are built above');
     }
   }
@@ -877,10 +930,11 @@ async function hoist(e: Expr, ctx: HoistContext): Promise<Expr> {
     case 'where':
       return { ...e, cond: await hoist(e.cond, ctx), x: await hoist(e.x, ctx), other: await hoist(e.other, ctx) };
     case 'str':
-    case 'lookup': {
+    case 'lookup':
+    case 'format': {
       // a .dt argument is an engine expression: computed first as any other
       const arg = await hoist(e.arg, ctx);
-      if (arg.kind === 'col' || arg.kind === 'str' || arg.kind === 'lookup') return arg === e.arg ? e : ({ ...e, arg } as Expr);
+      if (arg.kind === 'col' || arg.kind === 'str' || arg.kind === 'lookup' || arg.kind === 'format') return arg === e.arg ? e : ({ ...e, arg } as Expr);
       const name = `\u0000host${ctx.n++}`;
       const [cols] = await evaluate([arg], ctx.parts, ctx.dtypes, ctx.options);
       const dtypes = new Map(ctx.dtypes);
@@ -1010,7 +1064,7 @@ export async function reduceInt64(parts: readonly Partition[], e: Expr, dtypes: 
 function hasHost(e: Expr): boolean {
   switch (e.kind) {
     case 'col': case 'lit': return false;
-    case 'str': case 'lookup': return true;
+    case 'str': case 'lookup': case 'format': return true;
     case 'arith': case 'compare': case 'logical': return hasHost(e.args[0]) || hasHost(e.args[1]);
     case 'where': return hasHost(e.cond) || hasHost(e.x) || hasHost(e.other);
     default: return hasHost(e.arg);

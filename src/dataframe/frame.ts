@@ -560,9 +560,9 @@ export class DataFrame implements HasGraph {
 
   /**
    * The columns cast (pandas' `df.astype`): one dtype for every column, or `{ column: dtype }`
-   * for some; each as {@link Series.astype} ('float64', 'int64', 'Int64', 'bool', 'category').
+   * for some; each as {@link Series.astype} ('float64', 'int64', 'Int64', 'bool', 'category', 'string').
    */
-  astype(dtype: 'float64' | 'int64' | 'Int64' | 'bool' | 'category' | Record<string, 'float64' | 'int64' | 'Int64' | 'bool' | 'category'>): DataFrame {
+  astype(dtype: 'float64' | 'int64' | 'Int64' | 'bool' | 'category' | 'string' | Record<string, 'float64' | 'int64' | 'Int64' | 'bool' | 'category' | 'string'>): DataFrame {
     const spec = typeof dtype === 'string' ? Object.fromEntries(this.columns.map((c) => [c, dtype])) : dtype;
     if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new TypeError(`astype(dtype): expected a dtype or { column: dtype }, got ${describeValue(dtype)}`);
     for (const c of Object.keys(spec)) this.checkColumn('astype(dtype)', c);
@@ -1089,12 +1089,18 @@ export class Series implements HasGraph {
    * 'Int64' (pandas' nullable integer: NaN becomes `<NA>`, a float that is not an integer is an
    * error, as pandas), 'bool' (x != 0; NaN is true), or 'category' of a string column (its
    * dictionary strings as the categories, in lexical order as pandas'). From Int64, `<NA>` is NaN
-   * in float64 and an error in int64 and bool.
+   * in float64 and an error in int64 and bool. 'string' (pandas' `astype('string')`): each value
+   * as Python's `str()` of it — floats as their `repr` (`1.5`, `100000.0`, `1e+20`, `-0.0`, `inf`),
+   * bools `True`/`False`, datetimes `2000-01-01 10:00:00` (`.fff` when a value has milliseconds:
+   * per value, where pandas chooses one format per column) — missing values stay missing
+   * (pandas' `<NA>`); from timedelta it is a TypeError.
    */
-  astype(dtype: 'float64' | 'int64' | 'Int64' | 'bool' | 'category'): Series {
-    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'Int64' && dtype !== 'bool' && dtype !== 'category')
-      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'Int64', 'bool', 'category', got ${describeValue(dtype)}`);
+  astype(dtype: 'float64' | 'int64' | 'Int64' | 'bool' | 'category' | 'string'): Series {
+    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'Int64' && dtype !== 'bool' && dtype !== 'category' && dtype !== 'string')
+      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'Int64', 'bool', 'category', 'string', got ${describeValue(dtype)}`);
     if (this.dtype === dtype) return this;
+    // pandas' astype('string'): Python's str() of each value (floats as repr), missing kept
+    if (dtype === 'string') return this.derive({ kind: 'format', arg: this.expr });
     if (dtype === 'category') {
       if (this.dtype !== 'string') throw new TypeError(`astype('category'): needs a string column, got ${this.dtype}`);
       return this.derive({ kind: 'str', op: 'map', arg: this.expr, map: { op: 'category' } });
