@@ -11,7 +11,7 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/series-extra.
   mode: Record<string, Cell[]>; prod: Record<string, Cell>; idxmax: Record<string, Cell>; idxmin: Record<string, Cell>;
   'times.idxmax.x': Cell; 'times.idxmin.i': Cell; nunique: Record<string, number>;
   astype: { dtypes: Record<string, string>; i: Cell[]; b: Cell[] }; edges: Record<string, Cell>;
-  astype_string: Record<string, (string | null)[]>;
+  astype_string: Record<string, (string | null)[]>; astype_datetime: (number | null)[];
 };
 const stringsCsv = fileURLToPath(new URL('./fixtures/pandas/series-extra-strings.csv', import.meta.url));
 const edgesCsv = fileURLToPath(new URL('./fixtures/pandas/series-extra-edges.csv', import.meta.url));
@@ -78,7 +78,12 @@ describe("astype('string') against pandas' StringDtype", () => {
         expect((await s.compute()).column(c), c).toEqual(fixture.astype_string[c]);
       }
       const all = await df.astype('string').compute();
-      expect(Object.values(all.dtypes)).toEqual(['string', 'string', 'string', 'string', 'string']);
+      expect(Object.values(all.dtypes)).toEqual(['string', 'string', 'string', 'string', 'string', 'string']);
+      // astype('datetime') of date strings in mixed forms: pd.to_datetime's instants (ms), NaT missing
+      const d = df.get('s').astype('datetime');
+      expect(d.dtype).toBe('datetime');
+      expect((await d.compute()).column('s').map((v) => (v === null ? null : (v as Date).getTime()))).toEqual(fixture.astype_datetime);
+      expect((await df.get('s').astype('datetime').dt.year.compute()).column('s').slice(0, 4)).toEqual([2000, 2000, 2015, 2003]);
       // of an expression, then .str
       expect((await df.get('f').mul(2).astype('string').str.upper().compute()).column('f').slice(0, 3)).toEqual(['3.0', '2E+20', '200000.0']);
     });
@@ -89,5 +94,7 @@ describe("astype('string') against pandas' StringDtype", () => {
     const td = ts.get('timestamp').sub(ts.get('timestamp'));
     expect(() => td.astype('string')).toThrow(/from timedelta is not built yet/);
     expect(() => ts.get('x').astype('str' as never)).toThrow(/accepted .*'string'/);
+    expect(() => ts.get('x').astype('datetime')).toThrow(/astype\('datetime'\): from float64 is not built yet/);
+    await expect(ts.get('name').astype('datetime').compute()).rejects.toThrow(/cannot read "[A-Z][a-z]+" as a date/);
   });
 });

@@ -15,6 +15,7 @@ import { type Computed, NDArray, computeArrays, whereArrays } from '../array/nda
 import type { ComputeOptions } from '../graph/types.js';
 import { type Column, type DType, type Partition, StringDict, boolTextToFloat } from './column.js';
 import { type StrMap, mapString } from './strings.js';
+import { ColType, dfNative } from './native.js';
 
 export type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'mod' | 'floordiv';
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
@@ -40,8 +41,11 @@ export type Expr =
   | { readonly kind: 'dt'; readonly field: DtField; readonly arg: Expr; /** floor: the frequency in ms. */ readonly freq?: number }
   /** Series.map(mapping): each value looked up in a table (host-computed, as .str / .dt). */
   | { readonly kind: 'lookup'; readonly arg: Expr; readonly table: Lookup }
-  /** astype('string'): each value as Python's str() of it, missing kept (pandas' StringDtype); host-computed. */
-  | { readonly kind: 'format'; readonly arg: Expr };
+  /**
+   * Host-computed casts: astype('string') (each value as Python's str() of it, missing kept:
+   * pandas' StringDtype) and astype('datetime') of strings (the CSV reader's date parser).
+   */
+  | { readonly kind: 'format'; readonly arg: Expr; readonly to: 'string' | 'datetime' };
 
 /** A value of a Series.map mapping (null: missing). */
 export type MapValue = string | number | bigint | boolean | null;
@@ -254,6 +258,11 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     }
     case 'format': {
       const d = exprDtype(e.arg, dtypes);
+      if (e.to === 'datetime') {
+        if (d !== 'string' && d !== 'category' && d !== 'datetime')
+          throw new TypeError(`astype('datetime'): from ${d} is not built yet (accepted: string, category: dates in the forms parseDates reads)`);
+        return 'datetime';
+      }
       if (d === 'timedelta') throw new TypeError("astype('string'): from timedelta is not built yet (accepted: int64, Int64, float64, bool, datetime, string, category)");
       return 'string';
     }
@@ -508,7 +517,8 @@ function hostColumns(e: Expr, parts: readonly Partition[]): Column[] | undefined
     if (e.arg.kind !== 'col') throw new TypeError(`.${e.kind}: needs a column or a .${e.kind} result`);
     return p.columns.get(e.arg.name)!;
   });
-  return e.kind === 'str' ? strColumns(e, args) : e.kind === 'format' ? args.map(formatColumn) : lookupColumns(e, args);
+  if (e.kind === 'format') return args.map(e.to === 'string' ? formatColumn : parseDatetimes);
+  return e.kind === 'str' ? strColumns(e, args) : lookupColumns(e, args);
 }
 
 /** Python's repr of a float (what str() and pandas' astype('string') write): shortest round-trip digits, positional for exponents −4 … 15. */
@@ -531,6 +541,33 @@ function timestampText(ms: number): string {
   const t = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
   return ms % 1000 === 0 ? t : `${t}${iso.slice(19, 23)}`;
 }
+
+/**
+ * Strings as datetimes (astype('datetime')): each distinct string parsed once by the CSV reader's
+ * date parser (the forms parseDates reads: ISO, `Jan 1 2000`, `2015/01/01 01:00:00`,
+ * `01/02/2003`, …); missing strings and pd.to_datetime's NaT strings ('', 'NaT', 'nan', …) are
+ * NaT; a string it cannot read is a RangeError naming it.
+ */
+function parseDatetimes(c: Column): Column {
+  if (c.dtype === 'datetime') return c;
+  const dict = c.dict!;
+  const ms = new Float64Array(dict.size).fill(NaN);
+  // pd.to_datetime's NaT strings; the rest through the parser, one quoted field a line
+  const todo = Array.from({ length: dict.size }, (_, k) => k).filter((k) => !NAT_STRINGS.has(dict.get(k)));
+  if (todo.length) {
+    const text = todo.map((k) => `"${dict.get(k).replaceAll('"', '""')}"\n`).join('');
+    const r = dfNative().dfParseCsv(new TextEncoder().encode(text), { names: ['value'], types: [ColType.Datetime], skipHeader: false });
+    if (!r.ok) {
+      const bad = r.errorLine !== undefined && r.errorLine >= 1 && r.errorLine <= todo.length ? ` ${JSON.stringify(dict.get(todo[r.errorLine - 1]!))}` : '';
+      throw new RangeError(`astype('datetime'): cannot read${bad} as a date (${r.error}); accepted: the forms readCsv's parseDates reads`);
+    }
+    const got = new Float64Array(r.columns![0]!.data);
+    todo.forEach((k, j) => (ms[k] = got[j]!));
+  }
+  return { dtype: 'datetime', values: Float64Array.from(c.values as Int32Array, (k) => (k < 0 ? NaN : ms[k]!)) };
+}
+
+const NAT_STRINGS = new Set(['', 'NaT', 'nat', 'NAT', 'nan', 'NaN', 'NAN']);
 
 /** A column as strings (astype('string')): each distinct value formatted once; missing stays missing. */
 function formatColumn(c: Column): Column {

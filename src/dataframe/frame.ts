@@ -560,9 +560,9 @@ export class DataFrame implements HasGraph {
 
   /**
    * The columns cast (pandas' `df.astype`): one dtype for every column, or `{ column: dtype }`
-   * for some; each as {@link Series.astype} ('float64', 'int64', 'Int64', 'bool', 'category', 'string').
+   * for some; each as {@link Series.astype} ('float64', 'int64', 'Int64', 'bool', 'category', 'string', 'datetime').
    */
-  astype(dtype: 'float64' | 'int64' | 'Int64' | 'bool' | 'category' | 'string' | Record<string, 'float64' | 'int64' | 'Int64' | 'bool' | 'category' | 'string'>): DataFrame {
+  astype(dtype: 'float64' | 'int64' | 'Int64' | 'bool' | 'category' | 'string' | 'datetime' | Record<string, 'float64' | 'int64' | 'Int64' | 'bool' | 'category' | 'string' | 'datetime'>): DataFrame {
     const spec = typeof dtype === 'string' ? Object.fromEntries(this.columns.map((c) => [c, dtype])) : dtype;
     if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new TypeError(`astype(dtype): expected a dtype or { column: dtype }, got ${describeValue(dtype)}`);
     for (const c of Object.keys(spec)) this.checkColumn('astype(dtype)', c);
@@ -1093,14 +1093,18 @@ export class Series implements HasGraph {
    * as Python's `str()` of it — floats as their `repr` (`1.5`, `100000.0`, `1e+20`, `-0.0`, `inf`),
    * bools `True`/`False`, datetimes `2000-01-01 10:00:00` (`.fff` when a value has milliseconds:
    * per value, where pandas chooses one format per column) — missing values stay missing
-   * (pandas' `<NA>`); from timedelta it is a TypeError.
+   * (pandas' `<NA>`); from timedelta it is a TypeError. 'datetime' of a string or category column
+   * (pandas' `pd.to_datetime` / `astype('datetime64[ns]')`): the forms `parseDates` reads, each
+   * distinct string parsed once; missing and NA strings are NaT; a string it cannot read is a
+   * RangeError naming it; from numbers it is a TypeError.
    */
-  astype(dtype: 'float64' | 'int64' | 'Int64' | 'bool' | 'category' | 'string'): Series {
-    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'Int64' && dtype !== 'bool' && dtype !== 'category' && dtype !== 'string')
-      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'Int64', 'bool', 'category', 'string', got ${describeValue(dtype)}`);
+  astype(dtype: 'float64' | 'int64' | 'Int64' | 'bool' | 'category' | 'string' | 'datetime'): Series {
+    if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'Int64' && dtype !== 'bool' && dtype !== 'category' && dtype !== 'string' && dtype !== 'datetime')
+      throw new TypeError(`astype(dtype): accepted 'float64', 'int64', 'Int64', 'bool', 'category', 'string', 'datetime', got ${describeValue(dtype)}`);
     if (this.dtype === dtype) return this;
-    // pandas' astype('string'): Python's str() of each value (floats as repr), missing kept
-    if (dtype === 'string') return this.derive({ kind: 'format', arg: this.expr });
+    // pandas' astype('string'): Python's str() of each value (floats as repr), missing kept;
+    // astype('datetime') of strings: pd.to_datetime with the reader's date formats
+    if (dtype === 'string' || dtype === 'datetime') return this.derive({ kind: 'format', arg: this.expr, to: dtype });
     if (dtype === 'category') {
       if (this.dtype !== 'string') throw new TypeError(`astype('category'): needs a string column, got ${this.dtype}`);
       return this.derive({ kind: 'str', op: 'map', arg: this.expr, map: { op: 'category' } });
