@@ -70,7 +70,7 @@ export {
   DataFrame, Series, Lazy, Describe, Table, StringDict, readCsv, datasets,
   type DescribeOptions, type DType as DataFrameDType, type ReadCsvOptions, type ToCsvOptions, type TimeseriesOptions,
 } from './dataframe/index.js';
-export { GroupBy, type AggName, type AggSpec, type GroupByOptions, type GroupByResult } from './dataframe/groupby.js';
+export { GroupBy, type AggName, type AggSpec, type GroupByOptions, type GroupingOptions, type GroupByResult } from './dataframe/groupby.js';
 export {
   concat, type ConcatOptions, type DropDuplicatesOptions, type RepartitionOptions, type ResetIndexOptions, type SampleOptions, type SetIndexOptions, type Division,
   Resampler, type MapPartitionsOptions, type PartitionColumns, type PartitionFunction, type PartitionInfo, type PartitionResultColumn,

@@ -325,3 +325,27 @@ describe('valueCounts / unique / dropDuplicates with many values against a naive
     expect(await rowsOf(false)).toEqual(ids.filter((_, r) => count.get(ks[r]!) === 1));
   });
 });
+
+describe('groupby(keys, { sort: false })', () => {
+  it("groups in order of first appearance, as pandas' sort=False; splitOut within each partition; bad options", async () => {
+    const df = readCsv(csv, { blocksize: 300 });
+    const all = await df.compute();
+    const names = all.column('name') as (string | null)[];
+    const xs = all.column('x') as (number | null)[];
+    const order = [...new Set(names.filter((n): n is string => n !== null))];
+    const t = await df.groupby('name', { sort: false }).agg({ x: ['count', 'max'] }).compute();
+    expect(t.column('name')).toEqual(order);
+    expect(t.column('x_count')).toEqual(order.map((n) => names.filter((m, r) => m === n && xs[r] !== null && !Number.isNaN(xs[r]!)).length));
+    const sorted = await df.groupby('name').agg({ x: ['count', 'max'] }).compute();
+    expect(sorted.column('name')).toEqual([...order].sort());
+    expect((await df.groupby('name', { sort: false }).get('x').sum().compute()).column('name')).toEqual(order);
+    const split = df.groupby('name', { sort: false }).size({ splitOut: 2 });
+    const parts = (await split.state.source.load(split.columns, undefined, { options: {} })).map((q) => new Table(split.columns, q.columns, q.length));
+    for (const p of parts) {
+      const got = p.column('name') as string[];
+      expect(got).toEqual(order.filter((n) => got.includes(n)));
+    }
+    expect(() => df.groupby('name', { sort: 1 as never })).toThrow(/sort must be a boolean/);
+    expect(() => df.groupby('name', { dropna: false } as never)).toThrow(/unknown option "dropna"; accepted: sort/);
+  });
+});

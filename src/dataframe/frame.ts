@@ -15,7 +15,7 @@ import { Describe } from './describe.js';
 import { Table } from './table.js';
 import { MemorySource } from './memory.js';
 import { DerivedSource, type Step } from './derived.js';
-import { GroupBy, GroupOrder, checkSplitOut, partsNunique, valueCountsSplit } from './groupby.js';
+import { GroupBy, GroupOrder, type GroupingOptions, checkSplitOut, partsNunique, valueCountsSplit } from './groupby.js';
 import { SortedSource } from './sorted.js';
 import { type ScanOp, ScanSource, alignedSource, scanDtype } from './scan.js';
 import { type How, MergeSource } from './merge.js';
@@ -184,9 +184,14 @@ export class DataFrame implements HasGraph {
    * `df.groupby('name').agg({ x: 'mean' })`. A key may be a Series of this frame
    * (`df.groupby(df.get('timestamp').dt.hour)`, as pandas): it is assigned under its name first,
    * so for this grouping it replaces a column of that name (pandas would keep that column as a
-   * value column too).
+   * value column too). `options.sort: false` (pandas' `sort=False`) gives the groups in order of
+   * first appearance instead of sorted by key.
    */
-  groupby(keys: string | Series | readonly (string | Series)[]): GroupBy {
+  groupby(keys: string | Series | readonly (string | Series)[], options: GroupingOptions = {}): GroupBy {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new TypeError(`groupby(keys, options): options must be an object, got ${describeValue(options)}`);
+    for (const k of Object.keys(options)) if (k !== 'sort') throw new TypeError(`groupby(keys, options): unknown option ${JSON.stringify(k)}; accepted: sort`);
+    const sort = options.sort ?? true;
+    if (typeof sort !== 'boolean') throw new TypeError(`groupby(keys, options): sort must be a boolean, got ${describeValue(sort)}`);
     const list: readonly (string | Series)[] = typeof keys === 'string' || keys instanceof Series ? [keys] : keys;
     if (!Array.isArray(list) || !list.length) throw new TypeError(`groupby(keys): expected a column name, a Series or a non-empty array of them, got ${describeValue(keys)}`);
     const base = this.alignWith('groupby(keys)', list.filter((k): k is Series => k instanceof Series));
@@ -196,7 +201,7 @@ export class DataFrame implements HasGraph {
     const names = list.map((k) => (k instanceof Series ? k.name : k));
     for (const k of names) frame.checkColumn('groupby(keys)', k);
     if (new Set(names).size !== names.length) throw new RangeError(`groupby(keys): duplicate key in ${JSON.stringify(names)}`);
-    return new GroupBy(frame, names);
+    return new GroupBy(frame, names, undefined, sort);
   }
 
   /**

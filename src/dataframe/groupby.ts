@@ -17,6 +17,15 @@ import { Table } from './table.js';
 import { compareCodePoints } from './expr.js';
 
 /** Options of the groupby aggregations (Dask's). */
+/** Options of {@link DataFrame.groupby}. */
+export interface GroupingOptions {
+  /**
+   * pandas' / Dask's `sort` (default true): the groups sorted by key; false: in order of first
+   * appearance (pandas' `sort=False`; with `splitOut`, within each partition).
+   */
+  sort?: boolean;
+}
+
 export interface GroupByOptions {
   /**
    * Dask's `split_out`: the number of output partitions. The per-partition results are
@@ -150,6 +159,8 @@ export class GroupBy {
     readonly keys: readonly string[],
     /** The value columns selected with get/select (undefined: every non-key column). */
     private readonly selected?: readonly string[],
+    /** pandas' sort: groups sorted by key (true), or in order of first appearance. */
+    private readonly sort = true,
   ) {}
 
   /** The non-key columns the aggregations without a spec run over. */
@@ -167,12 +178,12 @@ export class GroupBy {
    * `df.groupby('name').x`): `df.groupby('name').get('x').mean()` is the key column and `x`.
    */
   get(column: string): GroupBy {
-    return new GroupBy(this.frame, this.keys, [this.checkValue('get(column)', column)]);
+    return new GroupBy(this.frame, this.keys, [this.checkValue('get(column)', column)], this.sort);
   }
   /** The grouping restricted to some value columns (pandas' `df.groupby('name')[['x', 'y']]`). */
   select(columns: readonly string[]): GroupBy {
     if (!Array.isArray(columns) || !columns.length) throw new TypeError(`select(columns): expected a non-empty array of column names, got ${describeValue(columns)}`);
-    return new GroupBy(this.frame, this.keys, columns.map((c) => this.checkValue('select(columns)', c)));
+    return new GroupBy(this.frame, this.keys, columns.map((c) => this.checkValue('select(columns)', c)), this.sort);
   }
 
   /**
@@ -265,15 +276,16 @@ export class GroupBy {
    * @internal rows per group and the row number of its first row (valueCounts' tie order), the
    * groups in `order` (GroupOrder: sorted natively, so valueCounts and unique sort no rows in JS).
    */
-  sizesInOrder(order: GroupOrder = GroupOrder.Key): Lazy<Table> {
+  sizesInOrder(order?: GroupOrder): Lazy<Table> {
     return this.run([{ column: '', agg: 'size', name: 'count' }, { column: '', agg: 'firstrow', name: 'firstrow' }], 'value-counts', undefined, order) as Lazy<Table>;
   }
   /** @internal rows per group and its first row number in splitOut partitions (valueCounts({ splitOut })), each partition in `order`. */
-  sizesSplit(splitOut: number, order: GroupOrder = GroupOrder.Key): DataFrame {
+  sizesSplit(splitOut: number, order?: GroupOrder): DataFrame {
     return this.run([{ column: '', agg: 'size', name: 'count' }, { column: '', agg: 'firstrow', name: 'firstrow' }], 'value-counts', splitOut, order) as DataFrame;
   }
 
-  private run(outs: Out[], op: string, splitOut?: number, order: GroupOrder = GroupOrder.Key): Lazy<Table> | DataFrame {
+  private run(outs: Out[], op: string, splitOut?: number, orderAsked?: GroupOrder): Lazy<Table> | DataFrame {
+    const order = orderAsked ?? (this.sort ? GroupOrder.Key : GroupOrder.FirstRow);
     const names = new Set<string>(this.keys);
     for (const o of outs) {
       if (names.has(o.name)) throw new RangeError(`agg: two outputs named ${JSON.stringify(o.name)}`);
