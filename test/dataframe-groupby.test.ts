@@ -346,6 +346,35 @@ describe('groupby(keys, { sort: false })', () => {
       expect(got).toEqual(order.filter((n) => got.includes(n)));
     }
     expect(() => df.groupby('name', { sort: 1 as never })).toThrow(/sort must be a boolean/);
-    expect(() => df.groupby('name', { dropna: false } as never)).toThrow(/unknown option "dropna"; accepted: sort/);
+    expect(() => df.groupby('name', { observed: true } as never)).toThrow(/unknown option "observed"; accepted: sort, dropna/);
+  });
+});
+
+describe('groupby(keys, { dropna: false }) against pandas', () => {
+  const cases = (fixture as unknown as { dropna: { keys: string[]; sort: boolean; columns: Record<string, Cell[]> }[] }).dropna;
+  for (const [label, make] of frames) {
+    for (const c of cases) {
+      it(`groupby(${JSON.stringify(c.keys)}, { dropna: false, sort: ${c.sort} }) (${label})`, async () => {
+        const g = make().groupby(c.keys, { dropna: false, sort: c.sort });
+        const size = await g.size().compute();
+        const t = await g.agg({ y: 'max', i: 'sum' }).compute();
+        for (const k of c.keys) {
+          expect(size.column(k).map(canon), k).toEqual(c.columns[k]);
+          expect(t.column(k).map(canon), k).toEqual(c.columns[k]);
+        }
+        expect(size.column('size').map(canon)).toEqual(c.columns.size);
+        expect(t.column('y').map(canon)).toEqual(c.columns.y_max);
+        expect(t.column('i').map(canon)).toEqual(c.columns.i_sum);
+      });
+    }
+  }
+  it('splitOut keeps the missing group in one partition; bad dropna', async () => {
+    const df = readCsv(csv, { blocksize: 300 });
+    const split = df.groupby('name', { dropna: false }).size({ splitOut: 3 });
+    const parts = (await split.state.source.load(split.columns, undefined, { options: {} })).map((q) => new Table(split.columns, q.columns, q.length));
+    const names = parts.flatMap((p) => p.column('name'));
+    expect(names.filter((n) => n === null)).toHaveLength(1);
+    expect(names.length).toBe(cases[0]!.columns.name!.length);
+    expect(() => df.groupby('name', { dropna: 'no' as never })).toThrow(/dropna must be a boolean/);
   });
 });

@@ -424,7 +424,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
 //   col = { type, parts: TypedArray[], dictBytes?: Uint8Array[], dictOffsets?: Int32Array[] }
 //   → Promise<{ groups, columns: [{ type, data, dictBytes?, dictOffsets?, present? }] }> (keys, then aggregations);
 //   with spec.splitOut = S (Dask's split_out): → Promise<{ parts: [{ groups, columns }] }>, one per hash bucket
-//   spec.order (GbOrder): 0 by key (default), 1 by size descending, 2 ascending (ties: first row), 3 by first row, 4 unsorted
+//   spec.dropna false: missing keys form a group (last when sorted); spec.order (GbOrder): 0 by key (default), 1 by size descending, 2 ascending (ties: first row), 3 by first row, 4 unsorted
 Napi::Value Groupby(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object spec = obj(env, info[0], "spec");
@@ -498,6 +498,7 @@ Napi::Value Groupby(const Napi::CallbackInfo& info) {
   const bool split = !spec.Get("splitOut").IsUndefined();
   const int32_t splitOut = split ? static_cast<int32_t>(integer(env, spec.Get("splitOut"), "splitOut", 1, 1 << 20)) : 1;
   auto plan = std::make_shared<df::GroupbyPlan>(std::move(keys), std::move(values), std::move(rows), std::move(aggs), splitOut);
+  if (!spec.Get("dropna").IsUndefined()) plan->setDropna(spec.Get("dropna").ToBoolean().Value());
   if (!spec.Get("order").IsUndefined()) plan->setOrder(static_cast<df::GbOrder>(integer(env, spec.Get("order"), "order", 0, 4)));
   auto job = std::make_shared<FnJob>();
   job->expectedTasks = plan->expectedTasks();

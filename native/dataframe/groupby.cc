@@ -71,12 +71,15 @@ inline std::string_view dictAt(const GbColumn& c, size_t p, int32_t code) {
   return {c.dictBytes[p] + off[code], static_cast<size_t>(off[code + 1] - off[code])};
 }
 
-void appendPiece(std::string& key, ColType t, int64_t i, double d, std::string_view s) {
+// a missing string key (dropna false): a length no string has
+constexpr uint32_t kMissingString = 0xffffffffu;
+
+void appendPiece(std::string& key, ColType t, int64_t i, double d, std::string_view s, bool missing = false) {
   switch (t) {
     case ColType::String: {
-      const uint32_t n = static_cast<uint32_t>(s.size());
+      const uint32_t n = missing ? kMissingString : static_cast<uint32_t>(s.size());
       key.append(reinterpret_cast<const char*>(&n), 4);
-      key.append(s.data(), s.size());
+      if (!missing) key.append(s.data(), s.size());
       break;
     }
     case ColType::Int64: key.append(reinterpret_cast<const char*>(&i), 8); break;
@@ -89,6 +92,7 @@ struct KeyVal {
   int64_t i = 0;
   double d = 0;
   std::string_view s;
+  bool missing = false;  // a missing string (dropna false); a missing number is NaN in d
 };
 
 // the key tuple's values into out[0 .. keys.size())
@@ -99,6 +103,11 @@ void decode(std::string_view key, const std::vector<GbColumn>& keys, KeyVal* out
       case ColType::String: {
         uint32_t n;
         std::memcpy(&n, key.data() + at, 4);
+        if (n == kMissingString) {
+          out[k].missing = true;
+          at += 4;
+          break;
+        }
         out[k].s = std::string_view(key.data() + at + 4, n);
         at += 4 + n;
         break;
@@ -457,10 +466,18 @@ void GroupbyPlan::build(size_t p) {
         // a dictionary may hold a string twice (high-cardinality columns stop hashing)
         std::vector<int32_t> codeId(static_cast<size_t>(c.ndict[p]), -1);
         std::unordered_map<std::string_view, int32_t> byText;
+        int32_t missingId = -1;
         for (size_t r = 0; r < n; ++r) {
           const int32_t code = codes[r];
           if (code < 0) {
-            ids[r] = -1;
+            // dropna false: missing is one more key
+            if (!dropna_ && missingId < 0) {
+              std::string piece;
+              appendPiece(piece, c.type, 0, 0, {}, true);
+              pieces[k].push_back(std::move(piece));
+              missingId = static_cast<int32_t>(pieces[k].size() - 1);
+            }
+            ids[r] = dropna_ ? -1 : missingId;
             continue;
           }
           int32_t& id = codeId[static_cast<size_t>(code)];
@@ -494,7 +511,8 @@ void GroupbyPlan::build(size_t p) {
         U64Map m;
         for (size_t r = 0; r < n; ++r) {
           if (std::isnan(v[r])) {
-            ids[r] = -1;
+            // dropna false: NaN is one more key (one NaN's bits)
+            ids[r] = dropna_ ? -1 : m.get(~uint64_t(0), [&] { return add(0, NAN, {}); });
             continue;
           }
           ids[r] = m.get(bitsOf(v[r]), [&] { return add(0, v[r] == 0 ? 0.0 : v[r], {}); });
@@ -852,6 +870,10 @@ void GroupbyPlan::finish(size_t bucket) {
         std::vector<std::string_view> distinct;
         std::vector<uint32_t> id(G);
         for (size_t g = 0; g < G; ++g) {
+          if (dec(g)[k].missing) {
+            id[g] = UINT32_MAX;  // after every string (pandas: the NaN group last)
+            continue;
+          }
           const std::string_view v = dec(g)[k].s;
           auto [it, added] = ids.try_emplace(v, static_cast<uint32_t>(distinct.size()));
           if (added) distinct.push_back(v);
@@ -862,7 +884,7 @@ void GroupbyPlan::finish(size_t bucket) {
         std::sort(byValue.begin(), byValue.end(), [&](uint32_t x, uint32_t y) { return distinct[x] < distinct[y]; });
         std::vector<uint32_t> rankOf(distinct.size());
         for (size_t j = 0; j < byValue.size(); ++j) rankOf[byValue[j]] = static_cast<uint32_t>(j);
-        for (size_t g = 0; g < G; ++g) rank[g * K + k] = rankOf[id[g]];
+        for (size_t g = 0; g < G; ++g) rank[g * K + k] = id[g] == UINT32_MAX ? UINT64_MAX : rankOf[id[g]];
         break;
       }
       case ColType::Int64:
@@ -872,8 +894,8 @@ void GroupbyPlan::finish(size_t bucket) {
       default:
         for (size_t g = 0; g < G; ++g) {
           uint64_t u;
-          std::memcpy(&u, &dec(g)[k].d, 8);  // never NaN; -0 is 0 in keys
-          rank[g * K + k] = (u >> 63) ? ~u : u | (uint64_t(1) << 63);
+          std::memcpy(&u, &dec(g)[k].d, 8);  // -0 is 0 in keys; NaN (dropna false) last
+          rank[g * K + k] = std::isnan(dec(g)[k].d) ? UINT64_MAX : (u >> 63) ? ~u : u | (uint64_t(1) << 63);
         }
         break;
     }
@@ -908,6 +930,7 @@ void GroupbyPlan::finish(size_t bucket) {
         case ColType::String:
           o.bytes.append(x.s.data(), x.s.size());
           o.offsets.push_back(static_cast<int32_t>(o.bytes.size()));
+          if (!dropna_) o.b8.push_back(x.missing ? 0 : 1);  // present
           break;
         case ColType::Int64: o.i64.push_back(x.i); break;
         case ColType::Bool: o.b8.push_back(static_cast<uint8_t>(x.i)); break;

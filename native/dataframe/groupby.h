@@ -76,6 +76,8 @@ class GroupbyPlan {
   ~GroupbyPlan();
   void addStages(FnJob& job, const std::shared_ptr<GroupbyPlan>& self);
   void setOrder(GbOrder o) { order_ = o; }
+  // pandas' dropna=False: a missing key (NaN, a missing string) is a group of its own, sorted last
+  void setDropna(bool d) { dropna_ = d; }
   int64_t expectedTasks() const;
   // After the job: the key columns, then one column per aggregation (of bucket b).
   std::vector<GbOut>& outputs(size_t b = 0) { return out_[b]; }
@@ -111,6 +113,7 @@ class GroupbyPlan {
   std::vector<std::unique_ptr<Table>> merged_;  // per merge bucket
   int32_t split_ = 1;
   GbOrder order_ = GbOrder::Key;
+  bool dropna_ = true;
   size_t sub_ = 1;  // merge buckets per output bucket (a power of two)
   size_t subMax_ = 1;  // the most sub_ can be (S × subMax_ ≤ 4096 unless S is larger)
   std::vector<std::vector<GbOut>> out_;  // per bucket

@@ -185,13 +185,15 @@ export class DataFrame implements HasGraph {
    * (`df.groupby(df.get('timestamp').dt.hour)`, as pandas): it is assigned under its name first,
    * so for this grouping it replaces a column of that name (pandas would keep that column as a
    * value column too). `options.sort: false` (pandas' `sort=False`) gives the groups in order of
-   * first appearance instead of sorted by key.
+   * first appearance instead of sorted by key; `options.dropna: false` (pandas' `dropna=False`)
+   * keeps the rows with a missing key as a group of their own.
    */
   groupby(keys: string | Series | readonly (string | Series)[], options: GroupingOptions = {}): GroupBy {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new TypeError(`groupby(keys, options): options must be an object, got ${describeValue(options)}`);
-    for (const k of Object.keys(options)) if (k !== 'sort') throw new TypeError(`groupby(keys, options): unknown option ${JSON.stringify(k)}; accepted: sort`);
-    const sort = options.sort ?? true;
+    for (const k of Object.keys(options)) if (k !== 'sort' && k !== 'dropna') throw new TypeError(`groupby(keys, options): unknown option ${JSON.stringify(k)}; accepted: sort, dropna`);
+    const { sort = true, dropna = true } = options;
     if (typeof sort !== 'boolean') throw new TypeError(`groupby(keys, options): sort must be a boolean, got ${describeValue(sort)}`);
+    if (typeof dropna !== 'boolean') throw new TypeError(`groupby(keys, options): dropna must be a boolean, got ${describeValue(dropna)}`);
     const list: readonly (string | Series)[] = typeof keys === 'string' || keys instanceof Series ? [keys] : keys;
     if (!Array.isArray(list) || !list.length) throw new TypeError(`groupby(keys): expected a column name, a Series or a non-empty array of them, got ${describeValue(keys)}`);
     const base = this.alignWith('groupby(keys)', list.filter((k): k is Series => k instanceof Series));
@@ -201,7 +203,7 @@ export class DataFrame implements HasGraph {
     const names = list.map((k) => (k instanceof Series ? k.name : k));
     for (const k of names) frame.checkColumn('groupby(keys)', k);
     if (new Set(names).size !== names.length) throw new RangeError(`groupby(keys): duplicate key in ${JSON.stringify(names)}`);
-    return new GroupBy(frame, names, undefined, sort);
+    return new GroupBy(frame, names, undefined, sort, dropna);
   }
 
   /**

@@ -24,6 +24,12 @@ export interface GroupingOptions {
    * appearance (pandas' `sort=False`; with `splitOut`, within each partition).
    */
   sort?: boolean;
+  /**
+   * pandas' `dropna` (default true): rows whose key is missing (NaN, NaT, a missing string) are
+   * dropped; false: they form a group of their own (per key column in a multi-key grouping),
+   * sorted last with `sort`, as pandas.
+   */
+  dropna?: boolean;
 }
 
 export interface GroupByOptions {
@@ -161,6 +167,8 @@ export class GroupBy {
     private readonly selected?: readonly string[],
     /** pandas' sort: groups sorted by key (true), or in order of first appearance. */
     private readonly sort = true,
+    /** pandas' dropna: rows with a missing key dropped (true), or a group of their own. */
+    private readonly dropna = true,
   ) {}
 
   /** The non-key columns the aggregations without a spec run over. */
@@ -178,12 +186,12 @@ export class GroupBy {
    * `df.groupby('name').x`): `df.groupby('name').get('x').mean()` is the key column and `x`.
    */
   get(column: string): GroupBy {
-    return new GroupBy(this.frame, this.keys, [this.checkValue('get(column)', column)], this.sort);
+    return new GroupBy(this.frame, this.keys, [this.checkValue('get(column)', column)], this.sort, this.dropna);
   }
   /** The grouping restricted to some value columns (pandas' `df.groupby('name')[['x', 'y']]`). */
   select(columns: readonly string[]): GroupBy {
     if (!Array.isArray(columns) || !columns.length) throw new TypeError(`select(columns): expected a non-empty array of column names, got ${describeValue(columns)}`);
-    return new GroupBy(this.frame, this.keys, columns.map((c) => this.checkValue('select(columns)', c)), this.sort);
+    return new GroupBy(this.frame, this.keys, columns.map((c) => this.checkValue('select(columns)', c)), this.sort, this.dropna);
   }
 
   /**
@@ -370,6 +378,7 @@ export class GroupBy {
         aggs: native.map((o) => ({ agg: AGG_CODE[o.agg], value: rowAgg(o.agg) ? 0 : values.indexOf(o.column), ddof: 1, q: o.q ?? 0.5 })),
         ...(splitOut === undefined ? {} : { splitOut }),
         ...(order === GroupOrder.Key ? {} : { order }),
+        ...(this.dropna ? {} : { dropna: false }),
       };
       const res = await awaitNative((onProgress) => dfNative().dfGroupby(spec, onProgress), job);
       const buckets = splitOut === undefined ? [res] : res.parts!;

@@ -106,6 +106,8 @@ export interface DataframeAddon {
       splitOut?: number;
       /** The groups' order: 0 by key (default), 1 by size descending, 2 ascending (ties by first row), 3 by first row, 4 unsorted. */
       order?: number;
+      /** false: missing keys form a group (pandas' dropna=False). */
+      dropna?: boolean;
     },
     onProgress?: Progress,
   ): NativeHandle<GroupbyNativeResult & { parts?: GroupbyNativeResult[] }>;
