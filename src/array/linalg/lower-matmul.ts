@@ -7,7 +7,7 @@
 import { LeafKind, NativeDType, OpCode, ReduceCode, StageKind, type NativeLeaf } from '../../plan/types.js';
 import { contiguousStrides, itemsize, size, type ContractionAxes, type DType, type MatmulNode, type MemoryRef, type Node, type ReduceNode } from '../node.js';
 import { run, type Val } from '../emit.js';
-import { permutedAccess, type Lowering } from '../lower.js';
+import { permutedAccess, stageChunks, type Lowering } from '../lower.js';
 import { native } from '../../native.js';
 // (used at call time only: ndarray.ts → lower.ts → this module is a cycle)
 import { NDArray } from '../ndarray.js';
@@ -82,11 +82,13 @@ export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: Me
   const A = operandLeaf(owner, node.a, node.aAxes, node.dtype, 'a');
   const B = operandLeaf(owner, node.b, node.bAxes, node.dtype, 'b');
 
-  const chunks: number[][] = [
-    ...node.chunks.slice(0, nb).map((c) => [...c]),
-    fa.length === 1 ? [...node.chunks[nb]!] : [M],
-    fb.length === 1 ? [...node.chunks[nb + fa.length]!] : [N],
-  ];
+  // zero-size chunks (Dask's `chunks: [[3, 0, 2]]`) hold no element: the stage drops them, as
+  // every stage does (the engine accepts a 0 only on a zero-length axis)
+  const chunks: number[][] = stageChunks(shape, [
+    ...node.chunks.slice(0, nb),
+    fa.length === 1 ? node.chunks[nb]! : [M],
+    fb.length === 1 ? node.chunks[nb + fa.length]! : [N],
+  ]);
   refine(chunks, shape);
 
   const tasks = chunks.reduce((t, c) => t * c.length, 1);
@@ -238,6 +240,7 @@ function panelProducts(
 function panelRows(chunks: readonly number[], rowBytes: number): number[] {
   const most = Math.max(PANEL_MIN_ROWS, Math.floor(PANEL_MAX_BYTES / rowBytes));
   return chunks.flatMap((c) => {
+    if (c === 0) return []; // a zero-size chunk is no panel
     if (c <= most) return [c];
     const parts = Math.ceil(c / most);
     const base = Math.floor(c / parts);
