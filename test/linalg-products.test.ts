@@ -146,6 +146,26 @@ describe('matmul determinism and errors', () => {
     bp.dispose();
   });
 
+  it('a long contraction is split by its shape, not its chunks: Gram matrices and panels give the same bits', async () => {
+    // found by scripts/fuzz/determinism: x.T @ x of a [41107, 2] array chunked [[...], [1, 1]] was
+    // 4 output tasks and not split (one GEMM over K), chunked [[...], [2]] 1 task and split in blocks
+    const x = random.normal(0, 1e3, [41107, 2], { seed: 7, chunks: [[2699, 27374, 4215, 6819], 2] });
+    const ref = (await matmul(x.T, x).compute()) as DenseArray;
+    for (const c of [[-1, [1, 1]], [20000, 1], [-1, -1]] as const) {
+      const y = x.rechunk(c as never);
+      const r = (await matmul(y.T, y).compute()) as DenseArray;
+      expect(Buffer.from(r.data.buffer).equals(Buffer.from(ref.data.buffer)), JSON.stringify(c)).toBe(true);
+    }
+    // a lazy operand over 32 MiB in row panels (300 × 40000 float64, 96 MB): each panel split as the one-stage product
+    const a = random.random([300, 40000], { seed: 8, chunks: [150, 40000] }).mul(2);
+    const b = random.random([40000, 3], { seed: 9, chunks: [40000, 3] });
+    const panels = (await matmul(a, b).compute()) as DenseArray;
+    const ap = await a.persist();
+    const mem = (await matmul(ap, b).compute()) as DenseArray;
+    ap.dispose();
+    expect(Buffer.from(panels.data.buffer).equals(Buffer.from(mem.data.buffer))).toBe(true);
+  });
+
   it('iterChunks and computeBlock of a product give the chunks of compute()', async () => {
     const a = random.random([9, 4], { seed: 1, chunks: [4, 2] });
     const b = random.random([4, 7], { seed: 2, chunks: [2, 3] });
