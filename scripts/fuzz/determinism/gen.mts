@@ -98,7 +98,10 @@ class Builder {
 
   shape(maxDims = 3): number[] {
     const nd = pick(this.r, [0, 1, 1, 2, 2, 2, 3].filter((d) => d <= maxDims));
-    return Array.from({ length: nd }, () => (this.r() < 0.03 ? 0 : int(this.r, 1, nd === 3 ? 9 : nd === 2 ? 30 : 200)));
+    // now and then a larger array (≤ 1e5 elements): several pairwise blocks per chunk, transposed tiles
+    const big = this.r() < 0.12;
+    const most = nd === 3 ? (big ? 40 : 9) : nd === 2 ? (big ? 300 : 30) : big ? 100000 : 200;
+    return Array.from({ length: nd }, () => (this.r() < 0.03 ? 0 : int(this.r, 1, most)));
   }
 
   /** A leaf of this shape: fromArray of generated values or a seeded random creator. */
@@ -233,15 +236,21 @@ class Builder {
     const r = this.r;
     const a = x.ndim === 2 ? x : x.ndim === 1 ? x.reshape([1, x.shape[0]!]) : this.leaf([int(r, 1, 20), int(r, 1, 20)], pick(r, FLOATS));
     const [m, k] = a.shape as [number, number];
-    const n = int(r, 1, 12);
+    const n = k > 1000 ? int(r, 1, 2) : int(r, 1, 12); // b of at most ~1e5 elements
     const b = this.leaf([k, n], r() < 0.7 ? pick(r, FLOATS) : undefined);
-    const f = pick(r, ['matmul', 'dot', 'einsum', 'einsum2', 'Tmatmul']);
+    const f = pick(r, ['matmul', 'dot', 'einsum', 'einsum2', 'Tmatmul', 'gram']);
     this.note(`${f}(a ${m}x${k}, L${this.leaves - 1})`);
+    if (f === 'gram') {
+      // a long contraction (≥ 2 × 16384): split into blocks summed in a fixed order (lower-matmul.ts splitContraction)
+      const tall = this.leaf([int(r, 32768, 50000), int(r, 1, 2)], pick(r, FLOATS));
+      this.note(`gram of L${this.leaves - 1}`);
+      return t.matmul(tall.T, tall);
+    }
     if (f === 'matmul') return t.matmul(a, b);
     if (f === 'dot') return t.dot(a, b);
     if (f === 'einsum') return t.einsum('ij,jk->ik', a, b);
     if (f === 'einsum2') return t.einsum('ij,ij->i', a, a);
-    return t.matmul(a.T, a);
+    return k * k > 1e5 ? t.matmul(a, b) : t.matmul(a.T, a);
   }
 
   blocks(x: NDArray): NDArray {
