@@ -142,6 +142,8 @@ class Builder {
     if (k < 0.3) {
       const f = pick(r, ['neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'square', 'floor', 'rint', 'tanh', 'sign', 'reciprocal', 'log1p', 'expm1', 'cbrt', 'isnan', 'isfinite', 'signbit', 'cos', 'arctan']);
       this.note(`${f}`);
+      // a NaN's sign is payload: signbit sees x with NaN made 0 (its -0 and +0 still count)
+      if (f === 'signbit') return t.signbit(t.where(t.isnan(x), 0, x));
       return (t as any)[f](x);
     }
     if (k < 0.65 || this.unknown) {
@@ -149,7 +151,10 @@ class Builder {
       let y: NDArray | number;
       if (r() < 0.4 || this.unknown) { y = pick(r, [2, 0.5, 3, 0, 1e-3, 7]); this.note(`${f}(scalar ${y})`); }
       else { const s = this.bshape(x.shape); y = this.leaf(r() < 0.5 ? s : s, r() < 0.5 ? x.dtype : undefined); this.note(`${f}(L${this.leaves - 1})`); }
-      return r() < 0.2 && typeof y !== 'number' ? (t as any)[f](y, x) : (t as any)[f](x, y);
+      const swap = r() < 0.2 && typeof y !== 'number';
+      // copysign copies a NaN's sign, payload: the sign operand's NaNs made 1
+      if (f === 'copysign') return swap ? t.copysign(y as NDArray, t.where(t.isnan(x), 1, x)) : t.copysign(x, typeof y === 'number' ? y : t.where(t.isnan(y), 1, y));
+      return swap ? (t as any)[f](y, x) : (t as any)[f](x, y);
     }
     if (k < 0.75) {
       const y = this.leaf(this.bshape(x.shape), r() < 0.5 ? x.dtype : undefined);
@@ -191,7 +196,10 @@ class Builder {
       if (n === 0) return x;
       const idx = Array.from({ length: int(r, 1, 2 * n) }, () => int(r, -n, n - 1));
       this.note(`take([${idx.length} indices], axis ${axis})`);
-      return x.take(idx, { axis });
+      const y = x.take(idx, { axis });
+      // Dask's take chunks: one per run of indices in one source chunk, thousands for random
+      // indices — a cluster runs each as a task (minutes): rechunked (chunk stream only)
+      return y.numblocks.reduce((p, q) => p * q, 1) > 64 ? y.rechunk(chunksFor(this.c, this.v, y.shape, false) as any) : y;
     }
     if (k < 0.65) {
       const th = pick(r, [0, 0.5, -1]);
@@ -235,7 +243,11 @@ class Builder {
   product(x: NDArray): NDArray {
     const r = this.r;
     const a = x.ndim === 2 ? x : x.ndim === 1 ? x.reshape([1, x.shape[0]!]) : this.leaf([int(r, 1, 20), int(r, 1, 20)], pick(r, FLOATS));
-    const [m, k] = a.shape as [number, number];
+    let a2 = a;
+    // a take's Dask chunks can be tiny (one per source-chunk run): a product of hundreds of them
+    // is tens of thousands of cluster tasks, so such an operand is rechunked first (chunk stream only)
+    if (a.numblocks.reduce((p, q) => p * q, 1) > 16) a2 = a.rechunk(chunksFor(this.c, this.v, a.shape, false) as any);
+    const [m, k] = a2.shape as [number, number];
     const n = k > 1000 ? int(r, 1, 2) : int(r, 1, 12); // b of at most ~1e5 elements
     const b = this.leaf([k, n], r() < 0.7 ? pick(r, FLOATS) : undefined);
     const f = pick(r, ['matmul', 'dot', 'einsum', 'einsum2', 'Tmatmul', 'gram']);
@@ -246,11 +258,11 @@ class Builder {
       this.note(`gram of L${this.leaves - 1}`);
       return t.matmul(tall.T, tall);
     }
-    if (f === 'matmul') return t.matmul(a, b);
-    if (f === 'dot') return t.dot(a, b);
-    if (f === 'einsum') return t.einsum('ij,jk->ik', a, b);
-    if (f === 'einsum2') return t.einsum('ij,ij->i', a, a);
-    return k * k > 1e5 ? t.matmul(a, b) : t.matmul(a.T, a);
+    if (f === 'matmul') return t.matmul(a2, b);
+    if (f === 'dot') return t.dot(a2, b);
+    if (f === 'einsum') return t.einsum('ij,jk->ik', a2, b);
+    if (f === 'einsum2') return t.einsum('ij,ij->i', a2, a2);
+    return k * k > 1e5 ? t.matmul(a2, b) : t.matmul(a2.T, a2);
   }
 
   blocks(x: NDArray): NDArray {
