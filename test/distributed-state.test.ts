@@ -14,8 +14,10 @@ const result = (id: string, worker: string): ResultMsg => ({ id, compute: 'j', w
 
 describe('task state machine', () => {
   it('derives done, pending and total from task states', () => {
-    // stage 0: 6 chunks; stage 1: one chunk (run whole)
-    const req = { compute: 'j', stages: [stage([6], [[1, 1, 1, 1, 1, 1]]), stage([2], [[2]])], stageNames: ['a', 'b'], buffers: [], outputs: [] } as SubmitRequest;
+    // stage 0: 6 chunks; stage 1: one chunk (run whole), into a buffer of its own (two stages
+    // writing one intermediate buffer are a concatenation's slabs, which run whole: planSplitMode)
+    const second = stage([2], [[2]]);
+    const req = { compute: 'j', stages: [stage([6], [[1, 1, 1, 1, 1, 1]]), { ...second, sink: { ...second.sink, buffer: 1 } }], stageNames: ['a', 'b'], buffers: [], outputs: [] } as SubmitRequest;
     const job = newJob('j', 'plan', 'a, b', { req });
     expect(totalOf(job)).toBe(7);
     const t1 = addTask(job, 'j:0:0', 0, [0, 1, 2], msg('j:0:0'));

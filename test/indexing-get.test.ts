@@ -63,6 +63,25 @@ describe('get: NumPy basic indexing table', () => {
   });
 });
 
+describe('get: reversed slices over zero-size chunks', () => {
+  it('keep every block (chunks add up to the shape) and compute NumPy\'s values, also reduced', async () => {
+    // found by scripts/fuzz/determinism: flip of chunks [8, [8, 4, 12, 3, 0, 1]] had chunks [[8], [0]]
+    // (Dask 2022.12's, which compute an empty array) and every compute of it was a RangeError
+    const v = Float64Array.from({ length: 8 * 28 }, (_, i) => (i * 7919) % 101);
+    const x = fromArray(v, { shape: [8, 28], chunks: [8, [8, 4, 12, 3, 0, 1]] });
+    const whole = fromArray(v, { shape: [8, 28] });
+    for (const sub of [':, ::-1', ':, ::-2', ':, 27:5:-3', ':, 26::-1', '::-1, -1:0:-4']) {
+      const y = x.get(sub);
+      expect(y.chunks.map((c) => c.reduce((a, b) => a + b, 0)), sub).toEqual(y.shape);
+      const want = (await whole.get(sub).compute()) as DenseArray;
+      expect(Array.from(((await y.compute()) as DenseArray).data), sub).toEqual(Array.from(want.data));
+      expect(await y.max().compute(), sub).toBe(await whole.get(sub).max().compute());
+    }
+    const flat = fromArray(Float64Array.from({ length: 7 }, (_, i) => i), { chunks: [[3, 0, 4]] });
+    expect(Array.from(((await flat.get('3::-2').compute()) as DenseArray).data)).toEqual([3, 1]);
+  });
+});
+
 describe('get: JS integer lists and boolean lists (take of known positions)', () => {
   const rows = fixture.rows.filter((r) => r.mask === undefined && isAdvanced(r));
   it('covers take rows', () => expect(rows.length).toBeGreaterThan(30));

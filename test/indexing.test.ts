@@ -100,10 +100,22 @@ describe('every fixture row', () => {
     }
   });
 
-  it('gives Dask\'s chunks for every basic slice', () => {
+  it('gives Dask\'s chunks for every basic slice (but where Dask\'s do not add up to NumPy\'s shape)', () => {
+    const sums = (chunks: number[][]) => chunks.map((c) => c.reduce((a, b) => a + b, 0));
+    const daskWrong: string[] = [];
     for (const row of fixture.rows) {
       if (!row.dask) continue;
-      expect(daskSliceChunks(row.chunks, parseIndex(row.items)), label(row)).toEqual(row.dask.chunks);
+      const got = daskSliceChunks(row.chunks, parseIndex(row.items));
+      // Dask 2022.12 over a zero-size block with a negative step starting right after it: x[3::-2]
+      // of chunks (3, 0, 4) is ((0,),) and computes an empty array; tessera's chunks add up to
+      // NumPy's shape (the compute refused them before: found by scripts/fuzz/determinism)
+      if (JSON.stringify(got) !== JSON.stringify(row.dask.chunks) && 'shape' in row.numpy && row.chunks.some((c) => c.includes(0)) && JSON.stringify(sums(row.dask.chunks)) !== JSON.stringify(row.numpy.shape)) {
+        expect(sums(got), label(row)).toEqual(row.numpy.shape);
+        daskWrong.push(label(row));
+        continue;
+      }
+      expect(got, label(row)).toEqual(row.dask.chunks);
     }
+    expect(daskWrong).toEqual(['[7] chunks [[3,0,4]] x[3::-2]', '[7] chunks [[3,0,4]] x[-4:-7:-8]', '[7] chunks [[3,0,4]] x[-4:1:-3]']);
   });
 });

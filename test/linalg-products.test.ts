@@ -96,6 +96,23 @@ describe('matmul determinism and errors', () => {
     expect(Buffer.from(lazy.data.buffer).equals(Buffer.from(mem.data.buffer))).toBe(true);
   });
 
+  it('zero-size chunks (as Dask accepts them) give the bits of whole chunks: the stage drops them', async () => {
+    // found by scripts/fuzz/determinism: the matmul stage kept the 0 of `chunks: [[1, 9, 3, 0, 2], 3]`
+    // and the engine refused it ('chunk size 0 (accepted: positive sizes; 0 only on a zero-length axis)')
+    const av = Float64Array.from({ length: 15 * 13 }, (_, i) => ((i * 37) % 11) - 5);
+    const bv = Float64Array.from({ length: 13 * 8 }, (_, i) => ((i * 17) % 7) / 4);
+    const whole = (await matmul(fromArray(av, { shape: [15, 13] }), fromArray(bv, { shape: [13, 8] })).compute()) as DenseArray;
+    const a = fromArray(av, { shape: [15, 13], chunks: [[1, 9, 3, 0, 2], [3, 3, 3, 3, 1]] });
+    const b = fromArray(bv, { shape: [13, 8], chunks: [[11, 2], [1, 0, 2, 5, 0]] });
+    for (const r of [matmul(a, b), dot(a, b), einsum('ij,jk->ik', a, b), matmul(a.mul(1), b)]) {
+      const got = (await r.compute()) as DenseArray;
+      expect(got.shape).toEqual([15, 8]);
+      expect(Buffer.from(got.data.buffer).equals(Buffer.from(whole.data.buffer))).toBe(true);
+    }
+    const gram = (await matmul(a.T, a).compute()) as DenseArray;
+    expect(Buffer.from(gram.data.buffer).equals(Buffer.from(((await matmul(fromArray(av, { shape: [15, 13] }).T, fromArray(av, { shape: [15, 13] })).compute()) as DenseArray).data.buffer))).toBe(true);
+  });
+
   it('a small product over a long contraction (split in blocks, summed in a fixed order) matches a naive loop', async () => {
     const x = random.normal(0, 1, [70001, 5], { seed: 3, chunks: [10000, 5] });
     const X = ((await x.compute()) as DenseArray).data;
@@ -127,6 +144,26 @@ describe('matmul determinism and errors', () => {
     expect(Buffer.from(lazy.data.buffer).equals(Buffer.from(mem.data.buffer))).toBe(true);
     ap.dispose();
     bp.dispose();
+  });
+
+  it('a long contraction is split by its shape, not its chunks: Gram matrices and panels give the same bits', async () => {
+    // found by scripts/fuzz/determinism: x.T @ x of a [41107, 2] array chunked [[...], [1, 1]] was
+    // 4 output tasks and not split (one GEMM over K), chunked [[...], [2]] 1 task and split in blocks
+    const x = random.normal(0, 1e3, [41107, 2], { seed: 7, chunks: [[2699, 27374, 4215, 6819], 2] });
+    const ref = (await matmul(x.T, x).compute()) as DenseArray;
+    for (const c of [[-1, [1, 1]], [20000, 1], [-1, -1]] as const) {
+      const y = x.rechunk(c as never);
+      const r = (await matmul(y.T, y).compute()) as DenseArray;
+      expect(Buffer.from(r.data.buffer).equals(Buffer.from(ref.data.buffer)), JSON.stringify(c)).toBe(true);
+    }
+    // a lazy operand over 32 MiB in row panels (300 × 40000 float64, 96 MB): each panel split as the one-stage product
+    const a = random.random([300, 40000], { seed: 8, chunks: [150, 40000] }).mul(2);
+    const b = random.random([40000, 3], { seed: 9, chunks: [40000, 3] });
+    const panels = (await matmul(a, b).compute()) as DenseArray;
+    const ap = await a.persist();
+    const mem = (await matmul(ap, b).compute()) as DenseArray;
+    ap.dispose();
+    expect(Buffer.from(panels.data.buffer).equals(Buffer.from(mem.data.buffer))).toBe(true);
   });
 
   it('iterChunks and computeBlock of a product give the chunks of compute()', async () => {

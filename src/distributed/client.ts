@@ -501,7 +501,9 @@ export class Client {
   ): Promise<TypedData> {
     // pieces of any dtype (typed registers): bytes scattered through views of the dtype's TypedArray
     const Ctor = typedArrayClass(dtype) as unknown as { new (n: number): TypedData; new (b: ArrayBufferLike): TypedData; BYTES_PER_ELEMENT: number };
-    const n = Math.max(shape.reduce((a, b) => a * b, 1), 1);
+    const n = shape.reduce((a, b) => a * b, 1);
+    // an empty result has no element to fetch (its data is empty, as compute() gives it)
+    if (n === 0) return new Ctor(0);
     if (out.kind === 'data') {
       const copy = new Uint8Array(n * Ctor.BYTES_PER_ELEMENT);
       copy.set(out.data.subarray(0, copy.length));
@@ -560,11 +562,27 @@ function scatter(resultData: TypedData, p: Piece, bytes: Uint8Array): void {
   const View = typedArrayClass(DTYPES.find((d) => d.code === p.dtype)!.name as DType) as unknown as new (b: ArrayBufferLike, o: number, n: number) => TypedData;
   const src = new View(aligned.buffer, aligned.byteOffset, aligned.byteLength / item) as unknown as { [i: number]: number | bigint; length: number; subarray(a: number, b: number): ArrayLike<number | bigint> };
   const result = resultData as unknown as { [i: number]: number | bigint; length: number; set(a: ArrayLike<number | bigint>, at?: number): void };
-  if (p.whole) {
+  if (p.whole && !p.slab) {
     result.set(src.subarray(0, result.length));
     return;
   }
   const nd = p.ext.length;
+  if (p.whole) {
+    // a slab of the buffer laid out in place: copy its box, element at its own place
+    if (p.ext.some((e) => e === 0)) return;
+    const idx = new Array<number>(nd).fill(0);
+    for (;;) {
+      let dst = p.offset;
+      for (let k = 0; k < nd; k++) dst += (p.start[k]! + idx[k]!) * p.strides[k]!;
+      result[dst] = src[dst]!;
+      let k = nd - 1;
+      for (; k >= 0; k--) {
+        if (++idx[k]! < p.ext[k]!) break;
+        idx[k] = 0;
+      }
+      if (k < 0) return;
+    }
+  }
   if (nd === 0) {
     result[p.offset] = src[0]!;
     return;

@@ -2,7 +2,7 @@
 // changes a task's state (waiting → processing → memory / erred, and back to waiting when a worker
 // is lost). Counts the scheduler reports (done, pending) are derived from task states here, never
 // kept by hand elsewhere.
-import { chunkCount, splitMode } from '../plan/split.js';
+import { chunkCount, planSplitMode } from '../plan/split.js';
 import type { GraphTask, Piece, ResultMsg, SubmitRequest, TaskMsg, ZarrInput } from './protocol.js';
 
 export type TaskState = 'waiting' | 'processing' | 'memory' | 'erred';
@@ -139,7 +139,7 @@ export function transition(job: Job, task: Task, to: TaskState, at: { worker?: s
 
 /** Units of work of the whole job: chunks of every plan stage, calls, or non-literal graph keys. */
 export function totalOf(job: Job): number {
-  if (job.kind === 'plan') return job.req!.stages.reduce((n, st) => n + (splitMode(st) === 'chunks' ? chunkCount(st) : 1), 0);
+  if (job.kind === 'plan') return job.req!.stages.reduce((n, st, s) => n + (planSplitMode(job.req!.stages, job.req!.outputs, s) === 'chunks' ? chunkCount(st) : 1), 0);
   if (job.kind === 'call') return job.calls!;
   return job.graph!.specs.size - job.graph!.literals;
 }

@@ -245,6 +245,12 @@ export interface Piece {
   dtype: number;
   /** The piece is the whole output buffer, already laid out (a stage run as one task). */
   whole?: boolean;
+  /**
+   * With `whole`: the stage wrote only its box (start/ext at offset/strides) of that buffer —
+   * one of several stages writing it, as a concatenation's sources — so only that box is copied
+   * from it (the rest of the stored buffer is zeros, not the other stages' values).
+   */
+  slab?: boolean;
   /** Bytes stored. */
   bytes?: number;
   /** The holding worker's chunk port, when it serves one. */

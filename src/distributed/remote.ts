@@ -100,14 +100,24 @@ export function leafSpan(leaf: NativeLeaf, iter: Box): { lo: number; hi: number;
   return { lo: base + lo, hi: base + hi, offset: -lo };
 }
 
+/**
+ * The box of the array a piece's values are for: its pieceBox, but for a `slab` (a whole stored
+ * buffer of which the stage wrote one slab along axis 0, a concatenation's source) that slab.
+ */
+export function pieceCover(p: Piece, shape: readonly number[]): Box {
+  if (!p.slab) return pieceBox(p, shape);
+  return pieceBox({ ...p, whole: false }, shape);
+}
+
 /** The copies that assemble `region` of an array from its stored pieces. */
 export function fetchSpec(compute: string, pieces: readonly Piece[], shape: readonly number[], region: Box, itemsize: number): FetchSpec {
   const parts: FetchPart[] = [];
   let covered = 0;
   for (const p of pieces) {
     const box = pieceBox(p, shape);
-    const lo = region.start.map((s, a) => Math.max(s, box.start[a]!));
-    const hi = region.start.map((s, a) => Math.min(s + region.ext[a]!, box.start[a]! + box.ext[a]!));
+    const cover = pieceCover(p, shape);
+    const lo = region.start.map((s, a) => Math.max(s, cover.start[a]!));
+    const hi = region.start.map((s, a) => Math.min(s + region.ext[a]!, cover.start[a]! + cover.ext[a]!));
     if (hi.some((h, a) => h <= lo[a]!)) continue;
     const ext = hi.map((h, a) => h - lo[a]!);
     covered += ext.reduce((n, e) => n * e, 1);

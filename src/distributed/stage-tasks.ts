@@ -3,7 +3,7 @@
 // output buffers, and boxes of persisted arrays the worker assembles from stored pieces.
 import { dtypeBytes } from '../plan/split.js';
 import { ReduceCode, type NativeLeaf, type NativeStage } from '../native.js';
-import { chunkBatches, chunkBox, chunkOutBytes, chunkStage, concatParts, concatTable, isChunkCount, resolveConcatLeaves, splitMode, wholeStage } from '../plan/split.js';
+import { chunkBatches, chunkBox, chunkOutBytes, chunkStage, concatParts, concatTable, isChunkCount, planSplitMode, resolveConcatLeaves, wholeStage } from '../plan/split.js';
 import { StageKind } from '../plan/types.js';
 import { contiguousStrides } from '../array/node.js';
 import { LeafKind } from '../plan/ops.generated.js';
@@ -45,7 +45,7 @@ export function stageTasks(host: StageHost, job: Job, s: number): Task[] {
   const used = [...new Set(plain.filter((l) => l.kind === 3).map((l) => l.buffer))];
   const leafBuffers = new Map<number, number>();
   const buffers: ({ data: Uint8Array } | { alloc: number })[] = [];
-  const chunked = splitMode(stage) === 'chunks';
+  const chunked = planSplitMode(req.stages, req.outputs, s) === 'chunks';
   // Large inline inputs (fromArray data) are cut per task to the span each task reads.
   const sliced = new Set<number>();
   for (const b of used) {

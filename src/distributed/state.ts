@@ -4,7 +4,7 @@
 // is repair.ts. The transport shell (subscriptions, heartbeats, worker liveness) is scheduler.ts.
 import { plural } from '../cli-text.js';
 import { ReduceCode, type NativeStage } from '../native.js';
-import { chunkBox, chunkCount, isChunkCount } from '../plan/split.js';
+import { chunkBox, chunkCount, dtypeBytes, isChunkCount } from '../plan/split.js';
 import { combineChunkPartials } from '../plan/partials.js';
 import {
   SUBJECTS,
@@ -340,8 +340,11 @@ export class SchedulerState implements RepairHost {
     const addPieces = (pieces: Piece[]): void => void job.pieces.set(sinkBuffer, [...(job.pieces.get(sinkBuffer) ?? []), ...pieces]);
     if (tasks.length === 1 && tasks[0]!.chunks[0] === -1) {
       const t = tasks[0]!;
-      if (t.partials) job.data[sinkBuffer] = t.partials[0]!;
-      else addPieces([{ ...this.piece(stage, t, 0, { start: stage.shape.map(() => 0), ext: stage.shape }), whole: true }]);
+      // one of several stages writing this buffer (a concatenation's sources, each its slab): the
+      // whole buffer its task returned or stored holds only its own slab
+      const slab = stage.sink.reduce === ReduceCode.None && req.stages.filter((s) => s.sink.buffer === sinkBuffer).length > 1;
+      if (t.partials) job.data[sinkBuffer] = slab && job.data[sinkBuffer] ? copySlab(job.data[sinkBuffer]!, t.partials[0]!, stage) : t.partials[0]!;
+      else addPieces([{ ...this.piece(stage, t, 0, { start: stage.shape.map(() => 0), ext: stage.shape }), whole: true, ...(slab ? { slab } : {}) }]);
     } else if (isChunkCount(stage)) {
       // a mask's counts: one float64 per chunk, at the sink's place for that chunk index
       const bytes = (req.buffers[sinkBuffer] as { bytes: number }).bytes;
@@ -559,4 +562,25 @@ function resultBytes(r: ResultMsg): { bytes?: number } {
   for (const d of r.data ?? []) (bytes += d.byteLength), (known = true);
   for (const x of r.stored ?? []) (bytes += x.bytes), (known = true);
   return known ? { bytes } : {};
+}
+
+/** Copies into `into` the elements `stage` wrote into `from` (two whole buffers of its sink): a concatenation's slab. */
+function copySlab(into: Uint8Array, from: Uint8Array, stage: NativeStage): Uint8Array {
+  const item = dtypeBytes(stage.sink.dtype);
+  const { offset, strides } = stage.sink;
+  const shape = stage.shape;
+  const nd = shape.length;
+  if (shape.some((e) => e === 0)) return into;
+  const idx = new Array<number>(nd).fill(0);
+  for (;;) {
+    let at = offset;
+    for (let k = 0; k < nd; k++) at += idx[k]! * strides[k]!;
+    into.set(from.subarray(at * item, (at + 1) * item), at * item);
+    let k = nd - 1;
+    for (; k >= 0; k--) {
+      if (++idx[k]! < shape[k]!) break;
+      idx[k] = 0;
+    }
+    if (k < 0) return into;
+  }
 }

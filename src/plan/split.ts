@@ -61,6 +61,20 @@ export const MAX_SCHEDULER_PARTIAL_BYTES = 256 * 2 ** 20;
  *    reduction, or a reduction whose partials (kept outputs × chunks along the reduced axes ×
  *    planes × 8 bytes) would exceed MAX_SCHEDULER_PARTIAL_BYTES. Still bit-identical.
  */
+/**
+ * splitMode of stage `s` of a plan whose output buffers are `outputs`. A concatenation that later
+ * stages read is one buffer written by one stage per source, each its slab: those stages run
+ * whole, so every slab comes back whole to the scheduler, which merges them (state.ts copySlab)
+ * — chunk pieces kept on the workers next to inline slabs would leave the later reader half of
+ * them, and an axis other than 0 is no box of pieces.
+ */
+export function planSplitMode(stages: readonly NativeStage[], outputs: readonly number[], s: number): 'chunks' | 'whole' {
+  const stage = stages[s]!;
+  const b = stage.sink.buffer;
+  if (stage.sink.reduce === ReduceCode.None && !outputs.includes(b) && stages.some((st, k) => k !== s && st.sink.buffer === b)) return 'whole';
+  return splitMode(stage);
+}
+
 export function splitMode(stage: NativeStage): 'chunks' | 'whole' {
   // a mask's compaction writes each chunk at an offset of the whole result (imms per chunk index);
   // a take's chunk reads source rows anywhere (the indices say which): both run whole. A mask's

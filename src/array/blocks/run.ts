@@ -176,6 +176,7 @@ export async function runBlocksJob(job: BlocksJob, cluster?: ClusterBlocks, sign
     throw new TypeError(`${job.name} on a cluster: the function must be a delayed.module(url, exportName) function the workers can import (inline closures run locally only)`);
   }
   let inputNodes = job.inputs.map((i) => i.node);
+  let release = (): void => {};
   if (cluster) {
     // computed on the workers, then cut into blocks here (native stages over the fetched data)
     inputNodes = await Promise.all(inputNodes.map(async (n): Promise<Node> => {
@@ -186,6 +187,13 @@ export async function runBlocksJob(job: BlocksJob, cluster?: ClusterBlocks, sign
     // Resolved lazily: a circular import (ndarray.ts ↔ this module) must not be touched at load.
     const { resolveDelayedInputs } = await import('../ndarray.js');
     await resolveDelayedInputs(inputNodes, signal);
+    // masks under an input are counted first, as compute() does (an input of known shape, e.g.
+    // a reduction of a mask, still lowers the mask: without its counts that was the RangeError
+    // 'compute: this array has unknown chunk sizes', where a cluster computed it)
+    const { resolveUnknownChunks } = await import('../indexing/gather.js');
+    const resolved = await resolveUnknownChunks(inputNodes);
+    inputNodes = resolved.roots;
+    release = resolved.release;
   }
   const lowering = newLowering();
   const shared: { buffer: SharedArrayBuffer; dtype: DType }[] = [];
@@ -198,7 +206,11 @@ export async function runBlocksJob(job: BlocksJob, cluster?: ClusterBlocks, sign
     return probe.elements > 0 ? gatherBlocks(lowering, node, inp.axes, new Uint8Array(buffer), dtype, job.name) : probe;
   });
   const lowered = lowering.lower([]);
-  if (lowered.plan.stages.length) await runLowered(lowered, { signal });
+  try {
+    if (lowered.plan.stages.length) await runLowered(lowered, { signal });
+  } finally {
+    release();
+  }
   const outL = outLayout(job.out);
   const outBuffer = new SharedArrayBuffer(outL.elements * itemsize(job.dtype));
   const calls = job.calls(layouts, outL);

@@ -98,7 +98,11 @@ function slice1d(dim: number, lengths: readonly number[], index: DaskSlice): Map
     }
   } else {
     let rstart = start;
-    const istart = Math.min(bisectLeft(bounds, start) + 1, bounds.length - 1);
+    // Dask's istart is bisect_left(bounds, start) + 1: the block holding start, or one past it —
+    // unless zero-size blocks repeat a bound there (chunks (8, 4, 12, 3, 0, 1), start 27: Dask
+    // 2022.12 starts at the empty block, skips the last one and makes x[::-1] ((0,),), computing
+    // an empty array). bisect_right is the block holding start in every case.
+    const istart = Math.min(bisectRight(bounds, start), bounds.length - 1);
     const istop = Math.max(bisectRight(bounds, stop) - 1, -1);
     for (let i = istart; i > istop; i--) {
       const chunkStop = bounds[i]!;

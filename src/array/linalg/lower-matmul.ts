@@ -7,7 +7,7 @@
 import { LeafKind, NativeDType, OpCode, ReduceCode, StageKind, type NativeLeaf } from '../../plan/types.js';
 import { contiguousStrides, itemsize, size, type ContractionAxes, type DType, type MatmulNode, type MemoryRef, type Node, type ReduceNode } from '../node.js';
 import { run, type Val } from '../emit.js';
-import { permutedAccess, type Lowering } from '../lower.js';
+import { permutedAccess, stageChunks, type Lowering } from '../lower.js';
 import { native } from '../../native.js';
 // (used at call time only: ndarray.ts → lower.ts → this module is a cycle)
 import { NDArray } from '../ndarray.js';
@@ -63,6 +63,15 @@ export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: Me
   const nAxesOut = fb.map((_, i) => nb + fa.length + i);
   const sinkStrides = [...os.slice(0, nb), merged(mAxesOut, os, node.shape)!, merged(nAxesOut, os, node.shape)!];
 
+  // Whether the contraction is split (and so the order of its sums) follows from the shape alone:
+  // the tasks an unchunked output would be refined into, not the chunks asked for (a Gram matrix
+  // of chunks [[1, 1], [1, 1]] was 4 tasks, unsplit, and differed in the last bits from [[2], [2]]),
+  // and panels split it too
+  const nk = Math.min(MAX_KSPLIT, Math.floor(K / KSPLIT_MIN));
+  const unchunked = [[M], [N]];
+  if (nb === 0) refine(unchunked, [M, N], 4);
+  const splitK = nb === 0 && unchunked[0]!.length * unchunked[1]!.length < 4 && nk >= 2 && M * N > 0;
+
   if (nb === 0 && fa.length === 1 && fb.length === 1 && K > 0 && M * N > 0) {
     const bytes = itemsize(node.dtype) * K;
     // whatever the chunking: a lazy operand of one chunk is cut into panels too (panelRows)
@@ -72,7 +81,7 @@ export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: Me
     // (not on a cluster: the panels reuse one scratch buffer stage after stage, and there a
     // buffer's pieces stay on the workers; the workers hold the operands instead)
     if ((panelA || panelB) && !owner.distributed) {
-      panelProducts(owner, node, { panelA, panelB, M, N, K, outBuffer, sinkStrides });
+      panelProducts(owner, node, { panelA, panelB, M, N, K, outBuffer, sinkStrides, nk: splitK ? nk : 0 });
       const m: MaterializedMatmul = { memory: out, buffer: outBuffer, dtype: node.dtype, shape: node.shape };
       if (!memory) cache.set(node.id, m);
       return m;
@@ -82,16 +91,16 @@ export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: Me
   const A = operandLeaf(owner, node.a, node.aAxes, node.dtype, 'a');
   const B = operandLeaf(owner, node.b, node.bAxes, node.dtype, 'b');
 
-  const chunks: number[][] = [
-    ...node.chunks.slice(0, nb).map((c) => [...c]),
-    fa.length === 1 ? [...node.chunks[nb]!] : [M],
-    fb.length === 1 ? [...node.chunks[nb + fa.length]!] : [N],
-  ];
+  // zero-size chunks (Dask's `chunks: [[3, 0, 2]]`) hold no element: the stage drops them, as
+  // every stage does (the engine accepts a 0 only on a zero-length axis)
+  const chunks: number[][] = stageChunks(shape, [
+    ...node.chunks.slice(0, nb),
+    fa.length === 1 ? node.chunks[nb]! : [M],
+    fb.length === 1 ? node.chunks[nb + fa.length]! : [N],
+  ]);
   refine(chunks, shape);
 
-  const tasks = chunks.reduce((t, c) => t * c.length, 1);
-  const nk = Math.min(MAX_KSPLIT, Math.floor(K / KSPLIT_MIN));
-  if (nb === 0 && tasks < 4 && nk >= 2 && M * N > 0) {
+  if (splitK) {
     splitContraction(owner, node, { A, B, M, N, K, nk, chunks, outBuffer, sinkStrides });
   } else owner.addStage(
     {
@@ -123,7 +132,7 @@ export function materializeMatmul(owner: Lowering, node: MatmulNode, memory?: Me
 function splitContraction(
   owner: Lowering,
   node: MatmulNode,
-  g: { A: NativeLeaf; B: NativeLeaf; M: number; N: number; K: number; nk: number; chunks: number[][]; outBuffer: number; sinkStrides: number[] },
+  g: { A: NativeLeaf; B: NativeLeaf; M: number; N: number; K: number; nk: number; chunks: number[][]; outBuffer: number; sinkStrides: number[]; sinkOffset?: number },
 ): void {
   const { A, B, M, N, K, nk } = g;
   const kb = Math.ceil(K / nk);
@@ -165,7 +174,7 @@ function splitContraction(
       imms: new Float64Array(0),
       nregs: 1,
       result: 0,
-      sink: { reduce: ReduceCode.Sum, dtype: dt, buffer: g.outBuffer, offset: 0, strides: [0, ...g.sinkStrides], reduceAxes: [1, 0, 0], ddof: 0 },
+      sink: { reduce: ReduceCode.Sum, dtype: dt, buffer: g.outBuffer, offset: g.sinkOffset ?? 0, strides: [0, ...g.sinkStrides], reduceAxes: [1, 0, 0], ddof: 0 },
     },
     `sum-${node.op}`,
   );
@@ -188,7 +197,7 @@ function readsInPlace(node: Node, axes: ContractionAxes, dtype: DType): boolean 
 function panelProducts(
   owner: Lowering,
   node: MatmulNode,
-  g: { panelA: boolean; panelB: boolean; M: number; N: number; K: number; outBuffer: number; sinkStrides: number[] },
+  g: { panelA: boolean; panelB: boolean; M: number; N: number; K: number; outBuffer: number; sinkStrides: number[]; nk: number },
 ): void {
   const isz = itemsize(node.dtype);
   const mCh = g.panelA ? panelRows(node.chunks[0]!, g.K * isz) : [g.M];
@@ -206,6 +215,13 @@ function panelProducts(
       const shape = [mi, nj];
       const chunks = [[mi], [nj]];
       refine(chunks, shape);
+      if (g.nk >= 2) {
+        // the contraction split as the one-stage product splits it (the same blocks and sums)
+        const sinkOffset = mlo * g.sinkStrides[0]! + nlo * g.sinkStrides[1]!;
+        splitContraction(owner, node, { A: Ai, B: Bj, M: mi, N: nj, K: g.K, nk: g.nk, chunks, outBuffer: g.outBuffer, sinkStrides: g.sinkStrides, sinkOffset });
+        nlo += nj;
+        continue;
+      }
       owner.addStage(
         {
           kind: StageKind.Matmul,
@@ -238,6 +254,7 @@ function panelProducts(
 function panelRows(chunks: readonly number[], rowBytes: number): number[] {
   const most = Math.max(PANEL_MIN_ROWS, Math.floor(PANEL_MAX_BYTES / rowBytes));
   return chunks.flatMap((c) => {
+    if (c === 0) return []; // a zero-size chunk is no panel
     if (c <= most) return [c];
     const parts = Math.ceil(c / most);
     const base = Math.floor(c / parts);
@@ -315,12 +332,11 @@ function operandLeaf(owner: Lowering, node: Node, axes: ContractionAxes, dtype: 
   return leafFor(buffer, 0, strides)!;
 }
 
-/** Halve the largest M or N chunks until the stage has 4 tasks per thread or tiles get small. */
-function refine(chunks: number[][], shape: readonly number[]): void {
+/** Halve the largest M or N chunks until the stage has `target` tasks (default 4 per thread) or tiles get small. */
+function refine(chunks: number[][], shape: readonly number[], target = minTasks()): void {
   if (shape.some((s) => s === 0)) return;
   const nd = shape.length;
   const tasks = (): number => chunks.reduce((t, c) => t * c.length, 1);
-  const target = minTasks();
   while (tasks() < target) {
     const big = [nd - 2, nd - 1].map((ax) => Math.max(...chunks[ax]!));
     const ax = big[0]! >= big[1]! ? nd - 2 : nd - 1;
