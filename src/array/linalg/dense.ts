@@ -108,13 +108,17 @@ export function luSolve(a: Mat, b: Mat, name: string): Mat {
   return triangularSolve(lu, triangularSolve(lu, pb, true, true), false);
 }
 
-/** Householder QR of an m x n matrix, m >= n: Q m x n (orthonormal columns), R n x n upper. */
+/**
+ * Reduced Householder QR of an m x n matrix, k = min(m, n): Q m x k (orthonormal columns), R k x n
+ * upper triangular (trapezoidal when m < n).
+ */
 export function householderQR(a: Mat): { q: Mat; r: Mat } {
   const { rows: m, cols: n } = a;
+  const kk = Math.min(m, n);
   const w = Float64Array.from(a.data);
   const vs: Float64Array[] = [];
   const betas: number[] = [];
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < kk; k++) {
     let norm = 0;
     for (let i = k; i < m; i++) norm = Math.hypot(norm, w[i * n + k]!);
     const v = new Float64Array(m - k);
@@ -134,19 +138,19 @@ export function householderQR(a: Mat): { q: Mat; r: Mat } {
     vs.push(v);
     betas.push(beta);
   }
-  const r = mat(n, n);
-  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) r.data[i * n + j] = w[i * n + j]!;
-  // Q = H0 H1 ... H(n-1) applied to the first n columns of I
-  const q = mat(m, n);
-  for (let i = 0; i < n; i++) q.data[i * n + i] = 1;
-  for (let k = n - 1; k >= 0; k--) {
+  const r = mat(kk, n);
+  for (let i = 0; i < kk; i++) for (let j = i; j < n; j++) r.data[i * n + j] = w[i * n + j]!;
+  // Q = H0 H1 ... H(k-1) applied to the first k columns of I
+  const q = mat(m, kk);
+  for (let i = 0; i < kk; i++) q.data[i * kk + i] = 1;
+  for (let k = kk - 1; k >= 0; k--) {
     const v = vs[k]!;
     const beta = betas[k]!;
-    for (let j = 0; j < n; j++) {
+    for (let j = 0; j < kk; j++) {
       let s = 0;
-      for (let i = k; i < m; i++) s += v[i - k]! * q.data[i * n + j]!;
+      for (let i = k; i < m; i++) s += v[i - k]! * q.data[i * kk + j]!;
       s *= beta;
-      if (s !== 0) for (let i = k; i < m; i++) q.data[i * n + j]! -= s * v[i - k]!;
+      if (s !== 0) for (let i = k; i < m; i++) q.data[i * kk + j]! -= s * v[i - k]!;
     }
   }
   return { q, r };
