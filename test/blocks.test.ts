@@ -151,7 +151,8 @@ describe("mapOverlap against Dask's map_overlap", () => {
       const keys = [...blocks.keys()].sort((p, q) => {
         const a = p.split(',').map(Number);
         const b = q.split(',').map(Number);
-        return a[0]! - b[0]! || (a[1] ?? 0) - (b[1] ?? 0);
+        for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return a[k]! - b[k]!;
+        return 0;
       });
       expect(keys.flatMap((k) => blocks.get(k)!)).toEqual(c.halo);
       const sm = mapOverlap(fn('smooth'), x, { depth: c.depth, boundary: c.boundary });
