@@ -135,6 +135,45 @@ interface OverlapCase {
 }
 const overlap = JSON.parse(readFileSync(new URL('./fixtures/numpy/overlap.json', import.meta.url), 'utf8')) as { cases: OverlapCase[] };
 
+describe('integer and bool inputs of block functions (fuzz16: int32 blocks were read as bytes)', () => {
+  it('each block is its dtype\'s TypedArray, on workers and inline', async () => {
+    const classes = ['Float64Array', 'Float32Array', 'Int8Array', 'Int16Array', 'Int32Array', 'BigInt64Array', 'Uint8Array', 'Uint16Array', 'Uint32Array', 'BigUint64Array'];
+    const inputs: [string, ArrayLike<number | bigint>][] = [
+      ['Int8Array', Int8Array.of(1, -2, 3)], ['Int16Array', Int16Array.of(-300, 2, 3)], ['Int32Array', Int32Array.of(70000, -2, 3)],
+      ['BigInt64Array', BigInt64Array.of(2n ** 40n + 1n, -2n, 3n)], ['Uint16Array', Uint16Array.of(65535, 2, 3)],
+      ['Uint32Array', Uint32Array.of(4e9, 2, 3)], ['BigUint64Array', BigUint64Array.of(2n ** 50n, 2n, 3n)],
+    ];
+    for (const [name, data] of inputs) {
+      const x = fromArray(data as never, { chunks: [[1, 2]] } as never);
+      expect(await values(mapBlocks(fn('dataClass'), x, { dtype: 'float64' }))).toEqual([0, 0, 0].fill(classes.indexOf(name)));
+      const want = Array.from(data, (v, i) => 2 * Number(v) + (i < 1 ? 0 : 1));
+      expect(await values(mapBlocks(fn('twiceAnyDType'), x, { dtype: 'float64' }))).toEqual(want);
+      let seen = '';
+      const inline = mapBlocks((b: DenseArray, info: { chunkLocation: number[] }) => {
+        seen = b.data.constructor.name;
+        return Float64Array.from(b.data as ArrayLike<number>, (v) => 2 * Number(v) + info.chunkLocation[0]!);
+      }, x, { dtype: 'float64' });
+      expect(await values(inline)).toEqual(want);
+      expect(seen).toBe(name);
+    }
+    const bools = fromArray(Uint8Array.of(1, 0, 1, 1), { dtype: 'bool', chunks: [[3, 1]] } as never);
+    expect(await values(mapBlocks(fn('twiceAnyDType'), bools, { dtype: 'float32' }))).toEqual([2, 0, 2, 3]);
+  });
+
+  it('mapOverlap and reduction over int32 (values as Dask: map_overlap reflect depth 1, reduction of sums)', async () => {
+    const x = fromArray(Int32Array.of(1, 2, 3, 4, 5), { chunks: [[2, 3]] } as never);
+    // da.from_array(np.arange(1, 6, dtype='int32'), chunks=((2, 3),)).map_overlap(lambda b: b[:-2] + b[1:-1] + b[2:] ..., depth=1, boundary='reflect')
+    const sm = mapOverlap((b: DenseArray) => {
+      const d = b.data as Int32Array;
+      return Float64Array.from(d, (v, i) => v + (i > 0 ? d[i - 1]! : 0) + (i < d.length - 1 ? d[i + 1]! : 0));
+    }, x, { depth: 1, boundary: 'reflect', dtype: 'float64' });
+    expect(await values(sm)).toEqual([4, 6, 9, 12, 14]);
+    expect(await values(mapOverlap(fn('twiceAnyDType'), x, { depth: 1, boundary: 'nearest', dtype: 'float64' }))).toEqual([2, 4, 7, 9, 11]);
+    expect(await reduction(x, { chunk: fn('sumAxes'), aggregate: fn('sumAxes'), dtype: 'float64' }).compute()).toBe(15);
+    expect(() => mapBlocks(fn('identity'), x)).toThrow(/defaults to the first array's, "int32".*options.dtype/);
+  });
+});
+
 describe("mapOverlap against Dask's map_overlap", () => {
   for (const c of overlap.cases) {
     it(`${c.name}: halo'd blocks and a trimmed 3-point mean`, async () => {

@@ -32,10 +32,17 @@ export interface BlockInfo extends BlockLocation {
   inputs: BlockLocation[];
 }
 
+/**
+ * The elements of a block: its input's dtype's TypedArray, as a DenseArray's data (Float64Array,
+ * Float32Array, Int32Array, …; BigInt64Array / BigUint64Array for int64 / uint64, Uint8Array of
+ * 0/1 for bool).
+ */
+export type BlockData = Float64Array | Float32Array | Uint8Array | Int8Array | Int16Array | Int32Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
+
 /** What a block function sees of a block: a typed-array view (of shared memory) and its shape. */
 export interface Block {
-  /** The block's elements, row-major: a view of shared memory for module functions (not a copy). */
-  readonly data: Float64Array | Float32Array | Uint8Array;
+  /** The block's elements, row-major, in its input's dtype: a view of shared memory for module functions (not a copy). */
+  readonly data: BlockData;
   /** The block's shape. */
   readonly shape: readonly number[];
 }
@@ -147,7 +154,11 @@ export const outSlot = (out: BlockedLayout, idx: readonly number[]): [number, nu
 
 const floatDType = (where: string, d: unknown, fallback: DType): 'float64' | 'float32' => {
   const v = d ?? fallback;
-  if (v !== 'float64' && v !== 'float32') throw new TypeError(`${where}: options.dtype must be 'float64' or 'float32' (the result dtypes block functions support), got ${show(v)}`);
+  if (v !== 'float64' && v !== 'float32') {
+    throw new TypeError(d === undefined
+      ? `${where}: the result dtype defaults to the first array's, ${show(v)}; block functions give 'float64' or 'float32' results: pass options.dtype`
+      : `${where}: options.dtype must be 'float64' or 'float32' (the result dtypes block functions support), got ${show(v)}`);
+  }
   return v;
 };
 
