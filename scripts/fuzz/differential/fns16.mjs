@@ -106,6 +106,25 @@ export function stencil(x) {
   return out;
 }
 
+/** The sum over each element's 3^ndim neighbourhood inside the (halo'd) block (mapOverlap: the halos' corners count). */
+export function box(x) {
+  const shape = x.shape, st = strides(shape), nd = shape.length;
+  const out = new Float64Array(x.data.length);
+  const offs = [];
+  for (let t = 0; t < 3 ** nd; t++) { const o = []; let r = t; for (let k = 0; k < nd; k++) { o.push((r % 3) - 1); r = Math.floor(r / 3); } offs.push(o); }
+  for (let i = 0; i < x.data.length; i++) {
+    const c = shape.map((s, k) => Math.floor(i / st[k]) % s);
+    let s = 0;
+    for (const o of offs) {
+      let j = 0, ok = true;
+      for (let k = 0; k < nd && ok; k++) { const q = c[k] + o[k]; if (q < 0 || q >= shape[k]) ok = false; else j += q * st[k]; }
+      if (ok) s += num(x.data[j]);
+    }
+    out[i] = s;
+  }
+  return out;
+}
+
 /** 10 x + the sum of the block's chunkLocation (mapOverlap with trim: false). */
 export function tag(x, info) {
   const loc = info.chunkLocation.reduce((a, b) => a + b, 0);

@@ -239,7 +239,8 @@ def gen_qr_svd(c, kind):
 
 
 # --------------------------------------------------------------------------------------------- blocks
-BDT = ['float64', 'float64', 'float32']
+BDT = ['float64', 'float64', 'float64', 'float32', 'float32', 'int32', 'int64', 'int16']
+FLOAT = lambda dt: dt if dt in ('float32', 'float64') else 'float64'
 
 
 def barr(shape, dt):
@@ -279,6 +280,15 @@ def stencil_np(x):
     return out.astype(x.dtype)
 
 
+def box_np(x):
+    """The sum over each element's 3^ndim neighbourhood inside the block (corners of halos matter)."""
+    p = np.pad(x.astype('float64'), 1)
+    out = np.zeros(x.shape)
+    for sh in np.ndindex(*([3] * x.ndim)):
+        out += p[tuple(slice(k, k + n) for k, n in zip(sh, x.shape))]
+    return out.astype(x.dtype)
+
+
 def refine(lists):
     cuts = sorted(set(int(b) for l in lists for b in np.cumsum((0,) + tuple(l))))
     return [b - a for a, b in zip(cuts, cuts[1:])] or [0]
@@ -297,7 +307,8 @@ def gen_mapblocks(c):
     X = da.from_array(x, chunks=tuple(map(tuple, ch)))
     form = random.choice(['affine1', 'affine2', 'cumsumLast', 'drop', 'newaxis', 'chunks', 'dtype', 'broadcast'])
     c.update(kind='mapBlocks', form=form, x=enc(x), chunks=ch, opts={})
-    outdt = dt
+    outdt = FLOAT(dt)
+    if outdt != dt: c['opts']['dtype'] = outdt
     if form == 'affine1': fn = 'affine1'; args = [X]
     elif form in ('affine2', 'broadcast'):
         fn = 'affine2'
@@ -315,7 +326,7 @@ def gen_mapblocks(c):
         fn = 'firstRow'; args = [X]
         c['opts']['chunks'] = [[1] * len(ch[0])] + [list(cc) for cc in ch[1:]]
     else:
-        fn = 'affine1'; args = [X]; outdt = 'float32' if dt == 'float64' else 'float64'; c['opts']['dtype'] = outdt
+        fn = 'affine1'; args = [X]; outdt = 'float64' if dt == 'float32' else 'float32'; c['opts']['dtype'] = outdt
     c['fn'] = fn
     kw = {}
     if fn == 'plus1': f = lambda b: (b + 1)[(slice(None),) * c['opts']['newAxis'] + (None,)]; kw['new_axis'] = c['opts']['newAxis']
@@ -363,7 +374,7 @@ def gen_blockwise(c):
     if form == 'repeat3': c['newAxes'] = {'k': 3}
     args = []
     for v, cc, i in zip(xs, chs, ix): args += [da.from_array(v, chunks=tuple(map(tuple, cc))), i]
-    outdt = str(xs[0].dtype)
+    outdt = FLOAT(str(xs[0].dtype))
     whole = {'matmul': lambda: xs[0] @ xs[1], 'matmulList': lambda: xs[0] @ xs[1], 'addT': lambda: xs[0] + xs[1].T,
              'outer': lambda: np.outer(xs[0], xs[1]), 'repeat3': lambda: xs[0][..., None] * np.array([1., 2., 3.]), 'rowSum': lambda: xs[0].sum(1)}[form]()
     c['whole'] = enc(whole.astype(outdt)); c['outdtype'] = outdt
@@ -402,20 +413,21 @@ def gen_overlap(c):
     else: boundary = {str(k): mode() for k in range(nd) if random.random() < 0.7}; bdask = {int(k): b for k, b in boundary.items()}
     if dform == 'tuple' and random.random() < 0.5: boundary = 'none'; bdask = 'none'
     trim = random.random() < 0.75
-    fn = 'stencil' if trim else 'tag'
+    fn = random.choice(['stencil', 'box']) if trim else 'tag'
+    dt = FLOAT(dt)
     c.update(kind='mapOverlap', fn=fn, x=enc(x), chunks=ch, depth=depth, boundary=boundary, trim=trim, outdtype=dt)
-    f = stencil_np if fn == 'stencil' else PY['tag']
+    f = {'stencil': stencil_np, 'box': box_np, 'tag': PY['tag']}[fn]
     # Dask's missing keys: depth 0, boundary 'none'
     bfull = [bdask if not isinstance(bdask, dict) else bdask.get(k, 'none') for k in range(nd)]
     dfull = [ddask if not isinstance(ddask, dict) else ddask.get(k, 0) for k in range(nd)] if not isinstance(ddask, tuple) else list(ddask)
     if trim and dform != 'tuple' and all(d >= 1 for d in dfull) and all(b != 'none' for b in bfull):
         npmode = {'reflect': 'symmetric', 'periodic': 'wrap', 'nearest': 'edge'}
-        p = x.astype('float64')
+        p = x.copy()  # a constant is cast to x's dtype, as Dask's (and np.pad's) padding
         for k in range(nd):
             w = [(0, 0)] * nd; w[k] = (1, 1)
             b = bfull[k]
             p = np.pad(p, w, mode='constant', constant_values=b) if isinstance(b, float) else np.pad(p, w, mode=npmode[b])
-        full = stencil_np(p)[tuple(slice(1, -1) for _ in range(nd))]
+        full = f(p)[tuple(slice(1, -1) for _ in range(nd))]
         c['whole'] = enc(full.astype(dt))
     X = da.from_array(x, chunks=tuple(map(tuple, ch)))
     def run():
@@ -438,7 +450,7 @@ def gen_reduction(c):
     axis = None if af is None else (random.randint(-nd, nd - 1) if af == 'int' else sorted(random.sample(range(nd), random.randint(1, nd))))
     keep = random.random() < 0.5
     se = random.choice([None, 2, 3, 4])
-    outdt = random.choice([dt, dt, 'float32' if dt == 'float64' else 'float64'])
+    outdt = random.choice([FLOAT(dt), FLOAT(dt), 'float32' if dt == 'float64' else 'float64'])
     c.update(kind='reduction', fn=form, x=enc(x), chunks=ch, axis=axis, keepdims=keep, splitEvery=se, outdtype=outdt)
     ax = None if axis is None else (axis if isinstance(axis, int) else tuple(axis))
     if form == 'countPos':

@@ -8,7 +8,7 @@ import * as F from './fns16.mjs';
 type Enc = { dtype: string; shape: number[]; values: (number | string | null)[] };
 const file = process.argv[2] ?? 'cases16.json';
 const cases = JSON.parse(readFileSync(file, 'utf8')) as any[];
-const CTOR: Record<string, any> = { bool: Uint8Array, int32: Int32Array, int64: BigInt64Array, float32: Float32Array, float64: Float64Array };
+const CTOR: Record<string, any> = { bool: Uint8Array, int8: Int8Array, int16: Int16Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, float32: Float32Array, float64: Float64Array };
 const dec = (v: number | string | null): number => v === null ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v === '-0' ? -0 : Number(v);
 const arr = (e: Enc, chunks?: number[][]): t.NDArray => {
   const C = CTOR[e.dtype];
@@ -208,7 +208,7 @@ async function blocksCase(i: number, c: any): Promise<void> {
       case 'blockwise': {
         const args: any[] = [];
         c.xs.forEach((e: Enc, k: number) => args.push(arr(e, c.chunks[k]), c.ix[k]));
-        const o: any = { concatenate: c.concatenate };
+        const o: any = { concatenate: c.concatenate, dtype: c.outdtype };
         if (c.newAxes) o.newAxes = c.newAxes;
         y = t.blockwise(fnOf(c.fn, onWorker), c.out, ...args, o);
         break;
@@ -217,7 +217,7 @@ async function blocksCase(i: number, c: any): Promise<void> {
         const x = arr(c.x, c.chunks);
         let depth = c.depth;
         if (depth && typeof depth === 'object' && !Array.isArray(depth) && 'asym' in depth) depth = { [depth.asym[0]]: [depth.asym[1], depth.asym[2]] };
-        y = t.mapOverlap(fnOf(c.fn, onWorker), x, { depth, boundary: c.boundary, trim: c.trim });
+        y = t.mapOverlap(fnOf(c.fn, onWorker), x, { depth, boundary: c.boundary, trim: c.trim, dtype: c.outdtype });
         break;
       }
       case 'reduction': {
