@@ -201,6 +201,26 @@ describe("mapOverlap against Dask's map_overlap", () => {
     });
   }
 
+  it('asymmetric [before, after] depth with any boundary (np.pad of the widths; Dask only for none) (fuzz16)', async () => {
+    const x = fromArray(Float64Array.of(0, 1, 2, 3, 4, 5), { chunks: [[3, 3]] } as never);
+    // np.pad(x, (1, 2), 'symmetric') = [0, 0, 1, 2, 3, 4, 5, 5, 4]: blocks p[0:6] and p[3:9]
+    const halo = mapOverlap(fn('identity'), x, { depth: [[1, 2]], boundary: 'reflect', trim: false });
+    expect(halo.chunks).toEqual([[6, 6]]);
+    expect(await values(halo)).toEqual([0, 0, 1, 2, 3, 4, 2, 3, 4, 5, 5, 4]);
+    // periodic on axis 1 only, { axis: [before, after] }: trim keeps each block's own part
+    const y = fromArray(Float64Array.from({ length: 8 }, (_, i) => i), { shape: [2, 4], chunks: [[2], [2, 2]] } as never);
+    const sums = mapOverlap((b: DenseArray) => {
+      const [r, c] = b.shape as [number, number];
+      const out = new Float64Array(r * c);
+      for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[i * c + j] = (b.data as Float64Array)[i * c + j]! + (j > 0 ? (b.data as Float64Array)[i * c + j - 1]! : 0);
+      return out;
+    }, y, { depth: { 1: [1, 0] }, boundary: { 1: 'periodic' } });
+    // each element plus its left neighbour, wrapping: row 0 [0+3, 1+0, 2+1, 3+2]
+    expect(await values(sums)).toEqual([3, 1, 3, 5, 11, 9, 11, 13]);
+    expect(() => mapOverlap(fn('identity'), x, { depth: [[1, 2, 3]] as never })).toThrow(/before, after/);
+    expect(() => mapOverlap(fn('identity'), x, { depth: [[1, 4]] })).toThrow(/smallest chunk/);
+  });
+
   it('lazy input, method form, and the depth check', async () => {
     const x = random.random([20, 30], { seed: 11, chunks: [7, 10] });
     const got = await values(x.mul(2).mapOverlap(fn('identity'), { depth: 2, boundary: 'periodic' }));

@@ -389,6 +389,44 @@ def gen_blockwise(c):
 MODES = ['reflect', 'periodic', 'nearest', 'none', 'const']
 
 
+def sim_overlap(x, ch, dfull, bfull, f, trim, dt):
+    """map_overlap in NumPy: pad x axis after axis (np.pad, a constant cast to x's dtype), cut each
+    block with its halos (none beyond a 'none' edge), call f, trim, and put the blocks together."""
+    nd = x.ndim
+    lohi = [(d, d) if not isinstance(d, tuple) else d for d in dfull]
+    npmode = {'reflect': 'symmetric', 'periodic': 'wrap', 'nearest': 'edge'}
+    p = x.copy()
+    for k in range(nd):
+        b = bfull[k]
+        if b == 'none' or lohi[k] == (0, 0): continue
+        w = [(0, 0)] * nd; w[k] = lohi[k]
+        p = np.pad(p, w, mode='constant', constant_values=b) if isinstance(b, (int, float)) else np.pad(p, w, mode=npmode[b])
+    off = [lohi[k][0] if bfull[k] != 'none' else 0 for k in range(nd)]
+    bounds = [np.cumsum([0] + list(cc)) for cc in ch]
+    out_blocks = {}
+    for idx in np.ndindex(*[len(cc) for cc in ch]):
+        sl, keep = [], []
+        for k, i in enumerate(idx):
+            lo, hi = lohi[k]
+            first, last = i == 0, i == len(ch[k]) - 1
+            l = lo if (not first or bfull[k] != 'none') else 0
+            r = hi if (not last or bfull[k] != 'none') else 0
+            a0 = bounds[k][i] - l + off[k]; a1 = bounds[k][i + 1] + r + off[k]
+            sl.append(slice(a0, a1)); keep.append(slice(l, l + ch[k][i]) if trim else slice(None))
+        blk = p[tuple(sl)]
+        bi = {None: {'chunk-location': idx}}
+        try: res = f(blk, block_info=bi)
+        except TypeError: res = f(blk)
+        out_blocks[idx] = np.asarray(res)[tuple(keep)]
+    # np.block of the nested grid
+    def nest(prefix):
+        if len(prefix) == nd: return out_blocks[tuple(prefix)]
+        return [nest(prefix + [i]) for i in range(len(ch[len(prefix)]))]
+    v = np.block(nest([])) if nd else out_blocks[()]
+    chunks = [[int(out_blocks[tuple(i if q == k else 0 for q in range(nd))].shape[k]) for i in range(len(ch[k]))] for k in range(nd)]
+    return {'chunks': chunks, 'shape': list(v.shape), 'values': enc(v.astype(dt))}
+
+
 def gen_overlap(c):
     nd = random.randint(1, 3)
     shape = [random.randint(1, 7) for _ in range(nd)]
@@ -401,9 +439,10 @@ def gen_overlap(c):
     if dform == 'int': depth = min(dep); ddask = depth
     elif dform == 'list': depth = dep; ddask = tuple(dep)
     elif dform == 'dict': depth = {str(k): d for k, d in enumerate(dep) if random.random() < 0.7}; ddask = {int(k): d for k, d in depth.items()}
-    else:  # asymmetric (lo, hi) on one axis, Dask's tuple form
-        k = random.randrange(nd); lo, hi = random.randint(0, small[k]), random.randint(0, small[k])
-        depth = {'asym': [k, lo, hi]}; ddask = {k: (lo, hi)}
+    else:  # asymmetric (before, after) on some axes, Dask's tuple form; tessera's [before, after]
+        pairs = [[random.randint(0, s), random.randint(0, s)] if random.random() < 0.6 else random.randint(0, s) for s in small]
+        if random.random() < 0.5: depth = pairs; ddask = tuple(tuple(q) if isinstance(q, list) else q for q in pairs)
+        else: depth = {str(k): q for k, q in enumerate(pairs) if random.random() < 0.8}; ddask = {int(k): tuple(q) if isinstance(q, list) else q for k, q in depth.items()}
     def mode():
         m = random.choice(MODES)
         return round(random.uniform(-5, 5), 1) if m == 'const' else m
@@ -429,6 +468,8 @@ def gen_overlap(c):
             p = np.pad(p, w, mode='constant', constant_values=b) if isinstance(b, float) else np.pad(p, w, mode=npmode[b])
         full = f(p)[tuple(slice(1, -1) for _ in range(nd))]
         c['whole'] = enc(full.astype(dt))
+    if all((max(d) if isinstance(d, tuple) else d) <= sm for d, sm in zip(dfull, small)):
+        c['sim'] = sim_overlap(x, ch, dfull, bfull, f, trim, dt)
     X = da.from_array(x, chunks=tuple(map(tuple, ch)))
     def run():
         y = da.map_overlap(f, X, depth=ddask, boundary=bdask, trim=trim, dtype=dt)
