@@ -15,6 +15,19 @@ export function affine(...args) {
   return out;
 }
 
+/** 2x + y + chunkLocation[0] with y broadcast to x's block as NumPy (right-aligned, length-1 axes repeated). */
+export function affineB(x, y, info) {
+  const out = new Float64Array(x.data.length);
+  const nd = x.shape.length, yd = y.shape.length;
+  const xs = strides(x.shape), ys = strides(y.shape);
+  for (let i = 0; i < out.length; i++) {
+    let j = 0;
+    for (let q = 0; q < yd; q++) { const k = q + nd - yd; const c = y.shape[q] === 1 ? 0 : Math.floor(i / xs[k]) % x.shape[k]; j += c * ys[q]; }
+    out[i] = 2 * num(x.data[i]) + num(y.data[j]) + info.chunkLocation[0];
+  }
+  return out;
+}
+
 /** Cumulative sum along the block's last axis. */
 export function cumsumLast(x) {
   const c = x.shape[x.shape.length - 1] ?? 1;

@@ -191,6 +191,8 @@ def gen_lstsq(c):
         x, res, rank, s = np.linalg.lstsq(a, b, rcond=None)
         c['expect'] = {'x': enc(x), 'res': enc(res), 'rank': int(rank), 'rank_dtype': str(np.asarray(rank).dtype), 's': enc(s)}
         c['cond'] = float(s[0] / s[-1]) if len(s) and s[-1] > 0 else 1e300
+        # the minimum-norm x of a rank-deficient a: conditioned by the kept singular values
+        c['econd'] = float(s[0] / s[int(rank) - 1]) if int(rank) > 0 else 1.0
     except Exception as e:
         c['expect'] = err(e)
     c['rdtype'] = result_dtype(str(a.dtype), str(b.dtype))
@@ -311,9 +313,9 @@ def gen_mapblocks(c):
     if outdt != dt: c['opts']['dtype'] = outdt
     if form == 'affine1': fn = 'affine1'; args = [X]
     elif form in ('affine2', 'broadcast'):
-        fn = 'affine2'
+        fn = 'affine2' if form == 'affine2' else 'affineB'
         yshape = shape if form == 'affine2' else [1 if random.random() < 0.5 else s for s in shape][random.randint(0, nd - 1):]
-        if form == 'broadcast' and yshape == shape: form = c['form'] = 'affine2'
+        if form == 'broadcast' and yshape == shape: form = c['form'] = 'affine2'; fn = 'affine2'
         y = barr(yshape, random.choice(BDT)); ych = [chunks_for(s) for s in yshape]
         c.update(y=enc(y), ychunks=ych); args = [X, da.from_array(y, chunks=tuple(map(tuple, ych)))]
     elif form == 'cumsumLast': fn = 'cumsumLast'; args = [X]
@@ -330,7 +332,7 @@ def gen_mapblocks(c):
     c['fn'] = fn
     kw = {}
     if fn == 'plus1': f = lambda b: (b + 1)[(slice(None),) * c['opts']['newAxis'] + (None,)]; kw['new_axis'] = c['opts']['newAxis']
-    else: f = PY[fn]
+    else: f = PY['affine2' if fn == 'affineB' else fn]
     if 'dropAxis' in c['opts']: kw['drop_axis'] = c['opts']['dropAxis']
     if 'chunks' in c['opts']: kw['chunks'] = tuple(map(tuple, c['opts']['chunks']))
     kw['dtype'] = outdt
@@ -338,16 +340,19 @@ def gen_mapblocks(c):
     whole = None
     if fn == 'cumsumLast' and len(ch[-1]) == 1: whole = np.cumsum(x, axis=-1)
     if fn.startswith('sum'): whole = x.sum(axis=int(fn[3]))
-    if fn in ('affine1', 'affine2', 'cumsumLast') and form != 'broadcast':
-        # the blocks of the inputs' common refinement (Dask's unify_chunks), one call each
-        uni = [refine([a.chunks[k] for a in args]) for k in range(nd)]
+    if fn in ('affine1', 'affine2', 'affineB', 'cumsumLast'):
+        # the blocks of the common refinement of the arrays spanning each axis (Dask's
+        # unify_chunks; a broadcast length-1 or missing axis of y is its one block), one call each
+        ins = [x] + ([y] if fn in ('affine2', 'affineB') else [])
+        span = lambda v, k: k - (nd - v.ndim) >= 0 and v.shape[k - (nd - v.ndim)] == x.shape[k]
+        uni = [refine([a.chunks[k - (nd - a.ndim)] for a, v in zip(args, ins) if span(v, k)]) for k in range(nd)]
         whole = np.zeros(x.shape, dtype=outdt)
-        ins = [x] + ([y] if fn == 'affine2' else [])
         bounds = [np.cumsum([0] + u) for u in uni]
         for idx in np.ndindex(*[len(u) for u in uni]):
             sl = tuple(slice(bounds[k][i], bounds[k][i + 1]) for k, i in enumerate(idx))
             bi = {None: {'chunk-location': idx}}
-            whole[sl] = PY[fn](*[v[sl] for v in ins], **({} if fn == 'cumsumLast' else {'block_info': bi}))
+            blocks = [v[tuple(sl[k + nd - v.ndim] if span(v, k + nd - v.ndim) else slice(None) for k in range(v.ndim))] for v in ins]
+            whole[sl] = PY['affine2' if fn == 'affineB' else fn](*blocks, **({} if fn == 'cumsumLast' else {'block_info': bi}))
         c['wholechunks'] = uni
     if fn == 'plus1': whole = np.expand_dims(x + 1, c['opts']['newAxis'])
     if whole is not None: c['whole'] = enc(whole.astype(outdt))
