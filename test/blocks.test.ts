@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { blockwise, delayed, fromArray, mapBlocks, mapOverlap, random, reduction, type Boundary, DenseArray, type NDArray } from '../src/index.js';
+import { ensureMinimumChunksize } from '../src/array/blocks/overlap.js';
 
 const fns = new URL('./fixtures/blocks/fns.mjs', import.meta.url);
 const fn = (name: string) => delayed.module(fns, name);
@@ -218,14 +219,24 @@ describe("mapOverlap against Dask's map_overlap", () => {
     // each element plus its left neighbour, wrapping: row 0 [0+3, 1+0, 2+1, 3+2]
     expect(await values(sums)).toEqual([3, 1, 3, 5, 11, 9, 11, 13]);
     expect(() => mapOverlap(fn('identity'), x, { depth: [[1, 2, 3]] as never })).toThrow(/before, after/);
-    expect(() => mapOverlap(fn('identity'), x, { depth: [[1, 4]] })).toThrow(/smallest chunk/);
+    expect(() => mapOverlap(fn('identity'), x, { depth: [[1, 7]] })).toThrow(/larger than the array's length along it \(6\)/);
   });
 
   it('lazy input, method form, and the depth check', async () => {
     const x = random.random([20, 30], { seed: 11, chunks: [7, 10] });
     const got = await values(x.mul(2).mapOverlap(fn('identity'), { depth: 2, boundary: 'periodic' }));
     expect(got).toEqual((await values(x)).map((v) => v * 2));
-    expect(() => mapOverlap(fn('identity'), x, { depth: 8 })).toThrow(/smallest chunk/);
+    // chunks smaller than the depth are merged first, as Dask's overlap (ensure_minimum_chunksize):
+    // (7, 7, 6) for depth 8 → (20,), and Dask's (1, 2, 1, 3, 1) for depth 2 → (4, 4)
+    expect(mapOverlap(fn('identity'), x, { depth: 8 }).chunks).toEqual([[20], [10, 10, 10]]);
+    const small = fromArray(Float64Array.from({ length: 8 }, (_, i) => i), { chunks: [[1, 2, 1, 3, 1]] } as never);
+    const merged = mapOverlap(fn('identity'), small, { depth: 2, boundary: 'reflect' });
+    expect(merged.chunks).toEqual([[4, 4]]);
+    expect(await values(merged)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(ensureMinimumChunksize(10, [20, 20, 1])).toEqual([20, 11, 10]);
+    expect(ensureMinimumChunksize(3, [1, 1, 3])).toEqual([5]);
+    expect(ensureMinimumChunksize(4, [5, 1, 1, 5])).toEqual([6, 6]);
+    expect(() => mapOverlap(fn('identity'), x, { depth: 21 })).toThrow(/larger than the array's length along it \(20\)/);
     expect(() => mapOverlap(fn('identity'), x, { depth: 1, boundary: 'wrap' as never })).toThrow(/reflect/);
   });
 });

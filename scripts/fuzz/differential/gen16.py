@@ -8,6 +8,7 @@ import numpy as np
 import scipy.linalg as sla
 import dask
 import dask.array as da
+from dask.array.overlap import ensure_minimum_chunksize
 from common import enc, chunks_for
 
 warnings.filterwarnings('ignore')
@@ -473,8 +474,11 @@ def gen_overlap(c):
             p = np.pad(p, w, mode='constant', constant_values=b) if isinstance(b, float) else np.pad(p, w, mode=npmode[b])
         full = f(p)[tuple(slice(1, -1) for _ in range(nd))]
         c['whole'] = enc(full.astype(dt))
-    if all((max(d) if isinstance(d, tuple) else d) <= sm for d, sm in zip(dfull, small)):
-        c['sim'] = sim_overlap(x, ch, dfull, bfull, f, trim, dt)
+    dmax = [max(d) if isinstance(d, tuple) else d for d in dfull]
+    if all(d <= n for d, n in zip(dmax, shape)):
+        # chunks smaller than the depth merged first, as Dask's overlap
+        ch2 = [list(ensure_minimum_chunksize(d, tuple(cc))) if d > 0 else cc for d, cc in zip(dmax, ch)]
+        c['sim'] = sim_overlap(x, ch2, dfull, bfull, f, trim, dt)
     X = da.from_array(x, chunks=tuple(map(tuple, ch)))
     def run():
         y = da.map_overlap(f, X, depth=ddask, boundary=bdask, trim=trim, dtype=dt)

@@ -70,6 +70,33 @@ type Depth = number | readonly [number, number];
 const isDepthPair = (x: unknown): x is Depth => isDepth(x) || (Array.isArray(x) && x.length === 2 && isDepth(x[0]) && isDepth(x[1]));
 const isBoundary = (x: unknown): x is Boundary => x === 'reflect' || x === 'periodic' || x === 'nearest' || x === 'none' || (typeof x === 'number' && !Number.isNaN(x));
 
+/**
+ * Dask's `ensure_minimum_chunksize(size, chunks)`: chunks along one axis, each at least `size`,
+ * a too-small chunk added to the one before it (or after, at the start), the result Dask's own.
+ */
+export function ensureMinimumChunksize(size: number, chunks: readonly number[]): number[] {
+  if (size <= Math.min(...chunks)) return [...chunks];
+  const out: number[] = [];
+  let acc = 0;
+  for (const c of chunks) {
+    if (c < size) {
+      if (acc > size + (size - c)) {
+        out.push(acc - (size - c));
+        acc = size;
+      } else acc += c;
+    }
+    if (acc >= size) {
+      out.push(acc);
+      acc = 0;
+    }
+    if (c >= size) acc += c;
+  }
+  if (acc >= size) out.push(acc);
+  else if (out.length) out[out.length - 1]! += acc;
+  else throw new RangeError(`mapOverlap: depth ${size} is larger than the array's length (${chunks.reduce((p, q) => p + q, 0)})`);
+  return out;
+}
+
 /** The segments of every halo'd block along one axis: dl elements before each block, dr after. */
 function haloAxis(chunks: readonly number[], dl: number, dr: number, mode: Boundary): AxisBlocks {
   const b = starts(chunks);
@@ -103,7 +130,8 @@ function haloAxis(chunks: readonly number[], dl: number, dr: number, mode: Bound
  * Dask's `map_overlap`: `mapOverlap(fn, x, { depth, boundary, trim, dtype })` calls `fn(block,
  * blockInfo)` with each block extended by `depth` elements of its neighbours (or of the boundary)
  * on both sides of every axis, and trims that halo from the results (`trim: true`, the default).
- * `depth` must not exceed any chunk along its axis (rechunk first). Functions as in `mapBlocks`
+ * Chunks smaller than the depth are first merged with their neighbours as Dask's overlap does
+ * (`ensure_minimum_chunksize`); a depth beyond the array's length is a RangeError. Functions as in `mapBlocks`
  * (module functions on worker threads with shared-memory blocks; inline closures on the main thread).
  */
 export function mapOverlap(fn: BlockFunction | ((...args: never[]) => unknown), x: NDArray, options: MapOverlapOptions): NDArray {
@@ -120,14 +148,19 @@ export function mapOverlap(fn: BlockFunction | ((...args: never[]) => unknown), 
   if (typeof trim !== 'boolean') throw new TypeError(`mapOverlap: options.trim must be a boolean, got ${show(trim)}`);
   const dtype = options.dtype ?? x.dtype;
   if (dtype !== 'float64' && dtype !== 'float32') throw new TypeError(`mapOverlap: options.dtype must be 'float64' or 'float32', got ${show(dtype)}`);
-  const chunks = x.chunks.map((c) => c.filter((e, _i, all) => e > 0 || all.length === 1));
-  before.forEach((b0, k) => {
-    const d = Math.max(b0, after[k]!);
-    const small = Math.min(...chunks[k]!);
-    if (d > small) {
-      throw new RangeError(`mapOverlap: depth ${d} along axis ${k} is larger than its smallest chunk (${small}); rechunk x with chunks of at least ${d} along that axis`);
-    }
+  let chunks = x.chunks.map((c) => c.filter((e, _i, all) => e > 0 || all.length === 1));
+  // chunks smaller than the depth are merged with their neighbours first, as Dask's overlap does
+  const fitted = chunks.map((c, k) => {
+    const d = Math.max(before[k]!, after[k]!);
+    if (d <= Math.min(...c)) return c;
+    const n = c.reduce((p, q) => p + q, 0);
+    if (d > n) throw new RangeError(`mapOverlap: depth ${d} along axis ${k} is larger than the array's length along it (${n})`);
+    return ensureMinimumChunksize(d, c);
   });
+  if (fitted.some((c, k) => c !== chunks[k])) {
+    x = x.rechunk(fitted);
+    chunks = fitted;
+  }
   const axes = chunks.map((c, k) => haloAxis(c, before[k]!, after[k]!, boundary[k]!));
   const lens = axes.map((a) => a.map((segs) => segs.reduce((n, s) => n + s.len, 0)));
   // result blocks: the halo'd extents; trim keeps each block's own part (no halo at a 'none' edge)
