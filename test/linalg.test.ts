@@ -124,6 +124,18 @@ describe('linalg factorizations', () => {
     expect(await rank.compute()).toBe(1);
   });
 
+  it('NaN and infinities spread as through LAPACK; SVDs of them raise as NumPy\'s LinAlgError (fuzz16)', async () => {
+    // np.linalg.solve([[2, 1], [0, 0.5]], [nan, 1]) = [nan, nan]: 0 × NaN is NaN (no zero is skipped)
+    const x = (await dense(linalg.solve(fromArray([[2, 1], [0, 0.5]]), fromArray([NaN, 1])))).data;
+    expect(Array.from(x)).toEqual([NaN, NaN]);
+    // np.linalg.inv([[2, 0], [0, inf]]) = [[0.5, 0], [0, 0]]
+    expect(Array.from((await dense(linalg.inv(fromArray([[2, 0], [0, Infinity]])))).data)).toEqual([0.5, 0, 0, 0]);
+    // np.linalg.svd / lstsq of a NaN: LinAlgError 'SVD did not converge'
+    const bad = fromArray([[1, NaN], [0, 1], [1, 1]]);
+    await expect(linalg.svd(bad)[1].compute()).rejects.toThrow(/SVD did not converge/);
+    await expect(linalg.lstsq(bad, fromArray([1, 1, 1]))[0].compute()).rejects.toThrow(RangeError);
+  });
+
   it('svdCompressed recovers a rank-5 matrix: singular values as the exact SVD, reconstruction', async () => {
     const u0 = random.normal(0, 1, [300, 5], { seed: 31, chunks: [100, 5] });
     const v0 = random.normal(0, 1, [5, 40], { seed: 32 });

@@ -14,6 +14,7 @@ from common import enc, chunks_for
 warnings.filterwarnings('ignore')
 dask.config.set(scheduler='synchronous')
 random.seed(int(sys.argv[1])); np.random.seed(int(sys.argv[1]))
+NONFINITE = float(__import__('os').environ.get('NONFINITE', '0.06'))
 EPS = {'float32': float(np.finfo(np.float32).eps), 'float64': float(np.finfo(np.float64).eps)}
 
 
@@ -33,6 +34,8 @@ def mat(shape, dt, kind='any'):
         v = np.array([random.randint(-4, 4) for _ in range(n)], dtype='float64')
     else:
         v = np.round(np.random.standard_normal(n), random.choice([1, 3, 17]))
+    if dt.startswith('float') and n and random.random() < NONFINITE:  # a NaN or an infinity somewhere
+        v[random.randrange(n)] = random.choice([np.nan, np.inf, -np.inf])
     return v.reshape(shape).astype(dt)
 
 
@@ -219,8 +222,11 @@ def gen_qr_svd(c, kind):
     if n > 1 and random.random() < 0.15: a[:, -1] = a[:, 0]  # rank-deficient
     colchunks = chunks_for(n) if (shape_kind == 'fat' and random.random() < 0.6) or random.random() < 0.1 else [n]
     c.update(kind=kind, a=enc(a), chunks=[rows, colchunks], shape_kind=shape_kind)
-    sv = np.linalg.svd(a.astype('float64'), compute_uv=False)
-    c['cond'] = float(sv[0] / sv[-1]) if len(sv) and sv[-1] > 0 else 1e300
+    try:
+        sv = np.linalg.svd(a.astype('float64'), compute_uv=False)
+        c['cond'] = float(sv[0] / sv[-1]) if len(sv) and sv[-1] > 0 else 1e300
+    except Exception:  # LinAlgError, or LAPACK's DLASCL ValueError on infinities
+        c['cond'] = 1e300
     try:
         if kind == 'qr':
             q, r = np.linalg.qr(a)

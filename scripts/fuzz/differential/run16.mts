@@ -28,7 +28,21 @@ const J = JSON.stringify;
 const close = (a: number, b: number, tol: number, scale = 1): boolean =>
   (Number.isNaN(a) && Number.isNaN(b)) || a === b || Math.abs(a - b) <= tol * Math.max(scale, Math.abs(b));
 const allClose = (a: number[], b: number[], tol: number, scale = 1): boolean => a.length === b.length && a.every((x, i) => close(x, b[i]!, tol, scale));
-const maxAbs = (a: number[]): number => a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+const maxAbs = (a: number[]): number => a.reduce((m, x) => (Number.isFinite(x) ? Math.max(m, Math.abs(x)) : m), 0);
+const hasNF = (e?: Enc): boolean => !!e && e.values.some((v) => v === null || v === 'inf' || v === '-inf');
+/** Non-finite inputs: non-finite where NumPy's are (NaN and ±inf alike), the finite values close. */
+function sameNonFinite(got: number[], exp: number[], tol: number): 'same' | 'kind' | 'differs' {
+  if (got.length !== exp.length) return 'differs';
+  const scale = Math.max(1, maxAbs(exp));
+  let kind = false;
+  for (let i = 0; i < got.length; i++) {
+    const g = got[i]!, e = exp[i]!;
+    if (Number.isFinite(g) !== Number.isFinite(e)) return 'differs';
+    if (!Number.isFinite(g)) { if (!(g === e || (Number.isNaN(g) && Number.isNaN(e)))) kind = true; continue; }
+    if (!close(g, e, tol, scale)) return 'differs';
+  }
+  return kind ? 'kind' : 'same';
+}
 // row-major products of m x k and k x n
 const mm = (a: number[], b: number[], m: number, k: number, n: number): number[] => {
   const c = new Array<number>(m * n).fill(0);
@@ -48,6 +62,7 @@ async function linalgCase(i: number, c: any): Promise<void> {
   const a = arr(c.a, c.chunks);
   const b = c.b ? arr(c.b, c.bchunks) : undefined;
   const expErr: string | undefined = c.expect.error;
+  const nf = hasNF(c.a) || hasNF(c.b);
   const cond: number = c.cond ?? 1;
   const dt = c.rdtype ?? (c.a.dtype === 'float32' ? 'float32' : 'float64');
   const eps = EPS[dt]!;
@@ -77,6 +92,7 @@ async function linalgCase(i: number, c: any): Promise<void> {
     const msg = String((e as Error).message);
     const isClear = e instanceof RangeError || e instanceof TypeError;
     if (expErr) { if (!isClear) fail('UNCLEAR ERROR', label, msg); return; }
+    if (nf && isClear) return void count(`non-finite input: tessera raises, NumPy computes (${c.kind})`);
     const dErr: string | undefined = c.dask?.error;
     if (c.kind === 'norm' && dErr?.startsWith('NotImplementedError') && isClear) return void count('norm 2/-2/nuc of n-d x refused (Dask NotImplementedError too)');
     if ((c.kind === 'qr' || c.kind === 'svd') && isClear) {
@@ -87,12 +103,25 @@ async function linalgCase(i: number, c: any): Promise<void> {
     fail('ERROR', label, msg + (expErr ? '' : ` (numpy ok${dErr ? `, dask ${dErr.slice(0, 80)}` : ''})`));
     return;
   }
+  if (expErr && nf && /infs or NaNs/.test(expErr)) return void count(`non-finite input: SciPy's check_finite raises, tessera computes (${c.kind}; solveTriangular reads one triangle)`);
+  if (expErr && nf) {
+    if (got.some((g) => g.v.some((v) => !Number.isFinite(v)))) return void count(`non-finite input: ${expErr.split(':')[0]} raises, tessera gives NaN/inf (${c.kind})`);
+    return void fail('NO ERROR', label, `non-finite input; numpy ${expErr}; got finite ${J(got.map((g) => g.v.slice(0, 6)))}`);
+  }
   if (expErr) {
     if ((c.kind === 'solve' || c.kind === 'inv' || c.kind === 'lstsq') && cond > 1e12 && got.every((g) => g.v.every(Number.isFinite))) return void count('near-singular: NumPy raises, tessera computes');
     fail('NO ERROR', label, `numpy ${expErr}; got ${J(got.map((g) => g.v.slice(0, 6)))}`);
     return;
   }
   const E = c.expect;
+  if (nf) {
+    // the reconstructions mean nothing here: NumPy's outputs, non-finite where NumPy's are
+    const pairs: [number[], Enc][] = c.kind === 'lu' ? [[got[0]!.v, E.p], [got[1]!.v, E.l], [got[2]!.v, E.u]] : c.kind === 'lstsq' ? [[got[0]!.v, E.x], [got[3]!.v, E.s]]
+      : c.kind === 'qr' ? [[got[1]!.v.filter((_, i) => i % (c.a.shape[1] + 1) === 0).map(Math.abs).slice(0, E.rdiag.values.length), E.rdiag]] : c.kind === 'svd' ? [[got[1]!.v, E.s]] : [[got[0]!.v, E as Enc]];
+    const r = pairs.map(([g, e]) => sameNonFinite(g, ev(e), 1e-6));
+    if (r.includes('differs')) return void count(`non-finite input: NaN/inf elsewhere than NumPy's (${c.kind})`);
+    return void count(r.includes('kind') ? `non-finite input: inf where NumPy NaN or back (${c.kind})` : `non-finite input: as NumPy (${c.kind})`);
+  }
   const chk = (ok: boolean, what: string, detail: string) => { if (!ok) throw new Error(`${what}: ${detail}`); };
   try {
     switch (c.kind) {

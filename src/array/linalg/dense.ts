@@ -1,7 +1,8 @@
 // Small dense factorizations on row-major Float64Array matrices, in plain TS (no system LAPACK):
 // Cholesky, LU with partial pivoting, triangular solves, Householder QR, one-sided Jacobi SVD.
 // They run on data a compute has materialized (the factor of a TSQR block, a square system);
-// O(n^3) in JS, meant for the small matrices dask.array.linalg factors in one piece.
+// O(n^3) in JS, meant for the small matrices dask.array.linalg factors in one piece. No product
+// skips a zero factor: 0 x inf and 0 x NaN are NaN, so NaN and inf spread as through BLAS/LAPACK.
 
 export interface Mat { rows: number; cols: number; data: Float64Array }
 
@@ -19,7 +20,6 @@ export function multiply(a: Mat, b: Mat): Mat {
   for (let i = 0; i < a.rows; i++) {
     for (let p = 0; p < a.cols; p++) {
       const x = a.data[i * a.cols + p]!;
-      if (x === 0) continue;
       for (let j = 0; j < n; j++) c.data[i * n + j]! += x * b.data[p * n + j]!;
     }
   }
@@ -72,7 +72,6 @@ export function luFactor(a: Mat): { lu: Mat; perm: Int32Array; singular: boolean
     }
     for (let i = k + 1; i < n; i++) {
       const f = (d[i * n + k]! /= piv);
-      if (f === 0) continue;
       for (let j = k + 1; j < n; j++) d[i * n + j]! -= f * d[k * n + j]!;
     }
   }
@@ -92,7 +91,6 @@ export function triangularSolve(t: Mat, b: Mat, lower: boolean, unitDiagonal = f
     for (let s2 = 0; s2 < s; s2++) {
       const k = lower ? s2 : n - 1 - s2;
       const f = t.data[i * n + k]!;
-      if (f === 0) continue;
       for (let j = 0; j < m; j++) d[i * m + j]! -= f * d[k * m + j]!;
     }
     if (!unitDiagonal) for (let j = 0; j < m; j++) d[i * m + j]! /= piv;
@@ -133,7 +131,7 @@ export function householderQR(a: Mat): { q: Mat; r: Mat } {
       let s = 0;
       for (let i = k; i < m; i++) s += v[i - k]! * w[i * n + j]!;
       s *= beta;
-      if (s !== 0) for (let i = k; i < m; i++) w[i * n + j]! -= s * v[i - k]!;
+      for (let i = k; i < m; i++) w[i * n + j]! -= s * v[i - k]!;
     }
     vs.push(v);
     betas.push(beta);
@@ -150,7 +148,7 @@ export function householderQR(a: Mat): { q: Mat; r: Mat } {
       let s = 0;
       for (let i = k; i < m; i++) s += v[i - k]! * q.data[i * kk + j]!;
       s *= beta;
-      if (s !== 0) for (let i = k; i < m; i++) q.data[i * kk + j]! -= s * v[i - k]!;
+      for (let i = k; i < m; i++) q.data[i * kk + j]! -= s * v[i - k]!;
     }
   }
   return { q, r };

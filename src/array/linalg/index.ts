@@ -126,6 +126,11 @@ function svdAny(m: Mat): { u: Mat; s: Float64Array; vt: Mat } {
   return { u: transposeOf(t.vt), s: t.s, vt: transposeOf(t.u) };
 }
 
+/** NumPy's SVD does not converge on NaN or infinite values (LinAlgError): a RangeError here, not NaN factors. */
+function finiteForSvd(name: string, m: Mat): void {
+  if (!m.data.every(Number.isFinite)) throw new RangeError(`${name}: SVD did not converge: a has NaN or infinite values (NumPy raises LinAlgError)`);
+}
+
 /** NumPy's lstsq (rcond: machine precision x max(m, n)): [x, residuals, rank (int32, 0-d), s]. */
 export function lstsq(a: NDArray, b: NDArray): [NDArray, NDArray, NDArray, NDArray] {
   check2d('lstsq', a, false);
@@ -138,6 +143,7 @@ export function lstsq(a: NDArray, b: NDArray): [NDArray, NDArray, NDArray, NDArr
   // before the factorization, so they are computed for m > n and NaN-free only at full rank
   const rShape = m > n ? [k] : [0];
   const outs = factorOutputs('lstsq', [a, b], [xShape, rShape, [], [full]], ([A, B]) => {
+    finiteForSvd('lstsq', A!);
     const { u, s, vt } = svdAny(A!);
     const cutoff = 2.220446049250313e-16 * Math.max(m, n) * (s[0] ?? 0);
     const rank = s.filter((v) => v > cutoff).length;
@@ -202,6 +208,7 @@ function tsqr(name: string, a: NDArray, withSvd: boolean): NDArray[] {
       at += q.cols;
     });
     if (!withSvd) return [Q, r.data];
+    finiteForSvd(name, A!);
     const { u, s, vt } = svdAny(r);
     return [multiply(mat(m, k, Q), u).data, s, vt.data];
   });
