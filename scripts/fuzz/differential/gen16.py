@@ -192,6 +192,9 @@ def gen_lstsq(c):
     rc = chunks_for(m)
     c.update(kind='lstsq', a=enc(a), b=enc(b), chunks=[rc, [n]], bchunks=[rc] + [[s] for s in b.shape[1:]])
     try:
+        # LAPACK's gelsd can loop forever on a NaN/inf in a (seed 9): NumPy's answer there is
+        # LinAlgError 'SVD did not converge' when it returns
+        if not np.all(np.isfinite(a)): raise np.linalg.LinAlgError('SVD did not converge in Linear Least Squares (not called)')
         x, res, rank, s = np.linalg.lstsq(a, b, rcond=None)
         c['expect'] = {'x': enc(x), 'res': enc(res), 'rank': int(rank), 'rank_dtype': str(np.asarray(rank).dtype), 's': enc(s)}
         c['cond'] = float(s[0] / s[-1]) if len(s) and s[-1] > 0 else 1e300
