@@ -85,6 +85,22 @@ export function addT(a, b) {
   return out;
 }
 
+/** aᵀ (blockwise 'ji' from a 'ij'). */
+export function transpose(a) {
+  const [m, n] = a.shape;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j * m + i] = num(a.data[i * n + j]);
+  return out;
+}
+
+/** a + bᵀ + c[None, :] (blockwise 'ij' from a 'ij', b 'ji', c 'j'). */
+export function addT3(a, b, c) {
+  const [m, n] = a.shape;
+  const t = addT(a, b);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[i * n + j] += num(c.data[j]);
+  return t;
+}
+
 /** a[:, None] * b[None, :] (blockwise 'ij', a 'i', b 'j'). */
 export function outer(a, b) {
   const m = a.data.length, n = b.data.length;

@@ -278,6 +278,8 @@ PY = {
     'outer': lambda a, b: a[:, None] * b[None, :],
     'repeat3': lambda x: x[..., None] * np.array([1., 2., 3.]),
     'rowSum': lambda x: x.sum(axis=1),
+    'transpose': lambda a: a.T,
+    'addT3': lambda a, b, c: a + b.T + c[None, :],
     'tag': lambda x, block_info=None: 10 * x + loc_sum(block_info),
 }
 
@@ -374,13 +376,15 @@ def gen_mapblocks(c):
 
 
 def gen_blockwise(c):
-    form = random.choice(['matmul', 'matmulList', 'addT', 'outer', 'repeat3', 'rowSum'])
+    form = random.choice(['matmul', 'matmulList', 'addT', 'outer', 'repeat3', 'rowSum', 'transpose', 'addT3'])
     dt = random.choice(BDT)
     m, k, n = random.randint(1, 5), random.randint(1, 5), random.randint(1, 5)
     if form in ('matmul', 'matmulList'): shapes = [[m, k], [k, n]]; ix = ['ij', 'jk']; out = 'ik'
     elif form == 'addT': shapes = [[m, n], [n, m]]; ix = ['ij', 'ji']; out = 'ij'
     elif form == 'outer': shapes = [[m], [n]]; ix = ['i', 'j']; out = 'ij'
     elif form == 'repeat3': shapes = [[m, n]]; ix = ['ij']; out = 'ijk'
+    elif form == 'transpose': shapes = [[m, n]]; ix = ['ij']; out = 'ji'
+    elif form == 'addT3': shapes = [[m, n], [n, m], [n]]; ix = ['ij', 'ji', 'j']; out = 'ij'
     else: shapes = [[m, n]]; ix = ['ij']; out = 'i'
     xs = [barr(s, random.choice([dt, dt, 'float32', 'float64'])) for s in shapes]
     chs = [[chunks_for(s) for s in sh] for sh in shapes]
@@ -391,7 +395,7 @@ def gen_blockwise(c):
     for v, cc, i in zip(xs, chs, ix): args += [da.from_array(v, chunks=tuple(map(tuple, cc))), i]
     outdt = FLOAT(str(xs[0].dtype))
     whole = {'matmul': lambda: xs[0] @ xs[1], 'matmulList': lambda: xs[0] @ xs[1], 'addT': lambda: xs[0] + xs[1].T,
-             'outer': lambda: np.outer(xs[0], xs[1]), 'repeat3': lambda: xs[0][..., None] * np.array([1., 2., 3.]), 'rowSum': lambda: xs[0].sum(1)}[form]()
+             'outer': lambda: np.outer(xs[0], xs[1]), 'transpose': lambda: xs[0].T, 'addT3': lambda: xs[0] + xs[1].T + xs[2][None, :], 'repeat3': lambda: xs[0][..., None] * np.array([1., 2., 3.]), 'rowSum': lambda: xs[0].sum(1)}[form]()
     c['whole'] = enc(whole.astype(outdt)); c['outdtype'] = outdt
     def run():
         kw = {'dtype': outdt, 'concatenate': concat}
