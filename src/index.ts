@@ -39,7 +39,7 @@ export {
 } from './array/ufuncs.js';
 export { compute, persist } from './compute.js';
 export * as linalg from './array/linalg/index.js';
-export { mapBlocks, blockwise, type BlockInfo, type BlockLocation, type Block, type BlockResult, type BlockFunction, type MapBlocksOptions, type BlockwiseOptions } from './array/blocks/map-blocks.js';
+export { mapBlocks, blockwise, type BlockInfo, type BlockLocation, type Block, type BlockData, type BlockResult, type BlockFunction, type MapBlocksOptions, type BlockwiseOptions } from './array/blocks/map-blocks.js';
 export { mapOverlap, type MapOverlapOptions, type Boundary } from './array/blocks/overlap.js';
 export { reduction, type ReductionOptions, type ReductionFunction, type ReductionCallOptions } from './array/blocks/reduction.js';
 export { matmul, dot, tensordot, inner, outer, vdot, trace, einsum, type TensordotOptions, type TraceOptions } from './array/linalg/products.js';

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { blockwise, delayed, fromArray, mapBlocks, mapOverlap, random, reduction, type Boundary, DenseArray, type NDArray } from '../src/index.js';
+import { ensureMinimumChunksize } from '../src/array/blocks/overlap.js';
 
 const fns = new URL('./fixtures/blocks/fns.mjs', import.meta.url);
 const fn = (name: string) => delayed.module(fns, name);
@@ -135,6 +136,45 @@ interface OverlapCase {
 }
 const overlap = JSON.parse(readFileSync(new URL('./fixtures/numpy/overlap.json', import.meta.url), 'utf8')) as { cases: OverlapCase[] };
 
+describe('integer and bool inputs of block functions (fuzz16: int32 blocks were read as bytes)', () => {
+  it('each block is its dtype\'s TypedArray, on workers and inline', async () => {
+    const classes = ['Float64Array', 'Float32Array', 'Int8Array', 'Int16Array', 'Int32Array', 'BigInt64Array', 'Uint8Array', 'Uint16Array', 'Uint32Array', 'BigUint64Array'];
+    const inputs: [string, ArrayLike<number | bigint>][] = [
+      ['Int8Array', Int8Array.of(1, -2, 3)], ['Int16Array', Int16Array.of(-300, 2, 3)], ['Int32Array', Int32Array.of(70000, -2, 3)],
+      ['BigInt64Array', BigInt64Array.of(2n ** 40n + 1n, -2n, 3n)], ['Uint16Array', Uint16Array.of(65535, 2, 3)],
+      ['Uint32Array', Uint32Array.of(4e9, 2, 3)], ['BigUint64Array', BigUint64Array.of(2n ** 50n, 2n, 3n)],
+    ];
+    for (const [name, data] of inputs) {
+      const x = fromArray(data as never, { chunks: [[1, 2]] } as never);
+      expect(await values(mapBlocks(fn('dataClass'), x, { dtype: 'float64' }))).toEqual([0, 0, 0].fill(classes.indexOf(name)));
+      const want = Array.from(data, (v, i) => 2 * Number(v) + (i < 1 ? 0 : 1));
+      expect(await values(mapBlocks(fn('twiceAnyDType'), x, { dtype: 'float64' }))).toEqual(want);
+      let seen = '';
+      const inline = mapBlocks((b: DenseArray, info: { chunkLocation: number[] }) => {
+        seen = b.data.constructor.name;
+        return Float64Array.from(b.data as ArrayLike<number>, (v) => 2 * Number(v) + info.chunkLocation[0]!);
+      }, x, { dtype: 'float64' });
+      expect(await values(inline)).toEqual(want);
+      expect(seen).toBe(name);
+    }
+    const bools = fromArray(Uint8Array.of(1, 0, 1, 1), { dtype: 'bool', chunks: [[3, 1]] } as never);
+    expect(await values(mapBlocks(fn('twiceAnyDType'), bools, { dtype: 'float32' }))).toEqual([2, 0, 2, 3]);
+  });
+
+  it('mapOverlap and reduction over int32 (values as Dask: map_overlap reflect depth 1, reduction of sums)', async () => {
+    const x = fromArray(Int32Array.of(1, 2, 3, 4, 5), { chunks: [[2, 3]] } as never);
+    // da.from_array(np.arange(1, 6, dtype='int32'), chunks=((2, 3),)).map_overlap(lambda b: b[:-2] + b[1:-1] + b[2:] ..., depth=1, boundary='reflect')
+    const sm = mapOverlap((b: DenseArray) => {
+      const d = b.data as Int32Array;
+      return Float64Array.from(d, (v, i) => v + (i > 0 ? d[i - 1]! : 0) + (i < d.length - 1 ? d[i + 1]! : 0));
+    }, x, { depth: 1, boundary: 'reflect', dtype: 'float64' });
+    expect(await values(sm)).toEqual([4, 6, 9, 12, 14]);
+    expect(await values(mapOverlap(fn('twiceAnyDType'), x, { depth: 1, boundary: 'nearest', dtype: 'float64' }))).toEqual([2, 4, 7, 9, 11]);
+    expect(await reduction(x, { chunk: fn('sumAxes'), aggregate: fn('sumAxes'), dtype: 'float64' }).compute()).toBe(15);
+    expect(() => mapBlocks(fn('identity'), x)).toThrow(/defaults to the first array's, "int32".*options.dtype/);
+  });
+});
+
 describe("mapOverlap against Dask's map_overlap", () => {
   for (const c of overlap.cases) {
     it(`${c.name}: halo'd blocks and a trimmed 3-point mean`, async () => {
@@ -151,7 +191,8 @@ describe("mapOverlap against Dask's map_overlap", () => {
       const keys = [...blocks.keys()].sort((p, q) => {
         const a = p.split(',').map(Number);
         const b = q.split(',').map(Number);
-        return a[0]! - b[0]! || (a[1] ?? 0) - (b[1] ?? 0);
+        for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return a[k]! - b[k]!;
+        return 0;
       });
       expect(keys.flatMap((k) => blocks.get(k)!)).toEqual(c.halo);
       const sm = mapOverlap(fn('smooth'), x, { depth: c.depth, boundary: c.boundary });
@@ -161,11 +202,41 @@ describe("mapOverlap against Dask's map_overlap", () => {
     });
   }
 
+  it('asymmetric [before, after] depth with any boundary (np.pad of the widths; Dask only for none) (fuzz16)', async () => {
+    const x = fromArray(Float64Array.of(0, 1, 2, 3, 4, 5), { chunks: [[3, 3]] } as never);
+    // np.pad(x, (1, 2), 'symmetric') = [0, 0, 1, 2, 3, 4, 5, 5, 4]: blocks p[0:6] and p[3:9]
+    const halo = mapOverlap(fn('identity'), x, { depth: [[1, 2]], boundary: 'reflect', trim: false });
+    expect(halo.chunks).toEqual([[6, 6]]);
+    expect(await values(halo)).toEqual([0, 0, 1, 2, 3, 4, 2, 3, 4, 5, 5, 4]);
+    // periodic on axis 1 only, { axis: [before, after] }: trim keeps each block's own part
+    const y = fromArray(Float64Array.from({ length: 8 }, (_, i) => i), { shape: [2, 4], chunks: [[2], [2, 2]] } as never);
+    const sums = mapOverlap((b: DenseArray) => {
+      const [r, c] = b.shape as [number, number];
+      const out = new Float64Array(r * c);
+      for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[i * c + j] = (b.data as Float64Array)[i * c + j]! + (j > 0 ? (b.data as Float64Array)[i * c + j - 1]! : 0);
+      return out;
+    }, y, { depth: { 1: [1, 0] }, boundary: { 1: 'periodic' } });
+    // each element plus its left neighbour, wrapping: row 0 [0+3, 1+0, 2+1, 3+2]
+    expect(await values(sums)).toEqual([3, 1, 3, 5, 11, 9, 11, 13]);
+    expect(() => mapOverlap(fn('identity'), x, { depth: [[1, 2, 3]] as never })).toThrow(/before, after/);
+    expect(() => mapOverlap(fn('identity'), x, { depth: [[1, 7]] })).toThrow(/larger than the array's length along it \(6\)/);
+  });
+
   it('lazy input, method form, and the depth check', async () => {
     const x = random.random([20, 30], { seed: 11, chunks: [7, 10] });
     const got = await values(x.mul(2).mapOverlap(fn('identity'), { depth: 2, boundary: 'periodic' }));
     expect(got).toEqual((await values(x)).map((v) => v * 2));
-    expect(() => mapOverlap(fn('identity'), x, { depth: 8 })).toThrow(/smallest chunk/);
+    // chunks smaller than the depth are merged first, as Dask's overlap (ensure_minimum_chunksize):
+    // (7, 7, 6) for depth 8 → (20,), and Dask's (1, 2, 1, 3, 1) for depth 2 → (4, 4)
+    expect(mapOverlap(fn('identity'), x, { depth: 8 }).chunks).toEqual([[20], [10, 10, 10]]);
+    const small = fromArray(Float64Array.from({ length: 8 }, (_, i) => i), { chunks: [[1, 2, 1, 3, 1]] } as never);
+    const merged = mapOverlap(fn('identity'), small, { depth: 2, boundary: 'reflect' });
+    expect(merged.chunks).toEqual([[4, 4]]);
+    expect(await values(merged)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(ensureMinimumChunksize(10, [20, 20, 1])).toEqual([20, 11, 10]);
+    expect(ensureMinimumChunksize(3, [1, 1, 3])).toEqual([5]);
+    expect(ensureMinimumChunksize(4, [5, 1, 1, 5])).toEqual([6, 6]);
+    expect(() => mapOverlap(fn('identity'), x, { depth: 21 })).toThrow(/larger than the array's length along it \(20\)/);
     expect(() => mapOverlap(fn('identity'), x, { depth: 1, boundary: 'wrap' as never })).toThrow(/reflect/);
   });
 });

@@ -87,6 +87,55 @@ describe('linalg factorizations', () => {
     expect(Math.abs((await dense(res)).data[0]! - rr.reduce((p, z) => p + z * z, 0))).toBeLessThan(1e-12);
   });
 
+  it('qr and svd of a short-and-fat a (one row chunk, chunked columns) and of row blocks shorter than a is wide, as Dask (fuzz16)', async () => {
+    const fat = fromArray([[1, 2, 3, 4], [2, -1, 0, 1]], { chunks: [[2], [3, 1]] });
+    const F = (await dense(fat)).data;
+    const [q, r] = linalg.qr(fat);
+    // dask.array.linalg.qr (sfqr): q ((2,), (2,)), r ((2,), (3, 1)); NumPy's |diag r| = [√5, √5]
+    expect([q.chunks, r.chunks]).toEqual([[[2], [2]], [[2], [3, 1]]]);
+    expect(diff((await dense(matmul(q, r))).data, F)).toBeLessThan(100 * EPS * 4);
+    const R = (await dense(r)).data;
+    expect(Math.abs(Math.abs(R[0]!) - Math.sqrt(5))).toBeLessThan(1e-14);
+    expect(Math.abs(Math.abs(R[5]!) - Math.sqrt(5))).toBeLessThan(1e-14);
+    expect(R[4]).toBe(0);
+    const [u, s, v] = linalg.svd(fat);
+    expect([u.chunks, s.chunks, v.chunks]).toEqual([[[2], [2]], [[2]], [[2], [3, 1]]]);
+    const S = (await dense(s)).data;
+    [5.536163892143504, 2.3131989450383386].forEach((e, i) => expect(Math.abs(S[i]! - e)).toBeLessThan(1e-13));
+    expect(diff((await dense(matmul(u.mul(s), v))).data, F)).toBeLessThan(1e3 * EPS * 4);
+    // a 1-row block of a 2-wide array: Dask's tsqr gives q ((3, 1, 1), (2,)); NumPy's |diag r| and s
+    const thin = fromArray([[1, 2], [3, 4], [5, 6], [7, 8.5], [0, 1]], { chunks: [[3, 1, 1], [2]] });
+    const T = (await dense(thin)).data;
+    const [q2, r2] = linalg.qr(thin);
+    expect(q2.chunks).toEqual([[3, 1, 1], [2]]);
+    expect(diff((await dense(matmul(q2, r2))).data, T)).toBeLessThan(1e3 * EPS * 9);
+    expect(diff((await dense(matmul(q2.T, q2))).data, identity(2))).toBeLessThan(1e3 * EPS);
+    const R2 = (await dense(r2)).data;
+    expect(Math.abs(Math.abs(R2[0]!) - 9.16515138991168)).toBeLessThan(1e-13);
+    expect(Math.abs(Math.abs(R2[3]!) - 1.3127125678206528)).toBeLessThan(1e-13);
+    const S2 = (await dense(linalg.svd(thin)[1])).data;
+    [14.579747761298329, 0.8252001071961347].forEach((e, i) => expect(Math.abs(S2[i]! - e)).toBeLessThan(1e-13));
+    expect(() => linalg.svd(random.random([6, 4], { seed: 1, chunks: [3, 2] }))).toThrow(/one chunk along its columns/);
+  });
+
+  it('lstsq: the rank is an int32 0-d array, as NumPy (fuzz16)', async () => {
+    const [, , rank] = linalg.lstsq(fromArray([[1, 1], [1, 1], [0, 0]]), fromArray([1, 2, 3]));
+    expect(rank.dtype).toBe('int32');
+    expect(await rank.compute()).toBe(1);
+  });
+
+  it('NaN and infinities spread as through LAPACK; SVDs of them raise as NumPy\'s LinAlgError (fuzz16)', async () => {
+    // np.linalg.solve([[2, 1], [0, 0.5]], [nan, 1]) = [nan, nan]: 0 × NaN is NaN (no zero is skipped)
+    const x = (await dense(linalg.solve(fromArray([[2, 1], [0, 0.5]]), fromArray([NaN, 1])))).data;
+    expect(Array.from(x)).toEqual([NaN, NaN]);
+    // np.linalg.inv([[2, 0], [0, inf]]) = [[0.5, 0], [0, 0]]
+    expect(Array.from((await dense(linalg.inv(fromArray([[2, 0], [0, Infinity]])))).data)).toEqual([0.5, 0, 0, 0]);
+    // np.linalg.svd / lstsq of a NaN: LinAlgError 'SVD did not converge'
+    const bad = fromArray([[1, NaN], [0, 1], [1, 1]]);
+    await expect(linalg.svd(bad)[1].compute()).rejects.toThrow(/SVD did not converge/);
+    await expect(linalg.lstsq(bad, fromArray([1, 1, 1]))[0].compute()).rejects.toThrow(RangeError);
+  });
+
   it('svdCompressed recovers a rank-5 matrix: singular values as the exact SVD, reconstruction', async () => {
     const u0 = random.normal(0, 1, [300, 5], { seed: 31, chunks: [100, 5] });
     const v0 = random.normal(0, 1, [5, 40], { seed: 32 });
@@ -122,6 +171,22 @@ describe('norm', () => {
     expect(await linalg.norm(v, { ord: -Infinity }).compute()).toBe(0);
     expect(Math.abs(((await linalg.norm(v, { ord: 3 }).compute()) as number) - Math.cbrt(27 + 64 + 1728))).toBeLessThan(1e-12);
     expect(Array.from((await dense(linalg.norm(m, { axis: 1, ord: 1 }))).data)).toEqual([6, 15]);
+  });
+  it('vector ord 0 (non-zero count) and negative p, as NumPy; ord ±2 of an empty matrix is an error (fuzz16)', async () => {
+    // np.linalg.norm([3, -4, 0, 12], 0) = 3.0, (…, -1) = 0.0; norm([3, -4, 12], -1) = 1.5, (…, -0.5) = 0.5358983848622455
+    expect(await linalg.norm(v, { ord: 0 }).compute()).toBe(3);
+    expect(await linalg.norm(v, { ord: -1 }).compute()).toBe(0);
+    const w = fromArray([3, -4, 12]);
+    expect(Math.abs(((await linalg.norm(w, { ord: -1 }).compute()) as number) - 1.5)).toBeLessThan(1e-15);
+    expect(Math.abs(((await linalg.norm(w, { ord: -0.5 }).compute()) as number) - 0.5358983848622455)).toBeLessThan(1e-15);
+    const n0 = linalg.norm(fromArray(new Float32Array([3, 0, 1])), { ord: 0 });
+    expect(n0.dtype).toBe('float32');
+    expect(await n0.compute()).toBe(2);
+    expect(Array.from((await dense(linalg.norm(m, { axis: 0, ord: 0, keepdims: true }))).data)).toEqual([2, 2, 2]);
+    const empty = fromArray(new Float64Array(0), { shape: [3, 0] });
+    expect(() => linalg.norm(empty, { ord: 2 })).toThrow(/zero-size array to reduction operation max/);
+    expect(() => linalg.norm(empty, { ord: -2 })).toThrow(/operation min/);
+    expect(await linalg.norm(empty, { ord: 'nuc' }).compute()).toBe(0);
   });
   it('integers are normed in float64, as NumPy (no int32 wrap of x·x)', async () => {
     const big = fromArray(new Int32Array([70000, -70000, 1]));

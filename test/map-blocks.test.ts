@@ -39,10 +39,33 @@ describe('mapBlocks (inline closures)', () => {
     expect(((await withAxis.compute()) as DenseArray).data[11]).toBe(120);
   });
 
+  it('broadcasts the arrays as Dask\'s map_blocks: right-aligned, length-1 axes pass as their one block (fuzz16)', async () => {
+    const x = fromArray(Float64Array.from({ length: 12 }, (_, i) => i), { shape: [3, 4], chunks: [[2, 1], [3, 1]] });
+    const row = fromArray([10, 20, 30, 40], { chunks: [[1, 3]] });
+    const col = fromArray([[100], [200], [300]], { chunks: [[3], [1]] });
+    const shapes: string[] = [];
+    const r = mapBlocks((a: DenseArray, b: DenseArray, c: DenseArray, info: BlockInfo) => {
+      shapes.push(`${info.chunkLocation}:${b.shape}|${c.shape}|${info.inputs[1]!.chunkLocation}|${info.inputs[2]!.chunkLocation}`);
+      const [m, n] = a.shape as [number, number];
+      const out = new Float64Array(m * n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] = a.data[i * n + j]! + b.data[j]! + c.data[i]!;
+      return out;
+    }, x, row, col);
+    // the columns are unified over x and row ([3, 1] and [1, 3] → [1, 2, 1]); col's one column (length 1)
+    // reaches every block; its rows are unified with x's ([3] and [2, 1] → [2, 1])
+    expect(r.shape).toEqual([3, 4]);
+    expect(r.chunks).toEqual([[2, 1], [1, 2, 1]]);
+    const got = Array.from(((await r.compute()) as DenseArray).data);
+    expect(shapes.sort()).toEqual(['0,0:1|2,1|0|0,0', '0,1:2|2,1|1|0,0', '0,2:1|2,1|2|0,0', '1,0:1|1,1|0|1,0', '1,1:2|1,1|1|1,0', '1,2:1|1,1|2|1,0']);
+    const want = [];
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) want.push(i * 4 + j + [10, 20, 30, 40][j]! + [100, 200, 300][i]!);
+    expect(got).toEqual(want);
+  });
+
   it('errors name the argument', async () => {
     const a = random.random([4, 4], { seed: 1, chunks: 2 });
     expect(() => mapBlocks(42 as never, a)).toThrow(TypeError);
-    expect(() => mapBlocks((x: DenseArray) => x, a, random.random([4, 5], { seed: 1, chunks: 4 }))).toThrow(/one shape/);
+    expect(() => mapBlocks((x: DenseArray) => x, a, random.random([4, 5], { seed: 1, chunks: 4 }))).toThrow(/does not broadcast/);
     expect(() => mapBlocks((x: DenseArray) => x, a, { dropAxis: 2 })).toThrow(/out of range/);
     await expect(mapBlocks(() => new Float64Array(3), a).compute()).rejects.toThrow(/expected 4 values/);
   });

@@ -15,7 +15,9 @@ function plainError(e) {
 }
 // Block calls (src/array/blocks/): the blocks are views of SharedArrayBuffers (no copy); each
 // result is written into its slot of the shared output buffer.
-const CTORS = { float64: Float64Array, float32: Float32Array, bool: Uint8Array };
+// one per dtype, as a DenseArray's data (a block of an int32 input is an Int32Array, of int64 a BigInt64Array)
+const CTORS = { float64: Float64Array, float32: Float32Array, bool: Uint8Array, int8: Int8Array, int16: Int16Array, int32: Int32Array,
+  int64: BigInt64Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, uint64: BigUint64Array };
 function unpackCalls(p) {
   const f = p.f;
   const calls = [];

@@ -177,7 +177,10 @@ export function gatherBlocks(lowering: Lowering, node: Node, axes: readonly Axis
         });
         const shape = [...counts, ...extents];
         const builder = lowering.builder(shape, stageChunks(counts, extents), shape.map(() => 0));
-        const fill = chosen.find(isFill);
+        // a corner beyond the edges of several constant axes holds the last one's value: Dask (and
+        // np.pad) pad axis after axis, each over the halos of the axes before it
+        let fill: FillSegment | undefined;
+        for (const seg of chosen) if (isFill(seg)) fill = seg;
         let value: Val;
         if (fill) value = run(builder.expr(constNode(fill.fill, dtype), { axes: shape.map(() => -1), steps: shape.map(() => 0), base: [] }));
         else {

@@ -32,10 +32,17 @@ export interface BlockInfo extends BlockLocation {
   inputs: BlockLocation[];
 }
 
+/**
+ * The elements of a block: its input's dtype's TypedArray, as a DenseArray's data (Float64Array,
+ * Float32Array, Int32Array, …; BigInt64Array / BigUint64Array for int64 / uint64, Uint8Array of
+ * 0/1 for bool).
+ */
+export type BlockData = Float64Array | Float32Array | Uint8Array | Int8Array | Int16Array | Int32Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
+
 /** What a block function sees of a block: a typed-array view (of shared memory) and its shape. */
 export interface Block {
-  /** The block's elements, row-major: a view of shared memory for module functions (not a copy). */
-  readonly data: Float64Array | Float32Array | Uint8Array;
+  /** The block's elements, row-major, in its input's dtype: a view of shared memory for module functions (not a copy). */
+  readonly data: BlockData;
   /** The block's shape. */
   readonly shape: readonly number[];
 }
@@ -147,7 +154,11 @@ export const outSlot = (out: BlockedLayout, idx: readonly number[]): [number, nu
 
 const floatDType = (where: string, d: unknown, fallback: DType): 'float64' | 'float32' => {
   const v = d ?? fallback;
-  if (v !== 'float64' && v !== 'float32') throw new TypeError(`${where}: options.dtype must be 'float64' or 'float32' (the result dtypes block functions support), got ${show(v)}`);
+  if (v !== 'float64' && v !== 'float32') {
+    throw new TypeError(d === undefined
+      ? `${where}: the result dtype defaults to the first array's, ${show(v)}; block functions give 'float64' or 'float32' results: pass options.dtype`
+      : `${where}: options.dtype must be 'float64' or 'float32' (the result dtypes block functions support), got ${show(v)}`);
+  }
   return v;
 };
 
@@ -184,7 +195,9 @@ const axisList = (v: number | readonly number[] | undefined): number[] => (v ===
  * block reaches it as `{ data, shape }` with `data` a typed-array view of shared memory (no copy)
  * — or an inline closure, run on the main thread with `DenseArray` blocks. **An inline closure
  * blocks the event loop while it runs** (Dask's threads would not): use module functions for real
- * work. The arrays must have the same shape; their chunks are unified to the common refinement
+ * work. The arrays broadcast as NumPy's (right-aligned; a length-1 or missing axis of an array is
+ * passed as its one block to every block along it, as Dask's, and the function broadcasts it);
+ * along each axis the chunks of the arrays spanning it are unified to the common refinement
  * (Dask's unify_chunks). The function returns the output block's values row-major (typed array,
  * number[], `{ data }`, or a number for one element), or a Promise of them.
  */
@@ -193,16 +206,33 @@ export function mapBlocks(fn: BlockFunction | ((...args: never[]) => unknown), .
   const options: MapBlocksOptions = rest.length && isOptions(rest[rest.length - 1]) ? (rest.pop() as MapBlocksOptions) : {};
   const arrays = checkArrays('mapBlocks', rest);
   const base = arrays[0]!;
-  arrays.forEach((a, i) => {
-    if (a.shape.length !== base.shape.length || a.shape.some((s, k) => s !== base.shape[k])) {
-      throw new RangeError(`mapBlocks: arrays[${i}] has shape [${a.shape.join(', ')}], arrays[0] [${base.shape.join(', ')}]; the arrays must have one shape`);
-    }
+  // NumPy's broadcasting, as Dask's map_blocks: shapes right-aligned, a length-1 (or missing) axis
+  // of an array is passed as its one block to every block along that axis
+  const ndim = Math.max(...arrays.map((a) => a.ndim));
+  const outShape = Array.from({ length: ndim }, (_, k) => {
+    let n = 1;
+    arrays.forEach((a, i) => {
+      const s = a.shape[k - (ndim - a.ndim)];
+      if (s === undefined || s === 1) return;
+      if (n !== 1 && s !== n) {
+        throw new RangeError(`mapBlocks: arrays[${i}] has shape [${a.shape.join(', ')}], which does not broadcast with [${arrays.slice(0, i).map((b) => `[${b.shape.join(', ')}]`).join(', ')}] (axis ${k}: ${s} and ${n})`);
+      }
+      n = s;
+    });
+    return n;
   });
-  const ndim = base.ndim;
+  // whether array i takes part along output axis k (else its one length-1 block, or no axis at all)
+  const along = (a: AnyArray, k: number): boolean => a.shape[k - (ndim - a.ndim)] === outShape[k];
   const drop = axisList(options.dropAxis).map((a) => (a < 0 ? a + ndim : a));
   for (const a of drop) if (!Number.isInteger(a) || a < 0 || a >= ndim) throw new RangeError(`mapBlocks: dropAxis ${a} out of range for ${ndim}-d arrays`);
-  // input chunks: unified, and whole along dropped axes
-  const inChunks = base.shape.map((s, k) => (drop.includes(k) ? [s] : refineChunks(arrays.map((a) => a.chunks[k]!))));
+  // input chunks: unified over the arrays that span each axis, and whole along dropped axes
+  const inChunks = outShape.map((s, k) => (drop.includes(k) ? [s] : refineChunks(arrays.filter((a) => along(a, k)).map((a) => a.chunks[k - (ndim - a.ndim)]!))));
+  const chunksOf = (a: AnyArray): number[][] => a.shape.map((s, q) => {
+    const k = q + ndim - a.ndim;
+    return along(a, k) ? inChunks[k]! : [s];
+  });
+  const arrayChunks = arrays.map(chunksOf);
+  const indexOf = (a: AnyArray, idx: readonly number[]): number[] => a.shape.map((_, q) => (along(a, q + ndim - a.ndim) ? idx[q + ndim - a.ndim]! : 0));
   let grid = inChunks.filter((_, k) => !drop.includes(k)).map((c) => [...c]);
   const outNdim = grid.length + axisList(options.newAxis).length;
   const added = axisList(options.newAxis).map((a) => (a < 0 ? a + outNdim : a)).sort((x, y) => x - y);
@@ -225,7 +255,7 @@ export function mapBlocks(fn: BlockFunction | ((...args: never[]) => unknown), .
   const dtype = floatDType('mapBlocks', options.dtype, base.node.dtype);
   const shape = grid.map((c) => c.reduce((x, y) => x + y, 0));
   const numChunks = grid.map((c) => c.length);
-  const inputs: BlocksInput[] = arrays.map((a) => ({ node: a.node, axes: inChunks.map(plainAxis) }));
+  const inputs: BlocksInput[] = arrays.map((a, i) => ({ node: a.node, axes: arrayChunks[i]!.map(plainAxis) }));
   const calls = (layouts: readonly BlockedLayout[], out: BlockedLayout): BlockCall[] => {
     const list: BlockCall[] = [];
     for (const idx of gridIndices(numChunks)) {
@@ -235,9 +265,12 @@ export function mapBlocks(fn: BlockFunction | ((...args: never[]) => unknown), .
       for (let k = 0; k < ndim; k++) inIdx.push(drop.includes(k) ? 0 : kept[q++]!);
       const inLoc = location(inIdx, inChunks);
       const outLoc = added.length || drop.length || options.chunks !== undefined ? location(idx, grid) : inLoc;
-      const info: BlockInfo = { chunkLocation: outLoc.chunkLocation, arrayLocation: outLoc.arrayLocation, numChunks, shape, chunkShape: idx.map((i, k) => grid[k]![i]!), dtype, inputs: arrays.map(() => inLoc) };
+      const info: BlockInfo = {
+        chunkLocation: outLoc.chunkLocation, arrayLocation: outLoc.arrayLocation, numChunks, shape, chunkShape: idx.map((i, k) => grid[k]![i]!), dtype,
+        inputs: arrays.map((a, i) => (a.ndim === ndim && arrayChunks[i]!.every((c, k) => c === inChunks[k]) ? inLoc : location(indexOf(a, inIdx), arrayChunks[i]!))),
+      };
       list.push({
-        args: layouts.map((l, i) => refOf(i, l, inIdx)),
+        args: layouts.map((l, i) => refOf(i, l, indexOf(arrays[i]!, inIdx))),
         out: outSlot(out, idx),
         tail: [info],
         where: idx,

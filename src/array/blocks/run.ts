@@ -11,7 +11,9 @@ import { native } from '../../native.js';
 import { runLowered } from '../../scheduler/local.js';
 import { DenseArray } from '../dense.js';
 import { Lowering } from '../lower.js';
+import { typedArrayClass } from '../dtype.js';
 import { contiguousStrides, itemsize, newId, type DType, type Node } from '../node.js';
+import type { BlockData } from './map-blocks.js';
 import { gatherBlocks, outLayout, scatterBlocks, type AxisBlocks, type BlockedLayout, type OutAxisBlock } from './layout.js';
 
 /** A block argument: [input, element offset, length, shape], or a list of them (blockwise without concatenate). */
@@ -137,12 +139,12 @@ const CLUSTER_REQUEST_BYTES = 4 << 20;
 
 const newLowering = (): Lowering => new Lowering((bytes) => native().allocBuffer(bytes));
 
-const typedOf = (dtype: DType, buffer: SharedArrayBuffer | ArrayBuffer, offset = 0, length?: number): Float64Array | Float32Array | Uint8Array =>
-  dtype === 'float64'
-    ? new Float64Array(buffer, offset * 8, length)
-    : dtype === 'float32'
-      ? new Float32Array(buffer, offset * 4, length)
-      : new Uint8Array(buffer, offset, length);
+// a block of any input dtype as that dtype's TypedArray (a DenseArray's: Int32Array for int32,
+// BigInt64Array for int64, Uint8Array for bool), offset and length in elements
+const typedOf = (dtype: DType, buffer: SharedArrayBuffer | ArrayBuffer, offset = 0, length?: number): BlockData => {
+  const C = typedArrayClass(dtype) as unknown as new (b: ArrayBufferLike, byteOffset: number, length?: number) => BlockData;
+  return new C(buffer, offset * itemsize(dtype), length);
+};
 
 /**
  * What a cluster gives a block job (src/distributed/client.ts): the inputs computed on the
@@ -298,7 +300,7 @@ async function onCluster(
     bytes += b;
   }
   if (group.length) groups.push(group);
-  const out = typedOf(job.dtype, outBuffer);
+  const out = typedOf(job.dtype, outBuffer) as Float64Array | Float32Array;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < groups.length) {
@@ -318,7 +320,7 @@ async function onCluster(
 async function onMainThread(job: BlocksJob, inputs: { buffer: SharedArrayBuffer; dtype: DType }[], outBuffer: SharedArrayBuffer, calls: BlockCall[], stopped: () => void): Promise<void> {
   const fn = job.fn.kind === 'local' ? job.fn.fn : await importExport(job.fn.url, job.fn.exportName);
   const fnName = job.fn.kind === 'local' ? job.fn.name : job.fn.exportName;
-  const out = typedOf(job.dtype, outBuffer);
+  const out = typedOf(job.dtype, outBuffer) as Float64Array | Float32Array;
   const view = (r: ArgRef): unknown => (Array.isArray(r[0]) ? (r as ArgRef[]).map(view) : blockView(r as BlockRef));
   const blockView = ([i, offset, length, shape]: BlockRef): DenseArray => new DenseArray(typedOf(inputs[i]!.dtype, inputs[i]!.buffer, offset, length), shape);
   for (const c of calls) {

@@ -1,7 +1,8 @@
 // Small dense factorizations on row-major Float64Array matrices, in plain TS (no system LAPACK):
 // Cholesky, LU with partial pivoting, triangular solves, Householder QR, one-sided Jacobi SVD.
 // They run on data a compute has materialized (the factor of a TSQR block, a square system);
-// O(n^3) in JS, meant for the small matrices dask.array.linalg factors in one piece.
+// O(n^3) in JS, meant for the small matrices dask.array.linalg factors in one piece. No product
+// skips a zero factor: 0 x inf and 0 x NaN are NaN, so NaN and inf spread as through BLAS/LAPACK.
 
 export interface Mat { rows: number; cols: number; data: Float64Array }
 
@@ -19,7 +20,6 @@ export function multiply(a: Mat, b: Mat): Mat {
   for (let i = 0; i < a.rows; i++) {
     for (let p = 0; p < a.cols; p++) {
       const x = a.data[i * a.cols + p]!;
-      if (x === 0) continue;
       for (let j = 0; j < n; j++) c.data[i * n + j]! += x * b.data[p * n + j]!;
     }
   }
@@ -72,7 +72,6 @@ export function luFactor(a: Mat): { lu: Mat; perm: Int32Array; singular: boolean
     }
     for (let i = k + 1; i < n; i++) {
       const f = (d[i * n + k]! /= piv);
-      if (f === 0) continue;
       for (let j = k + 1; j < n; j++) d[i * n + j]! -= f * d[k * n + j]!;
     }
   }
@@ -92,7 +91,6 @@ export function triangularSolve(t: Mat, b: Mat, lower: boolean, unitDiagonal = f
     for (let s2 = 0; s2 < s; s2++) {
       const k = lower ? s2 : n - 1 - s2;
       const f = t.data[i * n + k]!;
-      if (f === 0) continue;
       for (let j = 0; j < m; j++) d[i * m + j]! -= f * d[k * m + j]!;
     }
     if (!unitDiagonal) for (let j = 0; j < m; j++) d[i * m + j]! /= piv;
@@ -108,13 +106,17 @@ export function luSolve(a: Mat, b: Mat, name: string): Mat {
   return triangularSolve(lu, triangularSolve(lu, pb, true, true), false);
 }
 
-/** Householder QR of an m x n matrix, m >= n: Q m x n (orthonormal columns), R n x n upper. */
+/**
+ * Reduced Householder QR of an m x n matrix, k = min(m, n): Q m x k (orthonormal columns), R k x n
+ * upper triangular (trapezoidal when m < n).
+ */
 export function householderQR(a: Mat): { q: Mat; r: Mat } {
   const { rows: m, cols: n } = a;
+  const kk = Math.min(m, n);
   const w = Float64Array.from(a.data);
   const vs: Float64Array[] = [];
   const betas: number[] = [];
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < kk; k++) {
     let norm = 0;
     for (let i = k; i < m; i++) norm = Math.hypot(norm, w[i * n + k]!);
     const v = new Float64Array(m - k);
@@ -129,24 +131,24 @@ export function householderQR(a: Mat): { q: Mat; r: Mat } {
       let s = 0;
       for (let i = k; i < m; i++) s += v[i - k]! * w[i * n + j]!;
       s *= beta;
-      if (s !== 0) for (let i = k; i < m; i++) w[i * n + j]! -= s * v[i - k]!;
+      for (let i = k; i < m; i++) w[i * n + j]! -= s * v[i - k]!;
     }
     vs.push(v);
     betas.push(beta);
   }
-  const r = mat(n, n);
-  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) r.data[i * n + j] = w[i * n + j]!;
-  // Q = H0 H1 ... H(n-1) applied to the first n columns of I
-  const q = mat(m, n);
-  for (let i = 0; i < n; i++) q.data[i * n + i] = 1;
-  for (let k = n - 1; k >= 0; k--) {
+  const r = mat(kk, n);
+  for (let i = 0; i < kk; i++) for (let j = i; j < n; j++) r.data[i * n + j] = w[i * n + j]!;
+  // Q = H0 H1 ... H(k-1) applied to the first k columns of I
+  const q = mat(m, kk);
+  for (let i = 0; i < kk; i++) q.data[i * kk + i] = 1;
+  for (let k = kk - 1; k >= 0; k--) {
     const v = vs[k]!;
     const beta = betas[k]!;
-    for (let j = 0; j < n; j++) {
+    for (let j = 0; j < kk; j++) {
       let s = 0;
-      for (let i = k; i < m; i++) s += v[i - k]! * q.data[i * n + j]!;
+      for (let i = k; i < m; i++) s += v[i - k]! * q.data[i * kk + j]!;
       s *= beta;
-      if (s !== 0) for (let i = k; i < m; i++) q.data[i * n + j]! -= s * v[i - k]!;
+      for (let i = k; i < m; i++) q.data[i * kk + j]! -= s * v[i - k]!;
     }
   }
   return { q, r };

@@ -126,7 +126,12 @@ function svdAny(m: Mat): { u: Mat; s: Float64Array; vt: Mat } {
   return { u: transposeOf(t.vt), s: t.s, vt: transposeOf(t.u) };
 }
 
-/** NumPy's lstsq (rcond: machine precision x max(m, n)): [x, residuals, rank, s]. */
+/** NumPy's SVD does not converge on NaN or infinite values (LinAlgError): a RangeError here, not NaN factors. */
+function finiteForSvd(name: string, m: Mat): void {
+  if (!m.data.every(Number.isFinite)) throw new RangeError(`${name}: SVD did not converge: a has NaN or infinite values (NumPy raises LinAlgError)`);
+}
+
+/** NumPy's lstsq (rcond: machine precision x max(m, n)): [x, residuals, rank (int32, 0-d), s]. */
 export function lstsq(a: NDArray, b: NDArray): [NDArray, NDArray, NDArray, NDArray] {
   check2d('lstsq', a, false);
   checkRhs('lstsq', a, b);
@@ -138,6 +143,7 @@ export function lstsq(a: NDArray, b: NDArray): [NDArray, NDArray, NDArray, NDArr
   // before the factorization, so they are computed for m > n and NaN-free only at full rank
   const rShape = m > n ? [k] : [0];
   const outs = factorOutputs('lstsq', [a, b], [xShape, rShape, [], [full]], ([A, B]) => {
+    finiteForSvd('lstsq', A!);
     const { u, s, vt } = svdAny(A!);
     const cutoff = 2.220446049250313e-16 * Math.max(m, n) * (s[0] ?? 0);
     const rank = s.filter((v) => v > cutoff).length;
@@ -156,61 +162,100 @@ export function lstsq(a: NDArray, b: NDArray): [NDArray, NDArray, NDArray, NDArr
     }
     return [x.data, res, Float64Array.of(rank), s];
   });
-  return [outs[0]!, outs[1]!, outs[2]!, outs[3]!];
+  // the rank is an integer, int32 as NumPy's (LAPACK's) rank
+  return [outs[0]!, outs[1]!, outs[2]!.astype('int32'), outs[3]!];
 }
 
-/** TSQR of the row blocks of a tall-and-skinny a (one chunk along the columns), as dask.array.linalg.tsqr. */
+/**
+ * TSQR of the row blocks of a (one chunk along the columns), as dask.array.linalg.tsqr: a QR per
+ * row block (a block shorter than a is wide gives a trapezoidal R), a QR of the stacked R's, and
+ * each block's Q times its rows of the second Q. k = min(m, n): q m x k, r k x n (or u, s, v).
+ */
 function tsqr(name: string, a: NDArray, withSvd: boolean): NDArray[] {
-  check2d(name, a, false);
   const [m, n] = a.shape as [number, number];
   if (a.chunks[1]!.length !== 1) {
     throw new RangeError(`${name}: a must have one chunk along its columns (chunks ${JSON.stringify(a.chunks)}); rechunk({ 1: ${n} }) it first, as Dask requires`);
   }
   const rowsPer = a.chunks[0]!;
-  if (rowsPer.some((r) => r < n)) throw new RangeError(`${name}: every row block must have at least ${n} rows (a tall-and-skinny array; chunks ${JSON.stringify(a.chunks)})`);
-  const shapes = withSvd ? [[m, n], [n], [n, n]] : [[m, n], [n, n]];
+  const k = Math.min(m, n);
+  const shapes = withSvd ? [[m, k], [k], [k, n]] : [[m, k], [k, n]];
   const outs = factorOutputs(name, [a], shapes, ([A]) => {
-    // per block QR, stack the R's, QR again, Q_i = Q_block_i @ Q2_i
+    // per block QR, stack the R's (min(rows, n) each), QR again, Q_i = Q_block_i @ Q2_i
     const qs: Mat[] = [];
-    const rs = mat(rowsPer.length * n, n);
+    const rsList: Mat[] = [];
     let at = 0;
-    rowsPer.forEach((rows, i) => {
-      const blk = mat(rows, n, A!.data.slice(at * n, (at + rows) * n));
-      const { q, r } = householderQR(blk);
+    for (const rows of rowsPer) {
+      const { q, r } = householderQR(mat(rows, n, A!.data.slice(at * n, (at + rows) * n)));
       qs.push(q);
-      rs.data.set(r.data, i * n * n);
+      rsList.push(r);
       at += rows;
-    });
-    const { q: q2, r } = householderQR(rs);
-    const Q = new Float64Array(m * n);
+    }
+    const stacked = rsList.reduce((t, r) => t + r.rows, 0);
+    const rs = mat(stacked, n);
     at = 0;
-    qs.forEach((q, i) => {
-      const part = multiply(q, mat(n, n, q2.data.slice(i * n * n, (i + 1) * n * n)));
-      Q.set(part.data, at * n);
-      at += q.rows;
+    for (const r of rsList) {
+      rs.data.set(r.data, at * n);
+      at += r.rows;
+    }
+    const { q: q2, r } = householderQR(rs); // q2 stacked x k, r k x n
+    const Q = new Float64Array(m * k);
+    let row = 0;
+    at = 0;
+    qs.forEach((q) => {
+      const part = multiply(q, mat(q.cols, k, q2.data.slice(at * k, (at + q.cols) * k)));
+      Q.set(part.data, row * k);
+      row += q.rows;
+      at += q.cols;
     });
     if (!withSvd) return [Q, r.data];
-    const { u, s, vt } = jacobiSVD(r);
-    return [multiply(mat(m, n, Q), u).data, s, vt.data];
+    finiteForSvd(name, A!);
+    const { u, s, vt } = svdAny(r);
+    return [multiply(mat(m, k, Q), u).data, s, vt.data];
   });
-  return outs.map((x, i) => (i === 0 ? x.rechunk([rowsPer, [n]]) : x));
+  return outs.map((x, i) => (i === 0 ? x.rechunk([rowsPer, [k]]) : x));
 }
 
-/** Reduced QR of a tall-and-skinny array (TSQR): [q, r], q m x n with orthonormal columns. */
+/**
+ * Reduced QR, as dask.array.linalg.qr: [q, r], q m x k with orthonormal columns and r k x n upper
+ * triangular, k = min(m, n). A tall-and-skinny a (one chunk along the columns, row blocks of any
+ * height) goes through TSQR, q chunked as a's rows; a short-and-fat a (one chunk along the rows) is
+ * factored whole (Dask's sfqr), r chunked as a's columns. Chunked along both axes: a RangeError.
+ */
 export function qr(a: NDArray): [NDArray, NDArray] {
+  check2d('qr', a, false);
+  const [m, n] = a.shape as [number, number];
+  if (a.chunks[1]!.length !== 1 && a.chunks[0]!.length === 1) {
+    const k = Math.min(m, n);
+    const [q, r] = factorOutputs('qr', [a], [[m, k], [k, n]], ([A]) => {
+      const f = householderQR(A!);
+      return [f.q.data, f.r.data];
+    });
+    return [q!, r!.rechunk([[k], a.chunks[1]!])];
+  }
   const [q, r] = tsqr('qr', a, false);
   return [q!, r!];
 }
 
-/** SVD of a tall-and-skinny array (TSQR, then the small R): [u, s, v] with a = u @ diag(s) @ v, as dask.array.linalg.svd. */
+/**
+ * SVD, as dask.array.linalg.svd: [u, s, v] with a = u @ diag(s) @ v, k = min(m, n). A
+ * tall-and-skinny a (one chunk along the columns) goes through TSQR and a short-and-fat one (one
+ * chunk along the rows) through the TSQR of its transpose; chunked along both axes: a RangeError.
+ * u follows a's row chunks and v its column chunks.
+ */
 export function svd(a: NDArray): [NDArray, NDArray, NDArray] {
+  check2d('svd', a, false);
+  if (a.chunks[1]!.length !== 1 && a.chunks[0]!.length === 1) {
+    // aᵀ = U S Vᵀ → a = V S Uᵀ
+    const [u, s, v] = tsqr('svd', a.T, true);
+    return [v!.T, s!, u!.T];
+  }
   const [u, s, v] = tsqr('svd', a, true);
   return [u!, s!, v!];
 }
 
 /**
- * The `ord` of {@link linalg.norm}, as NumPy's: for vectors `Infinity`, `-Infinity`, `1`, `2` or
- * any finite p > 0; for matrices `'fro'`, `'nuc'`, `1`, `-1`, `2`, `-2`, `Infinity`, `-Infinity`.
+ * The `ord` of {@link linalg.norm}, as NumPy's: for vectors `Infinity`, `-Infinity`, `0` (the
+ * count of non-zero elements) or any finite p (negative too: sum(|x|^p)^(1/p)); for matrices `'fro'`, `'nuc'`, `1`, `-1`, `2`, `-2`, `Infinity`, `-Infinity`.
  * Others are a RangeError.
  */
 export type NormOrd = number | 'fro' | 'nuc';
@@ -234,7 +279,7 @@ export interface NormOptions {
   keepdims?: boolean;
 }
 
-/** NumPy's norm: vector ords (±Infinity, p > 0, 1, 2) and matrix ords ('fro', ±1, ±Infinity, 2, -2, 'nuc'). */
+/** NumPy's norm: vector ords (±Infinity, 0, any finite p) and matrix ords ('fro', ±1, ±Infinity, 2, -2, 'nuc'). */
 export function norm(x: NDArray, options?: NormOptions): NDArray {
   if (!(x instanceof NDArray)) throw new TypeError(`norm: x must be an NDArray, got ${describe(x)}`);
   const o = checkOptions('norm options', options) as NormOptions;
@@ -264,8 +309,11 @@ export function norm(x: NDArray, options?: NormOptions): NDArray {
     if (ord === Infinity) return abs.max({ axis: a, keepdims });
     if (ord === -Infinity) return abs.min({ axis: a, keepdims });
     if (ord === 1) return abs.sum({ axis: a, keepdims });
-    if (typeof ord === 'number' && ord > 0 && Number.isFinite(ord)) return abs.pow(ord).sum({ axis: a, keepdims }).pow(1 / ord);
-    throw new RangeError(`norm: vector ord ${String(ord)} is not supported (accepted: Infinity, -Infinity, 1, 2, p > 0)`);
+    // NumPy's: the count of non-zero elements, in x's float dtype
+    if (ord === 0) return x.ne(0).astype(x.dtype).sum({ axis: a, keepdims });
+    // any other p, negative too (a zero element makes |x|^p infinite and the norm 0, as NumPy)
+    if (typeof ord === 'number' && Number.isFinite(ord)) return abs.pow(ord).sum({ axis: a, keepdims }).pow(1 / ord);
+    throw new RangeError(`norm: vector ord ${String(ord)} is not supported (accepted: Infinity, -Infinity, 0 or any finite p)`);
   }
   if (!Array.isArray(axis) || axis.length !== 2) throw new TypeError(`norm: axis must be a number or a pair of axes, got ${describe(axis)}`);
   const r = ax(axis[0], '[0]');
@@ -283,6 +331,8 @@ export function norm(x: NDArray, options?: NormOptions): NDArray {
   }
   if (ord === 2 || ord === -2 || ord === 'nuc') {
     if (x.ndim !== 2) throw new RangeError(`norm: ord ${String(ord)} is supported for 2-d x only`);
+    // the largest / smallest singular value of an empty matrix does not exist (NumPy's max of none); 'nuc' is 0
+    if (ord !== 'nuc' && x.size === 0) throw new RangeError(`norm: ord ${ord} of an empty matrix (shape [${x.shape.join(', ')}]) has no value: zero-size array to reduction operation ${ord === 2 ? 'max' : 'min'}`);
     const t = r === 0 ? x : x.T;
     const shape = keepdims ? [1, 1] : [];
     return factorOutputs('norm', [t], [shape], ([m]) => {
