@@ -16,7 +16,6 @@ import { type LoadContext, type PartitionSource, layerId } from './source.js';
 import { Table } from './table.js';
 import { compareCodePoints } from './expr.js';
 
-/** Options of the groupby aggregations (Dask's). */
 /** Options of {@link DataFrame.groupby}. */
 export interface GroupingOptions {
   /**
@@ -32,6 +31,7 @@ export interface GroupingOptions {
   dropna?: boolean;
 }
 
+/** Options of the groupby aggregations (Dask's). */
 export interface GroupByOptions {
   /**
    * Dask's `split_out`: the number of output partitions. The per-partition results are
