@@ -249,6 +249,7 @@ int64_t invalidUtf8(const char* data, size_t n) {
       if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL) break;
       i += 32;
     }
+    if (i >= n) break;
     if (i + 8 <= n) {
       uint64_t w;
       std::memcpy(&w, p + i, 8);

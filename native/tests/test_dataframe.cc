@@ -427,6 +427,19 @@ TEST(df_invalid_utf8_offsets) {
       {"ok\xE2\x82(", 2},              // bad continuation
   };
   for (const Bad& b : bad) CHECK_EQ(invalidUtf8(b.s.data(), b.s.size()), b.at);
+  // ASCII ending exactly on the 32-byte stride: nothing past n is read (a byte 0xFF follows
+  // in memory), and a bad byte right after a stride or at the last position is found
+  for (size_t n : {32u, 64u, 96u, 40u, 33u}) {
+    std::string buf(n, 'a');
+    buf.push_back('\xFF');
+    CHECK_EQ(invalidUtf8(buf.data(), n), int64_t(-1));
+    CHECK_EQ(invalidUtf8(buf.data(), n + 1), static_cast<int64_t>(n));
+    for (size_t at : {size_t(0), n / 2, n - 1}) {
+      std::string bad1(n, 'a');
+      bad1[at] = '\xFF';
+      CHECK_EQ(invalidUtf8(bad1.data(), n), static_cast<int64_t>(at));
+    }
+  }
   // the parser's error names the line and the byte (not for latin1)
   CsvResult r = parse("a,b\n1,x\n2,caf\xE9\n", {"a", "b"}, {}, true);
   CHECK(!r.ok);
