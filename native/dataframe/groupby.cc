@@ -266,7 +266,6 @@ class KeyArena {
 // bits of it (remixed), since a merge bucket's keys share the bits that chose the bucket.
 class KeyIndex {
  public:
-  bool empty() const { return used_ == 0; }
   void reserve(size_t n) {
     size_t cap = 64;
     while (cap < 2 * n) cap *= 2;
@@ -848,8 +847,8 @@ void GroupbyPlan::finish(size_t bucket) {
   const auto dec = [&](size_t g) { return &decoded[g * K]; };
   std::vector<size_t> order(G);
   std::iota(order.begin(), order.end(), size_t(0));
-  if (order_ == GbOrder::Any) {
-  } else if (order_ != GbOrder::Key) {
+  // GbOrder::Any: the merge's order (iota above)
+  if (order_ == GbOrder::SizeDescending || order_ == GbOrder::SizeAscending || order_ == GbOrder::FirstRow) {
     // by size then first row, or by first row (first rows are distinct)
     std::vector<std::pair<int64_t, int64_t>> by(G);
     const int64_t sign = order_ == GbOrder::SizeDescending ? -1 : order_ == GbOrder::SizeAscending ? 1 : 0;
@@ -858,7 +857,7 @@ void GroupbyPlan::finish(size_t bucket) {
     std::iota(idx.begin(), idx.end(), 0u);
     std::sort(idx.begin(), idx.end(), [&](uint32_t x, uint32_t y) { return by[x] < by[y]; });
     for (size_t j = 0; j < G; ++j) order[j] = idx[j];
-  } else {
+  } else if (order_ == GbOrder::Key) {
   // sorted by ranks: per key column an order-preserving uint64 per group (numbers by value;
   // strings by their rank among the distinct strings of the column), then tuples of integers
   // (a comparator over decoded tuples, memcmp per comparison, was most of a two-key groupby)

@@ -15,7 +15,7 @@ import { Describe } from './describe.js';
 import { Table } from './table.js';
 import { MemorySource } from './memory.js';
 import { DerivedSource, type Step } from './derived.js';
-import { GroupBy, GroupOrder, type GroupingOptions, checkSplitOut, partsNunique, valueCountsSplit } from './groupby.js';
+import { GroupBy, GroupOrder, type GroupingOptions, checkSplitOut, countsColumns, partsNunique, valueCountsSplit } from './groupby.js';
 import { SortedSource } from './sorted.js';
 import { type ScanOp, ScanSource, alignedSource, scanDtype } from './scan.js';
 import { type How, MergeSource } from './merge.js';
@@ -1457,14 +1457,8 @@ export class Series implements HasGraph {
       async (options) => {
         const t = await inner.compute(options);
         const countsOut = t.raw('count')!.values as BigInt64Array;
-        if (!missing) {
-          const data = new Map<string, Column>([[name, t.raw(name)!]]);
-          const total = countsOut.reduce((a, b) => a + b, 0n);
-          if (normalize) data.set('proportion', { dtype: 'float64', values: Float64Array.from(countsOut, (c) => Number(c) / Number(total)) });
-          else if (t.raw(name)!.dtype === 'Int64') data.set('count', { dtype: 'Int64', values: countsOut, valid: new Uint8Array(t.length).fill(1) });
-          else data.set('count', { dtype: 'int64', values: countsOut });
-          return new Table([name, normalize ? 'proportion' : 'count'], data, t.length);
-        }
+        const cols = [name, normalize ? 'proportion' : 'count'];
+        if (!missing) return new Table(cols, countsColumns(name, t.raw(name)!, countsOut, Number(countsOut.reduce((a, b) => a + b, 0n)), normalize), t.length);
         let counts = Array.from(countsOut, Number);
         let first = Array.from(t.raw('firstrow')!.values as BigInt64Array, Number);
         let values = t.take(Array.from({ length: t.length }, (_, i) => i), [name]);
@@ -1484,12 +1478,7 @@ export class Series implements HasGraph {
         const out = values.take(order, [name]);
         const n = order.length;
         const total = counts.reduce((a, b) => a + b, 0);
-        const data = new Map<string, Column>([[name, out.raw(name)!]]);
-        if (normalize) data.set('proportion', { dtype: 'float64', values: Float64Array.from(order, (i) => counts[i]! / total) });
-        // pandas: the counts of an Int64 Series are Int64 too
-        else if (out.raw(name)!.dtype === 'Int64') data.set('count', { dtype: 'Int64', values: BigInt64Array.from(order, (i) => BigInt(counts[i]!)), valid: new Uint8Array(n).fill(1) });
-        else data.set('count', { dtype: 'int64', values: BigInt64Array.from(order, (i) => BigInt(counts[i]!)) });
-        return new Table([name, normalize ? 'proportion' : 'count'], data, n);
+        return new Table(cols, countsColumns(name, out.raw(name)!, BigInt64Array.from(order, (i) => BigInt(counts[i]!)), total, normalize), n);
       },
     );
   }

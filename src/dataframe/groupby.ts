@@ -477,6 +477,18 @@ class SplitOutSource implements PartitionSource {
 }
 
 /**
+ * valueCounts' columns: the values, then `proportion` (counts over `total`) or `count` (Int64
+ * for an Int64 value column, as pandas, else int64).
+ */
+export function countsColumns(name: string, values: Column, counts: BigInt64Array, total: number, normalize: boolean): Map<string, Column> {
+  const data = new Map<string, Column>([[name, values]]);
+  if (normalize) data.set('proportion', { dtype: 'float64', values: Float64Array.from(counts, (c) => Number(c) / total) });
+  else if (values.dtype === 'Int64') data.set('count', { dtype: 'Int64', values: counts, valid: new Uint8Array(counts.length).fill(1) });
+  else data.set('count', { dtype: 'int64', values: counts });
+  return data;
+}
+
+/**
  * value_counts with split_out (Dask's): the counts of the values of column `name` of `f` in
  * `splitOut` hash partitions of the value, each ordered as value_counts' (most frequent first, ties
  * in order of first appearance; `sort: false` in order of first appearance); `normalize` divides
@@ -503,11 +515,7 @@ export function valueCountsSplit(f: DataFrame, name: string, splitOut: number, o
       const want = columns ?? [name, out];
       return (parts ?? all.map((_, i) => i)).map((i): Partition => {
         const p = all[i]!;
-        const n = p.columns.get('count')!.values as BigInt64Array;
-        const data = new Map<string, Column>([[name, p.columns.get(name)!]]);
-        if (opts.normalize) data.set(out, { dtype: 'float64', values: Float64Array.from(n, (c) => Number(c) / total) });
-        else if (keyType === 'Int64') data.set(out, { dtype: 'Int64', values: n, valid: new Uint8Array(p.length).fill(1) });
-        else data.set(out, { dtype: 'int64', values: n });
+        const data = countsColumns(name, p.columns.get(name)!, p.columns.get('count')!.values as BigInt64Array, total, opts.normalize);
         return { length: p.length, columns: new Map(want.map((c) => [c, data.get(c)!] as [string, Column])) };
       });
     },
