@@ -252,17 +252,24 @@ Napi::Value ReadCsv(const Napi::CallbackInfo& info) {
   job->stages.push_back({[=]() { return static_cast<int64_t>(bl->size()); },
                          [=](int64_t t) {
                            const Block& b = (*bl)[static_cast<size_t>(t)];
-                           thread_local std::string bytes;
-                           size_t at = df::readBlockInto(b.path, b.start, b.end, bytes);
+                           thread_local df::BlockBytes bytes;  // a worker's read buffer, reused
+                           bytes.load(b.path, b.start, b.end);
+                           struct Release {
+                             df::BlockBytes& b;
+                             ~Release() { b.release(); }
+                           } release{bytes};
                            df::CsvOptions o = *opt;
                            o.skipFirstLine = b.skipHeader && b.start == 0;
+                           size_t at = 0;
                            // a utf-8 byte-order mark is not data (with or without a header), as pandas
-                           if (b.start == 0 && !o.latin1 && bytes.size() - at >= 3 && bytes.compare(at, 3, "\xEF\xBB\xBF") == 0) at += 3;
+                           if (b.start == 0 && !o.latin1 && bytes.size() >= 3 && std::memcmp(bytes.data(), "\xEF\xBB\xBF", 3) == 0) at = 3;
                            df::CsvResult& r = (*out)[static_cast<size_t>(t)];
                            r = df::parseCsv(bytes.data() + at, bytes.size() - at, o);
-                           // readBlockInto's buffer starts one byte before the block (to see the previous line end)
-                           if (r.errorByte >= 0) r.errorByte += (b.start > 0 ? b.start - 1 : 0) + static_cast<int64_t>(at);
-                           if (bytes.capacity() > (size_t(32) << 20)) std::string().swap(bytes);  // bound what a worker keeps
+                           if (bytes.changed()) {
+                             r = df::CsvResult{};
+                             throw std::runtime_error(b.path + ": the file shrank while it was being read");
+                           }
+                           if (r.errorByte >= 0) r.errorByte += bytes.offset() + static_cast<int64_t>(at);
                          },
                          nullptr});
   auto ctx = std::make_unique<Ctx>();

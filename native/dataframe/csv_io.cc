@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -78,6 +80,56 @@ size_t readBlockInto(const std::string& path, int64_t start, int64_t end, std::s
   // lines starting at or after `end` belong to the next block
   if (start > 0 && static_cast<int64_t>(begin) + from >= end) return buf.size();
   return begin;
+}
+
+void BlockBytes::release() {
+  map_.reset();
+  if (buf_.capacity() > (size_t(32) << 20)) std::string().swap(buf_);  // bound what a worker keeps
+  data_ = nullptr;
+  size_ = 0;
+}
+
+bool BlockBytes::changed() const { return map_.shrank(); }
+
+void BlockBytes::load(const std::string& path, int64_t start, int64_t end) {
+  release();
+  const int64_t from = start > 0 ? start - 1 : 0;
+  if (end - from >= kMapMinBytes) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+    struct stat st {};
+    const int64_t size = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<int64_t>(st.st_size) : -1;
+    // the rest of the file: the block's last line may run past `end` (pages not touched cost nothing)
+    const bool mapped = size - from >= kMapMinBytes && map_.map(fd, from, static_cast<size_t>(size - from), false);
+    ::close(fd);
+    if (mapped) {
+      const char* p = map_.data();
+      const size_t n = map_.size();
+      const size_t len = static_cast<size_t>(std::min<int64_t>(end - from, static_cast<int64_t>(n)));
+      size_t begin = 0;
+      if (start > 0) {
+        const void* nl = std::memchr(p, '\n', len);
+        // no line starts in the block, or the first starts at `end`: the next block's
+        begin = nl ? static_cast<size_t>(static_cast<const char*>(nl) - p) + 1 : len;
+        if (static_cast<int64_t>(begin) + from >= end) begin = len;
+      }
+      size_t stop = len;
+      if (begin < len && len < n && p[len - 1] != '\n') {
+        // extend to the end of the line that holds byte end-1
+        const void* nl = std::memchr(p + len, '\n', n - len);
+        stop = nl ? static_cast<size_t>(static_cast<const char*>(nl) - p) + 1 : n;
+      }
+      if (begin >= len) stop = begin = len;
+      data_ = p + begin;
+      size_ = stop - begin;
+      offset_ = from + static_cast<int64_t>(begin);
+      return;
+    }
+  }
+  const size_t at = readBlockInto(path, start, end, buf_);
+  data_ = buf_.data() + at;
+  size_ = buf_.size() - at;
+  offset_ = from + static_cast<int64_t>(at);
 }
 
 namespace {

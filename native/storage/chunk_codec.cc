@@ -1,7 +1,6 @@
 #include "storage/chunk_codec.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "engine/file_map.h"
 #include "third_party/zstd/zstd.h"
 
 namespace tessera::storage {
@@ -106,21 +106,19 @@ void readInto(ChunkFile& file, uint8_t* out, size_t n, const std::string& path) 
   }
 }
 
-// The file's bytes mapped read-only (the page cache itself: no copy before decoding).
+// The file's bytes mapped read-only (the page cache itself: no copy before decoding), guarded
+// against the file shrinking under the mapping (engine/file_map.h).
 struct Mapping {
-  void* p = MAP_FAILED;
-  size_t n = 0;
-  Mapping(ChunkFile& file, const std::string& path) : n(file.size) {
-    if (n == 0) return;
-    p = ::mmap(nullptr, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.f.fd, 0);
-    if (p == MAP_FAILED) sysFail("mmap", path);
+  tessera::FileMap m;
+  Mapping(ChunkFile& file, const std::string& path) {
+    if (file.size == 0) return;
+    if (!m.map(file.f.fd, 0, file.size, true)) sysFail("mmap", path);
   }
-  ~Mapping() {
-    if (p != MAP_FAILED) ::munmap(p, n);
+  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(m.data()); }
+  // after reading: a chunk that shrank while mapped read zeros past its new end
+  void check() const {
+    if (m.shrank()) throw std::runtime_error("truncated chunk: the file shrank while it was read");
   }
-  Mapping(const Mapping&) = delete;
-  Mapping& operator=(const Mapping&) = delete;
-  const uint8_t* data() const { return p == MAP_FAILED ? nullptr : static_cast<const uint8_t*>(p); }
 };
 
 void writeAll(int fd, const uint8_t* p, size_t n, const std::string& path) {
@@ -293,6 +291,7 @@ ChunkResult decodeChunk(const DecodeItem& it) {
     } else {
       copyBox(it, decoded);
     }
+    if (map) map->check();
     if (s.out.capacity() > (size_t(64) << 20)) std::vector<uint8_t>().swap(s.out);  // bound what a thread keeps
     return ChunkResult{};
   } catch (...) {

@@ -1,6 +1,7 @@
 // Tests of the DataFrame core (native/dataframe): CSV parser (quotes, escapes, CRLF, missing
 // values, inference, forced types, errors with lines), block splitting, the writer round trip,
 // datetime parsing/formatting, the timeseries generator and exact quantiles.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 
 #include "check.h"
 #include "dataframe/dataframe.h"
+#include "engine/file_map.h"
 #include "engine/job.h"
 #include "dataframe/stats.h"
 #include "dataframe/groupby.h"
@@ -142,6 +144,86 @@ TEST(df_blocks_cover_every_line_once) {
     CHECK(all == text);
   }
   CHECK_THROWS(readBlock(dir + "/missing.csv", 0, 10));
+  std::remove(path.c_str());
+  rmdir(dir.c_str());
+}
+
+// Large blocks are mapped, not read: the same lines as readBlock for every block size and
+// boundary (lines of varied length, some longer than a page, no final newline), and a file that
+// shrinks under the mapping reads zeros and says changed() instead of raising SIGBUS.
+TEST(df_mapped_blocks_match_reads) {
+  std::string dir = tempDir();
+  std::string path = dir + "/mapped.csv";
+  std::string text;
+  std::mt19937 rng(7);
+  while (text.size() < (size_t(3) << 20)) {
+    size_t len = rng() % 97 == 0 ? 5000 + rng() % 9000 : rng() % 60;
+    for (size_t i = 0; i < len; ++i) text.push_back(static_cast<char>('a' + rng() % 26));
+    text.push_back('\n');
+  }
+  text += "last line without a newline";
+  std::ofstream(path, std::ios::binary) << text;
+  const int64_t n = static_cast<int64_t>(text.size());
+  BlockBytes b;
+  for (int64_t bs : {int64_t(1) << 20, (int64_t(1) << 20) + 4095, int64_t(1300000), n - 1, n, n + 10}) {
+    std::string all;
+    int mapped = 0;
+    for (int64_t s = 0; s < n; s += bs) {
+      const int64_t e = std::min<int64_t>(s + bs, n);
+      b.load(path, s, e);
+      std::string got(b.data(), b.size());
+      CHECK(got == readBlock(path, s, e));
+      CHECK(text.compare(static_cast<size_t>(b.offset()), b.size(), got) == 0);
+      mapped += b.mapped();
+      CHECK(!b.changed());
+      all += got;
+      b.release();
+    }
+    CHECK(all == text);
+    CHECK(mapped >= 1);
+  }
+  // a block too small to map is read
+  b.load(path, 0, 1000);
+  CHECK(!b.mapped());
+  CHECK(std::string(b.data(), b.size()) == readBlock(path, 0, 1000));
+  // the file shrinks to 100 KiB after the mapping: the pages past the end read as zeros
+  b.load(path, 0, n);
+  CHECK(b.mapped());
+  CHECK(truncate(path.c_str(), 100 << 10) == 0);
+  size_t zeros = 0;
+  for (size_t i = 0; i < b.size(); ++i) zeros += b.data()[i] == 0;
+  CHECK(b.changed());
+  CHECK(zeros > (size_t(2) << 20));
+  b.release();
+  // and a second mapping of the shrunk file is whole again
+  std::ofstream(path, std::ios::binary) << text;
+  b.load(path, 0, n);
+  CHECK(!b.changed() && std::string(b.data(), b.size()) == text);
+  b.release();
+  std::remove(path.c_str());
+  rmdir(dir.c_str());
+}
+
+// The guard under both readers: a populated mapping (Zarr chunks) of a file that shrinks.
+TEST(file_map_populated_then_truncated) {
+  std::string dir = tempDir();
+  std::string path = dir + "/chunk.bin";
+  std::string bytes(size_t(1) << 20, 'x');
+  std::ofstream(path, std::ios::binary) << bytes;
+  int fd = open(path.c_str(), O_RDONLY);
+  CHECK(fd >= 0);
+  tessera::FileMap m;
+  CHECK(m.map(fd, 4096 + 7, bytes.size() - 4096 - 7, true));
+  close(fd);
+  CHECK(m.data()[0] == 'x' && m.data()[m.size() - 1] == 'x' && m.data()[m.size()] == 0);
+  CHECK(!m.shrank());
+  CHECK(truncate(path.c_str(), 8192) == 0);
+  size_t xs = 0;
+  for (size_t i = 0; i < m.size(); ++i) xs += m.data()[i] == 'x';
+  CHECK(xs == 8192 - 4096 - 7);
+  CHECK(m.shrank());
+  m.reset();
+  CHECK(!m.mapped() && !m.shrank());
   std::remove(path.c_str());
   rmdir(dir.c_str());
 }
