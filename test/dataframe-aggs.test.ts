@@ -15,6 +15,7 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/aggs.json', i
   groupby: { keys: string[]; index: Record<string, Cell[]>; aggs: Record<string, { dtype: string; values: Cell[] }> }[];
   frame: Record<string, Record<string, Cell | Cell[]>> & { 'finite.rows': number };
   series: Record<string, Cell | Record<string, Cell>>;
+  cov_routes: { csv: string; ddof: number; columns: string[]; cov: Cell[][]; 'a.cov(b)': Cell }[];
   category: { dtype: string; categories: string[]; index: string[]; size: number[]; 'x.median': Cell[]; 'i.sum': number[]; 'filtered.size': Record<string, number>; value_counts: Record<string, number> };
 };
 const text = JSON.parse(readFileSync(new URL('./fixtures/pandas/aggs-text.json', import.meta.url), 'utf8')) as {
@@ -388,6 +389,24 @@ describe('var/std with ddof 0 of one value (found by the fuzz of gen14)', () => 
       expect(nan(await df.get('g')[k]({ ddof: 0 }).compute()), k).toBe(null);
       expect(nan(await df.get('f').add(1)[k]({ ddof: 0 }).compute()), k).toBe(0);
       expect(nan(await df.get('f')[k]().compute()), k).toBe(null);
+    }
+  });
+});
+
+describe("DataFrame.cov's two routes and n − ddof ≤ 0, as pandas 1.5", () => {
+  it('np.cov without missing values (±inf past n − ddof ≤ 0, NaN for a column with ±inf), nancorr with them (ddof ignored); Series.cov keeps ddof', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-cov-routes-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    let k = 0;
+    for (const c of fixture.cov_routes) {
+      const p = join(dir, `${k++}.csv`);
+      writeFileSync(p, c.csv);
+      const df = readCsv(p);
+      const m = await df.cov({ ddof: c.ddof }).compute();
+      const label = `${JSON.stringify(c.csv)} ddof ${c.ddof}`;
+      expect(m.column('index'), label).toEqual(c.columns);
+      c.columns.forEach((name, j) => m.column(name).forEach((v, i) => close(v, c.cov[j]![i]!, `${label} cov[${i}][${name}]`)));
+      close(await df.get('a').cov(df.get('b'), { ddof: c.ddof }).compute(), c['a.cov(b)'], `${label} a.cov(b)`);
     }
   });
 });

@@ -337,7 +337,8 @@ void CorrPlan::sweep(const size_t* pairs) {
     if (nobs[w] >= static_cast<double>(minPeriods_)) {
       const double divisor = cov_ ? nobs[w] - static_cast<double>(ddof_) : std::sqrt(ssqdmx[w] * ssqdmy[w]);
       if (divisor != 0) r = covxy[w] / divisor;
-      if (cov_ && divisor <= 0) r = NAN;
+      // np.cov with n - ddof <= 0 divides by 0 (pandas' cov then): ±inf, NaN where the sum is 0
+      if (cov_ && divisor <= 0) r = covxy[w] * static_cast<double>(INFINITY);
     }
     const auto [a, b] = pairs_[pairs[w]];
     out_[a * K + b] = r;

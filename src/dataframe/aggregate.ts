@@ -121,7 +121,20 @@ export function frameCorr(frame: DataFrame, cov: boolean, options: CovOptions): 
         // a column numeric in the sample may read as text later: left out, as numeric_only
         const kept = cols.filter((c) => CORR_TYPES.includes(readDtype(parts, c, dtypes[c]!)));
         const data = kept.map((c) => parts.map((p) => nullableToFloat(p.columns.get(c)!)));
-        return matrixTable(kept, await nancorr(data, cov, minPeriods, ddof, true, tracker.phase(1)));
+        if (!cov) return matrixTable(kept, await nancorr(data, false, minPeriods, ddof, true, tracker.phase(1)));
+        // pandas 1.5's DataFrame.cov takes two routes: with a missing value anywhere in the numeric
+        // columns, libalgos.nancorr (finite pairs, divisor n − 1: ddof is ignored); with none,
+        // np.cov over every row (divisor n − ddof, ±inf when that is ≤ 0; a column holding ±inf
+        // has NaN deviations, so its row and column are NaN)
+        const has = (ps: Column[], test: (x: number) => boolean): boolean => ps.some((c) => c.dtype === 'float64' && (c.values as Float64Array).some(test));
+        if (data.some((ps) => has(ps, Number.isNaN))) return matrixTable(kept, await nancorr(data, true, minPeriods, 1, true, tracker.phase(1)));
+        const m = await nancorr(data, true, minPeriods, ddof, false, tracker.phase(1));
+        const K = kept.length;
+        data.forEach((ps, i) => {
+          if (!has(ps, (x) => !Number.isFinite(x))) return;
+          for (let j = 0; j < K; j++) m[i * K + j] = m[j * K + i] = NaN;
+        });
+        return matrixTable(kept, m);
       });
     },
   );
@@ -146,10 +159,30 @@ export function seriesCorr(a: Series, b: Series, cov: boolean, options: CovOptio
       return tracker.run(async () => {
         const parts = await frame.state.source.load([...new Set([A, B])], undefined, tracker.phase(frame.npartitions));
         const data = [A, B].map((c) => parts.map((p) => nullableToFloat(p.columns.get(c)!)));
-        return (await nancorr(data, cov, minPeriods, ddof, false, tracker.phase(1)))[2]!;
+        const r = (await nancorr(data, cov, minPeriods, ddof, false, tracker.phase(1)))[2]!;
+        // np.cov of the rows where both are present: a ±inf among them makes every deviation of
+        // its series NaN (Welford's updates would give ±inf)
+        return cov && !Number.isNaN(r) && infAmongPairs(data[0]!, data[1]!) ? NaN : r;
       });
     },
   );
+}
+
+/** Whether a row where both columns are present holds ±inf in either. */
+function infAmongPairs(a: Column[], b: Column[]): boolean {
+  return a.some((ca, p) => {
+    const cb = b[p]!;
+    if (ca.dtype !== 'float64' && cb.dtype !== 'float64') return false;
+    const n = columnLength(ca);
+    const x = ca.dtype === 'float64' ? (ca.values as Float64Array) : undefined;
+    const y = cb.dtype === 'float64' ? (cb.values as Float64Array) : undefined;
+    for (let i = 0; i < n; i++) {
+      const u = x ? x[i]! : 0;
+      const v = y ? y[i]! : 0;
+      if (!Number.isNaN(u) && !Number.isNaN(v) && (!Number.isFinite(u) || !Number.isFinite(v))) return true;
+    }
+    return false;
+  });
 }
 
 /** The int64/float64 columns of a frame (the other reductions' numeric_only), and bool ones where pandas takes them (median, var; not quantile, which fails on bool in pandas). */
