@@ -51,6 +51,13 @@ async function openStore(where: string): Promise<unknown> {
  * memory for the next bad frame (a chunk cut to 1 byte read as wrong numbers). `want`: the decoded
  * size the chunk must have, when known.
  */
+/** numcodecs' LZ4 frame: a 4-byte little-endian decoded size, then one LZ4 block. */
+function checkLz4Frame(label: string, b: Uint8Array, want: number): void {
+  if (b.length < 4) throw new RangeError(`${label}: truncated lz4 chunk: ${b.length} bytes (an lz4 chunk has a 4-byte size header)`);
+  const nbytes = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0, true);
+  if (nbytes !== want) throw new RangeError(`${label}: corrupted lz4 chunk: its header says ${nbytes} bytes, ${want} expected`);
+}
+
 function checkBloscFrame(label: string, b: Uint8Array, want?: number): void {
   if (b.length < 16) throw new RangeError(`${label}: truncated blosc chunk: ${b.length} bytes (a blosc frame has a 16-byte header)`);
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -435,7 +442,16 @@ async function fastReader(bytesOf: Bytes, chunkShape: readonly number[], Ctor: R
       const bytes = await bytesOf.get(k);
       if (!bytes) return undefined;
       if (codec?.name === 'blosc') checkBloscFrame(bytesOf.label(k), bytes, want);
-      const raw = !codec ? bytes : codec.name === 'gzip' ? await gzipCodec.decode(bytes) : await pool!.run('decode', codec.name, codec.config, bytes);
+      if (codec?.name === 'lz4') checkLz4Frame(bytesOf.label(k), bytes, want);
+      const raw = !codec
+        ? bytes
+        : codec.name === 'gzip'
+          ? await gzipCodec.decode(bytes)
+          : await pool!.run('decode', codec.name, codec.config, bytes).catch((e: unknown) => {
+              // numcodecs' lz4 turns LZ4's negative error code into a typed array length
+              if (codec.name === 'lz4' && e instanceof Error && /Invalid typed array length/.test(e.message)) throw new RangeError(`${bytesOf.label(k)}: corrupted lz4 chunk: its compressed stream does not decode`);
+              throw e;
+            });
       if (raw.byteLength !== want) throw new RangeError(`truncated chunk ${bytesOf.label(k)}: ${raw.byteLength} bytes decoded, ${want} expected`);
       const data = raw.byteOffset % Ctor.BYTES_PER_ELEMENT === 0 ? new Ctor(raw.buffer as ArrayBuffer, raw.byteOffset, n) : new Ctor(raw.slice().buffer);
       return { data, shape: [...chunkShape], stride };

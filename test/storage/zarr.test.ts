@@ -159,6 +159,25 @@ describe('toZarr / fromZarr (zarrita)', () => {
     }
   });
 
+  it('a corrupted lz4 chunk is an error naming it and what is wrong (its size header, its stream)', async () => {
+    const d = tmp();
+    const p = join(d, 'l.zarr');
+    await toZarr(farange(0, 1400).reshape([700, 2]), p, { chunks: [400, 2], compressor: 'lz4' });
+    const good = readFileSync(join(p, '0.0'));
+    const body = Buffer.from(good);
+    for (let i = 6; i < body.length; i++) body[i] = body[i]! ^ 0x5a;
+    writeFileSync(join(p, '0.0'), body);
+    await expect((await fromZarr(p)).get('0:400').sum().compute()).rejects.toThrow(/l\.zarr.*0\.0: corrupted lz4 chunk: its compressed stream does not decode/);
+    const header = Buffer.from(good);
+    header.writeUInt32LE(12345, 0);
+    writeFileSync(join(p, '0.0'), header);
+    await expect((await fromZarr(p)).get('0:400').sum().compute()).rejects.toThrow(/0\.0: corrupted lz4 chunk: its header says 12345 bytes, 6400 expected/);
+    writeFileSync(join(p, '0.0'), good.subarray(0, 3));
+    await expect((await fromZarr(p)).get('0:400').sum().compute()).rejects.toThrow(/0\.0: truncated lz4 chunk: 3 bytes/);
+    writeFileSync(join(p, '0.0'), good);
+    expect(await (await fromZarr(p)).get('0:400').sum().compute()).toBe((799 * 800) / 2); // 0 + 1 + … + 799
+  });
+
   it('a truncated blosc chunk is an error naming it every time, through the codec workers and zarrita alike (fuzz15)', async () => {
     // numcodecs' WebAssembly blosc, after one failed decode, handed back stale memory for the
     // next bad frame: a chunk cut to 1 byte read as wrong numbers on the second compute
