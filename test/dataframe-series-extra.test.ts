@@ -12,7 +12,9 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/pandas/series-extra.
   'times.idxmax.x': Cell; 'times.idxmin.i': Cell; nunique: Record<string, number>;
   astype: { dtypes: Record<string, string>; i: Cell[]; b: Cell[] }; edges: Record<string, Cell>;
   astype_string: Record<string, (string | null)[]>; astype_datetime: (number | null)[];
+  astype_datetime_ns: Record<string, (number | null)[]>;
 };
+const nsCsv = fileURLToPath(new URL('./fixtures/pandas/series-extra-ns.csv', import.meta.url));
 const stringsCsv = fileURLToPath(new URL('./fixtures/pandas/series-extra-strings.csv', import.meta.url));
 const edgesCsv = fileURLToPath(new URL('./fixtures/pandas/series-extra-edges.csv', import.meta.url));
 const csv = fileURLToPath(new URL('./fixtures/pandas/frame-ops.csv', import.meta.url));
@@ -93,8 +95,27 @@ describe("astype('string') against pandas' StringDtype", () => {
     expect((await ts.get('timestamp').astype('string').compute()).column('timestamp')).toEqual(['2000-01-01 00:00:00', '2000-01-01 00:00:00.500', '2000-01-01 00:00:01', '2000-01-01 00:00:01.500']);
     const td = ts.get('timestamp').sub(ts.get('timestamp'));
     expect(() => td.astype('string')).toThrow(/from timedelta is not built yet/);
+    expect(() => td.astype('datetime')).toThrow(/a timedelta column cannot be cast to datetime/);
     expect(() => ts.get('x').astype('str' as never)).toThrow(/accepted .*'string'/);
-    expect(() => ts.get('x').astype('datetime')).toThrow(/astype\('datetime'\): from float64 is not built yet/);
     await expect(ts.get('name').astype('datetime').compute()).rejects.toThrow(/cannot read "[A-Z][a-z]+" as a date/);
+  });
+});
+
+describe("astype('datetime') of numbers: nanoseconds since the epoch, as pandas' astype('datetime64[ns]')", () => {
+  it('int64, Int64 (<NA> is NaT) and float64 (NaN is NaT) columns, exact in whole milliseconds', async () => {
+    const df = readCsv(nsCsv, { dtype: { n: 'Int64' } });
+    for (const c of ['i', 'f', 'n']) {
+      const d = df.get(c).astype('datetime');
+      expect(d.dtype, c).toBe('datetime');
+      expect((await d.compute()).column(c).map((v) => (v === null ? null : (v as Date).getTime())), c).toEqual(fixture.astype_datetime_ns[c]);
+    }
+    const frame = await df.astype({ i: 'datetime' }).compute();
+    expect(frame.dtypes.i).toBe('datetime');
+  });
+  it('a value that is not a whole millisecond is a RangeError naming it (tessera keeps milliseconds), never a rounded date', async () => {
+    const ts = datasets.timeseries({ start: '2000-01-01', end: '2000-01-01T00:00:02', freq: '500ms', partitionFreq: '1d', seed: 1 });
+    await expect(ts.get('id').astype('datetime').compute()).rejects.toThrow(/astype\('datetime'\): \d+ nanoseconds since the epoch is not a whole millisecond/);
+    await expect(ts.get('x').mul(1e30).astype('datetime').compute()).rejects.toThrow(/is outside datetime64\[ns\]/);
+    await expect(ts.get('x').gt(2).astype('datetime').compute()).resolves.toBeDefined();
   });
 });

@@ -13,7 +13,7 @@ import { full, memoryArray } from '../array/creation.js';
 import { concatenate } from '../array/indexing/join.js';
 import { type Computed, NDArray, computeArrays, whereArrays } from '../array/ndarray.js';
 import type { ComputeOptions } from '../graph/types.js';
-import { type Column, type DType, type Partition, StringDict, boolTextToFloat } from './column.js';
+import { type Column, type DType, type Partition, StringDict, boolTextToFloat, columnLength } from './column.js';
 import { type StrMap, mapString } from './strings.js';
 import { ColType, dfNative } from './native.js';
 
@@ -259,8 +259,7 @@ export function exprDtype(e: Expr, dtypes: ReadonlyMap<string, DType>): DType {
     case 'format': {
       const d = exprDtype(e.arg, dtypes);
       if (e.to === 'datetime') {
-        if (d !== 'string' && d !== 'category' && d !== 'datetime')
-          throw new TypeError(`astype('datetime'): from ${d} is not built yet (accepted: string, category: dates in the forms parseDates reads)`);
+        if (d === 'timedelta') throw new TypeError("astype('datetime'): a timedelta column cannot be cast to datetime (pandas: Cannot cast TimedeltaArray to dtype datetime64[ns]); accepted: string, category, int64, Int64, float64, bool");
         return 'datetime';
       }
       if (d === 'timedelta') throw new TypeError("astype('string'): from timedelta is not built yet (accepted: int64, Int64, float64, bool, datetime, string, category)");
@@ -550,6 +549,7 @@ function timestampText(ms: number): string {
  */
 function parseDatetimes(c: Column): Column {
   if (c.dtype === 'datetime') return c;
+  if (c.dtype !== 'string' && c.dtype !== 'category') return nanosecondsAsDatetimes(c);
   const dict = c.dict!;
   const ms = new Float64Array(dict.size).fill(NaN);
   // pd.to_datetime's NaT strings; the rest through the parser, one quoted field a line
@@ -565,6 +565,49 @@ function parseDatetimes(c: Column): Column {
     todo.forEach((k, j) => (ms[k] = got[j]!));
   }
   return { dtype: 'datetime', values: Float64Array.from(c.values as Int32Array, (k) => (k < 0 ? NaN : ms[k]!)) };
+}
+
+/**
+ * Numbers as datetimes (astype('datetime') of int64, Int64, float64, bool): nanoseconds since the
+ * epoch, as pandas' astype('datetime64[ns]') (floats truncated to whole nanoseconds; NaN and <NA>
+ * are NaT). tessera's datetimes hold milliseconds, so a value that is not a whole millisecond is
+ * a RangeError naming it rather than a rounded date; so is one outside pandas' datetime64[ns]
+ * range.
+ */
+function nanosecondsAsDatetimes(c: Column): Column {
+  const n = columnLength(c);
+  const out = new Float64Array(n);
+  const valid = c.dtype === 'Int64' ? c.valid : undefined;
+  const MS = 1_000_000n;
+  const MAX = 9_223_372_036_854_775_807n;
+  const fail = (v: bigint | number, why: string): never => {
+    throw new RangeError(`astype('datetime'): ${v} nanoseconds since the epoch ${why}; accepted: whole milliseconds (multiples of 1000000) within datetime64[ns]'s range`);
+  };
+  for (let i = 0; i < n; i++) {
+    if (valid && !valid[i]) {
+      out[i] = NaN;
+      continue;
+    }
+    let ns: bigint;
+    if (c.dtype === 'float64') {
+      const f = (c.values as Float64Array)[i]!;
+      if (Number.isNaN(f)) {
+        out[i] = NaN;
+        continue;
+      }
+      if (!Number.isFinite(f) || Math.abs(f) >= 9.223372036854775807e18) fail(f, 'is outside datetime64[ns]');
+      ns = BigInt(Math.trunc(f));
+    } else if (c.dtype === 'bool') ns = BigInt((c.values as Uint8Array)[i]!);
+    else ns = (c.values as BigInt64Array)[i]!;
+    // pandas' int64 minimum is NaT itself
+    if (ns === -MAX - 1n) {
+      out[i] = NaN;
+      continue;
+    }
+    if (ns % MS !== 0n) fail(ns, 'is not a whole millisecond (tessera keeps milliseconds)');
+    out[i] = Number(ns / MS);
+  }
+  return { dtype: 'datetime', values: out };
 }
 
 const NAT_STRINGS = new Set(['', 'NaT', 'nat', 'NAT', 'nan', 'NaN', 'NAN']);
