@@ -23,6 +23,7 @@ MapSlot gSlots[kMapSlots];
 struct sigaction gOldBus;
 std::once_flag gBusOnce;
 bool gBusInstalled = false;
+uintptr_t gPageSize = 4096;  // read at install: sysconf is not async-signal-safe
 
 void onBus(int sig, siginfo_t* si, void* uc) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(si->si_addr);
@@ -30,9 +31,8 @@ void onBus(int sig, siginfo_t* si, void* uc) {
     const uintptr_t hi = s.hi.load(std::memory_order_acquire);
     if (hi != 0 && a >= s.lo.load(std::memory_order_acquire) && a < hi) {
       // a zero page over the one past the file's new end: the reader goes on, shrank() reports it
-      const uintptr_t pg = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-      void* page = reinterpret_cast<void*>(a & ~(pg - 1));
-      if (::mmap(page, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+      void* page = reinterpret_cast<void*>(a & ~(gPageSize - 1));
+      if (::mmap(page, gPageSize, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
         s.hit.store(1, std::memory_order_release);
         return;
       }
@@ -53,6 +53,7 @@ void onBus(int sig, siginfo_t* si, void* uc) {
 
 bool installBusHandler() {
   std::call_once(gBusOnce, [] {
+    gPageSize = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
     struct sigaction sa {};
     sa.sa_sigaction = onBus;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
@@ -111,10 +112,11 @@ bool FileMap::shrank() const { return slot_ >= 0 && gSlots[slot_].hit.load(std::
 
 void FileMap::reset() {
   if (!base_) return;
-  ::munmap(base_, total_);
-  // the slot after the unmap: the handler must not see the range free while it is still mapped
+  // the slot before the unmap: only the owner reads the mapping (and it is here), and once
+  // unmapped the addresses may be reused by someone else's mapping, whose faults are not ours
   gSlots[slot_].hi.store(0, std::memory_order_release);
   gSlots[slot_].lo.store(0, std::memory_order_release);
+  ::munmap(base_, total_);
   base_ = nullptr;
   total_ = 0;
   data_ = nullptr;
