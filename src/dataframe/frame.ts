@@ -1103,7 +1103,9 @@ export class Series implements HasGraph {
    * (pandas' `<NA>`); from timedelta it is a TypeError. 'datetime' of a string or category column
    * (pandas' `pd.to_datetime` / `astype('datetime64[ns]')`): the forms `parseDates` reads, each
    * distinct string parsed once; missing and NA strings are NaT; a string it cannot read is a
-   * RangeError naming it; from numbers it is a TypeError.
+   * RangeError naming it. 'datetime' of numbers (int64, Int64, float64, bool): nanoseconds since
+   * the epoch, as pandas' `astype('datetime64[ns]')`; a value that is not a whole millisecond
+   * (tessera's datetimes hold milliseconds) is a RangeError naming it; from timedelta a TypeError.
    */
   astype(dtype: 'float64' | 'int64' | 'Int64' | 'bool' | 'category' | 'string' | 'datetime'): Series {
     if (dtype !== 'float64' && dtype !== 'int64' && dtype !== 'Int64' && dtype !== 'bool' && dtype !== 'category' && dtype !== 'string' && dtype !== 'datetime')
