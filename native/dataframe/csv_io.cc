@@ -24,6 +24,22 @@ std::string readBlock(const std::string& path, int64_t start, int64_t end) {
   return buf.substr(begin);
 }
 
+namespace {
+
+// Where the lines a block owns begin in p[0, len), the bytes [from, end) of the file (from is one
+// byte before the block, to see the previous line end), or npos: a line is owned by the block
+// holding its first byte, so the first line starts after the first newline, and none starts in a
+// block whose only newline is its last byte. Shared by readBlockInto and BlockBytes::load.
+size_t ownedStart(const char* p, size_t len, int64_t start, int64_t from, int64_t end) {
+  if (start == 0) return len ? 0 : std::string::npos;
+  const void* nl = std::memchr(p, '\n', len);
+  if (!nl) return std::string::npos;  // the line starting before this block runs through it
+  const size_t begin = static_cast<size_t>(static_cast<const char*>(nl) - p) + 1;
+  return static_cast<int64_t>(begin) + from >= end ? std::string::npos : begin;
+}
+
+}  // namespace
+
 size_t readBlockInto(const std::string& path, int64_t start, int64_t end, std::string& buf) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
@@ -47,16 +63,8 @@ size_t readBlockInto(const std::string& path, int64_t start, int64_t end, std::s
   const int64_t from = start > 0 ? start - 1 : 0;
   buf.resize(static_cast<size_t>(end - from));
   buf.resize(readAt(buf.data(), buf.size(), from));
-  size_t begin = 0;
-  if (start > 0) {
-    size_t nl = buf.find('\n');
-    if (nl == std::string::npos) {
-      // the line starting before this block runs through it: it owns nothing unless it ends later
-      begin = buf.size();
-    } else {
-      begin = nl + 1;
-    }
-  }
+  const size_t begin = ownedStart(buf.data(), buf.size(), start, from, end);
+  if (begin == std::string::npos) return buf.size();
   // extend to the end of the line that holds byte end-1
   bool eof = buf.size() < static_cast<size_t>(end - from);
   if (!eof && (buf.empty() || buf.back() != '\n')) {
@@ -76,9 +84,6 @@ size_t readBlockInto(const std::string& path, int64_t start, int64_t end, std::s
       off += static_cast<int64_t>(got);
     }
   }
-  if (begin >= buf.size()) return buf.size();
-  // lines starting at or after `end` belong to the next block
-  if (start > 0 && static_cast<int64_t>(begin) + from >= end) return buf.size();
   return begin;
 }
 
@@ -106,20 +111,15 @@ void BlockBytes::load(const std::string& path, int64_t start, int64_t end) {
       const char* p = map_.data();
       const size_t n = map_.size();
       const size_t len = static_cast<size_t>(std::min<int64_t>(end - from, static_cast<int64_t>(n)));
-      size_t begin = 0;
-      if (start > 0) {
-        const void* nl = std::memchr(p, '\n', len);
-        // no line starts in the block, or the first starts at `end`: the next block's
-        begin = nl ? static_cast<size_t>(static_cast<const char*>(nl) - p) + 1 : len;
-        if (static_cast<int64_t>(begin) + from >= end) begin = len;
-      }
+      size_t begin = ownedStart(p, len, start, from, end);
+      if (begin == std::string::npos) begin = len;
       size_t stop = len;
       if (begin < len && len < n && p[len - 1] != '\n') {
         // extend to the end of the line that holds byte end-1
         const void* nl = std::memchr(p + len, '\n', n - len);
         stop = nl ? static_cast<size_t>(static_cast<const char*>(nl) - p) + 1 : n;
       }
-      if (begin >= len) stop = begin = len;
+      if (begin >= len) stop = begin = len;  // owns nothing
       data_ = p + begin;
       size_ = stop - begin;
       offset_ = from + static_cast<int64_t>(begin);

@@ -65,6 +65,7 @@ struct ThreadScratch {
   std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx;
   std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx;
   std::vector<uint8_t> out;
+  std::vector<uint8_t> in;  // a chunk file's bytes when it could not be mapped
 };
 ThreadScratch& scratch() {
   thread_local ThreadScratch s;
@@ -107,14 +108,22 @@ void readInto(ChunkFile& file, uint8_t* out, size_t n, const std::string& path) 
 }
 
 // The file's bytes mapped read-only (the page cache itself: no copy before decoding), guarded
-// against the file shrinking under the mapping (engine/file_map.h).
+// against the file shrinking under the mapping (engine/file_map.h); read into `fallback` when no
+// guarded mapping can be made (every guard slot taken).
 struct Mapping {
   tessera::FileMap m;
-  Mapping(ChunkFile& file, const std::string& path) {
+  const uint8_t* p = nullptr;
+  Mapping(ChunkFile& file, const std::string& path, std::vector<uint8_t>& fallback) {
     if (file.size == 0) return;
-    if (!m.map(file.f.fd, 0, file.size, true)) sysFail("mmap", path);
+    if (m.map(file.f.fd, 0, file.size, true)) {
+      p = reinterpret_cast<const uint8_t*>(m.data());
+      return;
+    }
+    fallback.resize(file.size);
+    readInto(file, fallback.data(), file.size, path);
+    p = fallback.data();
   }
-  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(m.data()); }
+  const uint8_t* data() const { return p; }
   // after reading: a chunk that shrank while mapped read zeros past its new end
   void check() const {
     if (m.shrank()) throw std::runtime_error("truncated chunk: the file shrank while it was read");
@@ -270,7 +279,7 @@ ChunkResult decodeChunk(const DecodeItem& it) {
         readInto(*file, target, want, it.path);  // one copy: page cache → the plan's buffer
         return ChunkResult{};
       }
-      map = std::make_unique<Mapping>(*file, it.path);
+      map = std::make_unique<Mapping>(*file, it.path, s.in);
       src = map->data();
     }
     const uint8_t* decoded;
@@ -293,6 +302,7 @@ ChunkResult decodeChunk(const DecodeItem& it) {
     }
     if (map) map->check();
     if (s.out.capacity() > (size_t(64) << 20)) std::vector<uint8_t>().swap(s.out);  // bound what a thread keeps
+    if (s.in.capacity() > (size_t(64) << 20)) std::vector<uint8_t>().swap(s.in);
     return ChunkResult{};
   } catch (...) {
     return fromException(label);

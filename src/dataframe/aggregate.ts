@@ -126,13 +126,12 @@ export function frameCorr(frame: DataFrame, cov: boolean, options: CovOptions): 
         // columns, libalgos.nancorr (finite pairs, divisor n − 1: ddof is ignored); with none,
         // np.cov over every row (divisor n − ddof, ±inf when that is ≤ 0; a column holding ±inf
         // has NaN deviations, so its row and column are NaN)
-        const has = (ps: Column[], test: (x: number) => boolean): boolean => ps.some((c) => c.dtype === 'float64' && (c.values as Float64Array).some(test));
-        if (data.some((ps) => has(ps, Number.isNaN))) return matrixTable(kept, await nancorr(data, true, minPeriods, 1, true, tracker.phase(1)));
+        const flags = data.map(nonFinite);
+        if (flags.some((f) => f.nan)) return matrixTable(kept, await nancorr(data, true, minPeriods, 1, true, tracker.phase(1)));
         const m = await nancorr(data, true, minPeriods, ddof, false, tracker.phase(1));
         const K = kept.length;
-        data.forEach((ps, i) => {
-          if (!has(ps, (x) => !Number.isFinite(x))) return;
-          for (let j = 0; j < K; j++) m[i * K + j] = m[j * K + i] = NaN;
+        flags.forEach((f, i) => {
+          if (f.inf) for (let j = 0; j < K; j++) m[i * K + j] = m[j * K + i] = NaN;
         });
         return matrixTable(kept, m);
       });
@@ -166,6 +165,22 @@ export function seriesCorr(a: Series, b: Series, cov: boolean, options: CovOptio
       });
     },
   );
+}
+
+/** Whether a column (its partitions) holds NaN, and ±inf: one pass, stopping once both are seen. */
+function nonFinite(parts: Column[]): { nan: boolean; inf: boolean } {
+  let nan = false;
+  let inf = false;
+  for (const c of parts) {
+    if (c.dtype !== 'float64') continue;
+    const v = c.values as Float64Array;
+    for (let i = 0; i < v.length && !(nan && inf); i++) {
+      const x = v[i]!;
+      if (x !== x) nan = true;
+      else if (x === Infinity || x === -Infinity) inf = true;
+    }
+  }
+  return { nan, inf };
 }
 
 /** Whether a row where both columns are present holds ±inf in either. */
