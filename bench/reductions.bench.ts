@@ -14,6 +14,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROWS: [string, (x: NDArray) => NDArray, string][] = [
   ['argmax axis 1', (x) => x.argmax({ axis: 1 }), 'np.argmax(x, axis=1)'],
   ['argmax (flat)', (x) => x.argmax(), 'np.argmax(x)'],
+  ['sum axis 0', (x) => x.sum({ axis: 0 }), 'np.sum(x, axis=0)'],
+  ['std axis 0', (x) => x.std({ axis: 0 }), 'np.std(x, axis=0)'],
   ['nanmean axis 0', (x) => x.nanmean({ axis: 0 }), 'np.nanmean(x, axis=0)'],
   ['nanmean (all)', (x) => x.nanmean(), 'np.nanmean(x)'],
   ['nansum axis 1', (x) => x.nansum({ axis: 1 }), 'np.nansum(x, axis=1)'],

@@ -57,7 +57,7 @@ const void* leafInPlace(const StagePrep& p, const VMState& vm, int leaf, int np)
   const int64_t b0 = pbase[s];
   for (int i = 1; i < np; ++i)
     if (pbase[static_cast<int64_t>(i) * S + s] - b0 != vm.pieceOff[static_cast<size_t>(i)]) return nullptr;
-  return l.data + b0 * static_cast<int64_t>(dtypeSize(l.dtype));
+  return vm.dataOf(l, leaf) + b0 * static_cast<int64_t>(dtypeSize(l.dtype));
 }
 
 // Fills register `out` (of the leaf's dtype) with leaf `leaf` for the current block's pieces.
@@ -158,7 +158,7 @@ void fillLeaf(const StagePrep& p, VMState& vm, int leaf, void* outv, int64_t n, 
       // every dtype as itself: contiguous runs are a memcpy
       withElementSize(dtypeSize(l.dtype), [&](auto tag) {
         using T = decltype(tag);
-        const T* src = reinterpret_cast<const T*>(l.data);
+        const T* src = reinterpret_cast<const T*>(vm.dataOf(l, leaf));
         T* out = static_cast<T*>(outv);
         for (int i = 0; i < np; ++i) {
           T* o = out + vm.pieceOff[static_cast<size_t>(i)];

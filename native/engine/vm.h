@@ -53,6 +53,14 @@ struct VMState : ThreadState {
   // offsets and strides with each concat stream's part map in place of the stage's
   std::vector<int> leafPart;
   std::vector<int64_t> sOff, sStr;
+  // per leaf while box.cc stages a column-strided memory leaf of a reduction: the staging buffer
+  // its stream addresses instead of the leaf's memory (null: the leaf's own memory)
+  std::vector<const char*> leafData;
+  std::vector<uint64_t> stage;  // box.cc's staging buffers (8-byte elements)
+  const char* dataOf(const LeafPrep& l, int leaf) const {
+    const char* d = leafData.empty() ? nullptr : leafData[static_cast<size_t>(leaf)];
+    return d ? d : l.data;
+  }
 };
 
 // Runs the stage's program over the current block (n elements in np pieces, described in vm) and

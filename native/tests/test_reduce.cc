@@ -451,3 +451,73 @@ TEST(partial_sink_validation) {
     CHECK_EQ(std::ldexp(out[0], static_cast<int>(out[10])), 1.0);
   }
 }
+
+// box.cc stages a memory leaf held with a large stride along the reduced inner axis (x.sum(axis 0)
+// of a C-contiguous chunk) in a contiguous buffer, 8 rows at a time: the same blocks and values, so
+// the same bits as reading the transposed copy of x (stride 1 along the reduced axis, not staged).
+// Shapes: rows past one and two groups, a group cut by an outer axis, chunks split along both.
+TEST(staged_column_reductions_match_the_unstaged_walk) {
+  struct Case {
+    std::vector<int64_t> shape, chunk;
+    std::vector<uint8_t> axes;
+  };
+  const Case cases[] = {
+      {{2600, 21}, {2600, 21}, {1, 0}},
+      {{2600, 21}, {1500, 7}, {1, 0}},
+      {{2048, 9}, {1024, 9}, {1, 0}},
+      {{3, 2000, 12}, {3, 2000, 12}, {0, 1, 0}},
+      {{3, 2000, 12}, {2, 1100, 5}, {0, 1, 0}},
+  };
+  const ReduceOp ops[] = {ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Var, ReduceOp::Min, ReduceOp::Max, ReduceOp::Prod, ReduceOp::NanSum};
+  for (const Case& c : cases) {
+    const int nd = static_cast<int>(c.shape.size());
+    int64_t n = 1;
+    for (int64_t e : c.shape) n *= e;
+    // x row-major; xt the same array with the reduced axis moved last (contiguous along it)
+    std::vector<double> x(static_cast<size_t>(n)), xt(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) x[static_cast<size_t>(i)] = uniformRef(11, i) - 0.25;
+    x[static_cast<size_t>(n / 3)] = std::nan("");  // one NaN: min/max/sum propagate it, nansum skips it
+    std::vector<int64_t> xs = rowMajor(c.shape);
+    int red = 0;
+    for (int k = 0; k < nd; ++k)
+      if (c.axes[static_cast<size_t>(k)]) red = k;
+    std::vector<int64_t> tshape;  // kept axes in order, then the reduced one
+    for (int k = 0; k < nd; ++k)
+      if (k != red) tshape.push_back(c.shape[static_cast<size_t>(k)]);
+    tshape.push_back(c.shape[static_cast<size_t>(red)]);
+    std::vector<int64_t> ts = rowMajor(tshape), tstr(static_cast<size_t>(nd));
+    for (int k = 0, q = 0; k < nd; ++k) tstr[static_cast<size_t>(k)] = k == red ? ts[static_cast<size_t>(nd - 1)] : ts[static_cast<size_t>(q++)];
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t rem = i, t = 0;
+      for (int k = nd - 1; k >= 0; --k) {
+        t += (rem % c.shape[static_cast<size_t>(k)]) * tstr[static_cast<size_t>(k)];
+        rem /= c.shape[static_cast<size_t>(k)];
+      }
+      xt[static_cast<size_t>(t)] = x[static_cast<size_t>(i)];
+    }
+    int64_t kept = 1;
+    std::vector<int64_t> ostr(static_cast<size_t>(nd), 0);
+    for (int k = nd - 1; k >= 0; --k)
+      if (!c.axes[static_cast<size_t>(k)]) {
+        ostr[static_cast<size_t>(k)] = kept;
+        kept *= c.shape[static_cast<size_t>(k)];
+      }
+    for (ReduceOp op : ops) {
+      std::vector<double> a(static_cast<size_t>(kept), -7), b(static_cast<size_t>(kept), -7);
+      auto plan = [&](std::vector<double>& src, std::vector<int64_t> strides, std::vector<double>& out) {
+        Plan p;
+        p.buffers.push_back(ref(out));
+        p.buffers.push_back(ref(src));
+        Stage st = loadStage(c.shape, c.chunk, memLeaf(1, std::move(strides)));
+        st.sink = reduceSink(op, 0, c.axes, ostr, 1);
+        p.stages.push_back(st);
+        return p;
+      };
+      CHECK(run(plan(x, xs, a)).status == ExecResult::Status::Ok);
+      CHECK(run(plan(xt, tstr, b), 1).status == ExecResult::Status::Ok);
+      int bad = 0;
+      for (int64_t k = 0; k < kept; ++k) bad += bitsOf(a[static_cast<size_t>(k)]) != bitsOf(b[static_cast<size_t>(k)]);
+      CHECK(bad == 0);
+    }
+  }
+}
