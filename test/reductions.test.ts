@@ -98,6 +98,33 @@ describe('reduction defects (issue 14 item 4), closed forms', () => {
     expect(() => x.nansum({ ddof: 1 } as never)).toThrow(/nansum: unknown option "ddof"|nansum: unknown option/);
     expect(() => x.argmax({ axis: 2 })).toThrow(RangeError);
   });
+  it('reductions over axis 0 of column-strided chunks (the staged walk, box.cc): a naive loop, and the bits of the same values read with stride 1', async () => {
+    const R = 1500, C = 20;
+    const x = Float64Array.from({ length: R * C }, (_, i) => Math.sin(i * 0.37) * 10 + (i % 7));
+    x[R * C / 3 + 5] = NaN;
+    const xt = new Float64Array(R * C);  // x transposed in memory: fromArray(xt).T reads axis 0 with stride 1
+    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) xt[c * R + r] = x[r * C + c]!;
+    for (const chunks of [[[R], [7, 7, 6]], [[1100, 400], [C]]] as const) {
+      const a = fromArray(x, { shape: [R, C], chunks: chunks as never });
+      const b = fromArray(xt, { shape: [C, R], chunks: [chunks[1], chunks[0]] as never }).T;
+      for (const op of ['sum', 'mean', 'std', 'min', 'max', 'nansum'] as const) {
+        const got = (await a[op]({ axis: 0 }).compute()).data as Float64Array;
+        const same = (await b[op]({ axis: 0 }).compute()).data as Float64Array;
+        expect(Array.from(got, (v) => Object.is(v, -0) ? 0 : v)).toEqual(Array.from(same, (v) => Object.is(v, -0) ? 0 : v));
+        for (let c = 0; c < C; c++) {
+          const col = Array.from({ length: R }, (_, r) => x[r * C + c]!);
+          const fin = col.filter((v) => !Number.isNaN(v));
+          const mean = col.reduce((s, v) => s + v, 0) / R;
+          const want = op === 'sum' ? col.reduce((s, v) => s + v, 0) : op === 'mean' ? mean
+            : op === 'std' ? Math.sqrt(col.reduce((s, v) => s + (v - mean) ** 2, 0) / R)
+            : op === 'min' ? (fin.length < R ? NaN : Math.min(...col)) : op === 'max' ? (fin.length < R ? NaN : Math.max(...col))
+            : fin.reduce((s, v) => s + v, 0);
+          if (Number.isNaN(want)) expect(got[c]).toBeNaN();
+          else expect(Math.abs(got[c]! - want)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want)));
+        }
+      }
+    }
+  });
   it('argmax of a large random array: the first maximum, 1 vs 2 threads, any chunking', async () => {
     const data = Float64Array.from({ length: 100000 }, (_, i) => Math.floor(Math.abs(Math.sin(i * 12.9898) * 43758.5453) % 1000));
     let best = 0;
