@@ -467,6 +467,7 @@ TEST(staged_column_reductions_match_the_unstaged_walk) {
       {{2048, 9}, {1024, 9}, {1, 0}},
       {{3, 2000, 12}, {3, 2000, 12}, {0, 1, 0}},
       {{3, 2000, 12}, {2, 1100, 5}, {0, 1, 0}},
+      {{9000, 10}, {9000, 10}, {1, 0}},  // a row longer than 8192
   };
   const ReduceOp ops[] = {ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Var, ReduceOp::Min, ReduceOp::Max, ReduceOp::Prod, ReduceOp::NanSum};
   for (const Case& c : cases) {
