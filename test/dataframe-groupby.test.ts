@@ -312,6 +312,18 @@ describe('valueCounts / unique / dropDuplicates with many values against a naive
     expect(count.size).toBeGreaterThan(5000);
   });
 
+  it('unique of a column sampled as int64 that holds a missing value in a later file: NaN where it first appears (pandas)', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const d = mkdtempSync(join(tmpdir(), 'tessera-uniq-'));
+    writeFileSync(join(d, '0.csv'), 'k,v\n1,a\n2,b\n1,c\n');
+    writeFileSync(join(d, '1.csv'), 'k,v\n2,d\n,e\n3,f\n,g\n');
+    const f = readCsv(join(d, '*.csv'));
+    expect(f.dtypes.k).toBe('int64'); // the sample's dtype; the values load as float64
+    expect((await f.get('k').unique().compute()).column('k').map(canon)).toEqual([1, 2, NaN, 3].map(canon)); // pd.unique: [1.0, 2.0, nan, 3.0]
+    expect((await readCsv(join(d, '0.csv')).get('k').unique().compute()).column('k')).toEqual([1, 2]);
+  });
   it('unique in order of first appearance; dropDuplicates keep first, last and false', async () => {
     const { ks, count, inOrder } = await naive();
     expect((await df.get('k').unique().compute()).column('k')).toEqual(inOrder);

@@ -1496,10 +1496,15 @@ export class Series implements HasGraph {
     return new Lazy(
       (o) => f.reductionLayers('unique', o),
       async (options) => {
-        const [t, m] = [await values.compute(options), await missing.compute(options)];
+        const t = await values.compute(options);
         // in order of first appearance (sorted natively)
         const first = t.raw('firstrow')!.values as BigInt64Array;
         const out = t.take(Array.from({ length: t.length }, (_, i) => i), [name]);
+        // values that were loaded as int64 or bool hold no missing value (a CSV column with one is
+        // float64 or text however the sample typed it): no second pass over the rows for one
+        const loaded = t.dtypes[name];
+        if (loaded === 'int64' || loaded === 'bool') return out;
+        const m = await missing.compute(options);
         // where the first missing value appears (its group of the isna key is True)
         const isna = m.column(NA);
         const k = isna.indexOf(true);
