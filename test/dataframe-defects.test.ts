@@ -268,6 +268,25 @@ describe('toCsv and frame reductions against pandas (fuzz12)', () => {
     expect(readFileSync(outS!, 'utf8')).toBe('s\nx\n""\ny\n');
   });
 
+  it('toCsv of more than 8 partitions writes one dtype per column: a later batch that widens it rewrites the earlier ones (pandas, all files read as one frame)', async () => {
+    const d = mkdtempSync(join(dir, 'batches-'));
+    // 12 files, written in batches of 8: a is int64 until file 10 (1.5: float64), t numeric until file 11 (x: text)
+    for (let i = 0; i < 12; i++)
+      writeFileSync(join(d, `p${String(i).padStart(2, '0')}.csv`), `a,t\n${i === 10 ? '1.5' : i},${i === 11 ? 'x' : 10 + i}\n8,7\n`);
+    const df = readCsv(join(d, 'p*.csv'));
+    const outs = await df.toCsv(join(d, 'out', '*.csv'));
+    // pd.concat([pd.read_csv(f) for f in files]).to_csv per file: a float64 ("0.0", "8.0"), t object (ints as written)
+    const want = Array.from({ length: 12 }, (_, i) => `a,t\n${i === 10 ? '1.5' : `${i}.0`},${i === 11 ? 'x' : 10 + i}\n8.0,7\n`);
+    expect(outs.map((f) => readFileSync(f, 'utf8'))).toEqual(want);
+    // a frame derived from it (its source reads the CSV one): the same
+    const derived = await df.assign({ b: df.get('a').mul(2) }).select(['a', 'b']).toCsv(join(d, 'out2', '*.csv'));
+    expect(readFileSync(derived[0]!, 'utf8')).toBe('a,b\n0.0,0.0\n8.0,16.0\n');
+    // the frame computed whole agrees, and later loads are not held to toCsv's dtypes
+    expect((await df.compute()).dtypes).toEqual({ a: 'float64', t: 'string' });
+    expect((await readCsv(join(d, 'p0*.csv')).compute()).dtypes).toEqual({ a: 'int64', t: 'int64' });
+    expect((await df.get('a').head(2)).dtypes).toEqual({ a: 'int64' }); // one partition, as pandas reads p00.csv
+  });
+
   it('df.sum() of an int64 column is exact, wrapping as pandas (NumPy), not a float64 sum', async () => {
     const d = mkdtempSync(join(dir, 'intsum-'));
     writeFileSync(join(d, 'a.csv'), 'a,b\n9007199254740993,9223372036854775807\n1,1\n');

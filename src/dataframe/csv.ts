@@ -277,6 +277,18 @@ class CsvSource implements PartitionSource {
     if (noRows) this.lengths = blocks.map(() => 0);
   }
 
+  /** stickTypes: per column, the block dtypes and whether a missing value was seen, over every load since it was turned on. */
+  private sticky?: { types: Set<ColType>; missing: boolean }[];
+  private stickers = 0;  // callers that turned it on (two toCsv of one frame at once share it)
+  stickTypes(on: boolean): void {
+    this.stickers += on ? 1 : -1;
+    if (on && !this.sticky) this.sticky = this.names.map(() => ({ types: new Set<ColType>(), missing: false }));
+    if (this.stickers <= 0) {
+      this.stickers = 0;
+      this.sticky = undefined;
+    }
+  }
+
   private spec(blocks: number[], types: ColType[], want?: readonly string[]) {
     return {
       names: this.names,
@@ -337,6 +349,13 @@ class CsvSource implements PartitionSource {
           continue;
         }
         types.add(col.type);
+      }
+      const floor = this.sticky?.[c];
+      if (floor) {
+        for (const t of floor.types) types.add(t);
+        sawMissing ||= floor.missing;
+        for (const t of types) floor.types.add(t);
+        floor.missing = sawMissing;
       }
       // no rows in any loaded block (not even missing values): nothing to infer from, so the
       // frame's dtype (of the sample; 'string' when every file is header-only, pandas' object);

@@ -31,6 +31,12 @@ export interface PartitionSource {
   taskInputs?(t: number): [number, number][];
   /** Loads partitions `parts` (default all) with the given columns (default all; index always when present). */
   load(columns: readonly string[] | undefined, parts: readonly number[] | undefined, ctx: LoadContext): Promise<Partition[]>;
+  /**
+   * A source whose dtypes are inferred per load (CSV): while on, every load unifies its dtypes with
+   * those of all loads since it was turned on, so a caller loading in batches (toCsv) can get one
+   * dtype per column by reloading the batches loaded before a dtype widened.
+   */
+  stickTypes?(on: boolean): void;
 }
 
 /** What a DataFrame is: a source and the columns selected from it. */

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
 import { StringDict, nullableAsStrings, typeCode } from './column.js';
-import type { DataFrameState } from './source.js';
+import type { DataFrameState, PartitionSource } from './source.js';
+import type { Partition } from './column.js';
 import { type WriteColumnSpec, dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 
@@ -92,10 +93,45 @@ export async function writePartitions(state: DataFrameState, pattern: string | s
   const tracker = new Tracker(options, 'to-csv', 2 * P);
   // batches bound the memory held at once (partitions are generated/parsed, then written)
   const batch = 8;
+  // A CSV source infers dtypes per load: batches could disagree (ints in one, floats or text in a
+  // later one), so its dtypes are unified over every batch loaded so far, and when a batch widens
+  // a column the batches before it are written again with the wider dtype (one dtype per column
+  // over all files, as compute() gives). Rare: only a widening batch costs a reload.
+  const sticky: PartitionSource[] = [];
+  if (P > batch) {
+    const walk = (s: PartitionSource): void => {
+      if (s.stickTypes && !sticky.includes(s)) sticky.push(s);
+      for (const i of s.inputs ?? []) walk(i);
+    };
+    walk(state.source);
+  }
   return tracker.run(async () => {
-    for (let b = 0; b < P; b += batch) {
-      const idx = Array.from({ length: Math.min(batch, P - b) }, (_, k) => b + k);
-      const parts = await state.source.load(state.columns, idx, tracker.phase(idx.length));
+    for (const s of sticky) s.stickTypes!(true);
+    try {
+      let written: string[] | undefined;  // the dtypes of the batches written so far
+      let restarts = 0;
+      for (let b = 0; b < P; b += batch) {
+        const idx = Array.from({ length: Math.min(batch, P - b) }, (_, k) => b + k);
+        const parts = await state.source.load(state.columns, idx, tracker.phase(idx.length));
+        if (sticky.length) {
+          const types = names.map((n) => parts[0]!.columns.get(n)!.dtype as string);
+          if (written && types.some((t, j) => t !== written![j]) && restarts++ < 4 * names.length) {
+            written = undefined;
+            b = -batch;  // again from the first batch, whose loads now unify with the wider dtype
+            continue;
+          }
+          written = types;
+        }
+        await writeBatch(idx, parts);
+      }
+    } finally {
+      for (const s of sticky) s.stickTypes!(false);
+    }
+    return files;
+  });
+
+  async function writeBatch(idx: number[], parts: Partition[]): Promise<void> {
+    {
       const spec = {
         files: idx.map((i) => ({ path: files[i]!, tmp: `${files[i]!}.tmp-${process.pid}-${++tmpCounter}` })),
         names,
@@ -118,6 +154,5 @@ export async function writePartitions(state: DataFrameState, pattern: string | s
       };
       await awaitNative((onProgress) => dfNative().dfWriteCsv(spec, onProgress), tracker.phase(idx.length));
     }
-    return files;
-  });
+  }
 }
