@@ -4,9 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe as describeValue } from '../errors.js';
 import type { ComputeOptions } from '../graph/types.js';
-import { StringDict, nullableAsStrings, typeCode } from './column.js';
+import { type Partition, StringDict, nullableAsStrings, typeCode } from './column.js';
 import type { DataFrameState, PartitionSource } from './source.js';
-import type { Partition } from './column.js';
 import { type WriteColumnSpec, dfNative } from './native.js';
 import { Tracker, awaitNative } from './run.js';
 
@@ -131,28 +130,26 @@ export async function writePartitions(state: DataFrameState, pattern: string | s
   });
 
   async function writeBatch(idx: number[], parts: Partition[]): Promise<void> {
-    {
-      const spec = {
-        files: idx.map((i) => ({ path: files[i]!, tmp: `${files[i]!}.tmp-${process.pid}-${++tmpCounter}` })),
-        names,
-        header: options.header ?? true,
-        sep,
-        latin1,
-        partitions: parts.map((p) => ({
-          rows: p.length,
-          columns: names.map((n): WriteColumnSpec => {
-            let c = p.columns.get(n)!;
-            // nullable integers as their decimal strings, <NA> empty (pandas' to_csv)
-            if (c.dtype === 'Int64') c = nullableAsStrings(c);
-            if (c.dtype === 'string' || c.dtype === 'category') {
-              const dict = c.dict ?? StringDict.EMPTY;
-              return { type: typeCode(c.dtype), data: c.values, dictBytes: dict.bytes, dictOffsets: dict.offsets };
-            }
-            return { type: typeCode(c.dtype), data: c.values };
-          }),
-        })),
-      };
-      await awaitNative((onProgress) => dfNative().dfWriteCsv(spec, onProgress), tracker.phase(idx.length));
-    }
+    const spec = {
+      files: idx.map((i) => ({ path: files[i]!, tmp: `${files[i]!}.tmp-${process.pid}-${++tmpCounter}` })),
+      names,
+      header: options.header ?? true,
+      sep,
+      latin1,
+      partitions: parts.map((p) => ({
+        rows: p.length,
+        columns: names.map((n): WriteColumnSpec => {
+          let c = p.columns.get(n)!;
+          // nullable integers as their decimal strings, <NA> empty (pandas' to_csv)
+          if (c.dtype === 'Int64') c = nullableAsStrings(c);
+          if (c.dtype === 'string' || c.dtype === 'category') {
+            const dict = c.dict ?? StringDict.EMPTY;
+            return { type: typeCode(c.dtype), data: c.values, dictBytes: dict.bytes, dictOffsets: dict.offsets };
+          }
+          return { type: typeCode(c.dtype), data: c.values };
+        }),
+      })),
+    };
+    await awaitNative((onProgress) => dfNative().dfWriteCsv(spec, onProgress), tracker.phase(idx.length));
   }
 }
