@@ -51,13 +51,6 @@ async function openStore(where: string): Promise<unknown> {
  * memory for the next bad frame (a chunk cut to 1 byte read as wrong numbers). `want`: the decoded
  * size the chunk must have, when known.
  */
-/** numcodecs' LZ4 frame: a 4-byte little-endian decoded size, then one LZ4 block. */
-function checkLz4Frame(label: string, b: Uint8Array, want: number): void {
-  if (b.length < 4) throw new RangeError(`${label}: truncated lz4 chunk: ${b.length} bytes (an lz4 chunk has a 4-byte size header)`);
-  const nbytes = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0, true);
-  if (nbytes !== want) throw new RangeError(`${label}: corrupted lz4 chunk: its header says ${nbytes} bytes, ${want} expected`);
-}
-
 function checkBloscFrame(label: string, b: Uint8Array, want?: number): void {
   if (b.length < 16) throw new RangeError(`${label}: truncated blosc chunk: ${b.length} bytes (a blosc frame has a 16-byte header)`);
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -84,6 +77,13 @@ function checkBloscFrame(label: string, b: Uint8Array, want?: number): void {
     const start = dv.getInt32(16 + 4 * j, true);
     if (start < table || start >= cbytes) throw new RangeError(`${label}: corrupted blosc chunk: block ${j} starts at byte ${start}, outside ${table}..${cbytes}`);
   }
+}
+
+/** numcodecs' LZ4 frame: a 4-byte little-endian decoded size, then one LZ4 block. */
+function checkLz4Frame(label: string, b: Uint8Array, want: number): void {
+  if (b.length < 4) throw new RangeError(`${label}: truncated lz4 chunk: ${b.length} bytes (an lz4 chunk has a 4-byte size header)`);
+  const nbytes = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0, true);
+  if (nbytes !== want) throw new RangeError(`${label}: corrupted lz4 chunk: its header says ${nbytes} bytes, ${want} expected`);
 }
 
 /** The blosc check of an array's chunk bytes ({@link checkBloscFrame}) from its metadata, or undefined. */
